@@ -1,0 +1,50 @@
+"""Reads campus files and refuses a wrong one with the file, the field and what is wrong."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from core.campus import Campus
+
+
+class CampusFileError(Exception):
+    pass
+
+
+def _field_path(loc: tuple) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def load_campus(path: Path) -> Campus:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CampusFileError(f"{path}: campus file not found") from exc
+    except yaml.YAMLError as exc:
+        raise CampusFileError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise CampusFileError(f"{path}: expected a mapping of campus fields at the top level")
+    try:
+        return Campus.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+            problems.append(f"{path}: {_field_path(loc)}: {err['msg']}")
+        raise CampusFileError("\n".join(problems)) from exc
+
+
+def load_campuses(paths: list[Path]) -> list[Campus]:
+    campuses = [load_campus(p) for p in paths]
+    ids = [c.id for c in campuses]
+    if len(set(ids)) != len(ids):
+        raise CampusFileError(f"two campus files share an id: {ids}")
+    return campuses

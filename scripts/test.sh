@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite. With CI=true the PostgreSQL and Redis tests must run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec .venv/bin/python -m pytest "$@"
