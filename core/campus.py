@@ -181,6 +181,12 @@ class Pricing(Strict):
         return size
 
 
+class Cancellation(Strict):
+    # A student may cancel an accepted order for free within this grace; later the runner gets the fee.
+    free_minutes_after_accept: int = Field(ge=0)
+    fee_after_accept: Yuan
+
+
 class Timeouts(Strict):
     pay_minutes: int = Field(gt=0)  # awaiting_payment → closed
     reannounce_minutes: int = Field(gt=0)  # open with no runner → announce again
@@ -279,6 +285,7 @@ class Campus(Strict):
     buildings: tuple[Building, ...] = Field(min_length=1)
     pricing: Pricing
     commission: Percent
+    cancellation: Cancellation
     timeouts: Timeouts
     credit: CreditRules
     runners: RunnerRules

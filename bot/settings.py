@@ -1,0 +1,61 @@
+"""Secrets and infrastructure, from the environment and .env. Built once in main.py and passed down."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = PROJECT_DIR / "data"
+    # Default: a SQLite file in data_dir (WAL). PostgreSQL: postgresql+asyncpg://user@host/db
+    database_url: str | None = None
+    redis_url: str | None = None  # needed when several processes share state
+
+    campus_files: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [PROJECT_DIR / "campus" / "demo.yaml"])
+
+    telegram_token: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_webhook_url: str | None = None  # set: webhook mode; unset: polling
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_payment_token: SecretStr | None = None
+
+    wechat_app_id: str | None = None
+    wechat_app_secret: SecretStr | None = None
+    wechat_token: SecretStr | None = None
+    wechat_aes_key: SecretStr | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com"
+
+    # Fernet keys, comma separated; the first encrypts, all decrypt (rotation). Unset: a key is kept in data_dir.
+    encryption_keys: SecretStr | None = None
+
+    @field_validator("campus_files", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(p.strip()) for p in value.split(",") if p.strip()]
+        return value
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{self.data_dir / 'paotui.db'}"
+
+    def cipher_keys(self) -> list[str]:
+        if self.encryption_keys is not None:
+            return [k.strip() for k in self.encryption_keys.get_secret_value().split(",") if k.strip()]
+        from storage.crypto import Cipher
+
+        key_file = self.data_dir / "encryption.key"
+        if not key_file.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(Cipher.new_key())
+            key_file.chmod(0o600)
+        return [key_file.read_text().strip()]

@@ -1,0 +1,277 @@
+"""Who may take an order, what a (runner, order) pair costs, and the best batch of offers.
+
+Pure: positions, credit and ratings come in as arguments; nothing here reads a clock or a database.
+
+* `ineligibility` / `check_eligible` answer "may this runner take this order?" with a catalogue key. The grab race
+  and the dispatcher use the same rules.
+* `pair_cost` is the readable reference for one pair; `cost_matrix` computes the same numbers for every pair at
+  once with numpy and must agree with `pair_cost` exactly (the tests check every element).
+* `assign` picks the batch of offers for one dispatch round: as many orders as possible get a runner, and among
+  those batches the one with the least total cost (an optimal assignment, scipy's `linear_sum_assignment`). Each
+  runner gets at most one new order per round. `assign_greedy` is the baseline and the fallback.
+
+Favourite runners are not special-cased here: the caller offers a favourite first and only the rest is dispatched.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from core.campus import Building, Campus, Gender
+from core.errors import NotEligible
+from core.geo import distance_matrix_m
+
+NO_RATING_STARS = 5.0  # a runner nobody has rated yet counts as a five-star runner
+
+_GENDER_CODE = {None: 0, Gender.male: 1, Gender.female: 2}
+
+
+@dataclass(frozen=True)
+class RunnerCandidate:
+    user_id: int
+    gender: Gender
+    lat: float  # last known position (or their dorm)
+    lon: float
+    active_orders: int
+    credit: int
+    rating: float | None  # average stars 1..5, None = no ratings yet (treated as 5)
+    approved: bool = True
+    suspended: bool = False
+    quiz_passed: bool = True
+
+
+@dataclass(frozen=True)
+class OrderCandidate:
+    order_id: int
+    customer_id: int
+    pickup_lat: float
+    pickup_lon: float
+    dropoff: Building
+    door_delivery: bool = False  # to the room door: in a single-gender dorm only runners of that gender may do it
+    gender_preference: Gender | None = None  # the student asked for a runner of this gender
+    favourite_runner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    order_id: int
+    runner_id: int
+    cost: float
+
+
+# ---------------------------------------------------------------------------------------------------- eligibility
+
+
+def active_order_limit(campus: Campus, credit: int) -> int:
+    """How many orders a runner may carry at once: fewer while their credit is below the restricted threshold."""
+    if credit < campus.credit.thresholds.restricted:
+        return campus.runners.restricted_max_active_orders
+    return campus.runners.max_active_orders
+
+
+def _door_gender(order: OrderCandidate) -> Gender | None:
+    """The gender a runner must have to deliver this order to the door, or None when anyone may."""
+    return order.dropoff.gender if order.door_delivery else None
+
+
+def ineligibility(campus: Campus, runner: RunnerCandidate, order: OrderCandidate) -> str | None:
+    """None if the runner may take the order, else the catalogue key of the first reason they may not."""
+    if not runner.approved:
+        return "not-eligible-not-approved"
+    if runner.suspended:
+        return "not-eligible-suspended"
+    if not runner.quiz_passed:
+        return "not-eligible-quiz"
+    if runner.user_id == order.customer_id:
+        return "not-eligible-own-order"
+    if runner.credit < campus.credit.grab_floor:
+        return "not-eligible-credit"
+    if runner.active_orders >= active_order_limit(campus, runner.credit):
+        return "not-eligible-too-many"
+    if order.gender_preference is not None and order.gender_preference != runner.gender:
+        return "not-eligible-gender-preference"
+    door = _door_gender(order)
+    if door is not None and door != runner.gender:
+        return "not-eligible-dorm-gender"
+    return None
+
+
+def check_eligible(campus: Campus, runner: RunnerCandidate, order: OrderCandidate) -> None:
+    reason = ineligibility(campus, runner, order)
+    if reason is not None:
+        raise NotEligible(reason)
+
+
+def delivery_point(campus: Campus, order_dropoff: Building, runner_gender: Gender) -> Building:
+    """Where this runner hands the order over: the building itself, or its transfer point if they may not enter."""
+    if order_dropoff.gender is None or order_dropoff.gender == runner_gender:
+        return order_dropoff
+    assert order_dropoff.transfer_point is not None  # Building guarantees it for a gendered building
+    return campus.building(order_dropoff.transfer_point)
+
+
+# ---------------------------------------------------------------------------------------------------- cost
+
+
+def _runner_penalty(campus: Campus, runner: RunnerCandidate) -> float:
+    w = campus.dispatch.weights
+    rating = NO_RATING_STARS if runner.rating is None else float(runner.rating)
+    return (
+        w.per_active_order_m * runner.active_orders
+        + w.per_credit_point_below_max_m * (campus.credit.maximum - runner.credit)
+        + w.per_rating_star_below_5_m * (5.0 - rating)
+    )
+
+
+def pair_cost(campus: Campus, runner: RunnerCandidate, order: OrderCandidate) -> float | None:
+    """Cost of offering this order to this runner, in metres-equivalent (lower is better).
+
+    Walking distance from the runner to the pickup (great-circle × the campus walking detour), plus metres charged
+    for each order the runner already carries, each credit point below the maximum and each star below five.
+    None when the runner may not take the order or the pickup is farther than the campus's max pickup distance.
+    """
+    if ineligibility(campus, runner, order) is not None:
+        return None
+    # Same formula, same operand order as cost_matrix, so the two agree to the last bit.
+    geodesic = distance_matrix_m(
+        np.array([order.pickup_lat], dtype=np.float64),
+        np.array([order.pickup_lon], dtype=np.float64),
+        np.array([runner.lat], dtype=np.float64),
+        np.array([runner.lon], dtype=np.float64),
+    )[0, 0]
+    walk = float(geodesic * campus.walking_detour)
+    if not walk <= campus.dispatch.weights.max_pickup_distance_m:  # also refuses NaN positions
+        return None
+    return walk + _runner_penalty(campus, runner)
+
+
+def cost_matrix(
+    campus: Campus, orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate]
+) -> np.ndarray:
+    """pair_cost for every (order, runner) pair, shape (len(orders), len(runners)); np.inf where not allowed."""
+    n_o, n_r = len(orders), len(runners)
+    if n_o == 0 or n_r == 0:
+        return np.full((n_o, n_r), np.inf)
+    w = campus.dispatch.weights
+    cr = campus.credit
+
+    # Runner columns.
+    r_lat = np.fromiter((r.lat for r in runners), np.float64, n_r)
+    r_lon = np.fromiter((r.lon for r in runners), np.float64, n_r)
+    r_id = np.fromiter((r.user_id for r in runners), np.int64, n_r)
+    r_gender = np.fromiter((_GENDER_CODE[r.gender] for r in runners), np.int8, n_r)
+    r_active = np.fromiter((r.active_orders for r in runners), np.int64, n_r)
+    r_credit = np.fromiter((r.credit for r in runners), np.int64, n_r)
+    r_rating = np.fromiter(
+        (NO_RATING_STARS if r.rating is None else float(r.rating) for r in runners), np.float64, n_r
+    )
+    r_ok = np.fromiter((r.approved and not r.suspended and r.quiz_passed for r in runners), np.bool_, n_r)
+
+    limit = np.where(r_credit < cr.thresholds.restricted, campus.runners.restricted_max_active_orders,
+                     campus.runners.max_active_orders)
+    r_ok &= (r_credit >= cr.grab_floor) & (r_active < limit)
+    penalty = (
+        w.per_active_order_m * r_active
+        + w.per_credit_point_below_max_m * (cr.maximum - r_credit)
+        + w.per_rating_star_below_5_m * (5.0 - r_rating)
+    )
+
+    # Order rows.
+    o_lat = np.fromiter((o.pickup_lat for o in orders), np.float64, n_o)
+    o_lon = np.fromiter((o.pickup_lon for o in orders), np.float64, n_o)
+    o_customer = np.fromiter((o.customer_id for o in orders), np.int64, n_o)
+    o_pref = np.fromiter((_GENDER_CODE[o.gender_preference] for o in orders), np.int8, n_o)
+    o_door = np.fromiter((_GENDER_CODE[_door_gender(o)] for o in orders), np.int8, n_o)
+
+    walk = distance_matrix_m(o_lat, o_lon, r_lat, r_lon) * campus.walking_detour
+    allowed = (
+        r_ok[None, :]
+        & (o_customer[:, None] != r_id[None, :])
+        & ((o_pref[:, None] == 0) | (o_pref[:, None] == r_gender[None, :]))
+        & ((o_door[:, None] == 0) | (o_door[:, None] == r_gender[None, :]))
+        & (walk <= w.max_pickup_distance_m)
+    )
+    cost = walk + penalty[None, :]
+    cost[~allowed] = np.inf
+    return cost
+
+
+# ---------------------------------------------------------------------------------------------------- assignment
+
+
+def _assignments(
+    orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate], cost: np.ndarray,
+    rows: np.ndarray, cols: np.ndarray,
+) -> list[Assignment]:
+    pairs = sorted(zip(rows.tolist(), cols.tolist()))
+    return [Assignment(orders[i].order_id, runners[j].user_id, float(cost[i, j])) for i, j in pairs]
+
+
+def _greedy(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    free = cost.copy()
+    rows: list[int] = []
+    cols: list[int] = []
+    for i in range(free.shape[0]):
+        if free.shape[1] == 0:
+            break
+        j = int(np.argmin(free[i]))  # first of the cheapest: earlier runners win ties
+        if np.isfinite(free[i, j]):
+            rows.append(i)
+            cols.append(j)
+            free[:, j] = np.inf
+    return np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp)
+
+
+def _optimal(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Most pairs first, then least total cost, among finite entries of `cost`."""
+    finite = np.isfinite(cost)
+    row_idx = np.flatnonzero(finite.any(axis=1))
+    col_idx = np.flatnonzero(finite.any(axis=0))
+    if row_idx.size == 0:
+        return np.empty(0, np.intp), np.empty(0, np.intp)
+    sub = cost[np.ix_(row_idx, col_idx)]
+    sub_finite = finite[np.ix_(row_idx, col_idx)]
+    # A forbidden pair costs more than any difference in the finite part of two assignments, so a solution
+    # with one more real pair always wins: k pairs, each finite cost within [-m, m], differ by at most 2·k·m.
+    k = min(sub.shape)
+    m = float(np.max(np.abs(sub[sub_finite])))
+    big = 2.0 * k * m + 1.0
+    rows, cols = linear_sum_assignment(np.where(sub_finite, sub, big))
+    keep = sub_finite[rows, cols]
+    return row_idx[rows[keep]], col_idx[cols[keep]]
+
+
+def assign(
+    campus: Campus, orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate]
+) -> list[Assignment]:
+    """The optimal batch for one round: as many orders as possible, then the least total cost.
+
+    Each runner gets at most one new order, each order at most one runner, only allowed pairs. Falls back to
+    the greedy batch if the solver fails. The result follows the order of `orders`.
+    """
+    cost = cost_matrix(campus, orders, runners)
+    if cost.size == 0:
+        return []
+    try:
+        rows, cols = _optimal(cost)
+    except (ValueError, FloatingPointError):
+        rows, cols = _greedy(cost)
+    return _assignments(orders, runners, cost, rows, cols)
+
+
+def assign_greedy(
+    campus: Campus, orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate]
+) -> list[Assignment]:
+    """Baseline: orders in the given order, each takes the cheapest runner still free."""
+    cost = cost_matrix(campus, orders, runners)
+    if cost.size == 0:
+        return []
+    rows, cols = _greedy(cost)
+    return _assignments(orders, runners, cost, rows, cols)
+
+
+def total_cost(assignments: Sequence[Assignment]) -> float:
+    return float(sum(a.cost for a in assignments))

@@ -1,0 +1,354 @@
+"""The order state machine: the one place that decides who may move an order where, and what follows.
+
+`transition` is pure: it takes the order as it is, the event, who asks and `now`, and returns the order as it
+must become plus the side effects (ledger postings, credit events, notices) that storage writes in the same
+transaction. Storage applies the new state with a conditional update on the old status, so two racing
+transitions cannot both win.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import ledger
+from core.campus import Campus, CreditEvent
+from core.errors import IllegalTransition, NotAllowed
+from core.money import Fen
+
+
+class Status(str, enum.Enum):
+    awaiting_payment = "awaiting_payment"
+    open = "open"
+    accepted = "accepted"
+    picked_up = "picked_up"
+    delivered = "delivered"
+    completed = "completed"
+    closed = "closed"  # never paid
+    expired = "expired"  # paid, nobody took it: refunded
+    cancelled = "cancelled"
+    exception = "exception"  # reported, waits for an operator
+    refunded = "refunded"  # an exception resolved with a refund
+
+
+FINAL = frozenset({Status.completed, Status.closed, Status.expired, Status.cancelled, Status.refunded})
+# While the order is in one of these, its runner sees the customer's phone and room.
+ACTIVE_FOR_RUNNER = frozenset({Status.accepted, Status.picked_up, Status.delivered, Status.exception})
+
+
+class Role(str, enum.Enum):
+    customer = "customer"
+    runner = "runner"
+    operator = "operator"
+    system = "system"  # timers and payment providers
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    user_id: int | None = None
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(Role.system)
+
+
+class Event(str, enum.Enum):
+    pay = "pay"
+    unpaid_timeout = "unpaid_timeout"
+    accept = "accept"  # a grab in the hall, or an offer taken
+    release = "release"  # the runner gives it back
+    pickup_timeout = "pickup_timeout"
+    pickup = "pickup"
+    deliver = "deliver"
+    confirm = "confirm"
+    auto_confirm = "auto_confirm"
+    expire = "expire"
+    cancel = "cancel"  # by the customer
+    operator_cancel = "operator_cancel"
+    reassign = "reassign"
+    report = "report"
+    resolve_complete = "resolve_complete"
+    resolve_refund = "resolve_refund"
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[Status]
+    target: Status | None  # None: the status stays (reassign)
+    roles: frozenset[Role]
+
+
+def _rule(sources: set[Status], target: Status | None, *roles: Role) -> Rule:
+    return Rule(frozenset(sources), target, frozenset(roles))
+
+
+S, R = Status, Role
+RULES: dict[Event, Rule] = {
+    Event.pay: _rule({S.awaiting_payment}, S.open, R.customer, R.system),
+    Event.unpaid_timeout: _rule({S.awaiting_payment}, S.closed, R.system),
+    Event.accept: _rule({S.open}, S.accepted, R.runner),
+    Event.release: _rule({S.accepted}, S.open, R.runner),
+    Event.pickup_timeout: _rule({S.accepted}, S.open, R.system),
+    Event.pickup: _rule({S.accepted}, S.picked_up, R.runner),
+    Event.deliver: _rule({S.picked_up}, S.delivered, R.runner),
+    Event.confirm: _rule({S.delivered}, S.completed, R.customer),
+    Event.auto_confirm: _rule({S.delivered}, S.completed, R.system),
+    Event.expire: _rule({S.open}, S.expired, R.system),
+    Event.cancel: _rule({S.awaiting_payment, S.open, S.accepted}, S.cancelled, R.customer),
+    Event.operator_cancel: _rule({S.awaiting_payment, S.open, S.accepted, S.picked_up}, S.cancelled, R.operator),
+    Event.reassign: _rule({S.accepted}, None, R.operator),
+    Event.report: _rule({S.accepted, S.picked_up, S.delivered}, S.exception, R.customer, R.runner),
+    Event.resolve_complete: _rule({S.exception}, S.completed, R.operator),
+    Event.resolve_refund: _rule({S.exception}, S.refunded, R.operator),
+}
+# Events only the order's own runner may cause, and those only its own customer may cause.
+RUNNER_OWN = frozenset({Event.release, Event.pickup, Event.deliver})
+CUSTOMER_OWN = frozenset({Event.confirm, Event.cancel})
+
+
+@dataclass(frozen=True)
+class Order:
+    """What the state machine needs to know about an order; storage maps its row to and from this."""
+
+    id: int
+    campus_id: str
+    customer_id: int
+    status: Status
+    created_at: dt.datetime
+    service_fee: Fen
+    tip: Fen
+    discount: Fen  # paid by the marketing subsidy
+    total: Fen  # what the customer pays
+    commission: Fen
+    runner_share: Fen
+    runner_id: int | None = None
+    accepted_at: dt.datetime | None = None
+    pay_by: dt.datetime | None = None
+    reannounce_at: dt.datetime | None = None
+    accept_by: dt.datetime | None = None
+    pickup_by: dt.datetime | None = None
+    deliver_by: dt.datetime | None = None
+    auto_confirm_at: dt.datetime | None = None
+    delivered_late: bool = False
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message a transition owes someone. `to` is a role relative to the order: customer, runner, hall, operators."""
+
+    to: str
+    key: str
+    args: dict[str, Any] = field(default_factory=dict)
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    before: Order
+    after: Order
+    event: Event
+    actor: Actor
+    postings: tuple[ledger.Posting, ...] = ()
+    credit: tuple[tuple[int, CreditEvent], ...] = ()
+    notices: tuple[Notice, ...] = ()
+    note: str = ""
+
+
+def allowed_events(order: Order, actor: Actor) -> list[Event]:
+    """Events this actor could cause now (for showing only the buttons that would work)."""
+    result = []
+    for event, rule in RULES.items():
+        if order.status in rule.sources and actor.role in rule.roles:
+            try:
+                _check_actor(order, event, actor)
+            except NotAllowed:
+                continue
+            result.append(event)
+    return result
+
+
+def _check_actor(order: Order, event: Event, actor: Actor) -> None:
+    if actor.role is Role.runner:
+        if event in RUNNER_OWN and actor.user_id != order.runner_id:
+            raise NotAllowed("error-not-your-order")
+        if event is Event.report and actor.user_id != order.runner_id:
+            raise NotAllowed("error-not-your-order")
+        if event is Event.accept and actor.user_id == order.customer_id:
+            raise NotAllowed("not-eligible-own-order")
+    if actor.role is Role.customer and actor.user_id != order.customer_id:
+        raise NotAllowed("error-not-your-order")
+    if actor.role in (Role.runner, Role.customer, Role.operator) and actor.user_id is None:
+        raise NotAllowed("error-not-allowed")
+
+
+def transition(
+    campus: Campus,
+    order: Order,
+    event: Event,
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    runner_id: int | None = None,
+    note: str = "",
+) -> Transition:
+    """Validate and compute one transition. Raises IllegalTransition or NotAllowed; changes nothing itself."""
+    rule = RULES[event]
+    if order.status not in rule.sources:
+        raise IllegalTransition(status=order.status.value, event=event.value)
+    if actor.role not in rule.roles:
+        raise NotAllowed("error-not-allowed", event=event.value)
+    _check_actor(order, event, actor)
+
+    t = campus.timeouts
+    after = dataclasses.replace(order, status=rule.target or order.status)
+    postings: list[ledger.Posting] = []
+    credit: list[tuple[int, CreditEvent]] = []
+    notices: list[Notice] = []
+
+    def clear_deadlines(o: Order) -> Order:
+        return dataclasses.replace(
+            o, pay_by=None, reannounce_at=None, accept_by=None, pickup_by=None, deliver_by=None, auto_confirm_at=None
+        )
+
+    def reopen(o: Order) -> Order:
+        return dataclasses.replace(
+            clear_deadlines(o),
+            runner_id=None,
+            accepted_at=None,
+            reannounce_at=now,  # announce again at once
+            accept_by=now + dt.timedelta(minutes=t.accept_minutes),
+        )
+
+    refund = ledger.refund_order(order.id, order.customer_id, order.total, order.discount, event.value)
+
+    if event is Event.pay:
+        postings.append(ledger.pay_order(order.id, order.customer_id, order.total, order.discount))
+        after = dataclasses.replace(
+            clear_deadlines(after),
+            reannounce_at=now + dt.timedelta(minutes=t.reannounce_minutes),
+            accept_by=now + dt.timedelta(minutes=t.accept_minutes),
+        )
+        notices += [Notice("customer", "notice-paid"), Notice("hall", "notice-hall-new")]
+    elif event is Event.unpaid_timeout:
+        after = clear_deadlines(after)
+        notices.append(Notice("customer", "notice-closed-unpaid"))
+    elif event is Event.accept:
+        if actor.user_id is None:
+            raise NotAllowed("error-not-allowed")
+        after = dataclasses.replace(
+            clear_deadlines(after),
+            runner_id=actor.user_id,
+            accepted_at=now,
+            pickup_by=now + dt.timedelta(minutes=t.pickup_minutes),
+        )
+        notices += [
+            Notice("customer", "notice-accepted"),
+            Notice("runner", "notice-you-won", user_id=actor.user_id),
+            Notice("hall", "notice-hall-taken"),
+        ]
+    elif event in (Event.release, Event.pickup_timeout):
+        assert order.runner_id is not None
+        credit.append((order.runner_id, CreditEvent.released if event is Event.release else CreditEvent.pickup_timeout))
+        notices += [
+            Notice("customer", "notice-runner-released"),
+            Notice("runner", "notice-released" if event is Event.release else "notice-pickup-timeout", user_id=order.runner_id),
+            Notice("hall", "notice-hall-new"),
+        ]
+        after = reopen(after)
+    elif event is Event.pickup:
+        after = dataclasses.replace(clear_deadlines(after), deliver_by=now + dt.timedelta(minutes=t.deliver_minutes))
+        notices.append(Notice("customer", "notice-picked-up"))
+    elif event is Event.deliver:
+        late = order.deliver_by is not None and now > order.deliver_by
+        after = dataclasses.replace(
+            clear_deadlines(after),
+            delivered_late=late,
+            auto_confirm_at=now + dt.timedelta(hours=t.auto_confirm_hours),
+        )
+        notices.append(Notice("customer", "notice-delivered"))
+    elif event in (Event.confirm, Event.auto_confirm, Event.resolve_complete):
+        assert order.runner_id is not None
+        postings.append(ledger.complete_order(order.id, order.runner_id, order.runner_share, order.commission))
+        credit.append((order.runner_id, CreditEvent.completed))
+        if event is not Event.resolve_complete:
+            credit.append((order.runner_id, CreditEvent.late_delivery if order.delivered_late else CreditEvent.on_time))
+        after = clear_deadlines(after)
+        notices += [
+            Notice("runner", "notice-completed", {"amount": order.runner_share}, user_id=order.runner_id),
+            Notice("customer", "notice-auto-confirmed" if event is Event.auto_confirm else "notice-completed-customer"),
+        ]
+    elif event is Event.expire:
+        postings.append(refund)
+        after = clear_deadlines(after)
+        notices += [Notice("customer", "notice-expired", {"amount": order.total}), Notice("hall", "notice-hall-gone")]
+    elif event is Event.cancel:
+        after = clear_deadlines(after)
+        if order.status is Status.open:
+            postings.append(refund)
+            notices.append(Notice("hall", "notice-hall-gone"))
+        elif order.status is Status.accepted:
+            assert order.runner_id is not None and order.accepted_at is not None
+            fee = cancellation_fee(campus, order, now)
+            if fee:
+                postings.append(
+                    ledger.cancellation_fee(order.id, order.customer_id, order.runner_id, order.total, order.discount, fee)
+                )
+            else:
+                postings.append(refund)
+            notices.append(Notice("runner", "notice-cancelled-runner", user_id=order.runner_id))
+        notices.append(Notice("customer", "notice-cancelled", {"refund": refund_on_cancel(campus, order, now)}))
+    elif event is Event.operator_cancel:
+        after = clear_deadlines(after)
+        if order.status is not Status.awaiting_payment:
+            postings.append(refund)
+        if order.status is Status.open:
+            notices.append(Notice("hall", "notice-hall-gone"))
+        if order.runner_id is not None:
+            notices.append(Notice("runner", "notice-cancelled-runner", user_id=order.runner_id))
+        notices.append(Notice("customer", "notice-cancelled-by-operator", {"refund": order.total if order.status is not Status.awaiting_payment else 0}))
+    elif event is Event.reassign:
+        if runner_id is None or runner_id == order.runner_id:
+            raise IllegalTransition("error-reassign-same")
+        if runner_id == order.customer_id:
+            raise NotAllowed("not-eligible-own-order")
+        after = dataclasses.replace(
+            after, runner_id=runner_id, accepted_at=now, pickup_by=now + dt.timedelta(minutes=t.pickup_minutes)
+        )
+        notices += [
+            Notice("runner", "notice-reassigned-away", user_id=order.runner_id),
+            Notice("runner", "notice-you-won", user_id=runner_id),
+            Notice("customer", "notice-reassigned"),
+        ]
+    elif event is Event.report:
+        after = clear_deadlines(after)
+        notices.append(Notice("operators", "notice-exception"))
+    elif event is Event.resolve_refund:
+        postings.append(refund)
+        after = clear_deadlines(after)
+        notices.append(Notice("customer", "notice-refunded", {"amount": order.total}))
+
+    return Transition(order, after, event, actor, tuple(postings), tuple(credit), tuple(notices), note)
+
+
+def cancellation_fee(campus: Campus, order: Order, now: dt.datetime) -> Fen:
+    """What a customer's cancellation costs: nothing before accept or within the grace, the fee until pickup."""
+    if order.status is not Status.accepted or order.accepted_at is None:
+        return 0
+    grace = dt.timedelta(minutes=campus.cancellation.free_minutes_after_accept)
+    if now - order.accepted_at <= grace:
+        return 0
+    # The fee never exceeds what the customer actually paid.
+    return min(campus.cancellation.fee_after_accept, order.total)
+
+
+def refund_on_cancel(campus: Campus, order: Order, now: dt.datetime) -> Fen:
+    if order.status is Status.awaiting_payment:
+        return 0
+    return order.total - cancellation_fee(campus, order, now)

@@ -1,0 +1,44 @@
+"""Message catalogues (Project Fluent), one per language, used by every channel."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fluent.runtime import FluentBundle, FluentResource
+
+LOCALES_DIR = Path(__file__).resolve().parent
+LANGUAGES = ("zh_CN", "en")
+DEFAULT_LANGUAGE = "zh_CN"
+
+
+class Catalogue:
+    """Formats catalogue keys in one language. A key missing from the catalogue is a bug: it raises."""
+
+    def __init__(self, language: str) -> None:
+        if language not in LANGUAGES:
+            language = DEFAULT_LANGUAGE
+        self.language = language
+        self._bundle = FluentBundle([language.replace("_", "-")], use_isolating=False)
+        for path in sorted((LOCALES_DIR / language).glob("*.ftl")):
+            self._bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
+
+    def has(self, key: str) -> bool:
+        return self._bundle.has_message(key)
+
+    def keys(self) -> set[str]:
+        return set(self._bundle._messages)  # fluent.runtime exposes no public listing
+
+    def __call__(self, key: str, **args: Any) -> str:
+        if not self._bundle.has_message(key):
+            raise KeyError(f"message {key!r} is missing from the {self.language} catalogue")
+        message = self._bundle.get_message(key)
+        text, errors = self._bundle.format_pattern(message.value, args)
+        if errors:
+            raise ValueError(f"message {key!r} in {self.language}: {errors}")
+        return text
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: str) -> Catalogue:
+    return Catalogue(language)

@@ -1,0 +1,25 @@
+price-base = { $task ->
+    [parcel] Parcel pickup
+    [buy] Buy for me
+    [deliver] Deliver an item
+    [queue] Queue for me
+   *[custom] Custom task
+  }
+price-distance = Distance { $metres } m
+price-weight = Extra weight { $kg } kg
+price-size = { $size ->
+    [medium] Medium size
+    [large] Large size
+   *[small] Small size
+  }
+price-stairs = Stairs, { $floors } floors (no lift)
+price-night = Night service { $start }–{ $end }
+price-peak = Peak hours { $start }–{ $end }
+price-urgent = Urgent
+price-queue-time = Queueing { $minutes } min
+price-floor-adjust = Raised to the minimum price
+price-tip = Tip for the runner
+price-discount = Coupon { $code }
+price-total = Total
+price-commission = Platform commission
+price-runner-share = Runner receives

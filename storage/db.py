@@ -1,0 +1,49 @@
+"""Engine and sessions. SQLite gets WAL and one in-process writer; PostgreSQL runs concurrent writers."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            # pysqlite's own BEGIN handling is off (see _sqlite_pragmas), so transactions begin where SQLAlchemy
+            # says they do; writers are serialised by write_slot, so a deferred BEGIN always upgrades cleanly.
+            event.listen(self.engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        else:
+            self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
+        # SQLite allows one writer at a time; queueing writers here instead of in SQLite's busy handler (which
+        # sleeps in growing steps) keeps every writer's wait to the real work ahead of it.
+        self._write_gate = asyncio.Lock() if self.is_sqlite else None
+
+    @contextlib.asynccontextmanager
+    async def write_slot(self) -> AsyncIterator[None]:
+        if self._write_gate is None:
+            yield
+        else:
+            async with self._write_gate:
+                yield
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+    dbapi_conn.isolation_level = None  # autocommit mode at driver level; BEGIN is issued by the begin event
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()

@@ -1,0 +1,110 @@
+"""The grab: many runners press one button, exactly one wins.
+
+The winner is decided in the database by one conditional update (status must still be 'open'), so it holds across
+processes and on SQLite and PostgreSQL alike. Within a process, grabs of the same order are coalesced: while one
+attempt is in flight, the others wait for its outcome instead of queueing for the write lock, and learn at once
+that the order is taken if it won. If it lost for a reason of its own (not eligible), the next waiter tries.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core import dispatch
+from core.campus import Campus, Gender
+from core.errors import NotEligible
+from core.order import Actor, Event, Order, Role, Status, Transition, transition
+from storage.db import Database
+from storage.models import Order as OrderRow
+from storage.orders_repo import StaleOrder
+from storage.transitions import apply_transition
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class GrabResult:
+    won: bool
+    reason: str  # catalogue key: "grab-won", "grab-taken", "grab-gone", or a not-eligible key
+    transition: Transition | None = None
+
+    @property
+    def order(self) -> Order | None:
+        return self.transition.after if self.transition else None
+
+
+TAKEN = GrabResult(False, "grab-taken")
+
+
+class GrabService:
+    def __init__(self, db: Database, campuses: dict[str, Campus], clock: Callable[[], dt.datetime]) -> None:
+        self.db = db
+        self.campuses = campuses
+        self.clock = clock
+        self._inflight: dict[int, asyncio.Future[GrabResult]] = {}
+
+    async def grab(self, order_id: int, runner_id: int) -> GrabResult:
+        while True:
+            pending = self._inflight.get(order_id)
+            if pending is None:
+                break
+            outcome = await asyncio.shield(pending)
+            if outcome.won:
+                return TAKEN if outcome.transition.after.runner_id != runner_id else outcome  # type: ignore[union-attr]
+            if outcome.reason in ("grab-taken", "grab-gone"):
+                return outcome
+            # The attempt ahead failed for that runner only: try for ourselves.
+        future: asyncio.Future[GrabResult] = asyncio.get_running_loop().create_future()
+        self._inflight[order_id] = future
+        try:
+            result = await self._attempt(order_id, runner_id)
+        except BaseException:
+            future.set_result(GrabResult(False, "error-generic"))  # the waiters try for themselves
+            raise
+        finally:
+            del self._inflight[order_id]
+        future.set_result(result)
+        return result
+
+    async def _attempt(self, order_id: int, runner_id: int) -> GrabResult:
+        now = self.clock()
+        try:
+            async with UnitOfWork(self.db) as uow:
+                row = await uow.orders.get_row(order_id)
+                if row is None:
+                    return GrabResult(False, "grab-gone")
+                if row.status != Status.open.value:
+                    return GrabResult(False, "grab-taken" if row.runner_id is not None else "grab-gone")
+                campus = self.campuses[row.campus_id]
+                runner = await uow.runners.candidate(runner_id)
+                if runner is None:
+                    return GrabResult(False, "not-eligible-not-runner")
+                reason = dispatch.ineligibility(campus, runner, order_candidate(campus, row))
+                if reason is not None:
+                    return GrabResult(False, reason)
+                order = await uow.orders.get(order_id)
+                assert order is not None
+                t = transition(campus, order, Event.accept, Actor(Role.runner, runner_id), now)
+                await apply_transition(
+                    uow, campus, t, now, slot_limit=dispatch.active_order_limit(campus, runner.credit)
+                )
+                return GrabResult(True, "grab-won", t)
+        except StaleOrder:
+            return TAKEN
+        except NotEligible as exc:
+            return GrabResult(False, exc.key)
+
+
+def order_candidate(campus: Campus, row: OrderRow) -> dispatch.OrderCandidate:
+    pickup = campus.building(row.pickup_building or row.dropoff_building)
+    return dispatch.OrderCandidate(
+        order_id=row.id or 0,
+        customer_id=row.customer_id,
+        pickup_lat=pickup.lat,
+        pickup_lon=pickup.lon,
+        dropoff=campus.building(row.dropoff_building),
+        door_delivery=row.door_delivery,
+        gender_preference=Gender(row.gender_preference) if row.gender_preference else None,
+        favourite_runner_id=row.favourite_runner_id,
+    )

@@ -1,0 +1,72 @@
+"""The ledger in the database: postings are idempotent by key, balances change only by conditional updates."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import ledger
+from core.errors import InsufficientFunds, LedgerError
+from storage.models import Account, LedgerEntry, LedgerPosting
+from storage.sql import insert_ignore
+
+
+class LedgerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def post(self, posting: ledger.Posting, now: dt.datetime) -> bool:
+        """Post once. False if this key was posted before (a replay); raises if it would overdraw an account."""
+        s = self.session
+        async with s.begin_nested():  # a refused posting leaves the rest of the unit of work intact
+            inserted = await s.execute(
+                insert_ignore(s, LedgerPosting, {"key": posting.key, "memo": posting.memo[:256], "at": now}, ["key"])
+                .returning(LedgerPosting.id)
+            )
+            posting_id = inserted.scalar_one_or_none()
+            if posting_id is None:
+                await self._check_same(posting)
+                return False
+            for entry in posting.entries:
+                await s.execute(insert_ignore(s, Account, {"name": entry.account, "balance": 0}, ["name"]))
+                stmt = (
+                    update(Account)
+                    .where(Account.name == entry.account)
+                    .values(balance=Account.balance + entry.amount)
+                )
+                if entry.amount < 0 and ledger.no_overdraft(entry.account):
+                    stmt = stmt.where(Account.balance + entry.amount >= 0)
+                if (await s.execute(stmt)).rowcount != 1:
+                    raise InsufficientFunds(account=entry.account, amount=-entry.amount)
+            s.add_all(LedgerEntry(posting_id=posting_id, account=e.account, amount=e.amount) for e in posting.entries)
+            await s.flush()
+        return True
+
+    async def _check_same(self, posting: ledger.Posting) -> None:
+        rows = await self.session.execute(
+            select(LedgerEntry.account, LedgerEntry.amount)
+            .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
+            .where(LedgerPosting.key == posting.key)
+        )
+        if sorted(rows.tuples()) != sorted((e.account, e.amount) for e in posting.entries):
+            raise LedgerError("error-ledger-key-reused", key=posting.key)
+
+    async def balance(self, account: str) -> int:
+        value = await self.session.scalar(select(Account.balance).where(Account.name == account))
+        return value or 0
+
+    async def balances(self, prefix: str = "") -> dict[str, int]:
+        rows = await self.session.execute(select(Account.name, Account.balance).where(Account.name.startswith(prefix)))
+        return dict(rows.tuples().all())
+
+    async def total(self) -> int:
+        """Sum of all accounts: zero whenever the ledger is sound."""
+        return int(await self.session.scalar(select(func.coalesce(func.sum(Account.balance), 0))))
+
+    async def entries_total(self) -> int:
+        """The same sum recomputed from the entries, to check the running balances against."""
+        return int(await self.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))))
+
+    async def posted(self, key: str) -> bool:
+        return await self.session.scalar(select(LedgerPosting.id).where(LedgerPosting.key == key)) is not None

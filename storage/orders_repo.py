@@ -1,0 +1,120 @@
+"""Orders in the database, mapped to the core's Order, and transitions applied atomically."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import order as core_order
+from core.errors import DomainError
+from core.order import ACTIVE_FOR_RUNNER, Status, Transition
+from storage.models import Order as OrderRow
+from storage.models import OrderEvent
+
+# Fields the state machine may change; everything else on the row is the order's description.
+_MUTABLE = [
+    f.name
+    for f in dataclasses.fields(core_order.Order)
+    if f.name not in {"id", "campus_id", "customer_id", "created_at", "service_fee", "tip", "discount", "total",
+                      "commission", "runner_share"}
+]
+# A runner is busy with an order in these states (the concurrent-order limit counts them).
+RUNNER_BUSY = frozenset({Status.accepted, Status.picked_up})
+
+
+class StaleOrder(DomainError):
+    """Someone else moved the order first."""
+
+    key = "error-order-changed"
+
+
+def to_domain(row: OrderRow) -> core_order.Order:
+    values = {f.name: getattr(row, f.name) for f in dataclasses.fields(core_order.Order)}
+    values["status"] = Status(row.status)
+    return core_order.Order(**values)
+
+
+class OrderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: OrderRow) -> OrderRow:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def get_row(self, order_id: int) -> OrderRow | None:
+        return await self.session.get(OrderRow, order_id, populate_existing=True)
+
+    async def get(self, order_id: int) -> core_order.Order | None:
+        row = await self.get_row(order_id)
+        return to_domain(row) if row else None
+
+    async def history(self, order_id: int) -> list[OrderEvent]:
+        rows = await self.session.scalars(
+            select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+        )
+        return list(rows)
+
+    async def record(self, t: Transition, now: dt.datetime) -> OrderEvent:
+        event = OrderEvent(
+            order_id=t.before.id,
+            event=t.event.value,
+            from_status=t.before.status.value,
+            to_status=t.after.status.value,
+            actor_role=t.actor.role.value,
+            actor_id=t.actor.user_id,
+            runner_id=t.after.runner_id,
+            note=t.note,
+            at=now,
+        )
+        self.session.add(event)
+        await self.session.flush()
+        return event
+
+    async def compare_and_set(self, t: Transition) -> None:
+        """Write the new state only if the order is still as the transition found it; else StaleOrder."""
+        values = {name: getattr(t.after, name) for name in _MUTABLE}
+        values["status"] = t.after.status.value
+        result = await self.session.execute(
+            update(OrderRow)
+            .where(
+                OrderRow.id == t.before.id,
+                OrderRow.status == t.before.status.value,
+                OrderRow.runner_id.is_not_distinct_from(t.before.runner_id),
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise StaleOrder(order_id=t.before.id)
+
+    async def due(self, field: str, status: Status, now: dt.datetime, limit: int = 100) -> list[core_order.Order]:
+        column = getattr(OrderRow, field)
+        rows = await self.session.scalars(
+            select(OrderRow)
+            .where(OrderRow.status == status.value, column.is_not(None), column <= now)
+            .order_by(column)
+            .limit(limit)
+        )
+        return [to_domain(r) for r in rows]
+
+    async def active_for_runner(self, runner_id: int) -> list[core_order.Order]:
+        rows = await self.session.scalars(
+            select(OrderRow).where(
+                OrderRow.runner_id == runner_id, OrderRow.status.in_([s.value for s in ACTIVE_FOR_RUNNER])
+            )
+        )
+        return [to_domain(r) for r in rows]
+
+
+def runner_load_changes(t: Transition) -> dict[int, int]:
+    """How each runner's count of busy orders changes with this transition."""
+    changes: dict[int, int] = {}
+    if t.before.runner_id is not None and t.before.status in RUNNER_BUSY:
+        changes[t.before.runner_id] = changes.get(t.before.runner_id, 0) - 1
+    if t.after.runner_id is not None and t.after.status in RUNNER_BUSY:
+        changes[t.after.runner_id] = changes.get(t.after.runner_id, 0) + 1
+    return {k: v for k, v in changes.items() if v}

@@ -1,0 +1,98 @@
+"""Runner profiles: credit and the busy-order count change only through conditional updates."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import case, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.campus import Campus, CreditEvent, Gender
+from core.dispatch import RunnerCandidate
+from core.errors import NotEligible
+from storage.models import CreditRecord, RunnerProfile, User
+
+
+class RunnerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int) -> RunnerProfile | None:
+        return await self.session.get(RunnerProfile, user_id, populate_existing=True)
+
+    async def candidate(self, user_id: int) -> RunnerCandidate | None:
+        """The runner as dispatch sees them; None if they never applied."""
+        row = await self.session.execute(
+            select(RunnerProfile, User.suspended).join(User, User.id == RunnerProfile.user_id)
+            .where(RunnerProfile.user_id == user_id)
+        )
+        found = row.first()
+        if found is None:
+            return None
+        p, user_suspended = found
+        return to_candidate(p, user_suspended)
+
+    async def candidates(self, campus_id: str) -> list[RunnerCandidate]:
+        rows = await self.session.execute(
+            select(RunnerProfile, User.suspended).join(User, User.id == RunnerProfile.user_id)
+            .where(RunnerProfile.campus_id == campus_id, RunnerProfile.status == "approved")
+        )
+        return [to_candidate(p, s) for p, s in rows.tuples()]
+
+    async def take_slot(self, user_id: int, limit: int) -> None:
+        """One more busy order, only while under the limit (two simultaneous grabs cannot both pass)."""
+        result = await self.session.execute(
+            update(RunnerProfile)
+            .where(RunnerProfile.user_id == user_id, RunnerProfile.active_orders < limit)
+            .values(active_orders=RunnerProfile.active_orders + 1)
+        )
+        if result.rowcount != 1:
+            raise NotEligible("not-eligible-too-many", limit=limit)
+
+    async def change_load(self, user_id: int, delta: int) -> None:
+        await self.session.execute(
+            update(RunnerProfile)
+            .where(RunnerProfile.user_id == user_id)
+            .values(active_orders=case((RunnerProfile.active_orders + delta < 0, 0), else_=RunnerProfile.active_orders + delta))
+        )
+
+    async def apply_credit(
+        self, campus: Campus, user_id: int, event: CreditEvent, now: dt.datetime, order_id: int | None = None,
+        change: int | None = None,
+    ) -> int:
+        """Apply a credit event in one clamped update and record it; returns the new score."""
+        delta = campus.credit_change(event) if change is None else change
+        rules = campus.credit
+        new = RunnerProfile.credit + delta
+        result = await self.session.execute(
+            update(RunnerProfile)
+            .where(RunnerProfile.user_id == user_id)
+            .values(credit=case((new > rules.maximum, rules.maximum), (new < rules.minimum, rules.minimum), else_=new))
+            .returning(RunnerProfile.credit)
+        )
+        score = result.scalar_one()
+        self.session.add(
+            CreditRecord(runner_id=user_id, event=event.value, change=delta, score_after=score, order_id=order_id, at=now)
+        )
+        return score
+
+    async def add_rating(self, user_id: int, stars: int) -> None:
+        await self.session.execute(
+            update(RunnerProfile)
+            .where(RunnerProfile.user_id == user_id)
+            .values(rating_sum=RunnerProfile.rating_sum + stars, rating_count=RunnerProfile.rating_count + 1)
+        )
+
+
+def to_candidate(p: RunnerProfile, user_suspended: bool) -> RunnerCandidate:
+    return RunnerCandidate(
+        user_id=p.user_id,
+        gender=Gender(p.gender),
+        lat=p.last_lat if p.last_lat is not None else 0.0,
+        lon=p.last_lon if p.last_lon is not None else 0.0,
+        active_orders=p.active_orders,
+        credit=p.credit,
+        rating=(p.rating_sum / p.rating_count) if p.rating_count else None,
+        approved=p.status == "approved",
+        suspended=p.suspended or user_suspended,
+        quiz_passed=p.quiz_passed,
+    )

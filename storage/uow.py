@@ -1,0 +1,58 @@
+"""One unit of work per use case: one transaction, the repositories on its session."""
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import Database
+from storage.ledger_repo import LedgerRepository
+from storage.orders_repo import OrderRepository
+from storage.runners_repo import RunnerRepository
+
+
+class UnitOfWork:
+    """`async with UnitOfWork(db) as uow:` commits on success and rolls back on any exception.
+
+    write=False marks a read-only unit, which on SQLite does not queue behind writers.
+    """
+
+    session: AsyncSession
+    orders: OrderRepository
+    runners: RunnerRepository
+    ledger: LedgerRepository
+
+    def __init__(self, db: Database, *, write: bool = True) -> None:
+        self.db = db
+        self.write = write
+        self._slot = db.write_slot() if write else None
+
+    async def __aenter__(self) -> "UnitOfWork":
+        if self._slot is not None:
+            await self._slot.__aenter__()
+        try:
+            self.session = self.db.sessions()
+            await self.session.begin()
+        except BaseException:
+            await self._release(None, None, None)
+            raise
+        self.orders = OrderRepository(self.session)
+        self.runners = RunnerRepository(self.session)
+        self.ledger = LedgerRepository(self.session)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if exc_type is None and self.write:
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+            await self._release(exc_type, exc, tb)
+
+    async def _release(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+        if self._slot is not None:
+            await self._slot.__aexit__(exc_type, exc, tb)

@@ -1,0 +1,148 @@
+"""Shared fixtures. Storage tests run on SQLite and PostgreSQL; in CI (CI=true) PostgreSQL and Redis must be there.
+
+Outside CI a missing server skips its tests with the reason; in CI it fails them, and any skip fails the run.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.campus_file import load_campus
+from core.campus import Campus
+from storage.db import Database
+from storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+PG_DB_NAME = "paotui_test"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TABLES = [
+    "processed_updates", "operator_actions", "withdrawals", "coupon_redemptions", "coupons", "outbox",
+    "conversations", "credit_records", "accounts", "ledger_entries", "ledger_postings", "order_events", "orders",
+    "runner_profiles", "users",
+]
+
+
+def in_thread(fn, *args):  # noqa: ANN001, ANN201
+    """Run blocking setup that starts its own event loop (migrations) even when requested from async code."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def service_missing(what: str, reason: str) -> None:
+    message = f"{what} is not reachable ({reason})"
+    if IN_CI:
+        pytest.fail(f"{message}; CI must run these tests")
+    pytest.skip(f"{message}; these tests run in CI")
+
+
+@pytest.fixture(scope="session")
+def campus() -> Campus:
+    return load_campus(ROOT / "campus" / "demo.yaml")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrations applied once; each test copies the file."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    in_thread(upgrade, f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+def _pg_url(database: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A fresh database for this run, migrated once; tests truncate it."""
+
+    async def create() -> None:
+        import asyncpg
+
+        url = PG_ADMIN_URL.replace("postgresql+asyncpg", "postgresql")
+        conn = await asyncpg.connect(url, timeout=5)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB_NAME}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{PG_DB_NAME}"')
+        finally:
+            await conn.close()
+
+    try:
+        in_thread(asyncio.run, create())
+    except (OSError, asyncio.TimeoutError) as exc:
+        service_missing("PostgreSQL", f"{PG_ADMIN_URL}: {exc}")
+    url = _pg_url(PG_DB_NAME)
+    in_thread(upgrade, url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path):
+    if request.param == "sqlite":
+        path = tmp_path / "paotui.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        database = Database(f"sqlite+aiosqlite:///{path}")
+    else:
+        database = Database(request.getfixturevalue("postgres_url"))
+        async with database.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def redis_client():
+    import redis.asyncio as redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (OSError, redis.ConnectionError) as exc:
+        await client.aclose()
+        service_missing("Redis", f"{REDIS_URL}: {exc}")
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.aclose()
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.now = start or dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Shanghai
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not IN_CI:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped:
+        if reporter:
+            reporter.write_line(f"CI: {skipped} test(s) were skipped; nothing may be skipped in CI", red=True)
+        session.exitstatus = 1

@@ -1,0 +1,16 @@
+"""The migrations build exactly the schema the models describe, on every backend."""
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import storage.models  # noqa: F401
+
+
+async def test_migrated_schema_matches_models(db):
+    def diff(sync_conn):
+        ctx = MigrationContext.configure(sync_conn)
+        return compare_metadata(ctx, SQLModel.metadata)
+
+    async with db.engine.connect() as conn:
+        differences = await conn.run_sync(diff)
+    assert differences == []
