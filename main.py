@@ -5,6 +5,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -38,14 +39,19 @@ def _kg_to_grams(text: str) -> int:
     return int(grams)
 
 
+def _row(label: str, amount: int, width: int = 34) -> str:
+    # Chinese characters take two terminal columns.
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in label)
+    return f"{label}{' ' * max(1, width - columns)}{format_yuan(amount):>9}"
+
+
 def render_quote(q: Quote, language: str) -> str:
     t = catalogue(language)
-    width = 34
-    rows = [f"{t(line.key, **line.args):<{width}}{format_yuan(line.amount):>9}" for line in q.lines]
-    rows.append("-" * (width + 9))
-    rows.append(f"{t('price-total'):<{width}}{format_yuan(q.total):>9}")
-    rows.append(f"{t('price-commission'):<{width}}{format_yuan(q.commission):>9}")
-    rows.append(f"{t('price-runner-share'):<{width}}{format_yuan(q.runner_share):>9}")
+    rows = [_row(t(line.key, **line.args), line.amount) for line in q.lines]
+    rows.append("-" * 43)
+    rows.append(_row(t("price-total"), q.total))
+    rows.append(_row(t("price-commission"), q.commission))
+    rows.append(_row(t("price-runner-share"), q.runner_share))
     return "\n".join(rows)
 
 

@@ -38,7 +38,7 @@ class LedgerRepository:
                 if entry.amount < 0 and ledger.no_overdraft(entry.account):
                     stmt = stmt.where(Account.balance + entry.amount >= 0)
                 if (await s.execute(stmt)).rowcount != 1:
-                    raise InsufficientFunds(account=entry.account, amount=-entry.amount)
+                    raise InsufficientFunds(account=entry.account, needed=-entry.amount, posting_key=posting.key)
             s.add_all(LedgerEntry(posting_id=posting_id, account=e.account, amount=e.amount) for e in posting.entries)
             await s.flush()
         return True
@@ -49,8 +49,8 @@ class LedgerRepository:
             .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
             .where(LedgerPosting.key == posting.key)
         )
-        if sorted(rows.tuples()) != sorted((e.account, e.amount) for e in posting.entries):
-            raise LedgerError("error-ledger-key-reused", key=posting.key)
+        if sorted(tuple(r) for r in rows) != sorted((e.account, e.amount) for e in posting.entries):
+            raise LedgerError("error-ledger-key-reused", posting_key=posting.key)
 
     async def balance(self, account: str) -> int:
         value = await self.session.scalar(select(Account.balance).where(Account.name == account))
@@ -58,7 +58,7 @@ class LedgerRepository:
 
     async def balances(self, prefix: str = "") -> dict[str, int]:
         rows = await self.session.execute(select(Account.name, Account.balance).where(Account.name.startswith(prefix)))
-        return dict(rows.tuples().all())
+        return {name: balance for name, balance in rows}
 
     async def total(self) -> int:
         """Sum of all accounts: zero whenever the ledger is sound."""
