@@ -17,12 +17,15 @@ class Database:
         if self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            # pysqlite's own BEGIN handling is off (see _sqlite_pragmas), so transactions begin where SQLAlchemy
-            # says they do; writers are serialised by write_slot, so a deferred BEGIN always upgrades cleanly.
-            event.listen(self.engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            # pysqlite's own BEGIN handling is off (see _sqlite_pragmas), so we begin transactions ourselves:
+            # writers with BEGIN IMMEDIATE, because a deferred transaction that read and then writes fails at once
+            # (no busy wait) when another process wrote in between; readers with a plain deferred BEGIN.
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         else:
             self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
+        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
+        self.write_sessions = async_sessionmaker(writer, expire_on_commit=False, class_=AsyncSession)
         # SQLite allows one writer at a time; queueing writers here instead of in SQLite's busy handler (which
         # sleeps in growing steps) keeps every writer's wait to the real work ahead of it.
         self._write_gate = asyncio.Lock() if self.is_sqlite else None
@@ -37,6 +40,11 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _sqlite_begin(conn) -> None:  # noqa: ANN001 - sync Connection
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection

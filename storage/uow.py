@@ -31,7 +31,7 @@ class UnitOfWork:
         if self._slot is not None:
             await self._slot.__aenter__()
         try:
-            self.session = self.db.sessions()
+            self.session = (self.db.write_sessions if self.write else self.db.sessions)()
             await self.session.begin()
         except BaseException:
             await self._release(None, None, None)
@@ -45,10 +45,11 @@ class UnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
-            if exc_type is None and self.write:
-                await self.session.commit()
-            else:
+            if exc_type is not None:
                 await self.session.rollback()
+            elif self.write:
+                await self.session.commit()
+            # A read-only unit just closes: the pool resets the connection, loaded objects stay readable.
         finally:
             await self.session.close()
             await self._release(exc_type, exc, tb)

@@ -1,0 +1,150 @@
+"""An order's whole life through the core state machine, with the money and credit that follow each step."""
+import pytest
+from sqlalchemy import select, text
+
+from core import ledger
+from core.campus import CreditEvent
+from core.errors import IllegalTransition, NotAllowed
+from core.order import Actor, Event, Role
+from storage.grab import GrabService
+from storage.models import CreditRecord, User
+from storage.orders_repo import StaleOrder
+from storage.uow import UnitOfWork
+from tests.factories import CIPHER, act, make_order, make_runner, make_user
+
+
+async def balances(db, *accounts):
+    async with UnitOfWork(db, write=False) as uow:
+        return [await uow.ledger.balance(a) for a in accounts]
+
+
+async def test_completed_order_pays_runner_minus_commission(db, campus, clock):
+    alice = await make_user(db, campus, clock(), name="alice")
+    runner = await make_runner(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    grabs = GrabService(db, {campus.id: campus}, clock)
+    assert (await grabs.grab(order_id, runner)).won
+    clock.advance(minutes=5)
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+    clock.advance(minutes=10)
+    await act(db, campus, order_id, Event.deliver, Actor(Role.runner, runner), clock())
+    await act(db, campus, order_id, Event.confirm, Actor(Role.customer, alice), clock())
+
+    async with UnitOfWork(db, write=False) as uow:
+        order = await uow.orders.get(order_id)
+        history = [e.event for e in await uow.orders.history(order_id)]
+        profile = await uow.runners.get(runner)
+        total = await uow.ledger.total()
+    assert order.status.value == "completed"
+    assert history == ["pay", "accept", "pickup", "deliver", "confirm"]
+    runner_bal, revenue, escrow, wallet = await balances(
+        db, ledger.runner(runner), ledger.PLATFORM_REVENUE, ledger.escrow(order_id), ledger.customer(alice))
+    assert runner_bal == order.service_fee - order.commission + order.tip
+    assert revenue == order.commission > 0
+    assert escrow == 0 and wallet == 0 and total == 0
+    # Completed on time: completion and punctuality both count.
+    expected = campus.credit.initial + campus.credit_change(CreditEvent.completed) + campus.credit_change(CreditEvent.on_time)
+    assert profile.credit == expected
+    assert profile.active_orders == 0
+
+
+async def test_illegal_transitions_are_errors_and_change_nothing(db, campus, clock):
+    alice = await make_user(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    with pytest.raises(IllegalTransition):
+        await act(db, campus, order_id, Event.deliver, Actor(Role.customer, alice), clock())
+    with pytest.raises(IllegalTransition):
+        await act(db, campus, order_id, Event.confirm, Actor(Role.customer, alice), clock())
+    async with UnitOfWork(db, write=False) as uow:
+        assert (await uow.orders.get(order_id)).status.value == "open"
+        assert [e.event for e in await uow.orders.history(order_id)] == ["pay"]
+
+
+async def test_someone_elses_order_is_refused(db, campus, clock):
+    alice, bob = await make_user(db, campus, clock()), await make_user(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    with pytest.raises(NotAllowed):
+        await act(db, campus, order_id, Event.cancel, Actor(Role.customer, bob), clock())
+    r1, r2 = await make_runner(db, campus, clock()), await make_runner(db, campus, clock())
+    assert (await GrabService(db, {campus.id: campus}, clock).grab(order_id, r1)).won
+    with pytest.raises(NotAllowed):
+        await act(db, campus, order_id, Event.pickup, Actor(Role.runner, r2), clock())
+
+
+async def test_customer_cancel_refunds_in_full_before_accept(db, campus, clock):
+    alice = await make_user(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    async with UnitOfWork(db, write=False) as uow:
+        paid = (await uow.orders.get(order_id)).total
+    await act(db, campus, order_id, Event.cancel, Actor(Role.customer, alice), clock())
+    assert await balances(db, ledger.customer(alice), ledger.escrow(order_id)) == [paid, 0]
+
+
+async def test_cancel_after_grace_pays_the_runner_the_fee(db, campus, clock):
+    alice = await make_user(db, campus, clock())
+    runner = await make_runner(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    assert (await GrabService(db, {campus.id: campus}, clock).grab(order_id, runner)).won
+    clock.advance(minutes=campus.cancellation.free_minutes_after_accept + 1)
+    await act(db, campus, order_id, Event.cancel, Actor(Role.customer, alice), clock())
+    async with UnitOfWork(db, write=False) as uow:
+        order = await uow.orders.get(order_id)
+        assert (await uow.runners.get(runner)).active_orders == 0
+    fee = campus.cancellation.fee_after_accept
+    assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.escrow(order_id)) == [
+        order.total - fee, fee, 0]
+
+
+async def test_no_cancel_after_pickup(db, campus, clock):
+    alice = await make_user(db, campus, clock())
+    runner = await make_runner(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    await GrabService(db, {campus.id: campus}, clock).grab(order_id, runner)
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+    with pytest.raises(IllegalTransition):
+        await act(db, campus, order_id, Event.cancel, Actor(Role.customer, alice), clock())
+
+
+async def test_release_reopens_with_penalty(db, campus, clock):
+    alice = await make_user(db, campus, clock())
+    runner = await make_runner(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    await GrabService(db, {campus.id: campus}, clock).grab(order_id, runner)
+    await act(db, campus, order_id, Event.release, Actor(Role.runner, runner), clock())
+    async with UnitOfWork(db, write=False) as uow:
+        order = await uow.orders.get(order_id)
+        profile = await uow.runners.get(runner)
+        records = (await uow.session.scalars(select(CreditRecord).where(CreditRecord.runner_id == runner))).all()
+    assert order.status.value == "open" and order.runner_id is None
+    assert profile.credit == campus.credit.initial + campus.credit_change(CreditEvent.released)
+    assert [(r.event, r.order_id) for r in records] == [("released", order_id)]
+    assert profile.active_orders == 0
+
+
+async def test_stale_transition_loses_to_the_first(db, campus, clock):
+    """Two transitions computed from the same state: the second to write is refused, not applied twice."""
+    from core.order import transition
+    from storage.transitions import apply_transition
+
+    alice = await make_user(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    async with UnitOfWork(db, write=False) as uow:
+        order = await uow.orders.get(order_id)
+    cancel = transition(campus, order, Event.cancel, Actor(Role.customer, alice), clock())
+    expire = transition(campus, order, Event.expire, Actor.system(), clock())
+    async with UnitOfWork(db) as uow:
+        await apply_transition(uow, campus, cancel, clock())
+    with pytest.raises(StaleOrder):
+        async with UnitOfWork(db) as uow:
+            await apply_transition(uow, campus, expire, clock())
+    assert await balances(db, ledger.customer(alice)) == [order.total]  # refunded once, not twice
+
+
+async def test_phone_and_room_are_encrypted_at_rest(db, campus, clock):
+    alice = await make_user(db, campus, clock(), phone="13800138000", room="女3-502")
+    async with db.engine.connect() as conn:
+        raw = (await conn.execute(text("SELECT phone_enc, room_enc FROM users WHERE id = :id"), {"id": alice})).one()
+    assert "13800138000" not in raw[0] and "502" not in raw[1]
+    async with UnitOfWork(db, write=False) as uow:
+        user = await uow.session.get(User, alice)
+    assert CIPHER.decrypt(user.phone_enc) == "13800138000" and CIPHER.decrypt(user.room_enc) == "女3-502"
