@@ -18,7 +18,7 @@ from core.errors import NotEligible
 from core.order import Actor, Event, Order, Role, Status, Transition, transition
 from storage.db import Database
 from storage.models import Order as OrderRow
-from storage.orders_repo import StaleOrder
+from storage.orders_repo import StaleOrder, to_domain
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
 
@@ -74,17 +74,16 @@ class GrabService:
                 row = await uow.orders.get_row(order_id)
                 if row is None:
                     return GrabResult(False, "grab-gone")
-                if row.status != Status.open.value:
-                    return GrabResult(False, "grab-taken" if row.runner_id is not None else "grab-gone")
-                campus = self.campuses[row.campus_id]
+                order = to_domain(row)  # read once: under READ COMMITTED a second read may see the winner
+                if order.status is not Status.open:
+                    return GrabResult(False, "grab-taken" if order.runner_id is not None else "grab-gone")
+                campus = self.campuses[order.campus_id]
                 runner = await uow.runners.candidate(runner_id)
                 if runner is None:
                     return GrabResult(False, "not-eligible-not-runner")
                 reason = dispatch.ineligibility(campus, runner, order_candidate(campus, row))
                 if reason is not None:
                     return GrabResult(False, reason)
-                order = await uow.orders.get(order_id)
-                assert order is not None
                 t = transition(campus, order, Event.accept, Actor(Role.runner, runner_id), now)
                 await apply_transition(
                     uow, campus, t, now, slot_limit=dispatch.active_order_limit(campus, runner.credit)
