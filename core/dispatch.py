@@ -152,21 +152,24 @@ def cost_matrix(
     campus: Campus, orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate]
 ) -> np.ndarray:
     """pair_cost for every (order, runner) pair, shape (len(orders), len(runners)); np.inf where not allowed."""
-    cost, _ = _runner_order_costs(campus, orders, runners)
-    return cost.T
+    full = np.full((len(orders), len(runners)), np.inf)
+    cost, _, rows = _runner_order_costs(campus, orders, runners)
+    full[:, rows] = cost.T
+    return full
 
 
 def _runner_order_costs(
     campus: Campus, orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(cost, allowed), both shaped (len(runners), len(orders)); cost is np.inf where allowed is False.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(cost, allowed, rows) for the runners who pass every check of their own (approved, credit, load...).
 
-    Runners are the rows: the assignment solver is markedly faster this way round on campus-like instances
-    (pickups cluster at a few buildings, runners are spread out).
+    `rows` holds those runners' indices in `runners`; cost and allowed are shaped (len(rows), len(orders)), and
+    cost is np.inf where allowed is False. Runners are the rows: the assignment solver is markedly faster this
+    way round on campus-like instances (pickups cluster at a few buildings, runners are spread out).
     """
     n_o, n_r = len(orders), len(runners)
     if n_o == 0 or n_r == 0:
-        return np.full((n_r, n_o), np.inf), np.zeros((n_r, n_o), dtype=np.bool_)
+        return np.full((0, n_o), np.inf), np.zeros((0, n_o), dtype=np.bool_), np.empty(0, np.intp)
     w = campus.dispatch.weights
     cr = campus.credit
 
@@ -187,6 +190,10 @@ def _runner_order_costs(
         campus.runners.max_active_orders,
     )
     r_ok &= (r_credit >= cr.grab_floor) & (r_active < limit)
+    rows = np.flatnonzero(r_ok)
+    if rows.size < n_r:
+        r_lat, r_lon, r_id, r_gender = r_lat[rows], r_lon[rows], r_id[rows], r_gender[rows]
+        r_active, r_credit, r_rating = r_active[rows], r_credit[rows], r_rating[rows]
     # Same operand order as _runner_penalty, so every element equals pair_cost to the last bit.
     penalty = (
         w.per_active_order_m * r_active
@@ -204,7 +211,6 @@ def _runner_order_costs(
     cost = distance_matrix_m(r_lat, r_lon, o_lat, o_lon)
     cost *= campus.walking_detour
     allowed = cost <= w.max_pickup_distance_m  # False for NaN positions too
-    allowed &= r_ok[:, None]
     allowed &= r_id[:, None] != o_customer[None, :]
     g = r_gender[:, None]
     if (o_pref != 0).any():
@@ -213,18 +219,18 @@ def _runner_order_costs(
         allowed &= (o_door[None, :] == 0) | (o_door[None, :] == g)
     cost += penalty[:, None]
     np.copyto(cost, np.inf, where=~allowed)
-    return cost, allowed
+    return cost, allowed, rows
 
 
 # ---------------------------------------------------------------------------------------------------- assignment
 
 
 def _assignments(
-    orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate], cost_ro: np.ndarray,
-    order_idx: np.ndarray, runner_idx: np.ndarray,
+    orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate], cost_ro: np.ndarray, rows: np.ndarray,
+    order_idx: np.ndarray, row_idx: np.ndarray,
 ) -> list[Assignment]:
-    pairs = sorted(zip(order_idx.tolist(), runner_idx.tolist()))
-    return [Assignment(orders[i].order_id, runners[j].user_id, float(cost_ro[j, i])) for i, j in pairs]
+    pairs = sorted(zip(order_idx.tolist(), row_idx.tolist()))
+    return [Assignment(orders[i].order_id, runners[rows[r]].user_id, float(cost_ro[r, i])) for i, r in pairs]
 
 
 def _greedy(cost_ro: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -272,25 +278,25 @@ def assign(
     Each runner gets at most one new order, each order at most one runner, only allowed pairs. Falls back to
     the greedy batch if the solver fails. The result follows the order of `orders`.
     """
-    cost, allowed = _runner_order_costs(campus, orders, runners)
+    cost, allowed, rows = _runner_order_costs(campus, orders, runners)
     if cost.size == 0:
         return []
     try:
-        order_idx, runner_idx = _optimal(cost, allowed)
+        order_idx, row_idx = _optimal(cost, allowed)
     except (ValueError, FloatingPointError):
-        order_idx, runner_idx = _greedy(cost)
-    return _assignments(orders, runners, cost, order_idx, runner_idx)
+        order_idx, row_idx = _greedy(cost)
+    return _assignments(orders, runners, cost, rows, order_idx, row_idx)
 
 
 def assign_greedy(
     campus: Campus, orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate]
 ) -> list[Assignment]:
     """Baseline: orders in the given order, each takes the cheapest runner still free."""
-    cost, _ = _runner_order_costs(campus, orders, runners)
+    cost, _, rows = _runner_order_costs(campus, orders, runners)
     if cost.size == 0:
         return []
-    order_idx, runner_idx = _greedy(cost)
-    return _assignments(orders, runners, cost, order_idx, runner_idx)
+    order_idx, row_idx = _greedy(cost)
+    return _assignments(orders, runners, cost, rows, order_idx, row_idx)
 
 
 def total_cost(assignments: Sequence[Assignment]) -> float:

@@ -102,8 +102,8 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path):
     await database.dispose()
 
 
-@pytest.fixture
-async def redis_client():
+async def connect_redis():
+    """A clean Redis test database, or a skip (a failure in CI) when there is no server."""
     import redis.asyncio as redis
 
     client = redis.Redis.from_url(REDIS_URL)
@@ -113,6 +113,12 @@ async def redis_client():
         await client.aclose()
         service_missing("Redis", f"{REDIS_URL}: {exc}")
     await client.flushdb()
+    return client
+
+
+@pytest.fixture
+async def redis_client():
+    client = await connect_redis()
     yield client
     await client.flushdb()
     await client.aclose()

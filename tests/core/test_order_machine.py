@@ -1,0 +1,188 @@
+"""The order state machine: random sequences of events by random actors never reach an illegal state."""
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.campus_file import load_campus
+from core import ledger
+from core.errors import IllegalTransition, NotAllowed
+from core.order import FINAL, RULES, Actor, Event, Order, Role, Status, allowed_events, transition
+
+CAMPUS = load_campus(Path(__file__).resolve().parents[2] / "campus" / "demo.yaml")
+T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
+CUSTOMER, RUNNER, OTHER_RUNNER, OPERATOR = 1, 2, 3, 9
+
+S = Status
+# The lifecycle of design.md §2, written out independently of core/order.py: event → (from, to, who).
+SPEC = {
+    Event.pay: ({S.awaiting_payment}, S.open, {Role.customer, Role.system}),
+    Event.unpaid_timeout: ({S.awaiting_payment}, S.closed, {Role.system}),
+    Event.accept: ({S.open}, S.accepted, {Role.runner}),
+    Event.release: ({S.accepted}, S.open, {Role.runner}),
+    Event.pickup_timeout: ({S.accepted}, S.open, {Role.system}),
+    Event.pickup: ({S.accepted}, S.picked_up, {Role.runner}),
+    Event.deliver: ({S.picked_up}, S.delivered, {Role.runner}),
+    Event.confirm: ({S.delivered}, S.completed, {Role.customer}),
+    Event.auto_confirm: ({S.delivered}, S.completed, {Role.system}),
+    Event.expire: ({S.open}, S.expired, {Role.system}),
+    Event.cancel: ({S.awaiting_payment, S.open, S.accepted}, S.cancelled, {Role.customer}),  # never after pickup
+    Event.operator_cancel: ({S.awaiting_payment, S.open, S.accepted, S.picked_up}, S.cancelled, {Role.operator}),
+    Event.reassign: ({S.accepted}, S.accepted, {Role.operator}),
+    Event.report: ({S.accepted, S.picked_up, S.delivered}, S.exception, {Role.customer, Role.runner}),
+    Event.resolve_complete: ({S.exception}, S.completed, {Role.operator}),
+    Event.resolve_refund: ({S.exception}, S.refunded, {Role.operator}),
+}
+
+
+def new_order(**kw) -> Order:
+    base = dict(id=1, campus_id="demo", customer_id=CUSTOMER, status=Status.awaiting_payment, created_at=T0,
+                service_fee=600, tip=100, discount=50, total=650, commission=90, runner_share=610)
+    return Order(**(base | kw))
+
+
+ACTORS = [
+    Actor(Role.customer, CUSTOMER), Actor(Role.customer, 77), Actor(Role.runner, RUNNER),
+    Actor(Role.runner, OTHER_RUNNER), Actor(Role.runner, CUSTOMER), Actor(Role.operator, OPERATOR), Actor.system(),
+]
+# Each step either takes one of the moves the machine offers to anyone (to reach deep states) or tries any event
+# by any actor (to probe illegal ones); then some minutes pass.
+steps = st.lists(
+    st.tuples(st.booleans(), st.integers(0, 200), st.integers(0, 120)), max_size=40
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(steps=steps)
+def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(steps):
+    order, now, books = new_order(), T0, ledger.Ledger()
+    books.post(ledger.top_up(CUSTOMER, order.total, "cash", "seed"))
+    for guided, pick, minutes in steps:
+        now += dt.timedelta(minutes=minutes)
+        offered = [(a, e) for a in ACTORS for e in allowed_events(order, a)]
+        if guided and offered:
+            actor, event = offered[pick % len(offered)]
+        else:
+            actor, event = ACTORS[pick % len(ACTORS)], list(Event)[pick % len(Event)]
+        sources, target, roles = SPEC[event]
+        try:
+            t = transition(CAMPUS, order, event, actor, now, runner_id=OTHER_RUNNER if order.runner_id != OTHER_RUNNER else RUNNER)
+        except (IllegalTransition, NotAllowed):
+            assert (actor, event) not in offered
+            continue
+        assert order.status in sources and t.after.status is target and actor.role in roles, (event, order.status)
+        for posting in t.postings:
+            books.post(posting)
+        order = t.after
+        assert books.total() == 0
+    # Once an order is final, escrow is empty and the money is where the outcome says.
+    if order.final:
+        assert books.balance(ledger.escrow(order.id)) == 0
+    if order.status is Status.completed:
+        assert books.balance(ledger.runner(order.runner_id)) == order.runner_share
+        assert books.balance(ledger.PLATFORM_REVENUE) == order.commission
+    if order.status in (Status.expired, Status.refunded):
+        assert books.balance(ledger.customer(CUSTOMER)) == order.total
+
+
+def legal_by_spec(order: Order, event: Event, actor: Actor) -> bool:
+    sources, _, roles = SPEC[event]
+    if order.status not in sources or actor.role not in roles:
+        return False
+    if actor.role is Role.customer:
+        return actor.user_id == CUSTOMER
+    if actor.role is Role.runner:
+        if event is Event.accept:
+            return actor.user_id != CUSTOMER
+        return actor.user_id == order.runner_id
+    return True
+
+
+def test_every_status_event_and_actor_against_the_spec():
+    for status in Status:
+        holder = RUNNER if status in (S.accepted, S.picked_up, S.delivered, S.exception) else None
+        order = new_order(status=status, runner_id=holder, accepted_at=T0 if holder else None)
+        for event in Event:
+            for actor in ACTORS:
+                try:
+                    t = transition(CAMPUS, order, event, actor, T0, runner_id=OTHER_RUNNER)
+                    legal = True
+                except (IllegalTransition, NotAllowed):
+                    legal = False
+                assert legal == legal_by_spec(order, event, actor), (status, event, actor)
+                if legal:
+                    assert t.after.status is SPEC[event][1]
+
+
+def test_a_final_order_accepts_no_event():
+    for status in FINAL:
+        order = new_order(status=status, runner_id=RUNNER)
+        for event in Event:
+            for actor in (Actor(Role.customer, CUSTOMER), Actor(Role.runner, RUNNER), Actor(Role.operator, 9), Actor.system()):
+                with pytest.raises((IllegalTransition, NotAllowed)):
+                    transition(CAMPUS, order, event, actor, T0)
+
+
+def test_only_the_own_runner_picks_up_and_only_the_own_customer_confirms():
+    accepted = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0)
+    with pytest.raises(NotAllowed):
+        transition(CAMPUS, accepted, Event.pickup, Actor(Role.runner, OTHER_RUNNER), T0)
+    delivered = new_order(status=Status.delivered, runner_id=RUNNER)
+    with pytest.raises(NotAllowed):
+        transition(CAMPUS, delivered, Event.confirm, Actor(Role.customer, 77), T0)
+    with pytest.raises(NotAllowed):  # a timer cannot confirm for the customer before the deadline logic says so
+        transition(CAMPUS, delivered, Event.confirm, Actor.system(), T0)
+
+
+def test_deadlines_follow_the_campus_timeouts():
+    t = CAMPUS.timeouts
+    paid = transition(CAMPUS, new_order(), Event.pay, Actor(Role.customer, CUSTOMER), T0).after
+    assert paid.accept_by == T0 + dt.timedelta(minutes=t.accept_minutes)
+    assert paid.reannounce_at == T0 + dt.timedelta(minutes=t.reannounce_minutes)
+    accepted = transition(CAMPUS, paid, Event.accept, Actor(Role.runner, RUNNER), T0).after
+    assert accepted.pickup_by == T0 + dt.timedelta(minutes=t.pickup_minutes) and accepted.accept_by is None
+    picked = transition(CAMPUS, accepted, Event.pickup, Actor(Role.runner, RUNNER), T0).after
+    assert picked.deliver_by == T0 + dt.timedelta(minutes=t.deliver_minutes)
+    delivered = transition(CAMPUS, picked, Event.deliver, Actor(Role.runner, RUNNER), T0).after
+    assert delivered.auto_confirm_at == T0 + dt.timedelta(hours=t.auto_confirm_hours)
+
+
+def test_auto_confirm_pays_exactly_like_a_confirmation():
+    delivered = new_order(status=Status.delivered, runner_id=RUNNER)
+    by_customer = transition(CAMPUS, delivered, Event.confirm, Actor(Role.customer, CUSTOMER), T0)
+    by_timer = transition(CAMPUS, delivered, Event.auto_confirm, Actor.system(), T0)
+    assert by_customer.postings == by_timer.postings
+    assert by_customer.credit == by_timer.credit
+
+
+def test_cancellation_fee_only_after_the_grace_and_before_pickup():
+    grace = dt.timedelta(minutes=CAMPUS.cancellation.free_minutes_after_accept)
+    accepted = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0)
+    early = transition(CAMPUS, accepted, Event.cancel, Actor(Role.customer, CUSTOMER), T0 + grace)
+    late = transition(CAMPUS, accepted, Event.cancel, Actor(Role.customer, CUSTOMER), T0 + grace + dt.timedelta(seconds=1))
+    assert [p.key for p in early.postings] == ["order:1:refund"]
+    assert [p.key for p in late.postings] == ["order:1:cancel-fee"]
+    fee_to_runner = {e.account: e.amount for e in late.postings[0].entries}[ledger.runner(RUNNER)]
+    assert fee_to_runner == CAMPUS.cancellation.fee_after_accept
+
+
+def test_late_delivery_costs_credit_instead_of_earning_it():
+    picked = new_order(status=Status.picked_up, runner_id=RUNNER, deliver_by=T0)
+    late = transition(CAMPUS, picked, Event.deliver, Actor(Role.runner, RUNNER), T0 + dt.timedelta(minutes=1)).after
+    done = transition(CAMPUS, late, Event.confirm, Actor(Role.customer, CUSTOMER), T0 + dt.timedelta(minutes=2))
+    assert [e.value for _, e in done.credit] == ["completed", "late_delivery"]
+
+
+def test_allowed_events_lists_only_what_would_succeed():
+    accepted = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0)
+    for actor in (Actor(Role.customer, CUSTOMER), Actor(Role.runner, RUNNER), Actor(Role.runner, OTHER_RUNNER)):
+        for event in Event:
+            works = True
+            try:
+                transition(CAMPUS, accepted, event, actor, T0, runner_id=OTHER_RUNNER if actor.user_id != OTHER_RUNNER else 5)
+            except (IllegalTransition, NotAllowed):
+                works = False
+            assert (event in allowed_events(accepted, actor)) == works, (actor, event)
