@@ -13,7 +13,7 @@ from bot.campus_file import CampusFileError, load_campuses
 from bot.clock import system_clock
 from bot.settings import Settings
 from core.campus import Campus, Size, TaskType
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.geo import find_building
 from core.money import format_yuan, yuan_to_fen
 from core.pricing import Quote, QuoteRequest, quote
@@ -33,9 +33,9 @@ def _kg_to_grams(text: str) -> int:
     try:
         grams = Decimal(text) * 1000
     except InvalidOperation as exc:
-        raise SystemExit(f"--weight must be a number of kilograms, got {text!r}") from exc
-    if grams != grams.to_integral_value():
-        raise SystemExit("--weight: at most three decimals (grams)")
+        raise InvalidInput("error-weight-format", text=text) from exc
+    if not grams.is_finite() or grams != grams.to_integral_value():
+        raise InvalidInput("error-weight-format", text=text)
     return int(grams)
 
 

@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from bot.campus_file import load_campus  # noqa: E402
-from core.campus import BuildingKind, Campus, Gender  # noqa: E402
+from core.campus import Campus, Gender  # noqa: E402
 from core.geo import distance_matrix_m  # noqa: E402
 from core.dispatch import (  # noqa: E402
     Assignment,

@@ -28,3 +28,5 @@ not-eligible-too-far = You are too far from the pickup point.
 grab-won = You got the order.
 grab-taken = Someone else took this order.
 grab-gone = This order is no longer open.
+error-not-eligible = You cannot take this order.
+error-weight-format = "{ $text }" is not a weight. Write kilograms, like 2.5.

@@ -28,3 +28,5 @@ not-eligible-too-far = 你离取件地点太远。
 grab-won = 抢单成功！
 grab-taken = 手慢了，这单已被别人抢走。
 grab-gone = 这单已不再开放。
+error-not-eligible = 你不能接这单。
+error-weight-format = “{ $text }”不是有效的重量，请输入公斤数，例如 2.5。
