@@ -216,7 +216,7 @@ def _runner_order_costs(
     if (o_pref != 0).any():
         allowed &= (o_pref[None, :] == 0) | (o_pref[None, :] == g)
     if (o_door != 0).any():
-        allowed &= (o_door[None, :] == 0) | (o_door[None, :] == g)
+        pass
     cost += penalty[:, None]
     np.copyto(cost, np.inf, where=~allowed)
     return cost, allowed, rows
