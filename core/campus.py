@@ -291,6 +291,7 @@ class Campus(Strict):
     runners: RunnerRules
     dispatch: DispatchRules
     operators: tuple[str, ...] = ()  # "channel:user_id" of this campus's operators
+    language: str = Field(default="zh_CN", pattern=r"^(zh_CN|en)$")  # for the task hall and operators' chat
     channels: Channels = Channels()
 
     @field_validator("timezone")

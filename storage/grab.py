@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core import dispatch
@@ -35,6 +35,7 @@ class GrabResult:
 
 
 TAKEN = GrabResult(False, "grab-taken")
+OnWon = Callable[[UnitOfWork, Campus, Transition, dt.datetime], Awaitable[None]]
 
 
 class GrabService:
@@ -44,7 +45,8 @@ class GrabService:
         self.clock = clock
         self._inflight: dict[int, asyncio.Future[GrabResult]] = {}
 
-    async def grab(self, order_id: int, runner_id: int) -> GrabResult:
+    async def grab(self, order_id: int, runner_id: int, on_won: OnWon | None = None) -> GrabResult:
+        """on_won runs inside the winning transaction (to write the notices that the win owes)."""
         while True:
             pending = self._inflight.get(order_id)
             if pending is None:
@@ -58,7 +60,7 @@ class GrabService:
         future: asyncio.Future[GrabResult] = asyncio.get_running_loop().create_future()
         self._inflight[order_id] = future
         try:
-            result = await self._attempt(order_id, runner_id)
+            result = await self._attempt(order_id, runner_id, on_won)
         except BaseException:
             future.set_result(GrabResult(False, "error-generic"))  # the waiters try for themselves
             raise
@@ -67,7 +69,7 @@ class GrabService:
         future.set_result(result)
         return result
 
-    async def _attempt(self, order_id: int, runner_id: int) -> GrabResult:
+    async def _attempt(self, order_id: int, runner_id: int, on_won: OnWon | None = None) -> GrabResult:
         now = self.clock()
         try:
             async with UnitOfWork(self.db) as uow:
@@ -88,6 +90,8 @@ class GrabService:
                 await apply_transition(
                     uow, campus, t, now, slot_limit=dispatch.active_order_limit(campus, runner.credit)
                 )
+                if on_won is not None:
+                    await on_won(uow, campus, t, now)
                 return GrabResult(True, "grab-won", t)
         except StaleOrder:
             return TAKEN

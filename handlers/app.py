@@ -1,0 +1,125 @@
+"""Runs one input: one transaction, the user and their conversation loaded, routed, replies in their language.
+
+Any domain error rolls the whole transaction back, so bad input changes nothing, and is answered in the user's
+language. A repeated update (same platform update id) is recognised inside the same transaction and ignored.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+
+from sqlalchemy import select
+
+from core.errors import DomainError
+from handlers import flows  # noqa: F401 - registers every flow on the router
+from handlers.context import Ctx, Services
+from handlers.io import Input, Kind, Reply
+from handlers.router import ROUTER
+from locales import DEFAULT_LANGUAGE, catalogue
+from storage.models import Conversation, ProcessedUpdate, User
+from storage.sql import insert_ignore
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def handle(self, inp: Input) -> list[Reply]:
+        now = self.services.clock()
+        if inp.kind is Kind.choice and inp.choice:
+            outside = ROUTER.outside.get(inp.choice.split(":", 1)[0])
+            if outside is not None:
+                return await self._guard(inp, outside(self.services, inp, now))
+        return await self._guard(inp, self._in_transaction(inp, now))
+
+    async def _guard(self, inp: Input, work) -> list[Reply]:  # noqa: ANN001 - a coroutine
+        try:
+            return await work
+        except DomainError as exc:
+            language = await self._language(inp)
+            args = {k: v for k, v in exc.args_.items() if isinstance(v, (str, int))}
+            from handlers.notify import money_args
+
+            return [Reply(key=exc.key, text=catalogue(language)(exc.key, **money_args(args)), args=args)]
+
+    async def _in_transaction(self, inp: Input, now) -> list[Reply]:  # noqa: ANN001
+        async with UnitOfWork(self.services.db) as uow:
+            if inp.update_id is not None:
+                fresh = await uow.session.execute(insert_ignore(
+                    uow.session, ProcessedUpdate, {"key": f"{inp.channel}:{inp.update_id}"[:96], "at": now}, ["key"]))
+                if fresh.rowcount != 1:
+                    return []  # the platform sent this update again: it was handled already
+            user = await self._user(uow, inp, now)
+            conv = await uow.session.get(Conversation, (inp.channel, inp.user))
+            if conv is None:
+                conv = Conversation(channel=inp.channel, external_id=inp.user, state="idle",
+                                    data={"_token": secrets.token_hex(3)}, updated_at=now)
+                uow.session.add(conv)
+            ctx = Ctx(self.services, uow, inp, user, conv, now)
+            await route(ctx)
+            conv.updated_at = now
+            # JSON columns change by reassignment only; make sure the new dict is written.
+            conv.data = dict(conv.data)
+            return ctx.replies
+
+    async def _user(self, uow: UnitOfWork, inp: Input, now) -> User:  # noqa: ANN001
+        user = (await uow.session.scalars(
+            select(User).where(User.channel == inp.channel, User.external_id == inp.user))).first()
+        if user is None:
+            user = User(channel=inp.channel, external_id=inp.user, campus_id=self.services.default_campus.id,
+                        display_name=inp.name[:64], language=DEFAULT_LANGUAGE, created_at=now, preference_tags=[])
+            uow.session.add(user)
+            await uow.session.flush()
+        if inp.chat is None and not user.started_bot:
+            user.started_bot = True  # they wrote to us privately, so we may write to them
+        return user
+
+    async def _language(self, inp: Input) -> str:
+        async with UnitOfWork(self.services.db, write=False) as uow:
+            language = await uow.session.scalar(
+                select(User.language).where(User.channel == inp.channel, User.external_id == inp.user))
+        return language or DEFAULT_LANGUAGE
+
+
+async def route(ctx: Ctx) -> None:
+    inp = ctx.input
+    if ctx.user.suspended and not ctx.is_operator and inp.kind is not Kind.payment:
+        ctx.say("error-suspended")
+        return
+    if inp.kind is Kind.payment:
+        assert ROUTER.payment is not None
+        await ROUTER.payment(ctx)
+    elif inp.kind is Kind.command:
+        command = ROUTER.commands.get(inp.command or "")
+        if command is None:
+            ctx.say("error-unknown-command", command=inp.command or "")
+        elif command.operator_only and not ctx.is_operator:
+            ctx.say("error-operators-only")
+        elif command.private_only and inp.chat is not None:
+            ctx.say("error-private-only")
+        else:
+            await command.handler(ctx)
+    elif inp.kind is Kind.choice:
+        data = inp.choice or ""
+        prefix = data.split(":", 1)[0]
+        if prefix == "s":
+            handler = ROUTER.states.get(ctx.state)
+            if handler is None:
+                ctx.say("error-stale-choice")
+            else:
+                await handler(ctx)
+        elif prefix in ROUTER.actions:
+            await ROUTER.actions[prefix](ctx)
+        else:
+            ctx.say("error-stale-choice")
+    elif inp.chat is not None:
+        return  # chatter in the task hall is not for us
+    else:
+        handler = ROUTER.states.get(ctx.state)
+        if handler is not None:
+            await handler(ctx)
+        elif ROUTER.idle is not None:
+            await ROUTER.idle(ctx)

@@ -1,0 +1,136 @@
+"""What a handler works with for one input: the unit of work, the user, their conversation and language."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.campus import Campus
+from core.clock import Clock
+from core.errors import InvalidInput, NotAllowed
+from handlers.io import Choice, Input, Reply
+from locales import Catalogue, catalogue
+from storage.crypto import Cipher
+from storage.db import Database
+from storage.grab import GrabService
+from storage.models import Conversation, RunnerProfile, User
+from storage.uow import UnitOfWork
+
+MAX_TEXT = 500  # longest free text we keep (notes, descriptions, chat relay); longer is refused, not cut
+
+
+@dataclass
+class Services:
+    """Everything a handler may use besides the input, built once in main.py."""
+
+    db: Database
+    campuses: dict[str, Campus]
+    cipher: Cipher
+    clock: Clock
+    channels: tuple[str, ...] = ("console",)  # channels that are running: where halls and operators are reached
+    grabs: GrabService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.grabs = GrabService(self.db, self.campuses, self.clock)
+
+    @property
+    def default_campus(self) -> Campus:
+        return next(iter(self.campuses.values()))
+
+
+class Ctx:
+    """One input being handled, inside one transaction."""
+
+    def __init__(self, services: Services, uow: UnitOfWork, inp: Input, user: User, conv: Conversation,
+                 now: dt.datetime) -> None:
+        self.services = services
+        self.uow = uow
+        self.input = inp
+        self.user = user
+        self.conv = conv
+        self.now = now
+        self.replies: list[Reply] = []
+        from handlers.notify import Notifier  # notify imports Ctx's neighbours; keep the cycle out of import time
+
+        self.notify = Notifier(services, uow, now, origin=f"in:{inp.channel}:{inp.user}:{inp.update_id or secrets.token_hex(6)}")
+
+    # --- who and where -------------------------------------------------------------------------------------
+    @property
+    def user_id(self) -> int:
+        assert self.user.id is not None
+        return self.user.id
+
+    @property
+    def campus(self) -> Campus:
+        return self.services.campuses.get(self.user.campus_id, self.services.default_campus)
+
+    @property
+    def t(self) -> Catalogue:
+        return catalogue(self.user.language)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.user.is_operator or f"{self.user.channel}:{self.user.external_id}" in self.campus.operators
+
+    def require_operator(self) -> None:
+        if not self.is_operator:
+            raise NotAllowed("error-operators-only")
+
+    async def runner_profile(self) -> RunnerProfile | None:
+        return await self.uow.runners.get(self.user_id)
+
+    # --- replies -------------------------------------------------------------------------------------------
+    def say(self, key: str, *, choices: list[list[Choice]] | None = None, request_location: bool = False,
+            edit: bool = False, **args: Any) -> Reply:
+        reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in choices or []),
+                      request_location=request_location, edit=edit, args=args)
+        self.replies.append(reply)
+        return reply
+
+    def say_text(self, key: str, text: str, *, choices: list[list[Choice]] | None = None,
+                 request_location: bool = False, edit: bool = False) -> Reply:
+        """A message composed of several catalogue entries (a quote, an order card)."""
+        reply = Reply(key=key, text=text, choices=tuple(tuple(r) for r in choices or []),
+                      request_location=request_location, edit=edit)
+        self.replies.append(reply)
+        return reply
+
+    def button(self, label_key: str, data: str, **args: Any) -> Choice:
+        return Choice(self.t(label_key, **args), data)
+
+    # --- conversation --------------------------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        return self.conv.state
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.conv.data
+
+    def go(self, state: str, **data: Any) -> None:
+        """Move to a step; a fresh token makes choices offered by earlier steps stale."""
+        self.conv.state = state
+        self.conv.data = {**self.conv.data, **data, "_token": secrets.token_hex(3)}
+
+    def reset(self) -> None:
+        self.conv.state = "idle"
+        self.conv.data = {"_token": secrets.token_hex(3)}
+
+    def step(self, label_key: str, value: str, **args: Any) -> Choice:
+        """A button that answers the current step; pressing it after the step moved on does nothing."""
+        return Choice(self.t(label_key, **args), f"s:{self.conv.data.get('_token', '')}:{value}")
+
+    def step_value(self, data: str) -> str:
+        """The value of a step button, or a refusal if the button belongs to an earlier step."""
+        _, token, value = (data.split(":", 2) + ["", ""])[:3]
+        if not token or token != self.conv.data.get("_token"):
+            raise InvalidInput("error-stale-choice")
+        return value
+
+
+def free_text(text: str, *, limit: int = MAX_TEXT) -> str:
+    text = text.strip()
+    if len(text) > limit:
+        raise InvalidInput("error-text-too-long", limit=limit, length=len(text))
+    return text

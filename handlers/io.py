@@ -1,0 +1,73 @@
+"""Channel-neutral inputs and replies. Adapters turn platform updates into an Input and render Replies."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Kind(str, enum.Enum):
+    text = "text"
+    command = "command"  # /order 12 → command="order", args=("12",)
+    choice = "choice"  # a pressed button or a numbered option: its data
+    location = "location"
+    photo = "photo"
+    payment = "payment"  # a provider says an order was paid
+
+
+@dataclass(frozen=True)
+class Payment:
+    provider: str  # telegram, wechat
+    charge_id: str  # the provider's id for this payment: the idempotency key
+    order_id: int
+    amount: int  # fen
+
+
+@dataclass(frozen=True)
+class Input:
+    channel: str  # console, telegram, wechat
+    user: str  # the platform's user id
+    kind: Kind
+    text: str = ""
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    choice: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    photo: str | None = None  # the platform's file id
+    payment: Payment | None = None
+    update_id: str | None = None  # the platform's id for this update, to process a repeat once
+    name: str = ""  # display name the platform gave
+    chat: str | None = None  # set when the input came from a group (the task hall), not a private chat
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    data: str  # compact, validated when it comes back: never trusted
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to the person who sent the input, already in their language."""
+
+    key: str  # the catalogue key of the main message (tests and adapters may look at it)
+    text: str
+    choices: tuple[tuple[Choice, ...], ...] = ()  # rows of buttons / numbered options
+    request_location: bool = False
+    edit: bool = False  # replace the message whose button was pressed, where the channel can
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def flat_choices(self) -> list[Choice]:
+        return [c for row in self.choices for c in row]
+
+
+def parse_text(channel: str, user: str, text: str, **kw: Any) -> Input:
+    """Text as a person typed it: '/cmd a b' becomes a command, anything else stays text."""
+    stripped = text.strip()
+    if stripped.startswith("/") and len(stripped) > 1:
+        head, *rest = stripped[1:].split(maxsplit=1)
+        command = head.split("@", 1)[0].lower()  # /grab@paotui_bot in groups
+        args = tuple(rest[0].split()) if rest else ()
+        return Input(channel, user, Kind.command, text=rest[0] if rest else "", command=command, args=args, **kw)
+    return Input(channel, user, Kind.text, text=text, **kw)

@@ -1,0 +1,120 @@
+"""Messages to other people (a runner, the task hall, operators), written to the outbox in the same transaction
+as the change that caused them, each in its recipient's language."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from core.campus import Campus
+from core.money import format_yuan
+from core.order import Notice, Transition
+from locales import catalogue
+from storage.models import Order as OrderRow
+from storage.models import Outbox, User
+from storage.sql import insert_ignore
+
+if TYPE_CHECKING:
+    from handlers.context import Services
+    from storage.uow import UnitOfWork
+
+MONEY_ARGS = frozenset({"amount", "refund", "fee", "balance", "price", "share", "total"})
+# A button for someone else: (label key, data, label args).
+Button = tuple[str, str, dict[str, Any]]
+# Renderers for notices that need more than a catalogue line (the hall card, the winner's details).
+NoticeRenderer = Callable[["Notifier", Campus, OrderRow, Notice], Awaitable[None]]
+NOTICE_RENDERERS: dict[str, NoticeRenderer] = {}
+
+
+def money_args(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: format_yuan(v) if k in MONEY_ARGS and isinstance(v, int) else v for k, v in args.items()}
+
+
+class Notifier:
+    def __init__(self, services: "Services", uow: "UnitOfWork", now: dt.datetime, origin: str) -> None:
+        self.services = services
+        self.uow = uow
+        self.now = now
+        self.origin = origin
+        self._seq = itertools.count(1)
+
+    async def _write(self, channel: str, recipient: str, payload: dict[str, Any]) -> None:
+        s = self.uow.session
+        await s.execute(insert_ignore(s, Outbox, {
+            "dedupe_key": f"{self.origin}:{next(self._seq)}", "channel": channel, "recipient": recipient,
+            "payload": payload, "status": "pending", "next_attempt_at": self.now, "created_at": self.now,
+            "attempts": 0, "last_error": "",
+        }, ["dedupe_key"]))
+
+    @staticmethod
+    def _payload(language: str, key: str, args: dict[str, Any], buttons: list[list[Button]] | None,
+                 text: str | None, edit_key: str | None) -> dict[str, Any]:
+        t = catalogue(language)
+        return {
+            "key": key,
+            "text": text if text is not None else t(key, **money_args(args)),
+            "choices": [[{"label": t(lk, **money_args(la)), "data": d} for lk, d, la in row] for row in buttons or []],
+            "edit_key": edit_key,
+        }
+
+    async def user(self, user_id: int, key: str, *, buttons: list[list[Button]] | None = None,
+                   text: str | None = None, edit_key: str | None = None, **args: Any) -> None:
+        """To one user in their language. `text` overrides the key's rendering (composed messages)."""
+        user = await self.uow.session.get(User, user_id)
+        if user is None:
+            return
+        await self._write(user.channel, user.external_id,
+                          self._payload(user.language, key, args, buttons, text, edit_key))
+
+    def user_text(self, language: str) -> Any:
+        return catalogue(language)
+
+    async def hall(self, campus: Campus, key: str, *, buttons: list[list[Button]] | None = None,
+                   text: str | None = None, edit_key: str | None = None, **args: Any) -> None:
+        """To the campus task hall on every running channel that has one."""
+        payload = self._payload(campus.language, key, args, buttons, text, edit_key)
+        for channel, chat in hall_chats(campus, self.services.channels):
+            await self._write(channel, chat, payload)
+
+    async def operators(self, campus: Campus, key: str, *, text: str | None = None, **args: Any) -> None:
+        payload = self._payload(campus.language, key, args, None, text, None)
+        for channel, chat in operator_chats(campus, self.services.channels):
+            await self._write(channel, chat, payload)
+
+    async def transition(self, campus: Campus, t: Transition) -> None:
+        """The notices a transition owes, each to its recipient."""
+        row = await self.uow.orders.get_row(t.after.id)
+        assert row is not None
+        for notice in t.notices:
+            renderer = NOTICE_RENDERERS.get(notice.key)
+            if renderer is not None:
+                await renderer(self, campus, row, notice)
+                continue
+            args = {"order": t.after.id, **notice.args}
+            if notice.to == "customer":
+                await self.user(t.after.customer_id, notice.key, **args)
+            elif notice.to == "runner" and notice.user_id is not None:
+                await self.user(notice.user_id, notice.key, **args)
+            elif notice.to == "operators":
+                await self.operators(campus, notice.key, **args)
+            elif notice.to == "hall":
+                await self.hall(campus, notice.key, edit_key=f"hall:{t.after.id}", **args)
+
+
+def hall_chats(campus: Campus, channels: tuple[str, ...]) -> list[tuple[str, str]]:
+    chats = []
+    if "console" in channels:
+        chats.append(("console", f"hall:{campus.id}"))
+    if "telegram" in channels and campus.channels.telegram_hall_chat_id is not None:
+        chats.append(("telegram", str(campus.channels.telegram_hall_chat_id)))
+    return chats
+
+
+def operator_chats(campus: Campus, channels: tuple[str, ...]) -> list[tuple[str, str]]:
+    chats = []
+    if "console" in channels:
+        chats += [("console", op.split(":", 1)[1]) for op in campus.operators if op.startswith("console:")]
+    if "telegram" in channels and campus.channels.telegram_admin_chat_id is not None:
+        chats.append(("telegram", str(campus.channels.telegram_admin_chat_id)))
+    return chats

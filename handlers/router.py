@@ -1,0 +1,65 @@
+"""Where an input goes: commands by name, conversation steps by state, buttons by the prefix of their data."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from handlers.context import Ctx, Services
+    from handlers.io import Input, Reply
+
+Handler = Callable[["Ctx"], Awaitable[None]]
+# Runs outside the per-input transaction because it manages its own (the grab).
+OutsideHandler = Callable[["Services", "Input", "dt.datetime"], Awaitable[list["Reply"]]]
+
+
+@dataclass
+class Command:
+    handler: Handler
+    operator_only: bool = False
+    private_only: bool = True  # not from the task-hall group
+
+
+@dataclass
+class Router:
+    commands: dict[str, Command] = field(default_factory=dict)
+    states: dict[str, Handler] = field(default_factory=dict)
+    actions: dict[str, Handler] = field(default_factory=dict)
+    outside: dict[str, OutsideHandler] = field(default_factory=dict)
+    idle: Handler | None = None  # text with no conversation going on
+    payment: Handler | None = None
+
+    def command(self, *names: str, operator_only: bool = False, private_only: bool = True):  # noqa: ANN201
+        def register(fn: Handler) -> Handler:
+            for name in names:
+                assert name not in self.commands, f"/{name} registered twice"
+                self.commands[name] = Command(fn, operator_only, private_only)
+            return fn
+        return register
+
+    def state(self, *names: str):  # noqa: ANN201
+        def register(fn: Handler) -> Handler:
+            for name in names:
+                assert name not in self.states, f"state {name} registered twice"
+                self.states[name] = fn
+            return fn
+        return register
+
+    def action(self, prefix: str):  # noqa: ANN201
+        def register(fn: Handler) -> Handler:
+            assert prefix not in self.actions and prefix != "s", f"action {prefix} registered twice"
+            self.actions[prefix] = fn
+            return fn
+        return register
+
+    def outside_action(self, prefix: str):  # noqa: ANN201
+        def register(fn: OutsideHandler) -> OutsideHandler:
+            self.outside[prefix] = fn
+            return fn
+        return register
+
+
+ROUTER = Router()

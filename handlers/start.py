@@ -1,0 +1,68 @@
+"""Start, language, the main menu and help."""
+from __future__ import annotations
+
+from handlers.context import Ctx
+from handlers.router import ROUTER
+from locales import LANGUAGES
+
+
+def menu(ctx: Ctx) -> None:
+    """The main menu: what a student (and, if approved, a runner) can do next."""
+    rows = [
+        [ctx.button("menu-order", "m:order"), ctx.button("menu-my-orders", "m:orders")],
+        [ctx.button("menu-wallet", "m:wallet"), ctx.button("menu-help", "m:help")],
+    ]
+    ctx.say("menu-title", choices=rows)
+
+
+@ROUTER.command("start")
+async def start(ctx: Ctx) -> None:
+    ctx.reset()
+    ctx.go("start.language")
+    ctx.say("start-welcome", name=ctx.user.display_name or ctx.user.external_id,
+            campus=ctx.campus.name if ctx.user.language == "zh_CN" else ctx.campus.name_en,
+            choices=[[ctx.step("language-name", lang, lang=lang) for lang in LANGUAGES]])
+
+
+@ROUTER.state("start.language")
+async def choose_language(ctx: Ctx) -> None:
+    if ctx.input.choice is None:
+        ctx.say("start-pick-language", choices=[[ctx.step("language-name", lang, lang=lang) for lang in LANGUAGES]])
+        return
+    language = ctx.step_value(ctx.input.choice)
+    if language not in LANGUAGES:
+        ctx.say("error-stale-choice")
+        return
+    ctx.user.language = language
+    ctx.reset()
+    ctx.say("start-language-set")
+    menu(ctx)
+
+
+@ROUTER.command("language", "lang")
+async def language(ctx: Ctx) -> None:
+    ctx.go("start.language")
+    ctx.say("start-pick-language", choices=[[ctx.step("language-name", lang, lang=lang) for lang in LANGUAGES]])
+
+
+@ROUTER.command("menu", "stop")
+async def show_menu(ctx: Ctx) -> None:
+    ctx.reset()
+    menu(ctx)
+
+
+@ROUTER.command("help")
+async def show_help(ctx: Ctx) -> None:
+    ctx.say("help-student")
+    if await ctx.runner_profile() is not None:
+        ctx.say("help-runner")
+    if ctx.is_operator:
+        ctx.say("help-operator")
+
+
+async def idle(ctx: Ctx) -> None:
+    ctx.say("idle-hint")
+    menu(ctx)
+
+
+ROUTER.idle = idle

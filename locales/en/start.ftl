@@ -1,0 +1,22 @@
+start-welcome = Hi { $name }! Welcome to paotui at { $campus }: errands on campus, done by fellow students. Please pick your language.
+start-pick-language = Please pick your language.
+start-language-set = Language set to English.
+language-name = { $lang ->
+    [zh_CN] 中文
+   *[en] English
+  }
+menu-title = What would you like to do?
+menu-order = New errand
+menu-my-orders = My orders
+menu-wallet = Wallet
+menu-help = Help
+idle-hint = I did not understand that. Choose from the menu, or send /help.
+help-student = /order new errand · /orders my orders · /wallet balance · /cancel N · /msg N text · /language · /menu
+help-runner = Runner: /nearby [building] · /grab N · /picked N · /delivered N · /release N · /income · /withdraw yuan
+help-operator = Operator: /applications · /approve N · /reject N · /find N · /reassign N runner · /cancelorder N · /resolve N · /suspend N · /restore N · /withdrawals · /topup user yuan · /today
+error-unknown-command = I don't know the command /{ $command }. Send /help for the list.
+error-operators-only = Only operators can do that.
+error-private-only = Please use that in a private chat with the bot.
+error-suspended = Your account is suspended. Contact the service desk.
+error-stale-choice = That button is from an earlier message and no longer works.
+error-text-too-long = That text is too long ({ $length } characters); at most { $limit }.

@@ -1,0 +1,22 @@
+start-welcome = 你好 { $name }！欢迎使用 { $campus } 跑腿：同学帮同学，校园跑腿。请选择语言。
+start-pick-language = 请选择语言。
+start-language-set = 已切换为中文。
+language-name = { $lang ->
+    [zh_CN] 中文
+   *[en] English
+  }
+menu-title = 你想做什么？
+menu-order = 发布跑腿
+menu-my-orders = 我的订单
+menu-wallet = 钱包
+menu-help = 帮助
+idle-hint = 没看懂，请从菜单中选择，或发送 /help。
+help-student = /order 发布跑腿 · /orders 我的订单 · /wallet 余额 · /cancel 单号 · /msg 单号 内容 · /language 语言 · /menu 菜单
+help-runner = 跑腿员：/nearby [楼名] · /grab 单号 · /picked 单号 · /delivered 单号 · /release 单号 · /income 收入 · /withdraw 金额
+help-operator = 运营：/applications · /approve 编号 · /reject 编号 · /find 单号 · /reassign 单号 跑腿员 · /cancelorder 单号 · /resolve 单号 · /suspend 编号 · /restore 编号 · /withdrawals · /topup 用户 金额 · /today
+error-unknown-command = 没有 /{ $command } 这个命令，发送 /help 查看命令列表。
+error-operators-only = 只有运营人员可以这样做。
+error-private-only = 请在与机器人的私聊中使用。
+error-suspended = 你的账号已被暂停，请联系客服。
+error-stale-choice = 这个按钮来自之前的消息，已经失效。
+error-text-too-long = 内容太长（{ $length } 字），最多 { $limit } 字。

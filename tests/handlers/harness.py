@@ -1,0 +1,75 @@
+"""Drives the handlers as people in chat would: send text, press buttons, read what reached each person."""
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy import select, update
+
+from handlers.app import App
+from handlers.context import Services
+from handlers.io import Input, Kind, Payment, Reply, parse_text
+from storage.models import Outbox
+from storage.uow import UnitOfWork
+
+_updates = itertools.count(1)
+
+
+class Chat:
+    def __init__(self, services: Services, channel: str = "console") -> None:
+        self.services = services
+        self.app = App(services)
+        self.channel = channel
+        self.last: dict[str, list[Reply]] = {}  # each person's latest replies
+
+    async def send(self, who: str, text: str, *, update_id: str | None = None, chat: str | None = None) -> list[Reply]:
+        inp = parse_text(self.channel, who, text, update_id=update_id, name=who, chat=chat)
+        return await self._run(who, inp)
+
+    async def press(self, who: str, label_or_data: str, *, chat: str | None = None) -> list[Reply]:
+        """Press a button from this person's latest replies, by its label (or pass raw data with 'data:')."""
+        if label_or_data.startswith("data:"):
+            data = label_or_data[5:]
+        else:
+            options = [c for r in self.last.get(who, []) for c in r.flat_choices()]
+            matches = [c for c in options if c.label == label_or_data]
+            assert matches, f"{who} sees no button {label_or_data!r}; buttons: {[c.label for c in options]}"
+            data = matches[-1].data
+        return await self._run(who, Input(self.channel, who, Kind.choice, choice=data, name=who, chat=chat))
+
+    async def share_location(self, who: str, lat: float, lon: float) -> list[Reply]:
+        return await self._run(who, Input(self.channel, who, Kind.location, lat=lat, lon=lon, name=who))
+
+    async def photo(self, who: str, file_id: str) -> list[Reply]:
+        return await self._run(who, Input(self.channel, who, Kind.photo, photo=file_id, name=who))
+
+    async def pay(self, who: str, provider: str, charge_id: str, order_id: int, amount: int) -> list[Reply]:
+        return await self._run(who, Input(self.channel, who, Kind.payment,
+                                          payment=Payment(provider, charge_id, order_id, amount), name=who))
+
+    async def _run(self, who: str, inp: Input) -> list[Reply]:
+        replies = await self.app.handle(inp)
+        if replies:
+            self.last[who] = replies
+        return replies
+
+    async def inbox(self, recipient: str) -> list[dict]:
+        """Messages the outbox holds for this person or chat (marks them delivered, as the console does)."""
+        async with UnitOfWork(self.services.db) as uow:
+            rows = list(await uow.session.scalars(
+                select(Outbox).where(Outbox.recipient == recipient, Outbox.status == "pending").order_by(Outbox.id)))
+            if rows:
+                await uow.session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in rows])).values(status="sent"))
+        payloads = [r.payload for r in rows]
+        if payloads:
+            from handlers.io import Choice
+
+            self.last[recipient] = [
+                Reply(key=p["key"], text=p["text"], choices=tuple(
+                    tuple(Choice(c["label"], c["data"]) for c in row) for row in p["choices"]))
+                for p in payloads
+            ]
+        return payloads
+
+
+def keys(replies: list[Reply]) -> list[str]:
+    return [r.key for r in replies]

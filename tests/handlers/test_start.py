@@ -1,0 +1,42 @@
+"""Starting, picking a language, and inputs that must change nothing."""
+from sqlalchemy import select
+
+from storage.models import User
+from storage.uow import UnitOfWork
+from tests.handlers.harness import keys
+
+
+async def test_start_and_pick_english(chat):
+    replies = await chat.send("alice", "/start")
+    assert keys(replies) == ["start-welcome"]
+    assert [c.label for c in replies[0].flat_choices()] == ["中文", "English"]
+    replies = await chat.press("alice", "English")
+    assert keys(replies) == ["start-language-set", "menu-title"]
+    assert replies[0].text == "Language set to English."
+    replies = await chat.send("alice", "/nonsense")
+    assert replies[0].text.startswith("I don't know the command /nonsense")
+
+
+async def test_an_old_button_does_nothing(chat):
+    await chat.send("alice", "/start")
+    first = chat.last["alice"][0].flat_choices()[1]
+    await chat.press("alice", "English")
+    again = await chat.press("alice", f"data:{first.data}")
+    assert keys(again) == ["error-stale-choice"]
+    assert again[0].text == "That button is from an earlier message and no longer works."
+
+
+async def test_a_repeated_update_is_handled_once(chat, services):
+    first = await chat.send("alice", "/start", update_id="777")
+    second = await chat.send("alice", "/start", update_id="777")
+    assert keys(first) == ["start-welcome"] and second == []
+    async with UnitOfWork(services.db, write=False) as uow:
+        users = (await uow.session.scalars(select(User).where(User.external_id == "alice"))).all()
+    assert len(users) == 1
+
+
+async def test_forged_button_data_is_refused(chat):
+    await chat.send("alice", "/start")
+    for forged in ("zz:1", "s:000000:en", "s::", ""):
+        replies = await chat.press("alice", f"data:{forged}")
+        assert keys(replies) == ["error-stale-choice"], forged
