@@ -1,0 +1,130 @@
+"""Shared by every flow that touches an order: finding it, checking it is yours, moving it, describing it."""
+from __future__ import annotations
+
+from core.campus import Campus
+from core.errors import InvalidInput, NotAllowed
+from core.money import format_yuan
+from core.order import ACTIVE_FOR_RUNNER, Actor, Event, Role, Status, Transition, transition
+from handlers.context import Ctx
+from locales import Catalogue
+from storage.models import Order as OrderRow
+from storage.orders_repo import to_domain
+from storage.transitions import apply_transition
+
+
+def parse_order_id(text: str | None) -> int:
+    """'12', '#12' → 12; anything else is refused with a clear message."""
+    raw = (text or "").strip().lstrip("#")
+    if not raw.isdigit() or len(raw) > 12:
+        raise InvalidInput("error-order-number", text=(text or "")[:20])
+    return int(raw)
+
+
+async def load_order(ctx: Ctx, order_id: int) -> OrderRow:
+    row = await ctx.uow.orders.get_row(order_id)
+    if row is None or row.campus_id not in ctx.services.campuses:
+        raise InvalidInput("error-order-not-found", order=order_id)
+    return row
+
+
+async def customer_order(ctx: Ctx, order_id: int) -> OrderRow:
+    """The order, if the person asking placed it; someone else's order is refused."""
+    row = await load_order(ctx, order_id)
+    if row.customer_id != ctx.user_id:
+        raise NotAllowed("error-not-your-order")
+    return row
+
+
+async def runner_order(ctx: Ctx, order_id: int) -> OrderRow:
+    """The order, if the person asking is its runner."""
+    row = await load_order(ctx, order_id)
+    if row.runner_id != ctx.user_id:
+        raise NotAllowed("error-not-your-order")
+    return row
+
+
+async def move(ctx: Ctx, row: OrderRow, event: Event, role: Role, *, runner_id: int | None = None,
+               note: str = "") -> Transition:
+    """One transition through the core state machine, applied with its side effects and notices."""
+    campus = ctx.services.campuses[row.campus_id]
+    actor = Actor(role, None if role is Role.system else ctx.user_id)
+    t = transition(campus, to_domain(row), event, actor, ctx.now, runner_id=runner_id, note=note)
+    await apply_transition(ctx.uow, campus, t, ctx.now)
+    await ctx.notify.transition(campus, t)
+    return t
+
+
+def kg_text(grams: int) -> str:
+    """2500 → '2.5' (display only; weights are kept in grams)."""
+    kg, rest = divmod(grams, 1000)
+    return f"{kg}.{rest:03d}".rstrip("0").rstrip(".") if rest else str(kg)
+
+
+def building_name(campus: Campus, building_id: str | None, language: str) -> str:
+    if building_id is None:
+        return "—"
+    b = campus.building(building_id)
+    return b.name if language == "zh_CN" else b.name_en
+
+
+def route_text(t: Catalogue, campus: Campus, row: OrderRow) -> str:
+    dropoff = building_name(campus, row.dropoff_building, t.language)
+    if row.pickup_building is None:
+        return dropoff
+    return t("order-route", pickup=building_name(campus, row.pickup_building, t.language), dropoff=dropoff)
+
+
+def order_line(t: Catalogue, campus: Campus, row: OrderRow) -> str:
+    """One line per order, for lists."""
+    return t("order-line", order=row.id, task=row.task_type, route=route_text(t, campus, row),
+             total=format_yuan(row.total), status=t("status", status=row.status))
+
+
+def quote_lines_text(t: Catalogue, lines: list[dict]) -> str:
+    return "\n".join(t("order-quote-line", label=t(line["key"], **line["args"]), amount=format_yuan(line["amount"]))
+                     for line in lines)
+
+
+def customer_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
+    """What the student sees about their own order."""
+    parts = [order_line(t, campus, row)]
+    if row.description:
+        parts.append(t("order-card-description", text=row.description))
+    parts.append(quote_lines_text(t, row.quote_lines))
+    parts.append(t("order-card-total", total=format_yuan(row.total)))
+    return "\n".join(parts)
+
+
+def hall_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
+    """What the task hall sees: buildings, fee, size, time — never names, phones or rooms."""
+    window = t("order-window-now") if row.window_start is None else t(
+        "order-window", start=row.window_start.astimezone(campus.tz).strftime("%H:%M"),
+        end=(row.window_end or row.window_start).astimezone(campus.tz).strftime("%H:%M"))
+    return t("hall-card", order=row.id, task=row.task_type, route=route_text(t, campus, row),
+             share=format_yuan(row.runner_share), size=row.size, weight=kg_text(row.weight_g),
+             window=window, urgent="yes" if row.urgent else "no")
+
+
+def runner_may_see_contact(row: OrderRow, viewer_id: int) -> bool:
+    """Phone and room reach only the order's runner, and only while the order is active."""
+    return row.runner_id == viewer_id and Status(row.status) in ACTIVE_FOR_RUNNER
+
+
+def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, viewer_id: int) -> str:
+    """The winner's view: full details, contact only while they hold the active order."""
+    parts = [order_line(t, campus, row)]
+    if row.description:
+        parts.append(t("order-card-description", text=row.description))
+    if row.notes:
+        parts.append(t("order-card-notes", text=row.notes))
+    if row.tags:
+        parts.append(t("order-card-tags", tags=", ".join(t("tag", tag=tag) for tag in row.tags)))
+    parts.append(t("order-card-share", share=format_yuan(row.runner_share)))
+    if runner_may_see_contact(row, viewer_id):
+        room = ctx.services.cipher.decrypt(row.room_enc)
+        phone = ctx.services.cipher.decrypt(row.phone_enc)
+        if room:
+            parts.append(t("order-card-room", room=room))
+        if phone:
+            parts.append(t("order-card-phone", phone=phone))
+    return "\n".join(parts)

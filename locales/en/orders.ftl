@@ -1,0 +1,56 @@
+error-order-number = "{ $text }" is not an order number. Write it like 12.
+error-order-not-found = There is no order #{ $order }.
+order-route = { $pickup } → { $dropoff }
+order-line = #{ $order } { $task ->
+    [parcel] Parcel pickup
+    [buy] Buy for me
+    [deliver] Deliver an item
+    [queue] Queue for me
+   *[custom] Custom task
+  } · { $route } · { $total } yuan · { $status }
+status = { $status ->
+    [awaiting_payment] awaiting payment
+    [open] waiting for a runner
+    [accepted] runner on the way
+    [picked_up] picked up
+    [delivered] delivered
+    [completed] completed
+    [closed] closed (unpaid)
+    [expired] expired (refunded)
+    [cancelled] cancelled
+    [exception] under review
+   *[refunded] refunded
+  }
+order-quote-line = { $label }: { $amount }
+order-card-description = Item: { $text }
+order-card-notes = Notes: { $text }
+order-card-tags = Please: { $tags }
+order-card-total = Total: { $total } yuan
+order-card-share = You receive: { $share } yuan
+order-card-room = Room: { $room }
+order-card-phone = Phone: { $phone }
+order-window-now = as soon as possible
+order-window = between { $start } and { $end }
+tag = { $tag ->
+    [no_knock] don't knock
+    [fragile] fragile
+    [call_on_arrival] call on arrival
+    [leave_at_door] leave at the door
+   *[other] { $tag }
+  }
+hall-card = New errand #{ $order }: { $task ->
+    [parcel] parcel pickup
+    [buy] buy for me
+    [deliver] deliver an item
+    [queue] queue for me
+   *[custom] custom task
+  }
+    { $route }
+    Pay: { $share } yuan · { $size ->
+        [medium] medium
+        [large] large
+       *[small] small
+    } · { $weight } kg · { $window }{ $urgent ->
+    [yes] {" "}· URGENT
+   *[no] {""}
+  }

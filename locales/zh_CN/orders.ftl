@@ -1,0 +1,56 @@
+error-order-number = “{ $text }”不是订单号，请输入数字，例如 12。
+error-order-not-found = 没有 #{ $order } 这个订单。
+order-route = { $pickup } → { $dropoff }
+order-line = #{ $order } { $task ->
+    [parcel] 代取快递
+    [buy] 帮我买
+    [deliver] 帮我送
+    [queue] 帮我排队
+   *[custom] 万能帮
+  } · { $route } · { $total } 元 · { $status }
+status = { $status ->
+    [awaiting_payment] 待支付
+    [open] 等待接单
+    [accepted] 跑腿员已接单
+    [picked_up] 已取件
+    [delivered] 已送达
+    [completed] 已完成
+    [closed] 已关闭（未支付）
+    [expired] 已过期（已退款）
+    [cancelled] 已取消
+    [exception] 异常处理中
+   *[refunded] 已退款
+  }
+order-quote-line = { $label }：{ $amount }
+order-card-description = 物品：{ $text }
+order-card-notes = 备注：{ $text }
+order-card-tags = 要求：{ $tags }
+order-card-total = 合计：{ $total } 元
+order-card-share = 你将获得：{ $share } 元
+order-card-room = 房间：{ $room }
+order-card-phone = 电话：{ $phone }
+order-window-now = 尽快
+order-window = { $start } 至 { $end }
+tag = { $tag ->
+    [no_knock] 不要敲门
+    [fragile] 易碎
+    [call_on_arrival] 到了打电话
+    [leave_at_door] 放门口
+   *[other] { $tag }
+  }
+hall-card = 新跑腿 #{ $order }：{ $task ->
+    [parcel] 代取快递
+    [buy] 帮我买
+    [deliver] 帮我送
+    [queue] 帮我排队
+   *[custom] 万能帮
+  }
+    { $route }
+    报酬：{ $share } 元 · { $size ->
+        [medium] 中件
+        [large] 大件
+       *[small] 小件
+    } · { $weight } 公斤 · { $window }{ $urgent ->
+    [yes] {" "}· 加急
+   *[no] {""}
+  }
