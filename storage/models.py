@@ -124,6 +124,9 @@ class Order(SQLModel, table=True):
     deliver_by: Optional[dt.datetime] = _ts()
     auto_confirm_at: Optional[dt.datetime] = _ts(index=True)
     delivered_late: bool = False
+    # Offered to one runner first (a named favourite, or auto-dispatch); others may grab after offer_until.
+    offer_runner_id: Optional[int] = Field(default=None, foreign_key="users.id")
+    offer_until: Optional[dt.datetime] = _ts(index=True)
     rating: Optional[int] = None
     rating_tags: list = _json(list)
     rating_comment: str = Field(default="", sa_column=Column(Text, nullable=False))
@@ -213,6 +216,8 @@ class Outbox(SQLModel, table=True):
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = _ts(nullable=False)
     sent_at: Optional[dt.datetime] = _ts()
+    edit_key: Optional[str] = Field(default=None, max_length=64, index=True)  # a later message may replace this one
+    sent_ref: Optional[str] = Field(default=None, max_length=64)  # the platform's id of the sent message
 
 
 class Coupon(SQLModel, table=True):
@@ -273,3 +278,19 @@ class ProcessedUpdate(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=96)
     at: dt.datetime = _ts(nullable=False, index=True)
+
+
+class Complaint(SQLModel, table=True):
+    """A student's or runner's complaint about an order, waiting for an operator."""
+
+    __tablename__ = "complaints"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    user_id: int = Field(foreign_key="users.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=10)  # open, upheld, dismissed
+    resolution: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = _ts(nullable=False)
+    decided_by: Optional[int] = None
+    decided_at: Optional[dt.datetime] = _ts()

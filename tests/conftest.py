@@ -24,7 +24,7 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgre
 PG_DB_NAME = "paotui_test"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TABLES = [
-    "processed_updates", "operator_actions", "withdrawals", "coupon_redemptions", "coupons", "outbox",
+    "complaints", "processed_updates", "operator_actions", "withdrawals", "coupon_redemptions", "coupons", "outbox",
     "conversations", "credit_records", "accounts", "ledger_entries", "ledger_postings", "order_events", "orders",
     "runner_profiles", "users",
 ]
