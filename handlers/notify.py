@@ -67,9 +67,6 @@ class Notifier:
         await self._write(user.channel, user.external_id,
                           self._payload(user.language, key, args, buttons, text, edit_key))
 
-    def user_text(self, language: str) -> Any:
-        return catalogue(language)
-
     async def hall(self, campus: Campus, key: str, *, buttons: list[list[Button]] | None = None,
                    text: str | None = None, edit_key: str | None = None, **args: Any) -> None:
         """To the campus task hall on every running channel that has one."""

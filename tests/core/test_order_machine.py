@@ -1,5 +1,4 @@
 """The order state machine: random sequences of events by random actors never reach an illegal state."""
-import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from hypothesis import strategies as st
 from bot.campus_file import load_campus
 from core import ledger
 from core.errors import IllegalTransition, NotAllowed
-from core.order import FINAL, RULES, Actor, Event, Order, Role, Status, allowed_events, transition
+from core.order import FINAL, Actor, Event, Order, Role, Status, allowed_events, transition
 
 CAMPUS = load_campus(Path(__file__).resolve().parents[2] / "campus" / "demo.yaml")
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)

@@ -16,7 +16,7 @@ async def test_many_simultaneous_grabs_have_exactly_one_winner(db, campus, clock
     order_id = await make_order(db, campus, alice, clock())
     grabs = GrabService(db, {campus.id: campus}, clock)
     results = await asyncio.gather(*(grabs.grab(order_id, r) for r in runners))
-    winners = [r for r, res in zip(runners, results) if res.won]
+    winners = [r for r, res in zip(runners, results, strict=True) if res.won]
     assert len(winners) == 1
     assert {res.reason for res in results if not res.won} == {"grab-taken"}
     async with UnitOfWork(db, write=False) as uow:
