@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fluent.runtime import FluentBundle, FluentResource
+from fluent.runtime.types import fluent_number
 
 LOCALES_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("zh_CN", "en")
@@ -33,6 +34,9 @@ class Catalogue:
         if not self._bundle.has_message(key):
             raise KeyError(f"message {key!r} is missing from the {self.language} catalogue")
         message = self._bundle.get_message(key)
+        # Whole numbers here are order numbers, counts and ids: never "12,345". Plural selection still works.
+        args = {k: fluent_number(v, useGrouping=False) if isinstance(v, int) and not isinstance(v, bool) else v
+                for k, v in args.items()}
         text, errors = self._bundle.format_pattern(message.value, args)
         if errors:
             raise ValueError(f"message {key!r} in {self.language}: {errors}")

@@ -21,7 +21,8 @@ from storage.migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-PG_DB_NAME = "paotui_test"
+# One database per run, so test runs on one machine never wipe each other's data.
+PG_DB_NAME = f"paotui_test_{os.getpid()}"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TABLES = [
     "complaints", "processed_updates", "operator_actions", "withdrawals", "coupon_redemptions", "coupons", "outbox",
@@ -65,7 +66,7 @@ def _pg_url(database: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url():
     """A fresh database for this run, migrated once; tests truncate it."""
 
     async def create() -> None:
@@ -79,13 +80,23 @@ def postgres_url() -> str:
         finally:
             await conn.close()
 
+    async def drop() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgresql+asyncpg", "postgresql"), timeout=5)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB_NAME}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
     try:
         in_thread(asyncio.run, create())
     except (OSError, asyncio.TimeoutError) as exc:
         service_missing("PostgreSQL", f"{PG_ADMIN_URL}: {exc}")
     url = _pg_url(PG_DB_NAME)
     in_thread(upgrade, url)
-    return url
+    yield url
+    in_thread(asyncio.run, drop())
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
