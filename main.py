@@ -115,10 +115,96 @@ def cmd_run(settings: Settings, campuses: list[Campus]) -> int:
     for c in campuses:
         print(campus_summary(c))
     if settings.telegram_token is None:
-        print("No TELEGRAM_TOKEN set: the local console channel is not built yet; the database and campus are ready.")
-    else:
-        print("TELEGRAM_TOKEN is set, but the Telegram channel is not built yet.")
+        # No token: the local console channel, on the configured database, with the real clock.
+        return cmd_console(settings, campuses, build_parser().parse_args(["console"]))
+    return cmd_telegram(settings, campuses)
+
+
+def cmd_telegram(settings: Settings, campuses: list[Campus]) -> int:
+    """The Telegram bot (polling, or a webhook when TELEGRAM_WEBHOOK_URL is set) with its outbox sender, until
+    stopped (Ctrl+C / SIGTERM)."""
+    import asyncio
+    import logging
+
+    from bot.telegram.app import run_telegram
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    services = build_services(settings.resolved_database_url(), campuses, settings.cipher_keys(), system_clock,
+                              ("telegram",))
+
+    async def serve() -> None:
+        from bot.scheduler import build_scheduler
+
+        scheduler = build_scheduler(services)  # the timers: sweep every few seconds
+        scheduler.start()
+        try:
+            await run_telegram(settings, services)
+        finally:
+            scheduler.shutdown(wait=False)
+            await services.db.dispose()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
     return 0
+
+
+def build_services(database_url: str, campuses: list[Campus], cipher_keys: list[str], clock,  # noqa: ANN001, ANN201
+                   channels: tuple[str, ...]):
+    """Everything the handlers use, for the channels that run in this process."""
+    from handlers.context import Services
+    from storage.crypto import Cipher
+    from storage.db import Database
+
+    return Services(db=Database(database_url), campuses={c.id: c for c in campuses}, cipher=Cipher(cipher_keys),
+                    clock=clock, channels=channels)
+
+
+def cmd_console(settings: Settings, campuses: list[Campus], args: argparse.Namespace) -> int:
+    """The local console channel: interactive, or replaying a script (exit 0 ok, 1 a line failed, 2 bad file)."""
+    import asyncio
+    import tempfile
+
+    from bot.console.clock import ConsoleClock, parse_moment
+    from bot.console.runner import EXIT_BAD_FILE, ScriptFileError, read_script, run_interactive, run_script
+    from storage.crypto import Cipher
+    from storage.migrate import upgrade_async
+
+    campus, t = campuses[0], catalogue(args.lang)
+    start = None
+    if args.start:
+        start = parse_moment(args.start, campus.tz)
+        if start is None:
+            print(t("console-error-clock", text=args.start), file=sys.stderr)
+            return EXIT_BAD_FILE
+
+    async def session(url: str, keys: list[str], clock: ConsoleClock, body) -> int:  # noqa: ANN001
+        await upgrade_async(url)
+        services = build_services(url, campuses, keys, clock, ("console",))
+        try:
+            return await body(services)
+        finally:
+            await services.db.dispose()
+
+    if args.script:
+        try:
+            lines = read_script(Path(args.script), campus.tz, t)
+        except ScriptFileError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_BAD_FILE
+        clock = ConsoleClock(start or system_clock())  # frozen: only @clock lines move it
+        with tempfile.TemporaryDirectory(prefix="paotui-console-") as tmp:
+            # A script starts clean in a throw-away database (and key) unless told where to run.
+            url = args.database or f"sqlite+aiosqlite:///{Path(tmp) / 'console.db'}"
+            keys = settings.cipher_keys() if args.database else [Cipher.new_key()]
+            return asyncio.run(session(url, keys, clock, lambda s: run_script(s, lines, language=args.lang)))
+    url = args.database or settings.resolved_database_url()
+    try:
+        return asyncio.run(session(url, settings.cipher_keys(), ConsoleClock(start) if start else ConsoleClock(),
+                                   lambda s: run_interactive(s, language=args.lang)))
+    except KeyboardInterrupt:  # Ctrl+C at the prompt
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="migrate, then start the channels (the default)")
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("campus", help="print a summary of each campus file")
+    c = sub.add_parser("console", help="act as several people (student, runner, operator) in a terminal")
+    c.add_argument("--script", metavar="FILE", help="replay a file of '@persona input' lines and print the transcript")
+    c.add_argument("--database", metavar="URL",
+                   help="database URL (default: the configured one; with --script a fresh temporary SQLite file)")
+    c.add_argument("--start", metavar="TIME", help="the console clock's start, e.g. 2026-11-23T10:00+08:00")
+    c.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the console's own lines")
     q = sub.add_parser("quote", help="price an errand as a student would see it")
     q.add_argument("--from", dest="from_", metavar="NAME", help="pickup building (name, alias or id)")
     q.add_argument("--to", required=True, metavar="NAME", help="drop-off building")
@@ -160,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "quote":
         return cmd_quote(settings, campuses, args)
+    if command == "console":
+        return cmd_console(settings, campuses, args)
     return cmd_run(settings, campuses)
 
 

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     telegram_api_base: str = "https://api.telegram.org"
     telegram_webhook_url: str | None = None  # set: webhook mode; unset: polling
     telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_host: str = "0.0.0.0"  # where the webhook server listens (behind the reverse proxy)
+    telegram_webhook_port: int = 8081
     telegram_payment_token: SecretStr | None = None
 
     wechat_app_id: str | None = None

@@ -1,1 +1,870 @@
-"""(being written)"""
+"""Operators: runner applications, orders (find, reassign, cancel, resolve), complaints, suspending users,
+withdrawals, wallet top-ups, coupons and today's figures.
+
+Every command is registered operator_only, so the router refuses everyone else; the buttons ("adm:…") and the
+conversation steps ("admin.…") check again, because a button can be forwarded to anyone. An operator works on their
+own campus only: orders, users, applications and withdrawals of another campus are "not found".
+
+Every change is recorded as an OperatorAction (who, what, on what, when) in the same transaction as the change, so a
+refused action leaves no record and a recorded one really happened.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Awaitable
+from typing import Any
+
+from sqlalchemy import String, cast, func, or_, select, update
+
+from core import ledger
+from core.campus import Campus, CreditEvent
+from core.dispatch import ineligibility
+from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
+from core.money import MoneyError, format_yuan, percent_to_bp, yuan_to_fen
+from core.order import Actor, Event, Role, Status, allowed_events
+from handlers.context import Ctx, free_text
+from handlers.io import Choice, Kind
+from handlers.notify import money_args
+from handlers.orders import customer_card, load_order, move, parse_order_id
+from handlers.router import ROUTER
+from storage.grab import order_candidate
+from storage.models import (
+    Complaint,
+    Coupon,
+    LedgerEntry,
+    LedgerPosting,
+    OperatorAction,
+    OrderEvent,
+    RunnerProfile,
+    User,
+    Withdrawal,
+)
+from storage.models import Order as OrderRow
+from storage.orders_repo import to_domain
+from storage.sql import insert_ignore
+
+MAX_TOP_UP = 2000_00  # fen: a cash desk never takes more at once
+MAX_COMPENSATION = 500_00
+MAX_COUPON_OFF = 100_00
+MAX_MIN_SPEND = 1000_00
+MAX_COUPON_USES = 100_000
+MAX_COUPON_DAYS = 366
+MAX_REASON = 200  # characters of a reason or note
+LIST_LIMIT = 10  # items shown by one list command
+TIME_FORMAT = "%m-%d %H:%M"
+
+# Buttons on an order card: short codes keep the data well under Telegram's 64 bytes.
+EVENT_CODES = {Event.operator_cancel: "oc", Event.resolve_complete: "rc", Event.resolve_refund: "rr"}
+CODE_EVENTS = {code: event for event, code in EVENT_CODES.items()}
+_AMOUNT = re.compile(r"^[¥￥]?\d+(\.\d*)?(元|yuan)?$", re.IGNORECASE)
+_COUPON_CODE = re.compile(r"^[A-Z0-9_-]{3,32}$")
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+
+
+async def record(ctx: Ctx, action: str, target: str, **details: Any) -> OperatorAction:
+    """Write down who did what to what, and when, in the transaction that does it."""
+    row = OperatorAction(operator_id=ctx.user_id, action=action, target=target[:64], details=details, at=ctx.now)
+    ctx.uow.session.add(row)
+    await ctx.uow.session.flush()
+    return row
+
+
+def who(user: User | None) -> str:
+    """How operators see a person: their name and the id commands take."""
+    if user is None:
+        return "—"
+    return f"{user.display_name or user.external_id} (#{user.id})"
+
+
+def local_time(campus: Campus, at: dt.datetime | None) -> str:
+    return "—" if at is None else at.astimezone(campus.tz).strftime(TIME_FORMAT)
+
+
+def mask(text: str | None) -> str:
+    """A student number with its middle hidden: 2024001234 → 20******34."""
+    text = text or ""
+    if len(text) <= 4:
+        return "*" * len(text)
+    return text[:2] + "*" * (len(text) - 4) + text[-2:]
+
+
+def parse_id(text: str | None) -> int:
+    raw = (text or "").strip().lstrip("#")
+    if not raw.isdigit() or len(raw) > 12:
+        raise InvalidInput("admin-bad-number", text=(text or "")[:20])
+    return int(raw)
+
+
+def parse_amount(text: str, *, maximum: int) -> int:
+    """Yuan as an operator types it ('5', '5.5', '¥5', '5元') → positive fen, at most `maximum`."""
+    raw = text.strip().lstrip("¥￥")
+    raw = re.sub(r"(元|yuan)$", "", raw, flags=re.IGNORECASE)
+    try:
+        fen = yuan_to_fen(raw)
+    except MoneyError:
+        raise InvalidInput("admin-amount-invalid", text=text[:20]) from None
+    if not 0 < fen <= maximum:
+        raise InvalidInput("admin-amount-range", max=format_yuan(maximum))
+    return fen
+
+
+def ask(ctx: Ctx, usage_key: str, count: int) -> tuple[str, ...]:
+    """The command's arguments, or its usage when there are fewer than `count`."""
+    args = ctx.input.args
+    if len(args) < count:
+        raise InvalidInput(usage_key)
+    return args
+
+
+def begin(ctx: Ctx) -> None:
+    """A new operator command ends any operator step in progress (so the next text is not taken as its answer)."""
+    if ctx.state.startswith("admin."):
+        ctx.reset()
+
+
+async def attempt(ctx: Ctx, work: Awaitable[None]) -> None:
+    """Run a step answered by free text. If it is refused, nothing of it stays, the step ends and the reason is
+    said; the step ending is kept (a savepoint, not the whole transaction, is rolled back)."""
+    said = len(ctx.replies)
+    try:
+        async with ctx.uow.session.begin_nested():
+            await work
+    except DomainError as exc:
+        del ctx.replies[said:]
+        ctx.reset()
+        args = {k: v for k, v in exc.args_.items() if isinstance(v, (str, int))}
+        ctx.say(exc.key, **money_args(args))
+
+
+async def load_user(ctx: Ctx, user_id: int) -> User:
+    user = await ctx.uow.session.get(User, user_id)
+    if user is None or user.campus_id != ctx.campus.id:
+        raise InvalidInput("admin-user-not-found", text=f"#{user_id}")
+    return user
+
+
+async def resolve_user(ctx: Ctx, text: str, *, runners: bool = False) -> User:
+    """A person on this campus by '#12' or '12' (user id), 'channel:id' (the platform's id), their platform id,
+    or their name; with runners=True also a runner's real name. Several matches are refused, listing them."""
+    raw = text.strip()
+    if not raw:
+        raise InvalidInput("admin-user-not-found", text="")
+    s = ctx.uow.session
+    here = User.campus_id == ctx.campus.id
+    ident = raw.lstrip("#")
+    if ident.isdigit() and len(ident) <= 12:
+        user = await s.get(User, int(ident))
+        if user is not None and user.campus_id == ctx.campus.id:
+            return user
+        if raw.startswith("#"):
+            raise InvalidInput("admin-user-not-found", text=raw[:40])
+    if ":" in raw:
+        channel, external = raw.split(":", 1)
+        found = list(await s.scalars(select(User).where(here, User.channel == channel, User.external_id == external)))
+    else:
+        found = list(await s.scalars(select(User).where(
+            here, or_(User.external_id == raw, func.lower(User.display_name) == raw.lower()))))
+        if runners:
+            rows = await s.execute(select(RunnerProfile, User).join(User, User.id == RunnerProfile.user_id)
+                                   .where(RunnerProfile.campus_id == ctx.campus.id))
+            found += [u for p, u in rows if (ctx.services.cipher.decrypt(p.real_name_enc) or "") == raw]
+    unique = {u.id: u for u in found}
+    if not unique:
+        raise InvalidInput("admin-user-not-found", text=raw[:40])
+    if len(unique) > 1:
+        raise InvalidInput("admin-user-ambiguous", text=raw[:40],
+                           matches=", ".join(who(u) for u in sorted(unique.values(), key=lambda u: u.id or 0)))
+    return next(iter(unique.values()))
+
+
+def is_operator(campus: Campus, user: User) -> bool:
+    return user.is_operator or f"{user.channel}:{user.external_id}" in campus.operators
+
+
+async def campus_order(ctx: Ctx, text: str | None) -> OrderRow:
+    row = await load_order(ctx, parse_order_id(text))
+    if row.campus_id != ctx.campus.id:
+        raise InvalidInput("error-order-not-found", order=str(row.id))
+    return row
+
+
+def day_bounds(campus: Campus, now: dt.datetime) -> tuple[dt.date, dt.datetime, dt.datetime]:
+    """Today in the campus's timezone, as a UTC [start, end)."""
+    today = now.astimezone(campus.tz).date()
+    start = dt.datetime.combine(today, dt.time(0), tzinfo=campus.tz)
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=campus.tz)
+    return today, start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+# ---------------------------------------------------------------------------------------------------- help
+
+
+@ROUTER.command("admin", operator_only=True)
+async def admin_help(ctx: Ctx) -> None:
+    begin(ctx)
+    ctx.say("admin-help")
+
+
+# ---------------------------------------------------------------------------------------------------- applications
+
+
+@ROUTER.command("applications", operator_only=True)
+async def applications(ctx: Ctx) -> None:
+    begin(ctx)
+    pending = (RunnerProfile.campus_id == ctx.campus.id, RunnerProfile.status == "pending")
+    total = await ctx.uow.session.scalar(select(func.count()).select_from(RunnerProfile).where(*pending))
+    if not total:
+        ctx.say("admin-applications-none")
+        return
+    rows = await ctx.uow.session.execute(
+        select(RunnerProfile, User).join(User, User.id == RunnerProfile.user_id).where(*pending)
+        .order_by(RunnerProfile.applied_at, RunnerProfile.user_id).limit(LIST_LIMIT))
+    ctx.say("admin-applications-title", count=total, shown=min(total, LIST_LIMIT))
+    cipher = ctx.services.cipher
+    for p, u in rows:
+        ctx.say("admin-application", user=str(p.user_id), who=who(u),
+                name=cipher.decrypt(p.real_name_enc) or "—", student_no=mask(cipher.decrypt(p.student_no_enc)),
+                gender=p.gender, photo=p.card_photo or "—", applied=local_time(ctx.campus, p.applied_at),
+                choices=[[ctx.button("admin-button-approve", f"adm:approve:{p.user_id}"),
+                          ctx.button("admin-button-reject", f"adm:reject:{p.user_id}")]])
+
+
+async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str = "", *, edit: bool = False) -> None:
+    profile = await ctx.uow.runners.get(user_id)
+    if profile is None or profile.campus_id != ctx.campus.id:
+        raise InvalidInput("admin-application-not-found", user=str(user_id))
+    status = "approved" if approve else "rejected"
+    decided = await ctx.uow.session.execute(
+        update(RunnerProfile).where(RunnerProfile.user_id == user_id, RunnerProfile.status == "pending")
+        .values(status=status, decided_by=ctx.user_id, decided_at=ctx.now)
+        .execution_options(synchronize_session=False))
+    if decided.rowcount != 1:  # decided already, perhaps by another operator a moment ago
+        raise InvalidInput("admin-application-decided", user=str(user_id), status=profile.status)
+    applicant = await load_user(ctx, user_id)
+    if approve:
+        await record(ctx, "approve_runner", f"user:{user_id}")
+        await ctx.notify.user(user_id, "admin-runner-approved")
+        ctx.say("admin-application-approved", who=who(applicant), edit=edit)
+    else:
+        await record(ctx, "reject_runner", f"user:{user_id}", reason=reason)
+        await ctx.notify.user(user_id, "admin-runner-rejected", reason=reason)
+        ctx.say("admin-application-rejected", who=who(applicant), reason=reason, edit=edit)
+
+
+def ask_reject_reason(ctx: Ctx, user_id: int) -> None:
+    ctx.go("admin.reject", reject_user=user_id)
+    ctx.say("admin-ask-reject-reason", user=str(user_id))
+
+
+@ROUTER.command("approve", operator_only=True)
+async def approve_cmd(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-approve", 1)
+    await decide_application(ctx, parse_id(args[0]), True)
+
+
+@ROUTER.command("reject", operator_only=True)
+async def reject_cmd(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-reject", 1)
+    user_id = parse_id(args[0])
+    reason = free_text(" ".join(args[1:]), limit=MAX_REASON)
+    if not reason:
+        profile = await ctx.uow.runners.get(user_id)
+        if profile is None or profile.campus_id != ctx.campus.id:
+            raise InvalidInput("admin-application-not-found", user=str(user_id))
+        ask_reject_reason(ctx, user_id)
+        return
+    await decide_application(ctx, user_id, False, reason)
+
+
+@ROUTER.state("admin.reject")
+async def reject_reason_step(ctx: Ctx) -> None:
+    ctx.require_operator()
+    reason = free_text(ctx.input.text, limit=MAX_REASON) if ctx.input.kind is Kind.text else ""
+    user_id = int(ctx.data.get("reject_user", 0))
+    if not reason:
+        ctx.say("admin-ask-reject-reason", user=str(user_id))
+        return
+    ctx.reset()
+    await attempt(ctx, decide_application(ctx, user_id, False, reason))
+
+
+# ---------------------------------------------------------------------------------------------------- orders
+
+
+async def show_order(ctx: Ctx, row: OrderRow) -> None:
+    """The order as its customer sees it, who is on it, its whole history and the operator events that apply."""
+    t = ctx.t
+    campus = ctx.services.campuses[row.campus_id]
+    s = ctx.uow.session
+    history = await ctx.uow.orders.history(row.id)  # type: ignore[arg-type]
+    complaints = list(await s.scalars(select(Complaint).where(Complaint.order_id == row.id).order_by(Complaint.id)))
+    ids = {row.customer_id, row.runner_id, *(e.actor_id for e in history), *(c.user_id for c in complaints)}
+    ids.discard(None)
+    users = {u.id: u for u in await s.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    parts = [customer_card(t, campus, row),
+             t("admin-order-people", customer=who(users.get(row.customer_id)),
+               runner=who(users.get(row.runner_id)) if row.runner_id else "—",
+               created=local_time(campus, row.created_at))]
+    parts.append(t("admin-history-title"))
+    for e in history:
+        actor = t("admin-actor", role=e.actor_role,
+                  who=who(users.get(e.actor_id)) if e.actor_id is not None else "")
+        line = t("admin-history-line", time=local_time(campus, e.at), event=e.event,
+                 before=t("status", status=e.from_status), after=t("status", status=e.to_status), actor=actor)
+        if e.note:
+            line = t("admin-history-note", line=line, note=e.note)
+        parts.append(line)
+    if not history:
+        parts.append(t("admin-history-none"))
+    for c in complaints:
+        parts.append(t("admin-complaint-line", complaint=str(c.id), order=str(c.order_id),
+                       who=who(users.get(c.user_id)),
+                       time=local_time(campus, c.created_at), status=c.status, text=c.text))
+    buttons: list[Choice] = []
+    for event in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
+        if event is Event.reassign:
+            buttons.append(ctx.button("admin-button-event", f"adm:ra:{row.id}", event=event.value))
+        elif event in EVENT_CODES:
+            buttons.append(ctx.button("admin-button-event", f"adm:ev:{row.id}:{EVENT_CODES[event]}", event=event.value))
+    ctx.say_text("admin-order", "\n".join(parts), choices=[buttons] if buttons else None)
+
+
+@ROUTER.command("find", operator_only=True)
+async def find(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-find", 1)
+    await show_order(ctx, await campus_order(ctx, args[0]))
+
+
+async def reassign_order(ctx: Ctx, row: OrderRow, runner_text: str) -> None:
+    if Event.reassign not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
+        raise IllegalTransition(status=row.status, event=Event.reassign.value)
+    target = await resolve_user(ctx, runner_text, runners=True)
+    candidate = await ctx.uow.runners.candidate(target.id)  # type: ignore[arg-type]
+    if candidate is None:
+        raise InvalidInput("admin-not-a-runner", who=who(target))
+    campus = ctx.services.campuses[row.campus_id]
+    # Every rule of the grab holds, except the busy limit: an operator may load a runner past it.
+    reason = ineligibility(campus, dataclasses.replace(candidate, active_orders=0), order_candidate(campus, row))
+    if reason is not None:
+        raise NotAllowed("admin-runner-ineligible", who=who(target), reason=reason)
+    before = row.runner_id
+    await move(ctx, row, Event.reassign, Role.operator, runner_id=target.id)
+    await record(ctx, "reassign", f"order:{row.id}", runner_from=before, runner_to=target.id)
+    ctx.say("admin-reassigned", order=str(row.id), who=who(target))
+
+
+@ROUTER.command("reassign", operator_only=True)
+async def reassign(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-reassign", 2)
+    await reassign_order(ctx, await campus_order(ctx, args[0]), " ".join(args[1:]))
+
+
+@ROUTER.state("admin.reassign")
+async def reassign_step(ctx: Ctx) -> None:
+    ctx.require_operator()
+    order_id = int(ctx.data.get("reassign_order", 0))
+    if ctx.input.kind is not Kind.text or not ctx.input.text.strip():
+        ctx.say("admin-ask-runner", order=str(order_id))
+        return
+    ctx.reset()
+
+    async def work() -> None:
+        await reassign_order(ctx, await campus_order(ctx, str(order_id)), ctx.input.text)
+
+    await attempt(ctx, work())
+
+
+async def cancel_order(ctx: Ctx, row: OrderRow, reason: str, *, edit: bool = False) -> None:
+    t = await move(ctx, row, Event.operator_cancel, Role.operator, note=reason)
+    refund = 0 if t.before.status is Status.awaiting_payment else row.total
+    await record(ctx, "cancel_order", f"order:{row.id}", reason=reason, refund=refund)
+    ctx.say("admin-order-cancelled", order=str(row.id), refund=format_yuan(refund), edit=edit)
+
+
+@ROUTER.command("cancelorder", operator_only=True)
+async def cancel_order_cmd(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-cancelorder", 1)
+    row = await campus_order(ctx, args[0])
+    await cancel_order(ctx, row, free_text(" ".join(args[1:]), limit=MAX_REASON))
+
+
+# ---------------------------------------------------------------------------------------------------- complaints
+
+
+async def compensate(ctx: Ctx, row: OrderRow, amount: int) -> None:
+    """Platform revenue → the customer. One compensation per order (the case id is the order id), so a repeat is
+    refused rather than paid twice."""
+    posting = ledger.compensation(row.id, row.customer_id, amount)  # type: ignore[arg-type]
+    if await ctx.uow.ledger.posted(posting.key):
+        raise InvalidInput("admin-already-compensated", order=str(row.id))
+    await ctx.uow.ledger.post(posting, ctx.now)
+    await ctx.notify.user(row.customer_id, "admin-compensated", order=str(row.id), amount=amount)
+
+
+async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld: bool, note: str) -> bool:
+    """Uphold or dismiss one open complaint; tells the person who made it. Returns whether it counts against the
+    order's runner (a customer's complaint upheld), so the caller applies the credit event once per order."""
+    status = "upheld" if upheld else "dismissed"
+    done = await ctx.uow.session.execute(
+        update(Complaint).where(Complaint.id == complaint.id, Complaint.status == "open")
+        .values(status=status, resolution=note, decided_by=ctx.user_id, decided_at=ctx.now)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise InvalidInput("admin-complaint-decided", complaint=str(complaint.id), status=complaint.status)
+    await ctx.notify.user(complaint.user_id, f"admin-complaint-{status}", complaint=str(complaint.id),
+                          order=str(row.id), note=note or "—")
+    return upheld and complaint.user_id == row.customer_id and row.runner_id is not None
+
+
+async def penalise_runner(ctx: Ctx, row: OrderRow) -> None:
+    assert row.runner_id is not None
+    campus = ctx.services.campuses[row.campus_id]
+    await ctx.uow.runners.apply_credit(campus, row.runner_id, CreditEvent.complaint_upheld, ctx.now, order_id=row.id)
+
+
+async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int, note: str,
+                        *, edit: bool = False) -> None:
+    """Close an exception: the runner is paid (complete) or the customer refunded (refund), perhaps with a
+    compensation on top. Open complaints on the order are decided with it: one that the outcome answers (a
+    customer's complaint with a refund or compensation, a runner's with completion) is upheld, the rest dismissed.
+    An operator who sees it otherwise decides the complaint first with /uphold or /dismiss."""
+    event = Event.resolve_complete if outcome == "complete" else Event.resolve_refund
+    await move(ctx, row, event, Role.operator, note=note)
+    row = await ctx.uow.orders.get_row(row.id) or row  # type: ignore[arg-type]
+    if compensation:
+        await compensate(ctx, row, compensation)
+    complaints = list(await ctx.uow.session.scalars(
+        select(Complaint).where(Complaint.order_id == row.id, Complaint.status == "open").order_by(Complaint.id)))
+    against_runner = False
+    upheld = 0
+    for c in complaints:
+        by_customer = c.user_id == row.customer_id
+        favoured = (outcome == "refund" or compensation > 0) if by_customer else outcome == "complete"
+        against_runner |= await decide_complaint(ctx, c, row, favoured, note)
+        upheld += favoured
+    if against_runner:
+        await penalise_runner(ctx, row)
+    await record(ctx, "resolve", f"order:{row.id}", outcome=outcome, compensation=compensation, note=note,
+                 complaints_upheld=upheld, complaints_dismissed=len(complaints) - upheld)
+    ctx.say("admin-resolved", order=str(row.id), outcome=outcome, compensation=format_yuan(compensation),
+            upheld=upheld, dismissed=len(complaints) - upheld, edit=edit)
+
+
+def split_amount(args: tuple[str, ...], maximum: int) -> tuple[int, str]:
+    """'[amount] [note…]': an optional leading amount in yuan, then a free note."""
+    rest = list(args)
+    amount = parse_amount(rest.pop(0), maximum=maximum) if rest and _AMOUNT.match(rest[0]) else 0
+    return amount, free_text(" ".join(rest), limit=MAX_REASON)
+
+
+@ROUTER.command("resolve", operator_only=True)
+async def resolve(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-resolve", 2)
+    outcome = args[1].lower()
+    if outcome not in ("complete", "refund"):
+        raise InvalidInput("admin-usage-resolve")
+    row = await campus_order(ctx, args[0])
+    compensation, note = split_amount(args[2:], MAX_COMPENSATION)
+    await resolve_order(ctx, row, outcome, compensation, note)
+
+
+@ROUTER.command("complaints", operator_only=True)
+async def complaints(ctx: Ctx) -> None:
+    begin(ctx)
+    where = (Complaint.status == "open", OrderRow.campus_id == ctx.campus.id)
+    total = await ctx.uow.session.scalar(
+        select(func.count()).select_from(Complaint).join(OrderRow, OrderRow.id == Complaint.order_id).where(*where))
+    if not total:
+        ctx.say("admin-complaints-none")
+        return
+    rows = await ctx.uow.session.execute(
+        select(Complaint, User).join(OrderRow, OrderRow.id == Complaint.order_id)
+        .join(User, User.id == Complaint.user_id).where(*where).order_by(Complaint.created_at, Complaint.id)
+        .limit(LIST_LIMIT))
+    ctx.say("admin-complaints-title", count=total, shown=min(total, LIST_LIMIT))
+    for c, u in rows:
+        ctx.say("admin-complaint-line", complaint=str(c.id), order=str(c.order_id), who=who(u),
+                time=local_time(ctx.campus, c.created_at), status=c.status, text=c.text,
+                choices=[[ctx.button("admin-button-uphold", f"adm:up:{c.id}"),
+                          ctx.button("admin-button-dismiss", f"adm:dis:{c.id}"),
+                          ctx.button("admin-button-order", f"adm:find:{c.order_id}", order=str(c.order_id))]])
+
+
+async def decide_complaint_alone(ctx: Ctx, complaint_id: int, upheld: bool, compensation: int, note: str,
+                                 *, edit: bool = False) -> None:
+    complaint = await ctx.uow.session.get(Complaint, complaint_id, populate_existing=True)
+    row = await ctx.uow.orders.get_row(complaint.order_id) if complaint else None
+    if complaint is None or row is None or row.campus_id != ctx.campus.id:
+        raise InvalidInput("admin-complaint-not-found", complaint=str(complaint_id))
+    if compensation and complaint.user_id != row.customer_id:
+        raise InvalidInput("admin-compensation-customer-only", complaint=str(complaint_id))
+    against_runner = await decide_complaint(ctx, complaint, row, upheld, note)
+    if compensation:
+        await compensate(ctx, row, compensation)
+    if against_runner:
+        await penalise_runner(ctx, row)
+    await record(ctx, "uphold_complaint" if upheld else "dismiss_complaint", f"complaint:{complaint_id}",
+                 order=row.id, compensation=compensation, note=note)
+    ctx.say("admin-complaint-done", complaint=str(complaint_id), status="upheld" if upheld else "dismissed",
+            compensation=format_yuan(compensation), edit=edit)
+
+
+@ROUTER.command("uphold", operator_only=True)
+async def uphold(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-uphold", 1)
+    compensation, note = split_amount(args[1:], MAX_COMPENSATION)
+    await decide_complaint_alone(ctx, parse_id(args[0]), True, compensation, note)
+
+
+@ROUTER.command("dismiss", operator_only=True)
+async def dismiss(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-dismiss", 1)
+    await decide_complaint_alone(ctx, parse_id(args[0]), False, 0, free_text(" ".join(args[1:]), limit=MAX_REASON))
+
+
+# ---------------------------------------------------------------------------------------------------- users
+
+
+async def set_suspended(ctx: Ctx, suspended: bool) -> None:
+    args = ask(ctx, "admin-usage-suspend" if suspended else "admin-usage-restore", 1)
+    target = await resolve_user(ctx, args[0])
+    reason = free_text(" ".join(args[1:]), limit=MAX_REASON)
+    if suspended and is_operator(ctx.campus, target):
+        raise NotAllowed("admin-cannot-suspend-operator", who=who(target))
+    changed = await ctx.uow.session.execute(
+        update(User).where(User.id == target.id, User.suspended == (not suspended)).values(suspended=suspended)
+        .execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        raise InvalidInput("admin-already-suspended" if suspended else "admin-not-suspended", who=who(target))
+    await ctx.uow.session.execute(
+        update(RunnerProfile).where(RunnerProfile.user_id == target.id).values(suspended=suspended)
+        .execution_options(synchronize_session=False))
+    await record(ctx, "suspend" if suspended else "restore", f"user:{target.id}", reason=reason)
+    if suspended:
+        await ctx.notify.user(target.id, "admin-you-suspended", reason=reason or "—")  # type: ignore[arg-type]
+        active = await ctx.uow.orders.active_for_runner(target.id)  # type: ignore[arg-type]
+        ctx.say("admin-suspended", who=who(target),
+                orders=", ".join(f"#{o.id}" for o in active) or "—", count=len(active))
+    else:
+        await ctx.notify.user(target.id, "admin-you-restored")  # type: ignore[arg-type]
+        ctx.say("admin-restored", who=who(target))
+
+
+@ROUTER.command("suspend", operator_only=True)
+async def suspend(ctx: Ctx) -> None:
+    begin(ctx)
+    await set_suspended(ctx, True)
+
+
+@ROUTER.command("restore", operator_only=True)
+async def restore(ctx: Ctx) -> None:
+    begin(ctx)
+    await set_suspended(ctx, False)
+
+
+# ---------------------------------------------------------------------------------------------------- withdrawals
+
+
+@ROUTER.command("withdrawals", operator_only=True)
+async def withdrawals(ctx: Ctx) -> None:
+    begin(ctx)
+    where = (Withdrawal.status == "pending", User.campus_id == ctx.campus.id)
+    total = await ctx.uow.session.scalar(
+        select(func.count()).select_from(Withdrawal).join(User, User.id == Withdrawal.runner_id).where(*where))
+    if not total:
+        ctx.say("admin-withdrawals-none")
+        return
+    rows = await ctx.uow.session.execute(
+        select(Withdrawal, User).join(User, User.id == Withdrawal.runner_id).where(*where)
+        .order_by(Withdrawal.requested_at, Withdrawal.id).limit(LIST_LIMIT))
+    ctx.say("admin-withdrawals-title", count=total, shown=min(total, LIST_LIMIT))
+    for w, u in rows:
+        balance = await ctx.uow.ledger.balance(ledger.runner(u.id))  # type: ignore[arg-type]
+        ctx.say("admin-withdrawal", id=str(w.id), who=who(u), amount=format_yuan(w.amount),
+                balance=format_yuan(balance), time=local_time(ctx.campus, w.requested_at),
+                choices=[[ctx.button("admin-button-pay", f"adm:wok:{w.id}"),
+                          ctx.button("admin-button-refuse", f"adm:wno:{w.id}")]])
+
+
+async def decide_withdrawal(ctx: Ctx, withdrawal_id: int, approve: bool, reason: str = "", *,
+                            edit: bool = False) -> None:
+    w = await ctx.uow.session.get(Withdrawal, withdrawal_id, populate_existing=True)
+    runner = await ctx.uow.session.get(User, w.runner_id) if w else None
+    if w is None or runner is None or runner.campus_id != ctx.campus.id:
+        raise InvalidInput("admin-withdrawal-not-found", id=str(withdrawal_id))
+    status = "approved" if approve else "rejected"
+    decided = await ctx.uow.session.execute(
+        update(Withdrawal).where(Withdrawal.id == withdrawal_id, Withdrawal.status == "pending")
+        .values(status=status, decided_by=ctx.user_id, decided_at=ctx.now)
+        .execution_options(synchronize_session=False))
+    if decided.rowcount != 1:
+        raise InvalidInput("admin-withdrawal-decided", id=str(withdrawal_id), status=w.status)
+    if approve:
+        posting = ledger.approve_withdrawal(withdrawal_id, w.amount, provider="manual")
+    else:
+        posting = ledger.reject_withdrawal(withdrawal_id, w.runner_id, w.amount)
+    await ctx.uow.ledger.post(posting, ctx.now)
+    await record(ctx, f"{'approve' if approve else 'reject'}_withdrawal", f"withdrawal:{withdrawal_id}",
+                 runner=w.runner_id, amount=w.amount, reason=reason)
+    await ctx.notify.user(w.runner_id, f"admin-withdrawal-{status}", id=str(withdrawal_id), amount=w.amount,
+                          reason=reason or "—")
+    ctx.say(f"admin-withdrawal-{status}-done", id=str(withdrawal_id), who=who(runner), amount=format_yuan(w.amount),
+            edit=edit)
+
+
+@ROUTER.command("payout", operator_only=True)
+async def payout(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-payout", 1)
+    await decide_withdrawal(ctx, parse_id(args[0]), True)
+
+
+@ROUTER.command("refusepayout", operator_only=True)
+async def refuse_payout(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-refusepayout", 1)
+    await decide_withdrawal(ctx, parse_id(args[0]), False, free_text(" ".join(args[1:]), limit=MAX_REASON))
+
+
+# ---------------------------------------------------------------------------------------------------- wallets
+
+
+@ROUTER.command("topup", operator_only=True)
+async def top_up(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-topup", 2)
+    target = await resolve_user(ctx, args[0])
+    amount = parse_amount(args[1], maximum=MAX_TOP_UP)
+    action = await record(ctx, "top_up", f"user:{target.id}", amount=amount)
+    posting = ledger.top_up(target.id, amount, "cash", f"op{action.id}")  # type: ignore[arg-type]
+    await ctx.uow.ledger.post(posting, ctx.now)
+    balance = await ctx.uow.ledger.balance(ledger.customer(target.id))  # type: ignore[arg-type]
+    await ctx.notify.user(target.id, "admin-wallet-topped-up", amount=amount, balance=balance)  # type: ignore[arg-type]
+    ctx.say("admin-topped-up", who=who(target), amount=format_yuan(amount), balance=format_yuan(balance))
+
+
+# ---------------------------------------------------------------------------------------------------- today
+
+
+@ROUTER.command("today", operator_only=True)
+async def today(ctx: Ctx) -> None:
+    begin(ctx)
+    campus = ctx.campus
+    day, start, end = day_bounds(campus, ctx.now)
+    s = ctx.uow.session
+    here = OrderRow.campus_id == campus.id
+    created = await s.scalar(select(func.count()).select_from(OrderRow)
+                             .where(here, OrderRow.created_at >= start, OrderRow.created_at < end))
+    ended_today = (OrderEvent.at >= start, OrderEvent.at < end)
+    finals = {status: 0 for status in ("completed", "cancelled", "closed", "expired", "refunded")}
+    rows = await s.execute(
+        select(OrderEvent.to_status, func.count(func.distinct(OrderEvent.order_id)))
+        .join(OrderRow, OrderRow.id == OrderEvent.order_id)
+        .where(here, *ended_today, OrderEvent.to_status.in_(list(finals)),
+               OrderEvent.from_status != OrderEvent.to_status)
+        .group_by(OrderEvent.to_status))
+    finals.update({status: count for status, count in rows})
+    completed_today = (select(OrderEvent.order_id)
+                       .where(*ended_today, OrderEvent.to_status == "completed", OrderEvent.from_status != "completed"))
+    revenue = await s.scalar(select(func.coalesce(func.sum(OrderRow.total), 0))
+                             .where(here, OrderRow.id.in_(completed_today)))
+
+    async def platform_revenue(key_prefix: str, key_suffix: str) -> int:
+        """Today's entries on platform:revenue whose posting belongs to one of this campus's orders."""
+        key = key_prefix + cast(OrderRow.id, String) + key_suffix
+        total = await s.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).select_from(LedgerEntry)
+            .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
+            .join(OrderRow, LedgerPosting.key == key)
+            .where(here, LedgerEntry.account == ledger.PLATFORM_REVENUE,
+                   LedgerPosting.at >= start, LedgerPosting.at < end))
+        return int(total or 0)
+
+    commission = await platform_revenue("order:", ":complete")
+    compensation = -await platform_revenue("compensation:", "")
+    runners = await s.scalar(
+        select(func.count(func.distinct(OrderEvent.runner_id))).join(OrderRow, OrderRow.id == OrderEvent.order_id)
+        .where(here, *ended_today, OrderEvent.event.in_([Event.accept.value, Event.reassign.value]),
+               OrderEvent.runner_id.is_not(None)))
+    waiting = dict((await s.execute(
+        select(OrderRow.status, func.count()).where(here, OrderRow.status.in_(["open", "exception"]))
+        .group_by(OrderRow.status))).all())
+    ctx.say("admin-today", date=day.isoformat(), created=created or 0, completed=finals["completed"],
+            cancelled=finals["cancelled"], closed=finals["closed"], expired=finals["expired"],
+            refunded=finals["refunded"], revenue=format_yuan(int(revenue or 0)), commission=format_yuan(commission),
+            compensation=format_yuan(compensation), runners=runners or 0, open=waiting.get("open", 0),
+            exceptions=waiting.get("exception", 0))
+
+
+# ---------------------------------------------------------------------------------------------------- coupons
+
+
+def coupon_value_text(ctx: Ctx, c: Coupon) -> str:
+    if c.percent_off_bp:
+        return ctx.t("admin-coupon-percent", percent=format_yuan(c.percent_off_bp).rstrip("0").rstrip("."))
+    return ctx.t("admin-coupon-amount", amount=format_yuan(c.amount_off))
+
+
+def coupon_line(ctx: Ctx, c: Coupon) -> str:
+    return ctx.t("admin-coupon-line", code=c.code, value=coupon_value_text(ctx, c), min_spend=format_yuan(c.min_spend),
+                 used=c.used, max_uses=str(c.max_uses) if c.max_uses is not None else "∞",
+                 until=local_time(ctx.campus, c.valid_until) if c.valid_until else "—")
+
+
+def optional_int(text: str | None, *, maximum: int, key: str) -> int:
+    if text is None:
+        return 0
+    if not text.isdigit() or int(text) > maximum:
+        raise InvalidInput(key, text=text[:20], max=maximum)
+    return int(text)
+
+
+async def create_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
+    if len(args) < 2 or len(args) > 5:
+        raise InvalidInput("admin-usage-coupon")
+    code = args[0].upper()
+    if not _COUPON_CODE.match(code):
+        raise InvalidInput("admin-coupon-code-invalid", text=args[0][:40])
+    value = args[1]
+    amount_off = percent_off = 0
+    if value.endswith("%"):
+        try:
+            percent_off = percent_to_bp(value[:-1])
+        except MoneyError:
+            raise InvalidInput("admin-coupon-percent-invalid", text=value[:20]) from None
+        if percent_off == 0:
+            raise InvalidInput("admin-coupon-percent-invalid", text=value[:20])
+    else:
+        amount_off = parse_amount(value, maximum=MAX_COUPON_OFF)
+    min_spend = 0
+    if len(args) > 2 and args[2] != "0":
+        min_spend = parse_amount(args[2], maximum=MAX_MIN_SPEND)
+    max_uses = optional_int(args[3] if len(args) > 3 else None, maximum=MAX_COUPON_USES,
+                            key="admin-coupon-uses-invalid")
+    days = optional_int(args[4] if len(args) > 4 else None, maximum=MAX_COUPON_DAYS, key="admin-coupon-days-invalid")
+    s = ctx.uow.session
+    added = await s.execute(insert_ignore(s, Coupon, {
+        "code": code, "campus_id": ctx.campus.id, "amount_off": amount_off, "percent_off_bp": percent_off,
+        "cap": None, "min_spend": min_spend, "valid_from": ctx.now,
+        "valid_until": ctx.now + dt.timedelta(days=days) if days else None,
+        "max_uses": max_uses or None, "used": 0, "per_user": 1, "created_by": ctx.user_id,
+    }, ["code"]))
+    if added.rowcount != 1:
+        raise InvalidInput("admin-coupon-exists", code=code)
+    coupon = await s.get(Coupon, code, populate_existing=True)
+    assert coupon is not None
+    await record(ctx, "coupon_create", f"coupon:{code}", amount_off=amount_off, percent_off_bp=percent_off,
+                 min_spend=min_spend, max_uses=max_uses or None, days=days or None)
+    ctx.say("admin-coupon-created", line=coupon_line(ctx, coupon))
+
+
+async def stop_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
+    if len(args) != 1:
+        raise InvalidInput("admin-usage-coupon")
+    code = args[0].upper()
+    coupon = await ctx.uow.session.get(Coupon, code, populate_existing=True)
+    if coupon is None or coupon.campus_id != ctx.campus.id:
+        raise InvalidInput("admin-coupon-not-found", code=code[:40])
+    if coupon.valid_until is not None and coupon.valid_until <= ctx.now:
+        raise InvalidInput("admin-coupon-ended", code=code)
+    coupon.valid_until = ctx.now
+    await record(ctx, "coupon_stop", f"coupon:{code}")
+    ctx.say("admin-coupon-stopped", code=code)
+
+
+@ROUTER.command("coupon", operator_only=True)
+async def coupon(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-coupon", 1)
+    sub = args[0].lower()
+    if sub == "create":
+        await create_coupon(ctx, args[1:])
+    elif sub == "stop":
+        await stop_coupon(ctx, args[1:])
+    else:
+        raise InvalidInput("admin-usage-coupon")
+
+
+@ROUTER.command("coupons", operator_only=True)
+async def coupons(ctx: Ctx) -> None:
+    begin(ctx)
+    rows = list(await ctx.uow.session.scalars(
+        select(Coupon).where(Coupon.campus_id == ctx.campus.id,
+                             or_(Coupon.valid_until.is_(None), Coupon.valid_until > ctx.now))
+        .order_by(Coupon.valid_from.desc(), Coupon.code).limit(LIST_LIMIT * 2)))
+    if not rows:
+        ctx.say("admin-coupons-none")
+        return
+    ctx.say("admin-coupons", lines="\n".join(coupon_line(ctx, c) for c in rows))
+
+
+# ---------------------------------------------------------------------------------------------------- buttons
+
+
+def button_ids(data: str, count: int) -> tuple[str, list[int], list[str]]:
+    """'adm:verb:1:rc' → verb, the numeric parts, the other parts; anything malformed is a stale button."""
+    parts = data.split(":")
+    if len(parts) < 2 + count:
+        raise InvalidInput("error-stale-choice")
+    numbers = []
+    for raw in parts[2:2 + count]:
+        if not raw.isdigit() or len(raw) > 12:
+            raise InvalidInput("error-stale-choice")
+        numbers.append(int(raw))
+    return parts[1], numbers, parts[2 + count:]
+
+
+@ROUTER.action("adm")
+async def on_button(ctx: Ctx) -> None:
+    ctx.require_operator()  # a forwarded button reaches anyone
+    begin(ctx)
+    data = ctx.input.choice or ""
+    verb, (target,), rest = button_ids(data, 1)
+    if verb == "approve":
+        await decide_application(ctx, target, True, edit=True)
+    elif verb == "reject":
+        profile = await ctx.uow.runners.get(target)
+        if profile is None or profile.campus_id != ctx.campus.id:
+            raise InvalidInput("admin-application-not-found", user=str(target))
+        if profile.status != "pending":
+            raise InvalidInput("admin-application-decided", user=str(target), status=profile.status)
+        ask_reject_reason(ctx, target)
+    elif verb in ("wok", "wno"):
+        await decide_withdrawal(ctx, target, verb == "wok", edit=True)
+    elif verb in ("up", "dis"):
+        await decide_complaint_alone(ctx, target, verb == "up", 0, "", edit=True)
+    elif verb == "find":
+        await show_order(ctx, await campus_order(ctx, str(target)))
+    elif verb == "ra":
+        row = await campus_order(ctx, str(target))
+        if Event.reassign not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
+            raise IllegalTransition(status=row.status, event=Event.reassign.value)
+        ctx.go("admin.reassign", reassign_order=target)
+        ctx.say("admin-ask-runner", order=str(target))
+    elif verb in ("ev", "do") and rest and rest[0] in CODE_EVENTS:
+        row = await campus_order(ctx, str(target))
+        event = CODE_EVENTS[rest[0]]
+        if verb == "ev":  # money moves: ask once more
+            if event not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
+                raise IllegalTransition(status=row.status, event=event.value)
+            ctx.say("admin-confirm-event", order=str(target), event=event.value, total=format_yuan(row.total),
+                    choices=[[ctx.button("admin-button-confirm", f"adm:do:{target}:{rest[0]}", event=event.value)]])
+        elif event is Event.operator_cancel:
+            await cancel_order(ctx, row, "", edit=True)
+        else:
+            await resolve_order(ctx, row, "complete" if event is Event.resolve_complete else "refund", 0, "",
+                                edit=True)
+    else:
+        raise InvalidInput("error-stale-choice")

@@ -5,6 +5,7 @@ language. A repeated update (same platform update id) is recognised inside the s
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 
@@ -29,6 +30,8 @@ class App:
 
     async def handle(self, inp: Input) -> list[Reply]:
         now = self.services.clock()
+        if inp.kind is Kind.command and inp.command == "grab":  # /grab N takes the grab button's path (hall.py)
+            inp = dataclasses.replace(inp, kind=Kind.choice, choice=f"g:{inp.args[0] if inp.args else ''}")
         if inp.kind is Kind.choice and inp.choice:
             outside = ROUTER.outside.get(inp.choice.split(":", 1)[0])
             if outside is not None:

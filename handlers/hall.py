@@ -1,1 +1,321 @@
-"""(being written)"""
+"""The task hall: every paid order announced with building-level detail only, the grab, exclusive offers, /nearby.
+
+The hall post of an order has the edit key `hall:<id>`: a grab, a cancellation or an expiry replaces it (no button
+any more). An order whose student named a runner, or that falls under auto-dispatch, is first offered to that one
+runner (orders.offer_runner_id / offer_until); the hall sees it only when the offer ends (declined, or the sweep
+finds it expired: handlers.sweep clears the offer and calls `end_offer`). While `offer_until` is set the hall has not
+seen the order.
+
+The grab itself runs outside the per-input transaction (storage.grab.GrabService keeps its own), so it is an
+"outside action" on the router: the hall button `g:<id>`, the offer's Accept button, and /grab N (App.handle turns
+the command into the same path).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import select, update
+
+from core import dispatch
+from core.campus import Campus, DispatchMode, Gender
+from core.errors import InvalidInput
+from core.geo import Point, building_point, find_building, walking_m
+from core.order import Notice, Status, Transition
+from handlers.context import Ctx, Services
+from handlers.io import Input, Reply
+from handlers.notify import NOTICE_RENDERERS, Button, Notifier
+from handlers.orders import (
+    building_name,
+    hall_card,
+    load_order,
+    parse_order_id,
+    route_text,
+    runner_card,
+)
+from handlers.router import ROUTER
+from handlers.runner import trip_buttons
+from locales import DEFAULT_LANGUAGE, catalogue
+from storage.grab import order_candidate
+from storage.models import Order as OrderRow
+from storage.models import OrderEvent, RunnerProfile, User
+from storage.uow import UnitOfWork
+
+NEARBY_LIMIT = 10  # orders listed by /nearby
+
+
+def hall_key(order_id: int) -> str:
+    return f"hall:{order_id}"
+
+
+def offer_key(order_id: int) -> str:
+    return f"offer:{order_id}"
+
+
+def offer_pending(row: OrderRow) -> bool:
+    """Offered to one runner and the hall has not seen it yet (the offer may have run out, not yet swept)."""
+    return row.offer_runner_id is not None and row.offer_until is not None
+
+
+def offer_active(row: OrderRow, now: dt.datetime) -> bool:
+    """Only the offered runner may grab it now."""
+    return offer_pending(row) and row.offer_until > now  # type: ignore[operator]
+
+
+def hhmm(campus: Campus, at: dt.datetime) -> str:
+    return at.astimezone(campus.tz).strftime("%H:%M")
+
+
+# ------------------------------------------------------------------------------------------------ announcing
+
+
+async def announce(notifier: Notifier, campus: Campus, row: OrderRow) -> bool:
+    """Post (or re-post) the order's hall card with a grab button. Nothing while it is not open or is on offer."""
+    if row.status != Status.open.value or offer_pending(row):
+        return False
+    t = catalogue(campus.language)
+    await notifier.hall(campus, "hall-card", text=hall_card(t, campus, row), buttons=grab_buttons(row),
+                        edit_key=hall_key(row.id or 0))
+    return True
+
+
+async def _just_paid(notifier: Notifier, order_id: int) -> bool:
+    """The announcement owed by the payment itself (not a release or a re-announcement): the time to offer."""
+    last = await notifier.uow.session.scalar(
+        select(OrderEvent.event).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id.desc()).limit(1))
+    return last == "pay"
+
+
+async def choose_offer_runner(notifier: Notifier, campus: Campus, row: OrderRow) -> int | None:
+    """The runner an order is offered to first: the student's named runner if they may take it, else under
+    auto-dispatch the best runner by core.dispatch; None: straight to the hall."""
+    if row.favourite_runner_id is None and campus.dispatch.mode is not DispatchMode.auto:
+        return None
+    uow = notifier.uow
+    candidates = await uow.runners.candidates(campus.id)
+    if not candidates:
+        return None
+    # Only runners we can write to privately.
+    reachable = set(await uow.session.scalars(
+        select(User.id).where(User.id.in_([c.user_id for c in candidates]), User.started_bot.is_(True),
+                              User.suspended.is_(False))))
+    candidates = [c for c in candidates if c.user_id in reachable]
+    order = order_candidate(campus, row)
+    if row.favourite_runner_id is not None:
+        favourite = next((c for c in candidates if c.user_id == row.favourite_runner_id), None)
+        if favourite is not None and dispatch.ineligibility(campus, favourite, order) is None:
+            return favourite.user_id
+    if campus.dispatch.mode is DispatchMode.auto:
+        best = dispatch.assign(campus, [order], candidates)
+        if best:
+            return best[0].runner_id
+    return None
+
+
+async def make_offer(notifier: Notifier, campus: Campus, row: OrderRow, runner_id: int) -> None:
+    """Hold the order for one runner until now + offer_seconds and ask them privately (Accept = the grab)."""
+    until = notifier.now + dt.timedelta(seconds=campus.timeouts.offer_seconds)
+    row.offer_runner_id = runner_id
+    row.offer_until = until
+    await notifier.uow.session.flush()
+    runner = await notifier.uow.session.get(User, runner_id)
+    assert runner is not None
+    t = catalogue(runner.language)
+    text = "\n".join([t("hall-offer", order=str(row.id), time=hhmm(campus, until)), hall_card(t, campus, row)])
+    await notifier.user(runner_id, "hall-offer", text=text, edit_key=offer_key(row.id or 0), buttons=[[
+        ("hall-offer-accept", f"g:{row.id}", {}), ("hall-offer-decline", f"offer:{row.id}:decline", {})]])
+    if row.favourite_runner_id == runner_id:
+        await notifier.user(row.customer_id, "hall-offer-customer", order=str(row.id), time=hhmm(campus, until))
+
+
+async def _clear_offer(notifier: Notifier, row: OrderRow) -> bool:
+    """End the offer once: a conditional update on the offer as seen, so a decline and the sweep (or two sweeps)
+    cannot both end it. Clears both columns, as the sweep does."""
+    result = await notifier.uow.session.execute(
+        update(OrderRow).where(OrderRow.id == row.id, OrderRow.offer_runner_id == row.offer_runner_id,
+                               OrderRow.offer_until == row.offer_until)
+        .values(offer_runner_id=None, offer_until=None).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def end_offer(notifier: Notifier, campus: Campus, row: OrderRow, runner_id: int | None,
+                    now: dt.datetime) -> None:
+    """An offer was ended (declined, or found expired by handlers.sweep, which has cleared it already): the runner
+    it was made to is told, and the order, if still open, goes to the hall."""
+    if runner_id is not None and row.runner_id != runner_id:
+        await notifier.user(runner_id, "hall-offer-ended", order=str(row.id), edit_key=offer_key(row.id or 0))
+    await announce(notifier, campus, row)
+
+
+def grab_buttons(row: OrderRow) -> list[list[Button]] | None:
+    """The hall's grab button for an order (the sweep's reminders use it too); None while it offers none."""
+    if row.status != Status.open.value or offer_pending(row):
+        return None
+    return [[("hall-grab-button", f"g:{row.id}", {})]]
+
+
+# ------------------------------------------------------------------------------------------------ notice renderers
+
+
+async def _hall_new(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
+    if row.status != Status.open.value:
+        return
+    if row.offer_runner_id is None and await _just_paid(notifier, row.id or 0):
+        runner_id = await choose_offer_runner(notifier, campus, row)
+        if runner_id is not None:
+            await make_offer(notifier, campus, row, runner_id)
+            return
+    await announce(notifier, campus, row)
+
+
+async def _hall_closed(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice, text_key: str) -> None:
+    """Taken, cancelled or expired: replace the hall post (no button), or end a pending offer quietly."""
+    if offer_pending(row):
+        await _clear_offer(notifier, row)
+        if row.offer_runner_id != row.runner_id:
+            await notifier.user(row.offer_runner_id, "hall-offer-ended", order=str(row.id),  # type: ignore[arg-type]
+                                edit_key=offer_key(row.id or 0))
+        return  # the hall never saw this order
+    t = catalogue(campus.language)
+    await notifier.hall(campus, notice.key, text=t(text_key, order=str(row.id), route=route_text(t, campus, row)),
+                        edit_key=hall_key(row.id or 0))
+
+
+async def _hall_taken(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
+    await _hall_closed(notifier, campus, row, notice, "hall-taken")
+
+
+async def _hall_gone(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
+    await _hall_closed(notifier, campus, row, notice, "hall-gone")
+
+
+async def _you_won(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
+    """The winner (or the runner an operator assigned) gets the full details privately, with the trip's buttons."""
+    runner_id = notice.user_id or row.runner_id
+    if runner_id is None:
+        return
+    user = await notifier.uow.session.get(User, runner_id)
+    if user is None:
+        return
+    t = catalogue(user.language)
+    parts = [t("notice-you-won", order=str(row.id)), runner_card(notifier, t, campus, row, runner_id)]  # type: ignore[arg-type]
+    profile = await notifier.uow.session.get(RunnerProfile, runner_id)
+    if profile is not None:
+        dropoff = campus.building(row.dropoff_building)
+        point = dispatch.delivery_point(campus, dropoff, Gender(profile.gender))
+        if point.id != dropoff.id:
+            parts.append(t("hall-handover", place=building_name(campus, point.id, t.language)))
+    await notifier.user(runner_id, "notice-you-won", text="\n".join(parts), buttons=trip_buttons(row.id or 0))
+
+
+NOTICE_RENDERERS.update({
+    "notice-hall-new": _hall_new,
+    "notice-hall-taken": _hall_taken,
+    "notice-hall-gone": _hall_gone,
+    "notice-you-won": _you_won,
+})
+
+
+# ------------------------------------------------------------------------------------------------ the grab
+
+
+@ROUTER.outside_action("g")
+async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
+    """A hall button (in the group or privately), an offer's Accept, or /grab N. Exactly one grabber wins."""
+    raw = (inp.choice or "").split(":", 1)[1] if ":" in (inp.choice or "") else ""
+    async with UnitOfWork(services.db, write=False) as uow:
+        user = await uow.session.scalar(
+            select(User).where(User.channel == inp.channel, User.external_id == inp.user))
+    t = catalogue(user.language if user is not None else DEFAULT_LANGUAGE)
+    if user is None or not user.started_bot:
+        return [Reply("runner-start-bot-first", t("runner-start-bot-first"))]
+    if user.suspended:
+        return [Reply("error-suspended", t("error-suspended"))]
+    if not raw.strip():
+        raise InvalidInput("hall-grab-usage")
+    order_id = parse_order_id(raw)
+    user_id = user.id
+    assert user_id is not None
+
+    async def on_won(uow: UnitOfWork, campus: Campus, tr: Transition, won_at: dt.datetime) -> None:
+        # A random tail: the same runner may win the same order again after releasing it.
+        notifier = Notifier(services, uow, won_at, origin=f"grab:{order_id}:{user_id}:{secrets.token_hex(4)}")
+        await notifier.transition(campus, tr)
+
+    result = await services.grabs.grab(order_id, user_id, on_won=on_won)
+    if result.won:
+        details = "hall-won-details-private" if inp.chat is None else "hall-won-details-group"
+        return [Reply("grab-won", "\n".join([t("grab-won"), t(details, order=str(order_id))]), args={"order": order_id})]
+    args: dict = {}
+    if result.reason == "grab-offered":
+        campus = services.campuses.get(user.campus_id, services.default_campus)
+        args = {"time": hhmm(campus, result.args["until"])}
+    text = t(result.reason, **args) if t.has(result.reason) else t("error-not-eligible")
+    hint = {"not-eligible-not-runner": "runner-apply-hint", "not-eligible-quiz": "runner-quiz-hint",
+            "grab-already-yours": None}.get(result.reason)
+    if hint:
+        text = "\n".join([text, t(hint)])
+    return [Reply(result.reason, text, args={"order": order_id, **args})]
+
+
+# ------------------------------------------------------------------------------------------------ offers
+
+
+@ROUTER.action("offer")
+async def offer_button(ctx: Ctx) -> None:
+    """offer:<id>:decline — the offered runner passes; the hall gets the order at once."""
+    parts = (ctx.input.choice or "").split(":")
+    if len(parts) != 3 or parts[2] != "decline":
+        ctx.say("error-stale-choice")
+        return
+    row = await load_order(ctx, parse_order_id(parts[1]))
+    if (row.offer_runner_id != ctx.user_id or not offer_active(row, ctx.now) or row.status != Status.open.value
+            or not await _clear_offer(ctx.notify, row)):
+        ctx.say("hall-offer-over", order=str(row.id))
+        return
+    fresh = await ctx.uow.orders.get_row(row.id or 0)
+    assert fresh is not None
+    ctx.say("hall-offer-declined", order=str(row.id), edit=True)
+    await end_offer(ctx.notify, ctx.services.campuses[row.campus_id], fresh, None, ctx.now)
+
+
+# ------------------------------------------------------------------------------------------------ /nearby
+
+
+@ROUTER.command("nearby")
+async def nearby(ctx: Ctx) -> None:
+    """/nearby [building]: open orders, nearest pickup first, hall detail only, each with a grab button."""
+    profile = await ctx.runner_profile()
+    if profile is None:
+        ctx.say("runner-not-a-runner")
+        return
+    campus = ctx.campus
+    place = " ".join(ctx.input.args).strip()
+    origin: Point | None = None
+    place_name = ""
+    if place:
+        building = find_building(campus, place[:64])
+        origin, place_name = building_point(building), building_name(campus, building.id, ctx.t.language)
+    elif profile.last_lat is not None and profile.last_lon is not None:
+        origin = Point(profile.last_lat, profile.last_lon)
+    rows = [r for r in await ctx.uow.session.scalars(
+        select(OrderRow).where(OrderRow.campus_id == campus.id, OrderRow.status == Status.open.value)
+        .order_by(OrderRow.id.desc()).limit(500))
+        if r.customer_id != ctx.user_id and (not offer_pending(r) or r.offer_runner_id == ctx.user_id)]
+    if not rows:
+        ctx.say("hall-nearby-none")
+        return
+    listed: list[tuple[OrderRow, int | None]]
+    if origin is not None:
+        at = origin
+        listed = sorted(((r, walking_m(campus, at, building_point(campus.building(r.pickup_building or r.dropoff_building))))
+                         for r in rows), key=lambda pair: (pair[1], pair[0].id))
+    else:
+        listed = [(r, None) for r in rows]
+    ctx.say("hall-nearby-title", count=len(rows), shown=min(len(rows), NEARBY_LIMIT), place=place_name or "none",
+            more="yes" if len(rows) > NEARBY_LIMIT else "no")
+    for row, metres in listed[:NEARBY_LIMIT]:
+        text = hall_card(ctx.t, campus, row)
+        if metres is not None:
+            text = "\n".join([text, ctx.t("hall-distance", metres=metres)])
+        ctx.say_text("hall-card", text, choices=[[ctx.button("hall-grab-button", f"g:{row.id}")]])

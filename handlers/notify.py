@@ -44,7 +44,7 @@ class Notifier:
         await s.execute(insert_ignore(s, Outbox, {
             "dedupe_key": f"{self.origin}:{next(self._seq)}", "channel": channel, "recipient": recipient,
             "payload": payload, "status": "pending", "next_attempt_at": self.now, "created_at": self.now,
-            "attempts": 0, "last_error": "",
+            "attempts": 0, "last_error": "", "edit_key": payload.get("edit_key"),
         }, ["dedupe_key"]))
 
     @staticmethod
@@ -59,13 +59,17 @@ class Notifier:
         }
 
     async def user(self, user_id: int, key: str, *, buttons: list[list[Button]] | None = None,
-                   text: str | None = None, edit_key: str | None = None, **args: Any) -> None:
-        """To one user in their language. `text` overrides the key's rendering (composed messages)."""
+                   text: str | None = None, edit_key: str | None = None, photo: str | None = None,
+                   **args: Any) -> None:
+        """To one user in their language. `text` overrides the key's rendering (composed messages).
+        `photo`: a file id of the recipient's channel, sent with the text as its caption."""
         user = await self.uow.session.get(User, user_id)
         if user is None:
             return
-        await self._write(user.channel, user.external_id,
-                          self._payload(user.language, key, args, buttons, text, edit_key))
+        payload = self._payload(user.language, key, args, buttons, text, edit_key)
+        if photo is not None:
+            payload["photo"] = photo
+        await self._write(user.channel, user.external_id, payload)
 
     async def hall(self, campus: Campus, key: str, *, buttons: list[list[Button]] | None = None,
                    text: str | None = None, edit_key: str | None = None, **args: Any) -> None:

@@ -1,1 +1,834 @@
-"""(being written)"""
+"""The student's ordering conversation: what, from where, to where, when, how; an itemised quote; the order.
+
+One wizard serves every channel. Each step is a conversation state "order.<step>" and its answers collect in the
+conversation's data, so another process or a restart carries on; phone and room are kept there only encrypted.
+Every step takes its buttons or typed text (a typed button label counts as pressing it); shared locations work
+where a place is asked for. Bad input raises a DomainError, so the app rolls back and nothing changes.
+Paying lives in handlers/wallet.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from core.campus import (
+    WEEKDAYS,
+    Building,
+    BuildingKind,
+    Campus,
+    Gender,
+    Size,
+    TaskType,
+    normalize_name,
+)
+from core.errors import InvalidInput, UnknownBuilding
+from core.geo import Point, find_building, nearest_building
+from core.money import MoneyError, format_yuan, yuan_to_fen
+from core.order import Status
+from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window, quote
+from handlers import wallet
+from handlers.context import Ctx, free_text
+from handlers.io import Kind
+from handlers.orders import quote_lines_text, route_text
+from handlers.router import ROUTER
+from handlers.start import menu, show_help
+from storage.models import Coupon, CouponRedemption, RunnerProfile, User
+from storage.models import Order as OrderRow
+
+STEPS = ("type", "pickup", "dropoff", "room", "floor", "phone", "description", "queue", "weight", "size", "window",
+         "tags", "notes", "gender", "runner", "tip", "coupon", "quote")
+TAGS = ("no_knock", "fragile", "call_on_arrival", "leave_at_door")
+OPTIONAL_PICKUP = frozenset({TaskType.queue, TaskType.custom})  # pricing.NEEDS_PICKUP covers the rest
+MAX_QUEUE_MINUTES = 240  # a longer wait is not an errand anyone should take on by chat
+EVENING = (dt.time(18, 0), dt.time(20, 0))  # the "this evening" window offered when it is still ahead
+ROOM_LIMIT, NAME_LIMIT, CODE_LIMIT = 32, 64, 32
+PHONE = re.compile(r"^\+?[0-9]{5,20}$")
+SKIP = "-"
+SAVED = "saved"  # the button that reuses the remembered room or phone
+PLACE_STEPS = frozenset({"pickup", "dropoff"})  # steps a shared location answers
+
+
+@dataclass(frozen=True)
+class Said:
+    """One answer to a step: a button's value (or a typed label), typed text, or a shared location."""
+
+    value: str | None = None
+    text: str = ""
+    point: Point | None = None
+
+
+Prompt = Callable[[Ctx], Awaitable[None]]
+Answer = Callable[[Ctx, Said], Awaitable[None]]
+PROMPTS: dict[str, Prompt] = {}
+ANSWERS: dict[str, Answer] = {}
+
+
+def prompt(step: str) -> Callable[[Prompt], Prompt]:
+    def register(fn: Prompt) -> Prompt:
+        PROMPTS[step] = fn
+        return fn
+    return register
+
+
+def answer(step: str) -> Callable[[Answer], Answer]:
+    def register(fn: Answer) -> Answer:
+        ANSWERS[step] = fn
+        return fn
+    return register
+
+
+Button = tuple[str, str, dict[str, Any]]  # label key, value, label args
+
+
+def ask(ctx: Ctx, step: str, key: str, rows: list[list[Button]] | None = None, *, request_location: bool = False,
+        edit: bool = False, **args: Any) -> None:
+    """Move to a step and prompt for it; its buttons carry the step's fresh token, so older ones go stale."""
+    ctx.go(f"order.{step}")
+    choices = [[ctx.step(lk, value, **la) for lk, value, la in row] for row in rows or []]
+    # Remember the labels so a typed label (or a channel without buttons) answers like the button; not those
+    # showing a saved room or phone, which must not sit in the conversation in plain text.
+    put(ctx, _labels={normalize_name(c.label): value for row in choices for c in row
+                      if (value := c.data.split(":", 2)[2]) != SAVED})
+    ctx.say(key, choices=choices, request_location=request_location, edit=edit, **args)
+
+
+def put(ctx: Ctx, **values: Any) -> None:
+    ctx.conv.data = {**ctx.conv.data, **values}
+
+
+def chunks(items: list[Button], size: int) -> list[list[Button]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def building_of(campus: Campus, building_id: str) -> Building:
+    try:
+        return campus.building(building_id)
+    except KeyError:  # the campus file changed while the draft waited
+        raise UnknownBuilding(name=building_id) from None
+
+
+# --- service hours -------------------------------------------------------------------------------------------
+
+def in_service_hours(campus: Campus, at: dt.datetime) -> bool:
+    """Is `at` inside the campus's service hours? A window past midnight belongs to the day it started."""
+    local = at.astimezone(campus.tz)
+    today, yesterday = WEEKDAYS[local.weekday()], WEEKDAYS[(local.weekday() - 1) % 7]
+    t = local.time()
+    for w in campus.service_hours:
+        if in_window(t, w.start, w.end):
+            day = yesterday if w.start > w.end and t < w.end else today
+            if day in w.days:
+                return True
+    return False
+
+
+def hours_text(ctx: Ctx) -> str:
+    """'Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59', in the user's language."""
+    t = ctx.t
+    parts = []
+    for w in ctx.campus.service_hours:
+        idx = sorted(WEEKDAYS.index(d) for d in set(w.days))
+        runs: list[list[int]] = []
+        for i in idx:
+            if runs and i == runs[-1][-1] + 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        if len(idx) == 7:
+            days = t("order-every-day")
+        else:
+            days = t("order-day-sep").join(
+                t("order-day", day=WEEKDAYS[r[0]]) if len(r) == 1 else
+                t("order-day-range", first=t("order-day", day=WEEKDAYS[r[0]]), last=t("order-day", day=WEEKDAYS[r[-1]]))
+                for r in runs)
+        parts.append(t("order-hours-window", days=days, start=w.start.strftime("%H:%M"), end=w.end.strftime("%H:%M")))
+    return t("order-hours-sep").join(parts)
+
+
+def closed(ctx: Ctx) -> InvalidInput:
+    return InvalidInput("order-closed", hours=hours_text(ctx))
+
+
+# --- time windows --------------------------------------------------------------------------------------------
+
+def _ceil5(at: dt.datetime) -> dt.datetime:
+    at = at.replace(second=0, microsecond=0)
+    return at + dt.timedelta(minutes=-at.minute % 5)
+
+
+def window_offers(ctx: Ctx) -> dict[str, tuple[str | None, str | None]]:
+    """The windows we can offer now: value → (start, end) as ISO texts; "now" is (None, None)."""
+    campus, now = ctx.campus, ctx.now
+    offers: dict[str, tuple[str | None, str | None]] = {}
+    if in_service_hours(campus, now):
+        offers["now"] = (None, None)
+    for hours in (1, 2):
+        begin = _ceil5(now + dt.timedelta(hours=hours))
+        offers[f"+{hours}"] = (begin.isoformat(), (begin + dt.timedelta(hours=1)).isoformat())
+    local = now.astimezone(campus.tz)
+    begin = dt.datetime.combine(local.date(), EVENING[0], campus.tz)
+    if begin > now:
+        offers["eve"] = (begin.isoformat(), dt.datetime.combine(local.date(), EVENING[1], campus.tz).isoformat())
+    return {k: v for k, v in offers.items() if v[0] is None or in_service_hours(campus, dt.datetime.fromisoformat(v[0]))}
+
+
+def window_of(d: dict) -> tuple[dt.datetime | None, dt.datetime | None]:
+    start, end = d.get("window_start"), d.get("window_end")
+    return (dt.datetime.fromisoformat(start) if start else None, dt.datetime.fromisoformat(end) if end else None)
+
+
+def parse_window(ctx: Ctx, text: str) -> tuple[dt.datetime, dt.datetime]:
+    """'19:30' (an hour from then) or '19:00-20:30', later today in campus time."""
+    m = re.fullmatch(r"(\d{1,2})[:：](\d{2})(?:\s*[-–~至到]\s*(\d{1,2})[:：](\d{2}))?", text.strip())
+    if not m:
+        raise InvalidInput("order-window-format", text=text[:20])
+    local = ctx.now.astimezone(ctx.campus.tz)
+    try:
+        start = dt.datetime.combine(local.date(), dt.time(int(m[1]), int(m[2])), ctx.campus.tz)
+        end = (dt.datetime.combine(local.date(), dt.time(int(m[3]), int(m[4])), ctx.campus.tz) if m[3]
+               else start + dt.timedelta(hours=1))
+    except ValueError:  # 25:00
+        raise InvalidInput("order-window-format", text=text[:20]) from None
+    if start <= ctx.now:
+        raise InvalidInput("order-window-past")
+    if end <= start:
+        raise InvalidInput("order-window-format", text=text[:20])
+    return start, end
+
+
+def window_line(ctx: Ctx, start: dt.datetime | None, end: dt.datetime | None) -> str:
+    if start is None:
+        return ctx.t("order-window-now")
+    tz = ctx.campus.tz
+    return ctx.t("order-window", start=start.astimezone(tz).strftime("%H:%M"),
+                 end=(end or start).astimezone(tz).strftime("%H:%M"))
+
+
+# --- coupons -------------------------------------------------------------------------------------------------
+
+async def usable_coupon(ctx: Ctx, text: str) -> Coupon:
+    """A coupon this student may use now, or a clear refusal. Its use is counted when the order is paid."""
+    code = text.strip()
+    s = ctx.uow.session
+    coupon = await s.get(Coupon, code) or await s.get(Coupon, code.upper())
+    if coupon is None or coupon.campus_id != ctx.campus.id:
+        raise InvalidInput("order-coupon-unknown", code=code[:CODE_LIMIT])
+    if (coupon.valid_from is not None and ctx.now < coupon.valid_from) or (
+            coupon.valid_until is not None and ctx.now >= coupon.valid_until):
+        raise InvalidInput("order-coupon-expired", code=coupon.code)
+    if coupon.max_uses is not None and coupon.used >= coupon.max_uses:
+        raise InvalidInput("order-coupon-used-up", code=coupon.code)
+    mine = await s.scalar(select(func.count()).select_from(CouponRedemption).where(
+        CouponRedemption.code == coupon.code, CouponRedemption.user_id == ctx.user_id))
+    if (mine or 0) >= coupon.per_user:
+        raise InvalidInput("order-coupon-already-used", code=coupon.code)
+    return coupon
+
+
+def discount(coupon: Coupon | None) -> Discount | None:
+    if coupon is None:
+        return None
+    return Discount(code=coupon.code, amount_off=coupon.amount_off, percent_off_bp=coupon.percent_off_bp,
+                    cap=coupon.cap, min_spend=coupon.min_spend)
+
+
+# --- the draft -----------------------------------------------------------------------------------------------
+
+def draft_quote(ctx: Ctx, coupon: Coupon | None = None) -> Quote:
+    """Price the draft as it stands: at the window's start, or now. Pricing validates tip, floor and weight."""
+    d, campus = ctx.data, ctx.campus
+    start, _ = window_of(d)
+    return quote(campus, QuoteRequest(
+        task_type=TaskType(d["task"]), pickup=building_of(campus, d["pickup"]) if d.get("pickup") else None,
+        dropoff=building_of(campus, d["dropoff"]), weight_g=d.get("weight_g", 0), size=Size(d.get("size", "small")),
+        at=start or ctx.now, dropoff_floor=d.get("floor", 1), tip=d.get("tip", 0),
+        queue_minutes=d.get("queue_minutes", 0), discount=discount(coupon)))
+
+
+def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
+    """The order as the draft describes it (not yet added): shown on the quote, stored on confirmation."""
+    d, campus = ctx.data, ctx.campus
+    start, end = window_of(d)
+    room = d.get("room_enc")
+    return OrderRow(
+        campus_id=campus.id, customer_id=ctx.user_id, status=Status.awaiting_payment.value, task_type=d["task"],
+        pickup_building=d.get("pickup"), dropoff_building=d["dropoff"], dropoff_floor=d.get("floor", 1),
+        door_delivery=room is not None, description=d.get("description", ""), notes=d.get("notes", ""),
+        weight_g=d.get("weight_g", 0), size=d.get("size", "small"), tags=list(d.get("tags", [])),
+        gender_preference=d.get("gender"), favourite_runner_id=d.get("runner_id"), coupon_code=d.get("coupon"),
+        window_start=start, window_end=end,
+        quote_lines=[{"key": line.key, "amount": line.amount, "args": dict(line.args)} for line in q.lines],
+        distance_m=q.distance_m, service_fee=q.service_fee, tip=q.tip, discount=q.discount, total=q.total,
+        commission=q.commission, runner_share=q.runner_share, phone_enc=d.get("phone_enc"), room_enc=room,
+        created_at=ctx.now, pay_by=ctx.now + dt.timedelta(minutes=campus.timeouts.pay_minutes),
+    )
+
+
+def applies(ctx: Ctx, step: str) -> bool:
+    d = ctx.data
+    if step == "room":
+        return building_of(ctx.campus, d["dropoff"]).kind is BuildingKind.dorm
+    if step == "floor":
+        return d.get("room_enc") is not None
+    if step == "queue":
+        return d["task"] == TaskType.queue.value
+    if step in ("weight", "size"):
+        return d["task"] != TaskType.queue.value  # nothing is carried
+    return True
+
+
+async def advance(ctx: Ctx, done: str) -> None:
+    """Prompt for the next step that applies to this draft."""
+    for step in STEPS[STEPS.index(done) + 1:]:
+        if applies(ctx, step):
+            await PROMPTS[step](ctx)
+            return
+
+
+# --- entering the wizard -------------------------------------------------------------------------------------
+
+@ROUTER.command("order")
+async def start_order(ctx: Ctx) -> None:
+    if not window_offers(ctx):
+        raise closed(ctx)
+    ctx.reset()
+    if not in_service_hours(ctx.campus, ctx.now):
+        ctx.say("order-closed-now", hours=hours_text(ctx))
+    await PROMPTS["type"](ctx)
+
+
+@ROUTER.action("m")
+async def menu_choice(ctx: Ctx) -> None:
+    """The main menu's buttons (start.menu)."""
+    choice = (ctx.input.choice or "").partition(":")[2]
+    if choice == "order":
+        await start_order(ctx)
+    elif choice == "wallet":
+        await wallet.show_wallet(ctx)
+    elif choice == "orders":
+        from handlers import tracking
+
+        list_orders = getattr(tracking, "list_orders", None)
+        await (list_orders or show_help)(ctx)
+    elif choice == "help":
+        await show_help(ctx)
+    else:
+        ctx.say("error-stale-choice")
+
+
+@ROUTER.state(*(f"order.{step}" for step in STEPS))
+async def on_step(ctx: Ctx) -> None:
+    step = ctx.state.removeprefix("order.")
+    inp = ctx.input
+    if inp.kind is Kind.choice:
+        said = Said(value=ctx.step_value(inp.choice or ""))
+    elif inp.kind is Kind.text:
+        said = Said(value=ctx.data.get("_labels", {}).get(normalize_name(inp.text)), text=inp.text)
+    elif inp.kind is Kind.location and inp.lat is not None and inp.lon is not None and step in PLACE_STEPS:
+        said = Said(point=Point(inp.lat, inp.lon))
+    else:  # a photo, or a location where none is asked for: ask again
+        await PROMPTS[step](ctx)
+        return
+    await ANSWERS[step](ctx, said)
+
+
+def stale() -> InvalidInput:
+    """A button value this step never offered: forged, or from an older message."""
+    return InvalidInput("error-stale-choice")
+
+
+# --- the steps -----------------------------------------------------------------------------------------------
+
+@prompt("type")
+async def ask_type(ctx: Ctx) -> None:
+    ask(ctx, "type", "order-ask-type", chunks([("price-base", t.value, {"task": t.value}) for t in TaskType], 2))
+
+
+@answer("type")
+async def got_type(ctx: Ctx, said: Said) -> None:
+    value = said.value or normalize_name(said.text)
+    if value not in {t.value for t in TaskType}:
+        if said.value is not None or not said.text:
+            raise stale()
+        raise InvalidInput("order-choose-one")
+    put(ctx, task=value)
+    await advance(ctx, "type")
+
+
+QUICK_PICKUPS = {  # places worth a button for each kind of errand
+    TaskType.parcel: (BuildingKind.parcel_station,),
+    TaskType.buy: (BuildingKind.shop, BuildingKind.canteen),
+    TaskType.deliver: (),
+    TaskType.queue: (BuildingKind.canteen, BuildingKind.other, BuildingKind.office),
+    TaskType.custom: (),
+}
+
+
+def place_button(ctx: Ctx, b: Building) -> Button:
+    return ("order-place", f"b:{b.id}", {"name": b.name if ctx.t.language == "zh_CN" else b.name_en})
+
+
+def place(ctx: Ctx, said: Said) -> Building:
+    """A building from a button, its name or alias, or a shared location."""
+    if said.point is not None:
+        return nearest_building(ctx.campus, said.point)
+    if said.value is not None:
+        if not said.value.startswith("b:"):
+            raise stale()
+        return building_of(ctx.campus, said.value[2:])
+    return find_building(ctx.campus, free_text(said.text, limit=NAME_LIMIT))
+
+
+@prompt("pickup")
+async def ask_pickup(ctx: Ctx) -> None:
+    task = TaskType(ctx.data["task"])
+    quick = [place_button(ctx, b) for b in ctx.campus.buildings if b.kind in QUICK_PICKUPS[task]][:6]
+    rows = chunks(quick, 2)
+    if task in OPTIONAL_PICKUP:
+        rows.append([("order-no-pickup", SKIP, {})])
+    ask(ctx, "pickup", "order-ask-pickup", rows, request_location=True, task=task.value)
+
+
+@answer("pickup")
+async def got_pickup(ctx: Ctx, said: Said) -> None:
+    if said.value == SKIP:
+        if TaskType(ctx.data["task"]) not in OPTIONAL_PICKUP:
+            raise stale()
+        put(ctx, pickup=None)
+    else:
+        put(ctx, pickup=place(ctx, said).id)
+    await advance(ctx, "pickup")
+
+
+@prompt("dropoff")
+async def ask_dropoff(ctx: Ctx) -> None:
+    # The place of the student's last order is the likeliest answer.
+    last = await ctx.uow.session.scalar(select(OrderRow.dropoff_building).where(
+        OrderRow.customer_id == ctx.user_id).order_by(OrderRow.id.desc()).limit(1))
+    rows = []
+    if last is not None and any(b.id == last for b in ctx.campus.buildings):
+        rows.append([place_button(ctx, ctx.campus.building(last))])
+    ask(ctx, "dropoff", "order-ask-dropoff", rows, request_location=True)
+
+
+@answer("dropoff")
+async def got_dropoff(ctx: Ctx, said: Said) -> None:
+    put(ctx, dropoff=place(ctx, said).id, room_enc=None, floor=1)
+    await advance(ctx, "dropoff")
+
+
+@prompt("room")
+async def ask_room(ctx: Ctx) -> None:
+    rows = []
+    saved = ctx.services.cipher.decrypt(ctx.user.room_enc)
+    if saved:
+        rows.append([("order-use-saved", SAVED, {"saved": saved})])
+    rows.append([("order-no-room", SKIP, {})])
+    b = building_of(ctx.campus, ctx.data["dropoff"])
+    ask(ctx, "room", "order-ask-room", rows, place=b.name if ctx.t.language == "zh_CN" else b.name_en)
+
+
+@answer("room")
+async def got_room(ctx: Ctx, said: Said) -> None:
+    if said.value == SKIP:
+        room_enc = None  # handed over at the entrance
+    elif said.value == SAVED and ctx.user.room_enc:
+        room_enc = ctx.user.room_enc
+    elif said.value is not None:
+        raise stale()
+    else:
+        room = free_text(said.text, limit=ROOM_LIMIT)
+        if not room:
+            raise InvalidInput("order-room-empty")
+        room_enc = ctx.services.cipher.encrypt(room)
+        ctx.user.room_enc = room_enc  # remembered, encrypted, for the next order
+    put(ctx, room_enc=room_enc, floor=1)
+    await advance(ctx, "room")
+
+
+@prompt("floor")
+async def ask_floor(ctx: Ctx) -> None:
+    floors = building_of(ctx.campus, ctx.data["dropoff"]).floors
+    buttons = [("order-floor", str(n), {"floor": n}) for n in range(1, floors + 1)]
+    ask(ctx, "floor", "order-ask-floor", chunks(buttons, 6), floors=floors)
+
+
+@answer("floor")
+async def got_floor(ctx: Ctx, said: Said) -> None:
+    raw = (said.value or said.text).strip()
+    if not raw.isdigit() or len(raw) > 3:
+        if said.value is not None:
+            raise stale()
+        raise InvalidInput("order-floor-format", text=raw[:20])
+    floors = building_of(ctx.campus, ctx.data["dropoff"]).floors
+    if not 1 <= int(raw) <= floors:
+        raise InvalidInput("error-floor-range", floors=floors)
+    put(ctx, floor=int(raw))
+    await advance(ctx, "floor")
+
+
+def masked(phone: str) -> str:
+    return "•" * max(len(phone) - 4, 0) + phone[-4:]
+
+
+@prompt("phone")
+async def ask_phone(ctx: Ctx) -> None:
+    rows = []
+    saved = ctx.services.cipher.decrypt(ctx.user.phone_enc)
+    if saved:
+        rows.append([("order-use-saved", SAVED, {"saved": masked(saved)})])
+    rows.append([("order-skip", SKIP, {})])
+    ask(ctx, "phone", "order-ask-phone", rows)
+
+
+@answer("phone")
+async def got_phone(ctx: Ctx, said: Said) -> None:
+    if said.value == SKIP:
+        phone_enc = None
+    elif said.value == SAVED and ctx.user.phone_enc:
+        phone_enc = ctx.user.phone_enc
+    elif said.value is not None:
+        raise stale()
+    else:
+        phone = re.sub(r"[\s\-()]", "", said.text)
+        if not PHONE.match(phone):
+            raise InvalidInput("order-phone-format", text=said.text.strip()[:24])
+        phone_enc = ctx.services.cipher.encrypt(phone)
+        ctx.user.phone_enc = phone_enc  # remembered, encrypted
+    put(ctx, phone_enc=phone_enc)
+    await advance(ctx, "phone")
+
+
+@prompt("description")
+async def ask_description(ctx: Ctx) -> None:
+    ask(ctx, "description", "order-ask-description", task=ctx.data["task"])
+
+
+@answer("description")
+async def got_description(ctx: Ctx, said: Said) -> None:
+    if said.value is not None:
+        raise stale()
+    text = free_text(said.text)
+    if not text:
+        raise InvalidInput("order-description-empty")
+    put(ctx, description=text)
+    await advance(ctx, "description")
+
+
+@prompt("queue")
+async def ask_queue(ctx: Ctx) -> None:
+    ask(ctx, "queue", "order-ask-queue", [[("order-minutes", str(m), {"minutes": m}) for m in (30, 60, 90, 120)]])
+
+
+@answer("queue")
+async def got_queue(ctx: Ctx, said: Said) -> None:
+    raw = (said.value or said.text).strip()
+    if not raw.isdigit() or not 0 <= int(raw) <= MAX_QUEUE_MINUTES:
+        raise InvalidInput("error-queue-minutes", max=MAX_QUEUE_MINUTES)
+    put(ctx, queue_minutes=int(raw))
+    await advance(ctx, "queue")
+
+
+def parse_kg(campus: Campus, text: str) -> int:
+    """'2.5', '2,5 kg', '3公斤' → grams; refused when negative, not a number, or over the campus limit."""
+    raw = free_text(text, limit=24).lower().replace(",", ".")
+    raw = re.sub(r"\s*(kg|公斤|千克)$", "", raw)
+    try:
+        kg = Decimal(raw)
+    except InvalidOperation:
+        raise InvalidInput("error-weight-format", text=text.strip()[:20]) from None
+    if not kg.is_finite():
+        raise InvalidInput("error-weight-format", text=text.strip()[:20])
+    if kg < 0:
+        raise InvalidInput("error-weight-negative")
+    limit = Decimal(str(campus.pricing.weight.max_kg))
+    if kg > limit:
+        raise InvalidInput("error-too-heavy", max_kg=format(limit.normalize(), "f"))
+    return int((kg * 1000).to_integral_value(ROUND_HALF_UP))
+
+
+@prompt("weight")
+async def ask_weight(ctx: Ctx) -> None:
+    ask(ctx, "weight", "order-ask-weight", [[("order-kg", str(kg), {"kg": kg}) for kg in (1, 3, 5, 10)]])
+
+
+@answer("weight")
+async def got_weight(ctx: Ctx, said: Said) -> None:
+    put(ctx, weight_g=parse_kg(ctx.campus, said.value or said.text))
+    await advance(ctx, "weight")
+
+
+@prompt("size")
+async def ask_size(ctx: Ctx) -> None:
+    ask(ctx, "size", "order-ask-size", [[("order-size", s.value, {"size": s.value}) for s in Size]])
+
+
+@answer("size")
+async def got_size(ctx: Ctx, said: Said) -> None:
+    value = said.value or normalize_name(said.text)
+    if value not in {s.value for s in Size}:
+        if said.value is not None or not said.text:
+            raise stale()
+        raise InvalidInput("order-choose-one")
+    put(ctx, size=value)
+    await advance(ctx, "size")
+
+
+@prompt("window")
+async def ask_window(ctx: Ctx) -> None:
+    offers = window_offers(ctx)
+    if not offers:
+        raise closed(ctx)
+    tz = ctx.campus.tz
+    rows: list[Button] = []
+    for value, (start, end) in offers.items():
+        if start is None:
+            rows.append(("order-window-choice-now", value, {}))
+            continue
+        args = {"start": dt.datetime.fromisoformat(start).astimezone(tz).strftime("%H:%M"),
+                "end": dt.datetime.fromisoformat(end or start).astimezone(tz).strftime("%H:%M")}
+        if value == "eve":
+            rows.append(("order-window-evening", value, args))
+        else:
+            rows.append(("order-window-in", value, {"hours": int(value[1:]), **args}))
+    ask(ctx, "window", "order-ask-window", chunks(rows, 2))
+    put(ctx, _windows=offers)  # pressing a button gets exactly the window its label showed
+
+
+@answer("window")
+async def got_window(ctx: Ctx, said: Said) -> None:
+    offers = ctx.data.get("_windows", {})
+    if said.value is not None:
+        if said.value not in offers:
+            raise stale()
+        start, end = offers[said.value]
+        if start is None and not in_service_hours(ctx.campus, ctx.now):
+            raise closed(ctx)
+    elif normalize_name(said.text) in ("now", "现在", "立即", "马上"):
+        if not in_service_hours(ctx.campus, ctx.now):
+            raise closed(ctx)
+        start = end = None
+    else:
+        begin, finish = parse_window(ctx, said.text)
+        if not in_service_hours(ctx.campus, begin):
+            raise closed(ctx)
+        start, end = begin.isoformat(), finish.isoformat()
+    put(ctx, window_start=start, window_end=end)
+    await advance(ctx, "window")
+
+
+@prompt("tags")
+async def ask_tags(ctx: Ctx, *, edit: bool = False) -> None:
+    if "tags" not in ctx.data:  # first time round: what the student chose last time
+        put(ctx, tags=[tag for tag in ctx.user.preference_tags or [] if tag in TAGS])
+    chosen = set(ctx.data["tags"])
+    buttons = [("order-tag-toggle", f"t:{tag}", {"on": "yes" if tag in chosen else "no", "tag": tag}) for tag in TAGS]
+    ask(ctx, "tags", "order-ask-tags", [*chunks(buttons, 2), [("order-done", "done", {})]], edit=edit)
+
+
+@answer("tags")
+async def got_tags(ctx: Ctx, said: Said) -> None:
+    value = said.value
+    if value is None:  # a typed tag name toggles it, like its button
+        typed = normalize_name(said.text)
+        value = next((f"t:{tag}" for tag in TAGS if normalize_name(ctx.t("tag", tag=tag)) == typed), None)
+        if value is None:
+            raise InvalidInput("order-choose-one")
+    if value == "done":
+        ctx.user.preference_tags = list(ctx.data.get("tags", []))  # remembered for the next order
+        await advance(ctx, "tags")
+        return
+    tag = value.removeprefix("t:")
+    if not value.startswith("t:") or tag not in TAGS:
+        raise stale()
+    tags = list(ctx.data.get("tags", []))
+    put(ctx, tags=[x for x in tags if x != tag] if tag in tags else [*tags, tag])
+    await ask_tags(ctx, edit=True)
+
+
+@prompt("notes")
+async def ask_notes(ctx: Ctx) -> None:
+    ask(ctx, "notes", "order-ask-notes", [[("order-skip", SKIP, {})]])
+
+
+@answer("notes")
+async def got_notes(ctx: Ctx, said: Said) -> None:
+    if said.value not in (None, SKIP):
+        raise stale()
+    put(ctx, notes="" if said.value == SKIP else free_text(said.text))
+    await advance(ctx, "notes")
+
+
+@prompt("gender")
+async def ask_gender(ctx: Ctx) -> None:
+    ask(ctx, "gender", "order-ask-gender", [[("order-gender", g, {"gender": g}) for g in ("any", "female", "male")]])
+
+
+@answer("gender")
+async def got_gender(ctx: Ctx, said: Said) -> None:
+    value = said.value or normalize_name(said.text)
+    if value not in ("any", *(g.value for g in Gender)):
+        if said.value is not None or not said.text:
+            raise stale()
+        raise InvalidInput("order-choose-one")
+    put(ctx, gender=None if value == "any" else value)
+    await advance(ctx, "gender")
+
+
+@prompt("runner")
+async def ask_runner(ctx: Ctx) -> None:
+    ask(ctx, "runner", "order-ask-runner", [[("order-skip", SKIP, {})]])
+
+
+async def find_runner(ctx: Ctx, text: str) -> tuple[int, str]:
+    """An approved, active runner of this campus by display name or handle: (user id, name to show)."""
+    name = free_text(text, limit=NAME_LIMIT).lstrip("@")
+    if not name:
+        raise InvalidInput("order-runner-unknown", name=text.strip()[:NAME_LIMIT])
+    rows = (await ctx.uow.session.execute(
+        select(User.id, User.display_name, User.external_id, RunnerProfile.gender)
+        .join(RunnerProfile, RunnerProfile.user_id == User.id)
+        .where(RunnerProfile.campus_id == ctx.campus.id, RunnerProfile.status == "approved",
+               RunnerProfile.suspended.is_(False), User.suspended.is_(False),
+               or_(func.lower(User.display_name) == name.lower(), User.external_id == name))
+    )).all()
+    exact = [r for r in rows if r.external_id == name]  # a handle is unique; names may not be
+    rows = exact or rows
+    if not rows:
+        raise InvalidInput("order-runner-unknown", name=name)
+    if len(rows) > 1:
+        raise InvalidInput("order-runner-ambiguous", name=name)
+    runner = rows[0]
+    shown = runner.display_name or runner.external_id
+    if runner.id == ctx.user_id:
+        raise InvalidInput("order-runner-self")
+    if ctx.data.get("gender") not in (None, runner.gender):
+        raise InvalidInput("order-runner-gender", name=shown)
+    return runner.id, shown
+
+
+@answer("runner")
+async def got_runner(ctx: Ctx, said: Said) -> None:
+    if said.value == SKIP:
+        put(ctx, runner_id=None, runner_name=None)
+    elif said.value is not None:
+        raise stale()
+    else:
+        runner_id, name = await find_runner(ctx, said.text)
+        put(ctx, runner_id=runner_id, runner_name=name)
+    await advance(ctx, "runner")
+
+
+@prompt("tip")
+async def ask_tip(ctx: Ctx) -> None:
+    buttons = [("order-tip-none", "0", {})] + [("order-yuan", str(fen), {"amount": format_yuan(fen)})
+                                                for fen in (100, 200, 500)]
+    ask(ctx, "tip", "order-ask-tip", [buttons], max=format_yuan(ctx.campus.pricing.max_tip))
+
+
+@answer("tip")
+async def got_tip(ctx: Ctx, said: Said) -> None:
+    if said.value is not None:
+        if not said.value.isdigit():
+            raise stale()
+        tip = int(said.value)
+    else:
+        raw = re.sub(r"\s*(元|块|yuan|rmb|¥|￥)\s*", "", free_text(said.text, limit=24).lower())
+        try:
+            tip = yuan_to_fen(raw)
+        except MoneyError:
+            raise InvalidInput("order-tip-format", text=said.text.strip()[:20]) from None
+    put(ctx, tip=tip)
+    draft_quote(ctx)  # pricing refuses a tip out of range (error-tip-range)
+    await advance(ctx, "tip")
+
+
+@prompt("coupon")
+async def ask_coupon(ctx: Ctx) -> None:
+    ask(ctx, "coupon", "order-ask-coupon", [[("order-no-coupon", SKIP, {})]])
+
+
+@answer("coupon")
+async def got_coupon(ctx: Ctx, said: Said) -> None:
+    if said.value == SKIP:
+        put(ctx, coupon=None)
+    elif said.value is not None:
+        raise stale()
+    else:
+        coupon = await usable_coupon(ctx, free_text(said.text, limit=CODE_LIMIT))
+        fee = draft_quote(ctx).service_fee
+        if discount_for(discount(coupon), fee) == 0 and fee < coupon.min_spend:
+            raise InvalidInput("order-coupon-min-spend", code=coupon.code, min=format_yuan(coupon.min_spend))
+        put(ctx, coupon=coupon.code)
+    await advance(ctx, "coupon")
+
+
+async def priced(ctx: Ctx) -> tuple[OrderRow, Quote]:
+    """The draft priced now, its coupon checked again."""
+    code = ctx.data.get("coupon")
+    q = draft_quote(ctx, await usable_coupon(ctx, code) if code else None)
+    return draft_row(ctx, q), q
+
+
+@prompt("quote")
+async def ask_quote(ctx: Ctx, *, changed: bool = False) -> None:
+    row, q = await priced(ctx)
+    t = ctx.t
+    start, end = window_of(ctx.data)
+    parts = [t("order-quote-changed") if changed else t("order-quote-title", task=row.task_type),
+             route_text(t, ctx.campus, row), window_line(ctx, start, end)]
+    if row.description:
+        parts.append(t("order-card-description", text=row.description))
+    if row.notes:
+        parts.append(t("order-card-notes", text=row.notes))
+    if row.tags:
+        parts.append(t("order-card-tags", tags=", ".join(t("tag", tag=tag) for tag in row.tags)))
+    if row.door_delivery:
+        parts.append(t("order-summary-door"))
+    if row.gender_preference:
+        parts.append(t("order-summary-gender", gender=row.gender_preference))
+    if ctx.data.get("runner_name"):
+        parts.append(t("order-summary-runner", name=ctx.data["runner_name"]))
+    parts += [quote_lines_text(t, row.quote_lines), t("order-card-total", total=format_yuan(row.total))]
+    ask(ctx, "quote", "order-quote", [[("order-confirm", "ok", {}), ("order-edit", "edit", {}),
+                                        ("order-cancel", "no", {})]], text="\n".join(parts))
+    put(ctx, quoted_total=q.total)
+
+
+@answer("quote")
+async def got_quote(ctx: Ctx, said: Said) -> None:
+    if said.value == "edit":
+        await start_order(ctx)
+    elif said.value == "no":
+        ctx.reset()
+        ctx.say("order-draft-cancelled")
+        menu(ctx)
+    elif said.value == "ok":
+        await confirm(ctx)
+    elif said.value is None:
+        raise InvalidInput("order-choose-one")
+    else:
+        raise stale()
+
+
+async def confirm(ctx: Ctx) -> None:
+    start_at, end_at = window_of(ctx.data)
+    if start_at is None and not in_service_hours(ctx.campus, ctx.now):
+        raise closed(ctx)
+    if end_at is not None and end_at <= ctx.now:
+        raise InvalidInput("order-window-passed")
+    row, q = await priced(ctx)
+    if q.total != ctx.data.get("quoted_total"):  # time moved into another price band: show, ask again
+        await ask_quote(ctx, changed=True)
+        return
+    await ctx.uow.orders.add(row)
+    ctx.reset()
+    balance = await wallet.balance(ctx)
+    ctx.say("order-created", order=row.id, total=format_yuan(row.total), balance=format_yuan(balance),
+            minutes=ctx.campus.timeouts.pay_minutes, choices=[[ctx.button("order-pay-wallet", f"pay:{row.id}")]])

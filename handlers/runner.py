@@ -1,1 +1,369 @@
-"""(being written)"""
+"""Runners: applying, the service-rules quiz, the trip (picked up, delivered, release), income and withdrawals.
+
+The grab and the hall live in handlers/hall.py. The trip's buttons are `o:<id>:<verb>`; the tracking flow owns
+the "o" action and its registry handlers.tracking.ORDER_VERBS, into which this module adds its verbs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import func, select
+
+from core import credit as credit_rules
+from core import ledger
+from core.campus import CreditEvent, Gender
+from core.errors import IllegalTransition, InvalidInput, NotAllowed
+from core.money import MoneyError, format_yuan, yuan_to_fen
+from core.order import Event, Role, Status
+from handlers.context import Ctx, free_text
+from handlers.io import Kind
+from handlers.notify import Button
+from handlers.orders import move, parse_order_id, runner_order
+from handlers.router import ROUTER
+from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, User, Withdrawal
+from storage.models import Order as OrderRow
+
+NAME_MAX = 32
+STUDENT_NO = re.compile(r"[0-9]{5,20}")
+# The service-rules quiz: (question number, how many answers, index of the right one). Texts: runner.ftl.
+QUIZ: tuple[tuple[int, int, int], ...] = ((1, 3, 1), (2, 3, 2), (3, 3, 0), (4, 3, 1))
+
+
+def trip_buttons(order_id: int) -> list[list[Button]]:
+    """What the runner of an accepted order can do (for messages to them)."""
+    return [
+        [("runner-btn-picked", f"o:{order_id}:pickup", {}), ("runner-btn-release", f"o:{order_id}:release", {})],
+        [("runner-btn-chat", f"o:{order_id}:chat", {})],
+    ]
+
+
+async def _profile(ctx: Ctx) -> RunnerProfile:
+    profile = await ctx.runner_profile()
+    if profile is None:
+        raise NotAllowed("runner-not-a-runner")
+    return profile
+
+
+# ------------------------------------------------------------------------------------------------ applying
+
+
+@ROUTER.command("apply")
+async def apply(ctx: Ctx) -> None:
+    profile = await ctx.runner_profile()
+    if profile is not None:
+        ctx.reset()
+        ctx.say("runner-apply-status", status=profile.status, quiz="yes" if profile.quiz_passed else "no")
+        return
+    ctx.go("runner.apply.name")
+    ctx.say("runner-apply-intro")
+    ctx.say("runner-apply-name")
+
+
+@ROUTER.state("runner.apply.name")
+async def apply_name(ctx: Ctx) -> None:
+    if ctx.input.kind is not Kind.text:
+        ctx.say("runner-apply-name")
+        return
+    name = free_text(ctx.input.text, limit=NAME_MAX)
+    if not name or name.startswith("/"):
+        raise InvalidInput("runner-apply-name-invalid")
+    ctx.go("runner.apply.number", name_enc=ctx.services.cipher.encrypt(name))  # personal data: never in clear
+    ctx.say("runner-apply-number")
+
+
+@ROUTER.state("runner.apply.number")
+async def apply_number(ctx: Ctx) -> None:
+    if ctx.input.kind is not Kind.text:
+        ctx.say("runner-apply-number")
+        return
+    number = "".join(ctx.input.text.split())
+    if not STUDENT_NO.fullmatch(number):
+        raise InvalidInput("runner-apply-number-invalid", text=ctx.input.text.strip()[:24])
+    ctx.go("runner.apply.gender", number_enc=ctx.services.cipher.encrypt(number))
+    _ask_gender(ctx)
+
+
+def _ask_gender(ctx: Ctx) -> None:
+    ctx.say("runner-apply-gender", choices=[[ctx.step("runner-gender", g.value, gender=g.value) for g in Gender]])
+
+
+@ROUTER.state("runner.apply.gender")
+async def apply_gender(ctx: Ctx) -> None:
+    if ctx.input.kind is not Kind.choice:
+        _ask_gender(ctx)
+        return
+    value = ctx.step_value(ctx.input.choice or "")
+    if value not in {g.value for g in Gender}:
+        raise InvalidInput("error-stale-choice")
+    ctx.go("runner.apply.photo", gender=value)
+    ctx.say("runner-apply-photo")
+
+
+@ROUTER.state("runner.apply.photo")
+async def apply_photo(ctx: Ctx) -> None:
+    if ctx.input.kind is not Kind.photo or not ctx.input.photo:
+        ctx.say("runner-apply-photo-needed")
+        return
+    if await ctx.runner_profile() is not None:  # applied meanwhile (another device)
+        await apply(ctx)
+        return
+    data = ctx.data
+    campus = ctx.campus
+    ctx.uow.session.add(RunnerProfile(
+        user_id=ctx.user_id, campus_id=campus.id, status="pending", gender=data["gender"],
+        real_name_enc=data["name_enc"], student_no_enc=data["number_enc"], card_photo=ctx.input.photo[:256],
+        credit=campus.credit.initial, applied_at=ctx.now,
+    ))
+    await ctx.uow.session.flush()
+    await ctx.notify.operators(campus, "runner-application-operators", user=ctx.user_id,
+                               name=ctx.user.display_name or ctx.user.external_id, gender=data["gender"])
+    ctx.reset()
+    ctx.say("runner-apply-done")
+
+
+# ------------------------------------------------------------------------------------------------ the quiz
+
+
+def _pass_mark(ctx: Ctx) -> int:
+    return min(ctx.campus.runners.quiz_pass_mark, len(QUIZ))
+
+
+def _ask_question(ctx: Ctx, index: int) -> None:
+    number, answers, _ = QUIZ[index]
+    ctx.say(f"runner-quiz-q{number}", n=index + 1, total=len(QUIZ),
+            choices=[[ctx.step(f"runner-quiz-q{number}-a{i + 1}", str(i))] for i in range(answers)])
+
+
+@ROUTER.command("quiz")
+async def quiz(ctx: Ctx) -> None:
+    profile = await _profile(ctx)
+    if profile.status == "rejected":
+        ctx.say("runner-apply-status", status=profile.status, quiz="no")
+        return
+    if profile.quiz_passed:
+        ctx.say("runner-quiz-already")
+        return
+    ctx.go("runner.quiz", q=0, score=0)
+    ctx.say("runner-quiz-intro", total=len(QUIZ), mark=_pass_mark(ctx))
+    _ask_question(ctx, 0)
+
+
+@ROUTER.state("runner.quiz")
+async def quiz_answer(ctx: Ctx) -> None:
+    index, score = int(ctx.data.get("q", 0)), int(ctx.data.get("score", 0))
+    if ctx.input.kind is not Kind.choice or not 0 <= index < len(QUIZ):
+        _ask_question(ctx, min(max(index, 0), len(QUIZ) - 1))
+        return
+    value = ctx.step_value(ctx.input.choice or "")
+    _, answers, right = QUIZ[index]
+    if not value.isdigit() or int(value) >= answers:
+        raise InvalidInput("error-stale-choice")
+    score += int(value) == right
+    index += 1
+    if index < len(QUIZ):
+        ctx.go("runner.quiz", q=index, score=score)
+        _ask_question(ctx, index)
+        return
+    ctx.reset()
+    if score < _pass_mark(ctx):
+        ctx.say("runner-quiz-failed", score=score, total=len(QUIZ), mark=_pass_mark(ctx))
+        return
+    profile = await _profile(ctx)
+    profile.quiz_passed = True
+    ctx.say("runner-quiz-passed", score=score, total=len(QUIZ), approved="yes" if profile.status == "approved" else "no")
+
+
+# ------------------------------------------------------------------------------------------------ the trip
+
+async def pickup(ctx: Ctx, order_id: int) -> None:
+    row = await runner_order(ctx, order_id)
+    await move(ctx, row, Event.pickup, Role.runner)
+    ctx.go("runner.pickup_photo", order=str(order_id))
+    ctx.say("runner-picked-up", order=str(order_id), choices=[
+        [ctx.step("runner-photo-skip", "skip")], [ctx.button("runner-btn-delivered", f"o:{order_id}:deliver")]])
+
+
+async def deliver(ctx: Ctx, order_id: int) -> None:
+    row = await runner_order(ctx, order_id)
+    await move(ctx, row, Event.deliver, Role.runner)
+    if ctx.state == "runner.pickup_photo":
+        ctx.reset()
+    ctx.say("runner-delivered", order=str(order_id))
+
+
+def _penalty(ctx: Ctx) -> int:
+    return -ctx.campus.credit_change(CreditEvent.released)
+
+
+async def _releasable(ctx: Ctx, order_id: int) -> OrderRow:
+    row = await runner_order(ctx, order_id)
+    if row.status in (Status.picked_up.value, Status.delivered.value):
+        raise NotAllowed("runner-release-too-late", order=str(order_id))
+    if row.status != Status.accepted.value:
+        raise IllegalTransition(status=row.status, event=Event.release.value)
+    return row
+
+
+async def release(ctx: Ctx, order_id: int) -> None:
+    """Asks first, stating the credit penalty."""
+    await _releasable(ctx, order_id)
+    profile = await _profile(ctx)
+    ctx.say("runner-release-confirm", order=str(order_id), penalty=_penalty(ctx), credit=profile.credit, choices=[[
+        ctx.button("runner-release-yes", f"o:{order_id}:release_yes"),
+        ctx.button("runner-release-no", f"o:{order_id}:release_no"),
+    ]])
+
+
+async def release_yes(ctx: Ctx, order_id: int) -> None:
+    row = await _releasable(ctx, order_id)
+    await move(ctx, row, Event.release, Role.runner)
+    profile = await _profile(ctx)
+    ctx.say("runner-released", order=str(order_id), penalty=_penalty(ctx), credit=profile.credit, edit=True)
+
+
+async def release_no(ctx: Ctx, order_id: int) -> None:
+    await runner_order(ctx, order_id)
+    ctx.say("runner-release-kept", order=str(order_id), edit=True)
+
+
+def _button_order(ctx: Ctx) -> int:
+    """The order of a pressed "o:<id>:<verb>" button (the tracking flow has checked its shape)."""
+    return parse_order_id((ctx.input.choice or "").split(":")[1])
+
+
+def _verb(use: Callable[[Ctx, int], Awaitable[None]]) -> Callable[[Ctx], Awaitable[None]]:
+    async def handler(ctx: Ctx) -> None:
+        await use(ctx, _button_order(ctx))
+    return handler
+
+
+VERBS: dict[str, Callable[[Ctx], Awaitable[None]]] = {
+    "pickup": _verb(pickup), "deliver": _verb(deliver), "release": _verb(release),
+    "release_yes": _verb(release_yes), "release_no": _verb(release_no),
+}
+
+
+def _register_verbs() -> None:
+    """Into the tracking flow's registry of "o:<id>:<verb>" buttons."""
+    from handlers import tracking
+
+    for name, handler in VERBS.items():
+        assert name not in tracking.ORDER_VERBS, f"order verb {name} registered twice"
+        tracking.ORDER_VERBS[name] = handler
+
+
+_register_verbs()
+
+
+def _order_arg(ctx: Ctx, command: str) -> int:
+    if not ctx.input.args:
+        raise InvalidInput("runner-order-needed", command=command)
+    return parse_order_id(ctx.input.args[0])
+
+
+@ROUTER.command("picked")
+async def picked_command(ctx: Ctx) -> None:
+    await pickup(ctx, _order_arg(ctx, "picked"))
+
+
+@ROUTER.command("delivered")
+async def delivered_command(ctx: Ctx) -> None:
+    await deliver(ctx, _order_arg(ctx, "delivered"))
+
+
+@ROUTER.command("release")
+async def release_command(ctx: Ctx) -> None:
+    await release(ctx, _order_arg(ctx, "release"))
+
+
+@ROUTER.state("runner.pickup_photo")
+async def pickup_photo(ctx: Ctx) -> None:
+    """An optional photo of the picked-up item, relayed to the student."""
+    order_id = int(ctx.data.get("order") or 0)
+    inp = ctx.input
+    if inp.kind is Kind.choice:
+        ctx.step_value(inp.choice or "")  # refuses an old button
+        ctx.reset()
+        ctx.say("runner-photo-skipped")
+        return
+    if inp.kind is not Kind.photo or not inp.photo:
+        ctx.say("runner-photo-ask", order=str(order_id), choices=[[ctx.step("runner-photo-skip", "skip")]])
+        return
+    row = await runner_order(ctx, order_id)
+    ctx.reset()
+    if row.status != Status.picked_up.value:
+        ctx.say("runner-photo-too-late", order=str(order_id))
+        return
+    customer = await ctx.uow.session.get(User, row.customer_id)
+    # A file id means something only on the channel that issued it.
+    same_channel = customer is not None and customer.channel == ctx.user.channel
+    await ctx.notify.user(row.customer_id, "runner-pickup-photo-notice", order=str(row.id),
+                          photo=inp.photo[:256] if same_channel else None, shown="yes" if same_channel else "no")
+    ctx.say("runner-photo-sent", order=str(row.id))
+
+
+# ------------------------------------------------------------------------------------------------ money
+
+
+def _day_start(ctx: Ctx, days_back: int = 0) -> dt.datetime:
+    local = ctx.now.astimezone(ctx.campus.tz)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=days_back)
+    return start.astimezone(dt.UTC)
+
+
+async def _earned_since(ctx: Ctx, since: dt.datetime) -> int:
+    """Money that came into the runner's wallet from orders (completions, cancellation fees) since `since`."""
+    total = await ctx.uow.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
+        .where(LedgerEntry.account == ledger.runner(ctx.user_id), LedgerEntry.amount > 0,
+               LedgerPosting.key.like("order:%"), LedgerPosting.at >= since))
+    return int(total or 0)
+
+
+@ROUTER.command("income")
+async def income(ctx: Ctx) -> None:
+    profile = await _profile(ctx)
+    s = ctx.uow.session
+    balance = await ctx.uow.ledger.balance(ledger.runner(ctx.user_id))
+    held = int(await s.scalar(select(func.coalesce(func.sum(Withdrawal.amount), 0)).where(
+        Withdrawal.runner_id == ctx.user_id, Withdrawal.status == "pending")) or 0)
+    completed = int(await s.scalar(select(func.count()).select_from(OrderRow).where(
+        OrderRow.runner_id == ctx.user_id, OrderRow.status == Status.completed.value)) or 0)
+    today = await _earned_since(ctx, _day_start(ctx))
+    week = await _earned_since(ctx, _day_start(ctx, ctx.now.astimezone(ctx.campus.tz).weekday()))
+    rating = (f"{profile.rating_sum / profile.rating_count:.1f}" if profile.rating_count
+              else ctx.t("runner-no-rating"))
+    ctx.say("runner-income", balance=format_yuan(balance), held=format_yuan(held), today=format_yuan(today),
+            week=format_yuan(week), completed=completed, credit=profile.credit,
+            standing=credit_rules.standing(ctx.campus.credit, profile.credit).value, rating=rating,
+            ratings=profile.rating_count)
+
+
+@ROUTER.command("withdraw")
+async def withdraw(ctx: Ctx) -> None:
+    await _profile(ctx)
+    balance = await ctx.uow.ledger.balance(ledger.runner(ctx.user_id))
+    if not ctx.input.args:
+        ctx.say("runner-withdraw-usage", balance=format_yuan(balance))
+        return
+    raw = ctx.input.text.strip()[:24]
+    try:
+        amount = yuan_to_fen(raw) if len(ctx.input.args) == 1 else -1
+    except MoneyError:
+        amount = -1
+    if amount <= 0:
+        raise InvalidInput("runner-withdraw-amount", text=raw)
+    if amount > balance:
+        raise InvalidInput("runner-withdraw-too-much", amount=amount, balance=balance)
+    w = Withdrawal(runner_id=ctx.user_id, amount=amount, status="pending", requested_at=ctx.now)
+    ctx.uow.session.add(w)
+    await ctx.uow.session.flush()
+    assert w.id is not None
+    await ctx.uow.ledger.post(ledger.request_withdrawal(w.id, ctx.user_id, amount), ctx.now)
+    await ctx.notify.operators(ctx.campus, "runner-withdrawal-operators", withdrawal=w.id, user=ctx.user_id,
+                               name=ctx.user.display_name or ctx.user.external_id, amount=amount)
+    ctx.say("runner-withdraw-requested", withdrawal=w.id, amount=format_yuan(amount),
+            balance=format_yuan(balance - amount))

@@ -1,1 +1,501 @@
-"""(being written)"""
+"""After paying: list and track orders, cancel by the rules, confirm delivery, rate, complain, and the relay chat
+between a student and their runner (neither sees the other's phone or name).
+
+Order buttons carry "o:<id>:<verb>[:<arg>]". ORDER_VERBS maps a verb to its handler; runner.py adds its own verbs
+(ORDER_VERBS["pickup"] = ...). Every verb loads the order again, checks it belongs to whoever pressed, and lets the
+core state machine decide, so a forged or old button changes nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+
+from core.campus import Campus
+from core.credit import rating_events
+from core.errors import IllegalTransition, InvalidInput, NotAllowed
+from core.money import format_yuan
+from core.order import (
+    ACTIVE_FOR_RUNNER,
+    Actor,
+    Event,
+    Role,
+    Status,
+    allowed_events,
+    cancellation_fee,
+    refund_on_cancel,
+)
+from handlers.context import Ctx, free_text
+from handlers.io import Choice, Kind
+from handlers.notify import NOTICE_RENDERERS, Notifier
+from handlers.orders import (
+    customer_card,
+    customer_order,
+    load_order,
+    move,
+    order_line,
+    parse_order_id,
+    runner_card,
+)
+from handlers.router import ROUTER, Handler
+from storage.models import Complaint
+from storage.models import Order as OrderRow
+from storage.orders_repo import to_domain
+
+ORDER_VERBS: dict[str, Handler] = {}
+LIST_LIMIT = 10  # the most recent orders /orders shows
+RATING_TAGS = ("on_time", "polite", "careful", "late", "rude", "damaged")
+# A cancellation here is too late for the rules: the item is already on its way.
+AFTER_PICKUP = frozenset({Status.picked_up, Status.delivered, Status.exception})
+# Nothing to complain about before a runner was involved.
+NOT_COMPLAINABLE = frozenset({Status.awaiting_payment, Status.closed, Status.open})
+# Statuses in which a complaint also puts the order on hold for an operator.
+REPORTABLE = frozenset({Status.accepted, Status.picked_up, Status.delivered})
+
+
+def verb(name: str):
+    def register(fn: Handler) -> Handler:
+        assert name not in ORDER_VERBS, f"order verb {name} registered twice"
+        ORDER_VERBS[name] = fn
+        return fn
+    return register
+
+
+def order_button(ctx: Ctx) -> tuple[int, str]:
+    """(order id, extra argument) of a pressed "o:<id>:<verb>[:<arg>]" button; the router has checked the shape."""
+    parts = (ctx.input.choice or "").split(":", 3)
+    return int(parts[1]), parts[3] if len(parts) > 3 else ""
+
+
+@ROUTER.action("o")
+async def order_action(ctx: Ctx) -> None:
+    parts = (ctx.input.choice or "").split(":", 3)
+    handler = ORDER_VERBS.get(parts[2]) if len(parts) >= 3 and parts[1].isdigit() and len(parts[1]) <= 12 else None
+    if handler is None:
+        ctx.say("error-stale-choice")
+        return
+    await handler(ctx)
+
+
+def order_arg(ctx: Ctx, command: str) -> int:
+    if not ctx.input.args:
+        raise InvalidInput("track-need-number", command=command)
+    return parse_order_id(ctx.input.args[0])
+
+
+def rest_text(ctx: Ctx) -> str:
+    """What follows the order number of '/msg 12 some text', as typed."""
+    parts = ctx.input.text.strip().split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def campus_of(ctx: Ctx, row: OrderRow) -> Campus:
+    return ctx.services.campuses[row.campus_id]
+
+
+def status_text(ctx: Ctx, row: OrderRow) -> str:
+    return ctx.t("status", status=row.status)
+
+
+def not_now(ctx: Ctx, row: OrderRow) -> IllegalTransition:
+    return IllegalTransition("track-not-now", order=str(row.id), status=status_text(ctx, row))
+
+
+def when(campus: Campus, moment: dt.datetime) -> str:
+    return moment.astimezone(campus.tz).strftime("%m-%d %H:%M")
+
+
+# --- list and track ----------------------------------------------------------------------------------------------
+async def list_orders(ctx: Ctx) -> None:
+    """The student's recent orders, newest first, each with a button to open it."""
+    rows = list(await ctx.uow.session.scalars(
+        select(OrderRow).where(OrderRow.customer_id == ctx.user_id).order_by(OrderRow.id.desc()).limit(LIST_LIMIT)))
+    rows = [r for r in rows if r.campus_id in ctx.services.campuses]
+    if not rows:
+        ctx.say("track-no-orders")
+        return
+    lines = [ctx.t("track-list-title")] + [order_line(ctx.t, campus_of(ctx, r), r) for r in rows]
+    ctx.say_text("track-list", "\n".join(lines),
+                 choices=[[ctx.button("track-view-button", f"o:{r.id}:view", order=str(r.id))] for r in rows])
+
+
+@ROUTER.command("orders")
+async def orders_command(ctx: Ctx) -> None:
+    await list_orders(ctx)
+
+
+async def history_text(ctx: Ctx, campus: Campus, row: OrderRow) -> str:
+    t = ctx.t
+    lines = [t("track-history-title"), t("track-history-line", time=when(campus, row.created_at), event="created")]
+    for ev in await ctx.uow.orders.history(row.id):  # type: ignore[arg-type]
+        lines.append(t("track-history-line", time=when(campus, ev.at), event=ev.event))
+    return "\n".join(lines)
+
+
+async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
+    """The order with its history and the buttons for what the viewer may do now."""
+    campus = campus_of(ctx, row)
+    status = Status(row.status)
+    rows: list[list[Choice]] = []
+    if row.customer_id == ctx.user_id:
+        parts = [customer_card(ctx.t, campus, row)]
+        if status is Status.delivered and row.auto_confirm_at is not None:
+            parts.append(ctx.t("track-auto-confirm-at", time=when(campus, row.auto_confirm_at)))
+        if row.rating is not None:
+            parts.append(ctx.t("track-card-rating", stars=row.rating))
+        events = allowed_events(to_domain(row), Actor(Role.customer, ctx.user_id))
+        if Event.confirm in events:
+            rows.append([ctx.button("track-confirm-button", f"o:{row.id}:confirm")])
+        if status is Status.completed and row.rating is None and row.runner_id is not None:
+            rows.append([ctx.button("track-rate-button", f"o:{row.id}:rate")])
+        if Event.cancel in events and status is Status.awaiting_payment:
+            rows.append([ctx.button("track-cancel-unpaid-button", f"o:{row.id}:cancel")])
+        elif Event.cancel in events:
+            refund = refund_on_cancel(campus, to_domain(row), ctx.now)
+            rows.append([ctx.button("track-cancel-button", f"o:{row.id}:cancel", refund=format_yuan(refund))])
+    else:
+        parts = [runner_card(ctx, ctx.t, campus, row, ctx.user_id)]
+    if status in ACTIVE_FOR_RUNNER and row.runner_id is not None:
+        other = "runner" if row.customer_id == ctx.user_id else "customer"
+        rows.append([ctx.button("track-chat-button", f"o:{row.id}:chat", other=other)])
+    if status not in NOT_COMPLAINABLE:
+        rows.append([ctx.button("track-report-button", f"o:{row.id}:report")])
+    parts.append(await history_text(ctx, campus, row))
+    ctx.say_text("track-card", "\n\n".join(parts), choices=rows, edit=edit)
+
+
+async def viewable_order(ctx: Ctx, order_id: int) -> OrderRow:
+    """The student's own order, or the order its runner carries; anyone else is refused."""
+    row = await load_order(ctx, order_id)
+    if ctx.user_id not in (row.customer_id, row.runner_id):
+        raise NotAllowed("error-not-your-order")
+    return row
+
+
+@ROUTER.command("track")
+async def track_command(ctx: Ctx) -> None:
+    if not ctx.input.args:
+        await list_orders(ctx)
+        return
+    await show_card(ctx, await viewable_order(ctx, parse_order_id(ctx.input.args[0])))
+
+
+@verb("view")
+async def view_verb(ctx: Ctx) -> None:
+    order_id, _ = order_button(ctx)
+    await show_card(ctx, await viewable_order(ctx, order_id))
+
+
+# --- cancel ------------------------------------------------------------------------------------------------------
+async def cancellable(ctx: Ctx, order_id: int) -> tuple[OrderRow, int, int]:
+    """The order with the refund and fee a cancellation now would give, or a clear refusal."""
+    row = await customer_order(ctx, order_id)
+    order = to_domain(row)
+    if order.status in AFTER_PICKUP:
+        raise IllegalTransition("track-cancel-after-pickup", order=str(order_id))
+    if Event.cancel not in allowed_events(order, Actor(Role.customer, ctx.user_id)):
+        raise not_now(ctx, row)
+    campus = campus_of(ctx, row)
+    return row, refund_on_cancel(campus, order, ctx.now), cancellation_fee(campus, order, ctx.now)
+
+
+async def ask_cancel(ctx: Ctx, order_id: int, *, changed: bool = False) -> None:
+    row, refund, fee = await cancellable(ctx, order_id)
+    buttons = [[ctx.button("track-cancel-yes", f"o:{order_id}:cancel_yes:{refund}"),
+                ctx.button("track-cancel-no", f"o:{order_id}:view")]]
+    if changed:
+        ctx.say("track-cancel-terms-changed")
+    if row.status == Status.awaiting_payment.value:
+        ctx.say("track-cancel-confirm-unpaid", order=str(order_id), choices=buttons)
+    else:
+        ctx.say("track-cancel-confirm", order=str(order_id), refund=format_yuan(refund), fee=format_yuan(fee),
+                charged="yes" if fee else "no", choices=buttons)
+
+
+@ROUTER.command("cancel")
+async def cancel_command(ctx: Ctx) -> None:
+    await ask_cancel(ctx, order_arg(ctx, "cancel"))
+
+
+@verb("cancel")
+async def cancel_verb(ctx: Ctx) -> None:
+    order_id, _ = order_button(ctx)
+    await ask_cancel(ctx, order_id)
+
+
+@verb("cancel_yes")
+async def cancel_yes_verb(ctx: Ctx) -> None:
+    order_id, shown = order_button(ctx)
+    row, refund, _ = await cancellable(ctx, order_id)
+    if shown != str(refund):
+        # The grace ran out (or the order moved) since the student saw the terms: never apply a fee they did not see.
+        await ask_cancel(ctx, order_id, changed=True)
+        return
+    await move(ctx, row, Event.cancel, Role.customer)
+    await show_card(ctx, await customer_order(ctx, order_id), edit=True)
+
+
+# --- confirm and rate --------------------------------------------------------------------------------------------
+async def confirm(ctx: Ctx, order_id: int) -> None:
+    row = await customer_order(ctx, order_id)
+    if row.status == Status.completed.value:
+        # A second press (or the notice's button after an auto-confirm): nothing to do, say so.
+        buttons = [[ctx.button("track-rate-button", f"o:{order_id}:rate")]] if row.rating is None else []
+        ctx.say("track-already-confirmed", order=str(order_id), choices=buttons)
+        return
+    if Event.confirm not in allowed_events(to_domain(row), Actor(Role.customer, ctx.user_id)):
+        raise not_now(ctx, row)
+    await move(ctx, row, Event.confirm, Role.customer)
+    await start_rating(ctx, order_id)
+
+
+@ROUTER.command("confirm")
+async def confirm_command(ctx: Ctx) -> None:
+    await confirm(ctx, order_arg(ctx, "confirm"))
+
+
+@verb("confirm")
+async def confirm_verb(ctx: Ctx) -> None:
+    order_id, _ = order_button(ctx)
+    await confirm(ctx, order_id)
+
+
+async def rateable(ctx: Ctx, order_id: int) -> OrderRow | None:
+    """The completed, unrated order; None (after saying so) if it was rated already."""
+    row = await customer_order(ctx, order_id)
+    if row.status != Status.completed.value or row.runner_id is None:
+        raise not_now(ctx, row)
+    if row.rating is not None:
+        ctx.reset()
+        ctx.say("track-already-rated", order=str(order_id))
+        return None
+    return row
+
+
+async def start_rating(ctx: Ctx, order_id: int) -> None:
+    if await rateable(ctx, order_id) is None:
+        return
+    ctx.go("track.rate", rate_order=order_id, rate_stars=0, rate_tags=[])
+    ctx.say("track-rate-ask", order=str(order_id),
+            choices=[[ctx.step("track-stars", f"star:{n}", stars=n) for n in range(1, 6)]])
+
+
+@ROUTER.command("rate")
+async def rate_command(ctx: Ctx) -> None:
+    await start_rating(ctx, order_arg(ctx, "rate"))
+
+
+@verb("rate")
+async def rate_verb(ctx: Ctx) -> None:
+    order_id, _ = order_button(ctx)
+    await start_rating(ctx, order_id)
+
+
+def ask_tags(ctx: Ctx, *, edit: bool) -> None:
+    chosen = set(ctx.data.get("rate_tags", []))
+    tags = [ctx.step("track-rate-tag", f"tag:{tag}", tag=tag, selected="yes" if tag in chosen else "no")
+            for tag in RATING_TAGS]
+    ctx.say("track-rate-tags-ask", stars=ctx.data["rate_stars"], edit=edit,
+            choices=[tags[:3], tags[3:], [ctx.step("track-rate-done", "done")]])
+
+
+@ROUTER.state("track.rate")
+async def rate_step(ctx: Ctx) -> None:
+    """Stars first, then tags toggled on and off until Done."""
+    if ctx.input.kind is not Kind.choice:
+        ctx.say("track-rate-use-buttons")
+        return
+    value = ctx.step_value(ctx.input.choice or "")
+    kind, _, arg = value.partition(":")
+    if kind == "star" and arg in {"1", "2", "3", "4", "5"}:
+        ctx.go("track.rate", rate_stars=int(arg), rate_tags=[])
+        ask_tags(ctx, edit=True)
+    elif kind == "tag" and arg in RATING_TAGS and ctx.data.get("rate_stars"):
+        chosen = set(ctx.data.get("rate_tags", [])) ^ {arg}  # a second tap removes it
+        ctx.go("track.rate", rate_tags=[t for t in RATING_TAGS if t in chosen])  # a stable order for storage
+        ask_tags(ctx, edit=True)
+    elif kind == "done" and ctx.data.get("rate_stars"):
+        ctx.go("track.rate.comment")
+        ctx.say("track-rate-comment-ask", choices=[[ctx.step("track-rate-skip", "skip")]])
+    else:
+        ctx.say("error-stale-choice")
+
+
+@ROUTER.state("track.rate.comment")
+async def rate_comment_step(ctx: Ctx) -> None:
+    if ctx.input.kind is Kind.text:
+        comment = free_text(ctx.input.text)
+    elif ctx.input.kind is Kind.choice and ctx.step_value(ctx.input.choice or "") == "skip":
+        comment = ""
+    else:
+        ctx.say("track-rate-comment-ask", choices=[[ctx.step("track-rate-skip", "skip")]])
+        return
+    await save_rating(ctx, int(ctx.data["rate_order"]), int(ctx.data["rate_stars"]),
+                      list(ctx.data.get("rate_tags", [])), comment)
+
+
+async def save_rating(ctx: Ctx, order_id: int, stars: int, tags: list[str], comment: str) -> None:
+    row = await rateable(ctx, order_id)
+    if row is None:
+        return
+    assert row.runner_id is not None
+    # Conditional on "not rated yet", so two racing ratings cannot both count.
+    result = await ctx.uow.session.execute(
+        update(OrderRow)
+        .where(OrderRow.id == order_id, OrderRow.customer_id == ctx.user_id, OrderRow.rating.is_(None),
+               OrderRow.status == Status.completed.value)
+        .values(rating=stars, rating_tags=tags, rating_comment=comment)
+        .execution_options(synchronize_session=False))
+    ctx.reset()
+    if result.rowcount != 1:
+        ctx.say("track-already-rated", order=str(order_id))
+        return
+    campus = campus_of(ctx, row)
+    await ctx.uow.runners.add_rating(row.runner_id, stars)
+    for event in rating_events(stars):
+        await ctx.uow.runners.apply_credit(campus, row.runner_id, event, ctx.now, order_id=order_id)
+    await ctx.notify.user(row.runner_id, "track-rated-runner", order=str(order_id), stars=stars)
+    ctx.say("track-rate-thanks", order=str(order_id), stars=stars)
+
+
+# --- relay chat --------------------------------------------------------------------------------------------------
+async def counterpart(ctx: Ctx, order_id: int) -> tuple[OrderRow, int, str]:
+    """(order, the other side's user id, the sender's role) while the two may talk about this order."""
+    row = await viewable_order(ctx, order_id)
+    role = "customer" if row.customer_id == ctx.user_id else "runner"
+    other = row.runner_id if role == "customer" else row.customer_id
+    if Status(row.status) not in ACTIVE_FOR_RUNNER or other is None:
+        raise IllegalTransition("track-chat-closed", order=str(order_id), status=status_text(ctx, row))
+    return row, other, role
+
+
+async def relay(ctx: Ctx, order_id: int, *, text: str | None = None, photo: str | None = None) -> None:
+    """Pass a message on through the bot: the other side sees the order and the sender's role, never who it is."""
+    _, other, role = await counterpart(ctx, order_id)
+    reply = [[("track-reply-button", f"o:{order_id}:chat", {})]]
+    if photo is not None:
+        await ctx.notify.user(other, "track-relay-photo", buttons=reply, order=str(order_id), sender_role=role, photo=photo)
+    else:
+        body = free_text(text or "")
+        if not body:
+            raise InvalidInput("track-msg-usage")
+        # `message`, not `text`: Notifier.user's `text` replaces the whole rendered message.
+        await ctx.notify.user(other, "track-relay", buttons=reply, order=str(order_id), sender_role=role, message=body)
+    ctx.say("track-relay-sent", other="runner" if role == "customer" else "customer")
+
+
+@ROUTER.command("msg")
+async def msg_command(ctx: Ctx) -> None:
+    order_id = order_arg(ctx, "msg")
+    text = rest_text(ctx)
+    if not text.strip():
+        raise InvalidInput("track-msg-usage")
+    await relay(ctx, order_id, text=text)
+
+
+@verb("chat")
+async def chat_verb(ctx: Ctx) -> None:
+    order_id, _ = order_button(ctx)
+    _, _, role = await counterpart(ctx, order_id)
+    ctx.go("track.chat", chat_order=order_id)
+    ctx.say("track-chat-enter", order=str(order_id), other="runner" if role == "customer" else "customer")
+
+
+@ROUTER.state("track.chat")
+async def chat_step(ctx: Ctx) -> None:
+    """Everything the person sends goes to the other side until /menu."""
+    order_id = int(ctx.data["chat_order"])
+    try:
+        await counterpart(ctx, order_id)
+    except (IllegalTransition, NotAllowed):
+        # The order finished, or this person is no longer on it (reassigned): leave the chat rather than
+        # refuse every later message.
+        ctx.reset()
+        ctx.say("track-chat-ended", order=str(order_id))
+        return
+    if ctx.input.kind is Kind.text:
+        await relay(ctx, order_id, text=ctx.input.text)
+    elif ctx.input.kind is Kind.photo and ctx.input.photo:
+        await relay(ctx, order_id, photo=ctx.input.photo)
+    elif ctx.input.kind is Kind.choice:
+        ctx.say("error-stale-choice")
+    else:
+        ctx.say("track-chat-text-only")
+
+
+# --- complaints --------------------------------------------------------------------------------------------------
+async def complain(ctx: Ctx, order_id: int, text: str) -> None:
+    """Record a complaint for an operator; while the order is under way it also goes on hold (an exception)."""
+    row = await viewable_order(ctx, order_id)
+    body = free_text(text)
+    if not body:
+        raise InvalidInput("track-complain-usage")
+    status = Status(row.status)
+    if status in NOT_COMPLAINABLE:
+        raise IllegalTransition("track-complain-not-now", order=str(order_id), status=status_text(ctx, row))
+    existing = await ctx.uow.session.scalar(select(Complaint.id).where(
+        Complaint.order_id == order_id, Complaint.user_id == ctx.user_id, Complaint.status == "open").limit(1))
+    if existing is not None:
+        raise NotAllowed("track-complaint-exists", order=str(order_id), complaint=str(existing))
+    complaint = Complaint(order_id=order_id, user_id=ctx.user_id, text=body, created_at=ctx.now)
+    ctx.uow.session.add(complaint)
+    await ctx.uow.session.flush()
+    role = Role.customer if row.customer_id == ctx.user_id else Role.runner
+    reported = status in REPORTABLE
+    if reported:
+        await move(ctx, row, Event.report, role, note=f"complaint {complaint.id}")
+    await ctx.notify.operators(campus_of(ctx, row), "track-complaint-operators", order=str(order_id),
+                               complaint=str(complaint.id), role=role.value, message=body)
+    ctx.reset()
+    ctx.say("track-complaint-recorded", order=str(order_id), complaint=str(complaint.id), reported="yes" if reported else "no")
+
+
+@ROUTER.command("complain")
+async def complain_command(ctx: Ctx) -> None:
+    order_id = order_arg(ctx, "complain")
+    text = rest_text(ctx)
+    if text.strip():
+        await complain(ctx, order_id, text)
+    else:
+        await ask_complaint(ctx, order_id)
+
+
+async def ask_complaint(ctx: Ctx, order_id: int) -> None:
+    row = await viewable_order(ctx, order_id)
+    if Status(row.status) in NOT_COMPLAINABLE:
+        raise IllegalTransition("track-complain-not-now", order=str(order_id), status=status_text(ctx, row))
+    ctx.go("track.complain", complain_order=order_id)
+    ctx.say("track-complain-ask", order=str(order_id))
+
+
+@verb("report")
+async def report_verb(ctx: Ctx) -> None:
+    order_id, _ = order_button(ctx)
+    await ask_complaint(ctx, order_id)
+
+
+@ROUTER.state("track.complain")
+async def complain_step(ctx: Ctx) -> None:
+    if ctx.input.kind is not Kind.text:
+        ctx.say("track-complain-ask", order=str(ctx.data["complain_order"]))
+        return
+    await complain(ctx, int(ctx.data["complain_order"]), ctx.input.text)
+
+
+# --- notices with buttons ----------------------------------------------------------------------------------------
+async def render_delivered(notifier: Notifier, campus: Campus, row: OrderRow, notice) -> None:
+    """The student is told of the delivery with the buttons to confirm it or report a problem."""
+    await notifier.user(row.customer_id, "notice-delivered", order=str(row.id), buttons=[
+        [("track-confirm-button", f"o:{row.id}:confirm", {})],
+        [("track-report-button", f"o:{row.id}:report", {})],
+    ])
+
+
+async def render_auto_confirmed(notifier: Notifier, campus: Campus, row: OrderRow, notice) -> None:
+    """An automatic confirmation still lets the student rate the runner."""
+    await notifier.user(row.customer_id, "notice-auto-confirmed", order=str(row.id),
+                        buttons=[[("track-rate-button", f"o:{row.id}:rate", {})]])
+
+
+NOTICE_RENDERERS["notice-delivered"] = render_delivered
+NOTICE_RENDERERS.setdefault("notice-auto-confirmed", render_auto_confirmed)

@@ -1,1 +1,146 @@
-"""(being written)"""
+"""The student's wallet: balance and recent movements, paying an order from it, and payments from providers.
+
+Every movement is a ledger posting. Students do not top up here: operators do, and channel adapters turn a
+provider's payment into an Input of kind payment, which lands in the wallet first and then pays the order.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, or_, select, update
+
+from core import ledger
+from core.errors import DomainError, InsufficientFunds, InvalidInput
+from core.money import format_yuan
+from core.order import Event, Role, Status
+from handlers.context import Ctx
+from handlers.orders import customer_order, move, parse_order_id
+from handlers.router import ROUTER
+from storage.models import Coupon, CouponRedemption, LedgerEntry, LedgerPosting
+from storage.models import Order as OrderRow
+
+RECENT = 10  # movements shown under the balance
+# What a posting key says about a movement of the wallet (see the builders in core.ledger).
+KINDS = (
+    (re.compile(r"^charge:([a-z0-9_]+):"), "topup"),
+    (re.compile(r"^order:(\d+):pay$"), "pay"),
+    (re.compile(r"^order:(\d+):refund$"), "refund"),
+    (re.compile(r"^order:(\d+):cancel-fee$"), "cancel"),
+    (re.compile(r"^compensation:(\d+)$"), "compensation"),
+)
+
+
+async def balance(ctx: Ctx) -> int:
+    return await ctx.uow.ledger.balance(ledger.customer(ctx.user_id))
+
+
+def movement_kind(key: str) -> tuple[str, str]:
+    """(kind, detail) of a posting key: the provider of a top-up, the order of a payment or refund."""
+    for pattern, kind in KINDS:
+        m = pattern.match(key)
+        if m:
+            return kind, m[1]
+    return "other", ""
+
+
+@ROUTER.command("wallet")
+async def show_wallet(ctx: Ctx) -> None:
+    t = ctx.t
+    rows = (await ctx.uow.session.execute(
+        select(LedgerPosting.key, LedgerPosting.at, LedgerEntry.amount)
+        .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id)
+        .where(LedgerEntry.account == ledger.customer(ctx.user_id))
+        .order_by(LedgerPosting.id.desc()).limit(RECENT)
+    )).all()
+    parts = [t("wallet-balance", balance=format_yuan(await balance(ctx)))]
+    if rows:
+        parts.append(t("wallet-recent"))
+        for key, at, amount in rows:
+            kind, detail = movement_kind(key)
+            parts.append(t("wallet-line", date=at.astimezone(ctx.campus.tz).strftime("%m-%d %H:%M"), kind=kind,
+                           detail=detail, amount=("+" if amount > 0 else "") + format_yuan(amount)))
+    else:
+        parts.append(t("wallet-no-movements"))
+    parts.append(t("wallet-topup-hint"))
+    ctx.say_text("wallet-balance", "\n".join(parts))
+
+
+# --- paying an order -----------------------------------------------------------------------------------------
+
+async def ensure_payable(ctx: Ctx, row: OrderRow) -> None:
+    if row.status == Status.awaiting_payment.value:
+        return
+    if await ctx.uow.ledger.posted(ledger.pay_order(row.id, row.customer_id, row.total, row.discount).key):
+        raise InvalidInput("wallet-already-paid", order=row.id)
+    raise InvalidInput("wallet-not-payable", order=row.id, status=ctx.t("status", status=row.status))
+
+
+async def redeem_coupon(ctx: Ctx, row: OrderRow) -> None:
+    """Count the order's coupon as used. The conditional update keeps max_uses under concurrent payments."""
+    if not row.coupon_code:
+        return
+    s = ctx.uow.session
+    code = row.coupon_code
+    per_user = await s.scalar(select(Coupon.per_user).where(Coupon.code == code))
+    mine = await s.scalar(select(func.count()).select_from(CouponRedemption).where(
+        CouponRedemption.code == code, CouponRedemption.user_id == row.customer_id))
+    if per_user is not None and (mine or 0) >= per_user:
+        raise InvalidInput("order-coupon-already-used", code=code)
+    taken = await s.execute(
+        update(Coupon).where(Coupon.code == code, or_(Coupon.max_uses.is_(None), Coupon.used < Coupon.max_uses))
+        .values(used=Coupon.used + 1).execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        raise InvalidInput("order-coupon-used-up", code=code)
+    s.add(CouponRedemption(code=code, user_id=row.customer_id, order_id=row.id, at=ctx.now))
+    await s.flush()
+
+
+def insufficient(have: int, total: int) -> InvalidInput:
+    return InvalidInput("wallet-insufficient", balance=format_yuan(have), total=format_yuan(total),
+                        missing=format_yuan(total - have))
+
+
+@ROUTER.action("pay")
+async def pay_with_wallet(ctx: Ctx) -> None:
+    """The Pay button of a new order: from the wallet, once; a refusal changes nothing."""
+    row = await customer_order(ctx, parse_order_id((ctx.input.choice or "").partition(":")[2]))
+    await ensure_payable(ctx, row)
+    order_id, total = row.id, row.total
+    have = await balance(ctx)
+    if have < total:
+        raise insufficient(have, total)
+    await redeem_coupon(ctx, row)
+    try:
+        await move(ctx, row, Event.pay, Role.customer)
+    except InsufficientFunds:  # spent elsewhere since we looked; the app rolls everything back
+        raise insufficient(await balance(ctx), total) from None
+    ctx.say("wallet-paid", order=order_id, amount=format_yuan(total), balance=format_yuan(await balance(ctx)))
+
+
+async def provider_payment(ctx: Ctx) -> None:
+    """A provider says the student paid: the money lands in the wallet once (keyed by the charge id), then pays
+    the order if it still waits for exactly that amount. A replay, or an order that moved on, touches no order."""
+    p = ctx.input.payment
+    assert p is not None
+    fresh = await ctx.uow.ledger.post(ledger.top_up(ctx.user_id, p.amount, p.provider, p.charge_id), ctx.now)
+    if not fresh:
+        ctx.say("wallet-charge-seen", order=p.order_id)
+        return
+    row = await ctx.uow.orders.get_row(p.order_id)
+    if (row is not None and row.customer_id == ctx.user_id and row.status == Status.awaiting_payment.value
+            and row.total == p.amount):
+        try:
+            # The money received must stay whatever happens to the order: only this part may roll back.
+            async with ctx.uow.session.begin_nested():
+                await redeem_coupon(ctx, row)
+                await move(ctx, row, Event.pay, Role.system)
+        except DomainError:
+            pass
+        else:
+            ctx.say("wallet-provider-paid", order=p.order_id, amount=format_yuan(p.amount))
+            return
+    ctx.say("wallet-payment-kept", order=p.order_id, amount=format_yuan(p.amount),
+            balance=format_yuan(await balance(ctx)))
+
+
+ROUTER.payment = provider_payment

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from core import dispatch
 from core.campus import Campus, Gender
@@ -26,8 +27,9 @@ from storage.uow import UnitOfWork
 @dataclass(frozen=True)
 class GrabResult:
     won: bool
-    reason: str  # catalogue key: "grab-won", "grab-taken", "grab-gone", or a not-eligible key
+    reason: str  # catalogue key: "grab-won", "grab-taken", "grab-gone", "grab-offered", or a not-eligible key
     transition: Transition | None = None
+    args: dict[str, Any] = field(default_factory=dict)  # for the reason's message (grab-offered: until)
 
     @property
     def order(self) -> Order | None:
@@ -78,6 +80,8 @@ class GrabService:
                     return GrabResult(False, "grab-gone")
                 order = to_domain(row)  # read once: under READ COMMITTED a second read may see the winner
                 if order.status is not Status.open:
+                    if order.runner_id is not None and order.runner_id == runner_id:
+                        return GrabResult(False, "grab-already-yours")
                     return GrabResult(False, "grab-taken" if order.runner_id is not None else "grab-gone")
                 campus = self.campuses[order.campus_id]
                 runner = await uow.runners.candidate(runner_id)
@@ -86,6 +90,10 @@ class GrabService:
                 reason = dispatch.ineligibility(campus, runner, order_candidate(campus, row))
                 if reason is not None:
                     return GrabResult(False, reason)
+                # Offered to one runner first (a named favourite, or auto-dispatch): the others wait until it ends.
+                if (row.offer_runner_id is not None and row.offer_runner_id != runner_id
+                        and row.offer_until is not None and row.offer_until > now):
+                    return GrabResult(False, "grab-offered", args={"until": row.offer_until})
                 t = transition(campus, order, Event.accept, Actor(Role.runner, runner_id), now)
                 await apply_transition(
                     uow, campus, t, now, slot_limit=dispatch.active_order_limit(campus, runner.credit)

@@ -1,0 +1,287 @@
+"""The Telegram adapter: a platform update becomes a neutral Input, App.handle runs it, the Replies are rendered.
+
+No business rules here. What is Telegram's own stays here: answering every button press, the pre-checkout answer,
+invoices, live-location edits, and reaching people privately (a hall press is answered in the presser's private
+chat; someone who never started the bot cannot be written to, so their press is refused before it reaches the
+handlers and the order stays open).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot, Dispatcher, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    PreCheckoutQuery,
+    ReplyParameters,
+    TelegramObject,
+    Update,
+)
+
+from bot.settings import Settings
+from bot.telegram import convert
+from bot.telegram.live_location import live_update
+from bot.telegram.payments import TelegramPayments, invoice_order
+from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
+from bot.telegram.users import Known, lookup, mark_not_started
+from handlers.app import App
+from handlers.context import Services
+from handlers.io import Input, Reply
+from locales import Catalogue
+
+log = logging.getLogger(__name__)
+
+START_PAYLOAD = "hall"  # t.me/<bot>?start=hall: someone sent over from the task hall
+
+
+class _Answer:
+    """A callback query is answered exactly once, whatever happens while it is handled."""
+
+    def __init__(self, bot: Bot, query: CallbackQuery) -> None:
+        self.bot = bot
+        self.query = query
+        self.done = False
+
+    async def __call__(self, text: str | None = None, *, alert: bool = False) -> None:
+        if self.done:
+            return
+        self.done = True
+        try:
+            await call(self.bot.answer_callback_query, callback_query_id=self.query.id,
+                       text=short(text) if text else None, show_alert=alert or None)
+        except TelegramAPIError as exc:  # too late (the query expired): nothing more to do
+            log.info("could not answer callback %s: %s", self.query.id, exc)
+
+
+class OnePerUser(BaseMiddleware):
+    """One update at a time per person, in the order Telegram sent them (typing fast must not reorder a
+    conversation); different people still run concurrently. Pre-checkout queries never wait (10 s limit)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        user = data.get("event_from_user")
+        if user is None or (isinstance(event, Update) and event.pre_checkout_query is not None):
+            return await handler(event, data)
+        lock, users = self._locks.setdefault(user.id, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                return await handler(event, data)
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[user.id]
+
+
+class TelegramAdapter:
+    def __init__(self, services: Services, bot: Bot, settings: Settings) -> None:
+        self.services = services
+        self.bot = bot
+        self.app = App(services)
+        token = settings.telegram_payment_token.get_secret_value() if settings.telegram_payment_token else None
+        self.payments = TelegramPayments(services, bot, token)
+        self.renderer = Renderer(bot)
+        self.router = self._router()
+
+    def _router(self) -> Router:
+        router = Router(name="paotui")
+        router.message.register(self.on_successful_payment, F.successful_payment)
+        router.message.register(self.on_location, F.location)
+        router.message.register(self.on_photo, F.photo)
+        router.message.register(self.on_text, F.text)
+        router.edited_message.register(self.on_live_location_edit, F.location)
+        router.callback_query.register(self.on_callback)
+        router.pre_checkout_query.register(self.on_pre_checkout)
+        return router
+
+    # --- who ---------------------------------------------------------------------------------------------
+    async def _known(self, user_id: int, language_code: str | None = None) -> Known:
+        return await lookup(self.services.db, user_id, language_code=language_code,
+                            default_language=self.services.default_campus.language)
+
+    async def start_link(self) -> str:
+        me = await self.bot.me()
+        return f"https://t.me/{me.username}?start={START_PAYLOAD}"
+
+    # --- replies -----------------------------------------------------------------------------------------
+    async def _reply_private(self, chat_id: int, user_id: int, replies: list[Reply], *,
+                             edit: Message | None = None, t: Catalogue | None = None) -> None:
+        if not replies:
+            return
+        if t is None:
+            t = (await self._known(user_id)).t
+        await self.renderer.send(chat_id, self.payments.offer(replies, t), t, edit=edit)
+
+    async def _answer_privately(self, chat_id: int, user_id: int, replies: list[Reply], *,
+                                edit: Message | None = None) -> None:
+        """Replies in the person's own chat; if they blocked the bot meanwhile, remember it and go on."""
+        try:
+            await self._reply_private(chat_id, user_id, replies, edit=edit)
+        except TelegramForbiddenError:
+            log.info("user %s blocked the bot", user_id)
+            await mark_not_started(self.services.db, user_id)
+
+    async def _reachable(self, known: Known, user_id: int) -> bool:
+        """May we write to this person privately? Known and started, and Telegram does not refuse a chat action
+        (it answers 403 once they blocked the bot): checked before a hall action, so nobody wins an order whose
+        details cannot reach them."""
+        if not (known.exists and known.started):
+            return False
+        try:
+            await call(self.bot.send_chat_action, chat_id=user_id, action="typing")
+        except TelegramForbiddenError:
+            await mark_not_started(self.services.db, user_id)
+            return False
+        return True
+
+    async def _ask_to_start_in_group(self, message: Message, known: Known) -> None:
+        """A command in the hall from someone we cannot write to privately: a button that opens the bot."""
+        assert message.from_user is not None
+        t = known.t
+        markup = InlineKeyboardMarkup(inline_keyboard=[[
+            InlineKeyboardButton(text=t("tg-open-bot"), url=await self.start_link())]])
+        await call(self.bot.send_message, chat_id=message.chat.id,
+                   text=t("tg-start-first-group", name=message.from_user.first_name), reply_markup=markup,
+                   reply_parameters=ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True))
+
+    # --- messages ----------------------------------------------------------------------------------------
+    async def on_text(self, message: Message, event_update: Update) -> None:
+        username = (await self.bot.me()).username if convert.is_group(message.chat) else None
+        inp = convert.text_input(message, event_update.update_id, username)
+        if inp is None:
+            return
+        if inp.chat is not None:
+            await self._group_command(message, inp)
+            return
+        await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp))
+
+    async def _group_command(self, message: Message, inp: Input) -> None:
+        assert message.from_user is not None
+        known = await self._known(message.from_user.id, message.from_user.language_code)
+        if not await self._reachable(known, message.from_user.id):
+            await self._ask_to_start_in_group(message, known)
+            return
+        replies = await self.app.handle(inp)
+        try:
+            await self._reply_private(message.from_user.id, message.from_user.id, replies)
+        except TelegramForbiddenError:
+            await mark_not_started(self.services.db, message.from_user.id)
+            await self._ask_to_start_in_group(message, known)
+
+    async def on_location(self, message: Message, event_update: Update) -> None:
+        if not convert.is_private(message.chat):
+            return
+        if convert.is_live_location(message):
+            replies = await live_update(self.services, message, event_update.update_id, first=True)
+        else:
+            inp = convert.location_input(message, event_update.update_id)
+            replies = await self.app.handle(inp) if inp is not None else []
+        await self._answer_privately(message.chat.id, message.chat.id, replies)
+
+    async def on_live_location_edit(self, message: Message, event_update: Update) -> None:
+        """A later position of a live location: stored (or not) silently."""
+        if convert.is_private(message.chat):
+            await live_update(self.services, message, event_update.update_id, first=False)
+
+    async def on_photo(self, message: Message, event_update: Update) -> None:
+        inp = convert.photo_input(message, event_update.update_id)
+        if inp is not None:
+            await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp))
+
+    async def on_successful_payment(self, message: Message, event_update: Update) -> None:
+        assert message.successful_payment is not None
+        inp = convert.payment_input(message, message.successful_payment, event_update.update_id)
+        if inp is None:
+            log.error("successful payment with an unknown payload %r (charge %s)",
+                      message.successful_payment.invoice_payload,
+                      message.successful_payment.telegram_payment_charge_id)
+            return
+        if message.successful_payment.currency != "CNY":
+            log.error("payment %s in %s, not CNY: left for an operator",
+                      message.successful_payment.telegram_payment_charge_id, message.successful_payment.currency)
+            return
+        await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp))
+
+    # --- buttons -----------------------------------------------------------------------------------------
+    async def on_callback(self, query: CallbackQuery, event_update: Update) -> None:
+        answer = _Answer(self.bot, query)
+        try:
+            await self._callback(query, event_update, answer)
+        finally:
+            await answer()  # every press is answered, even when handling it failed
+
+    async def _callback(self, query: CallbackQuery, event_update: Update, answer: _Answer) -> None:
+        inp = convert.choice_input(query, event_update.update_id)
+        if inp is None:
+            log.warning("refused callback data %r from %s", query.data, query.from_user.id)
+            known = await self._known(query.from_user.id, query.from_user.language_code)
+            await answer(known.t("tg-bad-button"))
+            return
+        if inp.chat is not None:
+            await self._hall_press(query, inp, answer)
+            return
+        order_id = invoice_order(inp.choice)
+        if order_id is not None:
+            known = await self._known(query.from_user.id, query.from_user.language_code)
+            if not self.payments.enabled:
+                await answer(known.t("tg-bad-button"))
+                return
+            refusal = await self.payments.send_invoice(query.from_user.id, order_id, known.t)
+            await answer(refusal, alert=refusal is not None)
+            return
+        replies = await self.app.handle(inp)
+        errors = [r for r in replies if is_error(r)]
+        rest = [r for r in replies if not is_error(r)]
+        if errors:
+            # A refusal is a toast on the pressed button; one too long for a toast is also sent as a message.
+            await answer(errors[0].text)
+            rest = [r for r in errors if len(" ".join(r.text.split())) > ANSWER_LIMIT] + rest
+        else:
+            await answer()
+        message = query.message if isinstance(query.message, Message) else None
+        chat_id = message.chat.id if message is not None else query.from_user.id
+        await self._answer_privately(chat_id, query.from_user.id, rest, edit=message)
+
+    async def _hall_press(self, query: CallbackQuery, inp: Input, answer: _Answer) -> None:
+        """A button in the task hall: answered privately. Someone the bot cannot write to is stopped here."""
+        known = await self._known(query.from_user.id, query.from_user.language_code)
+        if not await self._reachable(known, query.from_user.id):
+            await answer(known.t("tg-start-first", link=await self.start_link()), alert=True)
+            return
+        replies = await self.app.handle(inp)
+        errors = [r for r in replies if is_error(r)]
+        rest = [r for r in replies if not is_error(r)]
+        try:
+            await self._reply_private(query.from_user.id, query.from_user.id, rest, t=known.t)
+        except TelegramForbiddenError:
+            await mark_not_started(self.services.db, query.from_user.id)
+            await answer(known.t("tg-start-first", link=await self.start_link()), alert=True)
+            return
+        if errors:
+            await answer(errors[0].text)
+        elif rest:
+            await answer(known.t("tg-sent-privately"))
+
+    # --- payments ----------------------------------------------------------------------------------------
+    async def on_pre_checkout(self, query: PreCheckoutQuery) -> None:
+        await self.payments.answer_pre_checkout(query)
+
+
+def build_dispatcher(services: Services, bot: Bot, settings: Settings) -> Dispatcher:
+    """The Dispatcher with the adapter's router; feed it updates (polling, webhook or dp.feed_update in tests)."""
+    dispatcher = Dispatcher(name="paotui")
+    dispatcher.update.outer_middleware(OnePerUser())
+    adapter = TelegramAdapter(services, bot, settings)
+    dispatcher.include_router(adapter.router)
+    dispatcher["telegram_adapter"] = adapter
+    return dispatcher

@@ -1,0 +1,112 @@
+"""Telegram update → neutral Input. Pure functions over aiogram types: no I/O, no business rules."""
+from __future__ import annotations
+
+from aiogram.types import CallbackQuery, Chat, Message, SuccessfulPayment
+
+from handlers.io import Input, Kind, Payment, parse_text
+
+CHANNEL = "telegram"
+MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
+PRIVATE = "private"
+GROUPS = frozenset({"group", "supergroup"})
+INVOICE_PAYLOAD_PREFIX = "order:"
+
+
+def is_private(chat: Chat | None) -> bool:
+    return chat is not None and chat.type == PRIVATE
+
+
+def is_group(chat: Chat | None) -> bool:
+    return chat is not None and chat.type in GROUPS
+
+
+def callback_data_ok(data: str | None) -> bool:
+    """Only compact ASCII data goes on to the handlers (who validate its meaning and ownership themselves)."""
+    if not data:
+        return False
+    return data.isascii() and len(data.encode()) <= MAX_CALLBACK_BYTES and data.isprintable()
+
+
+def _name(message_or_query: Message | CallbackQuery) -> str:
+    user = message_or_query.from_user
+    return (user.first_name or "")[:64] if user is not None else ""
+
+
+def addressed_to_another_bot(text: str, bot_username: str | None) -> bool:
+    """/grab@other_bot in a group is for another bot."""
+    head = text.lstrip().split(maxsplit=1)[0] if text.strip() else ""
+    if "@" not in head or not bot_username:
+        return False
+    return head.split("@", 1)[1].lower() != bot_username.lower()
+
+
+def text_input(message: Message, update_id: int | None, bot_username: str | None = None) -> Input | None:
+    """Private text and commands; in a group only commands to this bot (chatter in the task hall is not for us)."""
+    if message.from_user is None or message.text is None:
+        return None
+    chat: str | None = None
+    if is_group(message.chat):
+        if not message.text.lstrip().startswith("/") or addressed_to_another_bot(message.text, bot_username):
+            return None
+        chat = str(message.chat.id)
+    elif not is_private(message.chat):
+        return None
+    return parse_text(CHANNEL, str(message.from_user.id), message.text, update_id=_uid(update_id),
+                      name=_name(message), chat=chat)
+
+
+def location_input(message: Message, update_id: int | None) -> Input | None:
+    if message.from_user is None or message.location is None or not is_private(message.chat):
+        return None
+    return Input(CHANNEL, str(message.from_user.id), Kind.location, lat=message.location.latitude,
+                 lon=message.location.longitude, update_id=_uid(update_id), name=_name(message))
+
+
+def is_live_location(message: Message, edited: bool = False) -> bool:
+    """A live location: its first message carries live_period; later positions come as edits."""
+    if message.location is None:
+        return False
+    return edited or bool(message.location.live_period)
+
+
+def photo_input(message: Message, update_id: int | None) -> Input | None:
+    if message.from_user is None or not message.photo or not is_private(message.chat):
+        return None
+    largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+    return Input(CHANNEL, str(message.from_user.id), Kind.photo, text=message.caption or "",
+                 photo=largest.file_id, update_id=_uid(update_id), name=_name(message))
+
+
+def choice_input(query: CallbackQuery, update_id: int | None) -> Input | None:
+    """A pressed button. Data that is not compact ASCII never reaches the handlers."""
+    if not callback_data_ok(query.data):
+        return None
+    message = query.message
+    chat = message.chat if message is not None else None
+    group = str(chat.id) if is_group(chat) else None
+    return Input(CHANNEL, str(query.from_user.id), Kind.choice, choice=query.data, update_id=_uid(update_id),
+                 name=_name(query), chat=group)
+
+
+def invoice_payload(order_id: int) -> str:
+    return f"{INVOICE_PAYLOAD_PREFIX}{order_id}"
+
+
+def order_from_payload(payload: str | None) -> int | None:
+    if not payload or not payload.startswith(INVOICE_PAYLOAD_PREFIX):
+        return None
+    raw = payload[len(INVOICE_PAYLOAD_PREFIX):]
+    return int(raw) if raw.isdigit() and len(raw) <= 12 else None
+
+
+def payment_input(message: Message, payment: SuccessfulPayment, update_id: int | None) -> Input | None:
+    order_id = order_from_payload(payment.invoice_payload)
+    if message.from_user is None or order_id is None:
+        return None
+    return Input(CHANNEL, str(message.from_user.id), Kind.payment, update_id=_uid(update_id), name=_name(message),
+                 payment=Payment(provider="telegram", charge_id=payment.telegram_payment_charge_id,
+                                 order_id=order_id, amount=payment.total_amount))
+
+
+def _uid(update_id: int | None) -> str | None:
+    return None if update_id is None else str(update_id)

@@ -1,0 +1,130 @@
+"""Telegram Payments: an invoice button beside the wallet's pay button, the invoice, the pre-checkout check.
+
+The successful payment itself goes to the handlers as a neutral payment input (credited once, by charge id).
+Amounts: Telegram counts in the currency's smallest unit, for CNY the fen, the same unit as the ledger.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import LabeledPrice, PreCheckoutQuery
+
+from bot.telegram.convert import CHANNEL, invoice_payload, order_from_payload
+from bot.telegram.render import call
+from bot.telegram.users import lookup
+from core.order import Status
+from handlers.context import Services
+from handlers.io import Choice, Reply
+from locales import Catalogue
+from storage.models import Order as OrderRow
+from storage.models import User
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+CURRENCY = "CNY"
+PAY_DATA = re.compile(r"^pay:(\d{1,12})$")  # the wallet's pay button (handlers)
+INVOICE_PREFIX = "tgpay"  # our invoice button: "tgpay:<order id>"
+PRE_CHECKOUT_BUDGET_S = 8.0  # Telegram wants the answer within 10 s
+
+
+def invoice_order(data: str | None) -> int | None:
+    """The order id of an invoice button's data, or None if it is not one."""
+    if not data or not data.startswith(INVOICE_PREFIX + ":"):
+        return None
+    raw = data[len(INVOICE_PREFIX) + 1:]
+    return int(raw) if raw.isdigit() and len(raw) <= 12 else None
+
+
+class TelegramPayments:
+    def __init__(self, services: Services, bot: Bot, provider_token: str | None) -> None:
+        self.services = services
+        self.bot = bot
+        self.provider_token = provider_token
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.provider_token)
+
+    # --- the button ----------------------------------------------------------------------------------------
+    def offer(self, replies: list[Reply], t: Catalogue) -> list[Reply]:
+        """Where a reply offers wallet payment for an order, offer a Telegram invoice for it too."""
+        if not self.enabled:
+            return replies
+        out = []
+        for reply in replies:
+            rows: list[tuple[Choice, ...]] = []
+            for row in reply.choices:
+                rows.append(row)
+                for choice in row:
+                    match = PAY_DATA.match(choice.data)
+                    if match:
+                        rows.append((Choice(t("tg-pay-telegram"), f"{INVOICE_PREFIX}:{match.group(1)}"),))
+            out.append(dataclasses.replace(reply, choices=tuple(rows)) if len(rows) != len(reply.choices) else reply)
+        return out
+
+    # --- is this order payable by this person at this price ----------------------------------------------
+    async def refusal(self, telegram_user: int | str, order_id: int, amount: int | None = None,
+                      currency: str = CURRENCY) -> str | None:
+        """None if the order awaits this person's payment (at this amount); else the catalogue key saying why."""
+        return (await self._check(telegram_user, order_id, amount, currency))[0]
+
+    async def _check(self, telegram_user: int | str, order_id: int, amount: int | None,
+                     currency: str) -> tuple[str | None, OrderRow | None]:
+        now = self.services.clock()
+        async with UnitOfWork(self.services.db, write=False) as uow:
+            row = await uow.orders.get_row(order_id)
+            user = await uow.session.get(User, row.customer_id) if row is not None else None
+        if row is None or row.campus_id not in self.services.campuses:
+            return "tg-pay-not-payable", None
+        if user is None or user.channel != CHANNEL or user.external_id != str(telegram_user):
+            return "tg-pay-not-yours", None
+        if row.status != Status.awaiting_payment.value or (row.pay_by is not None and row.pay_by <= now):
+            return "tg-pay-not-payable", None
+        if amount is not None and (amount != row.total or currency != CURRENCY):
+            return "tg-pay-price-changed", None
+        return None, row
+
+    # --- the invoice ---------------------------------------------------------------------------------------
+    async def send_invoice(self, telegram_user: int, order_id: int, t: Catalogue) -> str | None:
+        """Send the invoice for the order to the person privately; returns a refusal text or None."""
+        key, row = await self._check(telegram_user, order_id, None, CURRENCY)
+        if key is not None or row is None:
+            return t(key or "tg-pay-not-payable", order=order_id)
+        try:
+            await call(self.bot.send_invoice, chat_id=telegram_user,
+                       title=t("tg-invoice-title", order=order_id)[:32],
+                       description=t("tg-invoice-description", order=order_id)[:255],
+                       payload=invoice_payload(order_id), provider_token=self.provider_token, currency=CURRENCY,
+                       prices=[LabeledPrice(label=t("tg-invoice-label", order=order_id), amount=row.total)])
+        except TelegramBadRequest as exc:  # e.g. an amount below the provider's minimum
+            log.warning("sendInvoice for order %s refused: %s", order_id, exc.message)
+            return t("tg-pay-invoice-failed")
+        return None
+
+    # --- pre-checkout --------------------------------------------------------------------------------------
+    async def answer_pre_checkout(self, query: PreCheckoutQuery) -> None:
+        """Check again, just before Telegram charges, that the order still awaits this payment."""
+        known = await lookup(self.services.db, query.from_user.id, language_code=query.from_user.language_code,
+                             default_language=self.services.default_campus.language)
+        order_id = order_from_payload(query.invoice_payload)
+        try:
+            if order_id is None:
+                key: str | None = "tg-pay-not-yours"
+            else:
+                key = await asyncio.wait_for(
+                    self.refusal(query.from_user.id, order_id, query.total_amount, query.currency),
+                    PRE_CHECKOUT_BUDGET_S)
+        except Exception:
+            log.exception("pre-checkout check for %r failed", query.invoice_payload)
+            key = "tg-pay-try-again"
+        if key is None:
+            await self.bot.answer_pre_checkout_query(pre_checkout_query_id=query.id, ok=True)
+        else:
+            await self.bot.answer_pre_checkout_query(
+                pre_checkout_query_id=query.id, ok=False, error_message=known.t(key, order=order_id or 0))

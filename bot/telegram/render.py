@@ -1,0 +1,133 @@
+"""Neutral replies → Telegram messages: text with inline keyboards, a one-time location button, edits in place."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+)
+
+from bot.telegram.convert import MAX_CALLBACK_BYTES, callback_data_ok
+from handlers.io import Choice, Reply
+from locales import Catalogue
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4000  # Telegram allows 4096 characters; keep a margin for how it counts
+ANSWER_LIMIT = 200  # answerCallbackQuery text
+MAX_RETRY_AFTER = 30  # seconds we wait for a 429 before giving up on a direct reply
+# Replies that refuse what the person tried: a pressed button answers them as a toast.
+ERROR_PREFIXES = ("error-", "not-eligible-", "runner-start-bot-first")
+T = TypeVar("T")
+
+
+class CallbackDataTooLong(ValueError):
+    """A handler offered a button whose data Telegram would refuse: a bug in the handler, not user input."""
+
+
+def is_error(reply: Reply) -> bool:
+    """A refusal: an error, not eligible, or a grab that did not win (taken, gone, offered to someone else)."""
+    return reply.key.startswith(ERROR_PREFIXES) or (reply.key.startswith("grab-") and reply.key != "grab-won")
+
+
+def short(text: str, limit: int = ANSWER_LIMIT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _button(choice: Choice) -> InlineKeyboardButton:
+    if not callback_data_ok(choice.data):
+        raise CallbackDataTooLong(
+            f"button {choice.label!r} has data {choice.data!r}: at most {MAX_CALLBACK_BYTES} ASCII bytes")
+    return InlineKeyboardButton(text=choice.label, callback_data=choice.data)
+
+
+def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    rows = [[_button(c) for c in row] for row in reply.choices if row]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def location_keyboard(t: Catalogue) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text=t("tg-share-location"), request_location=True)]],
+                               resize_keyboard=True, one_time_keyboard=True)
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Long texts in pieces, cut at line ends where possible."""
+    text = text.strip() or "…"
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    pieces.append(text)
+    return pieces
+
+
+async def call(method: Callable[..., Awaitable[T]], **params: Any) -> T:
+    """One Bot API call, waiting once for a 429's retry_after (a reply is worth a short wait)."""
+    try:
+        return await method(**params)
+    except TelegramRetryAfter as exc:
+        if exc.retry_after > MAX_RETRY_AFTER:
+            raise
+        await asyncio.sleep(exc.retry_after)
+        return await method(**params)
+
+
+class Renderer:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: int | str, replies: list[Reply], t: Catalogue, *,
+                   edit: Message | None = None) -> None:
+        """Send each reply to the chat; the first reply marked `edit` replaces `edit` (the pressed message).
+
+        Telegram's Forbidden (the person blocked the bot or never started it) propagates to the caller."""
+        for reply in replies:
+            if not reply.text.strip() and not reply.choices:
+                continue
+            if reply.edit and edit is not None and not reply.request_location:
+                target, edit = edit, None
+                if await self._edit(target, reply):
+                    continue
+            await self._send(chat_id, reply, t)
+
+    async def _edit(self, message: Message, reply: Reply) -> bool:
+        pieces = split_text(reply.text)
+        if len(pieces) > 1:
+            return False
+        try:
+            await call(self.bot.edit_message_text, chat_id=message.chat.id, message_id=message.message_id,
+                       text=pieces[0], reply_markup=inline_keyboard(reply))
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return True  # pressed twice: the message already says this
+            log.info("could not edit message %s in %s (%s); sending a new one",
+                     message.message_id, message.chat.id, exc.message)
+            return False
+        return True
+
+    async def _send(self, chat_id: int | str, reply: Reply, t: Catalogue) -> None:
+        markup: Any = inline_keyboard(reply)
+        pieces = split_text(reply.text)
+        extra_location_prompt = reply.request_location and markup is not None
+        if reply.request_location and markup is None:
+            markup = location_keyboard(t)
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            await call(self.bot.send_message, chat_id=chat_id, text=piece, reply_markup=markup if last else None)
+        if extra_location_prompt:
+            # One message carries one keyboard: the location button comes in a message of its own.
+            await call(self.bot.send_message, chat_id=chat_id, text=t("tg-location-prompt"),
+                       reply_markup=location_keyboard(t))

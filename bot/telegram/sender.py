@@ -1,0 +1,519 @@
+"""The Telegram outbox sender (design.md §5): delivers the messages the handlers queued, within Telegram's limits.
+
+Limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this): about 1 message a second
+in one chat, 20 a minute in one group, 30 a second overall. They are moving windows from the `limits` library —
+"at most N in any window", exactly the promise — kept in its in-process memory storage, or in Redis when several
+processes send (pass `limits.storage.storage_from_string("async+redis://…")`). Edits count like messages.
+
+The task hall: when more new orders wait for a group than its per-minute budget has left, their announcements go
+out as one digest message listing them (each order's card and its own grab buttons), so the hall never passes the
+limit and every order is announced. Every row a message carried gets the message's id (sent_ref "<chat>:<id>").
+A later row with the same edit_key (an order taken, expired, announced again) edits that message in place — a
+digest is re-rendered with that entry's newest state — instead of posting a new one; pending rows with the same
+edit_key collapse into their newest. If the message to edit is gone, a new one is sent.
+
+Failures: a 429 is waited out for exactly its retry_after (through the injected `sleep`) and the same request is
+made again; network errors and Telegram's 5xx back off exponentially through next_attempt_at (no sleeping) and
+fail for good after `max_attempts`; 403 (the user blocked the bot) fails at once with the reason and marks the
+user started_bot = False; other 400s fail at once with Telegram's description.
+
+Several senders may run (processes, or tasks): a row is claimed with one conditional UPDATE that moves its
+next_attempt_at a lease ahead, so only one sender sends it; if that sender dies, the row is due again when the
+lease runs out (a crash loses nothing; the message may then go out twice, never zero times).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    ClientDecodeError,
+    RestartingTelegram,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiohttp import ClientError
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
+
+from core.clock import Clock
+from storage.db import Database
+from storage.models import Outbox, User
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+HALL_KEY = re.compile(r"^hall:(\d+)$")
+TEXT_LIMIT = 4000  # Telegram allows 4096 characters (as it counts them): keep a margin
+MAX_BUTTONS = 100  # inline buttons in one message
+DIGEST_SEPARATOR = "\n\n"
+RETRYABLE = (TelegramNetworkError, TelegramServerError, RestartingTelegram, ClientDecodeError, ClientError,
+             asyncio.TimeoutError, OSError)
+Sleep = Callable[[float], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class SenderConfig:
+    """Telegram's limits (strings in the `limits` notation) and the sender's retry policy."""
+
+    per_chat: str = "1/second"
+    per_group: str = "20/minute"
+    overall: str = "30/second"
+    max_attempts: int = 5  # tries before a network error fails the message for good
+    backoff_base: float = 2.0  # seconds before the 2nd try; doubles each time: 2, 4, 8, 16 …
+    backoff_cap: float = 300.0
+    max_retry_after: float = 60.0  # a longer 429 wait is not slept through: the row is rescheduled
+    max_retry_after_waits: int = 3  # 429s in a row for one message before it is rescheduled instead
+    lease: float = 300.0  # seconds a claimed row stays hidden from other senders
+    batch: int = 200  # due rows looked at per run
+    per_chat_batch: int = 60  # of which at most this many per chat (a flooded hall does not starve others)
+    digest_max_entries: int = 20
+    poll_interval: float = 1.0  # run_forever's pause when nothing could be sent
+
+
+def backoff(attempts: int, config: SenderConfig) -> float:
+    """Seconds to wait after `attempts` failed tries: base · 2^(attempts-1), capped (plain exponential backoff)."""
+    return min(config.backoff_cap, config.backoff_base * 2 ** max(attempts - 1, 0))
+
+
+class TelegramRateLimiter:
+    """Telegram's three limits as moving windows (the `limits` library) over a memory or Redis storage.
+
+    A send takes one slot from each limit that applies (overall; the chat; the group, for group chats) or none:
+    every window is tested first and only then hit. Across processes (shared Redis) a lost race between test and
+    hit can waste a slot, never exceed a limit. The windows use the storage's clock (time.time() for memory and
+    Redis); tests substitute a virtual clock for the memory storage's.
+    """
+
+    def __init__(self, storage: Storage | None = None, config: SenderConfig = SenderConfig()) -> None:
+        self.storage = storage if storage is not None else MemoryStorage()
+        self.window = MovingWindowRateLimiter(self.storage)
+        self.per_chat: RateLimitItem = parse(config.per_chat)
+        self.per_group: RateLimitItem = parse(config.per_group)
+        self.overall: RateLimitItem = parse(config.overall)
+
+    @classmethod
+    def for_redis(cls, redis_url: str | None, config: SenderConfig = SenderConfig()) -> TelegramRateLimiter:
+        """Windows shared by every process through Redis (settings.redis_url), or this process's own without one."""
+        if not redis_url:
+            return cls(config=config)
+        url = redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
+        return cls(RedisStorage(url, implementation="redispy", key_prefix="paotui"), config)
+
+    def _checks(self, chat: int | str) -> list[tuple[RateLimitItem, str]]:
+        checks = [(self.overall, "tg-all"), (self.per_chat, f"tg-chat-{chat}")]
+        if is_group(chat):
+            checks.append((self.per_group, f"tg-group-{chat}"))
+        return checks
+
+    async def ready(self, chat: int | str) -> bool:
+        """Whether every limit for `chat` has a slot now (takes none)."""
+        for item, key in self._checks(chat):
+            if not await self.window.test(item, key):
+                return False
+        return True
+
+    async def acquire(self, chat: int | str) -> bool:
+        """Take a slot for one request to `chat` if every limit has one now."""
+        if not await self.ready(chat):
+            return False
+        for item, key in self._checks(chat):
+            if not await self.window.hit(item, key):
+                return False
+        return True
+
+    async def group_remaining(self, chat: int | str) -> int:
+        """Messages the group may still get in the current minute window (unbounded for private chats)."""
+        if not is_group(chat):
+            return 1 << 30
+        stats = await self.window.get_window_stats(self.per_group, f"tg-group-{chat}")
+        return max(stats.remaining, 0)
+
+
+def is_group(chat: int | str) -> bool:
+    """Groups, supergroups and channels have negative ids (or an @name); users positive ones."""
+    return not isinstance(chat, int) or chat < 0
+
+
+def chat_of(recipient: str) -> int | str:
+    return int(recipient) if re.fullmatch(r"-?\d+", recipient) else recipient
+
+
+def keyboard(choices: Sequence[Sequence[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
+    """The payload's choices as an inline keyboard: rows of buttons labelled `label` sending `data`."""
+    rows = [[InlineKeyboardButton(text=c["label"], callback_data=c["data"]) for c in row] for row in choices or []
+            if row]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+
+
+@dataclass
+class Row:
+    """What the sender needs of one outbox row."""
+
+    id: int
+    recipient: str
+    payload: dict[str, Any]
+    attempts: int
+    edit_key: str | None
+
+    @property
+    def text(self) -> str:
+        return str(self.payload.get("text") or "")
+
+    @property
+    def choices(self) -> list[list[dict[str, str]]]:
+        return self.payload.get("choices") or []
+
+
+@dataclass
+class Job:
+    """One request: a new message, an edit of `ref`, or a digest of several hall announcements."""
+
+    kind: str  # "send", "edit", "digest"
+    head: list[Row]  # the rows whose content the request carries (several for a digest)
+    riders: list[Row] = field(default_factory=list)  # older pending rows with the same edit_key, superseded
+    ref: str | None = None  # the message an edit changes
+
+    @property
+    def rows(self) -> list[Row]:
+        return self.head + self.riders
+
+    @property
+    def ids(self) -> list[int]:
+        return [r.id for r in self.rows]
+
+
+def _entry_buttons(row: Row) -> list[list[dict[str, str]]]:
+    """An order's buttons inside a digest: labelled with the order number, so each says which order it grabs."""
+    match = HALL_KEY.match(row.edit_key or "")
+    if not match:
+        return row.choices
+    tag = f"#{match.group(1)}"
+    return [[c if tag in c["label"] else {**c, "label": f"{tag} · {c['label']}"} for c in line]
+            for line in row.choices]
+
+
+def render_digest(entries: Sequence[Row]) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One message for several hall entries: their texts one after the other, and each entry's buttons."""
+    text = DIGEST_SEPARATOR.join(e.text for e in entries)
+    rows = [line for e in entries for line in _entry_buttons(e)]
+    return _cut(text), keyboard(rows)
+
+
+class TelegramSender:
+    """Delivers the outbox rows of channel "telegram".
+
+    `run_once(now)` sends what is due and what the limits allow right now, and returns how many rows were
+    delivered; `run_forever()` repeats it (app.py runs it as a task). `sleep` is only used to wait out a 429's
+    retry_after and, in run_forever, the pause between idle runs.
+    """
+
+    def __init__(self, db: Database, bot: Bot, clock: Clock, sleep: Sleep = asyncio.sleep, *,
+                 config: SenderConfig | None = None, limiter: TelegramRateLimiter | None = None) -> None:
+        self.db = db
+        self.bot = bot
+        self.clock = clock
+        self.sleep = sleep
+        self.config = config or SenderConfig()
+        self.limiter = limiter or TelegramRateLimiter(config=self.config)
+
+    # -- the loop -----------------------------------------------------------------------------------------------
+
+    async def run_forever(self, stop: asyncio.Event | None = None) -> None:
+        while stop is None or not stop.is_set():
+            try:
+                delivered = await self.run_once(self.clock())
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database or network hiccup: the next run tries again
+                log.exception("telegram outbox run failed")
+                delivered = 0
+            if not delivered:
+                await self.sleep(self.config.poll_interval)
+
+    async def run_once(self, now: dt.datetime | None = None) -> int:
+        """Send the due rows the limits allow now; the number of rows delivered (a digest delivers several)."""
+        now = now or self.clock()
+        rows = await self._due(now)
+        by_chat: dict[str, list[Row]] = {}
+        for row in rows:
+            by_chat.setdefault(row.recipient, []).append(row)
+        delivered = 0
+        for recipient, chat_rows in by_chat.items():
+            delivered += await self._serve_chat(chat_of(recipient), chat_rows, now)
+        return delivered
+
+    async def _serve_chat(self, chat: int | str, rows: list[Row], now: dt.datetime) -> int:
+        delivered = 0
+        for job in await self._plan(chat, rows):
+            if not await self.limiter.ready(chat):
+                break  # this chat's (or the overall) budget is spent for now; the rows stay due
+            if not await self._claim(job, now):
+                continue  # another sender has (some of) these rows
+            if not await self.limiter.acquire(chat):  # another process took the slot in between
+                await self._release(job.ids, now)
+                break
+            outcome = await self._deliver(chat, job, now)
+            if outcome is None:
+                break  # rescheduled (a long 429): leave the chat for now
+            delivered += outcome
+        return delivered
+
+    # -- choosing what to send ----------------------------------------------------------------------------------
+
+    async def _due(self, now: dt.datetime) -> list[Row]:
+        """Due pending rows, oldest first, at most per_chat_batch per chat."""
+        ranked = (
+            select(Outbox.id, Outbox.recipient, Outbox.payload, Outbox.attempts, Outbox.edit_key,
+                   func.row_number().over(partition_by=Outbox.recipient, order_by=Outbox.id).label("rank"))
+            .where(Outbox.channel == CHANNEL, Outbox.status == "pending", Outbox.next_attempt_at <= now)
+            .subquery()
+        )
+        query = (select(ranked.c.id, ranked.c.recipient, ranked.c.payload, ranked.c.attempts, ranked.c.edit_key)
+                 .where(ranked.c.rank <= self.config.per_chat_batch).order_by(ranked.c.id).limit(self.config.batch))
+        async with UnitOfWork(self.db, write=False) as uow:
+            result = (await uow.session.execute(query)).all()
+        return [Row(r.id, r.recipient, r.payload or {}, r.attempts, r.edit_key or (r.payload or {}).get("edit_key"))
+                for r in result]
+
+    @staticmethod
+    def _is_announcement(chat: int | str, job: Job) -> bool:
+        return job.kind == "send" and is_group(chat) and bool(HALL_KEY.match(job.head[0].edit_key or ""))
+
+    async def _plan(self, chat: int | str, rows: list[Row]) -> list[Job]:
+        """This chat's requests in order: rows with one edit_key collapse into the newest; a row whose edit_key
+        already has a message edits it; when more requests wait than the group's budget has left, the new hall
+        announcements among them are combined into digests (in the place of the oldest one)."""
+        by_key: dict[str, list[Row]] = {}
+        order: list[str | Row] = []  # an edit_key (at its oldest row's place) or a row without one
+        for row in rows:
+            if row.edit_key:
+                if row.edit_key not in by_key:
+                    by_key[row.edit_key] = []
+                    order.append(row.edit_key)
+                by_key[row.edit_key].append(row)
+            else:
+                order.append(row)
+        refs = await self._refs(rows[0].recipient, list(by_key))
+        jobs: list[Job] = []
+        for item in order:
+            if isinstance(item, Row):
+                jobs.append(Job("send", [item]))
+                continue
+            *older, newest = by_key[item]
+            ref = refs.get(item)
+            jobs.append(Job("edit" if ref else "send", [newest], older, ref))
+        announcements = [j for j in jobs if self._is_announcement(chat, j)]
+        if len(announcements) < 2 or len(jobs) <= await self.limiter.group_remaining(chat):
+            return jobs
+        digests: list[Job] = []
+        current: list[Job] = []
+        for job in announcements:
+            if current and not self._fits([*current, job]):
+                digests.append(self._digest(current))
+                current = []
+            current.append(job)
+        digests.append(self._digest(current))
+        combined = {id(j) for j in announcements}
+        out: list[Job] = []
+        for job in jobs:
+            if id(job) not in combined:
+                out.append(job)
+            elif digests:
+                out.extend(digests)  # all at the oldest announcement's place
+                digests = []
+        return out
+
+    def _fits(self, jobs: list[Job]) -> bool:
+        """Whether these announcements fit one message: entries, characters and buttons."""
+        entries = [j.head[0] for j in jobs]
+        length = sum(len(e.text) for e in entries) + len(DIGEST_SEPARATOR) * (len(entries) - 1)
+        buttons = sum(len(line) for e in entries for line in e.choices)
+        return len(entries) <= self.config.digest_max_entries and length <= TEXT_LIMIT and buttons <= MAX_BUTTONS
+
+    @staticmethod
+    def _digest(jobs: list[Job]) -> Job:
+        """Announcements as one message (one alone stays as it was)."""
+        if len(jobs) == 1:
+            return jobs[0]
+        return Job("digest", [j.head[0] for j in jobs], [r for j in jobs for r in j.riders])
+
+    async def _refs(self, recipient: str, keys: list[str]) -> dict[str, str]:
+        """The message each edit_key was last delivered in, in this chat."""
+        if not keys:
+            return {}
+        query = (select(Outbox.edit_key, Outbox.sent_ref)
+                 .where(Outbox.channel == CHANNEL, Outbox.recipient == recipient, Outbox.status == "sent",
+                        Outbox.edit_key.in_(keys), Outbox.sent_ref.is_not(None))
+                 .order_by(Outbox.id))
+        async with UnitOfWork(self.db, write=False) as uow:
+            return {k: ref for k, ref in (await uow.session.execute(query)).all()}
+
+    # -- claiming and settling rows -----------------------------------------------------------------------------
+
+    async def _claim(self, job: Job, now: dt.datetime) -> bool:
+        """Take all of the job's rows or none. One conditional UPDATE moves their next_attempt_at a lease ahead;
+        only rows still pending and due change, so two senders never both get a row (on PostgreSQL the second
+        waits for the first's row locks, then finds the rows no longer due)."""
+        until = now + dt.timedelta(seconds=self.config.lease)
+        try:
+            async with UnitOfWork(self.db) as uow:
+                result = await uow.session.execute(
+                    update(Outbox)
+                    .where(Outbox.id.in_(job.ids), Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                    .values(next_attempt_at=until)
+                    .returning(Outbox.id)
+                    .execution_options(synchronize_session=False))
+                if len(result.all()) != len(job.ids):
+                    raise _PartialClaim()  # rolls the unit back: this sender takes none of them
+        except _PartialClaim:
+            return False
+        except DBAPIError as exc:  # e.g. a deadlock with another sender on PostgreSQL: the rows stay for later
+            log.warning("could not claim outbox rows %s: %s", job.ids, exc)
+            return False
+        return True
+
+    async def _release(self, ids: Iterable[int], now: dt.datetime, *, until: dt.datetime | None = None) -> None:
+        async with UnitOfWork(self.db) as uow:
+            await uow.session.execute(
+                update(Outbox).where(Outbox.id.in_(list(ids)), Outbox.status == "pending")
+                .values(next_attempt_at=until or now).execution_options(synchronize_session=False))
+
+    async def _mark_sent(self, job: Job, ref: str, now: dt.datetime) -> None:
+        async with UnitOfWork(self.db) as uow:
+            await uow.session.execute(
+                update(Outbox).where(Outbox.id.in_(job.ids), Outbox.status == "pending")
+                .values(status="sent", sent_at=now, sent_ref=ref, last_error="")
+                .execution_options(synchronize_session=False))
+            for row in job.rows:  # rows written before the notifier filled the column
+                if row.edit_key:
+                    await uow.session.execute(
+                        update(Outbox).where(Outbox.id == row.id, Outbox.edit_key.is_(None))
+                        .values(edit_key=row.edit_key).execution_options(synchronize_session=False))
+
+    async def _mark_failed(self, job: Job, reason: str, now: dt.datetime, *, blocked_user: str | None = None) -> None:
+        async with UnitOfWork(self.db) as uow:
+            await uow.session.execute(
+                update(Outbox).where(Outbox.id.in_(job.ids), Outbox.status == "pending")
+                .values(status="failed", attempts=Outbox.attempts + 1, last_error=reason[:2000])
+                .execution_options(synchronize_session=False))
+            if blocked_user is not None:
+                await uow.session.execute(
+                    update(User).where(User.channel == CHANNEL, User.external_id == blocked_user)
+                    .values(started_bot=False).execution_options(synchronize_session=False))
+
+    async def _retry_later(self, job: Job, reason: str, now: dt.datetime) -> None:
+        """A failed try: back off, or fail for good after max_attempts."""
+        attempts = max(r.attempts for r in job.rows) + 1
+        if attempts >= self.config.max_attempts:
+            await self._mark_failed(job, f"after {attempts} tries: {reason}", now)
+            return
+        until = now + dt.timedelta(seconds=backoff(attempts, self.config))
+        async with UnitOfWork(self.db) as uow:
+            await uow.session.execute(
+                update(Outbox).where(Outbox.id.in_(job.ids), Outbox.status == "pending")
+                .values(attempts=attempts, next_attempt_at=until, last_error=reason[:2000])
+                .execution_options(synchronize_session=False))
+
+    # -- talking to Telegram ------------------------------------------------------------------------------------
+
+    async def _deliver(self, chat: int | str, job: Job, now: dt.datetime) -> int | None:
+        """Make the job's request; the number of rows delivered, or None when the job was rescheduled."""
+        waits = 0
+        while True:
+            try:
+                ref = await self._request(chat, job)
+            except TelegramRetryAfter as exc:
+                waits += 1
+                if exc.retry_after > self.config.max_retry_after or waits > self.config.max_retry_after_waits:
+                    until = now + dt.timedelta(seconds=exc.retry_after)
+                    await self._release(job.ids, now, until=until)
+                    log.warning("telegram 429 for chat %s: retrying after %ss", chat, exc.retry_after)
+                    return None
+                await self.sleep(exc.retry_after)  # Telegram asks for exactly this pause
+                continue
+            except TelegramForbiddenError as exc:
+                user = str(chat) if not is_group(chat) else None
+                await self._mark_failed(job, f"403: {exc.message}", now, blocked_user=user)
+                return 0
+            except TelegramMigrateToChat as exc:
+                await self._mark_failed(job, f"the group moved to chat {exc.migrate_to_chat_id}: {exc.message}", now)
+                return 0
+            except TelegramBadRequest as exc:
+                await self._mark_failed(job, f"400: {exc.message}", now)
+                return 0
+            except TelegramUnauthorizedError:
+                await self._release(job.ids, now)  # the token is wrong: nothing is the message's fault
+                raise
+            except (*RETRYABLE, TelegramAPIError) as exc:
+                await self._retry_later(job, f"{type(exc).__name__}: {exc}", now)
+                return 0
+            await self._mark_sent(job, ref, now)
+            return len(job.rows)
+
+    async def _request(self, chat: int | str, job: Job) -> str:
+        """Send or edit; the sent_ref of the message that now shows the job's rows."""
+        if job.kind == "digest":
+            text, markup = render_digest(job.head)
+            return _ref(await self.bot.send_message(chat, text, reply_markup=markup))
+        row = job.head[0]
+        if job.kind == "edit" and job.ref:
+            text, markup = await self._edited(job.ref, row)
+            ref_chat, message_id = job.ref.rsplit(":", 1)
+            try:
+                await self.bot.edit_message_text(text=text, chat_id=chat_of(ref_chat), message_id=int(message_id),
+                                                 reply_markup=markup)
+                return job.ref
+            except TelegramBadRequest as exc:
+                description = exc.message.lower()
+                if "message is not modified" in description:
+                    return job.ref  # it already shows this
+                if "message to edit not found" not in description and "message can't be edited" not in description:
+                    raise
+                log.info("message %s is gone; sending order update anew", job.ref)
+        return _ref(await self.bot.send_message(chat, _cut(row.text), reply_markup=keyboard(row.choices)))
+
+    async def _edited(self, ref: str, row: Row) -> tuple[str, InlineKeyboardMarkup | None]:
+        """The new content of message `ref`: the row's own, or — for a digest — every entry's newest state."""
+        query = (select(Outbox.id, Outbox.recipient, Outbox.payload, Outbox.attempts, Outbox.edit_key)
+                 .where(Outbox.channel == CHANNEL, Outbox.sent_ref == ref, Outbox.status == "sent")
+                 .order_by(Outbox.id))
+        async with UnitOfWork(self.db, write=False) as uow:
+            found = (await uow.session.execute(query)).all()
+        entries: dict[str, Row] = {}
+        for r in found:
+            key = r.edit_key or f"row:{r.id}"
+            entries[key] = Row(r.id, r.recipient, r.payload or {}, r.attempts, r.edit_key)  # newest wins, order kept
+        if len(entries) <= 1:
+            return _cut(row.text), keyboard(row.choices)
+        entries[row.edit_key or f"row:{row.id}"] = row
+        return render_digest(list(entries.values()))
+
+
+class _PartialClaim(Exception):
+    """Another sender took some of a job's rows first."""
+
+
+def _ref(message: Message) -> str:
+    return f"{message.chat.id}:{message.message_id}"

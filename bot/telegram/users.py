@@ -1,0 +1,55 @@
+"""What the adapter must know about a Telegram user before calling the handlers: do we know them, did they start
+the bot (may we write to them privately), which language. Read-only, except marking a 403."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from bot.telegram.convert import CHANNEL
+from locales import LANGUAGES, Catalogue, catalogue
+from storage.db import Database
+from storage.models import User
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Known:
+    exists: bool
+    started: bool
+    language: str
+
+    @property
+    def t(self) -> Catalogue:
+        return catalogue(self.language)
+
+
+def guess_language(language_code: str | None, default: str) -> str:
+    """The language of someone we do not know yet, from the Telegram client's language."""
+    if not language_code:
+        return default
+    code = language_code.lower()
+    if code.startswith("zh"):
+        return "zh_CN"
+    if code.startswith("en") and "en" in LANGUAGES:
+        return "en"
+    return default
+
+
+async def lookup(db: Database, user_id: int | str, *, language_code: str | None = None,
+                 default_language: str = "zh_CN") -> Known:
+    async with UnitOfWork(db, write=False) as uow:
+        found = (await uow.session.execute(
+            select(User.started_bot, User.language).where(User.channel == CHANNEL,
+                                                          User.external_id == str(user_id)))).first()
+    if found is None:
+        return Known(False, False, guess_language(language_code, default_language))
+    started, language = found
+    return Known(True, bool(started), language)
+
+
+async def mark_not_started(db: Database, user_id: int | str) -> None:
+    """Telegram refused a private message (403): until they write to us again, we cannot reach them."""
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.channel == CHANNEL, User.external_id == str(user_id))
+                                  .values(started_bot=False))

@@ -1,0 +1,120 @@
+"""Where is my runner: a runner's live position, kept only while they carry an active order, and /where N.
+
+A channel that knows a shared location is *live* (Telegram: a message with live_period, then edits of it) calls
+`live_position` instead of the conversation: a moving runner must not answer whatever step they are in. The
+position is written only while the runner has an order accepted or picked up; otherwise it is cleared, and the
+timer sweep calls `forget_positions` so nothing lingers after the last order ends.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import exists, select, update
+
+from core.errors import UnknownBuilding
+from core.geo import Point, building_point, geodesic_m, nearest_building
+from core.order import Status
+from handlers.context import Ctx, Services
+from handlers.io import Input, Reply
+from handlers.orders import building_name, customer_order, parse_order_id
+from handlers.router import ROUTER
+from locales import catalogue
+from storage.models import Order as OrderRow
+from storage.models import ProcessedUpdate, RunnerProfile, User
+from storage.sql import insert_ignore
+from storage.uow import UnitOfWork
+
+# Positions are kept (and shown to the student) only while the runner is on the way with the order.
+TRACKED = (Status.accepted.value, Status.picked_up.value)
+
+
+def _reply(language: str, key: str, **args: object) -> Reply:
+    return Reply(key=key, text=catalogue(language)(key, **args), args=dict(args))
+
+
+async def _tracked_orders(uow: UnitOfWork, runner_id: int) -> list[int]:
+    rows = await uow.session.scalars(
+        select(OrderRow.id).where(OrderRow.runner_id == runner_id, OrderRow.status.in_(TRACKED)).order_by(OrderRow.id))
+    return [r for r in rows if r is not None]
+
+
+async def _clear(uow: UnitOfWork, runner_id: int) -> None:
+    await uow.session.execute(
+        update(RunnerProfile).where(RunnerProfile.user_id == runner_id, RunnerProfile.last_lat.is_not(None))
+        .values(last_lat=None, last_lon=None, last_seen_at=None))
+
+
+async def live_position(services: Services, inp: Input, *, first: bool) -> list[Reply]:
+    """One position of a runner's live location. `first`: the share just started (answer it); later positions
+    (edits) are stored silently. A repeated update (same update id) is ignored."""
+    if inp.lat is None or inp.lon is None:
+        return []
+    now = services.clock()
+    async with UnitOfWork(services.db) as uow:
+        if inp.update_id is not None:
+            fresh = await uow.session.execute(insert_ignore(
+                uow.session, ProcessedUpdate, {"key": f"{inp.channel}:{inp.update_id}"[:96], "at": now}, ["key"]))
+            if fresh.rowcount != 1:
+                return []
+        user = (await uow.session.scalars(
+            select(User).where(User.channel == inp.channel, User.external_id == inp.user))).first()
+        if user is None or user.id is None:
+            return []
+        language = user.language
+        profile = await uow.runners.get(user.id)
+        orders = await _tracked_orders(uow, user.id) if profile is not None else []
+        if profile is None or not orders:
+            if profile is not None:
+                await _clear(uow, user.id)
+            return [_reply(language, "live-not-kept")] if first else []
+        await uow.session.execute(
+            update(RunnerProfile).where(RunnerProfile.user_id == user.id)
+            .values(last_lat=inp.lat, last_lon=inp.lon, last_seen_at=now))
+    return [_reply(language, "live-kept", orders=", ".join(f"#{o}" for o in orders))] if first else []
+
+
+async def forget_positions(uow: UnitOfWork) -> int:
+    """Clear the position of every runner who no longer carries an order accepted or picked up (for the sweep).
+    Returns how many positions were cleared."""
+    busy = exists().where(OrderRow.runner_id == RunnerProfile.user_id, OrderRow.status.in_(TRACKED))
+    result = await uow.session.execute(
+        update(RunnerProfile).where(RunnerProfile.last_lat.is_not(None), ~busy)
+        .values(last_lat=None, last_lon=None, last_seen_at=None)
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+@ROUTER.command("where")
+async def where(ctx: Ctx) -> None:
+    """/where N: where the runner of the student's order N was last seen (only while it is on its way)."""
+    if ctx.input.args:
+        row = await customer_order(ctx, parse_order_id(ctx.input.args[0]))
+    else:
+        rows = list(await ctx.uow.session.scalars(
+            select(OrderRow).where(OrderRow.customer_id == ctx.user_id, OrderRow.status.in_(TRACKED))
+            .order_by(OrderRow.id)))
+        if len(rows) != 1:
+            ctx.say("where-usage")
+            return
+        row = rows[0]
+    if row.status not in TRACKED or row.runner_id is None:
+        ctx.say("where-not-on-the-way", order=row.id)
+        return
+    profile = await ctx.uow.runners.get(row.runner_id)
+    if profile is None or profile.last_lat is None or profile.last_lon is None or profile.last_seen_at is None:
+        ctx.say("where-unknown", order=row.id)
+        return
+    campus = ctx.services.campuses.get(row.campus_id, ctx.campus)
+    seen = profile.last_seen_at
+    at = Point(profile.last_lat, profile.last_lon)
+    time = seen.astimezone(campus.tz).strftime("%H:%M")
+    minutes = max(0, int((ctx.now - seen) / dt.timedelta(minutes=1)))
+    try:
+        place = nearest_building(campus, at)
+        ctx.say("where-near", order=row.id, time=time, minutes=minutes,
+                place=building_name(campus, place.id, ctx.t.language))
+    except UnknownBuilding:
+        dropoff = campus.building(row.dropoff_building)
+        ctx.say("where-away", order=row.id, time=time, minutes=minutes,
+                distance=round(geodesic_m(at, building_point(dropoff))),
+                place=building_name(campus, dropoff.id, ctx.t.language))

@@ -1,0 +1,285 @@
+"""Timers (design.md §4): one `sweep(services, now)` applies every deadline that has passed.
+
+Deadlines are columns on the order rows. A sweep lists the due rows, then handles each order in its own unit of
+work, starting with a *claim*: a conditional UPDATE that matches only while the order still has the status and the
+deadline the listing saw. On PostgreSQL the claim also locks the row, so a second sweep (another process) or a
+student's action waits, then finds the order moved and skips it; on SQLite writers are serialized anyway. The state
+change itself goes through the core state machine (`core.order.transition`), is written by
+`storage.transitions.apply_transition` (again conditional on the old status) and its notices are written by the
+Notifier in the same transaction, so an order someone else moved first gets no transition and no message.
+
+Nothing is registered in memory: a restarted process finds the same rows due, and running the sweep twice, or in
+two processes at once, applies each timed transition once.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import String, cast, exists, literal, select, update
+
+from core.errors import DomainError, IllegalTransition
+from core.order import Actor, Event, Notice, Order, Status, transition
+from handlers.notify import NOTICE_RENDERERS, Notifier
+from handlers.orders import hall_card
+from locales import catalogue
+from storage.models import Order as OrderRow
+from storage.models import OrderEvent, Outbox
+from storage.orders_repo import StaleOrder
+from storage.transitions import apply_transition
+from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from core.campus import Campus
+    from handlers.context import Services
+
+log = logging.getLogger(__name__)
+
+BATCH = 100  # orders of one kind handled per sweep; the rest wait for the next sweep (every few seconds)
+
+
+@dataclass
+class SweepReport:
+    """How many orders each kind of timer moved in one sweep."""
+
+    closed_unpaid: int = 0  # awaiting_payment past pay_by → closed
+    expired: int = 0  # open past accept_by → expired, refunded in full
+    pickup_timeouts: int = 0  # accepted past pickup_by → open again, runner's credit down
+    auto_confirmed: int = 0  # delivered past auto_confirm_at → completed, runner paid
+    offers_ended: int = 0  # an exclusive offer lapsed → the order is everyone's
+    reannounced: int = 0  # open past reannounce_at → announced in the hall again
+    late_reminders: int = 0  # picked_up past deliver_by → the runner reminded, once
+    skipped: int = 0  # someone (a person, another sweep) moved the order first
+    failed: int = 0  # an unexpected error on one order: logged, retried by the next sweep
+
+    KINDS = ("closed_unpaid", "expired", "pickup_timeouts", "auto_confirmed", "offers_ended", "reannounced",
+             "late_reminders")
+
+    @property
+    def total(self) -> int:
+        """Orders acted on (skips and failures not counted)."""
+        return sum(getattr(self, k) for k in self.KINDS)
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def __str__(self) -> str:
+        parts = [f"{k.replace('_', ' ')} {v}" for k, v in self.as_dict().items() if v]
+        return ", ".join(parts) if parts else "nothing due"
+
+
+class _Skip(Exception):
+    """The claim did not match: the order moved on since it was listed."""
+
+
+async def sweep(services: "Services", now: dt.datetime, *, batch: int = BATCH) -> SweepReport:
+    """Apply every deadline that has passed by `now`. Idempotent; safe to run in several processes at once."""
+    report = SweepReport()
+    # Expiry goes before the hall reminder, so an order past both deadlines is refunded, not announced.
+    timed = [
+        ("pay_by", Status.awaiting_payment, Event.unpaid_timeout, "closed_unpaid"),
+        ("accept_by", Status.open, Event.expire, "expired"),
+        ("pickup_by", Status.accepted, Event.pickup_timeout, "pickup_timeouts"),
+        ("auto_confirm_at", Status.delivered, Event.auto_confirm, "auto_confirmed"),
+    ]
+    for field, status, event, kind in timed:
+        for order in await _due(services, field, status, now, batch):
+            await _run(report, kind, order.id, _timed_transition(services, order, field, event, now))
+    for row in await _due_offers(services, now, batch):
+        await _run(report, "offers_ended", row.id, _end_offer(services, row, now))
+    for order in await _due(services, "reannounce_at", Status.open, now, batch):
+        if order.accept_by is not None and order.accept_by <= now:
+            continue  # expiring, not announcing (listed after the expiry pass ran: it moved meanwhile)
+        await _run(report, "reannounced", order.id, _reannounce(services, order, now))
+    for row in await _due_late(services, now, batch):
+        await _run(report, "late_reminders", row.id, _remind_late(services, row, now))
+    if report.total or report.failed:
+        log.info("sweep at %s: %s", now.isoformat(), report)
+    return report
+
+
+async def _run(report: SweepReport, kind: str, order_id: int | None, work: Any) -> None:
+    """One order's unit of work; a lost race is a skip, anything unexpected is logged and left for next time."""
+    try:
+        acted = await work
+    except (_Skip, StaleOrder, IllegalTransition):
+        report.skipped += 1
+        return
+    except DomainError as exc:
+        log.warning("sweep: %s of order %s refused: %s", kind, order_id, exc)
+        report.failed += 1
+        return
+    except Exception:  # noqa: BLE001 - one bad row must not stop the timers of every other order
+        log.exception("sweep: %s of order %s failed", kind, order_id)
+        report.failed += 1
+        return
+    if acted:
+        setattr(report, kind, getattr(report, kind) + 1)
+
+
+# --- finding due rows ---------------------------------------------------------------------------------------------
+
+async def _due(services: "Services", field: str, status: Status, now: dt.datetime, limit: int) -> list[Order]:
+    async with UnitOfWork(services.db, write=False) as uow:
+        orders = await uow.orders.due(field, status, now, limit)
+    return [o for o in orders if o.campus_id in services.campuses]
+
+
+async def _due_offers(services: "Services", now: dt.datetime, limit: int) -> list[OrderRow]:
+    async with UnitOfWork(services.db, write=False) as uow:
+        rows = await uow.session.scalars(
+            select(OrderRow)
+            .where(OrderRow.status == Status.open.value, OrderRow.offer_runner_id.is_not(None),
+                   OrderRow.offer_until.is_not(None), OrderRow.offer_until <= now,
+                   OrderRow.campus_id.in_(list(services.campuses)))
+            .order_by(OrderRow.offer_until)
+            .limit(limit)
+        )
+        return list(rows)
+
+
+def _late_key(order_id: int) -> str:
+    return f"sweep:late:{order_id}:1"
+
+
+async def _due_late(services: "Services", now: dt.datetime, limit: int) -> list[OrderRow]:
+    """Picked-up orders past deliver_by whose runner was not reminded yet (the reminder's outbox key says so)."""
+    reminded = exists().where(
+        Outbox.dedupe_key == literal("sweep:late:", String) + cast(OrderRow.id, String) + literal(":1", String))
+    async with UnitOfWork(services.db, write=False) as uow:
+        rows = await uow.session.scalars(
+            select(OrderRow)
+            .where(OrderRow.status == Status.picked_up.value, OrderRow.deliver_by.is_not(None),
+                   OrderRow.deliver_by <= now, OrderRow.runner_id.is_not(None), ~reminded,
+                   OrderRow.campus_id.in_(list(services.campuses)))
+            .order_by(OrderRow.deliver_by)
+            .limit(limit)
+        )
+        return list(rows)
+
+
+async def _claim(uow: UnitOfWork, order_id: int, status: Status, **expected: Any) -> None:
+    """Match the row only if it is still as listed (status and the given columns); lock it until commit.
+
+    Sets nothing: a no-op UPDATE is the portable "SELECT … FOR UPDATE if still so" on SQLite and PostgreSQL.
+    """
+    conditions = [OrderRow.id == order_id, OrderRow.status == status.value]
+    for name, value in expected.items():
+        column = getattr(OrderRow, name)
+        conditions.append(column.is_(None) if value is None else column == value)
+    result = await uow.session.execute(
+        update(OrderRow).where(*conditions).values(status=status.value).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise _Skip()
+
+
+# --- the timed transitions ----------------------------------------------------------------------------------------
+
+async def _timed_transition(services: "Services", order: Order, field: str, event: Event, now: dt.datetime) -> bool:
+    campus = services.campuses[order.campus_id]
+    async with UnitOfWork(services.db) as uow:
+        await _claim(uow, order.id, order.status, runner_id=order.runner_id, **{field: getattr(order, field)})
+        t = transition(campus, order, event, Actor.system(), now)
+        recorded = await apply_transition(uow, campus, t, now)
+        # The event's id makes the notices' keys unique per transition (an order may time out twice: accepted,
+        # timed out, grabbed again, timed out again) and stable if this unit of work were ever replayed.
+        notifier = Notifier(services, uow, now, origin=f"sweep:{event.value}:{order.id}:{recorded.id}")
+        await notifier.transition(campus, t)
+    return True
+
+
+async def _reannounce(services: "Services", order: Order, now: dt.datetime) -> bool:
+    """Not a state change: move reannounce_at on and show the order in the hall again."""
+    campus = services.campuses[order.campus_id]
+    assert order.reannounce_at is not None
+    async with UnitOfWork(services.db) as uow:
+        result = await uow.session.execute(
+            update(OrderRow)
+            .where(OrderRow.id == order.id, OrderRow.status == Status.open.value,
+                   OrderRow.reannounce_at == order.reannounce_at)
+            .values(reannounce_at=now + dt.timedelta(minutes=campus.timeouts.reannounce_minutes))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise _Skip()
+        row = await uow.orders.get_row(order.id)
+        assert row is not None
+        if row.offer_runner_id is not None and row.offer_until is not None:
+            return False  # offered to one runner first: the hall sees it only when the offer ends
+        # A transition that reopened the order (a release, a pickup timeout) sets reannounce_at to its own time and
+        # announces the order itself; announcing it again a few seconds later would only repeat that.
+        last_event_at = await uow.session.scalar(
+            select(OrderEvent.at).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id.desc()).limit(1))
+        if last_event_at is not None and last_event_at >= order.reannounce_at:
+            return False
+        origin = f"sweep:reannounce:{order.id}:{order.reannounce_at.timestamp():.0f}"
+        notifier = Notifier(services, uow, now, origin=origin)
+        t = catalogue(campus.language)
+        text = "\n".join([t("sweep-hall-reminder", order=order.id), hall_card(t, campus, row)])
+        await notifier.hall(campus, "sweep-hall-reminder", text=text, buttons=_grab_buttons(row),
+                            edit_key=f"hall:{order.id}", order=order.id)
+    return True
+
+
+def _grab_buttons(row: OrderRow) -> list[list[tuple[str, str, dict[str, Any]]]] | None:
+    """The hall's grab button for this order, as the hall flow draws it (None while it offers none)."""
+    from handlers import hall
+
+    make = getattr(hall, "grab_buttons", None)
+    if callable(make):
+        return make(row)
+    return None
+
+
+async def _end_offer(services: "Services", row: OrderRow, now: dt.datetime) -> bool:
+    """An exclusive offer lapsed: clear it and hand the order to the hall."""
+    campus = services.campuses[row.campus_id]
+    async with UnitOfWork(services.db) as uow:
+        result = await uow.session.execute(
+            update(OrderRow)
+            .where(OrderRow.id == row.id, OrderRow.status == Status.open.value,
+                   OrderRow.offer_runner_id == row.offer_runner_id, OrderRow.offer_until == row.offer_until)
+            .values(offer_runner_id=None, offer_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise _Skip()
+        fresh = await uow.orders.get_row(row.id)
+        assert fresh is not None
+        notifier = Notifier(services, uow, now, origin=f"sweep:offer:{row.id}:{row.offer_until.timestamp():.0f}")
+        await _announce_offer_ended(services, uow, notifier, campus, fresh, row.offer_runner_id, now)
+    return True
+
+
+async def _announce_offer_ended(services: "Services", uow: UnitOfWork, notifier: Notifier, campus: "Campus",
+                                row: OrderRow, runner_id: int | None, now: dt.datetime) -> None:
+    from handlers import hall
+
+    end_offer = getattr(hall, "end_offer", None)
+    if callable(end_offer):
+        await end_offer(notifier, campus, row, runner_id, now)
+        return
+    # The hall flow has no hook for this: announce the order the way a new one is announced.
+    renderer = NOTICE_RENDERERS.get("notice-hall-new")
+    if renderer is not None:
+        await renderer(notifier, campus, row, Notice("hall", "notice-hall-new"))
+    else:
+        await notifier.hall(campus, "notice-hall-new", edit_key=f"hall:{row.id}", order=row.id)
+
+
+async def _remind_late(services: "Services", row: OrderRow, now: dt.datetime) -> bool:
+    """Once per order: the outbox key sweep:late:<id>:1 is written at most once (insert-ignore)."""
+    campus = services.campuses[row.campus_id]
+    async with UnitOfWork(services.db) as uow:
+        await _claim(uow, row.id, Status.picked_up, runner_id=row.runner_id, deliver_by=row.deliver_by)
+        already = await uow.session.scalar(select(Outbox.id).where(Outbox.dedupe_key == _late_key(row.id)))
+        if already is not None:
+            return False  # another sweep reminded them a moment ago
+        assert row.runner_id is not None and row.deliver_by is not None
+        notifier = Notifier(services, uow, now, origin=f"sweep:late:{row.id}")
+        await notifier.user(row.runner_id, "sweep-late-reminder", order=row.id,
+                            time=row.deliver_by.astimezone(campus.tz).strftime("%H:%M"))
+    return True

@@ -1,0 +1,204 @@
+## Operators. Only operators see these, except the notices to runners and students (marked "to the user").
+
+admin-event-name = { $event ->
+    [pay] paid
+    [unpaid_timeout] not paid in time
+    [accept] taken
+    [release] released by the runner
+    [pickup_timeout] not picked up in time
+    [pickup] picked up
+    [deliver] delivered
+    [confirm] confirmed
+    [auto_confirm] confirmed automatically
+    [expire] expired
+    [cancel] cancelled by the student
+    [operator_cancel] cancel and refund
+    [reassign] reassign
+    [report] reported
+    [resolve_complete] resolve: complete
+    [resolve_refund] resolve: refund
+   *[other] { $event }
+  }
+admin-status-name = { $status ->
+    [pending] pending
+    [approved] approved
+    [rejected] rejected
+    [open] open
+    [upheld] upheld
+    [dismissed] dismissed
+   *[other] { $status }
+  }
+
+admin-help = Operator commands:
+    /applications · /approve N · /reject N reason — runner applications
+    /find N — an order, its history and actions
+    /reassign N runner · /cancelorder N [reason] · /resolve N complete|refund [compensation yuan] [note]
+    /complaints · /uphold N [compensation yuan] [note] · /dismiss N [note] — N is the complaint number
+    /suspend user [reason] · /restore user
+    /withdrawals · /payout N · /refusepayout N [reason] — N is the withdrawal number
+    /topup user yuan
+    /today — today's figures
+    /coupon create CODE yuan|percent% [min spend] [max uses] [days] · /coupon stop CODE · /coupons
+    A user is #id, channel:id, or a name. /resolve decides the order's open complaints too; decide one first with /uphold or /dismiss if you see it otherwise.
+
+admin-bad-number = "{ $text }" is not a number. Write it like 12.
+admin-amount-invalid = "{ $text }" is not an amount. Write yuan, like 5 or 5.50.
+admin-amount-range = The amount must be more than 0 and at most { $max } yuan.
+admin-user-not-found = There is no user "{ $text }" on this campus.
+admin-user-ambiguous = "{ $text }" matches several users: { $matches }. Use the #id.
+
+## Runner applications
+admin-applications-none = No runner applications are waiting.
+admin-applications-title = { $count ->
+    [one] One application is waiting:
+   *[other] { $count } applications are waiting (showing { $shown }):
+  }
+admin-application = Application from { $who }
+    Real name: { $name }
+    Student number: { $student_no }
+    Gender: { $gender ->
+        [male] male
+        [female] female
+       *[other] { $gender }
+    }
+    Student card photo: { $photo }
+    Applied: { $applied }
+admin-button-approve = Approve
+admin-button-reject = Reject
+admin-ask-reject-reason = Why is the application of #{ $user } rejected? Write the reason; the applicant will read it.
+admin-application-not-found = User #{ $user } has not applied to be a runner here.
+admin-application-decided = The application of #{ $user } is already { admin-status-name }.
+admin-application-approved = Approved: { $who } is a runner now. They were told to take the quiz.
+admin-application-rejected = Rejected: { $who }. Reason sent: { $reason }
+admin-usage-approve = Write /approve and the applicant's number, like /approve 12.
+admin-usage-reject = Write /reject, the applicant's number and the reason, like /reject 12 photo unreadable.
+# to the user
+admin-runner-approved = Your runner application was approved! Send /quiz to take the short service rules quiz, then you can take orders.
+admin-runner-rejected = Your runner application was not approved. Reason: { $reason }
+
+## Orders
+admin-order-people = Student: { $customer } · Runner: { $runner } · Created: { $created }
+admin-history-title = History:
+admin-history-none = (no events yet)
+admin-history-line = { $time } { admin-event-name }: { $before } → { $after } · { $actor }
+admin-history-note = { $line } · "{ $note }"
+admin-actor = { $role ->
+    [customer] student { $who }
+    [runner] runner { $who }
+    [operator] operator { $who }
+   *[system] system
+  }
+admin-button-event = { admin-event-name }
+admin-usage-find = Write /find and the order number, like /find 12.
+admin-usage-reassign = Write /reassign, the order number and the runner (#id or name), like /reassign 12 #34.
+admin-ask-runner = Who should take order #{ $order }? Write the runner's #id or name.
+admin-not-a-runner = { $who } is not a runner.
+admin-runner-ineligible = { $who } cannot take this order: { $reason ->
+    [not-eligible-not-approved] not an approved runner
+    [not-eligible-suspended] suspended
+    [not-eligible-quiz] has not passed the quiz
+    [not-eligible-own-order] it is their own order
+    [not-eligible-credit] credit score below the floor
+    [not-eligible-gender-preference] the student asked for a runner of another gender
+    [not-eligible-dorm-gender] the delivery goes into a dorm they may not enter
+   *[other] { $reason }
+  }.
+admin-reassigned = Order #{ $order } now belongs to { $who }. Both runners and the student were told.
+admin-usage-cancelorder = Write /cancelorder, the order number and a reason, like /cancelorder 12 shop closed.
+admin-order-cancelled = Order #{ $order } is cancelled. Refunded to the student: { $refund } yuan.
+admin-confirm-event = Order #{ $order } ({ $total } yuan): { admin-event-name }? This cannot be undone.
+admin-button-confirm = Yes: { admin-event-name }
+
+## Exceptions and complaints
+admin-usage-resolve = Write /resolve, the order number, complete or refund, then optionally a compensation in yuan and a note, like /resolve 12 refund 5 item damaged.
+admin-resolved = Order #{ $order } resolved: { $outcome ->
+    [complete] completed, the runner is paid
+   *[refund] refunded to the student
+  }. Compensation: { $compensation } yuan. Complaints upheld: { $upheld }, dismissed: { $dismissed }.
+admin-already-compensated = The student was already compensated for order #{ $order }.
+admin-complaints-none = No open complaints.
+admin-complaints-title = { $count ->
+    [one] One open complaint:
+   *[other] { $count } open complaints (showing { $shown }):
+  }
+admin-complaint-line = Complaint #{ $complaint } on order #{ $order } by { $who }, { $time } ({ admin-status-name }): { $text }
+admin-button-uphold = Uphold
+admin-button-dismiss = Dismiss
+admin-button-order = Order #{ $order }
+admin-complaint-not-found = There is no complaint #{ $complaint }.
+admin-compensation-customer-only = Complaint #{ $complaint } is not from the student; compensation goes only to the student of the order.
+admin-complaint-decided = Complaint #{ $complaint } is already { admin-status-name }.
+admin-complaint-done = Complaint #{ $complaint } { admin-status-name }. Compensation: { $compensation } yuan.
+admin-usage-uphold = Write /uphold, the complaint number, then optionally a compensation in yuan and a note, like /uphold 3 5 late and rude.
+admin-usage-dismiss = Write /dismiss, the complaint number and a note, like /dismiss 3 delivered on time.
+# to the user
+admin-compensated = You received { $amount } yuan compensation for order #{ $order }. Sorry for the trouble.
+admin-complaint-upheld = Your complaint about order #{ $order } was upheld. Note: { $note }
+admin-complaint-dismissed = Your complaint about order #{ $order } was reviewed and dismissed. Note: { $note }
+
+## Users
+admin-usage-suspend = Write /suspend, the user (#id or name) and a reason, like /suspend #12 repeated no-shows.
+admin-usage-restore = Write /restore and the user, like /restore #12.
+admin-cannot-suspend-operator = { $who } is an operator and cannot be suspended.
+admin-already-suspended = { $who } is already suspended.
+admin-not-suspended = { $who } is not suspended.
+admin-suspended = { $who } is suspended. { $count ->
+    [0] They carry no active orders.
+   *[other] Active orders to reassign or cancel: { $orders }
+  }
+admin-restored = { $who } is restored.
+# to the user
+admin-you-suspended = Your account has been suspended by the service. Reason: { $reason }
+admin-you-restored = Your account is active again. Welcome back!
+
+## Withdrawals
+admin-withdrawals-none = No withdrawals are waiting.
+admin-withdrawals-title = { $count ->
+    [one] One withdrawal is waiting:
+   *[other] { $count } withdrawals are waiting (showing { $shown }):
+  }
+admin-withdrawal = Withdrawal #{ $id }: { $amount } yuan to { $who }, asked { $time }. Wallet after it: { $balance } yuan.
+admin-button-pay = Paid out
+admin-button-refuse = Refuse
+admin-withdrawal-not-found = There is no withdrawal #{ $id }.
+admin-withdrawal-decided = Withdrawal #{ $id } is already { admin-status-name }.
+admin-withdrawal-approved-done = Withdrawal #{ $id } of { $amount } yuan to { $who } is marked paid out.
+admin-withdrawal-rejected-done = Withdrawal #{ $id } of { $amount } yuan refused; the money went back to { $who }'s wallet.
+admin-usage-payout = Write /payout and the withdrawal number, like /payout 3.
+admin-usage-refusepayout = Write /refusepayout, the withdrawal number and a reason, like /refusepayout 3 wrong account.
+# to the user
+admin-withdrawal-approved = Your withdrawal of { $amount } yuan has been paid out.
+admin-withdrawal-rejected = Your withdrawal of { $amount } yuan was refused and is back in your wallet. Reason: { $reason }
+
+## Wallets
+admin-usage-topup = Write /topup, the user and the amount in yuan, like /topup #12 50.
+admin-topped-up = Topped up { $amount } yuan for { $who }. Their balance: { $balance } yuan.
+# to the user
+admin-wallet-topped-up = { $amount } yuan was added to your wallet at the service desk. Balance: { $balance } yuan.
+
+## Today
+admin-today = Today, { $date }:
+    Orders created: { $created }
+    Completed: { $completed } · revenue { $revenue } yuan · commission { $commission } yuan
+    Cancelled: { $cancelled } · closed unpaid: { $closed } · expired: { $expired } · refunded: { $refunded }
+    Compensation paid: { $compensation } yuan
+    Active runners: { $runners }
+    Waiting now: { $open } open · { $exceptions } under review
+
+## Coupons
+admin-usage-coupon = Write /coupon create CODE amount [min spend] [max uses] [days valid], like /coupon create WELCOME 3 10 100 30 or /coupon create HALF 50% — or /coupon stop CODE.
+admin-coupon-code-invalid = "{ $text }" cannot be a coupon code: use 3–32 letters, digits, - or _.
+admin-coupon-percent-invalid = "{ $text }" is not a percentage between 0 and 100.
+admin-coupon-uses-invalid = "{ $text }" is not a number of uses (0 for no limit, at most { $max }).
+admin-coupon-days-invalid = "{ $text }" is not a number of days (0 for no end, at most { $max }).
+admin-coupon-exists = The coupon { $code } exists already.
+admin-coupon-not-found = There is no coupon { $code } on this campus.
+admin-coupon-ended = The coupon { $code } has already ended.
+admin-coupon-percent = { $percent }% off
+admin-coupon-amount = { $amount } yuan off
+admin-coupon-line = { $code }: { $value } · min spend { $min_spend } yuan · used { $used }/{ $max_uses } · until { $until }
+admin-coupon-created = Coupon created: { $line }
+admin-coupon-stopped = The coupon { $code } has ended; it can no longer be used.
+admin-coupons-none = No coupons are active.
+admin-coupons = Active coupons:
+    { $lines }

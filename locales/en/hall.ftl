@@ -1,0 +1,28 @@
+hall-grab-button = Grab
+hall-grab-usage = Which order? Write its number, like /grab 12, or press Grab under an order.
+hall-won-details-private = The full details of order #{ $order } follow.
+hall-won-details-group = The full details of order #{ $order } are in your private chat with me.
+hall-taken = #{ $order } { $route }: taken.
+hall-gone = #{ $order } { $route }: no longer available.
+hall-handover = You may not enter this dorm: hand over at { $place }.
+hall-offer = Order #{ $order } is offered to you first, until { $time }. Take it?
+hall-offer-accept = Accept
+hall-offer-decline = Decline
+hall-offer-customer = Your order #{ $order } is offered to the runner you chose first; if they don't take it by { $time }, it goes to the task hall.
+hall-offer-ended = The offer of order #{ $order } has ended.
+hall-offer-over = The offer of order #{ $order } is no longer open.
+hall-offer-declined = You declined order #{ $order }; it goes to the task hall.
+hall-nearby-none = There are no open orders right now.
+hall-nearby-title = { $count } open { $count ->
+    [one] order
+   *[other] orders
+  }{ $place ->
+    [none] {""}
+   *[other] {""}, nearest to { $place } first
+  }{ $more ->
+    [yes] {""} (showing { $shown })
+   *[no] {""}
+  }:
+hall-distance = { $metres } m to the pickup
+grab-offered = This order is offered to another runner first. Try again after { $time }.
+grab-already-yours = This order is already yours.

@@ -1,0 +1,126 @@
+# The student's ordering conversation (handlers/ordering.py) and wallet (handlers/wallet.py).
+order-ask-type = What kind of errand?
+order-choose-one = Please choose one of the options.
+order-closed = Sorry, we are closed. Service hours: { $hours }.
+order-closed-now = We are closed right now (service hours: { $hours }), but you can schedule an errand for later.
+order-hours-window = { $days } { $start }–{ $end }
+order-hours-sep = {"; "}
+order-every-day = every day
+order-day-sep = {", "}
+order-day-range = { $first }–{ $last }
+order-day = { $day ->
+    [mon] Mon
+    [tue] Tue
+    [wed] Wed
+    [thu] Thu
+    [fri] Fri
+    [sat] Sat
+   *[sun] Sun
+  }
+order-place = { $name }
+order-ask-pickup = { $task ->
+    [buy] Where should the runner buy it?
+    [queue] Where is the queue? Send its place, or skip.
+    [custom] Where does the task start? Send the place, or skip.
+   *[other] Where should the runner pick it up?
+  } Send a building name or short name, or share your location.
+order-no-pickup = No pickup place
+order-ask-dropoff = Where should it go? Send a building name or short name, or share your location.
+order-ask-room = Your room in { $place }, for delivery to your door (like 3-502)? Or meet the runner at the entrance.
+order-use-saved = Use { $saved }
+order-no-room = Meet me at the entrance
+order-room-empty = Please write your room number, or choose to meet at the entrance.
+order-ask-floor = Which floor is the room on? (1–{ $floors })
+order-floor = { $floor }F
+order-floor-format = "{ $text }" is not a floor number.
+order-ask-phone = A phone number your runner may call? It is stored encrypted and shown only to your runner. You can skip this.
+order-phone-format = "{ $text }" is not a phone number.
+order-skip = Skip
+order-ask-description = { $task ->
+    [parcel] Which parcel? Write the pickup code and anything that helps find it.
+    [buy] What should the runner buy? Write the items and how much.
+    [deliver] What should be delivered?
+    [queue] What is the queue for?
+   *[other] What is the task?
+  }
+order-description-empty = Please describe the errand in a few words.
+order-ask-queue = How long do you expect to queue, in minutes?
+order-minutes = { $minutes } min
+order-ask-weight = About how heavy is it, in kg? Like 2.5
+order-kg = { $kg } kg
+order-ask-size = How big is it?
+order-size = { $size ->
+    [medium] Medium (a box)
+    [large] Large (two hands)
+   *[small] Small (fits a bag)
+  }
+order-ask-window = When?
+order-window-choice-now = Now
+order-window-in = In { $hours } h ({ $start }–{ $end })
+order-window-evening = This evening ({ $start }–{ $end })
+order-window-format = "{ $text }" is not a time. Write "now", a time like 19:30, or a window like 19:00-20:00.
+order-window-past = That time has already passed.
+order-window-passed = The time you chose has passed. Please start the errand again with /order.
+order-ask-tags = Anything the runner should keep in mind? Tap to choose, then Done.
+order-tag-toggle = { $on ->
+    [yes] ✓
+   *[no] ○
+  } { tag }
+order-done = Done
+order-ask-notes = Any notes for the runner? Write them, or skip.
+order-ask-gender = Which runner may take it?
+order-gender = { $gender ->
+    [female] Female runner
+    [male] Male runner
+   *[any] Anyone
+  }
+order-ask-runner = A favourite runner to offer it to first? Send their name or handle, or skip.
+order-runner-unknown = I know no approved runner called "{ $name }" on this campus.
+order-runner-ambiguous = Several runners are called "{ $name }". Please send their handle instead.
+order-runner-self = You cannot run your own errand.
+order-runner-gender = { $name } does not match the runner gender you chose.
+order-ask-tip = A tip for the runner? All of it goes to them (0 to { $max } yuan).
+order-tip-none = No tip
+order-yuan = { $amount } yuan
+order-tip-format = "{ $text }" is not an amount. Write yuan, like 2 or 2.50.
+order-ask-coupon = Do you have a coupon? Send its code, or skip.
+order-no-coupon = No coupon
+order-coupon-unknown = There is no coupon "{ $code }".
+order-coupon-expired = Coupon { $code } is not valid now.
+order-coupon-used-up = Coupon { $code } has been used up.
+order-coupon-already-used = You have already used coupon { $code }.
+order-coupon-min-spend = Coupon { $code } needs a service fee of at least { $min } yuan.
+order-quote = { $text }
+order-quote-title = Please check your errand ({ price-base }):
+order-quote-changed = The price has changed since you looked (the time moved on). Please check again:
+order-summary-door = Delivered to your door
+order-summary-gender = Runner: { $gender ->
+    [female] female only
+   *[male] male only
+  }
+order-summary-runner = Offered first to { $name }
+order-confirm = Confirm
+order-edit = Edit
+order-cancel = Cancel
+order-draft-cancelled = OK, nothing was ordered.
+order-created = Order #{ $order } is placed: { $total } yuan. Please pay within { $minutes } minutes. Your wallet: { $balance } yuan.
+order-pay-wallet = Pay with wallet
+wallet-balance = Wallet balance: { $balance } yuan
+wallet-recent = Recent:
+wallet-line = { $date } { $kind ->
+    [topup] Top-up ({ $detail })
+    [pay] Paid order #{ $detail }
+    [refund] Refund for order #{ $detail }
+    [cancel] Refund for cancelled order #{ $detail }
+    [compensation] Compensation
+   *[other] Other
+  } { $amount }
+wallet-no-movements = No movements yet.
+wallet-topup-hint = To add money, ask the service desk, or pay an order directly where your app offers it.
+wallet-insufficient = Your balance is { $balance } yuan, the order costs { $total } yuan: { $missing } yuan is missing.
+wallet-paid = Paid { $amount } yuan for order #{ $order } from your wallet. Balance: { $balance } yuan.
+wallet-already-paid = Order #{ $order } is already paid.
+wallet-not-payable = Order #{ $order } can no longer be paid: it is { $status }.
+wallet-provider-paid = Received { $amount } yuan: order #{ $order } is paid.
+wallet-charge-seen = This payment was received already; nothing more to do.
+wallet-payment-kept = Received { $amount } yuan. Order #{ $order } no longer waits for this payment, so the money is in your wallet (balance { $balance } yuan).

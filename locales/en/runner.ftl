@@ -1,0 +1,95 @@
+runner-not-a-runner = You are not a runner yet. Send /apply to become one.
+runner-start-bot-first = Please start a private chat with the bot first (send it /start), then try again.
+runner-apply-hint = Send /apply to become a runner.
+runner-quiz-hint = Send /quiz to take it: it is short.
+runner-apply-status = { $status ->
+    [pending] You have applied already; an operator is reviewing your application.
+    [approved] You are an approved runner.{ $quiz ->
+        [yes] {""}
+       *[no] {" "}Before your first order, pass the short rules quiz: /quiz
+    }
+   *[rejected] Your runner application was not approved. Please contact the service desk.
+  }
+runner-apply-intro = Become a runner: I need your real name, student number, gender and a photo of your student card. They are stored encrypted and only operators see them, to check your application.
+runner-apply-name = What is your real name?
+runner-apply-name-invalid = Please write your real name (at most 32 characters).
+runner-apply-number = What is your student number?
+runner-apply-number-invalid = "{ $text }" is not a student number: write 5 to 20 digits.
+runner-apply-gender = Your gender? (Dorm rules: runners enter only dorms of their own gender.)
+runner-gender = { $gender ->
+    [male] Male
+   *[female] Female
+  }
+runner-apply-photo = Last step: send a photo of your student card.
+runner-apply-photo-needed = Please send a photo of your student card (a picture, not text).
+runner-apply-done = Thank you! Your application is in. You will hear from us when an operator has checked it; meanwhile you can take the rules quiz: /quiz
+runner-application-operators = New runner application from { $name } (user { $user }, { $gender ->
+    [male] male
+   *[female] female
+  }). Review it with /applications.
+runner-quiz-intro = The service rules quiz: { $total } questions, { $mark } right answers to pass.
+runner-quiz-q1 = Question { $n } of { $total }: who may you give a student's phone number or room to?
+runner-quiz-q1-a1 = Other runners
+runner-quiz-q1-a2 = Nobody: it is only for this delivery
+runner-quiz-q1-a3 = Anyone who asks
+runner-quiz-q2 = Question { $n } of { $total }: you grabbed an order but cannot pick it up. What do you do?
+runner-quiz-q2-a1 = Nothing; it will time out
+runner-quiz-q2-a2 = Ask a friend to go without telling anyone
+runner-quiz-q2-a3 = Release it at once with /release
+runner-quiz-q3 = Question { $n } of { $total }: the delivery is to a dorm you may not enter. Where do you hand it over?
+runner-quiz-q3-a1 = At the dorm's transfer point
+runner-quiz-q3-a2 = I go in anyway
+runner-quiz-q3-a3 = I leave it on the street
+runner-quiz-q4 = Question { $n } of { $total }: when do you mark an order delivered?
+runner-quiz-q4-a1 = As soon as I have picked it up
+runner-quiz-q4-a2 = When the student has it in hand
+runner-quiz-q4-a3 = Whenever I like
+runner-quiz-already = You have passed the quiz already.
+runner-quiz-failed = { $score } of { $total } right; you need { $mark }. Read the questions again and retry with /quiz.
+runner-quiz-passed = { $score } of { $total } right: passed! { $approved ->
+    [yes] You can take orders now: /nearby
+   *[no] You can take orders as soon as your application is approved.
+  }
+runner-btn-picked = Picked up
+runner-btn-delivered = Delivered
+runner-btn-release = Release
+runner-btn-chat = Message the student
+runner-order-needed = Which order? Write its number, like /{ $command } 12.
+runner-picked-up = Order #{ $order } is picked up; the student has been told. You can send a photo of the item now (optional).
+runner-photo-skip = No photo
+runner-photo-ask = Send a photo of the item of order #{ $order }, or press "No photo".
+runner-photo-skipped = All right, no photo.
+runner-photo-sent = The photo went to the student of order #{ $order }.
+runner-photo-too-late = Order #{ $order } is no longer on its way, so the photo was not sent.
+runner-pickup-photo-notice = Your runner picked up order #{ $order }{ $shown ->
+    [yes] {""}; here is a photo of it.
+   *[no] {""} and took a photo of it.
+  }
+runner-delivered = Order #{ $order } is marked delivered. The student is asked to confirm; you are paid when they do (or automatically later).
+runner-release-too-late = You have picked up order #{ $order } already, so you cannot release it. If something is wrong, report it.
+runner-release-confirm = Release order #{ $order }? It goes back to the task hall and your credit score drops by { $penalty } (now { $credit }).
+runner-release-yes = Yes, release it
+runner-release-no = No, keep it
+runner-released = You released order #{ $order }. Credit score −{ $penalty }: now { $credit }.
+runner-release-kept = You keep order #{ $order }.
+runner-no-rating = no ratings yet
+runner-income = Your income
+    Wallet: { $balance } yuan (held for withdrawal: { $held } yuan)
+    Earned today: { $today } yuan · this week: { $week } yuan
+    Completed orders: { $completed }
+    Credit score: { $credit } ({ $standing ->
+        [priority] priority
+        [normal] good
+        [warning] warning
+        [restricted] restricted
+       *[suspended] suspended
+    })
+    Rating: { $rating }{ $ratings ->
+        [0] {""}
+       *[other] {" "}({ $ratings } ratings)
+    }
+runner-withdraw-usage = Your wallet holds { $balance } yuan. To withdraw, write the amount in yuan, like /withdraw 20.
+runner-withdraw-amount = "{ $text }" is not an amount you can withdraw. Write yuan, more than 0, like /withdraw 20.
+runner-withdraw-too-much = You cannot withdraw { $amount } yuan: your wallet holds { $balance } yuan.
+runner-withdraw-requested = Withdrawal #{ $withdrawal } of { $amount } yuan requested; an operator will pay it out. Your wallet now holds { $balance } yuan.
+runner-withdrawal-operators = Withdrawal #{ $withdrawal }: { $name } (user { $user }) asks for { $amount } yuan. See /withdrawals.

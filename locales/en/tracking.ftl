@@ -1,0 +1,101 @@
+track-no-orders = You have no orders yet. Send /order to place one.
+track-list-title = Your recent orders:
+track-view-button = Open #{ $order }
+track-history-title = History:
+track-history-line = { $time }  { $event ->
+    [created] Order placed
+    [pay] Paid
+    [unpaid_timeout] Closed: not paid in time
+    [accept] A runner took it
+    [release] The runner gave it back
+    [pickup_timeout] Not picked up in time, back in the hall
+    [pickup] Picked up
+    [deliver] Delivered
+    [confirm] Delivery confirmed
+    [auto_confirm] Confirmed automatically
+    [expire] Nobody took it: refunded
+    [cancel] Cancelled by the student
+    [operator_cancel] Cancelled by the service
+    [reassign] Given to another runner
+    [report] Reported: waiting for an operator
+    [resolve_complete] Resolved by an operator: completed
+    [resolve_refund] Resolved by an operator: refunded
+   *[other] { $event }
+  }
+track-auto-confirm-at = If you do nothing, it is confirmed automatically at { $time }.
+track-card-rating = Your rating: { $stars } / 5
+track-confirm-button = Confirm delivery
+track-rate-button = Rate the runner
+track-cancel-button = Cancel (refund { $refund } yuan)
+track-chat-button = { $other ->
+    [runner] Message your runner
+   *[customer] Message the student
+  }
+track-cancel-unpaid-button = Cancel order
+track-reply-button = Reply
+track-report-button = Report a problem
+track-need-number = Which order? Add its number, like /{ $command } 12. /orders lists yours.
+track-not-now = Order #{ $order } is { $status } now, so that is not possible.
+track-cancel-confirm = Cancel order #{ $order }? { $charged ->
+    [yes] The runner is already on the way, so { $fee } yuan goes to them for the trip; you get { $refund } yuan back.
+   *[no] You get the full { $refund } yuan back.
+  }
+track-cancel-confirm-unpaid = Cancel order #{ $order }? It is not paid yet, so nothing is charged.
+track-cancel-yes = Yes, cancel it
+track-cancel-no = No, keep it
+track-cancel-terms-changed = The cancellation terms changed since you asked: the free cancellation time is over.
+track-cancel-after-pickup = Order #{ $order } has already been picked up, so it can no longer be cancelled. If something is wrong, send /complain { $order } and what happened.
+track-already-confirmed = You have already confirmed order #{ $order }; nothing more to do.
+track-rate-ask = How did the runner do on order #{ $order }? Pick 1 to 5 stars.
+track-stars = { $stars }★
+track-rate-tags-ask = { $stars }★. Anything to add? Tap to select, tap again to remove, then Done.
+track-rate-tag = { $selected ->
+    [yes] ✓{" "}
+   *[no] {""}
+  }{ $tag ->
+    [on_time] On time
+    [polite] Polite
+    [careful] Careful
+    [late] Late
+    [rude] Rude
+   *[damaged] Damaged
+  }
+track-rate-done = Done
+track-rate-use-buttons = Please use the buttons to rate, or send /menu to stop.
+track-rate-comment-ask = Would you like to leave a comment for the runner? Write it, or skip.
+track-rate-skip = Skip
+track-rate-thanks = Thank you! You gave order #{ $order } { $stars }★.
+track-already-rated = Order #{ $order } has already been rated; a rating cannot be changed.
+track-rated-runner = The student rated order #{ $order }: { $stars }★.
+track-chat-enter = Everything you send now goes to { $other ->
+    [runner] your runner
+   *[customer] the student
+  } of order #{ $order } through the bot; phone numbers stay private. Send /menu to stop.
+track-chat-closed = You can no longer message about order #{ $order }: it is { $status } now.
+track-chat-ended = The chat about order #{ $order } has ended; messages are no longer passed on.
+track-chat-text-only = Only text and photos can be passed on. Send /menu to stop chatting.
+track-relay = { $sender_role ->
+    [runner] Your runner
+   *[customer] The student
+  } about order #{ $order }: { $message }
+track-relay-photo = { $sender_role ->
+    [runner] Your runner
+   *[customer] The student
+  } sent a photo about order #{ $order }.
+track-relay-sent = Sent to { $other ->
+    [runner] your runner
+   *[customer] the student
+  }.
+track-msg-usage = Write the message after the order number, like /msg 12 I am at the door.
+track-complain-ask = What went wrong with order #{ $order }? Describe it in one message; an operator will read it. Send /menu to stop.
+track-complain-usage = Please describe what went wrong.
+track-complain-not-now = Order #{ $order } is { $status }; there is nothing to complain about yet.
+track-complaint-exists = You already have an open complaint (#{ $complaint }) about order #{ $order }. An operator will answer it.
+track-complaint-recorded = Your complaint #{ $complaint } about order #{ $order } is recorded; an operator will look at it.{ $reported ->
+    [yes] {" "}The order is on hold until then.
+   *[no] {""}
+  }
+track-complaint-operators = Complaint #{ $complaint } about order #{ $order } from the { $role ->
+    [runner] runner
+   *[customer] student
+  }: { $message }

@@ -1,0 +1,195 @@
+## 运营。只有运营人员看到这些，标有“发给用户”的通知除外。
+
+admin-event-name = { $event ->
+    [pay] 已支付
+    [unpaid_timeout] 超时未支付
+    [accept] 已接单
+    [release] 跑腿员放弃
+    [pickup_timeout] 超时未取件
+    [pickup] 已取件
+    [deliver] 已送达
+    [confirm] 已确认
+    [auto_confirm] 自动确认
+    [expire] 已过期
+    [cancel] 学生取消
+    [operator_cancel] 取消并退款
+    [reassign] 改派
+    [report] 已报告异常
+    [resolve_complete] 处理：完成
+    [resolve_refund] 处理：退款
+   *[other] { $event }
+  }
+admin-status-name = { $status ->
+    [pending] 待审核
+    [approved] 已通过
+    [rejected] 已拒绝
+    [open] 待处理
+    [upheld] 已成立
+    [dismissed] 已驳回
+   *[other] { $status }
+  }
+
+admin-help = 运营命令：
+    /applications · /approve 编号 · /reject 编号 原因 — 跑腿员申请
+    /find 单号 — 订单、历史和操作
+    /reassign 单号 跑腿员 · /cancelorder 单号 [原因] · /resolve 单号 complete|refund [补偿金额] [备注]
+    /complaints · /uphold 投诉号 [补偿金额] [备注] · /dismiss 投诉号 [备注]
+    /suspend 用户 [原因] · /restore 用户
+    /withdrawals · /payout 提现号 · /refusepayout 提现号 [原因]
+    /topup 用户 金额
+    /today — 今日数据
+    /coupon create 代码 金额|折扣% [最低消费] [次数上限] [有效天数] · /coupon stop 代码 · /coupons
+    用户可写 #编号、渠道:账号 或名字。/resolve 会一并处理该订单未决的投诉；若有不同判断，请先用 /uphold 或 /dismiss 单独处理。
+
+admin-bad-number = “{ $text }”不是数字，请写成 12 这样。
+admin-amount-invalid = “{ $text }”不是金额，请写元，例如 5 或 5.50。
+admin-amount-range = 金额须大于 0，最多 { $max } 元。
+admin-user-not-found = 本校没有用户“{ $text }”。
+admin-user-ambiguous = “{ $text }”匹配到多个用户：{ $matches }。请使用 #编号。
+
+## 跑腿员申请
+admin-applications-none = 没有待审核的跑腿员申请。
+admin-applications-title = 有 { $count } 份申请待审核（显示 { $shown } 份）：
+admin-application = { $who } 的申请
+    真实姓名：{ $name }
+    学号：{ $student_no }
+    性别：{ $gender ->
+        [male] 男
+        [female] 女
+       *[other] { $gender }
+    }
+    学生证照片：{ $photo }
+    申请时间：{ $applied }
+admin-button-approve = 通过
+admin-button-reject = 拒绝
+admin-ask-reject-reason = 为什么拒绝 #{ $user } 的申请？请写明原因，申请人会看到。
+admin-application-not-found = 用户 #{ $user } 没有在本校申请成为跑腿员。
+admin-application-decided = #{ $user } 的申请已处理过（{ admin-status-name }）。
+admin-application-approved = 已通过：{ $who } 现在是跑腿员了，已提醒其参加答题。
+admin-application-rejected = 已拒绝：{ $who }。已发送原因：{ $reason }
+admin-usage-approve = 请写 /approve 和申请人编号，例如 /approve 12。
+admin-usage-reject = 请写 /reject、申请人编号和原因，例如 /reject 12 照片不清晰。
+# 发给用户
+admin-runner-approved = 你的跑腿员申请已通过！发送 /quiz 完成简短的服务规则答题后即可接单。
+admin-runner-rejected = 你的跑腿员申请未通过。原因：{ $reason }
+
+## 订单
+admin-order-people = 学生：{ $customer } · 跑腿员：{ $runner } · 下单时间：{ $created }
+admin-history-title = 历史：
+admin-history-none = （暂无记录）
+admin-history-line = { $time } { admin-event-name }：{ $before } → { $after } · { $actor }
+admin-history-note = { $line } · “{ $note }”
+admin-actor = { $role ->
+    [customer] 学生 { $who }
+    [runner] 跑腿员 { $who }
+    [operator] 运营 { $who }
+   *[system] 系统
+  }
+admin-button-event = { admin-event-name }
+admin-usage-find = 请写 /find 和订单号，例如 /find 12。
+admin-usage-reassign = 请写 /reassign、订单号和跑腿员（#编号或名字），例如 /reassign 12 #34。
+admin-ask-runner = 订单 #{ $order } 改派给谁？请写跑腿员的 #编号或名字。
+admin-not-a-runner = { $who } 不是跑腿员。
+admin-runner-ineligible = { $who } 不能接这个订单：{ $reason ->
+    [not-eligible-not-approved] 不是已通过审核的跑腿员
+    [not-eligible-suspended] 已被暂停
+    [not-eligible-quiz] 尚未通过答题
+    [not-eligible-own-order] 这是其本人的订单
+    [not-eligible-credit] 信用分低于接单门槛
+    [not-eligible-gender-preference] 学生要求其他性别的跑腿员
+    [not-eligible-dorm-gender] 送达地点是其不能进入的宿舍
+   *[other] { $reason }
+  }。
+admin-reassigned = 订单 #{ $order } 已改派给 { $who }，已通知两位跑腿员和学生。
+admin-usage-cancelorder = 请写 /cancelorder、订单号和原因，例如 /cancelorder 12 店铺关门。
+admin-order-cancelled = 订单 #{ $order } 已取消，已退给学生 { $refund } 元。
+admin-confirm-event = 订单 #{ $order }（{ $total } 元）：{ admin-event-name }？此操作无法撤销。
+admin-button-confirm = 确定：{ admin-event-name }
+
+## 异常与投诉
+admin-usage-resolve = 请写 /resolve、订单号、complete 或 refund，可再加补偿金额（元）和备注，例如 /resolve 12 refund 5 物品损坏。
+admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
+    [complete] 完成，已向跑腿员付款
+   *[refund] 已退款给学生
+  }。补偿：{ $compensation } 元。投诉成立 { $upheld } 件，驳回 { $dismissed } 件。
+admin-already-compensated = 订单 #{ $order } 已经给过学生补偿。
+admin-complaints-none = 没有待处理的投诉。
+admin-complaints-title = 有 { $count } 件待处理投诉（显示 { $shown } 件）：
+admin-complaint-line = 投诉 #{ $complaint }，订单 #{ $order }，来自 { $who }，{ $time }（{ admin-status-name }）：{ $text }
+admin-button-uphold = 成立
+admin-button-dismiss = 驳回
+admin-button-order = 订单 #{ $order }
+admin-complaint-not-found = 没有投诉 #{ $complaint }。
+admin-compensation-customer-only = 投诉 #{ $complaint } 不是学生提出的，补偿只能给订单的学生。
+admin-complaint-decided = 投诉 #{ $complaint } 已处理过（{ admin-status-name }）。
+admin-complaint-done = 投诉 #{ $complaint } { admin-status-name }。补偿：{ $compensation } 元。
+admin-usage-uphold = 请写 /uphold、投诉号，可再加补偿金额（元）和备注，例如 /uphold 3 5 迟到且态度差。
+admin-usage-dismiss = 请写 /dismiss、投诉号和备注，例如 /dismiss 3 按时送达。
+# 发给用户
+admin-compensated = 订单 #{ $order } 给你补偿了 { $amount } 元，给你添麻烦了。
+admin-complaint-upheld = 你对订单 #{ $order } 的投诉已成立。备注：{ $note }
+admin-complaint-dismissed = 你对订单 #{ $order } 的投诉经核实已驳回。备注：{ $note }
+
+## 用户
+admin-usage-suspend = 请写 /suspend、用户（#编号或名字）和原因，例如 /suspend #12 多次爽约。
+admin-usage-restore = 请写 /restore 和用户，例如 /restore #12。
+admin-cannot-suspend-operator = { $who } 是运营人员，不能暂停。
+admin-already-suspended = { $who } 已经被暂停。
+admin-not-suspended = { $who } 没有被暂停。
+admin-suspended = 已暂停 { $who }。{ $count ->
+    [0] 其名下没有进行中的订单。
+   *[other] 需要改派或取消的进行中订单：{ $orders }
+  }
+admin-restored = 已恢复 { $who }。
+# 发给用户
+admin-you-suspended = 你的账号已被平台暂停。原因：{ $reason }
+admin-you-restored = 你的账号已恢复，欢迎回来！
+
+## 提现
+admin-withdrawals-none = 没有待处理的提现。
+admin-withdrawals-title = 有 { $count } 笔提现待处理（显示 { $shown } 笔）：
+admin-withdrawal = 提现 #{ $id }：{ $amount } 元给 { $who }，申请于 { $time }。提现后钱包余额：{ $balance } 元。
+admin-button-pay = 已打款
+admin-button-refuse = 拒绝
+admin-withdrawal-not-found = 没有提现 #{ $id }。
+admin-withdrawal-decided = 提现 #{ $id } 已处理过（{ admin-status-name }）。
+admin-withdrawal-approved-done = 提现 #{ $id }（{ $amount } 元，给 { $who }）已标记为已打款。
+admin-withdrawal-rejected-done = 提现 #{ $id }（{ $amount } 元）已拒绝，钱已退回 { $who } 的钱包。
+admin-usage-payout = 请写 /payout 和提现号，例如 /payout 3。
+admin-usage-refusepayout = 请写 /refusepayout、提现号和原因，例如 /refusepayout 3 账户有误。
+# 发给用户
+admin-withdrawal-approved = 你的 { $amount } 元提现已打款。
+admin-withdrawal-rejected = 你的 { $amount } 元提现被拒绝，钱已退回钱包。原因：{ $reason }
+
+## 钱包
+admin-usage-topup = 请写 /topup、用户和金额（元），例如 /topup #12 50。
+admin-topped-up = 已为 { $who } 充值 { $amount } 元，当前余额 { $balance } 元。
+# 发给用户
+admin-wallet-topped-up = 服务台已为你的钱包充值 { $amount } 元，余额 { $balance } 元。
+
+## 今日
+admin-today = 今日（{ $date }）：
+    新订单：{ $created }
+    完成：{ $completed } · 成交额 { $revenue } 元 · 佣金 { $commission } 元
+    取消：{ $cancelled } · 未支付关闭：{ $closed } · 过期：{ $expired } · 退款：{ $refunded }
+    补偿支出：{ $compensation } 元
+    活跃跑腿员：{ $runners }
+    当前等待：{ $open } 单待接 · { $exceptions } 单待处理
+
+## 优惠券
+admin-usage-coupon = 请写 /coupon create 代码 金额 [最低消费] [次数上限] [有效天数]，例如 /coupon create WELCOME 3 10 100 30 或 /coupon create HALF 50%；或 /coupon stop 代码。
+admin-coupon-code-invalid = “{ $text }”不能作为优惠码：请用 3–32 个字母、数字、- 或 _。
+admin-coupon-percent-invalid = “{ $text }”不是 0 到 100 之间的百分比。
+admin-coupon-uses-invalid = “{ $text }”不是使用次数（0 表示不限，最多 { $max }）。
+admin-coupon-days-invalid = “{ $text }”不是天数（0 表示不过期，最多 { $max }）。
+admin-coupon-exists = 优惠券 { $code } 已存在。
+admin-coupon-not-found = 本校没有优惠券 { $code }。
+admin-coupon-ended = 优惠券 { $code } 已经结束。
+admin-coupon-percent = 减 { $percent }%
+admin-coupon-amount = 减 { $amount } 元
+admin-coupon-line = { $code }：{ $value } · 最低消费 { $min_spend } 元 · 已用 { $used }/{ $max_uses } · 截止 { $until }
+admin-coupon-created = 已创建优惠券：{ $line }
+admin-coupon-stopped = 优惠券 { $code } 已结束，不能再使用。
+admin-coupons-none = 没有有效的优惠券。
+admin-coupons = 有效的优惠券：
+    { $lines }

@@ -1,0 +1,126 @@
+# 下单对话（handlers/ordering.py）与钱包（handlers/wallet.py）。
+order-ask-type = 要跑什么腿？
+order-choose-one = 请从选项中选择一个。
+order-closed = 抱歉，现在不在服务时间。服务时间：{ $hours }。
+order-closed-now = 现在不在服务时间（{ $hours }），但你可以预约稍后的时间。
+order-hours-window = { $days } { $start }–{ $end }
+order-hours-sep = ；
+order-every-day = 每天
+order-day-sep = 、
+order-day-range = { $first }至{ $last }
+order-day = { $day ->
+    [mon] 周一
+    [tue] 周二
+    [wed] 周三
+    [thu] 周四
+    [fri] 周五
+    [sat] 周六
+   *[sun] 周日
+  }
+order-place = { $name }
+order-ask-pickup = { $task ->
+    [buy] 在哪里买？
+    [queue] 在哪里排队？发送地点，或跳过。
+    [custom] 从哪里开始？发送地点，或跳过。
+   *[other] 在哪里取件？
+  }请输入楼名或简称，或发送位置。
+order-no-pickup = 没有取件地点
+order-ask-dropoff = 送到哪里？请输入楼名或简称，或发送位置。
+order-ask-room = 送到{ $place }哪个房间（例如 3-502）？也可以在楼门口交接。
+order-use-saved = 使用 { $saved }
+order-no-room = 楼门口交接
+order-room-empty = 请填写房间号，或选择楼门口交接。
+order-ask-floor = 房间在几楼？（1–{ $floors }）
+order-floor = { $floor } 楼
+order-floor-format = “{ $text }”不是楼层数字。
+order-ask-phone = 留一个跑腿员可以拨打的电话？加密保存，只给接单的跑腿员看。可以跳过。
+order-phone-format = “{ $text }”不是电话号码。
+order-skip = 跳过
+order-ask-description = { $task ->
+    [parcel] 取哪个快递？请写取件码等有助于找到它的信息。
+    [buy] 要买什么？请写清物品和数量。
+    [deliver] 要送什么？
+    [queue] 排什么队？
+   *[other] 要做什么？
+  }
+order-description-empty = 请用几句话描述这次跑腿。
+order-ask-queue = 预计要排队多少分钟？
+order-minutes = { $minutes } 分钟
+order-ask-weight = 大约多重（公斤）？例如 2.5
+order-kg = { $kg } 公斤
+order-ask-size = 有多大？
+order-size = { $size ->
+    [medium] 中件（一个箱子）
+    [large] 大件（要两只手）
+   *[small] 小件（一个袋子装得下）
+  }
+order-ask-window = 什么时候？
+order-window-choice-now = 现在
+order-window-in = { $hours } 小时后（{ $start }–{ $end }）
+order-window-evening = 今晚（{ $start }–{ $end }）
+order-window-format = “{ $text }”不是时间。请输入“现在”、时间如 19:30，或时段如 19:00-20:00。
+order-window-past = 这个时间已经过了。
+order-window-passed = 你选的时间已经过了，请用 /order 重新下单。
+order-ask-tags = 有什么要跑腿员注意的？点选后按“完成”。
+order-tag-toggle = { $on ->
+    [yes] ✓
+   *[no] ○
+  } { tag }
+order-done = 完成
+order-ask-notes = 给跑腿员的备注？直接输入，或跳过。
+order-ask-gender = 希望谁来接单？
+order-gender = { $gender ->
+    [female] 女生跑腿员
+    [male] 男生跑腿员
+   *[any] 不限
+  }
+order-ask-runner = 想优先派给熟悉的跑腿员吗？发送对方的名字或账号，或跳过。
+order-runner-unknown = 本校没有名为“{ $name }”的已认证跑腿员。
+order-runner-ambiguous = 有多位跑腿员叫“{ $name }”，请发送对方的账号。
+order-runner-self = 不能给自己跑腿。
+order-runner-gender = { $name } 与你选择的跑腿员性别不符。
+order-ask-tip = 给跑腿员小费吗？全部归跑腿员（0 到 { $max } 元）。
+order-tip-none = 不给小费
+order-yuan = { $amount } 元
+order-tip-format = “{ $text }”不是金额，请输入元，例如 2 或 2.50。
+order-ask-coupon = 有优惠券吗？发送券码，或跳过。
+order-no-coupon = 不用优惠券
+order-coupon-unknown = 没有“{ $code }”这张优惠券。
+order-coupon-expired = 优惠券 { $code } 现在不可用。
+order-coupon-used-up = 优惠券 { $code } 已被领完。
+order-coupon-already-used = 你已经用过优惠券 { $code }。
+order-coupon-min-spend = 优惠券 { $code } 需要服务费满 { $min } 元。
+order-quote = { $text }
+order-quote-title = 请核对你的跑腿（{ price-base }）：
+order-quote-changed = 价格已变化（时间已经过去），请重新核对：
+order-summary-door = 送货上门
+order-summary-gender = 跑腿员：{ $gender ->
+    [female] 仅限女生
+   *[male] 仅限男生
+  }
+order-summary-runner = 优先派给 { $name }
+order-confirm = 确认
+order-edit = 修改
+order-cancel = 取消
+order-draft-cancelled = 好的，没有下单。
+order-created = 订单 #{ $order } 已生成：{ $total } 元。请在 { $minutes } 分钟内支付。钱包余额：{ $balance } 元。
+order-pay-wallet = 用钱包支付
+wallet-balance = 钱包余额：{ $balance } 元
+wallet-recent = 最近记录：
+wallet-line = { $date } { $kind ->
+    [topup] 充值（{ $detail }）
+    [pay] 支付订单 #{ $detail }
+    [refund] 订单 #{ $detail } 退款
+    [cancel] 取消订单 #{ $detail } 退款
+    [compensation] 补偿
+   *[other] 其他
+  } { $amount }
+wallet-no-movements = 暂无记录。
+wallet-topup-hint = 如需充值，请联系客服，或在支持的应用内直接支付订单。
+wallet-insufficient = 你的余额为 { $balance } 元，订单需 { $total } 元，还差 { $missing } 元。
+wallet-paid = 已从钱包为订单 #{ $order } 支付 { $amount } 元。余额：{ $balance } 元。
+wallet-already-paid = 订单 #{ $order } 已经支付过了。
+wallet-not-payable = 订单 #{ $order } 已无法支付：当前状态为{ $status }。
+wallet-provider-paid = 已收到 { $amount } 元：订单 #{ $order } 已支付。
+wallet-charge-seen = 这笔付款已经收到过了，无需再操作。
+wallet-payment-kept = 已收到 { $amount } 元。订单 #{ $order } 已不再等待这笔付款，钱已存入你的钱包（余额 { $balance } 元）。

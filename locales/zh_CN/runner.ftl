@@ -1,0 +1,95 @@
+runner-not-a-runner = 你还不是跑腿员。发送 /apply 申请成为跑腿员。
+runner-start-bot-first = 请先私聊机器人（发送 /start），然后再试。
+runner-apply-hint = 发送 /apply 申请成为跑腿员。
+runner-quiz-hint = 发送 /quiz 参加答题，很快就好。
+runner-apply-status = { $status ->
+    [pending] 你已经提交过申请，客服正在审核。
+    [approved] 你已是认证跑腿员。{ $quiz ->
+        [yes] {""}
+       *[no] 接第一单前请先通过服务规则答题：/quiz
+    }
+   *[rejected] 你的跑腿员申请未通过，请联系客服。
+  }
+runner-apply-intro = 申请成为跑腿员：需要你的真实姓名、学号、性别和学生证照片。这些信息加密保存，只有客服审核时可见。
+runner-apply-name = 你的真实姓名是？
+runner-apply-name-invalid = 请输入真实姓名（最多 32 个字）。
+runner-apply-number = 你的学号是？
+runner-apply-number-invalid = “{ $text }”不是学号：请输入 5 到 20 位数字。
+runner-apply-gender = 你的性别？（宿舍规定：跑腿员只能进入同性别宿舍楼。）
+runner-gender = { $gender ->
+    [male] 男
+   *[female] 女
+  }
+runner-apply-photo = 最后一步：请发送学生证照片。
+runner-apply-photo-needed = 请发送学生证照片（图片，不是文字）。
+runner-apply-done = 谢谢！申请已提交，客服审核后会通知你。等待期间可以先参加规则答题：/quiz
+runner-application-operators = 新的跑腿员申请：{ $name }（用户 { $user }，{ $gender ->
+    [male] 男
+   *[female] 女
+  }）。用 /applications 审核。
+runner-quiz-intro = 服务规则答题：共 { $total } 题，答对 { $mark } 题即通过。
+runner-quiz-q1 = 第 { $n }/{ $total } 题：同学的电话或房间号可以告诉谁？
+runner-quiz-q1-a1 = 其他跑腿员
+runner-quiz-q1-a2 = 谁都不行，只用于本次配送
+runner-quiz-q1-a3 = 谁问都可以
+runner-quiz-q2 = 第 { $n }/{ $total } 题：抢到订单后去不了，怎么办？
+runner-quiz-q2-a1 = 不管它，等它超时
+runner-quiz-q2-a2 = 私下让朋友去
+runner-quiz-q2-a3 = 立即用 /release 放弃订单
+runner-quiz-q3 = 第 { $n }/{ $total } 题：送往你不能进入的宿舍楼，在哪里交接？
+runner-quiz-q3-a1 = 在该楼的交接点
+runner-quiz-q3-a2 = 照样进去
+runner-quiz-q3-a3 = 放在路边
+runner-quiz-q4 = 第 { $n }/{ $total } 题：什么时候标记“已送达”？
+runner-quiz-q4-a1 = 一取到就标记
+runner-quiz-q4-a2 = 同学拿到东西后
+runner-quiz-q4-a3 = 随时都行
+runner-quiz-already = 你已经通过答题了。
+runner-quiz-failed = 答对 { $score }/{ $total } 题，需要 { $mark } 题。再看看题目，发送 /quiz 重试。
+runner-quiz-passed = 答对 { $score }/{ $total } 题，通过！{ $approved ->
+    [yes] 现在可以接单了：/nearby
+   *[no] 申请通过后即可接单。
+  }
+runner-btn-picked = 已取件
+runner-btn-delivered = 已送达
+runner-btn-release = 放弃订单
+runner-btn-chat = 联系下单同学
+runner-order-needed = 哪个订单？请写订单号，例如 /{ $command } 12。
+runner-picked-up = 订单 #{ $order } 已取件，已通知下单同学。你可以现在发送一张物品照片（可选）。
+runner-photo-skip = 不拍照
+runner-photo-ask = 请发送订单 #{ $order } 的物品照片，或点击“不拍照”。
+runner-photo-skipped = 好的，不发照片。
+runner-photo-sent = 照片已发给订单 #{ $order } 的下单同学。
+runner-photo-too-late = 订单 #{ $order } 已不在配送中，照片未发送。
+runner-pickup-photo-notice = 跑腿员已取到订单 #{ $order }{ $shown ->
+    [yes] {""}，这是物品照片。
+   *[no] {""}，并拍了物品照片。
+  }
+runner-delivered = 订单 #{ $order } 已标记送达。等待同学确认收货；确认后（或稍后自动确认）你将收到报酬。
+runner-release-too-late = 订单 #{ $order } 已取件，不能放弃。如有问题，请报告异常。
+runner-release-confirm = 确定放弃订单 #{ $order }？订单将回到任务大厅，你的信用分将扣 { $penalty } 分（当前 { $credit }）。
+runner-release-yes = 确定放弃
+runner-release-no = 不放弃
+runner-released = 你已放弃订单 #{ $order }。信用分 −{ $penalty }，现在为 { $credit }。
+runner-release-kept = 订单 #{ $order } 仍由你配送。
+runner-no-rating = 暂无评分
+runner-income = 我的收入
+    钱包：{ $balance } 元（提现冻结中：{ $held } 元）
+    今日收入：{ $today } 元 · 本周：{ $week } 元
+    已完成订单：{ $completed }
+    信用分：{ $credit }（{ $standing ->
+        [priority] 优先
+        [normal] 良好
+        [warning] 警告
+        [restricted] 受限
+       *[suspended] 暂停
+    }）
+    评分：{ $rating }{ $ratings ->
+        [0] {""}
+       *[other] （{ $ratings } 条评价）
+    }
+runner-withdraw-usage = 你的钱包有 { $balance } 元。提现请写金额（元），例如 /withdraw 20。
+runner-withdraw-amount = “{ $text }”不是可提现的金额。请写大于 0 的元数，例如 /withdraw 20。
+runner-withdraw-too-much = 无法提现 { $amount } 元：你的钱包只有 { $balance } 元。
+runner-withdraw-requested = 已申请提现 #{ $withdrawal }，金额 { $amount } 元，客服将为你打款。钱包余额：{ $balance } 元。
+runner-withdrawal-operators = 提现 #{ $withdrawal }：{ $name }（用户 { $user }）申请 { $amount } 元。见 /withdrawals。

@@ -1,0 +1,101 @@
+track-no-orders = 你还没有订单。发送 /order 下单。
+track-list-title = 你最近的订单：
+track-view-button = 查看 #{ $order }
+track-history-title = 进度：
+track-history-line = { $time }  { $event ->
+    [created] 下单
+    [pay] 已支付
+    [unpaid_timeout] 超时未支付，已关闭
+    [accept] 跑腿员已接单
+    [release] 跑腿员放弃了订单
+    [pickup_timeout] 超时未取件，已退回任务大厅
+    [pickup] 已取件
+    [deliver] 已送达
+    [confirm] 已确认收货
+    [auto_confirm] 已自动确认收货
+    [expire] 无人接单，已退款
+    [cancel] 下单同学取消了订单
+    [operator_cancel] 客服取消了订单
+    [reassign] 已改派给其他跑腿员
+    [report] 已报告异常，等待客服处理
+    [resolve_complete] 客服处理完毕：已完成
+    [resolve_refund] 客服处理完毕：已退款
+   *[other] { $event }
+  }
+track-auto-confirm-at = 如无操作，将于 { $time } 自动确认收货。
+track-card-rating = 你的评分：{ $stars } / 5
+track-confirm-button = 确认收货
+track-rate-button = 评价跑腿员
+track-cancel-button = 取消订单（退款 { $refund } 元）
+track-chat-button = { $other ->
+    [runner] 给跑腿员留言
+   *[customer] 给下单同学留言
+  }
+track-cancel-unpaid-button = 取消订单
+track-reply-button = 回复
+track-report-button = 报告问题
+track-need-number = 请写上订单号，例如 /{ $command } 12。发送 /orders 查看你的订单。
+track-not-now = 订单 #{ $order } 当前状态为“{ $status }”，无法进行该操作。
+track-cancel-confirm = 确定取消订单 #{ $order } 吗？{ $charged ->
+    [yes] 跑腿员已经出发，{ $fee } 元将作为跑腿补偿给跑腿员，退还你 { $refund } 元。
+   *[no] 将全额退还 { $refund } 元。
+  }
+track-cancel-confirm-unpaid = 确定取消订单 #{ $order } 吗？该订单尚未支付，不会产生任何费用。
+track-cancel-yes = 确定取消
+track-cancel-no = 不取消
+track-cancel-terms-changed = 取消条件已变化：免费取消时间已过。
+track-cancel-after-pickup = 订单 #{ $order } 已取件，不能再取消。如有问题，请发送 /complain { $order } 并说明情况。
+track-already-confirmed = 你已确认过订单 #{ $order } 的收货，无需再操作。
+track-rate-ask = 订单 #{ $order } 的跑腿员表现如何？请选择 1 到 5 星。
+track-stars = { $stars }★
+track-rate-tags-ask = { $stars }★。还想补充什么吗？点击选择，再点一次取消，最后点“完成”。
+track-rate-tag = { $selected ->
+    [yes] ✓{" "}
+   *[no] {""}
+  }{ $tag ->
+    [on_time] 准时
+    [polite] 礼貌
+    [careful] 细心
+    [late] 迟到
+    [rude] 态度差
+   *[damaged] 物品损坏
+  }
+track-rate-done = 完成
+track-rate-use-buttons = 请用按钮评分，或发送 /menu 退出。
+track-rate-comment-ask = 想给跑腿员留句评语吗？直接输入，或点击跳过。
+track-rate-skip = 跳过
+track-rate-thanks = 谢谢！你给订单 #{ $order } 评了 { $stars }★。
+track-already-rated = 订单 #{ $order } 已评价过，评价不能修改。
+track-rated-runner = 下单同学给订单 #{ $order } 评了 { $stars }★。
+track-chat-enter = 现在你发送的所有消息都会通过机器人转给订单 #{ $order } 的{ $other ->
+    [runner] 跑腿员
+   *[customer] 下单同学
+  }，双方手机号不会公开。发送 /menu 结束。
+track-chat-closed = 订单 #{ $order } 当前状态为“{ $status }”，已无法再留言。
+track-chat-ended = 订单 #{ $order } 的留言已结束，消息不再转发。
+track-chat-text-only = 只能转发文字和图片。发送 /menu 结束聊天。
+track-relay = { $sender_role ->
+    [runner] 你的跑腿员
+   *[customer] 下单同学
+  }（订单 #{ $order }）：{ $message }
+track-relay-photo = { $sender_role ->
+    [runner] 你的跑腿员
+   *[customer] 下单同学
+  }发来一张图片（订单 #{ $order }）。
+track-relay-sent = 已转给{ $other ->
+    [runner] 跑腿员
+   *[customer] 下单同学
+  }。
+track-msg-usage = 请在订单号后写上消息，例如 /msg 12 我到楼下了。
+track-complain-ask = 订单 #{ $order } 出了什么问题？请用一条消息说明，客服会查看。发送 /menu 退出。
+track-complain-usage = 请说明出了什么问题。
+track-complain-not-now = 订单 #{ $order } 当前状态为“{ $status }”，暂时无需投诉。
+track-complaint-exists = 你对订单 #{ $order } 已有一条待处理的投诉（#{ $complaint }），客服会尽快回复。
+track-complaint-recorded = 你对订单 #{ $order } 的投诉 #{ $complaint } 已记录，客服会尽快处理。{ $reported ->
+    [yes] 在此之前订单将暂停。
+   *[no] {""}
+  }
+track-complaint-operators = 投诉 #{ $complaint }：订单 #{ $order }，来自{ $role ->
+    [runner] 跑腿员
+   *[customer] 下单同学
+  }：{ $message }

@@ -1,0 +1,47 @@
+"""Fixtures for the channel tests: the fake Telegram Bot API server and an aiogram Bot pointed at it."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from tests.bot.fake_bot_api import FakeBotAPI
+from tests.conftest import FakeClock
+
+
+class QuickCloseSession(AiohttpSession):
+    """aiogram's session without the quarter-second pause its close() keeps for TLS connections (there are none)."""
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+
+def bot_for(api: FakeBotAPI) -> Bot:
+    """An aiogram Bot that talks to the fake server over HTTP."""
+    return Bot(api.token, session=QuickCloseSession(api=TelegramAPIServer.from_base(api.base_url)))
+
+
+@pytest.fixture
+async def fake_bot_api(clock: FakeClock) -> AsyncIterator[FakeBotAPI]:
+    """The fake Bot API on 127.0.0.1 (a free port), timestamping requests with the test's clock.
+
+    The test fails at teardown if any request broke the Bot API spec; a test that provokes violations on purpose
+    takes them with `fake_bot_api.take_violations()`.
+    """
+    api = FakeBotAPI(clock=clock)
+    await api.start()
+    yield api
+    await api.close()
+    if api.violations:
+        pytest.fail("requests that break the Bot API spec:\n  " + "\n  ".join(api.violations), pytrace=False)
+
+
+@pytest.fixture
+async def bot(fake_bot_api: FakeBotAPI) -> AsyncIterator[Bot]:
+    bot = bot_for(fake_bot_api)
+    yield bot
+    await bot.session.close()

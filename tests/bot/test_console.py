@@ -1,0 +1,340 @@
+"""The console channel: scripts replayed end to end (examples/ included), then the database they leave checked."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+import main
+from bot.console.clock import ConsoleClock, parse_step
+from bot.console.lines import (Act, ClockLine, Comment, HallPress, LineError, Location, Photo, Press, SweepLine,
+                               Switch, Text, parse_line)
+from bot.console.runner import run_interactive
+from storage.crypto import Cipher
+from storage.db import Database
+from tests.conftest import PG_ADMIN_URL, service_missing
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+EXAMPLES = ROOT / "examples"
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    # A real key from the environment, so no key file is written into the project's data directory.
+    monkeypatch.setenv("ENCRYPTION_KEYS", Cipher.new_key())
+
+
+def run(script: Path, tmp_path: Path, capsys, *extra: str) -> tuple[int, str, Path]:
+    db = tmp_path / "console.db"
+    code = main.main(["console", "--script", str(script), "--database", f"sqlite+aiosqlite:///{db}", *extra])
+    out = capsys.readouterr()
+    return code, out.out + out.err, db
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "script.txt"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+class State:
+    """The database a script left, read with plain sqlite3."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path)
+        self.conn.row_factory = sqlite3.Row
+
+    def user(self, name: str) -> int:
+        query = "SELECT id FROM users WHERE channel='console' AND external_id=?"
+        return self.conn.execute(query, (name,)).fetchone()[0]
+
+    def order(self, order_id: int) -> sqlite3.Row:
+        return self.conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
+
+    def balance(self, account: str) -> int:
+        row = self.conn.execute("SELECT balance FROM accounts WHERE name=?", (account,)).fetchone()
+        return row[0] if row else 0
+
+    def ledger_sums(self) -> tuple[int, int]:
+        return (self.conn.execute("SELECT COALESCE(SUM(balance), 0) FROM accounts").fetchone()[0],
+                self.conn.execute("SELECT COALESCE(SUM(amount), 0) FROM ledger_entries").fetchone()[0])
+
+    def events(self, order_id: int) -> list[str]:
+        query = "SELECT event FROM order_events WHERE order_id=? ORDER BY id"
+        return [r[0] for r in self.conn.execute(query, (order_id,))]
+
+    def pending_console_outbox(self) -> int:
+        query = "SELECT COUNT(*) FROM outbox WHERE channel='console' AND status != 'sent'"
+        return self.conn.execute(query).fetchone()[0]
+
+    def outbox_keys(self) -> list[str]:
+        import json
+
+        return [json.loads(r[0])["key"] for r in self.conn.execute("SELECT payload FROM outbox ORDER BY id")]
+
+
+# --- the shipped examples -----------------------------------------------------------------------------------------
+
+def test_full_order_example_completes_and_pays_everyone(tmp_path, capsys):
+    code, out, path = run(EXAMPLES / "full_order.txt", tmp_path, capsys)
+    assert code == 0, out
+    s = State(path)
+    alice, runner1 = s.user("alice"), s.user("runner1")
+    order = s.order(1)
+    assert order["status"] == "completed" and order["runner_id"] == runner1 and order["rating"] == 5
+    assert s.events(1) == ["pay", "accept", "pickup", "deliver", "confirm"]
+    assert s.balance(f"runner:{runner1}") == order["runner_share"] > 0
+    assert s.balance("platform:revenue") == order["commission"] > 0
+    assert order["runner_share"] + order["commission"] == order["total"]
+    assert s.balance(f"customer:{alice}") == 2000 - order["total"]
+    assert s.balance("escrow:1") == 0 and s.ledger_sums() == (0, 0)
+    profile = s.conn.execute("SELECT * FROM runner_profiles WHERE user_id=?", (runner1,)).fetchone()
+    assert profile["status"] == "approved" and profile["quiz_passed"] == 1 and profile["active_orders"] == 0
+    assert s.pending_console_outbox() == 0  # the console delivered (and marked) every message
+    # The transcript shows what each persona saw.
+    assert "@runner1> hall#1" in out and "[hall #1]" in out and "[hall · edited #1]" in out
+    assert "[to @runner1] Order #1 is complete." in out
+    assert "order #1 parcel: completed" in out and f"@runner1 runner balance {order['runner_share'] / 100:.2f}" in out
+    assert "no errors" in out
+
+
+def test_grab_race_example_has_exactly_one_winner(tmp_path, capsys):
+    code, out, path = run(EXAMPLES / "grab_race.txt", tmp_path, capsys)
+    assert code == 0, out
+    s = State(path)
+    order = s.order(1)
+    racers = {s.user("runner1"), s.user("runner2")}
+    assert order["status"] == "accepted" and order["runner_id"] in racers
+    assert s.events(1) == ["pay", "accept"]
+    busy = [r[0] for r in s.conn.execute("SELECT active_orders FROM runner_profiles ORDER BY user_id")]
+    assert sorted(busy) == [0, 0, 1]
+    assert out.count("You got the order.") == 1
+    assert out.count("Someone else took this order.") == 2  # the other racer, then runner3's /grab 1
+    assert s.balance("escrow:1") == order["total"] and s.ledger_sums() == (0, 0)
+
+
+def test_cancellation_example_refunds_in_full(tmp_path, capsys):
+    code, out, path = run(EXAMPLES / "cancellation.txt", tmp_path, capsys)
+    assert code == 0, out
+    s = State(path)
+    order = s.order(1)
+    assert order["status"] == "cancelled" and order["runner_id"] is None
+    assert s.events(1) == ["pay", "cancel"]
+    assert s.balance(f"customer:{s.user('alice')}") == 1000
+    assert s.balance("escrow:1") == 0 and s.ledger_sums() == (0, 0)
+    assert "hall-gone" in s.outbox_keys() or "notice-hall-gone" in s.outbox_keys()
+
+
+def test_timeout_example_expires_and_refunds(tmp_path, capsys):
+    code, out, path = run(EXAMPLES / "timeout_refund.txt", tmp_path, capsys)
+    assert code == 0, out
+    s = State(path)
+    order = s.order(1)
+    assert order["status"] == "expired"
+    assert s.events(1) == ["pay", "expire"]
+    assert s.balance(f"customer:{s.user('alice')}") == 1000
+    assert s.balance("escrow:1") == 0 and s.ledger_sums() == (0, 0)
+    keys = s.outbox_keys()
+    assert keys.count("sweep-hall-reminder") == 1 and keys.count("notice-expired") == 1
+    assert "timers: reannounced 1" in out and "timers: expired 1" in out
+
+
+def test_an_example_runs_as_a_real_process(tmp_path):
+    """The command in the issue, as a user types it: a temporary database, the transcript, exit 0."""
+    result = subprocess.run([sys.executable, "main.py", "console", "--script", "examples/timeout_refund.txt"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**__import__("os").environ, "ENCRYPTION_KEYS": Cipher.new_key()})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "order #1 parcel: expired" in result.stdout
+
+
+@pytest.fixture
+def console_pg_url():
+    """A database of its own (the console migrates it), so the shared test database's truncations cannot interleave."""
+    from sqlalchemy.engine import make_url
+
+    name = "paotui_console_test"
+
+    async def recreate() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgresql+asyncpg", "postgresql"), timeout=5)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(recreate())
+    except (OSError, asyncio.TimeoutError) as exc:
+        service_missing("PostgreSQL", f"{PG_ADMIN_URL}: {exc}")
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.mark.postgres
+def test_full_order_example_on_postgresql(console_pg_url, capsys):
+    code = main.main(["console", "--script", str(EXAMPLES / "full_order.txt"), "--database", console_pg_url])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "order #1 parcel: completed" in out and "ledger total 0.00" in out
+
+    async def check() -> tuple:
+        database = Database(console_pg_url)
+        async with database.engine.connect() as conn:
+            status = (await conn.execute(text("SELECT status FROM orders WHERE id = 1"))).scalar_one()
+            total = (await conn.execute(text("SELECT COALESCE(SUM(balance), 0) FROM accounts"))).scalar_one()
+        await database.dispose()
+        return status, total
+
+    assert asyncio.run(check()) == ("completed", 0)
+
+
+# --- exit codes and errors ----------------------------------------------------------------------------------------
+
+def test_a_missing_file_or_a_line_that_means_nothing_is_a_bad_file(tmp_path, capsys):
+    code, out, _ = run(tmp_path / "nope.txt", tmp_path, capsys)
+    assert code == 2 and "Cannot run the script" in out
+    script = write(tmp_path, "@clock 2026-11-23T10:00+08:00\n@alice /start\nhello there\n@clock soon\n@hall #1\n")
+    code, out, db = run(script, tmp_path, capsys)
+    assert code == 2
+    assert 'line 3: expected "@persona input"' in out and "line 4:" in out and "line 5:" in out
+    assert "nothing was run" in out and not db.exists()
+
+
+def test_a_line_that_cannot_run_is_reported_and_fails_the_script(tmp_path, capsys):
+    script = write(tmp_path, "@alice /start\n@alice #7\n@bob hall#1\n@alice [English]\n")
+    code, out, _ = run(script, tmp_path, capsys, "--start", "2026-11-23T10:00+08:00")
+    assert code == 1
+    assert "! @alice has no button #7. Buttons: (1) 中文 (2) English" in out
+    assert "! Nothing has been posted in the task hall yet." in out
+    assert "Language set to English." in out  # the script went on after the errors
+    assert "2 line(s) could not be run" in out
+
+
+def test_a_crash_prints_the_traceback_and_stops(tmp_path, capsys, monkeypatch):
+    from handlers.app import App
+
+    original = App.handle
+
+    async def handle(self, inp):  # noqa: ANN001, ANN202
+        if inp.text == "boom":
+            raise RuntimeError("kaboom")
+        return await original(self, inp)
+
+    monkeypatch.setattr(App, "handle", handle)
+    script = write(tmp_path, "@alice /start\n@alice boom\n@alice [English]\n")
+    code, out, _ = run(script, tmp_path, capsys)
+    assert code == 1
+    assert "RuntimeError: kaboom" in out and "line 2 crashed; stopping." in out
+    assert "Language set to English." not in out and "final state" not in out
+
+
+def test_the_clock_moves_only_when_told_and_runs_the_timers(tmp_path, capsys):
+    script = write(tmp_path, "@clock 2026-11-23T10:00+08:00\n@sweep\n@clock +1h30m\n@clock +1d\n")
+    code, out, _ = run(script, tmp_path, capsys, "--start", "2026-01-01T00:00+08:00")
+    assert code == 0, out
+    assert "clock 2026-11-23T10:00+08:00 · timers: -" in out
+    assert "clock 2026-11-23T11:30+08:00" in out and "clock 2026-11-24T11:30+08:00" in out
+
+
+# --- the grammar --------------------------------------------------------------------------------------------------
+
+def test_lines_parse_into_what_they_mean():
+    tz = SHANGHAI
+    assert parse_line("   ", tz) is None
+    assert parse_line("# a note", tz) == Comment("# a note")
+    assert parse_line("@alice /order", tz) == Act(("alice",), Text("/order"), "/order")
+    assert parse_line("@alice #2", tz).action == Press(which=2)
+    assert parse_line("@alice [English]", tz).action == Press(label="English")
+    assert parse_line("@runner1 hall#1", tz).action == HallPress(which=1)
+    assert parse_line("@runner1 hall.3[抢单]", tz).action == HallPress(label="抢单", message=3)
+    assert parse_line("@r1,r2 hall#1", tz).personas == ("r1", "r2")
+    assert parse_line("@alice @loc 30.2621,120.1215", tz).action == Location(30.2621, 120.1215)
+    assert parse_line("@alice @photo card.jpg", tz).action == Photo("card.jpg")
+    assert parse_line("@clock +31m", tz) == ClockLine(step=dt.timedelta(minutes=31))
+    assert parse_line("@clock 2026-11-23T10:00", tz) == ClockLine(at=dt.datetime(2026, 11, 23, 10, tzinfo=tz))
+    assert parse_line("@sweep", tz) == SweepLine()
+    # At the prompt: "@alice" alone switches, bare input goes to the current persona, "#2" is a press.
+    assert parse_line("@alice", tz, interactive=True) == Switch("alice")
+    assert parse_line("#2", tz, interactive=True, current="alice") == Act(("alice",), Press(which=2), "#2")
+    for bad, key in [("hello", "console-error-syntax"), ("@alice", "console-error-empty-input"),
+                     ("@clock later", "console-error-clock"), ("@hall #1", "console-error-persona"),
+                     ("@al ice", None), ("@alice @loc north", "console-error-location"),
+                     ("@alice @photo", "console-error-photo"), ("@a!b hi", "console-error-persona")]:
+        if key is None:
+            continue
+        with pytest.raises(LineError) as err:
+            parse_line(bad, tz)
+        assert err.value.key == key, bad
+    with pytest.raises(LineError) as err:
+        parse_line("hello", tz, interactive=True)
+    assert err.value.key == "console-error-choose-persona"
+
+
+def test_clock_steps():
+    assert parse_step("+31m") == dt.timedelta(minutes=31)
+    assert parse_step("+2h") == dt.timedelta(hours=2)
+    assert parse_step("+1d") == dt.timedelta(days=1)
+    assert parse_step("+1h30m") == dt.timedelta(hours=1, minutes=30)
+    assert parse_step("+90s") == dt.timedelta(seconds=90)
+    for bad in ("31m", "+", "+0m", "+m", "+5x", "+5m3"):
+        assert parse_step(bad) is None, bad
+    clock = ConsoleClock(dt.datetime(2026, 11, 23, 2, tzinfo=dt.timezone.utc))
+    assert clock() == clock()  # frozen
+    assert clock.advance(dt.timedelta(minutes=5)) == dt.datetime(2026, 11, 23, 2, 5, tzinfo=dt.timezone.utc)
+
+
+# --- interactive mode ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def services(db, campus):
+    from handlers.context import Services
+
+    clock = ConsoleClock(dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc))  # 10:00 in Shanghai
+    return Services(db=db, campuses={campus.id: campus}, cipher=Cipher([Cipher.new_key()]), clock=clock)
+
+
+async def test_the_prompt_switches_personas_and_presses_buttons(services):
+    typed = iter(["#1", "@alice", "/start", "#2", "@bob hello", "#9", "@alice", "/menu", "@clock +5m", "", "/quit",
+                  "never read"])
+    prompts: list[str] = []
+    shown: list[str] = []
+
+    def input_fn(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(typed)
+
+    code = await run_interactive(services, input_fn=input_fn, write=shown.append, sweep_seconds=None)
+    assert code == 0
+    out = "\n".join(shown)
+    assert "! Choose who you are first: type @alice (or any name)." in out
+    assert prompts[:5] == ["> ", "> ", "alice> ", "alice> ", "alice> "]
+    assert "Language set to English." in out  # "#2" pressed alice's English button
+    assert prompts[5] == "bob> "  # "@bob hello" made you bob
+    assert "! @bob has no button #9. Buttons: (1) 发布跑腿" in out  # bob's menu is in Chinese: he never chose
+    assert "What would you like to do?" in out  # alice's /menu, in her language
+    assert "clock 2026-11-23T10:05+08:00" in out and out.endswith("Bye.")
+    assert len(prompts) == 11  # nothing read after /quit
+
+
+async def test_the_prompt_runs_the_timers_and_ends_on_eof(services):
+    typed = iter(["@alice /start", "@clock +1m"])
+
+    def input_fn(prompt: str) -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    shown: list[str] = []
+    assert await run_interactive(services, input_fn=input_fn, write=shown.append, sweep_seconds=None) == 0
+    assert any("clock 2026-11-23T10:01+08:00" in line for line in shown)
+    assert shown[-1] == "Bye."

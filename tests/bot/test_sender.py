@@ -1,0 +1,440 @@
+"""The Telegram outbox sender against the fake Bot API, on SQLite and PostgreSQL, in virtual time (nothing sleeps)."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import re
+from types import SimpleNamespace
+from typing import Any
+
+import limits.aio.storage.memory
+import pytest
+from aiogram import Bot
+from sqlalchemy import select
+
+from bot.telegram.sender import (
+    SenderConfig,
+    TelegramRateLimiter,
+    TelegramSender,
+    backoff,
+)
+from storage.db import Database
+from storage.models import Outbox, User
+from storage.uow import UnitOfWork
+from tests.bot.conftest import bot_for
+from tests.bot.fake_bot_api import FakeBotAPI
+from tests.conftest import FakeClock
+
+HALL = -1001000000001
+
+
+@pytest.fixture(autouse=True)
+def virtual_time(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rate limits' memory storage reads time.time(): here it reads the test's clock instead."""
+    monkeypatch.setattr(limits.aio.storage.memory, "time", SimpleNamespace(time=lambda: clock().timestamp()))
+
+
+class Sleeps:
+    """The sender's injected sleep: records each pause (and what had been requested by then), moves the clock."""
+
+    def __init__(self, clock: FakeClock, api: FakeBotAPI) -> None:
+        self.clock = clock
+        self.api = api
+        self.calls: list[float] = []
+        self.requests_before: list[int] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+        self.requests_before.append(len(self.api.requests))
+        self.clock.advance(seconds=seconds)
+
+
+def make_sender(db: Database, bot: Bot, clock: FakeClock, api: FakeBotAPI, **config: Any) -> TelegramSender:
+    return TelegramSender(db, bot, clock, Sleeps(clock, api), config=SenderConfig(**config))
+
+
+_keys = iter(range(1, 10**9))
+
+
+async def queue(db: Database, recipient: int | str, text: str, *, at: dt.datetime,
+                choices: list[list[tuple[str, str]]] | None = None, edit_key: str | None = None,
+                channel: str = "telegram") -> int:
+    """An outbox row as handlers/notify.py writes it."""
+    payload = {"key": "test", "text": text, "choices": [[{"label": label, "data": data} for label, data in row]
+                                                        for row in choices or []], "edit_key": edit_key}
+    row = Outbox(dedupe_key=f"test:{next(_keys)}", channel=channel, recipient=str(recipient), payload=payload,
+                 status="pending", next_attempt_at=at, created_at=at, edit_key=edit_key)
+    async with UnitOfWork(db) as uow:
+        uow.session.add(row)
+        await uow.session.flush()
+        assert row.id is not None
+        return row.id
+
+
+async def rows(db: Database) -> dict[int, Outbox]:
+    async with UnitOfWork(db, write=False) as uow:
+        return {r.id: r for r in (await uow.session.execute(select(Outbox).order_by(Outbox.id))).scalars()}
+
+
+def card(order: int) -> str:
+    return (f"New errand #{order}: parcel pickup\n    Cainiao station → Women's dorm 3\n"
+            f"    Pay: 4.50 yuan · small · 2 kg · within 30 minutes")
+
+
+def most_in_window(times: list[dt.datetime], seconds: float) -> int:
+    """The most requests in any window of this length (half-open: [t, t + seconds))."""
+    times = sorted(times)
+    best = 0
+    for i, start in enumerate(times):
+        best = max(best, sum(1 for t in times[i:] if (t - start).total_seconds() < seconds))
+    return best
+
+
+async def test_messages_reach_their_chats_with_keyboards(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                         clock: FakeClock) -> None:
+    now = clock()
+    asked = await queue(db, 501, "Deliver to the door?", at=now,
+                        choices=[[("Yes", "door:1:yes"), ("No", "door:1:no")], [("Cancel", "cancel:1")]])
+    plain = await queue(db, 502, "Your order #1 was delivered.", at=now)
+    await queue(db, "console-user", "not for Telegram", at=now, channel="console")
+    await queue(db, 503, "later", at=now + dt.timedelta(minutes=5))
+
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(now) == 2
+
+    message = fake_bot_api.last_bot_message(501)
+    assert message["text"] == "Deliver to the door?"
+    assert fake_bot_api.buttons(message) == [[("Yes", "door:1:yes"), ("No", "door:1:no")], [("Cancel", "cancel:1")]]
+    assert fake_bot_api.last_bot_message(502)["text"] == "Your order #1 was delivered."
+    assert "reply_markup" not in fake_bot_api.calls("sendMessage", 502)[0].params
+    assert fake_bot_api.calls(chat_id=503) == []
+    state = await rows(db)
+    assert state[asked].status == "sent" and state[asked].sent_ref == f"501:{message['message_id']}"
+    assert state[asked].sent_at == now
+    assert state[plain].status == "sent"
+    assert [r.status for r in state.values()] == ["sent", "sent", "pending", "pending"]
+    assert await sender.run_once(now) == 0  # nothing twice
+
+
+async def test_per_chat_and_overall_limits(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                           clock: FakeClock) -> None:
+    start = clock()
+    for n in range(4):
+        await queue(db, 700, f"to one user {n}", at=start)
+    for user in range(801, 861):  # 60 users, one message each
+        await queue(db, user, "hello", at=start)
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    for _ in range(40):
+        await sender.run_once(clock())
+        clock.advance(seconds=0.25)
+    state = await rows(db)
+    assert all(r.status == "sent" for r in state.values())
+    sends = fake_bot_api.calls("sendMessage")
+    assert len(sends) == 64
+    assert most_in_window([r.at for r in sends], 1) <= 30  # 30 a second overall
+    assert len([r for r in sends if r.at == start]) == 30  # … and it uses them
+    to_one = [r.at for r in fake_bot_api.calls("sendMessage", 700)]
+    assert most_in_window(to_one, 1) == 1  # one a second in a chat
+    assert [r.params["text"] for r in fake_bot_api.calls("sendMessage", 700)] == [f"to one user {n}" for n in range(4)]
+
+
+async def test_flood_of_hall_announcements_stays_within_the_group_limit(db: Database, fake_bot_api: FakeBotAPI,
+                                                                         bot: Bot, clock: FakeClock) -> None:
+    """Must show: 100 orders in one minute to one hall → at most 20 hall messages in any 60 s, every order shown."""
+    start = clock()
+    arrivals = {n: start + dt.timedelta(seconds=0.6 * (n - 1)) for n in range(1, 101)}  # 100 within 60 s
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    queued: set[int] = set()
+    while clock() < start + dt.timedelta(minutes=5):
+        for n, at in arrivals.items():
+            if n not in queued and at <= clock():
+                await queue(db, HALL, card(n), at=at, choices=[[("Grab", f"grab:{n}")]], edit_key=f"hall:{n}")
+                queued.add(n)
+        await sender.run_once(clock())
+        if len(queued) == 100 and all(r.status == "sent" for r in (await rows(db)).values()):
+            break
+        clock.advance(seconds=0.5)
+    finished = clock()
+
+    state = await rows(db)
+    assert len(state) == 100 and all(r.status == "sent" for r in state.values())
+    hall_requests = fake_bot_api.calls(chat_id=HALL)
+    assert all(r.status == 200 for r in hall_requests)
+    assert most_in_window([r.at for r in hall_requests], 60) <= 20
+    assert len(hall_requests) < 100  # announcements were combined
+    # Every order is announced, with its own grab button, in the message its row points to.
+    for row in state.values():
+        order = int(row.edit_key.split(":")[1])  # type: ignore[union-attr]
+        chat, message_id = row.sent_ref.split(":")  # type: ignore[union-attr]
+        message = fake_bot_api.messages[(int(chat), int(message_id))]
+        assert f"New errand #{order}:" in message["text"]
+        assert any(data == f"grab:{order}" for line in fake_bot_api.buttons(message) for _, data in line)
+    digests = [m for m in fake_bot_api.bot_messages(HALL) if len(fake_bot_api.buttons(m)) > 1]
+    assert digests, "no digest was sent"
+    for message in digests:
+        assert len(message["text"]) <= 4096
+        for line in fake_bot_api.buttons(message):
+            for label, data in line:
+                assert label == f"#{data.split(':')[1]} · Grab"  # a digest's buttons say which order they grab
+    assert finished - arrivals[100] < dt.timedelta(seconds=70)  # the last order waited about a minute at most
+
+
+async def test_a_429_is_waited_out_for_exactly_retry_after(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                          clock: FakeClock) -> None:
+    start = clock()
+    row = await queue(db, 900, "hello", at=start)
+    fake_bot_api.rate_limit(7, method="sendMessage", chat_id=900)
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(start) == 1
+
+    sleeps = sender.sleep
+    assert isinstance(sleeps, Sleeps)
+    assert sleeps.calls == [7]  # exactly retry_after, and no other pause
+    assert sleeps.requests_before == [1]  # between the refused request and its retry
+    first, retry = fake_bot_api.calls("sendMessage", 900)
+    assert (first.status, retry.status) == (429, 200)
+    assert (retry.at - first.at).total_seconds() == 7
+    assert retry.params == first.params
+    assert (await rows(db))[row].status == "sent"
+
+
+async def test_a_long_retry_after_reschedules_instead_of_sleeping(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                                 clock: FakeClock) -> None:
+    start = clock()
+    row = await queue(db, 901, "hello", at=start)
+    fake_bot_api.rate_limit(600, chat_id=901)
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(start) == 0
+    assert sender.sleep.calls == []  # type: ignore[attr-defined]
+    state = (await rows(db))[row]
+    assert state.status == "pending" and state.next_attempt_at == start + dt.timedelta(seconds=600)
+    assert state.attempts == 0  # Telegram's pacing is not the message's fault
+    clock.advance(seconds=600)
+    assert await sender.run_once(clock()) == 1
+
+
+async def test_a_user_who_blocked_the_bot(db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    now = clock()
+    async with UnitOfWork(db) as uow:
+        uow.session.add(User(channel="telegram", external_id="555", campus_id="demo", created_at=now))
+        uow.session.add(User(channel="wechat", external_id="555", campus_id="demo", created_at=now))
+    row = await queue(db, 555, "Your order was taken", at=now)
+    fake_bot_api.block(555)
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(now) == 0
+
+    state = (await rows(db))[row]
+    assert state.status == "failed"
+    assert state.last_error == "403: Forbidden: bot was blocked by the user"
+    assert len(fake_bot_api.calls("sendMessage", 555)) == 1  # no retry
+    async with UnitOfWork(db, write=False) as uow:
+        users = {u.channel: u.started_bot for u in (await uow.session.execute(select(User))).scalars()}
+    assert users == {"telegram": False, "wechat": True}
+    clock.advance(minutes=10)
+    assert await sender.run_once(clock()) == 0
+    assert len(fake_bot_api.calls("sendMessage", 555)) == 1
+
+
+async def test_network_errors_back_off_then_fail(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                clock: FakeClock) -> None:
+    start = clock()
+    doomed = await queue(db, 600, "never arrives", at=start)
+    fake_bot_api.drop_connection(chat_id=600, times=100)
+    sender = make_sender(db, bot, clock, fake_bot_api, max_attempts=5)
+    for _ in range(80):  # two virtual minutes in 1.5 s steps
+        await sender.run_once(clock())
+        clock.advance(seconds=1.5)
+
+    tries = [r.at for r in fake_bot_api.calls("sendMessage", 600)]
+    assert len(tries) == 5
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(tries)]
+    expected = [backoff(n, sender.config) for n in range(1, 5)]
+    assert expected == [2, 4, 8, 16]
+    assert all(want <= gap < want + 1.5 for gap, want in zip(gaps, expected))  # at the first run once due
+    state = (await rows(db))[doomed]
+    assert state.status == "failed" and state.attempts == 5
+    assert state.last_error.startswith("after 5 tries: TelegramNetworkError")
+    assert sender.sleep.calls == []  # type: ignore[attr-defined]  # backoff is scheduling, not sleeping
+
+
+async def test_a_network_error_is_retried_until_it_goes_through(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                               clock: FakeClock) -> None:
+    start = clock()
+    row = await queue(db, 601, "eventually", at=start)
+    fake_bot_api.drop_connection(chat_id=601, times=2)
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(start) == 0
+    state = (await rows(db))[row]
+    assert state.status == "pending" and state.attempts == 1
+    assert state.next_attempt_at == start + dt.timedelta(seconds=2)
+    assert state.last_error.startswith("TelegramNetworkError")
+    clock.advance(seconds=2)
+    assert await sender.run_once(clock()) == 0
+    clock.advance(seconds=4)
+    assert await sender.run_once(clock()) == 1
+    state = (await rows(db))[row]
+    assert state.status == "sent" and state.last_error == ""
+    assert fake_bot_api.last_bot_message(601)["text"] == "eventually"
+
+
+async def test_a_taken_hall_post_is_edited_not_sent_again(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                         clock: FakeClock) -> None:
+    start = clock()
+    posted = await queue(db, HALL, card(7), at=start, choices=[[("Grab", "grab:7")]], edit_key="hall:7")
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(start) == 1
+    message = fake_bot_api.last_bot_message(HALL)
+    assert fake_bot_api.buttons(message) == [[("Grab", "grab:7")]]
+
+    clock.advance(seconds=30)
+    taken = await queue(db, HALL, "Order #7 has been taken.", at=clock(), edit_key="hall:7")
+    assert await sender.run_once(clock()) == 1
+    assert len(fake_bot_api.calls("sendMessage", HALL)) == 1
+    edit = fake_bot_api.calls("editMessageText", HALL)[0]
+    assert edit.params["message_id"] == message["message_id"] and "reply_markup" not in edit.params
+    assert fake_bot_api.bot_messages(HALL) == [message]
+    assert message["text"] == "Order #7 has been taken." and fake_bot_api.buttons(message) == []
+    state = await rows(db)
+    assert state[taken].status == "sent" and state[taken].sent_ref == state[posted].sent_ref
+
+
+async def test_an_update_waiting_with_its_announcement_replaces_it(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                                  clock: FakeClock) -> None:
+    now = clock()
+    first = await queue(db, HALL, card(8), at=now, choices=[[("Grab", "grab:8")]], edit_key="hall:8")
+    second = await queue(db, HALL, "Order #8 has been taken.", at=now, edit_key="hall:8")
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(now) == 2
+    assert [r.params["text"] for r in fake_bot_api.calls(chat_id=HALL)] == ["Order #8 has been taken."]
+    state = await rows(db)
+    assert state[first].status == state[second].status == "sent"
+    assert state[first].sent_ref == state[second].sent_ref
+
+
+async def test_editing_a_message_that_is_gone_sends_a_new_one(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                             clock: FakeClock) -> None:
+    start = clock()
+    await queue(db, HALL, card(9), at=start, choices=[[("Grab", "grab:9")]], edit_key="hall:9")
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    await sender.run_once(start)
+    old = fake_bot_api.last_bot_message(HALL)
+    del fake_bot_api.messages[(HALL, old["message_id"])]  # an admin deleted the post
+    clock.advance(seconds=5)
+    gone = await queue(db, HALL, "Order #9 is no longer available.", at=clock(), edit_key="hall:9")
+    assert await sender.run_once(clock()) == 1
+    assert [r.status for r in fake_bot_api.calls("editMessageText", HALL)] == [400]
+    new = fake_bot_api.last_bot_message(HALL)
+    assert new["text"] == "Order #9 is no longer available." and new["message_id"] != old["message_id"]
+    assert (await rows(db))[gone].sent_ref == f"{HALL}:{new['message_id']}"
+
+
+async def test_a_digest_entry_taken_is_edited_in_the_digest(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                           clock: FakeClock) -> None:
+    start = clock()
+    ids = {n: await queue(db, HALL, card(n), at=start, choices=[[("Grab", f"grab:{n}")]], edit_key=f"hall:{n}")
+           for n in range(1, 6)}
+    sender = make_sender(db, bot, clock, fake_bot_api, per_group="3/minute")  # 5 waiting, room for 3: combine
+    assert await sender.run_once(start) == 5
+    digest = fake_bot_api.last_bot_message(HALL)
+    assert len(fake_bot_api.calls("sendMessage", HALL)) == 1
+    assert all(f"New errand #{n}:" in digest["text"] for n in range(1, 6))
+    assert fake_bot_api.buttons(digest) == [[(f"#{n} · Grab", f"grab:{n}")] for n in range(1, 6)]
+    state = await rows(db)
+    assert len({state[i].sent_ref for i in ids.values()}) == 1
+
+    clock.advance(seconds=2)
+    await queue(db, HALL, "Order #3 has been taken.", at=clock(), edit_key="hall:3")
+    assert await sender.run_once(clock()) == 1
+    assert len(fake_bot_api.calls("sendMessage", HALL)) == 1
+    assert fake_bot_api.bot_messages(HALL) == [digest]
+    assert "Order #3 has been taken." in digest["text"] and "New errand #3:" not in digest["text"]
+    assert all(f"New errand #{n}:" in digest["text"] for n in (1, 2, 4, 5))
+    assert fake_bot_api.buttons(digest) == [[(f"#{n} · Grab", f"grab:{n}")] for n in (1, 2, 4, 5)]
+
+    clock.advance(seconds=2)
+    await queue(db, HALL, "Order #1 has been taken.", at=clock(), edit_key="hall:1")
+    assert await sender.run_once(clock()) == 1
+    assert re.search(r"Order #1 has been taken\.\n\n.*New errand #2:.*Order #3 has been taken\.", digest["text"],
+                     re.DOTALL)
+    assert fake_bot_api.buttons(digest) == [[(f"#{n} · Grab", f"grab:{n}")] for n in (2, 4, 5)]
+
+
+async def test_a_digest_is_split_to_fit_one_message(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                   clock: FakeClock) -> None:
+    start = clock()
+    for n in range(1, 41):
+        await queue(db, HALL, card(n) + "\n" + "note " * 40, at=start, choices=[[("Grab", f"grab:{n}")]],
+                    edit_key=f"hall:{n}")
+    sender = make_sender(db, bot, clock, fake_bot_api, per_group="2/minute", per_chat="5/second")
+    assert await sender.run_once(start) > 0
+    messages = fake_bot_api.bot_messages(HALL)
+    assert len(messages) == 2  # the group's budget
+    assert all(len(m["text"]) <= 4096 for m in messages)
+    clock.advance(seconds=61)
+    while await sender.run_once(clock()):
+        clock.advance(seconds=61)
+    shown = " ".join(m["text"] for m in fake_bot_api.bot_messages(HALL))
+    assert all(f"New errand #{n}:" in shown for n in range(1, 41))
+
+
+async def test_two_senders_at_once_never_send_a_row_twice(db: Database, fake_bot_api: FakeBotAPI, clock: FakeClock,
+                                                         ) -> None:
+    start = clock()
+    for user in range(1001, 1041):
+        await queue(db, user, f"hello {user}", at=start)
+    for n in range(1, 11):
+        await queue(db, HALL, card(n), at=start, choices=[[("Grab", f"grab:{n}")]], edit_key=f"hall:{n}")
+    # Two processes: each its own database engine, Bot and (unshared, so both try everything) rate limiter.
+    other_db = Database(db.url.render_as_string(hide_password=False))
+    bots = [bot_for(fake_bot_api), bot_for(fake_bot_api)]
+    senders = [TelegramSender(d, b, clock, Sleeps(clock, fake_bot_api), limiter=TelegramRateLimiter())
+               for d, b in zip([db, other_db], bots)]
+    try:
+        for _ in range(30):
+            await asyncio.gather(*(s.run_once(clock()) for s in senders))
+            clock.advance(seconds=1.5)
+    finally:
+        for b in bots:
+            await b.session.close()
+        await other_db.dispose()
+    state = await rows(db)
+    assert all(r.status == "sent" for r in state.values())
+    for user in range(1001, 1041):
+        assert [r.params["text"] for r in fake_bot_api.calls("sendMessage", user)] == [f"hello {user}"]
+    hall_texts = [r.params["text"] for r in fake_bot_api.calls("sendMessage", HALL)]
+    for n in range(1, 11):
+        assert sum(f"New errand #{n}:" in t for t in hall_texts) == 1
+
+
+async def test_run_forever_delivers_and_stops(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                              clock: FakeClock) -> None:
+    await queue(db, 42, "hello", at=clock())
+    stop = asyncio.Event()
+    pauses: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        stop.set()
+
+    sender = TelegramSender(db, bot, clock, sleep)
+    await asyncio.wait_for(sender.run_forever(stop), timeout=10)
+    assert fake_bot_api.last_bot_message(42)["text"] == "hello"
+    assert pauses == [sender.config.poll_interval]
+
+
+@pytest.mark.redis
+async def test_processes_share_the_limits_through_redis(redis_client: Any) -> None:
+    """Two processes' limiters on one Redis: a slot one takes is gone for the other (a minute's window, so the
+    real clock Redis storage uses cannot move past it during the test)."""
+    from tests.conftest import REDIS_URL
+
+    config = SenderConfig(per_chat="1/minute", per_group="2/minute")
+    first = TelegramRateLimiter.for_redis(REDIS_URL, config)
+    second = TelegramRateLimiter.for_redis(REDIS_URL, config)
+    assert await first.acquire(42)
+    assert not await second.acquire(42)
+    assert await second.acquire(43)
+    assert await second.group_remaining(HALL) == 2
+    assert await first.acquire(HALL)
+    assert await second.group_remaining(HALL) == 1

@@ -1,0 +1,551 @@
+"""The Telegram adapter end to end: aiogram's real Dispatcher and aiohttp session, polling (or the webhook) against
+the fake Bot API server on 127.0.0.1, with the handlers over a real database."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+
+import aiohttp
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from bot.settings import Settings
+from bot.telegram.adapter import build_dispatcher
+from bot.telegram.app import run_telegram
+from bot.telegram.payments import TelegramPayments
+from core.order import Actor, Event, Role
+from handlers.context import Services
+from handlers.io import Choice, Reply
+from handlers.location import forget_positions
+from locales import catalogue
+from storage.models import (
+    Conversation,
+    LedgerPosting,
+    ProcessedUpdate,
+    RunnerProfile,
+    User,
+)
+from storage.models import Order as OrderRow
+from storage.uow import UnitOfWork
+from tests.bot.fake_bot_api import FakeBotAPI
+from tests.factories import CIPHER, act, make_order
+
+T = TypeVar("T")
+PAYMENT_TOKEN = "284685063:TEST:paotui"
+LIBRARY = (30.25852, 120.11751)  # a few metres from the library
+
+
+# --- fixtures ------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def services(db, campus, clock) -> Services:
+    return Services(db=db, campuses={campus.id: campus}, cipher=CIPHER, clock=clock, channels=("telegram",))
+
+
+@pytest.fixture
+def settings(fake_bot_api: FakeBotAPI, tmp_path) -> Settings:
+    return Settings(_env_file=None, data_dir=tmp_path, telegram_token=fake_bot_api.token,
+                    telegram_api_base=fake_bot_api.base_url, telegram_payment_token=PAYMENT_TOKEN)
+
+
+@pytest.fixture
+async def dispatcher(services: Services, bot: Bot, settings: Settings) -> AsyncIterator[Dispatcher]:
+    """The real dispatcher, long polling the fake server through the real aiohttp session."""
+    dp = build_dispatcher(services, bot, settings)
+    polling = asyncio.create_task(dp.start_polling(
+        bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
+        allowed_updates=dp.resolve_used_update_types()))
+    yield dp
+    with contextlib.suppress(RuntimeError):  # not started yet
+        await dp.stop_polling()
+    polling.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await polling
+
+
+@pytest.fixture
+def hall(fake_bot_api: FakeBotAPI, campus) -> dict[str, Any]:
+    return fake_bot_api.group(campus.channels.telegram_hall_chat_id)
+
+
+async def until(check: Callable[[], T], timeout: float = 10.0) -> T:
+    """Wait for the bot to have done something (updates are handled concurrently with the test)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for the bot")
+        await asyncio.sleep(0.01)
+
+
+async def settle(api: FakeBotAPI, user: dict[str, Any]) -> None:
+    """Everything this person sent before has been handled: a person's updates run one at a time, in order, so
+    the answer to a /help sent now comes after them."""
+    chat = user["id"]
+    before = len(api.bot_messages(chat))
+    api.command(user, "help")
+    await until(lambda: any("/order" in m.get("text", "") for m in api.bot_messages(chat)[before:]))
+
+
+# --- people and orders in the database -----------------------------------------------------------------------------
+
+async def tg_user(services: Services, campus, clock, tg_id: int, *, started: bool = True, language: str = "en",
+                  name: str = "") -> int:
+    async with UnitOfWork(services.db) as uow:
+        user = User(channel="telegram", external_id=str(tg_id), campus_id=campus.id, display_name=name or str(tg_id),
+                    language=language, started_bot=started, created_at=clock(), preference_tags=[])
+        uow.session.add(user)
+        await uow.session.flush()
+        return user.id  # type: ignore[return-value]
+
+
+async def tg_runner(services: Services, campus, clock, tg_id: int, **kw: Any) -> int:
+    user_id = await tg_user(services, campus, clock, tg_id, **kw)
+    async with UnitOfWork(services.db) as uow:
+        uow.session.add(RunnerProfile(
+            user_id=user_id, campus_id=campus.id, status="approved", gender="female", quiz_passed=True,
+            real_name_enc=CIPHER.encrypt("测试"), student_no_enc=CIPHER.encrypt("2024001"),
+            credit=campus.credit.initial, applied_at=clock()))
+    return user_id
+
+
+async def accepted_order(services: Services, campus, clock, customer_id: int, runner_id: int) -> int:
+    order_id = await make_order(services.db, campus, customer_id, clock())
+    await act(services.db, campus, order_id, Event.accept, Actor(Role.runner, runner_id), clock())
+    return order_id
+
+
+async def order_row(services: Services, order_id: int) -> OrderRow:
+    async with UnitOfWork(services.db, write=False) as uow:
+        row = await uow.orders.get_row(order_id)
+    assert row is not None
+    return row
+
+
+async def profile(services: Services, user_id: int) -> RunnerProfile:
+    async with UnitOfWork(services.db, write=False) as uow:
+        p = await uow.runners.get(user_id)
+    assert p is not None
+    return p
+
+
+async def hall_card(bot: Bot, hall: dict[str, Any], order_id: int) -> dict[str, Any]:
+    """A hall message with the grab button, as the outbox sender posts it."""
+    sent = await bot.send_message(chat_id=hall["id"], text=f"New errand #{order_id}", reply_markup=InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Grab", callback_data=f"g:{order_id}")]]))
+    return {"message_id": sent.message_id, "chat": hall, "date": 0, "text": sent.text,
+            "from": {"id": sent.from_user.id, "is_bot": True, "first_name": "Paotui"}}
+
+
+# --- /start and buttons --------------------------------------------------------------------------------------------
+
+async def test_start_shows_the_language_choice_as_an_inline_keyboard(fake_bot_api, dispatcher):
+    li = fake_bot_api.user(1001, "Li")
+    fake_bot_api.command(li, "start")
+    message = (await until(lambda: fake_bot_api.bot_messages(1001)))[-1]
+    assert "Li" in message["text"]
+    (row,) = fake_bot_api.buttons(message)
+    assert [label for label, _ in row] == ["中文", "English"]
+    assert all(data and data.startswith("s:") and len(data.encode()) <= 64 for _, data in row)
+
+
+async def test_a_pressed_button_is_answered_and_the_conversation_goes_on(fake_bot_api, dispatcher):
+    li = fake_bot_api.user(1001, "Li")
+    fake_bot_api.command(li, "start")
+    welcome = (await until(lambda: fake_bot_api.bot_messages(1001)))[-1]
+    update = fake_bot_api.press(li, welcome, "English")
+    await until(lambda: fake_bot_api.callback_answers)
+    assert fake_bot_api.callback_answers[0]["callback_query_id"] == update["callback_query"]["id"]
+    messages = await until(lambda: [m for m in fake_bot_api.bot_messages(1001)
+                                    if m["text"] == catalogue("en")("start-language-set")])
+    assert messages
+    menu = await until(lambda: [m for m in fake_bot_api.bot_messages(1001) if fake_bot_api.buttons(m)
+                                and m["text"] == catalogue("en")("menu-title")])
+    assert [b[0] for b in fake_bot_api.buttons(menu[-1])[0]] == [catalogue("en")("menu-order"),
+                                                                  catalogue("en")("menu-my-orders")]
+
+
+async def test_a_reply_marked_edit_replaces_the_pressed_message(fake_bot_api, dispatcher, services, campus, clock):
+    customer = await tg_user(services, campus, clock, 1001)
+    runner = await tg_runner(services, campus, clock, 3003)
+    order_id = await accepted_order(services, campus, clock, customer, runner)
+    wang = fake_bot_api.user(3003, "Wang", language_code="en")
+    fake_bot_api.command(wang, "release", str(order_id))
+    ask = (await until(lambda: [m for m in fake_bot_api.bot_messages(3003) if fake_bot_api.buttons(m)]))[-1]
+    sent_before = len(fake_bot_api.calls("sendMessage", 3003))
+    no = next(label for row in fake_bot_api.buttons(ask) for label, data in row if data.endswith(":release_no"))
+    fake_bot_api.press(wang, ask, no)
+    await until(lambda: fake_bot_api.calls("editMessageText", 3003))
+    edited = fake_bot_api.messages[(3003, ask["message_id"])]
+    assert edited["text"] == catalogue("en")("runner-release-kept", order=str(order_id))
+    assert "reply_markup" not in edited  # the question's buttons are gone with it
+    await until(lambda: fake_bot_api.callback_answers)
+    assert len(fake_bot_api.calls("sendMessage", 3003)) == sent_before  # edited, not sent anew
+    assert (await order_row(services, order_id)).status == "accepted"
+
+
+async def test_a_location_request_becomes_a_one_time_reply_keyboard(fake_bot_api, dispatcher, services, campus, clock):
+    await tg_user(services, campus, clock, 1001)
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    fake_bot_api.command(li, "order")
+    ask_type = (await until(lambda: [m for m in fake_bot_api.bot_messages(1001) if fake_bot_api.buttons(m)]))[-1]
+    fake_bot_api.press(li, ask_type, 0)  # the first errand type: a parcel, which asks where to pick it up
+    calls = await until(lambda: [c for c in fake_bot_api.calls("sendMessage", 1001)
+                                 if "keyboard" in (c.params.get("reply_markup") or {})])
+    markup = calls[-1].params["reply_markup"]
+    (button,) = [b for row in markup["keyboard"] for b in row]
+    assert button["request_location"] is True and markup["one_time_keyboard"] is True
+    assert button["text"] == catalogue("en")("tg-share-location")
+
+
+async def test_overlong_or_non_ascii_callback_data_never_reaches_the_handlers(fake_bot_api, dispatcher, services):
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    fake_bot_api.command(li, "start")
+    welcome = (await until(lambda: fake_bot_api.bot_messages(1001)))[-1]
+    async with UnitOfWork(services.db, write=False) as uow:
+        before = await uow.session.get(Conversation, ("telegram", "1001"))
+    assert before is not None
+    state, token = before.state, before.data["_token"]
+    fake_bot_api.callback(li, f"s:{token}:en" + "x" * 60, welcome)
+    fake_bot_api.callback(li, f"s:{token}:中文", welcome)
+    answers = await until(lambda: len(fake_bot_api.callback_answers) == 2 and fake_bot_api.callback_answers)
+    assert {a.get("text") for a in answers} == {catalogue("zh_CN")("tg-bad-button")}  # their language: not chosen yet
+    await settle(fake_bot_api, li)
+    async with UnitOfWork(services.db, write=False) as uow:
+        after = await uow.session.get(Conversation, ("telegram", "1001"))
+        user = await uow.session.scalar(select(User).where(User.channel == "telegram", User.external_id == "1001"))
+    assert user is not None and user.language == "zh_CN"  # no language was chosen
+    assert after is not None and (after.state, after.data["_token"]) == (state, token) == ("start.language", token)
+
+
+# --- the task hall -------------------------------------------------------------------------------------------------
+
+async def test_a_hall_grab_by_someone_who_never_started_the_bot_is_refused_and_the_order_stays_open(
+        fake_bot_api, dispatcher, bot, services, campus, clock, hall):
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock())
+    await tg_runner(services, campus, clock, 3004, started=False)  # known, but never pressed Start
+    blocker = await tg_runner(services, campus, clock, 3005)  # started once, has blocked the bot since
+    card = await hall_card(bot, hall, order_id)
+    stranger = fake_bot_api.user(3003, "Zhao", language_code="en")
+    known_not_started = fake_bot_api.user(3004, "Qian", language_code="en")
+    blocked = fake_bot_api.user(3005, "Sun", language_code="en")
+    fake_bot_api.block(3005)
+    fake_bot_api.callback(stranger, f"g:{order_id}", card)
+    fake_bot_api.callback(known_not_started, f"g:{order_id}", card)
+    fake_bot_api.callback(blocked, f"g:{order_id}", card)
+    answers = await until(lambda: len(fake_bot_api.callback_answers) == 3 and fake_bot_api.callback_answers)
+    for answer in answers:
+        assert answer["show_alert"] is True
+        assert "https://t.me/paotui_test_bot?start=hall" in answer["text"]
+        assert len(answer["text"]) <= 200
+    assert (await order_row(services, order_id)).status == "open"
+    assert not any(fake_bot_api.calls("sendMessage", chat) for chat in (3003, 3004, 3005))
+    assert not fake_bot_api.calls("editMessageText")  # nothing is posted or changed in the group
+    assert [m["message_id"] for m in fake_bot_api.bot_messages(hall["id"])] == [card["message_id"]]
+    async with UnitOfWork(services.db, write=False) as uow:
+        strangers = await uow.session.scalar(select(func.count()).select_from(User).where(User.external_id == "3003"))
+        blocker_started = await uow.session.scalar(select(User.started_bot).where(User.id == blocker))
+    assert strangers == 0
+    assert blocker_started is False  # remembered until they write to the bot again
+
+
+async def test_a_hall_grab_is_answered_privately_and_the_loser_gets_a_toast(
+        fake_bot_api, dispatcher, bot, services, campus, clock, hall):
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock())
+    winner = await tg_runner(services, campus, clock, 3003)
+    await tg_runner(services, campus, clock, 3004)
+    card = await hall_card(bot, hall, order_id)
+    fake_bot_api.callback(fake_bot_api.user(3003, "Zhao", language_code="en"), f"g:{order_id}", card)
+    first = (await until(lambda: fake_bot_api.callback_answers))[0]
+    fake_bot_api.callback(fake_bot_api.user(3004, "Qian", language_code="en"), f"g:{order_id}", card)
+    await until(lambda: len(fake_bot_api.callback_answers) == 2)
+    second = fake_bot_api.callback_answers[1]
+    assert first["text"] == catalogue("en")("tg-sent-privately")
+    assert second["text"] == catalogue("en")("grab-taken") and not second.get("show_alert")
+    won = fake_bot_api.bot_messages(3003)
+    assert won and won[0]["text"].startswith(catalogue("en")("grab-won"))
+    assert not fake_bot_api.bot_messages(3004)
+    row = await order_row(services, order_id)
+    assert (row.status, row.runner_id) == ("accepted", winner)
+    assert not fake_bot_api.calls("editMessageText")
+
+
+async def test_a_hall_command_from_someone_we_cannot_write_to_gets_a_button_that_opens_the_bot(
+        fake_bot_api, dispatcher, services, campus, clock, hall):
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock())
+    fake_bot_api.command(fake_bot_api.user(3003, "Zhao", language_code="en"), "grab", str(order_id), chat=hall)
+    reply = (await until(lambda: fake_bot_api.bot_messages(hall["id"])))[-1]
+    (row,) = (reply.get("reply_markup") or {})["inline_keyboard"]
+    assert row[0]["url"] == "https://t.me/paotui_test_bot?start=hall"
+    assert (await order_row(services, order_id)).status == "open"
+
+
+async def test_group_chatter_is_ignored(fake_bot_api, dispatcher, services, campus, clock, hall):
+    await tg_user(services, campus, clock, 3003)
+    zhao = fake_bot_api.user(3003, "Zhao", language_code="en")
+    fake_bot_api.text(zhao, "anyone going to the canteen?", chat=hall)
+    fake_bot_api.text(zhao, "/help@some_other_bot", chat=hall)
+    await settle(fake_bot_api, zhao)
+    assert not fake_bot_api.bot_messages(hall["id"])
+    assert len([m for m in fake_bot_api.bot_messages(3003) if "/order" in m["text"]]) == 1  # settle's own /help
+
+
+# --- Telegram Payments ---------------------------------------------------------------------------------------------
+
+def test_an_invoice_button_is_offered_beside_the_wallet_button_only_with_a_payment_token(services):
+    t = catalogue("en")
+    reply = Reply("order-quote", "Total 5.00", choices=((Choice("Pay from wallet", "pay:12"),),))
+    offered = TelegramPayments(services, None, PAYMENT_TOKEN).offer([reply], t)  # type: ignore[arg-type]
+    assert [[c.data for c in row] for row in offered[0].choices] == [["pay:12"], ["tgpay:12"]]
+    assert offered[0].choices[1][0].label == t("tg-pay-telegram")
+    assert TelegramPayments(services, None, None).offer([reply], t) == [reply]  # type: ignore[arg-type]
+
+
+async def test_the_invoice_button_sends_an_invoice_in_fen(fake_bot_api, dispatcher, bot, services, campus, clock):
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    total = (await order_row(services, order_id)).total
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    sent = await bot.send_message(chat_id=1001, text="quote", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="Pay", callback_data=f"tgpay:{order_id}")]]))
+    fake_bot_api.callback(li, f"tgpay:{order_id}", (1001, sent.message_id))
+    (invoice,) = await until(lambda: fake_bot_api.calls("sendInvoice", 1001))
+    assert invoice.params["currency"] == "CNY"
+    assert invoice.params["payload"] == f"order:{order_id}"
+    assert invoice.params["provider_token"] == PAYMENT_TOKEN
+    assert [p["amount"] for p in invoice.params["prices"]] == [total]
+    answer = (await until(lambda: fake_bot_api.callback_answers))[0]
+    assert not answer.get("text")
+    # Someone else's order: no invoice, an alert.
+    fake_bot_api.callback(fake_bot_api.user(1002, "Sun", language_code="en"), f"tgpay:{order_id}",
+                          (1001, sent.message_id))
+    await until(lambda: len(fake_bot_api.callback_answers) == 2)
+    assert fake_bot_api.callback_answers[1]["text"] == catalogue("en")("tg-pay-not-yours")
+    assert len(fake_bot_api.calls("sendInvoice")) == 1
+
+
+async def test_pre_checkout_is_ok_only_for_an_unpaid_order_at_its_price(
+        fake_bot_api, dispatcher, services, campus, clock):
+    customer = await tg_user(services, campus, clock, 1001)
+    unpaid = await make_order(services.db, campus, customer, clock(), pay=False)
+    paid = await make_order(services.db, campus, customer, clock(), pay=True)
+    total = (await order_row(services, unpaid)).total
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    sun = fake_bot_api.user(1002, "Sun", language_code="en")
+    cases = [
+        (li, f"order:{unpaid}", total, "CNY", None),
+        (li, f"order:{unpaid}", total - 1, "CNY", "tg-pay-price-changed"),
+        (li, f"order:{unpaid}", total, "USD", "tg-pay-price-changed"),
+        (li, f"order:{paid}", (await order_row(services, paid)).total, "CNY", "tg-pay-not-payable"),
+        (sun, f"order:{unpaid}", total, "CNY", "tg-pay-not-yours"),
+        (li, "order:xyz", total, "CNY", "tg-pay-not-yours"),
+    ]
+    ids = [fake_bot_api.pre_checkout_query(user, payload, amount, currency=currency)["pre_checkout_query"]["id"]
+           for user, payload, amount, currency, _ in cases]
+    answers = await until(lambda: len(fake_bot_api.pre_checkout_answers) == len(cases)
+                          and fake_bot_api.pre_checkout_answers)
+    by_id = {a["pre_checkout_query_id"]: a for a in answers}
+    for query_id, (_, payload, _, _, refusal) in zip(ids, cases):
+        answer = by_id[query_id]
+        if refusal is None:
+            assert answer["ok"] is True and not answer.get("error_message")
+        else:
+            assert answer["ok"] is False, payload
+            order = int(payload.removeprefix("order:")) if payload[6:].isdigit() else 0
+            assert answer["error_message"] == catalogue("en")(refusal, order=order)
+    assert (await order_row(services, unpaid)).status == "awaiting_payment"
+
+
+async def test_a_successful_payment_delivered_twice_is_credited_once(fake_bot_api, dispatcher, services, campus,
+                                                                      clock):
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    total = (await order_row(services, order_id)).total
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    fake_bot_api.successful_payment(li, f"order:{order_id}", total, charge_id="tg-charge-A")
+    fake_bot_api.successful_payment(li, f"order:{order_id}", total, charge_id="tg-charge-A")  # a new update id
+    await until(lambda: len(fake_bot_api.bot_messages(1001)) >= 2)
+    async with UnitOfWork(services.db, write=False) as uow:
+        postings = await uow.session.scalar(select(func.count()).select_from(LedgerPosting)
+                                            .where(LedgerPosting.key.like("%tg-charge-A%")))
+        external = await uow.ledger.balance("external:telegram")
+    assert postings == 1
+    assert external == -total
+    assert (await order_row(services, order_id)).status == "open"
+    texts = [m["text"] for m in fake_bot_api.bot_messages(1001)]
+    assert texts[0] == catalogue("en")("wallet-provider-paid", order=order_id, amount=f"{total / 100:.2f}")
+    assert texts[1] == catalogue("en")("wallet-charge-seen", order=order_id)
+
+
+# --- live location -------------------------------------------------------------------------------------------------
+
+async def test_live_location_is_kept_only_while_the_runner_has_an_active_order(
+        fake_bot_api, dispatcher, services, campus, clock):
+    customer = await tg_user(services, campus, clock, 1001)
+    busy = await tg_runner(services, campus, clock, 3003)
+    idle = await tg_runner(services, campus, clock, 3004)
+    order_id = await accepted_order(services, campus, clock, customer, busy)
+    zhao = fake_bot_api.user(3003, "Zhao", language_code="en")
+    qian = fake_bot_api.user(3004, "Qian", language_code="en")
+
+    update = fake_bot_api.location(zhao, 30.2600, 120.1190, live_period=900)
+    shared = update["message"]
+    reply = (await until(lambda: fake_bot_api.bot_messages(3003)))[-1]
+    assert reply["text"] == catalogue("en")("live-kept", orders=f"#{order_id}")
+    assert ((await profile(services, busy)).last_lat, (await profile(services, busy)).last_lon) == (30.2600, 120.1190)
+
+    clock.advance(minutes=2)
+    fake_bot_api.live_location(zhao, shared, *LIBRARY)
+    await settle(fake_bot_api, zhao)
+    p = await profile(services, busy)
+    assert (p.last_lat, p.last_lon, p.last_seen_at) == (*LIBRARY, clock())
+    assert len([m for m in fake_bot_api.bot_messages(3003) if m["text"].startswith("Thanks")]) == 1  # edits are silent
+
+    # The student asks where the runner is.
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    clock.advance(minutes=3)
+    fake_bot_api.command(li, "where", str(order_id))
+    where = (await until(lambda: fake_bot_api.bot_messages(1001)))[-1]
+    assert where["text"] == catalogue("en")("where-near", order=order_id, time="10:02", minutes=3, place="Library")
+
+    # A runner with no active order: not kept.
+    fake_bot_api.location(qian, *LIBRARY, live_period=900)
+    refused = (await until(lambda: fake_bot_api.bot_messages(3004)))[-1]
+    assert refused["text"] == catalogue("en")("live-not-kept")
+    assert (await profile(services, idle)).last_lat is None
+
+    # The order ends (released back to the hall): the next position is not kept and the old one goes.
+    await act(services.db, campus, order_id, Event.release, Actor(Role.runner, busy), clock())
+    fake_bot_api.live_location(zhao, shared, 30.2610, 120.1200)
+    await settle(fake_bot_api, zhao)
+    p = await profile(services, busy)
+    assert (p.last_lat, p.last_lon, p.last_seen_at) == (None, None, None)
+
+
+async def test_forget_positions_clears_only_runners_without_an_active_order(services, campus, clock):
+    customer = await tg_user(services, campus, clock, 1001)
+    busy = await tg_runner(services, campus, clock, 3003)
+    idle = await tg_runner(services, campus, clock, 3004)
+    await accepted_order(services, campus, clock, customer, busy)
+    async with UnitOfWork(services.db) as uow:
+        for runner in (busy, idle):
+            p = await uow.runners.get(runner)
+            assert p is not None
+            p.last_lat, p.last_lon, p.last_seen_at = *LIBRARY, clock()
+    async with UnitOfWork(services.db) as uow:
+        assert await forget_positions(uow) == 1
+    assert (await profile(services, busy)).last_lat == LIBRARY[0]
+    assert (await profile(services, idle)).last_lat is None
+
+
+# --- repeats -------------------------------------------------------------------------------------------------------
+
+async def test_the_same_update_twice_is_handled_once(fake_bot_api, dispatcher, services):
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    update = fake_bot_api.command(li, "start", push=False)
+    fake_bot_api.push(update)
+    fake_bot_api.push(dict(update))  # Telegram sends it again (same update_id)
+    await settle(fake_bot_api, li)
+    welcomes = [m for m in fake_bot_api.bot_messages(1001) if "Li" in m["text"]]
+    assert len(welcomes) == 1
+    async with UnitOfWork(services.db, write=False) as uow:
+        seen = await uow.session.get(ProcessedUpdate, f"telegram:{update['update_id']}")
+    assert seen is not None
+
+
+# --- running the channel -------------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_run_telegram_polls_and_sets_the_command_menus(fake_bot_api, services, campus, clock, settings):
+    await tg_runner(services, campus, clock, 3003, language="zh_CN")
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))
+    try:
+        fake_bot_api.command(fake_bot_api.user(1001, "Li"), "start")
+        await until(lambda: fake_bot_api.bot_messages(1001))
+        await until(lambda: len(fake_bot_api.calls("setMyCommands")) >= 3)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 10)
+    menus = {(c.params["scope"]["type"], c.params["scope"].get("chat_id"), c.params.get("language_code")):
+             [cmd["command"] for cmd in c.params["commands"]] for c in fake_bot_api.calls("setMyCommands")}
+    assert menus[("all_private_chats", None, "zh")] == menus[("all_private_chats", None, None)]
+    assert "where" in menus[("all_private_chats", None, None)]
+    assert "nearby" not in menus[("all_private_chats", None, None)]
+    assert "nearby" in menus[("chat", 3003, None)]
+    zh = {c.params.get("language_code"): c.params["commands"] for c in fake_bot_api.calls("setMyCommands")
+          if c.params["scope"]["type"] == "all_private_chats"}
+    assert zh["zh"][0]["description"] == catalogue("zh_CN")("tg-cmd-start")
+    assert zh[None][0]["description"] == catalogue("en")("tg-cmd-start")
+
+
+async def test_webhook_mode_checks_the_secret_and_handles_a_repeat_once(fake_bot_api, services, settings):
+    port = _free_port()
+    hooked = settings.model_copy(update={
+        "telegram_webhook_url": f"http://127.0.0.1:{port}/tg/hook", "telegram_webhook_host": "127.0.0.1",
+        "telegram_webhook_port": port, "telegram_webhook_secret": SecretStr("s3cret_42"),
+    })
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_telegram(hooked, services, stop=stop, handle_signals=False))
+    try:
+        await until(lambda: fake_bot_api.webhook.get("url"))
+        assert fake_bot_api.webhook["secret_token"] == "s3cret_42"
+        li = fake_bot_api.user(1001, "Li", language_code="en")
+        update = fake_bot_api.command(li, "start", push=False)
+        assert await fake_bot_api.deliver_webhook(update) == 200
+        assert await fake_bot_api.deliver_webhook(update) == 200
+        async with aiohttp.ClientSession() as session, session.post(
+                f"http://127.0.0.1:{port}/tg/hook", json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as resp:
+            assert resp.status == 401
+        await until(lambda: fake_bot_api.bot_messages(1001))
+        await settle_webhook(fake_bot_api, li)
+        assert len([m for m in fake_bot_api.bot_messages(1001) if "Li" in m["text"]]) == 1
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 10)
+
+
+async def settle_webhook(api: FakeBotAPI, user: dict[str, Any]) -> None:
+    before = len(api.bot_messages(user["id"]))
+    assert await api.deliver_webhook(api.command(user, "help", push=False)) == 200
+    await until(lambda: len(api.bot_messages(user["id"])) > before)
+
+
+async def test_where_answers_only_the_orders_student_and_only_while_it_is_on_its_way(services, campus, clock):
+    from tests.factories import make_runner, make_user
+    from tests.handlers.harness import Chat, keys
+
+    chat = Chat(services)  # the handler is channel-neutral: the console harness drives it
+    customer = await make_user(services.db, campus, clock(), name="li")
+    await make_user(services.db, campus, clock(), name="zhang")
+    runner = await make_runner(services.db, campus, clock())
+    assert keys(await chat.send("li", "/where")) == ["where-usage"]  # no order on its way
+    order_id = await accepted_order(services, campus, clock, customer, runner)
+    assert keys(await chat.send("li", "/where")) == ["where-unknown"]  # the only one: no number needed
+    assert keys(await chat.send("zhang", f"/where {order_id}")) == ["error-not-your-order"]
+    async with UnitOfWork(services.db) as uow:
+        p = await uow.runners.get(runner)
+        assert p is not None
+        p.last_lat, p.last_lon, p.last_seen_at = 30.2700, 120.1300, clock()  # off campus: distance to the drop-off
+    (reply,) = await chat.send("li", f"/where {order_id}")
+    assert reply.key == "where-away" and reply.args["distance"] > 1000
+    await act(services.db, campus, order_id, Event.release, Actor(Role.runner, runner), clock())
+    assert keys(await chat.send("li", f"/where {order_id}")) == ["where-not-on-the-way"]

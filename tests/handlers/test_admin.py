@@ -1,0 +1,621 @@
+"""Operators: everyone else is refused; applications, orders, complaints, users, withdrawals, top-ups, figures and
+coupons; every change is recorded with who and when."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, update
+
+from core import ledger
+from core.order import Actor, Event, Role
+from handlers.router import ROUTER
+from storage.models import (
+    Complaint,
+    Coupon,
+    CreditRecord,
+    OperatorAction,
+    RunnerProfile,
+    User,
+    Withdrawal,
+)
+from storage.models import Order as OrderRow
+from storage.uow import UnitOfWork
+from tests.factories import act, make_order, make_runner, make_user
+from tests.handlers.harness import keys
+
+OP = "admin"  # campus/demo.yaml: operators: ["console:admin"]
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+
+
+async def operator(chat) -> int:
+    """The campus operator, speaking English; returns their user id."""
+    await chat.send(OP, "/start")
+    await chat.press(OP, "English")
+    return await user_id(chat.services.db, OP)
+
+
+async def user_id(db, external_id: str) -> int:
+    async with UnitOfWork(db, write=False) as uow:
+        return (await uow.session.scalars(select(User.id).where(User.external_id == external_id))).one()
+
+
+async def external(db, uid: int) -> str:
+    async with UnitOfWork(db, write=False) as uow:
+        return (await uow.session.get(User, uid)).external_id
+
+
+async def get(db, model, key):
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.session.get(model, key)
+
+
+async def balance(db, account: str) -> int:
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.ledger.balance(account)
+
+
+async def actions(db) -> list[OperatorAction]:
+    async with UnitOfWork(db, write=False) as uow:
+        return list(await uow.session.scalars(select(OperatorAction).order_by(OperatorAction.id)))
+
+
+async def inbox_keys(chat, uid: int) -> list[str]:
+    return [p["key"] for p in await chat.inbox(await external(chat.services.db, uid))]
+
+
+def assert_recorded(rows: list[OperatorAction], op_id: int, now: dt.datetime, *expected: tuple[str, str]) -> None:
+    assert [(a.action, a.target) for a in rows] == list(expected)
+    assert all(a.operator_id == op_id and a.at == now for a in rows)
+
+
+async def accepted_order(db, campus, now, customer: int, runner: int) -> int:
+    order_id = await make_order(db, campus, customer, now)
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), now)
+    return order_id
+
+
+async def completed_order(db, campus, now, customer: int, runner: int) -> int:
+    order_id = await accepted_order(db, campus, now, customer, runner)
+    for event in (Event.pickup, Event.deliver):
+        await act(db, campus, order_id, event, Actor(Role.runner, runner), now)
+    await act(db, campus, order_id, Event.confirm, Actor(Role.customer, customer), now)
+    return order_id
+
+
+async def request_withdrawal(db, runner: int, amount: int, now: dt.datetime) -> int:
+    async with UnitOfWork(db) as uow:
+        w = Withdrawal(runner_id=runner, amount=amount, status="pending", requested_at=now)
+        uow.session.add(w)
+        await uow.session.flush()
+        await uow.ledger.post(ledger.request_withdrawal(w.id, runner, amount), now)
+        return w.id
+
+
+async def complain(db, order_id: int, user: int, text: str, now: dt.datetime) -> int:
+    async with UnitOfWork(db) as uow:
+        c = Complaint(order_id=order_id, user_id=user, text=text, created_at=now)
+        uow.session.add(c)
+        await uow.session.flush()
+        return c.id
+
+
+# ---------------------------------------------------------------------------------------------------- who may
+
+
+ADMIN_COMMANDS = {"admin", "applications", "approve", "reject", "find", "reassign", "cancelorder", "resolve",
+                  "complaints", "uphold", "dismiss", "suspend", "restore", "withdrawals", "payout", "refusepayout",
+                  "topup", "today", "coupon", "coupons"}
+
+
+def test_every_operator_command_is_operator_only():
+    mine = {name: c for name, c in ROUTER.commands.items() if c.handler.__module__ == "handlers.admin"}
+    assert set(mine) == ADMIN_COMMANDS
+    assert all(c.operator_only for c in mine.values())
+
+
+async def test_everyone_else_is_refused_and_nothing_changes(chat, db, campus, clock):
+    now = clock.now
+    applicant = await make_runner(db, campus, now, approved=False)
+    runner = await make_runner(db, campus, now)
+    other = await make_runner(db, campus, now)
+    customer = await make_user(db, campus, now, name="carol")
+    order_id = await accepted_order(db, campus, now, customer, runner)
+    exception_id = await accepted_order(db, campus, now, customer, other)
+    await act(db, campus, exception_id, Event.report, Actor(Role.customer, customer), now)
+    complaint = await complain(db, exception_id, customer, "late", now)
+    async with UnitOfWork(db) as uow:  # give the runner some earnings to withdraw
+        await uow.ledger.post(ledger.top_up(runner, 1000, "cash", "seed"), now)
+        await uow.ledger.post(ledger.Posting("seed-runner", (ledger.Entry(ledger.customer(runner), -1000),
+                                                             ledger.Entry(ledger.runner(runner), 1000))), now)
+    withdrawal = await request_withdrawal(db, runner, 500, now)
+    await chat.send("bob", "/start")
+
+    attempts = [
+        "/admin", "/applications", f"/approve {applicant}", f"/reject {applicant} no", f"/find {order_id}",
+        f"/reassign {order_id} #{other}", f"/cancelorder {order_id}", f"/resolve {exception_id} refund 5",
+        "/complaints", f"/uphold {complaint} 3", f"/dismiss {complaint}", f"/suspend #{runner}",
+        f"/restore #{runner}", "/withdrawals", f"/payout {withdrawal}", f"/refusepayout {withdrawal}",
+        "/topup bob 50", "/today", "/coupon create FREE 5", "/coupons",
+    ]
+    assert {a.split()[0][1:] for a in attempts} == ADMIN_COMMANDS
+    for text in attempts:
+        assert keys(await chat.send("bob", text)) == ["error-operators-only"], text
+    # A button forwarded to someone who is not an operator does nothing either.
+    for data in (f"adm:approve:{applicant}", f"adm:wok:{withdrawal}", f"adm:do:{order_id}:oc",
+                 f"adm:up:{complaint}", f"adm:ra:{order_id}"):
+        replies = await chat.press("bob", f"data:{data}")
+        assert keys(replies) == ["error-operators-only"], data
+    assert replies[0].text == "只有运营人员可以这样做。"  # bob never picked a language
+
+    assert await actions(db) == []
+    assert (await get(db, RunnerProfile, applicant)).status == "pending"
+    assert (await get(db, RunnerProfile, runner)).suspended is False
+    assert (await get(db, OrderRow, order_id)).status == "accepted"
+    assert (await get(db, OrderRow, order_id)).runner_id == runner
+    assert (await get(db, OrderRow, exception_id)).status == "exception"
+    assert (await get(db, Complaint, complaint)).status == "open"
+    assert (await get(db, Withdrawal, withdrawal)).status == "pending"
+    assert await balance(db, ledger.customer(await user_id(db, "bob"))) == 0
+    async with UnitOfWork(db, write=False) as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(Coupon)) == 0
+
+
+async def test_an_operator_flag_on_the_user_row_works_too(chat, db, campus, clock):
+    uid = await make_user(db, campus, clock.now, name="dora")
+    assert keys(await chat.send("dora", "/today")) == ["error-operators-only"]
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id == uid).values(is_operator=True))
+    assert keys(await chat.send("dora", "/today")) == ["admin-today"]
+
+
+# ---------------------------------------------------------------------------------------------------- applications
+
+
+async def test_approve_an_application_with_its_button(chat, db, campus, clock):
+    op = await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False, quiz=False)
+    replies = await chat.send(OP, "/applications")
+    assert keys(replies) == ["admin-applications-title", "admin-application"]
+    card = replies[1].text
+    assert "Real name: 测试" in card and "Student number: 20***00" in card and "2024000" not in card
+    assert "Gender: male" in card
+
+    replies = await chat.press(OP, "Approve")
+    assert keys(replies) == ["admin-application-approved"]
+    profile = await get(db, RunnerProfile, applicant)
+    assert (profile.status, profile.decided_by, profile.decided_at) == ("approved", op, clock.now)
+    told = await chat.inbox(await external(db, applicant))
+    assert [p["key"] for p in told] == ["admin-runner-approved"] and "/quiz" in told[0]["text"]
+
+    # Deciding again, by button or command, is refused clearly and changes nothing.
+    again = await chat.press(OP, f"data:adm:approve:{applicant}")
+    assert keys(again) == ["admin-application-decided"]
+    assert again[0].text == f"The application of #{applicant} is already approved."
+    assert keys(await chat.send(OP, f"/reject {applicant} too late")) == ["admin-application-decided"]
+    assert (await get(db, RunnerProfile, applicant)).status == "approved"
+    assert await inbox_keys(chat, applicant) == []
+    assert_recorded(await actions(db), op, clock.now, ("approve_runner", f"user:{applicant}"))
+    assert keys(await chat.send(OP, "/applications")) == ["admin-applications-none"]
+
+
+async def test_reject_asks_for_the_reason_and_tells_the_applicant(chat, db, campus, clock):
+    op = await operator(chat)
+    first = await make_runner(db, campus, clock.now, approved=False)
+    second = await make_runner(db, campus, clock.now, approved=False)
+    await chat.send(OP, "/applications")
+    await chat.press(OP, f"data:adm:reject:{first}")
+    assert keys(chat.last[OP]) == ["admin-ask-reject-reason"]
+    replies = await chat.send(OP, "student card photo unreadable")
+    assert keys(replies) == ["admin-application-rejected"]
+    assert (await get(db, RunnerProfile, first)).status == "rejected"
+    told = await chat.inbox(await external(db, first))
+    assert [p["key"] for p in told] == ["admin-runner-rejected"] and "student card photo unreadable" in told[0]["text"]
+
+    replies = await chat.send(OP, f"/reject {second} not a student here")
+    assert keys(replies) == ["admin-application-rejected"]
+    assert (await get(db, RunnerProfile, second)).decided_by == op
+    assert keys(await chat.send(OP, "/approve 9999")) == ["admin-application-not-found"]
+    assert keys(await chat.send(OP, "/approve x")) == ["admin-bad-number"]
+    rows = await actions(db)
+    assert_recorded(rows, op, clock.now, ("reject_runner", f"user:{first}"), ("reject_runner", f"user:{second}"))
+    assert rows[0].details == {"reason": "student card photo unreadable"}
+
+
+async def test_a_reason_for_an_application_decided_meanwhile_ends_the_step(chat, db, campus, clock):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    await chat.press(OP, f"data:adm:reject:{applicant}")
+    async with UnitOfWork(db) as uow:  # another operator approves it first
+        await uow.session.execute(update(RunnerProfile).values(status="approved"))
+    assert keys(await chat.send(OP, "blurry photo")) == ["admin-application-decided"]
+    assert await inbox_keys(chat, applicant) == []
+    assert keys(await chat.send(OP, "hello")) == ["idle-hint", "menu-title"]  # the step is over
+    assert await actions(db) == []
+
+
+# ---------------------------------------------------------------------------------------------------- orders
+
+
+async def test_find_shows_the_card_people_history_and_actions(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, runner)
+    replies = await chat.send(OP, f"/find #{order_id}")
+    assert keys(replies) == ["admin-order"]
+    text = replies[0].text
+    assert f"#{order_id}" in text and "Total:" in text
+    assert f"Student: carol (#{customer})" in text
+    runner_name = await external(db, runner)
+    assert text.split("History:\n", 1)[1].splitlines() == [  # campus time: 02:00 UTC is 10:00 in Shanghai
+        f"11-23 10:00 paid: awaiting payment → waiting for a runner · student carol (#{customer})",
+        f"11-23 10:00 taken: waiting for a runner → runner on the way · runner {runner_name} (#{runner})",
+    ]
+    assert [c.label for c in replies[0].flat_choices()] == ["cancel and refund", "reassign"]
+    assert keys(await chat.send(OP, "/find 4242")) == ["error-order-not-found"]
+    assert keys(await chat.send(OP, "/find")) == ["admin-usage-find"]
+    assert await actions(db) == []  # looking changes nothing
+
+
+async def test_reassign_moves_the_order_and_tells_both_runners(chat, db, campus, clock):
+    op = await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    first = await make_runner(db, campus, clock.now)
+    busy = await make_runner(db, campus, clock.now, active_orders=3)  # at the limit: an operator may still assign
+    unapproved = await make_runner(db, campus, clock.now, approved=False)
+    order_id = await accepted_order(db, campus, clock.now, customer, first)
+    await chat.inbox("carol")
+
+    refused = await chat.send(OP, f"/reassign {order_id} #{unapproved}")
+    assert keys(refused) == ["admin-runner-ineligible"] and "not an approved runner" in refused[0].text
+    assert keys(await chat.send(OP, f"/reassign {order_id} #{first}")) == ["error-reassign-same"]
+    assert keys(await chat.send(OP, f"/reassign {order_id} nobody")) == ["admin-user-not-found"]
+    assert (await get(db, OrderRow, order_id)).runner_id == first
+
+    assert keys(await chat.send(OP, f"/reassign {order_id} #{busy}")) == ["admin-reassigned"]
+    row = await get(db, OrderRow, order_id)
+    assert (row.status, row.runner_id) == ("accepted", busy)
+    assert (await get(db, RunnerProfile, first)).active_orders == 0
+    assert (await get(db, RunnerProfile, busy)).active_orders == 4
+    assert await inbox_keys(chat, first) == ["notice-reassigned-away"]
+    assert any(f"#{order_id}" in p["text"] for p in await chat.inbox(await external(db, busy)))
+    assert "notice-reassigned" in [p["key"] for p in await chat.inbox("carol")]
+    rows = await actions(db)
+    assert_recorded(rows, op, clock.now, ("reassign", f"order:{order_id}"))
+    assert rows[0].details == {"runner_from": first, "runner_to": busy}
+
+
+async def test_reassign_from_the_order_card(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    first = await make_runner(db, campus, clock.now)
+    second = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, first)
+    await chat.send(OP, f"/find {order_id}")
+    assert keys(await chat.press(OP, "reassign")) == ["admin-ask-runner"]
+    assert keys(await chat.send(OP, await external(db, second))) == ["admin-reassigned"]
+    assert (await get(db, OrderRow, order_id)).runner_id == second
+
+
+async def test_cancel_refunds_the_student_in_full(chat, db, campus, clock):
+    op = await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    order_id = await make_order(db, campus, customer, clock.now)
+    total = (await get(db, OrderRow, order_id)).total
+    assert await balance(db, ledger.customer(customer)) == 0
+    replies = await chat.send(OP, f"/cancelorder {order_id} shop closed")
+    assert keys(replies) == ["admin-order-cancelled"]
+    assert replies[0].text == f"Order #{order_id} is cancelled. Refunded to the student: {total / 100:.2f} yuan."
+    assert (await get(db, OrderRow, order_id)).status == "cancelled"
+    assert await balance(db, ledger.customer(customer)) == total
+    assert await balance(db, ledger.escrow(order_id)) == 0
+    assert "notice-cancelled-by-operator" in [p["key"] for p in await chat.inbox("carol")]
+    find = (await chat.send(OP, f"/find {order_id}"))[0].text
+    assert 'cancel and refund: waiting for a runner → cancelled' in find and '"shop closed"' in find
+    assert keys(await chat.send(OP, f"/cancelorder {order_id}")) == ["error-illegal-transition"]
+    assert await balance(db, ledger.customer(customer)) == total
+    assert_recorded(await actions(db), op, clock.now, ("cancel_order", f"order:{order_id}"))
+
+
+async def test_cancel_from_the_order_card_asks_first(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    order_id = await make_order(db, campus, customer, clock.now)
+    await chat.send(OP, f"/find {order_id}")
+    confirm = await chat.press(OP, "cancel and refund")
+    assert keys(confirm) == ["admin-confirm-event"]
+    assert (await get(db, OrderRow, order_id)).status == "open"
+    assert keys(await chat.press(OP, "Yes: cancel and refund")) == ["admin-order-cancelled"]
+    assert (await get(db, OrderRow, order_id)).status == "cancelled"
+    again = await chat.press(OP, f"data:{confirm[0].flat_choices()[0].data}")
+    assert keys(again) == ["error-illegal-transition"]
+
+
+# ---------------------------------------------------------------------------------------------------- exceptions
+
+
+async def exception_order(db, campus, now, customer: int, runner: int) -> int:
+    order_id = await accepted_order(db, campus, now, customer, runner)
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), now)
+    await act(db, campus, order_id, Event.report, Actor(Role.customer, customer), now)
+    return order_id
+
+
+async def test_resolve_with_refund_and_compensation(chat, db, campus, clock):
+    op = await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, runner)
+    complaint = await complain(db, order_id, customer, "the parcel arrived crushed", clock.now)
+    total = (await get(db, OrderRow, order_id)).total
+    penalised = campus.credit.initial + campus.credit.changes["complaint_upheld"]
+    await chat.inbox("carol")
+
+    assert keys(await chat.send(OP, "/complaints")) == ["admin-complaints-title", "admin-complaint-line"]
+    replies = await chat.send(OP, f"/resolve {order_id} refund 5 item damaged")
+    assert keys(replies) == ["admin-resolved"]
+    assert "Compensation: 5.00 yuan. Complaints upheld: 1, dismissed: 0." in replies[0].text
+    assert (await get(db, OrderRow, order_id)).status == "refunded"
+    assert await balance(db, ledger.customer(customer)) == total + 500
+    assert await balance(db, ledger.PLATFORM_REVENUE) == -500
+    assert await balance(db, ledger.escrow(order_id)) == 0
+    decided = await get(db, Complaint, complaint)
+    assert (decided.status, decided.decided_by, decided.resolution) == ("upheld", op, "item damaged")
+    assert (await get(db, RunnerProfile, runner)).credit == penalised
+    async with UnitOfWork(db, write=False) as uow:
+        records = list(await uow.session.scalars(select(CreditRecord.event).where(CreditRecord.runner_id == runner)))
+    assert records == ["complaint_upheld"]
+    told = [p["key"] for p in await chat.inbox("carol")]
+    assert {"notice-refunded", "admin-compensated", "admin-complaint-upheld"} <= set(told)
+
+    # Once per order: resolving again is refused, and so is a second compensation for the same order.
+    assert keys(await chat.send(OP, f"/resolve {order_id} refund 5")) == ["error-illegal-transition"]
+    again = await complain(db, order_id, customer, "still unhappy", clock.now)
+    assert keys(await chat.send(OP, f"/uphold {again} 5")) == ["admin-already-compensated"]
+    assert (await get(db, Complaint, again)).status == "open"
+    assert await balance(db, ledger.customer(customer)) == total + 500
+    assert keys(await chat.send(OP, f"/dismiss {again} already compensated")) == ["admin-complaint-done"]
+    assert (await get(db, Complaint, again)).status == "dismissed"
+    assert keys(await chat.send(OP, f"/dismiss {again}")) == ["admin-complaint-decided"]
+    assert (await get(db, RunnerProfile, runner)).credit == penalised
+    rows = await actions(db)
+    assert_recorded(rows, op, clock.now, ("resolve", f"order:{order_id}"), ("dismiss_complaint", f"complaint:{again}"))
+    assert rows[0].details["compensation"] == 500
+    async with UnitOfWork(db, write=False) as uow:
+        assert await uow.ledger.total() == 0
+
+
+async def test_resolve_complete_pays_the_runner_and_dismisses_the_complaint(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, runner)
+    complaint = await complain(db, order_id, customer, "runner was rude", clock.now)
+    runners_complaint = await complain(db, order_id, runner, "student does not answer", clock.now)
+    row = await get(db, OrderRow, order_id)
+    replies = await chat.send(OP, f"/resolve {order_id} complete delivered fine")
+    assert keys(replies) == ["admin-resolved"] and "Complaints upheld: 1, dismissed: 1." in replies[0].text
+    assert (await get(db, OrderRow, order_id)).status == "completed"
+    assert await balance(db, ledger.runner(runner)) == row.runner_share
+    assert await balance(db, ledger.PLATFORM_REVENUE) == row.commission
+    assert (await get(db, Complaint, complaint)).status == "dismissed"
+    assert (await get(db, Complaint, runners_complaint)).status == "upheld"
+    assert (await get(db, RunnerProfile, runner)).credit == campus.credit.initial + campus.credit.changes["completed"]
+    assert "admin-complaint-dismissed" in await inbox_keys(chat, customer)
+    assert "admin-complaint-upheld" in await inbox_keys(chat, runner)
+
+    # Later complaints are decided from the list; compensation goes only to the order's student.
+    later = await complain(db, order_id, runner, "tip promised, never paid", clock.now)
+    assert keys(await chat.send(OP, f"/uphold {later} 5")) == ["admin-compensation-customer-only"]
+    listed = await chat.send(OP, "/complaints")
+    assert keys(listed) == ["admin-complaints-title", "admin-complaint-line"] and "tip promised" in listed[1].text
+    assert keys(await chat.press(OP, "Uphold")) == ["admin-complaint-done"]
+    assert (await get(db, Complaint, later)).status == "upheld"
+    assert (await get(db, RunnerProfile, runner)).credit == campus.credit.initial + campus.credit.changes["completed"]
+    assert await balance(db, ledger.customer(customer)) == 0
+    assert keys(await chat.send(OP, "/complaints")) == ["admin-complaints-none"]
+
+
+@pytest.mark.parametrize(("args", "key"), [
+    ("", "admin-usage-resolve"), ("maybe", "admin-usage-resolve"), ("refund 1.234", "admin-amount-invalid"),
+    ("refund 501", "admin-amount-range"), ("complete 0", "admin-amount-range"),
+])
+async def test_resolve_refuses_bad_input(chat, db, campus, clock, args, key):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, runner)
+    assert keys(await chat.send(OP, f"/resolve {order_id} {args}")) == [key]
+    assert (await get(db, OrderRow, order_id)).status == "exception"
+    assert await balance(db, ledger.customer(customer)) == 0
+    assert await actions(db) == []
+
+
+# ---------------------------------------------------------------------------------------------------- users
+
+
+async def test_suspend_and_restore(chat, db, campus, clock):
+    op = await operator(chat)
+    await chat.send("bob", "/start")
+    bob = await user_id(db, "bob")
+    await chat.inbox("bob")
+    assert keys(await chat.send(OP, "/suspend bob spam")) == ["admin-suspended"]
+    assert keys(await chat.send("bob", "/help")) == ["error-suspended"]
+    assert keys(await chat.send("bob", "hello")) == ["error-suspended"]
+    told = await chat.inbox("bob")
+    assert [p["key"] for p in told] == ["admin-you-suspended"] and "spam" in told[0]["text"]
+    assert keys(await chat.send(OP, f"/suspend #{bob}")) == ["admin-already-suspended"]
+
+    assert keys(await chat.send(OP, "/restore console:bob")) == ["admin-restored"]
+    assert "error-suspended" not in keys(await chat.send("bob", "/help"))
+    assert await inbox_keys(chat, bob) == ["admin-you-restored"]
+    assert keys(await chat.send(OP, f"/restore #{bob}")) == ["admin-not-suspended"]
+    assert keys(await chat.send(OP, "/suspend admin")) == ["admin-cannot-suspend-operator"]
+    assert_recorded(await actions(db), op, clock.now, ("suspend", f"user:{bob}"), ("restore", f"user:{bob}"))
+
+
+async def test_a_suspended_runner_loses_the_runner_profile_too(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, runner)
+    replies = await chat.send(OP, f"/suspend #{runner} no-shows")
+    assert f"#{order_id}" in replies[0].text  # the operator sees what is left to reassign
+    assert (await get(db, RunnerProfile, runner)).suspended is True
+    assert (await get(db, User, runner)).suspended is True
+    await chat.send(OP, f"/restore #{runner}")
+    assert (await get(db, RunnerProfile, runner)).suspended is False
+
+
+# ---------------------------------------------------------------------------------------------------- withdrawals
+
+
+async def test_withdrawals_paid_out_or_refused(chat, db, campus, clock):
+    op = await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await completed_order(db, campus, clock.now, customer, runner)
+    share = (await get(db, OrderRow, order_id)).runner_share
+    paid, refused = 100, share - 100
+    first = await request_withdrawal(db, runner, paid, clock.now)
+    second = await request_withdrawal(db, runner, refused, clock.now)
+    assert await balance(db, ledger.runner(runner)) == 0
+
+    replies = await chat.send(OP, "/withdrawals")
+    assert keys(replies) == ["admin-withdrawals-title", "admin-withdrawal", "admin-withdrawal"]
+    assert keys(await chat.press(OP, f"data:adm:wok:{first}")) == ["admin-withdrawal-approved-done"]
+    assert await balance(db, ledger.payout("manual")) == paid
+    assert await balance(db, ledger.withdrawal_hold(first)) == 0
+    assert (await get(db, Withdrawal, first)).status == "approved"
+
+    assert keys(await chat.send(OP, f"/refusepayout {second} wrong account")) == ["admin-withdrawal-rejected-done"]
+    assert await balance(db, ledger.runner(runner)) == refused
+    assert await balance(db, ledger.withdrawal_hold(second)) == 0
+    w = await get(db, Withdrawal, second)
+    assert (w.status, w.decided_by, w.decided_at) == ("rejected", op, clock.now)
+    told = await chat.inbox(await external(db, runner))
+    assert [p["key"] for p in told] == ["admin-withdrawal-approved", "admin-withdrawal-rejected"]
+    assert "wrong account" in told[1]["text"]
+
+    # Twice is refused and moves no money.
+    assert keys(await chat.send(OP, f"/payout {first}")) == ["admin-withdrawal-decided"]
+    assert keys(await chat.press(OP, f"data:adm:wno:{first}")) == ["admin-withdrawal-decided"]
+    assert keys(await chat.send(OP, f"/payout {second}")) == ["admin-withdrawal-decided"]
+    assert await balance(db, ledger.payout("manual")) == paid
+    assert await balance(db, ledger.runner(runner)) == refused
+    assert keys(await chat.send(OP, "/payout 999")) == ["admin-withdrawal-not-found"]
+    assert keys(await chat.send(OP, "/withdrawals")) == ["admin-withdrawals-none"]
+    assert_recorded(await actions(db), op, clock.now, ("approve_withdrawal", f"withdrawal:{first}"),
+                    ("reject_withdrawal", f"withdrawal:{second}"))
+
+
+# ---------------------------------------------------------------------------------------------------- wallets
+
+
+async def test_top_up_a_wallet(chat, db, campus, clock):
+    op = await operator(chat)
+    await chat.send("bob", "/start")
+    bob = await user_id(db, "bob")
+    await chat.inbox("bob")
+    replies = await chat.send(OP, "/topup bob 50")
+    assert keys(replies) == ["admin-topped-up"]
+    assert replies[0].text == f"Topped up 50.00 yuan for bob (#{bob}). Their balance: 50.00 yuan."
+    replies = await chat.send(OP, f"/topup #{bob} 0.5")
+    assert "Their balance: 50.50 yuan." in replies[0].text
+    assert await balance(db, ledger.customer(bob)) == 5050
+    assert await balance(db, ledger.external("cash")) == -5050
+    assert await inbox_keys(chat, bob) == ["admin-wallet-topped-up", "admin-wallet-topped-up"]
+    rows = await actions(db)
+    assert_recorded(rows, op, clock.now, ("top_up", f"user:{bob}"), ("top_up", f"user:{bob}"))
+    async with UnitOfWork(db, write=False) as uow:
+        assert await uow.ledger.posted(f"charge:cash:op{rows[0].id}")
+        assert await uow.ledger.posted(f"charge:cash:op{rows[1].id}")
+
+    for text, key in [("/topup bob 0", "admin-amount-range"), ("/topup bob -5", "admin-amount-range"),
+                      ("/topup bob 2000.01", "admin-amount-range"), ("/topup bob 1.234", "admin-amount-invalid"),
+                      ("/topup bob ten", "admin-amount-invalid"), ("/topup nobody 5", "admin-user-not-found"),
+                      ("/topup bob", "admin-usage-topup")]:
+        assert keys(await chat.send(OP, text)) == [key], text
+    assert keys(await chat.send(OP, "/topup bob 2000")) == ["admin-topped-up"]
+    assert await balance(db, ledger.customer(bob)) == 5050 + 200000
+    assert len(await actions(db)) == 3
+
+
+# ---------------------------------------------------------------------------------------------------- today
+
+
+async def test_today_counts_this_campus_day(chat, db, campus, clock):
+    await operator(chat)
+    now = clock.now  # 2026-11-23 10:00 in Shanghai
+    customer = await make_user(db, campus, now)
+    runner = await make_runner(db, campus, now)
+    other = await make_runner(db, campus, now)
+    late_last_night = now - dt.timedelta(hours=11)  # 23:00 Shanghai, the day before
+    early_today = now - dt.timedelta(hours=9)  # 01:00 Shanghai today, though still the 22nd in UTC
+    await completed_order(db, campus, late_last_night, customer, runner)  # yesterday: not counted
+    done = await completed_order(db, campus, early_today, customer, runner)
+    done_too = await completed_order(db, campus, now, customer, other)
+    cancelled = await make_order(db, campus, customer, now)
+    await act(db, campus, cancelled, Event.cancel, Actor(Role.customer, customer), now)
+    await make_order(db, campus, customer, now)  # open
+    await make_order(db, campus, customer, now, pay=False)  # awaiting payment
+    refunded = await exception_order(db, campus, now, customer, runner)
+    async with UnitOfWork(db, write=False) as uow:
+        rows = {o.id: o for o in await uow.session.scalars(select(OrderRow))}
+    await chat.send(OP, f"/resolve {refunded} refund 2")
+
+    replies = await chat.send(OP, "/today")
+    assert keys(replies) == ["admin-today"]
+    args = replies[0].args
+    revenue = rows[done].total + rows[done_too].total
+    commission = rows[done].commission + rows[done_too].commission
+    assert (args["created"], args["completed"], args["cancelled"], args["refunded"]) == (6, 2, 1, 1)
+    assert (args["closed"], args["expired"], args["runners"], args["open"], args["exceptions"]) == (0, 0, 2, 1, 0)
+    assert (args["revenue"], args["commission"], args["compensation"]) == (
+        f"{revenue / 100:.2f}", f"{commission / 100:.2f}", "2.00")
+    text = replies[0].text
+    assert text.startswith("Today, 2026-11-23:") and "Orders created: 6" in text and "Active runners: 2" in text
+
+    clock.advance(days=1)
+    args = (await chat.send(OP, "/today"))[0].args
+    assert (args["created"], args["completed"], args["runners"], args["commission"]) == (0, 0, 0, "0.00")
+
+
+# ---------------------------------------------------------------------------------------------------- coupons
+
+
+async def test_create_list_and_stop_coupons(chat, db, campus, clock):
+    op = await operator(chat)
+    replies = await chat.send(OP, "/coupon create welcome 3 10 100 30")
+    assert keys(replies) == ["admin-coupon-created"]
+    c = await get(db, Coupon, "WELCOME")
+    assert (c.campus_id, c.amount_off, c.percent_off_bp, c.min_spend, c.max_uses, c.created_by) == (
+        campus.id, 300, 0, 1000, 100, op)
+    assert (c.valid_from, c.valid_until) == (clock.now, clock.now + dt.timedelta(days=30))
+    assert keys(await chat.send(OP, "/coupon create HALF 50%")) == ["admin-coupon-created"]
+    half = await get(db, Coupon, "HALF")
+    assert (half.percent_off_bp, half.amount_off, half.min_spend, half.max_uses, half.valid_until) == (
+        5000, 0, 0, None, None)
+
+    for text, key in [
+        ("/coupon create WELCOME 5", "admin-coupon-exists"), ("/coupon create X! 3", "admin-coupon-code-invalid"),
+        ("/coupon create BIG 101", "admin-amount-range"), ("/coupon create PCT 150%", "admin-coupon-percent-invalid"),
+        ("/coupon create PCT 0%", "admin-coupon-percent-invalid"),
+        ("/coupon create PCT 3 1 x", "admin-coupon-uses-invalid"),
+        ("/coupon create PCT 3 1 1 999", "admin-coupon-days-invalid"), ("/coupon create PCT", "admin-usage-coupon"),
+        ("/coupon delete PCT", "admin-usage-coupon"),
+    ]:
+        assert keys(await chat.send(OP, text)) == [key], text
+    assert (await get(db, Coupon, "WELCOME")).amount_off == 300
+
+    listing = (await chat.send(OP, "/coupons"))[0].text
+    assert "WELCOME: 3.00 yuan off · min spend 10.00 yuan · used 0/100" in listing and "HALF: 50% off" in listing
+    assert keys(await chat.send(OP, "/coupon stop half")) == ["admin-coupon-stopped"]
+    assert (await get(db, Coupon, "HALF")).valid_until == clock.now
+    assert keys(await chat.send(OP, "/coupon stop HALF")) == ["admin-coupon-ended"]
+    assert "HALF" not in (await chat.send(OP, "/coupons"))[0].text
+    assert_recorded(await actions(db), op, clock.now, ("coupon_create", "coupon:WELCOME"),
+                    ("coupon_create", "coupon:HALF"), ("coupon_stop", "coupon:HALF"))

@@ -1,0 +1,282 @@
+"""The task hall: announcements, the grab race, exclusive offers, /nearby."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlalchemy import update
+
+from core.campus import DispatchMode
+from core.order import Actor, Event, Role
+from handlers.context import Services
+from handlers.sweep import sweep
+from locales import catalogue
+from storage.models import User
+from storage.uow import UnitOfWork
+from tests.factories import CIPHER
+from tests.handlers.harness import Chat, keys
+from tests.handlers.test_runner import (
+    PHONE,
+    ROOM,
+    act_notified,
+    order_row,
+    paid_order,
+    person,
+    runner,
+)
+
+EN, ZH = catalogue("en"), catalogue("zh_CN")
+HALL = "hall:demo"
+
+
+def private(messages: list[dict]) -> bool:
+    """No phone or room in any of these messages."""
+    return all(PHONE not in m["text"] and ROOM not in m["text"] for m in messages)
+
+
+async def test_a_paid_order_is_announced_with_building_detail_only(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    order_id = await paid_order(services, alice)
+    (post,) = await chat.inbox(HALL)
+    assert (post["key"], post["edit_key"]) == ("hall-card", f"hall:{order_id}")
+    assert post["text"].startswith(f"新跑腿 #{order_id}：代取快递\n菜鸟驿站 → 女生宿舍3号楼")  # the hall's language
+    assert post["choices"] == [[{"label": "抢单", "data": f"g:{order_id}"}]]
+    assert private([post])
+
+
+async def test_two_runners_grab_at_once_and_exactly_one_wins(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    sam = await runner(db, campus, clock(), "sam")
+    order_id = await paid_order(services, alice)
+    await chat.inbox(HALL)
+    await chat.inbox("alice")
+
+    a, b = await asyncio.gather(chat.press("rob", f"data:g:{order_id}", chat=HALL),
+                                chat.press("sam", f"data:g:{order_id}", chat=HALL))
+    outcome = {"rob": keys(a), "sam": keys(b)}
+    assert sorted(outcome.values()) == [["grab-taken"], ["grab-won"]]
+    winner = "rob" if outcome["rob"] == ["grab-won"] else "sam"
+    loser = "sam" if winner == "rob" else "rob"
+    taken = a if loser == "rob" else b
+    assert taken[0].text == EN("grab-taken")
+    won = a if winner == "rob" else b
+    assert won[0].text == "\n".join([EN("grab-won"), EN("hall-won-details-group", order=str(order_id))])
+    assert private([{"text": r.text} for r in a + b])
+
+    row = await order_row(db, order_id)
+    assert (row.status, row.runner_id) == ("accepted", rob if winner == "rob" else sam)
+
+    hall = await chat.inbox(HALL)
+    assert [(m["key"], m["edit_key"], m["choices"]) for m in hall] == [("notice-hall-taken", f"hall:{order_id}", [])]
+    assert hall[0]["text"] == f"#{order_id} 菜鸟驿站 → 女生宿舍3号楼：已被抢。"
+    (details,) = await chat.inbox(winner)
+    assert details["key"] == "notice-you-won"
+    assert f"Room: {ROOM}" in details["text"] and f"Phone: {PHONE}" in details["text"]
+    assert details["text"].startswith(f"You got order #{order_id}. Here are the details.")
+    assert await chat.inbox(loser) == []
+    assert [m["key"] for m in await chat.inbox("alice")] == ["notice-accepted"]
+    assert private(hall)
+
+
+async def test_the_grab_command_takes_the_same_path(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    await runner(db, campus, clock(), "sam")
+    order_id = await paid_order(services, alice)
+    assert keys(await chat.send("rob", "/grab")) == ["hall-grab-usage"]
+    assert keys(await chat.send("rob", "/grab abc")) == ["error-order-number"]
+    assert keys(await chat.send("rob", "/grab 99999")) == ["grab-gone"]
+    replies = await chat.send("rob", f"/grab {order_id}")
+    assert keys(replies) == ["grab-won"]
+    assert replies[0].text.endswith(EN("hall-won-details-private", order=str(order_id)))
+    assert keys(await chat.send("rob", f"/grab {order_id}")) == ["grab-already-yours"]
+    assert keys(await chat.send("sam", f"/grab #{order_id}")) == ["grab-taken"]
+    assert [m["key"] for m in await chat.inbox("rob")] == ["notice-you-won"]
+
+
+async def test_who_may_not_grab_is_told_why(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "pat", approved=False)
+    await runner(db, campus, clock(), "quinn", quiz=False)
+    await person(db, campus, clock(), "stu")
+    order_id = await paid_order(services, alice)
+    await chat.inbox(HALL)
+
+    replies = await chat.press("pat", f"data:g:{order_id}", chat=HALL)
+    assert keys(replies) == ["not-eligible-not-approved"]
+    assert replies[0].text == EN("not-eligible-not-approved")
+    replies = await chat.press("quinn", f"data:g:{order_id}", chat=HALL)
+    assert keys(replies) == ["not-eligible-quiz"]
+    assert replies[0].text == "\n".join([EN("not-eligible-quiz"), EN("runner-quiz-hint")])
+    replies = await chat.press("stu", f"data:g:{order_id}", chat=HALL)
+    assert keys(replies) == ["not-eligible-not-runner"]
+    assert "/apply" in replies[0].text
+    replies = await chat.press("alice", f"data:g:{order_id}")
+    assert keys(replies) == ["not-eligible-not-runner"]
+    # Someone the bot never met (or who never opened a private chat with it) is asked to start it first.
+    replies = await chat.press("stranger", f"data:g:{order_id}", chat=HALL)
+    assert keys(replies) == ["runner-start-bot-first"]
+    assert replies[0].text == ZH("runner-start-bot-first")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.external_id == "quinn").values(started_bot=False))
+    assert keys(await chat.press("quinn", f"data:g:{order_id}", chat=HALL)) == ["runner-start-bot-first"]
+
+    row = await order_row(db, order_id)
+    assert (row.status, row.runner_id) == ("open", None)
+    assert await chat.inbox(HALL) == []
+
+
+async def test_cancelled_and_expired_orders_leave_the_hall(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    cancelled = await paid_order(services, alice)
+    expiring = await paid_order(services, alice)
+    await chat.inbox(HALL)
+    await act_notified(services, cancelled, Event.cancel, Actor(Role.customer, alice))
+    hall = await chat.inbox(HALL)
+    assert [(m["key"], m["edit_key"], m["choices"]) for m in hall] == [("notice-hall-gone", f"hall:{cancelled}", [])]
+
+    await sweep(services, clock.advance(minutes=campus.timeouts.accept_minutes + 1))
+    hall = await chat.inbox(HALL)
+    assert [(m["key"], m["edit_key"], m["choices"]) for m in hall] == [("notice-hall-gone", f"hall:{expiring}", [])]
+    assert hall[0]["text"].endswith("：已失效。")
+
+
+# --- offers ---------------------------------------------------------------------------------------------------------
+
+async def test_a_named_runner_has_the_order_first_then_everyone(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay")
+    await runner(db, campus, clock(), "sam")
+    order_id = await paid_order(services, alice, favourite=fay)
+    until = clock() + dt.timedelta(seconds=campus.timeouts.offer_seconds)
+    hhmm = until.astimezone(campus.tz).strftime("%H:%M")
+
+    assert await chat.inbox(HALL) == []  # held for the named runner
+    (offer,) = await chat.inbox("fay")
+    assert offer["key"] == "hall-offer" and offer["edit_key"] == f"offer:{order_id}"
+    assert offer["text"].startswith(f"Order #{order_id} is offered to you first, until {hhmm}. Take it?")
+    assert [[c["data"] for c in row] for row in offer["choices"]] == [[f"g:{order_id}", f"offer:{order_id}:decline"]]
+    assert private([offer])  # the details come with the win
+    assert "hall-offer-customer" in [m["key"] for m in await chat.inbox("alice")]
+
+    replies = await chat.press("sam", f"data:g:{order_id}", chat=HALL)
+    assert keys(replies) == ["grab-offered"]
+    assert replies[0].text == f"This order is offered to another runner first. Try again after {hhmm}."
+    assert keys(await chat.send("sam", "/nearby")) == ["hall-nearby-none"]  # not in the hall yet
+
+    clock.advance(seconds=campus.timeouts.offer_seconds + 1)
+    replies = await chat.press("sam", f"data:g:{order_id}", chat=HALL)
+    assert keys(replies) == ["grab-won"]
+    assert (await order_row(db, order_id)).runner_id != fay
+    assert await chat.inbox(HALL) == []  # the hall never saw it, so there is nothing to edit
+    ended = await chat.inbox("fay")
+    assert [(m["key"], m["edit_key"]) for m in ended] == [("hall-offer-ended", f"offer:{order_id}")]
+    # The offer is over: the sweep has nothing left to do for it.
+    report = await sweep(services, clock())
+    assert report.offers_ended == 0 and await chat.inbox(HALL) == []
+
+
+async def test_the_named_runner_accepts(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay")
+    order_id = await paid_order(services, alice, favourite=fay)
+    await chat.inbox("fay")
+    replies = await chat.press("fay", "Accept")
+    assert keys(replies) == ["grab-won"]
+    (details,) = await chat.inbox("fay")
+    assert details["key"] == "notice-you-won" and PHONE in details["text"]
+    assert (await order_row(db, order_id)).runner_id == fay
+    assert await chat.inbox(HALL) == []
+    assert (await sweep(services, clock.advance(minutes=2))).offers_ended == 0
+    assert await chat.inbox(HALL) == []
+
+
+async def test_a_declined_offer_goes_to_the_hall_at_once(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay")
+    await runner(db, campus, clock(), "sam")
+    order_id = await paid_order(services, alice, favourite=fay)
+    await chat.inbox("fay")
+    replies = await chat.press("fay", "Decline")
+    assert keys(replies) == ["hall-offer-declined"]
+    (post,) = await chat.inbox(HALL)
+    assert post["key"] == "hall-card" and post["choices"][0][0]["data"] == f"g:{order_id}"
+    assert keys(await chat.press("fay", f"data:offer:{order_id}:decline")) == ["hall-offer-over"]
+    assert keys(await chat.press("sam", f"data:g:{order_id}", chat=HALL)) == ["grab-won"]
+
+
+async def test_an_offer_nobody_answers_goes_to_the_hall_with_the_sweep(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay")
+    order_id = await paid_order(services, alice, favourite=fay)
+    await chat.inbox("fay")
+    assert (await sweep(services, clock.advance(seconds=30))).offers_ended == 0
+    report = await sweep(services, clock.advance(seconds=campus.timeouts.offer_seconds))
+    assert report.offers_ended == 1
+    (post,) = await chat.inbox(HALL)
+    assert post["key"] == "hall-card" and post["choices"][0][0]["data"] == f"g:{order_id}"
+    assert [m["key"] for m in await chat.inbox("fay")] == ["hall-offer-ended"]
+    assert keys(await chat.press("fay", f"data:g:{order_id}")) == ["grab-won"]  # may still grab it, like anyone
+    hall = await chat.inbox(HALL)
+    assert [(m["key"], m["choices"]) for m in hall] == [("notice-hall-taken", [])]
+
+
+async def test_an_ineligible_named_runner_is_skipped(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    pat = await runner(db, campus, clock(), "pat", quiz=False)
+    order_id = await paid_order(services, alice, favourite=pat)
+    assert await chat.inbox("pat") == []
+    assert [m["key"] for m in await chat.inbox(HALL)] == ["hall-card"]
+    assert (await order_row(db, order_id)).offer_runner_id is None
+
+
+async def test_auto_dispatch_offers_the_nearest_runner_first(db, campus, clock):
+    auto = campus.model_copy(update={"dispatch": campus.dispatch.model_copy(update={"mode": DispatchMode.auto})})
+    services = Services(db=db, campuses={auto.id: auto}, cipher=CIPHER, clock=clock, channels=("console",))
+    chat = Chat(services)
+    alice = await person(db, auto, clock(), "alice")
+    near = await runner(db, auto, clock(), "near", at="jd_station")  # next to the parcel station
+    await runner(db, auto, clock(), "far", at="gym")
+    await runner(db, auto, clock(), "nowhere")  # never shared a position
+    order_id = await paid_order(services, alice)
+    assert [m["key"] for m in await chat.inbox("near")] == ["hall-offer"]
+    assert await chat.inbox("far") == [] and await chat.inbox("nowhere") == []
+    assert await chat.inbox(HALL) == []
+    assert "hall-offer-customer" not in [m["key"] for m in await chat.inbox("alice")]
+    row = await order_row(db, order_id)
+    assert (row.offer_runner_id, row.offer_until) == (near, clock() + dt.timedelta(seconds=auto.timeouts.offer_seconds))
+    assert keys(await chat.press("far", f"data:g:{order_id}")) == ["grab-offered"]
+
+
+# --- /nearby --------------------------------------------------------------------------------------------------------
+
+async def test_nearby_lists_open_orders_nearest_first_with_grab_buttons(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    fay = await runner(db, campus, clock(), "fay")
+    assert keys(await chat.send("rob", "/nearby")) == ["hall-nearby-none"]
+    station = await paid_order(services, alice)  # picked up at the parcel station
+    canteen = await paid_order(services, alice, pickup="canteen_2", dropoff="dorm_f2")
+    await paid_order(services, alice, favourite=fay)  # on offer to fay: not for rob yet
+    await paid_order(services, alice, pay_now=False)  # not paid: not in the hall
+
+    replies = await chat.send("rob", "/nearby 二食堂")
+    assert keys(replies) == ["hall-nearby-title", "hall-card", "hall-card"]
+    assert replies[0].text == "2 open orders, nearest to Canteen 2 first:"
+    assert [r.flat_choices()[0].data for r in replies[1:]] == [f"g:{canteen}", f"g:{station}"]
+    assert [r.flat_choices()[0].label for r in replies[1:]] == ["Grab", "Grab"]
+    assert replies[1].text.startswith(f"New errand #{canteen}: parcel pickup\nCanteen 2 → Women's Dorm 2")
+    assert replies[1].text.endswith("\n0 m to the pickup")
+    assert private([{"text": r.text} for r in replies])
+
+    listed = await chat.send("rob", "/nearby")
+    assert keys(listed) == ["hall-nearby-title", "hall-card", "hall-card"]
+    assert keys(await chat.send("rob", "/nearby atlantis")) == ["error-unknown-building"]
+    assert keys(await chat.send("alice", "/nearby")) == ["runner-not-a-runner"]
+    offered = await chat.send("fay", "/nearby")
+    assert len(offered) == 4  # fay sees the order offered to her as well
+
+    grabbed = await chat.press("rob", f"data:{replies[1].flat_choices()[0].data}")
+    assert keys(grabbed) == ["grab-won"]
+    assert (await order_row(db, canteen)).status == "accepted"

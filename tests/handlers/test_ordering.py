@@ -1,0 +1,408 @@
+"""A student orders an errand: by text, by buttons, by shared location; bad answers change nothing."""
+import datetime as dt
+import re
+
+from sqlalchemy import select, text
+
+from core import ledger
+from storage.models import Conversation, Coupon, CouponRedemption, User
+from storage.models import Order as OrderRow
+from storage.uow import UnitOfWork
+from tests.factories import CIPHER, make_runner, top_up
+from tests.handlers.harness import keys
+
+# A whole errand answered by typing, for the steps a parcel to a dorm room goes through.
+PARCEL_TO_MY_ROOM = ["Parcel pickup", "快递站", "F3", "3-502", "5", "138 0013 8000", "Code 4-2-1187, a shoebox",
+                     "2.5", "small", "now", "fragile", "Done", "Please hurry", "Anyone", "Skip", "2", "No coupon"]
+
+
+async def started(chat, who, language="English"):
+    await chat.send(who, "/start")
+    await chat.press(who, language)
+
+
+async def user_id(services, who):
+    async with UnitOfWork(services.db, write=False) as uow:
+        return await uow.session.scalar(select(User.id).where(User.external_id == who))
+
+
+async def funded(chat, services, who, fen):
+    await started(chat, who)
+    uid = await user_id(services, who)
+    if fen:
+        await top_up(services.db, uid, fen, services.clock())
+    return uid
+
+
+async def conversation(services, who):
+    async with UnitOfWork(services.db, write=False) as uow:
+        conv = await uow.session.get(Conversation, ("console", who))
+        return conv.state, dict(conv.data)
+
+
+async def orders_of(services, uid):
+    async with UnitOfWork(services.db, write=False) as uow:
+        return list(await uow.session.scalars(select(OrderRow).where(OrderRow.customer_id == uid).order_by(OrderRow.id)))
+
+
+async def balances(services):
+    async with UnitOfWork(services.db, write=False) as uow:
+        return await uow.ledger.balances(), await uow.ledger.total()
+
+
+async def answer_all(chat, who, answers):
+    replies = []
+    for answer in answers:
+        replies = await chat.send(who, answer)
+        assert not any(k.startswith("error-") for k in keys(replies)), (answer, [r.text for r in replies])
+    return replies
+
+
+async def refused(chat, services, who, send, key):
+    """`send` is refused with `key` and the conversation stays exactly where it was."""
+    before = await conversation(services, who)
+    replies = await send()
+    assert keys(replies) == [key], [r.text for r in replies]
+    assert await conversation(services, who) == before
+    return replies[0]
+
+
+def quote_of(replies):
+    [reply] = [r for r in replies if r.key == "order-quote"]
+    return reply
+
+
+async def test_a_whole_order_by_text_then_paid_from_the_wallet(chat, services, clock):
+    alice = await funded(chat, services, "alice", 5000)
+    assert keys(await chat.send("alice", "/order")) == ["order-ask-type"]
+    replies = await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    quote = quote_of(replies)
+    assert [c.label for c in quote.flat_choices()] == ["Confirm", "Edit", "Cancel"]
+    assert "Parcel Station → Women's Dorm 3" in quote.text and "fragile" in quote.text
+
+    # The quote's lines add up to the total it shows.
+    amounts = [int(m[1] + m[2] + m[3]) for m in re.finditer(r"^.+: (-?)(\d+)\.(\d\d)$", quote.text, re.MULTILINE)]
+    total = re.search(r"^Total: (\d+)\.(\d\d) yuan$", quote.text, re.MULTILINE)
+    assert "Tip for the runner: 2.00" in quote.text
+    assert amounts and sum(amounts) == int(total[1] + total[2])
+
+    replies = await chat.send("alice", "Confirm")
+    assert keys(replies) == ["order-created"]
+    [order] = await orders_of(services, alice)
+    assert replies[0].text == (f"Order #{order.id} is placed: {order.total // 100}.{order.total % 100:02d} yuan. "
+                               "Please pay within 15 minutes. Your wallet: 50.00 yuan.")
+    assert sum(line["amount"] for line in order.quote_lines) == order.total == int(total[1] + total[2])
+    assert (order.status, order.task_type, order.pickup_building, order.dropoff_building) == (
+        "awaiting_payment", "parcel", "parcel_station", "dorm_f3")
+    assert (order.dropoff_floor, order.door_delivery, order.weight_g, order.size, order.tip) == (5, True, 2500, "small", 200)
+    assert (order.tags, order.notes, order.description) == (["fragile"], "Please hurry", "Code 4-2-1187, a shoebox")
+    assert order.window_start is None and order.gender_preference is None and order.coupon_code is None
+    assert order.pay_by == clock.now + dt.timedelta(minutes=15)
+    assert CIPHER.decrypt(order.room_enc) == "3-502" and CIPHER.decrypt(order.phone_enc) == "13800138000"
+
+    replies = await chat.press("alice", "Pay with wallet")
+    assert keys(replies) == ["wallet-paid"]
+    [order] = await orders_of(services, alice)
+    assert order.status == "open"
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.customer(alice)] == 5000 - order.total
+    assert accounts[ledger.escrow(order.id)] == order.total
+    assert grand_total == 0
+    assert (await conversation(services, "alice"))[0] == "idle"
+
+
+async def test_a_whole_order_by_buttons(chat, services, clock):
+    bob = await funded(chat, services, "bob", 5000)
+    await chat.press("bob", "New errand")  # the main menu's button
+    await chat.press("bob", "Buy for me")
+    replies = await chat.press("bob", "Campus Supermarket")
+    assert keys(replies) == ["order-ask-dropoff"] and replies[0].request_location
+    await chat.send("bob", "Lib")  # a short name
+    await chat.press("bob", "Skip")  # no phone
+    await chat.send("bob", "Two bottles of water")
+    await chat.press("bob", "1 kg")
+    await chat.press("bob", "Medium (a box)")
+    replies = await chat.press("bob", "In 1 h (11:00–12:00)")
+    assert [c.label for c in replies[0].flat_choices()][:2] == ["○ don't knock", "○ fragile"]
+    replies = await chat.press("bob", "○ don't knock")
+    assert replies[0].edit and "✓ don't knock" in [c.label for c in replies[0].flat_choices()]
+    await chat.press("bob", "Done")
+    await chat.press("bob", "Skip")  # notes
+    await chat.press("bob", "Female runner")
+    await chat.press("bob", "Skip")  # favourite runner
+    await chat.press("bob", "1.00 yuan")
+    replies = await chat.press("bob", "No coupon")
+    assert "between 11:00 and 12:00" in quote_of(replies).text
+    assert keys(await chat.press("bob", "Confirm")) == ["order-created"]
+    [order] = await orders_of(services, bob)
+    assert (order.task_type, order.pickup_building, order.dropoff_building, order.door_delivery) == (
+        "buy", "supermarket", "library", False)
+    assert (order.size, order.weight_g, order.tip, order.gender_preference, order.tags) == (
+        "medium", 1000, 100, "female", ["no_knock"])
+    assert order.window_start == clock.now + dt.timedelta(hours=1)
+    assert order.window_end == clock.now + dt.timedelta(hours=2)
+    assert order.phone_enc is None and order.room_enc is None
+
+
+async def test_places_by_shared_location(chat, services):
+    carol = await funded(chat, services, "carol", 0)
+    await chat.send("carol", "/order")
+    await chat.send("carol", "Parcel pickup")
+    replies = await chat.share_location("carol", 0.0, 0.0)  # nowhere near campus
+    assert keys(replies) == ["error-unknown-building"]
+    await chat.share_location("carol", 30.25951, 120.11899)  # at the parcel station
+    replies = await chat.share_location("carol", 30.26212, 120.12152)  # at men's dorm 1
+    assert keys(replies) == ["order-ask-room"] and "Men's Dorm 1" in replies[0].text
+    await answer_all(chat, "carol", ["Meet me at the entrance", "Skip", "A letter", "0.2", "small", "now", "Done",
+                                     "Skip", "Anyone", "Skip", "0", "No coupon", "Confirm"])
+    [order] = await orders_of(services, carol)
+    assert (order.pickup_building, order.dropoff_building, order.door_delivery) == ("parcel_station", "dorm_m1", False)
+
+
+async def test_queue_and_custom_errands_may_skip_the_pickup(chat, services):
+    dave = await funded(chat, services, "dave", 0)
+    await chat.send("dave", "/order")
+    await chat.send("dave", "Queue for me")
+    await chat.press("dave", "No pickup place")
+    await answer_all(chat, "dave", ["Canteen 1", "Skip", "Lunch at window 3", "90", "now", "Done", "Skip", "Anyone",
+                                    "Skip", "0"])
+    replies = await chat.send("dave", "No coupon")
+    assert "Queueing 90 min: 6.00" in quote_of(replies).text
+    await chat.send("dave", "Confirm")
+    [order] = await orders_of(services, dave)
+    assert (order.task_type, order.pickup_building, order.weight_g) == ("queue", None, 0)
+
+
+async def test_bad_answers_get_a_clear_reply_and_change_nothing(chat, services):
+    await funded(chat, services, "erin", 0)
+    await chat.send("erin", "/order")
+    old_type_button = chat.last["erin"][0].flat_choices()[0]
+    await chat.send("erin", "Parcel pickup")
+    reply = await refused(chat, services, "erin", lambda: chat.send("erin", "Hogwarts"), "error-unknown-building")
+    assert reply.text.startswith('I don\'t know the place "Hogwarts"')
+    reply = await refused(chat, services, "erin", lambda: chat.press("erin", f"data:{old_type_button.data}"),
+                          "error-stale-choice")
+    assert reply.text == "That button is from an earlier message and no longer works."
+    await answer_all(chat, "erin", ["Parcel Station", "Library", "Skip", "A box of books"])
+    reply = await refused(chat, services, "erin", lambda: chat.send("erin", "-3"), "error-weight-negative")
+    assert reply.text == "The weight cannot be negative."
+    reply = await refused(chat, services, "erin", lambda: chat.send("erin", "abc"), "error-weight-format")
+    assert reply.text == '"abc" is not a weight. Write kilograms, like 2.5.'
+    reply = await refused(chat, services, "erin", lambda: chat.send("erin", "30"), "error-too-heavy")
+    assert reply.text == "That is too heavy: at most 25 kg."
+    await answer_all(chat, "erin", ["3", "small", "now", "Done"])
+    reply = await refused(chat, services, "erin", lambda: chat.send("erin", "x" * 10_000), "error-text-too-long")
+    assert reply.text == "That text is too long (10000 characters); at most 500."
+    await answer_all(chat, "erin", ["Careful, heavy", "Anyone"])
+    reply = await refused(chat, services, "erin", lambda: chat.send("erin", "Nobody Known"), "order-runner-unknown")
+    assert reply.text == 'I know no approved runner called "Nobody Known" on this campus.'
+    await chat.send("erin", "Skip")
+    reply = await refused(chat, services, "erin", lambda: chat.send("erin", "100"), "error-tip-range")
+    assert reply.text == "The tip must be between 0 and 50.00 yuan."
+    await refused(chat, services, "erin", lambda: chat.send("erin", "lots"), "order-tip-format")
+
+
+async def test_a_favourite_runner_by_name_or_handle(chat, services, clock, campus):
+    from core.campus import Gender
+
+    runner = await make_runner(services.db, campus, clock.now, gender=Gender.male)
+    async with UnitOfWork(services.db) as uow:
+        user = await uow.session.get(User, runner)
+        user.display_name, handle = "Xiao Wang", user.external_id
+    frank = await funded(chat, services, "frank", 0)
+    await chat.send("frank", "/order")
+    await answer_all(chat, "frank", ["Deliver an item", "Library", "Gym", "Skip", "A racket", "1", "small", "now",
+                                     "Done", "Skip", "Female runner"])
+    reply = await refused(chat, services, "frank", lambda: chat.send("frank", "xiao wang"), "order-runner-gender")
+    assert reply.text == "Xiao Wang does not match the runner gender you chose."
+    await chat.send("frank", "/order")
+    await answer_all(chat, "frank", ["Deliver an item", "Library", "Gym", "Skip", "A racket", "1", "small", "now",
+                                     "Done", "Skip", "Anyone", f"@{handle}", "0"])
+    replies = await chat.send("frank", "No coupon")
+    assert "Offered first to Xiao Wang" in quote_of(replies).text
+    await chat.send("frank", "Confirm")
+    [order] = await orders_of(services, frank)
+    assert order.favourite_runner_id == runner
+
+
+async def test_preferences_are_remembered_for_the_next_order(chat, services):
+    alice = await funded(chat, services, "alice", 0)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM, "Confirm"])
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", ["Parcel pickup", "快递站"])
+    replies = await chat.send("alice", "F3")
+    assert "Use 3-502" in [c.label for c in replies[0].flat_choices()]
+    replies = await chat.press("alice", "Use 3-502")
+    replies = await chat.send("alice", "5")
+    assert "Use •••••••8000" in [c.label for c in replies[0].flat_choices()]
+    await chat.press("alice", "Use •••••••8000")
+    replies = await answer_all(chat, "alice", ["Books", "1", "small", "now"])
+    assert [c.label for c in replies[0].flat_choices()][:2] == ["○ don't knock", "✓ fragile"]
+    await chat.press("alice", "✓ fragile")  # not this time: remembered as no tags
+    await answer_all(chat, "alice", ["Done", "Skip", "Anyone", "Skip", "0", "No coupon", "Confirm"])
+    _, second = await orders_of(services, alice)
+    assert CIPHER.decrypt(second.room_enc) == "3-502" and CIPHER.decrypt(second.phone_enc) == "13800138000"
+    assert second.tags == []
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert (await uow.session.get(User, alice)).preference_tags == []
+
+
+async def test_phone_and_room_are_never_stored_in_plain_text(chat, services):
+    await funded(chat, services, "alice", 0)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    await chat.send("alice", "Confirm")
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", ["Parcel pickup", "快递站", "F3", "Use 3-502", "5"])  # saved buttons on screen
+    async with UnitOfWork(services.db, write=False) as uow:
+        for table in ("users", "orders", "conversations", "outbox"):
+            for row in (await uow.session.execute(text(f"SELECT * FROM {table}"))).all():
+                dumped = " ".join(str(v) for v in row)
+                assert "3-502" not in dumped and "13800138000" not in dumped, table
+
+
+async def test_edit_starts_again_and_cancel_orders_nothing(chat, services):
+    alice = await funded(chat, services, "alice", 0)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    assert keys(await chat.send("alice", "Edit")) == ["order-ask-type"]
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    replies = await chat.press("alice", "Cancel")
+    assert keys(replies) == ["order-draft-cancelled", "menu-title"]
+    assert await orders_of(services, alice) == []
+
+
+async def add_coupon(services, clock, code, **kw):
+    values = {"code": code, "campus_id": "demo", "amount_off": 300, "valid_from": clock.now - dt.timedelta(days=1),
+              "valid_until": clock.now + dt.timedelta(days=7), "max_uses": 100, "per_user": 1}
+    async with UnitOfWork(services.db) as uow:
+        uow.session.add(Coupon(**{**values, **kw}))
+
+
+async def test_a_coupon_is_paid_by_marketing_and_counted_once_paid(chat, services, clock):
+    await add_coupon(services, clock, "WELCOME3")
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:-1])
+    replies = await chat.send("alice", "welcome3")
+    assert "Coupon WELCOME3: -3.00" in quote_of(replies).text
+    await chat.send("alice", "Confirm")
+    [order] = await orders_of(services, alice)
+    assert order.discount == 300 and order.coupon_code == "WELCOME3"
+    assert order.total == order.service_fee + order.tip - 300
+    await chat.press("alice", "Pay with wallet")
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.MARKETING] == -300
+    assert accounts[ledger.customer(alice)] == 5000 - order.total
+    assert accounts[ledger.escrow(order.id)] == order.total + 300 and grand_total == 0
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert (await uow.session.get(Coupon, "WELCOME3")).used == 1
+        [redemption] = (await uow.session.scalars(select(CouponRedemption))).all()
+        assert (redemption.user_id, redemption.order_id) == (alice, order.id)
+
+    # Once per student.
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:-1])
+    reply = await refused(chat, services, "alice", lambda: chat.send("alice", "WELCOME3"), "order-coupon-already-used")
+    assert reply.text == "You have already used coupon WELCOME3."
+
+
+async def test_expired_unknown_and_used_up_coupons_are_refused(chat, services, clock):
+    await add_coupon(services, clock, "OLD", valid_until=clock.now - dt.timedelta(hours=1))
+    await add_coupon(services, clock, "GONE", max_uses=1, used=1)
+    await add_coupon(services, clock, "BIG", min_spend=5000)
+    await funded(chat, services, "alice", 0)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:-1])
+    reply = await refused(chat, services, "alice", lambda: chat.send("alice", "OLD"), "order-coupon-expired")
+    assert reply.text == "Coupon OLD is not valid now."
+    reply = await refused(chat, services, "alice", lambda: chat.send("alice", "GONE"), "order-coupon-used-up")
+    assert reply.text == "Coupon GONE has been used up."
+    await refused(chat, services, "alice", lambda: chat.send("alice", "NOPE"), "order-coupon-unknown")
+    reply = await refused(chat, services, "alice", lambda: chat.send("alice", "BIG"), "order-coupon-min-spend")
+    assert reply.text == "Coupon BIG needs a service fee of at least 50.00 yuan."
+
+
+async def test_outside_service_hours_new_orders_are_refused(chat, services, clock):
+    await funded(chat, services, "alice", 0)
+    clock.advance(hours=13, minutes=45)  # Monday 23:45: closed, and nothing later today
+    replies = await chat.send("alice", "/order")
+    assert keys(replies) == ["order-closed"]
+    assert replies[0].text == "Sorry, we are closed. Service hours: Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59."
+    assert (await conversation(services, "alice"))[0] == "idle"
+
+
+async def test_before_opening_an_errand_may_be_scheduled_inside_the_hours(chat, services, clock):
+    alice = await funded(chat, services, "alice", 0)
+    clock.advance(hours=20, minutes=30)  # Tuesday 06:30, opens at 07:00
+    replies = await chat.send("alice", "/order")
+    assert keys(replies) == ["order-closed-now", "order-ask-type"]
+    replies = await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:9])
+    labels = [c.label for c in replies[0].flat_choices()]
+    assert labels == ["In 1 h (07:30–08:30)", "In 2 h (08:30–09:30)", "This evening (18:00–20:00)"]
+    await refused(chat, services, "alice", lambda: chat.send("alice", "now"), "order-closed")
+    await refused(chat, services, "alice", lambda: chat.send("alice", "06:45"), "order-closed")
+    await chat.send("alice", "19:00-19:30")
+    await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM[10:], "Confirm"])
+    [order] = await orders_of(services, alice)
+    assert order.window_start.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%a %H:%M") == "Tue 19:00"
+
+
+async def test_the_chinese_conversation(chat, services):
+    await started(chat, "mei", "中文")
+    replies = await chat.send("mei", "/order")
+    assert replies[0].text == "要跑什么腿？"
+    assert [c.label for c in replies[0].flat_choices()][:2] == ["代取快递", "帮我买"]
+    await chat.press("mei", "代取快递")
+    reply = await refused(chat, services, "mei", lambda: chat.send("mei", "霍格沃茨"), "error-unknown-building")
+    assert reply.text == "找不到地点“霍格沃茨”。请输入楼名、简称，或发送位置。"
+
+
+async def test_a_quote_that_went_stale_is_shown_again_before_ordering(chat, services, clock):
+    alice = await funded(chat, services, "alice", 0)
+    clock.advance(hours=1, minutes=20)  # 11:20; lunch peak starts 11:30
+    await chat.send("alice", "/order")
+    first = quote_of(await answer_all(chat, "alice", PARCEL_TO_MY_ROOM))
+    assert "Peak hours" not in first.text
+    clock.advance(minutes=15)
+    replies = await chat.send("alice", "Confirm")
+    again = quote_of(replies)
+    assert again.text.startswith("The price has changed") and "Peak hours 11:30–13:00: 1.00" in again.text
+    assert await orders_of(services, alice) == []
+    await chat.press("alice", "Confirm")
+    [order] = await orders_of(services, alice)
+    assert any(line["key"] == "price-peak" for line in order.quote_lines)
+
+
+async def test_a_window_that_passed_while_the_quote_waited_is_refused(chat, services, clock):
+    alice = await funded(chat, services, "alice", 0)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM[:9], "In 1 h (11:00–12:00)", *PARCEL_TO_MY_ROOM[10:]])
+    clock.advance(hours=3)
+    await refused(chat, services, "alice", lambda: chat.send("alice", "Confirm"), "order-window-passed")
+    assert await orders_of(services, alice) == []
+
+
+async def test_the_menu_buttons(chat, services):
+    await funded(chat, services, "alice", 0)
+    for label, command in (("My orders", "/orders"), ("Help", "/help"), ("Wallet", "/wallet")):
+        await chat.send("alice", "/menu")
+        pressed = await chat.press("alice", label)
+        assert [r.text for r in pressed] == [r.text for r in await chat.send("alice", command)], label
+    await chat.send("alice", "/menu")
+    assert keys(await chat.press("alice", "New errand")) == ["order-ask-type"]
+
+
+def test_service_hours_past_midnight_belong_to_the_day_they_start(campus):
+    from core.campus import ServiceWindow
+    from handlers.ordering import in_service_hours
+
+    late = campus.model_copy(update={"service_hours": (ServiceWindow(days=("fri",), start="20:00", end="02:00"),)})
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+
+    def at(day, hour):  # 2026-11-27 is a Friday
+        return dt.datetime(2026, 11, day, hour, 30, tzinfo=shanghai)
+
+    assert [in_service_hours(late, at(27, 19)), in_service_hours(late, at(27, 21)), in_service_hours(late, at(28, 1)),
+            in_service_hours(late, at(28, 2)), in_service_hours(late, at(27, 1))] == [False, True, True, False, False]

@@ -1,0 +1,341 @@
+"""Runners: applying, the rules quiz, the trip (picked up, delivered, release), income and withdrawals."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from core import ledger
+from core.campus import Campus, CreditEvent, Gender
+from core.money import format_yuan
+from core.order import Actor, Event, Role, transition
+from handlers.context import Services
+from handlers.notify import Notifier
+from locales import catalogue
+from storage.models import Conversation, RunnerProfile, User, Withdrawal
+from storage.orders_repo import to_domain
+from storage.transitions import apply_transition
+from storage.uow import UnitOfWork
+from tests.factories import CIPHER, act, make_order, make_user, top_up
+from tests.handlers.harness import Chat, keys
+
+EN = catalogue("en")
+PHONE, ROOM = "13800138000", "F3-502"
+
+
+# --- helpers (test_hall.py uses them too) ---------------------------------------------------------------------------
+
+async def person(db, campus: Campus, now: dt.datetime, name: str, *, language: str = "en") -> int:
+    user_id = await make_user(db, campus, now, name=name)
+    async with UnitOfWork(db) as uow:
+        (await uow.session.get(User, user_id)).language = language
+    return user_id
+
+
+async def runner(db, campus: Campus, now: dt.datetime, name: str, *, gender: Gender = Gender.male,
+                 approved: bool = True, quiz: bool = True, credit: int | None = None,
+                 at: str | None = None, language: str = "en") -> int:
+    """A runner the chat can drive by `name`; `at`: a building where they were last seen."""
+    user_id = await person(db, campus, now, name, language=language)
+    where = campus.building(at) if at else None
+    async with UnitOfWork(db) as uow:
+        uow.session.add(RunnerProfile(
+            user_id=user_id, campus_id=campus.id, status="approved" if approved else "pending", gender=gender.value,
+            real_name_enc=CIPHER.encrypt("测试"), student_no_enc=CIPHER.encrypt("2024000"), quiz_passed=quiz,
+            credit=campus.credit.initial if credit is None else credit, applied_at=now,
+            last_lat=where.lat if where else None, last_lon=where.lon if where else None,
+        ))
+    return user_id
+
+
+async def pay(services: Services, order_id: int) -> None:
+    """Pay the way the payment flow does: the transition and its notices (hall, offers) in one transaction."""
+    campus, now = services.default_campus, services.clock()
+    async with UnitOfWork(services.db) as uow:
+        row = await uow.orders.get_row(order_id)
+        t = transition(campus, to_domain(row), Event.pay, Actor(Role.customer, row.customer_id), now)
+        await apply_transition(uow, campus, t, now)
+        await Notifier(services, uow, now, origin=f"test-pay:{order_id}").transition(campus, t)
+
+
+async def act_notified(services: Services, order_id: int, event: Event, actor: Actor) -> None:
+    """A transition with its notices, as a handler would make it."""
+    campus, now = services.default_campus, services.clock()
+    async with UnitOfWork(services.db) as uow:
+        row = await uow.orders.get_row(order_id)
+        t = transition(campus, to_domain(row), event, actor, now)
+        await apply_transition(uow, campus, t, now)
+        await Notifier(services, uow, now, origin=f"test-{event.value}:{order_id}:{now.timestamp()}").transition(campus, t)
+
+
+async def paid_order(services: Services, customer_id: int, *, favourite: int | None = None, pay_now: bool = True,
+                     **kwargs) -> int:
+    """An order with the student's phone and room (encrypted, as the ordering flow stores them), paid."""
+    campus, now = services.default_campus, services.clock()
+    order_id = await make_order(services.db, campus, customer_id, now, pay=False, **kwargs)
+    async with UnitOfWork(services.db) as uow:
+        row = await uow.orders.get_row(order_id)
+        row.phone_enc, row.room_enc = CIPHER.encrypt(PHONE), CIPHER.encrypt(ROOM)
+        row.favourite_runner_id = favourite
+        total = row.total
+    await top_up(services.db, customer_id, total, now)
+    if pay_now:
+        await pay(services, order_id)
+    return order_id
+
+
+async def won_order(chat: Chat, services: Services, customer_id: int, runner_name: str) -> int:
+    """An order the runner grabbed from the hall; the hall's and the runner's messages so far are read."""
+    order_id = await paid_order(services, customer_id)
+    replies = await chat.press(runner_name, f"data:g:{order_id}", chat="hall:demo")
+    assert keys(replies) == ["grab-won"], replies
+    await chat.inbox("hall:demo")
+    await chat.inbox(runner_name)
+    return order_id
+
+
+async def order_row(db, order_id: int):
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.orders.get_row(order_id)
+
+
+async def profile_of(db, user_id: int) -> RunnerProfile:
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.runners.get(user_id)
+
+
+async def english(chat: Chat, who: str) -> None:
+    await chat.send(who, "/start")
+    await chat.press(who, "English")
+
+
+# --- applying -------------------------------------------------------------------------------------------------------
+
+async def test_apply_stores_personal_data_encrypted_and_tells_operators(chat, services, db, campus):
+    await english(chat, "dan")
+    replies = await chat.send("dan", "/apply")
+    assert keys(replies) == ["runner-apply-intro", "runner-apply-name"]
+    assert keys(await chat.send("dan", "张三")) == ["runner-apply-number"]
+    async with UnitOfWork(db, write=False) as uow:
+        conv = await uow.session.get(Conversation, ("console", "dan"))
+    assert "张三" not in str(conv.data)  # not even the half-finished application holds it in clear
+    for bad in ("12ab", "123", "1" * 21):
+        replies = await chat.send("dan", bad)
+        assert keys(replies) == ["runner-apply-number-invalid"], bad
+    replies = await chat.send("dan", "2024 123456")
+    assert keys(replies) == ["runner-apply-gender"]
+    assert [c.label for c in replies[0].flat_choices()] == ["Male", "Female"]
+    assert keys(await chat.send("dan", "male")) == ["runner-apply-gender"]  # the buttons, please
+    assert keys(await chat.press("dan", "Male")) == ["runner-apply-photo"]
+    replies = await chat.send("dan", "here it is")
+    assert keys(replies) == ["runner-apply-photo-needed"]
+    assert replies[0].text == "Please send a photo of your student card (a picture, not text)."
+    assert keys(await chat.photo("dan", "card-file-1")) == ["runner-apply-done"]
+
+    async with UnitOfWork(db, write=False) as uow:
+        user = (await uow.session.scalars(select(User).where(User.external_id == "dan"))).one()
+        profile = await uow.runners.get(user.id)
+    assert (profile.status, profile.gender, profile.credit, profile.quiz_passed) == (
+        "pending", "male", campus.credit.initial, False)
+    assert profile.card_photo == "card-file-1"
+    assert "张三" not in profile.real_name_enc and "2024123456" not in profile.student_no_enc
+    assert CIPHER.decrypt(profile.real_name_enc) == "张三"
+    assert CIPHER.decrypt(profile.student_no_enc) == "2024123456"
+
+    operators = await chat.inbox("admin")
+    assert [m["key"] for m in operators] == ["runner-application-operators"]
+    assert "张三" not in operators[0]["text"] and "2024123456" not in operators[0]["text"]
+
+    again = await chat.send("dan", "/apply")
+    assert keys(again) == ["runner-apply-status"]
+    assert again[0].text == "You have applied already; an operator is reviewing your application."
+
+
+async def test_quiz_must_be_passed_and_may_be_retried(chat, services, db, campus, clock):
+    rita = await runner(db, campus, clock(), "rita", quiz=False)
+    replies = await chat.send("rita", "/quiz")
+    assert keys(replies) == ["runner-quiz-intro", "runner-quiz-q1"]
+    first_question = replies[1].flat_choices()
+    for wrong in ("Other runners", "Nothing; it will time out", "I go in anyway", "Whenever I like"):
+        replies = await chat.press("rita", wrong)
+    assert keys(replies) == ["runner-quiz-failed"]
+    assert replies[0].text.startswith("0 of 4 right; you need 3.")
+    assert not (await profile_of(db, rita)).quiz_passed
+    stale = await chat.press("rita", f"data:{first_question[1].data}")
+    assert keys(stale) == ["error-stale-choice"]
+
+    await chat.send("rita", "/quiz")
+    for right in ("Nobody: it is only for this delivery", "Release it at once with /release",
+                  "At the dorm's transfer point", "Whenever I like"):
+        replies = await chat.press("rita", right)
+    assert keys(replies) == ["runner-quiz-passed"]
+    assert replies[0].text == "3 of 4 right: passed! You can take orders now: /nearby"
+    assert (await profile_of(db, rita)).quiz_passed
+    assert keys(await chat.send("rita", "/quiz")) == ["runner-quiz-already"]
+
+
+async def test_only_runners_take_the_quiz(chat):
+    replies = await chat.send("nobody", "/quiz")
+    assert keys(replies) == ["runner-not-a-runner"]
+
+
+# --- the trip -------------------------------------------------------------------------------------------------------
+
+async def test_picked_up_with_a_photo_then_delivered_by_buttons(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    order_id = await paid_order(services, alice)
+    await chat.press("rob", f"data:g:{order_id}", chat="hall:demo")
+    (won,) = await chat.inbox("rob")
+    assert [[c["data"] for c in row] for row in won["choices"]] == [
+        [f"o:{order_id}:pickup", f"o:{order_id}:release"], [f"o:{order_id}:chat"]]
+    await chat.inbox("alice")
+
+    replies = await chat.press("rob", "Picked up")
+    assert keys(replies) == ["runner-picked-up"]
+    assert (await order_row(db, order_id)).status == "picked_up"
+    assert [m["key"] for m in await chat.inbox("alice")] == ["notice-picked-up"]
+
+    replies = await chat.send("rob", "what now?")
+    assert keys(replies) == ["runner-photo-ask"]
+    assert keys(await chat.photo("rob", "parcel-photo-7")) == ["runner-photo-sent"]
+    (photo,) = await chat.inbox("alice")
+    assert photo["key"] == "runner-pickup-photo-notice" and photo["photo"] == "parcel-photo-7"
+    assert photo["text"] == f"Your runner picked up order #{order_id}; here is a photo of it."
+
+    replies = await chat.send("rob", f"/delivered {order_id}")
+    assert keys(replies) == ["runner-delivered"]
+    assert (await order_row(db, order_id)).status == "delivered"
+    assert [m["key"] for m in await chat.inbox("alice")] == ["notice-delivered"]
+
+
+async def test_trip_commands_and_what_they_refuse(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    await runner(db, campus, clock(), "eve")
+    order_id = await won_order(chat, services, alice, "rob")
+
+    assert keys(await chat.send("eve", f"/picked {order_id}")) == ["error-not-your-order"]
+    assert keys(await chat.send("eve", f"/release {order_id}")) == ["error-not-your-order"]
+    assert keys(await chat.press("eve", f"data:o:{order_id}:pickup")) == ["error-not-your-order"]
+    assert keys(await chat.send("rob", "/picked")) == ["runner-order-needed"]
+    assert keys(await chat.send("rob", "/picked x1")) == ["error-order-number"]
+    assert keys(await chat.send("rob", f"/delivered {order_id}")) == ["error-illegal-transition"]
+    assert (await order_row(db, order_id)).status == "accepted"
+
+    replies = await chat.send("rob", f"/picked {order_id}")
+    assert keys(replies) == ["runner-picked-up"]
+    assert keys(await chat.press("rob", "No photo")) == ["runner-photo-skipped"]
+    replies = await chat.send("rob", f"/release {order_id}")
+    assert keys(replies) == ["runner-release-too-late"]
+    assert replies[0].text.startswith(f"You have picked up order #{order_id} already")
+    assert (await order_row(db, order_id)).status == "picked_up"
+
+
+async def test_release_asks_first_then_costs_credit_and_reopens_the_order(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    await chat.inbox("alice")
+    penalty = -campus.credit_change(CreditEvent.released)
+
+    replies = await chat.send("rob", f"/release {order_id}")
+    assert keys(replies) == ["runner-release-confirm"]
+    assert replies[0].text == (f"Release order #{order_id}? It goes back to the task hall and your credit score drops "
+                               f"by {penalty} (now {campus.credit.initial}).")
+    assert keys(await chat.press("rob", "No, keep it")) == ["runner-release-kept"]
+    assert (await order_row(db, order_id)).runner_id == rob
+
+    await chat.send("rob", f"/release {order_id}")
+    replies = await chat.press("rob", "Yes, release it")
+    assert keys(replies) == ["runner-released"]
+    assert replies[0].text == (f"You released order #{order_id}. Credit score −{penalty}: "
+                               f"now {campus.credit.initial - penalty}.")
+    row = await order_row(db, order_id)
+    assert (row.status, row.runner_id) == ("open", None)
+    assert (await profile_of(db, rob)).credit == campus.credit.initial - penalty
+    assert [m["key"] for m in await chat.inbox("alice")] == ["notice-runner-released"]
+    hall = await chat.inbox("hall:demo")  # the order is back in the hall, with its grab button
+    assert [(m["key"], m["edit_key"]) for m in hall] == [("hall-card", f"hall:{order_id}")]
+    assert hall[0]["choices"][0][0]["data"] == f"g:{order_id}"
+    # Pressing yes again changes nothing more.
+    again = await chat.press("rob", f"data:o:{order_id}:release_yes")
+    assert keys(again) == ["error-not-your-order"]
+    assert (await profile_of(db, rob)).credit == campus.credit.initial - penalty
+
+
+# --- money ----------------------------------------------------------------------------------------------------------
+
+async def complete(db, campus: Campus, customer_id: int, runner_id: int, at: dt.datetime) -> int:
+    """An order done and confirmed at `at`; returns what the runner earned."""
+    order_id = await make_order(db, campus, customer_id, at)
+    for event, actor in ((Event.accept, Actor(Role.runner, runner_id)), (Event.pickup, Actor(Role.runner, runner_id)),
+                         (Event.deliver, Actor(Role.runner, runner_id)), (Event.confirm, Actor(Role.customer, customer_id))):
+        await act(db, campus, order_id, event, actor, at)
+    return (await order_row(db, order_id)).runner_share
+
+
+async def test_income_shows_wallet_earnings_credit_and_rating(chat, services, db, campus, clock):
+    wednesday = clock.advance(days=2)  # the clock starts on Monday 23 November, 10:00 in Shanghai
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    last_week = await complete(db, campus, alice, rob, wednesday - dt.timedelta(days=3))  # Sunday
+    monday = await complete(db, campus, alice, rob, wednesday - dt.timedelta(days=2))
+    today = await complete(db, campus, alice, rob, wednesday - dt.timedelta(hours=1))
+    async with UnitOfWork(db) as uow:
+        profile = await uow.runners.get(rob)
+        profile.rating_sum, profile.rating_count = 9, 2
+        credit = profile.credit
+
+    replies = await chat.send("rob", "/income")
+    assert keys(replies) == ["runner-income"]
+    y = format_yuan
+    assert replies[0].text == "\n".join([
+        "Your income",
+        f"Wallet: {y(last_week + monday + today)} yuan (held for withdrawal: 0.00 yuan)",
+        f"Earned today: {y(today)} yuan · this week: {y(monday + today)} yuan",
+        "Completed orders: 3",
+        f"Credit score: {credit} (good)",
+        "Rating: 4.5 (2 ratings)",
+    ])
+    assert credit == campus.credit.initial + 3 * 2  # completed and on time, three times
+
+
+async def test_withdrawal_refuses_bad_amounts_and_holds_the_money(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    earned = await complete(db, campus, alice, rob, clock())
+    yuan = format_yuan(earned)
+
+    replies = await chat.send("rob", "/withdraw")
+    assert keys(replies) == ["runner-withdraw-usage"]
+    assert f"{yuan} yuan" in replies[0].text
+    for bad in ("abc", "-1", "0", "0.001", "1 2", "NaN"):
+        replies = await chat.send("rob", f"/withdraw {bad}")
+        assert keys(replies) == ["runner-withdraw-amount"], bad
+    replies = await chat.send("rob", f"/withdraw {earned // 100 + 1}")
+    assert keys(replies) == ["runner-withdraw-too-much"]
+    assert replies[0].text == f"You cannot withdraw {earned // 100 + 1}.00 yuan: your wallet holds {yuan} yuan."
+    async with UnitOfWork(db, write=False) as uow:
+        assert (await uow.session.scalars(select(Withdrawal))).all() == []
+        assert await uow.ledger.balance(ledger.runner(rob)) == earned
+    assert await chat.inbox("admin") == []
+
+    replies = await chat.send("rob", "/withdraw 1.5")
+    assert keys(replies) == ["runner-withdraw-requested"]
+    async with UnitOfWork(db, write=False) as uow:
+        (w,) = (await uow.session.scalars(select(Withdrawal))).all()
+        assert (w.runner_id, w.amount, w.status) == (rob, 150, "pending")
+        assert await uow.ledger.balance(ledger.runner(rob)) == earned - 150
+        assert await uow.ledger.balance(ledger.withdrawal_hold(w.id)) == 150
+        assert await uow.ledger.total() == 0
+    operators = await chat.inbox("admin")
+    assert [m["key"] for m in operators] == ["runner-withdrawal-operators"]
+    assert "1.50 yuan" in operators[0]["text"] or "1.50 元" in operators[0]["text"]
+    income = await chat.send("rob", "/income")
+    assert "held for withdrawal: 1.50 yuan" in income[0].text
+
+
+async def test_money_commands_are_for_runners(chat):
+    assert keys(await chat.send("nobody", "/withdraw 5")) == ["runner-not-a-runner"]
+    assert keys(await chat.send("nobody", "/income")) == ["runner-not-a-runner"]

@@ -1,0 +1,316 @@
+"""Timers: every deadline applied once, by the state machine, never racing a person's action."""
+import asyncio
+import datetime as dt
+
+from sqlalchemy import func, select, update
+
+from core import ledger
+from core.campus import CreditEvent
+from core.order import Actor, Event, Role
+from handlers import sweep as sweep_module
+from handlers.sweep import sweep
+from storage.models import CreditRecord, Order, OrderEvent, Outbox
+from storage.uow import UnitOfWork
+from tests.factories import act, make_order, make_runner, make_user
+
+
+async def order_row(db, order_id):
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.orders.get_row(order_id)
+
+
+async def outbox(db, key=None):
+    async with UnitOfWork(db, write=False) as uow:
+        rows = list(await uow.session.scalars(select(Outbox).order_by(Outbox.id)))
+    return [r for r in rows if key is None or r.payload["key"] == key]
+
+
+async def balance(db, account):
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.ledger.balance(account)
+
+
+async def ledger_total(db):
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.ledger.total(), await uow.ledger.entries_total()
+
+
+async def events(db, order_id):
+    async with UnitOfWork(db, write=False) as uow:
+        return [e.event for e in await uow.orders.history(order_id)]
+
+
+async def grabbed_order(services, db, campus, clock):
+    alice = await make_user(db, campus, clock(), name="alice")
+    runner = await make_runner(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    assert (await services.grabs.grab(order_id, runner)).won
+    return alice, runner, order_id
+
+
+async def test_unpaid_order_closes_after_pay_minutes_and_not_before(services, db, campus, clock):
+    alice = await make_user(db, campus, clock(), name="alice")
+    order_id = await make_order(db, campus, alice, clock(), pay=False)
+
+    clock.advance(minutes=campus.timeouts.pay_minutes - 1)
+    report = await sweep(services, clock())
+    assert report.total == 0 and (await order_row(db, order_id)).status == "awaiting_payment"
+
+    clock.advance(minutes=1)
+    report = await sweep(services, clock())
+    assert report.closed_unpaid == 1 and report.total == 1
+    row = await order_row(db, order_id)
+    assert row.status == "closed" and row.pay_by is None
+    assert await events(db, order_id) == ["unpaid_timeout"]
+    [notice] = await outbox(db)
+    assert notice.recipient == "alice" and notice.payload["key"] == "notice-closed-unpaid"
+    assert f"#{order_id}" in notice.payload["text"]
+
+
+async def test_unclaimed_order_is_reannounced_then_expires_with_a_full_refund(services, db, campus, clock):
+    alice = await make_user(db, campus, clock(), name="alice")
+    order_id = await make_order(db, campus, alice, clock())
+    paid = (await order_row(db, order_id)).total
+    assert await balance(db, ledger.customer(alice)) == 0 and await balance(db, ledger.escrow(order_id)) == paid
+
+    clock.advance(minutes=campus.timeouts.reannounce_minutes - 1)
+    assert (await sweep(services, clock())).total == 0
+    clock.advance(minutes=1)
+    report = await sweep(services, clock())
+    assert report.reannounced == 1 and report.total == 1
+    [reminder] = await outbox(db)
+    assert reminder.recipient == f"hall:{campus.id}" and reminder.payload["key"] == "sweep-hall-reminder"
+    assert reminder.payload["edit_key"] == f"hall:{order_id}"
+    assert [c["data"] for row in reminder.payload["choices"] for c in row] == [f"g:{order_id}"]  # still grabbable
+    row = await order_row(db, order_id)
+    assert row.status == "open"
+    assert row.reannounce_at == clock() + dt.timedelta(minutes=campus.timeouts.reannounce_minutes)
+    # The hall sees buildings and fee, never a name.
+    assert "alice" not in reminder.payload["text"]
+
+    # Nothing more until the next reminder is due.
+    clock.advance(minutes=1)
+    assert (await sweep(services, clock())).total == 0
+
+    clock.advance(minutes=campus.timeouts.accept_minutes - campus.timeouts.reannounce_minutes - 1)
+    report = await sweep(services, clock())
+    assert report.expired == 1 and report.reannounced == 0
+    row = await order_row(db, order_id)
+    assert row.status == "expired" and row.accept_by is None and row.reannounce_at is None
+    assert await balance(db, ledger.customer(alice)) == paid
+    assert await balance(db, ledger.escrow(order_id)) == 0
+    assert await ledger_total(db) == (0, 0)
+    [expired] = await outbox(db, "notice-expired")
+    assert expired.recipient == "alice"
+    # The hall post is replaced: the order is gone (the hall flow renders notice-hall-gone as hall-gone).
+    last_hall = [n.payload for n in await outbox(db) if n.recipient.startswith("hall:")][-1]
+    assert last_hall["key"] in ("notice-hall-gone", "hall-gone") and last_hall["edit_key"] == f"hall:{order_id}"
+    assert not last_hall["choices"]
+
+
+async def test_accepted_but_not_picked_up_goes_back_to_open_with_a_credit_penalty(services, db, campus, clock):
+    alice, runner, order_id = await grabbed_order(services, db, campus, clock)
+
+    clock.advance(minutes=campus.timeouts.pickup_minutes - 1)
+    assert (await sweep(services, clock())).total == 0
+    clock.advance(minutes=1)
+    report = await sweep(services, clock())
+    assert report.pickup_timeouts == 1
+    row = await order_row(db, order_id)
+    assert row.status == "open" and row.runner_id is None and row.accept_by is not None
+    assert await events(db, order_id) == ["pay", "accept", "pickup_timeout"]
+    async with UnitOfWork(db, write=False) as uow:
+        profile = await uow.runners.get(runner)
+        records = list(await uow.session.scalars(select(CreditRecord).where(CreditRecord.runner_id == runner)))
+    assert [r.event for r in records] == ["pickup_timeout"]
+    assert profile.credit == campus.credit.initial + campus.credit_change(CreditEvent.pickup_timeout)
+    assert profile.credit < campus.credit.initial and profile.active_orders == 0
+    keys = {(n.recipient, n.payload["key"]) for n in await outbox(db)}
+    assert ("alice", "notice-runner-released") in keys
+    assert any(k == "notice-pickup-timeout" for _, k in keys)
+    # Back in the hall with a grab button.
+    hall_post = [n.payload for n in await outbox(db) if n.recipient == f"hall:{campus.id}"][-1]
+    assert hall_post["edit_key"] == f"hall:{order_id}"
+    assert [c["data"] for row in hall_post["choices"] for c in row] == [f"g:{order_id}"]
+
+    # Re-opened "at once": the transition announced it, so the next sweep does not announce it a second time.
+    hall_before = len([n for n in await outbox(db) if n.recipient.startswith("hall:")])
+    clock.advance(seconds=5)
+    assert (await sweep(services, clock())).reannounced == 0
+    assert len([n for n in await outbox(db) if n.recipient.startswith("hall:")]) == hall_before
+
+
+async def test_delivered_order_completes_automatically_and_pays_like_a_confirmation(services, db, campus, clock):
+    alice, runner, order_id = await grabbed_order(services, db, campus, clock)
+    clock.advance(minutes=5)
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+    clock.advance(minutes=10)
+    await act(db, campus, order_id, Event.deliver, Actor(Role.runner, runner), clock())
+
+    clock.advance(hours=campus.timeouts.auto_confirm_hours, minutes=-1)
+    assert (await sweep(services, clock())).total == 0
+    clock.advance(minutes=1)
+    report = await sweep(services, clock())
+    assert report.auto_confirmed == 1
+    row = await order_row(db, order_id)
+    assert row.status == "completed"
+    assert await events(db, order_id) == ["pay", "accept", "pickup", "deliver", "auto_confirm"]
+    assert await balance(db, ledger.runner(runner)) == row.runner_share > 0
+    assert await balance(db, ledger.PLATFORM_REVENUE) == row.commission > 0
+    assert await balance(db, ledger.escrow(order_id)) == 0
+    assert await ledger_total(db) == (0, 0)
+    keys = {(n.recipient, n.payload["key"]) for n in await outbox(db)}
+    assert ("alice", "notice-auto-confirmed") in keys
+    assert any(k == "notice-completed" for _, k in keys)
+    async with UnitOfWork(db, write=False) as uow:
+        profile = await uow.runners.get(runner)
+    # Credited like a confirmed order: completed, and on time (delivered before deliver_by).
+    assert profile.credit == (campus.credit.initial + campus.credit_change(CreditEvent.completed)
+                              + campus.credit_change(CreditEvent.on_time))
+    assert profile.active_orders == 0
+
+
+async def test_a_late_delivery_reminds_the_runner_once(services, db, campus, clock):
+    alice, runner, order_id = await grabbed_order(services, db, campus, clock)
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+    clock.advance(minutes=campus.timeouts.deliver_minutes)
+    report = await sweep(services, clock())
+    assert report.late_reminders == 1
+    [reminder] = await outbox(db, "sweep-late-reminder")
+    assert reminder.dedupe_key == f"sweep:late:{order_id}:1"
+    assert (await order_row(db, order_id)).status == "picked_up"
+    for _ in range(3):
+        clock.advance(minutes=7)
+        assert (await sweep(services, clock())).total == 0
+    assert len(await outbox(db, "sweep-late-reminder")) == 1
+
+
+async def test_a_lapsed_offer_is_cleared_and_the_order_goes_to_the_hall(services, db, campus, clock):
+    alice = await make_user(db, campus, clock(), name="alice")
+    runner = await make_runner(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(Order).where(Order.id == order_id).values(
+            offer_runner_id=runner, offer_until=clock() + dt.timedelta(seconds=campus.timeouts.offer_seconds)))
+    clock.advance(seconds=campus.timeouts.offer_seconds - 1)
+    assert (await sweep(services, clock())).offers_ended == 0
+    clock.advance(seconds=1)
+    assert (await sweep(services, clock())).offers_ended == 1
+    row = await order_row(db, order_id)
+    assert row.offer_runner_id is None and row.offer_until is None and row.status == "open"
+    assert any(n.recipient.startswith("hall:") for n in await outbox(db))
+    assert (await sweep(services, clock())).offers_ended == 0
+
+
+async def _everything_due(services, db, campus, clock):
+    """One order of each timed kind, all due at the returned time."""
+    alice = await make_user(db, campus, clock(), name="alice")
+    unpaid = await make_order(db, campus, alice, clock(), pay=False)
+    unclaimed = await make_order(db, campus, alice, clock())
+    r1, r2 = await make_runner(db, campus, clock()), await make_runner(db, campus, clock())
+    stalled = await make_order(db, campus, alice, clock())
+    assert (await services.grabs.grab(stalled, r1)).won
+    done = await make_order(db, campus, alice, clock())
+    assert (await services.grabs.grab(done, r2)).won
+    await act(db, campus, done, Event.pickup, Actor(Role.runner, r2), clock())
+    await act(db, campus, done, Event.deliver, Actor(Role.runner, r2), clock())
+    clock.advance(hours=campus.timeouts.auto_confirm_hours)
+    return {"unpaid": unpaid, "unclaimed": unclaimed, "stalled": stalled, "done": done}
+
+
+async def test_sweeping_twice_changes_nothing_the_second_time(services, db, campus, clock):
+    orders = await _everything_due(services, db, campus, clock)
+    first = await sweep(services, clock())
+    assert (first.closed_unpaid, first.expired, first.pickup_timeouts, first.auto_confirmed) == (1, 1, 1, 1)
+    async with UnitOfWork(db, write=False) as uow:
+        counts = (await uow.session.scalar(select(func.count(OrderEvent.id))),
+                  await uow.session.scalar(select(func.count(Outbox.id))))
+    second = await sweep(services, clock())
+    # The order back in the hall was announced by its transition just now: nothing else is due yet.
+    assert second.total == 0, second
+    async with UnitOfWork(db, write=False) as uow:
+        assert (await uow.session.scalar(select(func.count(OrderEvent.id))),
+                await uow.session.scalar(select(func.count(Outbox.id)))) == counts
+    assert (await order_row(db, orders["done"])).status == "completed"
+    assert await ledger_total(db) == (0, 0)
+
+
+async def test_two_sweeps_at_once_apply_each_transition_once(services, db, campus, clock):
+    orders = await _everything_due(services, db, campus, clock)
+    reports = await asyncio.gather(sweep(services, clock()), sweep(services, clock()), sweep(services, clock()))
+    for kind in ("closed_unpaid", "expired", "pickup_timeouts", "auto_confirmed"):
+        assert sum(getattr(r, kind) for r in reports) == 1, (kind, reports)
+    assert [await events(db, orders[k]) for k in ("unpaid", "unclaimed", "stalled", "done")] == [
+        ["unpaid_timeout"], ["pay", "expire"], ["pay", "accept", "pickup_timeout"],
+        ["pay", "accept", "pickup", "deliver", "auto_confirm"]]
+    notices = await outbox(db)
+    assert len({n.dedupe_key for n in notices}) == len(notices)
+    assert len([n for n in notices if n.payload["key"] == "notice-expired"]) == 1
+    assert len([n for n in notices if n.payload["key"] == "notice-auto-confirmed"]) == 1
+    assert await ledger_total(db) == (0, 0)
+
+
+async def test_a_cancel_that_lands_first_means_the_sweep_sends_nothing(services, db, campus, clock, monkeypatch):
+    alice = await make_user(db, campus, clock(), name="alice")
+    order_id = await make_order(db, campus, alice, clock())
+    paid = (await order_row(db, order_id)).total
+    clock.advance(minutes=campus.timeouts.accept_minutes)
+
+    listed = sweep_module._due
+
+    async def cancel_right_after_listing(services_, field, status, now, limit):
+        due = await listed(services_, field, status, now, limit)
+        if field == "accept_by" and due:
+            # The student's cancel commits between the sweep's listing and its claim.
+            await act(db, campus, order_id, Event.cancel, Actor(Role.customer, alice), clock())
+        return due
+
+    monkeypatch.setattr(sweep_module, "_due", cancel_right_after_listing)
+    report = await sweep(services, clock())
+    assert report.expired == 0 and report.skipped == 1
+    assert (await order_row(db, order_id)).status == "cancelled"
+    assert await events(db, order_id) == ["pay", "cancel"]
+    assert await outbox(db) == []  # act() writes no notices; the sweep must not have written any either
+    assert await balance(db, ledger.customer(alice)) == paid  # refunded once, by the cancel
+    assert await ledger_total(db) == (0, 0)
+
+
+async def test_a_pickup_just_before_the_timeout_wins(services, db, campus, clock, monkeypatch):
+    alice, runner, order_id = await grabbed_order(services, db, campus, clock)
+    clock.advance(minutes=campus.timeouts.pickup_minutes)
+    listed = sweep_module._due
+
+    async def pickup_right_after_listing(services_, field, status, now, limit):
+        due = await listed(services_, field, status, now, limit)
+        if field == "pickup_by" and due:
+            await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+        return due
+
+    monkeypatch.setattr(sweep_module, "_due", pickup_right_after_listing)
+    report = await sweep(services, clock())
+    assert report.pickup_timeouts == 0 and report.skipped == 1
+    assert (await order_row(db, order_id)).status == "picked_up"
+    assert await outbox(db) == []
+    async with UnitOfWork(db, write=False) as uow:
+        assert (await uow.runners.get(runner)).credit == campus.credit.initial
+
+
+async def test_the_scheduler_only_calls_the_sweep(services, db, campus, clock):
+    from bot.scheduler import build_scheduler
+
+    alice = await make_user(db, campus, clock(), name="alice")
+    order_id = await make_order(db, campus, alice, clock(), pay=False)
+    clock.advance(minutes=campus.timeouts.pay_minutes)
+    reports = []
+
+    async def after(report):
+        reports.append(report)
+
+    scheduler = build_scheduler(services, after=after)
+    job = scheduler.get_job("sweep")
+    assert job.max_instances == 1 and job.coalesce is True
+    assert job.trigger.interval == dt.timedelta(seconds=5)
+    await job.func()  # one tick, with the services' clock
+    await job.func()
+    assert [r.closed_unpaid for r in reports] == [1, 0]
+    assert (await order_row(db, order_id)).status == "closed"

@@ -1,0 +1,382 @@
+"""After paying: listing and tracking orders, cancelling, confirming, rating, the relay chat and complaints."""
+import datetime as dt
+
+from sqlalchemy import func, select, update
+
+from core import ledger
+from core.campus import CreditEvent
+from core.money import format_yuan
+from core.order import Actor, Event, Role, transition
+from handlers.notify import Notifier
+from storage.models import Complaint, CreditRecord, LedgerPosting, Outbox, User
+from storage.models import Order as OrderRow
+from storage.transitions import apply_transition
+from storage.uow import UnitOfWork
+from tests.factories import CIPHER, act, make_order, make_runner, make_user
+from tests.handlers.harness import keys
+
+PHONE = "13800138000"
+
+
+async def english(db, *user_ids):
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id.in_(user_ids)).values(language="en"))
+
+
+async def external_id(db, user_id):
+    async with UnitOfWork(db, write=False) as uow:
+        return (await uow.session.get(User, user_id)).external_id
+
+
+async def order_row(db, order_id):
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.orders.get_row(order_id)
+
+
+async def balances(db, *accounts):
+    async with UnitOfWork(db, write=False) as uow:
+        return [await uow.ledger.balance(a) for a in accounts]
+
+
+async def count(db, model):
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.session.scalar(select(func.count()).select_from(model))
+
+
+async def setup(db, campus, clock, *, stage=None):
+    """alice (English) with a paid order; a runner (English) who, by `stage`, has accepted or picked it up."""
+    alice = await make_user(db, campus, clock(), name="alice", phone=PHONE, room="F3-512")
+    runner = await make_runner(db, campus, clock())
+    await english(db, alice, runner)
+    order_id = await make_order(db, campus, alice, clock())
+    async with UnitOfWork(db) as uow:  # the order carries the contact the runner may see, never the relay
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(
+            phone_enc=CIPHER.encrypt(PHONE), room_enc=CIPHER.encrypt("F3-512")))
+    if stage in ("accepted", "picked_up", "delivered"):
+        await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), clock())
+    if stage in ("picked_up", "delivered"):
+        clock.advance(minutes=5)
+        await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+    return alice, runner, order_id
+
+
+async def deliver(services, campus, order_id, runner, now):
+    """The runner marks it delivered; its notices go through the notifier as the runner's handler would send them."""
+    async with UnitOfWork(services.db) as uow:
+        t = transition(campus, await uow.orders.get(order_id), Event.deliver, Actor(Role.runner, runner), now)
+        await apply_transition(uow, campus, t, now)
+        await Notifier(services, uow, now, origin=f"test:deliver:{order_id}").transition(campus, t)
+
+
+async def test_list_and_track_with_history(db, campus, clock, chat):
+    alice, _runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    unpaid = await make_order(db, campus, alice, clock(), pay=False)
+
+    replies = await chat.send("alice", "/orders")
+    assert keys(replies) == ["track-list"]
+    assert [c.data for c in replies[0].flat_choices()] == [f"o:{unpaid}:view", f"o:{order_id}:view"]
+    assert "picked up" in replies[0].text and "awaiting payment" in replies[0].text
+
+    replies = await chat.press("alice", f"Open #{order_id}")
+    assert keys(replies) == ["track-card"]
+    card = replies[0].text
+    # Times in the campus's zone (the clock starts at 02:00 UTC = 10:00 in Shanghai), events in words.
+    for line in ("11-23 10:00  Order placed", "11-23 10:00  Paid", "11-23 10:00  A runner took it",
+                 "11-23 10:05  Picked up"):
+        assert line in card
+    labels = [c.label for c in replies[0].flat_choices()]
+    assert labels == ["Message your runner", "Report a problem"]  # no cancel after pickup, nothing to confirm
+
+    # /track N shows the same card; an order that is not picked up yet offers cancelling with its refund.
+    assert keys(await chat.send("alice", f"/track {order_id}")) == ["track-card"]
+    replies = await chat.send("alice", f"/track {unpaid}")
+    assert [c.label for c in replies[0].flat_choices()] == ["Cancel order"]
+
+
+async def test_a_student_cannot_touch_another_students_order(db, campus, clock, chat):
+    _alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    bob = await make_user(db, campus, clock(), name="bob")
+    await english(db, bob)
+    outbox_before = await count(db, Outbox)
+    postings_before = await count(db, LedgerPosting)
+
+    attempts = [
+        chat.send("bob", f"/track {order_id}"),
+        chat.send("bob", f"/cancel {order_id}"),
+        chat.send("bob", f"/confirm {order_id}"),
+        chat.send("bob", f"/msg {order_id} hello"),
+        chat.send("bob", f"/complain {order_id} bad"),
+        chat.press("bob", f"data:o:{order_id}:view"),
+        chat.press("bob", f"data:o:{order_id}:cancel_yes:{(await order_row(db, order_id)).total}"),
+        chat.press("bob", f"data:o:{order_id}:confirm"),
+        chat.press("bob", f"data:o:{order_id}:chat"),
+        chat.press("bob", f"data:o:{order_id}:rate"),
+    ]
+    for attempt in attempts:
+        replies = await attempt
+        assert keys(replies) == ["error-not-your-order"]
+        assert replies[0].text == "That order is not yours."
+
+    row = await order_row(db, order_id)
+    assert row.status == "accepted" and row.runner_id == runner
+    assert await count(db, Outbox) == outbox_before
+    assert await count(db, LedgerPosting) == postings_before
+    assert await count(db, Complaint) == 0
+
+
+async def test_forged_order_buttons_do_nothing(db, campus, clock, chat):
+    await setup(db, campus, clock)
+    await make_user(db, campus, clock(), name="bob")
+    for forged in ("o:abc:view", "o:1", "o:1:explode", "o::view", "o:99999:view"):
+        replies = await chat.press("bob", f"data:{forged}")
+        assert keys(replies) in (["error-stale-choice"], ["error-order-not-found"]), forged
+
+
+async def test_cancel_before_accept_refunds_in_full(db, campus, clock, chat):
+    alice, _runner, order_id = await setup(db, campus, clock)
+    total = (await order_row(db, order_id)).total
+    assert await balances(db, ledger.customer(alice)) == [0]
+
+    await chat.inbox(f"hall:{campus.id}")
+    replies = await chat.send("alice", f"/cancel {order_id}")
+    assert keys(replies) == ["track-cancel-confirm"]
+    assert f"full {total // 100}." in replies[0].text
+    replies = await chat.press("alice", "Yes, cancel it")
+    assert keys(replies) == ["track-card"] and "cancelled" in replies[0].text
+
+    assert (await order_row(db, order_id)).status == "cancelled"
+    assert await balances(db, ledger.customer(alice), ledger.escrow(order_id)) == [total, 0]
+    assert [m["key"] for m in await chat.inbox("alice")] == ["notice-cancelled"]
+    assert len(await chat.inbox(f"hall:{campus.id}")) == 1  # the hall learns it is gone (hall.py words it)
+
+
+async def test_cancel_after_the_grace_gives_the_runner_a_fee(db, campus, clock, chat):
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    total = (await order_row(db, order_id)).total
+    fee = campus.cancellation.fee_after_accept
+
+    # Within the grace the terms say "full refund"; pressing Yes after the grace shows the new terms instead.
+    replies = await chat.send("alice", f"/cancel {order_id}")
+    assert "full" in replies[0].text
+    clock.advance(minutes=campus.cancellation.free_minutes_after_accept + 1)
+    replies = await chat.press("alice", "Yes, cancel it")
+    assert keys(replies) == ["track-cancel-terms-changed", "track-cancel-confirm"]
+    assert (await order_row(db, order_id)).status == "accepted"
+    assert f"{fee // 100}.00 yuan goes to them" in replies[1].text
+
+    await chat.press("alice", "Yes, cancel it")
+    assert (await order_row(db, order_id)).status == "cancelled"
+    assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.escrow(order_id)) == [
+        total - fee, fee, 0]
+    assert [m["key"] for m in await chat.inbox(await external_id(db, runner))][-1] == "notice-cancelled-runner"
+
+
+async def test_cancel_after_pickup_is_refused(db, campus, clock, chat):
+    _alice, _runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    total = (await order_row(db, order_id)).total
+    for attempt in (chat.send("alice", f"/cancel {order_id}"),
+                    chat.press("alice", f"data:o:{order_id}:cancel_yes:{total}")):
+        replies = await attempt
+        assert keys(replies) == ["track-cancel-after-pickup"]
+        assert "already been picked up" in replies[0].text
+    assert (await order_row(db, order_id)).status == "picked_up"
+    assert await balances(db, ledger.escrow(order_id)) == [total]
+
+
+async def test_confirm_pays_the_runner_then_rating_once(db, campus, clock, chat, services):
+    _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    row = await order_row(db, order_id)
+    clock.advance(minutes=10)
+    await deliver(services, campus, order_id, runner, clock())
+
+    delivered = await chat.inbox("alice")
+    assert [m["key"] for m in delivered] == ["notice-delivered"]
+    assert [c["data"] for r in delivered[0]["choices"] for c in r] == [f"o:{order_id}:confirm", f"o:{order_id}:report"]
+    replies = await chat.press("alice", "Confirm delivery")
+    assert keys(replies) == ["track-rate-ask"]
+
+    assert (await order_row(db, order_id)).status == "completed"
+    assert await balances(db, ledger.runner(runner), ledger.PLATFORM_REVENUE, ledger.escrow(order_id)) == [
+        row.runner_share, row.commission, 0]
+
+    credit_before = (await _profile(db, runner)).credit
+    await chat.press("alice", "5★")
+    await chat.press("alice", "On time")
+    replies = await chat.press("alice", "Polite")
+    assert [c.label for c in replies[0].flat_choices()][:2] == ["✓ On time", "✓ Polite"]
+    replies = await chat.press("alice", "✓ Polite")  # a second tap removes it
+    replies = await chat.press("alice", "Done")
+    assert keys(replies) == ["track-rate-comment-ask"]
+    replies = await chat.send("alice", "quick and friendly")
+    assert keys(replies) == ["track-rate-thanks"]
+
+    row = await order_row(db, order_id)
+    assert (row.rating, row.rating_tags, row.rating_comment) == (5, ["on_time"], "quick and friendly")
+    profile = await _profile(db, runner)
+    assert (profile.rating_sum, profile.rating_count) == (5, 1)
+    assert profile.credit == credit_before + campus.credit_change(CreditEvent.five_star)
+    async with UnitOfWork(db, write=False) as uow:
+        events = list(await uow.session.scalars(select(CreditRecord.event).where(
+            CreditRecord.runner_id == runner, CreditRecord.order_id == order_id)))
+    assert events.count("five_star") == 1
+    assert [m["key"] for m in await chat.inbox(await external_id(db, runner))][-1] == "track-rated-runner"
+
+    # Rating again, by command or by an old button, is refused and changes nothing.
+    for attempt in (chat.send("alice", f"/rate {order_id}"), chat.press("alice", f"data:o:{order_id}:rate")):
+        replies = await attempt
+        assert keys(replies) == ["track-already-rated"]
+    assert (await _profile(db, runner)).rating_count == 1
+
+
+async def test_low_rating_without_comment_costs_credit(db, campus, clock, chat, services):
+    _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    await chat.send("alice", f"/confirm {order_id}")
+    credit_before = (await _profile(db, runner)).credit
+    await chat.press("alice", "1★")
+    await chat.press("alice", "Rude")
+    await chat.press("alice", "Done")
+    replies = await chat.press("alice", "Skip")
+    assert keys(replies) == ["track-rate-thanks"]
+    row = await order_row(db, order_id)
+    assert (row.rating, row.rating_tags, row.rating_comment) == (1, ["rude"], "")
+    assert (await _profile(db, runner)).credit == credit_before + campus.credit_change(CreditEvent.low_rating)
+
+
+async def test_a_repeated_confirm_says_done_and_changes_nothing(db, campus, clock, chat, services):
+    _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    await chat.inbox("alice")
+    assert keys(await chat.press("alice", "Confirm delivery")) == ["track-rate-ask"]
+    postings, outbox, credits = await count(db, LedgerPosting), await count(db, Outbox), await count(db, CreditRecord)
+
+    replies = await chat.press("alice", f"data:o:{order_id}:confirm")
+    assert keys(replies) == ["track-already-confirmed"]
+    assert replies[0].text.startswith(f"You have already confirmed order #{order_id}")
+    assert (await count(db, LedgerPosting), await count(db, Outbox), await count(db, CreditRecord)) == (
+        postings, outbox, credits)
+    assert await balances(db, ledger.runner(runner)) == [(await order_row(db, order_id)).runner_share]
+
+
+async def test_confirm_before_delivery_is_refused(db, campus, clock, chat):
+    _alice, _runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    replies = await chat.send("alice", f"/confirm {order_id}")
+    assert keys(replies) == ["track-not-now"] and "picked up" in replies[0].text
+    assert (await order_row(db, order_id)).status == "picked_up"
+
+
+async def test_relay_reaches_the_other_side_without_phone_or_name(db, campus, clock, chat):
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    runner_ext = await external_id(db, runner)
+
+    replies = await chat.send("alice", f"/msg {order_id} please knock twice")
+    assert keys(replies) == ["track-relay-sent"] and replies[0].text == "Sent to your runner."
+    relayed = await chat.inbox(runner_ext)
+    assert [m["key"] for m in relayed] == ["track-relay"]
+    assert relayed[0]["text"] == f"The student about order #{order_id}: please knock twice"
+    assert PHONE not in relayed[0]["text"] and "alice" not in relayed[0]["text"]
+
+    # The runner answers with the Reply button: from then on every text goes to the student, photos too.
+    replies = await chat.press(runner_ext, "Reply")
+    assert keys(replies) == ["track-chat-enter"]
+    await chat.send(runner_ext, "I am downstairs")
+    await chat.photo(runner_ext, "file-abc")
+    messages = await chat.inbox("alice")
+    assert [m["key"] for m in messages] == ["track-relay", "track-relay-photo"]
+    assert messages[0]["text"] == f"Your runner about order #{order_id}: I am downstairs"
+    assert all(PHONE not in m["text"] for m in messages)
+
+    # /menu leaves the chat: the next text is not passed on.
+    await chat.send(runner_ext, "/menu")
+    await chat.send(runner_ext, "hello?")
+    assert await chat.inbox("alice") == []
+
+    # Someone who is neither side cannot write into the order, and a finished order closes the chat.
+    await make_user(db, campus, clock(), name="mallory")
+    assert keys(await chat.send("mallory", f"/msg {order_id} hi")) == ["error-not-your-order"]
+    await chat.press("alice", f"data:o:{order_id}:chat")
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+    await act(db, campus, order_id, Event.deliver, Actor(Role.runner, runner), clock())
+    await act(db, campus, order_id, Event.confirm, Actor(Role.customer, alice), clock())
+    replies = await chat.send("alice", "thanks!")
+    assert keys(replies) == ["track-chat-ended"]
+    assert await chat.inbox(runner_ext) == []
+    assert keys(await chat.send("alice", "hello")) == ["idle-hint", "menu-title"]  # out of the chat
+
+
+async def test_a_runner_reassigned_away_can_no_longer_write(db, campus, clock, chat):
+    _alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    runner_ext = await external_id(db, runner)
+    await chat.press(runner_ext, f"data:o:{order_id}:chat")
+    new_runner = await make_runner(db, campus, clock())
+    operator = await make_user(db, campus, clock(), name="admin")
+    await act(db, campus, order_id, Event.reassign, Actor(Role.operator, operator), clock(), runner_id=new_runner)
+
+    assert keys(await chat.send(runner_ext, "on my way")) == ["track-chat-ended"]
+    assert keys(await chat.send(runner_ext, f"/msg {order_id} on my way")) == ["error-not-your-order"]
+    assert await chat.inbox("alice") == []
+    # The student now reaches the new runner.
+    await chat.send("alice", f"/msg {order_id} hi")
+    assert [m["key"] for m in await chat.inbox(await external_id(db, new_runner))] == ["track-relay"]
+
+
+async def test_complaint_is_recorded_and_operators_told(db, campus, clock, chat):
+    alice, _runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    assert "console:admin" in campus.operators
+
+    replies = await chat.send("alice", f"/complain {order_id} the runner is not answering")
+    assert keys(replies) == ["track-complaint-recorded"]
+    async with UnitOfWork(db, write=False) as uow:
+        complaints = list(await uow.session.scalars(select(Complaint)))
+        history = [e.event for e in await uow.orders.history(order_id)]
+    assert [(c.order_id, c.user_id, c.text, c.status) for c in complaints] == [
+        (order_id, alice, "the runner is not answering", "open")]
+    assert (await order_row(db, order_id)).status == "exception" and history[-1] == "report"
+
+    told = await chat.inbox("admin")
+    assert "track-complaint-operators" in [m["key"] for m in told]
+    text = next(m["text"] for m in told if m["key"] == "track-complaint-operators")
+    assert f"#{complaints[0].id}" in text and "the runner is not answering" in text
+
+    # A second open complaint by the same student on the same order is refused.
+    replies = await chat.send("alice", f"/complain {order_id} still nothing")
+    assert keys(replies) == ["track-complaint-exists"]
+    assert await count(db, Complaint) == 1
+    assert await chat.inbox("admin") == []
+
+
+async def test_report_button_asks_then_records(db, campus, clock, chat, services):
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    await chat.inbox("alice")
+    replies = await chat.press("alice", "Report a problem")
+    assert keys(replies) == ["track-complain-ask"]
+    replies = await chat.send("alice", "the box was crushed")
+    assert keys(replies) == ["track-complaint-recorded"]
+    assert (await order_row(db, order_id)).status == "exception"
+    # A complaint after completion is recorded but nothing moves.
+    other = await make_order(db, campus, alice, clock())
+    await act(db, campus, other, Event.accept, Actor(Role.runner, runner), clock())
+    for event, role, who in ((Event.pickup, Role.runner, runner), (Event.deliver, Role.runner, runner),
+                             (Event.confirm, Role.customer, alice)):
+        await act(db, campus, other, event, Actor(role, who), clock() + dt.timedelta(minutes=1))
+    replies = await chat.send("alice", f"/complain {other} rude on the phone")
+    assert keys(replies) == ["track-complaint-recorded"]
+    assert (await order_row(db, other)).status == "completed"
+
+
+async def _profile(db, runner):
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.runners.get(runner)
+
+
+
+async def test_the_card_in_chinese(db, campus, clock, chat):
+    carol = await make_user(db, campus, clock(), name="carol")  # new users speak the default language, Chinese
+    order_id = await make_order(db, campus, carol, clock())
+    total = format_yuan((await order_row(db, order_id)).total)
+    replies = await chat.send("carol", f"/track {order_id}")
+    assert "10:00  已支付" in replies[0].text
+    assert [c.label for c in replies[0].flat_choices()] == [f"取消订单（退款 {total} 元）"]
+    replies = await chat.press("carol", f"取消订单（退款 {total} 元）")
+    assert keys(replies) == ["track-cancel-confirm"] and f"全额退还 {total} 元" in replies[0].text

@@ -1,0 +1,171 @@
+"""Paying an order from the wallet or through a provider, and the wallet itself."""
+from sqlalchemy import select, update
+
+from core import ledger
+from storage.models import Coupon, LedgerPosting, OrderEvent
+from storage.models import Order as OrderRow
+from storage.uow import UnitOfWork
+from tests.factories import top_up
+from tests.handlers.harness import keys
+from tests.handlers.test_ordering import (
+    PARCEL_TO_MY_ROOM,
+    add_coupon,
+    answer_all,
+    balances,
+    funded,
+    orders_of,
+)
+
+
+async def ordered(chat, services, who, fen, *, coupon="No coupon"):
+    """A student with `fen` in the wallet and one order awaiting payment."""
+    uid = await funded(chat, services, who, fen)
+    await chat.send(who, "/order")
+    await answer_all(chat, who, [*PARCEL_TO_MY_ROOM[:-1], coupon, "Confirm"])
+    [order] = await orders_of(services, uid)
+    return uid, order
+
+
+async def postings(services, key_prefix):
+    async with UnitOfWork(services.db, write=False) as uow:
+        return list(await uow.session.scalars(select(LedgerPosting.key).where(LedgerPosting.key.startswith(key_prefix))))
+
+
+async def pay_events(services, order_id):
+    async with UnitOfWork(services.db, write=False) as uow:
+        return list(await uow.session.scalars(
+            select(OrderEvent.event).where(OrderEvent.order_id == order_id, OrderEvent.event == "pay")))
+
+
+async def status(services, order_id):
+    async with UnitOfWork(services.db, write=False) as uow:
+        return (await uow.session.get(OrderRow, order_id)).status
+
+
+async def test_insufficient_funds_say_what_is_missing_and_change_nothing(chat, services):
+    alice, order = await ordered(chat, services, "alice", 100)
+    replies = await chat.press("alice", "Pay with wallet")
+    assert keys(replies) == ["wallet-insufficient"]
+    missing = order.total - 100
+    assert replies[0].args == {"balance": "1.00", "total": f"{order.total / 100:.2f}", "missing": f"{missing / 100:.2f}"}
+    assert replies[0].text == (f"Your balance is 1.00 yuan, the order costs {order.total / 100:.2f} yuan: "
+                               f"{missing / 100:.2f} yuan is missing.")
+    assert await status(services, order.id) == "awaiting_payment"
+    assert await postings(services, f"order:{order.id}:") == []
+    accounts, _ = await balances(services)
+    assert accounts[ledger.customer(alice)] == 100
+
+    await top_up(services.db, alice, missing, services.clock())  # enough now: the same button works
+    assert keys(await chat.press("alice", f"data:pay:{order.id}")) == ["wallet-paid"]
+    assert await status(services, order.id) == "open"
+
+
+async def test_paying_twice_posts_once(chat, services):
+    alice, order = await ordered(chat, services, "alice", 5000)
+    pay = f"data:pay:{order.id}"
+    assert keys(await chat.press("alice", pay)) == ["wallet-paid"]
+    replies = await chat.press("alice", pay)
+    assert keys(replies) == ["wallet-already-paid"]
+    assert replies[0].text == f"Order #{order.id} is already paid."
+    assert await postings(services, f"order:{order.id}:") == [f"order:{order.id}:pay"]
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.customer(alice)] == 5000 - order.total and grand_total == 0
+
+
+async def test_the_hall_hears_of_a_paid_order(chat, services, campus):
+    _, order = await ordered(chat, services, "alice", 5000)
+    assert await chat.inbox(f"hall:{campus.id}") == []
+    await chat.press("alice", "Pay with wallet")
+    assert [m for m in await chat.inbox(f"hall:{campus.id}") if f"#{order.id}" in m["text"]]
+
+
+async def test_nobody_pays_for_someone_elses_order(chat, services):
+    _, order = await ordered(chat, services, "alice", 5000)
+    await funded(chat, services, "mallory", 5000)
+    replies = await chat.press("mallory", f"data:pay:{order.id}")
+    assert keys(replies) == ["error-not-your-order"] and replies[0].text == "That order is not yours."
+    assert await status(services, order.id) == "awaiting_payment"
+    assert await postings(services, f"order:{order.id}:") == []
+
+
+async def test_an_order_that_can_no_longer_be_paid(chat, services):
+    _, order = await ordered(chat, services, "alice", 5000)
+    async with UnitOfWork(services.db) as uow:
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == order.id).values(status="closed"))
+    replies = await chat.press("alice", "Pay with wallet")
+    assert keys(replies) == ["wallet-not-payable"]
+    assert replies[0].text == f"Order #{order.id} can no longer be paid: it is closed (unpaid)."
+
+
+async def test_a_provider_payment_pays_the_order_once(chat, services):
+    alice, order = await ordered(chat, services, "alice", 0)
+    replies = await chat.pay("alice", "telegram", "tg-charge-1", order.id, order.total)
+    assert keys(replies) == ["wallet-provider-paid"]
+    assert await status(services, order.id) == "open"
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.external("telegram")] == -order.total
+    assert accounts.get(ledger.customer(alice), 0) == 0 and accounts[ledger.escrow(order.id)] == order.total
+    assert grand_total == 0
+
+    replies = await chat.pay("alice", "telegram", "tg-charge-1", order.id, order.total)  # the provider retries
+    assert keys(replies) == ["wallet-charge-seen"]
+    assert await postings(services, "charge:telegram:") == ["charge:telegram:tg-charge-1"]
+    assert await pay_events(services, order.id) == ["pay"]
+    assert await balances(services) == (accounts, 0)
+
+
+async def test_a_late_provider_payment_never_touches_an_order_that_moved_on(chat, services):
+    _, order = await ordered(chat, services, "alice", 5000)
+    await chat.press("alice", "Pay with wallet")
+    replies = await chat.pay("alice", "wechat", "wx-1", order.id, order.total)
+    assert keys(replies) == ["wallet-payment-kept"]
+    assert replies[0].text == (f"Received {order.total / 100:.2f} yuan. Order #{order.id} no longer waits for this "
+                               f"payment, so the money is in your wallet (balance 50.00 yuan).")
+    assert await pay_events(services, order.id) == ["pay"]
+    assert await postings(services, f"order:{order.id}:") == [f"order:{order.id}:pay"]
+
+
+async def test_a_provider_payment_of_the_wrong_amount_stays_in_the_wallet(chat, services):
+    alice, order = await ordered(chat, services, "alice", 0)
+    assert keys(await chat.pay("alice", "wechat", "wx-2", order.id, order.total - 1)) == ["wallet-payment-kept"]
+    assert await status(services, order.id) == "awaiting_payment"
+    accounts, _ = await balances(services)
+    assert accounts[ledger.customer(alice)] == order.total - 1
+
+
+async def test_a_provider_payment_whose_coupon_ran_out_keeps_the_money(chat, services, clock):
+    await add_coupon(services, clock, "LAST", max_uses=1)
+    alice, order = await ordered(chat, services, "alice", 0, coupon="LAST")
+    async with UnitOfWork(services.db) as uow:  # someone else took the last one meanwhile
+        await uow.session.execute(update(Coupon).where(Coupon.code == "LAST").values(used=1))
+    replies = await chat.pay("alice", "telegram", "tg-9", order.id, order.total)
+    assert keys(replies) == ["wallet-payment-kept"]
+    assert await status(services, order.id) == "awaiting_payment"
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.customer(alice)] == order.total and grand_total == 0
+    assert await pay_events(services, order.id) == []
+    # By wallet the same order is refused with the reason.
+    replies = await chat.press("alice", f"data:pay:{order.id}")
+    assert keys(replies) == ["order-coupon-used-up"]
+
+
+async def test_the_wallet_shows_balance_and_movements(chat, services):
+    _, order = await ordered(chat, services, "alice", 5000)
+    await chat.press("alice", "Pay with wallet")
+    replies = await chat.send("alice", "/wallet")
+    assert keys(replies) == ["wallet-balance"]
+    lines = replies[0].text.splitlines()
+    left = 5000 - order.total
+    assert lines[0] == f"Wallet balance: {left // 100}.{left % 100:02d} yuan"
+    assert lines[2] == f"11-23 10:00 Paid order #{order.id} -{order.total / 100:.2f}"
+    assert lines[3] == "11-23 10:00 Top-up (cash) +50.00"
+    # The main menu's Wallet button shows the same.
+    await chat.send("alice", "/menu")
+    assert (await chat.press("alice", "Wallet"))[0].text == replies[0].text
+
+
+async def test_an_empty_wallet(chat, services):
+    await funded(chat, services, "zoe", 0)
+    replies = await chat.send("zoe", "/wallet")
+    assert replies[0].text.splitlines()[:2] == ["Wallet balance: 0.00 yuan", "No movements yet."]
+
