@@ -256,11 +256,9 @@ def transition(
     elif event in (Event.release, Event.pickup_timeout):
         assert order.runner_id is not None
         credit.append((order.runner_id, CreditEvent.released if event is Event.release else CreditEvent.pickup_timeout))
-        notices += [
-            Notice("customer", "notice-runner-released"),
-            Notice("runner", "notice-released" if event is Event.release else "notice-pickup-timeout", user_id=order.runner_id),
-            Notice("hall", "notice-hall-new"),
-        ]
+        notices += [Notice("customer", "notice-runner-released"), Notice("hall", "notice-hall-new")]
+        if event is Event.pickup_timeout:  # a runner who released it themselves is answered directly
+            notices.append(Notice("runner", "notice-pickup-timeout", user_id=order.runner_id))
         after = reopen(after)
     elif event is Event.pickup:
         after = dataclasses.replace(clear_deadlines(after), deliver_by=now + dt.timedelta(minutes=t.deliver_minutes))

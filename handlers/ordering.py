@@ -168,6 +168,8 @@ def window_offers(ctx: Ctx) -> dict[str, tuple[str | None, str | None]]:
     offers: dict[str, tuple[str | None, str | None]] = {}
     if in_service_hours(campus, now):
         offers["now"] = (None, None)
+        if campus.pricing.urgent:
+            offers["urgent"] = (None, None)  # now, ahead of everything else, for the urgent surcharge
     for hours in (1, 2):
         begin = _ceil5(now + dt.timedelta(hours=hours))
         offers[f"+{hours}"] = (begin.isoformat(), (begin + dt.timedelta(hours=1)).isoformat())
@@ -248,7 +250,7 @@ def draft_quote(ctx: Ctx, coupon: Coupon | None = None) -> Quote:
         task_type=TaskType(d["task"]), pickup=building_of(campus, d["pickup"]) if d.get("pickup") else None,
         dropoff=building_of(campus, d["dropoff"]), weight_g=d.get("weight_g", 0), size=Size(d.get("size", "small")),
         at=start or ctx.now, dropoff_floor=d.get("floor", 1), tip=d.get("tip", 0),
-        queue_minutes=d.get("queue_minutes", 0), discount=discount(coupon)))
+        queue_minutes=d.get("queue_minutes", 0), urgent=d.get("urgent", False), discount=discount(coupon)))
 
 
 def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
@@ -260,7 +262,8 @@ def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
         campus_id=campus.id, customer_id=ctx.user_id, status=Status.awaiting_payment.value, task_type=d["task"],
         pickup_building=d.get("pickup"), dropoff_building=d["dropoff"], dropoff_floor=d.get("floor", 1),
         door_delivery=room is not None, description=d.get("description", ""), notes=d.get("notes", ""),
-        weight_g=d.get("weight_g", 0), size=d.get("size", "small"), tags=list(d.get("tags", [])),
+        weight_g=d.get("weight_g", 0), size=d.get("size", "small"), urgent=d.get("urgent", False),
+        tags=list(d.get("tags", [])),
         gender_preference=d.get("gender"), favourite_runner_id=d.get("runner_id"), coupon_code=d.get("coupon"),
         window_start=start, window_end=end,
         quote_lines=[{"key": line.key, "amount": line.amount, "args": dict(line.args)} for line in q.lines],
@@ -588,6 +591,9 @@ async def ask_window(ctx: Ctx) -> None:
     tz = ctx.campus.tz
     rows: list[Button] = []
     for value, (start, end) in offers.items():
+        if value == "urgent":
+            rows.append(("order-window-choice-urgent", value, {"amount": format_yuan(ctx.campus.pricing.urgent)}))
+            continue
         if start is None:
             rows.append(("order-window-choice-now", value, {}))
             continue
@@ -604,7 +610,12 @@ async def ask_window(ctx: Ctx) -> None:
 @answer("window")
 async def got_window(ctx: Ctx, said: Said) -> None:
     offers = ctx.data.get("_windows", {})
-    if said.value is not None:
+    urgent = said.value == "urgent" or normalize_name(said.text) in ("urgent", "加急")
+    if urgent:
+        if not in_service_hours(ctx.campus, ctx.now):
+            raise closed(ctx)
+        start = end = None
+    elif said.value is not None:
         if said.value not in offers:
             raise stale()
         start, end = offers[said.value]
@@ -619,7 +630,7 @@ async def got_window(ctx: Ctx, said: Said) -> None:
         if not in_service_hours(ctx.campus, begin):
             raise closed(ctx)
         start, end = begin.isoformat(), finish.isoformat()
-    put(ctx, window_start=start, window_end=end)
+    put(ctx, window_start=start, window_end=end, urgent=urgent)
     await advance(ctx, "window")
 
 

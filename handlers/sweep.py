@@ -23,6 +23,7 @@ from sqlalchemy import String, cast, exists, literal, select, update
 
 from core.errors import DomainError, IllegalTransition
 from core.order import Actor, Event, Notice, Order, Status, transition
+from handlers.location import forget_positions
 from handlers.notify import NOTICE_RENDERERS, Notifier
 from handlers.orders import hall_card
 from locales import catalogue
@@ -52,11 +53,12 @@ class SweepReport:
     offers_ended: int = 0  # an exclusive offer lapsed → the order is everyone's
     reannounced: int = 0  # open past reannounce_at → announced in the hall again
     late_reminders: int = 0  # picked_up past deliver_by → the runner reminded, once
+    positions_forgotten: int = 0  # live positions of runners with no active order any more, cleared
     skipped: int = 0  # someone (a person, another sweep) moved the order first
     failed: int = 0  # an unexpected error on one order: logged, retried by the next sweep
 
     KINDS = ("closed_unpaid", "expired", "pickup_timeouts", "auto_confirmed", "offers_ended", "reannounced",
-             "late_reminders")
+             "late_reminders", "positions_forgotten")
 
     @property
     def total(self) -> int:
@@ -96,6 +98,9 @@ async def sweep(services: "Services", now: dt.datetime, *, batch: int = BATCH) -
         await _run(report, "reannounced", order.id, _reannounce(services, order, now))
     for row in await _due_late(services, now, batch):
         await _run(report, "late_reminders", row.id, _remind_late(services, row, now))
+    # A runner's position is kept only while they carry an order (privacy): clear what outlived its order.
+    async with UnitOfWork(services.db) as uow:
+        report.positions_forgotten = await forget_positions(uow)
     if report.total or report.failed:
         log.info("sweep at %s: %s", now.isoformat(), report)
     return report

@@ -36,7 +36,7 @@ class RunnerRepository:
             select(RunnerProfile, User.suspended).join(User, User.id == RunnerProfile.user_id)
             .where(RunnerProfile.campus_id == campus_id, RunnerProfile.status == "approved")
         )
-        return [to_candidate(p, s) for p, s in rows.tuples()]
+        return [to_candidate(p, s) for p, s in rows]
 
     async def take_slot(self, user_id: int, limit: int) -> None:
         """One more busy order, only while under the limit (two simultaneous grabs cannot both pass)."""

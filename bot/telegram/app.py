@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
 from bot.telegram.commands import set_commands
+from bot.telegram.sender import TelegramRateLimiter, TelegramSender
 from handlers.context import Services
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,10 @@ def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> web.App
     return app
 
 
-def _start_sender(services: Services, bot: Bot) -> asyncio.Task | None:
-    """The outbox sender for this channel (bot/telegram/sender.py), delivering what the handlers wrote."""
-    try:
-        from bot.telegram.sender import TelegramSender
-    except ImportError:
-        log.warning("bot.telegram.sender is not available: notifications stay in the outbox")
-        return None
-    sender = TelegramSender(services.db, bot, services.clock)
+def _start_sender(services: Services, bot: Bot, redis_url: str | None) -> asyncio.Task:
+    """The outbox sender for this channel, delivering what the handlers wrote. With Redis, every process shares
+    one set of Telegram rate windows; without it, this process keeps its own (fine for one process)."""
+    sender = TelegramSender(services.db, bot, services.clock, limiter=TelegramRateLimiter.for_redis(redis_url))
     return asyncio.create_task(sender.run_forever(), name="telegram-sender")
 
 
@@ -83,9 +80,7 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
         me = await bot.me()
         log.info("Telegram bot @%s on %s", me.username, settings.telegram_api_base)
         background.append(asyncio.create_task(_set_commands(bot, services), name="telegram-commands"))
-        sender = _start_sender(services, bot)
-        if sender is not None:
-            background.append(sender)
+        background.append(_start_sender(services, bot, settings.redis_url))
         if settings.telegram_webhook_url:
             await _run_webhook(dispatcher, bot, settings, allowed, stop, handle_signals)
         else:

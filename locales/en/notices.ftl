@@ -6,7 +6,6 @@ notice-hall-new = New order #{ $order }
 notice-hall-taken = Order #{ $order } has been taken.
 notice-hall-gone = Order #{ $order } is no longer available.
 notice-runner-released = Your runner gave order #{ $order } back; it is in the task hall again.
-notice-released = You released order #{ $order }. Your credit score went down.
 notice-pickup-timeout = Order #{ $order } was not picked up in time and went back to the hall. Your credit score went down.
 notice-picked-up = Your order #{ $order } has been picked up.
 notice-delivered = Your order #{ $order } has been delivered. Please confirm.

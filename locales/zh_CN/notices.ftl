@@ -6,7 +6,6 @@ notice-hall-new = 新订单 #{ $order }
 notice-hall-taken = 订单 #{ $order } 已被抢。
 notice-hall-gone = 订单 #{ $order } 已失效。
 notice-runner-released = 跑腿员放弃了订单 #{ $order }，已重新发布到任务大厅。
-notice-released = 你已放弃订单 #{ $order }，信用分已扣除。
 notice-pickup-timeout = 订单 #{ $order } 超时未取件，已退回任务大厅，信用分已扣除。
 notice-picked-up = 你的订单 #{ $order } 已取件。
 notice-delivered = 你的订单 #{ $order } 已送达，请确认收货。

@@ -406,3 +406,17 @@ def test_service_hours_past_midnight_belong_to_the_day_they_start(campus):
 
     assert [in_service_hours(late, at(27, 19)), in_service_hours(late, at(27, 21)), in_service_hours(late, at(28, 1)),
             in_service_hours(late, at(28, 2)), in_service_hours(late, at(27, 1))] == [False, True, True, False, False]
+
+
+async def test_an_urgent_errand_carries_the_urgent_surcharge(chat, services, campus):
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    answers = list(PARCEL_TO_MY_ROOM)
+    answers[answers.index("now")] = "urgent"
+    quote = quote_of(await answer_all(chat, "alice", answers))
+    assert "Urgent" in quote.text
+    await chat.press("alice", "Confirm")
+    [order] = await orders_of(services, alice)
+    assert order.urgent
+    urgent = [line for line in order.quote_lines if line["key"] == "price-urgent"]
+    assert [line["amount"] for line in urgent] == [campus.pricing.urgent]

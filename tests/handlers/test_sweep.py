@@ -9,7 +9,7 @@ from core.campus import CreditEvent
 from core.order import Actor, Event, Role
 from handlers import sweep as sweep_module
 from handlers.sweep import sweep
-from storage.models import CreditRecord, Order, OrderEvent, Outbox
+from storage.models import CreditRecord, Order, OrderEvent, Outbox, RunnerProfile
 from storage.uow import UnitOfWork
 from tests.factories import act, make_order, make_runner, make_user
 
@@ -314,3 +314,16 @@ async def test_the_scheduler_only_calls_the_sweep(services, db, campus, clock):
     await job.func()
     assert [r.closed_unpaid for r in reports] == [1, 0]
     assert (await order_row(db, order_id)).status == "closed"
+
+
+async def test_a_runners_position_is_forgotten_once_they_carry_no_order(services, campus, clock):
+    """Live positions are kept only while an order is under way (privacy)."""
+    busy_free = await make_runner(services.db, campus, clock())
+    async with UnitOfWork(services.db) as uow:
+        await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == busy_free)
+                                  .values(last_lat=30.26, last_lon=120.12, last_seen_at=clock()))
+    report = await sweep(services, clock())
+    assert report.positions_forgotten == 1
+    async with UnitOfWork(services.db, write=False) as uow:
+        profile = await uow.runners.get(busy_free)
+    assert (profile.last_lat, profile.last_lon, profile.last_seen_at) == (None, None, None)
