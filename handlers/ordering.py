@@ -35,7 +35,7 @@ from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window,
 from handlers import wallet
 from handlers.context import Ctx, free_text
 from handlers.io import Kind
-from handlers.orders import quote_lines_text, route_text
+from handlers.orders import details_lines, quote_lines_text, route_text
 from handlers.router import ROUTER
 from handlers.start import menu, show_help
 from storage.models import Coupon, CouponRedemption, RunnerProfile, User
@@ -793,13 +793,7 @@ async def ask_quote(ctx: Ctx, *, changed: bool = False) -> None:
     t = ctx.t
     start, end = window_of(ctx.data)
     parts = [t("order-quote-changed") if changed else t("order-quote-title", task=row.task_type),
-             route_text(t, ctx.campus, row), window_line(ctx, start, end)]
-    if row.description:
-        parts.append(t("order-card-description", text=row.description))
-    if row.notes:
-        parts.append(t("order-card-notes", text=row.notes))
-    if row.tags:
-        parts.append(t("order-card-tags", tags=", ".join(t("tag", tag=tag) for tag in row.tags)))
+             route_text(t, ctx.campus, row), window_line(ctx, start, end), *details_lines(t, row)]
     if row.door_delivery:
         parts.append(t("order-summary-door"))
     if row.gender_preference:

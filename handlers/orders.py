@@ -105,6 +105,18 @@ def hall_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
              window=window, urgent="yes" if row.urgent else "no")
 
 
+def details_lines(t: Catalogue, row: OrderRow) -> list[str]:
+    """What the errand is about: the item, the student's notes and their preference tags."""
+    parts = []
+    if row.description:
+        parts.append(t("order-card-description", text=row.description))
+    if row.notes:
+        parts.append(t("order-card-notes", text=row.notes))
+    if row.tags:
+        parts.append(t("order-card-tags", tags=", ".join(t("tag", tag=tag) for tag in row.tags)))
+    return parts
+
+
 def runner_may_see_contact(row: OrderRow, viewer_id: int) -> bool:
     """Phone and room reach only the order's runner, and only while the order is active."""
     return row.runner_id == viewer_id and Status(row.status) in ACTIVE_FOR_RUNNER
@@ -112,13 +124,7 @@ def runner_may_see_contact(row: OrderRow, viewer_id: int) -> bool:
 
 def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, viewer_id: int) -> str:
     """The winner's view: full details, contact only while they hold the active order."""
-    parts = [order_line(t, campus, row)]
-    if row.description:
-        parts.append(t("order-card-description", text=row.description))
-    if row.notes:
-        parts.append(t("order-card-notes", text=row.notes))
-    if row.tags:
-        parts.append(t("order-card-tags", tags=", ".join(t("tag", tag=tag) for tag in row.tags)))
+    parts = [order_line(t, campus, row), *details_lines(t, row)]
     parts.append(t("order-card-share", share=format_yuan(row.runner_share)))
     if runner_may_see_contact(row, viewer_id):
         room = ctx.services.cipher.decrypt(row.room_enc)
