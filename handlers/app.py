@@ -18,6 +18,7 @@ from handlers.io import Input, Kind, Reply
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage.models import Conversation, ProcessedUpdate, User
+from storage.dedupe import DatabaseSeenKeys
 from storage.sql import insert_ignore
 from storage.uow import UnitOfWork
 
@@ -35,6 +36,10 @@ class App:
         if inp.kind is Kind.choice and inp.choice:
             outside = ROUTER.outside.get(inp.choice.split(":", 1)[0])
             if outside is not None:
+                # It manages its own transaction, so the repeat check gets one of its own first.
+                if inp.update_id is not None and not await DatabaseSeenKeys(self.services.db).first_time(
+                        update_key(inp), now):
+                    return []
                 return await self._guard(inp, outside(self.services, inp, now))
         return await self._guard(inp, self._in_transaction(inp, now))
 
@@ -52,7 +57,7 @@ class App:
         async with UnitOfWork(self.services.db) as uow:
             if inp.update_id is not None:
                 fresh = await uow.session.execute(insert_ignore(
-                    uow.session, ProcessedUpdate, {"key": f"{inp.channel}:{inp.update_id}"[:96], "at": now}, ["key"]))
+                    uow.session, ProcessedUpdate, {"key": update_key(inp), "at": now}, ["key"]))
                 if fresh.rowcount != 1:
                     return []  # the platform sent this update again: it was handled already
             user = await self._user(uow, inp, now)
@@ -85,6 +90,10 @@ class App:
             language = await uow.session.scalar(
                 select(User.language).where(User.channel == inp.channel, User.external_id == inp.user))
         return language or DEFAULT_LANGUAGE
+
+
+def update_key(inp: Input) -> str:
+    return f"{inp.channel}:{inp.update_id}"[:96]
 
 
 async def route(ctx: Ctx) -> None:

@@ -31,9 +31,10 @@ from bot.telegram.live_location import live_update
 from bot.telegram.payments import TelegramPayments, invoice_order
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.users import Known, lookup, mark_not_started
-from handlers.app import App
+from handlers.app import App, update_key
 from handlers.context import Services
 from handlers.io import Input, Reply
+from storage.dedupe import DatabaseSeenKeys
 from locales import Catalogue
 
 log = logging.getLogger(__name__)
@@ -232,6 +233,9 @@ class TelegramAdapter:
             return
         order_id = invoice_order(inp.choice)
         if order_id is not None:
+            if not await DatabaseSeenKeys(self.app.services.db).first_time(update_key(inp), self.app.services.clock()):
+                await answer()  # a repeated update: the invoice was sent the first time
+                return
             known = await self._known(query.from_user.id, query.from_user.language_code)
             if not self.payments.enabled:
                 await answer(known.t("tg-bad-button"))

@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from aiohttp import web
 
@@ -49,6 +49,7 @@ VALUE_LIMITS: dict[tuple[str, str], tuple[int, int, str]] = {
     ("BotCommand", "command"): (1, 32, "characters"),
     ("BotCommand", "description"): (1, 256, "characters"),
 }
+T = TypeVar("T")
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the same "
     "as a current content and reply markup of the message"
@@ -224,6 +225,14 @@ class Request:
 
 
 @dataclass
+class Gate:
+    count: int
+    timeout: float
+    arrived: int = 0
+    open: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
 class Fault:
     kind: str  # "429", "403", "400", "500", "drop"
     method: str | None
@@ -262,11 +271,13 @@ class FakeBotAPI:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat id, message id) → latest state
         self.blocked: set[int] = set()
         self.faults: list[Fault] = []
+        self.gates: dict[str, Gate] = {}  # method (lower case) → requests held until enough have arrived
         self.commands: dict[str, list[dict[str, Any]]] = {}  # scope+language → commands
         self.callback_answers: list[dict[str, Any]] = []
         self.pre_checkout_answers: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] = {}
         self.updates: list[dict[str, Any]] = []  # pushed and not yet confirmed
+        self.served: list[list[int]] = []  # the update ids of each non-empty getUpdates answer, in order
         self._update_ids = itertools.count(100001)
         self._message_ids: dict[int, itertools.count] = {}
         self._callback_ids = itertools.count(1)
@@ -360,6 +371,7 @@ class FakeBotAPI:
             record.status = 404 if method is None else 400
             return _error(record.status, "Not Found" if method is None else f"Bad Request: {problems[0]}")
         assert method is not None
+        await self._pass_gate(method)
         fault = self._take_fault(method, params.get("chat_id"))
         if fault is not None:
             record.status = 0 if fault.kind == "drop" else int(fault.kind)
@@ -413,7 +425,29 @@ class FakeBotAPI:
                           {"retry_after": fault.retry_after})
         return _error(int(fault.kind), fault.description)
 
+    async def _pass_gate(self, method: str) -> None:
+        gate = self.gates.get(method.lower())
+        if gate is None:
+            return
+        gate.arrived += 1
+        if gate.arrived >= gate.count:
+            del self.gates[method.lower()]
+            gate.open.set()
+            return
+        try:
+            await asyncio.wait_for(gate.open.wait(), gate.timeout)
+        except TimeoutError:  # fewer came than expected: answer anyway (the test's own checks will tell)
+            self.gates.pop(method.lower(), None)
+            gate.open.set()
+
     # -- scripted faults ----------------------------------------------------------------------------------------
+
+    def hold_until(self, method: str, count: int, *, timeout: float = 5.0) -> None:
+        """Hold the next requests of `method` unanswered until `count` of them have arrived, then answer them all
+        at once: the bot's concurrent handlers are lined up at that call, so what follows it happens "at the same
+        moment" for each. After `timeout` seconds the held ones are answered anyway."""
+        self.gates[method.lower()] = Gate(count, timeout)
+
 
     def rate_limit(self, retry_after: int, *, method: str | None = None, chat_id: int | None = None,
                    times: int = 1) -> None:
@@ -441,6 +475,21 @@ class FakeBotAPI:
         self.faults.append(Fault(str(status), method, chat_id, times, description=description))
 
     # -- what happened ------------------------------------------------------------------------------------------
+
+    async def wait_for(self, check: Callable[[], T], timeout: float = 5.0, *, what: str = "") -> T:
+        """Wait until check() is truthy and return its value: the bot works concurrently with the test, so a test
+        waits for a condition on what the fake received, never for a fixed time. Looks every 10 ms; fails after
+        `timeout` seconds, saying what it waited for."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            value = check()
+            if value:
+                return value
+            if loop.time() >= deadline:
+                raise AssertionError(f"timed out after {timeout} s waiting for {what or check}")
+            await asyncio.sleep(0.01)
+
 
     def calls(self, method: str | None = None, chat_id: int | None = None, *, ok: bool | None = None) -> list[Request]:
         """Requests received, optionally of one method, to one chat, answered ok (200) or not."""
@@ -691,7 +740,10 @@ class FakeBotAPI:
         found = [u for u in self.updates if not allowed or set(u) - {"update_id"} <= set(allowed)]
         if offset is not None and offset < 0:
             found = found[offset:]
-        return found[:limit]
+        found = found[:limit]
+        if found:
+            self.served.append([u["update_id"] for u in found])
+        return found
 
     # -- updates ------------------------------------------------------------------------------------------------
 

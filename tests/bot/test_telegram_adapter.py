@@ -320,7 +320,9 @@ async def test_the_invoice_button_sends_an_invoice_in_fen(fake_bot_api, dispatch
     li = fake_bot_api.user(1001, "Li", language_code="en")
     sent = await bot.send_message(chat_id=1001, text="quote", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
         InlineKeyboardButton(text="Pay", callback_data=f"tgpay:{order_id}")]]))
-    fake_bot_api.callback(li, f"tgpay:{order_id}", (1001, sent.message_id))
+    press = fake_bot_api.callback(li, f"tgpay:{order_id}", (1001, sent.message_id))
+    fake_bot_api.push(dict(press))  # the same update again: one invoice, not two
+    await until(lambda: len(fake_bot_api.callback_answers) == 2)
     (invoice,) = await until(lambda: fake_bot_api.calls("sendInvoice", 1001))
     assert invoice.params["currency"] == "CNY"
     assert invoice.params["payload"] == f"order:{order_id}"
@@ -331,8 +333,8 @@ async def test_the_invoice_button_sends_an_invoice_in_fen(fake_bot_api, dispatch
     # Someone else's order: no invoice, an alert.
     fake_bot_api.callback(fake_bot_api.user(1002, "Sun", language_code="en"), f"tgpay:{order_id}",
                           (1001, sent.message_id))
-    await until(lambda: len(fake_bot_api.callback_answers) == 2)
-    assert fake_bot_api.callback_answers[1]["text"] == catalogue("en")("tg-pay-not-yours")
+    await until(lambda: len(fake_bot_api.callback_answers) == 3)
+    assert fake_bot_api.callback_answers[2]["text"] == catalogue("en")("tg-pay-not-yours")
     assert len(fake_bot_api.calls("sendInvoice")) == 1
 
 

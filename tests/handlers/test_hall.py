@@ -280,3 +280,16 @@ async def test_nearby_lists_open_orders_nearest_first_with_grab_buttons(chat, se
     grabbed = await chat.press("rob", f"data:{replies[1].flat_choices()[0].data}")
     assert keys(grabbed) == ["grab-won"]
     assert (await order_row(db, canteen)).status == "accepted"
+
+
+async def test_a_repeated_grab_update_is_handled_once(chat, services, db, campus, clock):
+    """The grab runs in its own transaction, outside the per-input one; its repeat check must hold all the same."""
+    from handlers.io import Input, Kind
+
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    order_id = await paid_order(services, alice)
+    press = Input("console", "rob", Kind.choice, choice=f"g:{order_id}", update_id="9001", chat=HALL)
+    first = await chat.app.handle(press)
+    again = await chat.app.handle(press)
+    assert keys(first) == ["grab-won"] and again == []
