@@ -15,7 +15,10 @@ class Database:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
-            self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            # A pool as large as the number of inputs handled at once: a connection opened past the pool is closed
+            # on return, and opening one (a thread and its PRAGMAs) per input showed up in the throughput bench.
+            self.engine: AsyncEngine = create_async_engine(
+                url, echo=echo, connect_args={"timeout": 30}, pool_size=20, max_overflow=20)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             # pysqlite's own BEGIN handling is off (see _sqlite_pragmas), so we begin transactions ourselves:
             # writers with BEGIN IMMEDIATE, because a deferred transaction that read and then writes fails at once

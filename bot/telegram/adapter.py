@@ -35,7 +35,7 @@ from handlers.app import App, update_key
 from handlers.context import Services
 from handlers.io import Input, Reply
 from storage.dedupe import DatabaseSeenKeys
-from locales import Catalogue
+from locales import Catalogue, catalogue
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +119,11 @@ class TelegramAdapter:
                              edit: Message | None = None, t: Catalogue | None = None) -> None:
         if not replies:
             return
-        if t is None:
-            t = (await self._known(user_id)).t
-        await self.renderer.send(chat_id, self.payments.offer(replies, t), t, edit=edit)
+        if t is None and (self.payments.enabled or any(r.request_location for r in replies)):
+            t = (await self._known(user_id)).t  # only invoice and location buttons need the person's language
+        if t is not None:
+            replies = self.payments.offer(replies, t)
+        await self.renderer.send(chat_id, replies, t or catalogue(self.services.default_campus.language), edit=edit)
 
     async def _answer_privately(self, chat_id: int, user_id: int, replies: list[Reply], *,
                                 edit: Message | None = None) -> None:
