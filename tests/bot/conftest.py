@@ -8,7 +8,10 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
+from bot.settings import Settings
+from handlers.context import Services
 from tests.bot.fake_bot_api import FakeBotAPI
+from tests.factories import CIPHER
 from tests.conftest import FakeClock
 
 
@@ -45,3 +48,18 @@ async def bot(fake_bot_api: FakeBotAPI) -> AsyncIterator[Bot]:
     bot = bot_for(fake_bot_api)
     yield bot
     await bot.session.close()
+
+
+PAYMENT_TOKEN = "284685063:TEST:paotui"  # the shape of a Telegram test-provider token
+
+@pytest.fixture
+def services(db, campus, clock) -> Services:
+    """Services for the Telegram channel (the console tests build their own)."""
+    return Services(db=db, campuses={campus.id: campus}, cipher=CIPHER, clock=clock, channels=("telegram",))
+
+
+@pytest.fixture
+def settings(fake_bot_api: FakeBotAPI, tmp_path) -> Settings:
+    return Settings(_env_file=None, data_dir=tmp_path, telegram_token=fake_bot_api.token,
+                    telegram_api_base=fake_bot_api.base_url, telegram_payment_token=PAYMENT_TOKEN)
+

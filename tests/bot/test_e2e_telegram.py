@@ -39,11 +39,11 @@ from locales import catalogue
 from storage.models import LedgerPosting, Outbox, ProcessedUpdate, RunnerProfile, User
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
+from tests.bot.conftest import PAYMENT_TOKEN
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.conftest import FakeClock
 from tests.factories import CIPHER, make_order
 
-PAYMENT_TOKEN = "284685063:TEST:paotui"
 EN = catalogue("en")
 ROOM, PHONE = "1108", "13800138000"
 WAIT = 5.0  # seconds any one thing may take
@@ -51,15 +51,6 @@ WAIT = 5.0  # seconds any one thing may take
 
 # --- the running bot -----------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def services(db, campus, clock) -> Services:
-    return Services(db=db, campuses={campus.id: campus}, cipher=CIPHER, clock=clock, channels=("telegram",))
-
-
-@pytest.fixture
-def settings(fake_bot_api: FakeBotAPI, tmp_path) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp_path, telegram_token=fake_bot_api.token,
-                    telegram_api_base=fake_bot_api.base_url, telegram_payment_token=PAYMENT_TOKEN)
 
 
 @pytest.fixture

@@ -33,25 +33,16 @@ from storage.models import (
 )
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
+from tests.bot.conftest import PAYMENT_TOKEN
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.factories import CIPHER, act, make_order
 
 T = TypeVar("T")
-PAYMENT_TOKEN = "284685063:TEST:paotui"
 LIBRARY = (30.25852, 120.11751)  # a few metres from the library
 
 
 # --- fixtures ------------------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def services(db, campus, clock) -> Services:
-    return Services(db=db, campuses={campus.id: campus}, cipher=CIPHER, clock=clock, channels=("telegram",))
-
-
-@pytest.fixture
-def settings(fake_bot_api: FakeBotAPI, tmp_path) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp_path, telegram_token=fake_bot_api.token,
-                    telegram_api_base=fake_bot_api.base_url, telegram_payment_token=PAYMENT_TOKEN)
 
 
 @pytest.fixture
