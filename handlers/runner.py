@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import credit as credit_rules
 from core import ledger
@@ -52,7 +52,7 @@ async def _profile(ctx: Ctx) -> RunnerProfile:
 @ROUTER.command("apply")
 async def apply(ctx: Ctx) -> None:
     profile = await ctx.runner_profile()
-    if profile is not None:
+    if profile is not None and profile.status != "rejected":  # a rejected applicant may try again
         ctx.reset()
         ctx.say("runner-apply-status", status=profile.status, quiz="yes" if profile.quiz_passed else "no")
         return
@@ -106,16 +106,23 @@ async def apply_photo(ctx: Ctx) -> None:
     if ctx.input.kind is not Kind.photo or not ctx.input.photo:
         ctx.say("runner-apply-photo-needed")
         return
-    if await ctx.runner_profile() is not None:  # applied meanwhile (another device)
+    earlier = await ctx.runner_profile()
+    if earlier is not None and earlier.status != "rejected":  # applied meanwhile (another device)
         await apply(ctx)
         return
     data = ctx.data
     campus = ctx.campus
-    ctx.uow.session.add(RunnerProfile(
-        user_id=ctx.user_id, campus_id=campus.id, status="pending", gender=data["gender"],
-        real_name_enc=data["name_enc"], student_no_enc=data["number_enc"], card_photo=ctx.input.photo[:256],
-        credit=campus.credit.initial, applied_at=ctx.now,
-    ))
+    application = dict(status="pending", gender=data["gender"], real_name_enc=data["name_enc"],
+                       student_no_enc=data["number_enc"], card_photo=ctx.input.photo[:256], applied_at=ctx.now)
+    if earlier is None:
+        ctx.uow.session.add(RunnerProfile(user_id=ctx.user_id, campus_id=campus.id, credit=campus.credit.initial,
+                                          **application))
+    else:  # applying again after a rejection: only a rejected application may be replaced
+        replaced = await ctx.uow.session.execute(
+            update(RunnerProfile).where(RunnerProfile.user_id == ctx.user_id, RunnerProfile.status == "rejected")
+            .values(decided_by=None, decided_at=None, **application).execution_options(synchronize_session=False))
+        if replaced.rowcount != 1:
+            raise NotAllowed("runner-apply-already")
     await ctx.uow.session.flush()
     await ctx.notify.operators(campus, "runner-application-operators", user=ctx.user_id,
                                name=ctx.user.display_name or ctx.user.external_id, gender=data["gender"])

@@ -74,7 +74,7 @@ admin-usage-approve = Write /approve and the applicant's number, like /approve 1
 admin-usage-reject = Write /reject, the applicant's number and the reason, like /reject 12 photo unreadable.
 # to the user
 admin-runner-approved = Your runner application was approved! Send /quiz to take the short service rules quiz, then you can take orders.
-admin-runner-rejected = Your runner application was not approved. Reason: { $reason }
+admin-runner-rejected = Your runner application was not approved. Reason: { $reason }. You may apply again with /apply.
 
 ## Orders
 admin-order-people = Student: { $customer } · Runner: { $runner } · Created: { $created }

@@ -8,8 +8,9 @@ runner-apply-status = { $status ->
         [yes] {""}
        *[no] {" "}Before your first order, pass the short rules quiz: /quiz
     }
-   *[rejected] Your runner application was not approved. Please contact the service desk.
+   *[rejected] Your runner application was not approved. You may apply again with /apply.
   }
+runner-apply-already = Your application was decided in the meantime; send /apply to see where it stands.
 runner-apply-intro = Become a runner: I need your real name, student number, gender and a photo of your student card. They are stored encrypted and only operators see them, to check your application.
 runner-apply-name = What is your real name?
 runner-apply-name-invalid = Please write your real name (at most 32 characters).

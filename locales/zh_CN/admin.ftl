@@ -71,7 +71,7 @@ admin-usage-approve = 请写 /approve 和申请人编号，例如 /approve 12。
 admin-usage-reject = 请写 /reject、申请人编号和原因，例如 /reject 12 照片不清晰。
 # 发给用户
 admin-runner-approved = 你的跑腿员申请已通过！发送 /quiz 完成简短的服务规则答题后即可接单。
-admin-runner-rejected = 你的跑腿员申请未通过。原因：{ $reason }
+admin-runner-rejected = 你的跑腿员申请未通过。原因：{ $reason }。可以发送 /apply 重新申请。
 
 ## 订单
 admin-order-people = 学生：{ $customer } · 跑腿员：{ $runner } · 下单时间：{ $created }

@@ -8,8 +8,9 @@ runner-apply-status = { $status ->
         [yes] {""}
        *[no] 接第一单前请先通过服务规则答题：/quiz
     }
-   *[rejected] 你的跑腿员申请未通过，请联系客服。
+   *[rejected] 你的跑腿员申请未通过，可以发送 /apply 重新申请。
   }
+runner-apply-already = 你的申请刚刚已有结果，发送 /apply 查看状态。
 runner-apply-intro = 申请成为跑腿员：需要你的真实姓名、学号、性别和学生证照片。这些信息加密保存，只有客服审核时可见。
 runner-apply-name = 你的真实姓名是？
 runner-apply-name-invalid = 请输入真实姓名（最多 32 个字）。

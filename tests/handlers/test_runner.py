@@ -151,6 +151,27 @@ async def test_apply_stores_personal_data_encrypted_and_tells_operators(chat, se
     assert again[0].text == "You have applied already; an operator is reviewing your application."
 
 
+async def test_a_rejected_applicant_may_apply_again(chat, services, db, campus):
+    await english(chat, "dan")
+    await english(chat, "admin")
+    for answer in ("/apply", "张三", "2024123456"):
+        await chat.send("dan", answer)
+    await chat.press("dan", "Male")
+    await chat.photo("dan", "card-blurry")
+    async with UnitOfWork(db, write=False) as uow:
+        dan = (await uow.session.scalars(select(User).where(User.external_id == "dan"))).one().id
+    await chat.send("admin", f"/reject {dan} the photo is unreadable")
+    for answer in ("/apply", "张三", "2024123456"):
+        await chat.send("dan", answer)
+    await chat.press("dan", "Male")
+    assert keys(await chat.photo("dan", "card-sharp")) == ["runner-apply-done"]
+    async with UnitOfWork(db, write=False) as uow:
+        profile = await uow.runners.get(dan)
+    assert (profile.status, profile.card_photo, profile.decided_by) == ("pending", "card-sharp", None)
+    again = await chat.send("dan", "/apply")  # pending again: no third application
+    assert keys(again) == ["runner-apply-status"]
+
+
 async def test_quiz_must_be_passed_and_may_be_retried(chat, services, db, campus, clock):
     rita = await runner(db, campus, clock(), "rita", quiz=False)
     replies = await chat.send("rita", "/quiz")
