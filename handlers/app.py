@@ -15,6 +15,7 @@ from core.errors import DomainError
 from handlers import flows  # noqa: F401 - registers every flow on the router
 from handlers.context import Ctx, Services
 from handlers.io import Input, Kind, Reply
+from handlers.notify import money_args, operator_chats
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage.models import Conversation, ProcessedUpdate, User
@@ -49,8 +50,6 @@ class App:
         except DomainError as exc:
             language = await self._language(inp)
             args = {k: v for k, v in exc.args_.items() if isinstance(v, (str, int))}
-            from handlers.notify import money_args
-
             return [Reply(key=exc.key, text=catalogue(language)(exc.key, **money_args(args)), args=args)]
 
     async def _in_transaction(self, inp: Input, now) -> list[Reply]:  # noqa: ANN001
@@ -92,6 +91,11 @@ class App:
         return language or DEFAULT_LANGUAGE
 
 
+def in_admin_chat(ctx: Ctx) -> bool:
+    """The input came from the campus's operators' chat, where operators moderate with their commands."""
+    return (ctx.input.channel, ctx.input.chat) in operator_chats(ctx.campus, ctx.services.channels)
+
+
 def update_key(inp: Input) -> str:
     return f"{inp.channel}:{inp.update_id}"[:96]
 
@@ -110,7 +114,7 @@ async def route(ctx: Ctx) -> None:
             ctx.say("error-unknown-command", command=inp.command or "")
         elif command.operator_only and not ctx.is_operator:
             ctx.say("error-operators-only")
-        elif command.private_only and inp.chat is not None:
+        elif command.private_only and inp.chat is not None and not (command.operator_only and in_admin_chat(ctx)):
             ctx.say("error-private-only")
         else:
             await command.handler(ctx)

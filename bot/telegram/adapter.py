@@ -92,6 +92,8 @@ class TelegramAdapter:
         token = settings.telegram_payment_token.get_secret_value() if settings.telegram_payment_token else None
         self.payments = TelegramPayments(services, bot, token)
         self.renderer = Renderer(bot)
+        self.admin_chats = {c.channels.telegram_admin_chat_id for c in services.campuses.values()
+                            if c.channels.telegram_admin_chat_id is not None}
         self.router = self._router()
 
     def _router(self) -> Router:
@@ -170,6 +172,10 @@ class TelegramAdapter:
 
     async def _group_command(self, message: Message, inp: Input) -> None:
         assert message.from_user is not None
+        if message.chat.id in self.admin_chats:  # operators moderate here: the answer is for the whole chat
+            replies = await self.app.handle(inp)
+            await self.renderer.send(message.chat.id, replies, catalogue(self.services.default_campus.language))
+            return
         known = await self._known(message.from_user.id, message.from_user.language_code)
         if not await self._reachable(known, message.from_user.id):
             await self._ask_to_start_in_group(message, known)

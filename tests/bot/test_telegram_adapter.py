@@ -542,3 +542,20 @@ async def test_where_answers_only_the_orders_student_and_only_while_it_is_on_its
     assert reply.key == "where-away" and reply.args["distance"] > 1000
     await act(services.db, campus, order_id, Event.release, Actor(Role.runner, runner), clock())
     assert keys(await chat.send("li", f"/where {order_id}")) == ["where-not-on-the-way"]
+
+
+async def test_operators_moderate_in_the_admin_chat_and_others_are_refused_there(
+        fake_bot_api, dispatcher, services, campus, clock):
+    """Operator commands work in the campus's admin chat and are answered there, for every operator to see."""
+    admin_chat = fake_bot_api.group(campus.channels.telegram_admin_chat_id, "Operators")
+    operator = await tg_user(services, campus, clock, 4004, started=False)  # needs no private chat for this
+    async with UnitOfWork(services.db) as uow:
+        (await uow.session.get(User, operator)).is_operator = True
+    await tg_user(services, campus, clock, 4005)
+    fake_bot_api.command(fake_bot_api.user(4004, "Wu", language_code="en"), "today", chat=admin_chat)
+    answer = (await until(lambda: fake_bot_api.bot_messages(admin_chat["id"])))[-1]
+    assert answer["text"].startswith("Today, 2026-11-23:\nOrders created: 0")  # in the operator's language
+    fake_bot_api.command(fake_bot_api.user(4005, "Zhou", language_code="en"), "today", chat=admin_chat)
+    refused = (await until(lambda: len(fake_bot_api.bot_messages(admin_chat["id"])) == 2
+                           and fake_bot_api.bot_messages(admin_chat["id"])))[-1]
+    assert refused["text"] == catalogue("en")("error-operators-only")
