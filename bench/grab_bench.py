@@ -27,6 +27,7 @@ from core import ledger  # noqa: E402
 from core.campus import Campus  # noqa: E402
 from core.order import Actor, Event, Role, transition  # noqa: E402
 from storage.crypto import Cipher  # noqa: E402
+from storage.databases import fresh_postgres  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.grab import GrabService  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -122,19 +123,6 @@ async def run_backend(name: str, url: str, campus: Campus, trials: int, grabbers
         return ok
     finally:
         await db.dispose()
-
-
-async def fresh_postgres(admin_url: str, name: str) -> str:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    conn = await asyncpg.connect(admin_url.replace("postgresql+asyncpg", "postgresql"), timeout=5)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def main() -> int:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from bot.campus_file import load_campus
 from core.campus import Campus
+from storage.databases import drop_postgres, fresh_postgres
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -59,44 +60,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _pg_url(database: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def postgres_url():
     """A fresh database for this run, migrated once; tests truncate it."""
-
-    async def create() -> None:
-        import asyncpg
-
-        url = PG_ADMIN_URL.replace("postgresql+asyncpg", "postgresql")
-        conn = await asyncpg.connect(url, timeout=5)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB_NAME}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{PG_DB_NAME}"')
-        finally:
-            await conn.close()
-
-    async def drop() -> None:
-        import asyncpg
-
-        conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgresql+asyncpg", "postgresql"), timeout=5)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB_NAME}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
     try:
-        in_thread(asyncio.run, create())
+        url = in_thread(asyncio.run, fresh_postgres(PG_ADMIN_URL, PG_DB_NAME))
     except (OSError, asyncio.TimeoutError) as exc:
         service_missing("PostgreSQL", f"{PG_ADMIN_URL}: {exc}")
-    url = _pg_url(PG_DB_NAME)
     in_thread(upgrade, url)
     yield url
-    in_thread(asyncio.run, drop())
+    in_thread(asyncio.run, drop_postgres(PG_ADMIN_URL, PG_DB_NAME))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

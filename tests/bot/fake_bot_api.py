@@ -247,6 +247,19 @@ class Fault:
         return self.chat_id is None or str(self.chat_id) == str(chat_id)
 
 
+
+async def wait_until(check: Callable[[], T], timeout: float = 5.0, *, what: str = "") -> T:
+    """Wait until check() is truthy and return its value, looking every 10 ms; fail after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if loop.time() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or check}")
+        await asyncio.sleep(0.01)
+
 class FakeBotAPI:
     """`await api.start()`, then point a Bot at `api.base_url`; `await api.close()` at the end."""
 
@@ -480,15 +493,7 @@ class FakeBotAPI:
         """Wait until check() is truthy and return its value: the bot works concurrently with the test, so a test
         waits for a condition on what the fake received, never for a fixed time. Looks every 10 ms; fails after
         `timeout` seconds, saying what it waited for."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            value = check()
-            if value:
-                return value
-            if loop.time() >= deadline:
-                raise AssertionError(f"timed out after {timeout} s waiting for {what or check}")
-            await asyncio.sleep(0.01)
+        return await wait_until(check, timeout, what=what)
 
 
     def calls(self, method: str | None = None, chat_id: int | None = None, *, ok: bool | None = None) -> list[Request]:

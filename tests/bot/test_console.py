@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from bot.console.lines import (Act, ClockLine, Comment, HallPress, LineError, Lo
                                Switch, Text, parse_line)
 from bot.console.runner import run_interactive
 from storage.crypto import Cipher
+from storage.databases import drop_postgres, fresh_postgres
 from storage.db import Database
 from tests.conftest import PG_ADMIN_URL, service_missing
 
@@ -157,26 +159,14 @@ def test_an_example_runs_as_a_real_process(tmp_path):
 
 @pytest.fixture
 def console_pg_url():
-    """A database of its own (the console migrates it), so the shared test database's truncations cannot interleave."""
-    from sqlalchemy.engine import make_url
-
-    name = "paotui_console_test"
-
-    async def recreate() -> None:
-        import asyncpg
-
-        conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgresql+asyncpg", "postgresql"), timeout=5)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
+    """A database of its own (the console migrates it), named for this run so concurrent runs never share it."""
+    name = f"paotui_console_test_{os.getpid()}"
     try:
-        asyncio.run(recreate())
+        url = asyncio.run(fresh_postgres(PG_ADMIN_URL, name))
     except (OSError, asyncio.TimeoutError) as exc:
         service_missing("PostgreSQL", f"{PG_ADMIN_URL}: {exc}")
-    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    asyncio.run(drop_postgres(PG_ADMIN_URL, name))
 
 
 @pytest.mark.postgres

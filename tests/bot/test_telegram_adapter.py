@@ -34,7 +34,7 @@ from storage.models import (
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.bot.conftest import PAYMENT_TOKEN
-from tests.bot.fake_bot_api import FakeBotAPI
+from tests.bot.fake_bot_api import FakeBotAPI, wait_until
 from tests.factories import CIPHER, act, make_order
 
 T = TypeVar("T")
@@ -67,15 +67,7 @@ def hall(fake_bot_api: FakeBotAPI, campus) -> dict[str, Any]:
 
 async def until(check: Callable[[], T], timeout: float = 10.0) -> T:
     """Wait for the bot to have done something (updates are handled concurrently with the test)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting for the bot")
-        await asyncio.sleep(0.01)
+    return await wait_until(check, timeout, what="the bot")
 
 
 async def settle(api: FakeBotAPI, user: dict[str, Any]) -> None:
