@@ -7,7 +7,14 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from storage.sqlite_inline import inline_creator
 
 
 class Database:
@@ -16,11 +23,13 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             # A pool as large as the number of inputs handled at once: a connection opened past the pool is closed
-            # on return, and opening one (a thread and its PRAGMAs) per input showed up in the throughput bench.
+            # on return, and opening one (with its PRAGMAs) per input showed up in the throughput bench.
+            cargs, cparams = self.url.get_dialect()().create_connect_args(self.url)
             self.engine: AsyncEngine = create_async_engine(
-                url, echo=echo, connect_args={"timeout": 30}, pool_size=20, max_overflow=20)
+                url, echo=echo, pool_size=20, max_overflow=20,
+                async_creator=inline_creator((cargs, {**cparams, "timeout": 30})))
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            # pysqlite's own BEGIN handling is off (see _sqlite_pragmas), so we begin transactions ourselves:
+            # pysqlite's own BEGIN handling is off (see storage/sqlite_inline.py), so we begin transactions ourselves:
             # writers with BEGIN IMMEDIATE, because a deferred transaction that read and then writes fails at once
             # (no busy wait) when another process wrote in between; readers with a plain deferred BEGIN.
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
@@ -45,13 +54,12 @@ class Database:
         await self.engine.dispose()
 
 
-def _sqlite_begin(conn) -> None:  # noqa: ANN001 - sync Connection
+def _sqlite_begin(conn) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
-    dbapi_conn.isolation_level = None  # autocommit mode at driver level; BEGIN is issued by the begin event
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")

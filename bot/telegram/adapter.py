@@ -30,12 +30,13 @@ from bot.telegram import convert
 from bot.telegram.live_location import live_update
 from bot.telegram.payments import TelegramPayments, invoice_order
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
+from bot.telegram.response_models import keep_response_models
 from bot.telegram.users import Known, lookup, mark_not_started
 from handlers.app import App, update_key
 from handlers.context import Services
 from handlers.io import Input, Reply
-from storage.dedupe import DatabaseSeenKeys
 from locales import Catalogue, catalogue
+from storage.dedupe import DatabaseSeenKeys
 
 log = logging.getLogger(__name__)
 
@@ -291,6 +292,7 @@ class TelegramAdapter:
 
 def build_dispatcher(services: Services, bot: Bot, settings: Settings) -> Dispatcher:
     """The Dispatcher with the adapter's router; feed it updates (polling, webhook or dp.feed_update in tests)."""
+    keep_response_models(bot)
     dispatcher = Dispatcher(name="paotui")
     dispatcher.update.outer_middleware(OnePerUser())
     adapter = TelegramAdapter(services, bot, settings)
