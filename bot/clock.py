@@ -5,4 +5,4 @@ import datetime as dt
 
 
 def system_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return dt.datetime.now(dt.timezone.utc)

@@ -33,7 +33,7 @@ def build_scheduler(services: Services, *, seconds: float = SWEEP_SECONDS,
             report = await sweep(services, services.clock())
             if after is not None:
                 await after(report)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the next tick tries again; a dead scheduler would stop every timer
             log.exception("sweep failed")
 
     scheduler = AsyncIOScheduler(timezone="UTC")

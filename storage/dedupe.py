@@ -18,7 +18,7 @@ class SeenKeys(Protocol):
 
 
 class DatabaseSeenKeys:
-    def __init__(self, db, retention: dt.timedelta = dt.timedelta(days=2)) -> None:
+    def __init__(self, db, retention: dt.timedelta = dt.timedelta(days=2)) -> None:  # noqa: ANN001
         self.db = db
         self.retention = retention
 
@@ -36,7 +36,7 @@ class DatabaseSeenKeys:
 
 
 class RedisSeenKeys:
-    def __init__(self, client, prefix: str = "paotui:seen:", retention: dt.timedelta = dt.timedelta(days=2)) -> None:
+    def __init__(self, client, prefix: str = "paotui:seen:", retention: dt.timedelta = dt.timedelta(days=2)) -> None:  # noqa: ANN001
         self.client = client
         self.prefix = prefix
         self.retention = retention

@@ -2,19 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Optional
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    DateTime,
-    Index,
-    String,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -29,13 +19,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database")
-        value = value.astimezone(dt.UTC)
+        value = value.astimezone(dt.timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
 def _ts(nullable: bool = True, index: bool = False) -> Any:
@@ -50,7 +40,7 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("channel", "external_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)  # telegram, wechat, console
     external_id: str = Field(max_length=64)  # the platform's user id
     campus_id: str = Field(max_length=32, index=True)
@@ -59,8 +49,8 @@ class User(SQLModel, table=True):
     is_operator: bool = False
     suspended: bool = False
     started_bot: bool = True  # False: the platform will refuse our private messages (Telegram 403)
-    phone_enc: str | None = Field(default=None, sa_column=Column(Text))
-    room_enc: str | None = Field(default=None, sa_column=Column(Text))
+    phone_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
+    room_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
     preference_tags: list = _json(list)
     created_at: dt.datetime = _ts(nullable=False)
 
@@ -82,25 +72,25 @@ class RunnerProfile(SQLModel, table=True):
     rating_count: int = 0
     active_orders: int = 0  # changed only by conditional updates, so the limit holds under races
     completed_orders: int = 0
-    last_lat: float | None = None
-    last_lon: float | None = None
-    last_seen_at: dt.datetime | None = _ts()
+    last_lat: Optional[float] = None
+    last_lon: Optional[float] = None
+    last_seen_at: Optional[dt.datetime] = _ts()
     applied_at: dt.datetime = _ts(nullable=False)
-    decided_by: int | None = None
-    decided_at: dt.datetime | None = _ts()
+    decided_by: Optional[int] = None
+    decided_at: Optional[dt.datetime] = _ts()
 
 
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
     __table_args__ = (Index("ix_orders_status_campus", "status", "campus_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
     campus_id: str = Field(max_length=32)
     customer_id: int = Field(foreign_key="users.id", index=True)
-    runner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    runner_id: Optional[int] = Field(default=None, foreign_key="users.id", index=True)
     status: str = Field(max_length=20)
     task_type: str = Field(max_length=16)
-    pickup_building: str | None = Field(default=None, max_length=64)
+    pickup_building: Optional[str] = Field(default=None, max_length=64)
     dropoff_building: str = Field(max_length=64)
     dropoff_floor: int = 1
     door_delivery: bool = False
@@ -110,11 +100,11 @@ class Order(SQLModel, table=True):
     size: str = Field(default="small", max_length=8)
     urgent: bool = False
     tags: list = _json(list)
-    gender_preference: str | None = Field(default=None, max_length=8)
-    favourite_runner_id: int | None = None
-    coupon_code: str | None = Field(default=None, max_length=32)
-    window_start: dt.datetime | None = _ts()
-    window_end: dt.datetime | None = _ts()
+    gender_preference: Optional[str] = Field(default=None, max_length=8)
+    favourite_runner_id: Optional[int] = None
+    coupon_code: Optional[str] = Field(default=None, max_length=32)
+    window_start: Optional[dt.datetime] = _ts()
+    window_end: Optional[dt.datetime] = _ts()
     quote_lines: list = _json(list)
     distance_m: int = 0
     service_fee: int
@@ -123,21 +113,21 @@ class Order(SQLModel, table=True):
     total: int
     commission: int
     runner_share: int
-    phone_enc: str | None = Field(default=None, sa_column=Column(Text))
-    room_enc: str | None = Field(default=None, sa_column=Column(Text))
+    phone_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
+    room_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = _ts(nullable=False)
-    accepted_at: dt.datetime | None = _ts()
-    pay_by: dt.datetime | None = _ts(index=True)
-    reannounce_at: dt.datetime | None = _ts(index=True)
-    accept_by: dt.datetime | None = _ts(index=True)
-    pickup_by: dt.datetime | None = _ts(index=True)
-    deliver_by: dt.datetime | None = _ts()
-    auto_confirm_at: dt.datetime | None = _ts(index=True)
+    accepted_at: Optional[dt.datetime] = _ts()
+    pay_by: Optional[dt.datetime] = _ts(index=True)
+    reannounce_at: Optional[dt.datetime] = _ts(index=True)
+    accept_by: Optional[dt.datetime] = _ts(index=True)
+    pickup_by: Optional[dt.datetime] = _ts(index=True)
+    deliver_by: Optional[dt.datetime] = _ts()
+    auto_confirm_at: Optional[dt.datetime] = _ts(index=True)
     delivered_late: bool = False
     # Offered to one runner first (a named favourite, or auto-dispatch); others may grab after offer_until.
-    offer_runner_id: int | None = Field(default=None, foreign_key="users.id")
-    offer_until: dt.datetime | None = _ts(index=True)
-    rating: int | None = None
+    offer_runner_id: Optional[int] = Field(default=None, foreign_key="users.id")
+    offer_until: Optional[dt.datetime] = _ts(index=True)
+    rating: Optional[int] = None
     rating_tags: list = _json(list)
     rating_comment: str = Field(default="", sa_column=Column(Text, nullable=False))
 
@@ -147,14 +137,14 @@ class OrderEvent(SQLModel, table=True):
 
     __tablename__ = "order_events"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
     event: str = Field(max_length=24)
     from_status: str = Field(max_length=20)
     to_status: str = Field(max_length=20)
     actor_role: str = Field(max_length=10)
-    actor_id: int | None = None
-    runner_id: int | None = None
+    actor_id: Optional[int] = None
+    runner_id: Optional[int] = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
     at: dt.datetime = _ts(nullable=False)
 
@@ -162,7 +152,7 @@ class OrderEvent(SQLModel, table=True):
 class LedgerPosting(SQLModel, table=True):
     __tablename__ = "ledger_postings"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(String(128), unique=True, nullable=False))  # the idempotency key
     memo: str = Field(default="", max_length=256)
     at: dt.datetime = _ts(nullable=False)
@@ -171,7 +161,7 @@ class LedgerPosting(SQLModel, table=True):
 class LedgerEntry(SQLModel, table=True):
     __tablename__ = "ledger_entries"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
     posting_id: int = Field(foreign_key="ledger_postings.id", index=True)
     account: str = Field(max_length=64, index=True)
     amount: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -189,12 +179,12 @@ class Account(SQLModel, table=True):
 class CreditRecord(SQLModel, table=True):
     __tablename__ = "credit_records"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
     runner_id: int = Field(foreign_key="users.id", index=True)
     event: str = Field(max_length=24)
     change: int
     score_after: int
-    order_id: int | None = None
+    order_id: Optional[int] = None
     at: dt.datetime = _ts(nullable=False)
 
 
@@ -215,7 +205,7 @@ class Outbox(SQLModel, table=True):
 
     __tablename__ = "outbox"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
     dedupe_key: str = Field(sa_column=Column(String(160), unique=True, nullable=False))
     channel: str = Field(max_length=16)
     recipient: str = Field(max_length=64)  # chat or user id on that channel
@@ -225,9 +215,9 @@ class Outbox(SQLModel, table=True):
     next_attempt_at: dt.datetime = _ts(nullable=False, index=True)
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = _ts(nullable=False)
-    sent_at: dt.datetime | None = _ts()
-    edit_key: str | None = Field(default=None, max_length=64, index=True)  # a later message may replace this one
-    sent_ref: str | None = Field(default=None, max_length=64)  # the platform's id of the sent message
+    sent_at: Optional[dt.datetime] = _ts()
+    edit_key: Optional[str] = Field(default=None, max_length=64, index=True)  # a later message may replace this one
+    sent_ref: Optional[str] = Field(default=None, max_length=64)  # the platform's id of the sent message
 
 
 class Coupon(SQLModel, table=True):
@@ -237,21 +227,21 @@ class Coupon(SQLModel, table=True):
     campus_id: str = Field(max_length=32)
     amount_off: int = 0
     percent_off_bp: int = 0
-    cap: int | None = None
+    cap: Optional[int] = None
     min_spend: int = 0
-    valid_from: dt.datetime | None = _ts()
-    valid_until: dt.datetime | None = _ts()
-    max_uses: int | None = None
+    valid_from: Optional[dt.datetime] = _ts()
+    valid_until: Optional[dt.datetime] = _ts()
+    max_uses: Optional[int] = None
     used: int = 0  # raised by a conditional update, so max_uses holds under races
     per_user: int = 1
-    created_by: int | None = None
+    created_by: Optional[int] = None
 
 
 class CouponRedemption(SQLModel, table=True):
     __tablename__ = "coupon_redemptions"
     __table_args__ = (UniqueConstraint("order_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
     code: str = Field(foreign_key="coupons.code", index=True)
     user_id: int = Field(foreign_key="users.id", index=True)
     order_id: int = Field(foreign_key="orders.id")
@@ -261,19 +251,19 @@ class CouponRedemption(SQLModel, table=True):
 class Withdrawal(SQLModel, table=True):
     __tablename__ = "withdrawals"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
     runner_id: int = Field(foreign_key="users.id", index=True)
     amount: int
     status: str = Field(default="pending", max_length=10)  # pending, approved, rejected
     requested_at: dt.datetime = _ts(nullable=False)
-    decided_by: int | None = None
-    decided_at: dt.datetime | None = _ts()
+    decided_by: Optional[int] = None
+    decided_at: Optional[dt.datetime] = _ts()
 
 
 class OperatorAction(SQLModel, table=True):
     __tablename__ = "operator_actions"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
     operator_id: int = Field(foreign_key="users.id", index=True)
     action: str = Field(max_length=32)
     target: str = Field(default="", max_length=64)
@@ -295,12 +285,12 @@ class Complaint(SQLModel, table=True):
 
     __tablename__ = "complaints"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
     user_id: int = Field(foreign_key="users.id")
     text: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default="open", max_length=10)  # open, upheld, dismissed
     resolution: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = _ts(nullable=False)
-    decided_by: int | None = None
-    decided_at: dt.datetime | None = _ts()
+    decided_by: Optional[int] = None
+    decided_at: Optional[dt.datetime] = _ts()

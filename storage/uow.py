@@ -27,7 +27,7 @@ class UnitOfWork:
         self.write = write
         self._slot = db.write_slot() if write else None
 
-    async def __aenter__(self) -> UnitOfWork:
+    async def __aenter__(self) -> "UnitOfWork":
         if self._slot is not None:
             await self._slot.__aenter__()
         try:
@@ -54,6 +54,6 @@ class UnitOfWork:
             await self.session.close()
             await self._release(exc_type, exc, tb)
 
-    async def _release(self, exc_type, exc, tb) -> None:
+    async def _release(self, exc_type, exc, tb) -> None:  # noqa: ANN001
         if self._slot is not None:
             await self._slot.__aexit__(exc_type, exc, tb)

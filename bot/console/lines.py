@@ -25,7 +25,7 @@ from bot.console.clock import parse_moment, parse_step
 
 RESERVED = frozenset({"clock", "sweep", "loc", "photo", "hall"})
 PERSONA = re.compile(r"^[A-Za-z0-9_]{1,32}$")
-_HEAD = re.compile(r"^@(\S+)(?:\s+(.*))?$", re.DOTALL)
+_HEAD = re.compile(r"^@(\S+)(?:\s+(.*))?$", re.S)
 _HALL = re.compile(r"^hall(?:\.(\d{1,6}))?(?:#(\d{1,3})|\[(.+)\])$")
 _LOC = re.compile(r"^(-?\d{1,3}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)$")
 
@@ -126,7 +126,7 @@ def parse_action(text: str) -> Action:
     m = re.fullmatch(r"#(\d{1,3})", text)
     if m:
         return Press(which=int(m.group(1)))
-    m = re.fullmatch(r"\[(.+)\]", text, re.DOTALL)
+    m = re.fullmatch(r"\[(.+)\]", text, re.S)
     if m:
         return Press(label=m.group(1).strip())
     m = _HALL.match(text)

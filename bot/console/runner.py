@@ -141,7 +141,7 @@ async def run_interactive(services: Services, *, language: str = "en", sweep_sec
     write(t("console-welcome", campus=campus.name_en if language == "en" else campus.name,
             time=session.show_time(services.clock())))
 
-    async def after_sweep(report) -> None:
+    async def after_sweep(report) -> None:  # noqa: ANN001
         if report.total:
             await session.deliver()
 

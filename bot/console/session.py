@@ -16,20 +16,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.console.clock import ConsoleClock
-from bot.console.lines import (
-    Act,
-    ClockLine,
-    Comment,
-    HallPress,
-    Line,
-    LineError,
-    Location,
-    Photo,
-    Press,
-    SweepLine,
-    Switch,
-    Text,
-)
+from bot.console.lines import (Act, ClockLine, Comment, HallPress, Line, LineError, Location, Photo, Press, SweepLine,
+                               Switch, Text)
 from handlers.app import App
 from handlers.context import Services
 from handlers.io import Choice, Input, Kind, Reply, parse_text
