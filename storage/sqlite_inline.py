@@ -1,11 +1,12 @@
 """aiosqlite without its worker thread: SQLite calls run right in the event loop's thread.
 
 A SQLite statement on a local file takes microseconds; handing each one to aiosqlite's thread and back (a queue, a
-thread wake-up and a loop wake-up) cost more than the statement itself, and an update makes dozens of them. Inline
-calls cannot wait on another connection of this process: every writer holds Database.write_slot before BEGIN
-IMMEDIATE, and WAL readers never wait. Only another process holding the write lock makes BEGIN IMMEDIATE wait
-(busy_timeout), blocking the loop meanwhile: the SQLite mode is for one process; several processes share
-PostgreSQL.
+thread wake-up and a loop wake-up) cost more than the statement itself, and an update makes dozens of them (the
+Telegram throughput bench went from 7.8 to 4.8 ms of CPU per update). Running inline is safe because no call can
+wait on another connection of this process: every writer holds Database.write_slot before its BEGIN IMMEDIATE, and
+WAL readers never wait. Only another process writing at that moment makes BEGIN IMMEDIATE wait in SQLite's busy
+handler, pausing this loop for that other transaction's few milliseconds; a deployment with many processes belongs
+on PostgreSQL anyway.
 """
 from __future__ import annotations
 
