@@ -755,12 +755,12 @@ async def create_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
                             key="admin-coupon-uses-invalid")
     days = optional_int(args[4] if len(args) > 4 else None, maximum=MAX_COUPON_DAYS, key="admin-coupon-days-invalid")
     s = ctx.uow.session
-    added = await s.execute(insert_ignore(s, Coupon, {
+    added = await insert_ignore(s, Coupon, {
         "code": code, "campus_id": ctx.campus.id, "amount_off": amount_off, "percent_off_bp": percent_off,
         "cap": None, "min_spend": min_spend, "valid_from": ctx.now,
         "valid_until": ctx.now + dt.timedelta(days=days) if days else None,
         "max_uses": max_uses or None, "used": 0, "per_user": 1, "created_by": ctx.user_id,
-    }, ["code"]))
+    }, ["code"])
     if added.rowcount != 1:
         raise InvalidInput("admin-coupon-exists", code=code)
     coupon = await s.get(Coupon, code, populate_existing=True)

@@ -9,8 +9,6 @@ import dataclasses
 import logging
 import secrets
 
-from sqlalchemy import select
-
 from core.errors import DomainError
 from handlers import flows  # noqa: F401 - registers every flow on the router
 from handlers.context import Ctx, Services
@@ -18,8 +16,9 @@ from handlers.io import Input, Kind, Reply
 from handlers.notify import money_args, operator_chats
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
-from storage.models import Conversation, ProcessedUpdate, User
 from storage.dedupe import DatabaseSeenKeys
+from storage.lookups import LANGUAGE_BY_ADDRESS, USER_BY_ADDRESS
+from storage.models import Conversation, ProcessedUpdate, User
 from storage.sql import insert_ignore
 from storage.uow import UnitOfWork
 
@@ -55,8 +54,7 @@ class App:
     async def _in_transaction(self, inp: Input, now) -> list[Reply]:  # noqa: ANN001
         async with UnitOfWork(self.services.db) as uow:
             if inp.update_id is not None:
-                fresh = await uow.session.execute(insert_ignore(
-                    uow.session, ProcessedUpdate, {"key": update_key(inp), "at": now}, ["key"]))
+                fresh = await insert_ignore(uow.session, ProcessedUpdate, {"key": update_key(inp), "at": now}, ["key"])
                 if fresh.rowcount != 1:
                     return []  # the platform sent this update again: it was handled already
             user = await self._user(uow, inp, now)
@@ -74,7 +72,7 @@ class App:
 
     async def _user(self, uow: UnitOfWork, inp: Input, now) -> User:  # noqa: ANN001
         user = (await uow.session.scalars(
-            select(User).where(User.channel == inp.channel, User.external_id == inp.user))).first()
+            USER_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})).first()
         if user is None:
             user = User(channel=inp.channel, external_id=inp.user, campus_id=self.services.default_campus.id,
                         display_name=inp.name[:64], language=DEFAULT_LANGUAGE, created_at=now, preference_tags=[])
@@ -87,7 +85,7 @@ class App:
     async def _language(self, inp: Input) -> str:
         async with UnitOfWork(self.services.db, write=False) as uow:
             language = await uow.session.scalar(
-                select(User.language).where(User.channel == inp.channel, User.external_id == inp.user))
+                LANGUAGE_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})
         return language or DEFAULT_LANGUAGE
 
 

@@ -19,8 +19,9 @@ from handlers.io import Input, Reply
 from handlers.orders import building_name, customer_order, parse_order_id
 from handlers.router import ROUTER
 from locales import catalogue
+from storage.lookups import USER_BY_ADDRESS
 from storage.models import Order as OrderRow
-from storage.models import ProcessedUpdate, RunnerProfile, User
+from storage.models import ProcessedUpdate, RunnerProfile
 from storage.sql import insert_ignore
 from storage.uow import UnitOfWork
 
@@ -52,12 +53,12 @@ async def live_position(services: Services, inp: Input, *, first: bool) -> list[
     now = services.clock()
     async with UnitOfWork(services.db) as uow:
         if inp.update_id is not None:
-            fresh = await uow.session.execute(insert_ignore(
-                uow.session, ProcessedUpdate, {"key": f"{inp.channel}:{inp.update_id}"[:96], "at": now}, ["key"]))
+            fresh = await insert_ignore(
+                uow.session, ProcessedUpdate, {"key": f"{inp.channel}:{inp.update_id}"[:96], "at": now}, ["key"])
             if fresh.rowcount != 1:
                 return []
         user = (await uow.session.scalars(
-            select(User).where(User.channel == inp.channel, User.external_id == inp.user))).first()
+            USER_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})).first()
         if user is None or user.id is None:
             return []
         language = user.language

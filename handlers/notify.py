@@ -41,11 +41,11 @@ class Notifier:
 
     async def _write(self, channel: str, recipient: str, payload: dict[str, Any]) -> None:
         s = self.uow.session
-        await s.execute(insert_ignore(s, Outbox, {
+        await insert_ignore(s, Outbox, {
             "dedupe_key": f"{self.origin}:{next(self._seq)}", "channel": channel, "recipient": recipient,
             "payload": payload, "status": "pending", "next_attempt_at": self.now, "created_at": self.now,
             "attempts": 0, "last_error": "", "edit_key": payload.get("edit_key"),
-        }, ["dedupe_key"]))
+        }, ["dedupe_key"])
 
     @staticmethod
     def _payload(language: str, key: str, args: dict[str, Any], buttons: list[list[Button]] | None,

@@ -24,9 +24,7 @@ class DatabaseSeenKeys:
 
     async def first_time(self, key: str, now: dt.datetime) -> bool:
         async with UnitOfWork(self.db) as uow:
-            result = await uow.session.execute(
-                insert_ignore(uow.session, ProcessedUpdate, {"key": key[:96], "at": now}, ["key"])
-            )
+            result = await insert_ignore(uow.session, ProcessedUpdate, {"key": key[:96], "at": now}, ["key"])
             return result.rowcount == 1
 
     async def forget_before(self, now: dt.datetime) -> int:

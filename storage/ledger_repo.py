@@ -20,16 +20,14 @@ class LedgerRepository:
         """Post once. False if this key was posted before (a replay); raises if it would overdraw an account."""
         s = self.session
         async with s.begin_nested():  # a refused posting leaves the rest of the unit of work intact
-            inserted = await s.execute(
-                insert_ignore(s, LedgerPosting, {"key": posting.key, "memo": posting.memo[:256], "at": now}, ["key"])
-                .returning(LedgerPosting.id)
-            )
+            inserted = await insert_ignore(s, LedgerPosting, {"key": posting.key, "memo": posting.memo[:256], "at": now},
+                                           ["key"], returning="id")
             posting_id = inserted.scalar_one_or_none()
             if posting_id is None:
                 await self._check_same(posting)
                 return False
             for entry in posting.entries:
-                await s.execute(insert_ignore(s, Account, {"name": entry.account, "balance": 0}, ["name"]))
+                await insert_ignore(s, Account, {"name": entry.account, "balance": 0}, ["name"])
                 stmt = (
                     update(Account)
                     .where(Account.name == entry.account)

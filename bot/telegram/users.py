@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from bot.telegram.convert import CHANNEL
 from locales import LANGUAGES, Catalogue, catalogue
 from storage.db import Database
+from storage.lookups import STARTED_AND_LANGUAGE
 from storage.models import User
 from storage.uow import UnitOfWork
 
@@ -40,8 +41,7 @@ async def lookup(db: Database, user_id: int | str, *, language_code: str | None 
                  default_language: str = "zh_CN") -> Known:
     async with UnitOfWork(db, write=False) as uow:
         found = (await uow.session.execute(
-            select(User.started_bot, User.language).where(User.channel == CHANNEL,
-                                                          User.external_id == str(user_id)))).first()
+            STARTED_AND_LANGUAGE, {"channel": CHANNEL, "external_id": str(user_id)})).first()
     if found is None:
         return Known(False, False, guess_language(language_code, default_language))
     started, language = found
