@@ -11,6 +11,7 @@ from fluent.runtime.types import fluent_number
 LOCALES_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
+FORMATTED_KEPT = 20_000  # formatted texts remembered per language, then forgotten all at once
 
 
 class Catalogue:
@@ -23,6 +24,8 @@ class Catalogue:
         self._bundle = FluentBundle([language.replace("_", "-")], use_isolating=False)
         for path in sorted((LOCALES_DIR / language).glob("*.ftl")):
             self._bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
+        # Formatting is pure Python and the same prompts and button labels come back all the time.
+        self._formatted: dict[tuple[Any, ...], str] = {}
 
     def has(self, key: str) -> bool:
         return self._bundle.has_message(key)
@@ -31,6 +34,20 @@ class Catalogue:
         return set(self._bundle._messages)  # fluent.runtime exposes no public listing
 
     def __call__(self, key: str, **args: Any) -> str:
+        try:
+            # the type too: 1, 1.0 and True are equal keys but format differently
+            cache_key = (key, *((name, type(value), value) for name, value in sorted(args.items())))
+            return self._formatted[cache_key]
+        except KeyError:
+            text = self._format(key, args)
+            if len(self._formatted) >= FORMATTED_KEPT:
+                self._formatted.clear()
+            self._formatted[cache_key] = text
+            return text
+        except TypeError:  # an argument that cannot be a dict key: format it every time
+            return self._format(key, args)
+
+    def _format(self, key: str, args: dict[str, Any]) -> str:
         if not self._bundle.has_message(key):
             raise KeyError(f"message {key!r} is missing from the {self.language} catalogue")
         message = self._bundle.get_message(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import order as core_order
@@ -20,6 +20,13 @@ _MUTABLE = [
     if f.name not in {"id", "campus_id", "customer_id", "created_at", "service_fee", "tip", "discount", "total",
                       "commission", "runner_share"}
 ]
+# Built once (on the path of every order action); the SET columns come from the parameters (_MUTABLE).
+_ORDERS = OrderRow.__table__
+_COMPARE_AND_SET = update(_ORDERS).where(
+    _ORDERS.c.id == bindparam("was_id"),
+    _ORDERS.c.status == bindparam("was_status"),
+    _ORDERS.c.runner_id.is_not_distinct_from(bindparam("was_runner")),
+)
 # A runner is busy with an order in these states (the concurrent-order limit counts them).
 RUNNER_BUSY = frozenset({Status.accepted, Status.picked_up})
 
@@ -78,16 +85,8 @@ class OrderRepository:
         """Write the new state only if the order is still as the transition found it; else StaleOrder."""
         values = {name: getattr(t.after, name) for name in _MUTABLE}
         values["status"] = t.after.status.value
-        result = await self.session.execute(
-            update(OrderRow)
-            .where(
-                OrderRow.id == t.before.id,
-                OrderRow.status == t.before.status.value,
-                OrderRow.runner_id.is_not_distinct_from(t.before.runner_id),
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        result = await self.session.execute(_COMPARE_AND_SET, {
+            **values, "was_id": t.before.id, "was_status": t.before.status.value, "was_runner": t.before.runner_id})
         if result.rowcount != 1:
             raise StaleOrder(order_id=t.before.id)
 
