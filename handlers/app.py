@@ -17,7 +17,7 @@ from handlers.notify import money_args, operator_chats
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage.dedupe import DatabaseSeenKeys
-from storage.lookups import LANGUAGE_BY_ADDRESS, USER_BY_ADDRESS
+from storage.lookups import LANGUAGE_BY_ADDRESS, USER_AND_CONVERSATION
 from storage.models import Conversation, ProcessedUpdate, User
 from storage.sql import insert_ignore
 from storage.uow import UnitOfWork
@@ -57,8 +57,7 @@ class App:
                 fresh = await insert_ignore(uow.session, ProcessedUpdate, {"key": update_key(inp), "at": now}, ["key"])
                 if fresh.rowcount != 1:
                     return []  # the platform sent this update again: it was handled already
-            user = await self._user(uow, inp, now)
-            conv = await uow.session.get(Conversation, (inp.channel, inp.user))
+            user, conv = await self._user_and_conversation(uow, inp, now)
             if conv is None:
                 conv = Conversation(channel=inp.channel, external_id=inp.user, state="idle",
                                     data={"_token": secrets.token_hex(3)}, updated_at=now)
@@ -70,17 +69,21 @@ class App:
             conv.data = dict(conv.data)
             return ctx.replies
 
-    async def _user(self, uow: UnitOfWork, inp: Input, now) -> User:  # noqa: ANN001
-        user = (await uow.session.scalars(
-            USER_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})).first()
-        if user is None:
+    async def _user_and_conversation(self, uow: UnitOfWork, inp: Input, now  # noqa: ANN001
+                                     ) -> tuple[User, Conversation | None]:
+        found = (await uow.session.execute(
+            USER_AND_CONVERSATION, {"channel": inp.channel, "external_id": inp.user})).first()
+        if found is not None:
+            user, conv = found
+        else:
             user = User(channel=inp.channel, external_id=inp.user, campus_id=self.services.default_campus.id,
                         display_name=inp.name[:64], language=DEFAULT_LANGUAGE, created_at=now, preference_tags=[])
             uow.session.add(user)
             await uow.session.flush()
+            conv = await uow.session.get(Conversation, (inp.channel, inp.user))
         if inp.chat is None and not user.started_bot:
             user.started_bot = True  # they wrote to us privately, so we may write to them
-        return user
+        return user, conv
 
     async def _language(self, inp: Input) -> str:
         async with UnitOfWork(self.services.db, write=False) as uow:

@@ -37,6 +37,7 @@ from handlers.router import ROUTER
 from handlers.runner import trip_buttons
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage.grab import order_candidate
+from storage.lookups import USER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent, RunnerProfile, User
 from storage.uow import UnitOfWork
@@ -224,8 +225,7 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
     """A hall button (in the group or privately), an offer's Accept, or /grab N. Exactly one grabber wins."""
     raw = (inp.choice or "").split(":", 1)[1] if ":" in (inp.choice or "") else ""
     async with UnitOfWork(services.db, write=False) as uow:
-        user = await uow.session.scalar(
-            select(User).where(User.channel == inp.channel, User.external_id == inp.user))
+        user = await uow.session.scalar(USER_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})
     t = catalogue(user.language if user is not None else DEFAULT_LANGUAGE)
     if user is None or not user.started_bot:
         return [Reply("runner-start-bot-first", t("runner-start-bot-first"))]
