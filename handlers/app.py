@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import secrets
 
 from core.errors import DomainError
 from handlers import flows  # noqa: F401 - registers every flow on the router
@@ -16,9 +15,11 @@ from handlers.io import Input, Kind, Reply
 from handlers.notify import money_args, operator_chats
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
+from storage import conversations
+from storage.conversations import ConversationState
 from storage.dedupe import DatabaseSeenKeys
 from storage.lookups import LANGUAGE_BY_ADDRESS, USER_AND_CONVERSATION
-from storage.models import Conversation, ProcessedUpdate, User
+from storage.models import ProcessedUpdate, User
 from storage.sql import insert_ignore
 from storage.uow import UnitOfWork
 
@@ -58,29 +59,24 @@ class App:
                 if fresh.rowcount != 1:
                     return []  # the platform sent this update again: it was handled already
             user, conv = await self._user_and_conversation(uow, inp, now)
-            if conv is None:
-                conv = Conversation(channel=inp.channel, external_id=inp.user, state="idle",
-                                    data={"_token": secrets.token_hex(3)}, updated_at=now)
-                uow.session.add(conv)
             ctx = Ctx(self.services, uow, inp, user, conv, now)
             await route(ctx)
-            conv.updated_at = now
-            # JSON columns change by reassignment only; make sure the new dict is written.
-            conv.data = dict(conv.data)
+            await conversations.save(uow.session, inp.channel, inp.user, conv, now)
             return ctx.replies
 
     async def _user_and_conversation(self, uow: UnitOfWork, inp: Input, now  # noqa: ANN001
-                                     ) -> tuple[User, Conversation | None]:
+                                     ) -> tuple[User, ConversationState]:
         found = (await uow.session.execute(
             USER_AND_CONVERSATION, {"channel": inp.channel, "external_id": inp.user})).first()
         if found is not None:
-            user, conv = found
+            user, state, data = found
+            conv = ConversationState(state, data) if state is not None else ConversationState()
         else:
             user = User(channel=inp.channel, external_id=inp.user, campus_id=self.services.default_campus.id,
                         display_name=inp.name[:64], language=DEFAULT_LANGUAGE, created_at=now, preference_tags=[])
             uow.session.add(user)
             await uow.session.flush()
-            conv = await uow.session.get(Conversation, (inp.channel, inp.user))
+            conv = ConversationState()
         if inp.chat is None and not user.started_bot:
             user.started_bot = True  # they wrote to us privately, so we may write to them
         return user, conv

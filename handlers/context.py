@@ -11,10 +11,11 @@ from core.clock import Clock
 from core.errors import InvalidInput, NotAllowed
 from handlers.io import Choice, Input, Reply
 from locales import Catalogue, catalogue
+from storage.conversations import ConversationState
 from storage.crypto import Cipher
 from storage.db import Database
 from storage.grab import GrabService
-from storage.models import Conversation, RunnerProfile, User
+from storage.models import RunnerProfile, User
 from storage.uow import UnitOfWork
 
 MAX_TEXT = 500  # longest free text we keep (notes, descriptions, chat relay); longer is refused, not cut
@@ -42,7 +43,7 @@ class Services:
 class Ctx:
     """One input being handled, inside one transaction."""
 
-    def __init__(self, services: Services, uow: UnitOfWork, inp: Input, user: User, conv: Conversation,
+    def __init__(self, services: Services, uow: UnitOfWork, inp: Input, user: User, conv: ConversationState,
                  now: dt.datetime) -> None:
         self.services = services
         self.uow = uow
@@ -51,7 +52,9 @@ class Ctx:
         self.conv = conv
         self.now = now
         self.replies: list[Reply] = []
-        from handlers.notify import Notifier  # notify imports Ctx's neighbours; keep the cycle out of import time
+        from handlers.notify import (
+            Notifier,  # notify imports Ctx's neighbours; keep the cycle out of import time
+        )
 
         self.notify = Notifier(services, uow, now, origin=f"in:{inp.channel}:{inp.user}:{inp.update_id or secrets.token_hex(6)}")
 

@@ -8,8 +8,8 @@ from storage.models import Conversation, User
 
 # parameters: channel, external_id
 USER_BY_ADDRESS = select(User).where(User.channel == bindparam("channel"), User.external_id == bindparam("external_id"))
-# The user and their conversation (None before their first input) in one statement.
-USER_AND_CONVERSATION = select(User, Conversation).outerjoin(
+# The user and where they are in their conversation (both None before their first input) in one statement.
+USER_AND_CONVERSATION = select(User, Conversation.state, Conversation.data).outerjoin(
     Conversation, and_(Conversation.channel == User.channel, Conversation.external_id == User.external_id)
 ).where(User.channel == bindparam("channel"), User.external_id == bindparam("external_id"))
 LANGUAGE_BY_ADDRESS = select(User.language).where(
