@@ -62,6 +62,7 @@ from sqlalchemy import func, select
 from bot.campus_file import load_campus
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
+from bot.telegram.session import TelegramSession
 from core.campus import Campus
 from handlers.context import Services
 from storage.db import Database
@@ -146,14 +147,6 @@ class FakeServer:
         return final
 
 
-class QuickCloseSession(AiohttpSession):
-    """aiogram's session without the quarter-second pause its close() keeps for TLS connections (none here)."""
-
-    async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-
-
 class LastKeyboard(BaseRequestMiddleware):
     """What a person sees: the bot's last message in each chat, and its last one with inline buttons.
 
@@ -172,8 +165,9 @@ class LastKeyboard(BaseRequestMiddleware):
         return message
 
 
-def make_bot(server: FakeServer) -> Bot:
-    return Bot(server.token, session=QuickCloseSession(api=TelegramAPIServer.from_base(server.base_url)))
+def make_bot(server: FakeServer, session: type[AiohttpSession] = TelegramSession) -> Bot:
+    """paotui's bot has paotui's session (bot/telegram/session.py); the bare bot aiogram's own."""
+    return Bot(server.token, session=session(api=TelegramAPIServer.from_base(server.base_url)))
 
 
 # ----------------------------------------------------------------------------------------------- updates
@@ -561,7 +555,7 @@ async def run(args: argparse.Namespace) -> int:
     updates = Updates(server.bot_user, campus.channels.telegram_hall_chat_id or -1)
     world = World(updates, seen, random.Random(args.seed))
     watch_grabs(services, world)
-    bare_bot = make_bot(server)
+    bare_bot = make_bot(server, AiohttpSession)
     bare_dp = bare_dispatcher()
     try:
         s0 = time.perf_counter()

@@ -10,7 +10,6 @@ import signal
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 
@@ -18,6 +17,7 @@ from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
 from bot.telegram.commands import set_commands
 from bot.telegram.sender import TelegramRateLimiter, TelegramSender
+from bot.telegram.session import TelegramSession
 from handlers.context import Services
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def make_bot(settings: Settings) -> Bot:
     """A Bot on the configured Bot API server (Telegram's, a self-hosted one, or the tests' fake)."""
     if settings.telegram_token is None:
         raise ValueError("TELEGRAM_TOKEN is not set")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    session = TelegramSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
     return Bot(token=settings.telegram_token.get_secret_value(), session=session)
 
 

@@ -5,27 +5,19 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.settings import Settings
+from bot.telegram.session import TelegramSession
 from handlers.context import Services
 from tests.bot.fake_bot_api import FakeBotAPI
-from tests.factories import CIPHER
 from tests.conftest import FakeClock
-
-
-class QuickCloseSession(AiohttpSession):
-    """aiogram's session without the quarter-second pause its close() keeps for TLS connections (there are none)."""
-
-    async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
+from tests.factories import CIPHER
 
 
 def bot_for(api: FakeBotAPI) -> Bot:
     """An aiogram Bot that talks to the fake server over HTTP."""
-    return Bot(api.token, session=QuickCloseSession(api=TelegramAPIServer.from_base(api.base_url)))
+    return Bot(api.token, session=TelegramSession(api=TelegramAPIServer.from_base(api.base_url)))
 
 
 @pytest.fixture
