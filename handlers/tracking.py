@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.campus import Campus
 from core.credit import rating_events
@@ -433,13 +434,18 @@ async def complain(ctx: Ctx, order_id: int, text: str) -> None:
     status = Status(row.status)
     if status in NOT_COMPLAINABLE:
         raise IllegalTransition("track-complain-not-now", order=str(order_id), status=status_text(ctx, row))
-    existing = await ctx.uow.session.scalar(select(Complaint.id).where(
-        Complaint.order_id == order_id, Complaint.user_id == ctx.user_id, Complaint.status == "open").limit(1))
-    if existing is not None:
-        raise NotAllowed("track-complaint-exists", order=str(order_id), complaint=str(existing))
     complaint = Complaint(order_id=order_id, user_id=ctx.user_id, text=body, created_at=ctx.now)
-    ctx.uow.session.add(complaint)
-    await ctx.uow.session.flush()
+    try:
+        # The unique index on open complaints decides, so two sent at once record one; a savepoint keeps the
+        # transaction usable to name the one already there.
+        async with ctx.uow.session.begin_nested():
+            ctx.uow.session.add(complaint)
+    except IntegrityError:
+        existing = await ctx.uow.session.scalar(select(Complaint.id).where(
+            Complaint.order_id == order_id, Complaint.user_id == ctx.user_id, Complaint.status == "open").limit(1))
+        if existing is None:
+            raise
+        raise NotAllowed("track-complaint-exists", order=str(order_id), complaint=str(existing)) from None
     role = Role.customer if row.customer_id == ctx.user_id else Role.runner
     reported = status in REPORTABLE
     if reported:

@@ -76,21 +76,23 @@ async def ensure_payable(ctx: Ctx, row: OrderRow) -> None:
 
 
 async def redeem_coupon(ctx: Ctx, row: OrderRow) -> None:
-    """Count the order's coupon as used. The conditional update keeps max_uses under concurrent payments."""
+    """Count the order's coupon as used. The conditional update keeps max_uses under concurrent payments, and
+    locks the coupon's row until commit: the student's uses are counted after it, so concurrent payments with one
+    coupon take turns and each counts the redemptions committed before it (a refusal rolls the update back)."""
     if not row.coupon_code:
         return
     s = ctx.uow.session
     code = row.coupon_code
-    per_user = await s.scalar(select(Coupon.per_user).where(Coupon.code == code))
-    mine = await s.scalar(select(func.count()).select_from(CouponRedemption).where(
-        CouponRedemption.code == code, CouponRedemption.user_id == row.customer_id))
-    if per_user is not None and (mine or 0) >= per_user:
-        raise InvalidInput("order-coupon-already-used", code=code)
     taken = await s.execute(
         update(Coupon).where(Coupon.code == code, or_(Coupon.max_uses.is_(None), Coupon.used < Coupon.max_uses))
         .values(used=Coupon.used + 1).execution_options(synchronize_session=False))
     if taken.rowcount != 1:
         raise InvalidInput("order-coupon-used-up", code=code)
+    per_user = await s.scalar(select(Coupon.per_user).where(Coupon.code == code))
+    mine = await s.scalar(select(func.count()).select_from(CouponRedemption).where(
+        CouponRedemption.code == code, CouponRedemption.user_id == row.customer_id))
+    if per_user is not None and (mine or 0) >= per_user:
+        raise InvalidInput("order-coupon-already-used", code=code)
     s.add(CouponRedemption(code=code, user_id=row.customer_id, order_id=row.id, at=ctx.now))
     await s.flush()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -284,6 +284,9 @@ class Complaint(SQLModel, table=True):
     """A student's or runner's complaint about an order, waiting for an operator."""
 
     __tablename__ = "complaints"
+    # One open complaint per person and order, held by the database so two at once cannot both be recorded.
+    __table_args__ = (Index("ux_complaints_open", "order_id", "user_id", unique=True,
+                            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)

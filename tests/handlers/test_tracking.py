@@ -1,4 +1,5 @@
 """After paying: listing and tracking orders, cancelling, confirming, rating, the relay chat and complaints."""
+import asyncio
 import datetime as dt
 
 from sqlalchemy import func, select, update
@@ -363,6 +364,19 @@ async def test_report_button_asks_then_records(db, campus, clock, chat, services
     replies = await chat.send("alice", f"/complain {other} rude on the phone")
     assert keys(replies) == ["track-complaint-recorded"]
     assert (await order_row(db, other)).status == "completed"
+
+
+async def test_two_complaints_at_once_on_a_completed_order_record_one(db, campus, clock, chat):
+    """Nothing about a completed order moves, so only the database can stop the second of two simultaneous ones."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    for event, role, who in ((Event.deliver, Role.runner, runner), (Event.confirm, Role.customer, alice)):
+        await act(db, campus, order_id, event, Actor(role, who), clock() + dt.timedelta(minutes=1))
+    results = await asyncio.gather(*(chat.send("alice", f"/complain {order_id} rude, take {i}") for i in range(2)))
+    assert sorted(k for replies in results for k in keys(replies)) == ["track-complaint-exists",
+                                                                       "track-complaint-recorded"]
+    assert await count(db, Complaint) == 1
+    told = [m["key"] for m in await chat.inbox("admin")]
+    assert told.count("track-complaint-operators") == 1
 
 
 async def _profile(db, runner):

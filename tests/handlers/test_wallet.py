@@ -1,8 +1,11 @@
 """Paying an order from the wallet or through a provider, and the wallet itself."""
-from sqlalchemy import select, update
+import asyncio
+
+import pytest
+from sqlalchemy import func, select, update
 
 from core import ledger
-from storage.models import Coupon, LedgerPosting, OrderEvent
+from storage.models import Coupon, CouponRedemption, LedgerPosting, OrderEvent
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.factories import top_up
@@ -147,6 +150,27 @@ async def test_a_provider_payment_whose_coupon_ran_out_keeps_the_money(chat, ser
     # By wallet the same order is refused with the reason.
     replies = await chat.press("alice", f"data:pay:{order.id}")
     assert keys(replies) == ["order-coupon-used-up"]
+
+
+@pytest.mark.parametrize("per_user", [1, 2])
+async def test_paying_orders_with_the_same_coupon_at_once_keeps_the_per_student_limit(chat, services, clock, per_user):
+    """A coupon is checked when the order is drafted but counted when it is paid: orders drafted with it before
+    any is paid, then paid at once, get its discount at most per_user times."""
+    await add_coupon(services, clock, "TWICE", per_user=per_user)
+    alice = await funded(chat, services, "alice", 20000)
+    for _ in range(per_user + 1):
+        await chat.send("alice", "/order")
+        await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM[:-1], "TWICE", "Confirm"])
+    orders = await orders_of(services, alice)
+    assert [o.discount for o in orders] == [300] * (per_user + 1)
+    results = await asyncio.gather(*(chat.press("alice", f"data:pay:{o.id}") for o in orders))
+    assert sorted(k for replies in results for k in keys(replies)) == (
+        ["order-coupon-already-used"] + ["wallet-paid"] * per_user)
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.MARKETING] == -300 * per_user and grand_total == 0
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert (await uow.session.get(Coupon, "TWICE")).used == per_user
+        assert await uow.session.scalar(select(func.count()).select_from(CouponRedemption)) == per_user
 
 
 async def test_the_wallet_shows_balance_and_movements(chat, services):
