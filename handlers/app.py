@@ -17,10 +17,9 @@ from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage import conversations
 from storage.conversations import ConversationState
-from storage.dedupe import DatabaseSeenKeys
+from storage.dedupe import first_time_in
 from storage.lookups import LANGUAGE_BY_ADDRESS, USER_AND_CONVERSATION
-from storage.models import ProcessedUpdate, User
-from storage.sql import insert_ignore
+from storage.models import User
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -36,11 +35,7 @@ class App:
             inp = dataclasses.replace(inp, kind=Kind.choice, choice=f"g:{inp.args[0] if inp.args else ''}")
         if inp.kind is Kind.choice and inp.choice:
             outside = ROUTER.outside.get(inp.choice.split(":", 1)[0])
-            if outside is not None:
-                # It manages its own transaction, so the repeat check gets one of its own first.
-                if inp.update_id is not None and not await DatabaseSeenKeys(self.services.db).first_time(
-                        update_key(inp), now):
-                    return []
+            if outside is not None:  # it manages its own transactions, the repeat check too
                 return await self._guard(inp, outside(self.services, inp, now))
         return await self._guard(inp, self._in_transaction(inp, now))
 
@@ -54,10 +49,8 @@ class App:
 
     async def _in_transaction(self, inp: Input, now) -> list[Reply]:  # noqa: ANN001
         async with UnitOfWork(self.services.db) as uow:
-            if inp.update_id is not None:
-                fresh = await insert_ignore(uow.session, ProcessedUpdate, {"key": update_key(inp), "at": now}, ["key"])
-                if fresh.rowcount != 1:
-                    return []  # the platform sent this update again: it was handled already
+            if inp.update_key is not None and not await first_time_in(uow.session, inp.update_key, now):
+                return []  # the platform sent this update again: it was handled already
             user, conv = await self._user_and_conversation(uow, inp, now)
             ctx = Ctx(self.services, uow, inp, user, conv, now)
             await route(ctx)
@@ -91,10 +84,6 @@ class App:
 def in_admin_chat(ctx: Ctx) -> bool:
     """The input came from the campus's operators' chat, where operators moderate with their commands."""
     return (ctx.input.channel, ctx.input.chat) in operator_chats(ctx.campus, ctx.services.channels)
-
-
-def update_key(inp: Input) -> str:
-    return f"{inp.channel}:{inp.update_id}"[:96]
 
 
 async def route(ctx: Ctx) -> None:

@@ -36,6 +36,7 @@ from handlers.orders import (
 from handlers.router import ROUTER
 from handlers.runner import trip_buttons
 from locales import DEFAULT_LANGUAGE, catalogue
+from storage.dedupe import first_time_in
 from storage.grab import order_candidate
 from storage.lookups import USER_BY_ADDRESS
 from storage.models import Order as OrderRow
@@ -224,7 +225,10 @@ NOTICE_RENDERERS.update({
 async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
     """A hall button (in the group or privately), an offer's Accept, or /grab N. Exactly one grabber wins."""
     raw = (inp.choice or "").split(":", 1)[1] if ":" in (inp.choice or "") else ""
-    async with UnitOfWork(services.db, write=False) as uow:
+    # The repeat check and who is grabbing, in one short transaction before the grab's own.
+    async with UnitOfWork(services.db) as uow:
+        if inp.update_key is not None and not await first_time_in(uow.session, inp.update_key, now):
+            return []
         user = await uow.session.scalar(USER_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})
     t = catalogue(user.language if user is not None else DEFAULT_LANGUAGE)
     if user is None or not user.started_bot:

@@ -40,6 +40,11 @@ class Input:
     name: str = ""  # display name the platform gave
     chat: str | None = None  # set when the input came from a group (the task hall), not a private chat
 
+    @property
+    def update_key(self) -> str | None:
+        """The key that marks this update handled (storage/dedupe.py); None when the platform gave no id."""
+        return None if self.update_id is None else f"{self.channel}:{self.update_id}"[:96]
+
 
 @dataclass(frozen=True)
 class Choice:

@@ -19,10 +19,10 @@ from handlers.io import Input, Reply
 from handlers.orders import building_name, customer_order, parse_order_id
 from handlers.router import ROUTER
 from locales import catalogue
+from storage.dedupe import first_time_in
 from storage.lookups import USER_BY_ADDRESS
 from storage.models import Order as OrderRow
-from storage.models import ProcessedUpdate, RunnerProfile
-from storage.sql import insert_ignore
+from storage.models import RunnerProfile
 from storage.uow import UnitOfWork
 
 # Positions are kept (and shown to the student) only while the runner is on the way with the order.
@@ -52,11 +52,8 @@ async def live_position(services: Services, inp: Input, *, first: bool) -> list[
         return []
     now = services.clock()
     async with UnitOfWork(services.db) as uow:
-        if inp.update_id is not None:
-            fresh = await insert_ignore(
-                uow.session, ProcessedUpdate, {"key": f"{inp.channel}:{inp.update_id}"[:96], "at": now}, ["key"])
-            if fresh.rowcount != 1:
-                return []
+        if inp.update_key is not None and not await first_time_in(uow.session, inp.update_key, now):
+            return []
         user = (await uow.session.scalars(
             USER_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})).first()
         if user is None or user.id is None:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Protocol
 
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
 from storage.sql import insert_ignore
@@ -17,6 +18,12 @@ class SeenKeys(Protocol):
         """True exactly once per key (within the retention time), however many processes ask at once."""
 
 
+async def first_time_in(session: AsyncSession, key: str, now: dt.datetime) -> bool:
+    """The key recorded in the caller's transaction: True if it is new (then it stays only if that commits)."""
+    result = await insert_ignore(session, ProcessedUpdate, {"key": key[:96], "at": now}, ["key"])
+    return result.rowcount == 1
+
+
 class DatabaseSeenKeys:
     def __init__(self, db, retention: dt.timedelta = dt.timedelta(days=2)) -> None:  # noqa: ANN001
         self.db = db
@@ -24,8 +31,7 @@ class DatabaseSeenKeys:
 
     async def first_time(self, key: str, now: dt.datetime) -> bool:
         async with UnitOfWork(self.db) as uow:
-            result = await insert_ignore(uow.session, ProcessedUpdate, {"key": key[:96], "at": now}, ["key"])
-            return result.rowcount == 1
+            return await first_time_in(uow.session, key, now)
 
     async def forget_before(self, now: dt.datetime) -> int:
         async with UnitOfWork(self.db) as uow:

@@ -32,7 +32,7 @@ from bot.telegram.payments import TelegramPayments, invoice_order
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.response_models import keep_response_models
 from bot.telegram.users import Known, lookup, mark_not_started
-from handlers.app import App, update_key
+from handlers.app import App
 from handlers.context import Services
 from handlers.io import Input, Reply
 from locales import Catalogue, catalogue
@@ -242,7 +242,8 @@ class TelegramAdapter:
             return
         order_id = invoice_order(inp.choice)
         if order_id is not None:
-            if not await DatabaseSeenKeys(self.app.services.db).first_time(update_key(inp), self.app.services.clock()):
+            seen = DatabaseSeenKeys(self.app.services.db)
+            if inp.update_key is not None and not await seen.first_time(inp.update_key, self.app.services.clock()):
                 await answer()  # a repeated update: the invoice was sent the first time
                 return
             known = await self._known(query.from_user.id, query.from_user.language_code)
