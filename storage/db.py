@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,7 +19,8 @@ from storage.sqlite_inline import inline_creator
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, sqlite_busy_timeout: float = 30.0) -> None:
+        """sqlite_busy_timeout: seconds a writer waits for another process's write lock before failing."""
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
@@ -27,7 +29,7 @@ class Database:
             cargs, cparams = self.url.get_dialect()().create_connect_args(self.url)
             self.engine: AsyncEngine = create_async_engine(
                 url, echo=echo, pool_size=20, max_overflow=20,
-                async_creator=inline_creator((cargs, {**cparams, "timeout": 30})))
+                async_creator=inline_creator((cargs, {**cparams, "timeout": sqlite_busy_timeout})))
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             # pysqlite's own BEGIN handling is off (see storage/sqlite_inline.py), so we begin transactions ourselves:
             # writers with BEGIN IMMEDIATE, because a deferred transaction that read and then writes fails at once
@@ -54,9 +56,12 @@ class Database:
         await self.engine.dispose()
 
 
-def _sqlite_begin(conn) -> None:
+def _sqlite_begin(conn) -> None:  # noqa: ANN001 - sync Connection
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    try:
+        conn.connection.driver_connection.begin(mode)
+    except sqlite3.Error as error:  # e.g. still locked by another process after busy_timeout
+        raise exc.DBAPIError.instance(f"BEGIN {mode}", (), error, sqlite3.Error) from error
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -64,5 +69,4 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()

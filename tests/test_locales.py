@@ -2,7 +2,9 @@
 import re
 from pathlib import Path
 
-from locales import LANGUAGES, catalogue
+import pytest
+
+from locales import LANGUAGES, Catalogue, catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = re.compile(r'["\']((?:error|not-eligible|grab|price|notice)-[a-z0-9-]+)["\']')
@@ -21,3 +23,15 @@ def test_every_key_used_in_the_code_is_in_the_catalogue():
             used |= set(KEY.findall(path.read_text(encoding="utf-8")))
     missing = {k for k in used if not catalogue("en").has(k)}
     assert not missing, f"keys used in code but missing from the catalogue: {sorted(missing)}"
+
+
+def test_remembered_texts_follow_their_arguments_and_missing_keys_still_raise():
+    t = Catalogue("en")  # a fresh one: nothing remembered yet
+    first = t("hall-won-details-private", order=7)
+    assert first == "The full details of order #7 follow."
+    assert t("hall-won-details-private", order=7) == first
+    assert t("hall-won-details-private", order=12345) == "The full details of order #12345 follow."
+    assert t("hall-won-details-private", order=8) == "The full details of order #8 follow."
+    for _ in range(2):
+        with pytest.raises(KeyError):
+            t("no-such-message", order=7)

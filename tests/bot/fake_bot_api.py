@@ -218,6 +218,7 @@ class Request:
     at: dt.datetime
     status: int = 200
     problems: list[str] = field(default_factory=list)
+    content_type: str = ""  # of the body, "" when the parameters came in the query string only
 
     @property
     def chat_id(self) -> int | str | None:
@@ -377,7 +378,8 @@ class FakeBotAPI:
         else:
             params, found = self.spec.check_params(method, raw, files, from_text=from_text)
             problems += found
-        record = Request(asked, params, self.clock(), problems=problems)
+        record = Request(asked, params, self.clock(), problems=problems,
+                         content_type=request.content_type if request.body_exists else "")
         self.requests.append(record)
         if problems:
             self.violations += problems
