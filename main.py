@@ -133,8 +133,10 @@ def cmd_telegram(settings: Settings, campuses: list[Campus]) -> int:
                               ("telegram",))
 
     async def serve() -> None:
+        from bot.runtime import settle_garbage_collector
         from bot.scheduler import build_scheduler
 
+        settle_garbage_collector()
         scheduler = build_scheduler(services)  # the timers: sweep every few seconds
         scheduler.start()
         try:

@@ -13,7 +13,8 @@ the adapter, the handlers, their database transaction) and the bot's HTTP calls 
 run in parallel, each with an equal share of the updates (so the mix is the population's); each user's updates run
 one after another (as OnePerUser orders them anyway). After a warm-up, a fixed number of updates is timed; the
 figures are the bot process's: updates/s, per-update latency (feed_update to done, including waiting for the
-SQLite writer slot), and its CPU time per update.
+SQLite writer slot), and its CPU time per update. Before the warm-up the garbage collector is settled as the
+service settles it once started (bot/runtime.py), for both bots (it is one process).
 
 Bare side: an aiogram Dispatcher with one handler that echoes text (message.answer(message.text)) and one that
 answers button presses, fed the very same updates (same users, same order, same concurrency), against the same
@@ -60,6 +61,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from sqlalchemy import func, select
 
 from bot.campus_file import load_campus
+from bot.runtime import settle_garbage_collector
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
 from bot.telegram.session import TelegramSession
@@ -565,6 +567,7 @@ async def run(args: argparse.Namespace) -> int:
               f"seeded in {time.perf_counter() - s0:.1f} s; SQLite; fake Bot API {args.fake}"
               f"{' (child process)' if args.fake == 'process' else ' (same event loop)'}, spec checking on")
 
+        settle_garbage_collector()  # as the service does once started (main.py telegram)
         warm, bare_warm = Phase(), Phase()
         await run_people(dp, bot, people, args.warmup, warm)
         await replay(bare_dp, bare_bot, [p.sent for p in people], updates, bare_warm)
