@@ -34,6 +34,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
+import contextvars
 import cProfile
 import datetime as dt
 import io
@@ -57,6 +59,7 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from sqlalchemy import func, select
 
@@ -64,6 +67,7 @@ from bot.campus_file import load_campus
 from bot.runtime import settle_garbage_collector
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
+from bot.telegram.response_models import keep_response_models
 from bot.telegram.session import TelegramSession
 from core.campus import Campus
 from handlers.context import Services
@@ -273,6 +277,7 @@ class Person:
         self.world = world
         self.user = {"id": tg_id, "is_bot": False, "first_name": name, "language_code": "en"}
         self.sent: list[dict[str, Any]] = []  # this phase's updates, replayed to the bare bot
+        self.calls: list[list[Any]] = []  # the Bot API calls paotui made for each of them
         self.resyncs = 0
 
     def next_update(self) -> tuple[str, dict[str, Any]]:
@@ -413,10 +418,10 @@ async def measured(server: FakeServer, phase: Phase, work: Awaitable[None]) -> N
     phase.fake_cpu = after["cpu"] - before["cpu"] if server.mode == "process" else float("nan")
 
 
-async def feed(dp: Dispatcher, bot: Bot, raw: dict[str, Any], phase: Phase) -> None:
+async def feed(dp: Dispatcher, bot: Bot, raw: dict[str, Any], phase: Phase, **data: Any) -> None:
     t0 = time.perf_counter()
     try:
-        await dp.feed_update(bot, Update.model_validate(raw, context={"bot": bot}))
+        await dp.feed_update(bot, Update.model_validate(raw, context={"bot": bot}), **data)
     except Exception:
         phase.errors += 1
         if phase.errors == 1:
@@ -435,11 +440,14 @@ async def run_people(dp: Dispatcher, bot: Bot, people: list[Person], n: int, pha
             phase.gen_time += time.perf_counter() - g0
             person.sent.append(raw)
             phase.kinds[kind] += 1
+            calls: list[Any] = []
+            person.calls.append(calls)
+            CALLS.set(calls)
             await feed(dp, bot, raw, phase)
             person.done(kind)
 
     for person in people:
-        person.sent = []
+        person.sent, person.calls = [], []
     await asyncio.gather(*(one(p, share) for p, share in zip(people, shares)))
 
 
@@ -450,6 +458,42 @@ async def replay(dp: Dispatcher, bot: Bot, sequences: list[list[dict[str, Any]]]
             await feed(dp, bot, {**raw, "update_id": updates.next_id()}, phase)
 
     await asyncio.gather(*(one(s) for s in sequences))
+
+
+async def replay_calls(dp: Dispatcher, bot: Bot, people: list[Person], updates: Updates, phase: Phase) -> None:
+    """The same updates again, each with the Bot API calls paotui made for it."""
+    async def one(person: Person) -> None:
+        for raw, calls in zip(person.sent, person.calls):
+            await feed(dp, bot, {**raw, "update_id": updates.next_id()}, phase, calls=calls)
+
+    await asyncio.gather(*(one(p) for p in people))
+
+
+CALLS: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("calls", default=None)
+
+
+class RecordCalls(BaseRequestMiddleware):
+    """Notes each Bot API call paotui makes in the list of the update being handled (CALLS)."""
+
+    async def __call__(self, make_request, bot, method):
+        calls = CALLS.get()
+        if calls is not None:
+            calls.append(method)
+        return await make_request(bot, method)
+
+
+def same_calls_dispatcher() -> Dispatcher:
+    """No database and no logic: each update just makes the Bot API calls paotui made for it (answers, replies,
+    chat actions, edits), so its rate is the most any bot making those calls could reach here."""
+    dp = Dispatcher(name="same-calls")
+
+    async def same_calls(handler, event, data):  # noqa: ANN001, ANN202 - aiogram's middleware signature
+        for method in data["calls"]:
+            with contextlib.suppress(TelegramAPIError):  # e.g. an edit that changes nothing this time
+                await data["bot"](method)
+
+    dp.update.outer_middleware(same_calls)
+    return dp
 
 
 def bare_dispatcher() -> Dispatcher:
@@ -553,12 +597,16 @@ async def run(args: argparse.Namespace) -> int:
     bot = make_bot(server)
     seen = LastKeyboard()
     bot.session.middleware(seen)
+    bot.session.middleware(RecordCalls())
     dp = build_dispatcher(services, bot, settings)
     updates = Updates(server.bot_user, campus.channels.telegram_hall_chat_id or -1)
     world = World(updates, seen, random.Random(args.seed))
     watch_grabs(services, world)
     bare_bot = make_bot(server, AiohttpSession)
     bare_dp = bare_dispatcher()
+    calls_bot = make_bot(server)
+    keep_response_models(calls_bot)
+    calls_dp = same_calls_dispatcher()
     try:
         s0 = time.perf_counter()
         students, runners = await seed(db, campus, world, args.students, args.runners, args.open_orders)
@@ -568,29 +616,31 @@ async def run(args: argparse.Namespace) -> int:
               f"{' (child process)' if args.fake == 'process' else ' (same event loop)'}, spec checking on")
 
         settle_garbage_collector()  # as the service does once started (main.py telegram)
-        warm, bare_warm = Phase(), Phase()
-        await run_people(dp, bot, people, args.warmup, warm)
-        await replay(bare_dp, bare_bot, [p.sent for p in people], updates, bare_warm)
+        await run_people(dp, bot, people, args.warmup, Phase())
+        await replay(bare_dp, bare_bot, [p.sent for p in people], updates, Phase())
+        await replay_calls(calls_dp, calls_bot, people, updates, Phase())
         profiler = cProfile.Profile() if args.profile else None
-        rounds: list[tuple[Phase, Phase]] = []
-        for _ in range(args.rounds):  # alternating, so a noisy neighbour hits both alike
-            main_, bare = Phase(), Phase()
+        rounds: list[tuple[Phase, Phase, Phase]] = []
+        for _ in range(args.rounds):  # alternating, so a noisy neighbour hits all alike
+            main_, bare, same = Phase(), Phase(), Phase()
             if profiler:
                 profiler.enable()
             await measured(server, main_, run_people(dp, bot, people, args.updates, main_))
             if profiler:
                 profiler.disable()
             await measured(server, bare, replay(bare_dp, bare_bot, [p.sent for p in people], updates, bare))
-            rounds.append((main_, bare))
+            await measured(server, same, replay_calls(calls_dp, calls_bot, people, updates, same))
+            rounds.append((main_, bare, same))
         counts = await order_counts(db)
         final = await server.close()
     finally:
         await bot.session.close()
         await bare_bot.session.close()
+        await calls_bot.session.close()
         await db.dispose()
         tmp.cleanup()
 
-    kinds = sum((m.kinds for m, _ in rounds), collections.Counter())
+    kinds = sum((m.kinds for m, _, _ in rounds), collections.Counter())
     total = sum(kinds.values())
     mix = ", ".join(f"{k} {v / total:.0%}" for k, v in kinds.most_common())
     print(f"  mix of the timed paotui updates: {mix}")
@@ -598,21 +648,27 @@ async def run(args: argparse.Namespace) -> int:
     print(f"  grab outcomes (warm-up + timed): {dict(grabs.most_common())}; orders now by status: {counts}")
     resyncs = sum(p.resyncs for p in people)
     idle = sum(r.idle for r in runners)
-    gen = sum(m.gen_time for m, _ in rounds) / sum(m.elapsed for m, _ in rounds)
+    gen = sum(m.gen_time for m, _, _ in rounds) / sum(m.elapsed for m, _, _ in rounds)
     print(f"  script resyncs {resyncs}, runner presses with no open order {idle}; load generator {gen:.1%} of the "
           f"paotui time; Bot API spec violations {len(final['violations'])}"
           f"{': ' + '; '.join(final['violations'][:3]) if final['violations'] else ''}")
-    for n, (main_, bare) in enumerate(rounds, 1):
+    for n, (main_, bare, same) in enumerate(rounds, 1):
         label = f"round {n}: " if len(rounds) > 1 else ""
         print(line(f"{label}paotui", main_, args.fake))
         print(line(f"{label}bare", bare, args.fake))
-    rate = statistics.median(m.rate for m, _ in rounds)
-    bare_rate = statistics.median(b.rate for _, b in rounds)
-    ratio = statistics.median(m.rate / b.rate for m, b in rounds)
+        print(line(f"{label}same calls", same, args.fake))
+    rate = statistics.median(m.rate for m, _, _ in rounds)
+    bare_rate = statistics.median(b.rate for _, b, _ in rounds)
+    same_rate = statistics.median(c.rate for _, _, c in rounds)
+    ratio = statistics.median(m.rate / b.rate for m, b, _ in rounds)
+    ceiling = statistics.median(c.rate / b.rate for _, b, c in rounds)
     if len(rounds) > 1:
-        print(f"  median of {len(rounds)} rounds: paotui {rate:.1f} updates/s, bare {bare_rate:.1f} updates/s")
+        print(f"  median of {len(rounds)} rounds: paotui {rate:.1f} updates/s, bare {bare_rate:.1f} updates/s, "
+              f"same calls {same_rate:.1f} updates/s")
     rate_ok, ratio_ok = rate >= TARGET_RATE, ratio >= TARGET_RATIO
     print(f"  paotui {rate:.1f} updates/s, bare {bare_rate:.1f} updates/s, ratio paotui/bare {ratio:.2f}")
+    print(f"  same calls without database or logic {same_rate:.1f} updates/s: ratio same-calls/bare {ceiling:.2f} "
+          f"(the most any bot making paotui's Bot API calls reaches), paotui/same-calls {rate / same_rate:.2f}")
     print(f"  target >= {TARGET_RATE:.0f} updates/s: {'PASS' if rate_ok else 'FAIL'}   "
           f"target ratio >= {TARGET_RATIO}: {'PASS' if ratio_ok else 'FAIL'}")
     if profiler:
