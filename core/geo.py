@@ -57,6 +57,19 @@ def nearest_building(campus: Campus, at: Point) -> Building:
     return best
 
 
+def outside_campus_m(campus: Campus, at: Point) -> float:
+    """How far a point lies outside the area the campus's buildings span (0 inside it, between buildings too)."""
+    lats = [b.lat for b in campus.buildings]
+    lons = [b.lon for b in campus.buildings]
+    edge = Point(min(max(at.lat, min(lats)), max(lats)), min(max(at.lon, min(lons)), max(lons)))
+    return geodesic_m(at, edge)
+
+
+def on_campus(campus: Campus, at: Point) -> bool:
+    """Within the campus's area, or no farther outside it than a shared location may be from a building."""
+    return outside_campus_m(campus, at) <= campus.nearby_radius_m
+
+
 def distance_matrix_m(lat_a: np.ndarray, lon_a: np.ndarray, lat_b: np.ndarray, lon_b: np.ndarray) -> np.ndarray:
     """Great-circle distances (haversine) for every pair, vectorised for dispatch.
 

@@ -185,6 +185,11 @@ def is_operator(campus: Campus, user: User) -> bool:
     return user.is_operator or f"{user.channel}:{user.external_id}" in campus.operators
 
 
+async def is_approved_runner(ctx: Ctx, user_id: int) -> bool:
+    profile = await ctx.uow.runners.get(user_id)
+    return profile is not None and profile.status == "approved"
+
+
 async def campus_order(ctx: Ctx, text: str | None) -> OrderRow:
     row = await load_order(ctx, parse_order_id(text))
     if row.campus_id != ctx.campus.id:
@@ -248,6 +253,7 @@ async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str 
     if approve:
         await record(ctx, "approve_runner", f"user:{user_id}")
         await ctx.notify.user(user_id, "admin-runner-approved")
+        await ctx.notify.menu(user_id)  # the runner commands appear in their menu
         ctx.say("admin-application-approved", who=who(applicant), edit=edit)
     else:
         await record(ctx, "reject_runner", f"user:{user_id}", reason=reason)
@@ -552,6 +558,9 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
         update(RunnerProfile).where(RunnerProfile.user_id == target.id).values(suspended=suspended)
         .execution_options(synchronize_session=False))
     await record(ctx, "suspend" if suspended else "restore", f"user:{target.id}", reason=reason)
+    if await is_approved_runner(ctx, target.id):  # type: ignore[arg-type]
+        # Their runner commands go (or come back) with the suspension.
+        await ctx.notify.menu(target.id)  # type: ignore[arg-type]
     if suspended:
         await ctx.notify.user(target.id, "admin-you-suspended", reason=reason or "—")  # type: ignore[arg-type]
         active = await ctx.uow.orders.active_for_runner(target.id)  # type: ignore[arg-type]

@@ -123,5 +123,5 @@ async def route(ctx: Ctx) -> None:
         handler = ROUTER.states.get(ctx.state)
         if handler is not None:
             await handler(ctx)
-        elif ROUTER.idle is not None:
-            await ROUTER.idle(ctx)
+        elif (idle := ROUTER.idle(inp.kind)) is not None:
+            await idle(ctx)

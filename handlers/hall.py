@@ -1,4 +1,5 @@
-"""The task hall: every paid order announced with building-level detail only, the grab, exclusive offers, /nearby.
+"""The task hall: every paid order announced with building-level detail only, the grab, exclusive offers, /nearby
+(also what a runner gets for sharing a location while no conversation step asks for one).
 
 The hall post of an order has the edit key `hall:<id>`: a grab, a cancellation or an expiry replaces it (no button
 any more). An order whose student named a runner, or that falls under auto-dispatch, is first offered to that one
@@ -20,10 +21,10 @@ from sqlalchemy import select, update
 from core import dispatch
 from core.campus import Campus, DispatchMode, Gender
 from core.errors import InvalidInput
-from core.geo import Point, building_point, find_building, walking_m
+from core.geo import Point, building_point, find_building, on_campus, walking_m
 from core.order import Notice, Status, Transition
 from handlers.context import Ctx, Services
-from handlers.io import Input, Reply
+from handlers.io import Input, Kind, Reply
 from handlers.notify import NOTICE_RENDERERS, Button, Notifier
 from handlers.orders import (
     building_name,
@@ -295,20 +296,44 @@ async def nearby(ctx: Ctx) -> None:
         return
     campus = ctx.campus
     place = " ".join(ctx.input.args).strip()
-    origin: Point | None = None
-    place_name = ""
     if place:
         building = find_building(campus, place[:64])
-        origin, place_name = building_point(building), building_name(campus, building.id, ctx.t.language)
+        await list_nearby(ctx, building_point(building), building_name(campus, building.id, ctx.t.language))
     elif profile.last_lat is not None and profile.last_lon is not None:
-        origin = Point(profile.last_lat, profile.last_lon)
+        await list_nearby(ctx, Point(profile.last_lat, profile.last_lon))
+    elif await list_nearby(ctx, None):
+        ctx.say("hall-nearby-share-hint", request_location=True)  # no position known: offer to share one
+
+
+@ROUTER.idle_input(Kind.location)
+async def nearby_here(ctx: Ctx) -> None:
+    """A location shared while no step asks for one: an approved runner gets /nearby from that point, anyone else
+    the usual idle answer. The point is not stored: positions are kept only while an order is on its way
+    (handlers/location.py)."""
+    profile = await ctx.runner_profile()
+    inp = ctx.input
+    if profile is None or profile.status != "approved" or inp.lat is None or inp.lon is None:
+        if ROUTER.idle_default is not None:
+            await ROUTER.idle_default(ctx)
+        return
+    here = Point(inp.lat, inp.lon)
+    if not on_campus(ctx.campus, here):  # distances from elsewhere would only mislead
+        ctx.say("hall-nearby-off-campus", campus=ctx.campus.name if ctx.t.language == "zh_CN" else ctx.campus.name_en)
+        return
+    await list_nearby(ctx, here, ctx.t("hall-nearby-you"))
+
+
+async def list_nearby(ctx: Ctx, origin: Point | None, place_name: str = "") -> bool:
+    """The open orders this runner may grab, nearest pickup to `origin` first (newest first without one), at most
+    NEARBY_LIMIT of them. False when there were none."""
+    campus = ctx.campus
     rows = [r for r in await ctx.uow.session.scalars(
         select(OrderRow).where(OrderRow.campus_id == campus.id, OrderRow.status == Status.open.value)
         .order_by(OrderRow.id.desc()).limit(500))
         if r.customer_id != ctx.user_id and (not offer_pending(r) or r.offer_runner_id == ctx.user_id)]
     if not rows:
         ctx.say("hall-nearby-none")
-        return
+        return False
     listed: list[tuple[OrderRow, int | None]]
     if origin is not None:
         at = origin
@@ -323,3 +348,4 @@ async def nearby(ctx: Ctx) -> None:
         if metres is not None:
             text = "\n".join([text, ctx.t("hall-distance", metres=metres)])
         ctx.say_text("hall-card", text, choices=[[ctx.button("hall-grab-button", f"g:{row.id}")]])
+    return True

@@ -1,5 +1,6 @@
 """Messages to other people (a runner, the task hall, operators), written to the outbox in the same transaction
-as the change that caused them, each in its recipient's language."""
+as the change that caused them, each in its recipient's language; and, the same way, requests to refresh the
+command menu of someone whose role or language changed."""
 from __future__ import annotations
 
 import datetime as dt
@@ -25,6 +26,11 @@ Button = tuple[str, str, dict[str, Any]]
 # Renderers for notices that need more than a catalogue line (the hall card, the winner's details).
 NoticeRenderer = Callable[["Notifier", Campus, OrderRow, Notice], Awaitable[None]]
 NOTICE_RENDERERS: dict[str, NoticeRenderer] = {}
+MENU = "menu"  # the payload kind of a command-menu refresh: no text, nothing to show the person
+
+
+def is_menu(payload: dict[str, Any]) -> bool:
+    return payload.get("kind") == MENU
 
 
 def money_args(args: dict[str, Any]) -> dict[str, Any]:
@@ -70,6 +76,14 @@ class Notifier:
         if photo is not None:
             payload["photo"] = photo
         await self._write(user.channel, user.external_id, payload)
+
+    async def menu(self, user_id: int) -> None:
+        """Ask the user's channel to bring their command menu in line with their role and language, once this
+        transaction commits (a channel without menus marks the row done)."""
+        user = await self.uow.session.get(User, user_id)
+        if user is None:
+            return
+        await self._write(user.channel, user.external_id, {"kind": MENU})
 
     async def hall(self, campus: Campus, key: str, *, buttons: list[list[Button]] | None = None,
                    text: str | None = None, edit_key: str | None = None, **args: Any) -> None:

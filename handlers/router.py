@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from handlers.context import Ctx, Services
-    from handlers.io import Input, Reply
+    from handlers.io import Input, Kind, Reply
 
 Handler = Callable[["Ctx"], Awaitable[None]]
 # Runs outside the per-input transaction because it manages its own (the grab).
@@ -29,8 +29,14 @@ class Router:
     states: dict[str, Handler] = field(default_factory=dict)
     actions: dict[str, Handler] = field(default_factory=dict)
     outside: dict[str, OutsideHandler] = field(default_factory=dict)
-    idle: Handler | None = None  # text with no conversation going on
+    idle_kinds: dict[Kind, Handler] = field(default_factory=dict)  # by kind, with no conversation going on
+    idle_default: Handler | None = None  # any other input with no conversation going on
     payment: Handler | None = None
+
+    def idle(self, kind: Kind) -> Handler | None:
+        """What takes an input of this kind with no conversation going on: the handler of its kind (a shared
+        location goes to /nearby), else the default one (start.py's hint and menu)."""
+        return self.idle_kinds.get(kind, self.idle_default)
 
     def command(self, *names: str, operator_only: bool = False, private_only: bool = True):  # noqa: ANN201
         def register(fn: Handler) -> Handler:
@@ -52,6 +58,13 @@ class Router:
         def register(fn: Handler) -> Handler:
             assert prefix not in self.actions and prefix != "s", f"action {prefix} registered twice"
             self.actions[prefix] = fn
+            return fn
+        return register
+
+    def idle_input(self, kind: Kind):  # noqa: ANN201
+        def register(fn: Handler) -> Handler:
+            assert kind not in self.idle_kinds, f"idle {kind.value} registered twice"
+            self.idle_kinds[kind] = fn
             return fn
         return register
 

@@ -15,8 +15,18 @@ def menu(ctx: Ctx) -> None:
     ctx.say("menu-title", choices=rows)
 
 
+async def has_own_menu(ctx: Ctx) -> bool:
+    """Operators and active runners have a command menu of their own chat; students share one per language."""
+    if ctx.is_operator:
+        return True
+    profile = await ctx.runner_profile()
+    return profile is not None and profile.status == "approved" and not profile.suspended
+
+
 @ROUTER.command("start")
 async def start(ctx: Ctx) -> None:
+    if await has_own_menu(ctx):  # staff who (re)start the bot get their chat's menu, set or not at launch
+        await ctx.notify.menu(ctx.user_id)
     ctx.reset()
     ctx.go("start.language")
     ctx.say("start-welcome", name=ctx.user.display_name or ctx.user.external_id,
@@ -33,7 +43,10 @@ async def choose_language(ctx: Ctx) -> None:
     if language not in LANGUAGES:
         ctx.say("error-stale-choice")
         return
+    changed = language != ctx.user.language
     ctx.user.language = language
+    if changed and await has_own_menu(ctx):
+        await ctx.notify.menu(ctx.user_id)  # their own chat's menu speaks their language
     ctx.reset()
     ctx.say("start-language-set")
     menu(ctx)
@@ -65,4 +78,4 @@ async def idle(ctx: Ctx) -> None:
     menu(ctx)
 
 
-ROUTER.idle = idle
+ROUTER.idle_default = idle

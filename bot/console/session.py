@@ -2,8 +2,9 @@
 
 After every input the console delivers the outbox for channel "console" like any sender would: it prints each
 pending message (`[to @bob] text`, `[hall #1] text`, an edit of an earlier hall message as
-`[hall · edited #1] text`), numbers its buttons `(1) Grab`, and marks the row sent. It remembers each persona's
-latest buttons and every hall message's buttons, so `#2`, `[English]` and `hall#1` press them.
+`[hall · edited #1] text`), numbers its buttons `(1) Grab`, and marks the row sent; a command-menu refresh is
+marked sent without a word (the console has no menu). It remembers each persona's latest buttons and every hall
+message's buttons, so `#2`, `[English]` and `hall#1` press them.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bot.console.lines import (Act, ClockLine, Comment, HallPress, Line, LineErr
 from handlers.app import App
 from handlers.context import Services
 from handlers.io import Choice, Input, Kind, Reply, parse_text
+from handlers.notify import is_menu
 from handlers.sweep import SweepReport, sweep
 from locales import Catalogue, catalogue
 from storage.models import Outbox
@@ -243,7 +245,8 @@ class ConsoleSession:
             rows = list(await uow.session.scalars(
                 select(Outbox).where(Outbox.channel == CHANNEL, Outbox.status == "pending").order_by(Outbox.id)))
             for row in rows:
-                row.sent_ref = self._show_message(block, row.recipient, row.payload)
+                if not is_menu(row.payload):  # the console has no command menu to refresh
+                    row.sent_ref = self._show_message(block, row.recipient, row.payload)
                 row.status = "sent"
                 row.sent_at = now
                 row.attempts += 1

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
-from bot.telegram.commands import set_commands
+from bot.telegram.commands import named_operators, set_commands
 from bot.telegram.sender import TelegramRateLimiter, TelegramSender
 from bot.telegram.session import TelegramSession
 from handlers.context import Services
@@ -55,9 +55,11 @@ def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> web.App
 
 
 def _start_sender(services: Services, bot: Bot, redis_url: str | None) -> asyncio.Task:
-    """The outbox sender for this channel, delivering what the handlers wrote. With Redis, every process shares
-    one set of Telegram rate windows; without it, this process keeps its own (fine for one process)."""
-    sender = TelegramSender(services.db, bot, services.clock, limiter=TelegramRateLimiter.for_redis(redis_url))
+    """The outbox sender for this channel, delivering what the handlers wrote (command-menu refreshes too). With
+    Redis, every process shares one set of Telegram rate windows; without it, this process keeps its own (fine for
+    one process)."""
+    sender = TelegramSender(services.db, bot, services.clock, limiter=TelegramRateLimiter.for_redis(redis_url),
+                            operators=named_operators(services.campuses.values()))
     return asyncio.create_task(sender.run_forever(), name="telegram-sender")
 
 

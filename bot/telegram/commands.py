@@ -1,12 +1,17 @@
-"""The bot's command menu, per role and language, set once at start.
+"""The bot's command menus, per role and language.
 
-Students: every private chat, in Chinese (language_code "zh") and English (the default). Runners and operators:
-a longer menu for their own chat (BotCommandScopeChat), in their language. Only commands the handlers really
-register are listed.
+Students: every private chat, in Chinese (language_code "zh") and English (the default), set at start. Runners and
+operators: a longer menu for their own chat (BotCommandScopeChat), in their language, set at start for everyone who
+is staff then. Afterwards a person's menu follows them: a change of role or language (a runner approved, suspended
+or restored; /language) writes a menu row to the outbox in the same transaction, and the sender sets their chat's
+menu as it is now (`staff_member`) or deletes it, so the students' menu shows again. Only commands the handlers
+really register are listed.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -15,13 +20,16 @@ from aiogram.types import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
 )
-from sqlalchemy import or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from bot.telegram.convert import CHANNEL
 from bot.telegram.render import call
+from core.campus import Campus
+from handlers import flows  # noqa: F401 - registers the commands the menus list
 from handlers.context import Services
 from handlers.router import ROUTER
 from locales import catalogue
+from storage.db import Database
 from storage.models import RunnerProfile, User
 from storage.uow import UnitOfWork
 
@@ -30,7 +38,19 @@ log = logging.getLogger(__name__)
 STUDENT = ("start", "order", "orders", "track", "where", "wallet", "cancel", "msg", "language", "help", "menu")
 RUNNER = ("nearby", "grab", "picked", "delivered", "release", "income", "withdraw")
 OPERATOR = ("admin", "applications", "find", "complaints", "withdrawals", "today")
-MAX_CHAT_MENUS = 500  # per-chat menus set at start; more staff than this get theirs on the next start
+MAX_CHAT_MENUS = 500  # per-chat menus set at start; the others are set when their role or language next changes
+# A runner who may work: approved and not suspended (a suspended runner keeps only the students' menu).
+ACTIVE_RUNNER = and_(RunnerProfile.status == "approved", RunnerProfile.suspended.is_(False),
+                     User.suspended.is_(False))
+
+
+class Staff(NamedTuple):
+    """Someone with a menu of their own chat."""
+
+    chat_id: str  # their Telegram user id, which is their private chat's id
+    language: str
+    runner: bool
+    operator: bool
 
 
 def menu(names: tuple[str, ...], language: str) -> list[BotCommand]:
@@ -43,21 +63,48 @@ def staff_menu(language: str, *, runner: bool, operator: bool) -> list[BotComman
     return menu(names, language)
 
 
-async def staff(services: Services, limit: int = MAX_CHAT_MENUS) -> list[tuple[str, str, bool, bool]]:
-    """(telegram user id, language, is runner, is operator) of approved runners and operators who started the bot."""
-    named_ops = {op.split(":", 1)[1] for c in services.campuses.values() for op in c.operators
-                 if op.startswith(CHANNEL + ":")}
+def chat_menu(member: Staff) -> list[BotCommand]:
+    return staff_menu(member.language, runner=member.runner, operator=member.operator)
+
+
+def named_operators(campuses: Iterable[Campus]) -> frozenset[str]:
+    """Telegram user ids the campus files name as operators (they need no is_operator flag)."""
+    return frozenset(op.split(":", 1)[1] for c in campuses for op in c.operators if op.startswith(CHANNEL + ":"))
+
+
+def _standing() -> Select[Any]:
+    """Telegram users with their language, operator flag and whether they are an active runner."""
+    return (select(User.external_id, User.language, User.is_operator, ACTIVE_RUNNER.label("active_runner"))
+            .outerjoin(RunnerProfile, RunnerProfile.user_id == User.id)
+            .where(User.channel == CHANNEL))
+
+
+def _as_staff(row: Any, named_ops: frozenset[str]) -> Staff:
+    external_id, language, is_operator, active_runner = row
+    return Staff(external_id, language, bool(active_runner), bool(is_operator) or external_id in named_ops)
+
+
+async def staff(services: Services, limit: int = MAX_CHAT_MENUS) -> list[Staff]:
+    """Active runners and operators who started the bot."""
+    named_ops = named_operators(services.campuses.values())
     async with UnitOfWork(services.db, write=False) as uow:
         rows = await uow.session.execute(
-            select(User.external_id, User.language, User.is_operator, RunnerProfile.status)
-            .outerjoin(RunnerProfile, RunnerProfile.user_id == User.id)
-            .where(User.channel == CHANNEL, User.started_bot.is_(True),
-                   or_(RunnerProfile.status == "approved", User.is_operator.is_(True),
-                       User.external_id.in_(named_ops or {""})))
+            _standing()
+            .where(User.started_bot.is_(True),
+                   or_(ACTIVE_RUNNER, User.is_operator.is_(True), User.external_id.in_(named_ops or {""})))
             .order_by(User.id).limit(limit))
-        found = [(ext, lang, status == "approved", bool(is_op) or ext in named_ops)
-                 for ext, lang, is_op, status in rows.all()]
-    return [f for f in found if f[0].lstrip("-").isdigit()]
+        found = [_as_staff(row, named_ops) for row in rows.all()]
+    return [f for f in found if f.chat_id.lstrip("-").isdigit()]
+
+
+async def staff_member(db: Database, chat_id: str, named_ops: frozenset[str]) -> Staff | None:
+    """This Telegram user as staff now, or None when they are a plain student (or unknown)."""
+    async with UnitOfWork(db, write=False) as uow:
+        row = (await uow.session.execute(_standing().where(User.external_id == chat_id))).first()
+    if row is None:
+        return None
+    member = _as_staff(row, named_ops)
+    return member if member.runner or member.operator else None
 
 
 async def set_commands(bot: Bot, services: Services) -> int:
@@ -66,11 +113,11 @@ async def set_commands(bot: Bot, services: Services) -> int:
                language_code="zh")
     await call(bot.set_my_commands, commands=menu(STUDENT, "en"), scope=BotCommandScopeAllPrivateChats())
     done = 0
-    for chat_id, language, runner, operator in await staff(services):
+    for member in await staff(services):
         try:
-            await call(bot.set_my_commands, commands=staff_menu(language, runner=runner, operator=operator),
-                       scope=BotCommandScopeChat(chat_id=int(chat_id)))
+            await call(bot.set_my_commands, commands=chat_menu(member),
+                       scope=BotCommandScopeChat(chat_id=int(member.chat_id)))
             done += 1
         except TelegramAPIError as exc:
-            log.info("no command menu for chat %s: %s", chat_id, exc)
+            log.info("no command menu for chat %s: %s", member.chat_id, exc)
     return done

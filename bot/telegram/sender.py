@@ -12,6 +12,11 @@ A later row with the same edit_key (an order taken, expired, announced again) ed
 digest is re-rendered with that entry's newest state — instead of posting a new one; pending rows with the same
 edit_key collapse into their newest. If the message to edit is gone, a new one is sent.
 
+Command menus: a row {"kind": "menu"} (handlers/notify.py Notifier.menu) asks for the person's menu to be brought
+up to date. The pending ones of a chat collapse into one request after its messages, which sets the chat's menu as
+the person's role and language are now (commands.py) or, for a plain student, deletes it so the students' menu for
+every private chat shows. It is limited, retried and failed like a message.
+
 Failures: a 429 is waited out for exactly its retry_after (through the injected `sleep`) and the same request is
 made again; network errors and Telegram's 5xx back off exponentially through next_attempt_at (no sleeping) and
 fail for good after `max_attempts`; 403 (the user blocked the bot) fails at once with the reason and marks the
@@ -44,7 +49,12 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiohttp import ClientError
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -52,7 +62,9 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
+from bot.telegram.commands import chat_menu, staff_member
 from core.clock import Clock
+from handlers.notify import is_menu
 from storage.db import Database
 from storage.models import Outbox, User
 from storage.uow import UnitOfWork
@@ -188,9 +200,9 @@ class Row:
 
 @dataclass
 class Job:
-    """One request: a new message, an edit of `ref`, or a digest of several hall announcements."""
+    """One request: a new message, an edit of `ref`, a digest of several hall announcements, or a menu refresh."""
 
-    kind: str  # "send", "edit", "digest"
+    kind: str  # "send", "edit", "digest", "menu"
     head: list[Row]  # the rows whose content the request carries (several for a digest)
     riders: list[Row] = field(default_factory=list)  # older pending rows with the same edit_key, superseded
     ref: str | None = None  # the message an edit changes
@@ -226,12 +238,15 @@ class TelegramSender:
 
     `run_once(now)` sends what is due and what the limits allow right now, and returns how many rows were
     delivered; `run_forever()` repeats it (app.py runs it as a task). `sleep` is only used to wait out a 429's
-    retry_after and, in run_forever, the pause between idle runs.
+    retry_after and, in run_forever, the pause between idle runs. `operators`: the Telegram user ids the campus
+    files name as operators (commands.named_operators), whose menus have the operator commands.
     """
 
     def __init__(self, db: Database, bot: Bot, clock: Clock, sleep: Sleep = asyncio.sleep, *,
-                 config: SenderConfig | None = None, limiter: TelegramRateLimiter | None = None) -> None:
+                 config: SenderConfig | None = None, limiter: TelegramRateLimiter | None = None,
+                 operators: Iterable[str] = ()) -> None:
         self.db = db
+        self.operators = frozenset(operators)
         self.bot = bot
         self.clock = clock
         self.sleep = sleep
@@ -302,9 +317,20 @@ class TelegramSender:
         return job.kind == "send" and is_group(chat) and bool(HALL_KEY.match(job.head[0].edit_key or ""))
 
     async def _plan(self, chat: int | str, rows: list[Row]) -> list[Job]:
-        """This chat's requests in order: rows with one edit_key collapse into the newest; a row whose edit_key
+        """This chat's messages, then one menu refresh for all its menu rows (the menu is read as it is when the
+        request is made, so one request answers them all)."""
+        menus = [r for r in rows if is_menu(r.payload)]
+        jobs = await self._message_jobs(chat, [r for r in rows if not is_menu(r.payload)])
+        if menus:
+            jobs.append(Job("menu", menus[-1:], menus[:-1]))
+        return jobs
+
+    async def _message_jobs(self, chat: int | str, rows: list[Row]) -> list[Job]:
+        """This chat's messages in order: rows with one edit_key collapse into the newest; a row whose edit_key
         already has a message edits it; when more requests wait than the group's budget has left, the new hall
         announcements among them are combined into digests (in the place of the oldest one)."""
+        if not rows:
+            return []
         by_key: dict[str, list[Row]] = {}
         order: list[str | Row] = []  # an edit_key (at its oldest row's place) or a row without one
         for row in rows:
@@ -400,7 +426,7 @@ class TelegramSender:
                 update(Outbox).where(Outbox.id.in_(list(ids)), Outbox.status == "pending")
                 .values(next_attempt_at=until or now).execution_options(synchronize_session=False))
 
-    async def _mark_sent(self, job: Job, ref: str, now: dt.datetime) -> None:
+    async def _mark_sent(self, job: Job, ref: str | None, now: dt.datetime) -> None:
         async with UnitOfWork(self.db) as uow:
             await uow.session.execute(
                 update(Outbox).where(Outbox.id.in_(job.ids), Outbox.status == "pending")
@@ -472,8 +498,11 @@ class TelegramSender:
             await self._mark_sent(job, ref, now)
             return len(job.rows)
 
-    async def _request(self, chat: int | str, job: Job) -> str:
-        """Send or edit; the sent_ref of the message that now shows the job's rows."""
+    async def _request(self, chat: int | str, job: Job) -> str | None:
+        """Send or edit; the sent_ref of the message that now shows the job's rows (None: no message, a menu)."""
+        if job.kind == "menu":
+            await self._refresh_menu(chat)
+            return None
         if job.kind == "digest":
             text, markup = render_digest(job.head)
             return _ref(await self.bot.send_message(chat, text, reply_markup=markup))
@@ -493,6 +522,16 @@ class TelegramSender:
                     raise
                 log.info("message %s is gone; sending order update anew", job.ref)
         return _ref(await self.bot.send_message(chat, _cut(row.text), reply_markup=keyboard(row.choices)))
+
+    async def _refresh_menu(self, chat: int | str) -> None:
+        """The person's chat menu as their role and language are now; a plain student's is deleted, so the
+        students' menu for every private chat shows."""
+        member = await staff_member(self.db, str(chat), self.operators)
+        scope = BotCommandScopeChat(chat_id=chat)
+        if member is None:
+            await self.bot.delete_my_commands(scope=scope)
+        else:
+            await self.bot.set_my_commands(chat_menu(member), scope=scope)
 
     async def _edited(self, ref: str, row: Row) -> tuple[str, InlineKeyboardMarkup | None]:
         """The new content of message `ref`: the row's own, or — for a digest — every entry's newest state."""

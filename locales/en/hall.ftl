@@ -23,6 +23,9 @@ hall-nearby-title = { $count } open { $count ->
     [yes] {""} (showing { $shown })
    *[no] {""}
   }:
+hall-nearby-you = you
+hall-nearby-share-hint = Share your location to see the orders nearest to you first, or name a building: /nearby Library
+hall-nearby-off-campus = That location is outside { $campus }, so there are no orders near it. Share your location on campus, or name a building: /nearby Library
 hall-distance = { $metres } m to the pickup
 grab-offered = This order is offered to another runner first. Try again after { $time }.
 grab-already-yours = This order is already yours.

@@ -13,7 +13,7 @@ menu-help = Help
 idle-hint = I did not understand that. Choose from the menu, or send /help.
 help-student = /order new errand · /orders my orders · /track N details and history · /where N where is my runner · /msg N text to the runner · /cancel N · /confirm N · /rate N · /complain N text · /wallet · /language · /menu
     Want to earn money as a runner? /apply
-help-runner = Runner: /quiz service rules quiz · /nearby [building] open orders · /grab N · /picked N · /delivered N · /release N · /msg N text · /income · /withdraw yuan
+help-runner = Runner: /quiz service rules quiz · /nearby [building] open orders (or share your location) · /grab N · /picked N · /delivered N · /release N · /msg N text · /income · /withdraw yuan
 help-operator = Operator: /admin lists every operator command (applications, orders, complaints, withdrawals, top-ups, coupons, /today)
 error-unknown-command = I don't know the command /{ $command }. Send /help for the list.
 error-operators-only = Only operators can do that.

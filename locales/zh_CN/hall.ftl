@@ -20,6 +20,9 @@ hall-nearby-title = 共 { $count } 个待接订单{ $place ->
     [yes] （显示 { $shown } 个）
    *[no] {""}
   }：
+hall-nearby-you = 你
+hall-nearby-share-hint = 分享你的位置，即可看到离你最近的订单；或写楼名：/nearby 图书馆
+hall-nearby-off-campus = 这个位置不在{ $campus }校园内，附近没有订单。请在校园内分享位置，或写楼名：/nearby 图书馆
 hall-distance = 距取件点 { $metres } 米
 grab-offered = 该订单正优先派给另一位跑腿员，请在 { $time } 后再试。
 grab-already-yours = 这个订单已经是你的了。

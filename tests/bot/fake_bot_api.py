@@ -222,7 +222,13 @@ class Request:
 
     @property
     def chat_id(self) -> int | str | None:
-        return self.params.get("chat_id")
+        return target_chat(self.params)
+
+
+def target_chat(params: dict[str, Any]) -> Any:
+    """The chat a request is about: its chat_id, or the chat of a command-menu scope (setMyCommands …)."""
+    scope = params.get("scope")
+    return params.get("chat_id", scope.get("chat_id") if isinstance(scope, dict) else None)
 
 
 @dataclass
@@ -387,7 +393,7 @@ class FakeBotAPI:
             return _error(record.status, "Not Found" if method is None else f"Bad Request: {problems[0]}")
         assert method is not None
         await self._pass_gate(method)
-        fault = self._take_fault(method, params.get("chat_id"))
+        fault = self._take_fault(method, target_chat(params))
         if fault is not None:
             record.status = 0 if fault.kind == "drop" else int(fault.kind)
             return await self._fail(request, fault)
@@ -510,6 +516,11 @@ class FakeBotAPI:
                 continue
             found.append(r)
         return found
+
+    def chat_menu(self, chat_id: int, language_code: str = "") -> list[dict[str, Any]] | None:
+        """The command menu set for one chat (BotCommandScopeChat), or None when it has none of its own."""
+        return self.commands.get(self._commands_key({"scope": {"type": "chat", "chat_id": chat_id},
+                                                     "language_code": language_code}))
 
     def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
         """The bot's and users' messages in a chat, in their current (edited) state, oldest first."""

@@ -17,6 +17,7 @@ from bot.console.clock import ConsoleClock, parse_step
 from bot.console.lines import (Act, ClockLine, Comment, HallPress, LineError, Location, Photo, Press, SweepLine,
                                Switch, Text, parse_line)
 from bot.console.runner import run_interactive
+from handlers.notify import is_menu
 from storage.crypto import Cipher
 from storage.databases import drop_postgres, fresh_postgres
 from storage.db import Database
@@ -77,9 +78,11 @@ class State:
         return self.conn.execute(query).fetchone()[0]
 
     def outbox_keys(self) -> list[str]:
+        """The catalogue keys of the messages written (a command-menu refresh is no message)."""
         import json
 
-        return [json.loads(r[0])["key"] for r in self.conn.execute("SELECT payload FROM outbox ORDER BY id")]
+        payloads = [json.loads(r[0]) for r in self.conn.execute("SELECT payload FROM outbox ORDER BY id")]
+        return [p["key"] for p in payloads if not is_menu(p)]
 
 
 # --- the shipped examples -----------------------------------------------------------------------------------------

@@ -11,16 +11,18 @@ from typing import Any
 import limits.aio.storage.memory
 import pytest
 from aiogram import Bot
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot.telegram.commands import staff_menu
 from bot.telegram.sender import (
     SenderConfig,
     TelegramRateLimiter,
     TelegramSender,
     backoff,
 )
+from locales import catalogue
 from storage.db import Database
-from storage.models import Outbox, User
+from storage.models import Outbox, RunnerProfile, User
 from storage.uow import UnitOfWork
 from tests.bot.conftest import bot_for
 from tests.bot.fake_bot_api import FakeBotAPI
@@ -72,6 +74,32 @@ async def queue(db: Database, recipient: int | str, text: str, *, at: dt.datetim
         return row.id
 
 
+async def queue_menu(db: Database, recipient: int, *, at: dt.datetime) -> int:
+    """A command-menu refresh as Notifier.menu writes it."""
+    row = Outbox(dedupe_key=f"test:{next(_keys)}", channel="telegram", recipient=str(recipient),
+                 payload={"kind": "menu"}, status="pending", next_attempt_at=at, created_at=at)
+    async with UnitOfWork(db) as uow:
+        uow.session.add(row)
+        await uow.session.flush()
+        assert row.id is not None
+        return row.id
+
+
+async def telegram_runner(db: Database, tg_id: int, language: str, at: dt.datetime) -> int:
+    """An approved runner on Telegram; their user id."""
+    async with UnitOfWork(db) as uow:
+        user = User(channel="telegram", external_id=str(tg_id), campus_id="demo", language=language, created_at=at)
+        uow.session.add(user)
+        await uow.session.flush()
+        uow.session.add(RunnerProfile(user_id=user.id, campus_id="demo", status="approved", gender="female",
+                                      real_name_enc="-", student_no_enc="-", credit=100, applied_at=at))
+        return user.id  # type: ignore[return-value]
+
+
+def commands(menu: list[dict[str, Any]] | None) -> list[str]:
+    return [c["command"] for c in menu or []]
+
+
 async def rows(db: Database) -> dict[int, Outbox]:
     async with UnitOfWork(db, write=False) as uow:
         return {r.id: r for r in (await uow.session.execute(select(Outbox).order_by(Outbox.id))).scalars()}
@@ -115,6 +143,60 @@ async def test_messages_reach_their_chats_with_keyboards(db: Database, fake_bot_
     assert state[plain].status == "sent"
     assert [r.status for r in state.values()] == ["sent", "sent", "pending", "pending"]
     assert await sender.run_once(now) == 0  # nothing twice
+
+
+async def test_menu_rows_set_the_chat_menu_as_the_person_is_now(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                                clock: FakeClock) -> None:
+    now = clock()
+    runner = await telegram_runner(db, 3003, "zh_CN", now)
+    told = await queue(db, 3003, "You are a runner now.", at=now)
+    menus = [await queue_menu(db, 3003, at=now) for _ in range(2)]
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(now) == 1  # one request a second in a chat: the message first
+    assert fake_bot_api.chat_menu(3003) is None
+    clock.advance(seconds=1.5)
+    assert await sender.run_once(clock()) == 2  # both menu rows, by one request
+    (call,) = fake_bot_api.calls("setMyCommands")
+    assert call.params["scope"] == {"type": "chat", "chat_id": 3003} and "language_code" not in call.params
+    menu = fake_bot_api.chat_menu(3003)
+    assert commands(menu) == [c.command for c in staff_menu("zh_CN", runner=True, operator=False)]
+    assert "nearby" in commands(menu) and "admin" not in commands(menu)
+    assert {c["command"]: c["description"] for c in menu}["nearby"] == catalogue("zh_CN")("tg-cmd-nearby")
+    state = await rows(db)
+    assert [state[i].status for i in (told, *menus)] == ["sent"] * 3
+    assert state[menus[0]].sent_ref is None and state[menus[1]].sent_at == clock()
+    assert len(fake_bot_api.calls("sendMessage", 3003)) == 1  # a menu row is no message
+
+    async with UnitOfWork(db) as uow:  # suspended: a plain student again
+        await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == runner).values(suspended=True))
+    clock.advance(seconds=1.5)
+    await queue_menu(db, 3003, at=clock())
+    assert await sender.run_once(clock()) == 1
+    assert [c.params["scope"] for c in fake_bot_api.calls("deleteMyCommands")] == [{"type": "chat", "chat_id": 3003}]
+    assert fake_bot_api.chat_menu(3003) is None
+
+
+async def test_a_failed_menu_request_is_retried_or_failed_like_a_message(db: Database, fake_bot_api: FakeBotAPI,
+                                                                         bot: Bot, clock: FakeClock) -> None:
+    start = clock()
+    await telegram_runner(db, 3004, "en", start)
+    row = await queue_menu(db, 3004, at=start)
+    fake_bot_api.server_error(method="setMyCommands", chat_id=3004)
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(start) == 0
+    state = (await rows(db))[row]
+    assert state.status == "pending" and state.attempts == 1
+    assert state.next_attempt_at == start + dt.timedelta(seconds=2)
+    clock.advance(seconds=2)
+    assert await sender.run_once(clock()) == 1
+    assert "nearby" in commands(fake_bot_api.chat_menu(3004))
+
+    clock.advance(seconds=1.5)
+    refused = await queue_menu(db, 3004, at=clock())
+    fake_bot_api.fail(400, "Bad Request: chat not found", method="setMyCommands", chat_id=3004)
+    assert await sender.run_once(clock()) == 0
+    state = (await rows(db))[refused]
+    assert (state.status, state.last_error) == ("failed", "400: Bad Request: chat not found")
 
 
 async def test_per_chat_and_overall_limits(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,

@@ -419,6 +419,23 @@ async def test_live_location_is_kept_only_while_the_runner_has_an_active_order(
     assert (p.last_lat, p.last_lon, p.last_seen_at) == (None, None, None)
 
 
+async def test_a_runner_sharing_a_location_privately_gets_the_orders_nearest_to_it(
+        fake_bot_api, dispatcher, services, campus, clock):
+    customer = await tg_user(services, campus, clock, 1001)
+    runner = await tg_runner(services, campus, clock, 3003)
+    canteen = await make_order(services.db, campus, customer, clock(), pickup="canteen_2", dropoff="dorm_f2")
+    station = await make_order(services.db, campus, customer, clock())  # the parcel station, near the library
+    zhao = fake_bot_api.user(3003, "Zhao", language_code="en")
+
+    fake_bot_api.location(zhao, *LIBRARY)  # a one-off location, not live
+    await until(lambda: len(fake_bot_api.bot_messages(3003)) >= 3)
+    messages = fake_bot_api.bot_messages(3003)
+    assert messages[0]["text"] == "2 open orders, nearest to you first:"
+    assert [fake_bot_api.buttons(m) for m in messages[1:]] == [[[("Grab", f"g:{station}")]],
+                                                               [[("Grab", f"g:{canteen}")]]]
+    assert (await profile(services, runner)).last_lat is None  # used for the list, not kept
+
+
 async def test_forget_positions_clears_only_runners_without_an_active_order(services, campus, clock):
     customer = await tg_user(services, campus, clock, 1001)
     busy = await tg_runner(services, campus, clock, 3003)

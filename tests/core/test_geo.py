@@ -15,6 +15,8 @@ from core.geo import (
     find_building,
     geodesic_m,
     nearest_building,
+    on_campus,
+    outside_campus_m,
     walking_between,
 )
 
@@ -54,6 +56,17 @@ def test_a_shared_location_picks_the_building_within_the_radius():
     far = Point(dorm.lat + 0.05, dorm.lon)  # about 5.5 km off campus
     with pytest.raises(UnknownBuilding):
         nearest_building(CAMPUS, far)
+
+
+def test_on_campus_is_the_area_the_buildings_span_plus_the_nearby_radius():
+    between = Point(30.2575, 120.1225)  # among the buildings, farther than the radius from each
+    with pytest.raises(UnknownBuilding):
+        nearest_building(CAMPUS, between)
+    assert outside_campus_m(CAMPUS, between) == 0 and on_campus(CAMPUS, between)
+    north = CAMPUS.building("gate_north")  # the northernmost building
+    assert on_campus(CAMPUS, Point(north.lat + 0.001, north.lon))  # about 111 m beyond it
+    assert not on_campus(CAMPUS, Point(north.lat + 0.002, north.lon))  # about 222 m
+    assert outside_campus_m(CAMPUS, Point(north.lat + 0.05, north.lon)) == pytest.approx(5_544, rel=0.01)
 
 
 def test_walking_is_the_straight_line_times_the_campus_detour():

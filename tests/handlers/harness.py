@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from handlers.app import App
 from handlers.context import Services
 from handlers.io import Input, Kind, Payment, Reply, parse_text
+from handlers.notify import is_menu
 from storage.models import Outbox
 from storage.uow import UnitOfWork
 
@@ -53,13 +54,14 @@ class Chat:
         return replies
 
     async def inbox(self, recipient: str) -> list[dict]:
-        """Messages the outbox holds for this person or chat (marks them delivered, as the console does)."""
+        """Messages the outbox holds for this person or chat (marks them delivered, as the console does; a
+        command-menu refresh is no message and is skipped)."""
         async with UnitOfWork(self.services.db) as uow:
             rows = list(await uow.session.scalars(
                 select(Outbox).where(Outbox.recipient == recipient, Outbox.status == "pending").order_by(Outbox.id)))
             if rows:
                 await uow.session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in rows])).values(status="sent"))
-        payloads = [r.payload for r in rows]
+        payloads = [r.payload for r in rows if not is_menu(r.payload)]
         if payloads:
             from handlers.io import Choice
 

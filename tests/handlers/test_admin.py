@@ -8,13 +8,17 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core import ledger
+from core.errors import InvalidInput
 from core.order import Actor, Event, Role
+from handlers.context import Ctx
+from handlers.notify import is_menu
 from handlers.router import ROUTER
 from storage.models import (
     Complaint,
     Coupon,
     CreditRecord,
     OperatorAction,
+    Outbox,
     RunnerProfile,
     User,
     Withdrawal,
@@ -64,6 +68,14 @@ async def actions(db) -> list[OperatorAction]:
 
 async def inbox_keys(chat, uid: int) -> list[str]:
     return [p["key"] for p in await chat.inbox(await external(chat.services.db, uid))]
+
+
+async def menu_rows(db, uid: int) -> list[Outbox]:
+    """The command-menu refreshes written for this person so far."""
+    recipient = await external(db, uid)
+    async with UnitOfWork(db, write=False) as uow:
+        rows = await uow.session.scalars(select(Outbox).where(Outbox.recipient == recipient).order_by(Outbox.id))
+        return [r for r in rows if is_menu(r.payload)]
 
 
 def assert_recorded(rows: list[OperatorAction], op_id: int, now: dt.datetime, *expected: tuple[str, str]) -> None:
@@ -199,6 +211,36 @@ async def test_approve_an_application_with_its_button(chat, db, campus, clock):
     assert await inbox_keys(chat, applicant) == []
     assert_recorded(await actions(db), op, clock.now, ("approve_runner", f"user:{applicant}"))
     assert keys(await chat.send(OP, "/applications")) == ["admin-applications-none"]
+
+
+async def test_an_approval_writes_one_menu_refresh_in_its_own_transaction(chat, db, campus, clock, monkeypatch):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    say = Ctx.say
+
+    def fails_after_the_notices(ctx, key, **kw):  # the approval breaks after its outbox rows were written
+        if key == "admin-application-approved":
+            raise InvalidInput("error-stale-choice")
+        return say(ctx, key, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(Ctx, "say", fails_after_the_notices)
+        assert keys(await chat.send(OP, f"/approve {applicant}")) == ["error-stale-choice"]
+    assert (await get(db, RunnerProfile, applicant)).status == "pending"
+    assert await menu_rows(db, applicant) == []  # rolled back with the approval
+
+    assert keys(await chat.send(OP, f"/approve {applicant}")) == ["admin-application-approved"]
+    (row,) = await menu_rows(db, applicant)
+    assert (row.channel, row.recipient, row.payload, row.status) == (
+        "console", await external(db, applicant), {"kind": "menu"}, "pending")
+    assert row.created_at == (await get(db, RunnerProfile, applicant)).decided_at
+
+    # Refused approvals, and a rejection (an applicant has no runner menu yet), write none.
+    assert keys(await chat.send(OP, f"/approve {applicant}")) == ["admin-application-decided"]
+    assert keys(await chat.send(OP, "/approve 9999")) == ["admin-application-not-found"]
+    other = await make_runner(db, campus, clock.now, approved=False)
+    assert keys(await chat.send(OP, f"/reject {other} blurry photo")) == ["admin-application-rejected"]
+    assert (len(await menu_rows(db, applicant)), await menu_rows(db, other)) == (1, [])
 
 
 async def test_reject_asks_for_the_reason_and_tells_the_applicant(chat, db, campus, clock):
@@ -455,6 +497,21 @@ async def test_suspend_and_restore(chat, db, campus, clock):
     assert keys(await chat.send(OP, f"/restore #{bob}")) == ["admin-not-suspended"]
     assert keys(await chat.send(OP, "/suspend admin")) == ["admin-cannot-suspend-operator"]
     assert_recorded(await actions(db), op, clock.now, ("suspend", f"user:{bob}"), ("restore", f"user:{bob}"))
+
+
+async def test_suspending_or_restoring_a_runner_refreshes_their_menu(chat, db, campus, clock):
+    await operator(chat)
+    runner = await make_runner(db, campus, clock.now)
+    student = await make_user(db, campus, clock.now, name="erin")
+    await chat.send(OP, f"/suspend #{runner}")
+    await chat.send(OP, f"/restore #{runner}")
+    assert len(await menu_rows(db, runner)) == 2
+    assert keys(await chat.send(OP, f"/suspend #{student}")) == ["admin-suspended"]
+    assert await menu_rows(db, student) == []  # a student's menu is every student's: nothing to refresh
+    assert keys(await chat.send(OP, f"/suspend #{runner}")) == ["admin-suspended"]
+    assert keys(await chat.send(OP, f"/suspend #{runner}")) == ["admin-already-suspended"]  # refused: no row
+    assert len(await menu_rows(db, runner)) == 3
+    assert await inbox_keys(chat, runner) == ["admin-you-suspended", "admin-you-restored", "admin-you-suspended"]
 
 
 async def test_a_suspended_runner_loses_the_runner_profile_too(chat, db, campus, clock):

@@ -6,15 +6,17 @@ import datetime as dt
 
 from sqlalchemy import update
 
-from core.campus import DispatchMode
+from core.campus import DispatchMode, Gender
 from core.order import Actor, Event, Role
 from handlers.context import Services
+from handlers.io import Choice
 from handlers.sweep import sweep
 from locales import catalogue
-from storage.models import User
+from storage.models import RunnerProfile, User
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER
 from tests.handlers.harness import Chat, keys
+from tests.handlers.test_ordering import conversation, funded
 from tests.handlers.test_runner import (
     PHONE,
     ROOM,
@@ -270,16 +272,84 @@ async def test_nearby_lists_open_orders_nearest_first_with_grab_buttons(chat, se
     assert replies[1].text.endswith("\n0 m to the pickup")
     assert private([{"text": r.text} for r in replies])
 
-    listed = await chat.send("rob", "/nearby")
-    assert keys(listed) == ["hall-nearby-title", "hall-card", "hall-card"]
+    listed = await chat.send("rob", "/nearby")  # rob's position is unknown: newest first, and a way to share it
+    assert keys(listed) == ["hall-nearby-title", "hall-card", "hall-card", "hall-nearby-share-hint"]
+    assert listed[-1].request_location and not listed[-1].choices
     assert keys(await chat.send("rob", "/nearby atlantis")) == ["error-unknown-building"]
     assert keys(await chat.send("alice", "/nearby")) == ["runner-not-a-runner"]
     offered = await chat.send("fay", "/nearby")
-    assert len(offered) == 4  # fay sees the order offered to her as well
+    assert len(offered) == 5  # fay sees the order offered to her as well (and the hint to share her location)
 
     grabbed = await chat.press("rob", f"data:{replies[1].flat_choices()[0].data}")
     assert keys(grabbed) == ["grab-won"]
     assert (await order_row(db, canteen)).status == "accepted"
+
+
+CANTEEN_2 = (30.26352, 120.11652)  # a few metres from Canteen 2
+PARCEL_STATION = (30.25952, 120.11902)  # a few metres from the parcel station
+
+
+async def test_a_runner_sharing_a_location_gets_the_orders_nearest_to_it(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    station = await paid_order(services, alice)  # picked up at the parcel station
+    canteen = await paid_order(services, alice, pickup="canteen_2", dropoff="dorm_f2")
+
+    replies = await chat.share_location("rob", *CANTEEN_2)
+    assert keys(replies) == ["hall-nearby-title", "hall-card", "hall-card"]
+    assert replies[0].text == "2 open orders, nearest to you first:"
+    assert [r.flat_choices() for r in replies[1:]] == [[Choice("Grab", f"g:{canteen}")],
+                                                         [Choice("Grab", f"g:{station}")]]
+    near, far = (int(r.text.rsplit("\n", 1)[1].split()[0]) for r in replies[1:])
+    assert replies[1].text.endswith("\n4 m to the pickup") and near < far
+    assert private([{"text": r.text} for r in replies])
+
+    at_station = await chat.share_location("rob", *PARCEL_STATION)  # the same orders, from the other end
+    assert [r.flat_choices()[0].data for r in at_station[1:]] == [f"g:{station}", f"g:{canteen}"]
+
+    async with UnitOfWork(db, write=False) as uow:  # a one-off location is used, never kept
+        p = await uow.session.get(RunnerProfile, rob)
+        assert (p.last_lat, p.last_lon, p.last_seen_at) == (None, None, None)
+    assert (await conversation(services, "rob"))[0] == "idle"
+    assert keys(await chat.press("rob", "data:" + replies[1].flat_choices()[0].data)) == ["grab-won"]
+    assert (await order_row(db, canteen)).runner_id == rob
+
+
+async def test_a_runner_ordering_an_errand_shares_a_location_for_the_step(chat, services, db, campus, clock):
+    await runner(db, campus, clock(), "rob")
+    await paid_order(services, await person(db, campus, clock(), "alice"))
+    await funded(chat, services, "rob", 0)
+    await chat.send("rob", "/order")
+    await chat.send("rob", "Parcel pickup")
+    replies = await chat.share_location("rob", *PARCEL_STATION)  # the pickup: not /nearby
+    assert keys(replies) == ["order-ask-dropoff"] and replies[0].request_location
+    state, data = await conversation(services, "rob")
+    assert (state, data["pickup"]) == ("order.dropoff", "parcel_station")
+
+
+async def test_anyone_but_an_approved_runner_sharing_a_location_gets_the_idle_answer(chat, services, db, campus,
+                                                                                      clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "pat", approved=False)  # applied, not approved yet
+    await paid_order(services, alice)
+    for who in ("alice", "pat"):
+        replies = await chat.share_location(who, *PARCEL_STATION)
+        assert keys(replies) == ["idle-hint", "menu-title"]
+        assert [r.text for r in replies] == [r.text for r in await chat.send(who, "hello")]  # as for any text
+
+
+async def test_a_location_far_off_campus_gets_a_clear_answer(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    await runner(db, campus, clock(), "zhou", gender=Gender.female, language="zh_CN")
+    await paid_order(services, alice)
+
+    replies = await chat.share_location("rob", 30.30, 120.12)  # about 4 km north of the North Gate
+    assert keys(replies) == ["hall-nearby-off-campus"]
+    assert replies[0].text == EN("hall-nearby-off-campus", campus="Demo University")
+    assert (await chat.share_location("zhou", 0.0, 0.0))[0].text == ZH("hall-nearby-off-campus", campus="示范大学")
+    between = await chat.share_location("rob", 30.2575, 120.1225)  # on campus, 147 m from the nearest building
+    assert keys(between) == ["hall-nearby-title", "hall-card"]
 
 
 async def test_a_repeated_grab_update_is_handled_once(chat, services, db, campus, clock):

@@ -1,8 +1,10 @@
 """Starting, picking a language, and inputs that must change nothing."""
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from storage.models import User
+from handlers.notify import is_menu
+from storage.models import Outbox, User
 from storage.uow import UnitOfWork
+from tests.factories import make_runner
 from tests.handlers.harness import keys
 
 
@@ -40,3 +42,40 @@ async def test_forged_button_data_is_refused(chat):
     for forged in ("zz:1", "s:000000:en", "s::", ""):
         replies = await chat.press("alice", f"data:{forged}")
         assert keys(replies) == ["error-stale-choice"], forged
+
+
+async def menu_refreshes(services, recipient: str) -> int:
+    async with UnitOfWork(services.db, write=False) as uow:
+        rows = await uow.session.scalars(select(Outbox).where(Outbox.recipient == recipient))
+        return sum(1 for r in rows if is_menu(r.payload))
+
+
+async def test_a_new_language_refreshes_the_menu_of_staff_only(chat, services, db, campus, clock):
+    runner = await make_runner(db, campus, clock())
+    async with UnitOfWork(db) as uow:
+        name = (await uow.session.get(User, runner)).external_id
+    await chat.send(name, "/language")
+    await chat.press(name, "English")
+    assert await menu_refreshes(services, name) == 1  # their own chat's menu follows their language
+    await chat.send(name, "/language")
+    await chat.press(name, "English")
+    assert await menu_refreshes(services, name) == 1  # the same language: nothing changed
+
+    await chat.send("alice", "/start")
+    await chat.press("alice", "English")
+    assert await menu_refreshes(services, "alice") == 0  # students share the menu of their app's language
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.external_id == "alice").values(is_operator=True))
+    await chat.send("alice", "/language")
+    await chat.press("alice", "中文")
+    assert await menu_refreshes(services, "alice") == 1
+
+
+async def test_staff_who_start_the_bot_get_their_menu_and_students_do_not(chat, services, db, campus, clock):
+    runner = await make_runner(db, campus, clock())
+    async with UnitOfWork(db) as uow:
+        name = (await uow.session.get(User, runner)).external_id
+    await chat.send(name, "/start")
+    assert await menu_refreshes(services, name) == 1
+    await chat.send("alice", "/start")
+    assert await menu_refreshes(services, "alice") == 0

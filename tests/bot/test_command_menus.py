@@ -1,0 +1,128 @@
+"""Command menus follow a person's role and language while the bot runs: the handlers write a menu row in the
+transaction of the change, and the Telegram sender sets (or deletes) that person's chat menu on the fake Bot API."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot
+from sqlalchemy import func, select
+
+from bot.telegram.commands import Staff, staff, staff_member
+from bot.telegram.sender import TelegramSender
+from handlers.context import Services
+from locales import catalogue
+from storage.models import Outbox, RunnerProfile, User
+from storage.uow import UnitOfWork
+from tests.bot.fake_bot_api import FakeBotAPI
+from tests.bot.test_sender import make_sender, virtual_time  # noqa: F401 - the rate windows in the test's time
+from tests.conftest import FakeClock
+from tests.factories import CIPHER
+from tests.handlers.harness import Chat, keys
+
+OPERATOR, RUNNER = 4004, 3003
+
+
+async def person(services: Services, tg_id: int, language: str, *, operator: bool = False,
+                 application: str | None = None) -> int:
+    """Someone on Telegram who started the bot; with `application`, a runner profile in that status."""
+    now = services.clock()
+    async with UnitOfWork(services.db) as uow:
+        user = User(channel="telegram", external_id=str(tg_id), campus_id=services.default_campus.id,
+                    language=language, is_operator=operator, created_at=now, preference_tags=[])
+        uow.session.add(user)
+        await uow.session.flush()
+        if application is not None:
+            uow.session.add(RunnerProfile(
+                user_id=user.id, campus_id=user.campus_id, status=application, gender="female", quiz_passed=True,
+                real_name_enc=CIPHER.encrypt("测试"), student_no_enc=CIPHER.encrypt("2024001"),
+                credit=services.default_campus.credit.initial, applied_at=now))
+        return user.id  # type: ignore[return-value]
+
+
+async def deliver(sender: TelegramSender, services: Services, clock: FakeClock) -> None:
+    """Run the sender until the Telegram outbox is empty, moving time on between runs (a chat gets a request a
+    second), and check nothing failed."""
+    for _ in range(10):
+        await sender.run_once(clock())
+        async with UnitOfWork(services.db, write=False) as uow:
+            left = dict((await uow.session.execute(
+                select(Outbox.status, func.count()).where(Outbox.channel == "telegram", Outbox.status != "sent")
+                .group_by(Outbox.status))).all())
+        assert "failed" not in left, left
+        if not left:
+            return
+        clock.advance(seconds=0.5)
+    raise AssertionError(f"the outbox was not delivered: {left}")
+
+
+def descriptions(menu: list[dict[str, Any]] | None) -> dict[str, str]:
+    return {c["command"]: c["description"] for c in menu or []}
+
+
+async def test_a_runner_menu_comes_with_approval_and_goes_with_suspension(
+        services: Services, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    chat = Chat(services, channel="telegram")
+    await person(services, OPERATOR, "en", operator=True)
+    applicant = await person(services, RUNNER, "zh_CN", application="pending")
+    sender = make_sender(services.db, bot, clock, fake_bot_api)
+
+    assert keys(await chat.send(str(OPERATOR), f"/approve {applicant}")) == ["admin-application-approved"]
+    await deliver(sender, services, clock)
+    menu = descriptions(fake_bot_api.chat_menu(RUNNER))
+    assert menu["nearby"] == catalogue("zh_CN")("tg-cmd-nearby")  # the runner commands, in the runner's language
+    assert menu["start"] == catalogue("zh_CN")("tg-cmd-start") and "admin" not in menu
+    assert fake_bot_api.last_bot_message(RUNNER)["text"] == catalogue("zh_CN")("admin-runner-approved")
+
+    assert keys(await chat.send(str(OPERATOR), f"/suspend #{applicant} no-shows")) == ["admin-suspended"]
+    await deliver(sender, services, clock)
+    assert fake_bot_api.chat_menu(RUNNER) is None  # the students' menu for every private chat shows again
+    assert [c.params["scope"] for c in fake_bot_api.calls("deleteMyCommands")] == [
+        {"type": "chat", "chat_id": RUNNER}]
+
+    assert keys(await chat.send(str(OPERATOR), f"/restore #{applicant}")) == ["admin-restored"]
+    await deliver(sender, services, clock)
+    assert "nearby" in descriptions(fake_bot_api.chat_menu(RUNNER))
+
+
+async def test_a_new_language_resets_a_staff_menu_in_it(
+        services: Services, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    chat = Chat(services, channel="telegram")
+    await person(services, OPERATOR, "zh_CN", operator=True)
+    await person(services, RUNNER, "zh_CN", application="approved")
+    await person(services, 1001, "zh_CN")  # a student
+    sender = make_sender(services.db, bot, clock, fake_bot_api)
+
+    for who in (OPERATOR, RUNNER, 1001):
+        await chat.send(str(who), "/language")
+        assert keys(await chat.press(str(who), "English")) == ["start-language-set", "menu-title"]
+    await deliver(sender, services, clock)
+    en = catalogue("en")
+    operator_menu = descriptions(fake_bot_api.chat_menu(OPERATOR))
+    assert operator_menu["applications"] == en("tg-cmd-applications") and operator_menu["start"] == en("tg-cmd-start")
+    runner_menu = descriptions(fake_bot_api.chat_menu(RUNNER))
+    assert runner_menu["nearby"] == en("tg-cmd-nearby") and "applications" not in runner_menu
+    assert fake_bot_api.calls(chat_id=1001) == []  # a student's menu is the one for their app's language
+
+    clock.advance(seconds=5)
+    await chat.send(str(RUNNER), "/language")
+    await chat.press(str(RUNNER), "中文")
+    await deliver(sender, services, clock)
+    assert descriptions(fake_bot_api.chat_menu(RUNNER))["nearby"] == catalogue("zh_CN")("tg-cmd-nearby")
+    assert len(fake_bot_api.calls("setMyCommands", RUNNER)) == 2
+
+
+
+async def test_staff_are_active_runners_and_operators(services: Services, clock: FakeClock) -> None:
+    await person(services, OPERATOR, "en", operator=True)
+    await person(services, RUNNER, "zh_CN", application="approved")
+    suspended = await person(services, 3005, "en", application="approved")
+    await person(services, 3006, "en", application="pending")
+    await person(services, 1001, "en")
+    async with UnitOfWork(services.db) as uow:
+        (await uow.session.get(RunnerProfile, suspended)).suspended = True  # type: ignore[union-attr]
+    assert await staff(services) == [Staff(str(OPERATOR), "en", runner=False, operator=True),
+                                     Staff(str(RUNNER), "zh_CN", runner=True, operator=False)]
+    for plain in ("3005", "3006", "1001", "999"):
+        assert await staff_member(services.db, plain, frozenset()) is None
+    named = await staff_member(services.db, "1001", frozenset({"1001"}))  # named an operator in the campus file
+    assert named == Staff("1001", "en", runner=False, operator=True)
