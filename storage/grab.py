@@ -62,6 +62,10 @@ class GrabService:
         future: asyncio.Future[GrabResult] = asyncio.get_running_loop().create_future()
         self._inflight[order_id] = future
         try:
+            # SQLite runs inline and the attempt may not yield until it is done: let the presses that arrived
+            # with this one (already scheduled) see it in flight and wait for its outcome instead of each
+            # opening a transaction after it.
+            await asyncio.sleep(0)
             result = await self._attempt(order_id, runner_id, on_won)
         except BaseException:
             future.set_result(GrabResult(False, "error-generic"))  # the waiters try for themselves

@@ -26,6 +26,25 @@ async def test_many_simultaneous_grabs_have_exactly_one_winner(db, campus, clock
     assert history.count(("accept", winners[0])) == 1 and len(history) == 2
 
 
+async def test_simultaneous_presses_wait_for_one_attempt_instead_of_each_opening_a_transaction(db, campus, clock):
+    alice = await make_user(db, campus, clock())
+    runners = [await make_runner(db, campus, clock()) for _ in range(30)]
+    order_id = await make_order(db, campus, alice, clock())
+    grabs = GrabService(db, {campus.id: campus}, clock)
+    attempts = 0
+    attempt = grabs._attempt
+
+    async def counted(*args, **kwargs):
+        nonlocal attempts
+        attempts += 1
+        return await attempt(*args, **kwargs)
+
+    grabs._attempt = counted  # type: ignore[method-assign]
+    results = await asyncio.gather(*(grabs.grab(order_id, r) for r in runners))
+    assert sum(res.won for res in results) == 1
+    assert attempts == 1  # the other 29 learnt "taken" from the winner's attempt
+
+
 async def test_grabs_from_two_processes_have_one_winner(db, campus, clock):
     """Two engines with their own pools and coalescing, as two processes would have: the database decides."""
     other = Database(db.url.render_as_string(hide_password=False))
