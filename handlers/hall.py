@@ -22,7 +22,7 @@ from core import dispatch
 from core.campus import Campus, DispatchMode, Gender
 from core.errors import InvalidInput
 from core.geo import Point, building_point, find_building, on_campus, walking_m
-from core.order import Notice, Status, Transition
+from core.order import Event, Notice, Status, Transition
 from handlers.context import Ctx, Services
 from handlers.io import Input, Kind, Reply
 from handlers.notify import NOTICE_RENDERERS, Button, Notifier
@@ -82,16 +82,31 @@ async def announce(notifier: Notifier, campus: Campus, row: OrderRow) -> bool:
     return True
 
 
-async def _just_paid(notifier: Notifier, order_id: int) -> bool:
-    """The announcement owed by the payment itself (not a release or a re-announcement): the time to offer."""
-    last = await notifier.uow.session.scalar(
+# The events that put a taken order back in the hall: under auto-dispatch it is offered again, to someone else.
+BACK_TO_OPEN = frozenset({Event.release.value, Event.pickup_timeout.value})
+
+
+async def _offer_owed(notifier: Notifier, campus: Campus, order_id: int) -> frozenset[int] | None:
+    """Is this announcement the time to offer, and to whom not? At payment, to anyone; after the runner gave the
+    order back (or let it time out), under auto-dispatch, to anyone but that runner. None: not now (a
+    re-announcement, a declined or lapsed offer)."""
+    s = notifier.uow.session
+    last = await s.scalar(
         select(OrderEvent.event).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id.desc()).limit(1))
-    return last == "pay"
+    if last == Event.pay.value:
+        return frozenset()
+    if last in BACK_TO_OPEN and campus.dispatch.mode is DispatchMode.auto:
+        had_it = await s.scalar(select(OrderEvent.runner_id).where(
+            OrderEvent.order_id == order_id, OrderEvent.event == Event.accept.value).order_by(OrderEvent.id.desc())
+            .limit(1))
+        return frozenset({had_it} if had_it is not None else ())
+    return None
 
 
-async def choose_offer_runner(notifier: Notifier, campus: Campus, row: OrderRow) -> int | None:
+async def choose_offer_runner(notifier: Notifier, campus: Campus, row: OrderRow,
+                              exclude: frozenset[int] = frozenset()) -> int | None:
     """The runner an order is offered to first: the student's named runner if they may take it, else under
-    auto-dispatch the best runner by core.dispatch; None: straight to the hall."""
+    auto-dispatch the best runner by core.dispatch; None: straight to the hall. `exclude`: not these runners."""
     if row.favourite_runner_id is None and campus.dispatch.mode is not DispatchMode.auto:
         return None
     uow = notifier.uow
@@ -102,7 +117,7 @@ async def choose_offer_runner(notifier: Notifier, campus: Campus, row: OrderRow)
     reachable = set(await uow.session.scalars(
         select(User.id).where(User.id.in_([c.user_id for c in candidates]), User.started_bot.is_(True),
                               User.suspended.is_(False))))
-    candidates = [c for c in candidates if c.user_id in reachable]
+    candidates = [c for c in candidates if c.user_id in reachable and c.user_id not in exclude]
     order = order_candidate(campus, row)
     if row.favourite_runner_id is not None:
         favourite = next((c for c in candidates if c.user_id == row.favourite_runner_id), None)
@@ -163,8 +178,9 @@ def grab_buttons(row: OrderRow) -> list[list[Button]] | None:
 async def _hall_new(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
     if row.status != Status.open.value:
         return
-    if row.offer_runner_id is None and await _just_paid(notifier, row.id or 0):
-        runner_id = await choose_offer_runner(notifier, campus, row)
+    exclude = await _offer_owed(notifier, campus, row.id or 0) if row.offer_runner_id is None else None
+    if exclude is not None:
+        runner_id = await choose_offer_runner(notifier, campus, row, exclude)
         if runner_id is not None:
             await make_offer(notifier, campus, row, runner_id)
             return

@@ -251,6 +251,27 @@ async def test_auto_dispatch_offers_the_nearest_runner_first(db, campus, clock):
     assert keys(await chat.press("far", f"data:g:{order_id}")) == ["grab-offered"]
 
 
+async def test_under_auto_dispatch_a_released_order_is_offered_to_someone_else(db, campus, clock):
+    auto = campus.model_copy(update={"dispatch": campus.dispatch.model_copy(update={"mode": DispatchMode.auto})})
+    services = Services(db=db, campuses={auto.id: auto}, cipher=CIPHER, clock=clock, channels=("console",))
+    chat = Chat(services)
+    alice = await person(db, auto, clock(), "alice")
+    near = await runner(db, auto, clock(), "near", at="jd_station")
+    far = await runner(db, auto, clock(), "far", at="gym")
+    order_id = await paid_order(services, alice)
+    await chat.inbox("near")
+    assert keys(await chat.press("near", f"data:g:{order_id}"))[0] == "grab-won"
+    await chat.send("near", f"/release {order_id}")
+    assert keys(await chat.press("near", "Yes, release it")) == ["runner-released"]
+    assert [m["key"] for m in await chat.inbox("far")] == ["hall-offer"]  # the next best, not the one who gave it back
+    assert "hall-offer" not in [m["key"] for m in await chat.inbox("near")]
+    assert await chat.inbox(HALL) == []  # the hall sees it only if far declines or lets the offer lapse
+    row = await order_row(db, order_id)
+    assert (row.status, row.offer_runner_id) == ("open", far)
+    assert keys(await chat.press("near", f"data:g:{order_id}")) == ["grab-offered"]
+    assert keys(await chat.press("far", f"data:g:{order_id}"))[0] == "grab-won"
+
+
 # --- /nearby --------------------------------------------------------------------------------------------------------
 
 async def test_nearby_lists_open_orders_nearest_first_with_grab_buttons(chat, services, db, campus, clock):
