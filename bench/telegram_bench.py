@@ -20,6 +20,10 @@ Bare side: an aiogram Dispatcher with one handler that echoes text (message.answ
 answers button presses, fed the very same updates (same users, same order, same concurrency), against the same
 fake server.
 
+Same-calls side: for each of those updates, exactly the Bot API calls paotui made for it (recorded by a session
+middleware: answers, replies, chat actions, edits), with no database and no logic, on paotui's session. Its rate is
+the most any bot making those calls reaches here; the gap to paotui is paotui's own work.
+
 The fake server runs in a child process by default, as Telegram runs elsewhere: the figures are then the bot's
 own cost, not the fake's spec checking (--fake inline puts it in the bot's event loop, as the tests do).
 
@@ -27,7 +31,7 @@ own cost, not the fake's spec checking (--fake inline puts it in the bot's event
                                    [--fake process|inline] [--profile]
 
 Prints figures with the targets (>= 300 updates/s, >= half the bare bot's rate) and PASS/FAIL; exits 0. On a
-shared machine use --rounds 3: the rounds alternate between the two bots and the medians count.
+shared machine use --rounds 3: the rounds alternate between the three bots and the medians count.
 """
 from __future__ import annotations
 
