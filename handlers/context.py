@@ -52,9 +52,7 @@ class Ctx:
         self.conv = conv
         self.now = now
         self.replies: list[Reply] = []
-        from handlers.notify import (
-            Notifier,  # notify imports Ctx's neighbours; keep the cycle out of import time
-        )
+        from handlers.notify import Notifier  # notify imports Ctx's neighbours; keep the cycle out of import time
 
         self.notify = Notifier(services, uow, now, origin=f"in:{inp.channel}:{inp.user}:{inp.update_id or secrets.token_hex(6)}")
 

@@ -6,15 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation
-
-TABLE = Conversation.__table__
+from storage.sql import upsert
 
 
 def _fresh_data() -> dict[str, Any]:
@@ -27,18 +24,7 @@ class ConversationState:
     data: dict[str, Any] = field(default_factory=_fresh_data)
 
 
-@lru_cache(maxsize=None)
-def _upsert(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(TABLE)
-    return statement.on_conflict_do_update(
-        index_elements=[TABLE.c.channel, TABLE.c.external_id],
-        set_={"state": statement.excluded.state, "data": statement.excluded.data,
-              "updated_at": statement.excluded.updated_at})
-
-
 async def save(session: AsyncSession, channel: str, external_id: str, conv: ConversationState,
                now: dt.datetime) -> None:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    await session.execute(_upsert(dialect), {"channel": channel, "external_id": external_id, "state": conv.state,
-                                             "data": conv.data, "updated_at": now})
+    await upsert(session, Conversation, {"channel": channel, "external_id": external_id, "state": conv.state,
+                                         "data": conv.data, "updated_at": now}, ["channel", "external_id"])
