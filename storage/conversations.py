@@ -8,8 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from storage.db import DbSession
 from storage.models import Conversation
 from storage.sql import upsert
 
@@ -24,7 +23,7 @@ class ConversationState:
     data: dict[str, Any] = field(default_factory=_fresh_data)
 
 
-async def save(session: AsyncSession, channel: str, external_id: str, conv: ConversationState,
+async def save(session: DbSession, channel: str, external_id: str, conv: ConversationState,
                now: dt.datetime) -> None:
     await upsert(session, Conversation, {"channel": channel, "external_id": external_id, "state": conv.state,
                                          "data": conv.data, "updated_at": now}, ["channel", "external_id"])

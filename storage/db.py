@@ -4,13 +4,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import TypeVar
 
-from sqlalchemy import event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.sqlite_inline import inline_creator
+from storage.sqlite_inline import InlineSession
+
+T = TypeVar("T")
+# What a unit of work's session is: AsyncSession on PostgreSQL, its inline stand-in on SQLite (same methods).
+DbSession = AsyncSession | InlineSession
 
 
 class Database:
@@ -18,26 +24,38 @@ class Database:
         """sqlite_busy_timeout: seconds a writer waits for another process's write lock before failing."""
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.sessions: Callable[[], DbSession]
+        self.write_sessions: Callable[[], DbSession]
         if self.is_sqlite:
-            # A pool as large as the number of inputs handled at once: a connection opened past the pool is closed
-            # on return, and opening one (with its PRAGMAs) per input showed up in the throughput bench.
-            cargs, cparams = self.url.get_dialect()().create_connect_args(self.url)
-            self.engine: AsyncEngine = create_async_engine(
-                url, echo=echo, pool_size=20, max_overflow=20,
-                async_creator=inline_creator((cargs, {**cparams, "timeout": sqlite_busy_timeout})))
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            # pysqlite's own BEGIN handling is off (see storage/sqlite_inline.py), so we begin transactions ourselves:
-            # writers with BEGIN IMMEDIATE, because a deferred transaction that read and then writes fails at once
-            # (no busy wait) when another process wrote in between; readers with a plain deferred BEGIN.
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+            # The synchronous pysqlite driver, run inline behind AsyncSession's API (storage/sqlite_inline.py), for
+            # whichever driver the URL names. A pool as large as the number of inputs handled at once: a connection
+            # opened past the pool is closed on return, and opening one (with its PRAGMAs) per input showed up in
+            # the throughput bench. pysqlite's own BEGIN handling is off (isolation_level None): the begin event
+            # below issues BEGIN, writers' BEGIN IMMEDIATE, because a deferred transaction that read and then writes
+            # fails at once (no busy wait) when another process wrote in between; readers' a plain deferred BEGIN.
+            self.engine: Engine | AsyncEngine = create_engine(
+                self.url.set(drivername="sqlite"), echo=echo, pool_size=20, max_overflow=20,
+                connect_args={"timeout": sqlite_busy_timeout, "isolation_level": None})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+            writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            self.sessions = partial(InlineSession, self.engine, expire_on_commit=False)
+            self.write_sessions = partial(InlineSession, writer, expire_on_commit=False)
         else:
             self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
-        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
-        self.write_sessions = async_sessionmaker(writer, expire_on_commit=False, class_=AsyncSession)
+            self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
+            self.write_sessions = self.sessions
         # SQLite allows one writer at a time; queueing writers here instead of in SQLite's busy handler (which
         # sleeps in growing steps) keeps every writer's wait to the real work ahead of it.
         self._write_gate = asyncio.Lock() if self.is_sqlite else None
+
+    async def run_sync(self, work: Callable[[Connection], T]) -> T:
+        """work(connection) on a plain SQLAlchemy Connection, e.g. for Alembic's schema comparison."""
+        if isinstance(self.engine, AsyncEngine):
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(work)
+        with self.engine.connect() as conn:
+            return work(conn)
 
     @contextlib.asynccontextmanager
     async def write_slot(self) -> AsyncIterator[None]:
@@ -48,13 +66,16 @@ class Database:
                 yield
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        if isinstance(self.engine, AsyncEngine):
+            await self.engine.dispose()
+        else:
+            self.engine.dispose()
 
 
-def _sqlite_begin(conn) -> None:  # noqa: ANN001 - sync Connection
+def _sqlite_begin(conn: Connection) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    try:
-        conn.connection.driver_connection.begin(mode)
+    try:  # straight on the driver: SQLAlchemy's statement path cost several times the BEGIN itself
+        conn.connection.driver_connection.execute(f"BEGIN {mode}")
     except sqlite3.Error as error:  # e.g. still locked by another process after busy_timeout
         raise exc.DBAPIError.instance(f"BEGIN {mode}", (), error, sqlite3.Error) from error
 

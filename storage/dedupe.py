@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Protocol
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import DbSession
 from storage.models import ProcessedUpdate
 from storage.sql import insert_ignore
 from storage.uow import UnitOfWork
@@ -18,7 +18,7 @@ class SeenKeys(Protocol):
         """True exactly once per key (within the retention time), however many processes ask at once."""
 
 
-async def first_time_in(session: AsyncSession, key: str, now: dt.datetime) -> bool:
+async def first_time_in(session: DbSession, key: str, now: dt.datetime) -> bool:
     """The key recorded in the caller's transaction: True if it is new (then it stays only if that commits)."""
     result = await insert_ignore(session, ProcessedUpdate, {"key": key[:96], "at": now}, ["key"])
     return result.rowcount == 1

@@ -4,16 +4,16 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ledger
 from core.errors import InsufficientFunds, LedgerError
+from storage.db import DbSession
 from storage.models import Account, LedgerEntry, LedgerPosting
 from storage.sql import insert_ignore
 
 
 class LedgerRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def post(self, posting: ledger.Posting, now: dt.datetime) -> bool:

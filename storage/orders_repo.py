@@ -5,11 +5,11 @@ import dataclasses
 import datetime as dt
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import order as core_order
 from core.errors import DomainError
 from core.order import ACTIVE_FOR_RUNNER, Status, Transition
+from storage.db import DbSession
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent
 
@@ -44,7 +44,7 @@ def to_domain(row: OrderRow) -> core_order.Order:
 
 
 class OrderRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def add(self, row: OrderRow) -> OrderRow:

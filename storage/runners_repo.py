@@ -4,16 +4,16 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import case, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.campus import Campus, CreditEvent, Gender
 from core.dispatch import RunnerCandidate
 from core.errors import NotEligible
+from storage.db import DbSession
 from storage.models import CreditRecord, RunnerProfile, User
 
 
 class RunnerRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def get(self, user_id: int) -> RunnerProfile | None:

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import Column, CursorResult, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import DbSession
 
 
-def _dialect(session: AsyncSession) -> str:
+def _dialect(session: DbSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
@@ -32,7 +33,7 @@ def _upsert(dialect: str, table: Table, conflict_on: tuple[str, ...], updated: t
                                            set_={name: statement.excluded[name] for name in updated})
 
 
-async def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any], conflict_on: list[str], *,
+async def insert_ignore(session: DbSession, model: Any, values: dict[str, Any], conflict_on: list[str], *,
                         returning: str | None = None) -> CursorResult[Any]:
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike; rowcount 1 when the row is new (or the
     `returning` column of the new row, none when it existed)."""
@@ -41,7 +42,7 @@ async def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any
     return await session.execute(_insert_ignore(_dialect(session), table, tuple(conflict_on), column), values)
 
 
-async def upsert(session: AsyncSession, model: Any, values: dict[str, Any], conflict_on: list[str]) -> None:
+async def upsert(session: DbSession, model: Any, values: dict[str, Any], conflict_on: list[str]) -> None:
     """INSERT, or on a conflict UPDATE the row's other given columns, on SQLite and PostgreSQL alike."""
     updated = tuple(name for name in values if name not in conflict_on)
     await session.execute(_upsert(_dialect(session), model.__table__, tuple(conflict_on), updated), values)

@@ -1,62 +1,94 @@
-"""aiosqlite without its worker thread: SQLite calls run right in the event loop's thread.
+"""SQLite without the async detour: a synchronous SQLAlchemy Session, run right in the event loop, behind the
+AsyncSession methods the repositories use.
 
-A SQLite statement on a local file takes microseconds; handing each one to aiosqlite's thread and back (a queue, a
-thread wake-up and a loop wake-up) cost more than the statement itself, and an update makes dozens of them (the
-Telegram throughput bench went from 7.8 to 4.8 ms of CPU per update). Running inline is safe because no call can
-wait on another connection of this process: every writer holds Database.write_slot before its BEGIN IMMEDIATE, and
-WAL readers never wait. Only another process writing at that moment makes BEGIN IMMEDIATE wait in SQLite's busy
-handler, pausing this loop for that other transaction's few milliseconds; a deployment with many processes belongs
-on PostgreSQL anyway.
+A SQLite statement on a local file takes microseconds. Through the asyncio extension each one was a greenlet
+spawn plus a switch out and back per driver call (execute, fetch, commit), and the adapter's wrapping around them:
+a two-statement transaction cost 860 µs of CPU that way against 380 µs with the plain Session (see README,
+Throughput). Running inline is safe because no call can wait on another connection of this process: every writer
+holds Database.write_slot before its BEGIN IMMEDIATE, and WAL readers never wait. Only another process writing at
+that moment makes BEGIN IMMEDIATE wait in SQLite's busy handler, pausing this loop for that other transaction's
+few milliseconds; a deployment with many processes belongs on PostgreSQL, which keeps the real AsyncSession.
+
+Like AsyncSession, results come back buffered and nothing loads lazily behind the caller's back on PostgreSQL, so
+code written against one runs on the other; the test suite runs on both.
 """
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-from collections.abc import Callable
-from functools import partial
+from types import TracebackType
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import Engine, util
+from sqlalchemy.engine import Result
+from sqlalchemy.orm import Session, SessionTransaction
+
+# What AsyncSession.execute adds to every call: ORM rows are fetched before the call returns.
+_BUFFERED = util.immutabledict({"prebuffer_rows": True})
 
 
-class _RunNow:
-    """Stands in for aiosqlite's queue to its thread (SQLAlchemy's adapter also puts work on it): runs each call
-    as it is put and settles its future."""
+class InlineTransaction:
+    """AsyncSessionTransaction's shape: awaited it just begins; `async with` commits, or rolls back on error."""
 
-    def put_nowait(self, item: tuple[asyncio.Future | None, Callable[[], Any]]) -> None:
-        future, function = item
-        try:
-            result = function()
-        except BaseException as error:  # noqa: BLE001 - handed to the awaiting caller, as aiosqlite's thread does
-            if future is not None and not future.done():
-                future.set_exception(error)
-            return
-        if future is not None and not future.done():
-            future.set_result(result)
+    def __init__(self, transaction: SessionTransaction) -> None:
+        self._transaction = transaction
 
+    def __await__(self):  # noqa: ANN204 - `await session.begin()`, as with AsyncSession
+        yield from ()
+        return self
 
-class InlineConnection(aiosqlite.Connection):
-    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
-        super().__init__(connector, iter_chunk_size=64)
-        self._tx = _RunNow()  # type: ignore[assignment]
+    async def __aenter__(self) -> InlineTransaction:
+        return self
 
-    async def _execute(self, fn, *args, **kwargs):
-        if not self._running or not self._connection:
-            raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
-
-    def __await__(self):  # no thread to start
-        return self._connect().__await__()
-
-    def begin(self, mode: str) -> None:
-        """BEGIN straight on the connection: every unit of work starts with one, and SQLAlchemy's whole statement
-        path cost several times the BEGIN itself."""
-        self._conn.execute(f"BEGIN {mode}")
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        self._transaction.__exit__(exc_type, exc, tb)
 
 
-def inline_creator(connect_args: tuple[list[Any], dict[str, Any]]) -> Callable[[], InlineConnection]:
-    """An async_creator for create_async_engine, opening connections with the dialect's own connect arguments."""
-    cargs, cparams = connect_args
-    # pysqlite's own BEGIN handling off: the engine's begin event issues BEGIN (see storage/db.py).
-    params = {**cparams, "check_same_thread": False, "isolation_level": None}
-    return lambda: InlineConnection(partial(sqlite3.connect, *cargs, **params))
+class InlineSession:
+    """The part of AsyncSession's API paotui uses, over a synchronous Session on the pysqlite driver."""
+
+    def __init__(self, bind: Engine, **options: Any) -> None:
+        self.sync_session = Session(bind, **options)
+
+    @property
+    def bind(self) -> Engine:
+        return self.sync_session.bind  # type: ignore[return-value]
+
+    def begin(self) -> InlineTransaction:
+        return InlineTransaction(self.sync_session.begin())
+
+    def begin_nested(self) -> InlineTransaction:
+        return InlineTransaction(self.sync_session.begin_nested())
+
+    async def execute(self, statement: Any, params: Any = None, *, execution_options: Any = util.EMPTY_DICT,
+                      **kw: Any) -> Result[Any]:
+        options = _BUFFERED.union(execution_options) if execution_options else _BUFFERED
+        return self.sync_session.execute(statement, params, execution_options=options, **kw)
+
+    async def scalar(self, statement: Any, params: Any = None, *, execution_options: Any = util.EMPTY_DICT,
+                     **kw: Any) -> Any:
+        return self.sync_session.scalar(statement, params, execution_options=execution_options, **kw)
+
+    async def scalars(self, statement: Any, params: Any = None, *, execution_options: Any = util.EMPTY_DICT,
+                      **kw: Any) -> Any:
+        return (await self.execute(statement, params, execution_options=execution_options, **kw)).scalars()
+
+    async def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
+        return self.sync_session.get(entity, ident, **kw)
+
+    def add(self, instance: object) -> None:
+        self.sync_session.add(instance)
+
+    def add_all(self, instances: Any) -> None:
+        self.sync_session.add_all(instances)
+
+    async def flush(self, objects: Any = None) -> None:
+        self.sync_session.flush(objects)
+
+    async def commit(self) -> None:
+        self.sync_session.commit()
+
+    async def rollback(self) -> None:
+        self.sync_session.rollback()
+
+    async def close(self) -> None:
+        self.sync_session.close()

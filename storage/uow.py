@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.db import Database
+from storage.db import Database, DbSession
 from storage.ledger_repo import LedgerRepository
 from storage.orders_repo import OrderRepository
 from storage.runners_repo import RunnerRepository
@@ -17,7 +15,7 @@ class UnitOfWork:
     write=False marks a read-only unit, which on SQLite does not queue behind writers.
     """
 
-    session: AsyncSession
+    session: DbSession
     orders: OrderRepository
     runners: RunnerRepository
     ledger: LedgerRepository

@@ -11,6 +11,5 @@ async def test_migrated_schema_matches_models(db):
         ctx = MigrationContext.configure(sync_conn)
         return compare_metadata(ctx, SQLModel.metadata)
 
-    async with db.engine.connect() as conn:
-        differences = await conn.run_sync(diff)
+    differences = await db.run_sync(diff)
     assert differences == []

@@ -142,8 +142,9 @@ async def test_stale_transition_loses_to_the_first(db, campus, clock):
 
 async def test_phone_and_room_are_encrypted_at_rest(db, campus, clock):
     alice = await make_user(db, campus, clock(), phone="13800138000", room="女3-502")
-    async with db.engine.connect() as conn:
-        raw = (await conn.execute(text("SELECT phone_enc, room_enc FROM users WHERE id = :id"), {"id": alice})).one()
+    async with UnitOfWork(db, write=False) as uow:
+        raw = (await uow.session.execute(text("SELECT phone_enc, room_enc FROM users WHERE id = :id"),
+                                         {"id": alice})).one()
     assert "13800138000" not in raw[0] and "502" not in raw[1]
     async with UnitOfWork(db, write=False) as uow:
         user = await uow.session.get(User, alice)

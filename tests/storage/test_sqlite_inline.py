@@ -1,4 +1,5 @@
-"""SQLite runs inline in the event loop (storage/sqlite_inline.py): what that must not change for its users."""
+"""SQLite runs inline in the event loop (storage/sqlite_inline.py: a plain Session behind AsyncSession's API): what
+that must not change for its users."""
 from __future__ import annotations
 
 import shutil
