@@ -20,6 +20,7 @@ from storage.conversations import ConversationState
 from storage.dedupe import first_time_in
 from storage.lookups import LANGUAGE_BY_ADDRESS, USER_AND_CONVERSATION
 from storage.models import User
+from storage.sql import run_core
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,8 @@ class App:
 
     async def _language(self, inp: Input) -> str:
         async with UnitOfWork(self.services.db, write=False) as uow:
-            language = await uow.session.scalar(
-                LANGUAGE_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})
+            language = (await run_core(
+                uow.session, LANGUAGE_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})).scalar()
         return language or DEFAULT_LANGUAGE
 
 

@@ -39,9 +39,10 @@ from handlers.runner import trip_buttons
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage.dedupe import first_time_in
 from storage.grab import order_candidate
-from storage.lookups import USER_BY_ADDRESS
+from storage.lookups import GRABBER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent, RunnerProfile, User
+from storage.sql import run_core
 from storage.uow import UnitOfWork
 
 NEARBY_LIMIT = 10  # orders listed by /nearby
@@ -246,7 +247,8 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
     async with UnitOfWork(services.db) as uow:
         if inp.update_key is not None and not await first_time_in(uow.session, inp.update_key, now):
             return []
-        user = await uow.session.scalar(USER_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})
+        user = (await run_core(uow.session, GRABBER_BY_ADDRESS,
+                               {"channel": inp.channel, "external_id": inp.user})).first()
     t = catalogue(user.language if user is not None else DEFAULT_LANGUAGE)
     if user is None or not user.started_bot:
         return [Reply("runner-start-bot-first", t("runner-start-bot-first"))]

@@ -12,9 +12,10 @@ from core.campus import Campus
 from core.money import format_yuan
 from core.order import Notice, Transition
 from locales import catalogue
+from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID
 from storage.models import Order as OrderRow
-from storage.models import Outbox, User
-from storage.sql import insert_ignore
+from storage.models import Outbox
+from storage.sql import insert_ignore, run_core
 
 if TYPE_CHECKING:
     from handlers.context import Services
@@ -69,7 +70,7 @@ class Notifier:
                    **args: Any) -> None:
         """To one user in their language. `text` overrides the key's rendering (composed messages).
         `photo`: a file id of the recipient's channel, sent with the text as its caption."""
-        user = await self.uow.session.get(User, user_id)
+        user = (await run_core(self.uow.session, ADDRESS_AND_LANGUAGE_BY_ID, {"id": user_id})).first()
         if user is None:
             return
         payload = self._payload(user.language, key, args, buttons, text, edit_key)
@@ -80,7 +81,7 @@ class Notifier:
     async def menu(self, user_id: int) -> None:
         """Ask the user's channel to bring their command menu in line with their role and language, once this
         transaction commits (a channel without menus marks the row done)."""
-        user = await self.uow.session.get(User, user_id)
+        user = (await run_core(self.uow.session, ADDRESS_AND_LANGUAGE_BY_ID, {"id": user_id})).first()
         if user is None:
             return
         await self._write(user.channel, user.external_id, {"kind": MENU})

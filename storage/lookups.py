@@ -1,5 +1,6 @@
 """Statements for the lookups nearly every input makes, built once: building one each time (SQLAlchemy's
-coercions and cache key) cost more than running it. Each takes the parameters channel and external_id."""
+coercions and cache key) cost more than running it. Each takes the parameters channel and external_id, or id.
+Those that select columns, not the User entity, run through storage.sql.run_core."""
 from __future__ import annotations
 
 from sqlalchemy import and_, bindparam, select
@@ -13,5 +14,9 @@ USER_BY_ADDRESS = select(User).where(_AT_ADDRESS)
 USER_AND_CONVERSATION = select(User, Conversation.state, Conversation.data).outerjoin(
     Conversation, and_(Conversation.channel == User.channel, Conversation.external_id == User.external_id)
 ).where(_AT_ADDRESS)
+# Who is pressing Grab: enough to refuse them or name them as the runner.
+GRABBER_BY_ADDRESS = select(User.id, User.language, User.started_bot, User.suspended, User.campus_id).where(_AT_ADDRESS)
+# Where and in which language a notice reaches someone.
+ADDRESS_AND_LANGUAGE_BY_ID = select(User.channel, User.external_id, User.language).where(User.id == bindparam("id"))
 LANGUAGE_BY_ADDRESS = select(User.language).where(_AT_ADDRESS)
 STARTED_AND_LANGUAGE = select(User.started_bot, User.language).where(_AT_ADDRESS)

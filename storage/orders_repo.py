@@ -12,6 +12,7 @@ from core.order import ACTIVE_FOR_RUNNER, Status, Transition
 from storage.db import DbSession
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent
+from storage.sql import run_core
 
 # Fields the state machine may change; everything else on the row is the order's description.
 _MUTABLE = [
@@ -85,7 +86,7 @@ class OrderRepository:
         """Write the new state only if the order is still as the transition found it; else StaleOrder."""
         values = {name: getattr(t.after, name) for name in _MUTABLE}
         values["status"] = t.after.status.value
-        result = await self.session.execute(_COMPARE_AND_SET, {
+        result = await run_core(self.session, _COMPARE_AND_SET, {
             **values, "was_id": t.before.id, "was_status": t.before.status.value, "was_runner": t.before.runner_id})
         if result.rowcount != 1:
             raise StaleOrder(order_id=t.before.id)

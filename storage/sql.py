@@ -10,6 +10,16 @@ from sqlalchemy import Column, CursorResult, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import DbSession
+from storage.sqlite_inline import InlineSession
+
+
+async def run_core(session: DbSession, statement: Any, params: dict[str, Any] | None = None) -> CursorResult[Any]:
+    """A Core statement (on tables or columns, not ORM entities) in the session's transaction. On SQLite it goes
+    straight to the session's connection, after the flush the ORM would have done: the ORM's statement handling
+    cost more than the statement (a two-column lookup: 100 µs that way, 41 µs on the connection)."""
+    if isinstance(session, InlineSession):
+        return session.run_core(statement, params)
+    return await session.execute(statement, params)  # type: ignore[return-value]
 
 
 def _dialect(session: DbSession) -> str:
@@ -39,10 +49,10 @@ async def insert_ignore(session: DbSession, model: Any, values: dict[str, Any], 
     `returning` column of the new row, none when it existed)."""
     table: Table = model.__table__
     column = table.c[returning] if returning is not None else None
-    return await session.execute(_insert_ignore(_dialect(session), table, tuple(conflict_on), column), values)
+    return await run_core(session, _insert_ignore(_dialect(session), table, tuple(conflict_on), column), values)
 
 
 async def upsert(session: DbSession, model: Any, values: dict[str, Any], conflict_on: list[str]) -> None:
     """INSERT, or on a conflict UPDATE the row's other given columns, on SQLite and PostgreSQL alike."""
     updated = tuple(name for name in values if name not in conflict_on)
-    await session.execute(_upsert(_dialect(session), model.__table__, tuple(conflict_on), updated), values)
+    await run_core(session, _upsert(_dialect(session), model.__table__, tuple(conflict_on), updated), values)

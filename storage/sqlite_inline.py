@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine, util
-from sqlalchemy.engine import Result
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session, SessionTransaction
 
 # What AsyncSession.execute adds to every call: ORM rows are fetched before the call returns.
@@ -71,6 +71,12 @@ class InlineSession:
     async def scalars(self, statement: Any, params: Any = None, *, execution_options: Any = util.EMPTY_DICT,
                       **kw: Any) -> Any:
         return (await self.execute(statement, params, execution_options=execution_options, **kw)).scalars()
+
+    def run_core(self, statement: Any, params: Any = None) -> CursorResult[Any]:
+        """A Core statement on this session's connection (see storage.sql.run_core), pending changes flushed first
+        as the ORM's autoflush would."""
+        self.sync_session.flush()  # nothing to do (and cheap) when nothing is pending
+        return self.sync_session.connection().execute(statement, params)  # type: ignore[return-value]
 
     async def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
         return self.sync_session.get(entity, ident, **kw)

@@ -11,6 +11,7 @@ from locales import LANGUAGES, Catalogue, catalogue
 from storage.db import Database
 from storage.lookups import STARTED_AND_LANGUAGE
 from storage.models import User
+from storage.sql import run_core
 from storage.uow import UnitOfWork
 
 
@@ -40,8 +41,8 @@ def guess_language(language_code: str | None, default: str) -> str:
 async def lookup(db: Database, user_id: int | str, *, language_code: str | None = None,
                  default_language: str = "zh_CN") -> Known:
     async with UnitOfWork(db, write=False) as uow:
-        found = (await uow.session.execute(
-            STARTED_AND_LANGUAGE, {"channel": CHANNEL, "external_id": str(user_id)})).first()
+        found = (await run_core(
+            uow.session, STARTED_AND_LANGUAGE, {"channel": CHANNEL, "external_id": str(user_id)})).first()
     if found is None:
         return Known(False, False, guess_language(language_code, default_language))
     started, language = found
