@@ -186,6 +186,7 @@ def is_operator(campus: Campus, user: User) -> bool:
 
 
 async def is_approved_runner(ctx: Ctx, user_id: int) -> bool:
+    """Approved, suspended or not: whose menu a suspension or its end changes (storage.runners_repo.ACTIVE_RUNNER)."""
     profile = await ctx.uow.runners.get(user_id)
     return profile is not None and profile.status == "approved"
 

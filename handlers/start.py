@@ -4,6 +4,7 @@ from __future__ import annotations
 from handlers.context import Ctx
 from handlers.router import ROUTER
 from locales import LANGUAGES
+from storage.runners_repo import is_active_runner
 
 
 def menu(ctx: Ctx) -> None:
@@ -19,8 +20,7 @@ async def has_own_menu(ctx: Ctx) -> bool:
     """Operators and active runners have a command menu of their own chat; students share one per language."""
     if ctx.is_operator:
         return True
-    profile = await ctx.runner_profile()
-    return profile is not None and profile.status == "approved" and not profile.suspended
+    return is_active_runner(await ctx.runner_profile(), ctx.user.suspended)
 
 
 @ROUTER.command("start")

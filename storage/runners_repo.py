@@ -3,13 +3,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, select, update
+from sqlalchemy import and_, case, select, update
 
 from core.campus import Campus, CreditEvent, Gender
 from core.dispatch import RunnerCandidate
 from core.errors import NotEligible
 from storage.db import DbSession
 from storage.models import CreditRecord, RunnerProfile, User
+
+# A runner who may work, and so has the runners' commands: approved, and suspended neither as a runner nor as a
+# user. The one rule for menus, in SQL (bot/telegram/commands.py) and for a loaded profile (is_active_runner).
+ACTIVE_RUNNER = and_(RunnerProfile.status == "approved", RunnerProfile.suspended.is_(False), User.suspended.is_(False))
+
+
+def is_active_runner(profile: RunnerProfile | None, user_suspended: bool) -> bool:
+    return profile is not None and profile.status == "approved" and not profile.suspended and not user_suspended
 
 
 class RunnerRepository:

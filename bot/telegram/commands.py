@@ -20,7 +20,7 @@ from aiogram.types import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
 )
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, or_, select
 
 from bot.telegram.convert import CHANNEL
 from bot.telegram.render import call
@@ -31,6 +31,7 @@ from handlers.router import ROUTER
 from locales import catalogue
 from storage.db import Database
 from storage.models import RunnerProfile, User
+from storage.runners_repo import ACTIVE_RUNNER
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,6 @@ STUDENT = ("start", "order", "orders", "track", "where", "wallet", "cancel", "ms
 RUNNER = ("nearby", "grab", "picked", "delivered", "release", "income", "withdraw")
 OPERATOR = ("admin", "applications", "find", "complaints", "withdrawals", "today")
 MAX_CHAT_MENUS = 500  # per-chat menus set at start; the others are set when their role or language next changes
-# A runner who may work: approved and not suspended (a suspended runner keeps only the students' menu).
-ACTIVE_RUNNER = and_(RunnerProfile.status == "approved", RunnerProfile.suspended.is_(False),
-                     User.suspended.is_(False))
 
 
 class Staff(NamedTuple):
