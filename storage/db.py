@@ -28,13 +28,15 @@ class Database:
         self.write_sessions: Callable[[], DbSession]
         if self.is_sqlite:
             # The synchronous pysqlite driver, run inline behind AsyncSession's API (storage/sqlite_inline.py), for
-            # whichever driver the URL names. A pool as large as the number of inputs handled at once: a connection
-            # opened past the pool is closed on return, and opening one (with its PRAGMAs) per input showed up in
-            # the throughput bench. pysqlite's own BEGIN handling is off (isolation_level None): the begin event
-            # below issues BEGIN, writers' BEGIN IMMEDIATE, because a deferred transaction that read and then writes
-            # fails at once (no busy wait) when another process wrote in between; readers' a plain deferred BEGIN.
+            # whichever driver the URL names. The pool keeps as many connections as inputs are handled at once
+            # (opening one, with its PRAGMAs, per input showed up in the throughput bench) and never makes a
+            # caller wait: a synchronous wait for a free connection would stop the event loop that the holders need
+            # to finish. Past the pool a connection is opened, and closed on return.
+            # pysqlite's own BEGIN handling is off (isolation_level None): the begin event below issues BEGIN,
+            # writers' BEGIN IMMEDIATE, because a deferred transaction that read and then writes fails at once (no
+            # busy wait) when another process wrote in between; readers' a plain deferred BEGIN.
             self.engine: Engine | AsyncEngine = create_engine(
-                self.url.set(drivername="sqlite"), echo=echo, pool_size=20, max_overflow=20,
+                self.url.set(drivername="sqlite"), echo=echo, pool_size=20, max_overflow=-1,
                 connect_args={"timeout": sqlite_busy_timeout, "isolation_level": None})
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)

@@ -2,6 +2,7 @@
 that must not change for its users."""
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
 import threading
@@ -83,4 +84,26 @@ async def test_a_write_lock_held_by_another_process_fails_after_the_busy_timeout
     async with UnitOfWork(db) as uow:  # and the writer gets on once the lock is gone
         uow.session.add(_user("a", clock))
     assert await _users(db) == 1
+    await db.dispose()
+
+
+async def test_more_units_of_work_at_once_than_pooled_connections_all_finish(sqlite_path: Path, clock: FakeClock
+                                                                              ) -> None:
+    # Each holds its connection across a pause, as one waiting for the write slot inside a read does: a pool that
+    # made the next one wait for a free connection would stop the event loop the holders need.
+    db = Database(f"sqlite+aiosqlite:///{sqlite_path}")
+    async with UnitOfWork(db) as uow:
+        uow.session.add(_user("a", clock))
+    holding = asyncio.Event()
+
+    async def read_across_a_pause() -> int:
+        async with UnitOfWork(db, write=False) as uow:
+            count = await uow.session.scalar(select(func.count()).select_from(User))
+            await holding.wait()
+            return count
+
+    readers = [asyncio.create_task(read_across_a_pause()) for _ in range(100)]
+    await asyncio.sleep(0)
+    holding.set()
+    assert await asyncio.wait_for(asyncio.gather(*readers), timeout=10) == [1] * 100
     await db.dispose()
