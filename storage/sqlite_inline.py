@@ -2,15 +2,15 @@
 AsyncSession methods the repositories use.
 
 A SQLite statement on a local file takes microseconds. Through the asyncio extension each one was a greenlet
-spawn plus a switch out and back per driver call (execute, fetch, commit), and the adapter's wrapping around them:
-a two-statement transaction cost 860 µs of CPU that way against 380 µs with the plain Session (see README,
-Throughput). Running inline is safe because no call can wait on another connection of this process: every writer
+spawn plus a switch out and back per driver call (execute, fetch, commit), and with stock aiosqlite a thread
+hand-off too: `python -m bench.sqlite_session_bench` measures the transaction of every chat input at about 6x the
+CPU that way. Running inline is safe because no call can wait on another connection of this process: every writer
 holds Database.write_slot before its BEGIN IMMEDIATE, and WAL readers never wait. Only another process writing at
 that moment makes BEGIN IMMEDIATE wait in SQLite's busy handler, pausing this loop for that other transaction's
 few milliseconds; a deployment with many processes belongs on PostgreSQL, which keeps the real AsyncSession.
 
-Like AsyncSession, results come back buffered and nothing loads lazily behind the caller's back on PostgreSQL, so
-code written against one runs on the other; the test suite runs on both.
+As with AsyncSession, ORM results come back buffered. Unlike it, a lazy load would work here; under AsyncSession
+(PostgreSQL) it fails, and the suite runs on both, so code that leaned on one would fail there.
 """
 from __future__ import annotations
 
