@@ -15,7 +15,8 @@ edit_key collapse into their newest. If the message to edit is gone, a new one i
 Command menus: a row {"kind": "menu"} (handlers/notify.py Notifier.menu) asks for the person's menu to be brought
 up to date. The pending ones of a chat collapse into one request after its messages, which sets the chat's menu as
 the person's role and language are now (commands.py) or, for a plain student, deletes it so the students' menu for
-every private chat shows. It is limited, retried and failed like a message.
+every private chat shows. It is limited, retried and failed like a message. The person is read again after the
+request, and a change meanwhile is set again, so of two senders the older menu never lands last.
 
 Failures: a 429 is waited out for exactly its retry_after (through the injected `sleep`) and the same request is
 made again; network errors and Telegram's 5xx back off exponentially through next_attempt_at (no sleeping) and
@@ -71,6 +72,7 @@ HALL_KEY = re.compile(r"^hall:(\d+)$")
 TEXT_LIMIT = 4000  # Telegram allows 4096 characters (as it counts them): keep a margin
 MAX_BUTTONS = 100  # inline buttons in one message
 DIGEST_SEPARATOR = "\n\n"
+MENU_TRIES = 3  # menu requests per refresh, when the person keeps changing while it is made
 RETRYABLE = (TelegramNetworkError, TelegramServerError, RestartingTelegram, ClientDecodeError, ClientError,
              asyncio.TimeoutError, OSError)
 Sleep = Callable[[float], Awaitable[Any]]
@@ -520,13 +522,22 @@ class TelegramSender:
 
     async def _refresh_menu(self, chat: int | str) -> None:
         """The person's chat menu as their role and language are now; a plain student's is deleted, so the
-        students' menu for every private chat shows."""
+        students' menu for every private chat shows.
+
+        Read again once the request is done: if the person changed meanwhile, another sender may have set the
+        newer menu before this older one landed, so it is set again. The last request then always carries what
+        was read after the last change (bounded: a change after that has its own menu row)."""
         member = await staff_member(self.db, str(chat), self.operators)
         scope = BotCommandScopeChat(chat_id=chat)
-        if member is None:
-            await self.bot.delete_my_commands(scope=scope)
-        else:
-            await self.bot.set_my_commands(chat_menu(member), scope=scope)
+        for _ in range(MENU_TRIES):
+            if member is None:
+                await self.bot.delete_my_commands(scope=scope)
+            else:
+                await self.bot.set_my_commands(chat_menu(member), scope=scope)
+            now = await staff_member(self.db, str(chat), self.operators)
+            if now == member:
+                return
+            member = now
 
     async def _edited(self, ref: str, row: Row) -> tuple[str, InlineKeyboardMarkup | None]:
         """The new content of message `ref`: the row's own, or — for a digest — every entry's newest state."""

@@ -100,6 +100,14 @@ def commands(menu: list[dict[str, Any]] | None) -> list[str]:
     return [c["command"] for c in menu or []]
 
 
+def menu_language(menu: list[dict[str, Any]] | None) -> str | None:
+    """The language a chat menu is in, by its descriptions."""
+    for language in ("en", "zh_CN"):
+        if menu and all(c["description"] == catalogue(language)(f"tg-cmd-{c['command']}") for c in menu):
+            return language
+    return None
+
+
 async def rows(db: Database) -> dict[int, Outbox]:
     async with UnitOfWork(db, write=False) as uow:
         return {r.id: r for r in (await uow.session.execute(select(Outbox).order_by(Outbox.id))).scalars()}
@@ -174,6 +182,41 @@ async def test_menu_rows_set_the_chat_menu_as_the_person_is_now(db: Database, fa
     assert await sender.run_once(clock()) == 1
     assert [c.params["scope"] for c in fake_bot_api.calls("deleteMyCommands")] == [{"type": "chat", "chat_id": 3003}]
     assert fake_bot_api.chat_menu(3003) is None
+
+
+async def test_a_menu_read_before_a_change_and_landing_after_the_newer_one_is_set_again(
+        db: Database, fake_bot_api: FakeBotAPI, clock: FakeClock) -> None:
+    # Two senders: A reads the runner's menu (Chinese), the runner switches to English and B sets the English menu
+    # while A's request is still on its way; A's older menu lands last. A must notice and set the newer one.
+    now = clock()
+    await telegram_runner(db, 3005, "zh_CN", now)
+    await queue_menu(db, 3005, at=now)
+    other_db = Database(db.url.render_as_string(hide_password=False))
+    bot_a, bot_b = bot_for(fake_bot_api), bot_for(fake_bot_api)
+    sender_a = TelegramSender(db, bot_a, clock, Sleeps(clock, fake_bot_api), limiter=TelegramRateLimiter())
+    sender_b = TelegramSender(other_db, bot_b, clock, Sleeps(clock, fake_bot_api), limiter=TelegramRateLimiter())
+
+    async def change_meanwhile(make_request, bot, method):  # noqa: ANN001, ANN202 - aiogram's middleware signature
+        if type(method).__name__ == "SetMyCommands" and not fake_bot_api.calls("setMyCommands"):
+            async with UnitOfWork(db) as uow:
+                await uow.session.execute(update(User).where(User.external_id == "3005").values(language="en"))
+            await queue_menu(db, 3005, at=clock())
+            assert await sender_b.run_once(clock()) == 1
+            assert menu_language(fake_bot_api.chat_menu(3005)) == "en"
+        return await make_request(bot, method)
+
+    bot_a.session.middleware(change_meanwhile)
+    try:
+        assert await sender_a.run_once(now) == 1
+    finally:
+        for b in (bot_a, bot_b):
+            await b.session.close()
+        await other_db.dispose()
+    languages = [menu_language(c.params["commands"]) for c in fake_bot_api.calls("setMyCommands")]
+    assert languages == ["en", "zh_CN", "en"]  # B's, A's older one landing late, A's again
+    menu = fake_bot_api.chat_menu(3005)
+    assert commands(menu) == [c.command for c in staff_menu("en", runner=True, operator=False)]
+    assert {c["command"]: c["description"] for c in menu}["nearby"] == catalogue("en")("tg-cmd-nearby")
 
 
 async def test_a_failed_menu_request_is_retried_or_failed_like_a_message(db: Database, fake_bot_api: FakeBotAPI,
