@@ -38,7 +38,7 @@ from handlers.router import ROUTER
 from handlers.runner import trip_buttons
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage.dedupe import first_time_in
-from storage.grab import order_candidate
+from storage.grab import order_candidate, settled_in
 from storage.lookups import GRABBER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent, RunnerProfile, User
@@ -243,12 +243,15 @@ NOTICE_RENDERERS.update({
 async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
     """A hall button (in the group or privately), an offer's Accept, or /grab N. Exactly one grabber wins."""
     raw = (inp.choice or "").split(":", 1)[1] if ":" in (inp.choice or "") else ""
-    # The repeat check and who is grabbing, in one short transaction before the grab's own.
+    # The repeat check, who is grabbing and whether the order is still to be had, in one short transaction before
+    # the grab's own (a press on an order that went is answered from here).
     async with UnitOfWork(services.db) as uow:
         if inp.update_key is not None and not await first_time_in(uow.session, inp.update_key, now):
             return []
         user = (await run_core(uow.session, GRABBER_BY_ADDRESS,
                                {"channel": inp.channel, "external_id": inp.user})).first()
+        may_grab = user is not None and user.started_bot and not user.suspended and raw.strip()
+        already = await settled_in(uow.session, parse_order_id(raw), user.id) if may_grab else None
     t = catalogue(user.language if user is not None else DEFAULT_LANGUAGE)
     if user is None or not user.started_bot:
         return [Reply("runner-start-bot-first", t("runner-start-bot-first"))]
@@ -265,7 +268,7 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
         notifier = Notifier(services, uow, won_at, origin=f"grab:{order_id}:{user_id}:{secrets.token_hex(4)}")
         await notifier.transition(campus, tr)
 
-    result = await services.grabs.grab(order_id, user_id, on_won=on_won)
+    result = already or await services.grabs.grab(order_id, user_id, on_won=on_won)
     if result.won:
         details = "hall-won-details-private" if inp.chat is None else "hall-won-details-group"
         return [Reply("grab-won", "\n".join([t("grab-won"), t(details, order=str(order_id))]), args={"order": order_id})]

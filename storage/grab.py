@@ -13,13 +13,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import bindparam, select
+
 from core import dispatch
 from core.campus import Campus, Gender
 from core.errors import NotEligible
 from core.order import Actor, Event, Order, Role, Status, Transition, transition
-from storage.db import Database
+from storage.db import Database, DbSession
 from storage.models import Order as OrderRow
 from storage.orders_repo import StaleOrder, to_domain
+from storage.sql import run_core
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
 
@@ -37,6 +40,27 @@ class GrabResult:
 
 
 TAKEN = GrabResult(False, "grab-taken")
+GONE = GrabResult(False, "grab-gone")
+ALREADY_YOURS = GrabResult(False, "grab-already-yours")
+ORDER_STATE = select(OrderRow.status, OrderRow.runner_id).where(OrderRow.id == bindparam("id"))
+
+
+def settled(status: str | None, holder: int | None, runner_id: int) -> GrabResult | None:
+    """The answer to a press on an order that is no longer open (or not there at all); None while it is open."""
+    if status is None:
+        return GONE
+    if status == Status.open.value:
+        return None
+    if holder is not None and holder == runner_id:
+        return ALREADY_YOURS
+    return TAKEN if holder is not None else GONE
+
+
+async def settled_in(session: DbSession, order_id: int, runner_id: int) -> GrabResult | None:
+    """settled() as the order stands in the caller's transaction: most presses on a busy hall come after the
+    order went, and are answered from this one read instead of a grab attempt's write transaction."""
+    row = (await run_core(session, ORDER_STATE, {"id": order_id})).first()
+    return settled(row.status, row.runner_id, runner_id) if row is not None else GONE
 OnWon = Callable[[UnitOfWork, Campus, Transition, dt.datetime], Awaitable[None]]
 
 
@@ -81,12 +105,11 @@ class GrabService:
             async with UnitOfWork(self.db) as uow:
                 row = await uow.orders.get_row(order_id)
                 if row is None:
-                    return GrabResult(False, "grab-gone")
+                    return GONE
                 order = to_domain(row)  # read once: under READ COMMITTED a second read may see the winner
-                if order.status is not Status.open:
-                    if order.runner_id is not None and order.runner_id == runner_id:
-                        return GrabResult(False, "grab-already-yours")
-                    return GrabResult(False, "grab-taken" if order.runner_id is not None else "grab-gone")
+                done = settled(order.status.value, order.runner_id, runner_id)
+                if done is not None:
+                    return done
                 campus = self.campuses[order.campus_id]
                 runner = await uow.runners.candidate(runner_id)
                 if runner is None:

@@ -97,6 +97,26 @@ async def test_the_grab_command_takes_the_same_path(chat, services, db, campus, 
     assert [m["key"] for m in await chat.inbox("rob")] == ["notice-you-won"]
 
 
+async def test_a_press_on_an_order_that_went_is_answered_without_a_grab_attempt(chat, services, db, campus, clock,
+                                                                                  monkeypatch):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    await runner(db, campus, clock(), "sam")
+    order_id = await paid_order(services, alice)
+    assert keys(await chat.send("rob", f"/grab {order_id}")) == ["grab-won"]
+    attempts = []
+
+    async def no_attempt(*args, **kwargs):
+        attempts.append(args)
+        raise AssertionError("a grab attempt for an order that is no longer open")
+
+    monkeypatch.setattr(services.grabs, "_attempt", no_attempt)
+    assert keys(await chat.send("sam", f"/grab {order_id}")) == ["grab-taken"]
+    assert keys(await chat.send("rob", f"/grab {order_id}")) == ["grab-already-yours"]
+    assert keys(await chat.send("sam", "/grab 99999")) == ["grab-gone"]
+    assert attempts == []
+
+
 async def test_who_may_not_grab_is_told_why(chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
     await runner(db, campus, clock(), "pat", approved=False)
