@@ -45,10 +45,8 @@ ALREADY_YOURS = GrabResult(False, "grab-already-yours")
 ORDER_STATE = select(OrderRow.status, OrderRow.runner_id).where(OrderRow.id == bindparam("id"))
 
 
-def settled(status: str | None, holder: int | None, runner_id: int) -> GrabResult | None:
-    """The answer to a press on an order that is no longer open (or not there at all); None while it is open."""
-    if status is None:
-        return GONE
+def settled(status: str, holder: int | None, runner_id: int) -> GrabResult | None:
+    """The answer to a press on an order that is no longer open; None while it is open."""
     if status == Status.open.value:
         return None
     if holder is not None and holder == runner_id:
@@ -61,6 +59,8 @@ async def settled_in(session: DbSession, order_id: int, runner_id: int) -> GrabR
     order went, and are answered from this one read instead of a grab attempt's write transaction."""
     row = (await run_core(session, ORDER_STATE, {"id": order_id})).first()
     return settled(row.status, row.runner_id, runner_id) if row is not None else GONE
+
+
 OnWon = Callable[[UnitOfWork, Campus, Transition, dt.datetime], Awaitable[None]]
 
 
