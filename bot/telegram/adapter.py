@@ -51,13 +51,14 @@ class _Answer:
         self.query = query
         self.done = False
 
-    async def __call__(self, text: str | None = None, *, alert: bool = False) -> None:
+    async def __call__(self, text: str | None = None, *, alert: bool = False, url: str | None = None) -> None:
+        """url: a t.me link to our bot, which the presser's client opens (Telegram allows no other)."""
         if self.done:
             return
         self.done = True
         try:
             await call(self.bot.answer_callback_query, callback_query_id=self.query.id,
-                       text=short(text) if text else None, show_alert=alert or None)
+                       text=short(text) if text else None, show_alert=alert or None, url=url)
         except TelegramAPIError as exc:  # too late (the query expired): nothing more to do
             log.info("could not answer callback %s: %s", self.query.id, exc)
 
@@ -270,7 +271,7 @@ class TelegramAdapter:
         """A button in the task hall: answered privately. Someone the bot cannot write to is stopped here."""
         known = await self._known(query.from_user.id, query.from_user.language_code)
         if not await self._reachable(known, query.from_user.id):
-            await answer(known.t("tg-start-first", link=await self.start_link()), alert=True)
+            await answer(known.t("tg-start-first"), url=await self.start_link())  # the press opens the bot
             return
         replies = await self.app.handle(inp)
         errors = [r for r in replies if is_error(r)]
@@ -279,7 +280,7 @@ class TelegramAdapter:
             await self._reply_private(query.from_user.id, query.from_user.id, rest, t=known.t)
         except TelegramForbiddenError:
             await mark_not_started(self.services.db, query.from_user.id)
-            await answer(known.t("tg-start-first", link=await self.start_link()), alert=True)
+            await answer(known.t("tg-start-first"), url=await self.start_link())
             return
         if errors:
             await answer(errors[0].text)

@@ -695,6 +695,10 @@ class FakeBotAPI:
         return True
 
     def _m_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
+        # Outside games, Telegram opens only links to the bot itself (t.me/<bot>?start=...).
+        url = params.get("url")
+        if url is not None and not url.startswith(f"https://t.me/{self.bot_user['username']}?start="):
+            raise ApiError(400, "Bad Request: URL_INVALID")
         self.callback_answers.append(params)
         return True
 
