@@ -53,7 +53,7 @@ import tempfile
 import time
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -282,6 +282,7 @@ class Person:
         self.user = {"id": tg_id, "is_bot": False, "first_name": name, "language_code": "en"}
         self.sent: list[dict[str, Any]] = []  # this phase's updates, replayed to the bare bot
         self.calls: list[list[Any]] = []  # the Bot API calls paotui made for each of them
+        self.replies: list[list[Any]] = []  # what paotui's App.handle answered for each of them
         self.resyncs = 0
 
     def next_update(self) -> tuple[str, dict[str, Any]]:
@@ -409,6 +410,19 @@ class Phase:
     def rate(self) -> float:
         return self.count / self.elapsed if self.elapsed else 0.0
 
+    @property
+    def cpu_per_update(self) -> float:
+        return self.cpu / self.count if self.count else 0.0
+
+
+class Round(NamedTuple):
+    """One timed round: each bot fed the same updates, one after another."""
+
+    paotui: Phase
+    bare: Phase
+    same: Phase
+    shell: Phase
+
 
 async def measured(server: FakeServer, phase: Phase, work: Awaitable[None]) -> None:
     """Time `work` (a coroutine, not started yet): wall clock, this process's CPU, the fake server's share."""
@@ -447,11 +461,14 @@ async def run_people(dp: Dispatcher, bot: Bot, people: list[Person], n: int, pha
             calls: list[Any] = []
             person.calls.append(calls)
             CALLS.set(calls)
+            replies: list[Any] = []
+            person.replies.append(replies)
+            REPLIES.set(replies)
             await feed(dp, bot, raw, phase)
             person.done(kind)
 
     for person in people:
-        person.sent, person.calls = [], []
+        person.sent, person.calls, person.replies = [], [], []
     await asyncio.gather(*(one(p, share) for p, share in zip(people, shares)))
 
 
@@ -462,6 +479,16 @@ async def replay(dp: Dispatcher, bot: Bot, sequences: list[list[dict[str, Any]]]
             await feed(dp, bot, {**raw, "update_id": updates.next_id()}, phase)
 
     await asyncio.gather(*(one(s) for s in sequences))
+
+
+async def replay_replies(dp: Dispatcher, bot: Bot, people: list[Person], updates: Updates, phase: Phase) -> None:
+    """The same updates again through paotui's shell, each with what App.handle answered for it."""
+    async def one(person: Person) -> None:
+        for raw, replies in zip(person.sent, person.replies):
+            REPLIES.set(list(replies))
+            await feed(dp, bot, {**raw, "update_id": updates.next_id()}, phase)
+
+    await asyncio.gather(*(one(p) for p in people))
 
 
 async def replay_calls(dp: Dispatcher, bot: Bot, people: list[Person], updates: Updates, phase: Phase) -> None:
@@ -484,6 +511,35 @@ class RecordCalls(BaseRequestMiddleware):
         if calls is not None:
             calls.append(method)
         return await make_request(bot, method)
+
+
+REPLIES: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("replies", default=None)
+
+
+def record_replies(dp: Dispatcher) -> None:
+    """Notes what App.handle answered for the update being handled, in its list (REPLIES)."""
+    app = dp["telegram_adapter"].app
+    handle = app.handle
+
+    async def recorded(inp: Any) -> Any:
+        replies = await handle(inp)
+        found = REPLIES.get()
+        if found is not None:
+            found.append(replies)
+        return replies
+    app.handle = recorded
+
+
+def shell_dispatcher(services: Services, bot: Bot, settings: Settings) -> Dispatcher:
+    """paotui's own dispatcher, adapter and rendering, but App.handle (the handlers and their database work) answers
+    at once with what it answered for the same update in the paotui phase (REPLIES)."""
+    dp = build_dispatcher(services, bot, settings)
+
+    async def replayed(inp: Any) -> Any:
+        found = REPLIES.get()
+        return found.pop(0) if found else []
+    dp["telegram_adapter"].app.handle = replayed
+    return dp
 
 
 def same_calls_dispatcher() -> Dispatcher:
@@ -611,6 +667,11 @@ async def run(args: argparse.Namespace) -> int:
     calls_bot = make_bot(server)
     keep_response_models(calls_bot)
     calls_dp = same_calls_dispatcher()
+    shell_bot = make_bot(server)
+    for middleware in (LastKeyboard(), RecordCalls()):  # as paotui's bot carries them, so the harness costs alike
+        shell_bot.session.middleware(middleware)
+    shell_dp = shell_dispatcher(services, shell_bot, settings)
+    record_replies(dp)
     try:
         s0 = time.perf_counter()
         students, runners = await seed(db, campus, world, args.students, args.runners, args.open_orders)
@@ -623,28 +684,29 @@ async def run(args: argparse.Namespace) -> int:
         await run_people(dp, bot, people, args.warmup, Phase())
         await replay(bare_dp, bare_bot, [p.sent for p in people], updates, Phase())
         await replay_calls(calls_dp, calls_bot, people, updates, Phase())
+        await replay_replies(shell_dp, shell_bot, people, updates, Phase())
         profiler = cProfile.Profile() if args.profile else None
-        rounds: list[tuple[Phase, Phase, Phase]] = []
+        rounds: list[Round] = []
         for _ in range(args.rounds):  # alternating, so a noisy neighbour hits all alike
-            main_, bare, same = Phase(), Phase(), Phase()
+            r = Round(Phase(), Phase(), Phase(), Phase())
             if profiler:
                 profiler.enable()
-            await measured(server, main_, run_people(dp, bot, people, args.updates, main_))
+            await measured(server, r.paotui, run_people(dp, bot, people, args.updates, r.paotui))
             if profiler:
                 profiler.disable()
-            await measured(server, bare, replay(bare_dp, bare_bot, [p.sent for p in people], updates, bare))
-            await measured(server, same, replay_calls(calls_dp, calls_bot, people, updates, same))
-            rounds.append((main_, bare, same))
+            await measured(server, r.bare, replay(bare_dp, bare_bot, [p.sent for p in people], updates, r.bare))
+            await measured(server, r.same, replay_calls(calls_dp, calls_bot, people, updates, r.same))
+            await measured(server, r.shell, replay_replies(shell_dp, shell_bot, people, updates, r.shell))
+            rounds.append(r)
         counts = await order_counts(db)
         final = await server.close()
     finally:
-        await bot.session.close()
-        await bare_bot.session.close()
-        await calls_bot.session.close()
+        for b in (bot, bare_bot, calls_bot, shell_bot):
+            await b.session.close()
         await db.dispose()
         tmp.cleanup()
 
-    kinds = sum((m.kinds for m, _, _ in rounds), collections.Counter())
+    kinds = sum((r.paotui.kinds for r in rounds), collections.Counter())
     total = sum(kinds.values())
     mix = ", ".join(f"{k} {v / total:.0%}" for k, v in kinds.most_common())
     print(f"  mix of the timed paotui updates: {mix}")
@@ -652,27 +714,34 @@ async def run(args: argparse.Namespace) -> int:
     print(f"  grab outcomes (warm-up + timed): {dict(grabs.most_common())}; orders now by status: {counts}")
     resyncs = sum(p.resyncs for p in people)
     idle = sum(r.idle for r in runners)
-    gen = sum(m.gen_time for m, _, _ in rounds) / sum(m.elapsed for m, _, _ in rounds)
+    gen = sum(r.paotui.gen_time for r in rounds) / sum(r.paotui.elapsed for r in rounds)
     print(f"  script resyncs {resyncs}, runner presses with no open order {idle}; load generator {gen:.1%} of the "
           f"paotui time; Bot API spec violations {len(final['violations'])}"
           f"{': ' + '; '.join(final['violations'][:3]) if final['violations'] else ''}")
-    for n, (main_, bare, same) in enumerate(rounds, 1):
+    for n, r in enumerate(rounds, 1):
         label = f"round {n}: " if len(rounds) > 1 else ""
-        print(line(f"{label}paotui", main_, args.fake))
-        print(line(f"{label}bare", bare, args.fake))
-        print(line(f"{label}same calls", same, args.fake))
-    rate = statistics.median(m.rate for m, _, _ in rounds)
-    bare_rate = statistics.median(b.rate for _, b, _ in rounds)
-    same_rate = statistics.median(c.rate for _, _, c in rounds)
-    ratio = statistics.median(m.rate / b.rate for m, b, _ in rounds)
-    ceiling = statistics.median(c.rate / b.rate for _, b, c in rounds)
+        print(line(f"{label}paotui", r.paotui, args.fake))
+        print(line(f"{label}bare", r.bare, args.fake))
+        print(line(f"{label}same calls", r.same, args.fake))
+        print(line(f"{label}shell", r.shell, args.fake))
+    rate = statistics.median(r.paotui.rate for r in rounds)
+    bare_rate = statistics.median(r.bare.rate for r in rounds)
+    same_rate = statistics.median(r.same.rate for r in rounds)
+    shell_rate = statistics.median(r.shell.rate for r in rounds)
+    ratio = statistics.median(r.paotui.rate / r.bare.rate for r in rounds)
+    ceiling = statistics.median(r.same.rate / r.bare.rate for r in rounds)
+    shell_ratio = statistics.median(r.shell.rate / r.bare.rate for r in rounds)
+    handle_share = statistics.median(1 - r.shell.cpu_per_update / r.paotui.cpu_per_update for r in rounds)
     if len(rounds) > 1:
         print(f"  median of {len(rounds)} rounds: paotui {rate:.1f} updates/s, bare {bare_rate:.1f} updates/s, "
-              f"same calls {same_rate:.1f} updates/s")
+              f"same calls {same_rate:.1f} updates/s, shell {shell_rate:.1f} updates/s")
     rate_ok, ratio_ok = rate >= TARGET_RATE, ratio >= TARGET_RATIO
     print(f"  paotui {rate:.1f} updates/s, bare {bare_rate:.1f} updates/s, ratio paotui/bare {ratio:.2f}")
     print(f"  same calls without database or logic {same_rate:.1f} updates/s: ratio same-calls/bare {ceiling:.2f} "
           f"(the most any bot making paotui's Bot API calls reaches), paotui/same-calls {rate / same_rate:.2f}")
+    print(f"  shell (paotui with App.handle answering from the record) {shell_rate:.1f} updates/s: ratio shell/bare "
+          f"{shell_ratio:.2f} (paotui's ratio if its handlers and their database work cost nothing); App.handle is "
+          f"{handle_share:.0%} of paotui's CPU per update")
     print(f"  target >= {TARGET_RATE:.0f} updates/s: {'PASS' if rate_ok else 'FAIL'}   "
           f"target ratio >= {TARGET_RATIO}: {'PASS' if ratio_ok else 'FAIL'}")
     if profiler:
