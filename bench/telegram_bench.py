@@ -24,6 +24,10 @@ Same-calls side: for each of those updates, exactly the Bot API calls paotui mad
 middleware: answers, replies, chat actions, edits), with no database and no logic, on paotui's session. Its rate is
 the most any bot making those calls reaches here; the gap to paotui is paotui's own work.
 
+Shell side: paotui's own dispatcher, adapter and rendering (build_dispatcher) on the same updates, with App.handle
+answering at once with what it answered for that update in the paotui phase: the rate paotui would have if its
+handlers and their database work cost nothing, and so App.handle's share of paotui's CPU per update.
+
 The fake server runs in a child process by default, as Telegram runs elsewhere: the figures are then the bot's
 own cost, not the fake's spec checking (--fake inline puts it in the bot's event loop, as the tests do).
 
