@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -346,6 +346,16 @@ def stale() -> InvalidInput:
     return InvalidInput("error-stale-choice")
 
 
+def one_of(said: Said, allowed: Iterable[str]) -> str:
+    """The option pressed, or typed by its name; a value never offered is stale, other text is asked again."""
+    value = said.value or normalize_name(said.text)
+    if value not in allowed:
+        if said.value is not None or not said.text:
+            raise stale()
+        raise InvalidInput("order-choose-one")
+    return value
+
+
 # --- the steps -----------------------------------------------------------------------------------------------
 
 @prompt("type")
@@ -355,12 +365,7 @@ async def ask_type(ctx: Ctx) -> None:
 
 @answer("type")
 async def got_type(ctx: Ctx, said: Said) -> None:
-    value = said.value or normalize_name(said.text)
-    if value not in {t.value for t in TaskType}:
-        if said.value is not None or not said.text:
-            raise stale()
-        raise InvalidInput("order-choose-one")
-    put(ctx, task=value)
+    put(ctx, task=one_of(said, {t.value for t in TaskType}))
     await advance(ctx, "type")
 
 
@@ -574,12 +579,7 @@ async def ask_size(ctx: Ctx) -> None:
 
 @answer("size")
 async def got_size(ctx: Ctx, said: Said) -> None:
-    value = said.value or normalize_name(said.text)
-    if value not in {s.value for s in Size}:
-        if said.value is not None or not said.text:
-            raise stale()
-        raise InvalidInput("order-choose-one")
-    put(ctx, size=value)
+    put(ctx, size=one_of(said, {s.value for s in Size}))
     await advance(ctx, "size")
 
 
@@ -683,11 +683,7 @@ async def ask_gender(ctx: Ctx) -> None:
 
 @answer("gender")
 async def got_gender(ctx: Ctx, said: Said) -> None:
-    value = said.value or normalize_name(said.text)
-    if value not in ("any", *(g.value for g in Gender)):
-        if said.value is not None or not said.text:
-            raise stale()
-        raise InvalidInput("order-choose-one")
+    value = one_of(said, ("any", *(g.value for g in Gender)))
     put(ctx, gender=None if value == "any" else value)
     await advance(ctx, "gender")
 
