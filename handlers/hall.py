@@ -251,7 +251,8 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
         user = (await run_core(uow.session, GRABBER_BY_ADDRESS,
                                {"channel": inp.channel, "external_id": inp.user})).first()
         may_grab = user is not None and user.started_bot and not user.suspended and raw.strip()
-        already = await settled_in(uow.session, parse_order_id(raw), user.id) if may_grab else None
+        order_id = parse_order_id(raw) if may_grab else None
+        already = await settled_in(uow.session, order_id, user.id) if order_id is not None else None
     t = catalogue(user.language if user is not None else DEFAULT_LANGUAGE)
     if user is None or not user.started_bot:
         return [Reply("runner-start-bot-first", t("runner-start-bot-first"))]
@@ -259,9 +260,8 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
         return [Reply("error-suspended", t("error-suspended"))]
     if not raw.strip():
         raise InvalidInput("hall-grab-usage")
-    order_id = parse_order_id(raw)
     user_id = user.id
-    assert user_id is not None
+    assert order_id is not None and user_id is not None  # the checks above are may_grab's
 
     async def on_won(uow: UnitOfWork, campus: Campus, tr: Transition, won_at: dt.datetime) -> None:
         # A random tail: the same runner may win the same order again after releasing it.
