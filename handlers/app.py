@@ -64,7 +64,7 @@ class App:
             USER_AND_CONVERSATION, {"channel": inp.channel, "external_id": inp.user})).first()
         if found is not None:
             user, state, data = found
-            conv = ConversationState(state, data) if state is not None else ConversationState()
+            conv = ConversationState.loaded(state, data) if state is not None else ConversationState()
         else:
             user = User(channel=inp.channel, external_id=inp.user, campus_id=self.services.default_campus.id,
                         display_name=inp.name[:64], language=DEFAULT_LANGUAGE, created_at=now, preference_tags=[])

@@ -1,8 +1,9 @@
 """Where each person is in a conversation: read with their user row (storage/lookups.py), written back with one
-upsert at the end of each input. Not an ORM object: the ORM's flush cost more than the write itself, and every
-input writes it (its step token changes each step)."""
+upsert at the end of each input that changed it. Not an ORM object: the ORM's flush cost more than the write itself,
+and most inputs write it (the step token changes each step)."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
@@ -21,9 +22,23 @@ def _fresh_data() -> dict[str, Any]:
 class ConversationState:
     state: str = "idle"
     data: dict[str, Any] = field(default_factory=_fresh_data)
+    # What the database holds (state, data) when this was read from it; None for a conversation not stored yet.
+    stored: tuple[str, dict[str, Any]] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def loaded(cls, state: str, data: dict[str, Any]) -> ConversationState:
+        """The conversation as read from its row; handlers may change data in place, so the copy is kept apart."""
+        return cls(state, data, stored=(state, copy.deepcopy(data)))
+
+    @property
+    def changed(self) -> bool:
+        return self.stored != (self.state, self.data)
 
 
 async def save(session: DbSession, channel: str, external_id: str, conv: ConversationState,
                now: dt.datetime) -> None:
+    """Writes the conversation if this input changed it (reading a list or a status leaves it as it was)."""
+    if not conv.changed:
+        return
     await upsert(session, Conversation, {"channel": channel, "external_id": external_id, "state": conv.state,
                                          "data": conv.data, "updated_at": now}, ["channel", "external_id"])

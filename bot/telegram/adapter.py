@@ -123,7 +123,7 @@ class TelegramAdapter:
                              edit: Message | None = None, t: Catalogue | None = None) -> None:
         if not replies:
             return
-        if t is None and (self.payments.enabled or any(r.request_location for r in replies)):
+        if t is None and (self.payments.offers_payment(replies) or any(r.request_location for r in replies)):
             t = (await self._known(user_id)).t  # only invoice and location buttons need the person's language
         if t is not None:
             replies = self.payments.offer(replies, t)

@@ -52,6 +52,11 @@ class TelegramPayments:
         return bool(self.provider_token)
 
     # --- the button ----------------------------------------------------------------------------------------
+    def offers_payment(self, replies: list[Reply]) -> bool:
+        """Does one of these replies carry the wallet's pay button, beside which offer() adds an invoice button?"""
+        return self.enabled and any(PAY_DATA.match(choice.data) for reply in replies
+                                    for row in reply.choices for choice in row)
+
     def offer(self, replies: list[Reply], t: Catalogue) -> list[Reply]:
         """Where a reply offers wallet payment for an order, offer a Telegram invoice for it too."""
         if not self.enabled:
