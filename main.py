@@ -9,6 +9,8 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot.campus_file import CampusFileError, load_campuses
 from bot.clock import system_clock
 from bot.settings import Settings
@@ -240,7 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # Only the messages: pydantic's full text repeats the input, which holds the tokens.
+        problems = "\n".join(f"  {error['msg']}" for error in exc.errors(include_url=False, include_input=False))
+        print(f"paotui cannot start: a setting is wrong.\n{problems}", file=sys.stderr)
+        return 2
     try:
         campuses = load_campuses([Path(p) for p in settings.campus_files])
     except CampusFileError as exc:

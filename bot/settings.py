@@ -1,13 +1,15 @@
 """Secrets and infrastructure, from the environment and .env. Built once in main.py and passed down."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret token
 
 
 class Settings(BaseSettings):
@@ -43,6 +45,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [Path(p.strip()) for p in value.split(",") if p.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_its_secret(self) -> Settings:
+        # Checked at start, before migrating or connecting: a webhook without a secret would accept forged updates.
+        if self.telegram_webhook_url:
+            secret = self.telegram_webhook_secret.get_secret_value() if self.telegram_webhook_secret else ""
+            if not WEBHOOK_SECRET.match(secret):
+                raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL), "
+                                 "1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return self
 
     def resolved_database_url(self) -> str:
         if self.database_url:
