@@ -79,7 +79,7 @@ async def announce(notifier: Notifier, campus: Campus, row: OrderRow) -> bool:
         return False
     t = catalogue(campus.language)
     await notifier.hall(campus, "hall-card", text=hall_card(t, campus, row), buttons=grab_buttons(row),
-                        edit_key=hall_key(row.id or 0))
+                        edit_key=hall_key(row.id or 0), repost=True)
     return True
 
 

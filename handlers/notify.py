@@ -87,9 +87,13 @@ class Notifier:
         await self._write(user.channel, user.external_id, {"kind": MENU})
 
     async def hall(self, campus: Campus, key: str, *, buttons: list[list[Button]] | None = None,
-                   text: str | None = None, edit_key: str | None = None, **args: Any) -> None:
-        """To the campus task hall on every running channel that has one."""
+                   text: str | None = None, edit_key: str | None = None, repost: bool = False, **args: Any) -> None:
+        """To the campus task hall on every running channel that has one. `repost`: a new message even if one with
+        this edit_key was sent (an announcement again, which an edit of a post far up the chat would hide); later
+        edits with the key change the new one."""
         payload = self._payload(campus.language, key, args, buttons, text, edit_key)
+        if repost:
+            payload["repost"] = True
         for channel, chat in hall_chats(campus, self.services.channels):
             await self._write(channel, chat, payload)
 

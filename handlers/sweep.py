@@ -225,7 +225,7 @@ async def _reannounce(services: "Services", order: Order, now: dt.datetime) -> b
         t = catalogue(campus.language)
         text = "\n".join([t("sweep-hall-reminder", order=order.id), hall_card(t, campus, row)])
         await notifier.hall(campus, "sweep-hall-reminder", text=text, buttons=_grab_buttons(row),
-                            edit_key=f"hall:{order.id}", order=order.id)
+                            edit_key=f"hall:{order.id}", repost=True, order=order.id)
     return True
 
 
