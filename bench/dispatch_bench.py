@@ -68,6 +68,7 @@ def make_runners(campus: Campus, n: int, rng: np.random.Generator, all_eligible:
                 active_orders=active,
                 credit=credit,
                 rating=None if rng.random() < 0.25 else float(rng.uniform(3.0, 5.0)),
+                campus_id=campus.id,
                 approved=all_eligible or rng.random() > 0.02,
                 quiz_passed=all_eligible or rng.random() > 0.02,
             )
@@ -133,7 +134,7 @@ def quality_instance(campus: Campus, n: int, rng: np.random.Generator, layout: s
     orders = [OrderCandidate(order_id=k, customer_id=10_000 + k, pickup_lat=float(olat[k]), pickup_lon=float(olon[k]),
                              dropoff=drop) for k in range(n)]
     runners = [RunnerCandidate(user_id=k, gender=Gender.male, lat=float(rlat[k]), lon=float(rlon[k]), active_orders=0,
-                               credit=campus.credit.initial, rating=None) for k in range(n)]
+                               credit=campus.credit.initial, rating=None, campus_id=campus.id) for k in range(n)]
     return orders, runners
 
 

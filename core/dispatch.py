@@ -39,6 +39,7 @@ class RunnerCandidate:
     active_orders: int
     credit: int
     rating: float | None  # average stars 1..5, None = no ratings yet (treated as 5)
+    campus_id: str  # the campus that approved them: they take only its orders
     approved: bool = True
     suspended: bool = False
     quiz_passed: bool = True
@@ -78,6 +79,8 @@ def _door_gender(order: OrderCandidate) -> Gender | None:
 
 def ineligibility(campus: Campus, runner: RunnerCandidate, order: OrderCandidate) -> str | None:
     """None if the runner may take the order, else the catalogue key of the first reason they may not."""
+    if runner.campus_id != campus.id:
+        return "not-eligible-other-campus"
     if not runner.approved:
         return "not-eligible-not-approved"
     if runner.suspended:

@@ -100,6 +100,7 @@ def to_candidate(p: RunnerProfile, user_suspended: bool) -> RunnerCandidate:
         active_orders=p.active_orders,
         credit=p.credit,
         rating=(p.rating_sum / p.rating_count) if p.rating_count else None,
+        campus_id=p.campus_id,
         approved=p.status == "approved",
         suspended=p.suspended or user_suspended,
         quiz_passed=p.quiz_passed,

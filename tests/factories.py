@@ -31,11 +31,11 @@ async def make_user(db: Database, campus: Campus, now: dt.datetime, *, name: str
 
 async def make_runner(db: Database, campus: Campus, now: dt.datetime, *, gender: Gender = Gender.male,
                       credit: int | None = None, approved: bool = True, quiz: bool = True,
-                      active_orders: int = 0) -> int:
+                      active_orders: int = 0, campus_id: str | None = None) -> int:
     user_id = await make_user(db, campus, now)
     async with UnitOfWork(db) as uow:
         uow.session.add(RunnerProfile(
-            user_id=user_id, campus_id=campus.id, status="approved" if approved else "pending", gender=gender.value,
+            user_id=user_id, campus_id=campus_id or campus.id, status="approved" if approved else "pending", gender=gender.value,
             real_name_enc=CIPHER.encrypt("测试"), student_no_enc=CIPHER.encrypt("2024000"), quiz_passed=quiz,
             credit=campus.credit.initial if credit is None else credit, active_orders=active_orders, applied_at=now,
         ))

@@ -94,6 +94,7 @@ admin-usage-reassign = Write /reassign, the order number and the runner (#id or 
 admin-ask-runner = Who should take order #{ $order }? Write the runner's #id or name.
 admin-not-a-runner = { $who } is not a runner.
 admin-runner-ineligible = { $who } cannot take this order: { $reason ->
+    [not-eligible-other-campus] a runner of another campus
     [not-eligible-not-approved] not an approved runner
     [not-eligible-suspended] suspended
     [not-eligible-quiz] has not passed the quiz

@@ -16,6 +16,7 @@ error-floor-range = That building has only { $floors } floors.
 error-queue-minutes = The queueing time must be between 0 and { $max } minutes.
 error-pickup-required = This kind of errand needs a pickup place.
 not-eligible-not-runner = You are not a runner yet.
+not-eligible-other-campus = You are a runner of another campus: orders here are for this campus's runners.
 not-eligible-not-approved = Your runner application has not been approved yet.
 not-eligible-suspended = Your runner account is suspended.
 not-eligible-quiz = Please pass the service rules quiz before your first order.

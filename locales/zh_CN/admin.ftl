@@ -91,6 +91,7 @@ admin-usage-reassign = 请写 /reassign、订单号和跑腿员（#编号或名�
 admin-ask-runner = 订单 #{ $order } 改派给谁？请写跑腿员的 #编号或名字。
 admin-not-a-runner = { $who } 不是跑腿员。
 admin-runner-ineligible = { $who } 不能接这个订单：{ $reason ->
+    [not-eligible-other-campus] 其他校区的跑腿员
     [not-eligible-not-approved] 不是已通过审核的跑腿员
     [not-eligible-suspended] 已被暂停
     [not-eligible-quiz] 尚未通过答题

@@ -16,6 +16,7 @@ error-floor-range = 该楼只有 { $floors } 层。
 error-queue-minutes = 排队时间须在 0 到 { $max } 分钟之间。
 error-pickup-required = 这类跑腿需要填写取件地点。
 not-eligible-not-runner = 你还不是跑腿员。
+not-eligible-other-campus = 你是其他校区的跑腿员，本校区的订单只由本校区的跑腿员接。
 not-eligible-not-approved = 你的跑腿员申请尚未通过审核。
 not-eligible-suspended = 你的跑腿员账号已被暂停。
 not-eligible-quiz = 接第一单前，请先通过服务规则测验。

@@ -60,7 +60,8 @@ GOOD_CREDIT = max(CREDIT.initial, CREDIT.thresholds.restricted)
 def runner(**changes: object) -> RunnerCandidate:
     """A runner who may take the standard order: approved, good credit, nothing carried, standing at the pickup."""
     base = RunnerCandidate(
-        user_id=1, gender=Gender.male, lat=PICKUP.lat, lon=PICKUP.lon, active_orders=0, credit=GOOD_CREDIT, rating=None
+        user_id=1, gender=Gender.male, lat=PICKUP.lat, lon=PICKUP.lon, active_orders=0, credit=GOOD_CREDIT, rating=None,
+        campus_id=CAMPUS.id,
     )
     return dataclasses.replace(base, **changes)
 
@@ -87,6 +88,7 @@ def test_the_standard_runner_may_take_the_standard_order() -> None:
 @pytest.mark.parametrize(
     ("runner_changes", "order_changes", "reason"),
     [
+        ({"campus_id": "another-campus"}, {}, "not-eligible-other-campus"),
         ({"approved": False}, {}, "not-eligible-not-approved"),
         ({"suspended": True}, {}, "not-eligible-suspended"),
         ({"quiz_passed": False}, {}, "not-eligible-quiz"),
@@ -266,6 +268,7 @@ def runners_st(draw: st.DrawFn, max_size: int, min_size: int = 0) -> list[Runner
                     | st.sampled_from([CREDIT.grab_floor, CREDIT.thresholds.restricted - 1, CREDIT.maximum])
                 ),
                 rating=draw(st.none() | st.floats(1.0, 5.0)),
+                campus_id=CAMPUS.id,
                 approved=draw(mostly),
                 suspended=draw(rarely),
                 quiz_passed=draw(mostly),

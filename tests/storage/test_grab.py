@@ -74,6 +74,7 @@ async def test_ineligible_grabber_does_not_block_an_eligible_one(db, campus, clo
 @pytest.mark.parametrize(
     "runner_kwargs, order_kwargs, reason",
     [
+        ({"campus_id": "another-campus"}, {}, "not-eligible-other-campus"),
         ({"approved": False}, {}, "not-eligible-not-approved"),
         ({"quiz": False}, {}, "not-eligible-quiz"),
         ({"credit": "below_floor"}, {}, "not-eligible-credit"),
