@@ -3,7 +3,8 @@
 No business rules here. What is Telegram's own stays here: answering every button press, the pre-checkout answer,
 invoices, live-location edits, and reaching people privately (a hall press is answered in the presser's private
 chat; someone who never started the bot cannot be written to, so their press is refused before it reaches the
-handlers and the order stays open).
+handlers and the order stays open). In a campus admin chat, commands and button presses are answered in the chat
+itself, for every operator to see; who may act there is the handlers' decision.
 """
 from __future__ import annotations
 
@@ -21,22 +22,28 @@ from aiogram.types import (
     Message,
     PreCheckoutQuery,
     ReplyParameters,
+    SuccessfulPayment,
     TelegramObject,
     Update,
 )
+from sqlalchemy import select
 
 from bot.settings import Settings
 from bot.telegram import convert
 from bot.telegram.live_location import live_update
-from bot.telegram.payments import TelegramPayments, invoice_order
+from bot.telegram.payments import CURRENCY, TelegramPayments, invoice_order
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.response_models import keep_response_models
+from bot.telegram.sender import TelegramRateLimiter
 from bot.telegram.users import Known, lookup, mark_not_started
 from handlers.app import App
 from handlers.context import Services
 from handlers.io import Input, Reply
+from handlers.notify import Notifier
 from locales import Catalogue, catalogue
-from storage.dedupe import DatabaseSeenKeys
+from storage.dedupe import DatabaseSeenKeys, first_time_in
+from storage.models import User
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +94,13 @@ class OnePerUser(BaseMiddleware):
 
 
 class TelegramAdapter:
-    def __init__(self, services: Services, bot: Bot, settings: Settings) -> None:
+    def __init__(self, services: Services, bot: Bot, settings: Settings,
+                 limiter: TelegramRateLimiter | None = None) -> None:
+        """limiter: the outbox sender's rate windows (app.py passes the same one), for what we post in groups."""
         self.services = services
         self.bot = bot
         self.app = App(services)
+        self.limiter = limiter or TelegramRateLimiter()
         token = settings.telegram_payment_token.get_secret_value() if settings.telegram_payment_token else None
         self.payments = TelegramPayments(services, bot, token)
         self.renderer = Renderer(bot)
@@ -123,7 +133,8 @@ class TelegramAdapter:
                              edit: Message | None = None, t: Catalogue | None = None) -> None:
         if not replies:
             return
-        if t is None and (self.payments.offers_payment(replies) or any(r.request_location for r in replies)):
+        if t is None and (self.payments.offers_payment(replies)
+                          or any(r.request_location or r.location_done for r in replies)):
             t = (await self._known(user_id)).t  # only invoice and location buttons need the person's language
         if t is not None:
             replies = self.payments.offer(replies, t)
@@ -152,8 +163,16 @@ class TelegramAdapter:
         return True
 
     async def _ask_to_start_in_group(self, message: Message, known: Known) -> None:
-        """A command in the hall from someone we cannot write to privately: a button that opens the bot."""
+        """A command in the hall from someone we cannot write to privately: a button that opens the bot.
+
+        It goes out directly, but only within the group's rate windows, which are the outbox sender's own (shared
+        limiter): the request only helps as an immediate reply to the command, so queueing it in the outbox would
+        deliver it late and, for a crowd, keep filling the hall for minutes. When the group's budget is used up we
+        say nothing, so the hall never passes Telegram's limit and new orders keep their share of it."""
         assert message.from_user is not None
+        if not await self.limiter.acquire(message.chat.id):
+            log.info("group %s is at its rate limit: no start request for %s", message.chat.id, message.from_user.id)
+            return
         t = known.t
         markup = InlineKeyboardMarkup(inline_keyboard=[[
             InlineKeyboardButton(text=t("tg-open-bot"), url=await self.start_link())]])
@@ -180,7 +199,10 @@ class TelegramAdapter:
             return
         known = await self._known(message.from_user.id, message.from_user.language_code)
         if not await self._reachable(known, message.from_user.id):
-            await self._ask_to_start_in_group(message, known)
+            # App.handle never sees this update, so its repeat check is made here (same key: one or the other).
+            if inp.update_key is None or await DatabaseSeenKeys(self.services.db).first_time(
+                    inp.update_key, self.services.clock()):
+                await self._ask_to_start_in_group(message, known)
             return
         replies = await self.app.handle(inp)
         try:
@@ -212,16 +234,34 @@ class TelegramAdapter:
     async def on_successful_payment(self, message: Message, event_update: Update) -> None:
         assert message.successful_payment is not None
         inp = convert.payment_input(message, message.successful_payment, event_update.update_id)
-        if inp is None:
-            log.error("successful payment with an unknown payload %r (charge %s)",
-                      message.successful_payment.invoice_payload,
-                      message.successful_payment.telegram_payment_charge_id)
-            return
-        if message.successful_payment.currency != "CNY":
-            log.error("payment %s in %s, not CNY: left for an operator",
-                      message.successful_payment.telegram_payment_charge_id, message.successful_payment.currency)
+        if inp is None or message.successful_payment.currency != CURRENCY:
+            await self._unmatched_payment(message, message.successful_payment, event_update.update_id)
             return
         await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp))
+
+    async def _unmatched_payment(self, message: Message, payment: SuccessfulPayment, update_id: int) -> None:
+        """Telegram charged the person, but not for one of our orders in CNY (an unknown payload, another
+        currency): nothing is credited. The campus operators are alerted through the outbox, to refund it, and the
+        payer is told; a repeated update does neither again (the repeat check and the alert commit together)."""
+        log.error("unmatched Telegram payment %s: payload %r, %s %s", payment.telegram_payment_charge_id,
+                  payment.invoice_payload, payment.total_amount, payment.currency)
+        user_id = message.from_user.id if message.from_user is not None else message.chat.id
+        now = self.services.clock()
+        key = f"{convert.CHANNEL}:{update_id}"  # Input.update_key's form: one record per update, whichever path
+        async with UnitOfWork(self.services.db) as uow:
+            if not await first_time_in(uow.session, key, now):
+                return
+            campus_id = await uow.session.scalar(select(User.campus_id).where(
+                User.channel == convert.CHANNEL, User.external_id == str(user_id)))
+            campus = self.services.campuses.get(campus_id or "", self.services.default_campus)
+            await Notifier(self.services, uow, now, origin=f"tg-unmatched:{key}").operators(
+                campus, "tg-pay-unmatched-operators", charge=payment.telegram_payment_charge_id,
+                provider_charge=payment.provider_payment_charge_id, minor=str(payment.total_amount),
+                currency=payment.currency, payload=payment.invoice_payload[:64], user=str(user_id))
+        known = await self._known(user_id, message.from_user.language_code if message.from_user else None)
+        reply = Reply(key="tg-pay-unmatched",
+                      text=known.t("tg-pay-unmatched", charge=payment.telegram_payment_charge_id))
+        await self._answer_privately(message.chat.id, user_id, [reply])
 
     # --- buttons -----------------------------------------------------------------------------------------
     async def on_callback(self, query: CallbackQuery, event_update: Update) -> None:
@@ -239,7 +279,10 @@ class TelegramAdapter:
             await answer(known.t("tg-bad-button"))
             return
         if inp.chat is not None:
-            await self._hall_press(query, inp, answer)
+            if query.message is not None and query.message.chat.id in self.admin_chats:
+                await self._admin_press(query, query.message.chat.id, inp, answer)
+            else:
+                await self._hall_press(query, inp, answer)
             return
         order_id = invoice_order(inp.choice)
         if order_id is not None:
@@ -267,6 +310,25 @@ class TelegramAdapter:
         chat_id = message.chat.id if message is not None else query.from_user.id
         await self._answer_privately(chat_id, query.from_user.id, rest, edit=message)
 
+    async def _admin_press(self, query: CallbackQuery, chat_id: int, inp: Input, answer: _Answer) -> None:
+        """A button in a campus admin chat, like a command there: the handlers decide (operators only) and the
+        answer is for the whole chat. The outcome replaces the pressed message where the handler says so (a
+        decided application), so no other operator still sees live buttons; a refusal is a toast and changes
+        nothing. No private chat is needed."""
+        replies = await self.app.handle(inp)
+        errors = [r for r in replies if is_error(r)]
+        rest = [r for r in replies if not is_error(r)]
+        if errors:
+            await answer(errors[0].text)
+            rest = [r for r in errors if len(" ".join(r.text.split())) > ANSWER_LIMIT] + rest
+        else:
+            await answer()
+        message = query.message if isinstance(query.message, Message) else None
+        try:
+            await self.renderer.send(chat_id, rest, catalogue(self.services.default_campus.language), edit=message)
+        except TelegramForbiddenError:  # the bot was removed from the chat
+            log.warning("cannot write to admin chat %s", chat_id)
+
     async def _hall_press(self, query: CallbackQuery, inp: Input, answer: _Answer) -> None:
         """A button in the task hall: answered privately. Someone the bot cannot write to is stopped here."""
         known = await self._known(query.from_user.id, query.from_user.language_code)
@@ -292,12 +354,14 @@ class TelegramAdapter:
         await self.payments.answer_pre_checkout(query)
 
 
-def build_dispatcher(services: Services, bot: Bot, settings: Settings) -> Dispatcher:
-    """The Dispatcher with the adapter's router; feed it updates (polling, webhook or dp.feed_update in tests)."""
+def build_dispatcher(services: Services, bot: Bot, settings: Settings,
+                     limiter: TelegramRateLimiter | None = None) -> Dispatcher:
+    """The Dispatcher with the adapter's router; feed it updates (polling, webhook or dp.feed_update in tests).
+    limiter: the outbox sender's, so what the adapter posts in a group counts against the same windows."""
     keep_response_models(bot)
     dispatcher = Dispatcher(name="paotui")
     dispatcher.update.outer_middleware(OnePerUser())
-    adapter = TelegramAdapter(services, bot, settings)
+    adapter = TelegramAdapter(services, bot, settings, limiter)
     dispatcher.include_router(adapter.router)
     dispatcher["telegram_adapter"] = adapter
     return dispatcher

@@ -1,0 +1,252 @@
+"""The Telegram adapter in groups and with payments it cannot match: button presses in the campus admin chat, what
+it posts in the task hall itself (within the group's rate limit, once per update), and a charge for no order.
+
+End to end against the fake Bot API over real HTTP, in virtual time: the rate windows read the test's clock."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from sqlalchemy import func, select
+
+from bot.settings import Settings
+from bot.telegram.adapter import build_dispatcher
+from bot.telegram.sender import TelegramRateLimiter, TelegramSender
+from handlers.context import Services
+from locales import catalogue
+from storage.models import LedgerPosting, Outbox, RunnerProfile, User
+from storage.uow import UnitOfWork
+from tests.bot.fake_bot_api import FakeBotAPI
+from tests.bot.test_sender import queue, virtual_time  # noqa: F401 - the rate windows in the test's time
+from tests.bot.test_telegram_adapter import order_row, settle, tg_user, until
+from tests.factories import CIPHER, make_order
+
+EN = catalogue("en")
+
+
+@pytest.fixture
+def limiter() -> TelegramRateLimiter:
+    """The rate windows the outbox sender and the adapter share (as app.py wires them)."""
+    return TelegramRateLimiter()
+
+
+@pytest.fixture
+async def dispatcher(services: Services, bot: Bot, settings: Settings,
+                     limiter: TelegramRateLimiter) -> AsyncIterator[Dispatcher]:
+    dp = build_dispatcher(services, bot, settings, limiter)
+    polling = asyncio.create_task(dp.start_polling(
+        bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
+        allowed_updates=dp.resolve_used_update_types()))
+    yield dp
+    with contextlib.suppress(RuntimeError):
+        await dp.stop_polling()
+    polling.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await polling
+
+
+@pytest.fixture
+def hall(fake_bot_api: FakeBotAPI, campus) -> dict[str, Any]:
+    return fake_bot_api.group(campus.channels.telegram_hall_chat_id)
+
+
+@pytest.fixture
+def admin_chat(fake_bot_api: FakeBotAPI, campus) -> dict[str, Any]:
+    return fake_bot_api.group(campus.channels.telegram_admin_chat_id, "Operators")
+
+
+async def grab_in_hall(api: FakeBotAPI, hall: dict[str, Any], order_id: int, *people: dict[str, Any]) -> None:
+    """Each person sends /grab in the hall at the same moment; returns once every one has been handled."""
+    for person in people:
+        api.command(person, "grab", str(order_id), chat=hall)
+    for person in people:
+        await settle(api, person)
+
+
+# --- buttons in the admin chat -------------------------------------------------------------------------------------
+
+async def operator(services: Services, campus, clock, tg_id: int, *, started: bool) -> int:
+    user_id = await tg_user(services, campus, clock, tg_id, started=started)
+    async with UnitOfWork(services.db) as uow:
+        (await uow.session.get(User, user_id)).is_operator = True
+    return user_id
+
+
+async def applicant(services: Services, campus, clock, tg_id: int) -> int:
+    user_id = await tg_user(services, campus, clock, tg_id, name="Zhao")
+    async with UnitOfWork(services.db) as uow:
+        uow.session.add(RunnerProfile(
+            user_id=user_id, campus_id=campus.id, status="pending", gender="female",
+            real_name_enc=CIPHER.encrypt("赵"), student_no_enc=CIPHER.encrypt("2024001"),
+            credit=campus.credit.initial, applied_at=clock()))
+    return user_id
+
+
+async def application_status(services: Services, user_id: int) -> str:
+    async with UnitOfWork(services.db, write=False) as uow:
+        profile = await uow.runners.get(user_id)
+    assert profile is not None
+    return profile.status
+
+
+async def posted_application(api: FakeBotAPI, admin_chat: dict[str, Any], operator_tg: int) -> dict[str, Any]:
+    """An operator lists the applications in the admin chat: the application with Approve / Reject buttons."""
+    api.command(api.user(operator_tg, "Wu", language_code="en"), "applications", chat=admin_chat)
+    return (await until(lambda: [m for m in api.bot_messages(admin_chat["id"]) if api.buttons(m)]))[-1]
+
+
+async def test_an_operator_who_never_started_the_bot_approves_in_the_admin_chat_and_the_buttons_go(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    first_operator = await operator(services, campus, clock, 4004, started=False)  # moderates only here
+    await operator(services, campus, clock, 4006, started=True)
+    runner = await applicant(services, campus, clock, 3003)
+    card = await posted_application(fake_bot_api, admin_chat, 4004)
+    posted = len(fake_bot_api.bot_messages(admin_chat["id"]))
+
+    fake_bot_api.press(fake_bot_api.user(4004, "Wu", language_code="en"), card, EN("admin-button-approve"))
+    await until(lambda: fake_bot_api.calls("editMessageText", admin_chat["id"]))
+    edited = fake_bot_api.messages[(admin_chat["id"], card["message_id"])]
+    assert edited["text"] == EN("admin-application-approved", who=f"Zhao (#{runner})")
+    assert "reply_markup" not in edited  # no operator can press Approve or Reject on it any more
+    (answer,) = await until(lambda: fake_bot_api.callback_answers)
+    assert not answer.get("text") and not answer.get("url")  # not sent off to press Start
+    assert await application_status(services, runner) == "approved"
+    assert len(fake_bot_api.bot_messages(admin_chat["id"])) == posted  # edited in place, nothing new
+    assert not fake_bot_api.calls("sendMessage", 4004)
+
+    # Another operator's client still showed the old buttons: decided once; the late press is told so in the
+    # chat (render.is_error takes only error-* keys for toasts), and the approved message stays as it is.
+    fake_bot_api.callback(fake_bot_api.user(4006, "Ma", language_code="en"), f"adm:approve:{runner}", card)
+    await until(lambda: len(fake_bot_api.callback_answers) == 2)
+    decided = EN("admin-application-decided", user=str(runner), status="approved")
+    await until(lambda: decided in [fake_bot_api.callback_answers[1].get("text")]
+                + [m["text"] for m in fake_bot_api.bot_messages(admin_chat["id"])[posted:]])
+    assert not fake_bot_api.calls("sendMessage", 4006)
+    assert fake_bot_api.messages[(admin_chat["id"], card["message_id"])] == edited
+    async with UnitOfWork(services.db, write=False) as uow:
+        decided_by = (await uow.runners.get(runner)).decided_by
+    assert decided_by == first_operator
+
+
+async def test_an_admin_chat_button_pressed_by_a_non_operator_is_refused_and_changes_nothing(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=False)
+    await tg_user(services, campus, clock, 4005, started=False)  # in the chat, no operator, English
+    runner = await applicant(services, campus, clock, 3003)
+    card = await posted_application(fake_bot_api, admin_chat, 4004)
+    posted = len(fake_bot_api.bot_messages(admin_chat["id"]))
+
+    for label in ("admin-button-approve", "admin-button-reject"):
+        fake_bot_api.press(fake_bot_api.user(4005, "Zhou", language_code="en"), card, EN(label))
+    answers = await until(lambda: len(fake_bot_api.callback_answers) == 2 and fake_bot_api.callback_answers)
+    assert [a.get("text") for a in answers] == [EN("error-operators-only")] * 2
+    await settle(fake_bot_api, fake_bot_api.user(4005, "Zhou", language_code="en"))
+    assert await application_status(services, runner) == "pending"
+    assert fake_bot_api.messages[(admin_chat["id"], card["message_id"])] == card  # buttons still there
+    assert len(fake_bot_api.bot_messages(admin_chat["id"])) == posted
+    assert not fake_bot_api.calls("editMessageText")
+    assert all("/order" in m["text"] for m in fake_bot_api.bot_messages(4005))  # only settle's /help
+
+
+# --- what the adapter posts in the task hall -----------------------------------------------------------------------
+
+async def test_a_hall_command_delivered_twice_asks_to_start_the_bot_once(
+        fake_bot_api, dispatcher, services, campus, clock, hall):
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock())
+    zhao = fake_bot_api.user(3003, "Zhao", language_code="en")
+    update = fake_bot_api.command(zhao, "grab", str(order_id), chat=hall, push=False)
+    fake_bot_api.push(update)
+    clock.advance(seconds=5)  # not the rate limit: Telegram simply sent the update again
+    fake_bot_api.push(dict(update))
+    await settle(fake_bot_api, zhao)
+    asks = [m for m in fake_bot_api.bot_messages(hall["id"])
+            if m["text"] == EN("tg-start-first-group", name="Zhao")]
+    assert len(asks) == 1
+    assert (await order_row(services, order_id)).status == "open"
+
+
+async def test_hall_requests_to_start_the_bot_never_pass_the_groups_limit(
+        fake_bot_api, dispatcher, services, campus, clock, hall):
+    """Telegram allows about 1 message a second in a chat and 20 a minute in a group."""
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock())
+
+    # Ten people who never started the bot send /grab at the same moment: one answer in the hall.
+    await grab_in_hall(fake_bot_api, hall, order_id,
+                       *[fake_bot_api.user(5000 + i, f"P{i}", language_code="en") for i in range(10)])
+    assert len(fake_bot_api.bot_messages(hall["id"])) == 1
+
+    # Thirty more, one every 1.5 s (all within one minute of the first): the hall gets 20 in that minute.
+    for i in range(30):
+        clock.advance(seconds=1.5)
+        await grab_in_hall(fake_bot_api, hall, order_id, fake_bot_api.user(6000 + i, f"Q{i}", language_code="en"))
+    assert len(fake_bot_api.bot_messages(hall["id"])) == 20
+
+    clock.advance(seconds=60)  # a minute later the hall has room again
+    await grab_in_hall(fake_bot_api, hall, order_id, fake_bot_api.user(7000, "Late", language_code="en"))
+    assert len(fake_bot_api.bot_messages(hall["id"])) == 21
+    assert (await order_row(services, order_id)).status == "open"
+
+
+async def test_hall_posts_of_the_outbox_sender_and_the_adapter_share_the_groups_limit(
+        fake_bot_api, dispatcher, bot, services, campus, clock, hall, limiter):
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock())
+    sender = TelegramSender(services.db, bot, clock, limiter=limiter)
+    for i in range(20):
+        await queue(services.db, hall["id"], f"Announcement {i}", at=clock())
+    for _ in range(20):  # one every 1.5 s, as the sender may
+        await sender.run_once(clock())
+        clock.advance(seconds=1.5)
+    assert len(fake_bot_api.bot_messages(hall["id"])) == 20
+
+    await grab_in_hall(fake_bot_api, hall, order_id, fake_bot_api.user(3003, "Zhao", language_code="en"))
+    assert len(fake_bot_api.bot_messages(hall["id"])) == 20  # the group's minute is used up: silence
+
+    clock.advance(seconds=60)
+    await grab_in_hall(fake_bot_api, hall, order_id, fake_bot_api.user(3004, "Qian", language_code="en"))
+    assert fake_bot_api.bot_messages(hall["id"])[-1]["text"] == EN("tg-start-first-group", name="Qian")
+
+
+# --- a payment that matches no order -------------------------------------------------------------------------------
+
+async def test_a_payment_matching_no_order_tells_the_payer_and_alerts_the_operators_once(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat):
+    customer = await tg_user(services, campus, clock, 1001)  # English
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    total = (await order_row(services, order_id)).total
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    unknown = fake_bot_api.successful_payment(li, "order:xyz", 1234, charge_id="tg-charge-X", push=False)
+    fake_bot_api.push(unknown)
+    fake_bot_api.push(dict(unknown))  # the same update again: one message, one alert
+    fake_bot_api.successful_payment(li, f"order:{order_id}", total, currency="USD", charge_id="tg-charge-U")
+    await settle(fake_bot_api, li)
+
+    texts = [m["text"] for m in fake_bot_api.bot_messages(1001) if "/order" not in m["text"]]
+    assert texts == [EN("tg-pay-unmatched", charge="tg-charge-X"), EN("tg-pay-unmatched", charge="tg-charge-U")]
+    async with UnitOfWork(services.db, write=False) as uow:
+        postings = await uow.session.scalar(select(func.count()).select_from(LedgerPosting)
+                                            .where(LedgerPosting.key.like("%tg-charge-%")))
+    assert postings == 0  # nothing booked
+    assert (await order_row(services, order_id)).status == "awaiting_payment"
+
+    sender = TelegramSender(services.db, bot, clock, limiter=TelegramRateLimiter())
+    for _ in range(3):
+        await sender.run_once(clock())
+        clock.advance(seconds=1)
+    alerts = [m["text"] for m in fake_bot_api.bot_messages(admin_chat["id"])]
+    assert len(alerts) == 2
+    zh = catalogue(campus.language)  # the operators' chat reads the campus's language
+    assert alerts[0] == zh("tg-pay-unmatched-operators", charge="tg-charge-X", provider_charge=unknown["message"][
+        "successful_payment"]["provider_payment_charge_id"], minor="1234", currency="CNY", payload="order:xyz",
+                           user="1001")
+    assert "tg-charge-U" in alerts[1] and str(total) in alerts[1] and "USD" in alerts[1]
+    async with UnitOfWork(services.db, write=False) as uow:
+        queued = await uow.session.scalar(select(func.count()).select_from(Outbox)
+                                          .where(Outbox.recipient == str(admin_chat["id"])))
+    assert queued == 2
