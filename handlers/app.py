@@ -119,7 +119,10 @@ async def route(ctx: Ctx) -> None:
         else:
             ctx.say("error-stale-choice")
     elif inp.chat is not None:
-        return  # chatter in the task hall is not for us
+        # Chatter in a group is not for us, except an operator's answer, in their chat, to the step a button there
+        # asked for (a reason to reject, the runner to reassign to).
+        if ctx.state.startswith("admin.") and in_admin_chat(ctx) and (handler := ROUTER.states.get(ctx.state)):
+            await handler(ctx)
     else:
         handler = ROUTER.states.get(ctx.state)
         if handler is not None:
