@@ -183,7 +183,8 @@ class TelegramAdapter:
     # --- messages ----------------------------------------------------------------------------------------
     async def on_text(self, message: Message, event_update: Update) -> None:
         username = (await self.bot.me()).username if convert.is_group(message.chat) else None
-        inp = convert.text_input(message, event_update.update_id, username)
+        inp = convert.text_input(message, event_update.update_id, username,
+                                 answers_in_group=message.chat.id in self.admin_chats)
         if inp is None:
             return
         if inp.chat is not None:

@@ -40,13 +40,25 @@ def addressed_to_another_bot(text: str, bot_username: str | None) -> bool:
     return head.split("@", 1)[1].lower() != bot_username.lower()
 
 
-def text_input(message: Message, update_id: int | None, bot_username: str | None = None) -> Input | None:
-    """Private text and commands; in a group only commands to this bot (chatter in the task hall is not for us)."""
+def replies_to_bot(message: Message, bot_username: str | None) -> bool:
+    """A reply to one of this bot's messages (which a bot receives in a group even in privacy mode)."""
+    replied = message.reply_to_message
+    author = replied.from_user if replied is not None else None
+    return bool(author and author.is_bot and bot_username and (author.username or "").lower() == bot_username.lower())
+
+
+def text_input(message: Message, update_id: int | None, bot_username: str | None = None, *,
+               answers_in_group: bool = False) -> Input | None:
+    """Private text and commands; in a group only commands to this bot (chatter in the task hall is not for us)
+    and, with answers_in_group (the operators' chat), replies to the bot's own messages: an answer to its question."""
     if message.from_user is None or message.text is None:
         return None
     chat: str | None = None
     if is_group(message.chat):
-        if not message.text.lstrip().startswith("/") or addressed_to_another_bot(message.text, bot_username):
+        command = message.text.lstrip().startswith("/")
+        if command and addressed_to_another_bot(message.text, bot_username):
+            return None
+        if not command and not (answers_in_group and replies_to_bot(message, bot_username)):
             return None
         chat = str(message.chat.id)
     elif not is_private(message.chat):

@@ -65,7 +65,7 @@ admin-application = Application from { $who }
     Applied: { $applied }
 admin-button-approve = Approve
 admin-button-reject = Reject
-admin-ask-reject-reason = Why is the application of #{ $user } rejected? Write the reason; the applicant will read it.
+admin-ask-reject-reason = Why is the application of #{ $user } rejected? Write the reason (in a group: reply to this message); the applicant will read it.
 admin-application-not-found = User #{ $user } has not applied to be a runner here.
 admin-application-decided = The application of #{ $user } is already { admin-status-name }.
 admin-application-approved = Approved: { $who } is a runner now. They were told to take the quiz.
@@ -91,7 +91,7 @@ admin-actor = { $role ->
 admin-button-event = { admin-event-name }
 admin-usage-find = Write /find and the order number, like /find 12.
 admin-usage-reassign = Write /reassign, the order number and the runner (#id or name), like /reassign 12 #34.
-admin-ask-runner = Who should take order #{ $order }? Write the runner's #id or name.
+admin-ask-runner = Who should take order #{ $order }? Write the runner's #id or name (in a group: reply to this message).
 admin-not-a-runner = { $who } is not a runner.
 admin-runner-ineligible = { $who } cannot take this order: { $reason ->
     [not-eligible-other-campus] a runner of another campus

@@ -62,7 +62,7 @@ admin-application = { $who } 的申请
     申请时间：{ $applied }
 admin-button-approve = 通过
 admin-button-reject = 拒绝
-admin-ask-reject-reason = 为什么拒绝 #{ $user } 的申请？请写明原因，申请人会看到。
+admin-ask-reject-reason = 为什么拒绝 #{ $user } 的申请？请写明原因（在群里请回复本条消息），申请人会看到。
 admin-application-not-found = 用户 #{ $user } 没有在本校申请成为跑腿员。
 admin-application-decided = #{ $user } 的申请已处理过（{ admin-status-name }）。
 admin-application-approved = 已通过：{ $who } 现在是跑腿员了，已提醒其参加答题。
@@ -88,7 +88,7 @@ admin-actor = { $role ->
 admin-button-event = { admin-event-name }
 admin-usage-find = 请写 /find 和订单号，例如 /find 12。
 admin-usage-reassign = 请写 /reassign、订单号和跑腿员（#编号或名字），例如 /reassign 12 #34。
-admin-ask-runner = 订单 #{ $order } 改派给谁？请写跑腿员的 #编号或名字。
+admin-ask-runner = 订单 #{ $order } 改派给谁？请写跑腿员的 #编号或名字（在群里请回复本条消息）。
 admin-not-a-runner = { $who } 不是跑腿员。
 admin-runner-ineligible = { $who } 不能接这个订单：{ $reason ->
     [not-eligible-other-campus] 其他校区的跑腿员

@@ -801,13 +801,15 @@ class FakeBotAPI:
         return self._store(chat, user, **content)
 
     def text(self, user: dict[str, Any], text: str, *, chat: dict[str, Any] | int | None = None,
-             push: bool = True) -> dict[str, Any]:
-        """A text message from a user (a private chat unless chat is given); a leading /command is marked."""
+             reply_to: dict[str, Any] | None = None, push: bool = True) -> dict[str, Any]:
+        """A text message from a user (a private chat unless chat is given), a reply to `reply_to` if given; a
+        leading /command is marked."""
         entities = None
         match = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
         if match:
             entities = [{"type": "bot_command", "offset": 0, "length": match.end()}]
-        return self._update(push, message=self._user_message(user, chat, text=text, entities=entities))
+        extra = {"reply_to_message": copy.deepcopy(reply_to)} if reply_to is not None else {}
+        return self._update(push, message=self._user_message(user, chat, text=text, entities=entities, **extra))
 
     def command(self, user: dict[str, Any], command: str, args: str = "", *,
                 chat: dict[str, Any] | int | None = None, push: bool = True) -> dict[str, Any]:

@@ -250,3 +250,23 @@ async def test_a_payment_matching_no_order_tells_the_payer_and_alerts_the_operat
         queued = await uow.session.scalar(select(func.count()).select_from(Outbox)
                                           .where(Outbox.recipient == str(admin_chat["id"])))
     assert queued == 2
+
+
+async def test_an_operator_rejects_in_the_admin_chat_by_replying_to_the_question_with_the_reason(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=False)
+    runner = await applicant(services, campus, clock, 3003)
+    card = await posted_application(fake_bot_api, admin_chat, 4004)
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    fake_bot_api.press(wu, card, EN("admin-button-reject"))
+    question = await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"])
+                                    if m.get("text") == EN("admin-ask-reject-reason", user=str(runner))])
+
+    fake_bot_api.text(wu, "just chatting", chat=admin_chat)  # not a reply: chatter, not for the bot
+    await settle(fake_bot_api, wu)
+    assert await application_status(services, runner) == "pending"
+    fake_bot_api.text(wu, "card photo unreadable", chat=admin_chat, reply_to=question[-1])
+    await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"])
+                         if m.get("text", "").startswith(EN("admin-application-rejected", who=f"Zhao (#{runner})",
+                                                               reason="card photo unreadable")[:20])])
+    assert await application_status(services, runner) == "rejected"
