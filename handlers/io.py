@@ -61,6 +61,9 @@ class Reply:
     choices: tuple[tuple[Choice, ...], ...] = ()  # rows of buttons / numbered options
     request_location: bool = False
     edit: bool = False  # replace the message whose button was pressed, where the channel can
+    # The location an earlier message asked for is no longer wanted: a channel that left a button up for it (Telegram's
+    # reply keyboard) takes it away with this reply.
+    location_done: bool = False
     args: dict[str, Any] = field(default_factory=dict)
 
     def flat_choices(self) -> list[Choice]:

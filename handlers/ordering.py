@@ -8,6 +8,7 @@ Paying lives in handlers/wallet.py.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -297,13 +298,18 @@ async def advance(ctx: Ctx, done: str) -> None:
 # --- entering the wizard -------------------------------------------------------------------------------------
 
 @ROUTER.command("order")
-async def start_order(ctx: Ctx) -> None:
+async def start_order(ctx: Ctx, *, edit: bool = False) -> None:
+    """A new draft. `edit`: its first message replaces the pressed one (the quote's Edit button)."""
     if not window_offers(ctx):
         raise closed(ctx)
+    at_a_place = ctx.state.removeprefix("order.") in PLACE_STEPS  # /order again while a place was asked for
     ctx.reset()
     if not in_service_hours(ctx.campus, ctx.now):
-        ctx.say("order-closed-now", hours=hours_text(ctx))
-    await PROMPTS["type"](ctx)
+        ctx.say("order-closed-now", hours=hours_text(ctx), edit=edit)
+        edit = False  # the note took the pressed message's place; the question follows it
+    await ask_type(ctx, edit=edit)
+    if at_a_place:
+        location_done(ctx)
 
 
 @ROUTER.action("m")
@@ -339,6 +345,15 @@ async def on_step(ctx: Ctx) -> None:
         await PROMPTS[step](ctx)
         return
     await ANSWERS[step](ctx, said)
+    if step in PLACE_STEPS:
+        location_done(ctx)
+
+
+def location_done(ctx: Ctx) -> None:
+    """The flow moved on from a step that offered the location button: the first reply takes the button away,
+    unless a reply offers it again (the drop-off after the pickup)."""
+    if ctx.replies and not any(r.request_location for r in ctx.replies):
+        ctx.replies[0] = dataclasses.replace(ctx.replies[0], location_done=True)
 
 
 def stale() -> InvalidInput:
@@ -359,8 +374,9 @@ def one_of(said: Said, allowed: Iterable[str]) -> str:
 # --- the steps -----------------------------------------------------------------------------------------------
 
 @prompt("type")
-async def ask_type(ctx: Ctx) -> None:
-    ask(ctx, "type", "order-ask-type", chunks([("price-base", t.value, {"task": t.value}) for t in TaskType], 2))
+async def ask_type(ctx: Ctx, *, edit: bool = False) -> None:
+    ask(ctx, "type", "order-ask-type", chunks([("price-base", t.value, {"task": t.value}) for t in TaskType], 2),
+        edit=edit)
 
 
 @answer("type")
@@ -784,7 +800,7 @@ async def priced(ctx: Ctx) -> tuple[OrderRow, Quote]:
 
 
 @prompt("quote")
-async def ask_quote(ctx: Ctx, *, changed: bool = False) -> None:
+async def ask_quote(ctx: Ctx, *, changed: bool = False, edit: bool = False) -> None:
     row, q = await priced(ctx)
     t = ctx.t
     start, end = window_of(ctx.data)
@@ -798,18 +814,24 @@ async def ask_quote(ctx: Ctx, *, changed: bool = False) -> None:
         parts.append(t("order-summary-runner", name=ctx.data["runner_name"]))
     parts += [quote_lines_text(t, row.quote_lines), t("order-card-total", total=format_yuan(row.total))]
     ask(ctx, "quote", "order-quote", [[("order-confirm", "ok", {}), ("order-edit", "edit", {}),
-                                        ("order-cancel", "no", {})]], text="\n".join(parts))
+                                        ("order-cancel", "no", {})]], edit=edit, text="\n".join(parts))
     put(ctx, quoted_total=q.total)
+
+
+def pressed(ctx: Ctx) -> bool:
+    """The input was a button press, so the answer may replace the pressed message (where the channel can)."""
+    return ctx.input.kind is Kind.choice
 
 
 @answer("quote")
 async def got_quote(ctx: Ctx, said: Said) -> None:
+    # Every answer to the quote replaces it where it was pressed, so its Confirm/Edit/Cancel buttons go with it.
     if said.value == "edit":
-        await start_order(ctx)
+        await start_order(ctx, edit=pressed(ctx))
     elif said.value == "no":
         ctx.reset()
-        ctx.say("order-draft-cancelled")
-        menu(ctx)
+        ctx.say("order-draft-cancelled", edit=pressed(ctx))
+        menu(ctx)  # a message of its own below: the menu is where the student goes on from
     elif said.value == "ok":
         await confirm(ctx)
     elif said.value is None:
@@ -826,10 +848,11 @@ async def confirm(ctx: Ctx) -> None:
         raise InvalidInput("order-window-passed")
     row, q = await priced(ctx)
     if q.total != ctx.data.get("quoted_total"):  # time moved into another price band: show, ask again
-        await ask_quote(ctx, changed=True)
+        await ask_quote(ctx, changed=True, edit=pressed(ctx))  # in the old quote's place: only one can be confirmed
         return
     await ctx.uow.orders.add(row)
     ctx.reset()
     balance = await wallet.balance(ctx)
     ctx.say("order-created", order=row.id, total=format_yuan(row.total), balance=format_yuan(balance),
-            minutes=ctx.campus.timeouts.pay_minutes, choices=[[ctx.button("order-pay-wallet", f"pay:{row.id}")]])
+            minutes=ctx.campus.timeouts.pay_minutes, choices=[[ctx.button("order-pay-wallet", f"pay:{row.id}")]],
+            edit=pressed(ctx))

@@ -17,7 +17,7 @@ def menu(ctx: Ctx) -> None:
 
 
 async def has_own_menu(ctx: Ctx) -> bool:
-    """Operators and active runners have a command menu of their own chat; students share one per language."""
+    """Operators and active runners have a command menu of their own chat whatever their language."""
     if ctx.is_operator:
         return True
     return is_active_runner(await ctx.runner_profile(), ctx.user.suspended)
@@ -45,8 +45,10 @@ async def choose_language(ctx: Ctx) -> None:
         return
     changed = language != ctx.user.language
     ctx.user.language = language
-    if changed and await has_own_menu(ctx):
-        await ctx.notify.menu(ctx.user_id)  # their own chat's menu speaks their language
+    if changed:
+        # Everyone's menu speaks their language: staff's own, and a student's too (the channel gives a student who
+        # left the shared menu's language a menu of their own chat, and takes it back when they return).
+        await ctx.notify.menu(ctx.user_id)
     ctx.reset()
     ctx.say("start-language-set")
     menu(ctx)

@@ -116,7 +116,9 @@ async def pay_with_wallet(ctx: Ctx) -> None:
         await move(ctx, row, Event.pay, Role.customer)
     except InsufficientFunds:  # spent elsewhere since we looked; the app rolls everything back
         raise insufficient(await balance(ctx), total) from None
-    ctx.say("wallet-paid", order=order_id, amount=format_yuan(total), balance=format_yuan(await balance(ctx)))
+    # In the pressed message's place: the order card's Pay buttons (wallet, provider invoice) must not stay live.
+    ctx.say("wallet-paid", order=order_id, amount=format_yuan(total), balance=format_yuan(await balance(ctx)),
+            edit=True)
 
 
 async def provider_payment(ctx: Ctx) -> None:

@@ -1,10 +1,13 @@
 """The bot's command menus, per role and language.
 
-Students: every private chat, in Chinese (language_code "zh") and English (the default), set at start. Runners and
-operators: a longer menu for their own chat (BotCommandScopeChat), in their language, set at start for everyone who
-is staff then. Afterwards a person's menu follows them: a change of role or language (a runner approved, suspended
-or restored; /language) writes a menu row to the outbox in the same transaction, and the sender sets their chat's
-menu as it is now (`staff_member`) or deletes it, so the students' menu shows again. Only commands the handlers
+Students: one menu for every private chat, in the bot's default language (DEFAULT_LANGUAGE: the language every new
+user is spoken to in, handlers/app.py), set at start with no language_code, so it does not follow the Telegram app's
+language: a student is spoken to in the language they chose, and so is their menu. A student who chose another
+language, and runners and operators (a longer menu), get a menu of their own chat (BotCommandScopeChat, which
+Telegram prefers to every all-private-chats menu), in their language; staff's are set at start for everyone who is
+staff then. Afterwards a person's menu follows them: a change of role or language (a runner approved, suspended or
+restored; /language) writes a menu row to the outbox in the same transaction, and the sender sets their chat's menu
+as it is now (`staff_member`) or deletes it, so the shared students' menu shows again. Only commands the handlers
 really register are listed.
 """
 from __future__ import annotations
@@ -28,7 +31,7 @@ from core.campus import Campus
 from handlers import flows  # noqa: F401 - registers the commands the menus list
 from handlers.context import Services
 from handlers.router import ROUTER
-from locales import catalogue
+from locales import DEFAULT_LANGUAGE, catalogue
 from storage.db import Database
 from storage.models import RunnerProfile, User
 from storage.runners_repo import ACTIVE_RUNNER
@@ -40,10 +43,14 @@ STUDENT = ("start", "order", "orders", "track", "where", "wallet", "cancel", "ms
 RUNNER = ("nearby", "grab", "picked", "delivered", "release", "income", "withdraw")
 OPERATOR = ("admin", "applications", "find", "complaints", "withdrawals", "today")
 MAX_CHAT_MENUS = 500  # per-chat menus set at start; the others are set when their role or language next changes
+SHARED_LANGUAGE = DEFAULT_LANGUAGE  # the students' menu for every private chat speaks what new users are spoken to in
+# Menus per app language (language_code) that earlier versions set: Telegram keeps them until deleted, and they
+# would show a student the app's language instead of the one they chose.
+APP_LANGUAGE_CODES = ("zh", "en")
 
 
 class Staff(NamedTuple):
-    """Someone with a menu of their own chat."""
+    """Someone with a menu of their own chat: staff, or a student who speaks another language than the shared menu."""
 
     chat_id: str  # their Telegram user id, which is their private chat's id
     language: str
@@ -96,20 +103,21 @@ async def staff(services: Services, limit: int = MAX_CHAT_MENUS) -> list[Staff]:
 
 
 async def staff_member(db: Database, chat_id: str, named_ops: frozenset[str]) -> Staff | None:
-    """This Telegram user as staff now, or None when they are a plain student (or unknown)."""
+    """The menu this Telegram user's own chat needs now: staff's, or the students' menu in a student's language
+    when it is not the shared one's; None when the shared students' menu fits them (or they are unknown)."""
     async with UnitOfWork(db, write=False) as uow:
         row = (await uow.session.execute(_standing().where(User.external_id == chat_id))).first()
     if row is None:
         return None
     member = _as_staff(row, named_ops)
-    return member if member.runner or member.operator else None
+    return member if member.runner or member.operator or member.language != SHARED_LANGUAGE else None
 
 
 async def set_commands(bot: Bot, services: Services) -> int:
     """Set every menu; returns how many per-chat menus were set. A chat Telegram refuses is skipped."""
-    await call(bot.set_my_commands, commands=menu(STUDENT, "zh_CN"), scope=BotCommandScopeAllPrivateChats(),
-               language_code="zh")
-    await call(bot.set_my_commands, commands=menu(STUDENT, "en"), scope=BotCommandScopeAllPrivateChats())
+    for code in APP_LANGUAGE_CODES:
+        await call(bot.delete_my_commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
+    await call(bot.set_my_commands, commands=menu(STUDENT, SHARED_LANGUAGE), scope=BotCommandScopeAllPrivateChats())
     done = 0
     for member in await staff(services):
         try:

@@ -1,9 +1,18 @@
-"""Neutral replies → Telegram messages: text with inline keyboards, a one-time location button, edits in place."""
+"""Neutral replies → Telegram messages: text with inline keyboards, a one-time location button, edits in place.
+
+The location button is a reply keyboard. one_time_keyboard only hides it once pressed, and only until the person
+opens it again; answered by an inline button or by typing, it stays up. So a reply marked `location_done` takes it
+away with ReplyKeyboardRemove. A message carries one reply_markup, so one with inline buttons cannot also remove it
+(and a message sent with a reply keyboard markup can never be edited, so it cannot get its inline buttons later):
+the removal rides on the reply itself when it has no buttons and is sent anew, else on a short message of its own
+just before it, which keeps the reply's buttons on the newest message.
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from aiogram import Bot
@@ -14,6 +23,7 @@ from aiogram.types import (
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
 )
 
 from bot.telegram.convert import MAX_CALLBACK_BYTES, callback_data_ok
@@ -99,9 +109,16 @@ class Renderer:
                 continue
             if reply.edit and edit is not None and not reply.request_location:
                 target, edit = edit, None
+                if reply.location_done:  # an edit cannot remove a reply keyboard
+                    await self._remove_location_button(chat_id, t)
+                    reply = replace(reply, location_done=False)
                 if await self._edit(target, reply):
                     continue
             await self._send(chat_id, reply, t)
+
+    async def _remove_location_button(self, chat_id: int | str, t: Catalogue) -> None:
+        await call(self.bot.send_message, chat_id=chat_id, text=t("tg-location-done"),
+                   reply_markup=ReplyKeyboardRemove())
 
     async def _edit(self, message: Message, reply: Reply) -> bool:
         pieces = split_text(reply.text)
@@ -124,9 +141,17 @@ class Renderer:
         extra_location_prompt = reply.request_location and markup is not None
         if reply.request_location and markup is None:
             markup = location_keyboard(t)
+        # A new location button replaces the old one anyway; otherwise see the module's docstring.
+        first: Any = None
+        if reply.location_done and not reply.request_location:
+            if markup is None:
+                first = ReplyKeyboardRemove()  # on the reply itself, as soon as it starts
+            else:
+                await self._remove_location_button(chat_id, t)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            await call(self.bot.send_message, chat_id=chat_id, text=piece, reply_markup=markup if last else None)
+            await call(self.bot.send_message, chat_id=chat_id, text=piece,
+                       reply_markup=markup if last and markup is not None else first if i == 0 else None)
         if extra_location_prompt:
             # One message carries one keyboard: the location button comes in a message of its own.
             await call(self.bot.send_message, chat_id=chat_id, text=t("tg-location-prompt"),

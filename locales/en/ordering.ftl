@@ -125,3 +125,5 @@ wallet-not-payable = Order #{ $order } can no longer be paid: it is { $status }.
 wallet-provider-paid = Received { $amount } yuan: order #{ $order } is paid.
 wallet-charge-seen = This payment was received already; nothing more to do.
 wallet-payment-kept = Received { $amount } yuan. Order #{ $order } no longer waits for this payment, so the money is in your wallet (balance { $balance } yuan).
+# Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
+tg-location-done = OK.

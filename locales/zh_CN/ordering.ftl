@@ -125,3 +125,5 @@ wallet-not-payable = 订单 #{ $order } 已无法支付：当前状态为{ $stat
 wallet-provider-paid = 已收到 { $amount } 元：订单 #{ $order } 已支付。
 wallet-charge-seen = 这笔付款已经收到过了，无需再操作。
 wallet-payment-kept = 已收到 { $amount } 元。订单 #{ $order } 已不再等待这笔付款，钱已存入你的钱包（余额 { $balance } 元）。
+# Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
+tg-location-done = 好的。

@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import Bot
 from sqlalchemy import func, select
 
-from bot.telegram.commands import Staff, staff, staff_member
+from bot.telegram.commands import STUDENT, Staff, menu, staff, staff_member
 from bot.telegram.sender import TelegramSender
 from handlers.context import Services
 from locales import catalogue
@@ -101,7 +101,8 @@ async def test_a_new_language_resets_a_staff_menu_in_it(
     assert operator_menu["applications"] == en("tg-cmd-applications") and operator_menu["start"] == en("tg-cmd-start")
     runner_menu = descriptions(fake_bot_api.chat_menu(RUNNER))
     assert runner_menu["nearby"] == en("tg-cmd-nearby") and "applications" not in runner_menu
-    assert fake_bot_api.calls(chat_id=1001) == []  # a student's menu is the one for their app's language
+    # A student's menu follows their language, not their app's: the students' menu, in English, for their chat.
+    assert descriptions(fake_bot_api.chat_menu(1001)) == {c.command: c.description for c in menu(STUDENT, "en")}
 
     clock.advance(seconds=5)
     await chat.send(str(RUNNER), "/language")
@@ -122,7 +123,10 @@ async def test_staff_are_active_runners_and_operators(services: Services, clock:
         (await uow.session.get(RunnerProfile, suspended)).suspended = True  # type: ignore[union-attr]
     assert await staff(services) == [Staff(str(OPERATOR), "en", runner=False, operator=True),
                                      Staff(str(RUNNER), "zh_CN", runner=True, operator=False)]
-    for plain in ("3005", "3006", "1001", "999"):
+    await person(services, 1002, "zh_CN")
+    for plain in ("1002", "999"):  # a student in the shared menu's language, someone unknown
         assert await staff_member(services.db, plain, frozenset()) is None
+    for plain in ("3005", "3006", "1001"):  # students in another language: the students' menu for their chat
+        assert await staff_member(services.db, plain, frozenset()) == Staff(plain, "en", runner=False, operator=False)
     named = await staff_member(services.db, "1001", frozenset({"1001"}))  # named an operator in the campus file
     assert named == Staff("1001", "en", runner=False, operator=True)

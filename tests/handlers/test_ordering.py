@@ -420,3 +420,58 @@ async def test_an_urgent_errand_carries_the_urgent_surcharge(chat, services, cam
     assert order.urgent
     urgent = [line for line in order.quote_lines if line["key"] == "price-urgent"]
     assert [line["amount"] for line in urgent] == [campus.pricing.urgent]
+
+
+async def test_pressed_answers_to_the_quote_and_the_pay_button_replace_their_message(chat, services, clock):
+    # Each answer takes the pressed message's place (Reply.edit), so its buttons cannot be pressed again.
+    await funded(chat, services, "alice", 5000)
+    clock.advance(hours=1, minutes=20)  # 11:20; lunch peak starts 11:30
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    clock.advance(minutes=15)
+    replies = await chat.press("alice", "Confirm")  # the price changed meanwhile: the new quote replaces the old
+    assert keys(replies) == ["order-quote"] and replies[0].edit
+    assert replies[0].text.startswith("The price has changed")
+    assert [c.label for c in replies[0].flat_choices()] == ["Confirm", "Edit", "Cancel"]
+    replies = await chat.press("alice", "Edit")
+    assert keys(replies) == ["order-ask-type"] and replies[0].edit
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    replies = await chat.press("alice", "Cancel")
+    assert keys(replies) == ["order-draft-cancelled", "menu-title"]
+    assert [r.edit for r in replies] == [True, False]  # the menu comes below, as a message of its own
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    replies = await chat.press("alice", "Confirm")
+    assert keys(replies) == ["order-created"] and replies[0].edit
+    replies = await chat.press("alice", "Pay with wallet")
+    assert keys(replies) == ["wallet-paid"] and replies[0].edit
+
+
+async def test_typed_answers_to_the_quote_replace_nothing(chat, services):
+    await funded(chat, services, "alice", 0)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    replies = await chat.send("alice", "Cancel")
+    assert keys(replies) == ["order-draft-cancelled", "menu-title"] and not any(r.edit for r in replies)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    replies = await chat.send("alice", "Confirm")
+    assert keys(replies) == ["order-created"] and not replies[0].edit
+
+
+async def test_moving_on_from_a_place_step_says_the_location_button_is_done(chat, services):
+    await started(chat, "alice")
+    await chat.send("alice", "/order")
+    replies = await chat.press("alice", "Parcel pickup")
+    assert replies[0].request_location and not any(r.location_done for r in replies)
+    replies = await chat.press("alice", "Parcel Station")  # on to the drop-off, which offers the button again
+    assert keys(replies) == ["order-ask-dropoff"] and replies[0].request_location and not replies[0].location_done
+    await refused(chat, services, "alice", lambda: chat.send("alice", "Hogwarts"), "error-unknown-building")
+    replies = await chat.send("alice", "F3")  # typed: on to the room, which asks for no location
+    assert keys(replies) == ["order-ask-room"] and replies[0].location_done
+    assert not (await chat.send("alice", "3-502"))[0].location_done  # only when leaving a place step
+
+    await chat.send("alice", "/order")
+    await chat.press("alice", "Parcel pickup")
+    replies = await chat.send("alice", "/order")  # starting again while the pickup was asked for
+    assert keys(replies) == ["order-ask-type"] and replies[0].location_done

@@ -50,7 +50,7 @@ async def menu_refreshes(services, recipient: str) -> int:
         return sum(1 for r in rows if is_menu(r.payload))
 
 
-async def test_a_new_language_refreshes_the_menu_of_staff_only(chat, services, db, campus, clock):
+async def test_a_new_language_refreshes_the_menu_of_everyone(chat, services, db, campus, clock):
     runner = await make_runner(db, campus, clock())
     async with UnitOfWork(db) as uow:
         name = (await uow.session.get(User, runner)).external_id
@@ -63,12 +63,15 @@ async def test_a_new_language_refreshes_the_menu_of_staff_only(chat, services, d
 
     await chat.send("alice", "/start")
     await chat.press("alice", "English")
-    assert await menu_refreshes(services, "alice") == 0  # students share the menu of their app's language
+    assert await menu_refreshes(services, "alice") == 1  # a student's menu follows their language too
+    await chat.send("alice", "/language")
+    await chat.press("alice", "English")
+    assert await menu_refreshes(services, "alice") == 1
     async with UnitOfWork(db) as uow:
         await uow.session.execute(update(User).where(User.external_id == "alice").values(is_operator=True))
     await chat.send("alice", "/language")
     await chat.press("alice", "中文")
-    assert await menu_refreshes(services, "alice") == 1
+    assert await menu_refreshes(services, "alice") == 2
 
 
 async def test_staff_who_start_the_bot_get_their_menu_and_students_do_not(chat, services, db, campus, clock):

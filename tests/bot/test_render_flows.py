@@ -1,0 +1,166 @@
+"""Telegram, where the conversation moves on: the pressed quote or order card is edited in place (no stale buttons),
+the location button goes once its step is over, and a student's command menu speaks the language they chose.
+The real dispatcher (and, for menus, the outbox sender) against the fake Bot API over HTTP on 127.0.0.1."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+)
+
+from bot.telegram.commands import STUDENT, menu, set_commands
+from bot.telegram.render import Renderer
+from handlers.context import Services
+from handlers.io import Choice, Reply
+from locales import catalogue
+from tests.bot.fake_bot_api import FakeBotAPI
+from tests.bot.test_e2e_telegram import running_bot  # noqa: F401 - fixture: the dispatcher and the outbox sender
+from tests.bot.test_telegram_adapter import dispatcher, tg_user, until  # noqa: F401 - fixture
+from tests.conftest import FakeClock
+from tests.factories import top_up
+from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM
+
+EN = catalogue("en")
+LI = 1001
+REMOVE = {"remove_keyboard": True}
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    return [label for row in FakeBotAPI.buttons(message) for label, _ in row]
+
+
+def current(api: FakeBotAPI, message: dict[str, Any]) -> dict[str, Any]:
+    return api.messages[(message["chat"]["id"], message["message_id"])]
+
+
+async def quote_for(api: FakeBotAPI, li: dict[str, Any]) -> dict[str, Any]:
+    """A parcel errand typed in full after /order: the quote the bot sends last."""
+    before = len(api.bot_messages(LI))
+    api.command(li, "order")
+    for text in PARCEL_TO_MY_ROOM:
+        api.text(li, text)
+    title = EN("order-quote-title", task="parcel")
+    return await until(lambda: next((m for m in api.bot_messages(LI)[before:] if m["text"].startswith(title)), None))
+
+
+async def test_answers_to_the_quote_and_the_pay_button_edit_their_message(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    api = fake_bot_api
+    await top_up(services.db, await tg_user(services, campus, clock, LI), 5000, clock())
+    li = api.user(LI, "Li", language_code="en")
+    clock.advance(hours=1, minutes=20)  # 11:20; the lunch peak starts at 11:30
+    quote = await quote_for(api, li)
+    assert labels(quote) == ["Confirm", "Edit", "Cancel"]
+
+    clock.advance(minutes=15)  # Confirm now meets another price: the new quote takes the old one's place
+    sent, old_buttons = len(api.calls("sendMessage", LI)), api.buttons(quote)
+    api.press(li, current(api, quote), "Confirm")
+    again = await until(lambda: (m := current(api, quote))["text"].startswith(EN("order-quote-changed")) and m)
+    assert labels(again) == ["Confirm", "Edit", "Cancel"] and api.buttons(again) != old_buttons  # fresh ones
+
+    api.press(li, again, "Cancel")  # the quote says nothing was ordered, without buttons; the menu comes below
+    cancelled = await until(lambda: (m := current(api, quote))["text"] == EN("order-draft-cancelled") and m)
+    assert "reply_markup" not in cancelled
+    await until(lambda: api.last_bot_message(LI)["text"] == EN("menu-title"))
+    assert len(api.calls("sendMessage", LI)) == sent + 1  # the menu only: everything else was an edit
+
+    quote = await quote_for(api, li)
+    sent = len(api.calls("sendMessage", LI))
+    api.press(li, current(api, quote), "Confirm")  # the quote becomes the new order, with its pay buttons
+    created = await until(lambda: (m := current(api, quote))["text"].startswith("Order #") and m)
+    assert labels(created) == [EN("order-pay-wallet"), EN("tg-pay-telegram")]
+    api.press(li, created, EN("order-pay-wallet"))
+    paid = await until(lambda: (m := current(api, quote))["text"].startswith("Paid ") and m)
+    assert "reply_markup" not in paid  # neither pay button stays to be pressed again
+    assert len(api.calls("sendMessage", LI)) == sent
+    edited = [c.params["message_id"] for c in api.calls("editMessageText", LI, ok=True)]
+    assert edited[-2:] == [quote["message_id"]] * 2
+
+
+async def test_the_location_button_goes_when_the_flow_moves_past_its_step(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    api = fake_bot_api
+    await tg_user(services, campus, clock, LI)
+    li = api.user(LI, "Li", language_code="en")
+    api.command(li, "order")
+    types = await until(lambda: next((m for m in api.bot_messages(LI) if labels(m)), None))
+    api.press(li, types, "Parcel pickup")
+    pickup = await until(lambda: next((m for m in api.bot_messages(LI) if "Parcel Station" in labels(m)), None))
+    await until(lambda: api.last_bot_message(LI)["text"] == EN("tg-location-prompt"))
+
+    def markups() -> list[dict[str, Any] | None]:
+        return [c.params.get("reply_markup") for c in api.calls("sendMessage", LI)]
+
+    api.press(li, pickup, "Parcel Station")  # by a button: on to the drop-off, which offers the location again
+    await until(lambda: api.last_bot_message(LI)["text"] == EN("order-ask-dropoff"))
+    assert "keyboard" in markups()[-1] and REMOVE not in markups()
+
+    api.text(li, "F3")  # typed: on to the room, whose question has inline buttons
+    room = await until(lambda: (m := api.last_bot_message(LI))["text"] == EN("order-ask-room", place="Women's Dorm 3")
+                       and m)
+    removal, asked = api.calls("sendMessage", LI)[-2:]
+    assert (removal.params["text"], removal.params["reply_markup"]) == (EN("tg-location-done"), REMOVE)
+    assert "inline_keyboard" in asked.params["reply_markup"] and labels(room)
+
+    api.text(li, "3-502")  # later steps leave the (gone) keyboard alone
+    floors = campus.building("dorm_f3").floors
+    await until(lambda: api.last_bot_message(LI)["text"] == EN("order-ask-floor", floors=floors))
+    assert markups().count(REMOVE) == 1
+
+
+async def test_the_renderer_removes_the_location_button_with_the_reply_or_just_before_it(
+        fake_bot_api: FakeBotAPI, bot: Bot) -> None:
+    api, renderer = fake_bot_api, Renderer(bot)
+    await renderer.send(LI, [Reply("plain", "Next question?", location_done=True)], EN)
+    (call,) = api.calls("sendMessage", LI)
+    assert (call.params["text"], call.params["reply_markup"]) == ("Next question?", REMOVE)  # on the reply itself
+
+    await renderer.send(LI, [Reply("ask", "Pick one", choices=((Choice("A", "a"),),), location_done=True)], EN)
+    removal, asked = api.calls("sendMessage", LI)[1:]
+    assert (removal.params["text"], removal.params["reply_markup"]) == (EN("tg-location-done"), REMOVE)
+    assert asked.params["reply_markup"] == {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
+
+    pressed = await bot.send_message(LI, "Question", reply_markup=InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="B", callback_data="b")]]))
+    await renderer.send(LI, [Reply("done", "Answered", edit=True, location_done=True)], EN, edit=pressed)
+    assert api.calls("sendMessage", LI)[-1].params["reply_markup"] == REMOVE  # an edit cannot carry it
+    (edit,) = api.calls("editMessageText", LI)
+    assert edit.params["message_id"] == pressed.message_id and edit.params["text"] == "Answered"
+
+
+def descriptions(commands: list[dict[str, Any]] | None) -> dict[str, str]:
+    return {c["command"]: c["description"] for c in commands or []}
+
+
+async def test_a_students_menu_follows_the_language_they_choose_not_their_apps(
+        fake_bot_api: FakeBotAPI, running_bot, services: Services) -> None:  # noqa: F811
+    api = fake_bot_api
+    li = api.user(LI, "Li", language_code="zh-hans")  # a Chinese Telegram app
+    api.command(li, "start")
+    welcome = await until(lambda: next((m for m in api.bot_messages(LI) if "English" in labels(m)), None))
+    api.press(li, welcome, "English")
+    english = {c.command: c.description for c in menu(STUDENT, "en")}
+    await until(lambda: descriptions(api.chat_menu(LI)) == english)  # the students' menu, in English, for her chat
+
+    api.command(li, "language")
+    ask = await until(lambda: (m := api.last_bot_message(LI))["text"] == EN("start-pick-language") and m)
+    api.press(li, ask, "中文")
+    await until(lambda: [c for c in api.calls("deleteMyCommands", ok=True)
+                         if c.params.get("scope") == {"type": "chat", "chat_id": LI}])
+    assert api.chat_menu(LI) is None  # back to the shared students' menu, which is Chinese
+
+
+async def test_the_shared_students_menu_speaks_the_default_language_for_every_app(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services) -> None:
+    # An earlier version set an English menu for English apps: Telegram keeps it until it is deleted.
+    await bot.set_my_commands([BotCommand(command="start", description="Start")],
+                              scope=BotCommandScopeAllPrivateChats(), language_code="en")
+    await set_commands(bot, services)
+    assert set(fake_bot_api.commands) == {'[{"type": "all_private_chats"}, ""]'}
+    (shared,) = fake_bot_api.commands.values()
+    assert descriptions(shared) == {c.command: c.description for c in menu(STUDENT, "zh_CN")}
