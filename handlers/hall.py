@@ -25,7 +25,7 @@ from core.geo import Point, building_point, find_building, on_campus, walking_m
 from core.order import Event, Notice, Status, Transition
 from handlers.context import Ctx, Services
 from handlers.io import Input, Kind, Reply
-from handlers.notify import NOTICE_RENDERERS, Button, Notifier
+from handlers.notify import DETAILS_ENDED, NOTICE_RENDERERS, Button, Notifier
 from handlers.orders import (
     building_name,
     hall_card,
@@ -209,8 +209,16 @@ async def _hall_gone(notifier: Notifier, campus: Campus, row: OrderRow, notice: 
     await _hall_closed(notifier, campus, row, notice, "hall-gone")
 
 
+def details_key(order_id: int, accepted_at: dt.datetime) -> str:
+    """The edit key of a runner's details message: one per acceptance, so a runner who wins the order again gets a
+    new message rather than an edit far up the chat; the order id last, as in every order's edit key (the outbox
+    keeps those of active orders, storage.outbox)."""
+    return f"details:{int(accepted_at.timestamp())}:{order_id}"
+
+
 async def _you_won(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
-    """The winner (or the runner an operator assigned) gets the full details privately, with the trip's buttons."""
+    """The winner (or the runner an operator assigned) gets the full details privately, with the trip's buttons;
+    `_details_ended` edits the message without the contact when their part ends."""
     runner_id = notice.user_id or row.runner_id
     if runner_id is None:
         return
@@ -225,7 +233,22 @@ async def _you_won(notifier: Notifier, campus: Campus, row: OrderRow, notice: No
         point = dispatch.delivery_point(campus, dropoff, Gender(profile.gender))
         if point.id != dropoff.id:
             parts.append(t("hall-handover", place=building_name(campus, point.id, t.language)))
-    await notifier.user(runner_id, "notice-you-won", text="\n".join(parts), buttons=trip_buttons(row.id or 0))
+    await notifier.user(runner_id, "notice-you-won", text="\n".join(parts), buttons=trip_buttons(row.id or 0),
+                        edit_key=details_key(row.id or 0, row.accepted_at or notifier.now))
+
+
+async def _details_ended(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
+    """The runner's part ended (Notifier.transition): their details message loses the phone, the room and the trip's
+    buttons. runner_card leaves the contact out, as the order is no longer this runner's active one."""
+    accepted_at = notice.args.get("accepted_at")
+    user = await notifier.uow.session.get(User, notice.user_id) if notice.user_id is not None else None
+    if user is None or accepted_at is None:
+        return
+    t = catalogue(user.language)
+    text = "\n".join([t("notice-details-ended", order=str(row.id)),
+                      runner_card(notifier, t, campus, row, user.id)])  # type: ignore[arg-type]
+    await notifier.user(user.id, "notice-details-ended", text=text,  # type: ignore[arg-type]
+                        edit_key=details_key(row.id or 0, accepted_at))
 
 
 NOTICE_RENDERERS.update({
@@ -233,6 +256,7 @@ NOTICE_RENDERERS.update({
     "notice-hall-taken": _hall_taken,
     "notice-hall-gone": _hall_gone,
     "notice-you-won": _you_won,
+    DETAILS_ENDED: _details_ended,
 })
 
 

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from core.campus import Campus
 from core.money import format_yuan
-from core.order import Notice, Transition
+from core.order import ACTIVE_FOR_RUNNER, Notice, Transition
 from locales import catalogue
 from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID
 from storage.models import Order as OrderRow
 from storage.models import Outbox
+from storage.outbox import seal
 from storage.sql import insert_ignore, run_core
 
 if TYPE_CHECKING:
@@ -28,6 +29,9 @@ Button = tuple[str, str, dict[str, Any]]
 NoticeRenderer = Callable[["Notifier", Campus, OrderRow, Notice], Awaitable[None]]
 NOTICE_RENDERERS: dict[str, NoticeRenderer] = {}
 MENU = "menu"  # the payload kind of a command-menu refresh: no text, nothing to show the person
+# The renderer that edits a runner's details message (the student's phone and room, handlers/hall.py) to a version
+# without them, once the runner's part in the order ends; Notifier.transition calls it, whatever the transition.
+DETAILS_ENDED = "details-ended"
 
 
 def is_menu(payload: dict[str, Any]) -> bool:
@@ -76,7 +80,8 @@ class Notifier:
         payload = self._payload(user.language, key, args, buttons, text, edit_key)
         if photo is not None:
             payload["photo"] = photo
-        await self._write(user.channel, user.external_id, payload)
+        # A person's messages may carry a phone, a room, relayed chat, a photo: sealed at rest (storage.outbox).
+        await self._write(user.channel, user.external_id, seal(self.services.cipher, payload))
 
     async def menu(self, user_id: int) -> None:
         """Ask the user's channel to bring their command menu in line with their role and language, once this
@@ -106,6 +111,16 @@ class Notifier:
         """The notices a transition owes, each to its recipient."""
         row = await self.uow.orders.get_row(t.after.id)
         assert row is not None
+        # Whatever ended it (confirmed, cancelled, refunded, released, timed out, reassigned), a runner whose part is
+        # over no longer needs the student's phone and room: their details message is edited without them
+        # (before the notices, so what the runner is told comes last).
+        had = t.before.runner_id
+        if had is not None and t.before.status in ACTIVE_FOR_RUNNER and not (
+                t.after.runner_id == had and t.after.status in ACTIVE_FOR_RUNNER):
+            redact = NOTICE_RENDERERS.get(DETAILS_ENDED)
+            if redact is not None:
+                await redact(self, campus, row, Notice("runner", DETAILS_ENDED, {"accepted_at": t.before.accepted_at},
+                                                       user_id=had))
         for notice in t.notices:
             renderer = NOTICE_RENDERERS.get(notice.key)
             if renderer is not None:

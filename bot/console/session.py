@@ -26,6 +26,7 @@ from handlers.notify import is_menu
 from handlers.sweep import SweepReport, sweep
 from locales import Catalogue, catalogue
 from storage.models import Outbox
+from storage.outbox import open_payload
 from storage.uow import UnitOfWork
 
 CHANNEL = "console"
@@ -246,7 +247,8 @@ class ConsoleSession:
                 select(Outbox).where(Outbox.channel == CHANNEL, Outbox.status == "pending").order_by(Outbox.id)))
             for row in rows:
                 if not is_menu(row.payload):  # the console has no command menu to refresh
-                    row.sent_ref = self._show_message(block, row.recipient, row.payload)
+                    row.sent_ref = self._show_message(block, row.recipient,
+                                                      open_payload(self.services.cipher, row.payload))
                 row.status = "sent"
                 row.sent_at = now
                 row.attempts += 1

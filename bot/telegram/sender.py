@@ -5,23 +5,38 @@ in one chat, 20 a minute in one group, 30 a second overall. They are moving wind
 "at most N in any window", exactly the promise — kept in its in-process memory storage, or in Redis when several
 processes send (pass `limits.storage.storage_from_string("async+redis://…")`). Edits count like messages.
 
-The task hall: when more new orders wait for a group than its per-minute budget has left, their announcements go
-out as one digest message listing them (each order's card and its own grab buttons), so the hall never passes the
-limit and every order is announced. Every row a message carried gets the message's id (sent_ref "<chat>:<id>").
-A later row with the same edit_key (an order taken, expired, announced again) edits that message in place — a
-digest is re-rendered with that entry's newest state — instead of posting a new one; pending rows with the same
-edit_key collapse into their newest. If the message to edit is gone, a new one is sent.
+A message is sent with sendMessage, or — when the row has a `photo` (a Telegram file_id, Notifier.user(photo=…))
+— with sendPhoto, its text as the caption (cut to a caption's 1024 characters) and its buttons under the photo;
+an edit of a message sent with a photo changes its caption (editMessageCaption).
+
+The task hall: every row a message carried gets the message's id (sent_ref "<chat>:<id>"). A later row with the
+same edit_key (an order taken, expired) edits that message in place instead of posting a new one — except a
+repost (payload "repost": the order announced again, by the sweep's reminder or after a release), which is a new
+message at the bottom of the chat, where runners look, and the one later edits change; pending rows with the same edit_key collapse into their newest, and the pending edits of one message (a
+digest whose orders were taken) are one edit, the digest re-rendered with each entry's newest state. A hall row
+with no buttons (taken, cancelled, expired) for an order the hall never saw is not posted: its rows are marked
+sent without a request (unless an older row of the order is still on its way: then it edits that once it lands).
+If the message to edit is gone, a new one is sent. When more requests wait for a group than its per-minute budget
+has left, the new orders go first — their announcements as digest messages listing them (each order's card and
+its own grab buttons) — so the hall never passes the limit, every order is announced, and new orders reach the
+runners before the hall hears what became of older ones; but after posting new orders the next request is a
+waiting update, so updates are not starved (each digest's edits are then one request, so both keep up).
 
 Command menus: a row {"kind": "menu"} (handlers/notify.py Notifier.menu) asks for the person's menu to be brought
 up to date. The pending ones of a chat collapse into one request after its messages, which sets the chat's menu as
-the person's role and language are now (commands.py) or, for a plain student, deletes it so the students' menu for
-every private chat shows. It is limited, retried and failed like a message. The person is read again after the
+the person's role and language are now (commands.py) or, for a plain student in the shared menu's language,
+deletes it so the students' menu for every private chat shows. It is limited, retried and failed like a message. The person is read again after the
 request, and a change meanwhile is set again, so of two senders the older menu never lands last.
 
-Failures: a 429 is waited out for exactly its retry_after (through the injected `sleep`) and the same request is
-made again; network errors and Telegram's 5xx back off exponentially through next_attempt_at (no sleeping) and
-fail for good after `max_attempts`; 403 (the user blocked the bot) fails at once with the reason and marks the
-user started_bot = False; other 400s fail at once with Telegram's description.
+Failures: a 429 is waited out for exactly its retry_after without sleeping: that chat's pending rows are due
+again at that moment (next_attempt_at, for every sender) and this sender sends nothing more to it before (not
+even rows queued meanwhile), while it carries on with the other chats; then the same request is made again (a
+429 is not counted as a failed try). Network errors and Telegram's 5xx back off exponentially through
+next_attempt_at (no sleeping) and fail for good after `max_attempts`; 403 (the user blocked the bot) fails at
+once with the reason and marks the user started_bot = False; other 400s fail at once with Telegram's description.
+A row that fails for good is logged as a warning with its chat, row ids and reason — as an error when the chat is
+a group or a campus's task hall or admin chat (`staff_chats`): the bot removed from the hall, or a group upgraded
+to a supergroup, silences it for good.
 
 Several senders may run (processes, or tasks): a row is claimed with one conditional UPDATE that moves its
 next_attempt_at a lease ahead, so only one sender sends it; if that sender dies, the row is due again when the
@@ -59,10 +74,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.telegram.commands import chat_menu, staff_member
+from core.campus import Campus
 from core.clock import Clock
 from handlers.notify import is_menu
+from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Outbox, User
+from storage.outbox import open_payload
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -70,6 +88,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 HALL_KEY = re.compile(r"^hall:(\d+)$")
 TEXT_LIMIT = 4000  # Telegram allows 4096 characters (as it counts them): keep a margin
+CAPTION_LIMIT = 1000  # and 1024 in a photo's caption
 MAX_BUTTONS = 100  # inline buttons in one message
 DIGEST_SEPARATOR = "\n\n"
 MENU_TRIES = 3  # menu requests per refresh, when the person keeps changing while it is made
@@ -88,8 +107,6 @@ class SenderConfig:
     max_attempts: int = 5  # tries before a network error fails the message for good
     backoff_base: float = 2.0  # seconds before the 2nd try; doubles each time: 2, 4, 8, 16 …
     backoff_cap: float = 300.0
-    max_retry_after: float = 60.0  # a longer 429 wait is not slept through: the row is rescheduled
-    max_retry_after_waits: int = 3  # 429s in a row for one message before it is rescheduled instead
     lease: float = 300.0  # seconds a claimed row stays hidden from other senders
     batch: int = 200  # due rows looked at per run
     per_chat_batch: int = 60  # of which at most this many per chat (a flooded hall does not starve others)
@@ -156,6 +173,12 @@ class TelegramRateLimiter:
         return max(stats.remaining, 0)
 
 
+def campus_chats(campuses: Iterable[Campus]) -> frozenset[int]:
+    """The task halls and admin chats the campus files name (a failure there is an operational emergency)."""
+    return frozenset(chat for c in campuses for chat in (c.channels.telegram_hall_chat_id,
+                                                          c.channels.telegram_admin_chat_id) if chat is not None)
+
+
 def is_group(chat: int | str) -> bool:
     """Groups, supergroups and channels have negative ids (or an @name); users positive ones."""
     return not isinstance(chat, int) or chat < 0
@@ -172,8 +195,8 @@ def keyboard(choices: Sequence[Sequence[dict[str, str]]] | None) -> InlineKeyboa
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
-def _cut(text: str) -> str:
-    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+def _cut(text: str, limit: int = TEXT_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass
@@ -193,6 +216,16 @@ class Row:
     @property
     def choices(self) -> list[list[dict[str, str]]]:
         return self.payload.get("choices") or []
+
+    @property
+    def photo(self) -> str | None:
+        """A Telegram file_id to send with the text as its caption (Notifier.user(photo=...))."""
+        return self.payload.get("photo") or None
+
+    @property
+    def offers_order(self) -> bool:
+        """A hall row with buttons announces an open order; one without (taken, cancelled, expired) closes it."""
+        return bool(HALL_KEY.match(self.edit_key or "")) and any(self.choices)
 
 
 @dataclass
@@ -234,16 +267,22 @@ class TelegramSender:
     """Delivers the outbox rows of channel "telegram".
 
     `run_once(now)` sends what is due and what the limits allow right now, and returns how many rows were
-    delivered; `run_forever()` repeats it (app.py runs it as a task). `sleep` is only used to wait out a 429's
-    retry_after and, in run_forever, the pause between idle runs. `operators`: the Telegram user ids the campus
-    files name as operators (commands.named_operators), whose menus have the operator commands.
+    delivered; `run_forever()` repeats it (app.py runs it as a task). `sleep` is only used for run_forever's pause
+    between idle runs. `operators`: the Telegram user ids the campus files name as operators
+    (commands.named_operators), whose menus have the operator commands. `staff_chats`: the campuses' task halls
+    and admin chats (campus_chats), whose failures are logged as errors.
     """
 
     def __init__(self, db: Database, bot: Bot, clock: Clock, sleep: Sleep = asyncio.sleep, *,
                  config: SenderConfig | None = None, limiter: TelegramRateLimiter | None = None,
-                 operators: Iterable[str] = ()) -> None:
+                 operators: Iterable[str] = (), staff_chats: Iterable[int | str] = (),
+                 cipher: Cipher | None = None) -> None:
         self.db = db
+        self.cipher = cipher  # opens the sealed payloads of messages to a person (storage.outbox)
         self.operators = frozenset(operators)
+        self.staff_chats = frozenset(str(c) for c in staff_chats)
+        self._paused: dict[str, dt.datetime] = {}  # chat → when its 429's retry_after has passed
+        self._announced_last: set[str] = set()  # groups whose last request here posted new orders
         self.bot = bot
         self.clock = clock
         self.sleep = sleep
@@ -272,13 +311,20 @@ class TelegramSender:
         for row in rows:
             by_chat.setdefault(row.recipient, []).append(row)
         delivered = 0
+        self._paused = {chat: until for chat, until in self._paused.items() if until > now}
         for recipient, chat_rows in by_chat.items():
+            if recipient in self._paused:
+                continue  # Telegram asked us to leave this chat alone until then (rows queued meanwhile too)
             delivered += await self._serve_chat(chat_of(recipient), chat_rows, now)
         return delivered
 
     async def _serve_chat(self, chat: int | str, rows: list[Row], now: dt.datetime) -> int:
         delivered = 0
         for job in await self._plan(chat, rows):
+            if job.kind == "drop":  # settled without a request (and without a slot)
+                if await self._claim(job, now):
+                    await self._mark_sent(job, None, now)
+                continue
             if not await self.limiter.ready(chat):
                 break  # this chat's (or the overall) budget is spent for now; the rows stay due
             if not await self._claim(job, now):
@@ -288,7 +334,11 @@ class TelegramSender:
                 break
             outcome = await self._deliver(chat, job, now)
             if outcome is None:
-                break  # rescheduled (a long 429): leave the chat for now
+                break  # a 429: leave the chat until its retry_after has passed
+            if job.kind == "digest" or self._is_announcement(chat, job):
+                self._announced_last.add(job.rows[0].recipient)
+            else:
+                self._announced_last.discard(job.rows[0].recipient)
             delivered += outcome
         return delivered
 
@@ -306,7 +356,8 @@ class TelegramSender:
                  .where(ranked.c.rank <= self.config.per_chat_batch).order_by(ranked.c.id).limit(self.config.batch))
         async with UnitOfWork(self.db, write=False) as uow:
             result = (await uow.session.execute(query)).all()
-        return [Row(r.id, r.recipient, r.payload or {}, r.attempts, r.edit_key or (r.payload or {}).get("edit_key"))
+        return [Row(r.id, r.recipient, open_payload(self.cipher, r.payload), r.attempts,
+                    r.edit_key or (r.payload or {}).get("edit_key"))
                 for r in result]
 
     @staticmethod
@@ -324,8 +375,10 @@ class TelegramSender:
 
     async def _message_jobs(self, chat: int | str, rows: list[Row]) -> list[Job]:
         """This chat's messages in order: rows with one edit_key collapse into the newest; a row whose edit_key
-        already has a message edits it; when more requests wait than the group's budget has left, the new hall
-        announcements among them are combined into digests (in the place of the oldest one)."""
+        already has a message edits it (unless it is a repost: a new message, which later edits change), and the
+        edits of one message are one request; a hall row closing an
+        order the hall never saw is dropped (no request). When more requests wait than the group's budget has
+        left, the new hall announcements go first, combined into digests."""
         if not rows:
             return []
         by_key: dict[str, list[Row]] = {}
@@ -339,17 +392,34 @@ class TelegramSender:
             else:
                 order.append(row)
         refs = await self._refs(rows[0].recipient, list(by_key))
+        # Closed (taken, cancelled, expired) before the hall saw it: nothing to post. Unless an older row of the
+        # order is still on its way (another sender's, or waiting to be retried): then its message is edited later.
+        unseen = [k for k in by_key if k not in refs and HALL_KEY.match(k) and not by_key[k][-1].offers_order]
+        on_the_way = await self._on_the_way(rows[0].recipient, {k: by_key[k] for k in unseen}, rows)
+        drops: list[Job] = []
         jobs: list[Job] = []
+        edits: dict[str, Job] = {}  # a message → the one edit that brings all its entries up to date
         for item in order:
             if isinstance(item, Row):
                 jobs.append(Job("send", [item]))
                 continue
             *older, newest = by_key[item]
             ref = refs.get(item)
-            jobs.append(Job("edit" if ref else "send", [newest], older, ref))
+            if item in unseen:
+                if item not in on_the_way:
+                    drops.append(Job("drop", [newest], older))
+            elif ref is None or newest.payload.get("repost"):  # an announcement again: at the bottom of the chat
+                jobs.append(Job("send", [newest], older))
+            elif ref in edits:
+                edits[ref].head.append(newest)
+                edits[ref].riders.extend(older)
+            else:
+                edits[ref] = Job("edit", [newest], older, ref)
+                jobs.append(edits[ref])
+        if not is_group(chat) or len(jobs) <= await self.limiter.group_remaining(chat):
+            return drops + jobs
+        # Short of budget: new orders must reach runners before the hall learns what became of older ones.
         announcements = [j for j in jobs if self._is_announcement(chat, j)]
-        if len(announcements) < 2 or len(jobs) <= await self.limiter.group_remaining(chat):
-            return jobs
         digests: list[Job] = []
         current: list[Job] = []
         for job in announcements:
@@ -357,16 +427,25 @@ class TelegramSender:
                 digests.append(self._digest(current))
                 current = []
             current.append(job)
-        digests.append(self._digest(current))
+        if current:
+            digests.append(self._digest(current))
         combined = {id(j) for j in announcements}
-        out: list[Job] = []
-        for job in jobs:
-            if id(job) not in combined:
-                out.append(job)
-            elif digests:
-                out.extend(digests)  # all at the oldest announcement's place
-                digests = []
-        return out
+        rest = [j for j in jobs if id(j) not in combined]
+        if digests and rest and rows[0].recipient in self._announced_last:
+            return drops + rest[:1] + digests + rest[1:]  # but updates are not starved: every other request
+        return drops + digests + rest
+
+    async def _on_the_way(self, recipient: str, keys: dict[str, list[Row]], batch: list[Row]) -> set[str]:
+        """Of these edit_keys, those with an older pending row outside this batch: claimed by a sender right now,
+        or waiting for a retry (the batch holds every due row older than its newest of a chat)."""
+        if not keys:
+            return set()
+        query = (select(Outbox.edit_key, Outbox.id)
+                 .where(Outbox.channel == CHANNEL, Outbox.recipient == recipient, Outbox.status == "pending",
+                        Outbox.edit_key.in_(list(keys)), Outbox.id.not_in([r.id for r in batch])))
+        async with UnitOfWork(self.db, write=False) as uow:
+            found = (await uow.session.execute(query)).all()
+        return {key for key, row_id in found if row_id < keys[key][-1].id}
 
     def _fits(self, jobs: list[Job]) -> bool:
         """Whether these announcements fit one message: entries, characters and buttons."""
@@ -417,11 +496,11 @@ class TelegramSender:
             return False
         return True
 
-    async def _release(self, ids: Iterable[int], now: dt.datetime, *, until: dt.datetime | None = None) -> None:
+    async def _release(self, ids: Iterable[int], now: dt.datetime) -> None:
         async with UnitOfWork(self.db) as uow:
             await uow.session.execute(
                 update(Outbox).where(Outbox.id.in_(list(ids)), Outbox.status == "pending")
-                .values(next_attempt_at=until or now).execution_options(synchronize_session=False))
+                .values(next_attempt_at=now).execution_options(synchronize_session=False))
 
     async def _mark_sent(self, job: Job, ref: str | None, now: dt.datetime) -> None:
         async with UnitOfWork(self.db) as uow:
@@ -445,6 +524,34 @@ class TelegramSender:
                 await uow.session.execute(
                     update(User).where(User.channel == CHANNEL, User.external_id == blocked_user)
                     .values(started_bot=False).execution_options(synchronize_session=False))
+        chat = job.rows[0].recipient
+        if is_group(chat_of(chat)) or chat in self.staff_chats:
+            # A task hall or admin chat: every later message there fails too (the bot was removed, the group
+            # became a supergroup …) until someone fixes the chat or the campus file.
+            log.error("telegram: a task hall or admin chat fails: chat %s, rows %s failed for good: %s",
+                      chat, job.ids, reason)
+        else:
+            log.warning("telegram: chat %s, rows %s failed for good: %s", chat, job.ids, reason)
+
+    async def _pause(self, job: Job, retry_after: float, now: dt.datetime) -> None:
+        """A 429: nothing goes to this chat before retry_after has passed, and then the same request is made again.
+        The job's rows and the chat's other pending rows are due exactly then; rows queued meanwhile wait in
+        _paused. Not a failed try (attempts stay): Telegram's pacing is not the message's fault, and it always
+        lets the request through once the wait is over."""
+        recipient = job.rows[0].recipient
+        until = max(now, self.clock()) + dt.timedelta(seconds=retry_after)
+        self._paused[recipient] = until
+        async with UnitOfWork(self.db) as uow:
+            await uow.session.execute(
+                update(Outbox).where(Outbox.id.in_(job.ids), Outbox.status == "pending")
+                .values(next_attempt_at=until, last_error=f"429: retry after {retry_after}s")
+                .execution_options(synchronize_session=False))
+            await uow.session.execute(
+                update(Outbox).where(Outbox.channel == CHANNEL, Outbox.recipient == recipient,
+                                     Outbox.status == "pending", Outbox.next_attempt_at < until)
+                .values(next_attempt_at=until).execution_options(synchronize_session=False))
+        log.warning("telegram 429 for chat %s: nothing more to it for %ss (rows %s)", recipient, retry_after,
+                    job.ids)
 
     async def _retry_later(self, job: Job, reason: str, now: dt.datetime) -> None:
         """A failed try: back off, or fail for good after max_attempts."""
@@ -462,38 +569,30 @@ class TelegramSender:
     # -- talking to Telegram ------------------------------------------------------------------------------------
 
     async def _deliver(self, chat: int | str, job: Job, now: dt.datetime) -> int | None:
-        """Make the job's request; the number of rows delivered, or None when the job was rescheduled."""
-        waits = 0
-        while True:
-            try:
-                ref = await self._request(chat, job)
-            except TelegramRetryAfter as exc:
-                waits += 1
-                if exc.retry_after > self.config.max_retry_after or waits > self.config.max_retry_after_waits:
-                    until = now + dt.timedelta(seconds=exc.retry_after)
-                    await self._release(job.ids, now, until=until)
-                    log.warning("telegram 429 for chat %s: retrying after %ss", chat, exc.retry_after)
-                    return None
-                await self.sleep(exc.retry_after)  # Telegram asks for exactly this pause
-                continue
-            except TelegramForbiddenError as exc:
-                user = str(chat) if not is_group(chat) else None
-                await self._mark_failed(job, f"403: {exc.message}", now, blocked_user=user)
-                return 0
-            except TelegramMigrateToChat as exc:
-                await self._mark_failed(job, f"the group moved to chat {exc.migrate_to_chat_id}: {exc.message}", now)
-                return 0
-            except TelegramBadRequest as exc:
-                await self._mark_failed(job, f"400: {exc.message}", now)
-                return 0
-            except TelegramUnauthorizedError:
-                await self._release(job.ids, now)  # the token is wrong: nothing is the message's fault
-                raise
-            except (*RETRYABLE, TelegramAPIError) as exc:
-                await self._retry_later(job, f"{type(exc).__name__}: {exc}", now)
-                return 0
-            await self._mark_sent(job, ref, now)
-            return len(job.rows)
+        """Make the job's request; the number of rows delivered, or None after a 429 (the chat waits it out)."""
+        try:
+            ref = await self._request(chat, job)
+        except TelegramRetryAfter as exc:
+            await self._pause(job, exc.retry_after, now)
+            return None
+        except TelegramForbiddenError as exc:
+            user = str(chat) if not is_group(chat) else None
+            await self._mark_failed(job, f"403: {exc.message}", now, blocked_user=user)
+            return 0
+        except TelegramMigrateToChat as exc:
+            await self._mark_failed(job, f"the group moved to chat {exc.migrate_to_chat_id}: {exc.message}", now)
+            return 0
+        except TelegramBadRequest as exc:
+            await self._mark_failed(job, f"400: {exc.message}", now)
+            return 0
+        except TelegramUnauthorizedError:
+            await self._release(job.ids, now)  # the token is wrong: nothing is the message's fault
+            raise
+        except (*RETRYABLE, TelegramAPIError) as exc:
+            await self._retry_later(job, f"{type(exc).__name__}: {exc}", now)
+            return 0
+        await self._mark_sent(job, ref, now)
+        return len(job.rows)
 
     async def _request(self, chat: int | str, job: Job) -> str | None:
         """Send or edit; the sent_ref of the message that now shows the job's rows (None: no message, a menu)."""
@@ -503,13 +602,16 @@ class TelegramSender:
         if job.kind == "digest":
             text, markup = render_digest(job.head)
             return _ref(await self.bot.send_message(chat, text, reply_markup=markup))
-        row = job.head[0]
         if job.kind == "edit" and job.ref:
-            text, markup = await self._edited(job.ref, row)
+            text, markup, photo = await self._edited(job.ref, job.head)
             ref_chat, message_id = job.ref.rsplit(":", 1)
             try:
-                await self.bot.edit_message_text(text=text, chat_id=chat_of(ref_chat), message_id=int(message_id),
-                                                 reply_markup=markup)
+                if photo:  # a photo's text is its caption
+                    await self.bot.edit_message_caption(chat_id=chat_of(ref_chat), message_id=int(message_id),
+                                                        caption=_cut(text, CAPTION_LIMIT), reply_markup=markup)
+                else:
+                    await self.bot.edit_message_text(text=text, chat_id=chat_of(ref_chat),
+                                                     message_id=int(message_id), reply_markup=markup)
                 return job.ref
             except TelegramBadRequest as exc:
                 description = exc.message.lower()
@@ -518,7 +620,17 @@ class TelegramSender:
                 if "message to edit not found" not in description and "message can't be edited" not in description:
                     raise
                 log.info("message %s is gone; sending order update anew", job.ref)
-        return _ref(await self.bot.send_message(chat, _cut(row.text), reply_markup=keyboard(row.choices)))
+            if len(job.head) > 1:
+                text, markup = render_digest(job.head)
+                return _ref(await self.bot.send_message(chat, text, reply_markup=markup))
+        row = job.head[0]
+        markup = keyboard(row.choices)
+        if row.photo:
+            # The text is the caption, cut to a caption's length: the handlers' captions are one-line labels, and
+            # one row stays one message (the one its keyboard is on and its later edits change).
+            return _ref(await self.bot.send_photo(chat, row.photo, caption=_cut(row.text, CAPTION_LIMIT) or None,
+                                                  reply_markup=markup))
+        return _ref(await self.bot.send_message(chat, _cut(row.text), reply_markup=markup))
 
     async def _refresh_menu(self, chat: int | str) -> None:
         """The person's chat menu as their role and language are now; a plain student's is deleted, so the
@@ -539,8 +651,9 @@ class TelegramSender:
                 return
             member = now
 
-    async def _edited(self, ref: str, row: Row) -> tuple[str, InlineKeyboardMarkup | None]:
-        """The new content of message `ref`: the row's own, or — for a digest — every entry's newest state."""
+    async def _edited(self, ref: str, rows: Sequence[Row]) -> tuple[str, InlineKeyboardMarkup | None, bool]:
+        """The new content of message `ref` (the rows' own, or — for a digest — every entry's newest state) and
+        whether it was sent with a photo (then the text is its caption)."""
         query = (select(Outbox.id, Outbox.recipient, Outbox.payload, Outbox.attempts, Outbox.edit_key)
                  .where(Outbox.channel == CHANNEL, Outbox.sent_ref == ref, Outbox.status == "sent")
                  .order_by(Outbox.id))
@@ -549,11 +662,14 @@ class TelegramSender:
         entries: dict[str, Row] = {}
         for r in found:
             key = r.edit_key or f"row:{r.id}"
-            entries[key] = Row(r.id, r.recipient, r.payload or {}, r.attempts, r.edit_key)  # newest wins, order kept
+            entries[key] = Row(r.id, r.recipient, open_payload(self.cipher, r.payload), r.attempts,
+                               r.edit_key)  # newest wins, order kept
+        photo = any(e.photo for e in entries.values())
+        for row in rows:
+            entries[row.edit_key or f"row:{row.id}"] = row
         if len(entries) <= 1:
-            return _cut(row.text), keyboard(row.choices)
-        entries[row.edit_key or f"row:{row.id}"] = row
-        return render_digest(list(entries.values()))
+            return _cut(rows[-1].text), keyboard(rows[-1].choices), photo
+        return *render_digest(list(entries.values())), photo
 
 
 class _PartialClaim(Exception):

@@ -20,3 +20,4 @@ notice-reassigned = Your order #{ $order } has a new runner.
 notice-reassigned-away = Order #{ $order } was given to another runner.
 notice-exception = Order #{ $order } was reported and needs an operator.
 notice-refunded = Order #{ $order } was refunded: { $amount } yuan.
+notice-details-ended = Order #{ $order } has ended for you: the student's phone and room are no longer shown.

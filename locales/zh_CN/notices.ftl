@@ -20,3 +20,4 @@ notice-reassigned = 你的订单 #{ $order } 已更换跑腿员。
 notice-reassigned-away = 订单 #{ $order } 已改派给其他跑腿员。
 notice-exception = 订单 #{ $order } 被报告异常，需要客服处理。
 notice-refunded = 订单 #{ $order } 已退款 { $amount } 元。
+notice-details-ended = 订单 #{ $order } 对你已结束，学生的电话和房间号不再显示。

@@ -19,6 +19,7 @@ from bot.console.lines import (Act, ClockLine, Comment, HallPress, LineError, Lo
 from bot.console.runner import run_interactive
 from handlers.notify import is_menu
 from storage.crypto import Cipher
+from storage.outbox import open_payload
 from storage.databases import drop_postgres, fresh_postgres
 from storage.db import Database
 from tests.conftest import PG_ADMIN_URL, service_missing
@@ -81,7 +82,9 @@ class State:
         """The catalogue keys of the messages written (a command-menu refresh is no message)."""
         import json
 
-        payloads = [json.loads(r[0]) for r in self.conn.execute("SELECT payload FROM outbox ORDER BY id")]
+        cipher = Cipher([os.environ["ENCRYPTION_KEYS"]])  # messages to a person are sealed (storage.outbox)
+        payloads = [open_payload(cipher, json.loads(r[0]))
+                    for r in self.conn.execute("SELECT payload FROM outbox ORDER BY id")]
         return [p["key"] for p in payloads if not is_menu(p)]
 
 

@@ -65,7 +65,7 @@ async def running_bot(services: Services, bot: Bot, settings: Settings, clock: F
         await asyncio.sleep(0.01)  # let the bot work; the virtual second has passed for the rate windows
 
     dp = build_dispatcher(services, bot, settings)
-    sender = TelegramSender(services.db, bot, clock, pause, config=SenderConfig())
+    sender = TelegramSender(services.db, bot, clock, pause, config=SenderConfig(), cipher=services.cipher)
     stop_sending = asyncio.Event()
     sending = asyncio.create_task(sender.run_forever(stop_sending), name="e2e-sender")
     polling = asyncio.create_task(dp.start_polling(
@@ -277,7 +277,11 @@ async def order_through_the_wizard(li: Person) -> tuple[int, dict[str, Any], int
     assert shown, quote["text"]
     quoted_total = int(shown[1]) * 100 + int(shown[2])  # fen
     mark = li.press_step(quote, "ok")
-    created = await li.with_button(mark, lambda d: d.startswith("tgpay:"), "the new order with its pay buttons")
+    # The quote becomes the new order in place: its Confirm/Edit/Cancel buttons go, the pay buttons come.
+    created = await fake.wait_for(lambda: next((m for m in [fake.messages[(li.id, quote["message_id"])]]
+                                                if any(d.startswith("tgpay:") for d in buttons(m))), None),
+                                  WAIT, what="the quote edited into the new order with its pay buttons")
+    assert li.messages(mark) == []
     order_id = int(next(d for d in buttons(created) if d.startswith("tgpay:")).split(":")[1])
     assert buttons(created) == [f"pay:{order_id}", f"tgpay:{order_id}"]  # the wallet, and Telegram's invoice
     return order_id, created, quoted_total

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import logging
 import re
 from types import SimpleNamespace
 from typing import Any
@@ -19,7 +20,9 @@ from bot.telegram.sender import (
     TelegramRateLimiter,
     TelegramSender,
     backoff,
+    campus_chats,
 )
+from core.campus import Campus, Channels
 from locales import catalogue
 from storage.db import Database
 from storage.models import Outbox, RunnerProfile, User
@@ -27,6 +30,7 @@ from storage.uow import UnitOfWork
 from tests.bot.conftest import bot_for
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.conftest import FakeClock
+from tests.factories import CIPHER
 
 HALL = -1001000000001
 
@@ -53,7 +57,8 @@ class Sleeps:
 
 
 def make_sender(db: Database, bot: Bot, clock: FakeClock, api: FakeBotAPI, **config: Any) -> TelegramSender:
-    return TelegramSender(db, bot, clock, Sleeps(clock, api), config=SenderConfig(**config))
+    # The handlers' messages to a person are sealed with the services' cipher (storage.outbox).
+    return TelegramSender(db, bot, clock, Sleeps(clock, api), config=SenderConfig(**config), cipher=CIPHER)
 
 
 _keys = iter(range(1, 10**9))
@@ -61,10 +66,12 @@ _keys = iter(range(1, 10**9))
 
 async def queue(db: Database, recipient: int | str, text: str, *, at: dt.datetime,
                 choices: list[list[tuple[str, str]]] | None = None, edit_key: str | None = None,
-                channel: str = "telegram") -> int:
+                channel: str = "telegram", photo: str | None = None) -> int:
     """An outbox row as handlers/notify.py writes it."""
     payload = {"key": "test", "text": text, "choices": [[{"label": label, "data": data} for label, data in row]
                                                         for row in choices or []], "edit_key": edit_key}
+    if photo is not None:
+        payload["photo"] = photo
     row = Outbox(dedupe_key=f"test:{next(_keys)}", channel=channel, recipient=str(recipient), payload=payload,
                  status="pending", next_attempt_at=at, created_at=at, edit_key=edit_key)
     async with UnitOfWork(db) as uow:
@@ -307,21 +314,57 @@ async def test_flood_of_hall_announcements_stays_within_the_group_limit(db: Data
 
 async def test_a_429_is_waited_out_for_exactly_retry_after(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
                                                           clock: FakeClock) -> None:
+    """Must show: a 429 is waited out for exactly retry_after before the retry. By the injected clock: nothing goes
+    to that chat before retry_after has passed (not even a message queued meanwhile), the same request is made
+    again right when it has, and the sender sleeps through none of it."""
     start = clock()
     row = await queue(db, 900, "hello", at=start)
     fake_bot_api.rate_limit(7, method="sendMessage", chat_id=900)
     sender = make_sender(db, bot, clock, fake_bot_api)
-    assert await sender.run_once(start) == 1
-
-    sleeps = sender.sleep
-    assert isinstance(sleeps, Sleeps)
-    assert sleeps.calls == [7]  # exactly retry_after, and no other pause
-    assert sleeps.requests_before == [1]  # between the refused request and its retry
+    assert await sender.run_once(start) == 0
+    meanwhile = None
+    while clock() < start + dt.timedelta(seconds=7):
+        clock.advance(seconds=0.5)
+        if clock() == start + dt.timedelta(seconds=3):
+            meanwhile = await queue(db, 900, "and this", at=clock())
+        await sender.run_once(clock())
+        if clock() < start + dt.timedelta(seconds=7):
+            assert len(fake_bot_api.calls(chat_id=900)) == 1, f"a request to the chat {clock() - start} after the 429"
     first, retry = fake_bot_api.calls("sendMessage", 900)
     assert (first.status, retry.status) == (429, 200)
-    assert (retry.at - first.at).total_seconds() == 7
+    assert retry.at - first.at == dt.timedelta(seconds=7)  # exactly retry_after: not earlier, not a backoff
     assert retry.params == first.params
-    assert (await rows(db))[row].status == "sent"
+    assert sender.sleep.calls == []  # type: ignore[attr-defined]  # waited out by scheduling, not by sleeping
+    state = await rows(db)
+    assert state[row].status == "sent" and state[row].attempts == 0
+    assert state[meanwhile].status == "pending"  # type: ignore[index]  # one a second in a chat
+    clock.advance(seconds=1.5)
+    assert await sender.run_once(clock()) == 1
+    assert [r.params["text"] for r in fake_bot_api.calls("sendMessage", 900, ok=True)] == ["hello", "and this"]
+
+
+async def test_a_429_in_one_chat_does_not_hold_up_the_others(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                            clock: FakeClock) -> None:
+    start = clock()
+    await queue(db, 900, "to the chat Telegram slows down", at=start)
+    await queue(db, 901, "to another chat", at=start)
+    fake_bot_api.rate_limit(50, chat_id=900)
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(start) == 1
+    (other,) = fake_bot_api.calls("sendMessage", 901)
+    assert other.status == 200 and other.at == start  # not after the 50 s
+
+    clock.advance(seconds=10)
+    await queue(db, 901, "ten seconds later", at=clock())
+    assert await sender.run_once(clock()) == 1
+    assert fake_bot_api.last_bot_message(901)["text"] == "ten seconds later"
+    assert fake_bot_api.calls("sendMessage", 901)[-1].at == start + dt.timedelta(seconds=10)
+    assert len(fake_bot_api.calls(chat_id=900)) == 1
+
+    clock.advance(seconds=40)
+    assert await sender.run_once(clock()) == 1
+    assert fake_bot_api.calls("sendMessage", 900)[-1].at == start + dt.timedelta(seconds=50)
+    assert sender.sleep.calls == []  # type: ignore[attr-defined]
 
 
 async def test_a_long_retry_after_reschedules_instead_of_sleeping(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
@@ -428,13 +471,166 @@ async def test_an_update_waiting_with_its_announcement_replaces_it(db: Database,
                                                                   clock: FakeClock) -> None:
     now = clock()
     first = await queue(db, HALL, card(8), at=now, choices=[[("Grab", "grab:8")]], edit_key="hall:8")
-    second = await queue(db, HALL, "Order #8 has been taken.", at=now, edit_key="hall:8")
+    second = await queue(db, HALL, "Reminder: still open.\n" + card(8), at=now, choices=[[("Grab", "grab:8")]],
+                         edit_key="hall:8")
     sender = make_sender(db, bot, clock, fake_bot_api)
     assert await sender.run_once(now) == 2
-    assert [r.params["text"] for r in fake_bot_api.calls(chat_id=HALL)] == ["Order #8 has been taken."]
+    assert [r.params["text"] for r in fake_bot_api.calls(chat_id=HALL)] == ["Reminder: still open.\n" + card(8)]
     state = await rows(db)
     assert state[first].status == state[second].status == "sent"
     assert state[first].sent_ref == state[second].sent_ref
+
+
+async def test_an_order_closed_before_the_hall_saw_it_is_not_posted(db: Database, fake_bot_api: FakeBotAPI,
+                                                                    bot: Bot, clock: FakeClock) -> None:
+    # Taken while its announcement still waited (a busy hall): a "taken" post for an order the hall never saw would
+    # be noise, and would spend the group's 20 a minute.
+    now = clock()
+    announced = await queue(db, HALL, card(8), at=now, choices=[[("Grab", "grab:8")]], edit_key="hall:8")
+    taken = await queue(db, HALL, "Order #8 has been taken.", at=now, edit_key="hall:8")
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(now) == 0
+    clock.advance(seconds=5)
+    assert await sender.run_once(clock()) == 0
+    assert fake_bot_api.calls(chat_id=HALL) == []
+    state = await rows(db)
+    assert [(state[i].status, state[i].sent_ref) for i in (announced, taken)] == [("sent", None)] * 2  # settled
+    assert await sender.limiter.group_remaining(HALL) == 20  # and no slot spent
+
+
+async def test_an_order_taken_while_its_announcement_is_on_its_way_is_edited_once_it_lands(
+        db: Database, fake_bot_api: FakeBotAPI, clock: FakeClock) -> None:
+    # Sender A is posting the card when the order is taken and sender B sees the "taken" row: B must neither post
+    # it nor drop it, so that the card, once it lands, is edited and shows no Grab button for a taken order.
+    now = clock()
+    await queue(db, HALL, card(4), at=now, choices=[[("Grab", "grab:4")]], edit_key="hall:4")
+    other_db = Database(db.url.render_as_string(hide_password=False))
+    bot_a, bot_b = bot_for(fake_bot_api), bot_for(fake_bot_api)
+    sender_a = TelegramSender(db, bot_a, clock, Sleeps(clock, fake_bot_api), limiter=TelegramRateLimiter())
+    sender_b = TelegramSender(other_db, bot_b, clock, Sleeps(clock, fake_bot_api), limiter=TelegramRateLimiter())
+
+    async def taken_meanwhile(make_request, bot, method):  # aiogram's middleware signature
+        if type(method).__name__ == "SendMessage":
+            await queue(db, HALL, "Order #4 has been taken.", at=clock(), edit_key="hall:4")
+            assert await sender_b.run_once(clock()) == 0
+        return await make_request(bot, method)
+
+    bot_a.session.middleware(taken_meanwhile)
+    try:
+        assert await sender_a.run_once(now) == 1
+        clock.advance(seconds=1.5)
+        assert await sender_b.run_once(clock()) == 1
+    finally:
+        for b in (bot_a, bot_b):
+            await b.session.close()
+        await other_db.dispose()
+    assert [r.params["text"] for r in fake_bot_api.calls("sendMessage", HALL)] == [card(4)]
+    message = fake_bot_api.last_bot_message(HALL)
+    assert message["text"] == "Order #4 has been taken." and fake_bot_api.buttons(message) == []
+
+
+async def test_the_edits_of_one_digest_are_one_request(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                      clock: FakeClock) -> None:
+    start = clock()
+    for n in range(1, 6):
+        await queue(db, HALL, card(n), at=start, choices=[[("Grab", f"grab:{n}")]], edit_key=f"hall:{n}")
+    sender = make_sender(db, bot, clock, fake_bot_api, per_group="3/minute")  # 5 waiting, room for 3: a digest
+    assert await sender.run_once(start) == 5
+    digest = fake_bot_api.last_bot_message(HALL)
+    clock.advance(seconds=2)
+    for n in (1, 3, 4):
+        await queue(db, HALL, f"Order #{n} has been taken.", at=clock(), edit_key=f"hall:{n}")
+    assert await sender.run_once(clock()) == 3
+    (edit,) = fake_bot_api.calls("editMessageText", HALL)
+    assert edit.params["message_id"] == digest["message_id"]
+    assert all(f"Order #{n} has been taken." in digest["text"] for n in (1, 3, 4))
+    assert all(f"New errand #{n}:" in digest["text"] for n in (2, 5))
+    assert fake_bot_api.buttons(digest) == [[(f"#{n} · Grab", f"grab:{n}")] for n in (2, 5)]
+    assert len(fake_bot_api.calls(chat_id=HALL)) == 2
+    assert all(r.status == "sent" for r in (await rows(db)).values())
+
+
+async def test_new_orders_go_before_state_edits_when_the_hall_budget_is_short(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    start = clock()
+    sender = make_sender(db, bot, clock, fake_bot_api, per_group="3/minute")
+    for n in (1, 2):
+        await queue(db, HALL, card(n), at=clock(), choices=[[("Grab", f"grab:{n}")]], edit_key=f"hall:{n}")
+        assert await sender.run_once(clock()) == 1
+        clock.advance(seconds=1.5)
+    await queue(db, HALL, "Order #1 has been taken.", at=clock(), edit_key="hall:1")
+    assert await sender.run_once(clock()) == 1  # the group's 3 are spent
+    clock.advance(seconds=1.5)
+    await queue(db, HALL, "Order #2 has been taken.", at=clock(), edit_key="hall:2")
+    await queue(db, HALL, card(3), at=clock(), choices=[[("Grab", "grab:3")]], edit_key="hall:3")
+    while clock() < start + dt.timedelta(seconds=60):
+        assert await sender.run_once(clock()) == 0
+        clock.advance(seconds=0.5)
+    clock.advance(seconds=0.5)  # past the minute since the first post
+    assert await sender.run_once(clock()) == 1  # room for one of the two: the new order
+    assert fake_bot_api.calls(chat_id=HALL)[-1].params["text"] == card(3)
+    clock.advance(seconds=1)
+    await queue(db, HALL, card(4), at=clock(), choices=[[("Grab", "grab:4")]], edit_key="hall:4")
+    clock.advance(seconds=0.5)
+    # Updates are not starved: after posting new orders the hall's next request is the waiting update.
+    assert await sender.run_once(clock()) == 1
+    assert fake_bot_api.calls(chat_id=HALL)[-1].params["text"] == "Order #2 has been taken."
+    clock.advance(seconds=1.5)
+    assert await sender.run_once(clock()) == 1
+    assert fake_bot_api.calls(chat_id=HALL)[-1].params["text"] == card(4)
+    assert [m["text"] for m in fake_bot_api.bot_messages(HALL)] == [
+        "Order #1 has been taken.", "Order #2 has been taken.", card(3), card(4)]
+    assert most_in_window([r.at for r in fake_bot_api.calls(chat_id=HALL)], 60) <= 3
+
+
+async def test_a_busy_hall_keeps_up_when_orders_are_taken_soon_after_they_appear(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    """40 orders a minute for 3 minutes, each taken 15 s after it appeared in the hall: at most 20 hall messages
+    (posts and edits) in any 60 s, every order announced, the wait for an announcement bounded (not growing), and
+    in the end every order shown as taken."""
+    start = clock()
+    arrivals = {n: start + dt.timedelta(seconds=1.5 * (n - 1)) for n in range(1, 121)}
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    announcement: dict[int, int] = {}  # order → its announcement's row
+    taken: set[int] = set()
+    while clock() < start + dt.timedelta(minutes=10):
+        for n, at in arrivals.items():
+            if n not in announcement and at <= clock():
+                announcement[n] = await queue(db, HALL, card(n), at=at, choices=[[("Grab", f"grab:{n}")]],
+                                              edit_key=f"hall:{n}")
+        state = await rows(db)
+        for n, row_id in announcement.items():
+            posted = state[row_id].sent_at
+            if n not in taken and posted is not None and posted + dt.timedelta(seconds=15) <= clock():
+                await queue(db, HALL, f"Order #{n} has been taken.", at=clock(), edit_key=f"hall:{n}")
+                taken.add(n)
+        await sender.run_once(clock())
+        if len(taken) == 120 and all(r.status == "sent" for r in (await rows(db)).values()):
+            break
+        clock.advance(seconds=0.5)
+
+    state = await rows(db)
+    assert len(taken) == 120 and all(r.status == "sent" for r in state.values())
+    hall_requests = fake_bot_api.calls(chat_id=HALL)
+    assert all(r.status == 200 for r in hall_requests)
+    assert most_in_window([r.at for r in hall_requests], 60) <= 20
+    posts = [r for r in hall_requests if r.method == "sendMessage"]
+    for n in range(1, 121):  # announced, with its grab button, before it was taken
+        assert any(f"New errand #{n}:" in r.params["text"] and f"grab:{n}" in str(r.params["reply_markup"])
+                   for r in posts), f"order {n} was never announced"
+    assert len(hall_requests) <= 80  # far fewer than a post and an edit per order (the old sender's 20 + 120)
+    # How long each order waited to appear in the hall. Bound: once the hall's 20 are spent, the next slot frees
+    # 60 s after the oldest of them; 20 requests take at least 19 × 1.5 s (one a second in the chat, in these
+    # 0.5 s steps), so the hall can be silent at most 60 - 28.5 = 31.5 s, and an order waits that plus one step of
+    # the chat limit: 33 s. The same in the third minute as in the first: the wait does not grow.
+    delays = {n: (state[announcement[n]].sent_at - arrivals[n]).total_seconds() for n in arrivals}  # type: ignore
+    assert max(delays.values()) <= 33
+    assert max(delays[n] for n in range(81, 121)) <= max(delays[n] for n in range(1, 41))
+    # The hall caught up with every order: each shows as taken, no Grab button is left on a taken order.
+    for message in fake_bot_api.bot_messages(HALL):
+        assert fake_bot_api.buttons(message) == [], message["text"]
+    shown = "\n".join(m["text"] for m in fake_bot_api.bot_messages(HALL))
+    assert all(f"Order #{n} has been taken." in shown for n in range(1, 121))
 
 
 async def test_editing_a_message_that_is_gone_sends_a_new_one(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
@@ -563,3 +759,71 @@ async def test_processes_share_the_limits_through_redis(redis_client: Any) -> No
     assert await second.group_remaining(HALL) == 2
     assert await first.acquire(HALL)
     assert await second.group_remaining(HALL) == 1
+
+
+async def test_a_photo_arrives_as_a_photo_with_its_text_as_the_caption(db: Database, fake_bot_api: FakeBotAPI,
+                                                                      bot: Bot, clock: FakeClock) -> None:
+    now = clock()
+    file_id = "AgACAgUAAxkBAAIBQ2ZrunnerPhoto"
+    caption = "Order #5: a photo from your runner."
+    await queue(db, 701, caption, at=now, choices=[[("Reply", "o:5:chat")]], photo=file_id)
+    await queue(db, 702, "x" * 1500, at=now, photo="AgAC-long")
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(now) == 2
+    assert fake_bot_api.calls("sendMessage") == []
+    (call,) = fake_bot_api.calls("sendPhoto", 701)
+    assert call.status == 200 and call.params["photo"] == file_id and call.params["caption"] == caption
+    message = fake_bot_api.last_bot_message(701)
+    assert message["photo"][0]["file_id"] == file_id and message["caption"] == caption
+    assert fake_bot_api.buttons(message) == [[("Reply", "o:5:chat")]]
+    long = fake_bot_api.last_bot_message(702)  # a caption holds 1024 characters: the text is cut to fit
+    assert long["photo"][0]["file_id"] == "AgAC-long"
+    assert len(long["caption"]) <= 1024 and long["caption"].startswith("x" * 900) and long["caption"].endswith("…")
+
+
+async def test_an_edit_of_a_photo_changes_its_caption(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                     clock: FakeClock) -> None:
+    start = clock()
+    first = await queue(db, 703, "Proof of pickup, order #6", at=start, photo="AgAC-proof", edit_key="proof:6",
+                        choices=[[("Looks good", "proof:6:ok")]])
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    assert await sender.run_once(start) == 1
+    clock.advance(seconds=5)
+    second = await queue(db, 703, "Proof of pickup, order #6 (confirmed)", at=clock(), photo="AgAC-proof",
+                         edit_key="proof:6")
+    assert await sender.run_once(clock()) == 1
+    assert fake_bot_api.calls("editMessageText") == []
+    (edit,) = fake_bot_api.calls("editMessageCaption", 703)
+    assert edit.status == 200
+    (message,) = fake_bot_api.bot_messages(703)
+    assert message["caption"] == "Proof of pickup, order #6 (confirmed)" and fake_bot_api.buttons(message) == []
+    state = await rows(db)
+    assert state[second].status == "sent" and state[second].sent_ref == state[first].sent_ref
+
+
+async def test_a_message_that_fails_for_good_is_logged_and_a_hall_or_admin_chat_loudly(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock, campus: Campus,
+        caplog: pytest.LogCaptureFixture) -> None:
+    now = clock()
+    user_row = await queue(db, 556, "Your order was taken", at=now)
+    hall_row = await queue(db, HALL, card(3), at=now, choices=[[("Grab", "grab:3")]], edit_key="hall:3")
+    admin_row = await queue(db, 4242, "A new runner applied", at=now)  # an operator's private chat as admin chat
+    fake_bot_api.block(556)
+    fake_bot_api.fail(403, "Forbidden: bot was kicked from the supergroup chat", chat_id=HALL)
+    fake_bot_api.fail(400, "Bad Request: chat not found", chat_id=4242)
+    sender = TelegramSender(db, bot, clock, Sleeps(clock, fake_bot_api), 
+                            staff_chats=campus_chats([campus.model_copy(update={"channels": Channels(
+                                telegram_hall_chat_id=HALL, telegram_admin_chat_id=4242)})]))
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.sender"):
+        assert await sender.run_once(now) == 0
+    assert {r.status for r in (await rows(db)).values()} == {"failed"}
+    logged = {r.getMessage(): r.levelno for r in caplog.records}
+
+    def level(*parts: str) -> int | None:
+        found = [lvl for text, lvl in logged.items() if all(p in text for p in parts)]
+        assert len(found) == 1, (parts, logged)
+        return found[0]
+
+    assert level("556", f"[{user_row}]", "403: Forbidden: bot was blocked by the user") == logging.WARNING
+    assert level(str(HALL), f"[{hall_row}]", "403: Forbidden: bot was kicked") == logging.ERROR
+    assert level("4242", f"[{admin_row}]", "400: Bad Request: chat not found") == logging.ERROR

@@ -10,6 +10,7 @@ from handlers.context import Services
 from handlers.io import Input, Kind, Payment, Reply, parse_text
 from handlers.notify import is_menu
 from storage.models import Outbox
+from storage.outbox import open_payload
 from storage.uow import UnitOfWork
 
 _updates = itertools.count(1)
@@ -61,7 +62,7 @@ class Chat:
                 select(Outbox).where(Outbox.recipient == recipient, Outbox.status == "pending").order_by(Outbox.id)))
             if rows:
                 await uow.session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in rows])).values(status="sent"))
-        payloads = [r.payload for r in rows if not is_menu(r.payload)]
+        payloads = [open_payload(self.services.cipher, r.payload) for r in rows if not is_menu(r.payload)]
         if payloads:
             from handlers.io import Choice
 

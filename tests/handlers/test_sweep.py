@@ -10,8 +10,9 @@ from core.order import Actor, Event, Role
 from handlers import sweep as sweep_module
 from handlers.sweep import sweep
 from storage.models import CreditRecord, Order, OrderEvent, Outbox, RunnerProfile
+from storage.outbox import open_payload
 from storage.uow import UnitOfWork
-from tests.factories import act, make_order, make_runner, make_user
+from tests.factories import CIPHER, act, make_order, make_runner, make_user
 
 
 async def order_row(db, order_id):
@@ -22,6 +23,8 @@ async def order_row(db, order_id):
 async def outbox(db, key=None):
     async with UnitOfWork(db, write=False) as uow:
         rows = list(await uow.session.scalars(select(Outbox).order_by(Outbox.id)))
+    for r in rows:  # messages to a person are sealed (storage.outbox): read them as their recipient would
+        r.payload = open_payload(CIPHER, r.payload)
     return [r for r in rows if key is None or r.payload["key"] == key]
 
 

@@ -1,0 +1,154 @@
+"""The student's phone and room after the grab: sealed in the outbox (yet the runner reads them), and taken out of the
+runner's details message once the runner's part in the order ends."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from core.campus import Gender
+from core.order import Actor, Event, Role, transition
+from handlers.notify import Notifier
+from locales import catalogue
+from storage.models import Outbox
+from storage.orders_repo import to_domain
+from storage.outbox import SEALED
+from storage.transitions import apply_transition
+from storage.uow import UnitOfWork
+from tests.conftest import TABLES
+from tests.handlers.harness import keys
+from tests.handlers.test_ordering import (
+    PARCEL_TO_MY_ROOM,
+    answer_all,
+    funded,
+    orders_of,
+)
+from tests.handlers.test_runner import (
+    PHONE,
+    ROOM,
+    act_notified,
+    order_row,
+    paid_order,
+    person,
+    runner,
+)
+
+EN = catalogue("en")
+HALL = "hall:demo"
+
+
+async def tables_with(db, *needles: str) -> list[str]:
+    """The tables in which any of these strings is stored in clear."""
+    found = []
+    async with UnitOfWork(db, write=False) as uow:
+        for table in TABLES:
+            for row in (await uow.session.execute(text(f"SELECT * FROM {table}"))).all():
+                dumped = " ".join(str(v) for v in row)
+                if any(n in dumped for n in needles):
+                    found.append(table)
+                    break
+    return found
+
+
+async def test_a_whole_order_keeps_phone_and_room_out_of_every_table_yet_the_runner_reads_them(
+        chat, services, db, campus, clock):
+    alice = await funded(chat, services, "alice", 5000)
+    await runner(db, campus, clock(), "rob", gender=Gender.female)  # to the door of a women's dorm room
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM, "Confirm"])
+    assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]
+    (order,) = await orders_of(services, alice)
+    contact = ("3-502", "13800138000")  # as PARCEL_TO_MY_ROOM typed them (the phone without its spaces)
+
+    assert keys(await chat.press("rob", f"data:g:{order.id}", chat=HALL)) == ["grab-won"]
+    assert await tables_with(db, *contact) == []  # the details notice is queued: sealed
+    (details,) = await chat.inbox("rob")  # opened, as the channel delivers it
+    assert EN("order-card-room", room="3-502") in details["text"]
+    assert EN("order-card-phone", phone="13800138000") in details["text"]
+    assert f"o:{order.id}:pickup" in [c["data"] for line in details["choices"] for c in line]
+
+    await chat.press("rob", f"data:o:{order.id}:pickup")
+    await chat.press("rob", f"data:o:{order.id}:deliver")
+    await chat.press("alice", f"data:o:{order.id}:confirm")
+    assert (await order_row(db, order.id)).status == "completed"
+    for who in ("alice", "rob", HALL):
+        await chat.inbox(who)
+    assert await tables_with(db, *contact) == []
+
+
+async def _grabbed(chat, services, db, campus, clock) -> tuple[int, int, int, dict]:
+    """alice's paid order (with phone and room) grabbed by rob; (alice, rob, order, rob's details message)."""
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    order_id = await paid_order(services, alice)
+    assert keys(await chat.press("rob", f"data:g:{order_id}", chat=HALL)) == ["grab-won"]
+    (details,) = await chat.inbox("rob")
+    assert PHONE in details["text"] and ROOM in details["text"]
+    assert details["edit_key"]
+    return alice, rob, order_id, details
+
+
+def runner_events(alice: int, rob: int) -> dict[str, list[tuple[Event, Actor]]]:
+    student, carrier, operator = Actor(Role.customer, alice), Actor(Role.runner, rob), Actor(Role.operator, 999)
+    return {
+        "completed": [(Event.pickup, carrier), (Event.deliver, carrier), (Event.confirm, student)],
+        "cancelled by the student": [(Event.cancel, student)],
+        "cancelled by an operator": [(Event.pickup, carrier), (Event.operator_cancel, operator)],
+        "released": [(Event.release, carrier)],
+        "refunded": [(Event.report, student), (Event.resolve_refund, operator)],
+    }
+
+
+@pytest.mark.parametrize("ending", ["completed", "cancelled by the student", "cancelled by an operator", "released",
+                                    "refunded"])
+async def test_when_the_runners_part_ends_the_details_message_loses_phone_and_room(
+        chat, services, db, campus, clock, ending):
+    alice, rob, order_id, details = await _grabbed(chat, services, db, campus, clock)
+    *before, last = runner_events(alice, rob)[ending]
+    for event, actor in before:  # picked up, delivered, reported: still the runner's to carry
+        await act_notified(services, order_id, event, actor)
+    assert [m["edit_key"] for m in await chat.inbox("rob")].count(details["edit_key"]) == 0
+
+    await act_notified(services, order_id, *last)
+    edits = [m for m in await chat.inbox("rob") if m["edit_key"] == details["edit_key"]]
+    assert len(edits) == 1
+    (edited,) = edits
+    assert PHONE not in edited["text"] and ROOM not in edited["text"]
+    assert edited["text"].startswith(EN("notice-details-ended", order=str(order_id)))
+    assert f"#{order_id}" in edited["text"].split("\n")[1]  # still says which order it was
+    assert edited["choices"] == []  # the trip's buttons go with the contact
+
+
+async def test_a_reassigned_runner_loses_the_contact_and_the_new_one_gets_it(chat, services, db, campus, clock):
+    _alice, _rob, order_id, details = await _grabbed(chat, services, db, campus, clock)
+    sam = await runner(db, campus, clock(), "sam")
+    async with UnitOfWork(db) as uow:  # as /reassign does it (handlers/admin.py)
+        row = await uow.orders.get_row(order_id)
+        t = transition(campus, to_domain(row), Event.reassign, Actor(Role.operator, 999), clock(), runner_id=sam)
+        await apply_transition(uow, campus, t, clock())
+        await Notifier(services, uow, clock(), origin="test-reassign").transition(campus, t)
+    (edited,) = [m for m in await chat.inbox("rob") if m["edit_key"] == details["edit_key"]]
+    assert PHONE not in edited["text"] and ROOM not in edited["text"]
+    (new,) = [m for m in await chat.inbox("sam") if m["key"] == "notice-you-won"]
+    assert PHONE in new["text"] and ROOM in new["text"]
+
+
+async def test_a_runner_who_wins_the_order_again_gets_a_new_details_message(chat, services, db, campus, clock):
+    _alice, rob, order_id, details = await _grabbed(chat, services, db, campus, clock)
+    await act_notified(services, order_id, Event.release, Actor(Role.runner, rob))
+    await chat.inbox("rob")
+    clock.advance(minutes=2)
+    assert keys(await chat.press("rob", f"data:g:{order_id}", chat=HALL)) == ["grab-won"]
+    (again,) = [m for m in await chat.inbox("rob") if m["key"] == "notice-you-won"]
+    assert PHONE in again["text"]
+    assert again["edit_key"] != details["edit_key"]  # not an edit of the old, redacted message far up the chat
+
+
+async def test_messages_to_people_are_sealed_and_the_halls_hold_no_contact(chat, services, db, campus, clock):
+    await _grabbed(chat, services, db, campus, clock)
+    async with UnitOfWork(db, write=False) as uow:
+        private = list(await uow.session.scalars(select(Outbox).where(Outbox.recipient.in_(["alice", "rob"]))))
+        hall = list(await uow.session.scalars(select(Outbox).where(Outbox.recipient == HALL)))
+    # Only the token and what a sender routes by: no key, text, buttons or photo in clear.
+    assert private and all(set(r.payload) <= {SEALED, "edit_key"} and r.payload[SEALED] for r in private)
+    assert hall and all("text" in r.payload for r in hall)  # the hall's cards stay plain: they hold no contact
+    assert all(PHONE not in r.payload["text"] and ROOM not in r.payload["text"] for r in hall)
