@@ -298,15 +298,7 @@ class TelegramAdapter:
             refusal = await self.payments.send_invoice(query.from_user.id, order_id, known.t)
             await answer(refusal, alert=refusal is not None)
             return
-        replies = await self.app.handle(inp)
-        errors = [r for r in replies if is_error(r)]
-        rest = [r for r in replies if not is_error(r)]
-        if errors:
-            # A refusal is a toast on the pressed button; one too long for a toast is also sent as a message.
-            await answer(errors[0].text)
-            rest = [r for r in errors if len(" ".join(r.text.split())) > ANSWER_LIMIT] + rest
-        else:
-            await answer()
+        rest = await _answer_press(answer, await self.app.handle(inp))
         message = query.message if isinstance(query.message, Message) else None
         chat_id = message.chat.id if message is not None else query.from_user.id
         await self._answer_privately(chat_id, query.from_user.id, rest, edit=message)
@@ -316,14 +308,7 @@ class TelegramAdapter:
         answer is for the whole chat. The outcome replaces the pressed message where the handler says so (a
         decided application), so no other operator still sees live buttons; a refusal is a toast and changes
         nothing. No private chat is needed."""
-        replies = await self.app.handle(inp)
-        errors = [r for r in replies if is_error(r)]
-        rest = [r for r in replies if not is_error(r)]
-        if errors:
-            await answer(errors[0].text)
-            rest = [r for r in errors if len(" ".join(r.text.split())) > ANSWER_LIMIT] + rest
-        else:
-            await answer()
+        rest = await _answer_press(answer, await self.app.handle(inp))
         message = query.message if isinstance(query.message, Message) else None
         try:
             await self.renderer.send(chat_id, rest, catalogue(self.services.default_campus.language), edit=message)
@@ -353,6 +338,18 @@ class TelegramAdapter:
     # --- payments ----------------------------------------------------------------------------------------
     async def on_pre_checkout(self, query: PreCheckoutQuery) -> None:
         await self.payments.answer_pre_checkout(query)
+
+
+async def _answer_press(answer: _Answer, replies: list[Reply]) -> list[Reply]:
+    """Answers the press: a refusal as a toast on the pressed button (one too long for a toast is also sent as a
+    message). Returns the replies still to send."""
+    errors = [r for r in replies if is_error(r)]
+    rest = [r for r in replies if not is_error(r)]
+    if not errors:
+        await answer()
+        return rest
+    await answer(errors[0].text)
+    return [r for r in errors if len(" ".join(r.text.split())) > ANSWER_LIMIT] + rest
 
 
 def build_dispatcher(services: Services, bot: Bot, settings: Settings,

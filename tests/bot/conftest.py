@@ -1,10 +1,12 @@
 """Fixtures for the channel tests: the fake Telegram Bot API server and an aiogram Bot pointed at it."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.settings import Settings
@@ -55,3 +57,19 @@ def settings(fake_bot_api: FakeBotAPI, tmp_path) -> Settings:
     return Settings(_env_file=None, data_dir=tmp_path, telegram_token=fake_bot_api.token,
                     telegram_api_base=fake_bot_api.base_url, telegram_payment_token=PAYMENT_TOKEN)
 
+
+
+@contextlib.asynccontextmanager
+async def polling(dp: Dispatcher, bot: Bot) -> AsyncIterator[Dispatcher]:
+    """The dispatcher long polling the fake server through the real aiohttp session, until the block ends."""
+    task = asyncio.create_task(dp.start_polling(
+        bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
+        allowed_updates=dp.resolve_used_update_types()))
+    try:
+        yield dp
+    finally:
+        with contextlib.suppress(RuntimeError):  # not started yet
+            await dp.stop_polling()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

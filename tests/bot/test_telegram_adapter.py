@@ -3,7 +3,6 @@ the fake Bot API server on 127.0.0.1, with the handlers over a real database."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
@@ -33,7 +32,7 @@ from storage.models import (
 )
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
-from tests.bot.conftest import PAYMENT_TOKEN
+from tests.bot.conftest import PAYMENT_TOKEN, polling
 from tests.bot.fake_bot_api import FakeBotAPI, wait_until
 from tests.factories import CIPHER, act, make_order
 
@@ -48,16 +47,8 @@ LIBRARY = (30.25852, 120.11751)  # a few metres from the library
 @pytest.fixture
 async def dispatcher(services: Services, bot: Bot, settings: Settings) -> AsyncIterator[Dispatcher]:
     """The real dispatcher, long polling the fake server through the real aiohttp session."""
-    dp = build_dispatcher(services, bot, settings)
-    polling = asyncio.create_task(dp.start_polling(
-        bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
-        allowed_updates=dp.resolve_used_update_types()))
-    yield dp
-    with contextlib.suppress(RuntimeError):  # not started yet
-        await dp.stop_polling()
-    polling.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await polling
+    async with polling(build_dispatcher(services, bot, settings), bot) as dp:
+        yield dp
 
 
 @pytest.fixture

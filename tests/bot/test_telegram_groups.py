@@ -4,8 +4,6 @@ it posts in the task hall itself (within the group's rate limit, once per update
 End to end against the fake Bot API over real HTTP, in virtual time: the rate windows read the test's clock."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +18,7 @@ from handlers.context import Services
 from locales import catalogue
 from storage.models import LedgerPosting, Outbox, RunnerProfile, User
 from storage.uow import UnitOfWork
+from tests.bot.conftest import polling
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_sender import queue, virtual_time  # noqa: F401 - the rate windows in the test's time
 from tests.bot.test_telegram_adapter import order_row, settle, tg_user, until
@@ -37,16 +36,8 @@ def limiter() -> TelegramRateLimiter:
 @pytest.fixture
 async def dispatcher(services: Services, bot: Bot, settings: Settings,
                      limiter: TelegramRateLimiter) -> AsyncIterator[Dispatcher]:
-    dp = build_dispatcher(services, bot, settings, limiter)
-    polling = asyncio.create_task(dp.start_polling(
-        bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
-        allowed_updates=dp.resolve_used_update_types()))
-    yield dp
-    with contextlib.suppress(RuntimeError):
-        await dp.stop_polling()
-    polling.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await polling
+    async with polling(build_dispatcher(services, bot, settings, limiter), bot) as dp:
+        yield dp
 
 
 @pytest.fixture
