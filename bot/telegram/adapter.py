@@ -238,7 +238,11 @@ class TelegramAdapter:
         if inp is None or message.successful_payment.currency != CURRENCY:
             await self._unmatched_payment(message, message.successful_payment, event_update.update_id)
             return
-        await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp))
+        # The outcome replaces the order card the invoice was asked from (its Pay buttons would only be refused
+        # now), as a wallet payment replaces it.
+        card_id = convert.card_from_payload(message.successful_payment.invoice_payload)
+        card = Message(message_id=card_id, date=message.date, chat=message.chat) if card_id is not None else None
+        await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp), edit=card)
 
     async def _unmatched_payment(self, message: Message, payment: SuccessfulPayment, update_id: int) -> None:
         """Telegram charged the person, but not for one of our orders in CNY (an unknown payload, another
@@ -295,7 +299,8 @@ class TelegramAdapter:
             if not self.payments.enabled:
                 await answer(known.t("tg-bad-button"))
                 return
-            refusal = await self.payments.send_invoice(query.from_user.id, order_id, known.t)
+            card = query.message.message_id if isinstance(query.message, Message) else None
+            refusal = await self.payments.send_invoice(query.from_user.id, order_id, known.t, card)
             await answer(refusal, alert=refusal is not None)
             return
         rest = await _answer_press(answer, await self.app.handle(inp))

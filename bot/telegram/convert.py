@@ -100,15 +100,31 @@ def choice_input(query: CallbackQuery, update_id: int | None) -> Input | None:
                  name=_name(query), chat=group)
 
 
-def invoice_payload(order_id: int) -> str:
-    return f"{INVOICE_PAYLOAD_PREFIX}{order_id}"
+def invoice_payload(order_id: int, card_message_id: int | None = None) -> str:
+    """order:<id>, and :<message id> of the order card whose button asked for the invoice (its Pay buttons go once
+    the payment arrives)."""
+    card = f":{card_message_id}" if card_message_id is not None else ""
+    return f"{INVOICE_PAYLOAD_PREFIX}{order_id}{card}"
+
+
+def _payload_numbers(payload: str | None) -> list[int] | None:
+    if not payload or not payload.startswith(INVOICE_PAYLOAD_PREFIX):
+        return None
+    parts = payload[len(INVOICE_PAYLOAD_PREFIX):].split(":")
+    if len(parts) > 2 or not all(p.isdigit() and len(p) <= 12 for p in parts):
+        return None
+    return [int(p) for p in parts]
 
 
 def order_from_payload(payload: str | None) -> int | None:
-    if not payload or not payload.startswith(INVOICE_PAYLOAD_PREFIX):
-        return None
-    raw = payload[len(INVOICE_PAYLOAD_PREFIX):]
-    return int(raw) if raw.isdigit() and len(raw) <= 12 else None
+    numbers = _payload_numbers(payload)
+    return numbers[0] if numbers else None
+
+
+def card_from_payload(payload: str | None) -> int | None:
+    """The message id of the order card the invoice was asked for from, if the payload names one."""
+    numbers = _payload_numbers(payload)
+    return numbers[1] if numbers and len(numbers) == 2 else None
 
 
 def payment_input(message: Message, payment: SuccessfulPayment, update_id: int | None) -> Input | None:

@@ -96,8 +96,10 @@ class TelegramPayments:
         return None, row
 
     # --- the invoice ---------------------------------------------------------------------------------------
-    async def send_invoice(self, telegram_user: int, order_id: int, t: Catalogue) -> str | None:
-        """Send the invoice for the order to the person privately; returns a refusal text or None."""
+    async def send_invoice(self, telegram_user: int, order_id: int, t: Catalogue,
+                           card_message_id: int | None = None) -> str | None:
+        """Send the invoice for the order to the person privately; returns a refusal text or None. The card the
+        invoice was asked for from is named in the payload, so its Pay buttons go once the payment arrives."""
         key, row = await self._check(telegram_user, order_id, None, CURRENCY)
         if key is not None or row is None:
             return t(key or "tg-pay-not-payable", order=order_id)
@@ -105,7 +107,7 @@ class TelegramPayments:
             await call(self.bot.send_invoice, chat_id=telegram_user,
                        title=t("tg-invoice-title", order=order_id)[:32],
                        description=t("tg-invoice-description", order=order_id)[:255],
-                       payload=invoice_payload(order_id), provider_token=self.provider_token, currency=CURRENCY,
+                       payload=invoice_payload(order_id, card_message_id), provider_token=self.provider_token, currency=CURRENCY,
                        prices=[LabeledPrice(label=t("tg-invoice-label", order=order_id), amount=row.total)])
         except TelegramBadRequest as exc:  # e.g. an amount below the provider's minimum
             log.warning("sendInvoice for order %s refused: %s", order_id, exc.message)

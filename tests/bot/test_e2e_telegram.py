@@ -316,7 +316,7 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
     assert invoice.params["currency"] == "CNY" and invoice.params["provider_token"] == PAYMENT_TOKEN
     assert [p["amount"] for p in invoice.params["prices"]] == [quoted_total]
     payload = invoice.params["payload"]
-    assert payload == f"order:{order_id}"
+    assert payload == f"order:{order_id}:{created['message_id']}"  # the order, and the card it was asked from
     assert fake.last_bot_message(li.id)["invoice"]["total_amount"] == quoted_total
     assert not (await answer_to(fake, press)).get("text")  # the press is answered quietly: the invoice is the answer
 
@@ -330,7 +330,10 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
     # The payment arrives, and again with the same charge id (a new update): credited once.
     mark = li.mark()
     fake.successful_payment(li.user, payload, quoted_total, charge_id="tg-charge-e2e")
-    await li.says(mark, EN("wallet-provider-paid", order=order_id, amount=format_yuan(quoted_total)))
+    paid = EN("wallet-provider-paid", order=order_id, amount=format_yuan(quoted_total))
+    card = await fake.wait_for(lambda: next((m for m in [fake.messages[(li.id, created["message_id"])]]
+                                             if m["text"] == paid), None), WAIT, what="the order card edited: paid")
+    assert buttons(card) == []  # its Pay buttons gone: the card says it is paid
     mark = li.mark()
     fake.successful_payment(li.user, payload, quoted_total, charge_id="tg-charge-e2e")
     await li.says(mark, EN("wallet-charge-seen", order=order_id))

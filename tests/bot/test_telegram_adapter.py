@@ -298,7 +298,7 @@ async def test_the_invoice_button_sends_an_invoice_in_fen(fake_bot_api, dispatch
     await until(lambda: len(fake_bot_api.callback_answers) == 2)
     (invoice,) = await until(lambda: fake_bot_api.calls("sendInvoice", 1001))
     assert invoice.params["currency"] == "CNY"
-    assert invoice.params["payload"] == f"order:{order_id}"
+    assert invoice.params["payload"] == f"order:{order_id}:{sent.message_id}"  # the card it was asked from
     assert invoice.params["provider_token"] == PAYMENT_TOKEN
     assert [p["amount"] for p in invoice.params["prices"]] == [total]
     answer = (await until(lambda: fake_bot_api.callback_answers))[0]
