@@ -264,7 +264,24 @@ async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str 
 
 def ask_reject_reason(ctx: Ctx, user_id: int) -> None:
     ctx.go("admin.reject", reject_user=user_id)
-    ctx.say("admin-ask-reject-reason", user=str(user_id))
+    ask_step(ctx, "admin-ask-reject-reason", user=str(user_id))
+
+
+def ask_step(ctx: Ctx, key: str, **args: str) -> None:
+    """A question whose answer is typed. Its Cancel button ends the step; in the operators' chat, where the answer
+    is a reply to the question, the button's step token also tells which question a reply answers."""
+    ctx.say(key, choices=[[ctx.step("admin-button-cancel-step", "cancel")]], **args)
+
+
+def cancelled_step(ctx: Ctx) -> bool:
+    """The question's Cancel was pressed (or a stale button of it: refused)."""
+    if ctx.input.kind is not Kind.choice:
+        return False
+    if ctx.step_value(ctx.input.choice or "") != "cancel":
+        return False
+    ctx.reset()
+    ctx.say("admin-step-cancelled", edit=True)
+    return True
 
 
 @ROUTER.command("approve", operator_only=True)
@@ -292,10 +309,12 @@ async def reject_cmd(ctx: Ctx) -> None:
 @ROUTER.state("admin.reject")
 async def reject_reason_step(ctx: Ctx) -> None:
     ctx.require_operator()
+    if cancelled_step(ctx):
+        return
     reason = free_text(ctx.input.text, limit=MAX_REASON) if ctx.input.kind is Kind.text else ""
     user_id = int(ctx.data.get("reject_user", 0))
     if not reason:
-        ctx.say("admin-ask-reject-reason", user=str(user_id))
+        ask_step(ctx, "admin-ask-reject-reason", user=str(user_id))
         return
     ctx.reset()
     await attempt(ctx, decide_application(ctx, user_id, False, reason))
@@ -377,9 +396,11 @@ async def reassign(ctx: Ctx) -> None:
 @ROUTER.state("admin.reassign")
 async def reassign_step(ctx: Ctx) -> None:
     ctx.require_operator()
+    if cancelled_step(ctx):
+        return
     order_id = int(ctx.data.get("reassign_order", 0))
     if ctx.input.kind is not Kind.text or not ctx.input.text.strip():
-        ctx.say("admin-ask-runner", order=str(order_id))
+        ask_step(ctx, "admin-ask-runner", order=str(order_id))
         return
     ctx.reset()
 
@@ -862,7 +883,7 @@ async def on_button(ctx: Ctx) -> None:
         if Event.reassign not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
             raise IllegalTransition(status=row.status, event=Event.reassign.value)
         ctx.go("admin.reassign", reassign_order=target)
-        ctx.say("admin-ask-runner", order=str(target))
+        ask_step(ctx, "admin-ask-runner", order=str(target))
     elif verb in ("ev", "do") and rest and rest[0] in CODE_EVENTS:
         row = await campus_order(ctx, str(target))
         event = CODE_EVENTS[rest[0]]

@@ -119,9 +119,11 @@ async def route(ctx: Ctx) -> None:
         else:
             ctx.say("error-stale-choice")
     elif inp.chat is not None:
-        # Chatter in a group is not for us, except an operator's answer, in their chat, to the step a button there
-        # asked for (a reason to reject, the runner to reassign to).
-        if ctx.state.startswith("admin.") and in_admin_chat(ctx) and (handler := ROUTER.states.get(ctx.state)):
+        # Chatter in a group is not for us, except an operator's answer, in their chat, to the question their step
+        # asked there (a reason to reject, the runner to reassign to): a reply to that very question.
+        answering = inp.answers is not None and inp.answers == ctx.data.get("_token")
+        if answering and ctx.state.startswith("admin.") and in_admin_chat(ctx) and (
+                handler := ROUTER.states.get(ctx.state)):
             await handler(ctx)
     else:
         handler = ROUTER.states.get(ctx.state)

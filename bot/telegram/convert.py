@@ -40,31 +40,43 @@ def addressed_to_another_bot(text: str, bot_username: str | None) -> bool:
     return head.split("@", 1)[1].lower() != bot_username.lower()
 
 
-def replies_to_bot(message: Message, bot_username: str | None) -> bool:
-    """A reply to one of this bot's messages (which a bot receives in a group even in privacy mode)."""
+def answered_question(message: Message, bot_username: str | None) -> str | None:
+    """For a reply to one of this bot's questions (a bot receives replies in a group even in privacy mode): the
+    question's step token, which its step buttons carry ("s:<token>:<value>"); None for anything else."""
     replied = message.reply_to_message
     author = replied.from_user if replied is not None else None
-    return bool(author and author.is_bot and bot_username and (author.username or "").lower() == bot_username.lower())
+    if not (author and author.is_bot and bot_username and (author.username or "").lower() == bot_username.lower()):
+        return None
+    markup = replied.reply_markup if replied is not None else None
+    for row in markup.inline_keyboard if markup is not None else []:
+        for button in row:
+            parts = (button.callback_data or "").split(":", 2)
+            if len(parts) == 3 and parts[0] == "s" and parts[1]:
+                return parts[1]
+    return None
 
 
 def text_input(message: Message, update_id: int | None, bot_username: str | None = None, *,
                answers_in_group: bool = False) -> Input | None:
     """Private text and commands; in a group only commands to this bot (chatter in the task hall is not for us)
-    and, with answers_in_group (the operators' chat), replies to the bot's own messages: an answer to its question."""
+    and, with answers_in_group (the operators' chat), replies to the bot's questions: the answer to that question."""
     if message.from_user is None or message.text is None:
         return None
     chat: str | None = None
+    answers: str | None = None
     if is_group(message.chat):
         command = message.text.lstrip().startswith("/")
         if command and addressed_to_another_bot(message.text, bot_username):
             return None
-        if not command and not (answers_in_group and replies_to_bot(message, bot_username)):
-            return None
+        if not command:
+            answers = answered_question(message, bot_username) if answers_in_group else None
+            if answers is None:
+                return None
         chat = str(message.chat.id)
     elif not is_private(message.chat):
         return None
     return parse_text(CHANNEL, str(message.from_user.id), message.text, update_id=_uid(update_id),
-                      name=_name(message), chat=chat)
+                      name=_name(message), chat=chat, answers=answers)
 
 
 def location_input(message: Message, update_id: int | None) -> Input | None:

@@ -203,3 +203,5 @@ admin-coupon-stopped = The coupon { $code } has ended; it can no longer be used.
 admin-coupons-none = No coupons are active.
 admin-coupons = Active coupons:
     { $lines }
+admin-button-cancel-step = Cancel
+admin-step-cancelled = OK, cancelled.

@@ -194,3 +194,5 @@ admin-coupon-stopped = 优惠券 { $code } 已结束，不能再使用。
 admin-coupons-none = 没有有效的优惠券。
 admin-coupons = 有效的优惠券：
     { $lines }
+admin-button-cancel-step = 取消
+admin-step-cancelled = 好的，已取消。

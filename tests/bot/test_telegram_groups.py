@@ -254,8 +254,10 @@ async def test_an_operator_rejects_in_the_admin_chat_by_replying_to_the_question
                                     if m.get("text") == EN("admin-ask-reject-reason", user=str(runner))])
 
     fake_bot_api.text(wu, "just chatting", chat=admin_chat)  # not a reply: chatter, not for the bot
+    fake_bot_api.text(wu, "ok, looking", chat=admin_chat, reply_to=fake_bot_api.messages[(admin_chat["id"],
+                                                                                          card["message_id"])])
     await settle(fake_bot_api, wu)
-    assert await application_status(services, runner) == "pending"
+    assert await application_status(services, runner) == "pending"  # a reply, but not to the question
     fake_bot_api.text(wu, "card photo unreadable", chat=admin_chat, reply_to=question[-1])
     await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"])
                          if m.get("text", "").startswith(EN("admin-application-rejected", who=f"Zhao (#{runner})",
