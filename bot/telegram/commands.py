@@ -90,13 +90,15 @@ def _as_staff(row: Any, named_ops: frozenset[str]) -> Staff:
 
 
 async def staff(services: Services, limit: int = MAX_CHAT_MENUS) -> list[Staff]:
-    """Active runners and operators who started the bot."""
+    """Who started the bot and needs a menu of their own chat: active runners and operators, and students who
+    speak another language than the shared students' menu."""
     named_ops = named_operators(services.campuses.values())
     async with UnitOfWork(services.db, write=False) as uow:
         rows = await uow.session.execute(
             _standing()
             .where(User.started_bot.is_(True),
-                   or_(ACTIVE_RUNNER, User.is_operator.is_(True), User.external_id.in_(named_ops or {""})))
+                   or_(ACTIVE_RUNNER, User.is_operator.is_(True), User.external_id.in_(named_ops or {""}),
+                       User.language != SHARED_LANGUAGE))
             .order_by(User.id).limit(limit))
         found = [_as_staff(row, named_ops) for row in rows.all()]
     return [f for f in found if f.chat_id.lstrip("-").isdigit()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import Bot
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.telegram.commands import STUDENT, Staff, menu, staff, staff_member
 from bot.telegram.sender import TelegramSender
@@ -113,17 +113,23 @@ async def test_a_new_language_resets_a_staff_menu_in_it(
 
 
 
-async def test_staff_are_active_runners_and_operators(services: Services, clock: FakeClock) -> None:
+async def test_own_chat_menus_go_to_staff_and_students_of_another_language(services: Services,
+                                                                            clock: FakeClock) -> None:
     await person(services, OPERATOR, "en", operator=True)
     await person(services, RUNNER, "zh_CN", application="approved")
-    suspended = await person(services, 3005, "en", application="approved")
-    await person(services, 3006, "en", application="pending")
+    suspended = await person(services, 3005, "zh_CN", application="approved")
+    await person(services, 3006, "zh_CN", application="pending")
     await person(services, 1001, "en")
+    await person(services, 1002, "zh_CN")
     async with UnitOfWork(services.db) as uow:
         (await uow.session.get(RunnerProfile, suspended)).suspended = True  # type: ignore[union-attr]
+    # At start the English student gets the students' menu in English for her chat (the shared one is Chinese).
     assert await staff(services) == [Staff(str(OPERATOR), "en", runner=False, operator=True),
-                                     Staff(str(RUNNER), "zh_CN", runner=True, operator=False)]
-    await person(services, 1002, "zh_CN")
+                                     Staff(str(RUNNER), "zh_CN", runner=True, operator=False),
+                                     Staff("1001", "en", runner=False, operator=False)]
+    async with UnitOfWork(services.db) as uow:
+        for user_id in (3005, 3006):
+            await uow.session.execute(update(User).where(User.external_id == str(user_id)).values(language="en"))
     for plain in ("1002", "999"):  # a student in the shared menu's language, someone unknown
         assert await staff_member(services.db, plain, frozenset()) is None
     for plain in ("3005", "3006", "1001"):  # students in another language: the students' menu for their chat
