@@ -21,7 +21,6 @@ from handlers.context import Services
 from handlers.sweep import SweepReport, sweep
 from storage.dedupe import DatabaseSeenKeys
 from storage.outbox import RETENTION, forget_delivered, prune
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +36,10 @@ class TidyReport:
 
 
 async def tidy(services: Services, now: dt.datetime, *, retention: dt.timedelta = RETENTION) -> TidyReport:
-    async with UnitOfWork(services.db) as uow:
-        forgotten = await forget_delivered(uow.session)
-        pruned = await prune(uow.session, now, retention)
+    # Each works in short transactions of bounded batches, up to a budget per run: a backlog (a long outage, a
+    # first run on an old database) is worked off over several runs without holding up inputs.
+    forgotten = await forget_delivered(services.db)
+    pruned = await prune(services.db, now, retention)
     seen_keys = await DatabaseSeenKeys(services.db).forget_before(now)
     return TidyReport(forgotten, pruned, seen_keys)
 

@@ -103,7 +103,8 @@ class Notifier:
             await self._write(channel, chat, payload)
 
     async def operators(self, campus: Campus, key: str, *, text: str | None = None, **args: Any) -> None:
-        payload = self._payload(campus.language, key, args, None, text, None)
+        # Sealed like a person's message: a complaint's free text, a payer's id may be personal (storage.outbox).
+        payload = seal(self.services.cipher, self._payload(campus.language, key, args, None, text, None))
         for channel, chat in operator_chats(campus, self.services.channels):
             await self._write(channel, chat, payload)
 

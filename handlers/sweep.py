@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, exists, literal, select, update
+from sqlalchemy import select, update
 
 from core.errors import DomainError, IllegalTransition
 from core.order import Actor, Event, Notice, Order, Status, transition
@@ -28,7 +28,7 @@ from handlers.notify import NOTICE_RENDERERS, Notifier
 from handlers.orders import hall_card
 from locales import catalogue
 from storage.models import Order as OrderRow
-from storage.models import OrderEvent, Outbox
+from storage.models import OrderEvent
 from storage.orders_repo import StaleOrder
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
@@ -146,19 +146,14 @@ async def _due_offers(services: "Services", now: dt.datetime, limit: int) -> lis
         return list(rows)
 
 
-def _late_key(order_id: int) -> str:
-    return f"sweep:late:{order_id}:1"
-
-
 async def _due_late(services: "Services", now: dt.datetime, limit: int) -> list[OrderRow]:
-    """Picked-up orders past deliver_by whose runner was not reminded yet (the reminder's outbox key says so)."""
-    reminded = exists().where(
-        Outbox.dedupe_key == literal("sweep:late:", String) + cast(OrderRow.id, String) + literal(":1", String))
+    """Picked-up orders past deliver_by whose runner was not reminded yet (late_reminded_at says so: the
+    reminder's outbox row is pruned after a week, the order may still be picked up)."""
     async with UnitOfWork(services.db, write=False) as uow:
         rows = await uow.session.scalars(
             select(OrderRow)
             .where(OrderRow.status == Status.picked_up.value, OrderRow.deliver_by.is_not(None),
-                   OrderRow.deliver_by <= now, OrderRow.runner_id.is_not(None), ~reminded,
+                   OrderRow.deliver_by <= now, OrderRow.runner_id.is_not(None), OrderRow.late_reminded_at.is_(None),
                    OrderRow.campus_id.in_(list(services.campuses)))
             .order_by(OrderRow.deliver_by)
             .limit(limit)
@@ -276,13 +271,19 @@ async def _announce_offer_ended(services: "Services", uow: UnitOfWork, notifier:
 
 
 async def _remind_late(services: "Services", row: OrderRow, now: dt.datetime) -> bool:
-    """Once per order: the outbox key sweep:late:<id>:1 is written at most once (insert-ignore)."""
+    """Once per order: the claim sets late_reminded_at, and matches only while it is unset (another sweep that
+    reminded them a moment ago makes this a skip), in the transaction that writes the reminder."""
     campus = services.campuses[row.campus_id]
     async with UnitOfWork(services.db) as uow:
-        await _claim(uow, row.id, Status.picked_up, runner_id=row.runner_id, deliver_by=row.deliver_by)
-        already = await uow.session.scalar(select(Outbox.id).where(Outbox.dedupe_key == _late_key(row.id)))
-        if already is not None:
-            return False  # another sweep reminded them a moment ago
+        result = await uow.session.execute(
+            update(OrderRow)
+            .where(OrderRow.id == row.id, OrderRow.status == Status.picked_up.value,
+                   OrderRow.runner_id == row.runner_id, OrderRow.deliver_by == row.deliver_by,
+                   OrderRow.late_reminded_at.is_(None))
+            .values(late_reminded_at=now)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise _Skip()
         assert row.runner_id is not None and row.deliver_by is not None
         notifier = Notifier(services, uow, now, origin=f"sweep:late:{row.id}")
         await notifier.user(row.runner_id, "sweep-late-reminder", order=row.id,

@@ -122,6 +122,8 @@ class Order(SQLModel, table=True):
     accept_by: Optional[dt.datetime] = _ts(index=True)
     pickup_by: Optional[dt.datetime] = _ts(index=True)
     deliver_by: Optional[dt.datetime] = _ts()
+    # When the sweep reminded the runner that deliver_by passed (once per order; the outbox row is pruned later).
+    late_reminded_at: Optional[dt.datetime] = _ts()
     auto_confirm_at: Optional[dt.datetime] = _ts(index=True)
     delivered_late: bool = False
     # Offered to one runner first (a named favourite, or auto-dispatch); others may grab after offer_until.

@@ -4,8 +4,9 @@ Sealed: a message to one person (a student, a runner) may carry a phone and room
 bot relays between them, a photo. Its content — key, text, choices, photo — is stored as one Fernet token
 (storage.crypto.Cipher: MultiFernet, so key rotation works as for the orders' phone and room). The routing fields
 the sender reads without opening stay plain (ROUTING), and so does the fact that the message has a photo (not the
-photo): a later edit changes a photo's caption, not its text, even after the content was forgotten. Task-hall and
-operator-chat rows stay plain: they never carry a phone or room (handlers.orders.hall_card), and the sender
+photo): a later edit changes a photo's caption, not its text, even after the content was forgotten. Operator-chat
+rows are sealed too: a student's complaint is free text (it may hold a phone or room), an unmatched payment names
+the payer. Task-hall rows stay plain: they never carry a phone or room (handlers.orders.hall_card), and the sender
 re-renders hall digests from sent hall rows.
 
 Forgotten: once a sealed row is sent, or failed for good, nothing reads its content again (a private message is
@@ -15,22 +16,25 @@ edited from the new row's content; only digests, which are hall rows, are re-ren
 Pruned: sent and failed rows older than a retention are deleted — except rows whose edit_key belongs to an order
 that is not final. A later transition of such an order edits its messages (the hall post, an offer, the runner's
 details) and needs the sent row's sent_ref to find the message; a final order has no later transition. Every
-order-scoped edit key ends in ":<order id>" (hall:12, offer:12, details:…:12).
+order-scoped edit key ends in ":<order id>" (hall:12, offer:12, details:…:12). A fact that must outlive the
+retention is not read from the outbox (the sweep's late reminder is recorded on the order: late_reminded_at).
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
 from typing import Any
 
-from sqlalchemy import String, cast, delete, exists, func, literal, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from core.order import FINAL
 from storage.crypto import Cipher
-from storage.db import DbSession
+from storage.db import Database
 from storage.models import Order as OrderRow
 from storage.models import Outbox
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,9 @@ SEALED = "sealed"  # the payload field holding the token
 ROUTING = frozenset({"edit_key", "kind", "repost"})  # read by senders without opening: never personal
 SETTLED = ("sent", "failed")
 RETENTION = dt.timedelta(days=7)
-FORGET_BATCH = 1000  # sealed rows emptied per run (a backlog empties over a few runs)
+FORGET_BATCH = 1000  # sealed rows emptied per transaction
+PRUNE_BATCH = 2000  # old rows looked at (and deleted, unless kept) per transaction
+RUN_BUDGET = 20_000  # rows emptied (deleted) per run, then it ends; a backlog goes over a few runs
 
 
 def seal(cipher: Cipher, payload: dict[str, Any]) -> dict[str, Any]:
@@ -72,32 +78,83 @@ def open_payload(cipher: Cipher | None, payload: dict[str, Any] | None) -> dict[
     return {**plain, **content}
 
 
+_TABLE = Outbox.__table__
+
+
 def _sealed() -> Any:
     return Outbox.payload[SEALED].as_string().is_not(None)
 
 
-async def forget_delivered(session: DbSession) -> int:
-    """Drop the content of sealed rows that were sent or failed for good; the number of rows emptied."""
-    rows = (await session.execute(
-        select(Outbox.id, Outbox.payload).where(Outbox.status.in_(SETTLED), _sealed())
-        .order_by(Outbox.id).limit(FORGET_BATCH))).all()
-    for row_id, payload in rows:
-        await session.execute(
-            update(Outbox).where(Outbox.id == row_id)
-            .values(payload={k: v for k, v in payload.items() if k != SEALED})
-            .execution_options(synchronize_session=False))
-    return len(rows)
+# Both jobs below work in batches, each its own short transaction, walking the ids upwards, and stop once a run's
+# budget is spent (the rest waits for the next run): one long transaction held SQLite's write lock — every input
+# waiting — for as long as a backlog took. On SQLite each statement also holds the event loop
+# (storage/sqlite_inline.py), so the scans are bounded by a LIMIT and the loop gets a turn between batches. The
+# budget counts rows changed, not rows looked at: a run that only met rows it keeps has not finished.
+
+async def forget_delivered(db: Database, *, batch: int = FORGET_BATCH, budget: int = RUN_BUDGET) -> int:
+    """Drop the content of sealed rows that were sent or failed for good; the number of rows emptied (0: none
+    left)."""
+    emptied, after = 0, 0
+    while emptied < budget:
+        async with UnitOfWork(db, write=False) as uow:
+            rows = (await uow.session.execute(
+                select(Outbox.id, Outbox.payload).where(Outbox.id > after, Outbox.status.in_(SETTLED), _sealed())
+                .order_by(Outbox.id).limit(batch))).all()
+        if not rows:
+            break
+        async with UnitOfWork(db) as uow:
+            # A settled row's payload no longer changes: what was read is what is there.
+            await uow.session.execute(  # the Core table: one executemany, not the ORM's bulk-by-key form
+                update(_TABLE).where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.status != "pending")  # settled
+                .values(payload=bindparam("forgotten")),
+                [{"row_id": i, "forgotten": {k: v for k, v in p.items() if k != SEALED}} for i, p in rows])
+        emptied += len(rows)
+        after = rows[-1][0]
+        if len(rows) < batch:
+            break
+        await asyncio.sleep(0)
+    return emptied
 
 
-async def prune(session: DbSession, now: dt.datetime, retention: dt.timedelta = RETENTION) -> int:
+def order_of(edit_key: str | None) -> int | None:
+    """The order an edit key belongs to: every order-scoped key ends in ":<order id>"."""
+    if not edit_key:
+        return None
+    head, _, tail = edit_key.rpartition(":")
+    if not head or not tail.isascii() or not tail.isdigit() or int(tail) >= 2 ** 31:  # no such id (an INTEGER)
+        return None
+    return int(tail)
+
+
+async def prune(db: Database, now: dt.datetime, retention: dt.timedelta = RETENTION, *,
+                batch: int = PRUNE_BATCH, budget: int = RUN_BUDGET) -> int:
     """Delete sent and failed rows settled before now − retention, but not those an active order may still edit;
-    the number of rows deleted."""
-    still_editable = exists(select(OrderRow.id).where(
-        OrderRow.status.not_in([s.value for s in FINAL]),
-        Outbox.edit_key.like(literal("%:", String) + cast(OrderRow.id, String))))
-    result = await session.execute(
-        delete(Outbox).where(Outbox.status.in_(SETTLED),
-                             func.coalesce(Outbox.sent_at, Outbox.created_at) < now - retention,
-                             ~still_editable)
-        .execution_options(synchronize_session=False))
-    return result.rowcount
+    the number of rows deleted (0: none left). Per batch: the old rows' order ids are read from their edit keys, the
+    active ones among them found by id in one query (equality, not a LIKE of every row against every active order)."""
+    deleted, after = 0, 0
+    while deleted < budget:
+        async with UnitOfWork(db, write=False) as uow:
+            old = (await uow.session.execute(
+                select(Outbox.id, Outbox.edit_key)
+                .where(Outbox.id > after, Outbox.status.in_(SETTLED),
+                       func.coalesce(Outbox.sent_at, Outbox.created_at) < now - retention)
+                .order_by(Outbox.id).limit(batch))).all()
+            orders = {o for o in (order_of(key) for _, key in old) if o is not None}
+            active = set(await uow.session.scalars(
+                select(OrderRow.id).where(OrderRow.id.in_(orders), OrderRow.status.not_in([s.value for s in FINAL]))
+            )) if orders else set()
+        if not old:
+            break
+        # A final order stays final, a settled row stays settled: the rows read above may go as they were read.
+        doomed = [row_id for row_id, key in old if order_of(key) not in active]
+        if doomed:
+            async with UnitOfWork(db) as uow:
+                result = await uow.session.execute(
+                    delete(Outbox).where(Outbox.id.in_(doomed), Outbox.status.in_(SETTLED))
+                    .execution_options(synchronize_session=False))
+            deleted += result.rowcount
+        after = old[-1][0]
+        if len(old) < batch:
+            break
+        await asyncio.sleep(0)
+    return deleted

@@ -226,7 +226,7 @@ async def test_a_payment_matching_no_order_tells_the_payer_and_alerts_the_operat
     assert postings == 0  # nothing booked
     assert (await order_row(services, order_id)).status == "awaiting_payment"
 
-    sender = TelegramSender(services.db, bot, clock, limiter=TelegramRateLimiter())
+    sender = TelegramSender(services.db, bot, clock, limiter=TelegramRateLimiter(), cipher=services.cipher)
     for _ in range(3):
         await sender.run_once(clock())
         clock.advance(seconds=1)

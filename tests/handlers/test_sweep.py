@@ -188,6 +188,25 @@ async def test_a_late_delivery_reminds_the_runner_once(services, db, campus, clo
     assert len(await outbox(db, "sweep-late-reminder")) == 1
 
 
+async def test_a_late_runner_is_not_reminded_again_once_the_reminder_was_pruned(services, db, campus, clock):
+    from bot.scheduler import tidy
+
+    alice, runner, order_id = await grabbed_order(services, db, campus, clock)
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+    clock.advance(minutes=campus.timeouts.deliver_minutes)
+    assert (await sweep(services, clock())).late_reminders == 1
+    async with UnitOfWork(db) as uow:  # delivered, as a sender would mark it
+        await uow.session.execute(update(Outbox).where(Outbox.status == "pending").values(status="sent",
+                                                                                            sent_at=clock()))
+    clock.advance(days=8)  # still not delivered; the reminder's outbox row is past the retention
+    assert (await tidy(services, clock())).pruned >= 1
+    assert await outbox(db, "sweep-late-reminder") == []
+    report = await sweep(services, clock())
+    assert report.late_reminders == 0
+    assert await outbox(db, "sweep-late-reminder") == []
+    assert (await order_row(db, order_id)).status == "picked_up"
+
+
 async def test_a_lapsed_offer_is_cleared_and_the_order_goes_to_the_hall(services, db, campus, clock):
     alice = await make_user(db, campus, clock(), name="alice")
     runner = await make_runner(db, campus, clock())

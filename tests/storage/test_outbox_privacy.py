@@ -3,8 +3,10 @@ and rows deleted after the retention unless an active order may still edit them 
 the test's clock."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
+import shutil
 
 from sqlalchemy import select
 
@@ -13,7 +15,8 @@ from core.order import Actor, Event
 from handlers.context import Services
 from storage.crypto import Cipher
 from storage.models import Outbox, ProcessedUpdate
-from storage.outbox import SEALED, open_payload, seal
+from storage.db import Database
+from storage.outbox import SEALED, forget_delivered, open_payload, prune, seal
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER, act, make_order, make_user
 
@@ -101,3 +104,57 @@ async def test_the_tidy_job_empties_delivered_messages_then_prunes_old_rows_but_
     clock.advance(days=5)  # eight days after they were sent
     await job.func()
     assert set(await outbox_rows(db)) == {active_post, pending_private}  # the final order's post went, and hall:9…
+
+
+async def test_a_backlog_is_pruned_a_bounded_batch_at_a_time_until_only_what_an_active_order_edits_is_left(
+        db, campus, clock):
+    start = clock()
+    customer = await make_user(db, campus, start)
+    active = await make_order(db, campus, customer, start)
+    done = await make_order(db, campus, customer, start)
+    await act(db, campus, done, Event.expire, Actor.system(), start)
+    keys = [f"hall:{active}", f"hall:{done}", None, f"details:5:{active}", f"details:5:{done}"]
+    old = {await add_row(db, "-1001", {"text": "#", "edit_key": keys[i % len(keys)]}, start) for i in range(25)}
+    kept = {row_id for row_id in old if (await outbox_rows(db))[row_id].edit_key in keys[::3]}  # the active order's
+    old_pending = await add_row(db, "3005", {"text": "retrying"}, start, status="pending")
+    clock.advance(days=8)
+    recent = await add_row(db, "-1001", {"text": "#", "edit_key": f"hall:{done}"}, clock())
+
+    # Batches of four old rows (each its own short transaction); a run ends once it deleted eight.
+    runs = []
+    while not runs or runs[-1]:
+        runs.append(await prune(db, clock(), batch=4, budget=8))
+        assert len(runs) < 10
+    assert 8 <= runs[0] < 8 + 4 and sum(runs) == len(old) - len(kept) == 15
+    assert set(await outbox_rows(db)) == kept | {old_pending, recent}
+
+
+async def test_delivered_content_is_forgotten_a_bounded_batch_at_a_time(db, clock):
+    sealed = [await add_row(db, "3003", seal(CIPHER, {**DETAILS, "edit_key": None}), clock()) for _ in range(5)]
+    assert [await forget_delivered(db, batch=2, budget=3) for _ in range(3)] == [4, 1, 0]  # 2 + 2, then 1
+    rows = await outbox_rows(db)
+    assert all(rows[i].payload == {"edit_key": None} for i in sealed)
+
+
+async def test_a_write_that_arrives_while_a_backlog_is_pruned_does_not_wait_for_all_of_it(
+        sqlite_template, tmp_path, clock):
+    """SQLite has one writer at a time: a prune in one transaction held every input until it ended."""
+    path = tmp_path / "backlog.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        for _ in range(40):
+            await add_row(db, "-1001", {"text": "#"}, clock())
+        clock.advance(days=8)
+        left_when_served = []
+
+        async def an_input():
+            async with UnitOfWork(db) as uow:
+                uow.session.add(ProcessedUpdate(key="tg:1", at=clock()))
+            left_when_served.append(len(await outbox_rows(db)))
+
+        pruned, _ = await asyncio.gather(prune(db, clock(), batch=5), an_input())
+        assert pruned == 40 and await outbox_rows(db) == {}
+        assert 0 < left_when_served[0] < 40  # served between two batches
+    finally:
+        await db.dispose()
