@@ -3,7 +3,8 @@
 Limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this): about 1 message a second
 in one chat, 20 a minute in one group, 30 a second overall. They are moving windows from the `limits` library —
 "at most N in any window", exactly the promise — kept in its in-process memory storage, or in Redis when several
-processes send (pass `limits.storage.storage_from_string("async+redis://…")`). Edits count like messages.
+processes send (pass `limits.storage.storage_from_string("async+redis://…")`). Edits count like messages; a
+deletion takes a slot of the chat's and the overall limit but not of the group's minute (TelegramRateLimiter).
 
 A message is sent with sendMessage, or — when the row has a `photo` (a Telegram file_id, Notifier.user(photo=…))
 — with sendPhoto, its text as the caption (cut to a caption's 1024 characters) and its buttons under the photo;
@@ -12,21 +13,31 @@ an edit of a message sent with a photo changes its caption (editMessageCaption).
 The task hall: every row a message carried gets the message's id (sent_ref "<chat>:<id>"). A later row with the
 same edit_key (an order taken, expired) edits that message in place instead of posting a new one — except a
 repost (payload "repost": the order announced again, by the sweep's reminder or after a release), which is a new
-message at the bottom of the chat, where runners look, and the one later edits change; pending rows with the same edit_key collapse into their newest, and the pending edits of one message (a
-digest whose orders were taken) are one edit, the digest re-rendered with each entry's newest state. A hall row
-with no buttons (taken, cancelled, expired) for an order the hall never saw is not posted: its rows are marked
-sent without a request (unless an older row of the order is still on its way: then it edits that once it lands).
-If the message to edit is gone, a new one is sent. When more requests wait for a group than its per-minute budget
-has left, the new orders go first — their announcements as digest messages listing them (each order's card and
-its own grab buttons) — so the hall never passes the limit, every order is announced, and new orders reach the
-runners before the hall hears what became of older ones; but after posting new orders the next request is a
-waiting update, so updates are not starved (each digest's edits are then one request, so both keep up).
+message at the bottom of the chat, where runners look, and the one later edits change. Pending rows with the same
+edit_key collapse into their newest, and the pending edits of one message (a digest whose orders were taken) are
+one edit, the digest re-rendered with each entry's newest state. A hall row with no buttons (taken, cancelled,
+expired) for an order the hall never saw is not posted: its rows are marked sent without a request (unless an
+older row of the order is still on its way: then it edits that once it lands). If the message to edit is gone, a
+new one is sent. When more requests wait for a group than its per-minute budget has left, the new orders go
+first — their announcements as digest messages listing them (each order's card and its own grab buttons) — so the
+hall never passes the limit, every order is announced, and new orders reach the runners before the hall hears
+what became of older ones; but after posting new orders the next request is a waiting update, so updates are not
+starved (each digest's edits are then one request, so both keep up).
+
+A reposted order's previous post would keep a live Grab button forever (later edits change only the newest post),
+so marking a repost sent also queues a row {"kind": "retire", "ref": <the previous post>}, in the same transaction:
+it is claimed, limited, retried and failed like any row. A post none of whose entries is still its order's newest
+post is deleted (deleteMessage; one already gone is fine; one Telegram refuses to delete — older than 48 h — is
+re-rendered without its buttons instead). A digest still showing other orders is re-rendered (one edit, merged
+with its other pending edits): every re-render leaves out the buttons of an entry whose order was posted again
+below, keeping its text. Old rows keep their sent_ref (what they were shown in); lookups take the newest row's.
 
 Command menus: a row {"kind": "menu"} (handlers/notify.py Notifier.menu) asks for the person's menu to be brought
 up to date. The pending ones of a chat collapse into one request after its messages, which sets the chat's menu as
 the person's role and language are now (commands.py) or, for a plain student in the shared menu's language,
-deletes it so the students' menu for every private chat shows. It is limited, retried and failed like a message. The person is read again after the
-request, and a change meanwhile is set again, so of two senders the older menu never lands last.
+deletes it so the students' menu for every private chat shows. It is limited, retried and failed like a message.
+The person is read again after the request, and a change meanwhile is set again, so of two senders the older
+menu never lands last.
 
 Failures: a 429 is waited out for exactly its retry_after without sleeping: that chat's pending rows are due
 again at that moment (next_attempt_at, for every sender) and this sender sends nothing more to it before (not
@@ -81,6 +92,7 @@ from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Outbox, User
 from storage.outbox import open_payload
+from storage.sql import insert_ignore
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -92,6 +104,7 @@ CAPTION_LIMIT = 1000  # and 1024 in a photo's caption
 MAX_BUTTONS = 100  # inline buttons in one message
 DIGEST_SEPARATOR = "\n\n"
 MENU_TRIES = 3  # menu requests per refresh, when the person keeps changing while it is made
+RETIRE = "retire"  # the payload kind of a row clearing a reposted order's earlier post (queued by this sender)
 RETRYABLE = (TelegramNetworkError, TelegramServerError, RestartingTelegram, ClientDecodeError, ClientError,
              asyncio.TimeoutError, OSError)
 Sleep = Callable[[float], Awaitable[Any]]
@@ -143,24 +156,29 @@ class TelegramRateLimiter:
         url = redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
         return cls(RedisStorage(url, implementation="redispy", key_prefix="paotui"), config)
 
-    def _checks(self, chat: int | str) -> list[tuple[RateLimitItem, str]]:
+    def _checks(self, chat: int | str, group: bool) -> list[tuple[RateLimitItem, str]]:
         checks = [(self.overall, "tg-all"), (self.per_chat, f"tg-chat-{chat}")]
-        if is_group(chat):
+        if group and is_group(chat):
             checks.append((self.per_group, f"tg-group-{chat}"))
         return checks
 
-    async def ready(self, chat: int | str) -> bool:
+    # `group=False` for a deleteMessage: the group's 20 a minute is on messages posted to it (edits change what the
+    # members see and are counted too, to be safe), and a deletion posts nothing — counting it would make every
+    # repost cost the hall two of its 20. It still takes the chat's and the overall slot, so a burst of deletions is
+    # paced like any request (and a 429 on one is waited out as usual).
+
+    async def ready(self, chat: int | str, *, group: bool = True) -> bool:
         """Whether every limit for `chat` has a slot now (takes none)."""
-        for item, key in self._checks(chat):
+        for item, key in self._checks(chat, group):
             if not await self.window.test(item, key):
                 return False
         return True
 
-    async def acquire(self, chat: int | str) -> bool:
+    async def acquire(self, chat: int | str, *, group: bool = True) -> bool:
         """Take a slot for one request to `chat` if every limit has one now."""
-        if not await self.ready(chat):
+        if not await self.ready(chat, group=group):
             return False
-        for item, key in self._checks(chat):
+        for item, key in self._checks(chat, group):
             if not await self.window.hit(item, key):
                 return False
         return True
@@ -227,19 +245,27 @@ class Row:
         """A hall row with buttons announces an open order; one without (taken, cancelled, expired) closes it."""
         return bool(HALL_KEY.match(self.edit_key or "")) and any(self.choices)
 
+    @property
+    def retired_post(self) -> str | None:
+        """For a retire row (queued when a repost was sent): the earlier post it clears of live buttons."""
+        return str(self.payload.get("ref")) if self.payload.get("kind") == RETIRE else None
+
 
 @dataclass
 class Job:
-    """One request: a new message, an edit of `ref`, a digest of several hall announcements, or a menu refresh."""
+    """One request: a new message, an edit of `ref`, a digest of several hall announcements, a deletion of `ref`,
+    or a menu refresh."""
 
-    kind: str  # "send", "edit", "digest", "menu"
+    kind: str  # "send", "edit", "digest", "delete", "menu" ("drop": settled without a request)
     head: list[Row]  # the rows whose content the request carries (several for a digest)
     riders: list[Row] = field(default_factory=list)  # older pending rows with the same edit_key, superseded
-    ref: str | None = None  # the message an edit changes
+    ref: str | None = None  # the message an edit changes, or a deletion removes
+    retires: list[Row] = field(default_factory=list)  # retire rows of `ref` that this request settles
+    supersedes: list[str] = field(default_factory=list)  # earlier posts of the reposted orders this one announces
 
     @property
     def rows(self) -> list[Row]:
-        return self.head + self.riders
+        return self.head + self.riders + self.retires
 
     @property
     def ids(self) -> list[int]:
@@ -320,16 +346,23 @@ class TelegramSender:
 
     async def _serve_chat(self, chat: int | str, rows: list[Row], now: dt.datetime) -> int:
         delivered = 0
+        group_spent = False  # the group's minute is spent, not the chat's second: deletions may still go
         for job in await self._plan(chat, rows):
             if job.kind == "drop":  # settled without a request (and without a slot)
                 if await self._claim(job, now):
                     await self._mark_sent(job, None, now)
                 continue
-            if not await self.limiter.ready(chat):
+            group = job.kind != "delete"  # a deletion posts nothing: not in the group's budget (_checks)
+            if group and group_spent:
+                continue
+            if not await self.limiter.ready(chat, group=group):
+                if group and is_group(chat) and await self.limiter.ready(chat, group=False):
+                    group_spent = True
+                    continue
                 break  # this chat's (or the overall) budget is spent for now; the rows stay due
             if not await self._claim(job, now):
                 continue  # another sender has (some of) these rows
-            if not await self.limiter.acquire(chat):  # another process took the slot in between
+            if not await self.limiter.acquire(chat, group=group):  # another process took the slot in between
                 await self._release(job.ids, now)
                 break
             outcome = await self._deliver(chat, job, now)
@@ -337,7 +370,7 @@ class TelegramSender:
                 break  # a 429: leave the chat until its retry_after has passed
             if job.kind == "digest" or self._is_announcement(chat, job):
                 self._announced_last.add(job.rows[0].recipient)
-            else:
+            elif job.kind != "delete":  # an update went out (a deletion is neither)
                 self._announced_last.discard(job.rows[0].recipient)
             delivered += outcome
         return delivered
@@ -375,16 +408,20 @@ class TelegramSender:
 
     async def _message_jobs(self, chat: int | str, rows: list[Row]) -> list[Job]:
         """This chat's messages in order: rows with one edit_key collapse into the newest; a row whose edit_key
-        already has a message edits it (unless it is a repost: a new message, which later edits change), and the
-        edits of one message are one request; a hall row closing an
-        order the hall never saw is dropped (no request). When more requests wait than the group's budget has
-        left, the new hall announcements go first, combined into digests."""
+        already has a message edits it (unless it is a repost: a new message, which later edits change, and the
+        earlier post is retired once it is sent), and the edits of one message are one request, retire rows of it
+        included; a hall row closing an order the hall never saw is dropped (no request). When more requests wait
+        than the group's budget has left (deletions do not count), the new hall announcements go first, combined
+        into digests."""
         if not rows:
             return []
         by_key: dict[str, list[Row]] = {}
         order: list[str | Row] = []  # an edit_key (at its oldest row's place) or a row without one
+        retiring: dict[str, list[Row]] = {}  # an earlier post of a reposted order → its retire rows
         for row in rows:
-            if row.edit_key:
+            if row.retired_post is not None:
+                retiring.setdefault(row.retired_post, []).append(row)
+            elif row.edit_key:
                 if row.edit_key not in by_key:
                     by_key[row.edit_key] = []
                     order.append(row.edit_key)
@@ -409,14 +446,15 @@ class TelegramSender:
                 if item not in on_the_way:
                     drops.append(Job("drop", [newest], older))
             elif ref is None or newest.payload.get("repost"):  # an announcement again: at the bottom of the chat
-                jobs.append(Job("send", [newest], older))
+                jobs.append(Job("send", [newest], older, supersedes=[ref] if ref else []))
             elif ref in edits:
                 edits[ref].head.append(newest)
                 edits[ref].riders.extend(older)
             else:
                 edits[ref] = Job("edit", [newest], older, ref)
                 jobs.append(edits[ref])
-        if not is_group(chat) or len(jobs) <= await self.limiter.group_remaining(chat):
+        jobs.extend(await self._retire_jobs(rows[0].recipient, retiring, edits))
+        if not is_group(chat) or sum(j.kind != "delete" for j in jobs) <= await self.limiter.group_remaining(chat):
             return drops + jobs
         # Short of budget: new orders must reach runners before the hall learns what became of older ones.
         announcements = [j for j in jobs if self._is_announcement(chat, j)]
@@ -459,7 +497,8 @@ class TelegramSender:
         """Announcements as one message (one alone stays as it was)."""
         if len(jobs) == 1:
             return jobs[0]
-        return Job("digest", [j.head[0] for j in jobs], [r for j in jobs for r in j.riders])
+        return Job("digest", [j.head[0] for j in jobs], [r for j in jobs for r in j.riders],
+                   supersedes=[ref for j in jobs for ref in j.supersedes])
 
     async def _refs(self, recipient: str, keys: list[str]) -> dict[str, str]:
         """The message each edit_key was last delivered in, in this chat."""
@@ -471,6 +510,34 @@ class TelegramSender:
                  .order_by(Outbox.id))
         async with UnitOfWork(self.db, write=False) as uow:
             return {k: ref for k, ref in (await uow.session.execute(query)).all()}
+
+    async def _retire_jobs(self, recipient: str, retiring: dict[str, list[Row]], edits: dict[str, Job]) -> list[Job]:
+        """The requests that take reposted orders' buttons off their earlier posts. A message with a pending edit
+        takes its retire rows along (every re-render drops them, _edited); one still the newest post of another
+        entry is re-rendered; one that is nobody's newest post is deleted — or re-rendered without buttons when
+        Telegram would not delete it ("keep", _deliver)."""
+        jobs: list[Job] = []
+        live = await self._newest_somewhere(recipient, [ref for ref in retiring if ref not in edits])
+        for ref, retire_rows in retiring.items():
+            if ref in edits:
+                edits[ref].retires.extend(retire_rows)
+            elif ref in live or any(r.payload.get("keep") for r in retire_rows):
+                jobs.append(Job("edit", [], ref=ref, retires=retire_rows))
+            else:
+                jobs.append(Job("delete", [], ref=ref, retires=retire_rows))
+        return jobs
+
+    async def _newest_somewhere(self, recipient: str, refs: list[str]) -> set[str]:
+        """Of these messages, those still the newest post of some entry they show."""
+        if not refs:
+            return set()
+        query = (select(Outbox.sent_ref, Outbox.edit_key).distinct()
+                 .where(Outbox.channel == CHANNEL, Outbox.recipient == recipient, Outbox.status == "sent",
+                        Outbox.sent_ref.in_(refs)))
+        async with UnitOfWork(self.db, write=False) as uow:
+            shown = (await uow.session.execute(query)).all()
+        newest = await self._refs(recipient, sorted({key for _, key in shown if key}))
+        return {ref for ref, key in shown if key is None or newest.get(key) == ref}
 
     # -- claiming and settling rows -----------------------------------------------------------------------------
 
@@ -503,11 +570,23 @@ class TelegramSender:
                 .values(next_attempt_at=now).execution_options(synchronize_session=False))
 
     async def _mark_sent(self, job: Job, ref: str | None, now: dt.datetime) -> None:
+        """The job's rows as sent in message `ref`; a repost's earlier posts queued to be retired with it (one
+        transaction: a sent repost always gets its retire rows)."""
+        shown = [r.id for r in job.head + job.riders]
         async with UnitOfWork(self.db) as uow:
-            await uow.session.execute(
-                update(Outbox).where(Outbox.id.in_(job.ids), Outbox.status == "pending")
-                .values(status="sent", sent_at=now, sent_ref=ref, last_error="")
-                .execution_options(synchronize_session=False))
+            for ids, sent_ref in ((shown, ref), ([r.id for r in job.retires], None)):  # retire rows show nothing
+                if ids:
+                    await uow.session.execute(
+                        update(Outbox).where(Outbox.id.in_(ids), Outbox.status == "pending")
+                        .values(status="sent", sent_at=now, sent_ref=sent_ref, last_error="")
+                        .execution_options(synchronize_session=False))
+            for old in dict.fromkeys(job.supersedes):
+                if ref is not None and old != ref:
+                    await insert_ignore(uow.session, Outbox, {
+                        "dedupe_key": f"{CHANNEL}:{RETIRE}:{old}:{ref}", "channel": CHANNEL,
+                        "recipient": job.rows[0].recipient, "payload": {"kind": RETIRE, "ref": old},
+                        "status": "pending", "next_attempt_at": now, "created_at": now, "attempts": 0,
+                        "last_error": "", "edit_key": None}, ["dedupe_key"])
             for row in job.rows:  # rows written before the notifier filled the column
                 if row.edit_key:
                     await uow.session.execute(
@@ -553,6 +632,17 @@ class TelegramSender:
         log.warning("telegram 429 for chat %s: nothing more to it for %ss (rows %s)", recipient, retry_after,
                     job.ids)
 
+    async def _keep(self, job: Job, reason: str, now: dt.datetime) -> None:
+        """Telegram would not delete the post (older than 48 h, …): its retire rows are due again at once, to take
+        its buttons away with an edit — planned as an edit, which counts in the group's budget (a deletion did not)."""
+        async with UnitOfWork(self.db) as uow:
+            for row in job.retires:
+                await uow.session.execute(
+                    update(Outbox).where(Outbox.id == row.id, Outbox.status == "pending")
+                    .values(payload={**row.payload, "keep": True}, next_attempt_at=now, last_error=reason[:2000])
+                    .execution_options(synchronize_session=False))
+        log.info("could not delete %s (%s); taking its buttons away instead", job.ref, reason)
+
     async def _retry_later(self, job: Job, reason: str, now: dt.datetime) -> None:
         """A failed try: back off, or fail for good after max_attempts."""
         attempts = max(r.attempts for r in job.rows) + 1
@@ -572,6 +662,9 @@ class TelegramSender:
         """Make the job's request; the number of rows delivered, or None after a 429 (the chat waits it out)."""
         try:
             ref = await self._request(chat, job)
+        except _Undeletable as exc:
+            await self._keep(job, str(exc), now)
+            return 0
         except TelegramRetryAfter as exc:
             await self._pause(job, exc.retry_after, now)
             return None
@@ -602,10 +695,22 @@ class TelegramSender:
         if job.kind == "digest":
             text, markup = render_digest(job.head)
             return _ref(await self.bot.send_message(chat, text, reply_markup=markup))
-        if job.kind == "edit" and job.ref:
-            text, markup, photo = await self._edited(job.ref, job.head)
+        if job.kind == "delete" and job.ref:
             ref_chat, message_id = job.ref.rsplit(":", 1)
             try:
+                await self.bot.delete_message(chat_of(ref_chat), int(message_id))
+            except TelegramBadRequest as exc:
+                if "message to delete not found" not in exc.message.lower():  # gone already: nothing to clear
+                    raise _Undeletable(exc.message) from exc
+            return None  # the retire rows showed nothing
+        if job.kind == "edit" and job.ref:
+            edited = await self._edited(job.ref, job.head)
+            ref_chat, message_id = job.ref.rsplit(":", 1)
+            try:
+                if edited is None:  # what it shows is no longer known (its rows pruned): only its buttons go
+                    await self.bot.edit_message_reply_markup(chat_id=chat_of(ref_chat), message_id=int(message_id))
+                    return job.ref
+                text, markup, photo = edited
                 if photo:  # a photo's text is its caption
                     await self.bot.edit_message_caption(chat_id=chat_of(ref_chat), message_id=int(message_id),
                                                         caption=_cut(text, CAPTION_LIMIT), reply_markup=markup)
@@ -619,6 +724,8 @@ class TelegramSender:
                     return job.ref  # it already shows this
                 if "message to edit not found" not in description and "message can't be edited" not in description:
                     raise
+                if not job.head:
+                    return job.ref  # only retiring it: a message gone shows no button
                 log.info("message %s is gone; sending order update anew", job.ref)
             if len(job.head) > 1:
                 text, markup = render_digest(job.head)
@@ -651,9 +758,11 @@ class TelegramSender:
                 return
             member = now
 
-    async def _edited(self, ref: str, rows: Sequence[Row]) -> tuple[str, InlineKeyboardMarkup | None, bool]:
+    async def _edited(self, ref: str, rows: Sequence[Row]) -> tuple[str, InlineKeyboardMarkup | None, bool] | None:
         """The new content of message `ref` (the rows' own, or — for a digest — every entry's newest state) and
-        whether it was sent with a photo (then the text is its caption)."""
+        whether it was sent with a photo (then the text is its caption); None when nothing is known of it. An entry
+        whose order was posted again in a later message keeps its text here but not its buttons: that post is
+        where it is grabbed, and the one its later changes edit."""
         query = (select(Outbox.id, Outbox.recipient, Outbox.payload, Outbox.attempts, Outbox.edit_key)
                  .where(Outbox.channel == CHANNEL, Outbox.sent_ref == ref, Outbox.status == "sent")
                  .order_by(Outbox.id))
@@ -665,15 +774,27 @@ class TelegramSender:
             entries[key] = Row(r.id, r.recipient, open_payload(self.cipher, r.payload), r.attempts,
                                r.edit_key)  # newest wins, order kept
         photo = any(e.photo for e in entries.values())
+        if found:
+            newest = await self._refs(found[0].recipient, sorted({e.edit_key for e in entries.values() if e.edit_key}))
+            entries = {key: e if newest.get(e.edit_key or "", ref) == ref else
+                       Row(e.id, e.recipient, {**e.payload, "choices": []}, e.attempts, e.edit_key)
+                       for key, e in entries.items()}
         for row in rows:
             entries[row.edit_key or f"row:{row.id}"] = row
-        if len(entries) <= 1:
-            return _cut(rows[-1].text), keyboard(rows[-1].choices), photo
+        if not entries:
+            return None
+        if len(entries) == 1:
+            [only] = entries.values()
+            return _cut(only.text), keyboard(only.choices), photo
         return *render_digest(list(entries.values())), photo
 
 
 class _PartialClaim(Exception):
     """Another sender took some of a job's rows first."""
+
+
+class _Undeletable(Exception):
+    """Telegram refused to delete a reposted order's earlier post (its description)."""
 
 
 def _ref(message: Message) -> str:

@@ -3,14 +3,17 @@ of the chat, where runners look, not an edit of its first post far up; later cha
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from aiogram import Bot
 
+from bot.telegram.sender import TelegramSender
 from storage.db import Database
 from storage.models import Outbox
 from storage.uow import UnitOfWork
 from tests.bot.fake_bot_api import FakeBotAPI
-from tests.bot.test_sender import HALL, card, make_sender, queue, rows, virtual_time  # noqa: F401 - a fixture
+from tests.bot.test_sender import (  # noqa: F401 - virtual_time: a fixture
+    HALL, card, make_sender, most_in_window, queue, rows, virtual_time)
 from tests.conftest import FakeClock
 
 _rows = itertools.count(1)
@@ -69,3 +72,132 @@ async def test_a_repost_waiting_with_an_older_state_of_its_order_goes_out_once_a
     assert await sender.run_once(clock()) == 2
     assert [r.method for r in fake_bot_api.calls(chat_id=HALL)] == ["sendMessage", "sendMessage"]
     assert fake_bot_api.buttons(fake_bot_api.last_bot_message(HALL)) == [[("Grab", "g:8")]]
+
+
+# -- a reposted order's earlier post offers nothing any more ----------------------------------------------------
+
+
+def grab_posts(api: FakeBotAPI, order: int) -> list[dict[str, Any]]:
+    """The hall's messages that still offer a button for this order (its grab data ends in ":<order>")."""
+    return [m for m in api.bot_messages(HALL)
+            if any((data or "").endswith(f":{order}") for line in api.buttons(m) for _, data in line)]
+
+
+async def settle(db: Database, sender: TelegramSender, clock: FakeClock) -> None:
+    """Run the sender, a second and a half apart, until no row waits (failing if some never get out)."""
+    for _ in range(40):
+        await sender.run_once(clock())
+        if all(r.status != "pending" for r in (await rows(db)).values()):
+            return
+        clock.advance(seconds=1.5)
+    raise AssertionError("outbox rows still pending")
+
+
+async def test_a_reminded_order_taken_leaves_no_grab_button_on_its_first_post(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    announced = await queue_announcement(db, 7, card(7), clock(), repost=False)
+    await settle(db, sender, clock)
+    first = fake_bot_api.last_bot_message(HALL)
+    clock.advance(seconds=600)
+    reminder = await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
+    await settle(db, sender, clock)
+    assert (HALL, first["message_id"]) not in fake_bot_api.messages  # the first post is deleted
+    [bottom] = grab_posts(fake_bot_api, 7)
+    assert bottom["text"].startswith("Still waiting")
+
+    clock.advance(seconds=60)
+    taken = await queue(db, HALL, "Order #7 has been taken.", at=clock(), edit_key="hall:7")
+    await settle(db, sender, clock)
+    assert grab_posts(fake_bot_api, 7) == []
+    assert fake_bot_api.bot_messages(HALL) == [bottom] and bottom["text"] == "Order #7 has been taken."
+    state = await rows(db)
+    assert all(r.status == "sent" for r in state.values())
+    assert state[announced].sent_ref == f"{HALL}:{first['message_id']}"  # what each row was shown in
+    assert state[taken].sent_ref == state[reminder].sent_ref == f"{HALL}:{bottom['message_id']}"
+
+
+async def test_a_reposted_order_loses_its_button_in_the_digest_that_listed_it(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    start = clock()
+    for n in range(1, 6):
+        await queue(db, HALL, card(n), at=start, choices=[[("Grab", f"grab:{n}")]], edit_key=f"hall:{n}")
+    sender = make_sender(db, bot, clock, fake_bot_api, per_group="3/minute")  # 5 waiting, room for 3: a digest
+    assert await sender.run_once(start) == 5
+    digest = fake_bot_api.last_bot_message(HALL)
+    assert len(grab_posts(fake_bot_api, 3)) == 1
+
+    clock.advance(seconds=60)
+    await queue_announcement(db, 3, "Still waiting for a runner!\n" + card(3), clock(), repost=True)
+    await settle(db, sender, clock)
+    [post] = grab_posts(fake_bot_api, 3)
+    assert post["message_id"] != digest["message_id"] and post["text"].startswith("Still waiting")
+    assert fake_bot_api.buttons(digest) == [[(f"#{n} · Grab", f"grab:{n}")] for n in (1, 2, 4, 5)]
+    assert all(f"New errand #{n}:" in digest["text"] for n in range(1, 6))  # the entry stays, without a button
+    assert fake_bot_api.calls("deleteMessage", HALL) == []  # the digest still offers the other orders
+
+    clock.advance(seconds=2)  # a later edit of the digest keeps it so
+    await queue(db, HALL, "Order #1 has been taken.", at=clock(), edit_key="hall:1")
+    await settle(db, sender, clock)
+    assert "Order #1 has been taken." in digest["text"]
+    assert fake_bot_api.buttons(digest) == [[(f"#{n} · Grab", f"grab:{n}")] for n in (2, 4, 5)]
+    clock.advance(seconds=2)
+    await queue(db, HALL, "Order #3 has been taken.", at=clock(), edit_key="hall:3")
+    await settle(db, sender, clock)
+    assert post["text"] == "Order #3 has been taken." and grab_posts(fake_bot_api, 3) == []
+    assert most_in_window([r.at for r in fake_bot_api.calls(chat_id=HALL)], 60) <= 3
+
+
+async def test_an_order_taken_and_given_back_before_the_hall_heard_then_taken_again_shows_no_grab(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    await queue_announcement(db, 9, card(9), clock(), repost=False)
+    await settle(db, sender, clock)
+    clock.advance(seconds=60)
+    await queue(db, HALL, "Order #9 has been taken.", at=clock(), edit_key="hall:9")
+    await queue_announcement(db, 9, card(9), clock(), repost=True)  # its runner gave it back
+    await settle(db, sender, clock)
+    assert len(grab_posts(fake_bot_api, 9)) == 1
+    clock.advance(seconds=60)
+    await queue(db, HALL, "Order #9 has been taken.", at=clock(), edit_key="hall:9")
+    await settle(db, sender, clock)
+    assert grab_posts(fake_bot_api, 9) == []
+    assert [m["text"] for m in fake_bot_api.bot_messages(HALL)] == ["Order #9 has been taken."]
+
+
+async def test_deleting_an_earlier_post_does_not_spend_the_halls_minute(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    start = clock()
+    sender = make_sender(db, bot, clock, fake_bot_api, per_group="3/minute")
+    for n in (8, 7):
+        await queue_announcement(db, n, card(n), clock(), repost=False)
+        assert await sender.run_once(clock()) == 1
+        clock.advance(seconds=1.5)
+    await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
+    assert await sender.run_once(clock()) == 1  # the group's 3 are spent
+    clock.advance(seconds=1.5)
+    await queue(db, HALL, "Order #8 has been taken.", at=clock(), edit_key="hall:8")
+    assert await sender.run_once(clock()) == 1  # the edit waits for the minute; the deletion does not
+    assert [r.method for r in fake_bot_api.calls(chat_id=HALL)][3:] == ["deleteMessage"]
+    assert [len(grab_posts(fake_bot_api, n)) for n in (7, 8)] == [1, 1]
+    assert await sender.limiter.group_remaining(HALL) == 0
+    clock.advance(seconds=60 - (clock() - start).total_seconds() + 0.5)
+    assert await sender.run_once(clock()) == 1
+    assert [len(grab_posts(fake_bot_api, n)) for n in (7, 8)] == [1, 0]
+
+
+async def test_an_earlier_post_telegram_will_not_delete_has_its_buttons_taken_away(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    await queue_announcement(db, 7, card(7), clock(), repost=False)
+    await settle(db, sender, clock)
+    first = fake_bot_api.last_bot_message(HALL)
+    clock.advance(hours=49)
+    fake_bot_api.fail(400, "Bad Request: message can't be deleted for everyone", method="deleteMessage")
+    await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
+    await settle(db, sender, clock)
+    assert [r.status for r in fake_bot_api.calls("deleteMessage", HALL)] == [400]
+    assert first["text"] == card(7) and fake_bot_api.buttons(first) == []  # still there, offering nothing
+    [bottom] = grab_posts(fake_bot_api, 7)
+    assert bottom["text"].startswith("Still waiting")
+    assert all(r.status == "sent" for r in (await rows(db)).values())
