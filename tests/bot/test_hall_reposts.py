@@ -13,7 +13,15 @@ from storage.models import Outbox
 from storage.uow import UnitOfWork
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_sender import (  # noqa: F401 - virtual_time: a fixture
-    HALL, card, make_sender, most_in_window, queue, rows, virtual_time)
+    HALL,
+    card,
+    five_in_a_digest,
+    make_sender,
+    most_in_window,
+    queue,
+    rows,
+    virtual_time,
+)
 from tests.conftest import FakeClock
 
 _rows = itertools.count(1)
@@ -119,12 +127,7 @@ async def test_a_reminded_order_taken_leaves_no_grab_button_on_its_first_post(
 
 async def test_a_reposted_order_loses_its_button_in_the_digest_that_listed_it(
         db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
-    start = clock()
-    for n in range(1, 6):
-        await queue(db, HALL, card(n), at=start, choices=[[("Grab", f"grab:{n}")]], edit_key=f"hall:{n}")
-    sender = make_sender(db, bot, clock, fake_bot_api, per_group="3/minute")  # 5 waiting, room for 3: a digest
-    assert await sender.run_once(start) == 5
-    digest = fake_bot_api.last_bot_message(HALL)
+    sender, digest = await five_in_a_digest(db, bot, clock, fake_bot_api)
     assert len(grab_posts(fake_bot_api, 3)) == 1
 
     clock.advance(seconds=60)

@@ -529,14 +529,20 @@ async def test_an_order_taken_while_its_announcement_is_on_its_way_is_edited_onc
     assert message["text"] == "Order #4 has been taken." and fake_bot_api.buttons(message) == []
 
 
-async def test_the_edits_of_one_digest_are_one_request(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
-                                                      clock: FakeClock) -> None:
+async def five_in_a_digest(db: Database, bot: Bot, clock: FakeClock,
+                           api: FakeBotAPI) -> tuple[TelegramSender, dict[str, Any]]:
+    """Orders 1-5 announced while the hall has room for 3 requests a minute: one digest lists them all."""
     start = clock()
     for n in range(1, 6):
         await queue(db, HALL, card(n), at=start, choices=[[("Grab", f"grab:{n}")]], edit_key=f"hall:{n}")
-    sender = make_sender(db, bot, clock, fake_bot_api, per_group="3/minute")  # 5 waiting, room for 3: a digest
+    sender = make_sender(db, bot, clock, api, per_group="3/minute")
     assert await sender.run_once(start) == 5
-    digest = fake_bot_api.last_bot_message(HALL)
+    return sender, api.last_bot_message(HALL)
+
+
+async def test_the_edits_of_one_digest_are_one_request(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
+                                                      clock: FakeClock) -> None:
+    sender, digest = await five_in_a_digest(db, bot, clock, fake_bot_api)
     clock.advance(seconds=2)
     for n in (1, 3, 4):
         await queue(db, HALL, f"Order #{n} has been taken.", at=clock(), edit_key=f"hall:{n}")
