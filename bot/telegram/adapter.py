@@ -241,7 +241,8 @@ class TelegramAdapter:
         # The outcome replaces the order card the invoice was asked from (its Pay buttons would only be refused
         # now), as a wallet payment replaces it.
         card_id = convert.card_from_payload(message.successful_payment.invoice_payload)
-        card = Message(message_id=card_id, date=message.date, chat=message.chat) if card_id is not None else None
+        card = (Message(message_id=card_id, date=message.date, chat=message.chat)
+                if card_id is not None and convert.is_private(message.chat) else None)  # the card is in their chat
         await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp), edit=card)
 
     async def _unmatched_payment(self, message: Message, payment: SuccessfulPayment, update_id: int) -> None:

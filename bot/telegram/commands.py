@@ -23,7 +23,7 @@ from aiogram.types import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
 )
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, case, or_, select
 
 from bot.telegram.convert import CHANNEL
 from bot.telegram.render import call
@@ -93,13 +93,13 @@ async def staff(services: Services, limit: int = MAX_CHAT_MENUS) -> list[Staff]:
     """Who started the bot and needs a menu of their own chat: active runners and operators, and students who
     speak another language than the shared students' menu."""
     named_ops = named_operators(services.campuses.values())
+    is_staff = or_(ACTIVE_RUNNER, User.is_operator.is_(True), User.external_id.in_(named_ops or {""}))
     async with UnitOfWork(services.db, write=False) as uow:
         rows = await uow.session.execute(
             _standing()
-            .where(User.started_bot.is_(True),
-                   or_(ACTIVE_RUNNER, User.is_operator.is_(True), User.external_id.in_(named_ops or {""}),
-                       User.language != SHARED_LANGUAGE))
-            .order_by(User.id).limit(limit))
+            .where(User.started_bot.is_(True), or_(is_staff, User.language != SHARED_LANGUAGE))
+            # Within the cap, staff first: nothing else sets the menu of an operator the campus file names.
+            .order_by(case((is_staff, 0), else_=1), User.id).limit(limit))
         found = [_as_staff(row, named_ops) for row in rows.all()]
     return [f for f in found if f.chat_id.lstrip("-").isdigit()]
 

@@ -113,6 +113,15 @@ async def test_a_new_language_resets_a_staff_menu_in_it(
 
 
 
+async def test_staff_come_first_when_more_chats_need_a_menu_than_start_sets(services: Services,
+                                                                            clock: FakeClock) -> None:
+    for student in (1001, 1002, 1003):  # students who chose English before any runner or operator started
+        await person(services, student, "en")
+    await person(services, OPERATOR, "zh_CN", operator=True)
+    await person(services, RUNNER, "zh_CN", application="approved")
+    assert [s.chat_id for s in await staff(services, limit=3)] == [str(OPERATOR), str(RUNNER), "1001"]
+
+
 async def test_own_chat_menus_go_to_staff_and_students_of_another_language(services: Services,
                                                                             clock: FakeClock) -> None:
     await person(services, OPERATOR, "en", operator=True)
