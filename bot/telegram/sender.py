@@ -30,7 +30,10 @@ it is claimed, limited, retried and failed like any row. A post none of whose en
 post is deleted (deleteMessage; one already gone is fine; one Telegram refuses to delete — older than 48 h — is
 re-rendered without its buttons instead). A digest still showing other orders is re-rendered (one edit, merged
 with its other pending edits): every re-render leaves out the buttons of an entry whose order was posted again
-below, keeping its text. Old rows keep their sent_ref (what they were shown in); lookups take the newest row's.
+below, keeping its text. Old rows keep their sent_ref (what they were shown in); lookups take the newest row's —
+the highest id, not the message delivered last. So a pending row older than a row of its order already shown (it
+waited for a retry, or another sender was quicker) is settled without a request; and a post that lands after a
+newer row of one of its orders was shown elsewhere (two senders) gets a retire row of its own when marked sent.
 
 Command menus: a row {"kind": "menu"} (handlers/notify.py Notifier.menu) asks for the person's menu to be brought
 up to date. The pending ones of a chat collapse into one request after its messages, which sets the chat's menu as
@@ -410,7 +413,8 @@ class TelegramSender:
         """This chat's messages in order: rows with one edit_key collapse into the newest; a row whose edit_key
         already has a message edits it (unless it is a repost: a new message, which later edits change, and the
         earlier post is retired once it is sent), and the edits of one message are one request, retire rows of it
-        included; a hall row closing an order the hall never saw is dropped (no request). When more requests wait
+        included; a hall row closing an order the hall never saw, or older than a row of its edit_key already
+        shown, is dropped (no request). When more requests wait
         than the group's budget has left (deletions do not count), the new hall announcements go first, combined
         into digests."""
         if not rows:
@@ -428,7 +432,8 @@ class TelegramSender:
                 by_key[row.edit_key].append(row)
             else:
                 order.append(row)
-        refs = await self._refs(rows[0].recipient, list(by_key))
+        shown = await self._shown(rows[0].recipient, list(by_key))
+        refs = {k: ref for k, (_, ref) in shown.items()}
         # Closed (taken, cancelled, expired) before the hall saw it: nothing to post. Unless an older row of the
         # order is still on its way (another sender's, or waiting to be retried): then its message is edited later.
         unseen = [k for k in by_key if k not in refs and HALL_KEY.match(k) and not by_key[k][-1].offers_order]
@@ -442,7 +447,11 @@ class TelegramSender:
                 continue
             *older, newest = by_key[item]
             ref = refs.get(item)
-            if item in unseen:
+            if item in shown and shown[item][0] > newest.id:
+                # A later state of the order is shown already (this row waited for a retry, or another sender
+                # was quicker): posting or editing it now would bring back what the order no longer is.
+                drops.append(Job("drop", [newest], older))
+            elif item in unseen:
                 if item not in on_the_way:
                     drops.append(Job("drop", [newest], older))
             elif ref is None or newest.payload.get("repost"):  # an announcement again: at the bottom of the chat
@@ -501,15 +510,16 @@ class TelegramSender:
                    supersedes=[ref for j in jobs for ref in j.supersedes])
 
     async def _refs(self, recipient: str, keys: list[str]) -> dict[str, str]:
-        """The message each edit_key was last delivered in, in this chat."""
+        """The message each edit_key's newest row is shown in, in this chat."""
+        return {k: ref for k, (_, ref) in (await self._shown(recipient, keys)).items()}
+
+    async def _shown(self, recipient: str, keys: list[str]) -> dict[str, tuple[int, str]]:
+        """Each edit_key's newest row shown in this chat (the highest id, not the last delivered): its id and the
+        message it is shown in."""
         if not keys:
             return {}
-        query = (select(Outbox.edit_key, Outbox.sent_ref)
-                 .where(Outbox.channel == CHANNEL, Outbox.recipient == recipient, Outbox.status == "sent",
-                        Outbox.edit_key.in_(keys), Outbox.sent_ref.is_not(None))
-                 .order_by(Outbox.id))
         async with UnitOfWork(self.db, write=False) as uow:
-            return {k: ref for k, ref in (await uow.session.execute(query)).all()}
+            return await _newest_shown(uow, recipient, keys)
 
     async def _retire_jobs(self, recipient: str, retiring: dict[str, list[Row]], edits: dict[str, Job]) -> list[Job]:
         """The requests that take reposted orders' buttons off their earlier posts. A message with a pending edit
@@ -571,7 +581,8 @@ class TelegramSender:
 
     async def _mark_sent(self, job: Job, ref: str | None, now: dt.datetime) -> None:
         """The job's rows as sent in message `ref`; a repost's earlier posts queued to be retired with it (one
-        transaction: a sent repost always gets its retire rows)."""
+        transaction: a sent repost always gets its retire rows), and `ref` itself when an order it shows has a
+        newer row shown in another message already."""
         shown = [r.id for r in job.head + job.riders]
         async with UnitOfWork(self.db) as uow:
             for ids, sent_ref in ((shown, ref), ([r.id for r in job.retires], None)):  # retire rows show nothing
@@ -592,6 +603,17 @@ class TelegramSender:
                     await uow.session.execute(
                         update(Outbox).where(Outbox.id == row.id, Outbox.edit_key.is_(None))
                         .values(edit_key=row.edit_key).execution_options(synchronize_session=False))
+            keys = sorted({r.edit_key for r in job.head if r.edit_key})
+            if ref is not None and keys:
+                newest = await _newest_shown(uow, job.rows[0].recipient, keys)
+                if any(newest[k][1] != ref for k in keys if k in newest):
+                    # A later row of an order it shows was delivered first (by another sender, or while this one
+                    # waited for a retry): this message is retired like a reposted order's earlier post.
+                    await insert_ignore(uow.session, Outbox, {
+                        "dedupe_key": f"{CHANNEL}:{RETIRE}:{ref}:late:{max(r.id for r in job.head)}",
+                        "channel": CHANNEL, "recipient": job.rows[0].recipient,
+                        "payload": {"kind": RETIRE, "ref": ref}, "status": "pending", "next_attempt_at": now,
+                        "created_at": now, "attempts": 0, "last_error": "", "edit_key": None}, ["dedupe_key"])
 
     async def _mark_failed(self, job: Job, reason: str, now: dt.datetime, *, blocked_user: str | None = None) -> None:
         async with UnitOfWork(self.db) as uow:
@@ -799,3 +821,12 @@ class _Undeletable(Exception):
 
 def _ref(message: Message) -> str:
     return f"{message.chat.id}:{message.message_id}"
+
+
+async def _newest_shown(uow: UnitOfWork, recipient: str, keys: list[str]) -> dict[str, tuple[int, str]]:
+    """TelegramSender._shown, in this unit of work (_mark_sent reads the rows it has just marked)."""
+    query = (select(Outbox.edit_key, Outbox.id, Outbox.sent_ref)
+             .where(Outbox.channel == CHANNEL, Outbox.recipient == recipient, Outbox.status == "sent",
+                    Outbox.edit_key.in_(keys), Outbox.sent_ref.is_not(None))
+             .order_by(Outbox.id))
+    return {k: (row_id, ref) for k, row_id, ref in (await uow.session.execute(query)).all()}

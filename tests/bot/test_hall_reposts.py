@@ -204,3 +204,67 @@ async def test_an_earlier_post_telegram_will_not_delete_has_its_buttons_taken_aw
     [bottom] = grab_posts(fake_bot_api, 7)
     assert bottom["text"].startswith("Still waiting")
     assert all(r.status == "sent" for r in (await rows(db)).values())
+
+
+# -- a post that lands after a later state of its order was shown -------------------------------------------------
+
+
+async def test_a_reminder_retried_after_the_order_was_taken_is_not_posted(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    await queue_announcement(db, 7, card(7), clock(), repost=False)
+    await settle(db, sender, clock)
+    clock.advance(seconds=600)
+    fake_bot_api.drop_connection(chat_id=HALL, times=1)  # the reminder's first try fails: retried in 2 s
+    await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
+    await sender.run_once(clock())
+    clock.advance(seconds=1.5)  # taken meanwhile: edits the first post
+    await queue(db, HALL, "Order #7 has been taken.", at=clock(), edit_key="hall:7")
+    assert await sender.run_once(clock()) == 1
+    clock.advance(seconds=1)
+    await settle(db, sender, clock)
+    assert grab_posts(fake_bot_api, 7) == []
+    assert [m["text"] for m in fake_bot_api.bot_messages(HALL)] == ["Order #7 has been taken."]
+    assert [r.method for r in fake_bot_api.calls(chat_id=HALL)] == ["sendMessage", "sendMessage", "editMessageText"]
+
+
+async def test_a_reminder_landing_after_another_sender_showed_the_order_taken_is_deleted(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    a = make_sender(db, bot, clock, fake_bot_api)
+    b = make_sender(db, bot, clock, fake_bot_api)
+    await queue_announcement(db, 7, card(7), clock(), repost=False)
+    await settle(db, a, clock)
+    clock.advance(seconds=600)
+    await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
+    [reminder] = await a._message_jobs(HALL, await a._due(clock()))
+    assert await a._claim(reminder, clock())  # A's request is on its way …
+    await queue(db, HALL, "Order #7 has been taken.", at=clock(), edit_key="hall:7")
+    assert await b.run_once(clock()) == 1  # … when B shows the order taken in its first post
+    await a._deliver(HALL, reminder, clock())  # then the reminder lands, with a Grab
+    clock.advance(seconds=2)
+    await settle(db, a, clock)
+    assert grab_posts(fake_bot_api, 7) == []
+    assert [m["text"] for m in fake_bot_api.bot_messages(HALL)] == ["Order #7 has been taken."]
+
+
+async def test_a_first_post_landing_after_its_repost_is_deleted(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    a = make_sender(db, bot, clock, fake_bot_api)
+    b = make_sender(db, bot, clock, fake_bot_api)
+    await queue_announcement(db, 7, card(7), clock(), repost=False)
+    [first] = await b._message_jobs(HALL, await b._due(clock()))
+    assert await b._claim(first, clock())  # B's first announcement is on its way …
+    clock.advance(seconds=2)
+    await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
+    assert await a.run_once(clock()) == 1  # … while A posts the reminder
+    await b._deliver(HALL, first, clock())  # then the first post lands below it
+    clock.advance(seconds=2)
+    await settle(db, a, clock)
+    [bottom] = grab_posts(fake_bot_api, 7)
+    assert bottom["text"].startswith("Still waiting") and fake_bot_api.bot_messages(HALL) == [bottom]
+
+    clock.advance(seconds=60)
+    await queue(db, HALL, "Order #7 has been taken.", at=clock(), edit_key="hall:7")
+    await settle(db, a, clock)
+    assert grab_posts(fake_bot_api, 7) == []
+    assert [m["text"] for m in fake_bot_api.bot_messages(HALL)] == ["Order #7 has been taken."]
