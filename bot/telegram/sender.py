@@ -18,7 +18,8 @@ edit_key collapse into their newest, and the pending edits of one message (a dig
 one edit, the digest re-rendered with each entry's newest state. A hall row with no buttons (taken, cancelled,
 expired) for an order the hall never saw is not posted: its rows are marked sent without a request (unless an
 older row of the order is still on its way: then it edits that once it lands). If the message to edit is gone, a
-new one is sent. When more requests wait for a group than its per-minute budget has left, the new orders go
+new one is sent — in a group only with the entries that still offer something (a removed hall post's orders that
+were since taken are not news worth a post). When more requests wait for a group than its per-minute budget has left, the new orders go
 first — their announcements as digest messages listing them (each order's card and its own grab buttons) — so the
 hall never passes the limit, every order is announced, and new orders reach the runners before the hall hears
 what became of older ones; but after posting new orders the next request is a waiting update, so updates are not
@@ -711,6 +712,7 @@ class TelegramSender:
 
     async def _request(self, chat: int | str, job: Job) -> str | None:
         """Send or edit; the sent_ref of the message that now shows the job's rows (None: no message, a menu)."""
+        head = job.head
         if job.kind == "menu":
             await self._refresh_menu(chat)
             return None
@@ -748,11 +750,14 @@ class TelegramSender:
                     raise
                 if not job.head:
                     return job.ref  # only retiring it: a message gone shows no button
+                head = [r for r in head if r.choices] if is_group(chat) else head
+                if not head:  # news of orders a removed hall post no longer offers is not worth a post of its own
+                    return job.ref
                 log.info("message %s is gone; sending order update anew", job.ref)
-            if len(job.head) > 1:
-                text, markup = render_digest(job.head)
+            if len(head) > 1:
+                text, markup = render_digest(head)
                 return _ref(await self.bot.send_message(chat, text, reply_markup=markup))
-        row = job.head[0]
+        row = head[0]
         markup = keyboard(row.choices)
         if row.photo:
             # The text is the caption, cut to a caption's length: the handlers' captions are one-line labels, and

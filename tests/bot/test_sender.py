@@ -642,18 +642,37 @@ async def test_a_busy_hall_keeps_up_when_orders_are_taken_soon_after_they_appear
 async def test_editing_a_message_that_is_gone_sends_a_new_one(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
                                                              clock: FakeClock) -> None:
     start = clock()
+    await queue(db, 601, "Order #9: your trip", at=start, choices=[[("Picked up", "pk:9")]], edit_key="details:9")
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    await sender.run_once(start)
+    old = fake_bot_api.last_bot_message(601)
+    del fake_bot_api.messages[(601, old["message_id"])]  # the runner deleted it
+    clock.advance(seconds=5)
+    gone = await queue(db, 601, "Order #9 is over.", at=clock(), edit_key="details:9")
+    assert await sender.run_once(clock()) == 1
+    assert [r.status for r in fake_bot_api.calls("editMessageText", 601)] == [400]
+    new = fake_bot_api.last_bot_message(601)
+    assert new["text"] == "Order #9 is over." and new["message_id"] != old["message_id"]
+    assert (await rows(db))[gone].sent_ref == f"601:{new['message_id']}"
+
+
+async def test_news_of_an_order_whose_hall_post_was_removed_is_not_posted_but_an_offer_is(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    start = clock()
     await queue(db, HALL, card(9), at=start, choices=[[("Grab", "grab:9")]], edit_key="hall:9")
     sender = make_sender(db, bot, clock, fake_bot_api)
     await sender.run_once(start)
     old = fake_bot_api.last_bot_message(HALL)
-    del fake_bot_api.messages[(HALL, old["message_id"])]  # an admin deleted the post
+    del fake_bot_api.messages[(HALL, old["message_id"])]  # an admin removed the post
     clock.advance(seconds=5)
     gone = await queue(db, HALL, "Order #9 is no longer available.", at=clock(), edit_key="hall:9")
     assert await sender.run_once(clock()) == 1
-    assert [r.status for r in fake_bot_api.calls("editMessageText", HALL)] == [400]
-    new = fake_bot_api.last_bot_message(HALL)
-    assert new["text"] == "Order #9 is no longer available." and new["message_id"] != old["message_id"]
-    assert (await rows(db))[gone].sent_ref == f"{HALL}:{new['message_id']}"
+    assert fake_bot_api.bot_messages(HALL) == [] and (await rows(db))[gone].status == "sent"  # no noise post
+
+    clock.advance(seconds=5)
+    await queue(db, HALL, card(9), at=clock(), choices=[[("Grab", "grab:9")]], edit_key="hall:9")  # open again
+    assert await sender.run_once(clock()) == 1
+    assert fake_bot_api.buttons(fake_bot_api.last_bot_message(HALL)) == [[("Grab", "grab:9")]]
 
 
 async def test_a_digest_entry_taken_is_edited_in_the_digest(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
