@@ -24,6 +24,8 @@ class Settings(BaseSettings):
 
     telegram_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
+    telegram_test_environment: bool = False  # Telegram's test environment: /bot<token>/test/<method>
+    telegram_api_local: bool = False  # a self-hosted Bot API server started with --local
     telegram_webhook_url: str | None = None  # set: webhook mode; unset: polling
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_host: str = "0.0.0.0"  # where the webhook server listens (behind the reverse proxy)

@@ -26,8 +26,17 @@ def make_bot(settings: Settings) -> Bot:
     """A Bot on the configured Bot API server (Telegram's, a self-hosted one, or the tests' fake)."""
     if settings.telegram_token is None:
         raise ValueError("TELEGRAM_TOKEN is not set")
-    session = TelegramSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    session = TelegramSession(api=api_server(settings))
     return Bot(token=settings.telegram_token.get_secret_value(), session=session)
+
+
+def api_server(settings: Settings) -> TelegramAPIServer:
+    """The Bot API's URLs: Telegram's, a self-hosted server (in --local mode if so set), the test environment
+    (/bot<token>/test/<method>) on either, or the tests' fake."""
+    base = settings.telegram_api_base.rstrip("/")
+    env = "/test" if settings.telegram_test_environment else ""
+    return TelegramAPIServer(base=f"{base}/bot{{token}}{env}/{{method}}",
+                             file=f"{base}/file/bot{{token}}{env}/{{path}}", is_local=settings.telegram_api_local)
 
 
 def webhook_secret(settings: Settings) -> str:

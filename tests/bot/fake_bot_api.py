@@ -219,6 +219,7 @@ class Request:
     status: int = 200
     problems: list[str] = field(default_factory=list)
     content_type: str = ""  # of the body, "" when the parameters came in the query string only
+    test_environment: bool = False  # asked at /bot<token>/test/<method>: Telegram's test environment
 
     @property
     def chat_id(self) -> int | str | None:
@@ -311,6 +312,7 @@ class FakeBotAPI:
     async def start(self) -> str:
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("*", "/bot{token}/test/{method}", self._handle)  # Telegram's test environment
         app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._file)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -385,7 +387,8 @@ class FakeBotAPI:
             params, found = self.spec.check_params(method, raw, files, from_text=from_text)
             problems += found
         record = Request(asked, params, self.clock(), problems=problems,
-                         content_type=request.content_type if request.body_exists else "")
+                         content_type=request.content_type if request.body_exists else "",
+                         test_environment=request.path.endswith(f"/test/{asked}"))
         self.requests.append(record)
         if problems:
             self.violations += problems
