@@ -1,10 +1,17 @@
 """Start, language, the main menu and help."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from handlers.context import Ctx
 from handlers.router import ROUTER
 from locales import LANGUAGES
+from storage.models import Order as OrderRow
 from storage.runners_repo import is_active_runner
+
+# /start c-<campus id>: the link a campus hands out (its task hall's "open the bot" button is one). A channel that
+# has start links passes the payload as the command's argument.
+JOIN_PREFIX = "c-"
 
 
 def menu(ctx: Ctx) -> None:
@@ -23,14 +30,32 @@ async def has_own_menu(ctx: Ctx) -> bool:
     return is_active_runner(await ctx.runner_profile(), ctx.user.suspended)
 
 
+async def join_campus(ctx: Ctx) -> None:
+    """Someone who came by a campus's link joins that campus, unless they already have orders or a runner
+    application where they are (moving those is for an operator): then they are told where they stay."""
+    payload = ctx.input.args[0] if ctx.input.args else ""
+    campus_id = payload.removeprefix(JOIN_PREFIX) if payload.startswith(JOIN_PREFIX) else None
+    if campus_id is None or campus_id == ctx.user.campus_id or campus_id not in ctx.services.campuses:
+        return
+    ordered = await ctx.uow.session.scalar(select(OrderRow.id).where(OrderRow.customer_id == ctx.user_id).limit(1))
+    if ordered is not None or await ctx.runner_profile() is not None:
+        ctx.say("start-campus-kept", campus=campus_name(ctx))
+        return
+    ctx.user.campus_id = campus_id
+
+
+def campus_name(ctx: Ctx) -> str:
+    return ctx.campus.name if ctx.user.language == "zh_CN" else ctx.campus.name_en
+
+
 @ROUTER.command("start")
 async def start(ctx: Ctx) -> None:
+    await join_campus(ctx)
     if await has_own_menu(ctx):  # staff who (re)start the bot get their chat's menu, set or not at launch
         await ctx.notify.menu(ctx.user_id)
     ctx.reset()
     ctx.go("start.language")
-    ctx.say("start-welcome", name=ctx.user.display_name or ctx.user.external_id,
-            campus=ctx.campus.name if ctx.user.language == "zh_CN" else ctx.campus.name_en,
+    ctx.say("start-welcome", name=ctx.user.display_name or ctx.user.external_id, campus=campus_name(ctx),
             choices=[[ctx.step("language-name", lang, lang=lang) for lang in LANGUAGES]])
 
 

@@ -40,6 +40,7 @@ from handlers.app import App
 from handlers.context import Services
 from handlers.io import Input, Reply
 from handlers.notify import Notifier
+from handlers.start import JOIN_PREFIX
 from locales import Catalogue, catalogue
 from storage.dedupe import DatabaseSeenKeys, first_time_in
 from storage.models import User
@@ -47,7 +48,6 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-START_PAYLOAD = "hall"  # t.me/<bot>?start=hall: someone sent over from the task hall
 
 
 class _Answer:
@@ -106,6 +106,9 @@ class TelegramAdapter:
         self.renderer = Renderer(bot)
         self.admin_chats = {c.channels.telegram_admin_chat_id for c in services.campuses.values()
                             if c.channels.telegram_admin_chat_id is not None}
+        # Whose hall a group is: someone sent over from it to start the bot joins that campus.
+        self.hall_campus = {c.channels.telegram_hall_chat_id: c.id for c in services.campuses.values()
+                            if c.channels.telegram_hall_chat_id is not None}
         self.router = self._router()
 
     def _router(self) -> Router:
@@ -124,9 +127,12 @@ class TelegramAdapter:
         return await lookup(self.services.db, user_id, language_code=language_code,
                             default_language=self.services.default_campus.language)
 
-    async def start_link(self) -> str:
+    async def start_link(self, group_id: int) -> str:
+        """The link that opens the bot for someone in this group: t.me/<bot>?start=c-<campus> (the group's campus,
+        which a newcomer joins: handlers/start.py)."""
         me = await self.bot.me()
-        return f"https://t.me/{me.username}?start={START_PAYLOAD}"
+        campus = self.hall_campus.get(group_id, self.services.default_campus.id)
+        return f"https://t.me/{me.username}?start={JOIN_PREFIX}{campus}"
 
     # --- replies -----------------------------------------------------------------------------------------
     async def _reply_private(self, chat_id: int, user_id: int, replies: list[Reply], *,
@@ -175,7 +181,7 @@ class TelegramAdapter:
             return
         t = known.t
         markup = InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text=t("tg-open-bot"), url=await self.start_link())]])
+            InlineKeyboardButton(text=t("tg-open-bot"), url=await self.start_link(message.chat.id))]])
         await call(self.bot.send_message, chat_id=message.chat.id,
                    text=t("tg-start-first-group", name=message.from_user.first_name), reply_markup=markup,
                    reply_parameters=ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True))
@@ -325,7 +331,7 @@ class TelegramAdapter:
         """A button in the task hall: answered privately. Someone the bot cannot write to is stopped here."""
         known = await self._known(query.from_user.id, query.from_user.language_code)
         if not await self._reachable(known, query.from_user.id):
-            await answer(known.t("tg-start-first"), url=await self.start_link())  # the press opens the bot
+            await answer(known.t("tg-start-first"), url=await self.start_link(hall_of(query)))  # the press opens the bot
             return
         replies = await self.app.handle(inp)
         errors = [r for r in replies if is_error(r)]
@@ -334,7 +340,7 @@ class TelegramAdapter:
             await self._reply_private(query.from_user.id, query.from_user.id, rest, t=known.t)
         except TelegramForbiddenError:
             await mark_not_started(self.services.db, query.from_user.id)
-            await answer(known.t("tg-start-first"), url=await self.start_link())
+            await answer(known.t("tg-start-first"), url=await self.start_link(hall_of(query)))
             return
         if errors:
             await answer(errors[0].text)
@@ -344,6 +350,11 @@ class TelegramAdapter:
     # --- payments ----------------------------------------------------------------------------------------
     async def on_pre_checkout(self, query: PreCheckoutQuery) -> None:
         await self.payments.answer_pre_checkout(query)
+
+
+def hall_of(query: CallbackQuery) -> int:
+    """The group a hall button was pressed in."""
+    return query.message.chat.id if query.message is not None else 0
 
 
 async def _answer_press(answer: _Answer, replies: list[Reply]) -> list[Reply]:

@@ -63,7 +63,7 @@ async def test_send_edit_and_answer(fake_bot_api: FakeBotAPI, bot: Bot) -> None:
 
     assert await bot.answer_callback_query("7", text="Got it")
     assert fake_bot_api.callback_answers[-1] == {"callback_query_id": "7", "text": "Got it"}
-    assert await bot.answer_callback_query("8", url="https://t.me/paotui_test_bot?start=hall")
+    assert await bot.answer_callback_query("8", url="https://t.me/paotui_test_bot?start=c-demo")
     with pytest.raises(TelegramBadRequest, match="URL_INVALID"):  # only links that open the bot itself
         await bot.answer_callback_query("9", url="https://example.com/")
     assert await bot.answer_pre_checkout_query("pcq1", ok=True)

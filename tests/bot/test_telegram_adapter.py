@@ -219,7 +219,7 @@ async def test_a_hall_grab_by_someone_who_never_started_the_bot_is_refused_and_t
     fake_bot_api.callback(blocked, f"g:{order_id}", card)
     answers = await until(lambda: len(fake_bot_api.callback_answers) == 3 and fake_bot_api.callback_answers)
     for answer in answers:  # each press opens the bot's chat, where they can press Start
-        assert answer["url"] == "https://t.me/paotui_test_bot?start=hall"
+        assert answer["url"] == "https://t.me/paotui_test_bot?start=c-demo"
         assert answer["text"] == catalogue("en")("tg-start-first") and not answer.get("show_alert")
     assert (await order_row(services, order_id)).status == "open"
     assert not any(fake_bot_api.calls("sendMessage", chat) for chat in (3003, 3004, 3005))
@@ -261,7 +261,7 @@ async def test_a_hall_command_from_someone_we_cannot_write_to_gets_a_button_that
     fake_bot_api.command(fake_bot_api.user(3003, "Zhao", language_code="en"), "grab", str(order_id), chat=hall)
     reply = (await until(lambda: fake_bot_api.bot_messages(hall["id"])))[-1]
     (row,) = (reply.get("reply_markup") or {})["inline_keyboard"]
-    assert row[0]["url"] == "https://t.me/paotui_test_bot?start=hall"
+    assert row[0]["url"] == "https://t.me/paotui_test_bot?start=c-demo"
     assert (await order_row(services, order_id)).status == "open"
 
 
