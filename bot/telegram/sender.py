@@ -19,11 +19,11 @@ one edit, the digest re-rendered with each entry's newest state. A hall row with
 expired) for an order the hall never saw is not posted: its rows are marked sent without a request (unless an
 older row of the order is still on its way: then it edits that once it lands). If the message to edit is gone, a
 new one is sent — in a group only with the entries that still offer something (a removed hall post's orders that
-were since taken are not news worth a post). When more requests wait for a group than its per-minute budget has left, the new orders go
-first — their announcements as digest messages listing them (each order's card and its own grab buttons) — so the
-hall never passes the limit, every order is announced, and new orders reach the runners before the hall hears
-what became of older ones; but after posting new orders the next request is a waiting update, so updates are not
-starved (each digest's edits are then one request, so both keep up).
+were since taken are not news worth a post). When more requests wait for a group than its per-minute budget has
+left, the new orders go first — their announcements as digest messages listing them (each order's card and its
+own grab buttons) — so the hall never passes the limit, every order is announced, and new orders reach the runners
+before the hall hears what became of older ones; but after posting new orders the next request is a waiting
+update, so updates are not starved (each digest's edits are then one request, so both keep up).
 
 A reposted order's previous post would keep a live Grab button forever (later edits change only the newest post),
 so marking a repost sent also queues a row {"kind": "retire", "ref": <the previous post>}, in the same transaction:
@@ -393,9 +393,11 @@ class TelegramSender:
                  .where(ranked.c.rank <= self.config.per_chat_batch).order_by(ranked.c.id).limit(self.config.batch))
         async with UnitOfWork(self.db, write=False) as uow:
             result = (await uow.session.execute(query)).all()
-        return [Row(r.id, r.recipient, open_payload(self.cipher, r.payload), r.attempts,
-                    r.edit_key or (r.payload or {}).get("edit_key"))
-                for r in result]
+        return [self._opened(r, r.edit_key or (r.payload or {}).get("edit_key")) for r in result]
+
+    def _opened(self, r: Any, edit_key: str | None) -> Row:
+        """An outbox row as read (id, recipient, payload, attempts), its payload opened (storage.outbox)."""
+        return Row(r.id, r.recipient, open_payload(self.cipher, r.payload), r.attempts, edit_key)
 
     @staticmethod
     def _is_announcement(chat: int | str, job: Job) -> bool:
@@ -415,9 +417,8 @@ class TelegramSender:
         already has a message edits it (unless it is a repost: a new message, which later edits change, and the
         earlier post is retired once it is sent), and the edits of one message are one request, retire rows of it
         included; a hall row closing an order the hall never saw, or older than a row of its edit_key already
-        shown, is dropped (no request). When more requests wait
-        than the group's budget has left (deletions do not count), the new hall announcements go first, combined
-        into digests."""
+        shown, is dropped (no request). When more requests wait than the group's budget has left (deletions do not
+        count), the new hall announcements go first, combined into digests."""
         if not rows:
             return []
         by_key: dict[str, list[Row]] = {}
@@ -594,11 +595,7 @@ class TelegramSender:
                         .execution_options(synchronize_session=False))
             for old in dict.fromkeys(job.supersedes):
                 if ref is not None and old != ref:
-                    await insert_ignore(uow.session, Outbox, {
-                        "dedupe_key": f"{CHANNEL}:{RETIRE}:{old}:{ref}", "channel": CHANNEL,
-                        "recipient": job.rows[0].recipient, "payload": {"kind": RETIRE, "ref": old},
-                        "status": "pending", "next_attempt_at": now, "created_at": now, "attempts": 0,
-                        "last_error": "", "edit_key": None}, ["dedupe_key"])
+                    await _queue_retire(uow, job.rows[0].recipient, old, f"{old}:{ref}", now)
             for row in job.rows:  # rows written before the notifier filled the column
                 if row.edit_key:
                     await uow.session.execute(
@@ -610,11 +607,8 @@ class TelegramSender:
                 if any(newest[k][1] != ref for k in keys if k in newest):
                     # A later row of an order it shows was delivered first (by another sender, or while this one
                     # waited for a retry): this message is retired like a reposted order's earlier post.
-                    await insert_ignore(uow.session, Outbox, {
-                        "dedupe_key": f"{CHANNEL}:{RETIRE}:{ref}:late:{max(r.id for r in job.head)}",
-                        "channel": CHANNEL, "recipient": job.rows[0].recipient,
-                        "payload": {"kind": RETIRE, "ref": ref}, "status": "pending", "next_attempt_at": now,
-                        "created_at": now, "attempts": 0, "last_error": "", "edit_key": None}, ["dedupe_key"])
+                    await _queue_retire(uow, job.rows[0].recipient, ref, f"{ref}:late:{max(r.id for r in job.head)}",
+                                        now)
 
     async def _mark_failed(self, job: Job, reason: str, now: dt.datetime, *, blocked_user: str | None = None) -> None:
         async with UnitOfWork(self.db) as uow:
@@ -798,8 +792,7 @@ class TelegramSender:
         entries: dict[str, Row] = {}
         for r in found:
             key = r.edit_key or f"row:{r.id}"
-            entries[key] = Row(r.id, r.recipient, open_payload(self.cipher, r.payload), r.attempts,
-                               r.edit_key)  # newest wins, order kept
+            entries[key] = self._opened(r, r.edit_key)  # newest wins, order kept
         photo = any(e.photo for e in entries.values())
         if found:
             newest = await self._refs(found[0].recipient, sorted({e.edit_key for e in entries.values() if e.edit_key}))
@@ -826,6 +819,14 @@ class _Undeletable(Exception):
 
 def _ref(message: Message) -> str:
     return f"{message.chat.id}:{message.message_id}"
+
+
+async def _queue_retire(uow: UnitOfWork, recipient: str, post: str, dedupe: str, now: dt.datetime) -> None:
+    """A retire row for message `post` (once per `dedupe`), in the caller's transaction."""
+    await insert_ignore(uow.session, Outbox, {
+        "dedupe_key": f"{CHANNEL}:{RETIRE}:{dedupe}", "channel": CHANNEL, "recipient": recipient,
+        "payload": {"kind": RETIRE, "ref": post}, "status": "pending", "next_attempt_at": now, "created_at": now,
+        "attempts": 0, "last_error": "", "edit_key": None}, ["dedupe_key"])
 
 
 async def _newest_shown(uow: UnitOfWork, recipient: str, keys: list[str]) -> dict[str, tuple[int, str]]:
