@@ -28,6 +28,7 @@ from handlers.io import Input, Kind, Reply
 from handlers.notify import DETAILS_ENDED, NOTICE_RENDERERS, Button, Notifier
 from handlers.orders import (
     building_name,
+    campus_name,
     hall_card,
     load_order,
     parse_order_id,
@@ -363,7 +364,7 @@ async def nearby_here(ctx: Ctx) -> None:
         return
     here = Point(inp.lat, inp.lon)
     if not on_campus(ctx.campus, here):  # distances from elsewhere would only mislead
-        ctx.say("hall-nearby-off-campus", campus=ctx.campus.name if ctx.t.language == "zh_CN" else ctx.campus.name_en)
+        ctx.say("hall-nearby-off-campus", campus=campus_name(ctx.campus, ctx.t.language))
         return
     await list_nearby(ctx, here, ctx.t("hall-nearby-you"))
 

@@ -46,7 +46,12 @@ class Input:
     @property
     def update_key(self) -> str | None:
         """The key that marks this update handled (storage/dedupe.py); None when the platform gave no id."""
-        return None if self.update_id is None else f"{self.channel}:{self.update_id}"[:96]
+        return None if self.update_id is None else update_key(self.channel, self.update_id)
+
+
+def update_key(channel: str, update_id: str | int) -> str:
+    """The processed-update key of a platform's update id (Input.update_key, and a channel's own paths)."""
+    return f"{channel}:{update_id}"[:96]
 
 
 @dataclass(frozen=True)

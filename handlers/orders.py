@@ -60,6 +60,10 @@ def kg_text(grams: int) -> str:
     return f"{kg}.{rest:03d}".rstrip("0").rstrip(".") if rest else str(kg)
 
 
+def campus_name(campus: Campus, language: str) -> str:
+    return campus.name if language == "zh_CN" else campus.name_en
+
+
 def building_name(campus: Campus, building_id: str | None, language: str) -> str:
     if building_id is None:
         return "—"

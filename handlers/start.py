@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers.context import Ctx
+from handlers.orders import campus_name
 from handlers.router import ROUTER
 from locales import LANGUAGES
 from storage.models import Order as OrderRow
@@ -39,13 +40,9 @@ async def join_campus(ctx: Ctx) -> None:
         return
     ordered = await ctx.uow.session.scalar(select(OrderRow.id).where(OrderRow.customer_id == ctx.user_id).limit(1))
     if ordered is not None or await ctx.runner_profile() is not None:
-        ctx.say("start-campus-kept", campus=campus_name(ctx))
+        ctx.say("start-campus-kept", campus=campus_name(ctx.campus, ctx.user.language))
         return
     ctx.user.campus_id = campus_id
-
-
-def campus_name(ctx: Ctx) -> str:
-    return ctx.campus.name if ctx.user.language == "zh_CN" else ctx.campus.name_en
 
 
 @ROUTER.command("start")
@@ -55,7 +52,8 @@ async def start(ctx: Ctx) -> None:
         await ctx.notify.menu(ctx.user_id)
     ctx.reset()
     ctx.go("start.language")
-    ctx.say("start-welcome", name=ctx.user.display_name or ctx.user.external_id, campus=campus_name(ctx),
+    ctx.say("start-welcome", name=ctx.user.display_name or ctx.user.external_id,
+            campus=campus_name(ctx.campus, ctx.user.language),
             choices=[[ctx.step("language-name", lang, lang=lang) for lang in LANGUAGES]])
 
 

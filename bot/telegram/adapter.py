@@ -38,7 +38,7 @@ from bot.telegram.sender import TelegramRateLimiter
 from bot.telegram.users import Known, lookup, mark_not_started
 from handlers.app import App
 from handlers.context import Services
-from handlers.io import Input, Reply
+from handlers.io import Input, Reply, update_key
 from handlers.notify import Notifier
 from handlers.start import JOIN_PREFIX
 from locales import Catalogue, catalogue
@@ -259,7 +259,7 @@ class TelegramAdapter:
                   payment.invoice_payload, payment.total_amount, payment.currency)
         user_id = message.from_user.id if message.from_user is not None else message.chat.id
         now = self.services.clock()
-        key = f"{convert.CHANNEL}:{update_id}"  # Input.update_key's form: one record per update, whichever path
+        key = update_key(convert.CHANNEL, update_id)  # as App.handle would record it: one record per update
         async with UnitOfWork(self.services.db) as uow:
             if not await first_time_in(uow.session, key, now):
                 return
