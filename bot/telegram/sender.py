@@ -23,7 +23,8 @@ were since taken are not news worth a post). When more requests wait for a group
 left, the new orders go first — their announcements as digest messages listing them (each order's card and its
 own grab buttons) — so the hall never passes the limit, every order is announced, and new orders reach the runners
 before the hall hears what became of older ones; but after posting new orders the next request is a waiting
-update, so updates are not starved (each digest's edits are then one request, so both keep up).
+update, so updates are not starved (each digest's edits are then one request, so both keep up; what the last
+request was is kept in the limiter's storage, so several senders alternate as one).
 
 A reposted order's previous post would keep a live Grab button forever (later edits change only the newest post),
 so marking a repost sent also queues a row {"kind": "retire", "ref": <the previous post>}, in the same transaction:
@@ -44,9 +45,10 @@ The person is read again after the request, and a change meanwhile is set again,
 menu never lands last.
 
 Failures: a 429 is waited out for exactly its retry_after without sleeping: that chat's pending rows are due
-again at that moment (next_attempt_at, for every sender) and this sender sends nothing more to it before (not
-even rows queued meanwhile), while it carries on with the other chats; then the same request is made again (a
-429 is not counted as a failed try). Network errors and Telegram's 5xx back off exponentially through
+again at that moment (next_attempt_at, for every sender), and the limiter holds the chat until then, so no sender
+sharing its storage (Redis across processes) sends anything more to it before (not even rows queued meanwhile),
+while each carries on with the other chats; then the same request is made again (a 429 is not counted as a
+failed try). Network errors and Telegram's 5xx back off exponentially through
 next_attempt_at (no sleeping) and fail for good after `max_attempts`; 403 (the user blocked the bot) fails at
 once with the reason and marks the user started_bot = False; other 400s fail at once with Telegram's description.
 A row that fails for good is logged as a warning with its chat, row ids and reason — as an error when the chat is
@@ -62,6 +64,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -112,6 +115,7 @@ RETIRE = "retire"  # the payload kind of a row clearing a reposted order's earli
 RETRYABLE = (TelegramNetworkError, TelegramServerError, RestartingTelegram, ClientDecodeError, ClientError,
              asyncio.TimeoutError, OSError)
 Sleep = Callable[[float], Awaitable[Any]]
+ANNOUNCED_MEMORY_S = 3600  # how long a group's "last request posted new orders" is remembered
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,9 @@ class TelegramRateLimiter:
     # paced like any request (and a 429 on one is waited out as usual).
 
     async def ready(self, chat: int | str, *, group: bool = True) -> bool:
-        """Whether every limit for `chat` has a slot now (takes none)."""
+        """Whether every limit for `chat` has a slot now and Telegram has not asked us to wait (takes none)."""
+        if await self.held(chat):
+            return False
         for item, key in self._checks(chat, group):
             if not await self.window.test(item, key):
                 return False
@@ -186,6 +192,33 @@ class TelegramRateLimiter:
             if not await self.window.hit(item, key):
                 return False
         return True
+
+    # A 429's retry_after and a group's last request kind are kept beside the windows, in the same storage, so
+    # every process sharing it (Redis) honours a 429 another one got, and alternates the hall's requests with it.
+
+    async def hold(self, chat: int | str, seconds: float) -> None:
+        """Telegram answered 429 for `chat`: no request to it, from any process, for `seconds`."""
+        key = f"tg-hold-{chat}"
+        await self.storage.clear(key)  # a new 429 sets its own wait, not the rest of an older one's
+        await self.storage.incr(key, math.ceil(seconds))
+
+    async def held(self, chat: int | str) -> bool:
+        """Whether a 429's retry_after for `chat` is still running."""
+        return await self.storage.get(f"tg-hold-{chat}") > 0
+
+    async def note_request(self, chat: int | str, *, announced: bool) -> None:
+        """Record whether the last request to a group posted new orders (TelegramSender alternates with it)."""
+        if not is_group(chat):
+            return
+        key = f"tg-announced-{chat}"
+        if announced:
+            await self.storage.incr(key, ANNOUNCED_MEMORY_S)
+        else:
+            await self.storage.clear(key)
+
+    async def announced_last(self, chat: int | str) -> bool:
+        """Whether the last request to this group posted new orders (within the last ANNOUNCED_MEMORY_S)."""
+        return is_group(chat) and await self.storage.get(f"tg-announced-{chat}") > 0
 
     async def group_remaining(self, chat: int | str) -> int:
         """Messages the group may still get in the current minute window (unbounded for private chats)."""
@@ -311,8 +344,6 @@ class TelegramSender:
         self.cipher = cipher  # opens the sealed payloads of messages to a person (storage.outbox)
         self.operators = frozenset(operators)
         self.staff_chats = frozenset(str(c) for c in staff_chats)
-        self._paused: dict[str, dt.datetime] = {}  # chat → when its 429's retry_after has passed
-        self._announced_last: set[str] = set()  # groups whose last request here posted new orders
         self.bot = bot
         self.clock = clock
         self.sleep = sleep
@@ -341,11 +372,11 @@ class TelegramSender:
         for row in rows:
             by_chat.setdefault(row.recipient, []).append(row)
         delivered = 0
-        self._paused = {chat: until for chat, until in self._paused.items() if until > now}
         for recipient, chat_rows in by_chat.items():
-            if recipient in self._paused:
-                continue  # Telegram asked us to leave this chat alone until then (rows queued meanwhile too)
-            delivered += await self._serve_chat(chat_of(recipient), chat_rows, now)
+            chat = chat_of(recipient)
+            if await self.limiter.held(chat):
+                continue  # Telegram asked us (or another sender) to leave this chat alone: rows queued meanwhile too
+            delivered += await self._serve_chat(chat, chat_rows, now)
         return delivered
 
     async def _serve_chat(self, chat: int | str, rows: list[Row], now: dt.datetime) -> int:
@@ -372,10 +403,8 @@ class TelegramSender:
             outcome = await self._deliver(chat, job, now)
             if outcome is None:
                 break  # a 429: leave the chat until its retry_after has passed
-            if job.kind == "digest" or self._is_announcement(chat, job):
-                self._announced_last.add(job.rows[0].recipient)
-            elif job.kind != "delete":  # an update went out (a deletion is neither)
-                self._announced_last.discard(job.rows[0].recipient)
+            if job.kind != "delete":  # a deletion neither announces nor updates
+                await self.limiter.note_request(chat, announced=job.kind == "digest" or self._is_announcement(chat, job))
             delivered += outcome
         return delivered
 
@@ -480,7 +509,7 @@ class TelegramSender:
             digests.append(self._digest(current))
         combined = {id(j) for j in announcements}
         rest = [j for j in jobs if id(j) not in combined]
-        if digests and rest and rows[0].recipient in self._announced_last:
+        if digests and rest and await self.limiter.announced_last(chat):
             return drops + rest[:1] + digests + rest[1:]  # but updates are not starved: every other request
         return drops + digests + rest
 
@@ -631,12 +660,12 @@ class TelegramSender:
 
     async def _pause(self, job: Job, retry_after: float, now: dt.datetime) -> None:
         """A 429: nothing goes to this chat before retry_after has passed, and then the same request is made again.
-        The job's rows and the chat's other pending rows are due exactly then; rows queued meanwhile wait in
-        _paused. Not a failed try (attempts stay): Telegram's pacing is not the message's fault, and it always
+        The job's rows and the chat's other pending rows are due exactly then; rows queued meanwhile wait for the
+        limiter's hold, which every sender sharing its storage (Redis) honours, as does the adapter. Not a failed try (attempts stay): Telegram's pacing is not the message's fault, and it always
         lets the request through once the wait is over."""
         recipient = job.rows[0].recipient
         until = max(now, self.clock()) + dt.timedelta(seconds=retry_after)
-        self._paused[recipient] = until
+        await self.limiter.hold(chat_of(recipient), retry_after)
         async with UnitOfWork(self.db) as uow:
             await uow.session.execute(
                 update(Outbox).where(Outbox.id.in_(job.ids), Outbox.status == "pending")

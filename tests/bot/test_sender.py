@@ -367,6 +367,32 @@ async def test_a_429_in_one_chat_does_not_hold_up_the_others(db: Database, fake_
     assert sender.sleep.calls == []  # type: ignore[attr-defined]
 
 
+async def test_a_429_holds_the_chat_for_every_sender_sharing_the_limits(db: Database, fake_bot_api: FakeBotAPI,
+                                                                         bot: Bot, clock: FakeClock) -> None:
+    """Two senders (two processes, sharing their limits as through Redis): after one got a 429 for a chat, the other
+    sends nothing there before retry_after either, not even a message queued after the 429, and goes on with other
+    chats."""
+    start = clock()
+    await queue(db, 900, "hello", at=start)
+    fake_bot_api.rate_limit(7, method="sendMessage", chat_id=900)
+    limiter = TelegramRateLimiter()
+    first = TelegramSender(db, bot, clock, Sleeps(clock, fake_bot_api), limiter=limiter, cipher=CIPHER)
+    second = TelegramSender(db, bot, clock, Sleeps(clock, fake_bot_api), limiter=limiter, cipher=CIPHER)
+    assert await first.run_once(start) == 0
+    clock.advance(seconds=2)
+    await queue(db, 900, "queued after the 429", at=clock())
+    await queue(db, 901, "to another chat", at=clock())
+    assert await second.run_once(clock()) == 1
+    assert fake_bot_api.last_bot_message(901)["text"] == "to another chat"
+    clock.advance(seconds=4.5)
+    assert await second.run_once(clock()) == 0
+    assert len(fake_bot_api.calls(chat_id=900)) == 1  # only the refused request
+    clock.advance(seconds=0.5)  # retry_after has passed
+    assert await second.run_once(clock()) == 1
+    retry = fake_bot_api.calls("sendMessage", 900)[-1]
+    assert retry.status == 200 and retry.params["text"] == "hello" and retry.at == start + dt.timedelta(seconds=7)
+
+
 async def test_a_long_retry_after_reschedules_instead_of_sleeping(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
                                                                  clock: FakeClock) -> None:
     start = clock()
@@ -784,6 +810,14 @@ async def test_processes_share_the_limits_through_redis(redis_client: Any) -> No
     assert await second.group_remaining(HALL) == 2
     assert await first.acquire(HALL)
     assert await second.group_remaining(HALL) == 1
+
+    await first.hold(44, 60)  # a 429 one process got: the other leaves the chat alone too
+    assert await second.held(44) and not await second.ready(44)
+    assert not await second.held(45) and await second.ready(45)
+    await first.note_request(HALL, announced=True)
+    assert await second.announced_last(HALL)
+    await second.note_request(HALL, announced=False)
+    assert not await first.announced_last(HALL)
 
 
 async def test_a_photo_arrives_as_a_photo_with_its_text_as_the_caption(db: Database, fake_bot_api: FakeBotAPI,
