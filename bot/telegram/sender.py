@@ -35,7 +35,10 @@ with its other pending edits): every re-render leaves out the buttons of an entr
 below, keeping its text. Old rows keep their sent_ref (what they were shown in); lookups take the newest row's —
 the highest id, not the message delivered last. So a pending row older than a row of its order already shown (it
 waited for a retry, or another sender was quicker) is settled without a request; and a post that lands after a
-newer row of one of its orders was shown elsewhere (two senders) gets a retire row of its own when marked sent.
+newer row of one of its orders was shown elsewhere (two senders) gets a retire row of its own when marked sent,
+as does one that landed while a newer post of its order was on its way (retired when that one is marked sent).
+On PostgreSQL the marking of a chat's posts takes an advisory lock, so of two landing at once the second sees the
+first (on SQLite the writer slot does that).
 
 Command menus: a row {"kind": "menu"} (handlers/notify.py Notifier.menu) asks for the person's menu to be brought
 up to date. The pending ones of a chat collapse into one request after its messages, which sets the chat's menu as
@@ -88,7 +91,7 @@ from aiohttp import ClientError
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.telegram.commands import chat_menu, staff_member
@@ -299,6 +302,9 @@ class Job:
     ref: str | None = None  # the message an edit changes, or a deletion removes
     retires: list[Row] = field(default_factory=list)  # retire rows of `ref` that this request settles
     supersedes: list[str] = field(default_factory=list)  # earlier posts of the reposted orders this one announces
+    # edit_key → id of its newest row shown when the job was planned (none: absent); a post of an older row landing
+    # after that (another sender's, on its way meanwhile) is retired when this job's request is marked sent
+    known: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[Row]:
@@ -404,7 +410,8 @@ class TelegramSender:
             if outcome is None:
                 break  # a 429: leave the chat until its retry_after has passed
             if job.kind != "delete":  # a deletion neither announces nor updates
-                await self.limiter.note_request(chat, announced=job.kind == "digest" or self._is_announcement(chat, job))
+                announced = job.kind == "digest" or self._is_announcement(chat, job)
+                await self.limiter.note_request(chat, announced=announced)
             delivered += outcome
         return delivered
 
@@ -494,6 +501,8 @@ class TelegramSender:
                 edits[ref] = Job("edit", [newest], older, ref)
                 jobs.append(edits[ref])
         jobs.extend(await self._retire_jobs(rows[0].recipient, retiring, edits))
+        for job in jobs:
+            job.known = {r.edit_key: shown[r.edit_key][0] for r in job.head if r.edit_key in shown}
         if not is_group(chat) or sum(j.kind != "delete" for j in jobs) <= await self.limiter.group_remaining(chat):
             return drops + jobs
         # Short of budget: new orders must reach runners before the hall learns what became of older ones.
@@ -538,7 +547,8 @@ class TelegramSender:
         if len(jobs) == 1:
             return jobs[0]
         return Job("digest", [j.head[0] for j in jobs], [r for j in jobs for r in j.riders],
-                   supersedes=[ref for j in jobs for ref in j.supersedes])
+                   supersedes=[ref for j in jobs for ref in j.supersedes],
+                   known={k: i for j in jobs for k, i in j.known.items()})
 
     async def _refs(self, recipient: str, keys: list[str]) -> dict[str, str]:
         """The message each edit_key's newest row is shown in, in this chat."""
@@ -615,7 +625,13 @@ class TelegramSender:
         transaction: a sent repost always gets its retire rows), and `ref` itself when an order it shows has a
         newer row shown in another message already."""
         shown = [r.id for r in job.head + job.riders]
+        keys = sorted({r.edit_key for r in job.head if r.edit_key})
         async with UnitOfWork(self.db) as uow:
+            if ref is not None and keys and not self.db.is_sqlite:
+                # One sender at a time marks posts of this chat (SQLite's writer slot already does that), so of two
+                # posts of one order landing at once, the second to commit sees the first (the checks below).
+                await uow.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:chat))"),
+                                          {"chat": f"paotui-outbox:{job.rows[0].recipient}"})
             for ids, sent_ref in ((shown, ref), ([r.id for r in job.retires], None)):  # retire rows show nothing
                 if ids:
                     await uow.session.execute(
@@ -630,14 +646,26 @@ class TelegramSender:
                     await uow.session.execute(
                         update(Outbox).where(Outbox.id == row.id, Outbox.edit_key.is_(None))
                         .values(edit_key=row.edit_key).execution_options(synchronize_session=False))
-            keys = sorted({r.edit_key for r in job.head if r.edit_key})
             if ref is not None and keys:
-                newest = await _newest_shown(uow, job.rows[0].recipient, keys)
-                if any(newest[k][1] != ref for k in keys if k in newest):
-                    # A later row of an order it shows was delivered first (by another sender, or while this one
-                    # waited for a retry): this message is retired like a reposted order's earlier post.
-                    await _queue_retire(uow, job.rows[0].recipient, ref, f"{ref}:late:{max(r.id for r in job.head)}",
-                                        now)
+                await self._retire_crossed(uow, job, ref, keys, now)
+
+    @staticmethod
+    async def _retire_crossed(uow: UnitOfWork, job: Job, ref: str, keys: list[str], now: dt.datetime) -> None:
+        """Posts of one order that crossed on their way (two senders, or a retry): whichever of them shows an older
+        row of the order than another one shown is retired like a reposted order's earlier post."""
+        recipient = job.rows[0].recipient
+        posted = {k: max(r.id for r in job.head if r.edit_key == k) for k in keys}
+        shown = await _shown_rows(uow, recipient, keys)
+        newest = {k: (row_id, sent_ref) for k, row_id, sent_ref in shown}  # ordered by id: the last one stays
+        if any(newest[k][1] != ref for k in keys if k in newest):
+            # A later row of an order it shows was delivered first (by another sender, or while this one waited for
+            # a retry): this message is retired.
+            await _queue_retire(uow, recipient, ref, f"{ref}:late:{max(posted.values())}", now)
+        # A post of an older row that landed after this job was planned (so it could not supersede it) is retired.
+        landed = {sent_ref for k, row_id, sent_ref in shown
+                  if sent_ref != ref and job.known.get(k, 0) < row_id < posted[k]}
+        for old in sorted(landed):
+            await _queue_retire(uow, recipient, old, f"{old}:{ref}", now)
 
     async def _mark_failed(self, job: Job, reason: str, now: dt.datetime, *, blocked_user: str | None = None) -> None:
         async with UnitOfWork(self.db) as uow:
@@ -661,8 +689,9 @@ class TelegramSender:
     async def _pause(self, job: Job, retry_after: float, now: dt.datetime) -> None:
         """A 429: nothing goes to this chat before retry_after has passed, and then the same request is made again.
         The job's rows and the chat's other pending rows are due exactly then; rows queued meanwhile wait for the
-        limiter's hold, which every sender sharing its storage (Redis) honours, as does the adapter. Not a failed try (attempts stay): Telegram's pacing is not the message's fault, and it always
-        lets the request through once the wait is over."""
+        limiter's hold, which every sender sharing its storage (Redis) honours, as does the adapter. Not a failed
+        try (attempts stay): Telegram's pacing is not the message's fault, and it always lets the request through
+        once the wait is over."""
         recipient = job.rows[0].recipient
         until = max(now, self.clock()) + dt.timedelta(seconds=retry_after)
         await self.limiter.hold(chat_of(recipient), retry_after)
@@ -858,10 +887,15 @@ async def _queue_retire(uow: UnitOfWork, recipient: str, post: str, dedupe: str,
         "attempts": 0, "last_error": "", "edit_key": None}, ["dedupe_key"])
 
 
-async def _newest_shown(uow: UnitOfWork, recipient: str, keys: list[str]) -> dict[str, tuple[int, str]]:
-    """TelegramSender._shown, in this unit of work (_mark_sent reads the rows it has just marked)."""
+async def _shown_rows(uow: UnitOfWork, recipient: str, keys: list[str]) -> list[tuple[str, int, str]]:
+    """The sent rows of these edit_keys in this chat that are shown in a message: (edit_key, id, message), by id."""
     query = (select(Outbox.edit_key, Outbox.id, Outbox.sent_ref)
              .where(Outbox.channel == CHANNEL, Outbox.recipient == recipient, Outbox.status == "sent",
                     Outbox.edit_key.in_(keys), Outbox.sent_ref.is_not(None))
              .order_by(Outbox.id))
-    return {k: (row_id, ref) for k, row_id, ref in (await uow.session.execute(query)).all()}
+    return [tuple(r) for r in (await uow.session.execute(query)).all()]  # type: ignore[misc]
+
+
+async def _newest_shown(uow: UnitOfWork, recipient: str, keys: list[str]) -> dict[str, tuple[int, str]]:
+    """TelegramSender._shown, in this unit of work."""
+    return {k: (row_id, ref) for k, row_id, ref in await _shown_rows(uow, recipient, keys)}

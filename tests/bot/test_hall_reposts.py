@@ -268,3 +268,25 @@ async def test_a_first_post_landing_after_its_repost_is_deleted(
     await settle(db, a, clock)
     assert grab_posts(fake_bot_api, 7) == []
     assert [m["text"] for m in fake_bot_api.bot_messages(HALL)] == ["Order #7 has been taken."]
+
+
+async def test_a_repost_planned_while_the_first_post_was_on_its_way_retires_it_when_both_land(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    # B's first announcement is on its way when A plans the reminder: A knows of no post to retire. The first post
+    # lands, then the reminder below it; the first post must not keep a Grab button of its own.
+    a = make_sender(db, bot, clock, fake_bot_api)
+    b = make_sender(db, bot, clock, fake_bot_api)
+    await queue_announcement(db, 7, card(7), clock(), repost=False)
+    [first] = await b._message_jobs(HALL, await b._due(clock()))
+    assert await b._claim(first, clock())
+    clock.advance(seconds=2)
+    await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
+    [reminder] = await a._message_jobs(HALL, await a._due(clock()))
+    assert reminder.kind == "send" and not reminder.supersedes
+    assert await a._claim(reminder, clock())
+    await b._deliver(HALL, first, clock())  # the first post lands …
+    await a._deliver(HALL, reminder, clock())  # … then the reminder, below it
+    clock.advance(seconds=2)
+    await settle(db, a, clock)
+    [bottom] = grab_posts(fake_bot_api, 7)
+    assert bottom["text"].startswith("Still waiting") and fake_bot_api.bot_messages(HALL) == [bottom]
