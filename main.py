@@ -107,7 +107,7 @@ def campus_summary(campus: Campus) -> str:
 def cmd_migrate(settings: Settings) -> int:
     from storage.migrate import upgrade
 
-    upgrade(settings.resolved_database_url())
+    upgrade(settings.resolved_database_url(), cipher_keys=settings.cipher_keys())  # a migration may encrypt data
     print(f"database is up to date: {settings.resolved_database_url()}")
     return 0
 
@@ -184,7 +184,7 @@ def cmd_console(settings: Settings, campuses: list[Campus], args: argparse.Names
             return EXIT_BAD_FILE
 
     async def session(url: str, keys: list[str], clock: ConsoleClock, body) -> int:  # noqa: ANN001
-        await upgrade_async(url)
+        await upgrade_async(url, keys)
         services = build_services(url, campuses, keys, clock, ("console",))
         try:
             return await body(services)

@@ -351,7 +351,8 @@ async def show_order(ctx: Ctx, row: OrderRow) -> None:
     for c in complaints:
         parts.append(t("admin-complaint-line", complaint=str(c.id), order=str(c.order_id),
                        who=who(users.get(c.user_id)),
-                       time=local_time(campus, c.created_at), status=c.status, text=c.text))
+                       time=local_time(campus, c.created_at), status=c.status,
+                       text=ctx.services.cipher.decrypt(c.text_enc)))
     buttons: list[Choice] = []
     for event in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
         if event is Event.reassign:
@@ -522,7 +523,8 @@ async def complaints(ctx: Ctx) -> None:
     ctx.say("admin-complaints-title", count=total, shown=min(total, LIST_LIMIT))
     for c, u in rows:
         ctx.say("admin-complaint-line", complaint=str(c.id), order=str(c.order_id), who=who(u),
-                time=local_time(ctx.campus, c.created_at), status=c.status, text=c.text,
+                time=local_time(ctx.campus, c.created_at), status=c.status,
+                text=ctx.services.cipher.decrypt(c.text_enc),
                 choices=[[ctx.button("admin-button-uphold", f"adm:up:{c.id}"),
                           ctx.button("admin-button-dismiss", f"adm:dis:{c.id}"),
                           ctx.button("admin-button-order", f"adm:find:{c.order_id}", order=str(c.order_id))]])

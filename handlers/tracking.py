@@ -434,7 +434,8 @@ async def complain(ctx: Ctx, order_id: int, text: str) -> None:
     status = Status(row.status)
     if status in NOT_COMPLAINABLE:
         raise IllegalTransition("track-complain-not-now", order=str(order_id), status=status_text(ctx, row))
-    complaint = Complaint(order_id=order_id, user_id=ctx.user_id, text=body, created_at=ctx.now)
+    complaint = Complaint(order_id=order_id, user_id=ctx.user_id, text_enc=ctx.services.cipher.encrypt(body),
+                          created_at=ctx.now)
     try:
         # The unique index on open complaints decides, so two sent at once record one; a savepoint keeps the
         # transaction usable to name the one already there.

@@ -1,4 +1,5 @@
-"""SQLModel tables. Personal data (phone, room, real name, student number) is stored only as ciphertext."""
+"""SQLModel tables. Personal data (phone, room, real name, student number, complaint text) is stored only as
+ciphertext."""
 from __future__ import annotations
 
 import datetime as dt
@@ -293,8 +294,9 @@ class Complaint(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
     user_id: int = Field(foreign_key="users.id")
-    text: str = Field(sa_column=Column(Text, nullable=False))
+    text_enc: str = Field(sa_column=Column(Text, nullable=False))  # free text: may hold a phone, a room, a name
     status: str = Field(default="open", max_length=10)  # open, upheld, dismissed
+    # The operator's note, kept in clear like every operator reason (it is also in operator_actions.details).
     resolution: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = _ts(nullable=False)
     decided_by: Optional[int] = None

@@ -25,7 +25,7 @@ from storage.models import (
 )
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
-from tests.factories import act, make_order, make_runner, make_user
+from tests.factories import CIPHER, act, make_order, make_runner, make_user
 from tests.handlers.harness import keys
 
 OP = "admin"  # campus/demo.yaml: operators: ["console:admin"]
@@ -108,7 +108,7 @@ async def request_withdrawal(db, runner: int, amount: int, now: dt.datetime) -> 
 
 async def complain(db, order_id: int, user: int, text: str, now: dt.datetime) -> int:
     async with UnitOfWork(db) as uow:
-        c = Complaint(order_id=order_id, user_id=user, text=text, created_at=now)
+        c = Complaint(order_id=order_id, user_id=user, text_enc=CIPHER.encrypt(text), created_at=now)
         uow.session.add(c)
         await uow.session.flush()
         return c.id

@@ -330,7 +330,7 @@ async def test_complaint_is_recorded_and_operators_told(db, campus, clock, chat)
     async with UnitOfWork(db, write=False) as uow:
         complaints = list(await uow.session.scalars(select(Complaint)))
         history = [e.event for e in await uow.orders.history(order_id)]
-    assert [(c.order_id, c.user_id, c.text, c.status) for c in complaints] == [
+    assert [(c.order_id, c.user_id, CIPHER.decrypt(c.text_enc), c.status) for c in complaints] == [
         (order_id, alice, "the runner is not answering", "open")]
     assert (await order_row(db, order_id)).status == "exception" and history[-1] == "report"
 
