@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     telegram_webhook_host: str = "0.0.0.0"  # where the webhook server listens (behind the reverse proxy)
     telegram_webhook_port: int = 8081
     telegram_payment_token: SecretStr | None = None
+    # Telegram refuses invoices outside a currency's min/max (about US$1 to US$10,000, moving with exchange rates:
+    # https://core.telegram.org/bots/payments/currencies.json). The invoice button is offered only for order totals
+    # within these bounds (fen), set a little inside Telegram's so a rate change does not make invoices fail.
+    telegram_invoice_min_fen: int = 800
+    telegram_invoice_max_fen: int = 7_000_000
 
     wechat_app_id: str | None = None
     wechat_app_secret: SecretStr | None = None
@@ -56,6 +61,13 @@ class Settings(BaseSettings):
             if not WEBHOOK_SECRET.match(secret):
                 raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL), "
                                  "1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return self
+
+    @model_validator(mode="after")
+    def _invoice_bounds(self) -> Settings:
+        if not 1 <= self.telegram_invoice_min_fen < self.telegram_invoice_max_fen:
+            raise ValueError("TELEGRAM_INVOICE_MIN_FEN must be at least 1 and below TELEGRAM_INVOICE_MAX_FEN "
+                             f"(got {self.telegram_invoice_min_fen} and {self.telegram_invoice_max_fen})")
         return self
 
     def resolved_database_url(self) -> str:

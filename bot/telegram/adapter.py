@@ -102,7 +102,8 @@ class TelegramAdapter:
         self.app = App(services)
         self.limiter = limiter or TelegramRateLimiter()
         token = settings.telegram_payment_token.get_secret_value() if settings.telegram_payment_token else None
-        self.payments = TelegramPayments(services, bot, token)
+        self.payments = TelegramPayments(services, bot, token, min_amount=settings.telegram_invoice_min_fen,
+                                         max_amount=settings.telegram_invoice_max_fen)
         self.renderer = Renderer(bot)
         self.admin_chats = {c.channels.telegram_admin_chat_id for c in services.campuses.values()
                             if c.channels.telegram_admin_chat_id is not None}
@@ -139,11 +140,11 @@ class TelegramAdapter:
                              edit: Message | None = None, t: Catalogue | None = None) -> None:
         if not replies:
             return
-        if t is None and (self.payments.offers_payment(replies)
-                          or any(r.request_location or r.location_done for r in replies)):
+        invoices = await self.payments.invoiceable(replies)  # reads only for a reply with a pay button
+        if t is None and (invoices or any(r.request_location or r.location_done for r in replies)):
             t = (await self._known(user_id)).t  # only invoice and location buttons need the person's language
         if t is not None:
-            replies = self.payments.offer(replies, t)
+            replies = self.payments.offer(replies, invoices, t)
         await self.renderer.send(chat_id, replies, t or catalogue(self.services.default_campus.language), edit=edit)
 
     async def _answer_privately(self, chat_id: int, user_id: int, replies: list[Reply], *,

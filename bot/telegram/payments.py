@@ -1,7 +1,9 @@
 """Telegram Payments: an invoice button beside the wallet's pay button, the invoice, the pre-checkout check.
 
 The successful payment itself goes to the handlers as a neutral payment input (credited once, by charge id).
-Amounts: Telegram counts in the currency's smallest unit, for CNY the fen, the same unit as the ledger.
+Amounts: Telegram counts in the currency's smallest unit, for CNY the fen, the same unit as the ledger. Telegram
+refuses an invoice outside the currency's bounds (about US$1 to US$10,000), so the invoice is offered, and sent,
+only for an order whose total is within the configured bounds; below them the wallet alone pays.
 """
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ import re
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import LabeledPrice, PreCheckoutQuery
+from sqlalchemy import select
 
 from bot.telegram.convert import CHANNEL, invoice_payload, order_from_payload
 from bot.telegram.render import call
 from bot.telegram.users import lookup
+from core.money import Fen, format_yuan
 from core.order import Status
 from handlers.context import Services
 from handlers.io import Choice, Reply
@@ -41,25 +45,41 @@ def invoice_order(data: str | None) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) <= 12 else None
 
 
+def _wallet_payments(replies: list[Reply]) -> set[int]:
+    """The orders these replies offer wallet payment for."""
+    return {int(match.group(1)) for reply in replies for row in reply.choices for choice in row
+            if (match := PAY_DATA.match(choice.data))}
+
+
 class TelegramPayments:
-    def __init__(self, services: Services, bot: Bot, provider_token: str | None) -> None:
+    def __init__(self, services: Services, bot: Bot, provider_token: str | None, *, min_amount: Fen,
+                 max_amount: Fen) -> None:
+        """min_amount, max_amount: the order totals Telegram accepts an invoice for (settings)."""
         self.services = services
         self.bot = bot
         self.provider_token = provider_token
+        self.min_amount = min_amount
+        self.max_amount = max_amount
 
     @property
     def enabled(self) -> bool:
         return bool(self.provider_token)
 
     # --- the button ----------------------------------------------------------------------------------------
-    def offers_payment(self, replies: list[Reply]) -> bool:
-        """Does one of these replies carry the wallet's pay button, beside which offer() adds an invoice button?"""
-        return self.enabled and any(PAY_DATA.match(choice.data) for reply in replies
-                                    for row in reply.choices for choice in row)
+    async def invoiceable(self, replies: list[Reply]) -> set[int]:
+        """The orders these replies offer wallet payment for that a Telegram invoice can pay too: payments are on
+        and the total is within Telegram's bounds. Reads the database only when a reply carries a pay button."""
+        offered = _wallet_payments(replies) if self.enabled else set()
+        if not offered:
+            return set()
+        async with UnitOfWork(self.services.db, write=False) as uow:
+            return set(await uow.session.scalars(select(OrderRow.id).where(
+                OrderRow.id.in_(offered), OrderRow.total.between(self.min_amount, self.max_amount))))
 
-    def offer(self, replies: list[Reply], t: Catalogue) -> list[Reply]:
-        """Where a reply offers wallet payment for an order, offer a Telegram invoice for it too."""
-        if not self.enabled:
+    def offer(self, replies: list[Reply], orders: set[int], t: Catalogue) -> list[Reply]:
+        """Beside the wallet's pay button for each of these orders (invoiceable()), a Telegram invoice button.
+        Any other order keeps its wallet button alone: a student is not shown a button that could only fail."""
+        if not self.enabled or not orders:
             return replies
         out = []
         for reply in replies:
@@ -68,10 +88,18 @@ class TelegramPayments:
                 rows.append(row)
                 for choice in row:
                     match = PAY_DATA.match(choice.data)
-                    if match:
+                    if match and int(match.group(1)) in orders:
                         rows.append((Choice(t("tg-pay-telegram"), f"{INVOICE_PREFIX}:{match.group(1)}"),))
             out.append(dataclasses.replace(reply, choices=tuple(rows)) if len(rows) != len(reply.choices) else reply)
         return out
+
+    def _out_of_bounds(self, total: Fen, t: Catalogue, order_id: int) -> str | None:
+        """Why Telegram would refuse an invoice for this total, or None."""
+        if total < self.min_amount:
+            return t("tg-pay-below-minimum", order=order_id, min=format_yuan(self.min_amount))
+        if total > self.max_amount:
+            return t("tg-pay-above-maximum", order=order_id, max=format_yuan(self.max_amount))
+        return None
 
     # --- is this order payable by this person at this price ----------------------------------------------
     async def refusal(self, telegram_user: int | str, order_id: int, amount: int | None = None,
@@ -103,13 +131,16 @@ class TelegramPayments:
         key, row = await self._check(telegram_user, order_id, None, CURRENCY)
         if key is not None or row is None:
             return t(key or "tg-pay-not-payable", order=order_id)
+        too_small_or_large = self._out_of_bounds(row.total, t, order_id)  # a stale or forged button
+        if too_small_or_large is not None:
+            return too_small_or_large
         try:
             await call(self.bot.send_invoice, chat_id=telegram_user,
                        title=t("tg-invoice-title", order=order_id)[:32],
                        description=t("tg-invoice-description", order=order_id)[:255],
                        payload=invoice_payload(order_id, card_message_id), provider_token=self.provider_token, currency=CURRENCY,
                        prices=[LabeledPrice(label=t("tg-invoice-label", order=order_id), amount=row.total)])
-        except TelegramBadRequest as exc:  # e.g. an amount below the provider's minimum
+        except TelegramBadRequest as exc:  # e.g. Telegram's minimum moved above ours with the exchange rate
             log.warning("sendInvoice for order %s refused: %s", order_id, exc.message)
             return t("tg-pay-invoice-failed")
         return None

@@ -8,7 +8,8 @@ command scopes …) are checked field by field, down to the leaves. A few docume
 `fake_bot_api` fixture fails the test at teardown when there are any.
 
 The fake keeps chats and the bot's messages, so sendMessage / editMessageText / … answer with realistic Message
-objects that aiogram parses, and editing a message that does not exist fails like Telegram does. Tests push
+objects that aiogram parses, and editing a message that does not exist fails like Telegram does, as does an invoice
+whose total is outside the currency's bounds (CURRENCY_TOTAL_AMOUNT_INVALID). Tests push
 updates (text, commands, button presses, locations, live-location edits, photos, payments) that getUpdates serves
 by long polling, or that `deliver_webhook` posts to the webhook the bot registered. Faults can be scripted:
 429 with retry_after, 403 for a chat that blocked the bot, 5xx, and dropped connections.
@@ -278,8 +279,14 @@ class FakeBotAPI:
         clock: Callable[[], dt.datetime] = system_clock,
         bot_username: str = "paotui_test_bot",
         spec: dict[str, Any] | None = None,
+        invoice_min_amount: int = 700,
+        invoice_max_amount: int = 7_100_000,
     ) -> None:
+        """invoice_min_amount, invoice_max_amount: the invoice totals sendInvoice accepts, in the currency's smallest
+        unit; the defaults are about Telegram's bounds for CNY (currencies.json: ~US$1 and ~US$10,000), whatever
+        the currency."""
         self.token = token
+        self.invoice_amounts = (invoice_min_amount, invoice_max_amount)
         self.clock = clock
         self.spec = Spec(spec or load_spec())
         self.bot_user = {
@@ -623,6 +630,9 @@ class FakeBotAPI:
 
     def _m_sendInvoice(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
         total = sum(p["amount"] for p in params["prices"])
+        low, high = self.invoice_amounts
+        if not low <= total <= high:
+            raise ApiError(400, "Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID")  # Telegram's answer, either way
         invoice = {"title": params["title"], "description": params["description"],
                    "start_parameter": params.get("start_parameter", ""), "currency": params["currency"],
                    "total_amount": total}

@@ -42,7 +42,7 @@ from storage.uow import UnitOfWork
 from tests.bot.conftest import PAYMENT_TOKEN
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.conftest import FakeClock
-from tests.factories import CIPHER, make_order
+from tests.factories import CIPHER, make_order, top_up
 
 EN = catalogue("en")
 ROOM, PHONE = "1108", "13800138000"
@@ -224,9 +224,10 @@ async def all_delivered(fake: FakeBotAPI, services: Services) -> None:
 
 # --- the whole order -----------------------------------------------------------------------------------------------
 
-async def order_through_the_wizard(li: Person) -> tuple[int, dict[str, Any], int]:
+async def order_through_the_wizard(li: Person, kg: str = "10") -> tuple[int, dict[str, Any], int]:
     """/start, English, and the /order wizard by buttons and typing; (order id, the message with the pay buttons,
-    the total the quote showed, in fen)."""
+    the total the quote showed, in fen). kg: the parcel's weight, which sets the price: 10 kg costs more than
+    Telegram's minimum invoice, 1 kg less."""
     fake = li.fake
     await start_in_english(li)
     mark = li.command("order")
@@ -247,8 +248,8 @@ async def order_through_the_wizard(li: Person) -> tuple[int, dict[str, Any], int
     mark = li.type(PHONE)
     await li.says(mark, EN("order-ask-description", task="parcel"))
     mark = li.type("Box from Taobao, code 3-2-1108")
-    ask = await li.with_step(mark, "3", "the weights")
-    mark = li.press_step(ask, "3")
+    ask = await li.with_step(mark, kg, "the weights")
+    mark = li.press_step(ask, kg)
     ask = await li.with_step(mark, "small", "the sizes")
     mark = li.press_step(ask, "small")
     ask = await li.with_step(mark, "now", "the time windows")
@@ -279,11 +280,10 @@ async def order_through_the_wizard(li: Person) -> tuple[int, dict[str, Any], int
     mark = li.press_step(quote, "ok")
     # The quote becomes the new order in place: its Confirm/Edit/Cancel buttons go, the pay buttons come.
     created = await fake.wait_for(lambda: next((m for m in [fake.messages[(li.id, quote["message_id"])]]
-                                                if any(d.startswith("tgpay:") for d in buttons(m))), None),
+                                                if any(d.startswith("pay:") for d in buttons(m))), None),
                                   WAIT, what="the quote edited into the new order with its pay buttons")
     assert li.messages(mark) == []
-    order_id = int(next(d for d in buttons(created) if d.startswith("tgpay:")).split(":")[1])
-    assert buttons(created) == [f"pay:{order_id}", f"tgpay:{order_id}"]  # the wallet, and Telegram's invoice
+    order_id = int(next(d for d in buttons(created) if d.startswith("pay:")).split(":")[1])
     return order_id, created, quoted_total
 
 
@@ -308,9 +308,9 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
     student_id = row.customer_id
     assert (row.status, row.total, row.tip) == ("awaiting_payment", quoted_total, 200)
     assert (row.dropoff_building, row.door_delivery, row.dropoff_floor) == ("dorm_f3", True, 11)
+    assert buttons(created) == [f"pay:{order_id}", f"tgpay:{order_id}"]  # the wallet, and Telegram's invoice
 
     # She pays by invoice: the invoice is in fen and is the quote's total.
-    assert f"tgpay:{order_id}" in buttons(created)
     press = fake.callback(li.user, f"tgpay:{order_id}", created)
     (invoice,) = await fake.wait_for(lambda: fake.calls("sendInvoice", li.id, ok=True), WAIT, what="the invoice")
     assert invoice.params["currency"] == "CNY" and invoice.params["provider_token"] == PAYMENT_TOKEN
@@ -441,6 +441,29 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
     assert loser.messages(since=before_grab[loser.id]) == []
     assert not [m for m in loser.messages() if ROOM in m["text"] or PHONE in m["text"]]
     assert not fake.violations
+    assert not [(r.method, r.status) for r in fake.requests if r.status != 200]
+
+
+async def test_an_order_below_telegrams_minimum_offers_the_wallet_alone(
+        fake_bot_api: FakeBotAPI, running_bot, services: Services, settings: Settings, campus,
+        clock: FakeClock) -> None:
+    """Telegram refuses invoices under about a US dollar, and many errands cost less: such an order shows no invoice
+    button (one that could only fail), and the wallet pays it as usual."""
+    fake = fake_bot_api
+    fake.group(campus.channels.telegram_hall_chat_id, "Demo task hall")
+    li = Person(fake, 1001, "Li")
+    order_id, created, quoted_total = await order_through_the_wizard(li, kg="1")
+    assert quoted_total < settings.telegram_invoice_min_fen
+    assert buttons(created) == [f"pay:{order_id}"]
+
+    await top_up(services.db, await user_id_of(services, li), quoted_total, clock())
+    li.press(created, f"pay:{order_id}")
+    paid = EN("wallet-paid", order=order_id, amount=format_yuan(quoted_total), balance=format_yuan(0))
+    await fake.wait_for(lambda: fake.messages[(li.id, created["message_id"])]["text"] == paid, WAIT,
+                        what="the order card edited: paid from the wallet")
+    assert (await order_row(services, order_id)).status == "open"
+    await all_delivered(fake, services)
+    assert not fake.calls("sendInvoice")
     assert not [(r.method, r.status) for r in fake.requests if r.status != 200]
 
 

@@ -78,10 +78,26 @@ async def test_send_edit_and_answer(fake_bot_api: FakeBotAPI, bot: Bot) -> None:
                                                  message_id=where.message_id)
     assert not isinstance(moved, bool) and moved.location is not None and moved.location.latitude == 31.3
     invoice = await bot.send_invoice(42, title="Order #5", description="Parcel pickup", payload="order:5",
-                                     currency="CNY", prices=[LabeledPrice(label="Fee", amount=650)],
+                                     currency="CNY", prices=[LabeledPrice(label="Fee", amount=650),
+                                                             LabeledPrice(label="Tip", amount=200)],
                                      provider_token="")
-    assert invoice.invoice is not None and invoice.invoice.total_amount == 650
+    assert invoice.invoice is not None and invoice.invoice.total_amount == 850
     assert await bot.send_chat_action(42, "typing")
+
+
+@pytest.mark.parametrize("amount", [699, 7_100_001])
+async def test_an_invoice_outside_the_currency_bounds_is_refused_like_telegram_does(
+        fake_bot_api: FakeBotAPI, bot: Bot, amount: int) -> None:
+    with pytest.raises(TelegramBadRequest, match="CURRENCY_TOTAL_AMOUNT_INVALID"):
+        await bot.send_invoice(42, title="Order #5", description="Parcel pickup", payload="order:5", currency="CNY",
+                               prices=[LabeledPrice(label="Fee", amount=amount)], provider_token="")
+    assert fake_bot_api.calls("sendInvoice")[-1].status == 400
+    assert fake_bot_api.bot_messages(42) == []  # no invoice message
+    for edge in (700, 7_100_000):  # the bounds themselves are accepted
+        sent = await bot.send_invoice(42, title="Order #5", description="Parcel pickup", payload="order:5",
+                                      currency="CNY", prices=[LabeledPrice(label="Fee", amount=edge)],
+                                      provider_token="")
+        assert sent.invoice is not None and sent.invoice.total_amount == edge
 
 
 async def test_multipart_upload_is_read_and_checked(fake_bot_api: FakeBotAPI, bot: Bot) -> None:

@@ -2,6 +2,7 @@
 import pytest
 
 import main
+from bot.settings import Settings
 
 
 @pytest.mark.parametrize("secret", [None, "has spaces", "x" * 257])
@@ -20,3 +21,26 @@ def test_webhook_mode_without_a_valid_secret_does_not_start(secret, monkeypatch,
     assert "TELEGRAM_WEBHOOK_SECRET must be set in webhook mode" in err
     assert "very-secret-token" not in err  # the message never repeats the secrets it was given
     assert list(tmp_path.iterdir()) == []  # stopped before creating the database
+
+
+@pytest.mark.parametrize(("low", "high"), [("0", "7000000"), ("800", "800"), ("900", "800")])
+def test_invoice_bounds_that_cannot_work_do_not_start(low, high, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TELEGRAM_INVOICE_MIN_FEN", low)
+    monkeypatch.setenv("TELEGRAM_INVOICE_MAX_FEN", high)
+
+    assert main.main(["run"]) == 2
+
+    assert "TELEGRAM_INVOICE_MIN_FEN must be at least 1 and below TELEGRAM_INVOICE_MAX_FEN" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_invoice_bounds_come_from_the_environment(monkeypatch):
+    monkeypatch.delenv("TELEGRAM_INVOICE_MIN_FEN", raising=False)
+    monkeypatch.delenv("TELEGRAM_INVOICE_MAX_FEN", raising=False)
+    default = Settings(_env_file=None)
+    assert (default.telegram_invoice_min_fen, default.telegram_invoice_max_fen) == (800, 7_000_000)
+    monkeypatch.setenv("TELEGRAM_INVOICE_MIN_FEN", "1000")
+    monkeypatch.setenv("TELEGRAM_INVOICE_MAX_FEN", "500000")
+    settings = Settings(_env_file=None)
+    assert (settings.telegram_invoice_min_fen, settings.telegram_invoice_max_fen) == (1000, 500_000)

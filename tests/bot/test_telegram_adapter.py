@@ -277,18 +277,61 @@ async def test_group_chatter_is_ignored(fake_bot_api, dispatcher, services, camp
 
 # --- Telegram Payments ---------------------------------------------------------------------------------------------
 
+INVOICEABLE_G = 10_000  # a 10 kg parcel costs more than Telegram's minimum invoice; make_order's 1 kg one less
+
+
+def payments(services: Services, token: str | None = PAYMENT_TOKEN, *, min_amount: int = 800,
+             max_amount: int = 7_000_000) -> TelegramPayments:
+    return TelegramPayments(services, None, token, min_amount=min_amount, max_amount=max_amount)  # type: ignore[arg-type]
+
+
 def test_an_invoice_button_is_offered_beside_the_wallet_button_only_with_a_payment_token(services):
     t = catalogue("en")
     reply = Reply("order-quote", "Total 5.00", choices=((Choice("Pay from wallet", "pay:12"),),))
-    offered = TelegramPayments(services, None, PAYMENT_TOKEN).offer([reply], t)  # type: ignore[arg-type]
+    offered = payments(services).offer([reply], {12}, t)
     assert [[c.data for c in row] for row in offered[0].choices] == [["pay:12"], ["tgpay:12"]]
     assert offered[0].choices[1][0].label == t("tg-pay-telegram")
-    assert TelegramPayments(services, None, None).offer([reply], t) == [reply]  # type: ignore[arg-type]
+    assert payments(services).offer([reply], {13}, t) == [reply]  # not an order Telegram can invoice
+    assert payments(services, None).offer([reply], {12}, t) == [reply]
+
+
+async def test_only_orders_whose_total_telegram_accepts_are_invoiceable(services, campus, clock):
+    customer = await tg_user(services, campus, clock, 1001)
+    cheap = await make_order(services.db, campus, customer, clock(), pay=False)
+    dear = await make_order(services.db, campus, customer, clock(), pay=False, weight_g=INVOICEABLE_G)
+    cheap_total, dear_total = (await order_row(services, cheap)).total, (await order_row(services, dear)).total
+    assert cheap_total < 800 <= dear_total
+    replies = [Reply("order-created", f"#{order_id}", choices=((Choice("Pay with wallet", f"pay:{order_id}"),),))
+               for order_id in (cheap, dear)]
+    assert await payments(services).invoiceable(replies) == {dear}
+    assert await payments(services, min_amount=cheap_total, max_amount=dear_total).invoiceable(replies) == {cheap, dear}
+    assert await payments(services, min_amount=1, max_amount=dear_total - 1).invoiceable(replies) == {cheap}
+    assert await payments(services, None).invoiceable(replies) == set()
+    assert await payments(services).invoiceable([Reply("menu-title", "Menu")]) == set()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_forged_invoice_button_below_the_minimum_is_refused_with_the_minimum(
+        fake_bot_api, dispatcher, bot, services, campus, clock, language):
+    customer = await tg_user(services, campus, clock, 1001, language=language)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    before = await order_row(services, order_id)
+    assert before.total < 800  # the settings' default minimum
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    sent = await bot.send_message(chat_id=1001, text="quote", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="Pay", callback_data=f"tgpay:{order_id}")]]))
+    fake_bot_api.callback(li, f"tgpay:{order_id}", (1001, sent.message_id))
+    (answer,) = await until(lambda: fake_bot_api.callback_answers)
+    assert answer["text"] == catalogue(language)("tg-pay-below-minimum", order=order_id, min="8.00")
+    assert answer["show_alert"] is True
+    assert not fake_bot_api.calls("sendInvoice")
+    after = await order_row(services, order_id)
+    assert (after.status, after.total, after.pay_by) == ("awaiting_payment", before.total, before.pay_by)
 
 
 async def test_the_invoice_button_sends_an_invoice_in_fen(fake_bot_api, dispatcher, bot, services, campus, clock):
     customer = await tg_user(services, campus, clock, 1001)
-    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False, weight_g=INVOICEABLE_G)
     total = (await order_row(services, order_id)).total
     li = fake_bot_api.user(1001, "Li", language_code="en")
     sent = await bot.send_message(chat_id=1001, text="quote", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
