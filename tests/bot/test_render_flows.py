@@ -38,11 +38,15 @@ def current(api: FakeBotAPI, message: dict[str, Any]) -> dict[str, Any]:
     return api.messages[(message["chat"]["id"], message["message_id"])]
 
 
+# A 10 kg parcel: its price is above Telegram's minimum invoice, so the order offers the invoice too.
+HEAVY_PARCEL = [*PARCEL_TO_MY_ROOM[:7], "10", *PARCEL_TO_MY_ROOM[8:]]
+
+
 async def quote_for(api: FakeBotAPI, li: dict[str, Any]) -> dict[str, Any]:
-    """A parcel errand typed in full after /order: the quote the bot sends last."""
+    """A 10 kg parcel errand typed in full after /order: the quote the bot sends last."""
     before = len(api.bot_messages(LI))
     api.command(li, "order")
-    for text in PARCEL_TO_MY_ROOM:
+    for text in HEAVY_PARCEL:
         api.text(li, text)
     title = EN("order-quote-title", task="parcel")
     return await until(lambda: next((m for m in api.bot_messages(LI)[before:] if m["text"].startswith(title)), None))
