@@ -124,7 +124,7 @@ async def pay_with_wallet(ctx: Ctx) -> None:
 async def provider_payment(ctx: Ctx) -> None:
     """A provider says the student paid: the money lands in the wallet once (keyed by the charge id), then pays
     the order if it still waits for exactly that amount. A replay, or an order that moved on, touches no order.
-    The outcome replaces the order card the payment was asked from (its Pay buttons are done with)."""
+    A payment that pays the order replaces the order card it was asked from (its Pay buttons are done with)."""
     p = ctx.input.payment
     assert p is not None
     fresh = await ctx.uow.ledger.post(ledger.top_up(ctx.user_id, p.amount, p.provider, p.charge_id), ctx.now)
@@ -144,8 +144,10 @@ async def provider_payment(ctx: Ctx) -> None:
         else:
             ctx.say("wallet-provider-paid", order=p.order_id, amount=format_yuan(p.amount), edit=True)
             return
+    # A message of its own: the card may say the order was paid (by another charge, or the wallet), and an order
+    # still waiting at another price keeps its Pay buttons, which the wallet can now pay with.
     ctx.say("wallet-payment-kept", order=p.order_id, amount=format_yuan(p.amount),
-            balance=format_yuan(await balance(ctx)), edit=True)
+            balance=format_yuan(await balance(ctx)))
 
 
 ROUTER.payment = provider_payment

@@ -18,6 +18,8 @@ from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
 from bot.telegram.app import run_telegram
 from bot.telegram.payments import TelegramPayments
+from core import ledger
+from core.money import format_yuan
 from core.order import Actor, Event, Role
 from handlers.context import Services
 from handlers.io import Choice, Reply
@@ -405,6 +407,29 @@ async def test_a_successful_payment_delivered_twice_is_credited_once(fake_bot_ap
     texts = [m["text"] for m in fake_bot_api.bot_messages(1001)]
     assert texts[0] == catalogue("en")("wallet-provider-paid", order=order_id, amount=f"{total / 100:.2f}")
     assert texts[1] == catalogue("en")("wallet-charge-seen", order=order_id)
+
+
+async def test_a_second_invoice_paid_for_a_paid_order_leaves_the_card_saying_paid(fake_bot_api, dispatcher, bot,
+                                                                                   services, campus, clock):
+    # Two invoices were sent for one order and both paid: the second charge goes to the wallet, told in a message
+    # of its own; the order card keeps saying the order is paid.
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    total = (await order_row(services, order_id)).total
+    card = await bot.send_message(1001, f"Order #{order_id}")  # the card both invoices were asked from
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    en = catalogue("en")
+    paid = en("wallet-provider-paid", order=order_id, amount=format_yuan(total))
+    fake_bot_api.successful_payment(li, f"order:{order_id}:{card.message_id}", total, charge_id="tg-charge-1")
+    await until(lambda: fake_bot_api.messages[(1001, card.message_id)]["text"] == paid)
+    fake_bot_api.successful_payment(li, f"order:{order_id}:{card.message_id}", total, charge_id="tg-charge-2")
+    kept = await until(lambda: next((m for m in fake_bot_api.bot_messages(1001)
+                                     if m["text"].startswith(en("wallet-payment-kept", order=order_id,
+                                                                amount=format_yuan(total), balance="")[:30])), None))
+    assert kept["message_id"] != card.message_id
+    assert fake_bot_api.messages[(1001, card.message_id)]["text"] == paid
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert await uow.ledger.balance(ledger.customer(customer)) == total  # the second charge, kept
 
 
 # --- live location -------------------------------------------------------------------------------------------------
