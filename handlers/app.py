@@ -25,6 +25,9 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+# Commands that are a button's press by number: /grab N takes the grab button's path (hall.py), g:N.
+BUTTON_COMMANDS = {"grab": "g"}
+
 
 class App:
     def __init__(self, services: Services) -> None:
@@ -32,8 +35,9 @@ class App:
 
     async def handle(self, inp: Input) -> list[Reply]:
         now = self.services.clock()
-        if inp.kind is Kind.command and inp.command == "grab":  # /grab N takes the grab button's path (hall.py)
-            inp = dataclasses.replace(inp, kind=Kind.choice, choice=f"g:{inp.args[0] if inp.args else ''}")
+        pressed = BUTTON_COMMANDS.get(inp.command or "") if inp.kind is Kind.command else None
+        if pressed is not None:
+            inp = dataclasses.replace(inp, kind=Kind.choice, choice=f"{pressed}:{inp.args[0] if inp.args else ''}")
         if inp.kind is Kind.choice and inp.choice:
             outside = ROUTER.outside.get(inp.choice.split(":", 1)[0])
             if outside is not None:  # it manages its own transactions, the repeat check too

@@ -29,6 +29,7 @@ from bot.telegram.convert import CHANNEL
 from bot.telegram.render import call
 from core.campus import Campus
 from handlers import flows  # noqa: F401 - registers the commands the menus list
+from handlers.app import BUTTON_COMMANDS
 from handlers.context import Services
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 STUDENT = ("start", "order", "orders", "track", "where", "wallet", "cancel", "msg", "language", "help", "menu")
 RUNNER = ("nearby", "grab", "picked", "delivered", "release", "income", "withdraw")
 OPERATOR = ("admin", "applications", "find", "complaints", "withdrawals", "today")
+HALL = ("grab",)  # a task hall's menu: taking an errand by its number
 MAX_CHAT_MENUS = 500  # per-chat menus set at start; the others are set when their role or language next changes
 SHARED_LANGUAGE = DEFAULT_LANGUAGE  # the students' menu for every private chat speaks what new users are spoken to in
 # Menus per app language (language_code) that earlier versions set: Telegram keeps them until deleted, and they
@@ -60,7 +62,8 @@ class Staff(NamedTuple):
 
 def menu(names: tuple[str, ...], language: str) -> list[BotCommand]:
     t = catalogue(language)
-    return [BotCommand(command=name, description=t(f"tg-cmd-{name}")) for name in names if name in ROUTER.commands]
+    return [BotCommand(command=name, description=t(f"tg-cmd-{name}")) for name in names
+            if name in ROUTER.commands or name in BUTTON_COMMANDS]
 
 
 def staff_menu(language: str, *, runner: bool, operator: bool) -> list[BotCommand]:
@@ -120,6 +123,7 @@ async def set_commands(bot: Bot, services: Services) -> int:
     for code in APP_LANGUAGE_CODES:
         await call(bot.delete_my_commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
     await call(bot.set_my_commands, commands=menu(STUDENT, SHARED_LANGUAGE), scope=BotCommandScopeAllPrivateChats())
+    await _set_group_menus(bot, services)
     done = 0
     for member in await staff(services):
         try:
@@ -129,3 +133,17 @@ async def set_commands(bot: Bot, services: Services) -> int:
         except TelegramAPIError as exc:
             log.info("no command menu for chat %s: %s", member.chat_id, exc)
     return done
+
+
+async def _set_group_menus(bot: Bot, services: Services) -> None:
+    """Each campus's task hall gets the hall's menu and its admin chat the operators', in the campus's language."""
+    for campus in services.campuses.values():
+        channels = campus.channels
+        for chat, names in ((channels.telegram_hall_chat_id, HALL), (channels.telegram_admin_chat_id, OPERATOR)):
+            if chat is None:
+                continue
+            try:
+                await call(bot.set_my_commands, commands=menu(names, campus.language),
+                           scope=BotCommandScopeChat(chat_id=chat))
+            except TelegramAPIError as exc:  # the bot is not in that group (yet): the campus file needs a look
+                log.warning("no command menu for campus %s's chat %s: %s", campus.id, chat, exc)

@@ -13,7 +13,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
 )
 
-from bot.telegram.commands import STUDENT, menu, set_commands
+from bot.telegram.commands import STUDENT, menu, set_commands, staff_menu
 from bot.telegram.render import Renderer
 from handlers.context import Services
 from handlers.io import Choice, Reply
@@ -165,6 +165,26 @@ async def test_the_shared_students_menu_speaks_the_default_language_for_every_ap
     await bot.set_my_commands([BotCommand(command="start", description="Start")],
                               scope=BotCommandScopeAllPrivateChats(), language_code="en")
     await set_commands(bot, services)
-    assert set(fake_bot_api.commands) == {'[{"type": "all_private_chats"}, ""]'}
-    (shared,) = fake_bot_api.commands.values()
+    private = {key: m for key, m in fake_bot_api.commands.items() if '"type": "chat"' not in key}
+    assert set(private) == {'[{"type": "all_private_chats"}, ""]'}
+    (shared,) = private.values()
     assert descriptions(shared) == {c.command: c.description for c in menu(STUDENT, "zh_CN")}
+
+
+async def test_the_task_hall_and_the_admin_chat_have_their_own_menus(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services) -> None:
+    # Typing "/" in the hall offers /grab; in the admin chat, the operators' commands; in the campus's language.
+    campus = services.default_campus
+    await set_commands(bot, services)
+    zh = catalogue(campus.language)
+    hall = descriptions(fake_bot_api.chat_menu(campus.channels.telegram_hall_chat_id))
+    assert hall == {"grab": zh("tg-cmd-grab")}
+    admin = descriptions(fake_bot_api.chat_menu(campus.channels.telegram_admin_chat_id))
+    assert set(admin) == {"admin", "applications", "find", "complaints", "withdrawals", "today"}
+    assert admin["find"] == zh("tg-cmd-find")
+
+
+def test_a_runners_menu_offers_grab() -> None:
+    # /grab N is a press of the hall's Grab button (App.handle), not a routed command, and still belongs in the menu.
+    assert "grab" in [c.command for c in staff_menu("en", runner=True, operator=False)]
+    assert "grab" not in [c.command for c in staff_menu("en", runner=False, operator=False)]
