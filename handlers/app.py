@@ -105,7 +105,8 @@ async def route(ctx: Ctx) -> None:
             ctx.say("error-unknown-command", command=inp.command or "")
         elif command.operator_only and not ctx.is_operator:
             ctx.say("error-operators-only")
-        elif command.private_only and inp.chat is not None and not (command.operator_only and in_admin_chat(ctx)):
+        elif (command.private_only and inp.chat is not None and not inp.answered_privately
+              and not (command.operator_only and in_admin_chat(ctx))):
             ctx.say("error-private-only")
         else:
             await command.handler(ctx)

@@ -39,6 +39,9 @@ class Input:
     update_id: str | None = None  # the platform's id for this update, to process a repeat once
     name: str = ""  # display name the platform gave
     chat: str | None = None  # set when the input came from a group (the task hall), not a private chat
+    # A group input whose replies the channel delivers to its sender's private chat (Telegram does for commands in
+    # a task hall): what only a private chat may show is fine to answer.
+    answered_privately: bool = False
     # In a group, text replying to one of the bot's questions: that question's step token (its step buttons carry
     # it), so the answer goes to the step that asked, not to whatever step its writer is in.
     answers: str | None = None

@@ -9,6 +9,7 @@ itself, for every operator to see; who may act there is the handlers' decision.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -212,7 +213,7 @@ class TelegramAdapter:
                     inp.update_key, self.services.clock()):
                 await self._ask_to_start_in_group(message, known)
             return
-        replies = await self.app.handle(inp)
+        replies = await self.app.handle(dataclasses.replace(inp, answered_privately=True))
         try:
             await self._reply_private(message.from_user.id, message.from_user.id, replies)
         except TelegramForbiddenError:
@@ -223,16 +224,19 @@ class TelegramAdapter:
         if not convert.is_private(message.chat):
             return
         if convert.is_live_location(message):
-            replies = await live_update(self.services, message, event_update.update_id, first=True)
+            replies = await live_update(self.services, message, event_update.update_id, first=True,
+                                        plain=self.app.handle)
         else:
             inp = convert.location_input(message, event_update.update_id)
             replies = await self.app.handle(inp) if inp is not None else []
         await self._answer_privately(message.chat.id, message.chat.id, replies)
 
     async def on_live_location_edit(self, message: Message, event_update: Update) -> None:
-        """A later position of a live location: stored (or not) silently."""
+        """A later position of a live location: stored (or not), silently unless it starts being kept."""
         if convert.is_private(message.chat):
-            await live_update(self.services, message, event_update.update_id, first=False)
+            replies = await live_update(self.services, message, event_update.update_id, first=False,
+                                        plain=self.app.handle)
+            await self._answer_privately(message.chat.id, message.chat.id, replies)
 
     async def on_photo(self, message: Message, event_update: Update) -> None:
         inp = convert.photo_input(message, event_update.update_id)

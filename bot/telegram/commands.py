@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 STUDENT = ("start", "order", "orders", "track", "where", "wallet", "cancel", "msg", "language", "help", "menu")
 RUNNER = ("nearby", "grab", "picked", "delivered", "release", "income", "withdraw")
 OPERATOR = ("admin", "applications", "find", "complaints", "withdrawals", "today")
-HALL = ("grab",)  # a task hall's menu: taking an errand by its number
+HALL = ("grab", "nearby")  # a task hall's menu (answered in private chat): take an errand, errands near me
 MAX_CHAT_MENUS = 500  # per-chat menus set at start; the others are set when their role or language next changes
 SHARED_LANGUAGE = DEFAULT_LANGUAGE  # the students' menu for every private chat speaks what new users are spoken to in
 # Menus per app language (language_code) that earlier versions set: Telegram keeps them until deleted, and they

@@ -173,12 +173,13 @@ async def test_the_shared_students_menu_speaks_the_default_language_for_every_ap
 
 async def test_the_task_hall_and_the_admin_chat_have_their_own_menus(
         fake_bot_api: FakeBotAPI, bot: Bot, services: Services) -> None:
-    # Typing "/" in the hall offers /grab; in the admin chat, the operators' commands; in the campus's language.
+    # Typing "/" in the hall offers /grab and /nearby; in the admin chat, the operators' commands; in the campus's
+    # language.
     campus = services.default_campus
     await set_commands(bot, services)
     zh = catalogue(campus.language)
     hall = descriptions(fake_bot_api.chat_menu(campus.channels.telegram_hall_chat_id))
-    assert hall == {"grab": zh("tg-cmd-grab")}
+    assert hall == {"grab": zh("tg-cmd-grab"), "nearby": zh("tg-cmd-nearby")}
     admin = descriptions(fake_bot_api.chat_menu(campus.channels.telegram_admin_chat_id))
     assert set(admin) == {"admin", "applications", "find", "complaints", "withdrawals", "today"}
     assert admin["find"] == zh("tg-cmd-find")

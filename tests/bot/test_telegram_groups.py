@@ -22,7 +22,7 @@ from tests.bot.conftest import polling
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_sender import queue, virtual_time  # noqa: F401 - the rate windows in the test's time
 from tests.bot.test_telegram_adapter import order_row, settle, tg_user, until
-from tests.factories import CIPHER, make_order
+from tests.factories import CIPHER, make_order, top_up
 
 EN = catalogue("en")
 
@@ -263,3 +263,19 @@ async def test_an_operator_rejects_in_the_admin_chat_by_replying_to_the_question
                          if m.get("text", "").startswith(EN("admin-application-rejected", who=f"Zhao (#{runner})",
                                                                reason="card photo unreadable")[:20])])
     assert await application_status(services, runner) == "rejected"
+
+
+# --- commands in the task hall ---------------------------------------------------------------------------------------
+
+async def test_a_command_typed_in_the_hall_is_answered_in_private_chat_as_if_typed_there(
+        fake_bot_api: FakeBotAPI, dispatcher: Dispatcher, services: Services, campus, clock, hall) -> None:
+    # The adapter answers a hall command privately, so what may only be shown privately (a wallet) is shown; the
+    # hall hears nothing. Before, every such command was answered (privately) "use that in a private chat".
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    customer = await tg_user(services, campus, clock, 1001)
+    await top_up(services.db, customer, 1234, clock())
+    fake_bot_api.command(li, "wallet", chat=hall)
+    answer = await until(lambda: next((m for m in fake_bot_api.bot_messages(1001)), None))
+    assert answer["text"].startswith(EN("wallet-balance", balance="12.34"))
+    assert answer["chat"]["type"] == "private"
+    assert fake_bot_api.bot_messages(hall["id"]) == []
