@@ -3,11 +3,14 @@
 A channel that knows a shared location is *live* (Telegram: a message with live_period, then edits of it) calls
 `live_position` instead of the conversation: a moving runner must not answer whatever step they are in. The
 position is written only while the runner has an order accepted or picked up; otherwise it is cleared, and the
-timer sweep calls `forget_positions` so nothing lingers after the last order ends.
+timer sweep calls `forget_positions` so nothing lingers after the last order ends. A live location that is not
+kept starts like a one-off location (it answers the step asking for one, or gives a runner /nearby), and its later
+positions are kept, and the runner told so, once they carry an order.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import exists, select, update
 
@@ -45,30 +48,53 @@ async def _clear(uow: UnitOfWork, runner_id: int) -> None:
         .values(last_lat=None, last_lon=None, last_seen_at=None))
 
 
-async def live_position(services: Services, inp: Input, *, first: bool) -> list[Reply]:
-    """One position of a runner's live location. `first`: the share just started (answer it); later positions
-    (edits) are stored silently. A repeated update (same update id) is ignored."""
+async def live_position(services: Services, inp: Input, *, first: bool,
+                        plain: Callable[[Input], Awaitable[list[Reply]]]) -> list[Reply]:
+    """One position of a live location. Kept while its sender is a runner carrying an order: the first position
+    is answered `live-kept`, later ones (edits) are stored silently, except the first one kept after none was
+    (they took an order meanwhile), which tells them. A first position that is not kept goes to `plain` (the
+    conversation, as a one-off location would), an approved runner also learning that sharing on will be kept
+    once they carry an order. A repeated update (same update id) is ignored."""
     if inp.lat is None or inp.lon is None:
         return []
     now = services.clock()
     async with UnitOfWork(services.db) as uow:
-        if inp.update_key is not None and not await first_time_in(uow.session, inp.update_key, now):
-            return []
         user = (await uow.session.scalars(
             USER_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})).first()
-        if user is None or user.id is None:
+        profile = await uow.runners.get(user.id) if user is not None and user.id is not None else None
+        orders = await _tracked_orders(uow, profile.user_id) if profile is not None else []
+        # A first position not kept is `plain`'s to answer, and its own repeat check: the key is not recorded here.
+        if (orders or not first) and inp.update_key is not None and not await first_time_in(
+                uow.session, inp.update_key, now):
             return []
-        language = user.language
-        profile = await uow.runners.get(user.id)
-        orders = await _tracked_orders(uow, user.id) if profile is not None else []
-        if profile is None or not orders:
-            if profile is not None:
-                await _clear(uow, user.id)
-            return [_reply(language, "live-not-kept")] if first else []
-        await uow.session.execute(
-            update(RunnerProfile).where(RunnerProfile.user_id == user.id)
-            .values(last_lat=inp.lat, last_lon=inp.lon, last_seen_at=now))
-    return [_reply(language, "live-kept", orders=", ".join(f"#{o}" for o in orders))] if first else []
+        started = False
+        if profile is not None and orders:
+            started = await _keep(uow, profile.user_id, inp.lat, inp.lon, now)
+        elif profile is not None:
+            await _clear(uow, profile.user_id)
+        language = user.language if user is not None else ""
+        runner = profile is not None and profile.status == "approved"
+    if orders:
+        return [_reply(language, "live-kept", orders=", ".join(f"#{o}" for o in orders))] if first or started else []
+    if not first:
+        return []
+    replies = await plain(inp)
+    # A repeat gets no answer from `plain`, so no note either.
+    return [_reply(language, "live-not-kept"), *replies] if replies and runner else replies
+
+
+async def _keep(uow: UnitOfWork, runner_id: int, lat: float, lon: float, now: dt.datetime) -> bool:
+    """Store the runner's position. True when none was kept before (the position starts being kept): one
+    conditional update, so of two positions arriving together only one says so."""
+    started = await uow.session.execute(
+        update(RunnerProfile).where(RunnerProfile.user_id == runner_id, RunnerProfile.last_lat.is_(None))
+        .values(last_lat=lat, last_lon=lon, last_seen_at=now))
+    if started.rowcount:
+        return True
+    await uow.session.execute(
+        update(RunnerProfile).where(RunnerProfile.user_id == runner_id)
+        .values(last_lat=lat, last_lon=lon, last_seen_at=now))
+    return False
 
 
 async def forget_positions(uow: UnitOfWork) -> int:

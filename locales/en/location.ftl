@@ -1,5 +1,5 @@
 live-kept = Thanks! While you carry order { $orders }, the student can see where you are. Stop sharing any time.
-live-not-kept = You have no order on its way, so your location is not kept.
+live-not-kept = You have no order on its way, so your location is not kept for now. Keep sharing it: once you carry an order, it will be kept and the student can see where you are.
 where-usage = Send /where and the order number, like /where 12.
 where-not-on-the-way = Order #{ $order } has no runner on the way, so there is no position to show.
 where-unknown = The runner of order #{ $order } has not shared a position yet. Try again later, or send them a message with /msg { $order }.

@@ -1,5 +1,5 @@
 live-kept = 谢谢！在你配送订单 { $orders } 期间，下单同学可以看到你的位置。随时可以停止共享。
-live-not-kept = 你目前没有进行中的订单，位置不会被保存。
+live-not-kept = 你目前没有进行中的订单，位置暂不保存。继续共享即可：一旦你开始配送订单，位置就会被保存，下单同学可以看到你在哪里。
 where-usage = 请发送 /where 加单号，例如 /where 12。
 where-not-on-the-way = 订单 #{ $order } 目前没有跑腿员在路上，暂无位置可看。
 where-unknown = 订单 #{ $order } 的跑腿员还没有共享位置。请稍后再试，或用 /msg { $order } 给他发消息。

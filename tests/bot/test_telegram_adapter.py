@@ -40,6 +40,7 @@ from tests.factories import CIPHER, act, make_order
 
 T = TypeVar("T")
 LIBRARY = (30.25852, 120.11751)  # a few metres from the library
+PARCEL_STATION = (30.25952, 120.11902)  # a few metres from the parcel station
 
 
 # --- fixtures ------------------------------------------------------------------------------------------------------
@@ -249,7 +250,10 @@ async def test_a_hall_grab_is_answered_privately_and_the_loser_gets_a_toast(
     assert first["text"] == catalogue("en")("tg-sent-privately")
     assert second["text"] == catalogue("en")("grab-taken") and not second.get("show_alert")
     won = fake_bot_api.bot_messages(3003)
-    assert won and won[0]["text"].startswith(catalogue("en")("grab-won"))
+    # In the private chat itself, so it says the details follow, not that they are in the private chat.
+    assert won and won[0]["chat"]["type"] == "private"
+    assert won[0]["text"] == "\n".join([catalogue("en")("grab-won"),
+                                        catalogue("en")("hall-won-details-private", order=str(order_id))])
     assert not fake_bot_api.bot_messages(3004)
     row = await order_row(services, order_id)
     assert (row.status, row.runner_id) == ("accepted", winner)
@@ -463,10 +467,11 @@ async def test_live_location_is_kept_only_while_the_runner_has_an_active_order(
     where = (await until(lambda: fake_bot_api.bot_messages(1001)))[-1]
     assert where["text"] == catalogue("en")("where-near", order=order_id, time="10:02", minutes=3, place="Library")
 
-    # A runner with no active order: not kept.
+    # A runner with no active order: not kept (and /nearby from there, as a one-off location gives).
     fake_bot_api.location(qian, *LIBRARY, live_period=900)
-    refused = (await until(lambda: fake_bot_api.bot_messages(3004)))[-1]
-    assert refused["text"] == catalogue("en")("live-not-kept")
+    texts = await until(lambda: len(fake_bot_api.bot_messages(3004)) >= 2
+                        and [m["text"] for m in fake_bot_api.bot_messages(3004)])
+    assert texts == [catalogue("en")("live-not-kept"), catalogue("en")("hall-nearby-none")]
     assert (await profile(services, idle)).last_lat is None
 
     # The order ends (released back to the hall): the next position is not kept and the old one goes.
@@ -475,6 +480,57 @@ async def test_live_location_is_kept_only_while_the_runner_has_an_active_order(
     await settle(fake_bot_api, zhao)
     p = await profile(services, busy)
     assert (p.last_lat, p.last_lon, p.last_seen_at) == (None, None, None)
+
+
+async def test_a_live_location_answers_the_step_asking_for_a_location_as_a_one_off_location_does(
+        fake_bot_api, dispatcher, services, campus, clock):
+    await tg_user(services, campus, clock, 1001)
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    en = catalogue("en")
+    fake_bot_api.command(li, "order")
+    ask_type = (await until(lambda: [m for m in fake_bot_api.bot_messages(1001) if fake_bot_api.buttons(m)]))[-1]
+    fake_bot_api.press(li, ask_type, 0)  # a parcel: where to pick it up, with the location button
+    await until(lambda: [c for c in fake_bot_api.calls("sendMessage", 1001)
+                         if "keyboard" in (c.params.get("reply_markup") or {})])
+    before = len(fake_bot_api.bot_messages(1001))
+
+    fake_bot_api.location(li, *PARCEL_STATION, live_period=900)  # "Share My Live Location"
+    await settle(fake_bot_api, li)
+    texts = [m["text"] for m in fake_bot_api.bot_messages(1001)[before:]]
+    assert texts[0] == en("order-ask-dropoff")  # the next question: the pickup was answered
+    assert en("live-not-kept") not in texts and not any(t.startswith("Thanks") for t in texts)  # no runner wording
+    async with UnitOfWork(services.db, write=False) as uow:
+        conv = await uow.session.get(Conversation, ("telegram", "1001"))
+    assert conv is not None and conv.data["pickup"] == "parcel_station"
+
+
+async def test_a_runner_sharing_a_live_location_before_grabbing_is_told_once_it_is_kept(
+        fake_bot_api, dispatcher, services, campus, clock):
+    customer = await tg_user(services, campus, clock, 1001)
+    runner = await tg_runner(services, campus, clock, 3003)
+    order_id = await make_order(services.db, campus, customer, clock())  # open, at the parcel station
+    zhao = fake_bot_api.user(3003, "Zhao", language_code="en")
+    en = catalogue("en")
+
+    shared = fake_bot_api.location(zhao, *LIBRARY, live_period=3600)["message"]
+    await until(lambda: any(m["text"] == en("live-not-kept") for m in fake_bot_api.bot_messages(3003)))
+    assert (await profile(services, runner)).last_lat is None
+
+    fake_bot_api.command(zhao, "grab", str(order_id))
+    await until(lambda: any(m["text"].startswith(en("grab-won")) for m in fake_bot_api.bot_messages(3003)))
+    assert (await order_row(services, order_id)).runner_id == runner
+
+    clock.advance(minutes=2)
+    fake_bot_api.live_location(zhao, shared, *PARCEL_STATION)  # still sharing: the first position now kept
+    kept = en("live-kept", orders=f"#{order_id}")
+    await until(lambda: any(m["text"] == kept for m in fake_bot_api.bot_messages(3003)))
+    p = await profile(services, runner)
+    assert (p.last_lat, p.last_lon, p.last_seen_at) == (*PARCEL_STATION, clock())
+
+    fake_bot_api.live_location(zhao, shared, *LIBRARY)
+    await settle(fake_bot_api, zhao)
+    assert [m["text"] for m in fake_bot_api.bot_messages(3003)].count(kept) == 1  # later positions: silent
+    assert (await profile(services, runner)).last_lat == LIBRARY[0]
 
 
 async def test_a_runner_sharing_a_location_privately_gets_the_orders_nearest_to_it(
@@ -546,7 +602,10 @@ async def test_run_telegram_polls_and_sets_the_command_menus(fake_bot_api, servi
         await asyncio.wait_for(running, 10)
     menus = {(c.params["scope"]["type"], c.params["scope"].get("chat_id"), c.params.get("language_code")):
              [cmd["command"] for cmd in c.params["commands"]] for c in fake_bot_api.calls("setMyCommands")}
-    assert set(menus) == {("all_private_chats", None, None), ("chat", 3003, None)}  # none per app language
+    hall, admin = campus.channels.telegram_hall_chat_id, campus.channels.telegram_admin_chat_id
+    assert set(menus) == {("all_private_chats", None, None), ("chat", 3003, None),  # none per app language
+                          ("chat", hall, None), ("chat", admin, None)}
+    assert menus[("chat", hall, None)] == ["grab", "nearby"]
     assert "where" in menus[("all_private_chats", None, None)]
     assert "nearby" not in menus[("all_private_chats", None, None)]
     assert "nearby" in menus[("chat", 3003, None)]
