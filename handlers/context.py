@@ -1,6 +1,7 @@
 """What a handler works with for one input: the unit of work, the user, their conversation and language."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from storage.models import RunnerProfile, User
 from storage.uow import UnitOfWork
 
 MAX_TEXT = 500  # longest free text we keep (notes, descriptions, chat relay); longer is refused, not cut
+# Conversation data: a reply in the private chat offered the location button, which a channel may still show.
+LOCATION_OFFERED = "_location"
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Ctx:
         self.conv = conv
         self.now = now
         self.replies: list[Reply] = []
+        self._took_location: Reply | None = None  # the reply of this input that takes the location button away
         from handlers.notify import Notifier  # notify imports Ctx's neighbours; keep the cycle out of import time
 
         self.notify = Notifier(services, uow, now, origin=f"in:{inp.channel}:{inp.user}:{inp.update_id or secrets.token_hex(6)}")
@@ -84,16 +88,32 @@ class Ctx:
     # --- replies -------------------------------------------------------------------------------------------
     def say(self, key: str, *, choices: list[list[Choice]] | None = None, request_location: bool = False,
             edit: bool = False, **args: Any) -> Reply:
-        reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in choices or []),
-                      request_location=request_location, edit=edit, args=args)
-        self.replies.append(reply)
-        return reply
+        return self._add(Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in choices or []),
+                               request_location=request_location, edit=edit, args=args))
 
     def say_text(self, key: str, text: str, *, choices: list[list[Choice]] | None = None,
                  request_location: bool = False, edit: bool = False) -> Reply:
         """A message composed of several catalogue entries (a quote, an order card)."""
-        reply = Reply(key=key, text=text, choices=tuple(tuple(r) for r in choices or []),
-                      request_location=request_location, edit=edit)
+        return self._add(Reply(key=key, text=text, choices=tuple(tuple(r) for r in choices or []),
+                               request_location=request_location, edit=edit))
+
+    def _add(self, reply: Reply) -> Reply:
+        """Append a reply. Whatever the handler, once a location was offered the first reply that neither offers it
+        again nor refuses the input (a refusal changes nothing) says it is no longer wanted (`location_done`), so a
+        flow left by any command or moved past its question does not leave the button up. A later reply of the same
+        input that offers it again keeps it (the drop-off after the pickup). Only the private chat has the button."""
+        if self.input.chat is None or self.input.answered_privately:
+            data = self.conv.data
+            if reply.request_location:
+                data[LOCATION_OFFERED] = True
+                if self._took_location is not None:
+                    at = next((i for i, r in enumerate(self.replies) if r is self._took_location), None)
+                    if at is not None:
+                        self.replies[at] = dataclasses.replace(self._took_location, location_done=False)
+                    self._took_location = None
+            elif data.get(LOCATION_OFFERED) and not reply.key.startswith("error-"):
+                reply = self._took_location = dataclasses.replace(reply, location_done=True)
+                del data[LOCATION_OFFERED]
         self.replies.append(reply)
         return reply
 
@@ -116,7 +136,9 @@ class Ctx:
 
     def reset(self) -> None:
         self.conv.state = "idle"
-        self.conv.data = {"_token": secrets.token_hex(3)}
+        # What the person's screen shows outlives the conversation: a location button still up is still taken away.
+        offered = {LOCATION_OFFERED: True} if self.conv.data.get(LOCATION_OFFERED) else {}
+        self.conv.data = {"_token": secrets.token_hex(3), **offered}
 
     def step(self, label_key: str, value: str, **args: Any) -> Choice:
         """A button that answers the current step; pressing it after the step moved on does nothing."""

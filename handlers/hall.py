@@ -295,8 +295,10 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
 
     result = already or await services.grabs.grab(order_id, user_id, on_won=on_won)
     if result.won:
-        details = "hall-won-details-private" if inp.chat is None else "hall-won-details-group"
-        return [Reply("grab-won", "\n".join([t("grab-won"), t(details, order=str(order_id))]), args={"order": order_id})]
+        # Wherever the press was made, this answer reaches the grabber in their own chat (Telegram answers a hall
+        # press privately, its toast saying so; the console shows it to the grabber), just before the details.
+        return [Reply("grab-won", "\n".join([t("grab-won"), t("hall-won-details-private", order=str(order_id))]),
+                      args={"order": order_id})]
     args: dict = {}
     if result.reason == "grab-offered":
         campus = services.campuses.get(user.campus_id, services.default_campus)

@@ -8,7 +8,6 @@ Paying lives in handlers/wallet.py.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -35,7 +34,7 @@ from core.order import Status
 from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window, quote
 from handlers import wallet
 from handlers.context import Ctx, free_text
-from handlers.io import Kind
+from handlers.io import Choice, Kind
 from handlers.orders import details_lines, quote_lines_text, route_text
 from handlers.router import ROUTER
 from handlers.start import menu, show_help
@@ -302,14 +301,11 @@ async def start_order(ctx: Ctx, *, edit: bool = False) -> None:
     """A new draft. `edit`: its first message replaces the pressed one (the quote's Edit button)."""
     if not window_offers(ctx):
         raise closed(ctx)
-    at_a_place = ctx.state.removeprefix("order.") in PLACE_STEPS  # /order again while a place was asked for
     ctx.reset()
     if not in_service_hours(ctx.campus, ctx.now):
         ctx.say("order-closed-now", hours=hours_text(ctx), edit=edit)
         edit = False  # the note took the pressed message's place; the question follows it
     await ask_type(ctx, edit=edit)
-    if at_a_place:
-        location_done(ctx)
 
 
 @ROUTER.action("m")
@@ -344,16 +340,7 @@ async def on_step(ctx: Ctx) -> None:
     else:  # a photo, or a location where none is asked for: ask again
         await PROMPTS[step](ctx)
         return
-    await ANSWERS[step](ctx, said)
-    if step in PLACE_STEPS:
-        location_done(ctx)
-
-
-def location_done(ctx: Ctx) -> None:
-    """The flow moved on from a step that offered the location button: the first reply takes the button away,
-    unless a reply offers it again (the drop-off after the pickup)."""
-    if ctx.replies and not any(r.request_location for r in ctx.replies):
-        ctx.replies[0] = dataclasses.replace(ctx.replies[0], location_done=True)
+    await ANSWERS[step](ctx, said)  # moving past a place step takes its location button away (Ctx.say)
 
 
 def stale() -> InvalidInput:
@@ -840,6 +827,12 @@ async def got_quote(ctx: Ctx, said: Said) -> None:
         raise stale()
 
 
+def pay_button(ctx: Ctx, order_id: int) -> Choice:
+    """The wallet's Pay button of an order awaiting payment, wherever it is shown: a channel with a payment
+    provider offers its own (the Telegram invoice) beside every button with this data."""
+    return ctx.button("order-pay-wallet", f"pay:{order_id}")
+
+
 async def confirm(ctx: Ctx) -> None:
     start_at, end_at = window_of(ctx.data)
     if start_at is None and not in_service_hours(ctx.campus, ctx.now):
@@ -854,5 +847,5 @@ async def confirm(ctx: Ctx) -> None:
     ctx.reset()
     balance = await wallet.balance(ctx)
     ctx.say("order-created", order=row.id, total=format_yuan(row.total), balance=format_yuan(balance),
-            minutes=ctx.campus.timeouts.pay_minutes, choices=[[ctx.button("order-pay-wallet", f"pay:{row.id}")]],
+            minutes=ctx.campus.timeouts.pay_minutes, choices=[[pay_button(ctx, row.id or 0)]],
             edit=pressed(ctx))

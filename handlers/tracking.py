@@ -29,6 +29,7 @@ from core.order import (
 from handlers.context import Ctx, free_text
 from handlers.io import Choice, Kind
 from handlers.notify import NOTICE_RENDERERS, Notifier
+from handlers.ordering import pay_button
 from handlers.orders import (
     customer_card,
     customer_order,
@@ -39,7 +40,7 @@ from handlers.orders import (
     runner_card,
 )
 from handlers.router import ROUTER, Handler
-from storage.models import Complaint
+from storage.models import Complaint, OrderEvent
 from storage.models import Order as OrderRow
 from storage.orders_repo import to_domain
 
@@ -125,10 +126,10 @@ async def orders_command(ctx: Ctx) -> None:
     await list_orders(ctx)
 
 
-async def history_text(ctx: Ctx, campus: Campus, row: OrderRow) -> str:
+def history_text(ctx: Ctx, campus: Campus, row: OrderRow, history: list[OrderEvent]) -> str:
     t = ctx.t
     lines = [t("track-history-title"), t("track-history-line", time=when(campus, row.created_at), event="created")]
-    for ev in await ctx.uow.orders.history(row.id):  # type: ignore[arg-type]
+    for ev in history:
         lines.append(t("track-history-line", time=when(campus, ev.at), event=ev.event))
     return "\n".join(lines)
 
@@ -149,6 +150,8 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
             rows.append([ctx.button("track-confirm-button", f"o:{row.id}:confirm")])
         if status is Status.completed and row.rating is None and row.runner_id is not None:
             rows.append([ctx.button("track-rate-button", f"o:{row.id}:rate")])
+        if Event.pay in events:  # the same Pay as the order's first card (a channel adds its invoice beside it)
+            rows.append([pay_button(ctx, row.id or 0)])
         if Event.cancel in events and status is Status.awaiting_payment:
             rows.append([ctx.button("track-cancel-unpaid-button", f"o:{row.id}:cancel")])
         elif Event.cancel in events:
@@ -159,9 +162,10 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
     if status in ACTIVE_FOR_RUNNER and row.runner_id is not None:
         other = "runner" if row.customer_id == ctx.user_id else "customer"
         rows.append([ctx.button("track-chat-button", f"o:{row.id}:chat", other=other)])
-    if status not in NOT_COMPLAINABLE:
+    history = await ctx.uow.orders.history(row.id)  # type: ignore[arg-type]
+    if await complaint_refusal(ctx, row, history) is None:
         rows.append([ctx.button("track-report-button", f"o:{row.id}:report")])
-    parts.append(await history_text(ctx, campus, row))
+    parts.append(history_text(ctx, campus, row, history))
     ctx.say_text("track-card", "\n\n".join(parts), choices=rows, edit=edit)
 
 
@@ -425,6 +429,26 @@ async def chat_step(ctx: Ctx) -> None:
 
 
 # --- complaints --------------------------------------------------------------------------------------------------
+async def complaint_refusal(ctx: Ctx, row: OrderRow, history: list[OrderEvent] | None = None
+                            ) -> IllegalTransition | None:
+    """Why no complaint can be made about this order now, or None. `history`: its events, if already read."""
+    status = Status(row.status)
+    if status in NOT_COMPLAINABLE:
+        return IllegalTransition("track-complain-not-now", order=str(row.id), status=status_text(ctx, row))
+    if status is Status.cancelled and row.runner_id is None:
+        # Cancelled before anyone took it: no runner to complain about, unless one took it and gave it back. Every
+        # event records the runner the order had after it.
+        if history is not None:
+            had_runner = any(ev.runner_id is not None for ev in history)
+        else:
+            had_runner = await ctx.uow.session.scalar(select(OrderEvent.id).where(
+                OrderEvent.order_id == row.id, OrderEvent.runner_id.is_not(None)  # type: ignore[union-attr]
+            ).limit(1)) is not None
+        if not had_runner:
+            return IllegalTransition("track-complain-never-taken", order=str(row.id))
+    return None
+
+
 async def complain(ctx: Ctx, order_id: int, text: str) -> None:
     """Record a complaint for an operator; while the order is under way it also goes on hold (an exception)."""
     row = await viewable_order(ctx, order_id)
@@ -432,8 +456,8 @@ async def complain(ctx: Ctx, order_id: int, text: str) -> None:
     if not body:
         raise InvalidInput("track-complain-usage")
     status = Status(row.status)
-    if status in NOT_COMPLAINABLE:
-        raise IllegalTransition("track-complain-not-now", order=str(order_id), status=status_text(ctx, row))
+    if (refusal := await complaint_refusal(ctx, row)) is not None:
+        raise refusal
     complaint = Complaint(order_id=order_id, user_id=ctx.user_id, text_enc=ctx.services.cipher.encrypt(body),
                           created_at=ctx.now)
     try:
@@ -469,8 +493,8 @@ async def complain_command(ctx: Ctx) -> None:
 
 async def ask_complaint(ctx: Ctx, order_id: int) -> None:
     row = await viewable_order(ctx, order_id)
-    if Status(row.status) in NOT_COMPLAINABLE:
-        raise IllegalTransition("track-complain-not-now", order=str(order_id), status=status_text(ctx, row))
+    if (refusal := await complaint_refusal(ctx, row)) is not None:
+        raise refusal
     ctx.go("track.complain", complain_order=order_id)
     ctx.say("track-complain-ask", order=str(order_id))
 

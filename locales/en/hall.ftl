@@ -1,7 +1,6 @@
 hall-grab-button = Grab
 hall-grab-usage = Which order? Write its number, like /grab 12, or press Grab under an order.
 hall-won-details-private = The full details of order #{ $order } follow.
-hall-won-details-group = The full details of order #{ $order } are in your private chat with me.
 hall-taken = #{ $order } { $route }: taken.
 hall-gone = #{ $order } { $route }: no longer available.
 hall-handover = You may not enter this dorm: hand over at { $place }.

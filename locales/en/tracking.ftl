@@ -90,6 +90,7 @@ track-msg-usage = Write the message after the order number, like /msg 12 I am at
 track-complain-ask = What went wrong with order #{ $order }? Describe it in one message; an operator will read it. Send /menu to stop.
 track-complain-usage = Please describe what went wrong.
 track-complain-not-now = Order #{ $order } is { $status }; there is nothing to complain about yet.
+track-complain-never-taken = Order #{ $order } was cancelled before any runner took it, so there is no runner to complain about.
 track-complaint-exists = You already have an open complaint (#{ $complaint }) about order #{ $order }. An operator will answer it.
 track-complaint-recorded = Your complaint #{ $complaint } about order #{ $order } is recorded; an operator will look at it.{ $reported ->
     [yes] {" "}The order is on hold until then.

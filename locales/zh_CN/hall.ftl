@@ -1,7 +1,6 @@
 hall-grab-button = 抢单
 hall-grab-usage = 哪个订单？请写订单号，例如 /grab 12，或点击订单下方的“抢单”。
 hall-won-details-private = 订单 #{ $order } 的完整信息如下。
-hall-won-details-group = 订单 #{ $order } 的完整信息已私信发给你。
 hall-taken = #{ $order } { $route }：已被抢。
 hall-gone = #{ $order } { $route }：已失效。
 hall-handover = 你不能进入该宿舍楼：请在{ $place }交接。

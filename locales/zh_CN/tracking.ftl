@@ -90,6 +90,7 @@ track-msg-usage = 请在订单号后写上消息，例如 /msg 12 我到楼下�
 track-complain-ask = 订单 #{ $order } 出了什么问题？请用一条消息说明，客服会查看。发送 /menu 退出。
 track-complain-usage = 请说明出了什么问题。
 track-complain-not-now = 订单 #{ $order } 当前状态为“{ $status }”，暂时无需投诉。
+track-complain-never-taken = 订单 #{ $order } 在跑腿接单前就已取消，没有可投诉的跑腿。
 track-complaint-exists = 你对订单 #{ $order } 已有一条待处理的投诉（#{ $complaint }），客服会尽快回复。
 track-complaint-recorded = 你对订单 #{ $order } 的投诉 #{ $complaint } 已记录，客服会尽快处理。{ $reported ->
     [yes] 在此之前订单将暂停。

@@ -3,6 +3,7 @@ the location button goes once its step is over, and a student's command menu spe
 The real dispatcher (and, for menus, the outbox sender) against the fake Bot API over HTTP on 127.0.0.1."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot
@@ -20,13 +21,14 @@ from handlers.io import Choice, Reply
 from locales import catalogue
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_e2e_telegram import running_bot  # noqa: F401 - fixture: the dispatcher and the outbox sender
-from tests.bot.test_telegram_adapter import dispatcher, tg_user, until  # noqa: F401 - fixture
+from tests.bot.test_telegram_adapter import LIBRARY, dispatcher, tg_runner, tg_user, until  # noqa: F401 - fixture
 from tests.conftest import FakeClock
-from tests.factories import top_up
+from tests.factories import make_order, top_up
 from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM
 
 EN = catalogue("en")
 LI = 1001
+ZHAO = 3003
 REMOVE = {"remove_keyboard": True}
 
 
@@ -86,6 +88,17 @@ async def test_answers_to_the_quote_and_the_pay_button_edit_their_message(
     assert edited[-2:] == [quote["message_id"]] * 2
 
 
+async def test_an_order_awaiting_payment_opened_again_offers_both_pay_buttons(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    api = fake_bot_api
+    customer = await tg_user(services, campus, clock, LI)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False, weight_g=10_000)
+    li = api.user(LI, "Li", language_code="en")
+    api.command(li, "track", str(order_id))
+    card = await until(lambda: next((m for m in api.bot_messages(LI) if labels(m)), None))
+    assert labels(card) == [EN("order-pay-wallet"), EN("tg-pay-telegram"), EN("track-cancel-unpaid-button")]
+
+
 async def test_the_location_button_goes_when_the_flow_moves_past_its_step(
         fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
     api = fake_bot_api
@@ -115,6 +128,68 @@ async def test_the_location_button_goes_when_the_flow_moves_past_its_step(
     floors = campus.building("dorm_f3").floors
     await until(lambda: api.last_bot_message(LI)["text"] == EN("order-ask-floor", floors=floors))
     assert markups().count(REMOVE) == 1
+
+
+async def test_the_location_button_goes_when_the_order_form_is_left_by_a_command(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    api = fake_bot_api
+    await tg_user(services, campus, clock, LI)
+    li = api.user(LI, "Li", language_code="en")
+
+    def markups() -> list[dict[str, Any] | None]:
+        return [c.params.get("reply_markup") for c in api.calls("sendMessage", LI)]
+
+    async def answered(send: Callable[[], Any], last_text: str) -> dict[str, Any]:
+        """Send, then wait for the bot's answer ending with a message saying `last_text`."""
+        before = len(api.bot_messages(LI))
+        send()
+        return await until(lambda: (new := api.bot_messages(LI)[before:]) and new[-1]["text"] == last_text and new[-1])
+
+    async def at_the_pickup() -> None:
+        types = await answered(lambda: api.command(li, "order"), EN("order-ask-type"))
+        await answered(lambda: api.press(li, types, "Parcel pickup"), EN("tg-location-prompt"))
+        assert "keyboard" in markups()[-1]
+
+    await at_the_pickup()
+    await answered(lambda: api.command(li, "help"), EN("help-student"))  # a plain text: the removal rides on it
+    assert markups()[-1] == REMOVE
+    await answered(lambda: api.command(li, "orders"), EN("track-no-orders"))  # gone already: nothing more to do
+    assert markups().count(REMOVE) == 1
+
+    await at_the_pickup()
+    await answered(lambda: api.command(li, "menu"), EN("menu-title"))  # inline buttons: the removal just before
+    removal, shown = api.calls("sendMessage", LI)[-2:]
+    assert (removal.params["text"], removal.params["reply_markup"]) == (EN("tg-location-done"), REMOVE)
+    assert "inline_keyboard" in shown.params["reply_markup"]
+
+    await at_the_pickup()
+    # Refused (no order number): the form still asks for the pickup, so the button stays.
+    await answered(lambda: api.command(li, "cancel"), EN("track-need-number", command="cancel"))
+    assert markups().count(REMOVE) == 2
+    # The pickup answered: on to the drop-off, whose question offers the button again.
+    await answered(lambda: api.text(li, "Parcel Station"), EN("order-ask-dropoff"))
+    assert "keyboard" in markups()[-1] and markups().count(REMOVE) == 2
+    await answered(lambda: api.command(li, "stop"), EN("menu-title"))
+    assert markups()[-2] == REMOVE and markups().count(REMOVE) == 3
+
+
+async def test_the_nearby_location_button_goes_with_the_next_answer(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    api = fake_bot_api
+    customer = await tg_user(services, campus, clock, LI)
+    await make_order(services.db, campus, customer, clock())
+    await tg_runner(services, campus, clock, ZHAO)
+    zhao = api.user(ZHAO, "Zhao", language_code="en")
+    api.command(zhao, "nearby")  # no position known: the list, then a hint offering the location button
+    await until(lambda: len(api.bot_messages(ZHAO)) >= 3)
+    hint = api.calls("sendMessage", ZHAO)[-1]
+    assert hint.params["text"] == EN("hall-nearby-share-hint") and "keyboard" in hint.params["reply_markup"]
+
+    api.location(zhao, *LIBRARY)  # shared: the list from there; its title, plain text, takes the button away
+    await until(lambda: len(api.bot_messages(ZHAO)) >= 5)
+    title = api.calls("sendMessage", ZHAO)[3]
+    assert title.params["text"] == EN("hall-nearby-title", count=1, shown=1, place=EN("hall-nearby-you"), more="no")
+    assert title.params["reply_markup"] == REMOVE
 
 
 async def test_the_renderer_removes_the_location_button_with_the_reply_or_just_before_it(

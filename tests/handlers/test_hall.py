@@ -63,7 +63,8 @@ async def test_two_runners_grab_at_once_and_exactly_one_wins(chat, services, db,
     taken = a if loser == "rob" else b
     assert taken[0].text == EN("grab-taken")
     won = a if winner == "rob" else b
-    assert won[0].text == "\n".join([EN("grab-won"), EN("hall-won-details-group", order=str(order_id))])
+    # Pressed in the hall, answered in the winner's own chat: the details follow there.
+    assert won[0].text == "\n".join([EN("grab-won"), EN("hall-won-details-private", order=str(order_id))])
     assert private([{"text": r.text} for r in a + b])
 
     row = await order_row(db, order_id)

@@ -13,7 +13,7 @@ from storage.models import Complaint, CreditRecord, LedgerPosting, Outbox, User
 from storage.models import Order as OrderRow
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
-from tests.factories import CIPHER, act, make_order, make_runner, make_user
+from tests.factories import CIPHER, act, make_order, make_runner, make_user, top_up
 from tests.handlers.harness import keys
 
 PHONE = "13800138000"
@@ -88,10 +88,17 @@ async def test_list_and_track_with_history(db, campus, clock, chat):
     labels = [c.label for c in replies[0].flat_choices()]
     assert labels == ["Message your runner", "Report a problem"]  # no cancel after pickup, nothing to confirm
 
-    # /track N shows the same card; an order that is not picked up yet offers cancelling with its refund.
+    # /track N shows the same card; an order awaiting payment offers the order's own Pay button, and cancelling.
     assert keys(await chat.send("alice", f"/track {order_id}")) == ["track-card"]
     replies = await chat.send("alice", f"/track {unpaid}")
-    assert [c.label for c in replies[0].flat_choices()] == ["Cancel order"]
+    assert [(c.label, c.data) for c in replies[0].flat_choices()] == [
+        ("Pay with wallet", f"pay:{unpaid}"), ("Cancel order", f"o:{unpaid}:cancel")]
+    replies = await chat.press("alice", f"data:o:{unpaid}:view")  # from /orders: the same buttons
+    assert [c.label for c in replies[0].flat_choices()] == ["Pay with wallet", "Cancel order"]
+    await top_up(db, alice, (await order_row(db, unpaid)).total, clock())
+    replies = await chat.press("alice", "Pay with wallet")
+    assert keys(replies) == ["wallet-paid"] and replies[0].edit  # in the card's place: its buttons go
+    assert (await order_row(db, unpaid)).status == "open"
 
 
 async def test_a_student_cannot_touch_another_students_order(db, campus, clock, chat):
@@ -377,6 +384,38 @@ async def test_two_complaints_at_once_on_a_completed_order_record_one(db, campus
     assert await count(db, Complaint) == 1
     told = [m["key"] for m in await chat.inbox("admin")]
     assert told.count("track-complaint-operators") == 1
+
+
+async def test_a_cancelled_order_no_runner_ever_took_cannot_be_complained_about(db, campus, clock, chat):
+    alice, runner, never_taken = await setup(db, campus, clock)
+    await act(db, campus, never_taken, Event.cancel, Actor(Role.customer, alice), clock())
+    await chat.inbox("admin")
+
+    replies = await chat.send("alice", f"/track {never_taken}")
+    assert "cancelled" in replies[0].text and replies[0].flat_choices() == []  # no Report button
+    for attempt in (chat.send("alice", f"/complain {never_taken} nobody came"),
+                    chat.send("alice", f"/complain {never_taken}"),
+                    chat.press("alice", f"data:o:{never_taken}:report")):
+        replies = await attempt
+        assert [r.text for r in replies] == [
+            f"Order #{never_taken} was cancelled before any runner took it, so there is no runner to complain about."]
+    assert await count(db, Complaint) == 0 and await chat.inbox("admin") == []
+    assert keys(await chat.send("alice", "hello")) == ["idle-hint", "menu-title"]  # no complaint step was begun
+
+    # Taken, given back, then cancelled: that runner may be complained about.
+    released = await make_order(db, campus, alice, clock())
+    await act(db, campus, released, Event.accept, Actor(Role.runner, runner), clock())
+    await act(db, campus, released, Event.release, Actor(Role.runner, runner), clock())
+    await act(db, campus, released, Event.cancel, Actor(Role.customer, alice), clock())
+    assert [c.label for c in (await chat.send("alice", f"/track {released}"))[0].flat_choices()] == [
+        "Report a problem"]
+    assert keys(await chat.send("alice", f"/complain {released} dropped it")) == ["track-complaint-recorded"]
+    # Cancelled while the runner had it: likewise.
+    accepted = await make_order(db, campus, alice, clock())
+    await act(db, campus, accepted, Event.accept, Actor(Role.runner, runner), clock())
+    await act(db, campus, accepted, Event.cancel, Actor(Role.customer, alice), clock())
+    assert keys(await chat.send("alice", f"/complain {accepted} never answered")) == ["track-complaint-recorded"]
+    assert await count(db, Complaint) == 2
 
 
 async def _profile(db, runner):
