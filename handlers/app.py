@@ -59,6 +59,7 @@ class App:
             user, conv = await self._user_and_conversation(uow, inp, now)
             ctx = Ctx(self.services, uow, inp, user, conv, now)
             await route(ctx)
+            ctx.settle_location()
             await conversations.save(uow.session, inp.channel, inp.user, conv, now)
             return ctx.replies
 

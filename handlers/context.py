@@ -55,7 +55,8 @@ class Ctx:
         self.conv = conv
         self.now = now
         self.replies: list[Reply] = []
-        self._took_location: Reply | None = None  # the reply of this input that takes the location button away
+        # Whether an earlier reply offered the location button, which a channel may still show (settle_location).
+        self._location_offered = bool(conv.data.get(LOCATION_OFFERED))
         from handlers.notify import Notifier  # notify imports Ctx's neighbours; keep the cycle out of import time
 
         self.notify = Notifier(services, uow, now, origin=f"in:{inp.channel}:{inp.user}:{inp.update_id or secrets.token_hex(6)}")
@@ -88,34 +89,37 @@ class Ctx:
     # --- replies -------------------------------------------------------------------------------------------
     def say(self, key: str, *, choices: list[list[Choice]] | None = None, request_location: bool = False,
             edit: bool = False, **args: Any) -> Reply:
-        return self._add(Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in choices or []),
-                               request_location=request_location, edit=edit, args=args))
+        reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in choices or []),
+                      request_location=request_location, edit=edit, args=args)
+        self.replies.append(reply)
+        return reply
 
     def say_text(self, key: str, text: str, *, choices: list[list[Choice]] | None = None,
                  request_location: bool = False, edit: bool = False) -> Reply:
         """A message composed of several catalogue entries (a quote, an order card)."""
-        return self._add(Reply(key=key, text=text, choices=tuple(tuple(r) for r in choices or []),
-                               request_location=request_location, edit=edit))
-
-    def _add(self, reply: Reply) -> Reply:
-        """Append a reply. Whatever the handler, once a location was offered the first reply that neither offers it
-        again nor refuses the input (a refusal changes nothing) says it is no longer wanted (`location_done`), so a
-        flow left by any command or moved past its question does not leave the button up. A later reply of the same
-        input that offers it again keeps it (the drop-off after the pickup). Only the private chat has the button."""
-        if self.input.chat is None or self.input.answered_privately:
-            data = self.conv.data
-            if reply.request_location:
-                data[LOCATION_OFFERED] = True
-                if self._took_location is not None:
-                    at = next((i for i, r in enumerate(self.replies) if r is self._took_location), None)
-                    if at is not None:
-                        self.replies[at] = dataclasses.replace(self._took_location, location_done=False)
-                    self._took_location = None
-            elif data.get(LOCATION_OFFERED) and not reply.key.startswith("error-"):
-                reply = self._took_location = dataclasses.replace(reply, location_done=True)
-                del data[LOCATION_OFFERED]
+        reply = Reply(key=key, text=text, choices=tuple(tuple(r) for r in choices or []),
+                      request_location=request_location, edit=edit)
         self.replies.append(reply)
         return reply
+
+    def settle_location(self) -> None:
+        """Once the handler has said everything: if an earlier input offered the location button and none of these
+        replies offers it again, the first reply that does not refuse the input (a refusal changes nothing) says
+        it is no longer wanted (`location_done`), whatever command left the flow or moved past its question. The
+        conversation remembers whether the button is still up. Only the private chat has the button."""
+        if self.input.chat is not None and not self.input.answered_privately:
+            return
+        up = any(r.request_location for r in self.replies)
+        if not up and self._location_offered:
+            at = next((i for i, r in enumerate(self.replies) if not r.key.startswith("error-")), None)
+            if at is None:
+                up = True  # nothing answered it: the button stays for now
+            else:
+                self.replies[at] = dataclasses.replace(self.replies[at], location_done=True)
+        if up:
+            self.conv.data[LOCATION_OFFERED] = True
+        else:
+            self.conv.data.pop(LOCATION_OFFERED, None)
 
     def button(self, label_key: str, data: str, **args: Any) -> Choice:
         return Choice(self.t(label_key, **args), data)
@@ -136,9 +140,7 @@ class Ctx:
 
     def reset(self) -> None:
         self.conv.state = "idle"
-        # What the person's screen shows outlives the conversation: a location button still up is still taken away.
-        offered = {LOCATION_OFFERED: True} if self.conv.data.get(LOCATION_OFFERED) else {}
-        self.conv.data = {"_token": secrets.token_hex(3), **offered}
+        self.conv.data = {"_token": secrets.token_hex(3)}
 
     def step(self, label_key: str, value: str, **args: Any) -> Choice:
         """A button that answers the current step; pressing it after the step moved on does nothing."""
