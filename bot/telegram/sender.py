@@ -656,8 +656,8 @@ class TelegramSender:
         recipient = job.rows[0].recipient
         posted = {k: max(r.id for r in job.head if r.edit_key == k) for k in keys}
         shown = await _shown_rows(uow, recipient, keys)
-        newest = {k: (row_id, sent_ref) for k, row_id, sent_ref in shown}  # ordered by id: the last one stays
-        if any(newest[k][1] != ref for k in keys if k in newest):
+        newest = {k: sent_ref for k, _, sent_ref in shown}  # ordered by id: the last one stays
+        if any(newest[k] != ref for k in keys if k in newest):
             # A later row of an order it shows was delivered first (by another sender, or while this one waited for
             # a retry): this message is retired.
             await _queue_retire(uow, recipient, ref, f"{ref}:late:{max(posted.values())}", now)
