@@ -110,7 +110,7 @@ class Notifier:
 
     async def transition(self, campus: Campus, t: Transition) -> None:
         """The notices a transition owes, each to its recipient."""
-        row = await self.uow.orders.get_row(t.after.id)
+        row = await self.uow.orders.row_after(t)
         assert row is not None
         # Whatever ended it (confirmed, cancelled, refunded, released, timed out, reassigned), a runner whose part is
         # over no longer needs the student's phone and room: their details message is edited without them

@@ -183,10 +183,10 @@ async def _timed_transition(services: "Services", order: Order, field: str, even
     async with UnitOfWork(services.db) as uow:
         await _claim(uow, order.id, order.status, runner_id=order.runner_id, **{field: getattr(order, field)})
         t = transition(campus, order, event, Actor.system(), now)
-        recorded = await apply_transition(uow, campus, t, now)
+        event_id = await apply_transition(uow, campus, t, now)
         # The event's id makes the notices' keys unique per transition (an order may time out twice: accepted,
         # timed out, grabbed again, timed out again) and stable if this unit of work were ever replayed.
-        notifier = Notifier(services, uow, now, origin=f"sweep:{event.value}:{order.id}:{recorded.id}")
+        notifier = Notifier(services, uow, now, origin=f"sweep:{event.value}:{order.id}:{event_id}")
         await notifier.transition(campus, t)
     return True
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from core import order as core_order
 from core.errors import DomainError
@@ -28,6 +30,7 @@ _COMPARE_AND_SET = update(_ORDERS).where(
     _ORDERS.c.status == bindparam("was_status"),
     _ORDERS.c.runner_id.is_not_distinct_from(bindparam("was_runner")),
 )
+_RECORD = insert(OrderEvent.__table__)
 # A runner is busy with an order in these states (the concurrent-order limit counts them).
 RUNNER_BUSY = frozenset({Status.accepted, Status.picked_up})
 
@@ -47,6 +50,8 @@ def to_domain(row: OrderRow) -> core_order.Order:
 class OrderRepository:
     def __init__(self, session: DbSession) -> None:
         self.session = session
+        # Rows compare_and_set brought up to date, by order id, with the transition that moved them.
+        self._moved: dict[int, tuple[Transition, OrderRow]] = {}
 
     async def add(self, row: OrderRow) -> OrderRow:
         self.session.add(row)
@@ -66,21 +71,22 @@ class OrderRepository:
         )
         return list(rows)
 
-    async def record(self, t: Transition, now: dt.datetime) -> OrderEvent:
-        event = OrderEvent(
-            order_id=t.before.id,
-            event=t.event.value,
-            from_status=t.before.status.value,
-            to_status=t.after.status.value,
-            actor_role=t.actor.role.value,
-            actor_id=t.actor.user_id,
-            runner_id=t.after.runner_id,
-            note=t.note,
-            at=now,
-        )
-        self.session.add(event)
-        await self.session.flush()
-        return event
+    async def row_after(self, t: Transition) -> OrderRow | None:
+        """The order as transition t left it: the session's row, which compare_and_set brought up to date, without
+        reading it again; read when this session did not hold it."""
+        moved = self._moved.get(t.after.id)
+        if moved is not None and moved[0] is t:
+            return moved[1]
+        return await self.get_row(t.after.id)
+
+    async def record(self, t: Transition, now: dt.datetime) -> int:
+        """The transition in the order's history; returns the event's id. A Core insert: the ORM's unit of work
+        for one new row cost several times the statement, on the path of every order action."""
+        result = await run_core(self.session, _RECORD, {
+            "order_id": t.before.id, "event": t.event.value, "from_status": t.before.status.value,
+            "to_status": t.after.status.value, "actor_role": t.actor.role.value, "actor_id": t.actor.user_id,
+            "runner_id": t.after.runner_id, "note": t.note, "at": now})
+        return result.inserted_primary_key[0]
 
     async def compare_and_set(self, t: Transition) -> None:
         """Write the new state only if the order is still as the transition found it; else StaleOrder."""
@@ -90,6 +96,13 @@ class OrderRepository:
             **values, "was_id": t.before.id, "was_status": t.before.status.value, "was_runner": t.before.runner_id})
         if result.rowcount != 1:
             raise StaleOrder(order_id=t.before.id)
+        # The UPDATE bypassed the ORM: the session's copy of the row (if it holds one) takes the new values as
+        # loaded ones, so what is shown next is the order as it now is, without a second read.
+        row = self.session.sync_session.identity_map.get(identity_key(OrderRow, t.before.id))
+        if row is not None:
+            for name, value in values.items():
+                set_committed_value(row, name, value)
+            self._moved[t.before.id] = (t, row)
 
     async def due(self, field: str, status: Status, now: dt.datetime, limit: int = 100) -> list[core_order.Order]:
         column = getattr(OrderRow, field)

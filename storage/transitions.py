@@ -5,20 +5,19 @@ import datetime as dt
 
 from core.campus import Campus
 from core.order import Transition
-from storage.models import OrderEvent
 from storage.orders_repo import runner_load_changes
 from storage.uow import UnitOfWork
 
 
 async def apply_transition(
     uow: UnitOfWork, campus: Campus, t: Transition, now: dt.datetime, *, slot_limit: int | None = None
-) -> OrderEvent:
+) -> int:
     """Conditional state update, ledger postings, credit events, busy counts and history, all or nothing.
 
     slot_limit: a runner who gains a busy order must still be under this limit (a grab); None lets an operator
     assign past it.
 
-    Notices are left to the caller, which knows each recipient's channel; it writes them to the outbox in the
+    Returns the id of the order's new history event. Notices are left to the caller, which knows each recipient's channel; it writes them to the outbox in the
     same unit of work.
     """
     await uow.orders.compare_and_set(t)
