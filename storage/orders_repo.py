@@ -30,7 +30,7 @@ _COMPARE_AND_SET = update(_ORDERS).where(
     _ORDERS.c.status == bindparam("was_status"),
     _ORDERS.c.runner_id.is_not_distinct_from(bindparam("was_runner")),
 )
-_RECORD = insert(OrderEvent.__table__)
+_RECORD = insert(OrderEvent.__table__).returning(OrderEvent.__table__.c.id)
 # A runner is busy with an order in these states (the concurrent-order limit counts them).
 RUNNER_BUSY = frozenset({Status.accepted, Status.picked_up})
 
@@ -86,7 +86,7 @@ class OrderRepository:
             "order_id": t.before.id, "event": t.event.value, "from_status": t.before.status.value,
             "to_status": t.after.status.value, "actor_role": t.actor.role.value, "actor_id": t.actor.user_id,
             "runner_id": t.after.runner_id, "note": t.note, "at": now})
-        return result.inserted_primary_key[0]
+        return result.scalar_one()
 
     async def compare_and_set(self, t: Transition) -> None:
         """Write the new state only if the order is still as the transition found it; else StaleOrder."""
