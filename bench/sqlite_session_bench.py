@@ -4,7 +4,7 @@ The transaction: BEGIN IMMEDIATE, the processed-update key inserted, the user an
 entity), the conversation upserted, COMMIT; over the same file, one after another. Three ways:
 
 - paotui: storage.db.Database's units of work (the plain pysqlite Session run inline, storage/sqlite_inline.py;
-  Core statements on its connection, storage.sql.run_core);
+  Core statements compiled once and run on the driver, storage.sql.run_core);
 - AsyncSession over aiosqlite: SQLAlchemy's asyncio extension (a greenlet switch per driver call), with aiosqlite's
   worker thread, as a stock setup runs it;
 - the sqlite3 module alone, the same SQL by hand: the floor for any Python code.
