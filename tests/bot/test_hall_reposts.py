@@ -91,6 +91,12 @@ def grab_posts(api: FakeBotAPI, order: int) -> list[dict[str, Any]]:
             if any((data or "").endswith(f":{order}") for line in api.buttons(m) for _, data in line)]
 
 
+def assert_shows_only_taken(api: FakeBotAPI) -> None:
+    """The hall ends with order 7's one post, saying it is taken, and no Grab button for it anywhere."""
+    assert grab_posts(api, 7) == []
+    assert [m["text"] for m in api.bot_messages(HALL)] == ["Order #7 has been taken."]
+
+
 async def settle(db: Database, sender: TelegramSender, clock: FakeClock) -> None:
     """Run the sender, a second and a half apart, until no row waits (failing if some never get out)."""
     for _ in range(40):
@@ -223,8 +229,7 @@ async def test_a_reminder_retried_after_the_order_was_taken_is_not_posted(
     assert await sender.run_once(clock()) == 1
     clock.advance(seconds=1)
     await settle(db, sender, clock)
-    assert grab_posts(fake_bot_api, 7) == []
-    assert [m["text"] for m in fake_bot_api.bot_messages(HALL)] == ["Order #7 has been taken."]
+    assert_shows_only_taken(fake_bot_api)
     assert [r.method for r in fake_bot_api.calls(chat_id=HALL)] == ["sendMessage", "sendMessage", "editMessageText"]
 
 
@@ -243,8 +248,7 @@ async def test_a_reminder_landing_after_another_sender_showed_the_order_taken_is
     await a._deliver(HALL, reminder, clock())  # then the reminder lands, with a Grab
     clock.advance(seconds=2)
     await settle(db, a, clock)
-    assert grab_posts(fake_bot_api, 7) == []
-    assert [m["text"] for m in fake_bot_api.bot_messages(HALL)] == ["Order #7 has been taken."]
+    assert_shows_only_taken(fake_bot_api)
 
 
 async def test_a_first_post_landing_after_its_repost_is_deleted(
@@ -266,8 +270,7 @@ async def test_a_first_post_landing_after_its_repost_is_deleted(
     clock.advance(seconds=60)
     await queue(db, HALL, "Order #7 has been taken.", at=clock(), edit_key="hall:7")
     await settle(db, a, clock)
-    assert grab_posts(fake_bot_api, 7) == []
-    assert [m["text"] for m in fake_bot_api.bot_messages(HALL)] == ["Order #7 has been taken."]
+    assert_shows_only_taken(fake_bot_api)
 
 
 async def test_a_repost_planned_while_the_first_post_was_on_its_way_retires_it_when_both_land(
