@@ -5,7 +5,8 @@ A channel that knows a shared location is *live* (Telegram: a message with live_
 position is written only while the runner has an order accepted or picked up; otherwise it is cleared, and the
 timer sweep calls `forget_positions` so nothing lingers after the last order ends. A live location that is not
 kept starts like a one-off location (it answers the step asking for one, or gives a runner /nearby), and its later
-positions are kept, and the runner told so, once they carry an order.
+positions are kept, and the runner told so, once they carry an order. A runner answering the order step that asks
+for a place is ordering as a student: the live location answers it with no word on keeping it.
 """
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from core.geo import Point, building_point, geodesic_m, nearest_building
 from core.order import Status
 from handlers.context import Ctx, Services
 from handlers.io import Input, Reply
+from handlers.ordering import PLACE_STATES
 from handlers.orders import building_name, customer_order, parse_order_id
 from handlers.router import ROUTER
 from locales import catalogue
 from storage.dedupe import first_time_in
-from storage.lookups import USER_BY_ADDRESS
+from storage.lookups import USER_AND_CONVERSATION
 from storage.models import Order as OrderRow
 from storage.models import RunnerProfile
 from storage.uow import UnitOfWork
@@ -54,13 +56,14 @@ async def live_position(services: Services, inp: Input, *, first: bool,
     is answered `live-kept`, later ones (edits) are stored silently, except the first one kept after none was
     (they took an order meanwhile), which tells them. A first position that is not kept goes to `plain` (the
     conversation, as a one-off location would), an approved runner also learning that sharing on will be kept
-    once they carry an order. A repeated update (same update id) is ignored."""
+    once they carry an order, unless it answers the order step asking for a place. A repeated update (same update
+    id) is ignored."""
     if inp.lat is None or inp.lon is None:
         return []
     now = services.clock()
     async with UnitOfWork(services.db) as uow:
-        user = (await uow.session.scalars(
-            USER_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})).first()
+        user, state, _ = (await uow.session.execute(
+            USER_AND_CONVERSATION, {"channel": inp.channel, "external_id": inp.user})).first() or (None, None, None)
         profile = await uow.runners.get(user.id) if user is not None and user.id is not None else None
         orders = await _tracked_orders(uow, profile.user_id) if profile is not None else []
         # A first position not kept is `plain`'s to answer, and its own repeat check: the key is not recorded here.
@@ -73,14 +76,14 @@ async def live_position(services: Services, inp: Input, *, first: bool,
         elif profile is not None:
             await _clear(uow, profile.user_id)
         language = user.language if user is not None else ""
-        runner = profile is not None and profile.status == "approved"
+        noted = profile is not None and profile.status == "approved" and state not in PLACE_STATES
     if orders:
         return [_reply(language, "live-kept", orders=", ".join(f"#{o}" for o in orders))] if first or started else []
     if not first:
         return []
     replies = await plain(inp)
     # A repeat gets no answer from `plain`, so no note either.
-    return [_reply(language, "live-not-kept"), *replies] if replies and runner else replies
+    return [_reply(language, "live-not-kept"), *replies] if replies and noted else replies
 
 
 async def _keep(uow: UnitOfWork, runner_id: int, lat: float, lon: float, now: dt.datetime) -> bool:

@@ -52,6 +52,7 @@ PHONE = re.compile(r"^\+?[0-9]{5,20}$")
 SKIP = "-"
 SAVED = "saved"  # the button that reuses the remembered room or phone
 PLACE_STEPS = frozenset({"pickup", "dropoff"})  # steps a shared location answers
+PLACE_STATES = frozenset(f"order.{step}" for step in PLACE_STEPS)  # their conversation states
 
 
 @dataclass(frozen=True)

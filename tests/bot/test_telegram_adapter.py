@@ -482,9 +482,10 @@ async def test_live_location_is_kept_only_while_the_runner_has_an_active_order(
     assert (p.last_lat, p.last_lon, p.last_seen_at) == (None, None, None)
 
 
+@pytest.mark.parametrize("make_person", [tg_user, tg_runner], ids=["student", "runner"])
 async def test_a_live_location_answers_the_step_asking_for_a_location_as_a_one_off_location_does(
-        fake_bot_api, dispatcher, services, campus, clock):
-    await tg_user(services, campus, clock, 1001)
+        fake_bot_api, dispatcher, services, campus, clock, make_person):
+    await make_person(services, campus, clock, 1001)  # a runner carries no order: the position is not kept
     li = fake_bot_api.user(1001, "Li", language_code="en")
     en = catalogue("en")
     fake_bot_api.command(li, "order")

@@ -41,6 +41,15 @@ async def test_an_idle_runner_gets_nearby_and_is_told_the_position_is_kept_once_
     assert await last_lat(db, rob) is None
 
 
+async def test_a_runner_ordering_an_errand_answers_the_place_step_as_a_student_does(chat, services, db, campus, clock):
+    rob = await runner(db, campus, clock(), "rob")  # no order to carry: the position is not kept
+    await chat.send("rob", "/order")
+    assert keys(await chat.send("rob", "Parcel pickup")) == ["order-ask-pickup"]
+    replies = await live(chat, "rob", *PARCEL_STATION)
+    assert keys(replies) == ["order-ask-dropoff"]  # the pickup answered, and no word on keeping the position
+    assert await last_lat(db, rob) is None
+
+
 async def test_a_runner_carrying_an_order_is_kept_and_told_so(chat, services, db, campus, clock):
     rob = await runner(db, campus, clock(), "rob")
     order_id = await paid_order(services, await person(db, campus, clock(), "alice"))
