@@ -68,9 +68,10 @@ def _start_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter) ->
 
 
 async def _set_commands(bot: Bot, services: Services) -> None:
+    """In the background: a big campus's per-chat menus take a while to queue, and the sender paces them."""
     try:
         chats = await set_commands(bot, services)
-        log.info("command menus set (%d per-chat menus)", chats)
+        log.info("command menus set (%d per-chat menus queued for the sender)", chats)
     except Exception:
         log.exception("could not set the command menus")
 

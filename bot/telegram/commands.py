@@ -4,16 +4,19 @@ Students: one menu for every private chat, in the bot's default language (DEFAUL
 user is spoken to in, handlers/app.py), set at start with no language_code, so it does not follow the Telegram app's
 language: a student is spoken to in the language they chose, and so is their menu. A student who chose another
 language, and runners and operators (a longer menu), get a menu of their own chat (BotCommandScopeChat, which
-Telegram prefers to every all-private-chats menu), in their language; staff's are set at start for everyone who is
-staff then. Afterwards a person's menu follows them: a change of role or language (a runner approved, suspended or
-restored; /language) writes a menu row to the outbox in the same transaction, and the sender sets their chat's menu
-as it is now (`staff_member`) or deletes it, so the shared students' menu shows again. Only commands the handlers
-really register are listed.
+Telegram prefers to every all-private-chats menu), in their language. At start every such chat gets a menu row in
+the outbox, staff first, read and queued in batches (keyset over user ids, so memory stays bounded however big the
+campus) and due at a pace that leaves most of Telegram's overall limit to messages; the outbox sender sets each
+within Telegram's limits, retrying as it does a message. Afterwards a person's menu follows them: a change of role
+or language (a runner approved, suspended or restored; /language) writes a menu row to the outbox in the same
+transaction. Either way the sender sets their chat's menu as it is when sent (`staff_member`) or deletes it, so the
+shared students' menu shows again. Only commands the handlers really register are listed.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, NamedTuple
 
 from aiogram import Bot
@@ -23,7 +26,7 @@ from aiogram.types import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
 )
-from sqlalchemy import Select, case, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select
 
 from bot.telegram.convert import CHANNEL
 from bot.telegram.render import call
@@ -31,11 +34,13 @@ from core.campus import Campus
 from handlers import flows  # noqa: F401 - registers the commands the menus list
 from handlers.app import BUTTON_COMMANDS
 from handlers.context import Services
+from handlers.notify import MENU
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
-from storage.db import Database
-from storage.models import RunnerProfile, User
+from storage.db import Database, DbSession
+from storage.models import Outbox, RunnerProfile, User
 from storage.runners_repo import ACTIVE_RUNNER
+from storage.sql import insert_ignore
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -44,7 +49,8 @@ STUDENT = ("start", "order", "orders", "track", "where", "wallet", "cancel", "ms
 RUNNER = ("nearby", "grab", "picked", "delivered", "release", "income", "withdraw")
 OPERATOR = ("admin", "applications", "find", "complaints", "withdrawals", "today")
 HALL = ("grab", "nearby")  # a task hall's menu (answered in private chat): take an errand, errands near me
-MAX_CHAT_MENUS = 500  # per-chat menus set at start; the others are set when their role or language next changes
+MENU_BATCH = 200  # chats read and queued per transaction by the start-up pass
+START_MENUS_PER_SECOND = 10  # the start-up pass's menus; the rest of Telegram's 30/s overall is left to messages
 SHARED_LANGUAGE = DEFAULT_LANGUAGE  # the students' menu for every private chat speaks what new users are spoken to in
 # Menus per app language (language_code) that earlier versions set: Telegram keeps them until deleted, and they
 # would show a student the app's language instead of the one they chose.
@@ -92,19 +98,35 @@ def _as_staff(row: Any, named_ops: frozenset[str]) -> Staff:
     return Staff(external_id, language, bool(active_runner), bool(is_operator) or external_id in named_ops)
 
 
-async def staff(services: Services, limit: int = MAX_CHAT_MENUS) -> list[Staff]:
-    """Who started the bot and needs a menu of their own chat: active runners and operators, and students who
-    speak another language than the shared students' menu."""
+async def staff(services: Services, batch: int = MENU_BATCH) -> AsyncIterator[list[Staff]]:
+    """Who started the bot and needs a menu of their own chat, `batch` people at a time: active runners and
+    operators first (nothing else sets the menu of an operator the campus file names), then students who speak
+    another language than the shared students' menu. Each read is its own short transaction, from the last id on."""
     named_ops = named_operators(services.campuses.values())
     is_staff = or_(ACTIVE_RUNNER, User.is_operator.is_(True), User.external_id.in_(named_ops or {""}))
-    async with UnitOfWork(services.db, write=False) as uow:
-        rows = await uow.session.execute(
-            _standing()
-            .where(User.started_bot.is_(True), or_(is_staff, User.language != SHARED_LANGUAGE))
-            # Within the cap, staff first: nothing else sets the menu of an operator the campus file names.
-            .order_by(case((is_staff, 0), else_=1), User.id).limit(limit))
-        found = [_as_staff(row, named_ops) for row in rows.all()]
-    return [f for f in found if f.chat_id.lstrip("-").isdigit()]
+    # A CASE, not ~is_staff: ACTIVE_RUNNER is NULL for someone with no runner profile, and NOT NULL matches no one.
+    staff_rank = case((is_staff, 0), else_=1)
+    for needs_menu in (staff_rank == 0, and_(staff_rank == 1, User.language != SHARED_LANGUAGE)):
+        async for found in _by_id(services.db, needs_menu, batch):
+            members = [_as_staff(row[:-1], named_ops) for row in found]
+            yield [m for m in members if m.chat_id.lstrip("-").isdigit()]
+
+
+async def _by_id(db: Database, needs_menu: ColumnElement[bool], batch: int) -> AsyncIterator[list[Any]]:
+    """The standing of the Telegram users who started the bot and match `needs_menu`, by id, `batch` rows at a
+    time (each row ends with the user's id)."""
+    after = 0
+    while True:
+        async with UnitOfWork(db, write=False) as uow:
+            rows = (await uow.session.execute(
+                _standing().add_columns(User.id)
+                .where(User.started_bot.is_(True), needs_menu, User.id > after)
+                .order_by(User.id).limit(batch))).all()
+        if rows:
+            yield rows
+        if len(rows) < batch:
+            return
+        after = rows[-1][-1]
 
 
 async def staff_member(db: Database, chat_id: str, named_ops: frozenset[str]) -> Staff | None:
@@ -118,21 +140,36 @@ async def staff_member(db: Database, chat_id: str, named_ops: frozenset[str]) ->
     return member if member.runner or member.operator or member.language != SHARED_LANGUAGE else None
 
 
-async def set_commands(bot: Bot, services: Services) -> int:
-    """Set every menu; returns how many per-chat menus were set. A chat Telegram refuses is skipped."""
+async def set_commands(bot: Bot, services: Services, *, batch: int = MENU_BATCH) -> int:
+    """Set the shared and group menus, and queue a menu row for every chat that needs a menu of its own (the
+    sender sets them); returns how many were queued."""
     for code in APP_LANGUAGE_CODES:
         await call(bot.delete_my_commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
     await call(bot.set_my_commands, commands=menu(STUDENT, SHARED_LANGUAGE), scope=BotCommandScopeAllPrivateChats())
     await _set_group_menus(bot, services)
-    done = 0
-    for member in await staff(services):
-        try:
-            await call(bot.set_my_commands, commands=chat_menu(member),
-                       scope=BotCommandScopeChat(chat_id=int(member.chat_id)))
-            done += 1
-        except TelegramAPIError as exc:
-            log.info("no command menu for chat %s: %s", member.chat_id, exc)
-    return done
+    return await queue_chat_menus(services, batch=batch)
+
+
+async def queue_chat_menus(services: Services, *, batch: int = MENU_BATCH) -> int:
+    """A menu row for every chat that needs a menu of its own, staff first. The n-th is due n/START_MENUS_PER_SECOND
+    seconds from now: the sender takes due rows oldest first, and a whole campus's menus due at once would hold
+    back every message queued after them. Returns how many were queued."""
+    start = services.clock()
+    queued = 0
+    async for members in staff(services, batch):
+        async with UnitOfWork(services.db) as uow:
+            for member in members:
+                due = start + dt.timedelta(seconds=queued / START_MENUS_PER_SECOND)
+                await _queue_menu(uow.session, member.chat_id, f"menus-at-start:{start.isoformat()}", due, start)
+                queued += 1
+    return queued
+
+
+async def _queue_menu(session: DbSession, chat_id: str, origin: str, due: dt.datetime, now: dt.datetime) -> None:
+    await insert_ignore(session, Outbox, {
+        "dedupe_key": f"{origin}:{chat_id}", "channel": CHANNEL, "recipient": chat_id, "payload": {"kind": MENU},
+        "status": "pending", "next_attempt_at": due, "created_at": now, "attempts": 0, "last_error": "",
+        "edit_key": None}, ["dedupe_key"])
 
 
 async def _set_group_menus(bot: Bot, services: Services) -> None:

@@ -40,12 +40,12 @@ as does one that landed while a newer post of its order was on its way (retired 
 On PostgreSQL the marking of a chat's posts takes an advisory lock, so of two landing at once the second sees the
 first (on SQLite the writer slot does that).
 
-Command menus: a row {"kind": "menu"} (handlers/notify.py Notifier.menu) asks for the person's menu to be brought
-up to date. The pending ones of a chat collapse into one request after its messages, which sets the chat's menu as
-the person's role and language are now (commands.py) or, for a plain student in the shared menu's language,
-deletes it so the students' menu for every private chat shows. It is limited, retried and failed like a message.
-The person is read again after the request, and a change meanwhile is set again, so of two senders the older
-menu never lands last.
+Command menus: a row {"kind": "menu"} (handlers/notify.py Notifier.menu; at start, commands.queue_chat_menus) asks
+for the person's menu to be brought up to date. The pending ones of a chat collapse into one request after its
+messages, which sets the chat's menu as the person's role and language are now (commands.py) or, for a plain
+student in the shared menu's language, deletes it so the students' menu for every private chat shows. It is
+limited, retried and failed like a message. The person is read again after the request, and a change meanwhile is
+set again, so of two senders the older menu never lands last.
 
 Failures: a 429 is waited out for exactly its retry_after without sleeping: that chat's pending rows are due
 again at that moment (next_attempt_at, for every sender), and the limiter holds the chat until then, so no sender

@@ -1,5 +1,6 @@
 """Command menus follow a person's role and language while the bot runs: the handlers write a menu row in the
-transaction of the change, and the Telegram sender sets (or deletes) that person's chat menu on the fake Bot API."""
+transaction of the change (the start-up pass one for every chat needing a menu), and the Telegram sender sets (or
+deletes) that person's chat menu on the fake Bot API."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,7 @@ from typing import Any
 from aiogram import Bot
 from sqlalchemy import func, select, update
 
-from bot.telegram.commands import STUDENT, Staff, menu, staff, staff_member
+from bot.telegram.commands import STUDENT, Staff, menu, set_commands, staff, staff_member
 from bot.telegram.sender import TelegramSender
 from handlers.context import Services
 from locales import catalogue
@@ -113,13 +114,27 @@ async def test_a_new_language_resets_a_staff_menu_in_it(
 
 
 
-async def test_staff_come_first_when_more_chats_need_a_menu_than_start_sets(services: Services,
-                                                                            clock: FakeClock) -> None:
-    for student in (1001, 1002, 1003):  # students who chose English before any runner or operator started
+async def test_at_start_every_chat_that_needs_a_menu_gets_it_staff_first(
+        services: Services, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    students = (1001, 1002, 1003)
+    for student in students:  # students who chose English before any runner or operator started
         await person(services, student, "en")
+    await person(services, 1004, "zh_CN")  # the shared students' menu speaks her language
     await person(services, OPERATOR, "zh_CN", operator=True)
-    await person(services, RUNNER, "zh_CN", application="approved")
-    assert [s.chat_id for s in await staff(services, limit=3)] == [str(OPERATOR), str(RUNNER), "1001"]
+    for runner in (RUNNER, 3005):
+        await person(services, runner, "zh_CN", application="approved")
+
+    assert await set_commands(bot, services, batch=2) == 6  # more chats than a batch, of staff and of students
+    await deliver(make_sender(services.db, bot, clock, fake_bot_api), services, clock)
+    private = [c.chat_id for c in fake_bot_api.calls("setMyCommands") if c.chat_id and c.chat_id > 0]
+    assert private == [OPERATOR, RUNNER, 3005, *students]  # staff first, each chat once
+    zh = catalogue("zh_CN")
+    assert descriptions(fake_bot_api.chat_menu(OPERATOR))["applications"] == zh("tg-cmd-applications")
+    for runner in (RUNNER, 3005):
+        assert descriptions(fake_bot_api.chat_menu(runner))["nearby"] == zh("tg-cmd-nearby")
+    english = {c.command: c.description for c in menu(STUDENT, "en")}
+    assert all(descriptions(fake_bot_api.chat_menu(student)) == english for student in students)
+    assert fake_bot_api.chat_menu(1004) is None
 
 
 async def test_own_chat_menus_go_to_staff_and_students_of_another_language(services: Services,
@@ -133,9 +148,10 @@ async def test_own_chat_menus_go_to_staff_and_students_of_another_language(servi
     async with UnitOfWork(services.db) as uow:
         (await uow.session.get(RunnerProfile, suspended)).suspended = True  # type: ignore[union-attr]
     # At start the English student gets the students' menu in English for her chat (the shared one is Chinese).
-    assert await staff(services) == [Staff(str(OPERATOR), "en", runner=False, operator=True),
-                                     Staff(str(RUNNER), "zh_CN", runner=True, operator=False),
-                                     Staff("1001", "en", runner=False, operator=False)]
+    assert [member async for found in staff(services) for member in found] == [
+        Staff(str(OPERATOR), "en", runner=False, operator=True),
+        Staff(str(RUNNER), "zh_CN", runner=True, operator=False),
+        Staff("1001", "en", runner=False, operator=False)]
     async with UnitOfWork(services.db) as uow:
         for user_id in (3005, 3006):
             await uow.session.execute(update(User).where(User.external_id == str(user_id)).values(language="en"))
