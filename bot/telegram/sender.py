@@ -18,13 +18,13 @@ edit_key collapse into their newest, and the pending edits of one message (a dig
 one edit, the digest re-rendered with each entry's newest state. A hall row with no buttons (taken, cancelled,
 expired) for an order the hall never saw is not posted: its rows are marked sent without a request (unless an
 older row of the order is still on its way: then it edits that once it lands). If the message to edit is gone, a
-new one is sent — in a group only with the entries that still offer something (a removed hall post's orders that
-were since taken are not news worth a post). When more requests wait for a group than its per-minute budget has
-left, the new orders go first — their announcements as digest messages listing them (each order's card and its
-own grab buttons) — so the hall never passes the limit, every order is announced, and new orders reach the runners
-before the hall hears what became of older ones; but after posting new orders the next request is a waiting
-update, so updates are not starved (each digest's edits are then one request, so both keep up; what the last
-request was is kept in the limiter's storage, so several senders alternate as one).
+new one is sent (not for one a sender retired: below) — in a group only with the entries that still offer something
+(a removed hall post's orders that were since taken are not news worth a post). When more requests wait for a group
+than its per-minute budget has left, the new orders go first — their announcements as digest messages listing them
+(each order's card and its own grab buttons) — so the hall never passes the limit, every order is announced, and new
+orders reach the runners before the hall hears what became of older ones; but after posting new orders the next
+request is a waiting update, so updates are not starved (each digest's edits are then one request, so both keep up;
+what the last request was is kept in the limiter's storage, so several senders alternate as one).
 
 A reposted order's previous post would keep a live Grab button forever (later edits change only the newest post),
 so marking a repost sent also queues a row {"kind": "retire", "ref": <the previous post>}, in the same transaction:
@@ -37,6 +37,12 @@ the highest id, not the message delivered last. So a pending row older than a ro
 waited for a retry, or another sender was quicker) is settled without a request; and a post that lands after a
 newer row of one of its orders was shown elsewhere (two senders) gets a retire row of its own when marked sent,
 as does one that landed while a newer post of its order was on its way (retired when that one is marked sent).
+An edit that finds its message gone because a sender retired it meanwhile (deleted it while the edit was on its
+way) posts nothing anew: an entry whose order is shown in another message by now lost its message to that one, so
+its row is settled without a request when older than what that message shows, or else is due again, to edit that
+message like any pending edit (a sender deletes a post only after the one superseding it was marked sent, so the
+lookup after the failed edit sees that one, with no lock). Only a row whose order's newest message is still the
+one gone is posted anew.
 On PostgreSQL the marking of a chat's posts takes an advisory lock, so of two landing at once the second sees the
 first (on SQLite the writer slot does that).
 
@@ -620,6 +626,28 @@ class TelegramSender:
                 update(Outbox).where(Outbox.id.in_(list(ids)), Outbox.status == "pending")
                 .values(next_attempt_at=now).execution_options(synchronize_session=False))
 
+    async def _set_aside_moved(self, job: Job, now: dt.datetime) -> None:
+        """The message the job edits is gone. A row whose order is shown in another message by now is not posted
+        again: a sender deleted this one because that message superseded it (a repost of the order landed while
+        the edit was on its way). Older than what that message shows, it is settled without a request; newer, it is
+        due again, to be planned like any pending edit — of that message. The job keeps the rest: rows whose
+        newest message is still this one, which vanished by someone else's hand (an admin), and are posted anew."""
+        shown = await self._shown(job.rows[0].recipient, sorted({r.edit_key for r in job.head if r.edit_key}))
+        moved = {r.edit_key for r in job.head if r.edit_key in shown and shown[r.edit_key][1] != job.ref}
+        if not moved:
+            return
+        stale = {r.edit_key for r in job.head if r.edit_key in moved and shown[r.edit_key][0] > r.id}
+        settled = [r for r in job.head + job.riders if r.edit_key in stale]
+        again = [r for r in job.head + job.riders if r.edit_key in moved - stale]
+        job.head = [r for r in job.head if r.edit_key not in moved]
+        job.riders = [r for r in job.riders if r.edit_key not in moved]
+        if settled:
+            await self._mark_sent(Job("drop", settled), None, now)
+        if again:
+            await self._release([r.id for r in again], now)
+        log.info("message %s is gone and shows orders now shown elsewhere: rows %s settled, %s due again", job.ref,
+                 [r.id for r in settled], [r.id for r in again])
+
     async def _mark_sent(self, job: Job, ref: str | None, now: dt.datetime) -> None:
         """The job's rows as sent in message `ref`; a repost's earlier posts queued to be retired with it (one
         transaction: a sent repost always gets its retire rows), and `ref` itself when an order it shows has a
@@ -736,7 +764,7 @@ class TelegramSender:
     async def _deliver(self, chat: int | str, job: Job, now: dt.datetime) -> int | None:
         """Make the job's request; the number of rows delivered, or None after a 429 (the chat waits it out)."""
         try:
-            ref = await self._request(chat, job)
+            ref = await self._request(chat, job, now)
         except _Undeletable as exc:
             await self._keep(job, str(exc), now)
             return 0
@@ -762,7 +790,7 @@ class TelegramSender:
         await self._mark_sent(job, ref, now)
         return len(job.rows)
 
-    async def _request(self, chat: int | str, job: Job) -> str | None:
+    async def _request(self, chat: int | str, job: Job, now: dt.datetime) -> str | None:
         """Send or edit; the sent_ref of the message that now shows the job's rows (None: no message, a menu)."""
         head = job.head
         if job.kind == "menu":
@@ -802,7 +830,8 @@ class TelegramSender:
                     raise
                 if not job.head:
                     return job.ref  # only retiring it: a message gone shows no button
-                head = [r for r in head if r.choices] if is_group(chat) else head
+                await self._set_aside_moved(job, now)
+                head = [r for r in job.head if r.choices] if is_group(chat) else job.head
                 if not head:  # news of orders a removed hall post no longer offers is not worth a post of its own
                     return job.ref
                 log.info("message %s is gone; sending order update anew", job.ref)

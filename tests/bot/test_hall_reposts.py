@@ -7,7 +7,7 @@ from typing import Any
 
 from aiogram import Bot
 
-from bot.telegram.sender import TelegramSender
+from bot.telegram.sender import Job, TelegramSender
 from storage.db import Database
 from storage.models import Outbox
 from storage.uow import UnitOfWork
@@ -293,3 +293,64 @@ async def test_a_repost_planned_while_the_first_post_was_on_its_way_retires_it_w
     await settle(db, a, clock)
     [bottom] = grab_posts(fake_bot_api, 7)
     assert bottom["text"].startswith("Still waiting") and fake_bot_api.bot_messages(HALL) == [bottom]
+
+
+# -- an edit whose post another sender deleted meanwhile -----------------------------------------------------------
+
+
+async def claimed(sender: TelegramSender, clock: FakeClock) -> Job:
+    """The sender's one request for the hall, planned and claimed: on its way until the test delivers it."""
+    [job] = await sender._message_jobs(HALL, await sender._due(clock()))
+    assert await sender._claim(job, clock())
+    return job
+
+
+async def retire_first_post(sender: TelegramSender, api: FakeBotAPI, clock: FakeClock) -> None:
+    """The sender deletes the order's first post, which the reminder below it superseded."""
+    clock.advance(seconds=1.5)
+    assert await sender.run_once(clock()) == 1
+    assert api.calls(chat_id=HALL)[-1].method == "deleteMessage"
+
+
+async def test_an_edit_that_finds_its_post_deleted_for_a_newer_reminder_is_not_posted_again(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    a = make_sender(db, bot, clock, fake_bot_api)
+    b = make_sender(db, bot, clock, fake_bot_api)
+    await queue_announcement(db, 7, card(7), clock(), repost=False)
+    await settle(db, a, clock)
+    clock.advance(seconds=600)
+    # The card brought up to date in place, still offering the order (a re-post of it would be a second Grab).
+    await queue(db, HALL, "Tip added!\n" + card(7), at=clock(), choices=[[("Grab", "g:7")]], edit_key="hall:7")
+    tip = await claimed(a, clock)  # A's edit of the first post is on its way …
+    assert tip.kind == "edit"
+    await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
+    assert await b.run_once(clock()) == 1  # … while B posts the reminder below
+    await retire_first_post(b, fake_bot_api, clock)  # and deletes the first post
+    await a._deliver(HALL, tip, clock())  # the edit finds its post gone: the reminder already shows the order
+    [bottom] = grab_posts(fake_bot_api, 7)
+    assert bottom["text"].startswith("Still waiting") and fake_bot_api.bot_messages(HALL) == [bottom]
+    assert len(fake_bot_api.calls("sendMessage", HALL)) == 2
+    clock.advance(seconds=2)
+    await settle(db, a, clock)
+    assert fake_bot_api.bot_messages(HALL) == [bottom] and bottom["text"].startswith("Still waiting")
+
+
+async def test_an_order_taken_while_its_first_post_is_deleted_for_a_reminder_shows_taken_in_the_reminder(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    a = make_sender(db, bot, clock, fake_bot_api)
+    b = make_sender(db, bot, clock, fake_bot_api)
+    await queue_announcement(db, 7, card(7), clock(), repost=False)
+    await settle(db, a, clock)
+    clock.advance(seconds=600)
+    await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
+    reminder = await claimed(b, clock)  # B's reminder is on its way …
+    await queue(db, HALL, "Order #7 has been taken.", at=clock(), edit_key="hall:7")
+    taken = await claimed(a, clock)  # … when A plans the order taken as an edit of the first post
+    assert taken.kind == "edit"
+    await b._deliver(HALL, reminder, clock())  # the reminder lands
+    await retire_first_post(b, fake_bot_api, clock)
+    await a._deliver(HALL, taken, clock())  # the edit finds the first post gone: the reminder is the one to edit
+    clock.advance(seconds=2)
+    await settle(db, a, clock)
+    assert_shows_only_taken(fake_bot_api)
+    assert len(fake_bot_api.calls("sendMessage", HALL)) == 2
