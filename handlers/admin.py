@@ -279,9 +279,19 @@ def cancelled_step(ctx: Ctx) -> bool:
         return False
     if ctx.step_value(ctx.input.choice or "") != "cancel":
         return False
-    ctx.reset()
-    ctx.say("admin-step-cancelled", edit=True)
+    end_step(ctx, edit=True)
     return True
+
+
+@ROUTER.ended_by_cancel("admin.")
+async def cancel_step(ctx: Ctx) -> None:
+    """A bare /cancel does what the question's Cancel button does."""
+    end_step(ctx)
+
+
+def end_step(ctx: Ctx, *, edit: bool = False) -> None:
+    ctx.reset()
+    ctx.say("admin-step-cancelled", edit=edit)
 
 
 @ROUTER.command("approve", operator_only=True)

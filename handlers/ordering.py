@@ -328,6 +328,14 @@ async def menu_choice(ctx: Ctx) -> None:
         ctx.say("error-stale-choice")
 
 
+@ROUTER.ended_by_cancel("order.")
+async def abandon_form(ctx: Ctx) -> None:
+    """A bare /cancel during the form: the draft goes, and with this answer any location button it left up
+    (Ctx.settle_location)."""
+    ctx.reset()
+    ctx.say("order-form-abandoned")
+
+
 @ROUTER.state(*(f"order.{step}" for step in STEPS))
 async def on_step(ctx: Ctx) -> None:
     step = ctx.state.removeprefix("order.")

@@ -32,11 +32,17 @@ class Router:
     idle_kinds: dict[Kind, Handler] = field(default_factory=dict)  # by kind, with no conversation going on
     idle_default: Handler | None = None  # any other input with no conversation going on
     payment: Handler | None = None
+    # By state prefix: what a bare /cancel does in a conversation that offers a way out of it (tracking.py).
+    cancels: dict[str, Handler] = field(default_factory=dict)
 
     def idle(self, kind: Kind) -> Handler | None:
         """What takes an input of this kind with no conversation going on: the handler of its kind (a shared
         location goes to /nearby), else the default one (start.py's hint and menu)."""
         return self.idle_kinds.get(kind, self.idle_default)
+
+    def bare_cancel(self, state: str) -> Handler | None:
+        """What ends the conversation in this state on a bare /cancel; None: there is nothing such to end."""
+        return next((fn for prefix, fn in self.cancels.items() if state.startswith(prefix)), None)
 
     def command(self, *names: str, operator_only: bool = False, private_only: bool = True):  # noqa: ANN201
         def register(fn: Handler) -> Handler:
@@ -65,6 +71,13 @@ class Router:
         def register(fn: Handler) -> Handler:
             assert kind not in self.idle_kinds, f"idle {kind.value} registered twice"
             self.idle_kinds[kind] = fn
+            return fn
+        return register
+
+    def ended_by_cancel(self, prefix: str):  # noqa: ANN201
+        def register(fn: Handler) -> Handler:
+            assert prefix not in self.cancels, f"/cancel of {prefix} registered twice"
+            self.cancels[prefix] = fn
             return fn
         return register
 

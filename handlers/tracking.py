@@ -219,6 +219,11 @@ async def ask_cancel(ctx: Ctx, order_id: int, *, changed: bool = False) -> None:
 
 @ROUTER.command("cancel")
 async def cancel_command(ctx: Ctx) -> None:
+    """/cancel N: cancel order N. A bare /cancel leaves the form or question in progress, where one offers a way
+    out (ROUTER.ended_by_cancel); with none in progress it asks which order."""
+    if not ctx.input.args and (leave := ROUTER.bare_cancel(ctx.state)) is not None:
+        await leave(ctx)
+        return
     await ask_cancel(ctx, order_arg(ctx, "cancel"))
 
 

@@ -104,6 +104,7 @@ order-confirm = Confirm
 order-edit = Edit
 order-cancel = Cancel
 order-draft-cancelled = OK, nothing was ordered.
+order-form-abandoned = OK, I closed the order form; nothing was ordered. Send /order to start a new one.
 order-created = Order #{ $order } is placed: { $total } yuan. Please pay within { $minutes } minutes. Your wallet: { $balance } yuan.
 order-pay-wallet = Pay with wallet
 wallet-balance = Wallet balance: { $balance } yuan

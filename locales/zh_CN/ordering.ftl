@@ -104,6 +104,7 @@ order-confirm = 确认
 order-edit = 修改
 order-cancel = 取消
 order-draft-cancelled = 好的，没有下单。
+order-form-abandoned = 好的，已关闭下单表单，没有下单。发送 /order 可重新下单。
 order-created = 订单 #{ $order } 已生成：{ $total } 元。请在 { $minutes } 分钟内支付。钱包余额：{ $balance } 元。
 order-pay-wallet = 用钱包支付
 wallet-balance = 钱包余额：{ $balance } 元

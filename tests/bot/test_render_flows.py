@@ -40,6 +40,25 @@ def current(api: FakeBotAPI, message: dict[str, Any]) -> dict[str, Any]:
     return api.messages[(message["chat"]["id"], message["message_id"])]
 
 
+def markups(api: FakeBotAPI, chat_id: int) -> list[dict[str, Any] | None]:
+    """The reply_markup of every message the bot sent to this chat, in order."""
+    return [c.params.get("reply_markup") for c in api.calls("sendMessage", chat_id)]
+
+
+async def answered(api: FakeBotAPI, chat_id: int, send: Callable[[], Any], last_text: str) -> dict[str, Any]:
+    """Send, then wait for the bot's answer ending with a message saying `last_text`."""
+    before = len(api.bot_messages(chat_id))
+    send()
+    return await until(lambda: (new := api.bot_messages(chat_id)[before:]) and new[-1]["text"] == last_text and new[-1])
+
+
+async def at_the_pickup(api: FakeBotAPI, li: dict[str, Any]) -> None:
+    """A new order form, at its pickup question: the share-location keyboard is up."""
+    types = await answered(api, LI, lambda: api.command(li, "order"), EN("order-ask-type"))
+    await answered(api, LI, lambda: api.press(li, types, "Parcel pickup"), EN("tg-location-prompt"))
+    assert "keyboard" in markups(api, LI)[-1]
+
+
 # A 10 kg parcel: its price is above Telegram's minimum invoice, so the order offers the invoice too.
 HEAVY_PARCEL = [*PARCEL_TO_MY_ROOM[:7], "10", *PARCEL_TO_MY_ROOM[8:]]
 
@@ -110,12 +129,9 @@ async def test_the_location_button_goes_when_the_flow_moves_past_its_step(
     pickup = await until(lambda: next((m for m in api.bot_messages(LI) if "Parcel Station" in labels(m)), None))
     await until(lambda: api.last_bot_message(LI)["text"] == EN("tg-location-prompt"))
 
-    def markups() -> list[dict[str, Any] | None]:
-        return [c.params.get("reply_markup") for c in api.calls("sendMessage", LI)]
-
     api.press(li, pickup, "Parcel Station")  # by a button: on to the drop-off, which offers the location again
     await until(lambda: api.last_bot_message(LI)["text"] == EN("order-ask-dropoff"))
-    assert "keyboard" in markups()[-1] and REMOVE not in markups()
+    assert "keyboard" in markups(api, LI)[-1] and REMOVE not in markups(api, LI)
 
     api.text(li, "F3")  # typed: on to the room, whose question has inline buttons
     room = await until(lambda: (m := api.last_bot_message(LI))["text"] == EN("order-ask-room", place="Women's Dorm 3")
@@ -127,7 +143,7 @@ async def test_the_location_button_goes_when_the_flow_moves_past_its_step(
     api.text(li, "3-502")  # later steps leave the (gone) keyboard alone
     floors = campus.building("dorm_f3").floors
     await until(lambda: api.last_bot_message(LI)["text"] == EN("order-ask-floor", floors=floors))
-    assert markups().count(REMOVE) == 1
+    assert markups(api, LI).count(REMOVE) == 1
 
 
 async def test_the_location_button_goes_when_the_order_form_is_left_by_a_command(
@@ -136,41 +152,40 @@ async def test_the_location_button_goes_when_the_order_form_is_left_by_a_command
     await tg_user(services, campus, clock, LI)
     li = api.user(LI, "Li", language_code="en")
 
-    def markups() -> list[dict[str, Any] | None]:
-        return [c.params.get("reply_markup") for c in api.calls("sendMessage", LI)]
+    await at_the_pickup(api, li)
+    await answered(api, LI, lambda: api.command(li, "help"), EN("help-student"))  # plain text: the removal rides on it
+    assert markups(api, LI)[-1] == REMOVE
+    await answered(api, LI, lambda: api.command(li, "orders"), EN("track-no-orders"))  # gone already: nothing to do
+    assert markups(api, LI).count(REMOVE) == 1
 
-    async def answered(send: Callable[[], Any], last_text: str) -> dict[str, Any]:
-        """Send, then wait for the bot's answer ending with a message saying `last_text`."""
-        before = len(api.bot_messages(LI))
-        send()
-        return await until(lambda: (new := api.bot_messages(LI)[before:]) and new[-1]["text"] == last_text and new[-1])
-
-    async def at_the_pickup() -> None:
-        types = await answered(lambda: api.command(li, "order"), EN("order-ask-type"))
-        await answered(lambda: api.press(li, types, "Parcel pickup"), EN("tg-location-prompt"))
-        assert "keyboard" in markups()[-1]
-
-    await at_the_pickup()
-    await answered(lambda: api.command(li, "help"), EN("help-student"))  # a plain text: the removal rides on it
-    assert markups()[-1] == REMOVE
-    await answered(lambda: api.command(li, "orders"), EN("track-no-orders"))  # gone already: nothing more to do
-    assert markups().count(REMOVE) == 1
-
-    await at_the_pickup()
-    await answered(lambda: api.command(li, "menu"), EN("menu-title"))  # inline buttons: the removal just before
+    await at_the_pickup(api, li)
+    await answered(api, LI, lambda: api.command(li, "menu"), EN("menu-title"))  # inline buttons: the removal before
     removal, shown = api.calls("sendMessage", LI)[-2:]
     assert (removal.params["text"], removal.params["reply_markup"]) == (EN("tg-location-done"), REMOVE)
     assert "inline_keyboard" in shown.params["reply_markup"]
 
-    await at_the_pickup()
+    await at_the_pickup(api, li)
     # Refused (no order number): the form still asks for the pickup, so the button stays.
-    await answered(lambda: api.command(li, "cancel"), EN("track-need-number", command="cancel"))
-    assert markups().count(REMOVE) == 2
+    await answered(api, LI, lambda: api.command(li, "confirm"), EN("track-need-number", command="confirm"))
+    assert markups(api, LI).count(REMOVE) == 2
     # The pickup answered: on to the drop-off, whose question offers the button again.
-    await answered(lambda: api.text(li, "Parcel Station"), EN("order-ask-dropoff"))
-    assert "keyboard" in markups()[-1] and markups().count(REMOVE) == 2
-    await answered(lambda: api.command(li, "stop"), EN("menu-title"))
-    assert markups()[-2] == REMOVE and markups().count(REMOVE) == 3
+    await answered(api, LI, lambda: api.text(li, "Parcel Station"), EN("order-ask-dropoff"))
+    assert "keyboard" in markups(api, LI)[-1] and markups(api, LI).count(REMOVE) == 2
+    await answered(api, LI, lambda: api.command(li, "stop"), EN("menu-title"))
+    assert markups(api, LI)[-2] == REMOVE and markups(api, LI).count(REMOVE) == 3
+
+
+async def test_a_bare_cancel_leaves_the_order_form_and_takes_the_location_button_away(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    api = fake_bot_api
+    await tg_user(services, campus, clock, LI)
+    li = api.user(LI, "Li", language_code="en")
+    await at_the_pickup(api, li)
+    await answered(api, LI, lambda: api.command(li, "cancel"), EN("order-form-abandoned"))
+    assert markups(api, LI)[-1] == REMOVE  # on the confirmation itself
+    # The form is gone: a place typed now is no answer to its pickup, and nothing more is removed.
+    await answered(api, LI, lambda: api.text(li, "Parcel Station"), EN("menu-title"))
+    assert markups(api, LI).count(REMOVE) == 1
 
 
 async def test_the_nearby_location_button_goes_with_the_next_answer(

@@ -278,6 +278,15 @@ async def test_a_reason_for_an_application_decided_meanwhile_ends_the_step(chat,
     assert await actions(db) == []
 
 
+async def test_a_bare_cancel_ends_an_operators_question_like_its_cancel_button(chat, db, campus, clock):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    assert keys(await chat.send(OP, f"/reject {applicant}")) == ["admin-ask-reject-reason"]
+    assert keys(await chat.send(OP, "/cancel")) == ["admin-step-cancelled"]
+    assert keys(await chat.send(OP, "blurry photo")) == ["idle-hint", "menu-title"]  # not taken as the reason
+    assert (await get(db, RunnerProfile, applicant)).status == "pending"
+
+
 # ---------------------------------------------------------------------------------------------------- orders
 
 

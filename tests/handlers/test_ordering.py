@@ -273,6 +273,23 @@ async def test_edit_starts_again_and_cancel_orders_nothing(chat, services):
     assert await orders_of(services, alice) == []
 
 
+async def test_a_bare_cancel_leaves_the_order_form_and_its_location_button(chat, services):
+    alice = await funded(chat, services, "alice", 0)
+    assert keys(await chat.send("alice", "/cancel")) == ["track-need-number"]  # no form going on: which order?
+    await chat.send("alice", "/order")
+    assert (await chat.press("alice", "Parcel pickup"))[0].request_location
+    # With a number it is about that order, and the form stays where it was.
+    await refused(chat, services, "alice", lambda: chat.send("alice", "/cancel 99"), "error-order-not-found")
+
+    replies = await chat.send("alice", "/cancel")
+    assert keys(replies) == ["order-form-abandoned"] and replies[0].location_done
+    assert "/order" in replies[0].text  # how to start again
+    assert (await conversation(services, "alice"))[0] == "idle"
+    assert keys(await chat.send("alice", "快递站")) == ["idle-hint", "menu-title"]  # no longer the pickup's answer
+    assert keys(await chat.send("alice", "/cancel")) == ["track-need-number"]
+    assert await orders_of(services, alice) == []
+
+
 async def add_coupon(services, clock, code, **kw):
     values = {"code": code, "campus_id": "demo", "amount_off": 300, "valid_from": clock.now - dt.timedelta(days=1),
               "valid_until": clock.now + dt.timedelta(days=7), "max_uses": 100, "per_user": 1}
