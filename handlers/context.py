@@ -12,9 +12,10 @@ from core.clock import Clock
 from core.errors import InvalidInput, NotAllowed
 from handlers.io import Choice, Input, Reply
 from locales import Catalogue, catalogue
+from storage import conversations
 from storage.conversations import ConversationState
 from storage.crypto import Cipher
-from storage.db import Database
+from storage.db import Database, DbSession
 from storage.grab import GrabService
 from storage.models import RunnerProfile, User
 from storage.uow import UnitOfWork
@@ -152,6 +153,16 @@ class Ctx:
         if not token or token != self.conv.data.get("_token"):
             raise InvalidInput("error-stale-choice")
         return value
+
+
+async def withdraw_location_offer(session: DbSession, channel: str, user: str, now: dt.datetime) -> bool:
+    """Ctx.settle_location's bookkeeping for a path that runs without a Ctx (the grab): if this person's
+    conversation says the location button is still up, it no longer is. True when it was: the reply says so."""
+    conv = await conversations.load(session, channel, user)
+    if conv is None or not conv.data.pop(LOCATION_OFFERED, None):
+        return False
+    await conversations.save(session, channel, user, conv, now)
+    return True
 
 
 def free_text(text: str, *, limit: int = MAX_TEXT) -> str:

@@ -8,22 +8,23 @@ finds it expired: handlers.sweep clears the offer and calls `end_offer`). While 
 seen the order.
 
 The grab itself runs outside the per-input transaction (storage.grab.GrabService keeps its own), so it is an
-"outside action" on the router: the hall button `g:<id>`, the offer's Accept button, and /grab N (App.handle turns
-the command into the same path).
+"outside action" on the router: the hall button `g:<id>`, the offer's Accept button, /grab N (App.handle turns
+the command into the same path), and /nearby's Grab buttons (`g:<id>:loc` where the list offers to share a location).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 
 from core import dispatch
 from core.campus import Campus, DispatchMode, Gender
 from core.errors import InvalidInput
 from core.geo import Point, building_point, find_building, on_campus, walking_m
 from core.order import Event, Notice, Status, Transition
-from handlers.context import Ctx, Services
+from handlers.context import Ctx, Services, withdraw_location_offer
 from handlers.io import Input, Kind, Reply
 from handlers.notify import DETAILS_ENDED, NOTICE_RENDERERS, Button, Notifier
 from handlers.orders import (
@@ -39,7 +40,7 @@ from handlers.router import ROUTER
 from handlers.runner import trip_buttons
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage.dedupe import first_time_in
-from storage.grab import order_candidate, settled_in
+from storage.grab import GrabResult, order_candidate, settled_in
 from storage.lookups import GRABBER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent, RunnerProfile, User
@@ -47,6 +48,9 @@ from storage.sql import run_core
 from storage.uow import UnitOfWork
 
 NEARBY_LIMIT = 10  # orders listed by /nearby
+# The Grab buttons of a /nearby list that offers the location button end with this: a press on one takes that button
+# away (its conversation is read for it), a press on any other Grab reads nothing more.
+LOCATION_TAIL = ":loc"
 
 
 def hall_key(order_id: int) -> str:
@@ -268,6 +272,8 @@ NOTICE_RENDERERS.update({
 async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
     """A hall button (in the group or privately), an offer's Accept, or /grab N. Exactly one grabber wins."""
     raw = (inp.choice or "").split(":", 1)[1] if ":" in (inp.choice or "") else ""
+    from_nearby_with_location = raw.endswith(LOCATION_TAIL)
+    raw = raw.removesuffix(LOCATION_TAIL)
     # The repeat check, who is grabbing and whether the order is still to be had, in one short transaction before
     # the grab's own (a press on an order that went is answered from here).
     async with UnitOfWork(services.db) as uow:
@@ -278,6 +284,17 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
         may_grab = user is not None and user.started_bot and not user.suspended and raw.strip()
         order_id = parse_order_id(raw) if may_grab else None
         already = await settled_in(uow.session, order_id, user.id) if order_id is not None else None
+        # As Ctx.settle_location would, won or refused, where the list's location button may still be up.
+        location_done = (from_nearby_with_location and inp.chat is None
+                         and await withdraw_location_offer(uow.session, inp.channel, inp.user, now))
+    replies = await grab_outcome(services, user, raw, order_id, already)
+    return [dataclasses.replace(r, location_done=True) for r in replies] if location_done else replies
+
+
+async def grab_outcome(services: Services, user: Row | None, raw: str, order_id: int | None,
+                       already: GrabResult | None) -> list[Reply]:
+    """The grab and its answer, once grab's first transaction has read who is grabbing (`user`) and whether the
+    order is settled for them already (`already`)."""
     t = catalogue(user.language if user is not None else DEFAULT_LANGUAGE)
     if user is None or not user.started_bot:
         return [Reply("runner-start-bot-first", t("runner-start-bot-first"))]
@@ -349,8 +366,8 @@ async def nearby(ctx: Ctx) -> None:
         await list_nearby(ctx, building_point(building), building_name(campus, building.id, ctx.t.language))
     elif profile.last_lat is not None and profile.last_lon is not None:
         await list_nearby(ctx, Point(profile.last_lat, profile.last_lon))
-    elif await list_nearby(ctx, None):
-        ctx.say("hall-nearby-share-hint", request_location=True)  # no position known: offer to share one
+    else:
+        await list_nearby(ctx, None)
 
 
 @ROUTER.idle_input(Kind.location)
@@ -371,9 +388,9 @@ async def nearby_here(ctx: Ctx) -> None:
     await list_nearby(ctx, here, ctx.t("hall-nearby-you"))
 
 
-async def list_nearby(ctx: Ctx, origin: Point | None, place_name: str = "") -> bool:
-    """The open orders this runner may grab, nearest pickup to `origin` first (newest first without one), at most
-    NEARBY_LIMIT of them. False when there were none."""
+async def list_nearby(ctx: Ctx, origin: Point | None, place_name: str = "") -> None:
+    """The open orders this runner may grab, nearest pickup to `origin` first, at most NEARBY_LIMIT of them. With
+    no `origin`: newest first, and a hint offering the location button, which their Grab buttons take away."""
     campus = ctx.campus
     rows = [r for r in await ctx.uow.session.scalars(
         select(OrderRow).where(OrderRow.campus_id == campus.id, OrderRow.status == Status.open.value)
@@ -381,7 +398,7 @@ async def list_nearby(ctx: Ctx, origin: Point | None, place_name: str = "") -> b
         if r.customer_id != ctx.user_id and (not offer_pending(r) or r.offer_runner_id == ctx.user_id)]
     if not rows:
         ctx.say("hall-nearby-none")
-        return False
+        return
     listed: list[tuple[OrderRow, int | None]]
     if origin is not None:
         at = origin
@@ -391,9 +408,11 @@ async def list_nearby(ctx: Ctx, origin: Point | None, place_name: str = "") -> b
         listed = [(r, None) for r in rows]
     ctx.say("hall-nearby-title", count=len(rows), shown=min(len(rows), NEARBY_LIMIT), place=place_name or "none",
             more="yes" if len(rows) > NEARBY_LIMIT else "no")
+    tail = LOCATION_TAIL if origin is None else ""
     for row, metres in listed[:NEARBY_LIMIT]:
         text = hall_card(ctx.t, campus, row)
         if metres is not None:
             text = "\n".join([text, ctx.t("hall-distance", metres=metres)])
-        ctx.say_text("hall-card", text, choices=[[ctx.button("hall-grab-button", f"g:{row.id}")]])
-    return True
+        ctx.say_text("hall-card", text, choices=[[ctx.button("hall-grab-button", f"g:{row.id}{tail}")]])
+    if origin is None:
+        ctx.say("hall-nearby-share-hint", request_location=True)  # no position known: offer to share one

@@ -9,9 +9,14 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import bindparam, select
+
 from storage.db import DbSession
 from storage.models import Conversation
-from storage.sql import upsert
+from storage.sql import run_core, upsert
+
+CONVERSATION_BY_ADDRESS = select(Conversation.state, Conversation.data).where(
+    Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("external_id"))
 
 
 def _fresh_data() -> dict[str, Any]:
@@ -33,6 +38,12 @@ class ConversationState:
     @property
     def changed(self) -> bool:
         return self.stored != (self.state, self.data)
+
+
+async def load(session: DbSession, channel: str, external_id: str) -> ConversationState | None:
+    """The conversation alone, for a path that does not read it with the user row (the grab's); None if none."""
+    found = (await run_core(session, CONVERSATION_BY_ADDRESS, {"channel": channel, "external_id": external_id})).first()
+    return ConversationState.loaded(found.state, found.data) if found is not None else None
 
 
 async def save(session: DbSession, channel: str, external_id: str, conv: ConversationState,

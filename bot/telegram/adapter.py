@@ -379,15 +379,15 @@ def hall_of(query: CallbackQuery) -> int:
 
 
 async def _answer_press(answer: _Answer, replies: list[Reply]) -> list[Reply]:
-    """Answers the press: a refusal as a toast on the pressed button (one too long for a toast is also sent as a
-    message). Returns the replies still to send."""
+    """Answers the press: a refusal as a toast on the pressed button (one too long for a toast, or one that takes
+    the location button away, which a toast cannot, is also sent as a message). Returns the replies still to send."""
     errors = [r for r in replies if is_error(r)]
     rest = [r for r in replies if not is_error(r)]
     if not errors:
         await answer()
         return rest
     await answer(errors[0].text)
-    return [r for r in errors if len(" ".join(r.text.split())) > ANSWER_LIMIT] + rest
+    return [r for r in errors if r.location_done or len(" ".join(r.text.split())) > ANSWER_LIMIT] + rest
 
 
 def build_dispatcher(services: Services, bot: Bot, settings: Settings,

@@ -16,19 +16,28 @@ from aiogram.types import (
 
 from bot.telegram.commands import STUDENT, menu, set_commands, staff_menu
 from bot.telegram.render import Renderer
+from core.order import Actor, Event, Role
 from handlers.context import Services
 from handlers.io import Choice, Reply
 from locales import catalogue
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_e2e_telegram import running_bot  # noqa: F401 - fixture: the dispatcher and the outbox sender
-from tests.bot.test_telegram_adapter import LIBRARY, dispatcher, tg_runner, tg_user, until  # noqa: F401 - fixture
+from tests.bot.test_telegram_adapter import (  # noqa: F401 - dispatcher: a fixture
+    LIBRARY,
+    dispatcher,
+    order_row,
+    tg_runner,
+    tg_user,
+    until,
+)
 from tests.conftest import FakeClock
-from tests.factories import make_order, top_up
+from tests.factories import act, make_order, top_up
 from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM
 
 EN = catalogue("en")
 LI = 1001
 ZHAO = 3003
+QIAN = 3004
 REMOVE = {"remove_keyboard": True}
 
 
@@ -205,6 +214,35 @@ async def test_the_nearby_location_button_goes_with_the_next_answer(
     title = api.calls("sendMessage", ZHAO)[3]
     assert title.params["text"] == EN("hall-nearby-title", count=1, shown=1, place=EN("hall-nearby-you"), more="no")
     assert title.params["reply_markup"] == REMOVE
+
+
+async def test_a_grab_from_the_nearby_list_takes_its_location_button_away(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    api = fake_bot_api
+    customer = await tg_user(services, campus, clock, LI)
+    taken, free = [await make_order(services.db, campus, customer, clock()) for _ in range(2)]
+    zhao_id = await tg_runner(services, campus, clock, ZHAO)
+    qian_id = await tg_runner(services, campus, clock, QIAN)
+    zhao = api.user(ZHAO, "Zhao", language_code="en")
+
+    async def listed() -> dict[int, dict[str, Any]]:
+        """/nearby with no position known: the cards by order, then the hint putting the location button up."""
+        await answered(api, ZHAO, lambda: api.command(zhao, "nearby"), EN("hall-nearby-share-hint"))
+        assert "keyboard" in markups(api, ZHAO)[-1]
+        return {int(data.split(":")[1]): m for m in api.bot_messages(ZHAO) for row in api.buttons(m)
+                for _, data in row if data and data.startswith("g:")}
+
+    cards = await listed()
+    await act(services.db, campus, taken, Event.accept, Actor(Role.runner, qian_id), clock())  # Qian was quicker
+    await answered(api, ZHAO, lambda: api.press(zhao, cards[taken], "Grab"), EN("grab-taken"))
+    assert markups(api, ZHAO)[-1] == REMOVE  # the refusal is a toast, and a message taking the button away
+    assert api.callback_answers[-1]["text"] == EN("grab-taken")
+
+    cards = await listed()
+    won = "\n".join([EN("grab-won"), EN("hall-won-details-private", order=str(free))])
+    await answered(api, ZHAO, lambda: api.press(zhao, cards[free], "Grab"), won)
+    assert markups(api, ZHAO)[-1] == REMOVE
+    assert (await order_row(services, free)).runner_id == zhao_id
 
 
 async def test_the_renderer_removes_the_location_button_with_the_reply_or_just_before_it(

@@ -327,6 +327,23 @@ async def test_nearby_lists_open_orders_nearest_first_with_grab_buttons(chat, se
     assert (await order_row(db, canteen)).status == "accepted"
 
 
+async def test_a_grab_from_a_nearby_list_offering_the_location_button_takes_it_away(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    await runner(db, campus, clock(), "sam")
+    first, second = await paid_order(services, alice), await paid_order(services, alice)
+    listed = await chat.send("rob", "/nearby")  # rob's position is unknown: the list offers to share it
+    assert listed[-1].request_location
+    grabs = {c.data.split(":")[1]: c.data for r in listed for c in r.flat_choices()}
+    assert keys(await chat.press("sam", f"data:g:{first}", chat=HALL)) == ["grab-won"]
+
+    refused = await chat.press("rob", f"data:{grabs[str(first)]}")  # too late, and the button goes all the same
+    assert keys(refused) == ["grab-taken"] and refused[0].location_done
+    won = await chat.press("rob", f"data:{grabs[str(second)]}")
+    assert keys(won) == ["grab-won"] and not won[0].location_done  # gone already
+    assert not any(r.location_done for r in await chat.send("rob", "/help"))
+
+
 CANTEEN_2 = (30.26352, 120.11652)  # a few metres from Canteen 2
 PARCEL_STATION = (30.25952, 120.11902)  # a few metres from the parcel station
 
