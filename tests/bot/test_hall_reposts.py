@@ -233,13 +233,19 @@ async def test_a_reminder_retried_after_the_order_was_taken_is_not_posted(
     assert [r.method for r in fake_bot_api.calls(chat_id=HALL)] == ["sendMessage", "sendMessage", "editMessageText"]
 
 
-async def test_a_reminder_landing_after_another_sender_showed_the_order_taken_is_deleted(
-        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
-    a = make_sender(db, bot, clock, fake_bot_api)
-    b = make_sender(db, bot, clock, fake_bot_api)
+async def two_senders_ten_minutes_after_the_first_post(db: Database, bot: Bot, clock: FakeClock, api: FakeBotAPI
+                                                      ) -> tuple[TelegramSender, TelegramSender]:
+    """Two senders on one database; order 7 was announced (by the first) ten minutes ago."""
+    a, b = make_sender(db, bot, clock, api), make_sender(db, bot, clock, api)
     await queue_announcement(db, 7, card(7), clock(), repost=False)
     await settle(db, a, clock)
     clock.advance(seconds=600)
+    return a, b
+
+
+async def test_a_reminder_landing_after_another_sender_showed_the_order_taken_is_deleted(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    a, b = await two_senders_ten_minutes_after_the_first_post(db, bot, clock, fake_bot_api)
     await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
     [reminder] = await a._message_jobs(HALL, await a._due(clock()))
     assert await a._claim(reminder, clock())  # A's request is on its way …
@@ -314,11 +320,7 @@ async def retire_first_post(sender: TelegramSender, api: FakeBotAPI, clock: Fake
 
 async def test_an_edit_that_finds_its_post_deleted_for_a_newer_reminder_is_not_posted_again(
         db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
-    a = make_sender(db, bot, clock, fake_bot_api)
-    b = make_sender(db, bot, clock, fake_bot_api)
-    await queue_announcement(db, 7, card(7), clock(), repost=False)
-    await settle(db, a, clock)
-    clock.advance(seconds=600)
+    a, b = await two_senders_ten_minutes_after_the_first_post(db, bot, clock, fake_bot_api)
     # The card brought up to date in place, still offering the order (a re-post of it would be a second Grab).
     await queue(db, HALL, "Tip added!\n" + card(7), at=clock(), choices=[[("Grab", "g:7")]], edit_key="hall:7")
     tip = await claimed(a, clock)  # A's edit of the first post is on its way …
@@ -337,11 +339,7 @@ async def test_an_edit_that_finds_its_post_deleted_for_a_newer_reminder_is_not_p
 
 async def test_an_order_taken_while_its_first_post_is_deleted_for_a_reminder_shows_taken_in_the_reminder(
         db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
-    a = make_sender(db, bot, clock, fake_bot_api)
-    b = make_sender(db, bot, clock, fake_bot_api)
-    await queue_announcement(db, 7, card(7), clock(), repost=False)
-    await settle(db, a, clock)
-    clock.advance(seconds=600)
+    a, b = await two_senders_ten_minutes_after_the_first_post(db, bot, clock, fake_bot_api)
     await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
     reminder = await claimed(b, clock)  # B's reminder is on its way …
     await queue(db, HALL, "Order #7 has been taken.", at=clock(), edit_key="hall:7")
