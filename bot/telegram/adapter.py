@@ -4,13 +4,15 @@ No business rules here. What is Telegram's own stays here: answering every butto
 invoices, live-location edits, and reaching people privately (a hall press is answered in the presser's private
 chat; someone who never started the bot cannot be written to, so their press is refused before it reaches the
 handlers and the order stays open). In a campus admin chat, commands and button presses are answered in the chat
-itself, for every operator to see; who may act there is the handlers' decision.
+itself, for every operator to see, within the group's rate windows (group_replies.py); who may act there is the
+handlers' decision.
 """
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,6 +34,7 @@ from sqlalchemy import select
 
 from bot.settings import Settings
 from bot.telegram import convert
+from bot.telegram.group_replies import GroupReplies
 from bot.telegram.live_location import live_update
 from bot.telegram.payments import CURRENCY, TelegramPayments, invoice_order
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
@@ -107,6 +110,7 @@ class TelegramAdapter:
         self.payments = TelegramPayments(services, bot, token, min_amount=settings.telegram_invoice_min_fen,
                                          max_amount=settings.telegram_invoice_max_fen)
         self.renderer = Renderer(bot)
+        self.group_replies = GroupReplies(services, bot, self.limiter)  # the admin chats' answers
         self.admin_chats = {c.channels.telegram_admin_chat_id for c in services.campuses.values()
                             if c.channels.telegram_admin_chat_id is not None}
         # Whose hall a group is: someone sent over from it to start the bot joins that campus.
@@ -220,7 +224,7 @@ class TelegramAdapter:
         assert message.from_user is not None
         if message.chat.id in self.admin_chats:  # operators moderate here: the answer is for the whole chat
             replies = await self.app.handle(inp)
-            await self.renderer.send(message.chat.id, replies, catalogue(self.services.default_campus.language))
+            await self.group_replies.send(message.chat.id, replies, origin=reply_origin(inp))
             return
         known = await self._known(message.from_user.id, message.from_user.language_code)
         if not await self._reachable(known, message.from_user.id):
@@ -344,7 +348,7 @@ class TelegramAdapter:
         rest = await _answer_press(answer, await self.app.handle(inp))
         message = query.message if isinstance(query.message, Message) else None
         try:
-            await self.renderer.send(chat_id, rest, catalogue(self.services.default_campus.language), edit=message)
+            await self.group_replies.send(chat_id, rest, origin=reply_origin(inp), edit=message)
         except TelegramForbiddenError:  # the bot was removed from the chat
             log.warning("cannot write to admin chat %s", chat_id)
 
@@ -371,6 +375,11 @@ class TelegramAdapter:
     # --- payments ----------------------------------------------------------------------------------------
     async def on_pre_checkout(self, query: PreCheckoutQuery) -> None:
         await self.payments.answer_pre_checkout(query)
+
+
+def reply_origin(inp: Input) -> str:
+    """What names the queued rows of an answer: its update (a repeat is not answered again), else a fresh id."""
+    return inp.update_key or uuid.uuid4().hex
 
 
 def hall_of(query: CallbackQuery) -> int:

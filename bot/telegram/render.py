@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any, TypeVar
 
 from aiogram import Bot
@@ -62,7 +63,11 @@ def _button(choice: Choice) -> InlineKeyboardButton:
 
 
 def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = [[_button(c) for c in row] for row in reply.choices if row]
+    return choices_keyboard(reply.choices)
+
+
+def choices_keyboard(choices: tuple[tuple[Choice, ...], ...]) -> InlineKeyboardMarkup | None:
+    rows = [[_button(c) for c in row] for row in choices if row]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
@@ -95,6 +100,21 @@ async def call(method: Callable[..., Awaitable[T]], **params: Any) -> T:
         return await method(**params)
 
 
+async def edit_text(edit: Callable[..., Awaitable[Any]], message: Message, text: str,
+                    markup: InlineKeyboardMarkup | None) -> bool:
+    """Edit `message` to show `text` with `markup` (by `edit`, an editMessageText call); False when Telegram would
+    not (the message is gone, or too old), so the caller sends it anew."""
+    try:
+        await edit(chat_id=message.chat.id, message_id=message.message_id, text=text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return True  # pressed twice: the message already says this
+        log.info("could not edit message %s in %s (%s); sending a new one",
+                 message.message_id, message.chat.id, exc.message)
+        return False
+    return True
+
+
 class Renderer:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
@@ -124,16 +144,7 @@ class Renderer:
         pieces = split_text(reply.text)
         if len(pieces) > 1:
             return False
-        try:
-            await call(self.bot.edit_message_text, chat_id=message.chat.id, message_id=message.message_id,
-                       text=pieces[0], reply_markup=inline_keyboard(reply))
-        except TelegramBadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return True  # pressed twice: the message already says this
-            log.info("could not edit message %s in %s (%s); sending a new one",
-                     message.message_id, message.chat.id, exc.message)
-            return False
-        return True
+        return await edit_text(partial(call, self.bot.edit_message_text), message, pieces[0], inline_keyboard(reply))
 
     async def _send(self, chat_id: int | str, reply: Reply, t: Catalogue) -> None:
         markup: Any = inline_keyboard(reply)

@@ -4,7 +4,9 @@ Limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avo
 in one chat, 20 a minute in one group, 30 a second overall. They are moving windows from the `limits` library —
 "at most N in any window", exactly the promise — kept in its in-process memory storage, or in Redis when several
 processes send (pass `limits.storage.storage_from_string("async+redis://…")`). Edits count like messages; a
-deletion takes a slot of the chat's and the overall limit but not of the group's minute (TelegramRateLimiter).
+deletion takes a slot of the chat's and the overall limit but not of the group's minute (TelegramRateLimiter). What
+the adapter posts in groups itself takes slots of the same windows (app.py shares the limiter): a request to start
+the bot in the hall, and the answers in an admin chat (group_replies.py), whose overflow it queues here as rows.
 
 A message is sent with sendMessage, or — when the row has a `photo` (a Telegram file_id, Notifier.user(photo=…))
 — with sendPhoto, its text as the caption (cut to a caption's 1024 characters) and its buttons under the photo;
@@ -173,8 +175,10 @@ class TelegramRateLimiter:
         url = redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
         return cls(RedisStorage(url, implementation="redispy", key_prefix="paotui"), config)
 
-    def _checks(self, chat: int | str, group: bool) -> list[tuple[RateLimitItem, str]]:
-        checks = [(self.overall, "tg-all"), (self.per_chat, f"tg-chat-{chat}")]
+    def _checks(self, chat: int | str, group: bool, burst: bool = False) -> list[tuple[RateLimitItem, str]]:
+        checks = [(self.overall, "tg-all")]
+        if not burst:
+            checks.append((self.per_chat, f"tg-chat-{chat}"))
         if group and is_group(chat):
             checks.append((self.per_group, f"tg-group-{chat}"))
         return checks
@@ -184,22 +188,29 @@ class TelegramRateLimiter:
     # repost cost the hall two of its 20. It still takes the chat's and the overall slot, so a burst of deletions is
     # paced like any request (and a 429 on one is waited out as usual).
 
-    async def ready(self, chat: int | str, *, group: bool = True) -> bool:
+    # `burst=True` for a message of a direct answer to a command or a press in a group (group_replies.py): the
+    # chat's one a second is not waited for — Telegram lets short bursts pass it, and an answer is one — but the
+    # group's minute and the overall second are. Its slot of the chat's second is still taken when free, so the
+    # sender leaves the chat alone for that second.
+
+    async def ready(self, chat: int | str, *, group: bool = True, burst: bool = False) -> bool:
         """Whether every limit for `chat` has a slot now and Telegram has not asked us to wait (takes none)."""
         if await self.held(chat):
             return False
-        for item, key in self._checks(chat, group):
+        for item, key in self._checks(chat, group, burst):
             if not await self.window.test(item, key):
                 return False
         return True
 
-    async def acquire(self, chat: int | str, *, group: bool = True) -> bool:
+    async def acquire(self, chat: int | str, *, group: bool = True, burst: bool = False) -> bool:
         """Take a slot for one request to `chat` if every limit has one now."""
-        if not await self.ready(chat, group=group):
+        if not await self.ready(chat, group=group, burst=burst):
             return False
-        for item, key in self._checks(chat, group):
+        for item, key in self._checks(chat, group, burst):
             if not await self.window.hit(item, key):
                 return False
+        if burst:
+            await self.window.hit(self.per_chat, f"tg-chat-{chat}")  # taken if free (a full window stays as it is)
         return True
 
     # A 429's retry_after and a group's last request kind are kept beside the windows, in the same storage, so

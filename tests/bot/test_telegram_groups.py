@@ -4,6 +4,8 @@ it posts in the task hall itself (within the group's rate limit, once per update
 End to end against the fake Bot API over real HTTP, in virtual time: the rate windows read the test's clock."""
 from __future__ import annotations
 
+import copy
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,11 +18,11 @@ from bot.telegram.adapter import build_dispatcher
 from bot.telegram.sender import TelegramRateLimiter, TelegramSender
 from handlers.context import Services
 from locales import catalogue
-from storage.models import LedgerPosting, Outbox, RunnerProfile, User
+from storage.models import LedgerPosting, Outbox, RunnerProfile, User, Withdrawal
 from storage.uow import UnitOfWork
 from tests.bot.conftest import polling
 from tests.bot.fake_bot_api import FakeBotAPI
-from tests.bot.test_sender import queue, virtual_time  # noqa: F401 - the rate windows in the test's time
+from tests.bot.test_sender import most_in_window, queue, virtual_time  # noqa: F401 - rate windows in the test's time
 from tests.bot.test_telegram_adapter import order_row, settle, tg_user, until
 from tests.factories import CIPHER, make_order, top_up
 
@@ -141,6 +143,105 @@ async def test_an_admin_chat_button_pressed_by_a_non_operator_is_refused_and_cha
     assert len(fake_bot_api.bot_messages(admin_chat["id"])) == posted
     assert not fake_bot_api.calls("editMessageText")
     assert all("/order" in m["text"] for m in fake_bot_api.bot_messages(4005))  # only settle's /help
+
+
+# --- answers in the admin chat, within the group's limit -----------------------------------------------------------
+
+async def deliver_queued(services: Services, sender: TelegramSender, clock, chat_id: int) -> None:
+    """Run the outbox sender once a second (virtual time) until nothing waits for the chat; at most ten minutes."""
+    give_up = clock() + dt.timedelta(minutes=10)
+    while clock() < give_up:
+        await sender.run_once(clock())
+        async with UnitOfWork(services.db, write=False) as uow:
+            waiting = await uow.session.scalar(select(func.count()).select_from(Outbox).where(
+                Outbox.recipient == str(chat_id), Outbox.status == "pending"))
+        if not waiting:
+            return
+        clock.advance(seconds=1)
+    raise AssertionError(f"{waiting} rows for chat {chat_id} still waiting after ten minutes")
+
+
+async def withdrawal(services: Services, runner: int, clock) -> int:
+    """A pending withdrawal, as the admin chat lists it (its ledger side plays no part here)."""
+    async with UnitOfWork(services.db) as uow:
+        row = Withdrawal(runner_id=runner, amount=100, status="pending", requested_at=clock())
+        uow.session.add(row)
+        await uow.session.flush()
+        return row.id
+
+
+def button_data(api: FakeBotAPI, chat_id: int) -> list[str | None]:
+    """What the bot's messages in the chat show, in order: each one's first button's data (None: no buttons)."""
+    return [next((data for line in api.buttons(m) for _, data in line), None) for m in api.bot_messages(chat_id)]
+
+
+def per_minute(api: FakeBotAPI, chat_id: int) -> int:
+    """The most messages posted or edited in the chat within any minute."""
+    return most_in_window([r.at for r in api.calls(chat_id=chat_id) if r.method.lower() != "answercallbackquery"],
+                          60)
+
+
+async def test_a_burst_of_admin_chat_lists_never_passes_the_groups_limit_and_every_item_arrives(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    """Telegram allows about 20 messages a minute in a group; three lists are 33 messages."""
+    await operator(services, campus, clock, 4004, started=True)
+    applicants = [await applicant(services, campus, clock, 5000 + i) for i in range(10)]
+    withdrawals = [await withdrawal(services, runner, clock) for runner in applicants]
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    for command in ("applications", "withdrawals", "applications"):
+        fake_bot_api.command(wu, command, chat=admin_chat)
+    await settle(fake_bot_api, wu)
+    assert len(fake_bot_api.bot_messages(admin_chat["id"])) == 20  # the rest waits for the group's next minute
+
+    await deliver_queued(services, TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher),
+                         clock, admin_chat["id"])
+    assert per_minute(fake_bot_api, admin_chat["id"]) <= 20
+    assert all(r.status == 200 for r in fake_bot_api.calls(chat_id=admin_chat["id"]))
+    cards = [f"adm:approve:{a}" for a in applicants]
+    assert button_data(fake_bot_api, admin_chat["id"]) == [  # every item, each list in order, one after the other
+        None, *cards, None, *[f"adm:wok:{w}" for w in withdrawals], None, *cards]
+
+
+async def test_an_approval_pressed_when_the_admin_chat_has_no_room_edits_the_card_once_it_has(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    await operator(services, campus, clock, 4004, started=True)
+    applicants = [await applicant(services, campus, clock, 5000 + i) for i in range(10)]
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    for _ in range(2):
+        fake_bot_api.command(wu, "applications", chat=admin_chat)  # 22 messages: two of them wait
+    await settle(fake_bot_api, wu)
+    card = copy.deepcopy(fake_bot_api.bot_messages(admin_chat["id"])[1])  # the first list's first card, as posted
+
+    fake_bot_api.press(wu, card, EN("admin-button-approve"))
+    await until(lambda: fake_bot_api.callback_answers)
+    await settle(fake_bot_api, wu)
+    assert await application_status(services, applicants[0]) == "approved"
+    assert fake_bot_api.messages[(admin_chat["id"], card["message_id"])] == card  # the group's minute is spent
+
+    await deliver_queued(services, TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher),
+                         clock, admin_chat["id"])
+    assert per_minute(fake_bot_api, admin_chat["id"]) <= 20
+    edited = fake_bot_api.messages[(admin_chat["id"], card["message_id"])]
+    assert edited["text"] == EN("admin-application-approved", who=f"Zhao (#{applicants[0]})")
+    assert "reply_markup" not in edited  # edited in place: no operator can decide it again
+    assert len(fake_bot_api.bot_messages(admin_chat["id"])) == 22  # both lists, and nothing new for the outcome
+
+
+async def test_a_429_in_the_admin_chat_does_not_hold_the_operators_next_update(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    await operator(services, campus, clock, 4004, started=True)
+    fake_bot_api.rate_limit(25, method="sendMessage", chat_id=admin_chat["id"])
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    fake_bot_api.command(wu, "today", chat=admin_chat)
+    await settle(fake_bot_api, wu)  # answered at once, not after the 429's 25 s
+    refused = clock()
+
+    await deliver_queued(services, TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher),
+                         clock, admin_chat["id"])
+    first, retry = fake_bot_api.calls("sendMessage", admin_chat["id"])
+    assert (first.status, retry.status) == (429, 200)
+    assert retry.at - refused >= dt.timedelta(seconds=25)  # nothing to the chat before its retry_after
+    assert fake_bot_api.bot_messages(admin_chat["id"])[-1]["text"].startswith("Today, 2026-11-23:")
 
 
 # --- what the adapter posts in the task hall -----------------------------------------------------------------------
