@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from core.order import Status
 from locales import LANGUAGES, Catalogue, catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,3 +36,13 @@ def test_remembered_texts_follow_their_arguments_and_missing_keys_still_raise():
     for _ in range(2):
         with pytest.raises(KeyError):
             t("no-such-message", order=7)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_refused_order_action_names_the_status_in_words(language):
+    """IllegalTransition(status=<code>) is raised all over (core, runner, operator commands): its message words the
+    code as the order card does, never the raw code."""
+    t = catalogue(language)
+    for status in Status:
+        refusal, words = t("error-illegal-transition", status=status.value), t("status", status=status.value)
+        assert words in refusal and status.value not in refusal.replace(words, ""), refusal

@@ -1,5 +1,6 @@
 error-generic = Something went wrong. Please try again.
-error-illegal-transition = This order is { $status } now, so that is not possible.
+# `status` is the status message: it formats this message's own $status (a status code) in words.
+error-illegal-transition = This order is { status } now, so that is not possible.
 error-not-allowed = You are not allowed to do that.
 error-not-your-order = That order is not yours.
 error-order-changed = The order changed in the meantime. Please look at it again.

@@ -1,5 +1,6 @@
 error-generic = 出了点问题，请稍后再试。
-error-illegal-transition = 订单当前状态为 { $status }，无法进行该操作。
+# `status` is the status message: it formats this message's own $status (a status code) in words.
+error-illegal-transition = 订单当前状态为“{ status }”，无法进行该操作。
 error-not-allowed = 你没有权限进行该操作。
 error-not-your-order = 这不是你的订单。
 error-order-changed = 订单状态刚刚发生了变化，请重新查看。

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from core import ledger
@@ -250,6 +251,23 @@ async def test_trip_commands_and_what_they_refuse(chat, services, db, campus, cl
     replies = await chat.send("rob", f"/release {order_id}")
     assert keys(replies) == ["runner-release-too-late"]
     assert replies[0].text.startswith(f"You have picked up order #{order_id} already")
+    assert (await order_row(db, order_id)).status == "picked_up"
+
+
+@pytest.mark.parametrize(("language", "refusal"), [
+    ("en", "This order is picked up now, so that is not possible."),
+    ("zh_CN", "订单当前状态为“已取件”，无法进行该操作。"),
+], ids=["en", "zh_CN"])
+async def test_pressing_picked_up_twice_is_refused_with_the_status_in_words(chat, services, db, campus, clock,
+                                                                             language, refusal):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob", language=language)
+    order_id = await won_order(chat, services, alice, "rob")
+    assert keys(await chat.press("rob", f"data:o:{order_id}:pickup")) == ["runner-picked-up"]
+
+    replies = await chat.press("rob", f"data:o:{order_id}:pickup")
+    assert keys(replies) == ["error-illegal-transition"]
+    assert replies[0].text == refusal
     assert (await order_row(db, order_id)).status == "picked_up"
 
 
