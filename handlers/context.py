@@ -170,3 +170,10 @@ def free_text(text: str, *, limit: int = MAX_TEXT) -> str:
     if len(text) > limit:
         raise InvalidInput("error-text-too-long", limit=limit, length=len(text))
     return text
+
+
+def caption_args(caption: str) -> dict[str, str]:
+    """A passed-on photo's caption as its message's arguments (`message`, `captioned`): free text with a relayed
+    message's limit, or none. `message` as in a relayed text: Notifier.user's `text` would replace the message."""
+    caption = free_text(caption)
+    return {"message": caption, "captioned": "yes" if caption else "no"}

@@ -17,7 +17,7 @@ from core.campus import CreditEvent, Gender
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, yuan_to_fen
 from core.order import Event, Role, Status
-from handlers.context import Ctx, free_text
+from handlers.context import Ctx, caption_args, free_text
 from handlers.io import Kind
 from handlers.notify import Button
 from handlers.orders import move, parse_order_id, runner_order
@@ -287,7 +287,7 @@ async def release_command(ctx: Ctx) -> None:
 
 @ROUTER.state("runner.pickup_photo")
 async def pickup_photo(ctx: Ctx) -> None:
-    """An optional photo of the picked-up item, relayed to the student."""
+    """An optional photo of the picked-up item, relayed to the student with its caption."""
     order_id = int(ctx.data.get("order") or 0)
     inp = ctx.input
     if inp.kind is Kind.choice:
@@ -298,6 +298,7 @@ async def pickup_photo(ctx: Ctx) -> None:
     if inp.kind is not Kind.photo or not inp.photo:
         ctx.say("runner-photo-ask", order=str(order_id), choices=[[ctx.step("runner-photo-skip", "skip")]])
         return
+    caption = caption_args(inp.text)  # an overlong one is refused before anything is sent
     row = await runner_order(ctx, order_id)
     ctx.reset()
     if row.status != Status.picked_up.value:
@@ -307,7 +308,8 @@ async def pickup_photo(ctx: Ctx) -> None:
     # A file id means something only on the channel that issued it.
     same_channel = customer is not None and customer.channel == ctx.user.channel
     await ctx.notify.user(row.customer_id, "runner-pickup-photo-notice", order=str(row.id),
-                          photo=inp.photo[:256] if same_channel else None, shown="yes" if same_channel else "no")
+                          photo=inp.photo[:256] if same_channel else None, shown="yes" if same_channel else "no",
+                          **caption)
     ctx.say("runner-photo-sent", order=str(row.id))
 
 

@@ -26,7 +26,7 @@ from core.order import (
     cancellation_fee,
     refund_on_cancel,
 )
-from handlers.context import Ctx, free_text
+from handlers.context import Ctx, caption_args, free_text
 from handlers.io import Choice, Kind
 from handlers.notify import NOTICE_RENDERERS, Notifier
 from handlers.ordering import pay_button
@@ -380,11 +380,13 @@ async def counterpart(ctx: Ctx, order_id: int) -> tuple[OrderRow, int, str]:
 
 
 async def relay(ctx: Ctx, order_id: int, *, text: str | None = None, photo: str | None = None) -> None:
-    """Pass a message on through the bot: the other side sees the order and the sender's role, never who it is."""
+    """Pass a message on through the bot: the other side sees the order and the sender's role, never who it is.
+    With a photo, `text` is its caption (optional), passed on with it."""
     _, other, role = await counterpart(ctx, order_id)
     reply = [[("track-reply-button", f"o:{order_id}:chat", {})]]
     if photo is not None:
-        await ctx.notify.user(other, "track-relay-photo", buttons=reply, order=str(order_id), sender_role=role, photo=photo)
+        await ctx.notify.user(other, "track-relay-photo", buttons=reply, order=str(order_id), sender_role=role,
+                              photo=photo, **caption_args(text or ""))
     else:
         body = free_text(text or "")
         if not body:
@@ -426,7 +428,7 @@ async def chat_step(ctx: Ctx) -> None:
     if ctx.input.kind is Kind.text:
         await relay(ctx, order_id, text=ctx.input.text)
     elif ctx.input.kind is Kind.photo and ctx.input.photo:
-        await relay(ctx, order_id, photo=ctx.input.photo)
+        await relay(ctx, order_id, photo=ctx.input.photo, text=ctx.input.text)
     elif ctx.input.kind is Kind.choice:
         ctx.say("error-stale-choice")
     else:

@@ -65,6 +65,9 @@ runner-photo-too-late = Order #{ $order } is no longer on its way, so the photo 
 runner-pickup-photo-notice = Your runner picked up order #{ $order }{ $shown ->
     [yes] {""}; here is a photo of it.
    *[no] {""} and took a photo of it.
+  }{ $captioned ->
+    [yes] {" "}They wrote: { $message }
+   *[no] {""}
   }
 runner-delivered = Order #{ $order } is marked delivered. The student is asked to confirm; you are paid when they do (or automatically later).
 runner-release-too-late = You have picked up order #{ $order } already, so you cannot release it. If something is wrong, report it.

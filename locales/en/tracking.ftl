@@ -81,7 +81,10 @@ track-relay = { $sender_role ->
 track-relay-photo = { $sender_role ->
     [runner] Your runner
    *[customer] The student
-  } sent a photo about order #{ $order }.
+  } sent a photo about order #{ $order }{ $captioned ->
+    [yes] : { $message }
+   *[no] .
+  }
 track-relay-sent = Sent to { $other ->
     [runner] your runner
    *[customer] the student

@@ -65,6 +65,9 @@ runner-photo-too-late = 订单 #{ $order } 已不在配送中，照片未发送�
 runner-pickup-photo-notice = 跑腿员已取到订单 #{ $order }{ $shown ->
     [yes] {""}，这是物品照片。
    *[no] {""}，并拍了物品照片。
+  }{ $captioned ->
+    [yes] 附言：{ $message }
+   *[no] {""}
   }
 runner-delivered = 订单 #{ $order } 已标记送达。等待同学确认收货；确认后（或稍后自动确认）你将收到报酬。
 runner-release-too-late = 订单 #{ $order } 已取件，不能放弃。如有问题，请报告异常。

@@ -81,7 +81,10 @@ track-relay = { $sender_role ->
 track-relay-photo = { $sender_role ->
     [runner] 你的跑腿员
    *[customer] 下单同学
-  }发来一张图片（订单 #{ $order }）。
+  }发来一张图片（订单 #{ $order }）{ $captioned ->
+    [yes] ：{ $message }
+   *[no] 。
+  }
 track-relay-sent = 已转给{ $other ->
     [runner] 跑腿员
    *[customer] 下单同学

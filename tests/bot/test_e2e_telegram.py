@@ -528,3 +528,40 @@ async def test_a_repeated_update_is_handled_once_through_the_whole_stack(
         events = await uow.orders.history(order_id)
     assert [e.event for e in events].count("pickup") == 1
     assert not fake.violations
+
+
+# --- the runner's trip and the relay chat --------------------------------------------------------------------------
+
+async def grabbed(fake: FakeBotAPI, services: Services, campus, clock: FakeClock
+                  ) -> tuple[Person, Person, int, dict[str, Any]]:
+    """Li's paid order, grabbed by Zhao with /grab N (the hall button's path); (Li, Zhao, the order, Zhao's details
+    message with the trip's buttons)."""
+    fake.group(campus.channels.telegram_hall_chat_id, "Demo task hall")
+    li, zhao = Person(fake, 1001, "Li"), Person(fake, 3003, "Zhao")
+    await start_in_english(li)
+    await start_in_english(zhao)
+    await make_eligible(services, campus, clock, await user_id_of(services, zhao))
+    order_id = await make_order(services.db, campus, await user_id_of(services, li), clock())
+    zhao.command("grab", str(order_id))
+    details = await zhao.with_button(0, f"o:{order_id}:pickup", "the winner's details")
+    return li, zhao, order_id, details
+
+
+async def test_a_photo_sent_in_the_chat_reaches_the_other_side_with_its_caption(
+        fake_bot_api: FakeBotAPI, running_bot, services: Services, campus, clock: FakeClock) -> None:
+    fake = fake_bot_api
+    li, zhao, order_id, _ = await grabbed(fake, services, campus, clock)
+    mark = li.command("track", str(order_id))
+    card = await li.with_button(mark, f"o:{order_id}:chat", "the order card")
+    mark = li.press(card, f"o:{order_id}:chat")
+    await li.says(mark, EN("track-chat-enter", order=order_id, other="runner"))
+
+    mark = li.mark()
+    fake.photo(li.user, caption="the blue box, code 3-2-1108")
+    await li.says(mark, EN("track-relay-sent", other="runner"))
+    await all_delivered(fake, services)
+    (relayed,) = fake.calls("sendPhoto", zhao.id, ok=True)
+    assert relayed.params["caption"] == EN("track-relay-photo", sender_role="customer", order=order_id,
+                                           captioned="yes", message="the blue box, code 3-2-1108")
+    assert relayed.params["caption"].endswith(": the blue box, code 3-2-1108")
+    assert not fake.violations

@@ -46,8 +46,9 @@ class Chat:
     async def share_location(self, who: str, lat: float, lon: float) -> list[Reply]:
         return await self._run(who, Input(self.channel, who, Kind.location, lat=lat, lon=lon, name=who))
 
-    async def photo(self, who: str, file_id: str) -> list[Reply]:
-        return await self._run(who, Input(self.channel, who, Kind.photo, photo=file_id, name=who))
+    async def photo(self, who: str, file_id: str, *, caption: str = "") -> list[Reply]:
+        """A photo from this person; its caption comes as the input's text, as the channels give it."""
+        return await self._run(who, Input(self.channel, who, Kind.photo, text=caption, photo=file_id, name=who))
 
     async def pay(self, who: str, provider: str, charge_id: str, order_id: int, amount: int) -> list[Reply]:
         return await self._run(who, Input(self.channel, who, Kind.payment,

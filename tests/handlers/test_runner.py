@@ -10,7 +10,7 @@ from core import ledger
 from core.campus import Campus, CreditEvent, Gender
 from core.money import format_yuan
 from core.order import Actor, Event, Role, transition
-from handlers.context import Services
+from handlers.context import MAX_TEXT, Services
 from handlers.notify import Notifier
 from locales import catalogue
 from storage.models import Conversation, RunnerProfile, User, Withdrawal
@@ -229,6 +229,28 @@ async def test_picked_up_with_a_photo_then_delivered_by_buttons(chat, services, 
     assert keys(replies) == ["runner-delivered"]
     assert (await order_row(db, order_id)).status == "delivered"
     assert [m["key"] for m in await chat.inbox("alice")] == ["notice-delivered"]
+
+
+@pytest.mark.parametrize(("language", "notice"), [
+    ("en", "Your runner picked up order #{order}; here is a photo of it. They wrote: only 2 left, took the green one"),
+    ("zh_CN", "跑腿员已取到订单 #{order}，这是物品照片。附言：only 2 left, took the green one"),
+], ids=["en", "zh_CN"])
+async def test_the_pickup_photo_reaches_the_student_with_its_caption(chat, services, db, campus, clock, language,
+                                                                     notice):
+    alice = await person(db, campus, clock(), "alice", language=language)
+    await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    assert keys(await chat.press("rob", "Picked up")) == ["runner-picked-up"]
+    await chat.inbox("alice")
+
+    # A caption longer than a relayed text may be is refused like one; the photo step still waits.
+    replies = await chat.photo("rob", "parcel-photo-8", caption="x" * (MAX_TEXT + 1))
+    assert keys(replies) == ["error-text-too-long"]
+    assert await chat.inbox("alice") == []
+    replies = await chat.photo("rob", "parcel-photo-8", caption="only 2 left, took the green one")
+    assert keys(replies) == ["runner-photo-sent"]
+    (photo,) = await chat.inbox("alice")
+    assert (photo["photo"], photo["text"]) == ("parcel-photo-8", notice.format(order=order_id))
 
 
 async def test_trip_commands_and_what_they_refuse(chat, services, db, campus, clock):

@@ -2,12 +2,14 @@
 import asyncio
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select, update
 
 from core import ledger
 from core.campus import CreditEvent
 from core.money import format_yuan
 from core.order import Actor, Event, Role, transition
+from handlers.context import MAX_TEXT
 from handlers.notify import Notifier
 from storage.models import Complaint, CreditRecord, LedgerPosting, Outbox, User
 from storage.models import Order as OrderRow
@@ -20,8 +22,12 @@ PHONE = "13800138000"
 
 
 async def english(db, *user_ids):
+    await speaks(db, "en", *user_ids)
+
+
+async def speaks(db, language, *user_ids):
     async with UnitOfWork(db) as uow:
-        await uow.session.execute(update(User).where(User.id.in_(user_ids)).values(language="en"))
+        await uow.session.execute(update(User).where(User.id.in_(user_ids)).values(language=language))
 
 
 async def external_id(db, user_id):
@@ -310,6 +316,28 @@ async def test_relay_reaches_the_other_side_without_phone_or_name(db, campus, cl
     assert keys(replies) == ["track-chat-ended"]
     assert await chat.inbox(runner_ext) == []
     assert keys(await chat.send("alice", "hello")) == ["idle-hint", "menu-title"]  # out of the chat
+
+
+@pytest.mark.parametrize(("language", "passed_on"), [
+    ("en", "The student sent a photo about order #{order}: the blue box, code 3-2-1108"),
+    ("zh_CN", "下单同学发来一张图片（订单 #{order}）：the blue box, code 3-2-1108"),
+], ids=["en", "zh_CN"])
+async def test_a_photo_in_the_chat_is_passed_on_with_its_caption(db, campus, clock, chat, language, passed_on):
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    await speaks(db, language, runner)
+    runner_ext = await external_id(db, runner)
+    await chat.send("alice", f"/track {order_id}")
+    assert keys(await chat.press("alice", "Message your runner")) == ["track-chat-enter"]
+
+    replies = await chat.photo("alice", "file-box", caption=" the blue box, code 3-2-1108 ")
+    assert keys(replies) == ["track-relay-sent"]
+    (relayed,) = await chat.inbox(runner_ext)
+    assert (relayed["photo"], relayed["text"]) == ("file-box", passed_on.format(order=order_id))
+
+    # A caption longer than a relayed text may be is refused like one: nothing is passed on.
+    replies = await chat.photo("alice", "file-box-2", caption="x" * (MAX_TEXT + 1))
+    assert keys(replies) == ["error-text-too-long"]
+    assert await chat.inbox(runner_ext) == []
 
 
 async def test_a_runner_reassigned_away_can_no_longer_write(db, campus, clock, chat):
