@@ -22,6 +22,7 @@ from handlers.io import Kind
 from handlers.notify import Button
 from handlers.orders import move, parse_order_id, runner_order
 from handlers.router import ROUTER
+from handlers.tracking import chatting_about
 from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, User, Withdrawal
 from storage.models import Order as OrderRow
 
@@ -187,9 +188,17 @@ async def quiz_answer(ctx: Ctx) -> None:
 async def pickup(ctx: Ctx, order_id: int) -> None:
     row = await runner_order(ctx, order_id)
     await move(ctx, row, Event.pickup, Role.runner)
+    delivered = ctx.button("runner-btn-delivered", f"o:{order_id}:deliver")
+    chatting = chatting_about(ctx)
+    if chatting == order_id:
+        # The runner was writing to this order's student: what they send next is for the student still (a photo of
+        # the item too), so the chat goes on; the optional photo step would swallow their next words.
+        ctx.say("runner-picked-up-chatting", order=str(order_id), choices=[[delivered]])
+        return
+    if chatting is not None:  # the photo step takes over from the chat about another order: say so
+        ctx.say("runner-chat-left", order=str(chatting))
     ctx.go("runner.pickup_photo", order=str(order_id))
-    ctx.say("runner-picked-up", order=str(order_id), choices=[
-        [ctx.step("runner-photo-skip", "skip")], [ctx.button("runner-btn-delivered", f"o:{order_id}:deliver")]])
+    ctx.say("runner-picked-up", order=str(order_id), choices=[[ctx.step("runner-photo-skip", "skip")], [delivered]])
 
 
 async def deliver(ctx: Ctx, order_id: int) -> None:

@@ -53,6 +53,7 @@ AFTER_PICKUP = frozenset({Status.picked_up, Status.delivered, Status.exception})
 NOT_COMPLAINABLE = frozenset({Status.awaiting_payment, Status.closed, Status.open})
 # Statuses in which a complaint also puts the order on hold for an operator.
 REPORTABLE = frozenset({Status.accepted, Status.picked_up, Status.delivered})
+CHAT_STATE = "track.chat"  # the relay chat: what the person sends goes to the other side of data["chat_order"]
 
 
 def verb(name: str):
@@ -405,15 +406,20 @@ async def msg_command(ctx: Ctx) -> None:
     await relay(ctx, order_id, text=text)
 
 
+def chatting_about(ctx: Ctx) -> int | None:
+    """The order whose chat this person is in (everything they send goes to the other side), if any."""
+    return int(ctx.data["chat_order"]) if ctx.state == CHAT_STATE else None
+
+
 @verb("chat")
 async def chat_verb(ctx: Ctx) -> None:
     order_id, _ = order_button(ctx)
     _, _, role = await counterpart(ctx, order_id)
-    ctx.go("track.chat", chat_order=order_id)
+    ctx.go(CHAT_STATE, chat_order=order_id)
     ctx.say("track-chat-enter", order=str(order_id), other="runner" if role == "customer" else "customer")
 
 
-@ROUTER.state("track.chat")
+@ROUTER.state(CHAT_STATE)
 async def chat_step(ctx: Ctx) -> None:
     """Everything the person sends goes to the other side until /menu."""
     order_id = int(ctx.data["chat_order"])

@@ -253,6 +253,50 @@ async def test_the_pickup_photo_reaches_the_student_with_its_caption(chat, servi
     assert (photo["photo"], photo["text"]) == ("parcel-photo-8", notice.format(order=order_id))
 
 
+@pytest.mark.parametrize(("language", "told"), [
+    ("en", "Order #{order} is picked up; the student has been told. Your chat with them goes on: what you send "
+           "(a photo of the item too) still goes to them. Send /menu to stop."),
+    ("zh_CN", "订单 #{order} 已取件，已通知下单同学。聊天仍在继续：你发送的消息（包括物品照片）仍会转给对方。发送 /menu 结束。"),
+], ids=["en", "zh_CN"])
+async def test_a_runner_chatting_with_the_student_goes_on_chatting_after_picking_up(
+        chat, services, db, campus, clock, language, told):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob", language=language)
+    order_id = await won_order(chat, services, alice, "rob")
+    assert keys(await chat.press("rob", f"data:o:{order_id}:chat")) == ["track-chat-enter"]
+
+    replies = await chat.press("rob", f"data:o:{order_id}:pickup")
+    assert keys(replies) == ["runner-picked-up-chatting"]
+    assert replies[0].text == told.format(order=order_id)
+    assert [c.data for c in replies[0].flat_choices()] == [f"o:{order_id}:deliver"]
+    await chat.inbox("alice")
+    assert keys(await chat.send("rob", "Got it, on my way!")) == ["track-relay-sent"]
+    assert keys(await chat.photo("rob", "parcel-photo-9", caption="this one?")) == ["track-relay-sent"]
+    relayed = await chat.inbox("alice")
+    assert [(m["key"], m.get("photo")) for m in relayed] == [("track-relay", None), ("track-relay-photo", "parcel-photo-9")]
+    assert relayed[0]["text"] == f"Your runner about order #{order_id}: Got it, on my way!"
+
+
+@pytest.mark.parametrize(("language", "told"), [
+    ("en", "You left the chat about order #{order}: what you send now is no longer passed on. To write there again, "
+           "send /msg {order} followed by your message."),
+    ("zh_CN", "你已退出订单 #{order} 的聊天：之后发送的消息不再转发。如需继续留言，请发送 /msg {order} 加上你的消息。"),
+], ids=["en", "zh_CN"])
+async def test_picking_up_another_order_ends_the_chat_and_says_so(chat, services, db, campus, clock, language, told):
+    alice, bea = await person(db, campus, clock(), "alice"), await person(db, campus, clock(), "bea")
+    await runner(db, campus, clock(), "rob", language=language)
+    alices, beas = await won_order(chat, services, alice, "rob"), await won_order(chat, services, bea, "rob")
+    assert keys(await chat.press("rob", f"data:o:{alices}:chat")) == ["track-chat-enter"]
+    await chat.inbox("alice")
+
+    replies = await chat.press("rob", f"data:o:{beas}:pickup")
+    assert keys(replies) == ["runner-chat-left", "runner-picked-up"]
+    assert replies[0].text == told.format(order=alices)
+    # The photo step is about bea's order now: nothing typed reaches alice.
+    assert keys(await chat.send("rob", "hello?")) == ["runner-photo-ask"]
+    assert [m["key"] for m in await chat.inbox("alice")] == []
+
+
 async def test_trip_commands_and_what_they_refuse(chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
     await runner(db, campus, clock(), "rob")
