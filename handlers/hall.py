@@ -37,7 +37,6 @@ from handlers.orders import (
     runner_card,
 )
 from handlers.router import ROUTER
-from handlers.runner import trip_buttons
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage.dedupe import first_time_in
 from storage.grab import GrabResult, order_candidate, settled_in
@@ -221,12 +220,27 @@ def details_key(order_id: int, accepted_at: dt.datetime) -> str:
     return f"details:{int(accepted_at.timestamp())}:{order_id}"
 
 
+def trip_buttons(order_id: int, status: Status) -> list[list[Button]]:
+    """What the runner can do from their details message: pick up or release the order until it is picked up, and
+    message the student while it is theirs."""
+    chat: list[Button] = [("runner-btn-chat", f"o:{order_id}:chat", {})]
+    if status is not Status.accepted:
+        return [chat]
+    return [[("runner-btn-picked", f"o:{order_id}:pickup", {}), ("runner-btn-release", f"o:{order_id}:release", {})],
+            chat]
+
+
 async def _you_won(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
     """The winner (or the runner an operator assigned) gets the full details privately, with the trip's buttons;
     `_details_ended` edits the message without the contact when their part ends."""
     runner_id = notice.user_id or row.runner_id
-    if runner_id is None:
-        return
+    if runner_id is not None:
+        await show_details(notifier, campus, row, runner_id)
+
+
+async def show_details(notifier: Notifier, campus: Campus, row: OrderRow, runner_id: int) -> None:
+    """The runner's details message as the order is now: sent when they win it, edited in place (its edit key) once
+    they pick it up, when Picked up and Release no longer mean anything."""
     user = await notifier.uow.session.get(User, runner_id)
     if user is None:
         return
@@ -238,7 +252,8 @@ async def _you_won(notifier: Notifier, campus: Campus, row: OrderRow, notice: No
         point = dispatch.delivery_point(campus, dropoff, Gender(profile.gender))
         if point.id != dropoff.id:
             parts.append(t("hall-handover", place=building_name(campus, point.id, t.language)))
-    await notifier.user(runner_id, "notice-you-won", text="\n".join(parts), buttons=trip_buttons(row.id or 0),
+    await notifier.user(runner_id, "notice-you-won", text="\n".join(parts),
+                        buttons=trip_buttons(row.id or 0, Status(row.status)),
                         edit_key=details_key(row.id or 0, row.accepted_at or notifier.now))
 
 

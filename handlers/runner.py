@@ -18,8 +18,8 @@ from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, yuan_to_fen
 from core.order import Event, Role, Status
 from handlers.context import Ctx, caption_args, free_text
+from handlers.hall import show_details
 from handlers.io import Kind
-from handlers.notify import Button
 from handlers.orders import move, parse_order_id, runner_order
 from handlers.router import ROUTER
 from handlers.tracking import chatting_about
@@ -30,14 +30,6 @@ NAME_MAX = 32
 STUDENT_NO = re.compile(r"[0-9]{5,20}")
 # The service-rules quiz: (question number, how many answers, index of the right one). Texts: runner.ftl.
 QUIZ: tuple[tuple[int, int, int], ...] = ((1, 3, 1), (2, 3, 2), (3, 3, 0), (4, 3, 1))
-
-
-def trip_buttons(order_id: int) -> list[list[Button]]:
-    """What the runner of an accepted order can do (for messages to them)."""
-    return [
-        [("runner-btn-picked", f"o:{order_id}:pickup", {}), ("runner-btn-release", f"o:{order_id}:release", {})],
-        [("runner-btn-chat", f"o:{order_id}:chat", {})],
-    ]
 
 
 async def _profile(ctx: Ctx) -> RunnerProfile:
@@ -187,7 +179,10 @@ async def quiz_answer(ctx: Ctx) -> None:
 
 async def pickup(ctx: Ctx, order_id: int) -> None:
     row = await runner_order(ctx, order_id)
-    await move(ctx, row, Event.pickup, Role.runner)
+    t = await move(ctx, row, Event.pickup, Role.runner)
+    # Picked up and Release mean nothing more under the details message: it is edited through the outbox, like
+    # its other edits (the contact taken away when the runner's part ends), so none overtakes another.
+    await show_details(ctx.notify, ctx.services.campuses[row.campus_id], await ctx.uow.orders.row_after(t), ctx.user_id)
     delivered = ctx.button("runner-btn-delivered", f"o:{order_id}:deliver")
     chatting = chatting_about(ctx)
     if chatting == order_id:
@@ -206,7 +201,8 @@ async def deliver(ctx: Ctx, order_id: int) -> None:
     await move(ctx, row, Event.deliver, Role.runner)
     if ctx.state == "runner.pickup_photo":
         ctx.reset()
-    ctx.say("runner-delivered", order=str(order_id))
+    # Pressed under the picked-up message: in its place, so its No photo and Delivered buttons go.
+    ctx.say("runner-delivered", order=str(order_id), edit=ctx.input.kind is Kind.choice)
 
 
 def _penalty(ctx: Ctx) -> int:
@@ -302,7 +298,9 @@ async def pickup_photo(ctx: Ctx) -> None:
     if inp.kind is Kind.choice:
         ctx.step_value(inp.choice or "")  # refuses an old button
         ctx.reset()
-        ctx.say("runner-photo-skipped")
+        # In the pressed message's place: the No photo button goes, Delivered stays.
+        ctx.say("runner-photo-skipped", order=str(order_id), edit=True,
+                choices=[[ctx.button("runner-btn-delivered", f"o:{order_id}:deliver")]])
         return
     if inp.kind is not Kind.photo or not inp.photo:
         ctx.say("runner-photo-ask", order=str(order_id), choices=[[ctx.step("runner-photo-skip", "skip")]])

@@ -124,6 +124,12 @@ class Person:
         match = (lambda d: d == data) if isinstance(data, str) else data
         return await self.reply(since, lambda m: any(match(d) for d in buttons(m)), what)
 
+    async def edited(self, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """`message` once the bot edited it to say `text` (as the chat shows it then)."""
+        key = (message["chat"]["id"], message["message_id"])
+        return await self.fake.wait_for(lambda: self.fake.messages[key] if self.fake.messages[key].get("text") == text
+                                        else None, WAIT, what=f"message {key} edited to {text!r}")
+
     async def with_step(self, since: int, value: str, what: str) -> dict[str, Any]:
         return await self.reply(since, lambda m: step_data(m, value) is not None, what)
 
@@ -396,8 +402,8 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
     assert picked["text"] == EN("runner-picked-up", order=order_id)
     await li.says(0, EN("notice-picked-up", order=order_id))
     clock.advance(minutes=12)
-    mark = winner.press(picked, f"o:{order_id}:deliver")
-    await winner.says(mark, EN("runner-delivered", order=order_id))
+    winner.press(picked, f"o:{order_id}:deliver")
+    await winner.edited(picked, EN("runner-delivered", order=order_id))  # in its place: its buttons go
 
     # The student confirms and rates 5 stars.
     delivered = await li.with_button(0, f"o:{order_id}:confirm", "the delivery notice")
@@ -564,4 +570,29 @@ async def test_a_photo_sent_in_the_chat_reaches_the_other_side_with_its_caption(
     assert relayed.params["caption"] == EN("track-relay-photo", sender_role="customer", order=order_id,
                                            captioned="yes", message="the blue box, code 3-2-1108")
     assert relayed.params["caption"].endswith(": the blue box, code 3-2-1108")
+    assert not fake.violations
+
+
+async def test_a_runner_chatting_picks_up_and_delivers_and_no_button_is_left_that_means_nothing(
+        fake_bot_api: FakeBotAPI, running_bot, services: Services, campus, clock: FakeClock) -> None:
+    fake = fake_bot_api
+    li, zhao, order_id, details = await grabbed(fake, services, campus, clock)
+    mark = zhao.press(details, f"o:{order_id}:chat")
+    await zhao.says(mark, EN("track-chat-enter", order=order_id, other="customer"))
+
+    # Picked up, pressed under the details: the chat goes on, and the details keep only the button still of use.
+    mark = zhao.press(details, f"o:{order_id}:pickup")
+    picked = await zhao.says(mark, EN("runner-picked-up-chatting", order=order_id))
+    await fake.wait_for(lambda: buttons(fake.messages[(zhao.id, details["message_id"])]) == [f"o:{order_id}:chat"],
+                        WAIT, what="the details without Picked up and Release")
+    mark = zhao.type("Got it, on my way!")
+    await zhao.says(mark, EN("track-relay-sent", other="customer"))
+    await li.says(0, EN("track-relay", sender_role="runner", order=order_id, message="Got it, on my way!"))
+
+    # Delivered, pressed under the picked-up answer: said in that message's place, no buttons left there.
+    zhao.press(picked, f"o:{order_id}:deliver")
+    delivered = await zhao.edited(picked, EN("runner-delivered", order=order_id))
+    assert buttons(delivered) == []
+    assert (await order_row(services, order_id)).status == "delivered"
+    await all_delivered(fake, services)
     assert not fake.violations

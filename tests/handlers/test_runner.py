@@ -297,6 +297,51 @@ async def test_picking_up_another_order_ends_the_chat_and_says_so(chat, services
     assert [m["key"] for m in await chat.inbox("alice")] == []
 
 
+def buttons_of(message: dict) -> list[list[tuple[str, str]]]:
+    """An outbox message's buttons as (label, data), row by row."""
+    return [[(c["label"], c["data"]) for c in row] for row in message["choices"]]
+
+
+@pytest.mark.parametrize(("language", "chat_label"), [("en", "Message the student"), ("zh_CN", "联系下单同学")],
+                         ids=["en", "zh_CN"])
+async def test_picking_up_takes_picked_up_and_release_off_the_details_message(chat, services, db, campus, clock,
+                                                                              language, chat_label):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob", language=language)
+    order_id = await paid_order(services, alice)
+    await chat.press("rob", f"data:g:{order_id}", chat="hall:demo")
+    (details,) = await chat.inbox("rob")
+    assert f"o:{order_id}:pickup" in [data for row in buttons_of(details) for _, data in row]
+
+    await chat.press("rob", f"data:o:{order_id}:pickup")
+    # The same message (its edit key), the order as it is now; the contact stays while the order is theirs.
+    (edited,) = await chat.inbox("rob")
+    t = catalogue(language)
+    assert edited["edit_key"] == details["edit_key"]
+    assert edited["text"] == details["text"].replace(t("status", status="accepted"), t("status", status="picked_up"))
+    assert buttons_of(edited) == [[(chat_label, f"o:{order_id}:chat")]]
+
+
+@pytest.mark.parametrize(("language", "no_photo", "skipped", "delivered"), [
+    ("en", "No photo", 'All right, no photo for order #{order}. Press "Delivered" once you have handed it over.',
+     "Delivered"),
+    ("zh_CN", "不拍照", "好的，订单 #{order} 不发照片。送达后请点击“已送达”。", "已送达"),
+], ids=["en", "zh_CN"])
+async def test_no_photo_and_delivered_change_the_message_they_were_pressed_under(chat, services, db, campus, clock,
+                                                                                language, no_photo, skipped, delivered):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob", language=language)
+    order_id = await won_order(chat, services, alice, "rob")
+    await chat.press("rob", f"data:o:{order_id}:pickup")
+
+    (reply,) = await chat.press("rob", no_photo)
+    assert (reply.key, reply.edit, reply.text) == ("runner-photo-skipped", True, skipped.format(order=order_id))
+    assert [(c.label, c.data) for c in reply.flat_choices()] == [(delivered, f"o:{order_id}:deliver")]
+    (reply,) = await chat.press("rob", delivered)
+    assert (reply.key, reply.edit, reply.choices) == ("runner-delivered", True, ())
+    assert (await order_row(db, order_id)).status == "delivered"
+
+
 async def test_trip_commands_and_what_they_refuse(chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
     await runner(db, campus, clock(), "rob")
