@@ -121,7 +121,9 @@ def ask(ctx: Ctx, usage_key: str, count: int) -> tuple[str, ...]:
 
 
 def begin(ctx: Ctx) -> None:
-    """A new operator command ends any operator step in progress (so the next text is not taken as its answer)."""
+    """A new operator command ends any operator step in progress in its chat (so the next text is not taken as its
+    answer). A question asked in the operators' chat waits in the operator's conversation there (Input.conversation),
+    not in their private one."""
     if ctx.state.startswith("admin."):
         ctx.reset()
 

@@ -57,10 +57,12 @@ class App:
             if inp.update_key is not None and not await first_time_in(uow.session, inp.update_key, now):
                 return []  # the platform sent this update again: it was handled already
             user, conv = await self._user_and_conversation(uow, inp, now)
+            if inp.conversation != inp.user:  # the sender's conversation in the group chat, not their private one
+                conv = await conversations.load(uow.session, inp.channel, inp.conversation) or ConversationState()
             ctx = Ctx(self.services, uow, inp, user, conv, now)
             await route(ctx)
             ctx.settle_location()
-            await conversations.save(uow.session, inp.channel, inp.user, conv, now)
+            await conversations.save(uow.session, inp.channel, inp.conversation, conv, now)
             return ctx.replies
 
     async def _user_and_conversation(self, uow: UnitOfWork, inp: Input, now  # noqa: ANN001

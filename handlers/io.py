@@ -47,6 +47,15 @@ class Input:
     answers: str | None = None
 
     @property
+    def conversation(self) -> str:
+        """Whose conversation this input continues: the sender's private one, or in a group that answers in the group
+        (the operators' chat) the sender's conversation there, so a question asked in that chat waits for its answer
+        there and leaves whatever the sender does privately (an order form) alone."""
+        if self.chat is None or self.answered_privately:
+            return self.user
+        return f"{self.user}@{self.chat}"
+
+    @property
     def update_key(self) -> str | None:
         """The key that marks this update handled (storage/dedupe.py); None when the platform gave no id."""
         return None if self.update_id is None else update_key(self.channel, self.update_id)

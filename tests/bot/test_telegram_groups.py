@@ -366,6 +366,27 @@ async def test_an_operator_rejects_in_the_admin_chat_by_replying_to_the_question
     assert await application_status(services, runner) == "rejected"
 
 
+
+async def test_what_an_operator_writes_privately_does_not_answer_a_question_asked_in_the_admin_chat(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=True)
+    runner = await applicant(services, campus, clock, 3003)
+    card = await posted_application(fake_bot_api, admin_chat, 4004)
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    fake_bot_api.press(wu, card, EN("admin-button-reject"))
+    question = await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"])
+                                    if m.get("text") == EN("admin-ask-reject-reason", user=str(runner))])
+
+    fake_bot_api.text(wu, "hi, what can you do?")  # later, in the operator's private chat with the bot
+    answer = await until(lambda: fake_bot_api.bot_messages(4004))
+    assert answer[0]["text"] == EN("idle-hint")  # as if no question were waiting
+    assert await application_status(services, runner) == "pending"
+
+    fake_bot_api.text(wu, "card photo unreadable", chat=admin_chat, reply_to=question[-1])  # the answer, where asked
+    await until(lambda: any(m.get("text", "").startswith("Rejected")
+                            for m in fake_bot_api.bot_messages(admin_chat["id"])))
+    assert await application_status(services, runner) == "rejected"
+
 # --- commands in the task hall ---------------------------------------------------------------------------------------
 
 async def test_a_command_typed_in_the_hall_is_answered_in_private_chat_as_if_typed_there(

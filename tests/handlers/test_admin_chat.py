@@ -1,11 +1,13 @@
 """The operators' chat: a button pressed there that asks for more (a reason) takes the answer given there as a
-reply to that question, and only that."""
+reply to that question, and only that: not chatter there, and not what the operator writes privately."""
 from __future__ import annotations
 
+from storage.models import Order as OrderRow
 from storage.models import RunnerProfile
-from tests.factories import make_runner
+from tests.factories import make_runner, make_user
 from tests.handlers.harness import keys
-from tests.handlers.test_admin import OP, external, get, operator
+from tests.handlers.test_admin import OP, accepted_order, actions, external, get, inbox_keys, operator
+from tests.handlers.test_ordering import conversation
 
 ADMIN_CHAT = OP  # on the console, the operators' chat of campus/demo.yaml is the operator's own
 
@@ -45,3 +47,63 @@ async def test_the_questions_cancel_ends_the_step(chat, db, campus, clock):
     assert keys(await chat.press(OP, "Cancel", chat=ADMIN_CHAT)) == ["admin-step-cancelled"]
     assert await chat.send(OP, "too late", chat=ADMIN_CHAT, replying_to=question) == []
     assert (await get(db, RunnerProfile, applicant)).status == "pending"
+
+
+# A question asked in the operators' chat waits there, in the operator's conversation in that chat: what they type
+# privately meanwhile is not its answer, and what they were doing privately carries on.
+
+
+async def test_private_text_does_not_answer_a_question_asked_in_the_operators_chat(chat, db, campus, clock):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    (question,) = await chat.press(OP, f"data:adm:reject:{applicant}", chat=ADMIN_CHAT)
+
+    assert keys(await chat.send(OP, "hi, what can you do?")) == ["idle-hint", "menu-title"]  # as with no question
+    assert (await get(db, RunnerProfile, applicant)).status == "pending"
+    assert await actions(db) == [] and await inbox_keys(chat, applicant) == []
+
+    replies = await chat.send(OP, "card photo unreadable", chat=ADMIN_CHAT, replying_to=question)  # still waiting
+    assert keys(replies) == ["admin-application-rejected"]
+    assert (await get(db, RunnerProfile, applicant)).status == "rejected"
+    assert (await actions(db))[0].details == {"reason": "card photo unreadable"}
+
+
+async def test_an_operators_order_form_carries_on_beside_a_question_in_the_operators_chat(
+        chat, services, db, campus, clock):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    assert keys(await chat.send(OP, "/order")) == ["order-ask-type"]
+    asked = await chat.send(OP, "Parcel pickup")
+    form = await conversation(services, OP)
+    (question,) = await chat.press(OP, f"data:adm:reject:{applicant}", chat=ADMIN_CHAT)
+    assert await conversation(services, OP) == form  # the question did not take the form's place
+
+    replies = await chat.send(OP, "快递站")  # the answer to the form's question, not a reason
+    assert keys(replies) != keys(asked) and "admin-application-rejected" not in keys(replies)
+    assert (await conversation(services, OP))[0] not in (form[0], "idle")  # the form moved on
+    assert (await get(db, RunnerProfile, applicant)).status == "pending"
+    assert await actions(db) == []
+
+    assert keys(await chat.send(OP, "not a student", chat=ADMIN_CHAT, replying_to=question)) == [
+        "admin-application-rejected"]
+    assert (await conversation(services, OP))[0].startswith("order.")  # and the form is still there
+
+
+async def test_a_runner_named_privately_does_not_answer_the_reassign_question_of_the_operators_chat(
+        chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    first = await make_runner(db, campus, clock.now)
+    second = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, first)
+    await chat.send(OP, f"/find {order_id}", chat=ADMIN_CHAT)
+    (question,) = await chat.press(OP, f"data:adm:ra:{order_id}", chat=ADMIN_CHAT)
+    assert question.key == "admin-ask-runner"
+
+    assert keys(await chat.send(OP, await external(db, second))) == ["idle-hint", "menu-title"]
+    assert (await get(db, OrderRow, order_id)).runner_id == first
+    assert await actions(db) == []
+
+    replies = await chat.send(OP, await external(db, second), chat=ADMIN_CHAT, replying_to=question)
+    assert keys(replies) == ["admin-reassigned"]
+    assert (await get(db, OrderRow, order_id)).runner_id == second
