@@ -58,7 +58,9 @@ TIME_FORMAT = "%m-%d %H:%M"
 # Buttons on an order card: short codes keep the data well under Telegram's 64 bytes.
 EVENT_CODES = {Event.operator_cancel: "oc", Event.resolve_complete: "rc", Event.resolve_refund: "rr"}
 CODE_EVENTS = {code: event for event, code in EVENT_CODES.items()}
-_AMOUNT = re.compile(r"^[¥￥]?\d+(\.\d*)?(元|yuan)?$", re.IGNORECASE)
+# A compensation is written as money, ¥5 or 5元 (5yuan): a bare number may as well begin the note ("40 minutes late").
+_MONEY = re.compile(r"^([¥￥]\d+(\.\d*)?(元|yuan)?|\d+(\.\d*)?(元|yuan))$", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"^\d+([.,]\d*)?$")
 _COUPON_CODE = re.compile(r"^[A-Z0-9_-]{3,32}$")
 
 
@@ -501,9 +503,12 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
 
 
 def split_amount(args: tuple[str, ...], maximum: int) -> tuple[int, str]:
-    """'[amount] [note…]': an optional leading amount in yuan, then a free note."""
+    """'[compensation] [note…]': an optional leading compensation written as money (¥5, 5元), then a free note. A
+    bare number first is refused, not guessed at: paying '40 minutes late' as 40 yuan cannot be taken back."""
     rest = list(args)
-    amount = parse_amount(rest.pop(0), maximum=maximum) if rest and _AMOUNT.match(rest[0]) else 0
+    if rest and _BARE_NUMBER.match(rest[0]):
+        raise InvalidInput("admin-compensation-unmarked", text=rest[0][:20])
+    amount = parse_amount(rest.pop(0), maximum=maximum) if rest and _MONEY.match(rest[0]) else 0
     return amount, free_text(" ".join(rest), limit=MAX_REASON)
 
 

@@ -407,7 +407,7 @@ async def test_resolve_with_refund_and_compensation(chat, db, campus, clock):
     await chat.inbox("carol")
 
     assert keys(await chat.send(OP, "/complaints")) == ["admin-complaints-title", "admin-complaint-line"]
-    replies = await chat.send(OP, f"/resolve {order_id} refund 5 item damaged")
+    replies = await chat.send(OP, f"/resolve {order_id} refund ¥5 item damaged")
     assert keys(replies) == ["admin-resolved"]
     assert "Compensation: 5.00 yuan. Complaints upheld: 1, dismissed: 0." in replies[0].text
     assert (await get(db, OrderRow, order_id)).status == "refunded"
@@ -424,9 +424,9 @@ async def test_resolve_with_refund_and_compensation(chat, db, campus, clock):
     assert {"notice-refunded", "admin-compensated", "admin-complaint-upheld"} <= set(told)
 
     # Once per order: resolving again is refused, and so is a second compensation for the same order.
-    assert keys(await chat.send(OP, f"/resolve {order_id} refund 5")) == ["error-illegal-transition"]
+    assert keys(await chat.send(OP, f"/resolve {order_id} refund ¥5")) == ["error-illegal-transition"]
     again = await complain(db, order_id, customer, "still unhappy", clock.now)
-    assert keys(await chat.send(OP, f"/uphold {again} 5")) == ["admin-already-compensated"]
+    assert keys(await chat.send(OP, f"/uphold {again} 5元")) == ["admin-already-compensated"]
     assert (await get(db, Complaint, again)).status == "open"
     assert await balance(db, ledger.customer(customer)) == total + 500
     assert keys(await chat.send(OP, f"/dismiss {again} already compensated")) == ["admin-complaint-done"]
@@ -461,7 +461,7 @@ async def test_resolve_complete_pays_the_runner_and_dismisses_the_complaint(chat
 
     # Later complaints are decided from the list; compensation goes only to the order's student.
     later = await complain(db, order_id, runner, "tip promised, never paid", clock.now)
-    assert keys(await chat.send(OP, f"/uphold {later} 5")) == ["admin-compensation-customer-only"]
+    assert keys(await chat.send(OP, f"/uphold {later} ¥5")) == ["admin-compensation-customer-only"]
     listed = await chat.send(OP, "/complaints")
     assert keys(listed) == ["admin-complaints-title", "admin-complaint-line"] and "tip promised" in listed[1].text
     assert keys(await chat.press(OP, "Uphold")) == ["admin-complaint-done"]
@@ -472,8 +472,9 @@ async def test_resolve_complete_pays_the_runner_and_dismisses_the_complaint(chat
 
 
 @pytest.mark.parametrize(("args", "key"), [
-    ("", "admin-usage-resolve"), ("maybe", "admin-usage-resolve"), ("refund 1.234", "admin-amount-invalid"),
-    ("refund 501", "admin-amount-range"), ("complete 0", "admin-amount-range"),
+    ("", "admin-usage-resolve"), ("maybe", "admin-usage-resolve"), ("refund ¥1.234", "admin-amount-invalid"),
+    ("refund 501元", "admin-amount-range"), ("complete ¥0", "admin-amount-range"),
+    ("refund 5", "admin-compensation-unmarked"), ("complete 5.5 late", "admin-compensation-unmarked"),
 ])
 async def test_resolve_refuses_bad_input(chat, db, campus, clock, args, key):
     await operator(chat)
@@ -484,6 +485,32 @@ async def test_resolve_refuses_bad_input(chat, db, campus, clock, args, key):
     assert (await get(db, OrderRow, order_id)).status == "exception"
     assert await balance(db, ledger.customer(customer)) == 0
     assert await actions(db) == []
+
+
+@pytest.mark.parametrize(("language", "question"), [
+    ("en", 'Is "40" a compensation? Write it as money, like ¥40 or 40元.'),
+    ("zh_CN", "“40”是补偿金额吗？请写成金额，如 ¥40 或 40元。"),
+], ids=["en", "zh_CN"])
+async def test_a_number_starting_the_note_is_not_paid_as_compensation(chat, db, campus, clock, language, question):
+    op = await make_user(db, campus, clock.now, name="dora")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id == op).values(is_operator=True, language=language))
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, runner)
+    total = (await get(db, OrderRow, order_id)).total
+
+    refused = await chat.send("dora", f"/resolve {order_id} refund 40 minutes late, student waited")
+    assert keys(refused) == ["admin-compensation-unmarked"] and refused[0].text.startswith(question)
+    assert (await get(db, OrderRow, order_id)).status == "exception"
+    assert await balance(db, ledger.customer(customer)) == 0 and await actions(db) == []
+
+    # Written as money it is a compensation; a note with a word first keeps its number as words.
+    replies = await chat.send("dora", f"/resolve {order_id} refund ¥4 waited 40 minutes")
+    assert keys(replies) == ["admin-resolved"] and replies[0].args["compensation"] == "4.00"
+    assert await balance(db, ledger.customer(customer)) == total + 400
+    (action,) = await actions(db)
+    assert (action.details["compensation"], action.details["note"]) == (400, "waited 40 minutes")
 
 
 # ---------------------------------------------------------------------------------------------------- users
@@ -632,7 +659,7 @@ async def test_today_counts_this_campus_day(chat, db, campus, clock):
     refunded = await exception_order(db, campus, now, customer, runner)
     async with UnitOfWork(db, write=False) as uow:
         rows = {o.id: o for o in await uow.session.scalars(select(OrderRow))}
-    await chat.send(OP, f"/resolve {refunded} refund 2")
+    await chat.send(OP, f"/resolve {refunded} refund 2元")
 
     replies = await chat.send(OP, "/today")
     assert keys(replies) == ["admin-today"]
