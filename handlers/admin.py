@@ -395,6 +395,8 @@ async def reassign_order(ctx: Ctx, row: OrderRow, runner_text: str) -> None:
     reason = ineligibility(campus, dataclasses.replace(candidate, active_orders=0), order_candidate(campus, row))
     if reason is not None:
         raise NotAllowed("admin-runner-ineligible", who=who(target), reason=reason)
+    if not target.started_bot:  # as the hall and the offers: the order's details could not reach them
+        raise NotAllowed("admin-runner-unreachable", who=who(target))
     before = row.runner_id
     await move(ctx, row, Event.reassign, Role.operator, runner_id=target.id)
     await record(ctx, "reassign", f"order:{row.id}", runner_from=before, runner_to=target.id)

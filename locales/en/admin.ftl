@@ -105,6 +105,7 @@ admin-runner-ineligible = { $who } cannot take this order: { $reason ->
     [not-eligible-dorm-gender] the delivery goes into a dorm they may not enter
    *[other] { $reason }
   }.
+admin-runner-unreachable = { $who } cannot be given the order: the bot cannot write to them (they never started it, or blocked it), so the order's details would not reach them. Nothing was changed; ask them to open the bot and press Start.
 admin-reassigned = Order #{ $order } now belongs to { $who }. Both runners and the student were told.
 admin-usage-cancelorder = Write /cancelorder, the order number and a reason, like /cancelorder 12 shop closed.
 admin-order-cancelled = Order #{ $order } is cancelled. Refunded to the student: { $refund } yuan.

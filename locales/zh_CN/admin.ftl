@@ -102,6 +102,7 @@ admin-runner-ineligible = { $who } 不能接这个订单：{ $reason ->
     [not-eligible-dorm-gender] 送达地点是其不能进入的宿舍
    *[other] { $reason }
   }。
+admin-runner-unreachable = 不能把订单交给 { $who }：机器人无法给对方发消息（从未启动机器人，或已屏蔽），订单详情到不了对方。未做任何改动；请对方打开机器人并点击“开始”。
 admin-reassigned = 订单 #{ $order } 已改派给 { $who }，已通知两位跑腿员和学生。
 admin-usage-cancelorder = 请写 /cancelorder、订单号和原因，例如 /cancelorder 12 店铺关门。
 admin-order-cancelled = 订单 #{ $order } 已取消，已退给学生 { $refund } 元。

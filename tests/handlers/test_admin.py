@@ -41,6 +41,14 @@ async def operator(chat) -> int:
     return await user_id(chat.services.db, OP)
 
 
+async def operator_speaking(db, campus, now: dt.datetime, language: str) -> int:
+    """Another operator, dora, who reads the given language (the campus operator reads English)."""
+    op = await make_user(db, campus, now, name="dora")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id == op).values(is_operator=True, language=language))
+    return op
+
+
 async def user_id(db, external_id: str) -> int:
     async with UnitOfWork(db, write=False) as uow:
         return (await uow.session.scalars(select(User.id).where(User.external_id == external_id))).one()
@@ -352,6 +360,31 @@ async def test_reassign_from_the_order_card(chat, db, campus, clock):
     assert (await get(db, OrderRow, order_id)).runner_id == second
 
 
+@pytest.mark.parametrize(("language", "refusal"), [
+    ("en", "cannot be given the order: the bot cannot write to them"), ("zh_CN", "机器人无法给对方发消息"),
+], ids=["en", "zh_CN"])
+async def test_reassign_to_a_runner_the_bot_cannot_write_to_is_refused(chat, db, campus, clock, language, refusal):
+    """Like the hall and the offers: the new runner would never get the order's details (the student's phone)."""
+    await operator_speaking(db, campus, clock.now, language)
+    customer = await make_user(db, campus, clock.now)
+    first = await make_runner(db, campus, clock.now)
+    unreachable = await make_runner(db, campus, clock.now)
+    async with UnitOfWork(db) as uow:  # never started the bot, or blocked it (the sender saw a 403)
+        await uow.session.execute(update(User).where(User.id == unreachable).values(started_bot=False))
+    order_id = await accepted_order(db, campus, clock.now, customer, first)
+    for person in (customer, first, unreachable):
+        await inbox_keys(chat, person)
+
+    refused = await chat.send("dora", f"/reassign {order_id} #{unreachable}")
+    assert keys(refused) == ["admin-runner-unreachable"] and refusal in refused[0].text
+    assert f"#{unreachable}" in refused[0].text
+    row = await get(db, OrderRow, order_id)
+    assert (row.status, row.runner_id) == ("accepted", first)
+    assert (await get(db, RunnerProfile, unreachable)).active_orders == 0
+    assert [await inbox_keys(chat, p) for p in (customer, first, unreachable)] == [[], [], []]
+    assert await actions(db) == []
+
+
 async def test_cancel_refunds_the_student_in_full(chat, db, campus, clock):
     op = await operator(chat)
     customer = await make_user(db, campus, clock.now, name="carol")
@@ -492,9 +525,7 @@ async def test_resolve_refuses_bad_input(chat, db, campus, clock, args, key):
     ("zh_CN", "“40”是补偿金额吗？请写成金额，如 ¥40 或 40元。"),
 ], ids=["en", "zh_CN"])
 async def test_a_number_starting_the_note_is_not_paid_as_compensation(chat, db, campus, clock, language, question):
-    op = await make_user(db, campus, clock.now, name="dora")
-    async with UnitOfWork(db) as uow:
-        await uow.session.execute(update(User).where(User.id == op).values(is_operator=True, language=language))
+    await operator_speaking(db, campus, clock.now, language)
     customer = await make_user(db, campus, clock.now)
     runner = await make_runner(db, campus, clock.now)
     order_id = await exception_order(db, campus, clock.now, customer, runner)
