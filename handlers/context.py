@@ -89,9 +89,9 @@ class Ctx:
 
     # --- replies -------------------------------------------------------------------------------------------
     def say(self, key: str, *, choices: list[list[Choice]] | None = None, request_location: bool = False,
-            edit: bool = False, **args: Any) -> Reply:
+            edit: bool = False, photo: str | None = None, **args: Any) -> Reply:
         reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in choices or []),
-                      request_location=request_location, edit=edit, args=args)
+                      request_location=request_location, edit=edit, photo=photo, args=args)
         self.replies.append(reply)
         return reply
 

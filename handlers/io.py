@@ -84,6 +84,7 @@ class Reply:
     # The location an earlier message asked for is no longer wanted: a channel that left a button up for it (Telegram's
     # reply keyboard) takes it away with this reply.
     location_done: bool = False
+    photo: str | None = None  # a file id of the input's channel: sent with the text as its caption, where it can
     args: dict[str, Any] = field(default_factory=dict)
 
     def flat_choices(self) -> list[Choice]:

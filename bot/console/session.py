@@ -224,7 +224,7 @@ class ConsoleSession:
 
     def _show_replies(self, block: Block, persona: str, replies: list[Reply], prefix: str) -> None:
         for reply in replies:
-            text = reply.text
+            text = self._with_photo(reply.text, reply.photo)
             if reply.edit:
                 text = f"{self.t('console-edited')} {text}"
             block.text(prefix, text)
@@ -253,11 +253,12 @@ class ConsoleSession:
                 row.sent_at = now
                 row.attempts += 1
 
+    def _with_photo(self, text: str, photo: str | None) -> str:
+        return f"{self.t('console-photo', photo=photo)} {text}" if photo else text
+
     def _show_message(self, block: Block, recipient: str, payload: dict[str, Any]) -> str:
         choices = [Choice(c["label"], c["data"]) for row in payload.get("choices") or [] for c in row]
-        text = payload.get("text", "")
-        if payload.get("photo"):
-            text = f"{self.t('console-photo', photo=payload['photo'])} {text}"
+        text = self._with_photo(payload.get("text", ""), payload.get("photo"))
         edit_key = payload.get("edit_key")
         if recipient.startswith("hall:"):
             number = self.screen.hall_by_edit_key.get((recipient, edit_key)) if edit_key else None

@@ -6,6 +6,9 @@ away with ReplyKeyboardRemove. A message carries one reply_markup, so one with i
 (and a message sent with a reply keyboard markup can never be edited, so it cannot get its inline buttons later):
 the removal rides on the reply itself when it has no buttons and is sent anew, else on a short message of its own
 just before it, which keeps the reply's buttons on the newest message.
+
+A reply with a photo (a Telegram file id) is sent with sendPhoto, its text as the caption and its buttons under
+it; an edit of such a message changes its caption.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from locales import Catalogue
 log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4000  # Telegram allows 4096 characters; keep a margin for how it counts
+CAPTION_LIMIT = 1000  # and 1024 in a photo's caption
 ANSWER_LIMIT = 200  # answerCallbackQuery text
 MAX_RETRY_AFTER = 30  # seconds we wait for a 429 before giving up on a direct reply
 # Replies that refuse what the person tried: a pressed button answers them as a toast.
@@ -101,11 +105,13 @@ async def call(method: Callable[..., Awaitable[T]], **params: Any) -> T:
 
 
 async def edit_text(edit: Callable[..., Awaitable[Any]], message: Message, text: str,
-                    markup: InlineKeyboardMarkup | None) -> bool:
-    """Edit `message` to show `text` with `markup` (by `edit`, an editMessageText call); False when Telegram would
-    not (the message is gone, or too old), so the caller sends it anew."""
+                    markup: InlineKeyboardMarkup | None, *, caption: bool = False) -> bool:
+    """Edit `message` to show `text` with `markup` (by `edit`, an editMessageText call, or editMessageCaption when
+    `caption`: a photo's text is its caption); False when Telegram would not (the message is gone, or too old), so
+    the caller sends it anew."""
+    field = "caption" if caption else "text"
     try:
-        await edit(chat_id=message.chat.id, message_id=message.message_id, text=text, reply_markup=markup)
+        await edit(chat_id=message.chat.id, message_id=message.message_id, reply_markup=markup, **{field: text})
     except TelegramBadRequest as exc:
         if "not modified" in exc.message.lower():
             return True  # pressed twice: the message already says this
@@ -142,12 +148,20 @@ class Renderer:
 
     async def _edit(self, message: Message, reply: Reply) -> bool:
         pieces = split_text(reply.text)
-        if len(pieces) > 1:
+        photo = bool(message.photo)  # its text is its caption
+        if len(pieces) > 1 or (photo and len(pieces[0]) > CAPTION_LIMIT):
             return False
-        return await edit_text(partial(call, self.bot.edit_message_text), message, pieces[0], inline_keyboard(reply))
+        edit = self.bot.edit_message_caption if photo else self.bot.edit_message_text
+        return await edit_text(partial(call, edit), message, pieces[0], inline_keyboard(reply), caption=photo)
 
     async def _send(self, chat_id: int | str, reply: Reply, t: Catalogue) -> None:
         markup: Any = inline_keyboard(reply)
+        if reply.photo and not reply.request_location:
+            if reply.location_done:  # the photo carries the inline buttons: the removal goes just before it
+                await self._remove_location_button(chat_id, t)
+                reply = replace(reply, location_done=False)
+            if await self._send_photo(chat_id, reply.photo, reply.text, markup):
+                return
         pieces = split_text(reply.text)
         extra_location_prompt = reply.request_location and markup is not None
         if reply.request_location and markup is None:
@@ -167,3 +181,17 @@ class Renderer:
             # One message carries one keyboard: the location button comes in a message of its own.
             await call(self.bot.send_message, chat_id=chat_id, text=t("tg-location-prompt"),
                        reply_markup=location_keyboard(t))
+
+    async def _send_photo(self, chat_id: int | str, photo: str, text: str, markup: Any) -> bool:
+        """The photo with the text as its caption and the buttons under it; True when that said everything. A text
+        too long for a caption follows the photo as a message of its own (False), and so does the text alone when
+        Telegram refuses the photo (a file id it does not know): the reply is never lost for its photo."""
+        text = text.strip()
+        caption = text if len(text) <= CAPTION_LIMIT else None
+        try:
+            await call(self.bot.send_photo, chat_id=chat_id, photo=photo, caption=caption or None,
+                       reply_markup=markup if caption is not None else None)
+        except TelegramBadRequest as exc:
+            log.warning("could not send photo %s to %s (%s); sending the text alone", photo, chat_id, exc.message)
+            return False
+        return caption is not None

@@ -62,7 +62,11 @@ admin-application = Application from { $who }
         [female] female
        *[other] { $gender }
     }
-    Student card photo: { $photo }
+    Student card photo: { $card_photo ->
+        [attached] attached
+        [elsewhere] sent on another channel, not shown here
+       *[none] —
+    }
     Applied: { $applied }
 admin-button-approve = Approve
 admin-button-reject = Reject

@@ -59,7 +59,11 @@ admin-application = { $who } 的申请
         [female] 女
        *[other] { $gender }
     }
-    学生证照片：{ $photo }
+    学生证照片：{ $card_photo ->
+        [attached] 见附图
+        [elsewhere] 在其他渠道提交，此处无法显示
+       *[none] —
+    }
     申请时间：{ $applied }
 admin-button-approve = 通过
 admin-button-reject = 拒绝

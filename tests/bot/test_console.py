@@ -241,6 +241,15 @@ def test_the_clock_moves_only_when_told_and_runs_the_timers(tmp_path, capsys):
     assert "clock 2026-11-23T11:30+08:00" in out and "clock 2026-11-24T11:30+08:00" in out
 
 
+
+def test_an_application_is_shown_with_its_student_card_photo(tmp_path, capsys):
+    script = write(tmp_path, "@alice /start\n@alice [English]\n@alice /apply\n@alice 王小明\n@alice 2024001234\n"
+                             "@alice [female]\n@alice @photo card.jpg\n@admin /start\n@admin [English]\n"
+                             "@admin /applications\n")
+    code, out, _ = run(script, tmp_path, capsys, "--start", "2026-11-23T10:00+08:00")
+    assert code == 0, out
+    assert "[photo card.jpg] Application from alice (#1)" in out and "Student card photo: attached" in out
+
 # --- the grammar --------------------------------------------------------------------------------------------------
 
 def test_lines_parse_into_what_they_mean():

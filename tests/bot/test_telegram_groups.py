@@ -69,13 +69,14 @@ async def operator(services: Services, campus, clock, tg_id: int, *, started: bo
     return user_id
 
 
-async def applicant(services: Services, campus, clock, tg_id: int) -> int:
+async def applicant(services: Services, campus, clock, tg_id: int, *, card_photo: str | None = None) -> int:
+    """A pending application; card_photo: the file id of the student-card photo they sent."""
     user_id = await tg_user(services, campus, clock, tg_id, name="Zhao")
     async with UnitOfWork(services.db) as uow:
         uow.session.add(RunnerProfile(
             user_id=user_id, campus_id=campus.id, status="pending", gender="female",
             real_name_enc=CIPHER.encrypt("赵"), student_no_enc=CIPHER.encrypt("2024001"),
-            credit=campus.credit.initial, applied_at=clock()))
+            credit=campus.credit.initial, applied_at=clock(), card_photo=card_photo))
     return user_id
 
 
@@ -123,6 +124,27 @@ async def test_an_operator_who_never_started_the_bot_approves_in_the_admin_chat_
     async with UnitOfWork(services.db, write=False) as uow:
         decided_by = (await uow.runners.get(runner)).decided_by
     assert decided_by == first_operator
+
+
+async def test_an_application_comes_with_its_student_card_photo_and_its_decision_replaces_the_caption(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=False)
+    runner = await applicant(services, campus, clock, 3003, card_photo="AgAC-1-m")  # the file id of their photo
+    card = await posted_application(fake_bot_api, admin_chat, 4004)
+
+    assert [p["file_id"] for p in card["photo"]] == ["AgAC-1-m"] and "text" not in card
+    assert card["caption"].startswith(f"Application from Zhao (#{runner})")
+    assert "Student card photo: attached" in card["caption"] and "AgAC" not in card["caption"]
+    assert [label for label, _ in fake_bot_api.buttons(card)[0]] == [EN("admin-button-approve"),
+                                                                      EN("admin-button-reject")]
+    assert len(fake_bot_api.calls("sendPhoto", admin_chat["id"])) == 1
+
+    fake_bot_api.press(fake_bot_api.user(4004, "Wu", language_code="en"), card, EN("admin-button-approve"))
+    await until(lambda: fake_bot_api.calls("editMessageCaption", admin_chat["id"]))
+    decided = fake_bot_api.messages[(admin_chat["id"], card["message_id"])]
+    assert decided["caption"] == EN("admin-application-approved", who=f"Zhao (#{runner})")
+    assert "reply_markup" not in decided and decided["photo"] == card["photo"]
+    assert not fake_bot_api.calls("editMessageText") and len(fake_bot_api.bot_messages(admin_chat["id"])) == 2
 
 
 async def test_an_admin_chat_button_pressed_by_a_non_operator_is_refused_and_changes_nothing(

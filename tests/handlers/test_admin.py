@@ -221,6 +221,28 @@ async def test_approve_an_application_with_its_button(chat, db, campus, clock):
     assert keys(await chat.send(OP, "/applications")) == ["admin-applications-none"]
 
 
+@pytest.mark.parametrize(("language", "attached", "elsewhere"), [
+    ("en", "Student card photo: attached", "Student card photo: sent on another channel, not shown here"),
+    ("zh_CN", "学生证照片：见附图", "学生证照片：在其他渠道提交，此处无法显示"),
+], ids=["en", "zh_CN"])
+async def test_an_application_card_carries_the_student_card_photo(chat, db, campus, clock, language, attached,
+                                                                  elsewhere):
+    await operator_speaking(db, campus, clock.now, language)
+    here = await make_runner(db, campus, clock.now, approved=False)
+    there = await make_runner(db, campus, clock.now, approved=False)
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(RunnerProfile).values(card_photo="card.jpg"))
+        # A file id is its channel's own: one from Telegram means nothing on the console.
+        await uow.session.execute(update(User).where(User.id == there).values(channel="telegram"))
+
+    replies = await chat.send("dora", "/applications")
+    assert keys(replies) == ["admin-applications-title", "admin-application", "admin-application"]
+    assert (replies[1].photo, replies[2].photo) == ("card.jpg", None)
+    assert attached in replies[1].text and elsewhere in replies[2].text
+    assert all("card.jpg" not in r.text for r in replies)  # never the raw file id
+    assert [c.data for c in replies[1].flat_choices()] == [f"adm:approve:{here}", f"adm:reject:{here}"]
+
+
 async def test_an_approval_writes_one_menu_refresh_in_its_own_transaction(chat, db, campus, clock, monkeypatch):
     await operator(chat)
     applicant = await make_runner(db, campus, clock.now, approved=False)
