@@ -130,6 +130,12 @@ def begin(ctx: Ctx) -> None:
         ctx.reset()
 
 
+def answering(ctx: Ctx) -> bool:
+    """The input replies to the step's question (in the operators' chat): what comes of it takes the question's
+    place, so the question's Cancel button goes once the step is over."""
+    return ctx.input.answers is not None
+
+
 async def attempt(ctx: Ctx, work: Awaitable[None]) -> None:
     """Run a step answered by free text. If it is refused, nothing of it stays, the step ends and the reason is
     said; the step ending is kept (a savepoint, not the whole transaction, is rolled back)."""
@@ -141,7 +147,7 @@ async def attempt(ctx: Ctx, work: Awaitable[None]) -> None:
         del ctx.replies[said:]
         ctx.reset()
         args = {k: v for k, v in exc.args_.items() if isinstance(v, (str, int))}
-        ctx.say(exc.key, **money_args(args))
+        ctx.say(exc.key, edit=answering(ctx), **money_args(args))
 
 
 async def load_user(ctx: Ctx, user_id: int) -> User:
@@ -246,7 +252,9 @@ async def applications(ctx: Ctx) -> None:
                           ctx.button("admin-button-reject", f"adm:reject:{p.user_id}")]])
 
 
-async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str = "", *, edit: bool = False) -> None:
+async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str = "", *, edit: bool = False,
+                             card: str | None = None) -> None:
+    """card: the application card the decision was asked from (Input.message), which then says it too."""
     profile = await ctx.uow.runners.get(user_id)
     if profile is None or profile.campus_id != ctx.campus.id:
         raise InvalidInput("admin-application-not-found", user=str(user_id))
@@ -262,15 +270,18 @@ async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str 
         await record(ctx, "approve_runner", f"user:{user_id}")
         await ctx.notify.user(user_id, "admin-runner-approved")
         await ctx.notify.menu(user_id)  # the runner commands appear in their menu
-        ctx.say("admin-application-approved", who=who(applicant), edit=edit)
+        said = ctx.say("admin-application-approved", who=who(applicant), edit=edit)
     else:
         await record(ctx, "reject_runner", f"user:{user_id}", reason=reason)
         await ctx.notify.user(user_id, "admin-runner-rejected", reason=reason)
-        ctx.say("admin-application-rejected", who=who(applicant), reason=reason, edit=edit)
+        said = ctx.say("admin-application-rejected", who=who(applicant), reason=reason, edit=edit)
+    if card is not None:  # decided through a question: the card offers Approve and Reject no more
+        ctx.replies.append(dataclasses.replace(said, edit=False, replaces=card))
 
 
-def ask_reject_reason(ctx: Ctx, user_id: int) -> None:
-    ctx.go("admin.reject", reject_user=user_id)
+def ask_reject_reason(ctx: Ctx, user_id: int, card: str | None = None) -> None:
+    """card: the application card whose Reject was pressed (Input.message), to be edited once decided."""
+    ctx.go("admin.reject", reject_user=user_id, card=card)
     ask_step(ctx, "admin-ask-reject-reason", user=str(user_id))
 
 
@@ -333,15 +344,17 @@ async def reject_reason_step(ctx: Ctx) -> None:
     if not reason:
         ask_step(ctx, "admin-ask-reject-reason", user=str(user_id))
         return
+    card = ctx.data.get("card")
     ctx.reset()
-    await attempt(ctx, decide_application(ctx, user_id, False, reason))
+    await attempt(ctx, decide_application(ctx, user_id, False, reason, edit=answering(ctx), card=card))
 
 
 # ---------------------------------------------------------------------------------------------------- orders
 
 
-async def show_order(ctx: Ctx, row: OrderRow) -> None:
-    """The order as its customer sees it, who is on it, its whole history and the operator events that apply."""
+async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) -> None:
+    """The order as its customer sees it, who is on it, its whole history and the operator events that apply.
+    replaces: the card shown earlier (Input.message), brought up to date in its place."""
     t = ctx.t
     campus = ctx.services.campuses[row.campus_id]
     s = ctx.uow.session
@@ -376,7 +389,15 @@ async def show_order(ctx: Ctx, row: OrderRow) -> None:
             buttons.append(ctx.button("admin-button-event", f"adm:ra:{row.id}", event=event.value))
         elif event in EVENT_CODES:
             buttons.append(ctx.button("admin-button-event", f"adm:ev:{row.id}:{EVENT_CODES[event]}", event=event.value))
-    ctx.say_text("admin-order", "\n".join(parts), choices=[buttons] if buttons else None)
+    ctx.say_text("admin-order", "\n".join(parts), choices=[buttons] if buttons else None, replaces=replaces)
+
+
+async def refresh_card(ctx: Ctx, order_id: int, card: str | None) -> None:
+    """The order card an action was taken from through another message (a confirmation, a question) is brought up
+    to date: its history shows the action and it offers only what the order still allows."""
+    row = await ctx.uow.orders.get_row(order_id) if card is not None else None
+    if row is not None:
+        await show_order(ctx, row, replaces=card)
 
 
 @ROUTER.command("find", operator_only=True)
@@ -386,7 +407,7 @@ async def find(ctx: Ctx) -> None:
     await show_order(ctx, await campus_order(ctx, args[0]))
 
 
-async def reassign_order(ctx: Ctx, row: OrderRow, runner_text: str) -> None:
+async def reassign_order(ctx: Ctx, row: OrderRow, runner_text: str, *, edit: bool = False) -> None:
     if Event.reassign not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
         raise IllegalTransition(status=row.status, event=Event.reassign.value)
     target = await resolve_user(ctx, runner_text, runners=True)
@@ -403,7 +424,7 @@ async def reassign_order(ctx: Ctx, row: OrderRow, runner_text: str) -> None:
     before = row.runner_id
     await move(ctx, row, Event.reassign, Role.operator, runner_id=target.id)
     await record(ctx, "reassign", f"order:{row.id}", runner_from=before, runner_to=target.id)
-    ctx.say("admin-reassigned", order=str(row.id), who=who(target))
+    ctx.say("admin-reassigned", order=str(row.id), who=who(target), edit=edit)
 
 
 @ROUTER.command("reassign", operator_only=True)
@@ -422,10 +443,12 @@ async def reassign_step(ctx: Ctx) -> None:
     if ctx.input.kind is not Kind.text or not ctx.input.text.strip():
         ask_step(ctx, "admin-ask-runner", order=str(order_id))
         return
+    card = ctx.data.get("card")
     ctx.reset()
 
     async def work() -> None:
-        await reassign_order(ctx, await campus_order(ctx, str(order_id)), ctx.input.text)
+        await reassign_order(ctx, await campus_order(ctx, str(order_id)), ctx.input.text, edit=answering(ctx))
+        await refresh_card(ctx, order_id, card)
 
     await attempt(ctx, work())
 
@@ -895,7 +918,7 @@ async def on_button(ctx: Ctx) -> None:
             raise InvalidInput("admin-application-not-found", user=str(target))
         if profile.status != "pending":
             raise InvalidInput("admin-application-decided", user=str(target), status=profile.status)
-        ask_reject_reason(ctx, target)
+        ask_reject_reason(ctx, target, card=ctx.input.message)
     elif verb in ("wok", "wno"):
         await decide_withdrawal(ctx, target, verb == "wok", edit=True)
     elif verb in ("up", "dis"):
@@ -906,20 +929,24 @@ async def on_button(ctx: Ctx) -> None:
         row = await campus_order(ctx, str(target))
         if Event.reassign not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
             raise IllegalTransition(status=row.status, event=Event.reassign.value)
-        ctx.go("admin.reassign", reassign_order=target)
+        ctx.go("admin.reassign", reassign_order=target, card=ctx.input.message)
         ask_step(ctx, "admin-ask-runner", order=str(target))
     elif verb in ("ev", "do") and rest and rest[0] in CODE_EVENTS:
         row = await campus_order(ctx, str(target))
         event = CODE_EVENTS[rest[0]]
-        if verb == "ev":  # money moves: ask once more
+        if verb == "ev":  # money moves: ask once more; the confirmation names the card, to bring it up to date
             if event not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
                 raise IllegalTransition(status=row.status, event=event.value)
+            card = f":{ctx.input.message}" if ctx.input.message else ""
             ctx.say("admin-confirm-event", order=str(target), event=event.value, total=format_yuan(row.total),
-                    choices=[[ctx.button("admin-button-confirm", f"adm:do:{target}:{rest[0]}", event=event.value)]])
-        elif event is Event.operator_cancel:
+                    choices=[[ctx.button("admin-button-confirm", f"adm:do:{target}:{rest[0]}{card}",
+                                         event=event.value)]])
+            return
+        if event is Event.operator_cancel:
             await cancel_order(ctx, row, "", edit=True)
         else:
             await resolve_order(ctx, row, "complete" if event is Event.resolve_complete else "refund", 0, "",
                                 edit=True)
+        await refresh_card(ctx, target, rest[1] if len(rest) > 1 else None)
     else:
         raise InvalidInput("error-stale-choice")

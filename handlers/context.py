@@ -89,17 +89,17 @@ class Ctx:
 
     # --- replies -------------------------------------------------------------------------------------------
     def say(self, key: str, *, choices: list[list[Choice]] | None = None, request_location: bool = False,
-            edit: bool = False, photo: str | None = None, **args: Any) -> Reply:
+            edit: bool = False, photo: str | None = None, replaces: str | None = None, **args: Any) -> Reply:
         reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in choices or []),
-                      request_location=request_location, edit=edit, photo=photo, args=args)
+                      request_location=request_location, edit=edit, photo=photo, replaces=replaces, args=args)
         self.replies.append(reply)
         return reply
 
     def say_text(self, key: str, text: str, *, choices: list[list[Choice]] | None = None,
-                 request_location: bool = False, edit: bool = False) -> Reply:
+                 request_location: bool = False, edit: bool = False, replaces: str | None = None) -> Reply:
         """A message composed of several catalogue entries (a quote, an order card)."""
         reply = Reply(key=key, text=text, choices=tuple(tuple(r) for r in choices or []),
-                      request_location=request_location, edit=edit)
+                      request_location=request_location, edit=edit, replaces=replaces)
         self.replies.append(reply)
         return reply
 

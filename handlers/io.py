@@ -45,6 +45,9 @@ class Input:
     # In a group, text replying to one of the bot's questions: that question's step token (its step buttons carry
     # it), so the answer goes to the step that asked, not to whatever step its writer is in.
     answers: str | None = None
+    # The platform's id of the message this input acts on: the one whose button was pressed, or the bot's question a
+    # group reply answers. A later reply may replace that message (Reply.replaces); None where the channel has none.
+    message: str | None = None
 
     @property
     def conversation(self) -> str:
@@ -80,11 +83,17 @@ class Reply:
     text: str
     choices: tuple[tuple[Choice, ...], ...] = ()  # rows of buttons / numbered options
     request_location: bool = False
-    edit: bool = False  # replace the message whose button was pressed, where the channel can
+    # Replace the message this input acts on (whose button was pressed, or the question a group reply answers), where
+    # the channel can.
+    edit: bool = False
     # The location an earlier message asked for is no longer wanted: a channel that left a button up for it (Telegram's
     # reply keyboard) takes it away with this reply.
     location_done: bool = False
     photo: str | None = None  # a file id of the input's channel: sent with the text as its caption, where it can
+    # An earlier message of this chat (an Input.message of an earlier input) that this reply replaces, where the
+    # channel can; nothing is sent when it cannot. A card acted on through another message (a question, a
+    # confirmation) is brought up to date this way, so it shows no buttons that no longer apply.
+    replaces: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
 
     def flat_choices(self) -> list[Choice]:

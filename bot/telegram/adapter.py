@@ -224,7 +224,9 @@ class TelegramAdapter:
         assert message.from_user is not None
         if message.chat.id in self.admin_chats:  # operators moderate here: the answer is for the whole chat
             replies = await self.app.handle(inp)
-            await self.group_replies.send(message.chat.id, replies, origin=reply_origin(inp))
+            # An answer to one of the bot's questions may take the question's place (its Cancel button goes).
+            question = message.reply_to_message if inp.answers is not None else None
+            await self.group_replies.send(message.chat.id, replies, origin=reply_origin(inp), edit=question)
             return
         known = await self._known(message.from_user.id, message.from_user.language_code)
         if not await self._reachable(known, message.from_user.id):

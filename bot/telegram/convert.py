@@ -64,6 +64,7 @@ def text_input(message: Message, update_id: int | None, bot_username: str | None
         return None
     chat: str | None = None
     answers: str | None = None
+    question: str | None = None
     if is_group(message.chat):
         command = message.text.lstrip().startswith("/")
         if command and addressed_to_another_bot(message.text, bot_username):
@@ -72,11 +73,13 @@ def text_input(message: Message, update_id: int | None, bot_username: str | None
             answers = answered_question(message, bot_username) if answers_in_group else None
             if answers is None:
                 return None
+            assert message.reply_to_message is not None  # answered_question found the question there
+            question = str(message.reply_to_message.message_id)
         chat = str(message.chat.id)
     elif not is_private(message.chat):
         return None
     return parse_text(CHANNEL, str(message.from_user.id), message.text, update_id=_uid(update_id),
-                      name=_name(message), chat=chat, answers=answers)
+                      name=_name(message), chat=chat, answers=answers, message=question)
 
 
 def location_input(message: Message, update_id: int | None) -> Input | None:
@@ -109,7 +112,7 @@ def choice_input(query: CallbackQuery, update_id: int | None) -> Input | None:
     chat = message.chat if message is not None else None
     group = str(chat.id) if is_group(chat) else None
     return Input(CHANNEL, str(query.from_user.id), Kind.choice, choice=query.data, update_id=_uid(update_id),
-                 name=_name(query), chat=group)
+                 name=_name(query), chat=group, message=str(message.message_id) if message is not None else None)
 
 
 def invoice_payload(order_id: int, card_message_id: int | None = None) -> str:

@@ -8,7 +8,8 @@ the removal rides on the reply itself when it has no buttons and is sent anew, e
 just before it, which keeps the reply's buttons on the newest message.
 
 A reply with a photo (a Telegram file id) is sent with sendPhoto, its text as the caption and its buttons under
-it; an edit of such a message changes its caption.
+it; an edit of such a message changes its caption. A reply that `replaces` an earlier message (by its id: a card
+acted on through a question or a confirmation) edits it and sends nothing if it cannot.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from functools import partial
 from typing import Any, TypeVar
 
 from aiogram import Bot
@@ -105,13 +105,11 @@ async def call(method: Callable[..., Awaitable[T]], **params: Any) -> T:
 
 
 async def edit_text(edit: Callable[..., Awaitable[Any]], message: Message, text: str,
-                    markup: InlineKeyboardMarkup | None, *, caption: bool = False) -> bool:
-    """Edit `message` to show `text` with `markup` (by `edit`, an editMessageText call, or editMessageCaption when
-    `caption`: a photo's text is its caption); False when Telegram would not (the message is gone, or too old), so
-    the caller sends it anew."""
-    field = "caption" if caption else "text"
+                    markup: InlineKeyboardMarkup | None) -> bool:
+    """Edit `message` to show `text` with `markup` (by `edit`, an editMessageText call); False when Telegram would
+    not (the message is gone, or too old), so the caller sends it anew."""
     try:
-        await edit(chat_id=message.chat.id, message_id=message.message_id, reply_markup=markup, **{field: text})
+        await edit(chat_id=message.chat.id, message_id=message.message_id, text=text, reply_markup=markup)
     except TelegramBadRequest as exc:
         if "not modified" in exc.message.lower():
             return True  # pressed twice: the message already says this
@@ -127,18 +125,23 @@ class Renderer:
 
     async def send(self, chat_id: int | str, replies: list[Reply], t: Catalogue, *,
                    edit: Message | None = None) -> None:
-        """Send each reply to the chat; the first reply marked `edit` replaces `edit` (the pressed message).
+        """Send each reply to the chat; the first reply marked `edit` replaces `edit` (the pressed message, or the
+        question a reply answers), and one that names a message it `replaces` edits that one.
 
         Telegram's Forbidden (the person blocked the bot or never started it) propagates to the caller."""
         for reply in replies:
             if not reply.text.strip() and not reply.choices:
+                continue
+            if reply.replaces is not None:
+                if reply.replaces.isdigit():  # the card's news was said by the other replies: nothing more if not
+                    await self._edit(chat_id, int(reply.replaces), reply, photo=None)
                 continue
             if reply.edit and edit is not None and not reply.request_location:
                 target, edit = edit, None
                 if reply.location_done:  # an edit cannot remove a reply keyboard
                     await self._remove_location_button(chat_id, t)
                     reply = replace(reply, location_done=False)
-                if await self._edit(target, reply):
+                if await self._edit(target.chat.id, target.message_id, reply, photo=bool(target.photo)):
                     continue
             await self._send(chat_id, reply, t)
 
@@ -146,13 +149,32 @@ class Renderer:
         await call(self.bot.send_message, chat_id=chat_id, text=t("tg-location-done"),
                    reply_markup=ReplyKeyboardRemove())
 
-    async def _edit(self, message: Message, reply: Reply) -> bool:
+    async def _edit(self, chat_id: int | str, message_id: int, reply: Reply, *, photo: bool | None) -> bool:
+        """The message's text (a photo's caption: its text) and buttons become the reply's; False if they cannot.
+        photo None: not known (a message named by its id alone), so a caption is edited when it has no text."""
         pieces = split_text(reply.text)
-        photo = bool(message.photo)  # its text is its caption
-        if len(pieces) > 1 or (photo and len(pieces[0]) > CAPTION_LIMIT):
+        if len(pieces) > 1:
             return False
-        edit = self.bot.edit_message_caption if photo else self.bot.edit_message_text
-        return await edit_text(partial(call, edit), message, pieces[0], inline_keyboard(reply), caption=photo)
+        markup = inline_keyboard(reply)
+        try:
+            if not photo:
+                try:
+                    await call(self.bot.edit_message_text, chat_id=chat_id, message_id=message_id, text=pieces[0],
+                               reply_markup=markup)
+                    return True
+                except TelegramBadRequest as exc:
+                    if photo is not None or "no text in the message" not in exc.message.lower():
+                        raise
+            if len(pieces[0]) > CAPTION_LIMIT:
+                return False
+            await call(self.bot.edit_message_caption, chat_id=chat_id, message_id=message_id, caption=pieces[0],
+                       reply_markup=markup)
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return True  # pressed twice: the message already says this
+            log.info("could not edit message %s in %s (%s)", message_id, chat_id, exc.message)
+            return False
+        return True
 
     async def _send(self, chat_id: int | str, reply: Reply, t: Catalogue) -> None:
         markup: Any = inline_keyboard(reply)

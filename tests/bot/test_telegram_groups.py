@@ -23,7 +23,7 @@ from storage.uow import UnitOfWork
 from tests.bot.conftest import polling
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_sender import most_in_window, queue, virtual_time  # noqa: F401 - rate windows in the test's time
-from tests.bot.test_telegram_adapter import order_row, settle, tg_user, until
+from tests.bot.test_telegram_adapter import accepted_order, order_row, settle, tg_runner, tg_user, until
 from tests.factories import CIPHER, make_order, top_up
 
 EN = catalogue("en")
@@ -147,6 +147,24 @@ async def test_an_application_comes_with_its_student_card_photo_and_its_decision
     assert not fake_bot_api.calls("editMessageText") and len(fake_bot_api.bot_messages(admin_chat["id"])) == 2
 
 
+async def test_a_photo_card_rejected_through_its_question_says_so_in_its_caption(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=False)
+    runner = await applicant(services, campus, clock, 3003, card_photo="AgAC-1-m")
+    card = await posted_application(fake_bot_api, admin_chat, 4004)
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    fake_bot_api.press(wu, card, EN("admin-button-reject"))
+    question = await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"])
+                                    if m.get("text") == EN("admin-ask-reject-reason", user=str(runner))])
+
+    fake_bot_api.text(wu, "not a student here", chat=admin_chat, reply_to=question[-1])
+    rejected = EN("admin-application-rejected", who=f"Zhao (#{runner})", reason="not a student here")
+    await until(lambda: fake_bot_api.messages[(admin_chat["id"], card["message_id"])].get("caption") == rejected)
+    decided = fake_bot_api.messages[(admin_chat["id"], card["message_id"])]
+    assert "reply_markup" not in decided and decided["photo"] == card["photo"]
+    assert fake_bot_api.messages[(admin_chat["id"], question[-1]["message_id"])]["text"] == rejected
+
+
 async def test_an_admin_chat_button_pressed_by_a_non_operator_is_refused_and_changes_nothing(
         fake_bot_api, dispatcher, services, campus, clock, admin_chat):
     await operator(services, campus, clock, 4004, started=False)
@@ -165,6 +183,58 @@ async def test_an_admin_chat_button_pressed_by_a_non_operator_is_refused_and_cha
     assert len(fake_bot_api.bot_messages(admin_chat["id"])) == posted
     assert not fake_bot_api.calls("editMessageText")
     assert all("/order" in m["text"] for m in fake_bot_api.bot_messages(4005))  # only settle's /help
+
+
+async def order_card(api: FakeBotAPI, admin_chat: dict[str, Any], operator_tg: int, order_id: int) -> dict[str, Any]:
+    """An operator looks an order up in the admin chat: its card, with the operator's actions as buttons."""
+    before = len(api.bot_messages(admin_chat["id"]))
+    api.command(api.user(operator_tg, "Wu", language_code="en"), "find", str(order_id), chat=admin_chat)
+    return await until(lambda: next((m for m in api.bot_messages(admin_chat["id"])[before:] if api.buttons(m)), None))
+
+
+def event_label(event: str) -> str:
+    return EN("admin-button-event", event=event)
+
+
+async def test_an_order_card_acted_on_through_its_confirmation_or_question_is_brought_up_to_date(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=False)
+    customer = await tg_user(services, campus, clock, 1001, name="Li")
+    zhao = await tg_runner(services, campus, clock, 3003, name="Zhao")
+    qian = await tg_runner(services, campus, clock, 3004, name="Qian")
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    chat_id = admin_chat["id"]
+
+    # Cancel and refund, confirmed: the confirmation says it, and the card no longer offers what is over.
+    cancelled = await accepted_order(services, campus, clock, customer, zhao)
+    card = await order_card(fake_bot_api, admin_chat, 4004, cancelled)
+    fake_bot_api.press(wu, card, event_label("operator_cancel"))
+    confirm = await until(lambda: next((m for m in fake_bot_api.bot_messages(chat_id)
+                                        if m["message_id"] > card["message_id"] and fake_bot_api.buttons(m)), None))
+    fake_bot_api.press(wu, confirm, EN("admin-button-confirm", event="operator_cancel"))
+    await until(lambda: "reply_markup" not in fake_bot_api.messages[(chat_id, card["message_id"])])
+    assert (await order_row(services, cancelled)).status == "cancelled"
+    confirmed = fake_bot_api.messages[(chat_id, confirm["message_id"])]["text"]
+    assert confirmed.startswith(f"Order #{cancelled} is cancelled")
+    now_card = fake_bot_api.messages[(chat_id, card["message_id"])]["text"]
+    assert now_card.startswith(card["text"].split("\n", 1)[0])  # the same order, its history now ending with:
+    assert "cancel and refund: runner on the way → cancelled" in now_card
+
+    # Reassigned by a reply to the card's question: the answer replaces the question, the card shows the new runner.
+    reassigned = await accepted_order(services, campus, clock, customer, zhao)
+    card = await order_card(fake_bot_api, admin_chat, 4004, reassigned)
+    fake_bot_api.press(wu, card, event_label("reassign"))
+    question = await until(lambda: next((m for m in fake_bot_api.bot_messages(chat_id)
+                                         if m.get("text") == EN("admin-ask-runner", order=str(reassigned))), None))
+    fake_bot_api.text(wu, "Qian", chat=admin_chat, reply_to=question)
+    done = EN("admin-reassigned", order=str(reassigned), who=f"Qian (#{qian})")
+    await until(lambda: fake_bot_api.messages[(chat_id, question["message_id"])]["text"] == done)
+    assert "reply_markup" not in fake_bot_api.messages[(chat_id, question["message_id"])]
+    assert (await order_row(services, reassigned)).runner_id == qian
+    await until(lambda: f"Runner: Qian (#{qian})" in fake_bot_api.messages[(chat_id, card["message_id"])]["text"])
+    now_card = fake_bot_api.messages[(chat_id, card["message_id"])]
+    assert [label for label, _ in fake_bot_api.buttons(now_card)[0]] == [  # what may still be done
+        event_label("operator_cancel"), event_label("reassign")]
 
 
 # --- answers in the admin chat, within the group's limit -----------------------------------------------------------
@@ -381,11 +451,18 @@ async def test_an_operator_rejects_in_the_admin_chat_by_replying_to_the_question
                                                                                           card["message_id"])])
     await settle(fake_bot_api, wu)
     assert await application_status(services, runner) == "pending"  # a reply, but not to the question
+    posted = len(fake_bot_api.bot_messages(admin_chat["id"]))
     fake_bot_api.text(wu, "card photo unreadable", chat=admin_chat, reply_to=question[-1])
-    await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"])
-                         if m.get("text", "").startswith(EN("admin-application-rejected", who=f"Zhao (#{runner})",
-                                                               reason="card photo unreadable")[:20])])
+    rejected = EN("admin-application-rejected", who=f"Zhao (#{runner})", reason="card photo unreadable")
+    await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"]) if m.get("text") == rejected])
     assert await application_status(services, runner) == "rejected"
+
+    # The answer took the question's place, and the card says how it was decided: no button is left to press.
+    await until(lambda: fake_bot_api.messages[(admin_chat["id"], card["message_id"])]["text"] == rejected)
+    for message_id in (card["message_id"], question[-1]["message_id"]):
+        message = fake_bot_api.messages[(admin_chat["id"], message_id)]
+        assert message["text"] == rejected and "reply_markup" not in message
+    assert len(fake_bot_api.bot_messages(admin_chat["id"])) == posted  # edited in place, nothing new
 
 
 
