@@ -10,9 +10,17 @@ storage.outbox), which the sender delivers within the limits. While earlier rows
 there, a new answer joins them, so the chat reads everything in order. A 429 is not waited for: the chat is held
 for its retry_after (the sender honours the hold too) and the message goes to the outbox with the rest.
 
-A queued edit is a row whose edit_key names the pressed message, beside a sent row recording that the message
-shows that key (its sent_ref): the sender edits the message that shows a row's edit_key, so the pressed message is
-edited in place, its buttons gone, when the group has room.
+A reply with a photo (an application's student-card photo) is sent with sendPhoto, its text as the caption and its
+buttons under it (a text too long for a caption follows the photo); a queued one is a row with the `photo`, which
+the sender sends the same way. A photo Telegram refuses is replaced by the text alone.
+
+A queued edit is a row whose edit_key names the message it edits (pressed_key), beside a sent row recording that
+the message shows that key (its sent_ref): the sender edits the message that shows a row's edit_key, so the pressed
+message is edited in place, its buttons gone, when the group has room. The message a reply `replaces` (a card acted
+on through a question or a confirmation, named by its id) is edited the same way, at once or queued; when it cannot
+be edited nothing is sent for it (the other replies said the news). An edit of a photo changes its caption: the
+pressed message says whether it is one (the sent row records that it is, so the sender edits the caption); one
+named by its id alone is edited as text, and as a caption when Telegram finds no text in it (so does the sender).
 
 A location keyboard is not offered here: Telegram shows request_location buttons in private chats only.
 """
@@ -27,7 +35,15 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.types import Message
 from sqlalchemy import select
 
-from bot.telegram.render import choices_keyboard, edit_text, split_text
+from bot.telegram.render import (
+    at_once,
+    choices_keyboard,
+    edit_message,
+    edited_text,
+    photo_caption,
+    send_photo,
+    split_text,
+)
 from bot.telegram.sender import CHANNEL, TelegramRateLimiter
 from handlers.context import Services
 from handlers.io import Choice, Reply
@@ -40,42 +56,82 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Target:
+    """A message of the chat that an answer edits instead of sending one."""
+
+    message_id: int
+    photo: bool | None  # whether it shows a photo (its text is its caption); None: not known
+    replaced: bool = False  # named by its id alone (Reply.replaces): when it cannot be edited, nothing is sent
+
+    @classmethod
+    def pressed(cls, message: Message) -> Target:
+        """The message whose button was pressed, or the question a reply answers."""
+        return cls(message.message_id, bool(message.photo))
+
+
+@dataclass(frozen=True)
 class Outgoing:
-    """One message of an answer: a new one, or the pressed message edited."""
+    """One message of an answer: a new one (with a photo, the text its caption), or an earlier one edited."""
 
     key: str  # the reply's catalogue key
     text: str
     choices: tuple[tuple[Choice, ...], ...] = ()
-    edit: Message | None = None
+    edit: Target | None = None
+    photo: str | None = None
 
     def payload(self, edit_key: str | None) -> dict:
         """As handlers/notify.py writes an outbox row's payload."""
-        return {"key": self.key, "text": self.text, "edit_key": edit_key,
-                "choices": [[{"label": c.label, "data": c.data} for c in row] for row in self.choices]}
+        payload = {"key": self.key, "text": self.text, "edit_key": edit_key,
+                   "choices": [[{"label": c.label, "data": c.data} for c in row] for row in self.choices]}
+        return {**payload, "photo": self.photo} if self.photo else payload
+
+    def instead(self) -> Outgoing | None:
+        """What is sent when Telegram would not show this: the text as a new message (for a pressed message it
+        cannot edit, a photo it refuses); nothing for a message a reply replaces, or a photo with no caption."""
+        if (self.edit is not None and self.edit.replaced) or not (self.text or self.choices):
+            return None
+        return replace(self, edit=None, photo=None)
 
 
 def outgoing(replies: list[Reply], edit: Message | None) -> list[Outgoing]:
     """The messages the replies make, in order, as Renderer.send makes them: a long text in pieces (the buttons on
-    the last one); the first reply marked `edit` replaces the pressed message when it fits in one."""
+    the last one); the first reply marked `edit` replaces the pressed message when an edit can say it; a reply that
+    `replaces` a message edits it, or is left out."""
     messages: list[Outgoing] = []
     for reply in replies:
         if not reply.text.strip() and not reply.choices:
             continue
         choices_keyboard(reply.choices)  # a button Telegram would refuse is a handler's bug: raised now
-        pieces = split_text(reply.text)
-        target = edit if reply.edit else None
-        if target is not None:
-            edit = None
-            if len(pieces) == 1:
-                messages.append(Outgoing(reply.key, pieces[0], reply.choices, target))
-                continue
-        messages += [Outgoing(reply.key, piece) for piece in pieces[:-1]]
-        messages.append(Outgoing(reply.key, pieces[-1], reply.choices))
+        target = None
+        if reply.replaces is not None:
+            target = Target(int(reply.replaces), None, replaced=True) if reply.replaces.isdigit() else None
+        elif reply.edit and edit is not None:
+            target, edit = Target.pressed(edit), None
+        text = edited_text(reply.text, photo=target.photo) if target is not None else None
+        if target is not None and text is not None:
+            messages.append(Outgoing(reply.key, text, reply.choices, target))
+        elif reply.replaces is None:
+            messages += sent_anew(reply)
     return messages
 
 
+def sent_anew(reply: Reply) -> list[Outgoing]:
+    """A reply as new messages: with its photo, the text as the caption when it fits one (else the photo, then the
+    text); a long text in pieces, the buttons on the last one."""
+    photo: list[Outgoing] = []
+    if reply.photo:
+        caption = photo_caption(reply.text)
+        if caption is not None:
+            return [Outgoing(reply.key, caption, reply.choices, photo=reply.photo)]
+        photo = [Outgoing(reply.key, "", photo=reply.photo)]
+    pieces = split_text(reply.text)
+    return [*photo, *(Outgoing(reply.key, piece) for piece in pieces[:-1]),
+            Outgoing(reply.key, pieces[-1], reply.choices)]
+
+
 def pressed_key(chat_id: int, message_id: int) -> str:
-    """The edit_key of a queued edit of a pressed message (no ":<order id>" at the end: no order's, storage.outbox)."""
+    """The edit_key of a queued edit of a message of the chat, pressed or replaced (no ":<order id>" at the end: no
+    order's, storage.outbox)."""
     return f"pressed:{chat_id}/{message_id}"
 
 
@@ -107,13 +163,17 @@ class GroupReplies:
                             exc.retry_after)
                 return
             waiting.popleft()
-            if not shown:  # the pressed message could not be edited: the outcome is a new message
-                waiting.appendleft(replace(message, edit=None))
+            if not shown and (instead := message.instead()) is not None:
+                waiting.appendleft(instead)  # e.g. the pressed message could not be edited: the outcome is new
 
     async def _request(self, chat_id: int, message: Outgoing) -> bool:
+        """Whether Telegram shows the message as planned (an edit made, a photo taken)."""
         markup = choices_keyboard(message.choices)
         if message.edit is not None:
-            return await edit_text(self.bot.edit_message_text, message.edit, message.text, markup)
+            return await edit_message(self.bot, chat_id, message.edit.message_id, message.text, markup,
+                                      photo=message.edit.photo, request=at_once)
+        if message.photo:
+            return await send_photo(self.bot, chat_id, message.photo, message.text, markup, request=at_once)
         await self.bot.send_message(chat_id=chat_id, text=message.text, reply_markup=markup)
         return True
 
@@ -134,11 +194,13 @@ class GroupReplies:
                 edit_key = None
                 if message.edit is not None:
                     edit_key = pressed_key(chat_id, message.edit.message_id)
-                    # The pressed message shows this key (written first: a row older than the pending one).
+                    # The message shows this key (written first: a row older than the pending one); that it is a
+                    # photo is kept as a sealed row keeps it (storage.outbox): the sender then edits its caption.
+                    shown = {"photo": True} if message.edit.photo else {}
                     await insert_ignore(uow.session, Outbox, {
-                        **row, "dedupe_key": f"{CHANNEL}:shown:{edit_key}", "payload": {}, "status": "sent",
+                        **row, "dedupe_key": f"{CHANNEL}:shown:{edit_key}", "payload": shown, "status": "sent",
                         "sent_at": now, "edit_key": edit_key,
-                        "sent_ref": f"{message.edit.chat.id}:{message.edit.message_id}"}, ["dedupe_key"])
+                        "sent_ref": f"{chat_id}:{message.edit.message_id}"}, ["dedupe_key"])
                 await insert_ignore(uow.session, Outbox, {
                     **row, "dedupe_key": f"tg-reply:{origin}:{i}", "status": "pending", "edit_key": edit_key,
                     "payload": seal(self.services.cipher, message.payload(edit_key))}, ["dedupe_key"])

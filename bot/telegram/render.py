@@ -104,17 +104,64 @@ async def call(method: Callable[..., Awaitable[T]], **params: Any) -> T:
         return await method(**params)
 
 
-async def edit_text(edit: Callable[..., Awaitable[Any]], message: Message, text: str,
-                    markup: InlineKeyboardMarkup | None) -> bool:
-    """Edit `message` to show `text` with `markup` (by `edit`, an editMessageText call); False when Telegram would
-    not (the message is gone, or too old), so the caller sends it anew."""
+async def at_once(method: Callable[..., Awaitable[T]], **params: Any) -> T:
+    """One Bot API call, a 429 raised to the caller (which does not wait for it: group_replies.py)."""
+    return await method(**params)
+
+
+Request = Callable[..., Awaitable[Any]]  # how a Bot API call is made: `call` (waits out a short 429) or `at_once`
+
+
+def edited_text(text: str, *, photo: bool | None) -> str | None:
+    """What an edit makes a message show of a reply's text: it in one piece, short enough for a caption when the
+    message is a photo; None when an edit cannot say it (the reply is sent anew instead)."""
+    pieces = split_text(text)
+    if len(pieces) > 1 or (photo and len(pieces[0]) > CAPTION_LIMIT):
+        return None
+    return pieces[0]
+
+
+async def edit_message(bot: Bot, chat_id: int | str, message_id: int, text: str, markup: InlineKeyboardMarkup | None,
+                       *, photo: bool | None, request: Request = call) -> bool:
+    """The message's text (a photo's caption: its text) and buttons become `text` and `markup`; False when Telegram
+    would not (the message is gone, or too old; a caption too long), so the caller sends it anew, or nothing.
+    photo None: not known (a message named by its id alone), so the caption is edited when it has no text."""
     try:
-        await edit(chat_id=message.chat.id, message_id=message.message_id, text=text, reply_markup=markup)
+        if not photo:
+            try:
+                await request(bot.edit_message_text, chat_id=chat_id, message_id=message_id, text=text,
+                              reply_markup=markup)
+                return True
+            except TelegramBadRequest as exc:
+                if photo is not None or "no text in the message" not in exc.message.lower():
+                    raise
+        if len(text) > CAPTION_LIMIT:
+            return False
+        await request(bot.edit_message_caption, chat_id=chat_id, message_id=message_id, caption=text,
+                      reply_markup=markup)
     except TelegramBadRequest as exc:
         if "not modified" in exc.message.lower():
             return True  # pressed twice: the message already says this
-        log.info("could not edit message %s in %s (%s); sending a new one",
-                 message.message_id, message.chat.id, exc.message)
+        log.info("could not edit message %s in %s (%s)", message_id, chat_id, exc.message)
+        return False
+    return True
+
+
+def photo_caption(text: str) -> str | None:
+    """A reply's text as its photo's caption (the buttons under it); None when too long for one: the text then
+    follows the photo as a message of its own, with the buttons."""
+    text = text.strip()
+    return text if len(text) <= CAPTION_LIMIT else None
+
+
+async def send_photo(bot: Bot, chat_id: int | str, photo: str, caption: str | None, markup: Any, *,
+                     request: Request = call) -> bool:
+    """sendPhoto; False when Telegram refuses the photo (a file id it does not know): the caller then sends the
+    text alone, so a reply is never lost for its photo."""
+    try:
+        await request(bot.send_photo, chat_id=chat_id, photo=photo, caption=caption or None, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        log.warning("could not send photo %s to %s (%s); sending the text alone", photo, chat_id, exc.message)
         return False
     return True
 
@@ -150,31 +197,10 @@ class Renderer:
                    reply_markup=ReplyKeyboardRemove())
 
     async def _edit(self, chat_id: int | str, message_id: int, reply: Reply, *, photo: bool | None) -> bool:
-        """The message's text (a photo's caption: its text) and buttons become the reply's; False if they cannot.
-        photo None: not known (a message named by its id alone), so a caption is edited when it has no text."""
-        pieces = split_text(reply.text)
-        if len(pieces) > 1:
-            return False
-        markup = inline_keyboard(reply)
-        try:
-            if not photo:
-                try:
-                    await call(self.bot.edit_message_text, chat_id=chat_id, message_id=message_id, text=pieces[0],
-                               reply_markup=markup)
-                    return True
-                except TelegramBadRequest as exc:
-                    if photo is not None or "no text in the message" not in exc.message.lower():
-                        raise
-            if len(pieces[0]) > CAPTION_LIMIT:
-                return False
-            await call(self.bot.edit_message_caption, chat_id=chat_id, message_id=message_id, caption=pieces[0],
-                       reply_markup=markup)
-        except TelegramBadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return True  # pressed twice: the message already says this
-            log.info("could not edit message %s in %s (%s)", message_id, chat_id, exc.message)
-            return False
-        return True
+        """The message shows the reply (edit_message); False if it cannot."""
+        text = edited_text(reply.text, photo=photo)
+        return text is not None and await edit_message(self.bot, chat_id, message_id, text, inline_keyboard(reply),
+                                                       photo=photo)
 
     async def _send(self, chat_id: int | str, reply: Reply, t: Catalogue) -> None:
         markup: Any = inline_keyboard(reply)
@@ -207,13 +233,7 @@ class Renderer:
     async def _send_photo(self, chat_id: int | str, photo: str, text: str, markup: Any) -> bool:
         """The photo with the text as its caption and the buttons under it; True when that said everything. A text
         too long for a caption follows the photo as a message of its own (False), and so does the text alone when
-        Telegram refuses the photo (a file id it does not know): the reply is never lost for its photo."""
-        text = text.strip()
-        caption = text if len(text) <= CAPTION_LIMIT else None
-        try:
-            await call(self.bot.send_photo, chat_id=chat_id, photo=photo, caption=caption or None,
-                       reply_markup=markup if caption is not None else None)
-        except TelegramBadRequest as exc:
-            log.warning("could not send photo %s to %s (%s); sending the text alone", photo, chat_id, exc.message)
-            return False
-        return caption is not None
+        Telegram refuses the photo."""
+        caption = photo_caption(text)
+        sent = await send_photo(self.bot, chat_id, photo, caption, markup if caption is not None else None)
+        return sent and caption is not None

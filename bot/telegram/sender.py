@@ -10,7 +10,8 @@ the bot in the hall, and the answers in an admin chat (group_replies.py), whose 
 
 A message is sent with sendMessage, or — when the row has a `photo` (a Telegram file_id, Notifier.user(photo=…))
 — with sendPhoto, its text as the caption (cut to a caption's 1024 characters) and its buttons under the photo;
-an edit of a message sent with a photo changes its caption (editMessageCaption).
+an edit of a message sent with a photo changes its caption (editMessageCaption), and so does one of a message in
+which Telegram finds no text (a photo the adapter sent itself, group_replies.py).
 
 The task hall: every row a message carried gets the message's id (sent_ref "<chat>:<id>"). A later row with the
 same edit_key (an order taken, expired) edits that message in place instead of posting a new one — except a
@@ -825,13 +826,7 @@ class TelegramSender:
                 if edited is None:  # what it shows is no longer known (its rows pruned): only its buttons go
                     await self.bot.edit_message_reply_markup(chat_id=chat_of(ref_chat), message_id=int(message_id))
                     return job.ref
-                text, markup, photo = edited
-                if photo:  # a photo's text is its caption
-                    await self.bot.edit_message_caption(chat_id=chat_of(ref_chat), message_id=int(message_id),
-                                                        caption=_cut(text, CAPTION_LIMIT), reply_markup=markup)
-                else:
-                    await self.bot.edit_message_text(text=text, chat_id=chat_of(ref_chat),
-                                                     message_id=int(message_id), reply_markup=markup)
+                await self._edit_content(chat_of(ref_chat), int(message_id), *edited)
                 return job.ref
             except TelegramBadRequest as exc:
                 description = exc.message.lower()
@@ -857,6 +852,21 @@ class TelegramSender:
             return _ref(await self.bot.send_photo(chat, row.photo, caption=_cut(row.text, CAPTION_LIMIT) or None,
                                                   reply_markup=markup))
         return _ref(await self.bot.send_message(chat, _cut(row.text), reply_markup=markup))
+
+    async def _edit_content(self, chat: int | str, message_id: int, text: str, markup: InlineKeyboardMarkup | None,
+                            photo: bool) -> None:
+        """editMessageText, or editMessageCaption for a photo (its text is its caption). A message no row shows as a
+        photo may still be one (an admin chat's answer sent at once, group_replies.py): Telegram then finds no text
+        in it, and its caption is edited."""
+        if not photo:
+            try:
+                await self.bot.edit_message_text(text=text, chat_id=chat, message_id=message_id, reply_markup=markup)
+                return
+            except TelegramBadRequest as exc:
+                if "there is no text in the message to edit" not in exc.message.lower():
+                    raise
+        await self.bot.edit_message_caption(chat_id=chat, message_id=message_id, caption=_cut(text, CAPTION_LIMIT),
+                                            reply_markup=markup)
 
     async def _refresh_menu(self, chat: int | str) -> None:
         """The person's chat menu as their role and language are now; a plain student's is deleted, so the

@@ -147,22 +147,31 @@ async def test_an_application_comes_with_its_student_card_photo_and_its_decision
     assert not fake_bot_api.calls("editMessageText") and len(fake_bot_api.bot_messages(admin_chat["id"])) == 2
 
 
+async def asked_why_rejected(api: FakeBotAPI, services: Services, campus, clock, admin_chat: dict[str, Any], *,
+                             started: bool) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    """An operator (Wu, 4004) presses Reject on an application card with a student-card photo: the applicant, the
+    card and the question asking why, to be answered by a reply."""
+    await operator(services, campus, clock, 4004, started=started)
+    runner = await applicant(services, campus, clock, 3003, card_photo="AgAC-1-m")
+    card = await posted_application(api, admin_chat, 4004)
+    api.press(api.user(4004, "Wu", language_code="en"), card, EN("admin-button-reject"))
+    question = await until(lambda: [m for m in api.bot_messages(admin_chat["id"])
+                                    if m.get("text") == EN("admin-ask-reject-reason", user=str(runner))])
+    return runner, card, question[-1]
+
+
 async def test_a_photo_card_rejected_through_its_question_says_so_in_its_caption(
         fake_bot_api, dispatcher, services, campus, clock, admin_chat):
-    await operator(services, campus, clock, 4004, started=False)
-    runner = await applicant(services, campus, clock, 3003, card_photo="AgAC-1-m")
-    card = await posted_application(fake_bot_api, admin_chat, 4004)
+    runner, card, question = await asked_why_rejected(fake_bot_api, services, campus, clock, admin_chat,
+                                                      started=False)
     wu = fake_bot_api.user(4004, "Wu", language_code="en")
-    fake_bot_api.press(wu, card, EN("admin-button-reject"))
-    question = await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"])
-                                    if m.get("text") == EN("admin-ask-reject-reason", user=str(runner))])
 
-    fake_bot_api.text(wu, "not a student here", chat=admin_chat, reply_to=question[-1])
+    fake_bot_api.text(wu, "not a student here", chat=admin_chat, reply_to=question)
     rejected = EN("admin-application-rejected", who=f"Zhao (#{runner})", reason="not a student here")
     await until(lambda: fake_bot_api.messages[(admin_chat["id"], card["message_id"])].get("caption") == rejected)
     decided = fake_bot_api.messages[(admin_chat["id"], card["message_id"])]
     assert "reply_markup" not in decided and decided["photo"] == card["photo"]
-    assert fake_bot_api.messages[(admin_chat["id"], question[-1]["message_id"])]["text"] == rejected
+    assert fake_bot_api.messages[(admin_chat["id"], question["message_id"])]["text"] == rejected
 
 
 async def test_an_admin_chat_button_pressed_by_a_non_operator_is_refused_and_changes_nothing(
@@ -294,14 +303,25 @@ async def test_a_burst_of_admin_chat_lists_never_passes_the_groups_limit_and_eve
         None, *cards, None, *[f"adm:wok:{w}" for w in withdrawals], None, *cards]
 
 
+async def two_lists_of_ten(api: FakeBotAPI, services: Services, campus, clock, admin_chat: dict[str, Any], *,
+                           photos: bool = False) -> list[int]:
+    """An operator (Wu, 4004) lists ten applications twice in the admin chat: 22 messages, the last two of which
+    wait for the group's next minute. photos: each with its student-card photo (file id AgAC-<its index>). The
+    applicants, in the lists' order."""
+    applicants = [await applicant(services, campus, clock, 5000 + i, card_photo=f"AgAC-{i}" if photos else None)
+                  for i in range(10)]
+    wu = api.user(4004, "Wu", language_code="en")
+    for _ in range(2):
+        api.command(wu, "applications", chat=admin_chat)
+    await settle(api, wu)
+    return applicants
+
+
 async def test_an_approval_pressed_when_the_admin_chat_has_no_room_edits_the_card_once_it_has(
         fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
     await operator(services, campus, clock, 4004, started=True)
-    applicants = [await applicant(services, campus, clock, 5000 + i) for i in range(10)]
+    applicants = await two_lists_of_ten(fake_bot_api, services, campus, clock, admin_chat)
     wu = fake_bot_api.user(4004, "Wu", language_code="en")
-    for _ in range(2):
-        fake_bot_api.command(wu, "applications", chat=admin_chat)  # 22 messages: two of them wait
-    await settle(fake_bot_api, wu)
     card = copy.deepcopy(fake_bot_api.bot_messages(admin_chat["id"])[1])  # the first list's first card, as posted
 
     fake_bot_api.press(wu, card, EN("admin-button-approve"))
@@ -317,6 +337,64 @@ async def test_an_approval_pressed_when_the_admin_chat_has_no_room_edits_the_car
     assert edited["text"] == EN("admin-application-approved", who=f"Zhao (#{applicants[0]})")
     assert "reply_markup" not in edited  # edited in place: no operator can decide it again
     assert len(fake_bot_api.bot_messages(admin_chat["id"])) == 22  # both lists, and nothing new for the outcome
+
+
+async def test_a_photo_card_that_waited_for_room_arrives_as_a_photo_and_its_decisions_edit_the_captions(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    await operator(services, campus, clock, 4004, started=True)
+    applicants = await two_lists_of_ten(fake_bot_api, services, campus, clock, admin_chat, photos=True)
+    chat_id = admin_chat["id"]
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    sender = TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher)
+    first = copy.deepcopy(fake_bot_api.bot_messages(chat_id)[1])  # a photo card sent at once
+    fake_bot_api.press(wu, first, EN("admin-button-approve"))  # the group's minute is spent: its edit waits too
+    await until(lambda: fake_bot_api.callback_answers)
+    await settle(fake_bot_api, wu)
+    assert fake_bot_api.messages[(chat_id, first["message_id"])] == first
+
+    await deliver_queued(services, sender, clock, chat_id)
+    waited = fake_bot_api.bot_messages(chat_id)[-2:]  # the second list's last two cards
+    for i, card in zip((8, 9), waited, strict=True):
+        assert [p["file_id"] for p in card["photo"]] == [f"AgAC-{i}"] and "text" not in card
+        assert card["caption"].startswith(f"Application from Zhao (#{applicants[i]})")
+        assert "Student card photo: attached" in card["caption"]
+        assert [data for _, data in fake_bot_api.buttons(card)[0]] == [f"adm:approve:{applicants[i]}",
+                                                                        f"adm:reject:{applicants[i]}"]
+    last = copy.deepcopy(waited[-1])
+    fake_bot_api.press(wu, last, EN("admin-button-approve"))
+    await until(lambda: len(fake_bot_api.callback_answers) == 2)
+    await settle(fake_bot_api, wu)
+    await deliver_queued(services, sender, clock, chat_id)
+
+    for card, runner in ((first, applicants[0]), (last, applicants[9])):
+        decided = fake_bot_api.messages[(chat_id, card["message_id"])]
+        assert decided["caption"] == EN("admin-application-approved", who=f"Zhao (#{runner})")
+        assert "reply_markup" not in decided and decided["photo"] == card["photo"]
+    assert len(fake_bot_api.bot_messages(chat_id)) == 22  # decided in place, nothing new
+    assert not fake_bot_api.calls("editMessageText", chat_id)  # each photo's caption edited, not tried as text
+    assert all(r.status == 200 for r in fake_bot_api.calls(chat_id=chat_id))
+    assert per_minute(fake_bot_api, chat_id) <= 20
+
+
+async def test_a_photo_card_rejected_through_its_question_after_a_429_says_so_in_its_caption_once_it_may(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    runner, card, question = await asked_why_rejected(fake_bot_api, services, campus, clock, admin_chat,
+                                                      started=True)
+    chat_id = admin_chat["id"]
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    fake_bot_api.rate_limit(25, method="editMessageText", chat_id=chat_id)  # the answer's edit of the question
+    fake_bot_api.text(wu, "not a student here", chat=admin_chat, reply_to=question)
+    await settle(fake_bot_api, wu)
+    assert await application_status(services, runner) == "rejected"
+    assert fake_bot_api.messages[(chat_id, card["message_id"])] == card  # the card's edit waits with the answer
+
+    await deliver_queued(services, TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher),
+                         clock, chat_id)
+    rejected = EN("admin-application-rejected", who=f"Zhao (#{runner})", reason="not a student here")
+    decided = fake_bot_api.messages[(chat_id, card["message_id"])]
+    assert decided["caption"] == rejected and decided["photo"] == card["photo"] and "reply_markup" not in decided
+    assert fake_bot_api.messages[(chat_id, question["message_id"])]["text"] == rejected
+    assert len(fake_bot_api.bot_messages(chat_id)) == 3  # the list's title, the card, the question: nothing new
 
 
 async def test_a_429_in_the_admin_chat_does_not_hold_the_operators_next_update(
