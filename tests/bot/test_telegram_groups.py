@@ -148,11 +148,12 @@ async def test_an_application_comes_with_its_student_card_photo_and_its_decision
 
 
 async def asked_why_rejected(api: FakeBotAPI, services: Services, campus, clock, admin_chat: dict[str, Any], *,
-                             started: bool) -> tuple[int, dict[str, Any], dict[str, Any]]:
-    """An operator (Wu, 4004) presses Reject on an application card with a student-card photo: the applicant, the
-    card and the question asking why, to be answered by a reply."""
+                             started: bool, card_photo: str | None = "AgAC-1-m"
+                             ) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    """An operator (Wu, 4004) presses Reject on an application card (with a student-card photo unless card_photo is
+    None): the applicant, the card and the question asking why, to be answered by a reply."""
     await operator(services, campus, clock, 4004, started=started)
-    runner = await applicant(services, campus, clock, 3003, card_photo="AgAC-1-m")
+    runner = await applicant(services, campus, clock, 3003, card_photo=card_photo)
     card = await posted_application(api, admin_chat, 4004)
     api.press(api.user(4004, "Wu", language_code="en"), card, EN("admin-button-reject"))
     question = await until(lambda: [m for m in api.bot_messages(admin_chat["id"])
@@ -516,13 +517,9 @@ async def test_a_payment_matching_no_order_tells_the_payer_and_alerts_the_operat
 
 async def test_an_operator_rejects_in_the_admin_chat_by_replying_to_the_question_with_the_reason(
         fake_bot_api, dispatcher, services, campus, clock, admin_chat):
-    await operator(services, campus, clock, 4004, started=False)
-    runner = await applicant(services, campus, clock, 3003)
-    card = await posted_application(fake_bot_api, admin_chat, 4004)
+    runner, card, question = await asked_why_rejected(fake_bot_api, services, campus, clock, admin_chat,
+                                                      started=False, card_photo=None)
     wu = fake_bot_api.user(4004, "Wu", language_code="en")
-    fake_bot_api.press(wu, card, EN("admin-button-reject"))
-    question = await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"])
-                                    if m.get("text") == EN("admin-ask-reject-reason", user=str(runner))])
 
     fake_bot_api.text(wu, "just chatting", chat=admin_chat)  # not a reply: chatter, not for the bot
     fake_bot_api.text(wu, "ok, looking", chat=admin_chat, reply_to=fake_bot_api.messages[(admin_chat["id"],
@@ -530,36 +527,31 @@ async def test_an_operator_rejects_in_the_admin_chat_by_replying_to_the_question
     await settle(fake_bot_api, wu)
     assert await application_status(services, runner) == "pending"  # a reply, but not to the question
     posted = len(fake_bot_api.bot_messages(admin_chat["id"]))
-    fake_bot_api.text(wu, "card photo unreadable", chat=admin_chat, reply_to=question[-1])
+    fake_bot_api.text(wu, "card photo unreadable", chat=admin_chat, reply_to=question)
     rejected = EN("admin-application-rejected", who=f"Zhao (#{runner})", reason="card photo unreadable")
     await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"]) if m.get("text") == rejected])
     assert await application_status(services, runner) == "rejected"
 
     # The answer took the question's place, and the card says how it was decided: no button is left to press.
     await until(lambda: fake_bot_api.messages[(admin_chat["id"], card["message_id"])]["text"] == rejected)
-    for message_id in (card["message_id"], question[-1]["message_id"]):
+    for message_id in (card["message_id"], question["message_id"]):
         message = fake_bot_api.messages[(admin_chat["id"], message_id)]
         assert message["text"] == rejected and "reply_markup" not in message
     assert len(fake_bot_api.bot_messages(admin_chat["id"])) == posted  # edited in place, nothing new
 
 
-
 async def test_what_an_operator_writes_privately_does_not_answer_a_question_asked_in_the_admin_chat(
         fake_bot_api, dispatcher, services, campus, clock, admin_chat):
-    await operator(services, campus, clock, 4004, started=True)
-    runner = await applicant(services, campus, clock, 3003)
-    card = await posted_application(fake_bot_api, admin_chat, 4004)
+    runner, card, question = await asked_why_rejected(fake_bot_api, services, campus, clock, admin_chat,
+                                                      started=True, card_photo=None)
     wu = fake_bot_api.user(4004, "Wu", language_code="en")
-    fake_bot_api.press(wu, card, EN("admin-button-reject"))
-    question = await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"])
-                                    if m.get("text") == EN("admin-ask-reject-reason", user=str(runner))])
 
     fake_bot_api.text(wu, "hi, what can you do?")  # later, in the operator's private chat with the bot
     answer = await until(lambda: fake_bot_api.bot_messages(4004))
     assert answer[0]["text"] == EN("idle-hint")  # as if no question were waiting
     assert await application_status(services, runner) == "pending"
 
-    fake_bot_api.text(wu, "card photo unreadable", chat=admin_chat, reply_to=question[-1])  # the answer, where asked
+    fake_bot_api.text(wu, "card photo unreadable", chat=admin_chat, reply_to=question)  # the answer, where asked
     await until(lambda: any(m.get("text", "").startswith("Rejected")
                             for m in fake_bot_api.bot_messages(admin_chat["id"])))
     assert await application_status(services, runner) == "rejected"
