@@ -87,6 +87,14 @@ class Ctx:
     async def runner_profile(self) -> RunnerProfile | None:
         return await self.uow.runners.get(self.user_id)
 
+    async def photo_args(self, recipient_id: int, photo: str) -> dict[str, Any]:
+        """A photo this person sent, as the arguments of a message passing it on to `recipient_id`: the photo itself
+        (`photo`) where the recipient is on the same channel, since a file id means something only on the channel
+        that issued it; `shown` says which, so the text can say a photo was taken where it cannot be shown."""
+        recipient = await self.uow.session.get(User, recipient_id)
+        shown = recipient is not None and recipient.channel == self.user.channel
+        return {"photo": photo[:256] if shown else None, "shown": "yes" if shown else "no"}
+
     # --- replies -------------------------------------------------------------------------------------------
     def say(self, key: str, *, choices: list[list[Choice]] | None = None, request_location: bool = False,
             edit: bool = False, photo: str | None = None, replaces: str | None = None, **args: Any) -> Reply:

@@ -23,7 +23,7 @@ from handlers.io import Kind
 from handlers.orders import move, parse_order_id, runner_order
 from handlers.router import ROUTER
 from handlers.tracking import chatting_about
-from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, User, Withdrawal
+from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, Withdrawal
 from storage.models import Order as OrderRow
 
 NAME_MAX = 32
@@ -311,12 +311,8 @@ async def pickup_photo(ctx: Ctx) -> None:
     if row.status != Status.picked_up.value:
         ctx.say("runner-photo-too-late", order=str(order_id))
         return
-    customer = await ctx.uow.session.get(User, row.customer_id)
-    # A file id means something only on the channel that issued it.
-    same_channel = customer is not None and customer.channel == ctx.user.channel
     await ctx.notify.user(row.customer_id, "runner-pickup-photo-notice", order=str(row.id),
-                          photo=inp.photo[:256] if same_channel else None, shown="yes" if same_channel else "no",
-                          **caption)
+                          **await ctx.photo_args(row.customer_id, inp.photo), **caption)
     ctx.say("runner-photo-sent", order=str(row.id))
 
 

@@ -387,7 +387,7 @@ async def relay(ctx: Ctx, order_id: int, *, text: str | None = None, photo: str 
     reply = [[("track-reply-button", f"o:{order_id}:chat", {})]]
     if photo is not None:
         await ctx.notify.user(other, "track-relay-photo", buttons=reply, order=str(order_id), sender_role=role,
-                              photo=photo, **caption_args(text or ""))
+                              **await ctx.photo_args(other, photo), **caption_args(text or ""))
     else:
         body = free_text(text or "")
         if not body:

@@ -81,7 +81,10 @@ track-relay = { $sender_role ->
 track-relay-photo = { $sender_role ->
     [runner] Your runner
    *[customer] The student
-  } sent a photo about order #{ $order }{ $captioned ->
+  } sent a photo about order #{ $order }{ $shown ->
+    [no] {" "}(it cannot be shown here: it was sent on another app)
+   *[yes] {""}
+  }{ $captioned ->
     [yes] : { $message }
    *[no] .
   }

@@ -81,7 +81,10 @@ track-relay = { $sender_role ->
 track-relay-photo = { $sender_role ->
     [runner] 你的跑腿员
    *[customer] 下单同学
-  }发来一张图片（订单 #{ $order }）{ $captioned ->
+  }发来一张图片（订单 #{ $order }{ $shown ->
+    [no] ；图片发自另一个应用，此处无法显示
+   *[yes] {""}
+  }）{ $captioned ->
     [yes] ：{ $message }
    *[no] 。
   }

@@ -568,7 +568,7 @@ async def test_a_photo_sent_in_the_chat_reaches_the_other_side_with_its_caption(
     await all_delivered(fake, services)
     (relayed,) = fake.calls("sendPhoto", zhao.id, ok=True)
     assert relayed.params["caption"] == EN("track-relay-photo", sender_role="customer", order=order_id,
-                                           captioned="yes", message="the blue box, code 3-2-1108")
+                                           shown="yes", captioned="yes", message="the blue box, code 3-2-1108")
     assert relayed.params["caption"].endswith(": the blue box, code 3-2-1108")
     assert not fake.violations
 

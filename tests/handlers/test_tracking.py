@@ -340,6 +340,26 @@ async def test_a_photo_in_the_chat_is_passed_on_with_its_caption(db, campus, clo
     assert await chat.inbox(runner_ext) == []
 
 
+@pytest.mark.parametrize(("language", "passed_on"), [
+    ("en", "The student sent a photo about order #{order} (it cannot be shown here: it was sent on another app): "
+           "the blue box"),
+    ("zh_CN", "下单同学发来一张图片（订单 #{order}；图片发自另一个应用，此处无法显示）：the blue box"),
+], ids=["en", "zh_CN"])
+async def test_a_photo_in_the_chat_with_someone_on_another_channel_is_described_not_shown(
+        db, campus, clock, chat, language, passed_on):
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    await speaks(db, language, runner)
+    async with UnitOfWork(db) as uow:  # the runner uses the bot on WeChat: a Telegram file id means nothing there
+        await uow.session.execute(update(User).where(User.id == runner).values(channel="wechat"))
+    runner_ext = await external_id(db, runner)
+    await chat.send("alice", f"/track {order_id}")
+    assert keys(await chat.press("alice", "Message your runner")) == ["track-chat-enter"]
+
+    assert keys(await chat.photo("alice", "file-box", caption="the blue box")) == ["track-relay-sent"]
+    (relayed,) = await chat.inbox(runner_ext)
+    assert relayed.get("photo") is None and relayed["text"] == passed_on.format(order=order_id)
+
+
 async def test_a_runner_reassigned_away_can_no_longer_write(db, campus, clock, chat):
     _alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
     runner_ext = await external_id(db, runner)
