@@ -306,6 +306,14 @@ def cancellation_fee(order_id: int, customer_id: int, runner_id: int, paid: Fen,
     )
 
 
+def gives_subsidy_back(p: Posting, order_id: int, subsidy: Fen) -> bool:
+    """This posting ends the order (a refund, or a cancellation fee the customer's payment covered) and gives the
+    marketing subsidy all of its coupon back: the coupon cost nothing, so its use may be counted as never made."""
+    if p.key not in (f"order:{order_id}:refund", f"order:{order_id}:cancel-fee"):
+        return False
+    return sum(e.amount for e in p.entries if e.account == MARKETING) == subsidy
+
+
 def compensation(case_id: int, customer_id: int, amount: Fen) -> Posting:
     """The platform compensates a customer (an upheld complaint): platform revenue → customer."""
     _fen("amount", amount)

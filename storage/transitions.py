@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import delete, select, update
+
+from core import ledger
 from core.campus import Campus
 from core.order import Transition
+from storage.models import Coupon, CouponRedemption
 from storage.orders_repo import runner_load_changes
 from storage.uow import UnitOfWork
 
@@ -28,6 +32,20 @@ async def apply_transition(
             await uow.runners.take_slot(runner_id, slot_limit)
         else:
             await uow.runners.change_load(runner_id, delta)
+    if any(ledger.gives_subsidy_back(p, t.before.id, t.before.discount) for p in t.postings):
+        await give_coupon_back(uow, t.before.id)
     for runner_id, credit_event in t.credit:
         await uow.runners.apply_credit(campus, runner_id, credit_event, now, order_id=t.before.id)
     return await uow.orders.record(t, now)
+
+
+async def give_coupon_back(uow: UnitOfWork, order_id: int) -> None:
+    """Forget the order's coupon redemption, so the student (and the coupon's max_uses) may use it again."""
+    s = uow.session
+    code = await s.scalar(select(CouponRedemption.code).where(CouponRedemption.order_id == order_id))
+    if code is None:
+        return
+    await s.execute(delete(CouponRedemption).where(CouponRedemption.order_id == order_id)
+                    .execution_options(synchronize_session=False))
+    await s.execute(update(Coupon).where(Coupon.code == code, Coupon.used > 0).values(used=Coupon.used - 1)
+                    .execution_options(synchronize_session=False))

@@ -412,3 +412,15 @@ def test_builders_skip_zero_entries_and_use_stable_keys() -> None:
     assert L.request_withdrawal(4, 9, 100).key == "withdrawal:4:request"
     assert L.approve_withdrawal(4, 100, "cash").key == "withdrawal:4:approve"
     assert L.reject_withdrawal(4, 9, 100).key == "withdrawal:4:reject"
+
+
+@pytest.mark.parametrize(("fee", "back"), [(0, True), (500, True), (1000, True), (1001, False), (1300, False)])
+def test_a_cancellation_gives_the_coupon_back_only_if_marketing_gets_all_of_it_back(fee, back):
+    """Paid 10.00 + a 3.00 coupon: a fee the payment covers costs the coupon nothing; a larger one spends part of it.
+    A full refund always gives it back; paying or completing never does."""
+    posting = (L.refund_order(7, 1, 1000, 300, "cancel") if fee == 0
+               else L.cancellation_fee(7, 1, 2, 1000, 300, fee))
+    assert L.gives_subsidy_back(posting, 7, 300) is back
+    assert not L.gives_subsidy_back(posting, 8, 300)  # another order's
+    assert not L.gives_subsidy_back(L.pay_order(7, 1, 1000, 300), 7, 300)
+    assert not L.gives_subsidy_back(L.complete_order(7, 2, 1100, 200), 7, 300)
