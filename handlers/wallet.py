@@ -16,6 +16,7 @@ from core.order import Event, Role, Status
 from handlers.context import Ctx
 from handlers.orders import customer_order, move, parse_order_id
 from handlers.router import ROUTER
+from storage.db import DbSession
 from storage.models import Coupon, CouponRedemption, LedgerEntry, LedgerPosting
 from storage.models import Order as OrderRow
 
@@ -75,6 +76,27 @@ async def ensure_payable(ctx: Ctx, row: OrderRow) -> None:
     raise InvalidInput("wallet-not-payable", order=row.id, status=ctx.t("status", status=row.status))
 
 
+COUPON_REFUSALS = ("order-coupon-used-up", "order-coupon-already-used")
+
+
+async def coupon_uses_of(session: DbSession, code: str, user_id: int) -> int:
+    return await session.scalar(select(func.count()).select_from(CouponRedemption).where(
+        CouponRedemption.code == code, CouponRedemption.user_id == user_id)) or 0
+
+
+async def coupon_refusal(session: DbSession, row: OrderRow) -> InvalidInput | None:
+    """Why the order's coupon can no longer be counted (used up, or used by this student on other orders since
+    this one was priced), or None. Asked before any money moves; redeem_coupon decides under the coupon's lock."""
+    if not row.coupon_code:
+        return None
+    coupon = await session.get(Coupon, row.coupon_code, populate_existing=True)
+    if coupon is None or (coupon.max_uses is not None and coupon.used >= coupon.max_uses):
+        return InvalidInput("order-coupon-used-up", code=row.coupon_code)
+    if coupon.per_user is not None and await coupon_uses_of(session, coupon.code, row.customer_id) >= coupon.per_user:
+        return InvalidInput("order-coupon-already-used", code=coupon.code)
+    return None
+
+
 async def redeem_coupon(ctx: Ctx, row: OrderRow) -> None:
     """Count the order's coupon as used. The conditional update keeps max_uses under concurrent payments, and
     locks the coupon's row until commit: the student's uses are counted after it, so concurrent payments with one
@@ -89,12 +111,18 @@ async def redeem_coupon(ctx: Ctx, row: OrderRow) -> None:
     if taken.rowcount != 1:
         raise InvalidInput("order-coupon-used-up", code=code)
     per_user = await s.scalar(select(Coupon.per_user).where(Coupon.code == code))
-    mine = await s.scalar(select(func.count()).select_from(CouponRedemption).where(
-        CouponRedemption.code == code, CouponRedemption.user_id == row.customer_id))
-    if per_user is not None and (mine or 0) >= per_user:
+    if per_user is not None and await coupon_uses_of(s, code, row.customer_id) >= per_user:
         raise InvalidInput("order-coupon-already-used", code=code)
     s.add(CouponRedemption(code=code, user_id=row.customer_id, order_id=row.id, at=ctx.now))
     await s.flush()
+
+
+def say_coupon_gone(ctx: Ctx, order_id: int, refusal: DomainError, key: str = "wallet-coupon-gone",
+                    **args: str) -> None:
+    """The order was priced with a coupon that can no longer be counted, so no payment can pay it at that price:
+    say why and offer the way out, cancelling it (nothing was paid for it) to order again without the coupon."""
+    ctx.say(key, order=order_id, reason=ctx.t(refusal.key, **refusal.args_),
+            choices=[[ctx.button("track-cancel-unpaid-button", f"o:{order_id}:cancel")]], **args)
 
 
 def insufficient(have: int, total: int) -> InvalidInput:
@@ -108,14 +136,23 @@ async def pay_with_wallet(ctx: Ctx) -> None:
     row = await customer_order(ctx, parse_order_id((ctx.input.choice or "").partition(":")[2]))
     await ensure_payable(ctx, row)
     order_id, total = row.id, row.total
+    if (gone := await coupon_refusal(ctx.uow.session, row)) is not None:
+        say_coupon_gone(ctx, order_id, gone)
+        return
     have = await balance(ctx)
     if have < total:
         raise insufficient(have, total)
-    await redeem_coupon(ctx, row)
     try:
-        await move(ctx, row, Event.pay, Role.customer)
+        async with ctx.uow.session.begin_nested():  # a coupon lost to a concurrent payment: nothing of this stays
+            await redeem_coupon(ctx, row)
+            await move(ctx, row, Event.pay, Role.customer)
     except InsufficientFunds:  # spent elsewhere since we looked; the app rolls everything back
         raise insufficient(await balance(ctx), total) from None
+    except InvalidInput as refusal:
+        if refusal.key not in COUPON_REFUSALS:
+            raise
+        say_coupon_gone(ctx, order_id, refusal)
+        return
     # In the pressed message's place: the order card's Pay buttons (wallet, provider invoice) must not stay live.
     ctx.say("wallet-paid", order=order_id, amount=format_yuan(total), balance=format_yuan(await balance(ctx)),
             edit=True)
@@ -139,8 +176,11 @@ async def provider_payment(ctx: Ctx) -> None:
             async with ctx.uow.session.begin_nested():
                 await redeem_coupon(ctx, row)
                 await move(ctx, row, Event.pay, Role.system)
-        except DomainError:
-            pass
+        except DomainError as refusal:
+            if refusal.key in COUPON_REFUSALS:  # the order still waits, but no payment can pay it at this price
+                say_coupon_gone(ctx, p.order_id, refusal, "wallet-payment-kept-coupon", amount=format_yuan(p.amount),
+                                balance=format_yuan(await balance(ctx)))
+                return
         else:
             ctx.say("wallet-provider-paid", order=p.order_id, amount=format_yuan(p.amount), edit=True)
             return

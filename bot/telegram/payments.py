@@ -24,6 +24,7 @@ from core.money import Fen, format_yuan
 from core.order import Status
 from handlers.context import Services
 from handlers.io import Choice, Reply
+from handlers.wallet import coupon_refusal
 from locales import Catalogue
 from storage.models import Order as OrderRow
 from storage.models import User
@@ -113,6 +114,7 @@ class TelegramPayments:
         async with UnitOfWork(self.services.db, write=False) as uow:
             row = await uow.orders.get_row(order_id)
             user = await uow.session.get(User, row.customer_id) if row is not None else None
+            coupon_gone = await coupon_refusal(uow.session, row) if row is not None else None
         if row is None or row.campus_id not in self.services.campuses:
             return "tg-pay-not-payable", None
         if user is None or user.channel != CHANNEL or user.external_id != str(telegram_user):
@@ -121,6 +123,8 @@ class TelegramPayments:
             return "tg-pay-not-payable", None
         if amount is not None and (amount != row.total or currency != CURRENCY):
             return "tg-pay-price-changed", None
+        if coupon_gone is not None:  # a charge could never pay the order: refuse before Telegram takes the money
+            return "tg-pay-coupon-gone", None
         return None, row
 
     # --- the invoice ---------------------------------------------------------------------------------------

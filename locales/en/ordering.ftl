@@ -128,3 +128,5 @@ wallet-charge-seen = This payment was received already; nothing more to do.
 wallet-payment-kept = Received { $amount } yuan. Order #{ $order } no longer waits for this payment, so the money is in your wallet (balance { $balance } yuan).
 # Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
 tg-location-done = OK.
+wallet-coupon-gone = Order #{ $order } cannot be paid: { $reason } Its price counts on that coupon, so cancel this order and place it again without the coupon. Nothing has been charged.
+wallet-payment-kept-coupon = Received { $amount } yuan: it is in your wallet (balance { $balance } yuan) and did not pay order #{ $order }: { $reason } Its price counts on that coupon, so cancel this order and place it again without the coupon; your wallet can pay for the new one.

@@ -6,6 +6,7 @@ tg-invoice-description = Campus errand #{ $order }. The money is held until the 
 tg-invoice-label = Errand #{ $order }
 tg-pay-not-payable = Order #{ $order } is not waiting for payment any more.
 tg-pay-price-changed = The price of order #{ $order } does not match this invoice. Please open the order again.
+tg-pay-coupon-gone = Order #{ $order } cannot be paid: its coupon can no longer be used. Nothing was charged. Cancel the order and place it again without the coupon.
 tg-pay-not-yours = This invoice is for someone else's order.
 tg-pay-try-again = The payment could not be checked just now. Please try again.
 tg-pay-invoice-failed = Telegram could not create the invoice. Please pay from your wallet instead.

@@ -128,3 +128,5 @@ wallet-charge-seen = 这笔付款已经收到过了，无需再操作。
 wallet-payment-kept = 已收到 { $amount } 元。订单 #{ $order } 已不再等待这笔付款，钱已存入你的钱包（余额 { $balance } 元）。
 # Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
 tg-location-done = 好的。
+wallet-coupon-gone = 订单 #{ $order } 无法支付：{ $reason }它的价格算上了这张优惠券，请取消这个订单，再不用优惠券重新下单。没有扣任何钱。
+wallet-payment-kept-coupon = 已收到 { $amount } 元：钱已存入你的钱包（余额 { $balance } 元），没有支付订单 #{ $order }：{ $reason }它的价格算上了这张优惠券，请取消这个订单，再不用优惠券重新下单，新订单可以用钱包支付。

@@ -6,6 +6,7 @@ tg-invoice-description = 校园跑腿 #{ $order }。款项由平台托管，完�
 tg-invoice-label = 跑腿 #{ $order }
 tg-pay-not-payable = 订单 #{ $order } 已不在待支付状态。
 tg-pay-price-changed = 订单 #{ $order } 的金额与这张账单不符，请重新打开订单。
+tg-pay-coupon-gone = 订单 #{ $order } 无法支付：它的优惠券已不能再用，没有扣款。请取消这个订单，再不用优惠券重新下单。
 tg-pay-not-yours = 这张账单对应的是别人的订单。
 tg-pay-try-again = 暂时无法核对这笔支付，请稍后再试。
 tg-pay-invoice-failed = Telegram 无法创建账单，请改用钱包支付。

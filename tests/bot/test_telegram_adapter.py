@@ -27,6 +27,7 @@ from handlers.location import forget_positions
 from locales import catalogue
 from storage.models import (
     Conversation,
+    Coupon,
     LedgerPosting,
     ProcessedUpdate,
     RunnerProfile,
@@ -390,6 +391,27 @@ async def test_pre_checkout_is_ok_only_for_an_unpaid_order_at_its_price(
             order = int(payload.removeprefix("order:")) if payload[6:].isdigit() else 0
             assert answer["error_message"] == catalogue("en")(refusal, order=order)
     assert (await order_row(services, unpaid)).status == "awaiting_payment"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_pre_checkout_refuses_an_order_whose_coupon_can_no_longer_be_used(
+        fake_bot_api, dispatcher, services, campus, clock, language):
+    """An order priced with a coupon that was used up since: no charge could pay it, so Telegram charges nothing."""
+    customer = await tg_user(services, campus, clock, 1001, language=language)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    async with UnitOfWork(services.db) as uow:
+        uow.session.add(Coupon(code="ONE", campus_id=campus.id, amount_off=100, max_uses=1, used=1))
+        await uow.session.flush()
+        (await uow.session.get(OrderRow, order_id)).coupon_code = "ONE"
+    total = (await order_row(services, order_id)).total
+    li = fake_bot_api.user(1001, "Li", language_code="en" if language == "en" else "zh-hans")
+    query = fake_bot_api.pre_checkout_query(li, f"order:{order_id}", total)["pre_checkout_query"]["id"]
+    (answer,) = await until(lambda: fake_bot_api.pre_checkout_answers)
+    assert answer["pre_checkout_query_id"] == query and answer["ok"] is False
+    assert answer["error_message"] == catalogue(language)("tg-pay-coupon-gone", order=order_id)
+    assert (await order_row(services, order_id)).status == "awaiting_payment"
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert await uow.ledger.total() == 0 and await uow.ledger.balance(ledger.customer(customer)) == 0
 
 
 async def test_a_successful_payment_delivered_twice_is_credited_once(fake_bot_api, dispatcher, services, campus,

@@ -142,14 +142,80 @@ async def test_a_provider_payment_whose_coupon_ran_out_keeps_the_money(chat, ser
     async with UnitOfWork(services.db) as uow:  # someone else took the last one meanwhile
         await uow.session.execute(update(Coupon).where(Coupon.code == "LAST").values(used=1))
     replies = await chat.pay("alice", "telegram", "tg-9", order.id, order.total)
-    assert keys(replies) == ["wallet-payment-kept"]
+    # True about the order (it still waits, but cannot be paid at its price), where the money is and what to do.
+    assert keys(replies) == ["wallet-payment-kept-coupon"]
+    total = f"{order.total / 100:.2f}"
+    assert replies[0].text == (
+        f"Received {total} yuan: it is in your wallet (balance {total} yuan) and did not pay order #{order.id}: "
+        "Coupon LAST has been used up. Its price counts on that coupon, so cancel this order and place it again "
+        "without the coupon; your wallet can pay for the new one.")
+    assert cancel_offered(replies[0], order.id)
     assert await status(services, order.id) == "awaiting_payment"
     accounts, grand_total = await balances(services)
     assert accounts[ledger.customer(alice)] == order.total and grand_total == 0
     assert await pay_events(services, order.id) == []
-    # By wallet the same order is refused with the reason.
+    # By wallet the same order is refused with the reason and the same way out.
     replies = await chat.press("alice", f"data:pay:{order.id}")
-    assert keys(replies) == ["order-coupon-used-up"]
+    assert keys(replies) == ["wallet-coupon-gone"] and cancel_offered(replies[0], order.id)
+
+
+def cancel_offered(reply, order_id):
+    return [c.data for c in reply.flat_choices()] == [f"o:{order_id}:cancel"]
+
+
+async def coupon_state(services, code):
+    """(times the coupon counts as used, its redemptions)."""
+    async with UnitOfWork(services.db, write=False) as uow:
+        coupon = await uow.session.get(Coupon, code)
+        return coupon.used, await uow.session.scalar(
+            select(func.count()).select_from(CouponRedemption).where(CouponRedemption.code == code))
+
+
+async def test_an_order_whose_coupon_was_used_since_it_was_priced_offers_cancelling_it(chat, services, clock):
+    await add_coupon(services, clock, "ONE", per_user=1)
+    alice = await funded(chat, services, "alice", 20000)
+    for _ in range(2):  # both drafted with the coupon before either is paid
+        await chat.send("alice", "/order")
+        await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM[:-1], "ONE", "Confirm"])
+    first, second = await orders_of(services, alice)
+    assert keys(await chat.press("alice", f"data:pay:{first.id}")) == ["wallet-paid"]
+    replies = await chat.press("alice", f"data:pay:{second.id}")
+    assert keys(replies) == ["wallet-coupon-gone"]
+    assert replies[0].text == (
+        f"Order #{second.id} cannot be paid: You have already used coupon ONE. Its price counts on that coupon, so "
+        "cancel this order and place it again without the coupon. Nothing has been charged.")
+    assert cancel_offered(replies[0], second.id)
+    assert await status(services, second.id) == "awaiting_payment"
+    assert await coupon_state(services, "ONE") == (1, 1)
+    # The way out works: the order is cancelled and nothing of the student's money moved for it.
+    await chat.press("alice", "Cancel order")
+    await chat.press("alice", "Yes, cancel it")
+    assert await status(services, second.id) == "cancelled"
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.customer(alice)] == 20000 - first.total and grand_total == 0
+    assert await postings(services, f"order:{second.id}:") == []
+
+
+async def test_an_order_cancelled_with_a_full_refund_gives_its_coupon_back(chat, services, clock):
+    await add_coupon(services, clock, "ONE", per_user=1, max_uses=1)
+    alice, order = await ordered(chat, services, "alice", 20000, coupon="ONE")
+    assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]
+    assert await coupon_state(services, "ONE") == (1, 1)
+    await chat.send("alice", f"/cancel {order.id}")
+    await chat.press("alice", "Yes, cancel it")
+    assert await status(services, order.id) == "cancelled"
+    assert await coupon_state(services, "ONE") == (0, 0)
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.customer(alice)] == 20000 and accounts[ledger.MARKETING] == 0 and grand_total == 0
+    # The next order gets the coupon again, and pays with it.
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM[:-1], "ONE", "Confirm"])
+    _, again = await orders_of(services, alice)
+    assert again.discount == 300
+    assert keys(await chat.press("alice", f"data:pay:{again.id}")) == ["wallet-paid"]
+    assert await coupon_state(services, "ONE") == (1, 1)
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.MARKETING] == -300 and grand_total == 0
 
 
 @pytest.mark.parametrize("per_user", [1, 2])
@@ -165,7 +231,7 @@ async def test_paying_orders_with_the_same_coupon_at_once_keeps_the_per_student_
     assert [o.discount for o in orders] == [300] * (per_user + 1)
     results = await asyncio.gather(*(chat.press("alice", f"data:pay:{o.id}") for o in orders))
     assert sorted(k for replies in results for k in keys(replies)) == (
-        ["order-coupon-already-used"] + ["wallet-paid"] * per_user)
+        ["wallet-coupon-gone"] + ["wallet-paid"] * per_user)
     accounts, grand_total = await balances(services)
     assert accounts[ledger.MARKETING] == -300 * per_user and grand_total == 0
     async with UnitOfWork(services.db, write=False) as uow:
