@@ -32,7 +32,7 @@ async def apply_transition(
             await uow.runners.take_slot(runner_id, slot_limit)
         else:
             await uow.runners.change_load(runner_id, delta)
-    if any(ledger.gives_subsidy_back(p, t.before.id, t.before.discount) for p in t.postings):
+    if t.before.discount and any(ledger.gives_subsidy_back(p, t.before.id, t.before.discount) for p in t.postings):
         await give_coupon_back(uow, t.before.id)
     for runner_id, credit_event in t.credit:
         await uow.runners.apply_credit(campus, runner_id, credit_event, now, order_id=t.before.id)
