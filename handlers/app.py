@@ -94,6 +94,14 @@ def in_admin_chat(ctx: Ctx) -> bool:
     return (ctx.input.channel, ctx.input.chat) in operator_chats(ctx.campus, ctx.services.channels)
 
 
+def ends_question_here(ctx: Ctx) -> bool:
+    """A bare /cancel in the operators' chat while a question asked there waits for this sender's answer: it ends
+    that question, there (the sender's private conversation does not hold it)."""
+    inp = ctx.input
+    return (inp.command == "cancel" and not inp.args and ROUTER.bare_cancel(ctx.state) is not None
+            and in_admin_chat(ctx))
+
+
 async def route(ctx: Ctx) -> None:
     inp = ctx.input
     if ctx.user.suspended and not ctx.is_operator and inp.kind is not Kind.payment:
@@ -109,7 +117,7 @@ async def route(ctx: Ctx) -> None:
         elif command.operator_only and not ctx.is_operator:
             ctx.say("error-operators-only")
         elif (command.private_only and inp.chat is not None and not inp.answered_privately
-              and not (command.operator_only and in_admin_chat(ctx))):
+              and not (command.operator_only and in_admin_chat(ctx)) and not ends_question_here(ctx)):
             ctx.say("error-private-only")
         else:
             await command.handler(ctx)

@@ -49,6 +49,18 @@ async def test_the_questions_cancel_ends_the_step(chat, db, campus, clock):
     assert (await get(db, RunnerProfile, applicant)).status == "pending"
 
 
+async def test_a_bare_cancel_typed_in_the_operators_chat_ends_the_question_waiting_there(chat, db, campus, clock):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    assert keys(await chat.send(OP, "/cancel", chat=ADMIN_CHAT)) == ["error-private-only"]  # no question there
+    (question,) = await chat.press(OP, f"data:adm:reject:{applicant}", chat=ADMIN_CHAT)
+    assert keys(await chat.send(OP, "/cancel 1", chat=ADMIN_CHAT)) == ["error-private-only"]  # an order: privately
+
+    assert keys(await chat.send(OP, "/cancel", chat=ADMIN_CHAT)) == ["admin-step-cancelled"]
+    assert await chat.send(OP, "too late", chat=ADMIN_CHAT, replying_to=question) == []
+    assert (await get(db, RunnerProfile, applicant)).status == "pending"
+
+
 # A question asked in the operators' chat waits there, in the operator's conversation in that chat: what they type
 # privately meanwhile is not its answer, and what they were doing privately carries on.
 
