@@ -1,6 +1,8 @@
-"""Where each person is in a conversation: read with their user row (storage/lookups.py), written back with one
-upsert at the end of each input that changed it. Not an ORM object: the ORM's flush cost more than the write itself,
-and most inputs write it (the step token changes each step)."""
+"""Where each person is in a conversation: their private one read with their user row (storage/lookups.py), their
+one in a group that answers in the group (the operators' chat, "<user>@<chat>") read alone with `load`; written back
+with one upsert at the end of each input that changed it, and never while it is still as blank as no row. Not an ORM
+object: the ORM's flush cost more than the write itself, and most inputs write it (the step token changes each
+step)."""
 from __future__ import annotations
 
 import copy
@@ -39,9 +41,16 @@ class ConversationState:
     def changed(self) -> bool:
         return self.stored != (self.state, self.data)
 
+    @property
+    def blank(self) -> bool:
+        """Never stored and still idle with nothing but a token, which no step checks while idle: the same as no
+        row, so there is nothing to write (chatter or a refused press in the operators' chat, a first hello)."""
+        return self.stored is None and self.state == "idle" and self.data.keys() <= {"_token"}
+
 
 async def load(session: DbSession, channel: str, external_id: str) -> ConversationState | None:
-    """The conversation alone, for a path that does not read it with the user row (the grab's); None if none."""
+    """The conversation alone, where it is not read with the user row: the sender's in the operators' chat (App), the
+    grab's withdrawal of the location button; None if none is stored."""
     found = (await run_core(session, CONVERSATION_BY_ADDRESS, {"channel": channel, "external_id": external_id})).first()
     return ConversationState.loaded(found.state, found.data) if found is not None else None
 
@@ -49,7 +58,7 @@ async def load(session: DbSession, channel: str, external_id: str) -> Conversati
 async def save(session: DbSession, channel: str, external_id: str, conv: ConversationState,
                now: dt.datetime) -> None:
     """Writes the conversation if this input changed it (reading a list or a status leaves it as it was)."""
-    if not conv.changed:
+    if not conv.changed or conv.blank:
         return
     await upsert(session, Conversation, {"channel": channel, "external_id": external_id, "state": conv.state,
                                          "data": conv.data, "updated_at": now}, ["channel", "external_id"])

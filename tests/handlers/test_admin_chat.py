@@ -2,8 +2,11 @@
 reply to that question, and only that: not chatter there, and not what the operator writes privately."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from storage.models import Conversation, RunnerProfile
 from storage.models import Order as OrderRow
-from storage.models import RunnerProfile
+from storage.uow import UnitOfWork
 from tests.factories import make_runner, make_user
 from tests.handlers.harness import keys
 from tests.handlers.test_admin import OP, accepted_order, actions, external, get, inbox_keys, operator
@@ -38,6 +41,25 @@ async def test_chatter_and_replies_to_other_messages_answer_nothing(chat, db, ca
     await chat.send("alice", "/start")
     assert await chat.send("alice", "me too", chat=ADMIN_CHAT, replying_to=question) == []  # not her question
     assert (await get(db, RunnerProfile, applicant)).status == "pending"
+
+
+async def test_chatter_and_a_refused_press_in_the_operators_chat_store_no_conversation(chat, db, campus, clock):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    await chat.send("alice", "/start")
+    before = await conversations_stored(db)
+
+    assert await chat.send("alice", "lunch anyone?", chat=ADMIN_CHAT) == []
+    assert keys(await chat.send("alice", "/applications", chat=ADMIN_CHAT)) == ["error-operators-only"]
+    assert await chat.send(OP, "on it", chat=ADMIN_CHAT) == []
+    assert await conversations_stored(db) == before
+    await chat.press(OP, f"data:adm:reject:{applicant}", chat=ADMIN_CHAT)  # a question there: that one is kept
+    assert await conversations_stored(db) == before | {f"{OP}@{ADMIN_CHAT}"}
+
+
+async def conversations_stored(db) -> set[str]:
+    async with UnitOfWork(db, write=False) as uow:
+        return set(await uow.session.scalars(select(Conversation.external_id)))
 
 
 async def test_the_questions_cancel_ends_the_step(chat, db, campus, clock):

@@ -37,7 +37,7 @@ async def funded(chat, services, who, fen):
 async def conversation(services, who):
     async with UnitOfWork(services.db, write=False) as uow:
         conv = await uow.session.get(Conversation, ("console", who))
-        return conv.state, dict(conv.data)
+        return (conv.state, dict(conv.data)) if conv is not None else ("idle", {})  # never left idle: no row
 
 
 async def orders_of(services, uid):

@@ -43,6 +43,11 @@ async def test_a_change_made_in_place_is_written_and_an_unchanged_conversation_i
     assert (await stored(db, "alice"))[0] == "idle"
 
 
-async def test_a_new_conversation_is_written_even_as_it_starts(db):
+async def test_a_new_conversation_is_written_once_it_holds_something_and_not_while_blank(db):
     await save(db, "bob", ConversationState(), T0)
-    assert (await stored(db, "bob"))[0] == "idle"
+    assert await stored(db, "bob") is None  # idle with nothing but its token: as good as no row
+
+    await save(db, "bob", ConversationState("order.what", {"_token": "b1"}), T0)
+    assert (await stored(db, "bob"))[0] == "order.what"
+    await save(db, "carol", ConversationState("idle", {"_token": "c1", "_location": True}), T0)
+    assert (await stored(db, "carol"))[:2] == ("idle", {"_token": "c1", "_location": True})
