@@ -101,14 +101,15 @@ def parse_id(text: str | None) -> int:
     return int(raw)
 
 
-def parse_amount(text: str, *, maximum: int) -> int:
-    """Yuan as an operator types it ('5', '5.5', '¥5', '5元') → positive fen, at most `maximum`."""
+def parse_amount(text: str, *, maximum: int, invalid: str = "admin-amount-invalid") -> int:
+    """Yuan as an operator types it ('5', '5.5', '¥5', '5元') → positive fen, at most `maximum`. invalid: the refusal
+    of what is no amount, whose example fits where it was written."""
     raw = text.strip().lstrip("¥￥")
     raw = re.sub(r"(元|yuan)$", "", raw, flags=re.IGNORECASE)
     try:
         fen = yuan_to_fen(raw)
     except MoneyError:
-        raise InvalidInput("admin-amount-invalid", text=text[:20]) from None
+        raise InvalidInput(invalid, text=text[:20]) from None
     if not 0 < fen <= maximum:
         raise InvalidInput("admin-amount-range", max=format_yuan(maximum))
     return fen
@@ -536,7 +537,9 @@ def split_amount(args: tuple[str, ...], maximum: int) -> tuple[int, str]:
     rest = list(args)
     if rest and _BARE_NUMBER.match(rest[0]):
         raise InvalidInput("admin-compensation-unmarked", text=rest[0][:20])
-    amount = parse_amount(rest.pop(0), maximum=maximum) if rest and _MONEY.match(rest[0]) else 0
+    # Its refusal's example is money too: a bare "5", as admin-amount-invalid suggests, is refused here.
+    amount = (parse_amount(rest.pop(0), maximum=maximum, invalid="admin-compensation-invalid")
+              if rest and _MONEY.match(rest[0]) else 0)
     return amount, free_text(" ".join(rest), limit=MAX_REASON)
 
 

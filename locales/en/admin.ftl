@@ -118,6 +118,7 @@ admin-button-confirm = Yes: { admin-event-name }
 
 ## Exceptions and complaints
 admin-usage-resolve = Write /resolve, the order number, complete or refund, then optionally a compensation written as money (¥5 or 5元) and a note, like /resolve 12 refund ¥5 item damaged.
+admin-compensation-invalid = "{ $text }" is not an amount. Write the compensation as money, like ¥5 or 5.50元.
 admin-compensation-unmarked = Is "{ $text }" a compensation? Write it as money, like ¥{ $text } or { $text }元. A note that starts with a number needs a word before it, like "waited { $text } minutes". Nothing was done.
 admin-resolved = Order #{ $order } resolved: { $outcome ->
     [complete] completed, the runner is paid

@@ -115,6 +115,7 @@ admin-button-confirm = 确定：{ admin-event-name }
 
 ## 异常与投诉
 admin-usage-resolve = 请写 /resolve、订单号、complete 或 refund，可再加补偿金额（写成 ¥5 或 5元）和备注，例如 /resolve 12 refund ¥5 物品损坏。
+admin-compensation-invalid = “{ $text }”不是金额，请把补偿写成金额，例如 ¥5 或 5.50元。
 admin-compensation-unmarked = “{ $text }”是补偿金额吗？请写成金额，如 ¥{ $text } 或 { $text }元。备注以数字开头时，请在数字前加字，如“等了 { $text } 分钟”。未做任何处理。
 admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
     [complete] 完成，已向跑腿员付款

@@ -527,7 +527,7 @@ async def test_resolve_complete_pays_the_runner_and_dismisses_the_complaint(chat
 
 
 @pytest.mark.parametrize(("args", "key"), [
-    ("", "admin-usage-resolve"), ("maybe", "admin-usage-resolve"), ("refund ¥1.234", "admin-amount-invalid"),
+    ("", "admin-usage-resolve"), ("maybe", "admin-usage-resolve"), ("refund ¥1.234", "admin-compensation-invalid"),
     ("refund 501元", "admin-amount-range"), ("complete ¥0", "admin-amount-range"),
     ("refund 5", "admin-compensation-unmarked"), ("complete 5.5 late", "admin-compensation-unmarked"),
 ])
