@@ -5,9 +5,9 @@ user is spoken to in, handlers/app.py), set at start with no language_code, so i
 language: a student is spoken to in the language they chose, and so is their menu. A student who chose another
 language, and runners and operators (a longer menu), get a menu of their own chat (BotCommandScopeChat, which
 Telegram prefers to every all-private-chats menu), in their language. At start every such chat gets a menu row in
-the outbox, staff first, read and queued in batches (keyset over user ids, so memory stays bounded however big the
-campus) and due at a pace that leaves most of Telegram's overall limit to messages; the outbox sender sets each
-within Telegram's limits, retrying as it does a message. Afterwards a person's menu follows them: a change of role
+the outbox (unless one of theirs is still pending), staff first, read and queued in batches (keyset over user ids,
+so memory stays bounded however big the campus) and due at a pace that leaves most of Telegram's overall limit to
+messages; the outbox sender sets each within Telegram's limits, retrying as it does a message. Afterwards a person's menu follows them: a change of role
 or language (a runner approved, suspended or restored; /language) writes a menu row to the outbox in the same
 transaction. Either way the sender sets their chat's menu as it is when sent (`staff_member`) or deletes it, so the
 shared students' menu shows again. Only commands the handlers really register are listed.
@@ -153,16 +153,29 @@ async def set_commands(bot: Bot, services: Services, *, batch: int = MENU_BATCH)
 async def queue_chat_menus(services: Services, *, batch: int = MENU_BATCH) -> int:
     """A menu row for every chat that needs a menu of its own, staff first. The n-th is due n/START_MENUS_PER_SECOND
     seconds from now: the sender takes due rows oldest first, and a whole campus's menus due at once would hold
-    back every message queued after them. Returns how many were queued."""
+    back every message queued after them. A chat whose menu row is still pending (an earlier start's, or a role
+    change's) is skipped: the sender sets the menu as it is when it sends the row, so one row covers every start
+    until then, however many processes start; once it is sent, a later start (a deploy) queues one again. Returns
+    how many were queued."""
     start = services.clock()
     queued = 0
     async for members in staff(services, batch):
         async with UnitOfWork(services.db) as uow:
+            pending = await _pending_menus(uow.session, [m.chat_id for m in members])
             for member in members:
+                if member.chat_id in pending:
+                    continue
                 due = start + dt.timedelta(seconds=queued / START_MENUS_PER_SECOND)
                 await _queue_menu(uow.session, member.chat_id, f"menus-at-start:{start.isoformat()}", due, start)
                 queued += 1
     return queued
+
+
+async def _pending_menus(session: DbSession, chat_ids: list[str]) -> set[str]:
+    """Which of these chats have a menu row the sender has not sent yet."""
+    return set(await session.scalars(select(Outbox.recipient).where(
+        Outbox.channel == CHANNEL, Outbox.recipient.in_(chat_ids), Outbox.status == "pending",
+        Outbox.payload["kind"].as_string() == MENU)))
 
 
 async def _queue_menu(session: DbSession, chat_id: str, origin: str, due: dt.datetime, now: dt.datetime) -> None:

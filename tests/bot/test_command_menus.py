@@ -137,6 +137,20 @@ async def test_at_start_every_chat_that_needs_a_menu_gets_it_staff_first(
     assert fake_bot_api.chat_menu(1004) is None
 
 
+async def test_starts_queue_a_chats_menu_once_until_it_is_sent(
+        services: Services, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    await person(services, OPERATOR, "zh_CN", operator=True)
+    await person(services, 1001, "en")
+    assert await set_commands(bot, services) == 2
+    clock.advance(seconds=30)
+    assert await set_commands(bot, services) == 0  # another process starting, or this one again: still pending
+
+    await deliver(make_sender(services.db, bot, clock, fake_bot_api), services, clock)
+    assert [c.chat_id for c in fake_bot_api.calls("setMyCommands") if c.chat_id and c.chat_id > 0] == [OPERATOR, 1001]
+    clock.advance(minutes=5)
+    assert await set_commands(bot, services) == 2  # a later start (a deploy) sets them again, as they are then
+
+
 async def test_own_chat_menus_go_to_staff_and_students_of_another_language(services: Services,
                                                                             clock: FakeClock) -> None:
     await person(services, OPERATOR, "en", operator=True)
