@@ -24,8 +24,9 @@ from handlers.ordering import PLACE_STATES
 from handlers.orders import building_name, customer_order, parse_order_id
 from handlers.router import ROUTER
 from locales import catalogue
+from storage import conversations
 from storage.dedupe import first_time_in
-from storage.lookups import USER_AND_CONVERSATION
+from storage.lookups import USER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import RunnerProfile
 from storage.uow import UnitOfWork
@@ -62,8 +63,8 @@ async def live_position(services: Services, inp: Input, *, first: bool,
         return []
     now = services.clock()
     async with UnitOfWork(services.db) as uow:
-        user, state, _ = (await uow.session.execute(
-            USER_AND_CONVERSATION, {"channel": inp.channel, "external_id": inp.user})).first() or (None, None, None)
+        user = (await uow.session.execute(
+            USER_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})).scalar_one_or_none()
         profile = await uow.runners.get(user.id) if user is not None and user.id is not None else None
         orders = await _tracked_orders(uow, profile.user_id) if profile is not None else []
         # A first position not kept is `plain`'s to answer, and its own repeat check: the key is not recorded here.
@@ -76,7 +77,8 @@ async def live_position(services: Services, inp: Input, *, first: bool,
         elif profile is not None:
             await _clear(uow, profile.user_id)
         language = user.language if user is not None else ""
-        noted = profile is not None and profile.status == "approved" and state not in PLACE_STATES
+        noted = (first and not orders and profile is not None and profile.status == "approved"
+                 and not await _placing_an_order(uow, inp))
     if orders:
         return [_reply(language, "live-kept", orders=", ".join(f"#{o}" for o in orders))] if first or started else []
     if not first:
@@ -84,6 +86,13 @@ async def live_position(services: Services, inp: Input, *, first: bool,
     replies = await plain(inp)
     # A repeat gets no answer from `plain`, so no note either.
     return [_reply(language, "live-not-kept"), *replies] if replies and noted else replies
+
+
+async def _placing_an_order(uow: UnitOfWork, inp: Input) -> bool:
+    """The sender is at the order step asking for a place (the live location answers it). Read only for a first
+    position not kept: the edits of every sharing runner need no conversation."""
+    conv = await conversations.load(uow.session, inp.channel, inp.user)
+    return conv is not None and conv.state in PLACE_STATES
 
 
 async def _keep(uow: UnitOfWork, runner_id: int, lat: float, lon: float, now: dt.datetime) -> bool:

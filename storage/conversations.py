@@ -50,7 +50,7 @@ class ConversationState:
 
 async def load(session: DbSession, channel: str, external_id: str) -> ConversationState | None:
     """The conversation alone, where it is not read with the user row: the sender's in the operators' chat (App), the
-    grab's withdrawal of the location button; None if none is stored."""
+    grab's withdrawal of the location button, a first live position not kept; None if none is stored."""
     found = (await run_core(session, CONVERSATION_BY_ADDRESS, {"channel": channel, "external_id": external_id})).first()
     return ConversationState.loaded(found.state, found.data) if found is not None else None
 
