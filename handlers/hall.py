@@ -299,11 +299,14 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
         may_grab = user is not None and user.started_bot and not user.suspended and raw.strip()
         order_id = parse_order_id(raw) if may_grab else None
         already = await settled_in(uow.session, order_id, user.id) if order_id is not None else None
-        # As Ctx.settle_location would, won or refused, where the list's location button may still be up.
-        location_done = (from_nearby_with_location and inp.chat is None
-                         and await withdraw_location_offer(uow.session, inp.channel, inp.user, now))
     replies = await grab_outcome(services, user, raw, order_id, already)
-    return [dataclasses.replace(r, location_done=True) for r in replies] if location_done else replies
+    # As Ctx.settle_location would, won or lost, where the list's location button may still be up; only once the
+    # outcome is known: a refusal (a DomainError) changes nothing, so the button and the conversation stay as they are.
+    if from_nearby_with_location and inp.chat is None:
+        async with UnitOfWork(services.db) as uow:
+            if await withdraw_location_offer(uow.session, inp.channel, inp.user, now):
+                return [dataclasses.replace(r, location_done=True) for r in replies]
+    return replies
 
 
 async def grab_outcome(services: Services, user: Row | None, raw: str, order_id: int | None,

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from core.campus import DispatchMode, Gender
 from core.order import Actor, Event, Role
 from handlers.context import Services
+from handlers.hall import LOCATION_TAIL
 from handlers.io import Choice
 from handlers.sweep import sweep
 from locales import catalogue
@@ -342,6 +343,17 @@ async def test_a_grab_from_a_nearby_list_offering_the_location_button_takes_it_a
     won = await chat.press("rob", f"data:{grabs[str(second)]}")
     assert keys(won) == ["grab-won"] and not won[0].location_done  # gone already
     assert not any(r.location_done for r in await chat.send("rob", "/help"))
+
+
+async def test_a_refused_grab_from_a_nearby_list_leaves_its_location_button_to_the_next_answer(
+        chat, services, db, campus, clock):
+    await runner(db, campus, clock(), "rob")
+    await paid_order(services, await person(db, campus, clock(), "alice"))
+    assert (await chat.send("rob", "/nearby"))[-1].request_location
+
+    refused = await chat.press("rob", f"data:g:{LOCATION_TAIL}")  # no order in it: refused, nothing changes
+    assert keys(refused) == ["hall-grab-usage"] and not refused[0].location_done
+    assert any(r.location_done for r in await chat.send("rob", "/help"))  # the button still goes
 
 
 CANTEEN_2 = (30.26352, 120.11652)  # a few metres from Canteen 2
