@@ -299,9 +299,14 @@ class Row:
         return self.payload.get("photo") or None
 
     @property
+    def in_hall(self) -> bool:
+        """A task hall entry (an order's state): several of them may share one message, a digest."""
+        return bool(HALL_KEY.match(self.edit_key or ""))
+
+    @property
     def offers_order(self) -> bool:
         """A hall row with buttons announces an open order; one without (taken, cancelled, expired) closes it."""
-        return bool(HALL_KEY.match(self.edit_key or "")) and any(self.choices)
+        return self.in_hall and any(self.choices)
 
     @property
     def retired_post(self) -> str | None:
@@ -455,7 +460,7 @@ class TelegramSender:
 
     @staticmethod
     def _is_announcement(chat: int | str, job: Job) -> bool:
-        return job.kind == "send" and is_group(chat) and bool(HALL_KEY.match(job.head[0].edit_key or ""))
+        return job.kind == "send" and is_group(chat) and job.head[0].in_hall
 
     async def _plan(self, chat: int | str, rows: list[Row]) -> list[Job]:
         """This chat's messages, then one menu refresh for all its menu rows (the menu is read as it is when the
@@ -897,11 +902,11 @@ class TelegramSender:
                  .order_by(Outbox.id))
         async with UnitOfWork(self.db, write=False) as uow:
             found = (await uow.session.execute(query)).all()
+        shown = [self._opened(r, r.edit_key) for r in found]
+        photo = any(r.photo for r in shown)  # a later row of the message (a decision's edit) has no photo of its own
         entries: dict[str, Row] = {}
-        for r in found:
-            key = r.edit_key or f"row:{r.id}"
-            entries[key] = self._opened(r, r.edit_key)  # newest wins, order kept
-        photo = any(e.photo for e in entries.values())
+        for r in shown:
+            entries[r.edit_key or f"row:{r.id}"] = r  # newest wins, order kept
         if found:
             newest = await self._refs(found[0].recipient, sorted({e.edit_key for e in entries.values() if e.edit_key}))
             entries = {key: e if newest.get(e.edit_key or "", ref) == ref else
@@ -911,10 +916,12 @@ class TelegramSender:
             entries[row.edit_key or f"row:{row.id}"] = row
         if not entries:
             return None
-        if len(entries) == 1:
-            [only] = entries.values()
-            return _cut(only.text), keyboard(only.choices), photo
-        return *render_digest(list(entries.values())), photo
+        if len(entries) > 1 and all(e.in_hall for e in entries.values()):
+            return *render_digest(list(entries.values())), photo
+        # One row's message (an admin chat's card, which the sender posted and an answer edits): its newest row
+        # alone, never a digest of what it said before with its old buttons.
+        only = max(rows or entries.values(), key=lambda r: r.id)
+        return _cut(only.text), keyboard(only.choices), photo
 
 
 class _PartialClaim(Exception):

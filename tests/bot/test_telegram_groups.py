@@ -311,11 +311,30 @@ async def two_lists_of_ten(api: FakeBotAPI, services: Services, campus, clock, a
     applicants, in the lists' order."""
     applicants = [await applicant(services, campus, clock, 5000 + i, card_photo=f"AgAC-{i}" if photos else None)
                   for i in range(10)]
+    await list_twice(api, admin_chat)
+    return applicants
+
+
+async def list_twice(api: FakeBotAPI, admin_chat: dict[str, Any]) -> None:
+    """Wu (4004) lists the applications twice in the admin chat: 22 messages, more than the group's minute allows."""
     wu = api.user(4004, "Wu", language_code="en")
     for _ in range(2):
         api.command(wu, "applications", chat=admin_chat)
     await settle(api, wu)
-    return applicants
+
+
+async def approve_when_the_chat_has_no_room(api: FakeBotAPI, services: Services, sender: TelegramSender, clock,
+                                            admin_chat: dict[str, Any], card: dict[str, Any]) -> None:
+    """Wu spends the group's minute (list_twice) and approves `card` (as it was posted): the decision's edit waits in
+    the outbox, the card unchanged, until the sender delivers it with the rest."""
+    wu = api.user(4004, "Wu", language_code="en")
+    await list_twice(api, admin_chat)
+    answered = len(api.callback_answers)
+    api.press(wu, card, EN("admin-button-approve"))
+    await until(lambda: len(api.callback_answers) > answered)
+    await settle(api, wu)
+    assert api.messages[(admin_chat["id"], card["message_id"])] == card
+    await deliver_queued(services, sender, clock, admin_chat["id"])
 
 
 async def test_an_approval_pressed_when_the_admin_chat_has_no_room_edits_the_card_once_it_has(
@@ -361,20 +380,35 @@ async def test_a_photo_card_that_waited_for_room_arrives_as_a_photo_and_its_deci
         assert "Student card photo: attached" in card["caption"]
         assert [data for _, data in fake_bot_api.buttons(card)[0]] == [f"adm:approve:{applicants[i]}",
                                                                         f"adm:reject:{applicants[i]}"]
-    last = copy.deepcopy(waited[-1])
-    fake_bot_api.press(wu, last, EN("admin-button-approve"))
-    await until(lambda: len(fake_bot_api.callback_answers) == 2)
-    await settle(fake_bot_api, wu)
-    await deliver_queued(services, sender, clock, chat_id)
+    last = copy.deepcopy(waited[-1])  # posted by the outbox sender
+    await approve_when_the_chat_has_no_room(fake_bot_api, services, sender, clock, admin_chat, last)
 
     for card, runner in ((first, applicants[0]), (last, applicants[9])):
         decided = fake_bot_api.messages[(chat_id, card["message_id"])]
         assert decided["caption"] == EN("admin-application-approved", who=f"Zhao (#{runner})")
         assert "reply_markup" not in decided and decided["photo"] == card["photo"]
-    assert len(fake_bot_api.bot_messages(chat_id)) == 22  # decided in place, nothing new
+    assert len(fake_bot_api.bot_messages(chat_id)) == 42  # four lists (the last two without #0): nothing new
     assert not fake_bot_api.calls("editMessageText", chat_id)  # each photo's caption edited, not tried as text
     assert all(r.status == 200 for r in fake_bot_api.calls(chat_id=chat_id))
     assert per_minute(fake_bot_api, chat_id) <= 20
+
+
+async def test_a_card_the_outbox_posted_and_decided_when_the_chat_has_no_room_then_shows_the_decision_alone(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    await operator(services, campus, clock, 4004, started=True)
+    applicants = await two_lists_of_ten(fake_bot_api, services, campus, clock, admin_chat)
+    chat_id = admin_chat["id"]
+    sender = TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher)
+    await deliver_queued(services, sender, clock, chat_id)
+    card = copy.deepcopy(fake_bot_api.bot_messages(chat_id)[-1])  # posted by the outbox sender: it waited for room
+
+    await approve_when_the_chat_has_no_room(fake_bot_api, services, sender, clock, admin_chat, card)
+    assert await application_status(services, applicants[9]) == "approved"
+    decided = fake_bot_api.messages[(chat_id, card["message_id"])]
+    # Not the card's text with the decision under it and Approve / Reject still live.
+    assert decided["text"] == EN("admin-application-approved", who=f"Zhao (#{applicants[9]})")
+    assert "reply_markup" not in decided
+    assert len(fake_bot_api.bot_messages(chat_id)) == 44  # decided in place, nothing new
 
 
 async def test_a_photo_card_rejected_through_its_question_after_a_429_says_so_in_its_caption_once_it_may(
