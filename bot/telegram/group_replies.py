@@ -83,6 +83,8 @@ class Outgoing:
         """As handlers/notify.py writes an outbox row's payload."""
         payload = {"key": self.key, "text": self.text, "edit_key": edit_key,
                    "choices": [[{"label": c.label, "data": c.data} for c in row] for row in self.choices]}
+        if self.edit is not None and self.edit.replaced:
+            payload["replaced"] = True  # the sender sends nothing when it cannot edit it, as instead() says
         return {**payload, "photo": self.photo} if self.photo else payload
 
     def instead(self) -> Outgoing | None:

@@ -21,13 +21,15 @@ edit_key collapse into their newest, and the pending edits of one message (a dig
 one edit, the digest re-rendered with each entry's newest state. A hall row with no buttons (taken, cancelled,
 expired) for an order the hall never saw is not posted: its rows are marked sent without a request (unless an
 older row of the order is still on its way: then it edits that once it lands). If the message to edit is gone, a
-new one is sent (not for one a sender retired: below) — in a group only with the entries that still offer something
-(a removed hall post's orders that were since taken are not news worth a post). When more requests wait for a group
-than its per-minute budget has left, the new orders go first — their announcements as digest messages listing them
-(each order's card and its own grab buttons) — so the hall never passes the limit, every order is announced, and new
-orders reach the runners before the hall hears what became of older ones; but after posting new orders the next
-request is a waiting update, so updates are not starved (each digest's edits are then one request, so both keep up;
-what the last request was is kept in the limiter's storage, so several senders alternate as one).
+new one is sent (not for one a sender retired: below) — for a hall post only with the entries that still offer
+something (a removed hall post's orders that were since taken are not news worth a post), and in an admin chat as
+group_replies.py does at once: a decision on a pressed card anew, nothing for a card a reply replaced. When more
+requests wait for a group than its per-minute budget has left, the new orders go first — their announcements as
+digest messages listing them (each order's card and its own grab buttons) — so the hall never passes the limit,
+every order is announced, and new orders reach the runners before the hall hears what became of older ones; but
+after posting new orders the next request is a waiting update, so updates are not starved (each digest's edits are
+then one request, so both keep up; what the last request was is kept in the limiter's storage, so several senders
+alternate as one).
 
 A reposted order's previous post would keep a live Grab button forever (later edits change only the newest post),
 so marking a repost sent also queues a row {"kind": "retire", "ref": <the previous post>}, in the same transaction:
@@ -842,8 +844,8 @@ class TelegramSender:
                 if not job.head:
                     return job.ref  # only retiring it: a message gone shows no button
                 await self._set_aside_moved(job, now)
-                head = [r for r in job.head if r.choices] if is_group(chat) else job.head
-                if not head:  # news of orders a removed hall post no longer offers is not worth a post of its own
+                head = [r for r in job.head if self._posted_anew(chat, r)]
+                if not head:
                     return job.ref
                 log.info("message %s is gone; sending order update anew", job.ref)
             if len(head) > 1:
@@ -857,6 +859,15 @@ class TelegramSender:
             return _ref(await self.bot.send_photo(chat, row.photo, caption=_cut(row.text, CAPTION_LIMIT) or None,
                                                   reply_markup=markup))
         return _ref(await self.bot.send_message(chat, _cut(row.text), reply_markup=markup))
+
+    @staticmethod
+    def _posted_anew(chat: int | str, row: Row) -> bool:
+        """Whether a row whose message is gone is sent as a new one: not a hall entry that no longer offers
+        anything (news of orders a removed hall post no longer offers is not worth a post of its own), nor an admin
+        chat's refresh of a card a reply replaced (the other replies said the news: group_replies.Outgoing.instead)."""
+        if is_group(chat) and row.in_hall and not row.choices:
+            return False
+        return not row.payload.get("replaced")
 
     async def _edit_content(self, chat: int | str, message_id: int, text: str, markup: InlineKeyboardMarkup | None,
                             photo: bool) -> None:

@@ -206,6 +206,61 @@ def event_label(event: str) -> str:
     return EN("admin-button-event", event=event)
 
 
+async def asked_whom_to_reassign(api: FakeBotAPI, services: Services, campus, clock, admin_chat: dict[str, Any],
+                                 customer: int, runner: int) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    """Wu (operator 4004) presses Reassign on the card of an order `runner` accepted: the order, its card and the
+    question asking whom to, to be answered by a reply."""
+    order_id = await accepted_order(services, campus, clock, customer, runner)
+    card = await order_card(api, admin_chat, 4004, order_id)
+    api.press(api.user(4004, "Wu", language_code="en"), card, event_label("reassign"))
+    question = await until(lambda: next((m for m in api.bot_messages(admin_chat["id"])
+                                         if m.get("text") == EN("admin-ask-runner", order=str(order_id))), None))
+    return order_id, card, question
+
+
+async def test_a_card_deleted_before_a_reassignment_could_bring_it_up_to_date_is_not_posted_again(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    await operator(services, campus, clock, 4004, started=True)
+    customer = await tg_user(services, campus, clock, 1001, name="Li")
+    zhao = await tg_runner(services, campus, clock, 3003, name="Zhao")
+    qian = await tg_runner(services, campus, clock, 3004, name="Qian")
+    order_id, card, question = await asked_whom_to_reassign(fake_bot_api, services, campus, clock, admin_chat,
+                                                            customer, zhao)
+    chat_id = admin_chat["id"]
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    fake_bot_api.rate_limit(25, method="editMessageText", chat_id=chat_id)  # the answer waits for the outbox
+    fake_bot_api.text(wu, "Qian", chat=admin_chat, reply_to=question)
+    await settle(fake_bot_api, wu)
+    assert (await order_row(services, order_id)).runner_id == qian
+    del fake_bot_api.messages[(chat_id, card["message_id"])]  # an operator deleted the card meanwhile
+    posted = len(fake_bot_api.bot_messages(chat_id))
+
+    await deliver_queued(services, TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher),
+                         clock, chat_id)
+    done = EN("admin-reassigned", order=str(order_id), who=f"Qian (#{qian})")
+    assert fake_bot_api.messages[(chat_id, question["message_id"])]["text"] == done  # the answer says it
+    assert len(fake_bot_api.bot_messages(chat_id)) == posted  # no copy of the card, live buttons and all
+
+
+async def test_a_decision_that_waited_for_room_on_a_card_deleted_meanwhile_arrives_as_a_new_message(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    await operator(services, campus, clock, 4004, started=True)
+    applicants = await two_lists_of_ten(fake_bot_api, services, campus, clock, admin_chat)
+    chat_id = admin_chat["id"]
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    card = fake_bot_api.bot_messages(chat_id)[1]
+    fake_bot_api.press(wu, card, EN("admin-button-approve"))  # the group's minute is spent: the edit waits
+    await until(lambda: fake_bot_api.callback_answers)
+    await settle(fake_bot_api, wu)
+    del fake_bot_api.messages[(chat_id, card["message_id"])]  # an operator deleted the card meanwhile
+
+    await deliver_queued(services, TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher),
+                         clock, chat_id)
+    decided = fake_bot_api.bot_messages(chat_id)[-1]
+    assert decided["text"] == EN("admin-application-approved", who=f"Zhao (#{applicants[0]})")
+    assert "reply_markup" not in decided
+
+
 async def test_an_order_card_acted_on_through_its_confirmation_or_question_is_brought_up_to_date(
         fake_bot_api, dispatcher, services, campus, clock, admin_chat):
     await operator(services, campus, clock, 4004, started=False)
@@ -231,11 +286,8 @@ async def test_an_order_card_acted_on_through_its_confirmation_or_question_is_br
     assert "cancel and refund: runner on the way → cancelled" in now_card
 
     # Reassigned by a reply to the card's question: the answer replaces the question, the card shows the new runner.
-    reassigned = await accepted_order(services, campus, clock, customer, zhao)
-    card = await order_card(fake_bot_api, admin_chat, 4004, reassigned)
-    fake_bot_api.press(wu, card, event_label("reassign"))
-    question = await until(lambda: next((m for m in fake_bot_api.bot_messages(chat_id)
-                                         if m.get("text") == EN("admin-ask-runner", order=str(reassigned))), None))
+    reassigned, card, question = await asked_whom_to_reassign(fake_bot_api, services, campus, clock, admin_chat,
+                                                              customer, zhao)
     fake_bot_api.text(wu, "Qian", chat=admin_chat, reply_to=question)
     done = EN("admin-reassigned", order=str(reassigned), who=f"Qian (#{qian})")
     await until(lambda: fake_bot_api.messages[(chat_id, question["message_id"])]["text"] == done)
