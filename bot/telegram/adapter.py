@@ -226,7 +226,10 @@ class TelegramAdapter:
             replies = await self.app.handle(inp)
             # An answer to one of the bot's questions may take the question's place (its Cancel button goes).
             question = message.reply_to_message if inp.answers is not None else None
-            await self.group_replies.send(message.chat.id, replies, origin=reply_origin(inp), edit=question)
+            try:
+                await self.group_replies.send(message.chat.id, replies, origin=reply_origin(inp), edit=question)
+            except TelegramForbiddenError:  # the bot was removed from the chat (as _admin_press)
+                log.warning("cannot write to admin chat %s", message.chat.id)
             return
         known = await self._known(message.from_user.id, message.from_user.language_code)
         if not await self._reachable(known, message.from_user.id):

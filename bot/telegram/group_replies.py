@@ -8,7 +8,8 @@ every process when configured), and goes out at once while the group's budget la
 handed to the outbox as rows for the chat (text and buttons, sealed like the operators' notifications:
 storage.outbox), which the sender delivers within the limits. While earlier rows for the chat are still waiting
 there, a new answer joins them, so the chat reads everything in order. A 429 is not waited for: the chat is held
-for its retry_after (the sender honours the hold too) and the message goes to the outbox with the rest.
+for its retry_after (the sender honours the hold too) and the message goes to the outbox with the rest; so does it
+after a network error or a 5xx (the sender retries it; it may then arrive twice, never not at all).
 
 A reply with a photo (an application's student-card photo) is sent with sendPhoto, its text as the caption and its
 buttons under it (a text too long for a caption follows the photo); a queued one is a row with the `photo`, which
@@ -31,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import Message
 from sqlalchemy import select
 
@@ -163,6 +164,13 @@ class GroupReplies:
                 await self.limiter.hold(chat_id, exc.retry_after)
                 log.warning("telegram 429 for group %s: its answers go through the outbox for %ss", chat_id,
                             exc.retry_after)
+                return
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                # The decision is committed: the rest is the sender's to deliver, with its retries. This message may
+                # have gone out before the error (a connection lost on the way back): queued too, the chat may read
+                # it twice, never miss it (as the outbox itself promises).
+                log.warning("telegram %s for group %s: the rest of the answer goes through the outbox",
+                            type(exc).__name__, chat_id)
                 return
             waiting.popleft()
             if not shown and (instead := message.instead()) is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -195,6 +196,18 @@ async def test_an_admin_chat_button_pressed_by_a_non_operator_is_refused_and_cha
     assert all("/order" in m["text"] for m in fake_bot_api.bot_messages(4005))  # only settle's /help
 
 
+async def test_a_command_in_an_admin_chat_the_bot_was_removed_from_is_logged_as_that_not_as_a_crash(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat, caplog):
+    await operator(services, campus, clock, 4004, started=True)
+    fake_bot_api.fail(403, "Forbidden: bot was kicked from the supergroup chat", chat_id=admin_chat["id"])
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    with caplog.at_level(logging.WARNING):
+        fake_bot_api.command(wu, "today", chat=admin_chat)
+        await settle(fake_bot_api, wu)
+    assert f"cannot write to admin chat {admin_chat['id']}" in caplog.messages
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no "exception while processing update"
+
+
 async def order_card(api: FakeBotAPI, admin_chat: dict[str, Any], operator_tg: int, order_id: int) -> dict[str, Any]:
     """An operator looks an order up in the admin chat: its card, with the operator's actions as buttons."""
     before = len(api.bot_messages(admin_chat["id"]))
@@ -354,6 +367,21 @@ async def test_a_burst_of_admin_chat_lists_never_passes_the_groups_limit_and_eve
     cards = [f"adm:approve:{a}" for a in applicants]
     assert button_data(fake_bot_api, admin_chat["id"]) == [  # every item, each list in order, one after the other
         None, *cards, None, *[f"adm:wok:{w}" for w in withdrawals], None, *cards]
+
+
+@pytest.mark.parametrize("fault", ["server_error", "drop_connection"])
+async def test_an_admin_chat_answer_cut_short_by_a_network_or_server_error_arrives_whole_through_the_outbox(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter, fault):
+    await operator(services, campus, clock, 4004, started=True)
+    applicants = [await applicant(services, campus, clock, 5000 + i) for i in range(3)]
+    getattr(fake_bot_api, fault)(method="sendMessage", chat_id=admin_chat["id"])  # the list's title
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    fake_bot_api.command(wu, "applications", chat=admin_chat)
+    await settle(fake_bot_api, wu)
+
+    await deliver_queued(services, TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher),
+                         clock, admin_chat["id"])
+    assert button_data(fake_bot_api, admin_chat["id"]) == [None, *[f"adm:approve:{a}" for a in applicants]]
 
 
 async def two_lists_of_ten(api: FakeBotAPI, services: Services, campus, clock, admin_chat: dict[str, Any], *,
