@@ -133,7 +133,7 @@ async def edit_message(bot: Bot, chat_id: int | str, message_id: int, text: str,
                               reply_markup=markup)
                 return True
             except TelegramBadRequest as exc:
-                if photo is not None or "no text in the message" not in exc.message.lower():
+                if photo is not None or not no_text_to_edit(exc):
                     raise
         if len(text) > CAPTION_LIMIT:
             return False
@@ -147,11 +147,19 @@ async def edit_message(bot: Bot, chat_id: int | str, message_id: int, text: str,
     return True
 
 
-def photo_caption(text: str) -> str | None:
-    """A reply's text as its photo's caption (the buttons under it); None when too long for one: the text then
-    follows the photo as a message of its own, with the buttons."""
+def no_text_to_edit(exc: TelegramBadRequest) -> bool:
+    """Telegram found no text in the message an editMessageText named: it is a photo, whose caption is its text."""
+    return "there is no text in the message to edit" in exc.message.lower()
+
+
+def photo_caption(text: str, *, cut: bool = False) -> str | None:
+    """A reply's text as its photo's caption (the buttons under it). Too long for one: None, and the text then
+    follows the photo as a message of its own, with the buttons; or with `cut`, its beginning (the outbox sender:
+    one row stays one message, the one its buttons are on)."""
     text = text.strip()
-    return text if len(text) <= CAPTION_LIMIT else None
+    if len(text) <= CAPTION_LIMIT:
+        return text
+    return text[: CAPTION_LIMIT - 1] + "…" if cut else None
 
 
 async def send_photo(bot: Bot, chat_id: int | str, photo: str, caption: str | None, markup: Any, *,

@@ -106,6 +106,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.telegram.commands import chat_menu, staff_member
+from bot.telegram.render import no_text_to_edit, photo_caption
 from core.campus import Campus
 from core.clock import Clock
 from handlers.notify import is_menu
@@ -121,7 +122,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 HALL_KEY = re.compile(r"^hall:(\d+)$")
 TEXT_LIMIT = 4000  # Telegram allows 4096 characters (as it counts them): keep a margin
-CAPTION_LIMIT = 1000  # and 1024 in a photo's caption
 MAX_BUTTONS = 100  # inline buttons in one message
 DIGEST_SEPARATOR = "\n\n"
 MENU_TRIES = 3  # menu requests per refresh, when the person keeps changing while it is made
@@ -856,7 +856,7 @@ class TelegramSender:
         if row.photo:
             # The text is the caption, cut to a caption's length: the handlers' captions are one-line labels, and
             # one row stays one message (the one its keyboard is on and its later edits change).
-            return _ref(await self.bot.send_photo(chat, row.photo, caption=_cut(row.text, CAPTION_LIMIT) or None,
+            return _ref(await self.bot.send_photo(chat, row.photo, caption=photo_caption(row.text, cut=True) or None,
                                                   reply_markup=markup))
         return _ref(await self.bot.send_message(chat, _cut(row.text), reply_markup=markup))
 
@@ -879,10 +879,10 @@ class TelegramSender:
                 await self.bot.edit_message_text(text=text, chat_id=chat, message_id=message_id, reply_markup=markup)
                 return
             except TelegramBadRequest as exc:
-                if "there is no text in the message to edit" not in exc.message.lower():
+                if not no_text_to_edit(exc):
                     raise
-        await self.bot.edit_message_caption(chat_id=chat, message_id=message_id, caption=_cut(text, CAPTION_LIMIT),
-                                            reply_markup=markup)
+        await self.bot.edit_message_caption(chat_id=chat, message_id=message_id,
+                                            caption=photo_caption(text, cut=True), reply_markup=markup)
 
     async def _refresh_menu(self, chat: int | str) -> None:
         """The person's chat menu as their role and language are now; a plain student's is deleted, so the
