@@ -23,6 +23,7 @@ from core.campus import Campus, CreditEvent
 from core.dispatch import ineligibility
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, percent_to_bp, yuan_to_fen
+from core.numbers import whole_number
 from core.order import Actor, Event, Role, Status, allowed_events
 from handlers.context import Ctx, free_text
 from handlers.io import Choice, Kind
@@ -95,10 +96,10 @@ def mask(text: str | None) -> str:
 
 
 def parse_id(text: str | None) -> int:
-    raw = (text or "").strip().lstrip("#")
-    if not raw.isdigit() or len(raw) > 12:
+    number = whole_number((text or "").strip().lstrip("#"))
+    if number is None:
         raise InvalidInput("admin-bad-number", text=(text or "")[:20])
-    return int(raw)
+    return number
 
 
 def parse_amount(text: str, *, maximum: int, invalid: str = "admin-amount-invalid") -> int:
@@ -167,8 +168,8 @@ async def resolve_user(ctx: Ctx, text: str, *, runners: bool = False) -> User:
     s = ctx.uow.session
     here = User.campus_id == ctx.campus.id
     ident = raw.lstrip("#")
-    if ident.isdigit() and len(ident) <= 12:
-        user = await s.get(User, int(ident))
+    if (number := whole_number(ident)) is not None:
+        user = await s.get(User, number)
         if user is not None and user.campus_id == ctx.campus.id:
             return user
         if raw.startswith("#"):
@@ -807,9 +808,10 @@ def coupon_line(ctx: Ctx, c: Coupon) -> str:
 def optional_int(text: str | None, *, maximum: int, key: str) -> int:
     if text is None:
         return 0
-    if not text.isdigit() or int(text) > maximum:
+    number = whole_number(text)
+    if number is None or number > maximum:
         raise InvalidInput(key, text=text[:20], max=maximum)
-    return int(text)
+    return number
 
 
 async def create_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -901,9 +903,10 @@ def button_ids(data: str, count: int) -> tuple[str, list[int], list[str]]:
         raise InvalidInput("error-stale-choice")
     numbers = []
     for raw in parts[2:2 + count]:
-        if not raw.isdigit() or len(raw) > 12:
+        number = whole_number(raw)
+        if number is None:
             raise InvalidInput("error-stale-choice")
-        numbers.append(int(raw))
+        numbers.append(number)
     return parts[1], numbers, parts[2 + count:]
 
 

@@ -30,6 +30,7 @@ from core.campus import (
 from core.errors import InvalidInput, UnknownBuilding
 from core.geo import Point, find_building, nearest_building
 from core.money import MoneyError, format_yuan, yuan_to_fen
+from core.numbers import whole_number
 from core.order import Status
 from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window, quote
 from handlers import wallet
@@ -482,14 +483,15 @@ async def ask_floor(ctx: Ctx) -> None:
 @answer("floor")
 async def got_floor(ctx: Ctx, said: Said) -> None:
     raw = (said.value or said.text).strip()
-    if not raw.isdigit() or len(raw) > 3:
+    floor = whole_number(raw, max_digits=3)
+    if floor is None:
         if said.value is not None:
             raise stale()
         raise InvalidInput("order-floor-format", text=raw[:20])
     floors = building_of(ctx.campus, ctx.data["dropoff"]).floors
-    if not 1 <= int(raw) <= floors:
+    if not 1 <= floor <= floors:
         raise InvalidInput("error-floor-range", floors=floors)
-    put(ctx, floor=int(raw))
+    put(ctx, floor=floor)
     await advance(ctx, "floor")
 
 
@@ -549,9 +551,10 @@ async def ask_queue(ctx: Ctx) -> None:
 @answer("queue")
 async def got_queue(ctx: Ctx, said: Said) -> None:
     raw = (said.value or said.text).strip()
-    if not raw.isdigit() or not 0 <= int(raw) <= MAX_QUEUE_MINUTES:
+    minutes = whole_number(raw, max_digits=4)
+    if minutes is None or minutes > MAX_QUEUE_MINUTES:
         raise InvalidInput("error-queue-minutes", max=MAX_QUEUE_MINUTES)
-    put(ctx, queue_minutes=int(raw))
+    put(ctx, queue_minutes=minutes)
     await advance(ctx, "queue")
 
 
@@ -754,9 +757,9 @@ async def ask_tip(ctx: Ctx) -> None:
 @answer("tip")
 async def got_tip(ctx: Ctx, said: Said) -> None:
     if said.value is not None:
-        if not said.value.isdigit():
+        tip = whole_number(said.value)
+        if tip is None:
             raise stale()
-        tip = int(said.value)
     else:
         raw = re.sub(r"\s*(元|块|yuan|rmb|¥|￥)\s*", "", free_text(said.text, limit=24).lower())
         try:

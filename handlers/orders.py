@@ -4,6 +4,7 @@ from __future__ import annotations
 from core.campus import Campus
 from core.errors import InvalidInput, NotAllowed
 from core.money import format_yuan
+from core.numbers import whole_number
 from core.order import ACTIVE_FOR_RUNNER, Actor, Event, Role, Status, Transition, transition
 from handlers.context import Ctx
 from locales import Catalogue
@@ -14,10 +15,10 @@ from storage.transitions import apply_transition
 
 def parse_order_id(text: str | None) -> int:
     """'12', '#12' → 12; anything else is refused with a clear message."""
-    raw = (text or "").strip().lstrip("#")
-    if not raw.isdigit() or len(raw) > 12:
+    number = whole_number((text or "").strip().lstrip("#"))
+    if number is None:
         raise InvalidInput("error-order-number", text=(text or "")[:20])
-    return int(raw)
+    return number
 
 
 async def load_order(ctx: Ctx, order_id: int) -> OrderRow:

@@ -16,6 +16,7 @@ from core import ledger
 from core.campus import CreditEvent, Gender
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, yuan_to_fen
+from core.numbers import whole_number
 from core.order import Event, Role, Status
 from handlers.context import Ctx, caption_args, free_text
 from handlers.hall import show_details
@@ -158,9 +159,10 @@ async def quiz_answer(ctx: Ctx) -> None:
         return
     value = ctx.step_value(ctx.input.choice or "")
     _, answers, right = QUIZ[index]
-    if not value.isdigit() or int(value) >= answers:
+    answer = whole_number(value, max_digits=2)
+    if answer is None or answer >= answers:
         raise InvalidInput("error-stale-choice")
-    score += int(value) == right
+    score += answer == right
     index += 1
     if index < len(QUIZ):
         ctx.go("runner.quiz", q=index, score=score)

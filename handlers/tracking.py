@@ -16,6 +16,7 @@ from core.campus import Campus
 from core.credit import rating_events
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import format_yuan
+from core.numbers import whole_number
 from core.order import (
     ACTIVE_FOR_RUNNER,
     Actor,
@@ -73,7 +74,7 @@ def order_button(ctx: Ctx) -> tuple[int, str]:
 @ROUTER.action("o")
 async def order_action(ctx: Ctx) -> None:
     parts = (ctx.input.choice or "").split(":", 3)
-    handler = ORDER_VERBS.get(parts[2]) if len(parts) >= 3 and parts[1].isdigit() and len(parts[1]) <= 12 else None
+    handler = ORDER_VERBS.get(parts[2]) if len(parts) >= 3 and whole_number(parts[1]) is not None else None
     if handler is None:
         ctx.say("error-stale-choice")
         return

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Chat, Message, SuccessfulPayment
 
+from core.numbers import whole_number
 from handlers.io import Input, Kind, Payment, parse_text
 
 CHANNEL = "telegram"
@@ -126,9 +127,10 @@ def _payload_numbers(payload: str | None) -> list[int] | None:
     if not payload or not payload.startswith(INVOICE_PAYLOAD_PREFIX):
         return None
     parts = payload[len(INVOICE_PAYLOAD_PREFIX):].split(":")
-    if len(parts) > 2 or not all(p.isdigit() and len(p) <= 12 for p in parts):
+    numbers = [whole_number(p) for p in parts]
+    if len(parts) > 2 or None in numbers:
         return None
-    return [int(p) for p in parts]
+    return numbers
 
 
 def order_from_payload(payload: str | None) -> int | None:

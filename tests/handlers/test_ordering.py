@@ -492,3 +492,27 @@ async def test_moving_on_from_a_place_step_says_the_location_button_is_done(chat
     await chat.press("alice", "Parcel pickup")
     replies = await chat.send("alice", "/order")  # starting again while the pickup was asked for
     assert keys(replies) == ["order-ask-type"] and replies[0].location_done
+
+
+async def test_superscript_and_circled_digits_are_refused_like_any_other_non_number(chat, services):
+    await funded(chat, services, "fay", 0)
+    reply = await refused(chat, services, "fay", lambda: chat.send("fay", "/track ²"), "error-order-number")
+    assert reply.text == '"²" is not an order number. Write it like 12.'
+    await refused(chat, services, "fay", lambda: chat.send("fay", "/cancel ③"), "error-order-number")
+    await chat.send("fay", "/order")
+    await answer_all(chat, "fay", PARCEL_TO_MY_ROOM[:4])
+    reply = await refused(chat, services, "fay", lambda: chat.send("fay", "③"), "order-floor-format")
+    assert reply.text == '"③" is not a floor number.'
+    await answer_all(chat, "fay", ["５"])  # full-width digits, as a Chinese keyboard types them, are numbers
+    assert (await conversation(services, "fay"))[1]["floor"] == 5
+    await chat.send("fay", "/order")
+    await chat.send("fay", "Queue for me")
+    await chat.press("fay", "No pickup place")
+    await answer_all(chat, "fay", ["Canteen 1", "Skip", "Lunch at window 3"])
+    await refused(chat, services, "fay", lambda: chat.send("fay", "①"), "error-queue-minutes")
+
+
+async def test_superscript_digits_in_chinese(chat, services):
+    await started(chat, "mei", "中文")
+    reply = await refused(chat, services, "mei", lambda: chat.send("mei", "/track ①"), "error-order-number")
+    assert reply.text == "“①”不是订单号，请输入数字，例如 12。"
