@@ -1,7 +1,9 @@
 """Money in integer fen (分). No floats ever touch an amount."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+from core.numbers import plain_decimal
 
 Fen = int
 BASIS_POINTS = 10_000
@@ -12,19 +14,15 @@ class MoneyError(ValueError):
 
 
 def yuan_to_fen(value: str | int | Decimal) -> Fen:
-    """'3', '3.5', '3.50' → 350. More than two decimals or a non-number is refused."""
+    """'3', '3.5', '3.50' → 350. More than two decimals or anything but a plain number ('1e1') is refused."""
     if isinstance(value, bool):
         raise MoneyError(f"not an amount: {value!r}")
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation as exc:
-        raise MoneyError(f"not an amount: {value!r}") from exc
-    if not amount.is_finite():
+    amount = plain_decimal(value) if isinstance(value, str) else Decimal(value)
+    if amount is None or not amount.is_finite():
         raise MoneyError(f"not an amount: {value!r}")
-    fen = amount * 100
-    if fen != fen.to_integral_value():
+    if amount.as_tuple().exponent < -2:  # written with more than two decimals, even '3.500'
         raise MoneyError(f"more than two decimals: {value!r}")
-    return int(fen)
+    return int(amount * 100)
 
 
 def format_yuan(fen: Fen) -> str:
@@ -36,10 +34,10 @@ def format_yuan(fen: Fen) -> str:
 
 def percent_to_bp(value: str | int | Decimal) -> int:
     """'15' or '12.5' percent → basis points (1500, 1250)."""
-    try:
-        bp = Decimal(str(value).strip().rstrip("%")) * 100
-    except InvalidOperation as exc:
-        raise MoneyError(f"not a percentage: {value!r}") from exc
+    percent = plain_decimal(str(value).strip().rstrip("%"))
+    if percent is None:
+        raise MoneyError(f"not a percentage: {value!r}")
+    bp = percent * 100
     if bp != bp.to_integral_value() or not 0 <= bp <= BASIS_POINTS:
         raise MoneyError(f"percentage must be 0–100 with at most two decimals: {value!r}")
     return int(bp)

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -30,7 +30,7 @@ from core.campus import (
 from core.errors import InvalidInput, UnknownBuilding
 from core.geo import Point, find_building, nearest_building
 from core.money import MoneyError, format_yuan, yuan_to_fen
-from core.numbers import whole_number
+from core.numbers import plain_decimal, whole_number
 from core.order import Status
 from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window, quote
 from handlers import wallet
@@ -562,11 +562,8 @@ def parse_kg(campus: Campus, text: str) -> int:
     """'2.5', '2,5 kg', '3公斤' → grams; refused when negative, not a number, or over the campus limit."""
     raw = free_text(text, limit=24).lower().replace(",", ".")
     raw = re.sub(r"\s*(kg|公斤|千克)$", "", raw)
-    try:
-        kg = Decimal(raw)
-    except InvalidOperation:
-        raise InvalidInput("error-weight-format", text=text.strip()[:20]) from None
-    if not kg.is_finite():
+    kg = plain_decimal(raw)
+    if kg is None:
         raise InvalidInput("error-weight-format", text=text.strip()[:20])
     if kg < 0:
         raise InvalidInput("error-weight-negative")

@@ -67,6 +67,15 @@ async def refused(chat, services, who, send, key):
     return replies[0]
 
 
+async def press_or_answer(chat, who, answers):
+    """Each answer presses the button whose label starts with it, or is typed when there is none."""
+    replies = []
+    for answer in answers:
+        labels = [c.label for r in chat.last[who] for c in r.flat_choices() if c.label.startswith(answer)]
+        replies = await (chat.press(who, labels[0]) if labels else chat.send(who, answer))
+    return replies
+
+
 def quote_of(replies):
     [reply] = [r for r in replies if r.key == "order-quote"]
     return reply
@@ -516,3 +525,25 @@ async def test_superscript_digits_in_chinese(chat, services):
     await started(chat, "mei", "中文")
     reply = await refused(chat, services, "mei", lambda: chat.send("mei", "/track ①"), "error-order-number")
     assert reply.text == "“①”不是订单号，请输入数字，例如 12。"
+
+
+async def test_a_weight_or_tip_written_with_an_exponent_is_refused(chat, services):
+    await funded(chat, services, "gus", 0)
+    await chat.send("gus", "/order")
+    await answer_all(chat, "gus", ["Parcel pickup", "Parcel Station", "Library", "Skip", "A box of books"])
+    reply = await refused(chat, services, "gus", lambda: chat.send("gus", "1e1"), "error-weight-format")
+    assert reply.text == '"1e1" is not a weight. Write kilograms, like 2.5.'
+    await answer_all(chat, "gus", ["3", "small", "now", "Done", "Careful, heavy", "Anyone", "Skip"])
+    reply = await refused(chat, services, "gus", lambda: chat.send("gus", "1e1"), "order-tip-format")
+    assert reply.text == '"1e1" is not an amount. Write yuan, like 2 or 2.50.'
+
+
+async def test_a_tip_written_with_an_exponent_is_refused_in_chinese(chat, services):
+    await started(chat, "mei", "中文")
+    await chat.send("mei", "/order")
+    await chat.press("mei", "代取快递")
+    replies = await press_or_answer(chat, "mei", ["快递站", "图书馆", "跳过", "一箱书", "3", "小件", "现在", "完成",
+                                                  "小心轻放", "不限", "跳过"])
+    assert keys(replies) == ["order-ask-tip"], [r.text for r in replies]
+    reply = await refused(chat, services, "mei", lambda: chat.send("mei", "1e1"), "order-tip-format")
+    assert reply.text == "“1e1”不是金额，请输入元，例如 2 或 2.50。"
