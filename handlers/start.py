@@ -1,6 +1,8 @@
 """Start, language, the main menu and help."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlalchemy import select
 
 from handlers.context import Ctx
@@ -13,6 +15,10 @@ from storage.runners_repo import is_active_runner
 # /start c-<campus id>: the link a campus hands out (its task hall's "open the bot" button is one). A channel that
 # has start links passes the payload as the command's argument.
 JOIN_PREFIX = "c-"
+
+# Forms that carry on after a change of language, by state prefix: each asks the form's current question again.
+RESUMABLE: dict[str, Callable[[Ctx], Awaitable[None]]] = {}
+RESUME = "_resume"  # the conversation state /language interrupted
 
 
 def menu(ctx: Ctx) -> None:
@@ -72,14 +78,22 @@ async def choose_language(ctx: Ctx) -> None:
         # Everyone's menu speaks their language: staff's own, and a student's too (the channel gives a student who
         # left the shared menu's language a menu of their own chat, and takes it back when they return).
         await ctx.notify.menu(ctx.user_id)
-    ctx.reset()
     ctx.say("start-language-set")
-    menu(ctx)
+    resume = ctx.data.get(RESUME) or ""
+    ask_again = next((fn for prefix, fn in RESUMABLE.items() if resume.startswith(prefix)), None)
+    if ask_again is None:
+        ctx.reset()
+        menu(ctx)
+        return
+    ctx.go(resume, **{RESUME: None})
+    await ask_again(ctx)
 
 
 @ROUTER.command("language", "lang")
 async def language(ctx: Ctx) -> None:
-    ctx.go("start.language")
+    """The language picker; a form it interrupts keeps its answers and carries on in the language chosen."""
+    interrupted = ctx.data.get(RESUME) if ctx.state == "start.language" else ctx.state
+    ctx.go("start.language", **{RESUME: interrupted})
     ctx.say("start-pick-language", choices=[[ctx.step("language-name", lang, lang=lang) for lang in LANGUAGES]])
 
 

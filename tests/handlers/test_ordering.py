@@ -547,3 +547,21 @@ async def test_a_tip_written_with_an_exponent_is_refused_in_chinese(chat, servic
     assert keys(replies) == ["order-ask-tip"], [r.text for r in replies]
     reply = await refused(chat, services, "mei", lambda: chat.send("mei", "1e1"), "order-tip-format")
     assert reply.text == "“1e1”不是金额，请输入元，例如 2 或 2.50。"
+
+
+async def test_changing_language_in_the_middle_of_the_form_asks_the_same_question_in_the_new_one(chat, services):
+    await started(chat, "hans")
+    await chat.send("hans", "/order")
+    await answer_all(chat, "hans", ["Parcel pickup", "Parcel Station"])
+    await chat.send("hans", "/language")
+    replies = await chat.press("hans", "中文")
+    assert [r.text for r in replies] == ["已切换为中文。", "送到哪里？请输入楼名或简称，或发送位置。"]
+    await chat.send("hans", "图书馆")
+    await chat.send("hans", "/lang")
+    replies = await chat.press("hans", "English")
+    assert keys(replies) == ["start-language-set", "order-ask-phone"]
+    assert replies[0].text == "Language set to English."
+    assert [c.label for c in replies[1].flat_choices()] == ["Skip"]
+    state, data = await conversation(services, "hans")
+    assert (state, data["task"], data["pickup"], data["dropoff"]) == ("order.phone", "parcel", "parcel_station",
+                                                                      "library")
