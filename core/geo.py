@@ -36,7 +36,8 @@ def walking_between(campus: Campus, a: Building, b: Building) -> int:
 
 
 def find_building(campus: Campus, text: str) -> Building:
-    """Exact name, alias or id first (any case or width), then a unique partial match."""
+    """Exact name, alias or id first (any case or width), then a unique partial match; when several match, the
+    refusal's `suggestions` are their ids."""
     key = normalize_name(text)
     if not key:
         raise UnknownBuilding(name=text)
@@ -46,14 +47,15 @@ def find_building(campus: Campus, text: str) -> Building:
     partial = [b for b in campus.buildings if any(key in normalize_name(n) for n in b.all_names())]
     if len(partial) == 1:
         return partial[0]
-    raise UnknownBuilding(name=text, suggestions=[b.name for b in partial[:5]])
+    raise UnknownBuilding(name=text, suggestions=[b.id for b in partial])
 
 
 def nearest_building(campus: Campus, at: Point) -> Building:
-    """The building a shared location stands for; refused when nothing is within the campus radius."""
+    """The building a shared location stands for; refused when nothing is within the campus radius, saying whether
+    the point is off campus or on it but near no building."""
     best = min(campus.buildings, key=lambda b: geodesic_m(at, building_point(b)))
     if geodesic_m(at, building_point(best)) > campus.nearby_radius_m:
-        raise UnknownBuilding(name=f"{at.lat:.5f},{at.lon:.5f}")
+        raise UnknownBuilding("error-place-near-no-building" if on_campus(campus, at) else "error-place-off-campus")
     return best
 
 

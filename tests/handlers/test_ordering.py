@@ -157,8 +157,12 @@ async def test_places_by_shared_location(chat, services):
     carol = await funded(chat, services, "carol", 0)
     await chat.send("carol", "/order")
     await chat.send("carol", "Parcel pickup")
-    replies = await chat.share_location("carol", 0.0, 0.0)  # nowhere near campus
-    assert keys(replies) == ["error-unknown-building"]
+    reply = await refused(chat, services, "carol", lambda: chat.share_location("carol", 0.0, 0.0),
+                          "error-place-off-campus")  # nowhere near campus
+    assert reply.text == "That location is outside the campus. Pick a building or type its name."
+    reply = await refused(chat, services, "carol", lambda: chat.share_location("carol", 30.2575, 120.1225),
+                          "error-place-near-no-building")  # among the buildings, near none of them
+    assert reply.text == "That location is not near any building. Pick a building or type its name."
     await chat.share_location("carol", 30.25951, 120.11899)  # at the parcel station
     replies = await chat.share_location("carol", 30.26212, 120.12152)  # at men's dorm 1
     assert keys(replies) == ["order-ask-room"] and "Men's Dorm 1" in replies[0].text
@@ -565,3 +569,22 @@ async def test_changing_language_in_the_middle_of_the_form_asks_the_same_questio
     state, data = await conversation(services, "hans")
     assert (state, data["task"], data["pickup"], data["dropoff"]) == ("order.phone", "parcel", "parcel_station",
                                                                       "library")
+
+
+async def test_a_name_several_places_share_is_answered_with_a_few_of_them(chat, services):
+    await funded(chat, services, "ivy", 0)
+    await chat.send("ivy", "/order")
+    await chat.send("ivy", "Parcel pickup")
+    reply = await refused(chat, services, "ivy", lambda: chat.send("ivy", "dorm"), "error-building-ambiguous")
+    assert reply.text == ("\"dorm\" could be several places. Did you mean: Men's Dorm 1, Men's Dorm 2, "
+                          "Men's Dorm 3, Women's Dorm 1, …? Type more of the name.")
+
+
+async def test_several_places_and_a_far_location_in_chinese(chat, services):
+    await started(chat, "mei", "中文")
+    await chat.send("mei", "/order")
+    await chat.press("mei", "代取快递")
+    reply = await refused(chat, services, "mei", lambda: chat.send("mei", "男生宿舍"), "error-building-ambiguous")
+    assert reply.text == "“男生宿舍”可能指多个地点，你是指：男生宿舍1号楼, 男生宿舍2号楼, 男生宿舍3号楼？请输入更完整的名称。"
+    reply = await refused(chat, services, "mei", lambda: chat.share_location("mei", 0.0, 0.0), "error-place-off-campus")
+    assert reply.text == "这个位置不在校园内。请选择一栋楼，或输入楼名。"
