@@ -56,37 +56,41 @@ class App:
         async with UnitOfWork(self.services.db) as uow:
             if inp.update_key is not None and not await first_time_in(uow.session, inp.update_key, now):
                 return []  # the platform sent this update again: it was handled already
-            user, conv = await self._user_and_conversation(uow, inp, now)
+            user, conv, new = await self._user_and_conversation(uow, inp, now)
             if inp.conversation != inp.user:  # the sender's conversation in the group chat, not their private one
                 conv = await conversations.load(uow.session, inp.channel, inp.conversation) or ConversationState()
             ctx = Ctx(self.services, uow, inp, user, conv, now)
+            if new and user.language != DEFAULT_LANGUAGE:  # the shared students' menu speaks the default language
+                await ctx.notify.menu(user.id)
             await route(ctx)
             ctx.settle_location()
             await conversations.save(uow.session, inp.channel, inp.conversation, conv, now)
             return ctx.replies
 
     async def _user_and_conversation(self, uow: UnitOfWork, inp: Input, now  # noqa: ANN001
-                                     ) -> tuple[User, ConversationState]:
+                                     ) -> tuple[User, ConversationState, bool]:
+        """The sender, their conversation, and whether they are new (created now)."""
         found = (await uow.session.execute(
             USER_AND_CONVERSATION, {"channel": inp.channel, "external_id": inp.user})).first()
         if found is not None:
             user, state, data = found
             conv = ConversationState.loaded(state, data) if state is not None else ConversationState()
         else:
-            user = User(channel=inp.channel, external_id=inp.user, campus_id=self.services.default_campus.id,
-                        display_name=inp.name[:64], language=DEFAULT_LANGUAGE, created_at=now, preference_tags=[])
+            campus = self.services.default_campus
+            user = User(channel=inp.channel, external_id=inp.user, campus_id=campus.id, display_name=inp.name[:64],
+                        language=inp.language or campus.language, created_at=now, preference_tags=[])
             uow.session.add(user)
             await uow.session.flush()
             conv = ConversationState()
         if inp.chat is None and not user.started_bot:
             user.started_bot = True  # they wrote to us privately, so we may write to them
-        return user, conv
+        return user, conv, found is None
 
     async def _language(self, inp: Input) -> str:
         async with UnitOfWork(self.services.db, write=False) as uow:
             language = (await run_core(
                 uow.session, LANGUAGE_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})).scalar()
-        return language or DEFAULT_LANGUAGE
+        return language or inp.language or DEFAULT_LANGUAGE
 
 
 def in_admin_chat(ctx: Ctx) -> bool:

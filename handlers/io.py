@@ -48,6 +48,8 @@ class Input:
     # The platform's id of the message this input acts on: the one whose button was pressed, or the bot's question a
     # group reply answers. A later reply may replace that message (Reply.replaces); None where the channel has none.
     message: str | None = None
+    # The language the person's app is set to, when it is one we speak (None otherwise): someone new starts in it.
+    language: str | None = None
 
     @property
     def conversation(self) -> str:

@@ -5,6 +5,7 @@ from aiogram.types import CallbackQuery, Chat, Message, SuccessfulPayment
 
 from core.numbers import whole_number
 from handlers.io import Input, Kind, Payment, parse_text
+from locales import LANGUAGES
 
 CHANNEL = "telegram"
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
@@ -31,6 +32,21 @@ def callback_data_ok(data: str | None) -> bool:
 def _name(message_or_query: Message | CallbackQuery) -> str:
     user = message_or_query.from_user
     return (user.first_name or "")[:64] if user is not None else ""
+
+
+def app_language(language_code: str | None) -> str | None:
+    """The catalogue language of a Telegram app's language ('zh-hans' → zh_CN, 'en-GB' → en), None if we have none."""
+    code = (language_code or "").lower()
+    if code.startswith("zh"):
+        return "zh_CN"
+    if code.startswith("en") and "en" in LANGUAGES:
+        return "en"
+    return None
+
+
+def _language(message_or_query: Message | CallbackQuery) -> str | None:
+    user = message_or_query.from_user
+    return app_language(user.language_code) if user is not None else None
 
 
 def addressed_to_another_bot(text: str, bot_username: str | None) -> bool:
@@ -80,14 +96,15 @@ def text_input(message: Message, update_id: int | None, bot_username: str | None
     elif not is_private(message.chat):
         return None
     return parse_text(CHANNEL, str(message.from_user.id), message.text, update_id=_uid(update_id),
-                      name=_name(message), chat=chat, answers=answers, message=question)
+                      name=_name(message), chat=chat, answers=answers, message=question, language=_language(message))
 
 
 def location_input(message: Message, update_id: int | None) -> Input | None:
     if message.from_user is None or message.location is None or not is_private(message.chat):
         return None
     return Input(CHANNEL, str(message.from_user.id), Kind.location, lat=message.location.latitude,
-                 lon=message.location.longitude, update_id=_uid(update_id), name=_name(message))
+                 lon=message.location.longitude, update_id=_uid(update_id), name=_name(message),
+                 language=_language(message))
 
 
 def is_live_location(message: Message, edited: bool = False) -> bool:
@@ -102,7 +119,7 @@ def photo_input(message: Message, update_id: int | None) -> Input | None:
         return None
     largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
     return Input(CHANNEL, str(message.from_user.id), Kind.photo, text=message.caption or "",
-                 photo=largest.file_id, update_id=_uid(update_id), name=_name(message))
+                 photo=largest.file_id, update_id=_uid(update_id), name=_name(message), language=_language(message))
 
 
 def choice_input(query: CallbackQuery, update_id: int | None) -> Input | None:
@@ -113,7 +130,8 @@ def choice_input(query: CallbackQuery, update_id: int | None) -> Input | None:
     chat = message.chat if message is not None else None
     group = str(chat.id) if is_group(chat) else None
     return Input(CHANNEL, str(query.from_user.id), Kind.choice, choice=query.data, update_id=_uid(update_id),
-                 name=_name(query), chat=group, message=str(message.message_id) if message is not None else None)
+                 name=_name(query), chat=group, message=str(message.message_id) if message is not None else None,
+                 language=_language(query))
 
 
 def invoice_payload(order_id: int, card_message_id: int | None = None) -> str:
@@ -149,6 +167,7 @@ def payment_input(message: Message, payment: SuccessfulPayment, update_id: int |
     if message.from_user is None or order_id is None:
         return None
     return Input(CHANNEL, str(message.from_user.id), Kind.payment, update_id=_uid(update_id), name=_name(message),
+                 language=_language(message),
                  payment=Payment(provider="telegram", charge_id=payment.telegram_payment_charge_id,
                                  order_id=order_id, amount=payment.total_amount))
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from bot.telegram.convert import CHANNEL
-from locales import LANGUAGES, Catalogue, catalogue
+from bot.telegram.convert import CHANNEL, app_language
+from locales import Catalogue, catalogue
 from storage.db import Database
 from storage.lookups import STARTED_AND_LANGUAGE
 from storage.models import User
@@ -28,14 +28,7 @@ class Known:
 
 def guess_language(language_code: str | None, default: str) -> str:
     """The language of someone we do not know yet, from the Telegram client's language."""
-    if not language_code:
-        return default
-    code = language_code.lower()
-    if code.startswith("zh"):
-        return "zh_CN"
-    if code.startswith("en") and "en" in LANGUAGES:
-        return "en"
-    return default
+    return app_language(language_code) or default
 
 
 async def lookup(db: Database, user_id: int | str, *, language_code: str | None = None,

@@ -136,6 +136,13 @@ async def test_start_shows_the_language_choice_as_an_inline_keyboard(fake_bot_ap
     assert all(data and data.startswith("s:") and len(data.encode()) <= 64 for _, data in row)
 
 
+async def test_someone_new_is_welcomed_in_their_apps_language_or_else_the_campus_language(fake_bot_api, dispatcher):
+    for user_id, code, hello in [(1001, "en-GB", "Hi Li!"), (1002, "zh-hans", "你好 Li！"), (1003, "fr", "你好 Li！")]:
+        fake_bot_api.command(fake_bot_api.user(user_id, "Li", language_code=code), "start")
+        welcome = (await until(lambda: fake_bot_api.bot_messages(user_id)))[-1]  # noqa: B023 - awaited at once
+        assert welcome["text"].startswith(hello), code
+
+
 async def test_a_pressed_button_is_answered_and_the_conversation_goes_on(fake_bot_api, dispatcher):
     li = fake_bot_api.user(1001, "Li")
     fake_bot_api.command(li, "start")
@@ -196,12 +203,12 @@ async def test_overlong_or_non_ascii_callback_data_never_reaches_the_handlers(fa
     fake_bot_api.callback(li, f"s:{token}:en" + "x" * 60, welcome)
     fake_bot_api.callback(li, f"s:{token}:中文", welcome)
     answers = await until(lambda: len(fake_bot_api.callback_answers) == 2 and fake_bot_api.callback_answers)
-    assert {a.get("text") for a in answers} == {catalogue("zh_CN")("tg-bad-button")}  # their language: not chosen yet
+    assert {a.get("text") for a in answers} == {catalogue("en")("tg-bad-button")}  # their app's: none chosen yet
     await settle(fake_bot_api, li)
     async with UnitOfWork(services.db, write=False) as uow:
         after = await uow.session.get(Conversation, ("telegram", "1001"))
         user = await uow.session.scalar(select(User).where(User.channel == "telegram", User.external_id == "1001"))
-    assert user is not None and user.language == "zh_CN"  # no language was chosen
+    assert user is not None and user.language == "en"  # the app's, as they started: the refused buttons chose none
     assert after is not None and (after.state, after.data["_token"]) == (state, token) == ("start.language", token)
 
 

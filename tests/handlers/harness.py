@@ -24,12 +24,14 @@ class Chat:
         self.last: dict[str, list[Reply]] = {}  # each person's latest replies
 
     async def send(self, who: str, text: str, *, update_id: str | None = None, chat: str | None = None,
-                   replying_to: Reply | None = None) -> list[Reply]:
-        """Text from this person; in a group, `replying_to` is the bot's question it replies to."""
+                   replying_to: Reply | None = None, app_language: str | None = None) -> list[Reply]:
+        """Text from this person; in a group, `replying_to` is the bot's question it replies to; `app_language` is
+        the language their app is set to, as a channel that knows it gives it."""
         answers = None
         if replying_to is not None:  # as the Telegram adapter reads it: the token of the question's step buttons
             answers = next((c.data.split(":")[1] for c in replying_to.flat_choices() if c.data.startswith("s:")), None)
-        inp = parse_text(self.channel, who, text, update_id=update_id, name=who, chat=chat, answers=answers)
+        inp = parse_text(self.channel, who, text, update_id=update_id, name=who, chat=chat, answers=answers,
+                         language=app_language)
         return await self._run(who, inp)
 
     async def press(self, who: str, label_or_data: str, *, chat: str | None = None) -> list[Reply]:
