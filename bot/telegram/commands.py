@@ -1,16 +1,17 @@
 """The bot's command menus, per role and language.
 
-Students: one menu for every private chat, in the bot's default language (DEFAULT_LANGUAGE: the language every new
-user is spoken to in, handlers/app.py), set at start with no language_code, so it does not follow the Telegram app's
-language: a student is spoken to in the language they chose, and so is their menu. A student who chose another
-language, and runners and operators (a longer menu), get a menu of their own chat (BotCommandScopeChat, which
-Telegram prefers to every all-private-chats menu), in their language. At start every such chat gets a menu row in
-the outbox (unless one of theirs is still pending), staff first, read and queued in batches (keyset over user ids,
-so memory stays bounded however big the campus) and due at a pace that leaves most of Telegram's overall limit to
-messages; the outbox sender sets each within Telegram's limits, retrying as it does a message. Afterwards a person's menu follows them: a change of role
-or language (a runner approved, suspended or restored; /language) writes a menu row to the outbox in the same
-transaction. Either way the sender sets their chat's menu as it is when sent (`staff_member`) or deletes it, so the
-shared students' menu shows again. Only commands the handlers really register are listed.
+Students: one menu for every private chat, in the bot's default language (DEFAULT_LANGUAGE: the language a new user
+is spoken to in unless their Telegram app speaks one we do, handlers/app.py), set at start with no language_code, so
+it does not follow the Telegram app's language: a student is spoken to in the language they chose (or started in),
+and so is their menu. A student who speaks another language, and runners and operators (a longer menu), get a menu
+of their own chat (BotCommandScopeChat, which Telegram prefers to every all-private-chats menu), in their language.
+At start every such chat gets a menu row in the outbox (unless one of theirs is still pending), staff first, read
+and queued in batches (keyset over user ids, so memory stays bounded however big the campus) and due at a pace that
+leaves most of Telegram's overall limit to messages; the outbox sender sets each within Telegram's limits, retrying
+as it does a message. Afterwards a person's menu follows them: a change of role or language (a runner approved,
+suspended or restored; /language) writes a menu row to the outbox in the same transaction. Either way the sender
+sets their chat's menu as it is when sent (`staff_member`) or deletes it, so the shared students' menu shows again.
+Only commands the handlers really register are listed.
 """
 from __future__ import annotations
 
