@@ -22,7 +22,7 @@ from sqlalchemy import Row, select, update
 from core import dispatch
 from core.campus import Campus, DispatchMode, Gender
 from core.errors import InvalidInput
-from core.geo import Point, building_point, find_building, on_campus, walking_m
+from core.geo import Point, building_point, on_campus, walking_m
 from core.order import Event, Notice, Status, Transition
 from handlers.context import Ctx, Services, withdraw_location_offer
 from handlers.io import Input, Kind, Reply
@@ -32,6 +32,7 @@ from handlers.orders import (
     campus_name,
     hall_card,
     load_order,
+    named_building,
     parse_order_id,
     route_text,
     runner_card,
@@ -380,7 +381,7 @@ async def nearby(ctx: Ctx) -> None:
     campus = ctx.campus
     place = " ".join(ctx.input.args).strip()
     if place:
-        building = find_building(campus, place[:64])
+        building = named_building(ctx, place[:64])
         await list_nearby(ctx, building_point(building), building_name(campus, building.id, ctx.t.language))
     elif profile.last_lat is not None and profile.last_lon is not None:
         await list_nearby(ctx, Point(profile.last_lat, profile.last_lon))

@@ -28,7 +28,7 @@ from core.campus import (
     normalize_name,
 )
 from core.errors import InvalidInput, UnknownBuilding
-from core.geo import Point, find_building, nearest_building
+from core.geo import Point, nearest_building
 from core.money import MoneyError, format_yuan, yuan_to_fen
 from core.numbers import plain_decimal, whole_number
 from core.order import Status
@@ -36,7 +36,7 @@ from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window,
 from handlers import wallet
 from handlers.context import Ctx, free_text
 from handlers.io import Choice, Kind
-from handlers.orders import building_name, details_lines, quote_lines_text, route_text
+from handlers.orders import details_lines, named_building, quote_lines_text, route_text
 from handlers.router import ROUTER
 from handlers.start import RESUMABLE, menu, show_help
 from storage.models import Coupon, CouponRedemption, RunnerProfile, User
@@ -410,19 +410,7 @@ def place(ctx: Ctx, said: Said) -> Building:
         if not said.value.startswith("b:"):
             raise stale()
         return building_of(ctx.campus, said.value[2:])
-    text = free_text(said.text, limit=NAME_LIMIT)
-    try:
-        return find_building(ctx.campus, text)
-    except UnknownBuilding as exc:
-        if matches := exc.args_.get("suggestions"):
-            raise UnknownBuilding("error-building-ambiguous", name=text, places=places_text(ctx, matches)) from None
-        raise
-
-
-def places_text(ctx: Ctx, building_ids: list[str], *, at_most: int = 4) -> str:
-    """'Men's Dorm 1, Men's Dorm 2, …': the first few of the buildings a name could mean."""
-    names = [building_name(ctx.campus, b, ctx.t.language) for b in building_ids[:at_most]]
-    return ", ".join(names) + (", …" if len(building_ids) > at_most else "")
+    return named_building(ctx, free_text(said.text, limit=NAME_LIMIT))
 
 
 @prompt("pickup")

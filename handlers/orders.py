@@ -1,8 +1,9 @@
 """Shared by every flow that touches an order: finding it, checking it is yours, moving it, describing it."""
 from __future__ import annotations
 
-from core.campus import Campus
-from core.errors import InvalidInput, NotAllowed
+from core.campus import Building, Campus
+from core.errors import InvalidInput, NotAllowed, UnknownBuilding
+from core.geo import find_building
 from core.money import format_yuan
 from core.numbers import whole_number
 from core.order import ACTIVE_FOR_RUNNER, Actor, Event, Role, Status, Transition, transition
@@ -70,6 +71,22 @@ def building_name(campus: Campus, building_id: str | None, language: str) -> str
         return "—"
     b = campus.building(building_id)
     return b.name if language == "zh_CN" else b.name_en
+
+
+def named_building(ctx: Ctx, text: str) -> Building:
+    """The building a typed name means; a name several buildings share is refused with the first few of them."""
+    try:
+        return find_building(ctx.campus, text)
+    except UnknownBuilding as exc:
+        if matches := exc.args_.get("suggestions"):
+            raise UnknownBuilding("error-building-ambiguous", name=text, places=places_text(ctx, matches)) from None
+        raise
+
+
+def places_text(ctx: Ctx, building_ids: list[str], *, at_most: int = 4) -> str:
+    """'Men's Dorm 1, Men's Dorm 2, …': the first few of the buildings a name could mean."""
+    names = [building_name(ctx.campus, b, ctx.t.language) for b in building_ids[:at_most]]
+    return ", ".join(names) + (", …" if len(building_ids) > at_most else "")
 
 
 def route_text(t: Catalogue, campus: Campus, row: OrderRow) -> str:

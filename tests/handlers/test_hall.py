@@ -319,6 +319,9 @@ async def test_nearby_lists_open_orders_nearest_first_with_grab_buttons(chat, se
     assert keys(listed) == ["hall-nearby-title", "hall-card", "hall-card", "hall-nearby-share-hint"]
     assert listed[-1].request_location and not listed[-1].choices
     assert keys(await chat.send("rob", "/nearby atlantis")) == ["error-unknown-building"]
+    (several,) = await chat.send("rob", "/nearby dorm")  # a name seven buildings share: a few of them, as the form
+    assert several.text == ("\"dorm\" could be several places. Did you mean: Men's Dorm 1, Men's Dorm 2, "
+                            "Men's Dorm 3, Women's Dorm 1, …? Type more of the name.")
     assert keys(await chat.send("alice", "/nearby")) == ["runner-not-a-runner"]
     offered = await chat.send("fay", "/nearby")
     assert len(offered) == 5  # fay sees the order offered to her as well (and the hint to share her location)
