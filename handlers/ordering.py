@@ -39,7 +39,7 @@ from handlers.io import Choice, Kind
 from handlers.orders import details_lines, named_building, quote_lines_text, route_text
 from handlers.router import ROUTER
 from handlers.start import RESUMABLE, menu, show_help
-from storage.models import Coupon, CouponRedemption, RunnerProfile, User
+from storage.models import Coupon, RunnerProfile, User
 from storage.models import Order as OrderRow
 
 STEPS = ("type", "pickup", "dropoff", "room", "floor", "phone", "description", "queue", "weight", "size", "window",
@@ -226,12 +226,8 @@ async def usable_coupon(ctx: Ctx, text: str) -> Coupon:
     if (coupon.valid_from is not None and ctx.now < coupon.valid_from) or (
             coupon.valid_until is not None and ctx.now >= coupon.valid_until):
         raise InvalidInput("order-coupon-expired", code=coupon.code)
-    if coupon.max_uses is not None and coupon.used >= coupon.max_uses:
-        raise InvalidInput("order-coupon-used-up", code=coupon.code)
-    mine = await s.scalar(select(func.count()).select_from(CouponRedemption).where(
-        CouponRedemption.code == coupon.code, CouponRedemption.user_id == ctx.user_id))
-    if (mine or 0) >= coupon.per_user:
-        raise InvalidInput("order-coupon-already-used", code=coupon.code)
+    if (spent := await wallet.coupon_spent(s, coupon, ctx.user_id)) is not None:
+        raise spent
     return coupon
 
 

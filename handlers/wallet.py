@@ -84,17 +84,25 @@ async def coupon_uses_of(session: DbSession, code: str, user_id: int) -> int:
         CouponRedemption.code == code, CouponRedemption.user_id == user_id)) or 0
 
 
+async def coupon_spent(session: DbSession, coupon: Coupon, user_id: int) -> InvalidInput | None:
+    """Why this student cannot count the coupon now: all its uses are taken, or theirs are; None if they can. A
+    read without the coupon's lock: redeem_coupon decides under it when the order is paid."""
+    if coupon.max_uses is not None and coupon.used >= coupon.max_uses:
+        return InvalidInput("order-coupon-used-up", code=coupon.code)
+    if await coupon_uses_of(session, coupon.code, user_id) >= coupon.per_user:
+        return InvalidInput("order-coupon-already-used", code=coupon.code)
+    return None
+
+
 async def coupon_refusal(session: DbSession, row: OrderRow) -> InvalidInput | None:
     """Why the order's coupon can no longer be counted (used up, or used by this student on other orders since
-    this one was priced), or None. Asked before any money moves; redeem_coupon decides under the coupon's lock."""
+    this one was priced), or None. Asked before any money moves."""
     if not row.coupon_code:
         return None
     coupon = await session.get(Coupon, row.coupon_code, populate_existing=True)
-    if coupon is None or (coupon.max_uses is not None and coupon.used >= coupon.max_uses):
+    if coupon is None:
         return InvalidInput("order-coupon-used-up", code=row.coupon_code)
-    if coupon.per_user is not None and await coupon_uses_of(session, coupon.code, row.customer_id) >= coupon.per_user:
-        return InvalidInput("order-coupon-already-used", code=coupon.code)
-    return None
+    return await coupon_spent(session, coupon, row.customer_id)
 
 
 async def redeem_coupon(ctx: Ctx, row: OrderRow) -> None:
@@ -111,7 +119,7 @@ async def redeem_coupon(ctx: Ctx, row: OrderRow) -> None:
     if taken.rowcount != 1:
         raise InvalidInput("order-coupon-used-up", code=code)
     per_user = await s.scalar(select(Coupon.per_user).where(Coupon.code == code))
-    if per_user is not None and await coupon_uses_of(s, code, row.customer_id) >= per_user:
+    if await coupon_uses_of(s, code, row.customer_id) >= per_user:
         raise InvalidInput("order-coupon-already-used", code=code)
     s.add(CouponRedemption(code=code, user_id=row.customer_id, order_id=row.id, at=ctx.now))
     await s.flush()
