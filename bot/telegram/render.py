@@ -127,23 +127,32 @@ async def edit_message(bot: Bot, chat_id: int | str, message_id: int, text: str,
     would not (the message is gone, or too old; a caption too long), so the caller sends it anew, or nothing.
     photo None: not known (a message named by its id alone), so the caption is edited when it has no text."""
     try:
-        if not photo:
-            try:
-                await request(bot.edit_message_text, chat_id=chat_id, message_id=message_id, text=text,
-                              reply_markup=markup)
-                return True
-            except TelegramBadRequest as exc:
-                if photo is not None or not no_text_to_edit(exc):
-                    raise
-        if len(text) > CAPTION_LIMIT:
-            return False
-        await request(bot.edit_message_caption, chat_id=chat_id, message_id=message_id, caption=text,
-                      reply_markup=markup)
+        return await edit_text_or_caption(bot, chat_id, message_id, text, photo_caption(text), markup, photo=photo,
+                                          request=request)
     except TelegramBadRequest as exc:
         if "not modified" in exc.message.lower():
             return True  # pressed twice: the message already says this
         log.info("could not edit message %s in %s (%s)", message_id, chat_id, exc.message)
         return False
+
+
+async def edit_text_or_caption(bot: Bot, chat_id: int | str, message_id: int, text: str, caption: str | None,
+                               markup: InlineKeyboardMarkup | None, *, photo: bool | None, request: Request) -> bool:
+    """editMessageText, or editMessageCaption with `caption` for a photo (its text is its caption); photo None: not
+    known, so the caption is edited when Telegram finds no text in the message. False when it is a photo and there
+    is no caption to give it; Telegram's other refusals are raised."""
+    if not photo:
+        try:
+            await request(bot.edit_message_text, chat_id=chat_id, message_id=message_id, text=text,
+                          reply_markup=markup)
+            return True
+        except TelegramBadRequest as exc:
+            if photo is not None or not no_text_to_edit(exc):
+                raise
+    if caption is None:
+        return False
+    await request(bot.edit_message_caption, chat_id=chat_id, message_id=message_id, caption=caption,
+                  reply_markup=markup)
     return True
 
 

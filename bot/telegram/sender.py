@@ -106,7 +106,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.telegram.commands import chat_menu, staff_member
-from bot.telegram.render import no_text_to_edit, photo_caption
+from bot.telegram.render import at_once, edit_text_or_caption, photo_caption
 from core.campus import Campus
 from core.clock import Clock
 from handlers.notify import is_menu
@@ -871,18 +871,11 @@ class TelegramSender:
 
     async def _edit_content(self, chat: int | str, message_id: int, text: str, markup: InlineKeyboardMarkup | None,
                             photo: bool) -> None:
-        """editMessageText, or editMessageCaption for a photo (its text is its caption). A message no row shows as a
-        photo may still be one (an admin chat's answer sent at once, group_replies.py): Telegram then finds no text
-        in it, and its caption is edited."""
-        if not photo:
-            try:
-                await self.bot.edit_message_text(text=text, chat_id=chat, message_id=message_id, reply_markup=markup)
-                return
-            except TelegramBadRequest as exc:
-                if not no_text_to_edit(exc):
-                    raise
-        await self.bot.edit_message_caption(chat_id=chat, message_id=message_id,
-                                            caption=photo_caption(text, cut=True), reply_markup=markup)
+        """The message's text, or a photo's caption cut to fit. A message no row shows as a photo may still be one
+        (an admin chat's answer sent at once, group_replies.py): not known, so Telegram's finding no text in it
+        edits its caption."""
+        await edit_text_or_caption(self.bot, chat, message_id, text, photo_caption(text, cut=True), markup,
+                                   photo=True if photo else None, request=at_once)
 
     async def _refresh_menu(self, chat: int | str) -> None:
         """The person's chat menu as their role and language are now; a plain student's is deleted, so the
