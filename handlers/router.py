@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -14,6 +14,12 @@ if TYPE_CHECKING:
 Handler = Callable[["Ctx"], Awaitable[None]]
 # Runs outside the per-input transaction because it manages its own (the grab).
 OutsideHandler = Callable[["Services", "Input", "dt.datetime"], Awaitable[list["Reply"]]]
+T = TypeVar("T")
+
+
+def by_state_prefix(table: dict[str, T], state: str) -> T | None:
+    """The entry of a table keyed by conversation-state prefix ("order.", "admin.") that `state` falls under."""
+    return next((entry for prefix, entry in table.items() if state.startswith(prefix)), None)
 
 
 @dataclass
@@ -42,7 +48,7 @@ class Router:
 
     def bare_cancel(self, state: str) -> Handler | None:
         """What ends the conversation in this state on a bare /cancel; None: there is nothing such to end."""
-        return next((fn for prefix, fn in self.cancels.items() if state.startswith(prefix)), None)
+        return by_state_prefix(self.cancels, state)
 
     def command(self, *names: str, operator_only: bool = False, private_only: bool = True):  # noqa: ANN201
         def register(fn: Handler) -> Handler:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from handlers.context import Ctx
 from handlers.orders import campus_name
-from handlers.router import ROUTER
+from handlers.router import ROUTER, by_state_prefix
 from locales import LANGUAGES
 from storage.models import Order as OrderRow
 from storage.runners_repo import is_active_runner
@@ -80,7 +80,7 @@ async def choose_language(ctx: Ctx) -> None:
         await ctx.notify.menu(ctx.user_id)
     ctx.say("start-language-set")
     resume = ctx.data.get(RESUME) or ""
-    ask_again = next((fn for prefix, fn in RESUMABLE.items() if resume.startswith(prefix)), None)
+    ask_again = by_state_prefix(RESUMABLE, resume)
     if ask_again is None:
         ctx.reset()
         menu(ctx)

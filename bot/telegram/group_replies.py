@@ -42,6 +42,7 @@ from bot.telegram.render import (
     edit_message,
     edited_text,
     photo_caption,
+    replaced_id,
     send_photo,
     split_text,
 )
@@ -107,7 +108,8 @@ def outgoing(replies: list[Reply], edit: Message | None) -> list[Outgoing]:
         choices_keyboard(reply.choices)  # a button Telegram would refuse is a handler's bug: raised now
         target = None
         if reply.replaces is not None:
-            target = Target(int(reply.replaces), None, replaced=True) if reply.replaces.isdigit() else None
+            message_id = replaced_id(reply)
+            target = Target(message_id, None, replaced=True) if message_id is not None else None
         elif reply.edit and edit is not None:
             target, edit = Target.pressed(edit), None
         text = edited_text(reply.text, photo=target.photo) if target is not None else None

@@ -31,6 +31,7 @@ from aiogram.types import (
 )
 
 from bot.telegram.convert import MAX_CALLBACK_BYTES, callback_data_ok
+from core.numbers import whole_number
 from handlers.io import Choice, Reply
 from locales import Catalogue
 
@@ -110,6 +111,11 @@ async def at_once(method: Callable[..., Awaitable[T]], **params: Any) -> T:
 
 
 Request = Callable[..., Awaitable[Any]]  # how a Bot API call is made: `call` (waits out a short 429) or `at_once`
+
+
+def replaced_id(reply: Reply) -> int | None:
+    """The Telegram message id of the earlier message the reply replaces, if it names one."""
+    return whole_number(reply.replaces)
 
 
 def edited_text(text: str, *, photo: bool | None) -> str | None:
@@ -197,8 +203,8 @@ class Renderer:
             if not reply.text.strip() and not reply.choices:
                 continue
             if reply.replaces is not None:
-                if reply.replaces.isdigit():  # the card's news was said by the other replies: nothing more if not
-                    await self._edit(chat_id, int(reply.replaces), reply, photo=None)
+                if (message_id := replaced_id(reply)) is not None:  # the news was said by the other replies: no more
+                    await self._edit(chat_id, message_id, reply, photo=None)
                 continue
             if reply.edit and edit is not None and not reply.request_location:
                 target, edit = edit, None
