@@ -14,9 +14,8 @@ from core.order import ACTIVE_FOR_RUNNER, Notice, Transition
 from locales import catalogue
 from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID
 from storage.models import Order as OrderRow
-from storage.models import Outbox
-from storage.outbox import seal
-from storage.sql import insert_ignore, run_core
+from storage.outbox import queue, seal
+from storage.sql import run_core
 
 if TYPE_CHECKING:
     from handlers.context import Services
@@ -51,12 +50,8 @@ class Notifier:
         self._seq = itertools.count(1)
 
     async def _write(self, channel: str, recipient: str, payload: dict[str, Any]) -> None:
-        s = self.uow.session
-        await insert_ignore(s, Outbox, {
-            "dedupe_key": f"{self.origin}:{next(self._seq)}", "channel": channel, "recipient": recipient,
-            "payload": payload, "status": "pending", "next_attempt_at": self.now, "created_at": self.now,
-            "attempts": 0, "last_error": "", "edit_key": payload.get("edit_key"),
-        }, ["dedupe_key"])
+        await queue(self.uow.session, dedupe_key=f"{self.origin}:{next(self._seq)}", channel=channel,
+                    recipient=recipient, payload=payload, now=self.now, edit_key=payload.get("edit_key"))
 
     @staticmethod
     def _payload(language: str, key: str, args: dict[str, Any], buttons: list[list[Button]] | None,

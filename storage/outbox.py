@@ -31,9 +31,10 @@ from sqlalchemy import bindparam, delete, func, select, update
 
 from core.order import FINAL
 from storage.crypto import Cipher
-from storage.db import Database
+from storage.db import Database, DbSession
 from storage.models import Order as OrderRow
 from storage.models import Outbox
+from storage.sql import insert_ignore
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,16 @@ RETENTION = dt.timedelta(days=7)
 FORGET_BATCH = 1000  # sealed rows emptied per transaction
 PRUNE_BATCH = 2000  # old rows looked at (and deleted, unless kept) per transaction
 RUN_BUDGET = 20_000  # rows emptied (deleted) per run, then it ends; a backlog goes over a few runs
+
+
+async def queue(session: DbSession, *, dedupe_key: str, channel: str, recipient: str, payload: dict[str, Any],
+                now: dt.datetime, due: dt.datetime | None = None, edit_key: str | None = None) -> None:
+    """A pending row for the channel's sender, due at `due` (now if None), in the caller's transaction; once per
+    dedupe_key (a repeat is ignored)."""
+    await insert_ignore(session, Outbox, {
+        "dedupe_key": dedupe_key, "channel": channel, "recipient": recipient, "payload": payload, "status": "pending",
+        "next_attempt_at": due or now, "created_at": now, "attempts": 0, "last_error": "", "edit_key": edit_key,
+    }, ["dedupe_key"])
 
 
 def seal(cipher: Cipher, payload: dict[str, Any]) -> dict[str, Any]:

@@ -40,8 +40,8 @@ from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage.db import Database, DbSession
 from storage.models import Outbox, RunnerProfile, User
+from storage.outbox import queue
 from storage.runners_repo import ACTIVE_RUNNER
-from storage.sql import insert_ignore
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -180,10 +180,8 @@ async def _pending_menus(session: DbSession, chat_ids: list[str]) -> set[str]:
 
 
 async def _queue_menu(session: DbSession, chat_id: str, origin: str, due: dt.datetime, now: dt.datetime) -> None:
-    await insert_ignore(session, Outbox, {
-        "dedupe_key": f"{origin}:{chat_id}", "channel": CHANNEL, "recipient": chat_id, "payload": {"kind": MENU},
-        "status": "pending", "next_attempt_at": due, "created_at": now, "attempts": 0, "last_error": "",
-        "edit_key": None}, ["dedupe_key"])
+    await queue(session, dedupe_key=f"{origin}:{chat_id}", channel=CHANNEL, recipient=chat_id,
+                payload={"kind": MENU}, now=now, due=due)
 
 
 async def _set_group_menus(bot: Bot, services: Services) -> None:

@@ -50,7 +50,7 @@ from bot.telegram.sender import CHANNEL, TelegramRateLimiter
 from handlers.context import Services
 from handlers.io import Choice, Reply
 from storage.models import Outbox
-from storage.outbox import seal
+from storage.outbox import queue, seal
 from storage.sql import insert_ignore
 from storage.uow import UnitOfWork
 
@@ -199,8 +199,6 @@ class GroupReplies:
     async def _queue(self, chat_id: int, messages: list[Outgoing], origin: str) -> None:
         now = self.services.clock()
         recipient = str(chat_id)
-        row = {"channel": CHANNEL, "recipient": recipient, "next_attempt_at": now, "created_at": now, "attempts": 0,
-               "last_error": ""}
         async with UnitOfWork(self.services.db) as uow:
             for i, message in enumerate(messages):
                 edit_key = None
@@ -210,11 +208,12 @@ class GroupReplies:
                     # photo is kept as a sealed row keeps it (storage.outbox): the sender then edits its caption.
                     shown = {"photo": True} if message.edit.photo else {}
                     await insert_ignore(uow.session, Outbox, {
-                        **row, "dedupe_key": f"{CHANNEL}:shown:{edit_key}", "payload": shown, "status": "sent",
-                        "sent_at": now, "edit_key": edit_key,
+                        "dedupe_key": f"{CHANNEL}:shown:{edit_key}", "channel": CHANNEL, "recipient": recipient,
+                        "payload": shown, "status": "sent", "next_attempt_at": now, "created_at": now, "sent_at": now,
+                        "attempts": 0, "last_error": "", "edit_key": edit_key,
                         "sent_ref": f"{chat_id}:{message.edit.message_id}"}, ["dedupe_key"])
-                await insert_ignore(uow.session, Outbox, {
-                    **row, "dedupe_key": f"tg-reply:{origin}:{i}", "status": "pending", "edit_key": edit_key,
-                    "payload": seal(self.services.cipher, message.payload(edit_key))}, ["dedupe_key"])
+                await queue(uow.session, dedupe_key=f"tg-reply:{origin}:{i}", channel=CHANNEL, recipient=recipient,
+                            payload=seal(self.services.cipher, message.payload(edit_key)), now=now,
+                            edit_key=edit_key)
         log.info("group %s: %d messages of an answer queued for the sender (rate limit, or earlier ones waiting)",
                  chat_id, len(messages))

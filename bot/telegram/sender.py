@@ -113,8 +113,7 @@ from handlers.notify import is_menu
 from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Outbox, User
-from storage.outbox import open_payload
-from storage.sql import insert_ignore
+from storage.outbox import open_payload, queue
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -942,10 +941,8 @@ def _ref(message: Message) -> str:
 
 async def _queue_retire(uow: UnitOfWork, recipient: str, post: str, dedupe: str, now: dt.datetime) -> None:
     """A retire row for message `post` (once per `dedupe`), in the caller's transaction."""
-    await insert_ignore(uow.session, Outbox, {
-        "dedupe_key": f"{CHANNEL}:{RETIRE}:{dedupe}", "channel": CHANNEL, "recipient": recipient,
-        "payload": {"kind": RETIRE, "ref": post}, "status": "pending", "next_attempt_at": now, "created_at": now,
-        "attempts": 0, "last_error": "", "edit_key": None}, ["dedupe_key"])
+    await queue(uow.session, dedupe_key=f"{CHANNEL}:{RETIRE}:{dedupe}", channel=CHANNEL, recipient=recipient,
+                payload={"kind": RETIRE, "ref": post}, now=now)
 
 
 async def _shown_rows(uow: UnitOfWork, recipient: str, keys: list[str]) -> list[tuple[str, int, str]]:
