@@ -247,8 +247,7 @@ async def test_a_reminder_landing_after_another_sender_showed_the_order_taken_is
         db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
     a, b = await two_senders_ten_minutes_after_the_first_post(db, bot, clock, fake_bot_api)
     await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
-    [reminder] = await a._message_jobs(HALL, await a._due(clock()))
-    assert await a._claim(reminder, clock())  # A's request is on its way …
+    reminder = await claimed(a, clock)  # A's request is on its way …
     await queue(db, HALL, "Order #7 has been taken.", at=clock(), edit_key="hall:7")
     assert await b.run_once(clock()) == 1  # … when B shows the order taken in its first post
     await a._deliver(HALL, reminder, clock())  # then the reminder lands, with a Grab
@@ -257,16 +256,22 @@ async def test_a_reminder_landing_after_another_sender_showed_the_order_taken_is
     assert_shows_only_taken(fake_bot_api)
 
 
-async def test_a_first_post_landing_after_its_repost_is_deleted(
-        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
-    a = make_sender(db, bot, clock, fake_bot_api)
-    b = make_sender(db, bot, clock, fake_bot_api)
+async def reminder_queued_while_the_first_post_is_on_its_way(
+        db: Database, bot: Bot, clock: FakeClock, api: FakeBotAPI) -> tuple[TelegramSender, TelegramSender, Job]:
+    """Two senders; the second's first announcement of order 7 is on its way (its job returned, not yet delivered)
+    when, two seconds later, the order's reminder is queued."""
+    a, b = make_sender(db, bot, clock, api), make_sender(db, bot, clock, api)
     await queue_announcement(db, 7, card(7), clock(), repost=False)
-    [first] = await b._message_jobs(HALL, await b._due(clock()))
-    assert await b._claim(first, clock())  # B's first announcement is on its way …
+    first = await claimed(b, clock)
     clock.advance(seconds=2)
     await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
-    assert await a.run_once(clock()) == 1  # … while A posts the reminder
+    return a, b, first
+
+
+async def test_a_first_post_landing_after_its_repost_is_deleted(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    a, b, first = await reminder_queued_while_the_first_post_is_on_its_way(db, bot, clock, fake_bot_api)
+    assert await a.run_once(clock()) == 1  # while B's first post is on its way, A posts the reminder
     await b._deliver(HALL, first, clock())  # then the first post lands below it
     clock.advance(seconds=2)
     await settle(db, a, clock)
@@ -283,13 +288,7 @@ async def test_a_repost_planned_while_the_first_post_was_on_its_way_retires_it_w
         db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
     # B's first announcement is on its way when A plans the reminder: A knows of no post to retire. The first post
     # lands, then the reminder below it; the first post must not keep a Grab button of its own.
-    a = make_sender(db, bot, clock, fake_bot_api)
-    b = make_sender(db, bot, clock, fake_bot_api)
-    await queue_announcement(db, 7, card(7), clock(), repost=False)
-    [first] = await b._message_jobs(HALL, await b._due(clock()))
-    assert await b._claim(first, clock())
-    clock.advance(seconds=2)
-    await queue_announcement(db, 7, "Still waiting for a runner!\n" + card(7), clock(), repost=True)
+    a, b, first = await reminder_queued_while_the_first_post_is_on_its_way(db, bot, clock, fake_bot_api)
     [reminder] = await a._message_jobs(HALL, await a._due(clock()))
     assert reminder.kind == "send" and not reminder.supersedes
     assert await a._claim(reminder, clock())
