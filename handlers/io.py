@@ -13,6 +13,7 @@ class Kind(str, enum.Enum):
     location = "location"
     photo = "photo"
     payment = "payment"  # a provider says an order was paid
+    other = "other"  # something sent that no flow reads (a sticker, a voice note, a file): answered, never acted on
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import select
 
 from handlers.context import Ctx
+from handlers.io import Kind
 from handlers.orders import campus_name
 from handlers.router import ROUTER, by_state_prefix
 from locales import LANGUAGES
@@ -118,3 +119,10 @@ async def idle(ctx: Ctx) -> None:
 
 
 ROUTER.idle_default = idle
+
+
+@ROUTER.idle_input(Kind.other)
+async def unreadable(ctx: Ctx) -> None:
+    """A sticker, a voice note, a file… with nothing going on: say what the bot reads, rather than not understanding."""
+    ctx.say("idle-unreadable")
+    menu(ctx)

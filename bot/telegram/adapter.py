@@ -202,6 +202,8 @@ class TelegramAdapter:
             return await self.on_photo(message, event_update)
         if message.text:
             return await self.on_text(message, event_update)
+        if (inp := convert.other_input(message, event_update.update_id)) is not None:
+            return await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp))
         return UNHANDLED
 
     async def on_edited_message(self, message: Message, event_update: Update) -> Any:

@@ -1,6 +1,7 @@
 """Telegram update → neutral Input. Pure functions over aiogram types: no I/O, no business rules."""
 from __future__ import annotations
 
+from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Chat, Message, SuccessfulPayment
 
 from core.numbers import whole_number
@@ -120,6 +121,23 @@ def photo_input(message: Message, update_id: int | None) -> Input | None:
     largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
     return Input(CHANNEL, str(message.from_user.id), Kind.photo, text=message.caption or "",
                  photo=largest.file_id, update_id=_uid(update_id), name=_name(message), language=_language(message))
+
+
+# What a person may send that no flow reads: answered (the step asks again, the chat says it passes on text and
+# photos), where staying silent would leave them wondering. Service messages (a member joined, a pin) are not here.
+UNREADABLE_CONTENT = frozenset({
+    ContentType.STICKER, ContentType.VOICE, ContentType.VIDEO, ContentType.VIDEO_NOTE, ContentType.AUDIO,
+    ContentType.DOCUMENT, ContentType.ANIMATION, ContentType.CONTACT, ContentType.DICE, ContentType.POLL,
+    ContentType.STORY, ContentType.GAME, ContentType.PAID_MEDIA, ContentType.LIVE_PHOTO, ContentType.CHECKLIST,
+})
+
+
+def other_input(message: Message, update_id: int | None) -> Input | None:
+    """A private message of a kind no flow reads (UNREADABLE_CONTENT)."""
+    if message.from_user is None or not is_private(message.chat) or message.content_type not in UNREADABLE_CONTENT:
+        return None
+    return Input(CHANNEL, str(message.from_user.id), Kind.other, update_id=_uid(update_id), name=_name(message),
+                 language=_language(message))
 
 
 def choice_input(query: CallbackQuery, update_id: int | None) -> Input | None:

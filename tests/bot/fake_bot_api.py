@@ -878,6 +878,18 @@ class FakeBotAPI:
         sizes = [_photo_size(f"AgAC-{n}-s", 90, 67, 1200), _photo_size(f"AgAC-{n}-m", 800, 600, 48000)]
         return self._update(push, message=self._user_message(user, chat, photo=sizes, caption=caption))
 
+    def media(self, user: dict[str, Any], kind: str, *, chat: dict[str, Any] | int | None = None,
+              push: bool = True) -> dict[str, Any]:
+        """A message no flow reads: kind is sticker, voice or document."""
+        unique = f"u-{next(self._file_ids)}"
+        content = {
+            "sticker": {"file_id": f"CAAC-{unique}", "file_unique_id": unique, "type": "regular", "width": 512,
+                        "height": 512, "is_animated": False, "is_video": False},
+            "voice": {"file_id": f"AwAC-{unique}", "file_unique_id": unique, "duration": 3},
+            "document": {"file_id": f"BQAC-{unique}", "file_unique_id": unique, "file_name": "receipt.pdf"},
+        }[kind]
+        return self._update(push, message=self._user_message(user, chat, **{kind: content}))
+
     def pre_checkout_query(self, user: dict[str, Any], payload: str, total_amount: int, *, currency: str = "CNY",
                            push: bool = True) -> dict[str, Any]:
         query = {"id": f"pcq{next(self._callback_ids)}", "from": user, "currency": currency,

@@ -573,6 +573,36 @@ async def test_a_photo_sent_in_the_chat_reaches_the_other_side_with_its_caption(
     assert not fake.violations
 
 
+async def test_a_sticker_a_voice_note_or_a_file_is_answered_never_passed_on_or_ignored(
+        fake_bot_api: FakeBotAPI, running_bot, services: Services, campus, clock: FakeClock) -> None:
+    fake = fake_bot_api
+    li, zhao, order_id, _ = await grabbed(fake, services, campus, clock)
+    card = await li.with_button(li.command("track", str(order_id)), f"o:{order_id}:chat", "the order card")
+    await li.says(li.press(card, f"o:{order_id}:chat"), EN("track-chat-enter", order=order_id, other="runner"))
+
+    # In the chat with the runner: said what can be passed on; the runner gets nothing.
+    runner_mark, mark = zhao.mark(), li.mark()
+    fake.media(li.user, "sticker")
+    await li.says(mark, EN("track-chat-text-only"))
+    mark = li.type("and a word")  # the chat goes on
+    await li.says(mark, EN("track-relay-sent", other="runner"))
+    await zhao.says(runner_mark, EN("track-relay", sender_role="customer", order=order_id, message="and a word"))
+    assert len(zhao.messages(runner_mark)) == 1
+
+    # In the order form: the question is asked again, the form goes on.
+    await li.says(li.command("menu"), EN("menu-title"))
+    await li.with_step(li.command("order"), "parcel", "the errand type question")
+    mark = li.mark()
+    fake.media(li.user, "document")
+    await li.with_step(mark, "parcel", "the errand type question asked again")
+
+    # With nothing going on: what the bot can read, and the menu.
+    mark = zhao.mark()
+    fake.media(zhao.user, "voice")
+    await zhao.says(mark, EN("idle-unreadable"))
+    assert not fake.violations
+
+
 async def test_a_runner_chatting_picks_up_and_delivers_and_no_button_is_left_that_means_nothing(
         fake_bot_api: FakeBotAPI, running_bot, services: Services, campus, clock: FakeClock) -> None:
     fake = fake_bot_api
