@@ -33,6 +33,10 @@ class App:
     def __init__(self, services: Services) -> None:
         self.services = services
 
+    @staticmethod
+    def knows_command(name: str) -> bool:
+        return name in ROUTER.commands or name in BUTTON_COMMANDS
+
     async def handle(self, inp: Input) -> list[Reply]:
         now = self.services.clock()
         pressed = BUTTON_COMMANDS.get(inp.command or "") if inp.kind is Kind.command else None

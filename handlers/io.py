@@ -106,7 +106,7 @@ class Reply:
 def parse_text(channel: str, user: str, text: str, **kw: Any) -> Input:
     """Text as a person typed it: '/cmd a b' becomes a command, anything else stays text."""
     stripped = text.strip()
-    if stripped.startswith("/") and len(stripped) > 1:
+    if stripped.startswith("/") and len(stripped) > 1 and not stripped[1].isspace():  # "/ lol" is not a command
         head, *rest = stripped[1:].split(maxsplit=1)
         command = head.split("@", 1)[0].lower()  # /grab@paotui_bot in groups
         args = tuple(rest[0].split()) if rest else ()

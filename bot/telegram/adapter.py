@@ -43,7 +43,7 @@ from bot.telegram.sender import TelegramRateLimiter
 from bot.telegram.users import Known, lookup, mark_not_started
 from handlers.app import App
 from handlers.context import Services
-from handlers.io import Input, Reply, update_key
+from handlers.io import Input, Kind, Reply, update_key
 from handlers.notify import Notifier
 from handlers.start import JOIN_PREFIX
 from locales import Catalogue, catalogue
@@ -233,6 +233,8 @@ class TelegramAdapter:
             except TelegramForbiddenError:  # the bot was removed from the chat (as _admin_press)
                 log.warning("cannot write to admin chat %s", message.chat.id)
             return
+        if inp.kind is not Kind.command or not self.app.knows_command(inp.command or ""):
+            return  # another bot's command, or chatter: not ours to answer, least of all in the hall
         known = await self._known(message.from_user.id, message.from_user.language_code)
         if not await self._reachable(known, message.from_user.id):
             # App.handle never sees this update, so its repeat check is made here (same key: one or the other).

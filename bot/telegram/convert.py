@@ -84,6 +84,8 @@ def text_input(message: Message, update_id: int | None, bot_username: str | None
     answers: str | None = None
     question: str | None = None
     if is_group(message.chat):
+        if message.sender_chat is not None:
+            return None  # an anonymous admin or a channel's post: nobody we could answer privately or act for
         command = message.text.lstrip().startswith("/")
         if command and addressed_to_another_bot(message.text, bot_username):
             return None

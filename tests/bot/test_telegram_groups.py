@@ -684,3 +684,25 @@ async def test_a_command_typed_in_the_hall_is_answered_in_private_chat_as_if_typ
     assert answer["text"].startswith(EN("wallet-balance", balance="12.34"))
     assert answer["chat"]["type"] == "private"
     assert fake_bot_api.bot_messages(hall["id"]) == []
+
+
+async def test_chatter_in_the_hall_that_only_looks_like_a_command_gets_no_answer_anywhere(
+        fake_bot_api: FakeBotAPI, dispatcher: Dispatcher, services: Services, campus, clock, hall) -> None:
+    # Before, a stranger's /weather (another bot's command, its @name left off) or "/ lol" got a public "open the
+    # bot and press Start" in the hall, and someone who had started the bot got "I don't know /weather" privately.
+    fake = fake_bot_api
+    stranger = fake.user(5005, "Stranger", language_code="en")
+    li = fake.user(1001, "Li", language_code="en")
+    await tg_user(services, campus, clock, 1001)
+    anonymous = fake.user(1087968824, "Group", username="GroupAnonymousBot")  # an admin posting as the group
+    fake.text(stranger, "/weather", chat=hall)
+    fake.text(stranger, "/ lol", chat=hall)
+    fake.text(li, "/weather", chat=hall)
+    fake._update(True, message=fake._user_message(
+        anonymous, hall, text="/grab 1", entities=[{"type": "bot_command", "offset": 0, "length": 5}],
+        sender_chat=hall))
+    for person in (stranger, li, anonymous):
+        await settle(fake, person)
+    assert fake.bot_messages(hall["id"]) == []
+    assert [m["text"] for m in fake.bot_messages(1001)] == [EN("help-student")]  # only settle's /help
+    assert not fake.violations
