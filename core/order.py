@@ -72,12 +72,14 @@ class Event(str, enum.Enum):
     report = "report"
     resolve_complete = "resolve_complete"
     resolve_refund = "resolve_refund"
+    # The customer pays the full price instead: the coupon it was priced with can no longer be counted.
+    drop_coupon = "drop_coupon"
 
 
 @dataclass(frozen=True)
 class Rule:
     sources: frozenset[Status]
-    target: Status | None  # None: the status stays (reassign)
+    target: Status | None  # None: the status stays (reassign, drop_coupon)
     roles: frozenset[Role]
 
 
@@ -103,10 +105,11 @@ RULES: dict[Event, Rule] = {
     Event.report: _rule({S.accepted, S.picked_up, S.delivered}, S.exception, R.customer, R.runner),
     Event.resolve_complete: _rule({S.exception}, S.completed, R.operator),
     Event.resolve_refund: _rule({S.exception}, S.refunded, R.operator),
+    Event.drop_coupon: _rule({S.awaiting_payment}, None, R.customer),  # before any money moved for it
 }
 # Events only the order's own runner may cause, and those only its own customer may cause.
 RUNNER_OWN = frozenset({Event.release, Event.pickup, Event.deliver})
-CUSTOMER_OWN = frozenset({Event.confirm, Event.cancel})
+CUSTOMER_OWN = frozenset({Event.confirm, Event.cancel, Event.drop_coupon})
 
 
 @dataclass(frozen=True)
@@ -133,10 +136,17 @@ class Order:
     deliver_by: dt.datetime | None = None
     auto_confirm_at: dt.datetime | None = None
     delivered_late: bool = False
+    coupon_code: str | None = None  # the coupon `discount` counts on
 
     @property
     def final(self) -> bool:
         return self.status in FINAL
+
+    @property
+    def full_price(self) -> Fen:
+        """What the customer pays without a coupon: the service fee and the tip (core.pricing's total before any
+        discount)."""
+        return self.service_fee + self.tip
 
 
 @dataclass(frozen=True)
@@ -168,7 +178,8 @@ def allowed_events(order: Order, actor: Actor) -> list[Event]:
         if order.status in rule.sources and actor.role in rule.roles:
             try:
                 _check_actor(order, event, actor)
-            except NotAllowed:
+                _check_order(order, event)
+            except (NotAllowed, IllegalTransition):
                 continue
             result.append(event)
     return result
@@ -188,6 +199,12 @@ def _check_actor(order: Order, event: Event, actor: Actor) -> None:
         raise NotAllowed("error-not-allowed")
 
 
+def _check_order(order: Order, event: Event) -> None:
+    """What an event needs of the order beyond its status."""
+    if event is Event.drop_coupon and order.coupon_code is None:
+        raise IllegalTransition("error-no-coupon", order=order.id)
+
+
 def transition(
     campus: Campus,
     order: Order,
@@ -205,6 +222,7 @@ def transition(
     if actor.role not in rule.roles:
         raise NotAllowed("error-not-allowed", event=event.value)
     _check_actor(order, event, actor)
+    _check_order(order, event)
 
     t = campus.timeouts
     after = dataclasses.replace(order, status=rule.target or order.status)
@@ -331,6 +349,11 @@ def transition(
         postings.append(refund)
         after = clear_deadlines(after)
         notices.append(Notice("customer", "notice-refunded", {"amount": order.total}))
+    elif event is Event.drop_coupon:
+        # Nothing is paid yet, so nothing is posted: the payment then takes the full price from the customer and
+        # nothing from the marketing subsidy. The commission and the runner's share never counted the coupon.
+        # The payment deadline stays: the student answers the refusal of a payment they were making.
+        after = dataclasses.replace(after, coupon_code=None, discount=0, total=order.full_price)
 
     return Transition(order, after, event, actor, tuple(postings), tuple(credit), tuple(notices), note)
 

@@ -16,19 +16,22 @@ from storage.models import Order as OrderRow
 from storage.models import OrderEvent
 from storage.sql import run_core
 
-# Fields the state machine may change; everything else on the row is the order's description.
+# Fields the state machine may change (the price only by dropping the coupon); everything else on the row is the
+# order's description.
 _MUTABLE = [
     f.name
     for f in dataclasses.fields(core_order.Order)
-    if f.name not in {"id", "campus_id", "customer_id", "created_at", "service_fee", "tip", "discount", "total",
-                      "commission", "runner_share"}
+    if f.name not in {"id", "campus_id", "customer_id", "created_at", "service_fee", "tip", "commission",
+                      "runner_share"}
 ]
 # Built once (on the path of every order action); the SET columns come from the parameters (_MUTABLE).
 _ORDERS = OrderRow.__table__
+# The price too: a payment computed at the price before the coupon was dropped must not apply after it.
 _COMPARE_AND_SET = update(_ORDERS).where(
     _ORDERS.c.id == bindparam("was_id"),
     _ORDERS.c.status == bindparam("was_status"),
     _ORDERS.c.runner_id.is_not_distinct_from(bindparam("was_runner")),
+    _ORDERS.c.total == bindparam("was_total"),
 )
 _RECORD = insert(OrderEvent.__table__).returning(OrderEvent.__table__.c.id)
 # A runner is busy with an order in these states (the concurrent-order limit counts them).
@@ -93,7 +96,8 @@ class OrderRepository:
         values = {name: getattr(t.after, name) for name in _MUTABLE}
         values["status"] = t.after.status.value
         result = await run_core(self.session, _COMPARE_AND_SET, {
-            **values, "was_id": t.before.id, "was_status": t.before.status.value, "was_runner": t.before.runner_id})
+            **values, "was_id": t.before.id, "was_status": t.before.status.value, "was_runner": t.before.runner_id,
+            "was_total": t.before.total})
         if result.rowcount != 1:
             raise StaleOrder(order_id=t.before.id)
         # The UPDATE bypassed the ORM: the session's copy of the row (if it holds one) takes the new values as

@@ -17,6 +17,7 @@ admin-event-name = { $event ->
     [report] reported
     [resolve_complete] resolve: complete
     [resolve_refund] resolve: refund
+    [drop_coupon] coupon left out: full price
    *[other] { $event }
   }
 admin-status-name = { $status ->

@@ -5,6 +5,7 @@ error-not-allowed = You are not allowed to do that.
 error-not-your-order = That order is not yours.
 error-order-changed = The order changed in the meantime. Please look at it again.
 error-reassign-same = Choose a different runner.
+error-no-coupon = Order #{ $order } has no coupon: it costs its full price.
 error-ledger = The payment could not be recorded.
 error-ledger-key-reused = The payment record conflicts with an earlier one.
 error-insufficient-funds = Your balance is not enough.

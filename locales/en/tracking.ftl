@@ -20,6 +20,7 @@ track-history-line = { $time }  { $event ->
     [report] Reported: waiting for an operator
     [resolve_complete] Resolved by an operator: completed
     [resolve_refund] Resolved by an operator: refunded
+    [drop_coupon] Coupon left out: full price
    *[other] { $event }
   }
 track-auto-confirm-at = If you do nothing, it is confirmed automatically at { $time }.

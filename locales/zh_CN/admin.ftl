@@ -17,6 +17,7 @@ admin-event-name = { $event ->
     [report] 已报告异常
     [resolve_complete] 处理：完成
     [resolve_refund] 处理：退款
+    [drop_coupon] 放弃优惠券，改按原价
    *[other] { $event }
   }
 admin-status-name = { $status ->

@@ -5,6 +5,7 @@ error-not-allowed = 你没有权限进行该操作。
 error-not-your-order = 这不是你的订单。
 error-order-changed = 订单状态刚刚发生了变化，请重新查看。
 error-reassign-same = 请选择另一位跑腿员。
+error-no-coupon = 订单 #{ $order } 没有使用优惠券，按原价计算。
 error-ledger = 支付记录失败。
 error-ledger-key-reused = 支付记录与之前的记录冲突。
 error-insufficient-funds = 余额不足。

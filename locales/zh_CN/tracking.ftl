@@ -20,6 +20,7 @@ track-history-line = { $time }  { $event ->
     [report] 已报告异常，等待客服处理
     [resolve_complete] 客服处理完毕：已完成
     [resolve_refund] 客服处理完毕：已退款
+    [drop_coupon] 不用优惠券，改按原价
    *[other] { $event }
   }
 track-auto-confirm-at = 如无操作，将于 { $time } 自动确认收货。

@@ -1,4 +1,5 @@
 """The order state machine: random sequences of events by random actors never reach an illegal state."""
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -8,8 +9,10 @@ from hypothesis import strategies as st
 
 from bot.campus_file import load_campus
 from core import ledger
+from core.campus import Size, TaskType
 from core.errors import IllegalTransition, NotAllowed
 from core.order import FINAL, Actor, Event, Order, Role, Status, allowed_events, transition
+from core.pricing import Discount, QuoteRequest, quote
 
 CAMPUS = load_campus(Path(__file__).resolve().parents[2] / "campus" / "demo.yaml")
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
@@ -34,12 +37,13 @@ SPEC = {
     Event.report: ({S.accepted, S.picked_up, S.delivered}, S.exception, {Role.customer, Role.runner}),
     Event.resolve_complete: ({S.exception}, S.completed, {Role.operator}),
     Event.resolve_refund: ({S.exception}, S.refunded, {Role.operator}),
+    Event.drop_coupon: ({S.awaiting_payment}, S.awaiting_payment, {Role.customer}),  # only an order with a coupon
 }
 
 
 def new_order(**kw) -> Order:
     base = dict(id=1, campus_id="demo", customer_id=CUSTOMER, status=Status.awaiting_payment, created_at=T0,
-                service_fee=600, tip=100, discount=50, total=650, commission=90, runner_share=610)
+                service_fee=600, tip=100, discount=50, total=650, commission=90, runner_share=610, coupon_code="FIFTY")
     return Order(**(base | kw))
 
 
@@ -58,7 +62,8 @@ steps = st.lists(
 @given(steps=steps)
 def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(steps):
     order, now, books = new_order(), T0, ledger.Ledger()
-    books.post(ledger.top_up(CUSTOMER, order.total, "cash", "seed"))
+    seed = order.full_price  # enough for the order with its coupon dropped, too
+    books.post(ledger.top_up(CUSTOMER, seed, "cash", "seed"))
     for guided, pick, minutes in steps:
         now += dt.timedelta(minutes=minutes)
         offered = [(a, e) for a in ACTORS for e in allowed_events(order, a)]
@@ -84,12 +89,14 @@ def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(step
         assert books.balance(ledger.runner(order.runner_id)) == order.runner_share
         assert books.balance(ledger.PLATFORM_REVENUE) == order.commission
     if order.status in (Status.expired, Status.refunded):
-        assert books.balance(ledger.customer(CUSTOMER)) == order.total
+        assert books.balance(ledger.customer(CUSTOMER)) == seed
 
 
 def legal_by_spec(order: Order, event: Event, actor: Actor) -> bool:
     sources, _, roles = SPEC[event]
     if order.status not in sources or actor.role not in roles:
+        return False
+    if event is Event.drop_coupon and order.coupon_code is None:
         return False
     if actor.role is Role.customer:
         return actor.user_id == CUSTOMER
@@ -185,3 +192,58 @@ def test_allowed_events_lists_only_what_would_succeed():
             except (IllegalTransition, NotAllowed):
                 works = False
             assert (event in allowed_events(accepted, actor)) == works, (actor, event)
+
+
+def test_an_order_whose_coupon_is_dropped_costs_what_pricing_quotes_without_it_and_pays_out_as_before():
+    """drop_coupon: the student pays what the same errand costs without the coupon; the runner and the platform
+    get what they would have, and the marketing subsidy pays nothing."""
+    req = QuoteRequest(task_type=TaskType.parcel, pickup=CAMPUS.building("parcel_station"),
+                       dropoff=CAMPUS.building("dorm_f3"), weight_g=4500, size=Size.medium, at=T0, tip=200,
+                       discount=Discount("HALF", percent_off_bp=5000, cap=300))
+    with_coupon, full = quote(CAMPUS, req), quote(CAMPUS, dataclasses.replace(req, discount=None))
+    assert with_coupon.discount == 300
+    order = new_order(service_fee=with_coupon.service_fee, tip=with_coupon.tip, discount=with_coupon.discount,
+                      total=with_coupon.total, commission=with_coupon.commission,
+                      runner_share=with_coupon.runner_share, coupon_code="HALF",
+                      pay_by=T0 + dt.timedelta(minutes=15))
+    t = transition(CAMPUS, order, Event.drop_coupon, Actor(Role.customer, CUSTOMER), T0 + dt.timedelta(minutes=3))
+    after = t.after
+    assert (after.status, after.coupon_code, after.discount, after.total) == (
+        Status.awaiting_payment, None, 0, full.total)
+    assert (after.commission, after.runner_share) == (full.commission, full.runner_share)
+    assert after.pay_by == order.pay_by  # the deadline the student was told stays
+    assert t.postings == () and t.notices == ()  # nothing was paid yet, and it is the student's own doing
+
+    books = ledger.Ledger()
+    books.post(ledger.top_up(CUSTOMER, full.total, "cash", "seed"))
+    paid = transition(CAMPUS, after, Event.pay, Actor(Role.customer, CUSTOMER), T0)
+    for p in paid.postings:
+        books.post(p)
+    assert books.balance(ledger.customer(CUSTOMER)) == 0 and books.balance(ledger.MARKETING) == 0
+    assert books.balance(ledger.escrow(order.id)) == full.total
+    accepted = transition(CAMPUS, paid.after, Event.accept, Actor(Role.runner, RUNNER), T0).after
+    picked = transition(CAMPUS, accepted, Event.pickup, Actor(Role.runner, RUNNER), T0).after
+    delivered = transition(CAMPUS, picked, Event.deliver, Actor(Role.runner, RUNNER), T0).after
+    for p in transition(CAMPUS, delivered, Event.confirm, Actor(Role.customer, CUSTOMER), T0).postings:
+        books.post(p)
+    assert books.balance(ledger.runner(RUNNER)) == full.runner_share
+    assert books.balance(ledger.PLATFORM_REVENUE) == full.commission
+    assert books.balance(ledger.escrow(order.id)) == 0 and books.total() == 0
+
+
+def test_only_its_own_customer_drops_the_coupon_of_an_order_awaiting_payment_that_has_one():
+    order = new_order()
+    for actor in (Actor(Role.customer, 77), Actor(Role.runner, RUNNER), Actor(Role.operator, OPERATOR),
+                  Actor.system()):
+        with pytest.raises(NotAllowed):
+            transition(CAMPUS, order, Event.drop_coupon, actor, T0)
+    paid = transition(CAMPUS, order, Event.pay, Actor(Role.customer, CUSTOMER), T0).after
+    with pytest.raises(IllegalTransition):  # the price was paid: it stays
+        transition(CAMPUS, paid, Event.drop_coupon, Actor(Role.customer, CUSTOMER), T0)
+    dropped = transition(CAMPUS, order, Event.drop_coupon, Actor(Role.customer, CUSTOMER), T0).after
+    with pytest.raises(IllegalTransition) as refused:  # no coupon left to drop: a second press changes nothing
+        transition(CAMPUS, dropped, Event.drop_coupon, Actor(Role.customer, CUSTOMER), T0)
+    assert refused.value.key == "error-no-coupon" and refused.value.args_ == {"order": order.id}
+    customer = Actor(Role.customer, CUSTOMER)
+    assert Event.drop_coupon in allowed_events(order, customer)
+    assert Event.drop_coupon not in allowed_events(dropped, customer)

@@ -10,7 +10,7 @@ from storage.grab import GrabService
 from storage.models import CreditRecord, User
 from storage.orders_repo import StaleOrder
 from storage.uow import UnitOfWork
-from tests.factories import CIPHER, act, make_order, make_runner, make_user
+from tests.factories import CIPHER, act, make_order, make_runner, make_user, top_up
 
 
 async def balances(db, *accounts):
@@ -138,6 +138,34 @@ async def test_stale_transition_loses_to_the_first(db, campus, clock):
         async with UnitOfWork(db) as uow:
             await apply_transition(uow, campus, expire, clock())
     assert await balances(db, ledger.customer(alice)) == [order.total]  # refunded once, not twice
+
+
+async def test_a_payment_computed_before_the_coupon_was_dropped_is_not_applied(db, campus, clock):
+    """The student dropped the coupon after a payment read the order: that payment, at the coupon's price and
+    with the marketing subsidy, is refused, and the order waits at its full price."""
+    from core.order import transition
+    from storage.transitions import apply_transition
+
+    alice = await make_user(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock(), pay=False)
+    async with UnitOfWork(db) as uow:
+        row = await uow.orders.get_row(order_id)
+        row.coupon_code, row.discount, row.total = "ONE", 100, row.total - 100
+    async with UnitOfWork(db, write=False) as uow:
+        order = await uow.orders.get(order_id)
+    await top_up(db, alice, order.full_price, clock())
+    pay = transition(campus, order, Event.pay, Actor(Role.customer, alice), clock())
+    await act(db, campus, order_id, Event.drop_coupon, Actor(Role.customer, alice), clock())
+    with pytest.raises(StaleOrder):
+        async with UnitOfWork(db) as uow:
+            await apply_transition(uow, campus, pay, clock())
+    async with UnitOfWork(db, write=False) as uow:
+        after = await uow.orders.get(order_id)
+        history = [e.event for e in await uow.orders.history(order_id)]
+    assert (after.status.value, after.coupon_code, after.discount, after.total) == (
+        "awaiting_payment", None, 0, order.full_price)
+    assert history == ["drop_coupon"]
+    assert await balances(db, ledger.customer(alice), ledger.MARKETING) == [order.full_price, 0]
 
 
 async def test_phone_and_room_are_encrypted_at_rest(db, campus, clock):
