@@ -18,6 +18,7 @@ QUEUE_FREE_MINUTES = 30  # the first half hour of queueing is in the base price
 QUEUE_STEP_MINUTES = 30
 # These tasks start somewhere definite; only queue and custom errands may lack a pickup building.
 NEEDS_PICKUP = frozenset({TaskType.parcel, TaskType.buy, TaskType.deliver})
+DISCOUNT_LINE = "price-discount"  # the coupon's line, the one negative amount on the bill
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def quote_for_distance(campus: Campus, req: QuoteRequest, distance_m: int) -> Qu
     charge("price-tip", req.tip)
     off = discount_for(req.discount, service_fee)
     if off:
-        lines.append(QuoteLine("price-discount", -off, {"code": req.discount.code}))
+        lines.append(QuoteLine(DISCOUNT_LINE, -off, {"code": req.discount.code}))
 
     commission = share(service_fee, campus.commission)
     return Quote(

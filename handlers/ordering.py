@@ -35,8 +35,8 @@ from core.order import Status
 from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window, quote
 from handlers import wallet
 from handlers.context import Ctx, free_text
-from handlers.io import Choice, Kind
-from handlers.orders import details_lines, named_building, quote_lines_text, route_text
+from handlers.io import Kind
+from handlers.orders import details_lines, named_building, pay_button, quote_lines_text, route_text
 from handlers.router import ROUTER
 from handlers.start import RESUMABLE, menu, show_help
 from storage.models import Coupon, RunnerProfile, User
@@ -837,12 +837,6 @@ async def got_quote(ctx: Ctx, said: Said) -> None:
         raise InvalidInput("order-choose-one")
     else:
         raise stale()
-
-
-def pay_button(ctx: Ctx, order_id: int) -> Choice:
-    """The wallet's Pay button of an order awaiting payment, wherever it is shown: a channel with a payment
-    provider offers its own (the Telegram invoice) beside every button with this data."""
-    return ctx.button("order-pay-wallet", f"pay:{order_id}")
 
 
 async def confirm(ctx: Ctx) -> None:

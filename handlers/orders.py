@@ -8,6 +8,7 @@ from core.money import format_yuan
 from core.numbers import whole_number
 from core.order import ACTIVE_FOR_RUNNER, Actor, Event, Role, Status, Transition, transition
 from handlers.context import Ctx
+from handlers.io import Choice
 from locales import Catalogue
 from storage.models import Order as OrderRow
 from storage.orders_repo import to_domain
@@ -54,6 +55,12 @@ async def move(ctx: Ctx, row: OrderRow, event: Event, role: Role, *, runner_id: 
     await apply_transition(ctx.uow, campus, t, ctx.now)
     await ctx.notify.transition(campus, t)
     return t
+
+
+def pay_button(ctx: Ctx, order_id: int) -> Choice:
+    """The wallet's Pay button of an order awaiting payment, wherever it is shown: a channel with a payment
+    provider offers its own (the Telegram invoice) beside every button with this data."""
+    return ctx.button("order-pay-wallet", f"pay:{order_id}")
 
 
 def kg_text(grams: int) -> str:

@@ -30,7 +30,6 @@ from core.order import (
 from handlers.context import Ctx, caption_args, free_text
 from handlers.io import Choice, Kind
 from handlers.notify import NOTICE_RENDERERS, Notifier
-from handlers.ordering import pay_button
 from handlers.orders import (
     customer_card,
     customer_order,
@@ -38,6 +37,7 @@ from handlers.orders import (
     move,
     order_line,
     parse_order_id,
+    pay_button,
     runner_card,
 )
 from handlers.router import ROUTER, Handler

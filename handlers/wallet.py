@@ -11,14 +11,16 @@ from sqlalchemy import func, or_, select, update
 
 from core import ledger
 from core.errors import DomainError, InsufficientFunds, InvalidInput
-from core.money import format_yuan
+from core.money import Fen, format_yuan
 from core.order import Event, Role, Status
+from core.pricing import DISCOUNT_LINE
 from handlers.context import Ctx
-from handlers.orders import customer_order, move, parse_order_id
+from handlers.orders import customer_order, move, parse_order_id, pay_button, quote_lines_text
 from handlers.router import ROUTER
 from storage.db import DbSession
 from storage.models import Coupon, CouponRedemption, LedgerEntry, LedgerPosting
 from storage.models import Order as OrderRow
+from storage.orders_repo import to_domain
 
 RECENT = 10  # movements shown under the balance
 # What a posting key says about a movement of the wallet (see the builders in core.ledger).
@@ -125,12 +127,14 @@ async def redeem_coupon(ctx: Ctx, row: OrderRow) -> None:
     await s.flush()
 
 
-def say_coupon_gone(ctx: Ctx, order_id: int, refusal: DomainError, key: str = "wallet-coupon-gone",
+def say_coupon_gone(ctx: Ctx, order_id: int, full_price: Fen, refusal: DomainError, key: str = "wallet-coupon-gone",
                     **args: str) -> None:
     """The order was priced with a coupon that can no longer be counted, so no payment can pay it at that price:
-    say why and offer the way out, cancelling it (nothing was paid for it) to order again without the coupon."""
-    ctx.say(key, order=order_id, reason=ctx.t(refusal.key, **refusal.args_),
-            choices=[[ctx.button("track-cancel-unpaid-button", f"o:{order_id}:cancel")]], **args)
+    say why and offer the ways on, paying its full price without the coupon or cancelling it (nothing was paid
+    for it)."""
+    ctx.say(key, order=order_id, reason=ctx.t(refusal.key, **refusal.args_), choices=[
+        [ctx.button("wallet-full-price-button", f"nocoupon:{order_id}", total=format_yuan(full_price))],
+        [ctx.button("track-cancel-unpaid-button", f"o:{order_id}:cancel")]], **args)
 
 
 def insufficient(have: int, total: int) -> InvalidInput:
@@ -143,9 +147,9 @@ async def pay_with_wallet(ctx: Ctx) -> None:
     """The Pay button of a new order: from the wallet, once; a refusal changes nothing."""
     row = await customer_order(ctx, parse_order_id((ctx.input.choice or "").partition(":")[2]))
     await ensure_payable(ctx, row)
-    order_id, total = row.id, row.total
+    order_id, total, full_price = row.id, row.total, to_domain(row).full_price
     if (gone := await coupon_refusal(ctx.uow.session, row)) is not None:
-        say_coupon_gone(ctx, order_id, gone)
+        say_coupon_gone(ctx, order_id, full_price, gone)
         return
     have = await balance(ctx)
     if have < total:
@@ -159,11 +163,30 @@ async def pay_with_wallet(ctx: Ctx) -> None:
     except InvalidInput as refusal:
         if refusal.key not in COUPON_REFUSALS:
             raise
-        say_coupon_gone(ctx, order_id, refusal)
+        say_coupon_gone(ctx, order_id, full_price, refusal)
         return
     # In the pressed message's place: the order card's Pay buttons (wallet, provider invoice) must not stay live.
     ctx.say("wallet-paid", order=order_id, amount=format_yuan(total), balance=format_yuan(await balance(ctx)),
             edit=True)
+
+
+@ROUTER.action("nocoupon")
+async def pay_without_coupon(ctx: Ctx) -> None:
+    """The way on from a coupon that can no longer be counted: the order at its full price (the state machine's
+    drop_coupon; nothing is paid yet), its bill shown again with the payment choices, in the pressed message's
+    place. A press for an order paid, closed or not this student's is refused as Pay is and changes nothing."""
+    row = await customer_order(ctx, parse_order_id((ctx.input.choice or "").partition(":")[2]))
+    await ensure_payable(ctx, row)
+    code = row.coupon_code
+    await move(ctx, row, Event.drop_coupon, Role.customer)
+    row.quote_lines = [line for line in row.quote_lines if line["key"] != DISCOUNT_LINE]
+    t = ctx.t
+    parts = [t("wallet-full-price", order=row.id, code=code), quote_lines_text(t, row.quote_lines),
+             t("order-card-total", total=format_yuan(row.total))]
+    if row.pay_by is not None:
+        parts.append(t("wallet-full-price-due", time=row.pay_by.astimezone(ctx.campus.tz).strftime("%H:%M")))
+    parts.append(t("wallet-balance", balance=format_yuan(await balance(ctx))))
+    ctx.say_text("wallet-full-price", "\n".join(parts), choices=[[pay_button(ctx, row.id or 0)]], edit=True)
 
 
 async def provider_payment(ctx: Ctx) -> None:
@@ -179,6 +202,7 @@ async def provider_payment(ctx: Ctx) -> None:
     row = await ctx.uow.orders.get_row(p.order_id)
     if (row is not None and row.customer_id == ctx.user_id and row.status == Status.awaiting_payment.value
             and row.total == p.amount):
+        full_price = to_domain(row).full_price
         try:
             # The money received must stay whatever happens to the order: only this part may roll back.
             async with ctx.uow.session.begin_nested():
@@ -186,8 +210,8 @@ async def provider_payment(ctx: Ctx) -> None:
                 await move(ctx, row, Event.pay, Role.system)
         except DomainError as refusal:
             if refusal.key in COUPON_REFUSALS:  # the order still waits, but no payment can pay it at this price
-                say_coupon_gone(ctx, p.order_id, refusal, "wallet-payment-kept-coupon", amount=format_yuan(p.amount),
-                                balance=format_yuan(await balance(ctx)))
+                say_coupon_gone(ctx, p.order_id, full_price, refusal, "wallet-payment-kept-coupon",
+                                amount=format_yuan(p.amount), balance=format_yuan(await balance(ctx)))
                 return
         else:
             ctx.say("wallet-provider-paid", order=p.order_id, amount=format_yuan(p.amount), edit=True)

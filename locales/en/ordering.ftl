@@ -128,5 +128,9 @@ wallet-charge-seen = This payment was received already; nothing more to do.
 wallet-payment-kept = Received { $amount } yuan. Order #{ $order } no longer waits for this payment, so the money is in your wallet (balance { $balance } yuan).
 # Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
 tg-location-done = OK.
-wallet-coupon-gone = Order #{ $order } cannot be paid: { $reason } Its price counts on that coupon, so cancel this order and place it again without the coupon. Nothing has been charged.
-wallet-payment-kept-coupon = Received { $amount } yuan: it is in your wallet (balance { $balance } yuan) and did not pay order #{ $order }: { $reason } Its price counts on that coupon, so cancel this order and place it again without the coupon; your wallet can pay for the new one.
+wallet-coupon-gone = Order #{ $order } cannot be paid: { $reason } Its price counts on that coupon: pay the full price without it, or cancel the order. Nothing has been charged.
+wallet-payment-kept-coupon = Received { $amount } yuan: it is in your wallet (balance { $balance } yuan) and did not pay order #{ $order }: { $reason } Its price counts on that coupon: pay the full price without it (your wallet can), or cancel the order.
+wallet-full-price-button = Pay { $total } yuan without the coupon
+# The order's bill again, without the coupon's line, then its total and the payment choices.
+wallet-full-price = Order #{ $order } at its full price, without coupon { $code }:
+wallet-full-price-due = Please pay by { $time }.

@@ -421,6 +421,62 @@ async def test_pre_checkout_refuses_an_order_whose_coupon_can_no_longer_be_used(
         assert await uow.ledger.total() == 0 and await uow.ledger.balance(ledger.customer(customer)) == 0
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_an_order_whose_coupon_was_used_up_is_paid_by_invoice_at_its_full_price_and_never_at_the_old_one(
+        fake_bot_api, dispatcher, bot, services, campus, clock, language):
+    """The refusal of an order whose coupon was used up offers its full price: pressed, the order is priced without
+    the coupon and offers both payments again; the invoice sent earlier, at the coupon's price, can no longer pay."""
+    t = catalogue(language)
+    customer = await tg_user(services, campus, clock, 1001, language=language)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False, weight_g=INVOICEABLE_G)
+    async with UnitOfWork(services.db) as uow:  # priced with coupon ONE, whose last use someone else took since
+        uow.session.add(Coupon(code="ONE", campus_id=campus.id, amount_off=100, max_uses=1, used=1))
+        await uow.session.flush()
+        row = await uow.session.get(OrderRow, order_id)
+        row.coupon_code, row.discount, row.total = "ONE", 100, row.total - 100
+        row.quote_lines = [*row.quote_lines, {"key": "price-discount", "amount": -100, "args": {"code": "ONE"}}]
+    old_price = (await order_row(services, order_id)).total
+    full = old_price + 100
+    li = fake_bot_api.user(1001, "Li", language_code="en" if language == "en" else "zh-hans")
+    card = await bot.send_message(1001, f"Order #{order_id}", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="Pay", callback_data=f"pay:{order_id}")]]))
+    fake_bot_api.callback(li, f"pay:{order_id}", (1001, card.message_id))
+    gone = await until(lambda: next((m for m in fake_bot_api.bot_messages(1001)
+                                     if m["message_id"] != card.message_id), None))
+    assert fake_bot_api.buttons(gone) == [[(t("wallet-full-price-button", total=format_yuan(full)),
+                                            f"nocoupon:{order_id}")],
+                                          [(t("track-cancel-unpaid-button"), f"o:{order_id}:cancel")]]
+
+    fake_bot_api.press(li, gone, t("wallet-full-price-button", total=format_yuan(full)))
+    repriced = await until(lambda: (m := fake_bot_api.messages[(1001, gone["message_id"])])["text"].startswith(
+        t("wallet-full-price", order=order_id, code="ONE")) and m)
+    assert t("order-card-total", total=format_yuan(full)) in repriced["text"]
+    assert t("order-quote-line", label=t("price-discount", code="ONE"), amount="-1.00") not in repriced["text"]
+    assert fake_bot_api.buttons(repriced) == [[(t("order-pay-wallet"), f"pay:{order_id}")],
+                                              [(t("tg-pay-telegram"), f"tgpay:{order_id}")]]
+    after = await order_row(services, order_id)
+    assert (after.status, after.coupon_code, after.discount, after.total) == ("awaiting_payment", None, 0, full)
+
+    # The invoice sent for the coupon's price: Telegram's check before charging refuses it.
+    fake_bot_api.pre_checkout_query(li, f"order:{order_id}:{card.message_id}", old_price)
+    (old,) = await until(lambda: fake_bot_api.pre_checkout_answers)
+    assert old["ok"] is False and old["error_message"] == t("tg-pay-price-changed", order=order_id)
+    # A new invoice is for the full price, and that one pays the order.
+    fake_bot_api.press(li, repriced, t("tg-pay-telegram"))
+    (invoice,) = await until(lambda: fake_bot_api.calls("sendInvoice", 1001))
+    assert [p["amount"] for p in invoice.params["prices"]] == [full]
+    fake_bot_api.pre_checkout_query(li, invoice.params["payload"], full)
+    (_, new) = await until(lambda: len(fake_bot_api.pre_checkout_answers) == 2 and fake_bot_api.pre_checkout_answers)
+    assert new["ok"] is True
+    fake_bot_api.successful_payment(li, invoice.params["payload"], full, charge_id="tg-full")
+    await until(lambda: fake_bot_api.messages[(1001, repriced["message_id"])]["text"] == t(
+        "wallet-provider-paid", order=order_id, amount=format_yuan(full)))
+    assert (await order_row(services, order_id)).status == "open"
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert await uow.ledger.balance(ledger.escrow(order_id)) == full
+        assert await uow.ledger.balance(ledger.MARKETING) == 0 and await uow.ledger.total() == 0
+
+
 async def test_a_successful_payment_delivered_twice_is_credited_once(fake_bot_api, dispatcher, services, campus,
                                                                       clock):
     customer = await tg_user(services, campus, clock, 1001)

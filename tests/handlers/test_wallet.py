@@ -5,6 +5,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core import ledger
+from core.money import format_yuan
+from locales import catalogue
 from storage.models import Coupon, CouponRedemption, LedgerPosting, OrderEvent
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
@@ -147,20 +149,21 @@ async def test_a_provider_payment_whose_coupon_ran_out_keeps_the_money(chat, ser
     total = f"{order.total / 100:.2f}"
     assert replies[0].text == (
         f"Received {total} yuan: it is in your wallet (balance {total} yuan) and did not pay order #{order.id}: "
-        "Coupon LAST has been used up. Its price counts on that coupon, so cancel this order and place it again "
-        "without the coupon; your wallet can pay for the new one.")
-    assert cancel_offered(replies[0], order.id)
+        "Coupon LAST has been used up. Its price counts on that coupon: pay the full price without it (your wallet "
+        "can), or cancel the order.")
+    assert ways_on_offered(replies[0], order.id)
     assert await status(services, order.id) == "awaiting_payment"
     accounts, grand_total = await balances(services)
     assert accounts[ledger.customer(alice)] == order.total and grand_total == 0
     assert await pay_events(services, order.id) == []
     # By wallet the same order is refused with the reason and the same way out.
     replies = await chat.press("alice", f"data:pay:{order.id}")
-    assert keys(replies) == ["wallet-coupon-gone"] and cancel_offered(replies[0], order.id)
+    assert keys(replies) == ["wallet-coupon-gone"] and ways_on_offered(replies[0], order.id)
 
 
-def cancel_offered(reply, order_id):
-    return [c.data for c in reply.flat_choices()] == [f"o:{order_id}:cancel"]
+def ways_on_offered(reply, order_id):
+    """The refusal of an order whose coupon is gone offers its full price without the coupon, and cancelling it."""
+    return [c.data for c in reply.flat_choices()] == [f"nocoupon:{order_id}", f"o:{order_id}:cancel"]
 
 
 async def coupon_state(services, code):
@@ -182,9 +185,9 @@ async def test_an_order_whose_coupon_was_used_since_it_was_priced_offers_cancell
     replies = await chat.press("alice", f"data:pay:{second.id}")
     assert keys(replies) == ["wallet-coupon-gone"]
     assert replies[0].text == (
-        f"Order #{second.id} cannot be paid: You have already used coupon ONE. Its price counts on that coupon, so "
-        "cancel this order and place it again without the coupon. Nothing has been charged.")
-    assert cancel_offered(replies[0], second.id)
+        f"Order #{second.id} cannot be paid: You have already used coupon ONE. Its price counts on that coupon: pay "
+        "the full price without it, or cancel the order. Nothing has been charged.")
+    assert ways_on_offered(replies[0], second.id)
     assert await status(services, second.id) == "awaiting_payment"
     assert await coupon_state(services, "ONE") == (1, 1)
     # The way out works: the order is cancelled and nothing of the student's money moved for it.
@@ -194,6 +197,89 @@ async def test_an_order_whose_coupon_was_used_since_it_was_priced_offers_cancell
     accounts, grand_total = await balances(services)
     assert accounts[ledger.customer(alice)] == 20000 - first.total and grand_total == 0
     assert await postings(services, f"order:{second.id}:") == []
+
+
+async def order_row(services, order_id):
+    async with UnitOfWork(services.db, write=False) as uow:
+        return await uow.session.get(OrderRow, order_id)
+
+
+def priced_as(row):
+    """What a refused press must leave as it was: the order's state, price and bill."""
+    return row.status, row.coupon_code, row.discount, row.total, row.quote_lines
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_an_order_whose_coupon_was_used_up_can_be_paid_at_its_full_price_without_it(
+        chat, services, clock, language):
+    await add_coupon(services, clock, "LAST", max_uses=1)
+    alice, order = await ordered(chat, services, "alice", 20000, coupon="LAST")
+    async with UnitOfWork(services.db) as uow:  # someone else took the last one meanwhile
+        await uow.session.execute(update(Coupon).where(Coupon.code == "LAST").values(used=1))
+    full = order.total + 300
+    assert full == 560
+    if language == "zh_CN":
+        await chat.send("alice", "/language")
+        await chat.press("alice", "中文")
+    t = catalogue(language)
+    gone = await chat.press("alice", f"data:pay:{order.id}")
+    assert keys(gone) == ["wallet-coupon-gone"] and ways_on_offered(gone[0], order.id)
+    assert gone[0].flat_choices()[0].label == t("wallet-full-price-button", total=format_yuan(full))
+
+    [reply] = await chat.press("alice", t("wallet-full-price-button", total=format_yuan(full)))
+    assert reply.text == {  # the bill again, transparent: the coupon's line is gone, the total is the full price
+        "en": f"Order #{order.id} at its full price, without coupon LAST:\nParcel pickup: 3.00\nDistance 824 m: 0.60\n"
+              "Tip for the runner: 2.00\nTotal: 5.60 yuan\nPlease pay by 10:15.\nWallet balance: 200.00 yuan",
+        "zh_CN": f"订单 #{order.id} 不用优惠券 LAST，按原价计算：\n代取快递：3.00\n距离 824 米：0.60\n小费（全部归跑腿员）：2.00\n"
+                 "合计：5.60 元\n请在 10:15 前支付。\n钱包余额：200.00 元",
+    }[language]
+    assert reply.key == "wallet-full-price" and reply.edit  # in the refusal's place: its buttons are done with
+    assert [c.data for c in reply.flat_choices()] == [f"pay:{order.id}"]
+    row = await order_row(services, order.id)
+    assert (row.status, row.coupon_code, row.discount, row.total) == ("awaiting_payment", None, 0, full)
+    assert [line["key"] for line in row.quote_lines] == [
+        line["key"] for line in order.quote_lines if line["key"] != "price-discount"]
+    assert await pay_events(services, order.id) == [] and await postings(services, f"order:{order.id}:") == []
+
+    paid = await chat.press("alice", t("order-pay-wallet"))
+    assert keys(paid) == ["wallet-paid"] and paid[0].args["amount"] == format_yuan(full)
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.customer(alice)] == 20000 - full and accounts[ledger.escrow(order.id)] == full
+    assert accounts.get(ledger.MARKETING, 0) == 0 and grand_total == 0
+    assert await coupon_state(services, "LAST") == (1, 0)  # the other student's use; none for this order
+    card = (await chat.send("alice", f"/track {order.id}"))[0].text
+    assert t("track-history-line", time="", event="drop_coupon").strip() in card
+
+
+async def test_a_stale_or_forged_press_to_pay_without_the_coupon_is_refused_and_changes_nothing(chat, services, clock):
+    await add_coupon(services, clock, "THREE", per_user=3)
+    alice = await funded(chat, services, "alice", 20000)
+    await funded(chat, services, "mallory", 20000)
+    for coupon in ("THREE", "THREE", "THREE", "No coupon"):
+        await chat.send("alice", "/order")
+        await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM[:-1], coupon, "Confirm"])
+    paid, cancelled, dropped, plain = await orders_of(services, alice)
+    assert keys(await chat.press("alice", f"data:pay:{paid.id}")) == ["wallet-paid"]
+    await chat.send("alice", f"/cancel {cancelled.id}")
+    await chat.press("alice", "Yes, cancel it")
+    assert keys(await chat.press("alice", f"data:nocoupon:{dropped.id}")) == ["wallet-full-price"]
+    rows = {o.id: priced_as(await order_row(services, o.id)) for o in (paid, cancelled, dropped, plain)}
+    accounts = await balances(services)
+    cases = [
+        ("mallory", dropped.id, "error-not-your-order", "That order is not yours."),
+        ("alice", paid.id, "wallet-already-paid", f"Order #{paid.id} is already paid."),
+        ("alice", cancelled.id, "wallet-not-payable", f"Order #{cancelled.id} can no longer be paid: it is cancelled."),
+        ("alice", dropped.id, "error-no-coupon", f"Order #{dropped.id} has no coupon: it costs its full price."),
+        ("alice", plain.id, "error-no-coupon", f"Order #{plain.id} has no coupon: it costs its full price."),
+        ("alice", 999, "error-order-not-found", None),
+    ]
+    for who, order_id, key, text in cases:
+        replies = await chat.press(who, f"data:nocoupon:{order_id}")
+        assert keys(replies) == [key], (who, order_id)
+        assert text is None or replies[0].text == text
+    assert {o: priced_as(await order_row(services, o)) for o in rows} == rows
+    assert await balances(services) == accounts
+    assert keys(await chat.press("alice", "data:nocoupon:x")) == ["error-order-number"]
 
 
 async def test_an_order_cancelled_with_a_full_refund_gives_its_coupon_back(chat, services, clock):
