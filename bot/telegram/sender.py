@@ -106,7 +106,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.telegram.commands import chat_menu, staff_member
-from bot.telegram.render import at_once, edit_text_or_caption, photo_caption
+from bot.telegram.render import TEXT_LIMIT, at_once, edit_text_or_caption, photo_caption
 from core.campus import Campus
 from core.clock import Clock
 from handlers.notify import is_menu
@@ -120,7 +120,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 HALL_KEY = re.compile(r"^hall:(\d+)$")
-TEXT_LIMIT = 4000  # Telegram allows 4096 characters (as it counts them): keep a margin
 MAX_BUTTONS = 100  # inline buttons in one message
 DIGEST_SEPARATOR = "\n\n"
 MENU_TRIES = 3  # menu requests per refresh, when the person keeps changing while it is made
