@@ -209,7 +209,24 @@ class TelegramAdapter:
     async def on_edited_message(self, message: Message, event_update: Update) -> Any:
         if message.location:
             return await self.on_live_location_edit(message, event_update)
+        if convert.is_private(message.chat) and message.from_user is not None and (message.text or message.caption):
+            return await self.on_edited_text(message, event_update)
         return UNHANDLED
+
+    async def on_edited_text(self, message: Message, event_update: Update) -> None:
+        """Edits are not read (the original may have been acted on already): say so, under the edited message, so a
+        corrected room number is sent again rather than assumed taken. Once per update, as App.handle would."""
+        assert message.from_user is not None
+        key = update_key(convert.CHANNEL, event_update.update_id)
+        if not await DatabaseSeenKeys(self.services.db).first_time(key, self.services.clock()):
+            return
+        known = await self._known(message.from_user.id, message.from_user.language_code)
+        try:
+            await call(self.bot.send_message, chat_id=message.chat.id, text=known.t("tg-edit-not-read"),
+                       reply_parameters=ReplyParameters(message_id=message.message_id,
+                                                        allow_sending_without_reply=True))
+        except TelegramForbiddenError:
+            await mark_not_started(self.services.db, message.from_user.id)
 
     async def on_text(self, message: Message, event_update: Update) -> None:
         username = (await self.bot.me()).username if convert.is_group(message.chat) else None

@@ -17,6 +17,7 @@ tg-start-first-group = { $name }, please open the bot and press Start first, so 
 tg-open-bot = Open the bot
 tg-sent-privately = I sent you the details in our private chat.
 tg-bad-button = That button is not valid.
+tg-edit-not-read = I don't read edited messages: what you first sent is what counts. Please send the corrected text again.
 tg-cmd-start = Start and choose your language
 tg-cmd-order = New errand
 tg-cmd-orders = My orders

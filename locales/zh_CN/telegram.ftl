@@ -17,6 +17,7 @@ tg-start-first-group = { $name }，请先打开机器人并点击“开始”，
 tg-open-bot = 打开机器人
 tg-sent-privately = 详情已通过私聊发给你。
 tg-bad-button = 这个按钮无效。
+tg-edit-not-read = 我不读取编辑后的消息，以你最初发送的内容为准。请重新发送更正后的内容。
 tg-cmd-start = 开始并选择语言
 tg-cmd-order = 发布跑腿
 tg-cmd-orders = 我的订单

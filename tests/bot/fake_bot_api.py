@@ -872,6 +872,12 @@ class FakeBotAPI:
         stored.update(location=location, edit_date=self._now())
         return self._update(push, edited_message=stored)
 
+    def edit_text(self, message: dict[str, Any], text: str, *, push: bool = True) -> dict[str, Any]:
+        """The user edited a text message they sent (`message`, as its update carried it): an edited_message."""
+        stored = self.messages[(message["chat"]["id"], message["message_id"])]
+        stored.update(text=text, edit_date=self._now())
+        return self._update(push, edited_message=stored)
+
     def photo(self, user: dict[str, Any], *, caption: str | None = None, chat: dict[str, Any] | int | None = None,
               push: bool = True) -> dict[str, Any]:
         n = next(self._file_ids)

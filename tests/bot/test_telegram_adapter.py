@@ -159,6 +159,28 @@ async def test_a_pressed_button_is_answered_and_the_conversation_goes_on(fake_bo
                                                                   catalogue("en")("menu-my-orders")]
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_an_edited_message_is_answered_that_edits_are_not_read_once_per_update(
+        fake_bot_api, dispatcher, services, campus, clock, language):
+    # Before, a student who fixed a typo in their room number by editing the message heard nothing, and the
+    # original was what counted.
+    li = fake_bot_api.user(1001, "Li", language_code="en" if language == "en" else "zh-hans")
+    await tg_user(services, campus, clock, 1001, language=language)
+    sent = fake_bot_api.text(li, "Room 1108")["message"]
+    await settle(fake_bot_api, li)
+    before = len(fake_bot_api.bot_messages(1001))
+    edit = fake_bot_api.edit_text(sent, "Room 1018", push=False)
+    fake_bot_api.push(edit)
+    fake_bot_api.push(dict(edit))  # Telegram sent the same update again
+    await settle(fake_bot_api, li)
+    answers = [m for m in fake_bot_api.bot_messages(1001)[before:]
+               if m["text"] == catalogue(language)("tg-edit-not-read")]
+    assert len(answers) == 1
+    (request,) = [c for c in fake_bot_api.calls("sendMessage", 1001) if c.params["text"] == answers[0]["text"]]
+    assert request.params["reply_parameters"]["message_id"] == sent["message_id"]  # under the edited message
+    assert not fake_bot_api.violations
+
+
 async def test_a_reply_marked_edit_replaces_the_pressed_message(fake_bot_api, dispatcher, services, campus, clock):
     customer = await tg_user(services, campus, clock, 1001)
     runner = await tg_runner(services, campus, clock, 3003)
