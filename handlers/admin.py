@@ -281,10 +281,19 @@ async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str 
         ctx.replies.append(dataclasses.replace(said, edit=False, replaces=card))
 
 
-def ask_reject_reason(ctx: Ctx, user_id: int, card: str | None = None) -> None:
+async def ask_reject_reason(ctx: Ctx, user_id: int, card: str | None = None) -> None:
     """card: the application card whose Reject was pressed (Input.message), to be edited once decided."""
     ctx.go("admin.reject", reject_user=user_id, card=card)
-    ask_step(ctx, "admin-ask-reject-reason", user=str(user_id))
+    await ask_current_step(ctx)
+
+
+@ROUTER.asks_again("admin.")  # after /language in the private chat (the operators' chat has no /language)
+async def ask_current_step(ctx: Ctx) -> None:
+    """The question of the operator's step: the reason of a rejection, or the runner to reassign an order to."""
+    if ctx.state == "admin.reject":
+        ask_step(ctx, "admin-ask-reject-reason", user=str(ctx.data.get("reject_user", 0)))
+    else:
+        ask_step(ctx, "admin-ask-runner", order=str(ctx.data.get("reassign_order", 0)))
 
 
 def ask_step(ctx: Ctx, key: str, **args: str) -> None:
@@ -331,7 +340,7 @@ async def reject_cmd(ctx: Ctx) -> None:
         profile = await ctx.uow.runners.get(user_id)
         if profile is None or profile.campus_id != ctx.campus.id:
             raise InvalidInput("admin-application-not-found", user=str(user_id))
-        ask_reject_reason(ctx, user_id)
+        await ask_reject_reason(ctx, user_id)
         return
     await decide_application(ctx, user_id, False, reason)
 
@@ -344,7 +353,7 @@ async def reject_reason_step(ctx: Ctx) -> None:
     reason = free_text(ctx.input.text, limit=MAX_REASON) if ctx.input.kind is Kind.text else ""
     user_id = int(ctx.data.get("reject_user", 0))
     if not reason:
-        ask_step(ctx, "admin-ask-reject-reason", user=str(user_id))
+        await ask_current_step(ctx)
         return
     card = ctx.data.get("card")
     ctx.reset()
@@ -443,7 +452,7 @@ async def reassign_step(ctx: Ctx) -> None:
         return
     order_id = int(ctx.data.get("reassign_order", 0))
     if ctx.input.kind is not Kind.text or not ctx.input.text.strip():
-        ask_step(ctx, "admin-ask-runner", order=str(order_id))
+        await ask_current_step(ctx)
         return
     card = ctx.data.get("card")
     ctx.reset()
@@ -924,7 +933,7 @@ async def on_button(ctx: Ctx) -> None:
             raise InvalidInput("admin-application-not-found", user=str(target))
         if profile.status != "pending":
             raise InvalidInput("admin-application-decided", user=str(target), status=profile.status)
-        ask_reject_reason(ctx, target, card=ctx.input.message)
+        await ask_reject_reason(ctx, target, card=ctx.input.message)
     elif verb in ("wok", "wno"):
         await decide_withdrawal(ctx, target, verb == "wok", edit=True)
     elif verb in ("up", "dis"):
@@ -936,7 +945,7 @@ async def on_button(ctx: Ctx) -> None:
         if Event.reassign not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
             raise IllegalTransition(status=row.status, event=Event.reassign.value)
         ctx.go("admin.reassign", reassign_order=target, card=ctx.input.message)
-        ask_step(ctx, "admin-ask-runner", order=str(target))
+        await ask_current_step(ctx)
     elif verb in ("ev", "do") and rest and rest[0] in CODE_EVENTS:
         row = await campus_order(ctx, str(target))
         event = CODE_EVENTS[rest[0]]

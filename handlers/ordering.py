@@ -38,7 +38,7 @@ from handlers.context import Ctx, free_text
 from handlers.io import Kind
 from handlers.orders import details_lines, named_building, pay_button, quote_lines_text, route_text
 from handlers.router import ROUTER
-from handlers.start import RESUMABLE, menu, show_help
+from handlers.start import menu, show_help
 from storage.models import Coupon, RunnerProfile, User
 from storage.models import Order as OrderRow
 
@@ -349,11 +349,9 @@ async def on_step(ctx: Ctx) -> None:
     await ANSWERS[step](ctx, said)  # moving past a place step takes its location button away (Ctx.say)
 
 
+@ROUTER.asks_again("order.")
 async def ask_current_step(ctx: Ctx) -> None:
     await PROMPTS[ctx.state.removeprefix("order.")](ctx)
-
-
-RESUMABLE["order."] = ask_current_step  # /language in the middle of the form
 
 
 def stale() -> InvalidInput:

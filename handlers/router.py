@@ -40,6 +40,8 @@ class Router:
     payment: Handler | None = None
     # By state prefix: what a bare /cancel does in a conversation that offers a way out of it (tracking.py).
     cancels: dict[str, Handler] = field(default_factory=dict)
+    # By state prefix: what asks a form's current question again, so the form carries on after /language (start.py).
+    questions: dict[str, Handler] = field(default_factory=dict)
 
     def idle(self, kind: Kind) -> Handler | None:
         """What takes an input of this kind with no conversation going on: the handler of its kind (a shared
@@ -49,6 +51,10 @@ class Router:
     def bare_cancel(self, state: str) -> Handler | None:
         """What ends the conversation in this state on a bare /cancel; None: there is nothing such to end."""
         return by_state_prefix(self.cancels, state)
+
+    def question(self, state: str) -> Handler | None:
+        """What asks the current question of the form in this state again; None: no form is waiting for an answer."""
+        return by_state_prefix(self.questions, state)
 
     def command(self, *names: str, operator_only: bool = False, private_only: bool = True):  # noqa: ANN201
         def register(fn: Handler) -> Handler:
@@ -84,6 +90,13 @@ class Router:
         def register(fn: Handler) -> Handler:
             assert prefix not in self.cancels, f"/cancel of {prefix} registered twice"
             self.cancels[prefix] = fn
+            return fn
+        return register
+
+    def asks_again(self, prefix: str):  # noqa: ANN201
+        def register(fn: Handler) -> Handler:
+            assert prefix not in self.questions, f"the question of {prefix} registered twice"
+            self.questions[prefix] = fn
             return fn
         return register
 

@@ -52,47 +52,56 @@ async def apply(ctx: Ctx) -> None:
         return
     ctx.go("runner.apply.name")
     ctx.say("runner-apply-intro")
-    ctx.say("runner-apply-name")
+    await ask_application_step(ctx)
+
+
+# The application's steps: the conversation state of each and the question asked there.
+APPLY_QUESTIONS = {"runner.apply.name": "runner-apply-name", "runner.apply.number": "runner-apply-number",
+                   "runner.apply.gender": "runner-apply-gender", "runner.apply.photo": "runner-apply-photo"}
+
+
+@ROUTER.asks_again("runner.apply.")
+async def ask_application_step(ctx: Ctx) -> None:
+    """The application's current question: on reaching its step, on an input that is no answer, after /language."""
+    choices = ([[ctx.step("runner-gender", g.value, gender=g.value) for g in Gender]]
+               if ctx.state == "runner.apply.gender" else None)
+    ctx.say(APPLY_QUESTIONS[ctx.state], choices=choices)
 
 
 @ROUTER.state("runner.apply.name")
 async def apply_name(ctx: Ctx) -> None:
     if ctx.input.kind is not Kind.text:
-        ctx.say("runner-apply-name")
+        await ask_application_step(ctx)
         return
     name = free_text(ctx.input.text, limit=NAME_MAX)
     if not name or name.startswith("/"):
         raise InvalidInput("runner-apply-name-invalid")
     ctx.go("runner.apply.number", name_enc=ctx.services.cipher.encrypt(name))  # personal data: never in clear
-    ctx.say("runner-apply-number")
+    await ask_application_step(ctx)
 
 
 @ROUTER.state("runner.apply.number")
 async def apply_number(ctx: Ctx) -> None:
     if ctx.input.kind is not Kind.text:
-        ctx.say("runner-apply-number")
+        await ask_application_step(ctx)
         return
     number = "".join(ctx.input.text.split())
     if not STUDENT_NO.fullmatch(number):
         raise InvalidInput("runner-apply-number-invalid", text=ctx.input.text.strip()[:24])
     ctx.go("runner.apply.gender", number_enc=ctx.services.cipher.encrypt(number))
-    _ask_gender(ctx)
-
-
-def _ask_gender(ctx: Ctx) -> None:
-    ctx.say("runner-apply-gender", choices=[[ctx.step("runner-gender", g.value, gender=g.value) for g in Gender]])
+    await ask_application_step(ctx)
 
 
 @ROUTER.state("runner.apply.gender")
 async def apply_gender(ctx: Ctx) -> None:
     if ctx.input.kind is not Kind.choice:
-        _ask_gender(ctx)
+        await ask_application_step(ctx)
         return
     value = ctx.step_value(ctx.input.choice or "")
     if value not in {g.value for g in Gender}:
         raise InvalidInput("error-stale-choice")
     ctx.go("runner.apply.photo", gender=value)
-    ctx.say("runner-apply-photo")
+    await ask_application_step(ctx)
 
 
 @ROUTER.state("runner.apply.photo")
@@ -151,11 +160,16 @@ async def quiz(ctx: Ctx) -> None:
     _ask_question(ctx, 0)
 
 
+@ROUTER.asks_again("runner.quiz")
+async def ask_current_question(ctx: Ctx) -> None:
+    _ask_question(ctx, min(max(int(ctx.data.get("q", 0)), 0), len(QUIZ) - 1))
+
+
 @ROUTER.state("runner.quiz")
 async def quiz_answer(ctx: Ctx) -> None:
     index, score = int(ctx.data.get("q", 0)), int(ctx.data.get("score", 0))
     if ctx.input.kind is not Kind.choice or not 0 <= index < len(QUIZ):
-        _ask_question(ctx, min(max(index, 0), len(QUIZ) - 1))
+        await ask_current_question(ctx)
         return
     value = ctx.step_value(ctx.input.choice or "")
     _, answers, right = QUIZ[index]
@@ -292,6 +306,12 @@ async def release_command(ctx: Ctx) -> None:
     await release(ctx, _order_arg(ctx, "release"))
 
 
+@ROUTER.asks_again("runner.pickup_photo")
+async def ask_photo_again(ctx: Ctx) -> None:
+    ctx.say("runner-photo-ask", order=str(ctx.data.get("order") or 0),
+            choices=[[ctx.step("runner-photo-skip", "skip")]])
+
+
 @ROUTER.state("runner.pickup_photo")
 async def pickup_photo(ctx: Ctx) -> None:
     """An optional photo of the picked-up item, relayed to the student with its caption."""
@@ -305,7 +325,7 @@ async def pickup_photo(ctx: Ctx) -> None:
                 choices=[[ctx.button("runner-btn-delivered", f"o:{order_id}:deliver")]])
         return
     if inp.kind is not Kind.photo or not inp.photo:
-        ctx.say("runner-photo-ask", order=str(order_id), choices=[[ctx.step("runner-photo-skip", "skip")]])
+        await ask_photo_again(ctx)
         return
     caption = caption_args(inp.text)  # an overlong one is refused before anything is sent
     row = await runner_order(ctx, order_id)

@@ -1,14 +1,12 @@
 """Start, language, the main menu and help."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from sqlalchemy import select
 
 from handlers.context import Ctx
 from handlers.io import Kind
 from handlers.orders import campus_name
-from handlers.router import ROUTER, by_state_prefix
+from handlers.router import ROUTER
 from locales import LANGUAGES
 from storage.models import Order as OrderRow
 from storage.runners_repo import is_active_runner
@@ -17,8 +15,6 @@ from storage.runners_repo import is_active_runner
 # has start links passes the payload as the command's argument.
 JOIN_PREFIX = "c-"
 
-# Forms that carry on after a change of language, by state prefix: each asks the form's current question again.
-RESUMABLE: dict[str, Callable[[Ctx], Awaitable[None]]] = {}
 RESUME = "_resume"  # the conversation state /language interrupted
 
 
@@ -81,7 +77,7 @@ async def choose_language(ctx: Ctx) -> None:
         await ctx.notify.menu(ctx.user_id)
     ctx.say("start-language-set")
     resume = ctx.data.get(RESUME) or ""
-    ask_again = by_state_prefix(RESUMABLE, resume)
+    ask_again = ROUTER.question(resume)  # a form waiting for an answer carries on (ROUTER.asks_again)
     if ask_again is None:
         ctx.reset()
         menu(ctx)

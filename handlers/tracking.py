@@ -288,7 +288,11 @@ async def start_rating(ctx: Ctx, order_id: int) -> None:
     if await rateable(ctx, order_id) is None:
         return
     ctx.go("track.rate", rate_order=order_id, rate_stars=0, rate_tags=[])
-    ctx.say("track-rate-ask", order=str(order_id),
+    ask_stars(ctx)
+
+
+def ask_stars(ctx: Ctx) -> None:
+    ctx.say("track-rate-ask", order=str(ctx.data["rate_order"]),
             choices=[[ctx.step("track-stars", f"star:{n}", stars=n) for n in range(1, 6)]])
 
 
@@ -328,9 +332,24 @@ async def rate_step(ctx: Ctx) -> None:
         ask_tags(ctx, edit=True)
     elif kind == "done" and ctx.data.get("rate_stars"):
         ctx.go("track.rate.comment")
-        ctx.say("track-rate-comment-ask", choices=[[ctx.step("track-rate-skip", "skip")]])
+        ask_comment(ctx)
     else:
         ctx.say("error-stale-choice")
+
+
+def ask_comment(ctx: Ctx) -> None:
+    ctx.say("track-rate-comment-ask", choices=[[ctx.step("track-rate-skip", "skip")]])
+
+
+@ROUTER.asks_again("track.rate")  # and track.rate.comment
+async def ask_rating_again(ctx: Ctx) -> None:
+    """The rating's current question (after /language): the stars, the tags chosen so far, or the comment."""
+    if ctx.state == "track.rate.comment":
+        ask_comment(ctx)
+    elif ctx.data.get("rate_stars"):
+        ask_tags(ctx, edit=False)
+    else:
+        ask_stars(ctx)
 
 
 @ROUTER.state("track.rate.comment")
@@ -340,7 +359,7 @@ async def rate_comment_step(ctx: Ctx) -> None:
     elif ctx.input.kind is Kind.choice and ctx.step_value(ctx.input.choice or "") == "skip":
         comment = ""
     else:
-        ctx.say("track-rate-comment-ask", choices=[[ctx.step("track-rate-skip", "skip")]])
+        ask_comment(ctx)
         return
     await save_rating(ctx, int(ctx.data["rate_order"]), int(ctx.data["rate_stars"]),
                       list(ctx.data.get("rate_tags", [])), comment)
@@ -505,12 +524,17 @@ async def complain_command(ctx: Ctx) -> None:
         await ask_complaint(ctx, order_id)
 
 
+@ROUTER.asks_again("track.complain")
+async def ask_complaint_text(ctx: Ctx) -> None:
+    ctx.say("track-complain-ask", order=str(ctx.data["complain_order"]))
+
+
 async def ask_complaint(ctx: Ctx, order_id: int) -> None:
     row = await viewable_order(ctx, order_id)
     if (refusal := await complaint_refusal(ctx, row)) is not None:
         raise refusal
     ctx.go("track.complain", complain_order=order_id)
-    ctx.say("track-complain-ask", order=str(order_id))
+    await ask_complaint_text(ctx)
 
 
 @verb("report")
@@ -522,7 +546,7 @@ async def report_verb(ctx: Ctx) -> None:
 @ROUTER.state("track.complain")
 async def complain_step(ctx: Ctx) -> None:
     if ctx.input.kind is not Kind.text:
-        ctx.say("track-complain-ask", order=str(ctx.data["complain_order"]))
+        await ask_complaint_text(ctx)
         return
     await complain(ctx, int(ctx.data["complain_order"]), ctx.input.text)
 

@@ -317,6 +317,19 @@ async def test_a_bare_cancel_ends_an_operators_question_like_its_cancel_button(c
     assert (await get(db, RunnerProfile, applicant)).status == "pending"
 
 
+async def test_changing_language_while_a_reason_is_asked_for_asks_again_in_the_new_one(chat, db, campus, clock):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    await chat.send(OP, f"/reject {applicant}")
+    await chat.send(OP, "/language")
+    replies = await chat.press(OP, "中文")
+    assert [r.text for r in replies] == [
+        "已切换为中文。", f"为什么拒绝 #{applicant} 的申请？请写明原因（在群里请回复本条消息），申请人会看到。"]
+    assert [c.label for c in replies[1].flat_choices()] == ["取消"]
+    assert keys(await chat.send(OP, "照片看不清")) == ["admin-application-rejected"]
+    assert (await get(db, RunnerProfile, applicant)).status == "rejected"
+
+
 # ---------------------------------------------------------------------------------------------------- orders
 
 

@@ -173,6 +173,47 @@ async def test_a_rejected_applicant_may_apply_again(chat, services, db, campus):
     assert keys(again) == ["runner-apply-status"]
 
 
+async def test_changing_language_in_the_middle_of_the_application_asks_the_same_question_in_the_new_one(
+        chat, db, campus):
+    await english(chat, "dan")
+    for answer in ("/apply", "张三"):
+        await chat.send("dan", answer)
+    await chat.send("dan", "/language")
+    replies = await chat.press("dan", "中文")
+    assert [r.text for r in replies] == ["已切换为中文。", "你的学号是？"]
+    await chat.send("dan", "2024123456")
+    await chat.send("dan", "/lang")
+    replies = await chat.press("dan", "English")  # the question with buttons comes with them, in the new language
+    assert [r.text for r in replies] == ["Language set to English.", EN("runner-apply-gender")]
+    assert [c.label for c in replies[1].flat_choices()] == ["Male", "Female"]
+    assert keys(await chat.press("dan", "Female")) == ["runner-apply-photo"]
+    await chat.send("dan", "/language")
+    replies = await chat.press("dan", "中文")
+    assert [r.text for r in replies] == ["已切换为中文。", "最后一步：请发送学生证照片。"]
+    assert keys(await chat.photo("dan", "card-file-1")) == ["runner-apply-done"]
+    async with UnitOfWork(db, write=False) as uow:  # every answer before the changes of language was kept
+        dan = (await uow.session.scalars(select(User).where(User.external_id == "dan"))).one()
+        profile = await uow.runners.get(dan.id)
+    assert (dan.language, profile.status, profile.gender) == ("zh_CN", "pending", "female")
+    assert (CIPHER.decrypt(profile.real_name_enc), CIPHER.decrypt(profile.student_no_enc)) == ("张三", "2024123456")
+
+
+async def test_changing_language_in_the_middle_of_the_quiz_asks_the_same_question_in_the_new_one(
+        chat, db, campus, clock):
+    await runner(db, campus, clock(), "rita", quiz=False)
+    await chat.send("rita", "/quiz")
+    await chat.press("rita", "Nobody: it is only for this delivery")
+    await chat.send("rita", "/language")
+    replies = await chat.press("rita", "中文")
+    zh = catalogue("zh_CN")
+    assert keys(replies) == ["start-language-set", "runner-quiz-q2"]
+    assert replies[1].text == zh("runner-quiz-q2", n=2, total=4)
+    assert [c.label for c in replies[1].flat_choices()] == [zh(f"runner-quiz-q2-a{i}") for i in (1, 2, 3)]
+    for right in (zh("runner-quiz-q2-a3"), zh("runner-quiz-q3-a1"), zh("runner-quiz-q4-a2")):
+        replies = await chat.press("rita", right)
+    assert keys(replies) == ["runner-quiz-passed"] and replies[0].args["score"] == 4  # the first answer counted
+
+
 async def test_quiz_must_be_passed_and_may_be_retried(chat, services, db, campus, clock):
     rita = await runner(db, campus, clock(), "rita", quiz=False)
     replies = await chat.send("rita", "/quiz")
@@ -340,6 +381,19 @@ async def test_no_photo_and_delivered_change_the_message_they_were_pressed_under
     (reply,) = await chat.press("rob", delivered)
     assert (reply.key, reply.edit, reply.choices) == ("runner-delivered", True, ())
     assert (await order_row(db, order_id)).status == "delivered"
+
+
+async def test_changing_language_while_the_pickup_photo_is_asked_for_asks_again_in_the_new_one(
+        chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    await chat.press("rob", f"data:o:{order_id}:pickup")
+    await chat.send("rob", "/language")
+    replies = await chat.press("rob", "中文")
+    assert keys(replies) == ["start-language-set", "runner-photo-ask"]
+    assert replies[1].text == catalogue("zh_CN")("runner-photo-ask", order=str(order_id))
+    assert keys(await chat.photo("rob", "parcel-photo-7")) == ["runner-photo-sent"]
 
 
 async def test_trip_commands_and_what_they_refuse(chat, services, db, campus, clock):

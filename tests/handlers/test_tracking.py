@@ -257,6 +257,45 @@ async def test_low_rating_without_comment_costs_credit(db, campus, clock, chat, 
     assert (await _profile(db, runner)).credit == credit_before + campus.credit_change(CreditEvent.low_rating)
 
 
+async def test_changing_language_in_the_middle_of_rating_asks_the_same_question_in_the_new_one(
+        db, campus, clock, chat, services):
+    _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    await chat.send("alice", f"/confirm {order_id}")
+    await chat.send("alice", "/language")
+    replies = await chat.press("alice", "中文")
+    assert [r.text for r in replies] == ["已切换为中文。", f"订单 #{order_id} 的跑腿员表现如何？请选择 1 到 5 星。"]
+    await chat.press("alice", "4★")
+    await chat.press("alice", "准时")
+    await chat.send("alice", "/lang")
+    replies = await chat.press("alice", "English")  # the stars and the tags chosen so far are kept
+    assert keys(replies) == ["start-language-set", "track-rate-tags-ask"]
+    assert replies[1].text.startswith("4★. Anything to add?")
+    assert [c.label for c in replies[1].flat_choices()][:2] == ["✓ On time", "Polite"]
+    await chat.press("alice", "Done")
+    await chat.send("alice", "/language")
+    replies = await chat.press("alice", "中文")
+    assert [r.text for r in replies] == ["已切换为中文。", "想给跑腿员留句评语吗？直接输入，或点击跳过。"]
+    assert [c.label for c in replies[1].flat_choices()] == ["跳过"]
+    assert keys(await chat.send("alice", "很准时")) == ["track-rate-thanks"]
+    row = await order_row(db, order_id)
+    assert (row.rating, row.rating_tags, row.rating_comment) == (4, ["on_time"], "很准时")
+
+
+async def test_changing_language_while_a_complaint_is_asked_for_asks_again_in_the_new_one(
+        db, campus, clock, chat, services):
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    await chat.inbox("alice")
+    await chat.press("alice", "Report a problem")
+    await chat.send("alice", "/language")
+    replies = await chat.press("alice", "中文")
+    assert [r.text for r in replies] == [
+        "已切换为中文。", f"订单 #{order_id} 出了什么问题？请用一条消息说明，客服会查看。发送 /menu 退出。"]
+    assert keys(await chat.send("alice", "盒子压坏了")) == ["track-complaint-recorded"]
+    assert (await order_row(db, order_id)).status == "exception"
+
+
 async def test_a_repeated_confirm_says_done_and_changes_nothing(db, campus, clock, chat, services):
     _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
     await deliver(services, campus, order_id, runner, clock())
