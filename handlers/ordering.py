@@ -3,8 +3,8 @@
 One wizard serves every channel. Each step is a conversation state "order.<step>" and its answers collect in the
 conversation's data, so another process or a restart carries on; phone and room are kept there only encrypted.
 Every step takes its buttons or typed text (a typed button label counts as pressing it); shared locations work
-where a place is asked for. Bad input raises a DomainError, so the app rolls back and nothing changes.
-Paying lives in handlers/wallet.py.
+where a place is asked for. Every step after the first, the quote too, offers Back to the previous question.
+Bad input raises a DomainError, so the app rolls back and nothing changes. Paying lives in handlers/wallet.py.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select
 
@@ -52,6 +52,7 @@ ROOM_LIMIT, NAME_LIMIT, CODE_LIMIT = 32, 64, 32
 PHONE = re.compile(r"^\+?[0-9]{5,20}$")
 SKIP = "-"
 SAVED = "saved"  # the button that reuses the remembered room or phone
+BACK = "<"  # the Back button every question after the first offers (go_back)
 PLACE_STEPS = frozenset({"pickup", "dropoff"})  # steps a shared location answers
 PLACE_STATES = frozenset(f"order.{step}" for step in PLACE_STEPS)  # their conversation states
 
@@ -65,10 +66,16 @@ class Said:
     point: Point | None = None
 
 
-Prompt = Callable[[Ctx], Awaitable[None]]
+class Prompt(Protocol):
+    """Asks a step's question; `edit`: in place of the message whose button was pressed (where the channel can)."""
+
+    def __call__(self, ctx: Ctx, *, edit: bool = False) -> Awaitable[None]: ...
+
+
 Answer = Callable[[Ctx, Said], Awaitable[None]]
 PROMPTS: dict[str, Prompt] = {}
 ANSWERS: dict[str, Answer] = {}
+ANSWER_KEYS: dict[str, tuple[str, ...]] = {}  # by step: what its answer puts in the draft
 
 
 def prompt(step: str) -> Callable[[Prompt], Prompt]:
@@ -78,9 +85,11 @@ def prompt(step: str) -> Callable[[Prompt], Prompt]:
     return register
 
 
-def answer(step: str) -> Callable[[Answer], Answer]:
+def answer(step: str, *keys: str) -> Callable[[Answer], Answer]:
+    """`keys`: what the answer puts in the draft, forgotten when the student goes back to a step before it."""
     def register(fn: Answer) -> Answer:
         ANSWERS[step] = fn
+        ANSWER_KEYS[step] = keys
         return fn
     return register
 
@@ -90,9 +99,11 @@ Button = tuple[str, str, dict[str, Any]]  # label key, value, label args
 
 def ask(ctx: Ctx, step: str, key: str, rows: list[list[Button]] | None = None, *, request_location: bool = False,
         edit: bool = False, **args: Any) -> None:
-    """Move to a step and prompt for it; its buttons carry the step's fresh token, so older ones go stale."""
+    """Move to a step and prompt for it; its buttons carry the step's fresh token, so older ones go stale. Every
+    step after the first offers Back, below its own buttons."""
     ctx.go(f"order.{step}")
-    choices = [[ctx.step(lk, value, **la) for lk, value, la in row] for row in rows or []]
+    back = [[("order-back", BACK, {})]] if step != STEPS[0] else []
+    choices = [[ctx.step(lk, value, **la) for lk, value, la in row] for row in [*(rows or []), *back]]
     # Remember the labels so a typed label (or a channel without buttons) answers like the button; not those
     # showing a saved room or phone, which must not sit in the conversation in plain text.
     put(ctx, _labels={normalize_name(c.label): value for row in choices for c in row
@@ -346,7 +357,24 @@ async def on_step(ctx: Ctx) -> None:
     else:  # a photo, or a location where none is asked for: ask again
         await PROMPTS[step](ctx)
         return
+    if said.value == BACK:
+        await go_back(ctx, step)
+        return
     await ANSWERS[step](ctx, said)  # moving past a place step takes its location button away (Ctx.say)
+
+
+async def go_back(ctx: Ctx, step: str) -> None:
+    """Back: the question before this one that applies to the draft, in place of the pressed one. The answers to the
+    questions after it are forgotten: each is asked again on the way forward anyway, and one to a question that may
+    no longer apply (a parcel's weight, once the errand is a queue) must not stay in the draft to be priced. Its own
+    answer stays until it is answered again (the tags keep showing as chosen)."""
+    earlier = [s for s in STEPS[:STEPS.index(step)] if applies(ctx, s)]
+    if not earlier:
+        raise stale()  # the first question offers no Back: a forged button
+    previous = earlier[-1]
+    forgotten = {key for later in STEPS[STEPS.index(previous) + 1:] for key in ANSWER_KEYS.get(later, ())}
+    ctx.conv.data = {key: value for key, value in ctx.data.items() if key not in forgotten}
+    await PROMPTS[previous](ctx, edit=pressed(ctx))
 
 
 @ROUTER.asks_again("order.")
@@ -377,7 +405,7 @@ async def ask_type(ctx: Ctx, *, edit: bool = False) -> None:
         edit=edit)
 
 
-@answer("type")
+@answer("type", "task")
 async def got_type(ctx: Ctx, said: Said) -> None:
     put(ctx, task=one_of(said, {t.value for t in TaskType}))
     await advance(ctx, "type")
@@ -408,16 +436,16 @@ def place(ctx: Ctx, said: Said) -> Building:
 
 
 @prompt("pickup")
-async def ask_pickup(ctx: Ctx) -> None:
+async def ask_pickup(ctx: Ctx, *, edit: bool = False) -> None:
     task = TaskType(ctx.data["task"])
     quick = [place_button(ctx, b) for b in ctx.campus.buildings if b.kind in QUICK_PICKUPS[task]][:6]
     rows = chunks(quick, 2)
     if task in OPTIONAL_PICKUP:
         rows.append([("order-no-pickup", SKIP, {})])
-    ask(ctx, "pickup", "order-ask-pickup", rows, request_location=True, task=task.value)
+    ask(ctx, "pickup", "order-ask-pickup", rows, request_location=True, task=task.value, edit=edit)
 
 
-@answer("pickup")
+@answer("pickup", "pickup")
 async def got_pickup(ctx: Ctx, said: Said) -> None:
     if said.value == SKIP:
         if TaskType(ctx.data["task"]) not in OPTIONAL_PICKUP:
@@ -429,34 +457,34 @@ async def got_pickup(ctx: Ctx, said: Said) -> None:
 
 
 @prompt("dropoff")
-async def ask_dropoff(ctx: Ctx) -> None:
+async def ask_dropoff(ctx: Ctx, *, edit: bool = False) -> None:
     # The place of the student's last order is the likeliest answer.
     last = await ctx.uow.session.scalar(select(OrderRow.dropoff_building).where(
         OrderRow.customer_id == ctx.user_id).order_by(OrderRow.id.desc()).limit(1))
     rows = []
     if last is not None and any(b.id == last for b in ctx.campus.buildings):
         rows.append([place_button(ctx, ctx.campus.building(last))])
-    ask(ctx, "dropoff", "order-ask-dropoff", rows, request_location=True)
+    ask(ctx, "dropoff", "order-ask-dropoff", rows, request_location=True, edit=edit)
 
 
-@answer("dropoff")
+@answer("dropoff", "dropoff")
 async def got_dropoff(ctx: Ctx, said: Said) -> None:
     put(ctx, dropoff=place(ctx, said).id, room_enc=None, floor=1)
     await advance(ctx, "dropoff")
 
 
 @prompt("room")
-async def ask_room(ctx: Ctx) -> None:
+async def ask_room(ctx: Ctx, *, edit: bool = False) -> None:
     rows = []
     saved = ctx.services.cipher.decrypt(ctx.user.room_enc)
     if saved:
         rows.append([("order-use-saved", SAVED, {"saved": saved})])
     rows.append([("order-no-room", SKIP, {})])
     b = building_of(ctx.campus, ctx.data["dropoff"])
-    ask(ctx, "room", "order-ask-room", rows, place=b.name if ctx.t.language == "zh_CN" else b.name_en)
+    ask(ctx, "room", "order-ask-room", rows, place=b.name if ctx.t.language == "zh_CN" else b.name_en, edit=edit)
 
 
-@answer("room")
+@answer("room", "room_enc")
 async def got_room(ctx: Ctx, said: Said) -> None:
     if said.value == SKIP:
         room_enc = None  # handed over at the entrance
@@ -475,13 +503,13 @@ async def got_room(ctx: Ctx, said: Said) -> None:
 
 
 @prompt("floor")
-async def ask_floor(ctx: Ctx) -> None:
+async def ask_floor(ctx: Ctx, *, edit: bool = False) -> None:
     floors = building_of(ctx.campus, ctx.data["dropoff"]).floors
     buttons = [("order-floor", str(n), {"floor": n}) for n in range(1, floors + 1)]
-    ask(ctx, "floor", "order-ask-floor", chunks(buttons, 6), floors=floors)
+    ask(ctx, "floor", "order-ask-floor", chunks(buttons, 6), floors=floors, edit=edit)
 
 
-@answer("floor")
+@answer("floor", "floor")
 async def got_floor(ctx: Ctx, said: Said) -> None:
     raw = (said.value or said.text).strip()
     floor = whole_number(raw, max_digits=3)
@@ -501,16 +529,16 @@ def masked(phone: str) -> str:
 
 
 @prompt("phone")
-async def ask_phone(ctx: Ctx) -> None:
+async def ask_phone(ctx: Ctx, *, edit: bool = False) -> None:
     rows = []
     saved = ctx.services.cipher.decrypt(ctx.user.phone_enc)
     if saved:
         rows.append([("order-use-saved", SAVED, {"saved": masked(saved)})])
     rows.append([("order-skip", SKIP, {})])
-    ask(ctx, "phone", "order-ask-phone", rows)
+    ask(ctx, "phone", "order-ask-phone", rows, edit=edit)
 
 
-@answer("phone")
+@answer("phone", "phone_enc")
 async def got_phone(ctx: Ctx, said: Said) -> None:
     if said.value == SKIP:
         phone_enc = None
@@ -529,11 +557,11 @@ async def got_phone(ctx: Ctx, said: Said) -> None:
 
 
 @prompt("description")
-async def ask_description(ctx: Ctx) -> None:
-    ask(ctx, "description", "order-ask-description", task=ctx.data["task"])
+async def ask_description(ctx: Ctx, *, edit: bool = False) -> None:
+    ask(ctx, "description", "order-ask-description", task=ctx.data["task"], edit=edit)
 
 
-@answer("description")
+@answer("description", "description")
 async def got_description(ctx: Ctx, said: Said) -> None:
     if said.value is not None:
         raise stale()
@@ -545,11 +573,12 @@ async def got_description(ctx: Ctx, said: Said) -> None:
 
 
 @prompt("queue")
-async def ask_queue(ctx: Ctx) -> None:
-    ask(ctx, "queue", "order-ask-queue", [[("order-minutes", str(m), {"minutes": m}) for m in (30, 60, 90, 120)]])
+async def ask_queue(ctx: Ctx, *, edit: bool = False) -> None:
+    ask(ctx, "queue", "order-ask-queue", [[("order-minutes", str(m), {"minutes": m}) for m in (30, 60, 90, 120)]],
+        edit=edit)
 
 
-@answer("queue")
+@answer("queue", "queue_minutes")
 async def got_queue(ctx: Ctx, said: Said) -> None:
     raw = (said.value or said.text).strip()
     minutes = whole_number(raw, max_digits=4)
@@ -575,29 +604,29 @@ def parse_kg(campus: Campus, text: str) -> int:
 
 
 @prompt("weight")
-async def ask_weight(ctx: Ctx) -> None:
-    ask(ctx, "weight", "order-ask-weight", [[("order-kg", str(kg), {"kg": kg}) for kg in (1, 3, 5, 10)]])
+async def ask_weight(ctx: Ctx, *, edit: bool = False) -> None:
+    ask(ctx, "weight", "order-ask-weight", [[("order-kg", str(kg), {"kg": kg}) for kg in (1, 3, 5, 10)]], edit=edit)
 
 
-@answer("weight")
+@answer("weight", "weight_g")
 async def got_weight(ctx: Ctx, said: Said) -> None:
     put(ctx, weight_g=parse_kg(ctx.campus, said.value or said.text))
     await advance(ctx, "weight")
 
 
 @prompt("size")
-async def ask_size(ctx: Ctx) -> None:
-    ask(ctx, "size", "order-ask-size", [[("order-size", s.value, {"size": s.value}) for s in Size]])
+async def ask_size(ctx: Ctx, *, edit: bool = False) -> None:
+    ask(ctx, "size", "order-ask-size", [[("order-size", s.value, {"size": s.value}) for s in Size]], edit=edit)
 
 
-@answer("size")
+@answer("size", "size")
 async def got_size(ctx: Ctx, said: Said) -> None:
     put(ctx, size=one_of(said, {s.value for s in Size}))
     await advance(ctx, "size")
 
 
 @prompt("window")
-async def ask_window(ctx: Ctx) -> None:
+async def ask_window(ctx: Ctx, *, edit: bool = False) -> None:
     offers = window_offers(ctx)
     if not offers:
         raise closed(ctx)
@@ -616,11 +645,11 @@ async def ask_window(ctx: Ctx) -> None:
             rows.append(("order-window-evening", value, args))
         else:
             rows.append(("order-window-in", value, {"hours": int(value[1:]), **args}))
-    ask(ctx, "window", "order-ask-window", chunks(rows, 2))
+    ask(ctx, "window", "order-ask-window", chunks(rows, 2), edit=edit)
     put(ctx, _windows=offers)  # pressing a button gets exactly the window its label showed
 
 
-@answer("window")
+@answer("window", "window_start", "window_end", "urgent")
 async def got_window(ctx: Ctx, said: Said) -> None:
     offers = ctx.data.get("_windows", {})
     urgent = said.value == "urgent" or normalize_name(said.text) in ("urgent", "加急")
@@ -656,7 +685,7 @@ async def ask_tags(ctx: Ctx, *, edit: bool = False) -> None:
     ask(ctx, "tags", "order-ask-tags", [*chunks(buttons, 2), [("order-done", "done", {})]], edit=edit)
 
 
-@answer("tags")
+@answer("tags", "tags")
 async def got_tags(ctx: Ctx, said: Said) -> None:
     value = said.value
     if value is None:  # a typed tag name toggles it, like its button
@@ -677,11 +706,11 @@ async def got_tags(ctx: Ctx, said: Said) -> None:
 
 
 @prompt("notes")
-async def ask_notes(ctx: Ctx) -> None:
-    ask(ctx, "notes", "order-ask-notes", [[("order-skip", SKIP, {})]])
+async def ask_notes(ctx: Ctx, *, edit: bool = False) -> None:
+    ask(ctx, "notes", "order-ask-notes", [[("order-skip", SKIP, {})]], edit=edit)
 
 
-@answer("notes")
+@answer("notes", "notes")
 async def got_notes(ctx: Ctx, said: Said) -> None:
     if said.value not in (None, SKIP):
         raise stale()
@@ -690,11 +719,12 @@ async def got_notes(ctx: Ctx, said: Said) -> None:
 
 
 @prompt("gender")
-async def ask_gender(ctx: Ctx) -> None:
-    ask(ctx, "gender", "order-ask-gender", [[("order-gender", g, {"gender": g}) for g in ("any", "female", "male")]])
+async def ask_gender(ctx: Ctx, *, edit: bool = False) -> None:
+    ask(ctx, "gender", "order-ask-gender", [[("order-gender", g, {"gender": g}) for g in ("any", "female", "male")]],
+        edit=edit)
 
 
-@answer("gender")
+@answer("gender", "gender")
 async def got_gender(ctx: Ctx, said: Said) -> None:
     value = one_of(said, ("any", *(g.value for g in Gender)))
     put(ctx, gender=None if value == "any" else value)
@@ -702,8 +732,8 @@ async def got_gender(ctx: Ctx, said: Said) -> None:
 
 
 @prompt("runner")
-async def ask_runner(ctx: Ctx) -> None:
-    ask(ctx, "runner", "order-ask-runner", [[("order-skip", SKIP, {})]])
+async def ask_runner(ctx: Ctx, *, edit: bool = False) -> None:
+    ask(ctx, "runner", "order-ask-runner", [[("order-skip", SKIP, {})]], edit=edit)
 
 
 async def find_runner(ctx: Ctx, text: str) -> tuple[int, str]:
@@ -733,7 +763,7 @@ async def find_runner(ctx: Ctx, text: str) -> tuple[int, str]:
     return runner.id, shown
 
 
-@answer("runner")
+@answer("runner", "runner_id", "runner_name")
 async def got_runner(ctx: Ctx, said: Said) -> None:
     if said.value == SKIP:
         put(ctx, runner_id=None, runner_name=None)
@@ -746,13 +776,13 @@ async def got_runner(ctx: Ctx, said: Said) -> None:
 
 
 @prompt("tip")
-async def ask_tip(ctx: Ctx) -> None:
+async def ask_tip(ctx: Ctx, *, edit: bool = False) -> None:
     buttons = [("order-tip-none", "0", {})] + [("order-yuan", str(fen), {"amount": format_yuan(fen)})
                                                 for fen in (100, 200, 500)]
-    ask(ctx, "tip", "order-ask-tip", [buttons], max=format_yuan(ctx.campus.pricing.max_tip))
+    ask(ctx, "tip", "order-ask-tip", [buttons], max=format_yuan(ctx.campus.pricing.max_tip), edit=edit)
 
 
-@answer("tip")
+@answer("tip", "tip")
 async def got_tip(ctx: Ctx, said: Said) -> None:
     if said.value is not None:
         tip = whole_number(said.value)
@@ -770,11 +800,11 @@ async def got_tip(ctx: Ctx, said: Said) -> None:
 
 
 @prompt("coupon")
-async def ask_coupon(ctx: Ctx) -> None:
-    ask(ctx, "coupon", "order-ask-coupon", [[("order-no-coupon", SKIP, {})]])
+async def ask_coupon(ctx: Ctx, *, edit: bool = False) -> None:
+    ask(ctx, "coupon", "order-ask-coupon", [[("order-no-coupon", SKIP, {})]], edit=edit)
 
 
-@answer("coupon")
+@answer("coupon", "coupon")
 async def got_coupon(ctx: Ctx, said: Said) -> None:
     if said.value == SKIP:
         put(ctx, coupon=None)

@@ -36,6 +36,7 @@ order-floor-format = "{ $text }" is not a floor number.
 order-ask-phone = A phone number your runner may call? It is stored encrypted and shown only to your runner. You can skip this.
 order-phone-format = "{ $text }" is not a phone number.
 order-skip = Skip
+order-back = « Back
 order-ask-description = { $task ->
     [parcel] Which parcel? Write the pickup code and anything that helps find it.
     [buy] What should the runner buy? Write the items and how much.

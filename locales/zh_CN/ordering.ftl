@@ -36,6 +36,7 @@ order-floor-format = “{ $text }”不是楼层数字。
 order-ask-phone = 留一个跑腿员可以拨打的电话？加密保存，只给接单的跑腿员看。可以跳过。
 order-phone-format = “{ $text }”不是电话号码。
 order-skip = 跳过
+order-back = « 上一步
 order-ask-description = { $task ->
     [parcel] 取哪个快递？请写取件码等有助于找到它的信息。
     [buy] 要买什么？请写清物品和数量。

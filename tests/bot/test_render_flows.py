@@ -64,6 +64,11 @@ async def answered(api: FakeBotAPI, chat_id: int, send: Callable[[], Any], last_
 async def at_the_pickup(api: FakeBotAPI, li: dict[str, Any]) -> None:
     """A new order form, at its pickup question: the share-location keyboard is up."""
     types = await answered(api, LI, lambda: api.command(li, "order"), EN("order-ask-type"))
+    await at_the_pickup_of(api, li, types)
+
+
+async def at_the_pickup_of(api: FakeBotAPI, li: dict[str, Any], types: dict[str, Any]) -> None:
+    """A parcel chosen on the question of the errand's type: at the pickup, the share-location keyboard is up."""
     await answered(api, LI, lambda: api.press(li, types, "Parcel pickup"), EN("tg-location-prompt"))
     assert "keyboard" in markups(api, LI)[-1]
 
@@ -89,13 +94,13 @@ async def test_answers_to_the_quote_and_the_pay_button_edit_their_message(
     li = api.user(LI, "Li", language_code="en")
     clock.advance(hours=1, minutes=20)  # 11:20; the lunch peak starts at 11:30
     quote = await quote_for(api, li)
-    assert labels(quote) == ["Confirm", "Edit", "Cancel"]
+    assert labels(quote) == ["Confirm", "Edit", "Cancel", "« Back"]
 
     clock.advance(minutes=15)  # Confirm now meets another price: the new quote takes the old one's place
     sent, old_buttons = len(api.calls("sendMessage", LI)), api.buttons(quote)
     api.press(li, current(api, quote), "Confirm")
     again = await until(lambda: (m := current(api, quote))["text"].startswith(EN("order-quote-changed")) and m)
-    assert labels(again) == ["Confirm", "Edit", "Cancel"] and api.buttons(again) != old_buttons  # fresh ones
+    assert labels(again) == ["Confirm", "Edit", "Cancel", "« Back"] and api.buttons(again) != old_buttons  # fresh
 
     api.press(li, again, "Cancel")  # the quote says nothing was ordered, without buttons; the menu comes below
     cancelled = await until(lambda: (m := current(api, quote))["text"] == EN("order-draft-cancelled") and m)
@@ -139,7 +144,8 @@ async def test_the_location_button_goes_when_the_flow_moves_past_its_step(
     await until(lambda: api.last_bot_message(LI)["text"] == EN("tg-location-prompt"))
 
     api.press(li, pickup, "Parcel Station")  # by a button: on to the drop-off, which offers the location again
-    await until(lambda: api.last_bot_message(LI)["text"] == EN("order-ask-dropoff"))
+    await until(lambda: [m["text"] for m in api.bot_messages(LI)[-2:]] == [EN("order-ask-dropoff"),
+                                                                          EN("tg-location-prompt")])
     assert "keyboard" in markups(api, LI)[-1] and REMOVE not in markups(api, LI)
 
     api.text(li, "F3")  # typed: on to the room, whose question has inline buttons
@@ -153,6 +159,28 @@ async def test_the_location_button_goes_when_the_flow_moves_past_its_step(
     floors = campus.building("dorm_f3").floors
     await until(lambda: api.last_bot_message(LI)["text"] == EN("order-ask-floor", floors=floors))
     assert markups(api, LI).count(REMOVE) == 1
+
+
+async def test_the_order_forms_back_button_puts_the_previous_question_in_the_pressed_ones_place(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    api = fake_bot_api
+    await tg_user(services, campus, clock, LI)
+    li = api.user(LI, "Li", language_code="en")
+    types = await answered(api, LI, lambda: api.command(li, "order"), EN("order-ask-type"))
+    assert EN("order-back") not in labels(types)  # the first question has nothing to go back to
+    await at_the_pickup_of(api, li, types)
+    pickup = api.bot_messages(LI)[-2]
+    assert pickup["text"] == EN("order-ask-pickup", task="parcel") and labels(pickup)[-1] == "« Back"
+    sent = len(api.calls("sendMessage", LI))
+
+    api.press(li, pickup, "« Back")  # the type question again, where the pickup's was; its location button goes
+    again = await until(lambda: (m := current(api, pickup))["text"] == EN("order-ask-type") and m)
+    assert labels(again) == labels(types) and api.buttons(again) != api.buttons(types)  # fresh buttons
+    [removal] = api.calls("sendMessage", LI)[sent:]
+    assert (removal.params["text"], removal.params["reply_markup"]) == (EN("tg-location-done"), REMOVE)
+
+    api.press(li, again, "Buy for me")  # the form carries on from there
+    await until(lambda: api.bot_messages(LI)[-2]["text"] == EN("order-ask-pickup", task="buy"))
 
 
 async def test_the_location_button_goes_when_the_order_form_is_left_by_a_command(
@@ -178,7 +206,8 @@ async def test_the_location_button_goes_when_the_order_form_is_left_by_a_command
     await answered(api, LI, lambda: api.command(li, "confirm"), EN("track-need-number", command="confirm"))
     assert markups(api, LI).count(REMOVE) == 2
     # The pickup answered: on to the drop-off, whose question offers the button again.
-    await answered(api, LI, lambda: api.text(li, "Parcel Station"), EN("order-ask-dropoff"))
+    await answered(api, LI, lambda: api.text(li, "Parcel Station"), EN("tg-location-prompt"))
+    assert api.bot_messages(LI)[-2]["text"] == EN("order-ask-dropoff")
     assert "keyboard" in markups(api, LI)[-1] and markups(api, LI).count(REMOVE) == 2
     await answered(api, LI, lambda: api.command(li, "stop"), EN("menu-title"))
     assert markups(api, LI)[-2] == REMOVE and markups(api, LI).count(REMOVE) == 3

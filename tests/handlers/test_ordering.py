@@ -86,7 +86,7 @@ async def test_a_whole_order_by_text_then_paid_from_the_wallet(chat, services, c
     assert keys(await chat.send("alice", "/order")) == ["order-ask-type"]
     replies = await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
     quote = quote_of(replies)
-    assert [c.label for c in quote.flat_choices()] == ["Confirm", "Edit", "Cancel"]
+    assert [c.label for c in quote.flat_choices()] == ["Confirm", "Edit", "Cancel", "« Back"]
     assert "Parcel Station → Women's Dorm 3" in quote.text and "fragile" in quote.text
 
     # The quote's lines add up to the total it shows.
@@ -184,6 +184,78 @@ async def test_queue_and_custom_errands_may_skip_the_pickup(chat, services):
     await chat.send("dave", "Confirm")
     [order] = await orders_of(services, dave)
     assert (order.task_type, order.pickup_building, order.weight_g) == ("queue", None, 0)
+
+
+async def test_back_from_the_quote_changes_the_tip_and_keeps_the_rest_of_the_draft(chat, services):
+    alice = await funded(chat, services, "alice", 0)
+    await chat.send("alice", "/order")
+    replies = await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    assert "Tip for the runner: 2.00" in quote_of(replies).text
+    replies = await chat.press("alice", "« Back")
+    assert keys(replies) == ["order-ask-coupon"] and replies[0].edit  # in the quote's place: its buttons go with it
+    replies = await chat.send("alice", "« Back")  # typed, as any button's label
+    assert keys(replies) == ["order-ask-tip"] and not replies[0].edit
+    state, data = await conversation(services, "alice")
+    assert state == "order.tip" and "coupon" not in data
+    assert (data["task"], data["dropoff"], data["floor"], data["description"]) == (
+        "parcel", "dorm_f3", 5, "Code 4-2-1187, a shoebox")
+    replies = await answer_all(chat, "alice", ["5", "No coupon"])
+    quote = quote_of(replies)
+    assert "Tip for the runner: 5.00" in quote.text and "Parcel Station → Women's Dorm 3" in quote.text
+    [back] = [c for c in quote.flat_choices() if c.label == "« Back"]
+    assert keys(await chat.send("alice", "Confirm")) == ["order-created"]
+    [order] = await orders_of(services, alice)
+    assert (order.tip, order.dropoff_floor, order.weight_g, order.tags, order.notes) == (
+        500, 5, 2500, ["fragile"], "Please hurry")
+    assert CIPHER.decrypt(order.room_enc) == "3-502" and CIPHER.decrypt(order.phone_enc) == "13800138000"
+
+    # The quote's Back, pressed once the order is placed, is refused and changes nothing.
+    reply = await refused(chat, services, "alice", lambda: chat.press("alice", f"data:{back.data}"),
+                          "error-stale-choice")
+    assert reply.text == "That button is from an earlier message and no longer works."
+    assert len(await orders_of(services, alice)) == 1
+
+
+async def test_back_goes_through_every_earlier_question_that_applies_and_forgets_the_later_answers(chat, services):
+    dave = await funded(chat, services, "dave", 0)
+    await chat.send("dave", "/order")
+    await answer_all(chat, "dave", ["Parcel pickup", "快递站", "F3", "3-502", "5", "Skip", "A heavy box", "10"])
+    asked = []
+    for _ in range(8):
+        replies = await chat.press("dave", "« Back")
+        assert [r.edit for r in replies if r.key.startswith("order-ask")] == [True]
+        asked += [r.key for r in replies if r.key.startswith("order-ask")]
+    assert asked == ["order-ask-weight", "order-ask-description", "order-ask-phone", "order-ask-floor",
+                     "order-ask-room", "order-ask-dropoff", "order-ask-pickup", "order-ask-type"]
+    type_question = chat.last["dave"][-1]
+    assert "« Back" not in [c.label for c in type_question.flat_choices()]  # the first question has no Back
+    state, data = await conversation(services, "dave")
+    assert state == "order.type" and data["task"] == "parcel"
+    assert not {"pickup", "dropoff", "room_enc", "floor", "phone_enc", "description", "weight_g"} & data.keys()
+
+    # A Back forged onto the first question (with its current token) is refused like any button it never offered.
+    token = type_question.flat_choices()[0].data.split(":")[1]
+    await refused(chat, services, "dave", lambda: chat.press("dave", f"data:s:{token}:<"), "error-stale-choice")
+
+    # Now a queue: the parcel's 10 kg, asked no more, is not priced.
+    await chat.send("dave", "Queue for me")
+    await chat.press("dave", "No pickup place")
+    replies = await answer_all(chat, "dave", ["Canteen 1", "Skip", "Lunch at window 3", "90", "now", "Done", "Skip",
+                                              "Anyone", "Skip", "0", "No coupon"])
+    assert "Extra weight" not in quote_of(replies).text
+    await chat.send("dave", "Confirm")
+    [order] = await orders_of(services, dave)
+    assert (order.task_type, order.pickup_building, order.dropoff_building, order.weight_g) == (
+        "queue", None, "canteen_1", 0)
+
+
+async def test_back_is_offered_and_works_in_chinese_too(chat, services):
+    await started(chat, "mei", "中文")
+    await chat.send("mei", "/order")
+    replies = await chat.press("mei", "代取快递")
+    assert [c.label for c in replies[0].flat_choices()][-1] == "« 上一步"
+    replies = await chat.press("mei", "« 上一步")
+    assert [r.text for r in replies if r.key == "order-ask-type"] == ["要跑什么腿？"]
 
 
 async def test_bad_answers_get_a_clear_reply_and_change_nothing(chat, services):
@@ -370,7 +442,7 @@ async def test_before_opening_an_errand_may_be_scheduled_inside_the_hours(chat, 
     assert keys(replies) == ["order-closed-now", "order-ask-type"]
     replies = await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:9])
     labels = [c.label for c in replies[0].flat_choices()]
-    assert labels == ["In 1 h (07:30–08:30)", "In 2 h (08:30–09:30)", "This evening (18:00–20:00)"]
+    assert labels == ["In 1 h (07:30–08:30)", "In 2 h (08:30–09:30)", "This evening (18:00–20:00)", "« Back"]
     await refused(chat, services, "alice", lambda: chat.send("alice", "now"), "order-closed")
     await refused(chat, services, "alice", lambda: chat.send("alice", "06:45"), "order-closed")
     await chat.send("alice", "19:00-19:30")
@@ -462,7 +534,7 @@ async def test_pressed_answers_to_the_quote_and_the_pay_button_replace_their_mes
     replies = await chat.press("alice", "Confirm")  # the price changed meanwhile: the new quote replaces the old
     assert keys(replies) == ["order-quote"] and replies[0].edit
     assert replies[0].text.startswith("The price has changed")
-    assert [c.label for c in replies[0].flat_choices()] == ["Confirm", "Edit", "Cancel"]
+    assert [c.label for c in replies[0].flat_choices()] == ["Confirm", "Edit", "Cancel", "« Back"]
     replies = await chat.press("alice", "Edit")
     assert keys(replies) == ["order-ask-type"] and replies[0].edit
     await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
@@ -565,7 +637,7 @@ async def test_changing_language_in_the_middle_of_the_form_asks_the_same_questio
     replies = await chat.press("hans", "English")
     assert keys(replies) == ["start-language-set", "order-ask-phone"]
     assert replies[0].text == "Language set to English."
-    assert [c.label for c in replies[1].flat_choices()] == ["Skip"]
+    assert [c.label for c in replies[1].flat_choices()] == ["Skip", "« Back"]
     state, data = await conversation(services, "hans")
     assert (state, data["task"], data["pickup"], data["dropoff"]) == ("order.phone", "parcel", "parcel_station",
                                                                       "library")
