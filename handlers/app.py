@@ -12,7 +12,7 @@ from core.errors import DomainError
 from handlers import flows  # noqa: F401 - registers every flow on the router
 from handlers.context import Ctx, Services
 from handlers.io import Input, Kind, Reply
-from handlers.notify import money_args, operator_chats
+from handlers.notify import in_operator_chat, money_args
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage import conversations
@@ -99,7 +99,7 @@ class App:
 
 def in_admin_chat(ctx: Ctx) -> bool:
     """The input came from the campus's operators' chat, where operators moderate with their commands."""
-    return (ctx.input.channel, ctx.input.chat) in operator_chats(ctx.campus, ctx.services.channels)
+    return in_operator_chat(ctx.campus, ctx.services.channels, ctx.input)
 
 
 def ends_question_here(ctx: Ctx) -> bool:

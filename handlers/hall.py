@@ -26,7 +26,7 @@ from core.geo import Point, building_point, on_campus, walking_m
 from core.order import Event, Notice, Status, Transition
 from handlers.context import Ctx, Services, withdraw_location_offer
 from handlers.io import Input, Kind, Reply
-from handlers.notify import DETAILS_ENDED, NOTICE_RENDERERS, Button, Notifier
+from handlers.notify import DETAILS_ENDED, NOTICE_RENDERERS, Button, Notifier, in_operator_chat
 from handlers.orders import (
     building_name,
     campus_name,
@@ -49,8 +49,9 @@ from storage.uow import UnitOfWork
 
 NEARBY_LIMIT = 10  # orders listed by /nearby
 # The Grab buttons of a /nearby list that offers the location button end with this: a press on one takes that button
-# away (its conversation is read for it), a press on any other Grab reads nothing more.
+# away (its conversation is read for it); a press on any other Grab reads it only when it wins (grab).
 LOCATION_TAIL = ":loc"
+WON = "grab-won"  # the key of a won grab's answer, which reaches the grabber's private chat
 
 
 def hall_key(order_id: int) -> str:
@@ -301,9 +302,13 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
         order_id = parse_order_id(raw) if may_grab else None
         already = await settled_in(uow.session, order_id, user.id) if order_id is not None else None
     replies = await grab_outcome(services, user, raw, order_id, already)
-    # As Ctx.settle_location would, won or lost, where the list's location button may still be up; only once the
-    # outcome is known: a refusal (a DomainError) changes nothing, so the button and the conversation stay as they are.
-    if from_nearby_with_location and inp.chat is None:
+    # As Ctx.settle_location would, where the location button may still be up in the grabber's private chat: won or
+    # lost from a list that offered it; from anywhere else (the hall, an older list, an offer, /grab) only when won,
+    # as the answer then goes to that chat and wins are rare, so a lost press stays one read. Only once the outcome
+    # is known: a refusal (a DomainError) changes nothing, so the button and the conversation stay as they are.
+    won = any(r.key == WON for r in replies)
+    if (from_nearby_with_location and inp.chat is None) or (won and not in_operator_chat(
+            services.campuses.get(user.campus_id, services.default_campus), services.channels, inp)):
         async with UnitOfWork(services.db) as uow:
             if await withdraw_location_offer(uow.session, inp.channel, inp.user, now):
                 return [dataclasses.replace(r, location_done=True) for r in replies]
@@ -333,7 +338,7 @@ async def grab_outcome(services: Services, user: Row | None, raw: str, order_id:
     if result.won:
         # Wherever the press was made, this answer reaches the grabber in their own chat (Telegram answers a hall
         # press privately, its toast saying so; the console shows it to the grabber), just before the details.
-        return [Reply("grab-won", "\n".join([t("grab-won"), t("hall-won-details-private", order=str(order_id))]),
+        return [Reply(WON, "\n".join([t(WON), t("hall-won-details-private", order=str(order_id))]),
                       args={"order": order_id})]
     args: dict = {}
     if result.reason == "grab-offered":

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from core.campus import Campus
 from core.money import format_yuan
 from core.order import ACTIVE_FOR_RUNNER, Notice, Transition
+from handlers.io import Input
 from locales import catalogue
 from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID
 from storage.models import Order as OrderRow
@@ -140,6 +141,11 @@ def hall_chats(campus: Campus, channels: tuple[str, ...]) -> list[tuple[str, str
     if "telegram" in channels and campus.channels.telegram_hall_chat_id is not None:
         chats.append(("telegram", str(campus.channels.telegram_hall_chat_id)))
     return chats
+
+
+def in_operator_chat(campus: Campus, channels: tuple[str, ...], inp: Input) -> bool:
+    """The input came from the campus's operators' chat, where what it is answered with is for the whole chat."""
+    return (inp.channel, inp.chat) in operator_chats(campus, channels)
 
 
 def operator_chats(campus: Campus, channels: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from tests.bot.test_e2e_telegram import running_bot  # noqa: F401 - fixture: the
 from tests.bot.test_telegram_adapter import (  # noqa: F401 - dispatcher: a fixture
     LIBRARY,
     dispatcher,
+    hall_card,
     order_row,
     tg_runner,
     tg_user,
@@ -271,6 +272,32 @@ async def test_a_grab_from_the_nearby_list_takes_its_location_button_away(
     won = "\n".join([EN("grab-won"), EN("hall-won-details-private", order=str(free))])
     await answered(api, ZHAO, lambda: api.press(zhao, cards[free], "Grab"), won)
     assert markups(api, ZHAO)[-1] == REMOVE
+    assert (await order_row(services, free)).runner_id == zhao_id
+
+
+async def test_a_grab_won_in_the_hall_takes_away_the_location_button_a_nearby_list_left_up(
+        fake_bot_api: FakeBotAPI, dispatcher, bot: Bot, services: Services, campus,  # noqa: F811
+        clock: FakeClock) -> None:
+    api = fake_bot_api
+    hall = api.group(campus.channels.telegram_hall_chat_id)
+    customer = await tg_user(services, campus, clock, LI)
+    taken, free = [await make_order(services.db, campus, customer, clock()) for _ in range(2)]
+    zhao_id = await tg_runner(services, campus, clock, ZHAO)
+    qian_id = await tg_runner(services, campus, clock, QIAN)
+    zhao = api.user(ZHAO, "Zhao", language_code="en")
+    await answered(api, ZHAO, lambda: api.command(zhao, "nearby"), EN("hall-nearby-share-hint"))
+    assert "keyboard" in markups(api, ZHAO)[-1]  # no position known: the list offered the location button
+
+    await act(services.db, campus, taken, Event.accept, Actor(Role.runner, qian_id), clock())  # Qian was quicker
+    api.callback(zhao, f"g:{taken}", await hall_card(bot, hall, taken))  # Grab pressed in the task hall
+    await until(lambda: api.callback_answers)
+    assert api.callback_answers[-1]["text"] == EN("grab-taken")  # a lost press: a toast, the button stays
+    assert "keyboard" in markups(api, ZHAO)[-1]
+
+    won = "\n".join([EN("grab-won"), EN("hall-won-details-private", order=str(free))])
+    post = await hall_card(bot, hall, free)
+    await answered(api, ZHAO, lambda: api.callback(zhao, f"g:{free}", post), won)
+    assert markups(api, ZHAO)[-1] == REMOVE  # the winner's private answer takes it away
     assert (await order_row(services, free)).runner_id == zhao_id
 
 

@@ -348,6 +348,36 @@ async def test_a_grab_from_a_nearby_list_offering_the_location_button_takes_it_a
     assert not any(r.location_done for r in await chat.send("rob", "/help"))
 
 
+async def test_a_win_in_the_hall_takes_away_the_location_button_a_nearby_list_left_up(
+        chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    await runner(db, campus, clock(), "sam")
+    first, second, third = [await paid_order(services, alice) for _ in range(3)]
+    assert (await chat.send("rob", "/nearby"))[-1].request_location  # rob's private chat shows the button
+    assert keys(await chat.press("sam", f"data:g:{first}", chat=HALL)) == ["grab-won"]
+
+    lost = await chat.press("rob", f"data:g:{first}", chat=HALL)  # pressed in the hall, not on the list
+    assert keys(lost) == ["grab-taken"] and not lost[0].location_done  # a lost press changes nothing
+    won = await chat.press("rob", f"data:g:{second}", chat=HALL)
+    assert keys(won) == ["grab-won"] and won[0].location_done  # the winner's private answer takes it away
+    assert not any(r.location_done for r in await chat.send("rob", "/help"))  # gone already
+
+    assert (await chat.send("rob", "/nearby"))[-1].request_location  # up again: /grab N wins it the same way
+    (by_command,) = await chat.send("rob", f"/grab {third}")
+    assert by_command.key == "grab-won" and by_command.location_done
+
+
+async def test_a_win_answered_in_the_operators_chat_leaves_the_location_button_to_the_private_chat(
+        chat, services, db, campus, clock):
+    await runner(db, campus, clock(), "admin")  # the campus operator (campus/demo.yaml), a runner too
+    order_id = await paid_order(services, await person(db, campus, clock(), "alice"))
+    assert (await chat.send("admin", "/nearby"))[-1].request_location
+    (won,) = await chat.send("admin", f"/grab {order_id}", chat="admin")  # answered in the operators' chat
+    assert won.key == "grab-won" and not won.location_done
+    assert any(r.location_done for r in await chat.send("admin", "/help"))  # the next private answer takes it away
+
+
 async def test_a_refused_grab_from_a_nearby_list_leaves_its_location_button_to_the_next_answer(
         chat, services, db, campus, clock):
     await runner(db, campus, clock(), "rob")
