@@ -298,8 +298,9 @@ async def ask_current_step(ctx: Ctx) -> None:
 
 def ask_step(ctx: Ctx, key: str, **args: str) -> None:
     """A question whose answer is typed. Its Cancel button ends the step; in the operators' chat, where the answer
-    is a reply to the question, the button's step token also tells which question a reply answers."""
-    ctx.say(key, choices=[[ctx.step("admin-button-cancel-step", "cancel")]], **args)
+    is a reply to the question, the button's step token also tells which question a reply answers, and the outcome
+    takes the question's place; in a private chat the question loses the button once the step ends (Ctx.ask)."""
+    ctx.ask(key, choices=[[ctx.step("admin-button-cancel-step", "cancel")]], **args)
 
 
 def cancelled_step(ctx: Ctx) -> bool:

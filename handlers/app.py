@@ -68,6 +68,7 @@ class App:
                 await ctx.notify.menu(user.id)
             await route(ctx)
             ctx.settle_location()
+            ctx.settle_question()
             await conversations.save(uow.session, inp.channel, inp.conversation, conv, now)
             return ctx.replies
 

@@ -23,6 +23,9 @@ from storage.uow import UnitOfWork
 MAX_TEXT = 500  # longest free text we keep (notes, descriptions, chat relay); longer is refused, not cut
 # Conversation data: a reply in the private chat offered the location button, which a channel may still show.
 LOCATION_OFFERED = "_location"
+# Conversation data: the question the current step asked (Ctx.ask): its step token, catalogue key and arguments, and
+# once the channel reports it (question_shown), the message showing it.
+QUESTION = "_question"
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Ctx:
         self.replies: list[Reply] = []
         # Whether an earlier reply offered the location button, which a channel may still show (settle_location).
         self._location_offered = bool(conv.data.get(LOCATION_OFFERED))
+        self._asked: dict[str, Any] | None = conv.data.get(QUESTION)  # as an earlier input left it (settle_question)
         from handlers.notify import Notifier  # notify imports Ctx's neighbours; keep the cycle out of import time
 
         self.notify = Notifier(services, uow, now, origin=f"in:{inp.channel}:{inp.user}:{inp.update_id or secrets.token_hex(6)}")
@@ -130,6 +134,35 @@ class Ctx:
         else:
             self.conv.data.pop(LOCATION_OFFERED, None)
 
+    def ask(self, key: str, *, choices: list[list[Choice]], **args: str) -> Reply:
+        """A question of the current step whose answer is typed, with buttons of that step only (a Cancel, a Skip),
+        which mean nothing once the step is over. The conversation keeps what it said (`args`: plain strings) so
+        that its message, if the channel reports which (question_shown), loses them then (settle_question)."""
+        token = self.conv.data.get("_token", "")
+        self.conv.data[QUESTION] = {"token": token, "key": key, "args": args}
+        reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in choices), args=args,
+                      question=token)
+        self.replies.append(reply)
+        return reply
+
+    def settle_question(self) -> None:
+        """Once the handler has said everything (after settle_location, which marks the first reply): the message
+        showing the question an earlier input asked is replaced by the question without its buttons when its step is
+        over (answered, cancelled, left for another command) or it was asked again below; not when a reply takes
+        that message's place already (a button of it was pressed). A step that is over forgets its question."""
+        data = self.conv.data
+        current = data.get(QUESTION)
+        if current is not None and current.get("token") != data.get("_token"):
+            data.pop(QUESTION)  # Ctx.go carries the data over to the next step
+            current = None
+        asked = self._asked
+        message = asked.get("message") if asked is not None else None
+        if asked is None or message is None or (current or {}).get("message") == message:
+            return  # not shown in a message we know, or still waiting there
+        if self.input.message == message and any(r.edit for r in self.replies):
+            return
+        self.replies.append(Reply(key=asked["key"], text=self.t(asked["key"], **asked["args"]), replaces=message))
+
     def button(self, label_key: str, data: str, **args: Any) -> Choice:
         return Choice(self.t(label_key, **args), data)
 
@@ -171,6 +204,18 @@ async def withdraw_location_offer(session: DbSession, channel: str, user: str, n
         return False
     await conversations.save(session, channel, user, conv, now)
     return True
+
+
+async def question_shown(session: DbSession, channel: str, user: str, token: str, message: str,
+                         now: dt.datetime) -> None:
+    """A channel that can edit its messages says which one shows the question a step asked (Reply.question, its step
+    token), for Ctx.settle_question to take its buttons away once the step is over; nothing if it is over already."""
+    conv = await conversations.load(session, channel, user)
+    asked = conv.data.get(QUESTION) if conv is not None else None
+    if conv is None or asked is None or asked.get("token") != token or conv.data.get("_token") != token:
+        return
+    asked["message"] = message
+    await conversations.save(session, channel, user, conv, now)
 
 
 def free_text(text: str, *, limit: int = MAX_TEXT) -> str:

@@ -98,6 +98,9 @@ class Reply:
     # confirmation) is brought up to date this way, so it shows no buttons that no longer apply.
     replaces: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
+    # A question waiting for a typed answer (Ctx.ask): its step token. A channel that can edit its messages reports
+    # the one it showed it in (handlers.context.question_shown), so that the end of the step takes its buttons away.
+    question: str | None = None
 
     def flat_choices(self) -> list[Choice]:
         return [c for row in self.choices for c in row]

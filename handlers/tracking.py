@@ -338,7 +338,7 @@ async def rate_step(ctx: Ctx) -> None:
 
 
 def ask_comment(ctx: Ctx) -> None:
-    ctx.say("track-rate-comment-ask", choices=[[ctx.step("track-rate-skip", "skip")]])
+    ctx.ask("track-rate-comment-ask", choices=[[ctx.step("track-rate-skip", "skip")]])
 
 
 @ROUTER.asks_again("track.rate")  # and track.rate.comment

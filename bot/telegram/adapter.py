@@ -42,7 +42,7 @@ from bot.telegram.response_models import keep_response_models
 from bot.telegram.sender import TelegramRateLimiter
 from bot.telegram.users import Known, lookup, mark_not_started
 from handlers.app import App
-from handlers.context import Services
+from handlers.context import Services, question_shown
 from handlers.io import Input, Kind, Reply, update_key
 from handlers.notify import Notifier
 from handlers.start import JOIN_PREFIX
@@ -150,7 +150,13 @@ class TelegramAdapter:
             t = (await self._known(user_id)).t  # only invoice and location buttons need the person's language
         if t is not None:
             replies = self.payments.offer(replies, invoices, t)
-        await self.renderer.send(chat_id, replies, t or catalogue(self.services.default_campus.language), edit=edit)
+        questions = await self.renderer.send(chat_id, replies, t or catalogue(self.services.default_campus.language),
+                                             edit=edit)
+        if questions:  # their step's end takes their buttons away (Ctx.settle_question)
+            async with UnitOfWork(self.services.db) as uow:
+                for token, message_id in questions.items():
+                    await question_shown(uow.session, convert.CHANNEL, str(user_id), token, str(message_id),
+                                         self.services.clock())
 
     async def _answer_privately(self, chat_id: int, user_id: int, replies: list[Reply], *,
                                 edit: Message | None = None) -> None:

@@ -9,7 +9,9 @@ just before it, which keeps the reply's buttons on the newest message.
 
 A reply with a photo (a Telegram file id) is sent with sendPhoto, its text as the caption and its buttons under
 it; an edit of such a message changes its caption. A reply that `replaces` an earlier message (by its id: a card
-acted on through a question or a confirmation) edits it and sends nothing if it cannot.
+acted on through a question or a confirmation) edits it and sends nothing if it cannot. `send` returns the messages
+showing a question (Reply.question), which the adapter records in the conversation (handlers.context.question_shown)
+so that the step's end replaces that message without its buttons.
 """
 from __future__ import annotations
 
@@ -194,11 +196,13 @@ class Renderer:
         self.bot = bot
 
     async def send(self, chat_id: int | str, replies: list[Reply], t: Catalogue, *,
-                   edit: Message | None = None) -> None:
+                   edit: Message | None = None) -> dict[str, int]:
         """Send each reply to the chat; the first reply marked `edit` replaces `edit` (the pressed message, or the
-        question a reply answers), and one that names a message it `replaces` edits that one.
+        question a reply answers), and one that names a message it `replaces` edits that one. Returns the messages
+        now showing a question (Reply.question → message id).
 
         Telegram's Forbidden (the person blocked the bot or never started it) propagates to the caller."""
+        questions: dict[str, int] = {}
         for reply in replies:
             if not reply.text.strip() and not reply.choices:
                 continue
@@ -212,8 +216,13 @@ class Renderer:
                     await self._remove_location_button(chat_id, t)
                     reply = replace(reply, location_done=False)
                 if await self._edit(target.chat.id, target.message_id, reply, photo=bool(target.photo)):
+                    if reply.question is not None:
+                        questions[reply.question] = target.message_id
                     continue
-            await self._send(chat_id, reply, t)
+            shown = await self._send(chat_id, reply, t)
+            if reply.question is not None and shown is not None:
+                questions[reply.question] = shown
+        return questions
 
     async def _remove_location_button(self, chat_id: int | str, t: Catalogue) -> None:
         await call(self.bot.send_message, chat_id=chat_id, text=t("tg-location-done"),
@@ -225,14 +234,15 @@ class Renderer:
         return text is not None and await edit_message(self.bot, chat_id, message_id, text, inline_keyboard(reply),
                                                        photo=photo)
 
-    async def _send(self, chat_id: int | str, reply: Reply, t: Catalogue) -> None:
+    async def _send(self, chat_id: int | str, reply: Reply, t: Catalogue) -> int | None:
+        """The id of the message with the reply's buttons (its last piece of text); None for a photo."""
         markup: Any = inline_keyboard(reply)
         if reply.photo and not reply.request_location:
             if reply.location_done:  # the photo carries the inline buttons: the removal goes just before it
                 await self._remove_location_button(chat_id, t)
                 reply = replace(reply, location_done=False)
             if await self._send_photo(chat_id, reply.photo, reply.text, markup):
-                return
+                return None
         pieces = split_text(reply.text)
         extra_location_prompt = reply.request_location and markup is not None
         if reply.request_location and markup is None:
@@ -246,12 +256,13 @@ class Renderer:
                 await self._remove_location_button(chat_id, t)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            await call(self.bot.send_message, chat_id=chat_id, text=piece,
-                       reply_markup=markup if last and markup is not None else first if i == 0 else None)
+            sent = await call(self.bot.send_message, chat_id=chat_id, text=piece,
+                              reply_markup=markup if last and markup is not None else first if i == 0 else None)
         if extra_location_prompt:
             # One message carries one keyboard: the location button comes in a message of its own.
             await call(self.bot.send_message, chat_id=chat_id, text=t("tg-location-prompt"),
                        reply_markup=location_keyboard(t))
+        return sent.message_id
 
     async def _send_photo(self, chat_id: int | str, photo: str, text: str, markup: Any) -> bool:
         """The photo with the text as its caption and the buttons under it; True when that said everything. A text

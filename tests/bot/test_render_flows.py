@@ -13,6 +13,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
 )
+from sqlalchemy import update
 
 from bot.telegram.commands import STUDENT, menu, set_commands, staff_menu
 from bot.telegram.render import Renderer
@@ -20,6 +21,8 @@ from core.order import Actor, Event, Role
 from handlers.context import Services
 from handlers.io import Choice, Reply
 from locales import catalogue
+from storage.models import RunnerProfile, User
+from storage.uow import UnitOfWork
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_e2e_telegram import running_bot  # noqa: F401 - fixture: the dispatcher and the outbox sender
 from tests.bot.test_telegram_adapter import (  # noqa: F401 - dispatcher: a fixture
@@ -39,6 +42,7 @@ EN = catalogue("en")
 LI = 1001
 ZHAO = 3003
 QIAN = 3004
+WU = 4004
 REMOVE = {"remove_keyboard": True}
 
 
@@ -299,6 +303,27 @@ async def test_a_grab_won_in_the_hall_takes_away_the_location_button_a_nearby_li
     await answered(api, ZHAO, lambda: api.callback(zhao, f"g:{free}", post), won)
     assert markups(api, ZHAO)[-1] == REMOVE  # the winner's private answer takes it away
     assert (await order_row(services, free)).runner_id == zhao_id
+
+
+async def test_an_operators_private_question_loses_its_cancel_button_once_answered(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    api = fake_bot_api
+    operator = await tg_user(services, campus, clock, WU)
+    applicant = await tg_runner(services, campus, clock, ZHAO, name="Zhao")
+    async with UnitOfWork(services.db) as uow:
+        await uow.session.execute(update(User).where(User.id == operator).values(is_operator=True))
+        await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == applicant)
+                                  .values(status="pending"))
+    wu = api.user(WU, "Wu", language_code="en")
+    asked = EN("admin-ask-reject-reason", user=str(applicant))
+    question = await answered(api, WU, lambda: api.command(wu, "reject", str(applicant)), asked)
+    assert labels(question) == [EN("admin-button-cancel-step")]
+
+    rejected = EN("admin-application-rejected", who=f"Zhao (#{applicant})", reason="blurry photo")
+    await answered(api, WU, lambda: api.text(wu, "blurry photo"), rejected)
+    await until(lambda: "reply_markup" not in current(api, question))  # the question stays, its Cancel goes
+    assert current(api, question)["text"] == asked
+    assert labels(api.last_bot_message(WU)) == []
 
 
 async def test_the_renderer_removes_the_location_button_with_the_reply_or_just_before_it(

@@ -6,7 +6,7 @@ import itertools
 from sqlalchemy import select, update
 
 from handlers.app import App
-from handlers.context import Services
+from handlers.context import Services, question_shown
 from handlers.io import Input, Kind, Payment, Reply, parse_text
 from handlers.notify import is_menu
 from storage.models import Outbox
@@ -34,8 +34,10 @@ class Chat:
                          language=app_language)
         return await self._run(who, inp)
 
-    async def press(self, who: str, label_or_data: str, *, chat: str | None = None) -> list[Reply]:
-        """Press a button from this person's latest replies, by its label (or pass raw data with 'data:')."""
+    async def press(self, who: str, label_or_data: str, *, chat: str | None = None,
+                    message: str | None = None) -> list[Reply]:
+        """Press a button from this person's latest replies, by its label (or pass raw data with 'data:');
+        `message`: the id of the message it is under, as a channel that has ids gives it."""
         if label_or_data.startswith("data:"):
             data = label_or_data[5:]
         else:
@@ -43,7 +45,15 @@ class Chat:
             matches = [c for c in options if c.label == label_or_data]
             assert matches, f"{who} sees no button {label_or_data!r}; buttons: {[c.label for c in options]}"
             data = matches[-1].data
-        return await self._run(who, Input(self.channel, who, Kind.choice, choice=data, name=who, chat=chat))
+        return await self._run(who, Input(self.channel, who, Kind.choice, choice=data, name=who, chat=chat,
+                                          message=message))
+
+    async def shown(self, who: str, question: Reply, message: str) -> None:
+        """As a channel that can edit its messages reports it: this person's question (Ctx.ask) is message
+        `message` in their chat."""
+        assert question.question is not None, f"{question.key} is no question"
+        async with UnitOfWork(self.services.db) as uow:
+            await question_shown(uow.session, self.channel, who, question.question, message, self.services.clock())
 
     async def share_location(self, who: str, lat: float, lon: float) -> list[Reply]:
         return await self._run(who, Input(self.channel, who, Kind.location, lat=lat, lon=lon, name=who))

@@ -13,6 +13,7 @@ from core.order import Actor, Event, Role
 from handlers.context import Ctx
 from handlers.notify import is_menu
 from handlers.router import ROUTER
+from locales import catalogue
 from storage.models import (
     Complaint,
     Coupon,
@@ -28,6 +29,7 @@ from storage.uow import UnitOfWork
 from tests.factories import CIPHER, act, make_order, make_runner, make_user
 from tests.handlers.harness import keys
 
+EN, ZH = catalogue("en"), catalogue("zh_CN")
 OP = "admin"  # campus/demo.yaml: operators: ["console:admin"]
 
 
@@ -328,6 +330,66 @@ async def test_changing_language_while_a_reason_is_asked_for_asks_again_in_the_n
     assert [c.label for c in replies[1].flat_choices()] == ["取消"]
     assert keys(await chat.send(OP, "照片看不清")) == ["admin-application-rejected"]
     assert (await get(db, RunnerProfile, applicant)).status == "rejected"
+
+
+def question_cleared(reply, message: str, text: str) -> bool:
+    """The reply replaces the question's message with its text alone: its Cancel button is gone."""
+    return (reply.replaces, reply.text, reply.choices, reply.edit) == (message, text, (), False)
+
+
+async def test_a_question_answered_privately_loses_its_cancel_button(chat, db, campus, clock):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    (question,) = await chat.press(OP, f"data:adm:reject:{applicant}")
+    await chat.shown(OP, question, "41")  # the message the channel showed it in
+
+    rejected = await chat.send(OP, "blurry photo")
+    assert keys(rejected) == ["admin-application-rejected", "admin-ask-reject-reason"]
+    assert question_cleared(rejected[1], "41", question.text)
+    assert question.text == EN("admin-ask-reject-reason", user=str(applicant))
+    assert (await get(db, RunnerProfile, applicant)).status == "rejected"
+    assert keys(await chat.send(OP, "/today")) == ["admin-today"]  # cleared once: nothing more to replace
+
+
+@pytest.mark.parametrize("ending", ["/cancel", "/today", "refused"])
+async def test_a_private_question_ended_any_other_way_loses_its_cancel_button(chat, db, campus, clock, ending):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, await make_runner(db, campus, clock.now))
+    await chat.send(OP, f"/find {order_id}")
+    (question,) = await chat.press(OP, "reassign")
+    await chat.shown(OP, question, "7")
+
+    replies = await chat.send(OP, "nobody" if ending == "refused" else ending)  # a refused answer ends it too
+    said = {"/cancel": "admin-step-cancelled", "/today": "admin-today", "refused": "admin-user-not-found"}[ending]
+    assert keys(replies) == [said, "admin-ask-runner"]
+    assert question_cleared(replies[1], "7", EN("admin-ask-runner", order=str(order_id)))
+
+
+async def test_a_private_question_cancelled_by_its_button_or_asked_again_is_replaced_once(chat, db, campus, clock):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    (question,) = await chat.press(OP, f"data:adm:reject:{applicant}")
+    await chat.shown(OP, question, "41")
+    (cancelled,) = await chat.press(OP, "Cancel", message="41")  # in the question's place already
+    assert (cancelled.key, cancelled.edit, cancelled.replaces) == ("admin-step-cancelled", True, None)
+
+    (question,) = await chat.send(OP, f"/reject {applicant}")
+    await chat.shown(OP, question, "43")
+    again = await chat.share_location(OP, 30.2586, 120.1175)  # no reason in it: asked again below, same step
+    assert keys(again) == ["admin-ask-reject-reason", "admin-ask-reject-reason"]
+    assert again[0].choices and question_cleared(again[1], "43", question.text)
+    assert keys(await chat.press(OP, "Cancel")) == ["admin-step-cancelled"]  # the new one's Cancel still works
+
+
+async def test_a_private_question_is_cleared_in_the_operators_language(chat, db, campus, clock):
+    await operator_speaking(db, campus, clock.now, "zh_CN")
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    (question,) = await chat.send("dora", f"/reject {applicant}")
+    await chat.shown("dora", question, "5")
+    replies = await chat.send("dora", "照片不清楚")
+    assert keys(replies) == ["admin-application-rejected", "admin-ask-reject-reason"]
+    assert question_cleared(replies[1], "5", ZH("admin-ask-reject-reason", user=str(applicant)))
 
 
 # ---------------------------------------------------------------------------------------------------- orders

@@ -197,6 +197,21 @@ async def test_cancel_after_pickup_is_refused(db, campus, clock, chat):
     assert await balances(db, ledger.escrow(order_id)) == [total]
 
 
+async def test_a_rating_comment_typed_privately_takes_the_questions_skip_button_away(db, campus, clock, chat, services):
+    _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    await chat.inbox("alice")
+    await chat.press("alice", f"data:o:{order_id}:confirm")
+    await chat.press("alice", "4★")
+    (question,) = await chat.press("alice", "Done")
+    await chat.shown("alice", question, "12")  # the message the channel showed it in
+
+    replies = await chat.send("alice", "a bit late")
+    assert keys(replies) == ["track-rate-thanks", "track-rate-comment-ask"]
+    assert (replies[1].replaces, replies[1].text, replies[1].choices) == ("12", question.text, ())
+    assert (await order_row(db, order_id)).rating_comment == "a bit late"
+
+
 async def test_confirm_pays_the_runner_then_rating_once(db, campus, clock, chat, services):
     _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
     row = await order_row(db, order_id)
