@@ -165,7 +165,7 @@ class TelegramAdapter:
             await self._reply_private(chat_id, user_id, replies, edit=edit)
         except TelegramForbiddenError:
             log.info("user %s blocked the bot", user_id)
-            await mark_not_started(self.services.db, user_id)
+            await mark_not_started(self.services, user_id)
 
     async def _reachable(self, known: Known, user_id: int) -> bool:
         """May we write to this person privately? Known and started, and Telegram does not refuse a chat action
@@ -176,7 +176,7 @@ class TelegramAdapter:
         try:
             await call(self.bot.send_chat_action, chat_id=user_id, action="typing")
         except TelegramForbiddenError:
-            await mark_not_started(self.services.db, user_id)
+            await mark_not_started(self.services, user_id)
             return False
         return True
 
@@ -269,7 +269,7 @@ class TelegramAdapter:
         try:
             await self._reply_private(message.from_user.id, message.from_user.id, replies)
         except TelegramForbiddenError:
-            await mark_not_started(self.services.db, message.from_user.id)
+            await mark_not_started(self.services, message.from_user.id)
             await self._ask_to_start_in_group(message, known)
 
     async def on_location(self, message: Message, event_update: Update) -> None:
@@ -396,7 +396,7 @@ class TelegramAdapter:
         try:
             await self._reply_private(query.from_user.id, query.from_user.id, rest, t=known.t)
         except TelegramForbiddenError:
-            await mark_not_started(self.services.db, query.from_user.id)
+            await mark_not_started(self.services, query.from_user.id)
             await answer(known.t("tg-start-first"), url=await self.start_link(hall_of(query)))
             return
         if errors:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from bot.telegram.commands import named_operators, set_commands
 from bot.telegram.sender import TelegramRateLimiter, TelegramSender, campus_chats
 from bot.telegram.session import TelegramSession
 from handlers.context import Services
+from handlers.unreachable import unreachable
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +59,18 @@ def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> web.App
     return app
 
 
-def _start_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter) -> asyncio.Task:
+def telegram_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter) -> TelegramSender:
     """The outbox sender for this channel, delivering what the handlers wrote (command-menu refreshes too). With
     Redis, every process shares one set of Telegram rate windows; without it, this process keeps its own (fine for
-    one process)."""
-    sender = TelegramSender(services.db, bot, services.clock, limiter=limiter,
-                            operators=named_operators(services.campuses.values()), cipher=services.cipher,
-                            staff_chats=campus_chats(services.campuses.values()))
+    one process). A runner it finds unreachable is reported to the operators of the orders they run."""
+    return TelegramSender(services.db, bot, services.clock, limiter=limiter,
+                          operators=named_operators(services.campuses.values()), cipher=services.cipher,
+                          staff_chats=campus_chats(services.campuses.values()),
+                          unreachable=functools.partial(unreachable, services))
+
+
+def _start_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter) -> asyncio.Task:
+    sender = telegram_sender(services, bot, limiter)
     return asyncio.create_task(sender.run_forever(), name="telegram-sender")
 
 

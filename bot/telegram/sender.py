@@ -64,7 +64,9 @@ sharing its storage (Redis across processes) sends anything more to it before (n
 while each carries on with the other chats; then the same request is made again (a 429 is not counted as a
 failed try). Network errors and Telegram's 5xx back off exponentially through
 next_attempt_at (no sleeping) and fail for good after `max_attempts`; 403 (the user blocked the bot) fails at
-once with the reason and marks the user started_bot = False; other 400s fail at once with Telegram's description.
+once with the reason and marks the user started_bot = False, in the same transaction (through `unreachable`: as
+app.py wires it, handlers.unreachable, which the first time also tells the operators of each order the user runs);
+other 400s fail at once with Telegram's description.
 A row that fails for good is logged as a warning with its chat, row ids and reason — as an error when the chat is
 a group or a campus's task hall or admin chat (`staff_chats`): the bot removed from the hall, or a group upgraded
 to a supergroup, silences it for good.
@@ -110,9 +112,10 @@ from bot.telegram.render import TEXT_LIMIT, at_once, edit_text_or_caption, photo
 from core.campus import Campus
 from core.clock import Clock
 from handlers.notify import is_menu
+from handlers.unreachable import stop_reaching
 from storage.crypto import Cipher
 from storage.db import Database
-from storage.models import Outbox, User
+from storage.models import Outbox
 from storage.outbox import open_payload, queue
 from storage.uow import UnitOfWork
 
@@ -127,6 +130,8 @@ RETIRE = "retire"  # the payload kind of a row clearing a reposted order's earli
 RETRYABLE = (TelegramNetworkError, TelegramServerError, RestartingTelegram, ClientDecodeError, ClientError,
              asyncio.TimeoutError, OSError)
 Sleep = Callable[[float], Awaitable[Any]]
+# What a 403 from a person's chat does, in the transaction failing its rows: (uow, channel, external id, now).
+Unreachable = Callable[[UnitOfWork, str, str, dt.datetime], Awaitable[Any]]
 ANNOUNCED_MEMORY_S = 3600  # how long a group's "last request posted new orders" is remembered
 
 
@@ -362,14 +367,16 @@ class TelegramSender:
     delivered; `run_forever()` repeats it (app.py runs it as a task). `sleep` is only used for run_forever's pause
     between idle runs. `operators`: the Telegram user ids the campus files name as operators
     (commands.named_operators), whose menus have the operator commands. `staff_chats`: the campuses' task halls
-    and admin chats (campus_chats), whose failures are logged as errors.
+    and admin chats (campus_chats), whose failures are logged as errors. `unreachable`: what a 403 from a person's
+    chat does besides failing the rows (by default, marking them not started).
     """
 
     def __init__(self, db: Database, bot: Bot, clock: Clock, sleep: Sleep = asyncio.sleep, *,
                  config: SenderConfig | None = None, limiter: TelegramRateLimiter | None = None,
                  operators: Iterable[str] = (), staff_chats: Iterable[int | str] = (),
-                 cipher: Cipher | None = None) -> None:
+                 cipher: Cipher | None = None, unreachable: Unreachable | None = None) -> None:
         self.db = db
+        self.unreachable = unreachable or _mark_unreachable
         self.cipher = cipher  # opens the sealed payloads of messages to a person (storage.outbox)
         self.operators = frozenset(operators)
         self.staff_chats = frozenset(str(c) for c in staff_chats)
@@ -719,9 +726,7 @@ class TelegramSender:
                 .values(status="failed", attempts=Outbox.attempts + 1, last_error=reason[:2000])
                 .execution_options(synchronize_session=False))
             if blocked_user is not None:
-                await uow.session.execute(
-                    update(User).where(User.channel == CHANNEL, User.external_id == blocked_user)
-                    .values(started_bot=False).execution_options(synchronize_session=False))
+                await self.unreachable(uow, CHANNEL, blocked_user, now)
         chat = job.rows[0].recipient
         if is_group(chat_of(chat)) or chat in self.staff_chats:
             # A task hall or admin chat: every later message there fails too (the bot was removed, the group
@@ -924,6 +929,10 @@ class TelegramSender:
         # alone, never a digest of what it said before with its old buttons.
         only = max(rows or entries.values(), key=lambda r: r.id)
         return _cut(only.text), keyboard(only.choices), photo
+
+
+async def _mark_unreachable(uow: UnitOfWork, channel: str, external_id: str, now: dt.datetime) -> None:
+    await stop_reaching(uow.session, channel, external_id)
 
 
 class _PartialClaim(Exception):

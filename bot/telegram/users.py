@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
-
 from bot.telegram.convert import CHANNEL, app_language
+from handlers.context import Services
+from handlers.unreachable import unreachable
 from locales import Catalogue, catalogue
 from storage.db import Database
 from storage.lookups import STARTED_AND_LANGUAGE
-from storage.models import User
 from storage.sql import run_core
 from storage.uow import UnitOfWork
 
@@ -42,8 +41,8 @@ async def lookup(db: Database, user_id: int | str, *, language_code: str | None 
     return Known(True, bool(started), language)
 
 
-async def mark_not_started(db: Database, user_id: int | str) -> None:
-    """Telegram refused a private message (403): until they write to us again, we cannot reach them."""
-    async with UnitOfWork(db) as uow:
-        await uow.session.execute(update(User).where(User.channel == CHANNEL, User.external_id == str(user_id))
-                                  .values(started_bot=False))
+async def mark_not_started(services: Services, user_id: int | str) -> None:
+    """Telegram refused a private message (403): until they write to us again, we cannot reach them; the operators
+    of orders they run are told (handlers.unreachable)."""
+    async with UnitOfWork(services.db) as uow:
+        await unreachable(services, uow, CHANNEL, str(user_id), services.clock())

@@ -112,6 +112,10 @@ admin-runner-ineligible = { $who } cannot take this order: { $reason ->
   }.
 admin-runner-unreachable = { $who } cannot be given the order: the bot cannot write to them (they never started it, or blocked it), so the order's details would not reach them. Nothing was changed; ask them to open the bot and press Start.
 admin-reassigned = Order #{ $order } now belongs to { $who }. Both runners and the student were told.
+admin-runner-unreachable-order = ⚠️ Order #{ $order }: the bot can no longer write to its runner { $who } (they blocked it), so its messages do not reach them, perhaps not even its details. { $status ->
+    [accepted] Give it to another runner with /reassign { $order } and their #id or name.
+   *[picked_up] They have picked it up, so it cannot be reassigned: see it with /find { $order } and reach them another way.
+  }
 admin-usage-cancelorder = Write /cancelorder, the order number and a reason, like /cancelorder 12 shop closed.
 admin-order-cancelled = Order #{ $order } is cancelled. Refunded to the student: { $refund } yuan.
 admin-confirm-event = Order #{ $order } ({ $total } yuan): { admin-event-name }? This cannot be undone.

@@ -109,6 +109,10 @@ admin-runner-ineligible = { $who } 不能接这个订单：{ $reason ->
   }。
 admin-runner-unreachable = 不能把订单交给 { $who }：机器人无法给对方发消息（从未启动机器人，或已屏蔽），订单详情到不了对方。未做任何改动；请对方打开机器人并点击“开始”。
 admin-reassigned = 订单 #{ $order } 已改派给 { $who }，已通知两位跑腿员和学生。
+admin-runner-unreachable-order = ⚠️ 订单 #{ $order }：机器人已无法给其跑腿员 { $who } 发消息（对方已屏蔽机器人），订单的消息到不了对方，订单详情可能也没有送达。{ $status ->
+    [accepted] 请用 /reassign { $order } 加跑腿员的 #编号或名字改派给其他跑腿员。
+   *[picked_up] 对方已取件，无法改派：请用 /find { $order } 查看，并通过其他方式联系对方。
+  }
 admin-usage-cancelorder = 请写 /cancelorder、订单号和原因，例如 /cancelorder 12 店铺关门。
 admin-order-cancelled = 订单 #{ $order } 已取消，已退给学生 { $refund } 元。
 admin-confirm-event = 订单 #{ $order }（{ $total } 元）：{ admin-event-name }？此操作无法撤销。

@@ -1,5 +1,6 @@
 """The Telegram adapter in groups and with payments it cannot match: button presses in the campus admin chat, what
-it posts in the task hall itself (within the group's rate limit, once per update), and a charge for no order.
+it posts in the task hall itself (within the group's rate limit, once per update), a charge for no order, and the
+admin chat told of a runner who blocked the bot while carrying an order.
 
 End to end against the fake Bot API over real HTTP, in virtual time: the rate windows read the test's clock."""
 from __future__ import annotations
@@ -16,7 +17,9 @@ from sqlalchemy import func, select
 
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
+from bot.telegram.app import telegram_sender
 from bot.telegram.sender import TelegramRateLimiter, TelegramSender
+from core.order import Actor, Event, Role
 from handlers.context import Services
 from locales import catalogue
 from storage.models import LedgerPosting, Outbox, RunnerProfile, User, Withdrawal
@@ -24,8 +27,16 @@ from storage.uow import UnitOfWork
 from tests.bot.conftest import polling
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_sender import most_in_window, queue, virtual_time  # noqa: F401 - rate windows in the test's time
-from tests.bot.test_telegram_adapter import accepted_order, order_row, settle, tg_runner, tg_user, until
-from tests.factories import CIPHER, make_order, top_up
+from tests.bot.test_telegram_adapter import (
+    accepted_order,
+    hall_card,
+    order_row,
+    settle,
+    tg_runner,
+    tg_user,
+    until,
+)
+from tests.factories import CIPHER, act, make_order, top_up
 
 EN = catalogue("en")
 
@@ -253,6 +264,54 @@ async def test_a_card_deleted_before_a_reassignment_could_bring_it_up_to_date_is
     done = EN("admin-reassigned", order=str(order_id), who=f"Qian (#{qian})")
     assert fake_bot_api.messages[(chat_id, question["message_id"])]["text"] == done  # the answer says it
     assert len(fake_bot_api.bot_messages(chat_id)) == posted  # no copy of the card, live buttons and all
+
+
+async def test_a_runner_who_blocked_the_bot_since_is_reassigned_and_the_admin_chat_hears_they_cannot_be_reached(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    await operator(services, campus, clock, 4004, started=True)
+    customer = await tg_user(services, campus, clock, 1001, name="Li")
+    zhao = await tg_runner(services, campus, clock, 3003, name="Zhao")
+    qian = await tg_runner(services, campus, clock, 3004, name="Qian")  # started the bot once
+    order_id = await accepted_order(services, campus, clock, customer, zhao)
+    fake_bot_api.block(3004)  # and has blocked it since: nothing told the bot yet
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    chat_id = admin_chat["id"]
+    reassigned = EN("admin-reassigned", order=str(order_id), who=f"Qian (#{qian})")
+    fake_bot_api.command(wu, "reassign", f"{order_id} #{qian}", chat=admin_chat)
+    await until(lambda: any(m["text"] == reassigned for m in fake_bot_api.bot_messages(chat_id)))
+
+    sender = telegram_sender(services, bot, limiter)  # as app.py runs it
+    await deliver_queued(services, sender, clock, 3004)  # the order's details for Qian: 403
+    await deliver_queued(services, sender, clock, chat_id)
+    t = catalogue(campus.language)  # the operators' notices speak the campus language
+    assert fake_bot_api.bot_messages(chat_id)[-1]["text"] == t(
+        "admin-runner-unreachable-order", order=str(order_id), who=f"Qian (#{qian})", status="accepted")
+    assert not fake_bot_api.bot_messages(3004)
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert (await uow.session.get(User, qian)).started_bot is False
+    # The operators reassign it again; Qian is refused from now on.
+    fake_bot_api.command(wu, "reassign", f"{order_id} #{qian}", chat=admin_chat)
+    await until(lambda: fake_bot_api.bot_messages(chat_id)[-1]["text"] == EN(
+        "admin-runner-unreachable", who=f"Qian (#{qian})"))
+
+
+async def test_a_runner_found_blocking_the_bot_by_a_press_in_the_hall_is_reported_for_the_order_they_carry(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, hall, limiter):
+    customer = await tg_user(services, campus, clock, 1001, name="Li")
+    zhao = await tg_runner(services, campus, clock, 3003, name="Zhao")
+    carried = await accepted_order(services, campus, clock, customer, zhao)
+    await act(services.db, campus, carried, Event.pickup, Actor(Role.runner, zhao), clock())
+    other = await make_order(services.db, campus, customer, clock())
+    fake_bot_api.block(3003)
+    card = await hall_card(bot, hall, other)
+    fake_bot_api.callback(fake_bot_api.user(3003, "Zhao", language_code="en"), f"g:{other}", card)
+    await until(lambda: fake_bot_api.callback_answers)  # refused before the handlers: the bot cannot write to them
+
+    await deliver_queued(services, telegram_sender(services, bot, limiter), clock, admin_chat["id"])
+    t = catalogue(campus.language)
+    assert fake_bot_api.bot_messages(admin_chat["id"])[-1]["text"] == t(
+        "admin-runner-unreachable-order", order=str(carried), who=f"Zhao (#{zhao})", status="picked_up")
+    assert (await order_row(services, other)).status == "open"
 
 
 async def test_a_decision_that_waited_for_room_on_a_card_deleted_meanwhile_arrives_as_a_new_message(
