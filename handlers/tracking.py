@@ -41,7 +41,7 @@ from handlers.orders import (
     runner_card,
 )
 from handlers.router import ROUTER, Handler
-from storage.models import Complaint, OrderEvent
+from storage.models import Complaint, OrderEvent, User
 from storage.models import Order as OrderRow
 from storage.orders_repo import to_domain
 
@@ -404,6 +404,10 @@ async def relay(ctx: Ctx, order_id: int, *, text: str | None = None, photo: str 
     """Pass a message on through the bot: the other side sees the order and the sender's role, never who it is.
     With a photo, `text` is its caption (optional), passed on with it."""
     _, other, role = await counterpart(ctx, order_id)
+    recipient = await ctx.uow.session.get(User, other)
+    if recipient is not None and not recipient.started_bot:  # a private message to them was refused (blocked us)
+        raise IllegalTransition("track-relay-unreachable", order=str(order_id),
+                                other="runner" if role == "customer" else "customer")
     reply = [[("track-reply-button", f"o:{order_id}:chat", {})]]
     if photo is not None:
         await ctx.notify.user(other, "track-relay-photo", buttons=reply, order=str(order_id), sender_role=role,

@@ -93,6 +93,10 @@ track-relay-sent = Sent to { $other ->
     [runner] your runner
    *[customer] the student
   }.
+track-relay-unreachable = { $other ->
+    [runner] Your runner
+   *[customer] The student
+  } cannot get messages from the bot right now (they may have blocked it), so this was not passed on. The operators can help: /complain { $order }
 track-msg-usage = Write the message after the order number, like /msg 12 I am at the door.
 track-complain-ask = What went wrong with order #{ $order }? Describe it in one message; an operator will read it. Send /menu to stop.
 track-complain-usage = Please describe what went wrong.

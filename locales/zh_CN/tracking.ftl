@@ -93,6 +93,10 @@ track-relay-sent = 已转给{ $other ->
     [runner] 跑腿员
    *[customer] 下单同学
   }。
+track-relay-unreachable = { $other ->
+    [runner] 跑腿员
+   *[customer] 下单同学
+  }目前收不到机器人的消息（可能屏蔽了机器人），这条消息没有转出。客服可以帮忙：/complain { $order }
 track-msg-usage = 请在订单号后写上消息，例如 /msg 12 我到楼下了。
 track-complain-ask = 订单 #{ $order } 出了什么问题？请用一条消息说明，客服会查看。发送 /menu 退出。
 track-complain-usage = 请说明出了什么问题。

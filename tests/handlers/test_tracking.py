@@ -11,6 +11,7 @@ from core.money import format_yuan
 from core.order import Actor, Event, Role, transition
 from handlers.context import MAX_TEXT
 from handlers.notify import Notifier
+from locales import catalogue
 from storage.models import Complaint, CreditRecord, LedgerPosting, Outbox, User
 from storage.models import Order as OrderRow
 from storage.transitions import apply_transition
@@ -331,6 +332,31 @@ async def test_confirm_before_delivery_is_refused(db, campus, clock, chat):
     replies = await chat.send("alice", f"/confirm {order_id}")
     assert keys(replies) == ["track-not-now"] and "picked up" in replies[0].text
     assert (await order_row(db, order_id)).status == "picked_up"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_message_for_someone_who_blocked_the_bot_is_not_said_to_be_sent(db, campus, clock, chat, language):
+    # Before, the student read "Sent to your runner." while the runner's copy failed with 403 in the outbox.
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    await chat.send("alice", f"/msg {order_id} hello")  # reaches the runner
+    runner_ext = await external_id(db, runner)
+    assert len(await chat.inbox(runner_ext)) == 1
+    async with UnitOfWork(db) as uow:
+        (await uow.session.get(User, runner)).started_bot = False  # a private message to them was refused since
+        (await uow.session.get(User, alice)).language = language
+    replies = await chat.send("alice", f"/msg {order_id} are you coming?")
+    assert keys(replies) == ["track-relay-unreachable"]
+    assert replies[0].text == catalogue(language)("track-relay-unreachable", other="runner", order=str(order_id))
+    assert f"/complain {order_id}" in replies[0].text
+    assert await chat.inbox(runner_ext) == []
+
+    # The runner writing to a student who blocked the bot is told the same, the other way round.
+    async with UnitOfWork(db) as uow:
+        (await uow.session.get(User, runner)).started_bot = True
+        (await uow.session.get(User, alice)).started_bot = False
+    replies = await chat.send(runner_ext, f"/msg {order_id} I am downstairs")
+    assert keys(replies) == ["track-relay-unreachable"] and replies[0].args["other"] == "customer"
+    assert await chat.inbox("alice") == []
 
 
 async def test_relay_reaches_the_other_side_without_phone_or_name(db, campus, clock, chat):
