@@ -34,8 +34,10 @@ _GENDER_CODE = {None: 0, Gender.male: 1, Gender.female: 2}
 class RunnerCandidate:
     user_id: int
     gender: Gender
-    lat: float  # last known position (or their dorm)
-    lon: float
+    # Where the runner is: their tracked position while they carry an order, or the live location an idle runner
+    # shares to be offered orders nearby. None: unknown, and then no distance can be priced (never a made-up point).
+    lat: float | None
+    lon: float | None
     active_orders: int
     credit: int
     rating: float | None  # average stars 1..5, None = no ratings yet (treated as 5)
@@ -128,19 +130,25 @@ def _runner_penalty(campus: Campus, runner: RunnerCandidate) -> float:
     )
 
 
+def _coordinate(value: float | None) -> float:
+    """An unknown position is NaN to the distance computation, which then allows no pair."""
+    return np.nan if value is None else value
+
+
 def pair_cost(campus: Campus, runner: RunnerCandidate, order: OrderCandidate) -> float | None:
     """Cost of offering this order to this runner, in metres-equivalent (lower is better).
 
     Walking distance from the runner to the pickup (great-circle × the campus walking detour), plus metres charged
     for each order the runner already carries, each credit point below the maximum and each star below five.
-    None when the runner may not take the order or the pickup is farther than the campus's max pickup distance.
+    None when the runner may not take the order, their position is unknown or the pickup is farther than the
+    campus's max pickup distance.
     """
     if ineligibility(campus, runner, order) is not None:
         return None
     # Same formula, same operand order as cost_matrix, so the two agree to the last bit.
     geodesic = distance_matrix_m(
-        np.array([runner.lat], dtype=np.float64),
-        np.array([runner.lon], dtype=np.float64),
+        np.array([_coordinate(runner.lat)], dtype=np.float64),
+        np.array([_coordinate(runner.lon)], dtype=np.float64),
         np.array([order.pickup_lat], dtype=np.float64),
         np.array([order.pickup_lon], dtype=np.float64),
     )[0, 0]
@@ -176,8 +184,8 @@ def _runner_order_costs(
     cr = campus.credit
 
     # One value per runner.
-    r_lat = np.fromiter((r.lat for r in runners), np.float64, n_r)
-    r_lon = np.fromiter((r.lon for r in runners), np.float64, n_r)
+    r_lat = np.fromiter((_coordinate(r.lat) for r in runners), np.float64, n_r)
+    r_lon = np.fromiter((_coordinate(r.lon) for r in runners), np.float64, n_r)
     r_id = np.fromiter((r.user_id for r in runners), np.int64, n_r)
     r_gender = np.fromiter((_GENDER_CODE[r.gender] for r in runners), np.int8, n_r)
     r_active = np.fromiter((r.active_orders for r in runners), np.int64, n_r)

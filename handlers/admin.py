@@ -423,7 +423,7 @@ async def reassign_order(ctx: Ctx, row: OrderRow, runner_text: str, *, edit: boo
     if Event.reassign not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
         raise IllegalTransition(status=row.status, event=Event.reassign.value)
     target = await resolve_user(ctx, runner_text, runners=True)
-    candidate = await ctx.uow.runners.candidate(target.id)  # type: ignore[arg-type]
+    candidate = await ctx.uow.runners.candidate(target.id, ctx.now)  # type: ignore[arg-type]
     if candidate is None:
         raise InvalidInput("admin-not-a-runner", who=who(target))
     campus = ctx.services.campuses[row.campus_id]

@@ -44,6 +44,7 @@ from storage.grab import GrabResult, order_candidate, settled_in
 from storage.lookups import GRABBER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent, RunnerProfile, User
+from storage.runners_repo import position
 from storage.sql import run_core
 from storage.uow import UnitOfWork
 
@@ -117,7 +118,7 @@ async def choose_offer_runner(notifier: Notifier, campus: Campus, row: OrderRow,
     if row.favourite_runner_id is None and campus.dispatch.mode is not DispatchMode.auto:
         return None
     uow = notifier.uow
-    candidates = await uow.runners.candidates(campus.id)
+    candidates = await uow.runners.candidates(campus.id, notifier.now)
     if not candidates:
         return None
     # Only runners we can write to privately.
@@ -388,8 +389,8 @@ async def nearby(ctx: Ctx) -> None:
     if place:
         building = named_building(ctx, place[:64])
         await list_nearby(ctx, building_point(building), building_name(campus, building.id, ctx.t.language))
-    elif profile.last_lat is not None and profile.last_lon is not None:
-        await list_nearby(ctx, Point(profile.last_lat, profile.last_lon))
+    elif (here := position(profile, ctx.now)) is not None:  # tracked, or the live location they share while idle
+        await list_nearby(ctx, Point(*here))
     else:
         await list_nearby(ctx, None)
 
@@ -397,8 +398,8 @@ async def nearby(ctx: Ctx) -> None:
 @ROUTER.idle_input(Kind.location)
 async def nearby_here(ctx: Ctx) -> None:
     """A location shared while no step asks for one: an approved runner gets /nearby from that point, anyone else
-    the usual idle answer. The point is not stored: positions are kept only while an order is on its way
-    (handlers/location.py)."""
+    the usual idle answer. A one-off point is not stored: positions are kept while an order is on its way, and
+    briefly while an idle runner shares a live one (handlers/location.py)."""
     profile = await ctx.runner_profile()
     inp = ctx.input
     if profile is None or profile.status != "approved" or inp.lat is None or inp.lon is None:

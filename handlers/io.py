@@ -1,6 +1,7 @@
 """Channel-neutral inputs and replies. Adapters turn platform updates into an Input and render Replies."""
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,9 @@ class Input:
     choice: str | None = None
     lat: float | None = None
     lon: float | None = None
+    # A live location still being shared: when it ends (Telegram: the message's date + live_period). None for a
+    # one-off location, and for the last position of a live location its sender stopped sharing.
+    live_until: dt.datetime | None = None
     photo: str | None = None  # the platform's file id
     payment: Payment | None = None
     update_id: str | None = None  # the platform's id for this update, to process a repeat once

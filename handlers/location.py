@@ -1,4 +1,5 @@
-"""Where is my runner: a runner's live position, kept only while they carry an active order, and /where N.
+"""Where is my runner: a runner's live position, kept only while they carry an active order, and /where N; and
+where an idle runner sharing a live location is available to be offered orders.
 
 A channel that knows a shared location is *live* (Telegram: a message with live_period, then edits of it) calls
 `live_position` instead of the conversation: a moving runner must not answer whatever step they are in. The
@@ -7,6 +8,13 @@ timer sweep calls `forget_positions` so nothing lingers after the last order end
 kept starts like a one-off location (it answers the step asking for one, or gives a runner /nearby), and its later
 positions are kept, and the runner told so, once they carry an order. A runner answering the order step that asks
 for a place is ordering as a student: the live location answers it with no word on keeping it.
+
+An approved runner carrying no order who shares a live location is saying they are free: its positions are kept
+apart, as an availability point that only dispatch reads (handlers/hall.py: auto-dispatch offers orders near it,
+and the runner's /nearby lists from it) and no student ever sees. The point lapses AVAILABLE_FOR after its last
+position, or when the live location ends, whichever comes first; it goes when the runner stops sharing or takes an
+order (their positions are then tracked as above). The runner is told once per live location (`live-not-kept`),
+when its positions start being used so.
 """
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import exists, select, update
 
+from core.campus import DispatchMode
 from core.errors import UnknownBuilding
 from core.geo import Point, building_point, geodesic_m, nearest_building
 from core.order import Status
@@ -29,10 +38,14 @@ from storage.dedupe import first_time_in
 from storage.lookups import USER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import RunnerProfile
+from storage.runners_repo import is_active_runner
 from storage.uow import UnitOfWork
 
 # Positions are kept (and shown to the student) only while the runner is on the way with the order.
 TRACKED = (Status.accepted.value, Status.picked_up.value)
+# How long an idle runner's availability point lasts after its last position: a phone that stopped sending (no
+# signal, the app closed) says nothing about where its owner is now.
+AVAILABLE_FOR = dt.timedelta(minutes=10)
 
 
 def _reply(language: str, key: str, **args: object) -> Reply:
@@ -55,10 +68,11 @@ async def live_position(services: Services, inp: Input, *, first: bool,
                         plain: Callable[[Input], Awaitable[list[Reply]]]) -> list[Reply]:
     """One position of a live location. Kept while its sender is a runner carrying an order: the first position
     is answered `live-kept`, later ones (edits) are stored silently, except the first one kept after none was
-    (they took an order meanwhile), which tells them. A first position that is not kept goes to `plain` (the
-    conversation, as a one-off location would), an approved runner also learning that sharing on will be kept
-    once they carry an order, unless it answers the order step asking for a place. A repeated update (same update
-    id) is ignored."""
+    (they took an order meanwhile), which tells them. An approved runner carrying none is available while the live
+    location lasts: the position is their availability point, and the first position used so in this live location
+    tells them (`live-not-kept`) — unless it answers the order step asking for a place. A first position that is not
+    kept also goes to `plain` (the conversation, as a one-off location would). A repeated update (same update id)
+    is ignored."""
     if inp.lat is None or inp.lon is None:
         return []
     now = services.clock()
@@ -71,21 +85,29 @@ async def live_position(services: Services, inp: Input, *, first: bool,
         if (orders or not first) and inp.update_key is not None and not await first_time_in(
                 uow.session, inp.update_key, now):
             return []
-        started = False
+        started = noted = False
         if profile is not None and orders:
             started = await _keep(uow, profile.user_id, inp.lat, inp.lon, now)
+            await _unavailable(uow, profile.user_id)
         elif profile is not None:
             await _clear(uow, profile.user_id)
+            assert user is not None
+            if (is_active_runner(profile, user.suspended) and inp.live_until is not None and inp.live_until > now
+                    and not (first and await _placing_an_order(uow, inp))):
+                noted = await _available(uow, profile.user_id, inp.lat, inp.lon, inp.live_until, now)
+            else:
+                await _unavailable(uow, profile.user_id)
         language = user.language if user is not None else ""
-        noted = (first and not orders and profile is not None and profile.status == "approved"
-                 and not await _placing_an_order(uow, inp))
+        campus = services.campuses.get(profile.campus_id, services.default_campus) if profile else None
     if orders:
         return [_reply(language, "live-kept", orders=", ".join(f"#{o}" for o in orders))] if first or started else []
+    offers = "yes" if campus is not None and campus.dispatch.mode is DispatchMode.auto else "no"
+    note = [_reply(language, "live-not-kept", offers=offers)] if noted else []
     if not first:
-        return []
+        return note
     replies = await plain(inp)
     # A repeat gets no answer from `plain`, so no note either.
-    return [_reply(language, "live-not-kept"), *replies] if replies and noted else replies
+    return [*note, *replies] if replies else replies
 
 
 async def _placing_an_order(uow: UnitOfWork, inp: Input) -> bool:
@@ -109,15 +131,40 @@ async def _keep(uow: UnitOfWork, runner_id: int, lat: float, lon: float, now: dt
     return False
 
 
-async def forget_positions(uow: UnitOfWork) -> int:
-    """Clear the position of every runner who no longer carries an order accepted or picked up (for the sweep).
-    Returns how many positions were cleared."""
+async def _available(uow: UnitOfWork, runner_id: int, lat: float, lon: float, live_until: dt.datetime,
+                     now: dt.datetime) -> bool:
+    """Make the position the runner's availability point. True when they are to be told: the point starts (none
+    was current) and this live location has not told them yet (one that lapsed a while, the phone silent, comes
+    back without a word)."""
+    values = {"available_lat": lat, "available_lon": lon, "available_until": min(now + AVAILABLE_FOR, live_until)}
+    moved = await uow.session.execute(
+        update(RunnerProfile).where(RunnerProfile.user_id == runner_id, RunnerProfile.available_until > now)
+        .values(**values))
+    if moved.rowcount:
+        return False
+    await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == runner_id).values(**values))
+    return await first_time_in(uow.session, f"available:{runner_id}:{int(live_until.timestamp())}", now)
+
+
+async def _unavailable(uow: UnitOfWork, runner_id: int) -> None:
+    await uow.session.execute(
+        update(RunnerProfile).where(RunnerProfile.user_id == runner_id, RunnerProfile.available_until.is_not(None))
+        .values(available_lat=None, available_lon=None, available_until=None))
+
+
+async def forget_positions(uow: UnitOfWork, now: dt.datetime) -> int:
+    """Clear the position of every runner who no longer carries an order accepted or picked up, and every
+    availability point that lapsed (for the sweep). Returns how many positions were cleared."""
     busy = exists().where(OrderRow.runner_id == RunnerProfile.user_id, OrderRow.status.in_(TRACKED))
-    result = await uow.session.execute(
+    tracked = await uow.session.execute(
         update(RunnerProfile).where(RunnerProfile.last_lat.is_not(None), ~busy)
         .values(last_lat=None, last_lon=None, last_seen_at=None)
         .execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    lapsed = await uow.session.execute(
+        update(RunnerProfile).where(RunnerProfile.available_until <= now)
+        .values(available_lat=None, available_lon=None, available_until=None)
+        .execution_options(synchronize_session=False))
+    return (tracked.rowcount or 0) + (lapsed.rowcount or 0)
 
 
 @ROUTER.command("where")

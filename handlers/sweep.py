@@ -98,9 +98,10 @@ async def sweep(services: "Services", now: dt.datetime, *, batch: int = BATCH) -
         await _run(report, "reannounced", order.id, _reannounce(services, order, now))
     for row in await _due_late(services, now, batch):
         await _run(report, "late_reminders", row.id, _remind_late(services, row, now))
-    # A runner's position is kept only while they carry an order (privacy): clear what outlived its order.
+    # A runner's position is kept only while they carry an order, or briefly while they share it to be available
+    # (privacy): clear what outlived its order or lapsed.
     async with UnitOfWork(services.db) as uow:
-        report.positions_forgotten = await forget_positions(uow)
+        report.positions_forgotten = await forget_positions(uow, now)
     if report.total or report.failed:
         log.info("sweep at %s: %s", now.isoformat(), report)
     return report

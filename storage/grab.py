@@ -111,7 +111,7 @@ class GrabService:
                 if done is not None:
                     return done
                 campus = self.campuses[order.campus_id]
-                runner = await uow.runners.candidate(runner_id)
+                runner = await uow.runners.candidate(runner_id, now)
                 if runner is None:
                     return GrabResult(False, "not-eligible-not-runner")
                 reason = dispatch.ineligibility(campus, runner, order_candidate(campus, row))

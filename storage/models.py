@@ -73,9 +73,14 @@ class RunnerProfile(SQLModel, table=True):
     rating_count: int = 0
     active_orders: int = 0  # changed only by conditional updates, so the limit holds under races
     completed_orders: int = 0
+    # Tracked while the runner carries an order (the student may see it: /where).
     last_lat: Optional[float] = None
     last_lon: Optional[float] = None
     last_seen_at: Optional[dt.datetime] = _ts()
+    # An idle runner sharing a live location: for dispatch only, never shown to students, until available_until.
+    available_lat: Optional[float] = None
+    available_lon: Optional[float] = None
+    available_until: Optional[dt.datetime] = _ts()
     applied_at: dt.datetime = _ts(nullable=False)
     decided_by: Optional[int] = None
     decided_at: Optional[dt.datetime] = _ts()

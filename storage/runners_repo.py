@@ -27,8 +27,8 @@ class RunnerRepository:
     async def get(self, user_id: int) -> RunnerProfile | None:
         return await self.session.get(RunnerProfile, user_id, populate_existing=True)
 
-    async def candidate(self, user_id: int) -> RunnerCandidate | None:
-        """The runner as dispatch sees them; None if they never applied."""
+    async def candidate(self, user_id: int, now: dt.datetime) -> RunnerCandidate | None:
+        """The runner as dispatch sees them at `now`; None if they never applied."""
         row = await self.session.execute(
             select(RunnerProfile, User.suspended).join(User, User.id == RunnerProfile.user_id)
             .where(RunnerProfile.user_id == user_id)
@@ -37,14 +37,14 @@ class RunnerRepository:
         if found is None:
             return None
         p, user_suspended = found
-        return to_candidate(p, user_suspended)
+        return to_candidate(p, user_suspended, now)
 
-    async def candidates(self, campus_id: str) -> list[RunnerCandidate]:
+    async def candidates(self, campus_id: str, now: dt.datetime) -> list[RunnerCandidate]:
         rows = await self.session.execute(
             select(RunnerProfile, User.suspended).join(User, User.id == RunnerProfile.user_id)
             .where(RunnerProfile.campus_id == campus_id, RunnerProfile.status == "approved")
         )
-        return [to_candidate(p, s) for p, s in rows]
+        return [to_candidate(p, s, now) for p, s in rows]
 
     async def take_slot(self, user_id: int, limit: int) -> None:
         """One more busy order, only while under the limit (two simultaneous grabs cannot both pass)."""
@@ -91,12 +91,24 @@ class RunnerRepository:
         )
 
 
-def to_candidate(p: RunnerProfile, user_suspended: bool) -> RunnerCandidate:
+def position(p: RunnerProfile, now: dt.datetime) -> tuple[float, float] | None:
+    """Where dispatch may place the runner at `now`: the position tracked while they carry an order, else the
+    availability point of the live location they share while idle, until it lapses; None: unknown."""
+    if p.last_lat is not None and p.last_lon is not None:
+        return p.last_lat, p.last_lon
+    if (p.available_lat is not None and p.available_lon is not None and p.available_until is not None
+            and p.available_until > now):
+        return p.available_lat, p.available_lon
+    return None
+
+
+def to_candidate(p: RunnerProfile, user_suspended: bool, now: dt.datetime) -> RunnerCandidate:
+    lat, lon = position(p, now) or (None, None)
     return RunnerCandidate(
         user_id=p.user_id,
         gender=Gender(p.gender),
-        lat=p.last_lat if p.last_lat is not None else 0.0,
-        lon=p.last_lon if p.last_lon is not None else 0.0,
+        lat=lat,
+        lon=lon,
         active_orders=p.active_orders,
         credit=p.credit,
         rating=(p.rating_sum / p.rating_count) if p.rating_count else None,

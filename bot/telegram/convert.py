@@ -1,6 +1,8 @@
 """Telegram update → neutral Input. Pure functions over aiogram types: no I/O, no business rules."""
 from __future__ import annotations
 
+import datetime as dt
+
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Chat, Message, SuccessfulPayment
 
@@ -105,9 +107,11 @@ def text_input(message: Message, update_id: int | None, bot_username: str | None
 def location_input(message: Message, update_id: int | None) -> Input | None:
     if message.from_user is None or message.location is None or not is_private(message.chat):
         return None
+    live_period = message.location.live_period  # in every position of a live location while it is shared
+    live_until = message.date + dt.timedelta(seconds=live_period) if live_period else None
     return Input(CHANNEL, str(message.from_user.id), Kind.location, lat=message.location.latitude,
-                 lon=message.location.longitude, update_id=_uid(update_id), name=_name(message),
-                 language=_language(message))
+                 lon=message.location.longitude, live_until=live_until, update_id=_uid(update_id),
+                 name=_name(message), language=_language(message))
 
 
 def is_live_location(message: Message, edited: bool = False) -> bool:

@@ -1,5 +1,8 @@
 live-kept = Thanks! While you carry order { $orders }, the student can see where you are. Stop sharing any time.
-live-not-kept = You have no order on its way, so your location is not kept for now. Keep sharing it: once you carry an order, it will be kept and the student can see where you are.
+live-not-kept = You have no order on its way, so no student sees your location. While you share it, { $offers ->
+    [yes] you may be offered orders near you, and /nearby lists the orders nearest to you first.
+   *[no] /nearby lists the orders nearest to you first.
+  } Once you carry an order, it is kept and the student can see where you are.
 where-usage = Send /where and the order number, like /where 12.
 where-not-on-the-way = Order #{ $order } has no runner on the way, so there is no position to show.
 where-unknown = The runner of order #{ $order } has not shared a position yet. Try again later, or send them a message with /msg { $order }.

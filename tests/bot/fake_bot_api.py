@@ -878,6 +878,15 @@ class FakeBotAPI:
         stored.update(text=text, edit_date=self._now())
         return self._update(push, edited_message=stored)
 
+    def stop_live_location(self, user: dict[str, Any], message: dict[str, Any], *,
+                           push: bool = True) -> dict[str, Any]:
+        """The user stopped sharing their live location: an edited_message whose location has no live_period any
+        more (the Location object carries it "for active live locations only")."""
+        stored = self.messages[(message["chat"]["id"], message["message_id"])]
+        location = {k: v for k, v in stored["location"].items() if k not in ("live_period", "heading")}
+        stored.update(location=location, edit_date=self._now())
+        return self._update(push, edited_message=stored)
+
     def photo(self, user: dict[str, Any], *, caption: str | None = None, chat: dict[str, Any] | int | None = None,
               push: bool = True) -> dict[str, Any]:
         n = next(self._file_ids)

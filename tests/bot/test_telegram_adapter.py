@@ -19,6 +19,7 @@ from bot.telegram.adapter import build_dispatcher
 from bot.telegram.app import run_telegram
 from bot.telegram.payments import TelegramPayments
 from core import ledger
+from core.campus import DispatchMode
 from core.money import format_yuan
 from core.order import Actor, Event, Role
 from handlers.context import Services
@@ -38,6 +39,7 @@ from storage.uow import UnitOfWork
 from tests.bot.conftest import PAYMENT_TOKEN, polling
 from tests.bot.fake_bot_api import FakeBotAPI, wait_until
 from tests.factories import CIPHER, act, make_order
+from tests.handlers.test_runner import paid_order
 
 T = TypeVar("T")
 LIBRARY = (30.25852, 120.11751)  # a few metres from the library
@@ -578,7 +580,7 @@ async def test_live_location_is_kept_only_while_the_runner_has_an_active_order(
     fake_bot_api.location(qian, *LIBRARY, live_period=900)
     texts = await until(lambda: len(fake_bot_api.bot_messages(3004)) >= 2
                         and [m["text"] for m in fake_bot_api.bot_messages(3004)])
-    assert texts == [catalogue("en")("live-not-kept"), catalogue("en")("hall-nearby-none")]
+    assert texts == [catalogue("en")("live-not-kept", offers="no"), catalogue("en")("hall-nearby-none")]
     assert (await profile(services, idle)).last_lat is None
 
     # The order ends (released back to the hall): the next position is not kept and the old one goes.
@@ -606,7 +608,8 @@ async def test_a_live_location_answers_the_step_asking_for_a_location_as_a_one_o
     await settle(fake_bot_api, li)
     texts = [m["text"] for m in fake_bot_api.bot_messages(1001)[before:]]
     assert texts[0] == en("order-ask-dropoff")  # the next question: the pickup was answered
-    assert en("live-not-kept") not in texts and not any(t.startswith("Thanks") for t in texts)  # no runner wording
+    # No runner wording.
+    assert en("live-not-kept", offers="no") not in texts and not any(t.startswith("Thanks") for t in texts)
     async with UnitOfWork(services.db, write=False) as uow:
         conv = await uow.session.get(Conversation, ("telegram", "1001"))
     assert conv is not None and conv.data["pickup"] == "parcel_station"
@@ -621,7 +624,7 @@ async def test_a_runner_sharing_a_live_location_before_grabbing_is_told_once_it_
     en = catalogue("en")
 
     shared = fake_bot_api.location(zhao, *LIBRARY, live_period=3600)["message"]
-    await until(lambda: any(m["text"] == en("live-not-kept") for m in fake_bot_api.bot_messages(3003)))
+    await until(lambda: any(m["text"] == en("live-not-kept", offers="no") for m in fake_bot_api.bot_messages(3003)))
     assert (await profile(services, runner)).last_lat is None
 
     fake_bot_api.command(zhao, "grab", str(order_id))
@@ -658,6 +661,38 @@ async def test_a_runner_sharing_a_location_privately_gets_the_orders_nearest_to_
     assert (await profile(services, runner)).last_lat is None  # used for the list, not kept
 
 
+async def test_an_idle_runner_sharing_a_live_location_is_offered_the_order_at_their_feet(
+        fake_bot_api, bot, services, campus, clock, settings):
+    """Auto-dispatch offers a new order to the free runner standing at its pickup, not to one busy with another;
+    once that runner stops sharing, they are no longer where dispatch looks."""
+    auto = campus.model_copy(update={"dispatch": campus.dispatch.model_copy(update={"mode": DispatchMode.auto})})
+    services = Services(db=services.db, campuses={auto.id: auto}, cipher=services.cipher, clock=clock,
+                        channels=("telegram",))
+    en = catalogue("en")
+    async with polling(build_dispatcher(services, bot, settings), bot):
+        customer = await tg_user(services, auto, clock, 1001)
+        idle = await tg_runner(services, auto, clock, 3003)
+        busy = await tg_runner(services, auto, clock, 3004)
+        await accepted_order(services, auto, clock, customer, busy)
+        shared = {}
+        for tg in (3003, 3004):  # both at the parcel station, sharing their live location
+            person = fake_bot_api.user(tg, f"R{tg}", language_code="en")
+            shared[tg] = fake_bot_api.location(person, *PARCEL_STATION, live_period=3600)["message"]
+            await settle(fake_bot_api, person)
+        texts = [m["text"] for m in fake_bot_api.bot_messages(3003)]
+        assert texts.count(en("live-not-kept", offers="yes")) == 1
+        assert (await profile(services, idle)).last_lat is None  # nothing a student could be shown
+
+        first = await paid_order(services, customer)
+        assert (await order_row(services, first)).offer_runner_id == idle
+
+        fake_bot_api.stop_live_location(fake_bot_api.user(3003, "R3003", language_code="en"), shared[3003])
+        await settle(fake_bot_api, fake_bot_api.user(3003, "R3003", language_code="en"))
+        assert (await profile(services, idle)).available_until is None
+        second = await paid_order(services, customer)
+        assert (await order_row(services, second)).offer_runner_id == busy
+
+
 async def test_forget_positions_clears_only_runners_without_an_active_order(services, campus, clock):
     customer = await tg_user(services, campus, clock, 1001)
     busy = await tg_runner(services, campus, clock, 3003)
@@ -669,7 +704,7 @@ async def test_forget_positions_clears_only_runners_without_an_active_order(serv
             assert p is not None
             p.last_lat, p.last_lon, p.last_seen_at = *LIBRARY, clock()
     async with UnitOfWork(services.db) as uow:
-        assert await forget_positions(uow) == 1
+        assert await forget_positions(uow, clock()) == 1
     assert (await profile(services, busy)).last_lat == LIBRARY[0]
     assert (await profile(services, idle)).last_lat is None
 

@@ -225,6 +225,18 @@ def test_a_runner_beyond_the_pickup_radius_is_not_offered() -> None:
     assert m.shape == (1, 1) and m[0, 0] == np.inf
 
 
+def test_a_runner_whose_position_is_unknown_is_offered_nothing_by_distance() -> None:
+    """Even on a campus around (0, 0): an unknown position is no point at all."""
+    unknown = runner(user_id=7, lat=None, lon=None)
+    assert ineligibility(CAMPUS, unknown, order()) is None  # they may still grab it themselves
+    assert pair_cost(CAMPUS, unknown, order()) is None
+    at_zero = order(pickup_lat=0.0, pickup_lon=0.0)
+    assert pair_cost(CAMPUS, unknown, at_zero) is None
+    assert cost_matrix(CAMPUS, [order(), at_zero], [unknown, runner()])[:, 0].tolist() == [np.inf, np.inf]
+    assert [(a.order_id, a.runner_id) for a in assign(CAMPUS, [order()], [unknown, runner()])] == [(100, 1)]
+    assert assign(CAMPUS, [at_zero], [unknown]) == assign_greedy(CAMPUS, [at_zero], [unknown]) == []
+
+
 def test_cost_matrix_shape_and_empty_inputs() -> None:
     assert cost_matrix(CAMPUS, [], [runner()]).shape == (0, 1)
     assert cost_matrix(CAMPUS, [order()], []).shape == (1, 0)

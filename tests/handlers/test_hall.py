@@ -255,10 +255,16 @@ async def test_an_ineligible_named_runner_is_skipped(chat, services, db, campus,
     assert (await order_row(db, order_id)).offer_runner_id is None
 
 
-async def test_auto_dispatch_offers_the_nearest_runner_first(db, campus, clock):
+def auto_dispatch(db, campus, clock) -> tuple[Services, Chat]:
+    """The campus under auto-dispatch: each new order is offered to the best runner first."""
     auto = campus.model_copy(update={"dispatch": campus.dispatch.model_copy(update={"mode": DispatchMode.auto})})
     services = Services(db=db, campuses={auto.id: auto}, cipher=CIPHER, clock=clock, channels=("console",))
-    chat = Chat(services)
+    return services, Chat(services)
+
+
+async def test_auto_dispatch_offers_the_nearest_runner_first(db, campus, clock):
+    services, chat = auto_dispatch(db, campus, clock)
+    auto = services.default_campus
     alice = await person(db, auto, clock(), "alice")
     near = await runner(db, auto, clock(), "near", at="jd_station")  # next to the parcel station
     await runner(db, auto, clock(), "far", at="gym")
@@ -274,9 +280,8 @@ async def test_auto_dispatch_offers_the_nearest_runner_first(db, campus, clock):
 
 
 async def test_under_auto_dispatch_a_released_order_is_offered_to_someone_else(db, campus, clock):
-    auto = campus.model_copy(update={"dispatch": campus.dispatch.model_copy(update={"mode": DispatchMode.auto})})
-    services = Services(db=db, campuses={auto.id: auto}, cipher=CIPHER, clock=clock, channels=("console",))
-    chat = Chat(services)
+    services, chat = auto_dispatch(db, campus, clock)
+    auto = services.default_campus
     alice = await person(db, auto, clock(), "alice")
     near = await runner(db, auto, clock(), "near", at="jd_station")
     far = await runner(db, auto, clock(), "far", at="gym")

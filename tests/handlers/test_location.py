@@ -1,18 +1,33 @@
 """A live location's first position: kept (and said so) only for a runner carrying an order; anyone else's is
-answered as a one-off location would be."""
+answered as a one-off location would be. An idle runner's live location makes them available to dispatch, for a
+short while after each position and never past its end."""
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy import update
+
+from core.campus import Gender
 from core.order import Actor, Event, Role
 from handlers.io import Input, Kind
-from handlers.location import live_position
+from handlers.location import AVAILABLE_FOR, live_position
+from handlers.sweep import sweep
+from locales import catalogue
+from storage.models import User
 from storage.uow import UnitOfWork
+from tests.conftest import FakeClock
 from tests.handlers.harness import keys
-from tests.handlers.test_hall import PARCEL_STATION
-from tests.handlers.test_runner import act_notified, paid_order, person, runner
+from tests.handlers.test_hall import CANTEEN_2, HALL, PARCEL_STATION, auto_dispatch
+from tests.handlers.test_runner import act_notified, order_row, paid_order, person, profile_of, runner
+
+EN, ZH = catalogue("en"), catalogue("zh_CN")
+LIVE_UNTIL = FakeClock()() + dt.timedelta(hours=8)  # a live location shared for 8 hours from the tests' start
 
 
-async def live(chat, who: str, lat: float, lon: float, *, first: bool = True, update_id: str | None = None):
-    inp = Input(chat.channel, who, Kind.location, lat=lat, lon=lon, name=who, update_id=update_id)
+async def live(chat, who: str, lat: float, lon: float, *, first: bool = True, update_id: str | None = None,
+               until: dt.datetime | None = LIVE_UNTIL):
+    """A position of a live location shared until `until`; None: the last one, its sender stopped sharing."""
+    inp = Input(chat.channel, who, Kind.location, lat=lat, lon=lon, name=who, update_id=update_id, live_until=until)
     return await live_position(chat.services, inp, first=first, plain=chat.app.handle)
 
 
@@ -48,6 +63,7 @@ async def test_a_runner_ordering_an_errand_answers_the_place_step_as_a_student_d
     replies = await live(chat, "rob", *PARCEL_STATION)
     assert keys(replies) == ["order-ask-dropoff"]  # the pickup answered, and no word on keeping the position
     assert await last_lat(db, rob) is None
+    assert (await profile_of(db, rob)).available_until is None  # nor is he available: he is ordering
 
 
 async def test_a_runner_carrying_an_order_is_kept_and_told_so(chat, services, db, campus, clock):
@@ -59,3 +75,122 @@ async def test_a_runner_carrying_an_order_is_kept_and_told_so(chat, services, db
     assert await last_lat(db, rob) == PARCEL_STATION[0]
     assert await live(chat, "rob", 30.2600, 120.1190, first=False) == []  # later positions: silent
     assert await last_lat(db, rob) == 30.2600
+
+
+# --- an idle runner's live location: available to dispatch ---------------------------------------------------------
+
+async def offered_to(chat, services, customer: int) -> tuple[int, int | None]:
+    """A new paid order and the runner auto-dispatch offered it to (None: it went to the hall)."""
+    order_id = await paid_order(services, customer)
+    await chat.inbox(HALL)
+    return order_id, (await order_row(services.db, order_id)).offer_runner_id
+
+
+async def test_an_idle_runner_sharing_a_live_location_is_offered_orders_near_it(db, campus, clock):
+    services, chat = auto_dispatch(db, campus, clock)
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")  # idle, his position unknown
+    busy = await runner(db, campus, clock(), "busy")
+    carried = await paid_order(services, alice)
+    await act_notified(services, carried, Event.accept, Actor(Role.runner, busy))
+    assert keys(await live(chat, "busy", *PARCEL_STATION)) == ["live-kept"]  # tracked: he carries an order
+
+    replies = await live(chat, "rob", *PARCEL_STATION)  # at the parcel station, free
+    assert keys(replies)[:2] == ["live-not-kept", "hall-nearby-none"]
+    assert replies[0].text == EN("live-not-kept", offers="yes")
+    assert "offered orders near you" in replies[0].text
+    order_id, offered = await offered_to(chat, services, alice)
+    assert offered == rob  # the free runner at the pickup, not the one busy with an order
+    assert [m["key"] for m in await chat.inbox("rob")] == ["hall-offer"]
+
+    # Dispatch's alone: no student sees it, and it is not the position tracked once he carries an order.
+    profile = await profile_of(db, rob)
+    assert (profile.last_lat, profile.last_lon, profile.last_seen_at) == (None, None, None)
+    assert keys(await chat.press("rob", "Accept")) == ["grab-won"]
+    assert keys(await chat.send("alice", f"/where {order_id}")) == ["where-unknown"]
+    assert keys(await live(chat, "rob", *CANTEEN_2, first=False)) == ["live-kept"]  # tracked from now on
+    profile = await profile_of(db, rob)
+    assert (profile.last_lat, profile.available_until) == (CANTEEN_2[0], None)
+    assert keys(await chat.send("alice", f"/where {order_id}")) == ["where-near"]
+
+
+async def test_a_runner_is_told_in_their_language_and_the_campus_mode(chat, services, db, campus, clock):
+    """Under the task hall (no auto-dispatch) nobody is offered orders by position: the note says only /nearby."""
+    await runner(db, campus, clock(), "zhou", gender=Gender.female, language="zh_CN")
+    (note, *_) = await live(chat, "zhou", *PARCEL_STATION)
+    assert note.text == ZH("live-not-kept", offers="no")
+    assert "派单" not in note.text and "/nearby" in note.text
+    _, auto_chat = auto_dispatch(db, campus, clock)
+    await runner(db, campus, clock(), "wang", language="zh_CN")
+    (note, *_) = await live(auto_chat, "wang", *PARCEL_STATION)
+    assert note.text == ZH("live-not-kept", offers="yes") and "派单" in note.text
+
+
+async def test_the_availability_lapses_without_positions_and_comes_back_with_them(db, campus, clock):
+    services, chat = auto_dispatch(db, campus, clock)
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    assert keys(await live(chat, "rob", *PARCEL_STATION))[0] == "live-not-kept"
+    clock.advance(seconds=AVAILABLE_FOR.total_seconds() - 1)
+    assert await live(chat, "rob", *PARCEL_STATION, first=False) == []  # still here: silent, and kept on
+
+    clock.advance(seconds=AVAILABLE_FOR.total_seconds())  # nothing from his phone since: where is he?
+    assert (await offered_to(chat, services, alice))[1] is None
+    assert (await sweep(services, clock())).positions_forgotten == 1
+    profile = await profile_of(db, rob)
+    assert (profile.available_lat, profile.available_lon, profile.available_until) == (None, None, None)
+
+    assert await live(chat, "rob", *PARCEL_STATION, first=False) == []  # the same live location: no second note
+    assert (await offered_to(chat, services, alice))[1] == rob
+
+
+async def test_the_availability_ends_with_the_live_location(db, campus, clock):
+    services, chat = auto_dispatch(db, campus, clock)
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    sam = await runner(db, campus, clock(), "sam")
+    await live(chat, "rob", *PARCEL_STATION, until=clock() + dt.timedelta(minutes=3))  # shared for 3 minutes
+    clock.advance(minutes=3)
+    assert (await offered_to(chat, services, alice))[1] is None
+
+    await live(chat, "sam", *PARCEL_STATION)
+    assert await live(chat, "sam", *PARCEL_STATION, first=False, until=None) == []  # he stops sharing
+    assert (await profile_of(db, sam)).available_until is None
+    assert (await offered_to(chat, services, alice))[1] is None
+
+
+async def test_a_runner_sharing_on_after_their_order_ends_is_told_once_they_are_available(db, campus, clock):
+    services, chat = auto_dispatch(db, campus, clock)
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    order_id = await paid_order(services, alice)
+    await act_notified(services, order_id, Event.accept, Actor(Role.runner, rob))
+    assert keys(await live(chat, "rob", *PARCEL_STATION)) == ["live-kept"]
+    await act_notified(services, order_id, Event.release, Actor(Role.runner, rob))
+
+    replies = await live(chat, "rob", *PARCEL_STATION, first=False)  # he shares on, free again
+    assert keys(replies) == ["live-not-kept"]
+    assert await live(chat, "rob", *CANTEEN_2, first=False) == []
+    profile = await profile_of(db, rob)
+    assert (profile.last_lat, profile.available_lat) == (None, CANTEEN_2[0])
+
+
+async def test_only_an_active_runner_is_available(db, campus, clock):
+    services, chat = auto_dispatch(db, campus, clock)
+    alice = await person(db, campus, clock(), "alice")
+    pat = await runner(db, campus, clock(), "pat", approved=False)
+    sue = await runner(db, campus, clock(), "sue")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id == sue).values(suspended=True))
+    for who in ("pat", "sue"):
+        assert "live-not-kept" not in keys(await live(chat, who, *PARCEL_STATION))
+    assert [(await profile_of(db, r)).available_until for r in (pat, sue)] == [None, None]
+    assert (await offered_to(chat, services, alice))[1] is None
+
+
+async def test_a_runner_whose_position_is_unknown_is_no_distance_candidate(services, db, campus, clock):
+    """Never a made-up point (0, 0): dispatch prices no distance from an unknown position."""
+    rob = await runner(db, campus, clock(), "rob")
+    async with UnitOfWork(db, write=False) as uow:
+        (candidate,) = await uow.runners.candidates(campus.id, clock())
+    assert (candidate.user_id, candidate.lat, candidate.lon) == (rob, None, None)

@@ -11,6 +11,7 @@ from core.campus import Campus, CreditEvent, Gender
 from core.money import format_yuan
 from core.order import Actor, Event, Role, transition
 from handlers.context import MAX_TEXT, Services
+from handlers.location import AVAILABLE_FOR
 from handlers.notify import Notifier
 from locales import catalogue
 from storage.models import Conversation, RunnerProfile, User, Withdrawal
@@ -36,7 +37,8 @@ async def person(db, campus: Campus, now: dt.datetime, name: str, *, language: s
 async def runner(db, campus: Campus, now: dt.datetime, name: str, *, gender: Gender = Gender.male,
                  approved: bool = True, quiz: bool = True, credit: int | None = None,
                  at: str | None = None, language: str = "en") -> int:
-    """A runner the chat can drive by `name`; `at`: a building where they were last seen."""
+    """A runner the chat can drive by `name`; `at`: a building where they share their live location from, free to
+    be offered orders nearby (an availability point, handlers/location.py)."""
     user_id = await person(db, campus, now, name, language=language)
     where = campus.building(at) if at else None
     async with UnitOfWork(db) as uow:
@@ -44,7 +46,8 @@ async def runner(db, campus: Campus, now: dt.datetime, name: str, *, gender: Gen
             user_id=user_id, campus_id=campus.id, status="approved" if approved else "pending", gender=gender.value,
             real_name_enc=CIPHER.encrypt("测试"), student_no_enc=CIPHER.encrypt("2024000"), quiz_passed=quiz,
             credit=campus.credit.initial if credit is None else credit, applied_at=now,
-            last_lat=where.lat if where else None, last_lon=where.lon if where else None,
+            available_lat=where.lat if where else None, available_lon=where.lon if where else None,
+            available_until=now + AVAILABLE_FOR if where else None,
         ))
     return user_id
 
