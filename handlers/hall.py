@@ -18,6 +18,7 @@ import datetime as dt
 import secrets
 
 from sqlalchemy import Row, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import dispatch
 from core.campus import Campus, DispatchMode, Gender
@@ -156,12 +157,16 @@ async def make_offer(notifier: Notifier, campus: Campus, row: OrderRow, runner_i
 
 async def _clear_offer(notifier: Notifier, row: OrderRow) -> bool:
     """End the offer once: a conditional update on the offer as seen, so a decline and the sweep (or two sweeps)
-    cannot both end it. Clears both columns, as the sweep does."""
+    cannot both end it. Clears both columns, as the sweep does, and `row` with them."""
     result = await notifier.uow.session.execute(
         update(OrderRow).where(OrderRow.id == row.id, OrderRow.offer_runner_id == row.offer_runner_id,
                                OrderRow.offer_until == row.offer_until)
         .values(offer_runner_id=None, offer_until=None).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    set_committed_value(row, "offer_runner_id", None)
+    set_committed_value(row, "offer_until", None)
+    return True
 
 
 async def end_offer(notifier: Notifier, campus: Campus, row: OrderRow, runner_id: int | None,
@@ -196,13 +201,19 @@ async def _hall_new(notifier: Notifier, campus: Campus, row: OrderRow, notice: N
 
 
 async def _hall_closed(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice, text_key: str) -> None:
-    """Taken, cancelled or expired: replace the hall post (no button), or end a pending offer quietly."""
+    """Taken, cancelled or expired: replace the hall post (no button). An order still on offer ends the offer: its
+    message loses Accept and Decline, saying the order is theirs if the offered runner took it."""
     if offer_pending(row):
-        await _clear_offer(notifier, row)
-        if row.offer_runner_id != row.runner_id:
-            await notifier.user(row.offer_runner_id, "hall-offer-ended", order=str(row.id),  # type: ignore[arg-type]
-                                edit_key=offer_key(row.id or 0))
-        return  # the hall never saw this order
+        offered = row.offer_runner_id
+        assert offered is not None
+        cleared = await _clear_offer(notifier, row)
+        if offered == row.runner_id:
+            await notifier.user(offered, "hall-offer-taken", order=str(row.id), edit_key=offer_key(row.id or 0))
+        elif cleared:  # else whoever ended it (a decline, the sweep) has told them
+            await notifier.user(offered, "hall-offer-ended", order=str(row.id), edit_key=offer_key(row.id or 0))
+        if cleared:
+            return  # the hall never saw this order
+        # Ended meanwhile, and then announced: the hall post goes too.
     t = catalogue(campus.language)
     await notifier.hall(campus, notice.key, text=t(text_key, order=str(row.id), route=route_text(t, campus, row)),
                         edit_key=hall_key(row.id or 0))

@@ -11,6 +11,7 @@ hall-offer-customer = Your order #{ $order } is offered to the runner you chose 
 hall-offer-ended = The offer of order #{ $order } has ended.
 hall-offer-over = The offer of order #{ $order } is no longer open.
 hall-offer-declined = You declined order #{ $order }; it goes to the task hall.
+hall-offer-taken = You took order #{ $order }: its details are below.
 hall-nearby-none = There are no open orders right now.
 hall-nearby-title = { $count } open { $count ->
     [one] order

@@ -11,6 +11,7 @@ hall-offer-customer = 你的订单 #{ $order } 已优先派给你指定的跑腿
 hall-offer-ended = 订单 #{ $order } 的优先派单已结束。
 hall-offer-over = 订单 #{ $order } 的优先派单已结束。
 hall-offer-declined = 你已拒绝订单 #{ $order }，它将发布到任务大厅。
+hall-offer-taken = 你已接下订单 #{ $order }，详情见下方。
 hall-nearby-none = 现在没有待接订单。
 hall-nearby-title = 共 { $count } 个待接订单{ $place ->
     [none] {""}

@@ -7,13 +7,17 @@ import datetime as dt
 from sqlalchemy import update
 
 from core.campus import DispatchMode, Gender
-from core.order import Actor, Event, Role
+from core.order import Actor, Event, Role, transition
 from handlers.context import Services
 from handlers.hall import LOCATION_TAIL
 from handlers.io import Choice
+from handlers.notify import Notifier
 from handlers.sweep import sweep
 from locales import catalogue
+from storage.models import Order as OrderRow
 from storage.models import RunnerProfile, User
+from storage.orders_repo import to_domain
+from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER
 from tests.handlers.harness import Chat, keys
@@ -208,12 +212,46 @@ async def test_the_named_runner_accepts(chat, services, db, campus, clock):
     await chat.inbox("fay")
     replies = await chat.press("fay", "Accept")
     assert keys(replies) == ["grab-won"]
-    (details,) = await chat.inbox("fay")
+    details, offer = await chat.inbox("fay")
     assert details["key"] == "notice-you-won" and PHONE in details["text"]
-    assert (await order_row(db, order_id)).runner_id == fay
+    # The offer's message says the order is hers, with no Accept or Decline left to press.
+    assert (offer["key"], offer["edit_key"], offer["choices"]) == ("hall-offer-taken", f"offer:{order_id}", [])
+    assert offer["text"] == EN("hall-offer-taken", order=str(order_id))
+    row = await order_row(db, order_id)
+    assert (row.runner_id, row.offer_runner_id, row.offer_until) == (fay, None, None)
     assert await chat.inbox(HALL) == []
     assert (await sweep(services, clock.advance(minutes=2))).offers_ended == 0
     assert await chat.inbox(HALL) == []
+
+
+async def test_an_offer_taken_says_so_in_the_runners_language(chat, services, db, campus, clock):
+    zhou = await runner(db, campus, clock(), "zhou", language="zh_CN")
+    order_id = await paid_order(services, await person(db, campus, clock(), "alice"), favourite=zhou)
+    await chat.inbox("zhou")
+    assert keys(await chat.press("zhou", f"data:g:{order_id}")) == ["grab-won"]
+    offer = (await chat.inbox("zhou"))[-1]
+    assert (offer["text"], offer["choices"]) == (ZH("hall-offer-taken", order=str(order_id)), [])
+
+
+async def test_an_offer_ended_elsewhere_as_it_was_accepted_leaves_no_grab_button_in_the_hall(
+        chat, services, db, campus, clock):
+    """The offered runner's accept read the order while the sweep (another process) ended the offer and posted the
+    order to the hall: the hall post must go all the same."""
+    fay = await runner(db, campus, clock(), "fay")
+    order_id = await paid_order(services, await person(db, campus, clock(), "alice"), favourite=fay)
+    await chat.inbox("fay")
+    now = clock()
+    async with UnitOfWork(db) as uow:
+        row = await uow.orders.get_row(order_id)  # on offer, as the accept read it
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == order_id)  # the sweep, meanwhile
+                                  .values(offer_runner_id=None, offer_until=None)
+                                  .execution_options(synchronize_session=False))
+        t = transition(campus, to_domain(row), Event.accept, Actor(Role.runner, fay), now)
+        await apply_transition(uow, campus, t, now)
+        await Notifier(services, uow, now, origin="test-accept").transition(campus, t)
+    hall = await chat.inbox(HALL)
+    assert [(m["key"], m["edit_key"], m["choices"]) for m in hall] == [("notice-hall-taken", f"hall:{order_id}", [])]
+    assert [m["key"] for m in await chat.inbox("fay")] == ["notice-you-won", "hall-offer-taken"]
 
 
 async def test_a_declined_offer_goes_to_the_hall_at_once(chat, services, db, campus, clock):
