@@ -3,7 +3,8 @@
 Pure: positions, credit and ratings come in as arguments; nothing here reads a clock or a database.
 
 * `ineligibility` / `check_eligible` answer "may this runner take this order?" with a catalogue key. The grab race
-  and the dispatcher use the same rules.
+  and the dispatcher use the same rules; `runner_ineligibility` is the part that holds whatever the order (/nearby
+  answers a runner it refuses with it).
 * `pair_cost` is the readable reference for one pair; `cost_matrix` computes the same numbers for every pair at
   once with numpy and must agree with `pair_cost` exactly (the tests check every element).
 * `assign` picks the batch of offers for one dispatch round: as many orders as possible get a runner, and among
@@ -79,8 +80,8 @@ def _door_gender(order: OrderCandidate) -> Gender | None:
     return order.dropoff.gender if order.door_delivery else None
 
 
-def ineligibility(campus: Campus, runner: RunnerCandidate, order: OrderCandidate) -> str | None:
-    """None if the runner may take the order, else the catalogue key of the first reason they may not."""
+def _standing(campus: Campus, runner: RunnerCandidate) -> str | None:
+    """Whether this campus lets the runner work at all."""
     if runner.campus_id != campus.id:
         return "not-eligible-other-campus"
     if not runner.approved:
@@ -89,12 +90,33 @@ def ineligibility(campus: Campus, runner: RunnerCandidate, order: OrderCandidate
         return "not-eligible-suspended"
     if not runner.quiz_passed:
         return "not-eligible-quiz"
-    if runner.user_id == order.customer_id:
-        return "not-eligible-own-order"
+    return None
+
+
+def _capacity(campus: Campus, runner: RunnerCandidate) -> str | None:
+    """Whether the runner may take one more order now."""
     if not credit_rules.may_grab(campus.credit, runner.credit):
         return "not-eligible-credit"
     if runner.active_orders >= active_order_limit(campus, runner.credit):
         return "not-eligible-too-many"
+    return None
+
+
+def runner_ineligibility(campus: Campus, runner: RunnerCandidate) -> str | None:
+    """The reason this runner may take no order at all right now (whatever the order), or None."""
+    return _standing(campus, runner) or _capacity(campus, runner)
+
+
+def ineligibility(campus: Campus, runner: RunnerCandidate, order: OrderCandidate) -> str | None:
+    """None if the runner may take the order, else the catalogue key of the first reason they may not."""
+    reason = _standing(campus, runner)
+    if reason is not None:
+        return reason
+    if runner.user_id == order.customer_id:
+        return "not-eligible-own-order"
+    reason = _capacity(campus, runner)
+    if reason is not None:
+        return reason
     if order.gender_preference is not None and order.gender_preference != runner.gender:
         return "not-eligible-gender-preference"
     door = _door_gender(order)

@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core import dispatch
 from core.campus import Campus, DispatchMode, Gender
+from core.dispatch import RunnerCandidate
 from core.errors import InvalidInput
 from core.geo import Point, building_point, on_campus, walking_m
 from core.order import Event, Notice, Status, Transition
@@ -39,13 +40,13 @@ from handlers.orders import (
     runner_card,
 )
 from handlers.router import ROUTER
-from locales import DEFAULT_LANGUAGE, catalogue
+from locales import DEFAULT_LANGUAGE, Catalogue, catalogue
 from storage.dedupe import first_time_in
 from storage.grab import GrabResult, order_candidate, settled_in
 from storage.lookups import GRABBER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent, RunnerProfile, User
-from storage.runners_repo import position
+from storage.runners_repo import to_candidate
 from storage.sql import run_core
 from storage.uow import UnitOfWork
 
@@ -356,12 +357,15 @@ async def grab_outcome(services: Services, user: Row | None, raw: str, order_id:
     if result.reason == "grab-offered":
         campus = services.campuses.get(user.campus_id, services.default_campus)
         args = {"time": hhmm(campus, result.args["until"])}
-    text = t(result.reason, **args) if t.has(result.reason) else t("error-not-eligible")
-    hint = {"not-eligible-not-runner": "runner-apply-hint", "not-eligible-quiz": "runner-quiz-hint",
-            "grab-already-yours": None}.get(result.reason)
-    if hint:
-        text = "\n".join([text, t(hint)])
-    return [Reply(result.reason, text, args={"order": order_id, **args})]
+    return [Reply(result.reason, refusal_text(t, result.reason, **args), args={"order": order_id, **args})]
+
+
+def refusal_text(t: Catalogue, reason: str, **args: object) -> str:
+    """Why a runner may not take an order (a refused grab, /nearby), with what to do about it where there is
+    something to do."""
+    text = t(reason, **args) if t.has(reason) else t("error-not-eligible")
+    hint = {"not-eligible-not-runner": "runner-apply-hint", "not-eligible-quiz": "runner-quiz-hint"}.get(reason)
+    return "\n".join([text, t(hint)]) if hint else text
 
 
 # ------------------------------------------------------------------------------------------------ offers
@@ -390,20 +394,25 @@ async def offer_button(ctx: Ctx) -> None:
 
 @ROUTER.command("nearby")
 async def nearby(ctx: Ctx) -> None:
-    """/nearby [building]: open orders, nearest pickup first, hall detail only, each with a grab button."""
+    """/nearby [building]: the open orders this runner could grab, nearest pickup first, hall detail only, each with
+    a grab button. A runner who may take none now (not approved yet, suspended, no quiz, low credit, at their limit)
+    is told why, as the Grab button would tell them."""
     profile = await ctx.runner_profile()
     if profile is None:
         ctx.say("runner-not-a-runner")
+        return
+    runner = may_take_orders(ctx, profile)
+    if runner is None:
         return
     campus = ctx.campus
     place = " ".join(ctx.input.args).strip()
     if place:
         building = named_building(ctx, place[:64])
-        await list_nearby(ctx, building_point(building), building_name(campus, building.id, ctx.t.language))
-    elif (here := position(profile, ctx.now)) is not None:  # tracked, or the live location they share while idle
-        await list_nearby(ctx, Point(*here))
+        await list_nearby(ctx, runner, building_point(building), building_name(campus, building.id, ctx.t.language))
+    elif runner.lat is not None and runner.lon is not None:  # tracked, or the live location they share while idle
+        await list_nearby(ctx, runner, Point(runner.lat, runner.lon))
     else:
-        await list_nearby(ctx, None)
+        await list_nearby(ctx, runner, None)
 
 
 @ROUTER.idle_input(Kind.location)
@@ -417,21 +426,35 @@ async def nearby_here(ctx: Ctx) -> None:
         if ROUTER.idle_default is not None:
             await ROUTER.idle_default(ctx)
         return
+    runner = may_take_orders(ctx, profile)
+    if runner is None:
+        return
     here = Point(inp.lat, inp.lon)
     if not on_campus(ctx.campus, here):  # distances from elsewhere would only mislead
         ctx.say("hall-nearby-off-campus", campus=campus_name(ctx.campus, ctx.t.language))
         return
-    await list_nearby(ctx, here, ctx.t("hall-nearby-you"))
+    await list_nearby(ctx, runner, here, ctx.t("hall-nearby-you"))
 
 
-async def list_nearby(ctx: Ctx, origin: Point | None, place_name: str = "") -> None:
-    """The open orders this runner may grab, nearest pickup to `origin` first, at most NEARBY_LIMIT of them. With
+def may_take_orders(ctx: Ctx, profile: RunnerProfile) -> RunnerCandidate | None:
+    """The runner as dispatch sees them, if they may take an order now; else None, and they are told why."""
+    runner = to_candidate(profile, ctx.user.suspended, ctx.now)
+    reason = dispatch.runner_ineligibility(ctx.campus, runner)
+    if reason is None:
+        return runner
+    ctx.say_text(reason, refusal_text(ctx.t, reason))
+    return None
+
+
+async def list_nearby(ctx: Ctx, runner: RunnerCandidate, origin: Point | None, place_name: str = "") -> None:
+    """The open orders this runner could grab, nearest pickup to `origin` first, at most NEARBY_LIMIT of them. With
     no `origin`: newest first, and a hint offering the location button, which their Grab buttons take away."""
     campus = ctx.campus
     rows = [r for r in await ctx.uow.session.scalars(
         select(OrderRow).where(OrderRow.campus_id == campus.id, OrderRow.status == Status.open.value)
         .order_by(OrderRow.id.desc()).limit(500))
-        if r.customer_id != ctx.user_id and (not offer_pending(r) or r.offer_runner_id == ctx.user_id)]
+        if (not offer_pending(r) or r.offer_runner_id == ctx.user_id)
+        and dispatch.ineligibility(campus, runner, order_candidate(campus, r)) is None]  # e.g. not their own
     if not rows:
         ctx.say("hall-nearby-none")
         return

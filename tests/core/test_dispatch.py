@@ -30,6 +30,7 @@ from core.dispatch import (
     delivery_point,
     ineligibility,
     pair_cost,
+    runner_ineligibility,
     total_cost,
 )
 from core.errors import NotEligible
@@ -153,6 +154,23 @@ def test_reasons_are_reported_in_the_documented_order() -> None:
         assert ineligibility(CAMPUS, r, o) == expected
         r, o = fix(r, o)
     assert ineligibility(CAMPUS, r, o) is None
+
+
+def test_a_runners_own_reasons_hold_whatever_the_order() -> None:
+    """runner_ineligibility: the reasons of ineligibility that do not depend on the order, in the same order."""
+    for changes, reason in [({"campus_id": "another-campus"}, "not-eligible-other-campus"),
+                            ({"approved": False}, "not-eligible-not-approved"),
+                            ({"suspended": True}, "not-eligible-suspended"),
+                            ({"quiz_passed": False}, "not-eligible-quiz"),
+                            ({"credit": CREDIT.grab_floor - 1}, "not-eligible-credit"),
+                            ({"active_orders": LIMITS.max_active_orders}, "not-eligible-too-many"),
+                            ({"approved": False, "credit": CREDIT.grab_floor - 1}, "not-eligible-not-approved")]:
+        r = runner(**changes)
+        assert runner_ineligibility(CAMPUS, r) == reason == ineligibility(CAMPUS, r, order())
+    # What depends on the order is not theirs alone.
+    assert runner_ineligibility(CAMPUS, runner(user_id=2, gender=Gender.male)) is None
+    assert ineligibility(CAMPUS, runner(user_id=2), order(customer_id=2)) == "not-eligible-own-order"
+    assert ineligibility(CAMPUS, runner(gender=Gender.male), order(gender_preference=Gender.female)) is not None
 
 
 def test_a_restricted_runner_carries_fewer_orders() -> None:

@@ -374,6 +374,45 @@ async def test_nearby_lists_open_orders_nearest_first_with_grab_buttons(chat, se
     assert (await order_row(db, canteen)).status == "accepted"
 
 
+async def test_nearby_lists_only_the_orders_the_runner_could_grab(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")  # a man
+    await runner(db, campus, clock(), "fay", gender=Gender.female)
+    anyone = await paid_order(services, alice)  # to Women's Dorm 3, handed over at its gate
+    women_only = await paid_order(services, alice, gender_preference=Gender.female)
+    to_the_door = await paid_order(services, alice, door_delivery=True)  # into Women's Dorm 3
+    refused = {order_id: keys(await chat.press("rob", f"data:g:{order_id}")) for order_id in (women_only, to_the_door)}
+    assert refused == {women_only: ["not-eligible-gender-preference"], to_the_door: ["not-eligible-dorm-gender"]}
+
+    listed = await chat.send("rob", "/nearby 菜鸟驿站")
+    assert listed[0].text == "1 open order, nearest to Parcel Station first:"
+    assert [r.flat_choices()[0].data for r in listed[1:]] == [f"g:{anyone}"]
+    assert [r.flat_choices()[0].data for r in (await chat.share_location("rob", *PARCEL_STATION))[1:]] == [
+        f"g:{anyone}"]
+    assert [r.flat_choices()[0].data for r in (await chat.send("fay", "/nearby 菜鸟驿站"))[1:]] == [
+        f"g:{anyone}", f"g:{women_only}", f"g:{to_the_door}"]
+
+
+async def test_nearby_answers_a_runner_who_may_take_no_order_as_the_grab_button_does(chat, services, db, campus,
+                                                                                   clock):
+    order_id = await paid_order(services, await person(db, campus, clock(), "alice"))
+    await runner(db, campus, clock(), "pat", approved=False)
+    await runner(db, campus, clock(), "quinn", quiz=False)
+    await runner(db, campus, clock(), "low", credit=campus.credit.grab_floor - 1)
+    await runner(db, campus, clock(), "zhou", approved=False, language="zh_CN")
+    for who, reason in (("pat", "not-eligible-not-approved"), ("quinn", "not-eligible-quiz"),
+                        ("low", "not-eligible-credit"), ("zhou", "not-eligible-not-approved")):
+        grab = await chat.press(who, f"data:g:{order_id}")
+        for listing in (await chat.send(who, "/nearby"), await chat.send(who, "/nearby Library")):
+            assert keys(listing) == keys(grab) == [reason]
+            assert listing[0].text == grab[0].text
+    assert (await chat.send("zhou", "/nearby"))[0].text == ZH("not-eligible-not-approved")
+    assert (await chat.send("quinn", "/nearby"))[0].text == "\n".join([EN("not-eligible-quiz"), EN("runner-quiz-hint")])
+    # Sharing a location: an approved runner who may take nothing is told why, anyone else gets the idle answer.
+    assert keys(await chat.share_location("quinn", *PARCEL_STATION)) == ["not-eligible-quiz"]
+    assert keys(await chat.share_location("pat", *PARCEL_STATION)) == ["idle-hint", "menu-title"]
+
+
 async def test_a_grab_from_a_nearby_list_offering_the_location_button_takes_it_away(chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
     await runner(db, campus, clock(), "rob")
