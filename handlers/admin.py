@@ -25,7 +25,7 @@ from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, percent_to_bp, yuan_to_fen
 from core.numbers import whole_number
 from core.order import Actor, Event, Role, Status, allowed_events
-from handlers.context import Ctx, free_text
+from handlers.context import Ctx, free_text, is_operator
 from handlers.io import Choice, Kind
 from handlers.notify import money_args
 from handlers.orders import customer_card, load_order, move, parse_order_id
@@ -191,10 +191,6 @@ async def resolve_user(ctx: Ctx, text: str, *, runners: bool = False) -> User:
         raise InvalidInput("admin-user-ambiguous", text=raw[:40],
                            matches=", ".join(who(u) for u in sorted(unique.values(), key=lambda u: u.id or 0)))
     return next(iter(unique.values()))
-
-
-def is_operator(campus: Campus, user: User) -> bool:
-    return user.is_operator or f"{user.channel}:{user.external_id}" in campus.operators
 
 
 async def is_approved_runner(ctx: Ctx, user_id: int) -> bool:

@@ -10,7 +10,7 @@ import logging
 
 from core.errors import DomainError
 from handlers import flows  # noqa: F401 - registers every flow on the router
-from handlers.context import Ctx, Services
+from handlers.context import Ctx, Services, barred
 from handlers.io import Input, Kind, Reply
 from handlers.notify import in_operator_chat, money_args
 from handlers.router import ROUTER
@@ -113,7 +113,7 @@ def ends_question_here(ctx: Ctx) -> bool:
 
 async def route(ctx: Ctx) -> None:
     inp = ctx.input
-    if ctx.user.suspended and not ctx.is_operator and inp.kind is not Kind.payment:
+    if barred(ctx.campus, ctx.user) and inp.kind is not Kind.payment:  # money sent anyway is kept (wallet.py)
         ctx.say("error-suspended")
         return
     if inp.kind is Kind.payment:

@@ -47,6 +47,15 @@ class Services:
         return next(iter(self.campuses.values()))
 
 
+def is_operator(campus: Campus, user: User) -> bool:
+    return user.is_operator or f"{user.channel}:{user.external_id}" in campus.operators
+
+
+def barred(campus: Campus, user: User) -> bool:
+    """A suspended account (operators never are): it may do nothing, only money it sent anyway is kept (wallet)."""
+    return user.suspended and not is_operator(campus, user)
+
+
 class Ctx:
     """One input being handled, inside one transaction."""
 
@@ -82,7 +91,7 @@ class Ctx:
 
     @property
     def is_operator(self) -> bool:
-        return self.user.is_operator or f"{self.user.channel}:{self.user.external_id}" in self.campus.operators
+        return is_operator(self.campus, self.user)
 
     def require_operator(self) -> None:
         if not self.is_operator:

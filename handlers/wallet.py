@@ -14,7 +14,7 @@ from core.errors import DomainError, InsufficientFunds, InvalidInput
 from core.money import Fen, format_yuan
 from core.order import Event, Role, Status
 from core.pricing import DISCOUNT_LINE
-from handlers.context import Ctx
+from handlers.context import Ctx, barred
 from handlers.orders import customer_order, move, parse_order_id, pay_button, quote_lines_text
 from handlers.router import ROUTER
 from storage.db import DbSession
@@ -191,13 +191,18 @@ async def pay_without_coupon(ctx: Ctx) -> None:
 
 async def provider_payment(ctx: Ctx) -> None:
     """A provider says the student paid: the money lands in the wallet once (keyed by the charge id), then pays
-    the order if it still waits for exactly that amount. A replay, or an order that moved on, touches no order.
+    the order if it still waits for exactly that amount. A replay, an order that moved on, or a suspended student's
+    payment (their invoice is refused, but a charge may arrive anyway) touches no order.
     A payment that pays the order replaces the order card it was asked from (its Pay buttons are done with)."""
     p = ctx.input.payment
     assert p is not None
     fresh = await ctx.uow.ledger.post(ledger.top_up(ctx.user_id, p.amount, p.provider, p.charge_id), ctx.now)
     if not fresh:
         ctx.say("wallet-charge-seen", order=p.order_id)
+        return
+    if barred(ctx.campus, ctx.user):  # paid after the suspension, or despite it: kept, but it pays for nothing
+        ctx.say("wallet-payment-kept-suspended", order=p.order_id, amount=format_yuan(p.amount),
+                balance=format_yuan(await balance(ctx)))
         return
     row = await ctx.uow.orders.get_row(p.order_id)
     if (row is not None and row.customer_id == ctx.user_id and row.status == Status.awaiting_payment.value

@@ -22,7 +22,7 @@ from bot.telegram.render import call
 from bot.telegram.users import lookup
 from core.money import Fen, format_yuan
 from core.order import Status
-from handlers.context import Services
+from handlers.context import Services, barred
 from handlers.io import Choice, Reply
 from handlers.wallet import coupon_refusal
 from locales import Catalogue
@@ -119,6 +119,8 @@ class TelegramPayments:
             return "tg-pay-not-payable", None
         if user is None or user.channel != CHANNEL or user.external_id != str(telegram_user):
             return "tg-pay-not-yours", None
+        if barred(self.services.campuses.get(user.campus_id, self.services.default_campus), user):
+            return "error-suspended", None  # as their wallet's Pay button says
         if row.status != Status.awaiting_payment.value or (row.pay_by is not None and row.pay_by <= now):
             return "tg-pay-not-payable", None
         if amount is not None and (amount != row.total or currency != CURRENCY):

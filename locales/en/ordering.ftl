@@ -131,6 +131,7 @@ wallet-payment-kept = Received { $amount } yuan. Order #{ $order } no longer wai
 tg-location-done = OK.
 wallet-coupon-gone = Order #{ $order } cannot be paid: { $reason } Its price counts on that coupon: pay the full price without it, or cancel the order. Nothing has been charged.
 wallet-payment-kept-coupon = Received { $amount } yuan: it is in your wallet (balance { $balance } yuan) and did not pay order #{ $order }: { $reason } Its price counts on that coupon: pay the full price without it (your wallet can), or cancel the order.
+wallet-payment-kept-suspended = Received { $amount } yuan: it is in your wallet (balance { $balance } yuan). Your account is suspended, so it did not pay order #{ $order }. Contact the service desk.
 wallet-full-price-button = Pay { $total } yuan without the coupon
 # The order's bill again, without the coupon's line, then its total and the payment choices.
 wallet-full-price = Order #{ $order } at its full price, without coupon { $code }:

@@ -131,6 +131,7 @@ wallet-payment-kept = 已收到 { $amount } 元。订单 #{ $order } 已不再�
 tg-location-done = 好的。
 wallet-coupon-gone = 订单 #{ $order } 无法支付：{ $reason }它的价格算上了这张优惠券：你可以不用优惠券按原价支付，或取消这个订单。没有扣任何钱。
 wallet-payment-kept-coupon = 已收到 { $amount } 元：钱已存入你的钱包（余额 { $balance } 元），没有支付订单 #{ $order }：{ $reason }它的价格算上了这张优惠券：你可以不用优惠券按原价支付（可以用钱包付），或取消这个订单。
+wallet-payment-kept-suspended = 已收到 { $amount } 元：钱已存入你的钱包（余额 { $balance } 元）。你的账号已被暂停，所以没有用它支付订单 #{ $order }。请联系客服。
 wallet-full-price-button = 不用优惠券，按原价 { $total } 元支付
 # The order's bill again, without the coupon's line, then its total and the payment choices.
 wallet-full-price = 订单 #{ $order } 不用优惠券 { $code }，按原价计算：

@@ -446,6 +446,39 @@ async def test_pre_checkout_refuses_an_order_whose_coupon_can_no_longer_be_used(
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_suspended_student_is_refused_the_invoice_and_the_charge_and_money_sent_anyway_is_kept(
+        fake_bot_api, dispatcher, bot, services, campus, clock, language):
+    """As their wallet's Pay button: no invoice, and Telegram is told not to charge. A charge that arrives anyway
+    (paid before the suspension reached Telegram's check) is kept in the wallet and pays nothing."""
+    t = catalogue(language)
+    customer = await tg_user(services, campus, clock, 1001, language=language)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False, weight_g=INVOICEABLE_G)
+    total = (await order_row(services, order_id)).total
+    async with UnitOfWork(services.db) as uow:
+        (await uow.session.get(User, customer)).suspended = True
+    li = fake_bot_api.user(1001, "Li", language_code="en" if language == "en" else "zh-hans")
+    card = await bot.send_message(1001, f"Order #{order_id}", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="Pay", callback_data=f"pay:{order_id}"),
+        InlineKeyboardButton(text="Telegram", callback_data=f"tgpay:{order_id}")]]))
+    fake_bot_api.callback(li, f"pay:{order_id}", (1001, card.message_id))
+    fake_bot_api.callback(li, f"tgpay:{order_id}", (1001, card.message_id))
+    wallet, invoice = await until(lambda: len(fake_bot_api.callback_answers) == 2 and fake_bot_api.callback_answers)
+    assert wallet["text"] == invoice["text"] == t("error-suspended")
+    assert invoice["show_alert"] is True and not fake_bot_api.calls("sendInvoice")
+
+    fake_bot_api.pre_checkout_query(li, f"order:{order_id}:{card.message_id}", total)
+    (answer,) = await until(lambda: fake_bot_api.pre_checkout_answers)
+    assert answer["ok"] is False and answer["error_message"] == t("error-suspended")
+
+    fake_bot_api.successful_payment(li, f"order:{order_id}:{card.message_id}", total, charge_id="tg-suspended")
+    kept = t("wallet-payment-kept-suspended", order=order_id, amount=format_yuan(total), balance=format_yuan(total))
+    await until(lambda: any(m["text"] == kept for m in fake_bot_api.bot_messages(1001)))
+    assert (await order_row(services, order_id)).status == "awaiting_payment"
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert await uow.ledger.balance(ledger.customer(customer)) == total and await uow.ledger.total() == 0
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
 async def test_an_order_whose_coupon_was_used_up_is_paid_by_invoice_at_its_full_price_and_never_at_the_old_one(
         fake_bot_api, dispatcher, bot, services, campus, clock, language):
     """The refusal of an order whose coupon was used up offers its full price: pressed, the order is priced without

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from core import ledger
 from core.money import format_yuan
 from locales import catalogue
-from storage.models import Coupon, CouponRedemption, LedgerPosting, OrderEvent
+from storage.models import Coupon, CouponRedemption, LedgerPosting, OrderEvent, User
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.factories import top_up
@@ -159,6 +159,41 @@ async def test_a_provider_payment_whose_coupon_ran_out_keeps_the_money(chat, ser
     # By wallet the same order is refused with the reason and the same way out.
     replies = await chat.press("alice", f"data:pay:{order.id}")
     assert keys(replies) == ["wallet-coupon-gone"] and ways_on_offered(replies[0], order.id)
+
+
+async def speaking(chat, who, language):
+    if language == "zh_CN":
+        await chat.send(who, "/language")
+        await chat.press(who, "中文")
+    return catalogue(language)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_suspended_students_provider_payment_lands_in_the_wallet_and_pays_nothing(
+        chat, services, campus, language):
+    """Wallet and invoice refuse a suspended student; a charge that arrives anyway is money received: it is kept in
+    the wallet, and the order stays unpaid and out of the hall."""
+    alice, order = await ordered(chat, services, "alice", 0)
+    t = await speaking(chat, "alice", language)
+    async with UnitOfWork(services.db) as uow:
+        await uow.session.execute(update(User).where(User.id == alice).values(suspended=True))
+    assert keys(await chat.press("alice", f"data:pay:{order.id}")) == ["error-suspended"]
+
+    replies = await chat.pay("alice", "telegram", "tg-s1", order.id, order.total)
+    assert [r.text for r in replies] == [t("wallet-payment-kept-suspended", order=order.id,
+                                           amount=format_yuan(order.total), balance=format_yuan(order.total))]
+    assert replies[0].text == {
+        "en": f"Received {format_yuan(order.total)} yuan: it is in your wallet (balance {format_yuan(order.total)} "
+              f"yuan). Your account is suspended, so it did not pay order #{order.id}. Contact the service desk.",
+        "zh_CN": f"已收到 {format_yuan(order.total)} 元：钱已存入你的钱包（余额 {format_yuan(order.total)} 元）。"
+                 f"你的账号已被暂停，所以没有用它支付订单 #{order.id}。请联系客服。"}[language]
+    assert await status(services, order.id) == "awaiting_payment" and await pay_events(services, order.id) == []
+    assert not [m for m in await chat.inbox(f"hall:{campus.id}") if f"#{order.id}" in m["text"]]
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.customer(alice)] == order.total and grand_total == 0
+    assert accounts[ledger.external("telegram")] == -order.total
+    assert keys(await chat.pay("alice", "telegram", "tg-s1", order.id, order.total)) == ["wallet-charge-seen"]
+    assert await balances(services) == (accounts, 0)
 
 
 def ways_on_offered(reply, order_id):
