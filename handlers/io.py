@@ -13,7 +13,7 @@ class Kind(str, enum.Enum):
     choice = "choice"  # a pressed button or a numbered option: its data
     location = "location"
     photo = "photo"
-    payment = "payment"  # a provider says an order was paid
+    payment = "payment"  # a provider says the student paid (for an order, normally)
     other = "other"  # something sent that no flow reads (a sticker, a voice note, a file): answered, never acted on
 
 
@@ -21,7 +21,7 @@ class Kind(str, enum.Enum):
 class Payment:
     provider: str  # telegram, wechat
     charge_id: str  # the provider's id for this payment: the idempotency key
-    order_id: int
+    order_id: int | None  # None: the payment names no order of ours (it is kept in the wallet)
     amount: int  # fen
 
 

@@ -191,22 +191,25 @@ async def pay_without_coupon(ctx: Ctx) -> None:
 
 async def provider_payment(ctx: Ctx) -> None:
     """A provider says the student paid: the money lands in the wallet once (keyed by the charge id), then pays
-    the order if it still waits for exactly that amount. A replay, an order that moved on, or a suspended student's
-    payment (their invoice is refused, but a charge may arrive anyway) touches no order.
+    the order if it still waits for exactly that amount. A replay, a payment naming no order of ours, an order that
+    moved on, or a suspended student's payment (their invoice is refused, but a charge may arrive anyway) touches
+    no order: the money stays in the wallet, and the student is told so.
     A payment that pays the order replaces the order card it was asked from (its Pay buttons are done with)."""
     p = ctx.input.payment
     assert p is not None
     fresh = await ctx.uow.ledger.post(ledger.top_up(ctx.user_id, p.amount, p.provider, p.charge_id), ctx.now)
     if not fresh:
-        ctx.say("wallet-charge-seen", order=p.order_id)
+        ctx.say("wallet-charge-seen")
+        return
+    row = await ctx.uow.orders.get_row(p.order_id) if p.order_id is not None else None
+    if row is None or row.campus_id not in ctx.services.campuses:  # an unknown or forged invoice: money all the same
+        ctx.say("wallet-payment-unmatched", amount=format_yuan(p.amount), balance=format_yuan(await balance(ctx)))
         return
     if barred(ctx.campus, ctx.user):  # paid after the suspension, or despite it: kept, but it pays for nothing
-        ctx.say("wallet-payment-kept-suspended", order=p.order_id, amount=format_yuan(p.amount),
+        ctx.say("wallet-payment-kept-suspended", order=row.id, amount=format_yuan(p.amount),
                 balance=format_yuan(await balance(ctx)))
         return
-    row = await ctx.uow.orders.get_row(p.order_id)
-    if (row is not None and row.customer_id == ctx.user_id and row.status == Status.awaiting_payment.value
-            and row.total == p.amount):
+    if row.customer_id == ctx.user_id and row.status == Status.awaiting_payment.value and row.total == p.amount:
         full_price = to_domain(row).full_price
         try:
             # The money received must stay whatever happens to the order: only this part may roll back.
@@ -215,15 +218,15 @@ async def provider_payment(ctx: Ctx) -> None:
                 await move(ctx, row, Event.pay, Role.system)
         except DomainError as refusal:
             if refusal.key in COUPON_REFUSALS:  # the order still waits, but no payment can pay it at this price
-                say_coupon_gone(ctx, p.order_id, full_price, refusal, "wallet-payment-kept-coupon",
+                say_coupon_gone(ctx, row.id, full_price, refusal, "wallet-payment-kept-coupon",
                                 amount=format_yuan(p.amount), balance=format_yuan(await balance(ctx)))
                 return
         else:
-            ctx.say("wallet-provider-paid", order=p.order_id, amount=format_yuan(p.amount), edit=True)
+            ctx.say("wallet-provider-paid", order=row.id, amount=format_yuan(p.amount), edit=True)
             return
     # A message of its own: the card may say the order was paid (by another charge, or the wallet), and an order
     # still waiting at another price keeps its Pay buttons, which the wallet can now pay with.
-    ctx.say("wallet-payment-kept", order=p.order_id, amount=format_yuan(p.amount),
+    ctx.say("wallet-payment-kept", order=row.id, amount=format_yuan(p.amount),
             balance=format_yuan(await balance(ctx)))
 
 

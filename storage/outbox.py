@@ -5,7 +5,7 @@ bot relays between them, a photo. Its content — key, text, choices, photo — 
 (storage.crypto.Cipher: MultiFernet, so key rotation works as for the orders' phone and room). The routing fields
 the sender reads without opening stay plain (ROUTING), and so does the fact that the message has a photo (not the
 photo): a later edit changes a photo's caption, not its text, even after the content was forgotten. Operator-chat
-rows are sealed too: a student's complaint is free text (it may hold a phone or room), an unmatched payment names
+rows are sealed too: a student's complaint is free text (it may hold a phone or room), an unbookable payment names
 the payer. Task-hall rows stay plain: they never carry a phone or room (handlers.orders.hall_card), and the sender
 re-renders hall digests from sent hall rows.
 

@@ -296,10 +296,12 @@ class TelegramAdapter:
             await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp))
 
     async def on_successful_payment(self, message: Message, event_update: Update) -> None:
+        """Telegram charged the person: in CNY the money is booked to their wallet, paying the order it names if
+        that still waits for it (handlers/wallet.py); in another currency it cannot be booked (_unbookable_payment)."""
         assert message.successful_payment is not None
         inp = convert.payment_input(message, message.successful_payment, event_update.update_id)
         if inp is None or message.successful_payment.currency != CURRENCY:
-            await self._unmatched_payment(message, message.successful_payment, event_update.update_id)
+            await self._unbookable_payment(message, message.successful_payment)
             return
         # The outcome replaces the order card the invoice was asked from (its Pay buttons would only be refused
         # now), as a wallet payment replaces it.
@@ -308,28 +310,28 @@ class TelegramAdapter:
                 if card_id is not None and convert.is_private(message.chat) else None)  # the card is in their chat
         await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp), edit=card)
 
-    async def _unmatched_payment(self, message: Message, payment: SuccessfulPayment, update_id: int) -> None:
-        """Telegram charged the person, but not for one of our orders in CNY (an unknown payload, another
-        currency): nothing is credited. The campus operators are alerted through the outbox, to refund it, and the
-        payer is told; a repeated update does neither again (the repeat check and the alert commit together)."""
-        log.error("unmatched Telegram payment %s: payload %r, %s %s", payment.telegram_payment_charge_id,
+    async def _unbookable_payment(self, message: Message, payment: SuccessfulPayment) -> None:
+        """Telegram charged the person in a currency the ledger does not keep (it counts fen of CNY), or with no
+        payer to credit: nothing can be booked. The campus operators are alerted through the outbox, to refund it,
+        and the payer is told. Once per charge, whatever update brings it again (the check and the alert commit
+        together): one alert, one refund."""
+        log.error("unbookable Telegram payment %s: payload %r, %s %s", payment.telegram_payment_charge_id,
                   payment.invoice_payload, payment.total_amount, payment.currency)
         user_id = message.from_user.id if message.from_user is not None else message.chat.id
         now = self.services.clock()
-        key = update_key(convert.CHANNEL, update_id)  # as App.handle would record it: one record per update
+        key = charge_key(payment)
         async with UnitOfWork(self.services.db) as uow:
             if not await first_time_in(uow.session, key, now):
                 return
             campus_id = await uow.session.scalar(select(User.campus_id).where(
                 User.channel == convert.CHANNEL, User.external_id == str(user_id)))
             campus = self.services.campuses.get(campus_id or "", self.services.default_campus)
-            await Notifier(self.services, uow, now, origin=f"tg-unmatched:{key}").operators(
-                campus, "tg-pay-unmatched-operators", charge=payment.telegram_payment_charge_id,
+            await Notifier(self.services, uow, now, origin=f"tg-unbookable:{key}").operators(
+                campus, "tg-pay-unbookable-operators", charge=payment.telegram_payment_charge_id,
                 provider_charge=payment.provider_payment_charge_id, minor=str(payment.total_amount),
                 currency=payment.currency, payload=payment.invoice_payload[:64], user=str(user_id))
         known = await self._known(user_id, message.from_user.language_code if message.from_user else None)
-        reply = Reply(key="tg-pay-unmatched",
-                      text=known.t("tg-pay-unmatched", charge=payment.telegram_payment_charge_id))
+        reply = Reply(key="tg-pay-unbookable", text=known.t("tg-pay-unbookable", charge=payment.telegram_payment_charge_id))
         await self._answer_privately(message.chat.id, user_id, [reply])
 
     # --- buttons -----------------------------------------------------------------------------------------
@@ -407,6 +409,11 @@ class TelegramAdapter:
     # --- payments ----------------------------------------------------------------------------------------
     async def on_pre_checkout(self, query: PreCheckoutQuery) -> None:
         await self.payments.answer_pre_checkout(query)
+
+
+def charge_key(payment: SuccessfulPayment) -> str:
+    """The processed-update key of a Telegram charge: a charge delivered again, under any update id, is one."""
+    return update_key(convert.CHANNEL, f"charge:{payment.telegram_payment_charge_id}")
 
 
 def reply_origin(inp: Input) -> str:

@@ -187,9 +187,11 @@ def card_from_payload(payload: str | None) -> int | None:
 
 
 def payment_input(message: Message, payment: SuccessfulPayment, update_id: int | None) -> Input | None:
-    order_id = order_from_payload(payment.invoice_payload)
-    if message.from_user is None or order_id is None:
+    """The payment for the handlers, who credit the payer; a payload naming no order gives order_id None (the money
+    stays in the wallet). None without a payer to credit."""
+    if message.from_user is None:
         return None
+    order_id = order_from_payload(payment.invoice_payload)
     return Input(CHANNEL, str(message.from_user.id), Kind.payment, update_id=_uid(update_id), name=_name(message),
                  language=_language(message),
                  payment=Payment(provider="telegram", charge_id=payment.telegram_payment_charge_id,

@@ -42,5 +42,5 @@ tg-cmd-find = Find an order
 tg-cmd-complaints = Open complaints
 tg-cmd-withdrawals = Withdrawal requests
 tg-cmd-today = Today's numbers
-tg-pay-unmatched = Your payment was received, but it could not be matched to an order, so nothing was booked. An operator has been told and will sort it out (refund it); you need not do anything. Reference: { $charge }
-tg-pay-unmatched-operators = ⚠️ A Telegram payment could not be matched to an order and was not booked; please refund it. Charge { $charge } (provider: { $provider_charge }), { $minor } { $currency } in the currency's smallest unit, invoice payload "{ $payload }", Telegram user { $user }.
+tg-pay-unbookable = Your payment was received, but it was not in yuan, so it could not be booked. An operator has been told and will refund it; you need not do anything. Reference: { $charge }
+tg-pay-unbookable-operators = ⚠️ A Telegram payment could not be booked (the books are kept in yuan only); please refund it. Charge { $charge } (provider: { $provider_charge }), { $minor } { $currency } in the currency's smallest unit, invoice payload "{ $payload }", Telegram user { $user }.

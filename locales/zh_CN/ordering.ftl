@@ -127,6 +127,7 @@ wallet-not-payable = 订单 #{ $order } 已无法支付：当前状态为{ $stat
 wallet-provider-paid = 已收到 { $amount } 元：订单 #{ $order } 已支付。
 wallet-charge-seen = 这笔付款已经收到过了，无需再操作。
 wallet-payment-kept = 已收到 { $amount } 元。订单 #{ $order } 已不再等待这笔付款，钱已存入你的钱包（余额 { $balance } 元）。
+wallet-payment-unmatched = 已收到 { $amount } 元，但这笔付款没有对应任何订单，所以没有支付任何订单：钱已存入你的钱包（余额 { $balance } 元），可以用来支付你的订单。
 # Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
 tg-location-done = 好的。
 wallet-coupon-gone = 订单 #{ $order } 无法支付：{ $reason }它的价格算上了这张优惠券：你可以不用优惠券按原价支付，或取消这个订单。没有扣任何钱。

@@ -801,6 +801,10 @@ class FakeBotAPI:
             await resp.read()
             return resp.status
 
+    def redeliver(self, update: dict[str, Any]) -> dict[str, Any]:
+        """The same content again under a new update id (Telegram resending what it is unsure we received)."""
+        return self._update(True, **{k: v for k, v in update.items() if k != "update_id"})
+
     def _update(self, push: bool, **content: Any) -> dict[str, Any]:
         # A snapshot: later edits of the stored message (live location) must not change an update already queued.
         update = {"update_id": next(self._update_ids), **copy.deepcopy(content)}

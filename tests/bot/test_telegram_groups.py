@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
 from bot.telegram.app import telegram_sender
 from bot.telegram.sender import TelegramRateLimiter, TelegramSender
+from core import ledger
 from core.order import Actor, Event, Role
 from handlers.context import Services
 from locales import catalogue
@@ -651,41 +652,76 @@ async def test_hall_posts_of_the_outbox_sender_and_the_adapter_share_the_groups_
 
 # --- a payment that matches no order -------------------------------------------------------------------------------
 
-async def test_a_payment_matching_no_order_tells_the_payer_and_alerts_the_operators_once(
+async def run_outbox(services: Services, bot: Bot, clock) -> None:
+    sender = TelegramSender(services.db, bot, clock, limiter=TelegramRateLimiter(), cipher=services.cipher)
+    for _ in range(3):
+        await sender.run_once(clock())
+        clock.advance(seconds=1)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_charge_in_yuan_naming_no_order_lands_in_the_payers_wallet_once(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, language):
+    """Money Telegram took in yuan is booked whatever its invoice says: to the payer's wallet, once per charge,
+    as a payment for an order that moved on is. Nobody has to refund it by hand."""
+    t = catalogue(language)
+    customer = await tg_user(services, campus, clock, 1001, language=language)
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    unknown = fake_bot_api.successful_payment(li, "order:xyz", 1234, charge_id="tg-charge-X", push=False)
+    fake_bot_api.push(unknown)
+    fake_bot_api.push(dict(unknown))  # the same update again
+    fake_bot_api.redeliver(unknown)  # the same charge under a new update id
+    fake_bot_api.successful_payment(li, "order:999999", 500, charge_id="tg-charge-N")  # no such order
+    await settle(fake_bot_api, li)
+
+    texts = [m["text"] for m in fake_bot_api.bot_messages(1001) if "/order" not in m["text"]]
+    assert texts == [t("wallet-payment-unmatched", amount="12.34", balance="12.34"), t("wallet-charge-seen"),
+                     t("wallet-payment-unmatched", amount="5.00", balance="17.34")]
+    assert texts[0] == {
+        "en": "Received 12.34 yuan, but the payment names none of our orders, so it paid for nothing: the money is in "
+              "your wallet (balance 12.34 yuan), where it can pay your orders.",
+        "zh_CN": "已收到 12.34 元，但这笔付款没有对应任何订单，所以没有支付任何订单：钱已存入你的钱包（余额 12.34 元），"
+                 "可以用来支付你的订单。"}[language]
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert await uow.ledger.balance(ledger.customer(customer)) == 1734
+        assert await uow.ledger.balance(ledger.external("telegram")) == -1734
+        assert await uow.ledger.total() == 0 and await uow.ledger.entries_total() == 0
+        assert sorted(await uow.session.scalars(select(LedgerPosting.key))) == [
+            "charge:telegram:tg-charge-N", "charge:telegram:tg-charge-X"]
+    await run_outbox(services, bot, clock)
+    assert not fake_bot_api.bot_messages(admin_chat["id"])  # booked: nothing for the operators to refund
+
+
+async def test_a_charge_in_another_currency_alerts_the_operators_once_and_is_never_booked(
         fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat):
     customer = await tg_user(services, campus, clock, 1001)  # English
     order_id = await make_order(services.db, campus, customer, clock(), pay=False)
     total = (await order_row(services, order_id)).total
     li = fake_bot_api.user(1001, "Li", language_code="en")
-    unknown = fake_bot_api.successful_payment(li, "order:xyz", 1234, charge_id="tg-charge-X", push=False)
-    fake_bot_api.push(unknown)
-    fake_bot_api.push(dict(unknown))  # the same update again: one message, one alert
-    fake_bot_api.successful_payment(li, f"order:{order_id}", total, currency="USD", charge_id="tg-charge-U")
+    usd = fake_bot_api.successful_payment(li, f"order:{order_id}", total, currency="USD", charge_id="tg-charge-U",
+                                          push=False)
+    fake_bot_api.push(usd)
+    fake_bot_api.push(dict(usd))  # the same update again
+    fake_bot_api.redeliver(usd)  # the same charge under a new update id: still one alert, so one refund
     await settle(fake_bot_api, li)
 
     texts = [m["text"] for m in fake_bot_api.bot_messages(1001) if "/order" not in m["text"]]
-    assert texts == [EN("tg-pay-unmatched", charge="tg-charge-X"), EN("tg-pay-unmatched", charge="tg-charge-U")]
+    assert texts == [EN("tg-pay-unbookable", charge="tg-charge-U")]
     async with UnitOfWork(services.db, write=False) as uow:
-        postings = await uow.session.scalar(select(func.count()).select_from(LedgerPosting)
-                                            .where(LedgerPosting.key.like("%tg-charge-%")))
-    assert postings == 0  # nothing booked
+        assert await uow.ledger.total() == 0 and await uow.ledger.entries_total() == 0
+        assert not list(await uow.session.scalars(select(LedgerPosting.key)))  # fen of CNY cannot hold dollars
     assert (await order_row(services, order_id)).status == "awaiting_payment"
 
-    sender = TelegramSender(services.db, bot, clock, limiter=TelegramRateLimiter(), cipher=services.cipher)
-    for _ in range(3):
-        await sender.run_once(clock())
-        clock.advance(seconds=1)
-    alerts = [m["text"] for m in fake_bot_api.bot_messages(admin_chat["id"])]
-    assert len(alerts) == 2
+    await run_outbox(services, bot, clock)
     zh = catalogue(campus.language)  # the operators' chat reads the campus's language
-    assert alerts[0] == zh("tg-pay-unmatched-operators", charge="tg-charge-X", provider_charge=unknown["message"][
-        "successful_payment"]["provider_payment_charge_id"], minor="1234", currency="CNY", payload="order:xyz",
-                           user="1001")
-    assert "tg-charge-U" in alerts[1] and str(total) in alerts[1] and "USD" in alerts[1]
+    assert [m["text"] for m in fake_bot_api.bot_messages(admin_chat["id"])] == [zh(
+        "tg-pay-unbookable-operators", charge="tg-charge-U",
+        provider_charge=usd["message"]["successful_payment"]["provider_payment_charge_id"], minor=str(total),
+        currency="USD", payload=f"order:{order_id}", user="1001")]
     async with UnitOfWork(services.db, write=False) as uow:
         queued = await uow.session.scalar(select(func.count()).select_from(Outbox)
                                           .where(Outbox.recipient == str(admin_chat["id"])))
-    assert queued == 2
+    assert queued == 1
 
 
 async def test_an_operator_rejects_in_the_admin_chat_by_replying_to_the_question_with_the_reason(

@@ -138,6 +138,19 @@ async def test_a_provider_payment_of_the_wrong_amount_stays_in_the_wallet(chat, 
     assert accounts[ledger.customer(alice)] == order.total - 1
 
 
+async def test_a_provider_payment_naming_no_order_is_kept_in_the_wallet_once(chat, services):
+    alice = await funded(chat, services, "alice", 0)
+    for charge, order_id in (("tg-n1", None), ("tg-n2", 999999)):  # an invoice we cannot read, an order never made
+        replies = await chat.pay("alice", "telegram", charge, order_id, 700)
+        assert keys(replies) == ["wallet-payment-unmatched"]
+    assert replies[0].text == ("Received 7.00 yuan, but the payment names none of our orders, so it paid for nothing: "
+                               "the money is in your wallet (balance 14.00 yuan), where it can pay your orders.")
+    assert keys(await chat.pay("alice", "telegram", "tg-n1", None, 700)) == ["wallet-charge-seen"]
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.customer(alice)] == 1400 and accounts[ledger.external("telegram")] == -1400
+    assert grand_total == 0
+
+
 async def test_a_provider_payment_whose_coupon_ran_out_keeps_the_money(chat, services, clock):
     await add_coupon(services, clock, "LAST", max_uses=1)
     alice, order = await ordered(chat, services, "alice", 0, coupon="LAST")
