@@ -201,15 +201,19 @@ async def provider_payment(ctx: Ctx) -> None:
     if not fresh:
         ctx.say("wallet-charge-seen")
         return
+    received = format_yuan(p.amount)
     row = await ctx.uow.orders.get_row(p.order_id) if p.order_id is not None else None
     if row is None or row.campus_id not in ctx.services.campuses:  # an unknown or forged invoice: money all the same
-        ctx.say("wallet-payment-unmatched", amount=format_yuan(p.amount), balance=format_yuan(await balance(ctx)))
+        ctx.say("wallet-payment-unmatched", amount=received, balance=format_yuan(await balance(ctx)))
         return
     if barred(ctx.campus, ctx.user):  # paid after the suspension, or despite it: kept, but it pays for nothing
-        ctx.say("wallet-payment-kept-suspended", order=row.id, amount=format_yuan(p.amount),
-                balance=format_yuan(await balance(ctx)))
+        ctx.say("wallet-payment-kept-suspended", order=row.id, amount=received, balance=format_yuan(await balance(ctx)))
         return
-    if row.customer_id == ctx.user_id and row.status == Status.awaiting_payment.value and row.total == p.amount:
+    if row.customer_id != ctx.user_id:  # pre-checkout refuses this: nothing of another's order is touched or told
+        ctx.say("wallet-payment-not-yours", order=row.id, amount=received, balance=format_yuan(await balance(ctx)))
+        return
+    waiting = row.status == Status.awaiting_payment.value
+    if waiting and row.total == p.amount:
         full_price = to_domain(row).full_price
         try:
             # The money received must stay whatever happens to the order: only this part may roll back.
@@ -219,15 +223,18 @@ async def provider_payment(ctx: Ctx) -> None:
         except DomainError as refusal:
             if refusal.key in COUPON_REFUSALS:  # the order still waits, but no payment can pay it at this price
                 say_coupon_gone(ctx, row.id, full_price, refusal, "wallet-payment-kept-coupon",
-                                amount=format_yuan(p.amount), balance=format_yuan(await balance(ctx)))
+                                amount=received, balance=format_yuan(await balance(ctx)))
                 return
         else:
-            ctx.say("wallet-provider-paid", order=row.id, amount=format_yuan(p.amount), edit=True)
+            ctx.say("wallet-provider-paid", order=row.id, amount=received, edit=True)
             return
     # A message of its own: the card may say the order was paid (by another charge, or the wallet), and an order
     # still waiting at another price keeps its Pay buttons, which the wallet can now pay with.
-    ctx.say("wallet-payment-kept", order=row.id, amount=format_yuan(p.amount),
-            balance=format_yuan(await balance(ctx)))
+    if waiting and row.total != p.amount:  # repriced since the invoice (its coupon dropped): it still waits
+        ctx.say("wallet-payment-wrong-amount", order=row.id, amount=received, total=format_yuan(row.total),
+                balance=format_yuan(await balance(ctx)), choices=[[pay_button(ctx, row.id or 0)]])
+        return
+    ctx.say("wallet-payment-kept", order=row.id, amount=received, balance=format_yuan(await balance(ctx)))
 
 
 ROUTER.payment = provider_payment

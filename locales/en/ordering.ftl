@@ -127,6 +127,8 @@ wallet-not-payable = Order #{ $order } can no longer be paid: it is { $status }.
 wallet-provider-paid = Received { $amount } yuan: order #{ $order } is paid.
 wallet-charge-seen = This payment was received already; nothing more to do.
 wallet-payment-kept = Received { $amount } yuan. Order #{ $order } no longer waits for this payment, so the money is in your wallet (balance { $balance } yuan).
+wallet-payment-wrong-amount = Received { $amount } yuan, but order #{ $order } costs { $total } yuan, so this payment did not pay it: the money is in your wallet (balance { $balance } yuan). The order still waits for its { $total } yuan.
+wallet-payment-not-yours = Received { $amount } yuan, but order #{ $order } is not yours, so this payment did not pay it: the money is in your wallet (balance { $balance } yuan).
 wallet-payment-unmatched = Received { $amount } yuan, but the payment names none of our orders, so it paid for nothing: the money is in your wallet (balance { $balance } yuan), where it can pay your orders.
 # Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
 tg-location-done = OK.

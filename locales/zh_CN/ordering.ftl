@@ -127,6 +127,8 @@ wallet-not-payable = 订单 #{ $order } 已无法支付：当前状态为{ $stat
 wallet-provider-paid = 已收到 { $amount } 元：订单 #{ $order } 已支付。
 wallet-charge-seen = 这笔付款已经收到过了，无需再操作。
 wallet-payment-kept = 已收到 { $amount } 元。订单 #{ $order } 已不再等待这笔付款，钱已存入你的钱包（余额 { $balance } 元）。
+wallet-payment-wrong-amount = 已收到 { $amount } 元，但订单 #{ $order } 的金额是 { $total } 元，所以这笔付款没有支付它：钱已存入你的钱包（余额 { $balance } 元）。这个订单仍在等待支付 { $total } 元。
+wallet-payment-not-yours = 已收到 { $amount } 元，但订单 #{ $order } 不是你的，所以这笔付款没有支付它：钱已存入你的钱包（余额 { $balance } 元）。
 wallet-payment-unmatched = 已收到 { $amount } 元，但这笔付款没有对应任何订单，所以没有支付任何订单：钱已存入你的钱包（余额 { $balance } 元），可以用来支付你的订单。
 # Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
 tg-location-done = 好的。

@@ -578,6 +578,27 @@ async def test_a_second_invoice_paid_for_a_paid_order_leaves_the_card_saying_pai
         assert await uow.ledger.balance(ledger.customer(customer)) == total  # the second charge, kept
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_charge_of_the_wrong_amount_says_the_order_still_waits_and_offers_its_payment_again(
+        fake_bot_api, dispatcher, bot, services, campus, clock, language):
+    t = catalogue(language)
+    customer = await tg_user(services, campus, clock, 1001, language=language)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False, weight_g=INVOICEABLE_G)
+    total = (await order_row(services, order_id)).total
+    card = await bot.send_message(1001, f"Order #{order_id}")
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    fake_bot_api.successful_payment(li, f"order:{order_id}:{card.message_id}", total - 100, charge_id="tg-short")
+    said = t("wallet-payment-wrong-amount", order=order_id, amount=format_yuan(total - 100),
+             total=format_yuan(total), balance=format_yuan(total - 100))
+    reply = await until(lambda: next((m for m in fake_bot_api.bot_messages(1001) if m["text"] == said), None))
+    assert reply["message_id"] != card.message_id  # the card keeps its own buttons
+    assert fake_bot_api.buttons(reply) == [[(t("order-pay-wallet"), f"pay:{order_id}")],
+                                           [(t("tg-pay-telegram"), f"tgpay:{order_id}")]]
+    assert (await order_row(services, order_id)).status == "awaiting_payment"
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert await uow.ledger.balance(ledger.customer(customer)) == total - 100 and await uow.ledger.total() == 0
+
+
 # --- live location -------------------------------------------------------------------------------------------------
 
 async def test_live_location_is_kept_only_while_the_runner_has_an_active_order(

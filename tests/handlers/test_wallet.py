@@ -130,12 +130,44 @@ async def test_a_late_provider_payment_never_touches_an_order_that_moved_on(chat
     assert await postings(services, f"order:{order.id}:") == [f"order:{order.id}:pay"]
 
 
-async def test_a_provider_payment_of_the_wrong_amount_stays_in_the_wallet(chat, services):
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_provider_payment_of_the_wrong_amount_stays_in_the_wallet_and_says_the_order_still_waits(
+        chat, services, language):
     alice, order = await ordered(chat, services, "alice", 0)
-    assert keys(await chat.pay("alice", "wechat", "wx-2", order.id, order.total - 1)) == ["wallet-payment-kept"]
+    t = await speaking(chat, "alice", language)
+    [reply] = await chat.pay("alice", "wechat", "wx-2", order.id, order.total - 1)
+    paid, total = format_yuan(order.total - 1), format_yuan(order.total)
+    assert reply.text == {
+        "en": f"Received {paid} yuan, but order #{order.id} costs {total} yuan, so this payment did not pay it: the "
+              f"money is in your wallet (balance {paid} yuan). The order still waits for its {total} yuan.",
+        "zh_CN": f"已收到 {paid} 元，但订单 #{order.id} 的金额是 {total} 元，所以这笔付款没有支付它：钱已存入你的钱包"
+                 f"（余额 {paid} 元）。这个订单仍在等待支付 {total} 元。"}[language]
+    assert [c.data for c in reply.flat_choices()] == [f"pay:{order.id}"]  # the wallet, or another invoice, pays it
     assert await status(services, order.id) == "awaiting_payment"
-    accounts, _ = await balances(services)
-    assert accounts[ledger.customer(alice)] == order.total - 1
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.customer(alice)] == order.total - 1 and grand_total == 0
+
+    await top_up(services.db, alice, 1, services.clock())
+    assert keys(await chat.press("alice", t("order-pay-wallet"))) == ["wallet-paid"]
+    assert await status(services, order.id) == "open"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_provider_payment_for_someone_elses_order_stays_in_the_payers_wallet(chat, services, language):
+    _, order = await ordered(chat, services, "alice", 0)
+    mallory = await funded(chat, services, "mallory", 0)
+    t = await speaking(chat, "mallory", language)
+    [reply] = await chat.pay("mallory", "telegram", "tg-m1", order.id, order.total)
+    total = format_yuan(order.total)
+    assert reply.text == t("wallet-payment-not-yours", order=order.id, amount=total, balance=total)
+    assert reply.text == {
+        "en": f"Received {total} yuan, but order #{order.id} is not yours, so this payment did not pay it: the money "
+              f"is in your wallet (balance {total} yuan).",
+        "zh_CN": f"已收到 {total} 元，但订单 #{order.id} 不是你的，所以这笔付款没有支付它：钱已存入你的钱包（余额 {total} 元）。",
+    }[language]
+    assert await status(services, order.id) == "awaiting_payment" and await pay_events(services, order.id) == []
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.customer(mallory)] == order.total and grand_total == 0
 
 
 async def test_a_provider_payment_naming_no_order_is_kept_in_the_wallet_once(chat, services):
