@@ -319,7 +319,10 @@ def transition(
             else:
                 postings.append(refund)
             notices.append(Notice("runner", "notice-cancelled-runner", user_id=order.runner_id))
-        notices.append(Notice("customer", "notice-cancelled", {"refund": refund_on_cancel(campus, order, now)}))
+        if order.status is Status.awaiting_payment:  # nothing was paid, so nothing goes back
+            notices.append(Notice("customer", "notice-cancelled-unpaid"))
+        else:
+            notices.append(Notice("customer", "notice-cancelled", {"refund": refund_on_cancel(campus, order, now)}))
     elif event is Event.operator_cancel:
         after = clear_deadlines(after)
         if order.status is not Status.awaiting_payment:
@@ -328,7 +331,10 @@ def transition(
             notices.append(Notice("hall", "notice-hall-gone"))
         if order.runner_id is not None:
             notices.append(Notice("runner", "notice-cancelled-runner", user_id=order.runner_id))
-        notices.append(Notice("customer", "notice-cancelled-by-operator", {"refund": order.total if order.status is not Status.awaiting_payment else 0}))
+        if order.status is Status.awaiting_payment:
+            notices.append(Notice("customer", "notice-cancelled-by-operator-unpaid"))
+        else:
+            notices.append(Notice("customer", "notice-cancelled-by-operator", {"refund": order.total}))
     elif event is Event.reassign:
         if runner_id is None or runner_id == order.runner_id:
             raise IllegalTransition("error-reassign-same")

@@ -27,7 +27,7 @@ track-auto-confirm-at = If you do nothing, it is confirmed automatically at { $t
 track-card-rating = Your rating: { $stars } / 5
 track-confirm-button = Confirm delivery
 track-rate-button = Rate the runner
-track-cancel-button = Cancel (refund { $refund } yuan)
+track-cancel-button = Cancel ({ $refund } yuan back to your wallet)
 track-chat-button = { $other ->
     [runner] Message your runner
    *[customer] Message the student
@@ -38,8 +38,8 @@ track-report-button = Report a problem
 track-need-number = Which order? Add its number, like /{ $command } 12. /orders lists yours.
 track-not-now = Order #{ $order } is { $status } now, so that is not possible.
 track-cancel-confirm = Cancel order #{ $order }? { $charged ->
-    [yes] The runner is already on the way, so { $fee } yuan goes to them for the trip; you get { $refund } yuan back.
-   *[no] You get the full { $refund } yuan back.
+    [yes] The runner is already on the way, so { $fee } yuan goes to them for the trip; { $refund } yuan goes back to your wallet.
+   *[no] The full { $refund } yuan goes back to your wallet.
   }
 track-cancel-confirm-unpaid = Cancel order #{ $order }? It is not paid yet, so nothing is charged.
 track-cancel-yes = Yes, cancel it

@@ -27,7 +27,7 @@ track-auto-confirm-at = 如无操作，将于 { $time } 自动确认收货。
 track-card-rating = 你的评分：{ $stars } / 5
 track-confirm-button = 确认收货
 track-rate-button = 评价跑腿员
-track-cancel-button = 取消订单（退款 { $refund } 元）
+track-cancel-button = 取消订单（{ $refund } 元退回钱包）
 track-chat-button = { $other ->
     [runner] 给跑腿员留言
    *[customer] 给下单同学留言
@@ -38,8 +38,8 @@ track-report-button = 报告问题
 track-need-number = 请写上订单号，例如 /{ $command } 12。发送 /orders 查看你的订单。
 track-not-now = 订单 #{ $order } 当前状态为“{ $status }”，无法进行该操作。
 track-cancel-confirm = 确定取消订单 #{ $order } 吗？{ $charged ->
-    [yes] 跑腿员已经出发，{ $fee } 元将作为跑腿补偿给跑腿员，退还你 { $refund } 元。
-   *[no] 将全额退还 { $refund } 元。
+    [yes] 跑腿员已经出发，{ $fee } 元将作为跑腿补偿给跑腿员，{ $refund } 元退回你的钱包。
+   *[no] { $refund } 元将全额退回你的钱包。
   }
 track-cancel-confirm-unpaid = 确定取消订单 #{ $order } 吗？该订单尚未支付，不会产生任何费用。
 track-cancel-yes = 确定取消

@@ -490,16 +490,24 @@ async def test_cancel_refunds_the_student_in_full(chat, db, campus, clock):
     assert await balance(db, ledger.customer(customer)) == 0
     replies = await chat.send(OP, f"/cancelorder {order_id} shop closed")
     assert keys(replies) == ["admin-order-cancelled"]
-    assert replies[0].text == f"Order #{order_id} is cancelled. Refunded to the student: {total / 100:.2f} yuan."
+    assert replies[0].text == (f"Order #{order_id} is cancelled. Refunded to the student's wallet: "
+                               f"{total / 100:.2f} yuan.")
     assert (await get(db, OrderRow, order_id)).status == "cancelled"
     assert await balance(db, ledger.customer(customer)) == total
     assert await balance(db, ledger.escrow(order_id)) == 0
-    assert "notice-cancelled-by-operator" in [p["key"] for p in await chat.inbox("carol")]
+    told = {p["key"]: p["text"] for p in await chat.inbox("carol")}  # carol reads Chinese
+    assert told["notice-cancelled-by-operator"] == f"订单 #{order_id} 已被客服取消，{total / 100:.2f} 元已退回你的钱包。"
     find = (await chat.send(OP, f"/find {order_id}"))[0].text
     assert 'cancel and refund: waiting for a runner → cancelled' in find and '"shop closed"' in find
     assert keys(await chat.send(OP, f"/cancelorder {order_id}")) == ["error-illegal-transition"]
     assert await balance(db, ledger.customer(customer)) == total
     assert_recorded(await actions(db), op, clock.now, ("cancel_order", f"order:{order_id}"))
+    # An order not paid yet: nothing went anywhere, and the student is not told of a refund.
+    unpaid = await make_order(db, campus, customer, clock.now, pay=False)
+    await chat.send(OP, f"/cancelorder {unpaid}")
+    assert [(p["key"], p["text"]) for p in await chat.inbox("carol")] == [(
+        "notice-cancelled-by-operator-unpaid", f"订单 #{unpaid} 已被客服取消。订单还没有支付，没有扣任何钱。")]
+    assert await balance(db, ledger.customer(customer)) == total
 
 
 async def test_cancel_from_the_order_card_asks_first(chat, db, campus, clock):

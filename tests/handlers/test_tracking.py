@@ -165,6 +165,48 @@ async def test_cancel_before_accept_refunds_in_full(db, campus, clock, chat):
     assert len(await chat.inbox(f"hall:{campus.id}")) == 1  # the hall learns it is gone (hall.py words it)
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_an_order_paid_by_card_and_cancelled_goes_back_to_the_wallet_as_every_text_says(
+        db, campus, clock, chat, language):
+    """A provider's payment lands in the wallet and pays the order from there, so a cancellation gives it back to
+    the wallet, not to the card: the button, the question and the notice say so."""
+    alice = await make_user(db, campus, clock(), name="alice")
+    await speaks(db, language, alice)
+    t = catalogue(language)
+    order_id = await make_order(db, campus, alice, clock(), pay=False)
+    total = (await order_row(db, order_id)).total
+    money = format_yuan(total)
+    assert keys(await chat.pay("alice", "telegram", "tg-card", order_id, total)) == ["wallet-provider-paid"]
+
+    [card] = await chat.send("alice", f"/track {order_id}")
+    label = {"en": f"Cancel ({money} yuan back to your wallet)", "zh_CN": f"取消订单（{money} 元退回钱包）"}[language]
+    assert label in [c.label for c in card.flat_choices()]
+    [confirm] = await chat.press("alice", label)
+    assert confirm.text == {"en": f"Cancel order #{order_id}? The full {money} yuan goes back to your wallet.",
+                            "zh_CN": f"确定取消订单 #{order_id} 吗？{money} 元将全额退回你的钱包。"}[language]
+    await chat.press("alice", t("track-cancel-yes"))
+    told = {m["key"]: m["text"] for m in await chat.inbox("alice")}
+    assert told["notice-cancelled"] == {"en": f"Order #{order_id} is cancelled. {money} yuan went back to your wallet.",
+                                        "zh_CN": f"订单 #{order_id} 已取消，{money} 元已退回你的钱包。"}[language]
+    assert await balances(db, ledger.customer(alice), ledger.external("telegram"), ledger.escrow(order_id)) == [
+        total, -total, 0]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_cancelling_an_unpaid_order_tells_of_no_refund(db, campus, clock, chat, language):
+    alice = await make_user(db, campus, clock(), name="alice")
+    await speaks(db, language, alice)
+    t = catalogue(language)
+    order_id = await make_order(db, campus, alice, clock(), pay=False)
+    await chat.send("alice", f"/cancel {order_id}")
+    await chat.press("alice", t("track-cancel-yes"))
+    assert (await order_row(db, order_id)).status == "cancelled"
+    assert [(m["key"], m["text"]) for m in await chat.inbox("alice")] == [("notice-cancelled-unpaid", {
+        "en": f"Order #{order_id} is cancelled. It was not paid, so nothing was charged.",
+        "zh_CN": f"订单 #{order_id} 已取消。订单还没有支付，没有扣任何钱。"}[language])]
+    assert await balances(db, ledger.customer(alice)) == [0]
+
+
 async def test_cancel_after_the_grace_gives_the_runner_a_fee(db, campus, clock, chat):
     alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
     total = (await order_row(db, order_id)).total
@@ -558,6 +600,6 @@ async def test_the_card_in_chinese(db, campus, clock, chat):
     total = format_yuan((await order_row(db, order_id)).total)
     replies = await chat.send("carol", f"/track {order_id}")
     assert "10:00  已支付" in replies[0].text
-    assert [c.label for c in replies[0].flat_choices()] == [f"取消订单（退款 {total} 元）"]
-    replies = await chat.press("carol", f"取消订单（退款 {total} 元）")
-    assert keys(replies) == ["track-cancel-confirm"] and f"全额退还 {total} 元" in replies[0].text
+    assert [c.label for c in replies[0].flat_choices()] == [f"取消订单（{total} 元退回钱包）"]
+    replies = await chat.press("carol", f"取消订单（{total} 元退回钱包）")
+    assert keys(replies) == ["track-cancel-confirm"] and f"{total} 元将全额退回你的钱包" in replies[0].text
