@@ -19,13 +19,13 @@ from sqlalchemy import select
 
 from bot.telegram.convert import CHANNEL, invoice_payload, order_from_payload
 from bot.telegram.render import call
-from bot.telegram.users import lookup
+from bot.telegram.users import guess_language, lookup
 from core.money import Fen, format_yuan
 from core.order import Status
 from handlers.context import Services, barred
 from handlers.io import Choice, Reply
 from handlers.wallet import coupon_refusal
-from locales import Catalogue
+from locales import Catalogue, catalogue
 from storage.models import Order as OrderRow
 from storage.models import User
 from storage.uow import UnitOfWork
@@ -116,7 +116,7 @@ class TelegramPayments:
             user = await uow.session.get(User, row.customer_id) if row is not None else None
             coupon_gone = await coupon_refusal(uow.session, row) if row is not None else None
         if row is None or row.campus_id not in self.services.campuses:
-            return "tg-pay-not-payable", None
+            return "error-order-not-found", None  # as every other place refuses an order that is not there
         if user is None or user.channel != CHANNEL or user.external_id != str(telegram_user):
             return "tg-pay-not-yours", None
         if barred(self.services.campuses.get(user.campus_id, self.services.default_campus), user):
@@ -153,22 +153,27 @@ class TelegramPayments:
 
     # --- pre-checkout --------------------------------------------------------------------------------------
     async def answer_pre_checkout(self, query: PreCheckoutQuery) -> None:
-        """Check again, just before Telegram charges, that the order still awaits this payment."""
-        known = await lookup(self.services.db, query.from_user.id, language_code=query.from_user.language_code,
-                             default_language=self.services.default_campus.language)
-        order_id = order_from_payload(query.invoice_payload)
+        """Check again, just before Telegram charges, that the order still awaits this payment. Whatever fails
+        (the database, the budget), Telegram gets an answer: a refusal charges nothing, silence fails the payment
+        only after 10 s, without a word of why."""
         try:
-            if order_id is None:
-                key: str | None = "tg-pay-not-yours"
-            else:
-                key = await asyncio.wait_for(
-                    self.refusal(query.from_user.id, order_id, query.total_amount, query.currency),
-                    PRE_CHECKOUT_BUDGET_S)
+            key, t = await asyncio.wait_for(self._pre_checkout_refusal(query), PRE_CHECKOUT_BUDGET_S)
         except Exception:
             log.exception("pre-checkout check for %r failed", query.invoice_payload)
             key = "tg-pay-try-again"
+            t = catalogue(guess_language(query.from_user.language_code, self.services.default_campus.language))
         if key is None:
             await self.bot.answer_pre_checkout_query(pre_checkout_query_id=query.id, ok=True)
         else:
             await self.bot.answer_pre_checkout_query(
-                pre_checkout_query_id=query.id, ok=False, error_message=known.t(key, order=order_id or 0))
+                pre_checkout_query_id=query.id, ok=False,
+                error_message=t(key, order=order_from_payload(query.invoice_payload) or 0))
+
+    async def _pre_checkout_refusal(self, query: PreCheckoutQuery) -> tuple[str | None, Catalogue]:
+        """The catalogue key refusing this charge (None: charge it), and the payer's language."""
+        known = await lookup(self.services.db, query.from_user.id, language_code=query.from_user.language_code,
+                             default_language=self.services.default_campus.language)
+        order_id = order_from_payload(query.invoice_payload)
+        if order_id is None:
+            return "tg-pay-not-yours", known.t
+        return await self.refusal(query.from_user.id, order_id, query.total_amount, query.currency), known.t

@@ -407,6 +407,7 @@ async def test_pre_checkout_is_ok_only_for_an_unpaid_order_at_its_price(
         (li, f"order:{paid}", (await order_row(services, paid)).total, "CNY", "tg-pay-not-payable"),
         (sun, f"order:{unpaid}", total, "CNY", "tg-pay-not-yours"),
         (li, "order:xyz", total, "CNY", "tg-pay-not-yours"),
+        (li, "order:999999", total, "CNY", "error-order-not-found"),
     ]
     ids = [fake_bot_api.pre_checkout_query(user, payload, amount, currency=currency)["pre_checkout_query"]["id"]
            for user, payload, amount, currency, _ in cases]
@@ -422,6 +423,40 @@ async def test_pre_checkout_is_ok_only_for_an_unpaid_order_at_its_price(
             order = int(payload.removeprefix("order:")) if payload[6:].isdigit() else 0
             assert answer["error_message"] == catalogue("en")(refusal, order=order)
     assert (await order_row(services, unpaid)).status == "awaiting_payment"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_an_invoice_button_for_an_order_that_does_not_exist_says_there_is_no_such_order(
+        fake_bot_api, dispatcher, bot, services, campus, clock, language):
+    await tg_user(services, campus, clock, 1001, language=language)
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    sent = await bot.send_message(chat_id=1001, text="quote", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="Pay", callback_data="tgpay:999999")]]))
+    fake_bot_api.callback(li, "tgpay:999999", (1001, sent.message_id))
+    (answer,) = await until(lambda: fake_bot_api.callback_answers)
+    assert answer["text"] == catalogue(language)("error-order-not-found", order=999999)
+    assert answer["text"] == {"en": "There is no order #999999.", "zh_CN": "没有 #999999 这个订单。"}[language]
+    assert not fake_bot_api.calls("sendInvoice")
+
+
+@pytest.mark.parametrize("language_code, language", [("en", "en"), ("zh-hans", "zh_CN")])
+async def test_pre_checkout_is_answered_with_a_refusal_when_the_database_fails(
+        fake_bot_api, dispatcher, services, campus, clock, monkeypatch, language_code, language):
+    """Unanswered, Telegram would fail the payment after 10 s without a word; refused, nothing is charged and the
+    payer reads why, in their app's language (who they are could not be read either)."""
+    customer = await tg_user(services, campus, clock, 1001, language=language)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    total = (await order_row(services, order_id)).total
+
+    async def database_down(*args, **kwargs):
+        raise ConnectionRefusedError("the database is down")
+
+    monkeypatch.setattr("bot.telegram.payments.lookup", database_down)
+    li = fake_bot_api.user(1001, "Li", language_code=language_code)
+    fake_bot_api.pre_checkout_query(li, f"order:{order_id}", total)
+    (answer,) = await until(lambda: fake_bot_api.pre_checkout_answers)
+    assert answer["ok"] is False and answer["error_message"] == catalogue(language)("tg-pay-try-again")
+    assert (await order_row(services, order_id)).status == "awaiting_payment"
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
