@@ -73,7 +73,8 @@ to a supergroup, silences it for good.
 
 Several senders may run (processes, or tasks): a row is claimed with one conditional UPDATE that moves its
 next_attempt_at a lease ahead, so only one sender sends it; if that sender dies, the row is due again when the
-lease runs out (a crash loses nothing; the message may then go out twice, never zero times).
+lease runs out (a crash loses nothing; the message may then go out twice, never zero times). A sender told to stop
+finishes the request on its way and claims nothing more; one cancelled mid-request gives its rows back at once.
 """
 from __future__ import annotations
 
@@ -385,20 +386,35 @@ class TelegramSender:
         self.sleep = sleep
         self.config = config or SenderConfig()
         self.limiter = limiter or TelegramRateLimiter(config=self.config)
+        self._stop: asyncio.Event | None = None  # run_forever's: once set, nothing more is claimed
+        self._lease: tuple[list[int], dt.datetime] | None = None  # the rows claimed last, and until when
 
     # -- the loop -----------------------------------------------------------------------------------------------
 
     async def run_forever(self, stop: asyncio.Event | None = None) -> None:
-        while stop is None or not stop.is_set():
-            try:
-                delivered = await self.run_once(self.clock())
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a database or network hiccup: the next run tries again
-                log.exception("telegram outbox run failed")
-                delivered = 0
-            if not delivered:
-                await self.sleep(self.config.poll_interval)
+        """Deliver until `stop` is set: then the request on its way is finished and settled, and nothing more is
+        claimed (what is left stays due, for the next start). Cancelled instead, mid-request, the rows it had
+        claimed are given back at once rather than hidden for their lease (that message may go out twice)."""
+        self._stop = stop
+        try:
+            while not self._stopping():
+                try:
+                    delivered = await self.run_once(self.clock())
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # a database or network hiccup: the next run tries again
+                    log.exception("telegram outbox run failed")
+                    delivered = 0
+                if not delivered and not self._stopping():
+                    await self.sleep(self.config.poll_interval)
+        except asyncio.CancelledError:
+            if self._lease is not None:
+                ids, until = self._lease
+                await self._release(ids, self.clock(), leased_until=until)
+            raise
+
+    def _stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
 
     async def run_once(self, now: dt.datetime | None = None) -> int:
         """Send the due rows the limits allow now; the number of rows delivered (a digest delivers several)."""
@@ -409,6 +425,8 @@ class TelegramSender:
             by_chat.setdefault(row.recipient, []).append(row)
         delivered = 0
         for recipient, chat_rows in by_chat.items():
+            if self._stopping():
+                break
             chat = chat_of(recipient)
             if await self.limiter.held(chat):
                 continue  # Telegram asked us (or another sender) to leave this chat alone: rows queued meanwhile too
@@ -626,6 +644,8 @@ class TelegramSender:
         """Take all of the job's rows or none. One conditional UPDATE moves their next_attempt_at a lease ahead;
         only rows still pending and due change, so two senders never both get a row (on PostgreSQL the second
         waits for the first's row locks, then finds the rows no longer due)."""
+        if self._stopping():
+            return False  # a stopping sender takes nothing more
         until = now + dt.timedelta(seconds=self.config.lease)
         try:
             async with UnitOfWork(self.db) as uow:
@@ -642,12 +662,17 @@ class TelegramSender:
         except DBAPIError as exc:  # e.g. a deadlock with another sender on PostgreSQL: the rows stay for later
             log.warning("could not claim outbox rows %s: %s", job.ids, exc)
             return False
+        self._lease = (job.ids, until)
         return True
 
-    async def _release(self, ids: Iterable[int], now: dt.datetime) -> None:
+    async def _release(self, ids: Iterable[int], now: dt.datetime, *, leased_until: dt.datetime | None = None) -> None:
+        """The rows due again now; with `leased_until`, only those still under that claim (not settled since)."""
+        unsettled = [Outbox.status == "pending"]
+        if leased_until is not None:
+            unsettled.append(Outbox.next_attempt_at == leased_until)
         async with UnitOfWork(self.db) as uow:
             await uow.session.execute(
-                update(Outbox).where(Outbox.id.in_(list(ids)), Outbox.status == "pending")
+                update(Outbox).where(Outbox.id.in_(list(ids)), *unsettled)
                 .values(next_attempt_at=now).execution_options(synchronize_session=False))
 
     async def _set_aside_moved(self, job: Job, now: dt.datetime) -> None:
