@@ -124,11 +124,12 @@ def cmd_run(settings: Settings, campuses: list[Campus]) -> int:
 
 def cmd_telegram(settings: Settings, campuses: list[Campus]) -> int:
     """The Telegram bot (polling, or a webhook when TELEGRAM_WEBHOOK_URL is set) with its outbox sender, until
-    stopped (Ctrl+C / SIGTERM)."""
+    stopped (Ctrl+C / SIGTERM: what is being handled is finished first, bot/telegram/app.py). A start that cannot
+    work (a wrong token, a Bot API that stays unreachable) ends with one line saying why."""
     import asyncio
     import logging
 
-    from bot.telegram.app import run_telegram
+    from bot.telegram.app import TelegramStartError, run_telegram
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = build_services(settings.resolved_database_url(), campuses, settings.cipher_keys(), system_clock,
@@ -151,6 +152,9 @@ def cmd_telegram(settings: Settings, campuses: list[Campus]) -> int:
         asyncio.run(serve())
     except KeyboardInterrupt:
         pass
+    except TelegramStartError as exc:
+        print(f"paotui cannot start: {exc}", file=sys.stderr)
+        return exc.exit_code
     return 0
 
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     telegram_webhook_host: str = "0.0.0.0"  # where the webhook server listens (behind the reverse proxy)
     telegram_webhook_port: int = 8081
     telegram_payment_token: SecretStr | None = None
+    # Seconds a stop (SIGTERM, Ctrl+C) waits for the updates being handled, then for the message being sent: what
+    # Telegram handed over is not lost to a deploy. Keep the service manager's stop timeout a little above it.
+    telegram_stop_timeout: float = Field(default=20.0, ge=0)
     # Telegram refuses invoices outside a currency's min/max (about US$1 to US$10,000, moving with exchange rates:
     # https://core.telegram.org/bots/payments/currencies.json). The invoice button is offered only for order totals
     # within these bounds (fen), set a little inside Telegram's so a rate change does not make invoices fail.

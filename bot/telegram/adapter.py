@@ -35,6 +35,7 @@ from sqlalchemy import select
 from bot.settings import Settings
 from bot.telegram import convert
 from bot.telegram.group_replies import GroupReplies
+from bot.telegram.in_flight import UpdatesInFlight
 from bot.telegram.live_location import live_update
 from bot.telegram.payments import CURRENCY, TelegramPayments, invoice_order
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
@@ -444,6 +445,10 @@ def build_dispatcher(services: Services, bot: Bot, settings: Settings,
     limiter: the outbox sender's, so what the adapter posts in a group counts against the same windows."""
     keep_response_models(bot)
     dispatcher = Dispatcher(name="paotui")
+    # Outermost, so an update waiting for its person's turn counts as being handled too (a stop waits for it).
+    in_flight = UpdatesInFlight()
+    dispatcher.update.outer_middleware(in_flight)
+    dispatcher["updates_in_flight"] = in_flight  # run_telegram's stop waits for them
     dispatcher.update.outer_middleware(OnePerUser())
     adapter = TelegramAdapter(services, bot, settings, limiter)
     dispatcher.include_router(adapter.router)

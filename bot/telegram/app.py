@@ -7,16 +7,22 @@ import contextlib
 import functools
 import logging
 import signal
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter, TelegramUnauthorizedError
+from aiogram.utils.backoff import Backoff, BackoffConfig
+from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
 from bot.telegram.commands import named_operators, set_commands
-from bot.telegram.sender import TelegramRateLimiter, TelegramSender, campus_chats
+from bot.telegram.in_flight import UpdatesInFlight
+from bot.telegram.sender import RETRYABLE, Sleep, TelegramRateLimiter, TelegramSender, campus_chats
 from bot.telegram.session import TelegramSession
 from handlers.context import Services
 from handlers.unreachable import unreachable
@@ -48,13 +54,17 @@ def webhook_secret(settings: Settings) -> str:
 
 
 def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> web.Application:
-    """The aiohttp application that receives Telegram's POSTs; a request without the secret gets 401."""
+    """The aiohttp application that receives Telegram's POSTs; a request without the secret gets 401. An update is
+    answered 200 at once and handled in the background (dispatcher's UpdatesInFlight: a stop waits for it). The
+    route is added without SimpleRequestHandler.register, whose shutdown hook would close the bot's session while
+    those updates still use it: run_telegram closes it last."""
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 
     assert settings.telegram_webhook_url is not None
     app = web.Application()
     path = urlsplit(settings.telegram_webhook_url).path or "/"
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=webhook_secret(settings)).register(app, path=path)
+    handler = SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=webhook_secret(settings))
+    app.router.add_route("POST", path, handler.handle)
     setup_application(app, dispatcher, bot=bot)
     return app
 
@@ -69,9 +79,52 @@ def telegram_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter) 
                           unreachable=functools.partial(unreachable, services))
 
 
-def _start_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter) -> asyncio.Task:
+class TelegramStartError(Exception):
+    """The bot cannot start; the message says why, for the operator (main.py prints it as one line)."""
+
+    def __init__(self, message: str, *, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # 2: a setting is wrong (starting again will not help); 1: try again later
+
+
+START_TRIES = 8  # Bot API calls at start, before giving up: about a minute and a half with START_BACKOFF
+START_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=2.0, jitter=0.1)
+LAST_SEND_S = 5.0  # the least a stop gives the sender to finish its request (one cut off may go out twice)
+T = TypeVar("T")
+
+
+async def _at_start(what: str, call: Callable[[], Awaitable[T]], settings: Settings, sleep: Sleep) -> T:
+    """A Bot API call the start needs. A wrong token, or a request Telegram refuses, stops the start with the
+    reason; an unreachable (or restarting) Bot API is tried again with backoff, a warning logged for each try,
+    up to START_TRIES times."""
+    base = settings.telegram_api_base
+    delays = Backoff(START_BACKOFF)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await call()
+        except TelegramUnauthorizedError as exc:
+            raise TelegramStartError(f"Telegram refused TELEGRAM_TOKEN ({exc.message}): check the token @BotFather "
+                                     "gave", exit_code=2) from exc
+        except TelegramRetryAfter as exc:
+            problem, delay = f"too many requests, retry after {exc.retry_after} s", float(exc.retry_after)
+        except RETRYABLE as exc:
+            problem, delay = f"{type(exc).__name__}: {exc}", next(delays)
+        except TelegramAPIError as exc:
+            raise TelegramStartError(f"Telegram refused {what} ({exc.message})", exit_code=2) from exc
+        if attempt == START_TRIES:
+            raise TelegramStartError(f"the Bot API at {base} did not answer {what} after {START_TRIES} tries "
+                                     f"({problem})", exit_code=1)
+        log.warning("the Bot API at %s did not answer %s (%s): try %d of %d failed, trying again in %.1f s",
+                    base, what, problem, attempt, START_TRIES, delay)
+        await sleep(delay)
+
+
+def _start_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter, stop: asyncio.Event) -> asyncio.Task:
+    """The outbox sender, running until `stop`."""
     sender = telegram_sender(services, bot, limiter)
-    return asyncio.create_task(sender.run_forever(), name="telegram-sender")
+    return asyncio.create_task(sender.run_forever(stop), name="telegram-sender")
 
 
 async def _set_commands(bot: Bot, services: Services) -> None:
@@ -84,70 +137,125 @@ async def _set_commands(bot: Bot, services: Services) -> None:
 
 
 async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.Event | None = None,
-                       handle_signals: bool = True) -> None:
-    """Run until stopped (a signal, or `stop` set). Polling unless telegram_webhook_url is set."""
-    bot = make_bot(settings)
+                       handle_signals: bool = True, sleep: Sleep = asyncio.sleep) -> None:
+    """Run until stopped (SIGINT/SIGTERM, or `stop` set). Polling unless telegram_webhook_url is set.
+
+    A stop loses nothing Telegram handed over: first no more updates are taken (polling ends; the webhook server
+    stops listening and answers the requests it has), then the updates being handled are waited for and the
+    sender finishes the request on its way, within settings.telegram_stop_timeout; the session is closed last (and
+    the caller closes the database after). A second signal quits at once. A start that cannot work raises
+    TelegramStartError; `sleep` paces its tries while the Bot API cannot be reached."""
+    stop = stop or asyncio.Event()
+    try:
+        bot = make_bot(settings)
+    except TokenValidationError as exc:
+        raise TelegramStartError("TELEGRAM_TOKEN is not a bot token (it looks like 123456789:AAE…, as @BotFather "
+                                 "gives it)", exit_code=2) from exc
     # One set of rate windows for the sender and for what the adapter posts in groups directly.
     limiter = TelegramRateLimiter.for_redis(settings.redis_url)
     dispatcher = build_dispatcher(services, bot, settings, limiter)
     allowed = dispatcher.resolve_used_update_types()
-    background: list[asyncio.Task] = []
     try:
-        me = await bot.me()
+        me = await _at_start("getMe", bot.me, settings, sleep)
         log.info("Telegram bot @%s on %s", me.username, settings.telegram_api_base)
-        background.append(asyncio.create_task(_set_commands(bot, services), name="telegram-commands"))
-        background.append(_start_sender(services, bot, limiter))
-        if settings.telegram_webhook_url:
-            await _run_webhook(dispatcher, bot, settings, allowed, stop, handle_signals)
-        else:
-            await _run_polling(dispatcher, bot, allowed, stop, handle_signals)
-    finally:
-        for task in background:
-            task.cancel()
-        for task in background:
+        if handle_signals:
+            _stop_on_signals(stop)
+        commands = asyncio.create_task(_set_commands(bot, services), name="telegram-commands")
+        sender_stop = asyncio.Event()
+        sender = _start_sender(services, bot, limiter, sender_stop)
+        try:
+            if settings.telegram_webhook_url:
+                await _run_webhook(dispatcher, bot, settings, allowed, stop, sleep)
+            else:
+                await _run_polling(dispatcher, bot, settings, allowed, stop, sleep)
+        finally:
+            commands.cancel()
+            await _finish(dispatcher["updates_in_flight"], sender, sender_stop, settings.telegram_stop_timeout)
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+                await commands
+    finally:
         await bot.session.close()
 
 
-async def _run_polling(dispatcher: Dispatcher, bot: Bot, allowed: list[str], stop: asyncio.Event | None,
-                       handle_signals: bool) -> None:
-    await bot.delete_webhook(drop_pending_updates=False)  # getUpdates is refused while a webhook is set
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGINT and SIGTERM set `stop`, once: a second one finds the default handlers again and quits at once."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def on_signal(sig: signal.Signals) -> None:
+        log.warning("%s: stopping (send it again to quit at once)", sig.name)
+        stop.set()
+        for s in signals:
+            loop.remove_signal_handler(s)
+
+    for sig in signals:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows, nor off the main thread
+            loop.add_signal_handler(sig, on_signal, sig)
+
+
+async def _finish(in_flight: UpdatesInFlight, sender: asyncio.Task, sender_stop: asyncio.Event,
+                  timeout: float) -> None:
+    """No more updates come in: wait for those being handled, then let the sender finish its request, within
+    `timeout` seconds. An update still running then is cut off (its unit of work rolled back) and named in the log:
+    Telegram will not send it again."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    log.info("stopping: waiting up to %g s for the updates being handled and the message being sent", timeout)
+    unfinished = await in_flight.wait(timeout)
+    if unfinished:
+        log.error("stopping: updates %s were still being handled after %g s and are cut off; Telegram will not "
+                  "send them again", unfinished, timeout)
+        await in_flight.cut()
+    sender_stop.set()
+    try:
+        await asyncio.wait_for(sender, max(deadline - loop.time(), LAST_SEND_S))
+    except TimeoutError:
+        log.warning("stopping: the outbox sender's request did not finish in time; its messages are due again")
+    except Exception:
+        log.exception("the outbox sender failed")
+
+
+async def _run_polling(dispatcher: Dispatcher, bot: Bot, settings: Settings, allowed: list[str],
+                       stop: asyncio.Event, sleep: Sleep) -> None:
+    """Long-poll until `stop`; returns once no more updates are taken (those being handled carry on)."""
+    # getUpdates is refused while a webhook is set
+    await _at_start("deleteWebhook", lambda: bot.delete_webhook(drop_pending_updates=False), settings, sleep)
     polling = asyncio.create_task(dispatcher.start_polling(
-        bot, allowed_updates=allowed, handle_signals=handle_signals, close_bot_session=False))
-    if stop is None:
-        await polling
-        return
+        bot, allowed_updates=allowed, handle_signals=False, close_bot_session=False))
     stopping = asyncio.create_task(stop.wait())
-    await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    if not polling.done():
-        with contextlib.suppress(RuntimeError):
-            await dispatcher.stop_polling()
-        await polling
-    stopping.cancel()
+    try:
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not polling.done():
+            try:
+                await dispatcher.stop_polling()
+            except RuntimeError:  # not polling yet
+                polling.cancel()
+        await asyncio.wait({polling})
+    if not polling.cancelled():
+        polling.result()  # polling's own failure, if it ended by one
 
 
 async def _run_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, allowed: list[str],
-                       stop: asyncio.Event | None, handle_signals: bool) -> None:
-    """Serve Telegram's POSTs until `stop` (or SIGINT/SIGTERM); the webhook stays registered for the next start."""
+                       stop: asyncio.Event, sleep: Sleep) -> None:
+    """Serve Telegram's POSTs until `stop`; returns once no more are taken (the updates they brought are still
+    being handled). The webhook stays registered for the next start."""
     assert settings.telegram_webhook_url is not None
-    app = webhook_app(dispatcher, bot, settings)
-    runner = web.AppRunner(app)
+    host, port = settings.telegram_webhook_host, settings.telegram_webhook_port
+    # At a stop, the server stops listening and answers the requests it already has, within the stop's timeout.
+    runner = web.AppRunner(webhook_app(dispatcher, bot, settings), shutdown_timeout=settings.telegram_stop_timeout)
     await runner.setup()
-    site = web.TCPSite(runner, settings.telegram_webhook_host, settings.telegram_webhook_port)
-    await site.start()
-    log.info("webhook listening on %s:%s for %s", settings.telegram_webhook_host, settings.telegram_webhook_port,
-             settings.telegram_webhook_url)
-    if stop is None:
-        stop = asyncio.Event()
-    if handle_signals:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, stop.set)
     try:
-        await bot.set_webhook(url=settings.telegram_webhook_url, secret_token=webhook_secret(settings),
-                              allowed_updates=allowed, drop_pending_updates=False)
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            raise TelegramStartError(f"cannot listen for the webhook on {host}:{port} ({exc.strerror})",
+                                     exit_code=1) from exc
+        log.info("webhook listening on %s:%s for %s", host, port, settings.telegram_webhook_url)
+        await _at_start("setWebhook", lambda: bot.set_webhook(
+            url=settings.telegram_webhook_url, secret_token=webhook_secret(settings), allowed_updates=allowed,
+            drop_pending_updates=False), settings, sleep)
         await stop.wait()
     finally:
         await runner.cleanup()

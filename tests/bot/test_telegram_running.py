@@ -1,19 +1,135 @@
-"""Starting and stopping the Telegram bot (run_telegram), against the fake Bot API on SQLite and PostgreSQL."""
+"""Starting and stopping the Telegram bot (run_telegram), against the fake Bot API on SQLite and PostgreSQL.
+
+A stop (a deploy's SIGTERM) loses nothing Telegram already handed over: updates stop coming in, the ones being
+handled finish (a payment is booked), the message on its way is sent and marked sent, and only then are the session
+and the database closed. A start that cannot work says why in one line instead of a traceback."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
 
 import pytest
-from sqlalchemy import select
+from pydantic import SecretStr
+from sqlalchemy import func, select
 
+import main
+from bot.settings import Settings
+from bot.telegram.app import START_TRIES, TelegramStartError, run_telegram
 from bot.telegram.sender import TelegramSender
-from storage.models import Outbox
+from handlers.notify import Notifier
+from handlers.router import ROUTER
+from storage.models import LedgerPosting, Outbox
 from storage.uow import UnitOfWork
+from tests.bot.test_e2e_telegram import order_row
 from tests.bot.test_sender import queue
-from tests.bot.test_telegram_adapter import until
-from tests.factories import CIPHER
+from tests.bot.test_telegram_adapter import _free_port, tg_user, until
+from tests.factories import CIPHER, make_order
+
+
+async def booked_charges(services) -> int:  # noqa: ANN001
+    async with UnitOfWork(services.db, write=False) as uow:
+        return await uow.session.scalar(select(func.count()).select_from(LedgerPosting)
+                                        .where(LedgerPosting.key.like("charge:telegram:%")))
+
+
+class HeldPayment:
+    """The payment handler, held after it starts until `release` is set (a payment caught by the stop)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.entered, self.release, self.cut = asyncio.Event(), asyncio.Event(), False
+        original = ROUTER.payment
+
+        async def held(ctx) -> None:  # noqa: ANN001
+            self.entered.set()
+            try:
+                await self.release.wait()
+            except asyncio.CancelledError:
+                self.cut = True
+                raise
+            await original(ctx)
+        monkeypatch.setattr(ROUTER, "payment", held)
+
+
+def hooked(settings: Settings) -> Settings:
+    port = _free_port()
+    return settings.model_copy(update={
+        "telegram_webhook_url": f"http://127.0.0.1:{port}/tg/hook", "telegram_webhook_host": "127.0.0.1",
+        "telegram_webhook_port": port, "telegram_webhook_secret": SecretStr("s3cret_42")})
+
+
+async def unpaid_order(services, campus, clock) -> tuple[int, int]:  # noqa: ANN001
+    uid = await tg_user(services, campus, clock, 1001)
+    oid = await make_order(services.db, campus, uid, clock(), pay=False)
+    return oid, (await order_row(services, oid)).total
+
+
+# --- a stop waits for the updates being handled -------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_a_payment_being_handled_when_the_stop_comes_is_booked_before_it_completes(
+        mode, fake_bot_api, services, settings, campus, clock, monkeypatch):
+    oid, total = await unpaid_order(services, campus, clock)
+    payment = HeldPayment(monkeypatch)
+    settings = hooked(settings) if mode == "webhook" else settings
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    if mode == "webhook":
+        await until(lambda: fake_bot_api.webhook.get("url"))
+        # Telegram is answered 200 at once: from here on the charge is ours to book.
+        assert await fake_bot_api.deliver_webhook(fake_bot_api.successful_payment(li, f"order:{oid}", total,
+                                                                                  push=False)) == 200
+    else:
+        fake_bot_api.successful_payment(li, f"order:{oid}", total)
+    await asyncio.wait_for(payment.entered.wait(), 5)
+    stop.set()  # the deploy's SIGTERM, while the payment is being handled
+    asyncio.get_running_loop().call_later(0.3, payment.release.set)  # the handler needs a moment more
+    await asyncio.wait_for(running, 10)
+    # Shutdown is complete (the caller would close the database now): the charge is in the ledger.
+    assert await booked_charges(services) == 1
+    assert (await order_row(services, oid)).status == "open"
+    if mode == "polling":
+        assert fake_bot_api.updates == []  # confirmed to Telegram: it is not sent again at the next start
+
+
+async def test_an_update_still_running_when_the_stop_timeout_ends_is_cut_off_and_named(
+        fake_bot_api, services, settings, campus, clock, monkeypatch, caplog):
+    oid, total = await unpaid_order(services, campus, clock)
+    payment = HeldPayment(monkeypatch)  # never released: a handler that hangs
+    settings = settings.model_copy(update={"telegram_stop_timeout": 0.2})
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))
+    update = fake_bot_api.successful_payment(fake_bot_api.user(1001, "Li", language_code="en"), f"order:{oid}",
+                                             total)
+    await asyncio.wait_for(payment.entered.wait(), 5)
+    stop.set()
+    with caplog.at_level(logging.ERROR, logger="bot.telegram.app"):
+        await asyncio.wait_for(running, 5)  # bounded: the stop does not wait for ever
+    assert payment.cut  # cancelled by the stop itself, before the database is closed under it
+    assert str(update["update_id"]) in caplog.text
+    assert await booked_charges(services) == 0  # rolled back as a whole, not half booked
+
 
 # --- a stop lets the sender finish the message on its way -----------------------------------------------------------
+
+async def test_a_stop_lets_the_message_on_its_way_be_sent_and_marked_sent(
+        fake_bot_api, services, settings, campus, clock):
+    uid = await tg_user(services, campus, clock, 1001, language="zh_CN")  # the shared menu's: no menu of their own
+    fake_bot_api.user(1001, "Li", language_code="zh-hans")
+    fake_bot_api.hold_until("sendMessage", 2, timeout=0.5)  # the request is in flight when the stop comes
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))
+    async with UnitOfWork(services.db) as uow:
+        await Notifier(services, uow, clock(), origin="test").user(uid, "admin-you-restored")
+    await until(lambda: "sendmessage" in fake_bot_api.gates and fake_bot_api.gates["sendmessage"].arrived)
+    stop.set()
+    await asyncio.wait_for(running, 10)
+    async with UnitOfWork(services.db, write=False) as uow:
+        statuses = (await uow.session.scalars(select(Outbox.status).where(Outbox.recipient == "1001"))).all()
+    assert statuses == ["sent"]  # not left claimed for the lease, to go out a second time after the restart
+    assert len(fake_bot_api.bot_messages(1001)) == 1
+
 
 async def test_a_stopping_sender_finishes_its_request_and_takes_no_more(fake_bot_api, bot, db, clock):
     first = await queue(db, 1001, "first", at=clock())
@@ -45,3 +161,84 @@ async def test_a_sender_cancelled_mid_request_gives_its_rows_back(fake_bot_api, 
         left = await uow.session.get(Outbox, row)
     # Due again now, not hidden for the 5-minute lease of a sender that died.
     assert left.status == "pending" and left.next_attempt_at <= clock()
+
+
+# --- a start that cannot work --------------------------------------------------------------------------------------
+
+async def test_a_wrong_token_stops_the_start_with_one_clear_line(fake_bot_api, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("TELEGRAM_TOKEN", "123456:not-the-bots-token")
+    monkeypatch.setenv("TELEGRAM_API_BASE", fake_bot_api.base_url)
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_URL", raising=False)
+
+    assert await asyncio.to_thread(main.main, ["run"]) == 2
+
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == ("paotui cannot start: Telegram refused TELEGRAM_TOKEN (Unauthorized): "
+                                            "check the token @BotFather gave")
+    assert "Traceback" not in err and "not-the-bots-token" not in err
+
+
+class Sleeps:
+    """The start's injected sleep: records each pause instead of waiting."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+async def test_an_unreachable_bot_api_at_start_is_tried_again_with_backoff(fake_bot_api, services, settings,
+                                                                         caplog):
+    fake_bot_api.drop_connection(method="getMe", times=2)
+    sleeps = Sleeps()
+    stop = asyncio.Event()
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.app"):
+        running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False,
+                                                   sleep=sleeps))
+        try:
+            fake_bot_api.command(fake_bot_api.user(1001, "Li"), "start")
+            await until(lambda: fake_bot_api.bot_messages(1001))  # it started after all
+        finally:
+            stop.set()
+            await asyncio.wait_for(running, 10)
+    assert len(sleeps.calls) == 2 and 0 < sleeps.calls[0] < sleeps.calls[1]
+    tries = [r.getMessage() for r in caplog.records if "getMe" in r.getMessage()]
+    assert len(tries) == 2 and f"try 1 of {START_TRIES}" in tries[0] and fake_bot_api.base_url in tries[0]
+
+
+async def test_a_bot_api_that_stays_unreachable_stops_the_start_after_its_tries(services, settings):
+    nowhere = settings.model_copy(update={"telegram_api_base": f"http://127.0.0.1:{_free_port()}"})
+    sleeps = Sleeps()
+    with pytest.raises(TelegramStartError) as raised:
+        await run_telegram(nowhere, services, handle_signals=False, sleep=sleeps)
+    assert len(sleeps.calls) == START_TRIES - 1
+    assert raised.value.exit_code == 1
+    assert f"the Bot API at {nowhere.telegram_api_base} did not answer getMe after {START_TRIES} tries" in str(
+        raised.value)
+
+
+async def test_a_webhook_telegram_refuses_stops_the_start_with_its_reason(fake_bot_api, services, settings):
+    fake_bot_api.fail(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook", method="setWebhook")
+    with pytest.raises(TelegramStartError) as raised:
+        await run_telegram(hooked(settings), services, handle_signals=False, sleep=Sleeps())
+    assert raised.value.exit_code == 2
+    assert str(raised.value) == ("Telegram refused setWebhook (Bad Request: bad webhook: An HTTPS URL must be "
+                                 "provided for webhook)")
+
+
+async def test_a_webhook_port_already_taken_stops_the_start_with_its_reason(fake_bot_api, services, settings):
+    settings = hooked(settings)
+    taken = socket.socket()
+    taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    taken.bind(("127.0.0.1", settings.telegram_webhook_port))
+    taken.listen()
+    try:
+        with pytest.raises(TelegramStartError) as raised:
+            await run_telegram(settings, services, handle_signals=False, sleep=Sleeps())
+    finally:
+        taken.close()
+    assert raised.value.exit_code == 1
+    assert str(raised.value).startswith(f"cannot listen for the webhook on 127.0.0.1:{settings.telegram_webhook_port}")
