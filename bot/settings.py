@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # within these bounds (fen), set a little inside Telegram's so a rate change does not make invoices fail.
     telegram_invoice_min_fen: int = 800
     telegram_invoice_max_fen: int = 7_000_000
+    # How long a message Telegram does not take (network errors, its 5xx) is retried before it fails for good: an
+    # outage shorter than this loses nothing.
+    telegram_retry_hours: float = 24.0
 
     wechat_app_id: str | None = None
     wechat_app_secret: SecretStr | None = None
@@ -71,6 +74,12 @@ class Settings(BaseSettings):
         if not 1 <= self.telegram_invoice_min_fen < self.telegram_invoice_max_fen:
             raise ValueError("TELEGRAM_INVOICE_MIN_FEN must be at least 1 and below TELEGRAM_INVOICE_MAX_FEN "
                              f"(got {self.telegram_invoice_min_fen} and {self.telegram_invoice_max_fen})")
+        return self
+
+    @model_validator(mode="after")
+    def _retry_hours(self) -> Settings:
+        if not self.telegram_retry_hours > 0:
+            raise ValueError(f"TELEGRAM_RETRY_HOURS must be more than 0 (got {self.telegram_retry_hours})")
         return self
 
     def resolved_database_url(self) -> str:

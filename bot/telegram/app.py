@@ -22,7 +22,7 @@ from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
 from bot.telegram.commands import named_operators, set_commands
 from bot.telegram.in_flight import UpdatesInFlight
-from bot.telegram.sender import RETRYABLE, Sleep, TelegramRateLimiter, TelegramSender, campus_chats
+from bot.telegram.sender import RETRYABLE, SenderConfig, Sleep, TelegramRateLimiter, TelegramSender, campus_chats
 from bot.telegram.session import TelegramSession
 from handlers.context import Services
 from handlers.unreachable import unreachable
@@ -69,11 +69,14 @@ def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> web.App
     return app
 
 
-def telegram_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter) -> TelegramSender:
+def telegram_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter,
+                    settings: Settings | None = None) -> TelegramSender:
     """The outbox sender for this channel, delivering what the handlers wrote (command-menu refreshes too). With
     Redis, every process shares one set of Telegram rate windows; without it, this process keeps its own (fine for
-    one process). A runner it finds unreachable is reported to the operators of the orders they run."""
-    return TelegramSender(services.db, bot, services.clock, limiter=limiter,
+    one process). A runner it finds unreachable is reported to the operators of the orders they run. `settings`:
+    how long network errors and 5xx are retried (TELEGRAM_RETRY_HOURS); without, SenderConfig's default."""
+    config = SenderConfig(retry_for=settings.telegram_retry_hours * 3600) if settings is not None else SenderConfig()
+    return TelegramSender(services.db, bot, services.clock, limiter=limiter, config=config,
                           operators=named_operators(services.campuses.values()), cipher=services.cipher,
                           staff_chats=campus_chats(services.campuses.values()),
                           unreachable=functools.partial(unreachable, services))
@@ -121,9 +124,10 @@ async def _at_start(what: str, call: Callable[[], Awaitable[T]], settings: Setti
         await sleep(delay)
 
 
-def _start_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter, stop: asyncio.Event) -> asyncio.Task:
+def _start_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter, settings: Settings,
+                  stop: asyncio.Event) -> asyncio.Task:
     """The outbox sender, running until `stop`."""
-    sender = telegram_sender(services, bot, limiter)
+    sender = telegram_sender(services, bot, limiter, settings)
     return asyncio.create_task(sender.run_forever(stop), name="telegram-sender")
 
 
@@ -162,7 +166,7 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
             _stop_on_signals(stop)
         commands = asyncio.create_task(_set_commands(bot, services), name="telegram-commands")
         sender_stop = asyncio.Event()
-        sender = _start_sender(services, bot, limiter, sender_stop)
+        sender = _start_sender(services, bot, limiter, settings, sender_stop)
         try:
             if settings.telegram_webhook_url:
                 await _run_webhook(dispatcher, bot, settings, allowed, stop, sleep)

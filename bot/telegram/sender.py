@@ -62,11 +62,14 @@ Failures: a 429 is waited out for exactly its retry_after without sleeping: that
 again at that moment (next_attempt_at, for every sender), and the limiter holds the chat until then, so no sender
 sharing its storage (Redis across processes) sends anything more to it before (not even rows queued meanwhile),
 while each carries on with the other chats; then the same request is made again (a 429 is not counted as a
-failed try). Network errors and Telegram's 5xx back off exponentially through
-next_attempt_at (no sleeping) and fail for good after `max_attempts`; 403 (the user blocked the bot) fails at
-once with the reason and marks the user started_bot = False, in the same transaction (through `unreachable`: as
-app.py wires it, handlers.unreachable, which the first time also tells the operators of each order the user runs);
-other 400s fail at once with Telegram's description.
+failed try). Network errors and Telegram's 5xx are a failed try: the chat backs off the same way — held, and its
+pending rows due again, for a backoff doubling from 2 s up to a cap of 5 minutes (no sleeping) — so a chat's
+messages still go out in order once Telegram answers again, and an outage costs each waiting chat one request per
+backoff rather than one per message. They are retried for `retry_for` (a day by default, TELEGRAM_RETRY_HOURS:
+about 300 tries) and then fail for good; an outage shorter than that loses nothing. 403 (the user blocked the bot)
+fails at once with the reason and marks the user started_bot = False, in the same transaction (through
+`unreachable`: as app.py wires it, handlers.unreachable, which the first time also tells the operators of each order
+the user runs); other 400s fail at once with Telegram's description.
 A row that fails for good is logged as a warning with its chat, row ids and reason — as an error when the chat is
 a group or a campus's task hall or admin chat (`staff_chats`): the bot removed from the hall, or a group upgraded
 to a supergroup, silences it for good.
@@ -143,9 +146,10 @@ class SenderConfig:
     per_chat: str = "1/second"
     per_group: str = "20/minute"
     overall: str = "30/second"
-    max_attempts: int = 5  # tries before a network error fails the message for good
+    # A network error or a 5xx is retried until the waits between its tries add up to this, then it fails for good.
+    retry_for: float = 24 * 3600.0
     backoff_base: float = 2.0  # seconds before the 2nd try; doubles each time: 2, 4, 8, 16 …
-    backoff_cap: float = 300.0
+    backoff_cap: float = 300.0  # … up to this: after an outage, a message waits at most this long for its next try
     lease: float = 300.0  # seconds a claimed row stays hidden from other senders
     batch: int = 200  # due rows looked at per run
     per_chat_batch: int = 60  # of which at most this many per chat (a flooded hall does not starve others)
@@ -155,7 +159,13 @@ class SenderConfig:
 
 def backoff(attempts: int, config: SenderConfig) -> float:
     """Seconds to wait after `attempts` failed tries: base · 2^(attempts-1), capped (plain exponential backoff)."""
-    return min(config.backoff_cap, config.backoff_base * 2 ** max(attempts - 1, 0))
+    return min(config.backoff_cap, config.backoff_base * 2 ** min(max(attempts - 1, 0), 64))
+
+
+def retried_for(attempts: int, config: SenderConfig) -> float:
+    """Seconds a message has been retried for after `attempts` failed tries: the backoffs between them (at least;
+    a sender that was not running adds to it). At `retry_for` it fails for good: a bounded number of tries."""
+    return sum(backoff(n, config) for n in range(1, attempts))
 
 
 class TelegramRateLimiter:
@@ -220,18 +230,26 @@ class TelegramRateLimiter:
             await self.window.hit(self.per_chat, f"tg-chat-{chat}")  # taken if free (a full window stays as it is)
         return True
 
-    # A 429's retry_after and a group's last request kind are kept beside the windows, in the same storage, so
-    # every process sharing it (Redis) honours a 429 another one got, and alternates the hall's requests with it.
+    # A 429's retry_after (or a failed try's backoff) and a group's last request kind are kept beside the windows,
+    # in the same storage, so every process sharing it (Redis) honours a 429 another one got, and alternates the
+    # hall's requests with it.
 
     async def hold(self, chat: int | str, seconds: float) -> None:
-        """Telegram answered 429 for `chat`: no request to it, from any process, for `seconds`."""
+        """Telegram answered 429 for `chat` (or failed: a backoff): no request to it, from any process, for
+        `seconds`."""
         key = f"tg-hold-{chat}"
         await self.storage.clear(key)  # a new 429 sets its own wait, not the rest of an older one's
         await self.storage.incr(key, math.ceil(seconds))
 
     async def held(self, chat: int | str) -> bool:
-        """Whether a 429's retry_after for `chat` is still running."""
+        """Whether a 429's retry_after (or a backoff) for `chat` is still running."""
         return await self.storage.get(f"tg-hold-{chat}") > 0
+
+    async def held_until(self, chat: int | str) -> dt.datetime | None:
+        """When the hold on `chat` runs out (by the storage's clock), or None when it is not held."""
+        if not await self.held(chat):
+            return None
+        return dt.datetime.fromtimestamp(await self.storage.get_expiry(f"tg-hold-{chat}"), dt.timezone.utc)
 
     async def note_request(self, chat: int | str, *, announced: bool) -> None:
         """Record whether the last request to a group posted new orders (TelegramSender alternates with it)."""
@@ -428,8 +446,13 @@ class TelegramSender:
             if self._stopping():
                 break
             chat = chat_of(recipient)
-            if await self.limiter.held(chat):
-                continue  # Telegram asked us (or another sender) to leave this chat alone: rows queued meanwhile too
+            held = await self.limiter.held_until(chat)
+            if held is not None:
+                # Telegram asked us (or another sender) to leave this chat alone, or it failed and backs off: rows
+                # queued meanwhile wait too — out of the due rows until then, so a long backoff's do not fill the
+                # batch that the other chats' rows are read in.
+                await self._defer([r.id for r in chat_rows], held, now)
+                continue
             delivered += await self._serve_chat(chat, chat_rows, now)
         return delivered
 
@@ -763,24 +786,35 @@ class TelegramSender:
 
     async def _pause(self, job: Job, retry_after: float, now: dt.datetime) -> None:
         """A 429: nothing goes to this chat before retry_after has passed, and then the same request is made again.
-        The job's rows and the chat's other pending rows are due exactly then; rows queued meanwhile wait for the
-        limiter's hold, which every sender sharing its storage (Redis) honours, as does the adapter. Not a failed
-        try (attempts stay): Telegram's pacing is not the message's fault, and it always lets the request through
-        once the wait is over."""
+        Not a failed try (attempts stay): Telegram's pacing is not the message's fault, and it always lets the
+        request through once the wait is over."""
+        await self._hold(job, retry_after, now, last_error=f"429: retry after {retry_after}s")
+        log.warning("telegram 429 for chat %s: nothing more to it for %ss (rows %s)", job.rows[0].recipient,
+                    retry_after, job.ids)
+
+    async def _hold(self, job: Job, seconds: float, now: dt.datetime, **values: Any) -> None:
+        """Nothing goes to the job's chat for `seconds`: its rows (given `values`) and the chat's other pending rows
+        are due exactly then, oldest first as ever, so the chat still reads its messages in order; rows queued
+        meanwhile wait for the limiter's hold, which every sender sharing its storage (Redis) honours, as does the
+        adapter."""
         recipient = job.rows[0].recipient
-        until = max(now, self.clock()) + dt.timedelta(seconds=retry_after)
-        await self.limiter.hold(chat_of(recipient), retry_after)
+        until = max(now, self.clock()) + dt.timedelta(seconds=seconds)
+        await self.limiter.hold(chat_of(recipient), seconds)
         async with UnitOfWork(self.db) as uow:
             await uow.session.execute(
                 update(Outbox).where(Outbox.id.in_(job.ids), Outbox.status == "pending")
-                .values(next_attempt_at=until, last_error=f"429: retry after {retry_after}s")
-                .execution_options(synchronize_session=False))
+                .values(next_attempt_at=until, **values).execution_options(synchronize_session=False))
             await uow.session.execute(
                 update(Outbox).where(Outbox.channel == CHANNEL, Outbox.recipient == recipient,
                                      Outbox.status == "pending", Outbox.next_attempt_at < until)
                 .values(next_attempt_at=until).execution_options(synchronize_session=False))
-        log.warning("telegram 429 for chat %s: nothing more to it for %ss (rows %s)", recipient, retry_after,
-                    job.ids)
+
+    async def _defer(self, ids: list[int], until: dt.datetime, now: dt.datetime) -> None:
+        """These rows, if still due (no sender claimed them), are due at `until` instead."""
+        async with UnitOfWork(self.db) as uow:
+            await uow.session.execute(
+                update(Outbox).where(Outbox.id.in_(ids), Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                .values(next_attempt_at=until).execution_options(synchronize_session=False))
 
     async def _keep(self, job: Job, reason: str, now: dt.datetime) -> None:
         """Telegram would not delete the post (older than 48 h, …): its retire rows are due again at once, to take
@@ -794,17 +828,13 @@ class TelegramSender:
         log.info("could not delete %s (%s); taking its buttons away instead", job.ref, reason)
 
     async def _retry_later(self, job: Job, reason: str, now: dt.datetime) -> None:
-        """A failed try: back off, or fail for good after max_attempts."""
+        """A failed try (a network error, a 5xx): the chat backs off (its later messages wait behind this one), or
+        the message fails for good once it has been retried for retry_for."""
         attempts = max(r.attempts for r in job.rows) + 1
-        if attempts >= self.config.max_attempts:
+        if retried_for(attempts, self.config) >= self.config.retry_for:
             await self._mark_failed(job, f"after {attempts} tries: {reason}", now)
             return
-        until = now + dt.timedelta(seconds=backoff(attempts, self.config))
-        async with UnitOfWork(self.db) as uow:
-            await uow.session.execute(
-                update(Outbox).where(Outbox.id.in_(job.ids), Outbox.status == "pending")
-                .values(attempts=attempts, next_attempt_at=until, last_error=reason[:2000])
-                .execution_options(synchronize_session=False))
+        await self._hold(job, backoff(attempts, self.config), now, attempts=attempts, last_error=reason[:2000])
 
     # -- talking to Telegram ------------------------------------------------------------------------------------
 

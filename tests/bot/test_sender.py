@@ -435,7 +435,7 @@ async def test_network_errors_back_off_then_fail(db: Database, fake_bot_api: Fak
     start = clock()
     doomed = await queue(db, 600, "never arrives", at=start)
     fake_bot_api.drop_connection(chat_id=600, times=100)
-    sender = make_sender(db, bot, clock, fake_bot_api, max_attempts=5)
+    sender = make_sender(db, bot, clock, fake_bot_api, retry_for=30)  # 2 + 4 + 8 + 16: the 5th try is the last
     for _ in range(80):  # two virtual minutes in 1.5 s steps
         await sender.run_once(clock())
         clock.advance(seconds=1.5)

@@ -44,3 +44,28 @@ def test_invoice_bounds_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("TELEGRAM_INVOICE_MAX_FEN", "500000")
     settings = Settings(_env_file=None)
     assert (settings.telegram_invoice_min_fen, settings.telegram_invoice_max_fen) == (1000, 500_000)
+
+
+def test_how_long_telegram_failures_are_retried_comes_from_the_environment(monkeypatch, tmp_path):
+    from bot.telegram.app import telegram_sender
+    from bot.telegram.sender import TelegramRateLimiter
+    from handlers.context import Services
+    from storage.crypto import Cipher
+
+    monkeypatch.delenv("TELEGRAM_RETRY_HOURS", raising=False)
+    assert Settings(_env_file=None).telegram_retry_hours == 24
+    monkeypatch.setenv("TELEGRAM_RETRY_HOURS", "2.5")
+    settings = Settings(_env_file=None)
+    services = Services(db=None, campuses={}, cipher=Cipher([Cipher.new_key()]), clock=None)  # type: ignore[arg-type]
+    sender = telegram_sender(services, None, TelegramRateLimiter(), settings)  # type: ignore[arg-type]
+    assert sender.config.retry_for == 2.5 * 3600
+
+
+def test_telegram_failures_retried_for_no_time_do_not_start(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TELEGRAM_RETRY_HOURS", "0")
+
+    assert main.main(["run"]) == 2
+
+    assert "TELEGRAM_RETRY_HOURS must be more than 0 (got 0.0)" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
