@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
 
 from core.campus import Campus
 from core.money import format_yuan
-from core.order import ACTIVE_FOR_RUNNER, Notice, Transition
+from core.order import ACTIVE_FOR_RUNNER, FINAL, Notice, Transition
 from handlers.io import Input
 from locales import catalogue
 from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID
 from storage.models import Order as OrderRow
-from storage.outbox import queue, seal
+from storage.outbox import order_of, queue, seal
 from storage.sql import run_core
 
 if TYPE_CHECKING:
@@ -132,6 +134,35 @@ class Notifier:
                 await self.operators(campus, notice.key, **args)
             elif notice.to == "hall":
                 await self.hall(campus, notice.key, edit_key=f"hall:{t.after.id}", **args)
+
+
+async def report_undelivered(services: "Services", uow: "UnitOfWork", now: dt.datetime, *, channel: str,
+                             recipient: str, edit_keys: Iterable[str], reason: str, origin: str) -> None:
+    """Messages with buttons that an order in progress needs — its hall post's Grab, the winner's details and trip
+    buttons, an offer — failed for good on `channel` (`edit_keys`: theirs): the operators of each order's campus
+    are told in their chat, in this transaction, so someone steps in (gives the runner the student's phone,
+    reassigns the order, fixes the hall). Not when the message was for that operators' chat itself: the report
+    would fail there too (the channel logs it), and a report is no order's message, so its failure reports
+    nothing."""
+    kinds: dict[int, str] = {}
+    for key in edit_keys:
+        order = order_of(key)
+        if order is not None:
+            kinds.setdefault(order, key.split(":", 1)[0])
+    if not kinds:
+        return
+    found = (await uow.session.execute(
+        select(OrderRow.id, OrderRow.campus_id)
+        .where(OrderRow.id.in_(sorted(kinds)), OrderRow.status.not_in([s.value for s in FINAL]))
+        .order_by(OrderRow.id))).all()
+    notifier = Notifier(services, uow, now, origin)
+    for order_id, campus_id in found:
+        campus = services.campuses.get(campus_id, services.default_campus)
+        if (channel, recipient) in operator_chats(campus, services.channels):
+            continue
+        what = kinds[order_id] if kinds[order_id] in ("hall", "details", "offer") else "other"
+        await notifier.operators(campus, "notice-undelivered", order=order_id, what=what, channel=channel,
+                                 reason=reason[:300])
 
 
 def hall_chats(campus: Campus, channels: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from bot.telegram.in_flight import UpdatesInFlight
 from bot.telegram.sender import RETRYABLE, SenderConfig, Sleep, TelegramRateLimiter, TelegramSender, campus_chats
 from bot.telegram.session import TelegramSession
 from handlers.context import Services
+from handlers.notify import report_undelivered
 from handlers.unreachable import unreachable
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,8 @@ def telegram_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter,
     return TelegramSender(services.db, bot, services.clock, limiter=limiter, config=config,
                           operators=named_operators(services.campuses.values()), cipher=services.cipher,
                           staff_chats=campus_chats(services.campuses.values()),
-                          unreachable=functools.partial(unreachable, services))
+                          unreachable=functools.partial(unreachable, services),
+                          undelivered=functools.partial(report_undelivered, services))
 
 
 class TelegramStartError(Exception):

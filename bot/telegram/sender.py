@@ -71,8 +71,11 @@ fails at once with the reason and marks the user started_bot = False, in the sam
 `unreachable`: as app.py wires it, handlers.unreachable, which the first time also tells the operators of each order
 the user runs); other 400s fail at once with Telegram's description.
 A row that fails for good is logged as a warning with its chat, row ids and reason — as an error when the chat is
-a group or a campus's task hall or admin chat (`staff_chats`): the bot removed from the hall, or a group upgraded
-to a supergroup, silences it for good.
+a group or a campus's task hall or admin chat (`staff_chats`): the bot removed from the hall silences it for good.
+When it was one an order in progress needs — with buttons: the hall's Grab, the winner's details and trip buttons,
+an offer — the campus's operators are also told in their chat (`undelivered`), in the same transaction, unless it
+was a person's 403, which `unreachable` reports; that report is no order's message, so its own failure (the admin
+chat gone) reports nothing.
 
 Several senders may run (processes, or tasks): a row is claimed with one conditional UPDATE that moves its
 next_attempt_at a lease ahead, so only one sender sends it; if that sender dies, the row is due again when the
@@ -136,6 +139,9 @@ RETRYABLE = (TelegramNetworkError, TelegramServerError, RestartingTelegram, Clie
 Sleep = Callable[[float], Awaitable[Any]]
 # What a 403 from a person's chat does, in the transaction failing its rows: (uow, channel, external id, now).
 Unreachable = Callable[[UnitOfWork, str, str, dt.datetime], Awaitable[Any]]
+# Told, in the transaction that marks them failed, of messages that failed for good (handlers.notify
+# report_undelivered with the services bound: app.py): (uow, now, *, channel, recipient, edit_keys, reason, origin).
+Undelivered = Callable[..., Awaitable[None]]
 ANNOUNCED_MEMORY_S = 3600  # how long a group's "last request posted new orders" is remembered
 
 
@@ -387,15 +393,19 @@ class TelegramSender:
     between idle runs. `operators`: the Telegram user ids the campus files name as operators
     (commands.named_operators), whose menus have the operator commands. `staff_chats`: the campuses' task halls
     and admin chats (campus_chats), whose failures are logged as errors. `unreachable`: what a 403 from a person's
-    chat does besides failing the rows (by default, marking them not started).
+    chat does besides failing the rows (by default, marking them not started). `undelivered`: told of the messages
+    with buttons an order needs (its hall post, the winner's details, an offer) that failed for good for another
+    reason than a 403 (`unreachable` tells the operators of those), to tell the operators.
     """
 
     def __init__(self, db: Database, bot: Bot, clock: Clock, sleep: Sleep = asyncio.sleep, *,
                  config: SenderConfig | None = None, limiter: TelegramRateLimiter | None = None,
                  operators: Iterable[str] = (), staff_chats: Iterable[int | str] = (),
-                 cipher: Cipher | None = None, unreachable: Unreachable | None = None) -> None:
+                 cipher: Cipher | None = None, unreachable: Unreachable | None = None,
+                 undelivered: Undelivered | None = None) -> None:
         self.db = db
         self.unreachable = unreachable or _mark_unreachable
+        self.undelivered = undelivered
         self.cipher = cipher  # opens the sealed payloads of messages to a person (storage.outbox)
         self.operators = frozenset(operators)
         self.staff_chats = frozenset(str(c) for c in staff_chats)
@@ -775,6 +785,10 @@ class TelegramSender:
                 .execution_options(synchronize_session=False))
             if blocked_user is not None:
                 await self.unreachable(uow, CHANNEL, blocked_user, now)
+            needed = [r.edit_key for r in job.head if r.edit_key and r.choices]  # a Grab, the trip's buttons, an offer
+            if needed and blocked_user is None and self.undelivered is not None:
+                await self.undelivered(uow, now, channel=CHANNEL, recipient=job.rows[0].recipient, edit_keys=needed,
+                                       reason=reason, origin=f"{CHANNEL}:undelivered:{job.ids[0]}")
         chat = job.rows[0].recipient
         if is_group(chat_of(chat)) or chat in self.staff_chats:
             # A task hall or admin chat: every later message there fails too (the bot was removed, the group

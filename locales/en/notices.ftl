@@ -23,3 +23,12 @@ notice-reassigned-away = Order #{ $order } was given to another runner.
 notice-exception = Order #{ $order } was reported and needs an operator.
 notice-refunded = Order #{ $order } was refunded: { $amount } yuan went back to your wallet.
 notice-details-ended = Order #{ $order } has ended for you: the student's phone and room are no longer shown.
+notice-undelivered = ⚠️ { $channel ->
+        [telegram] Telegram
+       *[other] { $channel }
+    } could not deliver { $what ->
+        [hall] the task-hall post
+        [details] the runner's details (the student's phone and room)
+        [offer] the offer to a runner
+       *[other] a message
+    } of order #{ $order }, and will not try again: { $reason }. See /find { $order }.

@@ -23,3 +23,12 @@ notice-reassigned-away = 订单 #{ $order } 已改派给其他跑腿员。
 notice-exception = 订单 #{ $order } 被报告异常，需要客服处理。
 notice-refunded = 订单 #{ $order } 已退款，{ $amount } 元已退回你的钱包。
 notice-details-ended = 订单 #{ $order } 对你已结束，学生的电话和房间号不再显示。
+notice-undelivered = ⚠️ { $channel ->
+        [telegram] Telegram
+       *[other] { $channel }
+    } 未能送达订单 #{ $order } 的{ $what ->
+        [hall] 任务大厅帖子
+        [details] 跑腿员详情（学生的电话和房间号）
+        [offer] 派给跑腿员的邀请
+       *[other] 消息
+    }，不会再试：{ $reason }。请用 /find { $order } 查看。

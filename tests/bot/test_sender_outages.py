@@ -1,16 +1,21 @@
 """The outbox sender through a Telegram outage (network errors, 5xx): nothing is lost, each chat reads its messages in
-order, the backlog goes out within the limits, and only a day of failures fails a message — in virtual time."""
+order, the backlog goes out within the limits, and only a day of failures fails a message — in virtual time. A
+message an order needs that does fail for good is reported to the campus's operators."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 
+import pytest
 from aiogram import Bot
 
 from bot.telegram.sender import SenderConfig, TelegramSender, backoff, retried_for
 from core.order import Actor, Event, Role, transition
 from handlers.context import Services
-from handlers.notify import Notifier
+from handlers.notify import Notifier, report_undelivered
+from handlers.unreachable import unreachable
+from locales import catalogue
 from storage.db import Database
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
@@ -26,7 +31,7 @@ from tests.bot.test_sender import (  # noqa: F401 - virtual_time: a fixture
 )
 from tests.bot.test_telegram_adapter import tg_runner, tg_user
 from tests.conftest import FakeClock
-from tests.factories import make_order, top_up
+from tests.factories import CIPHER, make_order, top_up
 
 CAP = SenderConfig().backoff_cap
 
@@ -174,3 +179,93 @@ async def test_a_message_is_retried_for_a_day_then_fails_with_the_reason(db: Dat
     assert state.status == "failed" and state.attempts == len(tries)
     assert state.last_error.startswith(f"after {len(tries)} tries: TelegramServerError")
     assert backoff(len(tries), sender.config) == CAP
+
+
+def reporting_sender(services: Services, bot: Bot, clock: FakeClock, **config: float) -> TelegramSender:
+    """The sender as app.py builds it: messages an order needs that fail for good are reported to the operators,
+    and so is a runner found unreachable (403)."""
+    return TelegramSender(services.db, bot, clock, cipher=services.cipher, config=SenderConfig(**config),
+                          undelivered=functools.partial(report_undelivered, services),
+                          unreachable=functools.partial(unreachable, services))
+
+
+def campus_in(services: Services, language: str) -> Services:
+    campus = services.default_campus.model_copy(update={"language": language})
+    return Services(db=services.db, campuses={campus.id: campus}, cipher=CIPHER, clock=services.clock,
+                    channels=services.channels)
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+async def test_the_operators_are_told_when_the_winner_cannot_get_the_details(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services, clock: FakeClock, language: str) -> None:
+    services = campus_in(services, language)
+    admin = services.default_campus.channels.telegram_admin_chat_id
+    customer = await tg_user(services, services.default_campus, clock, 1001, name="Li")
+    runner = await tg_runner(services, services.default_campus, clock, 3003, name="Zhao")
+    sender = reporting_sender(services, bot, clock)
+    order_id = await paid_order(services, clock, customer)
+    await run_for(sender, clock, 2)
+    fake_bot_api.block(3003)  # the winner blocked the bot since the grab
+    await notify_act(services, order_id, Event.accept, Actor(Role.runner, runner), clock())
+    await run_for(sender, clock, 5)
+
+    # Told once, as a runner found unreachable (handlers.unreachable), not a second time as a failed message.
+    (report,) = fake_bot_api.bot_messages(admin)
+    assert report["text"] == catalogue(language)("admin-runner-unreachable-order", order=str(order_id),
+                                                 who=f"Zhao (#{runner})", status="accepted")
+    assert len(fake_bot_api.calls("sendMessage", 3003)) == 1  # failed at once, not retried
+
+
+async def test_the_operators_are_told_when_a_hall_post_fails_after_its_retries(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services, clock: FakeClock) -> None:
+    hall = services.default_campus.channels.telegram_hall_chat_id
+    admin = services.default_campus.channels.telegram_admin_chat_id
+    customer = await tg_user(services, services.default_campus, clock, 1001, name="Li")
+    fake_bot_api.server_error(chat_id=hall, times=10**9)  # only the hall: the admin chat works
+    sender = reporting_sender(services, bot, clock, retry_for=120)
+    order_id = await paid_order(services, clock, customer)
+    await run_for(sender, clock, 100)
+    assert fake_bot_api.bot_messages(admin) == []  # still being retried: nothing to report yet
+    await run_for(sender, clock, 200)
+
+    (post,) = [r for r in (await rows(services.db)).values() if r.recipient == str(hall)]
+    assert post.status == "failed" and post.last_error.startswith(f"after {post.attempts} tries: TelegramServerError")
+    (report,) = fake_bot_api.bot_messages(admin)
+    assert report["text"] == catalogue("zh_CN")("notice-undelivered", channel="telegram", what="hall", order=order_id,
+                                                reason=post.last_error)
+
+
+async def test_a_report_that_cannot_reach_the_admin_chat_reports_nothing(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services, clock: FakeClock) -> None:
+    hall = services.default_campus.channels.telegram_hall_chat_id
+    admin = services.default_campus.channels.telegram_admin_chat_id
+    customer = await tg_user(services, services.default_campus, clock, 1001, name="Li")
+    fake_bot_api.fail(403, "Forbidden: bot was kicked from the supergroup chat", chat_id=hall, times=10**9)
+    fake_bot_api.fail(403, "Forbidden: bot was kicked from the supergroup chat", chat_id=admin, times=10**9)
+    sender = reporting_sender(services, bot, clock)
+    first = await paid_order(services, clock, customer)
+    await run_for(sender, clock, 5)
+    await notify_act(services, first, Event.cancel, Actor(Role.customer, customer), clock())  # no Grab: no report
+    await run_for(sender, clock, 60)
+
+    state = list((await rows(services.db)).values())
+    assert [(r.recipient, r.status) for r in state if r.recipient == str(admin)] == [(str(admin), "failed")]
+    assert {r.status for r in state} <= {"sent", "failed"}  # nothing left waiting, nothing queued again
+    assert len(fake_bot_api.calls(chat_id=admin)) == 1
+
+
+async def test_a_failure_in_the_admin_chat_itself_is_not_reported_there(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services, clock: FakeClock) -> None:
+    """A campus whose task hall is its admin chat: a hall post failing there is not reported there."""
+    campus = services.default_campus
+    one_chat = campus.model_copy(update={"channels": campus.channels.model_copy(
+        update={"telegram_hall_chat_id": campus.channels.telegram_admin_chat_id})})
+    services = Services(db=services.db, campuses={campus.id: one_chat}, cipher=CIPHER, clock=clock,
+                        channels=services.channels)
+    customer = await tg_user(services, one_chat, clock, 1001, name="Li")
+    fake_bot_api.fail(400, "Bad Request: chat not found", chat_id=campus.channels.telegram_admin_chat_id)
+    sender = reporting_sender(services, bot, clock)
+    await paid_order(services, clock, customer)
+    await run_for(sender, clock, 10)
+    assert [r.status for r in (await rows(services.db)).values()
+            if r.recipient == str(campus.channels.telegram_admin_chat_id)] == ["failed"]
