@@ -12,7 +12,9 @@ objects that aiogram parses, and editing a message that does not exist fails lik
 whose total is outside the currency's bounds (CURRENCY_TOTAL_AMOUNT_INVALID). Tests push
 updates (text, commands, button presses, locations, live-location edits, photos, payments) that getUpdates serves
 by long polling, or that `deliver_webhook` posts to the webhook the bot registered. Faults can be scripted:
-429 with retry_after, 403 for a chat that blocked the bot, 5xx, and dropped connections.
+429 with retry_after, 403 for a chat that blocked the bot, 5xx, and dropped connections. A group can be upgraded
+to a supergroup (`upgrade_group`): from then on every request for its old id answers 400 with
+parameters.migrate_to_chat_id, as Telegram does (ResponseParameters), and the service messages are pushed.
 
 Request bodies are read the way aiogram (and any other client) may send them: JSON, form-urlencoded (aiogram's
 usual encoding: scalars as text, objects and arrays as JSON text) or multipart/form-data (aiogram when it uploads
@@ -298,6 +300,7 @@ class FakeBotAPI:
         self.users: dict[int, dict[str, Any]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat id, message id) → latest state
         self.blocked: set[int] = set()
+        self.migrated: dict[int, int] = {}  # a group upgraded to a supergroup: its old id → the supergroup's
         self.faults: list[Fault] = []
         self.gates: dict[str, Gate] = {}  # method (lower case) → requests held until enough have arrived
         self.commands: dict[str, list[dict[str, Any]]] = {}  # scope+language → commands
@@ -407,6 +410,11 @@ class FakeBotAPI:
         if fault is not None:
             record.status = 0 if fault.kind == "drop" else int(fault.kind)
             return await self._fail(request, fault)
+        moved = self._moved_to(target_chat(params))
+        if moved is not None:
+            record.status = 400
+            return _error(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                          {"migrate_to_chat_id": moved})
         chat_id = params.get("chat_id")
         if isinstance(chat_id, int) and chat_id in self.blocked and method != "getChat":
             record.status = 403
@@ -434,6 +442,12 @@ class FakeBotAPI:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         return web.Response(body=b"\xff\xd8fake-jpeg", content_type="image/jpeg")
+
+    def _moved_to(self, chat_id: Any) -> int | None:
+        """The supergroup an upgraded group's id now answers with (None: the chat was not upgraded)."""
+        if isinstance(chat_id, str) and re.fullmatch(r"-?\d+", chat_id):
+            chat_id = int(chat_id)
+        return self.migrated.get(chat_id) if isinstance(chat_id, int) else None
 
     def _take_fault(self, method: str, chat_id: Any) -> Fault | None:
         for fault in self.faults:
@@ -484,6 +498,21 @@ class FakeBotAPI:
                    times: int = 1) -> None:
         """Answer the next `times` matching calls with 429 and retry_after."""
         self.faults.append(Fault("429", method, chat_id, times, retry_after=retry_after))
+
+    def upgrade_group(self, chat_id: int, supergroup_id: int, by: dict[str, Any], *,
+                      push: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The group became a supergroup (Telegram does that when a group gets public, or big, …): the supergroup
+        is a new chat with a new id, and the old group is gone — every request for its id answers 400 "group chat
+        was upgraded to a supergroup chat" with parameters.migrate_to_chat_id. The two service messages Telegram
+        sends are returned as updates (and pushed): migrate_to_chat_id in the old group, migrate_from_chat_id in the
+        supergroup. `by`: the member who upgraded it."""
+        old = self._chat(chat_id)
+        new = self.group(supergroup_id, old.get("title", "Task hall"))
+        assert new["type"] == "supergroup", "a supergroup's id starts with -100"
+        self.migrated[chat_id] = supergroup_id
+        left = self._update(push, message=self._store(old, by, migrate_to_chat_id=supergroup_id))
+        arrived = self._update(push, message=self._store(new, by, migrate_from_chat_id=chat_id))
+        return left, arrived
 
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: every call for this chat answers 403."""

@@ -11,6 +11,7 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramConflictError,
     TelegramForbiddenError,
+    TelegramMigrateToChat,
     TelegramNetworkError,
     TelegramRetryAfter,
 )
@@ -18,6 +19,7 @@ from aiogram.methods import SendMessage
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -221,6 +223,24 @@ async def test_scripted_faults(fake_bot_api: FakeBotAPI, bot: Bot) -> None:
     fake_bot_api.fail(400, "Bad Request: chat not found", chat_id=45)
     with pytest.raises(TelegramBadRequest, match="chat not found"):
         await bot.send_message(45, "x")
+
+
+async def test_a_group_upgraded_to_a_supergroup_answers_with_its_new_id(fake_bot_api: FakeBotAPI, bot: Bot) -> None:
+    fake_bot_api.group(-4001, "Task hall")
+    await bot.send_message(-4001, "before")
+    left, arrived = fake_bot_api.upgrade_group(-4001, GROUP, fake_bot_api.user(7, "Ann"), push=False)
+    for call in (bot.send_message(-4001, "after"), bot.edit_message_text("x", chat_id=-4001, message_id=1),
+                 bot.delete_message(-4001, 1), bot.set_my_commands([BotCommand(command="grab", description="Grab")],
+                                                                   scope=BotCommandScopeChat(chat_id=-4001))):
+        with pytest.raises(TelegramMigrateToChat) as caught:
+            await call
+        assert caught.value.migrate_to_chat_id == GROUP
+    assert (await bot.send_message(GROUP, "after")).chat.type == "supergroup"
+    old, new = Update.model_validate(left).message, Update.model_validate(arrived).message
+    assert (old.chat.id, old.migrate_to_chat_id) == (-4001, GROUP)
+    assert (new.chat.id, new.migrate_from_chat_id, new.chat.type) == (GROUP, -4001, "supergroup")
+    (refused, *_) = fake_bot_api.calls("sendMessage", -4001, ok=False)
+    assert refused.status == 400
 
 
 async def test_unknown_and_missing_parameters_are_violations(fake_bot_api: FakeBotAPI, bot: Bot) -> None:
