@@ -100,7 +100,7 @@ class App:
 
 def in_admin_chat(ctx: Ctx) -> bool:
     """The input came from the campus's operators' chat, where operators moderate with their commands."""
-    return in_operator_chat(ctx.campus, ctx.services.channels, ctx.input)
+    return in_operator_chat(ctx.campus, ctx.services, ctx.input)
 
 
 def ends_question_here(ctx: Ctx) -> bool:

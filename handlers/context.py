@@ -13,6 +13,7 @@ from core.errors import InvalidInput, NotAllowed
 from handlers.io import Choice, Input, Reply
 from locales import Catalogue, catalogue
 from storage import conversations
+from storage.chat_moves import ChatMoves
 from storage.conversations import ConversationState
 from storage.crypto import Cipher
 from storage.db import Database, DbSession
@@ -37,6 +38,8 @@ class Services:
     cipher: Cipher
     clock: Clock
     channels: tuple[str, ...] = ("console",)  # channels that are running: where halls and operators are reached
+    # Chats the campus files name that have another id now (a group upgraded to a supergroup): notify.hall_chats …
+    chat_moves: ChatMoves = field(default_factory=ChatMoves)
     grabs: GrabService = field(init=False)
 
     def __post_init__(self) -> None:

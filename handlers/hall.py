@@ -321,7 +321,7 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
     # is known: a refusal (a DomainError) changes nothing, so the button and the conversation stay as they are.
     won = any(r.key == WON for r in replies)
     if (from_nearby_with_location and inp.chat is None) or (won and not in_operator_chat(
-            services.campuses.get(user.campus_id, services.default_campus), services.channels, inp)):
+            services.campuses.get(user.campus_id, services.default_campus), services, inp)):
         async with UnitOfWork(services.db) as uow:
             if await withdraw_location_offer(uow.session, inp.channel, inp.user, now):
                 return [dataclasses.replace(r, location_done=True) for r in replies]

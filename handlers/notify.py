@@ -97,13 +97,13 @@ class Notifier:
         payload = self._payload(campus.language, key, args, buttons, text, edit_key)
         if repost:
             payload["repost"] = True
-        for channel, chat in hall_chats(campus, self.services.channels):
+        for channel, chat in hall_chats(campus, self.services):
             await self._write(channel, chat, payload)
 
     async def operators(self, campus: Campus, key: str, *, text: str | None = None, **args: Any) -> None:
         # Sealed like a person's message: a complaint's free text, a payer's id may be personal (storage.outbox).
         payload = seal(self.services.cipher, self._payload(campus.language, key, args, None, text, None))
-        for channel, chat in operator_chats(campus, self.services.channels):
+        for channel, chat in operator_chats(campus, self.services):
             await self._write(channel, chat, payload)
 
     async def transition(self, campus: Campus, t: Transition) -> None:
@@ -158,31 +158,43 @@ async def report_undelivered(services: "Services", uow: "UnitOfWork", now: dt.da
     notifier = Notifier(services, uow, now, origin)
     for order_id, campus_id in found:
         campus = services.campuses.get(campus_id, services.default_campus)
-        if (channel, recipient) in operator_chats(campus, services.channels):
+        if (channel, recipient) in operator_chats(campus, services):
             continue
         what = kinds[order_id] if kinds[order_id] in ("hall", "details", "offer") else "other"
         await notifier.operators(campus, "notice-undelivered", order=order_id, what=what, channel=channel,
                                  reason=reason[:300])
 
 
-def hall_chats(campus: Campus, channels: tuple[str, ...]) -> list[tuple[str, str]]:
+def hall_chats(campus: Campus, services: "Services") -> list[tuple[str, str]]:
+    """The campus's task hall on each running channel: (channel, chat)."""
     chats = []
-    if "console" in channels:
+    if "console" in services.channels:
         chats.append(("console", f"hall:{campus.id}"))
-    if "telegram" in channels and campus.channels.telegram_hall_chat_id is not None:
-        chats.append(("telegram", str(campus.channels.telegram_hall_chat_id)))
+    hall = telegram_chat(services, campus.channels.telegram_hall_chat_id)
+    if "telegram" in services.channels and hall is not None:
+        chats.append(("telegram", str(hall)))
     return chats
 
 
-def in_operator_chat(campus: Campus, channels: tuple[str, ...], inp: Input) -> bool:
+def in_operator_chat(campus: Campus, services: "Services", inp: Input) -> bool:
     """The input came from the campus's operators' chat, where what it is answered with is for the whole chat."""
-    return (inp.channel, inp.chat) in operator_chats(campus, channels)
+    return (inp.channel, inp.chat) in operator_chats(campus, services)
 
 
-def operator_chats(campus: Campus, channels: tuple[str, ...]) -> list[tuple[str, str]]:
+def operator_chats(campus: Campus, services: "Services") -> list[tuple[str, str]]:
+    """Where the campus's operators are reached on each running channel: (channel, chat)."""
     chats = []
-    if "console" in channels:
+    if "console" in services.channels:
         chats += [("console", op.split(":", 1)[1]) for op in campus.operators if op.startswith("console:")]
-    if "telegram" in channels and campus.channels.telegram_admin_chat_id is not None:
-        chats.append(("telegram", str(campus.channels.telegram_admin_chat_id)))
+    admin = telegram_chat(services, campus.channels.telegram_admin_chat_id)
+    if "telegram" in services.channels and admin is not None:
+        chats.append(("telegram", str(admin)))
     return chats
+
+
+def telegram_chat(services: "Services", configured: int | None) -> int | None:
+    """A Telegram chat the campus file names, by the id it has now (a group upgraded to a supergroup has a new one
+    until the file says so: storage.chat_moves)."""
+    if configured is None:
+        return None
+    return int(services.chat_moves.resolve("telegram", str(configured)))

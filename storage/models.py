@@ -306,3 +306,15 @@ class Complaint(SQLModel, table=True):
     created_at: dt.datetime = _ts(nullable=False)
     decided_by: Optional[int] = None
     decided_at: Optional[dt.datetime] = _ts()
+
+
+class ChatMove(SQLModel, table=True):
+    """A chat that now has another id (a Telegram group upgraded to a supergroup). The campus file is config and
+    names the old one until an operator edits it, so the move is kept here for every process (storage.chat_moves)."""
+
+    __tablename__ = "chat_moves"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    old_chat: str = Field(primary_key=True, max_length=64)
+    new_chat: str = Field(max_length=64)
+    moved_at: dt.datetime = _ts(nullable=False)

@@ -26,7 +26,7 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgre
 PG_DB_NAME = f"paotui_test_{os.getpid()}"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TABLES = [
-    "complaints", "processed_updates", "operator_actions", "withdrawals", "coupon_redemptions", "coupons", "outbox",
+    "chat_moves", "complaints", "processed_updates", "operator_actions", "withdrawals", "coupon_redemptions", "coupons", "outbox",
     "conversations", "credit_records", "accounts", "ledger_entries", "ledger_postings", "order_events", "orders",
     "runner_profiles", "users",
 ]

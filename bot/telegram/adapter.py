@@ -5,7 +5,8 @@ invoices, live-location edits, and reaching people privately (a hall press is an
 chat; someone who never started the bot cannot be written to, so their press is refused before it reaches the
 handlers and the order stays open). In a campus admin chat, commands and button presses are answered in the chat
 itself, for every operator to see, within the group's rate windows (group_replies.py); who may act there is the
-handlers' decision.
+handlers' decision. A group upgraded to a supergroup (its service messages) moves the campus's hall or admin chat
+to the new id (storage.chat_moves), which is then the one recognised here.
 """
 from __future__ import annotations
 
@@ -34,18 +35,19 @@ from sqlalchemy import select
 
 from bot.settings import Settings
 from bot.telegram import convert
+from bot.telegram.commands import set_group_menus
 from bot.telegram.group_replies import GroupReplies
 from bot.telegram.in_flight import UpdatesInFlight
 from bot.telegram.live_location import live_update
 from bot.telegram.payments import CURRENCY, TelegramPayments, invoice_order
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.response_models import keep_response_models
-from bot.telegram.sender import TelegramRateLimiter
+from bot.telegram.sender import TelegramRateLimiter, campus_chats, chat_moved
 from bot.telegram.users import Known, lookup, mark_not_started
 from handlers.app import App
 from handlers.context import Services, question_shown
 from handlers.io import Input, Kind, Reply, update_key
-from handlers.notify import Notifier
+from handlers.notify import Notifier, telegram_chat
 from handlers.start import JOIN_PREFIX
 from locales import Catalogue, catalogue
 from storage.dedupe import DatabaseSeenKeys, first_time_in
@@ -112,12 +114,23 @@ class TelegramAdapter:
                                          max_amount=settings.telegram_invoice_max_fen)
         self.renderer = Renderer(bot)
         self.group_replies = GroupReplies(services, bot, self.limiter)  # the admin chats' answers
-        self.admin_chats = {c.channels.telegram_admin_chat_id for c in services.campuses.values()
-                            if c.channels.telegram_admin_chat_id is not None}
-        # Whose hall a group is: someone sent over from it to start the bot joins that campus.
-        self.hall_campus = {c.channels.telegram_hall_chat_id: c.id for c in services.campuses.values()
-                            if c.channels.telegram_hall_chat_id is not None}
         self.router = self._router()
+
+    # The campuses' chats by the ids they have now (a group upgraded to a supergroup answers from a new one), read
+    # at each use: a move this process or another learns changes them.
+
+    @property
+    def admin_chats(self) -> set[int]:
+        chats = (telegram_chat(self.services, c.channels.telegram_admin_chat_id)
+                 for c in self.services.campuses.values())
+        return {chat for chat in chats if chat is not None}
+
+    @property
+    def hall_campus(self) -> dict[int, str]:
+        """Whose hall a group is: someone sent over from it to start the bot joins that campus."""
+        halls = ((telegram_chat(self.services, c.channels.telegram_hall_chat_id), c.id)
+                 for c in self.services.campuses.values())
+        return {chat: campus for chat, campus in halls if chat is not None}
 
     def _router(self) -> Router:
         router = Router(name="paotui")
@@ -201,6 +214,8 @@ class TelegramAdapter:
 
     # --- messages ----------------------------------------------------------------------------------------
     async def on_message(self, message: Message, event_update: Update) -> Any:
+        if message.migrate_to_chat_id or message.migrate_from_chat_id:
+            return await self.on_group_upgraded(message)
         if message.successful_payment:
             return await self.on_successful_payment(message, event_update)
         if message.location:
@@ -212,6 +227,22 @@ class TelegramAdapter:
         if (inp := convert.other_input(message, event_update.update_id)) is not None:
             return await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp))
         return UNHANDLED
+
+    async def on_group_upgraded(self, message: Message) -> None:
+        """A group became a supergroup, a new chat: the old group's last message names the new id
+        (migrate_to_chat_id), the supergroup's first names the old one (migrate_from_chat_id). Either one moves
+        what waits for the old id there, and a campus's hall or admin chat is known by its new id from now on (and
+        gets its menu again); the operator is told to update the campus file."""
+        if message.migrate_to_chat_id:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        else:
+            old, new = message.migrate_from_chat_id, message.chat.id
+        campus_groups = {str(c) for c in campus_chats(self.services.campuses.values())}
+        known = self.services.chat_moves.known(convert.CHANNEL, str(old), str(new))
+        await chat_moved(self.services.db, self.services.chat_moves, old, new, self.services.clock(),
+                         staff_chats=campus_groups)
+        if not known and str(old) in campus_groups:
+            await set_group_menus(self.bot, self.services)
 
     async def on_edited_message(self, message: Message, event_update: Update) -> Any:
         if message.location:

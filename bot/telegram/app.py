@@ -81,7 +81,7 @@ def telegram_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter,
                           operators=named_operators(services.campuses.values()), cipher=services.cipher,
                           staff_chats=campus_chats(services.campuses.values()),
                           unreachable=functools.partial(unreachable, services),
-                          undelivered=functools.partial(report_undelivered, services))
+                          undelivered=functools.partial(report_undelivered, services), moves=services.chat_moves)
 
 
 class TelegramStartError(Exception):
@@ -166,6 +166,7 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
         log.info("Telegram bot @%s on %s", me.username, settings.telegram_api_base)
         if handle_signals:
             _stop_on_signals(stop)
+        await services.chat_moves.refresh(services.db, services.clock())  # halls and admin chats that moved
         commands = asyncio.create_task(_set_commands(bot, services), name="telegram-commands")
         sender_stop = asyncio.Event()
         sender = _start_sender(services, bot, limiter, settings, sender_stop)

@@ -35,7 +35,7 @@ from core.campus import Campus
 from handlers import flows  # noqa: F401 - registers the commands the menus list
 from handlers.app import BUTTON_COMMANDS
 from handlers.context import Services
-from handlers.notify import MENU
+from handlers.notify import MENU, telegram_chat
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage.db import Database, DbSession
@@ -147,7 +147,7 @@ async def set_commands(bot: Bot, services: Services, *, batch: int = MENU_BATCH)
     for code in APP_LANGUAGE_CODES:
         await call(bot.delete_my_commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
     await call(bot.set_my_commands, commands=menu(STUDENT, SHARED_LANGUAGE), scope=BotCommandScopeAllPrivateChats())
-    await _set_group_menus(bot, services)
+    await set_group_menus(bot, services)
     return await queue_chat_menus(services, batch=batch)
 
 
@@ -184,11 +184,13 @@ async def _queue_menu(session: DbSession, chat_id: str, origin: str, due: dt.dat
                 payload={"kind": MENU}, now=now, due=due)
 
 
-async def _set_group_menus(bot: Bot, services: Services) -> None:
-    """Each campus's task hall gets the hall's menu and its admin chat the operators', in the campus's language."""
+async def set_group_menus(bot: Bot, services: Services) -> None:
+    """Each campus's task hall gets the hall's menu and its admin chat the operators', in the campus's language (by
+    the chats' ids now: a group upgraded to a supergroup is a new chat, which needs its menu again)."""
     for campus in services.campuses.values():
         channels = campus.channels
-        for chat, names in ((channels.telegram_hall_chat_id, HALL), (channels.telegram_admin_chat_id, OPERATOR)):
+        for chat, names in ((telegram_chat(services, channels.telegram_hall_chat_id), HALL),
+                            (telegram_chat(services, channels.telegram_admin_chat_id), OPERATOR)):
             if chat is None:
                 continue
             try:

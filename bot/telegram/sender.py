@@ -77,6 +77,13 @@ an offer — the campus's operators are also told in their chat (`undelivered`),
 was a person's 403, which `unreachable` reports; that report is no order's message, so its own failure (the admin
 chat gone) reports nothing.
 
+A group upgraded to a supergroup is a new chat, and Telegram refuses the old id (400 with migrate_to_chat_id). The
+move is kept (`chat_moved`, storage.chat_moves: the campus file names the old id until an operator edits it, as the
+warning logged says) and the chat's pending rows, the refused one's too, are sent to the new id instead; a row
+written for the old id later (by a process that had not read the move yet) is redirected before any request. The
+posts made before stay with the old group: an edit of one finds it gone (a new post only for an entry that still
+offers something, as for a deleted post), and a deletion has nothing to clear.
+
 Several senders may run (processes, or tasks): a row is claimed with one conditional UPDATE that moves its
 next_attempt_at a lease ahead, so only one sender sends it; if that sender dies, the row is due again when the
 lease runs out (a crash loses nothing; the message may then go out twice, never zero times). A sender told to stop
@@ -120,6 +127,7 @@ from core.campus import Campus
 from core.clock import Clock
 from handlers.notify import is_menu
 from handlers.unreachable import stop_reaching
+from storage.chat_moves import ChatMoves
 from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Outbox
@@ -285,6 +293,23 @@ def campus_chats(campuses: Iterable[Campus]) -> frozenset[int]:
                                                           c.channels.telegram_admin_chat_id) if chat is not None)
 
 
+async def chat_moved(db: Database, moves: ChatMoves, old: int | str, new: int | str, now: dt.datetime, *,
+                     staff_chats: Iterable[str] = ()) -> None:
+    """Telegram moved chat `old` to `new` (a group upgraded to a supergroup, which is a new chat): kept for every
+    process (storage.chat_moves), and its waiting messages go to the new id. A campus's task hall or admin chat
+    keeps working so, but the campus file still names the old id: the operator is told to update it."""
+    known = moves.known(CHANNEL, str(old), str(new))
+    redirected = await moves.record(db, CHANNEL, str(old), str(new), now)
+    if known:
+        log.info("telegram: chat %s is chat %s now: %d more waiting messages go there", old, new, redirected)
+    elif str(old) in staff_chats:
+        log.warning("telegram: the campus chat %s was upgraded to a supergroup, chat %s: its messages (%d waiting) "
+                    "go there now; put %s in place of %s in the campus file (channels)", old, new, redirected, new, old)
+    else:
+        log.info("telegram: chat %s was upgraded to a supergroup, chat %s (%d waiting messages go there)", old, new,
+                 redirected)
+
+
 def is_group(chat: int | str) -> bool:
     """Groups, supergroups and channels have negative ids (or an @name); users positive ones."""
     return not isinstance(chat, int) or chat < 0
@@ -402,10 +427,11 @@ class TelegramSender:
                  config: SenderConfig | None = None, limiter: TelegramRateLimiter | None = None,
                  operators: Iterable[str] = (), staff_chats: Iterable[int | str] = (),
                  cipher: Cipher | None = None, unreachable: Unreachable | None = None,
-                 undelivered: Undelivered | None = None) -> None:
+                 undelivered: Undelivered | None = None, moves: ChatMoves | None = None) -> None:
         self.db = db
         self.unreachable = unreachable or _mark_unreachable
         self.undelivered = undelivered
+        self.moves = moves or ChatMoves()  # the services' (app.py), so the adapter and the handlers learn a move too
         self.cipher = cipher  # opens the sealed payloads of messages to a person (storage.outbox)
         self.operators = frozenset(operators)
         self.staff_chats = frozenset(str(c) for c in staff_chats)
@@ -447,6 +473,7 @@ class TelegramSender:
     async def run_once(self, now: dt.datetime | None = None) -> int:
         """Send the due rows the limits allow now; the number of rows delivered (a digest delivers several)."""
         now = now or self.clock()
+        await self.moves.refresh(self.db, now)
         rows = await self._due(now)
         by_chat: dict[str, list[Row]] = {}
         for row in rows:
@@ -455,6 +482,9 @@ class TelegramSender:
         for recipient, chat_rows in by_chat.items():
             if self._stopping():
                 break
+            if self.moves.resolve(CHANNEL, recipient) != recipient:  # written for a chat that moved: sent where it is
+                await self.moves.redirect(self.db, CHANNEL, recipient, now)
+                continue
             chat = chat_of(recipient)
             held = await self.limiter.held_until(chat)
             if held is not None:
@@ -866,8 +896,9 @@ class TelegramSender:
             user = str(chat) if not is_group(chat) else None
             await self._mark_failed(job, f"403: {exc.message}", now, blocked_user=user)
             return 0
-        except TelegramMigrateToChat as exc:
-            await self._mark_failed(job, f"the group moved to chat {exc.migrate_to_chat_id}: {exc.message}", now)
+        except TelegramMigrateToChat as exc:  # the group became a supergroup: the job's rows and the chat's go there
+            old = getattr(exc.method, "chat_id", None) or chat
+            await chat_moved(self.db, self.moves, old, exc.migrate_to_chat_id, now, staff_chats=self.staff_chats)
             return 0
         except TelegramBadRequest as exc:
             await self._mark_failed(job, f"400: {exc.message}", now)
@@ -894,6 +925,8 @@ class TelegramSender:
             ref_chat, message_id = job.ref.rsplit(":", 1)
             try:
                 await self.bot.delete_message(chat_of(ref_chat), int(message_id))
+            except TelegramMigrateToChat:
+                pass  # in a group that became a supergroup: left behind with the old group, nothing to clear
             except TelegramBadRequest as exc:
                 if "message to delete not found" not in exc.message.lower():  # gone already: nothing to clear
                     raise _Undeletable(exc.message) from exc
@@ -907,11 +940,13 @@ class TelegramSender:
                     return job.ref
                 await self._edit_content(chat_of(ref_chat), int(message_id), *edited)
                 return job.ref
-            except TelegramBadRequest as exc:
+            except (TelegramBadRequest, TelegramMigrateToChat) as exc:
                 description = exc.message.lower()
                 if "message is not modified" in description:
                     return job.ref  # it already shows this
-                if "message to edit not found" not in description and "message can't be edited" not in description:
+                # A message of a group that became a supergroup stays with the old group: gone, for an edit.
+                if not isinstance(exc, TelegramMigrateToChat) and "message to edit not found" not in description \
+                        and "message can't be edited" not in description:
                     raise
                 if not job.head:
                     return job.ref  # only retiring it: a message gone shows no button

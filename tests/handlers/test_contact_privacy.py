@@ -3,7 +3,7 @@ runner's details message once the runner's part in the order ends."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from core.campus import Gender
 from core.order import Actor, Event, Role, transition
@@ -37,10 +37,11 @@ HALL = "hall:demo"
 
 
 async def tables_with(db, *needles: str) -> list[str]:
-    """The tables in which any of these strings is stored in clear."""
+    """The tables in which any of these strings is stored in clear (of those the database's revision has)."""
     found = []
+    present = set(await db.run_sync(lambda conn: inspect(conn).get_table_names()))
     async with UnitOfWork(db, write=False) as uow:
-        for table in TABLES:
+        for table in (t for t in TABLES if t in present):
             for row in (await uow.session.execute(text(f"SELECT * FROM {table}"))).all():
                 dumped = " ".join(str(v) for v in row)
                 if any(n in dumped for n in needles):

@@ -1,0 +1,154 @@
+"""A task hall or admin chat upgraded to a supergroup: Telegram gives it a new id and refuses the old one (400 with
+parameters.migrate_to_chat_id). The move is kept in the database and every place that resolves the campus's chats
+uses it, so the hall keeps getting its posts and the operators their chat — until the campus file is updated.
+
+End to end against the fake Bot API, on SQLite and PostgreSQL, in virtual time."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram import Bot, Dispatcher
+from sqlalchemy import select
+
+from bot.settings import Settings
+from bot.telegram.adapter import build_dispatcher
+from bot.telegram.sender import TelegramSender, campus_chats
+from core.campus import Campus, Channels
+from core.order import Actor, Event, Role
+from handlers.context import Services
+from handlers.notify import Notifier
+from locales import catalogue
+from storage.models import ChatMove, User
+from storage.uow import UnitOfWork
+from tests.bot.conftest import polling
+from tests.bot.fake_bot_api import FakeBotAPI
+from tests.bot.test_sender import rows, virtual_time  # noqa: F401 - virtual_time: a fixture
+from tests.bot.test_sender_outages import notify_act, paid_order, run_for
+from tests.bot.test_telegram_adapter import tg_runner, tg_user, until
+from tests.conftest import FakeClock
+from tests.factories import CIPHER
+
+OLD_HALL, NEW_HALL = -4001, -1004001  # a basic group's id; its supergroup's (-100…)
+OLD_ADMIN, NEW_ADMIN = -4002, -1004002
+EN = catalogue("en")
+
+
+@pytest.fixture
+def services(db, campus: Campus, clock: FakeClock) -> Services:
+    """A campus whose hall and admin chat are basic groups, which Telegram upgrades to supergroups (when made public,
+    or given some settings)."""
+    groups = campus.model_copy(update={"channels": Channels(telegram_hall_chat_id=OLD_HALL,
+                                                            telegram_admin_chat_id=OLD_ADMIN)})
+    return Services(db=db, campuses={groups.id: groups}, cipher=CIPHER, clock=clock, channels=("telegram",))
+
+
+def sender_for(services: Services, bot: Bot, clock: FakeClock) -> TelegramSender:
+    """As app.py builds it: sharing the services' chat moves, the campus chats named for its logs."""
+    return TelegramSender(services.db, bot, clock, cipher=services.cipher, moves=services.chat_moves,
+                          staff_chats=campus_chats(services.campuses.values()))
+
+
+def grab_buttons(api: FakeBotAPI, chat: int) -> set[str]:
+    return {data for m in api.bot_messages(chat) for line in api.buttons(m) for _, data in line}
+
+
+async def moves_in_db(services: Services) -> list[tuple[str, str, str]]:
+    async with UnitOfWork(services.db, write=False) as uow:
+        found = await uow.session.execute(select(ChatMove.channel, ChatMove.old_chat, ChatMove.new_chat))
+        return [tuple(r) for r in found.all()]  # type: ignore[misc]
+
+
+async def test_a_hall_upgraded_to_a_supergroup_gets_its_posts_at_the_new_id(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services, clock: FakeClock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    fake_bot_api.group(OLD_HALL)
+    customer = await tg_user(services, services.default_campus, clock, 1001, name="Li")
+    runner = await tg_runner(services, services.default_campus, clock, 3003, name="Zhao")
+    sender = sender_for(services, bot, clock)
+    first = await paid_order(services, clock, customer)
+    await run_for(sender, clock, 2)
+    assert grab_buttons(fake_bot_api, OLD_HALL) == {f"g:{first}"}
+
+    fake_bot_api.upgrade_group(OLD_HALL, NEW_HALL, fake_bot_api.user(9, "Owner"), push=False)  # nobody reads updates
+    second = await paid_order(services, clock, customer)  # written for the old id: only Telegram's 400 tells
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.sender"):
+        await run_for(sender, clock, 3)
+    assert grab_buttons(fake_bot_api, NEW_HALL) == {f"g:{second}"}  # sent again, to the supergroup
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "campus file" in warning and f"put {NEW_HALL} in place of {OLD_HALL}" in warning
+    assert await moves_in_db(services) == [("telegram", str(OLD_HALL), str(NEW_HALL))]
+
+    third = await paid_order(services, clock, customer)  # the notifier knows the new id now
+    await notify_act(services, second, Event.accept, Actor(Role.runner, runner), clock())
+    await notify_act(services, first, Event.cancel, Actor(Role.customer, customer), clock())
+    await run_for(sender, clock, 5)
+    assert grab_buttons(fake_bot_api, NEW_HALL) == {f"g:{third}"}  # the second's post was edited: taken
+    assert not any(f"#{first}" in m["text"] for m in fake_bot_api.bot_messages(NEW_HALL))  # its post stayed behind
+    old = fake_bot_api.calls(chat_id=OLD_HALL)
+    assert [r.status for r in old] == [200, 400]  # the first post, then the refusal that told of the move
+    assert {r.status for r in (await rows(services.db)).values()} == {"sent"}
+
+
+async def test_another_process_learns_the_move_and_sends_nothing_to_the_old_id(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services, clock: FakeClock) -> None:
+    customer = await tg_user(services, services.default_campus, clock, 1001, name="Li")
+    await services.chat_moves.record(services.db, "telegram", str(OLD_HALL), str(NEW_HALL), clock())
+    elsewhere = Services(db=services.db, campuses=services.campuses, cipher=CIPHER, clock=clock,
+                         channels=("telegram",))  # another process: it has not read the moves yet
+    order_id = await paid_order(elsewhere, clock, customer)
+    sender = sender_for(elsewhere, bot, clock)
+    await run_for(sender, clock, 2)
+    assert grab_buttons(fake_bot_api, NEW_HALL) == {f"g:{order_id}"}
+    assert fake_bot_api.calls(chat_id=OLD_HALL) == []  # redirected before any request
+    await paid_order(elsewhere, clock, customer)  # its sender read the moves: its notifier writes for the new id
+    hall_rows = [r.recipient for r in (await rows(services.db)).values() if r.edit_key]
+    assert hall_rows == [str(NEW_HALL)] * 2
+
+
+async def until_rows(services: Services, count: int) -> None:
+    """Wait for the bot (handling updates concurrently) to have written `count` outbox rows."""
+    for _ in range(1000):
+        if len(await rows(services.db)) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"fewer than {count} outbox rows")
+
+
+@pytest.fixture
+async def dispatcher(services: Services, bot: Bot, settings: Settings) -> AsyncIterator[Dispatcher]:
+    async with polling(build_dispatcher(services, bot, settings), bot) as dp:
+        yield dp
+
+
+async def test_the_upgrade_message_moves_the_admin_chat_and_its_waiting_messages(
+        fake_bot_api: FakeBotAPI, dispatcher: Dispatcher, bot: Bot, services: Services, clock: FakeClock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    fake_bot_api.group(OLD_ADMIN, "Operators")
+    operator = await tg_user(services, services.default_campus, clock, 4004, name="Wu")
+    async with UnitOfWork(services.db) as uow:
+        (await uow.session.get(User, operator)).is_operator = True  # type: ignore[union-attr]
+        await Notifier(services, uow, clock(), origin="test").operators(services.default_campus, "notice-exception",
+                                                                        order=7)
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.sender"):
+        fake_bot_api.upgrade_group(OLD_ADMIN, NEW_ADMIN, wu)
+        await until(lambda: fake_bot_api.chat_menu(NEW_ADMIN))  # the new chat gets the operators' menu …
+    assert services.chat_moves.known("telegram", str(OLD_ADMIN), str(NEW_ADMIN))  # … once the move is known
+    assert await moves_in_db(services) == [("telegram", str(OLD_ADMIN), str(NEW_ADMIN))]
+    assert sum(f"put {NEW_ADMIN} in place of {OLD_ADMIN}" in r.getMessage() for r in caplog.records) == 1
+    (waiting,) = (await rows(services.db)).values()  # the notice written before the upgrade is for the new chat
+    assert (waiting.recipient, waiting.status) == (str(NEW_ADMIN), "pending")
+
+    fake_bot_api.command(wu, "applications", chat=NEW_ADMIN)  # the operators' commands work in the new chat
+    sender = sender_for(services, bot, clock)
+    await until_rows(services, 2)  # the answer, queued behind the notice waiting for that chat
+    await run_for(sender, clock, 3)
+    notice, answer = fake_bot_api.bot_messages(NEW_ADMIN)
+    assert notice["text"] == catalogue(services.default_campus.language)("notice-exception", order=7)
+    assert answer["text"] == EN("admin-applications-none")  # answered there, for every operator to see
+    assert fake_bot_api.calls("sendMessage", 4004) == []
+    assert fake_bot_api.calls(chat_id=OLD_ADMIN) == []
