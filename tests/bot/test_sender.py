@@ -367,6 +367,26 @@ async def test_a_429_in_one_chat_does_not_hold_up_the_others(db: Database, fake_
     assert sender.sleep.calls == []  # type: ignore[attr-defined]
 
 
+async def test_messages_queued_for_a_held_chat_do_not_crowd_out_the_other_chats(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    """Rows queued for a chat that waits out a 429 (or a backoff) are due only when the wait ends: they do not fill
+    the batch of due rows each run reads, which other chats' messages must get into."""
+    start = clock()
+    await queue(db, 900, "hello", at=start)
+    fake_bot_api.rate_limit(60, chat_id=900)
+    sender = make_sender(db, bot, clock, fake_bot_api, batch=2)
+    assert await sender.run_once(start) == 0
+    for n in range(4):
+        await queue(db, 900, f"meanwhile {n}", at=clock())
+    await queue(db, 901, "to another chat", at=clock())
+    for _ in range(3):
+        clock.advance(seconds=1)
+        await sender.run_once(clock())
+    assert fake_bot_api.last_bot_message(901)["text"] == "to another chat"
+    assert {r.next_attempt_at for r in (await rows(db)).values() if r.recipient == "900"} == {
+        start + dt.timedelta(seconds=60)}
+
+
 async def test_a_429_holds_the_chat_for_every_sender_sharing_the_limits(db: Database, fake_bot_api: FakeBotAPI,
                                                                          bot: Bot, clock: FakeClock) -> None:
     """Two senders (two processes, sharing their limits as through Redis): after one got a 429 for a chat, the other
@@ -814,6 +834,9 @@ async def test_processes_share_the_limits_through_redis(redis_client: Any) -> No
     await first.hold(44, 60)  # a 429 one process got: the other leaves the chat alone too
     assert await second.held(44) and not await second.ready(44)
     assert not await second.held(45) and await second.ready(45)
+    until = await second.held_until(44)  # when: rows queued for the chat meanwhile wait until then
+    assert until is not None and 58 <= (until - dt.datetime.now(dt.timezone.utc)).total_seconds() <= 61
+    assert await second.held_until(45) is None
     await first.note_request(HALL, announced=True)
     assert await second.announced_last(HALL)
     await second.note_request(HALL, announced=False)
