@@ -264,7 +264,7 @@ class TelegramAdapter:
                        reply_parameters=ReplyParameters(message_id=message.message_id,
                                                         allow_sending_without_reply=True))
         except TelegramForbiddenError:
-            await mark_not_started(self.services.db, message.from_user.id)
+            await mark_not_started(self.services, message.from_user.id)
 
     async def on_text(self, message: Message, event_update: Update) -> None:
         username = (await self.bot.me()).username if convert.is_group(message.chat) else None

@@ -28,7 +28,7 @@ import datetime as dt
 import itertools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -270,6 +270,19 @@ async def wait_until(check: Callable[[], T], timeout: float = 5.0, *, what: str 
         if loop.time() >= deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what or check}")
         await asyncio.sleep(0.01)
+
+async def wait_until_async(check: Callable[[], Awaitable[T]], timeout: float = 5.0, *, what: str = "") -> T:
+    """wait_until for a check that must await (a database read)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if loop.time() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or check}")
+        await asyncio.sleep(0.01)
+
 
 class FakeBotAPI:
     """`await api.start()`, then point a Bot at `api.base_url`; `await api.close()` at the end."""

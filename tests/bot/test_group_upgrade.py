@@ -5,7 +5,6 @@ uses it, so the hall keeps getting its posts and the operators their chat — un
 End to end against the fake Bot API, on SQLite and PostgreSQL, in virtual time."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -24,7 +23,7 @@ from locales import catalogue
 from storage.models import ChatMove, User
 from storage.uow import UnitOfWork
 from tests.bot.conftest import polling
-from tests.bot.fake_bot_api import FakeBotAPI
+from tests.bot.fake_bot_api import FakeBotAPI, wait_until_async
 from tests.bot.test_sender import rows, virtual_time  # noqa: F401 - virtual_time: a fixture
 from tests.bot.test_sender_outages import notify_act, paid_order, run_for
 from tests.bot.test_telegram_adapter import tg_runner, tg_user, until
@@ -110,11 +109,10 @@ async def test_another_process_learns_the_move_and_sends_nothing_to_the_old_id(
 
 async def until_rows(services: Services, count: int) -> None:
     """Wait for the bot (handling updates concurrently) to have written `count` outbox rows."""
-    for _ in range(1000):
-        if len(await rows(services.db)) >= count:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"fewer than {count} outbox rows")
+    async def enough() -> bool:
+        return len(await rows(services.db)) >= count
+
+    await wait_until_async(enough, 10.0, what=f"{count} outbox rows")
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ from storage.models import (
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.bot.conftest import PAYMENT_TOKEN, polling
-from tests.bot.fake_bot_api import FakeBotAPI, wait_until
+from tests.bot.fake_bot_api import FakeBotAPI, wait_until, wait_until_async
 from tests.factories import CIPHER, act, make_order
 from tests.handlers.test_runner import paid_order
 
@@ -181,6 +181,23 @@ async def test_an_edited_message_is_answered_that_edits_are_not_read_once_per_up
     (request,) = [c for c in fake_bot_api.calls("sendMessage", 1001) if c.params["text"] == answers[0]["text"]]
     assert request.params["reply_parameters"]["message_id"] == sent["message_id"]  # under the edited message
     assert not fake_bot_api.violations
+
+
+async def test_an_edited_message_from_someone_who_blocked_the_bot_marks_them_unreachable(
+        fake_bot_api, dispatcher, services, campus, clock):
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    user_id = await tg_user(services, campus, clock, 1001)
+    sent = fake_bot_api.text(li, "Room 1108")["message"]
+    await settle(fake_bot_api, li)
+    fake_bot_api.block(1001)
+    fake_bot_api.edit_text(sent, "Room 1018")
+    await until(lambda: fake_bot_api.calls("sendMessage", 1001, ok=False))
+
+    async def marked_unreachable() -> bool:
+        async with UnitOfWork(services.db, write=False) as uow:
+            return not (await uow.session.get(User, user_id)).started_bot
+
+    await wait_until_async(marked_unreachable, what="Li marked as having blocked the bot")
 
 
 async def test_a_reply_marked_edit_replaces_the_pressed_message(fake_bot_api, dispatcher, services, campus, clock):
