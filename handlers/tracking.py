@@ -331,10 +331,19 @@ async def rate_step(ctx: Ctx) -> None:
         ctx.go("track.rate", rate_tags=[t for t in RATING_TAGS if t in chosen])  # a stable order for storage
         ask_tags(ctx, edit=True)
     elif kind == "done" and ctx.data.get("rate_stars"):
+        say_chosen(ctx)
         ctx.go("track.rate.comment")
         ask_comment(ctx)
     else:
         ctx.say("error-stale-choice")
+
+
+def say_chosen(ctx: Ctx) -> None:
+    """Done: in the tags message's place, the stars and tags chosen, with no star or tag button left to press."""
+    tags = ctx.data.get("rate_tags", [])
+    ctx.say("track-rate-chosen", edit=True, order=str(ctx.data["rate_order"]), stars=ctx.data["rate_stars"],
+            tags=ctx.t("track-rate-tag-sep").join(ctx.t("track-rate-tag", tag=tag, selected="no") for tag in tags),
+            tagged="yes" if tags else "no")
 
 
 def ask_comment(ctx: Ctx) -> None:

@@ -62,6 +62,11 @@ track-rate-tag = { $selected ->
    *[damaged] Damaged
   }
 track-rate-done = Done
+track-rate-chosen = Your rating of order #{ $order }: { $stars }★{ $tagged ->
+    [yes] {" — "}{ $tags }
+   *[no] {""}
+  }
+track-rate-tag-sep = {", "}
 track-rate-use-buttons = Please use the buttons to rate, or send /menu to stop.
 track-rate-comment-ask = Would you like to leave a comment for the runner? Write it, or skip.
 track-rate-skip = Skip

@@ -62,6 +62,11 @@ track-rate-tag = { $selected ->
    *[damaged] 物品损坏
   }
 track-rate-done = 完成
+track-rate-chosen = 你对订单 #{ $order } 的评价：{ $stars }★{ $tagged ->
+    [yes] {"，"}{ $tags }
+   *[no] {""}
+  }
+track-rate-tag-sep = 、
 track-rate-use-buttons = 请用按钮评分，或发送 /menu 退出。
 track-rate-comment-ask = 想给跑腿员留句评语吗？直接输入，或点击跳过。
 track-rate-skip = 跳过

@@ -421,9 +421,16 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
                         [b[0] for r in fake.buttons(fake.messages[(li.id, stars["message_id"])]) for b in r],
                         WAIT, what="the on-time tag")
     mark = li.press_step(fake.messages[(li.id, stars["message_id"])], "done")
-    await li.says(mark, EN("track-rate-comment-ask"))
+    comment = await li.says(mark, EN("track-rate-comment-ask"))
+    # Done turned the tags message into what was chosen: no star, tag or Done button is left there.
+    chosen = EN("track-rate-chosen", order=order_id, stars=5, tagged="yes",
+                tags=EN("track-rate-tag", tag="on_time", selected="no"))
+    assert chosen == f"Your rating of order #{order_id}: 5★ — On time"
+    assert buttons(await li.edited(stars, chosen)) == []
     mark = li.type("Quick and friendly, thanks!")
     await li.says(mark, EN("track-rate-thanks", order=order_id, stars=5))
+    await fake.wait_for(lambda: buttons(fake.messages[(li.id, comment["message_id"])]) == [], WAIT,
+                        what="the comment question without its Skip, once answered")
     await winner.says(0, EN("track-rated-runner", order=order_id, stars=5))
     await all_delivered(fake, services)
 

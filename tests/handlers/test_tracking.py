@@ -246,7 +246,7 @@ async def test_a_rating_comment_typed_privately_takes_the_questions_skip_button_
     await chat.inbox("alice")
     await chat.press("alice", f"data:o:{order_id}:confirm")
     await chat.press("alice", "4★")
-    (question,) = await chat.press("alice", "Done")
+    (_chosen, question) = await chat.press("alice", "Done")
     await chat.shown("alice", question, "12")  # the message the channel showed it in
 
     replies = await chat.send("alice", "a bit late")
@@ -278,7 +278,7 @@ async def test_confirm_pays_the_runner_then_rating_once(db, campus, clock, chat,
     assert [c.label for c in replies[0].flat_choices()][:2] == ["✓ On time", "✓ Polite"]
     replies = await chat.press("alice", "✓ Polite")  # a second tap removes it
     replies = await chat.press("alice", "Done")
-    assert keys(replies) == ["track-rate-comment-ask"]
+    assert keys(replies) == ["track-rate-chosen", "track-rate-comment-ask"]
     replies = await chat.send("alice", "quick and friendly")
     assert keys(replies) == ["track-rate-thanks"]
 
@@ -298,6 +298,42 @@ async def test_confirm_pays_the_runner_then_rating_once(db, campus, clock, chat,
         replies = await attempt
         assert keys(replies) == ["track-already-rated"]
     assert (await _profile(db, runner)).rating_count == 1
+
+
+@pytest.mark.parametrize(("language", "stars", "done", "chosen", "ask", "skip"), [
+    ("en", "4★", "Done", "Your rating of order #{order}: 4★ — On time, Careful",
+     "Would you like to leave a comment for the runner? Write it, or skip.", "Skip"),
+    ("zh_CN", "4★", "完成", "你对订单 #{order} 的评价：4★，准时、细心", "想给跑腿员留句评语吗？直接输入，或点击跳过。", "跳过"),
+], ids=["en", "zh_CN"])
+async def test_done_turns_the_tags_message_into_what_was_chosen_with_no_buttons_left(
+        db, campus, clock, chat, services, language, stars, done, chosen, ask, skip):
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await speaks(db, language, alice)
+    await deliver(services, campus, order_id, runner, clock())
+    await chat.send("alice", f"/confirm {order_id}")
+    await chat.press("alice", stars)
+    t = catalogue(language)
+    for tag in ("on_time", "careful"):
+        await chat.press("alice", t("track-rate-tag", tag=tag, selected="no"))
+
+    summary, question = await chat.press("alice", done)
+    # In the tags message's place: no star, tag or Done button that would only be refused now.
+    assert (summary.key, summary.edit, summary.text, summary.choices) == (
+        "track-rate-chosen", True, chosen.format(order=order_id), ())
+    assert (question.key, question.text, [c.label for c in question.flat_choices()]) == (
+        "track-rate-comment-ask", ask, [skip])
+    assert keys(await chat.press("alice", skip)) == ["track-rate-thanks"]
+    row = await order_row(db, order_id)
+    assert (row.rating, row.rating_tags) == (4, ["on_time", "careful"])
+
+
+async def test_done_with_no_tag_chosen_says_the_stars_alone(db, campus, clock, chat, services):
+    _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    await chat.send("alice", f"/confirm {order_id}")
+    await chat.press("alice", "5★")
+    summary, _question = await chat.press("alice", "Done")
+    assert (summary.edit, summary.text, summary.choices) == (True, f"Your rating of order #{order_id}: 5★", ())
 
 
 async def test_low_rating_without_comment_costs_credit(db, campus, clock, chat, services):
