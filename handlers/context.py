@@ -27,6 +27,14 @@ LOCATION_OFFERED = "_location"
 # Conversation data: the question the current step asked (Ctx.ask): its step token, catalogue key and arguments, and
 # once the channel reports it (question_shown), the message showing it.
 QUESTION = "_question"
+# Conversation data: earlier messages whose buttons outlast the step that showed them (Ctx.ask's and Ctx.say's
+# `keep`), by message id: what the message says (catalogue key and arguments) and those buttons, until
+# retire_buttons takes one away. The newest few are remembered; an older one keeps its buttons, which are checked
+# when pressed anyway.
+KEPT = "_kept"
+KEPT_LIMIT = 8
+# Buttons that outlast a step: rows of (label key, data), as the conversation keeps them.
+Kept = list[list[tuple[str, str]]]
 
 
 @dataclass
@@ -74,6 +82,8 @@ class Ctx:
         # Whether an earlier reply offered the location button, which a channel may still show (settle_location).
         self._location_offered = bool(conv.data.get(LOCATION_OFFERED))
         self._asked: dict[str, Any] | None = conv.data.get(QUESTION)  # as an earlier input left it (settle_question)
+        self._kept: dict[str, dict[str, Any]] = dict(conv.data.get(KEPT) or {})  # KEPT, kept across ctx.reset()
+        self._asked_retired = False  # retire_buttons took a button off the question still asked
         from handlers.notify import Notifier  # notify imports Ctx's neighbours; keep the cycle out of import time
 
         self.notify = Notifier(services, uow, now, origin=f"in:{inp.channel}:{inp.user}:{inp.update_id or secrets.token_hex(6)}")
@@ -113,10 +123,16 @@ class Ctx:
 
     # --- replies -------------------------------------------------------------------------------------------
     def say(self, key: str, *, choices: list[list[Choice]] | None = None, request_location: bool = False,
-            edit: bool = False, photo: str | None = None, replaces: str | None = None, **args: Any) -> Reply:
-        reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in choices or []),
+            edit: bool = False, photo: str | None = None, replaces: str | None = None, keep: Kept | None = None,
+            **args: Any) -> Reply:
+        """keep: buttons under the choices that stay valid past this step (an order's, checked when pressed): with
+        `edit`, the message they are shown in (the input's) is remembered, for retire_buttons to take them away."""
+        rows = [*(choices or []), *self._kept_choices(keep or [])]
+        reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in rows),
                       request_location=request_location, edit=edit, photo=photo, replaces=replaces, args=args)
         self.replies.append(reply)
+        if keep and edit and self.input.message is not None:
+            self._remember(self.input.message, key, args, keep)
         return reply
 
     def say_text(self, key: str, text: str, *, choices: list[list[Choice]] | None = None,
@@ -146,13 +162,17 @@ class Ctx:
         else:
             self.conv.data.pop(LOCATION_OFFERED, None)
 
-    def ask(self, key: str, *, choices: list[list[Choice]], **args: str) -> Reply:
+    def ask(self, key: str, *, choices: list[list[Choice]], keep: Kept | None = None, **args: str) -> Reply:
         """A question of the current step whose answer is typed, with buttons of that step only (a Cancel, a Skip),
         which mean nothing once the step is over. The conversation keeps what it said (`args`: plain strings) so
-        that its message, if the channel reports which (question_shown), loses them then (settle_question)."""
+        that its message, if the channel reports which (question_shown), loses them then (settle_question).
+        keep: buttons under them that stay valid past the step (an order's): its message keeps those, and is
+        remembered with them, until retire_buttons takes them away."""
         token = self.conv.data.get("_token", "")
-        self.conv.data[QUESTION] = {"token": token, "key": key, "args": args}
-        reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in choices), args=args,
+        self.conv.data[QUESTION] = {"token": token, "key": key, "args": args, "keep": _stored(keep or []),
+                                    "choices": [[(c.label, c.data) for c in row] for row in choices]}
+        rows = [*choices, *self._kept_choices(keep or [])]
+        reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in rows), args=args,
                       question=token)
         self.replies.append(reply)
         return reply
@@ -161,7 +181,8 @@ class Ctx:
         """Once the handler has said everything (after settle_location, which marks the first reply): the message
         showing the question an earlier input asked is replaced by the question without its buttons when its step is
         over (answered, cancelled, left for another command) or it was asked again below; not when a reply takes
-        that message's place already (a button of it was pressed). A step that is over forgets its question."""
+        that message's place already (a button of it was pressed). Once the step is over, the buttons it was asked
+        to keep stay, and the message is remembered with them (KEPT). A step that is over forgets its question."""
         data = self.conv.data
         current = data.get(QUESTION)
         if current is not None and current.get("token") != data.get("_token"):
@@ -169,11 +190,65 @@ class Ctx:
             current = None
         asked = self._asked
         message = asked.get("message") if asked is not None else None
-        if asked is None or message is None or (current or {}).get("message") == message:
-            return  # not shown in a message we know, or still waiting there
-        if self.input.message == message and any(r.edit for r in self.replies):
-            return
-        self.replies.append(Reply(key=asked["key"], text=self.t(asked["key"], **asked["args"]), replaces=message))
+        if asked is not None and message is not None and self._replaced(message):
+            if (current or {}).get("message") == message:  # the step goes on, but that message shows the reply now
+                del current["message"]
+        elif asked is not None and message is not None:
+            if (current or {}).get("message") == message:  # still waiting there
+                if self._asked_retired:  # with its step's buttons, but not the one retired
+                    rows = [[Choice(label, d) for label, d in row] for row in asked.get("choices", [])]
+                    self._replace(message, asked, rows + self._kept_choices(asked["keep"]))
+            else:
+                over = current is None or current.get("token") != asked.get("token")  # else asked again below
+                keep = (asked.get("keep") or []) if over else []
+                if not over or asked.get("choices") != []:  # with no step button, it shows what it keeps already
+                    self._replace(message, asked, self._kept_choices(keep))
+                if keep:
+                    self._remember(message, asked["key"], asked["args"], keep)
+        if self._kept:
+            data[KEPT] = self._kept
+        else:
+            data.pop(KEPT, None)
+
+    def retire_buttons(self, data: str) -> None:
+        """The button with this data, kept past its step (`keep`), means nothing any more (its order moved on): a
+        message remembered with it is replaced without it, unless a reply takes that message's place already, and
+        the question still asked (Ctx.ask) no longer keeps it once its step is over."""
+        asked = self._asked
+        if asked is not None and (rest := _without(asked.get("keep") or [], data)) != (asked.get("keep") or []):
+            asked["keep"] = rest  # settle_question shows the question without it
+            self._asked_retired = True
+        for message, shown in list(self._kept.items()):
+            rest = _without(shown["keep"], data)
+            if rest == shown["keep"]:
+                continue
+            if self._replaced(message):  # a button of it was pressed: the reply in its place says what it shows
+                del self._kept[message]
+                continue
+            self._replace(message, shown, self._kept_choices(rest))
+            if rest:
+                self._kept[message] = {**shown, "keep": rest}
+            else:
+                del self._kept[message]
+
+    def _replace(self, message: str, shown: dict[str, Any], rows: list[list[Choice]]) -> None:
+        """A reply replacing that message: what it said (`shown`: its key and arguments) with these buttons."""
+        self.replies.append(Reply(key=shown["key"], text=self.t(shown["key"], **shown["args"]),
+                                  choices=tuple(tuple(r) for r in rows), replaces=message))
+
+    def _replaced(self, message: str) -> bool:
+        """A reply takes that message's place already: one replacing it, or an edit of the message pressed."""
+        return any(r.replaces == message for r in self.replies) or (
+            self.input.message == message and any(r.edit for r in self.replies))
+
+    def _remember(self, message: str, key: str, args: dict[str, Any], keep: Kept) -> None:
+        self._kept.pop(message, None)
+        self._kept[message] = {"key": key, "args": args, "keep": _stored(keep)}
+        while len(self._kept) > KEPT_LIMIT:
+            del self._kept[next(iter(self._kept))]
+
+    def _kept_choices(self, keep: Kept) -> list[list[Choice]]:
+        return [[self.button(label_key, data) for label_key, data in row] for row in keep]
 
     def button(self, label_key: str, data: str, **args: Any) -> Choice:
         return Choice(self.t(label_key, **args), data)
@@ -206,6 +281,17 @@ class Ctx:
         if not token or token != self.conv.data.get("_token"):
             raise InvalidInput("error-stale-choice")
         return value
+
+
+def _stored(keep: Kept) -> Kept:
+    """Kept buttons as the conversation's JSON gives them back (lists), so that they compare equal then."""
+    return [[[label_key, data] for label_key, data in row] for row in keep]  # type: ignore[misc]
+
+
+def _without(keep: Kept, data: str) -> Kept:
+    """The kept buttons but the one with this data (a row left empty goes)."""
+    rows = [[b for b in row if b[1] != data] for row in keep]
+    return [row for row in rows if row]
 
 
 async def withdraw_location_offer(session: DbSession, channel: str, user: str, now: dt.datetime) -> bool:

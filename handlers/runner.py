@@ -18,7 +18,7 @@ from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, yuan_to_fen
 from core.numbers import whole_number
 from core.order import Event, Role, Status
-from handlers.context import Ctx, caption_args, free_text
+from handlers.context import Ctx, Kept, caption_args, free_text
 from handlers.hall import show_details
 from handlers.io import Kind
 from handlers.orders import move, parse_order_id, runner_order
@@ -199,17 +199,27 @@ async def pickup(ctx: Ctx, order_id: int) -> None:
     # Picked up and Release mean nothing more under the details message: it is edited through the outbox, like
     # its other edits (the contact taken away when the runner's part ends), so none overtakes another.
     await show_details(ctx.notify, ctx.services.campuses[row.campus_id], await ctx.uow.orders.row_after(t), ctx.user_id)
-    delivered = ctx.button("runner-btn-delivered", f"o:{order_id}:deliver")
     chatting = chatting_about(ctx)
     if chatting == order_id:
         # The runner was writing to this order's student: what they send next is for the student still (a photo of
-        # the item too), so the chat goes on; the optional photo step would swallow their next words.
-        ctx.say("runner-picked-up-chatting", order=str(order_id), choices=[[delivered]])
+        # the item too), so the chat goes on; the optional photo step would swallow their next words. Asked as the
+        # chat's question, so that its message is known: Delivered stays under it until the order is delivered.
+        ctx.ask("runner-picked-up-chatting", order=str(order_id), choices=[], keep=delivered_button(order_id))
         return
     if chatting is not None:  # the photo step takes over from the chat about another order: say so
         ctx.say("runner-chat-left", order=str(chatting))
     ctx.go("runner.pickup_photo", order=str(order_id))
-    ctx.say("runner-picked-up", order=str(order_id), choices=[[ctx.step("runner-photo-skip", "skip")], [delivered]])
+    ask_photo(ctx, "runner-picked-up")
+
+
+def delivered_button(order_id: int | str) -> Kept:
+    """The trip's Delivered: valid as long as the order is picked up, whatever step the runner is in, so the
+    messages showing it keep it (Ctx.ask's and Ctx.say's `keep`) until the delivery retires it."""
+    return [[("runner-btn-delivered", delivered_data(order_id))]]
+
+
+def delivered_data(order_id: int | str) -> str:
+    return f"o:{order_id}:deliver"
 
 
 async def deliver(ctx: Ctx, order_id: int) -> None:
@@ -219,6 +229,8 @@ async def deliver(ctx: Ctx, order_id: int) -> None:
         ctx.reset()
     # Pressed under the picked-up message: in its place, so its No photo and Delivered buttons go.
     ctx.say("runner-delivered", order=str(order_id), edit=ctx.input.kind is Kind.choice)
+    # By /delivered (or under another message): every message still showing this order's Delivered loses it.
+    ctx.retire_buttons(delivered_data(order_id))
 
 
 def _penalty(ctx: Ctx) -> int:
@@ -306,23 +318,29 @@ async def release_command(ctx: Ctx) -> None:
     await release(ctx, _order_arg(ctx, "release"))
 
 
+def ask_photo(ctx: Ctx, key: str) -> None:
+    """The photo step's question: its No photo ends the step; Delivered under it stays once the step is over (the
+    photo sent, another command), until the order is delivered."""
+    order = str(ctx.data.get("order") or 0)
+    ctx.ask(key, order=order, choices=[[ctx.step("runner-photo-skip", "skip")]], keep=delivered_button(order))
+
+
 @ROUTER.asks_again("runner.pickup_photo")
 async def ask_photo_again(ctx: Ctx) -> None:
-    ctx.say("runner-photo-ask", order=str(ctx.data.get("order") or 0),
-            choices=[[ctx.step("runner-photo-skip", "skip")]])
+    ask_photo(ctx, "runner-photo-ask")
 
 
 @ROUTER.state("runner.pickup_photo")
 async def pickup_photo(ctx: Ctx) -> None:
-    """An optional photo of the picked-up item, relayed to the student with its caption."""
+    """An optional photo of the picked-up item, relayed to the student with its caption. Once it is sent, the
+    question's message keeps only Delivered (Ctx.settle_question)."""
     order_id = int(ctx.data.get("order") or 0)
     inp = ctx.input
     if inp.kind is Kind.choice:
         ctx.step_value(inp.choice or "")  # refuses an old button
         ctx.reset()
         # In the pressed message's place: the No photo button goes, Delivered stays.
-        ctx.say("runner-photo-skipped", order=str(order_id), edit=True,
-                choices=[[ctx.button("runner-btn-delivered", f"o:{order_id}:deliver")]])
+        ctx.say("runner-photo-skipped", order=str(order_id), edit=True, keep=delivered_button(order_id))
         return
     if inp.kind is not Kind.photo or not inp.photo:
         await ask_photo_again(ctx)
@@ -331,6 +349,7 @@ async def pickup_photo(ctx: Ctx) -> None:
     row = await runner_order(ctx, order_id)
     ctx.reset()
     if row.status != Status.picked_up.value:
+        ctx.retire_buttons(delivered_data(order_id))  # it cannot be delivered any more either
         ctx.say("runner-photo-too-late", order=str(order_id))
         return
     await ctx.notify.user(row.customer_id, "runner-pickup-photo-notice", order=str(row.id),

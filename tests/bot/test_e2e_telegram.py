@@ -633,3 +633,29 @@ async def test_a_runner_chatting_picks_up_and_delivers_and_no_button_is_left_tha
     assert (await order_row(services, order_id)).status == "delivered"
     await all_delivered(fake, services)
     assert not fake.violations
+
+
+async def test_a_runner_sends_the_pickup_photo_then_delivers_by_command_and_no_trip_button_is_left(
+        fake_bot_api: FakeBotAPI, running_bot, services: Services, campus, clock: FakeClock) -> None:
+    fake = fake_bot_api
+    li, zhao, order_id, details = await grabbed(fake, services, campus, clock)
+    mark = zhao.press(details, f"o:{order_id}:pickup")
+    picked = await zhao.says(mark, EN("runner-picked-up", order=order_id))
+    assert step_data(picked, "skip") is not None and f"o:{order_id}:deliver" in buttons(picked)
+
+    # The photo is in: No photo would only be refused now, Delivered still means something.
+    mark = zhao.mark()
+    fake.photo(zhao.user, caption="the blue box")
+    await zhao.says(mark, EN("runner-photo-sent", order=order_id))
+    await fake.wait_for(lambda: buttons(fake.messages[(zhao.id, picked["message_id"])]) == [f"o:{order_id}:deliver"],
+                        WAIT, what="the picked-up message with Delivered alone")
+    assert fake.messages[(zhao.id, picked["message_id"])]["text"] == picked["text"]
+
+    # Delivered by command: the message keeps no trip button at all.
+    mark = zhao.command("delivered", str(order_id))
+    await zhao.says(mark, EN("runner-delivered", order=order_id))
+    await fake.wait_for(lambda: buttons(fake.messages[(zhao.id, picked["message_id"])]) == [], WAIT,
+                        what="the picked-up message without Delivered")
+    assert (await order_row(services, order_id)).status == "delivered"
+    await all_delivered(fake, services)
+    assert not fake.violations

@@ -386,6 +386,125 @@ async def test_no_photo_and_delivered_change_the_message_they_were_pressed_under
     assert (await order_row(db, order_id)).status == "delivered"
 
 
+def labelled(reply) -> list[list[tuple[str, str]]]:
+    """A reply's buttons as (label, data), row by row."""
+    return [[(c.label, c.data) for c in row] for row in reply.choices]
+
+
+async def picked_up_shown(chat: Chat, services: Services, db, campus, clock, *, language: str = "en"):
+    """rob picked up alice's order by the button; the channel showed the picked-up question as message "12"."""
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob", language=language)
+    order_id = await won_order(chat, services, alice, "rob")
+    (picked,) = await chat.press("rob", f"data:o:{order_id}:pickup")
+    assert picked.key == "runner-picked-up"
+    await chat.shown("rob", picked, "12")
+    await chat.inbox("alice")
+    return order_id, picked
+
+
+@pytest.mark.parametrize(("language", "delivered"), [("en", "Delivered"), ("zh_CN", "已送达")], ids=["en", "zh_CN"])
+async def test_once_the_photo_is_in_the_picked_up_message_keeps_only_delivered(chat, services, db, campus, clock,
+                                                                               language, delivered):
+    order_id, picked = await picked_up_shown(chat, services, db, campus, clock, language=language)
+    assert [c.data for c in picked.flat_choices()] == [picked.choices[0][0].data, f"o:{order_id}:deliver"]
+
+    sent, settled = await chat.photo("rob", "parcel-photo-7")
+    assert sent.key == "runner-photo-sent"
+    # No photo would only be refused now; Delivered still means something.
+    assert (settled.replaces, settled.text) == ("12", picked.text)
+    assert labelled(settled) == [[(delivered, f"o:{order_id}:deliver")]]
+    assert (await order_row(db, order_id)).status == "picked_up"
+
+    # Delivered by command later: that message keeps no trip button.
+    done, cleared = await chat.send("rob", f"/delivered {order_id}")
+    assert (done.key, cleared.replaces, cleared.text, cleared.choices) == ("runner-delivered", "12", picked.text, ())
+    assert (await order_row(db, order_id)).status == "delivered"
+    assert keys(await chat.send("rob", "/help"))[0] == "help-student"  # nothing more to take away
+
+
+async def test_delivered_by_command_while_the_photo_is_asked_for_leaves_no_button_under_the_question(
+        chat, services, db, campus, clock):
+    order_id, picked = await picked_up_shown(chat, services, db, campus, clock)
+    done, cleared = await chat.send("rob", f"/delivered {order_id}")
+    assert done.key == "runner-delivered"
+    assert (cleared.replaces, cleared.text, cleared.choices) == ("12", picked.text, ())
+    assert (await order_row(db, order_id)).status == "delivered"
+
+
+async def test_delivered_pressed_under_the_kept_message_says_it_there_and_nothing_else(
+        chat, services, db, campus, clock):
+    order_id, _ = await picked_up_shown(chat, services, db, campus, clock)
+    await chat.photo("rob", "parcel-photo-7")
+    replies = await chat.press("rob", "data:" + f"o:{order_id}:deliver", message="12")
+    assert [(r.key, r.edit, r.replaces, r.choices) for r in replies] == [("runner-delivered", True, None, ())]
+
+
+async def test_after_no_photo_a_later_delivered_by_command_takes_its_button_away(chat, services, db, campus, clock):
+    order_id, _ = await picked_up_shown(chat, services, db, campus, clock)
+    (skipped,) = await chat.press("rob", "No photo", message="12")
+    assert (skipped.key, skipped.edit) == ("runner-photo-skipped", True)
+    assert labelled(skipped) == [[("Delivered", f"o:{order_id}:deliver")]]
+
+    assert keys(await chat.send("rob", "/menu"))[0] == "menu-title"  # other commands leave it alone
+    done, cleared = await chat.send("rob", f"/delivered {order_id}")
+    assert done.key == "runner-delivered"
+    assert (cleared.replaces, cleared.text, cleared.choices) == ("12", skipped.text, ())
+
+
+async def test_the_photo_asked_for_again_takes_the_buttons_off_the_earlier_question(
+        chat, services, db, campus, clock):
+    order_id, picked = await picked_up_shown(chat, services, db, campus, clock)
+    again, settled = await chat.send("rob", "what now?")
+    assert again.key == "runner-photo-ask"
+    assert [c.data for c in again.flat_choices()][1:] == [f"o:{order_id}:deliver"]  # No photo, and Delivered
+    assert (settled.replaces, settled.text, settled.choices) == ("12", picked.text, ())
+
+
+async def test_leaving_the_photo_step_for_another_command_keeps_delivered_until_it_is_pressed(
+        chat, services, db, campus, clock):
+    order_id, picked = await picked_up_shown(chat, services, db, campus, clock)
+    menu = await chat.send("rob", "/menu")
+    settled = menu[-1]
+    assert (settled.replaces, settled.text) == ("12", picked.text)
+    assert labelled(settled) == [[("Delivered", f"o:{order_id}:deliver")]]
+    replies = await chat.press("rob", f"data:o:{order_id}:deliver", message="12")
+    assert [(r.key, r.edit, r.replaces) for r in replies] == [("runner-delivered", True, None)]
+    assert (await order_row(db, order_id)).status == "delivered"
+
+
+async def test_a_runner_chatting_who_delivers_by_command_keeps_no_delivered_button(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    await chat.press("rob", f"data:o:{order_id}:chat")
+    (picked,) = await chat.press("rob", f"data:o:{order_id}:pickup")
+    assert labelled(picked) == [[("Delivered", f"o:{order_id}:deliver")]]
+    await chat.shown("rob", picked, "20")
+    assert keys(await chat.send("rob", "on my way")) == ["track-relay-sent"]  # the chat goes on, the button stays
+
+    done, cleared = await chat.send("rob", f"/delivered {order_id}")
+    assert done.key == "runner-delivered"
+    assert (cleared.replaces, cleared.text, cleared.choices) == ("20", picked.text, ())
+    assert keys(await chat.send("rob", "thanks!")) == ["track-relay-sent"]  # the order is still theirs to talk about
+    assert keys(await chat.send("rob", "/menu")) == ["menu-title"]  # nothing left to take away
+
+
+async def test_a_runner_who_leaves_the_chat_keeps_delivered_until_delivering_by_command(
+        chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    await chat.press("rob", f"data:o:{order_id}:chat")
+    (picked,) = await chat.press("rob", f"data:o:{order_id}:pickup")
+    await chat.shown("rob", picked, "20")
+    assert keys(await chat.send("rob", "/menu")) == ["menu-title"]  # out of the chat: Delivered still applies
+
+    done, cleared = await chat.send("rob", f"/delivered {order_id}")
+    assert done.key == "runner-delivered"
+    assert (cleared.replaces, cleared.text, cleared.choices) == ("20", picked.text, ())
+
+
 async def test_changing_language_while_the_pickup_photo_is_asked_for_asks_again_in_the_new_one(
         chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
