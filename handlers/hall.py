@@ -28,6 +28,7 @@ from core.geo import Point, building_point, on_campus, walking_m
 from core.order import Event, Notice, Status, Transition
 from handlers.context import Ctx, Services, withdraw_location_offer
 from handlers.io import Input, Kind, Reply
+from handlers.location import not_asked_for
 from handlers.notify import DETAILS_ENDED, NOTICE_RENDERERS, Button, Notifier, in_operator_chat
 from handlers.orders import (
     building_name,
@@ -418,13 +419,12 @@ async def nearby(ctx: Ctx) -> None:
 @ROUTER.idle_input(Kind.location)
 async def nearby_here(ctx: Ctx) -> None:
     """A location shared while no step asks for one: an approved runner gets /nearby from that point, anyone else
-    the usual idle answer. A one-off point is not stored: positions are kept while an order is on its way, and
-    briefly while an idle runner shares a live one (handlers/location.py)."""
+    is told what a shared location is for. A one-off point is not stored: positions are kept while an order is on
+    its way, and briefly while an idle runner shares a live one (handlers/location.py)."""
     profile = await ctx.runner_profile()
     inp = ctx.input
     if profile is None or profile.status != "approved" or inp.lat is None or inp.lon is None:
-        if ROUTER.idle_default is not None:
-            await ROUTER.idle_default(ctx)
+        await not_asked_for(ctx)
         return
     runner = may_take_orders(ctx, profile)
     if runner is None:

@@ -32,6 +32,7 @@ from handlers.io import Input, Reply
 from handlers.ordering import PLACE_STATES
 from handlers.orders import building_name, customer_order, parse_order_id
 from handlers.router import ROUTER
+from handlers.start import menu
 from locales import catalogue
 from storage import conversations
 from storage.dedupe import first_time_in
@@ -165,6 +166,13 @@ async def forget_positions(uow: UnitOfWork, now: dt.datetime) -> int:
         .values(available_lat=None, available_lon=None, available_until=None)
         .execution_options(synchronize_session=False))
     return (tracked.rowcount or 0) + (lapsed.rowcount or 0)
+
+
+async def not_asked_for(ctx: Ctx) -> None:
+    """A location shared while no step asks for one, by someone it gives nothing to (not an approved runner, for
+    whom it is a /nearby): what a shared location is used for, rather than not understanding it. Nothing is kept."""
+    ctx.say("location-not-asked", live="yes" if ctx.input.live_until is not None else "no")
+    menu(ctx)
 
 
 @ROUTER.command("where")

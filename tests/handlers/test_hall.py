@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
 from sqlalchemy import update
 
 from core.campus import DispatchMode, Gender
@@ -408,9 +409,9 @@ async def test_nearby_answers_a_runner_who_may_take_no_order_as_the_grab_button_
             assert listing[0].text == grab[0].text
     assert (await chat.send("zhou", "/nearby"))[0].text == ZH("not-eligible-not-approved")
     assert (await chat.send("quinn", "/nearby"))[0].text == "\n".join([EN("not-eligible-quiz"), EN("runner-quiz-hint")])
-    # Sharing a location: an approved runner who may take nothing is told why, anyone else gets the idle answer.
+    # Sharing a location: an approved runner who may take nothing is told why, anyone else what a location is for.
     assert keys(await chat.share_location("quinn", *PARCEL_STATION)) == ["not-eligible-quiz"]
-    assert keys(await chat.share_location("pat", *PARCEL_STATION)) == ["idle-hint", "menu-title"]
+    assert keys(await chat.share_location("pat", *PARCEL_STATION)) == ["location-not-asked", "menu-title"]
 
 
 async def test_a_grab_from_a_nearby_list_offering_the_location_button_takes_it_away(chat, services, db, campus, clock):
@@ -513,15 +514,23 @@ async def test_a_runner_ordering_an_errand_shares_a_location_for_the_step(chat, 
     assert (state, data["pickup"]) == ("order.dropoff", "parcel_station")
 
 
-async def test_anyone_but_an_approved_runner_sharing_a_location_gets_the_idle_answer(chat, services, db, campus,
-                                                                                      clock):
-    alice = await person(db, campus, clock(), "alice")
-    await runner(db, campus, clock(), "pat", approved=False)  # applied, not approved yet
+@pytest.mark.parametrize(("language", "told"), [
+    ("en", "Nothing here is asking for a location right now, so yours was not kept. A location you share is used "
+           "when the order form asks for a place (send /order to order an errand), and a runner's live location "
+           "while they carry an order, so that the student can see where it is."),
+    ("zh_CN", "现在没有需要位置的地方，所以你的位置没有被保存。下单时，表单询问地点时可以用共享的位置作答（发送 /order 下单）；"
+              "跑腿员配送订单时，会使用其实时位置，让下单同学看到他在哪里。"),
+], ids=["en", "zh_CN"])
+async def test_anyone_but_an_approved_runner_sharing_a_location_is_told_what_a_location_is_for(
+        chat, services, db, campus, clock, language, told):
+    alice = await person(db, campus, clock(), "alice", language=language)
+    await runner(db, campus, clock(), "pat", approved=False, language=language)  # applied, not approved yet
     await paid_order(services, alice)
     for who in ("alice", "pat"):
         replies = await chat.share_location(who, *PARCEL_STATION)
-        assert keys(replies) == ["idle-hint", "menu-title"]
-        assert [r.text for r in replies] == [r.text for r in await chat.send(who, "hello")]  # as for any text
+        assert keys(replies) == ["location-not-asked", "menu-title"]  # understood, not "I did not understand that"
+        assert replies[0].text == told
+        assert replies[1].text == (await chat.send(who, "hello"))[1].text  # and the menu, as for any text
 
 
 async def test_a_location_far_off_campus_gets_a_clear_answer(chat, services, db, campus, clock):

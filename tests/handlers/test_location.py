@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import update
 
 from core.campus import Gender
@@ -38,10 +39,19 @@ async def last_lat(db, user_id: int) -> float | None:
     return profile.last_lat
 
 
-async def test_a_students_live_location_gets_what_a_one_off_location_gets(chat, services, db, campus, clock):
-    await person(db, campus, clock(), "alice")
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_students_live_location_when_nothing_asks_for_one_is_told_what_locations_are_for(
+        chat, services, db, campus, clock, language):
+    await person(db, campus, clock(), "alice", language=language)
     replies = await live(chat, "alice", *PARCEL_STATION)
-    assert keys(replies) == keys(await chat.share_location("alice", *PARCEL_STATION)) == ["idle-hint", "menu-title"]
+    assert keys(replies) == keys(await chat.share_location("alice", *PARCEL_STATION)) == [
+        "location-not-asked", "menu-title"]
+    assert replies[0].text == {
+        "en": "Nothing here is asking for a location right now, so yours was not kept; you can stop sharing it. "
+              "A location you share is used when the order form asks for a place (send /order to order an errand), "
+              "and a runner's live location while they carry an order, so that the student can see where it is.",
+        "zh_CN": "现在没有需要位置的地方，所以你的位置没有被保存，你可以停止共享。下单时，表单询问地点时可以用共享的位置作答（发送 /order "
+                 "下单）；跑腿员配送订单时，会使用其实时位置，让下单同学看到他在哪里。"}[language]
 
 
 async def test_an_idle_runner_gets_nearby_and_is_told_the_position_is_kept_once_they_carry_an_order(
