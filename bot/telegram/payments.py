@@ -174,6 +174,6 @@ class TelegramPayments:
         known = await lookup(self.services.db, query.from_user.id, language_code=query.from_user.language_code,
                              default_language=self.services.default_campus.language)
         order_id = order_from_payload(query.invoice_payload)
-        if order_id is None:
-            return "tg-pay-not-yours", known.t
+        if order_id is None:  # not a payload our invoices carry (an old format, a forgery): it pays nothing we know
+            return "tg-pay-unknown-invoice", known.t
         return await self.refusal(query.from_user.id, order_id, query.total_amount, query.currency), known.t

@@ -423,7 +423,7 @@ async def test_pre_checkout_is_ok_only_for_an_unpaid_order_at_its_price(
         (li, f"order:{unpaid}", total, "USD", "tg-pay-price-changed"),
         (li, f"order:{paid}", (await order_row(services, paid)).total, "CNY", "tg-pay-not-payable"),
         (sun, f"order:{unpaid}", total, "CNY", "tg-pay-not-yours"),
-        (li, "order:xyz", total, "CNY", "tg-pay-not-yours"),
+        (li, "order:xyz", total, "CNY", "tg-pay-unknown-invoice"),
         (li, "order:999999", total, "CNY", "error-order-not-found"),
     ]
     ids = [fake_bot_api.pre_checkout_query(user, payload, amount, currency=currency)["pre_checkout_query"]["id"]
@@ -454,6 +454,26 @@ async def test_an_invoice_button_for_an_order_that_does_not_exist_says_there_is_
     assert answer["text"] == catalogue(language)("error-order-not-found", order=999999)
     assert answer["text"] == {"en": "There is no order #999999.", "zh_CN": "没有 #999999 这个订单。"}[language]
     assert not fake_bot_api.calls("sendInvoice")
+
+
+@pytest.mark.parametrize(("language", "refusal"), [
+    ("en", "This invoice is not valid any more, so nothing was charged. Open your order again with /orders and pay "
+           "it from there."),
+    ("zh_CN", "这张账单已失效，没有扣款。请发送 /orders 重新打开订单，再从那里付款。"),
+], ids=["en", "zh_CN"])
+async def test_pre_checkout_for_an_invoice_payload_it_cannot_read_says_the_invoice_is_not_valid(
+        fake_bot_api, dispatcher, services, campus, clock, language, refusal):
+    """Not someone else's order: an invoice whose payload names no order of ours is refused as what it is."""
+    await tg_user(services, campus, clock, 1001, language=language)
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    payloads = ["order:abc", "", "order:", "order:1:2:3", "tip:5"]
+    for payload in payloads:
+        fake_bot_api.pre_checkout_query(li, payload, 500)
+    answers = await until(lambda: len(fake_bot_api.pre_checkout_answers) == len(payloads)
+                          and fake_bot_api.pre_checkout_answers)
+    assert [(a["ok"], a["error_message"]) for a in answers] == [(False, refusal)] * len(payloads)
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert await uow.ledger.total() == 0 and await uow.ledger.entries_total() == 0  # nothing booked anywhere
 
 
 @pytest.mark.parametrize("language_code, language", [("en", "en"), ("zh-hans", "zh_CN")])
