@@ -321,6 +321,8 @@ def transition(
             notices.append(Notice("runner", "notice-cancelled-runner", user_id=order.runner_id))
         if order.status is Status.awaiting_payment:  # nothing was paid, so nothing goes back
             notices.append(Notice("customer", "notice-cancelled-unpaid"))
+        elif order.total and cancellation_fee(campus, order, now) == order.total:  # the fee took all of it
+            notices.append(Notice("customer", "notice-cancelled-all-fee", {"fee": order.total}))
         else:
             notices.append(Notice("customer", "notice-cancelled", {"refund": refund_on_cancel(campus, order, now)}))
     elif event is Event.operator_cancel:

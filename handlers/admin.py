@@ -463,9 +463,11 @@ async def reassign_step(ctx: Ctx) -> None:
 
 async def cancel_order(ctx: Ctx, row: OrderRow, reason: str, *, edit: bool = False) -> None:
     t = await move(ctx, row, Event.operator_cancel, Role.operator, note=reason)
-    refund = 0 if t.before.status is Status.awaiting_payment else row.total
+    paid = t.before.status is not Status.awaiting_payment  # else nothing was charged, so nothing is refunded
+    refund = row.total if paid else 0
     await record(ctx, "cancel_order", f"order:{row.id}", reason=reason, refund=refund)
-    ctx.say("admin-order-cancelled", order=str(row.id), refund=format_yuan(refund), edit=edit)
+    ctx.say("admin-order-cancelled", order=str(row.id), refund=format_yuan(refund), paid="yes" if paid else "no",
+            edit=edit)
 
 
 @ROUTER.command("cancelorder", operator_only=True)

@@ -158,7 +158,8 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
             rows.append([ctx.button("track-cancel-unpaid-button", f"o:{row.id}:cancel")])
         elif Event.cancel in events:
             refund = refund_on_cancel(campus, to_domain(row), ctx.now)
-            rows.append([ctx.button("track-cancel-button", f"o:{row.id}:cancel", refund=format_yuan(refund))])
+            rows.append([ctx.button("track-cancel-button", f"o:{row.id}:cancel", refund=format_yuan(refund),
+                                    refunded="yes" if refund else "no")])
     else:
         parts = [runner_card(ctx, ctx.t, campus, row, ctx.user_id)]
     if status in ACTIVE_FOR_RUNNER and row.runner_id is not None:
@@ -216,7 +217,7 @@ async def ask_cancel(ctx: Ctx, order_id: int, *, changed: bool = False) -> None:
         ctx.say("track-cancel-confirm-unpaid", order=str(order_id), choices=buttons)
     else:
         ctx.say("track-cancel-confirm", order=str(order_id), refund=format_yuan(refund), fee=format_yuan(fee),
-                charged="yes" if fee else "no", choices=buttons)
+                charged=("all" if not refund else "yes") if fee else "no", choices=buttons)
 
 
 @ROUTER.command("cancel")

@@ -117,7 +117,10 @@ admin-runner-unreachable-order = ⚠️ Order #{ $order }: the bot can no longer
    *[picked_up] They have picked it up, so it cannot be reassigned: see it with /find { $order } and reach them another way.
   }
 admin-usage-cancelorder = Write /cancelorder, the order number and a reason, like /cancelorder 12 shop closed.
-admin-order-cancelled = Order #{ $order } is cancelled. Refunded to the student's wallet: { $refund } yuan.
+admin-order-cancelled = Order #{ $order } is cancelled. { $paid ->
+    [no] It was not paid, so nothing was charged and no refund was due.
+   *[yes] Refunded to the student's wallet: { $refund } yuan.
+  }
 admin-confirm-event = Order #{ $order } ({ $total } yuan): { admin-event-name }? This cannot be undone.
 admin-button-confirm = Yes: { admin-event-name }
 

@@ -14,6 +14,7 @@ notice-completed-customer = Order #{ $order } is complete. Thank you!
 notice-auto-confirmed = Order #{ $order } was confirmed automatically.
 notice-expired = Nobody took order #{ $order } in time. { $amount } yuan went back to your wallet.
 notice-cancelled = Order #{ $order } is cancelled. { $refund } yuan went back to your wallet.
+notice-cancelled-all-fee = Order #{ $order } is cancelled. The runner was already on the way, so all { $fee } yuan you paid went to them as the cancellation fee; nothing went back to your wallet.
 notice-cancelled-unpaid = Order #{ $order } is cancelled. It was not paid, so nothing was charged.
 notice-cancelled-runner = Order #{ $order } was cancelled by the student.
 notice-cancelled-by-operator = Order #{ $order } was cancelled by the service. { $refund } yuan went back to your wallet.

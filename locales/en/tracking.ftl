@@ -27,7 +27,10 @@ track-auto-confirm-at = If you do nothing, it is confirmed automatically at { $t
 track-card-rating = Your rating: { $stars } / 5
 track-confirm-button = Confirm delivery
 track-rate-button = Rate the runner
-track-cancel-button = Cancel ({ $refund } yuan back to your wallet)
+track-cancel-button = Cancel ({ $refunded ->
+    [no] nothing back to your wallet
+   *[yes] { $refund } yuan back to your wallet
+  })
 track-chat-button = { $other ->
     [runner] Message your runner
    *[customer] Message the student
@@ -38,6 +41,7 @@ track-report-button = Report a problem
 track-need-number = Which order? Add its number, like /{ $command } 12. /orders lists yours.
 track-not-now = Order #{ $order } is { $status } now, so that is not possible.
 track-cancel-confirm = Cancel order #{ $order }? { $charged ->
+    [all] The runner is already on the way, so all { $fee } yuan you paid goes to them for the trip; nothing goes back to your wallet.
     [yes] The runner is already on the way, so { $fee } yuan goes to them for the trip; { $refund } yuan goes back to your wallet.
    *[no] The full { $refund } yuan goes back to your wallet.
   }

@@ -114,7 +114,10 @@ admin-runner-unreachable-order = ⚠️ 订单 #{ $order }：机器人已无法�
    *[picked_up] 对方已取件，无法改派：请用 /find { $order } 查看，并通过其他方式联系对方。
   }
 admin-usage-cancelorder = 请写 /cancelorder、订单号和原因，例如 /cancelorder 12 店铺关门。
-admin-order-cancelled = 订单 #{ $order } 已取消，已退回学生钱包 { $refund } 元。
+admin-order-cancelled = 订单 #{ $order } 已取消{ $paid ->
+    [no] 。订单还没有支付，没有扣款，也无需退款。
+   *[yes] ，已退回学生钱包 { $refund } 元。
+  }
 admin-confirm-event = 订单 #{ $order }（{ $total } 元）：{ admin-event-name }？此操作无法撤销。
 admin-button-confirm = 确定：{ admin-event-name }
 

@@ -14,6 +14,7 @@ notice-completed-customer = 订单 #{ $order } 已完成，感谢使用！
 notice-auto-confirmed = 订单 #{ $order } 已自动确认收货。
 notice-expired = 订单 #{ $order } 无人接单，{ $amount } 元已退回钱包。
 notice-cancelled = 订单 #{ $order } 已取消，{ $refund } 元已退回你的钱包。
+notice-cancelled-all-fee = 订单 #{ $order } 已取消。跑腿员当时已经出发，你支付的 { $fee } 元全部作为跑腿补偿给了跑腿员，没有金额退回你的钱包。
 notice-cancelled-unpaid = 订单 #{ $order } 已取消。订单还没有支付，没有扣任何钱。
 notice-cancelled-runner = 订单 #{ $order } 已被下单同学取消。
 notice-cancelled-by-operator = 订单 #{ $order } 已被客服取消，{ $refund } 元已退回你的钱包。

@@ -27,7 +27,10 @@ track-auto-confirm-at = 如无操作，将于 { $time } 自动确认收货。
 track-card-rating = 你的评分：{ $stars } / 5
 track-confirm-button = 确认收货
 track-rate-button = 评价跑腿员
-track-cancel-button = 取消订单（{ $refund } 元退回钱包）
+track-cancel-button = 取消订单（{ $refunded ->
+    [no] 不退回钱包
+   *[yes] { $refund } 元退回钱包
+  }）
 track-chat-button = { $other ->
     [runner] 给跑腿员留言
    *[customer] 给下单同学留言
@@ -38,6 +41,7 @@ track-report-button = 报告问题
 track-need-number = 请写上订单号，例如 /{ $command } 12。发送 /orders 查看你的订单。
 track-not-now = 订单 #{ $order } 当前状态为“{ $status }”，无法进行该操作。
 track-cancel-confirm = 确定取消订单 #{ $order } 吗？{ $charged ->
+    [all] 跑腿员已经出发，你支付的 { $fee } 元将全部作为跑腿补偿给跑腿员，不会退回钱包。
     [yes] 跑腿员已经出发，{ $fee } 元将作为跑腿补偿给跑腿员，{ $refund } 元退回你的钱包。
    *[no] { $refund } 元将全额退回你的钱包。
   }

@@ -175,6 +175,21 @@ def test_cancellation_fee_only_after_the_grace_and_before_pickup():
     assert fee_to_runner == CAMPUS.cancellation.fee_after_accept
 
 
+def test_the_students_cancellation_notice_says_when_the_fee_took_all_they_paid():
+    late = T0 + dt.timedelta(minutes=CAMPUS.cancellation.free_minutes_after_accept, seconds=1)
+    fee = CAMPUS.cancellation.fee_after_accept
+    customer = Actor(Role.customer, CUSTOMER)
+
+    def told(total: int) -> list[tuple[str, dict]]:
+        order = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0, total=total)
+        return [(n.key, n.args) for n in transition(CAMPUS, order, Event.cancel, customer, late).notices
+                if n.to == "customer"]
+
+    assert told(fee + 1) == [("notice-cancelled", {"refund": 1})]
+    assert told(fee) == [("notice-cancelled-all-fee", {"fee": fee})]  # not "0.00 yuan went back to your wallet"
+    assert told(fee - 1) == [("notice-cancelled-all-fee", {"fee": fee - 1})]  # the fee never exceeds what was paid
+
+
 def test_late_delivery_costs_credit_instead_of_earning_it():
     picked = new_order(status=Status.picked_up, runner_id=RUNNER, deliver_by=T0)
     late = transition(CAMPUS, picked, Event.deliver, Actor(Role.runner, RUNNER), T0 + dt.timedelta(minutes=1)).after

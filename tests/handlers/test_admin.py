@@ -510,6 +510,22 @@ async def test_cancel_refunds_the_student_in_full(chat, db, campus, clock):
     assert await balance(db, ledger.customer(customer)) == total
 
 
+@pytest.mark.parametrize(("language", "told"), [
+    ("en", "Order #{order} is cancelled. It was not paid, so nothing was charged and no refund was due."),
+    ("zh_CN", "订单 #{order} 已取消。订单还没有支付，没有扣款，也无需退款。"),
+], ids=["en", "zh_CN"])
+async def test_cancelling_an_unpaid_order_tells_the_operator_nothing_was_refunded(chat, db, campus, clock, language,
+                                                                                  told):
+    await operator_speaking(db, campus, clock.now, language)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    unpaid = await make_order(db, campus, customer, clock.now, pay=False)
+    replies = await chat.send("dora", f"/cancelorder {unpaid} changed her mind")
+    assert [(r.key, r.text) for r in replies] == [("admin-order-cancelled", told.format(order=unpaid))]
+    assert "0.00" not in replies[0].text
+    assert (await get(db, OrderRow, unpaid)).status == "cancelled"
+    assert await balance(db, ledger.customer(customer)) == 0
+
+
 async def test_cancel_from_the_order_card_asks_first(chat, db, campus, clock):
     await operator(chat)
     customer = await make_user(db, campus, clock.now)

@@ -9,7 +9,7 @@ from core import ledger
 from core.campus import CreditEvent
 from core.money import format_yuan
 from core.order import Actor, Event, Role, transition
-from handlers.context import MAX_TEXT
+from handlers.context import MAX_TEXT, Services
 from handlers.notify import Notifier
 from locales import catalogue
 from storage.models import Complaint, CreditRecord, LedgerPosting, Outbox, User
@@ -17,7 +17,7 @@ from storage.models import Order as OrderRow
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER, act, make_order, make_runner, make_user, top_up
-from tests.handlers.harness import keys
+from tests.handlers.harness import Chat, keys
 
 PHONE = "13800138000"
 
@@ -226,6 +226,38 @@ async def test_cancel_after_the_grace_gives_the_runner_a_fee(db, campus, clock, 
     assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.escrow(order_id)) == [
         total - fee, fee, 0]
     assert [m["key"] for m in await chat.inbox(await external_id(db, runner))][-1] == "notice-cancelled-runner"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_cancellation_fee_that_takes_the_whole_total_is_said_so_not_as_nothing_refunded(
+        db, campus, clock, language):
+    """An order costing no more than the cancellation fee (a coupon paid most of it): cancelled late, all the
+    student paid goes to the runner. No text speaks of 0.00 yuan going back to the wallet."""
+    costly = campus.model_copy(update={"cancellation": campus.cancellation.model_copy(update={"fee_after_accept": 99_00})})
+    chat = Chat(Services(db=db, campuses={costly.id: costly}, cipher=CIPHER, clock=clock, channels=("console",)))
+    alice, runner, order_id = await setup(db, costly, clock, stage="accepted")
+    await speaks(db, language, alice)
+    total = (await order_row(db, order_id)).total
+    money = format_yuan(total)
+    clock.advance(minutes=costly.cancellation.free_minutes_after_accept + 1)
+
+    [card] = await chat.send("alice", f"/track {order_id}")
+    label = {"en": "Cancel (nothing back to your wallet)", "zh_CN": "取消订单（不退回钱包）"}[language]
+    assert label in [c.label for c in card.flat_choices()]
+    [confirm] = await chat.press("alice", label)
+    assert confirm.text == {
+        "en": f"Cancel order #{order_id}? The runner is already on the way, so all {money} yuan you paid goes to them "
+              f"for the trip; nothing goes back to your wallet.",
+        "zh_CN": f"确定取消订单 #{order_id} 吗？跑腿员已经出发，你支付的 {money} 元将全部作为跑腿补偿给跑腿员，不会退回钱包。",
+    }[language]
+    await chat.press("alice", catalogue(language)("track-cancel-yes"))
+    assert [(m["key"], m["text"]) for m in await chat.inbox("alice")] == [("notice-cancelled-all-fee", {
+        "en": f"Order #{order_id} is cancelled. The runner was already on the way, so all {money} yuan you paid went "
+              f"to them as the cancellation fee; nothing went back to your wallet.",
+        "zh_CN": f"订单 #{order_id} 已取消。跑腿员当时已经出发，你支付的 {money} 元全部作为跑腿补偿给了跑腿员，没有金额退回你的钱包。",
+    }[language])]
+    assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.escrow(order_id)) == [
+        0, total, 0]
 
 
 async def test_cancel_after_pickup_is_refused(db, campus, clock, chat):
