@@ -145,7 +145,7 @@ def cmd_telegram(settings: Settings, campuses: list[Campus]) -> int:
         try:
             await run_telegram(settings, services)
         finally:
-            scheduler.shutdown(wait=False)
+            await scheduler.stop()  # a sweep or tidy under way finishes (bounded) before the database closes
             await services.db.dispose()
 
     try:

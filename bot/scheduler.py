@@ -9,6 +9,7 @@ of its statements is idempotent, so several processes tidying at once is harmles
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 5
 TIDY_SECONDS = 60
+STOP_SECONDS = 10.0  # how long a stop waits for a sweep or tidy under way before cutting it off
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,53 @@ async def tidy(services: Services, now: dt.datetime, *, retention: dt.timedelta 
     return TidyReport(forgotten, pruned, seen_keys)
 
 
+class Timers(AsyncIOScheduler):
+    """The scheduler of the sweep and the tidying, which a stop lets finish what they are doing (`stop`).
+
+    APScheduler's own shutdown cancels the jobs still running, whatever its `wait` says (its asyncio executor cannot
+    wait in a synchronous method), and the database is closed right after it: a sweep caught halfway would be cut
+    off in the middle of its transaction."""
+
+    def __init__(self) -> None:
+        super().__init__(timezone="UTC")
+        self._running: set[asyncio.Task[object]] = set()
+
+    def job(self, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """`work` as a job whose runs `stop` waits for."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                await work()
+            finally:
+                self._running.discard(task)
+
+        return run
+
+    async def stop(self, timeout: float = STOP_SECONDS) -> None:
+        """No run starts any more; the runs under way finish, for up to `timeout` seconds (then they are cancelled,
+        which rolls back what they had not committed); then the scheduler shuts down. Before the database closes."""
+        if not self.running:
+            return
+        self.pause()
+        running = [task for task in self._running if not task.done()]
+        late: set[asyncio.Task[object]] = set()
+        if running:
+            _, late = await asyncio.wait(running, timeout=timeout)
+        self.shutdown(wait=False)  # cancels what is still running
+        if late:
+            log.warning("%d timer job(s) still running after %g s were cut off", len(late), timeout)
+            await asyncio.wait(late, timeout=1.0)  # their cancellation, before what they use closes
+
+
 def build_scheduler(services: Services, *, seconds: float = SWEEP_SECONDS,
                     after: Callable[[SweepReport], Awaitable[None]] | None = None,
                     tidy_seconds: float = TIDY_SECONDS,
-                    outbox_retention: dt.timedelta = RETENTION) -> AsyncIOScheduler:
+                    outbox_retention: dt.timedelta = RETENTION) -> Timers:
     """A scheduler (not started) that sweeps every `seconds` and tidies every `tidy_seconds` (outbox rows settled
-    longer than `outbox_retention` ago are deleted), with the services' clock.
+    longer than `outbox_retention` ago are deleted), with the services' clock. Stop it with `await .stop()`.
 
     `after` runs after each sweep (a channel may deliver the outbox the sweep filled).
     max_instances=1 and coalesce=True: a slow sweep is never overlapped by the next one, and missed runs collapse
@@ -70,9 +113,9 @@ def build_scheduler(services: Services, *, seconds: float = SWEEP_SECONDS,
         except Exception:  # as for the sweep: the next run tries again
             log.exception("tidying failed")
 
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(tick, IntervalTrigger(seconds=seconds), id="sweep", max_instances=1, coalesce=True,
-                      replace_existing=True)
-    scheduler.add_job(tidy_tick, IntervalTrigger(seconds=tidy_seconds), id="tidy", max_instances=1, coalesce=True,
-                      replace_existing=True)
+    scheduler = Timers()
+    scheduler.add_job(scheduler.job(tick), IntervalTrigger(seconds=seconds), id="sweep", max_instances=1,
+                      coalesce=True, replace_existing=True)
+    scheduler.add_job(scheduler.job(tidy_tick), IntervalTrigger(seconds=tidy_seconds), id="tidy", max_instances=1,
+                      coalesce=True, replace_existing=True)
     return scheduler

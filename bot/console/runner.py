@@ -173,7 +173,7 @@ async def run_interactive(services: Services, *, language: str = "en", sweep_sec
                 traceback.print_exc(file=sys.stderr)
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            await scheduler.stop()  # a sweep under way finishes before the database closes
     write(t("console-bye"))
     return EXIT_OK
 

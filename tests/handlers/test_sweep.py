@@ -338,6 +338,54 @@ async def test_the_scheduler_only_calls_the_sweep(services, db, campus, clock):
     assert (await order_row(db, order_id)).status == "closed"
 
 
+async def test_stopping_the_scheduler_lets_a_sweep_under_way_finish_before_anything_closes(services, db, campus,
+                                                                                          clock):
+    """main.py stops the timers, then closes the database: a sweep running at that moment is not cut off."""
+    from bot.scheduler import build_scheduler
+
+    alice = await make_user(db, campus, clock(), name="alice")
+    order_id = await make_order(db, campus, alice, clock(), pay=False)
+    clock.advance(minutes=campus.timeouts.pay_minutes)
+    in_sweep, go_on, finished = asyncio.Event(), asyncio.Event(), []
+
+    async def after(report):  # the sweep has done its work; what follows it (delivering the outbox) is slow
+        in_sweep.set()
+        await go_on.wait()
+        finished.append(report.closed_unpaid)
+
+    scheduler = build_scheduler(services, seconds=0.01, after=after)
+    scheduler.start()
+    await asyncio.wait_for(in_sweep.wait(), 5)
+    stopping = asyncio.create_task(scheduler.stop(timeout=5))
+    await asyncio.sleep(0)  # the stop begins: no new run, and it waits for this one
+    assert not stopping.done() and finished == []
+    go_on.set()
+    await asyncio.wait_for(stopping, 5)
+    assert finished == [1]  # the run finished, rather than being cancelled halfway
+    assert not scheduler.running
+    assert (await order_row(db, order_id)).status == "closed"
+
+
+async def test_a_sweep_that_will_not_finish_is_cut_off_after_the_stops_bound(services):
+    from bot.scheduler import build_scheduler
+
+    in_sweep, cut_off = asyncio.Event(), []
+
+    async def after(report):
+        in_sweep.set()
+        try:
+            await asyncio.Event().wait()  # never finishes on its own
+        except asyncio.CancelledError:
+            cut_off.append(True)
+            raise
+
+    scheduler = build_scheduler(services, seconds=0.01, after=after)
+    scheduler.start()
+    await asyncio.wait_for(in_sweep.wait(), 5)
+    await asyncio.wait_for(scheduler.stop(timeout=0.05), 5)  # the bound, not a wait for something to happen
+    assert cut_off == [True] and not scheduler.running
+
+
 async def test_a_runners_position_is_forgotten_once_they_carry_no_order(services, campus, clock):
     """Live positions are kept only while an order is under way (privacy)."""
     busy_free = await make_runner(services.db, campus, clock())
