@@ -325,6 +325,7 @@ async def test_under_auto_dispatch_a_released_order_is_offered_to_someone_else(d
     near = await runner(db, auto, clock(), "near", at="jd_station")
     far = await runner(db, auto, clock(), "far", at="gym")
     order_id = await paid_order(services, alice)
+    assert (await order_row(db, order_id)).offer_runner_id == near  # the nearest first
     await chat.inbox("near")
     assert keys(await chat.press("near", f"data:g:{order_id}"))[0] == "grab-won"
     await chat.send("near", f"/release {order_id}")
