@@ -12,7 +12,7 @@ from core.errors import DomainError
 from handlers import flows  # noqa: F401 - registers every flow on the router
 from handlers.context import Ctx, Services, barred
 from handlers.io import Input, Kind, Reply
-from handlers.notify import in_operator_chat, money_args
+from handlers.notify import in_operator_chat, money_args, plain_args
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage import conversations
@@ -53,7 +53,7 @@ class App:
             return await work
         except DomainError as exc:
             language = await self._language(inp)
-            args = {k: v for k, v in exc.args_.items() if isinstance(v, (str, int))}
+            args = plain_args(exc)
             return [Reply(key=exc.key, text=catalogue(language)(exc.key, **money_args(args)), args=args)]
 
     async def _in_transaction(self, inp: Input, now) -> list[Reply]:  # noqa: ANN001

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from core.campus import Campus
+from core.errors import DomainError
 from core.money import format_yuan
 from core.order import ACTIVE_FOR_RUNNER, FINAL, Notice, Transition
 from handlers.io import Input
@@ -42,6 +43,11 @@ def is_menu(payload: dict[str, Any]) -> bool:
 
 def money_args(args: dict[str, Any]) -> dict[str, Any]:
     return {k: format_yuan(v) if k in MONEY_ARGS and isinstance(v, int) else v for k, v in args.items()}
+
+
+def plain_args(exc: DomainError) -> dict[str, str | int]:
+    """The arguments of a refusal that its message can show: plain texts and numbers."""
+    return {k: v for k, v in exc.args_.items() if isinstance(v, (str, int))}
 
 
 class Notifier:

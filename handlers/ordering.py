@@ -379,7 +379,27 @@ async def go_back(ctx: Ctx, step: str) -> None:
 
 @ROUTER.asks_again("order.")
 async def ask_current_step(ctx: Ctx) -> None:
-    await PROMPTS[ctx.state.removeprefix("order.")](ctx)
+    step = ctx.state.removeprefix("order.")
+    if step == "quote" and await coupon_gone_since(ctx):
+        return
+    await PROMPTS[step](ctx)
+
+
+async def coupon_gone_since(ctx: Ctx) -> bool:
+    """For the quote asked again (after /language): if its coupon can no longer be used (used up by others since it
+    was priced, or expired), the student is told why and asked for a coupon again; a quote that cannot be priced
+    would refuse every answer. True when so."""
+    code = ctx.data.get("coupon")
+    if not code:
+        return False
+    try:
+        await usable_coupon(ctx, code)
+    except InvalidInput as refusal:
+        ctx.conv.data.pop("coupon")
+        ctx.say(refusal.key, **refusal.args_)
+        await ask_coupon(ctx)
+        return True
+    return False
 
 
 def stale() -> InvalidInput:

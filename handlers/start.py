@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core.errors import DomainError
 from handlers.context import Ctx
 from handlers.io import Kind
+from handlers.notify import money_args, plain_args
 from handlers.orders import campus_name
 from handlers.router import ROUTER
 from locales import LANGUAGES
@@ -83,7 +85,16 @@ async def choose_language(ctx: Ctx) -> None:
         menu(ctx)
         return
     ctx.go(resume, **{RESUME: None})
-    await ask_again(ctx)
+    said = len(ctx.replies)
+    try:
+        async with ctx.uow.session.begin_nested():
+            await ask_again(ctx)
+    except DomainError as exc:
+        # The form cannot ask its question now (the service closed meanwhile, say): the language is chosen all the
+        # same, the form stays at its step, and why is said. Refused, the whole input would roll back, leaving them
+        # in this picker, every press refused again.
+        del ctx.replies[said:]
+        ctx.say(exc.key, **money_args(plain_args(exc)))
 
 
 @ROUTER.command("language", "lang")

@@ -21,7 +21,7 @@ from core.order import Actor, Event, Role
 from handlers.context import Services
 from handlers.io import Choice, Reply
 from locales import catalogue
-from storage.models import RunnerProfile, User
+from storage.models import Coupon, RunnerProfile, User
 from storage.uow import UnitOfWork
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_e2e_telegram import running_bot  # noqa: F401 - fixture: the dispatcher and the outbox sender
@@ -39,6 +39,7 @@ from tests.factories import act, make_order, top_up
 from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM
 
 EN = catalogue("en")
+ZH = catalogue("zh_CN")
 LI = 1001
 ZHAO = 3003
 QIAN = 3004
@@ -82,11 +83,12 @@ async def at_the_pickup_of(api: FakeBotAPI, li: dict[str, Any], types: dict[str,
 HEAVY_PARCEL = [*PARCEL_TO_MY_ROOM[:7], "10", *PARCEL_TO_MY_ROOM[8:]]
 
 
-async def quote_for(api: FakeBotAPI, li: dict[str, Any]) -> dict[str, Any]:
-    """A 10 kg parcel errand typed in full after /order: the quote the bot sends last."""
+async def quote_for(api: FakeBotAPI, li: dict[str, Any], coupon: str = "No coupon") -> dict[str, Any]:
+    """A 10 kg parcel errand typed in full after /order (`coupon`: the answer to the coupon question): the quote the
+    bot sends last."""
     before = len(api.bot_messages(LI))
     api.command(li, "order")
-    for text in HEAVY_PARCEL:
+    for text in [*HEAVY_PARCEL[:-1], coupon]:
         api.text(li, text)
     title = EN("order-quote-title", task="parcel")
     return await until(lambda: next((m for m in api.bot_messages(LI)[before:] if m["text"].startswith(title)), None))
@@ -135,6 +137,30 @@ async def test_an_order_awaiting_payment_opened_again_offers_both_pay_buttons(
     api.command(li, "track", str(order_id))
     card = await until(lambda: next((m for m in api.bot_messages(LI) if labels(m)), None))
     assert labels(card) == [EN("order-pay-wallet"), EN("tg-pay-telegram"), EN("track-cancel-unpaid-button")]
+
+
+async def test_language_at_a_quote_whose_coupon_was_used_up_since_goes_back_to_the_coupon_question(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    api = fake_bot_api
+    student = await tg_user(services, campus, clock, LI)
+    async with UnitOfWork(services.db) as uow:
+        uow.session.add(Coupon(code="LAST", campus_id=campus.id, amount_off=200, max_uses=1))
+    li = api.user(LI, "Li", language_code="en")
+    assert "LAST" in (await quote_for(api, li, coupon="LAST"))["text"]
+    async with UnitOfWork(services.db) as uow:  # someone else took the last one meanwhile
+        (await uow.session.get(Coupon, "LAST")).used = 1
+
+    picker = await answered(api, LI, lambda: api.command(li, "language"), EN("start-pick-language"))
+    asked = await answered(api, LI, lambda: api.press(li, picker, "中文"), ZH("order-ask-coupon"))
+    assert [m["text"] for m in api.bot_messages(LI)[-3:]] == [
+        ZH("start-language-set"), ZH("order-coupon-used-up", code="LAST"), ZH("order-ask-coupon")]
+    assert labels(asked) == [ZH("order-no-coupon"), ZH("order-back")]
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert (await uow.session.get(User, student)).language == "zh_CN"
+    api.press(li, asked, ZH("order-no-coupon"))  # the form carries on, in Chinese, without the coupon
+    quote = await until(lambda: (m := api.last_bot_message(LI))["text"].startswith(
+        ZH("order-quote-title", task="parcel")) and m)
+    assert "LAST" not in quote["text"]
 
 
 async def test_the_location_button_goes_when_the_flow_moves_past_its_step(

@@ -643,6 +643,44 @@ async def test_changing_language_in_the_middle_of_the_form_asks_the_same_questio
                                                                       "library")
 
 
+async def language_of(services, who):
+    async with UnitOfWork(services.db, write=False) as uow:
+        return await uow.session.scalar(select(User.language).where(User.external_id == who))
+
+
+async def test_language_at_a_quote_whose_coupon_was_used_up_since_asks_for_a_coupon_again(chat, services, clock):
+    await add_coupon(services, clock, "LAST", max_uses=1)
+    await funded(chat, services, "hans", 0)
+    await chat.send("hans", "/order")
+    replies = await answer_all(chat, "hans", [*PARCEL_TO_MY_ROOM[:-1], "LAST"])
+    assert "Coupon LAST: -3.00" in quote_of(replies).text
+    async with UnitOfWork(services.db) as uow:  # someone else took the last one meanwhile
+        (await uow.session.get(Coupon, "LAST")).used = 1
+    await chat.send("hans", "/language")
+    replies = await chat.press("hans", "中文")
+    # The language is set, and the form goes back to the coupon, saying why, rather than keep her in the picker.
+    assert [r.text for r in replies] == ["已切换为中文。", "优惠券 LAST 已被领完。", "有优惠券吗？发送券码，或跳过。"]
+    assert await language_of(services, "hans") == "zh_CN"
+    state, data = await conversation(services, "hans")
+    assert state == "order.coupon" and "coupon" not in data
+    replies = await chat.press("hans", "不用优惠券")
+    assert "LAST" not in quote_of(replies).text
+    assert keys(await chat.press("hans", "确认")) == ["order-created"]
+
+
+async def test_language_at_a_question_the_form_cannot_ask_now_is_set_and_says_why(chat, services, clock):
+    await funded(chat, services, "hans", 0)
+    await chat.send("hans", "/order")
+    await answer_all(chat, "hans", PARCEL_TO_MY_ROOM[:8])  # at the size, then the window
+    await chat.send("hans", "small")
+    clock.advance(hours=13, minutes=45)  # Monday 23:45: closed, and no window left today
+    await chat.send("hans", "/language")
+    replies = await chat.press("hans", "中文")
+    assert [r.text for r in replies] == ["已切换为中文。", "抱歉，现在不在服务时间。服务时间：周一至周五 07:00–23:30；周六至周日 08:00–23:59。"]
+    assert await language_of(services, "hans") == "zh_CN"
+    assert (await conversation(services, "hans"))[0] == "order.window"  # the draft is kept
+
+
 async def test_a_name_several_places_share_is_answered_with_a_few_of_them(chat, services):
     await funded(chat, services, "ivy", 0)
     await chat.send("ivy", "/order")
