@@ -453,17 +453,30 @@ async def chat_verb(ctx: Ctx) -> None:
     ctx.say("track-chat-enter", order=str(order_id), other="runner" if role == "customer" else "customer")
 
 
+async def chat_goes_on(ctx: Ctx, order_id: int) -> str | None:
+    """The sender's role while the chat about the order goes on; None once it cannot (the order finished, or this
+    person is no longer on it: reassigned), and the chat is left, saying so, rather than refuse every later message."""
+    try:
+        return (await counterpart(ctx, order_id))[2]
+    except (IllegalTransition, NotAllowed):
+        ctx.reset()
+        ctx.say("track-chat-ended", order=str(order_id))
+        return None
+
+
+@ROUTER.asks_again(CHAT_STATE)
+async def chat_still_open(ctx: Ctx) -> None:
+    """After /language: what the person sends still goes to the other side, which they are told in their language."""
+    order_id = int(ctx.data["chat_order"])
+    if (role := await chat_goes_on(ctx, order_id)) is not None:
+        ctx.say("track-chat-still-open", order=str(order_id), other="runner" if role == "customer" else "customer")
+
+
 @ROUTER.state(CHAT_STATE)
 async def chat_step(ctx: Ctx) -> None:
     """Everything the person sends goes to the other side until /menu."""
     order_id = int(ctx.data["chat_order"])
-    try:
-        await counterpart(ctx, order_id)
-    except (IllegalTransition, NotAllowed):
-        # The order finished, or this person is no longer on it (reassigned): leave the chat rather than
-        # refuse every later message.
-        ctx.reset()
-        ctx.say("track-chat-ended", order=str(order_id))
+    if await chat_goes_on(ctx, order_id) is None:
         return
     if ctx.input.kind is Kind.text:
         await relay(ctx, order_id, text=ctx.input.text)

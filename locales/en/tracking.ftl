@@ -81,6 +81,10 @@ track-chat-enter = Everything you send now goes to { $other ->
     [runner] your runner
    *[customer] the student
   } of order #{ $order } through the bot; phone numbers stay private. Send /menu to stop.
+track-chat-still-open = You are still messaging { $other ->
+    [runner] your runner
+   *[customer] the student
+  } of order #{ $order }: everything you send goes to them through the bot. Send /menu to stop.
 track-chat-closed = You can no longer message about order #{ $order }: it is { $status } now.
 track-chat-ended = The chat about order #{ $order } has ended; messages are no longer passed on.
 track-chat-text-only = Only text and photos can be passed on. Send /menu to stop chatting.

@@ -81,6 +81,10 @@ track-chat-enter = 现在你发送的所有消息都会通过机器人转给订�
     [runner] 跑腿员
    *[customer] 下单同学
   }，双方手机号不会公开。发送 /menu 结束。
+track-chat-still-open = 你仍在给订单 #{ $order } 的{ $other ->
+    [runner] 跑腿员
+   *[customer] 下单同学
+  }留言：你发送的消息都会通过机器人转给对方。发送 /menu 结束。
 track-chat-closed = 订单 #{ $order } 当前状态为“{ $status }”，已无法再留言。
 track-chat-ended = 订单 #{ $order } 的留言已结束，消息不再转发。
 track-chat-text-only = 只能转发文字和图片。发送 /menu 结束聊天。

@@ -508,6 +508,31 @@ async def test_relay_reaches_the_other_side_without_phone_or_name(db, campus, cl
     assert keys(await chat.send("alice", "hello")) == ["idle-hint", "menu-title"]  # out of the chat
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_language_during_the_chat_keeps_it_open(db, campus, clock, chat, language):
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    runner_ext = await external_id(db, runner)
+    assert keys(await chat.press("alice", f"data:o:{order_id}:chat")) == ["track-chat-enter"]
+    await chat.send("alice", "/language")
+    replies = await chat.press("alice", {"en": "English", "zh_CN": "中文"}[language])
+    assert [r.text for r in replies] == [catalogue(language)("start-language-set"), {
+        "en": f"You are still messaging your runner of order #{order_id}: everything you send goes to them through "
+              "the bot. Send /menu to stop.",
+        "zh_CN": f"你仍在给订单 #{order_id} 的跑腿员留言：你发送的消息都会通过机器人转给对方。发送 /menu 结束。"}[language]]
+    assert keys(await chat.send("alice", "at the gate")) == ["track-relay-sent"]
+    assert [m["text"] for m in await chat.inbox(runner_ext)] == [f"The student about order #{order_id}: at the gate"]
+
+    # A chat that ended meanwhile says so, and is left.
+    await chat.send("alice", "/language")
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+    await act(db, campus, order_id, Event.deliver, Actor(Role.runner, runner), clock())
+    await act(db, campus, order_id, Event.confirm, Actor(Role.customer, alice), clock())
+    replies = await chat.press("alice", {"en": "English", "zh_CN": "中文"}[language])
+    assert keys(replies) == ["start-language-set", "track-chat-ended"]
+    assert keys(await chat.send("alice", "thanks!")) == ["idle-hint", "menu-title"]
+    assert await chat.inbox(runner_ext) == []
+
+
 @pytest.mark.parametrize(("language", "passed_on"), [
     ("en", "The student sent a photo about order #{order}: the blue box, code 3-2-1108"),
     ("zh_CN", "下单同学发来一张图片（订单 #{order}）：the blue box, code 3-2-1108"),
