@@ -296,9 +296,12 @@ def _without(keep: Kept, data: str) -> Kept:
 
 async def withdraw_location_offer(session: DbSession, channel: str, user: str, now: dt.datetime) -> bool:
     """Ctx.settle_location's bookkeeping for a path that runs without a Ctx (the grab): if this person's
-    conversation says the location button is still up, it no longer is. True when it was: the reply says so."""
+    conversation says the location button is still up, put up with no step going on (a /nearby list's), it no longer
+    is. True when it was: the reply says so. A button put up in a step stays: a place question (the order form's
+    pickup, which a runner may be answering for an errand of their own) still waits for its answer, and any other
+    step's next answer takes it away (settle_location)."""
     conv = await conversations.load(session, channel, user)
-    if conv is None or not conv.data.pop(LOCATION_OFFERED, None):
+    if conv is None or conv.state != "idle" or not conv.data.pop(LOCATION_OFFERED, None):
         return False
     await conversations.save(session, channel, user, conv, now)
     return True

@@ -331,6 +331,26 @@ async def test_a_grab_won_in_the_hall_takes_away_the_location_button_a_nearby_li
     assert (await order_row(services, free)).runner_id == zhao_id
 
 
+async def test_a_grab_won_in_the_hall_leaves_the_location_button_of_the_runners_own_order_form(
+        fake_bot_api: FakeBotAPI, dispatcher, bot: Bot, services: Services, campus,  # noqa: F811
+        clock: FakeClock) -> None:
+    api = fake_bot_api
+    hall = api.group(campus.channels.telegram_hall_chat_id)
+    order_id = await make_order(services.db, campus, await tg_user(services, campus, clock, WU), clock())
+    li_id = await tg_runner(services, campus, clock, LI)
+    li = api.user(LI, "Li", language_code="en")
+    await at_the_pickup(api, li)  # the runner orders an errand of her own: the pickup asks for a place
+
+    won = "\n".join([EN("grab-won"), EN("hall-won-details-private", order=str(order_id))])
+    post = await hall_card(bot, hall, order_id)
+    await answered(api, LI, lambda: api.callback(li, f"g:{order_id}", post), won)
+    assert (await order_row(services, order_id)).runner_id == li_id
+    assert REMOVE not in markups(api, LI)  # the form still waits for its place: the button stays
+    api.location(li, *LIBRARY)  # and answers it
+    await until(lambda: [m["text"] for m in api.bot_messages(LI)[-2:]] == [EN("order-ask-dropoff"),
+                                                                          EN("tg-location-prompt")])
+
+
 async def test_an_operators_private_question_loses_its_cancel_button_once_answered(
         fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
     api = fake_bot_api
