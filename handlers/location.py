@@ -7,7 +7,8 @@ position is written only while the runner has an order accepted or picked up; ot
 timer sweep calls `forget_positions` so nothing lingers after the last order ends. A live location that is not
 kept starts like a one-off location (it answers the step asking for one, or gives a runner /nearby), and its later
 positions are kept, and the runner told so, once they carry an order. A runner answering the order step that asks
-for a place is ordering as a student: the live location answers it with no word on keeping it.
+for a place is ordering as a student: the live location answers it with no word on keeping it, and none of its
+positions, later ones neither, makes them available (below).
 
 An approved runner carrying no order who shares a live location is saying they are free: its positions are kept
 apart, as an availability point that only dispatch reads (handlers/hall.py: auto-dispatch offers orders near it,
@@ -35,7 +36,7 @@ from handlers.router import ROUTER
 from handlers.start import menu
 from locales import catalogue
 from storage import conversations
-from storage.dedupe import first_time_in
+from storage.dedupe import first_time_in, seen_in
 from storage.lookups import USER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import RunnerProfile
@@ -94,7 +95,7 @@ async def live_position(services: Services, inp: Input, *, first: bool,
             await _clear(uow, profile.user_id)
             assert user is not None
             if (is_active_runner(profile, user.suspended) and inp.live_until is not None and inp.live_until > now
-                    and not (first and await _placing_an_order(uow, inp))):
+                    and not (first and await _placing_an_order(uow, profile.user_id, inp, now))):
                 noted = await _available(uow, profile.user_id, inp.lat, inp.lon, inp.live_until, now)
             else:
                 await _unavailable(uow, profile.user_id)
@@ -111,11 +112,21 @@ async def live_position(services: Services, inp: Input, *, first: bool,
     return [*note, *replies] if replies else replies
 
 
-async def _placing_an_order(uow: UnitOfWork, inp: Input) -> bool:
-    """The sender is at the order step asking for a place (the live location answers it). Read only for a first
-    position not kept: the edits of every sharing runner need no conversation."""
+def _ordering_key(runner_id: int, live_until: dt.datetime) -> str:
+    """Recorded when a live location's first position answered its sender's order form (_placing_an_order)."""
+    return f"live-ordering:{runner_id}:{int(live_until.timestamp())}"
+
+
+async def _placing_an_order(uow: UnitOfWork, runner_id: int, inp: Input, now: dt.datetime) -> bool:
+    """The sender is at the order step asking for a place (the live location answers it); then this live location
+    is remembered as the runner's ordering, not as them being free (_available). Read only for a first position not
+    kept: the edits of every sharing runner need no conversation."""
     conv = await conversations.load(uow.session, inp.channel, inp.user)
-    return conv is not None and conv.state in PLACE_STATES
+    if conv is None or conv.state not in PLACE_STATES:
+        return False
+    assert inp.live_until is not None
+    await first_time_in(uow.session, _ordering_key(runner_id, inp.live_until), now)
+    return True
 
 
 async def _keep(uow: UnitOfWork, runner_id: int, lat: float, lon: float, now: dt.datetime) -> bool:
@@ -143,6 +154,8 @@ async def _available(uow: UnitOfWork, runner_id: int, lat: float, lon: float, li
         .values(**values))
     if moved.rowcount:
         return False
+    if await seen_in(uow.session, _ordering_key(runner_id, live_until)):
+        return False  # this live location answered the runner's own order form: they are ordering, not free
     await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == runner_id).values(**values))
     return await first_time_in(uow.session, f"available:{runner_id}:{int(live_until.timestamp())}", now)
 

@@ -24,6 +24,11 @@ async def first_time_in(session: DbSession, key: str, now: dt.datetime) -> bool:
     return result.rowcount == 1
 
 
+async def seen_in(session: DbSession, key: str) -> bool:
+    """Whether the key was recorded (first_time_in), without recording it."""
+    return await session.get(ProcessedUpdate, key[:96]) is not None
+
+
 class DatabaseSeenKeys:
     def __init__(self, db, retention: dt.timedelta = dt.timedelta(days=2)) -> None:  # noqa: ANN001
         self.db = db

@@ -720,7 +720,7 @@ async def test_live_location_is_kept_only_while_the_runner_has_an_active_order(
 @pytest.mark.parametrize("make_person", [tg_user, tg_runner], ids=["student", "runner"])
 async def test_a_live_location_answers_the_step_asking_for_a_location_as_a_one_off_location_does(
         fake_bot_api, dispatcher, services, campus, clock, make_person):
-    await make_person(services, campus, clock, 1001)  # a runner carries no order: the position is not kept
+    person = await make_person(services, campus, clock, 1001)  # a runner carries no order: the position is not kept
     li = fake_bot_api.user(1001, "Li", language_code="en")
     en = catalogue("en")
     fake_bot_api.command(li, "order")
@@ -730,7 +730,7 @@ async def test_a_live_location_answers_the_step_asking_for_a_location_as_a_one_o
                          if "keyboard" in (c.params.get("reply_markup") or {})])
     before = len(fake_bot_api.bot_messages(1001))
 
-    fake_bot_api.location(li, *PARCEL_STATION, live_period=900)  # "Share My Live Location"
+    shared = fake_bot_api.location(li, *PARCEL_STATION, live_period=900)["message"]  # "Share My Live Location"
     await settle(fake_bot_api, li)
     texts = [m["text"] for m in fake_bot_api.bot_messages(1001)[before:]]
     assert texts[0] == en("order-ask-dropoff")  # the next question: the pickup was answered
@@ -739,6 +739,14 @@ async def test_a_live_location_answers_the_step_asking_for_a_location_as_a_one_o
     async with UnitOfWork(services.db, write=False) as uow:
         conv = await uow.session.get(Conversation, ("telegram", "1001"))
     assert conv is not None and conv.data["pickup"] == "parcel_station"
+
+    # Its next position, seconds later, is no runner saying they are free either: silent, and nobody to dispatch to.
+    before = len(fake_bot_api.bot_messages(1001))
+    fake_bot_api.live_location(li, shared, PARCEL_STATION[0] + 0.0001, PARCEL_STATION[1])
+    await settle(fake_bot_api, li)
+    assert [m["text"] for m in fake_bot_api.bot_messages(1001)[before:]][0] == en("help-student")  # settle's
+    if make_person is tg_runner:
+        assert (await profile(services, person)).available_until is None
 
 
 async def test_a_runner_sharing_a_live_location_before_grabbing_is_told_once_it_is_kept(

@@ -76,6 +76,23 @@ async def test_a_runner_ordering_an_errand_answers_the_place_step_as_a_student_d
     assert (await profile_of(db, rob)).available_until is None  # nor is he available: he is ordering
 
 
+async def test_a_live_location_that_answered_a_runners_own_order_form_never_makes_them_available(db, campus, clock):
+    services, chat = auto_dispatch(db, campus, clock)
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    await chat.send("rob", "/order")
+    await chat.send("rob", "Parcel pickup")
+    assert keys(await live(chat, "rob", *PARCEL_STATION)) == ["order-ask-dropoff"]
+    assert await live(chat, "rob", *CANTEEN_2, first=False) == []  # walking on: no word on being free
+    assert (await profile_of(db, rob)).available_until is None
+    assert (await offered_to(chat, services, alice))[1] is None  # nobody to offer it to: the hall has it
+    # Another live location, shared once he is done ordering, is him saying he is free.
+    await chat.send("rob", "/menu")
+    replies = await live(chat, "rob", *PARCEL_STATION, until=LIVE_UNTIL + dt.timedelta(minutes=1))
+    assert keys(replies)[0] == "live-not-kept"
+    assert (await profile_of(db, rob)).available_lat == PARCEL_STATION[0]
+
+
 async def test_a_runner_carrying_an_order_is_kept_and_told_so(chat, services, db, campus, clock):
     rob = await runner(db, campus, clock(), "rob")
     order_id = await paid_order(services, await person(db, campus, clock(), "alice"))
