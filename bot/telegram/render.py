@@ -9,7 +9,9 @@ just before it, which keeps the reply's buttons on the newest message.
 
 A reply with a photo (a Telegram file id) is sent with sendPhoto, its text as the caption and its buttons under
 it; an edit of such a message changes its caption. A reply that `replaces` an earlier message (by its id: a card
-acted on through a question or a confirmation) edits it and sends nothing if it cannot. `send` returns the messages
+acted on through a question or a confirmation) edits it and sends nothing if it cannot. A reply meant to take the
+pressed message's place that is sent anew instead (it puts the location button up, or the edit failed) takes that
+message's buttons away: they belong to a step that is over. `send` returns the messages
 showing a question (Reply.question), which the adapter records in the conversation (handlers.context.question_shown)
 so that the step's end replaces that message without its buttons.
 """
@@ -210,19 +212,35 @@ class Renderer:
                 if (message_id := replaced_id(reply)) is not None:  # the news was said by the other replies: no more
                     await self._edit(chat_id, message_id, reply, photo=None)
                 continue
-            if reply.edit and edit is not None and not reply.request_location:
+            if reply.edit and edit is not None:
                 target, edit = edit, None
-                if reply.location_done:  # an edit cannot remove a reply keyboard
-                    await self._remove_location_button(chat_id, t)
-                    reply = replace(reply, location_done=False)
-                if await self._edit(target.chat.id, target.message_id, reply, photo=bool(target.photo)):
-                    if reply.question is not None:
-                        questions[reply.question] = target.message_id
-                    continue
+                if not reply.request_location:  # a message with a reply keyboard is sent anew, never edited
+                    if reply.location_done:  # an edit cannot remove a reply keyboard
+                        await self._remove_location_button(chat_id, t)
+                        reply = replace(reply, location_done=False)
+                    if await self._edit(target.chat.id, target.message_id, reply, photo=bool(target.photo)):
+                        if reply.question is not None:
+                            questions[reply.question] = target.message_id
+                        continue
+                # The reply comes anew below, not in the pressed message's place: that message's buttons belong to a
+                # step that is over (they would only answer that they no longer work), so they go.
+                await self._take_buttons_away(target)
             shown = await self._send(chat_id, reply, t)
             if reply.question is not None and shown is not None:
                 questions[reply.question] = shown
         return questions
+
+    async def _take_buttons_away(self, message: Message) -> None:
+        """The message keeps its text and loses its inline buttons; nothing when it has none, or Telegram would not
+        (it is gone, or too old to edit)."""
+        if message.reply_markup is None:
+            return
+        try:
+            await call(self.bot.edit_message_reply_markup, chat_id=message.chat.id, message_id=message.message_id)
+        except TelegramBadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                log.info("could not take the buttons off message %s in %s (%s)", message.message_id,
+                         message.chat.id, exc.message)
 
     async def _remove_location_button(self, chat_id: int | str, t: Catalogue) -> None:
         await call(self.bot.send_message, chat_id=chat_id, text=t("tg-location-done"),

@@ -214,6 +214,33 @@ async def test_the_order_forms_back_button_puts_the_previous_question_in_the_pre
     await until(lambda: api.bot_messages(LI)[-2]["text"] == EN("order-ask-pickup", task="buy"))
 
 
+async def test_back_to_a_place_question_takes_the_pressed_questions_buttons_away(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    """A place question puts the location button up, which no edit can carry: it comes anew, below, and the pressed
+    question keeps its text but not its buttons, which would only answer that they no longer work."""
+    api = fake_bot_api
+    await tg_user(services, campus, clock, LI)
+    li = api.user(LI, "Li", language_code="en")
+    await at_the_pickup(api, li)
+    await answered(api, LI, lambda: api.text(li, "Parcel Station"), EN("tg-location-prompt"))
+    room = await answered(api, LI, lambda: api.text(li, "F3"), EN("order-ask-room", place="Women's Dorm 3"))
+    assert labels(room) == [EN("order-no-room"), "« Back"]
+
+    api.press(li, room, "« Back")  # the drop-off again, with the location button
+    await until(lambda: [m["text"] for m in api.bot_messages(LI)[-2:]] == [EN("order-ask-dropoff"),
+                                                                          EN("tg-location-prompt")])
+    assert "keyboard" in markups(api, LI)[-1]
+    assert current(api, room)["text"] == room["text"] and labels(current(api, room)) == []
+
+    again = api.bot_messages(LI)[-2]
+    api.press(li, again, "« Back")  # and the pickup, the same way
+    await until(lambda: [m["text"] for m in api.bot_messages(LI)[-2:]] == [EN("order-ask-pickup", task="parcel"),
+                                                                          EN("tg-location-prompt")])
+    assert current(api, again)["text"] == EN("order-ask-dropoff") and labels(current(api, again)) == []
+    await answered(api, LI, lambda: api.text(li, "Library"), EN("tg-location-prompt"))  # the form carries on
+    assert api.bot_messages(LI)[-2]["text"] == EN("order-ask-dropoff")
+
+
 async def test_the_location_button_goes_when_the_order_form_is_left_by_a_command(
         fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
     api = fake_bot_api
@@ -390,6 +417,23 @@ async def test_the_renderer_removes_the_location_button_with_the_reply_or_just_b
     assert api.calls("sendMessage", LI)[-1].params["reply_markup"] == REMOVE  # an edit cannot carry it
     (edit,) = api.calls("editMessageText", LI)
     assert edit.params["message_id"] == pressed.message_id and edit.params["text"] == "Answered"
+
+
+async def test_a_reply_meant_for_the_pressed_messages_place_but_sent_anew_takes_its_buttons_away(
+        fake_bot_api: FakeBotAPI, bot: Bot) -> None:
+    api, renderer = fake_bot_api, Renderer(bot)
+    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="B", callback_data="b")]])
+    pressed = await bot.send_message(LI, "Question", reply_markup=markup)
+    await renderer.send(LI, [Reply("ask", "Where?", request_location=True, edit=True)], EN, edit=pressed)
+    (asked,) = api.calls("sendMessage", LI)[1:]  # with the location button, which no edit could carry
+    assert asked.params["text"] == "Where?" and "keyboard" in asked.params["reply_markup"]
+    assert api.messages[(LI, pressed.message_id)]["text"] == "Question"
+    assert "reply_markup" not in api.messages[(LI, pressed.message_id)]
+
+    pressed = await bot.send_message(LI, "Question", reply_markup=markup)
+    await renderer.send(LI, [Reply("long", "word " * 1000, edit=True)], EN, edit=pressed)  # too long for one edit
+    assert not api.calls("editMessageText", LI) and len(api.calls("sendMessage", LI)) == 5
+    assert "reply_markup" not in api.messages[(LI, pressed.message_id)]
 
 
 def descriptions(commands: list[dict[str, Any]] | None) -> dict[str, str]:
