@@ -41,6 +41,7 @@ from handlers.orders import (
     runner_card,
 )
 from handlers.router import ROUTER, Handler
+from handlers.wallet import coupon_refusal, full_price_button
 from storage.models import Complaint, OrderEvent, User
 from storage.models import Order as OrderRow
 from storage.orders_repo import to_domain
@@ -152,7 +153,11 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
             rows.append([ctx.button("track-confirm-button", f"o:{row.id}:confirm")])
         if status is Status.completed and row.rating is None and row.runner_id is not None:
             rows.append([ctx.button("track-rate-button", f"o:{row.id}:rate")])
-        if Event.pay in events:  # the same Pay as the order's first card (a channel adds its invoice beside it)
+        if Event.pay in events and (gone := await coupon_refusal(ctx.uow.session, row)) is not None:
+            # No payment can pay it at its price: Pay (and a channel's invoice beside it) could only be refused.
+            parts.append(ctx.t("track-coupon-gone", reason=ctx.t(gone.key, **gone.args_)))
+            rows.append([full_price_button(ctx, row.id or 0, to_domain(row).full_price)])
+        elif Event.pay in events:  # the same Pay as the order's first card (a channel adds its invoice beside it)
             rows.append([pay_button(ctx, row.id or 0)])
         if Event.cancel in events and status is Status.awaiting_payment:
             rows.append([ctx.button("track-cancel-unpaid-button", f"o:{row.id}:cancel")])

@@ -15,6 +15,7 @@ from core.money import Fen, format_yuan
 from core.order import Event, Role, Status
 from core.pricing import DISCOUNT_LINE
 from handlers.context import Ctx, barred
+from handlers.io import Choice
 from handlers.orders import customer_order, move, parse_order_id, pay_button, quote_lines_text
 from handlers.router import ROUTER
 from storage.db import DbSession
@@ -133,8 +134,14 @@ def say_coupon_gone(ctx: Ctx, order_id: int, full_price: Fen, refusal: DomainErr
     say why and offer the ways on, paying its full price without the coupon or cancelling it (nothing was paid
     for it)."""
     ctx.say(key, order=order_id, reason=ctx.t(refusal.key, **refusal.args_), choices=[
-        [ctx.button("wallet-full-price-button", f"nocoupon:{order_id}", total=format_yuan(full_price))],
+        [full_price_button(ctx, order_id, full_price)],
         [ctx.button("track-cancel-unpaid-button", f"o:{order_id}:cancel")]], **args)
+
+
+def full_price_button(ctx: Ctx, order_id: int, full_price: Fen) -> Choice:
+    """In place of Pay, for an order whose coupon can no longer be counted: its full price without the coupon
+    (pay_without_coupon)."""
+    return ctx.button("wallet-full-price-button", f"nocoupon:{order_id}", total=format_yuan(full_price))
 
 
 def insufficient(have: int, total: int) -> InvalidInput:

@@ -39,7 +39,7 @@ from bot.telegram.commands import set_group_menus
 from bot.telegram.group_replies import GroupReplies
 from bot.telegram.in_flight import UpdatesInFlight
 from bot.telegram.live_location import live_update
-from bot.telegram.payments import CURRENCY, TelegramPayments, invoice_order
+from bot.telegram.payments import COUPON_GONE, CURRENCY, TelegramPayments, invoice_order
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.response_models import keep_response_models
 from bot.telegram.sender import TelegramRateLimiter, campus_chats, chat_moved
@@ -398,13 +398,27 @@ class TelegramAdapter:
                 await answer(known.t("tg-bad-button"))
                 return
             card = query.message.message_id if isinstance(query.message, Message) else None
-            refusal = await self.payments.send_invoice(query.from_user.id, order_id, known.t, card)
-            await answer(refusal, alert=refusal is not None)
+            refused = await self.payments.send_invoice(query.from_user.id, order_id, known.t, card)
+            if refused is not None and refused.key == COUPON_GONE:
+                await self._coupon_gone(query, inp, order_id, answer, known.t)
+                return
+            await answer(refused.text if refused else None, alert=refused is not None)
             return
         rest = await _answer_press(answer, await self.app.handle(inp))
         message = query.message if isinstance(query.message, Message) else None
         chat_id = message.chat.id if message is not None else query.from_user.id
         await self._answer_privately(chat_id, query.from_user.id, rest, edit=message)
+
+    async def _coupon_gone(self, query: CallbackQuery, inp: Input, order_id: int, answer: _Answer,
+                           t: Catalogue) -> None:
+        """The invoice of an order priced with a coupon that can no longer be counted could never be paid: the order's
+        card takes the pressed message's place, offering its full price without the coupon, or cancelling it
+        (handlers/tracking.py), so no Pay button that could only be refused stays up; the press says why."""
+        await answer(t("tg-pay-coupon-gone-card", order=order_id))
+        view = dataclasses.replace(inp, choice=f"o:{order_id}:view", update_id=None)  # the invoice press was the update
+        replies = [dataclasses.replace(r, edit=not is_error(r)) for r in await self.app.handle(view)]
+        message = query.message if isinstance(query.message, Message) else None
+        await self._answer_privately(query.from_user.id, query.from_user.id, replies, edit=message)
 
     async def _admin_press(self, query: CallbackQuery, chat_id: int, inp: Input, answer: _Answer) -> None:
         """A button in a campus admin chat, like a command there: the handlers decide (operators only) and the

@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import re
+from typing import NamedTuple
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -36,6 +37,14 @@ CURRENCY = "CNY"
 PAY_DATA = re.compile(r"^pay:(\d{1,12})$")  # the wallet's pay button (handlers)
 INVOICE_PREFIX = "tgpay"  # our invoice button: "tgpay:<order id>"
 PRE_CHECKOUT_BUDGET_S = 8.0  # Telegram wants the answer within 10 s
+COUPON_GONE = "tg-pay-coupon-gone"  # the refusal of an order priced with a coupon that can no longer be counted
+
+
+class Refused(NamedTuple):
+    """Why no invoice was sent: the catalogue key, and what the presser is told."""
+
+    key: str
+    text: str
 
 
 def invoice_order(data: str | None) -> int | None:
@@ -68,14 +77,16 @@ class TelegramPayments:
 
     # --- the button ----------------------------------------------------------------------------------------
     async def invoiceable(self, replies: list[Reply]) -> set[int]:
-        """The orders these replies offer wallet payment for that a Telegram invoice can pay too: payments are on
-        and the total is within Telegram's bounds. Reads the database only when a reply carries a pay button."""
+        """The orders these replies offer wallet payment for that a Telegram invoice can pay too: payments are on,
+        the total is within Telegram's bounds, and the coupon it was priced with can still be counted (_check).
+        Reads the database only when a reply carries a pay button."""
         offered = _wallet_payments(replies) if self.enabled else set()
         if not offered:
             return set()
         async with UnitOfWork(self.services.db, write=False) as uow:
-            return set(await uow.session.scalars(select(OrderRow.id).where(
-                OrderRow.id.in_(offered), OrderRow.total.between(self.min_amount, self.max_amount))))
+            rows = (await uow.session.scalars(select(OrderRow).where(
+                OrderRow.id.in_(offered), OrderRow.total.between(self.min_amount, self.max_amount)))).all()
+            return {row.id for row in rows if await coupon_refusal(uow.session, row) is None}
 
     def offer(self, replies: list[Reply], orders: set[int], t: Catalogue) -> list[Reply]:
         """Beside the wallet's pay button for each of these orders (invoiceable()), a Telegram invoice button.
@@ -94,12 +105,14 @@ class TelegramPayments:
             out.append(dataclasses.replace(reply, choices=tuple(rows)) if len(rows) != len(reply.choices) else reply)
         return out
 
-    def _out_of_bounds(self, total: Fen, t: Catalogue, order_id: int) -> str | None:
+    def _out_of_bounds(self, total: Fen, t: Catalogue, order_id: int) -> Refused | None:
         """Why Telegram would refuse an invoice for this total, or None."""
         if total < self.min_amount:
-            return t("tg-pay-below-minimum", order=order_id, min=format_yuan(self.min_amount))
+            key = "tg-pay-below-minimum"
+            return Refused(key, t(key, order=order_id, min=format_yuan(self.min_amount)))
         if total > self.max_amount:
-            return t("tg-pay-above-maximum", order=order_id, max=format_yuan(self.max_amount))
+            key = "tg-pay-above-maximum"
+            return Refused(key, t(key, order=order_id, max=format_yuan(self.max_amount)))
         return None
 
     # --- is this order payable by this person at this price ----------------------------------------------
@@ -126,17 +139,18 @@ class TelegramPayments:
         if amount is not None and (amount != row.total or currency != CURRENCY):
             return "tg-pay-price-changed", None
         if coupon_gone is not None:  # a charge could never pay the order: refuse before Telegram takes the money
-            return "tg-pay-coupon-gone", None
+            return COUPON_GONE, None
         return None, row
 
     # --- the invoice ---------------------------------------------------------------------------------------
     async def send_invoice(self, telegram_user: int, order_id: int, t: Catalogue,
-                           card_message_id: int | None = None) -> str | None:
-        """Send the invoice for the order to the person privately; returns a refusal text or None. The card the
+                           card_message_id: int | None = None) -> Refused | None:
+        """Send the invoice for the order to the person privately; returns why not, or None. The card the
         invoice was asked for from is named in the payload, so its Pay buttons go once the payment arrives."""
         key, row = await self._check(telegram_user, order_id, None, CURRENCY)
         if key is not None or row is None:
-            return t(key or "tg-pay-not-payable", order=order_id)
+            key = key or "tg-pay-not-payable"
+            return Refused(key, t(key, order=order_id))
         too_small_or_large = self._out_of_bounds(row.total, t, order_id)  # a stale or forged button
         if too_small_or_large is not None:
             return too_small_or_large
@@ -148,7 +162,7 @@ class TelegramPayments:
                        prices=[LabeledPrice(label=t("tg-invoice-label", order=order_id), amount=row.total)])
         except TelegramBadRequest as exc:  # e.g. Telegram's minimum moved above ours with the exchange rate
             log.warning("sendInvoice for order %s refused: %s", order_id, exc.message)
-            return t("tg-pay-invoice-failed")
+            return Refused("tg-pay-invoice-failed", t("tg-pay-invoice-failed"))
         return None
 
     # --- pre-checkout --------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ tg-invoice-label = Errand #{ $order }
 tg-pay-not-payable = Order #{ $order } is not waiting for payment any more.
 tg-pay-price-changed = The price of order #{ $order } does not match this invoice. Please open the order again.
 tg-pay-coupon-gone = Order #{ $order } cannot be paid: its coupon can no longer be used. Nothing was charged. Open it with /track { $order } to pay the full price without the coupon, or cancel it.
+tg-pay-coupon-gone-card = Order #{ $order } cannot be paid at its price: its coupon can no longer be used. Nothing was charged.
 tg-pay-not-yours = This invoice is for someone else's order.
 tg-pay-unknown-invoice = This invoice is not valid any more, so nothing was charged. Open your order again with /orders and pay it from there.
 tg-pay-try-again = The payment could not be checked just now. Please try again.

@@ -31,6 +31,7 @@ track-cancel-button = Cancel ({ $refunded ->
     [no] nothing back to your wallet
    *[yes] { $refund } yuan back to your wallet
   })
+track-coupon-gone = This order cannot be paid at its price: { $reason } Pay the full price without the coupon, or cancel the order.
 track-chat-button = { $other ->
     [runner] Message your runner
    *[customer] Message the student

@@ -7,6 +7,7 @@ tg-invoice-label = 跑腿 #{ $order }
 tg-pay-not-payable = 订单 #{ $order } 已不在待支付状态。
 tg-pay-price-changed = 订单 #{ $order } 的金额与这张账单不符，请重新打开订单。
 tg-pay-coupon-gone = 订单 #{ $order } 无法支付：它的优惠券已不能再用，没有扣款。发送 /track { $order } 打开订单，可以不用优惠券按原价支付，或取消订单。
+tg-pay-coupon-gone-card = 订单 #{ $order } 无法按现价支付：它的优惠券已不能再用，没有扣款。
 tg-pay-not-yours = 这张账单对应的是别人的订单。
 tg-pay-unknown-invoice = 这张账单已失效，没有扣款。请发送 /orders 重新打开订单，再从那里付款。
 tg-pay-try-again = 暂时无法核对这笔支付，请稍后再试。

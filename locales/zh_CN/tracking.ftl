@@ -31,6 +31,7 @@ track-cancel-button = 取消订单（{ $refunded ->
     [no] 不退回钱包
    *[yes] { $refund } 元退回钱包
   }）
+track-coupon-gone = 这个订单无法按现价支付：{ $reason }你可以不用优惠券按原价支付，或取消这个订单。
 track-chat-button = { $other ->
     [runner] 给跑腿员留言
    *[customer] 给下单同学留言

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from aiogram import Bot
 from aiogram.types import (
     BotCommand,
@@ -17,11 +18,13 @@ from sqlalchemy import update
 
 from bot.telegram.commands import STUDENT, menu, set_commands, staff_menu
 from bot.telegram.render import Renderer
+from core.money import format_yuan
 from core.order import Actor, Event, Role
 from handlers.context import Services
 from handlers.io import Choice, Reply
 from locales import catalogue
 from storage.models import Coupon, RunnerProfile, User
+from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_e2e_telegram import running_bot  # noqa: F401 - fixture: the dispatcher and the outbox sender
@@ -161,6 +164,49 @@ async def test_language_at_a_quote_whose_coupon_was_used_up_since_goes_back_to_t
     quote = await until(lambda: (m := api.last_bot_message(LI))["text"].startswith(
         ZH("order-quote-title", task="parcel")) and m)
     assert "LAST" not in quote["text"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_an_order_whose_coupon_was_used_up_offers_its_full_price_on_its_card_and_its_invoice_button(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock,  # noqa: F811
+        language: str) -> None:
+    api, t = fake_bot_api, catalogue(language)
+    customer = await tg_user(services, campus, clock, LI, language=language)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False, weight_g=10_000)
+    async with UnitOfWork(services.db) as uow:  # priced with a coupon's last use
+        uow.session.add(Coupon(code="ONE", campus_id=campus.id, amount_off=100, max_uses=1))
+        await uow.session.flush()
+        row = await uow.session.get(OrderRow, order_id)
+        row.coupon_code, row.discount, row.total = "ONE", 100, row.total - 100
+        full = row.total + 100
+    li = api.user(LI, "Li", language_code="en")
+    card = await answered_with_buttons(api, lambda: api.command(li, "track", str(order_id)))
+    assert labels(card) == [t("order-pay-wallet"), t("tg-pay-telegram"), t("track-cancel-unpaid-button")]
+    async with UnitOfWork(services.db) as uow:  # someone else used it meanwhile
+        (await uow.session.get(Coupon, "ONE")).used = 1
+
+    # The invoice could never be paid: the card, in the pressed one's place, offers the full price at once.
+    api.press(li, card, t("tg-pay-telegram"))
+    (answer,) = await until(lambda: api.callback_answers)
+    assert answer["text"] == t("tg-pay-coupon-gone-card", order=order_id) and not api.calls("sendInvoice")
+    ways_on = [t("wallet-full-price-button", total=format_yuan(full)), t("track-cancel-unpaid-button")]
+    refreshed = await until(lambda: labels(m := current(api, card)) == ways_on and m)
+    assert t("track-coupon-gone", reason=t("order-coupon-used-up", code="ONE")) in refreshed["text"]
+    # /track shows the same: no Pay that could only be refused.
+    assert labels(await answered_with_buttons(api, lambda: api.command(li, "track", str(order_id)))) == ways_on
+
+    api.press(li, refreshed, ways_on[0])  # the bill at its full price, which both ways can pay
+    bill = await until(lambda: (m := current(api, card))["text"].startswith(
+        t("wallet-full-price", order=order_id, code="ONE")) and m)
+    assert labels(bill) == [t("order-pay-wallet"), t("tg-pay-telegram")]
+    assert (await order_row(services, order_id)).total == full
+
+
+async def answered_with_buttons(api: FakeBotAPI, send: Callable[[], Any]) -> dict[str, Any]:
+    """Send, then wait for the bot's next message with buttons."""
+    before = len(api.bot_messages(LI))
+    send()
+    return await until(lambda: next((m for m in api.bot_messages(LI)[before:] if labels(m)), None))
 
 
 async def test_the_location_button_goes_when_the_flow_moves_past_its_step(

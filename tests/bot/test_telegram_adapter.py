@@ -365,6 +365,21 @@ async def test_only_orders_whose_total_telegram_accepts_are_invoiceable(services
     assert await payments(services).invoiceable([Reply("menu-title", "Menu")]) == set()
 
 
+async def test_an_order_whose_coupon_can_no_longer_be_counted_is_not_invoiceable(services, campus, clock):
+    """Its charge would be refused (pre-checkout): a button offering it could only fail."""
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False, weight_g=INVOICEABLE_G)
+    async with UnitOfWork(services.db) as uow:
+        uow.session.add(Coupon(code="ONE", campus_id=campus.id, amount_off=100, max_uses=1))
+        await uow.session.flush()
+        (await uow.session.get(OrderRow, order_id)).coupon_code = "ONE"
+    replies = [Reply("track-card", f"#{order_id}", choices=((Choice("Pay with wallet", f"pay:{order_id}"),),))]
+    assert await payments(services).invoiceable(replies) == {order_id}
+    async with UnitOfWork(services.db) as uow:
+        (await uow.session.get(Coupon, "ONE")).used = 1
+    assert await payments(services).invoiceable(replies) == set()
+
+
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 async def test_a_forged_invoice_button_below_the_minimum_is_refused_with_the_minimum(
         fake_bot_api, dispatcher, bot, services, campus, clock, language):

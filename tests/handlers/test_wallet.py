@@ -246,6 +246,32 @@ def ways_on_offered(reply, order_id):
     return [c.data for c in reply.flat_choices()] == [f"nocoupon:{order_id}", f"o:{order_id}:cancel"]
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_card_of_an_order_whose_coupon_was_used_up_offers_its_full_price_instead_of_pay(
+        chat, services, clock, language):
+    await add_coupon(services, clock, "LAST", max_uses=1)
+    _, order = await ordered(chat, services, "alice", 20000, coupon="LAST")
+    t = await speaking(chat, "alice", language)
+    [card] = await chat.send("alice", f"/track {order.id}")
+    assert [c.data for c in card.flat_choices()] == [f"pay:{order.id}", f"o:{order.id}:cancel"]
+    async with UnitOfWork(services.db) as uow:  # someone else took the last one meanwhile
+        await uow.session.execute(update(Coupon).where(Coupon.code == "LAST").values(used=1))
+
+    # Pay could only be refused now: the card says why and offers the way on at once, and cancelling.
+    [card] = await chat.send("alice", f"/track {order.id}")
+    assert ways_on_offered(card, order.id)
+    full = format_yuan(order.total + 300)
+    assert card.flat_choices()[0].label == {"en": f"Pay {full} yuan without the coupon",
+                                            "zh_CN": f"不用优惠券，按原价 {full} 元支付"}[language]
+    assert {"en": "This order cannot be paid at its price: Coupon LAST has been used up. Pay the full price without "
+                  "the coupon, or cancel the order.",
+            "zh_CN": "这个订单无法按现价支付：优惠券 LAST 已被领完。你可以不用优惠券按原价支付，或取消这个订单。"}[language] in card.text
+    [bill] = await chat.press("alice", card.flat_choices()[0].label)
+    assert bill.key == "wallet-full-price" and [c.data for c in bill.flat_choices()] == [f"pay:{order.id}"]
+    assert keys(await chat.press("alice", t("order-pay-wallet"))) == ["wallet-paid"]
+    assert await status(services, order.id) == "open"
+
+
 async def coupon_state(services, code):
     """(times the coupon counts as used, its redemptions)."""
     async with UnitOfWork(services.db, write=False) as uow:
