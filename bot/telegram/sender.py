@@ -69,7 +69,8 @@ backoff rather than one per message. They are retried for `retry_for` (a day by 
 about 300 tries) and then fail for good; an outage shorter than that loses nothing. 403 (the user blocked the bot)
 fails at once with the reason and marks the user started_bot = False, in the same transaction (through
 `unreachable`: as app.py wires it, handlers.unreachable, which the first time also tells the operators of each order
-the user runs); other 400s fail at once with Telegram's description.
+the user runs, and ends the offers waiting for them); other 400s, and any other refusal (413, 409 …), fail at once
+with Telegram's description.
 A row that fails for good is logged as a warning with its chat, row ids and reason — as an error when the chat is
 a group or a campus's task hall or admin chat (`staff_chats`): the bot removed from the hall silences it for good.
 When it was one an order in progress needs — with buttons: the hall's Grab, the winner's details and trip buttons,
@@ -106,6 +107,7 @@ from aiogram.exceptions import (
     RestartingTelegram,
     TelegramAPIError,
     TelegramBadRequest,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramMigrateToChat,
     TelegramNetworkError,
@@ -419,8 +421,8 @@ class TelegramSender:
     (commands.named_operators), whose menus have the operator commands. `staff_chats`: the campuses' task halls
     and admin chats (campus_chats), whose failures are logged as errors. `unreachable`: what a 403 from a person's
     chat does besides failing the rows (by default, marking them not started). `undelivered`: told of the messages
-    with buttons an order needs (its hall post, the winner's details, an offer) that failed for good for another
-    reason than a 403 (`unreachable` tells the operators of those), to tell the operators.
+    with buttons an order needs (its hall post, the winner's details, an offer) that failed for good, to tell the
+    operators; not of a person's 403, which `unreachable` deals with.
     """
 
     def __init__(self, db: Database, bot: Bot, clock: Clock, sleep: Sleep = asyncio.sleep, *,
@@ -906,8 +908,14 @@ class TelegramSender:
         except TelegramUnauthorizedError:
             await self._release(job.ids, now)  # the token is wrong: nothing is the message's fault
             raise
-        except (*RETRYABLE, TelegramAPIError) as exc:
+        except TelegramEntityTooLarge as exc:  # a network error to aiogram, but the same request fails every time
+            await self._mark_failed(job, f"413: {exc.message}", now)
+            return 0
+        except RETRYABLE as exc:
             await self._retry_later(job, f"{type(exc).__name__}: {exc}", now)
+            return 0
+        except TelegramAPIError as exc:  # any other refusal (404, 409 …): retrying will not help
+            await self._mark_failed(job, f"{type(exc).__name__}: {exc.message}", now)
             return 0
         await self._mark_sent(job, ref, now)
         return len(job.rows)

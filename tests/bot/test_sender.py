@@ -492,6 +492,27 @@ async def test_a_network_error_is_retried_until_it_goes_through(db: Database, fa
     assert fake_bot_api.last_bot_message(601)["text"] == "eventually"
 
 
+@pytest.mark.parametrize(("status", "description"), [(413, "Request Entity Too Large"), (404, "Not Found"),
+                                                     (409, "Conflict: something else")])
+async def test_a_refusal_retrying_cannot_help_fails_at_once_and_holds_nothing_back(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock, status: int, description: str) -> None:
+    # Before, any refusal but a 400 or 403 was taken for an outage: retried for a day, holding the chat's later
+    # messages behind it all that time.
+    start = clock()
+    too_big = await queue(db, 602, "a message Telegram finds too large", at=start)
+    later = await queue(db, 602, "the next one", at=start)
+    fake_bot_api.fail(status, description, chat_id=602, times=1)
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    await sender.run_once(start)
+    clock.advance(seconds=1.5)  # the chat's 1 message a second
+    await sender.run_once(clock())
+    states = await rows(db)
+    assert (states[too_big].status, states[too_big].attempts) == ("failed", 1)
+    assert description in states[too_big].last_error
+    assert states[later].status == "sent"
+    assert fake_bot_api.last_bot_message(602)["text"] == "the next one"
+
+
 async def test_a_taken_hall_post_is_edited_not_sent_again(db: Database, fake_bot_api: FakeBotAPI, bot: Bot,
                                                          clock: FakeClock) -> None:
     start = clock()
