@@ -16,6 +16,7 @@ from core.money import format_yuan
 from core.order import ACTIVE_FOR_RUNNER, FINAL, Notice, Transition
 from handlers.io import Input
 from locales import catalogue
+from storage.dedupe import first_time_in
 from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID
 from storage.models import Order as OrderRow
 from storage.outbox import order_of, queue, seal
@@ -167,6 +168,9 @@ async def report_undelivered(services: "Services", uow: "UnitOfWork", now: dt.da
         if (channel, recipient) in operator_chats(campus, services):
             continue
         what = kinds[order_id] if kinds[order_id] in ("hall", "details", "offer") else "other"
+        # Once per chat, order and kind: each reminder of an order is a new hall post, which fails the same way.
+        if not await first_time_in(uow.session, f"undelivered:{channel}:{recipient}:{what}:{order_id}", now):
+            continue
         await notifier.operators(campus, "notice-undelivered", order=order_id, what=what, channel=channel,
                                  reason=reason[:300])
 

@@ -13,6 +13,7 @@ from aiogram import Bot
 from bot.telegram.sender import SenderConfig, TelegramSender, backoff, retried_for
 from core.order import Actor, Event, Role, transition
 from handlers.context import Services
+from handlers.hall import announce
 from handlers.notify import Notifier, report_undelivered
 from handlers.unreachable import unreachable
 from locales import catalogue
@@ -233,6 +234,25 @@ async def test_the_operators_are_told_when_a_hall_post_fails_after_its_retries(
     (report,) = fake_bot_api.bot_messages(admin)
     assert report["text"] == catalogue("zh_CN")("notice-undelivered", channel="telegram", what="hall", order=order_id,
                                                 reason=post.last_error)
+
+
+async def test_a_hall_that_fails_every_reminder_of_an_order_is_reported_once(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services, clock: FakeClock) -> None:
+    # Before, each reminder (a new hall post with its Grab) failed anew and was reported anew.
+    campus = services.default_campus
+    hall, admin = campus.channels.telegram_hall_chat_id, campus.channels.telegram_admin_chat_id
+    customer = await tg_user(services, campus, clock, 1001, name="Li")
+    fake_bot_api.fail(403, "Forbidden: bot was kicked from the supergroup chat", chat_id=hall, times=10**9)
+    sender = reporting_sender(services, bot, clock)
+    order_id = await paid_order(services, clock, customer)
+    for reminder in range(3):
+        await run_for(sender, clock, 5)
+        async with UnitOfWork(services.db) as uow:  # as the sweep's reminder does
+            await announce(Notifier(services, uow, clock(), origin=f"test:remind:{reminder}"), campus,
+                           await uow.orders.get_row(order_id))
+    await run_for(sender, clock, 5)
+    assert sum(r.recipient == str(hall) and r.status == "failed" for r in (await rows(services.db)).values()) == 4
+    assert len(fake_bot_api.bot_messages(admin)) == 1
 
 
 async def test_a_report_that_cannot_reach_the_admin_chat_reports_nothing(
