@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = 8081
     telegram_payment_token: SecretStr | None = None
     # Seconds a stop (SIGTERM, Ctrl+C) waits for the updates being handled, then for the message being sent: what
-    # Telegram handed over is not lost to a deploy. Keep the service manager's stop timeout a little above it.
+    # Telegram handed over is not lost to a deploy. The whole stop may take up to about 20 s more (the sender's last
+    # request, cut-off updates rolling back, a sweep finishing): keep the service manager's stop timeout above that.
     telegram_stop_timeout: float = Field(default=20.0, ge=0)
     # Telegram refuses invoices outside a currency's min/max (about US$1 to US$10,000, moving with exchange rates:
     # https://core.telegram.org/bots/payments/currencies.json). The invoice button is offered only for order totals

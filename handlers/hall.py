@@ -157,7 +157,7 @@ async def make_offer(notifier: Notifier, campus: Campus, row: OrderRow, runner_i
         await notifier.user(row.customer_id, "hall-offer-customer", order=str(row.id), time=hhmm(campus, until))
 
 
-async def _clear_offer(notifier: Notifier, row: OrderRow) -> bool:
+async def clear_offer(notifier: Notifier, row: OrderRow) -> bool:
     """End the offer once: a conditional update on the offer as seen, so a decline and the sweep (or two sweeps)
     cannot both end it. Clears both columns, as the sweep does, and `row` with them."""
     result = await notifier.uow.session.execute(
@@ -208,7 +208,7 @@ async def _hall_closed(notifier: Notifier, campus: Campus, row: OrderRow, notice
     if offer_pending(row):
         offered = row.offer_runner_id
         assert offered is not None
-        cleared = await _clear_offer(notifier, row)
+        cleared = await clear_offer(notifier, row)
         if offered == row.runner_id:
             await notifier.user(offered, "hall-offer-taken", order=str(row.id), edit_key=offer_key(row.id or 0))
         elif cleared:  # else whoever ended it (a decline, the sweep) has told them
@@ -381,7 +381,7 @@ async def offer_button(ctx: Ctx) -> None:
         return
     row = await load_order(ctx, parse_order_id(parts[1]))
     if (row.offer_runner_id != ctx.user_id or not offer_active(row, ctx.now) or row.status != Status.open.value
-            or not await _clear_offer(ctx.notify, row)):
+            or not await clear_offer(ctx.notify, row)):
         ctx.say("hall-offer-over", order=str(row.id))
         return
     fresh = await ctx.uow.orders.get_row(row.id or 0)

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from core.order import Status
 from handlers.admin import who
 from handlers.context import Services
+from handlers.hall import clear_offer, end_offer
 from handlers.notify import Notifier
 from storage.db import DbSession
 from storage.models import Order as OrderRow
@@ -54,8 +55,23 @@ async def tell_operators(services: Services, uow: UnitOfWork, user_id: int, now:
                                  status=row.status)
 
 
+async def end_offers(services: Services, uow: UnitOfWork, user_id: int, now: dt.datetime) -> None:
+    """Orders offered to them alone (a named runner, auto-dispatch) go to the hall now rather than wait out an offer
+    they cannot see; as a decline would, but without telling them."""
+    rows = await uow.session.scalars(
+        select(OrderRow).where(OrderRow.offer_runner_id == user_id, OrderRow.status == Status.open.value)
+        .order_by(OrderRow.id))
+    for row in rows:
+        campus = services.campuses.get(row.campus_id)
+        notifier = Notifier(services, uow, now, origin=f"unreachable-offer:{row.id}:{secrets.token_hex(4)}")
+        if campus is not None and await clear_offer(notifier, row):
+            await end_offer(notifier, campus, row, None, now)
+
+
 async def unreachable(services: Services, uow: UnitOfWork, channel: str, external_id: str, now: dt.datetime) -> None:
-    """The channel refused a private message to them: marked, and if that is news, their orders' operators told."""
+    """The channel refused a private message to them: marked, and if that is news, their orders' operators told and
+    the offers waiting for them ended."""
     user_id = await stop_reaching(uow.session, channel, external_id)
     if user_id is not None:
         await tell_operators(services, uow, user_id, now)
+        await end_offers(services, uow, user_id, now)

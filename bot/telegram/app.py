@@ -74,7 +74,9 @@ def telegram_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter,
                     settings: Settings | None = None) -> TelegramSender:
     """The outbox sender for this channel, delivering what the handlers wrote (command-menu refreshes too). With
     Redis, every process shares one set of Telegram rate windows; without it, this process keeps its own (fine for
-    one process). A runner it finds unreachable is reported to the operators of the orders they run. `settings`:
+    one process). A runner it finds unreachable is reported to the operators of the orders they run
+    (handlers.unreachable), and a message an order needs that fails for good too (handlers.notify
+    report_undelivered). `settings`:
     how long network errors and 5xx are retried (TELEGRAM_RETRY_HOURS); without, SenderConfig's default."""
     config = SenderConfig(retry_for=settings.telegram_retry_hours * 3600) if settings is not None else SenderConfig()
     return TelegramSender(services.db, bot, services.clock, limiter=limiter, config=config,

@@ -14,6 +14,8 @@ from storage.uow import UnitOfWork
 from tests.factories import CIPHER, act, make_runner, make_user
 from tests.handlers.harness import Chat
 from tests.handlers.test_admin import OP, accepted_order, external
+from tests.handlers.test_hall import HALL
+from tests.handlers.test_runner import order_row, paid_order
 
 
 async def found_unreachable(services: Services, external_id: str) -> None:
@@ -62,3 +64,21 @@ async def test_someone_unreachable_who_runs_no_order_is_only_marked(chat, servic
     await found_unreachable(services, "nobody")  # not known at all: nothing
     assert not await started(db, customer) and not await started(db, idle)
     assert await chat.inbox(OP) == []
+
+
+async def test_an_order_offered_to_a_runner_found_unreachable_goes_to_the_hall_at_once(
+        chat, services, db, campus, clock):
+    # Before, it waited out the offer the runner could not see, and nobody was told.
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await paid_order(services, customer, favourite=runner)
+    assert (await order_row(db, order_id)).offer_runner_id == runner
+    assert await chat.inbox(HALL) == []  # offered to the runner first: the hall has not seen it
+    runner_chat = await external(db, runner)
+    assert [m["key"] for m in await chat.inbox(runner_chat)] == ["hall-offer"]
+    await found_unreachable(services, runner_chat)
+    row = await order_row(db, order_id)
+    assert (row.status, row.offer_runner_id, row.offer_until) == ("open", None, None)
+    (post,) = await chat.inbox(HALL)
+    assert post["key"] == "hall-card" and post["choices"][0][0]["data"] == f"g:{order_id}"  # with its Grab
+    assert await chat.inbox(runner_chat) == []  # nothing more written to someone who cannot read it
