@@ -91,10 +91,15 @@ class RunnerRepository:
         )
 
 
+# A tracked position older than this says little about where the runner is now (they stopped sharing): unknown.
+TRACKED_FRESH_FOR = dt.timedelta(minutes=10)
+
+
 def position(p: RunnerProfile, now: dt.datetime) -> tuple[float, float] | None:
-    """Where dispatch may place the runner at `now`: the position tracked while they carry an order, else the
-    availability point of the live location they share while idle, until it lapses; None: unknown."""
-    if p.last_lat is not None and p.last_lon is not None:
+    """Where dispatch may place the runner at `now`: the position tracked while they carry an order, while fresh,
+    else the availability point of the live location they share while idle, until it lapses; None: unknown."""
+    if (p.last_lat is not None and p.last_lon is not None and p.last_seen_at is not None
+            and now - p.last_seen_at <= TRACKED_FRESH_FOR):
         return p.last_lat, p.last_lon
     if (p.available_lat is not None and p.available_lon is not None and p.available_until is not None
             and p.available_until > now):

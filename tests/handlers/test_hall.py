@@ -318,6 +318,25 @@ async def test_auto_dispatch_offers_the_nearest_runner_first(db, campus, clock):
     assert keys(await chat.press("far", f"data:g:{order_id}")) == ["grab-offered"]
 
 
+async def test_auto_dispatch_places_a_busy_runner_by_a_position_only_while_it_is_fresh(db, campus, clock):
+    # Before, a position tracked hours ago (the runner stopped sharing it) still put them next to the pickup.
+    services, chat = auto_dispatch(db, campus, clock)
+    auto = services.default_campus
+    alice = await person(db, auto, clock(), "alice")
+    busy = await runner(db, auto, clock(), "busy")
+    station = auto.building("parcel_station")
+    async with UnitOfWork(db) as uow:  # where they were last seen carrying an order: at the parcel station
+        await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == busy).values(
+            last_lat=station.lat, last_lon=station.lon, last_seen_at=clock() - dt.timedelta(minutes=11)))
+    stale = await paid_order(services, alice)
+    assert (await order_row(db, stale)).offer_runner_id is None  # nobody known to be near: to the hall
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == busy).values(
+            last_seen_at=clock() - dt.timedelta(minutes=9)))
+    fresh = await paid_order(services, alice)
+    assert (await order_row(db, fresh)).offer_runner_id == busy
+
+
 async def test_under_auto_dispatch_a_released_order_is_offered_to_someone_else(db, campus, clock):
     services, chat = auto_dispatch(db, campus, clock)
     auto = services.default_campus
