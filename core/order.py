@@ -303,7 +303,8 @@ def transition(
     elif event is Event.expire:
         postings.append(refund)
         after = clear_deadlines(after)
-        notices += [Notice("customer", "notice-expired", {"amount": order.total}), Notice("hall", "notice-hall-gone")]
+        notices += [Notice("customer", "notice-expired", refunded("amount", order.total)),
+                    Notice("hall", "notice-hall-gone")]
     elif event is Event.cancel:
         after = clear_deadlines(after)
         if order.status is Status.open:
@@ -324,7 +325,8 @@ def transition(
         elif order.total and cancellation_fee(campus, order, now) == order.total:  # the fee took all of it
             notices.append(Notice("customer", "notice-cancelled-all-fee", {"fee": order.total}))
         else:
-            notices.append(Notice("customer", "notice-cancelled", {"refund": refund_on_cancel(campus, order, now)}))
+            refund_now = refund_on_cancel(campus, order, now)
+            notices.append(Notice("customer", "notice-cancelled", refunded("refund", refund_now)))
     elif event is Event.operator_cancel:
         after = clear_deadlines(after)
         if order.status is not Status.awaiting_payment:
@@ -336,7 +338,8 @@ def transition(
         if order.status is Status.awaiting_payment:
             notices.append(Notice("customer", "notice-cancelled-by-operator-unpaid"))
         else:
-            notices.append(Notice("customer", "notice-cancelled-by-operator", {"refund": order.total}))
+            notices.append(Notice("customer", "notice-cancelled-by-operator",
+                                  refunded("refund", refund_on_operator_cancel(order))))
     elif event is Event.reassign:
         if runner_id is None or runner_id == order.runner_id:
             raise IllegalTransition("error-reassign-same")
@@ -356,7 +359,7 @@ def transition(
     elif event is Event.resolve_refund:
         postings.append(refund)
         after = clear_deadlines(after)
-        notices.append(Notice("customer", "notice-refunded", {"amount": order.total}))
+        notices.append(Notice("customer", "notice-refunded", refunded("amount", order.total)))
     elif event is Event.drop_coupon:
         # Nothing is paid yet, so nothing is posted: the payment then takes the full price from the customer and
         # nothing from the marketing subsidy. The commission and the runner's share never counted the coupon.
@@ -364,6 +367,12 @@ def transition(
         after = dataclasses.replace(after, coupon_code=None, discount=0, total=order.full_price)
 
     return Transition(order, after, event, actor, tuple(postings), tuple(credit), tuple(notices), note)
+
+
+def refunded(name: str, fen: Fen) -> dict[str, Any]:
+    """A refund notice's amount, and whether anything went back at all ("yes"/"no"): an order a coupon paid in full
+    gives back nothing, which its text says in words rather than as 0.00 yuan."""
+    return {name: fen, "refunded": "yes" if fen else "no"}
 
 
 def cancellation_fee(campus: Campus, order: Order, now: dt.datetime) -> Fen:
@@ -381,3 +390,8 @@ def refund_on_cancel(campus: Campus, order: Order, now: dt.datetime) -> Fen:
     if order.status is Status.awaiting_payment:
         return 0
     return order.total - cancellation_fee(campus, order, now)
+
+
+def refund_on_operator_cancel(order: Order) -> Fen:
+    """What an operator's cancellation gives back to the student's wallet: all they paid, nothing before payment."""
+    return 0 if order.status is Status.awaiting_payment else order.total

@@ -222,7 +222,15 @@ async def ask_cancel(ctx: Ctx, order_id: int, *, changed: bool = False) -> None:
         ctx.say("track-cancel-confirm-unpaid", order=str(order_id), choices=buttons)
     else:
         ctx.say("track-cancel-confirm", order=str(order_id), refund=format_yuan(refund), fee=format_yuan(fee),
-                charged=("all" if not refund else "yes") if fee else "no", choices=buttons)
+                charged=cancel_terms(refund, fee), choices=buttons)
+
+
+def cancel_terms(refund: int, fee: int) -> str:
+    """How the confirmation words a paid order's cancellation: the runner's fee out of it (all of it, or some), or
+    a full refund — of nothing, for an order a coupon paid in full ("free"), which no text calls 0.00 yuan."""
+    if fee:
+        return "yes" if refund else "all"
+    return "no" if refund else "free"
 
 
 @ROUTER.command("cancel")

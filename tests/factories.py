@@ -7,7 +7,7 @@ import itertools
 from core import ledger
 from core.campus import Campus, Gender, Size, TaskType
 from core.order import Actor, Event, Role, transition
-from core.pricing import QuoteRequest, quote
+from core.pricing import Discount, QuoteRequest, quote
 from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Order as OrderRow
@@ -16,6 +16,7 @@ from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
 
 CIPHER = Cipher([Cipher.new_key()])
+FREE_COUPON = Discount("FREE", percent_off_bp=10_000)  # the whole service fee: the student pays nothing
 _ids = itertools.count(1)
 
 
@@ -49,9 +50,12 @@ async def top_up(db: Database, user_id: int, amount: int, now: dt.datetime) -> N
 
 async def make_order(db: Database, campus: Campus, customer_id: int, now: dt.datetime, *, pay: bool = True,
                      pickup: str = "parcel_station", dropoff: str = "dorm_f3", weight_g: int = 1000,
-                     gender_preference: Gender | None = None, door_delivery: bool = False) -> int:
+                     gender_preference: Gender | None = None, door_delivery: bool = False,
+                     coupon: Discount | None = None) -> int:
+    """coupon: taken off the price (FREE_COUPON pays all of it, so nothing is topped up for the payment)."""
     q = quote(campus, QuoteRequest(task_type=TaskType.parcel, pickup=campus.building(pickup),
-                                   dropoff=campus.building(dropoff), weight_g=weight_g, size=Size.small, at=now))
+                                   dropoff=campus.building(dropoff), weight_g=weight_g, size=Size.small, at=now,
+                                   discount=coupon))
     async with UnitOfWork(db) as uow:
         row = await uow.orders.add(OrderRow(
             campus_id=campus.id, customer_id=customer_id, status="awaiting_payment", task_type="parcel",
@@ -59,11 +63,13 @@ async def make_order(db: Database, campus: Campus, customer_id: int, now: dt.dat
             gender_preference=gender_preference.value if gender_preference else None,
             quote_lines=[line.__dict__ for line in q.lines], distance_m=q.distance_m, service_fee=q.service_fee,
             tip=q.tip, discount=q.discount, total=q.total, commission=q.commission, runner_share=q.runner_share,
+            coupon_code=coupon.code if coupon else None,
             created_at=now, pay_by=now + dt.timedelta(minutes=campus.timeouts.pay_minutes),
         ))
         order_id = row.id
     if pay:
-        await top_up(db, customer_id, q.total, now)
+        if q.total:
+            await top_up(db, customer_id, q.total, now)
         await act(db, campus, order_id, Event.pay, Actor(Role.customer, customer_id), now)
     return order_id  # type: ignore[return-value]
 

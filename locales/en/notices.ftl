@@ -1,3 +1,5 @@
+# An order a coupon paid in full: the refund notices say so rather than "0.00 yuan went back".
+-nothing-back = Your coupon covered all of it, so you paid nothing and nothing went back to your wallet.
 notice-paid = Paid. Your order #{ $order } is now in the task hall.
 notice-closed-unpaid = Order #{ $order } was closed because it was not paid in time.
 notice-accepted = A runner took your order #{ $order }.
@@ -12,17 +14,29 @@ notice-delivered = Your order #{ $order } has been delivered. Please confirm.
 notice-completed = Order #{ $order } is complete. You earned { $amount } yuan.
 notice-completed-customer = Order #{ $order } is complete. Thank you!
 notice-auto-confirmed = Order #{ $order } was confirmed automatically.
-notice-expired = Nobody took order #{ $order } in time. { $amount } yuan went back to your wallet.
-notice-cancelled = Order #{ $order } is cancelled. { $refund } yuan went back to your wallet.
+notice-expired = Nobody took order #{ $order } in time. { $refunded ->
+    [no] { -nothing-back }
+   *[yes] { $amount } yuan went back to your wallet.
+  }
+notice-cancelled = Order #{ $order } is cancelled. { $refunded ->
+    [no] { -nothing-back }
+   *[yes] { $refund } yuan went back to your wallet.
+  }
 notice-cancelled-all-fee = Order #{ $order } is cancelled. The runner was already on the way, so all { $fee } yuan you paid went to them as the cancellation fee; nothing went back to your wallet.
 notice-cancelled-unpaid = Order #{ $order } is cancelled. It was not paid, so nothing was charged.
 notice-cancelled-runner = Order #{ $order } was cancelled by the student.
-notice-cancelled-by-operator = Order #{ $order } was cancelled by the service. { $refund } yuan went back to your wallet.
+notice-cancelled-by-operator = Order #{ $order } was cancelled by the service. { $refunded ->
+    [no] { -nothing-back }
+   *[yes] { $refund } yuan went back to your wallet.
+  }
 notice-cancelled-by-operator-unpaid = Order #{ $order } was cancelled by the service. It was not paid, so nothing was charged.
 notice-reassigned = Your order #{ $order } has a new runner.
 notice-reassigned-away = Order #{ $order } was given to another runner.
 notice-exception = Order #{ $order } was reported and needs an operator.
-notice-refunded = Order #{ $order } was refunded: { $amount } yuan went back to your wallet.
+notice-refunded = { $refunded ->
+    [no] Order #{ $order } was closed in your favour. { -nothing-back }
+   *[yes] Order #{ $order } was refunded: { $amount } yuan went back to your wallet.
+  }
 notice-details-ended = Order #{ $order } has ended for you: the student's phone and room are no longer shown.
 notice-undelivered = ⚠️ { $channel ->
         [telegram] Telegram

@@ -44,6 +44,7 @@ track-not-now = Order #{ $order } is { $status } now, so that is not possible.
 track-cancel-confirm = Cancel order #{ $order }? { $charged ->
     [all] The runner is already on the way, so all { $fee } yuan you paid goes to them for the trip; nothing goes back to your wallet.
     [yes] The runner is already on the way, so { $fee } yuan goes to them for the trip; { $refund } yuan goes back to your wallet.
+    [free] Your coupon covered all of it, so you paid nothing and nothing goes back to your wallet.
    *[no] The full { $refund } yuan goes back to your wallet.
   }
 track-cancel-confirm-unpaid = Cancel order #{ $order }? It is not paid yet, so nothing is charged.

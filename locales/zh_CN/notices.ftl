@@ -1,3 +1,5 @@
+# 优惠券全额抵扣的订单：退款通知如实说明，而不是“0.00 元已退回”。
+-nothing-back = 这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。
 notice-paid = 支付成功，订单 #{ $order } 已发布到任务大厅。
 notice-closed-unpaid = 订单 #{ $order } 超时未支付，已关闭。
 notice-accepted = 跑腿员已接下你的订单 #{ $order }。
@@ -12,17 +14,29 @@ notice-delivered = 你的订单 #{ $order } 已送达，请确认收货。
 notice-completed = 订单 #{ $order } 已完成，你获得 { $amount } 元。
 notice-completed-customer = 订单 #{ $order } 已完成，感谢使用！
 notice-auto-confirmed = 订单 #{ $order } 已自动确认收货。
-notice-expired = 订单 #{ $order } 无人接单，{ $amount } 元已退回钱包。
-notice-cancelled = 订单 #{ $order } 已取消，{ $refund } 元已退回你的钱包。
+notice-expired = 订单 #{ $order } 无人接单{ $refunded ->
+    [no] 。{ -nothing-back }
+   *[yes] ，{ $amount } 元已退回钱包。
+  }
+notice-cancelled = 订单 #{ $order } 已取消{ $refunded ->
+    [no] 。{ -nothing-back }
+   *[yes] ，{ $refund } 元已退回你的钱包。
+  }
 notice-cancelled-all-fee = 订单 #{ $order } 已取消。跑腿员当时已经出发，你支付的 { $fee } 元全部作为跑腿补偿给了跑腿员，没有金额退回你的钱包。
 notice-cancelled-unpaid = 订单 #{ $order } 已取消。订单还没有支付，没有扣任何钱。
 notice-cancelled-runner = 订单 #{ $order } 已被下单同学取消。
-notice-cancelled-by-operator = 订单 #{ $order } 已被客服取消，{ $refund } 元已退回你的钱包。
+notice-cancelled-by-operator = 订单 #{ $order } 已被客服取消{ $refunded ->
+    [no] 。{ -nothing-back }
+   *[yes] ，{ $refund } 元已退回你的钱包。
+  }
 notice-cancelled-by-operator-unpaid = 订单 #{ $order } 已被客服取消。订单还没有支付，没有扣任何钱。
 notice-reassigned = 你的订单 #{ $order } 已更换跑腿员。
 notice-reassigned-away = 订单 #{ $order } 已改派给其他跑腿员。
 notice-exception = 订单 #{ $order } 被报告异常，需要客服处理。
-notice-refunded = 订单 #{ $order } 已退款，{ $amount } 元已退回你的钱包。
+notice-refunded = { $refunded ->
+    [no] 订单 #{ $order } 已按退款结案。{ -nothing-back }
+   *[yes] 订单 #{ $order } 已退款，{ $amount } 元已退回你的钱包。
+  }
 notice-details-ended = 订单 #{ $order } 对你已结束，学生的电话和房间号不再显示。
 notice-undelivered = ⚠️ { $channel ->
         [telegram] Telegram

@@ -185,7 +185,7 @@ def test_the_students_cancellation_notice_says_when_the_fee_took_all_they_paid()
         return [(n.key, n.args) for n in transition(CAMPUS, order, Event.cancel, customer, late).notices
                 if n.to == "customer"]
 
-    assert told(fee + 1) == [("notice-cancelled", {"refund": 1})]
+    assert told(fee + 1) == [("notice-cancelled", {"refund": 1, "refunded": "yes"})]
     assert told(fee) == [("notice-cancelled-all-fee", {"fee": fee})]  # not "0.00 yuan went back to your wallet"
     assert told(fee - 1) == [("notice-cancelled-all-fee", {"fee": fee - 1})]  # the fee never exceeds what was paid
 

@@ -2,6 +2,7 @@
 import asyncio
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select, update
 
 from core import ledger
@@ -9,10 +10,10 @@ from core.campus import CreditEvent
 from core.order import Actor, Event, Role
 from handlers import sweep as sweep_module
 from handlers.sweep import sweep
-from storage.models import CreditRecord, Order, OrderEvent, Outbox, RunnerProfile
+from storage.models import CreditRecord, Order, OrderEvent, Outbox, RunnerProfile, User
 from storage.outbox import open_payload
 from storage.uow import UnitOfWork
-from tests.factories import CIPHER, act, make_order, make_runner, make_user
+from tests.factories import CIPHER, FREE_COUPON, act, make_order, make_runner, make_user
 
 
 async def order_row(db, order_id):
@@ -109,6 +110,27 @@ async def test_unclaimed_order_is_reannounced_then_expires_with_a_full_refund(se
     last_hall = [n.payload for n in await outbox(db) if n.recipient.startswith("hall:")][-1]
     assert last_hall["key"] in ("notice-hall-gone", "hall-gone") and last_hall["edit_key"] == f"hall:{order_id}"
     assert not last_hall["choices"]
+
+
+@pytest.mark.parametrize(("language", "told"), [
+    ("en", "Nobody took order #{order} in time. Your coupon covered all of it, so you paid nothing and nothing went "
+           "back to your wallet."),
+    ("zh_CN", "订单 #{order} 无人接单。这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。"),
+], ids=["en", "zh_CN"])
+async def test_an_order_a_coupon_paid_in_full_expires_without_telling_of_0_yuan_back(services, db, campus, clock,
+                                                                                     language, told):
+    alice = await make_user(db, campus, clock(), name="alice")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id == alice).values(language=language))
+    order_id = await make_order(db, campus, alice, clock(), coupon=FREE_COUPON)
+    assert (await order_row(db, order_id)).total == 0
+
+    clock.advance(minutes=campus.timeouts.accept_minutes)
+    assert (await sweep(services, clock())).expired == 1
+    assert (await order_row(db, order_id)).status == "expired"
+    [expired] = await outbox(db, "notice-expired")
+    assert expired.payload["text"] == told.format(order=order_id)
+    assert await balance(db, ledger.customer(alice)) == 0
 
 
 async def test_accepted_but_not_picked_up_goes_back_to_open_with_a_credit_penalty(services, db, campus, clock):

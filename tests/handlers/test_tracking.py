@@ -16,7 +16,7 @@ from storage.models import Complaint, CreditRecord, LedgerPosting, Outbox, User
 from storage.models import Order as OrderRow
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
-from tests.factories import CIPHER, act, make_order, make_runner, make_user, top_up
+from tests.factories import CIPHER, FREE_COUPON, act, make_order, make_runner, make_user, top_up
 from tests.handlers.harness import Chat, keys
 
 PHONE = "13800138000"
@@ -258,6 +258,37 @@ async def test_a_cancellation_fee_that_takes_the_whole_total_is_said_so_not_as_n
     }[language])]
     assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.escrow(order_id)) == [
         0, total, 0]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_an_order_a_coupon_paid_in_full_is_cancelled_without_any_text_of_0_yuan_back(
+        db, campus, clock, chat, language):
+    """Taken by a runner and past the free cancellation time, yet the student paid nothing: no fee, nothing back,
+    and the question and the notice say so in words."""
+    alice = await make_user(db, campus, clock(), name="alice")
+    runner = await make_runner(db, campus, clock())
+    await speaks(db, language, alice)
+    order_id = await make_order(db, campus, alice, clock(), coupon=FREE_COUPON)
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), clock())
+    clock.advance(minutes=campus.cancellation.free_minutes_after_accept + 1)
+    assert (await order_row(db, order_id)).total == 0
+
+    [card] = await chat.send("alice", f"/track {order_id}")
+    label = {"en": "Cancel (nothing back to your wallet)", "zh_CN": "取消订单（不退回钱包）"}[language]
+    [confirm] = await chat.press("alice", label)
+    assert confirm.text == {
+        "en": f"Cancel order #{order_id}? Your coupon covered all of it, so you paid nothing and nothing goes back "
+              f"to your wallet.",
+        "zh_CN": f"确定取消订单 #{order_id} 吗？这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。",
+    }[language]
+    await chat.press("alice", catalogue(language)("track-cancel-yes"))
+    assert (await order_row(db, order_id)).status == "cancelled"
+    assert [(m["key"], m["text"]) for m in await chat.inbox("alice")] == [("notice-cancelled", {
+        "en": f"Order #{order_id} is cancelled. Your coupon covered all of it, so you paid nothing and nothing went "
+              f"back to your wallet.",
+        "zh_CN": f"订单 #{order_id} 已取消。这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。",
+    }[language])]
+    assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.escrow(order_id)) == [0, 0, 0]
 
 
 async def test_cancel_after_pickup_is_refused(db, campus, clock, chat):
