@@ -24,7 +24,7 @@ from core.dispatch import ineligibility
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, percent_to_bp, yuan_to_fen
 from core.numbers import whole_number
-from core.order import Actor, Event, Role, Status, allowed_events
+from core.order import Actor, Event, Order, Role, Status, allowed_events, refund_on_operator_cancel
 from handlers.context import Ctx, free_text, is_operator
 from handlers.io import Choice, Kind
 from handlers.notify import money_args
@@ -376,11 +376,13 @@ async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) ->
                runner=who(users.get(row.runner_id)) if row.runner_id else "—",
                created=local_time(campus, row.created_at))]
     parts.append(t("admin-history-title"))
+    order = to_domain(row)
     for e in history:
         actor = t("admin-actor", role=e.actor_role,
                   who=who(users.get(e.actor_id)) if e.actor_id is not None else "")
         line = t("admin-history-line", time=local_time(campus, e.at), event=e.event,
-                 before=t("status", status=e.from_status), after=t("status", status=e.to_status), actor=actor)
+                 before=t("status", status=e.from_status), after=t("status", status=e.to_status), actor=actor,
+                 refunded=cancel_refunds(dataclasses.replace(order, status=Status(e.from_status))))
         if e.note:
             line = t("admin-history-note", line=line, note=e.note)
         parts.append(line)
@@ -392,12 +394,19 @@ async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) ->
                        time=local_time(campus, c.created_at), status=c.status,
                        text=ctx.services.cipher.decrypt(c.text_enc)))
     buttons: list[Choice] = []
-    for event in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
+    for event in allowed_events(order, Actor(Role.operator, ctx.user_id)):
         if event is Event.reassign:
             buttons.append(ctx.button("admin-button-event", f"adm:ra:{row.id}", event=event.value))
         elif event in EVENT_CODES:
-            buttons.append(ctx.button("admin-button-event", f"adm:ev:{row.id}:{EVENT_CODES[event]}", event=event.value))
+            buttons.append(ctx.button("admin-button-event", f"adm:ev:{row.id}:{EVENT_CODES[event]}", event=event.value,
+                                      refunded=cancel_refunds(order)))
     ctx.say_text("admin-order", "\n".join(parts), choices=[buttons] if buttons else None, replaces=replaces)
+
+
+def cancel_refunds(order: Order) -> str:
+    """Whether an operator's cancellation of the order (as it is, or was when cancelled) gives anything back: not
+    for an order never paid, nor one a coupon paid in full; its button and history then say "cancel", no refund."""
+    return "yes" if refund_on_operator_cancel(order) else "no"
 
 
 async def refresh_card(ctx: Ctx, order_id: int, card: str | None) -> None:
@@ -463,11 +472,11 @@ async def reassign_step(ctx: Ctx) -> None:
 
 async def cancel_order(ctx: Ctx, row: OrderRow, reason: str, *, edit: bool = False) -> None:
     t = await move(ctx, row, Event.operator_cancel, Role.operator, note=reason)
-    paid = t.before.status is not Status.awaiting_payment  # else nothing was charged, so nothing is refunded
-    refund = row.total if paid else 0
+    refund = refund_on_operator_cancel(t.before)
     await record(ctx, "cancel_order", f"order:{row.id}", reason=reason, refund=refund)
-    ctx.say("admin-order-cancelled", order=str(row.id), refund=format_yuan(refund), paid="yes" if paid else "no",
-            edit=edit)
+    # Not paid: nothing was charged. Paid nothing (a coupon covered it): nothing to give back. Else the refund.
+    paid = "no" if t.before.status is Status.awaiting_payment else "yes" if refund else "nothing"
+    ctx.say("admin-order-cancelled", order=str(row.id), refund=format_yuan(refund), paid=paid, edit=edit)
 
 
 @ROUTER.command("cancelorder", operator_only=True)
@@ -537,7 +546,7 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
     await record(ctx, "resolve", f"order:{row.id}", outcome=outcome, compensation=compensation, note=note,
                  complaints_upheld=upheld, complaints_dismissed=len(complaints) - upheld)
     ctx.say("admin-resolved", order=str(row.id), outcome=outcome, compensation=format_yuan(compensation),
-            upheld=upheld, dismissed=len(complaints) - upheld, edit=edit)
+            compensated="yes" if compensation else "no", upheld=upheld, dismissed=len(complaints) - upheld, edit=edit)
 
 
 def split_amount(args: tuple[str, ...], maximum: int) -> tuple[int, str]:
@@ -603,7 +612,7 @@ async def decide_complaint_alone(ctx: Ctx, complaint_id: int, upheld: bool, comp
     await record(ctx, "uphold_complaint" if upheld else "dismiss_complaint", f"complaint:{complaint_id}",
                  order=row.id, compensation=compensation, note=note)
     ctx.say("admin-complaint-done", complaint=str(complaint_id), status="upheld" if upheld else "dismissed",
-            compensation=format_yuan(compensation), edit=edit)
+            compensation=format_yuan(compensation), compensated="yes" if compensation else "no", edit=edit)
 
 
 @ROUTER.command("uphold", operator_only=True)
@@ -952,9 +961,10 @@ async def on_button(ctx: Ctx) -> None:
             if event not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
                 raise IllegalTransition(status=row.status, event=event.value)
             card = f":{ctx.input.message}" if ctx.input.message else ""
+            refunded = cancel_refunds(to_domain(row))
             ctx.say("admin-confirm-event", order=str(target), event=event.value, total=format_yuan(row.total),
-                    choices=[[ctx.button("admin-button-confirm", f"adm:do:{target}:{rest[0]}{card}",
-                                         event=event.value)]])
+                    refunded=refunded, choices=[[ctx.button("admin-button-confirm", f"adm:do:{target}:{rest[0]}{card}",
+                                                            event=event.value, refunded=refunded)]])
             return
         if event is Event.operator_cancel:
             await cancel_order(ctx, row, "", edit=True)

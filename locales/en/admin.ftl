@@ -12,7 +12,10 @@ admin-event-name = { $event ->
     [auto_confirm] confirmed automatically
     [expire] expired
     [cancel] cancelled by the student
-    [operator_cancel] cancel and refund
+    [operator_cancel] { $refunded ->
+        [no] cancel
+       *[yes] cancel and refund
+    }
     [reassign] reassign
     [report] reported
     [resolve_complete] resolve: complete
@@ -119,6 +122,7 @@ admin-runner-unreachable-order = ⚠️ Order #{ $order }: the bot can no longer
 admin-usage-cancelorder = Write /cancelorder, the order number and a reason, like /cancelorder 12 shop closed.
 admin-order-cancelled = Order #{ $order } is cancelled. { $paid ->
     [no] It was not paid, so nothing was charged and no refund was due.
+    [nothing] The student's coupon covered all of it, so they paid nothing and no refund was due.
    *[yes] Refunded to the student's wallet: { $refund } yuan.
   }
 admin-confirm-event = Order #{ $order } ({ $total } yuan): { admin-event-name }? This cannot be undone.
@@ -131,7 +135,10 @@ admin-compensation-unmarked = Is "{ $text }" a compensation? Write it as money, 
 admin-resolved = Order #{ $order } resolved: { $outcome ->
     [complete] completed, the runner is paid
    *[refund] refunded to the student
-  }. Compensation: { $compensation } yuan. Complaints upheld: { $upheld }, dismissed: { $dismissed }.
+  }. { $compensated ->
+    [no] No compensation.
+   *[yes] Compensation: { $compensation } yuan.
+  } Complaints upheld: { $upheld }, dismissed: { $dismissed }.
 admin-already-compensated = The student was already compensated for order #{ $order }.
 admin-complaints-none = No open complaints.
 admin-complaints-title = { $count ->
@@ -145,7 +152,10 @@ admin-button-order = Order #{ $order }
 admin-complaint-not-found = There is no complaint #{ $complaint }.
 admin-compensation-customer-only = Complaint #{ $complaint } is not from the student; compensation goes only to the student of the order.
 admin-complaint-decided = Complaint #{ $complaint } is already { admin-status-name }.
-admin-complaint-done = Complaint #{ $complaint } { admin-status-name }. Compensation: { $compensation } yuan.
+admin-complaint-done = Complaint #{ $complaint } { admin-status-name }. { $compensated ->
+    [no] No compensation.
+   *[yes] Compensation: { $compensation } yuan.
+  }
 admin-usage-uphold = Write /uphold, the complaint number, then optionally a compensation written as money (¥5 or 5元) and a note, like /uphold 3 ¥5 late and rude.
 admin-usage-dismiss = Write /dismiss, the complaint number and a note, like /dismiss 3 delivered on time.
 # to the user

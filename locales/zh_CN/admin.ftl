@@ -12,7 +12,10 @@ admin-event-name = { $event ->
     [auto_confirm] 自动确认
     [expire] 已过期
     [cancel] 学生取消
-    [operator_cancel] 取消并退款
+    [operator_cancel] { $refunded ->
+        [no] 取消订单
+       *[yes] 取消并退款
+    }
     [reassign] 改派
     [report] 已报告异常
     [resolve_complete] 处理：完成
@@ -116,6 +119,7 @@ admin-runner-unreachable-order = ⚠️ 订单 #{ $order }：机器人已无法�
 admin-usage-cancelorder = 请写 /cancelorder、订单号和原因，例如 /cancelorder 12 店铺关门。
 admin-order-cancelled = 订单 #{ $order } 已取消{ $paid ->
     [no] 。订单还没有支付，没有扣款，也无需退款。
+    [nothing] 。学生的优惠券抵扣了全部费用，学生没有付钱，也无需退款。
    *[yes] ，已退回学生钱包 { $refund } 元。
   }
 admin-confirm-event = 订单 #{ $order }（{ $total } 元）：{ admin-event-name }？此操作无法撤销。
@@ -128,7 +132,10 @@ admin-compensation-unmarked = “{ $text }”是补偿金额吗？请写成金�
 admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
     [complete] 完成，已向跑腿员付款
    *[refund] 已退款给学生
-  }。补偿：{ $compensation } 元。投诉成立 { $upheld } 件，驳回 { $dismissed } 件。
+  }。{ $compensated ->
+    [no] 无补偿。
+   *[yes] 补偿：{ $compensation } 元。
+  }投诉成立 { $upheld } 件，驳回 { $dismissed } 件。
 admin-already-compensated = 订单 #{ $order } 已经给过学生补偿。
 admin-complaints-none = 没有待处理的投诉。
 admin-complaints-title = 有 { $count } 件待处理投诉（显示 { $shown } 件）：
@@ -139,7 +146,10 @@ admin-button-order = 订单 #{ $order }
 admin-complaint-not-found = 没有投诉 #{ $complaint }。
 admin-compensation-customer-only = 投诉 #{ $complaint } 不是学生提出的，补偿只能给订单的学生。
 admin-complaint-decided = 投诉 #{ $complaint } 已处理过（{ admin-status-name }）。
-admin-complaint-done = 投诉 #{ $complaint } { admin-status-name }。补偿：{ $compensation } 元。
+admin-complaint-done = 投诉 #{ $complaint } { admin-status-name }。{ $compensated ->
+    [no] 无补偿。
+   *[yes] 补偿：{ $compensation } 元。
+  }
 admin-usage-uphold = 请写 /uphold、投诉号，可再加补偿金额（写成 ¥5 或 5元）和备注，例如 /uphold 3 ¥5 迟到且态度差。
 admin-usage-dismiss = 请写 /dismiss、投诉号和备注，例如 /dismiss 3 按时送达。
 # 发给用户

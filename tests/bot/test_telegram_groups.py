@@ -228,7 +228,7 @@ async def order_card(api: FakeBotAPI, admin_chat: dict[str, Any], operator_tg: i
 
 
 def event_label(event: str) -> str:
-    return EN("admin-button-event", event=event)
+    return EN("admin-button-event", event=event, refunded="yes")  # a paid order: cancelling it refunds
 
 
 async def asked_whom_to_reassign(api: FakeBotAPI, services: Services, campus, clock, admin_chat: dict[str, Any],
@@ -349,7 +349,7 @@ async def test_an_order_card_acted_on_through_its_confirmation_or_question_is_br
     fake_bot_api.press(wu, card, event_label("operator_cancel"))
     confirm = await until(lambda: next((m for m in fake_bot_api.bot_messages(chat_id)
                                         if m["message_id"] > card["message_id"] and fake_bot_api.buttons(m)), None))
-    fake_bot_api.press(wu, confirm, EN("admin-button-confirm", event="operator_cancel"))
+    fake_bot_api.press(wu, confirm, EN("admin-button-confirm", event="operator_cancel", refunded="yes"))
     await until(lambda: "reply_markup" not in fake_bot_api.messages[(chat_id, card["message_id"])])
     assert (await order_row(services, cancelled)).status == "cancelled"
     confirmed = fake_bot_api.messages[(chat_id, confirm["message_id"])]["text"]

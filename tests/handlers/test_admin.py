@@ -26,7 +26,7 @@ from storage.models import (
 )
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
-from tests.factories import CIPHER, act, make_order, make_runner, make_user
+from tests.factories import CIPHER, FREE_COUPON, act, make_order, make_runner, make_user
 from tests.handlers.harness import keys
 
 EN, ZH = catalogue("en"), catalogue("zh_CN")
@@ -540,6 +540,60 @@ async def test_cancel_from_the_order_card_asks_first(chat, db, campus, clock):
     assert keys(again) == ["error-illegal-transition"]
 
 
+async def speaks(db, language: str, uid: int) -> None:
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id == uid).values(language=language))
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", {"cancel": "cancel", "yes": "Yes: cancel", "question": "Order #{order} ({total} yuan): cancel? This cannot "
+            "be undone.", "history": "cancel: awaiting payment → cancelled"}),
+    ("zh_CN", {"cancel": "取消订单", "yes": "确定：取消订单", "question": "订单 #{order}（{total} 元）：取消订单？此操作无法撤销。",
+               "history": "取消订单：待支付 → 已取消"}),
+], ids=["en", "zh_CN"])
+async def test_the_card_of_an_order_never_paid_offers_cancel_not_cancel_and_refund(chat, db, campus, clock, language,
+                                                                                   words):
+    await operator_speaking(db, campus, clock.now, language)
+    customer = await make_user(db, campus, clock.now)
+    order_id = await make_order(db, campus, customer, clock.now, pay=False)
+    total = (await get(db, OrderRow, order_id)).total
+    [card] = await chat.send("dora", f"/find {order_id}")
+    labels = [c.label for c in card.flat_choices()]
+    assert words["cancel"] in labels and not any("refund" in label or "退款" in label for label in labels)
+
+    [confirm] = await chat.press("dora", words["cancel"])
+    assert confirm.text == words["question"].format(order=order_id, total=f"{total / 100:.2f}")
+    assert keys(await chat.press("dora", words["yes"])) == ["admin-order-cancelled"]
+    assert (await get(db, OrderRow, order_id)).status == "cancelled"
+    assert await balance(db, ledger.customer(customer)) == 0
+    [card] = await chat.send("dora", f"/find {order_id}")
+    assert words["history"] in card.text
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", {"cancel": "cancel", "done": "Order #{order} is cancelled. The student's coupon covered all of it, so "
+            "they paid nothing and no refund was due.", "told": "Order #{order} was cancelled by the service. Your "
+            "coupon covered all of it, so you paid nothing and nothing went back to your wallet."}),
+    ("zh_CN", {"cancel": "取消订单", "done": "订单 #{order} 已取消。学生的优惠券抵扣了全部费用，学生没有付钱，也无需退款。",
+               "told": "订单 #{order} 已被客服取消。这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。"}),
+], ids=["en", "zh_CN"])
+async def test_cancelling_an_order_a_coupon_paid_in_full_tells_no_one_of_0_yuan_refunded(chat, db, campus, clock,
+                                                                                         language, words):
+    await operator_speaking(db, campus, clock.now, language)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    await speaks(db, language, customer)
+    order_id = await make_order(db, campus, customer, clock.now, coupon=FREE_COUPON)
+    assert (await get(db, OrderRow, order_id)).total == 0
+    [card] = await chat.send("dora", f"/find {order_id}")
+    assert words["cancel"] in [c.label for c in card.flat_choices()]  # nothing to refund: "cancel"
+
+    replies = await chat.send("dora", f"/cancelorder {order_id} shop closed")
+    assert [(r.key, r.text) for r in replies] == [("admin-order-cancelled", words["done"].format(order=order_id))]
+    assert [(p["key"], p["text"]) for p in await chat.inbox("carol")] == [
+        ("notice-cancelled-by-operator", words["told"].format(order=order_id))]
+    assert await balance(db, ledger.customer(customer)) == 0
+
+
 # ---------------------------------------------------------------------------------------------------- exceptions
 
 
@@ -623,6 +677,38 @@ async def test_resolve_complete_pays_the_runner_and_dismisses_the_complaint(chat
     assert (await get(db, RunnerProfile, runner)).credit == campus.credit.initial + campus.credit.changes["completed"]
     assert await balance(db, ledger.customer(customer)) == 0
     assert keys(await chat.send(OP, "/complaints")) == ["admin-complaints-none"]
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", {"resolved": "Order #{order} resolved: refunded to the student. No compensation. Complaints upheld: 1, "
+            "dismissed: 0.", "told": "Order #{order} was closed in your favour. Your coupon covered all of it, so you "
+            "paid nothing and nothing went back to your wallet.", "dismissed": "Complaint #{complaint} dismissed. "
+            "No compensation."}),
+    ("zh_CN", {"resolved": "订单 #{order} 已处理：已退款给学生。无补偿。投诉成立 1 件，驳回 0 件。",
+               "told": "订单 #{order} 已按退款结案。这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。",
+               "dismissed": "投诉 #{complaint} 已驳回。无补偿。"}),
+], ids=["en", "zh_CN"])
+async def test_a_refund_of_an_order_a_coupon_paid_in_full_and_no_compensation_are_said_in_words(
+        chat, db, campus, clock, language, words):
+    await operator_speaking(db, campus, clock.now, language)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    await speaks(db, language, customer)
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await make_order(db, campus, customer, clock.now, coupon=FREE_COUPON)
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), clock.now)
+    await act(db, campus, order_id, Event.report, Actor(Role.customer, customer), clock.now)
+    await complain(db, order_id, customer, "never came", clock.now)
+    await chat.inbox("carol")
+
+    replies = await chat.send("dora", f"/resolve {order_id} refund")
+    assert [(r.key, r.text) for r in replies] == [("admin-resolved", words["resolved"].format(order=order_id))]
+    told = {p["key"]: p["text"] for p in await chat.inbox("carol")}
+    assert told["notice-refunded"] == words["told"].format(order=order_id)
+    later = await complain(db, order_id, customer, "still unhappy", clock.now)
+    replies = await chat.send("dora", f"/dismiss {later} already decided")
+    assert [(r.key, r.text) for r in replies] == [("admin-complaint-done",
+                                                   words["dismissed"].format(complaint=later))]
+    assert await balance(db, ledger.customer(customer)) == 0
 
 
 @pytest.mark.parametrize(("args", "key"), [
