@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from storage.uow import UnitOfWork
 
 MONEY_ARGS = frozenset({"amount", "refund", "fee", "balance", "price", "share", "total"})
+# Why a channel gave up on a message, as its adapter tells report_undelivered (worded in notice-undelivered); any
+# other reason is shown with the platform's own description.
+UNDELIVERED_REASONS = frozenset({"blocked", "deactivated", "not-started", "kicked", "chat-gone", "no-rights",
+                                 "too-long", "bad-request", "outage"})
 # A button for someone else: (label key, data, label args).
 Button = tuple[str, str, dict[str, Any]]
 # Renderers for notices that need more than a catalogue line (the hall card, the winner's details).
@@ -144,13 +148,15 @@ class Notifier:
 
 
 async def report_undelivered(services: "Services", uow: "UnitOfWork", now: dt.datetime, *, channel: str,
-                             recipient: str, edit_keys: Iterable[str], reason: str, origin: str) -> None:
+                             recipient: str, edit_keys: Iterable[str], reason: str, detail: str = "",
+                             origin: str) -> None:
     """Messages with buttons that an order in progress needs — its hall post's Grab, the winner's details and trip
     buttons, an offer — failed for good on `channel` (`edit_keys`: theirs): the operators of each order's campus
     are told in their chat, in this transaction, so someone steps in (gives the runner the student's phone,
     reassigns the order, fixes the hall). Not when the message was for that operators' chat itself: the report
     would fail there too (the channel logs it), and a report is no order's message, so its failure reports
-    nothing."""
+    nothing. `reason`: one of UNDELIVERED_REASONS, said in the operators' language; any other is said with
+    `detail`, the platform's description."""
     kinds: dict[int, str] = {}
     for key in edit_keys:
         order = order_of(key)
@@ -172,7 +178,7 @@ async def report_undelivered(services: "Services", uow: "UnitOfWork", now: dt.da
         if not await first_time_in(uow.session, f"undelivered:{channel}:{recipient}:{what}:{order_id}", now):
             continue
         await notifier.operators(campus, "notice-undelivered", order=order_id, what=what, channel=channel,
-                                 reason=reason[:300])
+                                 reason=reason if reason in UNDELIVERED_REASONS else "other", detail=detail[:300])
 
 
 def hall_chats(campus: Campus, services: "Services") -> list[tuple[str, str]]:

@@ -74,8 +74,9 @@ with Telegram's description.
 A row that fails for good is logged as a warning with its chat, row ids and reason — as an error when the chat is
 a group or a campus's task hall or admin chat (`staff_chats`): the bot removed from the hall silences it for good.
 When it was one an order in progress needs — with buttons: the hall's Grab, the winner's details and trip buttons,
-an offer — the campus's operators are also told in their chat (`undelivered`), in the same transaction, unless it
-was a person's 403, which `unreachable` reports; that report is no order's message, so its own failure (the admin
+an offer — the campus's operators are also told in their chat (`undelivered`), in the same transaction, why in
+their language (refusals.py; Telegram's description only for a refusal not known there), unless it was a person's
+403, which `unreachable` reports; that report is no order's message, so its own failure (the admin
 chat gone) reports nothing.
 
 A group upgraded to a supergroup is a new chat, and Telegram refuses the old id (400 with migrate_to_chat_id). The
@@ -124,6 +125,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.telegram.commands import chat_menu, staff_member
+from bot.telegram.refusals import OUTAGE, Refusal, refusal
 from bot.telegram.render import TEXT_LIMIT, at_once, edit_text_or_caption, photo_caption
 from core.campus import Campus
 from core.clock import Clock
@@ -150,7 +152,8 @@ Sleep = Callable[[float], Awaitable[Any]]
 # What a 403 from a person's chat does, in the transaction failing its rows: (uow, channel, external id, now).
 Unreachable = Callable[[UnitOfWork, str, str, dt.datetime], Awaitable[Any]]
 # Told, in the transaction that marks them failed, of messages that failed for good (handlers.notify
-# report_undelivered with the services bound: app.py): (uow, now, *, channel, recipient, edit_keys, reason, origin).
+# report_undelivered with the services bound: app.py): (uow, now, *, channel, recipient, edit_keys, reason, detail,
+# origin); reason and detail as refusals.Refusal has them.
 Undelivered = Callable[..., Awaitable[None]]
 ANNOUNCED_MEMORY_S = 3600  # how long a group's "last request posted new orders" is remembered
 
@@ -809,7 +812,10 @@ class TelegramSender:
         for old in sorted(landed):
             await _queue_retire(uow, recipient, old, f"{old}:{ref}", now)
 
-    async def _mark_failed(self, job: Job, reason: str, now: dt.datetime, *, blocked_user: str | None = None) -> None:
+    async def _mark_failed(self, job: Job, reason: str, now: dt.datetime, *, refused: Refusal,
+                           blocked_user: str | None = None) -> None:
+        """`reason`: what the rows keep as their last_error (Telegram's own words); `refused`: what the operators'
+        report says, in their language."""
         async with UnitOfWork(self.db) as uow:
             await uow.session.execute(
                 update(Outbox).where(Outbox.id.in_(job.ids), Outbox.status == "pending")
@@ -820,7 +826,8 @@ class TelegramSender:
             needed = [r.edit_key for r in job.head if r.edit_key and r.choices]  # a Grab, the trip's buttons, an offer
             if needed and blocked_user is None and self.undelivered is not None:
                 await self.undelivered(uow, now, channel=CHANNEL, recipient=job.rows[0].recipient, edit_keys=needed,
-                                       reason=reason, origin=f"{CHANNEL}:undelivered:{job.ids[0]}")
+                                       reason=refused.reason, detail=refused.detail,
+                                       origin=f"{CHANNEL}:undelivered:{job.ids[0]}")
         chat = job.rows[0].recipient
         if is_group(chat_of(chat)) or chat in self.staff_chats:
             # A task hall or admin chat: every later message there fails too (the bot was removed, the group
@@ -878,7 +885,7 @@ class TelegramSender:
         the message fails for good once it has been retried for retry_for."""
         attempts = max(r.attempts for r in job.rows) + 1
         if retried_for(attempts, self.config) >= self.config.retry_for:
-            await self._mark_failed(job, f"after {attempts} tries: {reason}", now)
+            await self._mark_failed(job, f"after {attempts} tries: {reason}", now, refused=OUTAGE)
             return
         await self._hold(job, backoff(attempts, self.config), now, attempts=attempts, last_error=reason[:2000])
 
@@ -896,26 +903,26 @@ class TelegramSender:
             return None
         except TelegramForbiddenError as exc:
             user = str(chat) if not is_group(chat) else None
-            await self._mark_failed(job, f"403: {exc.message}", now, blocked_user=user)
+            await self._mark_failed(job, f"403: {exc.message}", now, refused=refusal(exc), blocked_user=user)
             return 0
         except TelegramMigrateToChat as exc:  # the group became a supergroup: the job's rows and the chat's go there
             old = getattr(exc.method, "chat_id", None) or chat
             await chat_moved(self.db, self.moves, old, exc.migrate_to_chat_id, now, staff_chats=self.staff_chats)
             return 0
         except TelegramBadRequest as exc:
-            await self._mark_failed(job, f"400: {exc.message}", now)
+            await self._mark_failed(job, f"400: {exc.message}", now, refused=refusal(exc))
             return 0
         except TelegramUnauthorizedError:
             await self._release(job.ids, now)  # the token is wrong: nothing is the message's fault
             raise
         except TelegramEntityTooLarge as exc:  # a network error to aiogram, but the same request fails every time
-            await self._mark_failed(job, f"413: {exc.message}", now)
+            await self._mark_failed(job, f"413: {exc.message}", now, refused=refusal(exc))
             return 0
         except RETRYABLE as exc:
             await self._retry_later(job, f"{type(exc).__name__}: {exc}", now)
             return 0
         except TelegramAPIError as exc:  # any other refusal (404, 409 …): retrying will not help
-            await self._mark_failed(job, f"{type(exc).__name__}: {exc.message}", now)
+            await self._mark_failed(job, f"{type(exc).__name__}: {exc.message}", now, refused=refusal(exc))
             return 0
         await self._mark_sent(job, ref, now)
         return len(job.rows)

@@ -46,4 +46,15 @@ notice-undelivered = ⚠️ { $channel ->
         [details] the runner's details (the student's phone and room)
         [offer] the offer to a runner
        *[other] a message
-    } of order #{ $order }, and will not try again: { $reason }. See /find { $order }.
+    } of order #{ $order }, and will not try again: { $reason ->
+        [blocked] the person blocked the bot
+        [deactivated] the person's account was deleted
+        [not-started] the person never started the bot
+        [kicked] the bot is no longer in that group
+        [chat-gone] that chat does not exist (any more)
+        [no-rights] the bot may not send messages in that chat
+        [too-long] the message was too long
+        [bad-request] the message was refused as invalid
+        [outage] it could not be reached, however often it was tried
+       *[other] it answered "{ $detail }"
+    }. See /find { $order }.

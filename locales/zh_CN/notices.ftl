@@ -46,4 +46,15 @@ notice-undelivered = ⚠️ { $channel ->
         [details] 跑腿员详情（学生的电话和房间号）
         [offer] 派给跑腿员的邀请
        *[other] 消息
-    }，不会再试：{ $reason }。请用 /find { $order } 查看。
+    }，不会再试：{ $reason ->
+        [blocked] 对方已屏蔽机器人
+        [deactivated] 对方的账号已注销
+        [not-started] 对方从未启动机器人
+        [kicked] 机器人已不在该群中
+        [chat-gone] 该聊天不存在或已被删除
+        [no-rights] 机器人在该聊天中没有发消息的权限
+        [too-long] 消息太长
+        [bad-request] 消息格式无效，被拒收
+        [outage] 多次重试后仍无法连接
+       *[other] 平台返回“{ $detail }”
+    }。请用 /find { $order } 查看。

@@ -9,12 +9,15 @@ import itertools
 
 import pytest
 from aiogram import Bot
+from aiogram.exceptions import TelegramForbiddenError, TelegramNotFound
+from aiogram.methods import SendMessage
 
+from bot.telegram.refusals import DESCRIPTIONS, OUTAGE, Refusal, refusal
 from bot.telegram.sender import SenderConfig, TelegramSender, backoff, retried_for
 from core.order import Actor, Event, Role, transition
 from handlers.context import Services
 from handlers.hall import announce
-from handlers.notify import Notifier, report_undelivered
+from handlers.notify import UNDELIVERED_REASONS, Notifier, report_undelivered
 from handlers.unreachable import unreachable
 from locales import catalogue
 from storage.db import Database
@@ -233,7 +236,8 @@ async def test_the_operators_are_told_when_a_hall_post_fails_after_its_retries(
     assert post.status == "failed" and post.last_error.startswith(f"after {post.attempts} tries: TelegramServerError")
     (report,) = fake_bot_api.bot_messages(admin)
     assert report["text"] == catalogue("zh_CN")("notice-undelivered", channel="telegram", what="hall", order=order_id,
-                                                reason=post.last_error)
+                                                reason="outage")
+    assert "多次重试后仍无法连接" in report["text"] and "TelegramServerError" not in report["text"]
 
 
 async def test_a_hall_that_fails_every_reminder_of_an_order_is_reported_once(
@@ -253,6 +257,67 @@ async def test_a_hall_that_fails_every_reminder_of_an_order_is_reported_once(
     await run_for(sender, clock, 5)
     assert sum(r.recipient == str(hall) and r.status == "failed" for r in (await rows(services.db)).values()) == 4
     assert len(fake_bot_api.bot_messages(admin)) == 1
+
+
+@pytest.mark.parametrize(("status", "description", "zh_CN", "en"), [
+    (403, "Forbidden: bot was kicked from the supergroup chat", "机器人已不在该群中",
+     "the bot is no longer in that group"),
+    (403, "Forbidden: bot is not a member of the supergroup chat", "机器人已不在该群中",
+     "the bot is no longer in that group"),
+    (400, "Bad Request: chat not found", "该聊天不存在或已被删除", "that chat does not exist (any more)"),
+    (400, "Bad Request: not enough rights to send text messages to the chat", "机器人在该聊天中没有发消息的权限",
+     "the bot may not send messages in that chat"),
+    (400, "Bad Request: message is too long", "消息太长", "the message was too long"),
+    (413, "Request Entity Too Large", "消息太长", "the message was too long"),
+    (400, "Bad Request: can't parse entities: unsupported start tag", "消息格式无效，被拒收",
+     "the message was refused as invalid"),
+    (409, "Conflict: the bot is confused", "平台返回“Conflict: the bot is confused”",
+     'it answered "Conflict: the bot is confused"'),
+], ids=["kicked", "not-a-member", "chat-not-found", "no-rights", "too-long", "413", "bad-request", "unknown"])
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+async def test_the_operators_read_why_a_hall_post_failed_in_their_language(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services, clock: FakeClock, status: int, description: str,
+        zh_CN: str, en: str, language: str) -> None:
+    """Telegram's English description is not the report: a common refusal is worded in the operators' language;
+    only one not known is quoted. The failed post keeps Telegram's own words for whoever looks into it later."""
+    services = campus_in(services, language)
+    campus = services.default_campus
+    hall, admin = campus.channels.telegram_hall_chat_id, campus.channels.telegram_admin_chat_id
+    customer = await tg_user(services, campus, clock, 1001, name="Li")
+    fake_bot_api.fail(status, description, chat_id=hall, times=10**9)
+    order_id = await paid_order(services, clock, customer)
+    await run_for(reporting_sender(services, bot, clock), clock, 5)
+
+    (post,) = [r for r in (await rows(services.db)).values() if r.recipient == str(hall)]
+    assert post.status == "failed" and post.last_error.endswith(description)
+    (report,) = fake_bot_api.bot_messages(admin)
+    why = {"zh_CN": zh_CN, "en": en}[language]
+    assert report["text"] == {
+        "zh_CN": f"⚠️ Telegram 未能送达订单 #{order_id} 的任务大厅帖子，不会再试：{why}。请用 /find {order_id} 查看。",
+        "en": f"⚠️ Telegram could not deliver the task-hall post of order #{order_id}, and will not try again: {why}. "
+              f"See /find {order_id}.",
+    }[language]
+
+
+def test_a_person_who_blocked_the_bot_or_left_telegram_is_told_apart_from_an_unknown_refusal() -> None:
+    """A person's 403 is reported as their being unreachable (handlers.unreachable); its reason is still known."""
+    method = SendMessage(chat_id=1001, text="hi")
+    assert refusal(TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")) == Refusal("blocked")
+    assert refusal(TelegramForbiddenError(method, "Forbidden: user is deactivated")) == Refusal("deactivated")
+    assert refusal(TelegramForbiddenError(method, "Forbidden: bot can't initiate conversation with a user")) == \
+        Refusal("not-started")
+    assert refusal(TelegramNotFound(method, "Not Found: method not found")) == \
+        Refusal("other", "Not Found: method not found")
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_every_reason_a_telegram_refusal_is_given_is_worded_in_every_language(language: str) -> None:
+    reasons = {reason for _, reason in DESCRIPTIONS} | {OUTAGE.reason, "too-long", "bad-request"}
+    assert reasons == UNDELIVERED_REASONS
+    t = catalogue(language)
+    worded = {t("notice-undelivered", channel="telegram", what="hall", order=1, reason=r, detail="DETAIL")
+              for r in reasons}
+    assert len(worded) == len(reasons) and not any("DETAIL" in text for text in worded)
 
 
 async def test_a_report_that_cannot_reach_the_admin_chat_reports_nothing(
