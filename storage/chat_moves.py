@@ -6,6 +6,10 @@ through `ChatMoves.resolve` (handlers.notify hall_chats and operator_chats, the 
 Each process keeps the moves in memory: read at start, read again by the outbox sender at most every REFRESH (a
 move another process learned), and added to at once when this process learns one. A message written for the old id
 meanwhile is redirected by the sender, which also resolves: nothing waits for a chat that no longer exists.
+
+The messages shown before the move stay where Telegram keeps them, in the old group under their ids (the supergroup
+numbers its own anew, so an old id there names another message): their rows become the new chat's, as the chat's
+history, but keep their sent_ref, the old group's message, which their later edits change.
 """
 from __future__ import annotations
 
@@ -69,11 +73,16 @@ class ChatMoves:
 
 
 async def _redirect(uow: UnitOfWork, channel: str, old: str, new: str, now: dt.datetime) -> int:
-    """Due at once: one waiting for a hold or a backoff of the old chat has nothing to wait for in the new one, and
-    one a sender has claimed was on its way to a chat that refuses it (that sender finds it gone)."""
+    """The messages waiting for `old`, for `new` and due at once: one waiting for a hold or a backoff of the old chat
+    has nothing to wait for in the new one, and one a sender has claimed was on its way to a chat that refuses it
+    (that sender finds it gone). Those shown already become the new chat's too, still shown where they were
+    (sent_ref): the posts its later edits find. How many were waiting."""
     if old == new:
         return 0
     result = await uow.session.execute(
         update(Outbox).where(Outbox.channel == channel, Outbox.recipient == old, Outbox.status == "pending")
         .values(recipient=new, next_attempt_at=now).execution_options(synchronize_session=False))
+    await uow.session.execute(
+        update(Outbox).where(Outbox.channel == channel, Outbox.recipient == old, Outbox.status == "sent")
+        .values(recipient=new).execution_options(synchronize_session=False))
     return result.rowcount

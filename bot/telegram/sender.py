@@ -83,8 +83,12 @@ A group upgraded to a supergroup is a new chat, and Telegram refuses the old id 
 move is kept (`chat_moved`, storage.chat_moves: the campus file names the old id until an operator edits it, as the
 warning logged says) and the chat's pending rows, the refused one's too, are sent to the new id instead; a row
 written for the old id later (by a process that had not read the move yet) is redirected before any request. The
-posts made before stay with the old group: an edit of one finds it gone (a new post only for an entry that still
-offers something, as for a deleted post), and a deletion has nothing to clear.
+posts made before stay with the old group, under their ids (the supergroup numbers its messages anew: the same id
+there is another message), where the members still see them: their rows become the new chat's, so an order taken
+from an old post edits that post where it is — the Bot API refuses a deactivated group what writes (sending,
+deleting) but not an edit. A retired old post cannot be deleted, so its buttons are taken away instead (as for one
+older than 48 h); an edit Telegram refuses after all finds the post gone (a new post only for an entry that still
+offers something, as for a deleted post).
 
 Several senders may run (processes, or tasks): a row is claimed with one conditional UPDATE that moves its
 next_attempt_at a lease ahead, so only one sender sends it; if that sender dies, the row is due again when the
@@ -940,8 +944,8 @@ class TelegramSender:
             ref_chat, message_id = job.ref.rsplit(":", 1)
             try:
                 await self.bot.delete_message(chat_of(ref_chat), int(message_id))
-            except TelegramMigrateToChat:
-                pass  # in a group that became a supergroup: left behind with the old group, nothing to clear
+            except TelegramMigrateToChat as exc:  # in a group that became a supergroup: kept, but still editable
+                raise _Undeletable(exc.message) from exc
             except TelegramBadRequest as exc:
                 if "message to delete not found" not in exc.message.lower():  # gone already: nothing to clear
                     raise _Undeletable(exc.message) from exc
@@ -959,7 +963,7 @@ class TelegramSender:
                 description = exc.message.lower()
                 if "message is not modified" in description:
                     return job.ref  # it already shows this
-                # A message of a group that became a supergroup stays with the old group: gone, for an edit.
+                # A message of a group that became a supergroup that Telegram would not edit after all: gone.
                 if not isinstance(exc, TelegramMigrateToChat) and "message to edit not found" not in description \
                         and "message can't be edited" not in description:
                     raise

@@ -14,7 +14,10 @@ updates (text, commands, button presses, locations, live-location edits, photos,
 by long polling, or that `deliver_webhook` posts to the webhook the bot registered. Faults can be scripted:
 429 with retry_after, 403 for a chat that blocked the bot, 5xx, and dropped connections. A group can be upgraded
 to a supergroup (`upgrade_group`): from then on every request for its old id answers 400 with
-parameters.migrate_to_chat_id, as Telegram does (ResponseParameters), and the service messages are pushed.
+parameters.migrate_to_chat_id, as Telegram does (ResponseParameters) — except an edit of one of its messages, which
+stay with the old group under their ids (the supergroup's own start again at 1): the Bot API refuses a deactivated
+group only what needs write access (telegram-bot-api check_chat_access: sending, deleting …), not an edit — and the
+service messages are pushed.
 
 Request bodies are read the way aiogram (and any other client) may send them: JSON, form-urlencoded (aiogram's
 usual encoding: scalars as text, objects and arrays as JSON text) or multipart/form-data (aiogram when it uploads
@@ -52,6 +55,9 @@ VALUE_LIMITS: dict[tuple[str, str], tuple[int, int, str]] = {
     ("BotCommand", "command"): (1, 32, "characters"),
     ("BotCommand", "description"): (1, 256, "characters"),
 }
+# The methods that change a message already sent: allowed in a group upgraded to a supergroup, on its old messages.
+EDITS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia",
+                   "editMessageLiveLocation", "stopMessageLiveLocation"})
 T = TypeVar("T")
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the same "
@@ -424,7 +430,7 @@ class FakeBotAPI:
             record.status = 0 if fault.kind == "drop" else int(fault.kind)
             return await self._fail(request, fault)
         moved = self._moved_to(target_chat(params))
-        if moved is not None:
+        if moved is not None and method not in EDITS:
             record.status = 400
             return _error(400, "Bad Request: group chat was upgraded to a supergroup chat",
                           {"migrate_to_chat_id": moved})

@@ -229,13 +229,16 @@ async def test_a_group_upgraded_to_a_supergroup_answers_with_its_new_id(fake_bot
     fake_bot_api.group(-4001, "Task hall")
     await bot.send_message(-4001, "before")
     left, arrived = fake_bot_api.upgrade_group(-4001, GROUP, fake_bot_api.user(7, "Ann"), push=False)
-    for call in (bot.send_message(-4001, "after"), bot.edit_message_text("x", chat_id=-4001, message_id=1),
-                 bot.delete_message(-4001, 1), bot.set_my_commands([BotCommand(command="grab", description="Grab")],
-                                                                   scope=BotCommandScopeChat(chat_id=-4001))):
+    for call in (bot.send_message(-4001, "after"), bot.delete_message(-4001, 1),
+                 bot.set_my_commands([BotCommand(command="grab", description="Grab")],
+                                     scope=BotCommandScopeChat(chat_id=-4001))):
         with pytest.raises(TelegramMigrateToChat) as caught:
             await call
         assert caught.value.migrate_to_chat_id == GROUP
-    assert (await bot.send_message(GROUP, "after")).chat.type == "supergroup"
+    # Its messages stay with it, under their ids: one can still be edited there (not written to, nor deleted).
+    assert (await bot.edit_message_text("edited", chat_id=-4001, message_id=1)).text == "edited"
+    after = await bot.send_message(GROUP, "after")
+    assert after.chat.type == "supergroup" and after.message_id == 2  # its own ids: 1 is the upgrade's message
     old, new = Update.model_validate(left).message, Update.model_validate(arrived).message
     assert (old.chat.id, old.migrate_to_chat_id) == (-4001, GROUP)
     assert (new.chat.id, new.migrate_from_chat_id, new.chat.type) == (GROUP, -4001, "supergroup")

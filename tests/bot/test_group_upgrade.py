@@ -5,6 +5,7 @@ uses it, so the hall keeps getting its posts and the operators their chat — un
 End to end against the fake Bot API, on SQLite and PostgreSQL, in virtual time."""
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import AsyncIterator
 
@@ -14,10 +15,11 @@ from sqlalchemy import select
 
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
-from bot.telegram.sender import TelegramSender, campus_chats
+from bot.telegram.sender import TelegramSender, campus_chats, chat_moved
 from core.campus import Campus, Channels
 from core.order import Actor, Event, Role
 from handlers.context import Services
+from handlers.hall import announce
 from handlers.notify import Notifier
 from locales import catalogue
 from storage.models import ChatMove, User
@@ -26,7 +28,7 @@ from tests.bot.conftest import polling
 from tests.bot.fake_bot_api import FakeBotAPI, wait_until_async
 from tests.bot.test_sender import rows, virtual_time  # noqa: F401 - virtual_time: a fixture
 from tests.bot.test_sender_outages import notify_act, paid_order, run_for
-from tests.bot.test_telegram_adapter import tg_runner, tg_user, until
+from tests.bot.test_telegram_adapter import order_row, tg_runner, tg_user, until
 from tests.conftest import FakeClock
 from tests.factories import CIPHER
 
@@ -83,11 +85,12 @@ async def test_a_hall_upgraded_to_a_supergroup_gets_its_posts_at_the_new_id(
     third = await paid_order(services, clock, customer)  # the notifier knows the new id now
     await notify_act(services, second, Event.accept, Actor(Role.runner, runner), clock())
     await notify_act(services, first, Event.cancel, Actor(Role.customer, customer), clock())
-    await run_for(sender, clock, 5)
+    await run_for(sender, clock, 8)
     assert grab_buttons(fake_bot_api, NEW_HALL) == {f"g:{third}"}  # the second's post was edited: taken
-    assert not any(f"#{first}" in m["text"] for m in fake_bot_api.bot_messages(NEW_HALL))  # its post stayed behind
-    old = fake_bot_api.calls(chat_id=OLD_HALL)
-    assert [r.status for r in old] == [200, 400]  # the first post, then the refusal that told of the move
+    assert not any(f"#{first}" in m["text"] for m in fake_bot_api.bot_messages(NEW_HALL))  # its post stayed behind,
+    old = fake_bot_api.calls(chat_id=OLD_HALL)  # in the old group, where it is edited: no Grab button any more
+    assert [(r.method, r.status) for r in old] == [("sendMessage", 200), ("sendMessage", 400), ("editMessageText", 200)]
+    assert old[2].params["message_id"] == 1 and not fake_bot_api.buttons(fake_bot_api.messages[(OLD_HALL, 1)])
     assert {r.status for r in (await rows(services.db)).values()} == {"sent"}
 
 
@@ -150,3 +153,75 @@ async def test_the_upgrade_message_moves_the_admin_chat_and_its_waiting_messages
     assert answer["text"] == EN("admin-applications-none")  # answered there, for every operator to see
     assert fake_bot_api.calls("sendMessage", 4004) == []
     assert fake_bot_api.calls(chat_id=OLD_ADMIN) == []
+
+
+async def upgraded(api: FakeBotAPI, services: Services, old: int, new: int) -> None:
+    """The group becomes a supergroup while the bot reads its updates: the move is known once they are handled."""
+    api.upgrade_group(old, new, api.user(9, "Owner"))
+    await until(lambda: services.chat_moves.known("telegram", str(old), str(new)))
+
+
+async def test_a_grab_pressed_on_a_post_from_before_the_upgrade_has_one_winner_and_the_post_says_so_where_it_is(
+        fake_bot_api: FakeBotAPI, dispatcher: Dispatcher, bot: Bot, services: Services, clock: FakeClock) -> None:
+    fake_bot_api.group(OLD_HALL)
+    customer = await tg_user(services, services.default_campus, clock, 1001, name="Li")
+    zhao = await tg_runner(services, services.default_campus, clock, 3003, name="Zhao")
+    qian = await tg_runner(services, services.default_campus, clock, 3004, name="Qian")
+    sender = sender_for(services, bot, clock)
+    first = await paid_order(services, clock, customer)
+    second = await paid_order(services, clock, customer)
+    await run_for(sender, clock, 3)
+    old_posts = {data: copy.deepcopy(m) for m in fake_bot_api.bot_messages(OLD_HALL)
+                 for line in fake_bot_api.buttons(m) for _, data in line}
+    await upgraded(fake_bot_api, services, OLD_HALL, NEW_HALL)
+    third = await paid_order(services, clock, customer)
+    await run_for(sender, clock, 2)
+    (new_post,) = copy.deepcopy(fake_bot_api.bot_messages(NEW_HALL))
+    # The supergroup numbers its messages anew: its post has the id an old post has in the old group.
+    assert new_post["message_id"] == old_posts[f"g:{second}"]["message_id"]
+
+    # The old posts stay in the chat's history (Telegram shows the old group's messages above the supergroup's):
+    # their buttons come from the old group, with the old id.
+    old_post = old_posts[f"g:{second}"]
+    fake_bot_api.press(fake_bot_api.user(3003, "Zhao", language_code="en"), old_post)
+    await until(lambda: fake_bot_api.callback_answers)
+    fake_bot_api.press(fake_bot_api.user(3004, "Qian", language_code="en"), old_post)
+    first_answer, second_answer = await until(lambda: len(fake_bot_api.callback_answers) == 2
+                                              and fake_bot_api.callback_answers)
+    assert first_answer["text"] == EN("tg-sent-privately")
+    assert second_answer["text"] == EN("grab-taken")
+    row = await order_row(services, second)
+    assert (row.status, row.runner_id) == ("accepted", zhao) and zhao != qian
+
+    await run_for(sender, clock, 3)
+    taken = fake_bot_api.messages[(OLD_HALL, old_post["message_id"])]  # edited where it is, in the old group
+    assert "reply_markup" not in taken and taken["text"].startswith(f"#{second} ") and taken["text"] != old_post["text"]
+    # The supergroup's post with the same id is another order's: untouched.
+    assert fake_bot_api.messages[(NEW_HALL, new_post["message_id"])] == new_post
+    assert grab_buttons(fake_bot_api, NEW_HALL) == {f"g:{third}"}
+    assert fake_bot_api.buttons(fake_bot_api.messages[(OLD_HALL, old_posts[f"g:{first}"]["message_id"])])
+    assert not fake_bot_api.calls("editMessageText", NEW_HALL)
+
+
+async def test_an_order_announced_again_after_the_upgrade_takes_the_grab_button_off_its_post_from_before(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services, clock: FakeClock) -> None:
+    fake_bot_api.group(OLD_HALL)
+    customer = await tg_user(services, services.default_campus, clock, 1001, name="Li")
+    sender = sender_for(services, bot, clock)
+    order_id = await paid_order(services, clock, customer)
+    await run_for(sender, clock, 2)
+    (before,) = copy.deepcopy(fake_bot_api.bot_messages(OLD_HALL))
+    fake_bot_api.upgrade_group(OLD_HALL, NEW_HALL, fake_bot_api.user(9, "Owner"), push=False)
+    await chat_moved(services.db, services.chat_moves, OLD_HALL, NEW_HALL, clock())
+
+    async with UnitOfWork(services.db) as uow:  # the hall's reminder: the order at the bottom of the chat again
+        row = await uow.orders.get_row(order_id)
+        assert await announce(Notifier(services, uow, clock(), origin="test:again"), services.default_campus, row)
+    await run_for(sender, clock, 6)
+    assert grab_buttons(fake_bot_api, NEW_HALL) == {f"g:{order_id}"}
+    # Telegram deletes nothing in the old group (it answers that it became a supergroup) but edits there: the old
+    # post keeps its text and loses its button, so the order is grabbed from its one live post.
+    old = fake_bot_api.messages[(OLD_HALL, before["message_id"])]
+    assert old["text"] == before["text"] and "reply_markup" not in old
+    assert [r.method for r in fake_bot_api.calls(chat_id=OLD_HALL)[1:]] == ["deleteMessage", "editMessageText"]
+    assert {r.status for r in (await rows(services.db)).values()} == {"sent"}

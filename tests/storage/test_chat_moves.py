@@ -1,5 +1,5 @@
 """Chats that moved to a new id: kept for every process, and the messages waiting for the old id go to the new one."""
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from storage.chat_moves import REFRESH, ChatMoves
 from storage.models import Outbox
@@ -54,3 +54,23 @@ async def test_moves_are_followed_but_not_round_in_circles(db, clock):
     assert moves.resolve("telegram", "-1") == "-3"
     await moves.record(db, "telegram", "-3", "-1", clock())
     assert moves.resolve("telegram", "-1") in {"-1", "-2", "-3"}  # ends
+
+
+async def test_the_messages_shown_before_a_move_are_the_new_chats_and_stay_where_they_were_shown(db, clock):
+    await waiting(db, clock, "telegram", "-4001", 1)
+    async with UnitOfWork(db) as uow:  # a post shown in the group before it moved, and one that failed there
+        await queue(uow.session, dedupe_key="t:shown", channel="telegram", recipient="-4001", payload={"text": "p"},
+                    now=clock(), edit_key="hall:7")
+        await queue(uow.session, dedupe_key="t:failed", channel="telegram", recipient="-4001", payload={"text": "f"},
+                    now=clock())
+        await uow.session.execute(update(Outbox).where(Outbox.dedupe_key == "t:shown")
+                                  .values(status="sent", sent_ref="-4001:5"))
+        await uow.session.execute(update(Outbox).where(Outbox.dedupe_key == "t:failed").values(status="failed"))
+    moves = ChatMoves()
+    assert await moves.record(db, "telegram", "-4001", "-1004001", clock()) == 1  # one was waiting
+    async with UnitOfWork(db, write=False) as uow:
+        found = (await uow.session.execute(
+            select(Outbox.recipient, Outbox.status, Outbox.sent_ref).order_by(Outbox.id))).all()
+    # The post is the new chat's (its later edits find it there), still shown in the old group's message 5.
+    assert [tuple(r) for r in found] == [("-1004001", "pending", None), ("-1004001", "sent", "-4001:5"),
+                                         ("-4001", "failed", None)]
