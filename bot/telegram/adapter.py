@@ -6,7 +6,9 @@ chat; someone who never started the bot cannot be written to, so their press is 
 handlers and the order stays open). In a campus admin chat, commands and button presses are answered in the chat
 itself, for every operator to see, within the group's rate windows (group_replies.py); who may act there is the
 handlers' decision. A group upgraded to a supergroup (its service messages) moves the campus's hall or admin chat
-to the new id (storage.chat_moves), which is then the one recognised here.
+to the new id (storage.chat_moves), which is then the one recognised here. Its earlier messages stay in the old
+group (the supergroup's history shows them), so a press on one comes from the old id: it is taken as coming from
+the chat the group is now, answered there, and the pressed message is edited where it is.
 """
 from __future__ import annotations
 
@@ -125,6 +127,10 @@ class TelegramAdapter:
                  for c in self.services.campuses.values())
         return {chat for chat in chats if chat is not None}
 
+    def chat_now(self, chat_id: int) -> int:
+        """The id a chat has now: a group upgraded to a supergroup is the supergroup (storage.chat_moves)."""
+        return int(self.services.chat_moves.resolve(convert.CHANNEL, str(chat_id)))
+
     @property
     def hall_campus(self) -> dict[int, str]:
         """Whose hall a group is: someone sent over from it to start the bot joins that campus."""
@@ -151,7 +157,7 @@ class TelegramAdapter:
         """The link that opens the bot for someone in this group: t.me/<bot>?start=c-<campus> (the group's campus,
         which a newcomer joins: handlers/start.py)."""
         me = await self.bot.me()
-        campus = self.hall_campus.get(group_id, self.services.default_campus.id)
+        campus = self.hall_campus.get(self.chat_now(group_id), self.services.default_campus.id)
         return f"https://t.me/{me.username}?start={JOIN_PREFIX}{campus}"
 
     # --- replies -----------------------------------------------------------------------------------------
@@ -202,15 +208,28 @@ class TelegramAdapter:
         deliver it late and, for a crowd, keep filling the hall for minutes. When the group's budget is used up we
         say nothing, so the hall never passes Telegram's limit and new orders keep their share of it."""
         assert message.from_user is not None
-        if not await self.limiter.acquire(message.chat.id):
-            log.info("group %s is at its rate limit: no start request for %s", message.chat.id, message.from_user.id)
+        chat = self.chat_now(message.chat.id)
+        if not await self.limiter.acquire(chat):
+            log.info("group %s is at its rate limit: no start request for %s", chat, message.from_user.id)
             return
         t = known.t
         markup = InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text=t("tg-open-bot"), url=await self.start_link(message.chat.id))]])
-        await call(self.bot.send_message, chat_id=message.chat.id,
+            InlineKeyboardButton(text=t("tg-open-bot"), url=await self.start_link(chat))]])
+        # A command sent in the group before it became a supergroup is answered in the supergroup, unquoted: its id is
+        # the old group's, and there it names another message.
+        quote = (ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True)
+                 if chat == message.chat.id else None)
+        await call(self.bot.send_message, chat_id=chat,
                    text=t("tg-start-first-group", name=message.from_user.first_name), reply_markup=markup,
-                   reply_parameters=ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True))
+                   reply_parameters=quote)
+
+    def _in_chat_now(self, inp: Input) -> Input:
+        """A group's input as from the chat the group is now (a supergroup it was upgraded to), so the handlers
+        know it for the campus's hall or admin chat, and a question asked there is answered there. A message it
+        acts on is then the old group's, whose id the supergroup gives another message: not named to them."""
+        assert inp.chat is not None
+        now = str(self.chat_now(int(inp.chat)))
+        return inp if now == inp.chat else dataclasses.replace(inp, chat=now, message=None)
 
     # --- messages ----------------------------------------------------------------------------------------
     async def on_message(self, message: Message, event_update: Update) -> Any:
@@ -269,24 +288,25 @@ class TelegramAdapter:
     async def on_text(self, message: Message, event_update: Update) -> None:
         username = (await self.bot.me()).username if convert.is_group(message.chat) else None
         inp = convert.text_input(message, event_update.update_id, username,
-                                 answers_in_group=message.chat.id in self.admin_chats)
+                                 answers_in_group=self.chat_now(message.chat.id) in self.admin_chats)
         if inp is None:
             return
         if inp.chat is not None:
-            await self._group_command(message, inp)
+            await self._group_command(message, self._in_chat_now(inp))
             return
         await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp))
 
     async def _group_command(self, message: Message, inp: Input) -> None:
         assert message.from_user is not None
-        if message.chat.id in self.admin_chats:  # operators moderate here: the answer is for the whole chat
+        chat = self.chat_now(message.chat.id)
+        if chat in self.admin_chats:  # operators moderate here: the answer is for the whole chat
             replies = await self.app.handle(inp)
             # An answer to one of the bot's questions may take the question's place (its Cancel button goes).
             question = message.reply_to_message if inp.answers is not None else None
             try:
-                await self.group_replies.send(message.chat.id, replies, origin=reply_origin(inp), edit=question)
+                await self.group_replies.send(chat, replies, origin=reply_origin(inp), edit=question)
             except TelegramForbiddenError:  # the bot was removed from the chat (as _admin_press)
-                log.warning("cannot write to admin chat %s", message.chat.id)
+                log.warning("cannot write to admin chat %s", chat)
             return
         if inp.kind is not Kind.command or not self.app.knows_command(inp.command or ""):
             return  # another bot's command, or chatter: not ours to answer, least of all in the hall
@@ -382,10 +402,11 @@ class TelegramAdapter:
             await answer(known.t("tg-bad-button"))
             return
         if inp.chat is not None:
-            if query.message is not None and query.message.chat.id in self.admin_chats:
-                await self._admin_press(query, query.message.chat.id, inp, answer)
+            chat = self.chat_now(int(inp.chat))
+            if chat in self.admin_chats:
+                await self._admin_press(query, chat, self._in_chat_now(inp), answer)
             else:
-                await self._hall_press(query, inp, answer)
+                await self._hall_press(query, self._in_chat_now(inp), answer)
             return
         order_id = invoice_order(inp.choice)
         if order_id is not None:

@@ -64,11 +64,18 @@ class Target:
     message_id: int
     photo: bool | None  # whether it shows a photo (its text is its caption); None: not known
     replaced: bool = False  # named by its id alone (Reply.replaces): when it cannot be edited, nothing is sent
+    # The chat it is in, when known: a group upgraded to a supergroup keeps its earlier messages, pressed there and
+    # edited there, while the answer goes to the supergroup. None: the chat answered in.
+    chat: int | None = None
 
     @classmethod
     def pressed(cls, message: Message) -> Target:
         """The message whose button was pressed, or the question a reply answers."""
-        return cls(message.message_id, bool(message.photo))
+        return cls(message.message_id, bool(message.photo), chat=message.chat.id)
+
+    def where(self, chat_id: int) -> int:
+        """The chat it is in, answering in `chat_id`."""
+        return chat_id if self.chat is None else self.chat
 
 
 @dataclass(frozen=True)
@@ -182,8 +189,8 @@ class GroupReplies:
         """Whether Telegram shows the message as planned (an edit made, a photo taken)."""
         markup = choices_keyboard(message.choices)
         if message.edit is not None:
-            return await edit_message(self.bot, chat_id, message.edit.message_id, message.text, markup,
-                                      photo=message.edit.photo, request=at_once)
+            return await edit_message(self.bot, message.edit.where(chat_id), message.edit.message_id, message.text,
+                                      markup, photo=message.edit.photo, request=at_once)
         if message.photo:
             return await send_photo(self.bot, chat_id, message.photo, message.text, markup, request=at_once)
         await self.bot.send_message(chat_id=chat_id, text=message.text, reply_markup=markup)
@@ -203,7 +210,8 @@ class GroupReplies:
             for i, message in enumerate(messages):
                 edit_key = None
                 if message.edit is not None:
-                    edit_key = pressed_key(chat_id, message.edit.message_id)
+                    where = message.edit.where(chat_id)
+                    edit_key = pressed_key(where, message.edit.message_id)
                     # The message shows this key (written first: a row older than the pending one); that it is a
                     # photo is kept as a sealed row keeps it (storage.outbox): the sender then edits its caption.
                     shown = {"photo": True} if message.edit.photo else {}
@@ -211,7 +219,7 @@ class GroupReplies:
                         "dedupe_key": f"{CHANNEL}:shown:{edit_key}", "channel": CHANNEL, "recipient": recipient,
                         "payload": shown, "status": "sent", "next_attempt_at": now, "created_at": now, "sent_at": now,
                         "attempts": 0, "last_error": "", "edit_key": edit_key,
-                        "sent_ref": f"{chat_id}:{message.edit.message_id}"}, ["dedupe_key"])
+                        "sent_ref": f"{where}:{message.edit.message_id}"}, ["dedupe_key"])
                 await queue(uow.session, dedupe_key=f"tg-reply:{origin}:{i}", channel=CHANNEL, recipient=recipient,
                             payload=seal(self.services.cipher, message.payload(edit_key)), now=now,
                             edit_key=edit_key)

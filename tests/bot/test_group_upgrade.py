@@ -28,7 +28,8 @@ from tests.bot.conftest import polling
 from tests.bot.fake_bot_api import FakeBotAPI, wait_until_async
 from tests.bot.test_sender import rows, virtual_time  # noqa: F401 - virtual_time: a fixture
 from tests.bot.test_sender_outages import notify_act, paid_order, run_for
-from tests.bot.test_telegram_adapter import order_row, tg_runner, tg_user, until
+from tests.bot.test_telegram_adapter import hall_card, order_row, tg_runner, tg_user, until
+from tests.bot.test_telegram_groups import applicant, application_status, operator
 from tests.conftest import FakeClock
 from tests.factories import CIPHER
 
@@ -203,6 +204,60 @@ async def test_a_grab_pressed_on_a_post_from_before_the_upgrade_has_one_winner_a
     assert not fake_bot_api.calls("editMessageText", NEW_HALL)
 
 
+async def test_operators_decide_on_cards_from_before_the_admin_chat_was_upgraded_and_are_answered_in_the_new_chat(
+        fake_bot_api: FakeBotAPI, dispatcher: Dispatcher, services: Services, clock: FakeClock) -> None:
+    campus = services.default_campus
+    fake_bot_api.group(OLD_ADMIN, "Operators")
+    await operator(services, campus, clock, 4004, started=False)  # moderates only in the admin chat
+    zhao = await applicant(services, campus, clock, 3003)
+    sun = await applicant(services, campus, clock, 3005)
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    fake_bot_api.command(wu, "applications", chat=OLD_ADMIN)
+    cards = await until(lambda: (found := [m for m in fake_bot_api.bot_messages(OLD_ADMIN) if fake_bot_api.buttons(m)])
+                        and len(found) == 2 and found)
+    await upgraded(fake_bot_api, services, OLD_ADMIN, NEW_ADMIN)
+
+    # A card from before the upgrade comes from the old group: still the operators' chat, and the pressed card is
+    # edited where it is.
+    fake_bot_api.press(wu, cards[0], EN("admin-button-approve"))
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    await until(lambda: fake_bot_api.messages[(OLD_ADMIN, cards[0]["message_id"])]["text"] == approved)
+    assert "reply_markup" not in fake_bot_api.messages[(OLD_ADMIN, cards[0]["message_id"])]
+    assert await application_status(services, zhao) == "approved"
+    (answer,) = fake_bot_api.callback_answers
+    assert not answer.get("url") and not answer.get("text")  # not sent off to press Start in a private chat
+
+    # A question about an old card is asked in the new chat, and answered there.
+    fake_bot_api.press(wu, cards[1], EN("admin-button-reject"))
+    asked = EN("admin-ask-reject-reason", user=str(sun))
+    question = (await until(lambda: [m for m in fake_bot_api.bot_messages(NEW_ADMIN) if m.get("text") == asked]))[-1]
+    fake_bot_api.text(wu, "card photo unreadable", chat=NEW_ADMIN, reply_to=question)
+    rejected = EN("admin-application-rejected", who=f"Zhao (#{sun})", reason="card photo unreadable")
+    await until(lambda: fake_bot_api.messages[(NEW_ADMIN, question["message_id"])]["text"] == rejected)
+    assert await application_status(services, sun) == "rejected"
+    # The supergroup numbers its messages anew: none of them is taken for a card of the old group.
+    assert [m["text"] for m in fake_bot_api.bot_messages(NEW_ADMIN)] == [rejected]
+    assert not fake_bot_api.calls("sendMessage", 4004) and not fake_bot_api.calls(chat_id=OLD_ADMIN, ok=False)
+
+
+async def test_a_newcomer_pressing_a_post_from_before_the_upgrade_joins_the_campus_whose_hall_it_is(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services, settings: Settings, clock: FakeClock) -> None:
+    hall_campus = services.default_campus.model_copy(update={"id": "north"})
+    elsewhere = services.default_campus.model_copy(update={"channels": Channels(telegram_hall_chat_id=-4009)})
+    two = Services(db=services.db, campuses={elsewhere.id: elsewhere, hall_campus.id: hall_campus}, cipher=CIPHER,
+                   clock=clock, channels=("telegram",))  # the hall's campus is not the default one
+    fake_bot_api.group(OLD_HALL)
+    fake_bot_api.group(OLD_ADMIN, "Operators")
+    post = await hall_card(bot, {"id": OLD_HALL}, 7)
+    async with polling(build_dispatcher(two, bot, settings), bot):
+        await upgraded(fake_bot_api, two, OLD_HALL, NEW_HALL)
+        fake_bot_api.callback(fake_bot_api.user(3003, "Zhao", language_code="en"), "g:7",
+                              (OLD_HALL, post["message_id"]))
+        (answer,) = await until(lambda: fake_bot_api.callback_answers)
+    assert answer["text"] == EN("tg-start-first")
+    assert answer["url"] == "https://t.me/paotui_test_bot?start=c-north"  # not the default campus
+
+
 async def test_an_order_announced_again_after_the_upgrade_takes_the_grab_button_off_its_post_from_before(
         fake_bot_api: FakeBotAPI, bot: Bot, services: Services, clock: FakeClock) -> None:
     fake_bot_api.group(OLD_HALL)
@@ -225,3 +280,28 @@ async def test_an_order_announced_again_after_the_upgrade_takes_the_grab_button_
     assert old["text"] == before["text"] and "reply_markup" not in old
     assert [r.method for r in fake_bot_api.calls(chat_id=OLD_HALL)[1:]] == ["deleteMessage", "editMessageText"]
     assert {r.status for r in (await rows(services.db)).values()} == {"sent"}
+
+
+async def test_commands_sent_in_the_groups_just_before_the_upgrade_are_answered_in_the_new_chats(
+        fake_bot_api: FakeBotAPI, dispatcher: Dispatcher, services: Services, clock: FakeClock) -> None:
+    campus = services.default_campus
+    fake_bot_api.group(OLD_HALL)
+    fake_bot_api.group(OLD_ADMIN, "Operators")
+    await operator(services, campus, clock, 4004, started=False)
+    zhao = fake_bot_api.user(3003, "Zhao", language_code="en")  # never started the bot
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    hall_command = fake_bot_api.command(zhao, "nearby", chat=OLD_HALL, push=False)
+    admin_command = fake_bot_api.command(wu, "applications", chat=OLD_ADMIN, push=False)
+    for old, new in ((OLD_HALL, NEW_HALL), (OLD_ADMIN, NEW_ADMIN)):  # learned by the sender meanwhile (its 400)
+        fake_bot_api.upgrade_group(old, new, fake_bot_api.user(9, "Owner"), push=False)
+        await chat_moved(services.db, services.chat_moves, old, new, clock())
+
+    fake_bot_api.push(hall_command)  # the bot was busy, or down: it gets them only now
+    fake_bot_api.push(admin_command)
+    asked = await until(lambda: fake_bot_api.bot_messages(NEW_HALL))
+    assert asked[0]["text"] == EN("tg-start-first-group", name="Zhao")
+    # The command is a message of the old group: quoting its id in the supergroup would quote another message.
+    assert "reply_parameters" not in fake_bot_api.calls("sendMessage", NEW_HALL)[0].params
+    answer = await until(lambda: fake_bot_api.bot_messages(NEW_ADMIN))
+    assert answer[0]["text"] == EN("admin-applications-none")
+    assert not fake_bot_api.calls(chat_id=OLD_HALL) and not fake_bot_api.calls(chat_id=OLD_ADMIN)
