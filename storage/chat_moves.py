@@ -45,6 +45,16 @@ class ChatMoves:
     def known(self, channel: str, old: str, new: str) -> bool:
         return self.resolve(channel, old) == new
 
+    def origin(self, channel: str, chat: str) -> str:
+        """The id `chat` had first: the group a supergroup was (itself when it never moved). The same people read
+        both, so the rate windows count them as one chat (bot.telegram.sender)."""
+        back = {new: old for (ch, old), new in self._moves.items() if ch == channel}
+        for _ in range(MAX_HOPS):
+            if chat not in back:
+                break
+            chat = back[chat]
+        return chat
+
     async def refresh(self, db: Database, now: dt.datetime, *, every: dt.timedelta = REFRESH) -> None:
         """Read the moves again when they were last read more than `every` ago (or never)."""
         if self._read_at is not None and now - self._read_at < every:

@@ -110,7 +110,7 @@ class TelegramAdapter:
         self.services = services
         self.bot = bot
         self.app = App(services)
-        self.limiter = limiter or TelegramRateLimiter()
+        self.limiter = limiter or TelegramRateLimiter(moves=services.chat_moves)
         token = settings.telegram_payment_token.get_secret_value() if settings.telegram_payment_token else None
         self.payments = TelegramPayments(services, bot, token, min_amount=settings.telegram_invoice_min_fen,
                                          max_amount=settings.telegram_invoice_max_fen)

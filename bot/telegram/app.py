@@ -159,8 +159,9 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
     except TokenValidationError as exc:
         raise TelegramStartError("TELEGRAM_TOKEN is not a bot token (it looks like 123456789:AAE…, as @BotFather "
                                  "gives it)", exit_code=2) from exc
-    # One set of rate windows for the sender and for what the adapter posts in groups directly.
-    limiter = TelegramRateLimiter.for_redis(settings.redis_url)
+    # One set of rate windows for the sender and for what the adapter posts in groups directly; a group upgraded to a
+    # supergroup counts in the same windows under both ids.
+    limiter = TelegramRateLimiter.for_redis(settings.redis_url, moves=services.chat_moves)
     dispatcher = build_dispatcher(services, bot, settings, limiter)
     allowed = dispatcher.resolve_used_update_types()
     try:

@@ -88,7 +88,8 @@ there is another message), where the members still see them: their rows become t
 from an old post edits that post where it is — the Bot API refuses a deactivated group what writes (sending,
 deleting) but not an edit. A retired old post cannot be deleted, so its buttons are taken away instead (as for one
 older than 48 h); an edit Telegram refuses after all finds the post gone (a new post only for an entry that still
-offers something, as for a deleted post).
+offers something, as for a deleted post). The group's windows count both ids as one chat (TelegramRateLimiter), so
+the upgrade does not give the same people a second minute's budget.
 
 Several senders may run (processes, or tasks): a row is claimed with one conditional UPDATE that moves its
 next_attempt_at a lease ahead, so only one sender sends it; if that sender dies, the row is due again when the
@@ -200,27 +201,37 @@ class TelegramRateLimiter:
     Redis); tests substitute a virtual clock for the memory storage's.
     """
 
-    def __init__(self, storage: Storage | None = None, config: SenderConfig = SenderConfig()) -> None:
+    def __init__(self, storage: Storage | None = None, config: SenderConfig = SenderConfig(), *,
+                 moves: ChatMoves | None = None) -> None:
+        """moves: the chats that moved (storage.chat_moves; app.py passes the services'), whose ids share windows."""
         self.storage = storage if storage is not None else MemoryStorage()
         self.window = MovingWindowRateLimiter(self.storage)
         self.per_chat: RateLimitItem = parse(config.per_chat)
         self.per_group: RateLimitItem = parse(config.per_group)
         self.overall: RateLimitItem = parse(config.overall)
+        self.moves = moves
 
     @classmethod
-    def for_redis(cls, redis_url: str | None, config: SenderConfig = SenderConfig()) -> TelegramRateLimiter:
+    def for_redis(cls, redis_url: str | None, config: SenderConfig = SenderConfig(), *,
+                  moves: ChatMoves | None = None) -> TelegramRateLimiter:
         """Windows shared by every process through Redis (settings.redis_url), or this process's own without one."""
         if not redis_url:
-            return cls(config=config)
+            return cls(config=config, moves=moves)
         url = redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
-        return cls(RedisStorage(url, implementation="redispy", key_prefix="paotui"), config)
+        return cls(RedisStorage(url, implementation="redispy", key_prefix="paotui"), config, moves=moves)
+
+    def _window(self, chat: int | str) -> int | str:
+        """Whose windows a request to `chat` counts in: a group upgraded to a supergroup has the people and the
+        minute it had (what it was sent just before the upgrade counts), so both ids are one. A 429's hold is not:
+        Telegram gives it for the id that got it."""
+        return self.moves.origin(CHANNEL, str(chat)) if self.moves is not None else chat
 
     def _checks(self, chat: int | str, group: bool, burst: bool = False) -> list[tuple[RateLimitItem, str]]:
         checks = [(self.overall, "tg-all")]
         if not burst:
-            checks.append((self.per_chat, f"tg-chat-{chat}"))
+            checks.append((self.per_chat, f"tg-chat-{self._window(chat)}"))
         if group and is_group(chat):
-            checks.append((self.per_group, f"tg-group-{chat}"))
+            checks.append((self.per_group, f"tg-group-{self._window(chat)}"))
         return checks
 
     # `group=False` for a deleteMessage: the group's 20 a minute is on messages posted to it (edits change what the
@@ -249,8 +260,8 @@ class TelegramRateLimiter:
         for item, key in self._checks(chat, group, burst):
             if not await self.window.hit(item, key):
                 return False
-        if burst:
-            await self.window.hit(self.per_chat, f"tg-chat-{chat}")  # taken if free (a full window stays as it is)
+        if burst:  # taken if free (a full window stays as it is)
+            await self.window.hit(self.per_chat, f"tg-chat-{self._window(chat)}")
         return True
 
     # A 429's retry_after (or a failed try's backoff) and a group's last request kind are kept beside the windows,
@@ -292,7 +303,7 @@ class TelegramRateLimiter:
         """Messages the group may still get in the current minute window (unbounded for private chats)."""
         if not is_group(chat):
             return 1 << 30
-        stats = await self.window.get_window_stats(self.per_group, f"tg-group-{chat}")
+        stats = await self.window.get_window_stats(self.per_group, f"tg-group-{self._window(chat)}")
         return max(stats.remaining, 0)
 
 
@@ -448,7 +459,7 @@ class TelegramSender:
         self.clock = clock
         self.sleep = sleep
         self.config = config or SenderConfig()
-        self.limiter = limiter or TelegramRateLimiter(config=self.config)
+        self.limiter = limiter or TelegramRateLimiter(config=self.config, moves=self.moves)
         self._stop: asyncio.Event | None = None  # run_forever's: once set, nothing more is claimed
         self._lease: tuple[list[int], dt.datetime] | None = None  # the rows claimed last, and until when
 

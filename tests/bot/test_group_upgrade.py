@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
-from bot.telegram.sender import TelegramSender, campus_chats, chat_moved
+from bot.telegram.sender import TelegramRateLimiter, TelegramSender, campus_chats, chat_moved
 from core.campus import Campus, Channels
 from core.order import Actor, Event, Role
 from handlers.context import Services
@@ -26,7 +26,7 @@ from storage.models import ChatMove, User
 from storage.uow import UnitOfWork
 from tests.bot.conftest import polling
 from tests.bot.fake_bot_api import FakeBotAPI, wait_until_async
-from tests.bot.test_sender import rows, virtual_time  # noqa: F401 - virtual_time: a fixture
+from tests.bot.test_sender import most_in_window, queue, rows, virtual_time  # noqa: F401 - virtual_time: a fixture
 from tests.bot.test_sender_outages import notify_act, paid_order, run_for
 from tests.bot.test_telegram_adapter import hall_card, order_row, tg_runner, tg_user, until
 from tests.bot.test_telegram_groups import applicant, application_status, operator
@@ -256,6 +256,28 @@ async def test_a_newcomer_pressing_a_post_from_before_the_upgrade_joins_the_camp
         (answer,) = await until(lambda: fake_bot_api.callback_answers)
     assert answer["text"] == EN("tg-start-first")
     assert answer["url"] == "https://t.me/paotui_test_bot?start=c-north"  # not the default campus
+
+
+async def test_a_hall_upgraded_in_the_middle_of_a_minute_gets_no_more_than_a_groups_minute_across_both_ids(
+        fake_bot_api: FakeBotAPI, bot: Bot, services: Services, clock: FakeClock) -> None:
+    fake_bot_api.group(OLD_HALL)
+    moves = services.chat_moves
+    sender = TelegramSender(services.db, bot, clock, limiter=TelegramRateLimiter(moves=moves), moves=moves)
+    for i in range(20):
+        await queue(services.db, OLD_HALL, f"Before {i}", at=clock())
+    await run_for(sender, clock, 30, step=1.5)
+    assert len(fake_bot_api.bot_messages(OLD_HALL)) == 20  # the group's minute, used up in its first half
+
+    fake_bot_api.upgrade_group(OLD_HALL, NEW_HALL, fake_bot_api.user(9, "Owner"), push=False)
+    await chat_moved(services.db, moves, OLD_HALL, NEW_HALL, clock())
+    for i in range(5):
+        await queue(services.db, NEW_HALL, f"After {i}", at=clock())
+    await run_for(sender, clock, 20)
+    assert not fake_bot_api.bot_messages(NEW_HALL)  # the same people, the same minute: it waits for room
+    await run_for(sender, clock, 30)
+    assert len(fake_bot_api.bot_messages(NEW_HALL)) == 5
+    posted = [r.at for chat in (OLD_HALL, NEW_HALL) for r in fake_bot_api.calls("sendMessage", chat, ok=True)]
+    assert most_in_window(posted, 60) == 20
 
 
 async def test_an_order_announced_again_after_the_upgrade_takes_the_grab_button_off_its_post_from_before(

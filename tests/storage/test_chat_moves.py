@@ -74,3 +74,5 @@ async def test_the_messages_shown_before_a_move_are_the_new_chats_and_stay_where
     # The post is the new chat's (its later edits find it there), still shown in the old group's message 5.
     assert [tuple(r) for r in found] == [("-1004001", "pending", None), ("-1004001", "sent", "-4001:5"),
                                          ("-4001", "failed", None)]
+    assert moves.origin("telegram", "-1004001") == "-4001" == moves.origin("telegram", "-4001")
+    assert moves.origin("telegram", "-4002") == "-4002"
