@@ -319,7 +319,8 @@ def transition(
                 )
             else:
                 postings.append(refund)
-            notices.append(Notice("runner", "notice-cancelled-runner", user_id=order.runner_id))
+            notices.append(Notice("runner", "notice-cancelled-runner-fee", {"fee": fee}, user_id=order.runner_id)
+                           if fee else Notice("runner", "notice-cancelled-runner", user_id=order.runner_id))
         if order.status is Status.awaiting_payment:  # nothing was paid, so nothing goes back
             notices.append(Notice("customer", "notice-cancelled-unpaid"))
         elif order.total and cancellation_fee(campus, order, now) == order.total:  # the fee took all of it
@@ -333,8 +334,9 @@ def transition(
             postings.append(refund)
         if order.status is Status.open:
             notices.append(Notice("hall", "notice-hall-gone"))
-        if order.runner_id is not None:
-            notices.append(Notice("runner", "notice-cancelled-runner", user_id=order.runner_id))
+        if order.runner_id is not None:  # the refund is the whole escrow: nothing goes to the runner
+            notices.append(Notice("runner", "notice-cancelled-by-service-runner", reason(note),
+                                  user_id=order.runner_id))
         if order.status is Status.awaiting_payment:
             notices.append(Notice("customer", "notice-cancelled-by-operator-unpaid"))
         else:
@@ -360,6 +362,8 @@ def transition(
         postings.append(refund)
         after = clear_deadlines(after)
         notices.append(Notice("customer", "notice-refunded", refunded("amount", order.total)))
+        if order.runner_id is not None:  # as for an operator's cancellation: the runner is paid nothing
+            notices.append(Notice("runner", "notice-refunded-runner", reason(note), user_id=order.runner_id))
     elif event is Event.drop_coupon:
         # Nothing is paid yet, so nothing is posted: the payment then takes the full price from the customer and
         # nothing from the marketing subsidy. The commission and the runner's share never counted the coupon.
@@ -373,6 +377,11 @@ def refunded(name: str, fen: Fen) -> dict[str, Any]:
     """A refund notice's amount, and whether anything went back at all ("yes"/"no"): an order a coupon paid in full
     gives back nothing, which its text says in words rather than as 0.00 yuan."""
     return {name: fen, "refunded": "yes" if fen else "no"}
+
+
+def reason(note: str) -> dict[str, Any]:
+    """An operator's reason or note for a notice, and whether they gave one at all ("yes"/"no")."""
+    return {"reason": note, "given": "yes" if note else "no"}
 
 
 def cancellation_fee(campus: Campus, order: Order, now: dt.datetime) -> Fen:

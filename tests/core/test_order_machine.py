@@ -190,6 +190,46 @@ def test_the_students_cancellation_notice_says_when_the_fee_took_all_they_paid()
     assert told(fee - 1) == [("notice-cancelled-all-fee", {"fee": fee - 1})]  # the fee never exceeds what was paid
 
 
+def runner_told(t) -> list[tuple[str, dict]]:
+    return [(n.key, n.args) for n in t.notices if n.to == "runner" and n.user_id == RUNNER]
+
+
+def paid_to_runner(t) -> int:
+    return sum(e.amount for p in t.postings for e in p.entries if e.account == ledger.runner(RUNNER))
+
+
+def test_the_runner_of_a_students_late_cancellation_is_told_the_fee_the_ledger_pays_them():
+    grace = dt.timedelta(minutes=CAMPUS.cancellation.free_minutes_after_accept)
+    accepted = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0)
+    customer = Actor(Role.customer, CUSTOMER)
+    early = transition(CAMPUS, accepted, Event.cancel, customer, T0 + grace)
+    late = transition(CAMPUS, accepted, Event.cancel, customer, T0 + grace + dt.timedelta(seconds=1))
+    assert runner_told(early) == [("notice-cancelled-runner", {})] and paid_to_runner(early) == 0
+    assert runner_told(late) == [("notice-cancelled-runner-fee", {"fee": paid_to_runner(late)})]
+    assert paid_to_runner(late) == CAMPUS.cancellation.fee_after_accept
+
+
+@pytest.mark.parametrize("status", [Status.accepted, Status.picked_up])
+def test_an_operators_cancellation_tells_the_runner_it_was_the_service_with_the_reason_and_pays_them_nothing(status):
+    order = new_order(status=status, runner_id=RUNNER, accepted_at=T0)
+    operator = Actor(Role.operator, OPERATOR)
+    late = T0 + dt.timedelta(hours=1)  # long past the free minutes: still no fee, the service cancelled it
+    with_reason = transition(CAMPUS, order, Event.operator_cancel, operator, late, note="shop closed")
+    assert runner_told(with_reason) == [("notice-cancelled-by-service-runner", {"reason": "shop closed",
+                                                                                "given": "yes"})]
+    assert [p.key for p in with_reason.postings] == ["order:1:refund"] and paid_to_runner(with_reason) == 0
+    without = transition(CAMPUS, order, Event.operator_cancel, operator, late)
+    assert runner_told(without) == [("notice-cancelled-by-service-runner", {"reason": "", "given": "no"})]
+    assert "notice-cancelled-runner" not in [n.key for n in without.notices]  # not "cancelled by the student"
+
+
+def test_a_refund_resolution_tells_the_runner_they_are_paid_nothing():
+    order = new_order(status=Status.exception, runner_id=RUNNER, accepted_at=T0)
+    t = transition(CAMPUS, order, Event.resolve_refund, Actor(Role.operator, OPERATOR), T0, note="item damaged")
+    assert runner_told(t) == [("notice-refunded-runner", {"reason": "item damaged", "given": "yes"})]
+    assert paid_to_runner(t) == 0
+
+
 def test_late_delivery_costs_credit_instead_of_earning_it():
     picked = new_order(status=Status.picked_up, runner_id=RUNNER, deliver_by=T0)
     late = transition(CAMPUS, picked, Event.deliver, Actor(Role.runner, RUNNER), T0 + dt.timedelta(minutes=1)).after

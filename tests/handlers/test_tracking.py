@@ -225,7 +225,7 @@ async def test_cancel_after_the_grace_gives_the_runner_a_fee(db, campus, clock, 
     assert (await order_row(db, order_id)).status == "cancelled"
     assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.escrow(order_id)) == [
         total - fee, fee, 0]
-    assert [m["key"] for m in await chat.inbox(await external_id(db, runner))][-1] == "notice-cancelled-runner"
+    assert [m["key"] for m in await chat.inbox(await external_id(db, runner))][-1] == "notice-cancelled-runner-fee"
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
