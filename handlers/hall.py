@@ -261,7 +261,7 @@ async def show_details(notifier: Notifier, campus: Campus, row: OrderRow, runner
     if user is None:
         return
     t = catalogue(user.language)
-    parts = [t("notice-you-won", order=str(row.id)), runner_card(notifier, t, campus, row, runner_id)]  # type: ignore[arg-type]
+    parts = [t("notice-you-won", order=str(row.id)), await runner_card(notifier, t, campus, row, runner_id)]  # type: ignore[arg-type]
     profile = await notifier.uow.session.get(RunnerProfile, runner_id)
     if profile is not None:
         dropoff = campus.building(row.dropoff_building)
@@ -275,14 +275,15 @@ async def show_details(notifier: Notifier, campus: Campus, row: OrderRow, runner
 
 async def _details_ended(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
     """The runner's part ended (Notifier.transition): their details message loses the phone, the room and the trip's
-    buttons. runner_card leaves the contact out, as the order is no longer this runner's active one."""
+    buttons. runner_card leaves the contact out, as the order is no longer this runner's active one, and says what
+    the order pays them now that it ended (the ledger's postings of this transition are already written)."""
     accepted_at = notice.args.get("accepted_at")
     user = await notifier.uow.session.get(User, notice.user_id) if notice.user_id is not None else None
     if user is None or accepted_at is None:
         return
     t = catalogue(user.language)
     text = "\n".join([t("notice-details-ended", order=str(row.id)),
-                      runner_card(notifier, t, campus, row, user.id)])  # type: ignore[arg-type]
+                      await runner_card(notifier, t, campus, row, user.id)])  # type: ignore[arg-type]
     await notifier.user(user.id, "notice-details-ended", text=text,  # type: ignore[arg-type]
                         edit_key=details_key(row.id or 0, accepted_at))
 

@@ -1,12 +1,13 @@
 """Shared by every flow that touches an order: finding it, checking it is yours, moving it, describing it."""
 from __future__ import annotations
 
+from core import ledger
 from core.campus import Building, Campus
 from core.errors import InvalidInput, NotAllowed, UnknownBuilding
 from core.geo import find_building
 from core.money import format_yuan
 from core.numbers import whole_number
-from core.order import ACTIVE_FOR_RUNNER, Actor, Event, Role, Status, Transition, transition
+from core.order import ACTIVE_FOR_RUNNER, FINAL, Actor, Event, Role, Status, Transition, transition
 from handlers.context import Ctx
 from handlers.io import Choice
 from locales import Catalogue
@@ -103,10 +104,10 @@ def route_text(t: Catalogue, campus: Campus, row: OrderRow) -> str:
     return t("order-route", pickup=building_name(campus, row.pickup_building, t.language), dropoff=dropoff)
 
 
-def order_line(t: Catalogue, campus: Campus, row: OrderRow) -> str:
-    """One line per order, for lists."""
+def order_line(t: Catalogue, campus: Campus, row: OrderRow, *, status: str | None = None) -> str:
+    """One line per order, for lists. `status`: said instead of the order's own (a runner it is no longer with)."""
     return t("order-line", order=row.id, task=row.task_type, route=route_text(t, campus, row),
-             total=format_yuan(row.total), status=t("status", status=row.status))
+             total=format_yuan(row.total), status=status or t("status", status=row.status))
 
 
 def quote_lines_text(t: Catalogue, lines: list[dict]) -> str:
@@ -151,10 +152,12 @@ def runner_may_see_contact(row: OrderRow, viewer_id: int) -> bool:
     return row.runner_id == viewer_id and Status(row.status) in ACTIVE_FOR_RUNNER
 
 
-def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, viewer_id: int) -> str:
-    """The winner's view: full details, contact only while they hold the active order."""
-    parts = [order_line(t, campus, row), *details_lines(t, row)]
-    parts.append(t("order-card-share", share=format_yuan(row.runner_share)))
+async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, viewer_id: int) -> str:
+    """The winner's view: full details, what the order pays them, contact only while they hold the active order.
+    An order given back or given to another runner says it is no longer theirs, not the status it has for others."""
+    theirs = row.runner_id == viewer_id
+    parts = [order_line(t, campus, row, status=None if theirs else t("order-status-not-yours")),
+             *details_lines(t, row), await runner_pay_line(ctx, t, row, viewer_id)]
     if runner_may_see_contact(row, viewer_id):
         room = ctx.services.cipher.decrypt(row.room_enc)
         phone = ctx.services.cipher.decrypt(row.phone_enc)
@@ -163,3 +166,16 @@ def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, viewer_id
         if phone:
             parts.append(t("order-card-phone", phone=phone))
     return "\n".join(parts)
+
+
+async def runner_pay_line(ctx: Ctx, t: Catalogue, row: OrderRow, viewer_id: int) -> str:
+    """The share while the runner carries the order and once it is completed; after any other end, what the ledger
+    paid them: the fee of a student's late cancellation, or nothing (cancelled by the service, refunded, given back
+    or given to another runner)."""
+    status = Status(row.status)
+    if row.runner_id != viewer_id:
+        return t("order-card-unpaid")
+    if status is Status.completed or status not in FINAL:
+        return t("order-card-share", share=format_yuan(row.runner_share))
+    fee = await ctx.uow.ledger.order_paid_to(row.id, ledger.runner(viewer_id))  # type: ignore[arg-type]
+    return t("order-card-fee", fee=format_yuan(fee)) if fee else t("order-card-unpaid")

@@ -166,7 +166,7 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
             rows.append([ctx.button("track-cancel-button", f"o:{row.id}:cancel", refund=format_yuan(refund),
                                     refunded="yes" if refund else "no")])
     else:
-        parts = [runner_card(ctx, ctx.t, campus, row, ctx.user_id)]
+        parts = [await runner_card(ctx, ctx.t, campus, row, ctx.user_id)]
     if status in ACTIVE_FOR_RUNNER and row.runner_id is not None:
         other = "runner" if row.customer_id == ctx.user_id else "customer"
         rows.append([ctx.button("track-chat-button", f"o:{row.id}:chat", other=other)])

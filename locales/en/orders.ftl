@@ -27,6 +27,10 @@ order-card-notes = Notes: { $text }
 order-card-tags = Please: { $tags }
 order-card-total = Total: { $total } yuan
 order-card-share = You receive: { $share } yuan
+# A runner's card of an order that ended other than by delivery: what the ledger paid them, or that it is not theirs.
+order-card-fee = You receive the cancellation fee: { $fee } yuan
+order-card-unpaid = You receive nothing for this order.
+order-status-not-yours = no longer yours
 order-card-room = Room: { $room }
 order-card-phone = Phone: { $phone }
 order-window-now = as soon as possible
