@@ -490,14 +490,18 @@ async def cancel_order_cmd(ctx: Ctx) -> None:
 # ---------------------------------------------------------------------------------------------------- complaints
 
 
-async def compensate(ctx: Ctx, row: OrderRow, amount: int) -> None:
+async def compensate(ctx: Ctx, row: OrderRow, amount: int) -> str:
     """Platform revenue → the customer. One compensation per order (the case id is the order id), so a repeat is
-    refused rather than paid twice."""
+    refused rather than paid twice. Returns who received it, for the operator's confirmation; nothing when
+    `amount` is 0."""
+    if not amount:
+        return ""
     posting = ledger.compensation(row.id, row.customer_id, amount)  # type: ignore[arg-type]
     if await ctx.uow.ledger.posted(posting.key):
         raise InvalidInput("admin-already-compensated", order=str(row.id))
     await ctx.uow.ledger.post(posting, ctx.now)
     await ctx.notify.user(row.customer_id, "admin-compensated", order=str(row.id), amount=amount)
+    return who(await ctx.uow.session.get(User, row.customer_id))
 
 
 async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld: bool, note: str) -> bool:
@@ -530,8 +534,7 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
     event = Event.resolve_complete if outcome == "complete" else Event.resolve_refund
     await move(ctx, row, event, Role.operator, note=note)
     row = await ctx.uow.orders.get_row(row.id) or row  # type: ignore[arg-type]
-    if compensation:
-        await compensate(ctx, row, compensation)
+    student = await compensate(ctx, row, compensation)
     complaints = list(await ctx.uow.session.scalars(
         select(Complaint).where(Complaint.order_id == row.id, Complaint.status == "open").order_by(Complaint.id)))
     against_runner = False
@@ -546,7 +549,8 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
     await record(ctx, "resolve", f"order:{row.id}", outcome=outcome, compensation=compensation, note=note,
                  complaints_upheld=upheld, complaints_dismissed=len(complaints) - upheld)
     ctx.say("admin-resolved", order=str(row.id), outcome=outcome, compensation=format_yuan(compensation),
-            compensated="yes" if compensation else "no", upheld=upheld, dismissed=len(complaints) - upheld, edit=edit)
+            compensated="yes" if compensation else "no", student=student, upheld=upheld,
+            dismissed=len(complaints) - upheld, edit=edit)
 
 
 def split_amount(args: tuple[str, ...], maximum: int) -> tuple[int, str]:
@@ -605,14 +609,14 @@ async def decide_complaint_alone(ctx: Ctx, complaint_id: int, upheld: bool, comp
     if compensation and complaint.user_id != row.customer_id:
         raise InvalidInput("admin-compensation-customer-only", complaint=str(complaint_id))
     against_runner = await decide_complaint(ctx, complaint, row, upheld, note)
-    if compensation:
-        await compensate(ctx, row, compensation)
+    student = await compensate(ctx, row, compensation)
     if against_runner:
         await penalise_runner(ctx, row)
     await record(ctx, "uphold_complaint" if upheld else "dismiss_complaint", f"complaint:{complaint_id}",
                  order=row.id, compensation=compensation, note=note)
     ctx.say("admin-complaint-done", complaint=str(complaint_id), status="upheld" if upheld else "dismissed",
-            compensation=format_yuan(compensation), compensated="yes" if compensation else "no", edit=edit)
+            compensation=format_yuan(compensation), compensated="yes" if compensation else "no", student=student,
+            edit=edit)
 
 
 @ROUTER.command("uphold", operator_only=True)

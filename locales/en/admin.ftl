@@ -36,14 +36,14 @@ admin-status-name = { $status ->
 admin-help = Operator commands:
     /applications · /approve N · /reject N reason — runner applications
     /find N — an order, its history and actions
-    /reassign N runner · /cancelorder N [reason] · /resolve N complete|refund [compensation like ¥5] [note]
-    /complaints · /uphold N [compensation like ¥5] [note] · /dismiss N [note] — N is the complaint number
+    /reassign N runner · /cancelorder N [reason] · /resolve N complete|refund [compensation to the student, like ¥5] [note]
+    /complaints · /uphold N [compensation to the student, like ¥5] [note] · /dismiss N [note] — N is the complaint number
     /suspend user [reason] · /restore user
     /withdrawals · /payout N · /refusepayout N [reason] — N is the withdrawal number
     /topup user yuan
     /today — today's figures
     /coupon create CODE yuan|percent% [min spend] [max uses] [days] · /coupon stop CODE · /coupons
-    A user is #id, channel:id, or a name. A compensation is written as money, ¥5 or 5元: a bare number is refused, so "40 minutes late" is never paid as 40 yuan.
+    A user is #id, channel:id, or a name. A compensation is paid by the platform to the order's student, never to the runner, even on a runner's complaint. It is written as money, ¥5 or 5元: a bare number is refused, so "40 minutes late" is never paid as 40 yuan.
     /resolve decides the order's open complaints too; decide one first with /uphold or /dismiss if you see it otherwise.
 
 admin-bad-number = "{ $text }" is not a number. Write it like 12.
@@ -129,7 +129,7 @@ admin-confirm-event = Order #{ $order } ({ $total } yuan): { admin-event-name }?
 admin-button-confirm = Yes: { admin-event-name }
 
 ## Exceptions and complaints
-admin-usage-resolve = Write /resolve, the order number, complete or refund, then optionally a compensation written as money (¥5 or 5元) and a note, like /resolve 12 refund ¥5 item damaged.
+admin-usage-resolve = Write /resolve, the order number, complete or refund, then optionally a compensation to the student written as money (¥5 or 5元) and a note, like /resolve 12 refund ¥5 item damaged.
 admin-compensation-invalid = "{ $text }" is not an amount. Write the compensation as money, like ¥5 or 5.50元.
 admin-compensation-unmarked = Is "{ $text }" a compensation? Write it as money, like ¥{ $text } or { $text }元. A note that starts with a number needs a word before it, like "waited { $text } minutes". Nothing was done.
 admin-resolved = Order #{ $order } resolved: { $outcome ->
@@ -137,7 +137,7 @@ admin-resolved = Order #{ $order } resolved: { $outcome ->
    *[refund] refunded to the student
   }. { $compensated ->
     [no] No compensation.
-   *[yes] Compensation: { $compensation } yuan.
+   *[yes] Compensation paid to the student { $student }: { $compensation } yuan.
   } Complaints upheld: { $upheld }, dismissed: { $dismissed }.
 admin-already-compensated = The student was already compensated for order #{ $order }.
 admin-complaints-none = No open complaints.
@@ -154,9 +154,9 @@ admin-compensation-customer-only = Complaint #{ $complaint } is not from the stu
 admin-complaint-decided = Complaint #{ $complaint } is already { admin-status-name }.
 admin-complaint-done = Complaint #{ $complaint } { admin-status-name }. { $compensated ->
     [no] No compensation.
-   *[yes] Compensation: { $compensation } yuan.
+   *[yes] Compensation paid to the student { $student }: { $compensation } yuan.
   }
-admin-usage-uphold = Write /uphold, the complaint number, then optionally a compensation written as money (¥5 or 5元) and a note, like /uphold 3 ¥5 late and rude.
+admin-usage-uphold = Write /uphold, the complaint number, then optionally a compensation to the student written as money (¥5 or 5元) and a note, like /uphold 3 ¥5 late and rude.
 admin-usage-dismiss = Write /dismiss, the complaint number and a note, like /dismiss 3 delivered on time.
 # to the user
 admin-compensated = You received { $amount } yuan compensation for order #{ $order }. Sorry for the trouble.

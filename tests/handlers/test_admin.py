@@ -617,7 +617,8 @@ async def test_resolve_with_refund_and_compensation(chat, db, campus, clock):
     assert keys(await chat.send(OP, "/complaints")) == ["admin-complaints-title", "admin-complaint-line"]
     replies = await chat.send(OP, f"/resolve {order_id} refund ¥5 item damaged")
     assert keys(replies) == ["admin-resolved"]
-    assert "Compensation: 5.00 yuan. Complaints upheld: 1, dismissed: 0." in replies[0].text
+    assert f"Compensation paid to the student carol (#{customer}): 5.00 yuan. Complaints upheld: 1, dismissed: 0." \
+        in replies[0].text
     assert (await get(db, OrderRow, order_id)).status == "refunded"
     assert await balance(db, ledger.customer(customer)) == total + 500
     assert await balance(db, ledger.PLATFORM_REVENUE) == -500
@@ -677,6 +678,44 @@ async def test_resolve_complete_pays_the_runner_and_dismisses_the_complaint(chat
     assert (await get(db, RunnerProfile, runner)).credit == campus.credit.initial + campus.credit.changes["completed"]
     assert await balance(db, ledger.customer(customer)) == 0
     assert keys(await chat.send(OP, "/complaints")) == ["admin-complaints-none"]
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", {"resolved": "Order #{order} resolved: completed, the runner is paid. Compensation paid to the student "
+            "carol (#{student}): 5.00 yuan. Complaints upheld: 1, dismissed: 0.",
+            "upheld": "Complaint #{complaint} upheld. Compensation paid to the student carol (#{student}): 3.00 yuan.",
+            "help": "A compensation is paid by the platform to the order's student, never to the runner, even on a "
+                    "runner's complaint."}),
+    ("zh_CN", {"resolved": "订单 #{order} 已处理：完成，已向跑腿员付款。已向学生 carol (#{student}) 支付补偿 5.00 元。投诉成立 1 件，"
+               "驳回 0 件。", "upheld": "投诉 #{complaint} 已成立。已向学生 carol (#{student}) 支付补偿 3.00 元。",
+               "help": "补偿由平台付给订单的学生，不会付给跑腿员，跑腿员投诉的订单也是如此。"}),
+], ids=["en", "zh_CN"])
+async def test_the_operator_is_told_who_receives_a_compensation(chat, db, campus, clock, language, words):
+    """On a runner's complaint too, a compensation goes to the student (ledger.compensation): the confirmation and
+    the help say so, with the amount, rather than leave the operator to think the runner was paid."""
+    await operator_speaking(db, campus, clock.now, language)
+    assert words["help"] in (await chat.send("dora", "/admin"))[0].text
+    customer = await make_user(db, campus, clock.now, name="carol")
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, runner)
+    await act(db, campus, order_id, Event.report, Actor(Role.runner, runner), clock.now)
+    await complain(db, order_id, runner, "customer not answering", clock.now)
+    row = await get(db, OrderRow, order_id)
+
+    replies = await chat.send("dora", f"/resolve {order_id} complete 5元 runner was right")
+    assert [(r.key, r.text) for r in replies] == [
+        ("admin-resolved", words["resolved"].format(order=order_id, student=customer))]
+    assert await balance(db, ledger.customer(customer)) == 500
+    assert await balance(db, ledger.runner(runner)) == row.runner_share  # its share only: no compensation
+    other = await make_order(db, campus, customer, clock.now)
+    await act(db, campus, other, Event.accept, Actor(Role.runner, runner), clock.now)
+    later = await complain(db, other, customer, "late", clock.now)
+    replies = await chat.send("dora", f"/uphold {later} ¥3 late")
+    assert [(r.key, r.text) for r in replies] == [
+        ("admin-complaint-done", words["upheld"].format(complaint=later, student=customer))]
+    assert await balance(db, ledger.customer(customer)) == 800
+    async with UnitOfWork(db, write=False) as uow:
+        assert await uow.ledger.total() == 0
 
 
 @pytest.mark.parametrize(("language", "words"), [
