@@ -162,18 +162,23 @@ class Ctx:
         else:
             self.conv.data.pop(LOCATION_OFFERED, None)
 
-    def ask(self, key: str, *, choices: list[list[Choice]], keep: Kept | None = None, **args: str) -> Reply:
-        """A question of the current step whose answer is typed, with buttons of that step only (a Cancel, a Skip),
-        which mean nothing once the step is over. The conversation keeps what it said (`args`: plain strings) so
-        that its message, if the channel reports which (question_shown), loses them then (settle_question).
-        keep: buttons under them that stay valid past the step (an order's): its message keeps those, and is
-        remembered with them, until retire_buttons takes them away."""
+    def ask(self, key: str, *, choices: list[list[Choice]], keep: Kept | None = None, request_location: bool = False,
+            edit: bool = False, **args: str) -> Reply:
+        """A question of the current step with buttons of that step only (a Cancel, a Skip, the options it may be
+        answered with, typed or pressed), which mean nothing once the step is over. The conversation keeps what it
+        said (`args`: plain strings) so that its message, if the channel reports which (question_shown), loses them
+        then (settle_question), unless a reply takes that message's place (`edit`, as in say: a button of it was
+        pressed). keep: buttons under them that stay valid past the step (an order's): its message keeps those,
+        and is remembered with them, until retire_buttons takes them away."""
         token = self.conv.data.get("_token", "")
+        # The step's buttons are kept only to show them again beside kept ones (retire_buttons): a label may say
+        # what must not be kept in the clear (the order form's saved room).
         self.conv.data[QUESTION] = {"token": token, "key": key, "args": args, "keep": _stored(keep or []),
-                                    "choices": [[(c.label, c.data) for c in row] for row in choices]}
+                                    "buttons": bool(choices),
+                                    "choices": [[(c.label, c.data) for c in row] for row in choices] if keep else []}
         rows = [*choices, *self._kept_choices(keep or [])]
-        reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in rows), args=args,
-                      question=token)
+        reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in rows),
+                      request_location=request_location, edit=edit, args=args, question=token)
         self.replies.append(reply)
         return reply
 
@@ -201,7 +206,7 @@ class Ctx:
             else:
                 over = current is None or current.get("token") != asked.get("token")  # else asked again below
                 keep = (asked.get("keep") or []) if over else []
-                if not over or asked.get("choices") != []:  # with no step button, it shows what it keeps already
+                if not over or asked.get("buttons", True):  # with no step button, it shows what it keeps already
                     self._replace(message, asked, self._kept_choices(keep))
                 if keep:
                     self._remember(message, asked["key"], asked["args"], keep)

@@ -98,9 +98,10 @@ Button = tuple[str, str, dict[str, Any]]  # label key, value, label args
 
 
 def ask(ctx: Ctx, step: str, key: str, rows: list[list[Button]] | None = None, *, request_location: bool = False,
-        edit: bool = False, **args: Any) -> None:
-    """Move to a step and prompt for it; its buttons carry the step's fresh token, so older ones go stale. Every
-    step after the first offers Back, below its own buttons."""
+        edit: bool = False, **args: str) -> None:
+    """Move to a step and prompt for it; its buttons carry the step's fresh token, so older ones go stale, and its
+    message loses them once the step is over however it ends (Ctx.ask). Every step after the first offers Back,
+    below its own buttons."""
     ctx.go(f"order.{step}")
     back = [[("order-back", BACK, {})]] if step != STEPS[0] else []
     choices = [[ctx.step(lk, value, **la) for lk, value, la in row] for row in [*(rows or []), *back]]
@@ -108,7 +109,7 @@ def ask(ctx: Ctx, step: str, key: str, rows: list[list[Button]] | None = None, *
     # showing a saved room or phone, which must not sit in the conversation in plain text.
     put(ctx, _labels={normalize_name(c.label): value for row in choices for c in row
                       if (value := c.data.split(":", 2)[2]) != SAVED})
-    ctx.say(key, choices=choices, request_location=request_location, edit=edit, **args)
+    ctx.ask(key, choices=choices, request_location=request_location, edit=edit, **args)
 
 
 def put(ctx: Ctx, **values: Any) -> None:
@@ -526,7 +527,7 @@ async def got_room(ctx: Ctx, said: Said) -> None:
 async def ask_floor(ctx: Ctx, *, edit: bool = False) -> None:
     floors = building_of(ctx.campus, ctx.data["dropoff"]).floors
     buttons = [("order-floor", str(n), {"floor": n}) for n in range(1, floors + 1)]
-    ask(ctx, "floor", "order-ask-floor", chunks(buttons, 6), floors=floors, edit=edit)
+    ask(ctx, "floor", "order-ask-floor", chunks(buttons, 6), floors=str(floors), edit=edit)
 
 
 @answer("floor", "floor")

@@ -245,6 +245,7 @@ async def test_the_order_forms_back_button_puts_the_previous_question_in_the_pre
     li = api.user(LI, "Li", language_code="en")
     types = await answered(api, LI, lambda: api.command(li, "order"), EN("order-ask-type"))
     assert EN("order-back") not in labels(types)  # the first question has nothing to go back to
+    type_labels, type_buttons = labels(types), api.buttons(types)
     await at_the_pickup_of(api, li, types)
     pickup = api.bot_messages(LI)[-2]
     assert pickup["text"] == EN("order-ask-pickup", task="parcel") and labels(pickup)[-1] == "« Back"
@@ -252,7 +253,7 @@ async def test_the_order_forms_back_button_puts_the_previous_question_in_the_pre
 
     api.press(li, pickup, "« Back")  # the type question again, where the pickup's was; its location button goes
     again = await until(lambda: (m := current(api, pickup))["text"] == EN("order-ask-type") and m)
-    assert labels(again) == labels(types) and api.buttons(again) != api.buttons(types)  # fresh buttons
+    assert labels(again) == type_labels and api.buttons(again) != type_buttons  # fresh buttons
     [removal] = api.calls("sendMessage", LI)[sent:]
     assert (removal.params["text"], removal.params["reply_markup"]) == (EN("tg-location-done"), REMOVE)
 
@@ -285,6 +286,82 @@ async def test_back_to_a_place_question_takes_the_pressed_questions_buttons_away
     assert current(api, again)["text"] == EN("order-ask-dropoff") and labels(current(api, again)) == []
     await answered(api, LI, lambda: api.text(li, "Library"), EN("tg-location-prompt"))  # the form carries on
     assert api.bot_messages(LI)[-2]["text"] == EN("order-ask-dropoff")
+
+
+def edits_of(api: FakeBotAPI, message: dict[str, Any]) -> list[dict[str, Any]]:
+    """What every edit the bot made to this message asked for (text and buttons, or buttons alone)."""
+    return [c.params for c in api.calls(None, LI) if c.method in ("editMessageText", "editMessageReplyMarkup")
+            and c.params.get("message_id") == message["message_id"]]
+
+
+async def without_buttons(api: FakeBotAPI, message: dict[str, Any], text: str) -> None:
+    """Wait for the message to have lost its buttons; it still says `text`."""
+    cleared = await until(lambda: "reply_markup" not in (m := current(api, message)) and m)
+    assert cleared["text"] == text
+
+
+async def test_an_order_form_question_loses_its_buttons_once_its_step_is_over_however_it_ends(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    """Answered by typing its button's label or anything else, or by a button of its own whose answer comes below,
+    or the form cancelled: the question stays as it was, without the buttons of its step, edited once. A refused
+    answer, or a command that leaves the form waiting, leaves them."""
+    api = fake_bot_api
+    await tg_user(services, campus, clock, LI)
+    li = api.user(LI, "Li", language_code="en")
+    types = await answered(api, LI, lambda: api.command(li, "order"), EN("order-ask-type"))
+    await answered(api, LI, lambda: api.text(li, "Parcel pickup"), EN("tg-location-prompt"))  # typed
+    await without_buttons(api, types, EN("order-ask-type"))
+    assert edits_of(api, types) == [{"chat_id": LI, "message_id": types["message_id"], "text": EN("order-ask-type")}]
+
+    pickup = api.bot_messages(LI)[-2]
+    assert labels(pickup)[-1] == "« Back"
+    await answered(api, LI, lambda: api.text(li, "Parcel Station"), EN("tg-location-prompt"))  # typed: the drop-off
+    await without_buttons(api, pickup, EN("order-ask-pickup", task="parcel"))
+    dropoff = api.bot_messages(LI)[-2]
+    assert "keyboard" in markups(api, LI)[-1]  # the drop-off's location button, up again
+    asked_room = EN("order-ask-room", place="Women's Dorm 3")
+    room = await answered(api, LI, lambda: api.text(li, "F3"), asked_room)
+    await without_buttons(api, dropoff, EN("order-ask-dropoff"))
+    assert markups(api, LI).count(REMOVE) == 1  # the location button goes as before
+
+    phone = await answered(api, LI, lambda: api.press(li, room, EN("order-no-room")), EN("order-ask-phone"))
+    await without_buttons(api, room, asked_room)  # pressed: its answer came below it
+    assert len(edits_of(api, room)) == 1
+
+    await answered(api, LI, lambda: api.text(li, "not a phone"), EN("order-phone-format", text="not a phone"))
+    await answered(api, LI, lambda: api.command(li, "help"), EN("help-student"))  # the form waits for the phone
+    assert labels(current(api, phone)) == [EN("order-skip"), "« Back"] and edits_of(api, phone) == []
+    await answered(api, LI, lambda: api.command(li, "cancel"), EN("order-form-abandoned"))
+    await without_buttons(api, phone, EN("order-ask-phone"))
+    assert len(edits_of(api, phone)) == 1
+
+
+async def test_an_order_form_question_answered_in_its_place_is_edited_once(
+        fake_bot_api: FakeBotAPI, dispatcher, services: Services, campus, clock: FakeClock) -> None:  # noqa: F811
+    """A press whose answer takes the pressed question's place (Back) edits it once, and the question it shows
+    then loses its buttons like any other; a quote confirmed by typing keeps its text without its buttons."""
+    api = fake_bot_api
+    await tg_user(services, campus, clock, LI)
+    li = api.user(LI, "Li", language_code="en")
+    await at_the_pickup(api, li)
+    await answered(api, LI, lambda: api.text(li, "Parcel Station"), EN("tg-location-prompt"))
+    asked_room = EN("order-ask-room", place="Women's Dorm 3")
+    await answered(api, LI, lambda: api.text(li, "F3"), asked_room)
+    asked_floor = EN("order-ask-floor", floors=campus.building("dorm_f3").floors)
+    floor = await answered(api, LI, lambda: api.text(li, "3-502"), asked_floor)
+    api.press(li, floor, "« Back")  # the room again, in the floor question's place
+    await until(lambda: (m := current(api, floor))["text"] == asked_room and labels(m))
+    assert len(edits_of(api, floor)) == 1
+    await answered(api, LI, lambda: api.text(li, "3-502"), asked_floor)  # typed: the room question is over
+    await without_buttons(api, floor, asked_room)
+    assert len(edits_of(api, floor)) == 2
+
+    quote = await quote_for(api, li)
+    quoted = quote["text"]
+    api.text(li, "Confirm")  # typed: the order is placed below, with its pay buttons
+    created = await until(lambda: (m := api.last_bot_message(LI))["text"].startswith("Order #") and m)
+    assert labels(created) == [EN("order-pay-wallet"), EN("tg-pay-telegram")]
+    await without_buttons(api, quote, quoted)
 
 
 async def test_the_location_button_goes_when_the_order_form_is_left_by_a_command(

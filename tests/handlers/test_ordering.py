@@ -216,6 +216,74 @@ async def test_back_from_the_quote_changes_the_tip_and_keeps_the_rest_of_the_dra
     assert len(await orders_of(services, alice)) == 1
 
 
+def cleared(reply, message: str, question) -> bool:
+    """The reply replaces the question's message with its text alone: the step's buttons are gone."""
+    return (reply.replaces, reply.text, reply.choices, reply.edit) == (message, question.text, (), False)
+
+
+async def test_a_form_question_loses_its_buttons_once_its_step_is_over_but_not_while_it_waits(chat, services):
+    """Where the channel says which message shows a question (as Telegram does), that message is replaced by its
+    text alone once its step is over: answered by typing or by one of its buttons (the next question comes below),
+    or the form left; a refused answer or a command that leaves the form waiting changes nothing."""
+    await funded(chat, services, "erin", 0)
+    (types,) = await chat.send("erin", "/order")
+    await chat.shown("erin", types, "10")
+    replies = await chat.send("erin", "Parcel pickup")  # its button's label, typed
+    assert keys(replies) == ["order-ask-pickup", "order-ask-type"] and cleared(replies[1], "10", types)
+    pickup = replies[0]
+    await chat.shown("erin", pickup, "11")
+    replies = await chat.send("erin", "Parcel Station")  # the place question, with its location button
+    assert keys(replies) == ["order-ask-dropoff", "order-ask-pickup"] and cleared(replies[1], "11", pickup)
+    assert replies[0].location_done is False and replies[0].request_location  # the location keyboard is its own
+    (floor,) = await answer_all(chat, "erin", ["F3", "3-502"])  # questions the channel did not say it showed
+    await chat.shown("erin", floor, "12")
+
+    await refused(chat, services, "erin", lambda: chat.send("erin", "99"), "error-floor-range")  # still waits
+    assert keys(await chat.send("erin", "/help")) == ["help-student"]  # the form waits for the floor all the same
+    [fifth] = [c.data for c in floor.flat_choices() if c.label == "5F"]
+    replies = await chat.press("erin", f"data:{fifth}", message="12")  # pressed: the phone question comes below
+    assert keys(replies) == ["order-ask-phone", "order-ask-floor"] and cleared(replies[1], "12", floor)
+
+    phone = replies[0]
+    await chat.shown("erin", phone, "13")
+    replies = await chat.send("erin", "/cancel")
+    assert keys(replies) == ["order-form-abandoned", "order-ask-phone"] and cleared(replies[1], "13", phone)
+    assert keys(await chat.send("erin", "/help")) == ["help-student"]  # cleared once: nothing more to replace
+
+
+async def test_a_form_question_answered_in_its_place_is_not_replaced_again(chat, services):
+    """A press whose answer takes the pressed question's place (a tag chosen, Back) replaces nothing more; the quote
+    confirmed by typing loses its buttons, and so does a question a new form leaves behind."""
+    await funded(chat, services, "erin", 0)
+    await chat.send("erin", "/order")
+    (tags,) = await answer_all(chat, "erin", PARCEL_TO_MY_ROOM[:10])
+    assert tags.key == "order-ask-tags"
+    await chat.shown("erin", tags, "20")
+    (tags,) = await chat.press("erin", "○ fragile", message="20")
+    assert tags.edit and tags.replaces is None
+    await chat.shown("erin", tags, "20")  # the channel edited the question there
+    (window,) = await chat.press("erin", "« Back", message="20")
+    assert (window.key, window.edit) == ("order-ask-window", True)
+    await chat.shown("erin", window, "20")
+    replies = await chat.send("erin", "now")
+    assert keys(replies) == ["order-ask-tags", "order-ask-window"] and cleared(replies[1], "20", window)
+
+    quote = quote_of(await answer_all(chat, "erin", PARCEL_TO_MY_ROOM[11:]))
+    await chat.shown("erin", quote, "30")
+    replies = await chat.send("erin", "Confirm")
+    assert keys(replies) == ["order-created", "order-quote"] and cleared(replies[1], "30", quote)
+
+    (types,) = await chat.send("erin", "/order")
+    await chat.shown("erin", types, "40")
+    replies = await chat.send("erin", "/order")  # a new form: the old one's question is over
+    assert keys(replies) == ["order-ask-type", "order-ask-type"] and cleared(replies[1], "40", types)
+    types = replies[0]
+    await chat.shown("erin", types, "41")
+    replies = await chat.send("erin", "/language")  # the form waits, but its question is asked again once chosen
+    assert keys(replies) == ["start-pick-language", "order-ask-type"] and cleared(replies[1], "41", types)
+    assert keys(await chat.press("erin", "English")) == ["start-language-set", "order-ask-type"]
+
+
 async def test_back_goes_through_every_earlier_question_that_applies_and_forgets_the_later_answers(chat, services):
     dave = await funded(chat, services, "dave", 0)
     await chat.send("dave", "/order")
@@ -339,12 +407,19 @@ async def test_phone_and_room_are_never_stored_in_plain_text(chat, services):
     await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
     await chat.send("alice", "Confirm")
     await chat.send("alice", "/order")
-    await answer_all(chat, "alice", ["Parcel pickup", "快递站", "F3", "Use 3-502", "5"])  # saved buttons on screen
-    async with UnitOfWork(services.db, write=False) as uow:
-        for table in ("users", "orders", "conversations", "outbox"):
-            for row in (await uow.session.execute(text(f"SELECT * FROM {table}"))).all():
-                dumped = " ".join(str(v) for v in row)
-                assert "3-502" not in dumped and "13800138000" not in dumped, table
+
+    async def nothing_in_clear() -> None:
+        async with UnitOfWork(services.db, write=False) as uow:
+            for table in ("users", "orders", "conversations", "outbox"):
+                for row in (await uow.session.execute(text(f"SELECT * FROM {table}"))).all():
+                    dumped = " ".join(str(v) for v in row)
+                    assert "3-502" not in dumped and "13800138000" not in dumped, table
+
+    replies = await answer_all(chat, "alice", ["Parcel pickup", "快递站", "F3"])
+    assert "Use 3-502" in [c.label for c in replies[0].flat_choices()]
+    await nothing_in_clear()  # the question waiting with its saved-room button
+    await answer_all(chat, "alice", ["Use 3-502", "5"])  # and the phone's, masked
+    await nothing_in_clear()
 
 
 async def test_edit_starts_again_and_cancel_orders_nothing(chat, services):
