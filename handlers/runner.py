@@ -62,10 +62,13 @@ APPLY_QUESTIONS = {"runner.apply.name": "runner-apply-name", "runner.apply.numbe
 
 @ROUTER.asks_again("runner.apply.")
 async def ask_application_step(ctx: Ctx) -> None:
-    """The application's current question: on reaching its step, on an input that is no answer, after /language."""
-    choices = ([[ctx.step("runner-gender", g.value, gender=g.value) for g in Gender]]
-               if ctx.state == "runner.apply.gender" else None)
-    ctx.say(APPLY_QUESTIONS[ctx.state], choices=choices)
+    """The application's current question: on reaching its step, on an input that is no answer, after /language.
+    The gender's buttons go once it is answered, or the form left (Ctx.ask)."""
+    if ctx.state == "runner.apply.gender":
+        genders = [ctx.step("runner-gender", g.value, gender=g.value) for g in Gender]
+        ctx.ask(APPLY_QUESTIONS[ctx.state], choices=[genders])
+    else:
+        ctx.say(APPLY_QUESTIONS[ctx.state])
 
 
 @ROUTER.state("runner.apply.name")
@@ -141,8 +144,9 @@ def _pass_mark(ctx: Ctx) -> int:
 
 
 def _ask_question(ctx: Ctx, index: int) -> None:
+    """Its answers' buttons go once it is answered, or the quiz left (Ctx.ask)."""
     number, answers, _ = QUIZ[index]
-    ctx.say(f"runner-quiz-q{number}", n=index + 1, total=len(QUIZ),
+    ctx.ask(f"runner-quiz-q{number}", n=str(index + 1), total=str(len(QUIZ)),
             choices=[[ctx.step(f"runner-quiz-q{number}-a{i + 1}", str(i))] for i in range(answers)])
 
 

@@ -306,7 +306,8 @@ async def start_rating(ctx: Ctx, order_id: int) -> None:
 
 
 def ask_stars(ctx: Ctx) -> None:
-    ctx.say("track-rate-ask", order=str(ctx.data["rate_order"]),
+    """The stars' (and then the tags') buttons go once the rating is left (Ctx.ask)."""
+    ctx.ask("track-rate-ask", order=str(ctx.data["rate_order"]),
             choices=[[ctx.step("track-stars", f"star:{n}", stars=n) for n in range(1, 6)]])
 
 
@@ -325,7 +326,7 @@ def ask_tags(ctx: Ctx, *, edit: bool) -> None:
     chosen = set(ctx.data.get("rate_tags", []))
     tags = [ctx.step("track-rate-tag", f"tag:{tag}", tag=tag, selected="yes" if tag in chosen else "no")
             for tag in RATING_TAGS]
-    ctx.say("track-rate-tags-ask", stars=ctx.data["rate_stars"], edit=edit,
+    ctx.ask("track-rate-tags-ask", stars=str(ctx.data["rate_stars"]), edit=edit,
             choices=[tags[:3], tags[3:], [ctx.step("track-rate-done", "done")]])
 
 

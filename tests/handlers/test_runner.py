@@ -240,6 +240,44 @@ async def test_quiz_must_be_passed_and_may_be_retried(chat, services, db, campus
     assert keys(await chat.send("rita", "/quiz")) == ["runner-quiz-already"]
 
 
+def cleared(reply, message: str, question) -> bool:
+    """The reply replaces the question's message with its text alone: the step's buttons are gone."""
+    return (reply.replaces, reply.text, reply.choices, reply.edit) == (message, question.text, (), False)
+
+
+async def test_the_applications_gender_question_loses_its_buttons_once_asked_again_or_answered(chat):
+    """Where the channel says which message shows it: typed text asks again below, so the buttons move there; the
+    answer pressed, or the application left, takes them off the last one."""
+    await english(chat, "dan")
+    for answer in ("/apply", "张三"):
+        await chat.send("dan", answer)
+    (gender,) = await chat.send("dan", "2024123456")
+    await chat.shown("dan", gender, "5")
+    again, old = await chat.send("dan", "male")  # the buttons, please
+    assert again.key == "runner-apply-gender" and cleared(old, "5", gender)
+    await chat.shown("dan", again, "7")
+    photo, old = await chat.press("dan", "Male", message="7")
+    assert photo.key == "runner-apply-photo" and cleared(old, "7", again)
+
+    await chat.send("dan", "/apply")
+    await chat.send("dan", "张三")
+    (gender,) = await chat.send("dan", "2024123456")
+    await chat.shown("dan", gender, "9")
+    menu, old = await chat.send("dan", "/menu")
+    assert menu.key == "menu-title" and cleared(old, "9", gender)
+
+
+async def test_a_quiz_question_loses_its_buttons_once_answered_or_asked_again(chat, db, campus, clock):
+    await runner(db, campus, clock(), "rita", quiz=False)
+    _, first = await chat.send("rita", "/quiz")
+    await chat.shown("rita", first, "3")
+    second, old = await chat.press("rita", "Nobody: it is only for this delivery", message="3")
+    assert second.key == "runner-quiz-q2" and cleared(old, "3", first)
+    await chat.shown("rita", second, "4")
+    again, old = await chat.send("rita", "release it")  # typed: asked again below, with the buttons
+    assert again.key == "runner-quiz-q2" and cleared(old, "4", second)
+
+
 async def test_only_runners_take_the_quiz(chat):
     replies = await chat.send("nobody", "/quiz")
     assert keys(replies) == ["runner-not-a-runner"]

@@ -318,6 +318,22 @@ async def test_a_rating_comment_typed_privately_takes_the_questions_skip_button_
     assert (await order_row(db, order_id)).rating_comment == "a bit late"
 
 
+async def test_a_rating_left_for_another_command_takes_its_star_or_tag_buttons_away(db, campus, clock, chat, services):
+    _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    (stars,) = await chat.send("alice", f"/confirm {order_id}")
+    await chat.shown("alice", stars, "20")
+    assert keys(await chat.send("alice", "5")) == ["track-rate-use-buttons"]  # the stars still wait, with buttons
+    [four] = [c.data for c in stars.flat_choices() if c.label == "4★"]
+    (tags,) = await chat.press("alice", f"data:{four}", message="20")
+    assert (tags.key, tags.edit, tags.replaces) == ("track-rate-tags-ask", True, None)  # in the stars' place
+    await chat.shown("alice", tags, "20")
+
+    menu, cleared = await chat.send("alice", "/menu")
+    assert menu.key == "menu-title"
+    assert (cleared.replaces, cleared.text, cleared.choices) == ("20", tags.text, ())
+
+
 async def test_confirm_pays_the_runner_then_rating_once(db, campus, clock, chat, services):
     _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
     row = await order_row(db, order_id)
