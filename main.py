@@ -125,11 +125,12 @@ def cmd_run(settings: Settings, campuses: list[Campus]) -> int:
 def cmd_telegram(settings: Settings, campuses: list[Campus]) -> int:
     """The Telegram bot (polling, or a webhook when TELEGRAM_WEBHOOK_URL is set) with its outbox sender, until
     stopped (Ctrl+C / SIGTERM: what is being handled is finished first, bot/telegram/app.py). A start that cannot
-    work (a wrong token, a Bot API that stays unreachable) ends with one line saying why."""
+    work (a wrong token, a Bot API that stays unreachable) ends with one line saying why; a token Telegram refuses
+    while running stops the same way as a signal, with the line logged, and exit 2."""
     import asyncio
     import logging
 
-    from bot.telegram.app import TelegramStartError, run_telegram
+    from bot.telegram.app import TelegramStartError, TelegramStopped, run_telegram
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = build_services(settings.resolved_database_url(), campuses, settings.cipher_keys(), system_clock,
@@ -154,6 +155,8 @@ def cmd_telegram(settings: Settings, campuses: list[Campus]) -> int:
         pass
     except TelegramStartError as exc:
         print(f"paotui cannot start: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except TelegramStopped as exc:  # its reason is logged already
         return exc.exit_code
     return 0
 

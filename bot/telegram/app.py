@@ -14,12 +14,15 @@ from urllib.parse import urlsplit
 from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter, TelegramUnauthorizedError
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
 from aiogram.utils.backoff import Backoff, BackoffConfig
 from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
+from bot.telegram.api_watch import AIOGRAM_LOGGER, BotApiWatch
 from bot.telegram.commands import named_operators, set_commands
 from bot.telegram.in_flight import UpdatesInFlight
 from bot.telegram.sender import RETRYABLE, SenderConfig, Sleep, TelegramRateLimiter, TelegramSender, campus_chats
@@ -94,6 +97,13 @@ class TelegramStartError(Exception):
         self.exit_code = exit_code  # 2: a setting is wrong (starting again will not help); 1: try again later
 
 
+class TelegramStopped(Exception):
+    """The bot stopped by itself while running: Telegram refused the token. The reason was logged when it came
+    (api_watch.py); main.py exits with `exit_code`, for the service manager to restart or alert."""
+
+    exit_code = 2  # as for a wrong token at start: the setting must change
+
+
 START_TRIES = 8  # Bot API calls at start, before giving up: about a minute and a half with START_BACKOFF
 START_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=2.0, jitter=0.1)
 LAST_SEND_S = 5.0  # the least a stop gives the sender to finish its request (one cut off may go out twice)
@@ -140,6 +150,8 @@ async def _set_commands(bot: Bot, services: Services) -> None:
     try:
         chats = await set_commands(bot, services)
         log.info("command menus set (%d per-chat menus queued for the sender)", chats)
+    except TelegramUnauthorizedError:
+        pass  # the token was revoked meanwhile: the service is stopping, and says why (api_watch.py)
     except Exception:
         log.exception("could not set the command menus")
 
@@ -152,21 +164,28 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
     stops listening and answers the requests it has), then the updates being handled are waited for and the
     sender finishes the request on its way, within settings.telegram_stop_timeout; the session is closed last (and
     the caller closes the database after). A second signal quits at once. A start that cannot work raises
-    TelegramStartError; `sleep` paces its tries while the Bot API cannot be reached."""
+    TelegramStartError; `sleep` paces its tries while the Bot API cannot be reached. Telegram refusing the token
+    while running (revoked in @BotFather) stops the same way, then raises TelegramStopped."""
     stop = stop or asyncio.Event()
     try:
         bot = make_bot(settings)
     except TokenValidationError as exc:
         raise TelegramStartError("TELEGRAM_TOKEN is not a bot token (it looks like 123456789:AAE…, as @BotFather "
                                  "gives it)", exit_code=2) from exc
+    watch = BotApiWatch()
+    bot.session.middleware(watch)
+    aiogram_log = logging.getLogger(AIOGRAM_LOGGER)
+    aiogram_log.addFilter(watch.quiet)
     # One set of rate windows for the sender and for what the adapter posts in groups directly; a group upgraded to a
     # supergroup counts in the same windows under both ids.
     limiter = TelegramRateLimiter.for_redis(settings.redis_url, moves=services.chat_moves)
     dispatcher = build_dispatcher(services, bot, settings, limiter)
+    dispatcher.errors.register(_unanswered, ExceptionTypeFilter(TelegramUnauthorizedError))
     allowed = dispatcher.resolve_used_update_types()
     try:
         me = await _at_start("getMe", bot.me, settings, sleep)
         log.info("Telegram bot @%s on %s", me.username, settings.telegram_api_base)
+        watch.stop_on_refusal(stop)
         if handle_signals:
             _stop_on_signals(stop)
         await services.chat_moves.refresh(services.db, services.clock())  # halls and admin chats that moved
@@ -183,8 +202,17 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
             await _finish(dispatcher["updates_in_flight"], sender, sender_stop, settings.telegram_stop_timeout)
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await commands
+        if watch.refused is not None:
+            raise TelegramStopped(f"Telegram refused TELEGRAM_TOKEN while running ({watch.refused})")
     finally:
+        aiogram_log.removeFilter(watch.quiet)
         await bot.session.close()
+
+
+async def _unanswered(event: ErrorEvent) -> None:
+    """An update whose answer Telegram refused for the token: revoked while it was handled, which stops the service
+    and is logged once (api_watch.py), not with a traceback for each such update."""
+    log.info("update %s: its answer was not sent (Telegram refused the token)", event.update.update_id)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:

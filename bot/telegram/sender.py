@@ -70,7 +70,8 @@ about 300 tries) and then fail for good; an outage shorter than that loses nothi
 fails at once with the reason and marks the user started_bot = False, in the same transaction (through
 `unreachable`: as app.py wires it, handlers.unreachable, which the first time also tells the operators of each order
 the user runs, and ends the offers waiting for them); other 400s, and any other refusal (413, 409 …), fail at once
-with Telegram's description.
+with Telegram's description. A 401 (the token revoked) fails nothing: the job's rows are due again and run_forever
+ends.
 A row that fails for good is logged as a warning with its chat, row ids and reason — as an error when the chat is
 a group or a campus's task hall or admin chat (`staff_chats`): the bot removed from the hall silences it for good.
 When it was one an order in progress needs — with buttons: the hall's Grab, the winner's details and trip buttons,
@@ -468,7 +469,9 @@ class TelegramSender:
     async def run_forever(self, stop: asyncio.Event | None = None) -> None:
         """Deliver until `stop` is set: then the request on its way is finished and settled, and nothing more is
         claimed (what is left stays due, for the next start). Cancelled instead, mid-request, the rows it had
-        claimed are given back at once rather than hidden for their lease (that message may go out twice)."""
+        claimed are given back at once rather than hidden for their lease (that message may go out twice). Telegram
+        refusing the token (401: revoked in @BotFather) ends it too, every row still due for the next start (with
+        the new token); app.py stops the service and says why."""
         self._stop = stop
         try:
             while not self._stopping():
@@ -476,6 +479,8 @@ class TelegramSender:
                     delivered = await self.run_once(self.clock())
                 except asyncio.CancelledError:
                     raise
+                except TelegramUnauthorizedError:  # no request can succeed: nothing is any message's fault
+                    return
                 except Exception:  # a database or network hiccup: the next run tries again
                     log.exception("telegram outbox run failed")
                     delivered = 0

@@ -455,6 +455,9 @@ class FakeBotAPI:
         except ApiError as exc:
             record.status = exc.status
             return _error(exc.status, exc.description, exc.parameters)
+        if request.match_info["token"] != self.token:  # revoked while a long poll waited
+            record.status = 401
+            return _error(401, "Unauthorized")
         return _ok(result)
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
@@ -532,6 +535,12 @@ class FakeBotAPI:
         left = self._update(push, message=self._store(old, by, migrate_to_chat_id=supergroup_id))
         arrived = self._update(push, message=self._store(new, by, migrate_from_chat_id=chat_id))
         return left, arrived
+
+    def revoke_token(self) -> None:
+        """The token was revoked in @BotFather: every request with it answers 401 Unauthorized from now on, a long
+        poll already waiting too."""
+        self.token = f"{self.bot_user['id']}:revoked-{self.token.rsplit(':', 1)[1]}"
+        self._new_update.set()
 
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: every call for this chat answers 403."""

@@ -2,7 +2,9 @@
 
 A stop (a deploy's SIGTERM) loses nothing Telegram already handed over: updates stop coming in, the ones being
 handled finish (a payment is booked), the message on its way is sent and marked sent, and only then are the session
-and the database closed. A start that cannot work says why in one line instead of a traceback."""
+and the database closed. A start that cannot work says why in one line instead of a traceback; so does a token
+revoked while running, which stops the service the same graceful way and keeps the queued messages for the next
+start."""
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +17,7 @@ from sqlalchemy import func, select
 
 import main
 from bot.settings import Settings
-from bot.telegram.app import START_TRIES, TelegramStartError, run_telegram
+from bot.telegram.app import START_TRIES, TelegramStartError, TelegramStopped, run_telegram
 from bot.telegram.sender import TelegramSender
 from handlers.notify import Notifier
 from handlers.router import ROUTER
@@ -242,3 +244,99 @@ async def test_a_webhook_port_already_taken_stops_the_start_with_its_reason(fake
         taken.close()
     assert raised.value.exit_code == 1
     assert str(raised.value).startswith(f"cannot listen for the webhook on 127.0.0.1:{settings.telegram_webhook_port}")
+
+
+# --- Telegram refusing the token while running ----------------------------------------------------------------------
+
+def refusals(caplog) -> list[str]:  # noqa: ANN001
+    return [r.getMessage() for r in caplog.records if "refused TELEGRAM_TOKEN while running" in r.getMessage()]
+
+
+def polling_noise(caplog) -> list[str]:  # noqa: ANN001
+    """What aiogram's polling and the sender logged as warnings or worse: each failed try, each failed run."""
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING
+            and (r.name.startswith("aiogram.dispatcher") or "outbox run failed" in r.getMessage())]
+
+
+async def started(fake_bot_api, mode: str) -> None:  # noqa: ANN001
+    if mode == "webhook":
+        await until(lambda: fake_bot_api.webhook.get("url"))
+    else:
+        await until(lambda: fake_bot_api.calls("getUpdates"))
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_a_token_revoked_while_running_stops_the_service_and_keeps_the_queued_messages(
+        mode, fake_bot_api, services, settings, campus, clock, caplog):
+    uid = await tg_user(services, campus, clock, 1001, language="zh_CN")
+    settings = hooked(settings) if mode == "webhook" else settings
+    stop = asyncio.Event()
+    with caplog.at_level(logging.INFO):
+        running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))
+        await started(fake_bot_api, mode)
+        fake_bot_api.revoke_token()  # in @BotFather
+        async with UnitOfWork(services.db) as uow:
+            await Notifier(services, uow, clock(), origin="test").user(uid, "admin-you-restored")
+        with pytest.raises(TelegramStopped) as raised:
+            await asyncio.wait_for(running, 10)  # by itself: nobody set `stop`
+    assert raised.value.exit_code == 2  # for the service manager: restart, alert
+    assert refusals(caplog) == ["Telegram refused TELEGRAM_TOKEN while running (Unauthorized): it was revoked or "
+                                "replaced in @BotFather; stopping. Queued messages stay queued: start again with "
+                                "the token @BotFather gives now"]
+    assert polling_noise(caplog) == []
+    async with UnitOfWork(services.db, write=False) as uow:
+        row = (await uow.session.scalars(select(Outbox).where(Outbox.recipient == "1001"))).one()
+    # Not failed, nor tried again for a day: due at once when the service runs with the new token.
+    assert row.status == "pending" and row.attempts == 0 and row.next_attempt_at <= clock()
+    assert fake_bot_api.bot_messages(1001) == []
+
+
+async def test_a_payment_being_handled_when_the_token_is_revoked_is_booked_before_the_service_stops(
+        fake_bot_api, services, settings, campus, clock, monkeypatch, caplog):
+    oid, total = await unpaid_order(services, campus, clock)
+    payment = HeldPayment(monkeypatch)
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))
+    fake_bot_api.successful_payment(fake_bot_api.user(1001, "Li", language_code="en"), f"order:{oid}", total)
+    await asyncio.wait_for(payment.entered.wait(), 5)
+    with caplog.at_level(logging.WARNING):
+        fake_bot_api.revoke_token()
+        await until(lambda: refusals(caplog))  # the service is stopping …
+        payment.release.set()  # … and waits for the payment being handled
+        with pytest.raises(TelegramStopped):
+            await asyncio.wait_for(running, 10)
+    assert not payment.cut
+    assert await booked_charges(services) == 1
+    # Its receipt could not be sent: the one line the stop logged says why, no traceback for the update.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == refusals(caplog)
+
+
+async def test_a_sender_whose_token_is_refused_stops_and_leaves_every_message_queued(fake_bot_api, bot, db, clock,
+                                                                                      caplog):
+    rows = [await queue(db, 1001, "first", at=clock()), await queue(db, 1002, "second", at=clock())]
+    fake_bot_api.revoke_token()
+    sender = TelegramSender(db, bot, clock, cipher=CIPHER)
+    await asyncio.wait_for(sender.run_forever(), 5)  # ends by itself: no request can succeed
+    async with UnitOfWork(db, write=False) as uow:
+        left = (await uow.session.scalars(select(Outbox).where(Outbox.id.in_(rows)))).all()
+    assert [(r.status, r.attempts, r.next_attempt_at <= clock()) for r in left] == [("pending", 0, True)] * 2
+    assert polling_noise(caplog) == []
+
+
+async def test_a_token_revoked_while_running_ends_the_command_with_exit_2(fake_bot_api, monkeypatch, capsys,
+                                                                        tmp_path, caplog):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("TELEGRAM_TOKEN", fake_bot_api.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE", fake_bot_api.base_url)
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_URL", raising=False)
+
+    with caplog.at_level(logging.INFO):
+        command = asyncio.create_task(asyncio.to_thread(main.main, ["run"]))
+        await until(lambda: fake_bot_api.calls("getUpdates"))
+        fake_bot_api.revoke_token()
+        assert await asyncio.wait_for(command, 20) == 2
+
+    assert len(refusals(caplog)) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
