@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter, TelegramUnauthorizedError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
@@ -157,7 +158,8 @@ async def _set_commands(bot: Bot, services: Services) -> None:
 
 
 async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.Event | None = None,
-                       handle_signals: bool = True, sleep: Sleep = asyncio.sleep) -> None:
+                       handle_signals: bool = True, sleep: Sleep = asyncio.sleep,
+                       polling_backoff: BackoffConfig = DEFAULT_BACKOFF_CONFIG) -> None:
     """Run until stopped (SIGINT/SIGTERM, or `stop` set). Polling unless telegram_webhook_url is set.
 
     A stop loses nothing Telegram handed over: first no more updates are taken (polling ends; the webhook server
@@ -165,14 +167,15 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
     sender finishes the request on its way, within settings.telegram_stop_timeout; the session is closed last (and
     the caller closes the database after). A second signal quits at once. A start that cannot work raises
     TelegramStartError; `sleep` paces its tries while the Bot API cannot be reached. Telegram refusing the token
-    while running (revoked in @BotFather) stops the same way, then raises TelegramStopped."""
+    while running (revoked in @BotFather) stops the same way, then raises TelegramStopped; a failed getUpdates
+    (another process polling with the token: api_watch.py) is tried again with `polling_backoff`."""
     stop = stop or asyncio.Event()
     try:
         bot = make_bot(settings)
     except TokenValidationError as exc:
         raise TelegramStartError("TELEGRAM_TOKEN is not a bot token (it looks like 123456789:AAE…, as @BotFather "
                                  "gives it)", exit_code=2) from exc
-    watch = BotApiWatch()
+    watch = BotApiWatch(services.clock)
     bot.session.middleware(watch)
     aiogram_log = logging.getLogger(AIOGRAM_LOGGER)
     aiogram_log.addFilter(watch.quiet)
@@ -196,7 +199,7 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
             if settings.telegram_webhook_url:
                 await _run_webhook(dispatcher, bot, settings, allowed, stop, sleep)
             else:
-                await _run_polling(dispatcher, bot, settings, allowed, stop, sleep)
+                await _run_polling(dispatcher, bot, settings, allowed, stop, sleep, polling_backoff)
         finally:
             commands.cancel()
             await _finish(dispatcher["updates_in_flight"], sender, sender_stop, settings.telegram_stop_timeout)
@@ -254,12 +257,12 @@ async def _finish(in_flight: UpdatesInFlight, sender: asyncio.Task, sender_stop:
 
 
 async def _run_polling(dispatcher: Dispatcher, bot: Bot, settings: Settings, allowed: list[str],
-                       stop: asyncio.Event, sleep: Sleep) -> None:
+                       stop: asyncio.Event, sleep: Sleep, backoff: BackoffConfig) -> None:
     """Long-poll until `stop`; returns once no more updates are taken (those being handled carry on)."""
     # getUpdates is refused while a webhook is set
     await _at_start("deleteWebhook", lambda: bot.delete_webhook(drop_pending_updates=False), settings, sleep)
     polling = asyncio.create_task(dispatcher.start_polling(
-        bot, allowed_updates=allowed, handle_signals=False, close_bot_session=False))
+        bot, allowed_updates=allowed, handle_signals=False, close_bot_session=False, backoff_config=backoff))
     stopping = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)

@@ -4,7 +4,7 @@ A stop (a deploy's SIGTERM) loses nothing Telegram already handed over: updates 
 handled finish (a payment is booked), the message on its way is sent and marked sent, and only then are the session
 and the database closed. A start that cannot work says why in one line instead of a traceback; so does a token
 revoked while running, which stops the service the same graceful way and keeps the queued messages for the next
-start."""
+start. Another process polling with the token is warned once, not at every try."""
 from __future__ import annotations
 
 import asyncio
@@ -12,11 +12,13 @@ import logging
 import socket
 
 import pytest
+from aiogram.utils.backoff import BackoffConfig
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
 import main
 from bot.settings import Settings
+from bot.telegram.api_watch import CONFLICT_QUIET
 from bot.telegram.app import START_TRIES, TelegramStartError, TelegramStopped, run_telegram
 from bot.telegram.sender import TelegramSender
 from handlers.notify import Notifier
@@ -340,3 +342,44 @@ async def test_a_token_revoked_while_running_ends_the_command_with_exit_2(fake_b
     assert len(refusals(caplog)) == 1
     assert "Traceback" not in capsys.readouterr().err
 
+
+# --- another process polling with the token ------------------------------------------------------------------------
+
+QUICK_RETRIES = BackoffConfig(min_delay=0.01, max_delay=0.05, factor=2.0, jitter=0.0)
+OTHER_POLLER = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+
+
+def conflict_lines(caplog) -> list[str]:  # noqa: ANN001
+    return [r.getMessage() for r in caplog.records if r.name == "bot.telegram.api_watch"]
+
+
+async def test_another_process_polling_with_the_token_is_warned_once_and_polling_goes_on(
+        fake_bot_api, services, settings, campus, clock, caplog):
+    await tg_user(services, campus, clock, 1001, language="zh_CN")
+    li = fake_bot_api.user(1001, "Li", language_code="zh-hans")
+    fake_bot_api.fail(409, OTHER_POLLER, method="getUpdates", times=4)
+    stop = asyncio.Event()
+    with caplog.at_level(logging.INFO):
+        running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False,
+                                                   polling_backoff=QUICK_RETRIES))
+        try:
+            fake_bot_api.command(li, "help")
+            answered = len(await until(lambda: fake_bot_api.bot_messages(1001)))  # the other process let go
+            assert len(fake_bot_api.calls("getUpdates", ok=False)) == 4
+            assert conflict_lines(caplog) == [
+                f"getUpdates conflicts ({OTHER_POLLER}): another process is polling with this TELEGRAM_TOKEN, or a "
+                "webhook was set for it. Each process now gets only some of the updates: stop the other one (or "
+                "delete that webhook). Polling keeps trying"]
+            assert polling_noise(caplog) == []  # not an error and a warning at each of the 4 tries
+
+            # Two processes alternate between an answered getUpdates and a conflict: it is over only once no
+            # conflict came for a while.
+            clock.advance(seconds=CONFLICT_QUIET.total_seconds())
+            fake_bot_api.command(li, "help")
+            await until(lambda: len(fake_bot_api.bot_messages(1001)) > answered)
+            assert conflict_lines(caplog)[1:] == [
+                f"getUpdates: no conflict for {CONFLICT_QUIET.total_seconds():.0f} s, this process gets every update "
+                "again"]
+        finally:
+            stop.set()
+            await asyncio.wait_for(running, 10)  # a conflict stops nothing
