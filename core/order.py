@@ -143,6 +143,12 @@ class Order:
         return self.status in FINAL
 
     @property
+    def covered_by_coupon(self) -> bool:
+        """Its coupon pays all of it: the student pays nothing, so paying it needs no payment and ending it gives
+        nothing back (its texts say so in words, never as 0.00 yuan)."""
+        return self.total == 0 and self.discount > 0
+
+    @property
     def full_price(self) -> Fen:
         """What the customer pays without a coupon: the service fee and the tip (core.pricing's total before any
         discount)."""

@@ -28,7 +28,7 @@ from core.order import Actor, Event, Order, Role, Status, allowed_events, refund
 from handlers.context import Ctx, free_text, is_operator
 from handlers.io import Choice, Kind
 from handlers.notify import money_args
-from handlers.orders import customer_card, load_order, move, parse_order_id
+from handlers.orders import customer_card, load_order, move, parse_order_id, status_words
 from handlers.router import ROUTER
 from storage.grab import order_candidate
 from storage.models import (
@@ -381,8 +381,9 @@ async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) ->
         actor = t("admin-actor", role=e.actor_role,
                   who=who(users.get(e.actor_id)) if e.actor_id is not None else "")
         line = t("admin-history-line", time=local_time(campus, e.at), event=e.event,
-                 before=t("status", status=e.from_status), after=t("status", status=e.to_status), actor=actor,
-                 refunded=cancel_refunds(dataclasses.replace(order, status=Status(e.from_status))))
+                 before=status_words(t, row, e.from_status), after=status_words(t, row, e.to_status), actor=actor,
+                 refunded=cancel_refunds(dataclasses.replace(order, status=Status(e.from_status))),
+                 covered="yes" if order.covered_by_coupon else "no")
         if e.note:
             line = t("admin-history-note", line=line, note=e.note)
         parts.append(line)
@@ -548,7 +549,9 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
         await penalise_runner(ctx, row)
     await record(ctx, "resolve", f"order:{row.id}", outcome=outcome, compensation=compensation, note=note,
                  complaints_upheld=upheld, complaints_dismissed=len(complaints) - upheld)
-    ctx.say("admin-resolved", order=str(row.id), outcome=outcome, compensation=format_yuan(compensation),
+    # A refund of an order its coupon paid in full gives nothing back: its outcome says so, not "refunded".
+    worded = "covered" if outcome == "refund" and to_domain(row).covered_by_coupon else outcome
+    ctx.say("admin-resolved", order=str(row.id), outcome=worded, compensation=format_yuan(compensation),
             compensated="yes" if compensation else "no", student=student, upheld=upheld,
             dismissed=len(complaints) - upheld, edit=edit)
 

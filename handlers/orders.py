@@ -104,10 +104,25 @@ def route_text(t: Catalogue, campus: Campus, row: OrderRow) -> str:
     return t("order-route", pickup=building_name(campus, row.pickup_building, t.language), dropoff=dropoff)
 
 
+def status_words(t: Catalogue, row: OrderRow, status: str | None = None) -> str:
+    """The order's status (or `status`, one it had) in words. An order its coupon paid in full that expired or was
+    refunded got nothing back, since nothing was paid: its words say so rather than "refunded"."""
+    status = status or row.status
+    if status in (Status.expired.value, Status.refunded.value) and covered(row):
+        return t("status-covered", status=status)
+    return t("status", status=status)
+
+
+def covered(row: OrderRow) -> bool:
+    """Its coupon pays all of it (core.order.Order.covered_by_coupon)."""
+    return to_domain(row).covered_by_coupon
+
+
 def order_line(t: Catalogue, campus: Campus, row: OrderRow, *, status: str | None = None) -> str:
-    """One line per order, for lists. `status`: said instead of the order's own (a runner it is no longer with)."""
+    """One line per order, for lists. `status`: words said instead of the order's own status (a runner it is no
+    longer with)."""
     return t("order-line", order=row.id, task=row.task_type, route=route_text(t, campus, row),
-             total=format_yuan(row.total), status=status or t("status", status=row.status))
+             total=format_yuan(row.total), status=status or status_words(t, row))
 
 
 def quote_lines_text(t: Catalogue, lines: list[dict]) -> str:

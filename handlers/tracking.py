@@ -31,6 +31,7 @@ from handlers.context import Ctx, caption_args, free_text
 from handlers.io import Choice, Kind
 from handlers.notify import NOTICE_RENDERERS, Notifier
 from handlers.orders import (
+    covered,
     customer_card,
     customer_order,
     load_order,
@@ -39,6 +40,7 @@ from handlers.orders import (
     parse_order_id,
     pay_button,
     runner_card,
+    status_words,
 )
 from handlers.router import ROUTER, Handler
 from handlers.wallet import coupon_refusal, full_price_button
@@ -99,7 +101,7 @@ def campus_of(ctx: Ctx, row: OrderRow) -> Campus:
 
 
 def status_text(ctx: Ctx, row: OrderRow) -> str:
-    return ctx.t("status", status=row.status)
+    return status_words(ctx.t, row)
 
 
 def not_now(ctx: Ctx, row: OrderRow) -> IllegalTransition:
@@ -132,8 +134,9 @@ async def orders_command(ctx: Ctx) -> None:
 def history_text(ctx: Ctx, campus: Campus, row: OrderRow, history: list[OrderEvent]) -> str:
     t = ctx.t
     lines = [t("track-history-title"), t("track-history-line", time=when(campus, row.created_at), event="created")]
+    paid_by_coupon = "yes" if covered(row) else "no"  # paid, expired, refunded: by the coupon, nothing back
     for ev in history:
-        lines.append(t("track-history-line", time=when(campus, ev.at), event=ev.event))
+        lines.append(t("track-history-line", time=when(campus, ev.at), event=ev.event, covered=paid_by_coupon))
     return "\n".join(lines)
 
 

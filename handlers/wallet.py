@@ -16,7 +16,7 @@ from core.order import Event, Role, Status
 from core.pricing import DISCOUNT_LINE
 from handlers.context import Ctx, barred
 from handlers.io import Choice
-from handlers.orders import customer_order, move, parse_order_id, pay_button, quote_lines_text
+from handlers.orders import customer_order, move, parse_order_id, pay_button, quote_lines_text, status_words
 from handlers.router import ROUTER
 from storage.db import DbSession
 from storage.models import Coupon, CouponRedemption, LedgerEntry, LedgerPosting
@@ -76,7 +76,7 @@ async def ensure_payable(ctx: Ctx, row: OrderRow) -> None:
         return
     if await ctx.uow.ledger.posted(ledger.pay_order(row.id, row.customer_id, row.total, row.discount).key):
         raise InvalidInput("wallet-already-paid", order=row.id)
-    raise InvalidInput("wallet-not-payable", order=row.id, status=ctx.t("status", status=row.status))
+    raise InvalidInput("wallet-not-payable", order=row.id, status=status_words(ctx.t, row))
 
 
 COUPON_REFUSALS = ("order-coupon-used-up", "order-coupon-already-used")

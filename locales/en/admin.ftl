@@ -1,7 +1,10 @@
 ## Operators. Only operators see these, except the notices to runners and students (marked "to the user").
 
 admin-event-name = { $event ->
-    [pay] paid
+    [pay] { $covered ->
+        [yes] paid in full by the coupon
+       *[no] paid
+    }
     [unpaid_timeout] not paid in time
     [accept] taken
     [release] released by the runner
@@ -19,7 +22,10 @@ admin-event-name = { $event ->
     [reassign] reassign
     [report] reported
     [resolve_complete] resolve: complete
-    [resolve_refund] resolve: refund
+    [resolve_refund] { $refunded ->
+        [no] resolve: in the student's favour (nothing to refund)
+       *[yes] resolve: refund
+    }
     [drop_coupon] coupon left out: full price
    *[other] { $event }
   }
@@ -134,6 +140,7 @@ admin-compensation-invalid = "{ $text }" is not an amount. Write the compensatio
 admin-compensation-unmarked = Is "{ $text }" a compensation? Write it as money, like ¥{ $text } or { $text }元. A note that starts with a number needs a word before it, like "waited { $text } minutes". Nothing was done.
 admin-resolved = Order #{ $order } resolved: { $outcome ->
     [complete] completed, the runner is paid
+    [covered] closed in the student's favour; their coupon covered all of it, so there was nothing to refund
    *[refund] refunded to the student
   }. { $compensated ->
     [no] No compensation.

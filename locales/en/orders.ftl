@@ -21,6 +21,11 @@ status = { $status ->
     [exception] under review
    *[refunded] refunded
   }
+# The status of an order its coupon paid in full, where the plain one would say "refunded".
+status-covered = { $status ->
+    [expired] expired (paid by the coupon, nothing to refund)
+   *[refunded] closed (paid by the coupon, nothing to refund)
+  }
 order-quote-line = { $label }: { $amount }
 order-card-description = Item: { $text }
 order-card-notes = Notes: { $text }

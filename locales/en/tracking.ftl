@@ -4,7 +4,10 @@ track-view-button = Open #{ $order }
 track-history-title = History:
 track-history-line = { $time }  { $event ->
     [created] Order placed
-    [pay] Paid
+    [pay] { $covered ->
+        [yes] Paid in full by the coupon
+       *[no] Paid
+    }
     [unpaid_timeout] Closed: not paid in time
     [accept] A runner took it
     [release] The runner gave it back
@@ -13,13 +16,19 @@ track-history-line = { $time }  { $event ->
     [deliver] Delivered
     [confirm] Delivery confirmed
     [auto_confirm] Confirmed automatically
-    [expire] Nobody took it: refunded
+    [expire] { $covered ->
+        [yes] Nobody took it: nothing to refund, the coupon had paid
+       *[no] Nobody took it: refunded
+    }
     [cancel] Cancelled by the student
     [operator_cancel] Cancelled by the service
     [reassign] Given to another runner
     [report] Reported: waiting for an operator
     [resolve_complete] Resolved by an operator: completed
-    [resolve_refund] Resolved by an operator: refunded
+    [resolve_refund] { $covered ->
+        [yes] Resolved by an operator in your favour: nothing to refund, the coupon had paid
+       *[no] Resolved by an operator: refunded
+    }
     [drop_coupon] Coupon left out: full price
    *[other] { $event }
   }

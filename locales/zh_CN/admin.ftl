@@ -1,7 +1,10 @@
 ## 运营。只有运营人员看到这些，标有“发给用户”的通知除外。
 
 admin-event-name = { $event ->
-    [pay] 已支付
+    [pay] { $covered ->
+        [yes] 优惠券全额抵扣
+       *[no] 已支付
+    }
     [unpaid_timeout] 超时未支付
     [accept] 已接单
     [release] 跑腿员放弃
@@ -19,7 +22,10 @@ admin-event-name = { $event ->
     [reassign] 改派
     [report] 已报告异常
     [resolve_complete] 处理：完成
-    [resolve_refund] 处理：退款
+    [resolve_refund] { $refunded ->
+        [no] 处理：按有利于学生的方式结案（无需退款）
+       *[yes] 处理：退款
+    }
     [drop_coupon] 放弃优惠券，改按原价
    *[other] { $event }
   }
@@ -131,6 +137,7 @@ admin-compensation-invalid = “{ $text }”不是金额，请把补偿写成金
 admin-compensation-unmarked = “{ $text }”是补偿金额吗？请写成金额，如 ¥{ $text } 或 { $text }元。备注以数字开头时，请在数字前加字，如“等了 { $text } 分钟”。未做任何处理。
 admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
     [complete] 完成，已向跑腿员付款
+    [covered] 按有利于学生的方式结案；这笔订单由优惠券全额抵扣，无需退款
    *[refund] 已退款给学生
   }。{ $compensated ->
     [no] 无补偿。

@@ -21,6 +21,11 @@ status = { $status ->
     [exception] 异常处理中
    *[refunded] 已退款
   }
+# The status of an order its coupon paid in full, where the plain one would say "refunded".
+status-covered = { $status ->
+    [expired] 已过期（优惠券全额抵扣，无需退款）
+   *[refunded] 已关闭（优惠券全额抵扣，无需退款）
+  }
 order-quote-line = { $label }：{ $amount }
 order-card-description = 物品：{ $text }
 order-card-notes = 备注：{ $text }

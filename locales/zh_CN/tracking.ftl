@@ -4,7 +4,10 @@ track-view-button = 查看 #{ $order }
 track-history-title = 进度：
 track-history-line = { $time }  { $event ->
     [created] 下单
-    [pay] 已支付
+    [pay] { $covered ->
+        [yes] 优惠券全额抵扣，无需支付
+       *[no] 已支付
+    }
     [unpaid_timeout] 超时未支付，已关闭
     [accept] 跑腿员已接单
     [release] 跑腿员放弃了订单
@@ -13,13 +16,19 @@ track-history-line = { $time }  { $event ->
     [deliver] 已送达
     [confirm] 已确认收货
     [auto_confirm] 已自动确认收货
-    [expire] 无人接单，已退款
+    [expire] { $covered ->
+        [yes] 无人接单；优惠券全额抵扣，无需退款
+       *[no] 无人接单，已退款
+    }
     [cancel] 下单同学取消了订单
     [operator_cancel] 客服取消了订单
     [reassign] 已改派给其他跑腿员
     [report] 已报告异常，等待客服处理
     [resolve_complete] 客服处理完毕：已完成
-    [resolve_refund] 客服处理完毕：已退款
+    [resolve_refund] { $covered ->
+        [yes] 客服处理完毕，按有利于你的方式结案；优惠券全额抵扣，无需退款
+       *[no] 客服处理完毕：已退款
+    }
     [drop_coupon] 不用优惠券，改按原价
    *[other] { $event }
   }

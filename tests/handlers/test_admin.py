@@ -719,13 +719,20 @@ async def test_the_operator_is_told_who_receives_a_compensation(chat, db, campus
 
 
 @pytest.mark.parametrize(("language", "words"), [
-    ("en", {"resolved": "Order #{order} resolved: refunded to the student. No compensation. Complaints upheld: 1, "
-            "dismissed: 0.", "told": "Order #{order} was closed in your favour. Your coupon covered all of it, so you "
+    ("en", {"resolved": "Order #{order} resolved: closed in the student's favour; their coupon covered all of it, so "
+            "there was nothing to refund. No compensation. Complaints upheld: 1, dismissed: 0.",
+            "told": "Order #{order} was closed in your favour. Your coupon covered all of it, so you "
             "paid nothing and nothing went back to your wallet.", "dismissed": "Complaint #{complaint} dismissed. "
-            "No compensation."}),
-    ("zh_CN", {"resolved": "订单 #{order} 已处理：已退款给学生。无补偿。投诉成立 1 件，驳回 0 件。",
+            "No compensation.", "history": [
+                "paid in full by the coupon: awaiting payment → waiting for a runner",
+                "resolve: in the student's favour (nothing to refund): under review → closed (paid by the coupon, "
+                "nothing to refund)"]}),
+    ("zh_CN", {"resolved": "订单 #{order} 已处理：按有利于学生的方式结案；这笔订单由优惠券全额抵扣，无需退款。无补偿。"
+                           "投诉成立 1 件，驳回 0 件。",
                "told": "订单 #{order} 已按退款结案。这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。",
-               "dismissed": "投诉 #{complaint} 已驳回。无补偿。"}),
+               "dismissed": "投诉 #{complaint} 已驳回。无补偿。", "history": [
+                   "优惠券全额抵扣：待支付 → 等待接单",
+                   "处理：按有利于学生的方式结案（无需退款）：异常处理中 → 已关闭（优惠券全额抵扣，无需退款）"]}),
 ], ids=["en", "zh_CN"])
 async def test_a_refund_of_an_order_a_coupon_paid_in_full_and_no_compensation_are_said_in_words(
         chat, db, campus, clock, language, words):
@@ -748,6 +755,8 @@ async def test_a_refund_of_an_order_a_coupon_paid_in_full_and_no_compensation_ar
     assert [(r.key, r.text) for r in replies] == [("admin-complaint-done",
                                                    words["dismissed"].format(complaint=later))]
     assert await balance(db, ledger.customer(customer)) == 0
+    [card] = await chat.send("dora", f"/find {order_id}")
+    assert all(line in card.text for line in words["history"]), card.text
 
 
 @pytest.mark.parametrize(("args", "key"), [
