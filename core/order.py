@@ -259,7 +259,8 @@ def transition(
             reannounce_at=now + dt.timedelta(minutes=t.reannounce_minutes),
             accept_by=now + dt.timedelta(minutes=t.accept_minutes),
         )
-        notices += [Notice("customer", "notice-paid"), Notice("hall", "notice-hall-new")]
+        covered = "yes" if order.covered_by_coupon else "no"  # no "Paid." for what the coupon paid alone
+        notices += [Notice("customer", "notice-paid", {"covered": covered}), Notice("hall", "notice-hall-new")]
     elif event is Event.unpaid_timeout:
         after = clear_deadlines(after)
         notices.append(Notice("customer", "notice-closed-unpaid"))

@@ -36,9 +36,10 @@ from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window,
 from handlers import wallet
 from handlers.context import Ctx, free_text
 from handlers.io import Kind
-from handlers.orders import details_lines, named_building, pay_button, quote_lines_text, route_text
+from handlers.orders import covered, details_lines, named_building, pay_button, quote_lines_text, route_text
 from handlers.router import ROUTER
 from handlers.start import menu, show_help
+from storage.dedupe import first_time_in
 from storage.models import Coupon, RunnerProfile, User
 from storage.models import Order as OrderRow
 
@@ -894,12 +895,20 @@ async def confirm(ctx: Ctx) -> None:
         raise closed(ctx)
     if end_at is not None and end_at <= ctx.now:
         raise InvalidInput("order-window-passed")
+    # The quote's Confirm places one order, however often it is pressed: a second press handled at the same time
+    # (by another process) waits for the first here, then finds it done.
+    if not await first_time_in(ctx.uow.session, f"confirm:{ctx.input.channel}:{ctx.input.user}:{ctx.data['_token']}",
+                               ctx.now):
+        raise stale()
     row, q = await priced(ctx)
     if q.total != ctx.data.get("quoted_total"):  # time moved into another price band: show, ask again
         await ask_quote(ctx, changed=True, edit=pressed(ctx))  # in the old quote's place: only one can be confirmed
         return
     await ctx.uow.orders.add(row)
     ctx.reset()
+    if covered(row):  # the coupon pays all of it: there is nothing to pay, so it is paid now
+        await wallet.pay_order(ctx, row, placed=True)
+        return
     balance = await wallet.balance(ctx)
     ctx.say("order-created", order=row.id, total=format_yuan(row.total), balance=format_yuan(balance),
             minutes=ctx.campus.timeouts.pay_minutes, choices=[[pay_button(ctx, row.id or 0)]],

@@ -6,6 +6,7 @@ provider's payment into an Input of kind payment, which lands in the wallet firs
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
@@ -15,7 +16,7 @@ from core.money import Fen, format_yuan
 from core.order import Event, Role, Status
 from core.pricing import DISCOUNT_LINE
 from handlers.context import Ctx, barred
-from handlers.io import Choice
+from handlers.io import Choice, Kind
 from handlers.orders import customer_order, move, parse_order_id, pay_button, quote_lines_text, status_words
 from handlers.router import ROUTER
 from storage.db import DbSession
@@ -129,7 +130,7 @@ async def redeem_coupon(ctx: Ctx, row: OrderRow) -> None:
 
 
 def say_coupon_gone(ctx: Ctx, order_id: int, full_price: Fen, refusal: DomainError, key: str = "wallet-coupon-gone",
-                    **args: str) -> None:
+                    **args: Any) -> None:
     """The order was priced with a coupon that can no longer be counted, so no payment can pay it at that price:
     say why and offer the ways on, paying its full price without the coupon or cancelling it (nothing was paid
     for it)."""
@@ -154,9 +155,20 @@ async def pay_with_wallet(ctx: Ctx) -> None:
     """The Pay button of a new order: from the wallet, once; a refusal changes nothing."""
     row = await customer_order(ctx, parse_order_id((ctx.input.choice or "").partition(":")[2]))
     await ensure_payable(ctx, row)
-    order_id, total, full_price = row.id, row.total, to_domain(row).full_price
+    await pay_order(ctx, row)
+
+
+async def pay_order(ctx: Ctx, row: OrderRow, *, placed: bool = False) -> None:
+    """Pay an order awaiting payment from the wallet, its coupon counted in the same transaction. One its coupon
+    pays in full takes nothing from the wallet: the coupon alone pays it (ordering.confirm pays it so at once).
+    The outcome replaces the pressed message. A coupon that can no longer be counted is said with the ways on,
+    and nothing of the payment stays. `placed`: this input placed the order (the quote's Confirm), which that
+    refusal says too, in the quote's place."""
+    order_id, total, full_price, code = row.id, row.total, to_domain(row).full_price, row.coupon_code
+    edit = ctx.input.kind is Kind.choice
+    gone_key, gone_edit = ("order-covered-coupon-gone", edit) if placed else ("wallet-coupon-gone", False)
     if (gone := await coupon_refusal(ctx.uow.session, row)) is not None:
-        say_coupon_gone(ctx, order_id, full_price, gone)
+        say_coupon_gone(ctx, order_id, full_price, gone, gone_key, edit=gone_edit)
         return
     have = await balance(ctx)
     if have < total:
@@ -170,11 +182,14 @@ async def pay_with_wallet(ctx: Ctx) -> None:
     except InvalidInput as refusal:
         if refusal.key not in COUPON_REFUSALS:
             raise
-        say_coupon_gone(ctx, order_id, full_price, refusal)
+        say_coupon_gone(ctx, order_id, full_price, refusal, gone_key, edit=gone_edit)
         return
     # In the pressed message's place: the order card's Pay buttons (wallet, provider invoice) must not stay live.
+    if not total:
+        ctx.say("order-covered", order=order_id, code=code, edit=edit)
+        return
     ctx.say("wallet-paid", order=order_id, amount=format_yuan(total), balance=format_yuan(await balance(ctx)),
-            edit=True)
+            edit=edit)
 
 
 @ROUTER.action("nocoupon")

@@ -1,6 +1,9 @@
 # An order a coupon paid in full: the refund notices say so rather than "0.00 yuan went back".
 -nothing-back = Your coupon covered all of it, so you paid nothing and nothing went back to your wallet.
-notice-paid = Paid. Your order #{ $order } is now in the task hall.
+notice-paid = { $covered ->
+    [yes] Your order #{ $order } is now in the task hall.
+   *[no] Paid. Your order #{ $order } is now in the task hall.
+  }
 notice-closed-unpaid = Order #{ $order } was closed because it was not paid in time.
 notice-accepted = A runner took your order #{ $order }.
 notice-you-won = You got order #{ $order }. Here are the details.

@@ -108,6 +108,9 @@ order-draft-cancelled = OK, nothing was ordered.
 order-form-abandoned = OK, I closed the order form; nothing was ordered. Send /order to start a new one.
 order-created = Order #{ $order } is placed: { $total } yuan. Please pay within { $minutes } minutes. Your wallet: { $balance } yuan.
 order-pay-wallet = Pay with wallet
+# An order its coupon pays in full: placed and paid at once, nothing to pay.
+order-covered = Order #{ $order } is placed. Coupon { $code } covers all of it, so there is nothing to pay.
+order-covered-coupon-gone = Order #{ $order } is placed, but its coupon can no longer be counted: { $reason } Its price counts on that coupon: pay the full price without it, or cancel the order. Nothing has been charged.
 wallet-balance = Wallet balance: { $balance } yuan
 wallet-recent = Recent:
 wallet-line = { $date } { $kind ->

@@ -1,6 +1,9 @@
 # 优惠券全额抵扣的订单：退款通知如实说明，而不是“0.00 元已退回”。
 -nothing-back = 这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。
-notice-paid = 支付成功，订单 #{ $order } 已发布到任务大厅。
+notice-paid = { $covered ->
+    [yes] 订单 #{ $order } 已发布到任务大厅。
+   *[no] 支付成功，订单 #{ $order } 已发布到任务大厅。
+  }
 notice-closed-unpaid = 订单 #{ $order } 超时未支付，已关闭。
 notice-accepted = 跑腿员已接下你的订单 #{ $order }。
 notice-you-won = 你抢到了订单 #{ $order }，详情如下。

@@ -108,6 +108,9 @@ order-draft-cancelled = 好的，没有下单。
 order-form-abandoned = 好的，已关闭下单表单，没有下单。发送 /order 可重新下单。
 order-created = 订单 #{ $order } 已生成：{ $total } 元。请在 { $minutes } 分钟内支付。钱包余额：{ $balance } 元。
 order-pay-wallet = 用钱包支付
+# An order its coupon pays in full: placed and paid at once, nothing to pay.
+order-covered = 订单 #{ $order } 已下单。优惠券 { $code } 全额抵扣，无需支付。
+order-covered-coupon-gone = 订单 #{ $order } 已生成，但它的优惠券已无法使用：{ $reason }它的价格算上了这张优惠券：你可以不用优惠券按原价支付，或取消这个订单。没有扣任何钱。
 wallet-balance = 钱包余额：{ $balance } 元
 wallet-recent = 最近记录：
 wallet-line = { $date } { $kind ->

@@ -36,7 +36,7 @@ from core.money import format_yuan
 from handlers.context import Services
 from handlers.orders import route_text
 from locales import catalogue
-from storage.models import LedgerPosting, Outbox, ProcessedUpdate, RunnerProfile, User
+from storage.models import Coupon, LedgerPosting, Outbox, ProcessedUpdate, RunnerProfile, User
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.bot.conftest import PAYMENT_TOKEN
@@ -230,10 +230,11 @@ async def all_delivered(fake: FakeBotAPI, services: Services) -> None:
 
 # --- the whole order -----------------------------------------------------------------------------------------------
 
-async def order_through_the_wizard(li: Person, kg: str = "10") -> tuple[int, dict[str, Any], int]:
-    """/start, English, and the /order wizard by buttons and typing; (order id, the message with the pay buttons,
-    the total the quote showed, in fen). kg: the parcel's weight, which sets the price: 10 kg costs more than
-    Telegram's minimum invoice, 1 kg less."""
+async def quote_through_the_wizard(li: Person, kg: str = "10", tip: str = "200",
+                                   coupon: str | None = None) -> dict[str, Any]:
+    """/start, English, and the /order wizard by buttons and typing, up to its quote (the message). kg: the
+    parcel's weight, which sets the price: 10 kg costs more than Telegram's minimum invoice, 1 kg less. tip: in fen,
+    a button's; coupon: a code typed, or None to skip it."""
     fake = li.fake
     await start_in_english(li)
     mark = li.command("order")
@@ -274,11 +275,18 @@ async def order_through_the_wizard(li: Person, kg: str = "10") -> tuple[int, dic
     mark = li.press_step(ask, "any")
     ask = await li.says(mark, EN("order-ask-runner"))
     mark = li.press_step(ask, "-")
-    ask = await li.with_step(mark, "200", "the tips")
-    mark = li.press_step(ask, "200")  # a 2-yuan tip: all of it goes to the runner
+    ask = await li.with_step(mark, tip, "the tips")
+    mark = li.press_step(ask, tip)  # by default a 2-yuan tip: all of it goes to the runner
     ask = await li.says(mark, EN("order-ask-coupon"))
-    mark = li.press_step(ask, "-")
-    quote = await li.with_step(mark, "ok", "the quote")
+    mark = li.press_step(ask, "-") if coupon is None else li.type(coupon)
+    return await li.with_step(mark, "ok", "the quote")
+
+
+async def order_through_the_wizard(li: Person, kg: str = "10") -> tuple[int, dict[str, Any], int]:
+    """The wizard (quote_through_the_wizard) and its quote confirmed; (order id, the message with the pay buttons,
+    the total the quote showed, in fen)."""
+    fake = li.fake
+    quote = await quote_through_the_wizard(li, kg)
     total_line = re.escape(EN("order-card-total", total="@")).replace("@", r"(\d+)\.(\d\d)")
     shown = re.search(rf"\n{total_line}$", quote["text"])
     assert shown, quote["text"]
@@ -475,6 +483,37 @@ async def test_an_order_below_telegrams_minimum_offers_the_wallet_alone(
     assert (await order_row(services, order_id)).status == "open"
     await all_delivered(fake, services)
     assert not fake.calls("sendInvoice")
+    assert not [(r.method, r.status) for r in fake.requests if r.status != 200]
+
+
+async def test_an_order_its_coupon_pays_in_full_goes_to_the_hall_with_no_invoice_and_nothing_to_pay(
+        fake_bot_api: FakeBotAPI, running_bot, services: Services, campus, clock: FakeClock) -> None:
+    """Confirming the quote of a free errand places it paid: the quote becomes the news that there is nothing to
+    pay, with no pay or invoice button; no invoice is sent (Telegram would refuse one for 0.00); the hall gets it."""
+    fake = fake_bot_api
+    hall_id = campus.channels.telegram_hall_chat_id
+    fake.group(hall_id, "Demo task hall")
+    async with UnitOfWork(services.db) as uow:
+        uow.session.add(Coupon(code="FREE", campus_id=campus.id, percent_off_bp=10_000, max_uses=10, per_user=1))
+    li = Person(fake, 1001, "Li")
+    quote = await quote_through_the_wizard(li, tip="0", coupon="FREE")
+    assert quote["text"].endswith("\n" + EN("order-card-total", total="0.00"))
+
+    mark = li.press_step(quote, "ok")
+    placed = await fake.wait_for(lambda: next((m for m in [fake.messages[(li.id, quote["message_id"])]]
+                                               if m["text"].endswith("there is nothing to pay.")), None),
+                                 WAIT, what="the quote edited into the order placed")
+    async with UnitOfWork(services.db, write=False) as uow:
+        order_id = await uow.session.scalar(select(func.max(OrderRow.id)))
+    assert placed["text"] == EN("order-covered", order=order_id, code="FREE") and buttons(placed) == []
+    row = await order_row(services, order_id)
+    assert (row.status, row.total, row.pay_by) == ("open", 0, None)
+    await fake.wait_for(lambda: next((m for m in fake.bot_messages(hall_id) if f"g:{order_id}" in buttons(m)), None),
+                        WAIT, what="the hall card")
+    await li.says(mark, EN("notice-paid", order=order_id, covered="yes"))
+    await all_delivered(fake, services)
+    assert not fake.calls("sendInvoice")
+    assert not [d for m in li.messages() for d in buttons(m) if d.startswith(("pay:", "tgpay:"))]
     assert not [(r.method, r.status) for r in fake.requests if r.status != 200]
 
 

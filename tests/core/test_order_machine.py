@@ -302,3 +302,43 @@ def test_only_its_own_customer_drops_the_coupon_of_an_order_awaiting_payment_tha
     customer = Actor(Role.customer, CUSTOMER)
     assert Event.drop_coupon in allowed_events(order, customer)
     assert Event.drop_coupon not in allowed_events(dropped, customer)
+
+
+def test_an_order_its_coupon_pays_in_full_is_paid_by_the_coupon_alone_and_pays_the_runner_as_without_it():
+    """A coupon covering the whole fee: paying takes nothing from the student, the marketing subsidy puts the whole
+    price in escrow, and completion pays the runner and the platform what the errand pays without a coupon."""
+    req = QuoteRequest(task_type=TaskType.parcel, pickup=CAMPUS.building("parcel_station"),
+                       dropoff=CAMPUS.building("dorm_f3"), weight_g=1000, size=Size.small, at=T0,
+                       discount=Discount("FREE", percent_off_bp=10_000))
+    free, full = quote(CAMPUS, req), quote(CAMPUS, dataclasses.replace(req, discount=None))
+    assert free.total == 0 and free.discount == full.total
+    order = new_order(service_fee=free.service_fee, tip=0, discount=free.discount, total=0,
+                      commission=free.commission, runner_share=free.runner_share, coupon_code="FREE",
+                      pay_by=T0 + dt.timedelta(minutes=15))
+    assert order.covered_by_coupon and not new_order().covered_by_coupon
+    customer = Actor(Role.customer, CUSTOMER)
+
+    paid = transition(CAMPUS, order, Event.pay, customer, T0)
+    assert paid.after.status is Status.open and paid.after.pay_by is None
+    assert [(n.to, n.key, n.args) for n in paid.notices] == [
+        ("customer", "notice-paid", {"covered": "yes"}), ("hall", "notice-hall-new", {})]
+    [posting] = paid.postings
+    assert {e.account: e.amount for e in posting.entries} == {
+        ledger.MARKETING: -full.total, ledger.escrow(order.id): full.total}  # nothing from the student's wallet
+    books = ledger.Ledger()
+    books.post(posting)
+    with pytest.raises(IllegalTransition):  # paid once: a repeated payment is refused
+        transition(CAMPUS, paid.after, Event.pay, customer, T0)
+
+    accepted = transition(CAMPUS, paid.after, Event.accept, Actor(Role.runner, RUNNER), T0).after
+    picked = transition(CAMPUS, accepted, Event.pickup, Actor(Role.runner, RUNNER), T0).after
+    delivered = transition(CAMPUS, picked, Event.deliver, Actor(Role.runner, RUNNER), T0).after
+    for p in transition(CAMPUS, delivered, Event.confirm, customer, T0).postings:
+        books.post(p)
+    assert books.balance(ledger.runner(RUNNER)) == full.runner_share
+    assert books.balance(ledger.PLATFORM_REVENUE) == full.commission
+    assert books.balance(ledger.MARKETING) == -full.total and books.balance(ledger.customer(CUSTOMER)) == 0
+    assert books.balance(ledger.escrow(order.id)) == 0 and books.total() == 0
+
+    # A paid order's notice says "Paid." as before.
+    assert transition(CAMPUS, new_order(), Event.pay, customer, T0).notices[0].args == {"covered": "no"}

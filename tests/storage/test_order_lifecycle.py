@@ -10,7 +10,7 @@ from storage.grab import GrabService
 from storage.models import CreditRecord, User
 from storage.orders_repo import StaleOrder
 from storage.uow import UnitOfWork
-from tests.factories import CIPHER, act, make_order, make_runner, make_user, top_up
+from tests.factories import CIPHER, FREE_COUPON, act, make_order, make_runner, make_user, top_up
 
 
 async def balances(db, *accounts):
@@ -46,6 +46,36 @@ async def test_completed_order_pays_runner_minus_commission(db, campus, clock):
     expected = campus.credit.initial + campus.credit_change(CreditEvent.completed) + campus.credit_change(CreditEvent.on_time)
     assert profile.credit == expected
     assert profile.active_orders == 0
+
+
+async def test_an_order_its_coupon_pays_in_full_is_paid_once_by_marketing_and_pays_the_runner_in_full(db, campus, clock):
+    """Nothing from the student's wallet: the marketing subsidy fills the escrow once, and completion pays the runner
+    and the platform from it as for any order; the books balance, by the running balances and by the entries."""
+    alice = await make_user(db, campus, clock(), name="alice")
+    runner = await make_runner(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock(), coupon=FREE_COUPON)
+    with pytest.raises(IllegalTransition):  # paid once: a repeated payment is refused and posts nothing
+        await act(db, campus, order_id, Event.pay, Actor(Role.customer, alice), clock())
+    async with UnitOfWork(db, write=False) as uow:
+        order = await uow.orders.get(order_id)
+    assert order.status.value == "open" and order.total == 0 and order.discount == order.service_fee > 0
+    assert await balances(db, ledger.MARKETING, ledger.escrow(order_id), ledger.customer(alice)) == [
+        -order.discount, order.discount, 0]
+
+    assert (await GrabService(db, {campus.id: campus}, clock).grab(order_id, runner)).won
+    for event in (Event.pickup, Event.deliver):
+        await act(db, campus, order_id, event, Actor(Role.runner, runner), clock())
+    await act(db, campus, order_id, Event.confirm, Actor(Role.customer, alice), clock())
+    async with UnitOfWork(db, write=False) as uow:
+        history = [e.event for e in await uow.orders.history(order_id)]
+        totals = await uow.ledger.total(), await uow.ledger.entries_total()
+        pay_postings = await uow.session.scalar(text("SELECT count(*) FROM ledger_postings WHERE key = :k"),
+                                                {"k": f"order:{order_id}:pay"})
+    assert history == ["pay", "accept", "pickup", "deliver", "confirm"] and pay_postings == 1
+    assert await balances(db, ledger.runner(runner), ledger.PLATFORM_REVENUE, ledger.escrow(order_id),
+                          ledger.customer(alice), ledger.MARKETING) == [
+        order.runner_share, order.commission, 0, 0, -order.discount]
+    assert order.runner_share + order.commission == order.discount and totals == (0, 0)
 
 
 async def test_illegal_transitions_are_errors_and_change_nothing(db, campus, clock):
