@@ -6,6 +6,9 @@ from decimal import Decimal
 
 # A sign, digits and at most one decimal point, with a digit somewhere: no exponent, no NaN, no '1_000'.
 _PLAIN_DECIMAL = re.compile(r"[+-]?(?=\.?\d)\d*(?:\.\d*)?")
+# The largest id a record can have: ids are INTEGER columns, and PostgreSQL refuses a larger number even to compare
+# one with them.
+MAX_ID = 2**31 - 1
 
 
 def whole_number(text: str | None, *, max_digits: int = 12) -> int | None:
@@ -15,6 +18,13 @@ def whole_number(text: str | None, *, max_digits: int = 12) -> int | None:
     if not 0 < len(raw) <= max_digits or not raw.isdecimal():
         return None
     return int(raw)
+
+
+def record_id(text: str | None) -> int | None:
+    """A record's number as typed or carried by a button, '12' → 12; None for what is no whole number or is one no
+    record can have (past MAX_ID)."""
+    number = whole_number(text, max_digits=len(str(MAX_ID)))
+    return number if number is not None and number <= MAX_ID else None
 
 
 def plain_decimal(text: str) -> Decimal | None:

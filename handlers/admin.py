@@ -23,9 +23,9 @@ from core.campus import Campus, CreditEvent
 from core.dispatch import ineligibility
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, percent_to_bp, yuan_to_fen
-from core.numbers import whole_number
+from core.numbers import record_id, whole_number
 from core.order import Actor, Event, Order, Role, Status, allowed_events, refund_on_operator_cancel
-from handlers.context import Ctx, free_text, is_operator
+from handlers.context import Ctx, free_text, is_operator, parse_id
 from handlers.io import Choice, Kind
 from handlers.notify import money_args
 from handlers.orders import customer_card, load_order, move, parse_order_id, status_words
@@ -95,11 +95,16 @@ def mask(text: str | None) -> str:
     return text[:2] + "*" * (len(text) - 4) + text[-2:]
 
 
-def parse_id(text: str | None) -> int:
-    number = whole_number((text or "").strip().lstrip("#"))
-    if number is None:
-        raise InvalidInput("admin-bad-number", text=(text or "")[:20])
-    return number
+def applicant_id(text: str | None) -> int:
+    return parse_id(text, bad="admin-bad-number", missing="admin-application-not-found", name="user")
+
+
+def complaint_id(text: str | None) -> int:
+    return parse_id(text, bad="admin-bad-number", missing="admin-complaint-not-found", name="complaint")
+
+
+def withdrawal_id(text: str | None) -> int:
+    return parse_id(text, bad="admin-bad-number", missing="admin-withdrawal-not-found", name="id")
 
 
 def parse_amount(text: str, *, maximum: int, invalid: str = "admin-amount-invalid") -> int:
@@ -168,7 +173,7 @@ async def resolve_user(ctx: Ctx, text: str, *, runners: bool = False) -> User:
     s = ctx.uow.session
     here = User.campus_id == ctx.campus.id
     ident = raw.lstrip("#")
-    if (number := whole_number(ident)) is not None:
+    if (number := record_id(ident)) is not None:  # past any id, a number can still be a platform id
         user = await s.get(User, number)
         if user is not None and user.campus_id == ctx.campus.id:
             return user
@@ -324,14 +329,14 @@ def end_step(ctx: Ctx, *, edit: bool = False) -> None:
 async def approve_cmd(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-approve", 1)
-    await decide_application(ctx, parse_id(args[0]), True)
+    await decide_application(ctx, applicant_id(args[0]), True)
 
 
 @ROUTER.command("reject", operator_only=True)
 async def reject_cmd(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-reject", 1)
-    user_id = parse_id(args[0])
+    user_id = applicant_id(args[0])
     reason = free_text(" ".join(args[1:]), limit=MAX_REASON)
     if not reason:
         profile = await ctx.uow.runners.get(user_id)
@@ -627,14 +632,14 @@ async def uphold(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-uphold", 1)
     compensation, note = split_amount(args[1:], MAX_COMPENSATION)
-    await decide_complaint_alone(ctx, parse_id(args[0]), True, compensation, note)
+    await decide_complaint_alone(ctx, complaint_id(args[0]), True, compensation, note)
 
 
 @ROUTER.command("dismiss", operator_only=True)
 async def dismiss(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-dismiss", 1)
-    await decide_complaint_alone(ctx, parse_id(args[0]), False, 0, free_text(" ".join(args[1:]), limit=MAX_REASON))
+    await decide_complaint_alone(ctx, complaint_id(args[0]), False, 0, free_text(" ".join(args[1:]), limit=MAX_REASON))
 
 
 # ---------------------------------------------------------------------------------------------------- users
@@ -734,14 +739,14 @@ async def decide_withdrawal(ctx: Ctx, withdrawal_id: int, approve: bool, reason:
 async def payout(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-payout", 1)
-    await decide_withdrawal(ctx, parse_id(args[0]), True)
+    await decide_withdrawal(ctx, withdrawal_id(args[0]), True)
 
 
 @ROUTER.command("refusepayout", operator_only=True)
 async def refuse_payout(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-refusepayout", 1)
-    await decide_withdrawal(ctx, parse_id(args[0]), False, free_text(" ".join(args[1:]), limit=MAX_REASON))
+    await decide_withdrawal(ctx, withdrawal_id(args[0]), False, free_text(" ".join(args[1:]), limit=MAX_REASON))
 
 
 # ---------------------------------------------------------------------------------------------------- wallets
@@ -920,18 +925,13 @@ async def coupons(ctx: Ctx) -> None:
 # ---------------------------------------------------------------------------------------------------- buttons
 
 
-def button_ids(data: str, count: int) -> tuple[str, list[int], list[str]]:
-    """'adm:verb:1:rc' → verb, the numeric parts, the other parts; anything malformed is a stale button."""
+def button_parts(data: str) -> tuple[str, str, list[str]]:
+    """'adm:verb:1:rc' → the verb, the number (as written: each verb reads it as what it numbers, so one no record
+    can have is "not found" as an unused one), the other parts; anything malformed is a stale button."""
     parts = data.split(":")
-    if len(parts) < 2 + count:
+    if len(parts) < 3 or not parts[2].isdecimal():
         raise InvalidInput("error-stale-choice")
-    numbers = []
-    for raw in parts[2:2 + count]:
-        number = whole_number(raw)
-        if number is None:
-            raise InvalidInput("error-stale-choice")
-        numbers.append(number)
-    return parts[1], numbers, parts[2 + count:]
+    return parts[1], parts[2], parts[3:]
 
 
 @ROUTER.action("adm")
@@ -939,10 +939,11 @@ async def on_button(ctx: Ctx) -> None:
     ctx.require_operator()  # a forwarded button reaches anyone
     begin(ctx)
     data = ctx.input.choice or ""
-    verb, (target,), rest = button_ids(data, 1)
+    verb, number, rest = button_parts(data)
     if verb == "approve":
-        await decide_application(ctx, target, True, edit=True)
+        await decide_application(ctx, applicant_id(number), True, edit=True)
     elif verb == "reject":
+        target = applicant_id(number)
         profile = await ctx.uow.runners.get(target)
         if profile is None or profile.campus_id != ctx.campus.id:
             raise InvalidInput("admin-application-not-found", user=str(target))
@@ -950,19 +951,20 @@ async def on_button(ctx: Ctx) -> None:
             raise InvalidInput("admin-application-decided", user=str(target), status=profile.status)
         await ask_reject_reason(ctx, target, card=ctx.input.message)
     elif verb in ("wok", "wno"):
-        await decide_withdrawal(ctx, target, verb == "wok", edit=True)
+        await decide_withdrawal(ctx, withdrawal_id(number), verb == "wok", edit=True)
     elif verb in ("up", "dis"):
-        await decide_complaint_alone(ctx, target, verb == "up", 0, "", edit=True)
+        await decide_complaint_alone(ctx, complaint_id(number), verb == "up", 0, "", edit=True)
     elif verb == "find":
-        await show_order(ctx, await campus_order(ctx, str(target)))
+        await show_order(ctx, await campus_order(ctx, number))
     elif verb == "ra":
-        row = await campus_order(ctx, str(target))
+        row = await campus_order(ctx, number)
         if Event.reassign not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
             raise IllegalTransition(status=row.status, event=Event.reassign.value)
-        ctx.go("admin.reassign", reassign_order=target, card=ctx.input.message)
+        ctx.go("admin.reassign", reassign_order=row.id, card=ctx.input.message)
         await ask_current_step(ctx)
     elif verb in ("ev", "do") and rest and rest[0] in CODE_EVENTS:
-        row = await campus_order(ctx, str(target))
+        row = await campus_order(ctx, number)
+        target = row.id
         event = CODE_EVENTS[rest[0]]
         if verb == "ev":  # money moves: ask once more; the confirmation names the card, to bring it up to date
             if event not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):

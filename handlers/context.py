@@ -10,6 +10,7 @@ from typing import Any
 from core.campus import Campus
 from core.clock import Clock
 from core.errors import InvalidInput, NotAllowed
+from core.numbers import record_id
 from handlers.io import Choice, Input, Reply
 from locales import Catalogue, catalogue
 from storage import conversations
@@ -21,6 +22,7 @@ from storage.grab import GrabService
 from storage.models import RunnerProfile, User
 from storage.uow import UnitOfWork
 
+QUOTED = 20  # characters of what someone typed that a refusal quotes
 MAX_TEXT = 500  # longest free text we keep (notes, descriptions, chat relay); longer is refused, not cut
 # Conversation data: a reply in the private chat offered the location button, which a channel may still show.
 LOCATION_OFFERED = "_location"
@@ -329,6 +331,26 @@ def free_text(text: str, *, limit: int = MAX_TEXT) -> str:
     if len(text) > limit:
         raise InvalidInput("error-text-too-long", limit=limit, length=len(text))
     return text
+
+
+def quoted(text: str | None, limit: int = QUOTED) -> str:
+    """What someone typed, as a refusal quotes it: a long text shortened with an ellipsis, so it is not taken for
+    what they wrote."""
+    text = (text or "").strip()
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def parse_id(text: str | None, *, bad: str, missing: str, name: str) -> int:
+    """A record's number as typed or carried by a button, '12' or '#12' → 12. What is no whole number is refused as
+    `bad` (its `text` quoted); a number no record can have is `missing`, as an unused one is once looked up, with
+    the number as `name`."""
+    raw = (text or "").strip().lstrip("#")
+    number = record_id(raw)
+    if number is not None:
+        return number
+    if raw.isdecimal():
+        raise InvalidInput(missing, **{name: quoted(raw)})
+    raise InvalidInput(bad, text=quoted(text))
 
 
 def caption_args(caption: str) -> dict[str, str]:

@@ -6,9 +6,8 @@ from core.campus import Building, Campus
 from core.errors import InvalidInput, NotAllowed, UnknownBuilding
 from core.geo import find_building
 from core.money import format_yuan
-from core.numbers import whole_number
 from core.order import ACTIVE_FOR_RUNNER, FINAL, Actor, Event, Role, Status, Transition, transition
-from handlers.context import Ctx
+from handlers.context import Ctx, parse_id
 from handlers.io import Choice
 from locales import Catalogue
 from storage.models import Order as OrderRow
@@ -17,11 +16,8 @@ from storage.transitions import apply_transition
 
 
 def parse_order_id(text: str | None) -> int:
-    """'12', '#12' → 12; anything else is refused with a clear message."""
-    number = whole_number((text or "").strip().lstrip("#"))
-    if number is None:
-        raise InvalidInput("error-order-number", text=(text or "")[:20])
-    return number
+    """'12', '#12' → 12; anything else is refused with a clear message, a number no order can have as not found."""
+    return parse_id(text, bad="error-order-number", missing="error-order-not-found", name="order")
 
 
 async def load_order(ctx: Ctx, order_id: int) -> OrderRow:

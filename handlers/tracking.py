@@ -71,7 +71,7 @@ def verb(name: str):
 def order_button(ctx: Ctx) -> tuple[int, str]:
     """(order id, extra argument) of a pressed "o:<id>:<verb>[:<arg>]" button; the router has checked the shape."""
     parts = (ctx.input.choice or "").split(":", 3)
-    return int(parts[1]), parts[3] if len(parts) > 3 else ""
+    return parse_order_id(parts[1]), parts[3] if len(parts) > 3 else ""
 
 
 @ROUTER.action("o")

@@ -6,7 +6,7 @@ import datetime as dt
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Chat, Message, SuccessfulPayment
 
-from core.numbers import whole_number
+from core.numbers import record_id
 from handlers.io import Input, Kind, Payment, parse_text
 from locales import LANGUAGES
 
@@ -169,7 +169,7 @@ def _payload_numbers(payload: str | None) -> list[int] | None:
     if not payload or not payload.startswith(INVOICE_PAYLOAD_PREFIX):
         return None
     parts = payload[len(INVOICE_PAYLOAD_PREFIX):].split(":")
-    numbers = [whole_number(p) for p in parts]
+    numbers = [record_id(p) for p in parts]
     if len(parts) > 2 or None in numbers:
         return None
     return numbers

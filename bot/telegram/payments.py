@@ -22,6 +22,7 @@ from bot.telegram.convert import CHANNEL, invoice_payload, order_from_payload
 from bot.telegram.render import call
 from bot.telegram.users import guess_language, lookup
 from core.money import Fen, format_yuan
+from core.numbers import record_id
 from core.order import Status
 from handlers.context import Services, barred
 from handlers.io import Choice, Reply
@@ -51,8 +52,7 @@ def invoice_order(data: str | None) -> int | None:
     """The order id of an invoice button's data, or None if it is not one."""
     if not data or not data.startswith(INVOICE_PREFIX + ":"):
         return None
-    raw = data[len(INVOICE_PREFIX) + 1:]
-    return int(raw) if raw.isdigit() and len(raw) <= 12 else None
+    return record_id(data[len(INVOICE_PREFIX) + 1:])
 
 
 def _wallet_payments(replies: list[Reply]) -> set[int]:

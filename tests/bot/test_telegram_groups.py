@@ -20,6 +20,7 @@ from bot.telegram.adapter import build_dispatcher
 from bot.telegram.app import telegram_sender
 from bot.telegram.sender import TelegramRateLimiter, TelegramSender
 from core import ledger
+from core.numbers import MAX_ID
 from core.order import Actor, Event, Role
 from handlers.context import Services
 from locales import catalogue
@@ -801,3 +802,26 @@ async def test_chatter_in_the_hall_that_only_looks_like_a_command_gets_no_answer
     assert fake.bot_messages(hall["id"]) == []
     assert [m["text"] for m in fake.bot_messages(1001)] == [EN("help-student")]  # only settle's /help
     assert not fake.violations
+
+
+async def test_a_button_naming_a_number_no_record_can_have_is_answered_not_found(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    """Such a number (an id column is INTEGER) failed the press on PostgreSQL, unanswered; it is not found now."""
+    await operator(services, campus, clock, 4004, started=True)
+    student = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, student, clock())
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    big = MAX_ID + 1
+    fake_bot_api.command(wu, "find", str(order_id), chat=admin_chat)
+    card = (await until(lambda: [m for m in fake_bot_api.bot_messages(admin_chat["id"]) if fake_bot_api.buttons(m)]))
+
+    fake_bot_api.callback(wu, f"adm:find:{big}", card[-1])
+    (answer,) = await until(lambda: fake_bot_api.callback_answers)
+    assert answer["text"] == EN("error-order-not-found", order=str(big)) == f"There is no order #{big}."
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    fake_bot_api.command(li, "orders")
+    orders = (await until(lambda: fake_bot_api.bot_messages(1001)))[-1]
+    fake_bot_api.callback(li, f"o:{big}:view", orders)
+    await until(lambda: len(fake_bot_api.callback_answers) == 2)
+    assert fake_bot_api.callback_answers[1]["text"] == f"There is no order #{big}."
+    assert (await order_row(services, order_id)).status == "open"

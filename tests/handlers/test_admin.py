@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from core import ledger
 from core.errors import InvalidInput
+from core.numbers import MAX_ID
 from core.order import Actor, Event, Role
 from handlers.context import Ctx
 from handlers.notify import is_menu
@@ -797,6 +798,64 @@ async def test_a_number_starting_the_note_is_not_paid_as_compensation(chat, db, 
     assert await balance(db, ledger.customer(customer)) == total + 400
     (action,) = await actions(db)
     assert (action.details["compensation"], action.details["note"]) == (400, "waited 40 minutes")
+
+
+# ---------------------------------------------------------------------------------------------------- ids
+
+BIG = str(MAX_ID + 1)  # no record can have it: ids are INTEGER columns, and PostgreSQL would not even compare it
+
+
+async def test_a_number_no_record_can_have_is_not_found_like_any_other(chat, db, campus, clock):
+    """On PostgreSQL too, where such a number used to fail the input, unanswered."""
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, runner)
+    for said, key in [
+        (f"/find {BIG}", "error-order-not-found"), (f"/cancelorder {BIG}", "error-order-not-found"),
+        (f"/resolve {BIG} refund ¥5", "error-order-not-found"),
+        (f"/reassign #{BIG} #{runner}", "error-order-not-found"),
+        (f"/approve {BIG}", "admin-application-not-found"), (f"/reject {BIG} x", "admin-application-not-found"),
+        (f"/reject {BIG}", "admin-application-not-found"), (f"/uphold {BIG} ¥5", "admin-complaint-not-found"),
+        (f"/dismiss {BIG}", "admin-complaint-not-found"), (f"/payout {BIG}", "admin-withdrawal-not-found"),
+        (f"/refusepayout {BIG} x", "admin-withdrawal-not-found"), (f"/topup #{BIG} 5", "admin-user-not-found"),
+        (f"/suspend #{BIG}", "admin-user-not-found"), (f"/restore #{BIG}", "admin-user-not-found"),
+        (f"/reassign {order_id} #{BIG}", "admin-user-not-found"),
+    ]:
+        assert keys(await chat.send(OP, said)) == [key], said
+    # A forged button as well.
+    for data, key in [(f"adm:find:{BIG}", "error-order-not-found"), (f"adm:ra:{BIG}", "error-order-not-found"),
+                      (f"adm:ev:{BIG}:oc", "error-order-not-found"), (f"adm:do:{BIG}:rr:5", "error-order-not-found"),
+                      (f"adm:approve:{BIG}", "admin-application-not-found"),
+                      (f"adm:reject:{BIG}", "admin-application-not-found"),
+                      (f"adm:wok:{BIG}", "admin-withdrawal-not-found"), (f"adm:up:{BIG}", "admin-complaint-not-found"),
+                      (f"adm:find:{BIG}x", "error-stale-choice")]:
+        assert keys(await chat.press(OP, f"data:{data}")) == [key], data
+    assert (await get(db, OrderRow, order_id)).status == "accepted" and await actions(db) == []
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", {"order": f"There is no order #{BIG}.", "user": f'There is no user "#{BIG}" on this campus.',
+            "long": "User #9999999999999999999… has not applied to be a runner here.",
+            "typo": '"1234567890123456789…" is not a number. Write it like 12.'}),
+    ("zh_CN", {"order": f"没有 #{BIG} 这个订单。", "user": f"本校没有用户“#{BIG}”。",
+               "long": "用户 #9999999999999999999… 没有在本校申请成为跑腿员。",
+               "typo": "“1234567890123456789…”不是数字，请写成 12 这样。"}),
+], ids=["en", "zh_CN"])
+async def test_a_number_too_big_for_any_record_is_said_as_typed(chat, db, campus, clock, language, words):
+    await operator_speaking(db, campus, clock.now, language)
+    for said, expected in [(f"/find {BIG}", words["order"]), (f"/topup #{BIG} 5", words["user"]),
+                           ("/approve 99999999999999999999999", words["long"]),
+                           ("/approve 1234567890123456789012345x", words["typo"])]:
+        assert [r.text for r in await chat.send("dora", said)] == [expected], said
+
+
+async def test_a_platform_id_past_any_record_id_still_finds_its_person(chat, db, campus, clock):
+    """A Telegram user id is often past MAX_ID: without '#', such a number is looked up as a platform id."""
+    await operator(chat)
+    uid = await make_user(db, campus, clock.now, name=BIG)  # the console's id: the name
+    assert keys(await chat.send(OP, f"/topup {BIG} 5")) == ["admin-topped-up"]
+    assert await balance(db, ledger.customer(uid)) == 500
 
 
 # ---------------------------------------------------------------------------------------------------- users

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from core import ledger
 from core.campus import CreditEvent
 from core.money import format_yuan
+from core.numbers import MAX_ID
 from core.order import Actor, Event, Role, transition
 from handlers.context import MAX_TEXT, Services
 from handlers.notify import Notifier
@@ -145,6 +146,24 @@ async def test_forged_order_buttons_do_nothing(db, campus, clock, chat):
     for forged in ("o:abc:view", "o:1", "o:1:explode", "o::view", "o:99999:view"):
         replies = await chat.press("bob", f"data:{forged}")
         assert keys(replies) in (["error-stale-choice"], ["error-order-not-found"]), forged
+
+
+async def test_an_order_number_no_order_can_have_is_not_found(db, campus, clock, chat):
+    """A number past any id (PostgreSQL would not even compare it with one) is told like any unused one, from a
+    command or a forged button of the student, the runner or the hall."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    rob = await external_id(db, runner)
+    big = str(MAX_ID + 1)
+    attempts = [("alice", f"/track {big}"), ("alice", f"/cancel {big}"), ("alice", f"/confirm {big}"),
+                ("alice", f"/msg {big} hi"), ("alice", f"/complain {big} bad"), ("alice", f"/rate {big}"),
+                ("alice", f"data:o:{big}:view"), ("alice", f"data:o:{big}:cancel_yes:360"),
+                ("alice", f"data:pay:{big}"), ("alice", f"data:nocoupon:{big}"), (rob, f"/picked {big}"),
+                (rob, f"/where {big}"), (rob, f"data:o:{big}:pickup"), (rob, f"data:offer:{big}:decline"),
+                (rob, f"/grab {big}"), (rob, f"data:g:{big}")]
+    for who, said in attempts:
+        replies = await (chat.press(who, said) if said.startswith("data:") else chat.send(who, said))
+        assert [(r.key, r.text) for r in replies] == [("error-order-not-found", f"There is no order #{big}.")], said
+    assert (await order_row(db, order_id)).status == "accepted"
 
 
 async def test_cancel_before_accept_refunds_in_full(db, campus, clock, chat):
