@@ -25,7 +25,7 @@ from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, percent_to_bp, yuan_to_fen
 from core.numbers import record_id, whole_number
 from core.order import Actor, Event, Order, Role, Status, allowed_events, refund_on_operator_cancel
-from handlers.context import Ctx, free_text, is_operator, parse_id
+from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
 from handlers.io import Choice, Kind
 from handlers.notify import money_args
 from handlers.orders import customer_card, load_order, move, parse_order_id, status_words
@@ -59,9 +59,19 @@ TIME_FORMAT = "%m-%d %H:%M"
 # Buttons on an order card: short codes keep the data well under Telegram's 64 bytes.
 EVENT_CODES = {Event.operator_cancel: "oc", Event.resolve_complete: "rc", Event.resolve_refund: "rr"}
 CODE_EVENTS = {code: event for event, code in EVENT_CODES.items()}
-# A compensation is written as money, ¥5 or 5元 (5yuan): a bare number may as well begin the note ("40 minutes late").
-_MONEY = re.compile(r"^([¥￥]\d+(\.\d*)?(元|yuan)?|\d+(\.\d*)?(元|yuan))$", re.IGNORECASE)
+# Money as operators write it: yuan, perhaps with a currency mark before (¥5, RMB5) or a unit after (5元, 5块).
+_CURRENCY = r"[¥￥]|rmb|cny"
+_UNIT = r"元|块钱|块|yuan|rmb"
+_MONEY = re.compile(rf"(?:{_CURRENCY})?(?P<yuan>.*?)(?:{_UNIT})?", re.IGNORECASE)
+# A compensation must be written as money: a bare number may as well begin the note ("40 minutes late").
 _BARE_NUMBER = re.compile(r"^\d+([.,]\d*)?$")
+# What is meant as money, right or wrong: a currency mark first (¥-5, RMB5, $5), a sign (-5), or a number in figures
+# or words before a unit (5,5元, 1e3块, 五元). Taken as the compensation, so a wrong one is refused, not left in the note.
+_LOOKS_LIKE_MONEY = re.compile(
+    rf"^[-+−－]?(?:{_CURRENCY}|[$＄])|^[-+−－][\d.]|^[\d.,，eE+\-−－〇零一二三四五六七八九十百千万两]+(?:{_UNIT})$",
+    re.IGNORECASE)
+# '¥ 5', '5 元': a currency mark or unit written apart from its number.
+_APART = re.compile(rf"(?:{_CURRENCY}) [-+−－\d.]\S*|\d+([.,]\d*)? (?:{_UNIT})", re.IGNORECASE)
 _COUPON_CODE = re.compile(r"^[A-Z0-9_-]{3,32}$")
 
 
@@ -108,14 +118,12 @@ def withdrawal_id(text: str | None) -> int:
 
 
 def parse_amount(text: str, *, maximum: int, invalid: str = "admin-amount-invalid") -> int:
-    """Yuan as an operator types it ('5', '5.5', '¥5', '5元') → positive fen, at most `maximum`. invalid: the refusal
-    of what is no amount, whose example fits where it was written."""
-    raw = text.strip().lstrip("¥￥")
-    raw = re.sub(r"(元|yuan)$", "", raw, flags=re.IGNORECASE)
+    """Yuan as an operator types it ('5', '5.5', '¥5', 'RMB5', '5元', '5块') → positive fen, at most `maximum`.
+    invalid: the refusal of what is no amount, whose example fits where it was written."""
     try:
-        fen = yuan_to_fen(raw)
+        fen = yuan_to_fen(_MONEY.fullmatch(text.strip())["yuan"])  # type: ignore[index]  # matches any text
     except MoneyError:
-        raise InvalidInput(invalid, text=text[:20]) from None
+        raise InvalidInput(invalid, text=quoted(text)) from None
     if not 0 < fen <= maximum:
         raise InvalidInput("admin-amount-range", max=format_yuan(maximum))
     return fen
@@ -563,13 +571,17 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
 
 def split_amount(args: tuple[str, ...], maximum: int) -> tuple[int, str]:
     """'[compensation] [note…]': an optional leading compensation written as money (¥5, 5元), then a free note. A
-    bare number first is refused, not guessed at: paying '40 minutes late' as 40 yuan cannot be taken back."""
+    bare number first is refused, not guessed at: paying '40 minutes late' as 40 yuan cannot be taken back; so is
+    what is written as money but is no amount (¥-5, 5,5元), which the note would otherwise keep while the order's
+    resolution, irreversible, went ahead without it."""
     rest = list(args)
+    if len(rest) > 1 and _APART.fullmatch(" ".join(rest[:2])):
+        rest[:2] = ["".join(rest[:2])]
     if rest and _BARE_NUMBER.match(rest[0]):
-        raise InvalidInput("admin-compensation-unmarked", text=rest[0][:20])
+        raise InvalidInput("admin-compensation-unmarked", text=quoted(rest[0]))
     # Its refusal's example is money too: a bare "5", as admin-amount-invalid suggests, is refused here.
     amount = (parse_amount(rest.pop(0), maximum=maximum, invalid="admin-compensation-invalid")
-              if rest and _MONEY.match(rest[0]) else 0)
+              if rest and _LOOKS_LIKE_MONEY.search(rest[0]) else 0)
     return amount, free_text(" ".join(rest), limit=MAX_REASON)
 
 

@@ -49,7 +49,7 @@ admin-help = Operator commands:
     /topup user yuan
     /today — today's figures
     /coupon create CODE yuan|percent% [min spend] [max uses] [days] · /coupon stop CODE · /coupons
-    A user is #id, channel:id, or a name. A compensation is paid by the platform to the order's student, never to the runner, even on a runner's complaint. It is written as money, ¥5 or 5元: a bare number is refused, so "40 minutes late" is never paid as 40 yuan.
+    A user is #id, channel:id, or a name. A compensation is paid by the platform to the order's student, never to the runner, even on a runner's complaint. It is written as money, like ¥5, ¥ 5, RMB5, 5元 or 5.50块: a bare number is refused, so "40 minutes late" is never paid as 40 yuan; money written wrong (¥-5, 5,5元) is refused too, never taken into the note.
     /resolve decides the order's open complaints too; decide one first with /uphold or /dismiss if you see it otherwise.
 
 admin-bad-number = "{ $text }" is not a number. Write it like 12.
@@ -135,8 +135,8 @@ admin-confirm-event = Order #{ $order } ({ $total } yuan): { admin-event-name }?
 admin-button-confirm = Yes: { admin-event-name }
 
 ## Exceptions and complaints
-admin-usage-resolve = Write /resolve, the order number, complete or refund, then optionally a compensation to the student written as money (¥5 or 5元) and a note, like /resolve 12 refund ¥5 item damaged.
-admin-compensation-invalid = "{ $text }" is not an amount. Write the compensation as money, like ¥5 or 5.50元.
+admin-usage-resolve = Write /resolve, the order number, complete or refund, then optionally a compensation to the student written as money (¥5, 5元 or 5块) and a note, like /resolve 12 refund ¥5 item damaged.
+admin-compensation-invalid = "{ $text }" is not an amount. Write the compensation as money in yuan, like ¥5 or 5.50元. Nothing was done.
 admin-compensation-unmarked = Is "{ $text }" a compensation? Write it as money, like ¥{ $text } or { $text }元. A note that starts with a number needs a word before it, like "waited { $text } minutes". Nothing was done.
 admin-resolved = Order #{ $order } resolved: { $outcome ->
     [complete] completed, the runner is paid
@@ -163,7 +163,7 @@ admin-complaint-done = Complaint #{ $complaint } { admin-status-name }. { $compe
     [no] No compensation.
    *[yes] Compensation paid to the student { $student }: { $compensation } yuan.
   }
-admin-usage-uphold = Write /uphold, the complaint number, then optionally a compensation to the student written as money (¥5 or 5元) and a note, like /uphold 3 ¥5 late and rude.
+admin-usage-uphold = Write /uphold, the complaint number, then optionally a compensation to the student written as money (¥5, 5元 or 5块) and a note, like /uphold 3 ¥5 late and rude.
 admin-usage-dismiss = Write /dismiss, the complaint number and a note, like /dismiss 3 delivered on time.
 # to the user
 admin-compensated = You received { $amount } yuan compensation for order #{ $order }. Sorry for the trouble.

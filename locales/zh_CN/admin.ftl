@@ -49,7 +49,7 @@ admin-help = 运营命令：
     /topup 用户 金额
     /today — 今日数据
     /coupon create 代码 金额|折扣% [最低消费] [次数上限] [有效天数] · /coupon stop 代码 · /coupons
-    用户可写 #编号、渠道:账号 或名字。补偿由平台付给订单的学生，不会付给跑腿员，跑腿员投诉的订单也是如此。补偿要写成金额：¥5 或 5元；单独的数字会被拒绝，以免“40 分钟才到”被当成补偿 40 元。
+    用户可写 #编号、渠道:账号 或名字。补偿由平台付给订单的学生，不会付给跑腿员，跑腿员投诉的订单也是如此。补偿要写成金额，如 ¥5、¥ 5、RMB5、5元 或 5.50块；单独的数字会被拒绝，以免“40 分钟才到”被当成补偿 40 元；写成金额却不是有效金额的（¥-5、5,5元）也会被拒绝，不会当作备注。
     /resolve 会一并处理该订单未决的投诉；若有不同判断，请先用 /uphold 或 /dismiss 单独处理。
 
 admin-bad-number = “{ $text }”不是数字，请写成 12 这样。
@@ -132,8 +132,8 @@ admin-confirm-event = 订单 #{ $order }（{ $total } 元）：{ admin-event-nam
 admin-button-confirm = 确定：{ admin-event-name }
 
 ## 异常与投诉
-admin-usage-resolve = 请写 /resolve、订单号、complete 或 refund，可再加给学生的补偿金额（写成 ¥5 或 5元）和备注，例如 /resolve 12 refund ¥5 物品损坏。
-admin-compensation-invalid = “{ $text }”不是金额，请把补偿写成金额，例如 ¥5 或 5.50元。
+admin-usage-resolve = 请写 /resolve、订单号、complete 或 refund，可再加给学生的补偿金额（写成 ¥5、5元 或 5块）和备注，例如 /resolve 12 refund ¥5 物品损坏。
+admin-compensation-invalid = “{ $text }”不是有效金额，请把补偿写成以元为单位的金额，例如 ¥5 或 5.50元。未做任何处理。
 admin-compensation-unmarked = “{ $text }”是补偿金额吗？请写成金额，如 ¥{ $text } 或 { $text }元。备注以数字开头时，请在数字前加字，如“等了 { $text } 分钟”。未做任何处理。
 admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
     [complete] 完成，已向跑腿员付款
@@ -157,7 +157,7 @@ admin-complaint-done = 投诉 #{ $complaint } { admin-status-name }。{ $compens
     [no] 无补偿。
    *[yes] 已向学生 { $student } 支付补偿 { $compensation } 元。
   }
-admin-usage-uphold = 请写 /uphold、投诉号，可再加给学生的补偿金额（写成 ¥5 或 5元）和备注，例如 /uphold 3 ¥5 迟到且态度差。
+admin-usage-uphold = 请写 /uphold、投诉号，可再加给学生的补偿金额（写成 ¥5、5元 或 5块）和备注，例如 /uphold 3 ¥5 迟到且态度差。
 admin-usage-dismiss = 请写 /dismiss、投诉号和备注，例如 /dismiss 3 按时送达。
 # 发给用户
 admin-compensated = 订单 #{ $order } 给你补偿了 { $amount } 元，给你添麻烦了。

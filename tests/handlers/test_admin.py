@@ -764,6 +764,13 @@ async def test_a_refund_of_an_order_a_coupon_paid_in_full_and_no_compensation_ar
     ("", "admin-usage-resolve"), ("maybe", "admin-usage-resolve"), ("refund ¥1.234", "admin-compensation-invalid"),
     ("refund 501元", "admin-amount-range"), ("complete ¥0", "admin-amount-range"),
     ("refund 5", "admin-compensation-unmarked"), ("complete 5.5 late", "admin-compensation-unmarked"),
+    # Written as money but no amount: refused, never left in the note while the order is resolved without it.
+    ("refund ¥-5 物品损坏", "admin-amount-range"), ("refund -5元 物品损坏", "admin-amount-range"),
+    ("refund -5 物品损坏", "admin-amount-range"), ("refund ¥ -5 物品损坏", "admin-amount-range"),
+    ("refund ¥5,5 物品损坏", "admin-compensation-invalid"), ("refund 5,5 元 物品损坏", "admin-compensation-invalid"),
+    ("refund ¥1e3 物品损坏", "admin-compensation-invalid"), ("refund RMB 物品损坏", "admin-compensation-invalid"),
+    ("refund $5 物品损坏", "admin-compensation-invalid"), ("refund 五元 物品损坏", "admin-compensation-invalid"),
+    ("refund ¥0.001 物品损坏", "admin-compensation-invalid"), ("refund ¥", "admin-compensation-invalid"),
 ])
 async def test_resolve_refuses_bad_input(chat, db, campus, clock, args, key):
     await operator(chat)
@@ -798,6 +805,49 @@ async def test_a_number_starting_the_note_is_not_paid_as_compensation(chat, db, 
     assert await balance(db, ledger.customer(customer)) == total + 400
     (action,) = await actions(db)
     assert (action.details["compensation"], action.details["note"]) == (400, "waited 40 minutes")
+
+
+@pytest.mark.parametrize("written", ["¥ 5", "5块", "5块钱", "RMB5", "rmb 5", "5 元", "5 yuan", "￥５", "5.00元"])
+async def test_a_compensation_is_read_in_the_usual_ways_of_writing_money(chat, db, campus, clock, written):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, runner)
+    total = (await get(db, OrderRow, order_id)).total
+
+    replies = await chat.send(OP, f"/resolve {order_id} refund {written} 物品损坏")
+    assert keys(replies) == ["admin-resolved"] and replies[0].args["compensation"] == "5.00"
+    assert await balance(db, ledger.customer(customer)) == total + 500
+    (action,) = await actions(db)
+    assert (action.details["compensation"], action.details["note"]) == (500, "物品损坏")
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", {"invalid": '"¥5,5" is not an amount. Write the compensation as money in yuan, like ¥5 or 5.50元. '
+                       "Nothing was done.",
+            "range": "The amount must be more than 0 and at most 500.00 yuan."}),
+    ("zh_CN", {"invalid": "“¥5,5”不是有效金额，请把补偿写成以元为单位的金额，例如 ¥5 或 5.50元。未做任何处理。",
+               "range": "金额须大于 0，最多 500.00 元。"}),
+], ids=["en", "zh_CN"])
+async def test_a_compensation_written_wrong_is_refused_in_words_and_nothing_is_done(
+        chat, db, campus, clock, language, words):
+    await operator_speaking(db, campus, clock.now, language)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, runner)
+    complaint = await complain(db, order_id, customer, "crushed", clock.now)
+    await chat.inbox("carol")
+
+    for command, said in [(f"/resolve {order_id} refund ¥5,5 物品损坏", words["invalid"]),
+                          (f"/resolve {order_id} refund ¥-5 物品损坏", words["range"]),
+                          (f"/uphold {complaint} ¥-5 迟到", words["range"]),
+                          (f"/uphold {complaint} ¥5,5 迟到", words["invalid"])]:
+        replies = await chat.send("dora", command)
+        assert [r.text for r in replies] == [said], command
+    assert (await get(db, OrderRow, order_id)).status == "exception"
+    assert (await get(db, Complaint, complaint)).status == "open"
+    assert await balance(db, ledger.customer(customer)) == 0
+    assert await chat.inbox("carol") == [] and await actions(db) == []
 
 
 # ---------------------------------------------------------------------------------------------------- ids
