@@ -145,11 +145,15 @@ async def route(ctx: Ctx) -> None:
             ctx.say("error-stale-choice")
     elif inp.chat is not None:
         # Chatter in a group is not for us, except an operator's answer, in their chat, to the question their step
-        # asked there (a reason to reject, the runner to reassign to): a reply to that very question.
+        # asked there (a reason to reject, the runner to reassign to): a reply to that very question. An operator
+        # replying to a question that does not wait for them (another operator's, or one whose step is over) is told
+        # so, rather than left waiting for an outcome that never comes.
         answering = inp.answers is not None and inp.answers == ctx.data.get("_token")
         if answering and ctx.state.startswith("admin.") and in_admin_chat(ctx) and (
                 handler := ROUTER.states.get(ctx.state)):
             await handler(ctx)
+        elif inp.answers is not None and not answering and in_admin_chat(ctx) and ctx.is_operator:
+            ctx.say("admin-question-not-yours")
     else:
         handler = ROUTER.states.get(ctx.state)
         if handler is not None:

@@ -238,3 +238,4 @@ admin-coupons = Active coupons:
     { $lines }
 admin-button-cancel-step = Cancel
 admin-step-cancelled = OK, cancelled.
+admin-question-not-yours = That question is not waiting for your answer: another operator asked it, or it is over. To decide yourself, use the command (see /admin).

@@ -229,3 +229,4 @@ admin-coupons = 有效的优惠券：
     { $lines }
 admin-button-cancel-step = 取消
 admin-step-cancelled = 好的，已取消。
+admin-question-not-yours = 这个问题不在等你的回答：它是其他运营人员提出的，或已经结束。如需自己处理，请直接使用命令（见 /admin）。

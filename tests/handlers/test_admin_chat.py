@@ -9,7 +9,16 @@ from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.factories import make_runner, make_user
 from tests.handlers.harness import keys
-from tests.handlers.test_admin import OP, accepted_order, actions, external, get, inbox_keys, operator
+from tests.handlers.test_admin import (
+    OP,
+    accepted_order,
+    actions,
+    external,
+    get,
+    inbox_keys,
+    operator,
+    operator_speaking,
+)
 from tests.handlers.test_ordering import conversation
 
 ADMIN_CHAT = OP  # on the console, the operators' chat of campus/demo.yaml is the operator's own
@@ -67,7 +76,8 @@ async def test_the_questions_cancel_ends_the_step(chat, db, campus, clock):
     applicant = await make_runner(db, campus, clock.now, approved=False)
     (question,) = await chat.press(OP, f"data:adm:reject:{applicant}", chat=ADMIN_CHAT)
     assert keys(await chat.press(OP, "Cancel", chat=ADMIN_CHAT)) == ["admin-step-cancelled"]
-    assert await chat.send(OP, "too late", chat=ADMIN_CHAT, replying_to=question) == []
+    # A reply to it (where its buttons still show) is told that it waits for no answer.
+    assert keys(await chat.send(OP, "too late", chat=ADMIN_CHAT, replying_to=question)) == ["admin-question-not-yours"]
     assert (await get(db, RunnerProfile, applicant)).status == "pending"
 
 
@@ -79,7 +89,7 @@ async def test_a_bare_cancel_typed_in_the_operators_chat_ends_the_question_waiti
     assert keys(await chat.send(OP, "/cancel 1", chat=ADMIN_CHAT)) == ["error-private-only"]  # an order: privately
 
     assert keys(await chat.send(OP, "/cancel", chat=ADMIN_CHAT)) == ["admin-step-cancelled"]
-    assert await chat.send(OP, "too late", chat=ADMIN_CHAT, replying_to=question) == []
+    assert keys(await chat.send(OP, "too late", chat=ADMIN_CHAT, replying_to=question)) == ["admin-question-not-yours"]
     assert (await get(db, RunnerProfile, applicant)).status == "pending"
 
 
@@ -141,3 +151,17 @@ async def test_a_runner_named_privately_does_not_answer_the_reassign_question_of
     replies = await chat.send(OP, await external(db, second), chat=ADMIN_CHAT, replying_to=question)
     assert keys(replies) == ["admin-reassigned"]
     assert (await get(db, OrderRow, order_id)).runner_id == second
+
+
+async def test_an_operator_replying_to_another_operators_question_is_told_it_is_not_theirs(chat, db, campus, clock):
+    await operator(chat)
+    await operator_speaking(db, campus, clock.now, "zh_CN")
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    (question,) = await chat.press(OP, f"data:adm:reject:{applicant}", chat=ADMIN_CHAT)
+
+    replies = await chat.send("dora", "blurry photo", chat=ADMIN_CHAT, replying_to=question)
+    assert [(r.key, r.text) for r in replies] == [("admin-question-not-yours", "这个问题不在等你的回答：它是其他运营人员提出的，"
+                                                   "或已经结束。如需自己处理，请直接使用命令（见 /admin）。")]
+    assert (await get(db, RunnerProfile, applicant)).status == "pending" and await actions(db) == []
+    assert keys(await chat.send(OP, "blurry photo", chat=ADMIN_CHAT, replying_to=question)) == [
+        "admin-application-rejected"]  # still waiting for its own operator
