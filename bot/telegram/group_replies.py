@@ -19,7 +19,8 @@ A queued edit is a row whose edit_key names the message it edits (pressed_key), 
 the message shows that key (its sent_ref): the sender edits the message that shows a row's edit_key, so the pressed
 message is edited in place, its buttons gone, when the group has room. The message a reply `replaces` (a card acted
 on through a question or a confirmation, named by its id) is edited the same way, at once or queued; when it cannot
-be edited nothing is sent for it (the other replies said the news). An edit of a photo changes its caption: the
+be edited nothing is sent for it (the other replies said the news); a reply too long for one message shows its last
+piece there, with its buttons (render.replacing_text). An edit of a photo changes its caption: the
 pressed message says whether it is one (the sent row records that it is, so the sender edits the caption); one
 named by its id alone is edited as text, and as a caption when Telegram finds no text in it (so does the sender).
 
@@ -43,6 +44,7 @@ from bot.telegram.render import (
     edited_text,
     photo_caption,
     replaced_id,
+    replacing_text,
     send_photo,
     split_text,
 )
@@ -107,7 +109,7 @@ class Outgoing:
 def outgoing(replies: list[Reply], edit: Message | None) -> list[Outgoing]:
     """The messages the replies make, in order, as Renderer.send makes them: a long text in pieces (the buttons on
     the last one); the first reply marked `edit` replaces the pressed message when an edit can say it; a reply that
-    `replaces` a message edits it, or is left out."""
+    `replaces` a message edits it (with its last piece, if it is too long for one message), or is left out."""
     messages: list[Outgoing] = []
     for reply in replies:
         if not reply.text.strip() and not reply.choices:
@@ -119,7 +121,9 @@ def outgoing(replies: list[Reply], edit: Message | None) -> list[Outgoing]:
             target = Target(message_id, None, replaced=True) if message_id is not None else None
         elif reply.edit and edit is not None:
             target, edit = Target.pressed(edit), None
-        text = edited_text(reply.text, photo=target.photo) if target is not None else None
+        text = None
+        if target is not None:
+            text = replacing_text(reply.text) if target.replaced else edited_text(reply.text, photo=target.photo)
         if target is not None and text is not None:
             messages.append(Outgoing(reply.key, text, reply.choices, target))
         elif reply.replaces is None:

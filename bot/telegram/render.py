@@ -9,11 +9,12 @@ just before it, which keeps the reply's buttons on the newest message.
 
 A reply with a photo (a Telegram file id) is sent with sendPhoto, its text as the caption and its buttons under
 it; an edit of such a message changes its caption. A reply that `replaces` an earlier message (by its id: a card
-acted on through a question or a confirmation) edits it and sends nothing if it cannot. A reply meant to take the
-pressed message's place that is sent anew instead (it puts the location button up, or the edit failed) takes that
-message's buttons away: they belong to a step that is over. `send` returns the messages
-showing a question (Reply.question), which the adapter records in the conversation (handlers.context.question_shown)
-so that the step's end replaces that message without its buttons.
+acted on through a question or a confirmation) edits it and sends nothing if it cannot; when the reply is too long
+for one message (a long order card, shown in pieces), that message, the piece its buttons are on, shows the reply's
+last piece with the reply's buttons. A reply meant to take the pressed message's place that is sent anew instead (it
+puts the location button up, or the edit failed) takes that message's buttons away: they belong to a step that is
+over. `send` returns the messages showing a question (Reply.question), which the adapter records in the conversation
+(handlers.context.question_shown) so that the step's end replaces that message without its buttons.
 """
 from __future__ import annotations
 
@@ -122,6 +123,13 @@ def replaced_id(reply: Reply) -> int | None:
     return whole_number(reply.replaces)
 
 
+def replacing_text(text: str) -> str:
+    """What a message a reply `replaces` is edited to show of it: the reply's last piece. That message is the one the
+    card's buttons were on (the last piece of a long one): a reply too long for it brings those up to date at least,
+    with the end of the card (where its newest lines are), rather than leaving buttons that no longer apply."""
+    return split_text(text)[-1]
+
+
 def edited_text(text: str, *, photo: bool | None) -> str | None:
     """What an edit makes a message show of a reply's text: it in one piece, short enough for a caption when the
     message is a photo; None when an edit cannot say it (the reply is sent anew instead)."""
@@ -210,7 +218,8 @@ class Renderer:
                 continue
             if reply.replaces is not None:
                 if (message_id := replaced_id(reply)) is not None:  # the news was said by the other replies: no more
-                    await self._edit(chat_id, message_id, reply, photo=None)
+                    await edit_message(self.bot, chat_id, message_id, replacing_text(reply.text),
+                                       inline_keyboard(reply), photo=None)
                 continue
             if reply.edit and edit is not None:
                 target, edit = edit, None

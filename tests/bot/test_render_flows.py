@@ -559,6 +559,20 @@ async def test_a_reply_meant_for_the_pressed_messages_place_but_sent_anew_takes_
     assert "reply_markup" not in api.messages[(LI, pressed.message_id)]
 
 
+async def test_a_replacement_too_long_for_one_message_brings_the_replaced_piece_and_its_buttons_up_to_date(
+        fake_bot_api: FakeBotAPI, bot: Bot) -> None:
+    api, renderer = fake_bot_api, Renderer(bot)
+    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Resolve", callback_data="r")]])
+    card = await bot.send_message(LI, "…the last piece of a long card", reply_markup=markup)
+    text = "\n".join(f"line {i} " + "word " * 20 for i in range(60)) + "\nthe newest line"
+    await renderer.send(LI, [Reply("card", text, choices=((Choice("Cancel", "c"),),), replaces=str(card.message_id))],
+                        EN)
+    now = api.messages[(LI, card.message_id)]
+    assert now["text"].endswith("the newest line") and len(now["text"]) < len(text)  # its end: what fits
+    assert [[b["text"] for b in row] for row in now["reply_markup"]["inline_keyboard"]] == [["Cancel"]]
+    assert len(api.calls("sendMessage", LI)) == 1  # nothing new: the other pieces said the rest already
+
+
 def descriptions(commands: list[dict[str, Any]] | None) -> dict[str, str]:
     return {c["command"]: c["description"] for c in commands or []}
 
