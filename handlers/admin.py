@@ -27,9 +27,10 @@ from core.numbers import record_id, whole_number
 from core.order import Actor, Event, Order, Role, Status, allowed_events, refund_on_operator_cancel
 from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
 from handlers.io import Choice, Kind
-from handlers.notify import money_args
+from handlers.notify import money_args, plain_args
 from handlers.orders import customer_card, load_order, move, parse_order_id, status_words
 from handlers.router import ROUTER
+from storage import cards
 from storage.grab import order_candidate
 from storage.models import (
     Complaint,
@@ -73,6 +74,8 @@ _LOOKS_LIKE_MONEY = re.compile(
 # '¥ 5', '5 元': a currency mark or unit written apart from its number.
 _APART = re.compile(rf"(?:{_CURRENCY}) [-+−－\d.]\S*|\d+([.,]\d*)? (?:{_UNIT})", re.IGNORECASE)
 _COUPON_CODE = re.compile(r"^[A-Z0-9_-]{3,32}$")
+# The refusals of a decision taken already (perhaps by another operator a moment ago).
+DECIDED = frozenset({"admin-application-decided", "admin-withdrawal-decided", "admin-complaint-decided"})
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
@@ -227,6 +230,21 @@ def day_bounds(campus: Campus, now: dt.datetime) -> tuple[dt.date, dt.datetime, 
     return today, start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
+def item(kind: str, number: int) -> str:
+    """What a list card shows, as the card names it (Reply.card): "application/12", "withdrawal/3", "complaint/7"."""
+    return f"{kind}/{number}"
+
+
+async def show_decided(ctx: Ctx, shown: str, key: str, args: dict[str, Any], *also: str | None) -> None:
+    """The item was decided: every message of this chat known to show its card (storage.cards), and `also` (the
+    card a question was asked from), says what became of it (`key`), without its buttons, unless a reply takes its
+    place already (the card whose button decided it)."""
+    known = await cards.showing(ctx.uow.session, ctx.input.channel, ctx.input.answer_chat, shown)
+    for message in dict.fromkeys([*known, *(m for m in also if m is not None)]):
+        if not ctx.replaced(message):
+            ctx.say(key, replaces=message, **args)
+
+
 # ---------------------------------------------------------------------------------------------------- help
 
 
@@ -258,14 +276,25 @@ async def applications(ctx: Ctx) -> None:
         ctx.say("admin-application", user=str(p.user_id), who=who(u),
                 name=cipher.decrypt(p.real_name_enc) or "—", student_no=mask(cipher.decrypt(p.student_no_enc)),
                 gender=p.gender, card_photo="attached" if photo else "elsewhere" if p.card_photo else "none",
-                applied=local_time(ctx.campus, p.applied_at), photo=photo,
+                applied=local_time(ctx.campus, p.applied_at), photo=photo, card=item("application", p.user_id),
                 choices=[[ctx.button("admin-button-approve", f"adm:approve:{p.user_id}"),
                           ctx.button("admin-button-reject", f"adm:reject:{p.user_id}")]])
 
 
+async def pending_application(ctx: Ctx, user_id: int) -> RunnerProfile:
+    """The application, still waiting for a decision: else refused before anything is asked about it."""
+    profile = await ctx.uow.runners.get(user_id)
+    if profile is None or profile.campus_id != ctx.campus.id:
+        raise InvalidInput("admin-application-not-found", user=str(user_id))
+    if profile.status != "pending":
+        raise InvalidInput("admin-application-decided", user=str(user_id), status=profile.status)
+    return profile
+
+
 async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str = "", *, edit: bool = False,
                              card: str | None = None) -> None:
-    """card: the application card the decision was asked from (Input.message), which then says it too."""
+    """card: the application card the decision was asked from (Input.message), which then says it too, as do the
+    other cards of it shown in this chat."""
     profile = await ctx.uow.runners.get(user_id)
     if profile is None or profile.campus_id != ctx.campus.id:
         raise InvalidInput("admin-application-not-found", user=str(user_id))
@@ -286,8 +315,7 @@ async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str 
         await record(ctx, "reject_runner", f"user:{user_id}", reason=reason)
         await ctx.notify.user(user_id, "admin-runner-rejected", reason=reason)
         said = ctx.say("admin-application-rejected", who=who(applicant), reason=reason, edit=edit)
-    if card is not None:  # decided through a question: the card offers Approve and Reject no more
-        ctx.replies.append(dataclasses.replace(said, edit=False, replaces=card))
+    await show_decided(ctx, item("application", user_id), said.key, said.args, card)
 
 
 async def ask_reject_reason(ctx: Ctx, user_id: int, card: str | None = None) -> None:
@@ -558,6 +586,8 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
         favoured = (outcome == "refund" or compensation > 0) if by_customer else outcome == "complete"
         against_runner |= await decide_complaint(ctx, c, row, favoured, note)
         upheld += favoured
+        await show_decided(ctx, item("complaint", c.id), "admin-complaint-decided",  # type: ignore[arg-type]
+                           {"complaint": str(c.id), "status": "upheld" if favoured else "dismissed"})
     if against_runner:
         await penalise_runner(ctx, row)
     await record(ctx, "resolve", f"order:{row.id}", outcome=outcome, compensation=compensation, note=note,
@@ -614,7 +644,7 @@ async def complaints(ctx: Ctx) -> None:
     for c, u in rows:
         ctx.say("admin-complaint-line", complaint=str(c.id), order=str(c.order_id), who=who(u),
                 time=local_time(ctx.campus, c.created_at), status=c.status,
-                text=ctx.services.cipher.decrypt(c.text_enc),
+                text=ctx.services.cipher.decrypt(c.text_enc), card=item("complaint", c.id),  # type: ignore[arg-type]
                 choices=[[ctx.button("admin-button-uphold", f"adm:up:{c.id}"),
                           ctx.button("admin-button-dismiss", f"adm:dis:{c.id}"),
                           ctx.button("admin-button-order", f"adm:find:{c.order_id}", order=str(c.order_id))]])
@@ -634,9 +664,10 @@ async def decide_complaint_alone(ctx: Ctx, complaint_id: int, upheld: bool, comp
         await penalise_runner(ctx, row)
     await record(ctx, "uphold_complaint" if upheld else "dismiss_complaint", f"complaint:{complaint_id}",
                  order=row.id, compensation=compensation, note=note)
-    ctx.say("admin-complaint-done", complaint=str(complaint_id), status="upheld" if upheld else "dismissed",
-            compensation=format_yuan(compensation), compensated="yes" if compensation else "no", student=student,
-            edit=edit)
+    said = ctx.say("admin-complaint-done", complaint=str(complaint_id), status="upheld" if upheld else "dismissed",
+                   compensation=format_yuan(compensation), compensated="yes" if compensation else "no",
+                   student=student, edit=edit)
+    await show_decided(ctx, item("complaint", complaint_id), said.key, said.args)
 
 
 @ROUTER.command("uphold", operator_only=True)
@@ -717,16 +748,24 @@ async def withdrawals(ctx: Ctx) -> None:
         balance = await ctx.uow.ledger.balance(ledger.runner(u.id))  # type: ignore[arg-type]
         ctx.say("admin-withdrawal", id=str(w.id), who=who(u), amount=format_yuan(w.amount),
                 balance=format_yuan(balance), time=local_time(ctx.campus, w.requested_at),
+                card=item("withdrawal", w.id),  # type: ignore[arg-type]
                 choices=[[ctx.button("admin-button-pay", f"adm:wok:{w.id}"),
                           ctx.button("admin-button-refuse", f"adm:wno:{w.id}")]])
 
 
-async def decide_withdrawal(ctx: Ctx, withdrawal_id: int, approve: bool, reason: str = "", *,
-                            edit: bool = False) -> None:
+async def load_withdrawal(ctx: Ctx, withdrawal_id: int) -> tuple[Withdrawal, User]:
+    """A withdrawal of this campus, and its runner."""
     w = await ctx.uow.session.get(Withdrawal, withdrawal_id, populate_existing=True)
     runner = await ctx.uow.session.get(User, w.runner_id) if w else None
     if w is None or runner is None or runner.campus_id != ctx.campus.id:
         raise InvalidInput("admin-withdrawal-not-found", id=str(withdrawal_id))
+    return w, runner
+
+
+async def decide_withdrawal(ctx: Ctx, withdrawal_id: int, approve: bool, reason: str = "", *,
+                            edit: bool = False) -> None:
+    """The cards of it shown in this chat then say what became of it."""
+    w, runner = await load_withdrawal(ctx, withdrawal_id)
     status = "approved" if approve else "rejected"
     decided = await ctx.uow.session.execute(
         update(Withdrawal).where(Withdrawal.id == withdrawal_id, Withdrawal.status == "pending")
@@ -743,8 +782,9 @@ async def decide_withdrawal(ctx: Ctx, withdrawal_id: int, approve: bool, reason:
                  runner=w.runner_id, amount=w.amount, reason=reason)
     await ctx.notify.user(w.runner_id, f"admin-withdrawal-{status}", id=str(withdrawal_id), amount=w.amount,
                           reason=reason or "—")
-    ctx.say(f"admin-withdrawal-{status}-done", id=str(withdrawal_id), who=who(runner), amount=format_yuan(w.amount),
-            edit=edit)
+    said = ctx.say(f"admin-withdrawal-{status}-done", id=str(withdrawal_id), who=who(runner),
+                   amount=format_yuan(w.amount), edit=edit)
+    await show_decided(ctx, item("withdrawal", withdrawal_id), said.key, said.args)
 
 
 @ROUTER.command("payout", operator_only=True)
@@ -946,27 +986,54 @@ def button_parts(data: str) -> tuple[str, str, list[str]]:
     return parts[1], parts[2], parts[3:]
 
 
+# The buttons of a list card (an application, a withdrawal, a complaint), which decide what it shows.
+CARD_VERBS = frozenset({"approve", "reject", "wok", "wno", "up", "dis"})
+
+
 @ROUTER.action("adm")
 async def on_button(ctx: Ctx) -> None:
     ctx.require_operator()  # a forwarded button reaches anyone
     begin(ctx)
     data = ctx.input.choice or ""
     verb, number, rest = button_parts(data)
+    if verb in CARD_VERBS:
+        await on_card(ctx, verb, number)
+    else:
+        await on_order_button(ctx, verb, number, rest)
+
+
+async def on_card(ctx: Ctx, verb: str, number: str) -> None:
+    """A list card's button. On a card decided meanwhile (by another operator, a command, another copy of it) the
+    press is refused, and the card says what became of it instead of offering what can no longer be done. The
+    savepoint undoes whatever the decision did before finding it taken (nothing, but for a race)."""
+    said = len(ctx.replies)
+    try:
+        async with ctx.uow.session.begin_nested():
+            await decide_card(ctx, verb, number)
+    except InvalidInput as exc:
+        if exc.key not in DECIDED:
+            raise
+        del ctx.replies[said:]
+        ctx.say("error-decided-already")
+        ctx.say(exc.key, edit=True, **plain_args(exc))
+
+
+async def decide_card(ctx: Ctx, verb: str, number: str) -> None:
     if verb == "approve":
         await decide_application(ctx, applicant_id(number), True, edit=True)
     elif verb == "reject":
         target = applicant_id(number)
-        profile = await ctx.uow.runners.get(target)
-        if profile is None or profile.campus_id != ctx.campus.id:
-            raise InvalidInput("admin-application-not-found", user=str(target))
-        if profile.status != "pending":
-            raise InvalidInput("admin-application-decided", user=str(target), status=profile.status)
+        await pending_application(ctx, target)
         await ask_reject_reason(ctx, target, card=ctx.input.message)
     elif verb in ("wok", "wno"):
         await decide_withdrawal(ctx, withdrawal_id(number), verb == "wok", edit=True)
-    elif verb in ("up", "dis"):
+    else:
         await decide_complaint_alone(ctx, complaint_id(number), verb == "up", 0, "", edit=True)
-    elif verb == "find":
+
+
+async def on_order_button(ctx: Ctx, verb: str, number: str, rest: list[str]) -> None:
+    """A button of an order (its card, a complaint's Order button, a confirmation)."""
+    if verb == "find":
         await show_order(ctx, await campus_order(ctx, number))
     elif verb == "ra":
         row = await campus_order(ctx, number)

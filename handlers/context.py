@@ -126,12 +126,14 @@ class Ctx:
     # --- replies -------------------------------------------------------------------------------------------
     def say(self, key: str, *, choices: list[list[Choice]] | None = None, request_location: bool = False,
             edit: bool = False, photo: str | None = None, replaces: str | None = None, keep: Kept | None = None,
-            **args: Any) -> Reply:
+            card: str | None = None, **args: Any) -> Reply:
         """keep: buttons under the choices that stay valid past this step (an order's, checked when pressed): with
-        `edit`, the message they are shown in (the input's) is remembered, for retire_buttons to take them away."""
+        `edit`, the message they are shown in (the input's) is remembered, for retire_buttons to take them away.
+        card: the item the message is the card of (Reply.card)."""
         rows = [*(choices or []), *self._kept_choices(keep or [])]
         reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in rows),
-                      request_location=request_location, edit=edit, photo=photo, replaces=replaces, args=args)
+                      request_location=request_location, edit=edit, photo=photo, replaces=replaces, args=args,
+                      card=card)
         self.replies.append(reply)
         if keep and edit and self.input.message is not None:
             self._remember(self.input.message, key, args, keep)
@@ -197,7 +199,7 @@ class Ctx:
             current = None
         asked = self._asked
         message = asked.get("message") if asked is not None else None
-        if asked is not None and message is not None and self._replaced(message):
+        if asked is not None and message is not None and self.replaced(message):
             if (current or {}).get("message") == message:  # the step goes on, but that message shows the reply now
                 del current["message"]
         elif asked is not None and message is not None:
@@ -229,7 +231,7 @@ class Ctx:
             rest = _without(shown["keep"], data)
             if rest == shown["keep"]:
                 continue
-            if self._replaced(message):  # a button of it was pressed: the reply in its place says what it shows
+            if self.replaced(message):  # a button of it was pressed: the reply in its place says what it shows
                 del self._kept[message]
                 continue
             self._replace(message, shown, self._kept_choices(rest))
@@ -243,7 +245,7 @@ class Ctx:
         self.replies.append(Reply(key=shown["key"], text=self.t(shown["key"], **shown["args"]),
                                   choices=tuple(tuple(r) for r in rows), replaces=message))
 
-    def _replaced(self, message: str) -> bool:
+    def replaced(self, message: str) -> bool:
         """A reply takes that message's place already: one replacing it, or an edit of the message pressed."""
         return any(r.replaces == message for r in self.replies) or (
             self.input.message == message and any(r.edit for r in self.replies))

@@ -66,6 +66,12 @@ class Input:
         return f"{self.user}@{self.chat}"
 
     @property
+    def answer_chat(self) -> str:
+        """The chat the replies go to: the group that answers in the group (the operators' chat), else the sender's
+        private chat (named by their id)."""
+        return self.user if self.chat is None or self.answered_privately else self.chat
+
+    @property
     def update_key(self) -> str | None:
         """The key that marks this update handled (storage/dedupe.py); None when the platform gave no id."""
         return None if self.update_id is None else update_key(self.channel, self.update_id)
@@ -105,6 +111,9 @@ class Reply:
     # A question waiting for a typed answer (Ctx.ask): its step token. A channel that can edit its messages reports
     # the one it showed it in (handlers.context.question_shown), so that the end of the step takes its buttons away.
     question: str | None = None
+    # The item whose card this message is (an operators' list entry with buttons, "application/12"): a channel that can
+    # edit its messages records which one shows it (storage.cards), so a decision taken another way edits it too.
+    card: str | None = None
 
     def flat_choices(self) -> list[Choice]:
         return [c for row in self.choices for c in row]

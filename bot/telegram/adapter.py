@@ -52,6 +52,7 @@ from handlers.io import Input, Kind, Reply, update_key
 from handlers.notify import Notifier, telegram_chat
 from handlers.start import JOIN_PREFIX
 from locales import Catalogue, catalogue
+from storage import cards
 from storage.dedupe import DatabaseSeenKeys, first_time_in
 from storage.models import User
 from storage.uow import UnitOfWork
@@ -170,13 +171,18 @@ class TelegramAdapter:
             t = (await self._known(user_id)).t  # only invoice and location buttons need the person's language
         if t is not None:
             replies = self.payments.offer(replies, invoices, t)
-        questions = await self.renderer.send(chat_id, replies, t or catalogue(self.services.default_campus.language),
-                                             edit=edit)
-        if questions:  # their step's end takes their buttons away (Ctx.settle_question)
+        shown = await self.renderer.send(chat_id, replies, t or catalogue(self.services.default_campus.language),
+                                         edit=edit)
+        if shown:  # a question's step's end takes its buttons away (Ctx.settle_question); a card's decision too
+            now = self.services.clock()
             async with UnitOfWork(self.services.db) as uow:
-                for token, message_id in questions.items():
-                    await question_shown(uow.session, convert.CHANNEL, str(user_id), token, str(message_id),
-                                         self.services.clock())
+                for reply, message_id in shown:
+                    if reply.question is not None:
+                        await question_shown(uow.session, convert.CHANNEL, str(user_id), reply.question,
+                                             str(message_id), now)
+                    if reply.card is not None:
+                        await cards.shown(uow.session, convert.CHANNEL, str(chat_id), reply.card, str(message_id),
+                                          now)
 
     async def _answer_privately(self, chat_id: int, user_id: int, replies: list[Reply], *,
                                 edit: Message | None = None) -> None:

@@ -18,11 +18,15 @@ the sender sends the same way. A photo Telegram refuses is replaced by the text 
 A queued edit is a row whose edit_key names the message it edits (pressed_key), beside a sent row recording that
 the message shows that key (its sent_ref): the sender edits the message that shows a row's edit_key, so the pressed
 message is edited in place, its buttons gone, when the group has room. The message a reply `replaces` (a card acted
-on through a question or a confirmation, named by its id) is edited the same way, at once or queued; when it cannot
-be edited nothing is sent for it (the other replies said the news); a reply too long for one message shows its last
-piece there, with its buttons (render.replacing_text). An edit of a photo changes its caption: the
+on through a question or a confirmation, or decided by a command, named by its id) is edited the same way, at once or
+queued; when it cannot be edited nothing is sent for it (the other replies said the news); a reply too long for one
+message shows its last piece there, with its buttons (render.replacing_text). An edit of a photo changes its caption: the
 pressed message says whether it is one (the sent row records that it is, so the sender edits the caption); one
 named by its id alone is edited as text, and as a caption when Telegram finds no text in it (so does the sender).
+
+A card (Reply.card: an application, a withdrawal, a complaint of a list) is recorded with the message showing it
+(storage.cards): one sent at once with `cards.shown`, a queued one by its row's edit_key, which the sender gives the
+message's sent_ref; so a decision taken by a command edits it.
 
 A location keyboard is not offered here: Telegram shows request_location buttons in private chats only.
 """
@@ -51,6 +55,7 @@ from bot.telegram.render import (
 from bot.telegram.sender import CHANNEL, TelegramRateLimiter
 from handlers.context import Services
 from handlers.io import Choice, Reply
+from storage import cards
 from storage.models import Outbox
 from storage.outbox import queue, seal
 from storage.sql import insert_ignore
@@ -89,6 +94,7 @@ class Outgoing:
     choices: tuple[tuple[Choice, ...], ...] = ()
     edit: Target | None = None
     photo: str | None = None
+    card: str | None = None  # the item whose card this new message is (Reply.card)
 
     def payload(self, edit_key: str | None) -> dict:
         """As handlers/notify.py writes an outbox row's payload."""
@@ -138,11 +144,11 @@ def sent_anew(reply: Reply) -> list[Outgoing]:
     if reply.photo:
         caption = photo_caption(reply.text)
         if caption is not None:
-            return [Outgoing(reply.key, caption, reply.choices, photo=reply.photo)]
+            return [Outgoing(reply.key, caption, reply.choices, photo=reply.photo, card=reply.card)]
         photo = [Outgoing(reply.key, "", photo=reply.photo)]
     pieces = split_text(reply.text)
     return [*photo, *(Outgoing(reply.key, piece) for piece in pieces[:-1]),
-            Outgoing(reply.key, pieces[-1], reply.choices)]
+            Outgoing(reply.key, pieces[-1], reply.choices, card=reply.card)]
 
 
 def pressed_key(chat_id: int, message_id: int) -> str:
@@ -167,11 +173,20 @@ class GroupReplies:
             await self._queue(chat_id, list(waiting), origin)
 
     async def _send_while_budget_lasts(self, chat_id: int, waiting: deque[Outgoing]) -> None:
-        """Sends from the front of `waiting` while the windows have a slot; what is left stays in it."""
+        """Sends from the front of `waiting` while the windows have a slot; what is left stays in it. The cards sent
+        are recorded with their messages (storage.cards)."""
+        shown: list[tuple[Outgoing, int]] = []
+        try:
+            await self._send_each(chat_id, waiting, shown)
+        finally:
+            if shown:
+                await self._record_cards(chat_id, shown)
+
+    async def _send_each(self, chat_id: int, waiting: deque[Outgoing], shown: list[tuple[Outgoing, int]]) -> None:
         while waiting and await self.limiter.acquire(chat_id, burst=True):
             message = waiting[0]
             try:
-                shown = await self._request(chat_id, message)
+                message_id = await self._request(chat_id, message)
             except TelegramRetryAfter as exc:
                 # Not waited for here: the operator's next update would wait with it.
                 await self.limiter.hold(chat_id, exc.retry_after)
@@ -186,19 +201,30 @@ class GroupReplies:
                             type(exc).__name__, chat_id)
                 return
             waiting.popleft()
-            if not shown and (instead := message.instead()) is not None:
+            if message_id is None and (instead := message.instead()) is not None:
                 waiting.appendleft(instead)  # e.g. the pressed message could not be edited: the outcome is new
+            elif message_id is not None and message.card is not None and message.edit is None:
+                shown.append((message, message_id))
 
-    async def _request(self, chat_id: int, message: Outgoing) -> bool:
-        """Whether Telegram shows the message as planned (an edit made, a photo taken)."""
+    async def _request(self, chat_id: int, message: Outgoing) -> int | None:
+        """The id of the message Telegram shows it in as planned (an edit made, a photo taken), else None."""
         markup = choices_keyboard(message.choices)
         if message.edit is not None:
-            return await edit_message(self.bot, message.edit.where(chat_id), message.edit.message_id, message.text,
-                                      markup, photo=message.edit.photo, request=at_once)
+            edited = await edit_message(self.bot, message.edit.where(chat_id), message.edit.message_id, message.text,
+                                        markup, photo=message.edit.photo, request=at_once)
+            return message.edit.message_id if edited else None
         if message.photo:
             return await send_photo(self.bot, chat_id, message.photo, message.text, markup, request=at_once)
-        await self.bot.send_message(chat_id=chat_id, text=message.text, reply_markup=markup)
-        return True
+        sent = await self.bot.send_message(chat_id=chat_id, text=message.text, reply_markup=markup)
+        return sent.message_id
+
+    async def _record_cards(self, chat_id: int, shown: list[tuple[Outgoing, int]]) -> None:
+        now = self.services.clock()
+        async with UnitOfWork(self.services.db) as uow:
+            for message, message_id in shown:
+                assert message.card is not None
+                await cards.shown(uow.session, CHANNEL, str(chat_id), message.card, str(message_id), now,
+                                  photo=bool(message.photo))
 
     async def _queued_before(self, chat_id: int) -> bool:
         """Whether rows for this chat still wait in the outbox (earlier answers, operators' notifications)."""
@@ -212,7 +238,8 @@ class GroupReplies:
         recipient = str(chat_id)
         async with UnitOfWork(self.services.db) as uow:
             for i, message in enumerate(messages):
-                edit_key = None
+                # A new card is found by its key once the sender has sent it (storage.cards).
+                edit_key = cards.card_key(message.card) if message.card is not None and message.edit is None else None
                 if message.edit is not None:
                     where = message.edit.where(chat_id)
                     edit_key = pressed_key(where, message.edit.message_id)

@@ -14,7 +14,8 @@ for one message (a long order card, shown in pieces), that message, the piece it
 last piece with the reply's buttons. A reply meant to take the pressed message's place that is sent anew instead (it
 puts the location button up, or the edit failed) takes that message's buttons away: they belong to a step that is
 over. `send` returns the messages showing a question (Reply.question), which the adapter records in the conversation
-(handlers.context.question_shown) so that the step's end replaces that message without its buttons.
+(handlers.context.question_shown) so that the step's end replaces that message without its buttons, and those showing
+a card (Reply.card), which it records for a decision taken another way to edit (storage.cards).
 """
 from __future__ import annotations
 
@@ -190,15 +191,16 @@ def photo_caption(text: str, *, cut: bool = False) -> str | None:
 
 
 async def send_photo(bot: Bot, chat_id: int | str, photo: str, caption: str | None, markup: Any, *,
-                     request: Request = call) -> bool:
-    """sendPhoto; False when Telegram refuses the photo (a file id it does not know): the caller then sends the
-    text alone, so a reply is never lost for its photo."""
+                     request: Request = call) -> int | None:
+    """sendPhoto: the id of the message sent; None when Telegram refuses the photo (a file id it does not know): the
+    caller then sends the text alone, so a reply is never lost for its photo."""
     try:
-        await request(bot.send_photo, chat_id=chat_id, photo=photo, caption=caption or None, reply_markup=markup)
+        message = await request(bot.send_photo, chat_id=chat_id, photo=photo, caption=caption or None,
+                                reply_markup=markup)
     except TelegramBadRequest as exc:
         log.warning("could not send photo %s to %s (%s); sending the text alone", photo, chat_id, exc.message)
-        return False
-    return True
+        return None
+    return message.message_id
 
 
 class Renderer:
@@ -206,13 +208,13 @@ class Renderer:
         self.bot = bot
 
     async def send(self, chat_id: int | str, replies: list[Reply], t: Catalogue, *,
-                   edit: Message | None = None) -> dict[str, int]:
+                   edit: Message | None = None) -> list[tuple[Reply, int]]:
         """Send each reply to the chat; the first reply marked `edit` replaces `edit` (the pressed message, or the
         question a reply answers), and one that names a message it `replaces` edits that one. Returns the messages
-        now showing a question (Reply.question → message id).
+        now showing a question (Reply.question) or a card (Reply.card): each reply with the id of its message.
 
         Telegram's Forbidden (the person blocked the bot or never started it) propagates to the caller."""
-        questions: dict[str, int] = {}
+        shown: list[tuple[Reply, int]] = []
         for reply in replies:
             if not reply.text.strip() and not reply.choices:
                 continue
@@ -228,16 +230,16 @@ class Renderer:
                         await self._remove_location_button(chat_id, t)
                         reply = replace(reply, location_done=False)
                     if await self._edit(target.chat.id, target.message_id, reply, photo=bool(target.photo)):
-                        if reply.question is not None:
-                            questions[reply.question] = target.message_id
+                        if reply.question is not None or reply.card is not None:
+                            shown.append((reply, target.message_id))
                         continue
                 # The reply comes anew below, not in the pressed message's place: that message's buttons belong to a
                 # step that is over (they would only answer that they no longer work), so they go.
                 await self._take_buttons_away(target)
-            shown = await self._send(chat_id, reply, t)
-            if reply.question is not None and shown is not None:
-                questions[reply.question] = shown
-        return questions
+            message_id = await self._send(chat_id, reply, t)
+            if (reply.question is not None or reply.card is not None) and message_id is not None:
+                shown.append((reply, message_id))
+        return shown
 
     async def _take_buttons_away(self, message: Message) -> None:
         """The message keeps its text and loses its inline buttons; nothing when it has none, or Telegram would not
@@ -262,14 +264,14 @@ class Renderer:
                                                        photo=photo)
 
     async def _send(self, chat_id: int | str, reply: Reply, t: Catalogue) -> int | None:
-        """The id of the message with the reply's buttons (its last piece of text); None for a photo."""
+        """The id of the message with the reply's buttons (its last piece of text, or the photo they are under)."""
         markup: Any = inline_keyboard(reply)
         if reply.photo and not reply.request_location:
             if reply.location_done:  # the photo carries the inline buttons: the removal goes just before it
                 await self._remove_location_button(chat_id, t)
                 reply = replace(reply, location_done=False)
-            if await self._send_photo(chat_id, reply.photo, reply.text, markup):
-                return None
+            if (photo_id := await self._send_photo(chat_id, reply.photo, reply.text, markup)) is not None:
+                return photo_id
         pieces = split_text(reply.text)
         extra_location_prompt = reply.request_location and markup is not None
         if reply.request_location and markup is None:
@@ -291,10 +293,10 @@ class Renderer:
                        reply_markup=location_keyboard(t))
         return sent.message_id
 
-    async def _send_photo(self, chat_id: int | str, photo: str, text: str, markup: Any) -> bool:
-        """The photo with the text as its caption and the buttons under it; True when that said everything. A text
-        too long for a caption follows the photo as a message of its own (False), and so does the text alone when
+    async def _send_photo(self, chat_id: int | str, photo: str, text: str, markup: Any) -> int | None:
+        """The photo with the text as its caption and the buttons under it; its id when that said everything. A
+        text too long for a caption follows the photo as a message of its own (None), and so does the text alone when
         Telegram refuses the photo."""
         caption = photo_caption(text)
         sent = await send_photo(self.bot, chat_id, photo, caption, markup if caption is not None else None)
-        return sent and caption is not None
+        return sent if caption is not None else None

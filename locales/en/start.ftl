@@ -21,5 +21,6 @@ error-operators-only = Only operators can do that.
 error-private-only = Please use that in a private chat with the bot.
 error-suspended = Your account is suspended. Contact the service desk.
 error-stale-choice = That button is from an earlier message and no longer works.
+error-decided-already = Already decided: the card now shows what became of it.
 error-text-too-long = That text is too long ({ $length } characters); at most { $limit }.
 start-campus-kept = You are registered at { $campus } and stay there; to move to another campus, ask its operators.

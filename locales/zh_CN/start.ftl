@@ -21,5 +21,6 @@ error-operators-only = 只有运营人员可以这样做。
 error-private-only = 请在与机器人的私聊中使用。
 error-suspended = 你的账号已被暂停，请联系客服。
 error-stale-choice = 这个按钮来自之前的消息，已经失效。
+error-decided-already = 已经处理过了，卡片已更新为处理结果。
 error-text-too-long = 内容太长（{ $length } 字），最多 { $limit } 字。
 start-campus-kept = 你已登记在{ $campus }，仍留在该校区；如需换到其他校区，请联系该校区的运营人员。

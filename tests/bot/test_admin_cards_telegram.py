@@ -1,11 +1,14 @@
-"""The operators' cards in Telegram stay truthful once acted on: a long order card acted on through its confirmation
-loses the buttons that no longer apply.
+"""The operators' list cards in Telegram (applications, withdrawals, complaints) stay truthful once their item is
+decided, whichever way: by a typed command, through a question, or by a press on another copy of the card. A press
+on a card decided meanwhile is a toast and brings that card up to date; a long order card acted on through its
+confirmation loses the buttons that no longer apply.
 
 End to end against the fake Bot API over real HTTP, in virtual time (the rate windows read the test's clock)."""
 from __future__ import annotations
 
 from typing import Any
 
+from bot.telegram.sender import TelegramSender
 from core.order import Actor, Event, Role
 from locales import catalogue
 from storage.models import Complaint
@@ -13,10 +16,17 @@ from storage.uow import UnitOfWork
 from tests.bot import test_telegram_groups as groups
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_sender import virtual_time  # noqa: F401 - rate windows in the test's time
-from tests.bot.test_telegram_adapter import accepted_order, order_row, tg_runner, tg_user, until
-from tests.bot.test_telegram_groups import operator, order_card
+from tests.bot.test_telegram_adapter import accepted_order, order_row, settle, tg_runner, tg_user, until
+from tests.bot.test_telegram_groups import (
+    applicant,
+    application_status,
+    deliver_queued,
+    list_twice,
+    operator,
+    order_card,
+)
 from tests.factories import act
-from tests.handlers.test_admin import complain
+from tests.handlers.test_admin import complain, completed_order, request_withdrawal
 
 EN = catalogue("en")
 # The admin chat's fixtures, as test_telegram_groups has them: the chat, and the dispatcher and sender's shared limiter.
@@ -27,8 +37,144 @@ def wu(api: FakeBotAPI) -> dict[str, Any]:
     return api.user(4004, "Wu", language_code="en")
 
 
+def card_of(api: FakeBotAPI, chat_id: int, data: str) -> dict[str, Any] | None:
+    """The newest message of the chat whose buttons carry this data."""
+    return next((m for m in reversed(api.bot_messages(chat_id))
+                 if any(d == data for line in api.buttons(m) for _, d in line)), None)
+
+
 def shown(api: FakeBotAPI, chat_id: int, message: dict[str, Any]) -> dict[str, Any]:
     return api.messages[(chat_id, message["message_id"])]
+
+
+async def listed(api: FakeBotAPI, chat: dict[str, Any], command: str, *data: str) -> list[dict[str, Any]]:
+    """Wu lists `command` in the chat: the cards whose first buttons carry `data`, once all are shown."""
+    api.command(wu(api), command, chat=chat)
+    await settle(api, wu(api))
+    return [await until(lambda d=d: card_of(api, chat["id"], d)) for d in data]
+
+
+async def test_application_cards_decided_by_typed_commands_show_the_decision_without_buttons(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=True)
+    zhao = await applicant(services, campus, clock, 3003, card_photo="AgAC-1-m")
+    qian = await applicant(services, campus, clock, 3004)
+    chat_id = admin_chat["id"]
+    photo_card, text_card = await listed(fake_bot_api, admin_chat, "applications", f"adm:approve:{zhao}",
+                                         f"adm:approve:{qian}")
+
+    fake_bot_api.command(wu(fake_bot_api), "approve", str(zhao), chat=admin_chat)
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    await until(lambda: shown(fake_bot_api, chat_id, photo_card).get("caption") == approved)
+    assert "reply_markup" not in shown(fake_bot_api, chat_id, photo_card)  # nobody can decide it twice
+    assert fake_bot_api.bot_messages(chat_id)[-1]["text"] == approved  # the answer to the command, as ever
+
+    fake_bot_api.command(wu(fake_bot_api), "reject", f"{qian} not a student here", chat=admin_chat)
+    rejected = EN("admin-application-rejected", who=f"Zhao (#{qian})", reason="not a student here")
+    await until(lambda: shown(fake_bot_api, chat_id, text_card)["text"] == rejected)
+    assert "reply_markup" not in shown(fake_bot_api, chat_id, text_card)
+    assert await application_status(services, qian) == "rejected"
+
+
+async def test_a_card_decided_by_command_is_refused_as_a_toast_when_pressed_and_shows_what_became_of_it(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=True)
+    zhao = await applicant(services, campus, clock, 3003)
+    chat_id = admin_chat["id"]
+    (card,) = await listed(fake_bot_api, admin_chat, "applications", f"adm:approve:{zhao}")
+    async with UnitOfWork(services.db) as uow:  # decided where this chat never saw it (another chat, a script)
+        (await uow.runners.get(zhao)).status = "approved"
+    posted = len(fake_bot_api.bot_messages(chat_id))
+
+    fake_bot_api.press(wu(fake_bot_api), card, EN("admin-button-reject"))
+    (answer,) = await until(lambda: fake_bot_api.callback_answers)
+    assert answer.get("text") == EN("error-decided-already")
+    decided = EN("admin-application-decided", user=str(zhao), status="approved")
+    await until(lambda: shown(fake_bot_api, chat_id, card)["text"] == decided)
+    assert "reply_markup" not in shown(fake_bot_api, chat_id, card)
+    assert len(fake_bot_api.bot_messages(chat_id)) == posted  # no new message, no question asked
+
+
+async def test_withdrawal_cards_decided_by_commands_are_edited(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=True)
+    runner = await tg_runner(services, campus, clock, 3003, name="Zhao")
+    customer = await tg_user(services, campus, clock, 1001, name="Li")
+    await completed_order(services.db, campus, clock(), customer, runner)  # earnings to withdraw
+    paid, refused = [await request_withdrawal(services.db, runner, 100, clock()) for _ in range(2)]
+    chat_id = admin_chat["id"]
+    cards = await listed(fake_bot_api, admin_chat, "withdrawals", *(f"adm:wok:{w}" for w in (paid, refused)))
+
+    fake_bot_api.command(wu(fake_bot_api), "payout", str(paid), chat=admin_chat)
+    done = EN("admin-withdrawal-approved-done", id=str(paid), who=f"Zhao (#{runner})", amount="1.00")
+    await until(lambda: shown(fake_bot_api, chat_id, cards[0])["text"] == done)
+    fake_bot_api.command(wu(fake_bot_api), "refusepayout", f"{refused} wrong account", chat=admin_chat)
+    done = EN("admin-withdrawal-rejected-done", id=str(refused), who=f"Zhao (#{runner})", amount="1.00")
+    await until(lambda: shown(fake_bot_api, chat_id, cards[1])["text"] == done)
+    assert not any(fake_bot_api.buttons(shown(fake_bot_api, chat_id, c)) for c in cards)
+
+
+async def test_complaint_cards_show_their_decision_after_uphold_and_after_the_orders_resolution(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=True)
+    customer = await tg_user(services, campus, clock, 1001, name="Li")
+    runner = await tg_runner(services, campus, clock, 3003, name="Zhao")
+    order_id = await accepted_order(services, campus, clock, customer, runner)
+    await act(services.db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+    await act(services.db, campus, order_id, Event.report, Actor(Role.customer, customer), clock())
+    first = await complain(services.db, order_id, customer, "the parcel arrived crushed", clock())
+    second = await complain(services.db, order_id, runner, "student does not answer", clock())
+    chat_id = admin_chat["id"]
+    cards = await listed(fake_bot_api, admin_chat, "complaints", f"adm:up:{first}", f"adm:up:{second}")
+
+    fake_bot_api.command(wu(fake_bot_api), "uphold", f"{first} ¥5 crushed", chat=admin_chat)
+    done = EN("admin-complaint-done", complaint=str(first), status="upheld", compensation="5.00", compensated="yes")
+    await until(lambda: shown(fake_bot_api, chat_id, cards[0])["text"] == done)
+
+    fake_bot_api.command(wu(fake_bot_api), "resolve", f"{order_id} refund", chat=admin_chat)  # decides the other
+    decided = EN("admin-complaint-decided", complaint=str(second), status="dismissed")
+    await until(lambda: shown(fake_bot_api, chat_id, cards[1])["text"] == decided)
+    assert not any(fake_bot_api.buttons(shown(fake_bot_api, chat_id, c)) for c in cards)
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert (await uow.session.get(Complaint, second)).status == "dismissed"
+
+
+async def test_a_card_the_outbox_posted_when_the_chat_had_no_room_is_edited_by_a_later_command(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    await operator(services, campus, clock, 4004, started=True)
+    applicants = [await applicant(services, campus, clock, 5000 + i) for i in range(10)]
+    chat_id = admin_chat["id"]
+    await list_twice(fake_bot_api, admin_chat)  # 22 messages: the last two cards wait in the outbox
+    sender = TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher)
+    await deliver_queued(services, sender, clock, chat_id)
+    last = fake_bot_api.bot_messages(chat_id)[-1]
+    assert fake_bot_api.buttons(last)[0][0][1] == f"adm:approve:{applicants[9]}"
+
+    fake_bot_api.command(wu(fake_bot_api), "approve", str(applicants[9]), chat=admin_chat)
+    await settle(fake_bot_api, wu(fake_bot_api))
+    await deliver_queued(services, sender, clock, chat_id)
+    approved = EN("admin-application-approved", who=f"Zhao (#{applicants[9]})")
+    assert shown(fake_bot_api, chat_id, last)["text"] == approved  # the card the sender posted
+
+    def offering(applicant_id: int) -> int:
+        return sum(any(d == f"adm:approve:{applicant_id}" for line in fake_bot_api.buttons(m) for _, d in line)
+                   for m in fake_bot_api.bot_messages(chat_id))
+    assert offering(applicants[9]) == 0  # neither list's copy offers Approve any more
+    assert offering(applicants[8]) == 2  # the others' cards keep theirs
+
+
+async def test_cards_listed_in_a_private_chat_are_edited_by_a_command_typed_there(
+        fake_bot_api, dispatcher, services, campus, clock):
+    await operator(services, campus, clock, 4004, started=True)
+    zhao = await applicant(services, campus, clock, 3003, card_photo="AgAC-1-m")
+    me = wu(fake_bot_api)
+    fake_bot_api.command(me, "applications")
+    card = await until(lambda: card_of(fake_bot_api, 4004, f"adm:approve:{zhao}"))
+
+    fake_bot_api.command(me, "approve", str(zhao))
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    await until(lambda: shown(fake_bot_api, 4004, card).get("caption") == approved)
+    assert "reply_markup" not in shown(fake_bot_api, 4004, card)
 
 
 async def test_a_long_order_card_resolved_through_its_confirmation_loses_its_buttons(

@@ -126,15 +126,16 @@ async def test_an_operator_who_never_started_the_bot_approves_in_the_admin_chat_
     assert len(fake_bot_api.bot_messages(admin_chat["id"])) == posted  # edited in place, nothing new
     assert not fake_bot_api.calls("sendMessage", 4004)
 
-    # Another operator's client still showed the old buttons: decided once; the late press is told so in the
-    # chat (render.is_error takes only error-* keys for toasts), and the approved message stays as it is.
+    # Another operator's client still showed the old buttons: decided once; the late press is told so in a toast,
+    # and the card says what became of the application, with no buttons, nothing new in the chat.
     fake_bot_api.callback(fake_bot_api.user(4006, "Ma", language_code="en"), f"adm:approve:{runner}", card)
     await until(lambda: len(fake_bot_api.callback_answers) == 2)
+    assert fake_bot_api.callback_answers[1].get("text") == EN("error-decided-already")
     decided = EN("admin-application-decided", user=str(runner), status="approved")
-    await until(lambda: decided in [fake_bot_api.callback_answers[1].get("text")]
-                + [m["text"] for m in fake_bot_api.bot_messages(admin_chat["id"])[posted:]])
+    await until(lambda: fake_bot_api.messages[(admin_chat["id"], card["message_id"])]["text"] == decided)
+    assert "reply_markup" not in fake_bot_api.messages[(admin_chat["id"], card["message_id"])]
     assert not fake_bot_api.calls("sendMessage", 4006)
-    assert fake_bot_api.messages[(admin_chat["id"], card["message_id"])] == edited
+    assert len(fake_bot_api.bot_messages(admin_chat["id"])) == posted
     async with UnitOfWork(services.db, write=False) as uow:
         decided_by = (await uow.runners.get(runner)).decided_by
     assert decided_by == first_operator

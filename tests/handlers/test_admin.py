@@ -15,6 +15,7 @@ from handlers.context import Ctx
 from handlers.notify import is_menu
 from handlers.router import ROUTER
 from locales import catalogue
+from storage import cards
 from storage.models import (
     Complaint,
     Coupon,
@@ -215,8 +216,9 @@ async def test_approve_an_application_with_its_button(chat, db, campus, clock):
 
     # Deciding again, by button or command, is refused clearly and changes nothing.
     again = await chat.press(OP, f"data:adm:approve:{applicant}")
-    assert keys(again) == ["admin-application-decided"]
-    assert again[0].text == f"The application of #{applicant} is already approved."
+    assert keys(again) == ["error-decided-already", "admin-application-decided"]  # the card shows it is decided
+    assert again[1].edit and not again[1].choices
+    assert again[1].text == f"The application of #{applicant} is already approved."
     assert keys(await chat.send(OP, f"/reject {applicant} too late")) == ["admin-application-decided"]
     assert (await get(db, RunnerProfile, applicant)).status == "approved"
     assert await inbox_keys(chat, applicant) == []
@@ -991,7 +993,7 @@ async def test_withdrawals_paid_out_or_refused(chat, db, campus, clock):
 
     # Twice is refused and moves no money.
     assert keys(await chat.send(OP, f"/payout {first}")) == ["admin-withdrawal-decided"]
-    assert keys(await chat.press(OP, f"data:adm:wno:{first}")) == ["admin-withdrawal-decided"]
+    assert keys(await chat.press(OP, f"data:adm:wno:{first}")) == ["error-decided-already", "admin-withdrawal-decided"]
     assert keys(await chat.send(OP, f"/payout {second}")) == ["admin-withdrawal-decided"]
     assert await balance(db, ledger.payout("manual")) == paid
     assert await balance(db, ledger.runner(runner)) == refused
@@ -999,6 +1001,21 @@ async def test_withdrawals_paid_out_or_refused(chat, db, campus, clock):
     assert keys(await chat.send(OP, "/withdrawals")) == ["admin-withdrawals-none"]
     assert_recorded(await actions(db), op, clock.now, ("approve_withdrawal", f"withdrawal:{first}"),
                     ("reject_withdrawal", f"withdrawal:{second}"))
+
+
+async def test_cards_a_channel_showed_are_edited_by_a_decision_typed_in_that_chat(chat, db, campus, clock):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    other = await make_runner(db, campus, clock.now, approved=False)
+    async with UnitOfWork(db) as uow:  # as a channel that can edit its messages records them (storage.cards)
+        for message, shown in (("11", applicant), ("12", other), ("21", applicant)):
+            await cards.shown(uow.session, "console", OP, f"application/{shown}", message, clock.now)
+        await cards.shown(uow.session, "console", "someone-else", f"application/{applicant}", "31", clock.now)
+
+    replies = await chat.send(OP, f"/approve {applicant}")
+    assert keys(replies) == ["admin-application-approved"] * 3
+    assert [r.replaces for r in replies] == [None, "11", "21"]  # both copies in this chat, no other card
+    assert all(r.text == replies[0].text and not r.choices for r in replies)
 
 
 # ---------------------------------------------------------------------------------------------------- wallets
