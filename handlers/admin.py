@@ -324,11 +324,20 @@ async def ask_reject_reason(ctx: Ctx, user_id: int, card: str | None = None) -> 
     await ask_current_step(ctx)
 
 
+async def ask_refuse_reason(ctx: Ctx, withdrawal_id: int, card: str | None = None) -> None:
+    """card: the withdrawal card whose Refuse was pressed (Input.message), to be edited once decided."""
+    ctx.go("admin.refusepayout", refuse_withdrawal=withdrawal_id, card=card)
+    await ask_current_step(ctx)
+
+
 @ROUTER.asks_again("admin.")  # after /language in the private chat (the operators' chat has no /language)
 async def ask_current_step(ctx: Ctx) -> None:
-    """The question of the operator's step: the reason of a rejection, or the runner to reassign an order to."""
+    """The question of the operator's step: the reason of a rejection or of a refused withdrawal, or the runner to
+    reassign an order to."""
     if ctx.state == "admin.reject":
         ask_step(ctx, "admin-ask-reject-reason", user=str(ctx.data.get("reject_user", 0)))
+    elif ctx.state == "admin.refusepayout":
+        ask_step(ctx, "admin-ask-refuse-reason", id=str(ctx.data.get("refuse_withdrawal", 0)))
     else:
         ask_step(ctx, "admin-ask-runner", order=str(ctx.data.get("reassign_order", 0)))
 
@@ -375,27 +384,29 @@ async def reject_cmd(ctx: Ctx) -> None:
     user_id = applicant_id(args[0])
     reason = free_text(" ".join(args[1:]), limit=MAX_REASON)
     if not reason:
-        profile = await ctx.uow.runners.get(user_id)
-        if profile is None or profile.campus_id != ctx.campus.id:
-            raise InvalidInput("admin-application-not-found", user=str(user_id))
+        await pending_application(ctx, user_id)  # no question about what is decided already
         await ask_reject_reason(ctx, user_id)
         return
     await decide_application(ctx, user_id, False, reason)
 
 
-@ROUTER.state("admin.reject")
-async def reject_reason_step(ctx: Ctx) -> None:
+@ROUTER.state("admin.reject", "admin.refusepayout")
+async def reason_step(ctx: Ctx) -> None:
+    """The reason of a rejected application or a refused withdrawal, which the person is told."""
     ctx.require_operator()
     if cancelled_step(ctx):
         return
     reason = free_text(ctx.input.text, limit=MAX_REASON) if ctx.input.kind is Kind.text else ""
-    user_id = int(ctx.data.get("reject_user", 0))
     if not reason:
         await ask_current_step(ctx)
         return
-    card = ctx.data.get("card")
+    state, card = ctx.state, ctx.data.get("card")
+    user_id, withdrawal_id = int(ctx.data.get("reject_user", 0)), int(ctx.data.get("refuse_withdrawal", 0))
     ctx.reset()
-    await attempt(ctx, decide_application(ctx, user_id, False, reason, edit=answering(ctx), card=card))
+    if state == "admin.reject":
+        await attempt(ctx, decide_application(ctx, user_id, False, reason, edit=answering(ctx), card=card))
+    else:
+        await attempt(ctx, decide_withdrawal(ctx, withdrawal_id, False, reason, edit=answering(ctx), card=card))
 
 
 # ---------------------------------------------------------------------------------------------------- orders
@@ -762,9 +773,17 @@ async def load_withdrawal(ctx: Ctx, withdrawal_id: int) -> tuple[Withdrawal, Use
     return w, runner
 
 
+async def pending_withdrawal(ctx: Ctx, withdrawal_id: int) -> None:
+    """Refused unless the withdrawal still waits for a decision: before anything is asked about it."""
+    w, _ = await load_withdrawal(ctx, withdrawal_id)
+    if w.status != "pending":
+        raise InvalidInput("admin-withdrawal-decided", id=str(withdrawal_id), status=w.status)
+
+
 async def decide_withdrawal(ctx: Ctx, withdrawal_id: int, approve: bool, reason: str = "", *,
-                            edit: bool = False) -> None:
-    """The cards of it shown in this chat then say what became of it."""
+                            edit: bool = False, card: str | None = None) -> None:
+    """card: the withdrawal card a refusal's reason was asked from (Input.message), which then says it too, as do
+    the other cards of it shown in this chat."""
     w, runner = await load_withdrawal(ctx, withdrawal_id)
     status = "approved" if approve else "rejected"
     decided = await ctx.uow.session.execute(
@@ -784,7 +803,7 @@ async def decide_withdrawal(ctx: Ctx, withdrawal_id: int, approve: bool, reason:
                           reason=reason or "—")
     said = ctx.say(f"admin-withdrawal-{status}-done", id=str(withdrawal_id), who=who(runner),
                    amount=format_yuan(w.amount), edit=edit)
-    await show_decided(ctx, item("withdrawal", withdrawal_id), said.key, said.args)
+    await show_decided(ctx, item("withdrawal", withdrawal_id), said.key, said.args, card)
 
 
 @ROUTER.command("payout", operator_only=True)
@@ -798,7 +817,13 @@ async def payout(ctx: Ctx) -> None:
 async def refuse_payout(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-refusepayout", 1)
-    await decide_withdrawal(ctx, withdrawal_id(args[0]), False, free_text(" ".join(args[1:]), limit=MAX_REASON))
+    target = withdrawal_id(args[0])
+    reason = free_text(" ".join(args[1:]), limit=MAX_REASON)
+    if not reason:  # the runner is told why: asked for, as a rejection's
+        await pending_withdrawal(ctx, target)
+        await ask_refuse_reason(ctx, target)
+        return
+    await decide_withdrawal(ctx, target, False, reason)
 
 
 # ---------------------------------------------------------------------------------------------------- wallets
@@ -1025,8 +1050,12 @@ async def decide_card(ctx: Ctx, verb: str, number: str) -> None:
         target = applicant_id(number)
         await pending_application(ctx, target)
         await ask_reject_reason(ctx, target, card=ctx.input.message)
-    elif verb in ("wok", "wno"):
-        await decide_withdrawal(ctx, withdrawal_id(number), verb == "wok", edit=True)
+    elif verb == "wok":
+        await decide_withdrawal(ctx, withdrawal_id(number), True, edit=True)
+    elif verb == "wno":
+        target = withdrawal_id(number)
+        await pending_withdrawal(ctx, target)
+        await ask_refuse_reason(ctx, target, card=ctx.input.message)
     else:
         await decide_complaint_alone(ctx, complaint_id(number), verb == "up", 0, "", edit=True)
 

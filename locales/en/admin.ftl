@@ -45,7 +45,7 @@ admin-help = Operator commands:
     /reassign N runner · /cancelorder N [reason] · /resolve N complete|refund [compensation to the student, like ¥5] [note]
     /complaints · /uphold N [compensation to the student, like ¥5] [note] · /dismiss N [note] — N is the complaint number
     /suspend user [reason] · /restore user
-    /withdrawals · /payout N · /refusepayout N [reason] — N is the withdrawal number
+    /withdrawals · /payout N · /refusepayout N reason — N is the withdrawal number
     /topup user yuan
     /today — today's figures
     /coupon create CODE yuan|percent% [min spend] [max uses] [days] · /coupon stop CODE · /coupons
@@ -196,6 +196,7 @@ admin-button-pay = Paid out
 admin-button-refuse = Refuse
 admin-withdrawal-not-found = There is no withdrawal #{ $id }.
 admin-withdrawal-decided = Withdrawal #{ $id } is already { admin-status-name }.
+admin-ask-refuse-reason = Why is withdrawal #{ $id } refused? Write the reason (in a group: reply to this message); the runner will read it.
 admin-withdrawal-approved-done = Withdrawal #{ $id } of { $amount } yuan to { $who } is marked paid out.
 admin-withdrawal-rejected-done = Withdrawal #{ $id } of { $amount } yuan refused; the money went back to { $who }'s wallet.
 admin-usage-payout = Write /payout and the withdrawal number, like /payout 3.

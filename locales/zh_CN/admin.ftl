@@ -45,7 +45,7 @@ admin-help = 运营命令：
     /reassign 单号 跑腿员 · /cancelorder 单号 [原因] · /resolve 单号 complete|refund [给学生的补偿，如 ¥5] [备注]
     /complaints · /uphold 投诉号 [给学生的补偿，如 ¥5] [备注] · /dismiss 投诉号 [备注]
     /suspend 用户 [原因] · /restore 用户
-    /withdrawals · /payout 提现号 · /refusepayout 提现号 [原因]
+    /withdrawals · /payout 提现号 · /refusepayout 提现号 原因
     /topup 用户 金额
     /today — 今日数据
     /coupon create 代码 金额|折扣% [最低消费] [次数上限] [有效天数] · /coupon stop 代码 · /coupons
@@ -187,6 +187,7 @@ admin-button-pay = 已打款
 admin-button-refuse = 拒绝
 admin-withdrawal-not-found = 没有提现 #{ $id }。
 admin-withdrawal-decided = 提现 #{ $id } 已处理过（{ admin-status-name }）。
+admin-ask-refuse-reason = 为什么拒绝提现 #{ $id }？请写明原因（在群里请回复本条消息），跑腿员会看到。
 admin-withdrawal-approved-done = 提现 #{ $id }（{ $amount } 元，给 { $who }）已标记为已打款。
 admin-withdrawal-rejected-done = 提现 #{ $id }（{ $amount } 元）已拒绝，钱已退回 { $who } 的钱包。
 admin-usage-payout = 请写 /payout 和提现号，例如 /payout 3。

@@ -11,7 +11,7 @@ from typing import Any
 from bot.telegram.sender import TelegramSender
 from core.order import Actor, Event, Role
 from locales import catalogue
-from storage.models import Complaint
+from storage.models import Complaint, Withdrawal
 from storage.uow import UnitOfWork
 from tests.bot import test_telegram_groups as groups
 from tests.bot.fake_bot_api import FakeBotAPI
@@ -95,15 +95,15 @@ async def test_a_card_decided_by_command_is_refused_as_a_toast_when_pressed_and_
     assert len(fake_bot_api.bot_messages(chat_id)) == posted  # no new message, no question asked
 
 
-async def test_withdrawal_cards_decided_by_commands_are_edited(
+async def test_withdrawal_cards_decided_by_commands_are_edited_and_a_refusal_by_button_asks_why(
         fake_bot_api, dispatcher, services, campus, clock, admin_chat):
     await operator(services, campus, clock, 4004, started=True)
     runner = await tg_runner(services, campus, clock, 3003, name="Zhao")
     customer = await tg_user(services, campus, clock, 1001, name="Li")
     await completed_order(services.db, campus, clock(), customer, runner)  # earnings to withdraw
-    paid, refused = [await request_withdrawal(services.db, runner, 100, clock()) for _ in range(2)]
+    paid, refused, asked = [await request_withdrawal(services.db, runner, 100, clock()) for _ in range(3)]
     chat_id = admin_chat["id"]
-    cards = await listed(fake_bot_api, admin_chat, "withdrawals", *(f"adm:wok:{w}" for w in (paid, refused)))
+    cards = await listed(fake_bot_api, admin_chat, "withdrawals", *(f"adm:wok:{w}" for w in (paid, refused, asked)))
 
     fake_bot_api.command(wu(fake_bot_api), "payout", str(paid), chat=admin_chat)
     done = EN("admin-withdrawal-approved-done", id=str(paid), who=f"Zhao (#{runner})", amount="1.00")
@@ -111,7 +111,22 @@ async def test_withdrawal_cards_decided_by_commands_are_edited(
     fake_bot_api.command(wu(fake_bot_api), "refusepayout", f"{refused} wrong account", chat=admin_chat)
     done = EN("admin-withdrawal-rejected-done", id=str(refused), who=f"Zhao (#{runner})", amount="1.00")
     await until(lambda: shown(fake_bot_api, chat_id, cards[1])["text"] == done)
-    assert not any(fake_bot_api.buttons(shown(fake_bot_api, chat_id, c)) for c in cards)
+    assert not any(fake_bot_api.buttons(shown(fake_bot_api, chat_id, c)) for c in cards[:2])
+
+    # Refuse pressed: the runner is told why, so the reason is asked first, and the answer decides the card.
+    fake_bot_api.press(wu(fake_bot_api), cards[2], EN("admin-button-refuse"))
+    question = await until(lambda: next((m for m in fake_bot_api.bot_messages(chat_id)
+                                         if m.get("text") == EN("admin-ask-refuse-reason", id=str(asked))), None))
+    assert [label for label, _ in fake_bot_api.buttons(question)[0]] == [EN("admin-button-cancel-step")]
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert (await uow.session.get(Withdrawal, asked)).status == "pending"  # nothing refused before the reason
+    fake_bot_api.text(wu(fake_bot_api), "name does not match the account", chat=admin_chat, reply_to=question)
+    done = EN("admin-withdrawal-rejected-done", id=str(asked), who=f"Zhao (#{runner})", amount="1.00")
+    await until(lambda: shown(fake_bot_api, chat_id, cards[2])["text"] == done)
+    assert shown(fake_bot_api, chat_id, question)["text"] == done
+    assert "reply_markup" not in shown(fake_bot_api, chat_id, cards[2])
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert (await uow.session.get(Withdrawal, asked)).status == "rejected"
 
 
 async def test_complaint_cards_show_their_decision_after_uphold_and_after_the_orders_resolution(
@@ -205,3 +220,21 @@ async def test_a_long_order_card_resolved_through_its_confirmation_loses_its_but
     assert (await order_row(services, order_id)).status == "completed"
     now_card = shown(fake_bot_api, chat_id, card)["text"]
     assert "(dismissed)" in now_card and "(open)" not in now_card  # its end as it is now: the complaints decided
+
+
+async def test_an_operator_replying_to_another_operators_question_is_told_it_is_not_theirs(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=True)
+    await operator(services, campus, clock, 4006, started=True)
+    zhao = await applicant(services, campus, clock, 3003)
+    chat_id = admin_chat["id"]
+    (card,) = await listed(fake_bot_api, admin_chat, "applications", f"adm:approve:{zhao}")
+    fake_bot_api.press(wu(fake_bot_api), card, EN("admin-button-reject"))
+    question = await until(lambda: next((m for m in fake_bot_api.bot_messages(chat_id)
+                                         if m.get("text") == EN("admin-ask-reject-reason", user=str(zhao))), None))
+
+    ma = fake_bot_api.user(4006, "Ma", language_code="en")
+    fake_bot_api.text(ma, "blurry photo", chat=admin_chat, reply_to=question)
+    await until(lambda: fake_bot_api.bot_messages(chat_id)[-1]["text"] == EN("admin-question-not-yours"))
+    assert await application_status(services, zhao) == "pending"
+    assert fake_bot_api.buttons(shown(fake_bot_api, chat_id, question))  # still waiting for Wu's answer

@@ -1003,6 +1003,55 @@ async def test_withdrawals_paid_out_or_refused(chat, db, campus, clock):
                     ("reject_withdrawal", f"withdrawal:{second}"))
 
 
+@pytest.mark.parametrize(("language", "question"), [
+    ("en", "Why is withdrawal #{w} refused? Write the reason (in a group: reply to this message); the runner will read "
+     "it."),
+    ("zh_CN", "为什么拒绝提现 #{w}？请写明原因（在群里请回复本条消息），跑腿员会看到。"),
+], ids=["en", "zh_CN"])
+async def test_a_withdrawal_refused_by_button_or_without_a_reason_asks_why_and_tells_the_runner(
+        chat, db, campus, clock, language, question):
+    await operator_speaking(db, campus, clock.now, language)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    await completed_order(db, campus, clock.now, customer, runner)
+    pressed, typed = [await request_withdrawal(db, runner, 100, clock.now) for _ in range(2)]
+    await chat.inbox(await external(db, runner))
+
+    (asked,) = await chat.press("dora", f"data:adm:wno:{pressed}", message="7")
+    assert (asked.key, asked.text) == ("admin-ask-refuse-reason", question.format(w=pressed))
+    assert (await get(db, Withdrawal, pressed)).status == "pending"  # nothing refused before the reason
+    replies = await chat.send("dora", "name does not match")
+    assert keys(replies) == ["admin-withdrawal-rejected-done", "admin-withdrawal-rejected-done"]
+    assert replies[1].replaces == "7" and not replies[1].choices  # the card pressed says so, its buttons gone
+    assert (await get(db, Withdrawal, pressed)).status == "rejected"
+    (notice,) = await chat.inbox(await external(db, runner))
+    assert notice["text"].endswith("原因：name does not match")  # the runner reads the campus language
+
+    assert keys(await chat.send("dora", f"/refusepayout {typed}")) == ["admin-ask-refuse-reason"]
+    assert keys(await chat.press("dora", chat.last["dora"][0].flat_choices()[0].label)) == ["admin-step-cancelled"]
+    assert (await get(db, Withdrawal, typed)).status == "pending"
+    assert keys(await chat.send("dora", f"/refusepayout {typed} wrong account")) == ["admin-withdrawal-rejected-done"]
+
+
+async def test_a_decision_without_its_reason_is_refused_at_once_when_it_was_taken_already(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    await completed_order(db, campus, clock.now, customer, runner)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    paid = await request_withdrawal(db, runner, 100, clock.now)
+    assert keys(await chat.send(OP, f"/approve {applicant}")) == ["admin-application-approved"]
+    assert keys(await chat.send(OP, f"/payout {paid}")) == ["admin-withdrawal-approved-done"]
+
+    # Not asked for a reason that could only be refused once given.
+    assert keys(await chat.send(OP, f"/reject {applicant}")) == ["admin-application-decided"]
+    assert keys(await chat.send(OP, f"/refusepayout {paid}")) == ["admin-withdrawal-decided"]
+    assert keys(await chat.send(OP, "photo unreadable")) == ["idle-hint", "menu-title"]  # no step waits for it
+    assert keys(await chat.press(OP, f"data:adm:wno:{paid}")) == ["error-decided-already", "admin-withdrawal-decided"]
+    assert (await get(db, RunnerProfile, applicant)).status == "approved"
+    assert (await get(db, Withdrawal, paid)).status == "approved"
+
+
 async def test_cards_a_channel_showed_are_edited_by_a_decision_typed_in_that_chat(chat, db, campus, clock):
     await operator(chat)
     applicant = await make_runner(db, campus, clock.now, approved=False)
