@@ -62,6 +62,8 @@ async def show_wallet(ctx: Ctx) -> None:
         parts.append(t("wallet-recent"))
         for key, at, amount in rows:
             kind, detail = movement_kind(key)
+            if kind == "topup":  # its provider, said in words (cash: an operator's /topup)
+                detail = t("wallet-provider", provider=detail)
             parts.append(t("wallet-line", date=at.astimezone(ctx.campus.tz).strftime("%m-%d %H:%M"), kind=kind,
                            detail=detail, amount=("+" if amount > 0 else "") + format_yuan(amount)))
     else:

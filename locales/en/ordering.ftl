@@ -121,6 +121,13 @@ wallet-line = { $date } { $kind ->
     [compensation] Compensation
    *[other] Other
   } { $amount }
+# How money came into the wallet (a top-up's provider, core.ledger.top_up).
+wallet-provider = { $provider ->
+    [cash] cash
+    [telegram] Telegram payment
+    [wechat] WeChat Pay
+   *[other] another way
+  }
 wallet-no-movements = No movements yet.
 wallet-topup-hint = To add money, ask the service desk, or pay an order directly where your app offers it.
 wallet-insufficient = Your balance is { $balance } yuan, the order costs { $total } yuan: { $missing } yuan is missing.

@@ -121,6 +121,13 @@ wallet-line = { $date } { $kind ->
     [compensation] 补偿
    *[other] 其他
   } { $amount }
+# How money came into the wallet (a top-up's provider, core.ledger.top_up).
+wallet-provider = { $provider ->
+    [cash] 现金
+    [telegram] Telegram 支付
+    [wechat] 微信支付
+   *[other] 其他方式
+  }
 wallet-no-movements = 暂无记录。
 wallet-topup-hint = 如需充值，请联系客服，或在支持的应用内直接支付订单。
 wallet-insufficient = 你的余额为 { $balance } 元，订单需 { $total } 元，还差 { $missing } 元。

@@ -12,6 +12,7 @@ from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.factories import top_up
 from tests.handlers.harness import keys
+from tests.handlers.test_admin import OP, operator
 from tests.handlers.test_ordering import (
     PARCEL_TO_MY_ROOM,
     add_coupon,
@@ -444,6 +445,20 @@ async def test_the_wallet_shows_balance_and_movements(chat, services):
     # The main menu's Wallet button shows the same.
     await chat.send("alice", "/menu")
     assert (await chat.press("alice", "Wallet"))[0].text == replies[0].text
+
+
+@pytest.mark.parametrize(("language", "lines"), [
+    ("en", ["11-23 10:00 Top-up (Telegram payment) +3.00", "11-23 10:00 Top-up (cash) +5.00"]),
+    ("zh_CN", ["11-23 10:00 充值（Telegram 支付） +3.00", "11-23 10:00 充值（现金） +5.00"]),
+])
+async def test_the_wallet_says_in_the_students_language_how_money_came_in(chat, services, language, lines):
+    await operator(chat)
+    await chat.send("alice", "/start")
+    await chat.press("alice", {"en": "English", "zh_CN": "中文"}[language])
+    await chat.send(OP, "/topup alice 5")  # cash handed to the service desk
+    await chat.pay("alice", "telegram", "charge-1", None, 300)  # a payment naming no order: kept in the wallet
+    replies = await chat.send("alice", "/wallet")
+    assert replies[0].text.splitlines()[2:4] == lines
 
 
 async def test_an_empty_wallet(chat, services):
