@@ -12,13 +12,13 @@ from core.errors import DomainError
 from handlers import flows  # noqa: F401 - registers every flow on the router
 from handlers.context import Ctx, Services, barred
 from handlers.io import Input, Kind, Reply
-from handlers.notify import in_operator_chat, money_args, plain_args
+from handlers.notify import answer_language, in_operator_chat, money_args, operators_chat_campus, plain_args
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage import conversations
 from storage.conversations import ConversationState
 from storage.dedupe import first_time_in
-from storage.lookups import LANGUAGE_BY_ADDRESS, USER_AND_CONVERSATION
+from storage.lookups import LANGUAGE_AND_CAMPUS_BY_ADDRESS, USER_AND_CONVERSATION
 from storage.models import User
 from storage.sql import run_core
 from storage.uow import UnitOfWork
@@ -92,10 +92,13 @@ class App:
         return user, conv, found is None
 
     async def _language(self, inp: Input) -> str:
+        """What a refusal is answered in, as Ctx.t would have answered it."""
         async with UnitOfWork(self.services.db, write=False) as uow:
-            language = (await run_core(
-                uow.session, LANGUAGE_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})).scalar()
-        return language or inp.language or DEFAULT_LANGUAGE
+            found = (await run_core(uow.session, LANGUAGE_AND_CAMPUS_BY_ADDRESS,
+                                    {"channel": inp.channel, "external_id": inp.user})).first()
+        language, campus_id = found if found is not None else (None, None)
+        chat = operators_chat_campus(self.services, inp, campus_id)
+        return answer_language(chat, language or inp.language or DEFAULT_LANGUAGE)
 
 
 def in_admin_chat(ctx: Ctx) -> bool:

@@ -12,6 +12,7 @@ from core.clock import Clock
 from core.errors import InvalidInput, NotAllowed
 from core.numbers import record_id
 from handlers.io import Choice, Input, Reply
+from handlers.notify import Notifier, answer_language, operators_chat_campus
 from locales import Catalogue, catalogue
 from storage import conversations
 from storage.chat_moves import ChatMoves
@@ -81,13 +82,14 @@ class Ctx:
         self.conv = conv
         self.now = now
         self.replies: list[Reply] = []
+        # The campus whose operators' chat the input came from: it is answered in its language (answer_language);
+        # None for a private chat or the task hall.
+        self.chat_campus = operators_chat_campus(services, inp, user.campus_id)
         # Whether an earlier reply offered the location button, which a channel may still show (settle_location).
         self._location_offered = bool(conv.data.get(LOCATION_OFFERED))
         self._asked: dict[str, Any] | None = conv.data.get(QUESTION)  # as an earlier input left it (settle_question)
         self._kept: dict[str, dict[str, Any]] = dict(conv.data.get(KEPT) or {})  # KEPT, kept across ctx.reset()
         self._asked_retired = False  # retire_buttons took a button off the question still asked
-        from handlers.notify import Notifier  # notify imports Ctx's neighbours; keep the cycle out of import time
-
         self.notify = Notifier(services, uow, now, origin=f"in:{inp.channel}:{inp.user}:{inp.update_id or secrets.token_hex(6)}")
 
     # --- who and where -------------------------------------------------------------------------------------
@@ -102,7 +104,7 @@ class Ctx:
 
     @property
     def t(self) -> Catalogue:
-        return catalogue(self.user.language)
+        return catalogue(answer_language(self.chat_campus, self.user.language))
 
     @property
     def is_operator(self) -> bool:

@@ -29,7 +29,14 @@ from core.order import Event, Notice, Status, Transition
 from handlers.context import Ctx, Services, withdraw_location_offer
 from handlers.io import Input, Kind, Reply
 from handlers.location import not_asked_for
-from handlers.notify import DETAILS_ENDED, NOTICE_RENDERERS, Button, Notifier, in_operator_chat
+from handlers.notify import (
+    DETAILS_ENDED,
+    NOTICE_RENDERERS,
+    Button,
+    Notifier,
+    answer_language,
+    operators_chat_campus,
+)
 from handlers.orders import (
     building_name,
     campus_name,
@@ -316,14 +323,14 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
         may_grab = user is not None and user.started_bot and not user.suspended and raw.strip()
         order_id = parse_order_id(raw) if may_grab else None
         already = await settled_in(uow.session, order_id, user.id) if order_id is not None else None
-    replies = await grab_outcome(services, user, raw, order_id, already)
+    chat = operators_chat_campus(services, inp, user.campus_id if user is not None else None)
+    replies = await grab_outcome(services, user, raw, order_id, already, chat)
     # As Ctx.settle_location would, where the location button may still be up in the grabber's private chat: won or
     # lost from a list that offered it; from anywhere else (the hall, an older list, an offer, /grab) only when won,
     # as the answer then goes to that chat and wins are rare, so a lost press stays one read. Only once the outcome
     # is known: a refusal (a DomainError) changes nothing, so the button and the conversation stay as they are.
     won = any(r.key == WON for r in replies)
-    if (from_nearby_with_location and inp.chat is None) or (won and not in_operator_chat(
-            services.campuses.get(user.campus_id, services.default_campus), services, inp)):
+    if (from_nearby_with_location and inp.chat is None) or (won and chat is None):
         async with UnitOfWork(services.db) as uow:
             if await withdraw_location_offer(uow.session, inp.channel, inp.user, now):
                 return [dataclasses.replace(r, location_done=True) for r in replies]
@@ -331,10 +338,11 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
 
 
 async def grab_outcome(services: Services, user: Row | None, raw: str, order_id: int | None,
-                       already: GrabResult | None) -> list[Reply]:
+                       already: GrabResult | None, chat: Campus | None = None) -> list[Reply]:
     """The grab and its answer, once grab's first transaction has read who is grabbing (`user`) and whether the
-    order is settled for them already (`already`)."""
-    t = catalogue(user.language if user is not None else DEFAULT_LANGUAGE)
+    order is settled for them already (`already`); `chat`: the campus whose operators' chat it came from, which
+    the answer then speaks to (answer_language)."""
+    t = catalogue(answer_language(chat, user.language if user is not None else DEFAULT_LANGUAGE))
     if user is None or not user.started_bot:
         return [Reply("runner-start-bot-first", t("runner-start-bot-first"))]
     if user.suspended:

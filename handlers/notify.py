@@ -197,6 +197,22 @@ def in_operator_chat(campus: Campus, services: "Services", inp: Input) -> bool:
     return (inp.channel, inp.chat) in operator_chats(campus, services)
 
 
+def operators_chat_campus(services: "Services", inp: Input, own: str | None = None) -> Campus | None:
+    """The campus whose operators' chat the input came from (None: any other chat): an input there is judged
+    against that campus and answered in its language. A chat several campus files name is the sender's `own`
+    campus's when it is one of them, else the first's."""
+    if inp.chat is None:
+        return None
+    found = [c for c in services.campuses.values() if in_operator_chat(c, services, inp)]
+    return next((c for c in found if c.id == own), found[0] if found else None)
+
+
+def answer_language(chat: Campus | None, own: str) -> str:
+    """What an input is answered in: the sender's own language, but in a campus's operators' chat (`chat`, as
+    operators_chat_campus finds it), shared by them all, the campus's, as the chat's menu and notices are."""
+    return chat.language if chat is not None else own
+
+
 def operator_chats(campus: Campus, services: "Services") -> list[tuple[str, str]]:
     """Where the campus's operators are reached on each running channel: (channel, chat)."""
     chats = []

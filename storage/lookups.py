@@ -18,5 +18,6 @@ USER_AND_CONVERSATION = select(User, Conversation.state, Conversation.data).oute
 GRABBER_BY_ADDRESS = select(User.id, User.language, User.started_bot, User.suspended, User.campus_id).where(_AT_ADDRESS)
 # Where and in which language a notice reaches someone.
 ADDRESS_AND_LANGUAGE_BY_ID = select(User.channel, User.external_id, User.language).where(User.id == bindparam("id"))
-LANGUAGE_BY_ADDRESS = select(User.language).where(_AT_ADDRESS)
+# What a refusal is answered in: their language, or in a campus's operators' chat the campus's (handlers/app.py).
+LANGUAGE_AND_CAMPUS_BY_ADDRESS = select(User.language, User.campus_id).where(_AT_ADDRESS)
 STARTED_AND_LANGUAGE = select(User.started_bot, User.language).where(_AT_ADDRESS)

@@ -46,6 +46,7 @@ from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.response_models import keep_response_models
 from bot.telegram.sender import TelegramRateLimiter, campus_chats, chat_moved
 from bot.telegram.users import Known, lookup, mark_not_started
+from core.campus import Campus
 from handlers.app import App
 from handlers.context import Services, question_shown
 from handlers.io import Input, Kind, Reply, update_key
@@ -154,12 +155,15 @@ class TelegramAdapter:
         return await lookup(self.services.db, user_id, language_code=language_code,
                             default_language=self.services.default_campus.language)
 
+    def group_campus(self, group_id: int) -> Campus:
+        """The campus whose hall a group is (any other group: the default campus)."""
+        return self.services.campuses[self.hall_campus.get(self.chat_now(group_id), self.services.default_campus.id)]
+
     async def start_link(self, group_id: int) -> str:
         """The link that opens the bot for someone in this group: t.me/<bot>?start=c-<campus> (the group's campus,
         which a newcomer joins: handlers/start.py)."""
         me = await self.bot.me()
-        campus = self.hall_campus.get(self.chat_now(group_id), self.services.default_campus.id)
-        return f"https://t.me/{me.username}?start={JOIN_PREFIX}{campus}"
+        return f"https://t.me/{me.username}?start={JOIN_PREFIX}{self.group_campus(group_id).id}"
 
     # --- replies -----------------------------------------------------------------------------------------
     async def _reply_private(self, chat_id: int, user_id: int, replies: list[Reply], *,
@@ -206,8 +210,9 @@ class TelegramAdapter:
             return False
         return True
 
-    async def _ask_to_start_in_group(self, message: Message, known: Known) -> None:
-        """A command in the hall from someone we cannot write to privately: a button that opens the bot.
+    async def _ask_to_start_in_group(self, message: Message) -> None:
+        """A command in the hall from someone we cannot write to privately: a button that opens the bot, in the
+        campus's language, as everything posted in the hall (handlers.notify.answer_language).
 
         It goes out directly, but only within the group's rate windows, which are the outbox sender's own (shared
         limiter): the request only helps as an immediate reply to the command, so queueing it in the outbox would
@@ -218,7 +223,7 @@ class TelegramAdapter:
         if not await self.limiter.acquire(chat):
             log.info("group %s is at its rate limit: no start request for %s", chat, message.from_user.id)
             return
-        t = known.t
+        t = catalogue(self.group_campus(message.chat.id).language)
         markup = InlineKeyboardMarkup(inline_keyboard=[[
             InlineKeyboardButton(text=t("tg-open-bot"), url=await self.start_link(chat))]])
         # A command sent in the group before it became a supergroup is answered in the supergroup, unquoted: its id is
@@ -321,14 +326,14 @@ class TelegramAdapter:
             # App.handle never sees this update, so its repeat check is made here (same key: one or the other).
             if inp.update_key is None or await DatabaseSeenKeys(self.services.db).first_time(
                     inp.update_key, self.services.clock()):
-                await self._ask_to_start_in_group(message, known)
+                await self._ask_to_start_in_group(message)
             return
         replies = await self.app.handle(dataclasses.replace(inp, answered_privately=True))
         try:
             await self._reply_private(message.from_user.id, message.from_user.id, replies)
         except TelegramForbiddenError:
             await mark_not_started(self.services, message.from_user.id)
-            await self._ask_to_start_in_group(message, known)
+            await self._ask_to_start_in_group(message)
 
     async def on_location(self, message: Message, event_update: Update) -> None:
         if not convert.is_private(message.chat):

@@ -35,7 +35,6 @@ from tests.factories import CIPHER
 
 OLD_HALL, NEW_HALL = -4001, -1004001  # a basic group's id; its supergroup's (-100…)
 OLD_ADMIN, NEW_ADMIN = -4002, -1004002
-EN = catalogue("en")
 
 
 @pytest.fixture
@@ -151,7 +150,8 @@ async def test_the_upgrade_message_moves_the_admin_chat_and_its_waiting_messages
     await run_for(sender, clock, 3)
     notice, answer = fake_bot_api.bot_messages(NEW_ADMIN)
     assert notice["text"] == catalogue(services.default_campus.language)("notice-exception", order=7)
-    assert answer["text"] == EN("admin-applications-none")  # answered there, for every operator to see
+    # Answered there, for every operator to see: in the chat's language, as the notice before it.
+    assert answer["text"] == catalogue(services.default_campus.language)("admin-applications-none")
     assert fake_bot_api.calls("sendMessage", 4004) == []
     assert fake_bot_api.calls(chat_id=OLD_ADMIN) == []
 

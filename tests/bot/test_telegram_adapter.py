@@ -317,6 +317,9 @@ async def test_a_hall_command_from_someone_we_cannot_write_to_gets_a_button_that
     reply = (await until(lambda: fake_bot_api.bot_messages(hall["id"])))[-1]
     (row,) = (reply.get("reply_markup") or {})["inline_keyboard"]
     assert row[0]["url"] == "https://t.me/paotui_test_bot?start=c-demo"
+    # Posted in the hall for everyone there: in the campus's language, not the English of Zhao's app.
+    t = catalogue(campus.language)
+    assert (reply["text"], row[0]["text"]) == (t("tg-start-first-group", name="Zhao"), t("tg-open-bot"))
     assert (await order_row(services, order_id)).status == "open"
 
 
@@ -973,8 +976,52 @@ async def test_operators_moderate_in_the_admin_chat_and_others_are_refused_there
     await tg_user(services, campus, clock, 4005)
     fake_bot_api.command(fake_bot_api.user(4004, "Wu", language_code="en"), "today", chat=admin_chat)
     answer = (await until(lambda: fake_bot_api.bot_messages(admin_chat["id"])))[-1]
-    assert answer["text"].startswith("Today, 2026-11-23:\nOrders created: 0")  # in the operator's language
+    assert answer["text"].startswith("今日（2026-11-23）：\n新订单：0")  # the chat's language, not the operator's
     fake_bot_api.command(fake_bot_api.user(4005, "Zhou", language_code="en"), "today", chat=admin_chat)
     refused = (await until(lambda: len(fake_bot_api.bot_messages(admin_chat["id"])) == 2
                            and fake_bot_api.bot_messages(admin_chat["id"])))[-1]
-    assert refused["text"] == catalogue("en")("error-operators-only")
+    assert refused["text"] == catalogue(campus.language)("error-operators-only")
+
+
+async def test_the_admin_chat_speaks_the_campus_language_whichever_operator_acts_and_privately_theirs(
+        fake_bot_api, dispatcher, services, campus, clock):
+    """A Chinese campus's admin chat: an English-speaking operator's card, the confirmation of their press and the
+    card edited with its outcome are in Chinese, like what a Chinese-speaking operator gets there; privately, the
+    English-speaking operator reads English."""
+    zh, en = catalogue("zh_CN"), catalogue("en")
+    admin_chat = fake_bot_api.group(campus.channels.telegram_admin_chat_id, "Operators")
+    ada_id = await tg_user(services, campus, clock, 4005, language="en", name="Ada")
+    wu_id = await tg_user(services, campus, clock, 4004, language="zh_CN", name="Wu")
+    async with UnitOfWork(services.db) as uow:
+        for operator in (ada_id, wu_id):
+            (await uow.session.get(User, operator)).is_operator = True
+    ada, wu = fake_bot_api.user(4005, "Ada", language_code="en"), fake_bot_api.user(4004, "Wu", language_code="zh")
+    customer = await tg_user(services, campus, clock, 1001, name="Li")
+    order_id = await make_order(services.db, campus, customer, clock())
+
+    def cards() -> list[dict[str, Any]]:
+        return [m for m in fake_bot_api.bot_messages(admin_chat["id"]) if fake_bot_api.buttons(m)]
+
+    fake_bot_api.command(wu, "find", str(order_id), chat=admin_chat)
+    await until(lambda: len(cards()) == 1)
+    fake_bot_api.command(ada, "find", str(order_id), chat=admin_chat)
+    _, card = await until(lambda: len(cards()) == 2 and cards())
+    shown = card["text"]  # the fake edits its messages in place
+    assert shown == cards()[0]["text"] and zh("admin-history-title") in shown
+    cancel = zh("admin-button-event", event="operator_cancel", refunded="yes")
+    assert fake_bot_api.buttons(card)[0][0][0] == cancel
+
+    fake_bot_api.press(ada, card, cancel)
+    confirm = zh("admin-confirm-event", order=str(order_id), event="operator_cancel", total="3.60", refunded="yes")
+    question = await until(lambda: next((m for m in fake_bot_api.bot_messages(admin_chat["id"])
+                                         if m.get("text") == confirm), None))
+    fake_bot_api.press(ada, question, zh("admin-button-confirm", event="operator_cancel", refunded="yes"))
+    await until(lambda: fake_bot_api.messages[(admin_chat["id"], card["message_id"])]["text"] != shown)
+    edited = fake_bot_api.messages[(admin_chat["id"], card["message_id"])]["text"]
+    assert zh("admin-history-title") in edited and en("admin-history-title") not in edited
+    outcome = zh("admin-order-cancelled", order=str(order_id), paid="yes", refund="3.60")
+    assert any(m.get("text") == outcome for m in fake_bot_api.bot_messages(admin_chat["id"]))
+
+    fake_bot_api.command(ada, "find", str(order_id))  # privately: her own language
+    private = (await until(lambda: fake_bot_api.bot_messages(4005)))[-1]
+    assert en("admin-history-title") in private["text"] and zh("admin-history-title") not in private["text"]

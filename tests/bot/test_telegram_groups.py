@@ -44,6 +44,12 @@ EN = catalogue("en")
 
 
 @pytest.fixture
+def campus(campus):
+    """A campus that speaks English: what its admin chat and hall are told, whoever acts there, is in EN."""
+    return campus.model_copy(update={"language": "en"})
+
+
+@pytest.fixture
 def limiter() -> TelegramRateLimiter:
     """The rate windows the outbox sender and the adapter share (as app.py wires them)."""
     return TelegramRateLimiter()

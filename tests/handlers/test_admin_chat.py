@@ -2,13 +2,16 @@
 reply to that question, and only that: not chatter there, and not what the operator writes privately."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from handlers.context import Services
+from locales import catalogue
 from storage.models import Conversation, RunnerProfile
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
-from tests.factories import make_runner, make_user
-from tests.handlers.harness import keys
+from tests.factories import CIPHER, make_order, make_runner, make_user
+from tests.handlers.harness import Chat, keys
 from tests.handlers.test_admin import (
     OP,
     accepted_order,
@@ -75,7 +78,8 @@ async def test_the_questions_cancel_ends_the_step(chat, db, campus, clock):
     await operator(chat)
     applicant = await make_runner(db, campus, clock.now, approved=False)
     (question,) = await chat.press(OP, f"data:adm:reject:{applicant}", chat=ADMIN_CHAT)
-    assert keys(await chat.press(OP, "Cancel", chat=ADMIN_CHAT)) == ["admin-step-cancelled"]
+    # The chat speaks the campus's language (zh_CN), whatever the operator reads privately.
+    assert keys(await chat.press(OP, "取消", chat=ADMIN_CHAT)) == ["admin-step-cancelled"]
     # A reply to it (where its buttons still show) is told that it waits for no answer.
     assert keys(await chat.send(OP, "too late", chat=ADMIN_CHAT, replying_to=question)) == ["admin-question-not-yours"]
     assert (await get(db, RunnerProfile, applicant)).status == "pending"
@@ -165,3 +169,41 @@ async def test_an_operator_replying_to_another_operators_question_is_told_it_is_
     assert (await get(db, RunnerProfile, applicant)).status == "pending" and await actions(db) == []
     assert keys(await chat.send(OP, "blurry photo", chat=ADMIN_CHAT, replying_to=question)) == [
         "admin-application-rejected"]  # still waiting for its own operator
+
+
+@pytest.mark.parametrize(("campus_language", "operator_language"), [("zh_CN", "en"), ("en", "zh_CN")])
+async def test_the_operators_chat_hears_the_campus_language_whoever_acts_and_privately_each_their_own(
+        db, campus, clock, campus_language, operator_language):
+    here = campus.model_copy(update={"language": campus_language})
+    chat = Chat(Services(db=db, campuses={here.id: here}, cipher=CIPHER, clock=clock, channels=("console",)))
+    await chat.send(OP, "/start")
+    await chat.press(OP, {"en": "English", "zh_CN": "中文"}[operator_language])
+    shared, own = catalogue(campus_language), catalogue(operator_language)
+    customer = await make_user(db, here, clock.now, name="li")
+    order = await make_order(db, here, customer, clock.now)
+
+    # What is posted in the chat, for every operator there: the card, its buttons, a refusal, the confirmation,
+    # the outcome and the card brought up to date.
+    (refused,) = await chat.send(OP, "/find 999", chat=ADMIN_CHAT)
+    assert refused.text == shared("error-order-not-found", order="999")
+    (card,) = await chat.send(OP, f"/find {order}", chat=ADMIN_CHAT)
+    assert shared("admin-history-title") in card.text and own("admin-history-title") not in card.text
+    cancel = shared("admin-button-event", event="operator_cancel", refunded="yes")
+    assert cancel in [c.label for c in card.flat_choices()]
+    (confirm,) = await chat.press(OP, cancel, chat=ADMIN_CHAT, message="card-1")
+    assert confirm.text == shared("admin-confirm-event", order=str(order), event="operator_cancel", total="3.60",
+                                  refunded="yes")
+    yes = shared("admin-button-confirm", event="operator_cancel", refunded="yes")
+    outcome = await chat.press(OP, yes, chat=ADMIN_CHAT)
+    assert keys(outcome) == ["admin-order-cancelled", "admin-order"]
+    assert outcome[0].text.startswith(shared("admin-order-cancelled", order=str(order), paid="yes", refund="3.60"))
+    assert outcome[1].replaces == "card-1" and shared("admin-history-title") in outcome[1].text
+
+    # A refusal made before anything is loaded (App's own answer to a domain error) speaks it too.
+    await chat.send("zhou", "/start")
+    (refused,) = await chat.press("zhou", f"data:adm:find:{order}", chat=ADMIN_CHAT)
+    assert refused.text == shared("error-operators-only")
+
+    # What goes to the operator alone speaks their language.
+    (private,) = await chat.send(OP, f"/find {order}")
+    assert own("admin-history-title") in private.text and shared("admin-history-title") not in private.text
