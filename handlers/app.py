@@ -10,9 +10,9 @@ import logging
 
 from core.errors import DomainError
 from handlers import flows  # noqa: F401 - registers every flow on the router
-from handlers.context import Ctx, Services, barred
+from handlers.context import Ctx, Services, barred, home_campus
 from handlers.io import Input, Kind, Reply
-from handlers.notify import answer_language, in_operator_chat, money_args, operators_chat_campus, plain_args
+from handlers.notify import answer_language, money_args, operators_chat_campus, plain_args
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage import conversations
@@ -80,8 +80,10 @@ class App:
         if found is not None:
             user, state, data = found
             conv = ConversationState.loaded(state, data) if state is not None else ConversationState()
+            if (home := home_campus(self.services, inp, user.campus_id)) != user.campus_id:
+                user.campus_id = home  # a campus file names them as its operator now
         else:
-            campus = self.services.default_campus
+            campus = self.services.campuses[home_campus(self.services, inp, None)]
             user = User(channel=inp.channel, external_id=inp.user, campus_id=campus.id, display_name=inp.name[:64],
                         language=inp.language or campus.language, created_at=now, preference_tags=[])
             uow.session.add(user)
@@ -102,8 +104,9 @@ class App:
 
 
 def in_admin_chat(ctx: Ctx) -> bool:
-    """The input came from the campus's operators' chat, where operators moderate with their commands."""
-    return in_operator_chat(ctx.campus, ctx.services, ctx.input)
+    """The input came from a campus's operators' chat (that campus is ctx.campus), where operators moderate with
+    their commands."""
+    return ctx.chat_campus is not None
 
 
 def ends_question_here(ctx: Ctx) -> bool:

@@ -12,7 +12,7 @@ from core.clock import Clock
 from core.errors import InvalidInput, NotAllowed
 from core.numbers import record_id
 from handlers.io import Choice, Input, Reply
-from handlers.notify import Notifier, answer_language, operators_chat_campus
+from handlers.notify import Notifier, answer_language, hall_campus, operators_chat_campus
 from locales import Catalogue, catalogue
 from storage import conversations
 from storage.chat_moves import ChatMoves
@@ -65,6 +65,26 @@ def is_operator(campus: Campus, user: User) -> bool:
     return user.is_operator or f"{user.channel}:{user.external_id}" in campus.operators
 
 
+def named_operator_of(services: Services, channel: str, external_id: str) -> list[str]:
+    """The campuses whose files name this person as an operator, in the files' order."""
+    return [c.id for c in services.campuses.values() if f"{channel}:{external_id}" in c.operators]
+
+
+def home_campus(services: Services, inp: Input, current: str | None) -> str:
+    """The campus the sender belongs to, as of this input; `current`: theirs so far (None: someone new).
+    Someone a campus file names as an operator belongs to a campus that names them: where they are if it does, else
+    the one whose chat the input came from if it does, else the first that does (the files decide, also for someone
+    who was on another campus before a file named them). Someone new otherwise joins the campus whose task hall or
+    operators' chat they first write in, else the default campus."""
+    chat = operators_chat_campus(services, inp, current) or hall_campus(services, inp)
+    named = named_operator_of(services, inp.channel, inp.user)
+    if named and current not in named:
+        return chat.id if chat is not None and chat.id in named else named[0]
+    if current is not None:
+        return current
+    return (chat or services.default_campus).id
+
+
 def barred(campus: Campus, user: User) -> bool:
     """A suspended account (operators never are): it may do nothing, only money it sent anyway is kept (wallet)."""
     return user.suspended and not is_operator(campus, user)
@@ -82,8 +102,8 @@ class Ctx:
         self.conv = conv
         self.now = now
         self.replies: list[Reply] = []
-        # The campus whose operators' chat the input came from: it is answered in its language (answer_language);
-        # None for a private chat or the task hall.
+        # The campus whose operators' chat the input came from: it is judged against that campus, and answered in
+        # its language (answer_language); None for a private chat or the task hall.
         self.chat_campus = operators_chat_campus(services, inp, user.campus_id)
         # Whether an earlier reply offered the location button, which a channel may still show (settle_location).
         self._location_offered = bool(conv.data.get(LOCATION_OFFERED))
@@ -100,6 +120,9 @@ class Ctx:
 
     @property
     def campus(self) -> Campus:
+        """The campus this input acts for: the one whose operators' chat it came from, else the sender's."""
+        if self.chat_campus is not None:
+            return self.chat_campus
         return self.services.campuses.get(self.user.campus_id, self.services.default_campus)
 
     @property

@@ -207,6 +207,13 @@ def operators_chat_campus(services: "Services", inp: Input, own: str | None = No
     return next((c for c in found if c.id == own), found[0] if found else None)
 
 
+def hall_campus(services: "Services", inp: Input) -> Campus | None:
+    """The campus whose task hall the input came from (None: any other chat)."""
+    if inp.chat is None:
+        return None
+    return next((c for c in services.campuses.values() if (inp.channel, inp.chat) in hall_chats(c, services)), None)
+
+
 def answer_language(chat: Campus | None, own: str) -> str:
     """What an input is answered in: the sender's own language, but in a campus's operators' chat (`chat`, as
     operators_chat_campus finds it), shared by them all, the campus's, as the chat's menu and notices are."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.errors import DomainError
-from handlers.context import Ctx
+from handlers.context import Ctx, named_operator_of
 from handlers.io import Kind
 from handlers.notify import money_args, plain_args
 from handlers.orders import campus_name
@@ -38,10 +38,14 @@ async def has_own_menu(ctx: Ctx) -> bool:
 
 async def join_campus(ctx: Ctx) -> None:
     """Someone who came by a campus's link joins that campus, unless they already have orders or a runner
-    application where they are (moving those is for an operator): then they are told where they stay."""
+    application where they are (moving those is for an operator): then they are told where they stay. An operator
+    a campus file names moves only among the campuses that name them."""
     payload = ctx.input.args[0] if ctx.input.args else ""
     campus_id = payload.removeprefix(JOIN_PREFIX) if payload.startswith(JOIN_PREFIX) else None
     if campus_id is None or campus_id == ctx.user.campus_id or campus_id not in ctx.services.campuses:
+        return
+    named = named_operator_of(ctx.services, ctx.user.channel, ctx.user.external_id)
+    if named and campus_id not in named:  # an operator belongs to a campus whose file names them (home_campus)
         return
     ordered = await ctx.uow.session.scalar(select(OrderRow.id).where(OrderRow.customer_id == ctx.user_id).limit(1))
     if ordered is not None or await ctx.runner_profile() is not None:

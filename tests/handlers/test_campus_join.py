@@ -1,13 +1,17 @@
 """Which campus someone belongs to: a newcomer who came by a campus's start link (its task hall's "open the bot"
-button) joins it; someone with orders or a runner application stays where they are."""
+button) joins it; someone with orders or a runner application stays where they are. An operator a campus file names
+belongs to that campus, and in a campus's admin chat acts for that campus; a newcomer who first writes in a campus's
+hall or admin chat joins that campus."""
 from __future__ import annotations
 
 import pytest
 
+from core.campus import Channels
 from handlers.context import Services
+from handlers.io import parse_text
 from storage.models import User
 from storage.uow import UnitOfWork
-from tests.factories import CIPHER, make_order, make_runner
+from tests.factories import CIPHER, make_order, make_runner, make_user
 from tests.handlers.harness import Chat, keys
 from tests.handlers.test_admin import user_id
 
@@ -50,3 +54,80 @@ async def test_someone_with_orders_or_an_application_stays_and_is_told(chat, db,
     async with UnitOfWork(db, write=False) as uow:
         runner_name = (await uow.session.get(User, runner)).external_id
     assert keys(await chat.send(runner_name, "/start c-north")) == ["start-campus-kept", "start-welcome"]
+
+
+# --- operators the campus files name -------------------------------------------------------------------------------
+
+BOB = "4010"  # a Telegram user the north campus file names as its operator
+DEMO_HALL, DEMO_ADMIN = "-1001000000001", "-1001000000002"  # campus/demo.yaml's chats
+NORTH_HALL, NORTH_ADMIN = "-1002000000001", "-1002000000002"
+
+
+def two_campuses(db, campus, clock, *, north_operators=(f"telegram:{BOB}",), demo_operators=()) -> Chat:
+    """On Telegram, the demo campus (Chinese) and an English-speaking north campus with chats of its own."""
+    north = campus.model_copy(update={
+        "id": "north", "name": "北校区", "name_en": "North campus", "language": "en", "operators": north_operators,
+        "channels": Channels(telegram_hall_chat_id=int(NORTH_HALL), telegram_admin_chat_id=int(NORTH_ADMIN))})
+    demo = campus.model_copy(update={"operators": demo_operators})
+    return Chat(Services(db=db, campuses={demo.id: demo, north.id: north}, cipher=CIPHER, clock=clock,
+                         channels=("telegram",)), channel="telegram")
+
+
+async def test_an_operator_a_second_campus_file_names_is_its_operator_from_their_first_input(db, campus, clock):
+    chat = two_campuses(db, campus, clock)
+    # First seen in that campus's admin chat: recognised there, and on that campus from then on.
+    assert keys(await chat.send(BOB, "/today", chat=NORTH_ADMIN)) == ["admin-today"]
+    assert await campus_of(chat, BOB) == "north"
+    (welcome,) = await chat.send(BOB, "/start")
+    assert "North campus" in welcome.text
+    assert keys(await chat.send(BOB, "/today")) == ["admin-today"]
+
+    # Someone the file names who is seen first in private is on that campus too.
+    chat = two_campuses(db, campus, clock, north_operators=("telegram:4011",))
+    assert keys(await chat.send("4011", "/today")) == ["admin-today"]
+    assert await campus_of(chat, "4011") == "north"
+
+
+async def test_a_newcomer_belongs_to_the_campus_whose_hall_or_admin_chat_they_first_write_in(db, campus, clock):
+    chat = two_campuses(db, campus, clock)
+    await chat.app.handle(parse_text("telegram", "1001", "/help", chat=NORTH_HALL, answered_privately=True))
+    (refused,) = await chat.send("1002", "/today", chat=NORTH_ADMIN)
+    assert refused.text == "Only operators can do that."  # in the north chat's language
+    await chat.send("1003", "/start")
+    await chat.app.handle(parse_text("telegram", "1004", "/help", chat=DEMO_HALL, answered_privately=True))
+    assert [await campus_of(chat, who) for who in ("1001", "1002", "1003", "1004")] == ["north", "north", "demo",
+                                                                                          "demo"]
+
+
+async def test_someone_a_campus_file_names_later_moves_to_that_campus_and_stays_there(db, campus, clock):
+    chat = two_campuses(db, campus, clock, north_operators=())
+    await chat.send(BOB, "/start")
+    assert keys(await chat.send(BOB, "/today")) == ["error-operators-only"]
+    assert await campus_of(chat, BOB) == "demo"
+
+    chat = two_campuses(db, campus, clock)  # the north file now names them (the bot restarted with it)
+    assert keys(await chat.send(BOB, "/today")) == ["admin-today"]
+    assert await campus_of(chat, BOB) == "north"
+    (welcome,) = await chat.send(BOB, "/start c-demo")  # a campus that does not name them: they stay
+    assert "北校区" in welcome.text and await campus_of(chat, BOB) == "north"  # in the Chinese they chose
+
+
+async def test_an_operator_both_campus_files_name_acts_for_each_in_its_admin_chat(db, campus, clock):
+    chat = two_campuses(db, campus, clock, demo_operators=(f"telegram:{BOB}",))
+    customer = await make_user(db, campus, clock.now)
+    order = await make_order(db, campus, customer, clock.now)  # a demo campus order
+
+    assert keys(await chat.send(BOB, "/today", chat=NORTH_ADMIN)) == ["admin-today"]
+    assert await campus_of(chat, BOB) == "north"  # first seen in its chat
+    (refused,) = await chat.send(BOB, f"/find {order}", chat=NORTH_ADMIN)
+    assert refused.text == f"There is no order #{order}."  # north's chat, in its language: not its order
+    (card,) = await chat.send(BOB, f"/find {order}", chat=DEMO_ADMIN)
+    assert keys([card]) == ["admin-order"] and "历史" in card.text  # demo's chat, in its language
+    assert await campus_of(chat, BOB) == "north"  # both name them: they stay where they are
+    assert keys(await chat.send(BOB, f"/find {order}")) == ["error-order-not-found"]  # privately, for north
+
+    await chat.send(BOB, "/start c-demo")  # a link moves them among the campuses that name them
+    assert await campus_of(chat, BOB) == "demo"
+    assert keys(await chat.send(BOB, f"/find {order}")) == ["admin-order"]
+    await chat.send(BOB, "/today", chat=NORTH_ADMIN)
+    assert await campus_of(chat, BOB) == "demo"
