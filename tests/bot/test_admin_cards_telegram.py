@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.telegram.sender import TelegramSender
 from core.order import Actor, Event, Role
 from locales import catalogue
@@ -29,6 +31,12 @@ from tests.factories import act
 from tests.handlers.test_admin import complain, completed_order, request_withdrawal
 
 EN = catalogue("en")
+
+
+@pytest.fixture
+def campus(campus):
+    """A campus that speaks English: what its admin chat is told, whoever acts there, is in EN."""
+    return campus.model_copy(update={"language": "en"})
 # The admin chat's fixtures, as test_telegram_groups has them: the chat, and the dispatcher and sender's shared limiter.
 admin_chat, dispatcher, limiter = groups.admin_chat, groups.dispatcher, groups.limiter
 

@@ -33,6 +33,7 @@ from tests.bot.test_telegram_groups import applicant, application_status, operat
 from tests.conftest import FakeClock
 from tests.factories import CIPHER
 
+EN = catalogue("en")
 OLD_HALL, NEW_HALL = -4001, -1004001  # a basic group's id; its supergroup's (-100…)
 OLD_ADMIN, NEW_ADMIN = -4002, -1004002
 
@@ -40,9 +41,9 @@ OLD_ADMIN, NEW_ADMIN = -4002, -1004002
 @pytest.fixture
 def services(db, campus: Campus, clock: FakeClock) -> Services:
     """A campus whose hall and admin chat are basic groups, which Telegram upgrades to supergroups (when made public,
-    or given some settings)."""
-    groups = campus.model_copy(update={"channels": Channels(telegram_hall_chat_id=OLD_HALL,
-                                                            telegram_admin_chat_id=OLD_ADMIN)})
+    or given some settings). It speaks English, as its groups are then told in EN whoever acts there."""
+    groups = campus.model_copy(update={"language": "en", "channels": Channels(telegram_hall_chat_id=OLD_HALL,
+                                                                              telegram_admin_chat_id=OLD_ADMIN)})
     return Services(db=db, campuses={groups.id: groups}, cipher=CIPHER, clock=clock, channels=("telegram",))
 
 
