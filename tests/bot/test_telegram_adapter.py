@@ -67,13 +67,15 @@ async def until(check: Callable[[], T], timeout: float = 10.0) -> T:
     return await wait_until(check, timeout, what="the bot")
 
 
-async def settle(api: FakeBotAPI, user: dict[str, Any]) -> None:
+async def settle(api: FakeBotAPI, user: dict[str, Any], *, runner: bool = False) -> None:
     """Everything this person sent before has been handled: a person's updates run one at a time, in order, so
-    the answer to a /help sent now comes after them."""
+    the answer to a /help sent now comes after them. runner: they are one, so that answer ends with the runner's
+    commands, a message of its own, which is awaited too where the next messages are counted."""
     chat = user["id"]
     before = len(api.bot_messages(chat))
     api.command(user, "help")
-    await until(lambda: any("/order" in m.get("text", "") for m in api.bot_messages(chat)[before:]))
+    last = "/income" if runner else "/order"
+    await until(lambda: any(last in m.get("text", "") for m in api.bot_messages(chat)[before:]))
 
 
 # --- people and orders in the database -----------------------------------------------------------------------------
@@ -749,7 +751,7 @@ async def test_a_live_location_answers_the_step_asking_for_a_location_as_a_one_o
     before = len(fake_bot_api.bot_messages(1001))
 
     shared = fake_bot_api.location(li, *PARCEL_STATION, live_period=900)["message"]  # "Share My Live Location"
-    await settle(fake_bot_api, li)
+    await settle(fake_bot_api, li, runner=make_person is tg_runner)
     texts = [m["text"] for m in fake_bot_api.bot_messages(1001)[before:]]
     assert texts[0] == en("order-ask-dropoff")  # the next question: the pickup was answered
     # No runner wording.
@@ -761,7 +763,7 @@ async def test_a_live_location_answers_the_step_asking_for_a_location_as_a_one_o
     # Its next position, seconds later, is no runner saying they are free either: silent, and nobody to dispatch to.
     before = len(fake_bot_api.bot_messages(1001))
     fake_bot_api.live_location(li, shared, PARCEL_STATION[0] + 0.0001, PARCEL_STATION[1])
-    await settle(fake_bot_api, li)
+    await settle(fake_bot_api, li, runner=make_person is tg_runner)
     assert [m["text"] for m in fake_bot_api.bot_messages(1001)[before:]][0] == en("help-student")  # settle's
     if make_person is tg_runner:
         assert (await profile(services, person)).available_until is None
