@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from core.campus import (
     WEEKDAYS,
@@ -42,6 +42,7 @@ from handlers.start import menu, show_help
 from storage.dedupe import first_time_in
 from storage.models import Coupon, RunnerProfile, User
 from storage.models import Order as OrderRow
+from storage.sql import run_core
 
 STEPS = ("type", "pickup", "dropoff", "room", "floor", "phone", "description", "queue", "weight", "size", "window",
          "tags", "notes", "gender", "runner", "tip", "coupon", "quote")
@@ -56,6 +57,9 @@ SAVED = "saved"  # the button that reuses the remembered room or phone
 BACK = "<"  # the Back button every question after the first offers (go_back)
 PLACE_STEPS = frozenset({"pickup", "dropoff"})  # steps a shared location answers
 PLACE_STATES = frozenset(f"order.{step}" for step in PLACE_STEPS)  # their conversation states
+# Where the student's last order went (the dropoff step offers it), built once: on the path of every new order.
+LAST_DROPOFF = select(OrderRow.dropoff_building).where(OrderRow.customer_id == bindparam("customer_id")).order_by(
+    OrderRow.id.desc()).limit(1)
 
 
 @dataclass(frozen=True)
@@ -481,8 +485,7 @@ async def got_pickup(ctx: Ctx, said: Said) -> None:
 @prompt("dropoff")
 async def ask_dropoff(ctx: Ctx, *, edit: bool = False) -> None:
     # The place of the student's last order is the likeliest answer.
-    last = await ctx.uow.session.scalar(select(OrderRow.dropoff_building).where(
-        OrderRow.customer_id == ctx.user_id).order_by(OrderRow.id.desc()).limit(1))
+    last = (await run_core(ctx.uow.session, LAST_DROPOFF, {"customer_id": ctx.user_id})).scalar()
     rows = []
     if last is not None and any(b.id == last for b in ctx.campus.buildings):
         rows.append([place_button(ctx, ctx.campus.building(last))])

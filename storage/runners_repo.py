@@ -3,17 +3,35 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, select, update
+from sqlalchemy import and_, bindparam, case, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from core.campus import Campus, CreditEvent, Gender
 from core.dispatch import RunnerCandidate
 from core.errors import NotEligible
 from storage.db import DbSession
 from storage.models import CreditRecord, RunnerProfile, User
+from storage.sql import run_core
 
 # A runner who may work, and so has the runners' commands: approved, and suspended neither as a runner nor as a
 # user. The one rule for menus, in SQL (bot/telegram/commands.py) and for a loaded profile (is_active_runner).
 ACTIVE_RUNNER = and_(RunnerProfile.status == "approved", RunnerProfile.suspended.is_(False), User.suspended.is_(False))
+
+
+# The statements of every grab and order action, built once: building them per call (coercions, cache key) cost
+# more than running them. The busy count's updates are Core ones, which skip the ORM's bulk-update machinery (it
+# cost several times the statement); they return the new count for the session's copy of the profile.
+_PROFILE_BY_ID = select(RunnerProfile).where(RunnerProfile.user_id == bindparam("user_id")).execution_options(
+    populate_existing=True)
+_CANDIDATE = select(RunnerProfile, User.suspended).join(User, User.id == RunnerProfile.user_id).where(
+    RunnerProfile.user_id == bindparam("user_id"))
+_PROFILES = RunnerProfile.__table__
+_BUSY = _PROFILES.c.active_orders
+_TAKE_SLOT = update(_PROFILES).where(_PROFILES.c.user_id == bindparam("runner"), _BUSY < bindparam("limit")).values(
+    active_orders=_BUSY + 1).returning(_BUSY)
+_CHANGE_LOAD = update(_PROFILES).where(_PROFILES.c.user_id == bindparam("runner")).values(
+    active_orders=case((_BUSY + bindparam("delta") < 0, 0), else_=_BUSY + bindparam("delta"))).returning(_BUSY)
 
 
 def is_active_runner(profile: RunnerProfile | None, user_suspended: bool) -> bool:
@@ -25,15 +43,11 @@ class RunnerRepository:
         self.session = session
 
     async def get(self, user_id: int) -> RunnerProfile | None:
-        return await self.session.get(RunnerProfile, user_id, populate_existing=True)
+        return (await self.session.execute(_PROFILE_BY_ID, {"user_id": user_id})).scalar_one_or_none()
 
     async def candidate(self, user_id: int, now: dt.datetime) -> RunnerCandidate | None:
         """The runner as dispatch sees them at `now`; None if they never applied."""
-        row = await self.session.execute(
-            select(RunnerProfile, User.suspended).join(User, User.id == RunnerProfile.user_id)
-            .where(RunnerProfile.user_id == user_id)
-        )
-        found = row.first()
+        found = (await self.session.execute(_CANDIDATE, {"user_id": user_id})).first()
         if found is None:
             return None
         p, user_suspended = found
@@ -48,20 +62,22 @@ class RunnerRepository:
 
     async def take_slot(self, user_id: int, limit: int) -> None:
         """One more busy order, only while under the limit (two simultaneous grabs cannot both pass)."""
-        result = await self.session.execute(
-            update(RunnerProfile)
-            .where(RunnerProfile.user_id == user_id, RunnerProfile.active_orders < limit)
-            .values(active_orders=RunnerProfile.active_orders + 1)
-        )
-        if result.rowcount != 1:
+        busy = (await run_core(self.session, _TAKE_SLOT, {"runner": user_id, "limit": limit})).scalar_one_or_none()
+        if busy is None:
             raise NotEligible("not-eligible-too-many", limit=limit)
+        self._loaded_busy(user_id, busy)
 
     async def change_load(self, user_id: int, delta: int) -> None:
-        await self.session.execute(
-            update(RunnerProfile)
-            .where(RunnerProfile.user_id == user_id)
-            .values(active_orders=case((RunnerProfile.active_orders + delta < 0, 0), else_=RunnerProfile.active_orders + delta))
-        )
+        busy = (await run_core(self.session, _CHANGE_LOAD, {"runner": user_id, "delta": delta})).scalar_one_or_none()
+        if busy is not None:
+            self._loaded_busy(user_id, busy)
+
+    def _loaded_busy(self, user_id: int, busy: int) -> None:
+        """The session's copy of the profile (if it holds one) takes the count the update left, as a loaded value,
+        as the ORM's update would have brought it up to date."""
+        profile = self.session.sync_session.identity_map.get(identity_key(RunnerProfile, user_id))
+        if profile is not None:
+            set_committed_value(profile, "active_orders", busy)
 
     async def apply_credit(
         self, campus: Campus, user_id: int, event: CreditEvent, now: dt.datetime, order_id: int | None = None,

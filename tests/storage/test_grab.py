@@ -4,6 +4,7 @@ import asyncio
 import pytest
 
 from core.campus import Gender
+from core.errors import NotEligible
 from storage.db import Database
 from storage.grab import GrabService
 from storage.uow import UnitOfWork
@@ -115,6 +116,24 @@ async def test_concurrent_order_limit_holds_when_one_runner_grabs_many_at_once(d
     assert sum(r.won for r in results) == limit
     async with UnitOfWork(db, write=False) as uow:
         assert (await uow.runners.get(runner)).active_orders == limit
+
+
+async def test_the_busy_count_holds_its_limit_and_the_profile_read_in_the_same_unit_shows_each_change(db, campus, clock):
+    limit = campus.runners.max_active_orders
+    runner = await make_runner(db, campus, clock(), active_orders=limit - 1)
+    async with UnitOfWork(db) as uow:
+        profile = await uow.runners.get(runner)
+        await uow.runners.take_slot(runner, limit)
+        assert profile.active_orders == limit  # no second read needed, and nothing left to write
+        with pytest.raises(NotEligible):
+            await uow.runners.take_slot(runner, limit)
+        await uow.runners.change_load(runner, -1)
+        assert profile.active_orders == limit - 1
+        await uow.runners.change_load(runner, -limit - 5)  # never below zero
+        assert profile.active_orders == 0
+        await uow.runners.change_load(runner + 1000, 1)  # nobody there: nothing happens
+    async with UnitOfWork(db, write=False) as uow:
+        assert (await uow.runners.get(runner)).active_orders == 0
 
 
 async def test_a_taken_order_reopened_can_be_grabbed_again(db, campus, clock):
