@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from storage.conversations import ConversationState, save  # noqa: E402
 from storage.db import Database, _sqlite_pragmas  # noqa: E402
 from storage.dedupe import first_time_in  # noqa: E402
-from storage.lookups import USER_AND_CONVERSATION  # noqa: E402
+from storage.lookups import user_and_conversation  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import User  # noqa: E402
 from storage.uow import UnitOfWork  # noqa: E402
@@ -51,8 +51,7 @@ def address(i: int) -> dict[str, str]:
 async def one_input(session, i: int) -> None:  # noqa: ANN001 - either session kind
     """What App._in_transaction does around the handler."""
     await first_time_in(session, f"bench:{i}", NOW)
-    found = (await session.execute(USER_AND_CONVERSATION, address(i))).first()
-    assert found is not None
+    assert await user_and_conversation(session, **address(i)) is not None
     await save(session, "telegram", str(i % USERS), ConversationState("order.what", {"step": i}), NOW)
 
 

@@ -18,7 +18,7 @@ from locales import DEFAULT_LANGUAGE, catalogue
 from storage import conversations
 from storage.conversations import ConversationState
 from storage.dedupe import first_time_in
-from storage.lookups import LANGUAGE_AND_CAMPUS_BY_ADDRESS, USER_AND_CONVERSATION
+from storage.lookups import LANGUAGE_AND_CAMPUS_BY_ADDRESS, user_and_conversation
 from storage.models import User
 from storage.sql import run_core
 from storage.uow import UnitOfWork
@@ -75,8 +75,7 @@ class App:
     async def _user_and_conversation(self, uow: UnitOfWork, inp: Input, now  # noqa: ANN001
                                      ) -> tuple[User, ConversationState, bool]:
         """The sender, their conversation, and whether they are new (created now)."""
-        found = (await uow.session.execute(
-            USER_AND_CONVERSATION, {"channel": inp.channel, "external_id": inp.user})).first()
+        found = await user_and_conversation(uow.session, inp.channel, inp.user)
         if found is not None:
             user, state, data = found
             conv = ConversationState.loaded(state, data) if state is not None else ConversationState()
