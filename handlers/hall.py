@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import secrets
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import dispatch
@@ -51,7 +51,7 @@ from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, Catalogue, catalogue
 from storage.dedupe import first_time_in
 from storage.grab import GrabResult, order_candidate, settled_in
-from storage.lookups import GRABBER_BY_ADDRESS
+from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID, GRABBER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent, RunnerProfile, User
 from storage.runners_repo import to_candidate
@@ -63,6 +63,9 @@ NEARBY_LIMIT = 10  # orders listed by /nearby
 # away (its conversation is read for it); a press on any other Grab reads it only when it wins (grab).
 LOCATION_TAIL = ":loc"
 WON = "grab-won"  # the key of a won grab's answer, which reaches the grabber's private chat
+# The runner's gender, for where a delivery is handed over: a column read built once (the details message of every
+# won grab and pickup reads it; reading the whole profile cost several times as much).
+RUNNER_GENDER = select(RunnerProfile.gender).where(RunnerProfile.user_id == bindparam("id"))
 
 
 def hall_key(order_id: int) -> str:
@@ -264,15 +267,16 @@ async def _you_won(notifier: Notifier, campus: Campus, row: OrderRow, notice: No
 async def show_details(notifier: Notifier, campus: Campus, row: OrderRow, runner_id: int) -> None:
     """The runner's details message as the order is now: sent when they win it, edited in place (its edit key) once
     they pick it up, when Picked up and Release no longer mean anything."""
-    user = await notifier.uow.session.get(User, runner_id)
+    session = notifier.uow.session
+    user = (await run_core(session, ADDRESS_AND_LANGUAGE_BY_ID, {"id": runner_id})).first()
     if user is None:
         return
     t = catalogue(user.language)
     parts = [t("notice-you-won", order=str(row.id)), await runner_card(notifier, t, campus, row, runner_id)]  # type: ignore[arg-type]
-    profile = await notifier.uow.session.get(RunnerProfile, runner_id)
-    if profile is not None:
+    gender = (await run_core(session, RUNNER_GENDER, {"id": runner_id})).scalar()
+    if gender is not None:
         dropoff = campus.building(row.dropoff_building)
-        point = dispatch.delivery_point(campus, dropoff, Gender(profile.gender))
+        point = dispatch.delivery_point(campus, dropoff, Gender(gender))
         if point.id != dropoff.id:
             parts.append(t("hall-handover", place=building_name(campus, point.id, t.language)))
     await notifier.user(runner_id, "notice-you-won", text="\n".join(parts),
