@@ -20,8 +20,7 @@ from storage.conversations import ConversationState
 from storage.dedupe import first_time_in
 from storage.lookups import LANGUAGE_AND_CAMPUS_BY_ADDRESS, user_and_conversation
 from storage.models import User
-from storage.sql import run_core
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, read_first
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +93,8 @@ class App:
 
     async def _language(self, inp: Input) -> str:
         """What a refusal is answered in, as Ctx.t would have answered it."""
-        async with UnitOfWork(self.services.db, write=False) as uow:
-            found = (await run_core(uow.session, LANGUAGE_AND_CAMPUS_BY_ADDRESS,
-                                    {"channel": inp.channel, "external_id": inp.user})).first()
+        found = await read_first(self.services.db, LANGUAGE_AND_CAMPUS_BY_ADDRESS,
+                                 {"channel": inp.channel, "external_id": inp.user})
         language, campus_id = found if found is not None else (None, None)
         chat = operators_chat_campus(self.services, inp, campus_id)
         return answer_language(chat, language or inp.language or DEFAULT_LANGUAGE)

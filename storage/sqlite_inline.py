@@ -119,6 +119,19 @@ class InlineSession:
         self.sync_session.close()
 
 
+def run_alone(engine: Engine, statement: Any, params: dict[str, Any]) -> DriverResult | None:
+    """A Core statement that only reads, on a pooled connection's driver outside any Session, as SQLite's own
+    transaction of that one statement (storage.uow.read); None when it must take SQLAlchemy's path (_compile)."""
+    compiled = _compiled(statement, params, engine.dialect)
+    if compiled is None:
+        return None
+    connection = engine.raw_connection()
+    try:
+        return compiled.run(connection.driver_connection, params)
+    finally:
+        connection.close()  # back to the pool, which rolls back whatever is left open
+
+
 class DriverResult:
     """What callers read of a CursorResult, from a statement run on the driver: rowcount and the rows."""
 

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import Database, DbSession
 from storage.ledger_repo import LedgerRepository
 from storage.orders_repo import OrderRepository
 from storage.runners_repo import RunnerRepository
+from storage.sql import run_core
+from storage.sqlite_inline import run_alone
 
 
 class UnitOfWork:
@@ -55,3 +60,13 @@ class UnitOfWork:
     async def _release(self, exc_type, exc, tb) -> None:  # noqa: ANN001
         if self._slot is not None:
             await self._slot.__aexit__(exc_type, exc, tb)
+
+
+async def read_first(db: Database, statement: Any, params: dict[str, Any]) -> Any:
+    """The first row (None: none) of one Core lookup on its own, a statement built once as storage.sql.run_core
+    takes. On SQLite it runs straight on a pooled connection's driver: a read-only unit of work's session cost
+    several times the lookup, on the path of a hall press. Elsewhere it is a read-only unit of work of its own."""
+    if not isinstance(db.engine, AsyncEngine) and (found := run_alone(db.engine, statement, params)) is not None:
+        return found.first()
+    async with UnitOfWork(db, write=False) as uow:
+        return (await run_core(uow.session, statement, params)).first()

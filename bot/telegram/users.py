@@ -10,8 +10,7 @@ from handlers.unreachable import unreachable
 from locales import Catalogue, catalogue
 from storage.db import Database
 from storage.lookups import STARTED_AND_LANGUAGE
-from storage.sql import run_core
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, read_first
 
 
 @dataclass(frozen=True)
@@ -32,9 +31,7 @@ def guess_language(language_code: str | None, default: str) -> str:
 
 async def lookup(db: Database, user_id: int | str, *, language_code: str | None = None,
                  default_language: str = "zh_CN") -> Known:
-    async with UnitOfWork(db, write=False) as uow:
-        found = (await run_core(
-            uow.session, STARTED_AND_LANGUAGE, {"channel": CHANNEL, "external_id": str(user_id)})).first()
+    found = await read_first(db, STARTED_AND_LANGUAGE, {"channel": CHANNEL, "external_id": str(user_id)})
     if found is None:
         return Known(False, False, guess_language(language_code, default_language))
     started, language = found

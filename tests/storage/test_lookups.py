@@ -9,9 +9,9 @@ from sqlalchemy import event, inspect, select
 
 from storage.conversations import ConversationState, save
 from storage.db import Database
-from storage.lookups import user_and_conversation
+from storage.lookups import STARTED_AND_LANGUAGE, user_and_conversation
 from storage.models import User
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, read_first
 
 AT = dt.datetime(2026, 11, 23, 2, 0, 0, 123456, tzinfo=dt.UTC)
 COLUMNS = [c.key for c in User.__table__.c]
@@ -77,3 +77,17 @@ async def test_a_change_to_the_sender_is_saved_and_a_sender_left_alone_is_not_wr
         event.remove(engine, "before_cursor_execute", note)
     stored = await as_the_orm_loads(db, "7")
     assert (stored["language"], stored["preference_tags"], stored["display_name"]) == ("zh_CN", ["no_knock"], "Li")
+
+
+async def test_a_lookup_on_its_own_reads_what_is_committed(db: Database) -> None:
+    await add_user(db, "7", started_bot=False)
+    address = {"channel": "telegram", "external_id": "7"}
+    found = await read_first(db, STARTED_AND_LANGUAGE, address)
+    assert tuple(found) == (False, "en") and type(found.started_bot) is bool
+    assert await read_first(db, STARTED_AND_LANGUAGE, {"channel": "telegram", "external_id": "8"}) is None
+    async with UnitOfWork(db) as uow:  # a write in progress elsewhere: not seen until it commits, and no wait
+        user, _, _ = await user_and_conversation(uow.session, "telegram", "7")
+        user.language = "zh_CN"
+        await uow.session.flush()
+        assert (await read_first(db, STARTED_AND_LANGUAGE, address)).language == "en"
+    assert (await read_first(db, STARTED_AND_LANGUAGE, address)).language == "zh_CN"
