@@ -3,6 +3,7 @@ coercions and cache key) cost more than running it. Each takes the parameters ch
 Those that select columns, not the User entity, run through storage.sql.run_core."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, bindparam, select
@@ -48,9 +49,14 @@ async def user_and_conversation(session: DbSession, channel: str, external_id: s
 def loaded(session: DbSession, model: type[M], values: dict[str, Any]) -> M:
     """The ORM object of a row read as columns, in the session as the ORM would have loaded it: persistent, these
     its loaded values (a change to one is flushed as usual). The session must not hold that row's object already."""
-    obj = class_mapper(model).class_manager.new_instance()  # as the ORM's loading makes one, without __init__
+    obj = _class_manager(model).new_instance()  # as the ORM's loading makes one, without __init__
     for name, value in values.items():
         set_committed_value(obj, name, value)
     make_transient_to_detached(obj)  # its primary key becomes its identity
     session.add(obj)
     return obj
+
+
+@cache
+def _class_manager(model: type) -> Any:
+    return class_mapper(model).class_manager  # looked up once: class_mapper checks the mappers' configuration
