@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from geopy.distance import geodesic
@@ -18,6 +19,7 @@ class Point:
     lon: float
 
 
+@lru_cache(maxsize=4096)  # mostly the same few building pairs (every quote prices one), at ~80 µs each
 def geodesic_m(a: Point, b: Point) -> float:
     return geodesic((a.lat, a.lon), (b.lat, b.lon)).meters
 
