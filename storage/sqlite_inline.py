@@ -121,7 +121,7 @@ class InlineSession:
 
 def run_alone(engine: Engine, statement: Any, params: dict[str, Any]) -> DriverResult | None:
     """A Core statement that only reads, on a pooled connection's driver outside any Session, as SQLite's own
-    transaction of that one statement (storage.uow.read); None when it must take SQLAlchemy's path (_compile)."""
+    transaction of that one statement (storage.uow.read_first); None when it must take SQLAlchemy's path (_compile)."""
     compiled = _compiled(statement, params, engine.dialect)
     if compiled is None:
         return None
