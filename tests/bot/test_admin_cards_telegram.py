@@ -137,14 +137,20 @@ async def test_withdrawal_cards_decided_by_commands_are_edited_and_a_refusal_by_
         assert (await uow.session.get(Withdrawal, asked)).status == "rejected"
 
 
-async def test_complaint_cards_show_their_decision_after_uphold_and_after_the_orders_resolution(
-        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+async def order_under_review(services, campus, clock) -> tuple[int, int, int]:  # noqa: ANN001
+    """An operator (4004), and an order Li's runner Zhao picked up that Li then reported: its customer, runner, id."""
     await operator(services, campus, clock, 4004, started=True)
     customer = await tg_user(services, campus, clock, 1001, name="Li")
     runner = await tg_runner(services, campus, clock, 3003, name="Zhao")
     order_id = await accepted_order(services, campus, clock, customer, runner)
     await act(services.db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
     await act(services.db, campus, order_id, Event.report, Actor(Role.customer, customer), clock())
+    return customer, runner, order_id
+
+
+async def test_complaint_cards_show_their_decision_after_uphold_and_after_the_orders_resolution(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    customer, runner, order_id = await order_under_review(services, campus, clock)
     first = await complain(services.db, order_id, customer, "the parcel arrived crushed", clock())
     second = await complain(services.db, order_id, runner, "student does not answer", clock())
     chat_id = admin_chat["id"]
@@ -203,12 +209,7 @@ async def test_cards_listed_in_a_private_chat_are_edited_by_a_command_typed_ther
 
 async def test_a_long_order_card_resolved_through_its_confirmation_loses_its_buttons(
         fake_bot_api, dispatcher, services, campus, clock, admin_chat):
-    await operator(services, campus, clock, 4004, started=True)
-    customer = await tg_user(services, campus, clock, 1001, name="Li")
-    runner = await tg_runner(services, campus, clock, 3003, name="Zhao")
-    order_id = await accepted_order(services, campus, clock, customer, runner)
-    await act(services.db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
-    await act(services.db, campus, order_id, Event.report, Actor(Role.customer, customer), clock())
+    customer, runner, order_id = await order_under_review(services, campus, clock)
     for i in range(10):  # a card of some 5000 characters: two messages, the buttons under the second
         complaint = await complain(services.db, order_id, customer, f"{i}: " + "too late and rude " * 26, clock())
         if i < 9:  # one open complaint per person and order: the earlier ones were dismissed
