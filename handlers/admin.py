@@ -28,7 +28,7 @@ from core.order import Actor, Event, Order, Role, Status, allowed_events, refund
 from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
 from handlers.io import Choice, Kind
 from handlers.notify import money_args, plain_args
-from handlers.orders import customer_card, load_order, move, parse_order_id, status_words
+from handlers.orders import covered, customer_card, load_order, move, parse_order_id, status_words
 from handlers.router import ROUTER
 from storage import cards
 from storage.grab import order_candidate
@@ -281,11 +281,17 @@ async def applications(ctx: Ctx) -> None:
                           ctx.button("admin-button-reject", f"adm:reject:{p.user_id}")]])
 
 
-async def pending_application(ctx: Ctx, user_id: int) -> RunnerProfile:
-    """The application, still waiting for a decision: else refused before anything is asked about it."""
+async def load_application(ctx: Ctx, user_id: int) -> RunnerProfile:
+    """An application (a runner profile) of this campus."""
     profile = await ctx.uow.runners.get(user_id)
     if profile is None or profile.campus_id != ctx.campus.id:
         raise InvalidInput("admin-application-not-found", user=str(user_id))
+    return profile
+
+
+async def pending_application(ctx: Ctx, user_id: int) -> RunnerProfile:
+    """The application, still waiting for a decision: else refused before anything is asked about it."""
+    profile = await load_application(ctx, user_id)
     if profile.status != "pending":
         raise InvalidInput("admin-application-decided", user=str(user_id), status=profile.status)
     return profile
@@ -295,9 +301,7 @@ async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str 
                              card: str | None = None) -> None:
     """card: the application card the decision was asked from (Input.message), which then says it too, as do the
     other cards of it shown in this chat."""
-    profile = await ctx.uow.runners.get(user_id)
-    if profile is None or profile.campus_id != ctx.campus.id:
-        raise InvalidInput("admin-application-not-found", user=str(user_id))
+    profile = await load_application(ctx, user_id)
     status = "approved" if approve else "rejected"
     decided = await ctx.uow.session.execute(
         update(RunnerProfile).where(RunnerProfile.user_id == user_id, RunnerProfile.status == "pending")
@@ -604,7 +608,7 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
     await record(ctx, "resolve", f"order:{row.id}", outcome=outcome, compensation=compensation, note=note,
                  complaints_upheld=upheld, complaints_dismissed=len(complaints) - upheld)
     # A refund of an order its coupon paid in full gives nothing back: its outcome says so, not "refunded".
-    worded = "covered" if outcome == "refund" and to_domain(row).covered_by_coupon else outcome
+    worded = "covered" if outcome == "refund" and covered(row) else outcome
     ctx.say("admin-resolved", order=str(row.id), outcome=worded, compensation=format_yuan(compensation),
             compensated="yes" if compensation else "no", student=student, upheld=upheld,
             dismissed=len(complaints) - upheld, edit=edit)
