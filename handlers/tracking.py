@@ -55,7 +55,7 @@ RECENT_ORDERS = select(OrderRow).where(OrderRow.customer_id == bindparam("custom
     OrderRow.id.desc()).limit(LIST_LIMIT)
 RATING_TAGS = ("on_time", "polite", "careful", "late", "rude", "damaged")
 # A cancellation here is too late for the rules: the item is already on its way.
-AFTER_PICKUP = frozenset({Status.picked_up, Status.delivered, Status.exception})
+AFTER_PICKUP = frozenset({Status.picked_up, Status.delivered})
 # Nothing to complain about before a runner was involved.
 NOT_COMPLAINABLE = frozenset({Status.awaiting_payment, Status.closed, Status.open})
 # Statuses in which a complaint also puts the order on hold for an operator.
@@ -211,6 +211,8 @@ async def cancellable(ctx: Ctx, order_id: int) -> tuple[OrderRow, int, int]:
     order = to_domain(row)
     if order.status in AFTER_PICKUP:
         raise IllegalTransition("track-cancel-after-pickup", order=str(order_id))
+    if order.status is Status.exception:  # reported, maybe before any pickup: an operator decides its end now
+        raise IllegalTransition("track-cancel-under-review", order=str(order_id))
     if Event.cancel not in allowed_events(order, Actor(Role.customer, ctx.user_id)):
         raise not_now(ctx, row)
     campus = campus_of(ctx, row)

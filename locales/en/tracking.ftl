@@ -61,6 +61,7 @@ track-cancel-yes = Yes, cancel it
 track-cancel-no = No, keep it
 track-cancel-terms-changed = The cancellation terms changed since you asked: the free cancellation time is over.
 track-cancel-after-pickup = Order #{ $order } has already been picked up, so it can no longer be cancelled. If something is wrong, send /complain { $order } and what happened.
+track-cancel-under-review = Order #{ $order } is under review after a problem was reported, so it can no longer be cancelled. An operator decides what happens to it, a refund included, and tells you.
 track-already-confirmed = You have already confirmed order #{ $order }; nothing more to do.
 track-rate-ask = How did the runner do on order #{ $order }? Pick 1 to 5 stars.
 track-stars = { $stars }★

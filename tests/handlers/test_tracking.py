@@ -762,3 +762,24 @@ async def test_the_card_in_chinese(db, campus, clock, chat):
     assert [c.label for c in replies[0].flat_choices()] == [f"取消订单（{total} 元退回钱包）"]
     replies = await chat.press("carol", f"取消订单（{total} 元退回钱包）")
     assert keys(replies) == ["track-cancel-confirm"] and f"{total} 元将全额退回你的钱包" in replies[0].text
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_cancelling_an_order_on_hold_says_it_is_under_review_not_picked_up(db, campus, clock, chat, language):
+    """A complaint puts an order the runner has not picked up yet on hold: cancelling it then is not possible, and
+    the student is told that an operator decides now — not that it was picked up, nor to complain again."""
+    alice, _runner, order_id = await setup(db, campus, clock, stage="accepted")
+    await speaks(db, language, alice)
+    await chat.send("alice", f"/complain {order_id} the runner is not answering")
+    assert (await order_row(db, order_id)).status == "exception"
+    total = (await order_row(db, order_id)).total
+    t = catalogue(language)
+    for attempt in (chat.send("alice", f"/cancel {order_id}"),
+                    chat.press("alice", f"data:o:{order_id}:cancel"),
+                    chat.press("alice", f"data:o:{order_id}:cancel_yes:{total}")):
+        replies = await attempt
+        assert keys(replies) == ["track-cancel-under-review"]
+        assert replies[0].text == t("track-cancel-under-review", order=str(order_id))
+        assert "/complain" not in replies[0].text
+    assert (await order_row(db, order_id)).status == "exception"
+    assert await balances(db, ledger.escrow(order_id)) == [total]
