@@ -46,3 +46,11 @@ def test_a_refused_order_action_names_the_status_in_words(language):
     for status in Status:
         refusal, words = t("error-illegal-transition", status=status.value), t("status", status=status.value)
         assert words in refusal and status.value not in refusal.replace(words, ""), refusal
+
+
+def test_the_stairs_line_of_a_quote_counts_floors_in_good_english():
+    """A room on the 3rd floor of a dorm without a lift pays for one floor: "1 floor", never "1 floors"."""
+    t = catalogue("en")
+    assert t("price-stairs", floors=1) == "Stairs, 1 floor (no lift)"
+    assert t("price-stairs", floors=4) == "Stairs, 4 floors (no lift)"
+    assert catalogue("zh_CN")("price-stairs", floors=1) == "爬楼 1 层（无电梯）"

@@ -12,7 +12,10 @@ price-size = { $size ->
     [large] Large size
    *[small] Small size
   }
-price-stairs = Stairs, { $floors } floors (no lift)
+price-stairs = Stairs, { $floors } { $floors ->
+    [one] floor
+   *[other] floors
+  } (no lift)
 price-night = Night service { $start }–{ $end }
 price-peak = Peak hours { $start }–{ $end }
 price-urgent = Urgent
