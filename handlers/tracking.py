@@ -198,10 +198,14 @@ async def track_command(ctx: Ctx) -> None:
     await show_card(ctx, await viewable_order(ctx, parse_order_id(ctx.input.args[0])))
 
 
+KEPT = "kept"  # "o:<id>:view:kept": the cancel question's No, whose card takes the question's place
+
+
 @verb("view")
 async def view_verb(ctx: Ctx) -> None:
-    order_id, _ = order_button(ctx)
-    await show_card(ctx, await viewable_order(ctx, order_id))
+    order_id, arg = order_button(ctx)
+    # From the cancel question, in its place so its Yes goes; from a list, below it so the list stays.
+    await show_card(ctx, await viewable_order(ctx, order_id), edit=arg == KEPT)
 
 
 # --- cancel ------------------------------------------------------------------------------------------------------
@@ -222,7 +226,7 @@ async def cancellable(ctx: Ctx, order_id: int) -> tuple[OrderRow, int, int]:
 async def ask_cancel(ctx: Ctx, order_id: int, *, changed: bool = False) -> None:
     row, refund, fee = await cancellable(ctx, order_id)
     buttons = [[ctx.button("track-cancel-yes", f"o:{order_id}:cancel_yes:{refund}"),
-                ctx.button("track-cancel-no", f"o:{order_id}:view")]]
+                ctx.button("track-cancel-no", f"o:{order_id}:view:{KEPT}")]]
     if changed:
         ctx.say("track-cancel-terms-changed")
     if row.status == Status.awaiting_payment.value:

@@ -783,3 +783,18 @@ async def test_cancelling_an_order_on_hold_says_it_is_under_review_not_picked_up
         assert "/complain" not in replies[0].text
     assert (await order_row(db, order_id)).status == "exception"
     assert await balances(db, ledger.escrow(order_id)) == [total]
+
+
+async def test_keeping_an_order_after_asking_to_cancel_it_replaces_the_question(db, campus, clock, chat):
+    """"No, keep it" shows the order in the question's place, so its "Yes, cancel it" does not stay up to be pressed
+    by mistake later, as "Yes" does; opening an order from the list still leaves the list where it was."""
+    _alice, _runner, order_id = await setup(db, campus, clock)
+    await chat.send("alice", f"/cancel {order_id}")
+    replies = await chat.press("alice", "No, keep it", message="41")
+    assert keys(replies) == ["track-card"] and replies[0].edit
+    assert "Cancel (" in [c.label for c in replies[0].flat_choices()][0]  # the card's own Cancel, asked again
+    assert (await order_row(db, order_id)).status == "open"
+
+    await chat.send("alice", "/orders")
+    replies = await chat.press("alice", f"Open #{order_id}", message="42")
+    assert keys(replies) == ["track-card"] and not replies[0].edit
