@@ -827,6 +827,8 @@ async def got_tip(ctx: Ctx, said: Said) -> None:
 @prompt("coupon")
 async def ask_coupon(ctx: Ctx, *, edit: bool = False) -> None:
     ask(ctx, "coupon", "order-ask-coupon", [[("order-no-coupon", SKIP, {})]], edit=edit)
+    # The question says "or skip": that word typed skips it too, as on the questions whose button is Skip.
+    put(ctx, _labels={**ctx.data["_labels"], normalize_name(ctx.t("order-skip")): SKIP})
 
 
 @answer("coupon", "coupon")

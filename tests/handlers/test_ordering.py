@@ -773,3 +773,19 @@ async def test_several_places_and_a_far_location_in_chinese(chat, services):
     assert reply.text == "“男生宿舍”可能指多个地点，你是指：男生宿舍1号楼, 男生宿舍2号楼, 男生宿舍3号楼？请输入更完整的名称。"
     reply = await refused(chat, services, "mei", lambda: chat.share_location("mei", 0.0, 0.0), "error-place-off-campus")
     assert reply.text == "这个位置不在校园内。请选择一栋楼，或输入楼名。"
+
+
+async def test_skip_typed_at_the_coupon_question_skips_it_as_it_says(chat, services):
+    """"Do you have a coupon? Send its code, or skip.": typing the word skip goes on to the quote, as it does on
+    every other question offering Skip, rather than being looked up as a coupon code."""
+    for who, language, answers, skip in (
+            ("ann", "English", PARCEL_TO_MY_ROOM[:-1], "skip"),
+            ("mei", "中文", ["代取快递", "快递站", "F3", "3-502", "5", "13800138000", "一个鞋盒", "2.5", "小件（一个袋子装得下）", "现在",
+                            "完成", "跳过", "不限", "跳过", "2"], "跳过")):
+        await started(chat, who, language)
+        await chat.send(who, "/order")
+        replies = await answer_all(chat, who, answers)
+        assert keys(replies) == ["order-ask-coupon"]
+        replies = await chat.send(who, skip)
+        assert keys(replies) == ["order-quote"], [r.text for r in replies]
+        assert (await conversation(services, who))[1]["coupon"] is None
