@@ -27,13 +27,13 @@ from sqlalchemy import exists, select, update
 from core.campus import DispatchMode
 from core.errors import UnknownBuilding
 from core.geo import Point, building_point, geodesic_m, nearest_building
-from core.order import Status
 from handlers.context import Ctx, Services
 from handlers.io import Input, Reply
 from handlers.ordering import PLACE_STATES
 from handlers.orders import building_name, customer_order, parse_order_id
 from handlers.router import ROUTER
 from handlers.start import menu
+from handlers.tracking import ON_THE_WAY, order_button, verb
 from locales import catalogue
 from storage import conversations
 from storage.dedupe import first_time_in, seen_in
@@ -44,7 +44,7 @@ from storage.runners_repo import is_active_runner
 from storage.uow import UnitOfWork
 
 # Positions are kept (and shown to the student) only while the runner is on the way with the order.
-TRACKED = (Status.accepted.value, Status.picked_up.value)
+TRACKED = tuple(sorted(status.value for status in ON_THE_WAY))
 # How long an idle runner's availability point lasts after its last position: a phone that stopped sending (no
 # signal, the app closed) says nothing about where its owner is now.
 AVAILABLE_FOR = dt.timedelta(minutes=10)
@@ -201,6 +201,18 @@ async def where(ctx: Ctx) -> None:
             ctx.say("where-usage")
             return
         row = rows[0]
+    await tell_where(ctx, row)
+
+
+@verb("where")
+async def where_verb(ctx: Ctx) -> None:
+    """The order card's "Where is my runner?" button: /where for that order."""
+    order_id, _ = order_button(ctx)
+    await tell_where(ctx, await customer_order(ctx, order_id))
+
+
+async def tell_where(ctx: Ctx, row: OrderRow) -> None:
+    """Where the runner of the student's order was last seen, and when; or why there is nothing to show."""
     if row.status not in TRACKED or row.runner_id is None:
         ctx.say("where-not-on-the-way", order=row.id)
         return

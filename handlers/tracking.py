@@ -60,6 +60,8 @@ AFTER_PICKUP = frozenset({Status.picked_up, Status.delivered})
 NOT_COMPLAINABLE = frozenset({Status.awaiting_payment, Status.closed, Status.open})
 # Statuses in which a complaint also puts the order on hold for an operator.
 REPORTABLE = frozenset({Status.accepted, Status.picked_up, Status.delivered})
+# Statuses in which the runner's position is kept and shown to the student (handlers.location).
+ON_THE_WAY = frozenset({Status.accepted, Status.picked_up})
 CHAT_STATE = "track.chat"  # the relay chat: what the person sends goes to the other side of data["chat_order"]
 
 
@@ -172,6 +174,8 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
                                     refunded="yes" if refund else "no")])
     else:
         parts = [await runner_card(ctx, ctx.t, campus, row, ctx.user_id)]
+    if row.customer_id == ctx.user_id and status in ON_THE_WAY and row.runner_id is not None:
+        rows.append([ctx.button("track-where-button", f"o:{row.id}:where")])
     if status in ACTIVE_FOR_RUNNER and row.runner_id is not None:
         other = "runner" if row.customer_id == ctx.user_id else "customer"
         rows.append([ctx.button("track-chat-button", f"o:{row.id}:chat", other=other)])

@@ -45,6 +45,7 @@ track-chat-button = { $other ->
     [runner] Message your runner
    *[customer] Message the student
   }
+track-where-button = Where is my runner?
 track-cancel-unpaid-button = Cancel order
 track-reply-button = Reply
 track-report-button = Report a problem

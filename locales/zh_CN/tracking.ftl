@@ -45,6 +45,7 @@ track-chat-button = { $other ->
     [runner] 给跑腿员留言
    *[customer] 给下单同学留言
   }
+track-where-button = 跑腿员在哪
 track-cancel-unpaid-button = 取消订单
 track-reply-button = 回复
 track-report-button = 报告问题

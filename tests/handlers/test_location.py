@@ -221,3 +221,32 @@ async def test_a_runner_whose_position_is_unknown_is_no_distance_candidate(servi
     async with UnitOfWork(db, write=False) as uow:
         (candidate,) = await uow.runners.candidates(campus.id, clock())
     assert (candidate.user_id, candidate.lat, candidate.lon) == (rob, None, None)
+
+
+# --- the order card's "Where is my runner?" ------------------------------------------------------------------------
+
+async def test_the_students_order_card_asks_where_the_runner_is_while_the_order_is_on_its_way(
+        chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    order_id = await paid_order(services, alice)
+    (card,) = await chat.send("alice", f"/track {order_id}")
+    assert "Where is my runner?" not in str(card.choices)  # open: nobody is on the way
+
+    await act_notified(services, order_id, Event.accept, Actor(Role.runner, rob))
+    (card,) = await chat.send("alice", f"/track {order_id}")
+    assert "Where is my runner?" in str(card.choices)
+    assert keys(await chat.press("alice", "Where is my runner?")) == ["where-unknown"]
+    await live(chat, "rob", *CANTEEN_2)
+    (near,) = await chat.press("alice", f"data:o:{order_id}:where")
+    assert near.key == "where-near" and near.args["order"] == order_id
+    # Someone else's order: refused, nothing told.
+    await person(db, campus, clock(), "mallory")
+    (refused,) = await chat.press("mallory", f"data:o:{order_id}:where")
+    assert refused.key == "error-not-your-order"
+
+    await act_notified(services, order_id, Event.pickup, Actor(Role.runner, rob))
+    await act_notified(services, order_id, Event.deliver, Actor(Role.runner, rob))
+    (card,) = await chat.send("alice", f"/track {order_id}")
+    assert "Where is my runner?" not in str(card.choices)  # delivered: the position is no longer kept
+    assert keys(await chat.press("alice", f"data:o:{order_id}:where")) == ["where-not-on-the-way"]

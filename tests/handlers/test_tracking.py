@@ -94,7 +94,7 @@ async def test_list_and_track_with_history(db, campus, clock, chat):
                  "11-23 10:05  Picked up"):
         assert line in card
     labels = [c.label for c in replies[0].flat_choices()]
-    assert labels == ["Message your runner", "Report a problem"]  # no cancel after pickup, nothing to confirm
+    assert labels == ["Where is my runner?", "Message your runner", "Report a problem"]  # no cancel after pickup, nothing to confirm
 
     # /track N shows the same card; an order awaiting payment offers the order's own Pay button, and cancelling.
     assert keys(await chat.send("alice", f"/track {order_id}")) == ["track-card"]
