@@ -229,7 +229,8 @@ def delivered_data(order_id: int | str) -> str:
 async def deliver(ctx: Ctx, order_id: int) -> None:
     row = await runner_order(ctx, order_id)
     await move(ctx, row, Event.deliver, Role.runner)
-    if ctx.state == "runner.pickup_photo":
+    # Only this order's photo step ends: a runner carrying two may be asked for the photo of the other one.
+    if ctx.state == "runner.pickup_photo" and str(ctx.data.get("order")) == str(order_id):
         ctx.reset()
     # Pressed under the picked-up message: in its place, so its No photo and Delivered buttons go.
     ctx.say("runner-delivered", order=str(order_id), edit=ctx.input.kind is Kind.choice)

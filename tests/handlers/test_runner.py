@@ -543,6 +543,26 @@ async def test_a_runner_who_leaves_the_chat_keeps_delivered_until_delivering_by_
     assert (cleared.replaces, cleared.text, cleared.choices) == ("20", picked.text, ())
 
 
+async def test_delivering_one_order_leaves_the_photo_step_of_another_picked_up_since(chat, services, db, campus, clock):
+    """Carrying two orders: the photo asked for the one picked up last still goes to its student after the other
+    one is delivered."""
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    first = await won_order(chat, services, alice, "rob")
+    second = await won_order(chat, services, alice, "rob")
+    await chat.press("rob", f"data:o:{first}:pickup")
+    (asked,) = await chat.press("rob", f"data:o:{second}:pickup")
+    assert asked.text.startswith(f"Order #{second} is picked up")
+    await chat.inbox("alice")
+
+    assert keys(await chat.press("rob", f"data:o:{first}:deliver")) == ["runner-delivered"]
+    assert keys(await chat.photo("rob", "parcel-photo-2")) == ["runner-photo-sent"]
+    notices = await chat.inbox("alice")
+    assert [(m["key"], m["text"]) for m in notices] == [
+        ("notice-delivered", f"Your order #{first} has been delivered. Please confirm."),
+        ("runner-pickup-photo-notice", f"Your runner picked up order #{second}; here is a photo of it.")]
+
+
 async def test_changing_language_while_the_pickup_photo_is_asked_for_asks_again_in_the_new_one(
         chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
