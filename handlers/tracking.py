@@ -53,6 +53,10 @@ LIST_LIMIT = 10  # the most recent orders /orders shows
 # Built once (building it per call cost about as much as running it): /orders and /track without a number.
 RECENT_ORDERS = select(OrderRow).where(OrderRow.customer_id == bindparam("customer_id")).order_by(
     OrderRow.id.desc()).limit(LIST_LIMIT)
+# The orders a runner carries now (whose details message may be far up the chat): /orders lists them too.
+CARRIED_ORDERS = select(OrderRow).where(
+    OrderRow.runner_id == bindparam("runner_id"),
+    OrderRow.status.in_([s.value for s in ACTIVE_FOR_RUNNER])).order_by(OrderRow.id).limit(LIST_LIMIT)
 RATING_TAGS = ("on_time", "polite", "careful", "late", "rude", "damaged")
 # A cancellation here is too late for the rules: the item is already on its way.
 AFTER_PICKUP = frozenset({Status.picked_up, Status.delivered})
@@ -119,14 +123,26 @@ def when(campus: Campus, moment: dt.datetime) -> str:
 
 # --- list and track ----------------------------------------------------------------------------------------------
 async def list_orders(ctx: Ctx) -> None:
-    """The student's recent orders, newest first, each with a button to open it."""
-    rows = list(await ctx.uow.session.scalars(RECENT_ORDERS, {"customer_id": ctx.user_id}))
-    rows = [r for r in rows if r.campus_id in ctx.services.campuses]
-    if not rows:
+    """The orders this person carries as a runner now, then their own recent orders, newest first, each with a
+    button to open it."""
+    carried = await _listed(ctx, CARRIED_ORDERS, runner_id=ctx.user_id)
+    if carried:
+        _say_list(ctx, "track-carried-list", "track-carried-title", carried)
+    rows = await _listed(ctx, RECENT_ORDERS, customer_id=ctx.user_id)
+    if rows:
+        _say_list(ctx, "track-list", "track-list-title", rows)
+    elif not carried:
         ctx.say("track-no-orders")
-        return
-    lines = [ctx.t("track-list-title")] + [order_line(ctx.t, campus_of(ctx, r), r) for r in rows]
-    ctx.say_text("track-list", "\n".join(lines),
+
+
+async def _listed(ctx: Ctx, query, **params: int) -> list[OrderRow]:  # noqa: ANN001 - a select
+    rows = await ctx.uow.session.scalars(query, params)
+    return [r for r in rows if r.campus_id in ctx.services.campuses]
+
+
+def _say_list(ctx: Ctx, key: str, title: str, rows: list[OrderRow]) -> None:
+    lines = [ctx.t(title)] + [order_line(ctx.t, campus_of(ctx, r), r) for r in rows]
+    ctx.say_text(key, "\n".join(lines),
                  choices=[[ctx.button("track-view-button", f"o:{r.id}:view", order=str(r.id))] for r in rows])
 
 

@@ -1,5 +1,6 @@
 track-no-orders = You have no orders yet. Send /order to place one.
 track-list-title = Your recent orders:
+track-carried-title = Orders you are carrying now:
 track-view-button = Open #{ $order }
 track-history-title = History:
 track-history-line = { $time }  { $event ->

@@ -1,5 +1,6 @@
 track-no-orders = 你还没有订单。发送 /order 下单。
 track-list-title = 你最近的订单：
+track-carried-title = 你正在配送的订单：
 track-view-button = 查看 #{ $order }
 track-history-title = 进度：
 track-history-line = { $time }  { $event ->

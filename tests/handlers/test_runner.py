@@ -576,6 +576,31 @@ async def test_changing_language_while_the_pickup_photo_is_asked_for_asks_again_
     assert keys(await chat.photo("rob", "parcel-photo-7")) == ["runner-photo-sent"]
 
 
+async def test_orders_lists_the_orders_a_runner_carries_and_opens_them(chat, services, db, campus, clock):
+    """The details message may be far up the chat: /orders names what the runner carries, each to open."""
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    first = await won_order(chat, services, alice, "rob")
+    second = await won_order(chat, services, alice, "rob")
+    await chat.press("rob", f"data:o:{first}:pickup")
+    done = await won_order(chat, services, alice, "rob")
+    await chat.press("rob", f"data:o:{done}:release")
+    await chat.press("rob", "Yes, release it")
+
+    (listed,) = await chat.send("rob", "/orders")
+    assert listed.key == "track-carried-list"
+    assert listed.text.splitlines() == [
+        "Orders you are carrying now:",
+        f"#{first} Parcel pickup · Parcel Station → Women's Dorm 3 · 3.60 yuan · picked up",
+        f"#{second} Parcel pickup · Parcel Station → Women's Dorm 3 · 3.60 yuan · runner on the way"]
+    assert labelled(listed) == [[(f"Open #{first}", f"o:{first}:view")], [(f"Open #{second}", f"o:{second}:view")]]
+    (card,) = await chat.press("rob", f"Open #{second}")
+    assert f"Phone: {PHONE}" in card.text and f"Room: {ROOM}" in card.text
+
+    (theirs,) = await chat.send("alice", "/orders")  # the student's own list is as it was
+    assert theirs.key == "track-list"
+
+
 async def test_trip_commands_and_what_they_refuse(chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
     await runner(db, campus, clock(), "rob")
