@@ -1,12 +1,17 @@
 """Money in integer fen (分). No floats ever touch an amount."""
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from core.numbers import plain_decimal
 
 Fen = int
 BASIS_POINTS = 10_000
+# Money as people write it: yuan, perhaps with a currency mark before (¥5, RMB5) or a unit after (5元, 5块).
+CURRENCY_MARK = r"[¥￥]|rmb|cny"
+YUAN_UNIT = r"元|块钱|块|yuan|rmb"
+_WRITTEN = re.compile(rf"(?:{CURRENCY_MARK})?(?P<yuan>.*?)(?:{YUAN_UNIT})?", re.IGNORECASE)
 
 
 class MoneyError(ValueError):
@@ -23,6 +28,11 @@ def yuan_to_fen(value: str | int | Decimal) -> Fen:
     if amount.as_tuple().exponent < -2:  # written with more than two decimals, even '3.500'
         raise MoneyError(f"more than two decimals: {value!r}")
     return int(amount * 100)
+
+
+def written_yuan_to_fen(text: str) -> Fen:
+    """'5', '5.5', '¥5', 'RMB5', '5元', '5块' → fen, as yuan_to_fen reads the number."""
+    return yuan_to_fen(_WRITTEN.fullmatch(text.strip())["yuan"])  # type: ignore[index]  # matches any text
 
 
 def format_yuan(fen: Fen) -> str:

@@ -22,7 +22,7 @@ from core import ledger
 from core.campus import Campus, CreditEvent
 from core.dispatch import ineligibility
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
-from core.money import MoneyError, format_yuan, percent_to_bp, yuan_to_fen
+from core.money import CURRENCY_MARK, YUAN_UNIT, MoneyError, format_yuan, percent_to_bp, written_yuan_to_fen
 from core.numbers import record_id, whole_number
 from core.order import Actor, Event, Order, Role, Status, allowed_events, refund_on_operator_cancel
 from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
@@ -60,10 +60,7 @@ TIME_FORMAT = "%m-%d %H:%M"
 # Buttons on an order card: short codes keep the data well under Telegram's 64 bytes.
 EVENT_CODES = {Event.operator_cancel: "oc", Event.resolve_complete: "rc", Event.resolve_refund: "rr"}
 CODE_EVENTS = {code: event for event, code in EVENT_CODES.items()}
-# Money as operators write it: yuan, perhaps with a currency mark before (¥5, RMB5) or a unit after (5元, 5块).
-_CURRENCY = r"[¥￥]|rmb|cny"
-_UNIT = r"元|块钱|块|yuan|rmb"
-_MONEY = re.compile(rf"(?:{_CURRENCY})?(?P<yuan>.*?)(?:{_UNIT})?", re.IGNORECASE)
+_CURRENCY, _UNIT = CURRENCY_MARK, YUAN_UNIT  # money as operators write it (core.money.written_yuan_to_fen)
 # A compensation must be written as money: a bare number may as well begin the note ("40 minutes late").
 _BARE_NUMBER = re.compile(r"^\d+([.,]\d*)?$")
 # What is meant as money, right or wrong: a currency mark first (¥-5, RMB5, $5), a sign (-5), or a number in figures
@@ -124,7 +121,7 @@ def parse_amount(text: str, *, maximum: int, invalid: str = "admin-amount-invali
     """Yuan as an operator types it ('5', '5.5', '¥5', 'RMB5', '5元', '5块') → positive fen, at most `maximum`.
     invalid: the refusal of what is no amount, whose example fits where it was written."""
     try:
-        fen = yuan_to_fen(_MONEY.fullmatch(text.strip())["yuan"])  # type: ignore[index]  # matches any text
+        fen = written_yuan_to_fen(text)
     except MoneyError:
         raise InvalidInput(invalid, text=quoted(text)) from None
     if not 0 < fen <= maximum:

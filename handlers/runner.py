@@ -15,7 +15,7 @@ from core import credit as credit_rules
 from core import ledger
 from core.campus import CreditEvent, Gender
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
-from core.money import MoneyError, format_yuan, yuan_to_fen
+from core.money import MoneyError, format_yuan, written_yuan_to_fen
 from core.numbers import whole_number
 from core.order import Event, Role, Status
 from handlers.context import Ctx, Kept, caption_args, free_text
@@ -409,7 +409,7 @@ async def withdraw(ctx: Ctx) -> None:
         return
     raw = ctx.input.text.strip()[:24]
     try:
-        amount = yuan_to_fen(raw) if len(ctx.input.args) == 1 else -1
+        amount = written_yuan_to_fen(raw) if len(ctx.input.args) == 1 else -1  # '20', '20元', '¥20'
     except MoneyError:
         amount = -1
     if amount <= 0:

@@ -745,6 +745,22 @@ async def test_withdrawal_refuses_bad_amounts_and_holds_the_money(chat, services
     assert "held for withdrawal: 1.50 yuan" in income[0].text
 
 
+@pytest.mark.parametrize("written", ["1元", "¥1", "￥1", "1块", "RMB1"])
+async def test_a_withdrawal_may_be_written_as_money_as_operators_write_amounts(chat, services, db, campus, clock,
+                                                                               written):
+    """'/withdraw 1元' (or ¥1, 1块…) means one yuan, as an operator's /topup 1元 does."""
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob", language="zh_CN")
+    earned = await complete(db, campus, alice, rob, clock())
+
+    (reply,) = await chat.send("rob", f"/withdraw {written}")
+    assert reply.key == "runner-withdraw-requested", reply.text
+    assert "1.00 元" in reply.text
+    async with UnitOfWork(db, write=False) as uow:
+        (w,) = (await uow.session.scalars(select(Withdrawal))).all()
+        assert (w.amount, await uow.ledger.balance(ledger.runner(rob))) == (100, earned - 100)
+
+
 async def test_money_commands_are_for_runners(chat):
     assert keys(await chat.send("nobody", "/withdraw 5")) == ["runner-not-a-runner"]
     assert keys(await chat.send("nobody", "/income")) == ["runner-not-a-runner"]
