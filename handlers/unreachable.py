@@ -5,7 +5,7 @@ runner). An order they already run is another matter: its details, or the reassi
 never have reached them, and what the order still has to tell them will not. So the first time they are found
 unreachable, the operators of each order they run are told, in the same transaction, to reassign it or to reach
 them another way. Both the outbox sender (a queued message refused) and the adapter (a direct answer refused, or
-the check before a hall action) come here.
+the check before a hall action) come here. A student's orders under way are handlers.unreachable_student's part.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from handlers.admin import who
 from handlers.context import Services
 from handlers.hall import clear_offer, end_offer
 from handlers.notify import Notifier
+from handlers.unreachable_student import tell_about_student
 from storage.db import DbSession
 from storage.models import Order as OrderRow
 from storage.models import User
@@ -69,9 +70,10 @@ async def end_offers(services: Services, uow: UnitOfWork, user_id: int, now: dt.
 
 
 async def unreachable(services: Services, uow: UnitOfWork, channel: str, external_id: str, now: dt.datetime) -> None:
-    """The channel refused a private message to them: marked, and if that is news, their orders' operators told and
-    the offers waiting for them ended."""
+    """The channel refused a private message to them: marked, and if that is news, the operators of the orders they
+    run told and the offers waiting for them ended; the runners and operators of the orders they placed told."""
     user_id = await stop_reaching(uow.session, channel, external_id)
     if user_id is not None:
         await tell_operators(services, uow, user_id, now)
         await end_offers(services, uow, user_id, now)
+        await tell_about_student(services, uow, user_id, now)

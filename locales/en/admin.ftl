@@ -125,6 +125,11 @@ admin-runner-unreachable-order = ⚠️ Order #{ $order }: the bot can no longer
     [accepted] Give it to another runner with /reassign { $order } and their #id or name.
    *[picked_up] They have picked it up, so it cannot be reassigned: see it with /find { $order } and reach them another way.
   }
+admin-student-unreachable-order = ⚠️ Order #{ $order }: the bot can no longer write to its student { $who } (they blocked it), so the order's messages do not reach them. { $status ->
+    [open] No runner has taken it yet, and they will not hear when one does: see it with /find { $order }.
+    [delivered] It is delivered and completes on its own if they do not confirm it; its runner { $runner } was told.
+   *[other] Its runner { $runner } was told and may need you to reach the student another way: see it with /find { $order }.
+  }
 admin-usage-cancelorder = Write /cancelorder, the order number and a reason, like /cancelorder 12 shop closed.
 admin-order-cancelled = Order #{ $order } is cancelled. { $paid ->
     [no] It was not paid, so nothing was charged and no refund was due.

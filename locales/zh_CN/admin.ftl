@@ -122,6 +122,11 @@ admin-runner-unreachable-order = ⚠️ 订单 #{ $order }：机器人已无法�
     [accepted] 请用 /reassign { $order } 加跑腿员的 #编号或名字改派给其他跑腿员。
    *[picked_up] 对方已取件，无法改派：请用 /find { $order } 查看，并通过其他方式联系对方。
   }
+admin-student-unreachable-order = ⚠️ 订单 #{ $order }：机器人已无法给下单同学 { $who } 发消息（对方已屏蔽机器人），订单的消息到不了对方。{ $status ->
+    [open] 还没有跑腿员接单，接单后对方也收不到通知：请用 /find { $order } 查看。
+    [delivered] 订单已送达，对方不确认的话会自动完成；已通知其跑腿员 { $runner }。
+   *[other] 已通知其跑腿员 { $runner }，对方可能需要你通过其他方式联系下单同学：请用 /find { $order } 查看。
+  }
 admin-usage-cancelorder = 请写 /cancelorder、订单号和原因，例如 /cancelorder 12 店铺关门。
 admin-order-cancelled = 订单 #{ $order } 已取消{ $paid ->
     [no] 。订单还没有支付，没有扣款，也无需退款。

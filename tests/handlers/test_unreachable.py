@@ -3,7 +3,7 @@ that they reassign it (its details may never have reached them) or reach them an
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.order import Actor, Event, Role
 from handlers.context import Services
@@ -11,9 +11,9 @@ from handlers.unreachable import unreachable
 from locales import catalogue
 from storage.models import User
 from storage.uow import UnitOfWork
-from tests.factories import CIPHER, act, make_runner, make_user
-from tests.handlers.harness import Chat
-from tests.handlers.test_admin import OP, accepted_order, external
+from tests.factories import CIPHER, act, make_order, make_runner, make_user
+from tests.handlers.harness import Chat, keys
+from tests.handlers.test_admin import OP, accepted_order, completed_order, external
 from tests.handlers.test_hall import HALL
 from tests.handlers.test_runner import order_row, paid_order
 
@@ -82,3 +82,78 @@ async def test_an_order_offered_to_a_runner_found_unreachable_goes_to_the_hall_a
     (post,) = await chat.inbox(HALL)
     assert post["key"] == "hall-card" and post["choices"][0][0]["data"] == f"g:{order_id}"  # with its Grab
     assert await chat.inbox(runner_chat) == []  # nothing more written to someone who cannot read it
+
+
+async def speaks(db, language: str, *user_ids: int) -> None:
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id.in_(user_ids)).values(language=language))
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+async def test_the_runners_and_operators_hear_once_that_a_student_with_active_orders_cannot_be_reached(
+        db, campus, clock, language):
+    # Before, nobody was told: the runner kept writing to the student through the bot and believed it arrived.
+    campus = campus.model_copy(update={"language": language})  # the operators' notices speak the campus language
+    services = Services(db=db, campuses={campus.id: campus}, cipher=CIPHER, clock=clock, channels=("console",))
+    chat = Chat(services)
+    student = await make_user(db, campus, clock.now, name="alice")
+    zhao, qian = await make_runner(db, campus, clock.now), await make_runner(db, campus, clock.now)
+    await speaks(db, language, zhao, qian)  # each runner is told in their own language
+    waiting = await make_order(db, campus, student, clock.now)  # paid, no runner yet
+    accepted = await accepted_order(db, campus, clock.now, student, zhao)
+    carried = await accepted_order(db, campus, clock.now, student, qian)
+    await act(db, campus, carried, Event.pickup, Actor(Role.runner, qian), clock.now)
+    delivered = await accepted_order(db, campus, clock.now, student, zhao)
+    for event in (Event.pickup, Event.deliver):
+        await act(db, campus, delivered, event, Actor(Role.runner, zhao), clock.now)
+    done = await completed_order(db, campus, clock.now, student, qian)  # over: nothing to tell about it
+    zhao_chat, qian_chat = await external(db, zhao), await external(db, qian)
+    for box in (OP, zhao_chat, qian_chat, "alice"):
+        await chat.inbox(box)
+
+    await found_unreachable(services, "alice")
+    t = catalogue(language)
+    assert [m["text"] for m in await chat.inbox(zhao_chat)] == [
+        t("track-customer-unreachable", order=str(accepted), status="accepted"),
+        t("track-customer-unreachable", order=str(delivered), status="delivered")]
+    assert [m["text"] for m in await chat.inbox(qian_chat)] == [
+        t("track-customer-unreachable", order=str(carried), status="picked_up")]
+    runner_of = {waiting: "—", accepted: f"{zhao_chat} (#{zhao})", carried: f"{qian_chat} (#{qian})",
+                 delivered: f"{zhao_chat} (#{zhao})"}
+    assert [m["text"] for m in await chat.inbox(OP)] == [
+        t("admin-student-unreachable-order", order=str(order), who=f"alice (#{student})", status=status,
+          runner=runner_of[order])
+        for order, status in ((waiting, "open"), (accepted, "accepted"), (carried, "picked_up"),
+                              (delivered, "delivered"))]
+    assert str(done) not in str(await chat.inbox(OP))
+    assert await chat.inbox("alice") == []  # nothing written to someone who cannot read it
+
+    await found_unreachable(services, "alice")  # another message refused (the sender and the adapter at once): no news
+    assert (await chat.inbox(OP), await chat.inbox(zhao_chat), await chat.inbox(qian_chat)) == ([], [], [])
+
+
+async def test_a_student_found_unreachable_is_refused_relays_until_they_start_the_bot_again(chat, services, db, campus,
+                                                                                            clock):
+    student = await make_user(db, campus, clock.now, name="alice")
+    runner = await make_runner(db, campus, clock.now)
+    await speaks(db, "en", student, runner)
+    order_id = await accepted_order(db, campus, clock.now, student, runner)
+    runner_chat = await external(db, runner)
+    await found_unreachable(services, "alice")
+    await chat.inbox(runner_chat)
+
+    replies = await chat.send(runner_chat, f"/msg {order_id} I am downstairs")
+    assert keys(replies) == ["track-relay-unreachable"] and replies[0].args["other"] == "customer"
+    assert "not passed on" in replies[0].text
+    assert await chat.inbox("alice") == []  # nothing queued for them
+
+    await chat.send("alice", "/start")  # they unblocked the bot and wrote to it: reachable again
+    assert await started(db, student)
+    await chat.inbox("alice")
+    replies = await chat.send(runner_chat, f"/msg {order_id} I am downstairs")
+    assert keys(replies) == ["track-relay-sent"]
+    assert [m["key"] for m in await chat.inbox("alice")] == ["track-relay"]
+
+    # Blocked again later: that is news again, and the runner hears it again.
+    await found_unreachable(services, "alice")
+    assert [m["key"] for m in await chat.inbox(runner_chat)] == ["track-customer-unreachable"]

@@ -1,0 +1,44 @@
+"""A student the bot can no longer write to (they blocked it) while orders of theirs are under way.
+
+Their runner would otherwise keep writing to them through the bot (the relay chat) and believe it arrives, and the
+student no longer hears how the order goes. So the first time they are found unreachable (handlers.unreachable,
+which marks them once), the runner of each such order is told, in the runner's language, and the operators of its
+campus too. From then on a relay to them is refused (handlers.tracking.relay) until they write to the bot again
+(handlers.app marks them reachable).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import select
+
+from core.order import Status
+from handlers.admin import who
+from handlers.context import Services
+from handlers.notify import Notifier
+from storage.models import Order as OrderRow
+from storage.models import User
+from storage.uow import UnitOfWork
+
+# Paid and not over: waiting for a runner, on its way, or delivered and waiting for their confirmation. (An order
+# on hold for a complaint is already in the operators' hands.)
+UNDER_WAY = (Status.open.value, Status.accepted.value, Status.picked_up.value, Status.delivered.value)
+
+
+async def tell_about_student(services: Services, uow: UnitOfWork, user_id: int, now: dt.datetime) -> None:
+    """The runner (track-customer-unreachable) and the operators (admin-student-unreachable-order) of each order
+    of this student that is under way hear that the student cannot be reached."""
+    student = await uow.session.get(User, user_id)
+    rows = await uow.session.scalars(
+        select(OrderRow).where(OrderRow.customer_id == user_id, OrderRow.status.in_(UNDER_WAY)).order_by(OrderRow.id))
+    for row in rows:
+        # A random tail: they may start the bot again and block it again, which is news again.
+        notifier = Notifier(services, uow, now, origin=f"unreachable-student:{row.id}:{user_id}:{secrets.token_hex(4)}")
+        runner = await uow.session.get(User, row.runner_id) if row.runner_id is not None else None
+        if runner is not None:
+            await notifier.user(runner.id, "track-customer-unreachable", order=str(row.id), status=row.status)
+        campus = services.campuses.get(row.campus_id)
+        if campus is not None:  # else the campus file changed: no operators to tell
+            await notifier.operators(campus, "admin-student-unreachable-order", order=str(row.id), who=who(student),
+                                     status=row.status, runner=who(runner))
