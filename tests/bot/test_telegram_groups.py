@@ -1,6 +1,6 @@
 """The Telegram adapter in groups and with payments it cannot match: button presses in the campus admin chat, what
 it posts in the task hall itself (within the group's rate limit, once per update), a charge for no order, and the
-admin chat told of a runner who blocked the bot while carrying an order.
+admin chat told of a runner who blocked the bot while carrying an order, and a runner of a student who did.
 
 End to end against the fake Bot API over real HTTP, in virtual time: the rate windows read the test's clock."""
 from __future__ import annotations
@@ -302,6 +302,40 @@ async def test_a_runner_who_blocked_the_bot_since_is_reassigned_and_the_admin_ch
     fake_bot_api.command(wu, "reassign", f"{order_id} #{qian}", chat=admin_chat)
     await until(lambda: fake_bot_api.bot_messages(chat_id)[-1]["text"] == EN(
         "admin-runner-unreachable", who=f"Qian (#{qian})"))
+
+
+async def test_a_runner_whose_student_blocked_the_bot_is_told_so_and_their_messages_are_refused_until_they_return(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    # Before, the runner read "Sent to the student." for every message while each one failed with 403.
+    customer = await tg_user(services, campus, clock, 1001, name="Li")
+    zhao = await tg_runner(services, campus, clock, 3003, name="Zhao")
+    order_id = await accepted_order(services, campus, clock, customer, zhao)
+    runner, student = fake_bot_api.user(3003, "Zhao", language_code="en"), fake_bot_api.user(1001, "Li")
+    fake_bot_api.block(1001)  # nothing told the bot yet
+    sent = EN("track-relay-sent", other="customer")
+    fake_bot_api.command(runner, "msg", f"{order_id} I am downstairs")
+    await until(lambda: any(m["text"] == sent for m in fake_bot_api.bot_messages(3003)))
+
+    sender = telegram_sender(services, bot, limiter)  # as app.py runs it
+    await deliver_queued(services, sender, clock, 1001)  # the relayed message: 403
+    await deliver_queued(services, sender, clock, 3003)
+    await deliver_queued(services, sender, clock, admin_chat["id"])
+    assert fake_bot_api.bot_messages(3003)[-1]["text"] == EN("track-customer-unreachable", order=str(order_id),
+                                                             status="accepted")
+    assert fake_bot_api.bot_messages(admin_chat["id"])[-1]["text"] == EN(
+        "admin-student-unreachable-order", order=str(order_id), who=f"Li (#{customer})", status="accepted",
+        runner=f"Zhao (#{zhao})")
+    refused = EN("track-relay-unreachable", other="customer", order=str(order_id))
+    fake_bot_api.command(runner, "msg", f"{order_id} are you there?")
+    await until(lambda: fake_bot_api.bot_messages(3003)[-1]["text"] == refused)
+
+    fake_bot_api.unblock(1001)
+    fake_bot_api.command(student, "start")  # back: reachable again
+    await settle(fake_bot_api, student)
+    fake_bot_api.command(runner, "msg", f"{order_id} I am downstairs")
+    await until(lambda: fake_bot_api.bot_messages(3003)[-1]["text"] == sent)
+    await deliver_queued(services, sender, clock, 1001)
+    assert fake_bot_api.bot_messages(1001)[-1]["text"].endswith("I am downstairs")
 
 
 async def test_a_runner_found_blocking_the_bot_by_a_press_in_the_hall_is_reported_for_the_order_they_carry(
