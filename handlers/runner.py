@@ -24,7 +24,7 @@ from handlers.io import Kind
 from handlers.orders import move, parse_order_id, runner_order
 from handlers.router import ROUTER
 from handlers.tracking import chatting_about
-from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, Withdrawal
+from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, User, Withdrawal
 from storage.models import Order as OrderRow
 
 NAME_MAX = 32
@@ -356,6 +356,10 @@ async def pickup_photo(ctx: Ctx) -> None:
     if row.status != Status.picked_up.value:
         ctx.retire_buttons(delivered_data(order_id))  # it cannot be delivered any more either
         ctx.say("runner-photo-too-late", order=str(order_id))
+        return
+    student = await ctx.uow.session.get(User, row.customer_id)
+    if student is not None and not student.started_bot:  # as a relay to them (tracking.relay): it would not arrive
+        ctx.say("runner-photo-unreachable", order=str(row.id))
         return
     await ctx.notify.user(row.customer_id, "runner-pickup-photo-notice", order=str(row.id),
                           **await ctx.photo_args(row.customer_id, inp.photo), **caption)

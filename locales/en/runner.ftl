@@ -64,6 +64,7 @@ runner-photo-ask = Send a photo of the item of order #{ $order }, or press "No p
 runner-photo-skipped = All right, no photo for order #{ $order }. Press "Delivered" once you have handed it over.
 runner-photo-sent = The photo went to the student of order #{ $order }.
 runner-photo-too-late = Order #{ $order } is no longer on its way, so the photo was not sent.
+runner-photo-unreachable = The student of order #{ $order } cannot get messages from the bot right now (they may have blocked it), so the photo was not passed on. Press "Delivered" once you have handed it over.
 runner-pickup-photo-notice = Your runner picked up order #{ $order }{ $shown ->
     [yes] {""}; here is a photo of it.
    *[no] {""} and took a photo of it.

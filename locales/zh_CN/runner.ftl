@@ -64,6 +64,7 @@ runner-photo-ask = 请发送订单 #{ $order } 的物品照片，或点击“不
 runner-photo-skipped = 好的，订单 #{ $order } 不发照片。送达后请点击“已送达”。
 runner-photo-sent = 照片已发给订单 #{ $order } 的下单同学。
 runner-photo-too-late = 订单 #{ $order } 已不在配送中，照片未发送。
+runner-photo-unreachable = 订单 #{ $order } 的下单同学目前收不到机器人的消息（可能屏蔽了机器人），照片没有转出。送达后请点击“已送达”。
 runner-pickup-photo-notice = 跑腿员已取到订单 #{ $order }{ $shown ->
     [yes] {""}，这是物品照片。
    *[no] {""}，并拍了物品照片。

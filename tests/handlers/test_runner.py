@@ -335,6 +335,24 @@ async def test_the_pickup_photo_reaches_the_student_with_its_caption(chat, servi
     assert (photo["photo"], photo["text"]) == ("parcel-photo-8", notice.format(order=order_id))
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_pickup_photo_for_a_student_who_blocked_the_bot_is_not_said_to_be_sent(chat, services, db, campus,
+                                                                                       clock, language):
+    # Before, the runner read "The photo went to the student" while its message failed with 403.
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob", language=language)
+    order_id = await won_order(chat, services, alice, "rob")
+    assert keys(await chat.press("rob", "Picked up" if language == "en" else "已取件")) == ["runner-picked-up"]
+    await chat.inbox("alice")
+    async with UnitOfWork(db) as uow:
+        (await uow.session.get(User, alice)).started_bot = False  # a private message to her was refused since
+
+    (reply,) = await chat.photo("rob", "parcel-photo-7")
+    assert reply.text == catalogue(language)("runner-photo-unreachable", order=str(order_id))
+    assert await chat.inbox("alice") == []  # nothing queued for someone who cannot read it
+    assert keys(await chat.send("rob", f"/delivered {order_id}")) == ["runner-delivered"]  # the trip goes on
+
+
 @pytest.mark.parametrize(("language", "told"), [
     ("en", "Order #{order} is picked up; the student has been told. Your chat with them goes on: what you send "
            "(a photo of the item too) still goes to them. Send /menu to stop."),
