@@ -8,12 +8,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from core.errors import DomainError
 from handlers import flows  # noqa: F401 - registers every flow on the router
 from handlers.context import Ctx, Services, barred, home_campus
 from handlers.io import Input, Kind, Reply
 from handlers.notify import answer_language, money_args, operators_chat_campus, plain_args
 from handlers.router import ROUTER
+from handlers.unreachable_student import reach_again, student_back
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage import conversations
 from storage.conversations import ConversationState
@@ -87,8 +90,10 @@ class App:
             uow.session.add(user)
             await uow.session.flush()
             conv = ConversationState()
-        if inp.chat is None and not user.started_bot:
-            user.started_bot = True  # they wrote to us privately, so we may write to them
+        if inp.chat is None and not user.started_bot and await reach_again(uow.session, user.id):
+            # They wrote to us privately, so we may write to them again; runners waiting on them hear so.
+            set_committed_value(user, "started_bot", True)
+            await student_back(self.services, uow, user.id, now)
         return user, conv, found is None
 
     async def _language(self, inp: Input) -> str:

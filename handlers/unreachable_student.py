@@ -3,20 +3,21 @@
 Their runner would otherwise keep writing to them through the bot (the relay chat) and believe it arrives, and the
 student no longer hears how the order goes. So the first time they are found unreachable (handlers.unreachable,
 which marks them once), the runner of each such order is told, in the runner's language, and the operators of its
-campus too. From then on a relay to them is refused (handlers.tracking.relay) until they write to the bot again
-(handlers.app marks them reachable).
+campus too. From then on a relay to them is refused (handlers.tracking.relay, and the pickup photo) until they
+write to the bot again: then handlers.app marks them reachable, and those runners hear that it works again.
 """
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.order import Status
 from handlers.admin import who
 from handlers.context import Services
 from handlers.notify import Notifier
+from storage.db import DbSession
 from storage.models import Order as OrderRow
 from storage.models import User
 from storage.uow import UnitOfWork
@@ -26,13 +27,25 @@ from storage.uow import UnitOfWork
 UNDER_WAY = (Status.open.value, Status.accepted.value, Status.picked_up.value, Status.delivered.value)
 
 
+async def reach_again(session: DbSession, user_id: int) -> bool:
+    """Marks them reachable (they wrote to us privately); whether this is news. One conditional update, so of two
+    inputs at once only one tells their runners."""
+    marked = await session.execute(
+        update(User).where(User.id == user_id, User.started_bot.is_(False)).values(started_bot=True)
+        .execution_options(synchronize_session=False))
+    return marked.rowcount == 1
+
+
+async def orders_under_way(uow: UnitOfWork, user_id: int) -> list[OrderRow]:
+    return list(await uow.session.scalars(
+        select(OrderRow).where(OrderRow.customer_id == user_id, OrderRow.status.in_(UNDER_WAY)).order_by(OrderRow.id)))
+
+
 async def tell_about_student(services: Services, uow: UnitOfWork, user_id: int, now: dt.datetime) -> None:
     """The runner (track-customer-unreachable) and the operators (admin-student-unreachable-order) of each order
     of this student that is under way hear that the student cannot be reached."""
     student = await uow.session.get(User, user_id)
-    rows = await uow.session.scalars(
-        select(OrderRow).where(OrderRow.customer_id == user_id, OrderRow.status.in_(UNDER_WAY)).order_by(OrderRow.id))
-    for row in rows:
+    for row in await orders_under_way(uow, user_id):
         # A random tail: they may start the bot again and block it again, which is news again.
         notifier = Notifier(services, uow, now, origin=f"unreachable-student:{row.id}:{user_id}:{secrets.token_hex(4)}")
         runner = await uow.session.get(User, row.runner_id) if row.runner_id is not None else None
@@ -42,3 +55,12 @@ async def tell_about_student(services: Services, uow: UnitOfWork, user_id: int, 
         if campus is not None:  # else the campus file changed: no operators to tell
             await notifier.operators(campus, "admin-student-unreachable-order", order=str(row.id), who=who(student),
                                      status=row.status, runner=who(runner))
+
+
+async def student_back(services: Services, uow: UnitOfWork, user_id: int, now: dt.datetime) -> None:
+    """They can be written to again: the runner of each of their orders under way hears that relays arrive again
+    (track-customer-reachable). The operators were told of a problem that solved itself; they are not bothered."""
+    for row in await orders_under_way(uow, user_id):
+        if row.runner_id is not None:
+            notifier = Notifier(services, uow, now, origin=f"reachable-student:{row.id}:{secrets.token_hex(4)}")
+            await notifier.user(row.runner_id, "track-customer-reachable", order=str(row.id))

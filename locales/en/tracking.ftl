@@ -128,6 +128,7 @@ track-customer-unreachable = ⚠️ Order #{ $order }: the student can no longer
     [delivered] It is delivered: if they do not confirm it, it completes on its own.
    *[other] Carry on as agreed; if you cannot hand it over, the operators can help: /complain { $order }
   }
+track-customer-reachable = Order #{ $order }: the student can get messages from the bot again, so what you send them through it reaches them.
 track-msg-usage = Write the message after the order number, like /msg 12 I am at the door.
 track-complain-ask = What went wrong with order #{ $order }? Describe it in one message; an operator will read it. Send /menu to stop.
 track-complain-usage = Please describe what went wrong.

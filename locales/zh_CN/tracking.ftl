@@ -128,6 +128,7 @@ track-customer-unreachable = ⚠️ 订单 #{ $order }：下单同学已收不�
     [delivered] 订单已送达：对方不确认的话，会自动完成。
    *[other] 请按约定继续；如果无法交付，客服可以帮忙：/complain { $order }
   }
+track-customer-reachable = 订单 #{ $order }：下单同学又能收到机器人的消息了，你通过机器人发给对方的消息会送达。
 track-msg-usage = 请在订单号后写上消息，例如 /msg 12 我到楼下了。
 track-complain-ask = 订单 #{ $order } 出了什么问题？请用一条消息说明，客服会查看。发送 /menu 退出。
 track-complain-usage = 请说明出了什么问题。

@@ -332,6 +332,8 @@ async def test_a_runner_whose_student_blocked_the_bot_is_told_so_and_their_messa
     fake_bot_api.unblock(1001)
     fake_bot_api.command(student, "start")  # back: reachable again
     await settle(fake_bot_api, student)
+    await deliver_queued(services, sender, clock, 3003)
+    assert fake_bot_api.bot_messages(3003)[-1]["text"] == EN("track-customer-reachable", order=str(order_id))
     fake_bot_api.command(runner, "msg", f"{order_id} I am downstairs")
     await until(lambda: fake_bot_api.bot_messages(3003)[-1]["text"] == sent)
     await deliver_queued(services, sender, clock, 1001)

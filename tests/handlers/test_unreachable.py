@@ -149,6 +149,10 @@ async def test_a_student_found_unreachable_is_refused_relays_until_they_start_th
 
     await chat.send("alice", "/start")  # they unblocked the bot and wrote to it: reachable again
     assert await started(db, student)
+    assert [m["text"] for m in await chat.inbox(runner_chat)] == [
+        catalogue("en")("track-customer-reachable", order=str(order_id))]
+    await chat.send("alice", "/help")  # no news
+    assert await chat.inbox(runner_chat) == []
     await chat.inbox("alice")
     replies = await chat.send(runner_chat, f"/msg {order_id} I am downstairs")
     assert keys(replies) == ["track-relay-sent"]
