@@ -16,7 +16,8 @@ from handlers.context import Ctx, Services, barred, home_campus
 from handlers.io import Input, Kind, Reply
 from handlers.notify import answer_language, money_args, operators_chat_campus, plain_args
 from handlers.router import ROUTER
-from handlers.unreachable_student import reach_again, student_back
+from handlers.unreachable import reach_again
+from handlers.unreachable_student import student_back
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage import conversations
 from storage.conversations import ConversationState

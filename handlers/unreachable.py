@@ -41,6 +41,15 @@ async def stop_reaching(session: DbSession, channel: str, external_id: str) -> i
     return user_id if marked.rowcount == 1 else None
 
 
+async def reach_again(session: DbSession, user_id: int) -> bool:
+    """Marks them reachable (they wrote to us privately); whether this is news. One conditional update, so of two
+    inputs at once only one tells the runners waiting on them (handlers.unreachable_student)."""
+    marked = await session.execute(
+        update(User).where(User.id == user_id, User.started_bot.is_(False)).values(started_bot=True)
+        .execution_options(synchronize_session=False))
+    return marked.rowcount == 1
+
+
 async def tell_operators(services: Services, uow: UnitOfWork, user_id: int, now: dt.datetime) -> None:
     """The operators of each order this runner runs hear that it needs them (admin-runner-unreachable-order)."""
     user = await uow.session.get(User, user_id)

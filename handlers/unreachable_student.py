@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core.order import Status
 from handlers.admin import who
 from handlers.context import Services
 from handlers.notify import Notifier
-from storage.db import DbSession
 from storage.models import Order as OrderRow
 from storage.models import User
 from storage.uow import UnitOfWork
@@ -25,15 +24,6 @@ from storage.uow import UnitOfWork
 # Paid and not over: waiting for a runner, on its way, or delivered and waiting for their confirmation. (An order
 # on hold for a complaint is already in the operators' hands.)
 UNDER_WAY = (Status.open.value, Status.accepted.value, Status.picked_up.value, Status.delivered.value)
-
-
-async def reach_again(session: DbSession, user_id: int) -> bool:
-    """Marks them reachable (they wrote to us privately); whether this is news. One conditional update, so of two
-    inputs at once only one tells their runners."""
-    marked = await session.execute(
-        update(User).where(User.id == user_id, User.started_bot.is_(False)).values(started_bot=True)
-        .execution_options(synchronize_session=False))
-    return marked.rowcount == 1
 
 
 async def orders_under_way(uow: UnitOfWork, user_id: int) -> list[OrderRow]:
