@@ -167,12 +167,16 @@ async def make_offer(notifier: Notifier, campus: Campus, row: OrderRow, runner_i
         await notifier.user(row.customer_id, "hall-offer-customer", order=str(row.id), time=hhmm(campus, until))
 
 
-async def clear_offer(notifier: Notifier, row: OrderRow) -> bool:
+async def clear_offer(notifier: Notifier, row: OrderRow, *, status: Status | None = None) -> bool:
     """End the offer once: a conditional update on the offer as seen, so a decline and the sweep (or two sweeps)
-    cannot both end it. Clears both columns, as the sweep does, and `row` with them."""
+    cannot both end it. Clears both columns, and `row` with them. `status`: only while the order still has it (the
+    sweep, whose row was listed in an earlier transaction, must not end the offer of an order taken since)."""
+    conditions = [OrderRow.id == row.id, OrderRow.offer_runner_id == row.offer_runner_id,
+                  OrderRow.offer_until == row.offer_until]
+    if status is not None:
+        conditions.append(OrderRow.status == status.value)
     result = await notifier.uow.session.execute(
-        update(OrderRow).where(OrderRow.id == row.id, OrderRow.offer_runner_id == row.offer_runner_id,
-                               OrderRow.offer_until == row.offer_until)
+        update(OrderRow).where(*conditions)
         .values(offer_runner_id=None, offer_until=None).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         return False

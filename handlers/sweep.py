@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from core.errors import DomainError, IllegalTransition
-from core.order import Actor, Event, Notice, Order, Status, transition
+from core.order import Actor, Event, Order, Status, transition
+from handlers.hall import clear_offer, end_offer, grab_buttons
 from handlers.location import forget_positions
-from handlers.notify import NOTICE_RENDERERS, Notifier
+from handlers.notify import Notifier
 from handlers.orders import hall_card
 from locales import catalogue
 from storage.models import Order as OrderRow
@@ -34,7 +35,6 @@ from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
-    from core.campus import Campus
     from handlers.context import Services
 
 log = logging.getLogger(__name__)
@@ -220,55 +220,24 @@ async def _reannounce(services: "Services", order: Order, now: dt.datetime) -> b
         notifier = Notifier(services, uow, now, origin=origin)
         t = catalogue(campus.language)
         text = "\n".join([t("sweep-hall-reminder", order=order.id), hall_card(t, campus, row)])
-        await notifier.hall(campus, "sweep-hall-reminder", text=text, buttons=_grab_buttons(row),
+        await notifier.hall(campus, "sweep-hall-reminder", text=text, buttons=grab_buttons(row),
                             edit_key=f"hall:{order.id}", repost=True, order=order.id)
     return True
-
-
-def _grab_buttons(row: OrderRow) -> list[list[tuple[str, str, dict[str, Any]]]] | None:
-    """The hall's grab button for this order, as the hall flow draws it (None while it offers none)."""
-    from handlers import hall
-
-    make = getattr(hall, "grab_buttons", None)
-    if callable(make):
-        return make(row)
-    return None
 
 
 async def _end_offer(services: "Services", row: OrderRow, now: dt.datetime) -> bool:
     """An exclusive offer lapsed: clear it and hand the order to the hall."""
     campus = services.campuses[row.campus_id]
+    runner_id, until = row.offer_runner_id, row.offer_until  # as listed: clear_offer clears them on `row`
+    assert until is not None
     async with UnitOfWork(services.db) as uow:
-        result = await uow.session.execute(
-            update(OrderRow)
-            .where(OrderRow.id == row.id, OrderRow.status == Status.open.value,
-                   OrderRow.offer_runner_id == row.offer_runner_id, OrderRow.offer_until == row.offer_until)
-            .values(offer_runner_id=None, offer_until=None)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+        notifier = Notifier(services, uow, now, origin=f"sweep:offer:{row.id}:{until.timestamp():.0f}")
+        if not await clear_offer(notifier, row, status=Status.open):
             raise _Skip()
         fresh = await uow.orders.get_row(row.id)
         assert fresh is not None
-        notifier = Notifier(services, uow, now, origin=f"sweep:offer:{row.id}:{row.offer_until.timestamp():.0f}")
-        await _announce_offer_ended(services, uow, notifier, campus, fresh, row.offer_runner_id, now)
+        await end_offer(notifier, campus, fresh, runner_id, now)
     return True
-
-
-async def _announce_offer_ended(services: "Services", uow: UnitOfWork, notifier: Notifier, campus: "Campus",
-                                row: OrderRow, runner_id: int | None, now: dt.datetime) -> None:
-    from handlers import hall
-
-    end_offer = getattr(hall, "end_offer", None)
-    if callable(end_offer):
-        await end_offer(notifier, campus, row, runner_id, now)
-        return
-    # The hall flow has no hook for this: announce the order the way a new one is announced.
-    renderer = NOTICE_RENDERERS.get("notice-hall-new")
-    if renderer is not None:
-        await renderer(notifier, campus, row, Notice("hall", "notice-hall-new"))
-    else:
-        await notifier.hall(campus, "notice-hall-new", edit_key=f"hall:{row.id}", order=row.id)
 
 
 async def _remind_late(services: "Services", row: OrderRow, now: dt.datetime) -> bool:

@@ -246,6 +246,31 @@ async def test_a_lapsed_offer_is_cleared_and_the_order_goes_to_the_hall(services
     assert (await sweep(services, clock())).offers_ended == 0
 
 
+async def test_an_offer_taken_meanwhile_is_not_ended_by_the_sweep(services, db, campus, clock, monkeypatch):
+    # The offer's columns still match what the sweep listed (act() writes no notices, so nothing cleared them):
+    # only the claim's status condition keeps the sweep from handing a taken order to the hall.
+    alice = await make_user(db, campus, clock(), name="alice")
+    runner = await make_runner(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(Order).where(Order.id == order_id).values(
+            offer_runner_id=runner, offer_until=clock() + dt.timedelta(seconds=campus.timeouts.offer_seconds)))
+    clock.advance(seconds=campus.timeouts.offer_seconds)
+    listed = sweep_module._due_offers
+
+    async def taken_right_after_listing(services_, now, limit):
+        due = await listed(services_, now, limit)
+        await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), clock())
+        return due
+
+    monkeypatch.setattr(sweep_module, "_due_offers", taken_right_after_listing)
+    report = await sweep(services, clock())
+    assert report.offers_ended == 0 and report.skipped == 1
+    row = await order_row(db, order_id)
+    assert row.status == "accepted" and row.offer_runner_id == runner
+    assert await outbox(db) == []  # neither the hall nor the runner hears of an offer ending
+
+
 async def _everything_due(services, db, campus, clock):
     """One order of each timed kind, all due at the returned time."""
     alice = await make_user(db, campus, clock(), name="alice")
