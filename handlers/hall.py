@@ -51,7 +51,7 @@ from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, Catalogue, catalogue
 from storage.dedupe import first_time_in
 from storage.grab import GrabResult, order_candidate, settled_in
-from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID, GRABBER_BY_ADDRESS
+from storage.lookups import GRABBER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent, RunnerProfile, User
 from storage.runners_repo import to_candidate
@@ -63,9 +63,15 @@ NEARBY_LIMIT = 10  # orders listed by /nearby
 # away (its conversation is read for it); a press on any other Grab reads it only when it wins (grab).
 LOCATION_TAIL = ":loc"
 WON = "grab-won"  # the key of a won grab's answer, which reaches the grabber's private chat
-# The runner's gender, for where a delivery is handed over: a column read built once (the details message of every
-# won grab and pickup reads it; reading the whole profile cost several times as much).
-RUNNER_GENDER = select(RunnerProfile.gender).where(RunnerProfile.user_id == bindparam("id"))
+# The runner's language and gender (None without a runner profile), for their details message and where a delivery
+# is handed over: one column read built once (the details message of every won grab and pickup reads it; reading
+# the whole profile cost several times as much).
+RUNNER_LANGUAGE_AND_GENDER = (
+    select(User.language, RunnerProfile.gender)
+    .outerjoin(RunnerProfile, RunnerProfile.user_id == User.id)
+    .where(User.id == bindparam("id")))
+# Whose details message ended, in their language: the two columns it needs, not the whole user.
+ID_AND_LANGUAGE = select(User.id, User.language).where(User.id == bindparam("id"))
 
 
 def hall_key(order_id: int) -> str:
@@ -271,13 +277,12 @@ async def _you_won(notifier: Notifier, campus: Campus, row: OrderRow, notice: No
 async def show_details(notifier: Notifier, campus: Campus, row: OrderRow, runner_id: int) -> None:
     """The runner's details message as the order is now: sent when they win it, edited in place (its edit key) once
     they pick it up, when Picked up and Release no longer mean anything."""
-    session = notifier.uow.session
-    user = (await run_core(session, ADDRESS_AND_LANGUAGE_BY_ID, {"id": runner_id})).first()
-    if user is None:
+    runner = (await run_core(notifier.uow.session, RUNNER_LANGUAGE_AND_GENDER, {"id": runner_id})).first()
+    if runner is None:
         return
-    t = catalogue(user.language)
+    language, gender = runner
+    t = catalogue(language)
     parts = [t("notice-you-won", order=str(row.id)), await runner_card(notifier, t, campus, row, runner_id)]  # type: ignore[arg-type]
-    gender = (await run_core(session, RUNNER_GENDER, {"id": runner_id})).scalar()
     if gender is not None:
         dropoff = campus.building(row.dropoff_building)
         point = dispatch.delivery_point(campus, dropoff, Gender(gender))
@@ -293,14 +298,15 @@ async def _details_ended(notifier: Notifier, campus: Campus, row: OrderRow, noti
     buttons. runner_card leaves the contact out, as the order is no longer this runner's active one, and says what
     the order pays them now that it ended (the ledger's postings of this transition are already written)."""
     accepted_at = notice.args.get("accepted_at")
-    user = await notifier.uow.session.get(User, notice.user_id) if notice.user_id is not None else None
-    if user is None or accepted_at is None:
+    if notice.user_id is None or accepted_at is None:
+        return
+    user = (await run_core(notifier.uow.session, ID_AND_LANGUAGE, {"id": notice.user_id})).first()
+    if user is None:
         return
     t = catalogue(user.language)
     text = "\n".join([t("notice-details-ended", order=str(row.id)),
                       await runner_card(notifier, t, campus, row, user.id)])  # type: ignore[arg-type]
-    await notifier.user(user.id, "notice-details-ended", text=text,  # type: ignore[arg-type]
-                        edit_key=details_key(row.id or 0, accepted_at))
+    await notifier.user(user.id, "notice-details-ended", text=text, edit_key=details_key(row.id or 0, accepted_at))
 
 
 NOTICE_RENDERERS.update({

@@ -5,14 +5,15 @@ import asyncio
 import datetime as dt
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from core.campus import DispatchMode, Gender
-from core.order import Actor, Event, Role, transition
+from core.order import Actor, Event, Notice, Role, transition
 from handlers.context import Services
 from handlers.hall import LOCATION_TAIL
 from handlers.io import Choice
-from handlers.notify import Notifier
+from handlers.notify import DETAILS_ENDED, Notifier
+from handlers.orders import building_name
 from handlers.sweep import sweep
 from locales import catalogue
 from storage.models import Order as OrderRow
@@ -578,3 +579,71 @@ async def test_a_repeated_grab_update_is_handled_once(chat, services, db, campus
     first = await chat.app.handle(press)
     again = await chat.app.handle(press)
     assert keys(first) == ["grab-won"] and again == []
+
+
+async def test_a_runner_who_may_not_enter_the_dorm_is_told_where_to_hand_over(chat, services, db, campus, clock,
+                                                                              monkeypatch):
+    from handlers import hall
+
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")  # a man
+    await runner(db, campus, clock(), "fay", gender=Gender.female)
+    zhou = await runner(db, campus, clock(), "zhou", language="zh_CN")  # a man too
+    won_by = {}
+    for who in ("rob", "fay"):
+        order_id = await paid_order(services, alice)  # to Women's Dorm 3
+        assert keys(await chat.press(who, f"data:g:{order_id}")) == ["grab-won"]
+        (won_by[who],) = await chat.inbox(who)
+    dorm = campus.building((await order_row(db, order_id)).dropoff_building)
+    gate = building_name(campus, dorm.transfer_point, "en")
+    assert EN("hall-handover", place=gate) in won_by["rob"]["text"]
+    assert "hand over" not in won_by["fay"]["text"]
+
+    # The runner's language and gender are one read (they were two).
+    reads = []
+    real = hall.run_core
+
+    async def counted(session, statement, params=None):
+        reads.append(statement)
+        return await real(session, statement, params)
+
+    order_id = await paid_order(services, alice)
+    monkeypatch.setattr(hall, "run_core", counted)
+    async with UnitOfWork(db) as uow:
+        row = await uow.orders.get_row(order_id)
+        await hall.show_details(Notifier(services, uow, clock(), origin="test"), campus, row, zhou)
+    assert len(reads) == 1
+    (details,) = await chat.inbox("zhou")
+    assert ZH("hall-handover", place=building_name(campus, dorm.transfer_point, "zh_CN")) in details["text"]
+
+
+async def test_a_runner_whose_part_ended_has_their_details_edited_in_their_language(chat, services, db, campus,
+                                                                                    clock):
+    from handlers import hall
+
+    alice = await person(db, campus, clock(), "alice")
+    zhou = await runner(db, campus, clock(), "zhou", gender=Gender.female, language="zh_CN")
+    order_id = await paid_order(services, alice)
+    assert keys(await chat.press("zhou", f"data:g:{order_id}")) == ["grab-won"]
+    (won,) = await chat.inbox("zhou")
+    accepted_at = (await order_row(db, order_id)).accepted_at
+    statements: list[str] = []
+    engine = getattr(db.engine, "sync_engine", db.engine)
+
+    def note(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
+        statements.append(statement)
+
+    async with UnitOfWork(db) as uow:
+        row = await uow.orders.get_row(order_id)
+        notice = Notice("runner", DETAILS_ENDED, {"accepted_at": accepted_at}, user_id=zhou)
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            await hall.NOTICE_RENDERERS[DETAILS_ENDED](Notifier(services, uow, clock(), origin="test"), campus,
+                                                       row, notice)
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+    # Only the columns it needs were read, not the whole user (their name, their phone...).
+    assert not [s for s in statements if "users.display_name" in s], statements
+    (ended,) = await chat.inbox("zhou")
+    assert ended["edit_key"] == won["edit_key"]
+    assert ended["text"].startswith(ZH("notice-details-ended", order=str(order_id)))
