@@ -180,6 +180,12 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
             # No payment can pay it at its price: Pay (and a channel's invoice beside it) could only be refused.
             parts.append(ctx.t("track-coupon-gone", reason=ctx.t(gone.key, **gone.args_)))
             rows.append([full_price_button(ctx, row.id or 0, to_domain(row).full_price)])
+        elif Event.pay in events and covered(row):
+            # Waiting at 0.00 (placed before such orders were paid at once): nothing to pay, so no "Pay with wallet".
+            # Its press is Pay's, which places an order its coupon covers without touching the wallet; no channel
+            # offers an invoice for 0.00.
+            parts.append(ctx.t("track-covered-unpaid", code=row.coupon_code))
+            rows.append([ctx.button("track-place-covered-button", f"pay:{row.id}")])
         elif Event.pay in events:  # the same Pay as the order's first card (a channel adds its invoice beside it)
             rows.append([pay_button(ctx, row.id or 0)])
         if Event.cancel in events and status is Status.awaiting_payment:

@@ -42,6 +42,8 @@ track-cancel-button = Cancel ({ $refunded ->
    *[yes] { $refund } yuan back to your wallet
   })
 track-coupon-gone = This order cannot be paid at its price: { $reason } Pay the full price without the coupon, or cancel the order.
+track-covered-unpaid = Coupon { $code } covers all of it: there is nothing to pay. Place the order to send it to the task hall.
+track-place-covered-button = Place order (nothing to pay)
 track-chat-button = { $other ->
     [runner] Message your runner
    *[customer] Message the student

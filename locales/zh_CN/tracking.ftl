@@ -42,6 +42,8 @@ track-cancel-button = 取消订单（{ $refunded ->
    *[yes] { $refund } 元退回钱包
   }）
 track-coupon-gone = 这个订单无法按现价支付：{ $reason }你可以不用优惠券按原价支付，或取消这个订单。
+track-covered-unpaid = 优惠券 { $code } 全额抵扣，无需支付。下单后订单会发布到任务大厅。
+track-place-covered-button = 下单（无需支付）
 track-chat-button = { $other ->
     [runner] 给跑腿员留言
    *[customer] 给下单同学留言

@@ -140,18 +140,31 @@ async def test_a_coupon_used_up_as_the_order_is_confirmed_leaves_it_unpaid_and_p
     assert len(hall_posts(await chat.inbox(f"hall:{campus.id}"), order.id)) == 1
 
 
-async def test_pay_on_an_unpaid_order_its_coupon_pays_in_full_places_it_without_saying_0_yuan_paid(
-        chat, services, clock, campus):
-    """An order left waiting at 0.00 (placed before orders like it were paid at once): its Pay places it."""
+@pytest.mark.parametrize(("language", "says", "button"), [
+    ("en", "Coupon FREE covers all of it: there is nothing to pay. Place the order to send it to the task hall.",
+     "Place order (nothing to pay)"),
+    ("zh_CN", "优惠券 FREE 全额抵扣，无需支付。下单后订单会发布到任务大厅。", "下单（无需支付）"),
+], ids=["en", "zh_CN"])
+async def test_an_unpaid_order_its_coupon_pays_in_full_is_placed_from_its_card_without_paying(
+        chat, services, clock, campus, language, says, button):
+    """An order left waiting at 0.00 (placed before orders like it were paid at once): its card offers to place it,
+    not to pay with the wallet, and placing it says nothing of 0.00 yuan paid."""
     await free_coupon(services, clock)
     alice = await funded(chat, services, "alice", 0)
+    await speaks(services.db, language, alice)
+    t = catalogue(language)
     order_id = await make_order(services.db, campus, alice, clock(), coupon=FREE_COUPON, pay=False)
-    await chat.send("alice", f"/track {order_id}")
-    replies = await chat.press("alice", "Pay with wallet")
-    assert [(r.key, r.text) for r in replies] == [
-        ("order-covered", f"Order #{order_id} is placed. Coupon FREE covers all of it, so there is nothing to pay.")]
+    [card] = await chat.send("alice", f"/track {order_id}")
+    assert says in card.text
+    labels = [c.label for c in card.flat_choices()]
+    assert button in labels and t("order-pay-wallet") not in labels
+    assert [c.data for c in card.flat_choices() if c.label == button] == [f"pay:{order_id}"]
+    replies = await chat.press("alice", button)
+    assert [(r.key, r.text) for r in replies] == [("order-covered", t("order-covered", order=order_id, code="FREE"))]
     [order] = await orders_of(services, alice)
     assert order.status == "open" and await coupon_state(services) == (1, [(alice, order_id)])
+    accounts, grand_total = await balances(services)
+    assert accounts.get(ledger.customer(alice), 0) == 0 and grand_total == 0
 
 
 @pytest.mark.parametrize(("language", "listed", "lines"), [
