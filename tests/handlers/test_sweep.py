@@ -229,13 +229,20 @@ async def test_a_late_runner_is_not_reminded_again_once_the_reminder_was_pruned(
     assert (await order_row(db, order_id)).status == "picked_up"
 
 
-async def test_a_lapsed_offer_is_cleared_and_the_order_goes_to_the_hall(services, db, campus, clock):
+async def offered_order(db, campus, clock):
+    """A paid order offered to one runner (as a named runner or auto-dispatch would) until offer_seconds from now:
+    (the runner, the order)."""
     alice = await make_user(db, campus, clock(), name="alice")
     runner = await make_runner(db, campus, clock())
     order_id = await make_order(db, campus, alice, clock())
     async with UnitOfWork(db) as uow:
         await uow.session.execute(update(Order).where(Order.id == order_id).values(
             offer_runner_id=runner, offer_until=clock() + dt.timedelta(seconds=campus.timeouts.offer_seconds)))
+    return runner, order_id
+
+
+async def test_a_lapsed_offer_is_cleared_and_the_order_goes_to_the_hall(services, db, campus, clock):
+    _, order_id = await offered_order(db, campus, clock)
     clock.advance(seconds=campus.timeouts.offer_seconds - 1)
     assert (await sweep(services, clock())).offers_ended == 0
     clock.advance(seconds=1)
@@ -249,12 +256,7 @@ async def test_a_lapsed_offer_is_cleared_and_the_order_goes_to_the_hall(services
 async def test_an_offer_taken_meanwhile_is_not_ended_by_the_sweep(services, db, campus, clock, monkeypatch):
     # The offer's columns still match what the sweep listed (act() writes no notices, so nothing cleared them):
     # only the claim's status condition keeps the sweep from handing a taken order to the hall.
-    alice = await make_user(db, campus, clock(), name="alice")
-    runner = await make_runner(db, campus, clock())
-    order_id = await make_order(db, campus, alice, clock())
-    async with UnitOfWork(db) as uow:
-        await uow.session.execute(update(Order).where(Order.id == order_id).values(
-            offer_runner_id=runner, offer_until=clock() + dt.timedelta(seconds=campus.timeouts.offer_seconds)))
+    runner, order_id = await offered_order(db, campus, clock)
     clock.advance(seconds=campus.timeouts.offer_seconds)
     listed = sweep_module._due_offers
 
