@@ -1,6 +1,8 @@
 """Shared by every flow that touches an order: finding it, checking it is yours, moving it, describing it."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from core import ledger
 from core.campus import Building, Campus
 from core.errors import InvalidInput, NotAllowed, UnknownBuilding
@@ -10,7 +12,9 @@ from core.order import ACTIVE_FOR_RUNNER, FINAL, Actor, Event, Role, Status, Tra
 from handlers.context import Ctx, parse_id
 from handlers.io import Choice
 from locales import Catalogue
+from storage.db import DbSession
 from storage.models import Order as OrderRow
+from storage.models import User
 from storage.orders_repo import to_domain
 from storage.transitions import apply_transition
 
@@ -190,3 +194,9 @@ async def runner_pay_line(ctx: Ctx, t: Catalogue, row: OrderRow, viewer_id: int)
         return t("order-card-share", share=format_yuan(row.runner_share))
     fee = await ctx.uow.ledger.order_paid_to(row.id, ledger.runner(viewer_id))  # type: ignore[arg-type]
     return t("order-card-fee", fee=format_yuan(fee)) if fee else t("order-card-unpaid")
+
+
+async def blocked_us(session: DbSession, user_id: int) -> bool:
+    """A private message to them was refused (they blocked the bot, handlers.unreachable): what the bot passes on to
+    them would not arrive, until they write to it again."""
+    return await session.scalar(select(User.started_bot).where(User.id == user_id)) is False

@@ -21,10 +21,10 @@ from core.order import Event, Role, Status
 from handlers.context import Ctx, Kept, caption_args, free_text
 from handlers.hall import show_details
 from handlers.io import Kind
-from handlers.orders import move, parse_order_id, runner_order
+from handlers.orders import blocked_us, move, parse_order_id, runner_order
 from handlers.router import ROUTER
 from handlers.tracking import chatting_about
-from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, User, Withdrawal
+from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, Withdrawal
 from storage.models import Order as OrderRow
 
 NAME_MAX = 32
@@ -204,6 +204,10 @@ async def pickup(ctx: Ctx, order_id: int) -> None:
     # its other edits (the contact taken away when the runner's part ends), so none overtakes another.
     await show_details(ctx.notify, ctx.services.campuses[row.campus_id], await ctx.uow.orders.row_after(t), ctx.user_id)
     chatting = chatting_about(ctx)
+    if await blocked_us(ctx.uow.session, row.customer_id):
+        # Nothing reaches the student (not this news, nor a photo): no photo step, only Delivered.
+        ctx.say("runner-picked-up-unreachable", order=str(order_id), keep=delivered_button(order_id))
+        return
     if chatting == order_id:
         # The runner was writing to this order's student: what they send next is for the student still (a photo of
         # the item too), so the chat goes on; the optional photo step would swallow their next words. Asked as the
@@ -357,8 +361,7 @@ async def pickup_photo(ctx: Ctx) -> None:
         ctx.retire_buttons(delivered_data(order_id))  # it cannot be delivered any more either
         ctx.say("runner-photo-too-late", order=str(order_id))
         return
-    student = await ctx.uow.session.get(User, row.customer_id)
-    if student is not None and not student.started_bot:  # as a relay to them (tracking.relay): it would not arrive
+    if await blocked_us(ctx.uow.session, row.customer_id):  # as a relay to them (tracking.relay): it would not arrive
         ctx.say("runner-photo-unreachable", order=str(row.id))
         return
     await ctx.notify.user(row.customer_id, "runner-pickup-photo-notice", order=str(row.id),

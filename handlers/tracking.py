@@ -31,6 +31,7 @@ from handlers.context import Ctx, caption_args, free_text
 from handlers.io import Choice, Kind
 from handlers.notify import NOTICE_RENDERERS, Notifier
 from handlers.orders import (
+    blocked_us,
     covered,
     customer_card,
     customer_order,
@@ -44,7 +45,7 @@ from handlers.orders import (
 )
 from handlers.router import ROUTER, Handler
 from handlers.wallet import coupon_refusal, full_price_button
-from storage.models import Complaint, OrderEvent, User
+from storage.models import Complaint, OrderEvent
 from storage.models import Order as OrderRow
 from storage.orders_repo import to_domain
 
@@ -465,8 +466,7 @@ async def relay(ctx: Ctx, order_id: int, *, text: str | None = None, photo: str 
     """Pass a message on through the bot: the other side sees the order and the sender's role, never who it is.
     With a photo, `text` is its caption (optional), passed on with it."""
     _, other, role = await counterpart(ctx, order_id)
-    recipient = await ctx.uow.session.get(User, other)
-    if recipient is not None and not recipient.started_bot:  # a private message to them was refused (blocked us)
+    if await blocked_us(ctx.uow.session, other):
         raise IllegalTransition("track-relay-unreachable", order=str(order_id),
                                 other="runner" if role == "customer" else "customer")
     reply = [[("track-reply-button", f"o:{order_id}:chat", {})]]

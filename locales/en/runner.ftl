@@ -58,6 +58,7 @@ runner-btn-chat = Message the student
 runner-order-needed = Which order? Write its number, like /{ $command } 12.
 runner-picked-up = Order #{ $order } is picked up; the student has been told. You can send a photo of the item now (optional).
 runner-picked-up-chatting = Order #{ $order } is picked up; the student has been told. Your chat with them goes on: what you send (a photo of the item too) still goes to them. Send /menu to stop.
+runner-picked-up-unreachable = Order #{ $order } is picked up. The student cannot get messages from the bot right now (they may have blocked it), so they were not told, and a photo could not be passed on either. Press "Delivered" once you have handed it over.
 runner-chat-left = You left the chat about order #{ $order }: what you send now is no longer passed on. To write there again, send /msg { $order } followed by your message.
 runner-photo-skip = No photo
 runner-photo-ask = Send a photo of the item of order #{ $order }, or press "No photo".

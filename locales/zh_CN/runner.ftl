@@ -58,6 +58,7 @@ runner-btn-chat = 联系下单同学
 runner-order-needed = 哪个订单？请写订单号，例如 /{ $command } 12。
 runner-picked-up = 订单 #{ $order } 已取件，已通知下单同学。你可以现在发送一张物品照片（可选）。
 runner-picked-up-chatting = 订单 #{ $order } 已取件，已通知下单同学。聊天仍在继续：你发送的消息（包括物品照片）仍会转给对方。发送 /menu 结束。
+runner-picked-up-unreachable = 订单 #{ $order } 已取件。下单同学目前收不到机器人的消息（可能屏蔽了机器人），因此没有通知到对方，物品照片也无法转给对方。送达后请点击“已送达”。
 runner-chat-left = 你已退出订单 #{ $order } 的聊天：之后发送的消息不再转发。如需继续留言，请发送 /msg { $order } 加上你的消息。
 runner-photo-skip = 不拍照
 runner-photo-ask = 请发送订单 #{ $order } 的物品照片，或点击“不拍照”。

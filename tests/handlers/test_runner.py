@@ -353,6 +353,21 @@ async def test_a_pickup_photo_for_a_student_who_blocked_the_bot_is_not_said_to_b
     assert keys(await chat.send("rob", f"/delivered {order_id}")) == ["runner-delivered"]  # the trip goes on
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_picking_up_for_a_student_who_blocked_the_bot_says_they_were_not_told_and_asks_no_photo(
+        chat, services, db, campus, clock, language):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob", language=language)
+    order_id = await won_order(chat, services, alice, "rob")
+    async with UnitOfWork(db) as uow:
+        (await uow.session.get(User, alice)).started_bot = False  # a private message to her was refused
+
+    (reply,) = await chat.press("rob", f"data:o:{order_id}:pickup")
+    assert reply.text == catalogue(language)("runner-picked-up-unreachable", order=str(order_id))
+    assert [c.label for c in reply.flat_choices()] == [catalogue(language)("runner-btn-delivered")]  # no photo step
+    assert keys(await chat.send("rob", f"/delivered {order_id}")) == ["runner-delivered"]  # the trip goes on
+
+
 @pytest.mark.parametrize(("language", "told"), [
     ("en", "Order #{order} is picked up; the student has been told. Your chat with them goes on: what you send "
            "(a photo of the item too) still goes to them. Send /menu to stop."),
