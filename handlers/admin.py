@@ -235,11 +235,13 @@ def item(kind: str, number: int) -> str:
 async def show_decided(ctx: Ctx, shown: str, key: str, args: dict[str, Any], *also: str | None) -> None:
     """The item was decided: every message of this chat known to show its card (storage.cards), and `also` (the
     card a question was asked from), says what became of it (`key`), without its buttons, unless a reply takes its
-    place already (the card whose button decided it)."""
+    place already (the card whose button decided it); so does every copy of it in other chats (another operator's,
+    the admin chat), through the outbox."""
     known = await cards.showing(ctx.uow.session, ctx.input.channel, ctx.input.answer_chat, shown)
     for message in dict.fromkeys([*known, *(m for m in also if m is not None)]):
         if not ctx.replaced(message):
             ctx.say(key, replaces=message, **args)
+    await ctx.notify.card_decided(shown, key, args, besides=(ctx.input.channel, ctx.input.answer_chat))
 
 
 # ---------------------------------------------------------------------------------------------------- help

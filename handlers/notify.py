@@ -16,8 +16,9 @@ from core.money import format_yuan
 from core.order import ACTIVE_FOR_RUNNER, FINAL, Notice, Transition
 from handlers.io import Input
 from locales import catalogue
+from storage import cards
 from storage.dedupe import first_time_in
-from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID
+from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID, LANGUAGE_AND_CAMPUS_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.outbox import order_of, queue, seal
 from storage.sql import run_core
@@ -116,6 +117,26 @@ class Notifier:
         payload = seal(self.services.cipher, self._payload(campus.language, key, args, None, text, None))
         for channel, chat in operator_chats(campus, self.services):
             await self._write(channel, chat, payload)
+
+    async def card_decided(self, item: str, key: str, args: dict[str, Any], *, besides: tuple[str, str]) -> None:
+        """The item was decided: every copy of its card in a chat other than `besides` (channel, chat: where the
+        decision was taken, whose copies its answer edits at once) is edited to say `key`, with no buttons, in that
+        chat's language. Through the outbox, in this transaction: only if the decision stands, within the chats'
+        rate limits. A copy gone meanwhile is not posted again ("replaced": the chat that decided was told)."""
+        for copy in await cards.elsewhere(self.uow.session, item, *besides):
+            language = await self._chat_language(copy.channel, copy.chat)
+            payload = {**self._payload(language, key, args, None, None, copy.edit_key), "replaced": True}
+            # Sealed like the operators' notices: a card names people and amounts (storage.outbox).
+            await self._write(copy.channel, copy.chat, seal(self.services.cipher, payload))
+
+    async def _chat_language(self, channel: str, chat: str) -> str:
+        """What a chat reads: a campus's operators' chat its campus's language, a private chat its person's."""
+        for campus in self.services.campuses.values():
+            if (channel, chat) in operator_chats(campus, self.services):
+                return campus.language
+        person = (await run_core(self.uow.session, LANGUAGE_AND_CAMPUS_BY_ADDRESS,
+                                 {"channel": channel, "external_id": chat})).first()
+        return person.language if person is not None else self.services.default_campus.language
 
     async def transition(self, campus: Campus, t: Transition) -> None:
         """The notices a transition owes, each to its recipient."""

@@ -7,13 +7,18 @@ queued in the outbox carries such a key itself and gets its sent_ref when the se
 of its own: the sender edits the message showing a pending row's key, and a new list is new messages. No key ends in
 ":<digits>" (no order's: storage.outbox.order_of), so these rows are pruned with the others after a week; a card
 older than that is no longer known here, and a press on it is answered as ever.
+
+The same card may be shown in several chats (a campus's admin chat, operators' private chats): a decision edits the
+copies in the chat it was taken in at once (`showing`), and every other copy (`elsewhere`) through the outbox, as a
+pending row with that message's own key, which the sender turns into an edit of it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, not_, select
 
 from storage.db import DbSession
 from storage.models import Outbox
@@ -21,6 +26,7 @@ from storage.sql import insert_ignore
 
 PREFIX = "card:"
 SHOWING_LIMIT = 20  # the newest messages of a chat that show one card (a list asked for again and again)
+ELSEWHERE_LIMIT = 100  # and of all other chats together (a few operators, each perhaps with a few lists)
 
 
 def card_key(item: str, unique: str | None = None) -> str:
@@ -47,3 +53,52 @@ async def showing(session: DbSession, channel: str, chat: str, item: str) -> lis
                Outbox.edit_key.like(f"{PREFIX}{item}@%"), Outbox.sent_ref.is_not(None))
         .order_by(Outbox.id.desc()).limit(SHOWING_LIMIT))
     return list(dict.fromkeys(ref.rsplit(":", 1)[1] for ref in reversed(list(refs))))
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A message of another chat that shows a card, or a card queued for one: what an edit of it is written to."""
+
+    channel: str
+    chat: str
+    edit_key: str  # its own key (card_key): a pending row with it edits that message, or replaces the queued card
+
+
+async def elsewhere(session: DbSession, item: str, channel: str, chat: str) -> list[Copy]:
+    """The item's cards outside `chat` of `channel`, oldest first: those shown, and those still waiting in the
+    outbox (a row with the same key then takes the waiting one's place, so the card goes out decided)."""
+    rows = await session.execute(
+        select(Outbox.channel, Outbox.recipient, Outbox.edit_key)
+        .where(Outbox.edit_key.like(f"{PREFIX}{item}@%"), Outbox.status.in_(("sent", "pending")),
+               not_(and_(Outbox.channel == channel, Outbox.recipient == chat)))
+        .order_by(Outbox.id.desc()).limit(ELSEWHERE_LIMIT))
+    copies = [Copy(c, r, k) for c, r, k in reversed(rows.all())]
+    return list(dict.fromkeys(copies))
+
+
+# A reply too long for one message is sent in pieces, its buttons under the last (bot/telegram/render.py). An edit
+# that replaces that last message (a decision, a refreshed order card) brings the earlier pieces up to date too, so
+# no piece of it keeps what no longer holds: which they are is kept here, by the last one's id, as a sent row with
+# no message of its own (no sent_ref), pruned with the others.
+PIECES_PREFIX = "pieces:"
+
+
+async def pieces_shown(session: DbSession, channel: str, chat: str, message: str, earlier: list[str],
+                       now: dt.datetime) -> None:
+    """Message `message` of `chat` is the last piece of a reply whose earlier pieces are `earlier`, in order."""
+    await insert_ignore(session, Outbox, {
+        "dedupe_key": f"{channel}:pieces:{chat}:{message}"[:160], "channel": channel, "recipient": chat,
+        "payload": {"earlier": earlier}, "status": "sent", "next_attempt_at": now, "created_at": now,
+        "sent_at": now, "attempts": 0, "last_error": "", "edit_key": f"{PIECES_PREFIX}{chat}/{message}",
+        "sent_ref": None}, ["dedupe_key"])
+
+
+async def earlier_pieces(session: DbSession, channel: str, chat: str, messages: list[str]) -> dict[str, list[str]]:
+    """Of these messages of `chat`, those known to be the last piece of a reply: its earlier pieces, in order."""
+    if not messages:
+        return {}
+    keys = {f"{PIECES_PREFIX}{chat}/{m}": m for m in messages}
+    rows = await session.execute(
+        select(Outbox.edit_key, Outbox.payload)
+        .where(Outbox.channel == channel, Outbox.recipient == chat, Outbox.edit_key.in_(list(keys))))
+    return {keys[key]: [str(m) for m in (payload or {}).get("earlier", [])] for key, payload in rows.all()}

@@ -15,18 +15,21 @@ A reply with a photo (an application's student-card photo) is sent with sendPhot
 buttons under it (a text too long for a caption follows the photo); a queued one is a row with the `photo`, which
 the sender sends the same way. A photo Telegram refuses is replaced by the text alone.
 
-A queued edit is a row whose edit_key names the message it edits (pressed_key), beside a sent row recording that
-the message shows that key (its sent_ref): the sender edits the message that shows a row's edit_key, so the pressed
-message is edited in place, its buttons gone, when the group has room. The message a reply `replaces` (a card acted
-on through a question or a confirmation, or decided by a command, named by its id) is edited the same way, at once or
+A queued edit is a row whose edit_key names the message it edits (pressed_key), beside a sent row recording that the
+message shows that key (its sent_ref): the sender edits the message that shows a row's edit_key, so the pressed
+message is edited in place, its buttons gone, when the group has room. The message a reply `replaces` (a card acted on
+through a question or a confirmation, or decided by a command, named by its id) is edited the same way, at once or
 queued; when it cannot be edited nothing is sent for it (the other replies said the news); a reply too long for one
-message shows its last piece there, with its buttons (render.replacing_text). An edit of a photo changes its caption: the
-pressed message says whether it is one (the sent row records that it is, so the sender edits the caption); one
-named by its id alone is edited as text, and as a caption when Telegram finds no text in it (so does the sender).
+message shows its last piece there, with its buttons (render.replacing_text), and the pieces before it (a long reply
+sent at once in pieces is recorded so: storage.cards.pieces_shown) what render.spread gives them. An edit of a photo
+changes its caption: the pressed message says whether it is one (the sent row records that it is, so the sender edits
+the caption); one named by its id alone is edited as text, and as a caption when Telegram finds no text in it (so does
+the sender).
 
 A card (Reply.card: an application, a withdrawal, a complaint of a list) is recorded with the message showing it
 (storage.cards): one sent at once with `cards.shown`, a queued one by its row's edit_key, which the sender gives the
-message's sent_ref; so a decision taken by a command edits it.
+message's sent_ref; so a decision taken by a command edits it, and one taken in another chat (handlers.notify
+Notifier.card_decided, through the outbox).
 
 A location keyboard is not offered here: Telegram shows request_location buttons in private chats only.
 """
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from aiogram import Bot
@@ -51,6 +55,7 @@ from bot.telegram.render import (
     replacing_text,
     send_photo,
     split_text,
+    spread,
 )
 from bot.telegram.sender import CHANNEL, TelegramRateLimiter
 from handlers.context import Services
@@ -95,6 +100,7 @@ class Outgoing:
     edit: Target | None = None
     photo: str | None = None
     card: str | None = None  # the item whose card this new message is (Reply.card)
+    earlier: int = 0  # the last piece of a reply sent in pieces, with its buttons: how many came just before it
 
     def payload(self, edit_key: str | None) -> dict:
         """As handlers/notify.py writes an outbox row's payload."""
@@ -112,10 +118,13 @@ class Outgoing:
         return replace(self, edit=None, photo=None)
 
 
-def outgoing(replies: list[Reply], edit: Message | None) -> list[Outgoing]:
+def outgoing(replies: list[Reply], edit: Message | None,
+             pieces: Mapping[int, Sequence[int]] | None = None) -> list[Outgoing]:
     """The messages the replies make, in order, as Renderer.send makes them: a long text in pieces (the buttons on
     the last one); the first reply marked `edit` replaces the pressed message when an edit can say it; a reply that
-    `replaces` a message edits it (with its last piece, if it is too long for one message), or is left out."""
+    `replaces` a message edits it (with its last piece, if it is too long for one message), and the pieces before it
+    that `pieces` names (render.spread), or is left out."""
+    pieces = pieces or {}
     messages: list[Outgoing] = []
     for reply in replies:
         if not reply.text.strip() and not reply.choices:
@@ -131,6 +140,10 @@ def outgoing(replies: list[Reply], edit: Message | None) -> list[Outgoing]:
         if target is not None:
             text = replacing_text(reply.text) if target.replaced else edited_text(reply.text, photo=target.photo)
         if target is not None and text is not None:
+            if target.replaced:
+                earlier = pieces.get(target.message_id, ())
+                messages += [Outgoing(reply.key, piece, edit=Target(piece_id, False, replaced=True))
+                             for piece_id, piece in zip(earlier, spread(reply.text, len(earlier))[:-1], strict=True)]
             messages.append(Outgoing(reply.key, text, reply.choices, target))
         elif reply.replaces is None:
             messages += sent_anew(reply)
@@ -148,7 +161,8 @@ def sent_anew(reply: Reply) -> list[Outgoing]:
         photo = [Outgoing(reply.key, "", photo=reply.photo)]
     pieces = split_text(reply.text)
     return [*photo, *(Outgoing(reply.key, piece) for piece in pieces[:-1]),
-            Outgoing(reply.key, pieces[-1], reply.choices, card=reply.card)]
+            Outgoing(reply.key, pieces[-1], reply.choices, card=reply.card,
+                     earlier=len(pieces) - 1 if reply.choices else 0)]
 
 
 def pressed_key(chat_id: int, message_id: int) -> str:
@@ -166,23 +180,36 @@ class GroupReplies:
     async def send(self, chat_id: int, replies: list[Reply], *, origin: str, edit: Message | None = None) -> None:
         """Answer in the group: at once what its budget allows, the rest through the outbox. `origin`: what the
         answer is to (the update's key), naming its queued rows."""
-        waiting = deque(outgoing(replies, edit))
+        waiting = deque(outgoing(replies, edit, await self._pieces(chat_id, replies)))
         if waiting and not await self._queued_before(chat_id):
             await self._send_while_budget_lasts(chat_id, waiting)
         if waiting:
             await self._queue(chat_id, list(waiting), origin)
 
+    async def _pieces(self, chat_id: int, replies: list[Reply]) -> dict[int, list[int]]:
+        """The earlier pieces of the messages these replies `replaces` that were the last piece of a long reply
+        (storage.cards); read only when a reply replaces one."""
+        ids = [str(m) for r in replies if (m := replaced_id(r)) is not None]
+        if not ids:
+            return {}
+        async with UnitOfWork(self.services.db, write=False) as uow:
+            found = await cards.earlier_pieces(uow.session, CHANNEL, str(chat_id), ids)
+        return {int(m): [int(p) for p in earlier] for m, earlier in found.items()}
+
     async def _send_while_budget_lasts(self, chat_id: int, waiting: deque[Outgoing]) -> None:
         """Sends from the front of `waiting` while the windows have a slot; what is left stays in it. The cards sent
-        are recorded with their messages (storage.cards)."""
+        are recorded with their messages (storage.cards), and so are the pieces of a reply sent in pieces."""
         shown: list[tuple[Outgoing, int]] = []
+        pieces: list[tuple[int, list[int]]] = []
         try:
-            await self._send_each(chat_id, waiting, shown)
+            await self._send_each(chat_id, waiting, shown, pieces)
         finally:
-            if shown:
-                await self._record_cards(chat_id, shown)
+            if shown or pieces:
+                await self._record(chat_id, shown, pieces)
 
-    async def _send_each(self, chat_id: int, waiting: deque[Outgoing], shown: list[tuple[Outgoing, int]]) -> None:
+    async def _send_each(self, chat_id: int, waiting: deque[Outgoing], shown: list[tuple[Outgoing, int]],
+                         pieces: list[tuple[int, list[int]]]) -> None:
+        sent_anew: list[int] = []  # the messages sent, not edited, in order: a long reply's pieces among them
         while waiting and await self.limiter.acquire(chat_id, burst=True):
             message = waiting[0]
             try:
@@ -203,8 +230,13 @@ class GroupReplies:
             waiting.popleft()
             if message_id is None and (instead := message.instead()) is not None:
                 waiting.appendleft(instead)  # e.g. the pressed message could not be edited: the outcome is new
-            elif message_id is not None and message.card is not None and message.edit is None:
-                shown.append((message, message_id))
+            elif message_id is not None and message.edit is None:
+                if message.card is not None:
+                    shown.append((message, message_id))
+                # Its earlier pieces went out just before it (the queue keeps their order: none was left behind).
+                if message.earlier and len(sent_anew) >= message.earlier:
+                    pieces.append((message_id, sent_anew[-message.earlier:]))
+                sent_anew.append(message_id)
 
     async def _request(self, chat_id: int, message: Outgoing) -> int | None:
         """The id of the message Telegram shows it in as planned (an edit made, a photo taken), else None."""
@@ -218,13 +250,17 @@ class GroupReplies:
         sent = await self.bot.send_message(chat_id=chat_id, text=message.text, reply_markup=markup)
         return sent.message_id
 
-    async def _record_cards(self, chat_id: int, shown: list[tuple[Outgoing, int]]) -> None:
+    async def _record(self, chat_id: int, shown: list[tuple[Outgoing, int]],
+                      pieces: list[tuple[int, list[int]]]) -> None:
         now = self.services.clock()
         async with UnitOfWork(self.services.db) as uow:
             for message, message_id in shown:
                 assert message.card is not None
                 await cards.shown(uow.session, CHANNEL, str(chat_id), message.card, str(message_id), now,
                                   photo=bool(message.photo))
+            for last, earlier in pieces:
+                await cards.pieces_shown(uow.session, CHANNEL, str(chat_id), str(last), [str(m) for m in earlier],
+                                         now)
 
     async def _queued_before(self, chat_id: int) -> bool:
         """Whether rows for this chat still wait in the outbox (earlier answers, operators' notifications)."""

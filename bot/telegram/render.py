@@ -7,22 +7,24 @@ away with ReplyKeyboardRemove. A message carries one reply_markup, so one with i
 the removal rides on the reply itself when it has no buttons and is sent anew, else on a short message of its own
 just before it, which keeps the reply's buttons on the newest message.
 
-A reply with a photo (a Telegram file id) is sent with sendPhoto, its text as the caption and its buttons under
-it; an edit of such a message changes its caption. A reply that `replaces` an earlier message (by its id: a card
-acted on through a question or a confirmation) edits it and sends nothing if it cannot; when the reply is too long
-for one message (a long order card, shown in pieces), that message, the piece its buttons are on, shows the reply's
-last piece with the reply's buttons. A reply meant to take the pressed message's place that is sent anew instead (it
-puts the location button up, or the edit failed) takes that message's buttons away: they belong to a step that is
-over. `send` returns the messages showing a question (Reply.question), which the adapter records in the conversation
-(handlers.context.question_shown) so that the step's end replaces that message without its buttons, and those showing
-a card (Reply.card), which it records for a decision taken another way to edit (storage.cards).
+A reply with a photo (a Telegram file id) is sent with sendPhoto, its text as the caption and its buttons under it; an
+edit of such a message changes its caption. A reply that `replaces` an earlier message (by its id: a card acted on
+through a question or a confirmation) edits it and sends nothing if it cannot; when the reply is too long for one
+message (a long order card, shown in pieces), that message, the piece its buttons are on, shows the reply's last piece
+with the reply's buttons, and the pieces before it (recorded when it was sent: storage.cards.pieces_shown) what
+`spread` gives them, so none keeps what the card said before. A reply meant to take the pressed message's place that
+is sent anew instead (it puts the location button up, or the edit failed) takes that message's buttons away: they
+belong to a step that is over. `send` returns the messages showing a question (Reply.question), which the adapter
+records in the conversation (handlers.context.question_shown) so that the step's end replaces that message without its
+buttons, and those showing a card (Reply.card), which it records for a decision taken another way to edit
+(storage.cards), as it does the pieces of a reply with buttons sent in pieces.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from aiogram import Bot
@@ -131,6 +133,23 @@ def replacing_text(text: str) -> str:
     return split_text(text)[-1]
 
 
+ELIDED = "…"  # what an earlier piece of a message shows when the reply replacing it has nothing left for it
+
+
+def spread(text: str, earlier: int) -> list[str]:
+    """What a message shown in pieces (`earlier` pieces before the one with the buttons) shows of a reply replacing
+    it: a text for each earlier piece, then the last piece (replacing_text). A reply in as many pieces fills them in
+    order (a refreshed order card reads as the card does now, its status at the top where it was read); one in more
+    keeps its beginning and its end and skips the middle, marked by an ellipsis; one in fewer (a decision: one line)
+    leaves the pieces above its own elided. So no piece keeps what the card said before (an order's old status, an
+    item's offer), and a decision is said once, where the buttons were."""
+    pieces = split_text(text)
+    before, last = pieces[:-1], pieces[-1]
+    if len(before) > earlier:
+        before = [*before[:earlier - 1], before[earlier - 1] + "\n" + ELIDED] if earlier else []
+    return [*[ELIDED] * (earlier - len(before)), *before, last]
+
+
 def edited_text(text: str, *, photo: bool | None) -> str | None:
     """What an edit makes a message show of a reply's text: it in one piece, short enough for a caption when the
     message is a photo; None when an edit cannot say it (the reply is sent anew instead)."""
@@ -203,23 +222,35 @@ async def send_photo(bot: Bot, chat_id: int | str, photo: str, caption: str | No
     return message.message_id
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A reply the adapter records with the message showing it (Renderer.send)."""
+
+    reply: Reply
+    message: int  # the message showing it: the one with its buttons
+    earlier: tuple[int, ...] = ()  # the pieces before that one, of a reply too long for one message
+
+
 class Renderer:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
     async def send(self, chat_id: int | str, replies: list[Reply], t: Catalogue, *,
-                   edit: Message | None = None) -> list[tuple[Reply, int]]:
+                   edit: Message | None = None, pieces: Mapping[int, Sequence[int]] | None = None) -> list[Shown]:
         """Send each reply to the chat; the first reply marked `edit` replaces `edit` (the pressed message, or the
-        question a reply answers), and one that names a message it `replaces` edits that one. Returns the messages
-        now showing a question (Reply.question) or a card (Reply.card): each reply with the id of its message.
+        question a reply answers), and one that names a message it `replaces` edits that one, and the earlier pieces
+        of it that `pieces` names (by its id: storage.cards.earlier_pieces), as `spread` says. Returns the messages
+        now showing a question (Reply.question), a card (Reply.card), or buttons under a reply sent in pieces.
 
         Telegram's Forbidden (the person blocked the bot or never started it) propagates to the caller."""
-        shown: list[tuple[Reply, int]] = []
+        pieces = pieces or {}
+        shown: list[Shown] = []
         for reply in replies:
             if not reply.text.strip() and not reply.choices:
                 continue
             if reply.replaces is not None:
                 if (message_id := replaced_id(reply)) is not None:  # the news was said by the other replies: no more
+                    await self._edit_pieces(chat_id, pieces.get(message_id, ()), reply.text)
                     await edit_message(self.bot, chat_id, message_id, replacing_text(reply.text),
                                        inline_keyboard(reply), photo=None)
                 continue
@@ -231,15 +262,21 @@ class Renderer:
                         reply = replace(reply, location_done=False)
                     if await self._edit(target.chat.id, target.message_id, reply, photo=bool(target.photo)):
                         if reply.question is not None or reply.card is not None:
-                            shown.append((reply, target.message_id))
+                            shown.append(Shown(reply, target.message_id))
                         continue
                 # The reply comes anew below, not in the pressed message's place: that message's buttons belong to a
                 # step that is over (they would only answer that they no longer work), so they go.
                 await self._take_buttons_away(target)
-            message_id = await self._send(chat_id, reply, t)
-            if (reply.question is not None or reply.card is not None) and message_id is not None:
-                shown.append((reply, message_id))
+            message_id, earlier = await self._send(chat_id, reply, t)
+            if message_id is not None and (reply.question is not None or reply.card is not None
+                                           or (earlier and reply.choices)):
+                shown.append(Shown(reply, message_id, tuple(earlier)))
         return shown
+
+    async def _edit_pieces(self, chat_id: int | str, earlier: Sequence[int], text: str) -> None:
+        """The pieces before a message a reply takes the place of show what `spread` gives them of its text."""
+        for piece_id, piece in zip(earlier, spread(text, len(earlier))[:-1], strict=True):
+            await edit_message(self.bot, chat_id, piece_id, piece, None, photo=False)
 
     async def _take_buttons_away(self, message: Message) -> None:
         """The message keeps its text and loses its inline buttons; nothing when it has none, or Telegram would not
@@ -263,15 +300,16 @@ class Renderer:
         return text is not None and await edit_message(self.bot, chat_id, message_id, text, inline_keyboard(reply),
                                                        photo=photo)
 
-    async def _send(self, chat_id: int | str, reply: Reply, t: Catalogue) -> int | None:
-        """The id of the message with the reply's buttons (its last piece of text, or the photo they are under)."""
+    async def _send(self, chat_id: int | str, reply: Reply, t: Catalogue) -> tuple[int | None, list[int]]:
+        """The id of the message with the reply's buttons (its last piece of text, or the photo they are under), and
+        those of the pieces of text before it."""
         markup: Any = inline_keyboard(reply)
         if reply.photo and not reply.request_location:
             if reply.location_done:  # the photo carries the inline buttons: the removal goes just before it
                 await self._remove_location_button(chat_id, t)
                 reply = replace(reply, location_done=False)
             if (photo_id := await self._send_photo(chat_id, reply.photo, reply.text, markup)) is not None:
-                return photo_id
+                return photo_id, []
         pieces = split_text(reply.text)
         extra_location_prompt = reply.request_location and markup is not None
         if reply.request_location and markup is None:
@@ -283,15 +321,18 @@ class Renderer:
                 first = ReplyKeyboardRemove()  # on the reply itself, as soon as it starts
             else:
                 await self._remove_location_button(chat_id, t)
+        earlier: list[int] = []
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             sent = await call(self.bot.send_message, chat_id=chat_id, text=piece,
                               reply_markup=markup if last and markup is not None else first if i == 0 else None)
+            if not last:
+                earlier.append(sent.message_id)
         if extra_location_prompt:
             # One message carries one keyboard: the location button comes in a message of its own.
             await call(self.bot.send_message, chat_id=chat_id, text=t("tg-location-prompt"),
                        reply_markup=location_keyboard(t))
-        return sent.message_id
+        return sent.message_id, earlier
 
     async def _send_photo(self, chat_id: int | str, photo: str, text: str, markup: Any) -> int | None:
         """The photo with the text as its caption and the buttons under it; its id when that said everything. A

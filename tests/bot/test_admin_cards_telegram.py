@@ -13,10 +13,11 @@ import pytest
 from bot.telegram.sender import TelegramSender
 from core.order import Actor, Event, Role
 from locales import catalogue
-from storage.models import Complaint, Withdrawal
+from storage.models import Complaint, User, Withdrawal
 from storage.uow import UnitOfWork
 from tests.bot import test_telegram_groups as groups
 from tests.bot.fake_bot_api import FakeBotAPI
+from tests.bot.test_e2e_telegram import running_bot  # noqa: F401 - fixture: the dispatcher and the outbox sender
 from tests.bot.test_sender import virtual_time  # noqa: F401 - rate windows in the test's time
 from tests.bot.test_telegram_adapter import accepted_order, order_row, settle, tg_runner, tg_user, until
 from tests.bot.test_telegram_groups import (
@@ -248,3 +249,141 @@ async def test_an_operator_replying_to_another_operators_question_is_told_it_is_
     await until(lambda: fake_bot_api.bot_messages(chat_id)[-1]["text"] == EN("admin-question-not-yours"))
     assert await application_status(services, zhao) == "pending"
     assert fake_bot_api.buttons(shown(fake_bot_api, chat_id, question))  # still waiting for Wu's answer
+
+
+# --- one card, several chats ---------------------------------------------------------------------------------------
+
+def ma(api: FakeBotAPI) -> dict[str, Any]:
+    return api.user(4006, "Ma", language_code="en")
+
+
+async def listed_privately(api: FakeBotAPI, person: dict[str, Any], command: str, data: str) -> dict[str, Any]:
+    """`person` lists `command` in their own chat with the bot: the card whose buttons carry `data`."""
+    api.command(person, command)
+    return await until(lambda: card_of(api, person["id"], data))
+
+
+async def test_a_card_decided_in_the_admin_chat_is_edited_in_the_operators_private_chat_too(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    await operator(services, campus, clock, 4004, started=True)
+    zhao = await applicant(services, campus, clock, 3003, card_photo="AgAC-1-m")
+    qian = await applicant(services, campus, clock, 3004)
+    private_photo = await listed_privately(fake_bot_api, wu(fake_bot_api), "applications", f"adm:approve:{zhao}")
+    private_text = card_of(fake_bot_api, 4004, f"adm:approve:{qian}")
+    in_group, _ = await listed(fake_bot_api, admin_chat, "applications", f"adm:approve:{zhao}", f"adm:approve:{qian}")
+
+    fake_bot_api.press(wu(fake_bot_api), in_group, EN("admin-button-approve"))  # a button in one chat
+    fake_bot_api.command(wu(fake_bot_api), "reject", f"{qian} not a student here", chat=admin_chat)  # a command
+    await settle(fake_bot_api, wu(fake_bot_api))
+    sender = TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher)
+    await deliver_queued(services, sender, clock, 4004)
+
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    assert shown(fake_bot_api, 4004, private_photo).get("caption") == approved
+    rejected = EN("admin-application-rejected", who=f"Zhao (#{qian})", reason="not a student here")
+    assert shown(fake_bot_api, 4004, private_text)["text"] == rejected
+    assert not any(fake_bot_api.buttons(m) for m in fake_bot_api.bot_messages(4004))  # nothing left to decide
+
+
+async def test_a_card_decided_by_a_command_in_one_operators_chat_is_edited_in_the_others_and_in_the_admin_chat(
+        fake_bot_api, running_bot, services, campus, clock, admin_chat):  # noqa: F811
+    """As the bot runs (its outbox sender too): the other copies change by themselves, nobody pressing them."""
+    await operator(services, campus, clock, 4004, started=True)
+    await operator(services, campus, clock, 4006, started=True)
+    runner = await tg_runner(services, campus, clock, 3003, name="Zhao")
+    customer = await tg_user(services, campus, clock, 1001, name="Li")
+    await completed_order(services.db, campus, clock(), customer, runner)
+    paid = await request_withdrawal(services.db, runner, 100, clock())
+    wus = await listed_privately(fake_bot_api, wu(fake_bot_api), "withdrawals", f"adm:wok:{paid}")
+    mas = await listed_privately(fake_bot_api, ma(fake_bot_api), "withdrawals", f"adm:wok:{paid}")
+    (in_group,) = await listed(fake_bot_api, admin_chat, "withdrawals", f"adm:wok:{paid}")
+
+    fake_bot_api.command(ma(fake_bot_api), "payout", str(paid))
+    done = EN("admin-withdrawal-approved-done", id=str(paid), who=f"Zhao (#{runner})", amount="1.00")
+    await until(lambda: shown(fake_bot_api, 4006, mas)["text"] == done)  # her own copy, as her answer
+    await until(lambda: shown(fake_bot_api, 4004, wus)["text"] == done)  # his, through the outbox
+    await until(lambda: shown(fake_bot_api, admin_chat["id"], in_group)["text"] == done)
+    assert not any(fake_bot_api.buttons(shown(fake_bot_api, c, m))
+                   for c, m in ((4004, wus), (4006, mas), (admin_chat["id"], in_group)))
+
+
+async def test_a_copy_pressed_before_it_was_brought_up_to_date_is_refused_and_changes_nothing(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=True)
+    zhao = await applicant(services, campus, clock, 3003)
+    private = await listed_privately(fake_bot_api, wu(fake_bot_api), "applications", f"adm:approve:{zhao}")
+    (in_group,) = await listed(fake_bot_api, admin_chat, "applications", f"adm:approve:{zhao}")
+    fake_bot_api.press(wu(fake_bot_api), in_group, EN("admin-button-approve"))
+    await until(lambda: "reply_markup" not in shown(fake_bot_api, admin_chat["id"], in_group))
+    posted = len(fake_bot_api.bot_messages(4004))
+
+    fake_bot_api.press(wu(fake_bot_api), private, EN("admin-button-reject"))  # the sender has not edited it yet
+    answer = await until(lambda: fake_bot_api.callback_answers[1:])
+    assert answer[0].get("text") == EN("error-decided-already")
+    decided = EN("admin-application-decided", user=str(zhao), status="approved")
+    await until(lambda: shown(fake_bot_api, 4004, private)["text"] == decided)
+    assert "reply_markup" not in shown(fake_bot_api, 4004, private)
+    assert len(fake_bot_api.bot_messages(4004)) == posted  # no reason asked for
+    assert await application_status(services, zhao) == "approved"
+
+
+# --- a card in pieces ----------------------------------------------------------------------------------------------
+
+async def long_order_card(services, campus, clock) -> int:  # noqa: ANN001
+    """An order under review whose card takes some 5000 characters (ten complaints): two messages."""
+    customer, _, order_id = await order_under_review(services, campus, clock)
+    for i in range(10):
+        complaint = await complain(services.db, order_id, customer, f"{i}: " + "too late and rude " * 26, clock())
+        if i < 9:  # one open complaint per person and order: the earlier ones were dismissed
+            async with UnitOfWork(services.db) as uow:
+                (await uow.session.get(Complaint, complaint)).status = "dismissed"
+    return order_id
+
+
+async def found(api: FakeBotAPI, chat: dict[str, Any] | None, order_id: int) -> list[dict[str, Any]]:
+    """Wu looks the order up (in `chat`, or privately): the messages its card is shown in."""
+    chat_id = chat["id"] if chat else 4004
+    before = len(api.bot_messages(chat_id))
+    api.command(wu(api), "find", str(order_id), chat=chat)
+    await settle(api, wu(api))
+    return [m for m in api.bot_messages(chat_id)[before:] if f"#{order_id}" in m["text"]]  # not /help's answer
+
+
+@pytest.mark.parametrize("where", ["admin chat", "private chat"])
+async def test_a_card_in_pieces_reads_as_the_card_is_now_in_every_piece_once_it_is_resolved(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat, where):
+    order_id = await long_order_card(services, campus, clock)
+    chat = admin_chat if where == "admin chat" else None
+    chat_id = chat["id"] if chat else 4004
+    pieces = await found(fake_bot_api, chat, order_id)
+    assert len(pieces) == 2 and "reply_markup" not in pieces[0] and fake_bot_api.buttons(pieces[1])
+    assert EN("status", status="exception") in pieces[0]["text"]  # what the top piece says of it
+
+    resolve = EN("admin-button-event", event="resolve_complete", refunded="yes")
+    fake_bot_api.press(wu(fake_bot_api), pieces[1], resolve)
+    confirm = await until(lambda: next((m for m in fake_bot_api.bot_messages(chat_id)
+                                        if m["message_id"] > pieces[1]["message_id"] and fake_bot_api.buttons(m)),
+                                       None))
+    fake_bot_api.press(wu(fake_bot_api), confirm, EN("admin-button-confirm", event="resolve_complete",
+                                                     refunded="yes"))
+    await until(lambda: "reply_markup" not in shown(fake_bot_api, chat_id, pieces[1]))
+    now = [m["text"] for m in await found(fake_bot_api, chat, order_id)]  # the card as it is now
+    assert [shown(fake_bot_api, chat_id, m)["text"] for m in pieces] == now  # the top piece too: no stale status
+
+
+async def test_a_copy_in_another_chat_says_the_decision_in_that_chats_language(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    wu_id = await operator(services, campus, clock, 4004, started=True)
+    async with UnitOfWork(services.db) as uow:
+        (await uow.session.get(User, wu_id)).language = "zh_CN"  # Wu reads Chinese; the admin chat English
+    zhao = await applicant(services, campus, clock, 3003)
+    private = await listed_privately(fake_bot_api, wu(fake_bot_api), "applications", f"adm:approve:{zhao}")
+    (in_group,) = await listed(fake_bot_api, admin_chat, "applications", f"adm:approve:{zhao}")
+
+    fake_bot_api.press(wu(fake_bot_api), in_group, EN("admin-button-approve"))
+    await until(lambda: "reply_markup" not in shown(fake_bot_api, admin_chat["id"], in_group))
+    sender = TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher)
+    await deliver_queued(services, sender, clock, 4004)
+    assert shown(fake_bot_api, 4004, private)["text"] == catalogue("zh_CN")("admin-application-approved",
+                                                                            who=f"Zhao (#{zhao})")
+    assert "reply_markup" not in shown(fake_bot_api, 4004, private)

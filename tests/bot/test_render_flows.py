@@ -17,7 +17,7 @@ from aiogram.types import (
 from sqlalchemy import update
 
 from bot.telegram.commands import STUDENT, menu, set_commands, staff_menu
-from bot.telegram.render import Renderer
+from bot.telegram.render import Renderer, split_text
 from core.money import format_yuan
 from core.order import Actor, Event, Role
 from handlers.context import Services
@@ -571,6 +571,31 @@ async def test_a_replacement_too_long_for_one_message_brings_the_replaced_piece_
     assert now["text"].endswith("the newest line") and len(now["text"]) < len(text)  # its end: what fits
     assert [[b["text"] for b in row] for row in now["reply_markup"]["inline_keyboard"]] == [["Cancel"]]
     assert len(api.calls("sendMessage", LI)) == 1  # nothing new: the other pieces said the rest already
+
+
+async def test_the_pieces_before_a_replaced_message_show_the_replacement_and_nothing_of_the_old_card(
+        fake_bot_api: FakeBotAPI, bot: Bot) -> None:
+    api, renderer = fake_bot_api, Renderer(bot)
+    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Resolve", callback_data="r")]])
+
+    async def card_in(count: int) -> tuple[list[int], int]:
+        earlier = [(await bot.send_message(LI, f"old piece {i}: under review")).message_id for i in range(count)]
+        return earlier, (await bot.send_message(LI, "old last piece", reply_markup=markup)).message_id
+
+    def texts(ids: list[int]) -> list[str]:
+        return [api.messages[(LI, m)]["text"] for m in ids]
+
+    line = " ".join(["word"] * 15)
+    as_many, more, fewer = ("\n".join([line] * n) for n in (66, 133, 20))  # 2, 3 and 1 pieces
+    assert [len(split_text(t)) for t in (as_many, more, fewer)] == [2, 3, 1]
+    for text, count, expected in ((as_many, 1, split_text(as_many)),
+                                  (more, 1, [split_text(more)[0] + "\n…", split_text(more)[-1]]),  # middle skipped
+                                  (fewer, 2, ["…", "…", fewer.strip()]),
+                                  ("Approved", 1, ["…", "Approved"])):  # a decision: said once, where the buttons were
+        earlier, last = await card_in(count)
+        await renderer.send(LI, [Reply("card", text, replaces=str(last))], EN, pieces={last: earlier})
+        assert texts([*earlier, last]) == expected
+        assert not any("reply_markup" in api.messages[(LI, m)] for m in [*earlier, last])
 
 
 def descriptions(commands: list[dict[str, Any]] | None) -> dict[str, str]:

@@ -1052,7 +1052,8 @@ async def test_a_decision_without_its_reason_is_refused_at_once_when_it_was_take
     assert (await get(db, Withdrawal, paid)).status == "approved"
 
 
-async def test_cards_a_channel_showed_are_edited_by_a_decision_typed_in_that_chat(chat, db, campus, clock):
+async def test_cards_a_channel_showed_are_edited_by_a_decision_typed_in_that_chat_and_in_other_chats(
+        chat, db, campus, clock):
     await operator(chat)
     applicant = await make_runner(db, campus, clock.now, approved=False)
     other = await make_runner(db, campus, clock.now, approved=False)
@@ -1065,6 +1066,14 @@ async def test_cards_a_channel_showed_are_edited_by_a_decision_typed_in_that_cha
     assert keys(replies) == ["admin-application-approved"] * 3
     assert [r.replaces for r in replies] == [None, "11", "21"]  # both copies in this chat, no other card
     assert all(r.text == replies[0].text and not r.choices for r in replies)
+    # The copy in another chat: its channel is asked to edit that message (its own key) to say so, with no buttons.
+    async with UnitOfWork(db, write=False) as uow:
+        edit_keys = list(await uow.session.scalars(select(Outbox.edit_key).where(
+            Outbox.recipient == "someone-else", Outbox.status == "pending")))
+    assert edit_keys == [cards.card_key(f"application/{applicant}", "m31")]
+    (elsewhere,) = await chat.inbox("someone-else")
+    said = catalogue(campus.language)(replies[0].key, **replies[0].args)  # no person's chat: the campus's language
+    assert (elsewhere["key"], elsewhere["text"], elsewhere["choices"]) == ("admin-application-approved", said, [])
 
 
 # ---------------------------------------------------------------------------------------------------- wallets
