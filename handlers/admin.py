@@ -17,6 +17,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from core import ledger
 from core.campus import Campus, CreditEvent
@@ -415,6 +416,12 @@ async def reason_step(ctx: Ctx) -> None:
 # ---------------------------------------------------------------------------------------------------- orders
 
 
+def complained_about(complaint: Complaint, runner: User | None) -> str:
+    """The runner a complaint is about (the order's when it was made, whom upholding it counts against), unless
+    that is who wrote it: "none" then, for the locales."""
+    return who(runner) if runner is not None and runner.id != complaint.user_id else "none"
+
+
 async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) -> None:
     """The order as its customer sees it, who is on it, its whole history and the operator events that apply.
     replaces: the card shown earlier (Input.message), brought up to date in its place."""
@@ -423,7 +430,8 @@ async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) ->
     s = ctx.uow.session
     history = await ctx.uow.orders.history(row.id)  # type: ignore[arg-type]
     complaints = list(await s.scalars(select(Complaint).where(Complaint.order_id == row.id).order_by(Complaint.id)))
-    ids = {row.customer_id, row.runner_id, *(e.actor_id for e in history), *(c.user_id for c in complaints)}
+    ids = {row.customer_id, row.runner_id, *(e.actor_id for e in history),
+           *(u for c in complaints for u in (c.user_id, c.runner_id))}
     ids.discard(None)
     users = {u.id: u for u in await s.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     parts = [customer_card(t, campus, row),
@@ -446,7 +454,7 @@ async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) ->
         parts.append(t("admin-history-none"))
     for c in complaints:
         parts.append(t("admin-complaint-line", complaint=str(c.id), order=str(c.order_id),
-                       who=who(users.get(c.user_id)),
+                       who=who(users.get(c.user_id)), runner=complained_about(c, users.get(c.runner_id)),
                        time=local_time(campus, c.created_at), status=c.status,
                        text=ctx.services.cipher.decrypt(c.text_enc)))
     buttons: list[Choice] = []
@@ -560,9 +568,10 @@ async def compensate(ctx: Ctx, row: OrderRow, amount: int) -> str:
     return who(await ctx.uow.session.get(User, row.customer_id))
 
 
-async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld: bool, note: str) -> bool:
-    """Uphold or dismiss one open complaint; tells the person who made it. Returns whether it counts against the
-    order's runner (a customer's complaint upheld), so the caller applies the credit event once per order."""
+async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld: bool, note: str) -> int | None:
+    """Uphold or dismiss one open complaint; tells the person who made it. Returns the runner it counts against (a
+    customer's complaint upheld), so the caller applies the credit event once per order and runner: the runner
+    the order had when the complaint was made, not whoever has it now (it may have been reassigned since)."""
     status = "upheld" if upheld else "dismissed"
     done = await ctx.uow.session.execute(
         update(Complaint).where(Complaint.id == complaint.id, Complaint.status == "open")
@@ -572,13 +581,18 @@ async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld
         raise InvalidInput("admin-complaint-decided", complaint=str(complaint.id), status=complaint.status)
     await ctx.notify.user(complaint.user_id, f"admin-complaint-{status}", complaint=str(complaint.id),
                           order=str(row.id), note=note or "—")
-    return upheld and complaint.user_id == row.customer_id and row.runner_id is not None
+    return complaint.runner_id if upheld and complaint.user_id == row.customer_id else None
 
 
-async def penalise_runner(ctx: Ctx, row: OrderRow) -> None:
-    assert row.runner_id is not None
+async def penalise_runners(ctx: Ctx, row: OrderRow, runners: set[int]) -> str:
+    """The upheld-complaint credit event for each runner; returns who they are, for the operator's confirmation
+    (empty: nobody)."""
     campus = ctx.services.campuses[row.campus_id]
-    await ctx.uow.runners.apply_credit(campus, row.runner_id, CreditEvent.complaint_upheld, ctx.now, order_id=row.id)
+    named = []
+    for runner_id in sorted(runners):
+        await ctx.uow.runners.apply_credit(campus, runner_id, CreditEvent.complaint_upheld, ctx.now, order_id=row.id)
+        named.append(who(await ctx.uow.session.get(User, runner_id)))
+    return ", ".join(named)
 
 
 async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int, note: str,
@@ -593,24 +607,24 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
     student = await compensate(ctx, row, compensation)
     complaints = list(await ctx.uow.session.scalars(
         select(Complaint).where(Complaint.order_id == row.id, Complaint.status == "open").order_by(Complaint.id)))
-    against_runner = False
+    against: set[int] = set()
     upheld = 0
     for c in complaints:
         by_customer = c.user_id == row.customer_id
         favoured = (outcome == "refund" or compensation > 0) if by_customer else outcome == "complete"
-        against_runner |= await decide_complaint(ctx, c, row, favoured, note)
+        if (runner_id := await decide_complaint(ctx, c, row, favoured, note)) is not None:
+            against.add(runner_id)
         upheld += favoured
         await show_decided(ctx, item("complaint", c.id), "admin-complaint-decided",  # type: ignore[arg-type]
                            {"complaint": str(c.id), "status": "upheld" if favoured else "dismissed"})
-    if against_runner:
-        await penalise_runner(ctx, row)
+    penalised = await penalise_runners(ctx, row, against)
     await record(ctx, "resolve", f"order:{row.id}", outcome=outcome, compensation=compensation, note=note,
                  complaints_upheld=upheld, complaints_dismissed=len(complaints) - upheld)
     # A refund of an order its coupon paid in full gives nothing back: its outcome says so, not "refunded".
     worded = "covered" if outcome == "refund" and covered(row) else outcome
     ctx.say("admin-resolved", order=str(row.id), outcome=worded, compensation=format_yuan(compensation),
             compensated="yes" if compensation else "no", student=student, upheld=upheld,
-            dismissed=len(complaints) - upheld, edit=edit)
+            dismissed=len(complaints) - upheld, penalised=penalised or "none", edit=edit)
 
 
 def split_amount(args: tuple[str, ...], maximum: int) -> tuple[int, str]:
@@ -650,13 +664,15 @@ async def complaints(ctx: Ctx) -> None:
     if not total:
         ctx.say("admin-complaints-none")
         return
+    runner = aliased(User)
     rows = await ctx.uow.session.execute(
-        select(Complaint, User).join(OrderRow, OrderRow.id == Complaint.order_id)
-        .join(User, User.id == Complaint.user_id).where(*where).order_by(Complaint.created_at, Complaint.id)
-        .limit(LIST_LIMIT))
+        select(Complaint, User, runner).join(OrderRow, OrderRow.id == Complaint.order_id)
+        .join(User, User.id == Complaint.user_id).outerjoin(runner, runner.id == Complaint.runner_id)
+        .where(*where).order_by(Complaint.created_at, Complaint.id).limit(LIST_LIMIT))
     ctx.say("admin-complaints-title", count=total, shown=min(total, LIST_LIMIT))
-    for c, u in rows:
+    for c, u, r in rows:
         ctx.say("admin-complaint-line", complaint=str(c.id), order=str(c.order_id), who=who(u),
+                runner=complained_about(c, r),
                 time=local_time(ctx.campus, c.created_at), status=c.status,
                 text=ctx.services.cipher.decrypt(c.text_enc), card=item("complaint", c.id),  # type: ignore[arg-type]
                 choices=[[ctx.button("admin-button-uphold", f"adm:up:{c.id}"),
@@ -672,15 +688,14 @@ async def decide_complaint_alone(ctx: Ctx, complaint_id: int, upheld: bool, comp
         raise InvalidInput("admin-complaint-not-found", complaint=str(complaint_id))
     if compensation and complaint.user_id != row.customer_id:
         raise InvalidInput("admin-compensation-customer-only", complaint=str(complaint_id))
-    against_runner = await decide_complaint(ctx, complaint, row, upheld, note)
+    against = await decide_complaint(ctx, complaint, row, upheld, note)
     student = await compensate(ctx, row, compensation)
-    if against_runner:
-        await penalise_runner(ctx, row)
+    penalised = await penalise_runners(ctx, row, {against} if against is not None else set())
     await record(ctx, "uphold_complaint" if upheld else "dismiss_complaint", f"complaint:{complaint_id}",
                  order=row.id, compensation=compensation, note=note)
     said = ctx.say("admin-complaint-done", complaint=str(complaint_id), status="upheld" if upheld else "dismissed",
                    compensation=format_yuan(compensation), compensated="yes" if compensation else "no",
-                   student=student, edit=edit)
+                   student=student, penalised=penalised or "none", edit=edit)
     await show_decided(ctx, item("complaint", complaint_id), said.key, said.args)
 
 

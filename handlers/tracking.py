@@ -569,8 +569,8 @@ async def complain(ctx: Ctx, order_id: int, text: str) -> None:
     status = Status(row.status)
     if (refusal := await complaint_refusal(ctx, row)) is not None:
         raise refusal
-    complaint = Complaint(order_id=order_id, user_id=ctx.user_id, text_enc=ctx.services.cipher.encrypt(body),
-                          created_at=ctx.now)
+    complaint = Complaint(order_id=order_id, user_id=ctx.user_id, runner_id=row.runner_id,
+                          text_enc=ctx.services.cipher.encrypt(body), created_at=ctx.now)
     try:
         # The unique index on open complaints decides, so two sent at once record one; a savepoint keeps the
         # transaction usable to name the one already there.

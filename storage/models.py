@@ -299,6 +299,9 @@ class Complaint(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
     user_id: int = Field(foreign_key="users.id")
+    # The order's runner when the complaint was made: the one an upheld complaint counts against, even if the
+    # order has been reassigned since. None: the order had no runner then.
+    runner_id: Optional[int] = None
     text_enc: str = Field(sa_column=Column(Text, nullable=False))  # free text: may hold a phone, a room, a name
     status: str = Field(default="open", max_length=10)  # open, upheld, dismissed
     # The operator's note, kept in clear like every operator reason (it is also in operator_actions.details).

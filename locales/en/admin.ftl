@@ -150,14 +150,20 @@ admin-resolved = Order #{ $order } resolved: { $outcome ->
   }. { $compensated ->
     [no] No compensation.
    *[yes] Compensation paid to the student { $student }: { $compensation } yuan.
-  } Complaints upheld: { $upheld }, dismissed: { $dismissed }.
+  } Complaints upheld: { $upheld }, dismissed: { $dismissed }.{ $penalised ->
+    [none] {""}
+   *[other] {" "}Credit taken from the runner the complaint was about: { $penalised }.
+  }
 admin-already-compensated = The student was already compensated for order #{ $order }.
 admin-complaints-none = No open complaints.
 admin-complaints-title = { $count ->
     [one] One open complaint:
    *[other] { $count } open complaints (showing { $shown }):
   }
-admin-complaint-line = Complaint #{ $complaint } on order #{ $order } by { $who }, { $time } ({ admin-status-name }): { $text }
+admin-complaint-line = Complaint #{ $complaint } on order #{ $order } by { $who }{ $runner ->
+    [none] {""}
+   *[other] {""}, about the runner { $runner }
+  }, { $time } ({ admin-status-name }): { $text }
 admin-button-uphold = Uphold
 admin-button-dismiss = Dismiss
 admin-button-order = Order #{ $order }
@@ -167,6 +173,9 @@ admin-complaint-decided = Complaint #{ $complaint } is already { admin-status-na
 admin-complaint-done = Complaint #{ $complaint } { admin-status-name }. { $compensated ->
     [no] No compensation.
    *[yes] Compensation paid to the student { $student }: { $compensation } yuan.
+  }{ $penalised ->
+    [none] {""}
+   *[other] {" "}Credit taken from the runner the complaint was about: { $penalised }.
   }
 admin-usage-uphold = Write /uphold, the complaint number, then optionally a compensation to the student written as money (¥5, 5元 or 5块) and a note, like /uphold 3 ¥5 late and rude.
 admin-usage-dismiss = Write /dismiss, the complaint number and a note, like /dismiss 3 delivered on time.

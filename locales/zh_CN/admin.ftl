@@ -147,11 +147,17 @@ admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
   }。{ $compensated ->
     [no] 无补偿。
    *[yes] 已向学生 { $student } 支付补偿 { $compensation } 元。
-  }投诉成立 { $upheld } 件，驳回 { $dismissed } 件。
+  }投诉成立 { $upheld } 件，驳回 { $dismissed } 件。{ $penalised ->
+    [none] {""}
+   *[other] 已扣被投诉跑腿员 { $penalised } 的信用分。
+  }
 admin-already-compensated = 订单 #{ $order } 已经给过学生补偿。
 admin-complaints-none = 没有待处理的投诉。
 admin-complaints-title = 有 { $count } 件待处理投诉（显示 { $shown } 件）：
-admin-complaint-line = 投诉 #{ $complaint }，订单 #{ $order }，来自 { $who }，{ $time }（{ admin-status-name }）：{ $text }
+admin-complaint-line = 投诉 #{ $complaint }，订单 #{ $order }，来自 { $who }{ $runner ->
+    [none] {""}
+   *[other] {""}，被投诉跑腿员 { $runner }
+  }，{ $time }（{ admin-status-name }）：{ $text }
 admin-button-uphold = 成立
 admin-button-dismiss = 驳回
 admin-button-order = 订单 #{ $order }
@@ -161,6 +167,9 @@ admin-complaint-decided = 投诉 #{ $complaint } 已处理过（{ admin-status-n
 admin-complaint-done = 投诉 #{ $complaint } { admin-status-name }。{ $compensated ->
     [no] 无补偿。
    *[yes] 已向学生 { $student } 支付补偿 { $compensation } 元。
+  }{ $penalised ->
+    [none] {""}
+   *[other] 已扣被投诉跑腿员 { $penalised } 的信用分。
   }
 admin-usage-uphold = 请写 /uphold、投诉号，可再加给学生的补偿金额（写成 ¥5、5元 或 5块）和备注，例如 /uphold 3 ¥5 迟到且态度差。
 admin-usage-dismiss = 请写 /dismiss、投诉号和备注，例如 /dismiss 3 按时送达。

@@ -11,6 +11,7 @@ from core import ledger
 from core.errors import InvalidInput
 from core.numbers import MAX_ID
 from core.order import Actor, Event, Role
+from handlers.admin import who
 from handlers.context import Ctx
 from handlers.notify import is_menu
 from handlers.router import ROUTER
@@ -119,8 +120,11 @@ async def request_withdrawal(db, runner: int, amount: int, now: dt.datetime) -> 
 
 
 async def complain(db, order_id: int, user: int, text: str, now: dt.datetime) -> int:
+    """A complaint as handlers.tracking records it: about the order's runner at the time."""
     async with UnitOfWork(db) as uow:
-        c = Complaint(order_id=order_id, user_id=user, text_enc=CIPHER.encrypt(text), created_at=now)
+        runner = (await uow.orders.get_row(order_id)).runner_id
+        c = Complaint(order_id=order_id, user_id=user, runner_id=runner, text_enc=CIPHER.encrypt(text),
+                      created_at=now)
         uow.session.add(c)
         await uow.session.flush()
         return c.id
@@ -684,13 +688,50 @@ async def test_resolve_complete_pays_the_runner_and_dismisses_the_complaint(chat
 
 
 @pytest.mark.parametrize(("language", "words"), [
+    ("en", {"line": "by carol (#{customer}), about the runner {first},",
+            "done": "Complaint #{complaint} upheld. No compensation. Credit taken from the runner the complaint was "
+                    "about: {first}."}),
+    ("zh_CN", {"line": "来自 carol (#{customer})，被投诉跑腿员 {first}，",
+               "done": "投诉 #{complaint} 已成立。无补偿。已扣被投诉跑腿员 {first} 的信用分。"}),
+], ids=["en", "zh_CN"])
+async def test_an_upheld_complaint_counts_against_the_runner_it_was_about_after_a_reassignment(
+        chat, db, campus, clock, language, words):
+    """The complaint was about the runner the order had then: once reassigned, the order's new runner did nothing
+    to deserve it, and the operator is shown, and told, whose credit it costs."""
+    op = await operator_speaking(db, campus, clock.now, language)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    first = await make_runner(db, campus, clock.now)
+    second = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, first)
+    complaint = await complain(db, order_id, customer, "rude on the phone", clock.now)
+    clock.advance(minutes=1)
+    await act(db, campus, order_id, Event.reassign, Actor(Role.operator, op), clock.now, runner_id=second)
+
+    listed = await chat.send("dora", "/complaints")
+    named = who(await get(db, User, first))
+    assert words["line"].format(customer=customer, first=named) in listed[1].text
+    replies = await chat.send("dora", f"/uphold {complaint}")
+    assert [(r.key, r.text) for r in replies] == [
+        ("admin-complaint-done", words["done"].format(complaint=complaint, first=named))]
+    penalised = campus.credit.initial + campus.credit.changes["complaint_upheld"]
+    assert (await get(db, RunnerProfile, first)).credit == penalised
+    assert (await get(db, RunnerProfile, second)).credit == campus.credit.initial
+    async with UnitOfWork(db, write=False) as uow:
+        records = (await uow.session.execute(select(CreditRecord.runner_id, CreditRecord.event).where(
+            CreditRecord.event == "complaint_upheld"))).all()
+    assert records == [(first, "complaint_upheld")]
+
+
+@pytest.mark.parametrize(("language", "words"), [
     ("en", {"resolved": "Order #{order} resolved: completed, the runner is paid. Compensation paid to the student "
             "carol (#{student}): 5.00 yuan. Complaints upheld: 1, dismissed: 0.",
-            "upheld": "Complaint #{complaint} upheld. Compensation paid to the student carol (#{student}): 3.00 yuan.",
+            "upheld": "Complaint #{complaint} upheld. Compensation paid to the student carol (#{student}): 3.00 yuan. "
+                      "Credit taken from the runner the complaint was about: {runner}.",
             "help": "A compensation is paid by the platform to the order's student, never to the runner, even on a "
                     "runner's complaint."}),
     ("zh_CN", {"resolved": "订单 #{order} 已处理：完成，已向跑腿员付款。已向学生 carol (#{student}) 支付补偿 5.00 元。投诉成立 1 件，"
-               "驳回 0 件。", "upheld": "投诉 #{complaint} 已成立。已向学生 carol (#{student}) 支付补偿 3.00 元。",
+               "驳回 0 件。", "upheld": "投诉 #{complaint} 已成立。已向学生 carol (#{student}) 支付补偿 3.00 元。已扣被投诉跑腿员 {runner} "
+               "的信用分。",
                "help": "补偿由平台付给订单的学生，不会付给跑腿员，跑腿员投诉的订单也是如此。"}),
 ], ids=["en", "zh_CN"])
 async def test_the_operator_is_told_who_receives_a_compensation(chat, db, campus, clock, language, words):
@@ -715,7 +756,8 @@ async def test_the_operator_is_told_who_receives_a_compensation(chat, db, campus
     later = await complain(db, other, customer, "late", clock.now)
     replies = await chat.send("dora", f"/uphold {later} ¥3 late")
     assert [(r.key, r.text) for r in replies] == [
-        ("admin-complaint-done", words["upheld"].format(complaint=later, student=customer))]
+        ("admin-complaint-done", words["upheld"].format(complaint=later, student=customer,
+                                                        runner=who(await get(db, User, runner))))]
     assert await balance(db, ledger.customer(customer)) == 800
     async with UnitOfWork(db, write=False) as uow:
         assert await uow.ledger.total() == 0
@@ -723,7 +765,8 @@ async def test_the_operator_is_told_who_receives_a_compensation(chat, db, campus
 
 @pytest.mark.parametrize(("language", "words"), [
     ("en", {"resolved": "Order #{order} resolved: closed in the student's favour; their coupon covered all of it, so "
-            "there was nothing to refund. No compensation. Complaints upheld: 1, dismissed: 0.",
+            "there was nothing to refund. No compensation. Complaints upheld: 1, dismissed: 0. Credit taken from the "
+            "runner the complaint was about: {runner}.",
             "told": "Order #{order} was closed in your favour. Your coupon covered all of it, so you "
             "paid nothing and nothing went back to your wallet.", "dismissed": "Complaint #{complaint} dismissed. "
             "No compensation.", "history": [
@@ -731,7 +774,7 @@ async def test_the_operator_is_told_who_receives_a_compensation(chat, db, campus
                 "resolve: in the student's favour (nothing to refund): under review → closed (paid by the coupon, "
                 "nothing to refund)"]}),
     ("zh_CN", {"resolved": "订单 #{order} 已处理：按有利于学生的方式结案；这笔订单由优惠券全额抵扣，无需退款。无补偿。"
-                           "投诉成立 1 件，驳回 0 件。",
+                           "投诉成立 1 件，驳回 0 件。已扣被投诉跑腿员 {runner} 的信用分。",
                "told": "订单 #{order} 已按退款结案。这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。",
                "dismissed": "投诉 #{complaint} 已驳回。无补偿。", "history": [
                    "优惠券全额抵扣：待支付 → 等待接单",
@@ -750,7 +793,8 @@ async def test_a_refund_of_an_order_a_coupon_paid_in_full_and_no_compensation_ar
     await chat.inbox("carol")
 
     replies = await chat.send("dora", f"/resolve {order_id} refund")
-    assert [(r.key, r.text) for r in replies] == [("admin-resolved", words["resolved"].format(order=order_id))]
+    assert [(r.key, r.text) for r in replies] == [
+        ("admin-resolved", words["resolved"].format(order=order_id, runner=who(await get(db, User, runner))))]
     told = {p["key"]: p["text"] for p in await chat.inbox("carol")}
     assert told["notice-refunded"] == words["told"].format(order=order_id)
     later = await complain(db, order_id, customer, "still unhappy", clock.now)

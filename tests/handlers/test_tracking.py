@@ -658,7 +658,7 @@ async def test_a_runner_reassigned_away_can_no_longer_write(db, campus, clock, c
 
 
 async def test_complaint_is_recorded_and_operators_told(db, campus, clock, chat):
-    alice, _runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
     assert "console:admin" in campus.operators
 
     replies = await chat.send("alice", f"/complain {order_id} the runner is not answering")
@@ -666,8 +666,9 @@ async def test_complaint_is_recorded_and_operators_told(db, campus, clock, chat)
     async with UnitOfWork(db, write=False) as uow:
         complaints = list(await uow.session.scalars(select(Complaint)))
         history = [e.event for e in await uow.orders.history(order_id)]
-    assert [(c.order_id, c.user_id, CIPHER.decrypt(c.text_enc), c.status) for c in complaints] == [
-        (order_id, alice, "the runner is not answering", "open")]
+    # It is about the runner the order has now: upholding it later costs them, even if the order moves on.
+    assert [(c.order_id, c.user_id, c.runner_id, CIPHER.decrypt(c.text_enc), c.status) for c in complaints] == [
+        (order_id, alice, runner, "the runner is not answering", "open")]
     assert (await order_row(db, order_id)).status == "exception" and history[-1] == "report"
 
     told = await chat.inbox("admin")
