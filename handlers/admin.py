@@ -535,6 +535,9 @@ async def reassign_step(ctx: Ctx) -> None:
 
 
 async def cancel_order(ctx: Ctx, row: OrderRow, reason: str, *, edit: bool = False) -> None:
+    if row.status == Status.exception.value:
+        # Under review the order is closed by /resolve, which decides its complaints too: name it, not "impossible".
+        raise IllegalTransition("admin-cancel-under-review", order=str(row.id))
     t = await move(ctx, row, Event.operator_cancel, Role.operator, note=reason)
     refund = refund_on_operator_cancel(t.before)
     await record(ctx, "cancel_order", f"order:{row.id}", reason=reason, refund=refund)

@@ -131,6 +131,7 @@ admin-student-unreachable-order = ⚠️ Order #{ $order }: the bot can no longe
    *[other] Its runner { $runner } was told and may need you to reach the student another way: see it with /find { $order }.
   }
 admin-usage-cancelorder = Write /cancelorder, the order number and a reason, like /cancelorder 12 shop closed.
+admin-cancel-under-review = Order #{ $order } is under review (a complaint or a report), so it cannot be cancelled: close it with /resolve { $order } refund (the student is refunded) or /resolve { $order } complete (the runner is paid), optionally with a compensation to the student and a note, like /resolve { $order } refund ¥5 item damaged.
 admin-order-cancelled = Order #{ $order } is cancelled. { $paid ->
     [no] It was not paid, so nothing was charged and no refund was due.
     [nothing] The student's coupon covered all of it, so they paid nothing and no refund was due.

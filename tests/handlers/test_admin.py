@@ -489,6 +489,27 @@ async def test_reassign_to_a_runner_the_bot_cannot_write_to_is_refused(chat, db,
     assert await actions(db) == []
 
 
+@pytest.mark.parametrize(("language", "refusal"), [
+    ("en", "Order #{order} is under review (a complaint or a report), so it cannot be cancelled: close it with "
+           "/resolve {order} refund (the student is refunded) or /resolve {order} complete (the runner is paid), "
+           "optionally with a compensation to the student and a note, like /resolve {order} refund ¥5 item damaged."),
+    ("zh_CN", "订单 #{order} 正在处理异常（投诉或报告），不能取消：请用 /resolve {order} refund（退款给学生）或 "
+              "/resolve {order} complete（向跑腿员付款）结案，可再加给学生的补偿和备注，例如 /resolve {order} refund ¥5 物品损坏。"),
+], ids=["en", "zh_CN"])
+async def test_cancelling_an_order_under_review_points_to_resolve(chat, db, campus, clock, language, refusal):
+    """An order under review is closed with /resolve, which decides its complaints too: the refusal says so rather
+    than leave the operator with "not possible"."""
+    await operator_speaking(db, campus, clock.now, language)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, runner)
+
+    replies = await chat.send("dora", f"/cancelorder {order_id} shop closed")
+    assert [(r.key, r.text) for r in replies] == [("admin-cancel-under-review", refusal.format(order=order_id))]
+    assert (await get(db, OrderRow, order_id)).status == "exception"
+    assert await actions(db) == []
+
+
 async def test_cancel_refunds_the_student_in_full(chat, db, campus, clock):
     op = await operator(chat)
     customer = await make_user(db, campus, clock.now, name="carol")
