@@ -242,8 +242,15 @@ async def deliver(ctx: Ctx, order_id: int) -> None:
     ctx.retire_buttons(delivered_data(order_id))
 
 
-def _penalty(ctx: Ctx) -> int:
-    return -ctx.campus.credit_change(CreditEvent.released)
+def _penalty(ctx: Ctx, score: int) -> int:
+    """What releasing costs a runner at `score`: the campus penalty, less near the minimum, where the score is
+    clamped (core.credit)."""
+    return score - credit_rules.apply(ctx.campus.credit, score, CreditEvent.released)
+
+
+async def _credit(ctx: Ctx) -> int:
+    # A column read, not the profile object: the session's copy may predate the transition's credit update.
+    return await ctx.uow.session.scalar(select(RunnerProfile.credit).where(RunnerProfile.user_id == ctx.user_id))
 
 
 async def _releasable(ctx: Ctx, order_id: int) -> OrderRow:
@@ -259,7 +266,8 @@ async def release(ctx: Ctx, order_id: int) -> None:
     """Asks first, stating the credit penalty."""
     await _releasable(ctx, order_id)
     profile = await _profile(ctx)
-    ctx.say("runner-release-confirm", order=str(order_id), penalty=_penalty(ctx), credit=profile.credit, choices=[[
+    ctx.say("runner-release-confirm", order=str(order_id), penalty=_penalty(ctx, profile.credit), credit=profile.credit,
+            choices=[[
         ctx.button("runner-release-yes", f"o:{order_id}:release_yes"),
         ctx.button("runner-release-no", f"o:{order_id}:release_no"),
     ]])
@@ -267,9 +275,10 @@ async def release(ctx: Ctx, order_id: int) -> None:
 
 async def release_yes(ctx: Ctx, order_id: int) -> None:
     row = await _releasable(ctx, order_id)
+    before = await _credit(ctx)
     await move(ctx, row, Event.release, Role.runner)
-    profile = await _profile(ctx)
-    ctx.say("runner-released", order=str(order_id), penalty=_penalty(ctx), credit=profile.credit, edit=True)
+    after = await _credit(ctx)
+    ctx.say("runner-released", order=str(order_id), penalty=before - after, credit=after, edit=True)
 
 
 async def release_no(ctx: Ctx, order_id: int) -> None:

@@ -75,10 +75,16 @@ runner-pickup-photo-notice = Your runner picked up order #{ $order }{ $shown ->
   }
 runner-delivered = Order #{ $order } is marked delivered. The student is asked to confirm; you are paid when they do (or automatically later).
 runner-release-too-late = You have picked up order #{ $order } already, so you cannot release it. If something is wrong, report it.
-runner-release-confirm = Release order #{ $order }? It goes back to the task hall and your credit score drops by { $penalty } (now { $credit }).
+runner-release-confirm = Release order #{ $order }? It goes back to the task hall and { $penalty ->
+    [0] your credit score stays at { $credit }, the lowest it goes.
+   *[other] your credit score drops by { $penalty } (now { $credit }).
+  }
 runner-release-yes = Yes, release it
 runner-release-no = No, keep it
-runner-released = You released order #{ $order }. Credit score −{ $penalty }: now { $credit }.
+runner-released = You released order #{ $order }. { $penalty ->
+    [0] Credit score unchanged: { $credit }, the lowest it goes.
+   *[other] Credit score −{ $penalty }: now { $credit }.
+  }
 runner-release-kept = You keep order #{ $order }.
 runner-no-rating = no ratings yet
 runner-income = Your income

@@ -75,10 +75,16 @@ runner-pickup-photo-notice = 跑腿员已取到订单 #{ $order }{ $shown ->
   }
 runner-delivered = 订单 #{ $order } 已标记送达。等待同学确认收货；确认后（或稍后自动确认）你将收到报酬。
 runner-release-too-late = 订单 #{ $order } 已取件，不能放弃。如有问题，请报告异常。
-runner-release-confirm = 确定放弃订单 #{ $order }？订单将回到任务大厅，你的信用分将扣 { $penalty } 分（当前 { $credit }）。
+runner-release-confirm = 确定放弃订单 #{ $order }？订单将回到任务大厅，{ $penalty ->
+    [0] 你的信用分已是最低（{ $credit }），不会再扣。
+   *[other] 你的信用分将扣 { $penalty } 分（当前 { $credit }）。
+  }
 runner-release-yes = 确定放弃
 runner-release-no = 不放弃
-runner-released = 你已放弃订单 #{ $order }。信用分 −{ $penalty }，现在为 { $credit }。
+runner-released = 你已放弃订单 #{ $order }。{ $penalty ->
+    [0] 信用分已是最低，仍为 { $credit }。
+   *[other] 信用分 −{ $penalty }，现在为 { $credit }。
+  }
 runner-release-kept = 订单 #{ $order } 仍由你配送。
 runner-no-rating = 暂无评分
 runner-income = 我的收入

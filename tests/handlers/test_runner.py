@@ -706,6 +706,29 @@ async def test_release_asks_first_then_costs_credit_and_reopens_the_order(chat, 
     assert (await profile_of(db, rob)).credit == campus.credit.initial - penalty
 
 
+@pytest.mark.parametrize(("language", "credit", "asked", "told"), [
+    ("en", 2, "your credit score drops by 2 (now 2).", "Credit score −2: now 0."),
+    ("en", 0, "your credit score stays at 0, the lowest it goes.", "Credit score unchanged: 0, the lowest it goes."),
+    ("zh_CN", 2, "你的信用分将扣 2 分（当前 2）。", "信用分 −2，现在为 0。"),
+    ("zh_CN", 0, "你的信用分已是最低（0），不会再扣。", "信用分已是最低，仍为 0。"),
+], ids=["en-partial", "en-floor", "zh_CN-partial", "zh_CN-floor"])
+async def test_release_near_the_lowest_credit_states_the_real_change(chat, db, campus, clock, language, credit,
+                                                                     asked, told):
+    """The score is clamped at the campus minimum (core.credit): a runner who has less to lose than the penalty is
+    told what they actually lose, not the full penalty."""
+    assert campus.credit.minimum == 0 and -campus.credit_change(CreditEvent.released) > 2
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob", credit=credit, language=language)
+    order_id = await make_order(db, campus, alice, clock())
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, rob), clock())
+
+    replies = await chat.send("rob", f"/release {order_id}")
+    assert keys(replies) == ["runner-release-confirm"] and replies[0].text.endswith(asked)
+    replies = await chat.press("rob", f"data:o:{order_id}:release_yes")
+    assert keys(replies) == ["runner-released"] and replies[0].text.endswith(told)
+    assert (await profile_of(db, rob)).credit == 0
+
+
 # --- money ----------------------------------------------------------------------------------------------------------
 
 async def complete(db, campus: Campus, customer_id: int, runner_id: int, at: dt.datetime) -> int:
