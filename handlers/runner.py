@@ -253,8 +253,25 @@ async def _credit(ctx: Ctx) -> int:
     return await ctx.uow.session.scalar(select(RunnerProfile.credit).where(RunnerProfile.user_id == ctx.user_id))
 
 
+async def _still_theirs(ctx: Ctx, order_id: int) -> OrderRow:
+    """The order of a release question being answered, if still theirs. If it was theirs and no longer is (they
+    released it from another message, or it was taken off them), they are told so, not that it is not theirs."""
+    try:
+        return await runner_order(ctx, order_id)
+    except NotAllowed:
+        # Every history event records the runner the order had after it: the last one to end theirs says how.
+        how, had = None, None
+        for e in await ctx.uow.orders.history(order_id):
+            if had == ctx.user_id and e.runner_id != ctx.user_id:
+                how = "released" if e.event == Event.release.value and e.actor_id == ctx.user_id else "taken"
+            had = e.runner_id
+        if how is None:
+            raise
+        raise NotAllowed("runner-release-not-yours", order=str(order_id), how=how) from None
+
+
 async def _releasable(ctx: Ctx, order_id: int) -> OrderRow:
-    row = await runner_order(ctx, order_id)
+    row = await _still_theirs(ctx, order_id)
     if row.status in (Status.picked_up.value, Status.delivered.value):
         raise NotAllowed("runner-release-too-late", order=str(order_id))
     if row.status != Status.accepted.value:
@@ -282,7 +299,7 @@ async def release_yes(ctx: Ctx, order_id: int) -> None:
 
 
 async def release_no(ctx: Ctx, order_id: int) -> None:
-    await runner_order(ctx, order_id)
+    await _still_theirs(ctx, order_id)
     ctx.say("runner-release-kept", order=str(order_id), edit=True)
 
 

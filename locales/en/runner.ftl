@@ -86,6 +86,10 @@ runner-released = You released order #{ $order }. { $penalty ->
    *[other] Credit score −{ $penalty }: now { $credit }.
   }
 runner-release-kept = You keep order #{ $order }.
+runner-release-not-yours = { $how ->
+    [released] You released order #{ $order } already: it is no longer yours.
+   *[taken] Order #{ $order } is no longer yours: it was taken off you (an operator gave it to another runner, or it was not picked up in time).
+  }
 runner-no-rating = no ratings yet
 runner-income = Your income
     Wallet: { $balance } yuan (held for withdrawal: { $held } yuan)

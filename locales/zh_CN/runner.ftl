@@ -86,6 +86,10 @@ runner-released = 你已放弃订单 #{ $order }。{ $penalty ->
    *[other] 信用分 −{ $penalty }，现在为 { $credit }。
   }
 runner-release-kept = 订单 #{ $order } 仍由你配送。
+runner-release-not-yours = { $how ->
+    [released] 你已放弃订单 #{ $order }，它已不再由你配送。
+   *[taken] 订单 #{ $order } 已不再由你配送：它已被收回（客服改派给了其他跑腿员，或超时未取件）。
+  }
 runner-no-rating = 暂无评分
 runner-income = 我的收入
     钱包：{ $balance } 元（提现冻结中：{ $held } 元）

@@ -702,7 +702,7 @@ async def test_release_asks_first_then_costs_credit_and_reopens_the_order(chat, 
     assert hall[0]["choices"][0][0]["data"] == f"g:{order_id}"
     # Pressing yes again changes nothing more.
     again = await chat.press("rob", f"data:o:{order_id}:release_yes")
-    assert keys(again) == ["error-not-your-order"]
+    assert keys(again) == ["runner-release-not-yours"]
     assert (await profile_of(db, rob)).credit == campus.credit.initial - penalty
 
 
@@ -727,6 +727,38 @@ async def test_release_near_the_lowest_credit_states_the_real_change(chat, db, c
     replies = await chat.press("rob", f"data:o:{order_id}:release_yes")
     assert keys(replies) == ["runner-released"] and replies[0].text.endswith(told)
     assert (await profile_of(db, rob)).credit == 0
+
+
+@pytest.mark.parametrize(("language", "released", "taken"), [
+    ("en", "You released order #{order} already: it is no longer yours.",
+     "Order #{order} is no longer yours: it was taken off you (an operator gave it to another runner, or it was not "
+     "picked up in time)."),
+    ("zh_CN", "你已放弃订单 #{order}，它已不再由你配送。",
+     "订单 #{order} 已不再由你配送：它已被收回（客服改派给了其他跑腿员，或超时未取件）。"),
+], ids=["en", "zh_CN"])
+async def test_keeping_an_order_no_longer_theirs_says_it_was_released_or_taken(chat, db, campus, clock, language,
+                                                                                released, taken):
+    """A release question answered late: the order was released since (from another message), or taken off them.
+    "Not your order" would read as a mistake; they are told what became of it."""
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob", language=language)
+    other = await runner(db, campus, clock(), "otto")
+    operator = await person(db, campus, clock(), "op")
+    mine = await make_order(db, campus, alice, clock())
+    reassigned = await make_order(db, campus, alice, clock())
+    for order_id in (mine, reassigned):
+        await act(db, campus, order_id, Event.accept, Actor(Role.runner, rob), clock())
+    await chat.send("rob", f"/release {mine}")
+    assert keys(await chat.press("rob", f"data:o:{mine}:release_yes")) == ["runner-released"]
+    await act(db, campus, reassigned, Event.reassign, Actor(Role.operator, operator), clock(), runner_id=other)
+
+    for order_id, text in ((mine, released), (reassigned, taken)):
+        for verb in ("release_no", "release_yes"):
+            replies = await chat.press("rob", f"data:o:{order_id}:{verb}")
+            assert [(r.key, r.text) for r in replies] == [("runner-release-not-yours", text.format(order=order_id))]
+    assert (await order_row(db, reassigned)).runner_id == other
+    # Someone who never had the order is still told it is not theirs.
+    assert keys(await chat.press("otto", f"data:o:{mine}:release_no")) == ["error-not-your-order"]
 
 
 # --- money ----------------------------------------------------------------------------------------------------------
