@@ -30,7 +30,8 @@ from storage.uow import UnitOfWork
 @dataclass(frozen=True)
 class GrabResult:
     won: bool
-    reason: str  # catalogue key: "grab-won", "grab-taken", "grab-gone", "grab-offered", or a not-eligible key
+    reason: str  # catalogue key: "grab-won", "grab-taken", "grab-gone", "grab-offered", "grab-already-yours",
+    # "grab-delivered-by-you", or a not-eligible key
     transition: Transition | None = None
     args: dict[str, Any] = field(default_factory=dict)  # for the reason's message (grab-offered: until)
 
@@ -42,6 +43,10 @@ class GrabResult:
 TAKEN = GrabResult(False, "grab-taken")
 GONE = GrabResult(False, "grab-gone")
 ALREADY_YOURS = GrabResult(False, "grab-already-yours")
+DELIVERED_BY_YOU = GrabResult(False, "grab-delivered-by-you")
+# The holder still carries the order in these: "yours already"; past them it is delivered, or ended otherwise.
+CARRYING = frozenset({Status.accepted.value, Status.picked_up.value})
+DELIVERED = frozenset({Status.delivered.value, Status.completed.value})
 ORDER_STATE = select(OrderRow.status, OrderRow.runner_id).where(OrderRow.id == bindparam("id"))
 
 
@@ -50,7 +55,9 @@ def settled(status: str, holder: int | None, runner_id: int) -> GrabResult | Non
     if status == Status.open.value:
         return None
     if holder is not None and holder == runner_id:
-        return ALREADY_YOURS
+        if status in CARRYING:
+            return ALREADY_YOURS
+        return DELIVERED_BY_YOU if status in DELIVERED else GONE
     return TAKEN if holder is not None else GONE
 
 

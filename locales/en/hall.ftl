@@ -29,3 +29,4 @@ hall-nearby-off-campus = That location is outside { $campus }, so there are no o
 hall-distance = { $metres } m to the pickup
 grab-offered = This order is offered to another runner first. Try again after { $time }.
 grab-already-yours = This order is already yours.
+grab-delivered-by-you = You delivered this order already: it is no longer open.

@@ -26,3 +26,4 @@ hall-nearby-off-campus = 这个位置不在{ $campus }校园内，附近没有�
 hall-distance = 距取件点 { $metres } 米
 grab-offered = 该订单正优先派给另一位跑腿员，请在 { $time } 后再试。
 grab-already-yours = 这个订单已经是你的了。
+grab-delivered-by-you = 这个订单你已经送达，不再开放抢单。

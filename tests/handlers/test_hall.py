@@ -125,6 +125,33 @@ async def test_a_press_on_an_order_that_went_is_answered_without_a_grab_attempt(
     assert attempts == []
 
 
+@pytest.mark.parametrize(("language", "delivered", "closed"), [
+    ("en", "You delivered this order already: it is no longer open.", "This order is no longer open."),
+    ("zh_CN", "这个订单你已经送达，不再开放抢单。", "这单已不再开放。"),
+], ids=["en", "zh_CN"])
+async def test_grabbing_an_order_one_has_delivered_says_it_is_no_longer_open(chat, services, db, campus, clock,
+                                                                              language, delivered, closed):
+    """"Yours already" is true of an order the runner still carries, not of one they delivered or that ended."""
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob", language=language)
+    order_id = await paid_order(services, alice)
+    assert keys(await chat.send("rob", f"/grab {order_id}")) == ["grab-won"]
+    await act_notified(services, order_id, Event.pickup, Actor(Role.runner, rob))
+    assert keys(await chat.send("rob", f"/grab {order_id}")) == ["grab-already-yours"]  # still carrying it
+    await act_notified(services, order_id, Event.deliver, Actor(Role.runner, rob))
+
+    for status in ("delivered", "completed"):
+        if status == "completed":
+            await act_notified(services, order_id, Event.confirm, Actor(Role.customer, alice))
+        replies = await chat.send("rob", f"/grab {order_id}")
+        assert [(r.key, r.text) for r in replies] == [("grab-delivered-by-you", delivered)]
+    ended = await paid_order(services, alice)
+    assert keys(await chat.send("rob", f"/grab {ended}")) == ["grab-won"]
+    await act_notified(services, ended, Event.pickup, Actor(Role.runner, rob))
+    await act_notified(services, ended, Event.report, Actor(Role.customer, alice))
+    assert [(r.key, r.text) for r in await chat.send("rob", f"/grab {ended}")] == [("grab-gone", closed)]
+
+
 async def test_who_may_not_grab_is_told_why(chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
     await runner(db, campus, clock(), "pat", approved=False)

@@ -6,7 +6,7 @@ import pytest
 from core.campus import Gender
 from core.errors import NotEligible
 from storage.db import Database
-from storage.grab import GrabService
+from storage.grab import GrabService, settled
 from storage.uow import UnitOfWork
 from tests.factories import make_order, make_runner, make_user
 
@@ -148,3 +148,12 @@ async def test_a_taken_order_reopened_can_be_grabbed_again(db, campus, clock):
     assert (await grabs.grab(order_id, r2)).reason == "grab-taken"
     await act(db, campus, order_id, Event.release, Actor(Role.runner, r1), clock())
     assert (await grabs.grab(order_id, r2)).won
+
+
+@pytest.mark.parametrize(("status", "reason"), [
+    ("accepted", "grab-already-yours"), ("picked_up", "grab-already-yours"), ("delivered", "grab-delivered-by-you"),
+    ("completed", "grab-delivered-by-you"), ("exception", "grab-gone"), ("cancelled", "grab-gone"),
+])
+def test_a_press_on_ones_own_order_says_whether_one_still_carries_it(status, reason):
+    assert settled(status, 7, 7).reason == reason
+    assert settled(status, 8, 7).reason == "grab-taken"
