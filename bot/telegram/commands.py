@@ -46,7 +46,8 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-STUDENT = ("start", "order", "orders", "track", "where", "wallet", "cancel", "msg", "language", "help", "menu")
+STUDENT = ("start", "order", "orders", "track", "where", "wallet", "cancel", "msg", "apply", "language", "help", "menu")
+APPLIED = ("apply",)  # how a student becomes a runner: not in a runner's menu
 RUNNER = ("nearby", "grab", "picked", "delivered", "release", "income", "withdraw")
 OPERATOR = ("admin", "applications", "find", "complaints", "withdrawals", "today")
 HALL = ("grab", "nearby")  # a task hall's menu (answered in private chat): take an errand, errands near me
@@ -74,7 +75,8 @@ def menu(names: tuple[str, ...], language: str) -> list[BotCommand]:
 
 
 def staff_menu(language: str, *, runner: bool, operator: bool) -> list[BotCommand]:
-    names = STUDENT + (RUNNER if runner else ()) + (OPERATOR if operator else ())
+    student = tuple(name for name in STUDENT if not (runner and name in APPLIED))
+    names = student + (RUNNER if runner else ()) + (OPERATOR if operator else ())
     return menu(names, language)
 
 

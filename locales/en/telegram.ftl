@@ -28,6 +28,7 @@ tg-cmd-where = Where is my runner
 tg-cmd-wallet = My wallet
 tg-cmd-cancel = Cancel an order
 tg-cmd-msg = Message your runner or student
+tg-cmd-apply = Become a runner
 tg-cmd-language = Change language
 tg-cmd-help = Help
 tg-cmd-menu = Main menu

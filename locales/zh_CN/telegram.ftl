@@ -28,6 +28,7 @@ tg-cmd-where = 跑腿员在哪里
 tg-cmd-wallet = 我的钱包
 tg-cmd-cancel = 取消订单
 tg-cmd-msg = 给跑腿员或下单同学留言
+tg-cmd-apply = 申请成为跑腿员
 tg-cmd-language = 切换语言
 tg-cmd-help = 帮助
 tg-cmd-menu = 主菜单

@@ -8,7 +8,7 @@ from typing import Any
 from aiogram import Bot
 from sqlalchemy import func, select, update
 
-from bot.telegram.commands import STUDENT, Staff, menu, set_commands, staff, staff_member
+from bot.telegram.commands import STUDENT, Staff, menu, set_commands, staff, staff_member, staff_menu
 from bot.telegram.sender import TelegramSender
 from handlers.context import Services
 from locales import catalogue
@@ -175,3 +175,13 @@ async def test_own_chat_menus_go_to_staff_and_students_of_another_language(servi
         assert await staff_member(services.db, plain, frozenset()) == Staff(plain, "en", runner=False, operator=False)
     named = await staff_member(services.db, "1001", frozenset({"1001"}))  # named an operator in the campus file
     assert named == Staff("1001", "en", runner=False, operator=True)
+
+
+def test_the_students_menu_shows_how_to_become_a_runner_and_a_runners_does_not():
+    """/apply is how a student becomes a runner: in the students' menu, in both languages; a runner has applied."""
+    for language in ("zh_CN", "en"):
+        students = {c.command: c.description for c in menu(STUDENT, language)}
+        assert students["apply"] == catalogue(language)("tg-cmd-apply")
+        assert "apply" not in {c.command for c in staff_menu(language, runner=True, operator=False)}
+        assert "apply" in {c.command for c in staff_menu(language, runner=False, operator=True)}
+        assert len(staff_menu(language, runner=True, operator=True)) <= 25  # a menu one can still read
