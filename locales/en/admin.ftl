@@ -236,7 +236,7 @@ admin-today = Today, { $date }:
     Waiting now: { $open } open · { $exceptions } under review
 
 ## Coupons
-admin-usage-coupon = Write /coupon create CODE amount [min spend] [max uses] [days valid], like /coupon create WELCOME 3 10 100 30 or /coupon create HALF 50% — or /coupon stop CODE.
+admin-usage-coupon = Write /coupon create CODE amount [min spend] [max uses, 0 for no limit] [days valid, 0 for no end], like /coupon create WELCOME 3 10 100 30 or /coupon create HALF 50% — or /coupon stop CODE.
 admin-coupon-code-invalid = "{ $text }" cannot be a coupon code: use 3–32 letters, digits, - or _.
 admin-coupon-percent-invalid = "{ $text }" is not a percentage between 0 and 100.
 admin-coupon-uses-invalid = "{ $text }" is not a number of uses (0 for no limit, at most { $max }).
@@ -246,7 +246,13 @@ admin-coupon-not-found = There is no coupon { $code } on this campus.
 admin-coupon-ended = The coupon { $code } has already ended.
 admin-coupon-percent = { $percent }% off
 admin-coupon-amount = { $amount } yuan off
-admin-coupon-line = { $code }: { $value } · min spend { $min_spend } yuan · used { $used }/{ $max_uses } · until { $until }
+admin-coupon-line = { $code }: { $value } · min spend { $min_spend } yuan · { $max_uses ->
+    [none] used { $used }, no limit on uses
+   *[other] used { $used }/{ $max_uses }
+  } · { $until ->
+    [none] no end date
+   *[other] until { $until }
+  }
 admin-coupon-created = Coupon created: { $line }
 admin-coupon-stopped = The coupon { $code } has ended; it can no longer be used.
 admin-coupons-none = No coupons are active.

@@ -227,7 +227,7 @@ admin-today = 今日（{ $date }）：
     当前等待：{ $open } 单待接 · { $exceptions } 单待处理
 
 ## 优惠券
-admin-usage-coupon = 请写 /coupon create 代码 金额 [最低消费] [次数上限] [有效天数]，例如 /coupon create WELCOME 3 10 100 30 或 /coupon create HALF 50%；或 /coupon stop 代码。
+admin-usage-coupon = 请写 /coupon create 代码 金额 [最低消费] [次数上限，0 为不限] [有效天数，0 为不过期]，例如 /coupon create WELCOME 3 10 100 30 或 /coupon create HALF 50%；或 /coupon stop 代码。
 admin-coupon-code-invalid = “{ $text }”不能作为优惠码：请用 3–32 个字母、数字、- 或 _。
 admin-coupon-percent-invalid = “{ $text }”不是 0 到 100 之间的百分比。
 admin-coupon-uses-invalid = “{ $text }”不是使用次数（0 表示不限，最多 { $max }）。
@@ -237,7 +237,13 @@ admin-coupon-not-found = 本校没有优惠券 { $code }。
 admin-coupon-ended = 优惠券 { $code } 已经结束。
 admin-coupon-percent = 减 { $percent }%
 admin-coupon-amount = 减 { $amount } 元
-admin-coupon-line = { $code }：{ $value } · 最低消费 { $min_spend } 元 · 已用 { $used }/{ $max_uses } · 截止 { $until }
+admin-coupon-line = { $code }：{ $value } · 最低消费 { $min_spend } 元 · { $max_uses ->
+    [none] 已用 { $used } 次，不限次数
+   *[other] 已用 { $used }/{ $max_uses }
+  } · { $until ->
+    [none] 长期有效
+   *[other] 截止 { $until }
+  }
 admin-coupon-created = 已创建优惠券：{ $line }
 admin-coupon-stopped = 优惠券 { $code } 已结束，不能再使用。
 admin-coupons-none = 没有有效的优惠券。

@@ -1216,6 +1216,24 @@ async def test_today_counts_this_campus_day(chat, db, campus, clock):
 # ---------------------------------------------------------------------------------------------------- coupons
 
 
+@pytest.mark.parametrize(("language", "created", "usage"), [
+    ("en", "Coupon created: FREE: 5.00 yuan off · min spend 0.00 yuan · used 0, no limit on uses · no end date",
+     "[max uses, 0 for no limit] [days valid, 0 for no end]"),
+    ("zh_CN", "已创建优惠券：FREE：减 5.00 元 · 最低消费 0.00 元 · 已用 0 次，不限次数 · 长期有效",
+     "[次数上限，0 为不限] [有效天数，0 为不过期]"),
+], ids=["en", "zh_CN"])
+async def test_a_coupon_of_0_uses_and_0_days_is_confirmed_as_unlimited_and_without_end(chat, db, campus, clock,
+                                                                                         language, created, usage):
+    """0 uses and 0 days mean no limit and no end (as the refusals of other numbers say): the help says so, and the
+    confirmation says it in words rather than "0/∞" and "—"."""
+    await operator_speaking(db, campus, clock.now, language)
+    assert usage in (await chat.send("dora", "/coupon create"))[0].text
+    replies = await chat.send("dora", "/coupon create free 5 0 0 0")
+    assert [(r.key, r.text) for r in replies] == [("admin-coupon-created", created)]
+    c = await get(db, Coupon, "FREE")
+    assert (c.max_uses, c.valid_until) == (None, None)
+
+
 async def test_create_list_and_stop_coupons(chat, db, campus, clock):
     op = await operator(chat)
     replies = await chat.send(OP, "/coupon create welcome 3 10 100 30")
