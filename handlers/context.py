@@ -268,7 +268,7 @@ class Ctx:
     def _replace(self, message: str, shown: dict[str, Any], rows: list[list[Choice]]) -> None:
         """A reply replacing that message: what it said (`shown`: its key and arguments) with these buttons."""
         self.replies.append(Reply(key=shown["key"], text=self.t(shown["key"], **shown["args"]),
-                                  choices=tuple(tuple(r) for r in rows), replaces=message))
+                                  choices=tuple(tuple(r) for r in rows), replaces=message, restated=True))
 
     def replaced(self, message: str) -> bool:
         """A reply takes that message's place already: one replacing it, or an edit of the message pressed."""

@@ -107,6 +107,9 @@ class Reply:
     # channel can; nothing is sent when it cannot. A card acted on through another message (a question, a
     # confirmation) is brought up to date this way, so it shows no buttons that no longer apply.
     replaces: str | None = None
+    # It replaces a message with what that message said, only its buttons change (the end of a question's step): a
+    # message shown in pieces keeps its earlier ones as they are, so a channel need not look them up.
+    restated: bool = False
     args: dict[str, Any] = field(default_factory=dict)
     # A question waiting for a typed answer (Ctx.ask): its step token. A channel that can edit its messages reports
     # the one it showed it in (handlers.context.question_shown), so that the end of the step takes its buttons away.

@@ -194,9 +194,10 @@ class TelegramAdapter:
 
     async def _pieces(self, chat_id: int, replies: list[Reply]) -> dict[int, list[int]]:
         """The earlier pieces of the messages these replies `replaces` (a card acted on through another message or
-        decided another way) that were the last piece of a long reply; read only when a reply replaces one. (A reply
-        in a pressed message's place is the card's own answer, and no card that answers so is long.)"""
-        ids = [m for r in replies if (m := replaced_id(r)) is not None]
+        decided another way) that were the last piece of a long reply; read only when a reply replaces one with
+        something new (not a question's step ending: Reply.restated). (A reply in a pressed message's place is the
+        card's own answer, and no card that answers so is long.)"""
+        ids = [m for r in replies if not r.restated and (m := replaced_id(r)) is not None]
         if not ids:
             return {}
         async with UnitOfWork(self.services.db, write=False) as uow:
