@@ -2,16 +2,13 @@
 it was made, even if the order was reassigned since, so upholding it after the upgrade costs the right runner."""
 from __future__ import annotations
 
-import asyncio
-
-from alembic import command
 from sqlalchemy import select
 
 from core.order import Actor, Event, Role
-from storage.migrate import alembic_config, upgrade
 from storage.models import Complaint
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER, act, make_order, make_runner, make_user
+from tests.storage.migration_steps import downgrade_and_upgrade
 
 
 async def test_the_upgrade_names_the_runner_each_complaint_was_about(db, campus, clock):
@@ -34,13 +31,7 @@ async def test_the_upgrade_names_the_runner_each_complaint_was_about(db, campus,
     clock.advance(minutes=5)
     await act(db, campus, reassigned, Event.reassign, Actor(Role.operator, operator), clock(), runner_id=second)
 
-    url = db.url.render_as_string(hide_password=False)
-    await db.dispose()  # no pooled connection holds the old table while it is rebuilt
-    try:
-        await asyncio.to_thread(command.downgrade, alembic_config(url), "0007")
-    finally:
-        await asyncio.to_thread(upgrade, url)
-    await db.dispose()
+    await downgrade_and_upgrade(db, "0007")
 
     async with UnitOfWork(db, write=False) as uow:
         named = dict((await uow.session.execute(

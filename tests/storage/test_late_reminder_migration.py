@@ -1,19 +1,16 @@
 """Migration 0004 carries the late reminders already sent over to the orders: an upgrade reminds nobody twice."""
 from __future__ import annotations
 
-import asyncio
-
-from alembic import command
 from sqlalchemy import select
 
 from core.order import Actor, Event, Role
 from handlers.context import Services
 from handlers.sweep import sweep
-from storage.migrate import alembic_config, upgrade
 from storage.models import Order as OrderRow
 from storage.models import Outbox
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER, act, make_order, make_runner, make_user
+from tests.storage.migration_steps import downgrade_and_upgrade
 
 
 async def test_a_runner_reminded_before_the_upgrade_is_not_reminded_again(db, campus, clock):
@@ -33,13 +30,7 @@ async def test_a_runner_reminded_before_the_upgrade_is_not_reminded_again(db, ca
                                payload={"key": "sweep-late-reminder"}, status="sent", next_attempt_at=reminded_at,
                                created_at=reminded_at, sent_at=reminded_at))
 
-    url = db.url.render_as_string(hide_password=False)
-    await db.dispose()  # no pooled connection holds the old table while it is rebuilt
-    try:
-        await asyncio.to_thread(command.downgrade, alembic_config(url), "0003")
-    finally:
-        await asyncio.to_thread(upgrade, url)
-    await db.dispose()
+    await downgrade_and_upgrade(db, "0003")
 
     async with UnitOfWork(db, write=False) as uow:
         marks = dict((await uow.session.execute(

@@ -9,7 +9,6 @@ from core.errors import InsufficientFunds, LedgerError
 from storage.uow import UnitOfWork
 
 
-
 def random_postings(rng: random.Random, n: int) -> list[ledger.Posting]:
     """Top-ups, payments and refunds among three users and four orders, repeats and overdrafts included."""
     out = []

@@ -14,8 +14,8 @@ from bot.scheduler import build_scheduler
 from core.order import Actor, Event
 from handlers.context import Services
 from storage.crypto import Cipher
-from storage.models import Outbox, ProcessedUpdate
 from storage.db import Database
+from storage.models import Outbox, ProcessedUpdate
 from storage.outbox import SEALED, forget_delivered, open_payload, prune, seal
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER, act, make_order, make_user
