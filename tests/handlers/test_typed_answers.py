@@ -1,0 +1,203 @@
+"""Answers typed on a phone are read the way a careful person reads them: a short or differently spaced name of one
+option is that option, "-" or "无" at an optional question means nothing to add, numbers may carry their unit —
+and an answer that could mean two things is never guessed at."""
+import pytest
+
+from tests.handlers.harness import keys
+from tests.handlers.test_ordering import (
+    PARCEL_TO_MY_ROOM,
+    answer_all,
+    conversation,
+    funded,
+    orders_of,
+    quote_of,
+    refused,
+    started,
+)
+
+# The Chinese form up to its notes question, for a parcel to a dorm room (as PARCEL_TO_MY_ROOM[:12]).
+ZH_TO_NOTES = ["代取快递", "快递站", "F3", "3-502", "5", "13800138000", "一个鞋盒", "2.5", "小件（一个袋子装得下）", "现在",
+               "完成"]
+TO_NOTES = {"English": PARCEL_TO_MY_ROOM[:12], "中文": ZH_TO_NOTES}
+
+
+async def at_notes(chat, services, who, language):
+    await started(chat, who, language)
+    await chat.send(who, "/order")
+    await answer_all(chat, who, TO_NOTES[language])
+    assert (await conversation(services, who))[0] == "order.notes"
+
+
+@pytest.mark.parametrize("language, word", [("English", "-"), ("English", "none"), ("English", "N/A"),
+                                            ("English", "—"), ("中文", "无"), ("中文", "没有"), ("中文", "——"),
+                                            ("中文", "－")])
+async def test_a_dash_or_none_at_the_notes_question_means_no_notes(chat, services, language, word):
+    await at_notes(chat, services, "nia", language)
+    replies = await chat.send("nia", word)
+    assert keys(replies) == ["order-ask-gender"]
+    state, data = await conversation(services, "nia")
+    assert data["notes"] == ""
+
+
+async def test_only_the_whole_answer_means_no_notes(chat, services):
+    """A note that merely starts with a dash, or says more than "none", is the student's note as written."""
+    await at_notes(chat, services, "nia", "English")
+    await chat.send("nia", "- leave it with the guard")
+    assert (await conversation(services, "nia"))[1]["notes"] == "- leave it with the guard"
+    await chat.send("nia", "/order")
+    await answer_all(chat, "nia", PARCEL_TO_MY_ROOM[:12])
+    await chat.send("nia", "none of the above, call me")
+    assert (await conversation(services, "nia"))[1]["notes"] == "none of the above, call me"
+
+
+async def test_no_notes_typed_as_a_dash_shows_no_notes_on_the_quote(chat, services):
+    uid = await funded(chat, services, "nia", 0)
+    await chat.send("nia", "/order")
+    await answer_all(chat, "nia", [*PARCEL_TO_MY_ROOM[:12], "-", "Anyone", "-", "2"])
+    replies = await chat.send("nia", "-")  # the coupon: none
+    assert "Notes" not in quote_of(replies).text
+    await chat.send("nia", "Confirm")
+    [order] = await orders_of(services, uid)
+    assert (order.notes, order.favourite_runner_id, order.coupon_code) == ("", None, None)
+
+
+@pytest.mark.parametrize("language, word", [("English", "-"), ("中文", "无")])
+async def test_a_dash_at_the_favourite_runner_question_skips_it(chat, services, language, word):
+    await at_notes(chat, services, "ron", language)
+    await answer_all(chat, "ron", ["Skip" if language == "English" else "跳过", "Anyone" if language == "English"
+                                   else "不限"])
+    replies = await chat.send("ron", word)
+    assert keys(replies) == ["order-ask-tip"], [r.text for r in replies]
+    assert (await conversation(services, "ron"))[1]["runner_id"] is None
+
+
+async def test_a_dash_at_the_room_and_phone_questions_skips_them(chat, services):
+    await started(chat, "rita")
+    await chat.send("rita", "/order")
+    await answer_all(chat, "rita", ["Parcel pickup", "Parcel Station", "F3"])
+    replies = await chat.send("rita", "-")  # no room: meet at the entrance, not a room called "-"
+    assert keys(replies) == ["order-ask-phone"]
+    assert (await conversation(services, "rita"))[1]["room_enc"] is None
+    replies = await chat.send("rita", "没有")
+    assert keys(replies) == ["order-ask-description"]
+    assert (await conversation(services, "rita"))[1]["phone_enc"] is None
+
+
+async def test_a_dash_is_no_description_of_the_errand(chat, services):
+    """The description is not optional: "-" answers nothing, and is asked for again."""
+    await started(chat, "dan")
+    await chat.send("dan", "/order")
+    await answer_all(chat, "dan", ["Parcel pickup", "Parcel Station", "Library", "Skip"])
+    reply = await refused(chat, services, "dan", lambda: chat.send("dan", "-"), "order-description-empty")
+    assert reply.text == "Please describe the errand in a few words."
+
+
+@pytest.mark.parametrize("language, typed, size", [
+    ("中文", "小件", "small"), ("中文", "中", "medium"), ("中文", "大 件", "large"),
+    ("English", "Small", "small"), ("English", "med", "medium"), ("English", "LARGE", "large")])
+async def test_a_size_typed_by_the_start_of_its_button(chat, services, language, typed, size):
+    await at_notes(chat, services, "sia", language)
+    await chat.send("sia", "/order")
+    await answer_all(chat, "sia", TO_NOTES[language][:8])
+    replies = await chat.send("sia", typed)
+    assert keys(replies) == ["order-ask-window"], [r.text for r in replies]
+    assert (await conversation(services, "sia"))[1]["size"] == size
+
+
+@pytest.mark.parametrize("language, typed, task", [
+    ("中文", "代取", "parcel"), ("中文", "快递", "parcel"), ("中文", "排队", "queue"), ("English", "parcel", "parcel"),
+    ("English", "Queue", "queue"), ("English", "buy", "buy")])
+async def test_an_errand_kind_typed_by_its_core_word(chat, services, language, typed, task):
+    await started(chat, "tia", language)
+    await chat.send("tia", "/order")
+    replies = await chat.send("tia", typed)
+    assert keys(replies) == ["order-ask-pickup"], [r.text for r in replies]
+    assert (await conversation(services, "tia"))[1]["task"] == task
+
+
+@pytest.mark.parametrize("language, typed, text", [
+    ("中文", "帮我", "“帮我”可能是：帮我买、帮我送、帮我排队。请选择其中一个。"),
+    ("English", "for me", '"for me" could be: Buy for me, Queue for me. Please choose one of them.')])
+async def test_an_answer_that_fits_several_options_is_refused_with_them(chat, services, language, typed, text):
+    await started(chat, "amy", language)
+    await chat.send("amy", "/order")
+    reply = await refused(chat, services, "amy", lambda: chat.send("amy", typed), "order-choose-among")
+    assert reply.text == text
+
+
+async def test_a_gender_typed_shortly(chat, services):
+    await at_notes(chat, services, "gia", "中文")
+    await chat.send("gia", "跳过")
+    replies = await chat.send("gia", "女生")
+    assert keys(replies) == ["order-ask-runner"]
+    assert (await conversation(services, "gia"))[1]["gender"] == "female"
+    await chat.send("gia", "/order")
+    await answer_all(chat, "gia", [*ZH_TO_NOTES, "跳过"])
+    await chat.send("gia", "男")
+    assert (await conversation(services, "gia"))[1]["gender"] == "male"
+
+
+async def test_back_typed_without_its_arrow_goes_back_rather_than_being_a_note(chat, services):
+    for who, language, back in (("bea", "English", "back"), ("bo", "中文", "上一步")):
+        await at_notes(chat, services, who, language)
+        replies = await chat.send(who, back)
+        assert keys(replies) == ["order-ask-tags"], [r.text for r in replies]
+
+
+@pytest.mark.parametrize("language, typed", [("中文", "2楼"), ("中文", "２楼"), ("中文", "2层"), ("中文", "第2层"),
+                                             ("English", "2 floors"), ("English", "2nd floor"), ("English", "2f"),
+                                             ("English", "floor 2"), ("English", "１２")])
+async def test_a_floor_written_with_its_unit(chat, services, language, typed):
+    await at_notes(chat, services, "flo", language)
+    await chat.send("flo", "/order")
+    await answer_all(chat, "flo", TO_NOTES[language][:4])
+    replies = await chat.send("flo", typed)
+    assert keys(replies) == ["order-ask-phone"], [r.text for r in replies]
+    assert (await conversation(services, "flo"))[1]["floor"] == (12 if typed == "１２" else 2)
+
+
+async def test_a_floor_with_a_word_that_is_no_unit_is_refused(chat, services):
+    await at_notes(chat, services, "flo", "English")
+    await chat.send("flo", "/order")
+    await answer_all(chat, "flo", PARCEL_TO_MY_ROOM[:4])
+    for typed in ("2 rooms", "2-3", "floor"):
+        await refused(chat, services, "flo", lambda: chat.send("flo", typed), "order-floor-format")
+
+
+async def to_tip(chat, services, who, language):
+    await at_notes(chat, services, who, language)
+    skip, anyone = ("Skip", "Anyone") if language == "English" else ("跳过", "不限")
+    await answer_all(chat, who, [skip, anyone, skip])
+    assert (await conversation(services, who))[0] == "order.tip"
+
+
+@pytest.mark.parametrize("language, typed, fen", [("中文", "5块钱", 500), ("中文", "５元", 500), ("中文", "￥3.5", 350),
+                                                  ("中文", "无", 0), ("English", "¥5", 500), ("English", "5 yuan", 500),
+                                                  ("English", "-", 0), ("English", "none", 0)])
+async def test_a_tip_with_its_currency_or_none(chat, services, language, typed, fen):
+    await to_tip(chat, services, "tim", language)
+    replies = await chat.send("tim", typed)
+    assert keys(replies) == ["order-ask-coupon"], [r.text for r in replies]
+    assert (await conversation(services, "tim"))[1]["tip"] == fen
+
+
+@pytest.mark.parametrize("typed, grams", [("3斤", 1500), ("500g", 500), ("500 克", 500), ("2.5公斤", 2500)])
+async def test_a_weight_in_jin_or_grams(chat, services, typed, grams):
+    await at_notes(chat, services, "wei", "中文")
+    await chat.send("wei", "/order")
+    await answer_all(chat, "wei", ZH_TO_NOTES[:7])
+    replies = await chat.send("wei", typed)
+    assert keys(replies) == ["order-ask-size"], [r.text for r in replies]
+    assert (await conversation(services, "wei"))[1]["weight_g"] == grams
+
+
+@pytest.mark.parametrize("typed, minutes", [("45分钟", 45), ("1小时", 60), ("90 min", 90), ("1.5 h", 90)])
+async def test_queue_minutes_with_their_unit(chat, services, typed, minutes):
+    await started(chat, "que")
+    await chat.send("que", "/order")
+    await chat.send("que", "Queue for me")
+    await chat.press("que", "No pickup place")
+    await answer_all(chat, "que", ["Canteen 1", "Skip", "Lunch at window 3"])
+    replies = await chat.send("que", typed)
+    assert keys(replies) == ["order-ask-window"], [r.text for r in replies]
+    assert (await conversation(services, "que"))[1]["queue_minutes"] == minutes
