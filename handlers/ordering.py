@@ -29,7 +29,7 @@ from core.campus import (
 )
 from core.errors import InvalidInput, UnknownBuilding
 from core.geo import Point, nearest_building
-from core.money import MoneyError, format_yuan, yuan_to_fen
+from core.money import MoneyError, format_yuan, written_yuan_to_fen
 from core.numbers import plain_decimal, whole_number
 from core.order import Status
 from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window, quote
@@ -39,6 +39,7 @@ from handlers.io import Kind
 from handlers.orders import covered, details_lines, named_building, pay_button, quote_lines_text, route_text
 from handlers.router import ROUTER
 from handlers.start import menu, show_help
+from handlers.typed import means_none, typed_option
 from storage.dedupe import first_time_in
 from storage.models import Coupon, RunnerProfile, User
 from storage.models import Order as OrderRow
@@ -57,6 +58,7 @@ SAVED = "saved"  # the button that reuses the remembered room or phone
 BACK = "<"  # the Back button every question after the first offers (go_back)
 PLACE_STEPS = frozenset({"pickup", "dropoff"})  # steps a shared location answers
 PLACE_STATES = frozenset(f"order.{step}" for step in PLACE_STEPS)  # their conversation states
+LOOSE_STEPS = frozenset({"type", "size", "gender"})  # answered by their options only: a start of one names it
 # Where the student's last order went (the dropoff step offers it), built once: on the path of every new order.
 LAST_DROPOFF = select(OrderRow.dropoff_building).where(OrderRow.customer_id == bindparam("customer_id")).order_by(
     OrderRow.id.desc()).limit(1)
@@ -112,8 +114,7 @@ def ask(ctx: Ctx, step: str, key: str, rows: list[list[Button]] | None = None, *
     choices = [[ctx.step(lk, value, **la) for lk, value, la in row] for row in [*(rows or []), *back]]
     # Remember the labels so a typed label (or a channel without buttons) answers like the button; not those
     # showing a saved room or phone, which must not sit in the conversation in plain text.
-    put(ctx, _labels={normalize_name(c.label): value for row in choices for c in row
-                      if (value := c.data.split(":", 2)[2]) != SAVED})
+    put(ctx, _labels=[[c.label, value] for row in choices for c in row if (value := c.data.split(":", 2)[2]) != SAVED])
     ctx.ask(key, choices=choices, request_location=request_location, edit=edit, **args)
 
 
@@ -357,7 +358,7 @@ async def on_step(ctx: Ctx) -> None:
     if inp.kind is Kind.choice:
         said = Said(value=ctx.step_value(inp.choice or ""))
     elif inp.kind is Kind.text:
-        said = Said(value=ctx.data.get("_labels", {}).get(normalize_name(inp.text)), text=inp.text)
+        said = Said(value=typed_value(ctx, step, inp.text), text=inp.text)
     elif inp.kind is Kind.location and inp.lat is not None and inp.lon is not None and step in PLACE_STEPS:
         said = Said(point=Point(inp.lat, inp.lon))
     else:  # a photo, or a location where none is asked for: ask again
@@ -406,6 +407,21 @@ async def coupon_gone_since(ctx: Ctx) -> bool:
         await ask_coupon(ctx)
         return True
     return False
+
+
+def typed_value(ctx: Ctx, step: str, text: str) -> str | None:
+    """The button a typed answer names (handlers/typed.py), if any. A place is named by its building's name as
+    place() reads it, never by a part of a button's. "-", "无", "none" and the like at a question offering Skip
+    skip it: the student has nothing to add, which is no note, room or runner called "-"."""
+    labels = ctx.data.get("_labels", [])
+    options = [(label, value) for label, value in (labels.items() if isinstance(labels, dict) else labels)]
+    exact = {normalize_name(label): value for label, value in options}.get(normalize_name(text))
+    if exact is not None:
+        return exact
+    if means_none(text) and any(value == SKIP for _, value in options):
+        return SKIP
+    return typed_option(ctx.t, [(label, value) for label, value in options if not value.startswith("b:")], text,
+                        loose=step in LOOSE_STEPS, strict={BACK})
 
 
 def stale() -> InvalidInput:
@@ -537,7 +553,8 @@ async def ask_floor(ctx: Ctx, *, edit: bool = False) -> None:
 @answer("floor", "floor")
 async def got_floor(ctx: Ctx, said: Said) -> None:
     raw = (said.value or said.text).strip()
-    floor = whole_number(raw, max_digits=3)
+    m = FLOOR.fullmatch(_compact(raw))
+    floor = int(m["n"]) if m else None
     if floor is None:
         if said.value is not None:
             raise stale()
@@ -591,7 +608,7 @@ async def got_description(ctx: Ctx, said: Said) -> None:
     if said.value is not None:
         raise stale()
     text = free_text(said.text)
-    if not text:
+    if not text or means_none(text):  # required: "-" describes nothing
         raise InvalidInput("order-description-empty")
     put(ctx, description=text)
     await advance(ctx, "description")
@@ -603,21 +620,48 @@ async def ask_queue(ctx: Ctx, *, edit: bool = False) -> None:
         edit=edit)
 
 
+# A number with its unit as people type it ('45分钟', '1.5 h', '2楼', '2nd floor'); \d is any decimal digit, full-width
+# ones too, but not '²' or '③'. Matched against the text casefolded, without spaces.
+MINUTES = re.compile(r"(?P<n>\d{1,4})(?:分钟|分|mins?|minutes?|m)?")
+HOURS = re.compile(r"(?P<n>\d{1,2}(?:\.\d{1,2})?)(?:个?小时|h|hrs?|hours?)")
+FLOOR = re.compile(r"(?:第|floor|fl\.?)?(?P<n>\d{1,3})(?:楼|层|f|fl|floors?|(?:st|nd|rd|th)(?:floor)?)?")
+
+
+def _compact(text: str) -> str:
+    return "".join(text.casefold().split())
+
+
+def parse_minutes(text: str) -> int | None:
+    """'45', '45分钟', '90 min', '1小时', '1.5 h' → minutes; None for anything else or a part of a minute."""
+    raw = _compact(text)
+    if m := MINUTES.fullmatch(raw):
+        return int(m["n"])
+    if (m := HOURS.fullmatch(raw)) and (hours := plain_decimal(m["n"])) is not None and (hours * 60) % 1 == 0:
+        return int(hours * 60)
+    return None
+
+
 @answer("queue", "queue_minutes")
 async def got_queue(ctx: Ctx, said: Said) -> None:
-    raw = (said.value or said.text).strip()
-    minutes = whole_number(raw, max_digits=4)
+    minutes = parse_minutes(said.value or said.text)
     if minutes is None or minutes > MAX_QUEUE_MINUTES:
         raise InvalidInput("error-queue-minutes", max=MAX_QUEUE_MINUTES)
     put(ctx, queue_minutes=minutes)
     await advance(ctx, "queue")
 
 
+# Weight units as written after the number, as kilograms: 斤 is the half-kilo market weight.
+KG_PER = {"kg": Decimal(1), "公斤": Decimal(1), "千克": Decimal(1), "斤": Decimal("0.5"), "g": Decimal("0.001"),
+          "克": Decimal("0.001")}
+WEIGHT = re.compile(rf"(?P<n>.*?)\s*(?P<unit>{'|'.join(KG_PER)})?")
+
+
 def parse_kg(campus: Campus, text: str) -> int:
-    """'2.5', '2,5 kg', '3公斤' → grams; refused when negative, not a number, or over the campus limit."""
-    raw = free_text(text, limit=24).lower().replace(",", ".")
-    raw = re.sub(r"\s*(kg|公斤|千克)$", "", raw)
-    kg = plain_decimal(raw)
+    """'2.5', '2,5 kg', '3公斤', '3斤', '500g' → grams; refused when negative, not a number, or over the campus
+    limit."""
+    m = WEIGHT.fullmatch(free_text(text, limit=24).lower().replace(",", "."))
+    number = plain_decimal(m["n"]) if m else None
+    kg = number * KG_PER[m["unit"] or "kg"] if m and number is not None else None
     if kg is None:
         raise InvalidInput("error-weight-format", text=text.strip()[:20])
     if kg < 0:
@@ -813,10 +857,11 @@ async def got_tip(ctx: Ctx, said: Said) -> None:
         tip = whole_number(said.value)
         if tip is None:
             raise stale()
+    elif means_none(said.text):  # "-", "无": no tip, as the No tip button
+        tip = 0
     else:
-        raw = re.sub(r"\s*(元|块|yuan|rmb|¥|￥)\s*", "", free_text(said.text, limit=24).lower())
         try:
-            tip = yuan_to_fen(raw)
+            tip = written_yuan_to_fen(free_text(said.text, limit=24))
         except MoneyError:
             raise InvalidInput("order-tip-format", text=said.text.strip()[:20]) from None
     put(ctx, tip=tip)
@@ -828,7 +873,7 @@ async def got_tip(ctx: Ctx, said: Said) -> None:
 async def ask_coupon(ctx: Ctx, *, edit: bool = False) -> None:
     ask(ctx, "coupon", "order-ask-coupon", [[("order-no-coupon", SKIP, {})]], edit=edit)
     # The question says "or skip": that word typed skips it too, as on the questions whose button is Skip.
-    put(ctx, _labels={**ctx.data["_labels"], normalize_name(ctx.t("order-skip")): SKIP})
+    put(ctx, _labels=[*ctx.data["_labels"], [ctx.t("order-skip"), SKIP]])
 
 
 @answer("coupon", "coupon")

@@ -1,6 +1,8 @@
 # The student's ordering conversation (handlers/ordering.py) and wallet (handlers/wallet.py).
 order-ask-type = What kind of errand?
 order-choose-one = Please choose one of the options.
+order-choose-among = "{ $text }" could be: { $options }. Please choose one of them.
+order-option-sep = {", "}
 order-closed = Sorry, we are closed. Service hours: { $hours }.
 order-closed-now = We are closed right now (service hours: { $hours }), but you can schedule an errand for later.
 order-hours-window = { $days } { $start }–{ $end }
