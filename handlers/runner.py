@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select, update
@@ -24,11 +25,14 @@ from handlers.io import Kind
 from handlers.orders import blocked_us, move, parse_order_id, runner_order
 from handlers.router import ROUTER
 from handlers.tracking import chatting_about
+from handlers.typed import typed_option
 from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, Withdrawal
 from storage.models import Order as OrderRow
 
 NAME_MAX = 32
-STUDENT_NO = re.compile(r"[0-9]{5,20}")
+STUDENT_NO = re.compile(r"\d{5,20}")  # any decimal digits, full-width ones too (not '②'): kept as 0-9
+# Gender as typed besides its buttons' labels (Male/男): its value, and the words a Chinese applicant uses.
+GENDER_WORDS = {"male": "male", "female": "female", "男生": "male", "男性": "male", "女生": "female", "女性": "female"}
 # The service-rules quiz: (question number, how many answers, index of the right one). Texts: runner.ftl.
 QUIZ: tuple[tuple[int, int, int], ...] = ((1, 3, 1), (2, 3, 2), (3, 3, 0), (4, 3, 1))
 
@@ -91,16 +95,23 @@ async def apply_number(ctx: Ctx) -> None:
     number = "".join(ctx.input.text.split())
     if not STUDENT_NO.fullmatch(number):
         raise InvalidInput("runner-apply-number-invalid", text=ctx.input.text.strip()[:24])
+    number = "".join(str(unicodedata.decimal(c)) for c in number)
     ctx.go("runner.apply.gender", number_enc=ctx.services.cipher.encrypt(number))
     await ask_application_step(ctx)
 
 
 @ROUTER.state("runner.apply.gender")
 async def apply_gender(ctx: Ctx) -> None:
-    if ctx.input.kind is not Kind.choice:
+    if ctx.input.kind is Kind.text:  # typed: a button's label or a word for it, else asked again
+        options = [*((ctx.t("runner-gender", gender=g.value), g.value) for g in Gender), *GENDER_WORDS.items()]
+        value = typed_option(ctx.t, options, ctx.input.text)
+    elif ctx.input.kind is Kind.choice:
+        value = ctx.step_value(ctx.input.choice or "")
+    else:
+        value = None
+    if value is None:
         await ask_application_step(ctx)
         return
-    value = ctx.step_value(ctx.input.choice or "")
     if value not in {g.value for g in Gender}:
         raise InvalidInput("error-stale-choice")
     ctx.go("runner.apply.photo", gender=value)

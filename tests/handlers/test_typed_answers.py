@@ -201,3 +201,45 @@ async def test_queue_minutes_with_their_unit(chat, services, typed, minutes):
     replies = await chat.send("que", typed)
     assert keys(replies) == ["order-ask-window"], [r.text for r in replies]
     assert (await conversation(services, "que"))[1]["queue_minutes"] == minutes
+
+
+@pytest.mark.parametrize("language, typed", [("中文", "今晚"), ("English", "in 2 h"), ("English", "This evening")])
+async def test_a_time_window_typed_by_its_button_without_the_hours(chat, services, language, typed):
+    await at_notes(chat, services, "win", language)
+    await chat.send("win", "/order")
+    await answer_all(chat, "win", TO_NOTES[language][:9])
+    replies = await chat.send("win", typed)
+    assert keys(replies) == ["order-ask-tags"], [r.text for r in replies]
+    assert (await conversation(services, "win"))[1]["window_start"] is not None
+
+
+async def student_card(services, who):
+    from sqlalchemy import select
+
+    from storage.models import RunnerProfile, User
+    from storage.uow import UnitOfWork
+    from tests.factories import CIPHER
+
+    async with UnitOfWork(services.db, write=False) as uow:
+        uid = await uow.session.scalar(select(User.id).where(User.external_id == who))
+        profile = await uow.session.get(RunnerProfile, uid)
+    return CIPHER.decrypt(profile.student_no_enc), profile.gender
+
+
+@pytest.mark.parametrize("language, number, gender, stored", [
+    ("中文", "２０２４１２３４５６", "女", "female"), ("中文", "2024123456", "男生", "male"),
+    ("English", "2024 123456", "female", "female"), ("English", "2024123456", "Male", "male")])
+async def test_an_application_takes_a_full_width_student_number_and_a_typed_gender(chat, services, language, number,
+                                                                                   gender, stored):
+    await started(chat, "ada", language)
+    await answer_all(chat, "ada", ["/apply", "张三", number])
+    replies = await chat.send("ada", gender)
+    assert keys(replies) == ["runner-apply-photo"], [r.text for r in replies]
+    assert keys(await chat.photo("ada", "card")) == ["runner-apply-done"]
+    assert await student_card(services, "ada") == ("2024123456", stored)
+
+
+async def test_a_circled_digit_is_no_student_number(chat, services):
+    await started(chat, "ada", "中文")
+    await answer_all(chat, "ada", ["/apply", "张三"])
+    assert keys(await chat.send("ada", "②⓪②④①②③④⑤⑥")) == ["runner-apply-number-invalid"]
