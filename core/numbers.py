@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal
 
 # A sign, digits and at most one decimal point, with a digit somewhere: no exponent, no NaN, no '1_000'.
@@ -18,6 +19,12 @@ def whole_number(text: str | None, *, max_digits: int = 12) -> int | None:
     if not 0 < len(raw) <= max_digits or not raw.isdecimal():
         return None
     return int(raw)
+
+
+def ascii_digits(text: str) -> str:
+    """Any decimal digits (full-width '１２' as a Chinese keyboard types them) as 0-9; other characters unchanged.
+    Unlike NFKC it leaves '②' and '²' alone, which are no digits one types."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 def record_id(text: str | None) -> int | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,7 +31,7 @@ from core.campus import (
 from core.errors import InvalidInput, UnknownBuilding
 from core.geo import Point, nearest_building
 from core.money import MoneyError, format_yuan, written_yuan_to_fen
-from core.numbers import plain_decimal, whole_number
+from core.numbers import ascii_digits, plain_decimal, whole_number
 from core.order import Status
 from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window, quote
 from handlers import wallet
@@ -52,7 +53,8 @@ OPTIONAL_PICKUP = frozenset({TaskType.queue, TaskType.custom})  # pricing.NEEDS_
 MAX_QUEUE_MINUTES = 240  # a longer wait is not an errand anyone should take on by chat
 EVENING = (dt.time(18, 0), dt.time(20, 0))  # the "this evening" window offered when it is still ahead
 ROOM_LIMIT, NAME_LIMIT, CODE_LIMIT = 32, 64, 32
-PHONE = re.compile(r"^\+?[0-9]{5,20}$")
+PHONE = re.compile(r"\+?\d{5,20}")  # after PHONE_MARKS go; any decimal digits, full-width ones too (not '②')
+PHONE_MARKS = re.compile(r"[\s\-()－（）]")  # what people write between a phone number's digits
 SKIP = "-"
 SAVED = "saved"  # the button that reuses the remembered room or phone
 BACK = "<"  # the Back button every question after the first offers (go_back)
@@ -236,7 +238,7 @@ def window_line(ctx: Ctx, start: dt.datetime | None, end: dt.datetime | None) ->
 
 async def usable_coupon(ctx: Ctx, text: str) -> Coupon:
     """A coupon this student may use now, or a clear refusal. Its use is counted when the order is paid."""
-    code = text.strip()
+    code = unicodedata.normalize("NFKC", text).strip()  # a full-width keyboard's ＡＢＣ３ is ABC3
     s = ctx.uow.session
     coupon = await s.get(Coupon, code) or await s.get(Coupon, code.upper())
     if coupon is None or coupon.campus_id != ctx.campus.id:
@@ -589,9 +591,10 @@ async def got_phone(ctx: Ctx, said: Said) -> None:
     elif said.value is not None:
         raise stale()
     else:
-        phone = re.sub(r"[\s\-()]", "", said.text)
-        if not PHONE.match(phone):
+        phone = PHONE_MARKS.sub("", said.text).replace("＋", "+")
+        if not PHONE.fullmatch(phone):
             raise InvalidInput("order-phone-format", text=said.text.strip()[:24])
+        phone = ascii_digits(phone)
         phone_enc = ctx.services.cipher.encrypt(phone)
         ctx.user.phone_enc = phone_enc  # remembered, encrypted
     put(ctx, phone_enc=phone_enc)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select, update
@@ -17,7 +16,7 @@ from core import ledger
 from core.campus import CreditEvent, Gender
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, written_yuan_to_fen
-from core.numbers import whole_number
+from core.numbers import ascii_digits, whole_number
 from core.order import Event, Role, Status
 from handlers.context import Ctx, Kept, caption_args, free_text
 from handlers.hall import show_details
@@ -95,7 +94,7 @@ async def apply_number(ctx: Ctx) -> None:
     number = "".join(ctx.input.text.split())
     if not STUDENT_NO.fullmatch(number):
         raise InvalidInput("runner-apply-number-invalid", text=ctx.input.text.strip()[:24])
-    number = "".join(str(unicodedata.decimal(c)) for c in number)
+    number = ascii_digits(number)
     ctx.go("runner.apply.gender", number_enc=ctx.services.cipher.encrypt(number))
     await ask_application_step(ctx)
 

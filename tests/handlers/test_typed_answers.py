@@ -243,3 +243,32 @@ async def test_a_circled_digit_is_no_student_number(chat, services):
     await started(chat, "ada", "中文")
     await answer_all(chat, "ada", ["/apply", "张三"])
     assert keys(await chat.send("ada", "②⓪②④①②③④⑤⑥")) == ["runner-apply-number-invalid"]
+
+
+@pytest.mark.parametrize("typed", ["１３８００１３８０００", "138－0013－8000", "（+86）13800138000"])
+async def test_a_phone_number_typed_in_full_width(chat, services, typed):
+    from tests.factories import CIPHER
+
+    await at_notes(chat, services, "pho", "中文")
+    await chat.send("pho", "/order")
+    await answer_all(chat, "pho", ZH_TO_NOTES[:5])
+    replies = await chat.send("pho", typed)
+    assert keys(replies) == ["order-ask-description"], [r.text for r in replies]
+    expected = "+8613800138000" if "86" in typed else "13800138000"
+    assert CIPHER.decrypt((await conversation(services, "pho"))[1]["phone_enc"]) == expected
+
+
+async def test_a_circled_digit_is_no_phone_number(chat, services):
+    await at_notes(chat, services, "pho", "中文")
+    await chat.send("pho", "/order")
+    await answer_all(chat, "pho", ZH_TO_NOTES[:5])
+    await refused(chat, services, "pho", lambda: chat.send("pho", "①③⑧⓪⓪①③⑧⓪⓪⓪"), "order-phone-format")
+
+
+async def test_a_coupon_code_typed_in_full_width(chat, services, clock):
+    from tests.handlers.test_ordering import add_coupon
+
+    await add_coupon(services, clock, "WELCOME3")
+    await at_notes(chat, services, "cou", "中文")
+    replies = await answer_all(chat, "cou", ["跳过", "不限", "跳过", "2", "ｗｅｌｃｏｍｅ３"])
+    assert "WELCOME3" in quote_of(replies).text
