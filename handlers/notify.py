@@ -120,8 +120,8 @@ class Notifier:
 
     async def card_decided(self, item: str, key: str, args: dict[str, Any], *, besides: tuple[str, str]) -> None:
         """The item was decided: every copy of its card in a chat other than `besides` (channel, chat: where the
-        decision was taken, whose copies its answer edits at once) is edited to say `key`, with no buttons, in that
-        chat's language. Through the outbox, in this transaction: only if the decision stands, within the chats'
+        decision was taken, whose shown copies its answer edits at once), and every copy still queued (storage.cards
+        .elsewhere), is edited to say `key`, with no buttons, in that chat's language. Through the outbox, in this transaction: only if the decision stands, within the chats'
         rate limits. A copy gone meanwhile is not posted again ("replaced": the chat that decided was told)."""
         for copy in await cards.elsewhere(self.uow.session, item, *besides):
             language = await self._chat_language(copy.channel, copy.chat)
@@ -130,13 +130,16 @@ class Notifier:
             await self._write(copy.channel, copy.chat, seal(self.services.cipher, payload))
 
     async def _chat_language(self, channel: str, chat: str) -> str:
-        """What a chat reads: a campus's operators' chat its campus's language, a private chat its person's."""
+        """What a chat reads: a private chat its person's (a console operator's too: their copy of the card was in
+        their language), a campus's operators' chat its campus's language."""
+        person = (await run_core(self.uow.session, LANGUAGE_AND_CAMPUS_BY_ADDRESS,
+                                 {"channel": channel, "external_id": chat})).first()
+        if person is not None:
+            return person.language
         for campus in self.services.campuses.values():
             if (channel, chat) in operator_chats(campus, self.services):
                 return campus.language
-        person = (await run_core(self.uow.session, LANGUAGE_AND_CAMPUS_BY_ADDRESS,
-                                 {"channel": channel, "external_id": chat})).first()
-        return person.language if person is not None else self.services.default_campus.language
+        return self.services.default_campus.language
 
     async def transition(self, campus: Campus, t: Transition) -> None:
         """The notices a transition owes, each to its recipient."""

@@ -9,8 +9,9 @@ of its own: the sender edits the message showing a pending row's key, and a new 
 older than that is no longer known here, and a press on it is answered as ever.
 
 The same card may be shown in several chats (a campus's admin chat, operators' private chats): a decision edits the
-copies in the chat it was taken in at once (`showing`), and every other copy (`elsewhere`) through the outbox, as a
-pending row with that message's own key, which the sender turns into an edit of it.
+copies in the chat it was taken in at once (`showing`), and every other copy (`elsewhere`: other chats', and cards
+still queued) through the outbox, as a pending row with that message's own key, which the sender turns into an edit
+of it.
 """
 from __future__ import annotations
 
@@ -65,12 +66,13 @@ class Copy:
 
 
 async def elsewhere(session: DbSession, item: str, channel: str, chat: str) -> list[Copy]:
-    """The item's cards outside `chat` of `channel`, oldest first: those shown, and those still waiting in the
-    outbox (a row with the same key then takes the waiting one's place, so the card goes out decided)."""
+    """The item's cards that `showing` does not give for `chat` of `channel`, oldest first: those shown in other
+    chats, and those still waiting in the outbox, in any chat (a row with the same key then takes the waiting one's
+    place, so the card goes out decided; a busy admin chat's list overflows into the outbox)."""
     rows = await session.execute(
         select(Outbox.channel, Outbox.recipient, Outbox.edit_key)
         .where(Outbox.edit_key.like(f"{PREFIX}{item}@%"), Outbox.status.in_(("sent", "pending")),
-               not_(and_(Outbox.channel == channel, Outbox.recipient == chat)))
+               not_(and_(Outbox.channel == channel, Outbox.recipient == chat, Outbox.status == "sent")))
         .order_by(Outbox.id.desc()).limit(ELSEWHERE_LIMIT))
     copies = [Copy(c, r, k) for c, r, k in reversed(rows.all())]
     return list(dict.fromkeys(copies))

@@ -28,6 +28,7 @@ from storage.models import (
     Withdrawal,
 )
 from storage.models import Order as OrderRow
+from storage.outbox import open_payload, queue
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER, FREE_COUPON, act, make_order, make_runner, make_user
 from tests.handlers.harness import keys
@@ -1140,6 +1141,26 @@ async def test_cards_a_channel_showed_are_edited_by_a_decision_typed_in_that_cha
     said = catalogue(campus.language)(replies[0].key, **replies[0].args)  # no person's chat: the campus's language
     assert (elsewhere["key"], elsewhere["text"], elsewhere["choices"]) == ("admin-application-approved", said, [])
 
+
+async def test_a_card_still_queued_in_the_chat_the_decision_is_taken_in_goes_out_decided(chat, db, campus, clock):
+    """A busy admin chat's list overflows into the outbox (bot/telegram/group_replies.py queues each card with its
+    key); a decision typed there before the sender posted a card must not leave it to go out with live buttons."""
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    queued = cards.card_key(f"application/{applicant}")
+    async with UnitOfWork(db) as uow:
+        await queue(uow.session, dedupe_key="tg-reply:list:1", channel="console", recipient=OP, now=clock.now,
+                    payload={"key": "admin-application", "text": "card", "edit_key": queued,
+                             "choices": [[{"label": "Approve", "data": f"adm:approve:{applicant}"}]]},
+                    edit_key=queued)
+
+    replies = await chat.send(OP, f"/approve {applicant}")
+    assert keys(replies) == ["admin-application-approved"]
+    async with UnitOfWork(db, write=False) as uow:
+        newest = (await uow.session.scalars(select(Outbox).where(Outbox.edit_key == queued)
+                                            .order_by(Outbox.id.desc()))).first()
+    decided = open_payload(chat.services.cipher, newest.payload)
+    assert (decided["key"], decided["text"], decided["choices"]) == ("admin-application-approved", replies[0].text, [])
 
 # ---------------------------------------------------------------------------------------------------- wallets
 
