@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import DomainError
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 
 # Commands that are a button's press by number: /grab N takes the grab button's path (hall.py), g:N.
 BUTTON_COMMANDS = {"grab": "g"}
+# Someone the bot may not write to (they blocked it: handlers.unreachable), by address: built once.
+NOT_REACHABLE_BY_ADDRESS = select(User.id).where(
+    User.channel == bindparam("channel"), User.external_id == bindparam("external_id"), User.started_bot.is_(False))
 
 
 class App:
@@ -48,13 +52,15 @@ class App:
         if inp.kind is Kind.choice and inp.choice:
             outside = ROUTER.outside.get(inp.choice.split(":", 1)[0])
             if outside is not None:  # it manages its own transactions, the repeat check too
-                return await self._guard(inp, outside(self.services, inp, now))
-        return await self._guard(inp, self._in_transaction(inp, now))
+                return await self._guard(inp, outside(self.services, inp, now), now)
+        return await self._guard(inp, self._in_transaction(inp, now), now)
 
-    async def _guard(self, inp: Input, work) -> list[Reply]:  # noqa: ANN001 - a coroutine
+    async def _guard(self, inp: Input, work, now) -> list[Reply]:  # noqa: ANN001 - a coroutine, a datetime
         try:
             return await work
         except DomainError as exc:
+            if inp.chat is None:
+                await self._reached(inp, now)
             language = await self._language(inp)
             args = plain_args(exc)
             return [Reply(key=exc.key, text=catalogue(language)(exc.key, **money_args(args)), args=args)]
@@ -96,6 +102,17 @@ class App:
             set_committed_value(user, "started_bot", True)
             await student_back(self.services, uow, user.id, now)
         return user, conv, found is None
+
+    async def _reached(self, inp: Input, now) -> None:  # noqa: ANN001
+        """A refused input changes nothing, and its transaction, which marked its sender reachable, was rolled back;
+        but they wrote to us privately all the same, so we may write to them again, and their runners hear so."""
+        found = await read_first(self.services.db, NOT_REACHABLE_BY_ADDRESS,
+                                 {"channel": inp.channel, "external_id": inp.user})
+        if found is None:
+            return
+        async with UnitOfWork(self.services.db) as uow:
+            if await reach_again(uow.session, found.id):
+                await student_back(self.services, uow, found.id, now)
 
     async def _language(self, inp: Input) -> str:
         """What a refusal is answered in, as Ctx.t would have answered it."""

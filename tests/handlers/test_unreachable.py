@@ -161,3 +161,23 @@ async def test_a_student_found_unreachable_is_refused_relays_until_they_start_th
     # Blocked again later: that is news again, and the runner hears it again.
     await found_unreachable(services, "alice")
     assert [m["key"] for m in await chat.inbox(runner_chat)] == ["track-customer-unreachable"]
+
+
+async def test_a_student_whose_first_words_after_unblocking_are_refused_is_reachable_again_all_the_same(
+        chat, services, db, campus, clock):
+    """A refusal changes nothing it was asked to change, but it was written to the bot privately: they can be written
+    to again (else their runner's relays stay refused until they say something the bot accepts)."""
+    student = await make_user(db, campus, clock.now, name="alice")
+    runner = await make_runner(db, campus, clock.now)
+    await speaks(db, "en", student, runner)
+    order_id = await accepted_order(db, campus, clock.now, student, runner)
+    runner_chat = await external(db, runner)
+    await found_unreachable(services, "alice")
+    await chat.inbox(runner_chat)
+
+    replies = await chat.send("alice", "/track 999999")  # no such order: refused
+    assert keys(replies) == ["error-order-not-found"]
+    assert await started(db, student)
+    assert [m["text"] for m in await chat.inbox(runner_chat)] == [
+        catalogue("en")("track-customer-reachable", order=str(order_id))]
+    assert keys(await chat.send(runner_chat, f"/msg {order_id} I am downstairs")) == ["track-relay-sent"]
