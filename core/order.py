@@ -36,6 +36,9 @@ class Status(str, enum.Enum):
 FINAL = frozenset({Status.completed, Status.closed, Status.expired, Status.cancelled, Status.refunded})
 # While the order is in one of these, its runner sees the customer's phone and room.
 ACTIVE_FOR_RUNNER = frozenset({Status.accepted, Status.picked_up, Status.delivered, Status.exception})
+# The runner carries the order: on the way to its pickup or with the item (reassignable or under way; the runner's
+# position is tracked for the student).
+CARRYING = frozenset({Status.accepted, Status.picked_up})
 
 
 class Role(str, enum.Enum):

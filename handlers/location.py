@@ -27,13 +27,14 @@ from sqlalchemy import exists, select, update
 from core.campus import DispatchMode
 from core.errors import UnknownBuilding
 from core.geo import Point, building_point, geodesic_m, nearest_building
+from core.order import CARRYING
 from handlers.context import Ctx, Services
 from handlers.io import Input, Reply
 from handlers.ordering import PLACE_STATES
 from handlers.orders import building_name, customer_order, parse_order_id
 from handlers.router import ROUTER
 from handlers.start import menu
-from handlers.tracking import ON_THE_WAY, order_button, verb
+from handlers.tracking import order_button, verb
 from locales import catalogue
 from storage import conversations
 from storage.dedupe import first_time_in, seen_in
@@ -44,7 +45,7 @@ from storage.runners_repo import is_active_runner
 from storage.uow import UnitOfWork
 
 # Positions are kept (and shown to the student) only while the runner is on the way with the order.
-TRACKED = tuple(sorted(status.value for status in ON_THE_WAY))
+TRACKED = tuple(sorted(status.value for status in CARRYING))
 # How long an idle runner's availability point lasts after its last position: a phone that stopped sending (no
 # signal, the app closed) says nothing about where its owner is now.
 AVAILABLE_FOR = dt.timedelta(minutes=10)

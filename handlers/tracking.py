@@ -19,6 +19,7 @@ from core.money import format_yuan
 from core.numbers import whole_number
 from core.order import (
     ACTIVE_FOR_RUNNER,
+    CARRYING,
     Actor,
     Event,
     Role,
@@ -65,8 +66,6 @@ AFTER_PICKUP = frozenset({Status.picked_up, Status.delivered})
 NOT_COMPLAINABLE = frozenset({Status.awaiting_payment, Status.closed, Status.open})
 # Statuses in which a complaint also puts the order on hold for an operator.
 REPORTABLE = frozenset({Status.accepted, Status.picked_up, Status.delivered})
-# Statuses in which the runner's position is kept and shown to the student (handlers.location).
-ON_THE_WAY = frozenset({Status.accepted, Status.picked_up})
 CHAT_STATE = "track.chat"  # the relay chat: what the person sends goes to the other side of data["chat_order"]
 
 
@@ -197,7 +196,7 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
                                     refunded="yes" if refund else "no")])
     else:
         parts = [await runner_card(ctx, ctx.t, campus, row, ctx.user_id)]
-    if row.customer_id == ctx.user_id and status in ON_THE_WAY and row.runner_id is not None:
+    if row.customer_id == ctx.user_id and status in CARRYING and row.runner_id is not None:
         rows.append([ctx.button("track-where-button", f"o:{row.id}:where")])
     if status in ACTIVE_FOR_RUNNER and row.runner_id is not None:
         other = "runner" if row.customer_id == ctx.user_id else "customer"

@@ -14,7 +14,7 @@ import secrets
 
 from sqlalchemy import select, update
 
-from core.order import Status
+from core.order import CARRYING, Status
 from handlers.admin import who
 from handlers.context import Services
 from handlers.hall import clear_offer, end_offer
@@ -26,7 +26,7 @@ from storage.models import User
 from storage.uow import UnitOfWork
 
 # The orders whose runner still has something to do: reassignable (accepted), or on its way (picked up).
-RUNNING = (Status.accepted.value, Status.picked_up.value)
+RUNNING = tuple(sorted(status.value for status in CARRYING))
 
 
 async def stop_reaching(session: DbSession, channel: str, external_id: str) -> int | None:
@@ -74,7 +74,7 @@ async def end_offers(services: Services, uow: UnitOfWork, user_id: int, now: dt.
     for row in rows:
         campus = services.campuses.get(row.campus_id)
         notifier = Notifier(services, uow, now, origin=f"unreachable-offer:{row.id}:{secrets.token_hex(4)}")
-        if campus is not None and await clear_offer(notifier, row):
+        if campus is not None and await clear_offer(notifier, row, status=Status.open):  # not one taken meanwhile
             await end_offer(notifier, campus, row, None, now)
 
 

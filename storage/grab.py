@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from core import dispatch
 from core.campus import Campus, Gender
 from core.errors import NotEligible
-from core.order import Actor, Event, Order, Role, Status, Transition, transition
+from core.order import CARRYING, Actor, Event, Order, Role, Status, Transition, transition
 from storage.db import Database, DbSession
 from storage.models import Order as OrderRow
 from storage.orders_repo import StaleOrder, to_domain
@@ -44,8 +44,7 @@ TAKEN = GrabResult(False, "grab-taken")
 GONE = GrabResult(False, "grab-gone")
 ALREADY_YOURS = GrabResult(False, "grab-already-yours")
 DELIVERED_BY_YOU = GrabResult(False, "grab-delivered-by-you")
-# The holder still carries the order in these: "yours already"; past them it is delivered, or ended otherwise.
-CARRYING = frozenset({Status.accepted.value, Status.picked_up.value})
+# Past CARRYING, an order of the holder is delivered (or completed), or ended otherwise.
 DELIVERED = frozenset({Status.delivered.value, Status.completed.value})
 ORDER_STATE = select(OrderRow.status, OrderRow.runner_id).where(OrderRow.id == bindparam("id"))
 
@@ -55,7 +54,7 @@ def settled(status: str, holder: int | None, runner_id: int) -> GrabResult | Non
     if status == Status.open.value:
         return None
     if holder is not None and holder == runner_id:
-        if status in CARRYING:
+        if Status(status) in CARRYING:  # the holder still has it: "yours already"
             return ALREADY_YOURS
         return DELIVERED_BY_YOU if status in DELIVERED else GONE
     return TAKEN if holder is not None else GONE
