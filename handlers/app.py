@@ -35,6 +35,15 @@ BUTTON_COMMANDS = {"grab": "g"}
 NOT_REACHABLE_BY_ADDRESS = select(User.id).where(
     User.channel == bindparam("channel"), User.external_id == bindparam("external_id"), User.started_bot.is_(False))
 
+# What a person sends themselves: a channel delivers it only once they started the bot (Telegram has them unblock it
+# before they can write). A press on an old button, a payment or a live location's next position is no such sign.
+WRITTEN = frozenset({Kind.text, Kind.command, Kind.photo, Kind.other})
+
+
+def wrote_privately(inp: Input) -> bool:
+    """They wrote to the bot in its private chat, so it may write to them (again)."""
+    return inp.chat is None and inp.kind in WRITTEN
+
 
 class App:
     def __init__(self, services: Services) -> None:
@@ -59,7 +68,7 @@ class App:
         try:
             return await work
         except DomainError as exc:
-            if inp.chat is None:
+            if wrote_privately(inp):
                 await self._reached(inp, now)
             language = await self._language(inp)
             args = plain_args(exc)
@@ -97,7 +106,7 @@ class App:
             uow.session.add(user)
             await uow.session.flush()
             conv = ConversationState()
-        if inp.chat is None and not user.started_bot and await reach_again(uow.session, user.id):
+        if wrote_privately(inp) and not user.started_bot and await reach_again(uow.session, user.id):
             # They wrote to us privately, so we may write to them again; runners waiting on them hear so.
             set_committed_value(user, "started_bot", True)
             await student_back(self.services, uow, user.id, now)

@@ -147,6 +147,12 @@ async def test_a_student_found_unreachable_is_refused_relays_until_they_start_th
     assert "not passed on" in replies[0].text
     assert await chat.inbox("alice") == []  # nothing queued for them
 
+    # A press on an old button is no sign they unblocked the bot (a message is: Telegram asks to unblock first):
+    # still unreachable, and the runner is not told back and forth.
+    await chat.press("alice", f"data:o:{order_id}:view")
+    assert not await started(db, student)
+    assert await chat.inbox(runner_chat) == []
+
     await chat.send("alice", "/start")  # they unblocked the bot and wrote to it: reachable again
     assert await started(db, student)
     assert [m["text"] for m in await chat.inbox(runner_chat)] == [
