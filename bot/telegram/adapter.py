@@ -38,11 +38,11 @@ from sqlalchemy import select
 from bot.settings import Settings
 from bot.telegram import convert
 from bot.telegram.commands import set_group_menus
-from bot.telegram.group_replies import GroupReplies
+from bot.telegram.group_replies import GroupReplies, replaced_pieces
 from bot.telegram.in_flight import UpdatesInFlight
 from bot.telegram.live_location import live_update
 from bot.telegram.payments import COUPON_GONE, CURRENCY, TelegramPayments, invoice_order
-from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, replaced_id, short
+from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.response_models import keep_response_models
 from bot.telegram.sender import TelegramRateLimiter, campus_chats, chat_moved
 from bot.telegram.users import Known, lookup, mark_not_started
@@ -175,7 +175,7 @@ class TelegramAdapter:
             t = (await self._known(user_id)).t  # only invoice and location buttons need the person's language
         if t is not None:
             replies = self.payments.offer(replies, invoices, t)
-        pieces = await self._pieces(chat_id, replies)
+        pieces = await replaced_pieces(self.services.db, chat_id, replies)  # a private card in pieces too
         shown = await self.renderer.send(chat_id, replies, t or catalogue(self.services.default_campus.language),
                                          edit=edit, pieces=pieces)
         if shown:  # a question's step's end takes its buttons away (Ctx.settle_question); a card's decision too
@@ -191,18 +191,6 @@ class TelegramAdapter:
                     if s.earlier:  # what replaces it later replaces them too (render.spread)
                         await cards.pieces_shown(uow.session, convert.CHANNEL, str(chat_id), str(s.message),
                                                  [str(m) for m in s.earlier], now)
-
-    async def _pieces(self, chat_id: int, replies: list[Reply]) -> dict[int, list[int]]:
-        """The earlier pieces of the messages these replies `replaces` (a card acted on through another message or
-        decided another way) that were the last piece of a long reply; read only when a reply replaces one with
-        something new (not a question's step ending: Reply.restated). (A reply in a pressed message's place is the
-        card's own answer, and no card that answers so is long.)"""
-        ids = [m for r in replies if not r.restated and (m := replaced_id(r)) is not None]
-        if not ids:
-            return {}
-        async with UnitOfWork(self.services.db, write=False) as uow:
-            found = await cards.earlier_pieces(uow.session, convert.CHANNEL, str(chat_id), [str(m) for m in ids])
-        return {int(m): [int(p) for p in earlier] for m, earlier in found.items()}
 
     async def _answer_privately(self, chat_id: int, user_id: int, replies: list[Reply], *,
                                 edit: Message | None = None) -> None:

@@ -61,6 +61,7 @@ from bot.telegram.sender import CHANNEL, TelegramRateLimiter
 from handlers.context import Services
 from handlers.io import Choice, Reply
 from storage import cards
+from storage.db import Database
 from storage.models import Outbox
 from storage.outbox import queue, seal
 from storage.sql import insert_ignore
@@ -171,6 +172,18 @@ def pressed_key(chat_id: int, message_id: int) -> str:
     return f"pressed:{chat_id}/{message_id}"
 
 
+async def replaced_pieces(db: Database, chat_id: int, replies: list[Reply]) -> dict[int, list[int]]:
+    """The earlier pieces of the messages these replies `replaces` (a card acted on through another message or
+    decided another way) that were the last piece of a long reply (storage.cards); read only when a reply replaces
+    one with something new (not a question's step ending: Reply.restated)."""
+    ids = [str(m) for r in replies if not r.restated and (m := replaced_id(r)) is not None]
+    if not ids:
+        return {}
+    async with UnitOfWork(db, write=False) as uow:
+        found = await cards.earlier_pieces(uow.session, CHANNEL, str(chat_id), ids)
+    return {int(m): [int(p) for p in earlier] for m, earlier in found.items()}
+
+
 class GroupReplies:
     def __init__(self, services: Services, bot: Bot, limiter: TelegramRateLimiter) -> None:
         self.services = services
@@ -180,21 +193,11 @@ class GroupReplies:
     async def send(self, chat_id: int, replies: list[Reply], *, origin: str, edit: Message | None = None) -> None:
         """Answer in the group: at once what its budget allows, the rest through the outbox. `origin`: what the
         answer is to (the update's key), naming its queued rows."""
-        waiting = deque(outgoing(replies, edit, await self._pieces(chat_id, replies)))
+        waiting = deque(outgoing(replies, edit, await replaced_pieces(self.services.db, chat_id, replies)))
         if waiting and not await self._queued_before(chat_id):
             await self._send_while_budget_lasts(chat_id, waiting)
         if waiting:
             await self._queue(chat_id, list(waiting), origin)
-
-    async def _pieces(self, chat_id: int, replies: list[Reply]) -> dict[int, list[int]]:
-        """The earlier pieces of the messages these replies `replaces` that were the last piece of a long reply
-        (storage.cards); read only when a reply replaces one."""
-        ids = [str(m) for r in replies if (m := replaced_id(r)) is not None]
-        if not ids:
-            return {}
-        async with UnitOfWork(self.services.db, write=False) as uow:
-            found = await cards.earlier_pieces(uow.session, CHANNEL, str(chat_id), ids)
-        return {int(m): [int(p) for p in earlier] for m, earlier in found.items()}
 
     async def _send_while_budget_lasts(self, chat_id: int, waiting: deque[Outgoing]) -> None:
         """Sends from the front of `waiting` while the windows have a slot; what is left stays in it. The cards sent

@@ -269,7 +269,8 @@ async def test_a_card_decided_in_the_admin_chat_is_edited_in_the_operators_priva
     zhao = await applicant(services, campus, clock, 3003, card_photo="AgAC-1-m")
     qian = await applicant(services, campus, clock, 3004)
     private_photo = await listed_privately(fake_bot_api, wu(fake_bot_api), "applications", f"adm:approve:{zhao}")
-    private_text = card_of(fake_bot_api, 4004, f"adm:approve:{qian}")
+    # The second card comes after the first: waited for too, not read at once.
+    private_text = await until(lambda: card_of(fake_bot_api, 4004, f"adm:approve:{qian}"))
     in_group, _ = await listed(fake_bot_api, admin_chat, "applications", f"adm:approve:{zhao}", f"adm:approve:{qian}")
 
     fake_bot_api.press(wu(fake_bot_api), in_group, EN("admin-button-approve"))  # a button in one chat
