@@ -18,6 +18,7 @@ import datetime as dt
 import secrets
 
 from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import dispatch
@@ -64,10 +65,12 @@ NEARBY_LIMIT = 10  # orders listed by /nearby
 LOCATION_TAIL = ":loc"
 WON = "grab-won"  # the key of a won grab's answer, which reaches the grabber's private chat
 # The runner's language and gender (None without a runner profile), for their details message and where a delivery
-# is handed over: one column read built once (the details message of every won grab and pickup reads it; reading
+# is handed over, and whether the student may be written to (handlers.unreachable): one column read built once (the details message of every won grab and pickup reads it; reading
 # the whole profile cost several times as much).
+_CUSTOMER = aliased(User)
 RUNNER_LANGUAGE_AND_GENDER = (
-    select(User.language, RunnerProfile.gender)
+    select(User.language, RunnerProfile.gender,
+           select(_CUSTOMER.started_bot).where(_CUSTOMER.id == bindparam("customer")).scalar_subquery())
     .outerjoin(RunnerProfile, RunnerProfile.user_id == User.id)
     .where(User.id == bindparam("id")))
 # Whose details message ended, in their language: the two columns it needs, not the whole user.
@@ -277,10 +280,11 @@ async def _you_won(notifier: Notifier, campus: Campus, row: OrderRow, notice: No
 async def show_details(notifier: Notifier, campus: Campus, row: OrderRow, runner_id: int) -> None:
     """The runner's details message as the order is now: sent when they win it, edited in place (its edit key) once
     they pick it up, when Picked up and Release no longer mean anything."""
-    runner = (await run_core(notifier.uow.session, RUNNER_LANGUAGE_AND_GENDER, {"id": runner_id})).first()
+    runner = (await run_core(notifier.uow.session, RUNNER_LANGUAGE_AND_GENDER,
+                             {"id": runner_id, "customer": row.customer_id})).first()
     if runner is None:
         return
-    language, gender = runner
+    language, gender, student_reachable = runner
     t = catalogue(language)
     parts = [t("notice-you-won", order=str(row.id)), await runner_card(notifier, t, campus, row, runner_id)]  # type: ignore[arg-type]
     if gender is not None:
@@ -288,6 +292,8 @@ async def show_details(notifier: Notifier, campus: Campus, row: OrderRow, runner
         point = dispatch.delivery_point(campus, dropoff, Gender(gender))
         if point.id != dropoff.id:
             parts.append(t("hall-handover", place=building_name(campus, point.id, t.language)))
+    if student_reachable is False:  # they blocked the bot: the runner must not count on the relay
+        parts.append(t("hall-student-unreachable", order=str(row.id)))
     await notifier.user(runner_id, "notice-you-won", text="\n".join(parts),
                         buttons=trip_buttons(row.id or 0, Status(row.status)),
                         edit_key=details_key(row.id or 0, row.accepted_at or notifier.now))

@@ -4,6 +4,7 @@ hall-won-details-private = The full details of order #{ $order } follow.
 hall-taken = #{ $order } { $route }: taken.
 hall-gone = #{ $order } { $route }: no longer available.
 hall-handover = You may not enter this dorm: hand over at { $place }.
+hall-student-unreachable = ⚠️ The student cannot get messages from the bot right now (they blocked or stopped it): what you send them through the bot will not reach them. Call them if they left a phone number above; otherwise the operators can help: /complain { $order }
 hall-offer = Order #{ $order } is offered to you first, until { $time }. Take it?
 hall-offer-accept = Accept
 hall-offer-decline = Decline

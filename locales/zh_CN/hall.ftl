@@ -4,6 +4,7 @@ hall-won-details-private = 订单 #{ $order } 的完整信息如下。
 hall-taken = #{ $order } { $route }：已被抢。
 hall-gone = #{ $order } { $route }：已失效。
 hall-handover = 你不能进入该宿舍楼：请在{ $place }交接。
+hall-student-unreachable = ⚠️ 下单同学目前收不到机器人的消息（对方屏蔽或停用了机器人）：你通过机器人发给对方的消息不会送达。如上方留有电话，请直接打电话联系；否则可向客服求助：/complain { $order }
 hall-offer = 订单 #{ $order } 优先派给你，{ $time } 前有效。接单吗？
 hall-offer-accept = 接单
 hall-offer-decline = 不接

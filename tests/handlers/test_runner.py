@@ -354,6 +354,25 @@ async def test_a_pickup_photo_for_a_student_who_blocked_the_bot_is_not_said_to_b
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_details_of_an_order_whose_student_blocked_the_bot_say_so(chat, services, db, campus, clock, language):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob", language=language)
+    order_id = await paid_order(services, alice)
+    async with UnitOfWork(db) as uow:
+        (await uow.session.get(User, alice)).started_bot = False  # a private message to her was refused
+    warning = catalogue(language)("hall-student-unreachable", order=str(order_id))
+
+    assert keys(await chat.press("rob", f"data:g:{order_id}", chat="hall:demo")) == ["grab-won"]
+    (details,) = [m for m in await chat.inbox("rob") if m["key"] == "notice-you-won"]
+    assert warning in details["text"]
+    async with UnitOfWork(db) as uow:
+        (await uow.session.get(User, alice)).started_bot = True  # back: the details, edited at pickup, drop it
+    await chat.press("rob", f"data:o:{order_id}:pickup")
+    (details,) = [m for m in await chat.inbox("rob") if m["key"] == "notice-you-won"]
+    assert warning not in details["text"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
 async def test_picking_up_for_a_student_who_blocked_the_bot_says_they_were_not_told_and_asks_no_photo(
         chat, services, db, campus, clock, language):
     alice = await person(db, campus, clock(), "alice")
