@@ -132,8 +132,9 @@ async def test_the_runners_and_operators_hear_once_that_a_student_with_active_or
     assert (await chat.inbox(OP), await chat.inbox(zhao_chat), await chat.inbox(qian_chat)) == ([], [], [])
 
 
-async def test_a_student_found_unreachable_is_refused_relays_until_they_start_the_bot_again(chat, services, db, campus,
-                                                                                            clock):
+async def blocked_student_with_an_accepted_order(chat, services, db, campus, clock) -> tuple[int, int, str]:
+    """Alice, whose accepted order an English-speaking runner carries, found to have blocked the bot; the runner's
+    news of it read. (her id, the order, the runner's chat)"""
     student = await make_user(db, campus, clock.now, name="alice")
     runner = await make_runner(db, campus, clock.now)
     await speaks(db, "en", student, runner)
@@ -141,6 +142,12 @@ async def test_a_student_found_unreachable_is_refused_relays_until_they_start_th
     runner_chat = await external(db, runner)
     await found_unreachable(services, "alice")
     await chat.inbox(runner_chat)
+    return student, order_id, runner_chat
+
+
+async def test_a_student_found_unreachable_is_refused_relays_until_they_start_the_bot_again(chat, services, db, campus,
+                                                                                            clock):
+    student, order_id, runner_chat = await blocked_student_with_an_accepted_order(chat, services, db, campus, clock)
 
     replies = await chat.send(runner_chat, f"/msg {order_id} I am downstairs")
     assert keys(replies) == ["track-relay-unreachable"] and replies[0].args["other"] == "customer"
@@ -173,13 +180,7 @@ async def test_a_student_whose_first_words_after_unblocking_are_refused_is_reach
         chat, services, db, campus, clock):
     """A refusal changes nothing it was asked to change, but it was written to the bot privately: they can be written
     to again (else their runner's relays stay refused until they say something the bot accepts)."""
-    student = await make_user(db, campus, clock.now, name="alice")
-    runner = await make_runner(db, campus, clock.now)
-    await speaks(db, "en", student, runner)
-    order_id = await accepted_order(db, campus, clock.now, student, runner)
-    runner_chat = await external(db, runner)
-    await found_unreachable(services, "alice")
-    await chat.inbox(runner_chat)
+    student, order_id, runner_chat = await blocked_student_with_an_accepted_order(chat, services, db, campus, clock)
 
     replies = await chat.send("alice", "/track 999999")  # no such order: refused
     assert keys(replies) == ["error-order-not-found"]
