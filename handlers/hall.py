@@ -65,8 +65,8 @@ NEARBY_LIMIT = 10  # orders listed by /nearby
 LOCATION_TAIL = ":loc"
 WON = "grab-won"  # the key of a won grab's answer, which reaches the grabber's private chat
 # The runner's language and gender (None without a runner profile), for their details message and where a delivery
-# is handed over, and whether the student may be written to (handlers.unreachable): one column read built once (the details message of every won grab and pickup reads it; reading
-# the whole profile cost several times as much).
+# is handed over, and whether the student may be written to (handlers.unreachable): one column read built once (the
+# details message of every won grab and pickup reads it; reading the whole profile cost several times as much).
 _CUSTOMER = aliased(User)
 RUNNER_LANGUAGE_AND_GENDER = (
     select(User.language, RunnerProfile.gender,

@@ -120,9 +120,10 @@ class Notifier:
 
     async def card_decided(self, item: str, key: str, args: dict[str, Any], *, besides: tuple[str, str]) -> None:
         """The item was decided: every copy of its card in a chat other than `besides` (channel, chat: where the
-        decision was taken, whose shown copies its answer edits at once), and every copy still queued (storage.cards
-        .elsewhere), is edited to say `key`, with no buttons, in that chat's language. Through the outbox, in this transaction: only if the decision stands, within the chats'
-        rate limits. A copy gone meanwhile is not posted again ("replaced": the chat that decided was told)."""
+        decision was taken, whose shown copies its answer edits at once), and every copy still queued
+        (storage.cards.elsewhere), is edited to say `key`, with no buttons, in that chat's language. Through the
+        outbox, in this transaction: only if the decision stands, within the chats' rate limits. A copy gone
+        meanwhile is not posted again ("replaced": the chat that decided was told)."""
         for copy in await cards.elsewhere(self.uow.session, item, *besides):
             language = await self._chat_language(copy.channel, copy.chat)
             payload = {**self._payload(language, key, args, None, None, copy.edit_key), "replaced": True}
