@@ -61,16 +61,15 @@ TIME_FORMAT = "%m-%d %H:%M"
 # Buttons on an order card: short codes keep the data well under Telegram's 64 bytes.
 EVENT_CODES = {Event.operator_cancel: "oc", Event.resolve_complete: "rc", Event.resolve_refund: "rr"}
 CODE_EVENTS = {code: event for event, code in EVENT_CODES.items()}
-_CURRENCY, _UNIT = CURRENCY_MARK, YUAN_UNIT  # money as operators write it (core.money.written_yuan_to_fen)
 # A compensation must be written as money: a bare number may as well begin the note ("40 minutes late").
 _BARE_NUMBER = re.compile(r"^\d+([.,]\d*)?$")
 # What is meant as money, right or wrong: a currency mark first (¥-5, RMB5, $5), a sign (-5), or a number in figures
 # or words before a unit (5,5元, 1e3块, 五元). Taken as the compensation, so a wrong one is refused, not left in the note.
 _LOOKS_LIKE_MONEY = re.compile(
-    rf"^[-+−－]?(?:{_CURRENCY}|[$＄])|^[-+−－][\d.]|^[\d.,，eE+\-−－〇零一二三四五六七八九十百千万两]+(?:{_UNIT})$",
+    rf"^[-+−－]?(?:{CURRENCY_MARK}|[$＄])|^[-+−－][\d.]|^[\d.,，eE+\-−－〇零一二三四五六七八九十百千万两]+(?:{YUAN_UNIT})$",
     re.IGNORECASE)
 # '¥ 5', '5 元': a currency mark or unit written apart from its number.
-_APART = re.compile(rf"(?:{_CURRENCY}) [-+−－\d.]\S*|\d+([.,]\d*)? (?:{_UNIT})", re.IGNORECASE)
+_APART = re.compile(rf"(?:{CURRENCY_MARK}) [-+−－\d.]\S*|\d+([.,]\d*)? (?:{YUAN_UNIT})", re.IGNORECASE)
 _COUPON_CODE = re.compile(r"^[A-Z0-9_-]{3,32}$")
 # The refusals of a decision taken already (perhaps by another operator a moment ago).
 DECIDED = frozenset({"admin-application-decided", "admin-withdrawal-decided", "admin-complaint-decided"})
