@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.order import Status
 from handlers.admin import who
 from handlers.context import Services
-from handlers.notify import Notifier
+from handlers.notify import Notifier, operator_chats
 from storage.models import Order as OrderRow
 from storage.models import User
 from storage.uow import UnitOfWork
@@ -39,10 +39,12 @@ async def tell_about_student(services: Services, uow: UnitOfWork, user_id: int, 
         # A random tail: they may start the bot again and block it again, which is news again.
         notifier = Notifier(services, uow, now, origin=f"unreachable-student:{row.id}:{user_id}:{secrets.token_hex(4)}")
         runner = await uow.session.get(User, row.runner_id) if row.runner_id is not None else None
+        campus = services.campuses.get(row.campus_id)  # None: the campus file changed, no operators to tell
+        told = campus is not None and bool(operator_chats(campus, services))
         if runner is not None:
-            await notifier.user(runner.id, "track-customer-unreachable", order=str(row.id), status=row.status)
-        campus = services.campuses.get(row.campus_id)
-        if campus is not None:  # else the campus file changed: no operators to tell
+            await notifier.user(runner.id, "track-customer-unreachable", order=str(row.id), status=row.status,
+                                told="yes" if told else "no")
+        if told:
             await notifier.operators(campus, "admin-student-unreachable-order", order=str(row.id), who=who(student),
                                      status=row.status, runner=who(runner))
 

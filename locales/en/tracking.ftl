@@ -126,7 +126,10 @@ track-relay-unreachable = { $other ->
     [runner] Your runner
    *[customer] The student
   } cannot get messages from the bot right now (they may have blocked it), so this was not passed on. The operators can help: /complain { $order }
-track-customer-unreachable = ⚠️ Order #{ $order }: the student can no longer get messages from the bot (they blocked or stopped it), so what you send them through the bot will not reach them, and they do not hear how the order goes. The operators were told. { $status ->
+track-customer-unreachable = ⚠️ Order #{ $order }: the student can no longer get messages from the bot (they blocked or stopped it), so what you send them through the bot will not reach them, and they do not hear how the order goes.{ $told ->
+    [yes] {" "}The operators were told.
+   *[no] {""}
+  } { $status ->
     [delivered] It is delivered: if they do not confirm it, it completes on its own.
    *[other] Carry on as agreed; if you cannot hand it over, the operators can help: /complain { $order }
   }

@@ -126,7 +126,10 @@ track-relay-unreachable = { $other ->
     [runner] 跑腿员
    *[customer] 下单同学
   }目前收不到机器人的消息（可能屏蔽了机器人），这条消息没有转出。客服可以帮忙：/complain { $order }
-track-customer-unreachable = ⚠️ 订单 #{ $order }：下单同学已收不到机器人的消息（对方屏蔽或停用了机器人），你通过机器人发给对方的消息不会送达，对方也看不到订单进展。已通知客服。{ $status ->
+track-customer-unreachable = ⚠️ 订单 #{ $order }：下单同学已收不到机器人的消息（对方屏蔽或停用了机器人），你通过机器人发给对方的消息不会送达，对方也看不到订单进展。{ $told ->
+    [yes] 已通知客服。
+   *[no] {""}
+  }{ $status ->
     [delivered] 订单已送达：对方不确认的话，会自动完成。
    *[other] 请按约定继续；如果无法交付，客服可以帮忙：/complain { $order }
   }

@@ -321,7 +321,7 @@ async def test_a_runner_whose_student_blocked_the_bot_is_told_so_and_their_messa
     await deliver_queued(services, sender, clock, 3003)
     await deliver_queued(services, sender, clock, admin_chat["id"])
     assert fake_bot_api.bot_messages(3003)[-1]["text"] == EN("track-customer-unreachable", order=str(order_id),
-                                                             status="accepted")
+                                                             status="accepted", told="yes")
     assert fake_bot_api.bot_messages(admin_chat["id"])[-1]["text"] == EN(
         "admin-student-unreachable-order", order=str(order_id), who=f"Li (#{customer})", status="accepted",
         runner=f"Zhao (#{zhao})")

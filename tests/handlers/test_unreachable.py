@@ -114,10 +114,10 @@ async def test_the_runners_and_operators_hear_once_that_a_student_with_active_or
     await found_unreachable(services, "alice")
     t = catalogue(language)
     assert [m["text"] for m in await chat.inbox(zhao_chat)] == [
-        t("track-customer-unreachable", order=str(accepted), status="accepted"),
-        t("track-customer-unreachable", order=str(delivered), status="delivered")]
+        t("track-customer-unreachable", order=str(accepted), status="accepted", told="yes"),
+        t("track-customer-unreachable", order=str(delivered), status="delivered", told="yes")]
     assert [m["text"] for m in await chat.inbox(qian_chat)] == [
-        t("track-customer-unreachable", order=str(carried), status="picked_up")]
+        t("track-customer-unreachable", order=str(carried), status="picked_up", told="yes")]
     runner_of = {waiting: "—", accepted: f"{zhao_chat} (#{zhao})", carried: f"{qian_chat} (#{qian})",
                  delivered: f"{zhao_chat} (#{zhao})"}
     assert [m["text"] for m in await chat.inbox(OP)] == [
@@ -130,6 +130,25 @@ async def test_the_runners_and_operators_hear_once_that_a_student_with_active_or
 
     await found_unreachable(services, "alice")  # another message refused (the sender and the adapter at once): no news
     assert (await chat.inbox(OP), await chat.inbox(zhao_chat), await chat.inbox(qian_chat)) == ([], [], [])
+
+
+async def test_a_runner_is_not_told_the_operators_know_when_the_campus_has_none_to_tell(db, campus, clock):
+    # Before, the notice said "The operators were told" on a campus with no operator and no admin chat.
+    campus = campus.model_copy(update={"operators": ()})
+    services = Services(db=db, campuses={campus.id: campus}, cipher=CIPHER, clock=clock, channels=("console",))
+    chat = Chat(services)
+    student = await make_user(db, campus, clock.now, name="alice")
+    runner = await make_runner(db, campus, clock.now)
+    await speaks(db, "en", runner)
+    order_id = await accepted_order(db, campus, clock.now, student, runner)
+    runner_chat = await external(db, runner)
+    await chat.inbox(runner_chat)
+
+    await found_unreachable(services, "alice")
+    [notice] = [m["text"] for m in await chat.inbox(runner_chat)]
+    assert notice == catalogue("en")("track-customer-unreachable", order=str(order_id), status="accepted", told="no")
+    assert "student can no longer get messages" in notice and "operators were told" not in notice
+    assert "goes. Carry on as agreed" in notice  # one space where the sentence was
 
 
 async def blocked_student_with_an_accepted_order(chat, services, db, campus, clock) -> tuple[int, int, str]:
