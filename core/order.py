@@ -39,6 +39,7 @@ ACTIVE_FOR_RUNNER = frozenset({Status.accepted, Status.picked_up, Status.deliver
 # The runner carries the order: on the way to its pickup or with the item (reassignable or under way; the runner's
 # position is tracked for the student).
 CARRYING = frozenset({Status.accepted, Status.picked_up})
+CARRYING_VALUES = tuple(sorted(status.value for status in CARRYING))  # as stored, for queries
 
 
 class Role(str, enum.Enum):

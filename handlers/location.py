@@ -27,7 +27,7 @@ from sqlalchemy import exists, select, update
 from core.campus import DispatchMode
 from core.errors import UnknownBuilding
 from core.geo import Point, building_point, geodesic_m, nearest_building
-from core.order import CARRYING
+from core.order import CARRYING_VALUES
 from handlers.context import Ctx, Services
 from handlers.io import Input, Reply
 from handlers.ordering import PLACE_STATES
@@ -45,7 +45,7 @@ from storage.runners_repo import is_active_runner
 from storage.uow import UnitOfWork
 
 # Positions are kept (and shown to the student) only while the runner is on the way with the order.
-TRACKED = tuple(sorted(status.value for status in CARRYING))
+TRACKED = CARRYING_VALUES
 # How long an idle runner's availability point lasts after its last position: a phone that stopped sending (no
 # signal, the app closed) says nothing about where its owner is now.
 AVAILABLE_FOR = dt.timedelta(minutes=10)

@@ -14,7 +14,7 @@ import secrets
 
 from sqlalchemy import select, update
 
-from core.order import CARRYING, Status
+from core.order import CARRYING_VALUES, Status
 from handlers.admin import who
 from handlers.context import Services
 from handlers.hall import clear_offer, end_offer
@@ -26,7 +26,7 @@ from storage.models import User
 from storage.uow import UnitOfWork
 
 # The orders whose runner still has something to do: reassignable (accepted), or on its way (picked up).
-RUNNING = tuple(sorted(status.value for status in CARRYING))
+RUNNING = CARRYING_VALUES
 
 
 async def stop_reaching(session: DbSession, channel: str, external_id: str) -> int | None:
