@@ -38,6 +38,7 @@ from handlers import wallet
 from handlers.context import Ctx, free_text
 from handlers.io import Kind
 from handlers.orders import covered, details_lines, named_building, pay_button, quote_lines_text, route_text
+from handlers.paused import refuse_if_paused
 from handlers.router import ROUTER
 from handlers.start import menu, show_help
 from handlers.typed import means_none, typed_option
@@ -319,6 +320,7 @@ async def start_order(ctx: Ctx, *, edit: bool = False) -> None:
     """A new draft. `edit`: its first message replaces the pressed one (the quote's Edit button)."""
     if not window_offers(ctx):
         raise closed(ctx)
+    await refuse_if_paused(ctx)
     ctx.reset()
     if not in_service_hours(ctx.campus, ctx.now):
         ctx.say("order-closed-now", hours=hours_text(ctx), edit=edit)
@@ -948,6 +950,7 @@ async def confirm(ctx: Ctx) -> None:
         raise closed(ctx)
     if end_at is not None and end_at <= ctx.now:
         raise InvalidInput("order-window-passed")
+    await refuse_if_paused(ctx)  # paused since the draft began: its answers are kept for later
     # The quote's Confirm places one order, however often it is pressed: a second press handled at the same time
     # (by another process) waits for the first here, then finds it done.
     if not await first_time_in(ctx.uow.session, f"confirm:{ctx.input.channel}:{ctx.input.user}:{ctx.data['_token']}",

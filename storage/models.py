@@ -321,3 +321,16 @@ class ChatMove(SQLModel, table=True):
     old_chat: str = Field(primary_key=True, max_length=64)
     new_chat: str = Field(max_length=64)
     moved_at: dt.datetime = _ts(nullable=False)
+
+
+class ServicePause(SQLModel, table=True):
+    """A campus's ordering paused by an operator (/pause): no new order until `until` (None: until /resume). One row
+    per campus, replaced by the next pause; a row whose `until` has passed is no pause. Orders placed before go on."""
+
+    __tablename__ = "service_pauses"
+
+    campus_id: str = Field(primary_key=True, max_length=32)
+    until: Optional[dt.datetime] = _ts()
+    reason: str = Field(default="", max_length=200)  # shown to students, so an operator's note, never personal
+    paused_by: int = Field(foreign_key="users.id")
+    paused_at: dt.datetime = _ts(nullable=False)

@@ -48,6 +48,7 @@ admin-help = Operator commands:
     /withdrawals · /payout N · /refusepayout N reason — N is the withdrawal number
     /topup user yuan
     /today — today's figures
+    /pause [18:00 | 30m | 2h] [reason] — no new orders until then, or until /resume (orders placed go on) · /resume · /hours
     /coupon create CODE yuan|percent% [min spend] [max uses] [days] · /coupon stop CODE · /coupons
     A user is #id, channel:id, or a name. A compensation is paid by the platform to the order's student, never to the runner, even on a runner's complaint. It is written as money, like ¥5, ¥ 5, RMB5, 5元 or 5.50块: a bare number is refused, so "40 minutes late" is never paid as 40 yuan; money written wrong (¥-5, 5,5元) is refused too, never taken into the note.
     /resolve decides the order's open complaints too; decide one first with /uphold or /dismiss if you see it otherwise.
@@ -261,3 +262,17 @@ admin-coupons = Active coupons:
 admin-button-cancel-step = Cancel
 admin-step-cancelled = OK, cancelled.
 admin-question-not-yours = That question is not waiting for your answer: another operator asked it, or it is over. To decide yourself, use the command (see /admin).
+admin-paused = Ordering is paused { $ends ->
+    [at] until { $until }
+   *[resume] until you send /resume
+  }.{ $has_reason ->
+    [yes] {" "}Students are told why: { $reason }.
+   *[no] {""}
+  } Orders placed before go on as usual.
+admin-not-paused = Ordering is not paused.
+admin-resumed = Ordering is open again.{ $open ->
+    [yes] {""}
+   *[no] {" "}It is outside service hours now ({ $hours }): students can schedule errands for later.
+  }
+admin-pause-when-invalid = "{ $text }" is not a time or a length of time. Write when ordering reopens, like /pause 18:00, /pause 30m or /pause 2h, then the reason if you like; /pause alone pauses until /resume.
+admin-pause-too-long = A pause lasts at most { $days } days; a longer closure belongs in the campus file's service hours.

@@ -151,3 +151,13 @@ wallet-full-price-button = Pay { $total } yuan without the coupon
 # The order's bill again, without the coupon's line, then its total and the payment choices.
 wallet-full-price = Order #{ $order } at its full price, without coupon { $code }:
 wallet-full-price-due = Please pay by { $time }.
+order-paused = Ordering is paused { $ends ->
+    [at] until { $until }
+   *[resume] for now; the operators will reopen it
+  }.{ $has_reason ->
+    [yes] {" "}Reason: { $reason }.
+   *[no] {""}
+  } Orders already placed go on as usual.
+hours-info = Service hours: { $hours }.
+hours-open = Ordering is open now: /order
+hours-closed = We are closed right now, but you can schedule an errand for a time within service hours: /order

@@ -48,6 +48,7 @@ admin-help = 运营命令：
     /withdrawals · /payout 提现号 · /refusepayout 提现号 原因
     /topup 用户 金额
     /today — 今日数据
+    /pause [18:00 | 30分钟 | 2小时] [原因] — 暂停接单到那时，或到 /resume 为止（已下的订单照常进行） · /resume · /hours
     /coupon create 代码 金额|折扣% [最低消费] [次数上限] [有效天数] · /coupon stop 代码 · /coupons
     用户可写 #编号、渠道:账号 或名字。补偿由平台付给订单的学生，不会付给跑腿员，跑腿员投诉的订单也是如此。补偿要写成金额，如 ¥5、¥ 5、RMB5、5元 或 5.50块；单独的数字会被拒绝，以免“40 分钟才到”被当成补偿 40 元；写成金额却不是有效金额的（¥-5、5,5元）也会被拒绝，不会当作备注。
     /resolve 会一并处理该订单未决的投诉；若有不同判断，请先用 /uphold 或 /dismiss 单独处理。
@@ -252,3 +253,17 @@ admin-coupons = 有效的优惠券：
 admin-button-cancel-step = 取消
 admin-step-cancelled = 好的，已取消。
 admin-question-not-yours = 这个问题不在等你的回答：它是其他运营人员提出的，或已经结束。如需自己处理，请直接使用命令（见 /admin）。
+admin-paused = { $ends ->
+    [at] 已暂停接单至 { $until }
+   *[resume] 已暂停接单，发送 /resume 恢复
+  }。{ $has_reason ->
+    [yes] 告知学生的原因：{ $reason }。
+   *[no] {""}
+  }之前的订单照常进行。
+admin-not-paused = 当前没有暂停接单。
+admin-resumed = 已恢复接单。{ $open ->
+    [yes] {""}
+   *[no] 现在不在服务时间（{ $hours }），学生可以预约稍后的跑腿。
+  }
+admin-pause-when-invalid = “{ $text }”不是时间或时长。请写恢复接单的时间，例如 /pause 18:00、/pause 30分钟 或 /pause 2小时，后面可以加原因；只发 /pause 则暂停到 /resume 为止。
+admin-pause-too-long = 暂停最长 { $days } 天；更长的停业请修改校区文件里的服务时间。

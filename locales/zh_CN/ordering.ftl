@@ -151,3 +151,13 @@ wallet-full-price-button = 不用优惠券，按原价 { $total } 元支付
 # The order's bill again, without the coupon's line, then its total and the payment choices.
 wallet-full-price = 订单 #{ $order } 不用优惠券 { $code }，按原价计算：
 wallet-full-price-due = 请在 { $time } 前支付。
+order-paused = { $ends ->
+    [at] 暂停接单至 { $until }
+   *[resume] 暂停接单中，恢复时间等客服通知
+  }。{ $has_reason ->
+    [yes] 原因：{ $reason }。
+   *[no] {""}
+  }已下的订单照常进行。
+hours-info = 服务时间：{ $hours }。
+hours-open = 现在可以下单：/order
+hours-closed = 现在不在服务时间，但可以预约服务时间内的跑腿：/order

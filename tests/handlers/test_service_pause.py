@@ -1,0 +1,158 @@
+"""Operators pause ordering (/pause, /resume) and everyone reads the hours (/hours): while paused no new order is
+placed, in any process, and the orders placed before go on."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from core.order import Actor, Event, Role
+from locales import catalogue
+from storage.models import OperatorAction, ServicePause
+from storage.uow import UnitOfWork
+from tests.factories import act, make_order, make_runner
+from tests.handlers.harness import keys
+from tests.handlers.test_admin import OP, operator
+from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM, answer_all, conversation, funded, orders_of, refused
+
+EN = catalogue("en")
+
+
+async def pause_row(services) -> ServicePause | None:
+    async with UnitOfWork(services.db, write=False) as uow:
+        return await uow.session.get(ServicePause, services.default_campus.id)
+
+
+async def recorded(services) -> list[tuple[str, str, dict]]:
+    async with UnitOfWork(services.db, write=False) as uow:
+        rows = await uow.session.scalars(select(OperatorAction).order_by(OperatorAction.id))
+        return [(r.action, r.target, r.details) for r in rows]
+
+
+async def test_a_paused_campus_takes_no_new_order_until_the_time_given(chat, services, clock):
+    await operator(chat)
+    alice = await funded(chat, services, "alice", 5000)
+    replies = await chat.send(OP, "/pause 30m heavy rain")  # 10:00 on campus
+    assert [r.text for r in replies] == [
+        "Ordering is paused until 10:30. Students are told why: heavy rain. Orders placed before go on as usual."]
+
+    replies = await refused(chat, services, "alice", lambda: chat.send("alice", "/order"), "order-paused")
+    assert replies.text == ("Ordering is paused until 10:30. Reason: heavy rain. "
+                            "Orders already placed go on as usual.")
+    assert await orders_of(services, alice) == []
+
+    clock.advance(minutes=30)  # the pause is over on its own
+    assert keys(await chat.send("alice", "/order")) == ["order-ask-type"]
+    await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM, "Confirm"])
+    assert len(await orders_of(services, alice)) == 1
+    assert (await recorded(services))[-1][:2] == ("service_pause", "campus:demo")
+
+
+async def test_a_draft_begun_before_the_pause_is_not_placed_and_keeps_its_answers(chat, services, clock):
+    await operator(chat)
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)  # the quote is shown
+    await chat.send(OP, "/pause")  # until /resume, no reason
+
+    before = await conversation(services, "alice")
+    replies = await chat.send("alice", "Confirm")
+    assert [r.text for r in replies] == [
+        "Ordering is paused for now; the operators will reopen it. Orders already placed go on as usual."]
+    assert await orders_of(services, alice) == [] and await conversation(services, "alice") == before
+
+    clock.advance(days=2)  # no end was given: still paused
+    assert keys(await chat.send("alice", "Confirm")) == ["order-paused"]
+    assert keys(await chat.send(OP, "/resume")) == ["admin-resumed"]
+    assert keys(await chat.send("alice", "Confirm")) == ["order-created"]
+    assert len(await orders_of(services, alice)) == 1
+
+
+async def test_orders_placed_before_the_pause_go_on(chat, services, db, campus, clock):
+    await operator(chat)
+    alice = await funded(chat, services, "alice", 0)
+    order_id = await make_order(db, campus, alice, clock.now)  # paid, in the hall
+    runner = await make_runner(db, campus, clock.now)
+    await chat.send(OP, "/pause 2h")
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), clock.now)
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock.now)
+    replies = await chat.send("alice", f"/track {order_id}")
+    assert "picked up" in replies[0].text.lower()
+
+
+async def test_hours_tell_whether_ordering_is_open_closed_or_paused(chat, services, clock):
+    await operator(chat)
+    await funded(chat, services, "alice", 0)
+    hours = "Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59"
+    assert [r.text for r in await chat.send("alice", "/hours")] == [
+        f"Service hours: {hours}.", "Ordering is open now: /order"]
+    await chat.send(OP, "/pause 18:00 too few runners")
+    assert [r.text for r in await chat.send("alice", "/hours")] == [
+        f"Service hours: {hours}.",
+        "Ordering is paused until 18:00. Reason: too few runners. Orders already placed go on as usual."]
+    await chat.send(OP, "/resume")
+    clock.advance(hours=13, minutes=45)  # Monday 23:45
+    assert [r.text for r in await chat.send("alice", "/hours")][-1] == (
+        "We are closed right now, but you can schedule an errand for a time within service hours: /order")
+
+
+async def test_a_pause_until_a_time_already_past_today_ends_tomorrow(chat, services, clock):
+    await operator(chat)
+    replies = await chat.send(OP, "/pause 09:00")  # it is 10:00 on Monday: Tuesday 09:00
+    assert replies[0].text == "Ordering is paused until 11-24 09:00. Orders placed before go on as usual."
+    row = await pause_row(services)
+    assert row.until == clock.now + dt.timedelta(hours=23)
+
+
+@pytest.mark.parametrize("typed", ["1h30m", "25:00", "0", "2d"])
+async def test_a_time_that_is_no_time_is_refused_and_pauses_nothing(chat, services, typed):
+    await operator(chat)
+    await funded(chat, services, "alice", 0)
+    replies = await chat.send(OP, f"/pause {typed} rain")
+    assert keys(replies) == ["admin-pause-when-invalid"]
+    assert f'"{typed.split()[0]}" is not a time' in replies[0].text
+    assert await pause_row(services) is None
+    assert keys(await chat.send("alice", "/order")) == ["order-ask-type"]
+
+
+async def test_a_pause_longer_than_three_days_is_refused(chat, services):
+    await operator(chat)
+    assert [r.text for r in await chat.send(OP, "/pause 99h")] == [
+        "A pause lasts at most 3 days; a longer closure belongs in the campus file's service hours."]
+    assert await pause_row(services) is None
+
+
+async def test_resuming_what_is_not_paused_says_so_and_records_nothing(chat, services, clock):
+    await operator(chat)
+    assert [r.text for r in await chat.send(OP, "/resume")] == ["Ordering is not paused."]
+    await chat.send(OP, "/pause 10m")
+    clock.advance(minutes=10)
+    assert keys(await chat.send(OP, "/resume")) == ["admin-not-paused"]  # it ended on its own
+    assert [a for a, _, _ in await recorded(services)] == ["service_pause"]
+
+
+async def test_students_may_not_pause_or_resume(chat, services):
+    await funded(chat, services, "alice", 0)
+    assert keys(await chat.send("alice", "/pause")) == ["error-operators-only"]
+    assert keys(await chat.send("alice", "/resume")) == ["error-operators-only"]
+    assert await pause_row(services) is None
+
+
+async def test_resuming_outside_service_hours_says_students_can_only_schedule(chat, services, clock):
+    await operator(chat)
+    await chat.send(OP, "/pause")
+    clock.advance(hours=13, minutes=45)  # Monday 23:45
+    [reply] = await chat.send(OP, "/resume")
+    assert reply.text == ("Ordering is open again. It is outside service hours now "
+                          "(Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59): students can schedule errands for later.")
+
+
+async def test_the_chinese_pause(chat, services):
+    await operator(chat)
+    await funded(chat, services, "mei", 0)
+    await chat.send("mei", "/language")
+    await chat.press("mei", "中文")
+    await chat.send(OP, "/pause 2小时 下大雨")
+    [reply] = await chat.send("mei", "/order")
+    assert reply.text == "暂停接单至 12:00。原因：下大雨。已下的订单照常进行。"
