@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/python -m pytest "$@"
+# One worker per core (pytest-xdist); TEST_WORKERS=0 runs everything in this process.
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-auto}" "$@"

@@ -24,11 +24,14 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 # One database per run, so test runs on one machine never wipe each other's data.
 PG_DB_NAME = f"paotui_test_{os.getpid()}"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Under pytest-xdist each worker flushes a Redis database of its own: worker N takes the one N below the given one.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_REDIS_BASE, _REDIS_DB = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)
+REDIS_URL = f"{_REDIS_BASE}/{int(_REDIS_DB) - _WORKER}"
 TABLES = [
     "chat_moves", "complaints", "processed_updates", "operator_actions", "withdrawals", "coupon_redemptions", "coupons", "outbox",
     "conversations", "credit_records", "accounts", "ledger_entries", "ledger_postings", "order_events", "orders",
-    "runner_profiles", "users",
+    "runner_profiles", "service_pauses", "users",
 ]
 
 

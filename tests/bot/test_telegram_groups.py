@@ -868,3 +868,30 @@ async def test_a_button_naming_a_number_no_record_can_have_is_answered_not_found
     await until(lambda: len(fake_bot_api.callback_answers) == 2)
     assert fake_bot_api.callback_answers[1]["text"] == f"There is no order #{big}."
     assert (await order_row(services, order_id)).status == "open"
+
+
+# --- pausing ordering ----------------------------------------------------------------------------------------------
+
+async def test_an_operator_pauses_ordering_in_the_admin_chat_and_a_students_new_order_is_refused_privately(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=False)  # moderates only in the admin chat
+    await tg_user(services, campus, clock, 1001, name="Li")
+    wu, li = fake_bot_api.user(4004, "Wu", language_code="en"), fake_bot_api.user(1001, "Li", language_code="en")
+
+    fake_bot_api.command(wu, "pause", "30m heavy rain", chat=admin_chat)
+    await settle(fake_bot_api, wu)
+    assert fake_bot_api.bot_messages(admin_chat["id"])[-1]["text"] == EN(
+        "admin-paused", ends="at", until="10:30", has_reason="yes", reason="heavy rain")
+
+    fake_bot_api.command(li, "order")
+    await settle(fake_bot_api, li)
+    assert [m["text"] for m in fake_bot_api.bot_messages(1001)][0] == (
+        "Ordering is paused until 10:30. Reason: heavy rain. Orders already placed go on as usual.")
+    assert EN("order-ask-type") not in [m["text"] for m in fake_bot_api.bot_messages(1001)]
+
+    fake_bot_api.command(wu, "resume", chat=admin_chat)
+    await settle(fake_bot_api, wu)
+    assert fake_bot_api.bot_messages(admin_chat["id"])[-1]["text"] == "Ordering is open again."
+    fake_bot_api.command(li, "order")
+    await settle(fake_bot_api, li)
+    assert EN("order-ask-type") in [m["text"] for m in fake_bot_api.bot_messages(1001)][2:]

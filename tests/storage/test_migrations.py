@@ -13,3 +13,8 @@ async def test_migrated_schema_matches_models(db):
 
     differences = await db.run_sync(diff)
     assert differences == []
+
+
+def test_every_table_is_emptied_between_postgresql_tests():
+    from tests.conftest import TABLES
+    assert sorted(TABLES) == sorted(t for t in SQLModel.metadata.tables if t != "alembic_version")
