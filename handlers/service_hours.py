@@ -10,7 +10,7 @@ import re
 from core.errors import InvalidInput
 from handlers.admin import MAX_REASON, begin, record
 from handlers.context import Ctx, free_text, quoted
-from handlers.ordering import hours_text, in_service_hours, parse_minutes
+from handlers.ordering import hours_text, in_service_hours, parse_minutes, window_offers
 from handlers.paused import pause_args
 from handlers.router import ROUTER
 from storage import service_pauses
@@ -30,8 +30,8 @@ async def hours(ctx: Ctx) -> None:
         ctx.say("order-paused", **pause_args(ctx, pause))
     elif in_service_hours(ctx.campus, ctx.now):
         ctx.say("hours-open")
-    else:
-        ctx.say("hours-closed")
+    else:  # as /order would answer: an errand may be scheduled only within the next hours still open today
+        ctx.say("hours-closed", later="yes" if window_offers(ctx) else "no")
 
 
 def pause_end(ctx: Ctx, when: str) -> dt.datetime:

@@ -160,4 +160,7 @@ order-paused = Ordering is paused { $ends ->
   } Orders already placed go on as usual.
 hours-info = Service hours: { $hours }.
 hours-open = Ordering is open now: /order
-hours-closed = We are closed right now, but you can schedule an errand for a time within service hours: /order
+hours-closed = We are closed right now{ $later ->
+    [yes] , but you can schedule an errand for later today: /order
+   *[no] {"."}
+  }

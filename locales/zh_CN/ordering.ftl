@@ -160,4 +160,7 @@ order-paused = { $ends ->
   }已下的订单照常进行。
 hours-info = 服务时间：{ $hours }。
 hours-open = 现在可以下单：/order
-hours-closed = 现在不在服务时间，但可以预约服务时间内的跑腿：/order
+hours-closed = 现在不在服务时间{ $later ->
+    [yes] ，但可以预约今天稍后的跑腿：/order
+   *[no] 。
+  }

@@ -92,9 +92,12 @@ async def test_hours_tell_whether_ordering_is_open_closed_or_paused(chat, servic
         f"Service hours: {hours}.",
         "Ordering is paused until 18:00. Reason: too few runners. Orders already placed go on as usual."]
     await chat.send(OP, "/resume")
-    clock.advance(hours=13, minutes=45)  # Monday 23:45
+    clock.advance(hours=20, minutes=30)  # Tuesday 06:30, opens at 07:00
     assert [r.text for r in await chat.send("alice", "/hours")][-1] == (
-        "We are closed right now, but you can schedule an errand for a time within service hours: /order")
+        "We are closed right now, but you can schedule an errand for later today: /order")
+    clock.advance(hours=17, minutes=15)  # Tuesday 23:45: nothing left today, as /order says
+    assert [r.text for r in await chat.send("alice", "/hours")][-1] == "We are closed right now."
+    assert keys(await chat.send("alice", "/order")) == ["order-closed"]
 
 
 async def test_a_pause_until_a_time_already_past_today_ends_tomorrow(chat, services, clock):
