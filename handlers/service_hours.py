@@ -14,6 +14,7 @@ from handlers.ordering import hours_text, in_service_hours, parse_minutes, windo
 from handlers.paused import pause_args
 from handlers.router import ROUTER
 from storage import service_pauses
+from storage.models import ServicePause
 
 MAX_PAUSE = dt.timedelta(days=3)  # a longer closure (a holiday) is an edit of the campus file's hours
 CLOCK = re.compile(r"(\d{1,2})[:：](\d{2})")
@@ -61,11 +62,10 @@ async def pause(ctx: Ctx) -> None:
         if until - ctx.now > MAX_PAUSE:
             raise InvalidInput("admin-pause-too-long", days=MAX_PAUSE.days)
     reason = free_text(" ".join(args), limit=MAX_REASON)
-    await service_pauses.pause(ctx.uow.session, ctx.campus.id, until, reason, ctx.user_id, ctx.now)
+    paused = ServicePause(campus_id=ctx.campus.id, until=until, reason=reason, paused_by=ctx.user_id, paused_at=ctx.now)
+    await service_pauses.pause(ctx.uow.session, paused)
     await record(ctx, "service_pause", f"campus:{ctx.campus.id}", until=until.isoformat() if until else None,
                  reason=reason)
-    paused = await service_pauses.current(ctx.uow.session, ctx.campus.id, ctx.now)
-    assert paused is not None
     ctx.say("admin-paused", **pause_args(ctx, paused))
 
 

@@ -19,11 +19,11 @@ async def current(session: DbSession, campus_id: str, now: dt.datetime) -> Servi
     return row
 
 
-async def pause(session: DbSession, campus_id: str, until: dt.datetime | None, reason: str, by: int,
-                now: dt.datetime) -> None:
-    """Pauses ordering until `until` (None: until resumed), in place of any earlier pause."""
-    await upsert(session, ServicePause, {"campus_id": campus_id, "until": until, "reason": reason, "paused_by": by,
-                                         "paused_at": now}, ["campus_id"])
+async def pause(session: DbSession, paused: ServicePause) -> None:
+    """Pauses the campus's ordering as `paused` says (until None: until resumed), in place of any earlier pause. The
+    row is written as given, not added to the session: the caller keeps it to say what was decided."""
+    await upsert(session, ServicePause, {"campus_id": paused.campus_id, "until": paused.until, "reason": paused.reason,
+                                         "paused_by": paused.paused_by, "paused_at": paused.paused_at}, ["campus_id"])
 
 
 async def resume(session: DbSession, campus_id: str, now: dt.datetime) -> bool:
