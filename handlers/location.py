@@ -218,7 +218,9 @@ async def tell_where(ctx: Ctx, row: OrderRow) -> None:
         ctx.say("where-not-on-the-way", order=row.id)
         return
     profile = await ctx.uow.runners.get(row.runner_id)
-    if profile is None or profile.last_lat is None or profile.last_lon is None or profile.last_seen_at is None:
+    if (profile is None or profile.last_lat is None or profile.last_lon is None or profile.last_seen_at is None
+            # A position from before they took this order (while carrying another) is not this student's to see.
+            or (row.accepted_at is not None and profile.last_seen_at < row.accepted_at)):
         ctx.say("where-unknown", order=row.id)
         return
     campus = ctx.services.campuses.get(row.campus_id, ctx.campus)

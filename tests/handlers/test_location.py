@@ -250,3 +250,23 @@ async def test_the_students_order_card_asks_where_the_runner_is_while_the_order_
     (card,) = await chat.send("alice", f"/track {order_id}")
     assert "Where is my runner?" not in str(card.choices)  # delivered: the position is no longer kept
     assert keys(await chat.press("alice", f"data:o:{order_id}:where")) == ["where-not-on-the-way"]
+
+
+async def test_a_student_is_not_shown_where_the_runner_was_before_taking_their_order(
+        chat, services, db, campus, clock):
+    """Rob carries Alice's order and shares his position; then he takes Bob's too. Bob sees nothing of where Rob was
+    on Alice's errand, only positions from after Rob took his order."""
+    rob = await runner(db, campus, clock(), "rob")
+    first = await paid_order(services, await person(db, campus, clock(), "alice"))
+    await act_notified(services, first, Event.accept, Actor(Role.runner, rob))
+    await live(chat, "rob", *PARCEL_STATION)
+    clock.advance(minutes=2)
+    second = await paid_order(services, await person(db, campus, clock(), "bob"))
+    await act_notified(services, second, Event.accept, Actor(Role.runner, rob))
+    assert keys(await chat.send("alice", f"/where {first}")) == ["where-near"]
+    assert keys(await chat.send("bob", f"/where {second}")) == ["where-unknown"]
+
+    clock.advance(minutes=1)
+    await live(chat, "rob", *CANTEEN_2, first=False)
+    (near,) = await chat.send("bob", f"/where {second}")
+    assert near.key == "where-near" and near.args["minutes"] == 0
