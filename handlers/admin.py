@@ -29,6 +29,7 @@ from core.order import Actor, Event, Order, Role, Status, allowed_events, refund
 from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
 from handlers.io import Choice, Kind
 from handlers.notify import money_args, plain_args
+from handlers.ordering import typed_as_coupon_button
 from handlers.orders import covered, customer_card, load_order, move, parse_order_id, status_words
 from handlers.router import ROUTER
 from storage import cards
@@ -946,6 +947,8 @@ async def create_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
     code = args[0].upper()
     if not _COUPON_CODE.match(code):
         raise InvalidInput("admin-coupon-code-invalid", text=args[0][:40])
+    if typed_as_coupon_button(code):
+        raise InvalidInput("admin-coupon-code-reserved", code=code)
     value = args[1]
     amount_off = percent_off = 0
     if value.endswith("%"):

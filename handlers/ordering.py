@@ -42,6 +42,7 @@ from handlers.paused import refuse_if_paused
 from handlers.router import ROUTER
 from handlers.start import menu, show_help
 from handlers.typed import means_none, typed_option
+from locales import LANGUAGES, catalogue
 from storage.dedupe import first_time_in
 from storage.models import Coupon, RunnerProfile, User
 from storage.models import Order as OrderRow
@@ -879,6 +880,22 @@ async def ask_coupon(ctx: Ctx, *, edit: bool = False) -> None:
     ask(ctx, "coupon", "order-ask-coupon", [[("order-no-coupon", SKIP, {})]], edit=edit)
     # The question says "or skip": that word typed skips it too, as on the questions whose button is Skip.
     put(ctx, _labels=[*ctx.data["_labels"], [ctx.t("order-skip"), SKIP]])
+
+
+# What the coupon question's typed answers are read as before a code: its buttons, its "or skip", and Back (ask).
+COUPON_QUESTION_WORDS = (("order-no-coupon", SKIP), ("order-skip", SKIP), ("order-back", BACK))
+
+
+def typed_as_coupon_button(code: str) -> bool:
+    """Would the coupon question, in any language, take this code typed as one of its buttons or as "none"? Then
+    no student could ever use it, so /coupon create refuses it."""
+    if means_none(code):
+        return True
+    for language in LANGUAGES:
+        t = catalogue(language)
+        if typed_option(t, [(t(key), value) for key, value in COUPON_QUESTION_WORDS], code) is not None:
+            return True
+    return False
 
 
 @answer("coupon", "coupon")

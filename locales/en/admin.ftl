@@ -239,6 +239,7 @@ admin-today = Today, { $date }:
 ## Coupons
 admin-usage-coupon = Write /coupon create CODE amount [min spend] [max uses, 0 for no limit] [days valid, 0 for no end], like /coupon create WELCOME 3 10 100 30 or /coupon create HALF 50% — or /coupon stop CODE.
 admin-coupon-code-invalid = "{ $text }" cannot be a coupon code: use 3–32 letters, digits, - or _.
+admin-coupon-code-reserved = { $code } cannot be a coupon code: students typing it at the coupon question would be taken to mean "no coupon" or "back". Choose another code.
 admin-coupon-percent-invalid = "{ $text }" is not a percentage between 0 and 100.
 admin-coupon-uses-invalid = "{ $text }" is not a number of uses (0 for no limit, at most { $max }).
 admin-coupon-days-invalid = "{ $text }" is not a number of days (0 for no end, at most { $max }).

@@ -230,6 +230,7 @@ admin-today = 今日（{ $date }）：
 ## 优惠券
 admin-usage-coupon = 请写 /coupon create 代码 金额 [最低消费] [次数上限，0 为不限] [有效天数，0 为不过期]，例如 /coupon create WELCOME 3 10 100 30 或 /coupon create HALF 50%；或 /coupon stop 代码。
 admin-coupon-code-invalid = “{ $text }”不能作为优惠码：请用 3–32 个字母、数字、- 或 _。
+admin-coupon-code-reserved = { $code } 不能作为优惠码：同学在优惠券问题里输入它，会被当作“不用优惠券”或“上一步”。请换一个优惠码。
 admin-coupon-percent-invalid = “{ $text }”不是 0 到 100 之间的百分比。
 admin-coupon-uses-invalid = “{ $text }”不是使用次数（0 表示不限，最多 { $max }）。
 admin-coupon-days-invalid = “{ $text }”不是天数（0 表示不过期，最多 { $max }）。

@@ -1255,6 +1255,22 @@ async def test_a_coupon_of_0_uses_and_0_days_is_confirmed_as_unlimited_and_witho
     assert (c.max_uses, c.valid_until) == (None, None)
 
 
+@pytest.mark.parametrize("code", ["skip", "NONE", "nil", "Back"])
+async def test_a_coupon_code_the_coupon_question_would_read_as_a_button_is_refused(chat, db, campus, clock, code):
+    """A student typing SKIP, NONE or BACK at the coupon question means its button: such a code could never be used."""
+    await operator(chat)
+    (reply,) = await chat.send(OP, f"/coupon create {code} 3")
+    assert reply.key == "admin-coupon-code-reserved" and code.upper() in reply.text
+    assert await get(db, Coupon, code.upper()) is None
+    assert await actions(db) == []
+
+
+async def test_a_coupon_code_that_only_starts_like_a_button_is_created(chat, db, campus, clock):
+    await operator(chat)
+    assert keys(await chat.send(OP, "/coupon create SKIPPY 3")) == ["admin-coupon-created"]
+    assert (await get(db, Coupon, "SKIPPY")).amount_off == 300
+
+
 async def test_create_list_and_stop_coupons(chat, db, campus, clock):
     op = await operator(chat)
     replies = await chat.send(OP, "/coupon create welcome 3 10 100 30")
