@@ -18,7 +18,7 @@ from handlers.io import Input
 from locales import catalogue
 from storage import cards
 from storage.dedupe import first_time_in
-from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID, LANGUAGE_AND_CAMPUS_BY_ADDRESS
+from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID, LANGUAGE_AND_OPERATOR_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.outbox import order_of, queue, seal
 from storage.sql import run_core
@@ -41,6 +41,8 @@ MENU = "menu"  # the payload kind of a command-menu refresh: no text, nothing to
 # The renderer that edits a runner's details message (the student's phone and room, handlers/hall.py) to a version
 # without them, once the runner's part in the order ends; Notifier.transition calls it, whatever the transition.
 DETAILS_ENDED = "details-ended"
+# What a former operator's copy of an operators' card says once the item is decided: not the decision, nor the card.
+CARD_WITHDRAWN = "admin-card-withdrawn"
 
 
 def is_menu(payload: dict[str, Any]) -> bool:
@@ -125,22 +127,28 @@ class Notifier:
         outbox, in this transaction: only if the decision stands, within the chats' rate limits. A copy gone
         meanwhile is not posted again ("replaced": the chat that decided was told)."""
         for copy in await cards.elsewhere(self.uow.session, item, *besides):
-            language = await self._chat_language(copy.channel, copy.chat)
-            payload = {**self._payload(language, key, args, None, None, copy.edit_key), "replaced": True}
+            language, still_operators = await self._card_reader(copy.channel, copy.chat)
+            if still_operators:
+                payload = self._payload(language, key, args, None, None, copy.edit_key)
+            else:  # no longer an operator (or operators' chat): the card goes, and the decision is not theirs to read
+                payload = self._payload(language, CARD_WITHDRAWN, {}, None, None, copy.edit_key)
             # Sealed like the operators' notices: a card names people and amounts (storage.outbox).
-            await self._write(copy.channel, copy.chat, seal(self.services.cipher, payload))
+            await self._write(copy.channel, copy.chat, seal(self.services.cipher, {**payload, "replaced": True}))
 
-    async def _chat_language(self, channel: str, chat: str) -> str:
-        """What a chat reads: a private chat its person's (a console operator's too: their copy of the card was in
-        their language), a campus's operators' chat its campus's language."""
-        person = (await run_core(self.uow.session, LANGUAGE_AND_CAMPUS_BY_ADDRESS,
+    async def _card_reader(self, channel: str, chat: str) -> tuple[str, bool]:
+        """Who reads a chat showing an operators' card: its language, and whether they are operators still. A private
+        chat is its person's (a console operator's too: their copy of the card was in their language), an operator
+        still if flagged or named by a campus file. Any other chat is an operators' chat, now or before its group was
+        upgraded to a supergroup (a new chat id), in its campus's language."""
+        person = (await run_core(self.uow.session, LANGUAGE_AND_OPERATOR_BY_ADDRESS,
                                  {"channel": channel, "external_id": chat})).first()
         if person is not None:
-            return person.language
+            named = any(f"{channel}:{chat}" in c.operators for c in self.services.campuses.values())
+            return person.language, bool(person.is_operator) or named
         for campus in self.services.campuses.values():
             if (channel, chat) in operator_chats(campus, self.services):
-                return campus.language
-        return self.services.default_campus.language
+                return campus.language, True
+        return self.services.default_campus.language, True
 
     async def transition(self, campus: Campus, t: Transition) -> None:
         """The notices a transition owes, each to its recipient."""

@@ -84,6 +84,7 @@ admin-button-reject = Reject
 admin-ask-reject-reason = Why is the application of #{ $user } rejected? Write the reason (in a group: reply to this message); the applicant will read it.
 admin-application-not-found = User #{ $user } has not applied to be a runner here.
 admin-application-decided = The application of #{ $user } is already { admin-status-name }.
+admin-card-withdrawn = This card is no longer shown to you: you are not an operator any more.
 admin-application-approved = Approved: { $who } is a runner now. They were told to take the quiz.
 admin-application-rejected = Rejected: { $who }. Reason sent: { $reason }
 admin-usage-approve = Write /approve and the applicant's number, like /approve 12.

@@ -81,6 +81,7 @@ admin-button-reject = 拒绝
 admin-ask-reject-reason = 为什么拒绝 #{ $user } 的申请？请写明原因（在群里请回复本条消息），申请人会看到。
 admin-application-not-found = 用户 #{ $user } 没有在本校申请成为跑腿员。
 admin-application-decided = #{ $user } 的申请已处理过（{ admin-status-name }）。
+admin-card-withdrawn = 你已不再是运营人员，这张卡片不再向你显示。
 admin-application-approved = 已通过：{ $who } 现在是跑腿员了，已提醒其参加答题。
 admin-application-rejected = 已拒绝：{ $who }。已发送原因：{ $reason }
 admin-usage-approve = 请写 /approve 和申请人编号，例如 /approve 12。

@@ -286,6 +286,39 @@ async def test_a_card_decided_in_the_admin_chat_is_edited_in_the_operators_priva
     assert not any(fake_bot_api.buttons(m) for m in fake_bot_api.bot_messages(4004))  # nothing left to decide
 
 
+@pytest.mark.parametrize("named_by_the_file", [False, True], ids=["flag", "campus file"])
+async def test_a_former_operators_copy_of_a_card_loses_it_and_is_not_told_the_decision(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter, named_by_the_file):
+    """Wu listed the applications privately, then stopped being an operator (his flag cleared, or the campus file no
+    longer naming him). Once the application is decided, his copy says only that it is no longer shown to him: no
+    buttons, no applicant, no decision. Ma, an operator still, gets the decision on hers."""
+    await operator(services, campus, clock, 4006, started=True)
+    if named_by_the_file:
+        services.campuses[campus.id] = campus.model_copy(update={"operators": [*campus.operators, "telegram:4004"]})
+        wu_id = await tg_user(services, campus, clock, 4004, name="Wu", started=True)
+    else:
+        wu_id = await operator(services, campus, clock, 4004, started=True)
+    zhao = await applicant(services, campus, clock, 3003)
+    his = await listed_privately(fake_bot_api, wu(fake_bot_api), "applications", f"adm:approve:{zhao}")
+    hers = await listed_privately(fake_bot_api, ma(fake_bot_api), "applications", f"adm:approve:{zhao}")
+    if named_by_the_file:
+        services.campuses[campus.id] = campus
+    else:
+        async with UnitOfWork(services.db) as uow:
+            (await uow.session.get(User, wu_id)).is_operator = False
+
+    fake_bot_api.command(ma(fake_bot_api), "approve", str(zhao))
+    await settle(fake_bot_api, ma(fake_bot_api))
+    sender = TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher)
+    await deliver_queued(services, sender, clock, 4004)
+
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    assert shown(fake_bot_api, 4006, hers)["text"] == approved
+    assert shown(fake_bot_api, 4004, his)["text"] == EN("admin-card-withdrawn")
+    assert "reply_markup" not in shown(fake_bot_api, 4004, his)
+    assert not any("Zhao" in (m.get("text") or "") for m in fake_bot_api.bot_messages(4004))
+
+
 async def test_a_card_decided_by_a_command_in_one_operators_chat_is_edited_in_the_others_and_in_the_admin_chat(
         fake_bot_api, running_bot, services, campus, clock, admin_chat):  # noqa: F811
     """As the bot runs (its outbox sender too): the other copies change by themselves, nobody pressing them."""
