@@ -153,11 +153,22 @@ def _pass_mark(ctx: Ctx) -> int:
     return min(ctx.campus.runners.quiz_pass_mark, len(QUIZ))
 
 
+def _answers(ctx: Ctx, index: int) -> list[tuple[str, str]]:
+    """The question's answers as (label, value), in the reader's language."""
+    number, answers, _ = QUIZ[index]
+    return [(ctx.t(f"runner-quiz-q{number}-a{i + 1}"), str(i)) for i in range(answers)]
+
+
 def _ask_question(ctx: Ctx, index: int) -> None:
     """Its answers' buttons go once it is answered, or the quiz left (Ctx.ask)."""
     number, answers, _ = QUIZ[index]
     ctx.ask(f"runner-quiz-q{number}", n=str(index + 1), total=str(len(QUIZ)),
             choices=[[ctx.step(f"runner-quiz-q{number}-a{i + 1}", str(i))] for i in range(answers)])
+
+
+def _typed_answer(ctx: Ctx, index: int) -> str | None:
+    """The answer a typed text names: the whole label, or the start of it or of a word in it ("Nobody")."""
+    return typed_option(ctx.t, _answers(ctx, index), ctx.input.text or "", loose=True)
 
 
 @ROUTER.command("quiz")
@@ -182,10 +193,18 @@ async def ask_current_question(ctx: Ctx) -> None:
 @ROUTER.state("runner.quiz")
 async def quiz_answer(ctx: Ctx) -> None:
     index, score = int(ctx.data.get("q", 0)), int(ctx.data.get("score", 0))
-    if ctx.input.kind is not Kind.choice or not 0 <= index < len(QUIZ):
+    if not 0 <= index < len(QUIZ):
         await ask_current_question(ctx)
         return
-    value = ctx.step_value(ctx.input.choice or "")
+    if ctx.input.kind is Kind.choice:
+        value = ctx.step_value(ctx.input.choice or "")
+    elif ctx.input.kind is Kind.text and (typed := _typed_answer(ctx, index)) is not None:
+        value = typed
+    else:  # a photo, a sticker, or text that names no answer: the question again, with its buttons
+        if ctx.input.kind is Kind.text:
+            ctx.say("order-choose-one")
+        await ask_current_question(ctx)
+        return
     _, answers, right = QUIZ[index]
     answer = whole_number(value, max_digits=2)
     if answer is None or answer >= answers:

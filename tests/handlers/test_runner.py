@@ -274,8 +274,11 @@ async def test_a_quiz_question_loses_its_buttons_once_answered_or_asked_again(ch
     second, old = await chat.press("rita", "Nobody: it is only for this delivery", message="3")
     assert second.key == "runner-quiz-q2" and cleared(old, "3", first)
     await chat.shown("rita", second, "4")
-    again, old = await chat.send("rita", "release it")  # typed: asked again below, with the buttons
-    assert again.key == "runner-quiz-q2" and cleared(old, "4", second)
+    replies = await chat.send("rita", "maybe")  # names no answer: asked again below, with the buttons
+    assert keys(replies)[:2] == ["order-choose-one", "runner-quiz-q2"] and cleared(replies[2], "4", second)
+    await chat.shown("rita", replies[1], "5")
+    third, old = await chat.send("rita", "release it")  # names an answer, typed: as if pressed
+    assert third.key == "runner-quiz-q3" and cleared(old, "5", replies[1])
 
 
 async def test_only_runners_take_the_quiz(chat):
@@ -871,3 +874,22 @@ async def test_a_withdrawal_may_be_written_as_money_as_operators_write_amounts(c
 async def test_money_commands_are_for_runners(chat):
     assert keys(await chat.send("nobody", "/withdraw 5")) == ["runner-not-a-runner"]
     assert keys(await chat.send("nobody", "/income")) == ["runner-not-a-runner"]
+
+
+async def test_a_quiz_answer_may_be_typed_as_well_as_pressed(chat, db, campus, clock):
+    """The whole answer, or the start of it: "nobody" is "Nobody: it is only for this delivery". Text that names no
+    answer asks the question again; a start that fits two answers names them."""
+    rita = await runner(db, campus, clock(), "rita", quiz=False)
+    await chat.send("rita", "/quiz")
+    replies = await chat.send("rita", "maybe")
+    assert keys(replies) == ["order-choose-one", "runner-quiz-q1"]
+    assert replies[1].args["n"] == "1"  # still the first question
+    assert keys(await chat.send("rita", "nobody")) == ["runner-quiz-q2"]
+    assert keys(await chat.send("rita", "Release it at once with /release")) == ["runner-quiz-q3"]
+    (among,) = await chat.send("rita", "I")  # "I go in anyway" or "I leave it on the street"?
+    assert among.key == "order-choose-among"
+    assert "I go in anyway" in among.text and "I leave it on the street" in among.text
+    assert keys(await chat.send("rita", "at the dorm")) == ["runner-quiz-q4"]
+    (passed,) = await chat.send("rita", "When the student has it in hand")
+    assert passed.key == "runner-quiz-passed" and passed.args["score"] == 4
+    assert (await profile_of(db, rita)).quiz_passed
