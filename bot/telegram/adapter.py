@@ -33,7 +33,10 @@ from aiogram.types import (
     TelegramObject,
     Update,
 )
+from aiogram.utils.backoff import Backoff, BackoffConfig
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.settings import Settings
 from bot.telegram import convert
@@ -44,9 +47,10 @@ from bot.telegram.live_location import live_update
 from bot.telegram.payments import COUPON_GONE, CURRENCY, TelegramPayments, invoice_order
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.response_models import keep_response_models
-from bot.telegram.sender import TelegramRateLimiter, campus_chats, chat_moved
-from bot.telegram.users import Known, lookup, mark_not_started
+from bot.telegram.sender import Sleep, TelegramRateLimiter, campus_chats, chat_moved
+from bot.telegram.users import Known, guess_language, lookup, mark_not_started
 from core.campus import Campus
+from core.money import format_yuan
 from handlers.app import App
 from handlers.context import Services, question_shown
 from handlers.io import Input, Kind, Reply, update_key
@@ -59,6 +63,11 @@ from storage.models import User
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# A charge whose booking meets a database that is down, locked or restarting is tried again, about 15 s in all.
+PAYMENT_TRIES = 5
+PAYMENT_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=8.0, factor=2.0, jitter=0.1)
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError, PoolTimeout, OSError)
 
 
 
@@ -119,6 +128,7 @@ class TelegramAdapter:
         self.renderer = Renderer(bot)
         self.group_replies = GroupReplies(services, bot, self.limiter)  # the admin chats' answers
         self.router = self._router()
+        self.sleep: Sleep = asyncio.sleep  # between tries of a charge's booking; tests record it instead
 
     # The campuses' chats by the ids they have now (a group upgraded to a supergroup answers from a new one), read
     # at each use: a move this process or another learns changes them.
@@ -375,7 +385,49 @@ class TelegramAdapter:
         card_id = convert.card_from_payload(message.successful_payment.invoice_payload)
         card = (Message(message_id=card_id, date=message.date, chat=message.chat)
                 if card_id is not None and convert.is_private(message.chat) else None)  # the card is in their chat
-        await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp), edit=card)
+        replies = await self._book_payment(inp, message.successful_payment,
+                                           message.from_user.language_code if message.from_user else None)
+        await self._answer_privately(message.chat.id, message.chat.id, replies, edit=card)
+
+    async def _book_payment(self, inp: Input, payment: SuccessfulPayment, language_code: str | None) -> list[Reply]:
+        """Book a charge (App.handle). Telegram sends it once: an update that fails is not sent again, so a database
+        that fails now (down, locked, restarting) is tried again with backoff, its transaction rolled back each
+        time (the charge's key is written with the booking, so a retry never books twice). If it still fails, or
+        fails otherwise, the money was taken and nothing booked: the charge is logged as an error with all it takes
+        to book it by hand, the operators are alerted if the database takes that, and the payer is told."""
+        backoff = Backoff(PAYMENT_BACKOFF)
+        failure: Exception | None = None
+        for attempt in range(1, PAYMENT_TRIES + 1):
+            try:
+                return await self.app.handle(inp)
+            except TRANSIENT_DATABASE_ERRORS as exc:
+                failure = exc
+                if attempt == PAYMENT_TRIES:
+                    break
+                log.warning("booking Telegram payment %s failed (%s); trying again",
+                            payment.telegram_payment_charge_id, exc)
+                await self.sleep(next(backoff))
+            except Exception as exc:  # noqa: BLE001 - a bug must not swallow a charge: it is logged and told below
+                failure = exc
+                break
+        log.error("UNBOOKED Telegram payment %s (provider %s): payload %r, %s %s, Telegram user %s; book it by hand",
+                  payment.telegram_payment_charge_id, payment.provider_payment_charge_id, payment.invoice_payload,
+                  payment.total_amount, payment.currency, inp.user, exc_info=failure)
+        try:
+            await self._alert_operators(inp.user, "tg-pay-not-booked-operators", f"{charge_key(payment)}:unbooked",
+                                        charge=payment.telegram_payment_charge_id,
+                                        provider_charge=payment.provider_payment_charge_id,
+                                        amount=format_yuan(payment.total_amount),
+                                        payload=payment.invoice_payload[:64], user=inp.user)
+        except Exception:  # noqa: BLE001 - the database still fails: the error line above is what is left
+            log.warning("could not alert the operators of unbooked payment %s", payment.telegram_payment_charge_id,
+                        exc_info=True)
+        try:
+            t = (await self._known(int(inp.user), language_code)).t
+        except Exception:  # noqa: BLE001 - no database to read their language from: the one Telegram gives
+            t = catalogue(guess_language(language_code, self.services.default_campus.language))
+        return [Reply(key="tg-pay-not-booked", text=t("tg-pay-not-booked", charge=payment.telegram_payment_charge_id,
+                                                      amount=format_yuan(payment.total_amount)))]
 
     async def _unbookable_payment(self, message: Message, payment: SuccessfulPayment) -> None:
         """Telegram charged the person in a currency the ledger does not keep (it counts fen of CNY), or with no
@@ -385,21 +437,28 @@ class TelegramAdapter:
         log.error("unbookable Telegram payment %s: payload %r, %s %s", payment.telegram_payment_charge_id,
                   payment.invoice_payload, payment.total_amount, payment.currency)
         user_id = message.from_user.id if message.from_user is not None else message.chat.id
-        now = self.services.clock()
-        key = charge_key(payment)
-        async with UnitOfWork(self.services.db) as uow:
-            if not await first_time_in(uow.session, key, now):
-                return
-            campus_id = await uow.session.scalar(select(User.campus_id).where(
-                User.channel == convert.CHANNEL, User.external_id == str(user_id)))
-            campus = self.services.campuses.get(campus_id or "", self.services.default_campus)
-            await Notifier(self.services, uow, now, origin=f"tg-unbookable:{key}").operators(
-                campus, "tg-pay-unbookable-operators", charge=payment.telegram_payment_charge_id,
-                provider_charge=payment.provider_payment_charge_id, minor=str(payment.total_amount),
-                currency=payment.currency, payload=payment.invoice_payload[:64], user=str(user_id))
+        if not await self._alert_operators(
+                str(user_id), "tg-pay-unbookable-operators", charge_key(payment),
+                charge=payment.telegram_payment_charge_id, provider_charge=payment.provider_payment_charge_id,
+                minor=str(payment.total_amount), currency=payment.currency, payload=payment.invoice_payload[:64],
+                user=str(user_id)):
+            return
         known = await self._known(user_id, message.from_user.language_code if message.from_user else None)
         reply = Reply(key="tg-pay-unbookable", text=known.t("tg-pay-unbookable", charge=payment.telegram_payment_charge_id))
         await self._answer_privately(message.chat.id, user_id, [reply])
+
+    async def _alert_operators(self, payer: str, key: str, once: str, **args: str) -> bool:
+        """Alert the operators of the campus of `payer` (a Telegram user id), through the outbox, once per `once`
+        whatever update brings it again (the check and the alert commit together); False when it was done already."""
+        now = self.services.clock()
+        async with UnitOfWork(self.services.db) as uow:
+            if not await first_time_in(uow.session, once, now):
+                return False
+            campus_id = await uow.session.scalar(select(User.campus_id).where(
+                User.channel == convert.CHANNEL, User.external_id == payer))
+            campus = self.services.campuses.get(campus_id or "", self.services.default_campus)
+            await Notifier(self.services, uow, now, origin=f"tg-alert:{once}").operators(campus, key, **args)
+        return True
 
     # --- buttons -----------------------------------------------------------------------------------------
     async def on_callback(self, query: CallbackQuery, event_update: Update) -> None:

@@ -48,3 +48,5 @@ tg-cmd-today = Today's numbers
 tg-cmd-pause = Pause ordering
 tg-pay-unbookable = Your payment was received, but it was not in yuan, so it could not be booked. An operator has been told and will refund it; you need not do anything. Reference: { $charge }
 tg-pay-unbookable-operators = ⚠️ A Telegram payment could not be booked (the books are kept in yuan only); please refund it. Charge { $charge } (provider: { $provider_charge }), { $minor } { $currency } in the currency's smallest unit, invoice payload "{ $payload }", Telegram user { $user }.
+tg-pay-not-booked = Your payment of { $amount } yuan went through, but it could not be recorded just now. It is not lost: the operators have its details and will book it for you. Keep this reference in case you are asked: { $charge }
+tg-pay-not-booked-operators = ⚠️ A Telegram payment was taken but could not be booked (the database failed; see the service's log). Please book it by hand: charge { $charge } (provider: { $provider_charge }), { $amount } yuan, invoice payload "{ $payload }", Telegram user { $user }.

@@ -48,3 +48,5 @@ tg-cmd-today = 今日数据
 tg-cmd-pause = 暂停接单
 tg-pay-unbookable = 已收到你的付款，但它不是用人民币支付的，因此无法入账。已通知运营人员为你退款，你无需任何操作。凭证号：{ $charge }
 tg-pay-unbookable-operators = ⚠️ 一笔 Telegram 付款无法入账（账目只以人民币记），请退款。交易号 { $charge }（支付服务商：{ $provider_charge }），金额 { $minor } { $currency }（以该币种最小单位计），发票载荷 "{ $payload }"，Telegram 用户 { $user }。
+tg-pay-not-booked = 你已成功支付 { $amount } 元，但暂时未能入账。款项不会丢失：运营人员已收到详情，会为你手动入账。如被询问，请提供凭证号：{ $charge }
+tg-pay-not-booked-operators = ⚠️ 一笔 Telegram 付款已扣款但未能入账（数据库出错，详见服务日志）。请手动入账：交易号 { $charge }（支付服务商：{ $provider_charge }），{ $amount } 元，发票载荷 "{ $payload }"，Telegram 用户 { $user }。

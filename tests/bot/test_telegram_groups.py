@@ -14,15 +14,18 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
 from bot.telegram.app import telegram_sender
 from bot.telegram.sender import TelegramRateLimiter, TelegramSender
 from core import ledger
+from core.money import format_yuan
 from core.numbers import MAX_ID
 from core.order import Actor, Event, Role
 from handlers.context import Services
+from handlers.io import Kind
 from locales import catalogue
 from storage.models import LedgerPosting, Outbox, RunnerProfile, User, Withdrawal
 from storage.uow import UnitOfWork
@@ -766,6 +769,81 @@ async def test_a_charge_in_another_currency_alerts_the_operators_once_and_is_nev
         queued = await uow.session.scalar(select(func.count()).select_from(Outbox)
                                           .where(Outbox.recipient == str(admin_chat["id"])))
     assert queued == 1
+
+
+def failing_bookings(dispatcher: Dispatcher, error: Exception, times: int) -> list[float]:
+    """The next `times` payments the adapter books fail with `error` before the database sees them (as a database
+    down or locked would fail them); returns the list of the waits between tries, which take no time here."""
+    adapter = dispatcher["telegram_adapter"]
+    handle, left, slept = adapter.app.handle, [times], []
+
+    async def failing(inp):  # noqa: ANN001, ANN202
+        if inp.kind is Kind.payment and left[0] > 0:
+            left[0] -= 1
+            raise error
+        return await handle(inp)
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+    adapter.app.handle, adapter.sleep = failing, sleep
+    return slept
+
+
+DATABASE_DOWN = OperationalError("INSERT INTO ledger_postings", {}, ConnectionRefusedError("connection refused"))
+
+
+async def test_a_charge_whose_booking_meets_a_failing_database_is_booked_once_it_answers_again(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat):
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    total = (await order_row(services, order_id)).total
+    slept = failing_bookings(dispatcher, DATABASE_DOWN, times=2)
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    fake_bot_api.successful_payment(li, f"order:{order_id}", total, charge_id="tg-charge-F")
+    await settle(fake_bot_api, li)
+
+    assert len(slept) == 2 and slept[0] == 1.0 and 1.5 < slept[1] < 2.5  # backing off
+    texts = [m["text"] for m in fake_bot_api.bot_messages(1001) if "/order" not in m["text"]]
+    assert texts == [EN("wallet-provider-paid", order=order_id, amount=format_yuan(total))]
+    assert (await order_row(services, order_id)).status == "open"
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert sorted(await uow.session.scalars(select(LedgerPosting.key))) == [
+            "charge:telegram:tg-charge-F", f"order:{order_id}:pay"]  # booked once, the order paid once
+        assert await uow.ledger.total() == 0
+    await run_outbox(services, bot, clock)
+    assert not fake_bot_api.bot_messages(admin_chat["id"])  # booked: nothing for the operators to do
+
+
+@pytest.mark.parametrize(("error", "waits"), [(DATABASE_DOWN, 4), (RuntimeError("a bug"), 0)],
+                         ids=["database down", "a bug"])
+async def test_a_charge_that_cannot_be_booked_is_logged_alerted_and_told_never_lost_in_silence(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, caplog, error, waits):
+    """Telegram sends a charge once: when booking it keeps failing (or fails for a reason no retry cures), the
+    payer is told it is not lost, the operators are alerted with what they need to book it by hand, and an error
+    line says the same in the service's log. Nothing is half booked."""
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    total = (await order_row(services, order_id)).total
+    slept = failing_bookings(dispatcher, error, times=100)
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.adapter"):
+        paid = fake_bot_api.successful_payment(li, f"order:{order_id}", total, charge_id="tg-charge-D")
+        await settle(fake_bot_api, li)
+
+    assert len(slept) == waits
+    texts = [m["text"] for m in fake_bot_api.bot_messages(1001) if "/order" not in m["text"]]
+    assert texts == [EN("tg-pay-not-booked", charge="tg-charge-D", amount=format_yuan(total))]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "tg-charge-D" in errors[0].getMessage() and f"order:{order_id}" in errors[0].getMessage()
+    assert (await order_row(services, order_id)).status == "awaiting_payment"
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert not list(await uow.session.scalars(select(LedgerPosting.key)))
+    await run_outbox(services, bot, clock)
+    zh = catalogue(campus.language)
+    assert [m["text"] for m in fake_bot_api.bot_messages(admin_chat["id"])] == [zh(
+        "tg-pay-not-booked-operators", charge="tg-charge-D",
+        provider_charge=paid["message"]["successful_payment"]["provider_payment_charge_id"],
+        amount=format_yuan(total), payload=f"order:{order_id}", user="1001")]
 
 
 async def test_an_operator_rejects_in_the_admin_chat_by_replying_to_the_question_with_the_reason(
