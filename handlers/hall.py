@@ -81,8 +81,12 @@ def hall_key(order_id: int) -> str:
     return f"hall:{order_id}"
 
 
-def offer_key(order_id: int) -> str:
-    return f"offer:{order_id}"
+def offer_key(order_id: int, until: dt.datetime) -> str:
+    """The edit key of an offer's message: one per offer (named by its end), so a runner offered the order again (it
+    lapsed or they declined, and someone else gave it back) gets a new message, which Telegram notifies them of,
+    rather than an edit of the earlier one far up the chat, unseen while the offer runs out; the order id last, as in
+    every order's edit key (storage.outbox)."""
+    return f"offer:{int(until.timestamp())}:{order_id}"
 
 
 def offer_pending(row: OrderRow) -> bool:
@@ -170,7 +174,7 @@ async def make_offer(notifier: Notifier, campus: Campus, row: OrderRow, runner_i
     assert runner is not None
     t = catalogue(runner.language)
     text = "\n".join([t("hall-offer", order=str(row.id), time=hhmm(campus, until)), hall_card(t, campus, row)])
-    await notifier.user(runner_id, "hall-offer", text=text, edit_key=offer_key(row.id or 0), buttons=[[
+    await notifier.user(runner_id, "hall-offer", text=text, edit_key=offer_key(row.id or 0, until), buttons=[[
         ("hall-offer-accept", f"g:{row.id}", {}), ("hall-offer-decline", f"offer:{row.id}:decline", {})]])
     if row.favourite_runner_id == runner_id:
         await notifier.user(row.customer_id, "hall-offer-customer", order=str(row.id), time=hhmm(campus, until))
@@ -194,12 +198,14 @@ async def clear_offer(notifier: Notifier, row: OrderRow, *, status: Status | Non
     return True
 
 
-async def end_offer(notifier: Notifier, campus: Campus, row: OrderRow, runner_id: int | None,
+async def end_offer(notifier: Notifier, campus: Campus, row: OrderRow, offered: tuple[int, dt.datetime] | None,
                     now: dt.datetime) -> None:
     """An offer was ended (declined, or found expired by handlers.sweep, which has cleared it already): the runner
-    it was made to is told, and the order, if still open, goes to the hall."""
-    if runner_id is not None and row.runner_id != runner_id:
-        await notifier.user(runner_id, "hall-offer-ended", order=str(row.id), edit_key=offer_key(row.id or 0))
+    it was made to is told (`offered`: who and the offer's end, as it was before it was cleared; None: nobody to
+    tell), and the order, if still open, goes to the hall."""
+    if offered is not None and row.runner_id != offered[0]:
+        runner_id, until = offered
+        await notifier.user(runner_id, "hall-offer-ended", order=str(row.id), edit_key=offer_key(row.id or 0, until))
     await announce(notifier, campus, row)
 
 
@@ -229,13 +235,13 @@ async def _hall_closed(notifier: Notifier, campus: Campus, row: OrderRow, notice
     """Taken, cancelled or expired: replace the hall post (no button). An order still on offer ends the offer: its
     message loses Accept and Decline, saying the order is theirs if the offered runner took it."""
     if offer_pending(row):
-        offered = row.offer_runner_id
-        assert offered is not None
+        offered, until = row.offer_runner_id, row.offer_until  # as the offer was: clear_offer clears them on `row`
+        assert offered is not None and until is not None
         cleared = await clear_offer(notifier, row)
         if offered == row.runner_id:
-            await notifier.user(offered, "hall-offer-taken", order=str(row.id), edit_key=offer_key(row.id or 0))
+            await notifier.user(offered, "hall-offer-taken", order=str(row.id), edit_key=offer_key(row.id or 0, until))
         elif cleared:  # else whoever ended it (a decline, the sweep) has told them
-            await notifier.user(offered, "hall-offer-ended", order=str(row.id), edit_key=offer_key(row.id or 0))
+            await notifier.user(offered, "hall-offer-ended", order=str(row.id), edit_key=offer_key(row.id or 0, until))
         if cleared:
             return  # the hall never saw this order
         # Ended meanwhile, and then announced: the hall post goes too.

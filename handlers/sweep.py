@@ -229,14 +229,14 @@ async def _end_offer(services: "Services", row: OrderRow, now: dt.datetime) -> b
     """An exclusive offer lapsed: clear it and hand the order to the hall."""
     campus = services.campuses[row.campus_id]
     runner_id, until = row.offer_runner_id, row.offer_until  # as listed: clear_offer clears them on `row`
-    assert until is not None
+    assert runner_id is not None and until is not None
     async with UnitOfWork(services.db) as uow:
         notifier = Notifier(services, uow, now, origin=f"sweep:offer:{row.id}:{until.timestamp():.0f}")
         if not await clear_offer(notifier, row, status=Status.open):
             raise _Skip()
         fresh = await uow.orders.get_row(row.id)
         assert fresh is not None
-        await end_offer(notifier, campus, fresh, runner_id, now)
+        await end_offer(notifier, campus, fresh, (runner_id, until), now)
     return True
 
 

@@ -211,7 +211,7 @@ async def test_a_named_runner_has_the_order_first_then_everyone(chat, services, 
 
     assert await chat.inbox(HALL) == []  # held for the named runner
     (offer,) = await chat.inbox("fay")
-    assert offer["key"] == "hall-offer" and offer["edit_key"] == f"offer:{order_id}"
+    assert offer["key"] == "hall-offer" and offer["edit_key"] == f"offer:{int(until.timestamp())}:{order_id}"
     assert offer["text"].startswith(f"Order #{order_id} is offered to you first, until {hhmm}. Take it?")
     assert [[c["data"] for c in row] for row in offer["choices"]] == [[f"g:{order_id}", f"offer:{order_id}:decline"]]
     assert private([offer])  # the details come with the win
@@ -228,7 +228,7 @@ async def test_a_named_runner_has_the_order_first_then_everyone(chat, services, 
     assert (await order_row(db, order_id)).runner_id != fay
     assert await chat.inbox(HALL) == []  # the hall never saw it, so there is nothing to edit
     ended = await chat.inbox("fay")
-    assert [(m["key"], m["edit_key"]) for m in ended] == [("hall-offer-ended", f"offer:{order_id}")]
+    assert [(m["key"], m["edit_key"]) for m in ended] == [("hall-offer-ended", offer["edit_key"])]
     # The offer is over: the sweep has nothing left to do for it.
     report = await sweep(services, clock())
     assert report.offers_ended == 0 and await chat.inbox(HALL) == []
@@ -238,13 +238,13 @@ async def test_the_named_runner_accepts(chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
     fay = await runner(db, campus, clock(), "fay")
     order_id = await paid_order(services, alice, favourite=fay)
-    await chat.inbox("fay")
+    (offered,) = await chat.inbox("fay")
     replies = await chat.press("fay", "Accept")
     assert keys(replies) == ["grab-won"]
     details, offer = await chat.inbox("fay")
     assert details["key"] == "notice-you-won" and PHONE in details["text"]
     # The offer's message says the order is hers, with no Accept or Decline left to press.
-    assert (offer["key"], offer["edit_key"], offer["choices"]) == ("hall-offer-taken", f"offer:{order_id}", [])
+    assert (offer["key"], offer["edit_key"], offer["choices"]) == ("hall-offer-taken", offered["edit_key"], [])
     assert offer["text"] == EN("hall-offer-taken", order=str(order_id))
     row = await order_row(db, order_id)
     assert (row.runner_id, row.offer_runner_id, row.offer_until) == (fay, None, None)
