@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import DomainError
 from handlers import flows  # noqa: F401 - registers every flow on the router
-from handlers.context import Ctx, Services, barred, home_campus
+from handlers.context import Ctx, Services, barred, home_campus, quoted
 from handlers.io import Input, Kind, Reply
 from handlers.notify import answer_language, money_args, operators_chat_campus, plain_args
 from handlers.router import ROUTER
@@ -157,7 +157,8 @@ async def route(ctx: Ctx) -> None:
     elif inp.kind is Kind.command:
         command = ROUTER.commands.get(inp.command or "")
         if command is None:
-            ctx.say("error-unknown-command", command=inp.command or "")
+            # Quoted short: a command name can be a whole message long, past what a catalogue placeable takes.
+            ctx.say("error-unknown-command", command=quoted(inp.command or ""))
         elif command.operator_only and not ctx.is_operator:
             ctx.say("error-operators-only")
         elif (command.private_only and inp.chat is not None and not inp.answered_privately

@@ -255,6 +255,18 @@ async def test_overlong_or_non_ascii_callback_data_never_reaches_the_handlers(fa
     assert after is not None and (after.state, after.data["_token"]) == (state, token) == ("start.language", token)
 
 
+async def test_an_overlong_unknown_command_is_answered_quoting_it_short(fake_bot_api, dispatcher, services, campus,
+                                                                       clock):
+    # Before, a command name longer than a catalogue placeable takes (2500 characters) failed to format: the update
+    # ended in an exception and the person heard nothing; a shorter one was echoed whole.
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    await tg_user(services, campus, clock, 1001)
+    fake_bot_api.text(li, "/" + "x" * 3000)
+    await settle(fake_bot_api, li)
+    (answer,) = [m for m in fake_bot_api.bot_messages(1001) if m["text"].startswith("I don't know the command")]
+    assert answer["text"] == catalogue("en")("error-unknown-command", command="x" * 19 + "…")
+
+
 # --- the task hall -------------------------------------------------------------------------------------------------
 
 async def test_a_hall_grab_by_someone_who_never_started_the_bot_is_refused_and_the_order_stays_open(
