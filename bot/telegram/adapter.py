@@ -260,6 +260,8 @@ class TelegramAdapter:
     async def on_message(self, message: Message, event_update: Update) -> Any:
         if message.migrate_to_chat_id or message.migrate_from_chat_id:
             return await self.on_group_upgraded(message)
+        if convert.from_bot(message):
+            return UNHANDLED
         if message.successful_payment:
             return await self.on_successful_payment(message, event_update)
         if message.location:
@@ -289,6 +291,8 @@ class TelegramAdapter:
             await set_group_menus(self.bot, self.services)
 
     async def on_edited_message(self, message: Message, event_update: Update) -> Any:
+        if convert.from_bot(message):
+            return UNHANDLED
         if message.location:
             return await self.on_live_location_edit(message, event_update)
         if convert.is_private(message.chat) and message.from_user is not None and (message.text or message.caption):

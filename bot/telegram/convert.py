@@ -25,6 +25,13 @@ def is_group(chat: Chat | None) -> bool:
     return chat is not None and chat.type in GROUPS
 
 
+def from_bot(message: Message) -> bool:
+    """Sent by a bot (Bot-to-Bot Communication Mode lets one write to us, in a group or privately): nobody we serve,
+    and answering it could start two bots answering each other. Anonymous admins and channels post as bots too
+    (sender_chat), and are not read either."""
+    return message.from_user is not None and message.from_user.is_bot
+
+
 def callback_data_ok(data: str | None) -> bool:
     """Only compact ASCII data goes on to the handlers (who validate its meaning and ownership themselves)."""
     if not data:

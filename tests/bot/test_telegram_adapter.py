@@ -347,6 +347,31 @@ async def test_group_chatter_is_ignored(fake_bot_api, dispatcher, services, camp
     assert len([m for m in fake_bot_api.bot_messages(3003) if "/order" in m["text"]]) == 1  # settle's own /help
 
 
+async def test_messages_from_another_bot_are_ignored_in_the_hall_the_admin_chat_and_privately(
+        fake_bot_api, dispatcher, services, campus, clock, hall):
+    # Bots may talk to bots (Bot-to-Bot Communication Mode): one's /grab@paotui_test_bot in the hall was taken for a
+    # person's, and answered with a request to start the bot, in the hall, which a bot could answer in turn; one
+    # writing privately became a user with a conversation.
+    admin_chat = fake_bot_api.group(campus.channels.telegram_admin_chat_id, "Operators")
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock())
+    other_bot = {**fake_bot_api.user(5005, "EchoBot", username="echo_bot", language_code=None), "is_bot": True}
+    fake_bot_api.command(other_bot, "grab", str(order_id), chat=hall)
+    fake_bot_api.command(other_bot, "today", chat=admin_chat)
+    fake_bot_api.command(other_bot, "start")
+    fake_bot_api.text(other_bot, "hello")
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    fake_bot_api.command(li, "help", chat=hall)  # after the bot's, in the same hall: those are done once it is
+    await until(lambda: [m for m in fake_bot_api.bot_messages(1001) if "/order" in m["text"]])
+    await settle(fake_bot_api, li)
+    assert not fake_bot_api.bot_messages(hall["id"])
+    assert not fake_bot_api.bot_messages(admin_chat["id"])
+    assert not fake_bot_api.calls("sendMessage", 5005)
+    assert (await order_row(services, order_id)).status == "open"
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(User).where(User.external_id == "5005")) == 0
+
+
 # --- Telegram Payments ---------------------------------------------------------------------------------------------
 
 INVOICEABLE_G = 10_000  # a 10 kg parcel costs more than Telegram's minimum invoice; make_order's 1 kg one less
