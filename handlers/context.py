@@ -12,7 +12,7 @@ from core.clock import Clock
 from core.errors import InvalidInput, NotAllowed
 from core.numbers import record_id
 from handlers.io import Choice, Input, Reply
-from handlers.notify import Notifier, answer_language, hall_campus, operators_chat_campus
+from handlers.notify import Notifier, answer_language, hall_campus, named_operator_of, operators_chat_campus
 from locales import Catalogue, catalogue
 from storage import conversations
 from storage.chat_moves import ChatMoves
@@ -63,11 +63,6 @@ class Services:
 
 def is_operator(campus: Campus, user: User) -> bool:
     return user.is_operator or f"{user.channel}:{user.external_id}" in campus.operators
-
-
-def named_operator_of(services: Services, channel: str, external_id: str) -> list[str]:
-    """The campuses whose files name this person as an operator, in the files' order."""
-    return [c.id for c in services.campuses.values() if f"{channel}:{external_id}" in c.operators]
 
 
 def home_campus(services: Services, inp: Input, current: str | None) -> str:

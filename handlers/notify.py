@@ -143,8 +143,7 @@ class Notifier:
         person = (await run_core(self.uow.session, LANGUAGE_AND_OPERATOR_BY_ADDRESS,
                                  {"channel": channel, "external_id": chat})).first()
         if person is not None:
-            named = any(f"{channel}:{chat}" in c.operators for c in self.services.campuses.values())
-            return person.language, bool(person.is_operator) or named
+            return person.language, bool(person.is_operator or named_operator_of(self.services, channel, chat))
         for campus in self.services.campuses.values():
             if (channel, chat) in operator_chats(campus, self.services):
                 return campus.language, True
@@ -251,6 +250,11 @@ def answer_language(chat: Campus | None, own: str) -> str:
     """What an input is answered in: the sender's own language, but in a campus's operators' chat (`chat`, as
     operators_chat_campus finds it), shared by them all, the campus's, as the chat's menu and notices are."""
     return chat.language if chat is not None else own
+
+
+def named_operator_of(services: "Services", channel: str, external_id: str) -> list[str]:
+    """The campuses whose files name this person as an operator, in the files' order."""
+    return [c.id for c in services.campuses.values() if f"{channel}:{external_id}" in c.operators]
 
 
 def operator_chats(campus: Campus, services: "Services") -> list[tuple[str, str]]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.errors import DomainError
-from handlers.context import Ctx, named_operator_of
+from handlers.context import Ctx
 from handlers.io import Kind
-from handlers.notify import money_args, plain_args
+from handlers.notify import money_args, named_operator_of, plain_args
 from handlers.orders import campus_name
 from handlers.router import ROUTER
 from locales import LANGUAGES
