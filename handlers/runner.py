@@ -153,22 +153,23 @@ def _pass_mark(ctx: Ctx) -> int:
     return min(ctx.campus.runners.quiz_pass_mark, len(QUIZ))
 
 
-def _answers(ctx: Ctx, index: int) -> list[tuple[str, str]]:
-    """The question's answers as (label, value), in the reader's language."""
+def _answers(index: int) -> list[tuple[str, str]]:
+    """The question's answers as (label key, value): its buttons, and what a typed answer is read against."""
     number, answers, _ = QUIZ[index]
-    return [(ctx.t(f"runner-quiz-q{number}-a{i + 1}"), str(i)) for i in range(answers)]
+    return [(f"runner-quiz-q{number}-a{i + 1}", str(i)) for i in range(answers)]
 
 
 def _ask_question(ctx: Ctx, index: int) -> None:
     """Its answers' buttons go once it is answered, or the quiz left (Ctx.ask)."""
-    number, answers, _ = QUIZ[index]
+    number, _, _ = QUIZ[index]
     ctx.ask(f"runner-quiz-q{number}", n=str(index + 1), total=str(len(QUIZ)),
-            choices=[[ctx.step(f"runner-quiz-q{number}-a{i + 1}", str(i))] for i in range(answers)])
+            choices=[[ctx.step(key, value)] for key, value in _answers(index)])
 
 
 def _typed_answer(ctx: Ctx, index: int) -> str | None:
     """The answer a typed text names: the whole label, or the start of it or of a word in it ("Nobody")."""
-    return typed_option(ctx.t, _answers(ctx, index), ctx.input.text or "", loose=True)
+    return typed_option(ctx.t, [(ctx.t(key), value) for key, value in _answers(index)], ctx.input.text or "",
+                        loose=True)
 
 
 @ROUTER.command("quiz")
