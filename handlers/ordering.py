@@ -60,6 +60,7 @@ PHONE_MARKS = re.compile(r"[\s\-()－（）]")  # what people write between a ph
 SKIP = "-"
 SAVED = "saved"  # the button that reuses the remembered room or phone
 BACK = "<"  # the Back button every question after the first offers (go_back)
+BACK_BUTTON = ("order-back", BACK)  # its label key and value
 PLACE_STEPS = frozenset({"pickup", "dropoff"})  # steps a shared location answers
 PLACE_STATES = frozenset(f"order.{step}" for step in PLACE_STEPS)  # their conversation states
 LOOSE_STEPS = frozenset({"type", "size", "gender"})  # answered by their options only: a start of one names it
@@ -114,7 +115,7 @@ def ask(ctx: Ctx, step: str, key: str, rows: list[list[Button]] | None = None, *
     message loses them once the step is over however it ends (Ctx.ask). Every step after the first offers Back,
     below its own buttons."""
     ctx.go(f"order.{step}")
-    back = [[("order-back", BACK, {})]] if step != STEPS[0] else []
+    back = [[(*BACK_BUTTON, {})]] if step != STEPS[0] else []
     choices = [[ctx.step(lk, value, **la) for lk, value, la in row] for row in [*(rows or []), *back]]
     # Remember the labels so a typed label (or a channel without buttons) answers like the button; not those
     # showing a saved room or phone, which must not sit in the conversation in plain text.
@@ -875,15 +876,17 @@ async def got_tip(ctx: Ctx, said: Said) -> None:
     await advance(ctx, "tip")
 
 
+NO_COUPON = ("order-no-coupon", SKIP)  # the coupon question's button
+# The question says "or skip": that word typed skips it too, as on the questions whose button is Skip.
+SKIP_WORD = ("order-skip", SKIP)
+# What the coupon question's typed answers are read as before a code: its button, its "or skip", and Back (ask).
+COUPON_QUESTION_WORDS = (NO_COUPON, SKIP_WORD, BACK_BUTTON)
+
+
 @prompt("coupon")
 async def ask_coupon(ctx: Ctx, *, edit: bool = False) -> None:
-    ask(ctx, "coupon", "order-ask-coupon", [[("order-no-coupon", SKIP, {})]], edit=edit)
-    # The question says "or skip": that word typed skips it too, as on the questions whose button is Skip.
-    put(ctx, _labels=[*ctx.data["_labels"], [ctx.t("order-skip"), SKIP]])
-
-
-# What the coupon question's typed answers are read as before a code: its buttons, its "or skip", and Back (ask).
-COUPON_QUESTION_WORDS = (("order-no-coupon", SKIP), ("order-skip", SKIP), ("order-back", BACK))
+    ask(ctx, "coupon", "order-ask-coupon", [[(*NO_COUPON, {})]], edit=edit)
+    put(ctx, _labels=[*ctx.data["_labels"], [ctx.t(SKIP_WORD[0]), SKIP_WORD[1]]])
 
 
 def typed_as_coupon_button(code: str) -> bool:
