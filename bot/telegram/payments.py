@@ -11,11 +11,14 @@ import asyncio
 import dataclasses
 import logging
 import re
-from typing import NamedTuple
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import LabeledPrice, PreCheckoutQuery
+from aiogram.utils.backoff import Backoff, BackoffConfig
 from sqlalchemy import select
 
 from bot.telegram.convert import CHANNEL, invoice_payload, order_from_payload
@@ -37,7 +40,9 @@ log = logging.getLogger(__name__)
 CURRENCY = "CNY"
 PAY_DATA = re.compile(r"^pay:(\d{1,12})$")  # the wallet's pay button (handlers)
 INVOICE_PREFIX = "tgpay"  # our invoice button: "tgpay:<order id>"
-PRE_CHECKOUT_BUDGET_S = 8.0  # Telegram wants the answer within 10 s
+PRE_CHECKOUT_BUDGET_S = 8.0  # Telegram wants the answer within 10 s: the check's share of them
+ANSWER_DEADLINE_S = 9.5  # the answer's last try starts by then, its trip to Telegram within the 10 s
+ANSWER_BACKOFF = BackoffConfig(min_delay=0.25, max_delay=2.0, factor=2.0, jitter=0.1)  # network and 5xx errors
 COUPON_GONE = "tg-pay-coupon-gone"  # the refusal of an order priced with a coupon that can no longer be counted
 
 
@@ -70,6 +75,9 @@ class TelegramPayments:
         self.provider_token = provider_token
         self.min_amount = min_amount
         self.max_amount = max_amount
+        # How the pre-checkout answer's retries wait and read the time: tests give virtual ones.
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self.monotonic: Callable[[], float] = time.monotonic
 
     @property
     def enabled(self) -> bool:
@@ -169,7 +177,8 @@ class TelegramPayments:
     async def answer_pre_checkout(self, query: PreCheckoutQuery) -> None:
         """Check again, just before Telegram charges, that the order still awaits this payment. Whatever fails
         (the database, the budget), Telegram gets an answer: a refusal charges nothing, silence fails the payment
-        only after 10 s, without a word of why."""
+        only after 10 s, without a word of why. The answer itself is tried again while the 10 s last."""
+        deadline = self.monotonic() + ANSWER_DEADLINE_S
         try:
             key, t = await asyncio.wait_for(self._pre_checkout_refusal(query), PRE_CHECKOUT_BUDGET_S)
         except Exception:
@@ -177,11 +186,29 @@ class TelegramPayments:
             key = "tg-pay-try-again"
             t = catalogue(guess_language(query.from_user.language_code, self.services.default_campus.language))
         if key is None:
-            await self.bot.answer_pre_checkout_query(pre_checkout_query_id=query.id, ok=True)
+            await self._answer_by(deadline, pre_checkout_query_id=query.id, ok=True)
         else:
-            await self.bot.answer_pre_checkout_query(
-                pre_checkout_query_id=query.id, ok=False,
-                error_message=t(key, order=order_from_payload(query.invoice_payload) or 0))
+            await self._answer_by(deadline, pre_checkout_query_id=query.id, ok=False,
+                                  error_message=t(key, order=order_from_payload(query.invoice_payload) or 0))
+
+    async def _answer_by(self, deadline: float, **answer: Any) -> None:
+        """answerPreCheckoutQuery, tried again after a 429's retry_after or, on a network or server error, with
+        backoff, as long as the retry starts before the deadline. Past it Telegram has failed the payment itself
+        (charging nothing): the answer is logged as lost rather than sent late."""
+        backoff = Backoff(ANSWER_BACKOFF)
+        while True:
+            try:
+                await self.bot.answer_pre_checkout_query(**answer)
+                return
+            except TelegramRetryAfter as exc:
+                wait, failure = float(exc.retry_after), exc
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                wait, failure = next(backoff), exc
+            if self.monotonic() + wait > deadline:
+                log.warning("pre-checkout answer %s (ok=%s) not delivered within Telegram's 10 s: %s",
+                            answer["pre_checkout_query_id"], answer["ok"], failure)
+                return
+            await self.sleep(wait)
 
     async def _pre_checkout_refusal(self, query: PreCheckoutQuery) -> tuple[str | None, Catalogue]:
         """The catalogue key refusing this charge (None: charge it), and the payer's language."""

@@ -553,6 +553,70 @@ async def test_pre_checkout_is_answered_with_a_refusal_when_the_database_fails(
     assert (await order_row(services, order_id)).status == "awaiting_payment"
 
 
+class VirtualTime:
+    """The pre-checkout answer's injected clock and sleep: each wait is recorded and moves the clock."""
+
+    def __init__(self) -> None:
+        self.now, self.waits = 1000.0, []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def virtual_time(dispatcher: Dispatcher) -> VirtualTime:
+    payments, time = dispatcher["telegram_adapter"].payments, VirtualTime()
+    payments.monotonic, payments.sleep = time.monotonic, time.sleep
+    return time
+
+
+@pytest.mark.parametrize("fault", ["429", "dropped", "502"])
+async def test_a_pre_checkout_answer_that_fails_on_the_way_is_sent_again_within_telegrams_10_s(
+        fake_bot_api, dispatcher, services, campus, clock, fault):
+    """Unanswered, the payment fails after 10 s: a 429 is waited out for its retry_after, a dropped connection or
+    a server error tried again after a short backoff, and the student can pay."""
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    total = (await order_row(services, order_id)).total
+    time = virtual_time(dispatcher)
+    if fault == "429":
+        fake_bot_api.rate_limit(3, method="answerPreCheckoutQuery")
+    elif fault == "dropped":
+        fake_bot_api.drop_connection(method="answerPreCheckoutQuery", times=2)
+    else:
+        fake_bot_api.server_error(method="answerPreCheckoutQuery", times=2)
+    query = fake_bot_api.pre_checkout_query(fake_bot_api.user(1001, "Li", language_code="en"),
+                                            f"order:{order_id}", total)["pre_checkout_query"]["id"]
+    (answer,) = await until(lambda: fake_bot_api.pre_checkout_answers)
+    assert answer == {"pre_checkout_query_id": query, "ok": True}
+    if fault == "429":
+        assert time.waits == [3.0]
+    else:
+        assert len(time.waits) == 2 and time.waits[0] == 0.25 and 0 < time.waits[1] < 2  # then about 0.5 s
+    assert len(fake_bot_api.calls("answerPreCheckoutQuery")) == (2 if fault == "429" else 3)
+
+
+async def test_a_pre_checkout_answer_is_not_sent_after_telegram_has_given_up_on_it(
+        fake_bot_api, dispatcher, services, campus, clock, caplog):
+    """A retry_after that ends past the 10 s: Telegram has failed the payment by then (nothing charged), so the
+    answer is not sent late, and the log says it was lost."""
+    customer = await tg_user(services, campus, clock, 1001)
+    order_id = await make_order(services.db, campus, customer, clock(), pay=False)
+    total = (await order_row(services, order_id)).total
+    time = virtual_time(dispatcher)
+    fake_bot_api.rate_limit(5, method="answerPreCheckoutQuery", times=2)
+    query = fake_bot_api.pre_checkout_query(fake_bot_api.user(1001, "Li", language_code="en"),
+                                            f"order:{order_id}", total)["pre_checkout_query"]["id"]
+    await until(lambda: any(query in r.getMessage() and "not delivered" in r.getMessage() for r in caplog.records))
+    tries = fake_bot_api.calls("answerPreCheckoutQuery")
+    assert time.waits == [5.0] and len(tries) == 2  # the first 429 waited out; the second would end past 9.5 s
+    assert not fake_bot_api.pre_checkout_answers
+    assert (await order_row(services, order_id)).status == "awaiting_payment"
+
+
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 async def test_pre_checkout_refuses_an_order_whose_coupon_can_no_longer_be_used(
         fake_bot_api, dispatcher, services, campus, clock, language):
