@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -65,10 +66,17 @@ def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> web.App
     those updates still use it: run_telegram closes it last."""
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 
+    class SecretCheckedHandler(SimpleRequestHandler):
+        def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+            """As aiogram's, compared as bytes: its str comparison raises on a header with non-ASCII characters
+            (a 500 instead of a 401). aiohttp decodes headers with surrogateescape, which gives the bytes back."""
+            sent = telegram_secret_token.encode("utf-8", "surrogateescape")
+            return secrets.compare_digest(sent, webhook_secret(settings).encode())
+
     assert settings.telegram_webhook_url is not None
     app = web.Application()
     path = urlsplit(settings.telegram_webhook_url).path or "/"
-    handler = SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=webhook_secret(settings))
+    handler = SecretCheckedHandler(dispatcher=dispatcher, bot=bot, secret_token=webhook_secret(settings))
     app.router.add_route("POST", path, handler.handle)
     setup_application(app, dispatcher, bot=bot)
     return app

@@ -1029,10 +1029,11 @@ async def test_webhook_mode_checks_the_secret_and_handles_a_repeat_once(fake_bot
         update = fake_bot_api.command(li, "start", push=False)
         assert await fake_bot_api.deliver_webhook(update) == 200
         assert await fake_bot_api.deliver_webhook(update) == 200
-        async with aiohttp.ClientSession() as session, session.post(
-                f"http://127.0.0.1:{port}/tg/hook", json=update,
-                headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as resp:
-            assert resp.status == 401
+        async with aiohttp.ClientSession() as session:
+            for wrong in ("wrong", "", "s3cret_4", "s3cret_42é", "秘密"):  # not the secret, however it is spelt
+                async with session.post(f"http://127.0.0.1:{port}/tg/hook", json=update,
+                                        headers={"X-Telegram-Bot-Api-Secret-Token": wrong}) as resp:
+                    assert resp.status == 401, wrong
         await until(lambda: fake_bot_api.bot_messages(1001))
         await settle_webhook(fake_bot_api, li)
         assert len([m for m in fake_bot_api.bot_messages(1001) if "Li" in m["text"]]) == 1
