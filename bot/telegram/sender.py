@@ -7,6 +7,9 @@ processes send (pass `limits.storage.storage_from_string("async+redis://…")`).
 deletion takes a slot of the chat's and the overall limit but not of the group's minute (TelegramRateLimiter). What
 the adapter posts in groups itself takes slots of the same windows (app.py shares the limiter): a request to start
 the bot in the hall, and the answers in an admin chat (group_replies.py), whose overflow it queues here as rows.
+Each run reads a batch of due rows (200, at most 60 of one chat) a row of each chat at a time — every chat's
+oldest, then every chat's second … — so groups whose minute is spent (a backlog after an outage) cannot fill it
+and hold back private messages, which could go at once.
 
 A message is sent with sendMessage, or — when the row has a `photo` (a Telegram file_id, Notifier.user(photo=…))
 — with sendPhoto, its text as the caption (cut to a caption's 1024 characters) and its buttons under the photo;
@@ -176,7 +179,7 @@ class SenderConfig:
     backoff_base: float = 2.0  # seconds before the 2nd try; doubles each time: 2, 4, 8, 16 …
     backoff_cap: float = 300.0  # … up to this: after an outage, a message waits at most this long for its next try
     lease: float = 300.0  # seconds a claimed row stays hidden from other senders
-    batch: int = 200  # due rows looked at per run
+    batch: int = 200  # due rows looked at per run, taken round-robin over the chats (TelegramSender._due)
     per_chat_batch: int = 60  # of which at most this many per chat (a flooded hall does not starve others)
     digest_max_entries: int = 20
     poll_interval: float = 1.0  # run_forever's pause when nothing could be sent
@@ -554,7 +557,11 @@ class TelegramSender:
     # -- choosing what to send ----------------------------------------------------------------------------------
 
     async def _due(self, now: dt.datetime) -> list[Row]:
-        """Due pending rows, oldest first, at most per_chat_batch per chat."""
+        """Due pending rows, at most per_chat_batch per chat, a row of each chat at a time: every chat's oldest,
+        then every chat's second … (oldest first within a round). Taken strictly oldest first, a backlog of groups
+        whose minute is spent (after an outage) would fill the batch with rows that cannot go yet, and a private
+        message queued behind them, which could go at once, would not even be read. Each chat still gets a prefix
+        of its due rows, in order (_on_the_way relies on it)."""
         ranked = (
             select(Outbox.id, Outbox.recipient, Outbox.payload, Outbox.attempts, Outbox.edit_key,
                    func.row_number().over(partition_by=Outbox.recipient, order_by=Outbox.id).label("rank"))
@@ -562,7 +569,8 @@ class TelegramSender:
             .subquery()
         )
         query = (select(ranked.c.id, ranked.c.recipient, ranked.c.payload, ranked.c.attempts, ranked.c.edit_key)
-                 .where(ranked.c.rank <= self.config.per_chat_batch).order_by(ranked.c.id).limit(self.config.batch))
+                 .where(ranked.c.rank <= self.config.per_chat_batch)
+                 .order_by(ranked.c.rank, ranked.c.id).limit(self.config.batch))
         async with UnitOfWork(self.db, write=False) as uow:
             result = (await uow.session.execute(query)).all()
         return [self._opened(r, r.edit_key or (r.payload or {}).get("edit_key")) for r in result]

@@ -387,6 +387,39 @@ async def test_messages_queued_for_a_held_chat_do_not_crowd_out_the_other_chats(
         start + dt.timedelta(seconds=60)}
 
 
+async def test_private_messages_are_not_held_up_by_group_chats_whose_minute_is_spent(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    """After an outage five campuses' admin chats each have 80 messages waiting, four minutes' worth of a group's
+    20 a minute, and a student's message waits behind them all; another comes half a minute later, when every
+    group's minute is spent. Each reaches its student at once (a private chat has its own limits), while every
+    group stays within its 20 a minute and gets all its messages, in order."""
+    start = clock()
+    groups = [-1002000000001 - n for n in range(5)]
+    for chat in groups:
+        for n in range(80):
+            await queue(db, chat, f"Runner application #{n} waits for review.", at=start)
+    await queue(db, 1201, "Your order #7 was taken by a runner.", at=start)
+    sender = make_sender(db, bot, clock, fake_bot_api)
+    later = False
+    while clock() < start + dt.timedelta(minutes=6) and len(fake_bot_api.calls("sendMessage", ok=True)) < 402:
+        if not later and clock() >= start + dt.timedelta(seconds=30):
+            await queue(db, 1202, "Your runner has picked up order #8.", at=clock())
+            later = True
+        await sender.run_once(clock())
+        clock.advance(seconds=1)
+
+    (first,) = fake_bot_api.calls("sendMessage", 1201)
+    assert first.status == 200 and first.at - start <= dt.timedelta(seconds=1), first.at - start
+    (second,) = fake_bot_api.calls("sendMessage", 1202)
+    assert second.status == 200 and second.at - start <= dt.timedelta(seconds=31), second.at - start
+    for chat in groups:
+        sent = fake_bot_api.calls(chat_id=chat)
+        assert all(r.status == 200 for r in sent)
+        assert most_in_window([r.at for r in sent], 60) <= 20
+        assert [r.params["text"] for r in sent] == [f"Runner application #{n} waits for review." for n in range(80)]
+    assert all(r.status == "sent" for r in (await rows(db)).values())
+
+
 async def test_a_429_holds_the_chat_for_every_sender_sharing_the_limits(db: Database, fake_bot_api: FakeBotAPI,
                                                                          bot: Bot, clock: FakeClock) -> None:
     """Two senders (two processes, sharing their limits as through Redis): after one got a 429 for a chat, the other
