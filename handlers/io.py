@@ -39,6 +39,9 @@ class Input:
     # A live location still being shared: when it ends (Telegram: the message's date + live_period). None for a
     # one-off location, and for the last position of a live location its sender stopped sharing.
     live_until: dt.datetime | None = None
+    # When the platform says the person sent it (Telegram: a message's date, or its edit_date for a live location's
+    # later position), which may be a while before it is handled (a backlog after a restart); None where not given.
+    at: dt.datetime | None = None
     photo: str | None = None  # the platform's file id
     payment: Payment | None = None
     update_id: str | None = None  # the platform's id for this update, to process a repeat once

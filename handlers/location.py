@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, or_, select, update
 
 from core.campus import DispatchMode
 from core.errors import UnknownBuilding
@@ -90,7 +90,10 @@ async def live_position(services: Services, inp: Input, *, first: bool,
             return []
         started = noted = False
         if profile is not None and orders:
-            started = await _keep(uow, profile.user_id, inp.lat, inp.lon, now)
+            # Kept as of when the runner was there, as the channel says (never later than now): a position handed
+            # over late is not told as fresh, nor, from before they took an order, shown to its student (tell_where).
+            seen = min(inp.at, now) if inp.at is not None else now
+            started = await _keep(uow, profile.user_id, inp.lat, inp.lon, seen)
             await _unavailable(uow, profile.user_id)
         elif profile is not None:
             await _clear(uow, profile.user_id)
@@ -130,17 +133,19 @@ async def _placing_an_order(uow: UnitOfWork, runner_id: int, inp: Input, now: dt
     return True
 
 
-async def _keep(uow: UnitOfWork, runner_id: int, lat: float, lon: float, now: dt.datetime) -> bool:
-    """Store the runner's position. True when none was kept before (the position starts being kept): one
-    conditional update, so of two positions arriving together only one says so."""
+async def _keep(uow: UnitOfWork, runner_id: int, lat: float, lon: float, seen: dt.datetime) -> bool:
+    """Store the runner's position, where they were at `seen`. True when none was kept before (the position starts
+    being kept): one conditional update, so of two positions arriving together only one says so. A position older
+    than the one kept (handed over out of order) changes nothing."""
     started = await uow.session.execute(
         update(RunnerProfile).where(RunnerProfile.user_id == runner_id, RunnerProfile.last_lat.is_(None))
-        .values(last_lat=lat, last_lon=lon, last_seen_at=now))
+        .values(last_lat=lat, last_lon=lon, last_seen_at=seen))
     if started.rowcount:
         return True
     await uow.session.execute(
-        update(RunnerProfile).where(RunnerProfile.user_id == runner_id)
-        .values(last_lat=lat, last_lon=lon, last_seen_at=now))
+        update(RunnerProfile).where(RunnerProfile.user_id == runner_id,
+                                    or_(RunnerProfile.last_seen_at.is_(None), RunnerProfile.last_seen_at <= seen))
+        .values(last_lat=lat, last_lon=lon, last_seen_at=seen))
     return False
 
 

@@ -117,8 +117,15 @@ def location_input(message: Message, update_id: int | None) -> Input | None:
     live_period = message.location.live_period  # in every position of a live location while it is shared
     live_until = message.date + dt.timedelta(seconds=live_period) if live_period else None
     return Input(CHANNEL, str(message.from_user.id), Kind.location, lat=message.location.latitude,
-                 lon=message.location.longitude, live_until=live_until, update_id=_uid(update_id),
-                 name=_name(message), language=_language(message))
+                 lon=message.location.longitude, live_until=live_until, at=sent_at(message),
+                 update_id=_uid(update_id), name=_name(message), language=_language(message))
+
+
+def sent_at(message: Message) -> dt.datetime:
+    """When the person sent the message, or last changed it (a live location's position moved: an edit)."""
+    if message.edit_date:  # aiogram keeps it as Unix time, `date` as a datetime
+        return dt.datetime.fromtimestamp(message.edit_date, dt.UTC)
+    return message.date
 
 
 def is_live_location(message: Message, edited: bool = False) -> bool:

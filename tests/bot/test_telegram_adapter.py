@@ -838,6 +838,40 @@ async def test_live_location_is_kept_only_while_the_runner_has_an_active_order(
     assert (p.last_lat, p.last_lon, p.last_seen_at) == (None, None, None)
 
 
+async def test_where_tells_when_the_runner_was_at_the_position_not_when_the_bot_read_it(
+        fake_bot_api, dispatcher, services, campus, clock):
+    """Telegram hands a position over late (the bot was restarting, a backlog): /where says when the runner was
+    there, and a position from before the runner took the order, read after, is not shown to its student."""
+    customer = await tg_user(services, campus, clock, 1001)
+    runner = await tg_runner(services, campus, clock, 3003)
+    zhao = fake_bot_api.user(3003, "Zhao", language_code="en")
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    en = catalogue("en")
+
+    shared = fake_bot_api.location(zhao, *PARCEL_STATION, live_period=3600)["message"]  # idle: not kept
+    await until(lambda: any(m["text"] == en("live-not-kept", offers="no") for m in fake_bot_api.bot_messages(3003)))
+    clock.advance(minutes=1)
+    before_taking = fake_bot_api.live_location(zhao, shared, *LIBRARY, push=False)  # at 10:01, not read yet
+    clock.advance(minutes=1)
+    order_id = await accepted_order(services, campus, clock, customer, runner)  # taken at 10:02
+    fake_bot_api.push(before_taking)
+    await settle(fake_bot_api, zhao, runner=True)
+    fake_bot_api.command(li, "where", str(order_id))
+    await until(lambda: fake_bot_api.bot_messages(1001))
+    assert fake_bot_api.last_bot_message(1001)["text"] == en("where-unknown", order=order_id)
+
+    clock.advance(minutes=1)
+    late = fake_bot_api.live_location(zhao, shared, *PARCEL_STATION, push=False)  # at 10:03 ...
+    clock.advance(minutes=10)
+    fake_bot_api.push(late)  # ... handed over at 10:13
+    await settle(fake_bot_api, zhao, runner=True)
+    before = len(fake_bot_api.bot_messages(1001))
+    fake_bot_api.command(li, "where", str(order_id))
+    await until(lambda: len(fake_bot_api.bot_messages(1001)) > before)
+    assert fake_bot_api.last_bot_message(1001)["text"] == en(
+        "where-near", order=order_id, time="10:03", minutes=10, place="Parcel Station")
+
+
 @pytest.mark.parametrize("make_person", [tg_user, tg_runner], ids=["student", "runner"])
 async def test_a_live_location_answers_the_step_asking_for_a_location_as_a_one_off_location_does(
         fake_bot_api, dispatcher, services, campus, clock, make_person):
