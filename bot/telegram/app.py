@@ -154,15 +154,28 @@ def _start_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter, se
     return asyncio.create_task(sender.run_forever(stop), name="telegram-sender")
 
 
-async def _set_commands(bot: Bot, services: Services) -> None:
-    """In the background: a big campus's per-chat menus take a while to queue, and the sender paces them."""
-    try:
-        chats = await set_commands(bot, services)
-        log.info("command menus set (%d per-chat menus queued for the sender)", chats)
-    except TelegramUnauthorizedError:
-        pass  # the token was revoked meanwhile: the service is stopping, and says why (api_watch.py)
-    except Exception:
-        log.exception("could not set the command menus")
+async def _set_commands(bot: Bot, services: Services, sleep: Sleep = asyncio.sleep) -> None:
+    """In the background: a big campus's per-chat menus take a while to queue, and the sender paces them. A Bot API
+    that does not answer (a network error, a 5xx, a 429) is tried again with backoff until it does, for as long as
+    the service runs: otherwise nobody would get a menu until the next start (a chat whose menu was queued already
+    is not queued twice)."""
+    delays = Backoff(START_BACKOFF)
+    while True:
+        try:
+            chats = await set_commands(bot, services)
+            log.info("command menus set (%d per-chat menus queued for the sender)", chats)
+            return
+        except TelegramUnauthorizedError:
+            return  # the token was revoked meanwhile: the service is stopping, and says why (api_watch.py)
+        except TelegramRetryAfter as exc:
+            problem, delay = f"too many requests, retry after {exc.retry_after} s", float(exc.retry_after)
+        except RETRYABLE as exc:
+            problem, delay = f"{type(exc).__name__}: {exc}", next(delays)
+        except Exception:
+            log.exception("could not set the command menus")
+            return
+        log.warning("could not set the command menus (%s): trying again in %.1f s", problem, delay)
+        await sleep(delay)
 
 
 async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.Event | None = None,
@@ -200,7 +213,7 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
         if handle_signals:
             _stop_on_signals(stop)
         await services.chat_moves.refresh(services.db, services.clock())  # halls and admin chats that moved
-        commands = asyncio.create_task(_set_commands(bot, services), name="telegram-commands")
+        commands = asyncio.create_task(_set_commands(bot, services, sleep), name="telegram-commands")
         sender_stop = asyncio.Event()
         sender = _start_sender(services, bot, limiter, settings, sender_stop)
         try:

@@ -27,7 +27,7 @@ from storage.models import LedgerPosting, Outbox
 from storage.uow import UnitOfWork
 from tests.bot.test_e2e_telegram import order_row
 from tests.bot.test_sender import queue
-from tests.bot.test_telegram_adapter import _free_port, tg_user, until
+from tests.bot.test_telegram_adapter import _free_port, tg_runner, tg_user, until
 from tests.factories import CIPHER, make_order
 
 
@@ -211,6 +211,26 @@ async def test_an_unreachable_bot_api_at_start_is_tried_again_with_backoff(fake_
     assert len(sleeps.calls) == 2 and 0 < sleeps.calls[0] < sleeps.calls[1]
     tries = [r.getMessage() for r in caplog.records if "getMe" in r.getMessage()]
     assert len(tries) == 2 and f"try 1 of {START_TRIES}" in tries[0] and fake_bot_api.base_url in tries[0]
+
+
+async def test_command_menus_a_bot_api_error_refused_at_start_are_set_once_it_answers(
+        fake_bot_api, services, campus, clock, settings):
+    """The Bot API answers getMe, then a 502 for the menus (a restarting server): the menus are tried again with
+    backoff, so the students' menu, the groups' and a runner's own all come, without a restart."""
+    await tg_runner(services, campus, clock, 3003, language="zh_CN")
+    fake_bot_api.server_error(method="deleteMyCommands", times=2)
+    sleeps = Sleeps()
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False, sleep=sleeps))
+    try:
+        await until(lambda: fake_bot_api.chat_menu(3003))  # the runner's own menu
+        await until(lambda: [c for c in fake_bot_api.calls("setMyCommands", ok=True)
+                             if c.params["scope"]["type"] == "all_private_chats"])
+        await until(lambda: fake_bot_api.chat_menu(campus.channels.telegram_hall_chat_id))
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 10)
+    assert len(sleeps.calls) == 2 and 0 < sleeps.calls[0] < sleeps.calls[1]
 
 
 async def test_a_bot_api_that_stays_unreachable_stops_the_start_after_its_tries(services, settings):
