@@ -115,7 +115,7 @@ def location_input(message: Message, update_id: int | None) -> Input | None:
     if message.from_user is None or message.location is None or not is_private(message.chat):
         return None
     live_period = message.location.live_period  # in every position of a live location while it is shared
-    live_until = message.date + dt.timedelta(seconds=live_period) if live_period else None
+    live_until = message.date + dt.timedelta(seconds=live_period) if live_period and not forwarded(message) else None
     return Input(CHANNEL, str(message.from_user.id), Kind.location, lat=message.location.latitude,
                  lon=message.location.longitude, live_until=live_until, at=sent_at(message),
                  update_id=_uid(update_id), name=_name(message), language=_language(message))
@@ -128,9 +128,15 @@ def sent_at(message: Message) -> dt.datetime:
     return message.date
 
 
+def forwarded(message: Message) -> bool:
+    """Forwarded from someone or somewhere else: a location in it is not where the sender is."""
+    return message.forward_origin is not None
+
+
 def is_live_location(message: Message, edited: bool = False) -> bool:
-    """A live location: its first message carries live_period; later positions come as edits."""
-    if message.location is None:
+    """The sender's live location: its first message carries live_period; later positions come as edits. One
+    forwarded is a one-off place (a drop-off a friend shared), never the sender's position."""
+    if message.location is None or forwarded(message):
         return False
     return edited or bool(message.location.live_period)
 

@@ -917,11 +917,15 @@ class FakeBotAPI:
         return self.callback(user, data, message, push=push)
 
     def location(self, user: dict[str, Any], latitude: float, longitude: float, *, live_period: int | None = None,
-                 chat: dict[str, Any] | int | None = None, push: bool = True) -> dict[str, Any]:
+                 chat: dict[str, Any] | int | None = None, forwarded_from: dict[str, Any] | None = None,
+                 push: bool = True) -> dict[str, Any]:
+        """A location the user sends; `forwarded_from` (a user): forwarded from that user's chat."""
         location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
         if live_period:
             location["live_period"] = live_period
-        return self._update(push, message=self._user_message(user, chat, location=location))
+        extra = {"forward_origin": {"type": "user", "date": self._now() - 60, "sender_user": forwarded_from}
+                 } if forwarded_from is not None else {}
+        return self._update(push, message=self._user_message(user, chat, location=location, **extra))
 
     def live_location(self, user: dict[str, Any], message: dict[str, Any], latitude: float, longitude: float, *,
                       heading: int | None = None, push: bool = True) -> dict[str, Any]:

@@ -838,6 +838,31 @@ async def test_live_location_is_kept_only_while_the_runner_has_an_active_order(
     assert (p.last_lat, p.last_lon, p.last_seen_at) == (None, None, None)
 
 
+async def test_a_forwarded_live_location_is_never_taken_as_where_the_runner_is(
+        fake_bot_api, dispatcher, services, campus, clock):
+    """A runner carrying an order forwards a live location someone else shares (or their own, from another chat):
+    the student's /where does not show it, first position or later ones."""
+    customer = await tg_user(services, campus, clock, 1001)
+    runner = await tg_runner(services, campus, clock, 3003)
+    order_id = await accepted_order(services, campus, clock, customer, runner)
+    zhao = fake_bot_api.user(3003, "Zhao", language_code="en")
+    friend = fake_bot_api.user(4004, "Friend", language_code="en")
+    forwarded = fake_bot_api.location(zhao, *LIBRARY, live_period=900, forwarded_from=friend)["message"]
+    await settle(fake_bot_api, zhao)
+    fake_bot_api.live_location(zhao, forwarded, *PARCEL_STATION)
+    await settle(fake_bot_api, zhao)
+    assert (await profile(services, runner)).last_lat is None
+    assert not any(m["text"] == catalogue("en")("live-kept", orders=f"#{order_id}")
+                   for m in fake_bot_api.bot_messages(3003))
+    fake_bot_api.command(fake_bot_api.user(1001, "Li", language_code="en"), "where", str(order_id))
+    where = (await until(lambda: fake_bot_api.bot_messages(1001)))[-1]
+    assert where["text"] == catalogue("en")("where-unknown", order=order_id)
+
+    fake_bot_api.location(zhao, *LIBRARY, live_period=900)  # their own: kept
+    await settle(fake_bot_api, zhao)
+    assert ((await profile(services, runner)).last_lat, (await profile(services, runner)).last_lon) == LIBRARY
+
+
 async def test_where_tells_when_the_runner_was_at_the_position_not_when_the_bot_read_it(
         fake_bot_api, dispatcher, services, campus, clock):
     """Telegram hands a position over late (the bot was restarting, a backlog): /where says when the runner was
