@@ -27,8 +27,9 @@ from bot.telegram.adapter import build_dispatcher
 from bot.telegram.api_watch import AIOGRAM_LOGGER, BotApiWatch
 from bot.telegram.commands import named_operators, set_commands
 from bot.telegram.in_flight import UpdatesInFlight
-from bot.telegram.sender import RETRYABLE, SenderConfig, Sleep, TelegramRateLimiter, TelegramSender, campus_chats
+from bot.telegram.sender import SenderConfig, Sleep, TelegramRateLimiter, TelegramSender, campus_chats
 from bot.telegram.session import TelegramSession
+from bot.telegram.transient import RETRYABLE
 from handlers.context import Services
 from handlers.notify import report_undelivered
 from handlers.unreachable import unreachable

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any, NamedTuple
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, or_, select
 
 from bot.telegram.convert import CHANNEL
 from bot.telegram.render import call
+from bot.telegram.transient import RETRYABLE
 from core.campus import Campus
 from handlers import flows  # noqa: F401 - registers the commands the menus list
 from handlers.app import BUTTON_COMMANDS
@@ -188,7 +189,8 @@ async def _queue_menu(session: DbSession, chat_id: str, origin: str, due: dt.dat
 
 async def set_group_menus(bot: Bot, services: Services) -> None:
     """Each campus's task hall gets the hall's menu and its admin chat the operators', in the campus's language (by
-    the chats' ids now: a group upgraded to a supergroup is a new chat, which needs its menu again)."""
+    the chats' ids now: a group upgraded to a supergroup is a new chat, which needs its menu again). A refusal is
+    logged (the bot is not in the group); a Bot API that does not answer raises, for the caller to try again."""
     for campus in services.campuses.values():
         channels = campus.channels
         for chat, names in ((telegram_chat(services, channels.telegram_hall_chat_id), HALL),
@@ -198,5 +200,7 @@ async def set_group_menus(bot: Bot, services: Services) -> None:
             try:
                 await call(bot.set_my_commands, commands=menu(names, campus.language),
                            scope=BotCommandScopeChat(chat_id=chat))
+            except (TelegramRetryAfter, *RETRYABLE):
+                raise  # Telegram did not answer: the caller tries again
             except TelegramAPIError as exc:  # the bot is not in that group (yet): the campus file needs a look
                 log.warning("no command menu for campus %s's chat %s: %s", campus.id, chat, exc)

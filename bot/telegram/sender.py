@@ -113,20 +113,15 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
-    ClientDecodeError,
-    RestartingTelegram,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramMigrateToChat,
-    TelegramNetworkError,
     TelegramRetryAfter,
-    TelegramServerError,
     TelegramUnauthorizedError,
 )
 from aiogram.types import BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiohttp import ClientError
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -136,6 +131,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.telegram.commands import chat_menu, staff_member
 from bot.telegram.refusals import OUTAGE, Refusal, refusal
 from bot.telegram.render import TEXT_LIMIT, at_once, edit_text_or_caption, photo_caption
+from bot.telegram.transient import RETRYABLE
 from core.campus import Campus
 from core.clock import Clock
 from handlers.notify import is_menu
@@ -155,8 +151,6 @@ MAX_BUTTONS = 100  # inline buttons in one message
 DIGEST_SEPARATOR = "\n\n"
 MENU_TRIES = 3  # menu requests per refresh, when the person keeps changing while it is made
 RETIRE = "retire"  # the payload kind of a row clearing a reposted order's earlier post (queued by this sender)
-RETRYABLE = (TelegramNetworkError, TelegramServerError, RestartingTelegram, ClientDecodeError, ClientError,
-             asyncio.TimeoutError, OSError)
 Sleep = Callable[[float], Awaitable[Any]]
 # What a 403 from a person's chat does, in the transaction failing its rows: (uow, channel, external id, now).
 Unreachable = Callable[[UnitOfWork, str, str, dt.datetime], Awaitable[Any]]

@@ -213,12 +213,17 @@ async def test_an_unreachable_bot_api_at_start_is_tried_again_with_backoff(fake_
     assert len(tries) == 2 and f"try 1 of {START_TRIES}" in tries[0] and fake_bot_api.base_url in tries[0]
 
 
+@pytest.mark.parametrize("failing", ["deleteMyCommands", "the hall's setMyCommands"])
 async def test_command_menus_a_bot_api_error_refused_at_start_are_set_once_it_answers(
-        fake_bot_api, services, campus, clock, settings):
-    """The Bot API answers getMe, then a 502 for the menus (a restarting server): the menus are tried again with
-    backoff, so the students' menu, the groups' and a runner's own all come, without a restart."""
+        fake_bot_api, services, campus, clock, settings, failing):
+    """The Bot API answers getMe, then a 502 for the menus (a restarting server), the students' or a group's: the
+    menus are tried again with backoff, so the students' menu, the groups' and a runner's own all come, without a
+    restart."""
     await tg_runner(services, campus, clock, 3003, language="zh_CN")
-    fake_bot_api.server_error(method="deleteMyCommands", times=2)
+    if failing == "deleteMyCommands":
+        fake_bot_api.server_error(method="deleteMyCommands", times=2)
+    else:
+        fake_bot_api.server_error(method="setMyCommands", chat_id=campus.channels.telegram_hall_chat_id, times=2)
     sleeps = Sleeps()
     stop = asyncio.Event()
     running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False, sleep=sleeps))
