@@ -40,7 +40,7 @@ from handlers.notify import MENU, telegram_chat
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage.db import Database, DbSession
-from storage.models import Outbox, RunnerProfile, User
+from storage.models import OperatorAction, Outbox, RunnerProfile, User
 from storage.outbox import queue
 from storage.runners_repo import ACTIVE_RUNNER
 from storage.uow import UnitOfWork
@@ -104,10 +104,14 @@ def _as_staff(row: Any, named_ops: frozenset[str]) -> Staff:
 
 async def staff(services: Services, batch: int = MENU_BATCH) -> AsyncIterator[list[Staff]]:
     """Who started the bot and needs a menu of their own chat, `batch` people at a time: active runners and
-    operators first (nothing else sets the menu of an operator the campus file names), then students who speak
-    another language than the shared students' menu. Each read is its own short transaction, from the last id on."""
+    operators first (nothing else sets the menu of an operator the campus file names), and anyone who ever acted as
+    an operator (one the campus file no longer names keeps the operators' menu until their chat's is set again),
+    then students who speak another language than the shared students' menu. Each read is its own short
+    transaction, from the last id on."""
     named_ops = named_operators(services.campuses.values())
-    is_staff = or_(ACTIVE_RUNNER, User.is_operator.is_(True), User.external_id.in_(named_ops or {""}))
+    acted_as_operator = User.id.in_(select(OperatorAction.operator_id))
+    is_staff = or_(ACTIVE_RUNNER, User.is_operator.is_(True), User.external_id.in_(named_ops or {""}),
+                   acted_as_operator)
     # A CASE, not ~is_staff: ACTIVE_RUNNER is NULL for someone with no runner profile, and NOT NULL matches no one.
     staff_rank = case((is_staff, 0), else_=1)
     for needs_menu in (staff_rank == 0, and_(staff_rank == 1, User.language != SHARED_LANGUAGE)):

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import Bot
+from aiogram.types import BotCommandScopeChat
 from sqlalchemy import func, select, update
 
 from bot.telegram.commands import STUDENT, Staff, menu, set_commands, staff, staff_member, staff_menu
 from bot.telegram.sender import TelegramSender
 from handlers.context import Services
 from locales import catalogue
-from storage.models import Outbox, RunnerProfile, User
+from storage.models import OperatorAction, Outbox, RunnerProfile, User
 from storage.uow import UnitOfWork
 from tests.bot.fake_bot_api import FakeBotAPI
 from tests.bot.test_sender import make_sender, virtual_time  # noqa: F401 - the rate windows in the test's time
@@ -135,6 +136,24 @@ async def test_at_start_every_chat_that_needs_a_menu_gets_it_staff_first(
     english = {c.command: c.description for c in menu(STUDENT, "en")}
     assert all(descriptions(fake_bot_api.chat_menu(student)) == english for student in students)
     assert fake_bot_api.chat_menu(1004) is None
+
+
+async def test_at_start_a_former_operators_chat_loses_the_operators_menu(
+        services: Services, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    """Someone who acted as an operator and is one no longer (the campus file stopped naming them, or their flag
+    was cleared): their chat's operators' menu goes at the next start, to the students' menu of their language."""
+    former = await person(services, OPERATOR, "en")
+    shared = await person(services, 4005, "zh_CN")  # a former operator in the shared menu's language
+    async with UnitOfWork(services.db) as uow:
+        for operator_id in (former, shared):
+            uow.session.add(OperatorAction(operator_id=operator_id, action="approve_runner", at=clock()))
+    for chat in (OPERATOR, 4005):  # their chats' menus from when they were operators
+        await bot.set_my_commands(staff_menu("en", runner=False, operator=True), scope=BotCommandScopeChat(chat_id=chat))
+
+    await set_commands(bot, services)
+    await deliver(make_sender(services.db, bot, clock, fake_bot_api), services, clock)
+    assert descriptions(fake_bot_api.chat_menu(OPERATOR)) == {c.command: c.description for c in menu(STUDENT, "en")}
+    assert fake_bot_api.chat_menu(4005) is None  # the shared students' menu, in Chinese, is theirs
 
 
 async def test_starts_queue_a_chats_menu_once_until_it_is_sent(
