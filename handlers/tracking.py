@@ -629,19 +629,31 @@ async def complain_step(ctx: Ctx) -> None:
 
 
 # --- notices with buttons ----------------------------------------------------------------------------------------
+def delivered_key(order_id: int | None) -> str:
+    """The edit key of the student's delivery notice: the completion takes its place, so its Confirm and Report
+    buttons go and the completion comes above the rating question (which is the confirming press's answer)."""
+    return f"delivered:{order_id}"
+
+
 async def render_delivered(notifier: Notifier, campus: Campus, row: OrderRow, notice) -> None:
     """The student is told of the delivery with the buttons to confirm it or report a problem."""
-    await notifier.user(row.customer_id, "notice-delivered", order=str(row.id), buttons=[
-        [("track-confirm-button", f"o:{row.id}:confirm", {})],
-        [("track-report-button", f"o:{row.id}:report", {})],
-    ])
+    await notifier.user(row.customer_id, "notice-delivered", order=str(row.id), edit_key=delivered_key(row.id),
+                        buttons=[[("track-confirm-button", f"o:{row.id}:confirm", {})],
+                                 [("track-report-button", f"o:{row.id}:report", {})]])
+
+
+async def render_completed(notifier: Notifier, campus: Campus, row: OrderRow, notice) -> None:
+    """Confirmed by the student (or completed by an operator's resolution): in the delivery notice's place."""
+    await notifier.user(row.customer_id, "notice-completed-customer", order=str(row.id),
+                        edit_key=delivered_key(row.id))
 
 
 async def render_auto_confirmed(notifier: Notifier, campus: Campus, row: OrderRow, notice) -> None:
     """An automatic confirmation still lets the student rate the runner."""
-    await notifier.user(row.customer_id, "notice-auto-confirmed", order=str(row.id),
+    await notifier.user(row.customer_id, "notice-auto-confirmed", order=str(row.id), edit_key=delivered_key(row.id),
                         buttons=[[("track-rate-button", f"o:{row.id}:rate", {})]])
 
 
 NOTICE_RENDERERS["notice-delivered"] = render_delivered
+NOTICE_RENDERERS["notice-completed-customer"] = render_completed
 NOTICE_RENDERERS.setdefault("notice-auto-confirmed", render_auto_confirmed)

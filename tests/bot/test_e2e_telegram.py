@@ -696,3 +696,23 @@ async def test_a_runner_sends_the_pickup_photo_then_delivers_by_command_and_no_t
     assert (await order_row(services, order_id)).status == "delivered"
     await all_delivered(fake, services)
     assert not fake.violations
+
+
+async def test_a_confirmed_delivery_notice_becomes_the_completion_above_the_stars(
+        fake_bot_api: FakeBotAPI, running_bot, services: Services, campus, clock: FakeClock) -> None:
+    """Confirming under the delivery notice: the notice says the order is completed in its own place, with no
+    Confirm or Report button left, and the stars question is the last message (not followed by "completed")."""
+    fake = fake_bot_api
+    li, zhao, order_id, _ = await grabbed(fake, services, campus, clock)
+    await zhao.says(zhao.command("picked", str(order_id)), EN("runner-picked-up", order=order_id))
+    await zhao.says(zhao.command("delivered", str(order_id)), EN("runner-delivered", order=order_id))
+    delivered = await li.with_button(0, f"o:{order_id}:confirm", "the delivery notice")
+    assert buttons(delivered) == [f"o:{order_id}:confirm", f"o:{order_id}:report"]
+
+    mark = li.press(delivered, f"o:{order_id}:confirm")
+    stars = await li.with_step(mark, "star:5", "the stars")
+    completed = await li.edited(delivered, EN("notice-completed-customer", order=order_id))
+    assert buttons(completed) == []
+    await all_delivered(fake, services)
+    assert [m["message_id"] for m in li.messages(mark)] == [stars["message_id"]]
+    assert not fake.violations
