@@ -134,7 +134,7 @@ def customer_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
     """What the student sees about their own order."""
     parts = [order_line(t, campus, row)]
     if row.description:
-        parts.append(t("order-card-description", text=row.description))
+        parts.append(t("order-card-description", task=row.task_type, text=row.description))
     parts.append(quote_lines_text(t, row.quote_lines))
     parts.append(t("order-card-total", total=format_yuan(row.total)))
     return "\n".join(parts)
@@ -154,7 +154,7 @@ def details_lines(t: Catalogue, row: OrderRow) -> list[str]:
     """What the errand is about: the item, the student's notes and their preference tags."""
     parts = []
     if row.description:
-        parts.append(t("order-card-description", text=row.description))
+        parts.append(t("order-card-description", task=row.task_type, text=row.description))
     if row.notes:
         parts.append(t("order-card-notes", text=row.notes))
     if row.tags:

@@ -27,7 +27,11 @@ status-covered = { $status ->
    *[refunded] closed (paid by the coupon, nothing to refund)
   }
 order-quote-line = { $label }: { $amount }
-order-card-description = Item: { $text }
+order-card-description = { $task ->
+    [queue] Queue
+    [custom] Task
+   *[other] Item
+  }: { $text }
 order-card-notes = Notes: { $text }
 order-card-tags = Please: { $tags }
 order-card-total = Total: { $total } yuan

@@ -27,7 +27,11 @@ status-covered = { $status ->
    *[refunded] 已关闭（优惠券全额抵扣，无需退款）
   }
 order-quote-line = { $label }：{ $amount }
-order-card-description = 物品：{ $text }
+order-card-description = { $task ->
+    [queue] 排队
+    [custom] 任务
+   *[other] 物品
+  }：{ $text }
 order-card-notes = 备注：{ $text }
 order-card-tags = 要求：{ $tags }
 order-card-total = 合计：{ $total } 元

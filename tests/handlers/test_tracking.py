@@ -109,6 +109,23 @@ async def test_list_and_track_with_history(db, campus, clock, chat):
     assert (await order_row(db, unpaid)).status == "open"
 
 
+@pytest.mark.parametrize(("task", "en_label", "zh_label"), [
+    ("parcel", "Item: ", "物品："), ("queue", "Queue: ", "排队："), ("custom", "Task: ", "任务：")])
+async def test_the_card_names_what_the_description_is_for_the_errand_type(db, campus, clock, chat, task, en_label,
+                                                                            zh_label):
+    """A queue is no item: its card (the student's, the runner's) says what the student wrote under the right word."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(
+            task_type=task, description="canteen 2 window"))
+    (card,) = await chat.send("alice", f"/track {order_id}")
+    assert f"\n{en_label}canteen 2 window\n" in card.text
+    await speaks(db, "zh_CN", runner)
+    runner_name = await external_id(db, runner)
+    (card,) = await chat.send(runner_name, f"/track {order_id}")
+    assert f"\n{zh_label}canteen 2 window\n" in card.text
+
+
 async def test_a_student_cannot_touch_another_students_order(db, campus, clock, chat):
     _alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
     bob = await make_user(db, campus, clock(), name="bob")
