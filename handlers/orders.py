@@ -118,11 +118,13 @@ def covered(row: OrderRow) -> bool:
     return to_domain(row).covered_by_coupon
 
 
-def order_line(t: Catalogue, campus: Campus, row: OrderRow, *, status: str | None = None) -> str:
+def order_line(t: Catalogue, campus: Campus, row: OrderRow, *, status: str | None = None,
+               runner: bool = False) -> str:
     """One line per order, for lists. `status`: words said instead of the order's own status (a runner it is no
-    longer with)."""
-    return t("order-line", order=row.id, task=row.task_type, route=route_text(t, campus, row),
-             total=format_yuan(row.total), status=status or status_words(t, row))
+    longer with). `runner`: a runner's view, without what the student paid (after a coupon, less than their share:
+    their card says what they get)."""
+    return t("order-line-runner" if runner else "order-line", order=row.id, task=row.task_type,
+             route=route_text(t, campus, row), total=format_yuan(row.total), status=status or status_words(t, row))
 
 
 def quote_lines_text(t: Catalogue, lines: list[dict]) -> str:
@@ -171,7 +173,7 @@ async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, vie
     """The winner's view: full details, what the order pays them, contact only while they hold the active order.
     An order given back or given to another runner says it is no longer theirs, not the status it has for others."""
     theirs = row.runner_id == viewer_id
-    parts = [order_line(t, campus, row, status=None if theirs else t("order-status-not-yours")),
+    parts = [order_line(t, campus, row, status=None if theirs else t("order-status-not-yours"), runner=True),
              *details_lines(t, row), await runner_pay_line(ctx, t, row, viewer_id)]
     if runner_may_see_contact(row, viewer_id):
         room = ctx.services.cipher.decrypt(row.room_enc)

@@ -141,7 +141,8 @@ async def _listed(ctx: Ctx, query, **params: int) -> list[OrderRow]:  # noqa: AN
 
 
 def _say_list(ctx: Ctx, key: str, title: str, rows: list[OrderRow]) -> None:
-    lines = [ctx.t(title)] + [order_line(ctx.t, campus_of(ctx, r), r) for r in rows]
+    runner = key == "track-carried-list"  # the orders they carry: what the student paid is not theirs to see
+    lines = [ctx.t(title)] + [order_line(ctx.t, campus_of(ctx, r), r, runner=runner) for r in rows]
     ctx.say_text(key, "\n".join(lines),
                  choices=[[ctx.button("track-view-button", f"o:{r.id}:view", order=str(r.id))] for r in rows])
 

@@ -8,6 +8,13 @@ order-line = #{ $order } { $task ->
     [queue] Queue for me
    *[custom] Custom task
   } · { $route } · { $total } yuan · { $status }
+order-line-runner = #{ $order } { $task ->
+    [parcel] Parcel pickup
+    [buy] Buy for me
+    [deliver] Deliver an item
+    [queue] Queue for me
+   *[custom] Custom task
+  } · { $route } · { $status }
 status = { $status ->
     [awaiting_payment] awaiting payment
     [open] waiting for a runner

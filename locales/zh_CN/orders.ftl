@@ -8,6 +8,13 @@ order-line = #{ $order } { $task ->
     [queue] 帮我排队
    *[custom] 万能帮
   } · { $route } · { $total } 元 · { $status }
+order-line-runner = #{ $order } { $task ->
+    [parcel] 代取快递
+    [buy] 帮我买
+    [deliver] 帮我送
+    [queue] 帮我排队
+   *[custom] 万能帮
+  } · { $route } · { $status }
 status = { $status ->
     [awaiting_payment] 待支付
     [open] 等待接单

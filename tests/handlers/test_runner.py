@@ -646,8 +646,8 @@ async def test_orders_lists_the_orders_a_runner_carries_and_opens_them(chat, ser
     assert listed.key == "track-carried-list"
     assert listed.text.splitlines() == [
         "Orders you are carrying now:",
-        f"#{first} Parcel pickup · Parcel Station → Women's Dorm 3 · 3.60 yuan · picked up",
-        f"#{second} Parcel pickup · Parcel Station → Women's Dorm 3 · 3.60 yuan · runner on the way"]
+        f"#{first} Parcel pickup · Parcel Station → Women's Dorm 3 · picked up",  # not what the student paid
+        f"#{second} Parcel pickup · Parcel Station → Women's Dorm 3 · runner on the way"]
     assert labelled(listed) == [[(f"Open #{first}", f"o:{first}:view")], [(f"Open #{second}", f"o:{second}:view")]]
     (card,) = await chat.press("rob", f"Open #{second}")
     assert f"Phone: {PHONE}" in card.text and f"Room: {ROOM}" in card.text

@@ -126,6 +126,25 @@ async def test_the_card_names_what_the_description_is_for_the_errand_type(db, ca
     assert f"\n{zh_label}canteen 2 window\n" in card.text
 
 
+async def test_the_runner_sees_what_the_order_pays_them_not_what_the_student_paid(db, campus, clock, chat):
+    """The student's total (after a coupon, less than the runner's share) is none of the runner's business: their
+    card and their list show what they get."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(discount=300, total=60))
+    row = await order_row(db, order_id)
+    share = f"{format_yuan(row.runner_share)} yuan"
+    runner_name = await external_id(db, runner)
+    (card,) = await chat.send(runner_name, f"/track {order_id}")
+    assert "0.60 yuan" not in card.text
+    assert card.text.splitlines()[0] == f"#{order_id} Parcel pickup · Parcel Station → Women's Dorm 3 · runner on the way"
+    assert f"You receive: {share}" in card.text
+    replies = await chat.send(runner_name, "/orders")
+    assert "0.60 yuan" not in "\n".join(r.text for r in replies)
+    (card,) = await chat.send("alice", f"/track {order_id}")  # the student's own card keeps her total
+    assert card.text.splitlines()[0].endswith("· 0.60 yuan · runner on the way")
+
+
 async def test_a_student_cannot_touch_another_students_order(db, campus, clock, chat):
     _alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
     bob = await make_user(db, campus, clock(), name="bob")
