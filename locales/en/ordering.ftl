@@ -22,8 +22,8 @@ order-day = { $day ->
 order-place = { $name }
 order-ask-pickup = { $task ->
     [buy] Where should the runner buy it?
-    [queue] Where is the queue? Send its place, or skip.
-    [custom] Where does the task start? Send the place, or skip.
+    [queue] Where is the queue? You can skip this.
+    [custom] Where does the task start? You can skip this.
    *[other] Where should the runner pick it up?
   } Send a building name or short name, or share your location.
 order-no-pickup = No pickup place

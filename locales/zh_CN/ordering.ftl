@@ -22,8 +22,8 @@ order-day = { $day ->
 order-place = { $name }
 order-ask-pickup = { $task ->
     [buy] 在哪里买？
-    [queue] 在哪里排队？发送地点，或跳过。
-    [custom] 从哪里开始？发送地点，或跳过。
+    [queue] 在哪里排队？可以跳过。
+    [custom] 从哪里开始？可以跳过。
    *[other] 在哪里取件？
   }请输入楼名或简称，或发送位置。
 order-no-pickup = 没有取件地点

@@ -175,7 +175,10 @@ async def test_places_by_shared_location(chat, services):
 async def test_queue_and_custom_errands_may_skip_the_pickup(chat, services):
     dave = await funded(chat, services, "dave", 0)
     await chat.send("dave", "/order")
-    await chat.send("dave", "Queue for me")
+    replies = await chat.send("dave", "Queue for me")
+    # Said once how to answer: the place's name or a location, or skip.
+    assert [r.text for r in replies if r.key == "order-ask-pickup"] == [
+        "Where is the queue? You can skip this. Send a building name or short name, or share your location."]
     await chat.press("dave", "No pickup place")
     await answer_all(chat, "dave", ["Canteen 1", "Skip", "Lunch at window 3", "90", "now", "Done", "Skip", "Anyone",
                                     "Skip", "0"])
