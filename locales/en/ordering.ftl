@@ -26,7 +26,7 @@ order-ask-pickup = { $task ->
     [custom] Where does the task start? You can skip this.
    *[other] Where should the runner pick it up?
   } Send a building name or short name, or share your location.
-order-no-pickup = No pickup place
+order-no-pickup = No particular place
 order-ask-dropoff = Where should it go? Send a building name or short name, or share your location.
 order-ask-room = Your room in { $place }, for delivery to your door (like 3-502)? Or meet the runner at the entrance.
 order-use-saved = Use { $saved }

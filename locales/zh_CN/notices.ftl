@@ -40,13 +40,13 @@ notice-refunded = { $refunded ->
     [no] 订单 #{ $order } 已按退款结案。{ -nothing-back }
    *[yes] 订单 #{ $order } 已退款，{ $amount } 元已退回你的钱包。
   }
-notice-details-ended = 订单 #{ $order } 对你已结束，学生的电话和房间号不再显示。
+notice-details-ended = 订单 #{ $order } 对你已结束，下单同学的电话和房间号不再显示。
 notice-undelivered = ⚠️ { $channel ->
         [telegram] Telegram
        *[other] { $channel }
     } 未能送达订单 #{ $order } 的{ $what ->
         [hall] 任务大厅帖子
-        [details] 跑腿员详情（学生的电话和房间号）
+        [details] 跑腿员详情（下单同学的电话和房间号）
         [offer] 派给跑腿员的邀请
        *[other] 消息
     }，不会再试：{ $reason ->

@@ -26,7 +26,7 @@ order-ask-pickup = { $task ->
     [custom] 从哪里开始？可以跳过。
    *[other] 在哪里取件？
   }请输入楼名或简称，或发送位置。
-order-no-pickup = 没有取件地点
+order-no-pickup = 不指定地点
 order-ask-dropoff = 送到哪里？请输入楼名或简称，或发送位置。
 order-ask-room = 送到{ $place }哪个房间（例如 3-502）？也可以在楼门口交接。
 order-use-saved = 使用 { $saved }

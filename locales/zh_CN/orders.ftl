@@ -42,7 +42,7 @@ order-card-description = { $task ->
 order-card-notes = 备注：{ $text }
 order-card-tags = 要求：{ $tags }
 order-card-total = 合计：{ $total } 元
-order-card-share = 你将获得：{ $share } 元
+order-card-share = 本单收入：{ $share } 元
 # 跑腿员看到的、不是以送达结束的订单：账本实际付给他的钱，或订单已不归他。
 order-card-fee = 你获得跑腿补偿：{ $fee } 元
 order-card-unpaid = 这单不会给你报酬。

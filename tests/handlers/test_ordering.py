@@ -179,7 +179,7 @@ async def test_queue_and_custom_errands_may_skip_the_pickup(chat, services):
     # Said once how to answer: the place's name or a location, or skip.
     assert [r.text for r in replies if r.key == "order-ask-pickup"] == [
         "Where is the queue? You can skip this. Send a building name or short name, or share your location."]
-    await chat.press("dave", "No pickup place")
+    await chat.press("dave", "No particular place")
     await answer_all(chat, "dave", ["Canteen 1", "Skip", "Lunch at window 3", "90", "now", "Done", "Skip", "Anyone",
                                     "Skip", "0"])
     replies = await chat.send("dave", "No coupon")
@@ -310,7 +310,7 @@ async def test_back_goes_through_every_earlier_question_that_applies_and_forgets
 
     # Now a queue: the parcel's 10 kg, asked no more, is not priced.
     await chat.send("dave", "Queue for me")
-    await chat.press("dave", "No pickup place")
+    await chat.press("dave", "No particular place")
     replies = await answer_all(chat, "dave", ["Canteen 1", "Skip", "Lunch at window 3", "90", "now", "Done", "Skip",
                                               "Anyone", "Skip", "0", "No coupon"])
     assert "Extra weight" not in quote_of(replies).text
@@ -670,7 +670,7 @@ async def test_superscript_and_circled_digits_are_refused_like_any_other_non_num
     assert (await conversation(services, "fay"))[1]["floor"] == 5
     await chat.send("fay", "/order")
     await chat.send("fay", "Queue for me")
-    await chat.press("fay", "No pickup place")
+    await chat.press("fay", "No particular place")
     await answer_all(chat, "fay", ["Canteen 1", "Skip", "Lunch at window 3"])
     await refused(chat, services, "fay", lambda: chat.send("fay", "①"), "error-queue-minutes")
 

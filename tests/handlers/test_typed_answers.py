@@ -196,7 +196,7 @@ async def test_queue_minutes_with_their_unit(chat, services, typed, minutes):
     await started(chat, "que")
     await chat.send("que", "/order")
     await chat.send("que", "Queue for me")
-    await chat.press("que", "No pickup place")
+    await chat.press("que", "No particular place")
     await answer_all(chat, "que", ["Canteen 1", "Skip", "Lunch at window 3"])
     replies = await chat.send("que", typed)
     assert keys(replies) == ["order-ask-window"], [r.text for r in replies]
