@@ -162,7 +162,8 @@ async def route(ctx: Ctx) -> None:
         elif command.operator_only and not ctx.is_operator:
             ctx.say("error-operators-only")
         elif (command.private_only and inp.chat is not None and not inp.answered_privately
-              and not (command.operator_only and in_admin_chat(ctx)) and not ends_question_here(ctx)):
+              and not ((command.operator_only or command.operators_chat and ctx.is_operator) and in_admin_chat(ctx))
+              and not ends_question_here(ctx)):
             ctx.say("error-private-only")
         else:
             await command.handler(ctx)

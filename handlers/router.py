@@ -27,6 +27,8 @@ class Command:
     handler: Handler
     operator_only: bool = False
     private_only: bool = True  # not from the task-hall group
+    # Anyone's command that an operator may type in the operators' chat too, answered there (/hours, /help).
+    operators_chat: bool = False
 
 
 @dataclass
@@ -56,11 +58,12 @@ class Router:
         """What asks the current question of the form in this state again; None: no form is waiting for an answer."""
         return by_state_prefix(self.questions, state)
 
-    def command(self, *names: str, operator_only: bool = False, private_only: bool = True):  # noqa: ANN201
+    def command(self, *names: str, operator_only: bool = False, private_only: bool = True,  # noqa: ANN201
+                operators_chat: bool = False):
         def register(fn: Handler) -> Handler:
             for name in names:
                 assert name not in self.commands, f"/{name} registered twice"
-                self.commands[name] = Command(fn, operator_only, private_only)
+                self.commands[name] = Command(fn, operator_only, private_only, operators_chat)
             return fn
         return register
 

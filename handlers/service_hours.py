@@ -23,7 +23,7 @@ CLOCK = re.compile(r"(\d{1,2})[:：](\d{2})")
 WHEN_LIKE = re.compile(r"\d")
 
 
-@ROUTER.command("hours")
+@ROUTER.command("hours", operators_chat=True)  # beside /pause and /resume in the operators' help
 async def hours(ctx: Ctx) -> None:
     ctx.say("hours-info", hours=hours_text(ctx))
     pause = await service_pauses.current(ctx.uow.session, ctx.campus.id, ctx.now)

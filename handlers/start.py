@@ -115,8 +115,11 @@ async def show_menu(ctx: Ctx) -> None:
     menu(ctx)
 
 
-@ROUTER.command("help")
+@ROUTER.command("help", operators_chat=True)
 async def show_help(ctx: Ctx) -> None:
+    if ctx.chat_campus is not None:  # an operator in the operators' chat: their commands, not a student's
+        ctx.say("admin-help")
+        return
     ctx.say("help-student")
     if await ctx.runner_profile() is not None:
         ctx.say("help-runner")

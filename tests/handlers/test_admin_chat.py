@@ -97,6 +97,19 @@ async def test_a_bare_cancel_typed_in_the_operators_chat_ends_the_question_waiti
     assert (await get(db, RunnerProfile, applicant)).status == "pending"
 
 
+async def test_hours_and_help_typed_in_the_operators_chat_are_answered_there(chat, db, campus, clock):
+    # Before, both were "Please use that in a private chat with the bot.", though the operators' help lists /hours
+    # beside /pause and /resume, and /help is what anyone types first.
+    await operator(chat)
+    await chat.send(OP, "/pause 30m rain", chat=ADMIN_CHAT)
+    assert keys(await chat.send(OP, "/hours", chat=ADMIN_CHAT)) == ["hours-info", "order-paused"]
+    (help_,) = await chat.send(OP, "/help", chat=ADMIN_CHAT)
+    assert (help_.key, help_.text) == ("admin-help", catalogue("zh_CN")("admin-help"))  # the chat's language
+    await chat.send("alice", "/start")
+    for command in ("/hours", "/help"):  # anyone else there: privately, as ever
+        assert keys(await chat.send("alice", command, chat=ADMIN_CHAT)) == ["error-private-only"]
+
+
 # A question asked in the operators' chat waits there, in the operator's conversation in that chat: what they type
 # privately meanwhile is not its answer, and what they were doing privately carries on.
 
