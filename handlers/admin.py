@@ -25,7 +25,7 @@ from core.dispatch import ineligibility
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
 from core.money import CURRENCY_MARK, YUAN_UNIT, MoneyError, format_yuan, percent_to_bp, written_yuan_to_fen
 from core.numbers import record_id, whole_number
-from core.order import Actor, Event, Order, Role, Status, allowed_events, refund_on_operator_cancel
+from core.order import FINAL, Actor, Event, Order, Role, Status, allowed_events, refund_on_operator_cancel
 from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
 from handlers.io import Choice, Kind
 from handlers.notify import money_args, plain_args
@@ -741,8 +741,13 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
     if suspended:
         await ctx.notify.user(target.id, "admin-you-suspended", reason=reason or "—")  # type: ignore[arg-type]
         active = await ctx.uow.orders.active_for_runner(target.id)  # type: ignore[arg-type]
-        ctx.say("admin-suspended", who=who(target),
-                orders=", ".join(f"#{o.id}" for o in active) or "—", count=len(active))
+        # What they ordered goes on without them (they can neither confirm nor write about it): named, to look at.
+        placed = list(await ctx.uow.session.scalars(
+            select(OrderRow.id).where(OrderRow.customer_id == target.id,
+                                      OrderRow.status.not_in([s.value for s in (*FINAL, Status.awaiting_payment)]))
+            .order_by(OrderRow.id)))
+        ctx.say("admin-suspended", who=who(target), orders=", ".join(f"#{o.id}" for o in active) or "—",
+                count=len(active), placed=", ".join(f"#{o}" for o in placed) or "none")
     else:
         await ctx.notify.user(target.id, "admin-you-restored")  # type: ignore[arg-type]
         ctx.say("admin-restored", who=who(target))

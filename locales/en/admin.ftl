@@ -194,8 +194,14 @@ admin-cannot-suspend-operator = { $who } is an operator and cannot be suspended.
 admin-already-suspended = { $who } is already suspended.
 admin-not-suspended = { $who } is not suspended.
 admin-suspended = { $who } is suspended. { $count ->
-    [0] They carry no active orders.
-   *[other] Active orders to reassign or cancel: { $orders }
+    [0] { $placed ->
+        [none] They have no orders under way.
+       *[other] Orders they placed, still under way (see them with /find, stop them with /cancelorder): { $placed }
+      }
+   *[other] Active orders to reassign or cancel: { $orders }{ $placed ->
+        [none] {""}
+       *[other] . Orders they placed, still under way: { $placed }
+      }
   }
 admin-restored = { $who } is restored.
 # to the user

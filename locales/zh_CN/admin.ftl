@@ -188,8 +188,14 @@ admin-cannot-suspend-operator = { $who } 是运营人员，不能暂停。
 admin-already-suspended = { $who } 已经被暂停。
 admin-not-suspended = { $who } 没有被暂停。
 admin-suspended = 已暂停 { $who }。{ $count ->
-    [0] 其名下没有进行中的订单。
-   *[other] 需要改派或取消的进行中订单：{ $orders }
+    [0] { $placed ->
+        [none] 其名下没有进行中的订单。
+       *[other] 其下单的、仍在进行的订单（可用 /find 查看、/cancelorder 取消）：{ $placed }
+      }
+   *[other] 需要改派或取消的进行中订单：{ $orders }{ $placed ->
+        [none] {""}
+       *[other] 。其下单的、仍在进行的订单：{ $placed }
+      }
   }
 admin-restored = 已恢复 { $who }。
 # 发给用户

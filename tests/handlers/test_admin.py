@@ -1027,6 +1027,34 @@ async def test_a_suspended_runner_loses_the_runner_profile_too(chat, db, campus,
     assert (await get(db, RunnerProfile, runner)).suspended is False
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_suspending_a_student_names_the_orders_they_placed_that_are_still_under_way(
+        chat, db, campus, clock, language):
+    # Before, the operator read "They carry no active orders." of a student whose paid orders were still going on.
+    await operator(chat)
+    op = await operator_speaking(db, campus, clock.now, language)
+    dora = await external(db, op)
+    student = await make_user(db, campus, clock.now, name="li")
+    runner = await make_runner(db, campus, clock.now)
+    waiting = await make_order(db, campus, student, clock.now)
+    carried = await accepted_order(db, campus, clock.now, student, runner)
+    await make_order(db, campus, student, clock.now, pay=False)  # unpaid: closes on its own
+    done = await completed_order(db, campus, clock.now, student, runner)
+    t = catalogue(language)
+
+    (said,) = await chat.send(dora, f"/suspend #{student} abuse")
+    assert said.text == t("admin-suspended", who=f"li (#{student})", count=0, orders="—",
+                          placed=f"#{waiting}, #{carried}")
+    assert f"#{done}" not in said.text and ("#" + str(waiting)) in said.text
+    (said,) = await chat.send(dora, f"/suspend #{runner}")
+    assert said.text == t("admin-suspended", who=f"{await external(db, runner)} (#{runner})", count=1,
+                          orders=f"#{carried}", placed="none")
+    bob = await make_user(db, campus, clock.now, name="bob")
+    (said,) = await chat.send(dora, f"/suspend #{bob}")
+    assert said.text == t("admin-suspended", who=f"bob (#{bob})", count=0, orders="—", placed="none")
+    assert {"en": "no orders under way", "zh_CN": "没有进行中的订单"}[language] in said.text
+
+
 # ---------------------------------------------------------------------------------------------------- withdrawals
 
 
