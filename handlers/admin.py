@@ -207,6 +207,12 @@ async def resolve_user(ctx: Ctx, text: str, *, runners: bool = False) -> User:
     return next(iter(unique.values()))
 
 
+async def status_now(ctx: Ctx, column: Any, where: Any) -> str:
+    """An item's status as committed now: what its conditional update found it decided as, perhaps by another
+    operator since it was read (on PostgreSQL that read may be older than the decision)."""
+    return str(await ctx.uow.session.scalar(select(column).where(where)))
+
+
 async def is_approved_runner(ctx: Ctx, user_id: int) -> bool:
     """Approved, suspended or not: whose menu a suspension or its end changes (storage.runners_repo.ACTIVE_RUNNER)."""
     profile = await ctx.uow.runners.get(user_id)
@@ -301,14 +307,15 @@ async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str 
                              card: str | None = None) -> None:
     """card: the application card the decision was asked from (Input.message), which then says it too, as do the
     other cards of it shown in this chat."""
-    profile = await load_application(ctx, user_id)
+    await load_application(ctx, user_id)  # of this campus, else "not found"
     status = "approved" if approve else "rejected"
     decided = await ctx.uow.session.execute(
         update(RunnerProfile).where(RunnerProfile.user_id == user_id, RunnerProfile.status == "pending")
         .values(status=status, decided_by=ctx.user_id, decided_at=ctx.now)
         .execution_options(synchronize_session=False))
-    if decided.rowcount != 1:  # decided already, perhaps by another operator a moment ago
-        raise InvalidInput("admin-application-decided", user=str(user_id), status=profile.status)
+    if decided.rowcount != 1:  # decided already, perhaps by another operator a moment ago: say what they decided
+        raise InvalidInput("admin-application-decided", user=str(user_id),
+                           status=await status_now(ctx, RunnerProfile.status, RunnerProfile.user_id == user_id))
     applicant = await load_user(ctx, user_id)
     if approve:
         await record(ctx, "approve_runner", f"user:{user_id}")
@@ -581,7 +588,8 @@ async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld
         .values(status=status, resolution=note, decided_by=ctx.user_id, decided_at=ctx.now)
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        raise InvalidInput("admin-complaint-decided", complaint=str(complaint.id), status=complaint.status)
+        raise InvalidInput("admin-complaint-decided", complaint=str(complaint.id),
+                           status=await status_now(ctx, Complaint.status, Complaint.id == complaint.id))
     await ctx.notify.user(complaint.user_id, f"admin-complaint-{status}", complaint=str(complaint.id),
                           order=str(row.id), note=note or "—")
     return complaint.runner_id if upheld and complaint.user_id == row.customer_id else None
@@ -817,7 +825,8 @@ async def decide_withdrawal(ctx: Ctx, withdrawal_id: int, approve: bool, reason:
         .values(status=status, decided_by=ctx.user_id, decided_at=ctx.now)
         .execution_options(synchronize_session=False))
     if decided.rowcount != 1:
-        raise InvalidInput("admin-withdrawal-decided", id=str(withdrawal_id), status=w.status)
+        raise InvalidInput("admin-withdrawal-decided", id=str(withdrawal_id),
+                           status=await status_now(ctx, Withdrawal.status, Withdrawal.id == withdrawal_id))
     if approve:
         posting = ledger.approve_withdrawal(withdrawal_id, w.amount, provider="manual")
     else:

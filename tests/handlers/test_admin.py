@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import ledger
 from core.errors import InvalidInput
@@ -229,6 +230,59 @@ async def test_approve_an_application_with_its_button(chat, db, campus, clock):
     assert await inbox_keys(chat, applicant) == []
     assert_recorded(await actions(db), op, clock.now, ("approve_runner", f"user:{applicant}"))
     assert keys(await chat.send(OP, "/applications")) == ["admin-applications-none"]
+
+
+@pytest.mark.parametrize("kind", ["application", "withdrawal", "complaint"])
+async def test_a_card_another_operator_decided_a_moment_ago_is_refused_with_what_they_decided(
+        chat, db, campus, clock, monkeypatch, kind):
+    """Two operators press at once: the second read the item while it still waited, and its update found it
+    decided. Before, the refusal (and the card) said what it had read: "already pending", "already open"."""
+    import handlers.admin as admin
+
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now, approved=kind != "application")
+    if kind == "application":
+        number, data, model, decided = runner, f"adm:approve:{runner}", RunnerProfile, "approved"
+        expected = f"The application of #{runner} is already approved."
+    elif kind == "withdrawal":
+        await completed_order(db, campus, clock.now, customer, runner)
+        number = await request_withdrawal(db, runner, 100, clock.now)
+        data, model, decided = f"adm:wok:{number}", Withdrawal, "rejected"
+        expected = f"Withdrawal #{number} is already rejected."
+    else:
+        order_id = await accepted_order(db, campus, clock.now, customer, runner)
+        number = await complain(db, order_id, customer, "late", clock.now)
+        data, model, decided = f"adm:up:{number}", Complaint, "dismissed"
+        expected = f"Complaint #{number} is already dismissed."
+    async with UnitOfWork(db) as uow:  # the other operator's decision, committed after this press read the item
+        (await uow.session.get(model, number)).status = decided
+
+    def read_before(loaded):  # noqa: ANN001, ANN202 - the item as this press read it: still waiting
+        set_committed_value(loaded, "status", "open" if kind == "complaint" else "pending")
+        return loaded
+
+    load_application, load_withdrawal, decide_complaint = (admin.load_application, admin.load_withdrawal,
+                                                           admin.decide_complaint)
+
+    async def stale_application(ctx, user_id):  # noqa: ANN001, ANN202
+        return read_before(await load_application(ctx, user_id))
+
+    async def stale_withdrawal(ctx, withdrawal_id):  # noqa: ANN001, ANN202
+        w, who_ = await load_withdrawal(ctx, withdrawal_id)
+        return read_before(w), who_
+
+    async def stale_complaint(ctx, complaint, *args):  # noqa: ANN001, ANN202
+        return await decide_complaint(ctx, read_before(complaint), *args)
+
+    monkeypatch.setattr(admin, "load_application", stale_application)
+    monkeypatch.setattr(admin, "load_withdrawal", stale_withdrawal)
+    monkeypatch.setattr(admin, "decide_complaint", stale_complaint)
+    replies = await chat.press(OP, f"data:{data}")
+    assert keys(replies)[0] == "error-decided-already"
+    assert replies[1].text == expected and replies[1].edit and not replies[1].choices
+    assert (await get(db, model, number)).status == decided
+    assert await actions(db) == []
 
 
 @pytest.mark.parametrize(("language", "attached", "elsewhere"), [
