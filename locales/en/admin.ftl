@@ -218,7 +218,11 @@ admin-withdrawal = Withdrawal #{ $id }: { $amount } yuan to { $who }, asked { $t
 admin-button-pay = Paid out
 admin-button-refuse = Refuse
 admin-withdrawal-not-found = There is no withdrawal #{ $id }.
-admin-withdrawal-decided = Withdrawal #{ $id } is already { admin-status-name }.
+admin-withdrawal-decided = Withdrawal #{ $id } is already { $status ->
+    [approved] paid out
+    [rejected] refused
+   *[other] { admin-status-name }
+  }.
 admin-ask-refuse-reason = Why is withdrawal #{ $id } refused? Write the reason (in a group: reply to this message); the runner will read it.
 admin-withdrawal-approved-done = Withdrawal #{ $id } of { $amount } yuan to { $who } is marked paid out.
 admin-withdrawal-rejected-done = Withdrawal #{ $id } of { $amount } yuan refused; the money went back to { $who }'s wallet.

@@ -209,7 +209,11 @@ admin-withdrawal = 提现 #{ $id }：{ $amount } 元给 { $who }，申请于 { $
 admin-button-pay = 已打款
 admin-button-refuse = 拒绝
 admin-withdrawal-not-found = 没有提现 #{ $id }。
-admin-withdrawal-decided = 提现 #{ $id } 已处理过（{ admin-status-name }）。
+admin-withdrawal-decided = 提现 #{ $id } 已处理过（{ $status ->
+    [approved] 已打款
+    [rejected] 已拒绝
+   *[other] { admin-status-name }
+  }）。
 admin-ask-refuse-reason = 为什么拒绝提现 #{ $id }？请写明原因（在群里请回复本条消息），跑腿员会看到。
 admin-withdrawal-approved-done = 提现 #{ $id }（{ $amount } 元，给 { $who }）已标记为已打款。
 admin-withdrawal-rejected-done = 提现 #{ $id }（{ $amount } 元）已拒绝，钱已退回 { $who } 的钱包。

@@ -249,7 +249,7 @@ async def test_a_card_another_operator_decided_a_moment_ago_is_refused_with_what
         await completed_order(db, campus, clock.now, customer, runner)
         number = await request_withdrawal(db, runner, 100, clock.now)
         data, model, decided = f"adm:wok:{number}", Withdrawal, "rejected"
-        expected = f"Withdrawal #{number} is already rejected."
+        expected = f"Withdrawal #{number} is already refused."
     else:
         order_id = await accepted_order(db, campus, clock.now, customer, runner)
         number = await complain(db, order_id, customer, "late", clock.now)
@@ -903,6 +903,25 @@ async def test_resolve_refuses_bad_input(chat, db, campus, clock, args, key):
     assert (await get(db, OrderRow, order_id)).status == "exception"
     assert await balance(db, ledger.customer(customer)) == 0
     assert await actions(db) == []
+
+
+@pytest.mark.parametrize(("language", "paid", "refused"), [
+    ("en", "Withdrawal #{id} is already paid out.", "Withdrawal #{id} is already refused."),
+    ("zh_CN", "提现 #{id} 已处理过（已打款）。", "提现 #{id} 已处理过（已拒绝）。"),
+])
+async def test_a_withdrawal_decided_already_is_said_as_its_buttons_say_it(chat, db, campus, clock, language, paid,
+                                                                           refused):
+    # Before: "already approved" / "已通过" of a withdrawal whose buttons and confirmation say "paid out" / "已打款".
+    await operator(chat)
+    op = await external(db, await operator_speaking(db, campus, clock.now, language))
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    await completed_order(db, campus, clock.now, customer, runner)
+    first, second = [await request_withdrawal(db, runner, 100, clock.now) for _ in range(2)]
+    await chat.send(op, f"/payout {first}")
+    await chat.send(op, f"/refusepayout {second} wrong account")
+    assert [r.text for r in await chat.send(op, f"/payout {first}")] == [paid.format(id=first)]
+    assert [r.text for r in await chat.send(op, f"/refusepayout {second}")] == [refused.format(id=second)]
 
 
 @pytest.mark.parametrize(("language", "question"), [
