@@ -94,6 +94,11 @@ def who(user: User | None) -> str:
     return f"{user.display_name or user.external_id} (#{user.id})"
 
 
+def given(reason: str) -> dict[str, str]:
+    """An operator's reason for the person it concerns, and whether there is one: told without a "Reason:" then."""
+    return {"reason": reason, "given": "yes" if reason else "no"}
+
+
 def local_time(campus: Campus, at: dt.datetime | None) -> str:
     return "—" if at is None else at.astimezone(campus.tz).strftime(TIME_FORMAT)
 
@@ -591,7 +596,7 @@ async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld
         raise InvalidInput("admin-complaint-decided", complaint=str(complaint.id),
                            status=await status_now(ctx, Complaint.status, Complaint.id == complaint.id))
     await ctx.notify.user(complaint.user_id, f"admin-complaint-{status}", complaint=str(complaint.id),
-                          order=str(row.id), note=note or "—")
+                          order=str(row.id), note=note, given=given(note)["given"])
     return complaint.runner_id if upheld and complaint.user_id == row.customer_id else None
 
 
@@ -747,7 +752,7 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
         # Their runner commands go (or come back) with the suspension.
         await ctx.notify.menu(target.id)  # type: ignore[arg-type]
     if suspended:
-        await ctx.notify.user(target.id, "admin-you-suspended", reason=reason or "—")  # type: ignore[arg-type]
+        await ctx.notify.user(target.id, "admin-you-suspended", **given(reason))  # type: ignore[arg-type]
         active = await ctx.uow.orders.active_for_runner(target.id)  # type: ignore[arg-type]
         # What they ordered goes on without them (they can neither confirm nor write about it): named, to look at.
         placed = list(await ctx.uow.session.scalars(

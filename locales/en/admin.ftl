@@ -184,8 +184,14 @@ admin-usage-uphold = Write /uphold, the complaint number, then optionally a comp
 admin-usage-dismiss = Write /dismiss, the complaint number and a note, like /dismiss 3 delivered on time.
 # to the user
 admin-compensated = You received { $amount } yuan compensation for order #{ $order }. Sorry for the trouble.
-admin-complaint-upheld = Your complaint about order #{ $order } was upheld. Note: { $note }
-admin-complaint-dismissed = Your complaint about order #{ $order } was reviewed and dismissed. Note: { $note }
+admin-complaint-upheld = Your complaint about order #{ $order } was upheld.{ $given ->
+    [yes] {" "}Note: { $note }
+   *[no] {""}
+  }
+admin-complaint-dismissed = Your complaint about order #{ $order } was reviewed and dismissed.{ $given ->
+    [yes] {" "}Note: { $note }
+   *[no] {""}
+  }
 
 ## Users
 admin-usage-suspend = Write /suspend, the user (#id or name) and a reason, like /suspend #12 repeated no-shows.
@@ -205,7 +211,10 @@ admin-suspended = { $who } is suspended. { $count ->
   }
 admin-restored = { $who } is restored.
 # to the user
-admin-you-suspended = Your account has been suspended by the service. Reason: { $reason }
+admin-you-suspended = Your account has been suspended by the service.{ $given ->
+    [yes] {" "}Reason: { $reason }
+   *[no] {""}
+  }
 admin-you-restored = Your account is active again. Welcome back!
 
 ## Withdrawals

@@ -178,8 +178,14 @@ admin-usage-uphold = 请写 /uphold、投诉号，可再加给学生的补偿金
 admin-usage-dismiss = 请写 /dismiss、投诉号和备注，例如 /dismiss 3 按时送达。
 # 发给用户
 admin-compensated = 订单 #{ $order } 给你补偿了 { $amount } 元，给你添麻烦了。
-admin-complaint-upheld = 你对订单 #{ $order } 的投诉已成立。备注：{ $note }
-admin-complaint-dismissed = 你对订单 #{ $order } 的投诉经核实已驳回。备注：{ $note }
+admin-complaint-upheld = 你对订单 #{ $order } 的投诉已成立。{ $given ->
+    [yes] 备注：{ $note }
+   *[no] {""}
+  }
+admin-complaint-dismissed = 你对订单 #{ $order } 的投诉经核实已驳回。{ $given ->
+    [yes] 备注：{ $note }
+   *[no] {""}
+  }
 
 ## 用户
 admin-usage-suspend = 请写 /suspend、用户（#编号或名字）和原因，例如 /suspend #12 多次爽约。
@@ -199,7 +205,10 @@ admin-suspended = 已暂停 { $who }。{ $count ->
   }
 admin-restored = 已恢复 { $who }。
 # 发给用户
-admin-you-suspended = 你的账号已被平台暂停。原因：{ $reason }
+admin-you-suspended = 你的账号已被平台暂停。{ $given ->
+    [yes] 原因：{ $reason }
+   *[no] {""}
+  }
 admin-you-restored = 你的账号已恢复，欢迎回来！
 
 ## 提现

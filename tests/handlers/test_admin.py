@@ -1072,6 +1072,26 @@ async def test_suspend_and_restore(chat, db, campus, clock):
     assert_recorded(await actions(db), op, clock.now, ("suspend", f"user:{bob}"), ("restore", f"user:{bob}"))
 
 
+async def test_a_suspension_or_a_complaints_decision_without_a_reason_is_told_without_a_reason_line(
+        chat, db, campus, clock):
+    # Before: "Reason: —" and "Note: —", as if the operator had written a dash.
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="li")  # reads Chinese
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, runner)
+    first = await complain(db, order_id, customer, "late", clock.now)
+    await chat.press(OP, f"data:adm:up:{first}")
+    second = await complain(db, order_id, customer, "rude", clock.now)
+    await chat.send(OP, f"/dismiss {second}")
+    await chat.send(OP, f"/suspend #{customer}")
+    assert [p["text"] for p in await chat.inbox("li")] == [
+        f"你对订单 #{order_id} 的投诉已成立。", f"你对订单 #{order_id} 的投诉经核实已驳回。", "你的账号已被平台暂停。"]
+    en = catalogue("en")
+    assert en("admin-complaint-upheld", order="7", note="", given="no") == "Your complaint about order #7 was upheld."
+    assert en("admin-you-suspended", reason="spam", given="yes") == (
+        "Your account has been suspended by the service. Reason: spam")
+
+
 async def test_suspending_or_restoring_a_runner_refreshes_their_menu(chat, db, campus, clock):
     await operator(chat)
     runner = await make_runner(db, campus, clock.now)
