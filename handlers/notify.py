@@ -114,11 +114,14 @@ class Notifier:
         for channel, chat in hall_chats(campus, self.services):
             await self._write(channel, chat, payload)
 
-    async def operators(self, campus: Campus, key: str, *, text: str | None = None, **args: Any) -> None:
+    async def operators(self, campus: Campus, key: str, *, text: str | None = None,
+                        besides: tuple[str, str] | None = None, **args: Any) -> None:
+        """To the campus's operators' chats, but `besides` (channel, chat: where an operator did it, and was told)."""
         # Sealed like a person's message: a complaint's free text, a payer's id may be personal (storage.outbox).
         payload = seal(self.services.cipher, self._payload(campus.language, key, args, None, text, None))
         for channel, chat in operator_chats(campus, self.services):
-            await self._write(channel, chat, payload)
+            if (channel, chat) != besides:
+                await self._write(channel, chat, payload)
 
     async def card_decided(self, item: str, key: str, args: dict[str, Any], *, besides: tuple[str, str]) -> None:
         """The item was decided: every copy of its card in a chat other than `besides` (channel, chat: where the

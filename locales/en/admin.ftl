@@ -295,5 +295,14 @@ admin-resumed = Ordering is open again.{ $open ->
     [yes] {""}
    *[no] {" "}It is outside service hours now ({ $hours }): students can schedule errands for later.
   }
+# To the operators' chat when another operator pauses or resumes elsewhere (privately).
+admin-paused-by = ⏸ { $who } paused ordering { $ends ->
+    [at] until { $until }
+   *[resume] until /resume
+  }.{ $has_reason ->
+    [yes] {" "}Students are told why: { $reason }.
+   *[no] {""}
+  }
+admin-resumed-by = ▶️ { $who } resumed ordering.
 admin-pause-when-invalid = "{ $text }" is not a time or a length of time. Write when ordering reopens, like /pause 18:00, /pause 30m or /pause 2h, then the reason if you like; /pause alone pauses until /resume.
 admin-pause-too-long = A pause lasts at most { $days } days; a longer closure belongs in the campus file's service hours.

@@ -286,5 +286,14 @@ admin-resumed = 已恢复接单。{ $open ->
     [yes] {""}
    *[no] 现在不在服务时间（{ $hours }），学生可以预约稍后的跑腿。
   }
+# 其他操作员在别处（私聊）暂停或恢复接单时，发到操作员群。
+admin-paused-by = ⏸ { $who } 暂停了接单，{ $ends ->
+    [at] 到 { $until } 为止
+   *[resume] 直到有人发送 /resume
+  }。{ $has_reason ->
+    [yes] 告知学生的原因：{ $reason }。
+   *[no] {""}
+  }
+admin-resumed-by = ▶️ { $who } 已恢复接单。
 admin-pause-when-invalid = “{ $text }”不是时间或时长。请写恢复接单的时间，例如 /pause 18:00、/pause 30分钟 或 /pause 2小时，后面可以加原因；只发 /pause 则暂停到 /resume 为止。
 admin-pause-too-long = 暂停最长 { $days } 天；更长的停业请修改校区文件里的服务时间。

@@ -24,6 +24,7 @@ from core import ledger
 from core.money import format_yuan
 from core.numbers import MAX_ID
 from core.order import Actor, Event, Role
+from handlers.admin import who as admin_who
 from handlers.context import Services
 from handlers.io import Kind
 from locales import catalogue
@@ -951,7 +952,7 @@ async def test_a_button_naming_a_number_no_record_can_have_is_answered_not_found
 # --- pausing ordering ----------------------------------------------------------------------------------------------
 
 async def test_an_operator_pauses_ordering_in_the_admin_chat_and_a_students_new_order_is_refused_privately(
-        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat):
     await operator(services, campus, clock, 4004, started=False)  # moderates only in the admin chat
     await tg_user(services, campus, clock, 1001, name="Li")
     wu, li = fake_bot_api.user(4004, "Wu", language_code="en"), fake_bot_api.user(1001, "Li", language_code="en")
@@ -970,6 +971,30 @@ async def test_an_operator_pauses_ordering_in_the_admin_chat_and_a_students_new_
     fake_bot_api.command(wu, "resume", chat=admin_chat)
     await settle(fake_bot_api, wu)
     assert fake_bot_api.bot_messages(admin_chat["id"])[-1]["text"] == "Ordering is open again."
+    await run_outbox(services, bot, clock)  # done in the operators' chat: nothing more to tell it
+    assert [m["text"] for m in fake_bot_api.bot_messages(admin_chat["id"])][-2:] == [
+        EN("admin-paused", ends="at", until="10:30", has_reason="yes", reason="heavy rain"), "Ordering is open again."]
     fake_bot_api.command(li, "order")
     await settle(fake_bot_api, li)
     assert EN("order-ask-type") in [m["text"] for m in fake_bot_api.bot_messages(1001)][2:]
+
+
+async def test_a_pause_and_a_resume_typed_privately_are_told_in_the_operators_chat(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat):
+    """The other operators learn in their chat that ordering is paused, by whom, until when and why, and when it
+    opens again; the operator who did it is answered privately, as before."""
+    wu_id = await operator(services, campus, clock, 4004, started=True)
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    chat_language = catalogue(campus.language)  # the operators' chat reads the campus's language
+    fake_bot_api.command(wu, "pause", "30m heavy rain")
+    await settle(fake_bot_api, wu)
+    assert fake_bot_api.bot_messages(4004)[0]["text"] == EN(
+        "admin-paused", ends="at", until="10:30", has_reason="yes", reason="heavy rain")
+    fake_bot_api.command(wu, "resume")
+    await settle(fake_bot_api, wu)
+    await run_outbox(services, bot, clock)
+    async with UnitOfWork(services.db, write=False) as uow:
+        who = admin_who(await uow.session.get(User, wu_id))  # as operators see a person: name or id, and #id
+    assert [m["text"] for m in fake_bot_api.bot_messages(admin_chat["id"])] == [
+        chat_language("admin-paused-by", who=who, ends="at", until="10:30", has_reason="yes", reason="heavy rain"),
+        chat_language("admin-resumed-by", who=who)]
