@@ -348,11 +348,11 @@ def transition(
         if order.runner_id is not None:  # the refund is the whole escrow: nothing goes to the runner
             notices.append(Notice("runner", "notice-cancelled-by-service-runner", reason(note),
                                   user_id=order.runner_id))
-        if order.status is Status.awaiting_payment:
-            notices.append(Notice("customer", "notice-cancelled-by-operator-unpaid"))
+        if order.status is Status.awaiting_payment:  # the student is told the operator's reason too
+            notices.append(Notice("customer", "notice-cancelled-by-operator-unpaid", reason(note)))
         else:
             notices.append(Notice("customer", "notice-cancelled-by-operator",
-                                  refunded("refund", refund_on_operator_cancel(order))))
+                                  {**refunded("refund", refund_on_operator_cancel(order)), **reason(note)}))
     elif event is Event.reassign:
         if runner_id is None or runner_id == order.runner_id:
             raise IllegalTransition("error-reassign-same")

@@ -132,7 +132,7 @@ admin-student-unreachable-order = ⚠️ Order #{ $order }: the bot can no longe
     [delivered] It is delivered and completes on its own if they do not confirm it; its runner { $runner } was told.
    *[other] Its runner { $runner } was told and may need you to reach the student another way: see it with /find { $order }.
   }
-admin-usage-cancelorder = Write /cancelorder, the order number and a reason, like /cancelorder 12 shop closed.
+admin-usage-cancelorder = Write /cancelorder, the order number and a reason (the student and the runner are told it), like /cancelorder 12 shop closed.
 admin-cancel-under-review = Order #{ $order } is under review (a complaint or a report), so it cannot be cancelled: close it with /resolve { $order } refund (the student is refunded) or /resolve { $order } complete (the runner is paid), optionally with a compensation to the student and a note, like /resolve { $order } refund ¥5 item damaged.
 admin-order-cancelled = Order #{ $order } is cancelled. { $paid ->
     [no] It was not paid, so nothing was charged and no refund was due.

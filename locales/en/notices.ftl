@@ -31,8 +31,14 @@ notice-cancelled-runner = Order #{ $order } was cancelled by the student.
 notice-cancelled-by-operator = Order #{ $order } was cancelled by the service. { $refunded ->
     [no] { -nothing-back }
    *[yes] { $refund } yuan went back to your wallet.
+  }{ $given ->
+    [yes] {" "}Reason: { $reason }
+   *[no] {""}
   }
-notice-cancelled-by-operator-unpaid = Order #{ $order } was cancelled by the service. It was not paid, so nothing was charged.
+notice-cancelled-by-operator-unpaid = Order #{ $order } was cancelled by the service. It was not paid, so nothing was charged.{ $given ->
+    [yes] {" "}Reason: { $reason }
+   *[no] {""}
+  }
 notice-reassigned = Your order #{ $order } has a new runner.
 notice-reassigned-away = Order #{ $order } was given to another runner.
 notice-exception = Order #{ $order } was reported and needs an operator.

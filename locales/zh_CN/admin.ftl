@@ -129,7 +129,7 @@ admin-student-unreachable-order = ⚠️ 订单 #{ $order }：机器人已无法
     [delivered] 订单已送达，对方不确认的话会自动完成；已通知其跑腿员 { $runner }。
    *[other] 已通知其跑腿员 { $runner }，对方可能需要你通过其他方式联系下单同学：请用 /find { $order } 查看。
   }
-admin-usage-cancelorder = 请写 /cancelorder、订单号和原因，例如 /cancelorder 12 店铺关门。
+admin-usage-cancelorder = 请写 /cancelorder、订单号和原因（会告知学生和跑腿员），例如 /cancelorder 12 店铺关门。
 admin-cancel-under-review = 订单 #{ $order } 正在处理异常（投诉或报告），不能取消：请用 /resolve { $order } refund（退款给学生）或 /resolve { $order } complete（向跑腿员付款）结案，可再加给学生的补偿和备注，例如 /resolve { $order } refund ¥5 物品损坏。
 admin-order-cancelled = 订单 #{ $order } 已取消{ $paid ->
     [no] 。订单还没有支付，没有扣款，也无需退款。

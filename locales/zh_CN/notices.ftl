@@ -31,8 +31,14 @@ notice-cancelled-runner = 订单 #{ $order } 已被下单同学取消。
 notice-cancelled-by-operator = 订单 #{ $order } 已被客服取消{ $refunded ->
     [no] 。{ -nothing-back }
    *[yes] ，{ $refund } 元已退回你的钱包。
+  }{ $given ->
+    [yes] 原因：{ $reason }
+   *[no] {""}
   }
-notice-cancelled-by-operator-unpaid = 订单 #{ $order } 已被客服取消。订单还没有支付，没有扣任何钱。
+notice-cancelled-by-operator-unpaid = 订单 #{ $order } 已被客服取消。订单还没有支付，没有扣任何钱。{ $given ->
+    [yes] 原因：{ $reason }
+   *[no] {""}
+  }
 notice-reassigned = 你的订单 #{ $order } 已更换跑腿员。
 notice-reassigned-away = 订单 #{ $order } 已改派给其他跑腿员。
 notice-exception = 订单 #{ $order } 被报告异常，需要客服处理。

@@ -579,7 +579,8 @@ async def test_cancel_refunds_the_student_in_full(chat, db, campus, clock):
     assert await balance(db, ledger.customer(customer)) == total
     assert await balance(db, ledger.escrow(order_id)) == 0
     told = {p["key"]: p["text"] for p in await chat.inbox("carol")}  # carol reads Chinese
-    assert told["notice-cancelled-by-operator"] == f"订单 #{order_id} 已被客服取消，{total / 100:.2f} 元已退回你的钱包。"
+    assert told["notice-cancelled-by-operator"] == (
+        f"订单 #{order_id} 已被客服取消，{total / 100:.2f} 元已退回你的钱包。原因：shop closed")  # as the runner is told
     find = (await chat.send(OP, f"/find {order_id}"))[0].text
     assert 'cancel and refund: waiting for a runner → cancelled' in find and '"shop closed"' in find
     assert keys(await chat.send(OP, f"/cancelorder {order_id}")) == ["error-illegal-transition"]
@@ -587,7 +588,7 @@ async def test_cancel_refunds_the_student_in_full(chat, db, campus, clock):
     assert_recorded(await actions(db), op, clock.now, ("cancel_order", f"order:{order_id}"))
     # An order not paid yet: nothing went anywhere, and the student is not told of a refund.
     unpaid = await make_order(db, campus, customer, clock.now, pay=False)
-    await chat.send(OP, f"/cancelorder {unpaid}")
+    await chat.send(OP, f"/cancelorder {unpaid}")  # no reason given: no "Reason:" line
     assert [(p["key"], p["text"]) for p in await chat.inbox("carol")] == [(
         "notice-cancelled-by-operator-unpaid", f"订单 #{unpaid} 已被客服取消。订单还没有支付，没有扣任何钱。")]
     assert await balance(db, ledger.customer(customer)) == total
@@ -656,9 +657,9 @@ async def test_the_card_of_an_order_never_paid_offers_cancel_not_cancel_and_refu
 @pytest.mark.parametrize(("language", "words"), [
     ("en", {"cancel": "cancel", "done": "Order #{order} is cancelled. The student's coupon covered all of it, so "
             "they paid nothing and no refund was due.", "told": "Order #{order} was cancelled by the service. Your "
-            "coupon covered all of it, so you paid nothing and nothing went back to your wallet."}),
+            "coupon covered all of it, so you paid nothing and nothing went back to your wallet. Reason: shop closed"}),
     ("zh_CN", {"cancel": "取消订单", "done": "订单 #{order} 已取消。学生的优惠券抵扣了全部费用，学生没有付钱，也无需退款。",
-               "told": "订单 #{order} 已被客服取消。这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。"}),
+               "told": "订单 #{order} 已被客服取消。这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。原因：shop closed"}),
 ], ids=["en", "zh_CN"])
 async def test_cancelling_an_order_a_coupon_paid_in_full_tells_no_one_of_0_yuan_refunded(chat, db, campus, clock,
                                                                                          language, words):
