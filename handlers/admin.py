@@ -26,6 +26,7 @@ from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
 from core.money import CURRENCY_MARK, YUAN_UNIT, MoneyError, format_yuan, percent_to_bp, written_yuan_to_fen
 from core.numbers import record_id, whole_number
 from core.order import FINAL, Actor, Event, Order, Role, Status, allowed_events, refund_on_operator_cancel
+from core.order import reason as with_reason  # told without a "Reason:" line when none was given
 from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
 from handlers.io import Choice, Kind
 from handlers.notify import money_args, plain_args
@@ -92,11 +93,6 @@ def who(user: User | None) -> str:
     if user is None:
         return "—"
     return f"{user.display_name or user.external_id} (#{user.id})"
-
-
-def given(reason: str) -> dict[str, str]:
-    """An operator's reason for the person it concerns, and whether there is one: told without a "Reason:" then."""
-    return {"reason": reason, "given": "yes" if reason else "no"}
 
 
 def local_time(campus: Campus, at: dt.datetime | None) -> str:
@@ -596,7 +592,7 @@ async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld
         raise InvalidInput("admin-complaint-decided", complaint=str(complaint.id),
                            status=await status_now(ctx, Complaint.status, Complaint.id == complaint.id))
     await ctx.notify.user(complaint.user_id, f"admin-complaint-{status}", complaint=str(complaint.id),
-                          order=str(row.id), note=note, given=given(note)["given"])
+                          order=str(row.id), note=note, given=with_reason(note)["given"])
     return complaint.runner_id if upheld and complaint.user_id == row.customer_id else None
 
 
@@ -752,7 +748,7 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
         # Their runner commands go (or come back) with the suspension.
         await ctx.notify.menu(target.id)  # type: ignore[arg-type]
     if suspended:
-        await ctx.notify.user(target.id, "admin-you-suspended", **given(reason))  # type: ignore[arg-type]
+        await ctx.notify.user(target.id, "admin-you-suspended", **with_reason(reason))  # type: ignore[arg-type]
         active = await ctx.uow.orders.active_for_runner(target.id)  # type: ignore[arg-type]
         # What they ordered goes on without them (they can neither confirm nor write about it): named, to look at.
         placed = list(await ctx.uow.session.scalars(
