@@ -8,8 +8,9 @@ core state machine decide, so a forged or old button changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.campus import Campus
@@ -484,11 +485,30 @@ async def relay(ctx: Ctx, order_id: int, *, text: str | None = None, photo: str 
 
 @ROUTER.command("msg")
 async def msg_command(ctx: Ctx) -> None:
+    """/msg N text; or /msg text when there is only one order the sender can write about (nothing to choose)."""
+    args = ctx.input.args
+    if args and not ORDER_NUMBER.match(args[0]) and (only := await sole_conversation(ctx)) is not None:
+        await relay(ctx, only, text=ctx.input.text.strip())
+        return
     order_id = order_arg(ctx, "msg")
     text = rest_text(ctx)
     if not text.strip():
         raise InvalidInput("track-msg-usage")
     await relay(ctx, order_id, text=text)
+
+
+ORDER_NUMBER = re.compile(r"^#?\d+$")
+
+
+async def sole_conversation(ctx: Ctx) -> int | None:
+    """The one order this person can write to the other side of now (theirs, with a runner on it, or one they
+    carry), or None when there is none or more than one."""
+    ids = list(await ctx.uow.session.scalars(
+        select(OrderRow.id).where(
+            or_(and_(OrderRow.customer_id == ctx.user_id, OrderRow.runner_id.is_not(None)),
+                OrderRow.runner_id == ctx.user_id),
+            OrderRow.status.in_([s.value for s in ACTIVE_FOR_RUNNER])).limit(2)))
+    return ids[0] if len(ids) == 1 else None
 
 
 def chatting_about(ctx: Ctx) -> int | None:

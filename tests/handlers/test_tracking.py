@@ -571,6 +571,25 @@ async def test_a_message_for_someone_who_blocked_the_bot_is_not_said_to_be_sent(
     assert await chat.inbox("alice") == []
 
 
+async def test_msg_without_a_number_goes_to_the_only_order_there_is_to_write_about(db, campus, clock, chat):
+    """/msg text, with one order under way with a runner: nothing to choose, so it goes there, both ways. With
+    none, or two, the number is asked for and nothing is passed on."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    runner_ext = await external_id(db, runner)
+    assert keys(await chat.send("alice", "/msg in 5 minutes, please knock")) == ["track-relay-sent"]
+    assert [m["text"] for m in await chat.inbox(runner_ext)] == [
+        f"The student about order #{order_id}: in 5 minutes, please knock"]
+    assert keys(await chat.send(runner_ext, "/msg downstairs now")) == ["track-relay-sent"]
+    assert [m["text"] for m in await chat.inbox("alice")] == [f"Your runner about order #{order_id}: downstairs now"]
+
+    second = await make_order(db, campus, alice, clock())
+    await act(db, campus, second, Event.accept, Actor(Role.runner, runner), clock())
+    assert keys(await chat.send("alice", "/msg are you coming?")) == ["error-order-number"]
+    await make_user(db, campus, clock(), name="mallory")  # no order at all
+    assert keys(await chat.send("mallory", "/msg hello")) == ["error-order-number"]
+    assert await chat.inbox(runner_ext) == []
+
+
 async def test_relay_reaches_the_other_side_without_phone_or_name(db, campus, clock, chat):
     alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
     runner_ext = await external_id(db, runner)
