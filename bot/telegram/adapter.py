@@ -21,7 +21,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, Router
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -48,7 +48,7 @@ from bot.telegram.payments import COUPON_GONE, CURRENCY, TelegramPayments, invoi
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.response_models import keep_response_models
 from bot.telegram.sender import Sleep, TelegramRateLimiter, campus_chats, chat_moved
-from bot.telegram.transient import RETRYABLE
+from bot.telegram.transient import RETRY_LATER
 from bot.telegram.users import Known, guess_language, lookup, mark_not_started
 from core.campus import Campus
 from core.money import format_yuan
@@ -291,7 +291,7 @@ class TelegramAdapter:
         if not known and str(old) in campus_groups:
             try:
                 await set_group_menus(self.bot, self.services)
-            except (TelegramRetryAfter, *RETRYABLE) as exc:  # the move is recorded; the menu comes at the next start
+            except RETRY_LATER as exc:  # the move is recorded; the menu comes at the next start
                 log.warning("no command menu for moved group %s yet: %s", new, exc)
 
     async def on_edited_message(self, message: Message, event_update: Update) -> Any:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter, TelegramUnauthorizedError
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 from aiogram.utils.backoff import Backoff, BackoffConfig
@@ -29,7 +29,7 @@ from bot.telegram.commands import named_operators, set_commands
 from bot.telegram.in_flight import UpdatesInFlight
 from bot.telegram.sender import SenderConfig, Sleep, TelegramRateLimiter, TelegramSender, campus_chats
 from bot.telegram.session import TelegramSession
-from bot.telegram.transient import RETRYABLE
+from bot.telegram.transient import RETRY_LATER, failure_text, retry_delay
 from handlers.context import Services
 from handlers.notify import report_undelivered
 from handlers.unreachable import unreachable
@@ -134,10 +134,8 @@ async def _at_start(what: str, call: Callable[[], Awaitable[T]], settings: Setti
         except TelegramUnauthorizedError as exc:
             raise TelegramStartError(f"Telegram refused TELEGRAM_TOKEN ({exc.message}): check the token @BotFather "
                                      "gave", exit_code=2) from exc
-        except TelegramRetryAfter as exc:
-            problem, delay = f"too many requests, retry after {exc.retry_after} s", float(exc.retry_after)
-        except RETRYABLE as exc:
-            problem, delay = f"{type(exc).__name__}: {exc}", next(delays)
+        except RETRY_LATER as exc:
+            problem, delay = failure_text(exc), retry_delay(exc, delays)
         except TelegramAPIError as exc:
             raise TelegramStartError(f"Telegram refused {what} ({exc.message})", exit_code=2) from exc
         if attempt == START_TRIES:
@@ -168,10 +166,8 @@ async def _set_commands(bot: Bot, services: Services, sleep: Sleep = asyncio.sle
             return
         except TelegramUnauthorizedError:
             return  # the token was revoked meanwhile: the service is stopping, and says why (api_watch.py)
-        except TelegramRetryAfter as exc:
-            problem, delay = f"too many requests, retry after {exc.retry_after} s", float(exc.retry_after)
-        except RETRYABLE as exc:
-            problem, delay = f"{type(exc).__name__}: {exc}", next(delays)
+        except RETRY_LATER as exc:
+            problem, delay = failure_text(exc), retry_delay(exc, delays)
         except Exception:
             log.exception("could not set the command menus")
             return

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any, NamedTuple
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
@@ -31,7 +31,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, or_, select
 
 from bot.telegram.convert import CHANNEL
 from bot.telegram.render import call
-from bot.telegram.transient import RETRYABLE
+from bot.telegram.transient import RETRY_LATER
 from core.campus import Campus
 from handlers import flows  # noqa: F401 - registers the commands the menus list
 from handlers.app import BUTTON_COMMANDS
@@ -204,7 +204,7 @@ async def set_group_menus(bot: Bot, services: Services) -> None:
             try:
                 await call(bot.set_my_commands, commands=menu(names, campus.language),
                            scope=BotCommandScopeChat(chat_id=chat))
-            except (TelegramRetryAfter, *RETRYABLE):
+            except RETRY_LATER:
                 raise  # Telegram did not answer: the caller tries again
             except TelegramAPIError as exc:  # the bot is not in that group (yet): the campus file needs a look
                 log.warning("no command menu for campus %s's chat %s: %s", campus.id, chat, exc)

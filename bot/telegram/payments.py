@@ -16,13 +16,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import LabeledPrice, PreCheckoutQuery
 from aiogram.utils.backoff import Backoff, BackoffConfig
 from sqlalchemy import select
 
 from bot.telegram.convert import CHANNEL, invoice_payload, order_from_payload
 from bot.telegram.render import call
+from bot.telegram.transient import RETRY_LATER, failure_text, retry_delay
 from bot.telegram.users import guess_language, lookup
 from core.money import Fen, format_yuan
 from core.numbers import record_id
@@ -200,10 +201,8 @@ class TelegramPayments:
             try:
                 await self.bot.answer_pre_checkout_query(**answer)
                 return
-            except TelegramRetryAfter as exc:
-                wait, failure = float(exc.retry_after), exc
-            except (TelegramNetworkError, TelegramServerError) as exc:
-                wait, failure = next(backoff), exc
+            except RETRY_LATER as exc:
+                wait, failure = retry_delay(exc, backoff), failure_text(exc)
             if self.monotonic() + wait > deadline:
                 log.warning("pre-checkout answer %s (ok=%s) not delivered within Telegram's 10 s: %s",
                             answer["pre_checkout_query_id"], answer["ok"], failure)
