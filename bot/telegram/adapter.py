@@ -297,8 +297,10 @@ class TelegramAdapter:
     async def on_edited_message(self, message: Message, event_update: Update) -> Any:
         if convert.from_bot(message):
             return UNHANDLED
-        if message.location:  # a later position of a live location; one forwarded is not the sender's
-            return UNHANDLED if convert.forwarded(message) else await self.on_live_location_edit(message, event_update)
+        if message.location:  # a later position of a live location (one forwarded is not the sender's: ignored)
+            if not convert.is_live_location(message, edited=True):
+                return UNHANDLED
+            return await self.on_live_location_edit(message, event_update)
         if convert.is_private(message.chat) and message.from_user is not None and (message.text or message.caption):
             return await self.on_edited_text(message, event_update)
         return UNHANDLED

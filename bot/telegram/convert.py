@@ -115,7 +115,7 @@ def location_input(message: Message, update_id: int | None) -> Input | None:
     if message.from_user is None or message.location is None or not is_private(message.chat):
         return None
     live_period = message.location.live_period  # in every position of a live location while it is shared
-    live_until = message.date + dt.timedelta(seconds=live_period) if live_period and not forwarded(message) else None
+    live_until = message.date + dt.timedelta(seconds=live_period) if live_period and is_live_location(message) else None
     return Input(CHANNEL, str(message.from_user.id), Kind.location, lat=message.location.latitude,
                  lon=message.location.longitude, live_until=live_until, at=sent_at(message),
                  update_id=_uid(update_id), name=_name(message), language=_language(message))
