@@ -128,7 +128,7 @@ async def list_orders(ctx: Ctx) -> None:
     button to open it."""
     carried = await _listed(ctx, CARRIED_ORDERS, runner_id=ctx.user_id)
     if carried:
-        _say_list(ctx, "track-carried-list", "track-carried-title", carried)
+        _say_list(ctx, "track-carried-list", "track-carried-title", carried, runner=True)
     rows = await _listed(ctx, RECENT_ORDERS, customer_id=ctx.user_id)
     if rows:
         _say_list(ctx, "track-list", "track-list-title", rows)
@@ -141,8 +141,8 @@ async def _listed(ctx: Ctx, query, **params: int) -> list[OrderRow]:  # noqa: AN
     return [r for r in rows if r.campus_id in ctx.services.campuses]
 
 
-def _say_list(ctx: Ctx, key: str, title: str, rows: list[OrderRow]) -> None:
-    runner = key == "track-carried-list"  # the orders they carry: what the student paid is not theirs to see
+def _say_list(ctx: Ctx, key: str, title: str, rows: list[OrderRow], *, runner: bool = False) -> None:
+    """runner: the orders they carry, where what the student paid is not theirs to see (order_line)."""
     lines = [ctx.t(title)] + [order_line(ctx.t, campus_of(ctx, r), r, runner=runner) for r in rows]
     ctx.say_text(key, "\n".join(lines),
                  choices=[[ctx.button("track-view-button", f"o:{r.id}:view", order=str(r.id))] for r in rows])
