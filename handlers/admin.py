@@ -1,5 +1,5 @@
 """Operators: runner applications, orders (find, reassign, cancel, resolve), complaints, suspending users,
-withdrawals, wallet top-ups, coupons and today's figures.
+withdrawals, wallet top-ups and coupons (figures: handlers/reports.py).
 
 Every command is registered operator_only, so the router refuses everyone else; the buttons ("adm:…") and the
 conversation steps ("admin.…") check again, because a button can be forwarded to anyone. An operator works on their
@@ -16,7 +16,7 @@ import re
 from collections.abc import Awaitable
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from core import ledger
@@ -38,10 +38,7 @@ from storage.grab import order_candidate
 from storage.models import (
     Complaint,
     Coupon,
-    LedgerEntry,
-    LedgerPosting,
     OperatorAction,
-    OrderEvent,
     RunnerProfile,
     User,
     Withdrawal,
@@ -225,14 +222,6 @@ async def campus_order(ctx: Ctx, text: str | None) -> OrderRow:
     if row.campus_id != ctx.campus.id:
         raise InvalidInput("error-order-not-found", order=str(row.id))
     return row
-
-
-def day_bounds(campus: Campus, now: dt.datetime) -> tuple[dt.date, dt.datetime, dt.datetime]:
-    """Today in the campus's timezone, as a UTC [start, end)."""
-    today = now.astimezone(campus.tz).date()
-    start = dt.datetime.combine(today, dt.time(0), tzinfo=campus.tz)
-    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=campus.tz)
-    return today, start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 def item(kind: str, number: int) -> str:
@@ -877,59 +866,6 @@ async def top_up(ctx: Ctx) -> None:
     balance = await ctx.uow.ledger.balance(ledger.customer(target.id))  # type: ignore[arg-type]
     await ctx.notify.user(target.id, "admin-wallet-topped-up", amount=amount, balance=balance)  # type: ignore[arg-type]
     ctx.say("admin-topped-up", who=who(target), amount=format_yuan(amount), balance=format_yuan(balance))
-
-
-# ---------------------------------------------------------------------------------------------------- today
-
-
-@ROUTER.command("today", operator_only=True)
-async def today(ctx: Ctx) -> None:
-    begin(ctx)
-    campus = ctx.campus
-    day, start, end = day_bounds(campus, ctx.now)
-    s = ctx.uow.session
-    here = OrderRow.campus_id == campus.id
-    created = await s.scalar(select(func.count()).select_from(OrderRow)
-                             .where(here, OrderRow.created_at >= start, OrderRow.created_at < end))
-    ended_today = (OrderEvent.at >= start, OrderEvent.at < end)
-    finals = {status: 0 for status in ("completed", "cancelled", "closed", "expired", "refunded")}
-    rows = await s.execute(
-        select(OrderEvent.to_status, func.count(func.distinct(OrderEvent.order_id)))
-        .join(OrderRow, OrderRow.id == OrderEvent.order_id)
-        .where(here, *ended_today, OrderEvent.to_status.in_(list(finals)),
-               OrderEvent.from_status != OrderEvent.to_status)
-        .group_by(OrderEvent.to_status))
-    finals.update({status: count for status, count in rows})
-    completed_today = (select(OrderEvent.order_id)
-                       .where(*ended_today, OrderEvent.to_status == "completed", OrderEvent.from_status != "completed"))
-    revenue = await s.scalar(select(func.coalesce(func.sum(OrderRow.total), 0))
-                             .where(here, OrderRow.id.in_(completed_today)))
-
-    async def platform_revenue(key_prefix: str, key_suffix: str) -> int:
-        """Today's entries on platform:revenue whose posting belongs to one of this campus's orders."""
-        key = key_prefix + cast(OrderRow.id, String) + key_suffix
-        total = await s.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).select_from(LedgerEntry)
-            .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
-            .join(OrderRow, LedgerPosting.key == key)
-            .where(here, LedgerEntry.account == ledger.PLATFORM_REVENUE,
-                   LedgerPosting.at >= start, LedgerPosting.at < end))
-        return int(total or 0)
-
-    commission = await platform_revenue("order:", ":complete")
-    compensation = -await platform_revenue("compensation:", "")
-    runners = await s.scalar(
-        select(func.count(func.distinct(OrderEvent.runner_id))).join(OrderRow, OrderRow.id == OrderEvent.order_id)
-        .where(here, *ended_today, OrderEvent.event.in_([Event.accept.value, Event.reassign.value]),
-               OrderEvent.runner_id.is_not(None)))
-    waiting = dict((await s.execute(
-        select(OrderRow.status, func.count()).where(here, OrderRow.status.in_(["open", "exception"]))
-        .group_by(OrderRow.status))).all())
-    ctx.say("admin-today", date=day.isoformat(), created=created or 0, completed=finals["completed"],
-            cancelled=finals["cancelled"], closed=finals["closed"], expired=finals["expired"],
-            refunded=finals["refunded"], revenue=format_yuan(int(revenue or 0)), commission=format_yuan(commission),
-            compensation=format_yuan(compensation), runners=runners or 0, open=waiting.get("open", 0),
-            exceptions=waiting.get("exception", 0))
 
 
 # ---------------------------------------------------------------------------------------------------- coupons

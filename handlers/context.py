@@ -11,7 +11,7 @@ from core.campus import Campus
 from core.clock import Clock
 from core.errors import InvalidInput, NotAllowed
 from core.numbers import record_id
-from handlers.io import Choice, Input, Reply
+from handlers.io import Chart, Choice, Input, Reply
 from handlers.notify import Notifier, answer_language, hall_campus, named_operator_of, operators_chat_campus
 from locales import Catalogue, catalogue
 from storage import conversations
@@ -146,14 +146,14 @@ class Ctx:
     # --- replies -------------------------------------------------------------------------------------------
     def say(self, key: str, *, choices: list[list[Choice]] | None = None, request_location: bool = False,
             edit: bool = False, photo: str | None = None, replaces: str | None = None, keep: Kept | None = None,
-            card: str | None = None, **args: Any) -> Reply:
+            card: str | None = None, chart: Chart | None = None, **args: Any) -> Reply:
         """keep: buttons under the choices that stay valid past this step (an order's, checked when pressed): with
         `edit`, the message they are shown in (the input's) is remembered, for retire_buttons to take them away.
         card: the item the message is the card of (Reply.card)."""
         rows = [*(choices or []), *self._kept_choices(keep or [])]
         reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in rows),
                       request_location=request_location, edit=edit, photo=photo, replaces=replaces, args=args,
-                      card=card)
+                      card=card, chart=chart)
         self.replies.append(reply)
         if keep and edit and self.input.message is not None:
             self._remember(self.input.message, key, args, keep)

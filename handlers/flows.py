@@ -1,2 +1,13 @@
 """Importing this registers every conversation on the router. One module per flow."""
-from handlers import admin, hall, location, ordering, runner, service_hours, start, tracking, wallet  # noqa: F401
+from handlers import (  # noqa: F401
+    admin,
+    hall,
+    location,
+    ordering,
+    reports,
+    runner,
+    service_hours,
+    start,
+    tracking,
+    wallet,
+)

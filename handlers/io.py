@@ -91,6 +91,44 @@ class Choice:
     data: str  # compact, validated when it comes back: never trusted
 
 
+# The colours a chart's bars come in. A chart is drawn without words (a channel's fonts may lack the reader's script):
+# the reply's text names what each colour stands for, by a square of it.
+CHART_COLOURS = {"green": "🟩", "red": "🟥", "blue": "🟦", "orange": "🟧"}
+
+
+@dataclass(frozen=True)
+class Bars:
+    """One panel of a chart: a stacked bar per label, each series (colour, values) on top of the ones before it."""
+
+    series: tuple[tuple[str, tuple[int, ...]], ...]
+    money: bool = False  # the values are fen, drawn as yuan
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Bar charts over the same labels (days, "11-18"), one panel above the other, sent as a picture with the reply's
+    text, where the channel can."""
+
+    labels: tuple[str, ...]
+    panels: tuple[Bars, ...]
+
+    def __post_init__(self) -> None:
+        for panel in self.panels:
+            for colour, values in panel.series:
+                if colour not in CHART_COLOURS or len(values) != len(self.labels):
+                    raise ValueError(f"a series must be one of {list(CHART_COLOURS)} with a value per label")
+
+    def to_json(self) -> dict[str, Any]:
+        """As an outbox row keeps it (a queued reply is drawn when it is sent)."""
+        return {"labels": list(self.labels),
+                "panels": [{"money": p.money, "series": [[c, list(v)] for c, v in p.series]} for p in self.panels]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Chart:
+        return cls(tuple(data["labels"]), tuple(
+            Bars(tuple((c, tuple(v)) for c, v in p["series"]), money=p["money"]) for p in data["panels"]))
+
+
 @dataclass(frozen=True)
 class Reply:
     """One message to the person who sent the input, already in their language."""
@@ -106,6 +144,7 @@ class Reply:
     # reply keyboard) takes it away with this reply.
     location_done: bool = False
     photo: str | None = None  # a file id of the input's channel: sent with the text as its caption, where it can
+    chart: Chart | None = None  # drawn and sent as a picture with the text as its caption, where the channel can
     # An earlier message of this chat (an Input.message of an earlier input) that this reply replaces, where the
     # channel can; nothing is sent when it cannot. A card acted on through another message (a question, a
     # confirmation) is brought up to date this way, so it shows no buttons that no longer apply.

@@ -47,7 +47,7 @@ admin-help = Operator commands:
     /suspend user [reason] · /restore user
     /withdrawals · /payout N · /refusepayout N reason — N is the withdrawal number
     /topup user yuan
-    /today — today's figures
+    /today — today's figures · /report [days, up to 31] — the last days, day by day, with a chart
     /pause [18:00 | 30m | 2h] [reason] — no new orders until then, or until /resume (orders placed go on) · /resume · /hours
     /coupon create CODE yuan|percent% [min spend] [max uses] [days] · /coupon stop CODE · /coupons
     A user is #id, channel:id, or a name. A compensation is paid by the platform to the order's student, never to the runner, even on a runner's complaint. It is written as money, like ¥5, ¥ 5, RMB5, 5元 or 5.50块: a bare number is refused, so "40 minutes late" is never paid as 40 yuan; money written wrong (¥-5, 5,5元) is refused too, never taken into the note.
@@ -255,6 +255,20 @@ admin-today = Today, { $date }:
     Compensation paid: { $compensation } yuan
     Active runners: { $runners }
     Waiting now: { $open } open · { $exceptions } under review
+
+## Report
+admin-usage-report = Write /report and, if you like, how many days up to today it covers (1 to { $max }, 7 when not said), like /report 30.
+admin-report-days-range = "{ $text }" days: a report covers 1 to { $max } days.
+admin-report = The last { $days ->
+    [one] day
+   *[other] { $days } days
+  }, { $first } to { $last }:
+    Orders created: { $created } · completed: { $completed } · not completed: { $not_completed } (cancelled, closed unpaid, expired or refunded)
+    Revenue { $revenue } yuan · commission { $commission } yuan · compensation paid { $compensation } yuan
+    Day by day (created · completed · not completed · revenue):
+    { $lines }
+    Chart, above: orders ended each day, 🟩 completed 🟥 not completed. Below: revenue in yuan, 🟧 commission at its foot, 🟦 the rest.
+admin-report-line = { $date }: { $created } · { $completed } · { $not_completed } · { $revenue } yuan
 
 ## Coupons
 admin-usage-coupon = Write /coupon create CODE amount [min spend] [max uses, 0 for no limit] [days valid, 0 for no end], like /coupon create WELCOME 3 10 100 30 or /coupon create HALF 50% — or /coupon stop CODE.

@@ -45,6 +45,7 @@ tg-cmd-find = Find an order
 tg-cmd-complaints = Open complaints
 tg-cmd-withdrawals = Withdrawal requests
 tg-cmd-today = Today's numbers
+tg-cmd-report = Report of the last days, with a chart
 tg-cmd-pause = Pause ordering
 tg-pay-unbookable = Your payment was received, but it was not in yuan, so it could not be booked. An operator has been told and will refund it; you need not do anything. Reference: { $charge }
 tg-pay-unbookable-operators = ⚠️ A Telegram payment could not be booked (the books are kept in yuan only); please refund it. Charge { $charge } (provider: { $provider_charge }), { $minor } { $currency } in the currency's smallest unit, invoice payload "{ $payload }", Telegram user { $user }.

@@ -47,7 +47,7 @@ admin-help = 运营命令：
     /suspend 用户 [原因] · /restore 用户
     /withdrawals · /payout 提现号 · /refusepayout 提现号 原因
     /topup 用户 金额
-    /today — 今日数据
+    /today — 今日数据 · /report [天数，最多 31] — 最近几天的逐日报表和图表
     /pause [18:00 | 30分钟 | 2小时] [原因] — 暂停接单到那时，或到 /resume 为止（已下的订单照常进行） · /resume · /hours
     /coupon create 代码 金额|折扣% [最低消费] [次数上限] [有效天数] · /coupon stop 代码 · /coupons
     用户可写 #编号、渠道:账号 或名字。补偿由平台付给订单的学生，不会付给跑腿员，跑腿员投诉的订单也是如此。补偿要写成金额，如 ¥5、¥ 5、RMB5、5元 或 5.50块；单独的数字会被拒绝，以免“40 分钟才到”被当成补偿 40 元；写成金额却不是有效金额的（¥-5、5,5元）也会被拒绝，不会当作备注。
@@ -246,6 +246,17 @@ admin-today = 今日（{ $date }）：
     补偿支出：{ $compensation } 元
     活跃跑腿员：{ $runners }
     当前等待：{ $open } 单待接 · { $exceptions } 单待处理
+
+## 报表
+admin-usage-report = 请写 /report，可加上到今天为止的天数（1–{ $max }，不写为 7），例如 /report 30。
+admin-report-days-range = “{ $text }”天：报表可以看 1–{ $max } 天。
+admin-report = 最近 { $days } 天（{ $first } 至 { $last }）：
+    新订单：{ $created } · 完成：{ $completed } · 未完成：{ $not_completed }（取消、未支付关闭、过期或退款）
+    成交额 { $revenue } 元 · 佣金 { $commission } 元 · 补偿支出 { $compensation } 元
+    逐日（新订单 · 完成 · 未完成 · 成交额）：
+    { $lines }
+    图表上半：每天结束的订单，🟩 完成 🟥 未完成。下半：成交额（元），🟧 其中佣金，🟦 其余部分。
+admin-report-line = { $date }：{ $created } · { $completed } · { $not_completed } · { $revenue } 元
 
 ## 优惠券
 admin-usage-coupon = 请写 /coupon create 代码 金额 [最低消费] [次数上限，0 为不限] [有效天数，0 为不过期]，例如 /coupon create WELCOME 3 10 100 30 或 /coupon create HALF 50%；或 /coupon stop 代码。

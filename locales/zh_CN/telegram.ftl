@@ -45,6 +45,7 @@ tg-cmd-find = 查找订单
 tg-cmd-complaints = 待处理投诉
 tg-cmd-withdrawals = 提现申请
 tg-cmd-today = 今日数据
+tg-cmd-report = 最近几天的报表和图表
 tg-cmd-pause = 暂停接单
 tg-pay-unbookable = 已收到你的付款，但它不是用人民币支付的，因此无法入账。已通知运营人员为你退款，你无需任何操作。凭证号：{ $charge }
 tg-pay-unbookable-operators = ⚠️ 一笔 Telegram 付款无法入账（账目只以人民币记），请退款。交易号 { $charge }（支付服务商：{ $provider_charge }），金额 { $minor } { $currency }（以该币种最小单位计），发票载荷 "{ $payload }"，Telegram 用户 { $user }。

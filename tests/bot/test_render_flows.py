@@ -642,7 +642,7 @@ async def test_the_task_hall_and_the_admin_chat_have_their_own_menus(
     hall = descriptions(fake_bot_api.chat_menu(campus.channels.telegram_hall_chat_id))
     assert hall == {"grab": zh("tg-cmd-grab"), "nearby": zh("tg-cmd-nearby")}
     admin = descriptions(fake_bot_api.chat_menu(campus.channels.telegram_admin_chat_id))
-    assert set(admin) == {"admin", "applications", "find", "complaints", "withdrawals", "today", "pause"}
+    assert set(admin) == {"admin", "applications", "find", "complaints", "withdrawals", "today", "report", "pause"}
     assert admin["find"] == zh("tg-cmd-find")
 
 

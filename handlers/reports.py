@@ -1,0 +1,157 @@
+"""Operators' figures: /today (the campus's day so far) and /report (the last days, day by day, with a chart).
+
+Both count a day the same way (day_figures), so a day's line in /report says what /today said of it at its end. A day
+is the campus's own (its timezone), from midnight to midnight.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import ledger
+from core.campus import Campus
+from core.errors import InvalidInput
+from core.money import format_yuan
+from core.numbers import whole_number
+from core.order import Event
+from handlers.admin import begin
+from handlers.context import Ctx
+from handlers.io import Bars, Chart
+from handlers.router import ROUTER
+from storage.models import LedgerEntry, LedgerPosting, OrderEvent
+from storage.models import Order as OrderRow
+
+REPORT_DAYS = 7  # /report without a number
+MAX_REPORT_DAYS = 31
+ENDED = ("completed", "cancelled", "closed", "expired", "refunded")  # the final states an order reaches
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    created: int  # orders placed
+    ended: dict[str, int]  # orders that reached each final state (ENDED)
+    revenue: int  # fen: what the orders completed that day cost their students
+    commission: int  # fen: the platform's share of them
+    compensation: int  # fen: paid by the platform to students
+    runners: int  # runners who took or were given an order
+
+    @property
+    def not_completed(self) -> int:
+        """Orders that ended without being done: cancelled, closed unpaid, expired, refunded."""
+        return sum(count for status, count in self.ended.items() if status != "completed")
+
+
+def day_bounds(campus: Campus, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """A campus day as a UTC [start, end)."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=campus.tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=campus.tz)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def local_day(campus: Campus, now: dt.datetime) -> dt.date:
+    return now.astimezone(campus.tz).date()
+
+
+async def day_figures(s: AsyncSession, campus: Campus, day: dt.date) -> DayFigures:
+    start, end = day_bounds(campus, day)
+    here = OrderRow.campus_id == campus.id
+    created = await s.scalar(select(func.count()).select_from(OrderRow)
+                             .where(here, OrderRow.created_at >= start, OrderRow.created_at < end))
+    that_day = (OrderEvent.at >= start, OrderEvent.at < end)
+    ended = dict.fromkeys(ENDED, 0)
+    rows = await s.execute(
+        select(OrderEvent.to_status, func.count(func.distinct(OrderEvent.order_id)))
+        .join(OrderRow, OrderRow.id == OrderEvent.order_id)
+        .where(here, *that_day, OrderEvent.to_status.in_(ENDED), OrderEvent.from_status != OrderEvent.to_status)
+        .group_by(OrderEvent.to_status))
+    ended.update({status: count for status, count in rows})
+    completed = (select(OrderEvent.order_id)
+                 .where(*that_day, OrderEvent.to_status == "completed", OrderEvent.from_status != "completed"))
+    revenue = await s.scalar(select(func.coalesce(func.sum(OrderRow.total), 0)).where(here, OrderRow.id.in_(completed)))
+
+    async def platform_revenue(key_prefix: str, key_suffix: str) -> int:
+        """That day's entries on platform:revenue whose posting belongs to one of this campus's orders."""
+        key = key_prefix + cast(OrderRow.id, String) + key_suffix
+        total = await s.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).select_from(LedgerEntry)
+            .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
+            .join(OrderRow, LedgerPosting.key == key)
+            .where(here, LedgerEntry.account == ledger.PLATFORM_REVENUE,
+                   LedgerPosting.at >= start, LedgerPosting.at < end))
+        return int(total or 0)
+
+    runners = await s.scalar(
+        select(func.count(func.distinct(OrderEvent.runner_id))).join(OrderRow, OrderRow.id == OrderEvent.order_id)
+        .where(here, *that_day, OrderEvent.event.in_([Event.accept.value, Event.reassign.value]),
+               OrderEvent.runner_id.is_not(None)))
+    return DayFigures(created=created or 0, ended=ended, revenue=int(revenue or 0),
+                      commission=await platform_revenue("order:", ":complete"),
+                      compensation=-await platform_revenue("compensation:", ""), runners=runners or 0)
+
+
+# ---------------------------------------------------------------------------------------------------- today
+
+
+@ROUTER.command("today", operator_only=True)
+async def today(ctx: Ctx) -> None:
+    begin(ctx)
+    campus = ctx.campus
+    day = local_day(campus, ctx.now)
+    f = await day_figures(ctx.uow.session, campus, day)
+    waiting = dict((await ctx.uow.session.execute(
+        select(OrderRow.status, func.count())
+        .where(OrderRow.campus_id == campus.id, OrderRow.status.in_(["open", "exception"]))
+        .group_by(OrderRow.status))).all())
+    ctx.say("admin-today", date=day.isoformat(), created=f.created, completed=f.ended["completed"],
+            cancelled=f.ended["cancelled"], closed=f.ended["closed"], expired=f.ended["expired"],
+            refunded=f.ended["refunded"], revenue=format_yuan(f.revenue), commission=format_yuan(f.commission),
+            compensation=format_yuan(f.compensation), runners=f.runners, open=waiting.get("open", 0),
+            exceptions=waiting.get("exception", 0))
+
+
+# ---------------------------------------------------------------------------------------------------- report
+
+
+def report_days(args: tuple[str, ...]) -> int:
+    if not args:
+        return REPORT_DAYS
+    days = whole_number(args[0]) if len(args) == 1 else None
+    if days is None:
+        raise InvalidInput("admin-usage-report", max=MAX_REPORT_DAYS)
+    if not 1 <= days <= MAX_REPORT_DAYS:
+        raise InvalidInput("admin-report-days-range", text=args[0][:20], max=MAX_REPORT_DAYS)
+    return days
+
+
+def report_chart(days: list[dt.date], figures: list[DayFigures]) -> Chart:
+    """Orders ended each day (completed on the not completed), and revenue (the commission at its foot)."""
+    return Chart(tuple(d.strftime("%m-%d") for d in days), (
+        Bars((("green", tuple(f.ended["completed"] for f in figures)),
+              ("red", tuple(f.not_completed for f in figures)))),
+        Bars((("orange", tuple(f.commission for f in figures)),
+              ("blue", tuple(max(f.revenue - f.commission, 0) for f in figures))), money=True),
+    ))
+
+
+@ROUTER.command("report", operator_only=True)
+async def report(ctx: Ctx) -> None:
+    """The last days up to today, day by day: orders placed and ended, revenue, commission, compensation."""
+    begin(ctx)
+    count = report_days(ctx.input.args)
+    last = local_day(ctx.campus, ctx.now)
+    days = [last - dt.timedelta(days=n) for n in reversed(range(count))]
+    figures = [await day_figures(ctx.uow.session, ctx.campus, day) for day in days]
+    lines = "\n".join(
+        ctx.t("admin-report-line", date=day.strftime("%m-%d"), created=f.created, completed=f.ended["completed"],
+              not_completed=f.not_completed, revenue=format_yuan(f.revenue))
+        for day, f in zip(days, figures, strict=True))
+    ctx.say("admin-report", days=count, first=days[0].isoformat(), last=last.isoformat(),
+            created=sum(f.created for f in figures), completed=sum(f.ended["completed"] for f in figures),
+            not_completed=sum(f.not_completed for f in figures),
+            revenue=format_yuan(sum(f.revenue for f in figures)),
+            commission=format_yuan(sum(f.commission for f in figures)),
+            compensation=format_yuan(sum(f.compensation for f in figures)), lines=lines,
+            chart=report_chart(days, figures))

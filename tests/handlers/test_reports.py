@@ -1,0 +1,143 @@
+"""Operators' figures: /today and /report count a campus day alike; /report lists the last days and charts them."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from core.order import Actor, Event, Role
+from handlers.io import CHART_COLOURS, Chart
+from storage.models import Order as OrderRow
+from storage.uow import UnitOfWork
+from tests.factories import act, make_order, make_runner, make_user
+from tests.handlers.harness import keys
+from tests.handlers.test_admin import OP, completed_order, exception_order, operator, operator_speaking
+
+
+async def orders(db) -> dict[int, OrderRow]:
+    async with UnitOfWork(db, write=False) as uow:
+        return {o.id: o for o in await uow.session.scalars(select(OrderRow))}
+
+
+# ---------------------------------------------------------------------------------------------------- today
+
+
+async def test_today_counts_this_campus_day(chat, db, campus, clock):
+    await operator(chat)
+    now = clock.now  # 2026-11-23 10:00 in Shanghai
+    customer = await make_user(db, campus, now)
+    runner = await make_runner(db, campus, now)
+    other = await make_runner(db, campus, now)
+    late_last_night = now - dt.timedelta(hours=11)  # 23:00 Shanghai, the day before
+    early_today = now - dt.timedelta(hours=9)  # 01:00 Shanghai today, though still the 22nd in UTC
+    await completed_order(db, campus, late_last_night, customer, runner)  # yesterday: not counted
+    done = await completed_order(db, campus, early_today, customer, runner)
+    done_too = await completed_order(db, campus, now, customer, other)
+    cancelled = await make_order(db, campus, customer, now)
+    await act(db, campus, cancelled, Event.cancel, Actor(Role.customer, customer), now)
+    await make_order(db, campus, customer, now)  # open
+    await make_order(db, campus, customer, now, pay=False)  # awaiting payment
+    refunded = await exception_order(db, campus, now, customer, runner)
+    rows = await orders(db)
+    await chat.send(OP, f"/resolve {refunded} refund 2元")
+
+    replies = await chat.send(OP, "/today")
+    assert keys(replies) == ["admin-today"]
+    args = replies[0].args
+    revenue = rows[done].total + rows[done_too].total
+    commission = rows[done].commission + rows[done_too].commission
+    assert (args["created"], args["completed"], args["cancelled"], args["refunded"]) == (6, 2, 1, 1)
+    assert (args["closed"], args["expired"], args["runners"], args["open"], args["exceptions"]) == (0, 0, 2, 1, 0)
+    assert (args["revenue"], args["commission"], args["compensation"]) == (
+        f"{revenue / 100:.2f}", f"{commission / 100:.2f}", "2.00")
+    text = replies[0].text
+    assert text.startswith("Today, 2026-11-23:") and "Orders created: 6" in text and "Active runners: 2" in text
+
+    clock.advance(days=1)
+    args = (await chat.send(OP, "/today"))[0].args
+    assert (args["created"], args["completed"], args["runners"], args["commission"]) == (0, 0, 0, "0.00")
+
+
+# ---------------------------------------------------------------------------------------------------- report
+
+
+def yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+async def test_report_lists_the_last_seven_days_and_charts_them(chat, db, campus, clock):
+    """Each campus day of the last seven (today the last) gets a line and a bar in each panel; an order of the day
+    before them is left out, as is one placed before midnight Shanghai time though it was already that day in UTC."""
+    await operator(chat)
+    now = clock.now  # Monday 2026-11-23 10:00 in Shanghai
+    customer = await make_user(db, campus, now)
+    runner = await make_runner(db, campus, now)
+    week_ago = now - dt.timedelta(days=7)  # 11-16: one day too early
+    await completed_order(db, campus, week_ago, customer, runner)
+    six_days_ago = await completed_order(db, campus, now - dt.timedelta(days=6), customer, runner)  # 11-17
+    # 11-21 23:30 Shanghai is 15:30 UTC the same day; 11-22 00:30 Shanghai is still 11-21 in UTC.
+    late = await completed_order(db, campus, dt.datetime(2026, 11, 21, 15, 30, tzinfo=dt.UTC), customer, runner)
+    early = await completed_order(db, campus, dt.datetime(2026, 11, 21, 16, 30, tzinfo=dt.UTC), customer, runner)
+    done_today = await completed_order(db, campus, now, customer, runner)
+    cancelled = await make_order(db, campus, customer, now)
+    await act(db, campus, cancelled, Event.cancel, Actor(Role.customer, customer), now)
+    await make_order(db, campus, customer, now)  # open: placed today, not ended
+    rows = await orders(db)
+
+    (reply,) = await chat.send(OP, "/report")
+    assert reply.key == "admin-report"
+    days = ["11-17", "11-18", "11-19", "11-20", "11-21", "11-22", "11-23"]
+    completed = [1, 0, 0, 0, 1, 1, 1]
+    revenue = [rows[six_days_ago].total, 0, 0, 0, rows[late].total, rows[early].total, rows[done_today].total]
+    commission = [rows[six_days_ago].commission, 0, 0, 0, rows[late].commission, rows[early].commission,
+                  rows[done_today].commission]
+    assert reply.chart == Chart(tuple(days), reply.chart.panels)
+    counts, money = reply.chart.panels
+    assert counts.series == (("green", tuple(completed)), ("red", (0, 0, 0, 0, 0, 0, 1)))
+    assert money.money and money.series == (
+        ("orange", tuple(commission)), ("blue", tuple(r - c for r, c in zip(revenue, commission, strict=True))))
+    args = reply.args
+    assert (args["days"], args["first"], args["last"]) == (7, "2026-11-17", "2026-11-23")
+    assert (args["created"], args["completed"], args["not_completed"]) == (6, 4, 1)
+    assert (args["revenue"], args["commission"]) == (yuan(sum(revenue)), yuan(sum(commission)))
+    assert reply.text.startswith("The last 7 days, 2026-11-17 to 2026-11-23:")
+    lines = [line for line in reply.text.splitlines() if line[:5] in days]
+    assert lines == [f"{day}: {c} · {c} · 0 · {yuan(r)} yuan" for day, c, r in zip(days, completed, revenue,
+                                                                                     strict=True)][:6] + [
+        f"11-23: 3 · 1 · 1 · {yuan(revenue[-1])} yuan"]
+    assert all(square in reply.text for square in CHART_COLOURS.values())
+
+    # Today's line says what /today says.
+    today = (await chat.send(OP, "/today"))[0].args
+    assert (today["created"], today["completed"], today["revenue"]) == (3, 1, yuan(revenue[-1]))
+
+
+async def test_a_report_of_a_day_or_of_a_month(chat, db, campus, clock):
+    await operator(chat)
+    (one,) = await chat.send(OP, "/report 1")
+    assert one.chart.labels == ("11-23",) and one.text.startswith("The last day, 2026-11-23 to 2026-11-23:")
+    (month,) = await chat.send(OP, "/report 31")
+    assert len(month.chart.labels) == 31 and month.chart.labels[0] == "10-24"
+    assert month.args["revenue"] == "0.00" and month.chart.panels[1].series[1][1] == (0,) * 31
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("/report seven", "admin-usage-report"), ("/report 7 days", "admin-usage-report"),
+    ("/report -3", "admin-usage-report"),
+    ("/report 0", "admin-report-days-range"), ("/report 32", "admin-report-days-range"),
+    ("/report 365", "admin-report-days-range"),
+])
+async def test_a_report_of_no_sensible_number_of_days_is_refused_with_how_to_ask(chat, db, campus, clock, text, key):
+    await operator(chat)
+    (reply,) = await chat.send(OP, text)
+    assert reply.key == key and reply.chart is None and "31" in reply.text
+
+
+async def test_the_report_is_for_operators_only_and_speaks_their_language(chat, db, campus, clock):
+    await make_user(db, campus, clock.now, name="erin")
+    assert keys(await chat.send("erin", "/report")) == ["error-operators-only"]
+    await operator_speaking(db, campus, clock.now, "zh_CN")
+    (reply,) = await chat.send("dora", "/report 3")
+    assert reply.text.startswith("最近 3 天（2026-11-21 至 2026-11-23）：")
+    assert "11-23：0 · 0 · 0 · 0.00 元" in reply.text and "🟩 完成 🟥 未完成" in reply.text
