@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.charts import png
 from bot.console.clock import ConsoleClock
 from bot.console.lines import (Act, ClockLine, Comment, HallPress, Line, LineError, Location, Photo, Press, SweepLine,
                                Switch, Text)
 from handlers.app import App
 from handlers.context import Services
-from handlers.io import Choice, Input, Kind, Reply, parse_text
+from handlers.io import Chart, Choice, Input, Kind, Reply, parse_text
 from handlers.notify import is_menu
 from handlers.sweep import SweepReport, sweep
 from locales import Catalogue, catalogue
@@ -31,6 +35,16 @@ from storage.uow import UnitOfWork
 
 CHANNEL = "console"
 INDENT = "  "
+CHARTS = Path(tempfile.gettempdir()) / "paotui-charts"  # where the console leaves the charts it was sent
+
+
+def saved_chart(chart: Chart) -> Path:
+    """The chart drawn into a PNG file (named by what it shows, so the same one is not drawn again)."""
+    path = CHARTS / f"chart-{hashlib.sha1(repr(chart).encode()).hexdigest()[:12]}.png"
+    if not path.exists():
+        CHARTS.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png(chart))
+    return path
 
 
 @dataclass
@@ -225,6 +239,8 @@ class ConsoleSession:
     def _show_replies(self, block: Block, persona: str, replies: list[Reply], prefix: str) -> None:
         for reply in replies:
             text = self._with_photo(reply.text, reply.photo)
+            if reply.chart is not None:
+                text = f"{self.t('console-chart', path=str(saved_chart(reply.chart)))} {text}"
             if reply.edit:
                 text = f"{self.t('console-edited')} {text}"
             block.text(prefix, text)

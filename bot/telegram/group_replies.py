@@ -13,7 +13,8 @@ after a network error or a 5xx (the sender retries it; it may then arrive twice,
 
 A reply with a photo (an application's student-card photo) is sent with sendPhoto, its text as the caption and its
 buttons under it (a text too long for a caption follows the photo); a queued one is a row with the `photo`, which
-the sender sends the same way. A photo Telegram refuses is replaced by the text alone.
+the sender sends the same way. A chart (a report's) is drawn and sent so too; a queued one is a row with the `chart`
+(its figures), drawn when the sender sends it. A photo Telegram refuses is replaced by the text alone.
 
 A queued edit is a row whose edit_key names the message it edits (pressed_key), beside a sent row recording that the
 message shows that key (its sent_ref): the sender edits the message that shows a row's edit_key, so the pressed
@@ -51,6 +52,7 @@ from bot.telegram.render import (
     edit_message,
     edited_text,
     photo_caption,
+    picture,
     replaced_id,
     replacing_text,
     send_photo,
@@ -59,7 +61,7 @@ from bot.telegram.render import (
 )
 from bot.telegram.sender import CHANNEL, TelegramRateLimiter
 from handlers.context import Services
-from handlers.io import Choice, Reply
+from handlers.io import Chart, Choice, Reply
 from storage import cards
 from storage.db import Database
 from storage.models import Outbox
@@ -100,6 +102,7 @@ class Outgoing:
     choices: tuple[tuple[Choice, ...], ...] = ()
     edit: Target | None = None
     photo: str | None = None
+    chart: Chart | None = None  # drawn and sent as its photo (a queued row keeps it so: Chart.to_json)
     card: str | None = None  # the item whose card this new message is (Reply.card)
     earlier: int = 0  # the last piece of a reply sent in pieces, with its buttons: how many came just before it
 
@@ -109,14 +112,21 @@ class Outgoing:
                    "choices": [[{"label": c.label, "data": c.data} for c in row] for row in self.choices]}
         if self.edit is not None and self.edit.replaced:
             payload["replaced"] = True  # the sender sends nothing when it cannot edit it, as instead() says
+        if self.chart is not None:
+            payload["chart"] = self.chart.to_json()
         return {**payload, "photo": self.photo} if self.photo else payload
+
+    @property
+    def pictured(self) -> bool:
+        """Sent as a photo (its text is the caption)."""
+        return bool(self.photo) or self.chart is not None
 
     def instead(self) -> Outgoing | None:
         """What is sent when Telegram would not show this: the text as a new message (for a pressed message it
         cannot edit, a photo it refuses); nothing for a message a reply replaces, or a photo with no caption."""
         if (self.edit is not None and self.edit.replaced) or not (self.text or self.choices):
             return None
-        return replace(self, edit=None, photo=None)
+        return replace(self, edit=None, photo=None, chart=None)
 
 
 def outgoing(replies: list[Reply], edit: Message | None,
@@ -155,11 +165,12 @@ def sent_anew(reply: Reply) -> list[Outgoing]:
     """A reply as new messages: with its photo, the text as the caption when it fits one (else the photo, then the
     text); a long text in pieces, the buttons on the last one."""
     photo: list[Outgoing] = []
-    if reply.photo:
+    if reply.photo or reply.chart is not None:
         caption = photo_caption(reply.text)
         if caption is not None:
-            return [Outgoing(reply.key, caption, reply.choices, photo=reply.photo, card=reply.card)]
-        photo = [Outgoing(reply.key, "", photo=reply.photo)]
+            return [Outgoing(reply.key, caption, reply.choices, photo=reply.photo, chart=reply.chart,
+                             card=reply.card)]
+        photo = [Outgoing(reply.key, "", photo=reply.photo, chart=reply.chart)]
     pieces = split_text(reply.text)
     return [*photo, *(Outgoing(reply.key, piece) for piece in pieces[:-1]),
             Outgoing(reply.key, pieces[-1], reply.choices, card=reply.card,
@@ -248,8 +259,8 @@ class GroupReplies:
             edited = await edit_message(self.bot, message.edit.where(chat_id), message.edit.message_id, message.text,
                                         markup, photo=message.edit.photo, request=at_once)
             return message.edit.message_id if edited else None
-        if message.photo:
-            return await send_photo(self.bot, chat_id, message.photo, message.text, markup, request=at_once)
+        if (photo := await picture(message.photo, message.chart)) is not None:
+            return await send_photo(self.bot, chat_id, photo, message.text, markup, request=at_once)
         sent = await self.bot.send_message(chat_id=chat_id, text=message.text, reply_markup=markup)
         return sent.message_id
 
@@ -260,7 +271,7 @@ class GroupReplies:
             for message, message_id in shown:
                 assert message.card is not None
                 await cards.shown(uow.session, CHANNEL, str(chat_id), message.card, str(message_id), now,
-                                  photo=bool(message.photo))
+                                  photo=message.pictured)
             for last, earlier in pieces:
                 await cards.pieces_shown(uow.session, CHANNEL, str(chat_id), str(last), [str(m) for m in earlier],
                                          now)

@@ -8,7 +8,7 @@ the removal rides on the reply itself when it has no buttons and is sent anew, e
 just before it, which keeps the reply's buttons on the newest message.
 
 A reply with a photo (a Telegram file id) is sent with sendPhoto, its text as the caption and its buttons under it; an
-edit of such a message changes its caption. A reply that `replaces` an earlier message (by its id: a card acted on
+edit of such a message changes its caption. So is one with a chart, drawn (bot/charts.py) and uploaded. A reply that `replaces` an earlier message (by its id: a card acted on
 through a question or a confirmation) edits it and sends nothing if it cannot; when the reply is too long for one
 message (a long order card, shown in pieces), that message, the piece its buttons are on, shows the reply's last piece
 with the reply's buttons, and the pieces before it (recorded when it was sent: storage.cards.pieces_shown) what
@@ -30,17 +30,20 @@ from typing import Any, TypeVar
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import (
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
 
+from bot.charts import drawn
 from bot.telegram.convert import MAX_CALLBACK_BYTES, callback_data_ok
 from core.numbers import whole_number
-from handlers.io import Choice, Reply
+from handlers.io import Chart, Choice, Reply
 from locales import Catalogue
 
 log = logging.getLogger(__name__)
@@ -209,7 +212,14 @@ def photo_caption(text: str, *, cut: bool = False) -> str | None:
     return text[: CAPTION_LIMIT - 1] + "…" if cut else None
 
 
-async def send_photo(bot: Bot, chat_id: int | str, photo: str, caption: str | None, markup: Any, *,
+async def picture(photo: str | None, chart: Chart | None) -> str | InputFile | None:
+    """What a message's sendPhoto sends: its photo's file id, or its chart drawn as a PNG to upload."""
+    if photo:
+        return photo
+    return BufferedInputFile(await drawn(chart), filename="chart.png") if chart is not None else None
+
+
+async def send_photo(bot: Bot, chat_id: int | str, photo: str | InputFile, caption: str | None, markup: Any, *,
                      request: Request = call) -> int | None:
     """sendPhoto: the id of the message sent; None when Telegram refuses the photo (a file id it does not know): the
     caller then sends the text alone, so a reply is never lost for its photo."""
@@ -304,11 +314,11 @@ class Renderer:
         """The id of the message with the reply's buttons (its last piece of text, or the photo they are under), and
         those of the pieces of text before it."""
         markup: Any = inline_keyboard(reply)
-        if reply.photo and not reply.request_location:
+        if (photo := await picture(reply.photo, reply.chart)) is not None and not reply.request_location:
             if reply.location_done:  # the photo carries the inline buttons: the removal goes just before it
                 await self._remove_location_button(chat_id, t)
                 reply = replace(reply, location_done=False)
-            if (photo_id := await self._send_photo(chat_id, reply.photo, reply.text, markup)) is not None:
+            if (photo_id := await self._send_photo(chat_id, photo, reply.text, markup)) is not None:
                 return photo_id, []
         pieces = split_text(reply.text)
         extra_location_prompt = reply.request_location and markup is not None
@@ -334,7 +344,7 @@ class Renderer:
                        reply_markup=location_keyboard(t))
         return sent.message_id, earlier
 
-    async def _send_photo(self, chat_id: int | str, photo: str, text: str, markup: Any) -> int | None:
+    async def _send_photo(self, chat_id: int | str, photo: str | InputFile, text: str, markup: Any) -> int | None:
         """The photo with the text as its caption and the buttons under it; its id when that said everything. A
         text too long for a caption follows the photo as a message of its own (None), and so does the text alone when
         Telegram refuses the photo."""

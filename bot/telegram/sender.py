@@ -130,10 +130,11 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.telegram.commands import chat_menu, staff_member
 from bot.telegram.refusals import OUTAGE, Refusal, refusal
-from bot.telegram.render import TEXT_LIMIT, at_once, edit_text_or_caption, photo_caption
+from bot.telegram.render import TEXT_LIMIT, at_once, edit_text_or_caption, photo_caption, picture
 from bot.telegram.transient import RETRYABLE
 from core.campus import Campus
 from core.clock import Clock
+from handlers.io import Chart
 from handlers.notify import is_menu
 from handlers.unreachable import stop_reaching
 from storage.chat_moves import ChatMoves
@@ -370,6 +371,12 @@ class Row:
     def photo(self) -> str | None:
         """A Telegram file_id to send with the text as its caption (Notifier.user(photo=...))."""
         return self.payload.get("photo") or None
+
+    @property
+    def chart(self) -> Chart | None:
+        """A chart to draw and send as the photo (group_replies.py: a report queued for an admin chat)."""
+        data = self.payload.get("chart")
+        return Chart.from_json(data) if data else None
 
     @property
     def in_hall(self) -> bool:
@@ -997,10 +1004,10 @@ class TelegramSender:
                 return _ref(await self.bot.send_message(chat, text, reply_markup=markup))
         row = head[0]
         markup = keyboard(row.choices)
-        if row.photo:
+        if (photo := await picture(row.photo, row.chart)) is not None:
             # The text is the caption, cut to a caption's length: the handlers' captions are one-line labels, and
             # one row stays one message (the one its keyboard is on and its later edits change).
-            return _ref(await self.bot.send_photo(chat, row.photo, caption=photo_caption(row.text, cut=True) or None,
+            return _ref(await self.bot.send_photo(chat, photo, caption=photo_caption(row.text, cut=True) or None,
                                                   reply_markup=markup))
         return _ref(await self.bot.send_message(chat, _cut(row.text), reply_markup=markup))
 
@@ -1051,7 +1058,7 @@ class TelegramSender:
         async with UnitOfWork(self.db, write=False) as uow:
             found = (await uow.session.execute(query)).all()
         shown = [self._opened(r, r.edit_key) for r in found]
-        photo = any(r.photo for r in shown)  # a later row of the message (a decision's edit) has no photo of its own
+        photo = any(r.photo or r.chart for r in shown)  # a later row of the message (a decision's edit) has no photo of its own
         entries: dict[str, Row] = {}
         for r in shown:
             entries[r.edit_key or f"row:{r.id}"] = r  # newest wins, order kept

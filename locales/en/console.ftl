@@ -10,6 +10,7 @@ console-hall = [hall #{ $number }]
 console-hall-edited = [hall · edited #{ $number }]
 console-edited = [edited]
 console-photo = [photo { $photo }]
+console-chart = [chart: { $path }]
 console-ask-location = (share a location: @loc LAT,LON)
 console-clock = clock { $time } · timers: { $report }
 console-error = ! { $message }

@@ -10,6 +10,7 @@ console-hall = [大厅 #{ $number }]
 console-hall-edited = [大厅 · 已修改 #{ $number }]
 console-edited = [已修改]
 console-photo = [照片 { $photo }]
+console-chart = [图表：{ $path }]
 console-ask-location = （发送位置：@loc 纬度,经度）
 console-clock = 时间 { $time } · 定时任务：{ $report }
 console-error = ！{ $message }

@@ -114,7 +114,7 @@ class Spec:
             if name in raw:
                 continue
             if name in files and "InputFile" in spec_field["types"]:
-                out[name] = {"file": name, "size": len(files[name])}
+                out[name] = {"file": name, "size": len(files[name]), "content": files[name]}
                 continue
             if spec_field["required"]:
                 problems.append(f"{method}: missing required parameter {name!r}")
@@ -174,7 +174,7 @@ class Spec:
                 part = value[len("attach://"):]
                 if part not in files:
                     raise Invalid(f"{where}: {value} names no file part")
-                return {"file": part, "size": len(files[part])}
+                return {"file": part, "size": len(files[part]), "content": files[part]}
             raise Invalid(f"{where}: expected an uploaded file")
         spec_type = self.types.get(t)
         if spec_type is None:

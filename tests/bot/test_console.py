@@ -250,6 +250,17 @@ def test_an_application_is_shown_with_its_student_card_photo(tmp_path, capsys):
     assert code == 0, out
     assert "[photo card.jpg] Application from alice (#1)" in out and "Student card photo: attached" in out
 
+def test_a_report_is_shown_with_the_file_its_chart_was_drawn_into(tmp_path, capsys, monkeypatch):
+    charts = tmp_path / "charts"
+    monkeypatch.setattr("bot.console.session.CHARTS", charts)
+    script = write(tmp_path, "@admin /start\n@admin [English]\n@admin /report 2\n")
+    code, out, _ = run(script, tmp_path, capsys, "--start", "2026-11-23T10:00+08:00")
+    assert code == 0, out
+    (drawn,) = charts.iterdir()
+    assert drawn.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"[chart: {drawn}] The last 2 days, 2026-11-22 to 2026-11-23:" in out
+
+
 # --- the grammar --------------------------------------------------------------------------------------------------
 
 def test_lines_parse_into_what_they_mean():

@@ -637,6 +637,64 @@ async def test_a_429_in_the_admin_chat_does_not_hold_the_operators_next_update(
     assert fake_bot_api.bot_messages(admin_chat["id"])[-1]["text"].startswith("Today, 2026-11-23:")
 
 
+def png_size(upload: dict[str, Any]) -> tuple[int, int]:
+    """The width and height of an uploaded PNG, as a chat app would show it (it must be one)."""
+    content = upload["content"]
+    assert content[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+
+
+async def test_a_report_in_the_admin_chat_is_a_chart_with_its_figures_as_the_caption(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    await operator(services, campus, clock, 4004, started=False)  # moderates only here
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    fake_bot_api.command(wu, "report", chat=admin_chat)
+    (photo,) = await until(lambda: fake_bot_api.calls("sendPhoto", admin_chat["id"]))
+    assert photo.status == 200 and photo.content_type == "multipart/form-data"
+    width, height = png_size(photo.params["photo"])
+    assert width > height > 400  # two panels, a week's bars side by side
+    shown = fake_bot_api.last_bot_message(admin_chat["id"])
+    assert shown["caption"].startswith("The last 7 days, 2026-11-17 to 2026-11-23:")
+    assert "11-23: 0 · 0 · 0 · 0.00 yuan" in shown["caption"] and "🟩 completed 🟥 not completed" in shown["caption"]
+    assert not fake_bot_api.calls("sendMessage", admin_chat["id"])
+
+    # A month's day-by-day lines are too long for a caption: the chart comes first, then the text in full.
+    fake_bot_api.command(wu, "report", "31", chat=admin_chat)
+    await until(lambda: fake_bot_api.calls("sendMessage", admin_chat["id"]))
+    month_chart, month_text = fake_bot_api.bot_messages(admin_chat["id"])[-2:]
+    assert month_chart["photo"] and "caption" not in month_chart
+    assert month_text["text"].startswith("The last 31 days, 2026-10-24 to 2026-11-23:")
+    assert "10-24: 0 · 0 · 0 · 0.00 yuan" in month_text["text"]
+
+
+async def test_a_report_the_admin_chat_has_no_room_for_comes_through_the_outbox_as_its_chart(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, limiter):
+    await operator(services, campus, clock, 4004, started=True)
+    fake_bot_api.rate_limit(25, method="sendPhoto", chat_id=admin_chat["id"])
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    fake_bot_api.command(wu, "report", "3", chat=admin_chat)
+    await settle(fake_bot_api, wu)
+
+    await deliver_queued(services, TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher),
+                         clock, admin_chat["id"])
+    refused, sent = fake_bot_api.calls("sendPhoto", admin_chat["id"])
+    assert (refused.status, sent.status) == (429, 200)
+    assert png_size(sent.params["photo"]) == png_size(refused.params["photo"])  # the same chart, drawn again
+    assert fake_bot_api.last_bot_message(admin_chat["id"])["caption"].startswith(
+        "The last 3 days, 2026-11-21 to 2026-11-23:")
+
+
+async def test_an_operator_asking_privately_gets_the_report_in_their_own_language(
+        fake_bot_api, dispatcher, services, campus, clock):
+    wu = await operator(services, campus, clock, 4004, started=True)  # the campus speaks English
+    async with UnitOfWork(services.db) as uow:
+        (await uow.session.get(User, wu)).language = "zh_CN"
+    fake_bot_api.command(fake_bot_api.user(4004, "Wu", language_code="en"), "report", "2")
+    (photo,) = await until(lambda: fake_bot_api.calls("sendPhoto", 4004))
+    assert png_size(photo.params["photo"])[0] > 400
+    assert fake_bot_api.last_bot_message(4004)["caption"].startswith("最近 2 天（2026-11-22 至 2026-11-23）：")
+
+
 # --- what the adapter posts in the task hall -----------------------------------------------------------------------
 
 async def test_a_hall_command_delivered_twice_asks_to_start_the_bot_once(
