@@ -28,6 +28,7 @@ from handlers.typed import typed_option
 from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, Withdrawal
 from storage.models import Order as OrderRow
 
+WITHDRAW_STEP = "runner.withdraw"  # asking how much to withdraw
 NAME_MAX = 32
 STUDENT_NO = re.compile(r"\d{5,20}")  # any decimal digits, full-width ones too (not '②'): kept as 0-9
 # Gender as typed besides its buttons' labels (Male/男): its value, and the words a Chinese applicant uses.
@@ -465,18 +466,76 @@ async def income(ctx: Ctx) -> None:
 
 @ROUTER.command("withdraw")
 async def withdraw(ctx: Ctx) -> None:
+    """/withdraw 20 asks for 20 yuan at once; a bare /withdraw (the menu's) asks how much."""
     await _profile(ctx)
     balance = await ctx.uow.ledger.balance(ledger.runner(ctx.user_id))
-    if not ctx.input.args:
-        ctx.say("runner-withdraw-usage", balance=format_yuan(balance))
+    if ctx.input.args:
+        await request_withdrawal(ctx, typed_amount(ctx.input.text), balance)
+        if ctx.state == WITHDRAW_STEP:  # the question asked before is answered by this
+            ctx.reset()
         return
-    raw = ctx.input.text.strip()[:24]
+    if balance <= 0:
+        ctx.say("runner-withdraw-nothing", balance=format_yuan(balance))
+        return
+    ctx.go(WITHDRAW_STEP)
+    ask_amount(ctx, balance)
+
+
+def ask_amount(ctx: Ctx, balance: int) -> None:
+    """How much to withdraw: typed, or all of it by a button (which carries the amount it shows, so a balance that
+    changed meanwhile is never withdrawn unseen)."""
+    ctx.ask("runner-withdraw-ask", balance=format_yuan(balance),
+            choices=[[ctx.step("runner-withdraw-all", f"all:{balance}", amount=format_yuan(balance))],
+                     [ctx.step("runner-withdraw-cancel", "cancel")]])
+
+
+@ROUTER.asks_again(WITHDRAW_STEP)
+async def ask_amount_again(ctx: Ctx) -> None:
+    ask_amount(ctx, await ctx.uow.ledger.balance(ledger.runner(ctx.user_id)))
+
+
+@ROUTER.ended_by_cancel(WITHDRAW_STEP)
+async def cancel_withdrawal(ctx: Ctx, *, edit: bool = False) -> None:
+    ctx.reset()
+    ctx.say("runner-withdraw-cancelled", edit=edit)
+
+
+@ROUTER.state(WITHDRAW_STEP)
+async def amount_answered(ctx: Ctx) -> None:
+    await _profile(ctx)  # suspended meanwhile: refused
+    inp = ctx.input
+    balance = await ctx.uow.ledger.balance(ledger.runner(ctx.user_id))
+    if inp.kind is Kind.choice:
+        value = ctx.step_value(inp.choice or "")  # refuses an old button
+        if value == "cancel":
+            await cancel_withdrawal(ctx, edit=True)
+            return
+        shown = whole_number(value.removeprefix("all:")) if value.startswith("all:") else None
+        if shown is None:
+            raise InvalidInput("error-stale-choice")
+        await request_withdrawal(ctx, shown, balance, edit=True)
+    elif inp.kind is Kind.text:
+        await request_withdrawal(ctx, typed_amount(inp.text), balance)
+    else:
+        await ask_amount_again(ctx)
+        return
+    ctx.reset()
+
+
+def typed_amount(text: str) -> int:
+    """'20', '20元', '¥20' in fen; refused unless it is one amount above 0."""
+    raw = text.strip()[:24]
     try:
-        amount = written_yuan_to_fen(raw) if len(ctx.input.args) == 1 else -1  # '20', '20元', '¥20'
+        amount = written_yuan_to_fen(raw) if len(raw.split()) == 1 else -1
     except MoneyError:
         amount = -1
     if amount <= 0:
         raise InvalidInput("runner-withdraw-amount", text=raw)
+    return amount
+
+
+async def request_withdrawal(ctx: Ctx, amount: int, balance: int, *, edit: bool = False) -> None:
+    """The amount is held from the wallet until an operator pays it out or refuses it."""
     if amount > balance:
         raise InvalidInput("runner-withdraw-too-much", amount=amount, balance=balance)
     w = Withdrawal(runner_id=ctx.user_id, amount=amount, status="pending", requested_at=ctx.now)
@@ -487,4 +546,4 @@ async def withdraw(ctx: Ctx) -> None:
     await ctx.notify.operators(ctx.campus, "runner-withdrawal-operators", withdrawal=w.id, user=ctx.user_id,
                                name=ctx.user.display_name or ctx.user.external_id, amount=amount)
     ctx.say("runner-withdraw-requested", withdrawal=w.id, amount=format_yuan(amount),
-            balance=format_yuan(balance - amount))
+            balance=format_yuan(balance - amount), edit=edit)

@@ -106,8 +106,12 @@ runner-income = Your income
         [0] {""}
        *[other] {" "}({ $ratings } ratings)
     }
-runner-withdraw-usage = Your wallet holds { $balance } yuan. To withdraw, write the amount in yuan, like /withdraw 20.
-runner-withdraw-amount = "{ $text }" is not an amount you can withdraw. Write yuan, more than 0, like /withdraw 20.
+runner-withdraw-ask = Your wallet holds { $balance } yuan. How much do you want to withdraw? Write the amount in yuan, like 20, or withdraw it all.
+runner-withdraw-all = Withdraw all { $amount } yuan
+runner-withdraw-cancel = Cancel
+runner-withdraw-cancelled = Nothing was withdrawn.
+runner-withdraw-nothing = Your wallet holds { $balance } yuan: there is nothing to withdraw yet. Money from your completed errands comes into it.
+runner-withdraw-amount = "{ $text }" is not an amount you can withdraw. Write yuan, more than 0, like 20.
 runner-withdraw-too-much = You cannot withdraw { $amount } yuan: your wallet holds { $balance } yuan.
 runner-withdraw-requested = Withdrawal #{ $withdrawal } of { $amount } yuan requested; an operator will pay it out. Your wallet now holds { $balance } yuan.
 runner-withdrawal-operators = Withdrawal #{ $withdrawal }: { $name } (user { $user }) asks for { $amount } yuan. See /withdrawals.

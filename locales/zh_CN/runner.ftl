@@ -106,8 +106,12 @@ runner-income = 我的收入
         [0] {""}
        *[other] （{ $ratings } 条评价）
     }
-runner-withdraw-usage = 你的钱包有 { $balance } 元。提现请写金额（元），例如 /withdraw 20。
-runner-withdraw-amount = “{ $text }”不是可提现的金额。请写大于 0 的元数，例如 /withdraw 20。
+runner-withdraw-ask = 你的钱包有 { $balance } 元。要提现多少？请写金额（元），例如 20，或全部提现。
+runner-withdraw-all = 全部提现 { $amount } 元
+runner-withdraw-cancel = 取消
+runner-withdraw-cancelled = 没有提现。
+runner-withdraw-nothing = 你的钱包有 { $balance } 元，暂时没有可提现的钱。完成跑腿订单的收入会进入钱包。
+runner-withdraw-amount = “{ $text }”不是可提现的金额。请写大于 0 的元数，例如 20。
 runner-withdraw-too-much = 无法提现 { $amount } 元：你的钱包只有 { $balance } 元。
 runner-withdraw-requested = 已申请提现 #{ $withdrawal }，金额 { $amount } 元，客服将为你打款。钱包余额：{ $balance } 元。
 runner-withdrawal-operators = 提现 #{ $withdrawal }：{ $name }（用户 { $user }）申请 { $amount } 元。见 /withdrawals。

@@ -826,9 +826,6 @@ async def test_withdrawal_refuses_bad_amounts_and_holds_the_money(chat, services
     earned = await complete(db, campus, alice, rob, clock())
     yuan = format_yuan(earned)
 
-    replies = await chat.send("rob", "/withdraw")
-    assert keys(replies) == ["runner-withdraw-usage"]
-    assert f"{yuan} yuan" in replies[0].text
     for bad in ("abc", "-1", "0", "0.001", "1 2", "NaN"):
         replies = await chat.send("rob", f"/withdraw {bad}")
         assert keys(replies) == ["runner-withdraw-amount"], bad
@@ -853,6 +850,53 @@ async def test_withdrawal_refuses_bad_amounts_and_holds_the_money(chat, services
     assert "1.50 yuan" in operators[0]["text"] or "1.50 元" in operators[0]["text"]
     income = await chat.send("rob", "/income")
     assert "held for withdrawal: 1.50 yuan" in income[0].text
+
+
+async def test_a_bare_withdraw_asks_how_much_and_takes_a_typed_amount_or_all(chat, services, db, campus, clock):
+    """The menu's /withdraw comes without an amount: it is asked for, typed or all of it by a button."""
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    earned = await complete(db, campus, alice, rob, clock())
+
+    (asked,) = await chat.send("rob", "/withdraw")
+    assert asked.key == "runner-withdraw-ask" and f"holds {format_yuan(earned)} yuan" in asked.text
+    assert [c.label for c in asked.flat_choices()] == [f"Withdraw all {format_yuan(earned)} yuan", "Cancel"]
+    assert keys(await chat.send("rob", "lots")) == ["runner-withdraw-amount"]  # refused; still asked
+    assert keys(await chat.send("rob", f"{earned // 100 + 1}元")) == ["runner-withdraw-too-much"]
+    (requested,) = await chat.send("rob", "1.5")
+    assert requested.key == "runner-withdraw-requested"
+    assert requested.text.endswith(f"Your wallet now holds {format_yuan(earned - 150)} yuan.")
+    assert keys(await chat.send("rob", "2")) == ["idle-hint", "menu-title"]  # the question is over
+
+    (asked,) = await chat.send("rob", "/withdraw")
+    everything = asked.flat_choices()[0]
+    (requested,) = await chat.press("rob", everything.label)
+    assert requested.key == "runner-withdraw-requested" and requested.edit  # in the question's place
+    async with UnitOfWork(db, write=False) as uow:
+        amounts = [w.amount for w in await uow.session.scalars(select(Withdrawal).order_by(Withdrawal.id))]
+        assert amounts == [150, earned - 150] and await uow.ledger.balance(ledger.runner(rob)) == 0
+    assert keys(await chat.press("rob", f"data:{everything.data}")) == ["error-stale-choice"]  # never twice
+
+    (nothing,) = await chat.send("rob", "/withdraw")
+    assert nothing.key == "runner-withdraw-nothing" and not nothing.choices
+
+
+async def test_withdraw_all_pays_what_it_showed_and_cancel_withdraws_nothing(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    earned = await complete(db, campus, alice, rob, clock())
+    (asked,) = await chat.send("rob", "/withdraw")
+    await complete(db, campus, alice, rob, clock())  # more came in while the question waited
+    (requested,) = await chat.press("rob", asked.flat_choices()[0].label)
+    assert requested.args["amount"] == format_yuan(earned)  # what the button said, not the new balance
+
+    (asked,) = await chat.send("rob", "/withdraw")
+    (cancelled,) = await chat.press("rob", "Cancel")
+    assert cancelled.key == "runner-withdraw-cancelled" and cancelled.edit
+    await chat.send("rob", "/withdraw")
+    assert keys(await chat.send("rob", "/cancel")) == ["runner-withdraw-cancelled"]
+    async with UnitOfWork(db, write=False) as uow:
+        assert len((await uow.session.scalars(select(Withdrawal))).all()) == 1
 
 
 @pytest.mark.parametrize("written", ["1元", "¥1", "￥1", "1块", "RMB1"])
