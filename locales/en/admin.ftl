@@ -282,7 +282,10 @@ admin-coupon-not-found = There is no coupon { $code } on this campus.
 admin-coupon-ended = The coupon { $code } has already ended.
 admin-coupon-percent = { $percent }% off
 admin-coupon-amount = { $amount } yuan off
-admin-coupon-line = { $code }: { $value } · min spend { $min_spend } yuan · { $max_uses ->
+admin-coupon-line = { $code }: { $value } · { $min_spend ->
+    [none] no minimum spend
+   *[other] min spend { $min_spend } yuan
+  } · { $max_uses ->
     [none] used { $used }, no limit on uses
    *[other] used { $used }/{ $max_uses }
   } · { $until ->

@@ -270,7 +270,10 @@ admin-coupon-not-found = 本校没有优惠券 { $code }。
 admin-coupon-ended = 优惠券 { $code } 已经结束。
 admin-coupon-percent = 减 { $percent }%
 admin-coupon-amount = 减 { $amount } 元
-admin-coupon-line = { $code }：{ $value } · 最低消费 { $min_spend } 元 · { $max_uses ->
+admin-coupon-line = { $code }：{ $value } · { $min_spend ->
+    [none] 无最低消费
+   *[other] 最低消费 { $min_spend } 元
+  } · { $max_uses ->
     [none] 已用 { $used } 次，不限次数
    *[other] 已用 { $used }/{ $max_uses }
   } · { $until ->

@@ -1320,9 +1320,9 @@ async def test_top_up_a_wallet(chat, db, campus, clock):
 
 
 @pytest.mark.parametrize(("language", "created", "usage"), [
-    ("en", "Coupon created: FREE: 5.00 yuan off · min spend 0.00 yuan · used 0, no limit on uses · no end date",
+    ("en", "Coupon created: FREE: 5.00 yuan off · no minimum spend · used 0, no limit on uses · no end date",
      "[max uses, 0 for no limit] [days valid, 0 for no end]"),
-    ("zh_CN", "已创建优惠券：FREE：减 5.00 元 · 最低消费 0.00 元 · 已用 0 次，不限次数 · 长期有效",
+    ("zh_CN", "已创建优惠券：FREE：减 5.00 元 · 无最低消费 · 已用 0 次，不限次数 · 长期有效",
      "[次数上限，0 为不限] [有效天数，0 为不过期]"),
 ], ids=["en", "zh_CN"])
 async def test_a_coupon_of_0_uses_and_0_days_is_confirmed_as_unlimited_and_without_end(chat, db, campus, clock,
@@ -1378,7 +1378,7 @@ async def test_create_list_and_stop_coupons(chat, db, campus, clock):
     assert (await get(db, Coupon, "WELCOME")).amount_off == 300
 
     listing = (await chat.send(OP, "/coupons"))[0].text
-    assert "WELCOME: 3.00 yuan off · min spend 10.00 yuan · used 0/100" in listing and "HALF: 50% off" in listing
+    assert "WELCOME: 3.00 yuan off · min spend 10.00 yuan · used 0/100" in listing and "HALF: 50% off · no minimum spend · used 0, no limit" in listing
     assert keys(await chat.send(OP, "/coupon stop half")) == ["admin-coupon-stopped"]
     assert (await get(db, Coupon, "HALF")).valid_until == clock.now
     assert keys(await chat.send(OP, "/coupon stop HALF")) == ["admin-coupon-ended"]
