@@ -54,6 +54,7 @@ from core.campus import Campus
 from core.money import format_yuan
 from handlers.app import App
 from handlers.context import Services, question_shown
+from handlers.hall import WON
 from handlers.io import Input, Kind, Reply, update_key
 from handlers.notify import Notifier, telegram_chat
 from handlers.start import JOIN_PREFIX
@@ -546,6 +547,11 @@ class TelegramAdapter:
         replies = await self.app.handle(inp)
         errors = [r for r in replies if is_error(r)]
         rest = [r for r in replies if not is_error(r)]
+        if [r.key for r in rest] == [WON] and not rest[0].location_done:
+            # The details message (the outbox's) is on its way to the private chat: the toast says the grab was won,
+            # with no message of its own there just before it saying the same.
+            await answer(known.t("tg-grab-won", order=str(rest[0].args.get("order", ""))))
+            return
         try:
             await self._reply_private(query.from_user.id, query.from_user.id, rest, t=known.t)
         except TelegramForbiddenError:

@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 STUDENT = ("start", "order", "orders", "track", "where", "wallet", "cancel", "msg", "apply", "language", "help", "menu")
 APPLIED = ("apply",)  # how a student becomes a runner: not in a runner's menu
 RUNNER = ("nearby", "grab", "picked", "delivered", "release", "income", "withdraw")
-OPERATOR = ("admin", "applications", "find", "complaints", "withdrawals", "today", "report", "pause")  # /resume: said by /pause
+OPERATOR = ("admin", "applications", "find", "complaints", "withdrawals", "today", "pause")  # /resume: said by /pause;
+# /report: said by /admin (a runner who is an operator too has 25 commands already)
 HALL = ("grab", "nearby")  # a task hall's menu (answered in private chat): take an errand, errands near me
 MENU_BATCH = 200  # chats read and queued per transaction by the start-up pass
 START_MENUS_PER_SECOND = 10  # the start-up pass's menus; the rest of Telegram's 30/s overall is left to messages

@@ -378,7 +378,7 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
     assert [first["update_id"], second["update_id"]] in fake.served, fake.served
     assert not fake.gates  # both presses were held at the same point, then released together
     assert {c.chat_id for c in fake.calls("sendChatAction")} == {zhao.id, qian.id}
-    won = [who for who, a in answers.items() if a.get("text") == EN("tg-sent-privately")]
+    won = [who for who, a in answers.items() if a.get("text") == EN("tg-grab-won", order=order_id)]
     lost = [who for who, a in answers.items() if a.get("text") == EN("grab-taken")]
     assert len(won) == 1 and len(lost) == 1, answers
     winner, loser = (zhao, qian) if won == [zhao.id] else (qian, zhao)
@@ -541,7 +541,7 @@ async def test_a_repeated_update_is_handled_once_through_the_whole_stack(
 
     # The runner grabs it; the picked-up press arrives twice with one update_id.
     won = fake.callback(zhao.user, f"g:{order_id}", card)
-    assert (await answer_to(fake, won)).get("text") == EN("tg-sent-privately")
+    assert (await answer_to(fake, won)).get("text") == EN("tg-grab-won", order=order_id)
     details = await zhao.with_button(0, f"o:{order_id}:pickup", "the winner's details")
     mark = zhao.mark()
     press = fake.callback(zhao.user, f"o:{order_id}:pickup", details, push=False)

@@ -190,7 +190,7 @@ async def test_a_grab_pressed_on_a_post_from_before_the_upgrade_has_one_winner_a
     fake_bot_api.press(fake_bot_api.user(3004, "Qian", language_code="en"), old_post)
     first_answer, second_answer = await until(lambda: len(fake_bot_api.callback_answers) == 2
                                               and fake_bot_api.callback_answers)
-    assert first_answer["text"] == EN("tg-sent-privately")
+    assert first_answer["text"] == EN("tg-grab-won", order=str(second))
     assert second_answer["text"] == EN("grab-taken")
     row = await order_row(services, second)
     assert (row.status, row.runner_id) == ("accepted", zhao) and zhao != qian

@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
 from bot.telegram.app import run_telegram
 from bot.telegram.payments import TelegramPayments
+from bot.telegram.sender import TelegramSender
 from core import ledger
 from core.campus import DispatchMode
 from core.money import format_yuan
@@ -310,13 +311,15 @@ async def test_a_hall_grab_is_answered_privately_and_the_loser_gets_a_toast(
     fake_bot_api.callback(fake_bot_api.user(3004, "Qian", language_code="en"), f"g:{order_id}", card)
     await until(lambda: len(fake_bot_api.callback_answers) == 2)
     second = fake_bot_api.callback_answers[1]
-    assert first["text"] == catalogue("en")("tg-sent-privately")
+    assert first["text"] == catalogue("en")("tg-grab-won", order=str(order_id))
     assert second["text"] == catalogue("en")("grab-taken") and not second.get("show_alert")
-    won = fake_bot_api.bot_messages(3003)
-    # In the private chat itself, so it says the details follow, not that they are in the private chat.
-    assert won and won[0]["chat"]["type"] == "private"
-    assert won[0]["text"] == "\n".join([catalogue("en")("grab-won"),
-                                        catalogue("en")("hall-won-details-private", order=str(order_id))])
+    # The toast said it was won: the private chat gets the details (the outbox's), not first a message saying they
+    # follow.
+    assert not fake_bot_api.bot_messages(3003)
+    await TelegramSender(services.db, bot, clock, cipher=services.cipher).run_once(clock())
+    details = fake_bot_api.bot_messages(3003)
+    assert details[0]["chat"]["type"] == "private" and len(details) == 1
+    assert details[0]["text"].startswith(catalogue("en")("notice-you-won", order=str(order_id)))
     assert not fake_bot_api.bot_messages(3004)
     row = await order_row(services, order_id)
     assert (row.status, row.runner_id) == ("accepted", winner)
