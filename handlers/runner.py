@@ -513,6 +513,14 @@ async def amount_answered(ctx: Ctx) -> None:
         shown = whole_number(value.removeprefix("all:")) if value.startswith("all:") else None
         if shown is None:
             raise InvalidInput("error-stale-choice")
+        if shown > balance:  # less is left than the button showed (another withdrawal meanwhile): asked anew
+            ctx.say("runner-withdraw-too-much", amount=format_yuan(shown), balance=format_yuan(balance), edit=True)
+            ctx.go(WITHDRAW_STEP)  # the old button is stale from now on
+            if balance > 0:
+                ask_amount(ctx, balance)
+            else:
+                ctx.reset()
+            return
         await request_withdrawal(ctx, shown, balance, edit=True)
     elif inp.kind is Kind.text:
         await request_withdrawal(ctx, typed_amount(inp.text), balance)

@@ -20,6 +20,7 @@ from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER, act, make_order, make_user, top_up
 from tests.handlers.harness import Chat, keys
+from tests.handlers.test_admin import request_withdrawal
 
 EN = catalogue("en")
 PHONE, ROOM = "13800138000", "F3-502"
@@ -881,7 +882,7 @@ async def test_a_bare_withdraw_asks_how_much_and_takes_a_typed_amount_or_all(cha
     assert nothing.key == "runner-withdraw-nothing" and not nothing.choices
 
 
-async def test_withdraw_all_pays_what_it_showed_and_cancel_withdraws_nothing(chat, services, db, campus, clock):
+async def test_withdraw_all_pays_what_it_showed_asks_again_when_less_is_left_and_cancel_withdraws_nothing(chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
     rob = await runner(db, campus, clock(), "rob")
     earned = await complete(db, campus, alice, rob, clock())
@@ -891,12 +892,19 @@ async def test_withdraw_all_pays_what_it_showed_and_cancel_withdraws_nothing(cha
     assert requested.args["amount"] == format_yuan(earned)  # what the button said, not the new balance
 
     (asked,) = await chat.send("rob", "/withdraw")
-    (cancelled,) = await chat.press("rob", "Cancel")
+    everything = asked.flat_choices()[0]
+    await request_withdrawal(db, rob, 100, clock())  # from another device meanwhile: less is left than it shows
+    refused, asked_again = await chat.press("rob", f"data:{everything.data}")
+    left = format_yuan(2 * earned - earned - 100)
+    assert refused.key == "runner-withdraw-too-much" and refused.text.endswith(f"your wallet holds {left} yuan.")
+    assert asked_again.key == "runner-withdraw-ask" and asked_again.flat_choices()[0].label.endswith(f"{left} yuan")
+    assert keys(await chat.press("rob", f"data:{everything.data}")) == ["error-stale-choice"]
+    (cancelled,) = await chat.press("rob", f"data:{asked_again.flat_choices()[1].data}")  # its Cancel
     assert cancelled.key == "runner-withdraw-cancelled" and cancelled.edit
     await chat.send("rob", "/withdraw")
     assert keys(await chat.send("rob", "/cancel")) == ["runner-withdraw-cancelled"]
     async with UnitOfWork(db, write=False) as uow:
-        assert len((await uow.session.scalars(select(Withdrawal))).all()) == 1
+        assert len((await uow.session.scalars(select(Withdrawal))).all()) == 2
 
 
 @pytest.mark.parametrize("written", ["1元", "¥1", "￥1", "1块", "RMB1"])
