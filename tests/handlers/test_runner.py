@@ -882,7 +882,8 @@ async def test_a_bare_withdraw_asks_how_much_and_takes_a_typed_amount_or_all(cha
     assert nothing.key == "runner-withdraw-nothing" and not nothing.choices
 
 
-async def test_withdraw_all_pays_what_it_showed_asks_again_when_less_is_left_and_cancel_withdraws_nothing(chat, services, db, campus, clock):
+async def test_withdraw_all_pays_what_it_showed_asks_again_when_less_is_left_and_cancel_withdraws_nothing(
+        chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
     rob = await runner(db, campus, clock(), "rob")
     earned = await complete(db, campus, alice, rob, clock())
