@@ -379,6 +379,11 @@ class Row:
         return Chart.from_json(data) if data else None
 
     @property
+    def pictured(self) -> bool:
+        """Sent as a photo (its text is the caption): a file id's, or a chart's."""
+        return bool(self.payload.get("photo") or self.payload.get("chart"))
+
+    @property
     def in_hall(self) -> bool:
         """A task hall entry (an order's state): several of them may share one message, a digest."""
         return bool(HALL_KEY.match(self.edit_key or ""))
@@ -1058,7 +1063,7 @@ class TelegramSender:
         async with UnitOfWork(self.db, write=False) as uow:
             found = (await uow.session.execute(query)).all()
         shown = [self._opened(r, r.edit_key) for r in found]
-        photo = any(r.photo or r.chart for r in shown)  # a later row of the message (a decision's edit) has no photo of its own
+        photo = any(r.pictured for r in shown)  # a later row of the message (a decision's edit) has no photo of its own
         entries: dict[str, Row] = {}
         for r in shown:
             entries[r.edit_key or f"row:{r.id}"] = r  # newest wins, order kept
