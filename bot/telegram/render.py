@@ -8,16 +8,16 @@ the removal rides on the reply itself when it has no buttons and is sent anew, e
 just before it, which keeps the reply's buttons on the newest message.
 
 A reply with a photo (a Telegram file id) is sent with sendPhoto, its text as the caption and its buttons under it; an
-edit of such a message changes its caption. So is one with a chart, drawn (bot/charts.py) and uploaded. A reply that `replaces` an earlier message (by its id: a card acted on
-through a question or a confirmation) edits it and sends nothing if it cannot; when the reply is too long for one
-message (a long order card, shown in pieces), that message, the piece its buttons are on, shows the reply's last piece
-with the reply's buttons, and the pieces before it (recorded when it was sent: storage.cards.pieces_shown) what
-`spread` gives them, so none keeps what the card said before. A reply meant to take the pressed message's place that
-is sent anew instead (it puts the location button up, or the edit failed) takes that message's buttons away: they
-belong to a step that is over. `send` returns the messages showing a question (Reply.question), which the adapter
-records in the conversation (handlers.context.question_shown) so that the step's end replaces that message without its
-buttons, and those showing a card (Reply.card), which it records for a decision taken another way to edit
-(storage.cards), as it does the pieces of a reply with buttons sent in pieces.
+edit of such a message changes its caption. So is one with a chart, drawn (bot/charts.py) and uploaded. A reply that
+`replaces` an earlier message (by its id: a card acted on through a question or a confirmation) edits it and sends
+nothing if it cannot; when the reply is too long for one message (a long order card, shown in pieces), that message, the
+piece its buttons are on, shows the reply's last piece with the reply's buttons, and the pieces before it (recorded when
+it was sent: storage.cards.pieces_shown) what `spread` gives them, so none keeps what the card said before. A reply
+meant to take the pressed message's place that is sent anew instead (it puts the location button up, or the edit failed)
+takes that message's buttons away: they belong to a step that is over. `send` returns the messages showing a question
+(Reply.question), which the adapter records in the conversation (handlers.context.question_shown) so that the step's end
+replaces that message without its buttons, and those showing a card (Reply.card), which it records for a decision taken
+another way to edit (storage.cards), as it does the pieces of a reply with buttons sent in pieces.
 """
 from __future__ import annotations
 
@@ -314,7 +314,8 @@ class Renderer:
         """The id of the message with the reply's buttons (its last piece of text, or the photo they are under), and
         those of the pieces of text before it."""
         markup: Any = inline_keyboard(reply)
-        if (photo := await picture(reply.photo, reply.chart)) is not None and not reply.request_location:
+        # A reply asking for a location is sent as text (its keyboard cannot ride on a photo): nothing is drawn for it.
+        if not reply.request_location and (photo := await picture(reply.photo, reply.chart)) is not None:
             if reply.location_done:  # the photo carries the inline buttons: the removal goes just before it
                 await self._remove_location_button(chat_id, t)
                 reply = replace(reply, location_done=False)
