@@ -878,8 +878,9 @@ def coupon_value_text(ctx: Ctx, c: Coupon) -> str:
 
 
 def coupon_line(ctx: Ctx, c: Coupon) -> str:
-    return ctx.t("admin-coupon-line", code=c.code, value=coupon_value_text(ctx, c), min_spend=format_yuan(c.min_spend) if c.min_spend else "none",
-                 used=c.used, max_uses=str(c.max_uses) if c.max_uses is not None else "none",
+    return ctx.t("admin-coupon-line", code=c.code, value=coupon_value_text(ctx, c),
+                 min_spend=format_yuan(c.min_spend) if c.min_spend else "none", used=c.used,
+                 max_uses=str(c.max_uses) if c.max_uses is not None else "none",
                  until=local_time(ctx.campus, c.valid_until) if c.valid_until else "none")
 
 

@@ -455,7 +455,8 @@ class TelegramAdapter:
                 user=str(user_id)):
             return
         known = await self._known(user_id, message.from_user.language_code if message.from_user else None)
-        reply = Reply(key="tg-pay-unbookable", text=known.t("tg-pay-unbookable", charge=payment.telegram_payment_charge_id))
+        reply = Reply(key="tg-pay-unbookable",
+                      text=known.t("tg-pay-unbookable", charge=payment.telegram_payment_charge_id))
         await self._answer_privately(message.chat.id, user_id, [reply])
 
     async def _alert_operators(self, payer: str, key: str, once: str, **args: str) -> bool:

@@ -148,7 +148,8 @@ async def test_at_start_a_former_operators_chat_loses_the_operators_menu(
         for operator_id in (former, shared):
             uow.session.add(OperatorAction(operator_id=operator_id, action="approve_runner", at=clock()))
     for chat in (OPERATOR, 4005):  # their chats' menus from when they were operators
-        await bot.set_my_commands(staff_menu("en", runner=False, operator=True), scope=BotCommandScopeChat(chat_id=chat))
+        await bot.set_my_commands(staff_menu("en", runner=False, operator=True),
+                                  scope=BotCommandScopeChat(chat_id=chat))
 
     await set_commands(bot, services)
     await deliver(make_sender(services.db, bot, clock, fake_bot_api), services, clock)

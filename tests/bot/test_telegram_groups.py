@@ -893,7 +893,8 @@ async def test_a_charge_that_cannot_be_booked_is_logged_alerted_and_told_never_l
     texts = [m["text"] for m in fake_bot_api.bot_messages(1001) if "/order" not in m["text"]]
     assert texts == [EN("tg-pay-not-booked", charge="tg-charge-D", amount=format_yuan(total))]
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(errors) == 1 and "tg-charge-D" in errors[0].getMessage() and f"order:{order_id}" in errors[0].getMessage()
+    assert len(errors) == 1
+    assert "tg-charge-D" in errors[0].getMessage() and f"order:{order_id}" in errors[0].getMessage()
     assert (await order_row(services, order_id)).status == "awaiting_payment"
     async with UnitOfWork(services.db, write=False) as uow:
         assert not list(await uow.session.scalars(select(LedgerPosting.key)))

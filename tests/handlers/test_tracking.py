@@ -137,7 +137,8 @@ async def test_the_runner_sees_what_the_order_pays_them_not_what_the_student_pai
     runner_name = await external_id(db, runner)
     (card,) = await chat.send(runner_name, f"/track {order_id}")
     assert "0.60 yuan" not in card.text
-    assert card.text.splitlines()[0] == f"#{order_id} Parcel pickup · Parcel Station → Women's Dorm 3 · runner on the way"
+    assert card.text.splitlines()[0] == (
+        f"#{order_id} Parcel pickup · Parcel Station → Women's Dorm 3 · runner on the way")
     assert f"You receive: {share}" in card.text
     replies = await chat.send(runner_name, "/orders")
     assert "0.60 yuan" not in "\n".join(r.text for r in replies)
