@@ -5,3 +5,15 @@ import datetime as dt
 from collections.abc import Callable
 
 Clock = Callable[[], dt.datetime]
+
+
+def local_day(tz: dt.tzinfo, at: dt.datetime) -> dt.date:
+    """The date it is at `at` in the timezone (a campus's)."""
+    return at.astimezone(tz).date()
+
+
+def day_bounds(tz: dt.tzinfo, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """A day in the timezone, midnight to midnight, as a UTC [start, end)."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)

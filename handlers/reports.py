@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ledger
 from core.campus import Campus
+from core.clock import day_bounds, local_day
 from core.errors import InvalidInput
 from core.money import format_yuan
 from core.numbers import whole_number
@@ -44,19 +45,8 @@ class DayFigures:
         return sum(count for status, count in self.ended.items() if status != "completed")
 
 
-def day_bounds(campus: Campus, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """A campus day as a UTC [start, end)."""
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=campus.tz)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=campus.tz)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-
-
-def local_day(campus: Campus, now: dt.datetime) -> dt.date:
-    return now.astimezone(campus.tz).date()
-
-
 async def day_figures(s: AsyncSession, campus: Campus, day: dt.date) -> DayFigures:
-    start, end = day_bounds(campus, day)
+    start, end = day_bounds(campus.tz, day)
     here = OrderRow.campus_id == campus.id
     created = await s.scalar(select(func.count()).select_from(OrderRow)
                              .where(here, OrderRow.created_at >= start, OrderRow.created_at < end))
@@ -99,7 +89,7 @@ async def day_figures(s: AsyncSession, campus: Campus, day: dt.date) -> DayFigur
 async def today(ctx: Ctx) -> None:
     begin(ctx)
     campus = ctx.campus
-    day = local_day(campus, ctx.now)
+    day = local_day(campus.tz, ctx.now)
     f = await day_figures(ctx.uow.session, campus, day)
     waiting = dict((await ctx.uow.session.execute(
         select(OrderRow.status, func.count())
@@ -141,7 +131,7 @@ async def report(ctx: Ctx) -> None:
     """The last days up to today, day by day: orders placed and ended, revenue, commission, compensation."""
     begin(ctx)
     count = report_days(ctx.input.args)
-    last = local_day(ctx.campus, ctx.now)
+    last = local_day(ctx.campus.tz, ctx.now)
     days = [last - dt.timedelta(days=n) for n in reversed(range(count))]
     figures = [await day_figures(ctx.uow.session, ctx.campus, day) for day in days]
     lines = "\n".join(

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from core import credit as credit_rules
 from core import ledger
 from core.campus import CreditEvent, Gender
+from core.clock import day_bounds, local_day
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, written_yuan_to_fen
 from core.numbers import ascii_digits, whole_number
@@ -430,9 +431,9 @@ async def pickup_photo(ctx: Ctx) -> None:
 
 
 def _day_start(ctx: Ctx, days_back: int = 0) -> dt.datetime:
-    local = ctx.now.astimezone(ctx.campus.tz)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=days_back)
-    return start.astimezone(dt.UTC)
+    """Midnight, campus time, `days_back` days before today."""
+    start, _ = day_bounds(ctx.campus.tz, local_day(ctx.campus.tz, ctx.now) - dt.timedelta(days=days_back))
+    return start
 
 
 async def _earned_since(ctx: Ctx, since: dt.datetime) -> int:
@@ -455,7 +456,7 @@ async def income(ctx: Ctx) -> None:
     completed = int(await s.scalar(select(func.count()).select_from(OrderRow).where(
         OrderRow.runner_id == ctx.user_id, OrderRow.status == Status.completed.value)) or 0)
     today = await _earned_since(ctx, _day_start(ctx))
-    week = await _earned_since(ctx, _day_start(ctx, ctx.now.astimezone(ctx.campus.tz).weekday()))
+    week = await _earned_since(ctx, _day_start(ctx, local_day(ctx.campus.tz, ctx.now).weekday()))
     rating = (f"{profile.rating_sum / profile.rating_count:.1f}" if profile.rating_count
               else ctx.t("runner-no-rating"))
     ctx.say("runner-income", balance=format_yuan(balance), held=format_yuan(held), today=format_yuan(today),
