@@ -163,6 +163,8 @@ class Pricing(Strict):
     max_tip: Yuan
     # Queueing is paid by the started half hour beyond the first.
     queue_per_half_hour: Yuan = 0
+    # Buy-for-me: the most a student may hand over for the goods (paid with the order, the rest given back).
+    max_goods: Yuan = 50_000  # fen when the file leaves it out (500 yuan)
 
     @field_validator("base")
     @classmethod

@@ -24,6 +24,8 @@ from core.money import Fen
 
 PLATFORM_REVENUE = "platform:revenue"
 MARKETING = "platform:marketing"  # pays coupons; a cost account, may go negative
+GOODS_SUFFIX = ":goods"  # the key's end of a goods settlement (settle_goods): money paid back, not earned
+GOODS_KEYS = f"order:%{GOODS_SUFFIX}"  # those keys, as a SQL LIKE pattern
 
 _NO_OVERDRAFT_KINDS = ("customer", "runner", "escrow", "withdrawal")
 ACCOUNT_KINDS = (*_NO_OVERDRAFT_KINDS, "platform", "external", "payout")
@@ -265,6 +267,20 @@ def complete_order(order_id: int, runner_id: int, runner_share: Fen, commission:
             (PLATFORM_REVENUE, commission),
         ],
         f"order {order_id} completed",
+    )
+
+
+def settle_goods(order_id: int, customer_id: int, runner_id: int, goods: Fen, spent: Fen) -> Posting:
+    """A buy task completes: escrow pays the runner back what they spent on the goods and gives the customer the
+    rest of the goods money. Its own posting, apart from the runner's earnings (complete_order)."""
+    _fen("goods", goods)
+    _fen("spent", spent, zero_ok=True)
+    if spent > goods:
+        raise LedgerError(reason=f"goods spent {spent} exceed the goods money {goods}")
+    return _posting(
+        f"order:{_id('order_id', order_id)}{GOODS_SUFFIX}",
+        [(escrow(order_id), -goods), (runner(runner_id), spent), (customer(customer_id), goods - spent)],
+        f"order {order_id} goods: {spent} spent of {goods}",
     )
 
 

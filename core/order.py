@@ -15,8 +15,8 @@ from typing import Any
 
 from core import ledger
 from core.campus import Campus, CreditEvent
-from core.errors import IllegalTransition, NotAllowed
-from core.money import Fen
+from core.errors import IllegalTransition, InvalidInput, NotAllowed
+from core.money import Fen, format_yuan
 
 
 class Status(str, enum.Enum):
@@ -141,6 +141,14 @@ class Order:
     auto_confirm_at: dt.datetime | None = None
     delivered_late: bool = False
     coupon_code: str | None = None  # the coupon `discount` counts on
+    goods: Fen = 0  # buy tasks: the goods money in `total`, no part of the service fee
+    goods_spent: Fen | None = None  # what the runner paid for the goods, told when picking them up
+
+    @property
+    def goods_back(self) -> Fen:
+        """What completion gives the customer back of the goods money. Spent unknown (an order an operator
+        completes that was never picked up): the errand was judged done, so the goods took all of it."""
+        return 0 if self.goods_spent is None else self.goods - self.goods_spent
 
     @property
     def final(self) -> bool:
@@ -154,9 +162,9 @@ class Order:
 
     @property
     def full_price(self) -> Fen:
-        """What the customer pays without a coupon: the service fee and the tip (core.pricing's total before any
-        discount)."""
-        return self.service_fee + self.tip
+        """What the customer pays without a coupon: the service fee, the tip and any goods money (core.pricing's
+        total before any discount)."""
+        return self.service_fee + self.tip + self.goods
 
 
 @dataclass(frozen=True)
@@ -224,8 +232,11 @@ def transition(
     *,
     runner_id: int | None = None,
     note: str = "",
+    goods_spent: Fen | None = None,
 ) -> Transition:
-    """Validate and compute one transition. Raises IllegalTransition or NotAllowed; changes nothing itself."""
+    """Validate and compute one transition. Raises IllegalTransition or NotAllowed; changes nothing itself.
+
+    `goods_spent`: a buy task's pickup says what its goods cost (InvalidInput past the goods money)."""
     rule = RULES[event]
     if order.status not in rule.sources:
         raise IllegalTransition(status=order.status.value, event=event.value)
@@ -290,8 +301,10 @@ def transition(
             notices.append(Notice("runner", "notice-pickup-timeout", user_id=order.runner_id))
         after = reopen(after)
     elif event is Event.pickup:
-        after = dataclasses.replace(clear_deadlines(after), deliver_by=now + dt.timedelta(minutes=t.deliver_minutes))
-        notices.append(Notice("customer", "notice-picked-up"))
+        after = dataclasses.replace(clear_deadlines(after), deliver_by=now + dt.timedelta(minutes=t.deliver_minutes),
+                                    goods_spent=_spent(order, goods_spent))
+        notices.append(Notice("customer", "notice-bought", {"spent": goods_spent, "goods": order.goods})
+                       if order.goods else Notice("customer", "notice-picked-up"))
     elif event is Event.deliver:
         late = order.deliver_by is not None and now > order.deliver_by
         after = dataclasses.replace(
@@ -303,13 +316,20 @@ def transition(
     elif event in (Event.confirm, Event.auto_confirm, Event.resolve_complete):
         assert order.runner_id is not None
         postings.append(ledger.complete_order(order.id, order.runner_id, order.runner_share, order.commission))
+        if order.goods:
+            back = order.goods_back
+            postings.append(ledger.settle_goods(order.id, order.customer_id, order.runner_id, order.goods,
+                                                order.goods - back))
         credit.append((order.runner_id, CreditEvent.completed))
         if event is not Event.resolve_complete:
             credit.append((order.runner_id, CreditEvent.late_delivery if order.delivered_late else CreditEvent.on_time))
         after = clear_deadlines(after)
+        spent = order.goods - order.goods_back
         notices += [
-            Notice("runner", "notice-completed", {"amount": order.runner_share}, user_id=order.runner_id),
-            Notice("customer", "notice-auto-confirmed" if event is Event.auto_confirm else "notice-completed-customer"),
+            Notice("runner", "notice-completed", {"amount": order.runner_share, "spent": spent,
+                                                  "bought": "yes" if spent else "no"}, user_id=order.runner_id),
+            Notice("customer", "notice-auto-confirmed" if event is Event.auto_confirm else "notice-completed-customer",
+                   {"change": order.goods_back, "back": "yes" if order.goods_back else "no"}),
         ]
     elif event is Event.expire:
         postings.append(refund)
@@ -384,6 +404,19 @@ def transition(
     return Transition(order, after, event, actor, tuple(postings), tuple(credit), tuple(notices), note)
 
 
+def _spent(order: Order, spent: Fen | None) -> Fen | None:
+    """A pickup's goods cost: told for a buy task with goods money (at most all of it), and only for one."""
+    if not order.goods:
+        if spent:
+            raise IllegalTransition("error-goods-none", order=order.id)
+        return None
+    if spent is None:
+        raise InvalidInput("error-goods-spent-needed", order=order.id)
+    if not 0 <= spent <= order.goods:
+        raise InvalidInput("error-goods-spent-range", order=order.id, max=format_yuan(order.goods))
+    return spent
+
+
 def refunded(name: str, fen: Fen) -> dict[str, Any]:
     """A refund notice's amount, and whether anything went back at all ("yes"/"no"): an order a coupon paid in full
     gives back nothing, which its text says in words rather than as 0.00 yuan."""
@@ -402,8 +435,8 @@ def cancellation_fee(campus: Campus, order: Order, now: dt.datetime) -> Fen:
     grace = dt.timedelta(minutes=campus.cancellation.free_minutes_after_accept)
     if now - order.accepted_at <= grace:
         return 0
-    # The fee never exceeds what the customer actually paid.
-    return min(campus.cancellation.fee_after_accept, order.total)
+    # The fee never exceeds what the customer actually paid for the service: the goods money all goes back.
+    return min(campus.cancellation.fee_after_accept, order.total - order.goods)
 
 
 def refund_on_cancel(campus: Campus, order: Order, now: dt.datetime) -> Fen:

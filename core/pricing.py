@@ -19,6 +19,7 @@ QUEUE_STEP_MINUTES = 30
 # These tasks start somewhere definite; only queue and custom errands may lack a pickup building.
 NEEDS_PICKUP = frozenset({TaskType.parcel, TaskType.buy, TaskType.deliver})
 DISCOUNT_LINE = "price-discount"  # the coupon's line, the one negative amount on the bill
+GOODS_LINE = "price-goods"  # the money for a buy task's goods, last on the bill: no part of the service fee
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class QuoteRequest:
     tip: Fen = 0
     queue_minutes: int = 0  # queue tasks: expected queueing time
     discount: Discount | None = None
+    # Buy tasks: what the student hands over for the goods themselves, at most what they may cost. It is no part of
+    # the service fee (no commission, no coupon); what the runner does not spend goes back to the student.
+    goods: Fen = 0
 
 
 @dataclass(frozen=True)
@@ -70,9 +74,10 @@ class Quote:
     service_fee: Fen  # charge lines, raised to the floor price
     tip: Fen
     discount: Fen  # paid by the marketing subsidy
-    total: Fen  # what the customer pays: service_fee + tip - discount
+    total: Fen  # what the customer pays: service_fee + tip - discount + goods
     commission: Fen  # the platform's share of the service fee; tips carry none
     runner_share: Fen  # service_fee - commission + tip
+    goods: Fen = 0  # the goods money in total; the runner is paid back what they spend of it
 
     def as_dict(self) -> dict:
         return asdict(self) | {"lines": [asdict(line) for line in self.lines]}
@@ -131,6 +136,10 @@ def _validate(campus: Campus, req: QuoteRequest) -> None:
         raise InvalidInput("error-tip-range", max=format_yuan(p.max_tip))
     if req.queue_minutes < 0:
         raise InvalidInput("error-queue-minutes")
+    if req.goods and req.task_type is not TaskType.buy:
+        raise InvalidInput("error-goods-not-buy")
+    if not 0 <= req.goods <= p.max_goods:
+        raise InvalidInput("error-goods-range", max=format_yuan(p.max_goods))
 
 
 def quote(campus: Campus, req: QuoteRequest) -> Quote:
@@ -187,6 +196,7 @@ def quote_for_distance(campus: Campus, req: QuoteRequest, distance_m: int) -> Qu
     off = discount_for(req.discount, service_fee)
     if off:
         lines.append(QuoteLine(DISCOUNT_LINE, -off, {"code": req.discount.code}))
+    charge(GOODS_LINE, req.goods)
 
     commission = share(service_fee, campus.commission)
     return Quote(
@@ -195,7 +205,8 @@ def quote_for_distance(campus: Campus, req: QuoteRequest, distance_m: int) -> Qu
         service_fee=service_fee,
         tip=req.tip,
         discount=off,
-        total=service_fee + req.tip - off,  # ≥ tip ≥ 0: a coupon never exceeds the service fee
+        total=service_fee + req.tip - off + req.goods,  # ≥ 0: a coupon never exceeds the service fee
         commission=commission,
         runner_share=service_fee - commission + req.tip,
+        goods=req.goods,
     )

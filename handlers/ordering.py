@@ -48,8 +48,10 @@ from storage.models import Coupon, RunnerProfile, User
 from storage.models import Order as OrderRow
 from storage.sql import run_core
 
-STEPS = ("type", "pickup", "dropoff", "room", "floor", "phone", "description", "queue", "weight", "size", "window",
+STEPS = ("type", "pickup", "dropoff", "room", "floor", "phone", "description", "goods", "queue", "weight", "size",
+         "window",
          "tags", "notes", "gender", "runner", "tip", "coupon", "quote")
+GOODS_OFFERS = (2000, 5000, 10000)  # the goods money's buttons, in fen, those within the campus's most
 TAGS = ("no_knock", "fragile", "call_on_arrival", "leave_at_door")
 OPTIONAL_PICKUP = frozenset({TaskType.queue, TaskType.custom})  # pricing.NEEDS_PICKUP covers the rest
 MAX_QUEUE_MINUTES = 240  # a longer wait is not an errand anyone should take on by chat
@@ -271,7 +273,8 @@ def draft_quote(ctx: Ctx, coupon: Coupon | None = None) -> Quote:
         task_type=TaskType(d["task"]), pickup=building_of(campus, d["pickup"]) if d.get("pickup") else None,
         dropoff=building_of(campus, d["dropoff"]), weight_g=d.get("weight_g", 0), size=Size(d.get("size", "small")),
         at=start or ctx.now, dropoff_floor=d.get("floor", 1), tip=d.get("tip", 0),
-        queue_minutes=d.get("queue_minutes", 0), urgent=d.get("urgent", False), discount=discount(coupon)))
+        queue_minutes=d.get("queue_minutes", 0), urgent=d.get("urgent", False), discount=discount(coupon),
+        goods=d.get("goods", 0)))
 
 
 def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
@@ -289,7 +292,7 @@ def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
         window_start=start, window_end=end,
         quote_lines=[{"key": line.key, "amount": line.amount, "args": dict(line.args)} for line in q.lines],
         distance_m=q.distance_m, service_fee=q.service_fee, tip=q.tip, discount=q.discount, total=q.total,
-        commission=q.commission, runner_share=q.runner_share, phone_enc=d.get("phone_enc"), room_enc=room,
+        commission=q.commission, runner_share=q.runner_share, goods=q.goods, phone_enc=d.get("phone_enc"), room_enc=room,
         created_at=ctx.now, pay_by=ctx.now + dt.timedelta(minutes=campus.timeouts.pay_minutes),
     )
 
@@ -302,6 +305,8 @@ def applies(ctx: Ctx, step: str) -> bool:
         return d.get("room_enc") is not None
     if step == "queue":
         return d["task"] == TaskType.queue.value
+    if step == "goods":
+        return d["task"] == TaskType.buy.value
     if step in ("weight", "size"):
         return d["task"] != TaskType.queue.value  # nothing is carried
     return True
@@ -619,6 +624,33 @@ async def got_description(ctx: Ctx, said: Said) -> None:
         raise InvalidInput("order-description-empty")
     put(ctx, description=text)
     await advance(ctx, "description")
+
+
+@prompt("goods")
+async def ask_goods(ctx: Ctx, *, edit: bool = False) -> None:
+    most = ctx.campus.pricing.max_goods
+    offers = [("order-yuan", str(fen), {"amount": format_yuan(fen)}) for fen in GOODS_OFFERS if fen <= most]
+    ask(ctx, "goods", "order-ask-goods", [offers], max=format_yuan(most), edit=edit)
+
+
+@answer("goods", "goods")
+async def got_goods(ctx: Ctx, said: Said) -> None:
+    """The money for the goods: what they may cost at most, handed over with the order (pricing refuses more than
+    the campus allows). Required: a runner buying for the student should not pay for it out of their own pocket."""
+    if said.value is not None:
+        goods = whole_number(said.value)
+        if goods is None:
+            raise stale()
+    else:
+        try:
+            goods = written_yuan_to_fen(free_text(said.text, limit=24))
+        except MoneyError:
+            goods = 0
+    if goods <= 0:
+        raise InvalidInput("order-goods-format", text=said.text.strip()[:20])
+    put(ctx, goods=goods)
+    draft_quote(ctx)  # error-goods-range past the campus's most
+    await advance(ctx, "goods")
 
 
 @prompt("queue")

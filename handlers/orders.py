@@ -48,11 +48,12 @@ async def runner_order(ctx: Ctx, order_id: int) -> OrderRow:
 
 
 async def move(ctx: Ctx, row: OrderRow, event: Event, role: Role, *, runner_id: int | None = None,
-               note: str = "") -> Transition:
+               note: str = "", goods_spent: int | None = None) -> Transition:
     """One transition through the core state machine, applied with its side effects and notices."""
     campus = ctx.services.campuses[row.campus_id]
     actor = Actor(role, None if role is Role.system else ctx.user_id)
-    t = transition(campus, to_domain(row), event, actor, ctx.now, runner_id=runner_id, note=note)
+    t = transition(campus, to_domain(row), event, actor, ctx.now, runner_id=runner_id, note=note,
+                   goods_spent=goods_spent)
     await apply_transition(ctx.uow, campus, t, ctx.now)
     await ctx.notify.transition(campus, t)
     return t
@@ -137,6 +138,8 @@ def customer_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
     parts = [order_line(t, campus, row)]
     if row.description:
         parts.append(t("order-card-description", task=row.task_type, text=row.description))
+    if row.goods_spent is not None:
+        parts.append(goods_line(t, row))
     parts.append(quote_lines_text(t, row.quote_lines))
     parts.append(t("order-card-total", total=format_yuan(row.total)))
     return "\n".join(parts)
@@ -147,9 +150,11 @@ def hall_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
     window = t("order-window-now") if row.window_start is None else t(
         "order-window", start=row.window_start.astimezone(campus.tz).strftime("%H:%M"),
         end=(row.window_end or row.window_start).astimezone(campus.tz).strftime("%H:%M"))
-    return t("hall-card", order=row.id, task=row.task_type, route=route_text(t, campus, row),
+    card = t("hall-card", order=row.id, task=row.task_type, route=route_text(t, campus, row),
              share=format_yuan(row.runner_share), size=row.size, weight=kg_text(row.weight_g),
              window=window, urgent="yes" if row.urgent else "no")
+    # The runner lays the goods money out at the shop: who grabs it must know how much to have with them.
+    return "\n".join([card, t("hall-card-goods", goods=format_yuan(row.goods))]) if row.goods else card
 
 
 def details_lines(t: Catalogue, row: OrderRow) -> list[str]:
@@ -161,7 +166,16 @@ def details_lines(t: Catalogue, row: OrderRow) -> list[str]:
         parts.append(t("order-card-notes", text=row.notes))
     if row.tags:
         parts.append(t("order-card-tags", tags=", ".join(t("tag", tag=tag) for tag in row.tags)))
+    if row.goods:
+        parts.append(goods_line(t, row))
     return parts
+
+
+def goods_line(t: Catalogue, row: OrderRow) -> str:
+    """A buy task's goods money: how much there is to spend, then what the runner spent of it."""
+    if row.goods_spent is None:
+        return t("order-card-goods", goods=format_yuan(row.goods))
+    return t("order-card-goods-spent", goods=format_yuan(row.goods), spent=format_yuan(row.goods_spent))
 
 
 def runner_may_see_contact(row: OrderRow, viewer_id: int) -> bool:

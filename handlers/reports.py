@@ -60,7 +60,9 @@ async def day_figures(s: AsyncSession, campus: Campus, day: dt.date) -> DayFigur
     ended.update({status: count for status, count in rows})
     completed = (select(OrderEvent.order_id)
                  .where(*that_day, OrderEvent.to_status == "completed", OrderEvent.from_status != "completed"))
-    revenue = await s.scalar(select(func.coalesce(func.sum(OrderRow.total), 0)).where(here, OrderRow.id.in_(completed)))
+    # What students paid for the errands: goods money was the goods' own price (or went back), not the service's.
+    revenue = await s.scalar(select(func.coalesce(func.sum(OrderRow.total - OrderRow.goods), 0))
+                             .where(here, OrderRow.id.in_(completed)))
 
     async def platform_revenue(key_prefix: str, key_suffix: str) -> int:
         """That day's entries on platform:revenue whose posting belongs to one of this campus's orders."""

@@ -30,6 +30,7 @@ from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, Withdrawal
 from storage.models import Order as OrderRow
 
 WITHDRAW_STEP = "runner.withdraw"  # asking how much to withdraw
+SPENT_STEP = "runner.spent"  # asking what a buy task's goods cost, before it counts as picked up
 NAME_MAX = 32
 STUDENT_NO = re.compile(r"\d{5,20}")  # any decimal digits, full-width ones too (not '②'): kept as 0-9
 # Gender as typed besides its buttons' labels (Male/男): its value, and the words a Chinese applicant uses.
@@ -229,9 +230,82 @@ async def quiz_answer(ctx: Ctx) -> None:
 
 # ------------------------------------------------------------------------------------------------ the trip
 
-async def pickup(ctx: Ctx, order_id: int) -> None:
+async def pickup(ctx: Ctx, order_id: int, spent: int | None = None) -> None:
+    """Picked up. A buy task's goods were bought: what they cost is asked first, unless told (`spent`)."""
     row = await runner_order(ctx, order_id)
-    t = await move(ctx, row, Event.pickup, Role.runner)
+    if row.goods and spent is None and row.status == Status.accepted.value:
+        if (chatting := chatting_about(ctx)) is not None:  # the question takes over from the chat: say so
+            ctx.say("runner-chat-left", order=str(chatting))
+        ctx.go(SPENT_STEP, order=str(order_id))
+        ask_spent(ctx, row)
+        return
+    await picked_up(ctx, row, spent)
+
+
+def ask_spent(ctx: Ctx, row: OrderRow) -> None:
+    ctx.ask("runner-ask-spent", order=str(row.id), goods=format_yuan(row.goods),
+            choices=[[ctx.step("runner-spent-all", "all", amount=format_yuan(row.goods))],
+                     [ctx.step("runner-spent-cancel", "cancel")]])
+
+
+@ROUTER.asks_again(SPENT_STEP)
+async def ask_spent_again(ctx: Ctx) -> None:
+    ask_spent(ctx, await runner_order(ctx, int(ctx.data.get("order") or 0)))
+
+
+@ROUTER.ended_by_cancel(SPENT_STEP)
+async def cancel_spent(ctx: Ctx, *, edit: bool = False) -> None:
+    order = str(ctx.data.get("order") or 0)
+    ctx.reset()
+    ctx.say("runner-spent-cancelled", order=order, edit=edit)
+
+
+@ROUTER.state(SPENT_STEP)
+async def spent_answered(ctx: Ctx) -> None:
+    """What the goods cost: all of the goods money by the button, or typed (0 up to all of it)."""
+    inp = ctx.input
+    order_id = int(ctx.data.get("order") or 0)
+    try:
+        row = await runner_order(ctx, order_id)
+    except NotAllowed:  # taken off them meanwhile: the question is over
+        row = None
+    if row is None or row.status != Status.accepted.value:
+        ctx.reset()
+        ctx.say("runner-spent-too-late", order=str(order_id), edit=inp.kind is Kind.choice)
+        return
+    if inp.kind is Kind.choice:
+        value = ctx.step_value(inp.choice or "")  # refuses an old button
+        if value == "cancel":
+            await cancel_spent(ctx, edit=True)
+            return
+        if value != "all":
+            raise InvalidInput("error-stale-choice")
+        spent = row.goods
+    elif inp.kind is Kind.text:
+        spent = typed_spent(inp.text)
+    else:
+        await ask_spent_again(ctx)
+        return
+    ctx.reset()
+    await picked_up(ctx, row, spent)
+
+
+def typed_spent(text: str) -> int:
+    """'32.5', '32.5元', '¥0' in fen: one amount, 0 or more."""
+    raw = text.strip()[:24]
+    try:
+        spent = written_yuan_to_fen(raw) if len(raw.split()) == 1 else -1
+    except MoneyError:
+        spent = -1
+    if spent < 0:
+        raise InvalidInput("runner-spent-format", text=raw)
+    return spent
+
+
+async def picked_up(ctx: Ctx, row: OrderRow, spent: int | None) -> None:
+    order_id = row.id
+    assert order_id is not None
+    t = await move(ctx, row, Event.pickup, Role.runner, goods_spent=spent)
     # Picked up and Release mean nothing more under the details message: it is edited through the outbox, like
     # its other edits (the contact taken away when the runner's part ends), so none overtakes another.
     await show_details(ctx.notify, ctx.services.campuses[row.campus_id], await ctx.uow.orders.row_after(t), ctx.user_id)
@@ -372,7 +446,9 @@ def _order_arg(ctx: Ctx, command: str) -> int:
 
 @ROUTER.command("picked")
 async def picked_command(ctx: Ctx) -> None:
-    await pickup(ctx, _order_arg(ctx, "picked"))
+    """/picked 12, or for a buy task /picked 12 32.5 with what the goods cost."""
+    args = ctx.input.args
+    await pickup(ctx, _order_arg(ctx, "picked"), typed_spent(args[1]) if len(args) > 1 else None)
 
 
 @ROUTER.command("delivered")
@@ -437,12 +513,13 @@ def _day_start(ctx: Ctx, days_back: int = 0) -> dt.datetime:
 
 
 async def _earned_since(ctx: Ctx, since: dt.datetime) -> int:
-    """Money that came into the runner's wallet from orders (completions, cancellation fees) since `since`."""
+    """Money that came into the runner's wallet from orders (completions, cancellation fees) since `since`; goods
+    they were paid back for are not earnings."""
     total = await ctx.uow.session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
         .where(LedgerEntry.account == ledger.runner(ctx.user_id), LedgerEntry.amount > 0,
-               LedgerPosting.key.like("order:%"), LedgerPosting.at >= since))
+               LedgerPosting.key.like("order:%"), LedgerPosting.key.not_like(ledger.GOODS_KEYS), LedgerPosting.at >= since))
     return int(total or 0)
 
 

@@ -22,7 +22,7 @@ _MUTABLE = [
     f.name
     for f in dataclasses.fields(core_order.Order)
     if f.name not in {"id", "campus_id", "customer_id", "created_at", "service_fee", "tip", "commission",
-                      "runner_share"}
+                      "runner_share", "goods"}
 ]
 # Built once (on the path of every order action); the SET columns come from the parameters (_MUTABLE).
 _ORDERS = OrderRow.__table__

@@ -14,9 +14,19 @@ notice-runner-released = Your runner gave order #{ $order } back; it is in the t
 notice-pickup-timeout = Order #{ $order } was not picked up in time and went back to the hall. Your credit score went down.
 notice-picked-up = Your order #{ $order } has been picked up.
 notice-delivered = Your order #{ $order } has been delivered. Please confirm.
-notice-completed = Order #{ $order } is complete. You earned { $amount } yuan.
-notice-completed-customer = Order #{ $order } is complete. Thank you!
-notice-auto-confirmed = Order #{ $order } was confirmed automatically.
+notice-completed = Order #{ $order } is complete. You earned { $amount } yuan{ $bought ->
+    [yes] , and the { $spent } yuan you spent on the goods came back to your wallet.
+   *[no] .
+  }
+notice-completed-customer = Order #{ $order } is complete. Thank you!{ $back ->
+    [yes] {" "}{ $change } yuan of the money for the goods went back to your wallet.
+   *[no] {""}
+  }
+notice-auto-confirmed = Order #{ $order } was confirmed automatically.{ $back ->
+    [yes] {" "}{ $change } yuan of the money for the goods went back to your wallet.
+   *[no] {""}
+  }
+notice-bought = Your runner bought the goods of order #{ $order } for { $spent } yuan and is on the way. { $goods } yuan was given for them: what was not spent goes back to your wallet when the order completes.
 notice-expired = Nobody took order #{ $order } in time. { $refunded ->
     [no] { -nothing-back }
    *[yes] { $amount } yuan went back to your wallet.

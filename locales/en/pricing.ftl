@@ -23,6 +23,7 @@ price-queue-time = Queueing { $minutes } min
 price-floor-adjust = Raised to the minimum price
 price-tip = Tip for the runner
 price-discount = Coupon { $code }
+price-goods = Money for the goods (at most; what is not spent comes back)
 price-total = Total
 price-commission = Platform commission
 price-runner-share = Runner receives

@@ -14,9 +14,19 @@ notice-runner-released = 跑腿员放弃了订单 #{ $order }，已重新发布�
 notice-pickup-timeout = 订单 #{ $order } 超时未取件，已退回任务大厅，信用分已扣除。
 notice-picked-up = 你的订单 #{ $order } 已取件。
 notice-delivered = 你的订单 #{ $order } 已送达，请确认收货。
-notice-completed = 订单 #{ $order } 已完成，你获得 { $amount } 元。
-notice-completed-customer = 订单 #{ $order } 已完成，感谢使用！
-notice-auto-confirmed = 订单 #{ $order } 已自动确认收货。
+notice-completed = 订单 #{ $order } 已完成，你获得 { $amount } 元{ $bought ->
+    [yes] ，垫付的商品费 { $spent } 元也已退回你的钱包。
+   *[no] 。
+  }
+notice-completed-customer = 订单 #{ $order } 已完成，感谢使用！{ $back ->
+    [yes] 未花完的商品费 { $change } 元已退回你的钱包。
+   *[no] {""}
+  }
+notice-auto-confirmed = 订单 #{ $order } 已自动确认收货。{ $back ->
+    [yes] 未花完的商品费 { $change } 元已退回你的钱包。
+   *[no] {""}
+  }
+notice-bought = 跑腿员已为订单 #{ $order } 买好商品，花费 { $spent } 元，正在送来。商品费共 { $goods } 元，未花完的部分会在订单完成时退回你的钱包。
 notice-expired = 订单 #{ $order } 无人接单{ $refunded ->
     [no] 。{ -nothing-back }
    *[yes] ，{ $amount } 元已退回钱包。

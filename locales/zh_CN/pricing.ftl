@@ -20,6 +20,7 @@ price-queue-time = 排队 { $minutes } 分钟
 price-floor-adjust = 起步价补足
 price-tip = 小费（全部归跑腿员）
 price-discount = 优惠券 { $code }
+price-goods = 商品费（上限，未花完的退回）
 price-total = 合计
 price-commission = 平台佣金
 price-runner-share = 跑腿员所得

@@ -128,7 +128,9 @@ async def test_a_whole_order_by_buttons(chat, services, clock):
     assert keys(replies) == ["order-ask-dropoff"] and replies[0].request_location
     await chat.send("bob", "Lib")  # a short name
     await chat.press("bob", "Skip")  # no phone
-    await chat.send("bob", "Two bottles of water")
+    replies = await chat.send("bob", "Two bottles of water")
+    assert keys(replies) == ["order-ask-goods"]
+    await chat.press("bob", "50.00 yuan")  # the money for the goods
     await chat.press("bob", "1 kg")
     await chat.press("bob", "Medium (a box)")
     replies = await chat.press("bob", "In 1 h (11:00–12:00)")
@@ -141,11 +143,16 @@ async def test_a_whole_order_by_buttons(chat, services, clock):
     await chat.press("bob", "Skip")  # favourite runner
     await chat.press("bob", "1.00 yuan")
     replies = await chat.press("bob", "No coupon")
-    assert "between 11:00 and 12:00" in quote_of(replies).text
+    quote = quote_of(replies).text
+    assert "between 11:00 and 12:00" in quote
+    assert "Money for the goods (at most; what is not spent comes back): 50.00" in quote
     assert keys(await chat.press("bob", "Confirm")) == ["order-created"]
     [order] = await orders_of(services, bob)
     assert (order.task_type, order.pickup_building, order.dropoff_building, order.door_delivery) == (
         "buy", "supermarket", "library", False)
+    # The goods money is paid with the order, apart from the service: no commission or share is taken from it.
+    assert order.goods == 5000 and order.total == order.service_fee + order.tip + 5000
+    assert order.runner_share == order.service_fee - order.commission + order.tip
     assert (order.size, order.weight_g, order.tip, order.gender_preference, order.tags) == (
         "medium", 1000, 100, "female", ["no_knock"])
     assert order.window_start == clock.now + dt.timedelta(hours=1)
