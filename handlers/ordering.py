@@ -292,7 +292,8 @@ def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
         window_start=start, window_end=end,
         quote_lines=[{"key": line.key, "amount": line.amount, "args": dict(line.args)} for line in q.lines],
         distance_m=q.distance_m, service_fee=q.service_fee, tip=q.tip, discount=q.discount, total=q.total,
-        commission=q.commission, runner_share=q.runner_share, goods=q.goods, phone_enc=d.get("phone_enc"), room_enc=room,
+        commission=q.commission, runner_share=q.runner_share, goods=q.goods, phone_enc=d.get("phone_enc"),
+        room_enc=room,
         created_at=ctx.now, pay_by=ctx.now + dt.timedelta(minutes=campus.timeouts.pay_minutes),
     )
 

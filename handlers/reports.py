@@ -34,7 +34,7 @@ ENDED = ("completed", "cancelled", "closed", "expired", "refunded")  # the final
 class DayFigures:
     created: int  # orders placed
     ended: dict[str, int]  # orders that reached each final state (ENDED)
-    revenue: int  # fen: what the orders completed that day cost their students
+    revenue: int  # fen: what the orders completed that day cost their students, goods money left out
     commission: int  # fen: the platform's share of them
     compensation: int  # fen: paid by the platform to students
     runners: int  # runners who took or were given an order

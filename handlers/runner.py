@@ -519,7 +519,8 @@ async def _earned_since(ctx: Ctx, since: dt.datetime) -> int:
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
         .where(LedgerEntry.account == ledger.runner(ctx.user_id), LedgerEntry.amount > 0,
-               LedgerPosting.key.like("order:%"), LedgerPosting.key.not_like(ledger.GOODS_KEYS), LedgerPosting.at >= since))
+               LedgerPosting.key.like("order:%"), LedgerPosting.key.not_like(ledger.GOODS_KEYS),
+               LedgerPosting.at >= since))
     return int(total or 0)
 
 

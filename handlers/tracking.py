@@ -666,13 +666,13 @@ async def render_delivered(notifier: Notifier, campus: Campus, row: OrderRow, no
 async def render_completed(notifier: Notifier, campus: Campus, row: OrderRow, notice) -> None:
     """Confirmed by the student (or completed by an operator's resolution): in the delivery notice's place."""
     await notifier.user(row.customer_id, "notice-completed-customer", order=str(row.id),
-                        edit_key=delivered_key(row.id))
+                        edit_key=delivered_key(row.id), **notice.args)
 
 
 async def render_auto_confirmed(notifier: Notifier, campus: Campus, row: OrderRow, notice) -> None:
     """An automatic confirmation still lets the student rate the runner."""
     await notifier.user(row.customer_id, "notice-auto-confirmed", order=str(row.id), edit_key=delivered_key(row.id),
-                        buttons=[[("track-rate-button", f"o:{row.id}:rate", {})]])
+                        buttons=[[("track-rate-button", f"o:{row.id}:rate", {})]], **notice.args)
 
 
 NOTICE_RENDERERS["notice-delivered"] = render_delivered

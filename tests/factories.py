@@ -51,19 +51,23 @@ async def top_up(db: Database, user_id: int, amount: int, now: dt.datetime) -> N
 async def make_order(db: Database, campus: Campus, customer_id: int, now: dt.datetime, *, pay: bool = True,
                      pickup: str = "parcel_station", dropoff: str = "dorm_f3", weight_g: int = 1000,
                      gender_preference: Gender | None = None, door_delivery: bool = False,
-                     coupon: Discount | None = None) -> int:
-    """coupon: taken off the price (FREE_COUPON pays all of it, so nothing is topped up for the payment)."""
-    q = quote(campus, QuoteRequest(task_type=TaskType.parcel, pickup=campus.building(pickup),
+                     coupon: Discount | None = None, goods: int = 0) -> int:
+    """coupon: taken off the price (FREE_COUPON pays all of it, so nothing is topped up for the payment).
+    goods: a buy task with this much money for its goods, at the supermarket unless `pickup` says otherwise."""
+    task = TaskType.buy if goods else TaskType.parcel
+    if goods and pickup == "parcel_station":
+        pickup = "supermarket"
+    q = quote(campus, QuoteRequest(task_type=task, pickup=campus.building(pickup),
                                    dropoff=campus.building(dropoff), weight_g=weight_g, size=Size.small, at=now,
-                                   discount=coupon))
+                                   discount=coupon, goods=goods))
     async with UnitOfWork(db) as uow:
         row = await uow.orders.add(OrderRow(
-            campus_id=campus.id, customer_id=customer_id, status="awaiting_payment", task_type="parcel",
+            campus_id=campus.id, customer_id=customer_id, status="awaiting_payment", task_type=task.value,
             pickup_building=pickup, dropoff_building=dropoff, weight_g=weight_g, door_delivery=door_delivery,
             gender_preference=gender_preference.value if gender_preference else None,
             quote_lines=[line.__dict__ for line in q.lines], distance_m=q.distance_m, service_fee=q.service_fee,
             tip=q.tip, discount=q.discount, total=q.total, commission=q.commission, runner_share=q.runner_share,
-            coupon_code=coupon.code if coupon else None,
+            goods=q.goods, coupon_code=coupon.code if coupon else None,
             created_at=now, pay_by=now + dt.timedelta(minutes=campus.timeouts.pay_minutes),
         ))
         order_id = row.id

@@ -79,7 +79,7 @@ async def test_the_details_reach_the_runner_and_leave_their_chat_when_the_order_
     assert not fake.buttons(edited)
     assert [c.params["message_id"] for c in fake.calls("editMessageText", RUNNER, ok=True)] == [details["message_id"]]
     texts = [m["text"] for m in fake.bot_messages(RUNNER)]
-    assert texts[-1].startswith(EN("notice-completed", order=order_id, amount="@").split("@")[0])
+    assert texts[-1].startswith(EN("notice-completed", order=order_id, amount="@", bought="no", spent=0).split("@")[0])
     assert not any(PHONE in t or ROOM in t for t in texts)  # nothing else in the chat carries them
 
     async with UnitOfWork(services.db, write=False) as uow:

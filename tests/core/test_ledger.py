@@ -390,6 +390,9 @@ def test_invalid_postings_cannot_be_built(key: str, entries: tuple[Entry, ...]) 
         lambda: L.refund_order(1, 1, -1, 10, "x"),
         lambda: L.cancellation_fee(1, 1, 1, 500, 0, 0),
         lambda: L.request_withdrawal(1, 1, 0),
+        lambda: L.settle_goods(1, 1, 2, 0, 0),
+        lambda: L.settle_goods(1, 1, 2, 500, 501),
+        lambda: L.settle_goods(1, 1, 2, 500, -1),
         lambda: L.customer(True),
     ],
 )
@@ -412,6 +415,20 @@ def test_builders_skip_zero_entries_and_use_stable_keys() -> None:
     assert L.request_withdrawal(4, 9, 100).key == "withdrawal:4:request"
     assert L.approve_withdrawal(4, 100, "cash").key == "withdrawal:4:approve"
     assert L.reject_withdrawal(4, 9, 100).key == "withdrawal:4:reject"
+    goods = L.settle_goods(12, 7, 9, 500, 500)  # all spent: nothing goes back to the student
+    assert goods.key == "order:12:goods" and {e.account for e in goods.entries} == {"escrow:12", "runner:9"}
+    assert {e.account: e.amount for e in L.settle_goods(12, 7, 9, 500, 0).entries} == {"escrow:12": -500,
+                                                                                         "customer:7": 500}
+
+
+def test_a_buy_tasks_goods_money_pays_the_runner_back_and_the_student_the_rest() -> None:
+    books = Ledger()
+    books.post(L.top_up(7, 6000, "cash", "seed"))
+    books.post(L.pay_order(12, 7, 5600, 0))  # 6 yuan service, 50 yuan goods money
+    books.post(L.complete_order(12, 9, 510, 90))
+    books.post(L.settle_goods(12, 7, 9, 5000, 3250))
+    assert books.balance("escrow:12") == 0 and books.total() == 0
+    assert books.balance("runner:9") == 510 + 3250 and books.balance("customer:7") == 400 + 1750
 
 
 @pytest.mark.parametrize(("fee", "back"), [(0, True), (500, True), (1000, True), (1001, False), (1300, False)])

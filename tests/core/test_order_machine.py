@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from bot.campus_file import load_campus
 from core import ledger
 from core.campus import Size, TaskType
-from core.errors import IllegalTransition, NotAllowed
+from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.order import FINAL, Actor, Event, Order, Role, Status, allowed_events, transition
 from core.pricing import Discount, QuoteRequest, quote
 
@@ -59,9 +59,10 @@ steps = st.lists(
 
 
 @settings(max_examples=500, deadline=None)
-@given(steps=steps)
-def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(steps):
-    order, now, books = new_order(), T0, ledger.Ledger()
+@given(steps=steps, goods=st.sampled_from([0, 3000]), spent=st.integers(0, 3000))
+def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(steps, goods, spent):
+    """`goods`: a buy task's goods money on top of the service, of which the runner spends `spent` at pickup."""
+    order, now, books = new_order(goods=goods, total=650 + goods), T0, ledger.Ledger()
     seed = order.full_price  # enough for the order with its coupon dropped, too
     books.post(ledger.top_up(CUSTOMER, seed, "cash", "seed"))
     for guided, pick, minutes in steps:
@@ -73,7 +74,9 @@ def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(step
             actor, event = ACTORS[pick % len(ACTORS)], list(Event)[pick % len(Event)]
         sources, target, roles = SPEC[event]
         try:
-            t = transition(CAMPUS, order, event, actor, now, runner_id=OTHER_RUNNER if order.runner_id != OTHER_RUNNER else RUNNER)
+            t = transition(CAMPUS, order, event, actor, now,
+                           runner_id=OTHER_RUNNER if order.runner_id != OTHER_RUNNER else RUNNER,
+                           goods_spent=spent if goods and event is Event.pickup else None)
         except (IllegalTransition, NotAllowed):
             assert (actor, event) not in offered
             continue
@@ -86,8 +89,12 @@ def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(step
     if order.final:
         assert books.balance(ledger.escrow(order.id)) == 0
     if order.status is Status.completed:
-        assert books.balance(ledger.runner(order.runner_id)) == order.runner_share
+        # The runner's share and the goods they bought; the student gets back what of the goods money was left.
+        bought = order.goods - order.goods_back
+        assert order.goods_back == (0 if order.goods_spent is None else goods - spent)
+        assert books.balance(ledger.runner(order.runner_id)) == order.runner_share + bought
         assert books.balance(ledger.PLATFORM_REVENUE) == order.commission
+        assert books.balance(ledger.customer(CUSTOMER)) == seed - order.total + order.goods_back
     if order.status in (Status.expired, Status.refunded):
         assert books.balance(ledger.customer(CUSTOMER)) == seed
 
@@ -342,3 +349,74 @@ def test_an_order_its_coupon_pays_in_full_is_paid_by_the_coupon_alone_and_pays_t
 
     # A paid order's notice says "Paid." as before.
     assert transition(CAMPUS, new_order(), Event.pay, customer, T0).notices[0].args == {"covered": "no"}
+
+
+# --- buy for me: the goods money ---------------------------------------------------------------------------------
+
+def buy_order(**kw) -> Order:
+    """A buy task whose student gave 50 yuan for the goods besides the 6.50 service (after its coupon)."""
+    return new_order(goods=5000, total=650 + 5000, **kw)
+
+
+def test_a_buy_task_is_picked_up_only_with_what_its_goods_cost_at_most_the_goods_money():
+    accepted, runner = buy_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0), Actor(Role.runner, RUNNER)
+    with pytest.raises(InvalidInput) as needed:
+        transition(CAMPUS, accepted, Event.pickup, runner, T0)
+    assert needed.value.key == "error-goods-spent-needed"
+    with pytest.raises(InvalidInput) as over:
+        transition(CAMPUS, accepted, Event.pickup, runner, T0, goods_spent=5001)
+    assert (over.value.key, over.value.args_["max"]) == ("error-goods-spent-range", "50.00")
+    t = transition(CAMPUS, accepted, Event.pickup, runner, T0, goods_spent=3250)
+    assert t.after.goods_spent == 3250 and t.postings == ()  # nothing moves until it completes
+    assert [(n.key, n.args) for n in t.notices] == [("notice-bought", {"spent": 3250, "goods": 5000})]
+    # An errand without goods money has no goods to pay for.
+    with pytest.raises(IllegalTransition):
+        transition(CAMPUS, new_order(status=Status.accepted, runner_id=RUNNER), Event.pickup, runner, T0,
+                   goods_spent=100)
+
+
+@pytest.mark.parametrize("event,actor", [(Event.confirm, Actor(Role.customer, CUSTOMER)),
+                                         (Event.auto_confirm, Actor.system())])
+def test_completing_a_buy_task_pays_the_runner_back_the_goods_apart_from_earnings_and_the_student_the_rest(
+        event, actor):
+    books = ledger.Ledger()
+    books.post(ledger.top_up(CUSTOMER, 10_000, "cash", "seed"))
+    paid = transition(CAMPUS, buy_order(), Event.pay, Actor(Role.customer, CUSTOMER), T0)
+    for p in paid.postings:
+        books.post(p)
+    order = dataclasses.replace(paid.after, status=Status.delivered, runner_id=RUNNER, goods_spent=3250)
+    t = transition(CAMPUS, order, event, actor, T0)
+    assert [p.key for p in t.postings] == ["order:1:complete", "order:1:goods"]
+    for p in t.postings:
+        books.post(p)
+    assert books.balance(ledger.escrow(1)) == 0 and books.total() == 0
+    assert books.balance(ledger.runner(RUNNER)) == order.runner_share + 3250
+    assert books.balance(ledger.customer(CUSTOMER)) == 10_000 - 5650 + 1750
+    assert books.balance(ledger.PLATFORM_REVENUE) == order.commission  # no commission on the goods
+    told = {n.to: (n.key, n.args) for n in t.notices}
+    assert told["runner"][1] == {"amount": order.runner_share, "spent": 3250, "bought": "yes"}
+    assert told["customer"][1] == {"change": 1750, "back": "yes"}
+
+
+def test_a_buy_task_an_operator_completes_unpicked_counts_all_its_goods_money_as_spent():
+    order = buy_order(status=Status.exception, runner_id=RUNNER)
+    t = transition(CAMPUS, order, Event.resolve_complete, Actor(Role.operator, OPERATOR), T0)
+    goods = {e.account: e.amount for e in t.postings[1].entries}
+    assert goods == {ledger.escrow(1): -5000, ledger.runner(RUNNER): 5000}
+
+
+def test_a_late_cancellation_fee_never_takes_the_goods_money():
+    late = T0 + dt.timedelta(minutes=CAMPUS.cancellation.free_minutes_after_accept, seconds=1)
+    # The coupon paid all but 0.10 yuan of the service: the fee is those 0.10, and the 50 yuan all go back.
+    order = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0, discount=690, total=10 + 5000,
+                      goods=5000)
+    t = transition(CAMPUS, order, Event.cancel, Actor(Role.customer, CUSTOMER), late)
+    assert paid_to_runner(t) == 10
+    assert [(n.key, n.args) for n in t.notices if n.to == "customer"] == [
+        ("notice-cancelled", {"refund": 5000, "refunded": "yes"})]
+
+
+def test_dropping_the_coupon_of_a_buy_task_keeps_its_goods_money():
+    order = buy_order()
+    t = transition(CAMPUS, order, Event.drop_coupon, Actor(Role.customer, CUSTOMER), T0)
+    assert (t.after.discount, t.after.total) == (0, 700 + 5000)

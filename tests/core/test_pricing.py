@@ -15,7 +15,7 @@ from core.campus import Building, BuildingKind, Campus, Pricing, Size, TaskType
 from core.errors import InvalidInput
 from core.geo import walking_between
 from core.money import format_yuan, share
-from core.pricing import Discount, QuoteRequest, discount_for, in_window, quote, quote_for_distance
+from core.pricing import Discount, QuoteLine, QuoteRequest, discount_for, in_window, quote, quote_for_distance
 
 DEMO = load_campus(Path(__file__).resolve().parents[2] / "campus" / "demo.yaml")
 P = DEMO.pricing
@@ -56,7 +56,7 @@ def campus_with(**pricing: object) -> Campus:
     raw = P.model_dump(mode="json")
     for k in ("base", "size"):
         raw[k] = {key: format_yuan(v) for key, v in raw[k].items()}
-    for k in ("urgent", "floor_price", "max_tip", "queue_per_half_hour"):
+    for k in ("urgent", "floor_price", "max_tip", "queue_per_half_hour", "max_goods"):
         raw[k] = format_yuan(raw[k])
     raw["distance"]["per_step"] = format_yuan(raw["distance"]["per_step"])
     raw["weight"]["per_kg"] = format_yuan(raw["weight"]["per_kg"])
@@ -295,6 +295,36 @@ def test_negative_queue_minutes_refused():
     assert refused(DEMO, request(task_type=TaskType.queue, pickup=None, queue_minutes=-1)).key == "error-queue-minutes"
 
 
+def test_the_goods_money_of_a_buy_task_is_billed_apart_from_the_service():
+    """The goods money is the goods' own price: on the bill, last, but no part of the fee, the commission or what a
+    coupon takes off."""
+    buy = dict(task_type=TaskType.buy, pickup=DEMO.building("supermarket"),
+               discount=Discount("HALF", percent_off_bp=5000))
+    without, with_goods = quote(DEMO, request(**buy)), quote(DEMO, request(**buy, goods=4250))
+    assert with_goods.lines[-1] == QuoteLine("price-goods", 4250, {})
+    assert with_goods.lines[:-1] == without.lines
+    assert with_goods.total == without.total + 4250
+    assert (with_goods.service_fee, with_goods.discount, with_goods.commission, with_goods.runner_share) == (
+        without.service_fee, without.discount, without.commission, without.runner_share)
+    assert with_goods.goods == 4250 and without.goods == 0
+
+
+def test_goods_money_limits():
+    buy = dict(task_type=TaskType.buy, pickup=DEMO.building("supermarket"))
+    assert P.max_goods == 30_000  # the demo campus file's 300 yuan
+    assert quote(DEMO, request(**buy, goods=P.max_goods)).goods == P.max_goods
+    err = refused(DEMO, request(**buy, goods=P.max_goods + 1))
+    assert (err.key, err.args_) == ("error-goods-range", {"max": "300.00"})
+    assert refused(DEMO, request(**buy, goods=-1)).key == "error-goods-range"
+    assert refused(DEMO, request(goods=100)).key == "error-goods-not-buy"  # a parcel has no goods to buy
+    assert campus_with().pricing.max_goods == 30_000  # yuan in the file, fen here
+    raw = P.model_dump(mode="json")
+    del raw["max_goods"]
+    for k in ("base", "size"):
+        raw[k] = {key: format_yuan(v) for key, v in raw[k].items()}
+    assert Pricing.model_validate(raw).max_goods == 50_000  # a file without it: 500 yuan
+
+
 def test_a_parcel_needs_a_pickup_building():
     assert refused(DEMO, request(pickup=None)).key == "error-pickup-required"
 
@@ -417,8 +447,9 @@ def scenarios(draw, coupon=coupons):
     pricing = draw(pricings())
     campus = DEMO.model_copy(update={"pricing": pricing, "commission": draw(st.integers(0, 10_000))})
     floors = draw(st.integers(1, 30))
+    task = draw(st.sampled_from(TaskType))
     req = QuoteRequest(
-        task_type=draw(st.sampled_from(TaskType)),
+        task_type=task,
         pickup=DEMO.building("parcel_station"),
         dropoff=building(floors=floors, lift=draw(st.booleans())),
         weight_g=draw(st.integers(0, int(pricing.weight.max_kg * 1000))),
@@ -429,6 +460,7 @@ def scenarios(draw, coupon=coupons):
         tip=draw(st.integers(0, pricing.max_tip)),
         queue_minutes=draw(st.integers(0, 600)),
         discount=draw(coupon),
+        goods=draw(st.integers(0, pricing.max_goods)) if task is TaskType.buy else 0,
     )
     return campus, req, draw(st.integers(0, 10_000))
 
@@ -441,7 +473,7 @@ def test_quote_invariants(scenario):
     assert sum(ln.amount for ln in q.lines) == q.total
     assert q.service_fee >= campus.pricing.floor_price
     assert q.total >= 0 and q.discount >= 0
-    assert q.total == q.service_fee + q.tip - q.discount
+    assert q.total == q.service_fee + q.tip - q.discount + q.goods and q.goods == req.goods
     assert q.commission == share(q.service_fee, campus.commission)
     assert q.runner_share + q.commission == q.service_fee + q.tip
     assert q.runner_share >= q.tip  # the coupon never comes out of the runner's pocket

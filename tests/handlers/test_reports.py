@@ -141,3 +141,20 @@ async def test_the_report_is_for_operators_only_and_speaks_their_language(chat, 
     (reply,) = await chat.send("dora", "/report 3")
     assert reply.text.startswith("最近 3 天（2026-11-21 至 2026-11-23）：")
     assert "11-23：0 · 0 · 0 · 0.00 元" in reply.text and "🟩 完成 🟥 未完成" in reply.text
+
+
+async def test_revenue_leaves_out_the_money_students_gave_for_goods(chat, db, campus, clock):
+    """A buy task's goods money paid for the goods (or went back): it is nobody's revenue."""
+    await operator(chat)
+    now = clock.now
+    customer, runner = await make_user(db, campus, now), await make_runner(db, campus, now)
+    order_id = await make_order(db, campus, customer, now, goods=5000)
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), now)
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), now, goods_spent=3000)
+    await act(db, campus, order_id, Event.deliver, Actor(Role.runner, runner), now)
+    await act(db, campus, order_id, Event.confirm, Actor(Role.customer, customer), now)
+    row = (await orders(db))[order_id]
+    args = (await chat.send(OP, "/today"))[0].args
+    assert row.total == row.service_fee + row.tip + 5000
+    assert (args["completed"], args["revenue"], args["commission"]) == (
+        1, yuan(row.total - 5000), yuan(row.commission))

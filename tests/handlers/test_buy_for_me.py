@@ -1,0 +1,118 @@
+"""Buy for me: the student pays the goods money with the order, the runner says what the goods cost when picking
+them up, and on completion is paid that back while the student gets the rest."""
+from __future__ import annotations
+
+import pytest
+
+from core import ledger
+from core.money import format_yuan
+from storage.models import User
+from storage.uow import UnitOfWork
+from tests.handlers.harness import keys
+from tests.handlers.test_admin import OP, operator
+from tests.handlers.test_runner import order_row, paid_order, person, runner
+
+GOODS = 5000  # 50 yuan for the goods
+
+
+async def balances(db):
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.ledger.balances(), await uow.ledger.total()
+
+
+async def grabbed(chat, services, db, campus, clock):
+    """Alice's paid buy task with 50 yuan for the goods, grabbed by Rob; what the hall showed of it."""
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    order_id = await paid_order(services, alice, goods=GOODS)
+    (card,) = await chat.inbox("hall:demo")
+    assert keys(await chat.press("rob", f"data:g:{order_id}", chat="hall:demo")) == ["grab-won"]
+    await chat.inbox("alice")
+    return alice, rob, order_id, card
+
+
+async def test_the_runner_is_paid_back_what_the_goods_cost_and_the_student_gets_the_rest(
+        chat, services, db, campus, clock):
+    alice, rob, order_id, card = await grabbed(chat, services, db, campus, clock)
+    # Whoever grabs it lays the money out at the shop: the hall says how much, the details say it again.
+    assert card["text"].endswith("\n需代买商品，最多 50.00 元：由你先垫付，订单完成时报销。")  # the hall reads Chinese
+    (details,) = await chat.inbox("rob")
+    assert "Money for the goods: up to 50.00 yuan" in details["text"]
+
+    replies = await chat.press("rob", "Picked up")
+    assert keys(replies) == ["runner-ask-spent"]
+    assert replies[0].text == (f"What did the goods of order #{order_id} cost? Write yuan, like 32.50; the student "
+                               "gave 50.00 yuan for them. You are paid back what you spent when the order completes.")
+    assert (await order_row(db, order_id)).status == "accepted"  # not picked up until it is said
+    # More than the student gave, or no amount at all: refused, and asked still.
+    assert keys(await chat.send("rob", "60")) == ["error-goods-spent-range"]
+    assert keys(await chat.send("rob", "a lot")) == ["runner-spent-format"]
+    assert (await order_row(db, order_id)).status == "accepted"
+
+    replies = await chat.send("rob", "32.5元")
+    assert keys(replies) == ["runner-picked-up"]
+    row = await order_row(db, order_id)
+    assert (row.status, row.goods_spent) == ("picked_up", 3250)
+    (bought,) = await chat.inbox("alice")
+    assert bought["text"] == (f"Your runner bought the goods of order #{order_id} for 32.50 yuan and is on the way. "
+                              "50.00 yuan was given for them: what was not spent goes back to your wallet when the "
+                              "order completes.")
+    await chat.send("rob", f"/delivered {order_id}")
+    await chat.inbox("alice")
+    assert keys(await chat.send("alice", f"/confirm {order_id}")) == ["track-rate-ask"]
+
+    accounts, total = await balances(db)
+    assert total == 0 and accounts.get(ledger.escrow(order_id), 0) == 0
+    assert accounts[ledger.customer(alice)] == GOODS - 3250  # topped up exactly the order's price
+    assert accounts[ledger.runner(rob)] == row.runner_share + 3250
+    assert accounts[ledger.PLATFORM_REVENUE] == row.commission  # none on the goods
+    (done,) = [m for m in await chat.inbox("rob") if m["key"] == "notice-completed"]
+    assert done["text"] == (f"Order #{order_id} is complete. You earned {format_yuan(row.runner_share)} yuan, and "
+                            "the 32.50 yuan you spent on the goods came back to your wallet.")
+    # What they were paid back is in the wallet, not in what they earned.
+    (income,) = await chat.send("rob", "/income")
+    assert f"Wallet: {format_yuan(row.runner_share + 3250)} yuan" in income.text
+    assert f"Earned today: {format_yuan(row.runner_share)} yuan" in income.text
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_student_is_told_the_goods_change_on_completion(chat, services, db, campus, clock, language):
+    alice, rob, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await chat.send("rob", f"/picked {order_id} 45")  # the amount with the command: no question
+    await chat.send("rob", f"/delivered {order_id}")
+    async with UnitOfWork(db) as uow:
+        (await uow.session.get(User, alice)).language = language
+    await chat.inbox("alice")
+    await chat.send("alice", f"/confirm {order_id}")
+    (done,) = [m for m in await chat.inbox("alice") if m["key"] == "notice-completed-customer"]
+    assert done["text"] == {
+        "en": f"Order #{order_id} is complete. Thank you! 5.00 yuan of the money for the goods went back to your wallet.",
+        "zh_CN": f"订单 #{order_id} 已完成，感谢使用！未花完的商品费 5.00 元已退回你的钱包。",
+    }[language]
+
+
+async def test_all_of_the_goods_money_by_button_and_not_bought_yet(chat, services, db, campus, clock):
+    _, _, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await chat.inbox("rob")
+    await chat.press("rob", "Picked up")
+    replies = await chat.press("rob", "Not bought yet")
+    assert keys(replies) == ["runner-spent-cancelled"] and replies[0].edit
+    assert (await order_row(db, order_id)).status == "accepted"
+    assert keys(await chat.send("rob", f"/picked {order_id}")) == ["runner-ask-spent"]
+    replies = await chat.press("rob", "All 50.00 yuan")
+    assert keys(replies) == ["runner-picked-up"]
+    assert (await order_row(db, order_id)).goods_spent == GOODS
+
+
+async def test_a_question_about_an_order_taken_off_the_runner_meanwhile_records_nothing(
+        chat, services, db, campus, clock):
+    _, _, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await chat.inbox("rob")
+    await chat.press("rob", "Picked up")
+    ria = await runner(db, campus, clock(), "ria")
+    await operator(chat)
+    assert keys(await chat.send(OP, f"/reassign {order_id} #{ria}")) == ["admin-reassigned"]
+    replies = await chat.send("rob", "20")
+    assert keys(replies) == ["runner-spent-too-late"]
+    row = await order_row(db, order_id)
+    assert (row.status, row.goods_spent) == ("accepted", None)
