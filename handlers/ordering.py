@@ -49,8 +49,7 @@ from storage.models import Order as OrderRow
 from storage.sql import run_core
 
 STEPS = ("type", "pickup", "dropoff", "room", "floor", "phone", "description", "goods", "queue", "weight", "size",
-         "window",
-         "tags", "notes", "gender", "runner", "tip", "coupon", "quote")
+         "window", "tags", "notes", "gender", "runner", "tip", "coupon", "quote")
 GOODS_OFFERS = (2000, 5000, 10000)  # the goods money's buttons, in fen, those within the campus's most
 TAGS = ("no_knock", "fragile", "call_on_arrival", "leave_at_door")
 OPTIONAL_PICKUP = frozenset({TaskType.queue, TaskType.custom})  # pricing.NEEDS_PICKUP covers the rest
@@ -293,8 +292,7 @@ def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
         quote_lines=[{"key": line.key, "amount": line.amount, "args": dict(line.args)} for line in q.lines],
         distance_m=q.distance_m, service_fee=q.service_fee, tip=q.tip, discount=q.discount, total=q.total,
         commission=q.commission, runner_share=q.runner_share, goods=q.goods, phone_enc=d.get("phone_enc"),
-        room_enc=room,
-        created_at=ctx.now, pay_by=ctx.now + dt.timedelta(minutes=campus.timeouts.pay_minutes),
+        room_enc=room, created_at=ctx.now, pay_by=ctx.now + dt.timedelta(minutes=campus.timeouts.pay_minutes),
     )
 
 

@@ -166,8 +166,6 @@ def details_lines(t: Catalogue, row: OrderRow) -> list[str]:
         parts.append(t("order-card-notes", text=row.notes))
     if row.tags:
         parts.append(t("order-card-tags", tags=", ".join(t("tag", tag=tag) for tag in row.tags)))
-    if row.goods:
-        parts.append(goods_line(t, row))
     return parts
 
 
@@ -188,7 +186,8 @@ async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, vie
     An order given back or given to another runner says it is no longer theirs, not the status it has for others."""
     theirs = row.runner_id == viewer_id
     parts = [order_line(t, campus, row, status=None if theirs else t("order-status-not-yours"), runner=True),
-             *details_lines(t, row), await runner_pay_line(ctx, t, row, viewer_id)]
+             *details_lines(t, row), *([goods_line(t, row)] if row.goods else []),
+             await runner_pay_line(ctx, t, row, viewer_id)]
     if runner_may_see_contact(row, viewer_id):
         room = ctx.services.cipher.decrypt(row.room_enc)
         phone = ctx.services.cipher.decrypt(row.phone_enc)

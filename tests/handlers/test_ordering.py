@@ -146,6 +146,7 @@ async def test_a_whole_order_by_buttons(chat, services, clock):
     quote = quote_of(replies).text
     assert "between 11:00 and 12:00" in quote
     assert "Money for the goods (at most; what is not spent comes back): 50.00" in quote
+    assert quote.count("Money for the goods") == 1  # on the bill only
     assert keys(await chat.press("bob", "Confirm")) == ["order-created"]
     [order] = await orders_of(services, bob)
     assert (order.task_type, order.pickup_building, order.dropoff_building, order.door_delivery) == (
@@ -799,3 +800,32 @@ async def test_skip_typed_at_the_coupon_question_skips_it_as_it_says(chat, servi
         replies = await chat.send(who, skip)
         assert keys(replies) == ["order-quote"], [r.text for r in replies]
         assert (await conversation(services, who))[1]["coupon"] is None
+
+
+async def test_the_goods_money_of_a_buy_task_is_asked_for_and_bad_amounts_change_nothing(chat, services):
+    bob = await funded(chat, services, "bob", 0)
+    await chat.send("bob", "/order")
+    await answer_all(chat, "bob", ["Buy for me", "Supermarket", "Library", "Skip"])
+    replies = await chat.send("bob", "A bag of apples")
+    assert replies[0].text == (
+        "How much money for the goods? Give the most they may cost (up to 300.00 yuan): you pay it with the order, "
+        "the runner is paid back what they spend, and the rest comes back to your wallet.")
+    reply = await refused(chat, services, "bob", lambda: chat.send("bob", "some"), "order-goods-format")
+    assert reply.text == '"some" is not an amount for the goods. Write yuan, more than 0, like 30 or 12.50.'
+    await refused(chat, services, "bob", lambda: chat.send("bob", "0"), "order-goods-format")
+    reply = await refused(chat, services, "bob", lambda: chat.send("bob", "300.01"), "error-goods-range")
+    assert reply.text == "The money for the goods may be at most 300.00 yuan."
+    assert keys(await chat.send("bob", "¥35.5")) == ["order-ask-weight"]
+    assert (await conversation(services, "bob"))[1]["goods"] == 3550
+    # Back to the goods question, then back again to the item: the amount is asked for anew on the way forward.
+    assert keys(await chat.press("bob", "« Back")) == ["order-ask-goods"]
+    assert keys(await chat.press("bob", "« Back")) == ["order-ask-description"]
+    assert "goods" not in (await conversation(services, "bob"))[1]
+    await answer_all(chat, "bob", ["Apples", "20", "1", "small", "now", "Done", "Skip", "Anyone", "Skip", "0",
+                                   "No coupon", "Confirm"])
+    [order] = await orders_of(services, bob)
+    assert (order.task_type, order.goods, order.total) == ("buy", 2000, order.service_fee + 2000)
+    # Other errands are never asked for goods money.
+    await chat.send("bob", "/order")
+    replies = await answer_all(chat, "bob", ["Parcel pickup", "快递站", "Library", "Skip", "Code 1-1-1"])
+    assert keys(replies) == ["order-ask-weight"]
