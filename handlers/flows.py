@@ -4,6 +4,7 @@ from handlers import (  # noqa: F401
     hall,
     location,
     ordering,
+    pricing_rules,
     reports,
     runner,
     service_hours,

@@ -30,7 +30,7 @@ from core.campus import (
 )
 from core.errors import InvalidInput, UnknownBuilding
 from core.geo import Point, nearest_building
-from core.money import MoneyError, format_yuan, written_yuan_to_fen
+from core.money import Fen, MoneyError, format_yuan, written_yuan_to_fen
 from core.numbers import ascii_digits, plain_decimal, whole_number
 from core.order import Status
 from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window, quote
@@ -39,6 +39,7 @@ from handlers.context import Ctx, free_text
 from handlers.io import Kind
 from handlers.orders import covered, details_lines, named_building, pay_button, quote_lines_text, route_text
 from handlers.paused import refuse_if_paused
+from handlers.prices import priced_campus
 from handlers.router import ROUTER
 from handlers.start import menu, show_help
 from handlers.typed import means_none, typed_option
@@ -188,13 +189,14 @@ def _ceil5(at: dt.datetime) -> dt.datetime:
     return at + dt.timedelta(minutes=-at.minute % 5)
 
 
-def window_offers(ctx: Ctx) -> dict[str, tuple[str | None, str | None]]:
-    """The windows we can offer now: value → (start, end) as ISO texts; "now" is (None, None)."""
+def window_offers(ctx: Ctx, urgent: Fen = 0) -> dict[str, tuple[str | None, str | None]]:
+    """The windows we can offer now: value → (start, end) as ISO texts; "now" is (None, None), and "urgent" too
+    where there is an `urgent` surcharge."""
     campus, now = ctx.campus, ctx.now
     offers: dict[str, tuple[str | None, str | None]] = {}
     if in_service_hours(campus, now):
         offers["now"] = (None, None)
-        if campus.pricing.urgent:
+        if urgent:
             offers["urgent"] = (None, None)  # now, ahead of everything else, for the urgent surcharge
     for hours in (1, 2):
         begin = _ceil5(now + dt.timedelta(hours=hours))
@@ -264,9 +266,10 @@ def discount(coupon: Coupon | None) -> Discount | None:
 
 # --- the draft -----------------------------------------------------------------------------------------------
 
-def draft_quote(ctx: Ctx, coupon: Coupon | None = None) -> Quote:
-    """Price the draft as it stands: at the window's start, or now. Pricing validates tip, floor and weight."""
-    d, campus = ctx.data, ctx.campus
+def draft_quote(ctx: Ctx, campus: Campus, coupon: Coupon | None = None) -> Quote:
+    """Price the draft as it stands: at the window's start, or now, by `campus`'s pricing (priced_campus). Pricing
+    validates tip, floor and weight."""
+    d = ctx.data
     start, _ = window_of(d)
     return quote(campus, QuoteRequest(
         task_type=TaskType(d["task"]), pickup=building_of(campus, d["pickup"]) if d.get("pickup") else None,
@@ -627,7 +630,7 @@ async def got_description(ctx: Ctx, said: Said) -> None:
 
 @prompt("goods")
 async def ask_goods(ctx: Ctx, *, edit: bool = False) -> None:
-    most = ctx.campus.pricing.max_goods
+    most = (await priced_campus(ctx)).pricing.max_goods
     offers = [("order-yuan", str(fen), {"amount": format_yuan(fen)}) for fen in GOODS_OFFERS if fen <= most]
     ask(ctx, "goods", "order-ask-goods", [offers], max=format_yuan(most), edit=edit)
 
@@ -648,7 +651,7 @@ async def got_goods(ctx: Ctx, said: Said) -> None:
     if goods <= 0:
         raise InvalidInput("order-goods-format", text=said.text.strip()[:20])
     put(ctx, goods=goods)
-    draft_quote(ctx)  # error-goods-range past the campus's most
+    draft_quote(ctx, await priced_campus(ctx))  # error-goods-range past the campus's most
     await advance(ctx, "goods")
 
 
@@ -734,14 +737,15 @@ async def got_size(ctx: Ctx, said: Said) -> None:
 
 @prompt("window")
 async def ask_window(ctx: Ctx, *, edit: bool = False) -> None:
-    offers = window_offers(ctx)
+    urgent = (await priced_campus(ctx)).pricing.urgent
+    offers = window_offers(ctx, urgent)
     if not offers:
         raise closed(ctx)
     tz = ctx.campus.tz
     rows: list[Button] = []
     for value, (start, end) in offers.items():
         if value == "urgent":
-            rows.append(("order-window-choice-urgent", value, {"amount": format_yuan(ctx.campus.pricing.urgent)}))
+            rows.append(("order-window-choice-urgent", value, {"amount": format_yuan(urgent)}))
             continue
         if start is None:
             rows.append(("order-window-choice-now", value, {}))
@@ -886,7 +890,7 @@ async def got_runner(ctx: Ctx, said: Said) -> None:
 async def ask_tip(ctx: Ctx, *, edit: bool = False) -> None:
     buttons = [("order-tip-none", "0", {})] + [("order-yuan", str(fen), {"amount": format_yuan(fen)})
                                                 for fen in (100, 200, 500)]
-    ask(ctx, "tip", "order-ask-tip", [buttons], max=format_yuan(ctx.campus.pricing.max_tip), edit=edit)
+    ask(ctx, "tip", "order-ask-tip", [buttons], max=format_yuan((await priced_campus(ctx)).pricing.max_tip), edit=edit)
 
 
 @answer("tip", "tip")
@@ -903,7 +907,7 @@ async def got_tip(ctx: Ctx, said: Said) -> None:
         except MoneyError:
             raise InvalidInput("order-tip-format", text=said.text.strip()[:20]) from None
     put(ctx, tip=tip)
-    draft_quote(ctx)  # pricing refuses a tip out of range (error-tip-range)
+    draft_quote(ctx, await priced_campus(ctx))  # pricing refuses a tip out of range (error-tip-range)
     await advance(ctx, "tip")
 
 
@@ -940,7 +944,7 @@ async def got_coupon(ctx: Ctx, said: Said) -> None:
         raise stale()
     else:
         coupon = await usable_coupon(ctx, free_text(said.text, limit=CODE_LIMIT))
-        fee = draft_quote(ctx).service_fee
+        fee = draft_quote(ctx, await priced_campus(ctx)).service_fee
         if discount_for(discount(coupon), fee) == 0 and fee < coupon.min_spend:
             raise InvalidInput("order-coupon-min-spend", code=coupon.code, min=format_yuan(coupon.min_spend))
         put(ctx, coupon=coupon.code)
@@ -950,7 +954,7 @@ async def got_coupon(ctx: Ctx, said: Said) -> None:
 async def priced(ctx: Ctx) -> tuple[OrderRow, Quote]:
     """The draft priced now, its coupon checked again."""
     code = ctx.data.get("coupon")
-    q = draft_quote(ctx, await usable_coupon(ctx, code) if code else None)
+    q = draft_quote(ctx, await priced_campus(ctx), await usable_coupon(ctx, code) if code else None)
     return draft_row(ctx, q), q
 
 

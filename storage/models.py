@@ -336,3 +336,16 @@ class ServicePause(SQLModel, table=True):
     reason: str = Field(default="", max_length=200)  # shown to students, so an operator's note, never personal
     paused_by: int = Field(foreign_key="users.id")
     paused_at: dt.datetime = _ts(nullable=False)
+
+
+class PricingChange(SQLModel, table=True):
+    """A pricing rule an operator changed from chat (/pricing set), over the campus file's value (core.pricing_rules):
+    one row per campus and rule, replaced by the next change, deleted by /pricing reset."""
+
+    __tablename__ = "pricing_changes"
+
+    campus_id: str = Field(primary_key=True, max_length=32)
+    rule: str = Field(primary_key=True, max_length=32)
+    amount: int  # fen; basis points for the commission
+    changed_by: int = Field(foreign_key="users.id")
+    changed_at: dt.datetime = _ts(nullable=False)

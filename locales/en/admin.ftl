@@ -50,6 +50,7 @@ admin-help = Operator commands:
     /today — today's figures · /report [days, up to 31] — the last days, day by day, with a chart
     /pause [18:00 | 30m | 2h] [reason] — no new orders until then, or until /resume (orders placed go on) · /resume · /hours
     /coupon create CODE yuan|percent% [min spend] [max uses] [days] · /coupon stop CODE · /coupons
+    /pricing — the pricing rules · /pricing set RULE amount · /pricing reset RULE — prices of new quotes, over the campus file
     A user is #id, channel:id, or a name. A compensation is paid by the platform to the order's student, never to the runner, even on a runner's complaint. It is written as money, like ¥5, ¥ 5, RMB5, 5元 or 5.50块: a bare number is refused, so "40 minutes late" is never paid as 40 yuan; money written wrong (¥-5, 5,5元) is refused too, never taken into the note.
     /resolve decides the order's open complaints too; decide one first with /uphold or /dismiss if you see it otherwise.
 
@@ -323,3 +324,72 @@ admin-paused-by = ⏸ { $who } paused ordering { $ends ->
 admin-resumed-by = ▶️ { $who } resumed ordering.
 admin-pause-when-invalid = "{ $text }" is not a time or a length of time. Write when ordering reopens, like /pause 18:00, /pause 30m or /pause 2h, then the reason if you like; /pause alone pauses until /resume.
 admin-pause-too-long = A pause lasts at most { $days } days; a longer closure belongs in the campus file's service hours.
+
+## Pricing rules (/pricing)
+pricing-usage = Write /pricing to see the pricing rules, /pricing set RULE AMOUNT to change one (like /pricing set base.buy 5 or /pricing set commission 12%), or /pricing reset RULE to go back to the campus file's amount.
+pricing-title = Pricing rules of { $campus }:
+pricing-line = { $rule }: { $amount }{ $unit ->
+    [percent] %
+   *[yuan] {" "}yuan
+  } — { $kind ->
+    [base] base price of { $which ->
+        [parcel] a parcel pickup
+        [buy] buy for me
+        [deliver] delivering an item
+        [queue] queueing
+       *[custom] a custom task
+    }
+    [distance] each distance step past the included walk
+    [weight] each started kilogram past the included weight
+    [size] { $which ->
+        [medium] medium size
+        [large] large size
+       *[small] small size
+    }
+    [stairs] each floor climbed past the free floors, in a building without a lift
+    [night] night surcharge, { $window }
+    [peak] peak hours surcharge, { $window }
+    [urgent] urgent surcharge
+    [queue] each started half hour of queueing past the first
+    [floor] the lowest price of an errand
+    [max_tip] the largest tip
+    [max_goods] the most money for goods (buy for me)
+   *[commission] the platform's commission on the service fee
+  }{ $changed ->
+    [yes] {" "}· changed from chat; the campus file says { $file }{ $unit ->
+    [percent] %
+   *[yuan] {" "}yuan
+  }
+   *[no] {""}
+  }
+pricing-how = A change prices every quote from now on; orders already placed keep their price. /pricing set RULE AMOUNT · /pricing reset RULE
+pricing-set = { $rule } is now { $amount }{ $unit ->
+    [percent] %
+   *[yuan] {" "}yuan
+  } (the campus file says { $file }{ $unit ->
+    [percent] %
+   *[yuan] {" "}yuan
+  }). Quotes from now on use it; orders already placed keep their price.
+pricing-set-by = { $who } changed the pricing rule { $rule } to { $amount }{ $unit ->
+    [percent] %
+   *[yuan] {" "}yuan
+  } (the campus file says { $file }{ $unit ->
+    [percent] %
+   *[yuan] {" "}yuan
+  }).
+pricing-reset = { $rule } is back to the campus file's { $file }{ $unit ->
+    [percent] %
+   *[yuan] {" "}yuan
+  }.
+pricing-reset-by = { $who } set the pricing rule { $rule } back to the campus file's { $file }{ $unit ->
+    [percent] %
+   *[yuan] {" "}yuan
+  }.
+pricing-not-changed = { $rule } was not changed: it is already the campus file's amount.
+pricing-unknown-rule = There is no pricing rule "{ $rule }". The rules: { $rules }.
+pricing-amount-invalid = "{ $text }" is not { $percent ->
+    [yes] a percentage. Write it like 12 or 12.5%.
+   *[no] an amount. Write yuan, like 5 or 0.50.
+  }
+pricing-amount-range = A pricing rule's amount must be between 0 and { $max } yuan.
+pricing-percent-range = The commission must be between 0% and 100%.

@@ -50,6 +50,7 @@ admin-help = 运营命令：
     /today — 今日数据 · /report [天数，最多 31] — 最近几天的逐日报表和图表
     /pause [18:00 | 30分钟 | 2小时] [原因] — 暂停接单到那时，或到 /resume 为止（已下的订单照常进行） · /resume · /hours
     /coupon create 代码 金额|折扣% [最低消费] [次数上限] [有效天数] · /coupon stop 代码 · /coupons
+    /pricing 计价规则 · /pricing set 规则 金额 · /pricing reset 规则 — 修改新报价的价格（覆盖校园配置文件）
     用户可写 #编号、渠道:账号 或名字。补偿由平台付给订单的学生，不会付给跑腿员，跑腿员投诉的订单也是如此。补偿要写成金额，如 ¥5、¥ 5、RMB5、5元 或 5.50块；单独的数字会被拒绝，以免“40 分钟才到”被当成补偿 40 元；写成金额却不是有效金额的（¥-5、5,5元）也会被拒绝，不会当作备注。
     /resolve 会一并处理该订单未决的投诉；若有不同判断，请先用 /uphold 或 /dismiss 单独处理。
 
@@ -311,3 +312,72 @@ admin-paused-by = ⏸ { $who } 暂停了接单，{ $ends ->
 admin-resumed-by = ▶️ { $who } 已恢复接单。
 admin-pause-when-invalid = “{ $text }”不是时间或时长。请写恢复接单的时间，例如 /pause 18:00、/pause 30分钟 或 /pause 2小时，后面可以加原因；只发 /pause 则暂停到 /resume 为止。
 admin-pause-too-long = 暂停最长 { $days } 天；更长的停业请修改校区文件里的服务时间。
+
+## 计价规则（/pricing）
+pricing-usage = 发送 /pricing 查看计价规则；/pricing set 规则 金额 修改一项（例如 /pricing set base.buy 5 或 /pricing set commission 12%）；/pricing reset 规则 恢复为校园配置文件中的金额。
+pricing-title = { $campus } 的计价规则：
+pricing-line = { $rule }：{ $amount }{ $unit ->
+    [percent] %
+   *[yuan] {" "}元
+  } — { $kind ->
+    [base] { $which ->
+        [parcel] 代取快递
+        [buy] 帮我买
+        [deliver] 帮我送
+        [queue] 帮我排队
+       *[custom] 自定义任务
+    }起步价
+    [distance] 超出包含距离后每一段距离
+    [weight] 超出包含重量后每一公斤（不足一公斤按一公斤）
+    [size] { $which ->
+        [medium] 中件
+        [large] 大件
+       *[small] 小件
+    }加价
+    [stairs] 无电梯楼超出免费楼层后每爬一层
+    [night] 夜间加价，{ $window }
+    [peak] 高峰加价，{ $window }
+    [urgent] 加急费
+    [queue] 排队超过半小时后每半小时（不足半小时按半小时）
+    [floor] 每单最低价
+    [max_tip] 小费上限
+    [max_goods] 商品费上限（帮我买）
+   *[commission] 平台对服务费的抽成
+  }{ $changed ->
+    [yes] {" "}· 已在聊天中修改，配置文件为 { $file }{ $unit ->
+    [percent] %
+   *[yuan] {" "}元
+  }
+   *[no] {""}
+  }
+pricing-how = 修改后所有新报价立即生效；已下的订单保持原价。/pricing set 规则 金额 · /pricing reset 规则
+pricing-set = { $rule } 已改为 { $amount }{ $unit ->
+    [percent] %
+   *[yuan] {" "}元
+  }（配置文件为 { $file }{ $unit ->
+    [percent] %
+   *[yuan] {" "}元
+  }）。此后的报价都按新金额；已下的订单保持原价。
+pricing-set-by = { $who } 将计价规则 { $rule } 改为 { $amount }{ $unit ->
+    [percent] %
+   *[yuan] {" "}元
+  }（配置文件为 { $file }{ $unit ->
+    [percent] %
+   *[yuan] {" "}元
+  }）。
+pricing-reset = { $rule } 已恢复为配置文件中的 { $file }{ $unit ->
+    [percent] %
+   *[yuan] {" "}元
+  }。
+pricing-reset-by = { $who } 将计价规则 { $rule } 恢复为配置文件中的 { $file }{ $unit ->
+    [percent] %
+   *[yuan] {" "}元
+  }。
+pricing-not-changed = { $rule } 没有修改过，已经是配置文件中的金额。
+pricing-unknown-rule = 没有“{ $rule }”这项计价规则。可用规则：{ $rules }。
+pricing-amount-invalid = “{ $text }”不是{ $percent ->
+    [yes] 百分比，请写成 12 或 12.5% 这样。
+   *[no] 金额，请写元数，例如 5 或 0.50。
+  }
+pricing-amount-range = 计价规则的金额须在 0 到 { $max } 元之间。
+pricing-percent-range = 抽成须在 0% 到 100% 之间。

@@ -137,12 +137,12 @@ async def complain(db, order_id: int, user: int, text: str, now: dt.datetime) ->
 
 ADMIN_COMMANDS = {"admin", "applications", "approve", "reject", "find", "reassign", "cancelorder", "resolve",
                   "complaints", "uphold", "dismiss", "suspend", "restore", "withdrawals", "payout", "refusepayout",
-                  "topup", "today", "report", "coupon", "coupons"}
+                  "topup", "today", "report", "coupon", "coupons", "pricing"}
 
 
 def test_every_operator_command_is_operator_only():
     mine = {name: c for name, c in ROUTER.commands.items()
-            if c.handler.__module__ in ("handlers.admin", "handlers.reports")}
+            if c.handler.__module__ in ("handlers.admin", "handlers.reports", "handlers.pricing_rules")}
     assert set(mine) == ADMIN_COMMANDS
     assert all(c.operator_only for c in mine.values())
 
@@ -169,7 +169,7 @@ async def test_everyone_else_is_refused_and_nothing_changes(chat, db, campus, cl
         f"/reassign {order_id} #{other}", f"/cancelorder {order_id}", f"/resolve {exception_id} refund 5",
         "/complaints", f"/uphold {complaint} 3", f"/dismiss {complaint}", f"/suspend #{runner}",
         f"/restore #{runner}", "/withdrawals", f"/payout {withdrawal}", f"/refusepayout {withdrawal}",
-        "/topup bob 50", "/today", "/report", "/coupon create FREE 5", "/coupons",
+        "/topup bob 50", "/today", "/report", "/coupon create FREE 5", "/coupons", "/pricing set base.buy 0.01",
     ]
     assert {a.split()[0][1:] for a in attempts} == ADMIN_COMMANDS
     for text in attempts:

@@ -1,0 +1,127 @@
+"""Operators change pricing rules from chat (/pricing): new quotes follow at once, placed orders keep their price,
+and a reset goes back to the campus file's amount."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.money import share
+from locales import catalogue
+from storage.models import OperatorAction, PricingChange
+from storage.uow import UnitOfWork
+from tests.handlers.harness import keys
+from tests.handlers.test_admin import OP, operator
+from tests.handlers.test_ordering import answer_all, funded, orders_of, quote_of
+
+EN, ZH = catalogue("en"), catalogue("zh_CN")
+# A buy task from the supermarket to the library, up to its quote.
+BUY = ["Buy for me", "Supermarket", "Library", "Skip", "Apples", "20", "1", "small", "now", "Done", "Skip",
+       "Anyone", "Skip", "0", "No coupon"]
+
+
+async def changes(services) -> dict[str, int]:
+    async with UnitOfWork(services.db, write=False) as uow:
+        return {c.rule: c.amount for c in await uow.session.scalars(select(PricingChange))}
+
+
+async def test_the_rules_are_listed_with_their_amounts_and_what_the_file_says(chat, services):
+    await operator(chat)
+    (reply,) = await chat.send(OP, "/pricing")
+    lines = reply.text.split("\n")
+    assert lines[0] == "Pricing rules of Demo University:"
+    assert "base.buy: 4.00 yuan — base price of buy for me" in lines
+    assert "peak.1: 1.00 yuan — peak hours surcharge, 11:30–13:00" in lines
+    assert "commission: 15% — the platform's commission on the service fee" in lines
+    await chat.send(OP, "/pricing set base.buy 5.5")
+    await chat.send(OP, "/pricing set commission 12.5%")
+    (reply,) = await chat.send(OP, "/pricing")
+    assert ("base.buy: 5.50 yuan — base price of buy for me · changed from chat; the campus file says 4.00 yuan"
+            in reply.text.split("\n"))
+    assert ("commission: 12.5% — the platform's commission on the service fee · changed from chat; the campus file "
+            "says 15%") in reply.text.split("\n")
+
+
+async def test_a_change_prices_the_next_quote_and_a_placed_order_keeps_its_price(chat, services):
+    await operator(chat)
+    bob = await funded(chat, services, "bob", 0)
+    await chat.send("bob", "/order")
+    before = quote_of(await answer_all(chat, "bob", BUY)).text
+    assert "Buy for me: 4.00" in before
+    await chat.send("bob", "Confirm")
+    [placed] = await orders_of(services, bob)
+
+    replies = await chat.send(OP, "/pricing set base.buy 6")
+    assert [r.text for r in replies] == ["base.buy is now 6.00 yuan (the campus file says 4.00 yuan). Quotes from "
+                                         "now on use it; orders already placed keep their price."]
+    assert await changes(services) == {"base.buy": 600}
+    await chat.send("bob", "/order")
+    after = quote_of(await answer_all(chat, "bob", BUY)).text
+    assert "Buy for me: 6.00" in after
+    await chat.send("bob", "Confirm")
+    [kept, new] = await orders_of(services, bob)
+    assert (kept.id, kept.service_fee, kept.total) == (placed.id, placed.service_fee, placed.total)
+    assert new.service_fee == placed.service_fee + 200 and new.total == placed.total + 200
+
+    replies = await chat.send(OP, "/pricing reset base.buy")
+    assert [r.text for r in replies] == ["base.buy is back to the campus file's 4.00 yuan."]
+    assert await changes(services) == {}
+    await chat.send("bob", "/order")
+    assert "Buy for me: 4.00" in quote_of(await answer_all(chat, "bob", BUY)).text
+    async with UnitOfWork(services.db, write=False) as uow:
+        done = [(a.action, a.target, a.details) for a in await uow.session.scalars(select(OperatorAction))]
+    assert done == [("pricing_set", "pricing:base.buy", {"amount": 600}), ("pricing_reset", "pricing:base.buy", {})]
+
+
+async def test_a_quote_shown_before_a_change_is_shown_again_changed_when_confirmed(chat, services):
+    await operator(chat)
+    bob = await funded(chat, services, "bob", 0)
+    await chat.send("bob", "/order")
+    await answer_all(chat, "bob", BUY)
+    await chat.send(OP, "/pricing set commission 10")  # the student's price stays: nothing to show again
+    await chat.send(OP, "/pricing set base.buy 5")
+    replies = await chat.send("bob", "Confirm")
+    assert keys(replies) == ["order-quote"] and "Buy for me: 5.00" in replies[0].text
+    assert keys(await chat.send("bob", "Confirm")) == ["order-created"]
+    [order] = await orders_of(services, bob)
+    assert order.commission == share(order.service_fee, 1000)
+
+
+async def test_the_ceilings_students_are_told_follow_the_changes(chat, services):
+    await operator(chat)
+    await chat.send(OP, "/pricing set max_tip 8")
+    await chat.send(OP, "/pricing set max_goods 100")
+    await funded(chat, services, "bob", 0)
+    await chat.send("bob", "/order")
+    replies = await answer_all(chat, "bob", BUY[:5])
+    assert "(up to 100.00 yuan)" in replies[0].text
+    assert keys(await chat.send("bob", "150")) == ["error-goods-range"]
+    replies = await answer_all(chat, "bob", ["20", "1", "small", "now", "Done", "Skip", "Anyone", "Skip"])
+    assert replies[0].text == "A tip for the runner? All of it goes to them (0 to 8.00 yuan)."
+    assert keys(await chat.send("bob", "9")) == ["error-tip-range"]
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("/pricing set base.pizza 5", "pricing-unknown-rule"),
+    ("/pricing set base.buy lots", "pricing-amount-invalid"),
+    ("/pricing set base.buy 1001", "pricing-amount-range"),
+    ("/pricing set commission 120%", "pricing-amount-invalid"),
+    ("/pricing set commission 5元", "pricing-amount-invalid"),
+    ("/pricing reset base.buy", "pricing-not-changed"),
+    ("/pricing reset peak.9", "pricing-unknown-rule"),
+    ("/pricing set base.buy", "pricing-usage"),
+    ("/pricing base.buy 5", "pricing-usage"),
+])
+async def test_bad_pricing_commands_are_refused_and_change_nothing(chat, services, text, key):
+    await operator(chat)
+    replies = await chat.send(OP, text)
+    assert keys(replies) == [key], [r.text for r in replies]
+    assert await changes(services) == {}
+
+
+def test_the_other_operators_are_told_in_their_chats_language():
+    args = {"who": "Ann (#3)", "rule": "commission", "unit": "percent", "amount": "12", "file": "15"}
+    assert EN("pricing-set-by", **args) == ("Ann (#3) changed the pricing rule commission to 12% (the campus file "
+                                            "says 15%).")
+    assert ZH("pricing-set-by", **args) == "Ann (#3) 将计价规则 commission 改为 12%（配置文件为 15%）。"
+    assert ZH("pricing-reset-by", **{**args, "rule": "night", "unit": "yuan", "file": "2.00"}) == (
+        "Ann (#3) 将计价规则 night 恢复为配置文件中的 2.00 元。")
