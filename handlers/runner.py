@@ -290,13 +290,18 @@ async def spent_answered(ctx: Ctx) -> None:
     await picked_up(ctx, row, spent)
 
 
-def typed_spent(text: str) -> int:
-    """'32.5', '32.5元', '¥0' in fen: one amount, 0 or more."""
+def written_amount(text: str) -> tuple[str, int]:
+    """One amount as typed ('20', '20元', '¥20') in fen, -1 for anything else; with the text as it was read."""
     raw = text.strip()[:24]
     try:
-        spent = written_yuan_to_fen(raw) if len(raw.split()) == 1 else -1
+        return raw, written_yuan_to_fen(raw) if len(raw.split()) == 1 else -1
     except MoneyError:
-        spent = -1
+        return raw, -1
+
+
+def typed_spent(text: str) -> int:
+    """'32.5', '32.5元', '¥0' in fen: one amount, 0 or more."""
+    raw, spent = written_amount(text)
     if spent < 0:
         raise InvalidInput("runner-spent-format", text=raw)
     return spent
@@ -611,11 +616,7 @@ async def amount_answered(ctx: Ctx) -> None:
 
 def typed_amount(text: str) -> int:
     """'20', '20元', '¥20' in fen; refused unless it is one amount above 0."""
-    raw = text.strip()[:24]
-    try:
-        amount = written_yuan_to_fen(raw) if len(raw.split()) == 1 else -1
-    except MoneyError:
-        amount = -1
+    raw, amount = written_amount(text)
     if amount <= 0:
         raise InvalidInput("runner-withdraw-amount", text=raw)
     return amount
