@@ -427,7 +427,7 @@ async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) ->
     s = ctx.uow.session
     history = await ctx.uow.orders.history(row.id)  # type: ignore[arg-type]
     complaints = list(await s.scalars(select(Complaint).where(Complaint.order_id == row.id).order_by(Complaint.id)))
-    ids = {row.customer_id, row.runner_id, *(e.actor_id for e in history),
+    ids = {row.customer_id, row.runner_id, *(e.actor_id for e in history), *(e.runner_id for e in history),
            *(u for c in complaints for u in (c.user_id, c.runner_id))}
     ids.discard(None)
     users = {u.id: u for u in await s.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
@@ -444,6 +444,8 @@ async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) ->
                  before=status_words(t, row, e.from_status), after=status_words(t, row, e.to_status), actor=actor,
                  refunded=cancel_refunds(dataclasses.replace(order, status=Status(e.from_status))),
                  covered="yes" if order.covered_by_coupon else "no")
+        if e.event == Event.reassign.value:  # whom it went to: the order's runner may have changed since
+            line = t("admin-history-to", line=line, runner=who(users.get(e.runner_id)))
         if e.note:
             line = t("admin-history-note", line=line, note=e.note)
         parts.append(line)

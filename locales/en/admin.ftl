@@ -99,6 +99,7 @@ admin-order-people = Student: { $customer } · Runner: { $runner } · Created: {
 admin-history-title = History:
 admin-history-none = (no events yet)
 admin-history-line = { $time } { admin-event-name }: { $before } → { $after } · { $actor }
+admin-history-to = { $line } · to { $runner }
 admin-history-note = { $line } · "{ $note }"
 admin-actor = { $role ->
     [customer] student { $who }

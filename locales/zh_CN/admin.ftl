@@ -96,6 +96,7 @@ admin-order-people = 学生：{ $customer } · 跑腿员：{ $runner } · 下单
 admin-history-title = 历史：
 admin-history-none = （暂无记录）
 admin-history-line = { $time } { admin-event-name }：{ $before } → { $after } · { $actor }
+admin-history-to = { $line } · 改派给 { $runner }
 admin-history-note = { $line } · “{ $note }”
 admin-actor = { $role ->
     [customer] 学生 { $who }

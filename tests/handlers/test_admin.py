@@ -518,6 +518,13 @@ async def test_reassign_from_the_order_card(chat, db, campus, clock):
     assert keys(await chat.press(OP, "reassign")) == ["admin-ask-runner"]
     assert keys(await chat.send(OP, await external(db, second))) == ["admin-reassigned"]
     assert (await get(db, OrderRow, order_id)).runner_id == second
+    # The history says whom it went to (the order may be taken from them again later).
+    third = await make_runner(db, campus, clock.now)
+    await chat.send(OP, f"/reassign {order_id} #{third}")
+    (card,) = await chat.send(OP, f"/find {order_id}")
+    reassigned = [line for line in card.text.split("\n") if " reassign: " in line]
+    assert [line.rsplit(" · to ", 1)[1] for line in reassigned] == [
+        f"{await external(db, second)} (#{second})", f"{await external(db, third)} (#{third})"]
 
 
 @pytest.mark.parametrize(("language", "refusal"), [
