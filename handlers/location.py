@@ -191,7 +191,7 @@ async def not_asked_for(ctx: Ctx) -> None:
     """A location shared while no step asks for one, by someone it gives nothing to (not an approved runner, for
     whom it is a /nearby): what a shared location is used for, rather than not understanding it. Nothing is kept."""
     ctx.say("location-not-asked", live="yes" if ctx.input.live_until is not None else "no")
-    menu(ctx)
+    await menu(ctx)
 
 
 @ROUTER.command("where")

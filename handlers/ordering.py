@@ -352,6 +352,10 @@ async def menu_choice(ctx: Ctx) -> None:
         await (list_orders or show_help)(ctx)
     elif choice == "help":
         await show_help(ctx)
+    elif choice in ("nearby", "income"):  # an active runner's row; each command refuses anyone else
+        from handlers import hall, runner
+
+        await (hall.nearby if choice == "nearby" else runner.income)(ctx)
     else:
         ctx.say("error-stale-choice")
 
@@ -990,7 +994,7 @@ async def got_quote(ctx: Ctx, said: Said) -> None:
     elif said.value == "no":
         ctx.reset()
         ctx.say("order-draft-cancelled", edit=pressed(ctx))
-        menu(ctx)  # a message of its own below: the menu is where the student goes on from
+        await menu(ctx)  # a message of its own below: the menu is where the student goes on from
     elif said.value == "ok":
         await confirm(ctx)
     elif said.value is None:

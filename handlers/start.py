@@ -20,12 +20,15 @@ JOIN_PREFIX = "c-"
 RESUME = "_resume"  # the conversation state /language interrupted
 
 
-def menu(ctx: Ctx) -> None:
-    """The main menu: what a student (and, if approved, a runner) can do next."""
+async def menu(ctx: Ctx) -> None:
+    """The main menu: what a student can do next, and an active runner's own row (the open orders, their income),
+    since a channel without a command menu (WeChat) shows runners nothing else."""
     rows = [
         [ctx.button("menu-order", "m:order"), ctx.button("menu-my-orders", "m:orders")],
         [ctx.button("menu-wallet", "m:wallet"), ctx.button("menu-help", "m:help")],
     ]
+    if is_active_runner(await ctx.runner_profile(), ctx.user.suspended):
+        rows.append([ctx.button("menu-nearby", "m:nearby"), ctx.button("menu-income", "m:income")])
     ctx.say("menu-title", choices=rows)
 
 
@@ -86,7 +89,7 @@ async def choose_language(ctx: Ctx) -> None:
     ask_again = ROUTER.question(resume)  # a form waiting for an answer carries on (ROUTER.asks_again)
     if ask_again is None:
         ctx.reset()
-        menu(ctx)
+        await menu(ctx)
         return
     ctx.go(resume, **{RESUME: None})
     said = len(ctx.replies)
@@ -112,7 +115,7 @@ async def language(ctx: Ctx) -> None:
 @ROUTER.command("menu", "stop")
 async def show_menu(ctx: Ctx) -> None:
     ctx.reset()
-    menu(ctx)
+    await menu(ctx)
 
 
 @ROUTER.command("help", operators_chat=True)
@@ -129,7 +132,7 @@ async def show_help(ctx: Ctx) -> None:
 
 async def idle(ctx: Ctx) -> None:
     ctx.say("idle-hint")
-    menu(ctx)
+    await menu(ctx)
 
 
 ROUTER.idle_default = idle
@@ -139,4 +142,4 @@ ROUTER.idle_default = idle
 async def unreadable(ctx: Ctx) -> None:
     """A sticker, a voice note, a file… with nothing going on: say what the bot reads, rather than not understanding."""
     ctx.say("idle-unreadable")
-    menu(ctx)
+    await menu(ctx)

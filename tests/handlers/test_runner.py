@@ -946,3 +946,18 @@ async def test_a_quiz_answer_may_be_typed_as_well_as_pressed(chat, db, campus, c
     (passed,) = await chat.send("rita", "When the student has it in hand")
     assert passed.key == "runner-quiz-passed" and passed.args["score"] == 4
     assert (await profile_of(db, rita)).quiz_passed
+
+
+async def test_an_active_runners_menu_has_their_own_row_and_a_students_has_not(chat, services, db, campus, clock):
+    await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    student_menu = [[c.label for c in row] for row in (await chat.send("alice", "/menu"))[0].choices]
+    assert student_menu == [["New errand", "My orders"], ["Wallet", "Help"]]
+    (menu,) = await chat.send("rob", "/menu")
+    assert [[c.label for c in row] for row in menu.choices] == [*student_menu, ["Open orders", "My income"]]
+    assert keys(await chat.press("rob", "My income")) == ["runner-income"]
+    await chat.send("rob", "/menu")
+    assert keys(await chat.press("rob", "Open orders"))[0].startswith("hall-nearby")
+    async with UnitOfWork(db) as uow:
+        (await uow.runners.get(rob)).suspended = True
+    assert [[c.label for c in row] for row in (await chat.send("rob", "/menu"))[0].choices] == student_menu
