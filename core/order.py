@@ -146,9 +146,15 @@ class Order:
 
     @property
     def goods_back(self) -> Fen:
-        """What completion gives the customer back of the goods money. Spent unknown (an order an operator
-        completes that was never picked up): the errand was judged done, so the goods took all of it."""
-        return 0 if self.goods_spent is None else self.goods - self.goods_spent
+        """What the end of the order gives the customer back of the goods money: all of it unless the runner
+        bought the goods (picked up), then what they did not spend."""
+        return self.goods if self.goods_spent is None else self.goods - self.goods_spent
+
+    @property
+    def refundable(self) -> Fen:
+        """What a refund gives the customer back: all they paid but the goods the runner bought with it, which the
+        goods money pays for whatever becomes of the errand (the runner is paid it back)."""
+        return self.total - (self.goods_spent or 0)
 
     @property
     def final(self) -> bool:
@@ -267,6 +273,21 @@ def transition(
 
     refund = ledger.refund_order(order.id, order.customer_id, order.total, order.discount, event.value)
 
+    def refund_after_pickup() -> list[ledger.Posting]:
+        """A refund once the goods may be bought: the goods money settles as at completion (the runner paid back
+        what they spent, the rest to the customer) and the rest of what was paid goes back."""
+        if not order.goods or order.goods_spent is None or order.runner_id is None:
+            return [refund]
+        service = order.total - order.goods
+        postings = [ledger.settle_goods(order.id, order.customer_id, order.runner_id, order.goods, order.goods_spent)]
+        if service + order.discount:
+            postings.append(ledger.refund_order(order.id, order.customer_id, service, order.discount, event.value))
+        return postings
+
+    def runner_repaid() -> dict[str, Any]:
+        spent = order.goods_spent or 0
+        return {"spent": spent, "bought": "yes" if spent else "no"}
+
     if event is Event.pay:
         postings.append(ledger.pay_order(order.id, order.customer_id, order.total, order.discount))
         after = dataclasses.replace(
@@ -362,11 +383,11 @@ def transition(
     elif event is Event.operator_cancel:
         after = clear_deadlines(after)
         if order.status is not Status.awaiting_payment:
-            postings.append(refund)
+            postings += refund_after_pickup()
         if order.status is Status.open:
             notices.append(Notice("hall", "notice-hall-gone"))
         if order.runner_id is not None:  # the refund is the whole escrow: nothing goes to the runner
-            notices.append(Notice("runner", "notice-cancelled-by-service-runner", reason(note),
+            notices.append(Notice("runner", "notice-cancelled-by-service-runner", {**reason(note), **runner_repaid()},
                                   user_id=order.runner_id))
         if order.status is Status.awaiting_payment:  # the student is told the operator's reason too
             notices.append(Notice("customer", "notice-cancelled-by-operator-unpaid", reason(note)))
@@ -390,11 +411,12 @@ def transition(
         after = clear_deadlines(after)
         notices.append(Notice("operators", "notice-exception"))
     elif event is Event.resolve_refund:
-        postings.append(refund)
+        postings += refund_after_pickup()
         after = clear_deadlines(after)
-        notices.append(Notice("customer", "notice-refunded", refunded("amount", order.total)))
-        if order.runner_id is not None:  # as for an operator's cancellation: the runner is paid nothing
-            notices.append(Notice("runner", "notice-refunded-runner", reason(note), user_id=order.runner_id))
+        notices.append(Notice("customer", "notice-refunded", refunded("amount", order.refundable)))
+        if order.runner_id is not None:  # as for an operator's cancellation: the runner earns nothing
+            notices.append(Notice("runner", "notice-refunded-runner", {**reason(note), **runner_repaid()},
+                                  user_id=order.runner_id))
     elif event is Event.drop_coupon:
         # Nothing is paid yet, so nothing is posted: the payment then takes the full price from the customer and
         # nothing from the marketing subsidy. The commission and the runner's share never counted the coupon.
@@ -446,5 +468,6 @@ def refund_on_cancel(campus: Campus, order: Order, now: dt.datetime) -> Fen:
 
 
 def refund_on_operator_cancel(order: Order) -> Fen:
-    """What an operator's cancellation gives back to the student's wallet: all they paid, nothing before payment."""
-    return 0 if order.status is Status.awaiting_payment else order.total
+    """What an operator's cancellation gives back to the student's wallet: all they paid but goods bought with it,
+    nothing before payment."""
+    return 0 if order.status is Status.awaiting_payment else order.refundable

@@ -13,6 +13,9 @@ from core.errors import InvalidInput
 from core.money import BASIS_POINTS, Fen, format_yuan
 
 COMMISSION = "commission"  # the one rule in percent (basis points); every other one is an amount in fen
+# An errand must cost something (its runner is paid, the ledger posts no empty completion), and a buy task must be
+# able to carry some goods money.
+NOT_ZERO = frozenset({"floor", "max_goods"})
 MAX_AMOUNT: Fen = 100_000  # 1000 yuan: past any sensible price of an errand, so a slip of the keyboard is refused
 # Rule name → the Pricing field it sets, for the amounts held directly on Pricing.
 _PLAIN = {"urgent": "urgent", "floor": "floor_price", "queue": "queue_per_half_hour", "max_tip": "max_tip",
@@ -56,6 +59,8 @@ def check(campus: Campus, name: str, amount: int) -> None:
             raise InvalidInput("pricing-percent-range")
     elif not 0 <= amount <= MAX_AMOUNT:
         raise InvalidInput("pricing-amount-range", max=format_yuan(MAX_AMOUNT))
+    elif amount == 0 and name in NOT_ZERO:
+        raise InvalidInput("pricing-not-zero", rule=name)
 
 
 def with_rules(campus: Campus, changes: Mapping[str, int]) -> Campus:

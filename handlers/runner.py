@@ -311,6 +311,8 @@ async def picked_up(ctx: Ctx, row: OrderRow, spent: int | None) -> None:
     order_id = row.id
     assert order_id is not None
     t = await move(ctx, row, Event.pickup, Role.runner, goods_spent=spent)
+    if ctx.state == SPENT_STEP and ctx.data.get("order") == str(order_id):  # told by /picked N amount meanwhile
+        ctx.reset()
     # Picked up and Release mean nothing more under the details message: it is edited through the outbox, like
     # its other edits (the contact taken away when the runner's part ends), so none overtakes another.
     await show_details(ctx.notify, ctx.services.campuses[row.campus_id], await ctx.uow.orders.row_after(t), ctx.user_id)

@@ -394,3 +394,7 @@ pricing-amount-invalid = "{ $text }" is not { $percent ->
   }
 pricing-amount-range = A pricing rule's amount must be between 0 and { $max } yuan.
 pricing-percent-range = The commission must be between 0% and 100%.
+pricing-not-zero = { $rule } cannot be 0: { $rule ->
+    [floor] every errand must cost something.
+   *[other] a buy-for-me errand must be able to carry some money for the goods.
+  }

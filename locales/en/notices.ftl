@@ -80,11 +80,17 @@ notice-undelivered = ⚠️ { $channel ->
 # To the runner when an order ends other than by its delivery: who ended it and what it pays them (the ledger's
 # answer: the cancellation fee of a student's late cancellation, nothing after the service's cancel or refund).
 notice-cancelled-runner-fee = Order #{ $order } was cancelled by the student after the free minutes: the cancellation fee, { $fee } yuan, went to your wallet.
-notice-cancelled-by-service-runner = Order #{ $order } was cancelled by the service: you no longer deliver it, and nothing is paid to you for it.{ $given ->
+notice-cancelled-by-service-runner = Order #{ $order } was cancelled by the service: you no longer deliver it, and nothing is paid to you for it.{ $bought ->
+    [yes] {" "}The { $spent } yuan you spent on the goods came back to your wallet.
+   *[no] {""}
+  }{ $given ->
     [yes] {" "}Reason: { $reason }
    *[no] {""}
   }
-notice-refunded-runner = Order #{ $order } was closed by the service with a refund to the student: nothing is paid to you for it.{ $given ->
+notice-refunded-runner = Order #{ $order } was closed by the service with a refund to the student: nothing is paid to you for it.{ $bought ->
+    [yes] {" "}The { $spent } yuan you spent on the goods came back to your wallet.
+   *[no] {""}
+  }{ $given ->
     [yes] {" "}Note: { $reason }
    *[no] {""}
   }

@@ -382,3 +382,7 @@ pricing-amount-invalid = “{ $text }”不是{ $percent ->
   }
 pricing-amount-range = 计价规则的金额须在 0 到 { $max } 元之间。
 pricing-percent-range = 抽成须在 0% 到 100% 之间。
+pricing-not-zero = { $rule } 不能为 0：{ $rule ->
+    [floor] 每单都应有价格。
+   *[other] “帮我买”订单需要能带商品费。
+  }

@@ -79,11 +79,17 @@ notice-undelivered = ⚠️ { $channel ->
     }。请用 /find { $order } 查看。
 # 订单不是以送达结束时发给跑腿员：是谁结束的，以及你能得到什么（以账本为准：学生超时取消时的跑腿补偿；客服取消或退款则没有报酬）。
 notice-cancelled-runner-fee = 订单 #{ $order } 已被下单同学取消。因已超过免费取消时间，{ $fee } 元跑腿补偿已转入你的钱包。
-notice-cancelled-by-service-runner = 订单 #{ $order } 已被客服取消，你无需继续配送，这单不会给你报酬。{ $given ->
+notice-cancelled-by-service-runner = 订单 #{ $order } 已被客服取消，你无需继续配送，这单不会给你报酬。{ $bought ->
+    [yes] 你垫付的商品费 { $spent } 元已退回你的钱包。
+   *[no] {""}
+  }{ $given ->
     [yes] 原因：{ $reason }
    *[no] {""}
   }
-notice-refunded-runner = 订单 #{ $order } 经客服处理已退款给学生，这单不会给你报酬。{ $given ->
+notice-refunded-runner = 订单 #{ $order } 经客服处理已退款给学生，这单不会给你报酬。{ $bought ->
+    [yes] 你垫付的商品费 { $spent } 元已退回你的钱包。
+   *[no] {""}
+  }{ $given ->
     [yes] 备注：{ $reason }
    *[no] {""}
   }

@@ -91,12 +91,15 @@ def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(step
     if order.status is Status.completed:
         # The runner's share and the goods they bought; the student gets back what of the goods money was left.
         bought = order.goods - order.goods_back
-        assert order.goods_back == (0 if order.goods_spent is None else goods - spent)
+        assert order.goods_back == (goods if order.goods_spent is None else goods - spent)
         assert books.balance(ledger.runner(order.runner_id)) == order.runner_share + bought
         assert books.balance(ledger.PLATFORM_REVENUE) == order.commission
         assert books.balance(ledger.customer(CUSTOMER)) == seed - order.total + order.goods_back
     if order.status in (Status.expired, Status.refunded):
-        assert books.balance(ledger.customer(CUSTOMER)) == seed
+        # All back but goods the runner bought, which the goods money paid them back for.
+        assert books.balance(ledger.customer(CUSTOMER)) == seed - (order.goods_spent or 0)
+        if order.goods_spent:
+            assert books.balance(ledger.runner(order.runner_id)) == order.goods_spent
 
 
 def legal_by_spec(order: Order, event: Event, actor: Actor) -> bool:
@@ -197,6 +200,9 @@ def test_the_students_cancellation_notice_says_when_the_fee_took_all_they_paid()
     assert told(fee - 1) == [("notice-cancelled-all-fee", {"fee": fee - 1})]  # the fee never exceeds what was paid
 
 
+NOTHING_BOUGHT = {"spent": 0, "bought": "no"}  # a runner's notice of an order with no goods bought
+
+
 def runner_told(t) -> list[tuple[str, dict]]:
     return [(n.key, n.args) for n in t.notices if n.to == "runner" and n.user_id == RUNNER]
 
@@ -223,17 +229,18 @@ def test_an_operators_cancellation_tells_the_runner_it_was_the_service_with_the_
     late = T0 + dt.timedelta(hours=1)  # long past the free minutes: still no fee, the service cancelled it
     with_reason = transition(CAMPUS, order, Event.operator_cancel, operator, late, note="shop closed")
     assert runner_told(with_reason) == [("notice-cancelled-by-service-runner", {"reason": "shop closed",
-                                                                                "given": "yes"})]
+                                                                                "given": "yes", **NOTHING_BOUGHT})]
     assert [p.key for p in with_reason.postings] == ["order:1:refund"] and paid_to_runner(with_reason) == 0
     without = transition(CAMPUS, order, Event.operator_cancel, operator, late)
-    assert runner_told(without) == [("notice-cancelled-by-service-runner", {"reason": "", "given": "no"})]
+    assert runner_told(without) == [("notice-cancelled-by-service-runner", {"reason": "", "given": "no",
+                                                                            **NOTHING_BOUGHT})]
     assert "notice-cancelled-runner" not in [n.key for n in without.notices]  # not "cancelled by the student"
 
 
 def test_a_refund_resolution_tells_the_runner_they_are_paid_nothing():
     order = new_order(status=Status.exception, runner_id=RUNNER, accepted_at=T0)
     t = transition(CAMPUS, order, Event.resolve_refund, Actor(Role.operator, OPERATOR), T0, note="item damaged")
-    assert runner_told(t) == [("notice-refunded-runner", {"reason": "item damaged", "given": "yes"})]
+    assert runner_told(t) == [("notice-refunded-runner", {"reason": "item damaged", "given": "yes", **NOTHING_BOUGHT})]
     assert paid_to_runner(t) == 0
 
 
@@ -398,11 +405,34 @@ def test_completing_a_buy_task_pays_the_runner_back_the_goods_apart_from_earning
     assert told["customer"][1] == {"change": 1750, "back": "yes"}
 
 
-def test_a_buy_task_an_operator_completes_unpicked_counts_all_its_goods_money_as_spent():
+def test_a_buy_task_an_operator_completes_unpicked_gives_all_its_goods_money_back():
+    """Reported before the goods were bought (no cost was ever said): none of the goods money was spent."""
     order = buy_order(status=Status.exception, runner_id=RUNNER)
     t = transition(CAMPUS, order, Event.resolve_complete, Actor(Role.operator, OPERATOR), T0)
     goods = {e.account: e.amount for e in t.postings[1].entries}
-    assert goods == {ledger.escrow(1): -5000, ledger.runner(RUNNER): 5000}
+    assert goods == {ledger.escrow(1): -5000, ledger.customer(CUSTOMER): 5000}
+    assert runner_told(t)[0][1] | {"amount": 0} == {"amount": 0, "spent": 0, "bought": "no"}
+
+
+@pytest.mark.parametrize("event,status", [(Event.operator_cancel, Status.picked_up),
+                                          (Event.resolve_refund, Status.exception)])
+def test_a_refund_after_the_goods_were_bought_pays_the_runner_back_and_the_student_all_the_rest(event, status):
+    books = ledger.Ledger()
+    books.post(ledger.top_up(CUSTOMER, 10_000, "cash", "seed"))
+    paid = transition(CAMPUS, buy_order(), Event.pay, Actor(Role.customer, CUSTOMER), T0)
+    for p in paid.postings:
+        books.post(p)
+    order = dataclasses.replace(paid.after, status=status, runner_id=RUNNER, accepted_at=T0, goods_spent=3250)
+    t = transition(CAMPUS, order, event, Actor(Role.operator, OPERATOR), T0, note="shop closed")
+    for p in t.postings:
+        books.post(p)
+    assert books.balance(ledger.escrow(1)) == 0 and books.total() == 0
+    assert books.balance(ledger.runner(RUNNER)) == 3250  # their outlay, no earnings
+    assert books.balance(ledger.customer(CUSTOMER)) == 10_000 - 3250
+    assert books.balance(ledger.MARKETING) == 0  # the coupon is given back whole
+    told = {n.to: n.args for n in t.notices}
+    assert told["customer"]["refund" if event is Event.operator_cancel else "amount"] == 5650 - 3250
+    assert (told["runner"]["spent"], told["runner"]["bought"]) == (3250, "yes")
 
 
 def test_a_late_cancellation_fee_never_takes_the_goods_money():

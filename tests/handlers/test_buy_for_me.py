@@ -6,6 +6,7 @@ import pytest
 
 from core import ledger
 from core.money import format_yuan
+from handlers.sweep import sweep
 from storage.models import User
 from storage.uow import UnitOfWork
 from tests.handlers.harness import keys
@@ -116,3 +117,48 @@ async def test_a_question_about_an_order_taken_off_the_runner_meanwhile_records_
     assert keys(replies) == ["runner-spent-too-late"]
     row = await order_row(db, order_id)
     assert (row.status, row.goods_spent) == ("accepted", None)
+
+
+async def test_an_automatic_confirmation_settles_the_goods_and_says_the_change(chat, services, db, campus, clock):
+    alice, rob, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await chat.send("rob", f"/picked {order_id} 12")
+    await chat.send("rob", f"/delivered {order_id}")
+    await chat.inbox("alice")
+    clock.advance(hours=campus.timeouts.auto_confirm_hours)
+    assert (await sweep(services, clock())).auto_confirmed == 1
+    (done,) = [m for m in await chat.inbox("alice") if m["key"] == "notice-auto-confirmed"]
+    assert done["text"] == (f"Order #{order_id} was confirmed automatically. 38.00 yuan of the money for the goods "
+                            "went back to your wallet.")
+    accounts, total = await balances(db)
+    row = await order_row(db, order_id)
+    assert total == 0 and accounts[ledger.customer(alice)] == GOODS - 1200
+    assert accounts[ledger.runner(rob)] == row.runner_share + 1200
+
+
+async def test_an_operator_cancelling_after_the_goods_were_bought_pays_the_runner_back(
+        chat, services, db, campus, clock):
+    alice, rob, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await chat.send("rob", f"/picked {order_id} 30")
+    row = await order_row(db, order_id)
+    await operator(chat)
+    replies = await chat.send(OP, f"/cancelorder {order_id} shop closed")
+    assert keys(replies) == ["admin-order-cancelled"]
+    assert format_yuan(row.total - 3000) in replies[0].text  # what the student gets back
+    accounts, total = await balances(db)
+    assert total == 0 and accounts.get(ledger.escrow(order_id), 0) == 0
+    assert accounts[ledger.runner(rob)] == 3000 and accounts[ledger.customer(alice)] == row.total - 3000
+    told = [m["text"] for m in await chat.inbox("rob") if m["key"] == "notice-cancelled-by-service-runner"]
+    assert told == [f"Order #{order_id} was cancelled by the service: you no longer deliver it, and nothing is paid "
+                    "to you for it. The 30.00 yuan you spent on the goods came back to your wallet. Reason: shop "
+                    "closed"]
+
+
+async def test_the_cost_said_with_the_command_ends_the_question_asked_before(chat, services, db, campus, clock):
+    alice, _, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await chat.inbox("rob")
+    await chat.press("rob", "Picked up")  # asked what the goods cost…
+    async with UnitOfWork(db) as uow:  # the student blocked the bot: no photo step follows the pickup
+        (await uow.session.get(User, alice)).started_bot = False
+    # …and told by the command instead: the question is over, not left to take their next words.
+    assert keys(await chat.send("rob", f"/picked {order_id} 30")) == ["runner-picked-up-unreachable"]
+    assert "runner-spent-too-late" not in keys(await chat.send("rob", "what now?"))

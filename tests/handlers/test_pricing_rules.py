@@ -107,6 +107,8 @@ async def test_the_ceilings_students_are_told_follow_the_changes(chat, services)
     ("/pricing set commission 120%", "pricing-amount-invalid"),
     ("/pricing set commission 5元", "pricing-amount-invalid"),
     ("/pricing reset base.buy", "pricing-not-changed"),
+    ("/pricing set floor 0", "pricing-not-zero"),  # every errand costs something: its completion pays someone
+    ("/pricing set max_goods 0", "pricing-not-zero"),
     ("/pricing reset peak.9", "pricing-unknown-rule"),
     ("/pricing set base.buy", "pricing-usage"),
     ("/pricing base.buy 5", "pricing-usage"),
