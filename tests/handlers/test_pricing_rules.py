@@ -127,3 +127,33 @@ def test_the_other_operators_are_told_in_their_chats_language():
     assert ZH("pricing-set-by", **args) == "Ann (#3) 将计价规则 commission 改为 12%（配置文件为 15%）。"
     assert ZH("pricing-reset-by", **{**args, "rule": "night", "unit": "yuan", "file": "2.00"}) == (
         "Ann (#3) 将计价规则 night 恢复为配置文件中的 2.00 元。")
+
+
+async def test_the_urgent_choice_shows_the_changed_surcharge(chat, services):
+    await operator(chat)
+    await chat.send(OP, "/pricing set urgent 4.5")
+    await funded(chat, services, "bob", 0)
+    await chat.send("bob", "/order")
+    replies = await answer_all(chat, "bob", BUY[:8])  # up to the time question
+    labels = [c.label for c in replies[0].flat_choices()]
+    assert any("4.50" in label for label in labels), labels
+    await chat.send(OP, "/pricing set urgent 0")  # no surcharge: no urgent choice at all
+    await chat.send("bob", "/order")
+    replies = await answer_all(chat, "bob", BUY[:8])
+    assert not any("4.50" in c.label or "rgent" in c.label for c in replies[0].flat_choices())
+
+
+async def test_a_tip_above_a_ceiling_lowered_since_is_refused_at_confirm_and_can_be_changed(chat, services):
+    await operator(chat)
+    bob = await funded(chat, services, "bob", 0)
+    await chat.send("bob", "/order")
+    await answer_all(chat, "bob", [*BUY[:13], "5", "No coupon"])  # a 5 yuan tip
+    await chat.send(OP, "/pricing set max_tip 2")
+    replies = await chat.send("bob", "Confirm")
+    assert keys(replies) == ["error-tip-range"] and replies[0].text == "The tip must be between 0 and 2.00 yuan."
+    assert await orders_of(services, bob) == []
+    assert keys(await chat.send("bob", "« Back")) == ["order-ask-coupon"]  # the quote's Back, typed
+    assert keys(await chat.send("bob", "« Back")) == ["order-ask-tip"]
+    await answer_all(chat, "bob", ["2", "No coupon", "Confirm"])
+    [order] = await orders_of(services, bob)
+    assert order.tip == 200
