@@ -78,6 +78,8 @@ class Event(str, enum.Enum):
     resolve_refund = "resolve_refund"
     # The customer pays the full price instead: the coupon it was priced with can no longer be counted.
     drop_coupon = "drop_coupon"
+    # A buy task's runner says what the goods cost, once picked up (bought): before it is delivered.
+    goods_bought = "goods_bought"
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,10 @@ RULES: dict[Event, Rule] = {
     Event.resolve_complete: _rule({S.exception}, S.completed, R.operator),
     Event.resolve_refund: _rule({S.exception}, S.refunded, R.operator),
     Event.drop_coupon: _rule({S.awaiting_payment}, None, R.customer),  # before any money moved for it
+    Event.goods_bought: _rule({S.picked_up}, None, R.runner),
 }
 # Events only the order's own runner may cause, and those only its own customer may cause.
-RUNNER_OWN = frozenset({Event.release, Event.pickup, Event.deliver})
+RUNNER_OWN = frozenset({Event.release, Event.pickup, Event.deliver, Event.goods_bought})
 CUSTOMER_OWN = frozenset({Event.confirm, Event.cancel, Event.drop_coupon})
 
 
@@ -142,7 +145,7 @@ class Order:
     delivered_late: bool = False
     coupon_code: str | None = None  # the coupon `discount` counts on
     goods: Fen = 0  # buy tasks: the goods money in `total`, no part of the service fee
-    goods_spent: Fen | None = None  # what the runner paid for the goods, told when picking them up
+    goods_spent: Fen | None = None  # what the runner paid for the goods, told once picked up (goods_bought)
 
     @property
     def goods_back(self) -> Fen:
@@ -203,7 +206,7 @@ def allowed_events(order: Order, actor: Actor) -> list[Event]:
             try:
                 _check_actor(order, event, actor)
                 _check_order(order, event)
-            except (NotAllowed, IllegalTransition):
+            except (NotAllowed, IllegalTransition, InvalidInput):  # a buy task's Delivered before its goods' cost
                 continue
             result.append(event)
     return result
@@ -227,6 +230,12 @@ def _check_order(order: Order, event: Event) -> None:
     """What an event needs of the order beyond its status."""
     if event is Event.drop_coupon and order.coupon_code is None:
         raise IllegalTransition("error-no-coupon", order=order.id)
+    if event is Event.goods_bought and not order.goods:
+        raise IllegalTransition("error-goods-none", order=order.id)
+    if event is Event.goods_bought and order.goods_spent is not None:
+        raise IllegalTransition("error-goods-told", order=order.id)
+    if event is Event.deliver and order.goods and order.goods_spent is None:
+        raise InvalidInput("error-goods-spent-needed", order=order.id)
 
 
 def transition(
@@ -242,7 +251,7 @@ def transition(
 ) -> Transition:
     """Validate and compute one transition. Raises IllegalTransition or NotAllowed; changes nothing itself.
 
-    `goods_spent`: a buy task's pickup says what its goods cost (InvalidInput past the goods money)."""
+    `goods_spent`: what a buy task's goods cost, for goods_bought (InvalidInput past the goods money)."""
     rule = RULES[event]
     if order.status not in rule.sources:
         raise IllegalTransition(status=order.status.value, event=event.value)
@@ -322,10 +331,13 @@ def transition(
             notices.append(Notice("runner", "notice-pickup-timeout", user_id=order.runner_id))
         after = reopen(after)
     elif event is Event.pickup:
-        after = dataclasses.replace(clear_deadlines(after), deliver_by=now + dt.timedelta(minutes=t.deliver_minutes),
-                                    goods_spent=_spent(order, goods_spent))
-        notices.append(Notice("customer", "notice-bought", {"spent": goods_spent, "goods": order.goods})
-                       if order.goods else Notice("customer", "notice-picked-up"))
+        # A buy task counts as picked up once its goods are bought: from then on the student may not cancel it,
+        # so a runner who laid the money out is paid it back whatever ends the errand (refund_after_pickup).
+        after = dataclasses.replace(clear_deadlines(after), deliver_by=now + dt.timedelta(minutes=t.deliver_minutes))
+        notices.append(Notice("customer", "notice-picked-up"))
+    elif event is Event.goods_bought:
+        after = dataclasses.replace(after, goods_spent=_spent(order, goods_spent))
+        notices.append(Notice("customer", "notice-bought", {"spent": goods_spent, "goods": order.goods}))
     elif event is Event.deliver:
         late = order.deliver_by is not None and now > order.deliver_by
         after = dataclasses.replace(
@@ -426,12 +438,8 @@ def transition(
     return Transition(order, after, event, actor, tuple(postings), tuple(credit), tuple(notices), note)
 
 
-def _spent(order: Order, spent: Fen | None) -> Fen | None:
-    """A pickup's goods cost: told for a buy task with goods money (at most all of it), and only for one."""
-    if not order.goods:
-        if spent:
-            raise IllegalTransition("error-goods-none", order=order.id)
-        return None
+def _spent(order: Order, spent: Fen | None) -> Fen:
+    """What the goods cost, as goods_bought says it: at most all of the goods money."""
     if spent is None:
         raise InvalidInput("error-goods-spent-needed", order=order.id)
     if not 0 <= spent <= order.goods:

@@ -30,7 +30,7 @@ from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, Withdrawal
 from storage.models import Order as OrderRow
 
 WITHDRAW_STEP = "runner.withdraw"  # asking how much to withdraw
-SPENT_STEP = "runner.spent"  # asking what a buy task's goods cost, before it counts as picked up
+SPENT_STEP = "runner.spent"  # asking what a buy task's goods cost, once picked up (bought)
 NAME_MAX = 32
 STUDENT_NO = re.compile(r"\d{5,20}")  # any decimal digits, full-width ones too (not '②'): kept as 0-9
 # Gender as typed besides its buttons' labels (Male/男): its value, and the words a Chinese applicant uses.
@@ -231,21 +231,31 @@ async def quiz_answer(ctx: Ctx) -> None:
 # ------------------------------------------------------------------------------------------------ the trip
 
 async def pickup(ctx: Ctx, order_id: int, spent: int | None = None) -> None:
-    """Picked up. A buy task's goods were bought: what they cost is asked first, unless told (`spent`)."""
+    """Picked up. A buy task is picked up once its goods are bought (from then on its student may not cancel it),
+    and what they cost is asked next, unless told (`spent`: /picked N 32.5, also after a "Later")."""
     row = await runner_order(ctx, order_id)
-    if row.goods and spent is None and row.status == Status.accepted.value:
+    if row.goods and row.goods_spent is None and spent is not None and row.status == Status.picked_up.value:
+        await goods_bought(ctx, row, spent)
+        return
+    t = await move(ctx, row, Event.pickup, Role.runner)
+    # Picked up and Release mean nothing more under the details message: it is edited through the outbox, like
+    # its other edits (the contact taken away when the runner's part ends), so none overtakes another.
+    await show_details(ctx.notify, ctx.services.campuses[row.campus_id], await ctx.uow.orders.row_after(t), ctx.user_id)
+    if not row.goods:
+        await after_pickup(ctx, row)
+    elif spent is not None:
+        await goods_bought(ctx, row, spent)
+    else:
         if (chatting := chatting_about(ctx)) is not None:  # the question takes over from the chat: say so
             ctx.say("runner-chat-left", order=str(chatting))
         ctx.go(SPENT_STEP, order=str(order_id))
         ask_spent(ctx, row)
-        return
-    await picked_up(ctx, row, spent)
 
 
 def ask_spent(ctx: Ctx, row: OrderRow) -> None:
     ctx.ask("runner-ask-spent", order=str(row.id), goods=format_yuan(row.goods),
             choices=[[ctx.step("runner-spent-all", "all", amount=format_yuan(row.goods))],
-                     [ctx.step("runner-spent-cancel", "cancel")]])
+                     [ctx.step("runner-spent-cancel", "later")]])
 
 
 @ROUTER.asks_again(SPENT_STEP)
@@ -254,29 +264,31 @@ async def ask_spent_again(ctx: Ctx) -> None:
 
 
 @ROUTER.ended_by_cancel(SPENT_STEP)
-async def cancel_spent(ctx: Ctx, *, edit: bool = False) -> None:
+async def spent_later(ctx: Ctx, *, edit: bool = False) -> None:
+    """Not now: the cost is asked again by Delivered, which stays, or told by /picked N amount."""
     order = str(ctx.data.get("order") or 0)
     ctx.reset()
-    ctx.say("runner-spent-cancelled", order=order, edit=edit)
+    ctx.say("runner-spent-cancelled", order=order, edit=edit, keep=delivered_button(order))
 
 
 @ROUTER.state(SPENT_STEP)
 async def spent_answered(ctx: Ctx) -> None:
-    """What the goods cost: all of the goods money by the button, or typed (0 up to all of it)."""
+    """What the goods cost: all of the goods money by the button, or typed (0 up to all of it). Asked by Delivered,
+    the delivery follows."""
     inp = ctx.input
     order_id = int(ctx.data.get("order") or 0)
     try:
         row = await runner_order(ctx, order_id)
     except NotAllowed:  # taken off them meanwhile: the question is over
         row = None
-    if row is None or row.status != Status.accepted.value:
+    if row is None or row.status != Status.picked_up.value or row.goods_spent is not None:
         ctx.reset()
         ctx.say("runner-spent-too-late", order=str(order_id), edit=inp.kind is Kind.choice)
         return
     if inp.kind is Kind.choice:
         value = ctx.step_value(inp.choice or "")  # refuses an old button
-        if value == "cancel":
-            await cancel_spent(ctx, edit=True)
+        if value == "later":
+            await spent_later(ctx, edit=True)
             return
         if value != "all":
             raise InvalidInput("error-stale-choice")
@@ -286,8 +298,13 @@ async def spent_answered(ctx: Ctx) -> None:
     else:
         await ask_spent_again(ctx)
         return
+    then = ctx.data.get("then")
     ctx.reset()
-    await picked_up(ctx, row, spent)
+    if then == "deliver":
+        await move(ctx, row, Event.goods_bought, Role.runner, goods_spent=spent)
+        await deliver(ctx, order_id)
+    else:
+        await goods_bought(ctx, row, spent)
 
 
 def written_amount(text: str) -> tuple[str, int]:
@@ -307,15 +324,18 @@ def typed_spent(text: str) -> int:
     return spent
 
 
-async def picked_up(ctx: Ctx, row: OrderRow, spent: int | None) -> None:
+async def goods_bought(ctx: Ctx, row: OrderRow, spent: int) -> None:
+    """The goods' cost recorded (the student is told), then on as after any pickup."""
+    await move(ctx, row, Event.goods_bought, Role.runner, goods_spent=spent)
+    await after_pickup(ctx, row)
+
+
+async def after_pickup(ctx: Ctx, row: OrderRow) -> None:
+    """What follows a pickup: the optional photo step, the chat going on, or only Delivered."""
     order_id = row.id
     assert order_id is not None
-    t = await move(ctx, row, Event.pickup, Role.runner, goods_spent=spent)
     if ctx.state == SPENT_STEP and ctx.data.get("order") == str(order_id):  # told by /picked N amount meanwhile
         ctx.reset()
-    # Picked up and Release mean nothing more under the details message: it is edited through the outbox, like
-    # its other edits (the contact taken away when the runner's part ends), so none overtakes another.
-    await show_details(ctx.notify, ctx.services.campuses[row.campus_id], await ctx.uow.orders.row_after(t), ctx.user_id)
     chatting = chatting_about(ctx)
     if await blocked_us(ctx.uow.session, row.customer_id):
         # Nothing reaches the student (not this news, nor a photo): no photo step, only Delivered.
@@ -345,6 +365,10 @@ def delivered_data(order_id: int | str) -> str:
 
 async def deliver(ctx: Ctx, order_id: int) -> None:
     row = await runner_order(ctx, order_id)
+    if row.goods and row.goods_spent is None and row.status == Status.picked_up.value:  # the cost first, then this
+        ctx.go(SPENT_STEP, order=str(order_id), then="deliver")
+        ask_spent(ctx, row)
+        return
     await move(ctx, row, Event.deliver, Role.runner)
     # Only this order's photo step ends: a runner carrying two may be asked for the photo of the other one.
     if ctx.state == "runner.pickup_photo" and str(ctx.data.get("order")) == str(order_id):

@@ -21,6 +21,7 @@ admin-event-name = { $event ->
     }
     [reassign] reassign
     [report] reported
+    [goods_bought] goods bought
     [resolve_complete] resolve: complete
     [resolve_refund] { $refunded ->
         [no] resolve: in the student's favour (nothing to refund)

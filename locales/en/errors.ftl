@@ -41,3 +41,4 @@ error-goods-range = The money for the goods may be at most { $max } yuan.
 error-goods-spent-needed = Say what the goods of order #{ $order } cost first.
 error-goods-spent-range = The goods of order #{ $order } may cost 0 to { $max } yuan: that is the money the student gave for them. If they cost more, tell the student through the chat and buy only what it pays for.
 error-goods-none = Order #{ $order } has no money for goods.
+error-goods-told = What the goods of order #{ $order } cost is already recorded.

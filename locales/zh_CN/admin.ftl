@@ -21,6 +21,7 @@ admin-event-name = { $event ->
     }
     [reassign] 改派
     [report] 已报告异常
+    [goods_bought] 已买好商品
     [resolve_complete] 处理：完成
     [resolve_refund] { $refunded ->
         [no] 处理：按有利于学生的方式结案（无需退款）

@@ -41,3 +41,4 @@ error-goods-range = 商品费最多 { $max } 元。
 error-goods-spent-needed = 请先说明订单 #{ $order } 的商品花了多少钱。
 error-goods-spent-range = 订单 #{ $order } 的商品花费须在 0 到 { $max } 元之间：这是下单同学给的商品费。如果不够，请通过聊天告诉对方，只买商品费够买的部分。
 error-goods-none = 订单 #{ $order } 没有商品费。
+error-goods-told = 订单 #{ $order } 的商品花费已经记录。

@@ -38,6 +38,7 @@ SPEC = {
     Event.resolve_complete: ({S.exception}, S.completed, {Role.operator}),
     Event.resolve_refund: ({S.exception}, S.refunded, {Role.operator}),
     Event.drop_coupon: ({S.awaiting_payment}, S.awaiting_payment, {Role.customer}),  # only an order with a coupon
+    Event.goods_bought: ({S.picked_up}, S.picked_up, {Role.runner}),  # only a buy task's, once
 }
 
 
@@ -76,8 +77,8 @@ def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(step
         try:
             t = transition(CAMPUS, order, event, actor, now,
                            runner_id=OTHER_RUNNER if order.runner_id != OTHER_RUNNER else RUNNER,
-                           goods_spent=spent if goods and event is Event.pickup else None)
-        except (IllegalTransition, NotAllowed):
+                           goods_spent=spent if event is Event.goods_bought else None)
+        except (IllegalTransition, NotAllowed, InvalidInput):  # InvalidInput: a delivery before the goods' cost
             assert (actor, event) not in offered
             continue
         assert order.status in sources and t.after.status is target and actor.role in roles, (event, order.status)
@@ -107,6 +108,8 @@ def legal_by_spec(order: Order, event: Event, actor: Actor) -> bool:
     if order.status not in sources or actor.role not in roles:
         return False
     if event is Event.drop_coupon and order.coupon_code is None:
+        return False
+    if event is Event.goods_bought and (not order.goods or order.goods_spent is not None):
         return False
     if actor.role is Role.customer:
         return actor.user_id == CUSTOMER
@@ -365,20 +368,28 @@ def buy_order(**kw) -> Order:
     return new_order(goods=5000, total=650 + 5000, **kw)
 
 
-def test_a_buy_task_is_picked_up_only_with_what_its_goods_cost_at_most_the_goods_money():
+def test_a_buy_tasks_goods_cost_is_said_once_picked_up_at_most_the_goods_money_and_before_delivery():
     accepted, runner = buy_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0), Actor(Role.runner, RUNNER)
+    picked = transition(CAMPUS, accepted, Event.pickup, runner, T0).after  # bought: the student can no longer cancel
+    assert picked.goods_spent is None and Event.cancel not in allowed_events(picked, Actor(Role.customer, CUSTOMER))
+    assert Event.deliver not in allowed_events(picked, runner)  # not before the cost is said
     with pytest.raises(InvalidInput) as needed:
-        transition(CAMPUS, accepted, Event.pickup, runner, T0)
+        transition(CAMPUS, picked, Event.deliver, runner, T0)
     assert needed.value.key == "error-goods-spent-needed"
     with pytest.raises(InvalidInput) as over:
-        transition(CAMPUS, accepted, Event.pickup, runner, T0, goods_spent=5001)
+        transition(CAMPUS, picked, Event.goods_bought, runner, T0, goods_spent=5001)
     assert (over.value.key, over.value.args_["max"]) == ("error-goods-spent-range", "50.00")
-    t = transition(CAMPUS, accepted, Event.pickup, runner, T0, goods_spent=3250)
-    assert t.after.goods_spent == 3250 and t.postings == ()  # nothing moves until it completes
+    with pytest.raises(NotAllowed):
+        transition(CAMPUS, picked, Event.goods_bought, Actor(Role.runner, OTHER_RUNNER), T0, goods_spent=100)
+    t = transition(CAMPUS, picked, Event.goods_bought, runner, T0, goods_spent=3250)
+    assert (t.after.status, t.after.goods_spent, t.postings) == (Status.picked_up, 3250, ())  # paid on completion
     assert [(n.key, n.args) for n in t.notices] == [("notice-bought", {"spent": 3250, "goods": 5000})]
+    assert Event.deliver in allowed_events(t.after, runner)
+    with pytest.raises(IllegalTransition):  # said once
+        transition(CAMPUS, t.after, Event.goods_bought, runner, T0, goods_spent=100)
     # An errand without goods money has no goods to pay for.
     with pytest.raises(IllegalTransition):
-        transition(CAMPUS, new_order(status=Status.accepted, runner_id=RUNNER), Event.pickup, runner, T0,
+        transition(CAMPUS, new_order(status=Status.picked_up, runner_id=RUNNER), Event.goods_bought, runner, T0,
                    goods_spent=100)
 
 

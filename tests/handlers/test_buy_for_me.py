@@ -40,18 +40,22 @@ async def test_the_runner_is_paid_back_what_the_goods_cost_and_the_student_gets_
     (details,) = await chat.inbox("rob")
     assert "Money for the goods: up to 50.00 yuan" in details["text"]
 
-    replies = await chat.press("rob", "Picked up")
+    replies = await chat.press("rob", "Picked up")  # the goods are bought: then what they cost is asked
     assert keys(replies) == ["runner-ask-spent"]
     assert replies[0].text == (f"What did the goods of order #{order_id} cost? Write yuan, like 32.50; the student "
                                "gave 50.00 yuan for them. You are paid back what you spent when the order completes.")
-    assert (await order_row(db, order_id)).status == "accepted"  # not picked up until it is said
+    row = await order_row(db, order_id)
+    assert (row.status, row.goods_spent) == ("picked_up", None)
+    assert [m["key"] for m in await chat.inbox("alice")] == ["notice-picked-up"]
+    # Bought with the runner's money: the student may no longer cancel (and so leave the runner out of pocket).
+    assert keys(await chat.send("alice", f"/cancel {order_id}")) == ["track-cancel-after-pickup"]
     # More than the student gave, or no amount at all: refused, and asked still.
     assert keys(await chat.send("rob", "60")) == ["error-goods-spent-range"]
     assert keys(await chat.send("rob", "a lot")) == ["runner-spent-format"]
-    assert (await order_row(db, order_id)).status == "accepted"
+    assert (await order_row(db, order_id)).goods_spent is None
 
     replies = await chat.send("rob", "32.5元")
-    assert keys(replies) == ["runner-picked-up"]
+    assert keys(replies) == ["runner-picked-up"]  # on as after any pickup: the optional photo
     row = await order_row(db, order_id)
     assert (row.status, row.goods_spent) == ("picked_up", 3250)
     (bought,) = await chat.inbox("alice")
@@ -92,31 +96,46 @@ async def test_the_student_is_told_the_goods_change_on_completion(chat, services
     }[language]
 
 
-async def test_all_of_the_goods_money_by_button_and_not_bought_yet(chat, services, db, campus, clock):
-    _, _, order_id, _ = await grabbed(chat, services, db, campus, clock)
-    await chat.inbox("rob")
-    await chat.press("rob", "Picked up")
-    replies = await chat.press("rob", "Not bought yet")
-    assert keys(replies) == ["runner-spent-cancelled"] and replies[0].edit
-    assert (await order_row(db, order_id)).status == "accepted"
-    assert keys(await chat.send("rob", f"/picked {order_id}")) == ["runner-ask-spent"]
-    replies = await chat.press("rob", "All 50.00 yuan")
-    assert keys(replies) == ["runner-picked-up"]
-    assert (await order_row(db, order_id)).goods_spent == GOODS
-
-
-async def test_a_question_about_an_order_taken_off_the_runner_meanwhile_records_nothing(
+async def test_later_then_delivered_asks_the_cost_first_and_all_of_it_by_button_delivers(
         chat, services, db, campus, clock):
     _, _, order_id, _ = await grabbed(chat, services, db, campus, clock)
     await chat.inbox("rob")
     await chat.press("rob", "Picked up")
-    ria = await runner(db, campus, clock(), "ria")
+    replies = await chat.press("rob", "Later")
+    assert keys(replies) == ["runner-spent-cancelled"] and replies[0].edit
+    assert [c.label for c in replies[0].flat_choices()] == ["Delivered"]  # which asks again
+    assert (await order_row(db, order_id)).status == "picked_up"
+    replies = await chat.press("rob", "Delivered")
+    assert keys(replies) == ["runner-ask-spent"]  # not delivered before the cost is said
+    assert (await order_row(db, order_id)).status == "picked_up"
+    replies = await chat.press("rob", "All 50.00 yuan")
+    assert keys(replies) == ["runner-delivered"]
+    row = await order_row(db, order_id)
+    assert (row.status, row.goods_spent) == ("delivered", GOODS)
+
+
+async def test_the_cost_told_by_command_after_a_later(chat, services, db, campus, clock):
+    _, _, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await chat.inbox("rob")
+    await chat.press("rob", "Picked up")
+    await chat.press("rob", "Later")
+    assert keys(await chat.send("rob", f"/delivered {order_id}")) == ["runner-ask-spent"]
+    await chat.send("rob", "/menu")  # leaves the question
+    assert keys(await chat.send("rob", f"/picked {order_id} 18")) == ["runner-picked-up"]
+    assert (await order_row(db, order_id)).goods_spent == 1800
+    assert keys(await chat.send("rob", f"/picked {order_id} 20")) == ["error-illegal-transition"]  # said once
+
+
+async def test_a_question_about_an_order_ended_meanwhile_records_nothing(chat, services, db, campus, clock):
+    _, _, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await chat.inbox("rob")
+    await chat.press("rob", "Picked up")
     await operator(chat)
-    assert keys(await chat.send(OP, f"/reassign {order_id} #{ria}")) == ["admin-reassigned"]
+    assert keys(await chat.send(OP, f"/cancelorder {order_id}")) == ["admin-order-cancelled"]
     replies = await chat.send("rob", "20")
     assert keys(replies) == ["runner-spent-too-late"]
     row = await order_row(db, order_id)
-    assert (row.status, row.goods_spent) == ("accepted", None)
+    assert (row.status, row.goods_spent) == ("cancelled", None)
 
 
 async def test_an_automatic_confirmation_settles_the_goods_and_says_the_change(chat, services, db, campus, clock):

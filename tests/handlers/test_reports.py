@@ -150,7 +150,8 @@ async def test_revenue_leaves_out_the_money_students_gave_for_goods(chat, db, ca
     customer, runner = await make_user(db, campus, now), await make_runner(db, campus, now)
     order_id = await make_order(db, campus, customer, now, goods=5000)
     await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), now)
-    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), now, goods_spent=3000)
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), now)
+    await act(db, campus, order_id, Event.goods_bought, Actor(Role.runner, runner), now, goods_spent=3000)
     await act(db, campus, order_id, Event.deliver, Actor(Role.runner, runner), now)
     await act(db, campus, order_id, Event.confirm, Actor(Role.customer, customer), now)
     row = (await orders(db))[order_id]
