@@ -32,6 +32,14 @@ async def grabbed(chat, services, db, campus, clock):
     return alice, rob, order_id, card
 
 
+async def asked_the_cost(chat, services, db, campus, clock) -> int:
+    """Rob grabbed Alice's buy task and pressed Picked up: he is asked what the goods cost."""
+    _, _, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await chat.inbox("rob")
+    assert keys(await chat.press("rob", "Picked up")) == ["runner-ask-spent"]
+    return order_id
+
+
 async def test_the_runner_is_paid_back_what_the_goods_cost_and_the_student_gets_the_rest(
         chat, services, db, campus, clock):
     alice, rob, order_id, card = await grabbed(chat, services, db, campus, clock)
@@ -98,9 +106,7 @@ async def test_the_student_is_told_the_goods_change_on_completion(chat, services
 
 async def test_later_then_delivered_asks_the_cost_first_and_all_of_it_by_button_delivers(
         chat, services, db, campus, clock):
-    _, _, order_id, _ = await grabbed(chat, services, db, campus, clock)
-    await chat.inbox("rob")
-    await chat.press("rob", "Picked up")
+    order_id = await asked_the_cost(chat, services, db, campus, clock)
     replies = await chat.press("rob", "Later")
     assert keys(replies) == ["runner-spent-cancelled"] and replies[0].edit
     assert [c.label for c in replies[0].flat_choices()] == ["Delivered"]  # which asks again
@@ -115,9 +121,7 @@ async def test_later_then_delivered_asks_the_cost_first_and_all_of_it_by_button_
 
 
 async def test_the_cost_told_by_command_after_a_later(chat, services, db, campus, clock):
-    _, _, order_id, _ = await grabbed(chat, services, db, campus, clock)
-    await chat.inbox("rob")
-    await chat.press("rob", "Picked up")
+    order_id = await asked_the_cost(chat, services, db, campus, clock)
     await chat.press("rob", "Later")
     assert keys(await chat.send("rob", f"/delivered {order_id}")) == ["runner-ask-spent"]
     await chat.send("rob", "/menu")  # leaves the question
@@ -127,9 +131,7 @@ async def test_the_cost_told_by_command_after_a_later(chat, services, db, campus
 
 
 async def test_a_question_about_an_order_ended_meanwhile_records_nothing(chat, services, db, campus, clock):
-    _, _, order_id, _ = await grabbed(chat, services, db, campus, clock)
-    await chat.inbox("rob")
-    await chat.press("rob", "Picked up")
+    order_id = await asked_the_cost(chat, services, db, campus, clock)
     await operator(chat)
     assert keys(await chat.send(OP, f"/cancelorder {order_id}")) == ["admin-order-cancelled"]
     replies = await chat.send("rob", "20")
