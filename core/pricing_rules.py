@@ -63,14 +63,32 @@ def check(campus: Campus, name: str, amount: int) -> None:
         raise InvalidInput("pricing-not-zero", rule=name)
 
 
+def stored_key(campus: Campus, name: str) -> str:
+    """How a change to the rule is kept: a peak window by its hours ('peak@11:30-13:00'), not by its place in the
+    file, so a change keeps to its window when the file's windows are reordered, and lapses when it is removed."""
+    kind, _, which = name.partition(".")
+    if kind != "peak":
+        return name
+    window = campus.pricing.peaks[int(which) - 1]
+    return f"peak@{window.start.strftime('%H:%M')}-{window.end.strftime('%H:%M')}"
+
+
+def rule_of(campus: Campus, key: str) -> str | None:
+    """The rule a kept change is to (stored_key's inverse); None when the file no longer has it."""
+    names = rule_names(campus)
+    if key.startswith("peak@"):
+        return next((name for name in names if name.startswith("peak.") and stored_key(campus, name) == key), None)
+    return key if key in names else None
+
+
 def with_rules(campus: Campus, changes: Mapping[str, int]) -> Campus:
-    """The campus with these rules changed. A change to a rule the file no longer has (a peak window removed
-    since) is left out."""
-    known = set(rule_names(campus))
+    """The campus with these rules changed, named as they are kept (stored_key) or as /pricing names them. A change
+    to a rule the file no longer has (a peak window removed since) is left out."""
     pricing: Pricing = campus.pricing
     commission = campus.commission
-    for name, amount in changes.items():
-        if name not in known:
+    for key, amount in changes.items():
+        name = rule_of(campus, key)
+        if name is None:
             continue
         kind, _, which = name.partition(".")
         if name == COMMISSION:

@@ -71,7 +71,7 @@ async def show_rules(ctx: Ctx) -> None:
         lines.append(ctx.t("pricing-line", rule=rule, kind=kind, which=which, window=window_of(campus, rule),
                            unit=unit_of(rule),
                            amount=shown(rule, pricing_rules.value(now, rule)), file=shown(rule, file_amount),
-                           changed="yes" if rule in changes else "no"))
+                           changed="yes" if pricing_rules.stored_key(campus, rule) in changes else "no"))
     lines.append(ctx.t("pricing-how"))
     ctx.say_text("pricing-rules", "\n".join(lines))
 
@@ -85,7 +85,8 @@ async def set_rule(ctx: Ctx, rule: str, text: str) -> None:
     amount = typed_amount(rule, text)
     pricing_rules.check(campus, rule, amount)
     await pricing_changes.change(ctx.uow.session, PricingChange(
-        campus_id=campus.id, rule=rule, amount=amount, changed_by=ctx.user_id, changed_at=ctx.now))
+        campus_id=campus.id, rule=pricing_rules.stored_key(campus, rule), amount=amount, changed_by=ctx.user_id,
+        changed_at=ctx.now))
     await record(ctx, "pricing_set", f"pricing:{rule}", amount=amount)
     args = {"rule": rule, "unit": unit_of(rule), "amount": shown(rule, amount),
             "file": shown(rule, pricing_rules.value(campus, rule))}
@@ -100,7 +101,7 @@ async def reset_rule(ctx: Ctx, rule: str) -> None:
     campus = ctx.campus
     if rule not in pricing_rules.rule_names(campus):
         pricing_rules.check(campus, rule, 0)
-    if not await pricing_changes.reset(ctx.uow.session, campus.id, rule):
+    if not await pricing_changes.reset(ctx.uow.session, campus.id, pricing_rules.stored_key(campus, rule)):
         raise InvalidInput("pricing-not-changed", rule=rule)
     await record(ctx, "pricing_reset", f"pricing:{rule}")
     args = {"rule": rule, "unit": unit_of(rule), "file": shown(rule, pricing_rules.value(campus, rule))}

@@ -345,7 +345,7 @@ class PricingChange(SQLModel, table=True):
     __tablename__ = "pricing_changes"
 
     campus_id: str = Field(primary_key=True, max_length=32)
-    rule: str = Field(primary_key=True, max_length=32)
+    rule: str = Field(primary_key=True, max_length=32)  # as kept: core.pricing_rules.stored_key
     amount: int  # fen; basis points for the commission
     changed_by: int = Field(foreign_key="users.id")
     changed_at: dt.datetime = _ts(nullable=False)

@@ -62,3 +62,16 @@ def test_check_refuses_unknown_rules_and_amounts_out_of_range():
     with pytest.raises(InvalidInput) as percent:
         pricing_rules.check(DEMO, "commission", 10_001)
     assert percent.value.key == "pricing-percent-range"
+
+
+def test_a_peak_change_keeps_to_its_window_when_the_file_reorders_or_removes_windows():
+    key = pricing_rules.stored_key(DEMO, "peak.2")
+    assert key == "peak@17:00-18:30" and pricing_rules.stored_key(DEMO, "base.buy") == "base.buy"
+    assert pricing_rules.value(pricing_rules.with_rules(DEMO, {key: 250}), "peak.2") == 250
+    peaks = DEMO.pricing.peaks
+    reordered = DEMO.model_copy(update={"pricing": DEMO.pricing.model_copy(update={"peaks": peaks[::-1]})})
+    changed = pricing_rules.with_rules(reordered, {key: 250})
+    assert (pricing_rules.value(changed, "peak.1"), pricing_rules.value(changed, "peak.2")) == (250, 100)
+    assert pricing_rules.rule_of(reordered, key) == "peak.1"
+    removed = DEMO.model_copy(update={"pricing": DEMO.pricing.model_copy(update={"peaks": peaks[:1]})})
+    assert pricing_rules.with_rules(removed, {key: 250}) == removed and pricing_rules.rule_of(removed, key) is None

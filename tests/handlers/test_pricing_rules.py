@@ -34,11 +34,17 @@ async def test_the_rules_are_listed_with_their_amounts_and_what_the_file_says(ch
     assert "commission: 15% — the platform's commission on the service fee" in lines
     await chat.send(OP, "/pricing set base.buy 5.5")
     await chat.send(OP, "/pricing set commission 12.5%")
+    await chat.send(OP, "/pricing set peak.2 1.5")
+    assert await changes(services) == {"base.buy": 550, "commission": 1250, "peak@17:00-18:30": 150}
     (reply,) = await chat.send(OP, "/pricing")
     assert ("base.buy: 5.50 yuan — base price of buy for me · changed from chat; the campus file says 4.00 yuan"
             in reply.text.split("\n"))
     assert ("commission: 12.5% — the platform's commission on the service fee · changed from chat; the campus file "
             "says 15%") in reply.text.split("\n")
+    assert ("peak.2: 1.50 yuan — peak hours surcharge, 17:00–18:30 · changed from chat; the campus file says 1.00 yuan"
+            in reply.text.split("\n"))
+    assert [r.text for r in await chat.send(OP, "/pricing reset peak.2")] == [
+        "peak.2 is back to the campus file's 1.00 yuan."]
 
 
 async def test_a_change_prices_the_next_quote_and_a_placed_order_keeps_its_price(chat, services):
