@@ -148,16 +148,21 @@ class Order:
     goods_spent: Fen | None = None  # what the runner paid for the goods, told once picked up (goods_bought)
 
     @property
+    def goods_paid_back(self) -> Fen:
+        """What the end of the order pays the runner back for goods: what they said they spent, nothing if they
+        never said (the goods were not bought)."""
+        return self.goods_spent or 0
+
+    @property
     def goods_back(self) -> Fen:
-        """What the end of the order gives the customer back of the goods money: all of it unless the runner
-        bought the goods (picked up), then what they did not spend."""
-        return self.goods if self.goods_spent is None else self.goods - self.goods_spent
+        """What the end of the order gives the customer back of the goods money: what the runner did not spend."""
+        return self.goods - self.goods_paid_back
 
     @property
     def refundable(self) -> Fen:
         """What a refund gives the customer back: all they paid but the goods the runner bought with it, which the
         goods money pays for whatever becomes of the errand (the runner is paid it back)."""
-        return self.total - (self.goods_spent or 0)
+        return self.total - self.goods_paid_back
 
     @property
     def final(self) -> bool:
@@ -282,20 +287,25 @@ def transition(
 
     refund = ledger.refund_order(order.id, order.customer_id, order.total, order.discount, event.value)
 
+    def settle_goods() -> ledger.Posting:
+        """The goods money, as the order ends: the runner paid back what they spent, the rest to the customer."""
+        assert order.runner_id is not None
+        return ledger.settle_goods(order.id, order.customer_id, order.runner_id, order.goods, order.goods_paid_back)
+
     def refund_after_pickup() -> list[ledger.Posting]:
-        """A refund once the goods may be bought: the goods money settles as at completion (the runner paid back
-        what they spent, the rest to the customer) and the rest of what was paid goes back."""
+        """A refund once the goods may be bought: the goods money settles as at completion and the rest of what was
+        paid goes back."""
         if not order.goods or order.goods_spent is None or order.runner_id is None:
             return [refund]
         service = order.total - order.goods
-        postings = [ledger.settle_goods(order.id, order.customer_id, order.runner_id, order.goods, order.goods_spent)]
+        postings = [settle_goods()]
         if service + order.discount:
             postings.append(ledger.refund_order(order.id, order.customer_id, service, order.discount, event.value))
         return postings
 
     def runner_repaid() -> dict[str, Any]:
-        spent = order.goods_spent or 0
-        return {"spent": spent, "bought": "yes" if spent else "no"}
+        """A runner's notice of the end: what they were paid back for goods, and whether anything."""
+        return {"spent": order.goods_paid_back, "bought": "yes" if order.goods_paid_back else "no"}
 
     if event is Event.pay:
         postings.append(ledger.pay_order(order.id, order.customer_id, order.total, order.discount))
@@ -350,17 +360,14 @@ def transition(
         assert order.runner_id is not None
         postings.append(ledger.complete_order(order.id, order.runner_id, order.runner_share, order.commission))
         if order.goods:
-            back = order.goods_back
-            postings.append(ledger.settle_goods(order.id, order.customer_id, order.runner_id, order.goods,
-                                                order.goods - back))
+            postings.append(settle_goods())
         credit.append((order.runner_id, CreditEvent.completed))
         if event is not Event.resolve_complete:
             credit.append((order.runner_id, CreditEvent.late_delivery if order.delivered_late else CreditEvent.on_time))
         after = clear_deadlines(after)
-        spent = order.goods - order.goods_back
         notices += [
-            Notice("runner", "notice-completed", {"amount": order.runner_share, "spent": spent,
-                                                  "bought": "yes" if spent else "no"}, user_id=order.runner_id),
+            Notice("runner", "notice-completed", {"amount": order.runner_share, **runner_repaid()},
+                   user_id=order.runner_id),
             Notice("customer", "notice-auto-confirmed" if event is Event.auto_confirm else "notice-completed-customer",
                    {"change": order.goods_back, "back": "yes" if order.goods_back else "no"}),
         ]
