@@ -85,6 +85,13 @@ async def record(ctx: Ctx, action: str, target: str, **details: Any) -> Operator
     return row
 
 
+async def tell_other_operators(ctx: Ctx, key: str, **args: str) -> None:
+    """A change an operator made (typed privately, perhaps) is news to the other operators: their chat is told who
+    did it; the chat it was typed in has its answer already."""
+    await ctx.notify.operators(ctx.campus, key, besides=(ctx.input.channel, ctx.input.answer_chat),
+                               who=who(ctx.user), **args)
+
+
 def who(user: User | None) -> str:
     """How operators see a person: their name and the id commands take."""
     if user is None:

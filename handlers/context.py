@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import pricing_rules
 from core.campus import Campus
 from core.clock import Clock
 from core.errors import InvalidInput, NotAllowed
@@ -14,7 +15,7 @@ from core.numbers import record_id
 from handlers.io import Chart, Choice, Input, Reply
 from handlers.notify import Notifier, answer_language, hall_campus, named_operator_of, operators_chat_campus
 from locales import Catalogue, catalogue
-from storage import conversations
+from storage import conversations, pricing_changes
 from storage.chat_moves import ChatMoves
 from storage.conversations import ConversationState
 from storage.crypto import Cipher
@@ -105,6 +106,7 @@ class Ctx:
         self._asked: dict[str, Any] | None = conv.data.get(QUESTION)  # as an earlier input left it (settle_question)
         self._kept: dict[str, dict[str, Any]] = dict(conv.data.get(KEPT) or {})  # KEPT, kept across ctx.reset()
         self._asked_retired = False  # retire_buttons took a button off the question still asked
+        self._priced: Campus | None = None  # priced_campus, read once per input
         self.notify = Notifier(services, uow, now, origin=f"in:{inp.channel}:{inp.user}:{inp.update_id or secrets.token_hex(6)}")
 
     # --- who and where -------------------------------------------------------------------------------------
@@ -134,6 +136,15 @@ class Ctx:
 
     async def runner_profile(self) -> RunnerProfile | None:
         return await self.uow.runners.get(self.user_id)
+
+    async def priced_campus(self) -> Campus:
+        """The campus as its errands are priced now: the campus file's pricing rules with the changes its operators
+        made from chat (/pricing, handlers.pricing_rules), read from the database so every process prices alike,
+        once per input (a step that prices the draft and asks the next question prices by the same rules)."""
+        if self._priced is None:
+            changes = await pricing_changes.of_campus(self.uow.session, self.campus.id)
+            self._priced = pricing_rules.with_rules(self.campus, changes) if changes else self.campus
+        return self._priced
 
     async def photo_args(self, recipient_id: int, photo: str) -> dict[str, Any]:
         """A photo this person sent, as the arguments of a message passing it on to `recipient_id`: the photo itself

@@ -39,7 +39,6 @@ from handlers.context import Ctx, free_text
 from handlers.io import Kind
 from handlers.orders import covered, details_lines, named_building, pay_button, quote_lines_text, route_text
 from handlers.paused import refuse_if_paused
-from handlers.prices import priced_campus
 from handlers.router import ROUTER
 from handlers.start import menu, show_help
 from handlers.typed import means_none, typed_option
@@ -266,10 +265,10 @@ def discount(coupon: Coupon | None) -> Discount | None:
 
 # --- the draft -----------------------------------------------------------------------------------------------
 
-def draft_quote(ctx: Ctx, campus: Campus, coupon: Coupon | None = None) -> Quote:
-    """Price the draft as it stands: at the window's start, or now, by `campus`'s pricing (priced_campus). Pricing
-    validates tip, floor and weight."""
-    d = ctx.data
+async def draft_quote(ctx: Ctx, coupon: Coupon | None = None) -> Quote:
+    """Price the draft as it stands: at the window's start, or now, by the campus's pricing as its operators set it
+    (Ctx.priced_campus). Pricing validates tip, floor and weight."""
+    d, campus = ctx.data, await ctx.priced_campus()
     start, _ = window_of(d)
     return quote(campus, QuoteRequest(
         task_type=TaskType(d["task"]), pickup=building_of(campus, d["pickup"]) if d.get("pickup") else None,
@@ -632,9 +631,22 @@ async def got_description(ctx: Ctx, said: Said) -> None:
     await advance(ctx, "description")
 
 
+def said_amount(said: Said, refusal: str) -> Fen:
+    """An amount answer: a button's (its value, in fen) or yuan as typed; `refusal` for a text that is no amount."""
+    if said.value is not None:
+        fen = whole_number(said.value)
+        if fen is None:
+            raise stale()
+        return fen
+    try:
+        return written_yuan_to_fen(free_text(said.text, limit=24))
+    except MoneyError:
+        raise InvalidInput(refusal, text=said.text.strip()[:20]) from None
+
+
 @prompt("goods")
 async def ask_goods(ctx: Ctx, *, edit: bool = False) -> None:
-    most = (await priced_campus(ctx)).pricing.max_goods
+    most = (await ctx.priced_campus()).pricing.max_goods
     offers = [("order-yuan", str(fen), {"amount": format_yuan(fen)}) for fen in GOODS_OFFERS if fen <= most]
     ask(ctx, "goods", "order-ask-goods", [offers], max=format_yuan(most), edit=edit)
 
@@ -643,19 +655,11 @@ async def ask_goods(ctx: Ctx, *, edit: bool = False) -> None:
 async def got_goods(ctx: Ctx, said: Said) -> None:
     """The money for the goods: what they may cost at most, handed over with the order (pricing refuses more than
     the campus allows). Required: a runner buying for the student should not pay for it out of their own pocket."""
-    if said.value is not None:
-        goods = whole_number(said.value)
-        if goods is None:
-            raise stale()
-    else:
-        try:
-            goods = written_yuan_to_fen(free_text(said.text, limit=24))
-        except MoneyError:
-            goods = 0
+    goods = said_amount(said, "order-goods-format")
     if goods <= 0:
         raise InvalidInput("order-goods-format", text=said.text.strip()[:20])
     put(ctx, goods=goods)
-    draft_quote(ctx, await priced_campus(ctx))  # error-goods-range past the campus's most
+    await draft_quote(ctx)  # error-goods-range past the campus's most
     await advance(ctx, "goods")
 
 
@@ -741,7 +745,7 @@ async def got_size(ctx: Ctx, said: Said) -> None:
 
 @prompt("window")
 async def ask_window(ctx: Ctx, *, edit: bool = False) -> None:
-    urgent = (await priced_campus(ctx)).pricing.urgent
+    urgent = (await ctx.priced_campus()).pricing.urgent
     offers = window_offers(ctx, urgent)
     if not offers:
         raise closed(ctx)
@@ -894,24 +898,17 @@ async def got_runner(ctx: Ctx, said: Said) -> None:
 async def ask_tip(ctx: Ctx, *, edit: bool = False) -> None:
     buttons = [("order-tip-none", "0", {})] + [("order-yuan", str(fen), {"amount": format_yuan(fen)})
                                                 for fen in (100, 200, 500)]
-    ask(ctx, "tip", "order-ask-tip", [buttons], max=format_yuan((await priced_campus(ctx)).pricing.max_tip), edit=edit)
+    ask(ctx, "tip", "order-ask-tip", [buttons], max=format_yuan((await ctx.priced_campus()).pricing.max_tip), edit=edit)
 
 
 @answer("tip", "tip")
 async def got_tip(ctx: Ctx, said: Said) -> None:
-    if said.value is not None:
-        tip = whole_number(said.value)
-        if tip is None:
-            raise stale()
-    elif means_none(said.text):  # "-", "无": no tip, as the No tip button
+    if said.value is None and means_none(said.text):  # "-", "无": no tip, as the No tip button
         tip = 0
     else:
-        try:
-            tip = written_yuan_to_fen(free_text(said.text, limit=24))
-        except MoneyError:
-            raise InvalidInput("order-tip-format", text=said.text.strip()[:20]) from None
+        tip = said_amount(said, "order-tip-format")
     put(ctx, tip=tip)
-    draft_quote(ctx, await priced_campus(ctx))  # pricing refuses a tip out of range (error-tip-range)
+    await draft_quote(ctx)  # pricing refuses a tip out of range (error-tip-range)
     await advance(ctx, "tip")
 
 
@@ -948,7 +945,7 @@ async def got_coupon(ctx: Ctx, said: Said) -> None:
         raise stale()
     else:
         coupon = await usable_coupon(ctx, free_text(said.text, limit=CODE_LIMIT))
-        fee = draft_quote(ctx, await priced_campus(ctx)).service_fee
+        fee = (await draft_quote(ctx)).service_fee
         if discount_for(discount(coupon), fee) == 0 and fee < coupon.min_spend:
             raise InvalidInput("order-coupon-min-spend", code=coupon.code, min=format_yuan(coupon.min_spend))
         put(ctx, coupon=coupon.code)
@@ -958,7 +955,7 @@ async def got_coupon(ctx: Ctx, said: Said) -> None:
 async def priced(ctx: Ctx) -> tuple[OrderRow, Quote]:
     """The draft priced now, its coupon checked again."""
     code = ctx.data.get("coupon")
-    q = draft_quote(ctx, await priced_campus(ctx), await usable_coupon(ctx, code) if code else None)
+    q = await draft_quote(ctx, await usable_coupon(ctx, code) if code else None)
     return draft_row(ctx, q), q
 
 

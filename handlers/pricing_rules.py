@@ -8,7 +8,7 @@ from core import pricing_rules
 from core.campus import Campus
 from core.errors import InvalidInput
 from core.money import MoneyError, format_yuan, percent_to_bp, written_yuan_to_fen
-from handlers.admin import begin, record, who
+from handlers.admin import begin, record, tell_other_operators
 from handlers.context import Ctx, quoted
 from handlers.router import ROUTER
 from storage import pricing_changes
@@ -76,13 +76,19 @@ async def show_rules(ctx: Ctx) -> None:
     ctx.say_text("pricing-rules", "\n".join(lines))
 
 
-async def set_rule(ctx: Ctx, rule: str, text: str) -> None:
-    begin(ctx)
-    rule = rule.lower()
-    campus = ctx.campus
-    if rule not in pricing_rules.rule_names(campus):  # before the amount: its kind decides how it is read
+def known_rule(campus: Campus, text: str) -> str:
+    """The rule an operator named, refused (with the rules there are) when the campus has none of that name."""
+    rule = text.lower()
+    if rule not in pricing_rules.rule_names(campus):
         pricing_rules.check(campus, rule, 0)
-    amount = typed_amount(rule, text)
+    return rule
+
+
+async def set_rule(ctx: Ctx, text: str, amount_text: str) -> None:
+    begin(ctx)
+    campus = ctx.campus
+    rule = known_rule(campus, text)  # before the amount: its kind decides how it is read
+    amount = typed_amount(rule, amount_text)
     pricing_rules.check(campus, rule, amount)
     await pricing_changes.change(ctx.uow.session, PricingChange(
         campus_id=campus.id, rule=pricing_rules.stored_key(campus, rule), amount=amount, changed_by=ctx.user_id,
@@ -91,20 +97,16 @@ async def set_rule(ctx: Ctx, rule: str, text: str) -> None:
     args = {"rule": rule, "unit": unit_of(rule), "amount": shown(rule, amount),
             "file": shown(rule, pricing_rules.value(campus, rule))}
     ctx.say("pricing-set", **args)
-    await ctx.notify.operators(campus, "pricing-set-by", besides=(ctx.input.channel, ctx.input.answer_chat),
-                               who=who(ctx.user), **args)
+    await tell_other_operators(ctx, "pricing-set-by", **args)
 
 
-async def reset_rule(ctx: Ctx, rule: str) -> None:
+async def reset_rule(ctx: Ctx, text: str) -> None:
     begin(ctx)
-    rule = rule.lower()
     campus = ctx.campus
-    if rule not in pricing_rules.rule_names(campus):
-        pricing_rules.check(campus, rule, 0)
+    rule = known_rule(campus, text)
     if not await pricing_changes.reset(ctx.uow.session, campus.id, pricing_rules.stored_key(campus, rule)):
         raise InvalidInput("pricing-not-changed", rule=rule)
     await record(ctx, "pricing_reset", f"pricing:{rule}")
     args = {"rule": rule, "unit": unit_of(rule), "file": shown(rule, pricing_rules.value(campus, rule))}
     ctx.say("pricing-reset", **args)
-    await ctx.notify.operators(campus, "pricing-reset-by", besides=(ctx.input.channel, ctx.input.answer_chat),
-                               who=who(ctx.user), **args)
+    await tell_other_operators(ctx, "pricing-reset-by", **args)

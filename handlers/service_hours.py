@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 from core.errors import InvalidInput
-from handlers.admin import MAX_REASON, begin, record, who
+from handlers.admin import MAX_REASON, begin, record, tell_other_operators
 from handlers.context import Ctx, free_text, quoted
 from handlers.ordering import hours_text, in_service_hours, parse_minutes, window_offers
 from handlers.paused import pause_args
@@ -78,9 +78,3 @@ async def resume(ctx: Ctx) -> None:
     await record(ctx, "service_resume", f"campus:{ctx.campus.id}")
     ctx.say("admin-resumed", open="yes" if in_service_hours(ctx.campus, ctx.now) else "no", hours=hours_text(ctx))
     await tell_other_operators(ctx, "admin-resumed-by")
-
-
-async def tell_other_operators(ctx: Ctx, key: str, **args: str) -> None:
-    """A pause or resume typed privately is news to the other operators: their chat is told who did it."""
-    await ctx.notify.operators(ctx.campus, key, besides=(ctx.input.channel, ctx.input.answer_chat),
-                               who=who(ctx.user), **args)
