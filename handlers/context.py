@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import pricing_rules
+from core import pricing_rules, service_hours
 from core.campus import Campus
 from core.clock import Clock
 from core.errors import InvalidInput, NotAllowed
@@ -15,7 +15,8 @@ from core.numbers import record_id
 from handlers.io import Chart, Choice, Input, Reply
 from handlers.notify import Notifier, answer_language, hall_campus, named_operator_of, operators_chat_campus
 from locales import Catalogue, catalogue
-from storage import conversations, pricing_changes
+from storage import campus_changes, conversations
+from storage.campus_changes import CampusChanges
 from storage.chat_moves import ChatMoves
 from storage.conversations import ConversationState
 from storage.crypto import Cipher
@@ -106,7 +107,8 @@ class Ctx:
         self._asked: dict[str, Any] | None = conv.data.get(QUESTION)  # as an earlier input left it (settle_question)
         self._kept: dict[str, dict[str, Any]] = dict(conv.data.get(KEPT) or {})  # KEPT, kept across ctx.reset()
         self._asked_retired = False  # retire_buttons took a button off the question still asked
-        self._priced: Campus | None = None  # priced_campus, read once per input
+        self._changes: CampusChanges | None = None  # campus_changes, read once per input
+        self._live: Campus | None = None
         self.notify = Notifier(services, uow, now, origin=f"in:{inp.channel}:{inp.user}:{inp.update_id or secrets.token_hex(6)}")
 
     # --- who and where -------------------------------------------------------------------------------------
@@ -137,14 +139,23 @@ class Ctx:
     async def runner_profile(self) -> RunnerProfile | None:
         return await self.uow.runners.get(self.user_id)
 
-    async def priced_campus(self) -> Campus:
-        """The campus as its errands are priced now: the campus file's pricing rules with the changes its operators
-        made from chat (/pricing, handlers.pricing_rules), read from the database so every process prices alike,
-        once per input (a step that prices the draft and asks the next question prices by the same rules)."""
-        if self._priced is None:
-            changes = await pricing_changes.of_campus(self.uow.session, self.campus.id)
-            self._priced = pricing_rules.with_rules(self.campus, changes) if changes else self.campus
-        return self._priced
+    async def campus_changes(self) -> CampusChanges:
+        """What the campus's operators changed from chat over its file (pricing rules, service hours), read from the
+        database so every process acts alike, once per input (a step that prices the draft and asks the next question
+        prices by the same rules)."""
+        if self._changes is None:
+            self._changes = await campus_changes.of_campus(self.uow.session, self.campus.id)
+        return self._changes
+
+    async def live_campus(self) -> Campus:
+        """The campus as its operators run it now: the campus file with their changes from chat, its pricing rules
+        (/pricing, handlers.pricing_rules) and service hours (/hours set, handlers.service_hours)."""
+        if self._live is None:
+            changes = await self.campus_changes()
+            campus = pricing_rules.with_rules(self.campus, changes.rules) if changes.rules else self.campus
+            hours = service_hours.loads(changes.hours) if changes.hours else None
+            self._live = service_hours.with_hours(campus, hours) if hours else campus
+        return self._live
 
     async def photo_args(self, recipient_id: int, photo: str) -> dict[str, Any]:
         """A photo this person sent, as the arguments of a message passing it on to `recipient_id`: the photo itself

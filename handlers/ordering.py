@@ -34,6 +34,7 @@ from core.money import Fen, MoneyError, format_yuan, written_yuan_to_fen
 from core.numbers import ascii_digits, plain_decimal, whole_number
 from core.order import Status
 from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window, quote
+from core.service_hours import END_OF_DAY
 from handlers import wallet
 from handlers.context import Ctx, free_text
 from handlers.io import Kind
@@ -42,7 +43,7 @@ from handlers.paused import refuse_if_paused
 from handlers.router import ROUTER
 from handlers.start import menu, show_help
 from handlers.typed import means_none, typed_option
-from locales import LANGUAGES, catalogue
+from locales import LANGUAGES, Catalogue, catalogue
 from storage.dedupe import first_time_in
 from storage.models import Coupon, RunnerProfile, User
 from storage.models import Order as OrderRow
@@ -154,11 +155,10 @@ def in_service_hours(campus: Campus, at: dt.datetime) -> bool:
     return False
 
 
-def hours_text(ctx: Ctx) -> str:
-    """'Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59', in the user's language."""
-    t = ctx.t
+def hours_text(t: Catalogue, campus: Campus) -> str:
+    """'Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59', in t's language: the hours `campus` (Ctx.live_campus) has."""
     parts = []
-    for w in ctx.campus.service_hours:
+    for w in campus.service_hours:
         idx = sorted(WEEKDAYS.index(d) for d in set(w.days))
         runs: list[list[int]] = []
         for i in idx:
@@ -173,12 +173,13 @@ def hours_text(ctx: Ctx) -> str:
                 t("order-day", day=WEEKDAYS[r[0]]) if len(r) == 1 else
                 t("order-day-range", first=t("order-day", day=WEEKDAYS[r[0]]), last=t("order-day", day=WEEKDAYS[r[-1]]))
                 for r in runs)
-        parts.append(t("order-hours-window", days=days, start=w.start.strftime("%H:%M"), end=w.end.strftime("%H:%M")))
+        end = "24:00" if w.end == END_OF_DAY else w.end.strftime("%H:%M")
+        parts.append(t("order-hours-window", days=days, start=w.start.strftime("%H:%M"), end=end))
     return t("order-hours-sep").join(parts)
 
 
-def closed(ctx: Ctx) -> InvalidInput:
-    return InvalidInput("order-closed", hours=hours_text(ctx))
+def closed(ctx: Ctx, campus: Campus) -> InvalidInput:
+    return InvalidInput("order-closed", hours=hours_text(ctx.t, campus))
 
 
 # --- time windows --------------------------------------------------------------------------------------------
@@ -188,10 +189,10 @@ def _ceil5(at: dt.datetime) -> dt.datetime:
     return at + dt.timedelta(minutes=-at.minute % 5)
 
 
-def window_offers(ctx: Ctx, urgent: Fen = 0) -> dict[str, tuple[str | None, str | None]]:
-    """The windows we can offer now: value → (start, end) as ISO texts; "now" is (None, None), and "urgent" too
-    where there is an `urgent` surcharge."""
-    campus, now = ctx.campus, ctx.now
+def window_offers(ctx: Ctx, campus: Campus) -> dict[str, tuple[str | None, str | None]]:
+    """The windows we can offer now in `campus`'s hours (Ctx.live_campus): value → (start, end) as ISO texts; "now"
+    is (None, None), and "urgent" too where there is an `urgent` surcharge."""
+    now, urgent = ctx.now, campus.pricing.urgent
     offers: dict[str, tuple[str | None, str | None]] = {}
     if in_service_hours(campus, now):
         offers["now"] = (None, None)
@@ -267,8 +268,8 @@ def discount(coupon: Coupon | None) -> Discount | None:
 
 async def draft_quote(ctx: Ctx, coupon: Coupon | None = None) -> Quote:
     """Price the draft as it stands: at the window's start, or now, by the campus's pricing as its operators set it
-    (Ctx.priced_campus). Pricing validates tip, floor and weight."""
-    d, campus = ctx.data, await ctx.priced_campus()
+    (Ctx.live_campus). Pricing validates tip, floor and weight."""
+    d, campus = ctx.data, await ctx.live_campus()
     start, _ = window_of(d)
     return quote(campus, QuoteRequest(
         task_type=TaskType(d["task"]), pickup=building_of(campus, d["pickup"]) if d.get("pickup") else None,
@@ -326,12 +327,13 @@ async def advance(ctx: Ctx, done: str) -> None:
 @ROUTER.command("order")
 async def start_order(ctx: Ctx, *, edit: bool = False) -> None:
     """A new draft. `edit`: its first message replaces the pressed one (the quote's Edit button)."""
-    if not window_offers(ctx):
-        raise closed(ctx)
+    campus = await ctx.live_campus()
+    if not window_offers(ctx, campus):
+        raise closed(ctx, campus)
     await refuse_if_paused(ctx)
     ctx.reset()
-    if not in_service_hours(ctx.campus, ctx.now):
-        ctx.say("order-closed-now", hours=hours_text(ctx), edit=edit)
+    if not in_service_hours(campus, ctx.now):
+        ctx.say("order-closed-now", hours=hours_text(ctx.t, campus), edit=edit)
         edit = False  # the note took the pressed message's place; the question follows it
     await ask_type(ctx, edit=edit)
 
@@ -646,7 +648,7 @@ def said_amount(said: Said, refusal: str) -> Fen:
 
 @prompt("goods")
 async def ask_goods(ctx: Ctx, *, edit: bool = False) -> None:
-    most = (await ctx.priced_campus()).pricing.max_goods
+    most = (await ctx.live_campus()).pricing.max_goods
     offers = [("order-yuan", str(fen), {"amount": format_yuan(fen)}) for fen in GOODS_OFFERS if fen <= most]
     ask(ctx, "goods", "order-ask-goods", [offers], max=format_yuan(most), edit=edit)
 
@@ -745,10 +747,11 @@ async def got_size(ctx: Ctx, said: Said) -> None:
 
 @prompt("window")
 async def ask_window(ctx: Ctx, *, edit: bool = False) -> None:
-    urgent = (await ctx.priced_campus()).pricing.urgent
-    offers = window_offers(ctx, urgent)
+    campus = await ctx.live_campus()
+    urgent = campus.pricing.urgent
+    offers = window_offers(ctx, campus)
     if not offers:
-        raise closed(ctx)
+        raise closed(ctx, campus)
     tz = ctx.campus.tz
     rows: list[Button] = []
     for value, (start, end) in offers.items():
@@ -771,25 +774,26 @@ async def ask_window(ctx: Ctx, *, edit: bool = False) -> None:
 @answer("window", "window_start", "window_end", "urgent")
 async def got_window(ctx: Ctx, said: Said) -> None:
     offers = ctx.data.get("_windows", {})
+    campus = await ctx.live_campus()
     urgent = said.value == "urgent" or normalize_name(said.text) in ("urgent", "加急")
     if urgent:
-        if not in_service_hours(ctx.campus, ctx.now):
-            raise closed(ctx)
+        if not in_service_hours(campus, ctx.now):
+            raise closed(ctx, campus)
         start = end = None
     elif said.value is not None:
         if said.value not in offers:
             raise stale()
         start, end = offers[said.value]
-        if start is None and not in_service_hours(ctx.campus, ctx.now):
-            raise closed(ctx)
+        if start is None and not in_service_hours(campus, ctx.now):
+            raise closed(ctx, campus)
     elif normalize_name(said.text) in ("now", "现在", "立即", "马上"):
-        if not in_service_hours(ctx.campus, ctx.now):
-            raise closed(ctx)
+        if not in_service_hours(campus, ctx.now):
+            raise closed(ctx, campus)
         start = end = None
     else:
         begin, finish = parse_window(ctx, said.text)
-        if not in_service_hours(ctx.campus, begin):
-            raise closed(ctx)
+        if not in_service_hours(campus, begin):
+            raise closed(ctx, campus)
         start, end = begin.isoformat(), finish.isoformat()
     put(ctx, window_start=start, window_end=end, urgent=urgent)
     await advance(ctx, "window")
@@ -898,7 +902,7 @@ async def got_runner(ctx: Ctx, said: Said) -> None:
 async def ask_tip(ctx: Ctx, *, edit: bool = False) -> None:
     buttons = [("order-tip-none", "0", {})] + [("order-yuan", str(fen), {"amount": format_yuan(fen)})
                                                 for fen in (100, 200, 500)]
-    ask(ctx, "tip", "order-ask-tip", [buttons], max=format_yuan((await ctx.priced_campus()).pricing.max_tip), edit=edit)
+    ask(ctx, "tip", "order-ask-tip", [buttons], max=format_yuan((await ctx.live_campus()).pricing.max_tip), edit=edit)
 
 
 @answer("tip", "tip")
@@ -1002,8 +1006,9 @@ async def got_quote(ctx: Ctx, said: Said) -> None:
 
 async def confirm(ctx: Ctx) -> None:
     start_at, end_at = window_of(ctx.data)
-    if start_at is None and not in_service_hours(ctx.campus, ctx.now):
-        raise closed(ctx)
+    campus = await ctx.live_campus()
+    if start_at is None and not in_service_hours(campus, ctx.now):
+        raise closed(ctx, campus)
     if end_at is not None and end_at <= ctx.now:
         raise InvalidInput("order-window-passed")
     await refuse_if_paused(ctx)  # paused since the draft began: its answers are kept for later

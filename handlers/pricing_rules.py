@@ -62,8 +62,8 @@ async def pricing(ctx: Ctx) -> None:
 
 async def show_rules(ctx: Ctx) -> None:
     campus = ctx.campus
-    changes = await pricing_changes.of_campus(ctx.uow.session, campus.id)
-    now = pricing_rules.with_rules(campus, changes)
+    changes = (await ctx.campus_changes()).rules
+    now = await ctx.live_campus()
     lines = [ctx.t("pricing-title", campus=campus.name if ctx.t.language == "zh_CN" else campus.name_en)]
     for rule in pricing_rules.rule_names(campus):
         kind, _, which = rule.partition(".")

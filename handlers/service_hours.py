@@ -1,20 +1,24 @@
-"""Service hours and pauses. /hours, for everyone: the campus's hours and whether ordering is open now. /pause and
-/resume, for operators: no new orders for a while (rain, too few runners), whatever the hours say; the orders placed
-before go on as usual. The hours themselves are the campus file's (design §7); a pause is an operator's decision of
-the moment, kept in the database (storage.service_pauses) so every process refuses orders at once."""
+"""Service hours and pauses. /hours, for everyone: the campus's hours and whether ordering is open now. For
+operators: /hours set changes the hours from chat, in place of the campus file's (design §7), until /hours reset;
+/pause and /resume stop new orders for a while (rain, too few runners), whatever the hours say. Orders placed before
+go on as usual either way. Both are kept in the database (storage.hours_changes, storage.service_pauses), so every
+process acts on them at once."""
 from __future__ import annotations
 
 import datetime as dt
 import re
 
+from core import service_hours
+from core.campus import Campus
 from core.errors import InvalidInput
 from handlers.admin import MAX_REASON, begin, record, tell_other_operators
 from handlers.context import Ctx, free_text, quoted
 from handlers.ordering import hours_text, in_service_hours, parse_minutes, window_offers
 from handlers.paused import pause_args
 from handlers.router import ROUTER
-from storage import service_pauses
-from storage.models import ServicePause
+from locales import catalogue
+from storage import hours_changes, service_pauses
+from storage.models import HoursChange, ServicePause
 
 MAX_PAUSE = dt.timedelta(days=3)  # a longer closure (a holiday) is an edit of the campus file's hours
 CLOCK = re.compile(r"(\d{1,2})[:：](\d{2})")
@@ -25,14 +29,58 @@ WHEN_LIKE = re.compile(r"\d")
 
 @ROUTER.command("hours", operators_chat=True)  # beside /pause and /resume in the operators' help
 async def hours(ctx: Ctx) -> None:
-    ctx.say("hours-info", hours=hours_text(ctx))
+    """/hours: the hours; /hours set WINDOWS and /hours reset: the operators' change of them."""
+    args = ctx.input.args
+    if not args:
+        await show_hours(ctx)
+    elif args[0].lower() == "set" and len(args) > 1:
+        await set_hours(ctx, " ".join(args[1:]))
+    elif args[0].lower() == "reset" and len(args) == 1:
+        await reset_hours(ctx)
+    else:
+        ctx.require_operator()  # a student's "/hours foo" is told what they may do, not how to change the hours
+        raise InvalidInput("hours-usage")
+
+
+async def show_hours(ctx: Ctx) -> None:
+    campus = await ctx.live_campus()
+    ctx.say("hours-info", hours=hours_text(ctx.t, campus))
+    if ctx.is_operator:  # whose hours they are: the operators' own from chat, or the campus file's
+        ctx.say("hours-source", changed="yes" if (await ctx.campus_changes()).hours else "no")
     pause = await service_pauses.current(ctx.uow.session, ctx.campus.id, ctx.now)
     if pause is not None:
         ctx.say("order-paused", **pause_args(ctx, pause))
-    elif in_service_hours(ctx.campus, ctx.now):
+    elif in_service_hours(campus, ctx.now):
         ctx.say("hours-open")
     else:  # as /order would answer: an errand may be scheduled only within the next hours still open today
-        ctx.say("hours-closed", later="yes" if window_offers(ctx) else "no")
+        ctx.say("hours-closed", later="yes" if window_offers(ctx, campus) else "no")
+
+
+async def set_hours(ctx: Ctx, text: str) -> None:
+    ctx.require_operator()
+    begin(ctx)
+    windows = service_hours.parse(text)
+    await hours_changes.change(ctx.uow.session, HoursChange(
+        campus_id=ctx.campus.id, windows=service_hours.dumps(windows), changed_by=ctx.user_id, changed_at=ctx.now))
+    await record(ctx, "hours_set", f"campus:{ctx.campus.id}", windows=[w.model_dump(mode="json") for w in windows])
+    await hours_changed(ctx, "hours-set", service_hours.with_hours(ctx.campus, windows))
+
+
+async def reset_hours(ctx: Ctx) -> None:
+    ctx.require_operator()
+    begin(ctx)
+    if not await hours_changes.reset(ctx.uow.session, ctx.campus.id):
+        raise InvalidInput("hours-not-changed")
+    await record(ctx, "hours_reset", f"campus:{ctx.campus.id}")
+    await hours_changed(ctx, "hours-reset", ctx.campus)
+
+
+async def hours_changed(ctx: Ctx, key: str, campus: Campus) -> None:
+    """The operator is told the campus's hours now and whether ordering is open, and so are the other operators (in
+    their chat's language). Orders placed before keep their times; drafts are checked against the new hours."""
+    open_now = "yes" if in_service_hours(campus, ctx.now) else "no"
+    ctx.say(key, hours=hours_text(ctx.t, campus), open=open_now)
+    await tell_other_operators(ctx, f"{key}-by", hours=hours_text(catalogue(campus.language), campus), open=open_now)
 
 
 def pause_end(ctx: Ctx, when: str) -> dt.datetime:
@@ -76,5 +124,6 @@ async def resume(ctx: Ctx) -> None:
     if not await service_pauses.resume(ctx.uow.session, ctx.campus.id, ctx.now):
         raise InvalidInput("admin-not-paused")
     await record(ctx, "service_resume", f"campus:{ctx.campus.id}")
-    ctx.say("admin-resumed", open="yes" if in_service_hours(ctx.campus, ctx.now) else "no", hours=hours_text(ctx))
+    campus = await ctx.live_campus()
+    ctx.say("admin-resumed", open="yes" if in_service_hours(campus, ctx.now) else "no", hours=hours_text(ctx.t, campus))
     await tell_other_operators(ctx, "admin-resumed-by")

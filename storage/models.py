@@ -338,6 +338,18 @@ class ServicePause(SQLModel, table=True):
     paused_at: dt.datetime = _ts(nullable=False)
 
 
+class HoursChange(SQLModel, table=True):
+    """A campus's service hours as an operator set them from chat (/hours set), in place of the campus file's: one
+    row per campus, replaced by the next change, deleted by /hours reset."""
+
+    __tablename__ = "hours_changes"
+
+    campus_id: str = Field(primary_key=True, max_length=32)
+    windows: str = Field(max_length=2000)  # core.service_hours.dumps
+    changed_by: int = Field(foreign_key="users.id")
+    changed_at: dt.datetime = _ts(nullable=False)
+
+
 class PricingChange(SQLModel, table=True):
     """A pricing rule an operator changed from chat (/pricing set), over the campus file's value (core.pricing_rules):
     one row per campus and rule, replaced by the next change, deleted by /pricing reset."""

@@ -1,21 +1,13 @@
-"""Pricing rules operators changed from chat (/pricing), per campus: read wherever an errand is priced, by every
-process from the database, so a change made in one process prices the next quote in all of them."""
+"""Pricing rules operators changed from chat (/pricing), per campus: read wherever an errand is priced (with the
+service hours, storage.campus_changes), by every process from the database, so a change made in one process prices
+the next quote in all of them."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete
 
 from storage.db import DbSession
 from storage.models import PricingChange
-from storage.sql import run_core, upsert
-
-_TABLE = PricingChange.__table__
-# A Core statement built once: read at most ordering steps, on the path of half the updates a busy bot handles.
-_OF_CAMPUS = select(_TABLE.c.rule, _TABLE.c.amount).where(_TABLE.c.campus_id == bindparam("campus_id"))
-
-
-async def of_campus(session: DbSession, campus_id: str) -> dict[str, int]:
-    """The campus's changed rules: name → amount."""
-    return {rule: amount for rule, amount in (await run_core(session, _OF_CAMPUS, {"campus_id": campus_id})).all()}
+from storage.sql import upsert
 
 
 async def change(session: DbSession, changed: PricingChange) -> None:

@@ -31,7 +31,7 @@ REDIS_URL = f"{_REDIS_BASE}/{int(_REDIS_DB) - _WORKER}"
 TABLES = [
     "chat_moves", "complaints", "processed_updates", "operator_actions", "withdrawals", "coupon_redemptions", "coupons", "outbox",
     "conversations", "credit_records", "accounts", "ledger_entries", "ledger_postings", "order_events", "orders",
-    "runner_profiles", "service_pauses", "pricing_changes", "users",
+    "runner_profiles", "service_pauses", "pricing_changes", "hours_changes", "users",
 ]
 
 

@@ -50,6 +50,7 @@ admin-help = Operator commands:
     /topup user yuan
     /today — today's figures · /report [days, up to 31] — the last days, day by day, with a chart
     /pause [18:00 | 30m | 2h] [reason] — no new orders until then, or until /resume (orders placed go on) · /resume · /hours
+    /hours set [days] 07:00-23:30 … — service hours, over the campus file, like /hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00 · /hours reset
     /coupon create CODE yuan|percent% [min spend] [max uses] [days] · /coupon stop CODE · /coupons
     /pricing — the pricing rules · /pricing set RULE amount · /pricing reset RULE — prices of new quotes, over the campus file
     A user is #id, channel:id, or a name. A compensation is paid by the platform to the order's student, never to the runner, even on a runner's complaint. It is written as money, like ¥5, ¥ 5, RMB5, 5元 or 5.50块: a bare number is refused, so "40 minutes late" is never paid as 40 yuan; money written wrong (¥-5, 5,5元) is refused too, never taken into the note.
@@ -325,7 +326,7 @@ admin-paused-by = ⏸ { $who } paused ordering { $ends ->
   }
 admin-resumed-by = ▶️ { $who } resumed ordering.
 admin-pause-when-invalid = "{ $text }" is not a time or a length of time. Write when ordering reopens, like /pause 18:00, /pause 30m or /pause 2h, then the reason if you like; /pause alone pauses until /resume.
-admin-pause-too-long = A pause lasts at most { $days } days; a longer closure belongs in the campus file's service hours.
+admin-pause-too-long = A pause lasts at most { $days } days; for a longer closure change the service hours: /hours set.
 
 ## Pricing rules (/pricing)
 pricing-usage = Write /pricing to see the pricing rules, /pricing set RULE AMOUNT to change one (like /pricing set base.buy 5 or /pricing set commission 12%), or /pricing reset RULE to go back to the campus file's amount.

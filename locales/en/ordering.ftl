@@ -166,3 +166,31 @@ hours-closed = We are closed right now{ $later ->
     [yes] , but you can schedule an errand for later today: /order
    *[no] {"."}
   }
+
+## Service hours set from chat (/hours set, /hours reset)
+hours-source = { $changed ->
+    [yes] These hours were set from chat (/hours set); /hours reset goes back to the campus file's.
+   *[no] These are the campus file's hours; /hours set changes them.
+  }
+hours-usage = Write /hours to see the service hours. Operators: /hours set [days] 07:00-23:30 … (days like mon-fri or sat,sun hold for the times after them; no days: every day; 22:00-02:00 runs past midnight, 24:00 is midnight), or /hours reset for the campus file's.
+hours-set-invalid = "{ $text }" is neither days nor a time range. Write it like /hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00.
+hours-set-empty = { $text } starts and ends at the same time. Write a range like 07:00-23:30; 22:00-02:00 runs past midnight.
+hours-set-no-range = Give the times after the days, like /hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00.
+hours-set-too-many = At most { $max } time ranges.
+hours-not-changed = The service hours are the campus file's already.
+hours-set = 🕒 Service hours are now: { $hours }. { $open ->
+    [yes] Ordering is open now.
+   *[no] Ordering is closed now.
+  } Orders already placed keep their times.
+hours-reset = 🕒 Service hours are the campus file's again: { $hours }. { $open ->
+    [yes] Ordering is open now.
+   *[no] Ordering is closed now.
+  }
+hours-set-by = 🕒 { $who } set the service hours: { $hours }. { $open ->
+    [yes] Ordering is open now.
+   *[no] Ordering is closed now.
+  }
+hours-reset-by = 🕒 { $who } put the campus file's service hours back: { $hours }. { $open ->
+    [yes] Ordering is open now.
+   *[no] Ordering is closed now.
+  }

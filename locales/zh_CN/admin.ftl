@@ -50,6 +50,7 @@ admin-help = 运营命令：
     /topup 用户 金额
     /today — 今日数据 · /report [天数，最多 31] — 最近几天的逐日报表和图表
     /pause [18:00 | 30分钟 | 2小时] [原因] — 暂停接单到那时，或到 /resume 为止（已下的订单照常进行） · /resume · /hours
+    /hours set [星期] 07:00-23:30 … — 修改服务时间（优先于校区文件），如 /hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00 · /hours reset
     /coupon create 代码 金额|折扣% [最低消费] [次数上限] [有效天数] · /coupon stop 代码 · /coupons
     /pricing 计价规则 · /pricing set 规则 金额 · /pricing reset 规则 — 修改新报价的价格（覆盖校园配置文件）
     用户可写 #编号、渠道:账号 或名字。补偿由平台付给订单的学生，不会付给跑腿员，跑腿员投诉的订单也是如此。补偿要写成金额，如 ¥5、¥ 5、RMB5、5元 或 5.50块；单独的数字会被拒绝，以免“40 分钟才到”被当成补偿 40 元；写成金额却不是有效金额的（¥-5、5,5元）也会被拒绝，不会当作备注。
@@ -313,7 +314,7 @@ admin-paused-by = ⏸ { $who } 暂停了接单，{ $ends ->
   }
 admin-resumed-by = ▶️ { $who } 已恢复接单。
 admin-pause-when-invalid = “{ $text }”不是时间或时长。请写恢复接单的时间，例如 /pause 18:00、/pause 30分钟 或 /pause 2小时，后面可以加原因；只发 /pause 则暂停到 /resume 为止。
-admin-pause-too-long = 暂停最长 { $days } 天；更长的停业请修改校区文件里的服务时间。
+admin-pause-too-long = 暂停最长 { $days } 天；更长的停业请修改服务时间：/hours set。
 
 ## 计价规则（/pricing）
 pricing-usage = 发送 /pricing 查看计价规则；/pricing set 规则 金额 修改一项（例如 /pricing set base.buy 5 或 /pricing set commission 12%）；/pricing reset 规则 恢复为校园配置文件中的金额。

@@ -166,3 +166,31 @@ hours-closed = 现在不在服务时间{ $later ->
     [yes] ，但可以预约今天稍后的跑腿：/order
    *[no] 。
   }
+
+## Service hours set from chat (/hours set, /hours reset)
+hours-source = { $changed ->
+    [yes] 这是在聊天中设置的服务时间（/hours set）；/hours reset 恢复校区文件的设置。
+   *[no] 这是校区文件的服务时间；/hours set 可以修改。
+  }
+hours-usage = 发送 /hours 查看服务时间。运营人员：/hours set [星期] 07:00-23:30 …（如 周一至周五、周六,周日，对其后的时间段生效；不写星期即每天；22:00-02:00 跨过午夜，24:00 即午夜），或 /hours reset 恢复校区文件的设置。
+hours-set-invalid = “{ $text }”既不是星期也不是时间段。请这样写：/hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00。
+hours-set-empty = { $text } 的开始和结束时间相同。请写成 07:00-23:30 这样的时间段；22:00-02:00 跨过午夜。
+hours-set-no-range = 请在星期后写时间，如 /hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00。
+hours-set-too-many = 最多 { $max } 个时间段。
+hours-not-changed = 服务时间已经是校区文件的设置。
+hours-set = 🕒 服务时间已改为：{ $hours }。{ $open ->
+    [yes] 现在可以下单。
+   *[no] 现在不在服务时间。
+  }已下的订单时间不变。
+hours-reset = 🕒 服务时间已恢复为校区文件的设置：{ $hours }。{ $open ->
+    [yes] 现在可以下单。
+   *[no] 现在不在服务时间。
+  }
+hours-set-by = 🕒 { $who } 修改了服务时间：{ $hours }。{ $open ->
+    [yes] 现在可以下单。
+   *[no] 现在不在服务时间。
+  }
+hours-reset-by = 🕒 { $who } 恢复了校区文件的服务时间：{ $hours }。{ $open ->
+    [yes] 现在可以下单。
+   *[no] 现在不在服务时间。
+  }

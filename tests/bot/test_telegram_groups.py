@@ -1057,3 +1057,23 @@ async def test_a_pause_and_a_resume_typed_privately_are_told_in_the_operators_ch
     assert [m["text"] for m in fake_bot_api.bot_messages(admin_chat["id"])] == [
         chat_language("admin-paused-by", who=who, ends="at", until="10:30", has_reason="yes", reason="heavy rain"),
         chat_language("admin-resumed-by", who=who)]
+
+
+async def test_hours_set_privately_are_told_in_the_operators_chat_in_its_language(
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat):
+    """The other operators learn in their chat, in its language, who changed the service hours and to what; the
+    operator who did it is answered privately in theirs."""
+    wu_id = await operator(services, campus, clock, 4004, started=True)
+    async with UnitOfWork(services.db) as uow:
+        (await uow.session.get(User, wu_id)).language = "zh_CN"
+    wu = fake_bot_api.user(4004, "Wu", language_code="zh-hans")
+    fake_bot_api.command(wu, "hours", "set mon-fri 08:00-22:00 sat,sun 09:00-24:00")
+    await settle(fake_bot_api, wu)
+    assert fake_bot_api.bot_messages(4004)[0]["text"] == (
+        "🕒 服务时间已改为：周一至周五 08:00–22:00；周六至周日 09:00–24:00。现在可以下单。已下的订单时间不变。")
+    await run_outbox(services, bot, clock)
+    async with UnitOfWork(services.db, write=False) as uow:
+        who = admin_who(await uow.session.get(User, wu_id))
+    assert campus.language == "en"  # the operators' chat reads the campus's language
+    assert [m["text"] for m in fake_bot_api.bot_messages(admin_chat["id"])] == [
+        f"🕒 {who} set the service hours: Mon–Fri 08:00–22:00; Sat–Sun 09:00–24:00. Ordering is open now."]

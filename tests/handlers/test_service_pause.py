@@ -122,7 +122,7 @@ async def test_a_time_that_is_no_time_is_refused_and_pauses_nothing(chat, servic
 async def test_a_pause_longer_than_three_days_is_refused(chat, services):
     await operator(chat)
     assert [r.text for r in await chat.send(OP, "/pause 99h")] == [
-        "A pause lasts at most 3 days; a longer closure belongs in the campus file's service hours."]
+        "A pause lasts at most 3 days; for a longer closure change the service hours: /hours set."]
     assert await pause_row(services) is None
 
 
