@@ -102,7 +102,7 @@ async def test_hours_and_help_typed_in_the_operators_chat_are_answered_there(cha
     # beside /pause and /resume, and /help is what anyone types first.
     await operator(chat)
     await chat.send(OP, "/pause 30m rain", chat=ADMIN_CHAT)
-    assert keys(await chat.send(OP, "/hours", chat=ADMIN_CHAT)) == ["hours-info", "order-paused"]
+    assert keys(await chat.send(OP, "/hours", chat=ADMIN_CHAT)) == ["hours-info", "hours-source", "order-paused"]
     (help_,) = await chat.send(OP, "/help", chat=ADMIN_CHAT)
     assert (help_.key, help_.text) == ("admin-help", catalogue("zh_CN")("admin-help"))  # the chat's language
     await chat.send("alice", "/start")
