@@ -123,15 +123,18 @@ def withdrawal_id(text: str | None) -> int:
     return parse_id(text, bad="admin-bad-number", missing="admin-withdrawal-not-found", name="id")
 
 
-def parse_amount(text: str, *, maximum: int, invalid: str = "admin-amount-invalid") -> int:
+def parse_amount(text: str, *, maximum: int, invalid: str = "admin-amount-invalid", what: str = "amount",
+                 zero: bool = False) -> int:
     """Yuan as an operator types it ('5', '5.5', '¥5', 'RMB5', '5元', '5块') → positive fen, at most `maximum`.
-    invalid: the refusal of what is no amount, whose example fits where it was written."""
+    invalid: the refusal of what is no amount, whose example fits where it was written. what: which of a command's
+    amounts it is (discount, min_spend, cap), named by both refusals so the operator sees which one to correct.
+    zero: 0 is allowed too (it means none)."""
     try:
         fen = written_yuan_to_fen(text)
     except MoneyError:
-        raise InvalidInput(invalid, text=quoted(text)) from None
-    if not 0 < fen <= maximum:
-        raise InvalidInput("admin-amount-range", max=format_yuan(maximum))
+        raise InvalidInput(invalid, text=quoted(text), what=what) from None
+    if not (0 if zero else 1) <= fen <= maximum:
+        raise InvalidInput("admin-amount-range", max=format_yuan(maximum), what=what)
     return fen
 
 
@@ -920,10 +923,8 @@ async def create_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
         if percent_off == 0:
             raise InvalidInput("admin-coupon-percent-invalid", text=value[:20])
     else:
-        amount_off = parse_amount(value, maximum=MAX_COUPON_OFF)
-    min_spend = 0
-    if len(args) > 2 and args[2] != "0":
-        min_spend = parse_amount(args[2], maximum=MAX_MIN_SPEND)
+        amount_off = parse_amount(value, maximum=MAX_COUPON_OFF, what="discount")
+    min_spend = parse_amount(args[2], maximum=MAX_MIN_SPEND, what="min_spend", zero=True) if len(args) > 2 else 0
     max_uses = optional_int(args[3] if len(args) > 3 else None, maximum=MAX_COUPON_USES,
                             key="admin-coupon-uses-invalid")
     days = optional_int(args[4] if len(args) > 4 else None, maximum=MAX_COUPON_DAYS, key="admin-coupon-days-invalid")

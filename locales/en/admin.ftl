@@ -57,8 +57,17 @@ admin-help = Operator commands:
     /resolve decides the order's open complaints too; decide one first with /uphold or /dismiss if you see it otherwise.
 
 admin-bad-number = "{ $text }" is not a number. Write it like 12.
-admin-amount-invalid = "{ $text }" is not an amount. Write yuan, like 5 or 5.50.
-admin-amount-range = The amount must be more than 0 and at most { $max } yuan.
+# $what: which of a command's amounts was refused (a coupon's discount or minimum spend), else one amount.
+admin-amount-invalid = { $what ->
+    [discount] The discount "{ $text }" is not an amount: write the yuan off, like 5 or 5.50, or a percentage, like 20%.
+    [min_spend] The minimum spend "{ $text }" is not an amount: write yuan, like 10 or 10.50, or 0 for none.
+   *[amount] "{ $text }" is not an amount. Write yuan, like 5 or 5.50.
+  }
+admin-amount-range = { $what ->
+    [discount] The discount must be more than 0 and at most { $max } yuan.
+    [min_spend] The minimum spend must be from 0 to { $max } yuan (0 for none).
+   *[amount] The amount must be more than 0 and at most { $max } yuan.
+  }
 admin-user-not-found = There is no user "{ $text }" on this campus.
 admin-user-ambiguous = "{ $text }" matches several users: { $matches }. Use the #id.
 
@@ -275,12 +284,12 @@ admin-report = The last { $days ->
 admin-report-line = { $date }: { $created } · { $completed } · { $not_completed } · { $revenue } yuan
 
 ## Coupons
-admin-usage-coupon = Write /coupon create CODE amount [min spend] [max uses, 0 for no limit] [days valid, 0 for no end], like /coupon create WELCOME 3 10 100 30 or /coupon create HALF 50% — or /coupon stop CODE.
+admin-usage-coupon = Write /coupon create CODE discount [min spend, 0 for none] [max uses, 0 for no limit] [days valid, 0 for no end]. The discount is yuan off or a percentage, like /coupon create WELCOME 3 10 100 30 or /coupon create HALF 50% — or /coupon stop CODE.
 admin-coupon-code-invalid = "{ $text }" cannot be a coupon code: use 3–32 letters, digits, - or _.
 admin-coupon-code-reserved = { $code } cannot be a coupon code: students typing it at the coupon question would be taken to mean "no coupon" or "back". Choose another code.
-admin-coupon-percent-invalid = "{ $text }" is not a percentage between 0 and 100.
-admin-coupon-uses-invalid = "{ $text }" is not a number of uses (0 for no limit, at most { $max }).
-admin-coupon-days-invalid = "{ $text }" is not a number of days (0 for no end, at most { $max }).
+admin-coupon-percent-invalid = The discount "{ $text }" must be a percentage more than 0 and at most 100, like 20%.
+admin-coupon-uses-invalid = The number of uses "{ $text }" must be a whole number from 0 (no limit) to { $max }.
+admin-coupon-days-invalid = The number of days valid "{ $text }" must be a whole number from 0 (no end) to { $max }.
 admin-coupon-exists = The coupon { $code } exists already.
 admin-coupon-not-found = There is no coupon { $code } on this campus.
 admin-coupon-ended = The coupon { $code } has already ended.

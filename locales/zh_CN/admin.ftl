@@ -57,8 +57,17 @@ admin-help = 运营命令：
     /resolve 会一并处理该订单未决的投诉；若有不同判断，请先用 /uphold 或 /dismiss 单独处理。
 
 admin-bad-number = “{ $text }”不是数字，请写成 12 这样。
-admin-amount-invalid = “{ $text }”不是金额，请写元，例如 5 或 5.50。
-admin-amount-range = 金额须大于 0，最多 { $max } 元。
+# $what：被拒的是命令中的哪个金额（优惠券的优惠或最低消费），否则是唯一的金额。
+admin-amount-invalid = { $what ->
+    [discount] 优惠“{ $text }”不是金额：请写减多少元，例如 5 或 5.50，或写百分比，例如 20%。
+    [min_spend] 最低消费“{ $text }”不是金额：请写元，例如 10 或 10.50，0 表示不设。
+   *[amount] “{ $text }”不是金额，请写元，例如 5 或 5.50。
+  }
+admin-amount-range = { $what ->
+    [discount] 优惠金额须大于 0，最多 { $max } 元。
+    [min_spend] 最低消费须在 0 到 { $max } 元之间（0 表示不设）。
+   *[amount] 金额须大于 0，最多 { $max } 元。
+  }
 admin-user-not-found = 本校没有用户“{ $text }”。
 admin-user-ambiguous = “{ $text }”匹配到多个用户：{ $matches }。请使用 #编号。
 
@@ -263,12 +272,12 @@ admin-report = 最近 { $days } 天（{ $first } 至 { $last }）：
 admin-report-line = { $date }：{ $created } · { $completed } · { $not_completed } · { $revenue } 元
 
 ## 优惠券
-admin-usage-coupon = 请写 /coupon create 代码 金额 [最低消费] [次数上限，0 为不限] [有效天数，0 为不过期]，例如 /coupon create WELCOME 3 10 100 30 或 /coupon create HALF 50%；或 /coupon stop 代码。
+admin-usage-coupon = 请写 /coupon create 代码 优惠 [最低消费，0 为不设] [次数上限，0 为不限] [有效天数，0 为不过期]。优惠写减多少元或百分比，例如 /coupon create WELCOME 3 10 100 30 或 /coupon create HALF 50%；或 /coupon stop 代码。
 admin-coupon-code-invalid = “{ $text }”不能作为优惠码：请用 3–32 个字母、数字、- 或 _。
 admin-coupon-code-reserved = { $code } 不能作为优惠码：同学在优惠券问题里输入它，会被当作“不用优惠券”或“上一步”。请换一个优惠码。
-admin-coupon-percent-invalid = “{ $text }”不是 0 到 100 之间的百分比。
-admin-coupon-uses-invalid = “{ $text }”不是使用次数（0 表示不限，最多 { $max }）。
-admin-coupon-days-invalid = “{ $text }”不是天数（0 表示不过期，最多 { $max }）。
+admin-coupon-percent-invalid = 优惠“{ $text }”须是大于 0、最多 100 的百分比，例如 20%。
+admin-coupon-uses-invalid = 使用次数“{ $text }”须是 0 到 { $max } 之间的整数（0 表示不限）。
+admin-coupon-days-invalid = 有效天数“{ $text }”须是 0 到 { $max } 之间的整数（0 表示不过期）。
 admin-coupon-exists = 优惠券 { $code } 已存在。
 admin-coupon-not-found = 本校没有优惠券 { $code }。
 admin-coupon-ended = 优惠券 { $code } 已经结束。

@@ -1394,3 +1394,41 @@ async def test_create_list_and_stop_coupons(chat, db, campus, clock):
     assert "HALF" not in (await chat.send(OP, "/coupons"))[0].text
     assert_recorded(await actions(db), op, clock.now, ("coupon_create", "coupon:WELCOME"),
                     ("coupon_create", "coupon:HALF"), ("coupon_stop", "coupon:HALF"))
+
+
+# Each refused argument of /coupon create named, with its limit: (command, English, Chinese).
+COUPON_REFUSALS = [
+    ("/coupon create XYZ abc", 'The discount "abc" is not an amount: write the yuan off, like 5 or 5.50, or a '
+     "percentage, like 20%.", "优惠“abc”不是金额：请写减多少元，例如 5 或 5.50，或写百分比，例如 20%。"),
+    ("/coupon create XYZ 101", "The discount must be more than 0 and at most 100.00 yuan.",
+     "优惠金额须大于 0，最多 100.00 元。"),
+    ("/coupon create XYZ 150%", 'The discount "150%" must be a percentage more than 0 and at most 100, like 20%.',
+     "优惠“150%”须是大于 0、最多 100 的百分比，例如 20%。"),
+    ("/coupon create XYZ 5 abc", 'The minimum spend "abc" is not an amount: write yuan, like 10 or 10.50, or 0 for '
+     "none.", "最低消费“abc”不是金额：请写元，例如 10 或 10.50，0 表示不设。"),
+    ("/coupon create XYZ 5 1000.01", "The minimum spend must be from 0 to 1000.00 yuan (0 for none).",
+     "最低消费须在 0 到 1000.00 元之间（0 表示不设）。"),
+    ("/coupon create XYZ 5 0 abc", 'The number of uses "abc" must be a whole number from 0 (no limit) to 100000.',
+     "使用次数“abc”须是 0 到 100000 之间的整数（0 表示不限）。"),
+    ("/coupon create XYZ 5 0 0 367", 'The number of days valid "367" must be a whole number from 0 (no end) to 366.',
+     "有效天数“367”须是 0 到 366 之间的整数（0 表示不过期）。"),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_each_refused_coupon_argument_is_named_with_its_limit_and_nothing_is_created(chat, db, campus, clock,
+                                                                                          language):
+    """/coupon create X 5 abc: the refusal says it is the minimum spend that is wrong, not just "an amount"."""
+    await operator_speaking(db, campus, clock.now, language)
+    for command, en, zh in COUPON_REFUSALS:
+        replies = await chat.send("dora", command)
+        assert [r.text for r in replies] == [en if language == "en" else zh], command
+    assert keys(await chat.send("dora", "/coupon create XYZ 5 0 0 0 1")) == ["admin-usage-coupon"]
+    assert await get(db, Coupon, "XYZ") is None and await actions(db) == []
+
+
+async def test_a_minimum_spend_of_0_in_any_writing_means_none(chat, db, campus, clock):
+    await operator(chat)
+    for code, spend in (("ZERO1", "0"), ("ZERO2", "0.00"), ("ZERO3", "0元")):
+        assert keys(await chat.send(OP, f"/coupon create {code} 3 {spend} 10")) == ["admin-coupon-created"], spend
+        assert ((c := await get(db, Coupon, code)).min_spend, c.max_uses) == (0, 10)
