@@ -70,6 +70,9 @@ _LOOKS_LIKE_MONEY = re.compile(
 # '¥ 5', '5 元': a currency mark or unit written apart from its number.
 _APART = re.compile(rf"(?:{CURRENCY_MARK}) [-+−－\d.]\S*|\d+([.,]\d*)? (?:{YUAN_UNIT})", re.IGNORECASE)
 _COUPON_CODE = re.compile(r"^[A-Z0-9_-]{3,32}$")
+# A percentage coupon's cap, as an operator says it ("cap 5", "最高减5元", "封顶5"): led by a word, so it is never
+# taken for the numbers read by position (min spend, uses, days), wherever it is written after the discount.
+_COUPON_CAP = re.compile(r"^(?:cap|最高减?|最多减?|封顶)[:：=]?(.*)$", re.IGNORECASE)
 # The refusals of a decision taken already (perhaps by another operator a moment ago).
 DECIDED = frozenset({"admin-application-decided", "admin-withdrawal-decided", "admin-complaint-decided"})
 
@@ -885,7 +888,8 @@ async def top_up(ctx: Ctx) -> None:
 
 def coupon_value_text(ctx: Ctx, c: Coupon) -> str:
     if c.percent_off_bp:
-        return ctx.t("admin-coupon-percent", percent=format_yuan(c.percent_off_bp).rstrip("0").rstrip("."))
+        return ctx.t("admin-coupon-percent", percent=format_yuan(c.percent_off_bp).rstrip("0").rstrip("."),
+                     cap=format_yuan(c.cap) if c.cap is not None else "none")
     return ctx.t("admin-coupon-amount", amount=format_yuan(c.amount_off))
 
 
@@ -905,8 +909,24 @@ def optional_int(text: str | None, *, maximum: int, key: str) -> int:
     return number
 
 
+def take_cap(args: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
+    """A percentage coupon's cap among the arguments after its discount ('cap 5', 'cap5', '最高5元'): the cap's amount
+    as written (None: no cap) and the other arguments, read by position."""
+    at = [i for i, word in enumerate(args) if _COUPON_CAP.match(word)]
+    if not at:
+        return None, args
+    rest = list(args)
+    amount = _COUPON_CAP.match(rest.pop(at[0]))[1]  # type: ignore[index]
+    if not amount and at[0] < len(rest):  # "cap 5": the amount is the next word
+        amount = rest.pop(at[0])
+    if len(at) > 1 or not amount:
+        raise InvalidInput("admin-usage-coupon")
+    return amount, tuple(rest)
+
+
 async def create_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
-    if len(args) < 2 or len(args) > 5:
+    cap_text, rest = take_cap(args[2:])
+    if len(args) < 2 or len(rest) > 3:
         raise InvalidInput("admin-usage-coupon")
     code = args[0].upper()
     if not _COUPON_CODE.match(code):
@@ -915,7 +935,7 @@ async def create_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
         raise InvalidInput("admin-coupon-code-reserved", code=code)
     value = args[1]
     amount_off = percent_off = 0
-    if value.endswith("%"):
+    if value.endswith(("%", "％")):  # ％: a Chinese keyboard's
         try:
             percent_off = percent_to_bp(value[:-1])
         except MoneyError:
@@ -924,14 +944,17 @@ async def create_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
             raise InvalidInput("admin-coupon-percent-invalid", text=value[:20])
     else:
         amount_off = parse_amount(value, maximum=MAX_COUPON_OFF, what="discount")
-    min_spend = parse_amount(args[2], maximum=MAX_MIN_SPEND, what="min_spend", zero=True) if len(args) > 2 else 0
-    max_uses = optional_int(args[3] if len(args) > 3 else None, maximum=MAX_COUPON_USES,
+        if cap_text is not None:  # a fixed amount takes off exactly itself: a cap would be a mistake
+            raise InvalidInput("admin-coupon-cap-fixed", amount=format_yuan(amount_off))
+    cap = parse_amount(cap_text, maximum=MAX_COUPON_OFF, what="cap") if cap_text is not None else None
+    min_spend = parse_amount(rest[0], maximum=MAX_MIN_SPEND, what="min_spend", zero=True) if rest else 0
+    max_uses = optional_int(rest[1] if len(rest) > 1 else None, maximum=MAX_COUPON_USES,
                             key="admin-coupon-uses-invalid")
-    days = optional_int(args[4] if len(args) > 4 else None, maximum=MAX_COUPON_DAYS, key="admin-coupon-days-invalid")
+    days = optional_int(rest[2] if len(rest) > 2 else None, maximum=MAX_COUPON_DAYS, key="admin-coupon-days-invalid")
     s = ctx.uow.session
     added = await insert_ignore(s, Coupon, {
         "code": code, "campus_id": ctx.campus.id, "amount_off": amount_off, "percent_off_bp": percent_off,
-        "cap": None, "min_spend": min_spend, "valid_from": ctx.now,
+        "cap": cap, "min_spend": min_spend, "valid_from": ctx.now,
         "valid_until": ctx.now + dt.timedelta(days=days) if days else None,
         "max_uses": max_uses or None, "used": 0, "per_user": 1, "created_by": ctx.user_id,
     }, ["code"])
@@ -939,7 +962,7 @@ async def create_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
         raise InvalidInput("admin-coupon-exists", code=code)
     coupon = await s.get(Coupon, code, populate_existing=True)
     assert coupon is not None
-    await record(ctx, "coupon_create", f"coupon:{code}", amount_off=amount_off, percent_off_bp=percent_off,
+    await record(ctx, "coupon_create", f"coupon:{code}", amount_off=amount_off, percent_off_bp=percent_off, cap=cap,
                  min_spend=min_spend, max_uses=max_uses or None, days=days or None)
     ctx.say("admin-coupon-created", line=coupon_line(ctx, coupon))
 

@@ -51,21 +51,23 @@ admin-help = Operator commands:
     /today — today's figures · /report [days, up to 31] — the last days, day by day, with a chart
     /pause [18:00 | 30m | 2h] [reason] — no new orders until then, or until /resume (orders placed go on) · /resume · /hours
     /hours set [days] 07:00-23:30 … — service hours, over the campus file, like /hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00 · /hours reset
-    /coupon create CODE yuan|percent% [min spend] [max uses] [days] · /coupon stop CODE · /coupons
+    /coupon create CODE yuan|percent% [cap yuan] [min spend] [max uses] [days] · /coupon stop CODE · /coupons
     /pricing — the pricing rules · /pricing set RULE amount · /pricing reset RULE — prices of new quotes, over the campus file
     A user is #id, channel:id, or a name. A compensation is paid by the platform to the order's student, never to the runner, even on a runner's complaint. It is written as money, like ¥5, ¥ 5, RMB5, 5元 or 5.50块: a bare number is refused, so "40 minutes late" is never paid as 40 yuan; money written wrong (¥-5, 5,5元) is refused too, never taken into the note.
     /resolve decides the order's open complaints too; decide one first with /uphold or /dismiss if you see it otherwise.
 
 admin-bad-number = "{ $text }" is not a number. Write it like 12.
-# $what: which of a command's amounts was refused (a coupon's discount or minimum spend), else one amount.
+# $what: which of a command's amounts was refused (a coupon's discount, minimum spend or cap), else one amount.
 admin-amount-invalid = { $what ->
     [discount] The discount "{ $text }" is not an amount: write the yuan off, like 5 or 5.50, or a percentage, like 20%.
     [min_spend] The minimum spend "{ $text }" is not an amount: write yuan, like 10 or 10.50, or 0 for none.
+    [cap] The cap "{ $text }" is not an amount: write the most yuan it takes off, like 5 or 5.50.
    *[amount] "{ $text }" is not an amount. Write yuan, like 5 or 5.50.
   }
 admin-amount-range = { $what ->
     [discount] The discount must be more than 0 and at most { $max } yuan.
     [min_spend] The minimum spend must be from 0 to { $max } yuan (0 for none).
+    [cap] The cap must be more than 0 and at most { $max } yuan.
    *[amount] The amount must be more than 0 and at most { $max } yuan.
   }
 admin-user-not-found = There is no user "{ $text }" on this campus.
@@ -284,16 +286,20 @@ admin-report = The last { $days ->
 admin-report-line = { $date }: { $created } · { $completed } · { $not_completed } · { $revenue } yuan
 
 ## Coupons
-admin-usage-coupon = Write /coupon create CODE discount [min spend, 0 for none] [max uses, 0 for no limit] [days valid, 0 for no end]. The discount is yuan off or a percentage, like /coupon create WELCOME 3 10 100 30 or /coupon create HALF 50% — or /coupon stop CODE.
+admin-usage-coupon = Write /coupon create CODE discount [min spend, 0 for none] [max uses, 0 for no limit] [days valid, 0 for no end]. The discount is yuan off, or a percentage with an optional cap in yuan after it (cap 5, or 最高5元), like /coupon create WELCOME 3 10 100 30 or /coupon create HALF 50% cap 5 — or /coupon stop CODE.
 admin-coupon-code-invalid = "{ $text }" cannot be a coupon code: use 3–32 letters, digits, - or _.
 admin-coupon-code-reserved = { $code } cannot be a coupon code: students typing it at the coupon question would be taken to mean "no coupon" or "back". Choose another code.
 admin-coupon-percent-invalid = The discount "{ $text }" must be a percentage more than 0 and at most 100, like 20%.
 admin-coupon-uses-invalid = The number of uses "{ $text }" must be a whole number from 0 (no limit) to { $max }.
 admin-coupon-days-invalid = The number of days valid "{ $text }" must be a whole number from 0 (no end) to { $max }.
+admin-coupon-cap-fixed = Only a percentage coupon takes a cap (like 20% cap 5): a coupon of { $amount } yuan off takes off exactly that. Nothing was created.
 admin-coupon-exists = The coupon { $code } exists already.
 admin-coupon-not-found = There is no coupon { $code } on this campus.
 admin-coupon-ended = The coupon { $code } has already ended.
-admin-coupon-percent = { $percent }% off
+admin-coupon-percent = { $percent }% off{ $cap ->
+    [none] {""}
+   *[other] , at most { $cap } yuan
+  }
 admin-coupon-amount = { $amount } yuan off
 admin-coupon-line = { $code }: { $value } · { $min_spend ->
     [none] no minimum spend

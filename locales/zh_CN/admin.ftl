@@ -51,21 +51,23 @@ admin-help = 运营命令：
     /today — 今日数据 · /report [天数，最多 31] — 最近几天的逐日报表和图表
     /pause [18:00 | 30分钟 | 2小时] [原因] — 暂停接单到那时，或到 /resume 为止（已下的订单照常进行） · /resume · /hours
     /hours set [星期] 07:00-23:30 … — 修改服务时间（优先于校区文件），如 /hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00 · /hours reset
-    /coupon create 代码 金额|折扣% [最低消费] [次数上限] [有效天数] · /coupon stop 代码 · /coupons
+    /coupon create 代码 金额|折扣% [最高X元] [最低消费] [次数上限] [有效天数] · /coupon stop 代码 · /coupons
     /pricing 计价规则 · /pricing set 规则 金额 · /pricing reset 规则 — 修改新报价的价格（覆盖校园配置文件）
     用户可写 #编号、渠道:账号 或名字。补偿由平台付给订单的学生，不会付给跑腿员，跑腿员投诉的订单也是如此。补偿要写成金额，如 ¥5、¥ 5、RMB5、5元 或 5.50块；单独的数字会被拒绝，以免“40 分钟才到”被当成补偿 40 元；写成金额却不是有效金额的（¥-5、5,5元）也会被拒绝，不会当作备注。
     /resolve 会一并处理该订单未决的投诉；若有不同判断，请先用 /uphold 或 /dismiss 单独处理。
 
 admin-bad-number = “{ $text }”不是数字，请写成 12 这样。
-# $what：被拒的是命令中的哪个金额（优惠券的优惠或最低消费），否则是唯一的金额。
+# $what：被拒的是命令中的哪个金额（优惠券的优惠、最低消费或最高减免），否则是唯一的金额。
 admin-amount-invalid = { $what ->
     [discount] 优惠“{ $text }”不是金额：请写减多少元，例如 5 或 5.50，或写百分比，例如 20%。
     [min_spend] 最低消费“{ $text }”不是金额：请写元，例如 10 或 10.50，0 表示不设。
+    [cap] 最高减免“{ $text }”不是金额：请写最多减多少元，例如 5 或 5.50。
    *[amount] “{ $text }”不是金额，请写元，例如 5 或 5.50。
   }
 admin-amount-range = { $what ->
     [discount] 优惠金额须大于 0，最多 { $max } 元。
     [min_spend] 最低消费须在 0 到 { $max } 元之间（0 表示不设）。
+    [cap] 最高减免须大于 0，最多 { $max } 元。
    *[amount] 金额须大于 0，最多 { $max } 元。
   }
 admin-user-not-found = 本校没有用户“{ $text }”。
@@ -272,16 +274,20 @@ admin-report = 最近 { $days } 天（{ $first } 至 { $last }）：
 admin-report-line = { $date }：{ $created } · { $completed } · { $not_completed } · { $revenue } 元
 
 ## 优惠券
-admin-usage-coupon = 请写 /coupon create 代码 优惠 [最低消费，0 为不设] [次数上限，0 为不限] [有效天数，0 为不过期]。优惠写减多少元或百分比，例如 /coupon create WELCOME 3 10 100 30 或 /coupon create HALF 50%；或 /coupon stop 代码。
+admin-usage-coupon = 请写 /coupon create 代码 优惠 [最低消费，0 为不设] [次数上限，0 为不限] [有效天数，0 为不过期]。优惠写减多少元，或写百分比，其后可加最高减免（最高5元，或 cap 5），例如 /coupon create WELCOME 3 10 100 30 或 /coupon create HALF 50% 最高5元；或 /coupon stop 代码。
 admin-coupon-code-invalid = “{ $text }”不能作为优惠码：请用 3–32 个字母、数字、- 或 _。
 admin-coupon-code-reserved = { $code } 不能作为优惠码：同学在优惠券问题里输入它，会被当作“不用优惠券”或“上一步”。请换一个优惠码。
 admin-coupon-percent-invalid = 优惠“{ $text }”须是大于 0、最多 100 的百分比，例如 20%。
 admin-coupon-uses-invalid = 使用次数“{ $text }”须是 0 到 { $max } 之间的整数（0 表示不限）。
 admin-coupon-days-invalid = 有效天数“{ $text }”须是 0 到 { $max } 之间的整数（0 表示不过期）。
+admin-coupon-cap-fixed = 只有折扣券才能设最高减免（例如 20% 最高5元）：减 { $amount } 元的券每单就减这么多。未创建优惠券。
 admin-coupon-exists = 优惠券 { $code } 已存在。
 admin-coupon-not-found = 本校没有优惠券 { $code }。
 admin-coupon-ended = 优惠券 { $code } 已经结束。
-admin-coupon-percent = 减 { $percent }%
+admin-coupon-percent = 减 { $percent }%{ $cap ->
+    [none] {""}
+   *[other] ，最高减 { $cap } 元
+  }
 admin-coupon-amount = 减 { $amount } 元
 admin-coupon-line = { $code }：{ $value } · { $min_spend ->
     [none] 无最低消费

@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core import ledger
 from core.errors import InvalidInput
+from core.money import format_yuan
 from core.numbers import MAX_ID
 from core.order import Actor, Event, Role
 from handlers.admin import who
@@ -33,6 +34,7 @@ from storage.outbox import open_payload, queue
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER, FREE_COUPON, act, make_order, make_runner, make_user
 from tests.handlers.harness import keys
+from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM, answer_all, funded, orders_of, quote_of
 
 EN, ZH = catalogue("en"), catalogue("zh_CN")
 OP = "admin"  # campus/demo.yaml: operators: ["console:admin"]
@@ -1396,6 +1398,69 @@ async def test_create_list_and_stop_coupons(chat, db, campus, clock):
                     ("coupon_create", "coupon:HALF"), ("coupon_stop", "coupon:HALF"))
 
 
+@pytest.mark.parametrize(("language", "command", "line"), [
+    ("en", "/coupon create big 80% cap 2",
+     "BIG: 80% off, at most 2.00 yuan · no minimum spend · used 0, no limit on uses · no end date"),
+    ("zh_CN", "/coupon create big 80％ 最高2元",
+     "BIG：减 80%，最高减 2.00 元 · 无最低消费 · 已用 0 次，不限次数 · 长期有效"),
+], ids=["en", "zh_CN"])
+async def test_a_percent_coupon_with_a_cap_takes_off_no_more_than_its_cap(chat, services, db, campus, clock,
+                                                                          language, command, line):
+    """"80% off, at most 2 yuan" (a Chinese keyboard's ％ too): on an errand whose 80% is more, the student gets
+    exactly 2.00 off."""
+    op = await operator_speaking(db, campus, clock.now, language)
+    replies = await chat.send("dora", command)
+    created = {"en": f"Coupon created: {line}", "zh_CN": f"已创建优惠券：{line}"}[language]
+    assert [(r.key, r.text) for r in replies] == [("admin-coupon-created", created)]
+    c = await get(db, Coupon, "BIG")
+    assert (c.percent_off_bp, c.cap, c.amount_off, c.min_spend) == (8000, 200, 0, 0)
+    (action,) = await actions(db)
+    assert (action.action, action.operator_id, action.details["percent_off_bp"], action.details["cap"]) == (
+        "coupon_create", op, 8000, 200)
+    assert line in (await chat.send("dora", "/coupons"))[0].text
+
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:-1])
+    quote = quote_of(await chat.send("alice", "big"))
+    assert keys(await chat.send("alice", "Confirm")) == ["order-created"]
+    [order] = await orders_of(services, alice)
+    assert order.service_fee * 8 // 10 > 200  # 80% of the fee would be more than the cap
+    assert order.discount == 200 and order.total == order.service_fee + order.tip - 200
+    assert "Coupon BIG: -2.00" in quote.text and f"Total: {format_yuan(order.total)} yuan" in quote.text
+    assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]
+    assert await balance(db, ledger.customer(alice)) == 5000 - order.total
+    assert await balance(db, ledger.MARKETING) == -200
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "Only a percentage coupon takes a cap (like 20% cap 5): a coupon of 5.00 yuan off takes off exactly "
+           "that. Nothing was created."),
+    ("zh_CN", "只有折扣券才能设最高减免（例如 20% 最高5元）：减 5.00 元的券每单就减这么多。未创建优惠券。"),
+], ids=["en", "zh_CN"])
+async def test_a_cap_on_a_fixed_amount_coupon_is_refused_and_nothing_is_created(chat, db, campus, clock,
+                                                                                 language, said):
+    await operator_speaking(db, campus, clock.now, language)
+    for command in ("/coupon create fix 5 cap 2", "/coupon create fix 5 10 最高2元", "/coupon create fix 5 cap2"):
+        replies = await chat.send("dora", command)
+        assert [(r.key, r.text) for r in replies] == [("admin-coupon-cap-fixed", said)], command
+    assert await get(db, Coupon, "FIX") is None and await actions(db) == []
+
+
+@pytest.mark.parametrize("command", [
+    "/coupon create LUNCH 20% cap 5 10 200 30", "/coupon create LUNCH 20% 10 200 30 cap5",
+    "/coupon create LUNCH 20% 10 最高5元 200 30", "/coupon create LUNCH 20% 最多减5 10 200 30",
+    "/coupon create LUNCH 20％ 10 200 封顶¥5 30", "/coupon create LUNCH 20% CAP:5 10 200 30",
+])
+async def test_a_cap_is_read_wherever_and_however_it_is_written_after_the_discount(chat, db, campus, clock, command):
+    """The cap is led by a word, so the numbers around it keep their places: min spend, uses, days."""
+    await operator(chat)
+    assert keys(await chat.send(OP, command)) == ["admin-coupon-created"]
+    c = await get(db, Coupon, "LUNCH")
+    assert (c.percent_off_bp, c.cap, c.min_spend, c.max_uses, c.valid_until) == (
+        2000, 500, 1000, 200, clock.now + dt.timedelta(days=30))
+
+
 # Each refused argument of /coupon create named, with its limit: (command, English, Chinese).
 COUPON_REFUSALS = [
     ("/coupon create XYZ abc", 'The discount "abc" is not an amount: write the yuan off, like 5 or 5.50, or a '
@@ -1408,6 +1473,12 @@ COUPON_REFUSALS = [
      "none.", "最低消费“abc”不是金额：请写元，例如 10 或 10.50，0 表示不设。"),
     ("/coupon create XYZ 5 1000.01", "The minimum spend must be from 0 to 1000.00 yuan (0 for none).",
      "最低消费须在 0 到 1000.00 元之间（0 表示不设）。"),
+    ("/coupon create XYZ 20% cap abc", 'The cap "abc" is not an amount: write the most yuan it takes off, like 5 or '
+     "5.50.", "最高减免“abc”不是金额：请写最多减多少元，例如 5 或 5.50。"),
+    ("/coupon create XYZ 20% 最高101元", "The cap must be more than 0 and at most 100.00 yuan.",
+     "最高减免须大于 0，最多 100.00 元。"),
+    ("/coupon create XYZ 20% 10 cap0", "The cap must be more than 0 and at most 100.00 yuan.",
+     "最高减免须大于 0，最多 100.00 元。"),
     ("/coupon create XYZ 5 0 abc", 'The number of uses "abc" must be a whole number from 0 (no limit) to 100000.',
      "使用次数“abc”须是 0 到 100000 之间的整数（0 表示不限）。"),
     ("/coupon create XYZ 5 0 0 367", 'The number of days valid "367" must be a whole number from 0 (no end) to 366.',
@@ -1423,7 +1494,8 @@ async def test_each_refused_coupon_argument_is_named_with_its_limit_and_nothing_
     for command, en, zh in COUPON_REFUSALS:
         replies = await chat.send("dora", command)
         assert [r.text for r in replies] == [en if language == "en" else zh], command
-    assert keys(await chat.send("dora", "/coupon create XYZ 5 0 0 0 1")) == ["admin-usage-coupon"]
+    for command in ("/coupon create XYZ 20% cap", "/coupon create XYZ 20% cap 2 cap 3", "/coupon create XYZ 5 0 0 0 1"):
+        assert keys(await chat.send("dora", command)) == ["admin-usage-coupon"], command
     assert await get(db, Coupon, "XYZ") is None and await actions(db) == []
 
 
