@@ -126,16 +126,21 @@ def withdrawal_id(text: str | None) -> int:
     return parse_id(text, bad="admin-bad-number", missing="admin-withdrawal-not-found", name="id")
 
 
-def parse_amount(text: str, *, maximum: int, invalid: str = "admin-amount-invalid", what: str = "amount",
-                 zero: bool = False) -> int:
-    """Yuan as an operator types it ('5', '5.5', '¥5', 'RMB5', '5元', '5块') → positive fen, at most `maximum`.
-    invalid: the refusal of what is no amount, whose example fits where it was written. what: which of a command's
-    amounts it is (discount, min_spend, cap), named by both refusals so the operator sees which one to correct.
-    zero: 0 is allowed too (it means none)."""
+def written_fen(text: str, invalid: str, what: str = "amount") -> int:
+    """Yuan as an operator types it ('5', '5.5', '¥5', 'RMB5', '5元', '5块') → fen, whatever their sign.
+    invalid: the refusal of what is no amount, whose example fits where it was written; what: parse_amount's."""
     try:
-        fen = written_yuan_to_fen(text)
+        return written_yuan_to_fen(text)
     except MoneyError:
         raise InvalidInput(invalid, text=quoted(text), what=what) from None
+
+
+def parse_amount(text: str, *, maximum: int, invalid: str = "admin-amount-invalid", what: str = "amount",
+                 zero: bool = False) -> int:
+    """Yuan as an operator types it → positive fen, at most `maximum` (written_fen). what: which of a command's
+    amounts it is (discount, min_spend, cap), named by both refusals so the operator sees which one to correct.
+    zero: 0 is allowed too (it means none)."""
+    fen = written_fen(text, invalid, what)
     if not (0 if zero else 1) <= fen <= maximum:
         raise InvalidInput("admin-amount-range", max=format_yuan(maximum), what=what)
     return fen
@@ -643,19 +648,30 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
             dismissed=len(complaints) - upheld, penalised=penalised or "none", edit=edit)
 
 
-def split_amount(args: tuple[str, ...], maximum: int) -> tuple[int, str]:
-    """'[compensation] [note…]': an optional leading compensation written as money (¥5, 5元), then a free note. A
-    bare number first is refused, not guessed at: paying '40 minutes late' as 40 yuan cannot be taken back; so is
-    what is written as money but is no amount (¥-5, 5,5元), which the note would otherwise keep while the order's
-    resolution, irreversible, went ahead without it."""
+def joined(args: tuple[str, ...] | list[str]) -> list[str]:
+    """The words, with a currency mark or unit written apart from its number joined to it ('¥ 5' → '¥5')."""
     rest = list(args)
     if len(rest) > 1 and _APART.fullmatch(" ".join(rest[:2])):
         rest[:2] = ["".join(rest[:2])]
+    return rest
+
+
+def split_money(args: tuple[str, ...], *, unmarked: str) -> tuple[str | None, list[str]]:
+    """'[amount] [words…]': an optional leading amount written as money (¥5, 5元), as written, and the words after
+    it. A bare number first is refused (`unmarked`), not guessed at: paying '40 minutes late' as 40 yuan cannot be
+    taken back; what is written as money but is no amount (¥-5, 5,5元) is taken as the amount, so that reading it
+    refuses it rather than the words keep it while the order's end, irreversible, went ahead without it."""
+    rest = joined(args)
     if rest and _BARE_NUMBER.match(rest[0]):
-        raise InvalidInput("admin-compensation-unmarked", text=quoted(rest[0]))
+        raise InvalidInput(unmarked, text=quoted(rest[0]))
+    return (rest.pop(0) if rest and _LOOKS_LIKE_MONEY.search(rest[0]) else None), rest
+
+
+def split_amount(args: tuple[str, ...], maximum: int) -> tuple[int, str]:
+    """'[compensation] [note…]': an optional compensation written as money (split_money), then a free note."""
+    written, rest = split_money(args, unmarked="admin-compensation-unmarked")
     # Its refusal's example is money too: a bare "5", as admin-amount-invalid suggests, is refused here.
-    amount = (parse_amount(rest.pop(0), maximum=maximum, invalid="admin-compensation-invalid")
-              if rest and _LOOKS_LIKE_MONEY.search(rest[0]) else 0)
+    amount = 0 if written is None else parse_amount(written, maximum=maximum, invalid="admin-compensation-invalid")
     return amount, free_text(" ".join(rest), limit=MAX_REASON)
 
 
