@@ -146,6 +146,8 @@ class Order:
     coupon_code: str | None = None  # the coupon `discount` counts on
     goods: Fen = 0  # buy tasks: the goods money in `total`, no part of the service fee
     goods_spent: Fen | None = None  # what the runner paid for the goods, told once picked up (goods_bought)
+    # When the runner picked it up (a buy task's goods bought); kept through a report, unlike the deadlines.
+    picked_up_at: dt.datetime | None = None
 
     @property
     def goods_paid_back(self) -> Fen:
@@ -343,7 +345,8 @@ def transition(
     elif event is Event.pickup:
         # A buy task counts as picked up once its goods are bought: from then on the student may not cancel it,
         # so a runner who laid the money out is paid it back whatever ends the errand (refund_after_pickup).
-        after = dataclasses.replace(clear_deadlines(after), deliver_by=now + dt.timedelta(minutes=t.deliver_minutes))
+        after = dataclasses.replace(clear_deadlines(after), picked_up_at=now,
+                                    deliver_by=now + dt.timedelta(minutes=t.deliver_minutes))
         notices.append(Notice("customer", "notice-picked-up"))
     elif event is Event.goods_bought:
         after = dataclasses.replace(after, goods_spent=_spent(order, goods_spent))

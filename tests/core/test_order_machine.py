@@ -156,6 +156,14 @@ def test_only_the_own_runner_picks_up_and_only_the_own_customer_confirms():
         transition(CAMPUS, delivered, Event.confirm, Actor.system(), T0)
 
 
+def test_pickup_is_remembered_through_a_report():
+    accepted = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0)
+    picked = transition(CAMPUS, accepted, Event.pickup, Actor(Role.runner, RUNNER), T0).after
+    reported = transition(CAMPUS, picked, Event.report, Actor(Role.customer, CUSTOMER), T0).after
+    assert (picked.picked_up_at, reported.picked_up_at) == (T0, T0)
+    assert transition(CAMPUS, accepted, Event.report, Actor(Role.customer, CUSTOMER), T0).after.picked_up_at is None
+
+
 def test_deadlines_follow_the_campus_timeouts():
     t = CAMPUS.timeouts
     paid = transition(CAMPUS, new_order(), Event.pay, Actor(Role.customer, CUSTOMER), T0).after
