@@ -1,4 +1,4 @@
-"""Migration 0012 carries the pickups already made over to the orders: an order reported after pickup is still known
+"""Migration 0013 carries the pickups already made over to the orders: an order reported after pickup is still known
 to have been picked up."""
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ async def test_an_order_reported_after_pickup_before_the_upgrade_is_known_to_be_
             await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), picked_at)
         await act(db, campus, order_id, Event.report, Actor(Role.runner, runner), clock())
         reported[picked] = order_id
-    async with UnitOfWork(db) as uow:  # as the rows were before 0012 kept it: in the history only
+    async with UnitOfWork(db) as uow:  # as the rows were before 0013 kept it: in the history only
         await uow.session.execute(update(OrderRow).values(picked_up_at=None))
 
-    await downgrade_and_upgrade(db, "0011")
+    await downgrade_and_upgrade(db, "0012")
 
     async with UnitOfWork(db, write=False) as uow:
         bought, unbought = [await uow.orders.get(reported[p]) for p in (True, False)]
