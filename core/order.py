@@ -117,6 +117,9 @@ RULES: dict[Event, Rule] = {
 # Events only the order's own runner may cause, and those only its own customer may cause.
 RUNNER_OWN = frozenset({Event.release, Event.pickup, Event.deliver, Event.goods_bought})
 CUSTOMER_OWN = frozenset({Event.confirm, Event.cancel, Event.drop_coupon})
+# An operator ending an order that may be past its goods' purchase: one whose cost is unsaid needs theirs
+# (operator_spent).
+OPERATOR_ENDS = frozenset({Event.operator_cancel, Event.resolve_refund, Event.resolve_complete})
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,13 @@ class Order:
         """What the end of the order pays the runner back for goods: what they said they spent, nothing if they
         never said (the goods were not bought)."""
         return self.goods_spent or 0
+
+    @property
+    def goods_unsaid(self) -> bool:
+        """A buy task's goods may have been bought (it was picked up) but nobody said what they cost: whoever ends
+        it must, or the runner who laid the money out would not be paid it back."""
+        picked = self.status is Status.picked_up or self.picked_up_at is not None
+        return bool(self.goods) and self.goods_spent is None and picked
 
     @property
     def goods_back(self) -> Fen:
@@ -203,6 +213,12 @@ class Transition:
     credit: tuple[tuple[int, CreditEvent], ...] = ()
     notices: tuple[Notice, ...] = ()
     note: str = ""
+
+    @property
+    def settled(self) -> Order:
+        """The order as found, with the goods' cost its end settled: the one an operator gave, where the runner said
+        none (operator_spent)."""
+        return dataclasses.replace(self.before, goods_spent=self.after.goods_spent)
 
 
 def allowed_events(order: Order, actor: Actor) -> list[Event]:
@@ -258,7 +274,8 @@ def transition(
 ) -> Transition:
     """Validate and compute one transition. Raises IllegalTransition or NotAllowed; changes nothing itself.
 
-    `goods_spent`: what a buy task's goods cost, for goods_bought (InvalidInput past the goods money)."""
+    `goods_spent`: what a buy task's goods cost, for goods_bought (InvalidInput past the goods money), or for an
+    operator ending an order whose runner has not said it (operator_spent)."""
     rule = RULES[event]
     if order.status not in rule.sources:
         raise IllegalTransition(status=order.status.value, event=event.value)
@@ -266,6 +283,9 @@ def transition(
         raise NotAllowed("error-not-allowed", event=event.value)
     _check_actor(order, event, actor)
     _check_order(order, event)
+    found = order
+    # From here on the order settles with the cost the operator gave, exactly as if its runner had said it.
+    order = operator_spent(order, event, goods_spent)
 
     t = campus.timeouts
     after = dataclasses.replace(order, status=rule.target or order.status)
@@ -305,9 +325,12 @@ def transition(
             postings.append(ledger.refund_order(order.id, order.customer_id, service, order.discount, event.value))
         return postings
 
-    def runner_repaid() -> dict[str, Any]:
-        """A runner's notice of the end: what they were paid back for goods, and whether anything."""
-        return {"spent": order.goods_paid_back, "bought": "yes" if order.goods_paid_back else "no"}
+    def goods_repaid() -> dict[str, Any]:
+        """A notice of the end: what the runner was paid back for goods, whether anything, and whether it was the
+        service's word ("service…": the runner never said what they cost)."""
+        paid, by_service = order.goods_paid_back, found.goods_spent != order.goods_spent
+        return {"spent": paid, "bought": ("service" if paid else "service-none") if by_service else
+                "yes" if paid else "no"}
 
     if event is Event.pay:
         postings.append(ledger.pay_order(order.id, order.customer_id, order.total, order.discount))
@@ -369,10 +392,10 @@ def transition(
             credit.append((order.runner_id, CreditEvent.late_delivery if order.delivered_late else CreditEvent.on_time))
         after = clear_deadlines(after)
         notices += [
-            Notice("runner", "notice-completed", {"amount": order.runner_share, **runner_repaid()},
+            Notice("runner", "notice-completed", {"amount": order.runner_share, **goods_repaid()},
                    user_id=order.runner_id),
             Notice("customer", "notice-auto-confirmed" if event is Event.auto_confirm else "notice-completed-customer",
-                   {"change": order.goods_back, "back": "yes" if order.goods_back else "no"}),
+                   {"change": order.goods_back, "back": "yes" if order.goods_back else "no", **goods_repaid()}),
         ]
     elif event is Event.expire:
         postings.append(refund)
@@ -409,13 +432,14 @@ def transition(
         if order.status is Status.open:
             notices.append(Notice("hall", "notice-hall-gone"))
         if order.runner_id is not None:  # the refund is the whole escrow: nothing goes to the runner
-            notices.append(Notice("runner", "notice-cancelled-by-service-runner", {**reason(note), **runner_repaid()},
+            notices.append(Notice("runner", "notice-cancelled-by-service-runner", {**reason(note), **goods_repaid()},
                                   user_id=order.runner_id))
         if order.status is Status.awaiting_payment:  # the student is told the operator's reason too
             notices.append(Notice("customer", "notice-cancelled-by-operator-unpaid", reason(note)))
         else:
             notices.append(Notice("customer", "notice-cancelled-by-operator",
-                                  {**refunded("refund", refund_on_operator_cancel(order)), **reason(note)}))
+                                  {**refunded("refund", refund_on_operator_cancel(order)), **reason(note),
+                                   **goods_repaid()}))
     elif event is Event.reassign:
         if runner_id is None or runner_id == order.runner_id:
             raise IllegalTransition("error-reassign-same")
@@ -435,9 +459,10 @@ def transition(
     elif event is Event.resolve_refund:
         postings += refund_after_pickup()
         after = clear_deadlines(after)
-        notices.append(Notice("customer", "notice-refunded", refunded("amount", order.refundable)))
+        notices.append(Notice("customer", "notice-refunded",
+                              {**refunded("amount", order.refundable), **goods_repaid()}))
         if order.runner_id is not None:  # as for an operator's cancellation: the runner earns nothing
-            notices.append(Notice("runner", "notice-refunded-runner", {**reason(note), **runner_repaid()},
+            notices.append(Notice("runner", "notice-refunded-runner", {**reason(note), **goods_repaid()},
                                   user_id=order.runner_id))
     elif event is Event.drop_coupon:
         # Nothing is paid yet, so nothing is posted: the payment then takes the full price from the customer and
@@ -445,15 +470,37 @@ def transition(
         # The payment deadline stays: the student answers the refusal of a payment they were making.
         after = dataclasses.replace(after, coupon_code=None, discount=0, total=order.full_price)
 
-    return Transition(order, after, event, actor, tuple(postings), tuple(credit), tuple(notices), note)
+    return Transition(found, after, event, actor, tuple(postings), tuple(credit), tuple(notices), note)
 
 
-def _spent(order: Order, spent: Fen | None) -> Fen:
-    """What the goods cost, as goods_bought says it: at most all of the goods money."""
+def operator_spent(order: Order, event: Event, spent: Fen | None) -> Order:
+    """The order as an operator's end of it settles it. One whose goods may be bought but whose cost is unsaid takes
+    the cost from the operator, who must give it (0 if nothing was bought): ending it without would silently leave
+    the runner out of pocket. Any other order takes none from them: its goods were not bought or their cost is
+    known."""
+    if event not in OPERATOR_ENDS:
+        return order
+    if order.goods_unsaid:
+        if spent is None:
+            raise InvalidInput("error-goods-unsaid-operator", order=order.id, event=event.value,
+                               max=format_yuan(order.goods))
+        return dataclasses.replace(order, goods_spent=_spent(order, spent, over="error-goods-operator-range"))
+    if spent is not None:
+        if not order.goods:
+            raise IllegalTransition("error-goods-none", order=order.id)
+        if order.goods_spent is not None:
+            raise IllegalTransition("error-goods-told", order=order.id)
+        raise InvalidInput("error-goods-not-bought", order=order.id)
+    return order
+
+
+def _spent(order: Order, spent: Fen | None, *, over: str = "error-goods-spent-range") -> Fen:
+    """What the goods cost, as goods_bought says it: at most all of the goods money. `over`: the refusal of more,
+    worded for whoever says it."""
     if spent is None:
         raise InvalidInput("error-goods-spent-needed", order=order.id)
     if not 0 <= spent <= order.goods:
-        raise InvalidInput("error-goods-spent-range", order=order.id, max=format_yuan(order.goods))
+        raise InvalidInput(over, order=order.id, max=format_yuan(order.goods))
     return spent
 
 

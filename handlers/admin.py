@@ -25,7 +25,18 @@ from core.dispatch import ineligibility
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
 from core.money import CURRENCY_MARK, YUAN_UNIT, MoneyError, format_yuan, percent_to_bp, written_yuan_to_fen
 from core.numbers import record_id, whole_number
-from core.order import FINAL, Actor, Event, Order, Role, Status, allowed_events, refund_on_operator_cancel
+from core.order import (
+    FINAL,
+    Actor,
+    Event,
+    Order,
+    Role,
+    Status,
+    Transition,
+    allowed_events,
+    operator_spent,
+    refund_on_operator_cancel,
+)
 from core.order import reason as with_reason  # told without a "Reason:" line when none was given
 from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
 from handlers.io import Choice, Kind
@@ -69,6 +80,9 @@ _LOOKS_LIKE_MONEY = re.compile(
     re.IGNORECASE)
 # '¥ 5', '5 元': a currency mark or unit written apart from its number.
 _APART = re.compile(rf"(?:{CURRENCY_MARK}) [-+−－\d.]\S*|\d+([.,]\d*)? (?:{YUAN_UNIT})", re.IGNORECASE)
+# /resolve's word for what a buy task's goods cost, alone ('spent ¥30', '花了 30') or joined to money ('花了¥30',
+# '花了30块'); only money may follow it joined, so a note such as '花了很久' stays a note.
+_SPENT = re.compile(rf"(?:spent|花了)(?P<amount>(?:{CURRENCY_MARK}|[-+−－\d.]).*)?", re.IGNORECASE)
 _COUPON_CODE = re.compile(r"^[A-Z0-9_-]{3,32}$")
 # A percentage coupon's cap, as an operator says it ("cap 5", "最高减5元", "封顶5"): led by a word, so it is never
 # taken for the numbers read by position (min spend, uses, days), wherever it is written after the discount.
@@ -551,24 +565,36 @@ async def reassign_step(ctx: Ctx) -> None:
     await attempt(ctx, work())
 
 
-async def cancel_order(ctx: Ctx, row: OrderRow, reason: str, *, edit: bool = False) -> None:
+async def cancel_order(ctx: Ctx, row: OrderRow, reason: str, *, goods_spent: int | None = None,
+                       edit: bool = False) -> None:
+    """goods_spent: what the goods cost, which the operator gives for a buy task whose runner did not say it."""
     if row.status == Status.exception.value:
         # Under review the order is closed by /resolve, which decides its complaints too: name it, not "impossible".
         raise IllegalTransition("admin-cancel-under-review", order=str(row.id))
-    t = await move(ctx, row, Event.operator_cancel, Role.operator, note=reason)
-    refund = refund_on_operator_cancel(t.before)
-    await record(ctx, "cancel_order", f"order:{row.id}", reason=reason, refund=refund)
+    t = await move(ctx, row, Event.operator_cancel, Role.operator, note=reason, goods_spent=goods_spent)
+    refund = refund_on_operator_cancel(t.settled)
+    await record(ctx, "cancel_order", f"order:{row.id}", reason=reason, refund=refund, goods_spent=goods_spent)
     # Not paid: nothing was charged. Paid nothing (a coupon covered it): nothing to give back. Else the refund.
     paid = "no" if t.before.status is Status.awaiting_payment else "yes" if refund else "nothing"
-    ctx.say("admin-order-cancelled", order=str(row.id), refund=format_yuan(refund), paid=paid, edit=edit)
+    ctx.say("admin-order-cancelled", order=str(row.id), refund=format_yuan(refund), paid=paid, **goods_repaid(t),
+            edit=edit)
+
+
+def goods_repaid(t: Transition) -> dict[str, str]:
+    """What the end of the order paid its runner back for goods, for the operator's confirmation."""
+    return {"spent": format_yuan(t.after.goods_paid_back), "repaid": "yes" if t.after.goods_paid_back else "no"}
 
 
 @ROUTER.command("cancelorder", operator_only=True)
 async def cancel_order_cmd(ctx: Ctx) -> None:
+    """/cancelorder N [¥cost] [reason]: the cost of a buy task's goods, written as money, when its runner did not
+    say it."""
     begin(ctx)
     args = ask(ctx, "admin-usage-cancelorder", 1)
     row = await campus_order(ctx, args[0])
-    await cancel_order(ctx, row, free_text(" ".join(args[1:]), limit=MAX_REASON))
+    written, rest = split_money(args[1:], unmarked="admin-cost-unmarked")
+    spent = None if written is None else written_fen(written, "admin-cost-invalid")
+    await cancel_order(ctx, row, free_text(" ".join(rest), limit=MAX_REASON), goods_spent=spent)
 
 
 # ---------------------------------------------------------------------------------------------------- complaints
@@ -617,13 +643,14 @@ async def penalise_runners(ctx: Ctx, row: OrderRow, runners: set[int]) -> str:
 
 
 async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int, note: str,
-                        *, edit: bool = False) -> None:
+                        *, goods_spent: int | None = None, edit: bool = False) -> None:
     """Close an exception: the runner is paid (complete) or the customer refunded (refund), perhaps with a
     compensation on top. Open complaints on the order are decided with it: one that the outcome answers (a
     customer's complaint with a refund or compensation, a runner's with completion) is upheld, the rest dismissed.
-    An operator who sees it otherwise decides the complaint first with /uphold or /dismiss."""
+    An operator who sees it otherwise decides the complaint first with /uphold or /dismiss.
+    goods_spent: what the goods cost, which the operator gives for a buy task whose runner did not say it."""
     event = Event.resolve_complete if outcome == "complete" else Event.resolve_refund
-    await move(ctx, row, event, Role.operator, note=note)
+    t = await move(ctx, row, event, Role.operator, note=note, goods_spent=goods_spent)
     row = await ctx.uow.orders.get_row(row.id) or row  # type: ignore[arg-type]
     student = await compensate(ctx, row, compensation)
     complaints = list(await ctx.uow.session.scalars(
@@ -640,12 +667,12 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
                            {"complaint": str(c.id), "status": "upheld" if favoured else "dismissed"})
     penalised = await penalise_runners(ctx, row, against)
     await record(ctx, "resolve", f"order:{row.id}", outcome=outcome, compensation=compensation, note=note,
-                 complaints_upheld=upheld, complaints_dismissed=len(complaints) - upheld)
+                 complaints_upheld=upheld, complaints_dismissed=len(complaints) - upheld, goods_spent=goods_spent)
     # A refund of an order its coupon paid in full gives nothing back: its outcome says so, not "refunded".
     worded = "covered" if outcome == "refund" and covered(row) else outcome
     ctx.say("admin-resolved", order=str(row.id), outcome=worded, compensation=format_yuan(compensation),
             compensated="yes" if compensation else "no", student=student, upheld=upheld,
-            dismissed=len(complaints) - upheld, penalised=penalised or "none", edit=edit)
+            dismissed=len(complaints) - upheld, penalised=penalised or "none", **goods_repaid(t), edit=edit)
 
 
 def joined(args: tuple[str, ...] | list[str]) -> list[str]:
@@ -675,16 +702,31 @@ def split_amount(args: tuple[str, ...], maximum: int) -> tuple[int, str]:
     return amount, free_text(" ".join(rest), limit=MAX_REASON)
 
 
+def split_spent(args: tuple[str, ...]) -> tuple[int | None, tuple[str, ...]]:
+    """'[spent ¥X] rest…' ('花了 ¥X'): what a buy task's goods cost, which an operator resolving it gives for a runner
+    who did not say it. Its word comes first, so the amount after it is any way of writing yuan, a bare number too:
+    nothing else could be meant."""
+    said = _SPENT.fullmatch(args[0]) if args else None
+    if said is None:
+        return None, args
+    rest = joined(args[1:]) if said["amount"] is None else [said["amount"], *args[1:]]
+    if not rest:
+        raise InvalidInput("admin-usage-resolve")
+    return written_fen(rest[0], "admin-cost-invalid"), tuple(rest[1:])
+
+
 @ROUTER.command("resolve", operator_only=True)
 async def resolve(ctx: Ctx) -> None:
+    """/resolve N complete|refund [spent ¥cost] [¥compensation] [note]."""
     begin(ctx)
     args = ask(ctx, "admin-usage-resolve", 2)
     outcome = args[1].lower()
     if outcome not in ("complete", "refund"):
         raise InvalidInput("admin-usage-resolve")
     row = await campus_order(ctx, args[0])
-    compensation, note = split_amount(args[2:], MAX_COMPENSATION)
-    await resolve_order(ctx, row, outcome, compensation, note)
+    spent, rest = split_spent(args[2:])
+    compensation, note = split_amount(rest, MAX_COMPENSATION)
+    await resolve_order(ctx, row, outcome, compensation, note, goods_spent=spent)
 
 
 @ROUTER.command("complaints", operator_only=True)
@@ -1099,10 +1141,13 @@ async def on_order_button(ctx: Ctx, verb: str, number: str, rest: list[str]) -> 
         target = row.id
         event = CODE_EVENTS[rest[0]]
         if verb == "ev":  # money moves: ask once more; the confirmation names the card, to bring it up to date
-            if event not in allowed_events(to_domain(row), Actor(Role.operator, ctx.user_id)):
+            order = to_domain(row)
+            if event not in allowed_events(order, Actor(Role.operator, ctx.user_id)):
                 raise IllegalTransition(status=row.status, event=event.value)
+            # Goods bought but their cost unsaid: a button cannot say it, so the refusal says how, at once.
+            operator_spent(order, event, None)
             card = f":{ctx.input.message}" if ctx.input.message else ""
-            refunded = cancel_refunds(to_domain(row))
+            refunded = cancel_refunds(order)
             ctx.say("admin-confirm-event", order=str(target), event=event.value, total=format_yuan(row.total),
                     refunded=refunded, choices=[[ctx.button("admin-button-confirm", f"adm:do:{target}:{rest[0]}{card}",
                                                             event=event.value, refunded=refunded)]])

@@ -147,25 +147,32 @@ admin-student-unreachable-order = ⚠️ Order #{ $order }: the bot can no longe
     [delivered] It is delivered and completes on its own if they do not confirm it; its runner { $runner } was told.
    *[other] Its runner { $runner } was told and may need you to reach the student another way: see it with /find { $order }.
   }
-admin-usage-cancelorder = Write /cancelorder, the order number and a reason (the student and the runner are told it), like /cancelorder 12 shop closed.
+admin-usage-cancelorder = Write /cancelorder, the order number and a reason (the student and the runner are told it), like /cancelorder 12 shop closed. A buy-for-me errand picked up before its runner said what the goods cost needs the cost first, written as money: /cancelorder 12 ¥32.5 shop closed (¥0 if nothing was bought).
 admin-cancel-under-review = Order #{ $order } is under review (a complaint or a report), so it cannot be cancelled: close it with /resolve { $order } refund (the student is refunded) or /resolve { $order } complete (the runner is paid), optionally with a compensation to the student and a note, like /resolve { $order } refund ¥5 item damaged.
 admin-order-cancelled = Order #{ $order } is cancelled. { $paid ->
     [no] It was not paid, so nothing was charged and no refund was due.
     [nothing] The student's coupon covered all of it, so they paid nothing and no refund was due.
    *[yes] Refunded to the student's wallet: { $refund } yuan.
+  }{ admin-goods-repaid }
+# What an order's end paid its runner back for goods they bought.
+admin-goods-repaid = { $repaid ->
+    [yes] {" "}The runner was paid back { $spent } yuan for the goods.
+   *[no] {""}
   }
 admin-confirm-event = Order #{ $order } ({ $total } yuan): { admin-event-name }? This cannot be undone.
 admin-button-confirm = Yes: { admin-event-name }
 
 ## Exceptions and complaints
-admin-usage-resolve = Write /resolve, the order number, complete or refund, then optionally a compensation to the student written as money (¥5, 5元 or 5块) and a note, like /resolve 12 refund ¥5 item damaged.
+admin-usage-resolve = Write /resolve, the order number, complete or refund, then optionally a compensation to the student written as money (¥5, 5元 or 5块) and a note, like /resolve 12 refund ¥5 item damaged. A buy-for-me errand picked up before its runner said what the goods cost needs the cost right after complete or refund: /resolve 12 refund spent ¥32.5 ¥5 item damaged (spent ¥0 if nothing was bought).
 admin-compensation-invalid = "{ $text }" is not an amount. Write the compensation as money in yuan, like ¥5 or 5.50元. Nothing was done.
 admin-compensation-unmarked = Is "{ $text }" a compensation? Write it as money, like ¥{ $text } or { $text }元. A note that starts with a number needs a word before it, like "waited { $text } minutes". Nothing was done.
+admin-cost-invalid = "{ $text }" is not what the goods cost. Write it as money in yuan, like ¥32.5, or ¥0 if nothing was bought. Nothing was done.
+admin-cost-unmarked = Is "{ $text }" what the goods cost? Write it as money, like ¥{ $text } or { $text }元. A reason that starts with a number needs a word before it, like "waited { $text } minutes". Nothing was done.
 admin-resolved = Order #{ $order } resolved: { $outcome ->
     [complete] completed, the runner is paid
     [covered] closed in the student's favour; their coupon covered all of it, so there was nothing to refund
    *[refund] refunded to the student
-  }. { $compensated ->
+  }.{ admin-goods-repaid } { $compensated ->
     [no] No compensation.
    *[yes] Compensation paid to the student { $student }: { $compensation } yuan.
   } Complaints upheld: { $upheld }, dismissed: { $dismissed }.{ $penalised ->

@@ -42,3 +42,11 @@ error-goods-spent-needed = Say what the goods of order #{ $order } cost first.
 error-goods-spent-range = The goods of order #{ $order } may cost 0 to { $max } yuan: that is the money the student gave for them. If they cost more, tell the student through the chat and buy only what it pays for.
 error-goods-none = Order #{ $order } has no money for goods.
 error-goods-told = What the goods of order #{ $order } cost is already recorded.
+# An operator ending a buy task whose runner picked it up (bought the goods) but never said what they cost.
+error-goods-unsaid-operator = The runner of order #{ $order } picked up (bought) the goods but has not said what they cost, so ending the order now would not pay them back. Give the cost yourself, from 0 to { $max } yuan (the money the student gave for them; ¥0 if nothing was bought), like { $event ->
+    [operator_cancel] /cancelorder { $order } ¥32.5 shop closed
+    [resolve_complete] /resolve { $order } complete spent ¥32.5
+   *[resolve_refund] /resolve { $order } refund spent ¥32.5
+  }. Nothing was done.
+error-goods-operator-range = The goods of order #{ $order } may cost 0 to { $max } yuan: that is the money the student gave for them. Nothing was done.
+error-goods-not-bought = Order #{ $order } was never picked up, so its goods were not bought: leave their cost out. Nothing was done.

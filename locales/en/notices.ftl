@@ -16,12 +16,24 @@ notice-picked-up = Your order #{ $order } has been picked up.
 notice-delivered = Your order #{ $order } has been delivered. Please confirm.
 notice-completed = Order #{ $order } is complete. You earned { $amount } yuan{ $bought ->
     [yes] , and the { $spent } yuan you spent on the goods came back to your wallet.
-   *[no] .
+   *[other] .{ notice-goods-repaid }
+  }
+# The end of an order, to its runner: what the goods they laid out paid them back, and whose word it was.
+notice-goods-repaid = { $bought ->
+    [yes] {" "}The { $spent } yuan you spent on the goods came back to your wallet.
+    [service] {" "}You had not said what the goods cost, so the service put them at { $spent } yuan: that came back to your wallet.
+    [service-none] {" "}You had not said what the goods cost, and the service found none were bought, so nothing came back for them.
+   *[no] {""}
+  }
+# …and to its student, when the service said what the goods cost.
+notice-goods-decided = { $bought ->
+    [service] {" "}Your runner had not said what the goods cost, so the service put them at { $spent } yuan, which paid the runner back.
+   *[other] {""}
   }
 notice-completed-customer = Order #{ $order } is complete. Thank you!{ $back ->
     [yes] {" "}{ $change } yuan of the money for the goods went back to your wallet.
    *[no] {""}
-  }
+  }{ notice-goods-decided }
 notice-auto-confirmed = Order #{ $order } was confirmed automatically.{ $back ->
     [yes] {" "}{ $change } yuan of the money for the goods went back to your wallet.
    *[no] {""}
@@ -41,7 +53,7 @@ notice-cancelled-runner = Order #{ $order } was cancelled by the student.
 notice-cancelled-by-operator = Order #{ $order } was cancelled by the service. { $refunded ->
     [no] { -nothing-back }
    *[yes] { $refund } yuan went back to your wallet.
-  }{ $given ->
+  }{ notice-goods-decided }{ $given ->
     [yes] {" "}Reason: { $reason }
    *[no] {""}
   }
@@ -55,7 +67,7 @@ notice-exception = Order #{ $order } was reported and needs an operator.
 notice-refunded = { $refunded ->
     [no] Order #{ $order } was closed in your favour. { -nothing-back }
    *[yes] Order #{ $order } was refunded: { $amount } yuan went back to your wallet.
-  }
+  }{ notice-goods-decided }
 notice-details-ended = Order #{ $order } has ended for you: the student's phone and room are no longer shown.
 notice-undelivered = ⚠️ { $channel ->
         [telegram] Telegram
@@ -80,17 +92,11 @@ notice-undelivered = ⚠️ { $channel ->
 # To the runner when an order ends other than by its delivery: who ended it and what it pays them (the ledger's
 # answer: the cancellation fee of a student's late cancellation, nothing after the service's cancel or refund).
 notice-cancelled-runner-fee = Order #{ $order } was cancelled by the student after the free minutes: the cancellation fee, { $fee } yuan, went to your wallet.
-notice-cancelled-by-service-runner = Order #{ $order } was cancelled by the service: you no longer deliver it, and nothing is paid to you for it.{ $bought ->
-    [yes] {" "}The { $spent } yuan you spent on the goods came back to your wallet.
-   *[no] {""}
-  }{ $given ->
+notice-cancelled-by-service-runner = Order #{ $order } was cancelled by the service: you no longer deliver it, and nothing is paid to you for it.{ notice-goods-repaid }{ $given ->
     [yes] {" "}Reason: { $reason }
    *[no] {""}
   }
-notice-refunded-runner = Order #{ $order } was closed by the service with a refund to the student: nothing is paid to you for it.{ $bought ->
-    [yes] {" "}The { $spent } yuan you spent on the goods came back to your wallet.
-   *[no] {""}
-  }{ $given ->
+notice-refunded-runner = Order #{ $order } was closed by the service with a refund to the student: nothing is paid to you for it.{ notice-goods-repaid }{ $given ->
     [yes] {" "}Note: { $reason }
    *[no] {""}
   }

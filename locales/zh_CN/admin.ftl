@@ -144,25 +144,32 @@ admin-student-unreachable-order = ⚠️ 订单 #{ $order }：机器人已无法
     [delivered] 订单已送达，对方不确认的话会自动完成；已通知其跑腿员 { $runner }。
    *[other] 已通知其跑腿员 { $runner }，对方可能需要你通过其他方式联系下单同学：请用 /find { $order } 查看。
   }
-admin-usage-cancelorder = 请写 /cancelorder、订单号和原因（会告知学生和跑腿员），例如 /cancelorder 12 店铺关门。
+admin-usage-cancelorder = 请写 /cancelorder、订单号和原因（会告知学生和跑腿员），例如 /cancelorder 12 店铺关门。“帮我买”订单已取件、跑腿员却还没说明商品花费时，先写上商品花费（写成金额）：/cancelorder 12 ¥32.5 店铺关门（什么都没买就写 ¥0）。
 admin-cancel-under-review = 订单 #{ $order } 正在处理异常（投诉或报告），不能取消：请用 /resolve { $order } refund（退款给学生）或 /resolve { $order } complete（向跑腿员付款）结案，可再加给学生的补偿和备注，例如 /resolve { $order } refund ¥5 物品损坏。
 admin-order-cancelled = 订单 #{ $order } 已取消{ $paid ->
     [no] 。订单还没有支付，没有扣款，也无需退款。
     [nothing] 。学生的优惠券抵扣了全部费用，学生没有付钱，也无需退款。
    *[yes] ，已退回学生钱包 { $refund } 元。
+  }{ admin-goods-repaid }
+# 订单结束时还给跑腿员的垫付商品费。
+admin-goods-repaid = { $repaid ->
+    [yes] 已还给跑腿员垫付的商品费 { $spent } 元。
+   *[no] {""}
   }
 admin-confirm-event = 订单 #{ $order }（{ $total } 元）：{ admin-event-name }？此操作无法撤销。
 admin-button-confirm = 确定：{ admin-event-name }
 
 ## 异常与投诉
-admin-usage-resolve = 请写 /resolve、订单号、complete 或 refund，可再加给学生的补偿金额（写成 ¥5、5元 或 5块）和备注，例如 /resolve 12 refund ¥5 物品损坏。
+admin-usage-resolve = 请写 /resolve、订单号、complete 或 refund，可再加给学生的补偿金额（写成 ¥5、5元 或 5块）和备注，例如 /resolve 12 refund ¥5 物品损坏。“帮我买”订单已取件、跑腿员却还没说明商品花费时，在 complete 或 refund 后紧接着写上商品花费：/resolve 12 refund 花了 ¥32.5 ¥5 物品损坏（什么都没买就写 花了 ¥0）。
 admin-compensation-invalid = “{ $text }”不是有效金额，请把补偿写成以元为单位的金额，例如 ¥5 或 5.50元。未做任何处理。
 admin-compensation-unmarked = “{ $text }”是补偿金额吗？请写成金额，如 ¥{ $text } 或 { $text }元。备注以数字开头时，请在数字前加字，如“等了 { $text } 分钟”。未做任何处理。
+admin-cost-invalid = “{ $text }”不是有效的商品花费，请写成以元为单位的金额，例如 ¥32.5；什么都没买就写 ¥0。未做任何处理。
+admin-cost-unmarked = “{ $text }”是商品花费吗？请写成金额，如 ¥{ $text } 或 { $text }元。原因以数字开头时，请在数字前加字，如“等了 { $text } 分钟”。未做任何处理。
 admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
     [complete] 完成，已向跑腿员付款
     [covered] 按有利于学生的方式结案；这笔订单由优惠券全额抵扣，无需退款
    *[refund] 已退款给学生
-  }。{ $compensated ->
+  }。{ admin-goods-repaid }{ $compensated ->
     [no] 无补偿。
    *[yes] 已向学生 { $student } 支付补偿 { $compensation } 元。
   }投诉成立 { $upheld } 件，驳回 { $dismissed } 件。{ $penalised ->

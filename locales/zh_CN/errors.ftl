@@ -42,3 +42,11 @@ error-goods-spent-needed = 请先说明订单 #{ $order } 的商品花了多少�
 error-goods-spent-range = 订单 #{ $order } 的商品花费须在 0 到 { $max } 元之间：这是下单同学给的商品费。如果不够，请通过聊天告诉对方，只买商品费够买的部分。
 error-goods-none = 订单 #{ $order } 没有商品费。
 error-goods-told = 订单 #{ $order } 的商品花费已经记录。
+# 客服结束一笔“帮我买”订单：跑腿员已取件（买好商品），却没说明商品花了多少钱。
+error-goods-unsaid-operator = 订单 #{ $order } 的跑腿员已取件（买好商品），但还没说明商品花了多少钱，现在结束订单的话，跑腿员垫付的钱就拿不回来。请你写上商品花费，0 到 { $max } 元（学生给的商品费；什么都没买就写 ¥0），例如 { $event ->
+    [operator_cancel] /cancelorder { $order } ¥32.5 店铺关门
+    [resolve_complete] /resolve { $order } complete 花了 ¥32.5
+   *[resolve_refund] /resolve { $order } refund 花了 ¥32.5
+  }。未做任何处理。
+error-goods-operator-range = 订单 #{ $order } 的商品花费须在 0 到 { $max } 元之间：这是学生给的商品费。未做任何处理。
+error-goods-not-bought = 订单 #{ $order } 没有取件，商品没有买：不用写商品花费。未做任何处理。

@@ -16,12 +16,24 @@ notice-picked-up = 你的订单 #{ $order } 已取件。
 notice-delivered = 你的订单 #{ $order } 已送达，请确认收货。
 notice-completed = 订单 #{ $order } 已完成，你获得 { $amount } 元{ $bought ->
     [yes] ，垫付的商品费 { $spent } 元也已退回你的钱包。
-   *[no] 。
+   *[other] 。{ notice-goods-repaid }
+  }
+# 订单结束时告诉跑腿员：垫付的商品费退回了多少，是谁说的花费。
+notice-goods-repaid = { $bought ->
+    [yes] 你垫付的商品费 { $spent } 元已退回你的钱包。
+    [service] 你没有说明商品花了多少钱，客服按 { $spent } 元计，这笔钱已退回你的钱包。
+    [service-none] 你没有说明商品花了多少钱，客服认定没有买商品，因此没有商品费退给你。
+   *[no] {""}
+  }
+# ……以及告诉下单同学：商品花费是客服定的。
+notice-goods-decided = { $bought ->
+    [service] 跑腿员没有说明商品花了多少钱，客服按 { $spent } 元计，这部分商品费已付给跑腿员。
+   *[other] {""}
   }
 notice-completed-customer = 订单 #{ $order } 已完成，感谢使用！{ $back ->
     [yes] 未花完的商品费 { $change } 元已退回你的钱包。
    *[no] {""}
-  }
+  }{ notice-goods-decided }
 notice-auto-confirmed = 订单 #{ $order } 已自动确认收货。{ $back ->
     [yes] 未花完的商品费 { $change } 元已退回你的钱包。
    *[no] {""}
@@ -41,7 +53,7 @@ notice-cancelled-runner = 订单 #{ $order } 已被下单同学取消。
 notice-cancelled-by-operator = 订单 #{ $order } 已被客服取消{ $refunded ->
     [no] 。{ -nothing-back }
    *[yes] ，{ $refund } 元已退回你的钱包。
-  }{ $given ->
+  }{ notice-goods-decided }{ $given ->
     [yes] 原因：{ $reason }
    *[no] {""}
   }
@@ -55,7 +67,7 @@ notice-exception = 订单 #{ $order } 被报告异常，需要客服处理。
 notice-refunded = { $refunded ->
     [no] 订单 #{ $order } 已按退款结案。{ -nothing-back }
    *[yes] 订单 #{ $order } 已退款，{ $amount } 元已退回你的钱包。
-  }
+  }{ notice-goods-decided }
 notice-details-ended = 订单 #{ $order } 对你已结束，下单同学的电话和房间号不再显示。
 notice-undelivered = ⚠️ { $channel ->
         [telegram] Telegram
@@ -79,17 +91,11 @@ notice-undelivered = ⚠️ { $channel ->
     }。请用 /find { $order } 查看。
 # 订单不是以送达结束时发给跑腿员：是谁结束的，以及你能得到什么（以账本为准：学生超时取消时的跑腿补偿；客服取消或退款则没有报酬）。
 notice-cancelled-runner-fee = 订单 #{ $order } 已被下单同学取消。因已超过免费取消时间，{ $fee } 元跑腿补偿已转入你的钱包。
-notice-cancelled-by-service-runner = 订单 #{ $order } 已被客服取消，你无需继续配送，这单不会给你报酬。{ $bought ->
-    [yes] 你垫付的商品费 { $spent } 元已退回你的钱包。
-   *[no] {""}
-  }{ $given ->
+notice-cancelled-by-service-runner = 订单 #{ $order } 已被客服取消，你无需继续配送，这单不会给你报酬。{ notice-goods-repaid }{ $given ->
     [yes] 原因：{ $reason }
    *[no] {""}
   }
-notice-refunded-runner = 订单 #{ $order } 经客服处理已退款给学生，这单不会给你报酬。{ $bought ->
-    [yes] 你垫付的商品费 { $spent } 元已退回你的钱包。
-   *[no] {""}
-  }{ $given ->
+notice-refunded-runner = 订单 #{ $order } 经客服处理已退款给学生，这单不会给你报酬。{ notice-goods-repaid }{ $given ->
     [yes] 备注：{ $reason }
    *[no] {""}
   }

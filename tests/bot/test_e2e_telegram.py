@@ -711,7 +711,8 @@ async def test_a_confirmed_delivery_notice_becomes_the_completion_above_the_star
 
     mark = li.press(delivered, f"o:{order_id}:confirm")
     stars = await li.with_step(mark, "star:5", "the stars")
-    completed = await li.edited(delivered, EN("notice-completed-customer", order=order_id, back="no", change=0))
+    completed = await li.edited(delivered, EN("notice-completed-customer", order=order_id, back="no", change=0,
+                                              bought="no", spent=0))
     assert buttons(completed) == []
     await all_delivered(fake, services)
     assert [m["message_id"] for m in li.messages(mark)] == [stars["message_id"]]

@@ -1185,7 +1185,7 @@ async def test_the_admin_chat_speaks_the_campus_language_whichever_operator_acts
     await until(lambda: fake_bot_api.messages[(admin_chat["id"], card["message_id"])]["text"] != shown)
     edited = fake_bot_api.messages[(admin_chat["id"], card["message_id"])]["text"]
     assert zh("admin-history-title") in edited and en("admin-history-title") not in edited
-    outcome = zh("admin-order-cancelled", order=str(order_id), paid="yes", refund="3.60")
+    outcome = zh("admin-order-cancelled", order=str(order_id), paid="yes", refund="3.60", repaid="no", spent="0.00")
     assert any(m.get("text") == outcome for m in fake_bot_api.bot_messages(admin_chat["id"]))
 
     fake_bot_api.command(ada, "find", str(order_id))  # privately: her own language

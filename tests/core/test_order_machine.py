@@ -59,13 +59,30 @@ steps = st.lists(
 )
 
 
+OPERATOR_ENDS = (Event.operator_cancel, Event.resolve_refund, Event.resolve_complete)
+_PATH = [(Event.pay, Actor(Role.customer, CUSTOMER)), (Event.accept, Actor(Role.runner, RUNNER)),
+         (Event.pickup, Actor(Role.runner, RUNNER))]
+HAPPY_PATH = [_PATH[:n] for n in range(len(_PATH) + 1)]
+
+
 @settings(max_examples=500, deadline=None)
-@given(steps=steps, goods=st.sampled_from([0, 3000]), spent=st.integers(0, 3000))
-def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(steps, goods, spent):
-    """`goods`: a buy task's goods money on top of the service, of which the runner spends `spent` at pickup."""
+@given(steps=steps, goods=st.sampled_from([0, 3000]), spent=st.integers(0, 3000), decided=st.integers(0, 3000),
+       start=st.sampled_from(HAPPY_PATH))
+def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(steps, goods, spent, decided, start):
+    """`goods`: a buy task's goods money on top of the service, of which the runner spends `spent` at pickup; an
+    operator ending it once picked up with the cost unsaid says it cost `decided`. `start`: the first events, down
+    the happy path, so that the random steps begin in deep states often too."""
     order, now, books = new_order(goods=goods, total=650 + goods), T0, ledger.Ledger()
     seed = order.full_price  # enough for the order with its coupon dropped, too
     books.post(ledger.top_up(CUSTOMER, seed, "cash", "seed"))
+    for event, actor in start:
+        t = transition(CAMPUS, order, event, actor, now)
+        for posting in t.postings:
+            books.post(posting)
+        order = t.after
+    picked = Event.pickup in dict(start)  # the goods may have been bought: once picked up, whatever came after
+    said: int | None = None  # what the goods cost, as the runner or else the operator ending the order said it
+    ended_by = None
     for guided, pick, minutes in steps:
         now += dt.timedelta(minutes=minutes)
         offered = [(a, e) for a in ACTORS for e in allowed_events(order, a)]
@@ -74,10 +91,11 @@ def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(step
         else:
             actor, event = ACTORS[pick % len(ACTORS)], list(Event)[pick % len(Event)]
         sources, target, roles = SPEC[event]
+        unsaid = bool(goods) and picked and said is None  # an operator ending it must say what the goods cost
+        cost = spent if event is Event.goods_bought else decided if event in OPERATOR_ENDS and unsaid else None
         try:
             t = transition(CAMPUS, order, event, actor, now,
-                           runner_id=OTHER_RUNNER if order.runner_id != OTHER_RUNNER else RUNNER,
-                           goods_spent=spent if event is Event.goods_bought else None)
+                           runner_id=OTHER_RUNNER if order.runner_id != OTHER_RUNNER else RUNNER, goods_spent=cost)
         except (IllegalTransition, NotAllowed, InvalidInput):  # InvalidInput: a delivery before the goods' cost
             assert (actor, event) not in offered
             continue
@@ -86,21 +104,28 @@ def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(step
             books.post(posting)
         order = t.after
         assert books.total() == 0
+        picked |= event is Event.pickup
+        said = cost if cost is not None else said
+        ended_by = event if order.final else None
+    assert order.goods_spent == said
     # Once an order is final, escrow is empty and the money is where the outcome says.
     if order.final:
         assert books.balance(ledger.escrow(order.id)) == 0
     if order.status is Status.completed:
         # The runner's share and the goods they bought; the student gets back what of the goods money was left.
         bought = order.goods - order.goods_back
-        assert order.goods_back == (goods if order.goods_spent is None else goods - spent)
+        assert order.goods_back == goods - (said or 0)
         assert books.balance(ledger.runner(order.runner_id)) == order.runner_share + bought
         assert books.balance(ledger.PLATFORM_REVENUE) == order.commission
         assert books.balance(ledger.customer(CUSTOMER)) == seed - order.total + order.goods_back
-    if order.status in (Status.expired, Status.refunded):
+    if order.status in (Status.expired, Status.refunded) or ended_by is Event.operator_cancel:
         # All back but goods the runner bought, which the goods money paid them back for.
-        assert books.balance(ledger.customer(CUSTOMER)) == seed - (order.goods_spent or 0)
-        if order.goods_spent:
-            assert books.balance(ledger.runner(order.runner_id)) == order.goods_spent
+        assert books.balance(ledger.customer(CUSTOMER)) == seed - (said or 0)
+        if said:
+            assert books.balance(ledger.runner(order.runner_id)) == said
+    if goods and picked and ended_by in OPERATOR_ENDS:
+        # Bought with the runner's money: never ended without the cost said, by the runner or else the operator.
+        assert said is not None and books.balance(ledger.escrow(order.id)) == 0
 
 
 def legal_by_spec(order: Order, event: Event, actor: Actor) -> bool:
@@ -421,7 +446,7 @@ def test_completing_a_buy_task_pays_the_runner_back_the_goods_apart_from_earning
     assert books.balance(ledger.PLATFORM_REVENUE) == order.commission  # no commission on the goods
     told = {n.to: (n.key, n.args) for n in t.notices}
     assert told["runner"][1] == {"amount": order.runner_share, "spent": 3250, "bought": "yes"}
-    assert told["customer"][1] == {"change": 1750, "back": "yes"}
+    assert told["customer"][1] == {"change": 1750, "back": "yes", "spent": 3250, "bought": "yes"}
 
 
 def test_a_buy_task_an_operator_completes_unpicked_gives_all_its_goods_money_back():
@@ -452,6 +477,83 @@ def test_a_refund_after_the_goods_were_bought_pays_the_runner_back_and_the_stude
     told = {n.to: n.args for n in t.notices}
     assert told["customer"]["refund" if event is Event.operator_cancel else "amount"] == 5650 - 3250
     assert (told["runner"]["spent"], told["runner"]["bought"]) == (3250, "yes")
+
+
+def picked_unsaid(status: Status = Status.picked_up) -> Order:
+    """A buy task its runner picked up (bought the goods) without saying what they cost; `exception`: then reported."""
+    runner, student = Actor(Role.runner, RUNNER), Actor(Role.customer, CUSTOMER)
+    order = transition(CAMPUS, buy_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0), Event.pickup,
+                       runner, T0).after
+    return transition(CAMPUS, order, Event.report, student, T0).after if status is Status.exception else order
+
+
+ENDS_AFTER_PICKUP = [(Event.operator_cancel, Status.picked_up), (Event.resolve_refund, Status.exception),
+                     (Event.resolve_complete, Status.exception)]
+
+
+@pytest.mark.parametrize("event,status", ENDS_AFTER_PICKUP)
+def test_an_operator_ending_a_buy_task_picked_up_with_its_cost_unsaid_must_say_what_the_goods_cost(event, status):
+    order, operator = picked_unsaid(status), Actor(Role.operator, OPERATOR)
+    assert order.status is status and order.goods_spent is None
+    assert event in allowed_events(order, operator)  # offered: pressing it says what it needs
+    with pytest.raises(InvalidInput) as unsaid:
+        transition(CAMPUS, order, event, operator, T0)
+    assert (unsaid.value.key, unsaid.value.args_) == (
+        "error-goods-unsaid-operator", {"order": 1, "event": event.value, "max": "50.00"})
+    with pytest.raises(InvalidInput) as over:  # bounded by the goods money, as the runner's word is
+        transition(CAMPUS, order, event, operator, T0, goods_spent=5001)
+    assert over.value.key == "error-goods-operator-range"
+    with pytest.raises(InvalidInput):
+        transition(CAMPUS, order, event, operator, T0, goods_spent=-1)
+
+
+@pytest.mark.parametrize("event,status", ENDS_AFTER_PICKUP)
+@pytest.mark.parametrize("cost", [3000, 0])
+def test_the_cost_an_operator_gives_settles_the_goods_as_if_the_runner_had_said_it(event, status, cost):
+    books = ledger.Ledger()
+    books.post(ledger.top_up(CUSTOMER, 10_000, "cash", "seed"))
+    order = picked_unsaid(status)
+    books.post(ledger.pay_order(1, CUSTOMER, order.total, order.discount))
+    t = transition(CAMPUS, order, event, Actor(Role.operator, OPERATOR), T0, note="shop closed", goods_spent=cost)
+    for p in t.postings:
+        books.post(p)
+    assert t.before.goods_spent is None and t.after.goods_spent == cost  # recorded: the order card shows it
+    assert books.balance(ledger.escrow(1)) == 0 and books.total() == 0
+    earned = order.runner_share if event is Event.resolve_complete else 0
+    assert books.balance(ledger.runner(RUNNER)) == earned + cost
+    service_back = 0 if event is Event.resolve_complete else 650
+    assert books.balance(ledger.customer(CUSTOMER)) == 10_000 - 5650 + service_back + 5000 - cost
+    told = {n.to: n.args for n in t.notices}
+    decided = "service" if cost else "service-none"  # the runner learns it was the service's word, not theirs
+    assert (told["runner"]["spent"], told["runner"]["bought"]) == (cost, decided)
+    assert (told["customer"]["spent"], told["customer"]["bought"]) == (cost, decided)
+    if event is Event.operator_cancel:
+        assert told["customer"]["refund"] == 5650 - cost
+    elif event is Event.resolve_refund:
+        assert told["customer"]["amount"] == 5650 - cost
+    else:
+        assert told["customer"]["change"] == 5000 - cost
+
+
+def test_an_operator_gives_no_goods_cost_for_an_order_reported_before_pickup_nor_one_its_runner_said():
+    picked, operator = picked_unsaid(), Actor(Role.operator, OPERATOR)
+    # Reported before pickup: nothing was bought, so it ends as before, and a cost given is refused.
+    reported = transition(CAMPUS, buy_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0), Event.report,
+                          Actor(Role.customer, CUSTOMER), T0).after
+    t = transition(CAMPUS, reported, Event.resolve_refund, operator, T0)
+    assert t.after.goods_spent is None and paid_to_runner(t) == 0
+    with pytest.raises(InvalidInput) as unasked:
+        transition(CAMPUS, reported, Event.resolve_refund, operator, T0, goods_spent=100)
+    assert unasked.value.key == "error-goods-not-bought"
+    # Nor does an operator give the cost the runner said already, or of an errand without goods.
+    told = transition(CAMPUS, picked, Event.goods_bought, Actor(Role.runner, RUNNER), T0, goods_spent=3000).after
+    with pytest.raises(IllegalTransition) as again:
+        transition(CAMPUS, told, Event.operator_cancel, operator, T0, goods_spent=100)
+    assert again.value.key == "error-goods-told"
+    with pytest.raises(IllegalTransition) as none:
+        transition(CAMPUS, new_order(status=Status.picked_up, runner_id=RUNNER), Event.operator_cancel, operator, T0,
+                   goods_spent=100)
+    assert none.value.key == "error-goods-none"
 
 
 def test_a_late_cancellation_fee_never_takes_the_goods_money():

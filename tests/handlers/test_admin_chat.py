@@ -209,7 +209,8 @@ async def test_the_operators_chat_hears_the_campus_language_whoever_acts_and_pri
     yes = shared("admin-button-confirm", event="operator_cancel", refunded="yes")
     outcome = await chat.press(OP, yes, chat=ADMIN_CHAT)
     assert keys(outcome) == ["admin-order-cancelled", "admin-order"]
-    assert outcome[0].text.startswith(shared("admin-order-cancelled", order=str(order), paid="yes", refund="3.60"))
+    assert outcome[0].text.startswith(shared("admin-order-cancelled", order=str(order), paid="yes", refund="3.60",
+                                             repaid="no", spent="0.00"))
     assert outcome[1].replaces == "card-1" and shared("admin-history-title") in outcome[1].text
 
     # A refusal made before anything is loaded (App's own answer to a domain error) speaks it too.

@@ -6,9 +6,11 @@ import pytest
 
 from core import ledger
 from core.money import format_yuan
+from core.order import Actor, Event, Role
 from handlers.sweep import sweep
 from storage.models import User
 from storage.uow import UnitOfWork
+from tests.factories import act
 from tests.handlers.harness import keys
 from tests.handlers.test_admin import OP, operator
 from tests.handlers.test_runner import order_row, paid_order, person, runner
@@ -133,11 +135,11 @@ async def test_the_cost_told_by_command_after_a_later(chat, services, db, campus
 async def test_a_question_about_an_order_ended_meanwhile_records_nothing(chat, services, db, campus, clock):
     order_id = await asked_the_cost(chat, services, db, campus, clock)
     await operator(chat)
-    assert keys(await chat.send(OP, f"/cancelorder {order_id}")) == ["admin-order-cancelled"]
+    assert keys(await chat.send(OP, f"/cancelorder {order_id} ¥0")) == ["admin-order-cancelled"]  # nothing bought
     replies = await chat.send("rob", "20")
     assert keys(replies) == ["runner-spent-too-late"]
     row = await order_row(db, order_id)
-    assert (row.status, row.goods_spent) == ("cancelled", None)
+    assert (row.status, row.goods_spent) == ("cancelled", 0)
 
 
 async def test_an_automatic_confirmation_settles_the_goods_and_says_the_change(chat, services, db, campus, clock):
@@ -183,3 +185,133 @@ async def test_the_cost_said_with_the_command_ends_the_question_asked_before(cha
     # …and told by the command instead: the question is over, not left to take their next words.
     assert keys(await chat.send("rob", f"/picked {order_id} 30")) == ["runner-picked-up-unreachable"]
     assert "runner-spent-too-late" not in keys(await chat.send("rob", "what now?"))
+
+
+# --- an operator ends a buy task whose runner bought the goods but never said what they cost ----------------------
+
+
+async def picked_unsaid(chat, services, db, campus, clock, *, reported: bool = False):
+    """Rob picked up Alice's buy task (bought the goods) and has not said what they cost; `reported`: then reported
+    it. The inboxes are read, and the operator is there."""
+    alice, rob, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await chat.inbox("rob")
+    assert keys(await chat.press("rob", "Picked up")) == ["runner-ask-spent"]
+    await chat.press("rob", "Later")
+    if reported:
+        await act(db, campus, order_id, Event.report, Actor(Role.runner, rob), clock())
+    await operator(chat)
+    for who in ("alice", "rob", OP):
+        await chat.inbox(who)
+    return alice, rob, order_id
+
+
+async def test_an_operator_cancelling_a_buy_task_picked_up_with_its_cost_unsaid_gives_the_cost_the_runner_is_paid(
+        chat, services, db, campus, clock):
+    alice, rob, order_id = await picked_unsaid(chat, services, db, campus, clock)
+    row, before = await order_row(db, order_id), await balances(db)
+
+    refused = await chat.send(OP, f"/cancelorder {order_id} shop closed")
+    assert [(r.key, r.text) for r in refused] == [("error-goods-unsaid-operator", (
+        f"The runner of order #{order_id} picked up (bought) the goods but has not said what they cost, so ending "
+        "the order now would not pay them back. Give the cost yourself, from 0 to 50.00 yuan (the money the student "
+        f"gave for them; ¥0 if nothing was bought), like /cancelorder {order_id} ¥32.5 shop closed. Nothing was "
+        "done."))]
+    for written, key in [("30 shop closed", "admin-cost-unmarked"), ("¥60 shop closed", "error-goods-operator-range"),
+                         ("¥3,5 shop closed", "admin-cost-invalid"), ("¥-5 shop closed", "error-goods-operator-range")]:
+        assert keys(await chat.send(OP, f"/cancelorder {order_id} {written}")) == [key], written
+    # Refused, each: nothing moved, nobody was told.
+    assert (await order_row(db, order_id)).status == "picked_up" and await balances(db) == before
+    assert await chat.inbox("alice") == [] and await chat.inbox("rob") == []
+
+    replies = await chat.send(OP, f"/cancelorder {order_id} ¥30 shop closed")
+    assert [r.text for r in replies] == [f"Order #{order_id} is cancelled. Refunded to the student's wallet: "
+                                         f"{format_yuan(row.total - 3000)} yuan. The runner was paid back 30.00 yuan "
+                                         "for the goods."]
+    assert (await order_row(db, order_id)).goods_spent == 3000
+    accounts, total = await balances(db)
+    assert total == 0 and accounts.get(ledger.escrow(order_id), 0) == 0
+    assert accounts[ledger.runner(rob)] == 3000 and accounts[ledger.customer(alice)] == row.total - 3000
+    assert [m["text"] for m in await chat.inbox("rob") if m["key"] == "notice-cancelled-by-service-runner"] == [
+        f"Order #{order_id} was cancelled by the service: you no longer deliver it, and nothing is paid to you for "
+        "it. You had not said what the goods cost, so the service put them at 30.00 yuan: that came back to your "
+        "wallet. Reason: shop closed"]
+    assert [m["text"] for m in await chat.inbox("alice")] == [
+        f"Order #{order_id} was cancelled by the service. {format_yuan(row.total - 3000)} yuan went back to your "
+        "wallet. Your runner had not said what the goods cost, so the service put them at 30.00 yuan, which paid "
+        "the runner back. Reason: shop closed"]
+
+
+@pytest.mark.parametrize("outcome", ["refund", "complete"])
+async def test_an_operator_resolving_a_buy_task_reported_after_pickup_gives_the_cost_the_runner_is_paid(
+        chat, services, db, campus, clock, outcome):
+    alice, rob, order_id = await picked_unsaid(chat, services, db, campus, clock, reported=True)
+    row, before = await order_row(db, order_id), await balances(db)
+    assert row.status == "exception"
+    refused = await chat.send(OP, f"/resolve {order_id} {outcome} ¥5 item damaged")  # a compensation is no cost
+    assert keys(refused) == ["error-goods-unsaid-operator"]
+    assert f"like /resolve {order_id} {outcome} spent ¥32.5." in refused[0].text
+    for written, key in [("spent lots", "admin-cost-invalid"), ("spent", "admin-usage-resolve"),
+                         ("spent ¥50.01", "error-goods-operator-range")]:
+        assert keys(await chat.send(OP, f"/resolve {order_id} {outcome} {written}")) == [key], written
+    assert (await order_row(db, order_id)).status == "exception" and await balances(db) == before
+
+    replies = await chat.send(OP, f"/resolve {order_id} {outcome} spent ¥30 ¥5 item damaged")
+    assert keys(replies) == ["admin-resolved"]
+    assert "The runner was paid back 30.00 yuan for the goods." in replies[0].text
+    assert "Compensation paid to the student" in replies[0].text
+    accounts, total = await balances(db)
+    assert total == 0 and accounts.get(ledger.escrow(order_id), 0) == 0
+    earned = row.runner_share if outcome == "complete" else 0
+    assert accounts[ledger.runner(rob)] == earned + 3000
+    kept = row.total - GOODS if outcome == "complete" else 0  # what the service cost the student
+    assert accounts[ledger.customer(alice)] == row.total - kept - 3000 + 500
+    key = "notice-completed" if outcome == "complete" else "notice-refunded-runner"
+    (told,) = [m["text"] for m in await chat.inbox("rob") if m["key"] == key]
+    assert ("You had not said what the goods cost, so the service put them at 30.00 yuan: that came back to your "
+            "wallet.") in told
+
+
+@pytest.mark.parametrize("written", ["spent ¥30", "spent 30", "SPENT 30元", "spent ¥ 30",
+                                     "花了 ¥30", "花了¥30", "花了30块"])
+async def test_the_goods_cost_is_read_after_its_word_in_the_usual_ways_of_writing_money(
+        chat, services, db, campus, clock, written):
+    _, rob, order_id = await picked_unsaid(chat, services, db, campus, clock, reported=True)
+    replies = await chat.send(OP, f"/resolve {order_id} refund {written} 物品损坏")
+    assert keys(replies) == ["admin-resolved"]
+    assert (await order_row(db, order_id)).goods_spent == 3000
+    accounts, _ = await balances(db)
+    assert accounts[ledger.runner(rob)] == 3000
+
+
+async def test_the_order_cards_buttons_ask_for_the_goods_cost_too(chat, services, db, campus, clock):
+    _, _, order_id = await picked_unsaid(chat, services, db, campus, clock)
+    before = await balances(db)
+    await chat.send(OP, f"/find {order_id}")
+    refused = await chat.press(OP, "cancel and refund")
+    assert keys(refused) == ["error-goods-unsaid-operator"]  # said at once, not after a confirmation
+    assert f"like /cancelorder {order_id} ¥32.5 shop closed" in refused[0].text
+    assert keys(await chat.press(OP, f"data:adm:do:{order_id}:oc")) == ["error-goods-unsaid-operator"]
+    assert (await order_row(db, order_id)).status == "picked_up" and await balances(db) == before
+
+
+async def test_a_buy_task_reported_before_pickup_is_resolved_without_a_cost(chat, services, db, campus, clock):
+    alice, rob, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await act(db, campus, order_id, Event.report, Actor(Role.runner, rob), clock())
+    await operator(chat)
+    row = await order_row(db, order_id)
+    # Nothing was bought: no cost is asked, and one given is refused.
+    assert keys(await chat.send(OP, f"/resolve {order_id} refund spent ¥30")) == ["error-goods-not-bought"]
+    assert keys(await chat.send(OP, f"/resolve {order_id} refund")) == ["admin-resolved"]
+    accounts, total = await balances(db)
+    assert total == 0 and accounts[ledger.customer(alice)] == row.total and accounts.get(ledger.runner(rob), 0) == 0
+
+
+async def test_a_cost_given_for_a_buy_task_whose_runner_said_it_is_refused(chat, services, db, campus, clock):
+    alice, rob, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await chat.send("rob", f"/picked {order_id} 12")
+    await operator(chat)
+    assert keys(await chat.send(OP, f"/cancelorder {order_id} ¥30")) == ["error-goods-told"]
+    assert (await order_row(db, order_id)).status == "picked_up"
+    assert keys(await chat.send(OP, f"/cancelorder {order_id}")) == ["admin-order-cancelled"]
+    accounts, _ = await balances(db)
+    assert accounts[ledger.runner(rob)] == 1200

@@ -1,17 +1,19 @@
-"""Migration 0013 carries the pickups already made over to the orders: an order reported after pickup is still known
-to have been picked up."""
+"""Migration 0013 carries the pickups already made over to the orders: a buy task reported after its goods were
+bought still needs their cost from the operator who ends it, so its runner is paid them back."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
 
-from core.order import Actor, Event, Role
+from core.errors import InvalidInput
+from core.order import Actor, Event, Role, transition
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.factories import act, make_order, make_runner, make_user
 from tests.storage.migration_steps import downgrade_and_upgrade
 
 
-async def test_an_order_reported_after_pickup_before_the_upgrade_is_known_to_be_picked_up(db, campus, clock):
+async def test_an_order_reported_after_pickup_before_the_upgrade_still_needs_the_goods_cost(db, campus, clock):
     alice = await make_user(db, campus, clock(), name="alice")
     reported = {}
     for picked in (True, False):
@@ -32,3 +34,8 @@ async def test_an_order_reported_after_pickup_before_the_upgrade_is_known_to_be_
     async with UnitOfWork(db, write=False) as uow:
         bought, unbought = [await uow.orders.get(reported[p]) for p in (True, False)]
     assert (bought.picked_up_at, unbought.picked_up_at) == (picked_at, None)
+    operator = Actor(Role.operator, 9)
+    with pytest.raises(InvalidInput) as unsaid:
+        transition(campus, bought, Event.resolve_refund, operator, clock())
+    assert unsaid.value.key == "error-goods-unsaid-operator"
+    assert transition(campus, unbought, Event.resolve_refund, operator, clock()).after.goods_spent is None
