@@ -592,7 +592,11 @@ async def cancel_order_cmd(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-cancelorder", 1)
     row = await campus_order(ctx, args[0])
-    written, rest = split_money(args[1:], unmarked="admin-cost-unmarked")
+    if not to_domain(row).goods_unsaid and args[1:] and _BARE_NUMBER.match(args[1]):
+        # No cost is asked of this order, so a number first is the reason's ('40 minutes late'), not money.
+        written, rest = None, list(args[1:])
+    else:
+        written, rest = split_money(args[1:], unmarked="admin-cost-unmarked")
     spent = None if written is None else written_fen(written, "admin-cost-invalid")
     await cancel_order(ctx, row, free_text(" ".join(rest), limit=MAX_REASON), goods_spent=spent)
 

@@ -602,6 +602,10 @@ async def test_cancel_refunds_the_student_in_full(chat, db, campus, clock):
     assert [(p["key"], p["text"]) for p in await chat.inbox("carol")] == [(
         "notice-cancelled-by-operator-unpaid", f"订单 #{unpaid} 已被客服取消。订单还没有支付，没有扣任何钱。")]
     assert await balance(db, ledger.customer(customer)) == total
+    # No goods' cost is asked of an errand with no goods, so its reason may start with a number.
+    late = await make_order(db, campus, customer, clock.now)
+    assert keys(await chat.send(OP, f"/cancelorder {late} 40 minutes and no runner")) == ["admin-order-cancelled"]
+    assert (await chat.inbox("carol"))[-1]["text"].endswith("原因：40 minutes and no runner")
 
 
 @pytest.mark.parametrize(("language", "told"), [
