@@ -467,8 +467,10 @@ async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) ->
              t("admin-order-people", customer=who(users.get(row.customer_id)),
                runner=who(users.get(row.runner_id)) if row.runner_id else "—",
                created=local_time(campus, row.created_at))]
-    parts.append(t("admin-history-title"))
     order = to_domain(row)
+    if order.goods_unsaid:  # what ending it will ask for (operator_spent), said before the operator tries
+        parts.append(t("admin-order-goods-unsaid", goods=format_yuan(row.goods)))
+    parts.append(t("admin-history-title"))
     for e in history:
         actor = t("admin-actor", role=e.actor_role,
                   who=who(users.get(e.actor_id)) if e.actor_id is not None else "")

@@ -286,12 +286,18 @@ async def test_the_goods_cost_is_read_after_its_word_in_the_usual_ways_of_writin
 async def test_the_order_cards_buttons_ask_for_the_goods_cost_too(chat, services, db, campus, clock):
     _, _, order_id = await picked_unsaid(chat, services, db, campus, clock)
     before = await balances(db)
-    await chat.send(OP, f"/find {order_id}")
+    (card,) = await chat.send(OP, f"/find {order_id}")
+    assert ("⚠️ The runner picked up (bought) the goods but has not said what they cost, of the 50.00 yuan given: "
+            "whoever ends this order gives the cost (/cancelorder, /resolve … spent ¥X), or the runner says it "
+            "(/picked).") in card.text.split("\n")
     refused = await chat.press(OP, "cancel and refund")
     assert keys(refused) == ["error-goods-unsaid-operator"]  # said at once, not after a confirmation
     assert f"like /cancelorder {order_id} ¥32.5 shop closed" in refused[0].text
     assert keys(await chat.press(OP, f"data:adm:do:{order_id}:oc")) == ["error-goods-unsaid-operator"]
     assert (await order_row(db, order_id)).status == "picked_up" and await balances(db) == before
+    await chat.send("rob", f"/picked {order_id} 30")  # said at last: the card says what, and warns no more
+    (card,) = await chat.send(OP, f"/find {order_id}")
+    assert "Goods bought for 30.00 yuan of the 50.00 yuan given for them." in card.text and "⚠️" not in card.text
 
 
 async def test_a_buy_task_reported_before_pickup_is_resolved_without_a_cost(chat, services, db, campus, clock):
