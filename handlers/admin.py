@@ -1083,8 +1083,9 @@ def button_parts(data: str) -> tuple[str, str, list[str]]:
     return parts[1], parts[2], parts[3:]
 
 
-# The buttons of a list card (an application, a withdrawal, a complaint), which decide what it shows.
-CARD_VERBS = frozenset({"approve", "reject", "wok", "wno", "up", "dis"})
+# The buttons of a list card, which decide what it shows, and the kind of item (handlers.admin.item) each decides.
+CARD_VERBS = {"approve": "application", "reject": "application", "wok": "withdrawal", "wno": "withdrawal",
+              "up": "complaint", "dis": "complaint"}
 
 
 @ROUTER.action("adm")
@@ -1112,7 +1113,12 @@ async def on_card(ctx: Ctx, verb: str, number: str) -> None:
             raise
         del ctx.replies[said:]
         ctx.say("error-decided-already")
-        ctx.say(exc.key, edit=True, **plain_args(exc))
+        # A copy known to show the card was edited by the decision itself (show_decided: at once in its chat, through
+        # the outbox in others) to say all of it, who and why: only a copy it could not know is edited here.
+        shown = await cards.showing(ctx.uow.session, ctx.input.channel, ctx.input.answer_chat,
+                                    item(CARD_VERBS[verb], int(number)))
+        if ctx.input.message not in shown:
+            ctx.say(exc.key, edit=True, **plain_args(exc))
 
 
 async def decide_card(ctx: Ctx, verb: str, number: str) -> None:

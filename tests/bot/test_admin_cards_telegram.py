@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 
 from bot.telegram.sender import TelegramSender
 from core.order import Actor, Event, Role
 from locales import catalogue
-from storage.models import Complaint, User, Withdrawal
+from storage.models import Complaint, Outbox, User, Withdrawal
 from storage.uow import UnitOfWork
 from tests.bot import test_telegram_groups as groups
 from tests.bot.fake_bot_api import FakeBotAPI
@@ -91,8 +92,9 @@ async def test_a_card_decided_by_command_is_refused_as_a_toast_when_pressed_and_
     zhao = await applicant(services, campus, clock, 3003)
     chat_id = admin_chat["id"]
     (card,) = await listed(fake_bot_api, admin_chat, "applications", f"adm:approve:{zhao}")
-    async with UnitOfWork(services.db) as uow:  # decided where this chat never saw it (another chat, a script)
-        (await uow.runners.get(zhao)).status = "approved"
+    async with UnitOfWork(services.db) as uow:  # decided where this card was no longer known (its record pruned
+        (await uow.runners.get(zhao)).status = "approved"  # after a week): no decision could bring it up to date
+        await uow.session.execute(delete(Outbox).where(Outbox.edit_key.like(f"card:application/{zhao}@%")))
     posted = len(fake_bot_api.bot_messages(chat_id))
 
     fake_bot_api.press(wu(fake_bot_api), card, EN("admin-button-reject"))
@@ -342,7 +344,7 @@ async def test_a_card_decided_by_a_command_in_one_operators_chat_is_edited_in_th
 
 
 async def test_a_copy_pressed_before_it_was_brought_up_to_date_is_refused_and_changes_nothing(
-        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat):
     await operator(services, campus, clock, 4004, started=True)
     zhao = await applicant(services, campus, clock, 3003)
     private = await listed_privately(fake_bot_api, wu(fake_bot_api), "applications", f"adm:approve:{zhao}")
@@ -354,10 +356,16 @@ async def test_a_copy_pressed_before_it_was_brought_up_to_date_is_refused_and_ch
     fake_bot_api.press(wu(fake_bot_api), private, EN("admin-button-reject"))  # the sender has not edited it yet
     answer = await until(lambda: fake_bot_api.callback_answers[1:])
     assert answer[0].get("text") == EN("error-decided-already")
-    decided = EN("admin-application-decided", user=str(zhao), status="approved")
-    await until(lambda: shown(fake_bot_api, 4004, private)["text"] == decided)
+    # The copy says what the decision said, in full, as the outbox brings it up to date: the refused press does not
+    # put the shorter "already approved" in its place, before or after.
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    await settle(fake_bot_api, wu(fake_bot_api))  # the press handled to its end: the copy is as it was
+    assert shown(fake_bot_api, 4004, private)["text"] == private["text"]
+    await groups.run_outbox(services, bot, clock)  # then brought up to date, in the decision's words
+    assert shown(fake_bot_api, 4004, private)["text"] == approved
     assert "reply_markup" not in shown(fake_bot_api, 4004, private)
-    assert len(fake_bot_api.bot_messages(4004)) == posted  # no reason asked for
+    asked = EN("admin-ask-reject-reason", user=str(zhao))
+    assert asked not in [m.get("text") for m in fake_bot_api.bot_messages(4004)[posted:]]  # no reason asked for
     assert await application_status(services, zhao) == "approved"
 
 

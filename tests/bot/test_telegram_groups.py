@@ -137,14 +137,16 @@ async def test_an_operator_who_never_started_the_bot_approves_in_the_admin_chat_
     assert not fake_bot_api.calls("sendMessage", 4004)
 
     # Another operator's client still showed the old buttons: decided once; the late press is told so in a toast,
-    # and the card says what became of the application, with no buttons, nothing new in the chat.
-    fake_bot_api.callback(fake_bot_api.user(4006, "Ma", language_code="en"), f"adm:approve:{runner}", card)
+    # and the card keeps saying what became of the application in the decision's own words (not overwritten with a
+    # shorter "already approved"), with no buttons, nothing new in the chat.
+    ma = fake_bot_api.user(4006, "Ma", language_code="en")
+    fake_bot_api.callback(ma, f"adm:approve:{runner}", card)
     await until(lambda: len(fake_bot_api.callback_answers) == 2)
     assert fake_bot_api.callback_answers[1].get("text") == EN("error-decided-already")
-    decided = EN("admin-application-decided", user=str(runner), status="approved")
-    await until(lambda: fake_bot_api.messages[(admin_chat["id"], card["message_id"])]["text"] == decided)
-    assert "reply_markup" not in fake_bot_api.messages[(admin_chat["id"], card["message_id"])]
     assert not fake_bot_api.calls("sendMessage", 4006)
+    await settle(fake_bot_api, ma)  # his press handled to its end
+    assert fake_bot_api.messages[(admin_chat["id"], card["message_id"])] == edited
+    assert len(fake_bot_api.calls("editMessageText", admin_chat["id"])) == 1
     assert len(fake_bot_api.bot_messages(admin_chat["id"])) == posted
     async with UnitOfWork(services.db, write=False) as uow:
         decided_by = (await uow.runners.get(runner)).decided_by
