@@ -26,12 +26,14 @@ _MUTABLE = [
 ]
 # Built once (on the path of every order action); the SET columns come from the parameters (_MUTABLE).
 _ORDERS = OrderRow.__table__
-# The price too: a payment computed at the price before the coupon was dropped must not apply after it.
+# The price too: a payment computed at the price before the coupon was dropped must not apply after it. And the
+# goods' cost, which changes no status: an operator's figure for an unsaid cost must not apply over the runner's.
 _COMPARE_AND_SET = update(_ORDERS).where(
     _ORDERS.c.id == bindparam("was_id"),
     _ORDERS.c.status == bindparam("was_status"),
     _ORDERS.c.runner_id.is_not_distinct_from(bindparam("was_runner")),
     _ORDERS.c.total == bindparam("was_total"),
+    _ORDERS.c.goods_spent.is_not_distinct_from(bindparam("was_goods_spent")),
 )
 _RECORD = insert(OrderEvent.__table__).returning(OrderEvent.__table__.c.id)
 # Built once too: Session.get builds its SELECT (and that statement's cache key) on every call, which cost a third of
@@ -98,7 +100,7 @@ class OrderRepository:
         values["status"] = t.after.status.value
         result = await run_core(self.session, _COMPARE_AND_SET, {
             **values, "was_id": t.before.id, "was_status": t.before.status.value, "was_runner": t.before.runner_id,
-            "was_total": t.before.total})
+            "was_total": t.before.total, "was_goods_spent": t.before.goods_spent})
         if result.rowcount != 1:
             raise StaleOrder(order_id=t.before.id)
         # The UPDATE bypassed the ORM: the session's copy of the row (if it holds one) takes the new values as

@@ -207,3 +207,29 @@ async def test_phone_and_room_are_encrypted_at_rest(db, campus, clock):
     async with UnitOfWork(db, write=False) as uow:
         user = await uow.session.get(User, alice)
     assert CIPHER.decrypt(user.phone_enc) == "13800138000" and CIPHER.decrypt(user.room_enc) == "女3-502"
+
+
+async def test_an_operators_goods_cost_read_before_the_runner_said_theirs_is_not_applied(db, campus, clock):
+    """An operator cancelling a buy task whose cost was unsaid when they looked gives their figure; the runner says
+    theirs first: the operator's cancellation is refused (the order changed), not applied over the runner's word."""
+    from core.order import transition
+    from storage.transitions import apply_transition
+
+    alice = await make_user(db, campus, clock())
+    runner = await make_runner(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock(), goods=5000)
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), clock())
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+    async with UnitOfWork(db, write=False) as uow:
+        unsaid = await uow.orders.get(order_id)
+    operator = await make_user(db, campus, clock(), name="op")
+    cancel = transition(campus, unsaid, Event.operator_cancel, Actor(Role.operator, operator), clock(),
+                        goods_spent=1000)
+    await act(db, campus, order_id, Event.goods_bought, Actor(Role.runner, runner), clock(), goods_spent=3000)
+    with pytest.raises(StaleOrder):
+        async with UnitOfWork(db) as uow:
+            await apply_transition(uow, campus, cancel, clock())
+    async with UnitOfWork(db, write=False) as uow:
+        after = await uow.orders.get(order_id)
+    assert (after.status.value, after.goods_spent) == ("picked_up", 3000)
+    assert await balances(db, ledger.runner(runner)) == [0]
