@@ -7,6 +7,11 @@ from decimal import Decimal
 
 # A sign, digits and at most one decimal point, with a digit somewhere: no exponent, no NaN, no '1_000'.
 _PLAIN_DECIMAL = re.compile(r"[+-]?(?=\.?\d)\d*(?:\.\d*)?")
+# A time of day as people type it ('7:30', '07：30' with a Chinese keyboard's colon): hours and minutes captured.
+CLOCK = r"(\d{1,2})[:：](\d{2})"
+# What stands between the two ends of a range, on any keyboard: hyphens, dashes, tildes, 至 and 到.
+RANGE_DASH = r"(?:-|－|–|—|~|～|至|到)"
+
 # The largest id a record can have: ids are INTEGER columns, and PostgreSQL refuses a larger number even to compare
 # one with them.
 MAX_ID = 2**31 - 1

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from core.campus import WEEKDAYS, Campus, ServiceWindow
 from core.errors import InvalidInput
+from core.numbers import CLOCK, RANGE_DASH
 
 # 24:00, the end of a window that runs to midnight: the last moment of the day, so that 00:00-24:00 is all of it (a
 # window from a time to the same time is empty, core.pricing.in_window).
@@ -24,12 +25,14 @@ _DAY_NAMES = {**{d: d for d in WEEKDAYS},
               **{name: WEEKDAYS[i] for i, name in enumerate(("一", "二", "三", "四", "五", "六", "日"))},
               "天": "sun", "七": "sun"}
 _DAY = r"(?:周|星期)?([a-z]{3}|[一二三四五六日天七])"
-_DAY_SPAN = re.compile(rf"{_DAY}(?:(?:-|–|~|～|至|到){_DAY})?")
-_CLOCK = r"(\d{1,2})[:：](\d{2})"
-_RANGE = re.compile(rf"{_CLOCK}\s*(?:-|–|—|~|～|至|到)\s*{_CLOCK}")
-_SEPARATORS = re.compile(r"[\s;；]+")
-_SPACED_DASH = re.compile(r"\s*(-|–|—|~|～|至|到)\s*")  # '07:00 - 23:30' is one range, 'mon - fri' one span
+_DAY_SPAN = re.compile(rf"{_DAY}(?:{RANGE_DASH}{_DAY})?")
+_RANGE = re.compile(rf"{CLOCK}{RANGE_DASH}{CLOCK}")
+# Words are apart by spaces or semicolons, and by commas between time ranges ('7:00-13:00,16:00-23:00'); a comma
+# between days lists them ('sat,sun'), spaces around it or not.
+_SEPARATORS = re.compile(r"[\s;；]+|(?<=\d)[,，、]")
+_TIGHT = re.compile(rf"\s*({RANGE_DASH}|[,，、])\s*")  # '07:00 - 23:30' is one range, 'sat, sun' one list
 _LIST = re.compile(r"[,，、]")
+_WEEK = 7 * 24 * 60  # minutes
 
 
 def parse(text: str) -> tuple[ServiceWindow, ...]:
@@ -37,7 +40,7 @@ def parse(text: str) -> tuple[ServiceWindow, ...]:
     windows: list[ServiceWindow] = []
     days: tuple[str, ...] = WEEKDAYS
     days_unused = False  # days named with no range after them yet
-    for word in (w for w in _SEPARATORS.split(_SPACED_DASH.sub(r"\1", text.strip().lower())) if w):
+    for word in (w for w in _SEPARATORS.split(_TIGHT.sub(r"\1", text.strip().lower())) if w):
         if m := _RANGE.fullmatch(word):
             start, end = _clock(m[1], m[2], word), _clock(m[3], m[4], word, end=True)
             if start == end:
@@ -53,7 +56,27 @@ def parse(text: str) -> tuple[ServiceWindow, ...]:
         raise InvalidInput("hours-set-no-range")
     if len(windows) > MAX_WINDOWS:
         raise InvalidInput("hours-set-too-many", max=MAX_WINDOWS)
+    _refuse_overlaps(windows)
     return tuple(windows)
+
+
+def _refuse_overlaps(windows: list[ServiceWindow]) -> None:
+    """Two ranges on the same day ('07:00-23:30 sat 09:00-18:00': Saturday twice) would be shown as two hours that
+    read as different and open as their union: refused, naming the day, so what students read is what holds."""
+    spans = []  # minutes of the week, from Monday 00:00; a range past midnight ends on the next day
+    for w in windows:
+        start = w.start.hour * 60 + w.start.minute
+        end = 24 * 60 if w.end == END_OF_DAY else w.end.hour * 60 + w.end.minute
+        if end <= start:
+            end += 24 * 60
+        for day in w.days:
+            at = WEEKDAYS.index(day) * 24 * 60
+            spans += [(at + start, at + end, day)] if at + end <= _WEEK else [
+                (at + start, _WEEK, day), (0, at + end - _WEEK, day)]  # Sunday night into Monday
+    spans.sort()
+    for (_, end, _), (start, _, day) in zip(spans, spans[1:]):
+        if start < end:  # named by the day of the range that starts inside the other
+            raise InvalidInput("hours-set-overlap", day=day)
 
 
 def _clock(hours: str, minutes: str, word: str, *, end: bool = False) -> dt.time:

@@ -31,7 +31,7 @@ from core.campus import (
 from core.errors import InvalidInput, UnknownBuilding
 from core.geo import Point, nearest_building
 from core.money import Fen, MoneyError, format_yuan, written_yuan_to_fen
-from core.numbers import ascii_digits, plain_decimal, whole_number
+from core.numbers import CLOCK, RANGE_DASH, ascii_digits, plain_decimal, whole_number
 from core.order import Status
 from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window, quote
 from core.service_hours import END_OF_DAY
@@ -182,6 +182,17 @@ def closed(ctx: Ctx, campus: Campus) -> InvalidInput:
     return InvalidInput("order-closed", hours=hours_text(ctx.t, campus))
 
 
+def refuse_outside_hours(ctx: Ctx, campus: Campus, start: dt.datetime | None, *, at_confirm: bool = False) -> None:
+    """An errand now (start None) only while open; one for later only at a time within the hours. at_confirm: the
+    time was chosen before (the hours changed since), so the refusal says how to choose again."""
+    if start is None:
+        if not in_service_hours(campus, ctx.now):
+            raise closed(ctx, campus)
+    elif not in_service_hours(campus, start):
+        raise InvalidInput("order-window-outside-hours", start=start.astimezone(campus.tz).strftime("%H:%M"),
+                           hours=hours_text(ctx.t, campus), again="order" if at_confirm else "step")
+
+
 # --- time windows --------------------------------------------------------------------------------------------
 
 def _ceil5(at: dt.datetime) -> dt.datetime:
@@ -215,7 +226,7 @@ def window_of(d: dict) -> tuple[dt.datetime | None, dt.datetime | None]:
 
 def parse_window(ctx: Ctx, text: str) -> tuple[dt.datetime, dt.datetime]:
     """'19:30' (an hour from then) or '19:00-20:30', later today in campus time."""
-    m = re.fullmatch(r"(\d{1,2})[:：](\d{2})(?:\s*[-–~至到]\s*(\d{1,2})[:：](\d{2}))?", text.strip())
+    m = re.fullmatch(rf"{CLOCK}(?:\s*{RANGE_DASH}\s*{CLOCK})?", text.strip())
     if not m:
         raise InvalidInput("order-window-format", text=text[:20])
     local = ctx.now.astimezone(ctx.campus.tz)
@@ -776,25 +787,17 @@ async def got_window(ctx: Ctx, said: Said) -> None:
     offers = ctx.data.get("_windows", {})
     campus = await ctx.live_campus()
     urgent = said.value == "urgent" or normalize_name(said.text) in ("urgent", "加急")
-    if urgent:
-        if not in_service_hours(campus, ctx.now):
-            raise closed(ctx, campus)
+    if urgent or (said.value is None and normalize_name(said.text) in ("now", "现在", "立即", "马上")):
         start = end = None
     elif said.value is not None:
         if said.value not in offers:
             raise stale()
         start, end = offers[said.value]
-        if start is None and not in_service_hours(campus, ctx.now):
-            raise closed(ctx, campus)
-    elif normalize_name(said.text) in ("now", "现在", "立即", "马上"):
-        if not in_service_hours(campus, ctx.now):
-            raise closed(ctx, campus)
-        start = end = None
     else:
         begin, finish = parse_window(ctx, said.text)
-        if not in_service_hours(campus, begin):
-            raise closed(ctx, campus)
         start, end = begin.isoformat(), finish.isoformat()
+    # A button offered before the hours changed (/hours set) is checked against them too, as a typed time is.
+    refuse_outside_hours(ctx, campus, dt.datetime.fromisoformat(start) if start else None)
     put(ctx, window_start=start, window_end=end, urgent=urgent)
     await advance(ctx, "window")
 
@@ -1006,9 +1009,7 @@ async def got_quote(ctx: Ctx, said: Said) -> None:
 
 async def confirm(ctx: Ctx) -> None:
     start_at, end_at = window_of(ctx.data)
-    campus = await ctx.live_campus()
-    if start_at is None and not in_service_hours(campus, ctx.now):
-        raise closed(ctx, campus)
+    refuse_outside_hours(ctx, await ctx.live_campus(), start_at, at_confirm=True)  # the hours changed since?
     if end_at is not None and end_at <= ctx.now:
         raise InvalidInput("order-window-passed")
     await refuse_if_paused(ctx)  # paused since the draft began: its answers are kept for later

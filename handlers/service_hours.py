@@ -11,6 +11,7 @@ import re
 from core import service_hours
 from core.campus import Campus
 from core.errors import InvalidInput
+from core.numbers import CLOCK
 from handlers.admin import MAX_REASON, begin, record, tell_other_operators
 from handlers.context import Ctx, free_text, quoted
 from handlers.ordering import hours_text, in_service_hours, parse_minutes, window_offers
@@ -20,8 +21,8 @@ from locales import catalogue
 from storage import hours_changes, service_pauses
 from storage.models import HoursChange, ServicePause
 
-MAX_PAUSE = dt.timedelta(days=3)  # a longer closure (a holiday) is an edit of the campus file's hours
-CLOCK = re.compile(r"(\d{1,2})[:：](\d{2})")
+MAX_PAUSE = dt.timedelta(days=3)  # a longer closure (a holiday) is a change of the hours: /hours set
+CLOCK_ONLY = re.compile(CLOCK)
 # A first word that starts like a time or a length of time: it must read as one, never be taken into the reason
 # (a "/pause 1h30m rain" that paused until resumed would keep the campus closed overnight).
 WHEN_LIKE = re.compile(r"\d")
@@ -46,7 +47,7 @@ async def show_hours(ctx: Ctx) -> None:
     campus = await ctx.live_campus()
     ctx.say("hours-info", hours=hours_text(ctx.t, campus))
     if ctx.is_operator:  # whose hours they are: the operators' own from chat, or the campus file's
-        ctx.say("hours-source", changed="yes" if (await ctx.campus_changes()).hours else "no")
+        ctx.say("hours-source", changed="yes" if campus.service_hours != ctx.campus.service_hours else "no")
     pause = await service_pauses.current(ctx.uow.session, ctx.campus.id, ctx.now)
     if pause is not None:
         ctx.say("order-paused", **pause_args(ctx, pause))
@@ -76,16 +77,18 @@ async def reset_hours(ctx: Ctx) -> None:
 
 
 async def hours_changed(ctx: Ctx, key: str, campus: Campus) -> None:
-    """The operator is told the campus's hours now and whether ordering is open, and so are the other operators (in
-    their chat's language). Orders placed before keep their times; drafts are checked against the new hours."""
-    open_now = "yes" if in_service_hours(campus, ctx.now) else "no"
+    """The operator is told the campus's hours now and whether ordering is open (or paused, whatever the hours), and
+    so are the other operators (in their chat's language). Orders placed before keep their times; a draft's time is
+    checked against the new hours when it is chosen and again at Confirm."""
+    paused = await service_pauses.current(ctx.uow.session, ctx.campus.id, ctx.now) is not None
+    open_now = "paused" if paused else "yes" if in_service_hours(campus, ctx.now) else "no"
     ctx.say(key, hours=hours_text(ctx.t, campus), open=open_now)
     await tell_other_operators(ctx, f"{key}-by", hours=hours_text(catalogue(campus.language), campus), open=open_now)
 
 
 def pause_end(ctx: Ctx, when: str) -> dt.datetime:
     """'18:00' (its next time in campus time), '30', '45分钟', '2h' (from now) → the moment the pause ends."""
-    if m := CLOCK.fullmatch(when):
+    if m := CLOCK_ONLY.fullmatch(when):
         local = ctx.now.astimezone(ctx.campus.tz)
         try:
             at = dt.datetime.combine(local.date(), dt.time(int(m[1]), int(m[2])), ctx.campus.tz)

@@ -64,6 +64,10 @@ order-window-in = In { $hours } h ({ $start }–{ $end })
 order-window-evening = This evening ({ $start }–{ $end })
 order-window-format = "{ $text }" is not a time. Write "now", a time like 19:30, or a window like 19:00-20:00.
 order-window-past = That time has already passed.
+order-window-outside-hours = { $start } is outside the service hours ({ $hours }). { $again ->
+    [order] Please start the errand again with /order and choose another time.
+   *[step] Please choose another time.
+  }
 order-window-passed = The time you chose has passed. Please start the errand again with /order.
 order-ask-tags = Anything the runner should keep in mind? Tap to choose, then Done.
 order-tag-toggle = { $on ->
@@ -177,20 +181,25 @@ hours-set-invalid = "{ $text }" is neither days nor a time range. Write it like 
 hours-set-empty = { $text } starts and ends at the same time. Write a range like 07:00-23:30; 22:00-02:00 runs past midnight.
 hours-set-no-range = Give the times after the days, like /hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00.
 hours-set-too-many = At most { $max } time ranges.
+hours-set-overlap = Two of the time ranges are both on { order-day }. Give each day its hours once, like /hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00.
 hours-not-changed = The service hours are the campus file's already.
 hours-set = 🕒 Service hours are now: { $hours }. { $open ->
     [yes] Ordering is open now.
+    [paused] Ordering is paused now, though: /resume reopens it.
    *[no] Ordering is closed now.
   } Orders already placed keep their times.
 hours-reset = 🕒 Service hours are the campus file's again: { $hours }. { $open ->
     [yes] Ordering is open now.
+    [paused] Ordering is paused now, though: /resume reopens it.
    *[no] Ordering is closed now.
   }
 hours-set-by = 🕒 { $who } set the service hours: { $hours }. { $open ->
     [yes] Ordering is open now.
+    [paused] Ordering is paused now, though: /resume reopens it.
    *[no] Ordering is closed now.
   }
 hours-reset-by = 🕒 { $who } put the campus file's service hours back: { $hours }. { $open ->
     [yes] Ordering is open now.
+    [paused] Ordering is paused now, though: /resume reopens it.
    *[no] Ordering is closed now.
   }

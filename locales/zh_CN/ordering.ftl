@@ -64,6 +64,10 @@ order-window-in = { $hours } 小时后（{ $start }–{ $end }）
 order-window-evening = 今晚（{ $start }–{ $end }）
 order-window-format = “{ $text }”不是时间。请输入“现在”、时间如 19:30，或时段如 19:00-20:00。
 order-window-past = 这个时间已经过了。
+order-window-outside-hours = { $start } 不在服务时间内（{ $hours }）。{ $again ->
+    [order] 请发送 /order 重新下单并换个时间。
+   *[step] 请换个时间。
+  }
 order-window-passed = 你选的时间已经过了，请用 /order 重新下单。
 order-ask-tags = 有什么要跑腿员注意的？点选后按“完成”。
 order-tag-toggle = { $on ->
@@ -177,20 +181,25 @@ hours-set-invalid = “{ $text }”既不是星期也不是时间段。请这样
 hours-set-empty = { $text } 的开始和结束时间相同。请写成 07:00-23:30 这样的时间段；22:00-02:00 跨过午夜。
 hours-set-no-range = 请在星期后写时间，如 /hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00。
 hours-set-too-many = 最多 { $max } 个时间段。
+hours-set-overlap = 有两个时间段都在{ order-day }。每天的服务时间请只写一次，如 /hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00。
 hours-not-changed = 服务时间已经是校区文件的设置。
 hours-set = 🕒 服务时间已改为：{ $hours }。{ $open ->
     [yes] 现在可以下单。
+    [paused] 不过现在暂停接单中：/resume 恢复。
    *[no] 现在不在服务时间。
   }已下的订单时间不变。
 hours-reset = 🕒 服务时间已恢复为校区文件的设置：{ $hours }。{ $open ->
     [yes] 现在可以下单。
+    [paused] 不过现在暂停接单中：/resume 恢复。
    *[no] 现在不在服务时间。
   }
 hours-set-by = 🕒 { $who } 修改了服务时间：{ $hours }。{ $open ->
     [yes] 现在可以下单。
+    [paused] 不过现在暂停接单中：/resume 恢复。
    *[no] 现在不在服务时间。
   }
 hours-reset-by = 🕒 { $who } 恢复了校区文件的服务时间：{ $hours }。{ $open ->
     [yes] 现在可以下单。
+    [paused] 不过现在暂停接单中：/resume 恢复。
    *[no] 现在不在服务时间。
   }

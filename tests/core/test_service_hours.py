@@ -31,6 +31,10 @@ def windows(text: str) -> list[tuple[tuple[str, ...], str, str]]:
     ("星期六 09:00到18:00 周日 10:00-17:00", [(("sat",), "09:00", "18:00"), (("sun",), "10:00", "17:00")]),
     ("fri-mon 22:00-02:00", [(("mon", "fri", "sat", "sun"), "22:00", "02:00")]),  # over the weekend, past midnight
     ("MON-FRI 07:00-23:30", [(WEEKDAYS_ONLY, "07:00", "23:30")]),
+    ("mon—fri 07:00－23:30", [(WEEKDAYS_ONLY, "07:00", "23:30")]),  # an em dash, a full-width hyphen
+    ("mon, tue 9:00-10:00 周六 ， 周日 10:00-11:00", [(("mon", "tue"), "09:00", "10:00"), (("sat", "sun"), "10:00", "11:00")]),
+    ("7:00-13:00,16:00-23:00", [(WEEKDAYS, "07:00", "13:00"), (WEEKDAYS, "16:00", "23:00")]),
+    ("mon-sat 07:00-23:30 sun 22:00-02:00", [(WEEKDAYS[:6], "07:00", "23:30"), (("sun",), "22:00", "02:00")]),
 ])
 def test_what_is_typed_is_what_is_kept(typed, kept):
     assert windows(typed) == kept
@@ -53,12 +57,23 @@ def test_24_00_is_the_end_of_the_day_so_00_00_to_24_00_is_all_of_it():
     ("08:00-08:00", "hours-set-empty"),
     ("mon-fri", "hours-set-no-range"),
     ("07:00-23:30 sat,sun", "hours-set-no-range"),  # days with no times after them
-    (" ".join(["07:00-08:00"] * 15), "hours-set-too-many"),
+    (" ".join(f"{h:02d}:00-{h:02d}:30" for h in range(15)), "hours-set-too-many"),
+    ("7:00-23:30 sat 9:00-18:00", "hours-set-overlap"),  # Saturday twice: shown as two hours, open as one
+    ("mon-fri 22:00-02:00 sat 01:00-05:00", "hours-set-overlap"),  # Friday's night runs into Saturday
+    ("sun 22:00-02:00 mon 01:00-05:00", "hours-set-overlap"),  # Sunday's night runs into Monday
+    ("07:00-12:00 11:00-13:00", "hours-set-overlap"),
 ])
 def test_what_cannot_be_read_is_refused_naming_it(typed, key):
     with pytest.raises(InvalidInput) as refused:
         service_hours.parse(typed)
     assert refused.value.key == key
+
+
+def test_an_overlap_names_its_day_and_ranges_that_only_touch_do_not_overlap():
+    with pytest.raises(InvalidInput) as refused:
+        service_hours.parse("mon-fri 22:00-02:00 sat 01:00-05:00")
+    assert refused.value.args_ == {"day": "sat"}
+    assert len(service_hours.parse("07:00-12:00 12:00-13:00 sun 22:00-24:00")) == 3
 
 
 def test_what_is_kept_reads_back_as_it_was_and_unreadable_keeps_the_files_hours():

@@ -530,7 +530,9 @@ async def test_before_opening_an_errand_may_be_scheduled_inside_the_hours(chat, 
     labels = [c.label for c in replies[0].flat_choices()]
     assert labels == ["In 1 h (07:30–08:30)", "In 2 h (08:30–09:30)", "This evening (18:00–20:00)", "« Back"]
     await refused(chat, services, "alice", lambda: chat.send("alice", "now"), "order-closed")
-    await refused(chat, services, "alice", lambda: chat.send("alice", "06:45"), "order-closed")
+    early = await refused(chat, services, "alice", lambda: chat.send("alice", "06:45"), "order-window-outside-hours")
+    assert early.text == ("06:45 is outside the service hours (Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59). "
+                          "Please choose another time.")
     await chat.send("alice", "19:00-19:30")
     await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM[10:], "Confirm"])
     [order] = await orders_of(services, alice)

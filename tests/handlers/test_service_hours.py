@@ -121,3 +121,40 @@ async def test_the_chinese_hours(chat, services):
     await chat.send(OP, "/hours set 周一至周五 08:00-12:00 13:00-22:00 周六、周日 09:00-24:00")
     assert [r.text for r in await chat.send("mei", "/hours")][0] == (
         "服务时间：周一至周五 08:00–12:00；周一至周五 13:00–22:00；周六至周日 09:00–24:00。")
+
+
+async def test_a_time_chosen_before_the_hours_changed_is_refused_when_chosen_and_at_confirm(chat, services):
+    await operator(chat)
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    replies = await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:9])  # Monday 10:00: the time step's buttons
+    [in_an_hour] = [c.data for c in replies[0].flat_choices() if c.label == "In 1 h (11:00–12:00)"]
+    await chat.send(OP, "/hours set 14:00-22:00")
+    reply = await refused(chat, services, "alice", lambda: chat.press("alice", f"data:{in_an_hour}"),
+                          "order-window-outside-hours")
+    assert reply.text == "11:00 is outside the service hours (every day 14:00–22:00). Please choose another time."
+
+    await chat.send(OP, "/hours reset")
+    await chat.press("alice", f"data:{in_an_hour}")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[10:])  # the quote, for 11:00
+    await chat.send(OP, "/hours set 14:00-22:00")
+    reply = await refused(chat, services, "alice", lambda: chat.send("alice", "Confirm"), "order-window-outside-hours")
+    assert reply.text == ("11:00 is outside the service hours (every day 14:00–22:00). Please start the errand "
+                          "again with /order and choose another time.")
+    assert await orders_of(services, alice) == []
+
+
+async def test_hours_set_while_paused_say_ordering_is_paused(chat, services):
+    await operator(chat)
+    await chat.send(OP, "/pause rain")
+    assert [r.text for r in await chat.send(OP, "/hours set 07:00-24:00")] == [
+        "🕒 Service hours are now: every day 07:00–24:00. Ordering is paused now, though: /resume reopens it. "
+        "Orders already placed keep their times."]
+
+
+async def test_two_hours_for_one_day_are_refused_naming_the_day(chat, services):
+    await operator(chat)
+    assert [r.text for r in await chat.send(OP, "/hours set 07:00-23:30 sat 09:00-18:00")] == [
+        "Two of the time ranges are both on Sat. Give each day its hours once, like "
+        "/hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00."]
+    assert await kept(services) == []
