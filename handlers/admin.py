@@ -71,7 +71,8 @@ TIME_FORMAT = "%m-%d %H:%M"
 # Buttons on an order card: short codes keep the data well under Telegram's 64 bytes.
 EVENT_CODES = {Event.operator_cancel: "oc", Event.resolve_complete: "rc", Event.resolve_refund: "rr"}
 CODE_EVENTS = {code: event for event, code in EVENT_CODES.items()}
-# A compensation must be written as money: a bare number may as well begin the note ("40 minutes late").
+# A compensation or a goods' cost must be written as money: a bare number may as well begin the note ("40 minutes
+# late").
 _BARE_NUMBER = re.compile(r"^\d+([.,]\d*)?$")
 # What is meant as money, right or wrong: a currency mark first (¥-5, RMB5, $5), a sign (-5), or a number in figures
 # or words before a unit (5,5元, 1e3块, 五元). Taken as the compensation, so a wrong one is refused, not left in the note.
@@ -86,7 +87,8 @@ _SPENT = re.compile(rf"(?:spent|花了)(?P<amount>(?:{CURRENCY_MARK}|[-+−－\d
 _COUPON_CODE = re.compile(r"^[A-Z0-9_-]{3,32}$")
 # A percentage coupon's cap, as an operator says it ("cap 5", "最高减5元", "封顶5"): led by a word, so it is never
 # taken for the numbers read by position (min spend, uses, days), wherever it is written after the discount.
-_COUPON_CAP = re.compile(r"^(?:cap|最高减?|最多减?|封顶)[:：=]?(.*)$", re.IGNORECASE)
+# (最多 alone is "at most" of anything, uses too: only 最多减, "at most … off", is a cap.)
+_COUPON_CAP = re.compile(r"^(?:cap|最高减?|最多减|封顶)[:：=]?(.*)$", re.IGNORECASE)
 # The refusals of a decision taken already (perhaps by another operator a moment ago).
 DECIDED = frozenset({"admin-application-decided", "admin-withdrawal-decided", "admin-complaint-decided"})
 
@@ -578,11 +580,11 @@ async def cancel_order(ctx: Ctx, row: OrderRow, reason: str, *, goods_spent: int
     await record(ctx, "cancel_order", f"order:{row.id}", reason=reason, refund=refund, goods_spent=goods_spent)
     # Not paid: nothing was charged. Paid nothing (a coupon covered it): nothing to give back. Else the refund.
     paid = "no" if t.before.status is Status.awaiting_payment else "yes" if refund else "nothing"
-    ctx.say("admin-order-cancelled", order=str(row.id), refund=format_yuan(refund), paid=paid, **goods_repaid(t),
+    ctx.say("admin-order-cancelled", order=str(row.id), refund=format_yuan(refund), paid=paid, **operator_goods_args(t),
             edit=edit)
 
 
-def goods_repaid(t: Transition) -> dict[str, str]:
+def operator_goods_args(t: Transition) -> dict[str, str]:
     """What the end of the order paid its runner back for goods, for the operator's confirmation."""
     return {"spent": format_yuan(t.after.goods_paid_back), "repaid": "yes" if t.after.goods_paid_back else "no"}
 
@@ -594,11 +596,13 @@ async def cancel_order_cmd(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-cancelorder", 1)
     row = await campus_order(ctx, args[0])
-    if not to_domain(row).goods_unsaid and args[1:] and _BARE_NUMBER.match(args[1]):
-        # No cost is asked of this order, so a number first is the reason's ('40 minutes late'), not money.
-        written, rest = None, list(args[1:])
+    order, words = to_domain(row), args[1:]
+    # An errand with no goods has no cost to give: all its words are the reason ('5元 too dear'); nor does a buy task
+    # whose cost is known or never was, where only money written as such is taken for a cost, to refuse it clearly.
+    if not order.goods or (not order.goods_unsaid and words and _BARE_NUMBER.match(words[0])):
+        written, rest = None, list(words)
     else:
-        written, rest = split_money(args[1:], unmarked="admin-cost-unmarked")
+        written, rest = split_money(words, unmarked="admin-cost-unmarked")
     spent = None if written is None else written_fen(written, "admin-cost-invalid")
     await cancel_order(ctx, row, free_text(" ".join(rest), limit=MAX_REASON), goods_spent=spent)
 
@@ -678,7 +682,7 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
     worded = "covered" if outcome == "refund" and covered(row) else outcome
     ctx.say("admin-resolved", order=str(row.id), outcome=worded, compensation=format_yuan(compensation),
             compensated="yes" if compensation else "no", student=student, upheld=upheld,
-            dismissed=len(complaints) - upheld, penalised=penalised or "none", **goods_repaid(t), edit=edit)
+            dismissed=len(complaints) - upheld, penalised=penalised or "none", **operator_goods_args(t), edit=edit)
 
 
 def joined(args: tuple[str, ...] | list[str]) -> list[str]:
@@ -710,14 +714,16 @@ def split_amount(args: tuple[str, ...], maximum: int) -> tuple[int, str]:
 
 def split_spent(args: tuple[str, ...]) -> tuple[int | None, tuple[str, ...]]:
     """'[spent ¥X] rest…' ('花了 ¥X'): what a buy task's goods cost, which an operator resolving it gives for a runner
-    who did not say it. Its word comes first, so the amount after it is any way of writing yuan, a bare number too:
-    nothing else could be meant."""
+    who did not say it. Written as money like a compensation: after its word a bare number may as well begin the
+    note ('spent 2 hours waiting'), and a cost taken wrongly cannot be undone."""
     said = _SPENT.fullmatch(args[0]) if args else None
     if said is None:
         return None, args
     rest = joined(args[1:]) if said["amount"] is None else [said["amount"], *args[1:]]
     if not rest:
         raise InvalidInput("admin-usage-resolve")
+    if _BARE_NUMBER.match(rest[0]):
+        raise InvalidInput("admin-cost-unmarked", text=quoted(rest[0]))
     return written_fen(rest[0], "admin-cost-invalid"), tuple(rest[1:])
 
 
@@ -981,8 +987,10 @@ def take_cap(args: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
         return None, args
     rest = list(args)
     amount = _COUPON_CAP.match(rest.pop(at[0]))[1]  # type: ignore[index]
-    if not amount and at[0] < len(rest):  # "cap 5": the amount is the next word
-        amount = rest.pop(at[0])
+    if not amount and at[0] < len(rest):  # "cap 5", "cap ¥ 5", "cap 5 元": the amount is the next word(s)
+        tail = joined(rest[at[0]:])
+        amount = tail.pop(0)
+        rest[at[0]:] = tail
     if len(at) > 1 or not amount:
         raise InvalidInput("admin-usage-coupon")
     return amount, tuple(rest)

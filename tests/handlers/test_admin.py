@@ -602,10 +602,11 @@ async def test_cancel_refunds_the_student_in_full(chat, db, campus, clock):
     assert [(p["key"], p["text"]) for p in await chat.inbox("carol")] == [(
         "notice-cancelled-by-operator-unpaid", f"订单 #{unpaid} 已被客服取消。订单还没有支付，没有扣任何钱。")]
     assert await balance(db, ledger.customer(customer)) == total
-    # No goods' cost is asked of an errand with no goods, so its reason may start with a number.
-    late = await make_order(db, campus, customer, clock.now)
-    assert keys(await chat.send(OP, f"/cancelorder {late} 40 minutes and no runner")) == ["admin-order-cancelled"]
-    assert (await chat.inbox("carol"))[-1]["text"].endswith("原因：40 minutes and no runner")
+    # No goods' cost is asked of an errand with no goods, so its reason may start with a number, or money.
+    for reason in ("40 minutes and no runner", "5元 too dear", "-5 minutes"):
+        late = await make_order(db, campus, customer, clock.now)
+        assert keys(await chat.send(OP, f"/cancelorder {late} {reason}")) == ["admin-order-cancelled"]
+        assert (await chat.inbox("carol"))[-1]["text"].endswith(f"原因：{reason}")
 
 
 @pytest.mark.parametrize(("language", "told"), [
@@ -1455,6 +1456,7 @@ async def test_a_cap_on_a_fixed_amount_coupon_is_refused_and_nothing_is_created(
     "/coupon create LUNCH 20% cap 5 10 200 30", "/coupon create LUNCH 20% 10 200 30 cap5",
     "/coupon create LUNCH 20% 10 最高5元 200 30", "/coupon create LUNCH 20% 最多减5 10 200 30",
     "/coupon create LUNCH 20％ 10 200 封顶¥5 30", "/coupon create LUNCH 20% CAP:5 10 200 30",
+    "/coupon create LUNCH 20% cap 5 元 10 200 30", "/coupon create LUNCH 20% 10 200 30 cap ¥ 5",
 ])
 async def test_a_cap_is_read_wherever_and_however_it_is_written_after_the_discount(chat, db, campus, clock, command):
     """The cap is led by a word, so the numbers around it keep their places: min spend, uses, days."""
@@ -1463,6 +1465,14 @@ async def test_a_cap_is_read_wherever_and_however_it_is_written_after_the_discou
     c = await get(db, Coupon, "LUNCH")
     assert (c.percent_off_bp, c.cap, c.min_spend, c.max_uses, c.valid_until) == (
         2000, 500, 1000, 200, clock.now + dt.timedelta(days=30))
+
+
+async def test_at_most_alone_is_no_cap_so_a_coupons_uses_are_not_taken_for_one(chat, db, campus, clock):
+    """最多100 ("at most 100") could be uses as well as yuan: it is refused as the uses it stands in place of,
+    never kept as a cap of 100 yuan."""
+    await operator(chat)
+    assert keys(await chat.send(OP, "/coupon create LUNCH 20% 10 最多100")) == ["admin-coupon-uses-invalid"]
+    assert await get(db, Coupon, "LUNCH") is None
 
 
 # Each refused argument of /coupon create named, with its limit: (command, English, Chinese).

@@ -251,6 +251,7 @@ async def test_an_operator_resolving_a_buy_task_reported_after_pickup_gives_the_
     assert keys(refused) == ["error-goods-unsaid-operator"]
     assert f"like /resolve {order_id} {outcome} spent ¥32.5." in refused[0].text
     for written, key in [("spent lots", "admin-cost-invalid"), ("spent", "admin-usage-resolve"),
+                         ("spent 2 hours waiting", "admin-cost-unmarked"), ("spent30", "admin-cost-unmarked"),
                          ("spent ¥50.01", "error-goods-operator-range")]:
         assert keys(await chat.send(OP, f"/resolve {order_id} {outcome} {written}")) == [key], written
     assert (await order_row(db, order_id)).status == "exception" and await balances(db) == before
@@ -271,7 +272,7 @@ async def test_an_operator_resolving_a_buy_task_reported_after_pickup_gives_the_
             "wallet.") in told
 
 
-@pytest.mark.parametrize("written", ["spent ¥30", "spent 30", "SPENT 30元", "spent ¥ 30",
+@pytest.mark.parametrize("written", ["spent ¥30", "spent 30 元", "SPENT 30元", "spent ¥ 30",
                                      "花了 ¥30", "花了¥30", "花了30块"])
 async def test_the_goods_cost_is_read_after_its_word_in_the_usual_ways_of_writing_money(
         chat, services, db, campus, clock, written):
