@@ -57,8 +57,41 @@ def render_quote(q: Quote, language: str) -> str:
     return "\n".join(rows)
 
 
+def chat_priced(settings: Settings, campus: Campus) -> tuple[Campus, list[str]]:
+    """The campus priced as its students are quoted: with the pricing rules its operators changed from chat
+    (/pricing), which the configured database keeps, and the names of those rules. A database not made yet (a fresh
+    machine's) has none; one that cannot be read is said on stderr, and the campus file prices alone."""
+    import asyncio
+
+    from sqlalchemy.exc import DBAPIError
+
+    from core import pricing_rules
+    from storage.campus_changes import of_campus
+    from storage.db import Database
+    from storage.uow import UnitOfWork
+
+    if not settings.database_url and not settings.sqlite_file().exists():
+        return campus, []
+
+    async def read() -> dict[str, int]:
+        db = Database(settings.resolved_database_url())
+        try:
+            async with UnitOfWork(db, write=False) as uow:
+                return (await of_campus(uow.session, campus.id)).rules
+        finally:
+            await db.dispose()
+
+    try:
+        changes = asyncio.run(read())
+    except (DBAPIError, OSError) as exc:  # not migrated yet, or its server is down
+        print(f"pricing changes from chat not read ({type(exc).__name__}): priced by the campus file", file=sys.stderr)
+        return campus, []
+    names = [name for key in changes if (name := pricing_rules.rule_of(campus, key)) is not None]
+    return pricing_rules.with_rules(campus, changes), sorted(names)
+
+
 def cmd_quote(settings: Settings, campuses: list[Campus], args: argparse.Namespace) -> int:
-    campus = _campus(campuses, args.campus)
+    campus, changed = chat_priced(settings, _campus(campuses, args.campus))
     at = dt.datetime.fromisoformat(args.at) if args.at else system_clock()
     if at.tzinfo is None:
         at = at.replace(tzinfo=campus.tz)
@@ -81,9 +114,12 @@ def cmd_quote(settings: Settings, campuses: list[Campus], args: argparse.Namespa
         return 2
     if args.json:
         print(json.dumps(q.as_dict() | {"campus": campus.id, "from": req.pickup.id if req.pickup else None,
-                                         "to": req.dropoff.id, "at": at.isoformat()}, ensure_ascii=False, indent=2))
+                                         "to": req.dropoff.id, "at": at.isoformat(), "changed_rules": changed},
+                         ensure_ascii=False, indent=2))
     else:
         print(render_quote(q, args.lang))
+        if changed:
+            print(f"(pricing rules changed from chat: {', '.join(changed)})")
     return 0
 
 

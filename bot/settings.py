@@ -87,7 +87,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{self.data_dir / 'paotui.db'}"
+        return f"sqlite+aiosqlite:///{self.sqlite_file()}"
+
+    def sqlite_file(self) -> Path:
+        """The offline default's database (no DATABASE_URL), there once the service has run or migrated."""
+        return self.data_dir / "paotui.db"
 
     def cipher_keys(self) -> list[str]:
         if self.encryption_keys is not None:

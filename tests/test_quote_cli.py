@@ -1,5 +1,6 @@
 """`main.py quote` prints the same itemised price a student will see."""
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -7,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from bot.campus_file import load_campus
+from core.campus import TaskType
 from core.money import format_yuan
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMPUS = load_campus(ROOT / "campus" / "demo.yaml")
 
 
-def run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", "quote", *args], cwd=ROOT, capture_output=True, text=True,
+def run(*args: str, tmp_path: Path, command: str = "quote") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "main.py", command, *args], cwd=ROOT, capture_output=True, text=True,
                           env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path)})
 
 
@@ -38,7 +40,7 @@ def test_text_quote_matches_json(tmp_path):
     q = json.loads(run(*args, "--json", tmp_path=tmp_path).stdout)
     text = run(*args, "--lang", "en", tmp_path=tmp_path).stdout
     assert "Night service" in text and "Deliver an item" in text
-    assert f"Total" in text and format_yuan(q["total"]) in text.splitlines()[-3]
+    assert "Total" in text and format_yuan(q["total"]) in text.splitlines()[-3]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -49,3 +51,20 @@ def test_text_quote_matches_json(tmp_path):
 def test_bad_quote_input_is_explained(tmp_path, args, message):
     result = run(*args, "--lang", "en", tmp_path=tmp_path)
     assert result.returncode == 2 and message in result.stderr and not result.stdout
+
+
+def test_a_quote_follows_the_pricing_rules_operators_changed_from_chat(tmp_path):
+    """As a student is quoted: the campus file's rules with the operators' /pricing changes from the database."""
+    args = ("--from", "library", "--to", "F1", "--type", "parcel", "--at", "2026-11-23T15:00", "--json")
+    before = json.loads(run(*args, tmp_path=tmp_path).stdout)
+    assert before["changed_rules"] == [] and not (tmp_path / "paotui.db").exists()  # no database made to read none
+    assert run(tmp_path=tmp_path, command="migrate").returncode == 0
+    with sqlite3.connect(tmp_path / "paotui.db") as db:  # as /pricing set base.parcel 9 keeps it
+        db.execute("INSERT INTO pricing_changes (campus_id, rule, amount, changed_by, changed_at) "
+                   "VALUES ('demo', 'base.parcel', 900, 1, '2026-11-23 07:00:00+00:00')")
+    after = json.loads(run(*args, tmp_path=tmp_path).stdout)
+    base = next(line["amount"] for line in after["lines"] if line["key"] == "price-base")
+    assert base == 900 and after["changed_rules"] == ["base.parcel"]
+    assert after["total"] == before["total"] - CAMPUS.pricing.base[TaskType.parcel] + 900
+    text = run(*args[:-1], "--lang", "en", tmp_path=tmp_path).stdout
+    assert text.splitlines()[-1] == "(pricing rules changed from chat: base.parcel)"
