@@ -156,26 +156,31 @@ def in_service_hours(campus: Campus, at: dt.datetime) -> bool:
 
 
 def hours_text(t: Catalogue, campus: Campus) -> str:
-    """'Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59', in t's language: the hours `campus` (Ctx.live_campus) has."""
-    parts = []
+    """'Mon–Fri 07:00–12:00, 13:00–23:30; Sat–Sun 08:00–23:59', in t's language: the hours `campus`
+    (Ctx.live_campus) has, the ranges of the same days together."""
+    by_days: dict[tuple[int, ...], list[str]] = {}
     for w in campus.service_hours:
-        idx = sorted(WEEKDAYS.index(d) for d in set(w.days))
-        runs: list[list[int]] = []
-        for i in idx:
-            if runs and i == runs[-1][-1] + 1:
-                runs[-1].append(i)
-            else:
-                runs.append([i])
-        if len(idx) == 7:
-            days = t("order-every-day")
-        else:
-            days = t("order-day-sep").join(
-                t("order-day", day=WEEKDAYS[r[0]]) if len(r) == 1 else
-                t("order-day-range", first=t("order-day", day=WEEKDAYS[r[0]]), last=t("order-day", day=WEEKDAYS[r[-1]]))
-                for r in runs)
         end = "24:00" if w.end == END_OF_DAY else w.end.strftime("%H:%M")
-        parts.append(t("order-hours-window", days=days, start=w.start.strftime("%H:%M"), end=end))
-    return t("order-hours-sep").join(parts)
+        days = tuple(sorted(WEEKDAYS.index(d) for d in set(w.days)))
+        by_days.setdefault(days, []).append(t("order-hours-range", start=w.start.strftime("%H:%M"), end=end))
+    return t("order-hours-sep").join(t("order-hours-window", days=days_text(t, days), times=t("order-day-sep").join(r))
+                                     for days, r in by_days.items())
+
+
+def days_text(t: Catalogue, days: tuple[int, ...]) -> str:
+    """(0, 1, 2, 3, 4, 6) → 'Mon–Fri, Sun'; all seven → 'every day'."""
+    if len(days) == 7:
+        return t("order-every-day")
+    runs: list[list[int]] = []
+    for i in days:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return t("order-day-sep").join(
+        t("order-day", day=WEEKDAYS[r[0]]) if len(r) == 1 else
+        t("order-day-range", first=t("order-day", day=WEEKDAYS[r[0]]), last=t("order-day", day=WEEKDAYS[r[-1]]))
+        for r in runs)
 
 
 def closed(ctx: Ctx, campus: Campus) -> InvalidInput:

@@ -120,7 +120,7 @@ async def test_the_chinese_hours(chat, services):
     await chat.press("mei", "中文")
     await chat.send(OP, "/hours set 周一至周五 08:00-12:00 13:00-22:00 周六、周日 09:00-24:00")
     assert [r.text for r in await chat.send("mei", "/hours")][0] == (
-        "服务时间：周一至周五 08:00–12:00；周一至周五 13:00–22:00；周六至周日 09:00–24:00。")
+        "服务时间：周一至周五 08:00–12:00、13:00–22:00；周六至周日 09:00–24:00。")
 
 
 async def test_a_time_chosen_before_the_hours_changed_is_refused_when_chosen_and_at_confirm(chat, services):
@@ -158,3 +158,11 @@ async def test_two_hours_for_one_day_are_refused_naming_the_day(chat, services):
         "Two of the time ranges are both on Sat. Give each day its hours once, like "
         "/hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00."]
     assert await kept(services) == []
+
+
+async def test_the_ranges_of_the_same_days_are_said_together(chat, services):
+    await operator(chat)
+    replies = await chat.send(OP, "/hours set mon-fri 8:00-12:00 sat 9:00-12:00 mon-fri 13:00-22:00")
+    assert [r.text for r in replies] == [
+        "🕒 Service hours are now: Mon–Fri 08:00–12:00, 13:00–22:00; Sat 09:00–12:00. Ordering is open now. "
+        "Orders already placed keep their times."]
