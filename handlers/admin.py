@@ -1091,6 +1091,9 @@ def button_parts(data: str) -> tuple[str, str, list[str]]:
     return parts[1], parts[2], parts[3:]
 
 
+# The items a list card shows, by kind (handlers.admin.item): the row that says when one was decided, and its key.
+DECIDED_ITEMS = {"application": (RunnerProfile, RunnerProfile.user_id), "withdrawal": (Withdrawal, Withdrawal.id),
+                 "complaint": (Complaint, Complaint.id)}
 # The buttons of a list card, which decide what it shows, and the kind of item (handlers.admin.item) each decides.
 CARD_VERBS = {"approve": "application", "reject": "application", "wok": "withdrawal", "wno": "withdrawal",
               "up": "complaint", "dis": "complaint"}
@@ -1110,8 +1113,9 @@ async def on_button(ctx: Ctx) -> None:
 
 async def on_card(ctx: Ctx, verb: str, number: str) -> None:
     """A list card's button. On a card decided meanwhile (by another operator, a command, another copy of it) the
-    press is refused, and the card says what became of it instead of offering what can no longer be done. The
-    savepoint undoes whatever the decision did before finding it taken (nothing, but for a race)."""
+    press is refused, and the card says what became of it instead of offering what can no longer be done: the
+    decision's own edit, or this press's (edited_by_decision). The savepoint undoes whatever the decision did before
+    finding it taken (nothing, but for a race)."""
     said = len(ctx.replies)
     try:
         async with ctx.uow.session.begin_nested():
@@ -1121,12 +1125,22 @@ async def on_card(ctx: Ctx, verb: str, number: str) -> None:
             raise
         del ctx.replies[said:]
         ctx.say("error-decided-already")
-        # A copy known to show the card was edited by the decision itself (show_decided: at once in its chat, through
-        # the outbox in others) to say all of it, who and why: only a copy it could not know is edited here.
-        shown = await cards.showing(ctx.uow.session, ctx.input.channel, ctx.input.answer_chat,
-                                    item(CARD_VERBS[verb], int(number)))
-        if ctx.input.message not in shown:
+        if not await edited_by_decision(ctx, CARD_VERBS[verb], int(number)):
             ctx.say(exc.key, edit=True, **plain_args(exc))
+
+
+async def edited_by_decision(ctx: Ctx, kind: str, number: int) -> bool:
+    """The pressed copy of a card was known to show it when the item was decided, so the decision edited it itself
+    (show_decided: at once in its chat, through the outbox in others) to say all of it, who and why, which the shorter
+    "already decided" must not replace. A copy recorded only after (shown while it was being decided), or never,
+    is edited by the press."""
+    if ctx.input.message is None:
+        return False
+    since = await cards.known_since(ctx.uow.session, ctx.input.channel, ctx.input.answer_chat, item(kind, number),
+                                    ctx.input.message)
+    model, key = DECIDED_ITEMS[kind]
+    decided_at = await ctx.uow.session.scalar(select(model.decided_at).where(key == number))
+    return since is not None and decided_at is not None and since <= decided_at
 
 
 async def decide_card(ctx: Ctx, verb: str, number: str) -> None:

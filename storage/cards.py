@@ -56,6 +56,15 @@ async def showing(session: DbSession, channel: str, chat: str, item: str) -> lis
     return list(dict.fromkeys(ref.rsplit(":", 1)[1] for ref in reversed(list(refs))))
 
 
+async def known_since(session: DbSession, channel: str, chat: str, item: str, message: str) -> dt.datetime | None:
+    """Since when message `message` of `chat` has been known to show the item's card; None if it is not."""
+    return await session.scalar(
+        select(Outbox.sent_at)
+        .where(Outbox.channel == channel, Outbox.recipient == chat, Outbox.status == "sent",
+               Outbox.edit_key.like(f"{PREFIX}{item}@%"), Outbox.sent_ref == f"{chat}:{message}")
+        .order_by(Outbox.sent_at).limit(1))
+
+
 @dataclass(frozen=True)
 class Copy:
     """A message of another chat that shows a card, or a card queued for one: what an edit of it is written to."""

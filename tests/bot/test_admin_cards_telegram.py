@@ -1,6 +1,7 @@
 """The operators' list cards in Telegram (applications, withdrawals, complaints) stay truthful once their item is
 decided, whichever way: by a typed command, through a question, or by a press on another copy of the card. A press
-on a card decided meanwhile is a toast and brings that card up to date; a long order card acted on through its
+on a card decided meanwhile is a toast, and the card says what became of it (the decision's own words where the decision
+edited it, else the press's "already decided"); a long order card acted on through its
 confirmation loses the buttons that no longer apply.
 
 End to end against the fake Bot API over real HTTP, in virtual time (the rate windows read the test's clock)."""
@@ -14,6 +15,7 @@ from sqlalchemy import delete
 from bot.telegram.sender import TelegramSender
 from core.order import Actor, Event, Role
 from locales import catalogue
+from storage import cards
 from storage.models import Complaint, Outbox, User, Withdrawal
 from storage.uow import UnitOfWork
 from tests.bot import test_telegram_groups as groups
@@ -104,6 +106,32 @@ async def test_a_card_decided_by_command_is_refused_as_a_toast_when_pressed_and_
     await until(lambda: shown(fake_bot_api, chat_id, card)["text"] == decided)
     assert "reply_markup" not in shown(fake_bot_api, chat_id, card)
     assert len(fake_bot_api.bot_messages(chat_id)) == posted  # no new message, no question asked
+
+
+async def test_a_card_recorded_only_after_its_decision_is_brought_up_to_date_by_a_late_press(
+        fake_bot_api, dispatcher, services, campus, clock, admin_chat):
+    """The card was being shown as another operator decided (its record came after the decision, which could not
+    edit it): a press on it says what became of the application, as no decision did."""
+    await operator(services, campus, clock, 4004, started=True)
+    zhao = await applicant(services, campus, clock, 3003)
+    chat_id = admin_chat["id"]
+    (card,) = await listed(fake_bot_api, admin_chat, "applications", f"adm:approve:{zhao}")
+    async with UnitOfWork(services.db) as uow:
+        await uow.session.execute(delete(Outbox).where(Outbox.edit_key.like(f"card:application/{zhao}@%")))
+    fake_bot_api.command(wu(fake_bot_api), "approve", str(zhao))  # privately: nothing known shows the card
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    await until(lambda: approved in [m.get("text") for m in fake_bot_api.bot_messages(4004)])
+    clock.advance(seconds=1)
+    async with UnitOfWork(services.db) as uow:  # as the adapter records a card once it is sent
+        await cards.shown(uow.session, "telegram", str(chat_id), f"application/{zhao}", str(card["message_id"]),
+                          clock())
+
+    fake_bot_api.press(wu(fake_bot_api), card, EN("admin-button-reject"))
+    (answer,) = await until(lambda: fake_bot_api.callback_answers)
+    assert answer.get("text") == EN("error-decided-already")
+    decided = EN("admin-application-decided", user=str(zhao), status="approved")
+    await until(lambda: shown(fake_bot_api, chat_id, card)["text"] == decided)
+    assert "reply_markup" not in shown(fake_bot_api, chat_id, card)
 
 
 async def test_withdrawal_cards_decided_by_commands_are_edited_and_a_refusal_by_button_asks_why(
