@@ -61,8 +61,9 @@ def parse(text: str) -> tuple[ServiceWindow, ...]:
 
 
 def _refuse_overlaps(windows: list[ServiceWindow]) -> None:
-    """Two ranges on the same day ('07:00-23:30 sat 09:00-18:00': Saturday twice) would be shown as two hours that
-    read as different and open as their union: refused, naming the day, so what students read is what holds."""
+    """Two ranges that overlap on a day ('07:00-23:30 sat 09:00-18:00': Saturday twice) would be shown as two hours
+    that read as different and open as their union: refused, naming the day, so what students read is what holds.
+    Ranges apart from each other on one day (a lunch break) are kept."""
     spans = []  # minutes of the week, from Monday 00:00; a range past midnight ends on the next day
     for w in windows:
         start = w.start.hour * 60 + w.start.minute

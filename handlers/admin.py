@@ -81,14 +81,15 @@ _LOOKS_LIKE_MONEY = re.compile(
     re.IGNORECASE)
 # '¥ 5', '5 元': a currency mark or unit written apart from its number.
 _APART = re.compile(rf"(?:{CURRENCY_MARK}) [-+−－\d.]\S*|\d+([.,]\d*)? (?:{YUAN_UNIT})", re.IGNORECASE)
-# /resolve's word for what a buy task's goods cost, alone ('spent ¥30', '花了 30') or joined to money ('花了¥30',
-# '花了30块'); only money may follow it joined, so a note such as '花了很久' stays a note.
+# /resolve's word for what a buy task's goods cost, alone ('spent ¥30', '花了 30元') or joined to money ('花了¥30',
+# '花了30块'; a bare number after it is refused, split_spent); only money may follow it joined, so a note such as
+# '花了很久' stays a note.
 _SPENT = re.compile(rf"(?:spent|花了)(?P<amount>(?:{CURRENCY_MARK}|[-+−－\d.]).*)?", re.IGNORECASE)
 _COUPON_CODE = re.compile(r"^[A-Z0-9_-]{3,32}$")
 # A percentage coupon's cap, as an operator says it ("cap 5", "最高减5元", "封顶5"): led by a word, so it is never
 # taken for the numbers read by position (min spend, uses, days), wherever it is written after the discount.
-# (最多 alone is "at most" of anything, uses too: only 最多减, "at most … off", is a cap.)
-_COUPON_CAP = re.compile(r"^(?:cap|最高减?|最多减|封顶)[:：=]?(.*)$", re.IGNORECASE)
+# (最多, "at most", may be of uses too: it is a cap only as 最多减 or before money written as such, 最多5元, 最多¥5.)
+_COUPON_CAP = re.compile(r"^(?:cap|最高减?|最多减|封顶|最多(?=[¥￥]|[\d.]+(?:元|块)))[:：=]?(.*)$", re.IGNORECASE)
 # The refusals of a decision taken already (perhaps by another operator a moment ago).
 DECIDED = frozenset({"admin-application-decided", "admin-withdrawal-decided", "admin-complaint-decided"})
 
@@ -596,10 +597,10 @@ async def cancel_order_cmd(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-cancelorder", 1)
     row = await campus_order(ctx, args[0])
-    order, words = to_domain(row), args[1:]
-    # An errand with no goods has no cost to give: all its words are the reason ('5元 too dear'); nor does a buy task
-    # whose cost is known or never was, where only money written as such is taken for a cost, to refuse it clearly.
-    if not order.goods or (not order.goods_unsaid and words and _BARE_NUMBER.match(words[0])):
+    words = args[1:]
+    # A cost is read only where one is asked (goods bought, their cost unsaid); anywhere else all the words are the
+    # reason ('5元 too dear', '40 minutes late').
+    if not to_domain(row).goods_unsaid:
         written, rest = None, list(words)
     else:
         written, rest = split_money(words, unmarked="admin-cost-unmarked")
@@ -723,7 +724,7 @@ def split_spent(args: tuple[str, ...]) -> tuple[int | None, tuple[str, ...]]:
     if not rest:
         raise InvalidInput("admin-usage-resolve")
     if _BARE_NUMBER.match(rest[0]):
-        raise InvalidInput("admin-cost-unmarked", text=quoted(rest[0]))
+        raise InvalidInput("admin-spent-unmarked", text=quoted(rest[0]))
     return written_fen(rest[0], "admin-cost-invalid"), tuple(rest[1:])
 
 
@@ -736,7 +737,9 @@ async def resolve(ctx: Ctx) -> None:
     if outcome not in ("complete", "refund"):
         raise InvalidInput("admin-usage-resolve")
     row = await campus_order(ctx, args[0])
-    spent, rest = split_spent(args[2:])
+    # An errand with no goods has no cost to give: 'spent 2 hours waiting' begins its note (which, a bare number
+    # first, split_amount refuses as it would any).
+    spent, rest = split_spent(args[2:]) if row.goods else (None, args[2:])
     compensation, note = split_amount(rest, MAX_COMPENSATION)
     await resolve_order(ctx, row, outcome, compensation, note, goods_spent=spent)
 

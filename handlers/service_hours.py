@@ -47,7 +47,8 @@ async def show_hours(ctx: Ctx) -> None:
     campus = await ctx.live_campus()
     ctx.say("hours-info", hours=hours_text(ctx.t, campus))
     if ctx.is_operator:  # whose hours they are: the operators' own from chat, or the campus file's
-        ctx.say("hours-source", changed="yes" if campus.service_hours != ctx.campus.service_hours else "no")
+        kept = (await ctx.campus_changes()).hours  # as live_campus reads it: unreadable, the file's hours hold
+        ctx.say("hours-source", changed="yes" if kept and service_hours.loads(kept) else "no")
     pause = await service_pauses.current(ctx.uow.session, ctx.campus.id, ctx.now)
     if pause is not None:
         ctx.say("order-paused", **pause_args(ctx, pause))

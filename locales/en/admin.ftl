@@ -168,6 +168,7 @@ admin-compensation-invalid = "{ $text }" is not an amount. Write the compensatio
 admin-compensation-unmarked = Is "{ $text }" a compensation? Write it as money, like ¥{ $text } or { $text }元. A note that starts with a number needs a word before it, like "waited { $text } minutes". Nothing was done.
 admin-cost-invalid = "{ $text }" is not what the goods cost. Write it as money in yuan, like ¥32.5, or ¥0 if nothing was bought. Nothing was done.
 admin-order-goods-unsaid = ⚠️ The runner picked up (bought) the goods but has not said what they cost, of the { $goods } yuan given: whoever ends this order gives the cost (/cancelorder, /resolve … spent ¥X), or the runner says it (/picked).
+admin-spent-unmarked = Is "{ $text }" what the goods cost? After "spent", write it as money, like spent ¥{ $text } or spent { $text }元; a note goes after any cost and compensation. Nothing was done.
 admin-cost-unmarked = Is "{ $text }" what the goods cost? Write it as money, like ¥{ $text } or { $text }元. A reason that starts with a number needs a word before it, like "waited { $text } minutes". Nothing was done.
 admin-resolved = Order #{ $order } resolved: { $outcome ->
     [complete] completed, the runner is paid

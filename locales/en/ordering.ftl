@@ -182,25 +182,25 @@ hours-set-invalid = "{ $text }" is neither days nor a time range. Write it like 
 hours-set-empty = { $text } starts and ends at the same time. Write a range like 07:00-23:30; 22:00-02:00 runs past midnight.
 hours-set-no-range = Give the times after the days, like /hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00.
 hours-set-too-many = At most { $max } time ranges.
-hours-set-overlap = Two of the time ranges are both on { order-day }. Give each day its hours once, like /hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00.
+hours-set-overlap = Two of the time ranges overlap on { order-day }. A day may have several ranges, apart from each other, like /hours set mon-fri 07:00-12:00 13:00-23:30 sat,sun 08:00-24:00.
 hours-not-changed = The service hours are the campus file's already.
 hours-set = 🕒 Service hours are now: { $hours }. { $open ->
     [yes] Ordering is open now.
-    [paused] Ordering is paused now, though: /resume reopens it.
+    [paused] Ordering is paused now, though (/resume ends the pause).
    *[no] Ordering is closed now.
   } Orders already placed keep their times.
 hours-reset = 🕒 Service hours are the campus file's again: { $hours }. { $open ->
     [yes] Ordering is open now.
-    [paused] Ordering is paused now, though: /resume reopens it.
+    [paused] Ordering is paused now, though (/resume ends the pause).
    *[no] Ordering is closed now.
   }
 hours-set-by = 🕒 { $who } set the service hours: { $hours }. { $open ->
     [yes] Ordering is open now.
-    [paused] Ordering is paused now, though: /resume reopens it.
+    [paused] Ordering is paused now, though (/resume ends the pause).
    *[no] Ordering is closed now.
   }
 hours-reset-by = 🕒 { $who } put the campus file's service hours back: { $hours }. { $open ->
     [yes] Ordering is open now.
-    [paused] Ordering is paused now, though: /resume reopens it.
+    [paused] Ordering is paused now, though (/resume ends the pause).
    *[no] Ordering is closed now.
   }

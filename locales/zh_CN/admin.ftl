@@ -165,6 +165,7 @@ admin-compensation-invalid = “{ $text }”不是有效金额，请把补偿写
 admin-compensation-unmarked = “{ $text }”是补偿金额吗？请写成金额，如 ¥{ $text } 或 { $text }元。备注以数字开头时，请在数字前加字，如“等了 { $text } 分钟”。未做任何处理。
 admin-cost-invalid = “{ $text }”不是有效的商品花费，请写成以元为单位的金额，例如 ¥32.5；什么都没买就写 ¥0。未做任何处理。
 admin-order-goods-unsaid = ⚠️ 跑腿员已取货（已购买商品），但还没说商品花了多少（学生给了 { $goods } 元）：结束这笔订单时需写明花费（/cancelorder、/resolve … 花了 ¥X），或由跑腿员告知（/picked）。
+admin-spent-unmarked = “{ $text }”是商品花费吗？“花了”后请写成金额，如 花了 ¥{ $text } 或 花了 { $text }元；备注写在花费和补偿之后。未做任何处理。
 admin-cost-unmarked = “{ $text }”是商品花费吗？请写成金额，如 ¥{ $text } 或 { $text }元。原因以数字开头时，请在数字前加字，如“等了 { $text } 分钟”。未做任何处理。
 admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
     [complete] 完成，已向跑腿员付款

@@ -182,25 +182,25 @@ hours-set-invalid = “{ $text }”既不是星期也不是时间段。请这样
 hours-set-empty = { $text } 的开始和结束时间相同。请写成 07:00-23:30 这样的时间段；22:00-02:00 跨过午夜。
 hours-set-no-range = 请在星期后写时间，如 /hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00。
 hours-set-too-many = 最多 { $max } 个时间段。
-hours-set-overlap = 有两个时间段都在{ order-day }。每天的服务时间请只写一次，如 /hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00。
+hours-set-overlap = 有两个时间段在{ order-day }重叠。一天可以有几个互不重叠的时间段，如 /hours set 周一至周五 07:00-12:00 13:00-23:30 周六,周日 08:00-24:00。
 hours-not-changed = 服务时间已经是校区文件的设置。
 hours-set = 🕒 服务时间已改为：{ $hours }。{ $open ->
     [yes] 现在可以下单。
-    [paused] 不过现在暂停接单中：/resume 恢复。
+    [paused] 不过现在暂停接单中（/resume 结束暂停）。
    *[no] 现在不在服务时间。
   }已下的订单时间不变。
 hours-reset = 🕒 服务时间已恢复为校区文件的设置：{ $hours }。{ $open ->
     [yes] 现在可以下单。
-    [paused] 不过现在暂停接单中：/resume 恢复。
+    [paused] 不过现在暂停接单中（/resume 结束暂停）。
    *[no] 现在不在服务时间。
   }
 hours-set-by = 🕒 { $who } 修改了服务时间：{ $hours }。{ $open ->
     [yes] 现在可以下单。
-    [paused] 不过现在暂停接单中：/resume 恢复。
+    [paused] 不过现在暂停接单中（/resume 结束暂停）。
    *[no] 现在不在服务时间。
   }
 hours-reset-by = 🕒 { $who } 恢复了校区文件的服务时间：{ $hours }。{ $open ->
     [yes] 现在可以下单。
-    [paused] 不过现在暂停接单中：/resume 恢复。
+    [paused] 不过现在暂停接单中（/resume 结束暂停）。
    *[no] 现在不在服务时间。
   }

@@ -957,10 +957,14 @@ async def test_a_number_starting_the_note_is_not_paid_as_compensation(chat, db, 
     assert await balance(db, ledger.customer(customer)) == 0 and await actions(db) == []
 
     # Written as money it is a compensation; a note with a word first keeps its number as words.
+    # An errand with no goods has no cost to give: "spent" begins the note.
+    assert keys(await chat.send("dora", f"/resolve {order_id} refund spent 2 hours")) == ["admin-resolved"]
+    assert (await actions(db))[0].details["note"] == "spent 2 hours"
+    order_id = await exception_order(db, campus, clock.now, customer, runner)
     replies = await chat.send("dora", f"/resolve {order_id} refund ¥4 waited 40 minutes")
     assert keys(replies) == ["admin-resolved"] and replies[0].args["compensation"] == "4.00"
-    assert await balance(db, ledger.customer(customer)) == total + 400
-    (action,) = await actions(db)
+    assert await balance(db, ledger.customer(customer)) == 2 * total + 400
+    action = (await actions(db))[-1]
     assert (action.details["compensation"], action.details["note"]) == (400, "waited 40 minutes")
 
 
@@ -1473,6 +1477,8 @@ async def test_at_most_alone_is_no_cap_so_a_coupons_uses_are_not_taken_for_one(c
     await operator(chat)
     assert keys(await chat.send(OP, "/coupon create LUNCH 20% 10 最多100")) == ["admin-coupon-uses-invalid"]
     assert await get(db, Coupon, "LUNCH") is None
+    assert keys(await chat.send(OP, "/coupon create LUNCH 20% 10 最多5元 200")) == ["admin-coupon-created"]  # money
+    assert ((c := await get(db, Coupon, "LUNCH")).cap, c.min_spend, c.max_uses) == (500, 1000, 200)
 
 
 # Each refused argument of /coupon create named, with its limit: (command, English, Chinese).

@@ -148,15 +148,15 @@ async def test_hours_set_while_paused_say_ordering_is_paused(chat, services):
     await operator(chat)
     await chat.send(OP, "/pause rain")
     assert [r.text for r in await chat.send(OP, "/hours set 07:00-24:00")] == [
-        "🕒 Service hours are now: every day 07:00–24:00. Ordering is paused now, though: /resume reopens it. "
+        "🕒 Service hours are now: every day 07:00–24:00. Ordering is paused now, though (/resume ends the pause). "
         "Orders already placed keep their times."]
 
 
-async def test_two_hours_for_one_day_are_refused_naming_the_day(chat, services):
+async def test_overlapping_ranges_are_refused_naming_the_day(chat, services):
     await operator(chat)
     assert [r.text for r in await chat.send(OP, "/hours set 07:00-23:30 sat 09:00-18:00")] == [
-        "Two of the time ranges are both on Sat. Give each day its hours once, like "
-        "/hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00."]
+        "Two of the time ranges overlap on Sat. A day may have several ranges, apart from each other, like "
+        "/hours set mon-fri 07:00-12:00 13:00-23:30 sat,sun 08:00-24:00."]
     assert await kept(services) == []
 
 
