@@ -19,7 +19,7 @@ from core.errors import DomainError, InvalidInput
 from core.geo import find_building
 from core.money import format_yuan, yuan_to_fen
 from core.pricing import Quote, QuoteRequest, quote
-from locales import LANGUAGES, catalogue
+from locales import LANGUAGES, Catalogue, catalogue
 
 
 def _campus(campuses: list[Campus], campus_id: str | None) -> Campus:
@@ -57,24 +57,25 @@ def render_quote(q: Quote, language: str) -> str:
     return "\n".join(rows)
 
 
-def chat_priced(settings: Settings, campus: Campus) -> tuple[Campus, list[str]]:
+def chat_priced(settings: Settings, campus: Campus, t: Catalogue) -> tuple[Campus, list[str]]:
     """The campus priced as its students are quoted: with the pricing rules its operators changed from chat
-    (/pricing), which the configured database keeps, and the names of those rules. A database not made yet (a fresh
-    machine's) has none; one that cannot be read is said on stderr, and the campus file prices alone."""
+    (/pricing), which the configured database keeps, and the names of those rules. A SQLite database not made yet (a
+    fresh machine's) has none, and is not made by asking; one that cannot be read is said on stderr, and the campus
+    file prices alone."""
     import asyncio
 
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
 
     from core import pricing_rules
     from storage.campus_changes import of_campus
     from storage.db import Database
     from storage.uow import UnitOfWork
 
-    if not settings.database_url and not settings.sqlite_file().exists():
-        return campus, []
+    url = settings.configured_database_url()
 
     async def read() -> dict[str, int]:
-        db = Database(settings.resolved_database_url())
+        db = Database(url)
         try:
             async with UnitOfWork(db, write=False) as uow:
                 return (await of_campus(uow.session, campus.id)).rules
@@ -82,16 +83,19 @@ def chat_priced(settings: Settings, campus: Campus) -> tuple[Campus, list[str]]:
             await db.dispose()
 
     try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+            return campus, []
         changes = asyncio.run(read())
-    except (DBAPIError, OSError) as exc:  # not migrated yet, or its server is down
-        print(f"pricing changes from chat not read ({type(exc).__name__}): priced by the campus file", file=sys.stderr)
+    except (SQLAlchemyError, ImportError, OSError) as exc:  # not migrated, its server down, a URL with no driver here
+        print(t("quote-changes-unread", error=type(exc).__name__), file=sys.stderr)
         return campus, []
     names = [name for key in changes if (name := pricing_rules.rule_of(campus, key)) is not None]
     return pricing_rules.with_rules(campus, changes), sorted(names)
 
 
 def cmd_quote(settings: Settings, campuses: list[Campus], args: argparse.Namespace) -> int:
-    campus, changed = chat_priced(settings, _campus(campuses, args.campus))
+    campus, changed = chat_priced(settings, _campus(campuses, args.campus), catalogue(args.lang))
     at = dt.datetime.fromisoformat(args.at) if args.at else system_clock()
     if at.tzinfo is None:
         at = at.replace(tzinfo=campus.tz)
@@ -119,7 +123,7 @@ def cmd_quote(settings: Settings, campuses: list[Campus], args: argparse.Namespa
     else:
         print(render_quote(q, args.lang))
         if changed:
-            print(f"(pricing rules changed from chat: {', '.join(changed)})")
+            print(catalogue(args.lang)("quote-changed-rules", rules=", ".join(changed)))
     return 0
 
 

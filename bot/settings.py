@@ -84,14 +84,15 @@ class Settings(BaseSettings):
         return self
 
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{self.sqlite_file()}"
+        """The database URL, its folder made for the offline default."""
+        if not self.database_url:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.configured_database_url()
 
-    def sqlite_file(self) -> Path:
-        """The offline default's database (no DATABASE_URL), there once the service has run or migrated."""
-        return self.data_dir / "paotui.db"
+    def configured_database_url(self) -> str:
+        """DATABASE_URL, else the offline default's SQLite file (there once the service has run or migrated): nothing
+        is made by asking."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'paotui.db'}"
 
     def cipher_keys(self) -> list[str]:
         if self.encryption_keys is not None:

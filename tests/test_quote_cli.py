@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CAMPUS = load_campus(ROOT / "campus" / "demo.yaml")
 
 
-def run(*args: str, tmp_path: Path, command: str = "quote") -> subprocess.CompletedProcess:
+def run(*args: str, tmp_path: Path, command: str = "quote", **env: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "main.py", command, *args], cwd=ROOT, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path)})
+                          env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), **env})
 
 
 def test_json_quote_is_itemised_and_adds_up(tmp_path):
@@ -68,3 +68,19 @@ def test_a_quote_follows_the_pricing_rules_operators_changed_from_chat(tmp_path)
     assert after["total"] == before["total"] - CAMPUS.pricing.base[TaskType.parcel] + 900
     text = run(*args[:-1], "--lang", "en", tmp_path=tmp_path).stdout
     assert text.splitlines()[-1] == "(pricing rules changed from chat: base.parcel)"
+    assert run(*args[:-1], tmp_path=tmp_path).stdout.splitlines()[-1] == "（在聊天中修改过的计价规则：base.parcel）"
+
+
+@pytest.mark.parametrize("url", [
+    "sqlite+aiosqlite:///{tmp}/elsewhere.db",  # a SQLite file not made yet: none made by asking
+    "postgresql+asyncpg://nobody@127.0.0.1:1/none",  # a server that is not there
+    "postgresql://nobody@127.0.0.1:1/none",  # a driver this machine does not have
+    "not a url",
+])
+def test_a_database_that_cannot_be_read_leaves_the_campus_file_to_price(tmp_path, url):
+    args = ("--from", "library", "--to", "F1", "--type", "parcel", "--at", "2026-11-23T15:00", "--json")
+    result = run(*args, "--lang", "en", tmp_path=tmp_path, DATABASE_URL=url.format(tmp=tmp_path))
+    assert result.returncode == 0 and json.loads(result.stdout)["changed_rules"] == []
+    assert list(tmp_path.iterdir()) == []
+    if "elsewhere" not in url:
+        assert result.stderr.startswith("The pricing changes made from chat could not be read (")

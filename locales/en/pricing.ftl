@@ -27,3 +27,7 @@ price-goods = Money for the goods (at most; what is not spent comes back)
 price-total = Total
 price-commission = Platform commission
 price-runner-share = Runner receives
+
+# python main.py quote: the rules operators changed from chat (/pricing) that priced it, or why none could be read.
+quote-changed-rules = (pricing rules changed from chat: { $rules })
+quote-changes-unread = The pricing changes made from chat could not be read ({ $error }): priced by the campus file alone.
