@@ -2,6 +2,7 @@
 import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import select, text
 
 from core import ledger
@@ -537,6 +538,20 @@ async def test_before_opening_an_errand_may_be_scheduled_inside_the_hours(chat, 
     await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM[10:], "Confirm"])
     [order] = await orders_of(services, alice)
     assert order.window_start.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%a %H:%M") == "Tue 19:00"
+
+
+@pytest.mark.parametrize("typed, window", [
+    ("19:00-20:30", "19:00–20:30"), ("19:30", "19:30–20:30"), ("11：30", "11:30–12:30"),
+    ("19:00到20:00", "19:00–20:00"), ("19:00 - 20:00", "19:00–20:00"), ("19:00—20:00", "19:00–20:00"),
+    ("19:00～20:00", "19:00–20:00"), ("19:00 至 20:00", "19:00–20:00"), ("19：00－20：00", "19:00–20:00"),
+])
+async def test_a_time_is_read_as_any_keyboard_types_it(chat, services, typed, window):
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM[:9], typed, *PARCEL_TO_MY_ROOM[10:], "Confirm"])
+    [order] = await orders_of(services, alice)
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    assert f"{order.window_start.astimezone(shanghai):%H:%M}–{order.window_end.astimezone(shanghai):%H:%M}" == window
 
 
 async def test_the_chinese_conversation(chat, services):
