@@ -103,9 +103,14 @@ def _days(word: str) -> tuple[str, ...] | None:
     return tuple(d for d in WEEKDAYS if d in found)
 
 
+def plain(windows: tuple[ServiceWindow, ...]) -> list[dict]:
+    """As JSON holds them: days, and start and end as 'HH:MM:SS'."""
+    return [w.model_dump(mode="json") for w in windows]
+
+
 def dumps(windows: tuple[ServiceWindow, ...]) -> str:
     """As the database keeps them."""
-    return json.dumps([w.model_dump(mode="json") for w in windows])
+    return json.dumps(plain(windows))
 
 
 def loads(kept: str) -> tuple[ServiceWindow, ...] | None:

@@ -64,7 +64,7 @@ async def set_hours(ctx: Ctx, text: str) -> None:
     windows = service_hours.parse(text)
     await hours_changes.change(ctx.uow.session, HoursChange(
         campus_id=ctx.campus.id, windows=service_hours.dumps(windows), changed_by=ctx.user_id, changed_at=ctx.now))
-    await record(ctx, "hours_set", f"campus:{ctx.campus.id}", windows=[w.model_dump(mode="json") for w in windows])
+    await record(ctx, "hours_set", f"campus:{ctx.campus.id}", windows=service_hours.plain(windows))
     await hours_changed(ctx, "hours-set", service_hours.with_hours(ctx.campus, windows))
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, not_, select
 
@@ -46,12 +47,16 @@ async def shown(session: DbSession, channel: str, chat: str, item: str, message:
         "sent_ref": f"{chat}:{message}"}, ["dedupe_key"])
 
 
+def _shown_in(channel: str, chat: str, item: str) -> tuple[Any, ...]:
+    """The rows of the messages of `chat` known to show the item's card."""
+    return (Outbox.channel == channel, Outbox.recipient == chat, Outbox.status == "sent",
+            Outbox.edit_key.like(f"{PREFIX}{item}@%"))
+
+
 async def showing(session: DbSession, channel: str, chat: str, item: str) -> list[str]:
     """The messages of `chat` known to show the item's card, oldest first."""
     refs = await session.scalars(
-        select(Outbox.sent_ref)
-        .where(Outbox.channel == channel, Outbox.recipient == chat, Outbox.status == "sent",
-               Outbox.edit_key.like(f"{PREFIX}{item}@%"), Outbox.sent_ref.is_not(None))
+        select(Outbox.sent_ref).where(*_shown_in(channel, chat, item), Outbox.sent_ref.is_not(None))
         .order_by(Outbox.id.desc()).limit(SHOWING_LIMIT))
     return list(dict.fromkeys(ref.rsplit(":", 1)[1] for ref in reversed(list(refs))))
 
@@ -59,9 +64,7 @@ async def showing(session: DbSession, channel: str, chat: str, item: str) -> lis
 async def known_since(session: DbSession, channel: str, chat: str, item: str, message: str) -> dt.datetime | None:
     """Since when message `message` of `chat` has been known to show the item's card; None if it is not."""
     return await session.scalar(
-        select(Outbox.sent_at)
-        .where(Outbox.channel == channel, Outbox.recipient == chat, Outbox.status == "sent",
-               Outbox.edit_key.like(f"{PREFIX}{item}@%"), Outbox.sent_ref == f"{chat}:{message}")
+        select(Outbox.sent_at).where(*_shown_in(channel, chat, item), Outbox.sent_ref == f"{chat}:{message}")
         .order_by(Outbox.sent_at).limit(1))
 
 
