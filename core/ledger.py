@@ -24,6 +24,7 @@ from core.money import Fen
 
 PLATFORM_REVENUE = "platform:revenue"
 MARKETING = "platform:marketing"  # pays coupons; a cost account, may go negative
+EXTRA_SUFFIX = ":goods-extra"  # the key's end of a goods difference the customer paid (pay_goods_extra)
 GOODS_SUFFIX = ":goods"  # the key's end of a goods settlement (settle_goods): money paid back, not earned
 GOODS_KEYS = f"order:%{GOODS_SUFFIX}"  # those keys, as a SQL LIKE pattern
 
@@ -250,6 +251,17 @@ def pay_order(order_id: int, customer_id: int, paid: Fen, subsidy: Fen) -> Posti
         f"order:{_id('order_id', order_id)}:pay",
         [(customer(customer_id), -paid), (MARKETING, -subsidy), (escrow(order_id), paid + subsidy)],
         f"order {order_id} paid",
+    )
+
+
+def pay_goods_extra(order_id: int, customer_id: int, extra: Fen) -> Posting:
+    """A buy task's goods cost more than its goods money: the customer's wallet pays the difference into escrow,
+    where it joins the goods money (settle_goods pays the runner back from there). An order has one at most."""
+    _fen("extra", extra)
+    return _posting(
+        f"order:{_id('order_id', order_id)}{EXTRA_SUFFIX}",
+        [(customer(customer_id), -extra), (escrow(order_id), extra)],
+        f"order {order_id} goods difference paid",
     )
 
 

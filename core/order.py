@@ -80,6 +80,11 @@ class Event(str, enum.Enum):
     drop_coupon = "drop_coupon"
     # A buy task's runner says what the goods cost, once picked up (bought): before it is delivered.
     goods_bought = "goods_bought"
+    # They cost more than the goods money: the runner asks the customer for the difference (补差价), who pays it
+    # (from the wallet, or through a provider: the system) or refuses it.
+    extra_asked = "extra_asked"
+    extra_paid = "extra_paid"
+    extra_refused = "extra_refused"
 
 
 @dataclass(frozen=True)
@@ -113,10 +118,16 @@ RULES: dict[Event, Rule] = {
     Event.resolve_refund: _rule({S.exception}, S.refunded, R.operator),
     Event.drop_coupon: _rule({S.awaiting_payment}, None, R.customer),  # before any money moved for it
     Event.goods_bought: _rule({S.picked_up}, None, R.runner),
+    Event.extra_asked: _rule({S.picked_up}, None, R.runner),
+    Event.extra_paid: _rule({S.picked_up}, None, R.customer, R.system),
+    Event.extra_refused: _rule({S.picked_up}, None, R.customer),
 }
 # Events only the order's own runner may cause, and those only its own customer may cause.
-RUNNER_OWN = frozenset({Event.release, Event.pickup, Event.deliver, Event.goods_bought})
-CUSTOMER_OWN = frozenset({Event.confirm, Event.cancel, Event.drop_coupon})
+RUNNER_OWN = frozenset({Event.release, Event.pickup, Event.deliver, Event.goods_bought, Event.extra_asked})
+CUSTOMER_OWN = frozenset({Event.confirm, Event.cancel, Event.drop_coupon, Event.extra_paid, Event.extra_refused})
+# How a difference asked for ends, as the customer's notice of it says (any other event: the order moved on).
+EXTRA_ENDINGS = {Event.extra_asked: "changed", Event.extra_paid: "paid", Event.extra_refused: "refused",
+                 Event.goods_bought: "withdrawn"}
 # An operator ending an order that may be past its goods' purchase: one whose cost is unsaid needs theirs
 # (operator_spent).
 OPERATOR_ENDS = frozenset({Event.operator_cancel, Event.resolve_refund, Event.resolve_complete})
@@ -151,6 +162,9 @@ class Order:
     goods_spent: Fen | None = None  # what the runner paid for the goods, told once picked up (goods_bought)
     # When the runner picked it up (a buy task's goods bought); kept through a report, unlike the deadlines.
     picked_up_at: dt.datetime | None = None
+    # The goods cost more than the goods money: the difference the runner asks the customer for (extra_asked), until
+    # paid (then part of `goods` and `total`), refused, withdrawn or the order moves on. 0: none asked.
+    goods_extra: Fen = 0
 
     @property
     def goods_paid_back(self) -> Fen:
@@ -253,10 +267,12 @@ def _check_order(order: Order, event: Event) -> None:
     """What an event needs of the order beyond its status."""
     if event is Event.drop_coupon and order.coupon_code is None:
         raise IllegalTransition("error-no-coupon", order=order.id)
-    if event is Event.goods_bought and not order.goods:
+    if event in (Event.goods_bought, Event.extra_asked) and not order.goods:
         raise IllegalTransition("error-goods-none", order=order.id)
-    if event is Event.goods_bought and order.goods_spent is not None:
+    if event in (Event.goods_bought, Event.extra_asked) and order.goods_spent is not None:
         raise IllegalTransition("error-goods-told", order=order.id)
+    if event in (Event.extra_paid, Event.extra_refused) and not order.goods_extra:
+        raise IllegalTransition("error-extra-none", order=order.id)
     if event is Event.deliver and order.goods and order.goods_spent is None:
         raise InvalidInput("error-goods-spent-needed", order=order.id)
 
@@ -274,8 +290,8 @@ def transition(
 ) -> Transition:
     """Validate and compute one transition. Raises IllegalTransition or NotAllowed; changes nothing itself.
 
-    `goods_spent`: what a buy task's goods cost, for goods_bought (InvalidInput past the goods money), or for an
-    operator ending an order whose runner has not said it (operator_spent)."""
+    `goods_spent`: what a buy task's goods cost, for goods_bought (InvalidInput past the goods money) and for
+    extra_asked (more than the goods money: the difference is asked), or for an operator ending an order whose runner has not said it (operator_spent)."""
     rule = RULES[event]
     if order.status not in rule.sources:
         raise IllegalTransition(status=order.status.value, event=event.value)
@@ -372,8 +388,25 @@ def transition(
                                     deliver_by=now + dt.timedelta(minutes=t.deliver_minutes))
         notices.append(Notice("customer", "notice-picked-up"))
     elif event is Event.goods_bought:
-        after = dataclasses.replace(after, goods_spent=_spent(order, goods_spent))
+        after = dataclasses.replace(after, goods_spent=_spent(order, goods_spent), goods_extra=0)
         notices.append(Notice("customer", "notice-bought", {"spent": goods_spent, "goods": order.goods}))
+    elif event is Event.extra_asked:
+        extra = _extra(order, goods_spent)
+        after = dataclasses.replace(after, goods_extra=extra)
+        notices.append(Notice("customer", "notice-extra-asked",
+                              {"spent": order.goods + extra, "goods": order.goods, "extra": extra}))
+    elif event is Event.extra_paid:
+        # The difference joins the goods money, which the runner then spent all of: the order ends as any buy task.
+        extra = order.goods_extra
+        postings.append(ledger.pay_goods_extra(order.id, order.customer_id, extra))
+        after = dataclasses.replace(after, goods=order.goods + extra, total=order.total + extra,
+                                    goods_spent=order.goods + extra, goods_extra=0)
+        notices.append(Notice("runner", "notice-extra-paid", {"extra": extra, "spent": order.goods + extra},
+                              user_id=order.runner_id))
+    elif event is Event.extra_refused:
+        after = dataclasses.replace(after, goods_extra=0)
+        notices.append(Notice("runner", "notice-extra-refused", {"extra": order.goods_extra, "goods": order.goods},
+                              user_id=order.runner_id))
     elif event is Event.deliver:
         late = order.deliver_by is not None and now > order.deliver_by
         after = dataclasses.replace(
@@ -470,6 +503,12 @@ def transition(
         # The payment deadline stays: the student answers the refusal of a payment they were making.
         after = dataclasses.replace(after, coupon_code=None, discount=0, total=order.full_price)
 
+    if order.goods_extra and after.status is not Status.picked_up:  # reported or cancelled: no longer asked
+        after = dataclasses.replace(after, goods_extra=0)
+    if order.goods_extra and after.goods_extra != order.goods_extra:
+        # The request the customer was shown is over: its Pay and Refuse go (a new amount is asked anew).
+        notices.append(Notice("customer", "notice-extra-ended",
+                              {"extra": order.goods_extra, "how": EXTRA_ENDINGS.get(event, "ended")}))
     return Transition(found, after, event, actor, tuple(postings), tuple(credit), tuple(notices), note)
 
 
@@ -502,6 +541,19 @@ def _spent(order: Order, spent: Fen | None, *, over: str = "error-goods-spent-ra
     if not 0 <= spent <= order.goods:
         raise InvalidInput(over, order=order.id, max=format_yuan(order.goods))
     return spent
+
+
+def _extra(order: Order, spent: Fen | None) -> Fen:
+    """The difference a runner asks for, whose goods cost `spent`: more than the goods money, and not what is
+    asked already."""
+    if spent is None:
+        raise InvalidInput("error-goods-spent-needed", order=order.id)
+    extra = spent - order.goods
+    if extra <= 0:
+        raise InvalidInput("error-extra-within", order=order.id, max=format_yuan(order.goods))
+    if extra == order.goods_extra:
+        raise IllegalTransition("error-extra-same", order=order.id, extra=format_yuan(extra))
+    return extra
 
 
 def refunded(name: str, fen: Fen) -> dict[str, Any]:

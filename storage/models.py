@@ -122,6 +122,7 @@ class Order(SQLModel, table=True):
     goods: int = 0  # buy tasks: the goods money in total (fen), no part of the service fee
     goods_spent: Optional[int] = None  # what the runner paid for the goods, told at pickup
     picked_up_at: Optional[dt.datetime] = _ts()  # kept after pickup: a buy task's goods may have been bought
+    goods_extra: int = 0  # the difference the runner asks the student for, past the goods money (fen); 0: none
     phone_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
     room_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = _ts(nullable=False)

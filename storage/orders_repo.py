@@ -16,24 +16,26 @@ from storage.models import Order as OrderRow
 from storage.models import OrderEvent
 from storage.sql import run_core
 
-# Fields the state machine may change (the price only by dropping the coupon); everything else on the row is the
-# order's description.
+# Fields the state machine may change (the price only by dropping the coupon or paying a goods difference);
+# everything else on the row is the order's description.
 _MUTABLE = [
     f.name
     for f in dataclasses.fields(core_order.Order)
     if f.name not in {"id", "campus_id", "customer_id", "created_at", "service_fee", "tip", "commission",
-                      "runner_share", "goods"}
+                      "runner_share"}
 ]
 # Built once (on the path of every order action); the SET columns come from the parameters (_MUTABLE).
 _ORDERS = OrderRow.__table__
 # The price too: a payment computed at the price before the coupon was dropped must not apply after it. And the
-# goods' cost, which changes no status: an operator's figure for an unsaid cost must not apply over the runner's.
+# goods' cost, which changes no status: an operator's figure for an unsaid cost must not apply over the runner's;
+# nor a payment of the difference the runner asked for over the one they ask for now.
 _COMPARE_AND_SET = update(_ORDERS).where(
     _ORDERS.c.id == bindparam("was_id"),
     _ORDERS.c.status == bindparam("was_status"),
     _ORDERS.c.runner_id.is_not_distinct_from(bindparam("was_runner")),
     _ORDERS.c.total == bindparam("was_total"),
     _ORDERS.c.goods_spent.is_not_distinct_from(bindparam("was_goods_spent")),
+    _ORDERS.c.goods_extra == bindparam("was_goods_extra"),
 )
 _RECORD = insert(OrderEvent.__table__).returning(OrderEvent.__table__.c.id)
 # Built once too: Session.get builds its SELECT (and that statement's cache key) on every call, which cost a third of
@@ -100,7 +102,8 @@ class OrderRepository:
         values["status"] = t.after.status.value
         result = await run_core(self.session, _COMPARE_AND_SET, {
             **values, "was_id": t.before.id, "was_status": t.before.status.value, "was_runner": t.before.runner_id,
-            "was_total": t.before.total, "was_goods_spent": t.before.goods_spent})
+            "was_total": t.before.total, "was_goods_spent": t.before.goods_spent,
+            "was_goods_extra": t.before.goods_extra})
         if result.rowcount != 1:
             raise StaleOrder(order_id=t.before.id)
         # The UPDATE bypassed the ORM: the session's copy of the row (if it holds one) takes the new values as

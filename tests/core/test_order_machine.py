@@ -39,6 +39,10 @@ SPEC = {
     Event.resolve_refund: ({S.exception}, S.refunded, {Role.operator}),
     Event.drop_coupon: ({S.awaiting_payment}, S.awaiting_payment, {Role.customer}),  # only an order with a coupon
     Event.goods_bought: ({S.picked_up}, S.picked_up, {Role.runner}),  # only a buy task's, once
+    # Only a buy task's, whose goods cost more than its goods money; then paid or refused, once asked.
+    Event.extra_asked: ({S.picked_up}, S.picked_up, {Role.runner}),
+    Event.extra_paid: ({S.picked_up}, S.picked_up, {Role.customer, Role.system}),
+    Event.extra_refused: ({S.picked_up}, S.picked_up, {Role.customer}),
 }
 
 
@@ -66,14 +70,15 @@ HAPPY_PATH = [_PATH[:n] for n in range(len(_PATH) + 1)]
 
 
 @settings(max_examples=500, deadline=None)
-@given(steps=steps, goods=st.sampled_from([0, 3000]), spent=st.integers(0, 3000), decided=st.integers(0, 3000),
+@given(steps=steps, goods=st.sampled_from([0, 3000]), spent=st.integers(0, 4500), decided=st.integers(0, 3000),
        start=st.sampled_from(HAPPY_PATH))
 def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(steps, goods, spent, decided, start):
-    """`goods`: a buy task's goods money on top of the service, of which the runner spends `spent` at pickup; an
-    operator ending it once picked up with the cost unsaid says it cost `decided`. `start`: the first events, down
-    the happy path, so that the random steps begin in deep states often too."""
+    """`goods`: a buy task's goods money on top of the service, of which the runner spends `spent` at pickup (more
+    than all of it: the difference is asked); an operator ending it once picked up with the cost unsaid says it
+    cost `decided`. `start`: the first events, down the happy path, so that the random steps begin in deep states
+    often too."""
     order, now, books = new_order(goods=goods, total=650 + goods), T0, ledger.Ledger()
-    seed = order.full_price  # enough for the order with its coupon dropped, too
+    seed = order.full_price + 4500  # enough for the order with its coupon dropped, and any difference, too
     books.post(ledger.top_up(CUSTOMER, seed, "cash", "seed"))
     for event, actor in start:
         t = transition(CAMPUS, order, event, actor, now)
@@ -82,6 +87,7 @@ def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(step
         order = t.after
     picked = Event.pickup in dict(start)  # the goods may have been bought: once picked up, whatever came after
     said: int | None = None  # what the goods cost, as the runner or else the operator ending the order said it
+    asked: int | None = None  # what the goods cost, as a difference the student has not yet paid or refused says it
     ended_by = None
     for guided, pick, minutes in steps:
         now += dt.timedelta(minutes=minutes)
@@ -92,12 +98,16 @@ def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(step
             actor, event = ACTORS[pick % len(ACTORS)], list(Event)[pick % len(Event)]
         sources, target, roles = SPEC[event]
         unsaid = bool(goods) and picked and said is None  # an operator ending it must say what the goods cost
-        cost = spent if event is Event.goods_bought else decided if event in OPERATOR_ENDS and unsaid else None
+        runners_word = event in (Event.goods_bought, Event.extra_asked)
+        cost = spent if runners_word else decided if event in OPERATOR_ENDS and unsaid else None
         try:
             t = transition(CAMPUS, order, event, actor, now,
                            runner_id=OTHER_RUNNER if order.runner_id != OTHER_RUNNER else RUNNER, goods_spent=cost)
-        except (IllegalTransition, NotAllowed, InvalidInput):  # InvalidInput: a delivery before the goods' cost
-            assert (actor, event) not in offered
+        except (IllegalTransition, NotAllowed, InvalidInput) as refusal:  # InvalidInput: a delivery before the cost
+            # A cost the runner's word does not fit is refused even where the machine offers the event: more than
+            # the goods money said as bought, no more than it asked as a difference, or the difference asked now.
+            misfit = {"error-goods-spent-range", "error-extra-within", "error-extra-same"}
+            assert (actor, event) not in offered or runners_word and refusal.key in misfit, refusal.key
             continue
         assert order.status in sources and t.after.status is target and actor.role in roles, (event, order.status)
         for posting in t.postings:
@@ -105,8 +115,15 @@ def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(step
         order = t.after
         assert books.total() == 0
         picked |= event is Event.pickup
-        said = cost if cost is not None else said
+        if event is Event.extra_asked:
+            asked = cost
+        else:
+            said = asked if event is Event.extra_paid else cost if cost is not None else said
+            asked = None if cost is not None or event is not Event.pickup and order.status is not S.picked_up or \
+                event in (Event.extra_paid, Event.extra_refused) else asked
         ended_by = event if order.final else None
+        # A difference is asked only while the goods' cost is unsaid, and is then exactly what it says they cost.
+        assert order.goods_extra == (asked - order.goods if asked is not None else 0)
     assert order.goods_spent == said
     # Once an order is final, escrow is empty and the money is where the outcome says.
     if order.final:
@@ -114,7 +131,7 @@ def test_random_event_sequences_keep_the_order_legal_and_the_money_balanced(step
     if order.status is Status.completed:
         # The runner's share and the goods they bought; the student gets back what of the goods money was left.
         bought = order.goods - order.goods_back
-        assert order.goods_back == goods - (said or 0)
+        assert order.goods_back == order.goods - (said or 0) and order.goods - goods == max(0, (said or 0) - goods)
         assert books.balance(ledger.runner(order.runner_id)) == order.runner_share + bought
         assert books.balance(ledger.PLATFORM_REVENUE) == order.commission
         assert books.balance(ledger.customer(CUSTOMER)) == seed - order.total + order.goods_back
@@ -135,6 +152,10 @@ def legal_by_spec(order: Order, event: Event, actor: Actor) -> bool:
     if event is Event.drop_coupon and order.coupon_code is None:
         return False
     if event is Event.goods_bought and (not order.goods or order.goods_spent is not None):
+        return False
+    if event in (Event.extra_paid, Event.extra_refused) and not order.goods_extra:
+        return False
+    if event is Event.extra_asked:  # its cost is missing here (InvalidInput), so it is never made
         return False
     if actor.role is Role.customer:
         return actor.user_id == CUSTOMER
