@@ -1,6 +1,7 @@
 """Importing this registers every conversation on the router. One module per flow."""
 from handlers import (  # noqa: F401
     admin,
+    goods_extra,
     hall,
     location,
     ordering,

@@ -23,6 +23,8 @@ class Payment:
     charge_id: str  # the provider's id for this payment: the idempotency key
     order_id: int | None  # None: the payment names no order of ours (it is kept in the wallet)
     amount: int  # fen
+    # For the difference the order's runner asked for its goods (handlers.goods_extra), not the order itself.
+    extra: bool = False
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from handlers.context import Services
     from storage.uow import UnitOfWork
 
-MONEY_ARGS = frozenset({"amount", "refund", "fee", "balance", "price", "share", "total", "spent", "goods", "change"})
+MONEY_ARGS = frozenset({"amount", "refund", "fee", "balance", "price", "share", "total", "spent", "goods", "change",
+                        "extra"})
 # Why a channel gave up on a message, as its adapter tells report_undelivered (worded in notice-undelivered); any
 # other reason is shown with the platform's own description.
 UNDELIVERED_REASONS = frozenset({"blocked", "deactivated", "not-started", "kicked", "chat-gone", "no-rights",

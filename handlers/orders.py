@@ -59,6 +59,11 @@ async def move(ctx: Ctx, row: OrderRow, event: Event, role: Role, *, runner_id: 
     return t
 
 
+async def balance(ctx: Ctx) -> int:
+    """The person's wallet balance."""
+    return await ctx.uow.ledger.balance(ledger.customer(ctx.user_id))
+
+
 def pay_button(ctx: Ctx, order_id: int) -> Choice:
     """The wallet's Pay button of an order awaiting payment, wherever it is shown: a channel with a payment
     provider offers its own (the Telegram invoice) beside every button with this data."""
@@ -138,7 +143,7 @@ def customer_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
     parts = [order_line(t, campus, row)]
     if row.description:
         parts.append(t("order-card-description", task=row.task_type, text=row.description))
-    if row.goods_spent is not None:
+    if row.goods_spent is not None or row.goods_extra:
         parts.append(goods_line(t, row))
     parts.append(quote_lines_text(t, row.quote_lines))
     parts.append(t("order-card-total", total=format_yuan(row.total)))
@@ -170,7 +175,10 @@ def details_lines(t: Catalogue, row: OrderRow) -> list[str]:
 
 
 def goods_line(t: Catalogue, row: OrderRow) -> str:
-    """A buy task's goods money: how much there is to spend, then what the runner spent of it."""
+    """A buy task's goods money: how much there is to spend, what the runner asks past it, then what they spent."""
+    if row.goods_extra:
+        return t("order-card-goods-extra", goods=format_yuan(row.goods), extra=format_yuan(row.goods_extra),
+                 spent=format_yuan(row.goods + row.goods_extra))
     if row.goods_spent is None:
         return t("order-card-goods", goods=format_yuan(row.goods))
     return t("order-card-goods-spent", goods=format_yuan(row.goods), spent=format_yuan(row.goods_spent))

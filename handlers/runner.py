@@ -13,15 +13,16 @@ from sqlalchemy import func, select, update
 
 from core import credit as credit_rules
 from core import ledger
-from core.campus import CreditEvent, Gender
+from core.campus import Campus, CreditEvent, Gender
 from core.clock import day_bounds, local_day
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, written_yuan_to_fen
 from core.numbers import ascii_digits, whole_number
-from core.order import Event, Role, Status
+from core.order import Event, Notice, Role, Status
 from handlers.context import Ctx, Kept, caption_args, free_text
 from handlers.hall import show_details
 from handlers.io import Kind
+from handlers.notify import NOTICE_RENDERERS, Notifier
 from handlers.orders import blocked_us, move, parse_order_id, runner_order
 from handlers.router import ROUTER
 from handlers.tracking import chatting_about
@@ -253,7 +254,11 @@ async def pickup(ctx: Ctx, order_id: int, spent: int | None = None) -> None:
 
 
 def ask_spent(ctx: Ctx, row: OrderRow) -> None:
-    ctx.ask("runner-ask-spent", order=str(row.id), goods=format_yuan(row.goods),
+    """What the goods cost; with a difference asked of the student and not yet paid, that the delivery waits for
+    it, or another figure."""
+    ctx.ask("runner-ask-spent-extra" if row.goods_extra else "runner-ask-spent", order=str(row.id),
+            goods=format_yuan(row.goods), extra=format_yuan(row.goods_extra),
+            spent=format_yuan(row.goods + row.goods_extra),
             choices=[[ctx.step("runner-spent-all", "all", amount=format_yuan(row.goods))],
                      [ctx.step("runner-spent-cancel", "later")]])
 
@@ -300,11 +305,7 @@ async def spent_answered(ctx: Ctx) -> None:
         return
     then = ctx.data.get("then")
     ctx.reset()
-    if then == "deliver":
-        await move(ctx, row, Event.goods_bought, Role.runner, goods_spent=spent)
-        await deliver(ctx, order_id)
-    else:
-        await goods_bought(ctx, row, spent)
+    await goods_bought(ctx, row, spent, then_deliver=then == "deliver")
 
 
 def written_amount(text: str) -> tuple[str, int]:
@@ -324,10 +325,32 @@ def typed_spent(text: str) -> int:
     return spent
 
 
-async def goods_bought(ctx: Ctx, row: OrderRow, spent: int) -> None:
-    """The goods' cost recorded (the student is told), then on as after any pickup."""
+async def goods_bought(ctx: Ctx, row: OrderRow, spent: int, *, then_deliver: bool = False) -> None:
+    """The goods' cost recorded (the student is told), then on as after any pickup, or the delivery it was asked
+    by. A cost past the goods money asks the student for the difference instead, and the delivery waits for it."""
+    first = not row.goods_extra  # not a new figure for a difference asked already: the pickup's steps follow
+    if spent > row.goods:
+        await ask_extra(ctx, row, spent)
+        if first and not then_deliver:
+            await after_pickup(ctx, row)
+        return
     await move(ctx, row, Event.goods_bought, Role.runner, goods_spent=spent)
-    await after_pickup(ctx, row)
+    if then_deliver:
+        await deliver(ctx, row.id or 0)
+    else:
+        await after_pickup(ctx, row)
+
+
+async def ask_extra(ctx: Ctx, row: OrderRow, spent: int) -> None:
+    """The goods cost more than the goods money: the student is asked for the difference (handlers.goods_extra),
+    up to the campus's most goods money in all."""
+    most = (await ctx.live_campus()).pricing.max_goods
+    if spent > most:
+        raise InvalidInput("runner-extra-over-max", order=str(row.id), max=format_yuan(most))
+    goods = row.goods
+    await move(ctx, row, Event.extra_asked, Role.runner, goods_spent=spent)
+    ctx.say("runner-extra-asked", order=str(row.id), spent=format_yuan(spent), goods=format_yuan(goods),
+            extra=format_yuan(spent - goods))
 
 
 async def after_pickup(ctx: Ctx, row: OrderRow) -> None:
@@ -361,6 +384,15 @@ def delivered_button(order_id: int | str) -> Kept:
 
 def delivered_data(order_id: int | str) -> str:
     return f"o:{order_id}:deliver"
+
+
+async def render_extra_paid(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
+    """The student paid the difference: the goods' cost is settled, so the runner may deliver, from here too."""
+    await notifier.user(notice.user_id or 0, notice.key, order=str(row.id), **notice.args,
+                        buttons=[[("runner-btn-delivered", delivered_data(row.id or 0), {})]])
+
+
+NOTICE_RENDERERS["notice-extra-paid"] = render_extra_paid
 
 
 async def deliver(ctx: Ctx, order_id: int) -> None:

@@ -29,6 +29,7 @@ from core.order import (
     cancellation_fee,
     refund_on_cancel,
 )
+from handlers import goods_extra
 from handlers.context import Ctx, caption_args, free_text
 from handlers.io import Choice, Kind
 from handlers.notify import NOTICE_RENDERERS, Notifier
@@ -190,6 +191,8 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
             rows.append([ctx.button("track-place-covered-button", f"pay:{row.id}")])
         elif Event.pay in events:  # the same Pay as the order's first card (a channel adds its invoice beside it)
             rows.append([pay_button(ctx, row.id or 0)])
+        if Event.extra_paid in events:  # the difference the runner asks for the goods (a channel adds its invoice)
+            rows += goods_extra.buttons(ctx, row)
         if Event.cancel in events and status is Status.awaiting_payment:
             rows.append([ctx.button("track-cancel-unpaid-button", f"o:{row.id}:cancel")])
         elif Event.cancel in events:

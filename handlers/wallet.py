@@ -15,9 +15,10 @@ from core.errors import DomainError, InsufficientFunds, InvalidInput
 from core.money import Fen, format_yuan
 from core.order import Event, Role, Status
 from core.pricing import DISCOUNT_LINE
+from handlers import goods_extra
 from handlers.context import Ctx, barred
 from handlers.io import Choice, Kind
-from handlers.orders import customer_order, move, parse_order_id, pay_button, quote_lines_text, status_words
+from handlers.orders import balance, customer_order, move, parse_order_id, pay_button, quote_lines_text, status_words
 from handlers.router import ROUTER
 from storage.db import DbSession
 from storage.models import Coupon, CouponRedemption, LedgerEntry, LedgerPosting
@@ -29,14 +30,11 @@ RECENT = 10  # movements shown under the balance
 KINDS = (
     (re.compile(r"^charge:([a-z0-9_]+):"), "topup"),
     (re.compile(r"^order:(\d+):pay$"), "pay"),
+    (re.compile(r"^order:(\d+):goods-extra$"), "extra"),
     (re.compile(r"^order:(\d+):refund$"), "refund"),
     (re.compile(r"^order:(\d+):cancel-fee$"), "cancel"),
     (re.compile(r"^compensation:(\d+)$"), "compensation"),
 )
-
-
-async def balance(ctx: Ctx) -> int:
-    return await ctx.uow.ledger.balance(ledger.customer(ctx.user_id))
 
 
 def movement_kind(key: str) -> tuple[str, str]:
@@ -235,6 +233,10 @@ async def provider_payment(ctx: Ctx) -> None:
         return
     if row.customer_id != ctx.user_id:  # pre-checkout refuses this: nothing of another's order is touched or told
         ctx.say("wallet-payment-not-yours", order=row.id, amount=received, balance=format_yuan(await balance(ctx)))
+        return
+    if p.extra:  # for the goods' difference: it pays that if still asked at this amount, else stays in the wallet
+        if not await goods_extra.provider_paid(ctx, row, p.amount, received):
+            ctx.say("extra-payment-kept", order=row.id, amount=received, balance=format_yuan(await balance(ctx)))
         return
     waiting = row.status == Status.awaiting_payment.value
     if waiting and row.total == p.amount:

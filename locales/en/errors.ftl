@@ -42,6 +42,9 @@ error-goods-spent-needed = Say what the goods of order #{ $order } cost first.
 error-goods-spent-range = The goods of order #{ $order } may cost 0 to { $max } yuan: that is the money the student gave for them. If they cost more, tell the student through the chat and buy only what it pays for.
 error-goods-none = Order #{ $order } has no money for goods.
 error-goods-told = What the goods of order #{ $order } cost is already recorded.
+error-extra-none = Order #{ $order } asks no goods difference of its student now.
+error-extra-within = The goods of order #{ $order } cost no more than the { $max } yuan given for them, so there is no difference to ask for.
+error-extra-same = The student of order #{ $order } is already asked for { $extra } yuan.
 # An operator ending a buy task whose runner picked it up (bought the goods) but never said what they cost.
 error-goods-unsaid-operator = The runner of order #{ $order } picked up (bought) the goods but has not said what they cost, so ending the order now would not pay them back. Give the cost yourself, from 0 to { $max } yuan (the money the student gave for them; ¥0 if nothing was bought), like { $event ->
     [operator_cancel] /cancelorder { $order } ¥32.5 shop closed

@@ -125,6 +125,7 @@ wallet-recent = Recent:
 wallet-line = { $date } { $kind ->
     [topup] Top-up ({ $detail })
     [pay] Paid order #{ $detail }
+    [extra] Goods difference of order #{ $detail }
     [refund] Refund for order #{ $detail }
     [cancel] Refund for cancelled order #{ $detail }
     [compensation] Compensation
@@ -149,6 +150,15 @@ wallet-payment-kept = Received { $amount } yuan. Order #{ $order } no longer wai
 wallet-payment-wrong-amount = Received { $amount } yuan, but order #{ $order } costs { $total } yuan, so this payment did not pay it: the money is in your wallet (balance { $balance } yuan). The order still waits for its { $total } yuan.
 wallet-payment-not-yours = Received { $amount } yuan, but order #{ $order } is not yours, so this payment did not pay it: the money is in your wallet (balance { $balance } yuan).
 wallet-payment-unmatched = Received { $amount } yuan, but the payment names none of our orders, so it paid for nothing: the money is in your wallet (balance { $balance } yuan), where it can pay your orders.
+extra-pay-wallet = Pay the { $extra } yuan difference from my wallet
+extra-refuse = Refuse the difference
+extra-paid = Paid the { $extra } yuan goods difference of order #{ $order } from your wallet. Balance: { $balance } yuan.
+extra-provider-paid = Received { $extra } yuan: the goods difference of order #{ $order } is paid.
+extra-payment-kept = Received { $amount } yuan. Order #{ $order } no longer asks for this difference, so the money is in your wallet (balance { $balance } yuan).
+extra-refused = You refused the { $extra } yuan goods difference of order #{ $order }. Your runner was told: they buy only what the { $goods } yuan you gave pays for, or an operator steps in.
+extra-insufficient = Your balance is { $balance } yuan, the difference is { $extra } yuan: { $missing } yuan is missing.
+extra-not-asked = Order #{ $order } asks no goods difference of you now: it was paid, refused or withdrawn, or the order moved on. Nothing was charged.
+extra-changed = Your runner no longer asks { $shown } yuan for the goods of order #{ $order }: they now say the goods cost { $spent } yuan and ask for { $extra } yuan. Nothing was charged.
 # Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
 tg-location-done = OK.
 wallet-coupon-gone = Order #{ $order } cannot be paid: { $reason } Its price counts on that coupon: pay the full price without it, or cancel the order. Nothing has been charged.

@@ -24,6 +24,7 @@ price-floor-adjust = Raised to the minimum price
 price-tip = Tip for the runner
 price-discount = Coupon { $code }
 price-goods = Money for the goods (at most; what is not spent comes back)
+quote-goods-extra = Goods difference, paid after the purchase
 price-total = Total
 price-commission = Platform commission
 price-runner-share = Runner receives

@@ -42,6 +42,9 @@ error-goods-spent-needed = 请先说明订单 #{ $order } 的商品花了多少�
 error-goods-spent-range = 订单 #{ $order } 的商品花费须在 0 到 { $max } 元之间：这是下单同学给的商品费。如果不够，请通过聊天告诉对方，只买商品费够买的部分。
 error-goods-none = 订单 #{ $order } 没有商品费。
 error-goods-told = 订单 #{ $order } 的商品花费已经记录。
+error-extra-none = 订单 #{ $order } 现在没有需要下单同学补的差价。
+error-extra-within = 订单 #{ $order } 的商品花费没有超过给的 { $max } 元商品费，不需要补差价。
+error-extra-same = 已经请订单 #{ $order } 的下单同学补 { $extra } 元差价了。
 # 客服结束一笔“帮我买”订单：跑腿员已取件（买好商品），却没说明商品花了多少钱。
 error-goods-unsaid-operator = 订单 #{ $order } 的跑腿员已取件（买好商品），但还没说明商品花了多少钱，现在结束订单的话，跑腿员垫付的钱就拿不回来。请你写上商品花费，0 到 { $max } 元（学生给的商品费；什么都没买就写 ¥0），例如 { $event ->
     [operator_cancel] /cancelorder { $order } ¥32.5 店铺关门

@@ -125,6 +125,7 @@ wallet-recent = 最近记录：
 wallet-line = { $date } { $kind ->
     [topup] 充值（{ $detail }）
     [pay] 支付订单 #{ $detail }
+    [extra] 订单 #{ $detail } 补商品差价
     [refund] 订单 #{ $detail } 退款
     [cancel] 取消订单 #{ $detail } 退款
     [compensation] 补偿
@@ -149,6 +150,15 @@ wallet-payment-kept = 已收到 { $amount } 元。订单 #{ $order } 已不再�
 wallet-payment-wrong-amount = 已收到 { $amount } 元，但订单 #{ $order } 的金额是 { $total } 元，所以这笔付款没有支付它：钱已存入你的钱包（余额 { $balance } 元）。这个订单仍在等待支付 { $total } 元。
 wallet-payment-not-yours = 已收到 { $amount } 元，但订单 #{ $order } 不是你的，所以这笔付款没有支付它：钱已存入你的钱包（余额 { $balance } 元）。
 wallet-payment-unmatched = 已收到 { $amount } 元，但这笔付款没有对应任何订单，所以没有支付任何订单：钱已存入你的钱包（余额 { $balance } 元），可以用来支付你的订单。
+extra-pay-wallet = 用钱包补 { $extra } 元差价
+extra-refuse = 拒绝补差价
+extra-paid = 已用钱包为订单 #{ $order } 补 { $extra } 元商品差价。余额：{ $balance } 元。
+extra-provider-paid = 已收到 { $extra } 元：订单 #{ $order } 的商品差价已补。
+extra-payment-kept = 已收到 { $amount } 元。订单 #{ $order } 已不再需要这笔差价，钱已存入你的钱包（余额 { $balance } 元）。
+extra-refused = 你拒绝了订单 #{ $order } 的 { $extra } 元商品差价。已告知跑腿员：只买你给的 { $goods } 元够买的部分，或由管理员处理。
+extra-insufficient = 你的余额是 { $balance } 元，差价是 { $extra } 元，还差 { $missing } 元。
+extra-not-asked = 订单 #{ $order } 现在不需要你补差价：差价已支付、已拒绝或已撤回，或订单已有新的进展。没有扣任何钱。
+extra-changed = 跑腿员不再为订单 #{ $order } 的商品请你补 { $shown } 元：现在商品花了 { $spent } 元，请你补 { $extra } 元。没有扣任何钱。
 # Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
 tg-location-done = 好的。
 wallet-coupon-gone = 订单 #{ $order } 无法支付：{ $reason }它的价格算上了这张优惠券：你可以不用优惠券按原价支付，或取消这个订单。没有扣任何钱。

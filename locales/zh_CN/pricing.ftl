@@ -21,6 +21,7 @@ price-floor-adjust = 起步价补足
 price-tip = 小费（全部归跑腿员）
 price-discount = 优惠券 { $code }
 price-goods = 商品费（上限，未花完的退回）
+quote-goods-extra = 商品差价（购买后补付）
 price-total = 合计
 price-commission = 平台佣金
 price-runner-share = 跑腿员所得

@@ -62,9 +62,11 @@ class Chat:
         """A photo from this person; its caption comes as the input's text, as the channels give it."""
         return await self._run(who, Input(self.channel, who, Kind.photo, text=caption, photo=file_id, name=who))
 
-    async def pay(self, who: str, provider: str, charge_id: str, order_id: int, amount: int) -> list[Reply]:
+    async def pay(self, who: str, provider: str, charge_id: str, order_id: int, amount: int, *,
+                  extra: bool = False) -> list[Reply]:
+        """A provider's payment for the order, or with `extra` for the goods difference its runner asked for."""
         return await self._run(who, Input(self.channel, who, Kind.payment,
-                                          payment=Payment(provider, charge_id, order_id, amount), name=who))
+                                          payment=Payment(provider, charge_id, order_id, amount, extra), name=who))
 
     async def _run(self, who: str, inp: Input) -> list[Reply]:
         replies = await self.app.handle(inp)

@@ -1,0 +1,189 @@
+"""The goods cost more than the goods money (补差价): the runner asks the student for the difference, who pays it,
+from the wallet or through a provider, or refuses it; until then the order cannot be delivered."""
+from __future__ import annotations
+
+from core import ledger
+from storage.uow import UnitOfWork
+from tests.factories import top_up
+from tests.handlers.harness import keys
+from tests.handlers.test_buy_for_me import GOODS, asked_the_cost, balances
+from tests.handlers.test_runner import order_row
+
+ASKED = 6250  # the goods cost 62.50 yuan of the 50 given
+EXTRA = ASKED - GOODS
+
+
+async def asked_the_difference(chat, services, db, campus, clock) -> int:
+    """Rob bought Alice's goods for 62.50 yuan, 12.50 more than the 50 she gave: she is asked for the difference."""
+    order_id = await asked_the_cost(chat, services, db, campus, clock)
+    await chat.inbox("alice")
+    replies = await chat.send("rob", "62.5")
+    assert keys(replies) == ["runner-extra-asked", "runner-picked-up"]  # then on as after any pickup: the photo
+    assert replies[0].text == (
+        f"The goods of order #{order_id} cost 62.50 yuan, 12.50 yuan more than the 50.00 yuan given. The student is "
+        "asked to pay the 12.50 yuan difference; you are told when they answer, and deliver once they pay. Another "
+        f"figure: /picked {order_id} and the amount.")
+    return order_id
+
+
+async def wallet(db, user_id: int) -> int:
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.ledger.balance(ledger.customer(user_id))
+
+
+async def test_the_student_pays_the_difference_from_the_wallet_and_the_runner_is_paid_back_all_they_spent(
+        chat, services, db, campus, clock):
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    row = await order_row(db, order_id)
+    alice, rob, total = row.customer_id, row.runner_id, row.total
+    assert (row.status, row.goods_extra, row.goods_spent) == ("picked_up", EXTRA, None)
+    (asked,) = await chat.inbox("alice")
+    assert asked["text"] == (
+        f"The goods of order #{order_id} cost 62.50 yuan, 12.50 yuan more than the 50.00 yuan you gave for them. Your "
+        "runner asks you to pay the 12.50 yuan difference; until you answer, they cannot hand the order over. If you "
+        "would rather not, refuse: they then buy only what 50.00 yuan pays for, or an operator steps in.")
+    assert [c["label"] for line in asked["choices"] for c in line] == [
+        "Pay the 12.50 yuan difference from my wallet", "Refuse the difference"]
+    # Not delivered while the difference waits: Delivered says so, and offers another figure.
+    assert keys(await chat.press("rob", "Delivered")) == ["runner-ask-spent-extra"]
+    assert (await order_row(db, order_id)).status == "picked_up"
+
+    # Her wallet is empty (it paid the order): refused, and nothing changes.
+    replies = await chat.press("alice", "Pay the 12.50 yuan difference from my wallet")
+    assert keys(replies) == ["extra-insufficient"]
+    assert replies[0].text == "Your balance is 0.00 yuan, the difference is 12.50 yuan: 12.50 yuan is missing."
+    assert (await order_row(db, order_id)).goods_extra == EXTRA
+    await top_up(db, alice, 2000, clock())
+    await chat.inbox("alice")
+    replies = await chat.press("alice", f"data:extra:{order_id}:{EXTRA}")
+    assert [r.text for r in replies] == [
+        f"Paid the 12.50 yuan goods difference of order #{order_id} from your wallet. Balance: 7.50 yuan."]
+    row = await order_row(db, order_id)
+    assert (row.goods, row.goods_spent, row.goods_extra, row.total) == (ASKED, ASKED, 0, total + EXTRA)
+    # The asking message loses its buttons; the runner may deliver now, from their notice too.
+    (ended,) = await chat.inbox("alice")
+    assert ended["text"] == f"Order #{order_id}: the 12.50 yuan goods difference is paid." and not ended["choices"]
+    (told,) = [m for m in await chat.inbox("rob") if m["key"] == "notice-extra-paid"]
+    assert told["text"] == (f"The student of order #{order_id} paid the 12.50 yuan goods difference: you are paid back "
+                            "the 62.50 yuan you spent when the order completes. You can deliver it now.")
+    # A second press (or a replayed update) pays nothing again.
+    assert keys(await chat.press("alice", f"data:extra:{order_id}:{EXTRA}")) == ["extra-not-asked"]
+    assert await wallet(db, alice) == 2000 - EXTRA
+
+    assert keys(await chat.press("rob", "Delivered")) == ["runner-delivered"]
+    await chat.inbox("alice")
+    await chat.send("alice", f"/confirm {order_id}")
+    accounts, books_total = await balances(db)
+    assert books_total == 0 and accounts.get(ledger.escrow(order_id), 0) == 0
+    assert accounts[ledger.customer(alice)] == 2000 - EXTRA  # nothing of the goods money was left to give back
+    assert accounts[ledger.runner(rob)] == row.runner_share + ASKED
+    assert accounts[ledger.PLATFORM_REVENUE] == row.commission  # none on the goods, nor their difference
+    # Her bill adds up to what she paid, the difference on its own line; her wallet names it.
+    (card,) = await chat.send("alice", f"/track {order_id}")
+    assert "Goods difference, paid after the purchase: 12.50" in card.text
+    assert f"Total: {(total + EXTRA) // 100}.{(total + EXTRA) % 100:02d} yuan" in card.text
+    (movements,) = await chat.send("alice", "/wallet")
+    assert f"Goods difference of order #{order_id} -12.50" in movements.text
+
+
+async def test_a_refused_difference_leaves_the_runner_to_buy_within_the_goods_money(
+        chat, services, db, campus, clock):
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    await chat.inbox("alice")
+    replies = await chat.press("alice", "Refuse the difference")
+    assert keys(replies) == ["extra-refused"]
+    row = await order_row(db, order_id)
+    assert (row.goods_extra, row.goods_spent, row.goods) == (0, None, GOODS)
+    (ended,) = await chat.inbox("alice")
+    assert "was refused" in ended["text"] and not ended["choices"]
+    (told,) = [m for m in await chat.inbox("rob") if m["key"] == "notice-extra-refused"]
+    assert told["text"].startswith(f"The student of order #{order_id} will not pay the 12.50 yuan goods difference.")
+    # Nothing to pay any more; then the runner buys within the goods money, and it goes on as any buy task.
+    assert keys(await chat.press("alice", f"data:extra:{order_id}:{EXTRA}")) == ["extra-not-asked"]
+    await chat.send("rob", f"/picked {order_id} 48")
+    assert (await order_row(db, order_id)).goods_spent == 4800
+    assert keys(await chat.send("rob", f"/delivered {order_id}")) == ["runner-delivered"]
+
+
+async def test_a_new_figure_replaces_the_difference_and_an_old_button_pays_nothing(chat, services, db, campus, clock):
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    alice = (await order_row(db, order_id)).customer_id
+    await top_up(db, alice, 5000, clock())
+    await chat.inbox("alice")
+    assert keys(await chat.send("rob", f"/picked {order_id} 55")) == ["runner-extra-asked"]  # no photo step again
+    assert (await order_row(db, order_id)).goods_extra == 500
+    messages = await chat.inbox("alice")
+    assert [(m["key"], m["edit_key"]) for m in messages] == [
+        ("notice-extra-asked", f"extra:{order_id}:500"), ("notice-extra-ended", f"extra:{order_id}:{EXTRA}")]
+    assert "asks for another amount instead" in messages[1]["text"]
+    # The old message's Pay, pressed before its edit arrived: nothing is charged, the new amount is shown.
+    replies = await chat.press("alice", f"data:extra:{order_id}:{EXTRA}")
+    assert keys(replies) == ["extra-changed"]
+    assert [c.data for c in replies[0].flat_choices()] == [f"extra:{order_id}:500", f"noextra:{order_id}:500"]
+    assert await wallet(db, alice) == 5000
+    assert keys(await chat.send("rob", f"/picked {order_id} 55")) == ["error-extra-same"]
+    assert keys(await chat.press("alice", f"data:extra:{order_id}:500")) == ["extra-paid"]
+    assert await wallet(db, alice) == 4500
+
+
+async def test_buying_within_the_goods_money_withdraws_the_difference(chat, services, db, campus, clock):
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    await chat.inbox("alice")
+    replies = await chat.press("rob", "Delivered")  # asks the cost again: all of the goods money delivers
+    assert keys(replies) == ["runner-ask-spent-extra"]
+    assert keys(await chat.press("rob", "All 50.00 yuan")) == ["runner-delivered"]
+    row = await order_row(db, order_id)
+    assert (row.status, row.goods_spent, row.goods_extra) == ("delivered", GOODS, 0)
+    messages = await chat.inbox("alice")
+    assert [m["key"] for m in messages] == ["notice-bought", "notice-extra-ended", "notice-delivered"]
+    assert "no longer asked: your runner bought only what the goods money pays for" in messages[1]["text"]
+    assert keys(await chat.press("alice", f"data:noextra:{order_id}:{EXTRA}")) == ["extra-not-asked"]
+
+
+async def test_only_the_student_answers_and_forged_buttons_change_nothing(chat, services, db, campus, clock):
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    for who, data, refusal in [("rob", f"extra:{order_id}:{EXTRA}", "error-not-your-order"),
+                               ("rob", f"noextra:{order_id}:{EXTRA}", "error-not-your-order"),
+                               ("alice", f"extra:{order_id}:abc", "error-stale-choice"),
+                               ("alice", f"extra:{order_id + 100}:{EXTRA}", "error-order-not-found")]:
+        assert keys(await chat.press(who, f"data:{data}")) == [refusal], data
+    assert (await order_row(db, order_id)).goods_extra == EXTRA
+
+
+async def test_more_than_the_campus_allows_for_goods_is_refused(chat, services, db, campus, clock):
+    order_id = await asked_the_cost(chat, services, db, campus, clock)
+    replies = await chat.send("rob", "600")
+    assert keys(replies) == ["runner-extra-over-max"]
+    assert replies[0].text.startswith(f"The goods of order #{order_id} may cost at most 300.00 yuan in all.")
+    row = await order_row(db, order_id)
+    assert (row.goods_extra, row.goods_spent) == (0, None)
+    assert keys(await chat.send("rob", "62.5")) == ["runner-extra-asked", "runner-picked-up"]  # still asked
+
+
+async def test_a_provider_payment_pays_the_difference_once_and_a_stale_one_stays_in_the_wallet(
+        chat, services, db, campus, clock):
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    alice = (await order_row(db, order_id)).customer_id
+    # An amount no longer asked: kept in the wallet, nothing paid.
+    replies = await chat.pay("alice", "telegram", "charge-old", order_id, 900, extra=True)
+    assert keys(replies) == ["extra-payment-kept"]
+    assert (await order_row(db, order_id)).goods_extra == EXTRA and await wallet(db, alice) == 900
+    replies = await chat.pay("alice", "telegram", "charge-1", order_id, EXTRA, extra=True)
+    assert [r.text for r in replies] == [f"Received 12.50 yuan: the goods difference of order #{order_id} is paid."]
+    assert (await order_row(db, order_id)).goods_spent == ASKED
+    assert keys(await chat.pay("alice", "telegram", "charge-1", order_id, EXTRA, extra=True)) == ["wallet-charge-seen"]
+    assert await wallet(db, alice) == 900
+    _, books_total = await balances(db)
+    assert books_total == 0
+
+
+async def test_a_report_ends_the_request_and_the_operator_gives_the_cost(chat, services, db, campus, clock):
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    await chat.inbox("alice")
+    await chat.press("alice", "data:o:%d:report" % order_id)
+    await chat.send("alice", "He wants more money than I gave")
+    row = await order_row(db, order_id)
+    assert (row.status, row.goods_extra) == ("exception", 0)
+    assert "no longer asked: the order has moved on" in [
+        m for m in await chat.inbox("alice") if m["key"] == "notice-extra-ended"][0]["text"]
+    assert keys(await chat.press("alice", f"data:extra:{order_id}:{EXTRA}")) == ["extra-not-asked"]
