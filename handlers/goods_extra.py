@@ -73,8 +73,10 @@ async def pay_from_wallet(ctx: Ctx) -> None:
         return
     extra = row.goods_extra
     have = await balance(ctx)
-    if have < extra:
-        raise short_of(have, extra)
+    if have < extra:  # said with the ways to pay: a channel with a payment provider offers its own beside them
+        ctx.say("extra-insufficient", balance=format_yuan(have), extra=format_yuan(extra),
+                missing=format_yuan(extra - have), choices=buttons(ctx, row))
+        return
     try:
         await paid(ctx, row, Role.customer)
     except InsufficientFunds:  # spent elsewhere since we looked; the app rolls everything back
@@ -112,7 +114,7 @@ async def provider_paid(ctx: Ctx, row: OrderRow, amount: int, received: str) -> 
     if row.status != Status.picked_up.value or row.goods_extra != amount:
         return False
     await paid(ctx, row, Role.system)
-    ctx.say("extra-provider-paid", order=row.id, extra=received)
+    ctx.say("extra-provider-paid", order=row.id, extra=received, edit=True)  # the card it was asked from
     return True
 
 

@@ -44,7 +44,7 @@ from bot.telegram.commands import set_group_menus
 from bot.telegram.group_replies import GroupReplies, replaced_pieces
 from bot.telegram.in_flight import UpdatesInFlight
 from bot.telegram.live_location import live_update
-from bot.telegram.payments import COUPON_GONE, CURRENCY, TelegramPayments, invoice_order
+from bot.telegram.payments import COUPON_GONE, CURRENCY, TelegramPayments, invoice_target
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.response_models import keep_response_models
 from bot.telegram.sender import Sleep, TelegramRateLimiter, campus_chats, chat_moved
@@ -494,8 +494,9 @@ class TelegramAdapter:
             else:
                 await self._hall_press(query, self._in_chat_now(inp), answer)
             return
-        order_id = invoice_order(inp.choice)
-        if order_id is not None:
+        payable = invoice_target(inp.choice)
+        if payable is not None:
+            order_id = payable.order_id
             seen = DatabaseSeenKeys(self.app.services.db)
             if inp.update_key is not None and not await seen.first_time(inp.update_key, self.app.services.clock()):
                 await answer()  # a repeated update: the invoice was sent the first time
@@ -505,7 +506,7 @@ class TelegramAdapter:
                 await answer(known.t("tg-bad-button"))
                 return
             card = query.message.message_id if isinstance(query.message, Message) else None
-            refused = await self.payments.send_invoice(query.from_user.id, order_id, known.t, card)
+            refused = await self.payments.send_invoice(query.from_user.id, payable, known.t, card)
             if refused is not None and refused.key == COUPON_GONE:
                 await self._coupon_gone(query, inp, order_id, answer, known.t)
                 return

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Chat, Message, SuccessfulPayment
@@ -15,6 +16,7 @@ MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 PRIVATE = "private"
 GROUPS = frozenset({"group", "supergroup"})
 INVOICE_PAYLOAD_PREFIX = "order:"
+EXTRA_PAYLOAD_PREFIX = "extra:"  # an invoice for an order's goods difference (handlers/goods_extra.py)
 
 
 def is_private(chat: Chat | None) -> bool:
@@ -178,32 +180,46 @@ def choice_input(query: CallbackQuery, update_id: int | None) -> Input | None:
                  language=_language(query))
 
 
-def invoice_payload(order_id: int, card_message_id: int | None = None) -> str:
-    """order:<id>, and :<message id> of the order card whose button asked for the invoice (its Pay buttons go once
-    the payment arrives)."""
+class InvoiceFor(NamedTuple):
+    """What an invoice's payload says it is for: the order, or with `extra` the goods difference (fen) its runner
+    asked for; and the message its button was pressed under (`card`), if any."""
+
+    order_id: int
+    extra: int | None = None
+    card: int | None = None
+
+
+def invoice_payload(order_id: int, card_message_id: int | None = None, *, extra: int | None = None) -> str:
+    """order:<id>, or extra:<id>:<fen> for a goods difference; then :<message id> of the message whose button asked
+    for the invoice (its Pay buttons go once the payment arrives)."""
     card = f":{card_message_id}" if card_message_id is not None else ""
+    if extra is not None:
+        return f"{EXTRA_PAYLOAD_PREFIX}{order_id}:{extra}{card}"
     return f"{INVOICE_PAYLOAD_PREFIX}{order_id}{card}"
 
 
-def _payload_numbers(payload: str | None) -> list[int] | None:
-    if not payload or not payload.startswith(INVOICE_PAYLOAD_PREFIX):
-        return None
-    parts = payload[len(INVOICE_PAYLOAD_PREFIX):].split(":")
-    numbers = [record_id(p) for p in parts]
-    if len(parts) > 2 or None in numbers:
-        return None
-    return numbers
+def invoice_for(payload: str | None) -> InvoiceFor | None:
+    """What an invoice_payload() says; None for any payload our invoices do not carry (an old format, a forgery)."""
+    for prefix, fields in ((INVOICE_PAYLOAD_PREFIX, 1), (EXTRA_PAYLOAD_PREFIX, 2)):
+        if payload and payload.startswith(prefix):
+            parts = payload[len(prefix):].split(":")
+            numbers = [record_id(p) for p in parts]
+            if not fields <= len(parts) <= fields + 1 or None in numbers:
+                return None
+            card = numbers[fields] if len(numbers) > fields else None
+            return InvoiceFor(numbers[0], numbers[1] if fields == 2 else None, card)  # type: ignore[arg-type]
+    return None
 
 
 def order_from_payload(payload: str | None) -> int | None:
-    numbers = _payload_numbers(payload)
-    return numbers[0] if numbers else None
+    found = invoice_for(payload)
+    return found.order_id if found else None
 
 
 def card_from_payload(payload: str | None) -> int | None:
-    """The message id of the order card the invoice was asked for from, if the payload names one."""
-    numbers = _payload_numbers(payload)
-    return numbers[1] if numbers and len(numbers) == 2 else None
+    """The message id of the message the invoice was asked for from, if the payload names one."""
+    found = invoice_for(payload)
+    return found.card if found else None
 
 
 def payment_input(message: Message, payment: SuccessfulPayment, update_id: int | None) -> Input | None:
@@ -211,11 +227,12 @@ def payment_input(message: Message, payment: SuccessfulPayment, update_id: int |
     stays in the wallet). None without a payer to credit."""
     if message.from_user is None:
         return None
-    order_id = order_from_payload(payment.invoice_payload)
+    found = invoice_for(payment.invoice_payload)
     return Input(CHANNEL, str(message.from_user.id), Kind.payment, update_id=_uid(update_id), name=_name(message),
                  language=_language(message),
                  payment=Payment(provider="telegram", charge_id=payment.telegram_payment_charge_id,
-                                 order_id=order_id, amount=payment.total_amount))
+                                 order_id=found.order_id if found else None, amount=payment.total_amount,
+                                 extra=found is not None and found.extra is not None))
 
 
 def _uid(update_id: int | None) -> str | None:

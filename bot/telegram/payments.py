@@ -1,4 +1,5 @@
-"""Telegram Payments: an invoice button beside the wallet's pay button, the invoice, the pre-checkout check.
+"""Telegram Payments: an invoice button beside the wallet's pay button, the invoice, the pre-checkout check; for
+an order awaiting payment, and for the goods difference a buy task's runner asks its student for.
 
 The successful payment itself goes to the handlers as a neutral payment input (credited once, by charge id).
 Amounts: Telegram counts in the currency's smallest unit, for CNY the fen, the same unit as the ledger. Telegram
@@ -21,7 +22,7 @@ from aiogram.types import LabeledPrice, PreCheckoutQuery
 from aiogram.utils.backoff import Backoff, BackoffConfig
 from sqlalchemy import select
 
-from bot.telegram.convert import CHANNEL, invoice_payload, order_from_payload
+from bot.telegram.convert import CHANNEL, invoice_for, invoice_payload
 from bot.telegram.render import call
 from bot.telegram.transient import RETRY_LATER, failure_text, retry_delay
 from bot.telegram.users import guess_language, lookup
@@ -40,7 +41,9 @@ log = logging.getLogger(__name__)
 
 CURRENCY = "CNY"
 PAY_DATA = re.compile(r"^pay:(\d{1,12})$")  # the wallet's pay button (handlers)
+EXTRA_DATA = re.compile(r"^extra:(\d{1,12}):(\d{1,9})$")  # the wallet's pay button for a goods difference
 INVOICE_PREFIX = "tgpay"  # our invoice button: "tgpay:<order id>"
+EXTRA_INVOICE_PREFIX = "tgextra"  # and for a goods difference: "tgextra:<order id>:<fen>"
 PRE_CHECKOUT_BUDGET_S = 8.0  # Telegram wants the answer within 10 s: the check's share of them
 ANSWER_DEADLINE_S = 9.5  # the answer's last try starts by then, its trip to Telegram within the 10 s
 ANSWER_BACKOFF = BackoffConfig(min_delay=0.25, max_delay=2.0, factor=2.0, jitter=0.1)  # network and 5xx errors
@@ -54,17 +57,47 @@ class Refused(NamedTuple):
     text: str
 
 
-def invoice_order(data: str | None) -> int | None:
-    """The order id of an invoice button's data, or None if it is not one."""
-    if not data or not data.startswith(INVOICE_PREFIX + ":"):
+class Payable(NamedTuple):
+    """What a Pay button pays: an order, or with `extra` the goods difference (fen) its runner asks for."""
+
+    order_id: int
+    extra: int | None = None
+
+    @property
+    def invoice_data(self) -> str:
+        """Our invoice button's data for it."""
+        if self.extra is None:
+            return f"{INVOICE_PREFIX}:{self.order_id}"
+        return f"{EXTRA_INVOICE_PREFIX}:{self.order_id}:{self.extra}"
+
+
+def wallet_payable(data: str) -> Payable | None:
+    """What a wallet's Pay button (handlers) pays, or None if the data is not one."""
+    if match := PAY_DATA.match(data):
+        return Payable(int(match[1]))
+    if match := EXTRA_DATA.match(data):
+        return Payable(int(match[1]), int(match[2]))
+    return None
+
+
+def invoice_target(data: str | None) -> Payable | None:
+    """What one of our invoice buttons asks an invoice for, or None if the data is not one (or not a valid one)."""
+    prefix, _, rest = (data or "").partition(":")
+    parts = rest.split(":")
+    numbers = [record_id(p) for p in parts]
+    if None in numbers:
         return None
-    return record_id(data[len(INVOICE_PREFIX) + 1:])
+    if prefix == INVOICE_PREFIX and len(numbers) == 1:
+        return Payable(numbers[0])  # type: ignore[arg-type]
+    if prefix == EXTRA_INVOICE_PREFIX and len(numbers) == 2:
+        return Payable(numbers[0], numbers[1])  # type: ignore[arg-type]
+    return None
 
 
-def _wallet_payments(replies: list[Reply]) -> set[int]:
-    """The orders these replies offer wallet payment for."""
-    return {int(match.group(1)) for reply in replies for row in reply.choices for choice in row
-            if (match := PAY_DATA.match(choice.data))}
+def _wallet_payments(replies: list[Reply]) -> set[Payable]:
+    """What these replies offer wallet payment for."""
+    return {found for reply in replies for row in reply.choices for choice in row
+            if (found := wallet_payable(choice.data)) is not None}
 
 
 class TelegramPayments:
@@ -85,22 +118,31 @@ class TelegramPayments:
         return bool(self.provider_token)
 
     # --- the button ----------------------------------------------------------------------------------------
-    async def invoiceable(self, replies: list[Reply]) -> set[int]:
-        """The orders these replies offer wallet payment for that a Telegram invoice can pay too: payments are on,
-        the total is within Telegram's bounds, and the coupon it was priced with can still be counted (_check).
-        Reads the database only when a reply carries a pay button."""
+    async def invoiceable(self, replies: list[Reply]) -> set[Payable]:
+        """What these replies offer wallet payment for that a Telegram invoice can pay too: payments are on, the
+        amount is within Telegram's bounds, and it is still payable at it: an order whose coupon can still be
+        counted (_check), a goods difference still asked. Reads the database only when a reply carries a pay
+        button."""
         offered = _wallet_payments(replies) if self.enabled else set()
         if not offered:
             return set()
         async with UnitOfWork(self.services.db, write=False) as uow:
-            rows = (await uow.session.scalars(select(OrderRow).where(
-                OrderRow.id.in_(offered), OrderRow.total.between(self.min_amount, self.max_amount)))).all()
-            return {row.id for row in rows if await coupon_refusal(uow.session, row) is None}
+            rows = {row.id: row for row in (await uow.session.scalars(select(OrderRow).where(
+                OrderRow.id.in_({p.order_id for p in offered})))).all()}
+            found = set()
+            for payable in offered:
+                row = rows.get(payable.order_id)
+                if row is None or not self.min_amount <= (payable.extra or row.total) <= self.max_amount:
+                    continue
+                if payable.extra is None and await coupon_refusal(uow.session, row) is None or \
+                        payable.extra is not None and _extra_asked(row, payable.extra):
+                    found.add(payable)
+            return found
 
-    def offer(self, replies: list[Reply], orders: set[int], t: Catalogue) -> list[Reply]:
-        """Beside the wallet's pay button for each of these orders (invoiceable()), a Telegram invoice button.
-        Any other order keeps its wallet button alone: a student is not shown a button that could only fail."""
-        if not self.enabled or not orders:
+    def offer(self, replies: list[Reply], payables: set[Payable], t: Catalogue) -> list[Reply]:
+        """Beside the wallet's pay button for each of these (invoiceable()), a Telegram invoice button. Anything
+        else keeps its wallet button alone: a student is not shown a button that could only fail."""
+        if not self.enabled or not payables:
             return replies
         out = []
         for reply in replies:
@@ -108,9 +150,11 @@ class TelegramPayments:
             for row in reply.choices:
                 rows.append(row)
                 for choice in row:
-                    match = PAY_DATA.match(choice.data)
-                    if match and int(match.group(1)) in orders:
-                        rows.append((Choice(t("tg-pay-telegram"), f"{INVOICE_PREFIX}:{match.group(1)}"),))
+                    payable = wallet_payable(choice.data)
+                    if payable in payables:
+                        label = t("tg-pay-telegram") if payable.extra is None else t(
+                            "tg-pay-extra-telegram", extra=format_yuan(payable.extra))
+                        rows.append((Choice(label, payable.invoice_data),))
             out.append(dataclasses.replace(reply, choices=tuple(rows)) if len(rows) != len(reply.choices) else reply)
         return out
 
@@ -126,12 +170,14 @@ class TelegramPayments:
 
     # --- is this order payable by this person at this price ----------------------------------------------
     async def refusal(self, telegram_user: int | str, order_id: int, amount: int | None = None,
-                      currency: str = CURRENCY) -> str | None:
-        """None if the order awaits this person's payment (at this amount); else the catalogue key saying why."""
-        return (await self._check(telegram_user, order_id, amount, currency))[0]
+                      currency: str = CURRENCY, *, extra: int | None = None) -> str | None:
+        """None if the order (with `extra`, that goods difference of it) awaits this person's payment (at this
+        amount); else the catalogue key saying why."""
+        return (await self._check(telegram_user, Payable(order_id, extra), amount, currency))[0]
 
-    async def _check(self, telegram_user: int | str, order_id: int, amount: int | None,
+    async def _check(self, telegram_user: int | str, payable: Payable, amount: int | None,
                      currency: str) -> tuple[str | None, OrderRow | None]:
+        order_id = payable.order_id
         now = self.services.clock()
         async with UnitOfWork(self.services.db, write=False) as uow:
             row = await uow.orders.get_row(order_id)
@@ -143,6 +189,12 @@ class TelegramPayments:
             return "tg-pay-not-yours", None
         if barred(self.services.campuses.get(user.campus_id, self.services.default_campus), user):
             return "error-suspended", None  # as their wallet's Pay button says
+        if payable.extra is not None:  # a goods difference: still asked, at this amount
+            if not _extra_asked(row, payable.extra):
+                return "tg-pay-extra-not-asked", None
+            if amount is not None and (amount != payable.extra or currency != CURRENCY):
+                return "tg-pay-price-changed", None
+            return None, row
         if row.status != Status.awaiting_payment.value or (row.pay_by is not None and row.pay_by <= now):
             return "tg-pay-not-payable", None
         if amount is not None and (amount != row.total or currency != CURRENCY):
@@ -152,23 +204,28 @@ class TelegramPayments:
         return None, row
 
     # --- the invoice ---------------------------------------------------------------------------------------
-    async def send_invoice(self, telegram_user: int, order_id: int, t: Catalogue,
+    async def send_invoice(self, telegram_user: int, payable: Payable, t: Catalogue,
                            card_message_id: int | None = None) -> Refused | None:
-        """Send the invoice for the order to the person privately; returns why not, or None. The card the
-        invoice was asked for from is named in the payload, so its Pay buttons go once the payment arrives."""
-        key, row = await self._check(telegram_user, order_id, None, CURRENCY)
+        """Send the invoice for the order, or its goods difference, to the person privately; returns why not, or
+        None. The card the invoice was asked for from is named in the payload, so its Pay buttons go once the
+        payment arrives."""
+        order_id = payable.order_id
+        key, row = await self._check(telegram_user, payable, None, CURRENCY)
         if key is not None or row is None:
             key = key or "tg-pay-not-payable"
             return Refused(key, t(key, order=order_id))
-        too_small_or_large = self._out_of_bounds(row.total, t, order_id)  # a stale or forged button
+        amount = row.total if payable.extra is None else payable.extra
+        too_small_or_large = self._out_of_bounds(amount, t, order_id)  # a stale or forged button
         if too_small_or_large is not None:
             return too_small_or_large
+        texts = "tg-invoice" if payable.extra is None else "tg-invoice-extra"
         try:
             await call(self.bot.send_invoice, chat_id=telegram_user,
-                       title=t("tg-invoice-title", order=order_id)[:32],
-                       description=t("tg-invoice-description", order=order_id)[:255],
-                       payload=invoice_payload(order_id, card_message_id), provider_token=self.provider_token, currency=CURRENCY,
-                       prices=[LabeledPrice(label=t("tg-invoice-label", order=order_id), amount=row.total)])
+                       title=t(f"{texts}-title", order=order_id)[:32],
+                       description=t(f"{texts}-description", order=order_id)[:255],
+                       payload=invoice_payload(order_id, card_message_id, extra=payable.extra),
+                       provider_token=self.provider_token, currency=CURRENCY,
+                       prices=[LabeledPrice(label=t(f"{texts}-label", order=order_id), amount=amount)])
         except TelegramBadRequest as exc:  # e.g. Telegram's minimum moved above ours with the exchange rate
             log.warning("sendInvoice for order %s refused: %s", order_id, exc.message)
             return Refused("tg-pay-invoice-failed", t("tg-pay-invoice-failed"))
@@ -190,7 +247,7 @@ class TelegramPayments:
             await self._answer_by(deadline, pre_checkout_query_id=query.id, ok=True)
         else:
             await self._answer_by(deadline, pre_checkout_query_id=query.id, ok=False,
-                                  error_message=t(key, order=order_from_payload(query.invoice_payload) or 0))
+                                  error_message=t(key, order=_payload_order(query.invoice_payload)))
 
     async def _answer_by(self, deadline: float, **answer: Any) -> None:
         """answerPreCheckoutQuery, tried again after a 429's retry_after or, on a network or server error, with
@@ -213,7 +270,18 @@ class TelegramPayments:
         """The catalogue key refusing this charge (None: charge it), and the payer's language."""
         known = await lookup(self.services.db, query.from_user.id, language_code=query.from_user.language_code,
                              default_language=self.services.default_campus.language)
-        order_id = order_from_payload(query.invoice_payload)
-        if order_id is None:  # not a payload our invoices carry (an old format, a forgery): it pays nothing we know
+        found = invoice_for(query.invoice_payload)
+        if found is None:  # not a payload our invoices carry (an old format, a forgery): it pays nothing we know
             return "tg-pay-unknown-invoice", known.t
-        return await self.refusal(query.from_user.id, order_id, query.total_amount, query.currency), known.t
+        return await self.refusal(query.from_user.id, found.order_id, query.total_amount, query.currency,
+                                  extra=found.extra), known.t
+
+
+def _payload_order(payload: str | None) -> int:
+    found = invoice_for(payload)
+    return found.order_id if found else 0
+
+
+def _extra_asked(row: OrderRow, extra: int) -> bool:
+    """The order's runner asks its student for exactly this goods difference now."""
+    return row.status == Status.picked_up.value and row.goods_extra == extra

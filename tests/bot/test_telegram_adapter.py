@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
 from bot.telegram.app import run_telegram
-from bot.telegram.payments import TelegramPayments
+from bot.telegram.payments import Payable, TelegramPayments
 from bot.telegram.sender import TelegramSender
 from core import ledger
 from core.campus import DispatchMode
@@ -388,11 +388,11 @@ def payments(services: Services, token: str | None = PAYMENT_TOKEN, *, min_amoun
 def test_an_invoice_button_is_offered_beside_the_wallet_button_only_with_a_payment_token(services):
     t = catalogue("en")
     reply = Reply("order-quote", "Total 5.00", choices=((Choice("Pay from wallet", "pay:12"),),))
-    offered = payments(services).offer([reply], {12}, t)
+    offered = payments(services).offer([reply], {Payable(12)}, t)
     assert [[c.data for c in row] for row in offered[0].choices] == [["pay:12"], ["tgpay:12"]]
     assert offered[0].choices[1][0].label == t("tg-pay-telegram")
-    assert payments(services).offer([reply], {13}, t) == [reply]  # not an order Telegram can invoice
-    assert payments(services, None).offer([reply], {12}, t) == [reply]
+    assert payments(services).offer([reply], {Payable(13)}, t) == [reply]  # not an order Telegram can invoice
+    assert payments(services, None).offer([reply], {Payable(12)}, t) == [reply]
 
 
 async def test_only_orders_whose_total_telegram_accepts_are_invoiceable(services, campus, clock):
@@ -403,9 +403,10 @@ async def test_only_orders_whose_total_telegram_accepts_are_invoiceable(services
     assert cheap_total < 800 <= dear_total
     replies = [Reply("order-created", f"#{order_id}", choices=((Choice("Pay with wallet", f"pay:{order_id}"),),))
                for order_id in (cheap, dear)]
-    assert await payments(services).invoiceable(replies) == {dear}
-    assert await payments(services, min_amount=cheap_total, max_amount=dear_total).invoiceable(replies) == {cheap, dear}
-    assert await payments(services, min_amount=1, max_amount=dear_total - 1).invoiceable(replies) == {cheap}
+    assert await payments(services).invoiceable(replies) == {Payable(dear)}
+    assert await payments(services, min_amount=cheap_total, max_amount=dear_total).invoiceable(replies) == {
+        Payable(cheap), Payable(dear)}
+    assert await payments(services, min_amount=1, max_amount=dear_total - 1).invoiceable(replies) == {Payable(cheap)}
     assert await payments(services, None).invoiceable(replies) == set()
     assert await payments(services).invoiceable([Reply("menu-title", "Menu")]) == set()
 
@@ -419,7 +420,7 @@ async def test_an_order_whose_coupon_can_no_longer_be_counted_is_not_invoiceable
         await uow.session.flush()
         (await uow.session.get(OrderRow, order_id)).coupon_code = "ONE"
     replies = [Reply("track-card", f"#{order_id}", choices=((Choice("Pay with wallet", f"pay:{order_id}"),),))]
-    assert await payments(services).invoiceable(replies) == {order_id}
+    assert await payments(services).invoiceable(replies) == {Payable(order_id)}
     async with UnitOfWork(services.db) as uow:
         (await uow.session.get(Coupon, "ONE")).used = 1
     assert await payments(services).invoiceable(replies) == set()

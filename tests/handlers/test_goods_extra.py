@@ -52,6 +52,7 @@ async def test_the_student_pays_the_difference_from_the_wallet_and_the_runner_is
     replies = await chat.press("alice", "Pay the 12.50 yuan difference from my wallet")
     assert keys(replies) == ["extra-insufficient"]
     assert replies[0].text == "Your balance is 0.00 yuan, the difference is 12.50 yuan: 12.50 yuan is missing."
+    assert [c.data for c in replies[0].flat_choices()] == [f"extra:{order_id}:{EXTRA}", f"noextra:{order_id}:{EXTRA}"]
     assert (await order_row(db, order_id)).goods_extra == EXTRA
     await top_up(db, alice, 2000, clock())
     await chat.inbox("alice")
