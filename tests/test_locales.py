@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from core.order import Status
+from core.order import Event, Status
 from locales import LANGUAGES, Catalogue, catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,3 +54,15 @@ def test_the_stairs_line_of_a_quote_counts_floors_in_good_english():
     assert t("price-stairs", floors=1) == "Stairs, 1 floor (no lift)"
     assert t("price-stairs", floors=4) == "Stairs, 4 floors (no lift)"
     assert catalogue("zh_CN")("price-stairs", floors=1) == "爬楼 1 层（无电梯）"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_order_event_is_named_in_the_students_and_the_operators_history(language):
+    """An order's history shows each event in words, never the code's name of it (what a selector without the
+    event's variant falls back to). Some English words are the name itself ("reassign"); none with an underscore."""
+    t = catalogue(language)
+    for event in Event:
+        for said in (t("track-history-line", time="", event=event.value, covered="no"),
+                     t("admin-event-name", event=event.value, covered="no", refunded="yes")):
+            if language != "en" or "_" in event.value:
+                assert said.strip() != event.value, (event, said)

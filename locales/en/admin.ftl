@@ -22,6 +22,9 @@ admin-event-name = { $event ->
     [reassign] reassign
     [report] reported
     [goods_bought] goods bought
+    [extra_asked] goods difference asked
+    [extra_paid] goods difference paid
+    [extra_refused] goods difference refused
     [resolve_complete] resolve: complete
     [resolve_refund] { $refunded ->
         [no] resolve: in the student's favour (nothing to refund)

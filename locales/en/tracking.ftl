@@ -31,6 +31,10 @@ track-history-line = { $time }  { $event ->
        *[no] Resolved by an operator: refunded
     }
     [drop_coupon] Coupon left out: full price
+    [goods_bought] Goods bought
+    [extra_asked] The goods cost more: the runner asked for the difference
+    [extra_paid] Goods difference paid
+    [extra_refused] Goods difference refused
    *[other] { $event }
   }
 track-auto-confirm-at = If you do nothing, it is confirmed automatically at { $time }.

@@ -22,6 +22,9 @@ admin-event-name = { $event ->
     [reassign] 改派
     [report] 已报告异常
     [goods_bought] 已买好商品
+    [extra_asked] 请学生补商品差价
+    [extra_paid] 学生已补商品差价
+    [extra_refused] 学生拒绝补商品差价
     [resolve_complete] 处理：完成
     [resolve_refund] { $refunded ->
         [no] 处理：按有利于学生的方式结案（无需退款）

@@ -31,6 +31,10 @@ track-history-line = { $time }  { $event ->
        *[no] 客服处理完毕：已退款
     }
     [drop_coupon] 不用优惠券，改按原价
+    [goods_bought] 已买好商品
+    [extra_asked] 商品超出商品费：跑腿员请你补差价
+    [extra_paid] 已补商品差价
+    [extra_refused] 已拒绝补商品差价
    *[other] { $event }
   }
 track-auto-confirm-at = 如无操作，将于 { $time } 自动确认收货。
