@@ -392,7 +392,8 @@ def transition(
         notices.append(Notice("customer", "notice-bought", {"spent": goods_spent, "goods": order.goods}))
     elif event is Event.extra_asked:
         extra = _extra(order, goods_spent)
-        after = dataclasses.replace(after, goods_extra=extra)
+        # The delivery waits for the student's answer: no deadline runs against the runner meanwhile (ended_extra).
+        after = dataclasses.replace(after, goods_extra=extra, deliver_by=None)
         notices.append(Notice("customer", "notice-extra-asked",
                               {"spent": order.goods + extra, "goods": order.goods, "extra": extra}))
     elif event is Event.extra_paid:
@@ -505,6 +506,9 @@ def transition(
 
     if order.goods_extra and after.status is not Status.picked_up:  # reported or cancelled: no longer asked
         after = dataclasses.replace(after, goods_extra=0)
+    if order.goods_extra and not after.goods_extra and after.status is Status.picked_up:
+        # Answered or withdrawn: the delivery's deadline runs again, from now, as from a pickup.
+        after = dataclasses.replace(after, deliver_by=now + dt.timedelta(minutes=t.deliver_minutes))
     if order.goods_extra and after.goods_extra != order.goods_extra:
         # The request the customer was shown is over: its Pay and Refuse go (a new amount is asked anew).
         notices.append(Notice("customer", "notice-extra-ended",

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import func, select
+
 from core.campus import Campus
-from core.errors import InsufficientFunds, InvalidInput
+from core.errors import DomainError, InsufficientFunds, InvalidInput
 from core.money import format_yuan
 from core.order import Event, Role, Status
 from handlers.context import Ctx
@@ -20,6 +22,7 @@ from handlers.notify import NOTICE_RENDERERS, Button, Notifier
 from handlers.orders import balance, customer_order, move, parse_order_id
 from handlers.router import ROUTER
 from storage.models import Order as OrderRow
+from storage.models import OrderEvent
 
 PAY = "extra"
 REFUSE = "noextra"
@@ -31,10 +34,13 @@ def pay_data(order_id: int, extra: int) -> str:
     return f"{PAY}:{order_id}:{extra}"
 
 
-def message_key(order_id: int, extra: int) -> str:
-    """The edit key of the student's message asking for this difference: its end edits it (a new figure is a new
-    message)."""
-    return f"extra:{order_id}:{extra}"
+async def message_key(notifier: Notifier, order_id: int, *, earlier: bool = False) -> str:
+    """The edit key of the student's message asking for the order's latest difference (`earlier`: the one before
+    it), which its end edits. Each request is a message of its own, numbered by the order's history, so one asked
+    again after a refusal is not an edit of that old message far up the chat. Ends in the order id (outbox.order_of)."""
+    asked = await notifier.uow.session.scalar(select(func.count()).select_from(OrderEvent).where(
+        OrderEvent.order_id == order_id, OrderEvent.event == Event.extra_asked.value))
+    return f"extra-{(asked or 0) - earlier}:{order_id}"
 
 
 def answers(order_id: int, extra: int) -> list[list[Button]]:
@@ -113,7 +119,11 @@ async def provider_paid(ctx: Ctx, row: OrderRow, amount: int, received: str) -> 
     the difference if that is still asked at exactly this amount, else it stays in the wallet (False)."""
     if row.status != Status.picked_up.value or row.goods_extra != amount:
         return False
-    await paid(ctx, row, Role.system)
+    try:
+        async with ctx.uow.session.begin_nested():  # the money received stays whatever happens to the order
+            await paid(ctx, row, Role.system)
+    except DomainError:  # moved on meanwhile (a new figure, a report): it waits in the wallet
+        return False
     ctx.say("extra-provider-paid", order=row.id, extra=received, edit=True)  # the card it was asked from
     return True
 
@@ -122,13 +132,13 @@ async def render_asked(notifier: Notifier, campus: Campus, row: OrderRow, notice
     """The student is asked with Pay and Refuse, in a message of its own that the request's end edits."""
     extra = notice.args["extra"]
     await notifier.user(row.customer_id, "notice-extra-asked", order=str(row.id), **notice.args,
-                        edit_key=message_key(row.id or 0, extra), buttons=answers(row.id or 0, extra))
+                        edit_key=await message_key(notifier, row.id or 0), buttons=answers(row.id or 0, extra))
 
 
 async def render_ended(notifier: Notifier, campus: Campus, row: OrderRow, notice) -> None:  # noqa: ANN001
     """However the request ended, its message says so in the asking one's place, without Pay and Refuse."""
     await notifier.user(row.customer_id, "notice-extra-ended", order=str(row.id), **notice.args,
-                        edit_key=message_key(row.id or 0, notice.args["extra"]))
+                        edit_key=await message_key(notifier, row.id or 0, earlier=notice.args["how"] == "changed"))
 
 
 NOTICE_RENDERERS["notice-extra-asked"] = render_asked

@@ -245,7 +245,7 @@ async def pickup(ctx: Ctx, order_id: int, spent: int | None = None) -> None:
     if not row.goods:
         await after_pickup(ctx, row)
     elif spent is not None:
-        await goods_bought(ctx, row, spent)
+        await goods_bought(ctx, row, spent, at_pickup=True)
     else:
         if (chatting := chatting_about(ctx)) is not None:  # the question takes over from the chat: say so
             ctx.say("runner-chat-left", order=str(chatting))
@@ -259,7 +259,8 @@ def ask_spent(ctx: Ctx, row: OrderRow) -> None:
     ctx.ask("runner-ask-spent-extra" if row.goods_extra else "runner-ask-spent", order=str(row.id),
             goods=format_yuan(row.goods), extra=format_yuan(row.goods_extra),
             spent=format_yuan(row.goods + row.goods_extra),
-            choices=[[ctx.step("runner-spent-all", "all", amount=format_yuan(row.goods))],
+            choices=[[ctx.step("runner-spent-within" if row.goods_extra else "runner-spent-all", "all",
+                               amount=format_yuan(row.goods))],
                      [ctx.step("runner-spent-cancel", "later")]])
 
 
@@ -305,7 +306,7 @@ async def spent_answered(ctx: Ctx) -> None:
         return
     then = ctx.data.get("then")
     ctx.reset()
-    await goods_bought(ctx, row, spent, then_deliver=then == "deliver")
+    await goods_bought(ctx, row, spent, then_deliver=then == "deliver", at_pickup=then != "deliver")
 
 
 def written_amount(text: str) -> tuple[str, int]:
@@ -325,13 +326,14 @@ def typed_spent(text: str) -> int:
     return spent
 
 
-async def goods_bought(ctx: Ctx, row: OrderRow, spent: int, *, then_deliver: bool = False) -> None:
+async def goods_bought(ctx: Ctx, row: OrderRow, spent: int, *, then_deliver: bool = False,
+                       at_pickup: bool = False) -> None:
     """The goods' cost recorded (the student is told), then on as after any pickup, or the delivery it was asked
-    by. A cost past the goods money asks the student for the difference instead, and the delivery waits for it."""
-    first = not row.goods_extra  # not a new figure for a difference asked already: the pickup's steps follow
+    by. A cost past the goods money asks the student for the difference instead, and the delivery waits for it;
+    the pickup's steps follow that only when told with the pickup (`at_pickup`), not for a figure told again."""
     if spent > row.goods:
         await ask_extra(ctx, row, spent)
-        if first and not then_deliver:
+        if at_pickup:
             await after_pickup(ctx, row)
         return
     await move(ctx, row, Event.goods_bought, Role.runner, goods_spent=spent)
@@ -348,7 +350,8 @@ async def ask_extra(ctx: Ctx, row: OrderRow, spent: int) -> None:
     if spent > most:
         raise InvalidInput("runner-extra-over-max", order=str(row.id), max=format_yuan(most))
     goods = row.goods
-    await move(ctx, row, Event.extra_asked, Role.runner, goods_spent=spent)
+    # The runner's figure stays in the order's history for an operator, whatever becomes of the request.
+    await move(ctx, row, Event.extra_asked, Role.runner, goods_spent=spent, note=f"¥{format_yuan(spent)}")
     ctx.say("runner-extra-asked", order=str(row.id), spent=format_yuan(spent), goods=format_yuan(goods),
             extra=format_yuan(spent - goods))
 

@@ -39,16 +39,16 @@ notice-auto-confirmed = Order #{ $order } was confirmed automatically.{ $back ->
    *[no] {""}
   }
 notice-bought = Your runner bought the goods of order #{ $order } for { $spent } yuan and is on the way. { $goods } yuan was given for them: what was not spent goes back to your wallet when the order completes.
-notice-extra-asked = The goods of order #{ $order } cost { $spent } yuan, { $extra } yuan more than the { $goods } yuan you gave for them. Your runner asks you to pay the { $extra } yuan difference; until you answer, they cannot hand the order over. If you would rather not, refuse: they then buy only what { $goods } yuan pays for, or an operator steps in.
+notice-extra-asked = The goods of order #{ $order } cost { $spent } yuan, { $extra } yuan more than the { $goods } yuan you gave for them. Your runner asks you to pay the { $extra } yuan difference; until you answer, they cannot hand the order over. If you refuse, your runner is told, and settles it with you in the chat or reports it to an operator.
 notice-extra-ended = Order #{ $order }: the { $extra } yuan goods difference { $how ->
     [paid] is paid.
     [refused] was refused; your runner was told.
-    [withdrawn] is no longer asked: your runner bought only what the goods money pays for.
+    [withdrawn] is no longer asked: your runner settled for what the goods money pays for.
     [changed] is no longer asked: your runner asks for another amount instead, in the message below.
    *[ended] is no longer asked: the order has moved on.
   }
 notice-extra-paid = The student of order #{ $order } paid the { $extra } yuan goods difference: you are paid back the { $spent } yuan you spent when the order completes. You can deliver it now.
-notice-extra-refused = The student of order #{ $order } will not pay the { $extra } yuan goods difference. Buy only what the { $goods } yuan given pays for and say what that cost (/picked { $order } and the amount), or report a problem from the order's card and an operator decides.
+notice-extra-refused = The student of order #{ $order } will not pay the { $extra } yuan goods difference. Settle it with them in the chat: hand over only what the { $goods } yuan given pays for and say what that cost (/picked { $order } and the amount, { $goods } or less), or report a problem from the order's card for an operator to look at.
 notice-expired = Nobody took order #{ $order } in time. { $refunded ->
     [no] { -nothing-back }
    *[yes] { $amount } yuan went back to your wallet.

@@ -2,10 +2,14 @@
 from the wallet or through a provider, or refuses it; until then the order cannot be delivered."""
 from __future__ import annotations
 
+import datetime as dt
+
 from core import ledger
+from handlers.sweep import sweep
 from storage.uow import UnitOfWork
 from tests.factories import top_up
 from tests.handlers.harness import keys
+from tests.handlers.test_admin import OP, operator
 from tests.handlers.test_buy_for_me import GOODS, asked_the_cost, balances
 from tests.handlers.test_runner import order_row
 
@@ -41,7 +45,7 @@ async def test_the_student_pays_the_difference_from_the_wallet_and_the_runner_is
     assert asked["text"] == (
         f"The goods of order #{order_id} cost 62.50 yuan, 12.50 yuan more than the 50.00 yuan you gave for them. Your "
         "runner asks you to pay the 12.50 yuan difference; until you answer, they cannot hand the order over. If you "
-        "would rather not, refuse: they then buy only what 50.00 yuan pays for, or an operator steps in.")
+        "refuse, your runner is told, and settles it with you in the chat or reports it to an operator.")
     assert [c["label"] for line in asked["choices"] for c in line] == [
         "Pay the 12.50 yuan difference from my wallet", "Refuse the difference"]
     # Not delivered while the difference waits: Delivered says so, and offers another figure.
@@ -99,8 +103,14 @@ async def test_a_refused_difference_leaves_the_runner_to_buy_within_the_goods_mo
     assert "was refused" in ended["text"] and not ended["choices"]
     (told,) = [m for m in await chat.inbox("rob") if m["key"] == "notice-extra-refused"]
     assert told["text"].startswith(f"The student of order #{order_id} will not pay the 12.50 yuan goods difference.")
-    # Nothing to pay any more; then the runner buys within the goods money, and it goes on as any buy task.
+    # Nothing to pay any more. Asked again after all (she changed her mind in the chat): a message of its own,
+    # not an edit of the refused one far up her chat, and no pickup photo step again for the runner.
     assert keys(await chat.press("alice", f"data:extra:{order_id}:{EXTRA}")) == ["extra-not-asked"]
+    assert keys(await chat.send("rob", f"/picked {order_id} 62.5")) == ["runner-extra-asked"]
+    (again,) = await chat.inbox("alice")
+    assert (again["key"], again["edit_key"]) == ("notice-extra-asked", f"extra-2:{order_id}")
+    assert keys(await chat.press("alice", "Refuse the difference")) == ["extra-refused"]
+    # Then the runner settles within the goods money, and it goes on as any buy task.
     await chat.send("rob", f"/picked {order_id} 48")
     assert (await order_row(db, order_id)).goods_spent == 4800
     assert keys(await chat.send("rob", f"/delivered {order_id}")) == ["runner-delivered"]
@@ -115,7 +125,7 @@ async def test_a_new_figure_replaces_the_difference_and_an_old_button_pays_nothi
     assert (await order_row(db, order_id)).goods_extra == 500
     messages = await chat.inbox("alice")
     assert [(m["key"], m["edit_key"]) for m in messages] == [
-        ("notice-extra-asked", f"extra:{order_id}:500"), ("notice-extra-ended", f"extra:{order_id}:{EXTRA}")]
+        ("notice-extra-asked", f"extra-2:{order_id}"), ("notice-extra-ended", f"extra-1:{order_id}")]
     assert "asks for another amount instead" in messages[1]["text"]
     # The old message's Pay, pressed before its edit arrived: nothing is charged, the new amount is shown.
     replies = await chat.press("alice", f"data:extra:{order_id}:{EXTRA}")
@@ -132,12 +142,14 @@ async def test_buying_within_the_goods_money_withdraws_the_difference(chat, serv
     await chat.inbox("alice")
     replies = await chat.press("rob", "Delivered")  # asks the cost again: all of the goods money delivers
     assert keys(replies) == ["runner-ask-spent-extra"]
-    assert keys(await chat.press("rob", "All 50.00 yuan")) == ["runner-delivered"]
+    # Not "All": the runner said the goods cost more, which this button would drop.
+    assert [c.label for c in replies[0].flat_choices()][:1] == ["Drop the difference: only 50.00 yuan spent"]
+    assert keys(await chat.press("rob", "Drop the difference: only 50.00 yuan spent")) == ["runner-delivered"]
     row = await order_row(db, order_id)
     assert (row.status, row.goods_spent, row.goods_extra) == ("delivered", GOODS, 0)
     messages = await chat.inbox("alice")
     assert [m["key"] for m in messages] == ["notice-bought", "notice-extra-ended", "notice-delivered"]
-    assert "no longer asked: your runner bought only what the goods money pays for" in messages[1]["text"]
+    assert "no longer asked: your runner settled for what the goods money pays for" in messages[1]["text"]
     assert keys(await chat.press("alice", f"data:noextra:{order_id}:{EXTRA}")) == ["extra-not-asked"]
 
 
@@ -188,3 +200,30 @@ async def test_a_report_ends_the_request_and_the_operator_gives_the_cost(chat, s
     assert "no longer asked: the order has moved on" in [
         m for m in await chat.inbox("alice") if m["key"] == "notice-extra-ended"][0]["text"]
     assert keys(await chat.press("alice", f"data:extra:{order_id}:{EXTRA}")) == ["extra-not-asked"]
+
+
+async def test_the_delivery_deadline_waits_for_the_students_answer(chat, services, db, campus, clock):
+    """No late reminder or late delivery counts against the runner while the student decides; once answered,
+    the deadline runs again as from a pickup."""
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    assert (await order_row(db, order_id)).deliver_by is None
+    clock.advance(minutes=campus.timeouts.deliver_minutes * 3)
+    await sweep(services, clock())
+    assert not [m for m in await chat.inbox("rob") if m["key"].startswith("sweep-")]
+    await chat.inbox("alice")
+    await chat.press("alice", "Refuse the difference")
+    row = await order_row(db, order_id)
+    assert row.deliver_by == clock() + dt.timedelta(minutes=campus.timeouts.deliver_minutes)
+    await chat.send("rob", f"/picked {order_id} 50")
+    await chat.send("rob", f"/delivered {order_id}")
+    assert (await order_row(db, order_id)).delivered_late is False
+
+
+async def test_the_operator_sees_the_runners_figure_in_the_history(chat, services, db, campus, clock):
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    await chat.inbox("alice")
+    await chat.press("alice", "Refuse the difference")
+    await operator(chat)
+    (card,) = await chat.send(OP, f"/find {order_id}")
+    assert "goods difference asked" in card.text and '"¥62.50"' in card.text
+    assert "goods difference refused" in card.text
