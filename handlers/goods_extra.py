@@ -117,6 +117,7 @@ async def refuse(ctx: Ctx) -> None:
 async def provider_paid(ctx: Ctx, row: OrderRow, amount: int, received: str) -> bool:
     """A provider's payment for the order's difference, already in the student's wallet (handlers.wallet): it pays
     the difference if that is still asked at exactly this amount, else it stays in the wallet (False)."""
+    order_id = row.id
     if row.status != Status.picked_up.value or row.goods_extra != amount:
         return False
     try:
@@ -124,7 +125,7 @@ async def provider_paid(ctx: Ctx, row: OrderRow, amount: int, received: str) -> 
             await paid(ctx, row, Role.system)
     except DomainError:  # moved on meanwhile (a new figure, a report): it waits in the wallet
         return False
-    ctx.say("extra-provider-paid", order=row.id, extra=received, edit=True)  # the card it was asked from
+    ctx.say("extra-provider-paid", order=order_id, extra=received, edit=True)  # the card it was asked from
     return True
 
 

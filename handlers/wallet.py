@@ -235,8 +235,9 @@ async def provider_payment(ctx: Ctx) -> None:
         ctx.say("wallet-payment-not-yours", order=row.id, amount=received, balance=format_yuan(await balance(ctx)))
         return
     if p.extra:  # for the goods' difference: it pays that if still asked at this amount, else stays in the wallet
+        order_id = row.id  # read now: a rolled-back move leaves the row to be read again
         if not await goods_extra.provider_paid(ctx, row, p.amount, received):
-            ctx.say("extra-payment-kept", order=row.id, amount=received, balance=format_yuan(await balance(ctx)))
+            ctx.say("extra-payment-kept", order=order_id, amount=received, balance=format_yuan(await balance(ctx)))
         return
     waiting = row.status == Status.awaiting_payment.value
     if waiting and row.total == p.amount:

@@ -227,3 +227,26 @@ async def test_the_operator_sees_the_runners_figure_in_the_history(chat, service
     (card,) = await chat.send(OP, f"/find {order_id}")
     assert "goods difference asked" in card.text and '"¥62.50"' in card.text
     assert "goods difference refused" in card.text
+
+
+async def test_a_provider_payment_whose_difference_moved_on_meanwhile_stays_in_the_wallet(
+        chat, services, db, campus, clock, monkeypatch):
+    """The runner gives a new figure just as the charge is booked (the order's compare-and-set fails): the money
+    received is kept all the same, in the wallet, and the student told so."""
+    from handlers import goods_extra
+    from storage.orders_repo import StaleOrder
+
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    alice = (await order_row(db, order_id)).customer_id
+    moved = goods_extra.paid
+
+    async def raced(ctx, row, role):
+        await moved(ctx, row, role)
+        raise StaleOrder(order_id=order_id)
+
+    monkeypatch.setattr(goods_extra, "paid", raced)
+    assert keys(await chat.pay("alice", "telegram", "charge-raced", order_id, EXTRA, extra=True)) == [
+        "extra-payment-kept"]
+    assert await wallet(db, alice) == EXTRA
+    row = await order_row(db, order_id)
+    assert (row.goods_extra, row.goods_spent) == (EXTRA, None)
