@@ -165,6 +165,8 @@ class Order:
     # The goods cost more than the goods money: the difference the runner asks the customer for (extra_asked), until
     # paid (then part of `goods` and `total`), refused, withdrawn or the order moves on. 0: none asked.
     goods_extra: Fen = 0
+    # Since when a difference has been asked: the delivery's deadline stands still until it is answered.
+    extra_asked_at: dt.datetime | None = None
 
     @property
     def goods_paid_back(self) -> Fen:
@@ -392,8 +394,8 @@ def transition(
         notices.append(Notice("customer", "notice-bought", {"spent": goods_spent, "goods": order.goods}))
     elif event is Event.extra_asked:
         extra = _extra(order, goods_spent)
-        # The delivery waits for the student's answer: no deadline runs against the runner meanwhile (ended_extra).
-        after = dataclasses.replace(after, goods_extra=extra, deliver_by=None)
+        # The delivery waits for the student's answer: its deadline stands still meanwhile (resumed below).
+        after = dataclasses.replace(after, goods_extra=extra, extra_asked_at=order.extra_asked_at or now)
         notices.append(Notice("customer", "notice-extra-asked",
                               {"spent": order.goods + extra, "goods": order.goods, "extra": extra}))
     elif event is Event.extra_paid:
@@ -505,10 +507,13 @@ def transition(
         after = dataclasses.replace(after, coupon_code=None, discount=0, total=order.full_price)
 
     if order.goods_extra and after.status is not Status.picked_up:  # reported or cancelled: no longer asked
-        after = dataclasses.replace(after, goods_extra=0)
+        after = dataclasses.replace(after, goods_extra=0, extra_asked_at=None)
     if order.goods_extra and not after.goods_extra and after.status is Status.picked_up:
-        # Answered or withdrawn: the delivery's deadline runs again, from now, as from a pickup.
-        after = dataclasses.replace(after, deliver_by=now + dt.timedelta(minutes=t.deliver_minutes))
+        # Answered or withdrawn: the delivery's deadline runs on with the time it stood still added, no more (a
+        # runner late already stays late).
+        waited = now - (order.extra_asked_at or now)
+        after = dataclasses.replace(after, extra_asked_at=None,
+                                    deliver_by=order.deliver_by and order.deliver_by + waited)
     if order.goods_extra and after.goods_extra != order.goods_extra:
         # The request the customer was shown is over: its Pay and Refuse go (a new amount is asked anew).
         notices.append(Notice("customer", "notice-extra-ended",

@@ -21,6 +21,7 @@ from handlers.io import Choice
 from handlers.notify import NOTICE_RENDERERS, Button, Notifier
 from handlers.orders import balance, customer_order, move, parse_order_id
 from handlers.router import ROUTER
+from storage.db import DbSession
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent
 
@@ -34,13 +35,17 @@ def pay_data(order_id: int, extra: int) -> str:
     return f"{PAY}:{order_id}:{extra}"
 
 
+async def requests_made(session: DbSession, order_id: int) -> int:
+    """How many times the order's runner asked its student for a difference (its history's extra_asked)."""
+    return await session.scalar(select(func.count()).select_from(OrderEvent).where(
+        OrderEvent.order_id == order_id, OrderEvent.event == Event.extra_asked.value)) or 0
+
+
 async def message_key(notifier: Notifier, order_id: int, *, earlier: bool = False) -> str:
     """The edit key of the student's message asking for the order's latest difference (`earlier`: the one before
     it), which its end edits. Each request is a message of its own, numbered by the order's history, so one asked
     again after a refusal is not an edit of that old message far up the chat. Ends in the order id (outbox.order_of)."""
-    asked = await notifier.uow.session.scalar(select(func.count()).select_from(OrderEvent).where(
-        OrderEvent.order_id == order_id, OrderEvent.event == Event.extra_asked.value))
-    return f"extra-{(asked or 0) - earlier}:{order_id}"
+    return f"extra-{await requests_made(notifier.uow.session, order_id) - earlier}:{order_id}"
 
 
 def answers(order_id: int, extra: int) -> list[list[Button]]:
@@ -77,23 +82,20 @@ async def pay_from_wallet(ctx: Ctx) -> None:
     """Pay the difference from the wallet, once; a refusal changes nothing."""
     if (row := await asked_order(ctx)) is None:
         return
-    extra = row.goods_extra
+    order_id, extra = row.id or 0, row.goods_extra
+    ways = buttons(ctx, row)  # said with a shortfall: a channel with a payment provider offers its own beside them
     have = await balance(ctx)
-    if have < extra:  # said with the ways to pay: a channel with a payment provider offers its own beside them
-        ctx.say("extra-insufficient", balance=format_yuan(have), extra=format_yuan(extra),
-                missing=format_yuan(extra - have), choices=buttons(ctx, row))
-        return
-    try:
-        await paid(ctx, row, Role.customer)
-    except InsufficientFunds:  # spent elsewhere since we looked; the app rolls everything back
-        raise short_of(await balance(ctx), extra) from None
-    ctx.say("extra-paid", order=row.id, extra=format_yuan(extra), balance=format_yuan(await balance(ctx)))
-
-
-
-def short_of(have: int, extra: int) -> InvalidInput:
-    return InvalidInput("extra-insufficient", balance=format_yuan(have), extra=format_yuan(extra),
-                        missing=format_yuan(extra - have))
+    if have >= extra:
+        try:
+            async with ctx.uow.session.begin_nested():
+                await paid(ctx, row, Role.customer)
+        except InsufficientFunds:  # spent elsewhere since we looked: nothing of the payment stays
+            have = await balance(ctx)
+        else:
+            ctx.say("extra-paid", order=order_id, extra=format_yuan(extra), balance=format_yuan(await balance(ctx)))
+            return
+    ctx.say("extra-insufficient", balance=format_yuan(have), extra=format_yuan(extra),
+            missing=format_yuan(extra - have), choices=ways)
 
 
 async def paid(ctx: Ctx, row: OrderRow, role: Role) -> None:

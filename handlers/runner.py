@@ -19,7 +19,8 @@ from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, written_yuan_to_fen
 from core.numbers import ascii_digits, whole_number
 from core.order import Event, Notice, Role, Status
-from handlers.context import Ctx, Kept, caption_args, free_text
+from handlers import goods_extra
+from handlers.context import Ctx, Kept, barred, caption_args, free_text
 from handlers.hall import show_details
 from handlers.io import Kind
 from handlers.notify import NOTICE_RENDERERS, Notifier
@@ -27,11 +28,12 @@ from handlers.orders import blocked_us, move, parse_order_id, runner_order
 from handlers.router import ROUTER
 from handlers.tracking import chatting_about
 from handlers.typed import typed_option
-from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, Withdrawal
+from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, User, Withdrawal
 from storage.models import Order as OrderRow
 
 WITHDRAW_STEP = "runner.withdraw"  # asking how much to withdraw
 SPENT_STEP = "runner.spent"  # asking what a buy task's goods cost, once picked up (bought)
+MAX_EXTRA_REQUESTS = 3  # differences a runner may ask of an order's student: a refusal is not asked again and again
 NAME_MAX = 32
 STUDENT_NO = re.compile(r"\d{5,20}")  # any decimal digits, full-width ones too (not '②'): kept as 0-9
 # Gender as typed besides its buttons' labels (Male/男): its value, and the words a Chinese applicant uses.
@@ -349,6 +351,14 @@ async def ask_extra(ctx: Ctx, row: OrderRow, spent: int) -> None:
     most = (await ctx.live_campus()).pricing.max_goods
     if spent > most:
         raise InvalidInput("runner-extra-over-max", order=str(row.id), max=format_yuan(most))
+    student = await ctx.uow.session.get(User, row.customer_id)
+    if student is None or await blocked_us(ctx.uow.session, row.customer_id) or barred(
+            ctx.services.campuses.get(student.campus_id, ctx.services.default_campus), student):
+        # Nobody would answer it (they blocked the bot, or are suspended): no request that only stands still.
+        raise InvalidInput("runner-extra-unanswerable", order=str(row.id), goods=format_yuan(row.goods))
+    if await goods_extra.requests_made(ctx.uow.session, row.id or 0) >= MAX_EXTRA_REQUESTS:
+        raise InvalidInput("runner-extra-too-many", order=str(row.id), most=MAX_EXTRA_REQUESTS,
+                           goods=format_yuan(row.goods))
     goods = row.goods
     # The runner's figure stays in the order's history for an operator, whatever becomes of the request.
     await move(ctx, row, Event.extra_asked, Role.runner, goods_spent=spent, note=f"¥{format_yuan(spent)}")

@@ -154,6 +154,7 @@ async def _due_late(services: "Services", now: dt.datetime, limit: int) -> list[
         rows = await uow.session.scalars(
             select(OrderRow)
             .where(OrderRow.status == Status.picked_up.value, OrderRow.deliver_by.is_not(None),
+                   OrderRow.goods_extra == 0,  # its deadline stands still while the student is asked a difference
                    OrderRow.deliver_by <= now, OrderRow.runner_id.is_not(None), OrderRow.late_reminded_at.is_(None),
                    OrderRow.campus_id.in_(list(services.campuses)))
             .order_by(OrderRow.deliver_by)
@@ -249,7 +250,7 @@ async def _remind_late(services: "Services", row: OrderRow, now: dt.datetime) ->
             update(OrderRow)
             .where(OrderRow.id == row.id, OrderRow.status == Status.picked_up.value,
                    OrderRow.runner_id == row.runner_id, OrderRow.deliver_by == row.deliver_by,
-                   OrderRow.late_reminded_at.is_(None))
+                   OrderRow.goods_extra == 0, OrderRow.late_reminded_at.is_(None))
             .values(late_reminded_at=now)
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:

@@ -123,6 +123,7 @@ class Order(SQLModel, table=True):
     goods_spent: Optional[int] = None  # what the runner paid for the goods, told at pickup
     picked_up_at: Optional[dt.datetime] = _ts()  # kept after pickup: a buy task's goods may have been bought
     goods_extra: int = 0  # the difference the runner asks the student for, past the goods money (fen); 0: none
+    extra_asked_at: Optional[dt.datetime] = _ts()  # since when: the delivery's deadline stands still until answered
     phone_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
     room_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = _ts(nullable=False)

@@ -99,6 +99,22 @@ def test_a_new_figure_replaces_the_one_asked_and_the_same_one_is_refused():
     assert same.value.key == "error-extra-same"
 
 
+@pytest.mark.parametrize("how", [Event.extra_paid, Event.extra_refused, Event.goods_bought])
+def test_the_delivery_deadline_stands_still_while_asked_and_a_late_runner_stays_late(how):
+    order, books = picked_up()  # deliver_by: T0 + the campus's delivery minutes
+    due, minutes = order.deliver_by, dt.timedelta(minutes=1)
+    late = T0 + CAMPUS.timeouts.deliver_minutes * minutes + 10 * minutes  # already 10 minutes late when asking
+    asked = transition(CAMPUS, order, Event.extra_asked, RUNS, late, goods_spent=2001).after
+    again = transition(CAMPUS, asked, Event.extra_asked, RUNS, late + 5 * minutes, goods_spent=2002).after
+    assert (again.deliver_by, again.extra_asked_at) == (due, late)  # a new figure: still standing since the first
+    actor, spent = (RUNS, 2000) if how is Event.goods_bought else (CUSTOMER, None)
+    answered = transition(CAMPUS, again, how, actor, late + 30 * minutes, goods_spent=spent).after
+    assert (answered.deliver_by, answered.extra_asked_at) == (due + 30 * minutes, None)
+    if how is not Event.extra_refused:  # refused: the cost is still to be said
+        delivered = transition(CAMPUS, answered, Event.deliver, RUNS, late + 30 * minutes).after
+        assert delivered.delivered_late  # the 10 minutes it was late before asking still count
+
+
 @pytest.mark.parametrize("spent", [2000, 1500, 0, None])
 def test_no_difference_is_asked_within_the_goods_money(spent):
     order, _ = picked_up()

@@ -6,6 +6,7 @@ import datetime as dt
 
 from core import ledger
 from handlers.sweep import sweep
+from storage.models import User
 from storage.uow import UnitOfWork
 from tests.factories import top_up
 from tests.handlers.harness import keys
@@ -204,16 +205,17 @@ async def test_a_report_ends_the_request_and_the_operator_gives_the_cost(chat, s
 
 async def test_the_delivery_deadline_waits_for_the_students_answer(chat, services, db, campus, clock):
     """No late reminder or late delivery counts against the runner while the student decides; once answered,
-    the deadline runs again as from a pickup."""
+    the deadline runs on with the time it stood still added."""
     order_id = await asked_the_difference(chat, services, db, campus, clock)
-    assert (await order_row(db, order_id)).deliver_by is None
-    clock.advance(minutes=campus.timeouts.deliver_minutes * 3)
+    deliver_by = (await order_row(db, order_id)).deliver_by
+    waited = dt.timedelta(minutes=campus.timeouts.deliver_minutes * 3)
+    clock.advance(seconds=waited.total_seconds())
     await sweep(services, clock())
     assert not [m for m in await chat.inbox("rob") if m["key"].startswith("sweep-")]
     await chat.inbox("alice")
     await chat.press("alice", "Refuse the difference")
     row = await order_row(db, order_id)
-    assert row.deliver_by == clock() + dt.timedelta(minutes=campus.timeouts.deliver_minutes)
+    assert row.deliver_by == deliver_by + waited and row.extra_asked_at is None
     await chat.send("rob", f"/picked {order_id} 50")
     await chat.send("rob", f"/delivered {order_id}")
     assert (await order_row(db, order_id)).delivered_late is False
@@ -250,3 +252,43 @@ async def test_a_provider_payment_whose_difference_moved_on_meanwhile_stays_in_t
     assert await wallet(db, alice) == EXTRA
     row = await order_row(db, order_id)
     assert (row.goods_extra, row.goods_spent) == (EXTRA, None)
+
+
+async def test_no_difference_is_asked_of_a_student_who_cannot_answer(chat, services, db, campus, clock):
+    order_id = await asked_the_cost(chat, services, db, campus, clock)
+    row = await order_row(db, order_id)
+    async with UnitOfWork(db) as uow:
+        (await uow.session.get(User, row.customer_id)).started_bot = False  # they blocked the bot
+    replies = await chat.send("rob", "62.5")
+    assert keys(replies) == ["runner-extra-unanswerable"]
+    assert (await order_row(db, order_id)).goods_extra == 0
+    assert not [m for m in await chat.inbox("alice") if m["key"] == "notice-extra-asked"]
+
+
+async def test_a_runner_asks_a_difference_at_most_three_times(chat, services, db, campus, clock):
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    for figure in ("55", "60"):
+        assert keys(await chat.send("rob", f"/picked {order_id} {figure}")) == ["runner-extra-asked"]
+    replies = await chat.send("rob", f"/picked {order_id} 58")
+    assert keys(replies) == ["runner-extra-too-many"]
+    assert (await order_row(db, order_id)).goods_extra == 1000  # the third figure stands
+    assert keys(await chat.send("rob", f"/picked {order_id} 50")) == ["runner-picked-up"]  # within: as ever
+
+
+async def test_a_wallet_spent_as_the_difference_is_paid_offers_the_ways_to_pay_again(
+        chat, services, db, campus, clock, monkeypatch):
+    from handlers import goods_extra
+
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    await chat.inbox("alice")
+    looked = iter([EXTRA, 0])  # enough when looked at, spent elsewhere by the time it is paid
+
+    async def balance(ctx):
+        return next(looked)
+
+    monkeypatch.setattr(goods_extra, "balance", balance)
+    replies = await chat.press("alice", "Pay the 12.50 yuan difference from my wallet")
+    assert keys(replies) == ["extra-insufficient"]
+    assert [c.data for c in replies[0].flat_choices()] == [f"extra:{order_id}:{EXTRA}", f"noextra:{order_id}:{EXTRA}"]
+    row = await order_row(db, order_id)
+    assert (row.goods_extra, row.goods_spent, row.goods) == (EXTRA, None, GOODS)

@@ -10,6 +10,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
+import storage.models  # noqa: F401 - custom column types
+
 # revision identifiers, used by Alembic.
 revision: str = '0014'
 down_revision: Union[str, Sequence[str], None] = '0013'
@@ -22,6 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table('orders', schema=None) as batch_op:
         # No order asked for one before: 0 for them, and no default after (the model sets it).
         batch_op.add_column(sa.Column('goods_extra', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('extra_asked_at', storage.models.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.alter_column('goods_extra', server_default=None)
 
@@ -29,4 +32,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_column('extra_asked_at')
         batch_op.drop_column('goods_extra')
