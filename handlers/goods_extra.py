@@ -116,18 +116,22 @@ async def refuse(ctx: Ctx) -> None:
     ctx.say("extra-refused", order=row.id, extra=format_yuan(extra), goods=format_yuan(row.goods))
 
 
-async def provider_paid(ctx: Ctx, row: OrderRow, amount: int, received: str) -> bool:
-    """A provider's payment for the order's difference, already in the student's wallet (handlers.wallet): it pays
-    the difference if that is still asked at exactly this amount, else it stays in the wallet (False)."""
+async def provider_paid(ctx: Ctx, row: OrderRow, extra: int, amount: int) -> bool:
+    """A provider's payment of `amount` for the order's difference `extra`, already in the student's wallet
+    (handlers.wallet): it pays the difference if that is still asked, and covered, else it all stays in the wallet
+    (False). What it paid beyond (a provider's smallest charge is more than a small difference) stays there too."""
     order_id = row.id
-    if row.status != Status.picked_up.value or row.goods_extra != amount:
+    if row.status != Status.picked_up.value or row.goods_extra != extra or amount < extra:
         return False
     try:
         async with ctx.uow.session.begin_nested():  # the money received stays whatever happens to the order
             await paid(ctx, row, Role.system)
     except DomainError:  # moved on meanwhile (a new figure, a report): it waits in the wallet
         return False
-    ctx.say("extra-provider-paid", order=order_id, extra=received, edit=True)  # the card it was asked from
+    # In the card's place it was asked from; what it paid beyond the difference is said too.
+    ctx.say("extra-provider-paid", order=order_id, extra=format_yuan(extra), amount=format_yuan(amount),
+            kept=format_yuan(amount - extra), rest="yes" if amount > extra else "no",
+            balance=format_yuan(await balance(ctx)), edit=True)
     return True
 
 

@@ -23,8 +23,9 @@ class Payment:
     charge_id: str  # the provider's id for this payment: the idempotency key
     order_id: int | None  # None: the payment names no order of ours (it is kept in the wallet)
     amount: int  # fen
-    # For the difference the order's runner asked for its goods (handlers.goods_extra), not the order itself.
-    extra: bool = False
+    # For the goods difference (fen) the order's runner asked for (handlers.goods_extra), not the order itself. The
+    # amount may be more (a provider's smallest charge): the rest stays in the wallet.
+    extra: int | None = None
 
 
 @dataclass(frozen=True)

@@ -234,9 +234,9 @@ async def provider_payment(ctx: Ctx) -> None:
     if row.customer_id != ctx.user_id:  # pre-checkout refuses this: nothing of another's order is touched or told
         ctx.say("wallet-payment-not-yours", order=row.id, amount=received, balance=format_yuan(await balance(ctx)))
         return
-    if p.extra:  # for the goods' difference: it pays that if still asked at this amount, else stays in the wallet
+    if p.extra is not None:  # for the goods' difference: it pays that if still asked, else stays in the wallet
         order_id = row.id  # read now: a rolled-back move leaves the row to be read again
-        if not await goods_extra.provider_paid(ctx, row, p.amount, received):
+        if not await goods_extra.provider_paid(ctx, row, p.extra, p.amount):
             ctx.say("extra-payment-kept", order=order_id, amount=received, balance=format_yuan(await balance(ctx)))
         return
     waiting = row.status == Status.awaiting_payment.value

@@ -232,7 +232,7 @@ def payment_input(message: Message, payment: SuccessfulPayment, update_id: int |
                  language=_language(message),
                  payment=Payment(provider="telegram", charge_id=payment.telegram_payment_charge_id,
                                  order_id=found.order_id if found else None, amount=payment.total_amount,
-                                 extra=found is not None and found.extra is not None))
+                                 extra=found.extra if found else None))
 
 
 def _uid(update_id: int | None) -> str | None:

@@ -132,7 +132,7 @@ class TelegramPayments:
             found = set()
             for payable in offered:
                 row = rows.get(payable.order_id)
-                if row is None or not self.min_amount <= (payable.extra or row.total) <= self.max_amount:
+                if row is None or not self.min_amount <= self.charge(payable, row) <= self.max_amount:
                     continue
                 if payable.extra is None and await coupon_refusal(uow.session, row) is None or \
                         payable.extra is not None and _extra_asked(row, payable.extra):
@@ -153,10 +153,22 @@ class TelegramPayments:
                     payable = wallet_payable(choice.data)
                     if payable in payables:
                         label = t("tg-pay-telegram") if payable.extra is None else t(
-                            "tg-pay-extra-telegram", extra=format_yuan(payable.extra))
+                            "tg-pay-extra-telegram", extra=format_yuan(payable.extra),
+                            charge=format_yuan(self.extra_charge(payable.extra)),
+                            topped="yes" if self.extra_charge(payable.extra) > payable.extra else "no")
                         rows.append((Choice(label, payable.invoice_data),))
             out.append(dataclasses.replace(reply, choices=tuple(rows)) if len(rows) != len(reply.choices) else reply)
         return out
+
+    def extra_charge(self, extra: Fen) -> Fen:
+        """What an invoice for a goods difference charges: the difference, or Telegram's smallest charge (our
+        lower bound) when that is more, the rest going to the student's wallet. A difference is a few yuan as a
+        rule, and a student who paid the order by invoice has nothing in the wallet to pay it from."""
+        return max(extra, self.min_amount)
+
+    def charge(self, payable: Payable, row: OrderRow) -> Fen:
+        """What an invoice for this charges."""
+        return row.total if payable.extra is None else self.extra_charge(payable.extra)
 
     def _out_of_bounds(self, total: Fen, t: Catalogue, order_id: int) -> Refused | None:
         """Why Telegram would refuse an invoice for this total, or None."""
@@ -192,7 +204,7 @@ class TelegramPayments:
         if payable.extra is not None:  # a goods difference: still asked, at this amount
             if not _extra_asked(row, payable.extra):
                 return "tg-pay-extra-not-asked", None
-            if amount is not None and (amount != payable.extra or currency != CURRENCY):
+            if amount is not None and (amount != self.extra_charge(payable.extra) or currency != CURRENCY):
                 return "tg-pay-price-changed", None
             return None, row
         if row.status != Status.awaiting_payment.value or (row.pay_by is not None and row.pay_by <= now):
@@ -214,18 +226,20 @@ class TelegramPayments:
         if key is not None or row is None:
             key = key or "tg-pay-not-payable"
             return Refused(key, t(key, order=order_id))
-        amount = row.total if payable.extra is None else payable.extra
+        amount = self.charge(payable, row)
         too_small_or_large = self._out_of_bounds(amount, t, order_id)  # a stale or forged button
         if too_small_or_large is not None:
             return too_small_or_large
         texts = "tg-invoice" if payable.extra is None else "tg-invoice-extra"
+        prices = [LabeledPrice(label=t(f"{texts}-label", order=order_id), amount=payable.extra or amount)]
+        if payable.extra is not None and amount > payable.extra:  # the rest of the smallest charge: to the wallet
+            prices.append(LabeledPrice(label=t("tg-invoice-to-wallet"), amount=amount - payable.extra))
         try:
             await call(self.bot.send_invoice, chat_id=telegram_user,
                        title=t(f"{texts}-title", order=order_id)[:32],
                        description=t(f"{texts}-description", order=order_id)[:255],
                        payload=invoice_payload(order_id, card_message_id, extra=payable.extra),
-                       provider_token=self.provider_token, currency=CURRENCY,
-                       prices=[LabeledPrice(label=t(f"{texts}-label", order=order_id), amount=amount)])
+                       provider_token=self.provider_token, currency=CURRENCY, prices=prices)
         except TelegramBadRequest as exc:  # e.g. Telegram's minimum moved above ours with the exchange rate
             log.warning("sendInvoice for order %s refused: %s", order_id, exc.message)
             return Refused("tg-pay-invoice-failed", t("tg-pay-invoice-failed"))

@@ -153,7 +153,10 @@ wallet-payment-unmatched = Received { $amount } yuan, but the payment names none
 extra-pay-wallet = Pay the { $extra } yuan difference from my wallet
 extra-refuse = Refuse the difference
 extra-paid = Paid the { $extra } yuan goods difference of order #{ $order } from your wallet. Balance: { $balance } yuan.
-extra-provider-paid = Received { $extra } yuan: the goods difference of order #{ $order } is paid.
+extra-provider-paid = Received { $amount } yuan: the { $extra } yuan goods difference of order #{ $order } is paid.{ $rest ->
+    [yes] {" "}The other { $kept } yuan is in your wallet (balance { $balance } yuan).
+   *[no] {""}
+  }
 extra-payment-kept = Received { $amount } yuan. Order #{ $order } no longer asks for this difference, so the money is in your wallet (balance { $balance } yuan).
 extra-refused = You refused the { $extra } yuan goods difference of order #{ $order }. Your runner was told: they settle it with you in the chat, handing over what the { $goods } yuan you gave pays for, or report it to an operator.
 extra-insufficient = Your balance is { $balance } yuan, the difference is { $extra } yuan: { $missing } yuan is missing.

@@ -4,7 +4,11 @@ tg-pay-telegram = Pay with Telegram
 tg-invoice-title = paotui order #{ $order }
 tg-invoice-description = Campus errand #{ $order }. The money is held until the errand is done.
 tg-invoice-label = Errand #{ $order }
-tg-pay-extra-telegram = Pay the { $extra } yuan difference with Telegram
+tg-pay-extra-telegram = { $topped ->
+    [yes] Pay { $charge } yuan with Telegram: the difference, the rest to your wallet
+   *[no] Pay the { $extra } yuan difference with Telegram
+  }
+tg-invoice-to-wallet = To your paotui wallet
 tg-invoice-extra-title = Goods difference #{ $order }
 tg-invoice-extra-description = What the goods of errand #{ $order } cost past the money you gave for them; your runner is paid it back when the errand is done.
 tg-invoice-extra-label = Goods difference #{ $order }

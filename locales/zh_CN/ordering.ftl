@@ -153,7 +153,10 @@ wallet-payment-unmatched = 已收到 { $amount } 元，但这笔付款没有对�
 extra-pay-wallet = 用钱包补 { $extra } 元差价
 extra-refuse = 拒绝补差价
 extra-paid = 已用钱包为订单 #{ $order } 补 { $extra } 元商品差价。余额：{ $balance } 元。
-extra-provider-paid = 已收到 { $extra } 元：订单 #{ $order } 的商品差价已补。
+extra-provider-paid = 已收到 { $amount } 元：订单 #{ $order } 的 { $extra } 元商品差价已补。{ $rest ->
+    [yes] 其余 { $kept } 元已存入你的钱包（余额 { $balance } 元）。
+   *[no] {""}
+  }
 extra-payment-kept = 已收到 { $amount } 元。订单 #{ $order } 已不再需要这笔差价，钱已存入你的钱包（余额 { $balance } 元）。
 extra-refused = 你拒绝了订单 #{ $order } 的 { $extra } 元商品差价。已告知跑腿员：由跑腿员在聊天中和你商量，交付你给的 { $goods } 元够买的部分，或报告给管理员。
 extra-insufficient = 你的余额是 { $balance } 元，差价是 { $extra } 元，还差 { $missing } 元。

@@ -4,7 +4,11 @@ tg-pay-telegram = 用 Telegram 支付
 tg-invoice-title = 跑腿订单 #{ $order }
 tg-invoice-description = 校园跑腿 #{ $order }。款项由平台托管，完成后才付给跑腿员。
 tg-invoice-label = 跑腿 #{ $order }
-tg-pay-extra-telegram = 用 Telegram 补 { $extra } 元差价
+tg-pay-extra-telegram = { $topped ->
+    [yes] 用 Telegram 支付 { $charge } 元：补差价，其余存入钱包
+   *[no] 用 Telegram 补 { $extra } 元差价
+  }
+tg-invoice-to-wallet = 存入跑腿钱包
 tg-invoice-extra-title = 商品差价 #{ $order }
 tg-invoice-extra-description = 跑腿 #{ $order } 的商品超出你所给商品费的部分；跑腿完成时报销给跑腿员。
 tg-invoice-extra-label = 商品差价 #{ $order }

@@ -63,7 +63,7 @@ class Chat:
         return await self._run(who, Input(self.channel, who, Kind.photo, text=caption, photo=file_id, name=who))
 
     async def pay(self, who: str, provider: str, charge_id: str, order_id: int, amount: int, *,
-                  extra: bool = False) -> list[Reply]:
+                  extra: int | None = None) -> list[Reply]:
         """A provider's payment for the order, or with `extra` for the goods difference its runner asked for."""
         return await self._run(who, Input(self.channel, who, Kind.payment,
                                           payment=Payment(provider, charge_id, order_id, amount, extra), name=who))

@@ -179,13 +179,14 @@ async def test_a_provider_payment_pays_the_difference_once_and_a_stale_one_stays
     order_id = await asked_the_difference(chat, services, db, campus, clock)
     alice = (await order_row(db, order_id)).customer_id
     # An amount no longer asked: kept in the wallet, nothing paid.
-    replies = await chat.pay("alice", "telegram", "charge-old", order_id, 900, extra=True)
+    replies = await chat.pay("alice", "telegram", "charge-old", order_id, 900, extra=900)
     assert keys(replies) == ["extra-payment-kept"]
     assert (await order_row(db, order_id)).goods_extra == EXTRA and await wallet(db, alice) == 900
-    replies = await chat.pay("alice", "telegram", "charge-1", order_id, EXTRA, extra=True)
-    assert [r.text for r in replies] == [f"Received 12.50 yuan: the goods difference of order #{order_id} is paid."]
+    replies = await chat.pay("alice", "telegram", "charge-1", order_id, EXTRA, extra=EXTRA)
+    assert [r.text for r in replies] == [
+        f"Received 12.50 yuan: the 12.50 yuan goods difference of order #{order_id} is paid."]
     assert (await order_row(db, order_id)).goods_spent == ASKED
-    assert keys(await chat.pay("alice", "telegram", "charge-1", order_id, EXTRA, extra=True)) == ["wallet-charge-seen"]
+    assert keys(await chat.pay("alice", "telegram", "charge-1", order_id, EXTRA, extra=EXTRA)) == ["wallet-charge-seen"]
     assert await wallet(db, alice) == 900
     _, books_total = await balances(db)
     assert books_total == 0
@@ -247,7 +248,7 @@ async def test_a_provider_payment_whose_difference_moved_on_meanwhile_stays_in_t
         raise StaleOrder(order_id=order_id)
 
     monkeypatch.setattr(goods_extra, "paid", raced)
-    assert keys(await chat.pay("alice", "telegram", "charge-raced", order_id, EXTRA, extra=True)) == [
+    assert keys(await chat.pay("alice", "telegram", "charge-raced", order_id, EXTRA, extra=EXTRA)) == [
         "extra-payment-kept"]
     assert await wallet(db, alice) == EXTRA
     row = await order_row(db, order_id)
@@ -292,3 +293,19 @@ async def test_a_wallet_spent_as_the_difference_is_paid_offers_the_ways_to_pay_a
     assert [c.data for c in replies[0].flat_choices()] == [f"extra:{order_id}:{EXTRA}", f"noextra:{order_id}:{EXTRA}"]
     row = await order_row(db, order_id)
     assert (row.goods_extra, row.goods_spent, row.goods) == (EXTRA, None, GOODS)
+
+
+async def test_a_provider_charge_above_a_small_difference_pays_it_and_keeps_the_rest_in_the_wallet(
+        chat, services, db, campus, clock):
+    """A provider's smallest charge (Telegram's, about 8 yuan) is more than a 3 yuan difference."""
+    order_id = await asked_the_cost(chat, services, db, campus, clock)
+    await chat.send("rob", "53")
+    alice = (await order_row(db, order_id)).customer_id
+    # Less than the difference pays none of it: kept in the wallet.
+    assert keys(await chat.pay("alice", "telegram", "charge-short", order_id, 200, extra=300)) == ["extra-payment-kept"]
+    assert (await order_row(db, order_id)).goods_extra == 300
+    replies = await chat.pay("alice", "telegram", "charge-min", order_id, 800, extra=300)
+    assert [r.text for r in replies] == [
+        f"Received 8.00 yuan: the 3.00 yuan goods difference of order #{order_id} is paid. The other 5.00 yuan is in "
+        "your wallet (balance 7.00 yuan)."]
+    assert (await order_row(db, order_id)).goods_spent == 5300 and await wallet(db, alice) == 700
