@@ -293,7 +293,8 @@ def transition(
     """Validate and compute one transition. Raises IllegalTransition or NotAllowed; changes nothing itself.
 
     `goods_spent`: what a buy task's goods cost, for goods_bought (InvalidInput past the goods money) and for
-    extra_asked (more than the goods money: the difference is asked), or for an operator ending an order whose runner has not said it (operator_spent)."""
+    extra_asked (more than the goods money: the difference is asked), or for an operator ending an order whose
+    runner has not said it (operator_spent)."""
     rule = RULES[event]
     if order.status not in rule.sources:
         raise IllegalTransition(status=order.status.value, event=event.value)
