@@ -66,6 +66,17 @@ async def listed(api: FakeBotAPI, chat: dict[str, Any], command: str, *data: str
     return [await until(lambda d=d: card_of(api, chat["id"], d)) for d in data]
 
 
+async def late_reject_says_approved(fake_bot_api, chat_id: int, card: dict, zhao: int) -> None:
+    """Wu presses Reject on a card of Zhao's application, approved already: the press says so, and the card is
+    brought up to date in place, without buttons."""
+    fake_bot_api.press(wu(fake_bot_api), card, EN("admin-button-reject"))
+    (answer,) = await until(lambda: fake_bot_api.callback_answers)
+    assert answer.get("text") == EN("error-decided-already")
+    decided = EN("admin-application-decided", user=str(zhao), status="approved")
+    await until(lambda: shown(fake_bot_api, chat_id, card)["text"] == decided)
+    assert "reply_markup" not in shown(fake_bot_api, chat_id, card)
+
+
 async def test_application_cards_decided_by_typed_commands_show_the_decision_without_buttons(
         fake_bot_api, dispatcher, services, campus, clock, admin_chat):
     await operator(services, campus, clock, 4004, started=True)
@@ -99,12 +110,7 @@ async def test_a_card_decided_by_command_is_refused_as_a_toast_when_pressed_and_
         await uow.session.execute(delete(Outbox).where(Outbox.edit_key.like(f"card:application/{zhao}@%")))
     posted = len(fake_bot_api.bot_messages(chat_id))
 
-    fake_bot_api.press(wu(fake_bot_api), card, EN("admin-button-reject"))
-    (answer,) = await until(lambda: fake_bot_api.callback_answers)
-    assert answer.get("text") == EN("error-decided-already")
-    decided = EN("admin-application-decided", user=str(zhao), status="approved")
-    await until(lambda: shown(fake_bot_api, chat_id, card)["text"] == decided)
-    assert "reply_markup" not in shown(fake_bot_api, chat_id, card)
+    await late_reject_says_approved(fake_bot_api, chat_id, card, zhao)
     assert len(fake_bot_api.bot_messages(chat_id)) == posted  # no new message, no question asked
 
 
@@ -126,12 +132,7 @@ async def test_a_card_recorded_only_after_its_decision_is_brought_up_to_date_by_
         await cards.shown(uow.session, "telegram", str(chat_id), f"application/{zhao}", str(card["message_id"]),
                           clock())
 
-    fake_bot_api.press(wu(fake_bot_api), card, EN("admin-button-reject"))
-    (answer,) = await until(lambda: fake_bot_api.callback_answers)
-    assert answer.get("text") == EN("error-decided-already")
-    decided = EN("admin-application-decided", user=str(zhao), status="approved")
-    await until(lambda: shown(fake_bot_api, chat_id, card)["text"] == decided)
-    assert "reply_markup" not in shown(fake_bot_api, chat_id, card)
+    await late_reject_says_approved(fake_bot_api, chat_id, card, zhao)
 
 
 async def test_withdrawal_cards_decided_by_commands_are_edited_and_a_refusal_by_button_asks_why(
