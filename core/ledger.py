@@ -346,10 +346,27 @@ def compensation(case_id: int, customer_id: int, amount: Fen) -> Posting:
     """The platform compensates a customer (an upheld complaint): platform revenue → customer."""
     _fen("amount", amount)
     return _posting(
-        f"compensation:{_id('case_id', case_id)}",
+        compensation_key(case_id),
         [(PLATFORM_REVENUE, -amount), (customer(customer_id), amount)],
         f"compensation for case {case_id}",
     )
+
+
+def runner_compensation(order_id: int, runner_id: int, amount: Fen) -> Posting:
+    """The platform compensates a runner (their upheld complaint, say goods that cost more than the student would
+    pay): platform revenue → the runner's earnings wallet. One per order and runner: a reassigned order's runners
+    may each have a case."""
+    _fen("amount", amount)
+    return _posting(
+        f"{compensation_key(order_id)}:runner:{_id('runner_id', runner_id)}",
+        [(PLATFORM_REVENUE, -amount), (runner(runner_id), amount)],
+        f"compensation to runner {runner_id} for order {order_id}",
+    )
+
+
+def compensation_key(case_id: int) -> str:
+    """A student's compensation for an order's case; a runner's key begins with it."""
+    return f"compensation:{_id('case_id', case_id)}"
 
 
 def request_withdrawal(withdrawal_id: int, runner_id: int, amount: Fen) -> Posting:

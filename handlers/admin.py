@@ -611,18 +611,26 @@ async def cancel_order_cmd(ctx: Ctx) -> None:
 # ---------------------------------------------------------------------------------------------------- complaints
 
 
-async def compensate(ctx: Ctx, row: OrderRow, amount: int) -> str:
-    """Platform revenue → the customer. One compensation per order (the case id is the order id), so a repeat is
+async def compensate(ctx: Ctx, row: OrderRow, amount: int, user_id: int | None = None) -> str:
+    """Platform revenue → the order's student, or one of its runners (`user_id`: whose complaint it answers; the
+    student when None), into their wallet or earnings. One compensation per order and person, so a repeat is
     refused rather than paid twice. Returns who received it, for the operator's confirmation; nothing when
     `amount` is 0."""
     if not amount:
         return ""
-    posting = ledger.compensation(row.id, row.customer_id, amount)  # type: ignore[arg-type]
+    to = row.customer_id if user_id is None else user_id
+    posting = ledger.compensation(row.id, to, amount) if to == row.customer_id \
+        else ledger.runner_compensation(row.id, to, amount)  # type: ignore[arg-type]
     if await ctx.uow.ledger.posted(posting.key):
-        raise InvalidInput("admin-already-compensated", order=str(row.id))
+        raise InvalidInput("admin-already-compensated", order=str(row.id), to=recipient(row, to))
     await ctx.uow.ledger.post(posting, ctx.now)
-    await ctx.notify.user(row.customer_id, "admin-compensated", order=str(row.id), amount=amount)
-    return who(await ctx.uow.session.get(User, row.customer_id))
+    await ctx.notify.user(to, "admin-compensated", order=str(row.id), amount=amount, to=recipient(row, to))
+    return who(await ctx.uow.session.get(User, to))
+
+
+def recipient(row: OrderRow, user_id: int) -> str:
+    """Whom a compensation of this order goes to, as its texts say it: the student, or a runner."""
+    return "student" if user_id == row.customer_id else "runner"
 
 
 async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld: bool, note: str) -> int | None:
@@ -775,16 +783,16 @@ async def decide_complaint_alone(ctx: Ctx, complaint_id: int, upheld: bool, comp
     row = await ctx.uow.orders.get_row(complaint.order_id) if complaint else None
     if complaint is None or row is None or row.campus_id != ctx.campus.id:
         raise InvalidInput("admin-complaint-not-found", complaint=str(complaint_id))
-    if compensation and complaint.user_id != row.customer_id:
-        raise InvalidInput("admin-compensation-customer-only", complaint=str(complaint_id))
     against = await decide_complaint(ctx, complaint, row, upheld, note)
-    student = await compensate(ctx, row, compensation)
+    # Whoever made the complaint: a runner's, upheld, may be paid what it cost them (goods dearer than the student
+    # would pay, a trip for nothing).
+    paid_to = await compensate(ctx, row, compensation, complaint.user_id)
     penalised = await penalise_runners(ctx, row, {against} if against is not None else set())
     await record(ctx, "uphold_complaint" if upheld else "dismiss_complaint", f"complaint:{complaint_id}",
                  order=row.id, compensation=compensation, note=note)
     said = ctx.say("admin-complaint-done", complaint=str(complaint_id), status="upheld" if upheld else "dismissed",
                    compensation=format_yuan(compensation), compensated="yes" if compensation else "no",
-                   student=student, penalised=penalised or "none", edit=edit)
+                   student=paid_to, to=recipient(row, complaint.user_id), penalised=penalised or "none", edit=edit)
     await show_decided(ctx, item("complaint", complaint_id), said.key, said.args)
 
 

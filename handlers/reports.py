@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ledger
@@ -36,7 +36,7 @@ class DayFigures:
     ended: dict[str, int]  # orders that reached each final state (ENDED)
     revenue: int  # fen: what the orders completed that day cost their students, goods money left out
     commission: int  # fen: the platform's share of them
-    compensation: int  # fen: paid by the platform to students
+    compensation: int  # fen: paid by the platform to students and runners
     runners: int  # runners who took or were given an order
 
     @property
@@ -64,13 +64,16 @@ async def day_figures(s: AsyncSession, campus: Campus, day: dt.date) -> DayFigur
     revenue = await s.scalar(select(func.coalesce(func.sum(OrderRow.total - OrderRow.goods), 0))
                              .where(here, OrderRow.id.in_(completed)))
 
-    async def platform_revenue(key_prefix: str, key_suffix: str) -> int:
-        """That day's entries on platform:revenue whose posting belongs to one of this campus's orders."""
+    async def platform_revenue(key_prefix: str, key_suffix: str, *, or_beginning: str | None = None) -> int:
+        """That day's entries on platform:revenue whose posting belongs to one of this campus's orders: its key, or
+        one that begins with it and `or_beginning` (a runner's compensation: 'compensation:12:runner:7')."""
         key = key_prefix + cast(OrderRow.id, String) + key_suffix
+        of_order = LedgerPosting.key == key if or_beginning is None else \
+            or_(LedgerPosting.key == key, LedgerPosting.key.like(key + or_beginning + "%"))
         total = await s.scalar(
             select(func.coalesce(func.sum(LedgerEntry.amount), 0)).select_from(LedgerEntry)
             .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
-            .join(OrderRow, LedgerPosting.key == key)
+            .join(OrderRow, of_order)
             .where(here, LedgerEntry.account == ledger.PLATFORM_REVENUE,
                    LedgerPosting.at >= start, LedgerPosting.at < end))
         return int(total or 0)
@@ -81,7 +84,8 @@ async def day_figures(s: AsyncSession, campus: Campus, day: dt.date) -> DayFigur
                OrderEvent.runner_id.is_not(None)))
     return DayFigures(created=created or 0, ended=ended, revenue=int(revenue or 0),
                       commission=await platform_revenue("order:", ":complete"),
-                      compensation=-await platform_revenue("compensation:", ""), runners=runners or 0)
+                      compensation=-await platform_revenue("compensation:", "", or_beginning=":runner:"),
+                      runners=runners or 0)
 
 
 # ---------------------------------------------------------------------------------------------------- today

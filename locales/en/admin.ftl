@@ -47,7 +47,7 @@ admin-help = Operator commands:
     /applications · /approve N · /reject N reason — runner applications
     /find N — an order, its history and actions
     /reassign N runner · /cancelorder N [reason] · /resolve N complete|refund [compensation to the student, like ¥5] [note]
-    /complaints · /uphold N [compensation to the student, like ¥5] [note] · /dismiss N [note] — N is the complaint number
+    /complaints · /uphold N [compensation to whoever complained, like ¥5] [note] · /dismiss N [note] — N is the complaint number
     /suspend user [reason] · /restore user
     /withdrawals · /payout N · /refusepayout N reason — N is the withdrawal number
     /topup user yuan
@@ -56,7 +56,7 @@ admin-help = Operator commands:
     /hours set [days] 07:00-23:30 … — service hours, over the campus file, like /hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00 · /hours reset
     /coupon create CODE yuan|percent% [cap yuan] [min spend] [max uses] [days] · /coupon stop CODE · /coupons
     /pricing — the pricing rules · /pricing set RULE amount · /pricing reset RULE — prices of new quotes, over the campus file
-    A user is #id, channel:id, or a name. A compensation is paid by the platform to the order's student, never to the runner, even on a runner's complaint. It is written as money, like ¥5, ¥ 5, RMB5, 5元 or 5.50块: a bare number is refused, so "40 minutes late" is never paid as 40 yuan; money written wrong (¥-5, 5,5元) is refused too, never taken into the note.
+    A user is #id, channel:id, or a name. A compensation is paid by the platform: /resolve's to the order's student; /uphold's to whoever made the complaint, the student or a runner (into their runner wallet), once per order and person. It is written as money, like ¥5, ¥ 5, RMB5, 5元 or 5.50块: a bare number is refused, so "40 minutes late" is never paid as 40 yuan; money written wrong (¥-5, 5,5元) is refused too, never taken into the note.
     /resolve decides the order's open complaints too; decide one first with /uphold or /dismiss if you see it otherwise.
 
 admin-bad-number = "{ $text }" is not a number. Write it like 12.
@@ -184,7 +184,10 @@ admin-resolved = Order #{ $order } resolved: { $outcome ->
     [none] {""}
    *[other] {" "}Credit taken from the runner the complaint was about: { $penalised }.
   }
-admin-already-compensated = The student was already compensated for order #{ $order }.
+admin-already-compensated = { $to ->
+    [runner] This runner
+   *[student] The student
+  } was already compensated for order #{ $order }. Nothing was done.
 admin-complaints-none = No open complaints.
 admin-complaints-title = { $count ->
     [one] One open complaint:
@@ -198,19 +201,24 @@ admin-button-uphold = Uphold
 admin-button-dismiss = Dismiss
 admin-button-order = Order #{ $order }
 admin-complaint-not-found = There is no complaint #{ $complaint }.
-admin-compensation-customer-only = Complaint #{ $complaint } is not from the student; compensation goes only to the student of the order.
 admin-complaint-decided = Complaint #{ $complaint } is already { admin-status-name }.
 admin-complaint-done = Complaint #{ $complaint } { admin-status-name }. { $compensated ->
     [no] No compensation.
-   *[yes] Compensation paid to the student { $student }: { $compensation } yuan.
+   *[yes] Compensation paid to the { $to ->
+        [runner] runner
+       *[student] student
+    } { $student }: { $compensation } yuan.
   }{ $penalised ->
     [none] {""}
    *[other] {" "}Credit taken from the runner the complaint was about: { $penalised }.
   }
-admin-usage-uphold = Write /uphold, the complaint number, then optionally a compensation to the student written as money (¥5, 5元 or 5块) and a note, like /uphold 3 ¥5 late and rude.
+admin-usage-uphold = Write /uphold, the complaint number, then optionally a compensation to whoever made the complaint, the student or a runner, written as money (¥5, 5元 or 5块) and a note, like /uphold 3 ¥5 late and rude.
 admin-usage-dismiss = Write /dismiss, the complaint number and a note, like /dismiss 3 delivered on time.
 # to the user
-admin-compensated = You received { $amount } yuan compensation for order #{ $order }. Sorry for the trouble.
+admin-compensated = You received { $amount } yuan compensation for order #{ $order }{ $to ->
+    [runner] {""}, in your runner wallet (/income)
+   *[student] {""}, in your wallet (/wallet)
+  }. Sorry for the trouble.
 admin-complaint-upheld = Your complaint about order #{ $order } was upheld.{ $given ->
     [yes] {" "}Note: { $note }
    *[no] {""}

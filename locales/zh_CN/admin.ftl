@@ -47,7 +47,7 @@ admin-help = 运营命令：
     /applications · /approve 编号 · /reject 编号 原因 — 跑腿员申请
     /find 单号 — 订单、历史和操作
     /reassign 单号 跑腿员 · /cancelorder 单号 [原因] · /resolve 单号 complete|refund [给学生的补偿，如 ¥5] [备注]
-    /complaints · /uphold 投诉号 [给学生的补偿，如 ¥5] [备注] · /dismiss 投诉号 [备注]
+    /complaints · /uphold 投诉号 [给投诉人的补偿，如 ¥5] [备注] · /dismiss 投诉号 [备注]
     /suspend 用户 [原因] · /restore 用户
     /withdrawals · /payout 提现号 · /refusepayout 提现号 原因
     /topup 用户 金额
@@ -56,7 +56,7 @@ admin-help = 运营命令：
     /hours set [星期] 07:00-23:30 … — 修改服务时间（优先于校区文件），如 /hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00 · /hours reset
     /coupon create 代码 金额|折扣% [最高X元] [最低消费] [次数上限] [有效天数] · /coupon stop 代码 · /coupons
     /pricing 计价规则 · /pricing set 规则 金额 · /pricing reset 规则 — 修改新报价的价格（覆盖校园配置文件）
-    用户可写 #编号、渠道:账号 或名字。补偿由平台付给订单的学生，不会付给跑腿员，跑腿员投诉的订单也是如此。补偿要写成金额，如 ¥5、¥ 5、RMB5、5元 或 5.50块；单独的数字会被拒绝，以免“40 分钟才到”被当成补偿 40 元；写成金额却不是有效金额的（¥-5、5,5元）也会被拒绝，不会当作备注。
+    用户可写 #编号、渠道:账号 或名字。补偿由平台支付：/resolve 的补偿付给订单的学生；/uphold 的补偿付给投诉人，学生或跑腿员（存入跑腿钱包），每个订单每人一次。补偿要写成金额，如 ¥5、¥ 5、RMB5、5元 或 5.50块；单独的数字会被拒绝，以免“40 分钟才到”被当成补偿 40 元；写成金额却不是有效金额的（¥-5、5,5元）也会被拒绝，不会当作备注。
     /resolve 会一并处理该订单未决的投诉；若有不同判断，请先用 /uphold 或 /dismiss 单独处理。
 
 admin-bad-number = “{ $text }”不是数字，请写成 12 这样。
@@ -181,7 +181,10 @@ admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
     [none] {""}
    *[other] 已扣被投诉跑腿员 { $penalised } 的信用分。
   }
-admin-already-compensated = 订单 #{ $order } 已经给过学生补偿。
+admin-already-compensated = 订单 #{ $order } 已经给过{ $to ->
+    [runner] 这位跑腿员
+   *[student] 学生
+  }补偿，未做任何操作。
 admin-complaints-none = 没有待处理的投诉。
 admin-complaints-title = 有 { $count } 件待处理投诉（显示 { $shown } 件）：
 admin-complaint-line = 投诉 #{ $complaint }，订单 #{ $order }，来自 { $who }{ $runner ->
@@ -192,19 +195,24 @@ admin-button-uphold = 成立
 admin-button-dismiss = 驳回
 admin-button-order = 订单 #{ $order }
 admin-complaint-not-found = 没有投诉 #{ $complaint }。
-admin-compensation-customer-only = 投诉 #{ $complaint } 不是学生提出的，补偿只能给订单的学生。
 admin-complaint-decided = 投诉 #{ $complaint } 已处理过（{ admin-status-name }）。
 admin-complaint-done = 投诉 #{ $complaint } { admin-status-name }。{ $compensated ->
     [no] 无补偿。
-   *[yes] 已向学生 { $student } 支付补偿 { $compensation } 元。
+   *[yes] 已向{ $to ->
+        [runner] 跑腿员
+       *[student] 学生
+    } { $student } 支付补偿 { $compensation } 元。
   }{ $penalised ->
     [none] {""}
    *[other] 已扣被投诉跑腿员 { $penalised } 的信用分。
   }
-admin-usage-uphold = 请写 /uphold、投诉号，可再加给学生的补偿金额（写成 ¥5、5元 或 5块）和备注，例如 /uphold 3 ¥5 迟到且态度差。
+admin-usage-uphold = 请写 /uphold、投诉号，可再加给投诉人（学生或跑腿员）的补偿金额（写成 ¥5、5元 或 5块）和备注，例如 /uphold 3 ¥5 迟到且态度差。
 admin-usage-dismiss = 请写 /dismiss、投诉号和备注，例如 /dismiss 3 按时送达。
 # 发给用户
-admin-compensated = 订单 #{ $order } 给你补偿了 { $amount } 元，给你添麻烦了。
+admin-compensated = 订单 #{ $order } 给你补偿了 { $amount } 元{ $to ->
+    [runner] （已存入跑腿钱包，见 /income）
+   *[student] （已存入钱包，见 /wallet）
+  }，给你添麻烦了。
 admin-complaint-upheld = 你对订单 #{ $order } 的投诉已成立。{ $given ->
     [yes] 备注：{ $note }
    *[no] {""}

@@ -304,6 +304,18 @@ def test_compensation_is_paid_by_the_platform() -> None:
     assert ledger.post(L.compensation(5, STUDENT, 300)) is False
 
 
+def test_a_runner_is_compensated_once_per_order_into_their_earnings() -> None:
+    ledger = Ledger()
+    assert ledger.post(L.runner_compensation(5, RUNNER, 800))
+    assert ledger.post(L.runner_compensation(5, RUNNER, 800)) is False  # the same case again pays nothing
+    assert ledger.post(L.runner_compensation(5, RUNNER + 1, 200))  # the order's other runner has a case of their own
+    assert ledger.post(L.compensation(5, STUDENT, 300))  # and so has its student
+    assert ledger.balance(L.runner(RUNNER)) == 800 and ledger.balance(L.runner(RUNNER + 1)) == 200
+    assert ledger.balance(L.PLATFORM_REVENUE) == -1300
+    ledger.post(L.request_withdrawal(1, RUNNER, 800))  # it is the runner's to withdraw
+    assert_sound(ledger)
+
+
 def test_a_replayed_payment_callback_credits_once() -> None:
     ledger = Ledger()
     assert ledger.post(L.top_up(STUDENT, 2000, "telegram", "tg_charge_abc")) is True
@@ -412,6 +424,7 @@ def test_builders_skip_zero_entries_and_use_stable_keys() -> None:
     assert L.cancellation_fee(12, 7, 9, 500, 0, 500).key == "order:12:cancel-fee"
     assert L.refund_order(12, 7, 500, 0, "x").key == "order:12:refund"
     assert L.compensation(3, 7, 100).key == "compensation:3"
+    assert L.runner_compensation(3, 9, 100).key == "compensation:3:runner:9"
     assert L.request_withdrawal(4, 9, 100).key == "withdrawal:4:request"
     assert L.approve_withdrawal(4, 100, "cash").key == "withdrawal:4:approve"
     assert L.reject_withdrawal(4, 9, 100).key == "withdrawal:4:reject"

@@ -767,15 +767,29 @@ async def test_resolve_complete_pays_the_runner_and_dismisses_the_complaint(chat
     assert "admin-complaint-dismissed" in await inbox_keys(chat, customer)
     assert "admin-complaint-upheld" in await inbox_keys(chat, runner)
 
-    # Later complaints are decided from the list; compensation goes only to the order's student.
+    # A runner's complaint upheld with a compensation pays the runner, into their runner wallet, once per order.
     later = await complain(db, order_id, runner, "tip promised, never paid", clock.now)
-    assert keys(await chat.send(OP, f"/uphold {later} ¥5")) == ["admin-compensation-customer-only"]
-    listed = await chat.send(OP, "/complaints")
-    assert keys(listed) == ["admin-complaints-title", "admin-complaint-line"] and "tip promised" in listed[1].text
-    assert keys(await chat.press(OP, "Uphold")) == ["admin-complaint-done"]
-    assert (await get(db, Complaint, later)).status == "upheld"
-    assert (await get(db, RunnerProfile, runner)).credit == campus.credit.initial + campus.credit.changes["completed"]
+    done = await chat.send(OP, f"/uphold {later} ¥5 the tip they were promised")
+    assert keys(done) == ["admin-complaint-done"] and "Compensation paid to the runner" in done[0].text
+    assert await balance(db, ledger.runner(runner)) == row.runner_share + 500
+    assert await balance(db, ledger.PLATFORM_REVENUE) == row.commission - 500
     assert await balance(db, ledger.customer(customer)) == 0
+    told = [p for p in await chat.inbox(await external(db, runner)) if p["key"] == "admin-compensated"]
+    assert len(told) == 1 and "5.00" in told[0]["text"] and "/income" in told[0]["text"]
+    again = await complain(db, order_id, runner, "and the student was rude", clock.now)
+    refused = await chat.send(OP, f"/uphold {again} ¥5")
+    assert keys(refused) == ["admin-already-compensated"] and refused[0].text.startswith("This runner")
+    assert (await get(db, Complaint, again)).status == "open"
+    assert await balance(db, ledger.runner(runner)) == row.runner_share + 500
+    # Decided from the list instead, without a compensation.
+    listed = await chat.send(OP, "/complaints")
+    assert keys(listed) == ["admin-complaints-title", "admin-complaint-line"] and "rude" in listed[1].text
+    assert keys(await chat.press(OP, "Uphold")) == ["admin-complaint-done"]
+    assert (await get(db, Complaint, again)).status == "upheld"
+    assert (await get(db, RunnerProfile, runner)).credit == campus.credit.initial + campus.credit.changes["completed"]
+    assert await balance(db, ledger.runner(runner)) == row.runner_share + 500
+    async with UnitOfWork(db, write=False) as uow:
+        assert await uow.ledger.total() == 0
     assert keys(await chat.send(OP, "/complaints")) == ["admin-complaints-none"]
 
 
@@ -819,16 +833,21 @@ async def test_an_upheld_complaint_counts_against_the_runner_it_was_about_after_
             "carol (#{student}): 5.00 yuan. Complaints upheld: 1, dismissed: 0.",
             "upheld": "Complaint #{complaint} upheld. Compensation paid to the student carol (#{student}): 3.00 yuan. "
                       "Credit taken from the runner the complaint was about: {runner}.",
-            "help": "A compensation is paid by the platform to the order's student, never to the runner, even on a "
-                    "runner's complaint."}),
+            "runner": "Complaint #{complaint} upheld. Compensation paid to the runner {runner}: 2.00 yuan.",
+            "help": "A compensation is paid by the platform: /resolve's to the order's student; /uphold's to whoever "
+                    "made the complaint, the student or a runner (into their runner wallet), once per order and "
+                    "person."}),
     ("zh_CN", {"resolved": "订单 #{order} 已处理：完成，已向跑腿员付款。已向学生 carol (#{student}) 支付补偿 5.00 元。投诉成立 1 件，"
                "驳回 0 件。", "upheld": "投诉 #{complaint} 已成立。已向学生 carol (#{student}) 支付补偿 3.00 元。已扣被投诉跑腿员 {runner} "
                "的信用分。",
-               "help": "补偿由平台付给订单的学生，不会付给跑腿员，跑腿员投诉的订单也是如此。"}),
+               "runner": "投诉 #{complaint} 已成立。已向跑腿员 {runner} 支付补偿 2.00 元。",
+               "help": "补偿由平台支付：/resolve 的补偿付给订单的学生；/uphold 的补偿付给投诉人，"
+                       "学生或跑腿员（存入跑腿钱包），每个订单每人一次。"}),
 ], ids=["en", "zh_CN"])
 async def test_the_operator_is_told_who_receives_a_compensation(chat, db, campus, clock, language, words):
-    """On a runner's complaint too, a compensation goes to the student (ledger.compensation): the confirmation and
-    the help say so, with the amount, rather than leave the operator to think the runner was paid."""
+    """/resolve's compensation goes to the student, on a runner's complaint too (ledger.compensation); /uphold's to
+    whoever complained. The confirmation and the help say whom, with the amount, so the operator is not left to
+    guess."""
     await operator_speaking(db, campus, clock.now, language)
     assert words["help"] in (await chat.send("dora", "/admin"))[0].text
     customer = await make_user(db, campus, clock.now, name="carol")
@@ -850,6 +869,12 @@ async def test_the_operator_is_told_who_receives_a_compensation(chat, db, campus
     assert [(r.key, r.text) for r in replies] == [
         ("admin-complaint-done", words["upheld"].format(complaint=later, student=customer,
                                                         runner=who(await get(db, User, runner))))]
+    assert await balance(db, ledger.customer(customer)) == 800
+    runners = await complain(db, other, runner, "the student sent me to the wrong gate", clock.now)
+    replies = await chat.send("dora", f"/uphold {runners} ¥2")
+    assert [(r.key, r.text) for r in replies] == [
+        ("admin-complaint-done", words["runner"].format(complaint=runners, runner=who(await get(db, User, runner))))]
+    assert await balance(db, ledger.runner(runner)) == row.runner_share + 200
     assert await balance(db, ledger.customer(customer)) == 800
     async with UnitOfWork(db, write=False) as uow:
         assert await uow.ledger.total() == 0

@@ -309,3 +309,36 @@ async def test_a_provider_charge_above_a_small_difference_pays_it_and_keeps_the_
         f"Received 8.00 yuan: the 3.00 yuan goods difference of order #{order_id} is paid. The other 5.00 yuan is in "
         "your wallet (balance 7.00 yuan)."]
     assert (await order_row(db, order_id)).goods_spent == 5300 and await wallet(db, alice) == 700
+
+
+async def test_a_refused_difference_reported_by_the_runner_is_made_good_by_the_operator(
+        chat, services, db, campus, clock):
+    """The student refuses, the runner reports it: the operator completes the order with the goods money as the
+    cost and upholds the runner's complaint with the rest as a compensation, so the runner is out of nothing."""
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    await chat.inbox("alice")
+    await chat.press("alice", "Refuse the difference")
+    replies = await chat.send("rob", f"/complain {order_id} I spent 62.50, she will not pay the 12.50 difference")
+    assert keys(replies) == ["track-complaint-recorded"]
+    complaint = int(replies[0].args["complaint"])
+    row = await order_row(db, order_id)
+    assert row.status == "exception"
+    await operator(chat)
+    done = await chat.send(OP, f"/uphold {complaint} ¥12.5 goods cost more than the student gave")
+    assert keys(done) == ["admin-complaint-done"]
+    assert done[0].text.startswith(f"Complaint #{complaint} upheld. Compensation paid to the runner rob")
+    assert "12.50 yuan" in done[0].text
+    assert keys(await chat.send(OP, f"/resolve {order_id} complete spent ¥50")) == ["admin-resolved"]
+    accounts, books_total = await balances(db)
+    assert books_total == 0 and accounts.get(ledger.escrow(order_id), 0) == 0
+    assert accounts[ledger.runner(row.runner_id)] == row.runner_share + ASKED  # all 62.50 back, and the fee
+    assert accounts[ledger.PLATFORM_REVENUE] == row.commission - EXTRA
+    assert accounts.get(ledger.customer(row.customer_id), 0) == 0
+    (told,) = [m for m in await chat.inbox("rob") if m["key"] == "admin-compensated"]
+    assert told["text"] == (f"You received 12.50 yuan compensation for order #{order_id}, in your runner wallet "
+                            "(/income). Sorry for the trouble.")
+    # Into their earnings to withdraw, though not counted as earned from errands.
+    (income,) = await chat.send("rob", "/income")
+    balance = row.runner_share + ASKED
+    assert f"Wallet: {balance // 100}.{balance % 100:02d} yuan" in income.text
+    assert f"Earned today: {row.runner_share // 100}.{row.runner_share % 100:02d} yuan" in income.text

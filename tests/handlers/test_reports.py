@@ -12,7 +12,7 @@ from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.factories import act, make_order, make_runner, make_user
 from tests.handlers.harness import keys
-from tests.handlers.test_admin import OP, completed_order, exception_order, operator, operator_speaking
+from tests.handlers.test_admin import OP, complain, completed_order, exception_order, operator, operator_speaking
 
 
 async def orders(db) -> dict[int, OrderRow]:
@@ -41,6 +41,9 @@ async def test_today_counts_this_campus_day(chat, db, campus, clock):
     refunded = await exception_order(db, campus, now, customer, runner)
     rows = await orders(db)
     await chat.send(OP, f"/resolve {refunded} refund 2元")
+    # A runner's complaint upheld with a compensation is the platform's cost too.
+    runners_case = await complain(db, refunded, runner, "waited an hour for nothing", now)
+    assert keys(await chat.send(OP, f"/uphold {runners_case} ¥3.5")) == ["admin-complaint-done"]
 
     replies = await chat.send(OP, "/today")
     assert keys(replies) == ["admin-today"]
@@ -50,7 +53,7 @@ async def test_today_counts_this_campus_day(chat, db, campus, clock):
     assert (args["created"], args["completed"], args["cancelled"], args["refunded"]) == (6, 2, 1, 1)
     assert (args["closed"], args["expired"], args["runners"], args["open"], args["exceptions"]) == (0, 0, 2, 1, 0)
     assert (args["revenue"], args["commission"], args["compensation"]) == (
-        f"{revenue / 100:.2f}", f"{commission / 100:.2f}", "2.00")
+        f"{revenue / 100:.2f}", f"{commission / 100:.2f}", "5.50")
     text = replies[0].text
     assert text.startswith("Today, 2026-11-23:") and "Orders created: 6" in text and "Active runners: 2" in text
 
