@@ -190,7 +190,7 @@ async def test_complaint_cards_show_their_decision_after_uphold_and_after_the_or
 
     fake_bot_api.command(wu(fake_bot_api), "uphold", f"{first} ¥5 crushed", chat=admin_chat)
     done = EN("admin-complaint-done", complaint=str(first), status="upheld", compensation="5.00", compensated="yes",
-              student=f"Li (#{customer})", penalised=f"Zhao (#{runner})")
+              student=f"Li (#{customer})", to="student", penalised=f"Zhao (#{runner})")
     await until(lambda: shown(fake_bot_api, chat_id, cards[0])["text"] == done)
 
     fake_bot_api.command(wu(fake_bot_api), "resolve", f"{order_id} refund", chat=admin_chat)  # decides the other
