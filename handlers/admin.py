@@ -621,9 +621,9 @@ async def compensate(ctx: Ctx, row: OrderRow, amount: int, user_id: int | None =
     to = row.customer_id if user_id is None else user_id
     posting = ledger.compensation(row.id, to, amount) if to == row.customer_id \
         else ledger.runner_compensation(row.id, to, amount)  # type: ignore[arg-type]
-    if await ctx.uow.ledger.posted(posting.key):
+    # Posted already, or by a racing command now (post() is False): paid once, and the operator is told so.
+    if await ctx.uow.ledger.posted(posting.key) or not await ctx.uow.ledger.post(posting, ctx.now):
         raise InvalidInput("admin-already-compensated", order=str(row.id), to=recipient(row, to))
-    await ctx.uow.ledger.post(posting, ctx.now)
     await ctx.notify.user(to, "admin-compensated", order=str(row.id), amount=amount, to=recipient(row, to))
     return who(await ctx.uow.session.get(User, to))
 
@@ -783,24 +783,39 @@ async def decide_complaint_alone(ctx: Ctx, complaint_id: int, upheld: bool, comp
     row = await ctx.uow.orders.get_row(complaint.order_id) if complaint else None
     if complaint is None or row is None or row.campus_id != ctx.campus.id:
         raise InvalidInput("admin-complaint-not-found", complaint=str(complaint_id))
+    if upheld and compensation and complaint.status == "upheld":
+        # Upheld already, unpaid: /resolve upholds a runner's complaint with the order, and pays only the student.
+        await compensate_later(ctx, complaint, row, compensation, note)
+        return
     against = await decide_complaint(ctx, complaint, row, upheld, note)
     # Whoever made the complaint: a runner's, upheld, may be paid what it cost them (goods dearer than the student
     # would pay, a trip for nothing).
     paid_to = await compensate(ctx, row, compensation, complaint.user_id)
     penalised = await penalise_runners(ctx, row, {against} if against is not None else set())
     await record(ctx, "uphold_complaint" if upheld else "dismiss_complaint", f"complaint:{complaint_id}",
-                 order=row.id, compensation=compensation, note=note)
+                 order=row.id, compensation=compensation, to=complaint.user_id if compensation else None, note=note)
     said = ctx.say("admin-complaint-done", complaint=str(complaint_id), status="upheld" if upheld else "dismissed",
                    compensation=format_yuan(compensation), compensated="yes" if compensation else "no",
                    student=paid_to, to=recipient(row, complaint.user_id), penalised=penalised or "none", edit=edit)
     await show_decided(ctx, item("complaint", complaint_id), said.key, said.args)
 
 
+async def compensate_later(ctx: Ctx, complaint: Complaint, row: OrderRow, amount: int, note: str) -> None:
+    """The compensation of a complaint upheld without one: paid once (compensate), the decision left as it was."""
+    paid_to = await compensate(ctx, row, amount, complaint.user_id)
+    await record(ctx, "compensate_complaint", f"complaint:{complaint.id}", order=row.id, compensation=amount,
+                 to=complaint.user_id, note=note)
+    ctx.say("admin-complaint-compensated", complaint=str(complaint.id), order=str(row.id),
+            compensation=format_yuan(amount), student=paid_to, to=recipient(row, complaint.user_id))
+
+
 @ROUTER.command("uphold", operator_only=True)
 async def uphold(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-uphold", 1)
-    compensation, note = split_amount(args[1:], MAX_COMPENSATION)
+    # A refused goods difference may be up to the campus's goods limit, above the usual cap: so may its compensation.
+    most = max(MAX_COMPENSATION, (await ctx.live_campus()).pricing.max_goods)
+    compensation, note = split_amount(args[1:], most)
     await decide_complaint_alone(ctx, complaint_id(args[0]), True, compensation, note)
 
 

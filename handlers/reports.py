@@ -6,9 +6,10 @@ is the campus's own (its timezone), from midnight to midnight.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ledger
@@ -64,28 +65,39 @@ async def day_figures(s: AsyncSession, campus: Campus, day: dt.date) -> DayFigur
     revenue = await s.scalar(select(func.coalesce(func.sum(OrderRow.total - OrderRow.goods), 0))
                              .where(here, OrderRow.id.in_(completed)))
 
-    async def platform_revenue(key_prefix: str, key_suffix: str, *, or_beginning: str | None = None) -> int:
-        """That day's entries on platform:revenue whose posting belongs to one of this campus's orders: its key, or
-        one that begins with it and `or_beginning` (a runner's compensation: 'compensation:12:runner:7')."""
-        key = key_prefix + cast(OrderRow.id, String) + key_suffix
-        of_order = LedgerPosting.key == key if or_beginning is None else \
-            or_(LedgerPosting.key == key, LedgerPosting.key.like(key + or_beginning + "%"))
-        total = await s.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).select_from(LedgerEntry)
-            .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
-            .join(OrderRow, of_order)
-            .where(here, LedgerEntry.account == ledger.PLATFORM_REVENUE,
-                   LedgerPosting.at >= start, LedgerPosting.at < end))
-        return int(total or 0)
-
     runners = await s.scalar(
         select(func.count(func.distinct(OrderEvent.runner_id))).join(OrderRow, OrderRow.id == OrderEvent.order_id)
         .where(here, *that_day, OrderEvent.event.in_([Event.accept.value, Event.reassign.value]),
                OrderEvent.runner_id.is_not(None)))
     return DayFigures(created=created or 0, ended=ended, revenue=int(revenue or 0),
-                      commission=await platform_revenue("order:", ":complete"),
-                      compensation=-await platform_revenue("compensation:", "", or_beginning=":runner:"),
-                      runners=runners or 0)
+                      **await platform_figures(s, campus, start, end), runners=runners or 0)
+
+
+# What a posting on platform:revenue is, by its key (core.ledger): the platform's commission on an order, or a
+# compensation it paid for one, to its student or one of its runners.
+_COMMISSION_KEY = re.compile(r"^order:(\d+):complete$")
+_COMPENSATION_KEY = re.compile(r"^compensation:(\d+)(?::runner:\d+)?$")
+
+
+async def platform_figures(s: AsyncSession, campus: Campus, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
+    """The day's commission and compensation (fen, as a cost) of the campus's orders. That day's few postings are
+    read first, then which of their orders are the campus's: a join on a key built from each order's id would
+    compare every order with every posting."""
+    rows = (await s.execute(
+        select(LedgerPosting.key, LedgerEntry.amount)
+        .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id)
+        .where(LedgerEntry.account == ledger.PLATFORM_REVENUE, LedgerPosting.at >= start, LedgerPosting.at < end,
+               or_(LedgerPosting.key.like("order:%:complete"), LedgerPosting.key.like("compensation:%"))))).all()
+    found = [(name, int(m[1]), amount) for key, amount in rows
+             for name, pattern in (("commission", _COMMISSION_KEY), ("compensation", _COMPENSATION_KEY))
+             if (m := pattern.match(key))]
+    ours = set((await s.scalars(select(OrderRow.id).where(
+        OrderRow.campus_id == campus.id, OrderRow.id.in_({order for _, order, _ in found})))).all()) if found else set()
+    figures = {"commission": 0, "compensation": 0}
+    for name, order, amount in found:
+        if order in ours:
+            figures[name] += amount if name == "commission" else -amount
+    return figures
 
 
 # ---------------------------------------------------------------------------------------------------- today

@@ -56,7 +56,7 @@ admin-help = Operator commands:
     /hours set [days] 07:00-23:30 … — service hours, over the campus file, like /hours set mon-fri 07:00-23:30 sat,sun 08:00-24:00 · /hours reset
     /coupon create CODE yuan|percent% [cap yuan] [min spend] [max uses] [days] · /coupon stop CODE · /coupons
     /pricing — the pricing rules · /pricing set RULE amount · /pricing reset RULE — prices of new quotes, over the campus file
-    A user is #id, channel:id, or a name. A compensation is paid by the platform: /resolve's to the order's student; /uphold's to whoever made the complaint, the student or a runner (into their runner wallet), once per order and person. It is written as money, like ¥5, ¥ 5, RMB5, 5元 or 5.50块: a bare number is refused, so "40 minutes late" is never paid as 40 yuan; money written wrong (¥-5, 5,5元) is refused too, never taken into the note.
+    A user is #id, channel:id, or a name. A compensation is paid by the platform: /resolve's to the order's student; /uphold's to whoever made the complaint, the student or a runner (into their runner wallet), once per order and person, also on a complaint upheld already (as /resolve upholds a runner's). It is written as money, like ¥5, ¥ 5, RMB5, 5元 or 5.50块: a bare number is refused, so "40 minutes late" is never paid as 40 yuan; money written wrong (¥-5, 5,5元) is refused too, never taken into the note.
     /resolve decides the order's open complaints too; decide one first with /uphold or /dismiss if you see it otherwise.
 
 admin-bad-number = "{ $text }" is not a number. Write it like 12.
@@ -212,6 +212,10 @@ admin-complaint-done = Complaint #{ $complaint } { admin-status-name }. { $compe
     [none] {""}
    *[other] {" "}Credit taken from the runner the complaint was about: { $penalised }.
   }
+admin-complaint-compensated = Complaint #{ $complaint } was upheld already; now compensation paid to the { $to ->
+    [runner] runner
+   *[student] student
+  } { $student }: { $compensation } yuan.
 admin-usage-uphold = Write /uphold, the complaint number, then optionally a compensation to whoever made the complaint, the student or a runner, written as money (¥5, 5元 or 5块) and a note, like /uphold 3 ¥5 late and rude.
 admin-usage-dismiss = Write /dismiss, the complaint number and a note, like /dismiss 3 delivered on time.
 # to the user

@@ -56,7 +56,7 @@ admin-help = 运营命令：
     /hours set [星期] 07:00-23:30 … — 修改服务时间（优先于校区文件），如 /hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00 · /hours reset
     /coupon create 代码 金额|折扣% [最高X元] [最低消费] [次数上限] [有效天数] · /coupon stop 代码 · /coupons
     /pricing 计价规则 · /pricing set 规则 金额 · /pricing reset 规则 — 修改新报价的价格（覆盖校园配置文件）
-    用户可写 #编号、渠道:账号 或名字。补偿由平台支付：/resolve 的补偿付给订单的学生；/uphold 的补偿付给投诉人，学生或跑腿员（存入跑腿钱包），每个订单每人一次。补偿要写成金额，如 ¥5、¥ 5、RMB5、5元 或 5.50块；单独的数字会被拒绝，以免“40 分钟才到”被当成补偿 40 元；写成金额却不是有效金额的（¥-5、5,5元）也会被拒绝，不会当作备注。
+    用户可写 #编号、渠道:账号 或名字。补偿由平台支付：/resolve 的补偿付给订单的学生；/uphold 的补偿付给投诉人，学生或跑腿员（存入跑腿钱包），每个订单每人一次；已成立的投诉（如 /resolve 一并认定的跑腿员投诉）也可再用 /uphold 补付。补偿要写成金额，如 ¥5、¥ 5、RMB5、5元 或 5.50块；单独的数字会被拒绝，以免“40 分钟才到”被当成补偿 40 元；写成金额却不是有效金额的（¥-5、5,5元）也会被拒绝，不会当作备注。
     /resolve 会一并处理该订单未决的投诉；若有不同判断，请先用 /uphold 或 /dismiss 单独处理。
 
 admin-bad-number = “{ $text }”不是数字，请写成 12 这样。
@@ -206,6 +206,10 @@ admin-complaint-done = 投诉 #{ $complaint } { admin-status-name }。{ $compens
     [none] {""}
    *[other] 已扣被投诉跑腿员 { $penalised } 的信用分。
   }
+admin-complaint-compensated = 投诉 #{ $complaint } 此前已成立；现已向{ $to ->
+    [runner] 跑腿员
+   *[student] 学生
+  } { $student } 支付补偿 { $compensation } 元。
 admin-usage-uphold = 请写 /uphold、投诉号，可再加给投诉人（学生或跑腿员）的补偿金额（写成 ¥5、5元 或 5块）和备注，例如 /uphold 3 ¥5 迟到且态度差。
 admin-usage-dismiss = 请写 /dismiss、投诉号和备注，例如 /dismiss 3 按时送达。
 # 发给用户

@@ -836,13 +836,14 @@ async def test_an_upheld_complaint_counts_against_the_runner_it_was_about_after_
             "runner": "Complaint #{complaint} upheld. Compensation paid to the runner {runner}: 2.00 yuan.",
             "help": "A compensation is paid by the platform: /resolve's to the order's student; /uphold's to whoever "
                     "made the complaint, the student or a runner (into their runner wallet), once per order and "
-                    "person."}),
+                    "person, also on a complaint upheld already (as /resolve upholds a runner's)."}),
     ("zh_CN", {"resolved": "订单 #{order} 已处理：完成，已向跑腿员付款。已向学生 carol (#{student}) 支付补偿 5.00 元。投诉成立 1 件，"
                "驳回 0 件。", "upheld": "投诉 #{complaint} 已成立。已向学生 carol (#{student}) 支付补偿 3.00 元。已扣被投诉跑腿员 {runner} "
                "的信用分。",
                "runner": "投诉 #{complaint} 已成立。已向跑腿员 {runner} 支付补偿 2.00 元。",
                "help": "补偿由平台支付：/resolve 的补偿付给订单的学生；/uphold 的补偿付给投诉人，"
-                       "学生或跑腿员（存入跑腿钱包），每个订单每人一次。"}),
+                       "学生或跑腿员（存入跑腿钱包），每个订单每人一次；"
+                       "已成立的投诉（如 /resolve 一并认定的跑腿员投诉）也可再用 /uphold 补付。"}),
 ], ids=["en", "zh_CN"])
 async def test_the_operator_is_told_who_receives_a_compensation(chat, db, campus, clock, language, words):
     """/resolve's compensation goes to the student, on a runner's complaint too (ledger.compensation); /uphold's to

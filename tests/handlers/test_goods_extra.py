@@ -311,19 +311,24 @@ async def test_a_provider_charge_above_a_small_difference_pays_it_and_keeps_the_
     assert (await order_row(db, order_id)).goods_spent == 5300 and await wallet(db, alice) == 700
 
 
-async def test_a_refused_difference_reported_by_the_runner_is_made_good_by_the_operator(
-        chat, services, db, campus, clock):
-    """The student refuses, the runner reports it: the operator completes the order with the goods money as the
-    cost and upholds the runner's complaint with the rest as a compensation, so the runner is out of nothing."""
+async def refused_and_reported(chat, services, db, campus, clock):
+    """Alice refused the difference, and Rob complained of it; an operator is there. (order id, complaint, row)"""
     order_id = await asked_the_difference(chat, services, db, campus, clock)
     await chat.inbox("alice")
     await chat.press("alice", "Refuse the difference")
     replies = await chat.send("rob", f"/complain {order_id} I spent 62.50, she will not pay the 12.50 difference")
     assert keys(replies) == ["track-complaint-recorded"]
-    complaint = int(replies[0].args["complaint"])
     row = await order_row(db, order_id)
     assert row.status == "exception"
     await operator(chat)
+    return order_id, int(replies[0].args["complaint"]), row
+
+
+async def test_a_refused_difference_reported_by_the_runner_is_made_good_by_the_operator(
+        chat, services, db, campus, clock):
+    """The student refuses, the runner reports it: the operator completes the order with the goods money as the
+    cost and upholds the runner's complaint with the rest as a compensation, so the runner is out of nothing."""
+    order_id, complaint, row = await refused_and_reported(chat, services, db, campus, clock)
     done = await chat.send(OP, f"/uphold {complaint} ¥12.5 goods cost more than the student gave")
     assert keys(done) == ["admin-complaint-done"]
     assert done[0].text.startswith(f"Complaint #{complaint} upheld. Compensation paid to the runner rob")
@@ -342,3 +347,35 @@ async def test_a_refused_difference_reported_by_the_runner_is_made_good_by_the_o
     balance = row.runner_share + ASKED
     assert f"Wallet: {balance // 100}.{balance % 100:02d} yuan" in income.text
     assert f"Earned today: {row.runner_share // 100}.{row.runner_share % 100:02d} yuan" in income.text
+
+
+async def test_a_runners_complaint_upheld_by_the_resolution_is_compensated_afterwards(
+        chat, services, db, campus, clock):
+    """/resolve upholds the runner's complaint with the order and pays a compensation only to the student; the
+    runner's is paid by /uphold after it, once, without deciding the complaint again."""
+    order_id, complaint, row = await refused_and_reported(chat, services, db, campus, clock)
+    assert keys(await chat.send(OP, f"/resolve {order_id} complete spent ¥50")) == ["admin-resolved"]
+    assert keys(await chat.send(OP, f"/uphold {complaint}")) == ["admin-complaint-decided"]
+    await chat.inbox("rob")
+    replies = await chat.send(OP, f"/uphold {complaint} 12.5元 goods cost more than the student gave")
+    assert [r.text for r in replies] == [
+        f"Complaint #{complaint} was upheld already; now compensation paid to the runner rob (#{row.runner_id}): "
+        "12.50 yuan."]
+    assert [m["key"] for m in await chat.inbox("rob")] == ["admin-compensated"]  # not told "upheld" twice
+    accounts, books_total = await balances(db)
+    assert books_total == 0 and accounts[ledger.runner(row.runner_id)] == row.runner_share + ASKED
+    refused = await chat.send(OP, f"/uphold {complaint} ¥12.5")
+    assert keys(refused) == ["admin-already-compensated"]
+    assert (await balances(db))[0][ledger.runner(row.runner_id)] == row.runner_share + ASKED
+
+
+async def test_a_runners_compensation_may_reach_the_campus_goods_limit(chat, services, db, campus, clock):
+    """A difference may be up to the goods limit, which a campus may set above the usual 500 yuan cap."""
+    order_id, complaint, row = await refused_and_reported(chat, services, db, campus, clock)
+    before = (await balances(db))[0].get(ledger.runner(row.runner_id), 0)
+    refused = await chat.send(OP, f"/uphold {complaint} ¥600")
+    assert [r.text for r in refused] == ["The amount must be more than 0 and at most 500.00 yuan."]
+    assert (await balances(db))[0].get(ledger.runner(row.runner_id), 0) == before
+    await chat.send(OP, "/pricing set max_goods 800")
+    assert keys(await chat.send(OP, f"/uphold {complaint} ¥600")) == ["admin-complaint-done"]
+    assert (await balances(db))[0][ledger.runner(row.runner_id)] == before + 600_00

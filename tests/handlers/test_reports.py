@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from core import ledger
 from core.order import Actor, Event, Role
 from handlers.io import CHART_COLOURS, Chart
 from storage.models import Order as OrderRow
@@ -162,3 +163,21 @@ async def test_revenue_leaves_out_the_money_students_gave_for_goods(chat, db, ca
     assert row.total == row.service_fee + row.tip + 5000
     assert (args["completed"], args["revenue"], args["commission"]) == (
         1, yuan(row.total - 5000), yuan(row.commission))
+
+
+async def test_commission_and_compensation_count_only_this_campus_orders(chat, db, campus, clock):
+    """A compensation of any of an order's people counts once; another campus's order counts nowhere here."""
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    ours = await completed_order(db, campus, clock.now, customer, runner)
+    theirs = await completed_order(db, campus, clock.now, customer, runner)
+    async with UnitOfWork(db) as uow:
+        await uow.ledger.post(ledger.runner_compensation(ours, runner, 300), clock.now)
+        await uow.ledger.post(ledger.compensation(ours, customer, 150), clock.now)
+        await uow.ledger.post(ledger.compensation(theirs, customer, 700), clock.now)
+        await uow.ledger.post(ledger.runner_compensation(theirs, runner, 900), clock.now)
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == theirs).values(campus_id="elsewhere"))
+    rows = await orders(db)
+    args = (await chat.send(OP, "/today"))[0].args
+    assert (args["commission"], args["compensation"]) == (yuan(rows[ours].commission), "4.50")
