@@ -91,6 +91,8 @@ class Notifier:
         if user is None:
             return
         payload = self._payload(user.language, key, args, buttons, text, edit_key)
+        # The language its text is in: what a channel adds to the message (an invoice button) speaks it too, unread.
+        payload["language"] = user.language
         if photo is not None:
             payload["photo"] = photo
         # A person's messages may carry a phone, a room, relayed chat, a photo: sealed at rest (storage.outbox).

@@ -1,7 +1,7 @@
 """What the outbox keeps of a message to a person, and for how long (design.md §2 Privacy, §5).
 
 Sealed: a message to one person (a student, a runner) may carry a phone and room (the winner's details), chat the
-bot relays between them, a photo. Its content — key, text, choices, photo — is stored as one Fernet token
+bot relays between them, a photo. Its content — key, text, choices, photo, language — is stored as one Fernet token
 (storage.crypto.Cipher: MultiFernet, so key rotation works as for the orders' phone and room). The routing fields
 the sender reads without opening stay plain (ROUTING), and so does the fact that the message has a photo (not the
 photo): a later edit changes a photo's caption, not its text, even after the content was forgotten. Operator-chat
