@@ -27,6 +27,7 @@ from bot.telegram.adapter import build_dispatcher
 from bot.telegram.api_watch import AIOGRAM_LOGGER, BotApiWatch
 from bot.telegram.commands import named_operators, set_commands
 from bot.telegram.in_flight import UpdatesInFlight
+from bot.telegram.payments import TelegramPayments
 from bot.telegram.sender import SenderConfig, Sleep, TelegramRateLimiter, TelegramSender, campus_chats
 from bot.telegram.session import TelegramSession
 from bot.telegram.transient import RETRY_LATER, failure_text, retry_delay
@@ -84,19 +85,22 @@ def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> web.App
 
 
 def telegram_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter,
-                    settings: Settings | None = None) -> TelegramSender:
+                    settings: Settings | None = None, payments: TelegramPayments | None = None) -> TelegramSender:
     """The outbox sender for this channel, delivering what the handlers wrote (command-menu refreshes too). With
     Redis, every process shares one set of Telegram rate windows; without it, this process keeps its own (fine for
     one process). A runner it finds unreachable is reported to the operators of the orders they run
     (handlers.unreachable), and a message an order needs that fails for good too (handlers.notify
     report_undelivered). `settings`:
-    how long network errors and 5xx are retried (TELEGRAM_RETRY_HOURS); without, SenderConfig's default."""
+    how long network errors and 5xx are retried (TELEGRAM_RETRY_HOURS); without, SenderConfig's default.
+    `payments`: the adapter's, so a queued message offers Telegram's invoice beside the wallet's pay button as a
+    direct reply does."""
     config = SenderConfig(retry_for=settings.telegram_retry_hours * 3600) if settings is not None else SenderConfig()
     return TelegramSender(services.db, bot, services.clock, limiter=limiter, config=config,
                           operators=named_operators(services.campuses.values()), cipher=services.cipher,
                           staff_chats=campus_chats(services.campuses.values()),
                           unreachable=functools.partial(unreachable, services),
-                          undelivered=functools.partial(report_undelivered, services), moves=services.chat_moves)
+                          undelivered=functools.partial(report_undelivered, services), moves=services.chat_moves,
+                          payments=payments)
 
 
 class TelegramStartError(Exception):
@@ -147,9 +151,9 @@ async def _at_start(what: str, call: Callable[[], Awaitable[T]], settings: Setti
 
 
 def _start_sender(services: Services, bot: Bot, limiter: TelegramRateLimiter, settings: Settings,
-                  stop: asyncio.Event) -> asyncio.Task:
+                  stop: asyncio.Event, payments: TelegramPayments) -> asyncio.Task:
     """The outbox sender, running until `stop`."""
-    sender = telegram_sender(services, bot, limiter, settings)
+    sender = telegram_sender(services, bot, limiter, settings, payments)
     return asyncio.create_task(sender.run_forever(stop), name="telegram-sender")
 
 
@@ -212,7 +216,8 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
         await services.chat_moves.refresh(services.db, services.clock())  # halls and admin chats that moved
         commands = asyncio.create_task(_set_commands(bot, services, sleep), name="telegram-commands")
         sender_stop = asyncio.Event()
-        sender = _start_sender(services, bot, limiter, settings, sender_stop)
+        sender = _start_sender(services, bot, limiter, settings, sender_stop,
+                               dispatcher["telegram_adapter"].payments)
         try:
             if settings.telegram_webhook_url:
                 await _run_webhook(dispatcher, bot, settings, allowed, stop, sleep)

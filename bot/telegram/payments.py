@@ -160,6 +160,18 @@ class TelegramPayments:
             out.append(dataclasses.replace(reply, choices=tuple(rows)) if len(rows) != len(reply.choices) else reply)
         return out
 
+    async def offer_queued(self, chat: int, replies: list[Reply], language: str | None) -> list[Reply]:
+        """invoiceable() then offer(), for what the outbox sender delivers to a person's chat: labelled in `language`,
+        the one its text is in (Notifier.user records it; a row queued before it did: the person's now). Reads
+        nothing for a message without a pay button."""
+        payables = await self.invoiceable(replies)
+        if not payables:
+            return replies
+        if language is None:
+            language = (await lookup(self.services.db, chat,
+                                     default_language=self.services.default_campus.language)).language
+        return self.offer(replies, payables, catalogue(language))
+
     def extra_charge(self, extra: Fen) -> Fen:
         """What an invoice for a goods difference charges: the difference, or Telegram's smallest charge (our
         lower bound) when that is more, the rest going to the student's wallet. A difference is a few yuan as a

@@ -109,7 +109,7 @@ import math
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -134,7 +134,7 @@ from bot.telegram.render import TEXT_LIMIT, at_once, edit_text_or_caption, photo
 from bot.telegram.transient import RETRYABLE
 from core.campus import Campus
 from core.clock import Clock
-from handlers.io import Chart
+from handlers.io import Chart, Choice, Reply
 from handlers.notify import is_menu
 from handlers.unreachable import stop_reaching
 from storage.chat_moves import ChatMoves
@@ -143,6 +143,9 @@ from storage.db import Database
 from storage.models import Outbox
 from storage.outbox import open_payload, queue
 from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.telegram.payments import TelegramPayments
 
 log = logging.getLogger(__name__)
 
@@ -450,15 +453,19 @@ class TelegramSender:
     and admin chats (campus_chats), whose failures are logged as errors. `unreachable`: what a 403 from a person's
     chat does besides failing the rows (by default, marking them not started). `undelivered`: told of the messages
     with buttons an order needs (its hall post, the winner's details, an offer) that failed for good, to tell the
-    operators; not of a person's 403, which `unreachable` deals with.
+    operators; not of a person's 403, which `unreachable` deals with. `payments` (app.py gives the adapter's): a
+    message to a person's chat gets Telegram's invoice button beside its wallet's pay button, as a direct reply does
+    (payments.py); without, the wallet's button alone.
     """
 
     def __init__(self, db: Database, bot: Bot, clock: Clock, sleep: Sleep = asyncio.sleep, *,
                  config: SenderConfig | None = None, limiter: TelegramRateLimiter | None = None,
                  operators: Iterable[str] = (), staff_chats: Iterable[int | str] = (),
                  cipher: Cipher | None = None, unreachable: Unreachable | None = None,
-                 undelivered: Undelivered | None = None, moves: ChatMoves | None = None) -> None:
+                 undelivered: Undelivered | None = None, moves: ChatMoves | None = None,
+                 payments: TelegramPayments | None = None) -> None:
         self.db = db
+        self.payments = payments
         self.unreachable = unreachable or _mark_unreachable
         self.undelivered = undelivered
         self.moves = moves or ChatMoves()  # the services' (app.py), so the adapter and the handlers learn a move too
@@ -1008,7 +1015,7 @@ class TelegramSender:
                 text, markup = render_digest(head)
                 return _ref(await self.bot.send_message(chat, text, reply_markup=markup))
         row = head[0]
-        markup = keyboard(row.choices)
+        markup = keyboard(await self._choices(row))
         if (photo := await picture(row.photo, row.chart)) is not None:
             # The text is the caption, cut to a caption's length: the handlers' captions are one-line labels, and
             # one row stays one message (the one its keyboard is on and its later edits change).
@@ -1081,7 +1088,19 @@ class TelegramSender:
         # One row's message (an admin chat's card, which the sender posted and an answer edits): its newest row
         # alone, never a digest of what it said before with its old buttons.
         only = max(rows or entries.values(), key=lambda r: r.id)
-        return _cut(only.text), keyboard(only.choices), photo
+        return _cut(only.text), keyboard(await self._choices(only)), photo
+
+    async def _choices(self, row: Row) -> list[list[dict[str, str]]]:
+        """The row's buttons; in a person's chat, with Telegram's invoice button beside a wallet's pay button that
+        an invoice can pay now (checked as the message goes: the order may have moved on since it was queued)."""
+        if self.payments is None or is_group(chat_of(row.recipient)):
+            return row.choices
+        reply = Reply(str(row.payload.get("key") or ""), row.text,
+                      choices=tuple(tuple(Choice(c["label"], c["data"]) for c in line) for line in row.choices))
+        (offered,) = await self.payments.offer_queued(int(row.recipient), [reply], row.payload.get("language"))
+        if offered is reply:
+            return row.choices
+        return [[{"label": c.label, "data": c.data} for c in line] for line in offered.choices]
 
 
 async def _mark_unreachable(uow: UnitOfWork, channel: str, external_id: str, now: dt.datetime) -> None:
