@@ -1,19 +1,30 @@
 """The goods difference a buy task's runner asks for, paid through Telegram Payments: an invoice button beside the
-wallet's Pay on what shows the request, the invoice, the pre-checkout check, the payment booked once."""
+wallet's Pay on what shows the request (a direct reply, or the asking message the outbox sender delivers), the
+invoice, the pre-checkout check, the payment booked once."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import contextlib
+from collections.abc import Iterator
 
+import pytest
+from sqlalchemy import event, func, select
+
+from bot.telegram.app import telegram_sender
 from bot.telegram.payments import Payable
+from bot.telegram.sender import TelegramRateLimiter, TelegramSender
 from core import ledger
 from core.order import Actor, Event, Role
+from handlers.goods_extra import answers
 from handlers.io import Choice, Reply
+from handlers.notify import Notifier
 from locales import catalogue
 from storage.models import LedgerPosting
 from storage.uow import UnitOfWork
 from tests.bot.conftest import PAYMENT_TOKEN
+from tests.bot.test_sender import queue, virtual_time  # noqa: F401 - rate windows in the test's time
 from tests.bot.test_telegram_adapter import (  # noqa: F401 - dispatcher: a fixture
     dispatcher, order_row, payments, tg_runner, tg_user, until)
+from tests.bot.test_telegram_groups import deliver_queued
 from tests.factories import act, make_order
 
 EN = catalogue("en")
@@ -135,3 +146,167 @@ async def test_a_difference_below_telegrams_smallest_charge_is_invoiced_at_it_an
     assert (await order_row(services, order_id)).goods_spent == GOODS + 300
     async with UnitOfWork(services.db, write=False) as uow:
         assert await uow.ledger.balance(ledger.customer(li_id)) == 500 and await uow.ledger.total() == 0
+
+
+# --- the asking message, delivered by the outbox sender ------------------------------------------------------------
+
+async def asked_on_telegram(api, services, campus, clock, *, language: str = "en") -> int:
+    """Li (in `language`; her wallet empty: she paid the order) has her buy task picked up by Wang, who says on
+    Telegram that the goods cost 62.50: she is asked for the 12.50 difference in a message the outbox holds."""
+    li = await tg_user(services, campus, clock, LI, language=language)
+    wang = await tg_runner(services, campus, clock, WANG)
+    order_id = await make_order(services.db, campus, li, clock(), goods=GOODS)
+    await act(services.db, campus, order_id, Event.accept, Actor(Role.runner, wang), clock())
+    await act(services.db, campus, order_id, Event.pickup, Actor(Role.runner, wang), clock())
+    await say_the_cost(api, order_id, "62.5")
+    return order_id
+
+
+async def say_the_cost(api, order_id: int, spent: str) -> None:
+    """Wang says what the goods cost (/picked), and is answered."""
+    told = len(api.bot_messages(WANG))
+    api.command(api.user(WANG, "Wang", language_code="en"), "picked", f"{order_id} {spent}")
+    await until(lambda: len(api.bot_messages(WANG)) > told)
+
+
+def sender_of(services, bot, dispatcher, **payments_) -> TelegramSender:  # noqa: F811
+    """The outbox sender as app.py wires it, with the adapter's payments (or, given arguments, payments())."""
+    wired = payments(services, **payments_) if payments_ else dispatcher["telegram_adapter"].payments
+    return telegram_sender(services, bot, TelegramRateLimiter(), payments=wired)
+
+
+@contextlib.contextmanager
+def statements(db) -> Iterator[list[str]]:
+    """The statements the database runs meanwhile: SQLAlchemy's, and on SQLite those a lookup runs on the driver
+    itself (storage.uow.read_first), which SQLAlchemy's events do not see."""
+    found: list[str] = []
+    engine = getattr(db.engine, "sync_engine", db.engine)
+
+    def note(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
+        found.append(statement)
+
+    def trace(driver, record, proxy=None) -> None:  # noqa: ANN001
+        driver.set_trace_callback(found.append if proxy is not None else None)  # checked out, or back in the pool
+
+    listeners = [("before_cursor_execute", note)] + ([("checkout", trace), ("checkin", trace)] if db.is_sqlite else [])
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield found
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+def asking(api) -> dict:
+    """Li's message asking for the difference, as her chat shows it."""
+    return next(m for m in api.bot_messages(LI) if m.get("reply_markup"))
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+async def test_the_asking_message_offers_telegrams_invoice_beside_the_wallet_in_the_students_language(
+        fake_bot_api, dispatcher, bot, services, campus, clock, language):  # noqa: F811
+    # Before, a student who paid the order by invoice pressed the wallet's button, was told it was empty, and only
+    # then saw the invoice button.
+    t = catalogue(language)
+    order_id = await asked_on_telegram(fake_bot_api, services, campus, clock, language=language)
+    await deliver_queued(services, sender_of(services, bot, dispatcher), clock, LI)
+    message = asking(fake_bot_api)
+    assert fake_bot_api.buttons(message) == [
+        [(t("extra-pay-wallet", extra="12.50"), f"extra:{order_id}:{EXTRA}")],
+        [(t("tg-pay-extra-telegram", extra="12.50", charge="12.50", topped="no"), f"tgextra:{order_id}:{EXTRA}")],
+        [(t("extra-refuse"), f"noextra:{order_id}:{EXTRA}")]]
+    # Pressed: the invoice for the difference, in her language.
+    fake_bot_api.callback(fake_bot_api.user(LI, "Li", language_code="en"), f"tgextra:{order_id}:{EXTRA}",
+                          (LI, message["message_id"]))
+    (invoice,) = await until(lambda: fake_bot_api.calls("sendInvoice", LI))
+    assert [p["amount"] for p in invoice.params["prices"]] == [EXTRA]
+    assert invoice.params["title"] == t("tg-invoice-extra-title", order=order_id)
+
+
+async def test_without_a_payment_token_the_asking_message_offers_the_wallet_alone(
+        fake_bot_api, dispatcher, bot, services, campus, clock):  # noqa: F811
+    order_id = await asked_on_telegram(fake_bot_api, services, campus, clock)
+    sender = sender_of(services, bot, dispatcher, token=None)
+    await deliver_queued(services, sender, clock, LI)
+    assert [data for row in fake_bot_api.buttons(asking(fake_bot_api)) for _, data in row] == [
+        f"extra:{order_id}:{EXTRA}", f"noextra:{order_id}:{EXTRA}"]
+    # The same service with a token (started again with one): the runner's next figure offers it.
+    sender.payments = payments(services)
+    await say_the_cost(fake_bot_api, order_id, "64")
+    await deliver_queued(services, sender, clock, LI)
+    (message,) = [m for m in fake_bot_api.bot_messages(LI) if m.get("reply_markup")]
+    assert [data for row in fake_bot_api.buttons(message) for _, data in row] == [
+        f"extra:{order_id}:1400", f"tgextra:{order_id}:1400", f"noextra:{order_id}:1400"]
+
+
+async def test_a_difference_changed_while_its_message_was_on_the_way_gets_no_invoice_for_the_old_amount(
+        fake_bot_api, dispatcher, bot, services, campus, clock):  # noqa: F811
+    order_id = await asked_on_telegram(fake_bot_api, services, campus, clock)
+    sender = sender_of(services, bot, dispatcher)
+    plan = sender._plan
+
+    async def changed_meanwhile(chat, rows):  # noqa: ANN001, ANN202
+        """The runner says another figure once the sender has read the request for 12.50, before it goes."""
+        jobs = await plan(chat, rows)
+        if chat == LI and not fake_bot_api.bot_messages(LI):
+            await say_the_cost(fake_bot_api, order_id, "64")
+        return jobs
+
+    sender._plan = changed_meanwhile  # type: ignore[method-assign]
+    await sender.run_once(clock())
+    (first,) = fake_bot_api.calls("sendMessage", LI)
+    buttons = [b["callback_data"] for row in first.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == [f"extra:{order_id}:{EXTRA}", f"noextra:{order_id}:{EXTRA}"]  # its wallet's button refuses
+    # Then it says the request changed, and the new one offers the invoice for the new amount.
+    clock.advance(seconds=1)
+    await deliver_queued(services, sender, clock, LI)
+    old, new = fake_bot_api.bot_messages(LI)
+    assert not fake_bot_api.buttons(old)
+    assert [data for row in fake_bot_api.buttons(new) for _, data in row] == [
+        f"extra:{order_id}:1400", f"tgextra:{order_id}:1400", f"noextra:{order_id}:1400"]
+
+
+async def test_a_message_without_a_pay_button_costs_the_sender_no_read_of_orders_or_people(
+        fake_bot_api, dispatcher, bot, services, campus, clock):  # noqa: F811
+    await queue(services.db, LI, "Your runner is on the way.", at=clock())  # before the request, so sent first
+    order_id = await asked_on_telegram(fake_bot_api, services, campus, clock)
+    sender = sender_of(services, bot, dispatcher)
+    runs = []
+    for _ in range(2):  # one message a second in a chat: the plain one, then (once it is over) the request
+        with statements(services.db) as run:
+            assert await sender.run_once(clock()) == 1
+        runs.append(run)
+        clock.advance(seconds=2)
+    plain, request = ([s for s in run if " orders" in s or " users" in s] for run in runs)
+    assert plain == []
+    assert request  # the request's pay button was checked against its order ...
+    assert f"tgextra:{order_id}:{EXTRA}" in [data for row in fake_bot_api.buttons(asking(fake_bot_api))
+                                             for _, data in row]  # ... and offers the invoice
+
+
+async def test_an_edit_through_the_outbox_offers_the_invoice_while_its_buttons_offer_the_wallet(
+        fake_bot_api, dispatcher, bot, services, campus, clock):  # noqa: F811
+    order_id, li, _ = await asked(services, campus, clock)
+    sender = sender_of(services, bot, dispatcher)
+    shown = []
+    for n, buttons in enumerate([answers(order_id, EXTRA), answers(order_id, EXTRA), None]):
+        async with UnitOfWork(services.db) as uow:  # a message of hers, then two edits of it
+            await Notifier(services, uow, clock(), f"test:{n}").user(li, "notice-extra-asked", text=f"Asked ({n})",
+                                                                    buttons=buttons, edit_key=f"extra-1:{order_id}")
+        await deliver_queued(services, sender, clock, LI)
+        (message,) = fake_bot_api.bot_messages(LI)
+        shown.append([data for row in fake_bot_api.buttons(message) for _, data in row])
+    assert len(fake_bot_api.calls("editMessageText", LI)) == 2
+    offered = [f"extra:{order_id}:{EXTRA}", f"tgextra:{order_id}:{EXTRA}", f"noextra:{order_id}:{EXTRA}"]
+    assert shown == [offered, offered, []]
+
+
+async def test_a_request_queued_before_messages_named_their_language_is_labelled_in_the_students(
+        fake_bot_api, dispatcher, bot, services, campus, clock):  # noqa: F811
+    order_id, _, _ = await asked(services, campus, clock)  # Li speaks English, her campus Chinese
+    await queue(services.db, LI, "Asked", at=clock(), choices=[[("Pay", f"extra:{order_id}:{EXTRA}")]])
+    await deliver_queued(services, sender_of(services, bot, dispatcher), clock, LI)
+    assert fake_bot_api.buttons(asking(fake_bot_api)) == [
+        [("Pay", f"extra:{order_id}:{EXTRA}")],
+        [(EN("tg-pay-extra-telegram", extra="12.50", charge="12.50", topped="no"), f"tgextra:{order_id}:{EXTRA}")]]
