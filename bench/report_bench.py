@@ -100,6 +100,9 @@ async def run_backend(name: str, url: str, campus: Campus, orders: int) -> bool:
     db = Database(url)
     try:
         await seed(db, campus, orders)
+        if not db.is_sqlite:  # statistics as autovacuum would have them on a campus this busy, not an empty table's
+            async with UnitOfWork(db) as uow:
+                await uow.session.execute(text("ANALYZE"))
         today = local_day(campus.tz, NOW)
         days = [today - dt.timedelta(days=d) for d in range(DAYS)]
 
