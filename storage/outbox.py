@@ -127,6 +127,13 @@ async def forget_delivered(db: Database, *, batch: int = FORGET_BATCH, budget: i
     return emptied
 
 
+async def edited_later(session: DbSession, channel: str, sent_ref: str) -> bool:
+    """Whether the outbox sent this message (its `sent_ref`) under an edit key: a row written later may still
+    replace what it shows, whatever else edits it meanwhile."""
+    return await session.scalar(select(Outbox.id).where(
+        Outbox.channel == channel, Outbox.sent_ref == sent_ref, Outbox.edit_key.is_not(None)).limit(1)) is not None
+
+
 def order_of(edit_key: str | None) -> int | None:
     """The order an edit key belongs to: every order-scoped key ends in ":<order id>"."""
     if not edit_key:

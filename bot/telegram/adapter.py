@@ -24,6 +24,7 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import (
     CallbackQuery,
+    InaccessibleMessage,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -44,7 +45,12 @@ from bot.telegram.commands import set_group_menus
 from bot.telegram.group_replies import GroupReplies, replaced_pieces
 from bot.telegram.in_flight import UpdatesInFlight
 from bot.telegram.live_location import live_update
-from bot.telegram.payments import COUPON_GONE, CURRENCY, TelegramPayments, invoice_target
+from bot.telegram.payments import (
+    COUPON_GONE,
+    CURRENCY,
+    TelegramPayments,
+    invoice_target,
+)
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.response_models import keep_response_models
 from bot.telegram.sender import Sleep, TelegramRateLimiter, campus_chats, chat_moved
@@ -62,6 +68,7 @@ from locales import Catalogue, catalogue
 from storage import cards
 from storage.dedupe import DatabaseSeenKeys, first_time_in
 from storage.models import User
+from storage.outbox import edited_later
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -505,7 +512,7 @@ class TelegramAdapter:
             if not self.payments.enabled:
                 await answer(known.t("tg-bad-button"))
                 return
-            card = query.message.message_id if isinstance(query.message, Message) else None
+            card = await self._receipt_in(query.message)
             refused = await self.payments.send_invoice(query.from_user.id, payable, known.t, card)
             if refused is not None and refused.key == COUPON_GONE:
                 await self._coupon_gone(query, inp, order_id, answer, known.t)
@@ -516,6 +523,17 @@ class TelegramAdapter:
         message = query.message if isinstance(query.message, Message) else None
         chat_id = message.chat.id if message is not None else query.from_user.id
         await self._answer_privately(chat_id, query.from_user.id, rest, edit=message)
+
+    async def _receipt_in(self, message: Message | InaccessibleMessage | None) -> int | None:
+        """The message an invoice's receipt replaces: the one it was asked from, unless the outbox sent that under
+        an edit key (a goods difference's asking message), whose own later edit (the request's end, committed with
+        the payment) would overwrite the receipt: then the receipt is a message of its own."""
+        if not isinstance(message, Message):
+            return None
+        async with UnitOfWork(self.services.db, write=False) as uow:
+            if await edited_later(uow.session, convert.CHANNEL, f"{message.chat.id}:{message.message_id}"):
+                return None
+        return message.message_id
 
     async def _coupon_gone(self, query: CallbackQuery, inp: Input, order_id: int, answer: _Answer,
                            t: Catalogue) -> None:

@@ -7,18 +7,20 @@ import contextlib
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
+from sqlalchemy.exc import OperationalError
 
 from bot.telegram.app import telegram_sender
 from bot.telegram.payments import Payable
 from bot.telegram.sender import TelegramRateLimiter, TelegramSender
 from core import ledger
+from core.money import format_yuan
 from core.order import Actor, Event, Role
 from handlers.goods_extra import answers
 from handlers.io import Choice, Reply
 from handlers.notify import Notifier
 from locales import catalogue
-from storage.models import LedgerPosting
+from storage.models import LedgerPosting, User
 from storage.uow import UnitOfWork
 from tests.bot.conftest import PAYMENT_TOKEN
 from tests.bot.test_sender import queue, virtual_time  # noqa: F401 - rate windows in the test's time
@@ -310,3 +312,58 @@ async def test_a_request_queued_before_messages_named_their_language_is_labelled
     assert fake_bot_api.buttons(asking(fake_bot_api)) == [
         [("Pay", f"extra:{order_id}:{EXTRA}")],
         [(EN("tg-pay-extra-telegram", extra="12.50", charge="12.50", topped="no"), f"tgextra:{order_id}:{EXTRA}")]]
+
+
+async def test_an_invoice_paid_from_the_asking_message_keeps_its_receipt(
+        fake_bot_api, dispatcher, bot, services, campus, clock):  # noqa: F811
+    """The request's end edits the asking message through the outbox: the receipt, which says where the rest of a
+    smallest charge went, is a message of its own rather than one that edit would overwrite."""
+    order_id = await asked_on_telegram(fake_bot_api, services, campus, clock)
+    await say_the_cost(fake_bot_api, order_id, "53")  # 3.00 asked: below the smallest charge
+    sender = sender_of(services, bot, dispatcher)
+    await deliver_queued(services, sender, clock, LI)
+    message = fake_bot_api.bot_messages(LI)[-1]
+    li = fake_bot_api.user(LI, "Li", language_code="en")
+    fake_bot_api.callback(li, f"tgextra:{order_id}:300", (LI, message["message_id"]))
+    (invoice,) = await until(lambda: fake_bot_api.calls("sendInvoice", LI))
+    charge = sum(p["amount"] for p in invoice.params["prices"])
+    told = len(fake_bot_api.bot_messages(LI))
+    fake_bot_api.successful_payment(li, invoice.params["payload"], charge, charge_id="tg-extra-receipt")
+    await until(lambda: len(fake_bot_api.bot_messages(LI)) > told)
+    clock.advance(seconds=2)
+    await deliver_queued(services, sender, clock, LI)  # the request's end, in the asking message's place
+    shown = [m for m in fake_bot_api.bot_messages(LI) if "text" in m]  # not the invoice
+    kept = format_yuan(charge - 300)
+    assert [m["text"] for m in shown][-2:] == [
+        f"Order #{order_id}: the 3.00 yuan goods difference is paid.",
+        f"Received {format_yuan(charge)} yuan: the 3.00 yuan goods difference of order #{order_id} is paid. The "
+        f"other {kept} yuan is in your wallet (balance {kept} yuan)."]
+    assert not fake_bot_api.buttons(shown[-2])
+
+
+async def test_a_failed_invoice_check_sends_the_message_with_the_wallets_button(
+        fake_bot_api, dispatcher, bot, services, campus, clock):  # noqa: F811
+    order_id = await asked_on_telegram(fake_bot_api, services, campus, clock)
+    await queue(services.db, 5005, "For someone else", at=clock())
+    sender = sender_of(services, bot, dispatcher)
+
+    async def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OperationalError("SELECT orders", {}, Exception("database is locked"))
+
+    sender.payments.offer_queued = broken  # type: ignore[method-assign]
+    assert await sender.run_once(clock()) == 2  # neither message held back
+    assert [data for row in fake_bot_api.buttons(asking(fake_bot_api)) for _, data in row] == [
+        f"extra:{order_id}:{EXTRA}", f"noextra:{order_id}:{EXTRA}"]
+    assert [m["text"] for m in fake_bot_api.bot_messages(5005)] == ["For someone else"]
+
+
+async def test_the_invoice_button_speaks_the_language_the_message_was_written_in(
+        fake_bot_api, dispatcher, bot, services, campus, clock):  # noqa: F811
+    """Li switches to English while her Chinese request waits to go: its invoice button is Chinese like its text."""
+    order_id = await asked_on_telegram(fake_bot_api, services, campus, clock, language="zh_CN")
+    async with UnitOfWork(services.db) as uow:
+        await uow.session.execute(update(User).where(User.external_id == str(LI)).values(language="en"))
+    await deliver_queued(services, sender_of(services, bot, dispatcher), clock, LI)
+    zh = catalogue("zh_CN")
+    assert fake_bot_api.buttons(asking(fake_bot_api))[1] == [
+        (zh("tg-pay-extra-telegram", extra="12.50", charge="12.50", topped="no"), f"tgextra:{order_id}:{EXTRA}")]
