@@ -45,12 +45,7 @@ from bot.telegram.commands import set_group_menus
 from bot.telegram.group_replies import GroupReplies, replaced_pieces
 from bot.telegram.in_flight import UpdatesInFlight
 from bot.telegram.live_location import live_update
-from bot.telegram.payments import (
-    COUPON_GONE,
-    CURRENCY,
-    TelegramPayments,
-    invoice_target,
-)
+from bot.telegram.payments import COUPON_GONE, CURRENCY, TelegramPayments, invoice_target
 from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
 from bot.telegram.response_models import keep_response_models
 from bot.telegram.sender import Sleep, TelegramRateLimiter, campus_chats, chat_moved
