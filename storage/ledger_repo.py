@@ -71,12 +71,14 @@ class LedgerRepository:
         return int(await self.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))))
 
     async def order_paid_to(self, order_id: int, account: str) -> int:
-        """What the postings of one order (core.ledger keys them order:<id>:…) put into `account`: a runner's share
-        once it completed, the fee of a student's late cancellation, else nothing."""
+        """What the postings of one order (core.ledger keys them order:<id>:…) paid `account` for it: a runner's
+        share once it completed, the fee of a student's late cancellation, else nothing. Goods money paid back
+        (its settlement) is the runner's own money returned, not pay."""
         return int(await self.session.scalar(
             select(func.coalesce(func.sum(LedgerEntry.amount), 0))
             .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
-            .where(LedgerEntry.account == account, LedgerPosting.key.startswith(f"order:{order_id}:"))))
+            .where(LedgerEntry.account == account, LedgerPosting.key.startswith(f"order:{order_id}:"),
+                   LedgerPosting.key != f"order:{order_id}{ledger.GOODS_SUFFIX}")))
 
     async def posted(self, key: str) -> bool:
         return await self.session.scalar(select(LedgerPosting.id).where(LedgerPosting.key == key)) is not None

@@ -171,10 +171,16 @@ async def test_an_operator_cancelling_after_the_goods_were_bought_pays_the_runne
     accounts, total = await balances(db)
     assert total == 0 and accounts.get(ledger.escrow(order_id), 0) == 0
     assert accounts[ledger.runner(rob)] == 3000 and accounts[ledger.customer(alice)] == row.total - 3000
-    told = [m["text"] for m in await chat.inbox("rob") if m["key"] == "notice-cancelled-by-service-runner"]
+    to_rob = await chat.inbox("rob")
+    told = [m["text"] for m in to_rob if m["key"] == "notice-cancelled-by-service-runner"]
     assert told == [f"Order #{order_id} was cancelled by the service: you no longer deliver it, and nothing is paid "
                     "to you for it. The 30.00 yuan you spent on the goods came back to your wallet. Reason: shop "
                     "closed"]
+    # Money paid back is no fee: his order's details, edited as it ended, and its card say he earned nothing.
+    (ended,) = [m["text"] for m in to_rob if m["key"] == "notice-details-ended"]
+    (card,) = await chat.send("rob", f"/track {order_id}")
+    for shown in (ended, card.text):
+        assert "You receive nothing for this order." in shown and "cancellation fee" not in shown
 
 
 async def test_the_cost_said_with_the_command_ends_the_question_asked_before(chat, services, db, campus, clock):
