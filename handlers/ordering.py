@@ -306,7 +306,10 @@ def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
         door_delivery=room is not None, description=d.get("description", ""), notes=d.get("notes", ""),
         weight_g=d.get("weight_g", 0), size=d.get("size", "small"), urgent=d.get("urgent", False),
         tags=list(d.get("tags", [])),
-        gender_preference=d.get("gender"), favourite_runner_id=d.get("runner_id"), coupon_code=d.get("coupon"),
+        gender_preference=d.get("gender"), favourite_runner_id=d.get("runner_id"),
+        # A coupon the price no longer reaches (its minimum spend, since it was typed) takes nothing off: paying
+        # then would use it up for nothing.
+        coupon_code=d.get("coupon") if q.discount else None,
         window_start=start, window_end=end,
         quote_lines=[{"key": line.key, "amount": line.amount, "args": dict(line.args)} for line in q.lines],
         distance_m=q.distance_m, service_fee=q.service_fee, tip=q.tip, discount=q.discount, total=q.total,

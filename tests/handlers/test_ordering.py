@@ -513,6 +513,33 @@ async def test_expired_unknown_and_used_up_coupons_are_refused(chat, services, c
     assert reply.text == "Coupon BIG needs a service fee of at least 50.00 yuan."
 
 
+async def test_a_coupon_that_takes_nothing_off_by_confirmation_is_not_used_up(chat, services, clock):
+    clock.advance(hours=2, minutes=50)  # Monday 12:50: the lunch peak's fee, until 13:00
+    bob = await funded(chat, services, "bob", 0)
+    await chat.send("bob", "/order")
+    await answer_all(chat, "bob", [*PARCEL_TO_MY_ROOM, "Confirm"])
+    [peak] = await orders_of(services, bob)
+    await add_coupon(services, clock, "LUNCH", min_spend=peak.service_fee)  # only fees as high as the peak's
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:-1])
+    assert "Coupon LUNCH: -3.00" in quote_of(await chat.send("alice", "LUNCH")).text
+    clock.advance(minutes=15)  # the peak is over: the fee is below the coupon's minimum
+    again = quote_of(await chat.send("alice", "Confirm"))
+    assert "Coupon LUNCH" not in again.text
+    await chat.send("alice", "Confirm")
+    [order] = await orders_of(services, alice)
+    assert (order.discount, order.coupon_code) == (0, None)
+    assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert (await uow.session.get(Coupon, "LUNCH")).used == 0
+    # Her one use is still hers, for a fee it takes something off.
+    clock.advance(days=1, minutes=-15)  # Tuesday 12:50
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:-1])
+    assert "Coupon LUNCH: -3.00" in quote_of(await chat.send("alice", "LUNCH")).text
+
+
 async def test_outside_service_hours_new_orders_are_refused(chat, services, clock):
     await funded(chat, services, "alice", 0)
     clock.advance(hours=13, minutes=45)  # Monday 23:45: closed, and nothing later today
