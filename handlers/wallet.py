@@ -31,6 +31,7 @@ KINDS = (
     (re.compile(r"^charge:([a-z0-9_]+):"), "topup"),
     (re.compile(r"^order:(\d+):pay$"), "pay"),
     (re.compile(r"^order:(\d+):goods-extra$"), "extra"),
+    (re.compile(r"^order:(\d+):goods$"), "goods"),  # what the goods did not cost, back
     (re.compile(r"^order:(\d+):refund$"), "refund"),
     (re.compile(r"^order:(\d+):cancel-fee$"), "cancel"),
     (re.compile(r"^compensation:(\d+)$"), "compensation"),

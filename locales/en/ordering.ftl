@@ -128,6 +128,7 @@ wallet-line = { $date } { $kind ->
     [extra] Goods difference of order #{ $detail }
     [refund] Refund for order #{ $detail }
     [cancel] Refund for cancelled order #{ $detail }
+    [goods] Goods money left over from order #{ $detail }
     [compensation] Compensation
    *[other] Other
   } { $amount }

@@ -128,6 +128,7 @@ wallet-line = { $date } { $kind ->
     [extra] 订单 #{ $detail } 补商品差价
     [refund] 订单 #{ $detail } 退款
     [cancel] 取消订单 #{ $detail } 退款
+    [goods] 订单 #{ $detail } 未花完的商品费
     [compensation] 补偿
    *[other] 其他
   } { $amount }

@@ -105,6 +105,12 @@ async def test_the_student_is_told_the_goods_change_on_completion(chat, services
         "en": f"Order #{order_id} is complete. Thank you! 5.00 yuan of the money for the goods went back to your wallet.",
         "zh_CN": f"订单 #{order_id} 已完成，感谢使用！未花完的商品费 5.00 元已退回你的钱包。",
     }[language]
+    # Her wallet names that money for what it is.
+    (wallet,) = await chat.send("alice", "/wallet")
+    assert wallet.text.splitlines()[2].endswith({
+        "en": f"Goods money left over from order #{order_id} +5.00",
+        "zh_CN": f"订单 #{order_id} 未花完的商品费 +5.00",
+    }[language])
 
 
 async def test_later_then_delivered_asks_the_cost_first_and_all_of_it_by_button_delivers(
