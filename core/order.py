@@ -380,7 +380,9 @@ def transition(
     elif event in (Event.release, Event.pickup_timeout):
         assert order.runner_id is not None
         credit.append((order.runner_id, CreditEvent.released if event is Event.release else CreditEvent.pickup_timeout))
-        notices += [Notice("customer", "notice-runner-released"), Notice("hall", "notice-hall-new")]
+        # The hall's notice names who gave it back: under auto-dispatch it is offered to anyone but them.
+        notices += [Notice("customer", "notice-runner-released"),
+                    Notice("hall", "notice-hall-new", user_id=order.runner_id)]
         if event is Event.pickup_timeout:  # a runner who released it themselves is answered directly
             notices.append(Notice("runner", "notice-pickup-timeout", user_id=order.runner_id))
         after = reopen(after)

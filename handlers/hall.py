@@ -120,20 +120,16 @@ async def announce(notifier: Notifier, campus: Campus, row: OrderRow) -> bool:
 BACK_TO_OPEN = frozenset({Event.release.value, Event.pickup_timeout.value})
 
 
-async def _offer_owed(notifier: Notifier, campus: Campus, order_id: int) -> frozenset[int] | None:
-    """Is this announcement the time to offer, and to whom not? At payment, to anyone; after the runner gave the
-    order back (or let it time out), under auto-dispatch, to anyone but that runner. None: not now (a
-    re-announcement, a declined or lapsed offer)."""
-    s = notifier.uow.session
-    last = await s.scalar(
+async def _offer_owed(notifier: Notifier, campus: Campus, order_id: int, gave_back: int | None) -> frozenset[int] | None:
+    """Is this announcement the time to offer, and to whom not? At payment, to anyone; after the runner who had the
+    order (`gave_back`: whoever had it then, an operator's reassignment included) gave it back or let it time out,
+    under auto-dispatch, to anyone but them. None: not now (a re-announcement, a declined or lapsed offer)."""
+    last = await notifier.uow.session.scalar(
         select(OrderEvent.event).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id.desc()).limit(1))
     if last == Event.pay.value:
         return frozenset()
     if last in BACK_TO_OPEN and campus.dispatch.mode is DispatchMode.auto:
-        had_it = await s.scalar(select(OrderEvent.runner_id).where(
-            OrderEvent.order_id == order_id, OrderEvent.event == Event.accept.value).order_by(OrderEvent.id.desc())
-            .limit(1))
-        return frozenset({had_it} if had_it is not None else ())
+        return frozenset({gave_back} if gave_back is not None else ())
     return None
 
 
@@ -222,7 +218,7 @@ def grab_buttons(row: OrderRow) -> list[list[Button]] | None:
 async def _hall_new(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
     if row.status != Status.open.value:
         return
-    exclude = await _offer_owed(notifier, campus, row.id or 0) if row.offer_runner_id is None else None
+    exclude = await _offer_owed(notifier, campus, row.id or 0, notice.user_id) if row.offer_runner_id is None else None
     if exclude is not None:
         runner_id = await choose_offer_runner(notifier, campus, row, exclude)
         if runner_id is not None:

@@ -188,6 +188,17 @@ def test_a_restricted_runner_carries_fewer_orders() -> None:
     assert ineligibility(CAMPUS, runner(credit=CREDIT.thresholds.restricted, active_orders=carrying), order()) is None
 
 
+def test_a_campus_file_cannot_let_restricted_runners_be_offered_more_than_anyone_carries() -> None:
+    # The file sets the restricted limit above the normal one: the grab holds them to the normal one, and so must
+    # the batch, or it offers an order the runner's Accept will refuse.
+    lax = CAMPUS.model_copy(update={"runners": LIMITS.model_copy(update={"restricted_max_active_orders":
+                                                                        LIMITS.max_active_orders + 2})})
+    full = runner(credit=CREDIT.thresholds.restricted - 1, active_orders=LIMITS.max_active_orders)
+    assert ineligibility(lax, full, order()) == "not-eligible-too-many"
+    assert cost_matrix(lax, [order()], [full])[0, 0] == np.inf
+    assert assign(lax, [order()], [full]) == []
+
+
 # ------------------------------------------------------------------------------------------------ delivery point
 
 
