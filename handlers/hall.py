@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import secrets
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -147,7 +147,9 @@ async def choose_offer_runner(notifier: Notifier, campus: Campus, row: OrderRow,
     reachable = set(await uow.session.scalars(
         select(User.id).where(User.id.in_([c.user_id for c in candidates]), User.started_bot.is_(True),
                               User.suspended.is_(False))))
-    candidates = [c for c in candidates if c.user_id in reachable and c.user_id not in exclude]
+    held = await offers_held(notifier, campus, row)
+    candidates = [dataclasses.replace(c, active_orders=c.active_orders + held.get(c.user_id, 0))
+                  for c in candidates if c.user_id in reachable and c.user_id not in exclude]
     order = order_candidate(campus, row)
     if row.favourite_runner_id is not None:
         favourite = next((c for c in candidates if c.user_id == row.favourite_runner_id), None)
@@ -158,6 +160,18 @@ async def choose_offer_runner(notifier: Notifier, campus: Campus, row: OrderRow,
         if best:
             return best[0].runner_id
     return None
+
+
+async def offers_held(notifier: Notifier, campus: Campus, row: OrderRow) -> dict[int, int]:
+    """The other orders each runner holds on offer now: each would be theirs on Accept, so it counts against how
+    many they may carry (else a runner at their limit is offered one their Accept refuses, and nobody else may
+    grab it until the offer runs out)."""
+    rows = await notifier.uow.session.execute(
+        select(OrderRow.offer_runner_id, func.count()).where(
+            OrderRow.campus_id == campus.id, OrderRow.status == Status.open.value, OrderRow.id != row.id,
+            OrderRow.offer_runner_id.is_not(None), OrderRow.offer_until > notifier.now)
+        .group_by(OrderRow.offer_runner_id))
+    return {runner_id: count for runner_id, count in rows}
 
 
 async def make_offer(notifier: Notifier, campus: Campus, row: OrderRow, runner_id: int) -> None:

@@ -386,6 +386,45 @@ async def test_under_auto_dispatch_a_released_order_is_offered_to_someone_else(d
     assert keys(await chat.press("far", f"data:g:{order_id}"))[0] == "grab-won"
 
 
+async def test_under_auto_dispatch_an_order_reassigned_then_given_back_skips_who_gave_it_back(db, campus, clock):
+    # Before, the runner skipped was the last to accept it: the one the operator took it from, while the runner who
+    # had just given it back (and lost credit for it) was offered it again.
+    services, chat = auto_dispatch(db, campus, clock)
+    auto = services.default_campus
+    alice, op = await person(db, auto, clock(), "alice"), await person(db, auto, clock(), "op")
+    near = await runner(db, auto, clock(), "near", at="jd_station")
+    far = await runner(db, auto, clock(), "far", at="gym")
+    order_id = await paid_order(services, alice)
+    assert keys(await chat.press("near", f"data:g:{order_id}"))[0] == "grab-won"
+    async with UnitOfWork(db) as uow:
+        t = transition(auto, to_domain(await uow.orders.get_row(order_id)), Event.reassign, Actor(Role.operator, op),
+                       clock(), runner_id=far)
+        await apply_transition(uow, auto, t, clock())
+        await Notifier(services, uow, clock(), origin=f"test-reassign:{order_id}").transition(auto, t)
+    for who in ("near", "far", HALL):
+        await chat.inbox(who)
+    await chat.send("far", f"/release {order_id}")
+    assert keys(await chat.press("far", "Yes, release it")) == ["runner-released"]
+    assert (await order_row(db, order_id)).offer_runner_id == near
+    assert [m["key"] for m in await chat.inbox("near")] == ["hall-offer"]
+
+
+async def test_under_auto_dispatch_a_runner_is_offered_no_more_orders_than_they_may_carry(db, campus, clock):
+    # Before, each payment offered its order to the nearest runner whatever they already held on offer: the second
+    # order waited out its offer on a runner whose Accept was refused, while nobody else could grab it.
+    services, chat = auto_dispatch(db, campus, clock)
+    auto = services.default_campus
+    alice = await person(db, auto, clock(), "alice")
+    near = await runner(db, auto, clock(), "near", at="jd_station",  # restricted: carries one order at a time
+                        credit=auto.credit.thresholds.restricted - 1)
+    far = await runner(db, auto, clock(), "far", at="gym")
+    assert auto.runners.restricted_max_active_orders == 1
+    first, second = await paid_order(services, alice), await paid_order(services, alice)
+    assert [(await order_row(db, o)).offer_runner_id for o in (first, second)] == [near, far]
+    assert keys(await chat.press("near", f"data:g:{first}"))[0] == "grab-won"
+    assert keys(await chat.press("far", f"data:g:{second}"))[0] == "grab-won"
+
+
 # --- /nearby --------------------------------------------------------------------------------------------------------
 
 async def test_nearby_lists_open_orders_nearest_first_with_grab_buttons(chat, services, db, campus, clock):
