@@ -167,6 +167,15 @@ class Order:
     goods_extra: Fen = 0
     # Since when a difference has been asked: the delivery's deadline stands still until it is answered.
     extra_asked_at: dt.datetime | None = None
+    # When the student wants it done: None for now, else a scheduled window, which the deadlines wait for.
+    window_start: dt.datetime | None = None
+    window_end: dt.datetime | None = None
+
+    def begins(self, now: dt.datetime) -> dt.datetime:
+        """When the errand may begin: now, or a scheduled window's start while it is still to come. Deadlines for
+        taking it and picking it up run from here, so an evening errand paid in the morning neither expires nor
+        costs its runner credit hours before its time."""
+        return max(now, self.window_start) if self.window_start is not None else now
 
     @property
     def goods_paid_back(self) -> Fen:
@@ -323,7 +332,7 @@ def transition(
             runner_id=None,
             accepted_at=None,
             reannounce_at=now,  # announce again at once
-            accept_by=now + dt.timedelta(minutes=t.accept_minutes),
+            accept_by=o.begins(now) + dt.timedelta(minutes=t.accept_minutes),
         )
 
     refund = ledger.refund_order(order.id, order.customer_id, order.total, order.discount, event.value)
@@ -356,7 +365,7 @@ def transition(
         after = dataclasses.replace(
             clear_deadlines(after),
             reannounce_at=now + dt.timedelta(minutes=t.reannounce_minutes),
-            accept_by=now + dt.timedelta(minutes=t.accept_minutes),
+            accept_by=order.begins(now) + dt.timedelta(minutes=t.accept_minutes),
         )
         covered = "yes" if order.covered_by_coupon else "no"  # no "Paid." for what the coupon paid alone
         notices += [Notice("customer", "notice-paid", {"covered": covered}), Notice("hall", "notice-hall-new")]
@@ -370,7 +379,7 @@ def transition(
             clear_deadlines(after),
             runner_id=actor.user_id,
             accepted_at=now,
-            pickup_by=now + dt.timedelta(minutes=t.pickup_minutes),
+            pickup_by=order.begins(now) + dt.timedelta(minutes=t.pickup_minutes),
         )
         notices += [
             Notice("customer", "notice-accepted"),
@@ -389,8 +398,10 @@ def transition(
     elif event is Event.pickup:
         # A buy task counts as picked up once its goods are bought: from then on the student may not cancel it,
         # so a runner who laid the money out is paid it back whatever ends the errand (refund_after_pickup).
+        # Due within the scheduled window, however early it was picked up; never sooner than the usual time.
+        due = now + dt.timedelta(minutes=t.deliver_minutes)
         after = dataclasses.replace(clear_deadlines(after), picked_up_at=now,
-                                    deliver_by=now + dt.timedelta(minutes=t.deliver_minutes))
+                                    deliver_by=max(due, order.window_end) if order.window_end else due)
         notices.append(Notice("customer", "notice-picked-up"))
     elif event is Event.goods_bought:
         after = dataclasses.replace(after, goods_spent=_spent(order, goods_spent), goods_extra=0)
@@ -485,7 +496,8 @@ def transition(
         if runner_id == order.customer_id:
             raise NotAllowed("not-eligible-own-order")
         after = dataclasses.replace(
-            after, runner_id=runner_id, accepted_at=now, pickup_by=now + dt.timedelta(minutes=t.pickup_minutes)
+            after, runner_id=runner_id, accepted_at=now,
+            pickup_by=order.begins(now) + dt.timedelta(minutes=t.pickup_minutes)
         )
         notices += [
             Notice("runner", "notice-reassigned-away", user_id=order.runner_id),
@@ -580,11 +592,12 @@ def reason(note: str) -> dict[str, Any]:
 
 
 def cancellation_fee(campus: Campus, order: Order, now: dt.datetime) -> Fen:
-    """What a customer's cancellation costs: nothing before accept or within the grace, the fee until pickup."""
+    """What a customer's cancellation costs: nothing before accept or within the grace, the fee until pickup. The
+    grace of a scheduled errand runs from its window's start: until then the runner has not set out."""
     if order.status is not Status.accepted or order.accepted_at is None:
         return 0
     grace = dt.timedelta(minutes=campus.cancellation.free_minutes_after_accept)
-    if now - order.accepted_at <= grace:
+    if now - order.begins(order.accepted_at) <= grace:
         return 0
     # The fee never exceeds what the customer actually paid for the service: the goods money all goes back.
     return min(campus.cancellation.fee_after_accept, order.total - order.goods)

@@ -223,6 +223,45 @@ def test_deadlines_follow_the_campus_timeouts():
     assert delivered.auto_confirm_at == T0 + dt.timedelta(hours=t.auto_confirm_hours)
 
 
+def test_a_scheduled_errands_deadlines_wait_for_its_window():
+    # Paid at T0 for a window eight hours on: before, it expired (or cost its runner credit) half an hour later.
+    t, start = CAMPUS.timeouts, T0 + dt.timedelta(hours=8)
+    end = start + dt.timedelta(hours=2)
+    runner, later = Actor(Role.runner, RUNNER), T0 + dt.timedelta(hours=1)
+    paid = transition(CAMPUS, new_order(window_start=start, window_end=end), Event.pay,
+                      Actor(Role.customer, CUSTOMER), T0).after
+    assert paid.accept_by == start + dt.timedelta(minutes=t.accept_minutes)
+    accepted = transition(CAMPUS, paid, Event.accept, runner, later).after
+    assert accepted.pickup_by == start + dt.timedelta(minutes=t.pickup_minutes)
+    reassigned = transition(CAMPUS, accepted, Event.reassign, Actor(Role.operator, OPERATOR), later,
+                            runner_id=OTHER_RUNNER).after
+    assert reassigned.pickup_by == start + dt.timedelta(minutes=t.pickup_minutes)
+    released = transition(CAMPUS, accepted, Event.release, runner, later).after
+    assert released.accept_by == start + dt.timedelta(minutes=t.accept_minutes)
+    # Picked up early, it is due by the window's end; picked up late in it, in the usual time.
+    early = transition(CAMPUS, accepted, Event.pickup, runner, start).after
+    assert early.deliver_by == end
+    late_pickup = end - dt.timedelta(minutes=10)
+    assert transition(CAMPUS, accepted, Event.pickup, runner, late_pickup).after.deliver_by == (
+        late_pickup + dt.timedelta(minutes=t.deliver_minutes))
+    # Once its window has begun, it runs on the usual timeouts.
+    paid_within = transition(CAMPUS, new_order(window_start=start, window_end=end), Event.pay,
+                             Actor(Role.customer, CUSTOMER), start + dt.timedelta(minutes=5)).after
+    assert paid_within.accept_by == start + dt.timedelta(minutes=5 + t.accept_minutes)
+
+
+def test_a_scheduled_errand_is_cancelled_free_until_its_window_begins():
+    grace = dt.timedelta(minutes=CAMPUS.cancellation.free_minutes_after_accept)
+    start = T0 + dt.timedelta(hours=8)
+    accepted = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0, window_start=start,
+                         window_end=start + dt.timedelta(hours=2))
+    customer = Actor(Role.customer, CUSTOMER)
+    noon = transition(CAMPUS, accepted, Event.cancel, customer, T0 + dt.timedelta(hours=4))
+    late = transition(CAMPUS, accepted, Event.cancel, customer, start + grace + dt.timedelta(seconds=1))
+    assert [p.key for p in noon.postings] == ["order:1:refund"]
+    assert [p.key for p in late.postings] == ["order:1:cancel-fee"]
+
+
 def test_auto_confirm_pays_exactly_like_a_confirmation():
     delivered = new_order(status=Status.delivered, runner_id=RUNNER)
     by_customer = transition(CAMPUS, delivered, Event.confirm, Actor(Role.customer, CUSTOMER), T0)

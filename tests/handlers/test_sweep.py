@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core import ledger
-from core.campus import CreditEvent
+from core.campus import CreditEvent, Gender
 from core.order import Actor, Event, Role
 from handlers import sweep as sweep_module
 from handlers.sweep import sweep
@@ -14,6 +14,9 @@ from storage.models import CreditRecord, Order, OrderEvent, Outbox, RunnerProfil
 from storage.outbox import open_payload
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER, FREE_COUPON, act, make_order, make_runner, make_user
+from tests.handlers.harness import keys
+from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM, answer_all, funded, orders_of
+from tests.handlers.test_runner import runner
 
 
 async def order_row(db, order_id):
@@ -163,6 +166,26 @@ async def test_accepted_but_not_picked_up_goes_back_to_open_with_a_credit_penalt
     clock.advance(seconds=5)
     assert (await sweep(services, clock())).reannounced == 0
     assert len([n for n in await outbox(db) if n.recipient.startswith("hall:")]) == hall_before
+
+
+async def test_an_errand_scheduled_for_the_evening_waits_for_its_window(chat, services, db, campus, clock):
+    # Before, its deadlines ran from the payment and the grab as for "now": it expired at 10:30, or its runner lost
+    # credit at 11:10 for not picking up an errand due at 18:00.
+    alice = await funded(chat, services, "alice", 5000)
+    rob = await runner(db, campus, clock(), "rob", gender=Gender.female)  # to a room in a women's dorm
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM[:9], "18:00-20:00", *PARCEL_TO_MY_ROOM[10:], "Confirm"])
+    assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]
+    [order] = await orders_of(services, alice)
+    clock.advance(minutes=campus.timeouts.accept_minutes + 10)  # 10:40
+    assert (await sweep(services, clock())).expired == 0
+    assert keys(await chat.press("rob", f"data:g:{order.id}", chat=f"hall:{campus.id}"))[0] == "grab-won"
+    clock.advance(hours=7, minutes=20 + campus.timeouts.pickup_minutes - 1)  # 18:00 and a pickup's time but a minute
+    assert (await sweep(services, clock())).pickup_timeouts == 0
+    async with UnitOfWork(db, write=False) as uow:
+        assert (await uow.runners.get(rob)).credit == campus.credit.initial
+    clock.advance(minutes=1)
+    assert (await sweep(services, clock())).pickup_timeouts == 1
 
 
 async def test_delivered_order_completes_automatically_and_pays_like_a_confirmation(services, db, campus, clock):
