@@ -364,7 +364,9 @@ def transition(
         postings.append(ledger.pay_order(order.id, order.customer_id, order.total, order.discount))
         after = dataclasses.replace(
             clear_deadlines(after),
-            reannounce_at=now + dt.timedelta(minutes=t.reannounce_minutes),
+            # A scheduled errand is announced now and again as its window nears, not every few minutes all day.
+            reannounce_at=max(now, order.begins(now) - dt.timedelta(minutes=2 * t.reannounce_minutes))
+            + dt.timedelta(minutes=t.reannounce_minutes),
             accept_by=order.begins(now) + dt.timedelta(minutes=t.accept_minutes),
         )
         covered = "yes" if order.covered_by_coupon else "no"  # no "Paid." for what the coupon paid alone

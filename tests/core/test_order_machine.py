@@ -231,6 +231,7 @@ def test_a_scheduled_errands_deadlines_wait_for_its_window():
     paid = transition(CAMPUS, new_order(window_start=start, window_end=end), Event.pay,
                       Actor(Role.customer, CUSTOMER), T0).after
     assert paid.accept_by == start + dt.timedelta(minutes=t.accept_minutes)
+    assert paid.reannounce_at == start - dt.timedelta(minutes=t.reannounce_minutes)  # not all day long
     accepted = transition(CAMPUS, paid, Event.accept, runner, later).after
     assert accepted.pickup_by == start + dt.timedelta(minutes=t.pickup_minutes)
     reassigned = transition(CAMPUS, accepted, Event.reassign, Actor(Role.operator, OPERATOR), later,
@@ -248,6 +249,7 @@ def test_a_scheduled_errands_deadlines_wait_for_its_window():
     paid_within = transition(CAMPUS, new_order(window_start=start, window_end=end), Event.pay,
                              Actor(Role.customer, CUSTOMER), start + dt.timedelta(minutes=5)).after
     assert paid_within.accept_by == start + dt.timedelta(minutes=5 + t.accept_minutes)
+    assert paid_within.reannounce_at == start + dt.timedelta(minutes=5 + t.reannounce_minutes)
 
 
 def test_a_scheduled_errand_is_cancelled_free_until_its_window_begins():
