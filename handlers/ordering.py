@@ -38,7 +38,15 @@ from core.service_hours import END_OF_DAY
 from handlers import wallet
 from handlers.context import Ctx, free_text
 from handlers.io import Kind
-from handlers.orders import covered, details_lines, named_building, pay_button, quote_lines_text, route_text
+from handlers.orders import (
+    covered,
+    details_lines,
+    named_building,
+    pay_button,
+    quote_lines_text,
+    route_text,
+    window_text,
+)
 from handlers.paused import refuse_if_paused
 from handlers.router import ROUTER
 from handlers.start import menu, show_help
@@ -246,14 +254,6 @@ def parse_window(ctx: Ctx, text: str) -> tuple[dt.datetime, dt.datetime]:
     if end <= start:
         raise InvalidInput("order-window-format", text=text[:20])
     return start, end
-
-
-def window_line(ctx: Ctx, start: dt.datetime | None, end: dt.datetime | None) -> str:
-    if start is None:
-        return ctx.t("order-window-now")
-    tz = ctx.campus.tz
-    return ctx.t("order-window", start=start.astimezone(tz).strftime("%H:%M"),
-                 end=(end or start).astimezone(tz).strftime("%H:%M"))
 
 
 # --- coupons -------------------------------------------------------------------------------------------------
@@ -980,7 +980,7 @@ async def ask_quote(ctx: Ctx, *, changed: bool = False, edit: bool = False) -> N
     t = ctx.t
     start, end = window_of(ctx.data)
     parts = [t("order-quote-changed") if changed else t("order-quote-title", task=row.task_type),
-             route_text(t, ctx.campus, row), window_line(ctx, start, end), *details_lines(t, row)]
+             route_text(t, ctx.campus, row), window_text(t, ctx.campus, start, end), *details_lines(t, row)]
     if row.door_delivery:
         parts.append(t("order-summary-door"))
     if row.gender_preference:

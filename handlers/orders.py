@@ -1,6 +1,8 @@
 """Shared by every flow that touches an order: finding it, checking it is yours, moving it, describing it."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from core import ledger
@@ -138,9 +140,25 @@ def quote_lines_text(t: Catalogue, lines: list[dict]) -> str:
                      for line in lines)
 
 
+def window_text(t: Catalogue, campus: Campus, start: dt.datetime | None, end: dt.datetime | None) -> str:
+    """When the errand is to be done: as soon as possible, or between two times of the campus's day."""
+    if start is None:
+        return t("order-window-now")
+    return t("order-window", start=start.astimezone(campus.tz).strftime("%H:%M"),
+             end=(end or start).astimezone(campus.tz).strftime("%H:%M"))
+
+
+def when_lines(t: Catalogue, campus: Campus, row: OrderRow) -> list[str]:
+    """The time of a scheduled or urgent errand, for its cards (nothing for one wanted now, as most are)."""
+    if row.window_start is None and not row.urgent:
+        return []
+    return [t("order-card-when", window=window_text(t, campus, row.window_start, row.window_end),
+              urgent="yes" if row.urgent else "no")]
+
+
 def customer_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
     """What the student sees about their own order."""
-    parts = [order_line(t, campus, row)]
+    parts = [order_line(t, campus, row), *when_lines(t, campus, row)]
     if row.description:
         parts.append(t("order-card-description", task=row.task_type, text=row.description))
     if row.goods_spent is not None or row.goods_extra:
@@ -152,9 +170,7 @@ def customer_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
 
 def hall_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
     """What the task hall sees: buildings, fee, size, time — never names, phones or rooms."""
-    window = t("order-window-now") if row.window_start is None else t(
-        "order-window", start=row.window_start.astimezone(campus.tz).strftime("%H:%M"),
-        end=(row.window_end or row.window_start).astimezone(campus.tz).strftime("%H:%M"))
+    window = window_text(t, campus, row.window_start, row.window_end)
     card = t("hall-card", order=row.id, task=row.task_type, route=route_text(t, campus, row),
              share=format_yuan(row.runner_share), size=row.size, weight=kg_text(row.weight_g),
              window=window, urgent="yes" if row.urgent else "no")
@@ -194,7 +210,7 @@ async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, vie
     An order given back or given to another runner says it is no longer theirs, not the status it has for others."""
     theirs = row.runner_id == viewer_id
     parts = [order_line(t, campus, row, status=None if theirs else t("order-status-not-yours"), runner=True),
-             *details_lines(t, row), *([goods_line(t, row)] if row.goods else []),
+             *when_lines(t, campus, row), *details_lines(t, row), *([goods_line(t, row)] if row.goods else []),
              await runner_pay_line(ctx, t, row, viewer_id)]
     if runner_may_see_contact(row, viewer_id):
         room = ctx.services.cipher.decrypt(row.room_enc)

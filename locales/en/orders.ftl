@@ -55,6 +55,11 @@ order-card-room = Room: { $room }
 order-card-phone = Phone: { $phone }
 order-window-now = as soon as possible
 order-window = between { $start } and { $end }
+# The time on an order's cards, once the hall post that showed it is gone: a scheduled window, or urgent.
+order-card-when = When: { $window }{ $urgent ->
+    [yes] {" "}· URGENT
+   *[no] {""}
+  }
 tag = { $tag ->
     [no_knock] don't knock
     [fragile] fragile

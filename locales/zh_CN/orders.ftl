@@ -55,6 +55,11 @@ order-card-room = 房间：{ $room }
 order-card-phone = 电话：{ $phone }
 order-window-now = 尽快
 order-window = { $start } 至 { $end }
+# 订单卡片上的时间（大厅帖子已不再显示）：预约的时间段，或加急。
+order-card-when = 时间：{ $window }{ $urgent ->
+    [yes] {" "}· 加急
+   *[no] {""}
+  }
 tag = { $tag ->
     [no_knock] 不要敲门
     [fragile] 易碎

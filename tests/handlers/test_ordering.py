@@ -652,6 +652,9 @@ async def test_an_urgent_errand_carries_the_urgent_surcharge(chat, services, cam
     assert order.urgent
     urgent = [line for line in order.quote_lines if line["key"] == "price-urgent"]
     assert [line["amount"] for line in urgent] == [campus.pricing.urgent]
+    await chat.press("alice", "Pay with wallet")
+    (card,) = await chat.send("alice", f"/track {order.id}")
+    assert "When: as soon as possible · URGENT" in card.text.splitlines()  # her card says what she paid extra for
 
 
 async def test_pressed_answers_to_the_quote_and_the_pay_button_replace_their_message(chat, services, clock):

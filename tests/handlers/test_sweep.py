@@ -180,6 +180,11 @@ async def test_an_errand_scheduled_for_the_evening_waits_for_its_window(chat, se
     clock.advance(minutes=campus.timeouts.accept_minutes + 10)  # 10:40
     assert (await sweep(services, clock())).expired == 0
     assert keys(await chat.press("rob", f"data:g:{order.id}", chat=f"hall:{campus.id}"))[0] == "grab-won"
+    # The hall post that showed its time is gone: the winner's details say it, and so does the student's card.
+    (details,) = [m["text"] for m in await chat.inbox("rob") if m["key"] == "notice-you-won"]
+    (card,) = await chat.send("alice", f"/track {order.id}")
+    for shown in (details, card.text):
+        assert "When: between 18:00 and 20:00" in shown.splitlines()
     clock.advance(hours=7, minutes=20 + campus.timeouts.pickup_minutes - 1)  # 18:00 and a pickup's time but a minute
     assert (await sweep(services, clock())).pickup_timeouts == 0
     async with UnitOfWork(db, write=False) as uow:
