@@ -801,6 +801,12 @@ async def got_window(ctx: Ctx, said: Said) -> None:
         if said.value not in offers:
             raise stale()
         start, end = offers[said.value]
+        if start is not None and dt.datetime.fromisoformat(start) <= ctx.now:
+            # Offered a while ago ("in 1 h" pressed two hours later): said at once, with the windows there are now,
+            # rather than at Confirm after every other question.
+            ctx.say("order-window-past")
+            await ask_window(ctx)
+            return
     else:
         begin, finish = parse_window(ctx, said.text)
         start, end = begin.isoformat(), finish.isoformat()

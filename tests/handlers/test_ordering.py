@@ -616,6 +616,19 @@ async def test_a_window_that_passed_while_the_quote_waited_is_refused(chat, serv
     assert await orders_of(services, alice) == []
 
 
+async def test_a_window_button_pressed_after_its_time_asks_again_with_the_windows_there_are_now(chat, services, clock):
+    # Before, it was taken, and only Confirm, eight questions on, said the time had passed.
+    await funded(chat, services, "alice", 0)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:9])
+    clock.advance(hours=3)  # 13:00
+    replies = await chat.press("alice", "In 1 h (11:00–12:00)")
+    assert keys(replies) == ["order-window-past", "order-ask-window"]
+    assert replies[0].text == "That time has already passed."
+    assert "In 1 h (14:00–15:00)" in [c.label for c in replies[1].flat_choices()]
+    assert (await conversation(services, "alice"))[1].get("window_start") is None
+
+
 async def test_the_menu_buttons(chat, services):
     await funded(chat, services, "alice", 0)
     for label, command in (("My orders", "/orders"), ("Help", "/help"), ("Wallet", "/wallet")):
