@@ -254,12 +254,14 @@ async def cancellable(ctx: Ctx, order_id: int) -> tuple[OrderRow, int, int]:
     return row, refund_on_cancel(campus, order, ctx.now), cancellation_fee(campus, order, ctx.now)
 
 
-async def ask_cancel(ctx: Ctx, order_id: int, *, changed: bool = False) -> None:
+async def ask_cancel(ctx: Ctx, order_id: int, *, changed: bool = False, shown: int | None = None) -> None:
+    """Ask to confirm the cancellation's terms. `changed`: since they were shown (`shown`: the refund then), which
+    is said first, and why where it is the free time that ran out."""
     row, refund, fee = await cancellable(ctx, order_id)
     buttons = [[ctx.button("track-cancel-yes", f"o:{order_id}:cancel_yes:{refund}"),
                 ctx.button("track-cancel-no", f"o:{order_id}:view:{KEPT}")]]
     if changed:
-        ctx.say("track-cancel-terms-changed")
+        ctx.say("track-cancel-terms-changed", why="grace" if fee and shown is not None and refund < shown else "other")
     if row.status == Status.awaiting_payment.value:
         ctx.say("track-cancel-confirm-unpaid", order=str(order_id), choices=buttons)
     else:
@@ -297,7 +299,7 @@ async def cancel_yes_verb(ctx: Ctx) -> None:
     row, refund, _ = await cancellable(ctx, order_id)
     if shown != str(refund):
         # The grace ran out (or the order moved) since the student saw the terms: never apply a fee they did not see.
-        await ask_cancel(ctx, order_id, changed=True)
+        await ask_cancel(ctx, order_id, changed=True, shown=whole_number(shown))
         return
     await move(ctx, row, Event.cancel, Role.customer)
     await show_card(ctx, await customer_order(ctx, order_id), edit=True)

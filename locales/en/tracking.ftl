@@ -67,7 +67,11 @@ track-cancel-confirm = Cancel order #{ $order }? { $charged ->
 track-cancel-confirm-unpaid = Cancel order #{ $order }? It is not paid yet, so nothing is charged.
 track-cancel-yes = Yes, cancel it
 track-cancel-no = No, keep it
-track-cancel-terms-changed = The cancellation terms changed since you asked: the free cancellation time is over.
+# Why the terms changed: the free time ran out (a fee now), or the order moved otherwise (its runner gave it back).
+track-cancel-terms-changed = The cancellation terms changed since you asked{ $why ->
+    [grace] : the free cancellation time is over.
+   *[other] .
+  }
 track-cancel-after-pickup = Order #{ $order } has already been picked up, so it can no longer be cancelled. If something is wrong, send /complain { $order } and what happened.
 track-cancel-under-review = Order #{ $order } is under review after a problem was reported, so it can no longer be cancelled. An operator decides what happens to it, a refund included, and tells you.
 track-already-confirmed = You have already confirmed order #{ $order }; nothing more to do.

@@ -67,7 +67,10 @@ track-cancel-confirm = 确定取消订单 #{ $order } 吗？{ $charged ->
 track-cancel-confirm-unpaid = 确定取消订单 #{ $order } 吗？该订单尚未支付，不会产生任何费用。
 track-cancel-yes = 确定取消
 track-cancel-no = 不取消
-track-cancel-terms-changed = 取消条件已变化：免费取消时间已过。
+track-cancel-terms-changed = 取消条件已变化{ $why ->
+    [grace] ：免费取消时间已过。
+   *[other] 。
+  }
 track-cancel-after-pickup = 订单 #{ $order } 已取件，不能再取消。如有问题，请发送 /complain { $order } 并说明情况。
 track-cancel-under-review = 订单 #{ $order } 已有人报告问题，正在由客服处理，因此无法取消。客服会决定如何处理（包括是否退款）并通知你。
 track-already-confirmed = 你已确认过订单 #{ $order } 的收货，无需再操作。

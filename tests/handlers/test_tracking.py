@@ -274,6 +274,7 @@ async def test_cancel_after_the_grace_gives_the_runner_a_fee(db, campus, clock, 
     clock.advance(minutes=campus.cancellation.free_minutes_after_accept + 1)
     replies = await chat.press("alice", "Yes, cancel it")
     assert keys(replies) == ["track-cancel-terms-changed", "track-cancel-confirm"]
+    assert replies[0].text == "The cancellation terms changed since you asked: the free cancellation time is over."
     assert (await order_row(db, order_id)).status == "accepted"
     assert f"{fee // 100}.00 yuan goes to them" in replies[1].text
 
@@ -282,6 +283,22 @@ async def test_cancel_after_the_grace_gives_the_runner_a_fee(db, campus, clock, 
     assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.escrow(order_id)) == [
         total - fee, fee, 0]
     assert [m["key"] for m in await chat.inbox(await external_id(db, runner))][-1] == "notice-cancelled-runner-fee"
+
+
+@pytest.mark.parametrize(("language", "changed"), [
+    ("en", "The cancellation terms changed since you asked."), ("zh_CN", "取消条件已变化。")])
+async def test_terms_changed_by_the_runner_giving_the_order_back_are_not_blamed_on_the_free_time(
+        db, campus, clock, chat, language, changed):
+    # Before, it said the free time was over, and then that all the money goes back.
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    await speaks(db, language, alice)
+    clock.advance(minutes=campus.cancellation.free_minutes_after_accept + 1)
+    await chat.send("alice", f"/cancel {order_id}")  # a fee for the runner, then
+    await act(db, campus, order_id, Event.release, Actor(Role.runner, runner), clock())
+    replies = await chat.press("alice", catalogue(language)("track-cancel-yes"))
+    assert keys(replies) == ["track-cancel-terms-changed", "track-cancel-confirm"]
+    assert replies[0].text == changed
+    assert (await order_row(db, order_id)).status == "open"
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
