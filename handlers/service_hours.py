@@ -109,8 +109,11 @@ async def pause(ctx: Ctx) -> None:
     args = ctx.input.args
     until = None
     if args and WHEN_LIKE.match(args[0]):
-        until = pause_end(ctx, args[0])
-        args = args[1:]
+        when, args = args[0], args[1:]
+        # A unit written apart ('2 hours', '45 分钟') belongs to its number, not to the reason students are shown.
+        if args and not WHEN_LIKE.match(args[0]) and parse_minutes(when + args[0]) is not None:
+            when, args = when + args[0], args[1:]
+        until = pause_end(ctx, when)
         if until - ctx.now > MAX_PAUSE:
             raise InvalidInput("admin-pause-too-long", days=MAX_PAUSE.days)
     reason = free_text(" ".join(args), limit=MAX_REASON)

@@ -49,6 +49,20 @@ async def test_a_paused_campus_takes_no_new_order_until_the_time_given(chat, ser
     assert (await recorded(services))[-1][:2] == ("service_pause", "campus:demo")
 
 
+@pytest.mark.parametrize(("typed", "until", "reason"), [
+    ("/pause 2 hours", "12:00", "none"), ("/pause 2 小时 下雨", "12:00", "下雨"), ("/pause 45 分钟 下雨", "10:45", "下雨"),
+    ("/pause 1.5 h exams", "11:30", "exams"), ("/pause 30 heavy rain", "10:30", "heavy rain"),
+    ("/pause 30 2nd gate closed", "10:30", "2nd gate closed"),  # a number after it begins the reason
+])
+async def test_a_duration_with_its_unit_written_apart_is_read_whole(chat, services, clock, typed, until, reason):
+    # Before, '/pause 2 hours' paused for 2 minutes and told students the reason was "hours".
+    await operator(chat)
+    (said,) = await chat.send(OP, typed)
+    assert said.text.startswith(f"Ordering is paused until {until}.")
+    paused = await pause_row(services)
+    assert (paused.reason or "none") == reason
+
+
 async def test_a_draft_begun_before_the_pause_is_not_placed_and_keeps_its_answers(chat, services, clock):
     await operator(chat)
     alice = await funded(chat, services, "alice", 5000)
