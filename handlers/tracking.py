@@ -179,7 +179,7 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
             rows.append([ctx.button("track-confirm-button", f"o:{row.id}:confirm")])
         if status is Status.completed and row.rating is None and row.runner_id is not None:
             rows.append([ctx.button("track-rate-button", f"o:{row.id}:rate")])
-        if Event.pay in events and (gone := await coupon_refusal(ctx.uow.session, row)) is not None:
+        if Event.pay in events and (gone := await coupon_refusal(ctx.uow.session, row, ctx.now)) is not None:
             # No payment can pay it at its price: Pay (and a channel's invoice beside it) could only be refused.
             parts.append(ctx.t("track-coupon-gone", reason=ctx.t(gone.key, **gone.args_)))
             rows.append([full_price_button(ctx, row.id or 0, to_domain(row).full_price)])

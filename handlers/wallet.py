@@ -5,6 +5,7 @@ provider's payment into an Input of kind payment, which lands in the wallet firs
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -99,14 +100,17 @@ async def coupon_spent(session: DbSession, coupon: Coupon, user_id: int) -> Inva
     return None
 
 
-async def coupon_refusal(session: DbSession, row: OrderRow) -> InvalidInput | None:
+async def coupon_refusal(session: DbSession, row: OrderRow, now: dt.datetime) -> InvalidInput | None:
     """Why the order's coupon can no longer be counted (used up, or used by this student on other orders since
-    this one was priced), or None. Asked before any money moves."""
+    this one was priced; ended since, by its time or an operator's /coupon stop), or None. Asked before any money
+    moves."""
     if not row.coupon_code:
         return None
     coupon = await session.get(Coupon, row.coupon_code, populate_existing=True)
     if coupon is None:
         return InvalidInput("order-coupon-used-up", code=row.coupon_code)
+    if coupon.valid_until is not None and now >= coupon.valid_until:
+        return InvalidInput("order-coupon-expired", code=coupon.code)
     return await coupon_spent(session, coupon, row.customer_id)
 
 
@@ -168,7 +172,7 @@ async def pay_order(ctx: Ctx, row: OrderRow, *, placed: bool = False) -> None:
     order_id, total, full_price, code = row.id, row.total, to_domain(row).full_price, row.coupon_code
     edit = ctx.input.kind is Kind.choice
     gone_key, gone_edit = ("order-covered-coupon-gone", edit) if placed else ("wallet-coupon-gone", False)
-    if (gone := await coupon_refusal(ctx.uow.session, row)) is not None:
+    if (gone := await coupon_refusal(ctx.uow.session, row, ctx.now)) is not None:
         say_coupon_gone(ctx, order_id, full_price, gone, gone_key, edit=gone_edit)
         return
     have = await balance(ctx)

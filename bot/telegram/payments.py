@@ -134,7 +134,7 @@ class TelegramPayments:
                 row = rows.get(payable.order_id)
                 if row is None or not self.min_amount <= self.charge(payable, row) <= self.max_amount:
                     continue
-                if payable.extra is None and await coupon_refusal(uow.session, row) is None or \
+                if payable.extra is None and await coupon_refusal(uow.session, row, self.services.clock()) is None or \
                         payable.extra is not None and _extra_asked(row, payable.extra):
                     found.add(payable)
             return found
@@ -206,7 +206,7 @@ class TelegramPayments:
         async with UnitOfWork(self.services.db, write=False) as uow:
             row = await uow.orders.get_row(order_id)
             user = await uow.session.get(User, row.customer_id) if row is not None else None
-            coupon_gone = await coupon_refusal(uow.session, row) if row is not None else None
+            coupon_gone = await coupon_refusal(uow.session, row, now) if row is not None else None
         if row is None or row.campus_id not in self.services.campuses:
             return "error-order-not-found", None  # as every other place refuses an order that is not there
         if user is None or user.channel != CHANNEL or user.external_id != str(telegram_user):

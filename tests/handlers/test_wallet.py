@@ -358,6 +358,22 @@ async def test_an_order_whose_coupon_was_used_up_can_be_paid_at_its_full_price_w
     assert t("track-history-line", time="", event="drop_coupon").strip() in card
 
 
+async def test_an_order_whose_coupon_an_operator_stopped_before_it_was_paid_pays_its_full_price(
+        chat, services, clock):
+    # Before, the stopped coupon ("it can no longer be used") still took 3.00 off an order placed with it.
+    await add_coupon(services, clock, "LEAKED")
+    await operator(chat)
+    alice, order = await ordered(chat, services, "alice", 20000, coupon="LEAKED")
+    assert keys(await chat.send(OP, "/coupon stop LEAKED")) == ["admin-coupon-stopped"]
+    gone = await chat.press("alice", f"data:pay:{order.id}")
+    assert keys(gone) == ["wallet-coupon-gone"] and ways_on_offered(gone[0], order.id)
+    assert "Coupon LEAKED is not valid now." in gone[0].text
+    assert await pay_events(services, order.id) == [] and await coupon_state(services, "LEAKED") == (0, 0)
+    await chat.press("alice", f"Pay {format_yuan(order.total + 300)} yuan without the coupon")
+    assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]
+    assert (await order_row(services, order.id)).discount == 0
+
+
 async def test_a_stale_or_forged_press_to_pay_without_the_coupon_is_refused_and_changes_nothing(chat, services, clock):
     await add_coupon(services, clock, "THREE", per_user=3)
     alice = await funded(chat, services, "alice", 20000)
