@@ -35,7 +35,7 @@ ENDED = ("completed", "cancelled", "closed", "expired", "refunded")  # the final
 class DayFigures:
     created: int  # orders placed
     ended: dict[str, int]  # orders that reached each final state (ENDED)
-    revenue: int  # fen: what the orders completed that day cost their students, goods money left out
+    revenue: int  # fen: what the errands completed that day were worth (fee and tip, a coupon's part too)
     commission: int  # fen: the platform's share of them
     compensation: int  # fen: paid by the platform to students and runners
     runners: int  # runners who took or were given an order
@@ -61,8 +61,9 @@ async def day_figures(s: AsyncSession, campus: Campus, day: dt.date) -> DayFigur
     ended.update({status: count for status, count in rows})
     completed = (select(OrderEvent.order_id)
                  .where(*that_day, OrderEvent.to_status == "completed", OrderEvent.from_status != "completed"))
-    # What students paid for the errands: goods money was the goods' own price (or went back), not the service's.
-    revenue = await s.scalar(select(func.coalesce(func.sum(OrderRow.total - OrderRow.goods), 0))
+    # What the errands were worth: their fee and tip, whether the student or a coupon paid it (the commission is a
+    # share of the fee, so never more than this). Goods money was the goods' own price (or went back).
+    revenue = await s.scalar(select(func.coalesce(func.sum(OrderRow.service_fee + OrderRow.tip), 0))
                              .where(here, OrderRow.id.in_(completed)))
 
     runners = await s.scalar(

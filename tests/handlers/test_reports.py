@@ -11,7 +11,7 @@ from core.order import Actor, Event, Role
 from handlers.io import CHART_COLOURS, Chart
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
-from tests.factories import act, make_order, make_runner, make_user
+from tests.factories import FREE_COUPON, act, make_order, make_runner, make_user
 from tests.handlers.harness import keys
 from tests.handlers.test_admin import OP, complain, completed_order, exception_order, operator, operator_speaking
 
@@ -163,6 +163,25 @@ async def test_revenue_leaves_out_the_money_students_gave_for_goods(chat, db, ca
     assert row.total == row.service_fee + row.tip + 5000
     assert (args["completed"], args["revenue"], args["commission"]) == (
         1, yuan(row.total - 5000), yuan(row.commission))
+
+
+async def test_revenue_counts_what_a_coupon_paid_so_the_commission_is_never_more_than_it(chat, db, campus, clock):
+    # Before, an errand a coupon paid in full was 0.00 revenue beside its commission, and the chart's revenue bar
+    # showed the commission alone.
+    await operator(chat)
+    now = clock.now
+    customer, runner = await make_user(db, campus, now), await make_runner(db, campus, now)
+    order_id = await make_order(db, campus, customer, now, coupon=FREE_COUPON)
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), now)
+    for event in (Event.pickup, Event.deliver):
+        await act(db, campus, order_id, event, Actor(Role.runner, runner), now)
+    await act(db, campus, order_id, Event.confirm, Actor(Role.customer, customer), now)
+    row = (await orders(db))[order_id]
+    assert row.total == 0 and row.commission > 0
+    (reply,) = await chat.send(OP, "/report 1")
+    worth = row.service_fee + row.tip
+    assert (reply.args["revenue"], reply.args["commission"]) == (yuan(worth), yuan(row.commission))
+    assert reply.chart.panels[1].series == (("orange", (row.commission,)), ("blue", (worth - row.commission,)))
 
 
 async def test_commission_and_compensation_count_only_this_campus_orders(chat, db, campus, clock):
