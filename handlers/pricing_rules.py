@@ -7,7 +7,8 @@ from __future__ import annotations
 from core import pricing_rules
 from core.campus import Campus
 from core.errors import InvalidInput
-from core.money import MoneyError, format_yuan, percent_to_bp, written_yuan_to_fen
+from core.money import MoneyError, format_yuan, written_yuan_to_fen
+from core.numbers import plain_decimal
 from handlers.admin import begin, record, tell_other_operators
 from handlers.context import Ctx, quoted
 from handlers.router import ROUTER
@@ -28,10 +29,14 @@ def unit_of(rule: str) -> str:
 
 
 def typed_amount(rule: str, text: str) -> int:
-    """'4', '4.5', '¥4', '4元' → fen; for the commission '15' or '15%' → basis points."""
+    """'4', '4.5', '¥4', '4元' → fen; for the commission '15', '15%' or '15％' → basis points (any number of them:
+    pricing_rules.check says the range)."""
     try:
         if rule == pricing_rules.COMMISSION:
-            return percent_to_bp(text.removesuffix("%"))
+            percent = plain_decimal(text.strip().removesuffix("%").removesuffix("％"))
+            if percent is None or percent * 100 % 1:
+                raise MoneyError(text)
+            return int(percent * 100)
         return written_yuan_to_fen(text)
     except MoneyError:
         raise InvalidInput("pricing-amount-invalid", text=quoted(text),
@@ -50,11 +55,12 @@ def window_of(campus: Campus, rule: str) -> str:
 @ROUTER.command("pricing", operator_only=True)
 async def pricing(ctx: Ctx) -> None:
     args = ctx.input.args
-    if not args:
+    verb = args[0].lower() if args else None
+    if verb is None:
         await show_rules(ctx)
-    elif args[0] == "set" and len(args) == 3:
+    elif verb == "set" and len(args) == 3:
         await set_rule(ctx, args[1], args[2])
-    elif args[0] == "reset" and len(args) == 2:
+    elif verb == "reset" and len(args) == 2:
         await reset_rule(ctx, args[1])
     else:
         raise InvalidInput("pricing-usage")

@@ -33,7 +33,7 @@ async def test_the_rules_are_listed_with_their_amounts_and_what_the_file_says(ch
     assert "peak.1: 1.00 yuan — peak hours surcharge, 11:30–13:00" in lines
     assert "commission: 15% — the platform's commission on the service fee" in lines
     await chat.send(OP, "/pricing set base.buy 5.5")
-    await chat.send(OP, "/pricing set commission 12.5%")
+    await chat.send(OP, "/pricing SET commission 12.5％")  # as a Chinese keyboard types it
     await chat.send(OP, "/pricing set peak.2 1.5")
     assert await changes(services) == {"base.buy": 550, "commission": 1250, "peak@17:00-18:30": 150}
     (reply,) = await chat.send(OP, "/pricing")
@@ -110,7 +110,8 @@ async def test_the_ceilings_students_are_told_follow_the_changes(chat, services)
     ("/pricing set base.pizza 5", "pricing-unknown-rule"),
     ("/pricing set base.buy lots", "pricing-amount-invalid"),
     ("/pricing set base.buy 1001", "pricing-amount-range"),
-    ("/pricing set commission 120%", "pricing-amount-invalid"),
+    ("/pricing set commission 120%", "pricing-percent-range"),  # a percentage, only too high: said so
+    ("/pricing set commission 12.345%", "pricing-amount-invalid"),
     ("/pricing set commission 5元", "pricing-amount-invalid"),
     ("/pricing reset base.buy", "pricing-not-changed"),
     ("/pricing set floor 0", "pricing-not-zero"),  # every errand costs something: its completion pays someone
