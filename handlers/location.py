@@ -27,11 +27,11 @@ from sqlalchemy import exists, or_, select, update
 from core.campus import DispatchMode
 from core.errors import UnknownBuilding
 from core.geo import Point, building_point, geodesic_m, nearest_building
-from core.order import CARRYING_VALUES
+from core.order import CARRYING_VALUES, Status
 from handlers.context import Ctx, Services
 from handlers.io import Input, Reply
 from handlers.ordering import PLACE_STATES
-from handlers.orders import building_name, customer_order, parse_order_id
+from handlers.orders import building_name, customer_order, parse_order_id, window_text
 from handlers.router import ROUTER
 from handlers.start import menu
 from handlers.tracking import order_button, verb
@@ -41,6 +41,7 @@ from storage.dedupe import first_time_in, seen_in
 from storage.lookups import USER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import RunnerProfile
+from storage.orders_repo import to_domain
 from storage.runners_repo import is_active_runner
 from storage.uow import UnitOfWork
 
@@ -222,13 +223,20 @@ async def tell_where(ctx: Ctx, row: OrderRow) -> None:
     if row.status not in TRACKED or row.runner_id is None:
         ctx.say("where-not-on-the-way", order=row.id)
         return
+    campus = ctx.services.campuses.get(row.campus_id, ctx.campus)
+    # A scheduled errand not yet picked up is on its way from its window's start: where its runner is before that
+    # (hours of their own day) is not the student's to see.
+    since = to_domain(row).begins(row.accepted_at) if row.status == Status.accepted.value and row.accepted_at \
+        else row.accepted_at
+    if since is not None and ctx.now < since:
+        ctx.say("where-scheduled", order=row.id, window=window_text(ctx.t, campus, row.window_start, row.window_end))
+        return
     profile = await ctx.uow.runners.get(row.runner_id)
     if (profile is None or profile.last_lat is None or profile.last_lon is None or profile.last_seen_at is None
             # A position from before they took this order (while carrying another) is not this student's to see.
-            or (row.accepted_at is not None and profile.last_seen_at < row.accepted_at)):
+            or (since is not None and profile.last_seen_at < since)):
         ctx.say("where-unknown", order=row.id)
         return
-    campus = ctx.services.campuses.get(row.campus_id, ctx.campus)
     seen = profile.last_seen_at
     at = Point(profile.last_lat, profile.last_lon)
     time = seen.astimezone(campus.tz).strftime("%H:%M")

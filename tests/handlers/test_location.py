@@ -14,6 +14,7 @@ from handlers.io import Input, Kind
 from handlers.location import AVAILABLE_FOR, live_position
 from handlers.sweep import sweep
 from locales import catalogue
+from storage.models import Order as OrderRow
 from storage.models import User
 from storage.uow import UnitOfWork
 from tests.conftest import FakeClock
@@ -270,3 +271,27 @@ async def test_a_student_is_not_shown_where_the_runner_was_before_taking_their_o
     await live(chat, "rob", *CANTEEN_2, first=False)
     (near,) = await chat.send("bob", f"/where {second}")
     assert near.key == "where-near" and near.args["minutes"] == 0
+
+
+@pytest.mark.parametrize(("language", "scheduled"), [
+    ("en", "Order #{order} is for between 18:00 and 20:00: its runner's position is shown once that time begins."),
+    ("zh_CN", "订单 #{order} 预约在 18:00 至 20:00：到那时才显示跑腿员的位置。"),
+])
+async def test_before_a_scheduled_errand_begins_its_student_is_not_shown_where_its_runner_is(
+        chat, services, db, campus, clock, language, scheduled):
+    # Rob took Alice's evening errand in the morning: where he spends his day is not hers to see.
+    alice = await person(db, campus, clock(), "alice", language=language)
+    rob = await runner(db, campus, clock(), "rob")
+    order_id = await paid_order(services, alice)
+    evening = clock() + dt.timedelta(hours=8)  # 18:00 on campus
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(
+            window_start=evening, window_end=evening + dt.timedelta(hours=2)))
+    await act_notified(services, order_id, Event.accept, Actor(Role.runner, rob))
+    await live(chat, "rob", *CANTEEN_2, until=clock() + dt.timedelta(hours=9))
+    (said,) = await chat.send("alice", f"/where {order_id}")
+    assert (said.key, said.text) == ("where-scheduled", scheduled.format(order=order_id))
+    clock.advance(hours=8)  # its time: still nothing from the morning, only what he shares from now on
+    assert keys(await chat.send("alice", f"/where {order_id}")) == ["where-unknown"]
+    await live(chat, "rob", *PARCEL_STATION, first=False, until=clock() + dt.timedelta(hours=1))
+    assert keys(await chat.send("alice", f"/where {order_id}")) == ["where-near"]
