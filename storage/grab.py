@@ -134,8 +134,9 @@ class GrabService:
                 if on_won is not None:
                     await on_won(uow, campus, t, now)
                 return GrabResult(True, "grab-won", t)
-        except StaleOrder:
-            return TAKEN
+        except StaleOrder:  # moved since it was read: taken by another runner, or ended (a cancellation, expiry)
+            async with UnitOfWork(self.db, write=False) as uow:
+                return await settled_in(uow.session, order_id, runner_id) or TAKEN
         except NotEligible as exc:
             return GrabResult(False, exc.key)
 

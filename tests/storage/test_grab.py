@@ -5,10 +5,12 @@ import pytest
 
 from core.campus import Gender
 from core.errors import NotEligible
+from core.order import Actor, Event, Role
 from storage.db import Database
 from storage.grab import GrabService, settled
+from storage.orders_repo import OrderRepository
 from storage.uow import UnitOfWork
-from tests.factories import make_order, make_runner, make_user
+from tests.factories import act, make_order, make_runner, make_user
 
 
 async def test_many_simultaneous_grabs_have_exactly_one_winner(db, campus, clock):
@@ -157,3 +159,21 @@ async def test_a_taken_order_reopened_can_be_grabbed_again(db, campus, clock):
 def test_a_press_on_ones_own_order_says_whether_one_still_carries_it(status, reason):
     assert settled(status, 7, 7).reason == reason
     assert settled(status, 8, 7).reason == "grab-taken"
+
+
+async def test_a_grab_that_loses_to_the_students_cancellation_says_the_order_is_gone(db, campus, clock, monkeypatch):
+    # The grab read the order open, then the student's cancellation committed before its write (another process):
+    # before, the runner was told someone else had taken it.
+    alice, runner = await make_user(db, campus, clock()), await make_runner(db, campus, clock())
+    order_id = await make_order(db, campus, alice, clock())
+    async with UnitOfWork(db, write=False) as uow:
+        as_read = await uow.orders.get_row(order_id)
+    await act(db, campus, order_id, Event.cancel, Actor(Role.customer, alice), clock())
+
+    async def read_before_the_cancel(self, wanted):  # noqa: ANN001
+        return as_read if wanted == order_id else await current(self, wanted)
+
+    current = OrderRepository.get_row
+    monkeypatch.setattr(OrderRepository, "get_row", read_before_the_cancel)
+    result = await GrabService(db, {campus.id: campus}, clock).grab(order_id, runner)
+    assert (result.won, result.reason) == (False, "grab-gone")
