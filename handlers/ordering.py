@@ -304,7 +304,8 @@ def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
         campus_id=campus.id, customer_id=ctx.user_id, status=Status.awaiting_payment.value, task_type=d["task"],
         pickup_building=d.get("pickup"), dropoff_building=d["dropoff"], dropoff_floor=d.get("floor", 1),
         door_delivery=room is not None, description=d.get("description", ""), notes=d.get("notes", ""),
-        weight_g=d.get("weight_g", 0), size=d.get("size", "small"), urgent=d.get("urgent", False),
+        weight_g=d.get("weight_g", 0), queue_minutes=d.get("queue_minutes", 0), size=d.get("size", "small"),
+        urgent=d.get("urgent", False),
         tags=list(d.get("tags", [])),
         gender_preference=d.get("gender"), favourite_runner_id=d.get("runner_id"),
         # A coupon the price no longer reaches (its minimum spend, since it was typed) takes nothing off: paying

@@ -174,15 +174,23 @@ def hall_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
     card = t("hall-card", order=row.id, task=row.task_type, route=route_text(t, campus, row),
              share=format_yuan(row.runner_share), size=row.size, weight=kg_text(row.weight_g),
              window=window, urgent="yes" if row.urgent else "no")
-    # The runner lays the goods money out at the shop: who grabs it must know how much to have with them.
-    return "\n".join([card, t("hall-card-goods", goods=format_yuan(row.goods))]) if row.goods else card
+    # The runner lays the goods money out at the shop: who grabs it must know how much to have with them. And how
+    # long a queue will take them.
+    goods = [t("hall-card-goods", goods=format_yuan(row.goods))] if row.goods else []
+    return "\n".join([card, *queue_lines(t, row), *goods])
+
+
+def queue_lines(t: Catalogue, row: OrderRow) -> list[str]:
+    """How long a queue errand's queueing is expected to take: what a runner weighs before taking it."""
+    return [t("order-card-queue", minutes=row.queue_minutes)] if row.queue_minutes else []
 
 
 def details_lines(t: Catalogue, row: OrderRow) -> list[str]:
-    """What the errand is about: the item, the student's notes and their preference tags."""
+    """What the errand is about: the item, the expected queueing, the student's notes and their preference tags."""
     parts = []
     if row.description:
         parts.append(t("order-card-description", task=row.task_type, text=row.description))
+    parts += queue_lines(t, row)
     if row.notes:
         parts.append(t("order-card-notes", text=row.notes))
     if row.tags:

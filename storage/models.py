@@ -103,6 +103,7 @@ class Order(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     notes: str = Field(default="", sa_column=Column(Text, nullable=False))
     weight_g: int = 0
+    queue_minutes: int = 0  # queue errands: how long the student expects the queueing to take (0: not said)
     size: str = Field(default="small", max_length=8)
     urgent: bool = False
     tags: list = _json(list)

@@ -196,6 +196,27 @@ async def test_queue_and_custom_errands_may_skip_the_pickup(chat, services):
     await chat.send("dave", "Confirm")
     [order] = await orders_of(services, dave)
     assert (order.task_type, order.pickup_building, order.weight_g) == ("queue", None, 0)
+    assert order.queue_minutes == 90
+
+
+async def test_a_queue_errands_expected_queueing_is_shown_to_whoever_may_take_it(chat, services, db, campus):
+    # Before, it was priced and then forgotten: neither the hall nor the runner's details said how long it would take.
+    dave = await funded(chat, services, "dave", 5000)
+    await chat.send("dave", "/order")
+    await chat.send("dave", "Queue for me")
+    await chat.press("dave", "No particular place")
+    await answer_all(chat, "dave", ["Canteen 1", "Skip", "Lunch at window 3", "45", "now", "Done", "Skip", "Anyone",
+                                    "Skip", "0", "No coupon", "Confirm"])
+    assert keys(await chat.press("dave", "Pay with wallet")) == ["wallet-paid"]
+    [order] = await orders_of(services, dave)
+    (post,) = [m["text"] for m in await chat.inbox("hall:demo") if m["key"] == "hall-card"]
+    assert "预计排队：约 45 分钟" in post.splitlines()  # the hall reads the campus's Chinese
+    from tests.handlers.test_runner import runner  # it imports this module
+
+    await runner(db, campus, services.clock(), "rob")
+    assert keys(await chat.press("rob", f"data:g:{order.id}", chat="hall:demo"))[0] == "grab-won"
+    (details,) = [m["text"] for m in await chat.inbox("rob") if m["key"] == "notice-you-won"]
+    assert "Queueing expected: about 45 min" in details.splitlines()
 
 
 async def test_back_from_the_quote_changes_the_tip_and_keeps_the_rest_of_the_draft(chat, services):
