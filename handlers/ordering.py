@@ -796,6 +796,8 @@ async def got_window(ctx: Ctx, said: Said) -> None:
     offers = ctx.data.get("_windows", {})
     campus = await ctx.live_campus()
     urgent = said.value == "urgent" or normalize_name(said.text) in ("urgent", "加急")
+    if urgent and "urgent" not in offers:  # no urgent surcharge here (or not now): nothing to be urgent for
+        raise stale() if said.value is not None else InvalidInput("order-window-format", text=said.text[:20])
     if urgent or (said.value is None and normalize_name(said.text) in ("now", "现在", "立即", "马上")):
         start = end = None
     elif said.value is not None:

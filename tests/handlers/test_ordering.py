@@ -691,6 +691,25 @@ async def test_an_urgent_errand_carries_the_urgent_surcharge(chat, services, cam
     assert "When: as soon as possible · URGENT" in card.text.splitlines()  # her card says what she paid extra for
 
 
+async def test_where_there_is_no_urgent_surcharge_an_errand_cannot_be_made_urgent(db, campus, clock):
+    # Before, "urgent" typed (or a forged button) made it URGENT in the hall, for nothing.
+    from handlers.context import Services
+    from tests.handlers.harness import Chat
+
+    calm = campus.model_copy(update={"pricing": campus.pricing.model_copy(update={"urgent": 0})})
+    services = Services(db=db, campuses={calm.id: calm}, cipher=CIPHER, clock=clock, channels=("console",))
+    chat = Chat(services)
+    await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    asked = await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:9])
+    now = next(c.data for c in asked[0].flat_choices() if c.label == "Now")
+    assert "urgent" not in " ".join(c.label.lower() for c in asked[0].flat_choices())
+    await refused(chat, services, "alice", lambda: chat.send("alice", "urgent"), "order-window-format")
+    forged = now.rsplit(":", 1)[0] + ":urgent"
+    await refused(chat, services, "alice", lambda: chat.press("alice", f"data:{forged}"), "error-stale-choice")
+    assert "urgent" not in (await conversation(services, "alice"))[1]
+
+
 async def test_pressed_answers_to_the_quote_and_the_pay_button_replace_their_message(chat, services, clock):
     # Each answer takes the pressed message's place (Reply.edit), so its buttons cannot be pressed again.
     await funded(chat, services, "alice", 5000)
