@@ -666,7 +666,7 @@ async def amount_answered(ctx: Ctx) -> None:
             await cancel_withdrawal(ctx, edit=True)
             return
         shown = whole_number(value.removeprefix("all:")) if value.startswith("all:") else None
-        if shown is None:
+        if not shown:  # none, or 0: never offered (the button is shown only for money there is)
             raise InvalidInput("error-stale-choice")
         if shown > balance:  # less is left than the button showed (another withdrawal meanwhile): asked anew
             ctx.say("runner-withdraw-too-much", amount=format_yuan(shown), balance=format_yuan(balance), edit=True)

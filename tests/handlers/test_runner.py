@@ -900,6 +900,9 @@ async def test_withdraw_all_pays_what_it_showed_asks_again_when_less_is_left_and
     assert refused.key == "runner-withdraw-too-much" and refused.text.endswith(f"your wallet holds {left} yuan.")
     assert asked_again.key == "runner-withdraw-ask" and asked_again.flat_choices()[0].label.endswith(f"{left} yuan")
     assert keys(await chat.press("rob", f"data:{everything.data}")) == ["error-stale-choice"]
+    # Forged "all of 0 yuan": refused as the button it is not, not the ledger's "could not be recorded".
+    forged = asked_again.flat_choices()[0].data.rsplit(":", 1)[0] + ":0"
+    assert keys(await chat.press("rob", f"data:{forged}")) == ["error-stale-choice"]
     (cancelled,) = await chat.press("rob", f"data:{asked_again.flat_choices()[1].data}")  # its Cancel
     assert cancelled.key == "runner-withdraw-cancelled" and cancelled.edit
     await chat.send("rob", "/withdraw")
