@@ -651,7 +651,14 @@ async def complain_step(ctx: Ctx) -> None:
     if ctx.input.kind is not Kind.text:
         await ask_complaint_text(ctx)
         return
-    await complain(ctx, int(ctx.data["complain_order"]), ctx.input.text)
+    try:
+        await complain(ctx, int(ctx.data["complain_order"]), ctx.input.text)
+    except (IllegalTransition, NotAllowed) as ended:
+        # The order moved on while the question waited (back in the hall, or complained about from elsewhere): the
+        # question ends, saying why, rather than refuse every later message as the complaint's text. Nothing of
+        # the complaint was kept (its savepoint rolled back).
+        ctx.reset()
+        ctx.say(ended.key, **ended.args_)
 
 
 # --- notices with buttons ----------------------------------------------------------------------------------------

@@ -776,6 +776,16 @@ async def test_report_button_asks_then_records(db, campus, clock, chat, services
     assert (await order_row(db, other)).status == "completed"
 
 
+async def test_a_complaint_asked_for_about_an_order_given_back_meanwhile_ends_the_question(db, campus, clock, chat):
+    # Before, the question stayed: everything the student wrote was refused as its text until they sent /menu.
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    assert keys(await chat.send("alice", f"/complain {order_id}")) == ["track-complain-ask"]
+    await act(db, campus, order_id, Event.release, Actor(Role.runner, runner), clock())
+    assert keys(await chat.send("alice", "he never showed up")) == ["track-complain-not-now"]
+    assert await count(db, Complaint) == 0
+    assert keys(await chat.send("alice", "hello")) == ["idle-hint", "menu-title"]  # the question is over
+
+
 async def test_two_complaints_at_once_on_a_completed_order_record_one(db, campus, clock, chat):
     """Nothing about a completed order moves, so only the database can stop the second of two simultaneous ones."""
     alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
