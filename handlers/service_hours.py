@@ -91,6 +91,8 @@ def pause_end(ctx: Ctx, when: str) -> dt.datetime:
     """'18:00' (its next time in campus time), '30', '45分钟', '2h' (from now) → the moment the pause ends."""
     if m := CLOCK_ONLY.fullmatch(when):
         local = ctx.now.astimezone(ctx.campus.tz)
+        if (int(m[1]), int(m[2])) == (24, 0):  # the end of today, as /hours set reads it
+            return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), ctx.campus.tz)
         try:
             at = dt.datetime.combine(local.date(), dt.time(int(m[1]), int(m[2])), ctx.campus.tz)
         except ValueError:  # 25:00
