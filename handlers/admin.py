@@ -1072,9 +1072,12 @@ async def stop_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
     coupon = await ctx.uow.session.get(Coupon, code, populate_existing=True)
     if coupon is None or coupon.campus_id != ctx.campus.id:
         raise InvalidInput("admin-coupon-not-found", code=code[:40])
-    if coupon.valid_until is not None and coupon.valid_until <= ctx.now:
+    # Conditional, so two operators stopping it at once are not both told (and recorded) that they did.
+    stopped = await ctx.uow.session.execute(
+        update(Coupon).where(Coupon.code == code, or_(Coupon.valid_until.is_(None), Coupon.valid_until > ctx.now))
+        .values(valid_until=ctx.now).execution_options(synchronize_session=False))
+    if stopped.rowcount != 1:
         raise InvalidInput("admin-coupon-ended", code=code)
-    coupon.valid_until = ctx.now
     await record(ctx, "coupon_stop", f"coupon:{code}")
     ctx.say("admin-coupon-stopped", code=code)
 

@@ -2,6 +2,7 @@
 coupons; every change is recorded with who and when."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -1431,6 +1432,11 @@ async def test_create_list_and_stop_coupons(chat, db, campus, clock):
     assert "HALF" not in (await chat.send(OP, "/coupons"))[0].text
     assert_recorded(await actions(db), op, clock.now, ("coupon_create", "coupon:WELCOME"),
                     ("coupon_create", "coupon:HALF"), ("coupon_stop", "coupon:HALF"))
+    # Two operators stopping one at once: one stops it, the other is told it has ended, and it is recorded once.
+    await operator_speaking(db, campus, clock.now, "en")
+    results = await asyncio.gather(chat.send(OP, "/coupon stop WELCOME"), chat.send("dora", "/coupon stop WELCOME"))
+    assert sorted(k for replies in results for k in keys(replies)) == ["admin-coupon-ended", "admin-coupon-stopped"]
+    assert [a.target for a in await actions(db) if a.action == "coupon_stop"] == ["coupon:HALF", "coupon:WELCOME"]
 
 
 @pytest.mark.parametrize(("language", "command", "line"), [
