@@ -198,6 +198,10 @@ class Timeouts(Strict):
     deliver_minutes: int = Field(gt=0)  # picked up → should be delivered (reminder, exception)
     auto_confirm_hours: int = Field(gt=0)  # delivered → completed, runner paid
 
+    @property
+    def reannounce_every(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.reannounce_minutes)
+
     @model_validator(mode="after")
     def _reannounce_before_expiry(self) -> "Timeouts":
         if self.reannounce_minutes >= self.accept_minutes:

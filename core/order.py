@@ -177,6 +177,11 @@ class Order:
         costs its runner credit hours before its time."""
         return max(now, self.window_start) if self.window_start is not None else now
 
+    def next_announcement(self, now: dt.datetime, every: dt.timedelta) -> dt.datetime:
+        """When the hall is next shown it again while nobody takes it: every so often, but a scheduled errand only
+        as its window nears, not all day long."""
+        return max(now, self.begins(now) - 2 * every) + every
+
     @property
     def goods_paid_back(self) -> Fen:
         """What the end of the order pays the runner back for goods: what they said they spent, nothing if they
@@ -331,7 +336,8 @@ def transition(
             clear_deadlines(o),
             runner_id=None,
             accepted_at=None,
-            reannounce_at=now,  # announce again at once
+            # The reopening announces it at once (its hall notice); then again as any open order.
+            reannounce_at=o.next_announcement(now, t.reannounce_every),
             accept_by=o.begins(now) + dt.timedelta(minutes=t.accept_minutes),
         )
 
@@ -364,9 +370,7 @@ def transition(
         postings.append(ledger.pay_order(order.id, order.customer_id, order.total, order.discount))
         after = dataclasses.replace(
             clear_deadlines(after),
-            # A scheduled errand is announced now and again as its window nears, not every few minutes all day.
-            reannounce_at=max(now, order.begins(now) - dt.timedelta(minutes=2 * t.reannounce_minutes))
-            + dt.timedelta(minutes=t.reannounce_minutes),
+            reannounce_at=order.next_announcement(now, t.reannounce_every),
             accept_by=order.begins(now) + dt.timedelta(minutes=t.accept_minutes),
         )
         covered = "yes" if order.covered_by_coupon else "no"  # no "Paid." for what the coupon paid alone

@@ -11,7 +11,7 @@ import re
 from core import service_hours
 from core.campus import Campus
 from core.errors import InvalidInput
-from core.numbers import CLOCK
+from core.numbers import CLOCK, plain_decimal
 from handlers.admin import MAX_REASON, begin, record, tell_other_operators
 from handlers.context import Ctx, free_text, quoted
 from handlers.ordering import hours_text, in_service_hours, parse_minutes, window_offers
@@ -113,7 +113,8 @@ async def pause(ctx: Ctx) -> None:
     if args and WHEN_LIKE.match(args[0]):
         when, args = args[0], args[1:]
         # A unit written apart ('2 hours', '45 分钟') belongs to its number, not to the reason students are shown.
-        if args and not WHEN_LIKE.match(args[0]) and parse_minutes(when + args[0]) is not None:
+        if plain_decimal(when) is not None and args and not WHEN_LIKE.match(args[0]) \
+                and parse_minutes(when + args[0]) is not None:
             when, args = when + args[0], args[1:]
         until = pause_end(ctx, when)
         if until - ctx.now > MAX_PAUSE:

@@ -202,7 +202,7 @@ async def _reannounce(services: "Services", order: Order, now: dt.datetime) -> b
             update(OrderRow)
             .where(OrderRow.id == order.id, OrderRow.status == Status.open.value,
                    OrderRow.reannounce_at == order.reannounce_at)
-            .values(reannounce_at=now + dt.timedelta(minutes=campus.timeouts.reannounce_minutes))
+            .values(reannounce_at=order.next_announcement(now, campus.timeouts.reannounce_every))
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:

@@ -239,6 +239,8 @@ def test_a_scheduled_errands_deadlines_wait_for_its_window():
     assert reassigned.pickup_by == start + dt.timedelta(minutes=t.pickup_minutes)
     released = transition(CAMPUS, accepted, Event.release, runner, later).after
     assert released.accept_by == start + dt.timedelta(minutes=t.accept_minutes)
+    assert released.reannounce_at == start - t.reannounce_every  # given back in the morning: not reposted all day
+    assert paid.next_announcement(start - t.reannounce_every, t.reannounce_every) == start  # then as it nears
     # Picked up early, it is due by the window's end; picked up late in it, in the usual time.
     early = transition(CAMPUS, accepted, Event.pickup, runner, start).after
     assert early.deliver_by == end

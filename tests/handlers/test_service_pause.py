@@ -53,6 +53,8 @@ async def test_a_paused_campus_takes_no_new_order_until_the_time_given(chat, ser
     ("/pause 2 hours", "12:00", "none"), ("/pause 2 小时 下雨", "12:00", "下雨"), ("/pause 45 分钟 下雨", "10:45", "下雨"),
     ("/pause 1.5 h exams", "11:30", "exams"), ("/pause 30 heavy rain", "10:30", "heavy rain"),
     ("/pause 30 2nd gate closed", "10:30", "2nd gate closed"),  # a number after it begins the reason
+    ("/pause 1h our runners sit exams", "11:00", "our runners sit exams"),  # a unit written with it: none to join
+    ("/pause 30m in the rain", "10:30", "in the rain"),
     ("/pause 24:00 exams", "11-24 00:00", "exams"),  # the end of today, as /hours set reads it
 ])
 async def test_a_duration_with_its_unit_written_apart_is_read_whole(chat, services, clock, typed, until, reason):
