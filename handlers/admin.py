@@ -848,7 +848,11 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
         # Their runner commands go (or come back) with the suspension.
         await ctx.notify.menu(target.id)  # type: ignore[arg-type]
     if suspended:
+        from handlers.unreachable import end_offers  # it imports this module
+
         await ctx.notify.user(target.id, "admin-you-suspended", **with_reason(reason))  # type: ignore[arg-type]
+        # An order offered to them alone goes to the hall now: they may not take it, and nobody else could.
+        await end_offers(ctx.services, ctx.uow, target.id, ctx.now, tell=True)  # type: ignore[arg-type]
         active = await ctx.uow.orders.active_for_runner(target.id)  # type: ignore[arg-type]
         # What they ordered goes on without them (they can neither confirm nor write about it): named, to look at.
         placed = list(await ctx.uow.session.scalars(

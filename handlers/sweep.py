@@ -130,8 +130,8 @@ async def _run(report: SweepReport, kind: str, order_id: int | None, work: Any) 
 
 async def _due(services: "Services", field: str, status: Status, now: dt.datetime, limit: int) -> list[Order]:
     async with UnitOfWork(services.db, write=False) as uow:
-        orders = await uow.orders.due(field, status, now, limit)
-    return [o for o in orders if o.campus_id in services.campuses]
+        # Only the served campuses' in the query: another's (its file taken out) would fill every batch for ever.
+        return await uow.orders.due(field, status, now, limit, campuses=list(services.campuses))
 
 
 async def _due_offers(services: "Services", now: dt.datetime, limit: int) -> list[OrderRow]:

@@ -65,17 +65,20 @@ async def tell_operators(services: Services, uow: UnitOfWork, user_id: int, now:
                                  status=row.status)
 
 
-async def end_offers(services: Services, uow: UnitOfWork, user_id: int, now: dt.datetime) -> None:
+async def end_offers(services: Services, uow: UnitOfWork, user_id: int, now: dt.datetime, *,
+                     tell: bool = False) -> None:
     """Orders offered to them alone (a named runner, auto-dispatch) go to the hall now rather than wait out an offer
-    they cannot see; as a decline would, but without telling them."""
+    they cannot see (or, suspended, take); as a decline would. `tell`: their offer messages say it ended (they lose
+    Accept and Decline), where the bot can still write to them."""
     rows = await uow.session.scalars(
         select(OrderRow).where(OrderRow.offer_runner_id == user_id, OrderRow.status == Status.open.value)
         .order_by(OrderRow.id))
     for row in rows:
         campus = services.campuses.get(row.campus_id)
         notifier = Notifier(services, uow, now, origin=f"unreachable-offer:{row.id}:{secrets.token_hex(4)}")
+        offered = (user_id, row.offer_until) if tell and row.offer_until is not None else None  # before it clears
         if campus is not None and await clear_offer(notifier, row, status=Status.open):  # not one taken meanwhile
-            await end_offer(notifier, campus, row, None, now)
+            await end_offer(notifier, campus, row, offered, now)
 
 
 async def unreachable(services: Services, uow: UnitOfWork, channel: str, external_id: str, now: dt.datetime) -> None:

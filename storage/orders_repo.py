@@ -114,11 +114,13 @@ class OrderRepository:
                 set_committed_value(row, name, value)
             self._moved[t.before.id] = (t, row)
 
-    async def due(self, field: str, status: Status, now: dt.datetime, limit: int = 100) -> list[core_order.Order]:
+    async def due(self, field: str, status: Status, now: dt.datetime, limit: int = 100, *,
+                  campuses: list[str]) -> list[core_order.Order]:
         column = getattr(OrderRow, field)
         rows = await self.session.scalars(
             select(OrderRow)
-            .where(OrderRow.status == status.value, column.is_not(None), column <= now)
+            .where(OrderRow.status == status.value, column.is_not(None), column <= now,
+                   OrderRow.campus_id.in_(campuses))
             .order_by(column)
             .limit(limit)
         )

@@ -1556,3 +1556,19 @@ async def test_a_minimum_spend_of_0_in_any_writing_means_none(chat, db, campus, 
     for code, spend in (("ZERO1", "0"), ("ZERO2", "0.00"), ("ZERO3", "0元")):
         assert keys(await chat.send(OP, f"/coupon create {code} 3 {spend} 10")) == ["admin-coupon-created"], spend
         assert ((c := await get(db, Coupon, code)).min_spend, c.max_uses) == (0, 10)
+
+
+async def test_suspending_a_runner_sends_the_order_offered_to_them_alone_to_the_hall(chat, services, db, campus, clock):
+    # Before, it stayed theirs alone until the offer ran out, while every other runner's grab was refused.
+    from tests.handlers.test_runner import order_row, paid_order, person, runner
+
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay")
+    await runner(db, campus, clock(), "otto")
+    order_id = await paid_order(services, alice, favourite=fay)
+    assert (await order_row(db, order_id)).offer_runner_id == fay
+    await operator(chat)
+    assert keys(await chat.send(OP, f"/suspend #{fay}")) == ["admin-suspended"]
+    assert (await order_row(db, order_id)).offer_runner_id is None
+    assert "hall-offer-ended" in [m["key"] for m in await chat.inbox("fay")]  # her Accept and Decline go
+    assert keys(await chat.press("otto", f"data:g:{order_id}", chat="hall:demo"))[0] == "grab-won"

@@ -474,3 +474,16 @@ async def test_a_runners_position_is_forgotten_once_they_carry_no_order(services
     async with UnitOfWork(services.db, write=False) as uow:
         profile = await uow.runners.get(busy_free)
     assert (profile.last_lat, profile.last_lon, profile.last_seen_at) == (None, None, None)
+
+
+async def test_due_orders_of_a_campus_no_longer_served_do_not_hold_up_the_others(services, db, campus, clock):
+    # Before, they had the oldest deadlines and filled every batch: the served campus's orders were never closed.
+    alice = await make_user(db, campus, clock(), name="alice")
+    stale = [await make_order(db, campus, alice, clock(), pay=False) for _ in range(2)]
+    clock.advance(minutes=1)
+    mine = await make_order(db, campus, alice, clock(), pay=False)
+    async with UnitOfWork(db) as uow:  # a campus whose file was taken out of CAMPUS_FILES
+        await uow.session.execute(update(Order).where(Order.id.in_(stale)).values(campus_id="gone"))
+    clock.advance(minutes=campus.timeouts.pay_minutes + 5)
+    assert (await sweep(services, clock(), batch=2)).closed_unpaid == 1
+    assert (await order_row(db, mine)).status == "closed"
