@@ -87,7 +87,8 @@ class BuildingKind(str, enum.Enum):
 
 
 class Building(Strict):
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    # At most 40: it rides in button data ("s:<token>:b:<id>"), which Telegram caps at 64 bytes.
+    id: str = Field(pattern=r"^[a-z0-9_]+$", max_length=40)
     name: str = Field(min_length=1, description="Chinese name")
     name_en: str = Field(min_length=1)
     aliases: tuple[str, ...] = ()

@@ -50,6 +50,8 @@ def test_demo_campus_has_what_the_product_needs():
         (lambda d: d["buildings"][0].update(transfer_point="nowhere"), "(top level)", "not a building id"),
         (lambda d: d["buildings"][1].update(id="dorm_m1"), "(top level)", "duplicate building id"),
         (lambda d: d["buildings"][2].update(lat=123), "buildings[2].lat", "less than or equal to 90"),
+        # Its id rides in a button's data, which Telegram caps at 64 bytes: a longer one left a button that did nothing.
+        (lambda d: d["buildings"][2].update(id="b" * 41), "buildings[2].id", "at most 40 characters"),
         (lambda d: d["service_hours"][0].update(start="25:00"), "service_hours[0].start", "time of day"),
         (lambda d: d["timeouts"].update(reannounce_minutes=99), "timeouts", "shorter than accept_minutes"),
         (lambda d: d["credit"]["thresholds"].update(warning=200), "credit.thresholds", "priority > warning"),
