@@ -68,9 +68,14 @@ def max_active_orders(campus: Campus, score: int) -> int:
     if s is Standing.suspended:
         return 0
     if s is Standing.restricted:
-        # never more than a runner in good standing, even if the file says otherwise
-        return min(campus.runners.restricted_max_active_orders, campus.runners.max_active_orders)
+        return restricted_limit(campus)
     return campus.runners.max_active_orders
+
+
+def restricted_limit(campus: Campus) -> int:
+    """How many orders a restricted runner may carry: never more than a runner in good standing, even if the file
+    says otherwise."""
+    return min(campus.runners.restricted_max_active_orders, campus.runners.max_active_orders)
 
 
 def rating_events(stars: int) -> list[CreditEvent]:

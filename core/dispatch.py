@@ -216,10 +216,9 @@ def _runner_order_costs(
         (NO_RATING_STARS if r.rating is None else float(r.rating) for r in runners), np.float64, n_r
     )
     r_ok = np.fromiter((r.approved and not r.suspended and r.quiz_passed for r in runners), np.bool_, n_r)
-    # As credit.max_active_orders: a restricted runner never carries more than one in good standing.
     limit = np.where(
         r_credit < cr.thresholds.restricted,
-        min(campus.runners.restricted_max_active_orders, campus.runners.max_active_orders),
+        credit_rules.restricted_limit(campus),
         campus.runners.max_active_orders,
     )
     r_ok &= (r_credit >= cr.grab_floor) & (r_active < limit)
