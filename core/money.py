@@ -43,12 +43,20 @@ def format_yuan(fen: Fen) -> str:
 
 
 def percent_to_bp(value: str | int | Decimal) -> int:
-    """'15' or '12.5' percent → basis points (1500, 1250)."""
+    """'15' or '12.5' percent → basis points (1500, 1250), 0–100 percent."""
+    bp = percent_bp(value)
+    if not 0 <= bp <= BASIS_POINTS:
+        raise MoneyError(f"percentage must be 0–100 with at most two decimals: {value!r}")
+    return bp
+
+
+def percent_bp(value: str | int | Decimal) -> int:
+    """'15' or '12.5' percent → basis points (1500, 1250), whatever their range (the caller says its own)."""
     percent = plain_decimal(str(value).strip().rstrip("%"))
     if percent is None:
         raise MoneyError(f"not a percentage: {value!r}")
     bp = percent * 100
-    if bp != bp.to_integral_value() or not 0 <= bp <= BASIS_POINTS:
+    if bp != bp.to_integral_value():
         raise MoneyError(f"percentage must be 0–100 with at most two decimals: {value!r}")
     return int(bp)
 

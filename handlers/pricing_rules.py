@@ -7,8 +7,7 @@ from __future__ import annotations
 from core import pricing_rules
 from core.campus import Campus
 from core.errors import InvalidInput
-from core.money import MoneyError, format_yuan, written_yuan_to_fen
-from core.numbers import plain_decimal
+from core.money import MoneyError, format_yuan, percent_bp, written_yuan_to_fen
 from handlers.admin import begin, record, tell_other_operators
 from handlers.context import Ctx, quoted
 from handlers.router import ROUTER
@@ -33,10 +32,7 @@ def typed_amount(rule: str, text: str) -> int:
     pricing_rules.check says the range)."""
     try:
         if rule == pricing_rules.COMMISSION:
-            percent = plain_decimal(text.strip().removesuffix("%").removesuffix("％"))
-            if percent is None or percent * 100 % 1:
-                raise MoneyError(text)
-            return int(percent * 100)
+            return percent_bp(text.strip().removesuffix("％"))
         return written_yuan_to_fen(text)
     except MoneyError:
         raise InvalidInput("pricing-amount-invalid", text=quoted(text),
