@@ -29,7 +29,6 @@ from handlers.notify import Notifier
 from handlers.orders import hall_card
 from locales import catalogue
 from storage.models import Order as OrderRow
-from storage.models import OrderEvent
 from storage.orders_repo import StaleOrder
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
@@ -211,12 +210,6 @@ async def _reannounce(services: "Services", order: Order, now: dt.datetime) -> b
         assert row is not None
         if row.offer_runner_id is not None and row.offer_until is not None:
             return False  # offered to one runner first: the hall sees it only when the offer ends
-        # A transition that reopened the order (a release, a pickup timeout) sets reannounce_at to its own time and
-        # announces the order itself; announcing it again a few seconds later would only repeat that.
-        last_event_at = await uow.session.scalar(
-            select(OrderEvent.at).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id.desc()).limit(1))
-        if last_event_at is not None and last_event_at >= order.reannounce_at:
-            return False
         origin = f"sweep:reannounce:{order.id}:{order.reannounce_at.timestamp():.0f}"
         notifier = Notifier(services, uow, now, origin=origin)
         t = catalogue(campus.language)
