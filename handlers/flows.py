@@ -8,6 +8,7 @@ from handlers import (  # noqa: F401
     pricing_rules,
     reports,
     runner,
+    runner_credit,
     service_hours,
     start,
     tracking,

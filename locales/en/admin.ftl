@@ -48,7 +48,7 @@ admin-help = Operator commands:
     /find N — an order, its history and actions
     /reassign N runner · /cancelorder N [reason] · /resolve N complete|refund [compensation to the student, like ¥5] [note]
     /complaints · /uphold N [compensation to whoever complained, like ¥5] [note] · /dismiss N [note] — N is the complaint number
-    /suspend user [reason] · /restore user
+    /suspend user [reason] · /restore user · /credit runner [+N/-N reason] — see or change a credit score
     /withdrawals · /payout N · /refusepayout N reason — N is the withdrawal number
     /topup user yuan
     /today — today's figures · /report [days, up to 31] — the last days, day by day, with a chart
@@ -439,3 +439,41 @@ pricing-not-zero = { $rule } cannot be 0: { $rule ->
     [floor] every errand must cost something.
    *[other] a buy-for-me errand must be able to carry some money for the goods.
   }
+
+## Credit (/credit)
+admin-usage-credit = Write /credit and the runner to see their credit score, like /credit #12; add a change with its sign and why, to change it, like /credit #12 +10 the late delivery was the shop's fault.
+admin-credit-not-runner = { $who } is not a runner: only runners have a credit score.
+admin-credit-change-invalid = "{ $text }" is no change of score: write it with its sign, like +10 or -5.
+admin-credit-change-range = A change can be at most { $max } points either way.
+admin-credit-reason = Write why, too: the runner is told it. Like /credit #12 +10 the late delivery was the shop's fault.
+admin-credit-standing = { $standing ->
+    [priority] priority
+    [normal] good
+    [warning] warning
+    [restricted] restricted
+   *[suspended] suspended
+  }
+admin-credit = { $who }: credit score { $credit } ({ admin-credit-standing }).
+    Recent changes:
+    { $history }
+admin-credit-no-history = (none yet)
+admin-credit-event = { $event ->
+    [completed] order completed
+    [on_time] on time
+    [five_star] five-star rating
+    [low_rating] low rating
+    [released] order released
+    [pickup_timeout] not picked up in time
+    [late_delivery] delivered late
+    [complaint_upheld] complaint upheld
+    [operator_adjustment] changed by an operator
+   *[other] { $event }
+  }
+admin-credit-line = { $time } { $change } { admin-credit-event } → { $score }{ $order ->
+    [none] {""}
+   *[other] {" "}· order #{ $order }
+  }
+admin-credit-adjusted = { $who }: credit score { $before } → { $credit } ({ admin-credit-standing }).{ $clamped ->
+    [yes] {" "}(The score stops at its lowest or highest.)
+   *[no] {""}
+  } They were told, with your reason.

@@ -127,3 +127,11 @@ runner-withdraw-amount = "{ $text }" is not an amount you can withdraw. Write yu
 runner-withdraw-too-much = You cannot withdraw { $amount } yuan: your wallet holds { $balance } yuan.
 runner-withdraw-requested = Withdrawal #{ $withdrawal } of { $amount } yuan requested; an operator will pay it out. Your wallet now holds { $balance } yuan.
 runner-withdrawal-operators = Withdrawal #{ $withdrawal }: { $name } (user { $user }) asks for { $amount } yuan. See /withdrawals.
+# to the user: an operator's /credit
+runner-credit-adjusted = The service changed your credit score by { $change }: it is now { $credit } ({ $standing ->
+    [priority] priority
+    [normal] good
+    [warning] warning
+    [restricted] restricted
+   *[suspended] suspended
+  }). Reason: { $reason }

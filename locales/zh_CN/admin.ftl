@@ -48,7 +48,7 @@ admin-help = 运营命令：
     /find 单号 — 订单、历史和操作
     /reassign 单号 跑腿员 · /cancelorder 单号 [原因] · /resolve 单号 complete|refund [给学生的补偿，如 ¥5] [备注]
     /complaints · /uphold 投诉号 [给投诉人的补偿，如 ¥5] [备注] · /dismiss 投诉号 [备注]
-    /suspend 用户 [原因] · /restore 用户
+    /suspend 用户 [原因] · /restore 用户 · /credit 跑腿员 [+N/-N 原因] — 查看或调整信用分
     /withdrawals · /payout 提现号 · /refusepayout 提现号 原因
     /topup 用户 金额
     /today — 今日数据 · /report [天数，最多 31] — 最近几天的逐日报表和图表
@@ -427,3 +427,41 @@ pricing-not-zero = { $rule } 不能为 0：{ $rule ->
     [floor] 每单都应有价格。
    *[other] “帮我买”订单需要能带商品费。
   }
+
+## 信用分（/credit）
+admin-usage-credit = 查看跑腿员的信用分：写 /credit 和跑腿员，例如 /credit #12；要修改，再写带正负号的分数和原因，例如 /credit #12 +10 超时是商家的原因。
+admin-credit-not-runner = { $who } 不是跑腿员：只有跑腿员有信用分。
+admin-credit-change-invalid = “{ $text }”不是分数变化：请带上正负号，例如 +10 或 -5。
+admin-credit-change-range = 一次最多加减 { $max } 分。
+admin-credit-reason = 请写上原因，跑腿员会看到。例如 /credit #12 +10 超时是商家的原因。
+admin-credit-standing = { $standing ->
+    [priority] 优先
+    [normal] 良好
+    [warning] 警告
+    [restricted] 受限
+   *[suspended] 暂停
+  }
+admin-credit = { $who }：信用分 { $credit }（{ admin-credit-standing }）。
+    最近变化：
+    { $history }
+admin-credit-no-history = （暂无）
+admin-credit-event = { $event ->
+    [completed] 完成订单
+    [on_time] 准时送达
+    [five_star] 五星好评
+    [low_rating] 差评
+    [released] 放弃订单
+    [pickup_timeout] 超时未取件
+    [late_delivery] 送达超时
+    [complaint_upheld] 投诉成立
+    [operator_adjustment] 运营调整
+   *[other] { $event }
+  }
+admin-credit-line = { $time } { $change } { admin-credit-event } → { $score }{ $order ->
+    [none] {""}
+   *[other] {" "}· 订单 #{ $order }
+  }
+admin-credit-adjusted = { $who }：信用分 { $before } → { $credit }（{ admin-credit-standing }）。{ $clamped ->
+    [yes] （信用分已到最低或最高。）
+   *[no] {""}
+  }已通知对方并附上你的原因。

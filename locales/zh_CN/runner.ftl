@@ -127,3 +127,11 @@ runner-withdraw-amount = “{ $text }”不是可提现的金额。请写大于 
 runner-withdraw-too-much = 无法提现 { $amount } 元：你的钱包只有 { $balance } 元。
 runner-withdraw-requested = 已申请提现 #{ $withdrawal }，金额 { $amount } 元，客服将为你打款。钱包余额：{ $balance } 元。
 runner-withdrawal-operators = 提现 #{ $withdrawal }：{ $name }（用户 { $user }）申请 { $amount } 元。见 /withdrawals。
+# 发给用户：运营的 /credit
+runner-credit-adjusted = 平台调整了你的信用分 { $change }，现在为 { $credit }（{ $standing ->
+    [priority] 优先
+    [normal] 良好
+    [warning] 警告
+    [restricted] 受限
+   *[suspended] 暂停
+  }）。原因：{ $reason }

@@ -140,12 +140,13 @@ async def complain(db, order_id: int, user: int, text: str, now: dt.datetime) ->
 
 ADMIN_COMMANDS = {"admin", "applications", "approve", "reject", "find", "reassign", "cancelorder", "resolve",
                   "complaints", "uphold", "dismiss", "suspend", "restore", "withdrawals", "payout", "refusepayout",
-                  "topup", "today", "report", "coupon", "coupons", "pricing"}
+                  "topup", "today", "report", "coupon", "coupons", "pricing", "credit"}
 
 
 def test_every_operator_command_is_operator_only():
     mine = {name: c for name, c in ROUTER.commands.items()
-            if c.handler.__module__ in ("handlers.admin", "handlers.reports", "handlers.pricing_rules")}
+            if c.handler.__module__ in ("handlers.admin", "handlers.reports", "handlers.pricing_rules",
+                                         "handlers.runner_credit")}
     assert set(mine) == ADMIN_COMMANDS
     assert all(c.operator_only for c in mine.values())
 
@@ -173,6 +174,7 @@ async def test_everyone_else_is_refused_and_nothing_changes(chat, db, campus, cl
         "/complaints", f"/uphold {complaint} 3", f"/dismiss {complaint}", f"/suspend #{runner}",
         f"/restore #{runner}", "/withdrawals", f"/payout {withdrawal}", f"/refusepayout {withdrawal}",
         "/topup bob 50", "/today", "/report", "/coupon create FREE 5", "/coupons", "/pricing set base.buy 0.01",
+        f"/credit #{runner} -50 x",
     ]
     assert {a.split()[0][1:] for a in attempts} == ADMIN_COMMANDS
     for text in attempts:
@@ -187,6 +189,7 @@ async def test_everyone_else_is_refused_and_nothing_changes(chat, db, campus, cl
     assert await actions(db) == []
     assert (await get(db, RunnerProfile, applicant)).status == "pending"
     assert (await get(db, RunnerProfile, runner)).suspended is False
+    assert (await get(db, RunnerProfile, runner)).credit == campus.credit.initial
     assert (await get(db, OrderRow, order_id)).status == "accepted"
     assert (await get(db, OrderRow, order_id)).runner_id == runner
     assert (await get(db, OrderRow, exception_id)).status == "exception"

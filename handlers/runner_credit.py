@@ -1,0 +1,82 @@
+"""/credit: an operator looks at a runner's credit score and its recent changes, or changes it by hand (with a
+reason the runner is told), e.g. to take back a penalty a runner should not have had."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from core import credit
+from core.campus import CreditEvent
+from core.errors import InvalidInput
+from handlers.admin import MAX_REASON, ask, begin, local_time, record, resolve_user, who
+from handlers.context import Ctx, free_text, quoted
+from handlers.router import ROUTER
+from handlers.unreachable import end_offers
+from storage.models import CreditRecord, RunnerProfile, User
+
+HISTORY = 5  # recent changes /credit lists
+# A change is written with its sign, so "-10" is never read as "set it to 10": digits of any keyboard (full-width
+# too) and the plus and minus signs a phone or a Chinese keyboard types.
+_CHANGE = re.compile(r"^([+＋]|[-−－])\s*(\d{1,4})$")
+
+
+def signed_change(text: str) -> int | None:
+    match = _CHANGE.fullmatch(text.strip())
+    if match is None or not match[2].isdecimal():
+        return None
+    number = int("".join(str(int(c)) for c in match[2]))
+    return number if match[1] in "+＋" else -number
+
+
+async def runner_profile(ctx: Ctx, text: str) -> tuple[User, RunnerProfile]:
+    """A runner of this campus (approved, suspended or not) by how operators name people."""
+    user = await resolve_user(ctx, text, runners=True)
+    profile = await ctx.uow.runners.get(user.id)  # type: ignore[arg-type]
+    if profile is None or profile.status != "approved":
+        raise InvalidInput("admin-credit-not-runner", who=who(user))
+    return user, profile
+
+
+async def show(ctx: Ctx, user: User, profile: RunnerProfile) -> None:
+    rows = list(await ctx.uow.session.scalars(
+        select(CreditRecord).where(CreditRecord.runner_id == profile.user_id)
+        .order_by(CreditRecord.at.desc(), CreditRecord.id.desc()).limit(HISTORY)))
+    lines = [ctx.t("admin-credit-line", time=local_time(ctx.campus, r.at), event=r.event, change=f"{r.change:+d}",
+                   score=r.score_after, order=str(r.order_id) if r.order_id else "none") for r in rows]
+    ctx.say("admin-credit", who=who(user), credit=profile.credit,
+            standing=credit.standing(ctx.campus.credit, profile.credit).value,
+            history="\n".join(lines) or ctx.t("admin-credit-no-history"))
+
+
+@ROUTER.command("credit", operator_only=True)
+async def credit_cmd(ctx: Ctx) -> None:
+    begin(ctx)
+    args = ask(ctx, "admin-usage-credit", 1)
+    user, profile = await runner_profile(ctx, args[0])
+    if len(args) == 1:
+        await show(ctx, user, profile)
+        return
+    rules = ctx.campus.credit
+    change = signed_change(args[1])
+    widest = rules.maximum - rules.minimum
+    if change is None:
+        raise InvalidInput("admin-credit-change-invalid", text=quoted(args[1]))
+    if not 0 < abs(change) <= widest:
+        raise InvalidInput("admin-credit-change-range", max=widest)
+    reason = free_text(" ".join(args[2:]), limit=MAX_REASON)
+    if not reason:  # the runner is told why their score moved
+        raise InvalidInput("admin-credit-reason")
+    before = await ctx.uow.session.scalar(
+        select(RunnerProfile.credit).where(RunnerProfile.user_id == profile.user_id))
+    after = await ctx.uow.runners.apply_credit(ctx.campus, profile.user_id, CreditEvent.operator_adjustment, ctx.now,
+                                               change=change)
+    await record(ctx, "credit", f"user:{profile.user_id}", change=change, before=before, after=after, reason=reason)
+    standing = credit.standing(rules, after).value
+    await ctx.notify.user(profile.user_id, "runner-credit-adjusted", change=f"{after - before:+d}", credit=after,
+                          standing=standing, reason=reason)
+    if not credit.may_grab(rules, after):
+        # An order offered to them alone would wait out an offer whose Accept is refused: it goes to the hall now.
+        await end_offers(ctx.services, ctx.uow, profile.user_id, ctx.now, tell=True)
+    ctx.say("admin-credit-adjusted", who=who(user), before=before, credit=after,
+            standing=standing, clamped="yes" if after - before != change else "no")

@@ -1,0 +1,120 @@
+"""/credit: an operator sees a runner's credit and its recent changes, and changes it by hand with a reason the
+runner is told; what cannot be a change, or names no runner, is refused and changes nothing."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.campus import CreditEvent
+from storage.models import CreditRecord, RunnerProfile
+from storage.uow import UnitOfWork
+from tests.factories import make_runner, make_user
+from tests.handlers.harness import keys
+from tests.handlers.test_admin import OP, actions, external, get, operator
+
+
+async def credit_of(db, runner: int) -> int:
+    return (await get(db, RunnerProfile, runner)).credit
+
+
+async def records(db, runner: int) -> list[tuple[str, int, int]]:
+    async with UnitOfWork(db) as uow:
+        rows = await uow.session.scalars(
+            select(CreditRecord).where(CreditRecord.runner_id == runner).order_by(CreditRecord.id))
+        return [(r.event, r.change, r.score_after) for r in rows]
+
+
+async def test_an_operator_takes_back_a_penalty_and_the_runner_is_told_why(chat, db, campus, clock):
+    op = await operator(chat)
+    runner = await make_runner(db, campus, clock.now, credit=75)  # standing "warning" (below 80)
+    name = await external(db, runner)
+    await chat.send(name, "/start")
+    await chat.inbox(name)
+
+    replies = await chat.send(OP, f"/credit #{runner} +10 the shop was closed, not their fault")
+    assert keys(replies) == ["admin-credit-adjusted"]
+    assert "75 → 85" in replies[0].text and "good" in replies[0].text
+    assert await credit_of(db, runner) == 85
+    assert await records(db, runner) == [(CreditEvent.operator_adjustment.value, 10, 85)]
+    told = await chat.inbox(name)
+    assert [m["key"] for m in told] == ["runner-credit-adjusted"]
+    assert "+10" in told[0]["text"] and "85" in told[0]["text"] and "the shop was closed" in told[0]["text"]
+    [action] = [a for a in await actions(db) if a.action == "credit"]
+    assert (action.operator_id, action.target) == (op, f"user:{runner}")
+    assert action.details == {"change": 10, "before": 75, "after": 85, "reason": "the shop was closed, not their fault"}
+
+
+async def test_the_score_stops_at_its_bounds_and_the_operator_and_runner_see_the_real_change(chat, db, campus, clock):
+    await operator(chat)
+    runner = await make_runner(db, campus, clock.now, credit=145)  # demo campus: maximum 150
+    name = await external(db, runner)
+    replies = await chat.send(OP, f"/credit #{runner} ＋20 helped at the fair")  # a Chinese keyboard's plus
+    assert keys(replies) == ["admin-credit-adjusted"]
+    assert "145 → 150" in replies[0].text and "highest" in replies[0].text
+    assert await credit_of(db, runner) == 150
+    assert "+5" in [m for m in await chat.inbox(name) if m["key"] == "runner-credit-adjusted"][0]["text"]
+
+
+async def test_credit_shows_the_score_and_its_recent_changes_newest_first(chat, db, campus, clock):
+    await operator(chat)
+    runner = await make_runner(db, campus, clock.now)
+    async with UnitOfWork(db) as uow:
+        await uow.runners.apply_credit(campus, runner, CreditEvent.pickup_timeout, clock.now, order_id=7)
+    clock.advance(minutes=5)
+    async with UnitOfWork(db) as uow:
+        await uow.runners.apply_credit(campus, runner, CreditEvent.five_star, clock.now, order_id=8)
+    replies = await chat.send(OP, f"/credit #{runner}")
+    assert keys(replies) == ["admin-credit"]
+    text = replies[0].text
+    assert "credit score 91 (good)" in text
+    assert text.index("five-star rating → 91 · order #8") < text.index("-10 not picked up in time → 90 · order #7")
+    assert await records(db, runner) == [("pickup_timeout", -10, 90), ("five_star", 1, 91)]  # looking changes nothing
+
+
+@pytest.mark.parametrize("args, refusal", [
+    ("", "admin-usage-credit"),
+    ("{runner} 10 reason", "admin-credit-change-invalid"),  # no sign: it could mean "set it to 10"
+    ("{runner} +1.5 reason", "admin-credit-change-invalid"),
+    ("{runner} +ten reason", "admin-credit-change-invalid"),
+    ("{runner} +0 reason", "admin-credit-change-range"),
+    ("{runner} -151 reason", "admin-credit-change-range"),  # more than the whole scale (0–150)
+    ("{runner} -10", "admin-credit-reason"),
+    ("{student} +10 reason", "admin-credit-not-runner"),
+    ("{applicant} +10 reason", "admin-credit-not-runner"),
+    ("#999999 +10 reason", "admin-user-not-found"),
+])
+async def test_what_is_no_change_or_names_no_runner_is_refused_and_changes_nothing(
+        chat, db, campus, clock, args, refusal):
+    await operator(chat)
+    runner = await make_runner(db, campus, clock.now)
+    student = await make_user(db, campus, clock.now, name="sam")
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    text = args.format(runner=f"#{runner}", student=f"#{student}", applicant=f"#{applicant}")
+    assert keys(await chat.send(OP, f"/credit {text}".strip())) == [refusal]
+    assert await credit_of(db, runner) == campus.credit.initial
+    assert await records(db, runner) == []
+    assert [a for a in await actions(db) if a.action == "credit"] == []
+
+
+async def test_a_runner_dropped_below_the_grab_floor_loses_the_order_offered_to_them_alone(
+        chat, services, db, campus, clock):
+    from tests.handlers.test_runner import order_row, paid_order, person, runner
+
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay")
+    await runner(db, campus, clock(), "otto")
+    order_id = await paid_order(services, alice, favourite=fay)
+    assert (await order_row(db, order_id)).offer_runner_id == fay
+    await operator(chat)
+    assert keys(await chat.send(OP, f"/credit #{fay} -50 no-shows")) == ["admin-credit-adjusted"]  # 100 → 50 < 60
+    assert (await order_row(db, order_id)).offer_runner_id is None
+    assert "hall-offer-ended" in [m["key"] for m in await chat.inbox("fay")]
+    assert keys(await chat.press("otto", f"data:g:{order_id}", chat="hall:demo"))[0] == "grab-won"
+
+
+async def test_credit_in_chinese(chat, db, campus, clock):
+    await chat.send(OP, "/start")  # the operator never picks English
+    runner = await make_runner(db, campus, clock.now)
+    replies = await chat.send(OP, f"/credit #{runner} -5 态度差")
+    assert keys(replies) == ["admin-credit-adjusted"]
+    assert "信用分 100 → 95（良好）" in replies[0].text
