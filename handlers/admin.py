@@ -39,6 +39,7 @@ from core.order import (
 )
 from core.order import reason as with_reason  # told without a "Reason:" line when none was given
 from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
+from handlers.hall import end_offers
 from handlers.io import Choice, Kind
 from handlers.notify import money_args, plain_args
 from handlers.ordering import typed_as_coupon_button
@@ -848,8 +849,6 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
         # Their runner commands go (or come back) with the suspension.
         await ctx.notify.menu(target.id)  # type: ignore[arg-type]
     if suspended:
-        from handlers.unreachable import end_offers  # it imports this module
-
         await ctx.notify.user(target.id, "admin-you-suspended", **with_reason(reason))  # type: ignore[arg-type]
         # An order offered to them alone goes to the hall now: they may not take it, and nobody else could.
         await end_offers(ctx.services, ctx.uow, target.id, ctx.now, tell=True)  # type: ignore[arg-type]

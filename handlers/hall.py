@@ -21,7 +21,7 @@ from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core import dispatch
+from core import credit, dispatch
 from core.campus import Campus, DispatchMode, Gender
 from core.dispatch import RunnerCandidate
 from core.errors import InvalidInput
@@ -219,6 +219,34 @@ async def end_offer(notifier: Notifier, campus: Campus, row: OrderRow, offered: 
     await announce(notifier, campus, row)
 
 
+async def end_offers(services: Services, uow: UnitOfWork, user_id: int, now: dt.datetime, *, tell: bool = False,
+                     keep: int = 0) -> None:
+    """Orders offered to them alone (a named runner, auto-dispatch) go to the hall now rather than wait out an offer
+    they cannot see or may not take (blocked the bot, suspended, at their limit); as a decline would. `keep`: the
+    first this many (the longest waiting) stay theirs. `tell`: their offer messages say it ended (they lose Accept
+    and Decline), where the bot can still write to them."""
+    rows = list(await uow.session.scalars(
+        select(OrderRow).where(OrderRow.offer_runner_id == user_id, OrderRow.status == Status.open.value)
+        .order_by(OrderRow.id)))
+    for row in rows[keep:]:
+        campus = services.campuses.get(row.campus_id)
+        notifier = Notifier(services, uow, now, origin=f"offer-ended:{row.id}:{secrets.token_hex(4)}")
+        offered = (user_id, row.offer_until) if tell and row.offer_until is not None else None  # before it clears
+        if campus is not None and await clear_offer(notifier, row, status=Status.open):  # not one taken meanwhile
+            await end_offer(notifier, campus, row, offered, now)
+
+
+async def end_offers_past_limit(services: Services, uow: UnitOfWork, campus: Campus, user_id: int,
+                                now: dt.datetime) -> None:
+    """A runner who just took an order (a hall grab, or one offer's Accept) may now carry no more than some of the
+    others they hold on offer: those their Accept would refuse go to the hall now, not when their offers run out."""
+    profile = await uow.runners.get(user_id)
+    if profile is None:
+        return
+    room = max(0, credit.max_active_orders(campus, profile.credit) - profile.active_orders)
+    await end_offers(services, uow, user_id, now, tell=True, keep=room)
+
+
 def grab_buttons(row: OrderRow) -> list[list[Button]] | None:
     """The hall's grab button for an order (the sweep's reminders use it too); None while it offers none."""
     if row.status != Status.open.value or offer_pending(row):
@@ -392,6 +420,7 @@ async def grab_outcome(services: Services, user: Row | None, raw: str, order_id:
         # A random tail: the same runner may win the same order again after releasing it.
         notifier = Notifier(services, uow, won_at, origin=f"grab:{order_id}:{user_id}:{secrets.token_hex(4)}")
         await notifier.transition(campus, tr)
+        await end_offers_past_limit(services, uow, campus, user_id, won_at)
 
     result = already or await services.grabs.grab(order_id, user_id, on_won=on_won)
     if result.won:

@@ -11,8 +11,8 @@ from core.campus import CreditEvent
 from core.errors import InvalidInput
 from handlers.admin import MAX_REASON, ask, begin, local_time, record, resolve_user, who
 from handlers.context import Ctx, free_text, quoted
+from handlers.hall import end_offers
 from handlers.router import ROUTER
-from handlers.unreachable import end_offers
 from storage.models import CreditRecord, RunnerProfile, User
 
 HISTORY = 5  # recent changes /credit lists

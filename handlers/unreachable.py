@@ -14,10 +14,10 @@ import secrets
 
 from sqlalchemy import select, update
 
-from core.order import CARRYING_VALUES, Status
+from core.order import CARRYING_VALUES
 from handlers.admin import who
 from handlers.context import Services
-from handlers.hall import clear_offer, end_offer
+from handlers.hall import end_offers
 from handlers.notify import Notifier
 from handlers.unreachable_student import tell_about_student
 from storage.db import DbSession
@@ -63,22 +63,6 @@ async def tell_operators(services: Services, uow: UnitOfWork, user_id: int, now:
         notifier = Notifier(services, uow, now, origin=f"unreachable:{row.id}:{user_id}:{secrets.token_hex(4)}")
         await notifier.operators(campus, "admin-runner-unreachable-order", order=str(row.id), who=who(user),
                                  status=row.status)
-
-
-async def end_offers(services: Services, uow: UnitOfWork, user_id: int, now: dt.datetime, *,
-                     tell: bool = False) -> None:
-    """Orders offered to them alone (a named runner, auto-dispatch) go to the hall now rather than wait out an offer
-    they cannot see (or, suspended, take); as a decline would. `tell`: their offer messages say it ended (they lose
-    Accept and Decline), where the bot can still write to them."""
-    rows = await uow.session.scalars(
-        select(OrderRow).where(OrderRow.offer_runner_id == user_id, OrderRow.status == Status.open.value)
-        .order_by(OrderRow.id))
-    for row in rows:
-        campus = services.campuses.get(row.campus_id)
-        notifier = Notifier(services, uow, now, origin=f"unreachable-offer:{row.id}:{secrets.token_hex(4)}")
-        offered = (user_id, row.offer_until) if tell and row.offer_until is not None else None  # before it clears
-        if campus is not None and await clear_offer(notifier, row, status=Status.open):  # not one taken meanwhile
-            await end_offer(notifier, campus, row, offered, now)
 
 
 async def unreachable(services: Services, uow: UnitOfWork, channel: str, external_id: str, now: dt.datetime) -> None:

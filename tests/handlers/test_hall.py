@@ -32,6 +32,7 @@ from tests.handlers.test_runner import (
     paid_order,
     person,
     runner,
+    won_order,
 )
 
 EN, ZH = catalogue("en"), catalogue("zh_CN")
@@ -423,6 +424,37 @@ async def test_under_auto_dispatch_a_runner_is_offered_no_more_orders_than_they_
     assert [(await order_row(db, o)).offer_runner_id for o in (first, second)] == [near, far]
     assert keys(await chat.press("near", f"data:g:{first}"))[0] == "grab-won"
     assert keys(await chat.press("far", f"data:g:{second}"))[0] == "grab-won"
+
+
+async def test_a_runner_who_grabs_up_to_their_limit_loses_the_offers_they_could_no_longer_accept(
+        chat, services, db, campus, clock):
+    # Before, the offered order waited out its offer (60 s) on a runner whose Accept was refused, and nobody else
+    # could grab it meanwhile.
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay", credit=campus.credit.thresholds.restricted - 1)  # carries one
+    await runner(db, campus, clock(), "sam")
+    offered = await paid_order(services, alice, favourite=fay)
+    in_hall = await paid_order(services, alice)
+    (offer,) = await chat.inbox("fay")
+    await chat.inbox(HALL)
+    assert keys(await chat.press("fay", f"data:g:{in_hall}", chat=HALL)) == ["grab-won"]
+    assert (await order_row(db, offered)).offer_runner_id is None
+    ended = [m for m in await chat.inbox("fay") if m["key"] == "hall-offer-ended"]
+    assert [(m["edit_key"], m["choices"]) for m in ended] == [(offer["edit_key"], [])]
+    assert [m["key"] for m in await chat.inbox(HALL)] == ["notice-hall-taken", "hall-card"]
+    assert keys(await chat.press("sam", f"data:g:{offered}", chat=HALL)) == ["grab-won"]
+
+
+async def test_a_runner_with_room_for_some_of_their_offers_keeps_the_longest_waiting(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay")  # carries three
+    await won_order(chat, services, alice, "fay")
+    older, newer = await paid_order(services, alice, favourite=fay), await paid_order(services, alice, favourite=fay)
+    assert [(await order_row(db, o)).offer_runner_id for o in (older, newer)] == [fay, fay]
+    in_hall = await paid_order(services, alice)
+    assert keys(await chat.press("fay", f"data:g:{in_hall}", chat=HALL)) == ["grab-won"]  # now carries two
+    assert [(await order_row(db, o)).offer_runner_id for o in (older, newer)] == [fay, None]
+    assert keys(await chat.press("fay", f"data:g:{older}"))[0] == "grab-won"  # the offer she kept is still hers
 
 
 # --- /nearby --------------------------------------------------------------------------------------------------------
