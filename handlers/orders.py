@@ -213,14 +213,19 @@ def runner_may_see_contact(row: OrderRow, viewer_id: int) -> bool:
     return row.runner_id == viewer_id and Status(row.status) in ACTIVE_FOR_RUNNER
 
 
-async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, viewer_id: int) -> str:
+async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, viewer_id: int, *,
+                      contact: bool = True) -> str:
     """The winner's view: full details, what the order pays them, contact only while they hold the active order.
-    An order given back or given to another runner says it is no longer theirs, not the status it has for others."""
+    An order given back or given to another runner says it is no longer theirs, not the status it has for others.
+    contact=False: where the contact would be, a pointer to the details message, the one message that carries it
+    (a card the runner asks for again is never edited when the order ends, so it must not carry it)."""
     theirs = row.runner_id == viewer_id
     parts = [order_line(t, campus, row, status=None if theirs else t("order-status-not-yours"), runner=True),
              *when_lines(t, campus, row), *details_lines(t, row), *([goods_line(t, row)] if row.goods else []),
              await runner_pay_line(ctx, t, row, viewer_id)]
-    if runner_may_see_contact(row, viewer_id):
+    if runner_may_see_contact(row, viewer_id) and not contact:
+        parts.append(t("order-card-contact-in-details", order=str(row.id)))
+    elif runner_may_see_contact(row, viewer_id):
         room = ctx.services.cipher.decrypt(row.room_enc)
         phone = ctx.services.cipher.decrypt(row.phone_enc)
         if room:

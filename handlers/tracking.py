@@ -200,7 +200,7 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
             rows.append([ctx.button("track-cancel-button", f"o:{row.id}:cancel", refund=format_yuan(refund),
                                     refunded="yes" if refund else "no")])
     else:
-        parts = [await runner_card(ctx, ctx.t, campus, row, ctx.user_id)]
+        parts = [await runner_card(ctx, ctx.t, campus, row, ctx.user_id, contact=False)]
     if row.customer_id == ctx.user_id and status in CARRYING and row.runner_id is not None:
         rows.append([ctx.button("track-where-button", f"o:{row.id}:where")])
     if status in ACTIVE_FOR_RUNNER and row.runner_id is not None:

@@ -54,6 +54,7 @@ order-card-unpaid = You receive nothing for this order.
 order-status-not-yours = no longer yours
 order-card-room = Room: { $room }
 order-card-phone = Phone: { $phone }
+order-card-contact-in-details = Room and phone: in the message with order #{ $order }'s details, above. They are shown there only while the order is yours.
 order-window-now = as soon as possible
 order-window = between { $start } and { $end }
 # The time on an order's cards, once the hall post that showed it is gone: a scheduled window, or urgent.

@@ -54,6 +54,7 @@ order-card-unpaid = 这单不会给你报酬。
 order-status-not-yours = 已不由你配送
 order-card-room = 房间：{ $room }
 order-card-phone = 电话：{ $phone }
+order-card-contact-in-details = 房间和电话：见上方订单 #{ $order } 的详情消息，仅在订单由你负责时显示。
 order-window-now = 尽快
 order-window = { $start } 至 { $end }
 # 订单卡片上的时间（大厅帖子已不再显示）：预约的时间段，或加急。

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text
 
+from bot.telegram.adapter import build_dispatcher
 from bot.telegram.sender import TelegramSender
 from core.campus import Campus, Gender
 from handlers.context import Services
 from locales import catalogue
 from storage.models import Outbox, RunnerProfile, User
 from storage.uow import UnitOfWork
-from tests.bot.fake_bot_api import FakeBotAPI
+from tests.bot.conftest import polling
+from tests.bot.fake_bot_api import FakeBotAPI, wait_until
 from tests.bot.test_sender import virtual_time  # noqa: F401 - a fixture: the rate windows in the test's time
 from tests.conftest import FakeClock
 from tests.factories import CIPHER
@@ -85,3 +87,32 @@ async def test_the_details_reach_the_runner_and_leave_their_chat_when_the_order_
     async with UnitOfWork(services.db, write=False) as uow:
         for (dumped,) in (await uow.session.execute(text("SELECT CAST(payload AS TEXT) FROM outbox"))).all():
             assert PHONE not in dumped and ROOM not in dumped
+
+
+async def test_a_runners_track_card_never_carries_the_contact_that_its_details_message_loses(
+        fake_bot_api: FakeBotAPI, bot, services: Services, settings, campus: Campus, clock: FakeClock):
+    # Before, /track N (or Open from /orders) answered with the phone and room in a message nothing ever edits: the
+    # runner's chat kept them after the order was over.
+    fake = fake_bot_api
+    fake.group(campus.channels.telegram_hall_chat_id, "Demo task hall")
+    fake.group(campus.channels.telegram_admin_chat_id, "Demo admins")
+    fake.user(STUDENT, "Li", language_code="en")
+    zhao = fake.user(RUNNER, "Zhao", language_code="en")
+    student = await tg_user(services, campus, clock, STUDENT)
+    await tg_user(services, campus, clock, RUNNER, runner=True)
+    chat = Chat(services, channel="telegram")
+    sender = TelegramSender(services.db, bot, clock, cipher=services.cipher)
+    order_id = await paid_order(services, student)
+    assert keys(await chat.press(str(RUNNER), f"data:g:{order_id}")) == ["grab-won"]
+    await deliver(sender, services, clock)
+    async with polling(build_dispatcher(services, bot, settings), bot):
+        fake.command(zhao, "track", str(order_id))
+        card = await wait_until(lambda: next((m for m in fake.bot_messages(RUNNER)
+                                              if m["text"].startswith(f"#{order_id}")), None), 10, what="the card")
+    assert EN("order-card-contact-in-details", order=str(order_id)) in card["text"]
+    assert PHONE not in card["text"] and ROOM not in card["text"]
+
+    for who, step in ((RUNNER, "pickup"), (RUNNER, "deliver"), (STUDENT, "confirm")):
+        await chat.press(str(who), f"data:o:{order_id}:{step}")
+    await deliver(sender, services, clock)
+    assert not any(PHONE in m["text"] or ROOM in m["text"] for m in fake.bot_messages(RUNNER))
