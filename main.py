@@ -152,8 +152,63 @@ def cmd_migrate(settings: Settings) -> int:
     return 0
 
 
+def keys_refused(settings: Settings) -> str | None:
+    """Why the configured keys cannot run on this database (personal data stored under keys they do not hold), or
+    None. Refused at start rather than failing on every grab or order that reads such data."""
+    import asyncio
+
+    from storage.crypto import Cipher
+    from storage.db import Database
+    from storage.rekey import unreadable
+
+    async def check() -> list[str]:
+        db = Database(settings.resolved_database_url())
+        try:
+            return await unreadable(db, Cipher(settings.cipher_keys()))
+        finally:
+            await db.dispose()
+
+    columns = asyncio.run(check())
+    if not columns:
+        return None
+    return (f"the encryption keys cannot open personal data already stored ({', '.join(columns)}). Set "
+            "ENCRYPTION_KEYS to the keys this database was written with (after a rotation: the new key first, then "
+            "the old, until `python main.py rekey` has run).")
+
+
+def cmd_rekey(settings: Settings) -> int:
+    """Re-encrypt all stored personal data with the first key, so that the others can be dropped."""
+    import asyncio
+
+    from storage.crypto import Cipher
+    from storage.db import Database
+    from storage.rekey import rekey
+
+    cmd_migrate(settings)
+
+    async def run() -> int:
+        db = Database(settings.resolved_database_url())
+        try:
+            report = await rekey(db, Cipher(settings.cipher_keys()))
+        finally:
+            await db.dispose()
+        for place, count in sorted(report.rewritten.items()):
+            print(f"re-encrypted {count} values in {place}")
+        if report.unreadable:
+            for place, count in sorted(report.unreadable.items()):
+                print(f"could not open {count} values in {place}: no configured key opens them", file=sys.stderr)
+            return 1
+        print("all personal data is under the first key now: the other keys can be dropped")
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_run(settings: Settings, campuses: list[Campus]) -> int:
     cmd_migrate(settings)
+    if (refused := keys_refused(settings)) is not None:
+        print(f"paotui cannot start: {refused}", file=sys.stderr)
+        return 2
     for c in campuses:
         print(campus_summary(c))
     if settings.telegram_token is None:
@@ -263,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="migrate, then start the channels (the default)")
     sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("rekey", help="re-encrypt personal data with the first of ENCRYPTION_KEYS (then drop the others)")
     sub.add_parser("campus", help="print a summary of each campus file")
     c = sub.add_parser("console", help="act as several people (student, runner, operator) in a terminal")
     c.add_argument("--script", metavar="FILE", help="replay a file of '@persona input' lines and print the transcript")
@@ -304,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     if command == "migrate":
         return cmd_migrate(settings)
+    if command == "rekey":
+        return cmd_rekey(settings)
     if command == "campus":
         print("\n\n".join(campus_summary(c) for c in campuses))
         return 0

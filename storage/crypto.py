@@ -5,7 +5,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 
 class Cipher:
-    """The first key encrypts; every key decrypts, so an old key can be retired after rotation."""
+    """The first key encrypts; every key decrypts. To retire an old key: put a new key first, re-encrypt what is
+    stored (`rotate`, by `python main.py rekey`: storage/rekey.py), then drop the old key."""
 
     def __init__(self, keys: list[str]) -> None:
         if not keys:
@@ -28,3 +29,18 @@ class Cipher:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
             raise ValueError("personal data could not be decrypted with the configured keys") from exc
+
+    def rotate(self, token: str) -> str:
+        """The same text encrypted with the first key (MultiFernet.rotate)."""
+        try:
+            return self._fernet.rotate(token.encode()).decode()
+        except InvalidToken as exc:
+            raise ValueError("personal data could not be decrypted with the configured keys") from exc
+
+    def opens(self, token: str) -> bool:
+        """Whether these keys decrypt the token."""
+        try:
+            self._fernet.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True

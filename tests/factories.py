@@ -15,7 +15,8 @@ from storage.models import RunnerProfile, User
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
 
-CIPHER = Cipher([Cipher.new_key()])
+CIPHER_KEY = Cipher.new_key()
+CIPHER = Cipher([CIPHER_KEY])
 FREE_COUPON = Discount("FREE", percent_off_bp=10_000)  # the whole service fee: the student pays nothing
 _ids = itertools.count(1)
 
