@@ -30,7 +30,7 @@ from aiogram.types import (
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select
 
 from bot.telegram.convert import CHANNEL
-from bot.telegram.render import call
+from bot.telegram.render import at_once
 from bot.telegram.transient import RETRY_LATER
 from core.campus import Campus
 from handlers import flows  # noqa: F401 - registers the commands the menus list
@@ -153,8 +153,8 @@ async def set_commands(bot: Bot, services: Services, *, batch: int = MENU_BATCH)
     """Set the shared and group menus, and queue a menu row for every chat that needs a menu of its own (the
     sender sets them); returns how many were queued."""
     for code in APP_LANGUAGE_CODES:
-        await call(bot.delete_my_commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
-    await call(bot.set_my_commands, commands=menu(STUDENT, SHARED_LANGUAGE), scope=BotCommandScopeAllPrivateChats())
+        await at_once(bot.delete_my_commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
+    await at_once(bot.set_my_commands, commands=menu(STUDENT, SHARED_LANGUAGE), scope=BotCommandScopeAllPrivateChats())
     await set_group_menus(bot, services)
     return await queue_chat_menus(services, batch=batch)
 
@@ -203,7 +203,7 @@ async def set_group_menus(bot: Bot, services: Services) -> None:
             if chat is None:
                 continue
             try:
-                await call(bot.set_my_commands, commands=menu(names, campus.language),
+                await at_once(bot.set_my_commands, commands=menu(names, campus.language),
                            scope=BotCommandScopeChat(chat_id=chat))
             except RETRY_LATER:
                 raise  # Telegram did not answer: the caller tries again

@@ -310,4 +310,4 @@ def _payload_order(payload: str | None) -> int:
 
 def _extra_asked(row: OrderRow, extra: int) -> bool:
     """The order's runner asks its student for exactly this goods difference now."""
-    return row.status == Status.picked_up.value and row.goods_extra == extra
+    return extra > 0 and row.status == Status.picked_up.value and row.goods_extra == extra  # 0: none was asked

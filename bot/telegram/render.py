@@ -39,9 +39,11 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.charts import drawn
 from bot.telegram.convert import MAX_CALLBACK_BYTES, callback_data_ok
+from bot.telegram.transient import RETRY_LATER, failure_text, retry_delay
 from core.numbers import whole_number
 from handlers.io import Chart, Choice, Reply
 from locales import Catalogue
@@ -52,6 +54,8 @@ TEXT_LIMIT = 4000  # Telegram allows 4096 characters; keep a margin for how it c
 CAPTION_LIMIT = 1000  # and 1024 in a photo's caption
 ANSWER_LIMIT = 200  # answerCallbackQuery text
 MAX_RETRY_AFTER = 30  # seconds we wait for a 429 before giving up on a direct reply
+REPLY_TRIES = 3  # a direct reply's tries (call): a few seconds in all, not the outbox's day
+REPLY_BACKOFF = BackoffConfig(min_delay=0.5, max_delay=2.0, factor=2.0, jitter=0.1)
 # Replies that refuse what the person tried: a pressed button answers them as a toast.
 ERROR_PREFIXES = ("error-", "not-eligible-", "runner-start-bot-first")
 T = TypeVar("T")
@@ -106,14 +110,22 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 
 async def call(method: Callable[..., Awaitable[T]], **params: Any) -> T:
-    """One Bot API call, waiting once for a 429's retry_after (a reply is worth a short wait)."""
-    try:
-        return await method(**params)
-    except TelegramRetryAfter as exc:
-        if exc.retry_after > MAX_RETRY_AFTER:
-            raise
-        await asyncio.sleep(exc.retry_after)
-        return await method(**params)
+    """One Bot API call, tried again a few times, briefly, when it fails in a way that may mend (transient.py): a
+    direct reply is not sent again by anyone else (the update counts as handled, and what it answers is committed),
+    so a 502 or a dropped connection must not lose it. A 429 is waited out for its retry_after, up to
+    MAX_RETRY_AFTER; a longer one, or the last failure, goes to the caller. A send retried after a failure that in
+    fact reached Telegram may show twice: better than not at all."""
+    delays = Backoff(REPLY_BACKOFF)
+    for attempt in range(1, REPLY_TRIES + 1):
+        try:
+            return await method(**params)
+        except RETRY_LATER as exc:
+            too_long = isinstance(exc, TelegramRetryAfter) and exc.retry_after > MAX_RETRY_AFTER
+            if too_long or attempt == REPLY_TRIES:
+                raise
+            log.info("Bot API call failed (%s); trying again", failure_text(exc))
+            await asyncio.sleep(retry_delay(exc, delays))
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 async def at_once(method: Callable[..., Awaitable[T]], **params: Any) -> T:

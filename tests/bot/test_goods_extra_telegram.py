@@ -367,3 +367,20 @@ async def test_the_invoice_button_speaks_the_language_the_message_was_written_in
     zh = catalogue("zh_CN")
     assert fake_bot_api.buttons(asking(fake_bot_api))[1] == [
         (zh("tg-pay-extra-telegram", extra="12.50", charge="12.50", topped="no"), f"tgextra:{order_id}:{EXTRA}")]
+
+
+async def test_a_forged_invoice_button_for_a_difference_of_nothing_is_refused_with_no_invoice(
+        fake_bot_api, dispatcher, bot, services, campus, clock):  # noqa: F811
+    # Before, "tgextra:<order>:0" on a picked-up buy task nobody asked a difference for sent a 16-yuan invoice: the
+    # smallest charge as the "difference", and again as the wallet's rest.
+    li_id = await tg_user(services, campus, clock, LI)
+    wang = await tg_runner(services, campus, clock, WANG)
+    order_id = await make_order(services.db, campus, li_id, clock(), goods=GOODS)
+    await act(services.db, campus, order_id, Event.accept, Actor(Role.runner, wang), clock())
+    await act(services.db, campus, order_id, Event.pickup, Actor(Role.runner, wang), clock())
+    li = fake_bot_api.user(LI, "Li", language_code="en")
+    card = await bot.send_message(LI, f"Order #{order_id}")
+    fake_bot_api.callback(li, f"tgextra:{order_id}:0", (LI, card.message_id))
+    answer = await until(lambda: next(iter(fake_bot_api.callback_answers), None))
+    assert answer.get("text") == EN("tg-pay-extra-not-asked", order=order_id)
+    assert fake_bot_api.calls("sendInvoice") == []

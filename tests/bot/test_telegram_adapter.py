@@ -1192,3 +1192,24 @@ async def test_the_admin_chat_speaks_the_campus_language_whichever_operator_acts
     fake_bot_api.command(ada, "find", str(order_id))  # privately: her own language
     private = (await until(lambda: fake_bot_api.bot_messages(4005)))[-1]
     assert en("admin-history-title") in private["text"] and zh("admin-history-title") not in private["text"]
+
+
+@pytest.mark.parametrize("fault", ["502", "network"])
+async def test_a_direct_reply_survives_a_passing_bot_api_failure(fake_bot_api, dispatcher, services, campus, clock,
+                                                                 fault):
+    # Before, one 502 (or a dropped connection) on the answer lost it for good: the pickup was committed, the update
+    # counted as handled, and the runner was never told.
+    li = await tg_user(services, campus, clock, 1001)
+    wang = await tg_runner(services, campus, clock, 2002)
+    order_id = await make_order(services.db, campus, li, clock())
+    await act(services.db, campus, order_id, Event.accept, Actor(Role.runner, wang), clock())
+    if fault == "502":
+        fake_bot_api.server_error(method="sendMessage", chat_id=2002, times=1)
+    else:
+        fake_bot_api.drop_connection(method="sendMessage", chat_id=2002, times=1)
+    fake_bot_api.command(fake_bot_api.user(2002, "Wang", language_code="en"), "picked", str(order_id))
+    said = catalogue("en")("runner-picked-up", order=order_id)
+    told = await until(lambda: [m for m in fake_bot_api.bot_messages(2002) if m["text"] == said])
+    assert len(told) == 1
+    assert (await order_row(services, order_id)).status == "picked_up"
+    assert len(fake_bot_api.calls("sendMessage", 2002)) == 2  # the failed try, then the one that went
