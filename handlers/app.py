@@ -9,6 +9,7 @@ import dataclasses
 import logging
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import DomainError
@@ -22,6 +23,7 @@ from handlers.unreachable_student import student_back
 from locales import DEFAULT_LANGUAGE, catalogue
 from storage import conversations
 from storage.conversations import ConversationState
+from storage.db import CONFLICT_TRIES, conflicted
 from storage.dedupe import first_time_in
 from storage.lookups import LANGUAGE_AND_CAMPUS_BY_ADDRESS, user_and_conversation
 from storage.models import User
@@ -75,6 +77,19 @@ class App:
             return [Reply(key=exc.key, text=catalogue(language)(exc.key, **money_args(args)), args=args)]
 
     async def _in_transaction(self, inp: Input, now) -> list[Reply]:  # noqa: ANN001
+        """The input handled in one transaction, run again from the start (nothing of the aborted one kept, its
+        replies included) when PostgreSQL aborts it for a conflict with another (storage.db.conflicted)."""
+        for attempt in range(1, CONFLICT_TRIES + 1):
+            try:
+                return await self._once(inp, now)
+            except DBAPIError as exc:
+                if attempt == CONFLICT_TRIES or not conflicted(exc):
+                    raise
+                log.info("input %s conflicted with another transaction (%s); trying again", inp.update_key,
+                         getattr(exc.orig, "sqlstate", None))
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _once(self, inp: Input, now) -> list[Reply]:  # noqa: ANN001
         async with UnitOfWork(self.services.db) as uow:
             if inp.update_key is not None and not await first_time_in(uow.session, inp.update_key, now):
                 return []  # the platform sent this update again: it was handled already

@@ -88,3 +88,15 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API conne
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+# PostgreSQL aborts one of two transactions that conflict, and trying it again from the start settles it: a deadlock
+# (two transactions locking the same rows in opposite orders), a serialization failure, and a unique violation that
+# a concurrent insert of the same row caused (two processes creating a newcomer from their first two updates).
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001", "23505"})
+CONFLICT_TRIES = 3  # a transaction's tries in all when it keeps conflicting
+
+
+def conflicted(error: BaseException) -> bool:
+    """The database aborted the transaction for a conflict with another that trying again may not meet."""
+    return isinstance(error, exc.DBAPIError) and getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES

@@ -61,6 +61,7 @@ from handlers.notify import Notifier, telegram_chat
 from handlers.start import JOIN_PREFIX
 from locales import Catalogue, catalogue
 from storage import cards
+from storage.db import conflicted
 from storage.dedupe import DatabaseSeenKeys, first_time_in
 from storage.models import User
 from storage.outbox import edited_later
@@ -413,16 +414,14 @@ class TelegramAdapter:
         for attempt in range(1, PAYMENT_TRIES + 1):
             try:
                 return await self.app.handle(inp)
-            except TRANSIENT_DATABASE_ERRORS as exc:
+            except Exception as exc:  # noqa: BLE001 - a bug must not swallow a charge: it is logged and told below
                 failure = exc
-                if attempt == PAYMENT_TRIES:
+                passing = isinstance(exc, TRANSIENT_DATABASE_ERRORS) or conflicted(exc)
+                if not passing or attempt == PAYMENT_TRIES:
                     break
                 log.warning("booking Telegram payment %s failed (%s); trying again",
                             payment.telegram_payment_charge_id, exc)
                 await self.sleep(next(backoff))
-            except Exception as exc:  # noqa: BLE001 - a bug must not swallow a charge: it is logged and told below
-                failure = exc
-                break
         log.error("UNBOOKED Telegram payment %s (provider %s): payload %r, %s %s, Telegram user %s; book it by hand",
                   payment.telegram_payment_charge_id, payment.provider_payment_charge_id, payment.invoice_payload,
                   payment.total_amount, payment.currency, inp.user, exc_info=failure)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.settings import Settings
 from bot.telegram.adapter import build_dispatcher
@@ -853,12 +853,20 @@ def failing_bookings(dispatcher: Dispatcher, error: Exception, times: int) -> li
 DATABASE_DOWN = OperationalError("INSERT INTO ledger_postings", {}, ConnectionRefusedError("connection refused"))
 
 
+class Deadlocked(Exception):
+    sqlstate = "40P01"  # as asyncpg reports PostgreSQL's deadlock
+
+
+DEADLOCK = DBAPIError("UPDATE ledger_accounts", {}, Deadlocked("deadlock detected"))
+
+
+@pytest.mark.parametrize("error", [DATABASE_DOWN, DEADLOCK], ids=["database down", "deadlock"])
 async def test_a_charge_whose_booking_meets_a_failing_database_is_booked_once_it_answers_again(
-        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat):
+        fake_bot_api, dispatcher, bot, services, campus, clock, admin_chat, error):
     customer = await tg_user(services, campus, clock, 1001)
     order_id = await make_order(services.db, campus, customer, clock(), pay=False)
     total = (await order_row(services, order_id)).total
-    slept = failing_bookings(dispatcher, DATABASE_DOWN, times=2)
+    slept = failing_bookings(dispatcher, error, times=2)
     li = fake_bot_api.user(1001, "Li", language_code="en")
     fake_bot_api.successful_payment(li, f"order:{order_id}", total, charge_id="tg-charge-F")
     await settle(fake_bot_api, li)
