@@ -2,7 +2,7 @@
 import asyncio
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
@@ -11,6 +11,7 @@ import storage.models  # noqa: F401 - registers the tables on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata
+MIGRATION_LOCK = 0x7061_6F74  # "paot": the advisory lock migrations hold on PostgreSQL
 
 
 def do_run_migrations(connection: Connection) -> None:
@@ -20,6 +21,10 @@ def do_run_migrations(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several processes starting at once on one database migrate one after another: the others wait here
+            # and then find it up to date, instead of failing on tables the first is creating.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
