@@ -133,10 +133,39 @@ async def _offer_owed(notifier: Notifier, campus: Campus, order_id: int, gave_ba
     return None
 
 
+OFFER_CHOICES = 3  # runners an offer is tried on, when the one chosen turns out full (orders offered at once)
+
+
 async def choose_offer_runner(notifier: Notifier, campus: Campus, row: OrderRow,
                               exclude: frozenset[int] = frozenset()) -> int | None:
-    """The runner an order is offered to first: the student's named runner if they may take it, else under
-    auto-dispatch the best runner by core.dispatch; None: straight to the hall. `exclude`: not these runners."""
+    """The runner an order is offered to first (`best_offer_runner`), once their room for it is confirmed under a
+    lock on them: two orders paid at once, each counting the other's offer as not made yet, would otherwise both go
+    to a runner who may carry only one. One found full is passed over for the next best."""
+    for _ in range(OFFER_CHOICES):
+        runner_id = await best_offer_runner(notifier, campus, row, exclude)
+        if runner_id is None or await has_room(notifier, campus, row, runner_id):
+            return runner_id
+        exclude = exclude | {runner_id}
+    return None
+
+
+async def has_room(notifier: Notifier, campus: Campus, row: OrderRow, runner_id: int) -> bool:
+    """Whether the runner may carry this order besides those they carry and hold on offer, as committed now: their
+    profile row locked first (FOR UPDATE; SQLite runs one writer at a time anyway), so another transaction offering
+    them an order waits for this one, and then counts this offer."""
+    profile = (await notifier.uow.session.execute(
+        select(RunnerProfile.credit, RunnerProfile.active_orders).where(RunnerProfile.user_id == runner_id)
+        .with_for_update())).first()
+    if profile is None:
+        return False
+    held = (await offers_held(notifier, campus, row)).get(runner_id, 0)
+    return profile.active_orders + held < credit.max_active_orders(campus, profile.credit)
+
+
+async def best_offer_runner(notifier: Notifier, campus: Campus, row: OrderRow,
+                            exclude: frozenset[int] = frozenset()) -> int | None:
+    """The student's named runner if they may take it, else under auto-dispatch the best runner by core.dispatch;
+    None: straight to the hall. `exclude`: not these runners."""
     if row.favourite_runner_id is None and campus.dispatch.mode is not DispatchMode.auto:
         return None
     uow = notifier.uow
