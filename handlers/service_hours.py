@@ -26,6 +26,21 @@ CLOCK_ONLY = re.compile(CLOCK)
 # A first word that starts like a time or a length of time: it must read as one, never be taken into the reason
 # (a "/pause 1h30m rain" that paused until resumed would keep the campus closed overnight).
 WHEN_LIKE = re.compile(r"\d")
+# Days and weeks as a pause's length (a week is refused as too long, never taken for 1 minute and a reason "week").
+DAYS = re.compile(r"(?P<n>\d{1,2}(?:\.\d{1,2})?)(?P<unit>个?星期|周|礼拜|weeks?|w|天|日|days?|d)")
+MINUTES_PER = {"week": 7 * 24 * 60, "day": 24 * 60}
+
+
+def pause_minutes(text: str) -> int | None:
+    """'45', '45分钟', '2h', '1.5 小时' (parse_minutes), '2d', '2 天', '1 week' → minutes; None for anything else."""
+    if (minutes := parse_minutes(text)) is not None:
+        return minutes
+    m = DAYS.fullmatch("".join(text.casefold().split()))
+    number = plain_decimal(m["n"]) if m else None
+    if m is None or number is None:
+        return None
+    per = MINUTES_PER["day" if m["unit"] in ("天", "日", "d", "day", "days") else "week"]
+    return int(number * per) if (number * per) % 1 == 0 else None
 
 
 @ROUTER.command("hours", operators_chat=True)  # beside /pause and /resume in the operators' help
@@ -88,7 +103,7 @@ async def hours_changed(ctx: Ctx, key: str, campus: Campus) -> None:
 
 
 def pause_end(ctx: Ctx, when: str) -> dt.datetime:
-    """'18:00' (its next time in campus time), '30', '45分钟', '2h' (from now) → the moment the pause ends."""
+    """'18:00' (its next time in campus time), '30', '45分钟', '2h', '2d' (from now) → the moment the pause ends."""
     if m := CLOCK_ONLY.fullmatch(when):
         local = ctx.now.astimezone(ctx.campus.tz)
         if (int(m[1]), int(m[2])) == (24, 0):  # the end of today, as /hours set reads it
@@ -98,7 +113,7 @@ def pause_end(ctx: Ctx, when: str) -> dt.datetime:
         except ValueError:  # 25:00
             raise InvalidInput("admin-pause-when-invalid", text=quoted(when)) from None
         return at if at > ctx.now else at + dt.timedelta(days=1)
-    minutes = parse_minutes(when)
+    minutes = pause_minutes(when)
     if not minutes:
         raise InvalidInput("admin-pause-when-invalid", text=quoted(when))
     return ctx.now + dt.timedelta(minutes=minutes)
@@ -114,7 +129,7 @@ async def pause(ctx: Ctx) -> None:
         when, args = args[0], args[1:]
         # A unit written apart ('2 hours', '45 分钟') belongs to its number, not to the reason students are shown.
         if plain_decimal(when) is not None and args and not WHEN_LIKE.match(args[0]) \
-                and parse_minutes(when + args[0]) is not None:
+                and pause_minutes(when + args[0]) is not None:
             when, args = when + args[0], args[1:]
         until = pause_end(ctx, when)
         if until - ctx.now > MAX_PAUSE:

@@ -56,6 +56,9 @@ async def test_a_paused_campus_takes_no_new_order_until_the_time_given(chat, ser
     ("/pause 1h our runners sit exams", "11:00", "our runners sit exams"),  # a unit written with it: none to join
     ("/pause 30m in the rain", "10:30", "in the rain"),
     ("/pause 24:00 exams", "11-24 00:00", "exams"),  # the end of today, as /hours set reads it
+    # Before, a unit parse_minutes did not know paused for 2 minutes, with students shown "days exams".
+    ("/pause 2 days exams", "11-25 10:00", "exams"), ("/pause 1 day", "11-24 10:00", "none"),
+    ("/pause 2 天 放假", "11-25 10:00", "放假"), ("/pause 2d exams", "11-25 10:00", "exams"),
 ])
 async def test_a_duration_with_its_unit_written_apart_is_read_whole(chat, services, clock, typed, until, reason):
     # Before, '/pause 2 hours' paused for 2 minutes and told students the reason was "hours".
@@ -125,7 +128,7 @@ async def test_a_pause_until_a_time_already_past_today_ends_tomorrow(chat, servi
     assert row.until == clock.now + dt.timedelta(hours=23)
 
 
-@pytest.mark.parametrize("typed", ["1h30m", "25:00", "0", "2d"])
+@pytest.mark.parametrize("typed", ["1h30m", "25:00", "0", "0d", "1.333d"])
 async def test_a_time_that_is_no_time_is_refused_and_pauses_nothing(chat, services, typed):
     await operator(chat)
     await funded(chat, services, "alice", 0)
@@ -138,8 +141,9 @@ async def test_a_time_that_is_no_time_is_refused_and_pauses_nothing(chat, servic
 
 async def test_a_pause_longer_than_three_days_is_refused(chat, services):
     await operator(chat)
-    assert [r.text for r in await chat.send(OP, "/pause 99h")] == [
-        "A pause lasts at most 3 days; for a longer closure change the service hours: /hours set."]
+    for typed in ("/pause 99h", "/pause 4 days", "/pause 1 week exams", "/pause 2 周"):
+        assert [r.text for r in await chat.send(OP, typed)] == [
+            "A pause lasts at most 3 days; for a longer closure change the service hours: /hours set."], typed
     assert await pause_row(services) is None
 
 
