@@ -56,7 +56,8 @@ async def _profile(ctx: Ctx) -> RunnerProfile:
 async def apply(ctx: Ctx) -> None:
     profile = await ctx.runner_profile()
     if profile is not None and profile.status != "rejected":  # a rejected applicant may try again
-        ctx.reset()
+        if ctx.state.startswith("runner.apply."):  # an application sent meanwhile: its form is over
+            ctx.reset()
         ctx.say("runner-apply-status", status=profile.status, quiz="yes" if profile.quiz_passed else "no")
         return
     ctx.go("runner.apply.name")

@@ -336,7 +336,8 @@ async def rateable(ctx: Ctx, order_id: int) -> OrderRow | None:
     if row.status != Status.completed.value or row.runner_id is None:
         raise not_now(ctx, row)
     if row.rating is not None:
-        ctx.reset()
+        if ctx.state.startswith("track.rate") and ctx.data.get("rate_order") == order_id:
+            ctx.reset()  # its rating under way ends; any other conversation (a form half filled) goes on
         ctx.say("track-already-rated", order=str(order_id))
         return None
     return row
@@ -613,7 +614,8 @@ async def complain(ctx: Ctx, order_id: int, text: str) -> None:
         await move(ctx, row, Event.report, role, note=f"complaint {complaint.id}")
     await ctx.notify.operators(campus_of(ctx, row), "track-complaint-operators", order=str(order_id),
                                complaint=str(complaint.id), role=role.value, message=body)
-    ctx.reset()
+    if ctx.state == "track.complain":  # the question it answers ends; a form typed beside it goes on
+        ctx.reset()
     ctx.say("track-complaint-recorded", order=str(order_id), complaint=str(complaint.id), reported="yes" if reported else "no")
 
 

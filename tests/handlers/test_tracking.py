@@ -19,6 +19,7 @@ from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER, FREE_COUPON, act, make_order, make_runner, make_user, top_up
 from tests.handlers.harness import Chat, keys
+from tests.handlers.test_ordering import conversation
 
 PHONE = "13800138000"
 
@@ -882,3 +883,52 @@ async def test_keeping_an_order_after_asking_to_cancel_it_replaces_the_question(
     await chat.send("alice", "/orders")
     replies = await chat.press("alice", f"Open #{order_id}", message="42")
     assert keys(replies) == ["track-card"] and not replies[0].edit
+
+
+# --- one-message actions leave a conversation in progress alone ---------------------------------------------------
+
+async def test_a_stale_rate_button_leaves_the_order_form_in_progress_alone(db, campus, clock, chat, services):
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    async with UnitOfWork(db) as uow:  # completed and rated already (say, from another device)
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(
+            status="completed", rating=5, rating_tags=[], rating_comment=""))
+
+    assert keys(await chat.send("alice", "/order")) == ["order-ask-type"]
+    assert keys(await chat.send("alice", "Parcel pickup"))[-1] == "order-ask-pickup"
+    before = await conversation(services, "alice")
+
+    replies = await chat.press("alice", f"data:o:{order_id}:rate")  # the auto-confirm notice's old Rate button
+    assert keys(replies) == ["track-already-rated"]
+
+    # Nothing changed: the form still waits for the pickup place, with its answers.
+    state, data = await conversation(services, "alice")
+    assert state == before[0] == "order.pickup", state
+    assert data.get("task") == "parcel"
+    assert keys(await chat.send("alice", "快递站"))[-1] == "order-ask-dropoff"
+
+
+async def test_a_complaint_typed_whole_leaves_the_order_form_in_progress_alone(db, campus, clock, chat, services):
+    """/complain N text, like /msg N text, is done in one message: the form the student was filling waits on."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    assert keys(await chat.send("alice", "/order")) == ["order-ask-type"]
+    assert keys(await chat.send("alice", "Parcel pickup"))[-1] == "order-ask-pickup"
+
+    replies = await chat.send("alice", f"/complain {order_id} the runner is not answering")
+    assert keys(replies)[-1] == "track-complaint-recorded"
+
+    state, data = await conversation(services, "alice")
+    assert state == "order.pickup", state
+    assert keys(await chat.send("alice", "快递站"))[-1] == "order-ask-dropoff"
+
+
+
+async def test_apply_status_leaves_the_order_form_alone(db, campus, clock, chat, services):
+    """A runner asking /apply (their application's status) while ordering an errand of their own."""
+    _alice, runner, _order_id = await setup(db, campus, clock, stage="accepted")
+
+    me = await external_id(db, runner)
+    await chat.send(me, "/order")
+    await chat.send(me, "Parcel pickup")
+    assert keys(await chat.send(me, "/apply")) == ["runner-apply-status"]
+    assert (await conversation(services, me))[0] == "order.pickup"
