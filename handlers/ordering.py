@@ -431,9 +431,9 @@ async def ask_current_step(ctx: Ctx) -> None:
 
 
 async def coupon_gone_since(ctx: Ctx) -> bool:
-    """For the quote asked again (after /language): if its coupon can no longer be used (used up by others since it
-    was priced, or expired), the student is told why and asked for a coupon again; a quote that cannot be priced
-    would refuse every answer. True when so."""
+    """For the quote asked again (after /language) or confirmed: if its coupon can no longer be used (used up by
+    others since it was priced, stopped or expired), the student is told why and asked for a coupon again; a quote
+    that cannot be priced would refuse every answer. True when so."""
     code = ctx.data.get("coupon")
     if not code:
         return False
@@ -1030,6 +1030,8 @@ async def confirm(ctx: Ctx) -> None:
     if end_at is not None and end_at <= ctx.now:
         raise InvalidInput("order-window-passed")
     await refuse_if_paused(ctx)  # paused since the draft began: its answers are kept for later
+    if await coupon_gone_since(ctx):  # used up or stopped since the quote: said why, and the coupon asked again
+        return
     # The quote's Confirm places one order, however often it is pressed: a second press handled at the same time
     # (by another process) waits for the first here, then finds it done.
     if not await first_time_in(ctx.uow.session, f"confirm:{ctx.input.channel}:{ctx.input.user}:{ctx.data['_token']}",

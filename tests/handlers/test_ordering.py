@@ -3,7 +3,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from core import ledger
 from storage.models import Conversation, Coupon, CouponRedemption, User
@@ -929,3 +929,23 @@ async def test_the_goods_money_of_a_buy_task_is_asked_for_and_bad_amounts_change
     await chat.send("bob", "/order")
     replies = await answer_all(chat, "bob", ["Parcel pickup", "快递站", "Library", "Skip", "Code 1-1-1"])
     assert keys(replies) == ["order-ask-weight"]
+
+
+@pytest.mark.parametrize("gone", ["used up", "stopped"])
+async def test_confirm_after_the_coupon_went_says_why_and_asks_for_a_coupon_again(chat, services, clock, gone):
+    # Before, every Confirm answered "used up" and the quote stayed, with nothing to do but cancel.
+    await add_coupon(services, clock, "WELCOME3", max_uses=1)
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:-1])
+    assert keys(await chat.send("alice", "WELCOME3"))[-1] == "order-quote"
+    async with UnitOfWork(services.db) as uow:  # another student takes its last use, or an operator stops it
+        values = {"used": 1} if gone == "used up" else {"valid_until": clock.now}
+        await uow.session.execute(update(Coupon).where(Coupon.code == "WELCOME3").values(**values))
+    replies = await chat.send("alice", "Confirm")
+    refusal = "order-coupon-used-up" if gone == "used up" else "order-coupon-expired"
+    assert keys(replies) == [refusal, "order-ask-coupon"]
+    assert (await conversation(services, "alice"))[0] == "order.coupon"
+    assert keys(await chat.send("alice", "No coupon"))[-1] == "order-quote"  # priced at full price this time
+    assert keys(await chat.send("alice", "Confirm"))[0] == "order-created"
+    assert len(await orders_of(services, alice)) == 1
