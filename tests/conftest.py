@@ -11,15 +11,24 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from bot.campus_file import load_campus
+from bot.settings import Settings
 from core.campus import Campus
 from storage.databases import drop_postgres, fresh_postgres
 from storage.db import Database
 from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
+# The tests never read a deployment's .env (its database, keys, token): settings come from what each test sets.
+# Processes the tests start run in a temporary directory, where no .env is.
+Settings.model_config["env_file"] = None
+# Property tests check what holds, never how fast: a busy CI machine must not fail one for an example that took
+# 250 ms (Hypothesis's default deadline is 200 ms).
+hypothesis_settings.register_profile("paotui", deadline=None)
+hypothesis_settings.load_profile("paotui")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 # One database per run, so test runs on one machine never wipe each other's data.
@@ -27,7 +36,8 @@ PG_DB_NAME = f"paotui_test_{os.getpid()}"
 # Under pytest-xdist each worker flushes a Redis database of its own: worker N takes the one N below the given one.
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 _REDIS_BASE, _REDIS_DB = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)
-REDIS_URL = f"{_REDIS_BASE}/{int(_REDIS_DB) - _WORKER}"
+# Redis has 16 databases, and scripts/test.sh runs at most 16 workers.
+REDIS_URL = f"{_REDIS_BASE}/{(int(_REDIS_DB) - _WORKER) % 16}"
 TABLES = [
     "chat_moves", "complaints", "processed_updates", "operator_actions", "withdrawals", "coupon_redemptions", "coupons", "outbox",
     "conversations", "credit_records", "accounts", "ledger_entries", "ledger_postings", "order_events", "orders",

@@ -70,8 +70,8 @@ def test_a_wrong_file_is_refused_with_file_field_and_reason(tmp_path, mutate, fi
 
 def test_the_service_refuses_to_start_with_a_wrong_file(tmp_path):
     path = write(tmp_path, broken(lambda d: d["pricing"]["base"].pop("buy")))
-    result = subprocess.run([sys.executable, "main.py", "campus"], cwd=ROOT, capture_output=True, text=True,
-                            env={"CAMPUS_FILES": str(path), "PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path)})
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "campus"], cwd=tmp_path, capture_output=True,
+                            text=True, env={"CAMPUS_FILES": str(path), "PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path)})
     assert result.returncode == 2
     assert str(path) in result.stderr and "pricing.base" in result.stderr
 

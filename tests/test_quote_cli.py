@@ -16,8 +16,9 @@ CAMPUS = load_campus(ROOT / "campus" / "demo.yaml")
 
 
 def run(*args: str, tmp_path: Path, command: str = "quote", **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", command, *args], cwd=ROOT, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), **env})
+    # From a directory of its own: main.py reads .env from where it runs, and a deployment's must not count here.
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), command, *args], cwd=tmp_path, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), **env})
 
 
 def test_json_quote_is_itemised_and_adds_up(tmp_path):
@@ -84,3 +85,21 @@ def test_a_database_that_cannot_be_read_leaves_the_campus_file_to_price(tmp_path
     assert list(tmp_path.iterdir()) == []
     if "elsewhere" not in url:
         assert result.stderr.startswith("The pricing changes made from chat could not be read (")
+
+
+def test_the_tests_never_act_on_the_database_a_deployments_env_names(tmp_path):
+    # Before, `main.py migrate` run by the tests from the project's folder read its .env and migrated the database
+    # named there (perhaps production's, with a key of the test's making).
+    dotenv = ROOT / ".env"
+    if dotenv.exists():
+        pytest.skip("this checkout has a .env of its own, which this test will not touch")
+    configured = tmp_path / "production.db"
+    dotenv.write_text(f"DATABASE_URL=sqlite+aiosqlite:///{configured}\n")
+    try:
+        scratch = tmp_path / "scratch"
+        scratch.mkdir()
+        assert run(tmp_path=scratch, command="migrate").returncode == 0
+    finally:
+        dotenv.unlink()
+    assert not configured.exists()
+    assert (scratch / "paotui.db").exists()

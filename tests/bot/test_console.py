@@ -14,14 +14,26 @@ from sqlalchemy import text
 
 import main
 from bot.console.clock import ConsoleClock, parse_step
-from bot.console.lines import (Act, ClockLine, Comment, HallPress, LineError, Location, Photo, Press, SweepLine,
-                               Switch, Text, parse_line)
+from bot.console.lines import (
+    Act,
+    ClockLine,
+    Comment,
+    HallPress,
+    LineError,
+    Location,
+    Photo,
+    Press,
+    SweepLine,
+    Switch,
+    Text,
+    parse_line,
+)
 from bot.console.runner import run_interactive
 from handlers.notify import is_menu
 from storage.crypto import Cipher
-from storage.outbox import open_payload
 from storage.databases import drop_postgres, fresh_postgres
 from storage.db import Database
+from storage.outbox import open_payload
 from tests.conftest import PG_ADMIN_URL, service_missing
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -156,8 +168,9 @@ def test_timeout_example_expires_and_refunds(tmp_path, capsys):
 
 def test_an_example_runs_as_a_real_process(tmp_path):
     """The command in the issue, as a user types it: a temporary database, the transcript, exit 0."""
-    result = subprocess.run([sys.executable, "main.py", "console", "--script", "examples/timeout_refund.txt"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120,
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "console", "--script",
+                             str(ROOT / "examples" / "timeout_refund.txt")],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120,
                             env={**__import__("os").environ, "ENCRYPTION_KEYS": Cipher.new_key()})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "order #1 parcel: expired" in result.stdout

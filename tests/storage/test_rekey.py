@@ -90,7 +90,8 @@ async def test_an_empty_database_is_readable_under_any_key(db):
 
 
 def cli(tmp_path: Path, command: str, keys: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", command], cwd=ROOT, capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), command], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120,
                           stdin=subprocess.DEVNULL,
                           env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATA_DIR": str(tmp_path),
                                "ENCRYPTION_KEYS": keys})
