@@ -21,8 +21,20 @@ from sqlalchemy import select
 
 from bot.charts import png
 from bot.console.clock import ConsoleClock
-from bot.console.lines import (Act, ClockLine, Comment, HallPress, Line, LineError, Location, Photo, Press, SweepLine,
-                               Switch, Text)
+from bot.console.lines import (
+    Act,
+    ClockLine,
+    Comment,
+    HallPress,
+    Line,
+    LineError,
+    Location,
+    Photo,
+    Press,
+    SweepLine,
+    Switch,
+    Text,
+)
 from handlers.app import App
 from handlers.context import Services
 from handlers.io import Chart, Choice, Input, Kind, Reply, parse_text
@@ -63,6 +75,7 @@ class Screen:
     hall: dict[int, HallMessage] = field(default_factory=dict)
     hall_by_edit_key: dict[tuple[str, str], int] = field(default_factory=dict)
     seen_user_edit_keys: set[tuple[str, str]] = field(default_factory=set)
+    hall_posts: int = 0  # hall messages ever shown: a reposted one's old number is not given again
 
     def latest_hall(self) -> HallMessage | None:
         return self.hall[max(self.hall)] if self.hall else None
@@ -278,12 +291,17 @@ class ConsoleSession:
         edit_key = payload.get("edit_key")
         if recipient.startswith("hall:"):
             number = self.screen.hall_by_edit_key.get((recipient, edit_key)) if edit_key else None
+            if number is not None and payload.get("repost"):
+                # As on Telegram: the post comes again at the bottom of the hall, and the old one goes.
+                self.screen.hall.pop(number)
+                number = None
             if number is not None:
                 message = self.screen.hall[number]
                 message.text, message.choices = text, choices
                 block.text(self.t("console-hall-edited", number=number), text)
             else:
-                number = max(self.screen.hall, default=0) + 1
+                self.screen.hall_posts += 1
+                number = self.screen.hall_posts
                 self.screen.hall[number] = HallMessage(number, recipient, text, choices)
                 if edit_key:
                     self.screen.hall_by_edit_key[(recipient, edit_key)] = number

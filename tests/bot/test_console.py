@@ -367,3 +367,11 @@ async def test_the_prompt_runs_the_timers_and_ends_on_eof(services):
     assert await run_interactive(services, input_fn=input_fn, write=shown.append, sweep_seconds=None) == 0
     assert any("clock 2026-11-23T10:01+08:00" in line for line in shown)
     assert shown[-1] == "Bye."
+
+
+def test_the_halls_reminder_comes_as_a_new_post_at_the_bottom_as_on_telegram(tmp_path, capsys):
+    # Before, the console showed it as an edit of the first post, and "hall#1" then pressed another order's.
+    code, out, _ = run(EXAMPLES / "timeout_refund.txt", tmp_path, capsys)
+    assert code == 0, out
+    assert "[hall · edited #1] 订单 #1 仍在等待跑腿员" not in out
+    assert "[hall #2] 订单 #1 仍在等待跑腿员" in out

@@ -487,3 +487,12 @@ async def test_due_orders_of_a_campus_no_longer_served_do_not_hold_up_the_others
     clock.advance(minutes=campus.timeouts.pay_minutes + 5)
     assert (await sweep(services, clock(), batch=2)).closed_unpaid == 1
     assert (await order_row(db, mine)).status == "closed"
+
+
+async def test_the_sweeps_reminder_is_a_new_hall_post_not_an_edit_far_up_the_chat(services, db, campus, clock):
+    alice = await make_user(db, campus, clock(), name="alice")
+    await make_order(db, campus, alice, clock())
+    clock.advance(minutes=campus.timeouts.reannounce_minutes)
+    assert (await sweep(services, clock())).reannounced == 1
+    [reminder] = await outbox(db, "sweep-hall-reminder")
+    assert reminder.payload.get("repost") is True
