@@ -120,11 +120,16 @@ class Notifier:
     async def operators(self, campus: Campus, key: str, *, text: str | None = None,
                         besides: tuple[str, str] | None = None, **args: Any) -> None:
         """To the campus's operators' chats, but `besides` (channel, chat: where an operator did it, and was told)."""
-        # Sealed like a person's message: a complaint's free text, a payer's id may be personal (storage.outbox).
-        payload = seal(self.services.cipher, self._payload(campus.language, key, args, None, text, None))
         for channel, chat in operator_chats(campus, self.services):
-            if (channel, chat) != besides:
-                await self._write(channel, chat, payload)
+            if (channel, chat) == besides:
+                continue
+            # An operators' group reads the campus's language; an operator's own chat (the console's) theirs.
+            person = (await run_core(self.uow.session, LANGUAGE_AND_OPERATOR_BY_ADDRESS,
+                                     {"channel": channel, "external_id": chat})).first()
+            language = person.language if person is not None else campus.language
+            # Sealed like a person's message: a complaint's free text, a payer's id may be personal (storage.outbox).
+            await self._write(channel, chat, seal(self.services.cipher,
+                                                  self._payload(language, key, args, None, text, None)))
 
     async def card_decided(self, item: str, key: str, args: dict[str, Any], *, besides: tuple[str, str]) -> None:
         """The item was decided: every copy of its card in a chat other than `besides` (channel, chat: where the

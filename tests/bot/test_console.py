@@ -375,3 +375,13 @@ def test_the_halls_reminder_comes_as_a_new_post_at_the_bottom_as_on_telegram(tmp
     assert code == 0, out
     assert "[hall · edited #1] 订单 #1 仍在等待跑腿员" not in out
     assert "[hall #2] 订单 #1 仍在等待跑腿员" in out
+
+
+def test_an_operator_who_chose_english_reads_the_operators_notices_in_english_too(tmp_path, capsys):
+    # Before, the console's operator got their own answers in English and the operators' notices in Chinese.
+    script = write(tmp_path, "@clock 2026-11-23T10:00+08:00\n@admin /start\n@admin [English]\n"
+                             "@runner1 /start\n@runner1 [English]\n@runner1 /apply\n@runner1 Li Lei\n"
+                             "@runner1 2024123456\n@runner1 [Male]\n@runner1 @photo card.jpg\n")
+    code, out, _ = run(script, tmp_path, capsys)
+    assert code == 0, out
+    assert "[to @admin] New runner application from runner1" in out
