@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ LOCATION_OFFERED = "_location"
 # Conversation data: the question the current step asked (Ctx.ask): its step token, catalogue key and arguments, and
 # once the channel reports it (question_shown), the message showing it.
 QUESTION = "_question"
+ARGS = "args_enc"  # a remembered message's arguments, sealed (the key ends in _enc: storage.rekey rotates it)
 # Conversation data: earlier messages whose buttons outlast the step that showed them (Ctx.ask's and Ctx.say's
 # `keep`), by message id: what the message says (catalogue key and arguments) and those buttons, until
 # retire_buttons takes one away. The newest few are remembered; an older one keeps its buttons, which are checked
@@ -178,7 +180,7 @@ class Ctx:
                       card=card, chart=chart)
         self.replies.append(reply)
         if keep and edit and self.input.message is not None:
-            self._remember(self.input.message, key, args, keep)
+            self._remember(self.input.message, key, self._seal(args), keep)
         return reply
 
     def say_text(self, key: str, text: str, *, choices: list[list[Choice]] | None = None,
@@ -219,7 +221,9 @@ class Ctx:
         token = self.conv.data.get("_token", "")
         # The step's buttons are kept only to show them again beside kept ones (retire_buttons): a label may say
         # what must not be kept in the clear (the order form's saved room).
-        self.conv.data[QUESTION] = {"token": token, "key": key, "args": args, "keep": _stored(keep or []),
+        # What it said may be personal (a quote repeats the student's notes and pickup code): sealed, like a draft's
+        # room and phone.
+        self.conv.data[QUESTION] = {"token": token, "key": key, ARGS: self._seal(args), "keep": _stored(keep or []),
                                     "buttons": bool(choices),
                                     "choices": [[(c.label, c.data) for c in row] for row in choices] if keep else []}
         rows = [*choices, *self._kept_choices(keep or [])]
@@ -255,7 +259,7 @@ class Ctx:
                 if not over or asked.get("buttons", True):  # with no step button, it shows what it keeps already
                     self._replace(message, asked, self._kept_choices(keep))
                 if keep:
-                    self._remember(message, asked["key"], asked["args"], keep)
+                    self._remember(message, asked["key"], asked.get(ARGS) or self._seal(self._opened(asked)), keep)
         if self._kept:
             data[KEPT] = self._kept
         else:
@@ -284,17 +288,25 @@ class Ctx:
 
     def _replace(self, message: str, shown: dict[str, Any], rows: list[list[Choice]]) -> None:
         """A reply replacing that message: what it said (`shown`: its key and arguments) with these buttons."""
-        self.replies.append(Reply(key=shown["key"], text=self.t(shown["key"], **shown["args"]),
+        self.replies.append(Reply(key=shown["key"], text=self.t(shown["key"], **self._opened(shown)),
                                   choices=tuple(tuple(r) for r in rows), replaces=message, restated=True))
+
+    def _seal(self, args: dict[str, Any]) -> str | None:
+        return self.services.cipher.encrypt(json.dumps(args, ensure_ascii=False, default=str)) if args else None
+
+    def _opened(self, shown: dict[str, Any]) -> dict[str, Any]:
+        """What a remembered message said (a conversation stored before they were sealed keeps them in clear)."""
+        sealed = shown.get(ARGS)
+        return json.loads(self.services.cipher.decrypt(sealed) or "{}") if sealed else dict(shown.get("args") or {})
 
     def replaced(self, message: str) -> bool:
         """A reply takes that message's place already: one replacing it, or an edit of the message pressed."""
         return any(r.replaces == message for r in self.replies) or (
             self.input.message == message and any(r.edit for r in self.replies))
 
-    def _remember(self, message: str, key: str, args: dict[str, Any], keep: Kept) -> None:
+    def _remember(self, message: str, key: str, sealed_args: str | None, keep: Kept) -> None:
         self._kept.pop(message, None)
-        self._kept[message] = {"key": key, "args": args, "keep": _stored(keep)}
+        self._kept[message] = {"key": key, ARGS: sealed_args, "keep": _stored(keep)}
         while len(self._kept) > KEPT_LIMIT:
             del self._kept[next(iter(self._kept))]
 

@@ -295,6 +295,13 @@ async def draft_quote(ctx: Ctx, coupon: Coupon | None = None) -> Quote:
         goods=d.get("goods", 0)))
 
 
+def draft_text(ctx: Ctx, name: str) -> str | None:
+    """A free-text answer of the draft, encrypted (a draft begun before 0016 holds it in clear: encrypted now)."""
+    if (sealed := ctx.data.get(f"{name}_enc")) is not None:
+        return sealed
+    return ctx.services.cipher.encrypt(ctx.data.get(name) or None)
+
+
 def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
     """The order as the draft describes it (not yet added): shown on the quote, stored on confirmation."""
     d, campus = ctx.data, ctx.campus
@@ -303,7 +310,8 @@ def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
     return OrderRow(
         campus_id=campus.id, customer_id=ctx.user_id, status=Status.awaiting_payment.value, task_type=d["task"],
         pickup_building=d.get("pickup"), dropoff_building=d["dropoff"], dropoff_floor=d.get("floor", 1),
-        door_delivery=room is not None, description=d.get("description", ""), notes=d.get("notes", ""),
+        door_delivery=room is not None, description_enc=draft_text(ctx, "description"),
+        notes_enc=draft_text(ctx, "notes"),
         weight_g=d.get("weight_g", 0), queue_minutes=d.get("queue_minutes", 0), size=d.get("size", "small"),
         urgent=d.get("urgent", False),
         tags=list(d.get("tags", [])),
@@ -642,14 +650,14 @@ async def ask_description(ctx: Ctx, *, edit: bool = False) -> None:
     ask(ctx, "description", "order-ask-description", task=ctx.data["task"], edit=edit)
 
 
-@answer("description", "description")
+@answer("description", "description_enc")
 async def got_description(ctx: Ctx, said: Said) -> None:
     if said.value is not None:
         raise stale()
     text = free_text(said.text)
     if not text or means_none(text):  # required: "-" describes nothing
         raise InvalidInput("order-description-empty")
-    put(ctx, description=text)
+    put(ctx, description_enc=ctx.services.cipher.encrypt(text))  # a pickup code: personal, never in clear
     await advance(ctx, "description")
 
 
@@ -853,11 +861,12 @@ async def ask_notes(ctx: Ctx, *, edit: bool = False) -> None:
     ask(ctx, "notes", "order-ask-notes", [[("order-skip", SKIP, {})]], edit=edit)
 
 
-@answer("notes", "notes")
+@answer("notes", "notes_enc")
 async def got_notes(ctx: Ctx, said: Said) -> None:
     if said.value not in (None, SKIP):
         raise stale()
-    put(ctx, notes="" if said.value == SKIP else free_text(said.text))
+    notes = "" if said.value == SKIP else free_text(said.text)
+    put(ctx, notes_enc=ctx.services.cipher.encrypt(notes) if notes else None)  # may name a phone: never in clear
     await advance(ctx, "notes")
 
 
@@ -989,7 +998,8 @@ async def ask_quote(ctx: Ctx, *, changed: bool = False, edit: bool = False) -> N
     t = ctx.t
     start, end = window_of(ctx.data)
     parts = [t("order-quote-changed") if changed else t("order-quote-title", task=row.task_type),
-             route_text(t, ctx.campus, row), window_text(t, ctx.campus, start, end), *details_lines(t, row)]
+             route_text(t, ctx.campus, row), window_text(t, ctx.campus, start, end),
+             *details_lines(t, row, ctx.services.cipher)]
     if row.door_delivery:
         parts.append(t("order-summary-door"))
     if row.gender_preference:

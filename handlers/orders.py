@@ -14,6 +14,7 @@ from core.order import ACTIVE_FOR_RUNNER, FINAL, Actor, Event, Role, Status, Tra
 from handlers.context import Ctx, parse_id
 from handlers.io import Choice
 from locales import Catalogue
+from storage.crypto import Cipher
 from storage.db import DbSession
 from storage.models import Order as OrderRow
 from storage.models import User
@@ -156,11 +157,11 @@ def when_lines(t: Catalogue, campus: Campus, row: OrderRow) -> list[str]:
               urgent="yes" if row.urgent else "no")]
 
 
-def customer_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
+def customer_card(t: Catalogue, campus: Campus, row: OrderRow, cipher: Cipher) -> str:
     """What the student sees about their own order."""
     parts = [order_line(t, campus, row), *when_lines(t, campus, row)]
-    if row.description:
-        parts.append(t("order-card-description", task=row.task_type, text=row.description))
+    if description := cipher.decrypt(row.description_enc):
+        parts.append(t("order-card-description", task=row.task_type, text=description))
     if row.goods_spent is not None or row.goods_extra:
         parts.append(goods_line(t, row))
     parts.append(quote_lines_text(t, row.quote_lines))
@@ -185,14 +186,14 @@ def queue_lines(t: Catalogue, row: OrderRow) -> list[str]:
     return [t("order-card-queue", minutes=row.queue_minutes)] if row.queue_minutes else []
 
 
-def details_lines(t: Catalogue, row: OrderRow) -> list[str]:
+def details_lines(t: Catalogue, row: OrderRow, cipher: Cipher) -> list[str]:
     """What the errand is about: the item, the expected queueing, the student's notes and their preference tags."""
     parts = []
-    if row.description:
-        parts.append(t("order-card-description", task=row.task_type, text=row.description))
+    if description := cipher.decrypt(row.description_enc):
+        parts.append(t("order-card-description", task=row.task_type, text=description))
     parts += queue_lines(t, row)
-    if row.notes:
-        parts.append(t("order-card-notes", text=row.notes))
+    if notes := cipher.decrypt(row.notes_enc):
+        parts.append(t("order-card-notes", text=notes))
     if row.tags:
         parts.append(t("order-card-tags", tags=", ".join(t("tag", tag=tag) for tag in row.tags)))
     return parts
@@ -221,7 +222,8 @@ async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, vie
     (a card the runner asks for again is never edited when the order ends, so it must not carry it)."""
     theirs = row.runner_id == viewer_id
     parts = [order_line(t, campus, row, status=None if theirs else t("order-status-not-yours"), runner=True),
-             *when_lines(t, campus, row), *details_lines(t, row), *([goods_line(t, row)] if row.goods else []),
+             *when_lines(t, campus, row), *details_lines(t, row, ctx.services.cipher),
+             *([goods_line(t, row)] if row.goods else []),
              await runner_pay_line(ctx, t, row, viewer_id)]
     if runner_may_see_contact(row, viewer_id) and not contact:
         parts.append(t("order-card-contact-in-details", order=str(row.id)))

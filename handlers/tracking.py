@@ -169,7 +169,7 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
     status = Status(row.status)
     rows: list[list[Choice]] = []
     if row.customer_id == ctx.user_id:
-        parts = [customer_card(ctx.t, campus, row)]
+        parts = [customer_card(ctx.t, campus, row, ctx.services.cipher)]
         if status is Status.delivered and row.auto_confirm_at is not None:
             parts.append(ctx.t("track-auto-confirm-at", time=when(campus, row.auto_confirm_at)))
         if row.rating is not None:
@@ -444,7 +444,7 @@ async def save_rating(ctx: Ctx, order_id: int, stars: int, tags: list[str], comm
         update(OrderRow)
         .where(OrderRow.id == order_id, OrderRow.customer_id == ctx.user_id, OrderRow.rating.is_(None),
                OrderRow.status == Status.completed.value)
-        .values(rating=stars, rating_tags=tags, rating_comment=comment)
+        .values(rating=stars, rating_tags=tags, rating_comment_enc=ctx.services.cipher.encrypt(comment or None))
         .execution_options(synchronize_session=False))
     ctx.reset()
     if result.rowcount != 1:

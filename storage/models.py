@@ -100,8 +100,9 @@ class Order(SQLModel, table=True):
     dropoff_building: str = Field(max_length=64)
     dropoff_floor: int = 1
     door_delivery: bool = False
-    description: str = Field(default="", sa_column=Column(Text, nullable=False))
-    notes: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # Free text the student typed (a pickup code, a note with a phone or a name): encrypted like the contact.
+    description_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
+    notes_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
     weight_g: int = 0
     queue_minutes: int = 0  # queue errands: how long the student expects the queueing to take (0: not said)
     size: str = Field(default="small", max_length=8)
@@ -143,7 +144,7 @@ class Order(SQLModel, table=True):
     offer_until: Optional[dt.datetime] = _ts(index=True)
     rating: Optional[int] = None
     rating_tags: list = _json(list)
-    rating_comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    rating_comment_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
 
 
 class OrderEvent(SQLModel, table=True):

@@ -23,7 +23,8 @@ from storage.uow import UnitOfWork
 ENCRYPTED_COLUMNS: tuple[tuple[Any, str], ...] = (
     (User, "phone_enc"), (User, "room_enc"),
     (RunnerProfile, "real_name_enc"), (RunnerProfile, "student_no_enc"),
-    (OrderRow, "phone_enc"), (OrderRow, "room_enc"),
+    (OrderRow, "phone_enc"), (OrderRow, "room_enc"), (OrderRow, "description_enc"), (OrderRow, "notes_enc"),
+    (OrderRow, "rating_comment_enc"),
     (Complaint, "text_enc"),
 )
 BATCH = 500  # rows re-encrypted per transaction

@@ -443,7 +443,7 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
     # The books: the runner's share to the runner, the commission to the platform, nothing left in escrow or in
     # the student's wallet (she paid by invoice), the whole ledger at zero.
     row = await order_row(services, order_id)
-    assert (row.status, row.rating, row.rating_tags, row.rating_comment) == (
+    assert (row.status, row.rating, row.rating_tags, services.cipher.decrypt(row.rating_comment_enc)) == (
         "completed", 5, ["on_time"], "Quick and friendly, thanks!")
     assert row.runner_share + row.commission == row.total
     async with UnitOfWork(services.db, write=False) as uow:

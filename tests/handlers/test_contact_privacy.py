@@ -153,3 +153,16 @@ async def test_messages_to_people_are_sealed_and_the_halls_hold_no_contact(chat,
     assert private and all(set(r.payload) <= {SEALED, "edit_key"} and r.payload[SEALED] for r in private)
     assert hall and all("text" in r.payload for r in hall)  # the hall's cards stay plain: they hold no contact
     assert all(PHONE not in r.payload["text"] and ROOM not in r.payload["text"] for r in hall)
+
+
+async def test_what_the_student_types_for_the_runner_is_never_stored_in_clear(chat, services, db, campus, clock):
+    # Before, the description (a parcel's pickup code) and the notes (a phone, a name) sat in clear in the draft and
+    # then in the order.
+    await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    answers = list(PARCEL_TO_MY_ROOM)
+    answers[answers.index("Please hurry")] = "Call my roommate Wang Fang 13912345678"
+    await answer_all(chat, "alice", answers)
+    assert await tables_with(db, "13912345678", "4-2-1187", "Wang Fang") == []  # the draft
+    await chat.send("alice", "Confirm")
+    assert await tables_with(db, "13912345678", "4-2-1187", "Wang Fang") == []  # the order

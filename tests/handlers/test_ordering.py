@@ -105,7 +105,8 @@ async def test_a_whole_order_by_text_then_paid_from_the_wallet(chat, services, c
     assert (order.status, order.task_type, order.pickup_building, order.dropoff_building) == (
         "awaiting_payment", "parcel", "parcel_station", "dorm_f3")
     assert (order.dropoff_floor, order.door_delivery, order.weight_g, order.size, order.tip) == (5, True, 2500, "small", 200)
-    assert (order.tags, order.notes, order.description) == (["fragile"], "Please hurry", "Code 4-2-1187, a shoebox")
+    assert (order.tags, CIPHER.decrypt(order.notes_enc), CIPHER.decrypt(order.description_enc)) == (
+        ["fragile"], "Please hurry", "Code 4-2-1187, a shoebox")
     assert order.window_start is None and order.gender_preference is None and order.coupon_code is None
     assert order.pay_by == clock.now + dt.timedelta(minutes=15)
     assert CIPHER.decrypt(order.room_enc) == "3-502" and CIPHER.decrypt(order.phone_enc) == "13800138000"
@@ -230,7 +231,7 @@ async def test_back_from_the_quote_changes_the_tip_and_keeps_the_rest_of_the_dra
     assert keys(replies) == ["order-ask-tip"] and not replies[0].edit
     state, data = await conversation(services, "alice")
     assert state == "order.tip" and "coupon" not in data
-    assert (data["task"], data["dropoff"], data["floor"], data["description"]) == (
+    assert (data["task"], data["dropoff"], data["floor"], CIPHER.decrypt(data["description_enc"])) == (
         "parcel", "dorm_f3", 5, "Code 4-2-1187, a shoebox")
     replies = await answer_all(chat, "alice", ["5", "No coupon"])
     quote = quote_of(replies)
@@ -238,7 +239,7 @@ async def test_back_from_the_quote_changes_the_tip_and_keeps_the_rest_of_the_dra
     [back] = [c for c in quote.flat_choices() if c.label == "« Back"]
     assert keys(await chat.send("alice", "Confirm")) == ["order-created"]
     [order] = await orders_of(services, alice)
-    assert (order.tip, order.dropoff_floor, order.weight_g, order.tags, order.notes) == (
+    assert (order.tip, order.dropoff_floor, order.weight_g, order.tags, CIPHER.decrypt(order.notes_enc)) == (
         500, 5, 2500, ["fragile"], "Please hurry")
     assert CIPHER.decrypt(order.room_enc) == "3-502" and CIPHER.decrypt(order.phone_enc) == "13800138000"
 

@@ -118,7 +118,7 @@ async def test_the_card_names_what_the_description_is_for_the_errand_type(db, ca
     alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
     async with UnitOfWork(db) as uow:
         await uow.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(
-            task_type=task, description="canteen 2 window"))
+            task_type=task, description_enc=CIPHER.encrypt("canteen 2 window")))
     (card,) = await chat.send("alice", f"/track {order_id}")
     assert f"\n{en_label}canteen 2 window\n" in card.text
     await speaks(db, "zh_CN", runner)
@@ -389,7 +389,7 @@ async def test_a_rating_comment_typed_privately_takes_the_questions_skip_button_
     replies = await chat.send("alice", "a bit late")
     assert keys(replies) == ["track-rate-thanks", "track-rate-comment-ask"]
     assert (replies[1].replaces, replies[1].text, replies[1].choices) == ("12", question.text, ())
-    assert (await order_row(db, order_id)).rating_comment == "a bit late"
+    assert CIPHER.decrypt((await order_row(db, order_id)).rating_comment_enc) == "a bit late"
 
 
 async def test_a_rating_left_for_another_command_takes_its_star_or_tag_buttons_away(db, campus, clock, chat, services):
@@ -436,7 +436,8 @@ async def test_confirm_pays_the_runner_then_rating_once(db, campus, clock, chat,
     assert keys(replies) == ["track-rate-thanks"]
 
     row = await order_row(db, order_id)
-    assert (row.rating, row.rating_tags, row.rating_comment) == (5, ["on_time"], "quick and friendly")
+    assert (row.rating, row.rating_tags, CIPHER.decrypt(row.rating_comment_enc)) == (
+        5, ["on_time"], "quick and friendly")
     profile = await _profile(db, runner)
     assert (profile.rating_sum, profile.rating_count) == (5, 1)
     assert profile.credit == credit_before + campus.credit_change(CreditEvent.five_star)
@@ -500,7 +501,7 @@ async def test_low_rating_without_comment_costs_credit(db, campus, clock, chat, 
     replies = await chat.press("alice", "Skip")
     assert keys(replies) == ["track-rate-thanks"]
     row = await order_row(db, order_id)
-    assert (row.rating, row.rating_tags, row.rating_comment) == (1, ["rude"], "")
+    assert (row.rating, row.rating_tags, row.rating_comment_enc) == (1, ["rude"], None)
     assert (await _profile(db, runner)).credit == credit_before + campus.credit_change(CreditEvent.low_rating)
 
 
@@ -526,7 +527,7 @@ async def test_changing_language_in_the_middle_of_rating_asks_the_same_question_
     assert [c.label for c in replies[1].flat_choices()] == ["跳过"]
     assert keys(await chat.send("alice", "很准时")) == ["track-rate-thanks"]
     row = await order_row(db, order_id)
-    assert (row.rating, row.rating_tags, row.rating_comment) == (4, ["on_time"], "很准时")
+    assert (row.rating, row.rating_tags, CIPHER.decrypt(row.rating_comment_enc)) == (4, ["on_time"], "很准时")
 
 
 async def test_changing_language_while_a_complaint_is_asked_for_asks_again_in_the_new_one(
@@ -892,7 +893,7 @@ async def test_a_stale_rate_button_leaves_the_order_form_in_progress_alone(db, c
     await deliver(services, campus, order_id, runner, clock())
     async with UnitOfWork(db) as uow:  # completed and rated already (say, from another device)
         await uow.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(
-            status="completed", rating=5, rating_tags=[], rating_comment=""))
+            status="completed", rating=5, rating_tags=[]))
 
     assert keys(await chat.send("alice", "/order")) == ["order-ask-type"]
     assert keys(await chat.send("alice", "Parcel pickup"))[-1] == "order-ask-pickup"

@@ -3,6 +3,7 @@ option is that option, "-" or "无" at an optional question means nothing to add
 and an answer that could mean two things is never guessed at."""
 import pytest
 
+from tests.factories import CIPHER
 from tests.handlers.harness import keys
 from tests.handlers.test_ordering import (
     PARCEL_TO_MY_ROOM,
@@ -36,18 +37,18 @@ async def test_a_dash_or_none_at_the_notes_question_means_no_notes(chat, service
     replies = await chat.send("nia", word)
     assert keys(replies) == ["order-ask-gender"]
     state, data = await conversation(services, "nia")
-    assert data["notes"] == ""
+    assert "notes_enc" in data and data["notes_enc"] is None  # answered: no notes
 
 
 async def test_only_the_whole_answer_means_no_notes(chat, services):
     """A note that merely starts with a dash, or says more than "none", is the student's note as written."""
     await at_notes(chat, services, "nia", "English")
     await chat.send("nia", "- leave it with the guard")
-    assert (await conversation(services, "nia"))[1]["notes"] == "- leave it with the guard"
+    assert CIPHER.decrypt((await conversation(services, "nia"))[1]["notes_enc"]) == "- leave it with the guard"
     await chat.send("nia", "/order")
     await answer_all(chat, "nia", PARCEL_TO_MY_ROOM[:12])
     await chat.send("nia", "none of the above, call me")
-    assert (await conversation(services, "nia"))[1]["notes"] == "none of the above, call me"
+    assert CIPHER.decrypt((await conversation(services, "nia"))[1]["notes_enc"]) == "none of the above, call me"
 
 
 async def test_no_notes_typed_as_a_dash_shows_no_notes_on_the_quote(chat, services):
@@ -58,7 +59,7 @@ async def test_no_notes_typed_as_a_dash_shows_no_notes_on_the_quote(chat, servic
     assert "Notes" not in quote_of(replies).text
     await chat.send("nia", "Confirm")
     [order] = await orders_of(services, uid)
-    assert (order.notes, order.favourite_runner_id, order.coupon_code) == ("", None, None)
+    assert (order.notes_enc, order.favourite_runner_id, order.coupon_code) == (None, None, None)
 
 
 @pytest.mark.parametrize("language, word", [("English", "-"), ("中文", "无")])

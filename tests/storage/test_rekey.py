@@ -33,6 +33,8 @@ async def stored_under_old_key(db, campus, now) -> dict[str, int]:
     async with UnitOfWork(db) as uow:
         order = await uow.orders.get_row(order_id)
         order.phone_enc, order.room_enc = CIPHER.encrypt(PHONE), CIPHER.encrypt(ROOM)
+        order.description_enc, order.notes_enc = CIPHER.encrypt("Code 4-2-1187"), CIPHER.encrypt(f"call {PHONE}")
+        order.rating_comment_enc = CIPHER.encrypt("quick")
         uow.session.add(Complaint(order_id=order_id, user_id=student, runner_id=runner,
                                   text_enc=CIPHER.encrypt(f"call me {PHONE}"), created_at=now))
         uow.session.add(Conversation(channel="console", external_id="li", state="order.phone", updated_at=now,
@@ -52,6 +54,7 @@ async def everything_opens_with(db, cipher: Cipher, ids: dict[str, int]) -> None
         assert cipher.decrypt(profile.real_name_enc) == "测试"
         order = await uow.session.get(OrderRow, ids["order"])
         assert (cipher.decrypt(order.phone_enc), cipher.decrypt(order.room_enc)) == (PHONE, ROOM)
+        assert cipher.decrypt(order.notes_enc) == f"call {PHONE}" and cipher.decrypt(order.rating_comment_enc)
         complaint = await uow.session.scalar(select(Complaint))
         assert cipher.decrypt(complaint.text_enc) == f"call me {PHONE}"
         conv = await uow.session.get(Conversation, ("console", "li"))
@@ -71,6 +74,7 @@ async def test_after_rekey_the_old_key_can_be_dropped(db, campus, clock):
     assert report.unreadable == {}
     assert report.rewritten == {"users.phone_enc": 1, "users.room_enc": 1, "runner_profiles.real_name_enc": 1,
                                 "runner_profiles.student_no_enc": 1, "orders.phone_enc": 1, "orders.room_enc": 1,
+                                "orders.description_enc": 1, "orders.notes_enc": 1, "orders.rating_comment_enc": 1,
                                 "complaints.text_enc": 1, "conversations": 2, "outbox": 1}
     await everything_opens_with(db, new_only, ids)  # the old key dropped
     assert await unreadable(db, new_only) == []
