@@ -257,7 +257,9 @@ async def end_offers(services: Services, uow: UnitOfWork, user_id: int, now: dt.
     rows = list(await uow.session.scalars(
         select(OrderRow).where(OrderRow.offer_runner_id == user_id, OrderRow.status == Status.open.value)
         .order_by(OrderRow.id)))
-    for row in rows[keep:]:
+    live = [row.id for row in rows if row.offer_until is not None and row.offer_until > now]
+    kept = set(live[:keep])  # a lapsed offer keeps no place: the sweep would end it anyway
+    for row in (r for r in rows if r.id not in kept):
         campus = services.campuses.get(row.campus_id)
         notifier = Notifier(services, uow, now, origin=f"offer-ended:{row.id}:{secrets.token_hex(4)}")
         offered = (user_id, row.offer_until) if tell and row.offer_until is not None else None  # before it clears

@@ -297,8 +297,8 @@ async def draft_quote(ctx: Ctx, coupon: Coupon | None = None) -> Quote:
 
 def draft_text(ctx: Ctx, name: str) -> str | None:
     """A free-text answer of the draft, encrypted (a draft begun before 0016 holds it in clear: encrypted now)."""
-    if (sealed := ctx.data.get(f"{name}_enc")) is not None:
-        return sealed
+    if f"{name}_enc" in ctx.data:  # answered since (None: skipped)
+        return ctx.data[f"{name}_enc"]
     return ctx.services.cipher.encrypt(ctx.data.get(name) or None)
 
 
@@ -650,13 +650,14 @@ async def ask_description(ctx: Ctx, *, edit: bool = False) -> None:
     ask(ctx, "description", "order-ask-description", task=ctx.data["task"], edit=edit)
 
 
-@answer("description", "description_enc")
+@answer("description", "description_enc", "description")  # and a draft's from before 0016, in clear
 async def got_description(ctx: Ctx, said: Said) -> None:
     if said.value is not None:
         raise stale()
     text = free_text(said.text)
     if not text or means_none(text):  # required: "-" describes nothing
         raise InvalidInput("order-description-empty")
+    ctx.conv.data.pop("description", None)  # a draft's from before 0016, in clear
     put(ctx, description_enc=ctx.services.cipher.encrypt(text))  # a pickup code: personal, never in clear
     await advance(ctx, "description")
 
@@ -861,11 +862,12 @@ async def ask_notes(ctx: Ctx, *, edit: bool = False) -> None:
     ask(ctx, "notes", "order-ask-notes", [[("order-skip", SKIP, {})]], edit=edit)
 
 
-@answer("notes", "notes_enc")
+@answer("notes", "notes_enc", "notes")
 async def got_notes(ctx: Ctx, said: Said) -> None:
     if said.value not in (None, SKIP):
         raise stale()
     notes = "" if said.value == SKIP else free_text(said.text)
+    ctx.conv.data.pop("notes", None)
     put(ctx, notes_enc=ctx.services.cipher.encrypt(notes) if notes else None)  # may name a phone: never in clear
     await advance(ctx, "notes")
 

@@ -226,7 +226,8 @@ async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, vie
              *([goods_line(t, row)] if row.goods else []),
              await runner_pay_line(ctx, t, row, viewer_id)]
     if runner_may_see_contact(row, viewer_id) and not contact:
-        parts.append(t("order-card-contact-in-details", order=str(row.id)))
+        if row.room_enc or row.phone_enc:
+            parts.append(t("order-card-contact-in-details", order=str(row.id)))
     elif runner_may_see_contact(row, viewer_id):
         room = ctx.services.cipher.decrypt(row.room_enc)
         phone = ctx.services.cipher.decrypt(row.phone_enc)

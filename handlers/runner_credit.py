@@ -11,7 +11,7 @@ from core.campus import CreditEvent
 from core.errors import InvalidInput
 from handlers.admin import MAX_REASON, ask, begin, local_time, record, resolve_user, who
 from handlers.context import Ctx, free_text, quoted
-from handlers.hall import end_offers
+from handlers.hall import end_offers, end_offers_past_limit
 from handlers.router import ROUTER
 from storage.models import CreditRecord, RunnerProfile, User
 
@@ -67,16 +67,23 @@ async def credit_cmd(ctx: Ctx) -> None:
     reason = free_text(" ".join(args[2:]), limit=MAX_REASON)
     if not reason:  # the runner is told why their score moved
         raise InvalidInput("admin-credit-reason")
+    # Locked while it changes, so the change recorded and told is the one made: what the bounds leave of it.
     before = await ctx.uow.session.scalar(
-        select(RunnerProfile.credit).where(RunnerProfile.user_id == profile.user_id))
+        select(RunnerProfile.credit).where(RunnerProfile.user_id == profile.user_id).with_for_update())
+    made = credit.adjust(rules, before, change) - before
+    if made == 0:
+        raise InvalidInput("admin-credit-at-bound", who=who(user), credit=before)
     after = await ctx.uow.runners.apply_credit(ctx.campus, profile.user_id, CreditEvent.operator_adjustment, ctx.now,
-                                               change=change)
-    await record(ctx, "credit", f"user:{profile.user_id}", change=change, before=before, after=after, reason=reason)
+                                               change=made)
+    await record(ctx, "credit", f"user:{profile.user_id}", change=made, before=before, after=after, reason=reason)
     standing = credit.standing(rules, after).value
-    await ctx.notify.user(profile.user_id, "runner-credit-adjusted", change=f"{after - before:+d}", credit=after,
+    await ctx.notify.user(profile.user_id, "runner-credit-adjusted", change=f"{made:+d}", credit=after,
                           standing=standing, reason=reason)
-    if not credit.may_grab(rules, after):
-        # An order offered to them alone would wait out an offer whose Accept is refused: it goes to the hall now.
+    # Offers their Accept would now refuse go to the hall: all of them below the grab floor, else those past the
+    # orders they may carry at their new standing.
+    if credit.may_grab(rules, after):
+        await end_offers_past_limit(ctx.services, ctx.uow, ctx.campus, profile.user_id, ctx.now)
+    else:
         await end_offers(ctx.services, ctx.uow, profile.user_id, ctx.now, tell=True)
     ctx.say("admin-credit-adjusted", who=who(user), before=before, credit=after,
-            standing=standing, clamped="yes" if after - before != change else "no")
+            standing=standing, clamped="yes" if made != change else "no")

@@ -105,7 +105,9 @@ async def _rekey_json(db: Database, report: RekeyReport, place: str, model: Any,
     last: tuple | None = None
     while True:
         async with UnitOfWork(db) as uow:
-            query = select(*keys, column).order_by(*keys).limit(BATCH)
+            # Locked until written back (FOR UPDATE; SQLite runs one writer at a time): a service process changing
+            # a row meanwhile waits, rather than have its change overwritten by the rotated old one.
+            query = select(*keys, column).order_by(*keys).limit(BATCH).with_for_update()
             if last is not None:
                 query = query.where(tuple_(*keys) > tuple_(*last))
             rows = (await uow.session.execute(query)).all()

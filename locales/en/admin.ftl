@@ -445,6 +445,7 @@ admin-usage-credit = Write /credit and the runner to see their credit score, lik
 admin-credit-not-runner = { $who } is not a runner: only runners have a credit score.
 admin-credit-change-invalid = "{ $text }" is no change of score: write it with its sign, like +10 or -5.
 admin-credit-change-range = A change can be at most { $max } points either way.
+admin-credit-at-bound = { $who } has { $credit } points, as far as the score goes that way: nothing changed.
 admin-credit-reason = Write why, too: the runner is told it. Like /credit #12 +10 the late delivery was the shop's fault.
 admin-credit-standing = { $standing ->
     [priority] priority

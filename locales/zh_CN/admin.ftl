@@ -433,6 +433,7 @@ admin-usage-credit = 查看跑腿员的信用分：写 /credit 和跑腿员，�
 admin-credit-not-runner = { $who } 不是跑腿员：只有跑腿员有信用分。
 admin-credit-change-invalid = “{ $text }”不是分数变化：请带上正负号，例如 +10 或 -5。
 admin-credit-change-range = 一次最多加减 { $max } 分。
+admin-credit-at-bound = { $who } 的信用分为 { $credit }，已到这个方向的极限：没有改变。
 admin-credit-reason = 请写上原因，跑腿员会看到。例如 /credit #12 +10 超时是商家的原因。
 admin-credit-standing = { $standing ->
     [priority] 优先

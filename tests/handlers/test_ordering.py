@@ -4,6 +4,7 @@ import re
 
 import pytest
 from sqlalchemy import select, text, update
+from sqlalchemy.orm.attributes import flag_modified
 
 from core import ledger
 from storage.models import Conversation, Coupon, CouponRedemption, User
@@ -333,7 +334,7 @@ async def test_back_goes_through_every_earlier_question_that_applies_and_forgets
     assert "« Back" not in [c.label for c in type_question.flat_choices()]  # the first question has no Back
     state, data = await conversation(services, "dave")
     assert state == "order.type" and data["task"] == "parcel"
-    assert not {"pickup", "dropoff", "room_enc", "floor", "phone_enc", "description", "weight_g"} & data.keys()
+    assert not {"pickup", "dropoff", "room_enc", "floor", "phone_enc", "description_enc", "weight_g"} & data.keys()
 
     # A Back forged onto the first question (with its current token) is refused like any button it never offered.
     token = type_question.flat_choices()[0].data.split(":")[1]
@@ -950,3 +951,43 @@ async def test_confirm_after_the_coupon_went_says_why_and_asks_for_a_coupon_agai
     assert keys(await chat.send("alice", "No coupon"))[-1] == "order-quote"  # priced at full price this time
     assert keys(await chat.send("alice", "Confirm"))[0] == "order-created"
     assert len(await orders_of(services, alice)) == 1
+
+
+async def draft_as_before_0016(services, who):
+    """The draft as the code before migration 0016 stored it: its free text in clear, under the old names."""
+    async with UnitOfWork(services.db) as uow:
+        conv = await uow.session.get(Conversation, ("console", who))
+        data = dict(conv.data)
+        data["description"] = CIPHER.decrypt(data.pop("description_enc"))
+        data["notes"] = CIPHER.decrypt(data.pop("notes_enc")) or ""
+        conv.data = data
+        flag_modified(conv, "data")
+
+
+async def test_a_draft_begun_before_the_upgrade_is_placed_with_its_text_encrypted(chat, services):
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    await draft_as_before_0016(services, "alice")
+    assert keys(await chat.send("alice", "Confirm")) == ["order-created"]
+    [order] = await orders_of(services, alice)
+    assert (CIPHER.decrypt(order.description_enc), CIPHER.decrypt(order.notes_enc)) == (
+        "Code 4-2-1187, a shoebox", "Please hurry")
+
+
+async def test_a_draft_begun_before_the_upgrade_whose_notes_are_skipped_again_keeps_no_notes(chat, services):
+    # Before, the skip stored "no notes" under the new name, and the old clear notes came back from the old one.
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    assert "Please hurry" in quote_of(await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)).text
+    await draft_as_before_0016(services, "alice")
+    asked = []
+    while "order-ask-notes" not in asked:
+        asked = keys(await chat.press("alice", "« Back"))
+    await chat.press("alice", "Skip")
+    assert "notes" not in (await conversation(services, "alice"))[1]  # the clear text went with the answer
+    quote = quote_of(await answer_all(chat, "alice", ["Anyone", "Skip", "2", "No coupon"]))
+    assert "Please hurry" not in quote.text
+    assert keys(await chat.send("alice", "Confirm")) == ["order-created"]
+    [order] = await orders_of(services, alice)
+    assert order.notes_enc is None

@@ -966,3 +966,12 @@ async def test_an_active_runners_menu_has_their_own_row_and_a_students_has_not(c
     async with UnitOfWork(db) as uow:
         (await uow.runners.get(rob)).suspended = True
     assert [[c.label for c in row] for row in (await chat.send("rob", "/menu"))[0].choices] == student_menu
+
+
+async def test_the_track_card_of_an_order_with_no_contact_points_to_none(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    order_id = await make_order(db, campus, alice, clock())  # no phone, no room
+    assert keys(await chat.press("rob", f"data:g:{order_id}", chat="hall:demo")) == ["grab-won"]
+    card = (await chat.send("rob", f"/track {order_id}"))[-1]
+    assert EN("order-card-contact-in-details", order=str(order_id)) not in card.text

@@ -53,6 +53,7 @@ async def test_the_score_stops_at_its_bounds_and_the_operator_and_runner_see_the
     assert "145 → 150" in replies[0].text and "highest" in replies[0].text
     assert await credit_of(db, runner) == 150
     assert "+5" in [m for m in await chat.inbox(name) if m["key"] == "runner-credit-adjusted"][0]["text"]
+    assert await records(db, runner) == [(CreditEvent.operator_adjustment.value, 5, 150)]  # the change made
 
 
 async def test_credit_shows_the_score_and_its_recent_changes_newest_first(chat, db, campus, clock):
@@ -118,3 +119,33 @@ async def test_credit_in_chinese(chat, db, campus, clock):
     replies = await chat.send(OP, f"/credit #{runner} -5 态度差")
     assert keys(replies) == ["admin-credit-adjusted"]
     assert "信用分 100 → 95（良好）" in replies[0].text
+
+
+async def test_a_change_the_bound_swallows_whole_is_refused_and_the_runner_told_nothing(chat, db, campus, clock):
+    await operator(chat)
+    top = await make_runner(db, campus, clock.now, credit=campus.credit.maximum)
+    name = await external(db, top)
+    await chat.send(name, "/start")
+    await chat.inbox(name)
+    assert keys(await chat.send(OP, f"/credit #{top} +10 helped at the fair")) == ["admin-credit-at-bound"]
+    assert [m for m in await chat.inbox(name) if m["key"] == "runner-credit-adjusted"] == []
+    assert await records(db, top) == []
+
+
+async def test_a_runner_restricted_by_credit_loses_the_offer_their_accept_would_refuse(
+        chat, services, db, campus, clock):
+    # Before, only a runner dropped below the grab floor lost their offers: one now restricted to carrying one
+    # order kept an offer their Accept refused, and nobody else could grab it until it ran out.
+    from tests.handlers.test_runner import order_row, paid_order, person, runner, won_order
+
+    await operator(chat)
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay")
+    await won_order(chat, services, alice, "fay")  # she carries one
+    offered = await paid_order(services, alice, favourite=fay)
+    assert (await order_row(db, offered)).offer_runner_id == fay
+    restricted = campus.credit.thresholds.restricted - 1
+    assert restricted >= campus.credit.grab_floor  # she may still grab: only her carry limit falls
+    change = campus.credit.initial - restricted
+    assert keys(await chat.send(OP, f"/credit #{fay} -{change} three no-shows")) == ["admin-credit-adjusted"]
+    assert (await order_row(db, offered)).offer_runner_id is None

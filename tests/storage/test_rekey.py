@@ -8,18 +8,24 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.sql.dml import Update
 
+import storage.rekey as rekey
 from bot.campus_file import load_campus
+from handlers.context import Services
 from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Complaint, Conversation, Outbox, RunnerProfile, User
 from storage.models import Order as OrderRow
 from storage.outbox import open_payload, seal
-from storage.rekey import ENCRYPTED_COLUMNS, rekey, unreadable
+from storage.rekey import ENCRYPTED_COLUMNS, unreadable
 from storage.uow import UnitOfWork
 from tests.conftest import FakeClock
 from tests.factories import CIPHER, CIPHER_KEY, make_order, make_runner, make_user
+from tests.handlers.harness import Chat, keys
+from tests.handlers.test_ordering import answer_all, funded
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE, ROOM = "13800138000", "F3-502"
@@ -70,7 +76,7 @@ async def test_after_rekey_the_old_key_can_be_dropped(db, campus, clock):
     new_only = Cipher([new_key])
     assert set(await unreadable(db, new_only)) == {f"{m.__tablename__}.{c}" for m, c in ENCRYPTED_COLUMNS}
 
-    report = await rekey(db, Cipher([new_key, CIPHER_KEY]))  # rotating: the new key first, the old one after
+    report = await rekey.rekey(db, Cipher([new_key, CIPHER_KEY]))  # rotating: the new key first, the old one after
     assert report.unreadable == {}
     assert report.rewritten == {"users.phone_enc": 1, "users.room_enc": 1, "runner_profiles.real_name_enc": 1,
                                 "runner_profiles.student_no_enc": 1, "orders.phone_enc": 1, "orders.room_enc": 1,
@@ -78,12 +84,12 @@ async def test_after_rekey_the_old_key_can_be_dropped(db, campus, clock):
                                 "complaints.text_enc": 1, "conversations": 2, "outbox": 1}
     await everything_opens_with(db, new_only, ids)  # the old key dropped
     assert await unreadable(db, new_only) == []
-    assert (await rekey(db, Cipher([new_key]))).unreadable == {}  # and it can be run again
+    assert (await rekey.rekey(db, Cipher([new_key]))).unreadable == {}  # and it can be run again
 
 
 async def test_rekey_leaves_what_no_key_opens_as_it_was_and_says_so(db, campus, clock):
     ids = await stored_under_old_key(db, campus, clock())
-    report = await rekey(db, Cipher([Cipher.new_key()]))  # the old key already dropped: too late
+    report = await rekey.rekey(db, Cipher([Cipher.new_key()]))  # the old key already dropped: too late
     assert report.rewritten == {}
     assert report.unreadable["users.phone_enc"] == 1 and report.unreadable["conversations"] == 2
     await everything_opens_with(db, CIPHER, ids)  # nothing lost: the old key, found again, still opens all of it
@@ -120,3 +126,53 @@ def test_the_service_refuses_to_start_on_data_its_keys_cannot_open_until_rekeyed
     assert "re-encrypted 1 values in users.phone_enc" in done.stdout
     assert cli(tmp_path, "rekey", new).returncode == 0  # the old key is no longer needed
 
+
+
+async def lock_waits(db) -> int:
+    """Backends of this database waiting for a row lock now."""
+    async with UnitOfWork(db, write=False) as uow:
+        return await uow.session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                             "AND datname = current_database()"))
+
+
+@pytest.mark.parametrize("db", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+async def test_a_student_answering_while_rekey_runs_keeps_the_answer(db, request, campus, clock, monkeypatch):
+    # Before, rekey wrote back the conversation it had read: an answer given in between was undone (the state moved
+    # on, the answer was gone).
+    services = Services(db=db, campuses={campus.id: campus}, cipher=CIPHER, clock=clock, channels=("console",))
+    chat = Chat(services)
+    await funded(chat, services, "alice", 0)
+    await chat.send("alice", "/order")
+    assert keys(await answer_all(chat, "alice", ["Parcel pickup", "快递站", "F3", "3-502"]))[-1] == "order-ask-floor"
+    service, watcher = (Database(request.getfixturevalue("postgres_url")) for _ in range(2))  # another process
+    live = Chat(Services(db=service, campuses={campus.id: campus}, cipher=CIPHER, clock=clock, channels=("console",)))
+    real_uow, answering = rekey.UnitOfWork, []
+
+    class AnsweredMeanwhile(real_uow):
+        """rekey's transactions, the student answering between its read of the conversations and its write."""
+
+        async def __aenter__(self):
+            uow = await super().__aenter__()
+            execute = uow.session.execute
+
+            async def racing(statement, *args, **kwargs):
+                if isinstance(statement, Update) and statement.table.name == "conversations" and not answering:
+                    answering.append(asyncio.create_task(live.send("alice", "5")))
+                    # Until the answer is in, or waits for the row rekey holds.
+                    while not answering[0].done() and not await lock_waits(watcher):
+                        await asyncio.sleep(0.01)
+                return await execute(statement, *args, **kwargs)
+
+            uow.session.execute = racing
+            return uow
+
+    monkeypatch.setattr(rekey, "UnitOfWork", AnsweredMeanwhile)
+    try:
+        await rekey.rekey(db, Cipher([Cipher.new_key(), CIPHER_KEY]))
+        assert keys(await answering[0])[-1] == "order-ask-phone"
+    finally:
+        await service.dispose()
+        await watcher.dispose()
+    async with UnitOfWork(db, write=False) as uow:
+        conv = await uow.session.get(Conversation, ("console", "alice"))
+    assert (conv.state, conv.data.get("floor")) == ("order.phone", 5)
