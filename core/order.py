@@ -396,8 +396,9 @@ def transition(
         assert order.runner_id is not None
         credit.append((order.runner_id, CreditEvent.released if event is Event.release else CreditEvent.pickup_timeout))
         # The hall's notice names who gave it back: under auto-dispatch it is offered to anyone but them.
-        notices += [Notice("customer", "notice-runner-released"),
-                    Notice("hall", "notice-hall-new", user_id=order.runner_id)]
+        # The student is told which: a runner who gave it back, or one who never came for it.
+        told = "notice-runner-released" if event is Event.release else "notice-runner-timed-out"
+        notices += [Notice("customer", told), Notice("hall", "notice-hall-new", user_id=order.runner_id)]
         if event is Event.pickup_timeout:  # a runner who released it themselves is answered directly
             notices.append(Notice("runner", "notice-pickup-timeout", user_id=order.runner_id))
         after = reopen(after)
@@ -513,6 +514,11 @@ def transition(
     elif event is Event.report:
         after = clear_deadlines(after)
         notices.append(Notice("operators", "notice-exception"))
+        # The other side learns it is on hold: the runner stops where they are, the student waits.
+        if actor.role is Role.customer and order.runner_id is not None:
+            notices.append(Notice("runner", "notice-on-hold", {"by": "customer"}, user_id=order.runner_id))
+        elif actor.role is Role.runner:
+            notices.append(Notice("customer", "notice-on-hold", {"by": "runner"}))
     elif event is Event.resolve_refund:
         postings += refund_after_pickup()
         after = clear_deadlines(after)

@@ -467,7 +467,7 @@ async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) ->
            *(u for c in complaints for u in (c.user_id, c.runner_id))}
     ids.discard(None)
     users = {u.id: u for u in await s.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-    parts = [customer_card(t, campus, row, ctx.services.cipher),
+    parts = [customer_card(t, campus, row, ctx.services.cipher, reader="operator"),
              t("admin-order-people", customer=who(users.get(row.customer_id)),
                runner=who(users.get(row.runner_id)) if row.runner_id else "—",
                created=local_time(campus, row.created_at))]

@@ -374,6 +374,20 @@ async def show_details(notifier: Notifier, campus: Campus, row: OrderRow, runner
                         edit_key=details_key(row.id or 0, row.accepted_at or notifier.now))
 
 
+async def _accepted(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
+    """The student hears their order was taken and, when the runner may not enter their dorm (its gender rule),
+    where the runner will hand it over instead: the runner's details say the same place."""
+    handover = "none"
+    student = await notifier.uow.session.get(User, row.customer_id)
+    profile = await notifier.uow.session.get(RunnerProfile, row.runner_id) if row.runner_id is not None else None
+    if student is not None and profile is not None:
+        dropoff = campus.building(row.dropoff_building)
+        point = dispatch.delivery_point(campus, dropoff, Gender(profile.gender))
+        if point.id != dropoff.id:
+            handover = building_name(campus, point.id, student.language)
+    await notifier.user(row.customer_id, "notice-accepted", order=str(row.id), handover=handover)
+
+
 async def _details_ended(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
     """The runner's part ended (Notifier.transition): their details message loses the phone, the room and the trip's
     buttons. runner_card leaves the contact out, as the order is no longer this runner's active one, and says what
@@ -395,6 +409,7 @@ NOTICE_RENDERERS.update({
     "notice-hall-taken": _hall_taken,
     "notice-hall-gone": _hall_gone,
     "notice-you-won": _you_won,
+    "notice-accepted": _accepted,
     DETAILS_ENDED: _details_ended,
 })
 

@@ -157,13 +157,13 @@ def when_lines(t: Catalogue, campus: Campus, row: OrderRow) -> list[str]:
               urgent="yes" if row.urgent else "no")]
 
 
-def customer_card(t: Catalogue, campus: Campus, row: OrderRow, cipher: Cipher) -> str:
-    """What the student sees about their own order."""
+def customer_card(t: Catalogue, campus: Campus, row: OrderRow, cipher: Cipher, *, reader: str = "customer") -> str:
+    """What the student sees about their own order (reader "operator": an operator sees the same card)."""
     parts = [order_line(t, campus, row), *when_lines(t, campus, row)]
     if description := cipher.decrypt(row.description_enc):
         parts.append(t("order-card-description", task=row.task_type, text=description))
     if row.goods_spent is not None or row.goods_extra:
-        parts.append(goods_line(t, row))
+        parts.append(goods_line(t, row, reader))
     parts.append(quote_lines_text(t, row.quote_lines))
     parts.append(t("order-card-total", total=format_yuan(row.total)))
     return "\n".join(parts)
@@ -199,11 +199,12 @@ def details_lines(t: Catalogue, row: OrderRow, cipher: Cipher) -> list[str]:
     return parts
 
 
-def goods_line(t: Catalogue, row: OrderRow) -> str:
-    """A buy task's goods money: how much there is to spend, what the runner asks past it, then what they spent."""
+def goods_line(t: Catalogue, row: OrderRow, reader: str) -> str:
+    """A buy task's goods money: how much there is to spend, what the runner asks past it, then what they spent.
+    reader: whose card it is (customer, runner, operator), whom the request for the difference is said of."""
     if row.goods_extra:
         return t("order-card-goods-extra", goods=format_yuan(row.goods), extra=format_yuan(row.goods_extra),
-                 spent=format_yuan(row.goods + row.goods_extra))
+                 spent=format_yuan(row.goods + row.goods_extra), reader=reader)
     if row.goods_spent is None:
         return t("order-card-goods", goods=format_yuan(row.goods))
     return t("order-card-goods-spent", goods=format_yuan(row.goods), spent=format_yuan(row.goods_spent))
@@ -223,7 +224,7 @@ async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, vie
     theirs = row.runner_id == viewer_id
     parts = [order_line(t, campus, row, status=None if theirs else t("order-status-not-yours"), runner=True),
              *when_lines(t, campus, row), *details_lines(t, row, ctx.services.cipher),
-             *([goods_line(t, row)] if row.goods else []),
+             *([goods_line(t, row, "runner")] if row.goods else []),
              await runner_pay_line(ctx, t, row, viewer_id)]
     if runner_may_see_contact(row, viewer_id) and not contact:
         if row.room_enc or row.phone_enc:

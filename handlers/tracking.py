@@ -158,8 +158,10 @@ def history_text(ctx: Ctx, campus: Campus, row: OrderRow, history: list[OrderEve
     t = ctx.t
     lines = [t("track-history-title"), t("track-history-line", time=when(campus, row.created_at), event="created")]
     paid_by_coupon = "yes" if covered(row) else "no"  # paid, expired, refunded: by the coupon, nothing back
+    viewer = "customer" if ctx.user_id == row.customer_id else "runner"  # whose side the lines are told from
     for ev in history:
-        lines.append(t("track-history-line", time=when(campus, ev.at), event=ev.event, covered=paid_by_coupon))
+        lines.append(t("track-history-line", time=when(campus, ev.at), event=ev.event, covered=paid_by_coupon,
+                       viewer=viewer))
     return "\n".join(lines)
 
 

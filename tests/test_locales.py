@@ -62,7 +62,7 @@ def test_every_order_event_is_named_in_the_students_and_the_operators_history(la
     event's variant falls back to). Some English words are the name itself ("reassign"); none with an underscore."""
     t = catalogue(language)
     for event in Event:
-        for said in (t("track-history-line", time="", event=event.value, covered="no"),
+        for said in (t("track-history-line", time="", event=event.value, covered="no", viewer="customer"),
                      t("admin-event-name", event=event.value, covered="no", refunded="yes")):
             if language != "en" or "_" in event.value:
                 assert said.strip() != event.value, (event, said)

@@ -1,16 +1,25 @@
 # An order a coupon paid in full: the refund notices say so rather than "0.00 yuan went back".
 -nothing-back = Your coupon covered all of it, so you paid nothing and nothing went back to your wallet.
 notice-paid = { $covered ->
-    [yes] Your order #{ $order } is now in the task hall.
-   *[no] Paid. Your order #{ $order } is now in the task hall.
+    [yes] Your order #{ $order } waits for a runner.
+   *[no] Paid. Your order #{ $order } waits for a runner.
   }
 notice-closed-unpaid = Order #{ $order } was closed because it was not paid in time.
-notice-accepted = A runner took your order #{ $order }.
+notice-accepted = A runner took your order #{ $order }.{ $handover ->
+    [none] {""}
+   *[other] {" "}They may not enter your dorm, so they will hand it over at { $handover }.
+  }
 notice-you-won = You got order #{ $order }. Here are the details.
 notice-hall-new = New order #{ $order }
 notice-hall-taken = Order #{ $order } has been taken.
 notice-hall-gone = Order #{ $order } is no longer available.
 notice-runner-released = Your runner gave order #{ $order } back; it is in the task hall again.
+notice-runner-timed-out = Your runner did not pick up order #{ $order } in time; it is in the task hall again.
+# To the runner carrying it, or the student, when the other reported a problem (/complain): an operator decides.
+notice-on-hold = { $by ->
+    [customer] The student reported a problem with order #{ $order }: it is on hold until an operator looks at it. Keep what you carry and wait for them.
+   *[runner] Your runner reported a problem with order #{ $order }: it is on hold until an operator looks at it.
+  }
 notice-pickup-timeout = Order #{ $order } was not picked up in time and went back to the hall. Your credit score went down.
 notice-picked-up = Your order #{ $order } has been picked up.
 notice-delivered = Your order #{ $order } has been delivered. Please confirm.

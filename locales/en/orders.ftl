@@ -42,7 +42,11 @@ order-card-description = { $task ->
 order-card-notes = Notes: { $text }
 order-card-goods = Money for the goods: up to { $goods } yuan; the runner is paid back what they spend, the rest goes back to the student.
 order-card-goods-spent = Goods bought for { $spent } yuan of the { $goods } yuan given for them.
-order-card-goods-extra = The goods cost { $spent } yuan, { $extra } yuan more than the { $goods } yuan given for them: the runner asks the student for the difference.
+order-card-goods-extra = The goods cost { $spent } yuan, { $extra } yuan more than the { $goods } yuan given for them: { $reader ->
+    [customer] the runner asks you for the difference.
+    [runner] you asked the student for the difference.
+   *[other] the runner asks the student for the difference.
+  }
 order-card-queue = Queueing expected: about { $minutes } min
 hall-card-goods = Buys goods for up to { $goods } yuan: you lay it out and are paid back when the order completes.
 order-card-tags = Please: { $tags }

@@ -116,6 +116,7 @@ runner-income = Your income
     })
     Rating: { $rating }{ $ratings ->
         [0] {""}
+        [one] {" "}(1 rating)
        *[other] {" "}({ $ratings } ratings)
     }
 runner-withdraw-ask = Your wallet holds { $balance } yuan. How much do you want to withdraw? Write the amount in yuan, like 20, or withdraw it all.

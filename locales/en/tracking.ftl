@@ -27,12 +27,18 @@ track-history-line = { $time }  { $event ->
     [report] Reported: waiting for an operator
     [resolve_complete] Resolved by an operator: completed
     [resolve_refund] { $covered ->
-        [yes] Resolved by an operator in your favour: nothing to refund, the coupon had paid
+        [yes] { $viewer ->
+            [runner] Resolved by an operator in the student's favour: nothing to refund, the coupon had paid
+           *[customer] Resolved by an operator in your favour: nothing to refund, the coupon had paid
+        }
        *[no] Resolved by an operator: refunded
     }
     [drop_coupon] Coupon left out: full price
     [goods_bought] Goods bought
-    [extra_asked] The goods cost more: the runner asked for the difference
+    [extra_asked] { $viewer ->
+        [runner] The goods cost more: you asked the student for the difference
+       *[customer] The goods cost more: the runner asked you for the difference
+    }
     [extra_paid] Goods difference paid
     [extra_refused] Goods difference refused
    *[other] { $event }

@@ -1,16 +1,24 @@
 # 优惠券全额抵扣的订单：退款通知如实说明，而不是“0.00 元已退回”。
 -nothing-back = 这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。
 notice-paid = { $covered ->
-    [yes] 订单 #{ $order } 已发布到任务大厅。
-   *[no] 支付成功，订单 #{ $order } 已发布到任务大厅。
+    [yes] 订单 #{ $order } 正在等待跑腿员接单。
+   *[no] 支付成功，订单 #{ $order } 正在等待跑腿员接单。
   }
 notice-closed-unpaid = 订单 #{ $order } 超时未支付，已关闭。
-notice-accepted = 跑腿员已接下你的订单 #{ $order }。
+notice-accepted = 跑腿员已接下你的订单 #{ $order }。{ $handover ->
+    [none] {""}
+   *[other] 跑腿员不能进入你的宿舍楼，将在{ $handover }交接。
+  }
 notice-you-won = 你抢到了订单 #{ $order }，详情如下。
 notice-hall-new = 新订单 #{ $order }
 notice-hall-taken = 订单 #{ $order } 已被抢。
 notice-hall-gone = 订单 #{ $order } 已失效。
 notice-runner-released = 跑腿员放弃了订单 #{ $order }，已重新发布到任务大厅。
+notice-runner-timed-out = 跑腿员未按时取件，订单 #{ $order } 已重新发布到任务大厅。
+notice-on-hold = { $by ->
+    [customer] 下单同学报告了订单 #{ $order } 的问题：订单暂停，等待客服处理。请保管好物品，等候客服联系。
+   *[runner] 跑腿员报告了订单 #{ $order } 的问题：订单暂停，等待客服处理。
+  }
 notice-pickup-timeout = 订单 #{ $order } 超时未取件，已退回任务大厅，信用分已扣除。
 notice-picked-up = 你的订单 #{ $order } 已取件。
 notice-delivered = 你的订单 #{ $order } 已送达，请确认收货。

@@ -42,7 +42,11 @@ order-card-description = { $task ->
 order-card-notes = 备注：{ $text }
 order-card-goods = 商品费：最多 { $goods } 元；跑腿员花多少报销多少，剩下的退给下单同学。
 order-card-goods-spent = 商品实际花费 { $spent } 元（商品费 { $goods } 元）。
-order-card-goods-extra = 商品花了 { $spent } 元，比给的 { $goods } 元商品费多 { $extra } 元：跑腿员请下单同学补差价。
+order-card-goods-extra = 商品花了 { $spent } 元，比给的 { $goods } 元商品费多 { $extra } 元：{ $reader ->
+    [customer] 跑腿员请你补差价。
+    [runner] 你已请下单同学补差价。
+   *[other] 跑腿员请下单同学补差价。
+  }
 order-card-queue = 预计排队：约 { $minutes } 分钟
 hall-card-goods = 需代买商品，最多 { $goods } 元：由你先垫付，订单完成时报销。
 order-card-tags = 要求：{ $tags }

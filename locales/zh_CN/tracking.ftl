@@ -27,12 +27,18 @@ track-history-line = { $time }  { $event ->
     [report] 已报告异常，等待客服处理
     [resolve_complete] 客服处理完毕：已完成
     [resolve_refund] { $covered ->
-        [yes] 客服处理完毕，按有利于你的方式结案；优惠券全额抵扣，无需退款
+        [yes] { $viewer ->
+            [runner] 客服处理完毕，按有利于下单同学的方式结案；优惠券全额抵扣，无需退款
+           *[customer] 客服处理完毕，按有利于你的方式结案；优惠券全额抵扣，无需退款
+        }
        *[no] 客服处理完毕：已退款
     }
     [drop_coupon] 不用优惠券，改按原价
     [goods_bought] 已买好商品
-    [extra_asked] 商品超出商品费：跑腿员请你补差价
+    [extra_asked] { $viewer ->
+        [runner] 商品超出商品费：你已请下单同学补差价
+       *[customer] 商品超出商品费：跑腿员请你补差价
+    }
     [extra_paid] 已补商品差价
     [extra_refused] 已拒绝补商品差价
    *[other] { $event }

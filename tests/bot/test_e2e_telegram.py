@@ -402,7 +402,7 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
     assert EN("order-card-room", room=ROOM) in details["text"]
     assert EN("order-card-phone", phone=PHONE) in details["text"]
     assert f"o:{order_id}:pickup" in buttons(details)
-    await li.says(0, EN("notice-accepted", order=order_id))
+    await li.says(0, EN("notice-accepted", order=order_id, handover="none"))
 
     # Picked up, delivered.
     mark = winner.press(details, f"o:{order_id}:pickup")

@@ -57,8 +57,8 @@ def hall_posts(messages, order_id):
 
 @pytest.mark.parametrize(("language", "placed", "in_hall", "history"), [
     ("en", "Order #{order} is placed. Coupon FREE covers all of it, so there is nothing to pay.",
-     "Your order #{order} is now in the task hall.", "Paid in full by the coupon"),
-    ("zh_CN", "订单 #{order} 已下单。优惠券 FREE 全额抵扣，无需支付。", "订单 #{order} 已发布到任务大厅。",
+     "Your order #{order} waits for a runner.", "Paid in full by the coupon"),
+    ("zh_CN", "订单 #{order} 已下单。优惠券 FREE 全额抵扣，无需支付。", "订单 #{order} 正在等待跑腿员接单。",
      "优惠券全额抵扣，无需支付"),
 ], ids=["en", "zh_CN"])
 async def test_confirming_an_order_its_coupon_pays_in_full_places_it_paid_and_in_the_hall(

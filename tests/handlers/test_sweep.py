@@ -154,7 +154,7 @@ async def test_accepted_but_not_picked_up_goes_back_to_open_with_a_credit_penalt
     assert profile.credit == campus.credit.initial + campus.credit_change(CreditEvent.pickup_timeout)
     assert profile.credit < campus.credit.initial and profile.active_orders == 0
     keys = {(n.recipient, n.payload["key"]) for n in await outbox(db)}
-    assert ("alice", "notice-runner-released") in keys
+    assert ("alice", "notice-runner-timed-out") in keys
     assert any(k == "notice-pickup-timeout" for _, k in keys)
     # Back in the hall with a grab button.
     hall_post = [n.payload for n in await outbox(db) if n.recipient == f"hall:{campus.id}"][-1]
