@@ -20,6 +20,7 @@ QUEUE_STEP_MINUTES = 30
 NEEDS_PICKUP = frozenset({TaskType.parcel, TaskType.buy, TaskType.deliver})
 DISCOUNT_LINE = "price-discount"  # the coupon's line, the one negative amount on the bill
 GOODS_LINE = "price-goods"  # the money for a buy task's goods, last on the bill: no part of the service fee
+MAX_QUEUE_MINUTES = 240  # a longer wait is not an errand anyone should take on by chat
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,8 @@ def _validate(campus: Campus, req: QuoteRequest) -> None:
         raise InvalidInput("error-floor-range", floors=req.dropoff.floors)
     if not 0 <= req.tip <= p.max_tip:
         raise InvalidInput("error-tip-range", max=format_yuan(p.max_tip))
-    if req.queue_minutes < 0:
-        raise InvalidInput("error-queue-minutes")
+    if req.queue_minutes < 0:  # the chat also refuses more than MAX_QUEUE_MINUTES, which the refusal names
+        raise InvalidInput("error-queue-minutes", max=MAX_QUEUE_MINUTES)
     if req.goods and req.task_type is not TaskType.buy:
         raise InvalidInput("error-goods-not-buy")
     if not 0 <= req.goods <= p.max_goods:

@@ -33,7 +33,7 @@ from core.geo import Point, nearest_building
 from core.money import Fen, MoneyError, format_yuan, written_yuan_to_fen
 from core.numbers import CLOCK, RANGE_DASH, ascii_digits, plain_decimal, whole_number
 from core.order import Status
-from core.pricing import Discount, Quote, QuoteRequest, discount_for, in_window, quote
+from core.pricing import MAX_QUEUE_MINUTES, Discount, Quote, QuoteRequest, discount_for, in_window, quote
 from core.service_hours import END_OF_DAY
 from handlers import wallet
 from handlers.context import Ctx, free_text
@@ -62,7 +62,6 @@ STEPS = ("type", "pickup", "dropoff", "room", "floor", "phone", "description", "
 GOODS_OFFERS = (2000, 5000, 10000)  # the goods money's buttons, in fen, those within the campus's most
 TAGS = ("no_knock", "fragile", "call_on_arrival", "leave_at_door")
 OPTIONAL_PICKUP = frozenset({TaskType.queue, TaskType.custom})  # pricing.NEEDS_PICKUP covers the rest
-MAX_QUEUE_MINUTES = 240  # a longer wait is not an errand anyone should take on by chat
 EVENING = (dt.time(18, 0), dt.time(20, 0))  # the "this evening" window offered when it is still ahead
 ROOM_LIMIT, NAME_LIMIT, CODE_LIMIT = 32, 64, 32
 PHONE = re.compile(r"\+?\d{5,20}")  # after PHONE_MARKS go; any decimal digits, full-width ones too (not '②')

@@ -103,3 +103,9 @@ def test_the_tests_never_act_on_the_database_a_deployments_env_names(tmp_path):
         dotenv.unlink()
     assert not configured.exists()
     assert (scratch / "paotui.db").exists()
+
+
+def test_a_negative_queueing_time_is_explained_not_a_traceback(tmp_path):
+    result = run("--to", "F1", "--type", "queue", "--queue-minutes", "-5", "--lang", "en", tmp_path=tmp_path)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2 and "The queueing time must be between 0 and 240 minutes." in result.stderr
