@@ -333,7 +333,7 @@ async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str 
                              card: str | None = None) -> None:
     """card: the application card the decision was asked from (Input.message), which then says it too, as do the
     other cards of it shown in this chat."""
-    await load_application(ctx, user_id)  # of this campus, else "not found"
+    profile = await load_application(ctx, user_id)  # of this campus, else "not found"
     status = "approved" if approve else "rejected"
     decided = await ctx.uow.session.execute(
         update(RunnerProfile).where(RunnerProfile.user_id == user_id, RunnerProfile.status == "pending")
@@ -345,9 +345,10 @@ async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str 
     applicant = await load_user(ctx, user_id)
     if approve:
         await record(ctx, "approve_runner", f"user:{user_id}")
-        await ctx.notify.user(user_id, "admin-runner-approved")
+        quiz = "passed" if profile.quiz_passed else "ahead"  # taken already while the application waited?
+        await ctx.notify.user(user_id, "admin-runner-approved", quiz=quiz)
         await ctx.notify.menu(user_id)  # the runner commands appear in their menu
-        said = ctx.say("admin-application-approved", who=who(applicant), edit=edit)
+        said = ctx.say("admin-application-approved", who=who(applicant), quiz=quiz, edit=edit)
     else:
         await record(ctx, "reject_runner", f"user:{user_id}", reason=reason)
         await ctx.notify.user(user_id, "admin-runner-rejected", reason=reason)

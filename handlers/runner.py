@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from core import credit as credit_rules
 from core import ledger
-from core.campus import Campus, CreditEvent, Gender
+from core.campus import Campus, CreditEvent, Gender, normalize_name
 from core.clock import day_bounds, local_day
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, written_yuan_to_fen
@@ -316,7 +316,7 @@ def written_amount(text: str) -> tuple[str, int]:
     """One amount as typed ('20', '20元', '¥20') in fen, -1 for anything else; with the text as it was read."""
     raw = text.strip()[:24]
     try:
-        return raw, written_yuan_to_fen(raw) if len(raw.split()) == 1 else -1
+        return raw, written_yuan_to_fen(raw)  # '1 元' is one amount; '20 30' none
     except MoneyError:
         return raw, -1
 
@@ -678,12 +678,23 @@ async def amount_answered(ctx: Ctx) -> None:
                 ctx.reset()
             return
         await request_withdrawal(ctx, shown, balance, edit=True)
+    elif inp.kind is Kind.text and typed_label(ctx, inp.text, "runner-withdraw-cancel"):  # a label typed: its button
+        await cancel_withdrawal(ctx)
+        return
+    elif inp.kind is Kind.text and balance > 0 and typed_label(ctx, inp.text, "runner-withdraw-all",
+                                                                amount=format_yuan(balance)):
+        await request_withdrawal(ctx, balance, balance)
     elif inp.kind is Kind.text:
         await request_withdrawal(ctx, typed_amount(inp.text), balance)
     else:
         await ask_amount_again(ctx)
         return
     ctx.reset()
+
+
+def typed_label(ctx: Ctx, text: str, key: str, **args: str) -> bool:
+    """The text is that button's label, as typed (case, width and spacing aside)."""
+    return normalize_name(text) == normalize_name(ctx.t(key, **args))
 
 
 def typed_amount(text: str) -> int:

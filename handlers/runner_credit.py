@@ -71,7 +71,7 @@ async def credit_cmd(ctx: Ctx) -> None:
     before = await ctx.uow.session.scalar(
         select(RunnerProfile.credit).where(RunnerProfile.user_id == profile.user_id).with_for_update())
     made = credit.adjust(rules, before, change) - before
-    if made == 0:
+    if made == 0 or (made > 0) != (change > 0):  # nothing moves, or only back into bounds a file change narrowed
         raise InvalidInput("admin-credit-at-bound", who=who(user), credit=before)
     after = await ctx.uow.runners.apply_credit(ctx.campus, profile.user_id, CreditEvent.operator_adjustment, ctx.now,
                                                change=made)

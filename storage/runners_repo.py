@@ -83,10 +83,14 @@ class RunnerRepository:
         self, campus: Campus, user_id: int, event: CreditEvent, now: dt.datetime, order_id: int | None = None,
         change: int | None = None,
     ) -> int:
-        """Apply a credit event in one clamped update and record it; returns the new score."""
+        """Apply a credit event in one clamped update and record it with the change it made (what the bounds left of
+        the event's: a runner at 2 who releases an order loses 2, not 5); returns the new score."""
         delta = campus.credit_change(event) if change is None else change
         rules = campus.credit
         new = RunnerProfile.credit + delta
+        # The score before, read under the update's lock (FOR UPDATE; SQLite runs one writer at a time).
+        before = (await self.session.execute(
+            select(RunnerProfile.credit).where(RunnerProfile.user_id == user_id).with_for_update())).scalar_one()
         result = await self.session.execute(
             update(RunnerProfile)
             .where(RunnerProfile.user_id == user_id)
@@ -94,9 +98,8 @@ class RunnerRepository:
             .returning(RunnerProfile.credit)
         )
         score = result.scalar_one()
-        self.session.add(
-            CreditRecord(runner_id=user_id, event=event.value, change=delta, score_after=score, order_id=order_id, at=now)
-        )
+        self.session.add(CreditRecord(runner_id=user_id, event=event.value, change=score - before, score_after=score,
+                                      order_id=order_id, at=now))
         return score
 
     async def add_rating(self, user_id: int, stars: int) -> None:

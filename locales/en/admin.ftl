@@ -102,12 +102,18 @@ admin-ask-reject-reason = Why is the application of #{ $user } rejected? Write t
 admin-application-not-found = User #{ $user } has not applied to be a runner here.
 admin-application-decided = The application of #{ $user } is already { admin-status-name }.
 admin-card-withdrawn = This card is no longer shown to you: you are not an operator any more.
-admin-application-approved = Approved: { $who } is a runner now. They were told to take the quiz.
+admin-application-approved = Approved: { $who } is a runner now. { $quiz ->
+    [passed] They passed the quiz already, so they can take orders at once.
+   *[ahead] They were told to take the quiz.
+  }
 admin-application-rejected = Rejected: { $who }. Reason sent: { $reason }
 admin-usage-approve = Write /approve and the applicant's number, like /approve 12.
 admin-usage-reject = Write /reject, the applicant's number and the reason, like /reject 12 photo unreadable.
 # to the user
-admin-runner-approved = Your runner application was approved! Send /quiz to take the short service rules quiz, then you can take orders.
+admin-runner-approved = Your runner application was approved! { $quiz ->
+    [passed] You passed the quiz already, so you can take orders now: /nearby lists those near you.
+   *[ahead] Send /quiz to take the short service rules quiz, then you can take orders.
+  }
 admin-runner-rejected = Your runner application was not approved. Reason: { $reason }. You may apply again with /apply.
 
 ## Orders

@@ -99,12 +99,18 @@ admin-ask-reject-reason = 为什么拒绝 #{ $user } 的申请？请写明原因
 admin-application-not-found = 用户 #{ $user } 没有在本校申请成为跑腿员。
 admin-application-decided = #{ $user } 的申请已处理过（{ admin-status-name }）。
 admin-card-withdrawn = 你已不再是运营人员，这张卡片不再向你显示。
-admin-application-approved = 已通过：{ $who } 现在是跑腿员了，已提醒其参加答题。
+admin-application-approved = 已通过：{ $who } 现在是跑腿员了。{ $quiz ->
+    [passed] 其已通过答题，可以立即接单。
+   *[ahead] 已提醒其参加答题。
+  }
 admin-application-rejected = 已拒绝：{ $who }。已发送原因：{ $reason }
 admin-usage-approve = 请写 /approve 和申请人编号，例如 /approve 12。
 admin-usage-reject = 请写 /reject、申请人编号和原因，例如 /reject 12 照片不清晰。
 # 发给用户
-admin-runner-approved = 你的跑腿员申请已通过！发送 /quiz 完成简短的服务规则答题后即可接单。
+admin-runner-approved = 你的跑腿员申请已通过！{ $quiz ->
+    [passed] 你已通过答题，现在就可以接单：/nearby 查看附近的订单。
+   *[ahead] 发送 /quiz 完成简短的服务规则答题后即可接单。
+  }
 admin-runner-rejected = 你的跑腿员申请未通过。原因：{ $reason }。可以发送 /apply 重新申请。
 
 ## 订单

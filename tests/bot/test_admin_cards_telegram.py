@@ -87,7 +87,7 @@ async def test_application_cards_decided_by_typed_commands_show_the_decision_wit
                                          f"adm:approve:{qian}")
 
     fake_bot_api.command(wu(fake_bot_api), "approve", str(zhao), chat=admin_chat)
-    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})", quiz="ahead")
     await until(lambda: shown(fake_bot_api, chat_id, photo_card).get("caption") == approved)
     assert "reply_markup" not in shown(fake_bot_api, chat_id, photo_card)  # nobody can decide it twice
     assert fake_bot_api.bot_messages(chat_id)[-1]["text"] == approved  # the answer to the command, as ever
@@ -125,7 +125,7 @@ async def test_a_card_recorded_only_after_its_decision_is_brought_up_to_date_by_
     async with UnitOfWork(services.db) as uow:
         await uow.session.execute(delete(Outbox).where(Outbox.edit_key.like(f"card:application/{zhao}@%")))
     fake_bot_api.command(wu(fake_bot_api), "approve", str(zhao))  # privately: nothing known shows the card
-    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})", quiz="ahead")
     await until(lambda: approved in [m.get("text") for m in fake_bot_api.bot_messages(4004)])
     clock.advance(seconds=1)
     async with UnitOfWork(services.db) as uow:  # as the adapter records a card once it is sent
@@ -215,7 +215,7 @@ async def test_a_card_the_outbox_posted_when_the_chat_had_no_room_is_edited_by_a
     fake_bot_api.command(wu(fake_bot_api), "approve", str(applicants[9]), chat=admin_chat)
     await settle(fake_bot_api, wu(fake_bot_api))
     await deliver_queued(services, sender, clock, chat_id)
-    approved = EN("admin-application-approved", who=f"Zhao (#{applicants[9]})")
+    approved = EN("admin-application-approved", who=f"Zhao (#{applicants[9]})", quiz="ahead")
     assert shown(fake_bot_api, chat_id, last)["text"] == approved  # the card the sender posted
 
     def offering(applicant_id: int) -> int:
@@ -234,7 +234,7 @@ async def test_cards_listed_in_a_private_chat_are_edited_by_a_command_typed_ther
     card = await until(lambda: card_of(fake_bot_api, 4004, f"adm:approve:{zhao}"))
 
     fake_bot_api.command(me, "approve", str(zhao))
-    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})", quiz="ahead")
     await until(lambda: shown(fake_bot_api, 4004, card).get("caption") == approved)
     assert "reply_markup" not in shown(fake_bot_api, 4004, card)
 
@@ -310,7 +310,7 @@ async def test_a_card_decided_in_the_admin_chat_is_edited_in_the_operators_priva
     sender = TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher)
     await deliver_queued(services, sender, clock, 4004)
 
-    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})", quiz="ahead")
     assert shown(fake_bot_api, 4004, private_photo).get("caption") == approved
     rejected = EN("admin-application-rejected", who=f"Zhao (#{qian})", reason="not a student here")
     assert shown(fake_bot_api, 4004, private_text)["text"] == rejected
@@ -343,7 +343,7 @@ async def test_a_former_operators_copy_of_a_card_loses_it_and_is_not_told_the_de
     sender = TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher)
     await deliver_queued(services, sender, clock, 4004)
 
-    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})", quiz="ahead")
     assert shown(fake_bot_api, 4006, hers)["text"] == approved
     assert shown(fake_bot_api, 4004, his)["text"] == EN("admin-card-withdrawn")
     assert "reply_markup" not in shown(fake_bot_api, 4004, his)
@@ -387,7 +387,7 @@ async def test_a_copy_pressed_before_it_was_brought_up_to_date_is_refused_and_ch
     assert answer[0].get("text") == EN("error-decided-already")
     # The copy says what the decision said, in full, as the outbox brings it up to date: the refused press does not
     # put the shorter "already approved" in its place, before or after.
-    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})", quiz="ahead")
     await settle(fake_bot_api, wu(fake_bot_api))  # the press handled to its end: the copy is as it was
     assert shown(fake_bot_api, 4004, private)["text"] == private["text"]
     await groups.run_outbox(services, bot, clock)  # then brought up to date, in the decision's words
@@ -456,5 +456,5 @@ async def test_a_copy_in_another_chat_says_the_decision_in_that_chats_language(
     sender = TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher)
     await deliver_queued(services, sender, clock, 4004)
     assert shown(fake_bot_api, 4004, private)["text"] == catalogue("zh_CN")("admin-application-approved",
-                                                                            who=f"Zhao (#{zhao})")
+                                                                            who=f"Zhao (#{zhao})", quiz="ahead")
     assert "reply_markup" not in shown(fake_bot_api, 4004, private)

@@ -221,7 +221,7 @@ async def test_operators_decide_on_cards_from_before_the_admin_chat_was_upgraded
     # A card from before the upgrade comes from the old group: still the operators' chat, and the pressed card is
     # edited where it is.
     fake_bot_api.press(wu, cards[0], EN("admin-button-approve"))
-    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})")
+    approved = EN("admin-application-approved", who=f"Zhao (#{zhao})", quiz="ahead")
     await until(lambda: fake_bot_api.messages[(OLD_ADMIN, cards[0]["message_id"])]["text"] == approved)
     assert "reply_markup" not in fake_bot_api.messages[(OLD_ADMIN, cards[0]["message_id"])]
     assert await application_status(services, zhao) == "approved"

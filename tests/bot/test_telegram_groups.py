@@ -128,7 +128,7 @@ async def test_an_operator_who_never_started_the_bot_approves_in_the_admin_chat_
     fake_bot_api.press(fake_bot_api.user(4004, "Wu", language_code="en"), card, EN("admin-button-approve"))
     await until(lambda: fake_bot_api.calls("editMessageText", admin_chat["id"]))
     edited = fake_bot_api.messages[(admin_chat["id"], card["message_id"])]
-    assert edited["text"] == EN("admin-application-approved", who=f"Zhao (#{runner})")
+    assert edited["text"] == EN("admin-application-approved", who=f"Zhao (#{runner})", quiz="ahead")
     assert "reply_markup" not in edited  # no operator can press Approve or Reject on it any more
     (answer,) = await until(lambda: fake_bot_api.callback_answers)
     assert not answer.get("text") and not answer.get("url")  # not sent off to press Start
@@ -169,7 +169,7 @@ async def test_an_application_comes_with_its_student_card_photo_and_its_decision
     fake_bot_api.press(fake_bot_api.user(4004, "Wu", language_code="en"), card, EN("admin-button-approve"))
     await until(lambda: fake_bot_api.calls("editMessageCaption", admin_chat["id"]))
     decided = fake_bot_api.messages[(admin_chat["id"], card["message_id"])]
-    assert decided["caption"] == EN("admin-application-approved", who=f"Zhao (#{runner})")
+    assert decided["caption"] == EN("admin-application-approved", who=f"Zhao (#{runner})", quiz="ahead")
     assert "reply_markup" not in decided and decided["photo"] == card["photo"]
     assert not fake_bot_api.calls("editMessageText") and len(fake_bot_api.bot_messages(admin_chat["id"])) == 2
 
@@ -380,7 +380,7 @@ async def test_a_decision_that_waited_for_room_on_a_card_deleted_meanwhile_arriv
     await deliver_queued(services, TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher),
                          clock, chat_id)
     decided = fake_bot_api.bot_messages(chat_id)[-1]
-    assert decided["text"] == EN("admin-application-approved", who=f"Zhao (#{applicants[0]})")
+    assert decided["text"] == EN("admin-application-approved", who=f"Zhao (#{applicants[0]})", quiz="ahead")
     assert "reply_markup" not in decided
 
 
@@ -544,7 +544,7 @@ async def test_an_approval_pressed_when_the_admin_chat_has_no_room_edits_the_car
                          clock, admin_chat["id"])
     assert per_minute(fake_bot_api, admin_chat["id"]) <= 20
     edited = fake_bot_api.messages[(admin_chat["id"], card["message_id"])]
-    assert edited["text"] == EN("admin-application-approved", who=f"Zhao (#{applicants[0]})")
+    assert edited["text"] == EN("admin-application-approved", who=f"Zhao (#{applicants[0]})", quiz="ahead")
     assert "reply_markup" not in edited  # edited in place: no operator can decide it again
     assert len(fake_bot_api.bot_messages(admin_chat["id"])) == 22  # both lists, and nothing new for the outcome
 
@@ -575,7 +575,7 @@ async def test_a_photo_card_that_waited_for_room_arrives_as_a_photo_and_its_deci
 
     for card, runner in ((first, applicants[0]), (last, applicants[9])):
         decided = fake_bot_api.messages[(chat_id, card["message_id"])]
-        assert decided["caption"] == EN("admin-application-approved", who=f"Zhao (#{runner})")
+        assert decided["caption"] == EN("admin-application-approved", who=f"Zhao (#{runner})", quiz="ahead")
         assert "reply_markup" not in decided and decided["photo"] == card["photo"]
     assert len(fake_bot_api.bot_messages(chat_id)) == 42  # four lists (the last two without #0): nothing new
     assert not fake_bot_api.calls("editMessageText", chat_id)  # each photo's caption edited, not tried as text
@@ -596,7 +596,7 @@ async def test_a_card_the_outbox_posted_and_decided_when_the_chat_has_no_room_th
     assert await application_status(services, applicants[9]) == "approved"
     decided = fake_bot_api.messages[(chat_id, card["message_id"])]
     # Not the card's text with the decision under it and Approve / Reject still live.
-    assert decided["text"] == EN("admin-application-approved", who=f"Zhao (#{applicants[9]})")
+    assert decided["text"] == EN("admin-application-approved", who=f"Zhao (#{applicants[9]})", quiz="ahead")
     assert "reply_markup" not in decided
     assert len(fake_bot_api.bot_messages(chat_id)) == 44  # decided in place, nothing new
 
