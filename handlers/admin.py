@@ -997,7 +997,13 @@ def coupon_line(ctx: Ctx, c: Coupon) -> str:
     return ctx.t("admin-coupon-line", code=c.code, value=coupon_value_text(ctx, c),
                  min_spend=format_yuan(c.min_spend) if c.min_spend else "none", used=c.used,
                  max_uses=str(c.max_uses) if c.max_uses is not None else "none",
-                 until=local_time(ctx.campus, c.valid_until) if c.valid_until else "none")
+                 until=dated_time(ctx.campus, c.valid_until, ctx.now) if c.valid_until else "none")
+
+
+def dated_time(campus: Campus, at: dt.datetime, now: dt.datetime) -> str:
+    """local_time, with the year when it is not this year's: a coupon for a year does not seem to end today."""
+    local, today = at.astimezone(campus.tz), now.astimezone(campus.tz)
+    return local.strftime("%Y-%m-%d %H:%M") if local.year != today.year else local_time(campus, at)
 
 
 def optional_int(text: str | None, *, maximum: int, key: str) -> int:
@@ -1102,14 +1108,15 @@ async def coupon(ctx: Ctx) -> None:
 @ROUTER.command("coupons", operator_only=True)
 async def coupons(ctx: Ctx) -> None:
     begin(ctx)
+    active = (Coupon.campus_id == ctx.campus.id, or_(Coupon.valid_until.is_(None), Coupon.valid_until > ctx.now))
+    total = await ctx.uow.session.scalar(select(func.count()).select_from(Coupon).where(*active))
     rows = list(await ctx.uow.session.scalars(
-        select(Coupon).where(Coupon.campus_id == ctx.campus.id,
-                             or_(Coupon.valid_until.is_(None), Coupon.valid_until > ctx.now))
-        .order_by(Coupon.valid_from.desc(), Coupon.code).limit(LIST_LIMIT * 2)))
+        select(Coupon).where(*active).order_by(Coupon.valid_from.desc(), Coupon.code).limit(LIST_LIMIT * 2)))
     if not rows:
         ctx.say("admin-coupons-none")
         return
-    ctx.say("admin-coupons", lines="\n".join(coupon_line(ctx, c) for c in rows))
+    ctx.say("admin-coupons", lines="\n".join(coupon_line(ctx, c) for c in rows), count=total, shown=len(rows),
+            hidden=total - len(rows))
 
 
 # ---------------------------------------------------------------------------------------------------- buttons

@@ -323,7 +323,7 @@ admin-coupon-percent-invalid = The discount "{ $text }" must be a percentage mor
 admin-coupon-uses-invalid = The number of uses "{ $text }" must be a whole number from 0 (no limit) to { $max }.
 admin-coupon-days-invalid = The number of days valid "{ $text }" must be a whole number from 0 (no end) to { $max }.
 admin-coupon-cap-fixed = Only a percentage coupon takes a cap (like 20% cap 5): a coupon of { $amount } yuan off takes off exactly that. Nothing was created.
-admin-coupon-exists = The coupon { $code } exists already.
+admin-coupon-exists = The code { $code } is taken already (codes are shared by every campus of the service): choose another.
 admin-coupon-not-found = There is no coupon { $code } on this campus.
 admin-coupon-ended = The coupon { $code } has already ended.
 admin-coupon-percent = { $percent }% off{ $cap ->
@@ -344,7 +344,10 @@ admin-coupon-line = { $code }: { $value } · { $min_spend ->
 admin-coupon-created = Coupon created: { $line }
 admin-coupon-stopped = The coupon { $code } has ended; it can no longer be used.
 admin-coupons-none = No coupons are active.
-admin-coupons = Active coupons:
+admin-coupons = Active coupons: { $count }{ $hidden ->
+    [0] {""}
+   *[other] , the newest { $shown } shown ({ $hidden } older ones left out)
+  }.
     { $lines }
 admin-button-cancel-step = Cancel
 admin-step-cancelled = OK, cancelled.

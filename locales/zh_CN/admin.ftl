@@ -311,7 +311,7 @@ admin-coupon-percent-invalid = 优惠“{ $text }”须是大于 0、最多 100 
 admin-coupon-uses-invalid = 使用次数“{ $text }”须是 0 到 { $max } 之间的整数（0 表示不限）。
 admin-coupon-days-invalid = 有效天数“{ $text }”须是 0 到 { $max } 之间的整数（0 表示不过期）。
 admin-coupon-cap-fixed = 只有折扣券才能设最高减免（例如 20% 最高5元）：减 { $amount } 元的券每单就减这么多。未创建优惠券。
-admin-coupon-exists = 优惠券 { $code } 已存在。
+admin-coupon-exists = 优惠券码 { $code } 已被占用（全平台各校区共用优惠券码），请换一个。
 admin-coupon-not-found = 本校没有优惠券 { $code }。
 admin-coupon-ended = 优惠券 { $code } 已经结束。
 admin-coupon-percent = 减 { $percent }%{ $cap ->
@@ -332,7 +332,10 @@ admin-coupon-line = { $code }：{ $value } · { $min_spend ->
 admin-coupon-created = 已创建优惠券：{ $line }
 admin-coupon-stopped = 优惠券 { $code } 已结束，不能再使用。
 admin-coupons-none = 没有有效的优惠券。
-admin-coupons = 有效的优惠券：
+admin-coupons = 有效的优惠券：{ $count } 张{ $hidden ->
+    [0] {""}
+   *[other] ，显示最新的 { $shown } 张（另有 { $hidden } 张较早的未列出）
+  }。
     { $lines }
 admin-button-cancel-step = 取消
 admin-step-cancelled = 好的，已取消。

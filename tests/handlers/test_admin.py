@@ -1575,3 +1575,23 @@ async def test_suspending_a_runner_sends_the_order_offered_to_them_alone_to_the_
     assert (await order_row(db, order_id)).offer_runner_id is None
     assert "hall-offer-ended" in [m["key"] for m in await chat.inbox("fay")]  # her Accept and Decline go
     assert keys(await chat.press("otto", f"data:g:{order_id}", chat="hall:demo"))[0] == "grab-won"
+
+
+async def test_coupons_says_how_many_are_active_and_how_many_it_leaves_out(chat, db, campus, clock):
+    # Before, past 20 the oldest were left out and nothing said so.
+    await operator(chat)
+    for n in range(21):
+        assert keys(await chat.send(OP, f"/coupon create C{n:02d}X 1")) == ["admin-coupon-created"]
+        clock.advance(minutes=1)
+    (listed,) = await chat.send(OP, "/coupons")
+    assert listed.text.startswith("Active coupons: 21, the newest 20 shown (1 older ones left out).")
+    assert "C20X" in listed.text and "C00X" not in listed.text
+
+
+async def test_a_coupon_ending_next_year_says_the_year(chat, db, campus, clock):
+    # Before, a coupon for 365 days said "until 11-23 10:00": the moment it was made, as if it had ended.
+    await operator(chat)
+    (created,) = await chat.send(OP, "/coupon create YEAR 5 0 0 365")
+    assert "until 2027-11-23 10:00" in created.text
+    (week,) = await chat.send(OP, "/coupon create WEEK 5 0 0 7")
+    assert "until 11-30 10:00" in week.text
