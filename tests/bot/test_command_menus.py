@@ -73,7 +73,7 @@ async def test_a_runner_menu_comes_with_approval_and_goes_with_suspension(
     menu = descriptions(fake_bot_api.chat_menu(RUNNER))
     assert menu["nearby"] == catalogue("zh_CN")("tg-cmd-nearby")  # the runner commands, in the runner's language
     assert menu["start"] == catalogue("zh_CN")("tg-cmd-start") and "admin" not in menu
-    assert fake_bot_api.last_bot_message(RUNNER)["text"] == catalogue("zh_CN")("admin-runner-approved")
+    assert fake_bot_api.last_bot_message(RUNNER)["text"] == catalogue("zh_CN")("admin-runner-approved", quiz="passed")
 
     assert keys(await chat.send(str(OPERATOR), f"/suspend #{applicant} no-shows")) == ["admin-suspended"]
     await deliver(sender, services, clock)

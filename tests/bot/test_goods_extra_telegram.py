@@ -120,7 +120,7 @@ async def test_the_order_card_offers_the_difference_by_wallet_and_by_telegram(
     li = fake_bot_api.user(LI, "Li", language_code="en")
     fake_bot_api.command(li, "track", str(order_id))
     card = await until(lambda: next((m for m in fake_bot_api.bot_messages(LI) if m.get("reply_markup")), None))
-    assert EN("order-card-goods-extra", goods="50.00", extra="12.50", spent="62.50") in card["text"]
+    assert EN("order-card-goods-extra", goods="50.00", extra="12.50", spent="62.50", reader="customer") in card["text"]
     assert [row[0] for row in fake_bot_api.buttons(card)][:3] == [
         (EN("extra-pay-wallet", extra="12.50"), f"extra:{order_id}:{EXTRA}"),
         ("Pay the 12.50 yuan difference with Telegram", f"tgextra:{order_id}:{EXTRA}"),
