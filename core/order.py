@@ -457,7 +457,7 @@ def transition(
     elif event is Event.expire:
         postings.append(refund)
         after = clear_deadlines(after)
-        notices += [Notice("customer", "notice-expired", refunded("amount", order.total)),
+        notices += [Notice("customer", "notice-expired", refunded("amount", order.total, order)),
                     Notice("hall", "notice-hall-gone")]
     elif event is Event.cancel:
         after = clear_deadlines(after)
@@ -481,7 +481,7 @@ def transition(
             notices.append(Notice("customer", "notice-cancelled-all-fee", {"fee": order.total}))
         else:
             refund_now = refund_on_cancel(campus, order, now)
-            notices.append(Notice("customer", "notice-cancelled", refunded("refund", refund_now)))
+            notices.append(Notice("customer", "notice-cancelled", refunded("refund", refund_now, order)))
     elif event is Event.operator_cancel:
         after = clear_deadlines(after)
         if order.status is not Status.awaiting_payment:
@@ -495,7 +495,7 @@ def transition(
             notices.append(Notice("customer", "notice-cancelled-by-operator-unpaid", reason(note)))
         else:
             notices.append(Notice("customer", "notice-cancelled-by-operator",
-                                  {**refunded("refund", refund_on_operator_cancel(order)), **reason(note),
+                                  {**refunded("refund", refund_on_operator_cancel(order), order), **reason(note),
                                    **goods_repaid()}))
     elif event is Event.reassign:
         if runner_id is None or runner_id == order.runner_id:
@@ -523,7 +523,7 @@ def transition(
         postings += refund_after_pickup()
         after = clear_deadlines(after)
         notices.append(Notice("customer", "notice-refunded",
-                              {**refunded("amount", order.refundable), **goods_repaid()}))
+                              {**refunded("amount", order.refundable, order), **goods_repaid()}))
         if order.runner_id is not None:  # as for an operator's cancellation: the runner earns nothing
             notices.append(Notice("runner", "notice-refunded-runner", {**reason(note), **goods_repaid()},
                                   user_id=order.runner_id))
@@ -592,10 +592,10 @@ def _extra(order: Order, spent: Fen | None) -> Fen:
     return extra
 
 
-def refunded(name: str, fen: Fen) -> dict[str, Any]:
-    """A refund notice's amount, and whether anything went back at all ("yes"/"no"): an order a coupon paid in full
-    gives back nothing, which its text says in words rather than as 0.00 yuan."""
-    return {name: fen, "refunded": "yes" if fen else "no"}
+def refunded(name: str, fen: Fen, order: Order) -> dict[str, Any]:
+    """A refund notice's amount, and whether anything went back at all ("yes"), and if not, why, said in words
+    rather than as 0.00 yuan: a coupon paid all of it ("no"), or all the student paid went to the goods ("goods")."""
+    return {name: fen, "refunded": "yes" if fen else "no" if order.covered_by_coupon else "goods"}
 
 
 def reason(note: str) -> dict[str, Any]:

@@ -167,7 +167,8 @@ def quote_for_distance(campus: Campus, req: QuoteRequest, distance_m: int) -> Qu
     extra_kg = _started(req.weight_g - _grams(p.weight.included_kg), 1000)
     charge("price-weight", extra_kg * p.weight.per_kg, kg=extra_kg)
 
-    charge("price-size", p.size[req.size], size=req.size.value)
+    if req.task_type is not TaskType.queue:  # a queue carries nothing: no size is asked, none is charged
+        charge("price-size", p.size[req.size], size=req.size.value)
 
     if not req.dropoff.lift:
         floors = max(req.dropoff_floor - p.stairs.free_floors, 0)

@@ -582,7 +582,8 @@ async def cancel_order(ctx: Ctx, row: OrderRow, reason: str, *, goods_spent: int
     refund = refund_on_operator_cancel(t.settled)
     await record(ctx, "cancel_order", f"order:{row.id}", reason=reason, refund=refund, goods_spent=goods_spent)
     # Not paid: nothing was charged. Paid nothing (a coupon covered it): nothing to give back. Else the refund.
-    paid = "no" if t.before.status is Status.awaiting_payment else "yes" if refund else "nothing"
+    paid = ("no" if t.before.status is Status.awaiting_payment else "yes" if refund
+            else "nothing" if t.before.covered_by_coupon else "goods")
     ctx.say("admin-order-cancelled", order=str(row.id), refund=format_yuan(refund), paid=paid, **operator_goods_args(t),
             edit=edit)
 

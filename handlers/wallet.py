@@ -82,7 +82,7 @@ async def ensure_payable(ctx: Ctx, row: OrderRow) -> None:
     raise InvalidInput("wallet-not-payable", order=row.id, status=status_words(ctx.t, row))
 
 
-COUPON_REFUSALS = ("order-coupon-used-up", "order-coupon-already-used")
+COUPON_REFUSALS = ("order-coupon-used-up", "order-coupon-already-used", "order-coupon-expired")
 
 
 async def coupon_uses_of(session: DbSession, code: str, user_id: int) -> int:
@@ -250,6 +250,9 @@ async def provider_payment(ctx: Ctx) -> None:
         try:
             # The money received must stay whatever happens to the order: only this part may roll back.
             async with ctx.uow.session.begin_nested():
+                # Ended since the invoice (its time, or /coupon stop) as a used-up one: not at the coupon's price.
+                if (gone := await coupon_refusal(ctx.uow.session, row, ctx.now)) is not None:
+                    raise gone
                 await redeem_coupon(ctx, row)
                 await move(ctx, row, Event.pay, Role.system)
         except DomainError as refusal:

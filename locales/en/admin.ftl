@@ -161,6 +161,7 @@ admin-cancel-under-review = Order #{ $order } is under review (a complaint or a 
 admin-order-cancelled = Order #{ $order } is cancelled. { $paid ->
     [no] It was not paid, so nothing was charged and no refund was due.
     [nothing] The student's coupon covered all of it, so they paid nothing and no refund was due.
+    [goods] All the student paid went to the goods the runner bought, so no refund was due.
    *[yes] Refunded to the student's wallet: { $refund } yuan.
   }{ admin-goods-repaid }
 # What an order's end paid its runner back for goods they bought.

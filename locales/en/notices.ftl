@@ -1,5 +1,7 @@
 # An order a coupon paid in full: the refund notices say so rather than "0.00 yuan went back".
 -nothing-back = Your coupon covered all of it, so you paid nothing and nothing went back to your wallet.
+# What a student paid went all to the goods their runner bought (a coupon paid the fee): nothing to give back.
+-all-to-goods = All you paid went to the goods your runner bought, so nothing went back to your wallet.
 notice-paid = { $covered ->
     [yes] Your order #{ $order } waits for a runner.
    *[no] Paid. Your order #{ $order } waits for a runner.
@@ -60,10 +62,12 @@ notice-extra-paid = The student of order #{ $order } paid the { $extra } yuan go
 notice-extra-refused = The student of order #{ $order } will not pay the { $extra } yuan goods difference. Settle it with them in the chat: hand over only what the { $goods } yuan given pays for and say what that cost (/picked { $order } and the amount, { $goods } or less), or report a problem from the order's card for an operator to look at.
 notice-expired = Nobody took order #{ $order } in time. { $refunded ->
     [no] { -nothing-back }
+    [goods] { -all-to-goods }
    *[yes] { $amount } yuan went back to your wallet.
   }
 notice-cancelled = Order #{ $order } is cancelled. { $refunded ->
     [no] { -nothing-back }
+    [goods] { -all-to-goods }
    *[yes] { $refund } yuan went back to your wallet.
   }
 notice-cancelled-all-fee = Order #{ $order } is cancelled. The runner was already on the way, so all { $fee } yuan you paid went to them as the cancellation fee; nothing went back to your wallet.
@@ -71,6 +75,7 @@ notice-cancelled-unpaid = Order #{ $order } is cancelled. It was not paid, so no
 notice-cancelled-runner = Order #{ $order } was cancelled by the student.
 notice-cancelled-by-operator = Order #{ $order } was cancelled by the service. { $refunded ->
     [no] { -nothing-back }
+    [goods] { -all-to-goods }
    *[yes] { $refund } yuan went back to your wallet.
   }{ notice-goods-decided }{ $given ->
     [yes] {" "}Reason: { $reason }
@@ -85,6 +90,7 @@ notice-reassigned-away = Order #{ $order } was given to another runner.
 notice-exception = Order #{ $order } was reported and needs an operator.
 notice-refunded = { $refunded ->
     [no] Order #{ $order } was closed in your favour. { -nothing-back }
+    [goods] Order #{ $order } was closed in your favour. { -all-to-goods }
    *[yes] Order #{ $order } was refunded: { $amount } yuan went back to your wallet.
   }{ notice-goods-decided }
 notice-details-ended = Order #{ $order } has ended for you: the student's phone and room are no longer shown.

@@ -158,6 +158,7 @@ admin-cancel-under-review = 订单 #{ $order } 正在处理异常（投诉或报
 admin-order-cancelled = 订单 #{ $order } 已取消{ $paid ->
     [no] 。订单还没有支付，没有扣款，也无需退款。
     [nothing] 。学生的优惠券抵扣了全部费用，学生没有付钱，也无需退款。
+    [goods] 。学生支付的金额全部用于跑腿员代买的商品，无需退款。
    *[yes] ，已退回学生钱包 { $refund } 元。
   }{ admin-goods-repaid }
 # 订单结束时还给跑腿员的垫付商品费。

@@ -1,5 +1,6 @@
 # 优惠券全额抵扣的订单：退款通知如实说明，而不是“0.00 元已退回”。
 -nothing-back = 这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。
+-all-to-goods = 你支付的金额全部用于跑腿员代买的商品，因此没有金额退回钱包。
 notice-paid = { $covered ->
     [yes] 订单 #{ $order } 正在等待跑腿员接单。
    *[no] 支付成功，订单 #{ $order } 正在等待跑腿员接单。
@@ -59,10 +60,12 @@ notice-extra-paid = 订单 #{ $order } 的下单同学已补 { $extra } 元商�
 notice-extra-refused = 订单 #{ $order } 的下单同学不补 { $extra } 元商品差价。请在聊天中和对方商量：只交付给的 { $goods } 元够买的部分，并说明实际花费（/picked { $order } 加金额，不超过 { $goods } 元），或在订单卡片上报告问题，请管理员查看。
 notice-expired = 订单 #{ $order } 无人接单{ $refunded ->
     [no] 。{ -nothing-back }
+    [goods] 。{ -all-to-goods }
    *[yes] ，{ $amount } 元已退回钱包。
   }
 notice-cancelled = 订单 #{ $order } 已取消{ $refunded ->
     [no] 。{ -nothing-back }
+    [goods] 。{ -all-to-goods }
    *[yes] ，{ $refund } 元已退回你的钱包。
   }
 notice-cancelled-all-fee = 订单 #{ $order } 已取消。跑腿员当时已经出发，你支付的 { $fee } 元全部作为跑腿补偿给了跑腿员，没有金额退回你的钱包。
@@ -70,6 +73,7 @@ notice-cancelled-unpaid = 订单 #{ $order } 已取消。订单还没有支付�
 notice-cancelled-runner = 订单 #{ $order } 已被下单同学取消。
 notice-cancelled-by-operator = 订单 #{ $order } 已被客服取消{ $refunded ->
     [no] 。{ -nothing-back }
+    [goods] 。{ -all-to-goods }
    *[yes] ，{ $refund } 元已退回你的钱包。
   }{ notice-goods-decided }{ $given ->
     [yes] 原因：{ $reason }
@@ -84,6 +88,7 @@ notice-reassigned-away = 订单 #{ $order } 已改派给其他跑腿员。
 notice-exception = 订单 #{ $order } 被报告异常，需要客服处理。
 notice-refunded = { $refunded ->
     [no] 订单 #{ $order } 已按退款结案。{ -nothing-back }
+    [goods] 订单 #{ $order } 已按退款结案。{ -all-to-goods }
    *[yes] 订单 #{ $order } 已退款，{ $amount } 元已退回你的钱包。
   }{ notice-goods-decided }
 notice-details-ended = 订单 #{ $order } 对你已结束，下单同学的电话和房间号不再显示。
