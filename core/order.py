@@ -516,7 +516,9 @@ def transition(
         notices.append(Notice("operators", "notice-exception"))
         # The other side learns it is on hold: the runner stops where they are, the student waits.
         if actor.role is Role.customer and order.runner_id is not None:
-            notices.append(Notice("runner", "notice-on-hold", {"by": "customer"}, user_id=order.runner_id))
+            carrying = "yes" if order.status in CARRYING else "no"  # delivered: nothing left to keep
+            notices.append(Notice("runner", "notice-on-hold", {"by": "customer", "carrying": carrying},
+                                  user_id=order.runner_id))
         elif actor.role is Role.runner:
             notices.append(Notice("customer", "notice-on-hold", {"by": "runner"}))
     elif event is Event.resolve_refund:

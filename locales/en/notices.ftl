@@ -19,7 +19,10 @@ notice-runner-released = Your runner gave order #{ $order } back; it is in the t
 notice-runner-timed-out = Your runner did not pick up order #{ $order } in time; it is in the task hall again.
 # To the runner carrying it, or the student, when the other reported a problem (/complain): an operator decides.
 notice-on-hold = { $by ->
-    [customer] The student reported a problem with order #{ $order }: it is on hold until an operator looks at it. Keep what you carry and wait for them.
+    [customer] The student reported a problem with order #{ $order }: it is on hold until an operator looks at it.{ $carrying ->
+        [yes] {" "}Keep what you carry and wait for them.
+       *[no] {""}
+    }
    *[runner] Your runner reported a problem with order #{ $order }: it is on hold until an operator looks at it.
   }
 notice-pickup-timeout = Order #{ $order } was not picked up in time and went back to the hall. Your credit score went down.

@@ -17,7 +17,10 @@ notice-hall-gone = 订单 #{ $order } 已失效。
 notice-runner-released = 跑腿员放弃了订单 #{ $order }，已重新发布到任务大厅。
 notice-runner-timed-out = 跑腿员未按时取件，订单 #{ $order } 已重新发布到任务大厅。
 notice-on-hold = { $by ->
-    [customer] 下单同学报告了订单 #{ $order } 的问题：订单暂停，等待客服处理。请保管好物品，等候客服联系。
+    [customer] 下单同学报告了订单 #{ $order } 的问题：订单暂停，等待客服处理。{ $carrying ->
+        [yes] 请保管好物品，等候客服联系。
+       *[no] {""}
+    }
    *[runner] 跑腿员报告了订单 #{ $order } 的问题：订单暂停，等待客服处理。
   }
 notice-pickup-timeout = 订单 #{ $order } 超时未取件，已退回任务大厅，信用分已扣除。

@@ -118,3 +118,18 @@ async def test_the_student_is_told_when_their_runner_puts_the_order_on_hold(chat
     told = [m["text"] for m in await chat.inbox("alice")]
     assert told == [f"Your runner reported a problem with order #{order_id}: it is on hold until an operator looks "
                     "at it."], told
+
+
+async def test_a_runner_who_already_delivered_is_not_told_to_keep_what_they_carry(chat, services, db, campus, clock):
+    from tests.handlers.test_runner import order_row, won_order
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    assert keys(await chat.press("rob", "Picked up")) == ["runner-picked-up"]
+    assert keys(await chat.press("rob", "Delivered")) == ["runner-delivered"]
+    await chat.inbox("rob")
+    await chat.send("alice", f"/complain {order_id} the box was crushed")
+    assert (await order_row(db, order_id)).status == "exception"
+    told = [m["text"] for m in await chat.inbox("rob") if m["key"] == "notice-on-hold"]
+    assert told == [f"The student reported a problem with order #{order_id}: it is on hold until an operator looks "
+                    "at it."]
