@@ -76,6 +76,10 @@ async def show_wallet(ctx: Ctx) -> None:
 
 async def ensure_payable(ctx: Ctx, row: OrderRow) -> None:
     if row.status == Status.awaiting_payment.value:
+        # Its time to pay is over, though the timers have not closed it yet (they run every few seconds): as the
+        # invoice's pre-checkout refuses it.
+        if row.pay_by is not None and ctx.now >= row.pay_by:
+            raise InvalidInput("wallet-pay-too-late", order=row.id)
         return
     if await ctx.uow.ledger.posted(ledger.pay_order(row.id, row.customer_id, row.total, row.discount).key):
         raise InvalidInput("wallet-already-paid", order=row.id)

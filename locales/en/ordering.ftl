@@ -144,6 +144,7 @@ wallet-topup-hint = To add money, ask the service desk, or pay an order directly
 wallet-insufficient = Your balance is { $balance } yuan, the order costs { $total } yuan: { $missing } yuan is missing.
 wallet-paid = Paid { $amount } yuan for order #{ $order } from your wallet. Balance: { $balance } yuan.
 wallet-already-paid = Order #{ $order } is already paid.
+wallet-pay-too-late = The time to pay order #{ $order } is over: it is being closed, and nothing was charged. Place it again if you still need it.
 wallet-not-payable = Order #{ $order } can no longer be paid: it is { $status }.
 wallet-provider-paid = Received { $amount } yuan: order #{ $order } is paid.
 wallet-charge-seen = This payment was received already; nothing more to do.

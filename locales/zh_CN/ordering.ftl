@@ -144,6 +144,7 @@ wallet-topup-hint = 如需充值，请联系客服，或在支持的应用内直
 wallet-insufficient = 你的余额为 { $balance } 元，订单需 { $total } 元，还差 { $missing } 元。
 wallet-paid = 已从钱包为订单 #{ $order } 支付 { $amount } 元。余额：{ $balance } 元。
 wallet-already-paid = 订单 #{ $order } 已经支付过了。
+wallet-pay-too-late = 订单 #{ $order } 的支付时间已过，订单即将关闭，没有扣款。如仍需要，请重新下单。
 wallet-not-payable = 订单 #{ $order } 已无法支付：当前状态为{ $status }。
 wallet-provider-paid = 已收到 { $amount } 元：订单 #{ $order } 已支付。
 wallet-charge-seen = 这笔付款已经收到过了，无需再操作。

@@ -482,3 +482,13 @@ async def test_an_empty_wallet(chat, services):
     replies = await chat.send("zoe", "/wallet")
     assert replies[0].text.splitlines()[:2] == ["Wallet balance: 0.00 yuan", "No movements yet."]
 
+
+
+async def test_a_wallet_payment_after_the_time_to_pay_is_refused_though_the_timers_have_not_closed_it(
+        chat, services, clock):
+    # Before, the wallet paid an order between its deadline and the next timer run, which the invoice refused.
+    alice, order = await ordered(chat, services, "alice", 5000)
+    clock.advance(minutes=services.default_campus.timeouts.pay_minutes)
+    replies = await chat.press("alice", "Pay with wallet")
+    assert keys(replies) == ["wallet-pay-too-late"]
+    assert await status(services, order.id) == "awaiting_payment" and await pay_events(services, order.id) == []
