@@ -36,6 +36,7 @@ from core.order import (
     allowed_events,
     operator_spent,
     refund_on_operator_cancel,
+    refunded,
 )
 from core.order import reason as with_reason  # told without a "Reason:" line when none was given
 from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
@@ -581,9 +582,8 @@ async def cancel_order(ctx: Ctx, row: OrderRow, reason: str, *, goods_spent: int
     t = await move(ctx, row, Event.operator_cancel, Role.operator, note=reason, goods_spent=goods_spent)
     refund = refund_on_operator_cancel(t.settled)
     await record(ctx, "cancel_order", f"order:{row.id}", reason=reason, refund=refund, goods_spent=goods_spent)
-    # Not paid: nothing was charged. Paid nothing (a coupon covered it): nothing to give back. Else the refund.
-    paid = ("no" if t.before.status is Status.awaiting_payment else "yes" if refund
-            else "nothing" if t.before.covered_by_coupon else "goods")
+    # Not paid: nothing was charged. Else as the student's notice says it (core.order.refunded).
+    paid = "unpaid" if t.before.status is Status.awaiting_payment else refunded("refund", refund, t.before)["refunded"]
     ctx.say("admin-order-cancelled", order=str(row.id), refund=format_yuan(refund), paid=paid, **operator_goods_args(t),
             edit=edit)
 

@@ -269,12 +269,15 @@ async def end_offers(services: Services, uow: UnitOfWork, user_id: int, now: dt.
 
 async def end_offers_past_limit(services: Services, uow: UnitOfWork, campus: Campus, user_id: int,
                                 now: dt.datetime) -> None:
-    """A runner who just took an order (a hall grab, or one offer's Accept) may now carry no more than some of the
-    others they hold on offer: those their Accept would refuse go to the hall now, not when their offers run out."""
+    """A runner who just took an order (a hall grab, or one offer's Accept), or whose credit changed, may now carry
+    no more than some of the others they hold on offer, or none below the grab floor: those their Accept would
+    refuse go to the hall now, not when their offers run out."""
     profile = await uow.runners.get(user_id)
     if profile is None:
         return
     room = max(0, credit.max_active_orders(campus, profile.credit) - profile.active_orders)
+    if not credit.may_grab(campus.credit, profile.credit):
+        room = 0
     await end_offers(services, uow, user_id, now, tell=True, keep=room)
 
 
@@ -362,11 +365,8 @@ async def show_details(notifier: Notifier, campus: Campus, row: OrderRow, runner
     language, gender, student_reachable = runner
     t = catalogue(language)
     parts = [t("notice-you-won", order=str(row.id)), await runner_card(notifier, t, campus, row, runner_id)]  # type: ignore[arg-type]
-    if gender is not None:
-        dropoff = campus.building(row.dropoff_building)
-        point = dispatch.delivery_point(campus, dropoff, Gender(gender))
-        if point.id != dropoff.id:
-            parts.append(t("hall-handover", place=building_name(campus, point.id, t.language)))
+    if gender is not None and (point := handover_point(campus, row, gender)) is not None:
+        parts.append(t("hall-handover", place=building_name(campus, point, t.language)))
     if student_reachable is False:  # they blocked the bot: the runner must not count on the relay
         parts.append(t("hall-student-unreachable", order=str(row.id)))
     await notifier.user(runner_id, "notice-you-won", text="\n".join(parts),
@@ -380,12 +380,17 @@ async def _accepted(notifier: Notifier, campus: Campus, row: OrderRow, notice: N
     handover = "none"
     student = await notifier.uow.session.get(User, row.customer_id)
     profile = await notifier.uow.session.get(RunnerProfile, row.runner_id) if row.runner_id is not None else None
-    if student is not None and profile is not None:
-        dropoff = campus.building(row.dropoff_building)
-        point = dispatch.delivery_point(campus, dropoff, Gender(profile.gender))
-        if point.id != dropoff.id:
-            handover = building_name(campus, point.id, student.language)
+    if student is not None and profile is not None and (point := handover_point(campus, row, profile.gender)):
+        handover = building_name(campus, point, student.language)
     await notifier.user(row.customer_id, "notice-accepted", order=str(row.id), handover=handover)
+
+
+def handover_point(campus: Campus, row: OrderRow, runner_gender: str) -> str | None:
+    """Where a runner of this gender hands the order over instead of its drop-off (a dorm of the other gender's
+    transfer point), or None: at the drop-off itself."""
+    dropoff = campus.building(row.dropoff_building)
+    point = dispatch.delivery_point(campus, dropoff, Gender(runner_gender))
+    return point.id if point.id != dropoff.id else None
 
 
 async def _details_ended(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:

@@ -11,7 +11,7 @@ from core.campus import CreditEvent
 from core.errors import InvalidInput
 from handlers.admin import MAX_REASON, ask, begin, local_time, record, resolve_user, who
 from handlers.context import Ctx, free_text, quoted
-from handlers.hall import end_offers, end_offers_past_limit
+from handlers.hall import end_offers_past_limit
 from handlers.router import ROUTER
 from storage.models import CreditRecord, RunnerProfile, User
 
@@ -79,11 +79,7 @@ async def credit_cmd(ctx: Ctx) -> None:
     standing = credit.standing(rules, after).value
     await ctx.notify.user(profile.user_id, "runner-credit-adjusted", change=f"{made:+d}", credit=after,
                           standing=standing, reason=reason)
-    # Offers their Accept would now refuse go to the hall: all of them below the grab floor, else those past the
-    # orders they may carry at their new standing.
-    if credit.may_grab(rules, after):
-        await end_offers_past_limit(ctx.services, ctx.uow, ctx.campus, profile.user_id, ctx.now)
-    else:
-        await end_offers(ctx.services, ctx.uow, profile.user_id, ctx.now, tell=True)
+    # Offers their Accept would now refuse go to the hall.
+    await end_offers_past_limit(ctx.services, ctx.uow, ctx.campus, profile.user_id, ctx.now)
     ctx.say("admin-credit-adjusted", who=who(user), before=before, credit=after,
             standing=standing, clamped="yes" if made != change else "no")

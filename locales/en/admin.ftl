@@ -159,8 +159,8 @@ admin-student-unreachable-order = ⚠️ Order #{ $order }: the bot can no longe
 admin-usage-cancelorder = Write /cancelorder, the order number and a reason (the student and the runner are told it), like /cancelorder 12 shop closed. A buy-for-me errand picked up before its runner said what the goods cost needs the cost first, written as money: /cancelorder 12 ¥32.5 shop closed (¥0 if nothing was bought).
 admin-cancel-under-review = Order #{ $order } is under review (a complaint or a report), so it cannot be cancelled: close it with /resolve { $order } refund (the student is refunded) or /resolve { $order } complete (the runner is paid), optionally with a compensation to the student and a note, like /resolve { $order } refund ¥5 item damaged.
 admin-order-cancelled = Order #{ $order } is cancelled. { $paid ->
-    [no] It was not paid, so nothing was charged and no refund was due.
-    [nothing] The student's coupon covered all of it, so they paid nothing and no refund was due.
+    [unpaid] It was not paid, so nothing was charged and no refund was due.
+    [no] The student's coupon covered all of it, so they paid nothing and no refund was due.
     [goods] All the student paid went to the goods the runner bought, so no refund was due.
    *[yes] Refunded to the student's wallet: { $refund } yuan.
   }{ admin-goods-repaid }

@@ -156,8 +156,8 @@ admin-student-unreachable-order = ⚠️ 订单 #{ $order }：机器人已无法
 admin-usage-cancelorder = 请写 /cancelorder、订单号和原因（会告知学生和跑腿员），例如 /cancelorder 12 店铺关门。“帮我买”订单已取件、跑腿员却还没说明商品花费时，先写上商品花费（写成金额）：/cancelorder 12 ¥32.5 店铺关门（什么都没买就写 ¥0）。
 admin-cancel-under-review = 订单 #{ $order } 正在处理异常（投诉或报告），不能取消：请用 /resolve { $order } refund（退款给学生）或 /resolve { $order } complete（向跑腿员付款）结案，可再加给学生的补偿和备注，例如 /resolve { $order } refund ¥5 物品损坏。
 admin-order-cancelled = 订单 #{ $order } 已取消{ $paid ->
-    [no] 。订单还没有支付，没有扣款，也无需退款。
-    [nothing] 。学生的优惠券抵扣了全部费用，学生没有付钱，也无需退款。
+    [unpaid] 。订单还没有支付，没有扣款，也无需退款。
+    [no] 。学生的优惠券抵扣了全部费用，学生没有付钱，也无需退款。
     [goods] 。学生支付的金额全部用于跑腿员代买的商品，无需退款。
    *[yes] ，已退回学生钱包 { $refund } 元。
   }{ admin-goods-repaid }

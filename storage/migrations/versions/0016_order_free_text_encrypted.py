@@ -60,6 +60,13 @@ def _needs(data: dict, names: tuple[str, ...], args_key: str) -> bool:
     return any(n in data for n in names) or any(isinstance(s, dict) and args_key in s for s in said)
 
 
+def _conversations(conn, names: tuple[str, ...], args_key: str) -> list[tuple[str, str, dict]]:  # noqa: ANN001
+    """The conversations holding any of these draft keys, or remembered messages' arguments under `args_key`."""
+    rows = conn.execute(sa.text("SELECT channel, external_id, data FROM conversations")).all()
+    loaded = [(channel, external, _loaded(data)) for channel, external, data in rows]
+    return [(channel, external, data) for channel, external, data in loaded if _needs(data, names, args_key)]
+
+
 def _write_conversations(conn, values: list[dict]) -> None:  # noqa: ANN001
     if values:
         conn.execute(sa.text("UPDATE conversations SET data = :data WHERE channel = :c AND external_id = :e")
@@ -73,9 +80,7 @@ def upgrade() -> None:
     # changed. The keys are asked for only when there is text to encrypt; an empty text is none (NULL).
     rows = conn.execute(sa.text(f"SELECT id, {', '.join(CLEAR)} FROM orders WHERE "
                                 + " OR ".join(f"{c} != ''" for c in CLEAR))).all()
-    convs = [(c, e, _loaded(d)) for c, e, d in conn.execute(sa.text(
-        "SELECT channel, external_id, data FROM conversations")).all()]
-    convs = [(c, e, d) for c, e, d in convs if _needs(d, DRAFT, 'args')]
+    convs = _conversations(conn, DRAFT, 'args')
     values, drafts = [], []
     if rows or convs:
         cipher = migration_cipher(op.get_context().config, "an order's free text is stored encrypted from 0016")
@@ -99,9 +104,7 @@ def downgrade() -> None:
     conn = op.get_bind()
     rows = conn.execute(sa.text(f"SELECT id, {', '.join(f'{c}_enc' for c in CLEAR)} FROM orders WHERE "
                                 + " OR ".join(f"{c}_enc IS NOT NULL" for c in CLEAR))).all()
-    convs = [(c, e, _loaded(d)) for c, e, d in conn.execute(sa.text(
-        "SELECT channel, external_id, data FROM conversations")).all()]
-    convs = [(c, e, d) for c, e, d in convs if _needs(d, tuple(f'{n}_enc' for n in DRAFT), 'args_enc')]
+    convs = _conversations(conn, tuple(f'{n}_enc' for n in DRAFT), 'args_enc')
     values, drafts = [], []
     if rows or convs:
         cipher = migration_cipher(op.get_context().config, "an order's free text is decrypted to go back before 0016")
