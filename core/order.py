@@ -73,6 +73,8 @@ class Event(str, enum.Enum):
     cancel = "cancel"  # by the customer
     operator_cancel = "operator_cancel"
     reassign = "reassign"
+    # An operator takes it back from its runner, who can no longer do it (suspended): to the hall, at no cost to them.
+    take_back = "take_back"
     report = "report"
     resolve_complete = "resolve_complete"
     resolve_refund = "resolve_refund"
@@ -113,6 +115,7 @@ RULES: dict[Event, Rule] = {
     Event.cancel: _rule({S.awaiting_payment, S.open, S.accepted}, S.cancelled, R.customer),
     Event.operator_cancel: _rule({S.awaiting_payment, S.open, S.accepted, S.picked_up}, S.cancelled, R.operator),
     Event.reassign: _rule({S.accepted}, None, R.operator),
+    Event.take_back: _rule({S.accepted}, S.open, R.operator),
     Event.report: _rule({S.accepted, S.picked_up, S.delivered}, S.exception, R.customer, R.runner),
     Event.resolve_complete: _rule({S.exception}, S.completed, R.operator),
     Event.resolve_refund: _rule({S.exception}, S.refunded, R.operator),
@@ -401,6 +404,11 @@ def transition(
         notices += [Notice("customer", told), Notice("hall", "notice-hall-new", user_id=order.runner_id)]
         if event is Event.pickup_timeout:  # a runner who released it themselves is answered directly
             notices.append(Notice("runner", "notice-pickup-timeout", user_id=order.runner_id))
+        after = reopen(after)
+    elif event is Event.take_back:
+        assert order.runner_id is not None
+        notices += [Notice("customer", "notice-taken-back"), Notice("hall", "notice-hall-new", user_id=order.runner_id),
+                    Notice("runner", "notice-taken-back-runner", user_id=order.runner_id)]
         after = reopen(after)
     elif event is Event.pickup:
         # A buy task counts as picked up once its goods are bought: from then on the student may not cancel it,

@@ -854,6 +854,13 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
         await ctx.notify.user(target.id, "admin-you-suspended", **with_reason(reason))  # type: ignore[arg-type]
         # An order offered to them alone goes to the hall now: they may not take it, and nobody else could.
         await end_offers(ctx.services, ctx.uow, target.id, ctx.now, tell=True)  # type: ignore[arg-type]
+        # What they took but have not picked up goes back to the hall at once, at no cost to their credit: they may
+        # not fetch it, and its student should not wait for a pickup timeout. What they carry stays, to settle.
+        returned: list[int] = []
+        for row in await ctx.uow.session.scalars(select(OrderRow).where(
+                OrderRow.runner_id == target.id, OrderRow.status == Status.accepted.value).order_by(OrderRow.id)):
+            await move(ctx, row, Event.take_back, Role.operator, note=reason)
+            returned.append(row.id)  # type: ignore[arg-type]
         active = await ctx.uow.orders.active_for_runner(target.id)  # type: ignore[arg-type]
         # What they ordered goes on without them (they can neither confirm nor write about it): named, to look at.
         placed = list(await ctx.uow.session.scalars(
@@ -861,7 +868,9 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
                                       OrderRow.status.not_in([s.value for s in (*FINAL, Status.awaiting_payment)]))
             .order_by(OrderRow.id)))
         ctx.say("admin-suspended", who=who(target), orders=", ".join(f"#{o.id}" for o in active) or "—",
-                count=len(active), placed=", ".join(f"#{o}" for o in placed) or "none")
+                count=len(active), placed=", ".join(f"#{o}" for o in placed) or "none",
+                returned=", ".join(f"#{o}" for o in returned) or "none",
+                busy="yes" if returned or active or placed else "no")
     else:
         await ctx.notify.user(target.id, "admin-you-restored")  # type: ignore[arg-type]
         ctx.say("admin-restored", who=who(target))

@@ -20,6 +20,7 @@ admin-event-name = { $event ->
        *[yes] cancel and refund
     }
     [reassign] reassign
+    [take_back] taken back into the hall
     [report] reported
     [goods_bought] goods bought
     [extra_asked] goods difference asked
@@ -245,15 +246,18 @@ admin-usage-restore = Write /restore and the user, like /restore #12.
 admin-cannot-suspend-operator = { $who } is an operator and cannot be suspended.
 admin-already-suspended = { $who } is already suspended.
 admin-not-suspended = { $who } is not suspended.
-admin-suspended = { $who } is suspended. { $count ->
-    [0] { $placed ->
-        [none] They have no orders under way.
-       *[other] Orders they placed, still under way (see them with /find, stop them with /cancelorder): { $placed }
-      }
-   *[other] Active orders to reassign or cancel: { $orders }{ $placed ->
-        [none] {""}
-       *[other] . Orders they placed, still under way: { $placed }
-      }
+admin-suspended = { $who } is suspended.{ $busy ->
+    [no] {" "}They have no orders under way.
+   *[yes] {""}
+  }{ $returned ->
+    [none] {""}
+   *[other] {" "}Orders they had not picked up are back in the task hall: { $returned }.
+  }{ $count ->
+    [0] {""}
+   *[other] {" "}Orders they carry (picked up), to cancel with /cancelorder or settle with them: { $orders }.
+  }{ $placed ->
+    [none] {""}
+   *[other] {" "}Orders they placed, still under way (see them with /find, stop them with /cancelorder): { $placed }.
   }
 admin-restored = { $who } is restored.
 # to the user

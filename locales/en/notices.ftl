@@ -17,6 +17,9 @@ notice-hall-taken = Order #{ $order } has been taken.
 notice-hall-gone = Order #{ $order } is no longer available.
 notice-runner-released = Your runner gave order #{ $order } back; it is in the task hall again.
 notice-runner-timed-out = Your runner did not pick up order #{ $order } in time; it is in the task hall again.
+notice-taken-back = Your runner can no longer do order #{ $order }; it is in the task hall again, for another runner.
+# To the runner: an operator took it back (they were suspended). Not their doing, so their credit is untouched.
+notice-taken-back-runner = Order #{ $order } is no longer yours: an operator gave it back to the task hall. Do not go for it.
 # To the runner carrying it, or the student, when the other reported a problem (/complain): an operator decides.
 notice-on-hold = { $by ->
     [customer] The student reported a problem with order #{ $order }: it is on hold until an operator looks at it.{ $carrying ->

@@ -24,6 +24,7 @@ track-history-line = { $time }  { $event ->
     [cancel] Cancelled by the student
     [operator_cancel] Cancelled by the service
     [reassign] Given to another runner
+    [take_back] Back in the hall: its runner can no longer do it
     [report] Reported: waiting for an operator
     [resolve_complete] Resolved by an operator: completed
     [resolve_refund] { $covered ->

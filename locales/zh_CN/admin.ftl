@@ -20,6 +20,7 @@ admin-event-name = { $event ->
        *[yes] 取消并退款
     }
     [reassign] 改派
+    [take_back] 收回至任务大厅
     [report] 已报告异常
     [goods_bought] 已买好商品
     [extra_asked] 请学生补商品差价
@@ -239,15 +240,18 @@ admin-usage-restore = 请写 /restore 和用户，例如 /restore #12。
 admin-cannot-suspend-operator = { $who } 是运营人员，不能暂停。
 admin-already-suspended = { $who } 已经被暂停。
 admin-not-suspended = { $who } 没有被暂停。
-admin-suspended = 已暂停 { $who }。{ $count ->
-    [0] { $placed ->
-        [none] 其名下没有进行中的订单。
-       *[other] 其下单的、仍在进行的订单（可用 /find 查看、/cancelorder 取消）：{ $placed }
-      }
-   *[other] 需要改派或取消的进行中订单：{ $orders }{ $placed ->
-        [none] {""}
-       *[other] 。其下单的、仍在进行的订单：{ $placed }
-      }
+admin-suspended = 已暂停 { $who }。{ $busy ->
+    [no] 其名下没有进行中的订单。
+   *[yes] {""}
+  }{ $returned ->
+    [none] {""}
+   *[other] 其未取件的订单已退回任务大厅：{ $returned }。
+  }{ $count ->
+    [0] {""}
+   *[other] 其已取件、仍在配送的订单（可用 /cancelorder 取消，或与其线下处理）：{ $orders }。
+  }{ $placed ->
+    [none] {""}
+   *[other] 其下单的、仍在进行的订单（可用 /find 查看、/cancelorder 取消）：{ $placed }。
   }
 admin-restored = 已恢复 { $who }。
 # 发给用户

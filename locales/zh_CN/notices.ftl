@@ -16,6 +16,8 @@ notice-hall-taken = 订单 #{ $order } 已被抢。
 notice-hall-gone = 订单 #{ $order } 已失效。
 notice-runner-released = 跑腿员放弃了订单 #{ $order }，已重新发布到任务大厅。
 notice-runner-timed-out = 跑腿员未按时取件，订单 #{ $order } 已重新发布到任务大厅。
+notice-taken-back = 原跑腿员无法继续接单，订单 #{ $order } 已重新发布到任务大厅，等待其他跑腿员接单。
+notice-taken-back-runner = 订单 #{ $order } 已由客服收回至任务大厅，不再由你配送，请勿前往取件。
 notice-on-hold = { $by ->
     [customer] 下单同学报告了订单 #{ $order } 的问题：订单暂停，等待客服处理。{ $carrying ->
         [yes] 请保管好物品，等候客服联系。

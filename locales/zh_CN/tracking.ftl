@@ -24,6 +24,7 @@ track-history-line = { $time }  { $event ->
     [cancel] 下单同学取消了订单
     [operator_cancel] 客服取消了订单
     [reassign] 已改派给其他跑腿员
+    [take_back] 原跑腿员无法继续，已退回任务大厅
     [report] 已报告异常，等待客服处理
     [resolve_complete] 客服处理完毕：已完成
     [resolve_refund] { $covered ->

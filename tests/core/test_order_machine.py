@@ -34,6 +34,7 @@ SPEC = {
     Event.cancel: ({S.awaiting_payment, S.open, S.accepted}, S.cancelled, {Role.customer}),  # never after pickup
     Event.operator_cancel: ({S.awaiting_payment, S.open, S.accepted, S.picked_up}, S.cancelled, {Role.operator}),
     Event.reassign: ({S.accepted}, S.accepted, {Role.operator}),
+    Event.take_back: ({S.accepted}, S.open, {Role.operator}),  # its runner may no longer do it (suspended)
     Event.report: ({S.accepted, S.picked_up, S.delivered}, S.exception, {Role.customer, Role.runner}),
     Event.resolve_complete: ({S.exception}, S.completed, {Role.operator}),
     Event.resolve_refund: ({S.exception}, S.refunded, {Role.operator}),
@@ -635,3 +636,19 @@ def test_dropping_the_coupon_of_a_buy_task_keeps_its_goods_money():
     order = buy_order()
     t = transition(CAMPUS, order, Event.drop_coupon, Actor(Role.customer, CUSTOMER), T0)
     assert (t.after.discount, t.after.total) == (0, 700 + 5000)
+
+
+def test_an_order_taken_back_from_its_runner_reopens_without_touching_their_credit():
+    # A release costs the runner credit, a pickup timeout too; an operator taking it back (they were suspended) does
+    # not: it was not their doing. The hall's notice names them, so an auto-dispatch offer skips them.
+    accepted = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0,
+                         pickup_by=T0 + dt.timedelta(minutes=30))
+    t = transition(CAMPUS, accepted, Event.take_back, Actor(Role.operator, OPERATOR), T0)
+    assert (t.after.status, t.after.runner_id, t.after.pickup_by) == (S.open, None, None)
+    assert t.after.accept_by == T0 + dt.timedelta(minutes=CAMPUS.timeouts.accept_minutes)
+    assert t.credit == () and t.postings == ()
+    assert {(n.to, n.key, n.user_id) for n in t.notices} == {
+        ("customer", "notice-taken-back", None), ("hall", "notice-hall-new", RUNNER),
+        ("runner", "notice-taken-back-runner", RUNNER)}
+    released = transition(CAMPUS, accepted, Event.release, Actor(Role.runner, RUNNER), T0)
+    assert released.credit != ()

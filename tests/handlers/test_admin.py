@@ -25,6 +25,7 @@ from storage.models import (
     Coupon,
     CreditRecord,
     OperatorAction,
+    OrderEvent,
     Outbox,
     RunnerProfile,
     User,
@@ -1157,17 +1158,45 @@ async def test_suspending_or_restoring_a_runner_refreshes_their_menu(chat, db, c
     assert await inbox_keys(chat, runner) == ["admin-you-suspended", "admin-you-restored", "admin-you-suspended"]
 
 
-async def test_a_suspended_runner_loses_the_runner_profile_too(chat, db, campus, clock):
+async def test_suspending_a_runner_gives_what_they_have_not_picked_up_back_to_the_hall_at_no_cost_to_them(
+        chat, db, campus, clock):
+    # Before, the order stayed theirs: its student waited for a runner who may not fetch it, until the pickup
+    # timeout reopened it and took the suspended runner's credit down for what the operator had decided.
     await operator(chat)
-    customer = await make_user(db, campus, clock.now)
+    customer = await make_user(db, campus, clock.now, name="carol")
     runner = await make_runner(db, campus, clock.now)
-    order_id = await accepted_order(db, campus, clock.now, customer, runner)
-    replies = await chat.send(OP, f"/suspend #{runner} no-shows")
-    assert f"#{order_id}" in replies[0].text  # the operator sees what is left to reassign
-    assert (await get(db, RunnerProfile, runner)).suspended is True
+    taken = await accepted_order(db, campus, clock.now, customer, runner)
+    carried = await accepted_order(db, campus, clock.now, customer, runner)
+    await act(db, campus, carried, Event.pickup, Actor(Role.runner, runner), clock.now)
+    credit_before = (await get(db, RunnerProfile, runner)).credit
+    await chat.inbox("carol")
+    await chat.inbox("hall:demo")
+    await chat.inbox(await external(db, runner))
+
+    (said,) = await chat.send(OP, f"/suspend #{runner} no-shows")
+    assert said.text == EN("admin-suspended", who=f"{await external(db, runner)} (#{runner})", busy="yes",
+                           returned=f"#{taken}", count=1, orders=f"#{carried}", placed="none")
+    assert "back in the task hall" in said.text
+    row = await get(db, OrderRow, taken)
+    assert (row.status, row.runner_id) == ("open", None)
+    assert (await get(db, OrderRow, carried)).status == "picked_up"  # the goods are with them: an operator settles
+    profile = await get(db, RunnerProfile, runner)
+    assert (profile.suspended, profile.credit, profile.active_orders) == (True, credit_before, 1)
     assert (await get(db, User, runner)).suspended is True
+    assert [p["key"] for p in await chat.inbox("carol")] == ["notice-taken-back"]
+    assert await inbox_keys(chat, runner) == [
+        "admin-you-suspended", "notice-details-ended", "notice-taken-back-runner"]
+    assert [m["key"] for m in await chat.inbox("hall:demo") if f"#{taken}" in m["text"]] == ["hall-card"]
+    async with UnitOfWork(db, write=False) as uow:
+        last = (await uow.session.scalars(
+            select(OrderEvent).where(OrderEvent.order_id == taken).order_by(OrderEvent.id.desc()))).first()
+    assert (last.event, last.note, last.actor_role) == ("take_back", "no-shows", "operator")
+
+    other = await make_runner(db, campus, clock.now)
+    assert keys(await chat.press(await external(db, other), f"data:g:{taken}", chat="hall:demo"))[0] == "grab-won"
     await chat.send(OP, f"/restore #{runner}")
     assert (await get(db, RunnerProfile, runner)).suspended is False
+    assert (await get(db, OrderRow, taken)).runner_id == other
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
@@ -1187,14 +1216,15 @@ async def test_suspending_a_student_names_the_orders_they_placed_that_are_still_
 
     (said,) = await chat.send(dora, f"/suspend #{student} abuse")
     assert said.text == t("admin-suspended", who=f"li (#{student})", count=0, orders="—",
-                          placed=f"#{waiting}, #{carried}")
+                          placed=f"#{waiting}, #{carried}", returned="none", busy="yes")
     assert f"#{done}" not in said.text and ("#" + str(waiting)) in said.text
     (said,) = await chat.send(dora, f"/suspend #{runner}")
-    assert said.text == t("admin-suspended", who=f"{await external(db, runner)} (#{runner})", count=1,
-                          orders=f"#{carried}", placed="none")
+    assert said.text == t("admin-suspended", who=f"{await external(db, runner)} (#{runner})", count=0,
+                          orders="—", placed="none", returned=f"#{carried}", busy="yes")
     bob = await make_user(db, campus, clock.now, name="bob")
     (said,) = await chat.send(dora, f"/suspend #{bob}")
-    assert said.text == t("admin-suspended", who=f"bob (#{bob})", count=0, orders="—", placed="none")
+    assert said.text == t("admin-suspended", who=f"bob (#{bob})", count=0, orders="—", placed="none",
+                          returned="none", busy="no")
     assert {"en": "no orders under way", "zh_CN": "没有进行中的订单"}[language] in said.text
 
 
