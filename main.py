@@ -17,7 +17,7 @@ from bot.settings import Settings
 from core.campus import Campus, Size, TaskType
 from core.errors import DomainError, InvalidInput
 from core.geo import find_building
-from core.money import format_yuan, yuan_to_fen
+from core.money import MoneyError, format_yuan, yuan_to_fen
 from core.pricing import Quote, QuoteRequest, quote
 from locales import LANGUAGES, Catalogue, catalogue
 
@@ -95,10 +95,20 @@ def chat_priced(settings: Settings, campus: Campus, t: Catalogue) -> tuple[Campu
 
 
 def cmd_quote(settings: Settings, campuses: list[Campus], args: argparse.Namespace) -> int:
-    campus, changed = chat_priced(settings, _campus(campuses, args.campus), catalogue(args.lang))
-    at = dt.datetime.fromisoformat(args.at) if args.at else system_clock()
+    t = catalogue(args.lang)
+    campus, changed = chat_priced(settings, _campus(campuses, args.campus), t)
+    try:
+        at = dt.datetime.fromisoformat(args.at) if args.at else system_clock()
+    except ValueError:
+        print(t("quote-at-format", text=args.at[:40]), file=sys.stderr)
+        return 2
     if at.tzinfo is None:
         at = at.replace(tzinfo=campus.tz)
+    try:
+        tip = yuan_to_fen(args.tip)
+    except MoneyError:
+        print(t("order-tip-format", text=args.tip[:20]), file=sys.stderr)
+        return 2
     try:
         req = QuoteRequest(
             task_type=TaskType(args.type),
@@ -109,12 +119,12 @@ def cmd_quote(settings: Settings, campuses: list[Campus], args: argparse.Namespa
             at=at,
             dropoff_floor=args.floor,
             urgent=args.urgent,
-            tip=yuan_to_fen(args.tip),
+            tip=tip,
             queue_minutes=args.queue_minutes,
         )
         q = quote(campus, req)
     except DomainError as exc:
-        print(catalogue(args.lang)(exc.key, **exc.args_), file=sys.stderr)
+        print(t(exc.key, **exc.args_), file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(q.as_dict() | {"campus": campus.id, "from": req.pickup.id if req.pickup else None,
@@ -123,7 +133,7 @@ def cmd_quote(settings: Settings, campuses: list[Campus], args: argparse.Namespa
     else:
         print(render_quote(q, args.lang))
         if changed:
-            print(catalogue(args.lang)("quote-changed-rules", rules=", ".join(changed)))
+            print(t("quote-changed-rules", rules=", ".join(changed)))
     return 0
 
 

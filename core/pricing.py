@@ -135,7 +135,7 @@ def _validate(campus: Campus, req: QuoteRequest) -> None:
         raise InvalidInput("error-floor-range", floors=req.dropoff.floors)
     if not 0 <= req.tip <= p.max_tip:
         raise InvalidInput("error-tip-range", max=format_yuan(p.max_tip))
-    if req.queue_minutes < 0:  # the chat also refuses more than MAX_QUEUE_MINUTES, which the refusal names
+    if not 0 <= req.queue_minutes <= MAX_QUEUE_MINUTES:
         raise InvalidInput("error-queue-minutes", max=MAX_QUEUE_MINUTES)
     if req.goods and req.task_type is not TaskType.buy:
         raise InvalidInput("error-goods-not-buy")

@@ -236,20 +236,31 @@ def window_of(d: dict) -> tuple[dt.datetime | None, dt.datetime | None]:
     return (dt.datetime.fromisoformat(start) if start else None, dt.datetime.fromisoformat(end) if end else None)
 
 
+# How far ahead a clock time already past today is read as tomorrow's: at 23:00, '00:30' is in an hour and a half
+# (hours may run past midnight), while at 10:05 '10:00' is a slip, not an errand for tomorrow.
+ROLL_OVER = dt.timedelta(hours=12)
+
+
 def parse_window(ctx: Ctx, text: str) -> tuple[dt.datetime, dt.datetime]:
-    """'19:30' (an hour from then) or '19:00-20:30', later today in campus time."""
+    """'19:30' (an hour from then) or '19:00-20:30', in campus time: the next time the clock shows it, today or,
+    within ROLL_OVER, after midnight; a window may end after midnight ('23:30-00:30')."""
     m = re.fullmatch(rf"{CLOCK}(?:\s*{RANGE_DASH}\s*{CLOCK})?", text.strip())
     if not m:
         raise InvalidInput("order-window-format", text=text[:20])
     local = ctx.now.astimezone(ctx.campus.tz)
+    day = dt.timedelta(days=1)
     try:
         start = dt.datetime.combine(local.date(), dt.time(int(m[1]), int(m[2])), ctx.campus.tz)
-        end = (dt.datetime.combine(local.date(), dt.time(int(m[3]), int(m[4])), ctx.campus.tz) if m[3]
+        if start <= ctx.now and start + day - ctx.now <= ROLL_OVER:
+            start += day
+        end = (dt.datetime.combine(start.date(), dt.time(int(m[3]), int(m[4])), ctx.campus.tz) if m[3]
                else start + dt.timedelta(hours=1))
     except ValueError:  # 25:00
         raise InvalidInput("order-window-format", text=text[:20]) from None
     if start <= ctx.now:
         raise InvalidInput("order-window-past")
+    if end <= start and end + day - start <= ROLL_OVER:
+        end += day
     if end <= start:
         raise InvalidInput("order-window-format", text=text[:20])
     return start, end
@@ -703,6 +714,7 @@ async def ask_queue(ctx: Ctx, *, edit: bool = False) -> None:
 # ones too, but not '²' or '③'. Matched against the text casefolded, without spaces.
 MINUTES = re.compile(r"(?P<n>\d{1,4})(?:分钟|分|mins?|minutes?|m)?")
 HOURS = re.compile(r"(?P<n>\d{1,2}(?:\.\d{1,2})?)(?:个?小时|h|hrs?|hours?)")
+HOURS_AND_MINUTES = re.compile(r"(?P<h>\d{1,2})(?:个?小时|h|hrs?|hours?)(?:and)?(?P<m>\d{1,2})(?:分钟|分|mins?|minutes?|m)?")
 FLOOR = re.compile(r"(?:第|floor|fl\.?)?(?P<n>\d{1,3})(?:楼|层|f|fl|floors?|(?:st|nd|rd|th)(?:floor)?)?")
 
 
@@ -711,10 +723,13 @@ def _compact(text: str) -> str:
 
 
 def parse_minutes(text: str) -> int | None:
-    """'45', '45分钟', '90 min', '1小时', '1.5 h' → minutes; None for anything else or a part of a minute."""
+    """'45', '45分钟', '90 min', '1小时', '1.5 h', '1h30', '1小时30分钟' → minutes; None for anything else or a part
+    of a minute."""
     raw = _compact(text)
     if m := MINUTES.fullmatch(raw):
         return int(m["n"])
+    if (m := HOURS_AND_MINUTES.fullmatch(raw)) and int(m["m"]) < 60:
+        return int(m["h"]) * 60 + int(m["m"])
     if (m := HOURS.fullmatch(raw)) and (hours := plain_decimal(m["n"])) is not None and (hours * 60) % 1 == 0:
         return int(hours * 60)
     return None
@@ -723,7 +738,9 @@ def parse_minutes(text: str) -> int | None:
 @answer("queue", "queue_minutes")
 async def got_queue(ctx: Ctx, said: Said) -> None:
     minutes = parse_minutes(said.value or said.text)
-    if minutes is None or minutes > MAX_QUEUE_MINUTES:
+    if minutes is None:
+        raise InvalidInput("error-queue-format", text=said.text.strip()[:20])
+    if minutes > MAX_QUEUE_MINUTES:
         raise InvalidInput("error-queue-minutes", max=MAX_QUEUE_MINUTES)
     put(ctx, queue_minutes=minutes)
     await advance(ctx, "queue")
@@ -733,12 +750,17 @@ async def got_queue(ctx: Ctx, said: Said) -> None:
 KG_PER = {"kg": Decimal(1), "公斤": Decimal(1), "千克": Decimal(1), "斤": Decimal("0.5"), "g": Decimal("0.001"),
           "克": Decimal("0.001")}
 WEIGHT = re.compile(rf"(?P<n>.*?)\s*(?P<unit>{'|'.join(KG_PER)})?")
+THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+WEIGHT_OFFERS = (1, 3, 5, 10)  # kg
+TIP_OFFERS = (100, 200, 500)  # fen
 
 
 def parse_kg(campus: Campus, text: str) -> int:
-    """'2.5', '2,5 kg', '3公斤', '3斤', '500g' → grams; refused when negative, not a number, or over the campus
+    """'2.5', '2,5 kg', '3公斤', '3斤', '500g', '4,500 g' → grams; refused when negative, not a number, or over the campus
     limit."""
-    m = WEIGHT.fullmatch(free_text(text, limit=24).lower().replace(",", "."))
+    # '4,500 g' is four and a half thousand grams (a comma before exactly three digits groups thousands), '2,5' two
+    # and a half.
+    m = WEIGHT.fullmatch(THOUSANDS_COMMA.sub("", free_text(text, limit=24).lower()).replace(",", "."))
     number = plain_decimal(m["n"]) if m else None
     kg = number * KG_PER[m["unit"] or "kg"] if m and number is not None else None
     if kg is None:
@@ -753,7 +775,9 @@ def parse_kg(campus: Campus, text: str) -> int:
 
 @prompt("weight")
 async def ask_weight(ctx: Ctx, *, edit: bool = False) -> None:
-    ask(ctx, "weight", "order-ask-weight", [[("order-kg", str(kg), {"kg": kg}) for kg in (1, 3, 5, 10)]], edit=edit)
+    # Only weights the campus carries are offered, as the goods question offers only what it allows.
+    offers = [("order-kg", str(kg), {"kg": kg}) for kg in WEIGHT_OFFERS if kg <= ctx.campus.pricing.weight.max_kg]
+    ask(ctx, "weight", "order-ask-weight", [offers] if offers else [], edit=edit)
 
 
 @answer("weight", "weight_g")
@@ -930,9 +954,10 @@ async def got_runner(ctx: Ctx, said: Said) -> None:
 
 @prompt("tip")
 async def ask_tip(ctx: Ctx, *, edit: bool = False) -> None:
+    most = (await ctx.live_campus()).pricing.max_tip
     buttons = [("order-tip-none", "0", {})] + [("order-yuan", str(fen), {"amount": format_yuan(fen)})
-                                                for fen in (100, 200, 500)]
-    ask(ctx, "tip", "order-ask-tip", [buttons], max=format_yuan((await ctx.live_campus()).pricing.max_tip), edit=edit)
+                                                for fen in TIP_OFFERS if fen <= most]
+    ask(ctx, "tip", "order-ask-tip", [buttons], max=format_yuan(most), edit=edit)
 
 
 @answer("tip", "tip")

@@ -105,7 +105,19 @@ def test_the_tests_never_act_on_the_database_a_deployments_env_names(tmp_path):
     assert (scratch / "paotui.db").exists()
 
 
-def test_a_negative_queueing_time_is_explained_not_a_traceback(tmp_path):
-    result = run("--to", "F1", "--type", "queue", "--queue-minutes", "-5", "--lang", "en", tmp_path=tmp_path)
+@pytest.mark.parametrize("minutes", ["-5", "600"])  # 600: before, priced, though the chat refuses it
+def test_a_queueing_time_out_of_range_is_explained_not_a_traceback(tmp_path, minutes):
+    result = run("--to", "F1", "--type", "queue", "--queue-minutes", minutes, "--lang", "en", tmp_path=tmp_path)
     assert "Traceback" not in result.stderr
     assert result.returncode == 2 and "The queueing time must be between 0 and 240 minutes." in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("--tip", "abc"), '"abc" is not an amount. Write yuan, like 2 or 2.50.'),
+    (("--tip", "2.555"), '"2.555" is not an amount. Write yuan, like 2 or 2.50.'),
+    (("--at", "tomorrow"), '--at "tomorrow" is not a time: write it like 2026-11-23T22:30.'),
+])
+def test_a_bad_tip_or_time_is_explained_not_a_traceback(tmp_path, args, said):
+    result = run("--to", "F1", "--from", "library", "--type", "parcel", *args, "--lang", "en", tmp_path=tmp_path)
+    assert (result.returncode, result.stderr.strip(), result.stdout) == (2, said, "")

@@ -103,7 +103,7 @@ order-coupon-already-used = You have already used coupon { $code }.
 order-coupon-min-spend = Coupon { $code } needs a service fee of at least { $min } yuan.
 order-quote = { $text }
 order-quote-title = Please check your errand ({ price-base }):
-order-quote-changed = The price has changed since you looked (the time moved on). Please check again:
+order-quote-changed = The price has changed since you looked. Please check again:
 order-summary-door = Delivered to your door
 order-summary-gender = Runner: { $gender ->
     [female] female only

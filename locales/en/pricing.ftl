@@ -30,5 +30,6 @@ price-commission = Platform commission
 price-runner-share = Runner receives
 
 # python main.py quote: the rules operators changed from chat (/pricing) that priced it, or why none could be read.
+quote-at-format = --at "{ $text }" is not a time: write it like 2026-11-23T22:30.
 quote-changed-rules = (pricing rules changed from chat: { $rules })
 quote-changes-unread = The pricing changes made from chat could not be read ({ $error }): priced by the campus file alone.

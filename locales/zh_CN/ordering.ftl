@@ -103,7 +103,7 @@ order-coupon-already-used = 你已经用过优惠券 { $code }。
 order-coupon-min-spend = 优惠券 { $code } 需要服务费满 { $min } 元。
 order-quote = { $text }
 order-quote-title = 请核对你的跑腿（{ price-base }）：
-order-quote-changed = 价格已变化（时间已经过去），请重新核对：
+order-quote-changed = 价格已变化，请重新核对：
 order-summary-door = 送货上门
 order-summary-gender = 跑腿员：{ $gender ->
     [female] 仅限女生

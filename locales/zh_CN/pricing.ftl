@@ -27,5 +27,6 @@ price-commission = 平台佣金
 price-runner-share = 跑腿员所得
 
 # python main.py quote: the rules operators changed from chat (/pricing) that priced it, or why none could be read.
+quote-at-format = --at “{ $text }”不是时间，请写成 2026-11-23T22:30 这样。
 quote-changed-rules = （在聊天中修改过的计价规则：{ $rules }）
 quote-changes-unread = 无法读取在聊天中修改的计价规则（{ $error }）：仅按校区文件计价。

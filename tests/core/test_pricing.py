@@ -15,7 +15,16 @@ from core.campus import Building, BuildingKind, Campus, Pricing, Size, TaskType
 from core.errors import InvalidInput
 from core.geo import walking_between
 from core.money import format_yuan, share
-from core.pricing import Discount, QuoteLine, QuoteRequest, discount_for, in_window, quote, quote_for_distance
+from core.pricing import (
+    MAX_QUEUE_MINUTES,
+    Discount,
+    QuoteLine,
+    QuoteRequest,
+    discount_for,
+    in_window,
+    quote,
+    quote_for_distance,
+)
 
 DEMO = load_campus(Path(__file__).resolve().parents[2] / "campus" / "demo.yaml")
 P = DEMO.pricing
@@ -291,8 +300,10 @@ def test_floor_must_exist_in_the_dropoff_building():
         assert (err.key, err.args_) == ("error-floor-range", {"floors": dorm.floors})
 
 
-def test_negative_queue_minutes_refused():
-    assert refused(DEMO, request(task_type=TaskType.queue, pickup=None, queue_minutes=-1)).key == "error-queue-minutes"
+def test_queue_minutes_out_of_range_refused():
+    for minutes in (-1, MAX_QUEUE_MINUTES + 1):
+        queued = request(task_type=TaskType.queue, pickup=None, queue_minutes=minutes)
+        assert refused(DEMO, queued).key == "error-queue-minutes"
 
 
 def test_the_goods_money_of_a_buy_task_is_billed_apart_from_the_service():
@@ -458,7 +469,7 @@ def scenarios(draw, coupon=coupons):
         dropoff_floor=draw(st.integers(1, floors)),
         urgent=draw(st.booleans()),
         tip=draw(st.integers(0, pricing.max_tip)),
-        queue_minutes=draw(st.integers(0, 600)),
+        queue_minutes=draw(st.integers(0, MAX_QUEUE_MINUTES)),
         discount=draw(coupon),
         goods=draw(st.integers(0, pricing.max_goods)) if task is TaskType.buy else 0,
     )

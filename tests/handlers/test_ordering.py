@@ -782,7 +782,7 @@ async def test_superscript_and_circled_digits_are_refused_like_any_other_non_num
     await chat.send("fay", "Queue for me")
     await chat.press("fay", "No particular place")
     await answer_all(chat, "fay", ["Canteen 1", "Skip", "Lunch at window 3"])
-    await refused(chat, services, "fay", lambda: chat.send("fay", "①"), "error-queue-minutes")
+    await refused(chat, services, "fay", lambda: chat.send("fay", "①"), "error-queue-format")
 
 
 async def test_superscript_digits_in_chinese(chat, services):
@@ -991,3 +991,71 @@ async def test_a_draft_begun_before_the_upgrade_whose_notes_are_skipped_again_ke
     assert keys(await chat.send("alice", "Confirm")) == ["order-created"]
     [order] = await orders_of(services, alice)
     assert order.notes_enc is None
+
+
+@pytest.mark.parametrize("typed, window", [("00:30", "00:30–01:30"), ("23:30-00:30", "23:30–00:30"),
+                                           ("08:00", "08:00–09:00")])
+async def test_a_time_after_midnight_is_tonights_when_the_hours_run_past_midnight(chat, services, clock, typed,
+                                                                                  window):
+    # Before, at 23:00 "00:30" was refused as past and "23:30-00:30" as no time: only the +1 h button reached them.
+    from tests.handlers.test_admin import OP, operator
+    await operator(chat)
+    await chat.send(OP, "/hours set 07:00-02:00")
+    alice = await funded(chat, services, "alice", 5000)
+    clock.advance(hours=13)  # Monday 23:00 in Shanghai, open until 02:00
+    await chat.send("alice", "/order")
+    answers = list(PARCEL_TO_MY_ROOM)
+    answers[answers.index("now")] = typed
+    await answer_all(chat, "alice", [*answers, "Confirm"])
+    [order] = await orders_of(services, alice)
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    start, end = order.window_start.astimezone(shanghai), order.window_end.astimezone(shanghai)
+    assert f"{start:%H:%M}–{end:%H:%M}" == window
+    assert clock.now < order.window_start < order.window_end <= clock.now + dt.timedelta(hours=12)
+
+
+async def test_a_time_just_gone_is_past_not_tomorrows(chat, services, clock):
+    await funded(chat, services, "alice", 0)
+    clock.advance(minutes=5)  # 10:05
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:9])
+    await refused(chat, services, "alice", lambda: chat.send("alice", "10:00"), "order-window-past")
+    await refused(chat, services, "alice", lambda: chat.send("alice", "15:00-14:00"), "order-window-format")
+
+
+async def test_only_tips_the_campus_allows_are_offered_as_buttons(chat, services):
+    # Before, 5.00 yuan was offered under a 2-yuan ceiling, and refused when pressed.
+    from tests.handlers.test_admin import OP, operator
+    await operator(chat)
+    await chat.send(OP, "/pricing set max_tip 2")
+    await funded(chat, services, "bob", 0)
+    await chat.send("bob", "/order")
+    (ask,) = await answer_all(chat, "bob", PARCEL_TO_MY_ROOM[:-2])
+    assert ask.key == "order-ask-tip"
+    assert [c.label for c in ask.flat_choices()] == ["No tip", "1.00 yuan", "2.00 yuan", "« Back"]
+
+
+async def test_only_weights_the_campus_carries_are_offered_as_buttons(db, campus, clock):
+    from handlers.context import Services
+    from tests.factories import CIPHER
+    from tests.handlers.harness import Chat
+    light = campus.model_copy(update={"pricing": campus.pricing.model_copy(update={
+        "weight": campus.pricing.weight.model_copy(update={"max_kg": 8})})})
+    services = Services(db=db, campuses={light.id: light}, cipher=CIPHER, clock=clock, channels=("console",))
+    chat = Chat(services)
+    await funded(chat, services, "erin", 0)
+    await chat.send("erin", "/order")
+    (ask,) = await answer_all(chat, "erin", PARCEL_TO_MY_ROOM[:7])
+    assert ask.key == "order-ask-weight"
+    assert [c.label for c in ask.flat_choices()] == ["1 kg", "3 kg", "5 kg", "« Back"]
+
+
+async def test_a_quote_repriced_by_an_operator_does_not_blame_the_clock(chat, services):
+    from tests.handlers.test_admin import OP, operator
+    await operator(chat)
+    await funded(chat, services, "bob", 5000)
+    await chat.send("bob", "/order")
+    await answer_all(chat, "bob", PARCEL_TO_MY_ROOM)
+    await chat.send(OP, "/pricing set base.parcel 6")
+    again = quote_of(await chat.send("bob", "Confirm"))
+    assert again.text.splitlines()[0] == "The price has changed since you looked. Please check again:"

@@ -182,7 +182,9 @@ async def test_a_tip_with_its_currency_or_none(chat, services, language, typed, 
     assert (await conversation(services, "tim"))[1]["tip"] == fen
 
 
-@pytest.mark.parametrize("typed, grams", [("3斤", 1500), ("500g", 500), ("500 克", 500), ("2.5公斤", 2500)])
+# '4,500 g' groups thousands (before, it was read as 4.5 g: the extra weight went unpaid); '2,5' is 2.5.
+@pytest.mark.parametrize("typed, grams", [("3斤", 1500), ("500g", 500), ("500 克", 500), ("2.5公斤", 2500),
+                                          ("4,500 g", 4500), ("1,250.5克", 1251), ("2,5", 2500)])
 async def test_a_weight_in_jin_or_grams(chat, services, typed, grams):
     await at_notes(chat, services, "wei", "中文")
     await chat.send("wei", "/order")
@@ -192,7 +194,8 @@ async def test_a_weight_in_jin_or_grams(chat, services, typed, grams):
     assert (await conversation(services, "wei"))[1]["weight_g"] == grams
 
 
-@pytest.mark.parametrize("typed, minutes", [("45分钟", 45), ("1小时", 60), ("90 min", 90), ("1.5 h", 90)])
+@pytest.mark.parametrize("typed, minutes", [("45分钟", 45), ("1小时", 60), ("90 min", 90), ("1.5 h", 90),
+                                             ("1小时30分钟", 90), ("1h30", 90), ("2 h 15 min", 135)])
 async def test_queue_minutes_with_their_unit(chat, services, typed, minutes):
     await started(chat, "que")
     await chat.send("que", "/order")
@@ -273,3 +276,31 @@ async def test_a_coupon_code_typed_in_full_width(chat, services, clock):
     await at_notes(chat, services, "cou", "中文")
     replies = await answer_all(chat, "cou", ["跳过", "不限", "跳过", "2", "ｗｅｌｃｏｍｅ３"])
     assert "WELCOME3" in quote_of(replies).text
+
+
+async def at_queue(chat, who):
+    await started(chat, who)
+    await chat.send(who, "/order")
+    await chat.send(who, "Queue for me")
+    await chat.press(who, "No particular place")
+    await answer_all(chat, who, ["Canteen 1", "Skip", "Lunch at window 3"])
+
+
+async def test_a_queueing_time_that_is_no_time_is_told_how_to_write_one_not_its_range(chat, services):
+    # Before, "an hour or so" was answered "must be between 0 and 240 minutes", as if the number were wrong.
+    await at_queue(chat, "que")
+    said = await refused(chat, services, "que", lambda: chat.send("que", "an hour or so"), "error-queue-format")
+    assert said.text.startswith('"an hour or so" is not a queueing time')
+    said = await refused(chat, services, "que", lambda: chat.send("que", "5h"), "error-queue-minutes")
+    assert said.text == "The queueing time must be between 0 and 240 minutes."
+    await refused(chat, services, "que", lambda: chat.send("que", "1h75"), "error-queue-format")
+
+
+async def test_a_floor_out_of_range_is_told_the_range(chat, services):
+    # Before, floor 0 was answered "That building has only 15 floors".
+    await at_notes(chat, services, "flo", "English")
+    await chat.send("flo", "/order")
+    await answer_all(chat, "flo", PARCEL_TO_MY_ROOM[:4])
+    for typed in ("0", "16"):
+        said = await refused(chat, services, "flo", lambda: chat.send("flo", typed), "error-floor-range")
+        assert said.text == "The floor must be from 1 to 15, the floors that building has."
