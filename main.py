@@ -186,6 +186,30 @@ def keys_refused(settings: Settings) -> str | None:
             "the old, until `python main.py rekey` has run).")
 
 
+def campus_refused(settings: Settings, campuses: list[Campus]) -> str | None:
+    """Why the campus files cannot run on this database (a campus or building that orders under way still use was
+    taken out of them), or None. Refused at start rather than failing every timer, grab and card of those orders."""
+    import asyncio
+
+    from storage.campus_refs import missing_references
+    from storage.db import Database
+
+    async def check() -> dict[str, list[int]]:
+        db = Database(settings.resolved_database_url())
+        try:
+            return await missing_references(db, campuses)
+        finally:
+            await db.dispose()
+
+    missing = asyncio.run(check())
+    if not missing:
+        return None
+    named = "; ".join(f"{what} (order{'s' if len(ids) > 1 else ''} {', '.join(f'#{i}' for i in ids[:10])}"
+                      f"{', …' if len(ids) > 10 else ''})" for what, ids in missing.items())
+    return (f"the campus files no longer have what orders under way use: {named}. Put it back until those orders "
+            "end (or an operator cancels them), then take it out.")
+
+
 def cmd_rekey(settings: Settings) -> int:
     """Re-encrypt all stored personal data with the first key, so that the others can be dropped."""
     import asyncio
@@ -216,7 +240,7 @@ def cmd_rekey(settings: Settings) -> int:
 
 def cmd_run(settings: Settings, campuses: list[Campus]) -> int:
     cmd_migrate(settings)
-    if (refused := keys_refused(settings)) is not None:
+    if (refused := keys_refused(settings) or campus_refused(settings, campuses)) is not None:
         print(f"paotui cannot start: {refused}", file=sys.stderr)
         return 2
     for c in campuses:

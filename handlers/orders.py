@@ -84,9 +84,14 @@ def campus_name(campus: Campus, language: str) -> str:
 
 
 def building_name(campus: Campus, building_id: str | None, language: str) -> str:
+    """A building's name; a finished order's building taken out of the campus file since keeps its id (main.py
+    refuses to start while an order under way uses one)."""
     if building_id is None:
         return "—"
-    b = campus.building(building_id)
+    try:
+        b = campus.building(building_id)
+    except KeyError:
+        return building_id
     return b.name if language == "zh_CN" else b.name_en
 
 
