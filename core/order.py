@@ -180,6 +180,12 @@ class Order:
         costs its runner credit hours before its time."""
         return max(now, self.window_start) if self.window_start is not None else now
 
+    def accept_deadline(self, now: dt.datetime, minutes: int) -> dt.datetime:
+        """Until when a runner may take it: a while after it may begin, but never past a scheduled window's end (an
+        errand nobody took in its time expires, refunded, rather than being taken too late)."""
+        by = self.begins(now) + dt.timedelta(minutes=minutes)
+        return min(by, self.window_end) if self.window_end is not None else by
+
     def next_announcement(self, now: dt.datetime, every: dt.timedelta) -> dt.datetime:
         """When the hall is next shown it again while nobody takes it: every so often, but a scheduled errand only
         as its window nears, not all day long."""
@@ -252,6 +258,13 @@ class Transition:
         """The order as found, with the goods' cost its end settled: the one an operator gave, where the runner said
         none (operator_spent)."""
         return dataclasses.replace(self.before, goods_spent=self.after.goods_spent)
+
+
+def pay_deadline(now: dt.datetime, minutes: int, window_end: dt.datetime | None) -> dt.datetime:
+    """Until when an order placed now may be paid: a while, but not past its scheduled window's end (an errand for a
+    time that is over is not to be paid for, by wallet or invoice)."""
+    by = now + dt.timedelta(minutes=minutes)
+    return min(by, window_end) if window_end is not None else by
 
 
 def allowed_events(order: Order, actor: Actor) -> list[Event]:
@@ -341,7 +354,7 @@ def transition(
             accepted_at=None,
             # The reopening announces it at once (its hall notice); then again as any open order.
             reannounce_at=o.next_announcement(now, t.reannounce_every),
-            accept_by=o.begins(now) + dt.timedelta(minutes=t.accept_minutes),
+            accept_by=o.accept_deadline(now, t.accept_minutes),
         )
 
     refund = ledger.refund_order(order.id, order.customer_id, order.total, order.discount, event.value)
@@ -374,7 +387,7 @@ def transition(
         after = dataclasses.replace(
             clear_deadlines(after),
             reannounce_at=order.next_announcement(now, t.reannounce_every),
-            accept_by=order.begins(now) + dt.timedelta(minutes=t.accept_minutes),
+            accept_by=order.accept_deadline(now, t.accept_minutes),
         )
         covered = "yes" if order.covered_by_coupon else "no"  # no "Paid." for what the coupon paid alone
         notices += [Notice("customer", "notice-paid", {"covered": covered}), Notice("hall", "notice-hall-new")]

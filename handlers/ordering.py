@@ -32,7 +32,7 @@ from core.errors import InvalidInput, UnknownBuilding
 from core.geo import Point, nearest_building
 from core.money import Fen, MoneyError, format_yuan, written_yuan_to_fen
 from core.numbers import CLOCK, RANGE_DASH, ascii_digits, plain_decimal, whole_number
-from core.order import Status
+from core.order import Status, pay_deadline
 from core.pricing import MAX_QUEUE_MINUTES, Discount, Quote, QuoteRequest, discount_for, in_window, quote
 from core.service_hours import END_OF_DAY
 from handlers import wallet
@@ -333,7 +333,7 @@ def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
         quote_lines=[{"key": line.key, "amount": line.amount, "args": dict(line.args)} for line in q.lines],
         distance_m=q.distance_m, service_fee=q.service_fee, tip=q.tip, discount=q.discount, total=q.total,
         commission=q.commission, runner_share=q.runner_share, goods=q.goods, phone_enc=d.get("phone_enc"),
-        room_enc=room, created_at=ctx.now, pay_by=ctx.now + dt.timedelta(minutes=campus.timeouts.pay_minutes),
+        room_enc=room, created_at=ctx.now, pay_by=pay_deadline(ctx.now, campus.timeouts.pay_minutes, end),
     )
 
 

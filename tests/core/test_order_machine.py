@@ -11,7 +11,7 @@ from bot.campus_file import load_campus
 from core import ledger
 from core.campus import Size, TaskType
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
-from core.order import FINAL, Actor, Event, Order, Role, Status, allowed_events, transition
+from core.order import FINAL, Actor, Event, Order, Role, Status, allowed_events, pay_deadline, transition
 from core.pricing import Discount, QuoteRequest, quote
 
 CAMPUS = load_campus(Path(__file__).resolve().parents[2] / "campus" / "demo.yaml")
@@ -652,3 +652,16 @@ def test_an_order_taken_back_from_its_runner_reopens_without_touching_their_cred
         ("runner", "notice-taken-back-runner", RUNNER)}
     released = transition(CAMPUS, accepted, Event.release, Actor(Role.runner, RUNNER), T0)
     assert released.credit != ()
+
+
+def test_an_errand_whose_window_is_over_is_neither_paid_for_nor_taken():
+    # Before, a 10:05–10:12 errand placed at 10:00 could be paid at 10:14, and taken until 10:44.
+    start, end = T0 + dt.timedelta(minutes=5), T0 + dt.timedelta(minutes=12)
+    assert pay_deadline(T0, CAMPUS.timeouts.pay_minutes, end) == end
+    assert pay_deadline(T0, CAMPUS.timeouts.pay_minutes, None) == T0 + dt.timedelta(minutes=CAMPUS.timeouts.pay_minutes)
+    paid = transition(CAMPUS, new_order(window_start=start, window_end=end), Event.pay,
+                      Actor(Role.customer, CUSTOMER), T0).after
+    assert paid.accept_by == end
+    accepted = transition(CAMPUS, paid, Event.accept, Actor(Role.runner, RUNNER), T0).after
+    released = transition(CAMPUS, accepted, Event.release, Actor(Role.runner, RUNNER), end).after
+    assert released.accept_by == end  # given back at its end: the sweep expires and refunds it

@@ -1059,3 +1059,17 @@ async def test_a_quote_repriced_by_an_operator_does_not_blame_the_clock(chat, se
     await chat.send(OP, "/pricing set base.parcel 6")
     again = quote_of(await chat.send("bob", "Confirm"))
     assert again.text.splitlines()[0] == "The price has changed since you looked. Please check again:"
+
+
+async def test_an_errand_whose_time_window_is_over_cannot_be_paid(chat, services, clock):
+    # Before, a 10:05–10:12 errand was paid at 10:14 and went to the hall.
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    answers = list(PARCEL_TO_MY_ROOM)
+    answers[answers.index("now")] = "10:05-10:12"
+    await answer_all(chat, "alice", [*answers, "Confirm"])
+    clock.advance(minutes=13)
+    refused_pay = await chat.press("alice", "Pay with wallet")
+    assert keys(refused_pay) == ["wallet-pay-too-late"]
+    [order] = await orders_of(services, alice)
+    assert order.status == "awaiting_payment" and order.pay_by == order.window_end
