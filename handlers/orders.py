@@ -191,13 +191,15 @@ def queue_lines(t: Catalogue, row: OrderRow) -> list[str]:
     return [t("order-card-queue", minutes=row.queue_minutes)] if row.queue_minutes else []
 
 
-def details_lines(t: Catalogue, row: OrderRow, cipher: Cipher) -> list[str]:
-    """What the errand is about: the item, the expected queueing, the student's notes and their preference tags."""
+def details_lines(t: Catalogue, row: OrderRow, cipher: Cipher, *, written: bool = True) -> list[str]:
+    """What the errand is about: the item, the expected queueing, the student's notes and their preference tags.
+    written=False: without what the student wrote (the item, a parcel's pickup code; notes, a name or a phone), for
+    a runner whose part is over, who no longer needs it."""
     parts = []
-    if description := cipher.decrypt(row.description_enc):
+    if written and (description := cipher.decrypt(row.description_enc)):
         parts.append(t("order-card-description", task=row.task_type, text=description))
     parts += queue_lines(t, row)
-    if notes := cipher.decrypt(row.notes_enc):
+    if written and (notes := cipher.decrypt(row.notes_enc)):
         parts.append(t("order-card-notes", text=notes))
     if row.tags:
         parts.append(t("order-card-tags", tags=", ".join(t("tag", tag=tag) for tag in row.tags)))
@@ -222,19 +224,20 @@ def runner_may_see_contact(row: OrderRow, viewer_id: int) -> bool:
 
 async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, viewer_id: int, *,
                       contact: bool = True) -> str:
-    """The winner's view: full details, what the order pays them, contact only while they hold the active order.
+    """The winner's view: full details, what the order pays them; contact and what the student wrote only while they
+    hold the active order.
     An order given back or given to another runner says it is no longer theirs, not the status it has for others.
     contact=False: where the contact would be, a pointer to the details message, the one message that carries it
     (a card the runner asks for again is never edited when the order ends, so it must not carry it)."""
-    theirs = row.runner_id == viewer_id
+    theirs, active = row.runner_id == viewer_id, runner_may_see_contact(row, viewer_id)
     parts = [order_line(t, campus, row, status=None if theirs else t("order-status-not-yours"), runner=True),
-             *when_lines(t, campus, row), *details_lines(t, row, ctx.services.cipher),
+             *when_lines(t, campus, row), *details_lines(t, row, ctx.services.cipher, written=active),
              *([goods_line(t, row, "runner")] if row.goods else []),
              await runner_pay_line(ctx, t, row, viewer_id)]
-    if runner_may_see_contact(row, viewer_id) and not contact:
+    if active and not contact:
         if row.room_enc or row.phone_enc:
             parts.append(t("order-card-contact-in-details", order=str(row.id)))
-    elif runner_may_see_contact(row, viewer_id):
+    elif active:
         room = ctx.services.cipher.decrypt(row.room_enc)
         phone = ctx.services.cipher.decrypt(row.phone_enc)
         if room:

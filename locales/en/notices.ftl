@@ -99,7 +99,7 @@ notice-refunded = { $refunded ->
     [goods] Order #{ $order } was closed in your favour. { -all-to-goods }
    *[yes] Order #{ $order } was refunded: { $amount } yuan went back to your wallet.
   }{ notice-goods-decided }
-notice-details-ended = Order #{ $order } has ended for you: the student's phone and room are no longer shown.
+notice-details-ended = Order #{ $order } has ended for you: the student's phone, room, description and notes are no longer shown.
 notice-undelivered = ⚠️ { $channel ->
         [telegram] Telegram
        *[other] { $channel }

@@ -96,7 +96,7 @@ notice-refunded = { $refunded ->
     [goods] 订单 #{ $order } 已按退款结案。{ -all-to-goods }
    *[yes] 订单 #{ $order } 已退款，{ $amount } 元已退回你的钱包。
   }{ notice-goods-decided }
-notice-details-ended = 订单 #{ $order } 对你已结束，下单同学的电话和房间号不再显示。
+notice-details-ended = 订单 #{ $order } 对你已结束，下单同学的电话、房间号、物品描述和备注不再显示。
 notice-undelivered = ⚠️ { $channel ->
         [telegram] Telegram
        *[other] { $channel }

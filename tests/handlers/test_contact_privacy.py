@@ -3,18 +3,20 @@ runner's details message once the runner's part in the order ends."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select, text, update
 
 from core.campus import Gender
 from core.order import Actor, Event, Role, transition
 from handlers.notify import Notifier
 from locales import catalogue
+from storage.models import Order as OrderRow
 from storage.models import Outbox
 from storage.orders_repo import to_domain
 from storage.outbox import SEALED
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
 from tests.conftest import TABLES
+from tests.factories import CIPHER
 from tests.handlers.harness import keys
 from tests.handlers.test_ordering import (
     PARCEL_TO_MY_ROOM,
@@ -34,6 +36,8 @@ from tests.handlers.test_runner import (
 
 EN = catalogue("en")
 HALL = "hall:demo"
+PICKUP_CODE = "pickup code 4-2-1187"
+NOTES = "Call my roommate Wang Fang 13912345678"
 
 
 async def tables_with(db, *needles: str) -> list[str]:
@@ -81,9 +85,13 @@ async def _grabbed(chat, services, db, campus, clock) -> tuple[int, int, int, di
     alice = await person(db, campus, clock(), "alice")
     rob = await runner(db, campus, clock(), "rob")
     order_id = await paid_order(services, alice)
+    async with UnitOfWork(db) as uow:  # what she wrote for the runner, encrypted as the order form stores it
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(
+            description_enc=CIPHER.encrypt(PICKUP_CODE), notes_enc=CIPHER.encrypt(NOTES)))
     assert keys(await chat.press("rob", f"data:g:{order_id}", chat=HALL)) == ["grab-won"]
     (details,) = await chat.inbox("rob")
     assert PHONE in details["text"] and ROOM in details["text"]
+    assert PICKUP_CODE in details["text"] and NOTES in details["text"]  # while it is his: he needs them
     assert details["edit_key"]
     return alice, rob, order_id, details
 
@@ -114,6 +122,10 @@ async def test_when_the_runners_part_ends_the_details_message_loses_phone_and_ro
     assert len(edits) == 1
     (edited,) = edits
     assert PHONE not in edited["text"] and ROOM not in edited["text"]
+    # Nor what she wrote (before, the parcel's pickup code and her roommate's phone stayed in his chat for good).
+    assert PICKUP_CODE not in edited["text"] and NOTES not in edited["text"]
+    (card,) = await chat.send("rob", f"/track {order_id}")
+    assert PICKUP_CODE not in card.text and NOTES not in card.text
     assert edited["text"].startswith(EN("notice-details-ended", order=str(order_id)))
     assert f"#{order_id}" in edited["text"].split("\n")[1]  # still says which order it was
     assert edited["choices"] == []  # the trip's buttons go with the contact
@@ -129,8 +141,9 @@ async def test_a_reassigned_runner_loses_the_contact_and_the_new_one_gets_it(cha
         await Notifier(services, uow, clock(), origin="test-reassign").transition(campus, t)
     (edited,) = [m for m in await chat.inbox("rob") if m["edit_key"] == details["edit_key"]]
     assert PHONE not in edited["text"] and ROOM not in edited["text"]
+    assert PICKUP_CODE not in edited["text"] and NOTES not in edited["text"]
     (new,) = [m for m in await chat.inbox("sam") if m["key"] == "notice-you-won"]
-    assert PHONE in new["text"] and ROOM in new["text"]
+    assert PHONE in new["text"] and ROOM in new["text"] and NOTES in new["text"]
 
 
 async def test_a_runner_who_wins_the_order_again_gets_a_new_details_message(chat, services, db, campus, clock):

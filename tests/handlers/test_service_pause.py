@@ -120,6 +120,12 @@ async def test_hours_tell_whether_ordering_is_open_closed_or_paused(chat, servic
     assert keys(await chat.send("alice", "/order")) == ["order-closed"]
 
 
+async def test_a_pause_of_hours_and_minutes(chat, services, clock):
+    await operator(chat)
+    assert keys(await chat.send(OP, "/pause 1h30m")) == ["admin-paused"]
+    assert (await pause_row(services)).until == clock.now + dt.timedelta(minutes=90)
+
+
 async def test_a_pause_until_a_time_already_past_today_ends_tomorrow(chat, services, clock):
     await operator(chat)
     replies = await chat.send(OP, "/pause 09:00")  # it is 10:00 on Monday: Tuesday 09:00
@@ -128,7 +134,7 @@ async def test_a_pause_until_a_time_already_past_today_ends_tomorrow(chat, servi
     assert row.until == clock.now + dt.timedelta(hours=23)
 
 
-@pytest.mark.parametrize("typed", ["1h30m", "25:00", "0", "0d", "1.333d"])
+@pytest.mark.parametrize("typed", ["1h75m", "25:00", "0", "0d", "1.333d"])
 async def test_a_time_that_is_no_time_is_refused_and_pauses_nothing(chat, services, typed):
     await operator(chat)
     await funded(chat, services, "alice", 0)
