@@ -22,6 +22,14 @@ def _clamp(rules: CreditRules, score: int) -> int:
     return max(rules.minimum, min(rules.maximum, score))
 
 
+def moved(rules: CreditRules, score: int, delta: int) -> int:
+    """The score after an event's change: clamped to [minimum, maximum], but never moved against the change's sign.
+    A score a narrowed campus file left out of bounds is not pulled back by a completed order (recorded as a loss)
+    or pushed up by a penalty: the next change that goes that way brings it in."""
+    after = _clamp(rules, score + delta)
+    return score if delta == 0 else max(score, after) if delta > 0 else min(score, after)
+
+
 def adjust(rules: CreditRules, score: int, delta: int) -> int:
     """Add an arbitrary delta (an operator adjustment), clamped to [minimum, maximum]."""
     return _clamp(rules, score + delta)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import aliased
 
+from core import credit as credit_rules
 from core import ledger
 from core.campus import Campus, CreditEvent
 from core.dispatch import ineligibility
@@ -40,17 +41,18 @@ from core.order import (
 )
 from core.order import reason as with_reason  # told without a "Reason:" line when none was given
 from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
-from handlers.hall import end_offers
+from handlers.hall import end_offers, end_offers_past_limit
 from handlers.io import Choice, Kind
 from handlers.notify import money_args, plain_args
 from handlers.ordering import typed_as_coupon_button
-from handlers.orders import covered, customer_card, load_order, move, parse_order_id, status_words
+from handlers.orders import customer_card, load_order, move, parse_order_id, status_words
 from handlers.router import ROUTER
 from storage import cards
 from storage.grab import order_candidate
 from storage.models import (
     Complaint,
     Coupon,
+    CreditRecord,
     OperatorAction,
     RunnerProfile,
     User,
@@ -80,6 +82,12 @@ _BARE_NUMBER = re.compile(r"^\d+([.,]\d*)?$")
 # or words before a unit (5,5元, 1e3块, 五元). Taken as the compensation, so a wrong one is refused, not left in the note.
 _LOOKS_LIKE_MONEY = re.compile(
     rf"^[-+−－]?(?:{CURRENCY_MARK}|[$＄])|^[-+−－][\d.]|^[\d.,，eE+\-−－〇零一二三四五六七八九十百千万两]+(?:{YUAN_UNIT})$",
+    re.IGNORECASE)
+# '5元，物品损坏', '¥5，note', '5元,note': an amount with the note joined to it by punctuation, as a Chinese keyboard
+# types it (a comma after a bare figure only full-width: '¥5,5' is a wrong amount, refused, not ¥5 and a note).
+_PUNCT = "，。、；：！？"
+_JOINED_NOTE = re.compile(
+    rf"(?P<money>[^{_PUNCT},;:]*?(?:(?:{YUAN_UNIT})(?=[{_PUNCT},;:])|\d(?=[{_PUNCT}])))[{_PUNCT},;:]+(?P<rest>.+)",
     re.IGNORECASE)
 # '¥ 5', '5 元': a currency mark or unit written apart from its number.
 _APART = re.compile(rf"(?:{CURRENCY_MARK}) [-+−－\d.]\S*|\d+([.,]\d*)? (?:{YUAN_UNIT})", re.IGNORECASE)
@@ -240,6 +248,35 @@ async def resolve_user(ctx: Ctx, text: str, *, runners: bool = False) -> User:
         raise InvalidInput("admin-user-ambiguous", text=raw[:40],
                            matches=", ".join(who(u) for u in sorted(unique.values(), key=lambda u: u.id or 0)))
     return next(iter(unique.values()))
+
+
+MAX_NAME_WORDS = 3  # how many words a name at the start of a command may have ('Carol Lee')
+
+
+async def leading_user(ctx: Ctx, words: list[str] | tuple[str, ...], *, runners: bool = False
+                       ) -> tuple[User, list[str]]:
+    """The person a command's first words name (a name may have spaces: 'Carol Lee keeps spamming'), and the words
+    after. A shorter and a longer name both matching, different people, is refused as ambiguous, not guessed at:
+    before, /suspend Carol Lee … suspended Carol."""
+    first = words[0]
+    if first.startswith("#") or ":" in first or record_id(first.lstrip("#")) is not None:
+        return await resolve_user(ctx, first, runners=runners), list(words[1:])
+    found: dict[int, tuple[User, int]] = {}
+    for n in range(min(len(words), MAX_NAME_WORDS), 0, -1):
+        try:
+            user = await resolve_user(ctx, " ".join(words[:n]), runners=runners)
+        except InvalidInput as refusal:
+            if refusal.key != "admin-user-not-found":
+                raise
+            continue
+        found.setdefault(user.id, (user, n))  # type: ignore[arg-type]
+    if not found:
+        raise InvalidInput("admin-user-not-found", text=first[:40])
+    if len(found) > 1:
+        raise InvalidInput("admin-user-ambiguous", text=" ".join(words[:MAX_NAME_WORDS])[:40],
+                           matches=", ".join(who(u) for u, _ in sorted(found.values(), key=lambda f: f[0].id or 0)))
+    user, n = next(iter(found.values()))
+    return user, list(words[n:])
 
 
 async def status_now(ctx: Ctx, column: Any, where: Any) -> str:
@@ -543,6 +580,8 @@ async def reassign_order(ctx: Ctx, row: OrderRow, runner_text: str, *, edit: boo
         raise NotAllowed("admin-runner-unreachable", who=who(target))
     before = row.runner_id
     await move(ctx, row, Event.reassign, Role.operator, runner_id=target.id)
+    # Offers their Accept would now refuse go to the hall, as after a grab.
+    await end_offers_past_limit(ctx.services, ctx.uow, campus, target.id, ctx.now)  # type: ignore[arg-type]
     await record(ctx, "reassign", f"order:{row.id}", runner_from=before, runner_to=target.id)
     ctx.say("admin-reassigned", order=str(row.id), who=who(target), edit=edit)
 
@@ -654,12 +693,24 @@ async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld
 
 
 async def penalise_runners(ctx: Ctx, row: OrderRow, runners: set[int]) -> str:
-    """The upheld-complaint credit event for each runner; returns who they are, for the operator's confirmation
-    (empty: nobody)."""
+    """The upheld-complaint credit event for each runner, once per order however many complaints /uphold and
+    /resolve uphold; each is told, and loses the offers their new score no longer allows. Returns who they are,
+    for the operator's confirmation (empty: nobody)."""
     campus = ctx.services.campuses[row.campus_id]
     named = []
     for runner_id in sorted(runners):
-        await ctx.uow.runners.apply_credit(campus, runner_id, CreditEvent.complaint_upheld, ctx.now, order_id=row.id)
+        penalised = await ctx.uow.session.scalar(select(CreditRecord.id).where(
+            CreditRecord.runner_id == runner_id, CreditRecord.order_id == row.id,
+            CreditRecord.event == CreditEvent.complaint_upheld.value).limit(1))
+        if penalised is not None:
+            continue
+        before = await ctx.uow.session.scalar(
+            select(RunnerProfile.credit).where(RunnerProfile.user_id == runner_id).with_for_update())
+        score = await ctx.uow.runners.apply_credit(campus, runner_id, CreditEvent.complaint_upheld, ctx.now,
+                                                   order_id=row.id)
+        await ctx.notify.user(runner_id, "runner-credit-complaint", order=str(row.id), change=f"{score - before:+d}",
+                              credit=score, standing=credit_rules.standing(campus.credit, score).value)
+        await end_offers_past_limit(ctx.services, ctx.uow, campus, runner_id, ctx.now)
         named.append(who(await ctx.uow.session.get(User, runner_id)))
     return ", ".join(named)
 
@@ -690,8 +741,12 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
     penalised = await penalise_runners(ctx, row, against)
     await record(ctx, "resolve", f"order:{row.id}", outcome=outcome, compensation=compensation, note=note,
                  complaints_upheld=upheld, complaints_dismissed=len(complaints) - upheld, goods_spent=goods_spent)
-    # A refund of an order its coupon paid in full gives nothing back: its outcome says so, not "refunded".
-    worded = "covered" if outcome == "refund" and covered(row) else outcome
+    # A refund that gives nothing back (a coupon paid it all, or all of it went to the goods) says so, as the
+    # student's notice does (core.order.refunded), not "refunded".
+    worded = outcome
+    if outcome == "refund":
+        worded = {"yes": "refund", "no": "covered", "goods": "goods"}[
+            refunded("refund", t.settled.refundable, t.settled)["refunded"]]
     ctx.say("admin-resolved", order=str(row.id), outcome=worded, compensation=format_yuan(compensation),
             compensated="yes" if compensation else "no", student=student, upheld=upheld,
             dismissed=len(complaints) - upheld, penalised=penalised or "none", **operator_goods_args(t), edit=edit)
@@ -711,6 +766,8 @@ def split_money(args: tuple[str, ...], *, unmarked: str) -> tuple[str | None, li
     taken back; what is written as money but is no amount (¥-5, 5,5元) is taken as the amount, so that reading it
     refuses it rather than the words keep it while the order's end, irreversible, went ahead without it."""
     rest = joined(args)
+    if rest and (m := _JOINED_NOTE.fullmatch(rest[0])) and _LOOKS_LIKE_MONEY.search(m["money"]):
+        rest[:1] = [m["money"], m["rest"]]
     if rest and _BARE_NUMBER.match(rest[0]):
         raise InvalidInput(unmarked, text=quoted(rest[0]))
     return (rest.pop(0) if rest and _LOOKS_LIKE_MONEY.search(rest[0]) else None), rest
@@ -834,8 +891,8 @@ async def dismiss(ctx: Ctx) -> None:
 
 async def set_suspended(ctx: Ctx, suspended: bool) -> None:
     args = ask(ctx, "admin-usage-suspend" if suspended else "admin-usage-restore", 1)
-    target = await resolve_user(ctx, args[0])
-    reason = free_text(" ".join(args[1:]), limit=MAX_REASON)
+    target, words = await leading_user(ctx, args)
+    reason = free_text(" ".join(words), limit=MAX_REASON)
     if suspended and is_operator(ctx.campus, target):
         raise NotAllowed("admin-cannot-suspend-operator", who=who(target))
     changed = await ctx.uow.session.execute(
@@ -983,8 +1040,10 @@ async def refuse_payout(ctx: Ctx) -> None:
 async def top_up(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-topup", 2)
-    target = await resolve_user(ctx, args[0])
-    amount = parse_amount(args[1], maximum=MAX_TOP_UP)
+    target, words = await leading_user(ctx, args)
+    if len(words) != 1:
+        raise InvalidInput("admin-usage-topup")
+    amount = parse_amount(words[0], maximum=MAX_TOP_UP)
     action = await record(ctx, "top_up", f"user:{target.id}", amount=amount)
     posting = ledger.top_up(target.id, amount, "cash", f"op{action.id}")  # type: ignore[arg-type]
     await ctx.uow.ledger.post(posting, ctx.now)

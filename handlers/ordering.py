@@ -28,7 +28,7 @@ from core.campus import (
     TaskType,
     normalize_name,
 )
-from core.errors import InvalidInput, UnknownBuilding
+from core.errors import InvalidInput
 from core.geo import Point, nearest_building
 from core.money import Fen, MoneyError, format_yuan, written_yuan_to_fen
 from core.numbers import CLOCK, RANGE_DASH, ascii_digits, plain_decimal, whole_number
@@ -144,7 +144,7 @@ def building_of(campus: Campus, building_id: str) -> Building:
     try:
         return campus.building(building_id)
     except KeyError:  # the campus file changed while the draft waited
-        raise UnknownBuilding(name=building_id) from None
+        raise InvalidInput("order-place-gone", place=building_id) from None
 
 
 # --- service hours -------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core import credit
 from core.campus import CreditEvent
 from core.errors import InvalidInput
-from handlers.admin import MAX_REASON, ask, begin, local_time, record, resolve_user, who
+from handlers.admin import MAX_REASON, ask, begin, leading_user, local_time, record, who
 from handlers.context import Ctx, free_text, quoted
 from handlers.hall import end_offers_past_limit
 from handlers.router import ROUTER
@@ -29,13 +29,13 @@ def signed_change(text: str) -> int | None:
     return number if match[1] in "+＋" else -number
 
 
-async def runner_profile(ctx: Ctx, text: str) -> tuple[User, RunnerProfile]:
-    """A runner of this campus (approved, suspended or not) by how operators name people."""
-    user = await resolve_user(ctx, text, runners=True)
+async def runner_profile(ctx: Ctx, words: list[str]) -> tuple[User, RunnerProfile, list[str]]:
+    """A runner of this campus (approved, suspended or not) by how operators name people, and the words after."""
+    user, rest = await leading_user(ctx, words, runners=True)
     profile = await ctx.uow.runners.get(user.id)  # type: ignore[arg-type]
     if profile is None or profile.status != "approved":
         raise InvalidInput("admin-credit-not-runner", who=who(user))
-    return user, profile
+    return user, profile, rest
 
 
 async def show(ctx: Ctx, user: User, profile: RunnerProfile) -> None:
@@ -53,18 +53,18 @@ async def show(ctx: Ctx, user: User, profile: RunnerProfile) -> None:
 async def credit_cmd(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-credit", 1)
-    user, profile = await runner_profile(ctx, args[0])
-    if len(args) == 1:
+    user, profile, args = await runner_profile(ctx, args)
+    if not args:
         await show(ctx, user, profile)
         return
     rules = ctx.campus.credit
-    change = signed_change(args[1])
+    change = signed_change(args[0])
     widest = rules.maximum - rules.minimum
     if change is None:
-        raise InvalidInput("admin-credit-change-invalid", text=quoted(args[1]))
+        raise InvalidInput("admin-credit-change-invalid", text=quoted(args[0]))
     if not 0 < abs(change) <= widest:
         raise InvalidInput("admin-credit-change-range", max=widest)
-    reason = free_text(" ".join(args[2:]), limit=MAX_REASON)
+    reason = free_text(" ".join(args[1:]), limit=MAX_REASON)
     if not reason:  # the runner is told why their score moved
         raise InvalidInput("admin-credit-reason")
     # Locked while it changes, so the change recorded and told is the one made: what the bounds leave of it.

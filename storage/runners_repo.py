@@ -7,6 +7,7 @@ from sqlalchemy import and_, bindparam, case, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from core import credit
 from core.campus import Campus, CreditEvent, Gender
 from core.dispatch import RunnerCandidate
 from core.errors import NotEligible
@@ -86,18 +87,11 @@ class RunnerRepository:
         """Apply a credit event in one clamped update and record it with the change it made (what the bounds left of
         the event's: a runner at 2 who releases an order loses 2, not 5); returns the new score."""
         delta = campus.credit_change(event) if change is None else change
-        rules = campus.credit
-        new = RunnerProfile.credit + delta
         # The score before, read under the update's lock (FOR UPDATE; SQLite runs one writer at a time).
         before = (await self.session.execute(
             select(RunnerProfile.credit).where(RunnerProfile.user_id == user_id).with_for_update())).scalar_one()
-        result = await self.session.execute(
-            update(RunnerProfile)
-            .where(RunnerProfile.user_id == user_id)
-            .values(credit=case((new > rules.maximum, rules.maximum), (new < rules.minimum, rules.minimum), else_=new))
-            .returning(RunnerProfile.credit)
-        )
-        score = result.scalar_one()
+        score = credit.moved(campus.credit, before, delta)
+        await self.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == user_id).values(credit=score))
         self.session.add(CreditRecord(runner_id=user_id, event=event.value, change=score - before, score_after=score,
                                       order_id=order_id, at=now))
         return score

@@ -184,6 +184,7 @@ admin-cost-unmarked = Is "{ $text }" what the goods cost? Write it as money, lik
 admin-resolved = Order #{ $order } resolved: { $outcome ->
     [complete] completed, the runner is paid
     [covered] closed in the student's favour; their coupon covered all of it, so there was nothing to refund
+    [goods] closed in the student's favour; all they paid went to the goods the runner bought, so there was nothing to refund
    *[refund] refunded to the student
   }.{ admin-goods-repaid } { $compensated ->
     [no] No compensation.

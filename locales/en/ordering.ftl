@@ -69,6 +69,7 @@ order-window-outside-hours = { $start } is outside the service hours ({ $hours }
     [order] Please start the errand again with /order and choose another time.
    *[step] Please choose another time.
   }
+order-place-gone = A place of this errand ({ $place }) is no longer on the campus map. Please start the errand again with /order.
 order-window-passed = The time you chose has passed. Please start the errand again with /order.
 order-ask-tags = Anything the runner should keep in mind? Tap to choose, then Done.
 order-tag-toggle = { $on ->

@@ -136,3 +136,11 @@ runner-credit-adjusted = The service changed your credit score by { $change }: i
     [restricted] restricted
    *[suspended] suspended
   }). Reason: { $reason }
+# to the user: a complaint about their part in an order was upheld (/uphold, /resolve)
+runner-credit-complaint = A complaint about order #{ $order } was upheld: your credit score changed by { $change } and is now { $credit } ({ $standing ->
+    [priority] priority
+    [normal] good
+    [warning] warning
+    [restricted] restricted
+   *[suspended] suspended
+  }).

@@ -181,6 +181,7 @@ admin-cost-unmarked = “{ $text }”是商品花费吗？请写成金额，如 
 admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
     [complete] 完成，已向跑腿员付款
     [covered] 按有利于学生的方式结案；这笔订单由优惠券全额抵扣，无需退款
+    [goods] 按有利于学生的方式结案；学生所付款项已全部用于跑腿员代购的商品，无款可退
    *[refund] 已退款给学生
   }。{ admin-goods-repaid }{ $compensated ->
     [no] 无补偿。

@@ -69,6 +69,7 @@ order-window-outside-hours = { $start } 不在服务时间内（{ $hours }）。
     [order] 请发送 /order 重新下单并换个时间。
    *[step] 请换个时间。
   }
+order-place-gone = 此跑腿任务中的地点（{ $place }）已不在校园地图上，请发送 /order 重新下单。
 order-window-passed = 你选的时间已经过了，请用 /order 重新下单。
 order-ask-tags = 有什么要跑腿员注意的？点选后按“完成”。
 order-tag-toggle = { $on ->

@@ -135,3 +135,10 @@ runner-credit-adjusted = 平台调整了你的信用分 { $change }，现在为 
     [restricted] 受限
    *[suspended] 暂停
   }）。原因：{ $reason }
+runner-credit-complaint = 关于订单 #{ $order } 的投诉经核实成立：你的信用分变动 { $change }，现在为 { $credit }（{ $standing ->
+    [priority] 优先
+    [normal] 良好
+    [warning] 警告
+    [restricted] 受限
+   *[suspended] 暂停
+  }）。

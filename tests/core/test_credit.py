@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.campus_file import load_campus
 from core.campus import CreditEvent
-from core.credit import Standing, adjust, apply, max_active_orders, may_grab, rating_events, standing
+from core.credit import Standing, adjust, apply, max_active_orders, may_grab, moved, rating_events, standing
 from core.errors import InvalidInput
 
 CAMPUS = load_campus(Path(__file__).resolve().parents[2] / "campus" / "demo.yaml")
@@ -146,3 +146,25 @@ def test_rating_events(stars: int, expected: list[CreditEvent]) -> None:
 def test_a_rating_outside_one_to_five_is_refused(stars: object) -> None:
     with pytest.raises(InvalidInput):
         rating_events(stars)  # type: ignore[arg-type]
+
+
+def test_an_event_never_moves_a_score_against_its_sign():
+    # A campus file that lowered the maximum to 100 under a runner at 140: before, their next completed order was
+    # recorded as -40 "order completed".
+    narrowed = RULES.model_copy(update={"maximum": 100})
+    assert moved(narrowed, 140, +1) == 140
+    assert moved(narrowed, 140, -10) == 100  # a penalty brings it in
+    assert moved(narrowed, 99, +5) == 100
+    widened_floor = RULES.model_copy(update={"minimum": 50})
+    assert moved(widened_floor, 30, -5) == 30
+    assert moved(widened_floor, 30, +1) == 50
+    assert moved(RULES, 100, 0) == 100
+
+
+@given(st.integers(-50, 300), st.integers(-200, 200))
+def test_a_move_goes_only_the_way_its_change_points_and_ends_in_bounds_or_where_it_was(score, delta):
+    after = moved(RULES, score, delta)
+    assert after >= score if delta > 0 else after <= score if delta < 0 else after == score
+    assert after == score or RULES.minimum <= after <= RULES.maximum
+    if RULES.minimum <= score <= RULES.maximum:
+        assert after == adjust(RULES, score, delta)

@@ -8,11 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bot.campus_file import load_campus
 from core.order import Actor, Event, Role
 from handlers.context import Services
 from storage.campus_refs import missing_references
 from storage.db import Database
+from storage.models import CreditRecord, RunnerProfile
+from storage.uow import UnitOfWork
 from tests.conftest import FakeClock
 from tests.factories import CIPHER, CIPHER_KEY, act, make_order, make_runner, make_user
 from tests.handlers.harness import Chat
@@ -78,3 +82,31 @@ def test_the_service_refuses_to_start_while_an_order_under_way_uses_a_building_t
     assert refused.stderr.strip().splitlines()[-1] == (
         f"paotui cannot start: the campus files no longer have what orders under way use: demo: coffee (order "
         f"#{order_id}). Put it back until those orders end (or an operator cancels them), then take it out.")
+
+
+async def test_a_completed_order_is_not_recorded_as_a_credit_loss_after_the_maximum_was_lowered(db, campus, clock):
+    alice = await make_user(db, campus, clock.now, name="alice")
+    rob = await make_runner(db, campus, clock.now, credit=140)
+    order_id = await make_order(db, campus, alice, clock.now)
+    lowered = campus.model_copy(update={"credit": campus.credit.model_copy(update={"maximum": 100})})
+    for event, actor in ((Event.accept, Actor(Role.runner, rob)), (Event.pickup, Actor(Role.runner, rob)),
+                         (Event.deliver, Actor(Role.runner, rob)), (Event.confirm, Actor(Role.customer, alice))):
+        await act(db, lowered, order_id, event, actor, clock.now)
+    async with UnitOfWork(db, write=False) as uow:
+        records = [(r.event, r.change) for r in await uow.session.scalars(
+            select(CreditRecord).where(CreditRecord.runner_id == rob).order_by(CreditRecord.id))]
+        score = (await uow.session.get(RunnerProfile, rob)).credit
+    assert records == [("completed", 0), ("on_time", 0)] and score == 140
+
+
+async def test_a_draft_whose_place_left_the_campus_file_says_so(db, campus, clock):
+    from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM, answer_all, funded
+    services = Services(db=db, campuses={campus.id: campus}, cipher=CIPHER, clock=clock, channels=("console",))
+    chat = Chat(services)
+    await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM)
+    services.campuses[campus.id] = without(campus, "dorm_f3")  # restarted on the edited file
+    (said,) = await chat.send("alice", "Confirm")
+    assert said.text == ("A place of this errand (dorm_f3) is no longer on the campus map. Please start the errand "
+                         "again with /order.")

@@ -1,0 +1,125 @@
+"""Operators' decisions on orders and people, as the people they touch see them: a runner penalised once per order
+and told, offers that a decision leaves a runner unable to accept ended, money written the way a Chinese keyboard
+types it never dropped, a name with a space naming its own person, and a refund of nothing saying so."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core import ledger
+from core.order import Actor, Event, Role
+from storage.models import CreditRecord, RunnerProfile, User
+from storage.models import Order as OrderRow
+from storage.uow import UnitOfWork
+from tests.factories import FREE_COUPON, act, make_order, make_runner, make_user
+from tests.handlers.harness import keys
+from tests.handlers.test_admin import OP, balance, complain, exception_order, get, operator
+from tests.handlers.test_runner import order_row, paid_order, person, runner, won_order
+
+
+async def penalties(db, runner_id: int, order_id: int) -> list[int]:
+    async with UnitOfWork(db, write=False) as uow:
+        return list(await uow.session.scalars(select(CreditRecord.change).where(
+            CreditRecord.runner_id == runner_id, CreditRecord.order_id == order_id,
+            CreditRecord.event == "complaint_upheld")))
+
+
+async def test_complaints_upheld_twice_on_one_order_cost_its_runner_credit_once_and_they_are_told(
+        chat, db, campus, clock):
+    # Before: /uphold, then /resolve … refund upholding a second complaint, took 10 twice, and told the runner nothing.
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    fay = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, fay)
+    first = await complain(db, order_id, customer, "parcel crushed", clock.now)
+    async with UnitOfWork(db, write=False) as uow:
+        external = (await uow.session.get(User, fay)).external_id
+    await chat.inbox(external)
+    assert keys(await chat.send(OP, f"/uphold {first}")) == ["admin-complaint-done"]
+    await complain(db, order_id, customer, "and rude about it", clock.now)
+    (resolved,) = await chat.send(OP, f"/resolve {order_id} refund")
+    assert resolved.key == "admin-resolved" and "Credit taken" not in resolved.text
+    assert await penalties(db, fay, order_id) == [campus.credit.changes["complaint_upheld"]]
+    assert (await get(db, RunnerProfile, fay)).credit == campus.credit.initial - 10
+    told = [m for m in await chat.inbox(external) if m["key"] == "runner-credit-complaint"]
+    assert [m["text"] for m in told] == [  # the runner reads Chinese, the campus's language
+        f"关于订单 #{order_id} 的投诉经核实成立：你的信用分变动 -10，现在为 90（良好）。"]
+
+
+async def test_a_penalty_below_the_grab_floor_ends_the_order_offered_to_that_runner(chat, services, db, campus, clock):
+    await operator(chat)
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay", credit=65)  # the grab floor is 60
+    await runner(db, campus, clock(), "otto")
+    earlier = await make_order(db, campus, alice, clock.now)
+    await act(db, campus, earlier, Event.accept, Actor(Role.runner, fay), clock.now)
+    await act(db, campus, earlier, Event.report, Actor(Role.customer, alice), clock.now)
+    complaint = await complain(db, earlier, alice, "rude", clock.now)
+    offered = await paid_order(services, alice, favourite=fay)
+    assert (await order_row(db, offered)).offer_runner_id == fay
+    assert keys(await chat.send(OP, f"/uphold {complaint}")) == ["admin-complaint-done"]
+    assert (await order_row(db, offered)).offer_runner_id is None  # before: held for her, whose Accept is refused
+    assert keys(await chat.press("otto", f"data:g:{offered}", chat="hall:demo"))[0] == "grab-won"
+
+
+async def test_reassigning_an_order_to_a_runner_it_fills_up_ends_the_order_offered_to_them(
+        chat, services, db, campus, clock):
+    await operator(chat)
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "fay")
+    otto = await runner(db, campus, clock(), "otto")
+    await runner(db, campus, clock(), "sam")
+    await won_order(chat, services, alice, "otto")
+    await won_order(chat, services, alice, "otto")
+    offered = await paid_order(services, alice, favourite=otto)
+    assert (await order_row(db, offered)).offer_runner_id == otto
+    taken = await won_order(chat, services, alice, "fay")
+    assert keys(await chat.send(OP, f"/reassign {taken} #{otto}")) == ["admin-reassigned"]
+    assert (await order_row(db, offered)).offer_runner_id is None
+    assert keys(await chat.press("sam", f"data:g:{offered}", chat="hall:demo"))[0] == "grab-won"
+
+
+@pytest.mark.parametrize("written", ["5元，物品损坏", "¥5，物品损坏", "5元,物品损坏", "5块钱；物品损坏"])
+async def test_a_compensation_joined_to_its_note_by_punctuation_is_paid(chat, db, campus, clock, written):
+    # Before: "5元，物品损坏" was all note, and the order was refunded with "No compensation."
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    fay = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, fay)
+    total = (await get(db, OrderRow, order_id)).total
+    (said,) = await chat.send(OP, f"/resolve {order_id} refund {written}")
+    assert said.key == "admin-resolved" and "5.00 yuan" in said.text
+    assert await balance(db, ledger.customer(customer)) == total + 500
+    async with UnitOfWork(db, write=False) as uow:
+        (event,) = [e for e in await uow.orders.history(order_id) if e.event == "resolve_refund"]
+    assert event.note == "物品损坏"
+
+
+@pytest.mark.parametrize("command", ["/suspend Carol Lee keeps spamming", "/topup Carol Lee 5",
+                                     "/credit Carol Lee -5 late again"])
+async def test_a_name_with_a_space_names_its_own_person_and_a_clash_is_refused(chat, db, campus, clock, command):
+    # Before: /suspend Carol Lee … suspended Carol, and /topup Carol Lee 5 was refused as an amount.
+    await operator(chat)
+    carol_lee = await make_runner(db, campus, clock.now)
+    async with UnitOfWork(db) as uow:
+        (await uow.session.get(User, carol_lee)).display_name = "Carol Lee"
+    assert keys(await chat.send(OP, command))[0] in ("admin-suspended", "admin-topped-up", "admin-credit-adjusted")
+    carol = await make_user(db, campus, clock.now, name="Carol")
+    (refused,) = await chat.send(OP, command)
+    assert refused.key == "admin-user-ambiguous" and f"#{carol}" in refused.text and f"#{carol_lee}" in refused.text
+    assert (await get(db, User, carol)).suspended is False
+    assert await balance(db, ledger.customer(carol)) == 0
+
+
+async def test_a_refund_that_gives_nothing_back_is_not_confirmed_as_refunded(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    fay = await make_runner(db, campus, clock.now)
+    order_id = await make_order(db, campus, customer, clock.now, goods=3000, coupon=FREE_COUPON)
+    for event, kwargs in ((Event.accept, {}), (Event.pickup, {}), (Event.goods_bought, {"goods_spent": 3000})):
+        await act(db, campus, order_id, event, Actor(Role.runner, fay), clock.now, **kwargs)
+    await act(db, campus, order_id, Event.report, Actor(Role.customer, customer), clock.now)
+    (said,) = await chat.send(OP, f"/resolve {order_id} refund")
+    assert await balance(db, ledger.customer(customer)) == 0
+    assert said.text.startswith(f"Order #{order_id} resolved: closed in the student's favour; all they paid went to "
+                                "the goods the runner bought, so there was nothing to refund.")
