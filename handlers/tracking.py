@@ -17,7 +17,7 @@ from core.campus import Campus
 from core.credit import rating_events
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import format_yuan
-from core.numbers import whole_number
+from core.numbers import record_id, whole_number
 from core.order import (
     ACTIVE_FOR_RUNNER,
     CARRYING,
@@ -493,9 +493,12 @@ async def relay(ctx: Ctx, order_id: int, *, text: str | None = None, photo: str 
 
 @ROUTER.command("msg")
 async def msg_command(ctx: Ctx) -> None:
-    """/msg N text; or /msg text when there is only one order the sender can write about (nothing to choose)."""
+    """/msg N text; or /msg text when there is only one order the sender can write about (nothing to choose): then
+    a text that begins with a number none of their orders has ('/msg 5 minutes away') is all message."""
     args = ctx.input.args
-    if args and not ORDER_NUMBER.match(args[0]) and (only := await sole_conversation(ctx)) is not None:
+    only = await sole_conversation(ctx) if args else None
+    if only is not None and not (ORDER_NUMBER.match(args[0]) and (
+            args[0].startswith("#") or len(args) == 1 or await one_of_theirs(ctx, args[0]))):
         await relay(ctx, only, text=ctx.input.text.strip())
         return
     order_id = order_arg(ctx, "msg")
@@ -506,6 +509,13 @@ async def msg_command(ctx: Ctx) -> None:
 
 
 ORDER_NUMBER = re.compile(r"^#?\d+$")
+
+
+async def one_of_theirs(ctx: Ctx, number: str) -> bool:
+    """An order this person placed or carried has this number."""
+    order_id = record_id(number)
+    return order_id is not None and await ctx.uow.session.scalar(select(OrderRow.id).where(
+        OrderRow.id == order_id, or_(OrderRow.customer_id == ctx.user_id, OrderRow.runner_id == ctx.user_id))) is not None
 
 
 async def sole_conversation(ctx: Ctx) -> int | None:

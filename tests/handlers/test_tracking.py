@@ -193,7 +193,7 @@ async def test_an_order_number_no_order_can_have_is_not_found(db, campus, clock,
     rob = await external_id(db, runner)
     big = str(MAX_ID + 1)
     attempts = [("alice", f"/track {big}"), ("alice", f"/cancel {big}"), ("alice", f"/confirm {big}"),
-                ("alice", f"/msg {big} hi"), ("alice", f"/complain {big} bad"), ("alice", f"/rate {big}"),
+                ("alice", f"/msg #{big} hi"), ("alice", f"/complain {big} bad"), ("alice", f"/rate {big}"),
                 ("alice", f"data:o:{big}:view"), ("alice", f"data:o:{big}:cancel_yes:360"),
                 ("alice", f"data:pay:{big}"), ("alice", f"data:nocoupon:{big}"), (rob, f"/picked {big}"),
                 (rob, f"/where {big}"), (rob, f"data:o:{big}:pickup"), (rob, f"data:offer:{big}:decline"),
@@ -601,6 +601,12 @@ async def test_msg_without_a_number_goes_to_the_only_order_there_is_to_write_abo
         f"The student about order #{order_id}: in 5 minutes, please knock"]
     assert keys(await chat.send(runner_ext, "/msg downstairs now")) == ["track-relay-sent"]
     assert [m["text"] for m in await chat.inbox("alice")] == [f"Your runner about order #{order_id}: downstairs now"]
+    # A message that begins with a number other than the order's is all message (before: "There is no order #5").
+    assert keys(await chat.send(runner_ext, "/msg 5 minutes away, please come down")) == ["track-relay-sent"]
+    assert [m["text"] for m in await chat.inbox("alice")] == [
+        f"Your runner about order #{order_id}: 5 minutes away, please come down"]
+    assert keys(await chat.send(runner_ext, f"/msg #{order_id} here")) == ["track-relay-sent"]
+    assert [m["text"] for m in await chat.inbox("alice")] == [f"Your runner about order #{order_id}: here"]
 
     second = await make_order(db, campus, alice, clock())
     await act(db, campus, second, Event.accept, Actor(Role.runner, runner), clock())
