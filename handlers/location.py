@@ -85,8 +85,10 @@ async def live_position(services: Services, inp: Input, *, first: bool,
             USER_BY_ADDRESS, {"channel": inp.channel, "external_id": inp.user})).scalar_one_or_none()
         profile = await uow.runners.get(user.id) if user is not None and user.id is not None else None
         orders = await _tracked_orders(uow, profile.user_id) if profile is not None else []
-        # A first position not kept is `plain`'s to answer, and its own repeat check: the key is not recorded here.
-        if (orders or not first) and inp.update_key is not None and not await first_time_in(
+        # A runner carrying an order may be placing one of their own: the first position answers its place step
+        # too (and is kept). A first position `plain` answers is its own repeat check: the key is not recorded here.
+        answering = bool(orders) and first and await _at_place_step(uow, inp)
+        if (orders or not first) and not answering and inp.update_key is not None and not await first_time_in(
                 uow.session, inp.update_key, now):
             return []
         started = noted = False
@@ -107,7 +109,11 @@ async def live_position(services: Services, inp: Input, *, first: bool,
         language = user.language if user is not None else ""
         campus = services.campuses.get(profile.campus_id, services.default_campus) if profile else None
     if orders:
-        return [_reply(language, "live-kept", orders=", ".join(f"#{o}" for o in orders))] if first or started else []
+        kept = [_reply(language, "live-kept", orders=", ".join(f"#{o}" for o in orders))] if first or started else []
+        if not answering:
+            return kept
+        replies = await plain(inp)
+        return [*kept, *replies] if replies else replies
     offers = "yes" if campus is not None and campus.dispatch.mode is DispatchMode.auto else "no"
     note = [_reply(language, "live-not-kept", offers=offers)] if noted else []
     if not first:
@@ -126,12 +132,17 @@ async def _placing_an_order(uow: UnitOfWork, runner_id: int, inp: Input, now: dt
     """The sender is at the order step asking for a place (the live location answers it); then this live location
     is remembered as the runner's ordering, not as them being free (_available). Read only for a first position not
     kept: the edits of every sharing runner need no conversation."""
-    conv = await conversations.load(uow.session, inp.channel, inp.user)
-    if conv is None or conv.state not in PLACE_STATES:
+    if not await _at_place_step(uow, inp):
         return False
     assert inp.live_until is not None
     await first_time_in(uow.session, _ordering_key(runner_id, inp.live_until), now)
     return True
+
+
+async def _at_place_step(uow: UnitOfWork, inp: Input) -> bool:
+    """The sender's order form asks for a place now."""
+    conv = await conversations.load(uow.session, inp.channel, inp.user)
+    return conv is not None and conv.state in PLACE_STATES
 
 
 async def _keep(uow: UnitOfWork, runner_id: int, lat: float, lon: float, seen: dt.datetime) -> bool:

@@ -105,6 +105,20 @@ async def test_a_runner_carrying_an_order_is_kept_and_told_so(chat, services, db
     assert await last_lat(db, rob) == 30.2600
 
 
+async def test_a_runner_carrying_an_order_answers_their_own_order_forms_place_step_with_a_live_location(
+        chat, services, db, campus, clock):
+    # Before, the form's question went unanswered: the position was only kept for the order he carries.
+    rob = await runner(db, campus, clock(), "rob")
+    order_id = await paid_order(services, await person(db, campus, clock(), "alice"))
+    await act_notified(services, order_id, Event.accept, Actor(Role.runner, rob))
+    await chat.send("rob", "/order")
+    await chat.send("rob", "Parcel pickup")
+    replies = await live(chat, "rob", *PARCEL_STATION, update_id="u-77")
+    assert keys(replies) == ["live-kept", "order-ask-dropoff"]
+    assert await last_lat(db, rob) == PARCEL_STATION[0]  # and still kept for the student who waits
+    assert await live(chat, "rob", *PARCEL_STATION, update_id="u-77") == []  # the same update again: nothing
+
+
 # --- an idle runner's live location: available to dispatch ---------------------------------------------------------
 
 async def offered_to(chat, services, customer: int) -> tuple[int, int | None]:
