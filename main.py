@@ -262,8 +262,13 @@ def cmd_telegram(settings: Settings, campuses: list[Campus]) -> int:
     from bot.telegram.app import TelegramStartError, TelegramStopped, run_telegram
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from storage.throttle import Throttle, ThrottleConfig
+
+    # The public channel: one person's flood is refused before it costs a transaction (storage.throttle).
+    throttle = Throttle.for_redis(settings.redis_url, ThrottleConfig(settings.rate_limit_inputs,
+                                                                     settings.rate_limit_relays))
     services = build_services(settings.resolved_database_url(), campuses, settings.cipher_keys(), system_clock,
-                              ("telegram",))
+                              ("telegram",), throttle=throttle)
 
     async def serve() -> None:
         from bot.runtime import settle_garbage_collector
@@ -291,14 +296,14 @@ def cmd_telegram(settings: Settings, campuses: list[Campus]) -> int:
 
 
 def build_services(database_url: str, campuses: list[Campus], cipher_keys: list[str], clock,  # noqa: ANN001, ANN201
-                   channels: tuple[str, ...]):
+                   channels: tuple[str, ...], *, throttle=None):  # noqa: ANN001
     """Everything the handlers use, for the channels that run in this process."""
     from handlers.context import Services
     from storage.crypto import Cipher
     from storage.db import Database
 
     return Services(db=Database(database_url), campuses={c.id: c for c in campuses}, cipher=Cipher(cipher_keys),
-                    clock=clock, channels=channels)
+                    clock=clock, channels=channels, throttle=throttle)
 
 
 def cmd_console(settings: Settings, campuses: list[Campus], args: argparse.Namespace) -> int:

@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.throttle import ThrottleConfig
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret token
 
@@ -19,6 +21,10 @@ class Settings(BaseSettings):
     # Default: a SQLite file in data_dir (WAL). PostgreSQL: postgresql+asyncpg://user@host/db
     database_url: str | None = None
     redis_url: str | None = None  # needed when several processes share state
+    # How fast one person may send to the Telegram bot, and have messages passed on to the other side of an order
+    # (storage.throttle; `limits` notation, windows separated by ';'). Shared through redis_url when set.
+    rate_limit_inputs: str = ThrottleConfig().inputs
+    rate_limit_relays: str = ThrottleConfig().relays
 
     campus_files: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [PROJECT_DIR / "campus" / "demo.yaml"])
 
@@ -52,6 +58,14 @@ class Settings(BaseSettings):
 
     # Fernet keys, comma separated; the first encrypts, all decrypt (rotation). Unset: a key is kept in data_dir.
     encryption_keys: SecretStr | None = None
+
+    @field_validator("rate_limit_inputs", "rate_limit_relays")
+    @classmethod
+    def _windows(cls, value: str) -> str:
+        from limits import parse_many
+
+        parse_many(value)  # 'many/minute', '20/10 seconds;60/minute': a ValueError names what is wrong
+        return value
 
     @field_validator("campus_files", mode="before")
     @classmethod

@@ -16,7 +16,7 @@ from core.errors import DomainError
 from handlers import flows  # noqa: F401 - registers every flow on the router
 from handlers.context import Ctx, Services, barred, home_campus, quoted
 from handlers.io import Input, Kind, Reply
-from handlers.notify import answer_language, money_args, operators_chat_campus, plain_args
+from handlers.notify import answer_language, money_args, named_operator_of, operators_chat_campus, plain_args
 from handlers.router import ROUTER
 from handlers.unreachable import reach_again
 from handlers.unreachable_student import student_back
@@ -56,6 +56,8 @@ class App:
         return name in ROUTER.commands or name in BUTTON_COMMANDS
 
     async def handle(self, inp: Input) -> list[Reply]:
+        if (refused := await self._throttled(inp)) is not None:
+            return refused
         now = self.services.clock()
         pressed = BUTTON_COMMANDS.get(inp.command or "") if inp.kind is Kind.command else None
         if pressed is not None:
@@ -65,6 +67,21 @@ class App:
             if outside is not None:  # it manages its own transactions, the repeat check too
                 return await self._guard(inp, outside(self.services, inp, now), now)
         return await self._guard(inp, self._in_transaction(inp, now), now)
+
+    async def _throttled(self, inp: Input) -> list[Reply] | None:
+        """A person sending faster than storage.throttle allows is refused before any transaction, changing nothing,
+        and told so once a minute (silence after: answering a flood would flood their own chat). Never a payment,
+        which must be booked, nor an operator a campus file names."""
+        throttle = self.services.throttle
+        if throttle is None or inp.kind is Kind.payment or named_operator_of(self.services, inp.channel, inp.user):
+            return None
+        who = f"{inp.channel}:{inp.user}"
+        if await throttle.allow("input", who):
+            return None
+        log.info("input %s from %s refused: too fast", inp.update_key, who)
+        if not await throttle.tell("input", who):
+            return []
+        return [Reply(key="error-too-fast", text=catalogue(await self._language(inp))("error-too-fast"))]
 
     async def _guard(self, inp: Input, work, now) -> list[Reply]:  # noqa: ANN001 - a coroutine, a datetime
         try:

@@ -24,6 +24,7 @@ from storage.crypto import Cipher
 from storage.db import Database, DbSession
 from storage.grab import GrabService
 from storage.models import RunnerProfile, User
+from storage.throttle import Throttle
 from storage.uow import UnitOfWork
 
 QUOTED = 20  # characters of what someone typed that a refusal quotes
@@ -55,6 +56,8 @@ class Services:
     channels: tuple[str, ...] = ("console",)  # channels that are running: where halls and operators are reached
     # Chats the campus files name that have another id now (a group upgraded to a supergroup): notify.hall_chats …
     chat_moves: ChatMoves = field(default_factory=ChatMoves)
+    # How fast one person may send (storage.throttle); None: no limit (tests and benchmarks drive users faster).
+    throttle: Throttle | None = None
     grabs: GrabService = field(init=False)
 
     def __post_init__(self) -> None:

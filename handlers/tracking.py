@@ -475,6 +475,10 @@ async def relay(ctx: Ctx, order_id: int, *, text: str | None = None, photo: str 
     """Pass a message on through the bot: the other side sees the order and the sender's role, never who it is.
     With a photo, `text` is its caption (optional), passed on with it."""
     _, other, role = await counterpart(ctx, order_id)
+    throttle, sender = ctx.services.throttle, f"{ctx.input.channel}:{ctx.input.user}"
+    if throttle is not None and not await throttle.allow("relay", sender):
+        # Held to a human pace: a flood would bury the other side's chat, their offers and notices behind it.
+        raise InvalidInput("track-relay-too-fast", other="runner" if role == "customer" else "customer")
     if await blocked_us(ctx.uow.session, other):
         raise IllegalTransition("track-relay-unreachable", order=str(order_id),
                                 other="runner" if role == "customer" else "customer")

@@ -1,4 +1,5 @@
 error-generic = Something went wrong. Please try again.
+error-too-fast = You are sending faster than the bot takes: what you sent just now was not read. Please wait a minute, then go on.
 # `status` is the status message: it formats this message's own $status (a status code) in words.
 error-illegal-transition = This order is { status } now, so that is not possible.
 error-not-allowed = You are not allowed to do that.

@@ -137,6 +137,10 @@ track-relay-sent = Sent to { $other ->
     [runner] your runner
    *[customer] the student
   }.
+track-relay-too-fast = You sent { $other ->
+    [runner] your runner
+   *[customer] the student
+  } many messages in a short time: this one was not passed on. Please wait a minute, or put it in one message.
 track-relay-unreachable = { $other ->
     [runner] Your runner
    *[customer] The student

@@ -1,3 +1,4 @@
+error-too-fast = 你发送得太快了，刚才发送的内容没有被处理。请稍等一分钟再继续。
 error-generic = 出了点问题，请稍后再试。
 # `status` is the status message: it formats this message's own $status (a status code) in words.
 error-illegal-transition = 订单当前状态为“{ status }”，无法进行该操作。

@@ -136,6 +136,10 @@ track-relay-sent = 已转给{ $other ->
     [runner] 跑腿员
    *[customer] 下单同学
   }。
+track-relay-too-fast = 你短时间内给{ $other ->
+    [runner] 跑腿员
+   *[customer] 下单同学
+  }发送的消息太多，这条未转达。请稍等一分钟，或把内容合并成一条发送。
 track-relay-unreachable = { $other ->
     [runner] 跑腿员
    *[customer] 下单同学
