@@ -125,6 +125,7 @@ runner-withdraw-cancel = Cancel
 runner-withdraw-cancelled = Nothing was withdrawn.
 runner-withdraw-nothing = Your wallet holds { $balance } yuan: there is nothing to withdraw yet. Money from your completed errands comes into it.
 runner-withdraw-amount = "{ $text }" is not an amount you can withdraw. Write yuan, more than 0, like 20.
+runner-withdraw-pending = Your withdrawal #{ $withdrawal } of { $amount } yuan still waits for an operator. Ask for the next one once it is paid out or refused.
 runner-withdraw-too-much = You cannot withdraw { $amount } yuan: your wallet holds { $balance } yuan.
 runner-withdraw-requested = Withdrawal #{ $withdrawal } of { $amount } yuan requested; an operator will pay it out. Your wallet now holds { $balance } yuan.
 runner-withdrawal-operators = Withdrawal #{ $withdrawal }: { $name } (user { $user }) asks for { $amount } yuan. See /withdrawals.

@@ -124,6 +124,7 @@ runner-withdraw-cancel = 取消
 runner-withdraw-cancelled = 没有提现。
 runner-withdraw-nothing = 你的钱包有 { $balance } 元，暂时没有可提现的钱。完成跑腿订单的收入会进入钱包。
 runner-withdraw-amount = “{ $text }”不是可提现的金额。请写大于 0 的元数，例如 20。
+runner-withdraw-pending = 你的提现申请 #{ $withdrawal }（{ $amount } 元）仍在等待客服处理，请在其打款或被拒后再申请下一笔。
 runner-withdraw-too-much = 无法提现 { $amount } 元：你的钱包只有 { $balance } 元。
 runner-withdraw-requested = 已申请提现 #{ $withdrawal }，金额 { $amount } 元，客服将为你打款。钱包余额：{ $balance } 元。
 runner-withdrawal-operators = 提现 #{ $withdrawal }：{ $name }（用户 { $user }）申请 { $amount } 元。见 /withdrawals。

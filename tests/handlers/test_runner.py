@@ -871,6 +871,7 @@ async def test_a_bare_withdraw_asks_how_much_and_takes_a_typed_amount_or_all(cha
     assert requested.text.endswith(f"Your wallet now holds {format_yuan(earned - 150)} yuan.")
     assert keys(await chat.send("rob", "2")) == ["idle-hint", "menu-title"]  # the question is over
 
+    await paid_out(chat, db)
     (asked,) = await chat.send("rob", "/withdraw")
     everything = asked.flat_choices()[0]
     (requested,) = await chat.press("rob", everything.label)
@@ -880,6 +881,7 @@ async def test_a_bare_withdraw_asks_how_much_and_takes_a_typed_amount_or_all(cha
         assert amounts == [150, earned - 150] and await uow.ledger.balance(ledger.runner(rob)) == 0
     assert keys(await chat.press("rob", f"data:{everything.data}")) == ["error-stale-choice"]  # never twice
 
+    await paid_out(chat, db)
     (nothing,) = await chat.send("rob", "/withdraw")
     assert nothing.key == "runner-withdraw-nothing" and not nothing.choices
 
@@ -894,9 +896,11 @@ async def test_withdraw_all_pays_what_it_showed_asks_again_when_less_is_left_and
     (requested,) = await chat.press("rob", asked.flat_choices()[0].label)
     assert requested.args["amount"] == format_yuan(earned)  # what the button said, not the new balance
 
+    await paid_out(chat, db)
     (asked,) = await chat.send("rob", "/withdraw")
     everything = asked.flat_choices()[0]
     await request_withdrawal(db, rob, 100, clock())  # from another device meanwhile: less is left than it shows
+    await paid_out(chat, db)
     refused, asked_again = await chat.press("rob", f"data:{everything.data}")
     left = format_yuan(2 * earned - earned - 100)
     assert refused.key == "runner-withdraw-too-much" and refused.text.endswith(f"your wallet holds {left} yuan.")
@@ -910,7 +914,7 @@ async def test_withdraw_all_pays_what_it_showed_asks_again_when_less_is_left_and
     await chat.send("rob", "/withdraw")
     assert keys(await chat.send("rob", "/cancel")) == ["runner-withdraw-cancelled"]
     async with UnitOfWork(db, write=False) as uow:
-        assert len((await uow.session.scalars(select(Withdrawal))).all()) == 2
+        assert len((await uow.session.scalars(select(Withdrawal))).all()) == 2  # the button's, the other device's
 
 
 @pytest.mark.parametrize("written", ["1元", "¥1", "￥1", "1块", "RMB1"])
@@ -927,6 +931,30 @@ async def test_a_withdrawal_may_be_written_as_money_as_operators_write_amounts(c
     async with UnitOfWork(db, write=False) as uow:
         (w,) = (await uow.session.scalars(select(Withdrawal))).all()
         assert (w.amount, await uow.ledger.balance(ledger.runner(rob))) == (100, earned - 100)
+
+
+async def paid_out(chat, db) -> None:
+    """The operators pay out every withdrawal waiting: a runner has one waiting at a time."""
+    async with UnitOfWork(db, write=False) as uow:
+        waiting = list(await uow.session.scalars(select(Withdrawal.id).where(Withdrawal.status == "pending")))
+    for withdrawal_id in waiting:
+        assert keys(await chat.send("admin", f"/payout {withdrawal_id}")) == ["admin-withdrawal-approved-done"]
+
+
+async def test_one_withdrawal_waits_for_the_operators_at_a_time(chat, services, db, campus, clock):
+    # Before: a hundred /withdraw 0.01 made a hundred requests, each an operator's card to pay out by hand.
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    await complete(db, campus, alice, rob, clock())
+    first = await chat.send("rob", "/withdraw 0.01")
+    assert keys(first) == ["runner-withdraw-requested"]
+    for command in ("/withdraw 0.01", "/withdraw"):
+        (refused,) = await chat.send("rob", command)
+        assert refused.text == ("Your withdrawal #1 of 0.01 yuan still waits for an operator. Ask for the next one "
+                                "once it is paid out or refused.")
+    assert [m["key"] for m in await chat.inbox("admin")] == ["runner-withdrawal-operators"]
+    await paid_out(chat, db)
+    assert keys(await chat.send("rob", "/withdraw 0.01")) == ["runner-withdraw-requested"]
 
 
 async def test_money_commands_are_for_runners(chat):

@@ -7,7 +7,7 @@ from storage.uow import UnitOfWork
 from tests.factories import act, make_order, make_runner
 from tests.handlers.harness import keys
 from tests.handlers.test_admin import OP, external, operator
-from tests.handlers.test_runner import complete, english, person, profile_of, runner
+from tests.handlers.test_runner import complete, english, paid_out, person, profile_of, runner
 
 
 async def test_credit_history_shows_the_change_made_not_the_nominal_penalty(chat, db, campus, clock):
@@ -59,6 +59,7 @@ async def test_the_withdraw_question_reads_typed_labels_and_amounts_as_elsewhere
     for written in ("1 元", "¥ 1"):  # the order form reads "50 元" as 50 yuan (ordering.said_amount)
         (reply,) = await chat.send("rob", f"/withdraw {written}")
         assert reply.key == "runner-withdraw-requested", (written, reply.text)
+        await paid_out(chat, db)
     (asked,) = await chat.send("rob", "/withdraw")
     (reply,) = await chat.send("rob", asked.flat_choices()[1].label)  # typing "Cancel"
     assert reply.key == "runner-withdraw-cancelled", reply.text
