@@ -78,6 +78,9 @@ class Event(str, enum.Enum):
     report = "report"
     resolve_complete = "resolve_complete"
     resolve_refund = "resolve_refund"
+    # Back to the hall for another runner (reported before pickup): the errand is still wanted, and its runner is
+    # charged as for a release, so reporting an order is no free way out of one taken.
+    resolve_reopen = "resolve_reopen"
     # The customer pays the full price instead: the coupon it was priced with can no longer be counted.
     drop_coupon = "drop_coupon"
     # A buy task's runner says what the goods cost, once picked up (bought): before it is delivered.
@@ -119,6 +122,7 @@ RULES: dict[Event, Rule] = {
     Event.report: _rule({S.accepted, S.picked_up, S.delivered}, S.exception, R.customer, R.runner),
     Event.resolve_complete: _rule({S.exception}, S.completed, R.operator),
     Event.resolve_refund: _rule({S.exception}, S.refunded, R.operator),
+    Event.resolve_reopen: _rule({S.exception}, S.open, R.operator),
     Event.drop_coupon: _rule({S.awaiting_payment}, None, R.customer),  # before any money moved for it
     Event.goods_bought: _rule({S.picked_up}, None, R.runner),
     Event.extra_asked: _rule({S.picked_up}, None, R.runner),
@@ -307,6 +311,8 @@ def _check_order(order: Order, event: Event) -> None:
         raise IllegalTransition("error-extra-none", order=order.id)
     if event is Event.deliver and order.goods and order.goods_spent is None:
         raise InvalidInput("error-goods-spent-needed", order=order.id)
+    if event is Event.resolve_reopen and (order.picked_up_at is not None or order.runner_id is None):
+        raise IllegalTransition("error-reopen-picked-up", order=order.id)  # its runner has the goods, or delivered
 
 
 def transition(
@@ -417,6 +423,12 @@ def transition(
         notices += [Notice("customer", told), Notice("hall", "notice-hall-new", user_id=order.runner_id)]
         if event is Event.pickup_timeout:  # a runner who released it themselves is answered directly
             notices.append(Notice("runner", "notice-pickup-timeout", user_id=order.runner_id))
+        after = reopen(after)
+    elif event is Event.resolve_reopen:
+        assert order.runner_id is not None
+        credit.append((order.runner_id, CreditEvent.released))
+        notices += [Notice("customer", "notice-reopened"), Notice("hall", "notice-hall-new", user_id=order.runner_id),
+                    Notice("runner", "notice-reopened-runner", reason(note), user_id=order.runner_id)]
         after = reopen(after)
     elif event is Event.take_back:
         assert order.runner_id is not None

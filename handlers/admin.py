@@ -73,7 +73,10 @@ LIST_LIMIT = 10  # items shown by one list command
 TIME_FORMAT = "%m-%d %H:%M"
 
 # Buttons on an order card: short codes keep the data well under Telegram's 64 bytes.
-EVENT_CODES = {Event.operator_cancel: "oc", Event.resolve_complete: "rc", Event.resolve_refund: "rr"}
+EVENT_CODES = {Event.operator_cancel: "oc", Event.resolve_complete: "rc", Event.resolve_refund: "rr",
+               Event.resolve_reopen: "ro"}
+# /resolve N <outcome>: the event each ends an order under review with.
+RESOLUTIONS = {"complete": Event.resolve_complete, "refund": Event.resolve_refund, "reopen": Event.resolve_reopen}
 CODE_EVENTS = {code: event for event, code in EVENT_CODES.items()}
 # A compensation or a goods' cost must be written as money: a bare number may as well begin the note ("40 minutes
 # late").
@@ -722,7 +725,7 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
     customer's complaint with a refund or compensation, a runner's with completion) is upheld, the rest dismissed.
     An operator who sees it otherwise decides the complaint first with /uphold or /dismiss.
     goods_spent: what the goods cost, which the operator gives for a buy task whose runner did not say it."""
-    event = Event.resolve_complete if outcome == "complete" else Event.resolve_refund
+    event = RESOLUTIONS[outcome]
     t = await move(ctx, row, event, Role.operator, note=note, goods_spent=goods_spent)
     row = await ctx.uow.orders.get_row(row.id) or row  # type: ignore[arg-type]
     student = await compensate(ctx, row, compensation)
@@ -732,7 +735,8 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
     upheld = 0
     for c in complaints:
         by_customer = c.user_id == row.customer_id
-        favoured = (outcome == "refund" or compensation > 0) if by_customer else outcome == "complete"
+        # Back to the hall: the student's complaint is answered (their runner is replaced), the runner's is not.
+        favoured = (outcome != "complete" or compensation > 0) if by_customer else outcome == "complete"
         if (runner_id := await decide_complaint(ctx, c, row, favoured, note)) is not None:
             against.add(runner_id)
         upheld += favoured
@@ -802,7 +806,7 @@ async def resolve(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-resolve", 2)
     outcome = args[1].lower()
-    if outcome not in ("complete", "refund"):
+    if outcome not in RESOLUTIONS:
         raise InvalidInput("admin-usage-resolve")
     row = await campus_order(ctx, args[0])
     # An errand with no goods has no cost to give: 'spent 2 hours waiting' begins its note (which, a bare number
@@ -1298,8 +1302,8 @@ async def on_order_button(ctx: Ctx, verb: str, number: str, rest: list[str]) -> 
         if event is Event.operator_cancel:
             await cancel_order(ctx, row, "", edit=True)
         else:
-            await resolve_order(ctx, row, "complete" if event is Event.resolve_complete else "refund", 0, "",
-                                edit=True)
+            outcome = next(name for name, resolution in RESOLUTIONS.items() if resolution is event)
+            await resolve_order(ctx, row, outcome, 0, "", edit=True)
         await refresh_card(ctx, target, rest[1] if len(rest) > 1 else None)
     else:
         raise InvalidInput("error-stale-choice")

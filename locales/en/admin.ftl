@@ -27,6 +27,7 @@ admin-event-name = { $event ->
     [extra_paid] goods difference paid
     [extra_refused] goods difference refused
     [resolve_complete] resolve: complete
+    [resolve_reopen] resolve: back to the task hall
     [resolve_refund] { $refunded ->
         [no] resolve: in the student's favour (nothing to refund)
        *[yes] resolve: refund
@@ -47,7 +48,7 @@ admin-status-name = { $status ->
 admin-help = Operator commands:
     /applications · /approve N · /reject N reason — runner applications
     /find N — an order, its history and actions
-    /reassign N runner · /cancelorder N [reason] · /resolve N complete|refund [compensation to the student, like ¥5] [note]
+    /reassign N runner · /cancelorder N [reason] · /resolve N complete|refund|reopen [compensation to the student, like ¥5] [note]
     /complaints · /uphold N [compensation to whoever complained, like ¥5] [note] · /dismiss N [note] — N is the complaint number
     /suspend user [reason] · /restore user · /credit runner [+N/-N reason] — see or change a credit score
     /withdrawals · /payout N · /refusepayout N reason — N is the withdrawal number
@@ -174,7 +175,7 @@ admin-confirm-event = Order #{ $order } ({ $total } yuan): { admin-event-name }?
 admin-button-confirm = Yes: { admin-event-name }
 
 ## Exceptions and complaints
-admin-usage-resolve = Write /resolve, the order number, complete or refund, then optionally a compensation to the student written as money (¥5, 5元 or 5块) and a note, like /resolve 12 refund ¥5 item damaged. A buy-for-me errand picked up before its runner said what the goods cost needs the cost right after complete or refund: /resolve 12 refund spent ¥32.5 ¥5 item damaged (spent ¥0 if nothing was bought).
+admin-usage-resolve = Write /resolve, the order number, complete, refund or reopen (back to the task hall for another runner, for an order not picked up yet; its runner is charged as for a release), then optionally a compensation to the student written as money (¥5, 5元 or 5块) and a note, like /resolve 12 refund ¥5 item damaged. A buy-for-me errand picked up before its runner said what the goods cost needs the cost right after complete or refund: /resolve 12 refund spent ¥32.5 ¥5 item damaged (spent ¥0 if nothing was bought).
 admin-compensation-invalid = "{ $text }" is not an amount. Write the compensation as money in yuan, like ¥5 or 5.50元. Nothing was done.
 admin-compensation-unmarked = Is "{ $text }" a compensation? Write it as money, like ¥{ $text } or { $text }元. A note that starts with a number needs a word before it, like "waited { $text } minutes". Nothing was done.
 admin-cost-invalid = "{ $text }" is not what the goods cost. Write it as money in yuan, like ¥32.5, or ¥0 if nothing was bought. Nothing was done.
@@ -183,6 +184,7 @@ admin-spent-unmarked = Is "{ $text }" what the goods cost? After "spent", write 
 admin-cost-unmarked = Is "{ $text }" what the goods cost? Write it as money, like ¥{ $text } or { $text }元. A reason that starts with a number needs a word before it, like "waited { $text } minutes". Nothing was done.
 admin-resolved = Order #{ $order } resolved: { $outcome ->
     [complete] completed, the runner is paid
+    [reopen] back in the task hall for another runner; the runner who had it is charged as for a release
     [covered] closed in the student's favour; their coupon covered all of it, so there was nothing to refund
     [goods] closed in the student's favour; all they paid went to the goods the runner bought, so there was nothing to refund
    *[refund] refunded to the student

@@ -45,6 +45,7 @@ error-goods-spent-range = The goods of order #{ $order } may cost 0 to { $max } 
 error-goods-none = Order #{ $order } has no money for goods.
 error-goods-told = What the goods of order #{ $order } cost is already recorded.
 error-extra-none = Order #{ $order } asks no goods difference of its student now.
+error-reopen-picked-up = Order #{ $order } was picked up already (its runner has the goods, or delivered them), so it cannot go back to the task hall: resolve it with complete or refund.
 error-extra-within = The goods of order #{ $order } cost no more than the { $max } yuan given for them, so there is no difference to ask for.
 error-extra-same = The student of order #{ $order } is already asked for { $extra } yuan.
 # An operator ending a buy task whose runner picked it up (bought the goods) but never said what they cost.

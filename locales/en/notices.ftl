@@ -92,6 +92,12 @@ notice-cancelled-by-operator-unpaid = Order #{ $order } was cancelled by the ser
    *[no] {""}
   }
 notice-reassigned = Your order #{ $order } has a new runner.
+notice-reopened = An operator looked at your order #{ $order }: it is back in the task hall, for another runner.
+# To the runner: the order they reported (or that was reported) before pickup went back to the hall.
+notice-reopened-runner = An operator gave order #{ $order } back to the task hall: it is no longer yours, and counts as released.{ $given ->
+    [yes] {" "}Note: { $reason }
+   *[no] {""}
+  }
 notice-reassigned-away = Order #{ $order } was given to another runner.
 notice-exception = Order #{ $order } was reported and needs an operator.
 notice-refunded = { $refunded ->

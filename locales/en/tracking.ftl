@@ -27,6 +27,7 @@ track-history-line = { $time }  { $event ->
     [take_back] Back in the hall: its runner can no longer do it
     [report] Reported: waiting for an operator
     [resolve_complete] Resolved by an operator: completed
+    [resolve_reopen] Resolved by an operator: back in the task hall for another runner
     [resolve_refund] { $covered ->
         [yes] { $viewer ->
             [runner] Resolved by an operator in the student's favour: nothing to refund, the coupon had paid

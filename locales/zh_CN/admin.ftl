@@ -27,6 +27,7 @@ admin-event-name = { $event ->
     [extra_paid] 学生已补商品差价
     [extra_refused] 学生拒绝补商品差价
     [resolve_complete] 处理：完成
+    [resolve_reopen] 处理：退回任务大厅
     [resolve_refund] { $refunded ->
         [no] 处理：按有利于学生的方式结案（无需退款）
        *[yes] 处理：退款
@@ -47,7 +48,7 @@ admin-status-name = { $status ->
 admin-help = 运营命令：
     /applications · /approve 编号 · /reject 编号 原因 — 跑腿员申请
     /find 单号 — 订单、历史和操作
-    /reassign 单号 跑腿员 · /cancelorder 单号 [原因] · /resolve 单号 complete|refund [给学生的补偿，如 ¥5] [备注]
+    /reassign 单号 跑腿员 · /cancelorder 单号 [原因] · /resolve 单号 complete|refund|reopen [给学生的补偿，如 ¥5] [备注]
     /complaints · /uphold 投诉号 [给投诉人的补偿，如 ¥5] [备注] · /dismiss 投诉号 [备注]
     /suspend 用户 [原因] · /restore 用户 · /credit 跑腿员 [+N/-N 原因] — 查看或调整信用分
     /withdrawals · /payout 提现号 · /refusepayout 提现号 原因
@@ -171,7 +172,7 @@ admin-confirm-event = 订单 #{ $order }（{ $total } 元）：{ admin-event-nam
 admin-button-confirm = 确定：{ admin-event-name }
 
 ## 异常与投诉
-admin-usage-resolve = 请写 /resolve、订单号、complete 或 refund，可再加给学生的补偿金额（写成 ¥5、5元 或 5块）和备注，例如 /resolve 12 refund ¥5 物品损坏。“帮我买”订单已取件、跑腿员却还没说明商品花费时，在 complete 或 refund 后紧接着写上商品花费：/resolve 12 refund 花了 ¥32.5 ¥5 物品损坏（什么都没买就写 花了 ¥0）。
+admin-usage-resolve = 请写 /resolve、订单号、complete、refund 或 reopen（尚未取件的订单退回任务大厅，由其他跑腿员接单；原跑腿员按放弃订单扣信用分），可再加给学生的补偿金额（写成 ¥5、5元 或 5块）和备注，例如 /resolve 12 refund ¥5 物品损坏。“帮我买”订单已取件、跑腿员却还没说明商品花费时，在 complete 或 refund 后紧接着写上商品花费：/resolve 12 refund 花了 ¥32.5 ¥5 物品损坏（什么都没买就写 花了 ¥0）。
 admin-compensation-invalid = “{ $text }”不是有效金额，请把补偿写成以元为单位的金额，例如 ¥5 或 5.50元。未做任何处理。
 admin-compensation-unmarked = “{ $text }”是补偿金额吗？请写成金额，如 ¥{ $text } 或 { $text }元。备注以数字开头时，请在数字前加字，如“等了 { $text } 分钟”。未做任何处理。
 admin-cost-invalid = “{ $text }”不是有效的商品花费，请写成以元为单位的金额，例如 ¥32.5；什么都没买就写 ¥0。未做任何处理。
@@ -180,6 +181,7 @@ admin-spent-unmarked = “{ $text }”是商品花费吗？“花了”后请写
 admin-cost-unmarked = “{ $text }”是商品花费吗？请写成金额，如 ¥{ $text } 或 { $text }元。原因以数字开头时，请在数字前加字，如“等了 { $text } 分钟”。未做任何处理。
 admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
     [complete] 完成，已向跑腿员付款
+    [reopen] 已退回任务大厅，等待其他跑腿员接单；原跑腿员按放弃订单扣信用分
     [covered] 按有利于学生的方式结案；这笔订单由优惠券全额抵扣，无需退款
     [goods] 按有利于学生的方式结案；学生所付款项已全部用于跑腿员代购的商品，无款可退
    *[refund] 已退款给学生

@@ -45,6 +45,7 @@ error-goods-spent-range = 订单 #{ $order } 的商品花费须在 0 到 { $max 
 error-goods-none = 订单 #{ $order } 没有商品费。
 error-goods-told = 订单 #{ $order } 的商品花费已经记录。
 error-extra-none = 订单 #{ $order } 现在没有需要下单同学补的差价。
+error-reopen-picked-up = 订单 #{ $order } 已取件（物品在跑腿员手中或已送达），不能退回任务大厅：请用 complete 或 refund 处理。
 error-extra-within = 订单 #{ $order } 的商品花费没有超过给的 { $max } 元商品费，不需要补差价。
 error-extra-same = 已经请订单 #{ $order } 的下单同学补 { $extra } 元差价了。
 # 客服结束一笔“帮我买”订单：跑腿员已取件（买好商品），却没说明商品花了多少钱。

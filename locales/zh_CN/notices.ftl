@@ -89,6 +89,11 @@ notice-cancelled-by-operator-unpaid = 订单 #{ $order } 已被客服取消。�
    *[no] {""}
   }
 notice-reassigned = 你的订单 #{ $order } 已更换跑腿员。
+notice-reopened = 客服已处理你的订单 #{ $order }：订单已退回任务大厅，等待其他跑腿员接单。
+notice-reopened-runner = 客服已将订单 #{ $order } 退回任务大厅：该订单不再由你配送，按放弃订单计。{ $given ->
+    [yes] 备注：{ $reason }
+   *[no] {""}
+  }
 notice-reassigned-away = 订单 #{ $order } 已改派给其他跑腿员。
 notice-exception = 订单 #{ $order } 被报告异常，需要客服处理。
 notice-refunded = { $refunded ->

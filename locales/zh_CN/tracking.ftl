@@ -27,6 +27,7 @@ track-history-line = { $time }  { $event ->
     [take_back] 原跑腿员无法继续，已退回任务大厅
     [report] 已报告异常，等待客服处理
     [resolve_complete] 客服处理完毕：已完成
+    [resolve_reopen] 客服处理完毕：已退回任务大厅，等待其他跑腿员接单
     [resolve_refund] { $covered ->
         [yes] { $viewer ->
             [runner] 客服处理完毕，按有利于下单同学的方式结案；优惠券全额抵扣，无需退款

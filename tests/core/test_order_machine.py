@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.campus_file import load_campus
 from core import ledger
-from core.campus import Size, TaskType
+from core.campus import CreditEvent, Size, TaskType
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.order import FINAL, Actor, Event, Order, Role, Status, allowed_events, pay_deadline, transition
 from core.pricing import Discount, QuoteRequest, quote
@@ -38,6 +38,7 @@ SPEC = {
     Event.report: ({S.accepted, S.picked_up, S.delivered}, S.exception, {Role.customer, Role.runner}),
     Event.resolve_complete: ({S.exception}, S.completed, {Role.operator}),
     Event.resolve_refund: ({S.exception}, S.refunded, {Role.operator}),
+    Event.resolve_reopen: ({S.exception}, S.open, {Role.operator}),  # only reported before pickup
     Event.drop_coupon: ({S.awaiting_payment}, S.awaiting_payment, {Role.customer}),  # only an order with a coupon
     Event.goods_bought: ({S.picked_up}, S.picked_up, {Role.runner}),  # only a buy task's, once
     # Only a buy task's, whose goods cost more than its goods money; then paid or refused, once asked.
@@ -665,3 +666,19 @@ def test_an_errand_whose_window_is_over_is_neither_paid_for_nor_taken():
     accepted = transition(CAMPUS, paid, Event.accept, Actor(Role.runner, RUNNER), T0).after
     released = transition(CAMPUS, accepted, Event.release, Actor(Role.runner, RUNNER), end).after
     assert released.accept_by == end  # given back at its end: the sweep expires and refunds it
+
+
+def test_an_order_reported_before_pickup_may_go_back_to_the_hall_at_the_cost_of_a_release():
+    accepted = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0)
+    reported = transition(CAMPUS, accepted, Event.report, Actor(Role.runner, RUNNER), T0).after
+    t = transition(CAMPUS, reported, Event.resolve_reopen, Actor(Role.operator, OPERATOR), T0, note="changed mind")
+    assert (t.after.status, t.after.runner_id, t.postings) == (S.open, None, ())
+    assert t.credit == ((RUNNER, CreditEvent.released),)  # reporting it is no free way out of a release
+    assert {(n.to, n.key) for n in t.notices} == {
+        ("customer", "notice-reopened"), ("hall", "notice-hall-new"), ("runner", "notice-reopened-runner")}
+    picked = transition(CAMPUS, accepted, Event.pickup, Actor(Role.runner, RUNNER), T0).after
+    reported_late = transition(CAMPUS, picked, Event.report, Actor(Role.runner, RUNNER), T0).after
+    with pytest.raises(IllegalTransition) as refused:
+        transition(CAMPUS, reported_late, Event.resolve_reopen, Actor(Role.operator, OPERATOR), T0)
+    assert refused.value.key == "error-reopen-picked-up"
+    assert Event.resolve_reopen not in allowed_events(reported_late, Actor(Role.operator, OPERATOR))

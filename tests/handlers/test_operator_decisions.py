@@ -123,3 +123,44 @@ async def test_a_refund_that_gives_nothing_back_is_not_confirmed_as_refunded(cha
     assert await balance(db, ledger.customer(customer)) == 0
     assert said.text.startswith(f"Order #{order_id} resolved: closed in the student's favour; all they paid went to "
                                 "the goods the runner bought, so there was nothing to refund.")
+
+
+async def test_an_order_its_runner_reported_before_pickup_goes_back_to_the_hall_at_the_cost_of_a_release(
+        chat, db, campus, clock):
+    # Before: a runner who took an order and no longer wanted it could /complain instead of releasing it, freezing it
+    # at no cost; the operator could only pay them for nothing or refund an errand the student still wanted.
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    fay = await make_runner(db, campus, clock.now)
+    order_id = await make_order(db, campus, customer, clock.now)
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, fay), clock.now)
+    async with UnitOfWork(db, write=False) as uow:
+        external = (await uow.session.get(User, fay)).external_id
+    assert keys(await chat.send(external, f"/complain {order_id} changed my mind")) == ["track-complaint-recorded"]
+    await chat.inbox("carol")
+    await chat.inbox("hall:demo")
+    await chat.inbox(external)
+    (card,) = await chat.send(OP, f"/find {order_id}")
+    assert f"adm:ev:{order_id}:ro" in [c.data for c in card.flat_choices()]
+
+    (said,) = await chat.send(OP, f"/resolve {order_id} reopen no reason given")
+    assert said.text.startswith(f"Order #{order_id} resolved: back in the task hall for another runner; the runner "
+                                "who had it is charged as for a release.")
+    row = await get(db, OrderRow, order_id)
+    assert (row.status, row.runner_id) == ("open", None)
+    assert (await get(db, RunnerProfile, fay)).credit == campus.credit.initial + campus.credit.changes["released"]
+    assert (await get(db, RunnerProfile, fay)).active_orders == 0
+    assert [m["key"] for m in await chat.inbox("carol")] == ["notice-reopened"]
+    assert "notice-reopened-runner" in [m["key"] for m in await chat.inbox(external)]
+    assert [m["key"] for m in await chat.inbox("hall:demo") if f"#{order_id}" in m["text"]] == ["hall-card"]
+    assert await balance(db, ledger.escrow(order_id)) == row.total  # still paid: the errand goes on
+
+
+async def test_an_order_picked_up_cannot_go_back_to_the_hall(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    fay = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, fay)
+    (refused,) = await chat.send(OP, f"/resolve {order_id} reopen")
+    assert refused.key == "error-reopen-picked-up"
+    assert (await get(db, OrderRow, order_id)).status == "exception"
