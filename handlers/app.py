@@ -66,7 +66,7 @@ class App:
             outside = ROUTER.outside.get(inp.choice.split(":", 1)[0])
             if outside is not None:  # it manages its own transactions, the repeat check too
                 return await self._guard(inp, outside(self.services, inp, now), now)
-        return await self._guard(inp, self._in_transaction(inp, now), now)
+        return await self._guard(inp, self._in_transaction(inp, now), now, remember=True)
 
     async def _throttled(self, inp: Input) -> list[Reply] | None:
         """A person sending faster than storage.throttle allows is refused before any transaction, changing nothing,
@@ -83,10 +83,16 @@ class App:
             return []
         return [Reply(key="error-too-fast", text=catalogue(await self._language(inp))("error-too-fast"))]
 
-    async def _guard(self, inp: Input, work, now) -> list[Reply]:  # noqa: ANN001 - a coroutine, a datetime
+    async def _guard(self, inp: Input, work, now, *, remember: bool = False  # noqa: ANN001 - a coroutine, a datetime
+                     ) -> list[Reply]:
+        """remember: the refused input's update is recorded as handled (its own transaction rolled back with the
+        record), so the platform sending it again is not answered twice."""
         try:
             return await work
         except DomainError as exc:
+            if remember and inp.update_key is not None:
+                async with UnitOfWork(self.services.db) as uow:
+                    await first_time_in(uow.session, inp.update_key, now)
             if wrote_privately(inp):
                 await self._reached(inp, now)
             language = await self._language(inp)

@@ -304,3 +304,11 @@ async def test_a_floor_out_of_range_is_told_the_range(chat, services):
     for typed in ("0", "16"):
         said = await refused(chat, services, "flo", lambda: chat.send("flo", typed), "error-floor-range")
         assert said.text == "The floor must be from 1 to 15, the floors that building has."
+
+
+async def test_a_refused_update_sent_again_is_not_answered_twice(chat, services):
+    # Before: its transaction, the record of the update included, rolled back, so a repeat was refused again.
+    await started(chat, "rex")
+    assert keys(await chat.send("rex", "/track 999", update_id="u-1")) == ["error-order-not-found"]
+    assert await chat.send("rex", "/track 999", update_id="u-1") == []
+    assert keys(await chat.send("rex", "/track 999", update_id="u-2")) == ["error-order-not-found"]
