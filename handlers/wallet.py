@@ -6,6 +6,7 @@ provider's payment into an Input of kind payment, which lands in the wallet firs
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from typing import Any
 
@@ -25,6 +26,8 @@ from storage.db import DbSession
 from storage.models import Coupon, CouponRedemption, LedgerEntry, LedgerPosting
 from storage.models import Order as OrderRow
 from storage.orders_repo import to_domain
+
+log = logging.getLogger(__name__)
 
 RECENT = 10  # movements shown under the balance
 # What a posting key says about a movement of the wallet (see the builders in core.ledger).
@@ -264,6 +267,14 @@ async def provider_payment(ctx: Ctx) -> None:
                 say_coupon_gone(ctx, row.id, full_price, refusal, "wallet-payment-kept-coupon",
                                 amount=received, balance=format_yuan(await balance(ctx)))
                 return
+        except Exception:  # noqa: BLE001 - a fault of ours must not lose a charge the student was made
+            # The charge is booked into the wallet all the same (the order's part rolled back alone), and the
+            # operators hear of it, rather than the whole booking failing on every try (UNBOOKED).
+            log.exception("charge %s: booked into the wallet, but paying order %s with it failed", p.charge_id, row.id)
+            await ctx.notify.operators(ctx.campus, "notice-payment-not-applied", order=row.id, amount=received)
+            ctx.say("wallet-payment-not-applied", order=row.id, amount=received,
+                    balance=format_yuan(await balance(ctx)), choices=[[pay_button(ctx, row.id or 0)]])
+            return
         else:
             ctx.say("wallet-provider-paid", order=row.id, amount=received, edit=True)
             return

@@ -99,6 +99,7 @@ notice-reopened-runner = An operator gave order #{ $order } back to the task hal
    *[no] {""}
   }
 notice-reassigned-away = Order #{ $order } was given to another runner.
+notice-payment-not-applied = ⚠️ A payment of { $amount } yuan for order #{ $order } was booked into the student's wallet, but paying the order with it failed (see the service log). The order still waits for payment.
 notice-exception = Order #{ $order } was reported and needs an operator.
 notice-refunded = { $refunded ->
     [no] Order #{ $order } was closed in your favour. { -nothing-back }

@@ -149,6 +149,7 @@ wallet-pay-too-late = The time to pay order #{ $order } is over: it is being clo
 wallet-not-payable = Order #{ $order } can no longer be paid: it is { $status }.
 wallet-provider-paid = Received { $amount } yuan: order #{ $order } is paid.
 wallet-charge-seen = This payment was received already; nothing more to do.
+wallet-payment-not-applied = Received { $amount } yuan: it is in your wallet (balance { $balance } yuan), but it could not pay order #{ $order } just now. The operators were told; you can pay the order from your wallet.
 wallet-payment-kept = Received { $amount } yuan. Order #{ $order } no longer waits for this payment, so the money is in your wallet (balance { $balance } yuan).
 wallet-payment-wrong-amount = Received { $amount } yuan, but order #{ $order } costs { $total } yuan, so this payment did not pay it: the money is in your wallet (balance { $balance } yuan). The order still waits for its { $total } yuan.
 wallet-payment-not-yours = Received { $amount } yuan, but order #{ $order } is not yours, so this payment did not pay it: the money is in your wallet (balance { $balance } yuan).

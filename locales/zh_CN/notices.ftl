@@ -95,6 +95,7 @@ notice-reopened-runner = 客服已将订单 #{ $order } 退回任务大厅：该
    *[no] {""}
   }
 notice-reassigned-away = 订单 #{ $order } 已改派给其他跑腿员。
+notice-payment-not-applied = ⚠️ 订单 #{ $order } 的一笔 { $amount } 元付款已存入学生钱包，但用它支付订单时出错（详见服务日志）。订单仍在等待付款。
 notice-exception = 订单 #{ $order } 被报告异常，需要客服处理。
 notice-refunded = { $refunded ->
     [no] 订单 #{ $order } 已按退款结案。{ -nothing-back }

@@ -149,6 +149,7 @@ wallet-pay-too-late = 订单 #{ $order } 的支付时间已过，订单即将关
 wallet-not-payable = 订单 #{ $order } 已无法支付：当前状态为{ $status }。
 wallet-provider-paid = 已收到 { $amount } 元：订单 #{ $order } 已支付。
 wallet-charge-seen = 这笔付款已经收到过了，无需再操作。
+wallet-payment-not-applied = 已收到 { $amount } 元，已存入你的钱包（余额 { $balance } 元），但暂时未能支付订单 #{ $order }。已通知客服；你也可以用钱包支付该订单。
 wallet-payment-kept = 已收到 { $amount } 元。订单 #{ $order } 已不再等待这笔付款，钱已存入你的钱包（余额 { $balance } 元）。
 wallet-payment-wrong-amount = 已收到 { $amount } 元，但订单 #{ $order } 的金额是 { $total } 元，所以这笔付款没有支付它：钱已存入你的钱包（余额 { $balance } 元）。这个订单仍在等待支付 { $total } 元。
 wallet-payment-not-yours = 已收到 { $amount } 元，但订单 #{ $order } 不是你的，所以这笔付款没有支付它：钱已存入你的钱包（余额 { $balance } 元）。

@@ -120,6 +120,28 @@ async def test_a_provider_payment_pays_the_order_once(chat, services):
     assert await balances(services) == (accounts, 0)
 
 
+async def test_a_charge_whose_order_part_fails_on_a_fault_of_ours_is_kept_in_the_wallet(chat, services, monkeypatch):
+    # Before: the fault rolled back the booking too, every try, and the charge the student was made was nowhere.
+    import handlers.wallet
+
+    alice, order = await ordered(chat, services, "alice", 0)
+    await operator(chat)
+    await chat.inbox(OP)
+
+    async def broken(*_args, **_kwargs):
+        raise RuntimeError("a fault of ours")
+
+    monkeypatch.setattr(handlers.wallet, "move", broken)
+    (said,) = await chat.pay("alice", "telegram", "tg-charge-1", order.id, order.total)
+    assert said.key == "wallet-payment-not-applied" and "Pay with wallet" in [c.label for c in said.flat_choices()]
+    assert await status(services, order.id) == "awaiting_payment"
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.customer(alice)] == order.total and grand_total == 0
+    assert [m["key"] for m in await chat.inbox(OP)] == ["notice-payment-not-applied"]
+    monkeypatch.undo()
+    assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]  # from the wallet, once it works
+
+
 async def test_a_late_provider_payment_never_touches_an_order_that_moved_on(chat, services):
     _, order = await ordered(chat, services, "alice", 5000)
     await chat.press("alice", "Pay with wallet")
