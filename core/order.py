@@ -480,6 +480,8 @@ def transition(
         credit.append((order.runner_id, CreditEvent.completed))
         if event is not Event.resolve_complete:
             credit.append((order.runner_id, CreditEvent.late_delivery if order.delivered_late else CreditEvent.on_time))
+        elif order.delivered_late:  # reported after a late delivery: the lateness costs what a confirmation makes it
+            credit.append((order.runner_id, CreditEvent.late_delivery))
         after = clear_deadlines(after)
         notices += [
             Notice("runner", "notice-completed", {"amount": order.runner_share, **goods_repaid()},

@@ -231,7 +231,8 @@ async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, vie
     (a card the runner asks for again is never edited when the order ends, so it must not carry it)."""
     theirs, active = row.runner_id == viewer_id, runner_may_see_contact(row, viewer_id)
     parts = [order_line(t, campus, row, status=None if theirs else t("order-status-not-yours"), runner=True),
-             *when_lines(t, campus, row), *details_lines(t, row, ctx.services.cipher, written=active),
+             *when_lines(t, campus, row), *(deadline_lines(t, campus, row, ctx.now) if active else []),
+             *details_lines(t, row, ctx.services.cipher, written=active),
              *([goods_line(t, row, "runner")] if row.goods else []),
              await runner_pay_line(ctx, t, row, viewer_id)]
     if active and not contact:
@@ -245,6 +246,22 @@ async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, vie
         if phone:
             parts.append(t("order-card-phone", phone=phone))
     return "\n".join(parts)
+
+
+def deadline_lines(t: Catalogue, campus: Campus, row: OrderRow, now: dt.datetime) -> list[str]:
+    """By when the runner must pick it up, or deliver it once picked up: missing the first costs them the order and
+    credit, and a scheduled errand's window alone does not say it."""
+    if row.status == Status.accepted.value and row.pickup_by is not None:
+        return [t("order-card-pickup-by", time=campus_time(campus, row.pickup_by, now))]
+    if row.status == Status.picked_up.value and row.deliver_by is not None:
+        return [t("order-card-deliver-by", time=campus_time(campus, row.deliver_by, now))]
+    return []
+
+
+def campus_time(campus: Campus, at: dt.datetime, now: dt.datetime) -> str:
+    """'18:30' today, '11-24 08:30' on another day, in campus time."""
+    local = at.astimezone(campus.tz)
+    return local.strftime("%H:%M" if local.date() == now.astimezone(campus.tz).date() else "%m-%d %H:%M")
 
 
 async def runner_pay_line(ctx: Ctx, t: Catalogue, row: OrderRow, viewer_id: int) -> str:

@@ -290,9 +290,14 @@ async def spent_answered(ctx: Ctx) -> None:
         row = await runner_order(ctx, order_id)
     except NotAllowed:  # taken off them meanwhile: the question is over
         row = None
-    if row is None or row.status != Status.picked_up.value or row.goods_spent is not None:
+    if row is None or row.status != Status.picked_up.value:
         ctx.reset()
         ctx.say("runner-spent-too-late", order=str(order_id), edit=inp.kind is Kind.choice)
+        return
+    if row.goods_spent is not None:  # settled meanwhile (the student paid the difference asked): on with the trip
+        ctx.reset()
+        ctx.say("runner-spent-settled", order=str(order_id), spent=format_yuan(row.goods_spent),
+                edit=inp.kind is Kind.choice, keep=delivered_button(order_id))
         return
     if inp.kind is Kind.choice:
         value = ctx.step_value(inp.choice or "")  # refuses an old button
@@ -482,7 +487,9 @@ async def release_yes(ctx: Ctx, order_id: int) -> None:
 
 
 async def release_no(ctx: Ctx, order_id: int) -> None:
-    await _still_theirs(ctx, order_id)
+    row = await _still_theirs(ctx, order_id)
+    if row.status not in (Status.accepted.value, Status.picked_up.value):  # ended meanwhile: nothing to keep
+        raise IllegalTransition(status=row.status, event=Event.release.value)
     ctx.say("runner-release-kept", order=str(order_id), edit=True)
 
 
@@ -558,6 +565,17 @@ async def pickup_photo(ctx: Ctx) -> None:
     inp = ctx.input
     if inp.kind is Kind.choice:
         ctx.step_value(inp.choice or "")  # refuses an old button
+    try:
+        row: OrderRow | None = await runner_order(ctx, order_id)
+    except NotAllowed:  # taken off them meanwhile
+        row = None
+    if row is None or row.status != Status.picked_up.value:
+        # The trip ended or is on hold (cancelled, reported): the step ends, Delivered is no longer theirs to press.
+        ctx.reset()
+        ctx.retire_buttons(delivered_data(order_id))
+        ctx.say("runner-trip-over", order=str(order_id), edit=inp.kind is Kind.choice)
+        return
+    if inp.kind is Kind.choice:
         ctx.reset()
         # In the pressed message's place: the No photo button goes, Delivered stays.
         ctx.say("runner-photo-skipped", order=str(order_id), edit=True, keep=delivered_button(order_id))
@@ -566,12 +584,7 @@ async def pickup_photo(ctx: Ctx) -> None:
         await ask_photo_again(ctx)
         return
     caption = caption_args(inp.text)  # an overlong one is refused before anything is sent
-    row = await runner_order(ctx, order_id)
     ctx.reset()
-    if row.status != Status.picked_up.value:
-        ctx.retire_buttons(delivered_data(order_id))  # it cannot be delivered any more either
-        ctx.say("runner-photo-too-late", order=str(order_id))
-        return
     if await blocked_us(ctx.uow.session, row.customer_id):  # as a relay to them (tracking.relay): it would not arrive
         ctx.say("runner-photo-unreachable", order=str(row.id))
         return

@@ -51,6 +51,8 @@ order-card-queue = Queueing expected: about { $minutes } min
 hall-card-goods = Buys goods for up to { $goods } yuan: you lay it out and are paid back when the order completes.
 order-card-tags = Please: { $tags }
 order-card-total = Total: { $total } yuan
+order-card-pickup-by = Pick up by { $time }: past it the order goes back to the hall, and your credit drops.
+order-card-deliver-by = Deliver by { $time }.
 order-card-share = You receive: { $share } yuan
 # A runner's card of an order that ended other than by delivery: what the ledger paid them, or that it is not theirs.
 order-card-fee = You receive the cancellation fee: { $fee } yuan

@@ -75,8 +75,9 @@ runner-spent-within = Drop the difference: only { $amount } yuan spent
 runner-spent-cancel = Later
 runner-spent-cancelled = Say what the goods of order #{ $order } cost before you deliver it: "Delivered" asks again, or write /picked { $order } 32.50.
 runner-spent-format = "{ $text }" is not what the goods cost. Write yuan, like 32.50, or 0.
+runner-spent-settled = The goods of order #{ $order } are settled already at { $spent } yuan (the student paid the difference): nothing more to say. Press "Delivered" once you have handed it over.
 runner-spent-too-late = Order #{ $order } is no longer on its way with you, so nothing was recorded.
-runner-photo-too-late = Order #{ $order } is no longer on its way, so the photo was not sent.
+runner-trip-over = Order #{ $order } is no longer on its way with you (it ended, or waits for an operator), so there is nothing to photograph or deliver now.
 runner-photo-unreachable = The student of order #{ $order } cannot get messages from the bot right now (they may have blocked it), so the photo was not passed on. Press "Delivered" once you have handed it over.
 runner-pickup-photo-notice = Your runner picked up order #{ $order }{ $shown ->
     [yes] {""}; here is a photo of it.

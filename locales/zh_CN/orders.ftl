@@ -51,6 +51,8 @@ order-card-queue = 预计排队：约 { $minutes } 分钟
 hall-card-goods = 需代买商品，最多 { $goods } 元：由你先垫付，订单完成时报销。
 order-card-tags = 要求：{ $tags }
 order-card-total = 合计：{ $total } 元
+order-card-pickup-by = 请在 { $time } 前取件：超时订单将退回任务大厅，并扣你的信用分。
+order-card-deliver-by = 请在 { $time } 前送达。
 order-card-share = 本单收入：{ $share } 元
 # 跑腿员看到的、不是以送达结束的订单：账本实际付给他的钱，或订单已不归他。
 order-card-fee = 你获得跑腿补偿：{ $fee } 元

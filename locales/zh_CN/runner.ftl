@@ -75,8 +75,9 @@ runner-spent-within = 不要差价：只花了 { $amount } 元
 runner-spent-cancel = 稍后再说
 runner-spent-cancelled = 请在送达订单 #{ $order } 前说明商品花了多少钱：点“已送达”时会再问，或发送 /picked { $order } 32.50。
 runner-spent-format = “{ $text }”不是商品花费。请写元数，例如 32.50，或 0。
+runner-spent-settled = 订单 #{ $order } 的商品花费已按 { $spent } 元结清（学生已补差价），无需再填写。送达后请点“已送达”。
 runner-spent-too-late = 订单 #{ $order } 已不在你的配送中，没有记录。
-runner-photo-too-late = 订单 #{ $order } 已不在配送中，照片未发送。
+runner-trip-over = 订单 #{ $order } 已不在你的配送中（已结束或等待客服处理），现在无需拍照或送达。
 runner-photo-unreachable = 订单 #{ $order } 的下单同学目前收不到机器人的消息（可能屏蔽了机器人），照片没有转出。送达后请点击“已送达”。
 runner-pickup-photo-notice = 跑腿员已取到订单 #{ $order }{ $shown ->
     [yes] {""}，这是物品照片。

@@ -682,3 +682,15 @@ def test_an_order_reported_before_pickup_may_go_back_to_the_hall_at_the_cost_of_
         transition(CAMPUS, reported_late, Event.resolve_reopen, Actor(Role.operator, OPERATOR), T0)
     assert refused.value.key == "error-reopen-picked-up"
     assert Event.resolve_reopen not in allowed_events(reported_late, Actor(Role.operator, OPERATOR))
+
+
+def test_a_late_delivery_reported_then_completed_by_an_operator_still_costs_the_late_penalty():
+    # Before: the student's complaint about the lateness left the late runner better off than a confirmation.
+    delivered = new_order(status=Status.delivered, runner_id=RUNNER, accepted_at=T0, delivered_late=True,
+                          picked_up_at=T0)
+    reported = transition(CAMPUS, delivered, Event.report, Actor(Role.customer, CUSTOMER), T0).after
+    t = transition(CAMPUS, reported, Event.resolve_complete, Actor(Role.operator, OPERATOR), T0)
+    assert t.credit == ((RUNNER, CreditEvent.completed), (RUNNER, CreditEvent.late_delivery))
+    on_time = transition(CAMPUS, dataclasses.replace(reported, delivered_late=False), Event.resolve_complete,
+                         Actor(Role.operator, OPERATOR), T0)
+    assert on_time.credit == ((RUNNER, CreditEvent.completed),)

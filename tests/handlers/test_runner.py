@@ -456,7 +456,13 @@ async def test_picking_up_takes_picked_up_and_release_off_the_details_message(ch
     (edited,) = await chat.inbox("rob")
     t = catalogue(language)
     assert edited["edit_key"] == details["edit_key"]
-    assert edited["text"] == details["text"].replace(t("status", status="accepted"), t("status", status="picked_up"))
+    row = await order_row(db, order_id)
+    pickup_by, deliver_by = (at.astimezone(campus.tz).strftime("%H:%M") for at in (clock() + dt.timedelta(
+        minutes=campus.timeouts.pickup_minutes), row.deliver_by))
+    assert edited["text"] == details["text"].replace(t("status", status="accepted"), t("status", status="picked_up")
+                                                     ).replace(t("order-card-pickup-by", time=pickup_by),
+                                                               t("order-card-deliver-by", time=deliver_by))
+    assert t("order-card-deliver-by", time=deliver_by) in edited["text"]  # the deadline that applies now
     assert buttons_of(edited) == [[(chat_label, f"o:{order_id}:chat")]]
 
 

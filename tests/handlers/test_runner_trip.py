@@ -1,0 +1,91 @@
+"""The runner's trip as the runner reads it: the deadline that costs them credit is said, answers to questions the
+trip overtook tell the truth, and a late delivery costs the same however the order ends."""
+from __future__ import annotations
+
+import pytest
+
+from core.campus import CreditEvent, Gender
+from core.order import Actor, Event, Role
+from tests.factories import top_up
+from tests.handlers.harness import keys
+from tests.handlers.test_admin import OP, operator
+from tests.handlers.test_goods_extra import EXTRA, asked_the_difference
+from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM, answer_all, funded, orders_of
+from tests.handlers.test_runner import act_notified, order_row, person, profile_of, runner, won_order
+
+
+async def test_a_late_delivery_costs_the_same_credit_when_the_student_reported_it(chat, services, db, campus, clock):
+    await operator(chat)
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    assert keys(await chat.send("rob", f"/picked {order_id}")) == ["runner-picked-up"]
+    clock.advance(minutes=campus.timeouts.deliver_minutes + 10)
+    assert keys(await chat.send("rob", f"/delivered {order_id}")) == ["runner-delivered"]
+    assert keys(await chat.send("alice", f"/complain {order_id} over an hour late")) == ["track-complaint-recorded"]
+    assert keys(await chat.send(OP, f"/resolve {order_id} complete")) == ["admin-resolved"]
+    rules = campus.credit.changes
+    expected = campus.credit.initial + rules[CreditEvent.completed] + rules[CreditEvent.late_delivery]
+    assert (await profile_of(db, rob)).credit == expected  # before: 101, better off than if she had confirmed
+
+
+async def test_the_winner_is_told_by_when_to_pick_up_and_then_to_deliver(chat, services, db, campus, clock):
+    # Before: "When: between 18:00 and 20:00", and at 18:30 the order was gone with 10 credit points.
+    alice = await funded(chat, services, "alice", 5000)
+    await runner(db, campus, clock(), "rob", gender=Gender.female)
+    await chat.send("alice", "/order")
+    answers = list(PARCEL_TO_MY_ROOM)
+    answers[answers.index("now")] = "18:00-20:00"
+    await answer_all(chat, "alice", [*answers, "Confirm"])
+    assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]
+    [order] = await orders_of(services, alice)
+    assert keys(await chat.press("rob", f"data:g:{order.id}", chat=f"hall:{campus.id}"))[0] == "grab-won"
+    (details,) = [m["text"] for m in await chat.inbox("rob") if m["key"] == "notice-you-won"]
+    assert ("Pick up by 18:30: past it the order goes back to the hall, and your credit drops."
+            in details.splitlines())
+    clock.advance(hours=8)  # 18:00
+    await chat.send("rob", f"/picked {order.id}")
+    (card,) = await chat.send("rob", f"/track {order.id}")
+    assert "Deliver by 20:00." in card.text.splitlines()
+
+
+async def test_a_cost_question_the_students_payment_settled_says_so(chat, services, db, campus, clock):
+    order_id = await asked_the_difference(chat, services, db, campus, clock)
+    asked = await chat.press("rob", "Delivered")
+    assert keys(asked) == ["runner-ask-spent-extra"]
+    drop = asked[0].choices[0][0].data
+    alice = (await order_row(db, order_id)).customer_id
+    await top_up(db, alice, 2000, clock())
+    assert keys(await chat.press("alice", f"data:extra:{order_id}:{EXTRA}")) == ["extra-paid"]
+    (said,) = await chat.press("rob", "data:" + drop)
+    assert said.key == "runner-spent-settled"  # before: "no longer on its way with you", of an order still his
+    assert f"o:{order_id}:deliver" in [c.data for c in said.flat_choices()]
+
+
+async def test_keeping_an_order_the_student_cancelled_meanwhile_is_not_said_to_keep_it(
+        chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    assert keys(await chat.press("rob", "Release")) == ["runner-release-confirm"]
+    await act_notified(services, order_id, Event.cancel, Actor(Role.customer, alice))
+    (said,) = await chat.press("rob", "No, keep it")
+    assert said.key == "error-illegal-transition" and "cancelled" in said.text
+
+
+@pytest.mark.parametrize("ending", ["cancelled by the service", "reported by the student"])
+async def test_the_pickup_photo_step_does_not_outlive_the_trip(chat, services, db, campus, clock, ending):
+    await operator(chat)
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    picked = await chat.press("rob", "Picked up")
+    no_photo = picked[0].choices[0][0].data
+    if ending == "cancelled by the service":
+        assert keys(await chat.send(OP, f"/cancelorder {order_id} student gone")) == ["admin-order-cancelled"]
+    else:
+        assert keys(await chat.send("alice", f"/complain {order_id} where is it")) == ["track-complaint-recorded"]
+    await chat.inbox("rob")
+    (said,) = await chat.press("rob", "data:" + no_photo)
+    assert said.key == "runner-trip-over" and f"o:{order_id}:deliver" not in [c.data for c in said.flat_choices()]
+    assert keys(await chat.send("rob", "hello"))[0] != "runner-photo-ask"  # the step is over
