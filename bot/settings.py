@@ -64,7 +64,9 @@ class Settings(BaseSettings):
     def _windows(cls, value: str) -> str:
         from limits import parse_many
 
-        parse_many(value)  # 'many/minute', '20/10 seconds;60/minute': a ValueError names what is wrong
+        # '20/10 seconds;60/minute': a ValueError names what is wrong; 0 a minute would refuse everyone.
+        if any(item.amount < 1 for item in parse_many(value)):
+            raise ValueError(f"{value!r}: every window must allow at least 1")
         return value
 
     @field_validator("campus_files", mode="before")

@@ -591,6 +591,8 @@ def operator_spent(order: Order, event: Event, spent: Fen | None) -> Order:
     the runner out of pocket. Any other order takes none from them: its goods were not bought or their cost is
     known."""
     if event not in OPERATOR_ENDS:
+        if spent is not None and event is Event.resolve_reopen:  # before pickup: nothing was bought
+            raise InvalidInput("error-goods-not-bought", order=order.id)
         return order
     if order.goods_unsaid:
         if spent is None:

@@ -253,9 +253,6 @@ async def resolve_user(ctx: Ctx, text: str, *, runners: bool = False) -> User:
     return next(iter(unique.values()))
 
 
-MAX_NAME_WORDS = 3  # how many words a name at the start of a command may have ('Carol Lee')
-
-
 async def leading_user(ctx: Ctx, words: list[str] | tuple[str, ...], *, runners: bool = False
                        ) -> tuple[User, list[str]]:
     """The person a command's first words name (a name may have spaces: 'Carol Lee keeps spamming'), and the words
@@ -265,7 +262,7 @@ async def leading_user(ctx: Ctx, words: list[str] | tuple[str, ...], *, runners:
     if first.startswith("#") or ":" in first or record_id(first.lstrip("#")) is not None:
         return await resolve_user(ctx, first, runners=runners), list(words[1:])
     found: dict[int, tuple[User, int]] = {}
-    for n in range(min(len(words), MAX_NAME_WORDS), 0, -1):
+    for n in range(len(words), 0, -1):  # a command's few words: each prefix, longest first
         try:
             user = await resolve_user(ctx, " ".join(words[:n]), runners=runners)
         except InvalidInput as refusal:
@@ -276,7 +273,7 @@ async def leading_user(ctx: Ctx, words: list[str] | tuple[str, ...], *, runners:
     if not found:
         raise InvalidInput("admin-user-not-found", text=first[:40])
     if len(found) > 1:
-        raise InvalidInput("admin-user-ambiguous", text=" ".join(words[:MAX_NAME_WORDS])[:40],
+        raise InvalidInput("admin-user-ambiguous", text=" ".join(words)[:40],
                            matches=", ".join(who(u) for u, _ in sorted(found.values(), key=lambda f: f[0].id or 0)))
     user, n = next(iter(found.values()))
     return user, list(words[n:])

@@ -117,7 +117,8 @@ async def announce(notifier: Notifier, campus: Campus, row: OrderRow) -> bool:
 
 
 # The events that put a taken order back in the hall: under auto-dispatch it is offered again, to someone else.
-BACK_TO_OPEN = frozenset({Event.release.value, Event.pickup_timeout.value, Event.take_back.value})
+BACK_TO_OPEN = frozenset({Event.release.value, Event.pickup_timeout.value, Event.take_back.value,
+                          Event.resolve_reopen.value})
 
 
 async def _offer_owed(notifier: Notifier, campus: Campus, order_id: int, gave_back: int | None) -> frozenset[int] | None:

@@ -1084,5 +1084,7 @@ async def confirm(ctx: Ctx) -> None:
         return
     balance = await wallet.balance(ctx)
     ctx.say("order-created", order=row.id, total=format_yuan(row.total), balance=format_yuan(balance),
-            minutes=ctx.campus.timeouts.pay_minutes, choices=[[pay_button(ctx, row.id or 0)]],
+            # What is left to pay in: less than the usual time when a scheduled window ends sooner (pay_deadline).
+            minutes=max(1, int((row.pay_by - ctx.now).total_seconds() // 60)) if row.pay_by else 0,
+            choices=[[pay_button(ctx, row.id or 0)]],
             edit=pressed(ctx))

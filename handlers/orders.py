@@ -10,7 +10,7 @@ from core.campus import Building, Campus
 from core.errors import InvalidInput, NotAllowed, UnknownBuilding
 from core.geo import find_building
 from core.money import format_yuan
-from core.order import ACTIVE_FOR_RUNNER, FINAL, Actor, Event, Role, Status, Transition, transition
+from core.order import ACTIVE_FOR_RUNNER, FINAL, Actor, Event, Role, Status, Transition, refunded, transition
 from handlers.context import Ctx, parse_id
 from handlers.io import Choice
 from locales import Catalogue
@@ -120,11 +120,22 @@ def route_text(t: Catalogue, campus: Campus, row: OrderRow) -> str:
 
 def status_words(t: Catalogue, row: OrderRow, status: str | None = None) -> str:
     """The order's status (or `status`, one it had) in words. An order its coupon paid in full that expired or was
-    refunded got nothing back, since nothing was paid: its words say so rather than "refunded"."""
+    refunded got nothing back, since nothing was paid, and one refunded whose money all went to the goods bought
+    neither: its words say so rather than "refunded"."""
     status = status or row.status
     if status in (Status.expired.value, Status.refunded.value) and covered(row):
         return t("status-covered", status=status)
+    if status == Status.refunded.value and nothing_back(row) == "goods":
+        return t("status-goods")
     return t("status", status=status)
+
+
+def nothing_back(row: OrderRow) -> str | None:
+    """Why a refund of the order gives nothing back, as core.order.refunded says it ("no": a coupon paid it all,
+    "goods": all of it went to the goods bought), or None when it gives something back."""
+    order = to_domain(row)
+    why = refunded("refund", order.refundable, order)["refunded"]
+    return None if why == "yes" else why
 
 
 def covered(row: OrderRow) -> bool:

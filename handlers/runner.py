@@ -432,8 +432,8 @@ async def deliver(ctx: Ctx, order_id: int) -> None:
 
 def _penalty(ctx: Ctx, score: int) -> int:
     """What releasing costs a runner at `score`: the campus penalty, less near the minimum, where the score is
-    clamped (core.credit)."""
-    return score - credit_rules.apply(ctx.campus.credit, score, CreditEvent.released)
+    clamped, and nothing below it (core.credit.moved, as the release applies it)."""
+    return score - credit_rules.moved(ctx.campus.credit, score, ctx.campus.credit_change(CreditEvent.released))
 
 
 async def _credit(ctx: Ctx) -> int:

@@ -40,6 +40,7 @@ from handlers.orders import (
     customer_order,
     load_order,
     move,
+    nothing_back,
     order_line,
     parse_order_id,
     pay_button,
@@ -157,7 +158,8 @@ async def orders_command(ctx: Ctx) -> None:
 def history_text(ctx: Ctx, campus: Campus, row: OrderRow, history: list[OrderEvent]) -> str:
     t = ctx.t
     lines = [t("track-history-title"), t("track-history-line", time=when(campus, row.created_at), event="created")]
-    paid_by_coupon = "yes" if covered(row) else "no"  # paid, expired, refunded: by the coupon, nothing back
+    # Paid, expired, refunded: by the coupon, nothing back; or refunded with nothing back, all spent on the goods.
+    paid_by_coupon = "yes" if covered(row) else "goods" if nothing_back(row) == "goods" else "no"
     viewer = "customer" if ctx.user_id == row.customer_id else "runner"  # whose side the lines are told from
     for ev in history:
         lines.append(t("track-history-line", time=when(campus, ev.at), event=ev.event, covered=paid_by_coupon,
@@ -475,21 +477,21 @@ async def relay(ctx: Ctx, order_id: int, *, text: str | None = None, photo: str 
     """Pass a message on through the bot: the other side sees the order and the sender's role, never who it is.
     With a photo, `text` is its caption (optional), passed on with it."""
     _, other, role = await counterpart(ctx, order_id)
+    if await blocked_us(ctx.uow.session, other):
+        raise IllegalTransition("track-relay-unreachable", order=str(order_id),
+                                other="runner" if role == "customer" else "customer")
+    body = free_text(text or "")
+    if photo is None and not body:
+        raise InvalidInput("track-msg-usage")
     throttle, sender = ctx.services.throttle, f"{ctx.input.channel}:{ctx.input.user}"
     if throttle is not None and not await throttle.allow("relay", sender):
         # Held to a human pace: a flood would bury the other side's chat, their offers and notices behind it.
         raise InvalidInput("track-relay-too-fast", other="runner" if role == "customer" else "customer")
-    if await blocked_us(ctx.uow.session, other):
-        raise IllegalTransition("track-relay-unreachable", order=str(order_id),
-                                other="runner" if role == "customer" else "customer")
     reply = [[("track-reply-button", f"o:{order_id}:chat", {})]]
     if photo is not None:
         await ctx.notify.user(other, "track-relay-photo", buttons=reply, order=str(order_id), sender_role=role,
                               **await ctx.photo_args(other, photo), **caption_args(text or ""))
     else:
-        body = free_text(text or "")
-        if not body:
-            raise InvalidInput("track-msg-usage")
         # `message`, not `text`: Notifier.user's `text` replaces the whole rendered message.
         await ctx.notify.user(other, "track-relay", buttons=reply, order=str(order_id), sender_role=role, message=body)
     ctx.say("track-relay-sent", other="runner" if role == "customer" else "customer")

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from core import ledger
 from core.errors import DomainError, InsufficientFunds, InvalidInput
 from core.money import Fen, format_yuan
-from core.order import Event, Role, Status
+from core.order import FINAL, Event, Role, Status
 from core.pricing import DISCOUNT_LINE
 from handlers import goods_extra
 from handlers.context import Ctx, barred
@@ -84,7 +84,9 @@ async def ensure_payable(ctx: Ctx, row: OrderRow) -> None:
         if row.pay_by is not None and ctx.now >= row.pay_by:
             raise InvalidInput("wallet-pay-too-late", order=row.id)
         return
-    if await ctx.uow.ledger.posted(ledger.pay_order(row.id, row.customer_id, row.total, row.discount).key):
+    # Paid and still going on: "already paid". One that ended since (expired, refunded) is told as it is now.
+    if Status(row.status) not in FINAL and await ctx.uow.ledger.posted(
+            ledger.pay_order(row.id, row.customer_id, row.total, row.discount).key):
         raise InvalidInput("wallet-already-paid", order=row.id)
     raise InvalidInput("wallet-not-payable", order=row.id, status=status_words(ctx.t, row))
 

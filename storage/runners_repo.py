@@ -29,8 +29,10 @@ _CANDIDATE = select(RunnerProfile, User.suspended).join(User, User.id == RunnerP
     RunnerProfile.user_id == bindparam("user_id"))
 _PROFILES = RunnerProfile.__table__
 _BUSY = _PROFILES.c.active_orders
-_TAKE_SLOT = update(_PROFILES).where(_PROFILES.c.user_id == bindparam("runner"), _BUSY < bindparam("limit")).values(
-    active_orders=_BUSY + 1).returning(_BUSY)
+# Not while suspended: a suspension committed after the grab read the runner (its take_back found nothing to take
+# back yet) must not leave them the order.
+_TAKE_SLOT = update(_PROFILES).where(_PROFILES.c.user_id == bindparam("runner"), _BUSY < bindparam("limit"),
+                                     _PROFILES.c.suspended.is_(False)).values(active_orders=_BUSY + 1).returning(_BUSY)
 _CHANGE_LOAD = update(_PROFILES).where(_PROFILES.c.user_id == bindparam("runner")).values(
     active_orders=case((_BUSY + bindparam("delta") < 0, 0), else_=_BUSY + bindparam("delta"))).returning(_BUSY)
 
@@ -65,7 +67,8 @@ class RunnerRepository:
         """One more busy order, only while under the limit (two simultaneous grabs cannot both pass)."""
         busy = (await run_core(self.session, _TAKE_SLOT, {"runner": user_id, "limit": limit})).scalar_one_or_none()
         if busy is None:
-            raise NotEligible("not-eligible-too-many", limit=limit)
+            suspended = await self.session.scalar(select(RunnerProfile.suspended).where(RunnerProfile.user_id == user_id))
+            raise NotEligible("not-eligible-suspended") if suspended else NotEligible("not-eligible-too-many", limit=limit)
         self._loaded_busy(user_id, busy)
 
     async def change_load(self, user_id: int, delta: int) -> None:

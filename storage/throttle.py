@@ -5,6 +5,7 @@ chat is not buried under one student's hundreds of /msg (Telegram sends a chat a
 their offers would wait behind them)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse, parse_many
@@ -17,6 +18,8 @@ class ThrottleConfig:
     inputs: str = "20/10 seconds;60/minute"  # anything a person sends or presses
     relays: str = "10/minute"  # messages passed on to the other side of an order (/msg, the chat, photos)
 
+
+log = logging.getLogger(__name__)
 
 # A refused person is told once a minute at most: answering every refused input would flood their own chat.
 _TOLD: RateLimitItem = parse("1/minute")
@@ -36,15 +39,22 @@ class Throttle:
         return cls(RedisStorage(url, implementation="redispy", key_prefix="paotui"), config)
 
     async def allow(self, kind: str, who: str) -> bool:
-        """One more of `kind` ("input", "relay") from `who` (channel:id), counted if it is within every window."""
+        """One more of `kind` ("input", "relay") from `who` (channel:id), counted if it is within every window. A
+        storage that cannot be reached (Redis down) lets everyone through: a limit must not make the bot deaf."""
         items = self.limits[kind]
-        for item in items:
-            if not await self.window.test(item, kind, who):
-                return False
-        for item in items:
-            await self.window.hit(item, kind, who)
+        try:
+            for item in items:
+                if not await self.window.test(item, kind, who):
+                    return False
+            for item in items:
+                await self.window.hit(item, kind, who)
+        except Exception as exc:  # noqa: BLE001 - whatever the storage's client raises
+            log.warning("throttle storage unavailable, %s from %s let through: %r", kind, who, exc)
         return True
 
     async def tell(self, kind: str, who: str) -> bool:
         """Whether to tell `who` they were refused now: the first refusal of a minute is answered, the rest not."""
-        return await self.window.hit(_TOLD, "told", kind, who)
+        try:
+            return await self.window.hit(_TOLD, "told", kind, who)
+        except Exception:  # noqa: BLE001 - as in allow: told, rather than never
+            return True

@@ -257,7 +257,7 @@ admin-suspended = { $who } is suspended.{ $busy ->
    *[other] {" "}Orders they had not picked up are back in the task hall: { $returned }.
   }{ $count ->
     [0] {""}
-   *[other] {" "}Orders they carry (picked up), to cancel with /cancelorder or settle with them: { $orders }.
+   *[other] {" "}Orders still theirs (picked up, delivered or under review): { $orders }. See each with /find for what it allows.
   }{ $placed ->
     [none] {""}
    *[other] {" "}Orders they placed, still under way (see them with /find, stop them with /cancelorder): { $placed }.

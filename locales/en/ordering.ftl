@@ -116,7 +116,10 @@ order-edit = Edit
 order-cancel = Cancel
 order-draft-cancelled = OK, nothing was ordered.
 order-form-abandoned = OK, I closed the order form; nothing was ordered. Send /order to start a new one.
-order-created = Order #{ $order } is placed: { $total } yuan. Please pay within { $minutes } minutes. Your wallet: { $balance } yuan.
+order-created = Order #{ $order } is placed: { $total } yuan. Please pay within { $minutes ->
+    [one] a minute
+   *[other] { $minutes } minutes
+  }. Your wallet: { $balance } yuan.
 order-pay-wallet = Pay with wallet
 # An order its coupon pays in full: placed and paid at once, nothing to pay.
 order-covered = Order #{ $order } is placed. Coupon { $code } covers all of it, so there is nothing to pay.

@@ -28,6 +28,8 @@ status = { $status ->
     [exception] under review
    *[refunded] refunded
   }
+# A refunded order whose money all went to the goods the runner bought: nothing came back.
+status-goods = closed (all of it went to the goods bought, nothing to refund)
 # The status of an order its coupon paid in full, where the plain one would say "refunded".
 status-covered = { $status ->
     [expired] expired (paid by the coupon, nothing to refund)

@@ -33,6 +33,10 @@ track-history-line = { $time }  { $event ->
             [runner] Resolved by an operator in the student's favour: nothing to refund, the coupon had paid
            *[customer] Resolved by an operator in your favour: nothing to refund, the coupon had paid
         }
+        [goods] { $viewer ->
+            [runner] Resolved by an operator in the student's favour: nothing to refund, all of it went to the goods
+           *[customer] Resolved by an operator in your favour: nothing to refund, all you paid went to the goods
+        }
        *[no] Resolved by an operator: refunded
     }
     [drop_coupon] Coupon left out: full price

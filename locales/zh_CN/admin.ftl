@@ -251,7 +251,7 @@ admin-suspended = 已暂停 { $who }。{ $busy ->
    *[other] 其未取件的订单已退回任务大厅：{ $returned }。
   }{ $count ->
     [0] {""}
-   *[other] 其已取件、仍在配送的订单（可用 /cancelorder 取消，或与其线下处理）：{ $orders }。
+   *[other] 仍归其名下的订单（已取件、已送达或处理中）：{ $orders }。可用 /find 查看每单可做的操作。
   }{ $placed ->
     [none] {""}
    *[other] 其下单的、仍在进行的订单（可用 /find 查看、/cancelorder 取消）：{ $placed }。

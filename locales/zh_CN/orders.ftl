@@ -28,6 +28,7 @@ status = { $status ->
     [exception] 异常处理中
    *[refunded] 已退款
   }
+status-goods = 已关闭（款项已全部用于代购商品，无需退款）
 # The status of an order its coupon paid in full, where the plain one would say "refunded".
 status-covered = { $status ->
     [expired] 已过期（优惠券全额抵扣，无需退款）

@@ -80,3 +80,17 @@ async def test_a_queue_errand_pays_no_size_surcharge(chat, services):
     # Never asked a size, nothing carried: the errand costs its base price, as before the change.
     assert "price-size" not in [line["key"] for line in order.quote_lines], (quote, order.quote_lines)
     assert order.service_fee == 500
+
+
+async def test_a_refund_that_gave_nothing_back_is_not_called_refunded_on_the_card(chat, services, db, campus, clock):
+    # A coupon paid the whole fee; alice paid only the goods money, all of it spent on her goods.
+    from tests.handlers.test_admin import OP, operator
+    _alice, _rob, order_id = await bought(chat, services, db, campus, clock)
+    await operator(chat)
+    await chat.send("alice", f"/complain {order_id} never arrived")
+    await chat.send(OP, f"/resolve {order_id} refund")
+    (card,) = await chat.send("alice", f"/track {order_id}")
+    (listed,) = await chat.send("alice", "/orders")
+    assert "· closed (all of it went to the goods bought, nothing to refund)" in listed.text
+    assert "Resolved by an operator in your favour: nothing to refund, all you paid went to the goods" in card.text
+    assert "· refunded" not in card.text + listed.text

@@ -164,3 +164,52 @@ async def test_an_order_picked_up_cannot_go_back_to_the_hall(chat, db, campus, c
     (refused,) = await chat.send(OP, f"/resolve {order_id} reopen")
     assert refused.key == "error-reopen-picked-up"
     assert (await get(db, OrderRow, order_id)).status == "exception"
+
+
+async def test_an_order_reopened_under_auto_dispatch_is_offered_to_another_runner(db, campus, clock):
+    from tests.handlers.test_hall import auto_dispatch
+    services, chat = auto_dispatch(db, campus, clock)
+    auto = services.default_campus
+    await operator(chat)
+    alice = await person(db, auto, clock(), "alice")
+    near = await runner(db, auto, clock(), "near", at="jd_station")
+    far = await runner(db, auto, clock(), "far", at="gym")
+    order_id = await paid_order(services, alice)
+    assert keys(await chat.press("near", f"data:g:{order_id}")) == ["grab-won"]
+    assert keys(await chat.send("near", f"/complain {order_id} cannot make it")) == ["track-complaint-recorded"]
+    await chat.inbox("far")
+    assert keys(await chat.send(OP, f"/resolve {order_id} reopen")) == ["admin-resolved"]
+    assert (await order_row(db, order_id)).offer_runner_id == far  # anyone but the runner who had it
+    assert [m["key"] for m in await chat.inbox("far")] == ["hall-offer"]
+    assert near != far
+
+
+async def test_reopen_refuses_a_goods_cost_as_complete_and_refund_do(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    fay = await make_runner(db, campus, clock.now)
+    order_id = await make_order(db, campus, customer, clock.now, goods=3000)
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, fay), clock.now)
+    await act(db, campus, order_id, Event.report, Actor(Role.customer, customer), clock.now)
+    assert keys(await chat.send(OP, f"/resolve {order_id} reopen spent ¥30")) == ["error-goods-not-bought"]
+    assert (await get(db, OrderRow, order_id)).status == "exception"
+
+
+async def test_a_name_of_many_words_names_its_own_person(chat, db, campus, clock):
+    await operator(chat)
+    anna = await make_user(db, campus, clock.now, name="Anna")
+    await make_user(db, campus, clock.now, name="Anna Maria de Souza")
+    (refused,) = await chat.send(OP, "/suspend Anna Maria de Souza keeps spamming")
+    assert refused.key == "admin-user-ambiguous"  # before: Anna, someone else, was suspended
+    assert (await get(db, User, anna)).suspended is False
+
+
+async def test_a_suspended_runner_lists_what_is_still_theirs_with_where_to_look(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    fay = await make_runner(db, campus, clock.now)
+    delivered = await make_order(db, campus, customer, clock.now)
+    for event in (Event.accept, Event.pickup, Event.deliver):
+        await act(db, campus, delivered, event, Actor(Role.runner, fay), clock.now)
+    (said,) = await chat.send(OP, f"/suspend #{fay}")
+    assert f"Orders still theirs (picked up, delivered or under review): #{delivered}. See each with /find" in said.text

@@ -1073,3 +1073,14 @@ async def test_an_errand_whose_time_window_is_over_cannot_be_paid(chat, services
     assert keys(refused_pay) == ["wallet-pay-too-late"]
     [order] = await orders_of(services, alice)
     assert order.status == "awaiting_payment" and order.pay_by == order.window_end
+
+
+async def test_the_placed_order_says_the_time_really_left_to_pay(chat, services, clock):
+    # Before: "within 15 minutes" for an errand whose window ended in 8, when paying was refused.
+    await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    answers = list(PARCEL_TO_MY_ROOM)
+    answers[answers.index("now")] = "10:03-10:08"
+    await answer_all(chat, "alice", answers)
+    (placed,) = await chat.send("alice", "Confirm")
+    assert "Please pay within 8 minutes." in placed.text

@@ -89,3 +89,38 @@ async def test_the_pickup_photo_step_does_not_outlive_the_trip(chat, services, d
     (said,) = await chat.press("rob", "data:" + no_photo)
     assert said.key == "runner-trip-over" and f"o:{order_id}:deliver" not in [c.data for c in said.flat_choices()]
     assert keys(await chat.send("rob", "hello"))[0] != "runner-photo-ask"  # the step is over
+
+
+async def test_the_release_question_states_the_penalty_the_release_takes_below_a_raised_minimum(
+        chat, services, db, campus, clock):
+    # A campus file raised the minimum to 50 under a runner at 45: the release takes nothing (credit.moved).
+    raised = campus.model_copy(update={"credit": campus.credit.model_copy(update={"minimum": 50, "grab_floor": 50})})
+    services.campuses[campus.id] = raised
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    from sqlalchemy import update
+
+    from storage.models import RunnerProfile
+    from storage.uow import UnitOfWork
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == rob).values(credit=45))
+    (asked,) = await chat.press("rob", "Release")
+    assert asked.text.endswith("your credit score stays at 45, the lowest it goes.")  # before: "drops by 5"
+    await chat.press("rob", "Yes, release it")
+    assert (await profile_of(db, rob)).credit == 45 and (await order_row(db, order_id)).status == "open"
+
+
+async def test_a_runner_suspended_before_their_grab_wrote_is_refused_the_slot(db, campus, clock):
+    from sqlalchemy import update
+
+    from core.errors import NotEligible
+    from storage.models import RunnerProfile
+    from storage.uow import UnitOfWork
+    rob = await runner(db, campus, clock(), "rob")
+    async with UnitOfWork(db) as uow:  # as /suspend commits between the grab's read of the runner and its write
+        await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == rob).values(suspended=True))
+    with pytest.raises(NotEligible) as refused:
+        async with UnitOfWork(db) as uow:
+            await uow.runners.take_slot(rob, 3)
+    assert refused.value.key == "not-eligible-suspended"

@@ -72,3 +72,26 @@ async def test_processes_share_the_windows_through_redis(redis_client):
     allowed = [await (first if i % 2 else second).allow("input", "telegram:42") for i in range(7)]
     assert allowed == [True] * 5 + [False] * 2
     assert await first.allow("input", "telegram:43")  # another person's window
+
+
+async def test_an_unreachable_redis_lets_everyone_through(db, campus, clock):
+    # Before: every input raised ConnectionError: a limit made the bot deaf.
+    services = Services(db=db, campuses={campus.id: campus}, cipher=CIPHER, clock=clock, channels=("console",),
+                        throttle=Throttle.for_redis("redis://127.0.0.1:1/0"))
+    assert keys(await Chat(services).send("alice", "/start")) == ["start-welcome"]
+
+
+async def test_a_message_never_passed_on_does_not_count(throttled, db, campus, clock):
+    from sqlalchemy import update
+
+    from storage.models import User
+    from storage.uow import UnitOfWork
+    chat = throttled
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id == runner).values(started_bot=False))
+    for _ in range(3):
+        assert keys(await chat.send("alice", f"/msg {order_id} hello?")) == ["track-relay-unreachable"]
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id == runner).values(started_bot=True))
+    assert keys(await chat.send("alice", f"/msg {order_id} there you are")) == ["track-relay-sent"]

@@ -514,3 +514,14 @@ async def test_a_wallet_payment_after_the_time_to_pay_is_refused_though_the_time
     replies = await chat.press("alice", "Pay with wallet")
     assert keys(replies) == ["wallet-pay-too-late"]
     assert await status(services, order.id) == "awaiting_payment" and await pay_events(services, order.id) == []
+
+
+async def test_an_old_pay_button_of_an_order_refunded_since_says_what_became_of_it(chat, services, clock, campus):
+    from handlers.sweep import sweep
+    _, order = await ordered(chat, services, "alice", 5000)
+    assert keys(await chat.press("alice", f"data:pay:{order.id}")) == ["wallet-paid"]
+    clock.advance(minutes=campus.timeouts.accept_minutes + 1)
+    await sweep(services, clock())  # nobody took it: expired, its money back in the wallet
+    (said,) = await chat.press("alice", f"data:pay:{order.id}")
+    assert (said.key, said.text) == ("wallet-not-payable",
+                                     f"Order #{order.id} can no longer be paid: it is expired (refunded).")
