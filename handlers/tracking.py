@@ -205,6 +205,12 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
                                     refunded="yes" if refund else "no")])
     else:
         parts = [await runner_card(ctx, ctx.t, campus, row, ctx.user_id, contact=False)]
+        # The trip's buttons, as under the details message, which may be far up the chat by now.
+        if row.runner_id == ctx.user_id and status is Status.accepted:
+            rows.append([ctx.button("runner-btn-picked", f"o:{row.id}:pickup"),
+                         ctx.button("runner-btn-release", f"o:{row.id}:release")])
+        elif row.runner_id == ctx.user_id and status is Status.picked_up:
+            rows.append([ctx.button("runner-btn-delivered", f"o:{row.id}:deliver")])
     if row.customer_id == ctx.user_id and status in CARRYING and row.runner_id is not None:
         rows.append([ctx.button("track-where-button", f"o:{row.id}:where")])
     if status in ACTIVE_FOR_RUNNER and row.runner_id is not None:

@@ -124,3 +124,20 @@ async def test_a_runner_suspended_before_their_grab_wrote_is_refused_the_slot(db
         async with UnitOfWork(db) as uow:
             await uow.runners.take_slot(rob, 3)
     assert refused.value.key == "not-eligible-suspended"
+
+
+async def test_a_runners_track_card_carries_the_trips_buttons(chat, services, db, campus, clock):
+    # Before: /orders lists the orders carried so the details message need not be scrolled to, but the card it
+    # opened offered no Picked up, Release or Delivered.
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    (card,) = await chat.send("rob", f"/track {order_id}")
+    assert {f"o:{order_id}:pickup", f"o:{order_id}:release"} <= {c.data for c in card.flat_choices()}
+    assert keys(await chat.press("rob", f"data:o:{order_id}:pickup"))[0] == "runner-picked-up"
+    (card,) = await chat.send("rob", f"/track {order_id}")
+    assert f"o:{order_id}:deliver" in [c.data for c in card.flat_choices()]
+    assert f"o:{order_id}:pickup" not in [c.data for c in card.flat_choices()]
+    assert keys(await chat.press("rob", f"data:o:{order_id}:deliver"))[0] == "runner-delivered"
+    (card,) = await chat.send("rob", f"/track {order_id}")
+    assert f"o:{order_id}:deliver" not in [c.data for c in card.flat_choices()]
