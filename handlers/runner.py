@@ -469,17 +469,27 @@ async def _releasable(ctx: Ctx, order_id: int) -> OrderRow:
 
 async def release(ctx: Ctx, order_id: int) -> None:
     """Asks first, stating the credit penalty."""
-    await _releasable(ctx, order_id)
+    row = await _releasable(ctx, order_id)
     profile = await _profile(ctx)
+    taken = taken_mark(row)
     ctx.say("runner-release-confirm", order=str(order_id), penalty=_penalty(ctx, profile.credit), credit=profile.credit,
             choices=[[
-        ctx.button("runner-release-yes", f"o:{order_id}:release_yes"),
+        ctx.button("runner-release-yes", f"o:{order_id}:release_yes:{taken}"),
         ctx.button("runner-release-no", f"o:{order_id}:release_no"),
     ]])
 
 
+def taken_mark(row: OrderRow) -> str:
+    """Which taking of the order a release question is about (when it was accepted): a question left over from an
+    earlier taking must not release the order its runner took again since."""
+    return str(int(row.accepted_at.timestamp())) if row.accepted_at is not None else "0"
+
+
 async def release_yes(ctx: Ctx, order_id: int) -> None:
     row = await _releasable(ctx, order_id)
+    parts = (ctx.input.choice or "").split(":")
+    if len(parts) > 3 and parts[3] != taken_mark(row):
+        raise InvalidInput("error-stale-choice")
     before = await _credit(ctx)
     await move(ctx, row, Event.release, Role.runner)
     after = await _credit(ctx)

@@ -141,3 +141,19 @@ async def test_a_runners_track_card_carries_the_trips_buttons(chat, services, db
     assert keys(await chat.press("rob", f"data:o:{order_id}:deliver"))[0] == "runner-delivered"
     (card,) = await chat.send("rob", f"/track {order_id}")
     assert f"o:{order_id}:deliver" not in [c.data for c in card.flat_choices()]
+
+
+async def test_a_release_question_left_from_an_earlier_taking_does_not_release_the_order_taken_again(
+        chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    order_id = await won_order(chat, services, alice, "rob")
+    (old_question,) = await chat.press("rob", "Release")
+    old_yes = old_question.flat_choices()[0].data
+    await act_notified(services, order_id, Event.release, Actor(Role.runner, rob))  # from another message
+    clock.advance(minutes=5)
+    assert keys(await chat.press("rob", f"data:g:{order_id}", chat=f"hall:{campus.id}"))[0] == "grab-won"
+    assert keys(await chat.press("rob", f"data:{old_yes}")) == ["error-stale-choice"]
+    assert (await order_row(db, order_id)).runner_id == rob  # still his: before, released with a second penalty
+    (question,) = await chat.press("rob", f"data:o:{order_id}:release")
+    assert keys(await chat.press("rob", f"data:{question.flat_choices()[0].data}")) == ["runner-released"]
