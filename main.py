@@ -157,9 +157,17 @@ def campus_summary(campus: Campus) -> str:
 def cmd_migrate(settings: Settings) -> int:
     from storage.migrate import upgrade
 
-    upgrade(settings.resolved_database_url(), cipher_keys=settings.cipher_keys())  # a migration may encrypt data
-    print(f"database is up to date: {settings.resolved_database_url()}")
+    url = settings.resolved_database_url()
+    upgrade(url, cipher_keys=settings.cipher_keys())  # a migration may encrypt data
+    print(f"database is up to date: {shown_url(url)}")
     return 0
+
+
+def shown_url(url: str) -> str:
+    """A database URL as it may be printed: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def keys_refused(settings: Settings) -> str | None:
@@ -238,11 +246,30 @@ def cmd_rekey(settings: Settings) -> int:
     return asyncio.run(run())
 
 
-def cmd_run(settings: Settings, campuses: list[Campus]) -> int:
+def on_the_database(settings: Settings, work) -> int:  # noqa: ANN001 - a callable returning an exit code
+    """`work`, or, when the database is down or refuses us, one line saying so (no traceback, no password)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return work()
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"paotui cannot start: the database at {shown_url(settings.configured_database_url())} cannot be "
+              f"used ({type(exc).__name__}).", file=sys.stderr)
+        return 1
+
+
+def start_refused(settings: Settings, campuses: list[Campus]) -> int:
+    """Migrated, and nothing stored that these keys or campus files cannot serve: 0, else the exit code."""
     cmd_migrate(settings)
     if (refused := keys_refused(settings) or campus_refused(settings, campuses)) is not None:
         print(f"paotui cannot start: {refused}", file=sys.stderr)
         return 2
+    return 0
+
+
+def cmd_run(settings: Settings, campuses: list[Campus]) -> int:
+    if refused := on_the_database(settings, lambda: start_refused(settings, campuses)):
+        return refused
     for c in campuses:
         print(campus_summary(c))
     if settings.telegram_token is None:
@@ -398,9 +425,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     command = args.command or "run"
     if command == "migrate":
-        return cmd_migrate(settings)
+        return on_the_database(settings, lambda: cmd_migrate(settings))
     if command == "rekey":
-        return cmd_rekey(settings)
+        return on_the_database(settings, lambda: cmd_rekey(settings))
     if command == "campus":
         print("\n\n".join(campus_summary(c) for c in campuses))
         return 0

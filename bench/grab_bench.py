@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text, update  # noqa: E402
@@ -144,7 +146,8 @@ async def main() -> int:
     try:
         pg_url = await fresh_postgres(args.postgres, "paotui_bench")
     except (OSError, asyncio.TimeoutError) as exc:
-        print(f"PostgreSQL skipped: {args.postgres} not reachable ({exc})")
+        shown = make_url(args.postgres).render_as_string(hide_password=True)
+        print(f"PostgreSQL skipped: {shown} not reachable ({type(exc).__name__})")
         return 0
     await run_backend("PostgreSQL", pg_url, campus, args.trials, args.grabbers)
     return 0

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import String, cast, func, insert, or_, select, text  # noqa: E402
@@ -139,7 +141,8 @@ async def main() -> int:
     try:
         pg_url = await fresh_postgres(args.postgres, "paotui_report_bench")
     except (OSError, asyncio.TimeoutError) as exc:
-        print(f"PostgreSQL skipped: {args.postgres} not reachable ({exc})")
+        shown = make_url(args.postgres).render_as_string(hide_password=True)
+        print(f"PostgreSQL skipped: {shown} not reachable ({type(exc).__name__})")
         return 0 if ok else 1
     ok &= await run_backend("PostgreSQL", pg_url, campus, args.orders)
     return 0 if ok else 1

@@ -1,9 +1,11 @@
 """Secrets and infrastructure, from the environment and .env. Built once in main.py and passed down."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,8 +21,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = PROJECT_DIR / "data"
     # Default: a SQLite file in data_dir (WAL). PostgreSQL: postgresql+asyncpg://user@host/db
-    database_url: str | None = None
-    redis_url: str | None = None  # needed when several processes share state
+    # Not in the settings' repr: they may hold passwords.
+    database_url: str | None = Field(default=None, repr=False)
+    redis_url: str | None = Field(default=None, repr=False)  # needed when several processes share state
     # How fast one person may send to the Telegram bot, and have messages passed on to the other side of an order
     # (storage.throttle; `limits` notation, windows separated by ';'). Shared through redis_url when set.
     rate_limit_inputs: str = ThrottleConfig().inputs
@@ -67,6 +70,45 @@ class Settings(BaseSettings):
         # '20/10 seconds;60/minute': a ValueError names what is wrong; 0 a minute would refuse everyone.
         if any(item.amount < 1 for item in parse_many(value)):
             raise ValueError(f"{value!r}: every window must allow at least 1")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        # Read here, not when the throttle or the sender first connects: a password holding '/', '#' or '?' breaks
+        # the URL, and the library's error would print it whole. The message names the problem, never the URL.
+        if value:
+            parts = urlsplit(value)
+            try:
+                parts.port  # noqa: B018 - raises on a port that is no number
+            except ValueError:
+                parts = parts._replace(netloc="")
+            if parts.scheme not in ("redis", "rediss", "unix") or (parts.scheme != "unix" and not parts.hostname):
+                raise ValueError("REDIS_URL must be like redis://[:password@]host:6379/0; characters such as / # ? "
+                                 "in the password must be percent-encoded (%2F %23 %3F)")
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from cryptography.fernet import Fernet
+
+            try:
+                for key in (k.strip() for k in value.get_secret_value().split(",") if k.strip()):
+                    Fernet(key.encode())
+            except ValueError:
+                raise ValueError("ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64-encoded bytes each), "
+                                 "comma separated") from None
+        return value
+
+    @field_validator("telegram_api_base")
+    @classmethod
+    def _api_base(cls, value: str) -> str:
+        # Without a scheme every request fails, and the HTTP client's error names the whole URL: the token in it.
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("TELEGRAM_API_BASE must be an http(s) URL with a host, like https://api.telegram.org")
         return value
 
     @field_validator("campus_files", mode="before")
@@ -118,6 +160,8 @@ class Settings(BaseSettings):
         key_file = self.data_dir / "encryption.key"
         if not key_file.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(Cipher.new_key())
-            key_file.chmod(0o600)
+            # Created readable by its owner alone, never for a moment by anyone else (no write, then chmod).
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(Cipher.new_key())
         return [key_file.read_text().strip()]

@@ -47,14 +47,24 @@ from storage.uow import UnitOfWork
 
 CHANNEL = "console"
 INDENT = "  "
-CHARTS = Path(tempfile.gettempdir()) / "paotui-charts"  # where the console leaves the charts it was sent
+# Where the console leaves the charts it was sent: a folder of this process's own, readable by its user alone (a
+# shared, predictable one would show the campus's figures to other local users, and could be symlinked into).
+CHARTS: Path | None = None
+
+
+def charts_folder() -> Path:
+    global CHARTS
+    if CHARTS is None:
+        CHARTS = Path(tempfile.mkdtemp(prefix="paotui-charts-"))
+    return CHARTS
 
 
 def saved_chart(chart: Chart) -> Path:
     """The chart drawn into a PNG file (named by what it shows, so the same one is not drawn again)."""
-    path = CHARTS / f"chart-{hashlib.sha1(repr(chart).encode()).hexdigest()[:12]}.png"
+    folder = charts_folder()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / f"chart-{hashlib.sha1(repr(chart).encode()).hexdigest()[:12]}.png"
     if not path.exists():
-        CHARTS.mkdir(parents=True, exist_ok=True)
         path.write_bytes(png(chart))
     return path
 

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -385,3 +386,15 @@ def test_an_operator_who_chose_english_reads_the_operators_notices_in_english_to
     code, out, _ = run(script, tmp_path, capsys)
     assert code == 0, out
     assert "[to @admin] New runner application from runner1" in out
+
+
+def test_charts_go_to_a_folder_only_their_user_reads(monkeypatch):
+    import stat
+
+    from bot.console import session
+    from handlers.reports import DayFigures, report_chart
+    monkeypatch.setattr(session, "CHARTS", None)
+    days = [dt.date(2026, 11, 17) + dt.timedelta(days=n) for n in range(7)]
+    drawn = session.saved_chart(report_chart(days, [DayFigures(0, {"completed": 0}, 0, 0, 0, 0) for _ in days]))
+    assert stat.S_IMODE(drawn.parent.stat().st_mode) & 0o077 == 0  # before: /tmp/paotui-charts, 0o755, shared
+    assert drawn.parent.name.startswith("paotui-charts-") and drawn.parent != Path(tempfile.gettempdir())

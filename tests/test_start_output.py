@@ -1,0 +1,66 @@
+"""What a start prints and leaves on disk holds no secret: no database or Redis password, no bot token, no key
+readable by others; a start that cannot work says so in one line."""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+import main
+from bot.settings import Settings
+
+PASSWORD = "hunter2-db-password"
+TOKEN = "123456789:AAE-very-secret-bot-token"
+
+
+def test_settings_show_no_password_in_their_repr():
+    settings = Settings(_env_file=None, database_url=f"postgresql+asyncpg://paotui:{PASSWORD}@db/paotui",
+                        redis_url=f"redis://:{PASSWORD}@cache:6379/0", telegram_token=TOKEN)
+    assert PASSWORD not in repr(settings) and TOKEN not in repr(settings)
+
+
+@pytest.mark.parametrize(("variable", "value", "said"), [
+    ("REDIS_URL", "redis://:pa/ss123@127.0.0.1:6379/13", "REDIS_URL must be like redis://"),
+    ("REDIS_URL", "redis://:pa#ss123@127.0.0.1:6379/13", "REDIS_URL must be like redis://"),
+    ("TELEGRAM_API_BASE", "api.telegram.org", "TELEGRAM_API_BASE must be an http(s) URL"),
+    ("ENCRYPTION_KEYS", "not-a-fernet-key", "ENCRYPTION_KEYS must be Fernet keys"),
+])
+def test_a_wrong_setting_is_one_line_that_repeats_no_secret(monkeypatch, capsys, tmp_path, variable, value, said):
+    # Before: a traceback that printed the Redis password, 90 s of retries with the token in 7 log lines, or a
+    # traceback from the key.
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv(variable, value)
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
+    assert main.main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "pa/ss123" not in err and "pa#ss123" not in err and TOKEN not in err
+    assert "not-a-fernet-key" not in err and "Traceback" not in err
+
+
+def test_a_database_that_is_down_is_one_line_without_its_password(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"postgresql+asyncpg://postgres:{PASSWORD}@127.0.0.1:1/nowhere")
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
+    assert main.main(["migrate"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == ("paotui cannot start: the database at postgresql+asyncpg://postgres:***@127.0.0.1:1/nowhere "
+                           "cannot be used (ConnectionRefusedError).")
+
+
+def test_migrate_names_the_database_without_its_password():
+    assert main.shown_url(f"postgresql+asyncpg://postgres:{PASSWORD}@127.0.0.1:5432/test") == (
+        "postgresql+asyncpg://postgres:***@127.0.0.1:5432/test")
+
+
+def test_the_generated_key_is_never_readable_by_others(tmp_path, monkeypatch):
+    monkeypatch.delenv("ENCRYPTION_KEYS", raising=False)
+    before = os.umask(0o022)
+    try:
+        keys = Settings(_env_file=None, data_dir=tmp_path / "data").cipher_keys()
+    finally:
+        os.umask(before)
+    key_file = Path(tmp_path / "data" / "encryption.key")
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600 and keys == [key_file.read_text().strip()]
