@@ -69,7 +69,9 @@ class Services:
 
 
 def is_operator(campus: Campus, user: User) -> bool:
-    return user.is_operator or f"{user.channel}:{user.external_id}" in campus.operators
+    """Named by the campus's file, or flagged an operator on it: the flag is of the person's own campus only, as a
+    campus's operators moderate that campus and no other."""
+    return (user.is_operator and user.campus_id == campus.id) or f"{user.channel}:{user.external_id}" in campus.operators
 
 
 def home_campus(services: Services, inp: Input, current: str | None) -> str:

@@ -95,7 +95,7 @@ async def set_rule(ctx: Ctx, text: str, amount_text: str) -> None:
     await pricing_changes.change(ctx.uow.session, PricingChange(
         campus_id=campus.id, rule=pricing_rules.stored_key(campus, rule), amount=amount, changed_by=ctx.user_id,
         changed_at=ctx.now))
-    await record(ctx, "pricing_set", f"pricing:{rule}", amount=amount)
+    await record(ctx, "pricing_set", f"pricing:{ctx.campus.id}:{rule}", amount=amount)
     args = {"rule": rule, "unit": unit_of(rule), "amount": shown(rule, amount),
             "file": shown(rule, pricing_rules.value(campus, rule))}
     ctx.say("pricing-set", **args)
@@ -108,7 +108,7 @@ async def reset_rule(ctx: Ctx, text: str) -> None:
     rule = known_rule(campus, text)
     if not await pricing_changes.reset(ctx.uow.session, campus.id, pricing_rules.stored_key(campus, rule)):
         raise InvalidInput("pricing-not-changed", rule=rule)
-    await record(ctx, "pricing_reset", f"pricing:{rule}")
+    await record(ctx, "pricing_reset", f"pricing:{ctx.campus.id}:{rule}")
     args = {"rule": rule, "unit": unit_of(rule), "file": shown(rule, pricing_rules.value(campus, rule))}
     ctx.say("pricing-reset", **args)
     await tell_other_operators(ctx, "pricing-reset-by", **args)

@@ -50,7 +50,9 @@ async def join_campus(ctx: Ctx) -> None:
     named = named_operator_of(ctx.services, ctx.user.channel, ctx.user.external_id)
     if named and campus_id not in named:  # an operator belongs to a campus whose file names them (home_campus)
         return
-    ordered = await ctx.uow.session.scalar(select(OrderRow.id).where(OrderRow.customer_id == ctx.user_id).limit(1))
+    # Their orders keep their own campus; an operator of both moves between them whatever they ordered.
+    ordered = None if named else await ctx.uow.session.scalar(
+        select(OrderRow.id).where(OrderRow.customer_id == ctx.user_id).limit(1))
     if ordered is not None or await ctx.runner_profile() is not None:
         ctx.say("start-campus-kept", campus=campus_name(ctx.campus, ctx.user.language))
         return

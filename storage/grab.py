@@ -46,7 +46,8 @@ ALREADY_YOURS = GrabResult(False, "grab-already-yours")
 DELIVERED_BY_YOU = GrabResult(False, "grab-delivered-by-you")
 # Past CARRYING, an order of the holder is delivered (or completed), or ended otherwise.
 DELIVERED = frozenset({Status.delivered.value, Status.completed.value})
-ORDER_STATE = select(OrderRow.status, OrderRow.runner_id).where(OrderRow.id == bindparam("id"))
+ORDER_STATE = select(OrderRow.status, OrderRow.runner_id, OrderRow.campus_id).where(OrderRow.id == bindparam("id"))
+OTHER_CAMPUS = GrabResult(False, "not-eligible-other-campus")
 
 
 def settled(status: str, holder: int | None, runner_id: int) -> GrabResult | None:
@@ -60,11 +61,17 @@ def settled(status: str, holder: int | None, runner_id: int) -> GrabResult | Non
     return TAKEN if holder is not None else GONE
 
 
-async def settled_in(session: DbSession, order_id: int, runner_id: int) -> GrabResult | None:
+async def settled_in(session: DbSession, order_id: int, runner_id: int, campus_id: str | None = None
+                     ) -> GrabResult | None:
     """settled() as the order stands in the caller's transaction: most presses on a busy hall come after the
-    order went, and are answered from this one read instead of a grab attempt's write transaction."""
+    order went, and are answered from this one read instead of a grab attempt's write transaction. An order of
+    another campus than the grabber's (`campus_id`) is refused as such first: how it stands is not theirs to learn."""
     row = (await run_core(session, ORDER_STATE, {"id": order_id})).first()
-    return settled(row.status, row.runner_id, runner_id) if row is not None else GONE
+    if row is None:
+        return GONE
+    if campus_id is not None and row.campus_id != campus_id:
+        return OTHER_CAMPUS
+    return settled(row.status, row.runner_id, runner_id)
 
 
 OnWon = Callable[[UnitOfWork, Campus, Transition, dt.datetime], Awaitable[None]]

@@ -131,3 +131,51 @@ async def test_an_operator_both_campus_files_name_acts_for_each_in_its_admin_cha
     assert keys(await chat.send(BOB, f"/find {order}")) == ["admin-order"]
     await chat.send(BOB, "/today", chat=NORTH_ADMIN)
     assert await campus_of(chat, BOB) == "demo"
+
+
+async def test_an_operator_both_files_name_who_once_ordered_still_moves_between_them_by_link(db, campus, clock):
+    # Before: "you stay on the demo campus", because they had placed an order once.
+    chat = two_campuses(db, campus, clock, demo_operators=(f"telegram:{BOB}",))
+    await chat.send(BOB, "/start c-demo")
+    await make_order(db, campus, await user_id(db, BOB), clock.now)
+    assert keys(await chat.send(BOB, "/start c-north")) == ["start-welcome"]
+    assert await campus_of(chat, BOB) == "north"
+
+
+async def test_the_operator_flag_is_of_the_persons_own_campus(db, campus, clock):
+    # Before: flagged on the demo campus, they topped up a north student's wallet from the north admin chat.
+    from sqlalchemy import update
+    chat = two_campuses(db, campus, clock)
+    await chat.send("dora", "/start")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.external_id == "dora").values(is_operator=True))
+    await chat.send("nina", "/start c-north")
+    nina = await user_id(db, "nina")
+    assert keys(await chat.send("dora", f"/topup #{nina} 100", chat=NORTH_ADMIN)) == ["error-operators-only"]
+    assert keys(await chat.send("dora", "/today")) == ["admin-today"]  # on their own campus, as before
+
+
+async def test_grab_of_another_campus_order_says_only_that_it_is_another_campus(db, campus, clock):
+    # Before: a north runner learned by /grab N whether a demo order was taken, gone or still open.
+    from core.order import Actor, Event, Role
+    from tests.factories import act
+    chat = two_campuses(db, campus, clock)
+    alice = await make_user(db, campus, clock.now)
+    rob = await make_runner(db, campus, clock.now)
+    order = await make_order(db, campus, alice, clock.now)
+    await act(db, campus, order, Event.accept, Actor(Role.runner, rob), clock.now)
+    await chat.send("nick", "/start c-north")
+    north = chat.services.campuses["north"]
+    nick = await user_id(db, "nick")
+    await make_runner_on(db, north, nick, clock.now)
+    assert keys(await chat.send("nick", f"/grab {order}")) == ["not-eligible-other-campus"]
+
+
+async def make_runner_on(db, campus, user: int, now) -> None:
+    from storage.models import RunnerProfile
+    from tests.factories import CIPHER
+    async with UnitOfWork(db) as uow:
+        (await uow.session.get(User, user)).started_bot = True
+        uow.session.add(RunnerProfile(user_id=user, campus_id=campus.id, status="approved", gender="male",
+                                      real_name_enc=CIPHER.encrypt("测试"), student_no_enc=CIPHER.encrypt("1"),
+                                      quiz_passed=True, credit=campus.credit.initial, applied_at=now))
