@@ -247,9 +247,16 @@ def cmd_rekey(settings: Settings) -> int:
 
 
 def on_the_database(settings: Settings, work) -> int:  # noqa: ANN001 - a callable returning an exit code
-    """`work`, or, when the database is down or refuses us, one line saying so (no traceback, no password)."""
+    """`work`, or, when the database is down or refuses us, one line saying so (no traceback, no password). The
+    encryption keys first, apart: a key file that cannot be made is no fault of the database."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    try:
+        settings.cipher_keys()
+    except OSError as exc:
+        print(f"paotui cannot start: the encryption key in {settings.data_dir} cannot be made or read "
+              f"({type(exc).__name__}); set ENCRYPTION_KEYS or DATA_DIR.", file=sys.stderr)
+        return 2
     try:
         return work()
     except (OSError, SQLAlchemyError) as exc:

@@ -160,8 +160,16 @@ class Settings(BaseSettings):
         key_file = self.data_dir / "encryption.key"
         if not key_file.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            # Created readable by its owner alone, never for a moment by anyone else (no write, then chmod).
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # Written readable by its owner alone (never for a moment by anyone else), then put in place whole in one
+            # step that fails if it is there: of two processes starting at once, both read the one key that won.
+            draft = key_file.with_name(f".encryption.key.{os.getpid()}")
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(Cipher.new_key())
+            try:
+                os.link(draft, key_file)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
         return [key_file.read_text().strip()]

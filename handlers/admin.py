@@ -59,7 +59,7 @@ from storage.models import (
     Withdrawal,
 )
 from storage.models import Order as OrderRow
-from storage.orders_repo import to_domain
+from storage.orders_repo import StaleOrder, to_domain
 from storage.sql import insert_ignore
 
 MAX_TOP_UP = 2000_00  # fen: a cash desk never takes more at once
@@ -915,9 +915,14 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
         # What they took but have not picked up goes back to the hall at once, at no cost to their credit: they may
         # not fetch it, and its student should not wait for a pickup timeout. What they carry stays, to settle.
         returned: list[int] = []
-        for row in await ctx.uow.session.scalars(select(OrderRow).where(
-                OrderRow.runner_id == target.id, OrderRow.status == Status.accepted.value).order_by(OrderRow.id)):
-            await move(ctx, row, Event.take_back, Role.operator, note=reason)
+        accepted = list(await ctx.uow.session.scalars(select(OrderRow).where(
+            OrderRow.runner_id == target.id, OrderRow.status == Status.accepted.value).order_by(OrderRow.id)))
+        for row in accepted:
+            try:
+                async with ctx.uow.session.begin_nested():
+                    await move(ctx, row, Event.take_back, Role.operator, note=reason)
+            except StaleOrder:  # picked up (or ended) this moment: it stays theirs, listed below; they are suspended
+                continue
             returned.append(row.id)  # type: ignore[arg-type]
         active = await ctx.uow.orders.active_for_runner(target.id)  # type: ignore[arg-type]
         # What they ordered goes on without them (they can neither confirm nor write about it): named, to look at.

@@ -438,7 +438,7 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
                                {"channel": inp.channel, "external_id": inp.user})).first()
         may_grab = user is not None and user.started_bot and not user.suspended and raw.strip()
         order_id = parse_order_id(raw) if may_grab else None
-        already = await settled_in(uow.session, order_id, user.id, user.campus_id) if order_id is not None else None
+        already = await settled_in(uow.session, order_id, user.id, user.runner_campus) if order_id is not None else None
     chat = operators_chat_campus(services, inp, user.campus_id if user is not None else None)
     replies = await grab_outcome(services, user, raw, order_id, already, chat)
     # As Ctx.settle_location would, where the location button may still be up in the grabber's private chat: won or

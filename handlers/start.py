@@ -50,6 +50,8 @@ async def join_campus(ctx: Ctx) -> None:
     named = named_operator_of(ctx.services, ctx.user.channel, ctx.user.external_id)
     if named and campus_id not in named:  # an operator belongs to a campus whose file names them (home_campus)
         return
+    if ctx.user.is_operator:  # flagged an operator of the campus they are on (is_operator): a public link moves no one
+        return
     # Their orders keep their own campus; an operator of both moves between them whatever they ordered.
     ordered = None if named else await ctx.uow.session.scalar(
         select(OrderRow.id).where(OrderRow.customer_id == ctx.user_id).limit(1))

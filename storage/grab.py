@@ -65,7 +65,8 @@ async def settled_in(session: DbSession, order_id: int, runner_id: int, campus_i
                      ) -> GrabResult | None:
     """settled() as the order stands in the caller's transaction: most presses on a busy hall come after the
     order went, and are answered from this one read instead of a grab attempt's write transaction. An order of
-    another campus than the grabber's (`campus_id`) is refused as such first: how it stands is not theirs to learn."""
+    another campus than the runner's (`campus_id`: their profile's) is refused as such first: how it stands is not
+    theirs to learn. Someone with no runner profile is told they are no runner, by the grab's own checks."""
     row = (await run_core(session, ORDER_STATE, {"id": order_id})).first()
     if row is None:
         return GONE

@@ -11,7 +11,7 @@ from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.db import DbSession
-from storage.models import Conversation, User
+from storage.models import Conversation, RunnerProfile, User
 from storage.sql import run_core
 
 M = TypeVar("M")
@@ -26,7 +26,10 @@ USER_AND_CONVERSATION = select(*User.__table__.c, Conversation.state, Conversati
 ).where(_AT_ADDRESS)
 _USER_ATTRIBUTES = tuple(class_mapper(User).get_property_by_column(c).key for c in User.__table__.c)
 # Who is pressing Grab: enough to refuse them or name them as the runner.
-GRABBER_BY_ADDRESS = select(User.id, User.language, User.started_bot, User.suspended, User.campus_id).where(_AT_ADDRESS)
+# With the campus of their runner profile, if they have one: whose orders they may take.
+GRABBER_BY_ADDRESS = select(User.id, User.language, User.started_bot, User.suspended, User.campus_id,
+                            RunnerProfile.campus_id.label("runner_campus")).outerjoin(
+    RunnerProfile, RunnerProfile.user_id == User.id).where(_AT_ADDRESS)
 # Where and in which language a notice reaches someone.
 ADDRESS_AND_LANGUAGE_BY_ID = select(User.channel, User.external_id, User.language).where(User.id == bindparam("id"))
 # What a refusal is answered in: their language, or in a campus's operators' chat the campus's (handlers/app.py).

@@ -36,6 +36,8 @@ _COMPARE_AND_SET = update(_ORDERS).where(
     _ORDERS.c.total == bindparam("was_total"),
     _ORDERS.c.goods_spent.is_not_distinct_from(bindparam("was_goods_spent")),
     _ORDERS.c.goods_extra == bindparam("was_goods_extra"),
+    # Which taking: a runner who released the order and took it again meanwhile holds another one.
+    _ORDERS.c.accepted_at.is_not_distinct_from(bindparam("was_accepted_at")),
 )
 _RECORD = insert(OrderEvent.__table__).returning(OrderEvent.__table__.c.id)
 # Built once too: Session.get builds its SELECT (and that statement's cache key) on every call, which cost a third of
@@ -103,7 +105,7 @@ class OrderRepository:
         result = await run_core(self.session, _COMPARE_AND_SET, {
             **values, "was_id": t.before.id, "was_status": t.before.status.value, "was_runner": t.before.runner_id,
             "was_total": t.before.total, "was_goods_spent": t.before.goods_spent,
-            "was_goods_extra": t.before.goods_extra})
+            "was_goods_extra": t.before.goods_extra, "was_accepted_at": t.before.accepted_at})
         if result.rowcount != 1:
             raise StaleOrder(order_id=t.before.id)
         # The UPDATE bypassed the ORM: the session's copy of the row (if it holds one) takes the new values as

@@ -64,3 +64,30 @@ def test_the_generated_key_is_never_readable_by_others(tmp_path, monkeypatch):
         os.umask(before)
     key_file = Path(tmp_path / "data" / "encryption.key")
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600 and keys == [key_file.read_text().strip()]
+
+
+def test_a_data_dir_that_cannot_hold_the_key_is_not_said_to_be_the_database(monkeypatch, capsys, tmp_path):
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("DATA_DIR", str(not_a_folder))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'paotui.db'}")
+    monkeypatch.delenv("ENCRYPTION_KEYS", raising=False)
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
+    assert main.main(["migrate"]) == 2
+    assert capsys.readouterr().err.startswith(f"paotui cannot start: the encryption key in {not_a_folder} cannot be")
+
+
+def test_two_processes_making_the_key_at_once_both_read_the_one_that_won(monkeypatch, tmp_path):
+    import bot.settings as settings_module
+    from storage.crypto import Cipher
+    theirs = Cipher.new_key()
+    real_link = os.link
+
+    def racing_link(src, dst):  # the other process put its key in place a moment before
+        Path(dst).write_text(theirs)
+        return real_link(src, dst)
+
+    monkeypatch.setattr(settings_module.os, "link", racing_link)
+    monkeypatch.delenv("ENCRYPTION_KEYS", raising=False)
+    assert Settings(_env_file=None, data_dir=tmp_path / "data").cipher_keys() == [theirs]
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["encryption.key"]  # no draft left behind

@@ -179,3 +179,25 @@ async def make_runner_on(db, campus, user: int, now) -> None:
         uow.session.add(RunnerProfile(user_id=user, campus_id=campus.id, status="approved", gender="male",
                                       real_name_enc=CIPHER.encrypt("测试"), student_no_enc=CIPHER.encrypt("1"),
                                       quiz_passed=True, credit=campus.credit.initial, applied_at=now))
+
+
+async def test_an_operator_flagged_on_one_campus_does_not_become_anothers_by_its_link(db, campus, clock):
+    from sqlalchemy import update
+    chat = two_campuses(db, campus, clock)
+    await chat.send("dora", "/start")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.external_id == "dora").values(is_operator=True))
+    await chat.send("nina", "/start c-north")
+    nina = await user_id(db, "nina")
+    await chat.send("dora", "/start c-north")  # the north campus's public link
+    assert await campus_of(chat, "dora") == "demo"
+    assert keys(await chat.send("dora", f"/topup #{nina} 100", chat=NORTH_ADMIN)) == ["error-operators-only"]
+
+
+async def test_a_student_of_another_campus_pressing_take_is_told_they_are_no_runner(db, campus, clock):
+    chat = two_campuses(db, campus, clock)
+    alice = await make_user(db, campus, clock.now)
+    order = await make_order(db, campus, alice, clock.now)
+    await chat.send("nina", "/start c-north")
+    (said,) = await chat.send("nina", f"/grab {order}")
+    assert said.key == "not-eligible-not-runner"
