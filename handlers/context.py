@@ -71,7 +71,8 @@ class Services:
 def is_operator(campus: Campus, user: User) -> bool:
     """Named by the campus's file, or flagged an operator on it: the flag is of the person's own campus only, as a
     campus's operators moderate that campus and no other."""
-    return (user.is_operator and user.campus_id == campus.id) or f"{user.channel}:{user.external_id}" in campus.operators
+    flagged = user.is_operator and user.campus_id == campus.id
+    return flagged or f"{user.channel}:{user.external_id}" in campus.operators
 
 
 def home_campus(services: Services, inp: Input, current: str | None) -> str:

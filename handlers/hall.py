@@ -32,6 +32,7 @@ from handlers.io import Input, Kind, Reply
 from handlers.location import not_asked_for
 from handlers.notify import (
     DETAILS_ENDED,
+    DETAILS_REFRESHED,
     NOTICE_RENDERERS,
     Button,
     Notifier,
@@ -417,6 +418,7 @@ NOTICE_RENDERERS.update({
     "notice-you-won": _you_won,
     "notice-accepted": _accepted,
     DETAILS_ENDED: _details_ended,
+    DETAILS_REFRESHED: lambda notifier, campus, row, notice: show_details(notifier, campus, row, notice.user_id),
 })
 
 

@@ -42,6 +42,9 @@ MENU = "menu"  # the payload kind of a command-menu refresh: no text, nothing to
 # The renderer that edits a runner's details message (the student's phone and room, handlers/hall.py) to a version
 # without them, once the runner's part in the order ends; Notifier.transition calls it, whatever the transition.
 DETAILS_ENDED = "details-ended"
+# The one that edits it to the order as it is now while it stays theirs (picked up, delivered, on hold): its status,
+# the deadline that applies and the buttons that still mean something.
+DETAILS_REFRESHED = "details-refreshed"
 # What a former operator's copy of an operators' card says once the item is decided: not the decision, nor the card.
 CARD_WITHDRAWN = "admin-card-withdrawn"
 
@@ -174,6 +177,10 @@ class Notifier:
             if redact is not None:
                 await redact(self, campus, row, Notice("runner", DETAILS_ENDED, {"accepted_at": t.before.accepted_at},
                                                        user_id=had))
+        elif had is not None and t.after.runner_id == had and t.after.status is not t.before.status:
+            refresh = NOTICE_RENDERERS.get(DETAILS_REFRESHED)
+            if refresh is not None:
+                await refresh(self, campus, row, Notice("runner", DETAILS_REFRESHED, user_id=had))
         for notice in t.notices:
             renderer = NOTICE_RENDERERS.get(notice.key)
             if renderer is not None:

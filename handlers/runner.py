@@ -21,7 +21,6 @@ from core.numbers import ascii_digits, whole_number
 from core.order import Event, Notice, Role, Status
 from handlers import goods_extra
 from handlers.context import Ctx, Kept, barred, caption_args, free_text
-from handlers.hall import show_details
 from handlers.io import Kind
 from handlers.notify import NOTICE_RENDERERS, Notifier
 from handlers.orders import blocked_us, move, parse_order_id, runner_order
@@ -241,10 +240,13 @@ async def pickup(ctx: Ctx, order_id: int, spent: int | None = None) -> None:
     if row.goods and row.goods_spent is None and spent is not None and row.status == Status.picked_up.value:
         await goods_bought(ctx, row, spent)
         return
+    # Picked up and Release mean nothing more under the details message: the transition edits it through the
+    # outbox (Notifier.transition), like its other edits, so none overtakes another.
     t = await move(ctx, row, Event.pickup, Role.runner)
-    # Picked up and Release mean nothing more under the details message: it is edited through the outbox, like
-    # its other edits (the contact taken away when the runner's part ends), so none overtakes another.
-    await show_details(ctx.notify, ctx.services.campuses[row.campus_id], await ctx.uow.orders.row_after(t), ctx.user_id)
+    from handlers import tracking  # a cycle at import: tracking registers these verbs
+
+    if (ctx.input.choice or "").endswith(f":pickup:{tracking.CARD}"):  # pressed under a /track card: it too
+        await tracking.show_card(ctx, await ctx.uow.orders.row_after(t), edit=True)
     if not row.goods:
         await after_pickup(ctx, row)
     elif spent is not None:

@@ -206,8 +206,8 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
     else:
         parts = [await runner_card(ctx, ctx.t, campus, row, ctx.user_id, contact=False)]
         # The trip's buttons, as under the details message, which may be far up the chat by now.
-        if row.runner_id == ctx.user_id and status is Status.accepted:
-            rows.append([ctx.button("runner-btn-picked", f"o:{row.id}:pickup"),
+        if row.runner_id == ctx.user_id and status is Status.accepted:  # "card": Picked up refreshes this card
+            rows.append([ctx.button("runner-btn-picked", f"o:{row.id}:pickup:{CARD}"),
                          ctx.button("runner-btn-release", f"o:{row.id}:release")])
         elif row.runner_id == ctx.user_id and status is Status.picked_up:
             rows.append([ctx.button("runner-btn-delivered", f"o:{row.id}:deliver")])
@@ -240,6 +240,7 @@ async def track_command(ctx: Ctx) -> None:
 
 
 KEPT = "kept"  # "o:<id>:view:kept": the cancel question's No, whose card takes the question's place
+CARD = "card"  # "o:<id>:pickup:card": pressed under a runner's /track card, which is brought up to date in place
 
 
 @verb("view")
@@ -526,8 +527,11 @@ ORDER_NUMBER = re.compile(r"^#?\d+$")
 async def one_of_theirs(ctx: Ctx, number: str) -> bool:
     """An order this person placed or carried has this number."""
     order_id = record_id(number)
-    return order_id is not None and await ctx.uow.session.scalar(select(OrderRow.id).where(
-        OrderRow.id == order_id, or_(OrderRow.customer_id == ctx.user_id, OrderRow.runner_id == ctx.user_id))) is not None
+    if order_id is None:
+        return False
+    found = await ctx.uow.session.scalar(select(OrderRow.id).where(
+        OrderRow.id == order_id, or_(OrderRow.customer_id == ctx.user_id, OrderRow.runner_id == ctx.user_id)))
+    return found is not None
 
 
 async def sole_conversation(ctx: Ctx) -> int | None:

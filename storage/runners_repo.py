@@ -67,8 +67,11 @@ class RunnerRepository:
         """One more busy order, only while under the limit (two simultaneous grabs cannot both pass)."""
         busy = (await run_core(self.session, _TAKE_SLOT, {"runner": user_id, "limit": limit})).scalar_one_or_none()
         if busy is None:
-            suspended = await self.session.scalar(select(RunnerProfile.suspended).where(RunnerProfile.user_id == user_id))
-            raise NotEligible("not-eligible-suspended") if suspended else NotEligible("not-eligible-too-many", limit=limit)
+            suspended = await self.session.scalar(
+                select(RunnerProfile.suspended).where(RunnerProfile.user_id == user_id))
+            if suspended:
+                raise NotEligible("not-eligible-suspended")
+            raise NotEligible("not-eligible-too-many", limit=limit)
         self._loaded_busy(user_id, busy)
 
     async def change_load(self, user_id: int, delta: int) -> None:

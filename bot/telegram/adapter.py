@@ -229,6 +229,12 @@ class TelegramAdapter:
             return False
         return True
 
+    async def _too_fast(self, user_id: int) -> bool:
+        """What the adapter answers itself (an edit, the invoice button) is held to the person's pace as every input
+        is (storage.throttle, handlers.app)."""
+        throttle = self.services.throttle
+        return throttle is not None and not await throttle.allow("input", f"{convert.CHANNEL}:{user_id}")
+
     async def _ask_to_start_in_group(self, message: Message) -> None:
         """A command in the hall from someone we cannot write to privately: a button that opens the bot, in the
         campus's language, as everything posted in the hall (handlers.notify.answer_language).
@@ -239,6 +245,10 @@ class TelegramAdapter:
         say nothing, so the hall never passes Telegram's limit and new orders keep their share of it."""
         assert message.from_user is not None
         chat = self.chat_now(message.chat.id)
+        throttle = self.services.throttle
+        who = f"{convert.CHANNEL}:{message.from_user.id}"
+        if throttle is not None and not await throttle.tell("start-request", who):
+            return  # asked once a minute at most: one person repeating a command must not fill the hall
         if not await self.limiter.acquire(chat):
             log.info("group %s is at its rate limit: no start request for %s", chat, message.from_user.id)
             return
@@ -315,6 +325,8 @@ class TelegramAdapter:
         assert message.from_user is not None
         key = update_key(convert.CHANNEL, event_update.update_id)
         if not await DatabaseSeenKeys(self.services.db).first_time(key, self.services.clock()):
+            return
+        if await self._too_fast(message.from_user.id):  # held like any input (handlers.app): silent past the limit
             return
         known = await self._known(message.from_user.id, message.from_user.language_code)
         try:
@@ -503,6 +515,9 @@ class TelegramAdapter:
                 await answer()  # a repeated update: the invoice was sent the first time
                 return
             known = await self._known(query.from_user.id, query.from_user.language_code)
+            if await self._too_fast(query.from_user.id):  # each press would send another invoice
+                await answer(known.t("error-too-fast"))
+                return
             if not self.payments.enabled:
                 await answer(known.t("tg-bad-button"))
                 return

@@ -75,7 +75,8 @@ async def test_a_change_prices_the_next_quote_and_a_placed_order_keeps_its_price
     assert "Buy for me: 4.00" in quote_of(await answer_all(chat, "bob", BUY)).text
     async with UnitOfWork(services.db, write=False) as uow:
         done = [(a.action, a.target, a.details) for a in await uow.session.scalars(select(OperatorAction))]
-    assert done == [("pricing_set", "pricing:demo:base.buy", {"amount": 600}), ("pricing_reset", "pricing:demo:base.buy", {})]
+    assert done == [("pricing_set", "pricing:demo:base.buy", {"amount": 600}),
+                    ("pricing_reset", "pricing:demo:base.buy", {})]
 
 
 async def test_a_quote_shown_before_a_change_is_shown_again_changed_when_confirmed(chat, services):

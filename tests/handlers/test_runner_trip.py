@@ -133,7 +133,7 @@ async def test_a_runners_track_card_carries_the_trips_buttons(chat, services, db
     await runner(db, campus, clock(), "rob")
     order_id = await won_order(chat, services, alice, "rob")
     (card,) = await chat.send("rob", f"/track {order_id}")
-    assert {f"o:{order_id}:pickup", f"o:{order_id}:release"} <= {c.data for c in card.flat_choices()}
+    assert {f"o:{order_id}:pickup:card", f"o:{order_id}:release"} <= {c.data for c in card.flat_choices()}
     assert keys(await chat.press("rob", f"data:o:{order_id}:pickup"))[0] == "runner-picked-up"
     (card,) = await chat.send("rob", f"/track {order_id}")
     assert f"o:{order_id}:deliver" in [c.data for c in card.flat_choices()]
