@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from storage.throttle import ThrottleConfig
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# What the `limits` library (and redis-py) connect to: a server, over TLS, a socket, a cluster, behind sentinels.
+REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+unix", "redis+cluster", "redis+sentinel")
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret token
 
 
@@ -83,7 +85,7 @@ class Settings(BaseSettings):
                 parts.port  # noqa: B018 - raises on a port that is no number
             except ValueError:
                 parts = parts._replace(netloc="")
-            if parts.scheme not in ("redis", "rediss", "unix") or (parts.scheme != "unix" and not parts.hostname):
+            if parts.scheme not in REDIS_SCHEMES or (parts.scheme in ("redis", "rediss") and not parts.hostname):
                 raise ValueError("REDIS_URL must be like redis://[:password@]host:6379/0; characters such as / # ? "
                                  "in the password must be percent-encoded (%2F %23 %3F)")
         return value

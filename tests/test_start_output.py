@@ -91,3 +91,10 @@ def test_two_processes_making_the_key_at_once_both_read_the_one_that_won(monkeyp
     monkeypatch.delenv("ENCRYPTION_KEYS", raising=False)
     assert Settings(_env_file=None, data_dir=tmp_path / "data").cipher_keys() == [theirs]
     assert [p.name for p in (tmp_path / "data").iterdir()] == ["encryption.key"]  # no draft left behind
+
+
+@pytest.mark.parametrize("url", ["redis://localhost:6379/0", "rediss://:pw@cache:6380/0", "redis+unix:///tmp/r.sock",
+                                 "redis+cluster://h1:7000,h2:7001", "redis+sentinel://h:26379/main",
+                                 "redis://[::1]:6379/0"])
+def test_every_kind_of_redis_deployment_is_still_taken(url):
+    assert Settings(_env_file=None, redis_url=url).redis_url == url
