@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -13,8 +14,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from storage.throttle import ThrottleConfig
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-# What the `limits` library (and redis-py) connect to: a server, over TLS, a socket, a cluster, behind sentinels.
-REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+unix", "redis+cluster", "redis+sentinel")
+# What the throttle and the sender's `limits` storage connect to (with or without its "async+" prefix): a server,
+# over TLS, or a socket.
+REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret token
 
 
@@ -80,14 +82,15 @@ class Settings(BaseSettings):
         # Read here, not when the throttle or the sender first connects: a password holding '/', '#' or '?' breaks
         # the URL, and the library's error would print it whole. The message names the problem, never the URL.
         if value:
-            parts = urlsplit(value)
+            parts = urlsplit(value.removeprefix("async+"))
             try:
                 parts.port  # noqa: B018 - raises on a port that is no number
             except ValueError:
                 parts = parts._replace(netloc="")
             if parts.scheme not in REDIS_SCHEMES or (parts.scheme in ("redis", "rediss") and not parts.hostname):
-                raise ValueError("REDIS_URL must be like redis://[:password@]host:6379/0; characters such as / # ? "
-                                 "in the password must be percent-encoded (%2F %23 %3F)")
+                raise ValueError("REDIS_URL must be like redis://[:password@]host:6379/0 (or rediss://, "
+                                 "redis+unix:///path.sock); characters such as / # ? in the password must be "
+                                 "percent-encoded (%2F %23 %3F)")
         return value
 
     @field_validator("encryption_keys")
@@ -164,8 +167,7 @@ class Settings(BaseSettings):
             self.data_dir.mkdir(parents=True, exist_ok=True)
             # Written readable by its owner alone (never for a moment by anyone else), then put in place whole in one
             # step that fails if it is there: of two processes starting at once, both read the one key that won.
-            draft = key_file.with_name(f".encryption.key.{os.getpid()}")
-            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            fd, draft = tempfile.mkstemp(prefix=".encryption.key.", dir=self.data_dir)  # 0600, a name of its own
             with os.fdopen(fd, "w") as f:
                 f.write(Cipher.new_key())
             try:
@@ -173,5 +175,5 @@ class Settings(BaseSettings):
             except FileExistsError:
                 pass
             finally:
-                draft.unlink()
+                os.unlink(draft)
         return [key_file.read_text().strip()]

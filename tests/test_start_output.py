@@ -88,13 +88,21 @@ def test_two_processes_making_the_key_at_once_both_read_the_one_that_won(monkeyp
         return real_link(src, dst)
 
     monkeypatch.setattr(settings_module.os, "link", racing_link)
+    monkeypatch.setattr(settings_module.os, "getpid", lambda: 1)  # two containers, each its own pid 1
     monkeypatch.delenv("ENCRYPTION_KEYS", raising=False)
     assert Settings(_env_file=None, data_dir=tmp_path / "data").cipher_keys() == [theirs]
     assert [p.name for p in (tmp_path / "data").iterdir()] == ["encryption.key"]  # no draft left behind
 
 
 @pytest.mark.parametrize("url", ["redis://localhost:6379/0", "rediss://:pw@cache:6380/0", "redis+unix:///tmp/r.sock",
-                                 "redis+cluster://h1:7000,h2:7001", "redis+sentinel://h:26379/main",
-                                 "redis://[::1]:6379/0"])
-def test_every_kind_of_redis_deployment_is_still_taken(url):
+                                 "redis://[::1]:6379/0", "async+redis://127.0.0.1:6379/3"])
+def test_every_kind_of_redis_deployment_the_throttle_takes_is_still_taken(url):
+    from storage.throttle import Throttle
+    Throttle.for_redis(url)  # what uses REDIS_URL takes it: so must the settings
     assert Settings(_env_file=None, redis_url=url).redis_url == url
+
+
+@pytest.mark.parametrize("url", ["unix:///var/run/redis/redis.sock", "redis+cluster://h1:7000,h2:7001"])
+def test_a_redis_url_the_throttle_cannot_use_is_refused_at_start(url):
+    with pytest.raises(ValueError, match="REDIS_URL must be like"):
+        Settings(_env_file=None, redis_url=url)
