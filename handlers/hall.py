@@ -31,6 +31,7 @@ from handlers.context import Ctx, Services, withdraw_location_offer
 from handlers.io import Input, Kind, Reply
 from handlers.location import not_asked_for
 from handlers.notify import (
+    CREDIT_CHANGED,
     DETAILS_ENDED,
     DETAILS_REFRESHED,
     NOTICE_RENDERERS,
@@ -419,6 +420,8 @@ NOTICE_RENDERERS.update({
     "notice-accepted": _accepted,
     DETAILS_ENDED: _details_ended,
     DETAILS_REFRESHED: lambda notifier, campus, row, notice: show_details(notifier, campus, row, notice.user_id),
+    CREDIT_CHANGED: lambda notifier, campus, row, notice: end_offers_past_limit(
+        notifier.services, notifier.uow, campus, notice.user_id, notifier.now),
 })
 
 

@@ -45,6 +45,9 @@ DETAILS_ENDED = "details-ended"
 # The one that edits it to the order as it is now while it stays theirs (picked up, delivered, on hold): its status,
 # the deadline that applies and the buttons that still mean something.
 DETAILS_REFRESHED = "details-refreshed"
+# What a runner's credit changing by a transition (a pickup timeout, a completion) owes: the offers their new score no
+# longer lets them accept go to the hall (handlers/hall.py).
+CREDIT_CHANGED = "credit-changed"
 # What a former operator's copy of an operators' card says once the item is decided: not the decision, nor the card.
 CARD_WITHDRAWN = "admin-card-withdrawn"
 
@@ -181,6 +184,9 @@ class Notifier:
             refresh = NOTICE_RENDERERS.get(DETAILS_REFRESHED)
             if refresh is not None:
                 await refresh(self, campus, row, Notice("runner", DETAILS_REFRESHED, user_id=had))
+        if t.credit and (changed := NOTICE_RENDERERS.get(CREDIT_CHANGED)) is not None:
+            for runner_id in dict.fromkeys(runner for runner, _ in t.credit):
+                await changed(self, campus, row, Notice("runner", CREDIT_CHANGED, user_id=runner_id))
         for notice in t.notices:
             renderer = NOTICE_RENDERERS.get(notice.key)
             if renderer is not None:

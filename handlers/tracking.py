@@ -23,6 +23,7 @@ from core.order import (
     CARRYING,
     Actor,
     Event,
+    Notice,
     Role,
     Status,
     allowed_events,
@@ -32,7 +33,7 @@ from core.order import (
 from handlers import goods_extra
 from handlers.context import Ctx, caption_args, free_text
 from handlers.io import Choice, Kind
-from handlers.notify import NOTICE_RENDERERS, Notifier
+from handlers.notify import CREDIT_CHANGED, NOTICE_RENDERERS, Notifier
 from handlers.orders import (
     blocked_us,
     covered,
@@ -465,6 +466,8 @@ async def save_rating(ctx: Ctx, order_id: int, stars: int, tags: list[str], comm
     await ctx.uow.runners.add_rating(row.runner_id, stars)
     for event in rating_events(stars):
         await ctx.uow.runners.apply_credit(campus, row.runner_id, event, ctx.now, order_id=order_id)
+    if (changed := NOTICE_RENDERERS.get(CREDIT_CHANGED)) is not None:  # a low rating lowers it: offers go too
+        await changed(ctx.notify, campus, row, Notice("runner", CREDIT_CHANGED, user_id=row.runner_id))
     await ctx.notify.user(row.runner_id, "track-rated-runner", order=str(order_id), stars=stars)
     ctx.say("track-rate-thanks", order=str(order_id), stars=stars)
 

@@ -157,3 +157,45 @@ async def test_a_release_question_left_from_an_earlier_taking_does_not_release_t
     assert (await order_row(db, order_id)).runner_id == rob  # still his: before, released with a second penalty
     (question,) = await chat.press("rob", f"data:o:{order_id}:release")
     assert keys(await chat.press("rob", f"data:{question.flat_choices()[0].data}")) == ["runner-released"]
+
+
+async def test_a_pickup_timeout_below_the_grab_floor_ends_the_order_offered_to_that_runner(
+        chat, services, db, campus, clock):
+    # Before: held for them until the offer lapsed, though their Accept would be refused.
+    from handlers.sweep import sweep
+    from tests.handlers.test_runner import paid_order
+    # Restricted runners (below 70) may carry two here, so one carrying an order has room for an offer.
+    services.campuses[campus.id] = campus.model_copy(update={"runners": campus.runners.model_copy(
+        update={"restricted_max_active_orders": 2})})
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay", credit=65)  # the grab floor is 60; a timeout costs 10
+    await runner(db, campus, clock(), "otto")
+    taken = await won_order(chat, services, alice, "fay")
+    clock.advance(minutes=campus.timeouts.pickup_minutes, seconds=-30)
+    offered = await paid_order(services, alice, favourite=fay)
+    assert (await order_row(db, offered)).offer_runner_id == fay
+    clock.advance(seconds=31)  # the pickup deadline passed; the offer has half a minute left
+    await sweep(services, clock())
+    assert (await order_row(db, taken)).status == "open" and (await profile_of(db, fay)).credit == 55
+    assert (await order_row(db, offered)).offer_runner_id is None
+    assert keys(await chat.press("otto", f"data:g:{offered}", chat=f"hall:{campus.id}"))[0] == "grab-won"
+
+
+async def test_a_low_rating_below_the_grab_floor_ends_the_order_offered_to_that_runner(
+        chat, services, db, campus, clock):
+    from tests.handlers.test_runner import paid_order
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay", credit=60)  # at the floor: a completion +2, one star -3
+    done = await won_order(chat, services, alice, "fay")
+    for event in (Event.pickup, Event.deliver):
+        await act_notified(services, done, event, Actor(Role.runner, fay))
+    await act_notified(services, done, Event.confirm, Actor(Role.customer, alice))
+    offered = await paid_order(services, alice, favourite=fay)
+    assert (await order_row(db, offered)).offer_runner_id == fay
+    await chat.press("alice", f"data:o:{done}:rate")
+    await chat.press("alice", "1★")
+    await chat.press("alice", "Rude")
+    await chat.press("alice", "Done")
+    assert keys(await chat.press("alice", "Skip")) == ["track-rate-thanks"]
+    assert (await profile_of(db, fay)).credit < campus.credit.grab_floor
+    assert (await order_row(db, offered)).offer_runner_id is None
