@@ -704,12 +704,11 @@ async def penalise_runners(ctx: Ctx, row: OrderRow, runners: set[int]) -> str:
             CreditRecord.event == CreditEvent.complaint_upheld.value).limit(1))
         if penalised is not None:
             continue
-        before = await ctx.uow.session.scalar(
-            select(RunnerProfile.credit).where(RunnerProfile.user_id == runner_id).with_for_update())
-        score = await ctx.uow.runners.apply_credit(campus, runner_id, CreditEvent.complaint_upheld, ctx.now,
-                                                   order_id=row.id)
-        await ctx.notify.user(runner_id, "runner-credit-complaint", order=str(row.id), change=f"{score - before:+d}",
-                              credit=score, standing=credit_rules.standing(campus.credit, score).value)
+        made = await ctx.uow.runners.apply_credit(campus, runner_id, CreditEvent.complaint_upheld, ctx.now,
+                                                  order_id=row.id)
+        await ctx.notify.user(runner_id, "runner-credit-complaint", order=str(row.id), change=f"{made.change:+d}",
+                              credit=made.score_after,
+                              standing=credit_rules.standing(campus.credit, made.score_after).value)
         await end_offers_past_limit(ctx.services, ctx.uow, campus, runner_id, ctx.now)
         named.append(who(await ctx.uow.session.get(User, runner_id)))
     return ", ".join(named)

@@ -73,8 +73,8 @@ async def credit_cmd(ctx: Ctx) -> None:
     made = credit.adjust(rules, before, change) - before
     if made == 0 or (made > 0) != (change > 0):  # nothing moves, or only back into bounds a file change narrowed
         raise InvalidInput("admin-credit-at-bound", who=who(user), credit=before)
-    after = await ctx.uow.runners.apply_credit(ctx.campus, profile.user_id, CreditEvent.operator_adjustment, ctx.now,
-                                               change=made)
+    after = (await ctx.uow.runners.apply_credit(ctx.campus, profile.user_id, CreditEvent.operator_adjustment,
+                                                ctx.now, change=made)).score_after
     await record(ctx, "credit", f"user:{profile.user_id}", change=made, before=before, after=after, reason=reason)
     standing = credit.standing(rules, after).value
     await ctx.notify.user(profile.user_id, "runner-credit-adjusted", change=f"{made:+d}", credit=after,

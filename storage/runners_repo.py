@@ -89,18 +89,20 @@ class RunnerRepository:
     async def apply_credit(
         self, campus: Campus, user_id: int, event: CreditEvent, now: dt.datetime, order_id: int | None = None,
         change: int | None = None,
-    ) -> int:
+    ) -> CreditRecord:
         """Apply a credit event in one clamped update and record it with the change it made (what the bounds left of
-        the event's: a runner at 2 who releases an order loses 2, not 5); returns the new score."""
+        the event's: a runner at 2 who releases an order loses 2, not 5); returns that record (its change, the new
+        score)."""
         delta = campus.credit_change(event) if change is None else change
         # The score before, read under the update's lock (FOR UPDATE; SQLite runs one writer at a time).
         before = (await self.session.execute(
             select(RunnerProfile.credit).where(RunnerProfile.user_id == user_id).with_for_update())).scalar_one()
         score = credit.moved(campus.credit, before, delta)
         await self.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == user_id).values(credit=score))
-        self.session.add(CreditRecord(runner_id=user_id, event=event.value, change=score - before, score_after=score,
-                                      order_id=order_id, at=now))
-        return score
+        record = CreditRecord(runner_id=user_id, event=event.value, change=score - before, score_after=score,
+                              order_id=order_id, at=now)
+        self.session.add(record)
+        return record
 
     async def add_rating(self, user_id: int, stars: int) -> None:
         await self.session.execute(
