@@ -129,6 +129,14 @@ RULES: dict[Event, Rule] = {
     Event.extra_paid: _rule({S.picked_up}, None, R.customer, R.system),
     Event.extra_refused: _rule({S.picked_up}, None, R.customer),
 }
+# The events that put a taken order back in the hall: the credit event they cost its runner, what its student is told,
+# and what its runner is (a runner who released it themselves is answered directly).
+BACK_TO_HALL: dict[Event, tuple[CreditEvent | None, str, str | None]] = {
+    Event.release: (CreditEvent.released, "notice-runner-released", None),
+    Event.pickup_timeout: (CreditEvent.pickup_timeout, "notice-runner-timed-out", "notice-pickup-timeout"),
+    Event.take_back: (None, "notice-taken-back", "notice-taken-back-runner"),  # not their doing: suspended
+    Event.resolve_reopen: (CreditEvent.released, "notice-reopened", "notice-reopened-runner"),
+}
 # Events only the order's own runner may cause, and those only its own customer may cause.
 RUNNER_OWN = frozenset({Event.release, Event.pickup, Event.deliver, Event.goods_bought, Event.extra_asked})
 CUSTOMER_OWN = frozenset({Event.confirm, Event.cancel, Event.drop_coupon, Event.extra_paid, Event.extra_refused})
@@ -414,26 +422,16 @@ def transition(
             Notice("runner", "notice-you-won", user_id=actor.user_id),
             Notice("hall", "notice-hall-taken"),
         ]
-    elif event in (Event.release, Event.pickup_timeout):
+    elif event in BACK_TO_HALL:
         assert order.runner_id is not None
-        credit.append((order.runner_id, CreditEvent.released if event is Event.release else CreditEvent.pickup_timeout))
-        # The hall's notice names who gave it back: under auto-dispatch it is offered to anyone but them.
-        # The student is told which: a runner who gave it back, or one who never came for it.
-        told = "notice-runner-released" if event is Event.release else "notice-runner-timed-out"
-        notices += [Notice("customer", told), Notice("hall", "notice-hall-new", user_id=order.runner_id)]
-        if event is Event.pickup_timeout:  # a runner who released it themselves is answered directly
-            notices.append(Notice("runner", "notice-pickup-timeout", user_id=order.runner_id))
-        after = reopen(after)
-    elif event is Event.resolve_reopen:
-        assert order.runner_id is not None
-        credit.append((order.runner_id, CreditEvent.released))
-        notices += [Notice("customer", "notice-reopened"), Notice("hall", "notice-hall-new", user_id=order.runner_id),
-                    Notice("runner", "notice-reopened-runner", reason(note), user_id=order.runner_id)]
-        after = reopen(after)
-    elif event is Event.take_back:
-        assert order.runner_id is not None
-        notices += [Notice("customer", "notice-taken-back"), Notice("hall", "notice-hall-new", user_id=order.runner_id),
-                    Notice("runner", "notice-taken-back-runner", user_id=order.runner_id)]
+        penalty, to_customer, to_runner = BACK_TO_HALL[event]
+        if penalty is not None:
+            credit.append((order.runner_id, penalty))
+        # The hall's notice names who had it: under auto-dispatch it is offered to anyone but them. The student is
+        # told why: a runner who gave it back, one who never came for it, or the service's decision.
+        notices += [Notice("customer", to_customer), Notice("hall", "notice-hall-new", user_id=order.runner_id)]
+        if to_runner is not None:
+            notices.append(Notice("runner", to_runner, reason(note), user_id=order.runner_id))
         after = reopen(after)
     elif event is Event.pickup:
         # A buy task counts as picked up once its goods are bought: from then on the student may not cancel it,

@@ -26,7 +26,7 @@ from core.campus import Campus, DispatchMode, Gender
 from core.dispatch import RunnerCandidate
 from core.errors import InvalidInput
 from core.geo import Point, building_point, on_campus, walking_m
-from core.order import Event, Notice, Status, Transition
+from core.order import BACK_TO_HALL, Event, Notice, Status, Transition
 from handlers.context import Ctx, Services, withdraw_location_offer
 from handlers.io import Input, Kind, Reply
 from handlers.location import not_asked_for
@@ -118,9 +118,9 @@ async def announce(notifier: Notifier, campus: Campus, row: OrderRow) -> bool:
     return True
 
 
-# The events that put a taken order back in the hall: under auto-dispatch it is offered again, to someone else.
-BACK_TO_OPEN = frozenset({Event.release.value, Event.pickup_timeout.value, Event.take_back.value,
-                          Event.resolve_reopen.value})
+# The events that put a taken order back in the hall (core.order.BACK_TO_HALL): under auto-dispatch it is offered
+# again, to someone else.
+BACK_TO_OPEN = frozenset(event.value for event in BACK_TO_HALL)
 
 
 async def _offer_owed(notifier: Notifier, campus: Campus, order_id: int, gave_back: int | None) -> frozenset[int] | None:
