@@ -85,9 +85,10 @@ class Settings(BaseSettings):
             parts = urlsplit(value.removeprefix("async+"))
             try:
                 parts.port  # noqa: B018 - raises on a port that is no number
+                host = parts.hostname
             except ValueError:
-                parts = parts._replace(netloc="")
-            if parts.scheme not in REDIS_SCHEMES or (parts.scheme in ("redis", "rediss") and not parts.hostname):
+                host = None
+            if parts.scheme not in REDIS_SCHEMES or (parts.scheme in ("redis", "rediss") and not host):
                 raise ValueError("REDIS_URL must be like redis://[:password@]host:6379/0 (or rediss://, "
                                  "redis+unix:///path.sock); characters such as / # ? in the password must be "
                                  "percent-encoded (%2F %23 %3F)")
