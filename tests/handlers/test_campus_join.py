@@ -142,15 +142,20 @@ async def test_an_operator_both_files_name_who_once_ordered_still_moves_between_
     assert await campus_of(chat, BOB) == "north"
 
 
-async def test_the_operator_flag_is_of_the_persons_own_campus(db, campus, clock):
-    # Before: flagged on the demo campus, they topped up a north student's wallet from the north admin chat.
+async def flagged_dora_and_north_nina(chat, db) -> int:
+    """dora, flagged an operator on the demo campus; nina, a north student (her id)."""
     from sqlalchemy import update
-    chat = two_campuses(db, campus, clock)
     await chat.send("dora", "/start")
     async with UnitOfWork(db) as uow:
         await uow.session.execute(update(User).where(User.external_id == "dora").values(is_operator=True))
     await chat.send("nina", "/start c-north")
-    nina = await user_id(db, "nina")
+    return await user_id(db, "nina")
+
+
+async def test_the_operator_flag_is_of_the_persons_own_campus(db, campus, clock):
+    # Before: flagged on the demo campus, they topped up a north student's wallet from the north admin chat.
+    chat = two_campuses(db, campus, clock)
+    nina = await flagged_dora_and_north_nina(chat, db)
     assert keys(await chat.send("dora", f"/topup #{nina} 100", chat=NORTH_ADMIN)) == ["error-operators-only"]
     assert keys(await chat.send("dora", "/today")) == ["admin-today"]  # on their own campus, as before
 
@@ -182,13 +187,8 @@ async def make_runner_on(db, campus, user: int, now) -> None:
 
 
 async def test_an_operator_flagged_on_one_campus_does_not_become_anothers_by_its_link(db, campus, clock):
-    from sqlalchemy import update
     chat = two_campuses(db, campus, clock)
-    await chat.send("dora", "/start")
-    async with UnitOfWork(db) as uow:
-        await uow.session.execute(update(User).where(User.external_id == "dora").values(is_operator=True))
-    await chat.send("nina", "/start c-north")
-    nina = await user_id(db, "nina")
+    nina = await flagged_dora_and_north_nina(chat, db)
     await chat.send("dora", "/start c-north")  # the north campus's public link
     assert await campus_of(chat, "dora") == "demo"
     assert keys(await chat.send("dora", f"/topup #{nina} 100", chat=NORTH_ADMIN)) == ["error-operators-only"]
