@@ -483,8 +483,9 @@ async def release(ctx: Ctx, order_id: int) -> None:
 
 def taken_mark(row: OrderRow) -> str:
     """Which taking of the order a release question is about (when it was accepted): a question left over from an
-    earlier taking must not release the order its runner took again since."""
-    return str(int(row.accepted_at.timestamp())) if row.accepted_at is not None else "0"
+    earlier taking must not release the order its runner took again since. To the millisecond: a release and a
+    re-take can fall within one second."""
+    return str(int(row.accepted_at.timestamp() * 1000)) if row.accepted_at is not None else "0"
 
 
 async def release_yes(ctx: Ctx, order_id: int) -> None:
