@@ -47,6 +47,16 @@ def wrote_privately(inp: Input) -> bool:
     return inp.chat is None and inp.kind in WRITTEN
 
 
+async def too_fast(services: Services, channel: str, user: str) -> bool:
+    """Whether this input goes past the person's pace (storage.throttle); counts it. The one check of every input,
+    the channel adapters' own answers too (an edit, Telegram's invoice button). Never an operator a campus file
+    names."""
+    throttle = services.throttle
+    if throttle is None or named_operator_of(services, channel, user):
+        return False
+    return not await throttle.allow("input", f"{channel}:{user}")
+
+
 class App:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -72,14 +82,11 @@ class App:
         """A person sending faster than storage.throttle allows is refused before any transaction, changing nothing,
         and told so once a minute (silence after: answering a flood would flood their own chat). Never a payment,
         which must be booked, nor an operator a campus file names."""
-        throttle = self.services.throttle
-        if throttle is None or inp.kind is Kind.payment or named_operator_of(self.services, inp.channel, inp.user):
+        if inp.kind is Kind.payment or not await too_fast(self.services, inp.channel, inp.user):
             return None
-        who = f"{inp.channel}:{inp.user}"
-        if await throttle.allow("input", who):
-            return None
-        log.info("input %s from %s refused: too fast", inp.update_key, who)
-        if not await throttle.tell("input", who):
+        log.info("input %s from %s:%s refused: too fast", inp.update_key, inp.channel, inp.user)
+        assert self.services.throttle is not None
+        if not await self.services.throttle.tell("input", f"{inp.channel}:{inp.user}"):
             return []
         return [Reply(key="error-too-fast", text=catalogue(await self._language(inp))("error-too-fast"))]
 

@@ -53,7 +53,7 @@ from bot.telegram.transient import RETRY_LATER
 from bot.telegram.users import Known, guess_language, lookup, mark_not_started
 from core.campus import Campus
 from core.money import format_yuan
-from handlers.app import App
+from handlers.app import App, too_fast
 from handlers.context import Services, question_shown
 from handlers.hall import WON
 from handlers.io import Input, Kind, Reply, update_key
@@ -231,9 +231,8 @@ class TelegramAdapter:
 
     async def _too_fast(self, user_id: int) -> bool:
         """What the adapter answers itself (an edit, the invoice button) is held to the person's pace as every input
-        is (storage.throttle, handlers.app)."""
-        throttle = self.services.throttle
-        return throttle is not None and not await throttle.allow("input", f"{convert.CHANNEL}:{user_id}")
+        is (handlers.app)."""
+        return await too_fast(self.services, convert.CHANNEL, str(user_id))
 
     async def _ask_to_start_in_group(self, message: Message) -> None:
         """A command in the hall from someone we cannot write to privately: a button that opens the bot, in the

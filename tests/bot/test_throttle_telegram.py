@@ -13,7 +13,7 @@ from locales import catalogue
 from storage.throttle import Throttle, ThrottleConfig
 from tests.bot import test_telegram_groups as groups
 from tests.bot.test_sender import queue, virtual_time  # noqa: F401 - rate windows in the test's time
-from tests.bot.test_telegram_adapter import order_row, tg_user, until
+from tests.bot.test_telegram_adapter import order_row, settle, tg_user, until
 from tests.factories import CIPHER, make_order
 
 EN = catalogue("en")
@@ -115,3 +115,24 @@ async def test_a_flood_of_edited_messages_is_throttled_like_any_message(
     answers = [m for m in fake_bot_api.bot_messages(1001) if m["text"] == EN("tg-edit-not-read")]
     told = [m for m in fake_bot_api.bot_messages(1001) if m["text"] == EN("error-too-fast")]
     assert len(answers) == 4 and len(told) == 1, f"{len(answers)} answers to 12 edits (inputs: 5/minute); told {len(told)}"
+
+
+async def test_an_operator_the_campus_file_names_is_not_held_on_edits_or_the_pay_button_either(
+        fake_bot_api, dispatcher, few_inputs, campus, clock):
+    """Their messages and presses are never held (handlers.app); before, their edits and invoice presses were, by a
+    second check in the adapter that did not know them."""
+    services = few_inputs
+    services.campuses[campus.id] = campus.model_copy(update={"operators": [*campus.operators, "telegram:1001"]})
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    order_id, card = await unpaid_card(fake_bot_api, services, campus, clock, li)
+    for i in range(6):
+        update = fake_bot_api.callback(li, f"tgpay:{order_id}", card)
+        await until(lambda: any(a["callback_query_id"] == update["callback_query"]["id"]  # noqa: B023
+                                for a in fake_bot_api.callback_answers))
+    sent = fake_bot_api.text(li, "Room 1108")["message"]
+    for i in range(6):
+        fake_bot_api.edit_text(sent, f"Room 11{i:02d}")
+    await settle(fake_bot_api, li)
+    answers = [m for m in fake_bot_api.bot_messages(1001) if m.get("text") == EN("tg-edit-not-read")]
+    assert len(answers) == 6 and len(fake_bot_api.calls("sendInvoice", li["id"], ok=True)) == 6
+    assert EN("error-too-fast") not in [m.get("text") for m in fake_bot_api.bot_messages(1001)]
