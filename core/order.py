@@ -427,12 +427,21 @@ def transition(
         penalty, to_customer, to_runner = BACK_TO_HALL[event]
         if penalty is not None:
             credit.append((order.runner_id, penalty))
-        # The hall's notice names who had it: under auto-dispatch it is offered to anyone but them. The student is
-        # told why: a runner who gave it back, one who never came for it, or the service's decision.
-        notices += [Notice("customer", to_customer), Notice("hall", "notice-hall-new", user_id=order.runner_id)]
+        after = reopen(after)
+        if after.accept_by is not None and after.accept_by <= now:
+            # A scheduled errand whose window is over: nobody may take it any more, so it ends as if nobody had
+            # taken it in time (refunded), rather than going back to the hall for a time that has passed.
+            after = dataclasses.replace(clear_deadlines(after), status=Status.expired)
+            postings.append(refund)
+            notices += [Notice("customer", "notice-window-over", {"why": event.value,
+                                                                  **refunded("amount", order.total, order)}),
+                        Notice("hall", "notice-hall-gone")]
+        else:
+            # The hall's notice names who had it: under auto-dispatch it is offered to anyone but them. The student
+            # is told why: a runner who gave it back, one who never came for it, or the service's decision.
+            notices += [Notice("customer", to_customer), Notice("hall", "notice-hall-new", user_id=order.runner_id)]
         if to_runner is not None:
             notices.append(Notice("runner", to_runner, reason(note), user_id=order.runner_id))
-        after = reopen(after)
     elif event is Event.pickup:
         # A buy task counts as picked up once its goods are bought: from then on the student may not cancel it,
         # so a runner who laid the money out is paid it back whatever ends the errand (refund_after_pickup).

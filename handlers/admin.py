@@ -744,6 +744,8 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
     # A refund that gives nothing back (a coupon paid it all, or all of it went to the goods) says so, as the
     # student's notice does (core.order.refunded), not "refunded".
     worded = outcome
+    if outcome == "reopen" and t.after.status is Status.expired:  # its window is over (core.order.BACK_TO_HALL)
+        worded = "expired"
     if outcome == "refund":
         worded = {"yes": "refund", "no": "covered", "goods": "goods"}[
             refunded("refund", t.settled.refundable, t.settled)["refunded"]]

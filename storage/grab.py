@@ -124,6 +124,8 @@ class GrabService:
                 done = settled(order.status.value, order.runner_id, runner_id)
                 if done is not None:
                     return done
+                if order.accept_by is not None and order.accept_by <= now:  # about to expire, refunded (the sweep)
+                    return GONE
                 campus = self.campuses[order.campus_id]
                 runner = await uow.runners.candidate(runner_id, now)
                 if runner is None:

@@ -185,6 +185,7 @@ admin-cost-unmarked = Is "{ $text }" what the goods cost? Write it as money, lik
 admin-resolved = Order #{ $order } resolved: { $outcome ->
     [complete] completed, the runner is paid
     [reopen] back in the task hall for another runner; the runner who had it is charged as for a release
+    [expired] ended and refunded to the student: its time window is over, so no other runner may take it; the runner who had it is charged as for a release
     [covered] closed in the student's favour; their coupon covered all of it, so there was nothing to refund
     [goods] closed in the student's favour; all they paid went to the goods the runner bought, so there was nothing to refund
    *[refund] refunded to the student

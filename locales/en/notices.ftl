@@ -71,6 +71,18 @@ notice-expired = Nobody took order #{ $order } in time. { $refunded ->
     [goods] { -all-to-goods }
    *[yes] { $amount } yuan went back to your wallet.
   }
+# To the student: their scheduled errand's runner gave it up (or an operator took it back) after its time window
+# had passed, so it ends, refunded, instead of going back to the hall.
+notice-window-over = { $why ->
+    [release] Your runner gave order #{ $order } back
+    [pickup_timeout] Your runner did not pick up order #{ $order } in time
+    [take_back] Your runner can no longer do order #{ $order }
+   *[other] An operator took order #{ $order } from its runner
+  } and its time has passed, so nobody else can take it now. { $refunded ->
+    [no] { -nothing-back }
+    [goods] { -all-to-goods }
+   *[yes] { $amount } yuan went back to your wallet.
+  }
 notice-cancelled = Order #{ $order } is cancelled. { $refunded ->
     [no] { -nothing-back }
     [goods] { -all-to-goods }

@@ -68,6 +68,17 @@ notice-expired = 订单 #{ $order } 无人接单{ $refunded ->
     [goods] 。{ -all-to-goods }
    *[yes] ，{ $amount } 元已退回钱包。
   }
+# 给学生：预约跑腿的时间段已过，跑腿员放弃（或被客服收回）后订单结束并退款，不再回到任务大厅。
+notice-window-over = { $why ->
+    [release] 跑腿员放弃了订单 #{ $order }
+    [pickup_timeout] 跑腿员未按时取件，订单 #{ $order } 已被收回
+    [take_back] 原跑腿员无法继续完成订单 #{ $order }
+   *[other] 客服已从跑腿员处收回订单 #{ $order }
+  }，预约时间已过，无法再由其他跑腿员接单{ $refunded ->
+    [no] 。{ -nothing-back }
+    [goods] 。{ -all-to-goods }
+   *[yes] ，{ $amount } 元已退回钱包。
+  }
 notice-cancelled = 订单 #{ $order } 已取消{ $refunded ->
     [no] 。{ -nothing-back }
     [goods] 。{ -all-to-goods }

@@ -664,8 +664,15 @@ def test_an_errand_whose_window_is_over_is_neither_paid_for_nor_taken():
                       Actor(Role.customer, CUSTOMER), T0).after
     assert paid.accept_by == end
     accepted = transition(CAMPUS, paid, Event.accept, Actor(Role.runner, RUNNER), T0).after
-    released = transition(CAMPUS, accepted, Event.release, Actor(Role.runner, RUNNER), end).after
-    assert released.accept_by == end  # given back at its end: the sweep expires and refunds it
+    released = transition(CAMPUS, accepted, Event.release, Actor(Role.runner, RUNNER), end - dt.timedelta(minutes=1))
+    assert (released.after.status, released.after.accept_by) == (S.open, end)  # for another runner, until its end
+    # Given back at its end, nobody may take it: it ends, refunded, at the cost of a release (before, it went back
+    # to the hall, and a pickup timeout after a restart let another runner take it for a time that had passed).
+    ended = transition(CAMPUS, accepted, Event.release, Actor(Role.runner, RUNNER), end)
+    assert (ended.after.status, ended.after.runner_id, ended.after.accept_by) == (S.expired, None, None)
+    assert ended.credit == ((RUNNER, CreditEvent.released),)
+    assert [p.key for p in ended.postings] == [f"order:{paid.id}:refund"]  # all of it back
+    assert {(n.to, n.key) for n in ended.notices} == {("customer", "notice-window-over"), ("hall", "notice-hall-gone")}
 
 
 def test_an_order_reported_before_pickup_may_go_back_to_the_hall_at_the_cost_of_a_release():

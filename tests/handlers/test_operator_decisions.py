@@ -3,8 +3,10 @@ and told, offers that a decision leaves a runner unable to accept ended, money w
 types it never dropped, a name with a space naming its own person, and a refund of nothing saying so."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import ledger
 from core.order import Actor, Event, Role
@@ -154,6 +156,26 @@ async def test_an_order_its_runner_reported_before_pickup_goes_back_to_the_hall_
     assert "notice-reopened-runner" in [m["key"] for m in await chat.inbox(external)]
     assert [m["key"] for m in await chat.inbox("hall:demo") if f"#{order_id}" in m["text"]] == ["hall-card"]
     assert await balance(db, ledger.escrow(order_id)) == row.total  # still paid: the errand goes on
+
+
+async def test_reopening_an_errand_whose_window_is_over_ends_it_refunded_and_says_so(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    fay = await make_runner(db, campus, clock.now)
+    order_id = await make_order(db, campus, customer, clock.now)
+    async with UnitOfWork(db) as uow:  # scheduled for the next ten minutes
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(
+            window_start=clock.now, window_end=clock.now + dt.timedelta(minutes=10)))
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, fay), clock.now)
+    await act(db, campus, order_id, Event.report, Actor(Role.runner, fay), clock.now)
+    await chat.inbox("carol")
+    clock.advance(minutes=20)
+    (said,) = await chat.send(OP, f"/resolve {order_id} reopen")
+    assert said.text.startswith(f"Order #{order_id} resolved: ended and refunded to the student: its time window is "
+                                "over, so no other runner may take it;")
+    row = await get(db, OrderRow, order_id)
+    assert (row.status, await balance(db, ledger.customer(customer))) == ("expired", row.total)
+    assert [m["key"] for m in await chat.inbox("carol")] == ["notice-window-over"]
 
 
 async def test_an_order_picked_up_cannot_go_back_to_the_hall(chat, db, campus, clock):

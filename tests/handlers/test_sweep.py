@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 
 from core import ledger
 from core.campus import CreditEvent, Gender
+from core.money import format_yuan
 from core.order import Actor, Event, Role
 from handlers import sweep as sweep_module
 from handlers.sweep import sweep
@@ -166,6 +167,61 @@ async def test_accepted_but_not_picked_up_goes_back_to_open_with_a_credit_penalt
     clock.advance(seconds=5)
     assert (await sweep(services, clock())).reannounced == 0
     assert len([n for n in await outbox(db) if n.recipient.startswith("hall:")]) == hall_before
+
+
+async def scheduled_and_grabbed(services, db, campus, clock, *, minutes_in: int):
+    """Alice's errand scheduled for 12:00-12:10 campus time, paid, taken `minutes_in` minutes after 12:00; the
+    order and its runner."""
+    alice = await make_user(db, campus, clock(), name="alice")
+    order_id = await make_order(db, campus, alice, clock())
+    start = clock() + dt.timedelta(hours=2)
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(Order).where(Order.id == order_id).values(
+            window_start=start, window_end=start + dt.timedelta(minutes=10), accept_by=start + dt.timedelta(minutes=10)))
+    runner = await make_runner(db, campus, clock())
+    clock.advance(hours=2, minutes=minutes_in)
+    assert (await services.grabs.grab(order_id, runner)).won
+    return alice, runner, order_id
+
+
+async def test_a_scheduled_errand_whose_window_is_over_ends_refunded_instead_of_going_back_to_the_hall(
+        services, db, campus, clock):
+    """Taken at 12:05 for 12:00-12:10, never picked up: at the pickup timeout (12:35, or later after the service
+    was down) nobody may take it any more. Before, it went back to the hall with a Grab button that another runner
+    could win, for a time that had passed."""
+    alice, runner, order_id = await scheduled_and_grabbed(services, db, campus, clock, minutes_in=5)
+    paid = (await order_row(db, order_id)).total
+    clock.advance(minutes=campus.timeouts.pickup_minutes + 1)
+    assert (await sweep(services, clock())).pickup_timeouts == 1
+    row = await order_row(db, order_id)
+    assert (row.status, row.runner_id) == ("expired", None)
+    assert await balance(db, ledger.customer(alice)) == paid  # all of it back
+    assert await balance(db, ledger.escrow(order_id)) == 0
+    told = [n.payload for n in await outbox(db) if n.recipient == "alice"]
+    assert told[-1]["key"] == "notice-window-over"
+    assert told[-1]["text"] == (f"跑腿员未按时取件，订单 #{order_id} 已被收回，预约时间已过，无法再由其他跑腿员接单，"
+                                f"{format_yuan(paid)} 元已退回钱包。")
+    hall_post = [n.payload for n in await outbox(db) if n.recipient == f"hall:{campus.id}"][-1]
+    assert hall_post["choices"] == []  # no Grab
+    async with UnitOfWork(db, write=False) as uow:
+        profile = await uow.runners.get(runner)
+    assert profile.credit == campus.credit.initial + campus.credit_change(CreditEvent.pickup_timeout)
+    assert profile.active_orders == 0
+    other = await make_runner(db, campus, clock())
+    assert (await services.grabs.grab(order_id, other)).reason == "grab-gone"
+
+
+async def test_an_order_past_its_time_to_be_taken_cannot_be_grabbed_before_the_sweep_expires_it(
+        services, db, campus, clock):
+    """A press that comes after the order's accept_by, before the next sweep (or queued while the service was
+    down) is refused: the order is about to expire, refunded."""
+    alice = await make_user(db, campus, clock(), name="alice")
+    order_id = await make_order(db, campus, alice, clock())
+    runner = await make_runner(db, campus, clock())
+    clock.now = (await order_row(db, order_id)).accept_by
+    assert (await services.grabs.grab(order_id, runner)).reason == "grab-gone"
+    assert (await order_row(db, order_id)).status == "open"
+    assert (await sweep(services, clock())).expired == 1
 
 
 async def test_an_errand_scheduled_for_the_evening_waits_for_its_window(chat, services, db, campus, clock):
