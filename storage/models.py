@@ -318,6 +318,18 @@ class Complaint(SQLModel, table=True):
     decided_at: Optional[dt.datetime] = _ts()
 
 
+class KeptUpdate(SQLModel, table=True):
+    """A Telegram update that brings money in (a successful payment), kept from before Telegram counts it delivered
+    until it has been handled: a process that dies meanwhile (killed, or cut off by its stop) handles it at its next
+    start (bot.telegram.kept_payments). Sealed: it names the payer."""
+
+    __tablename__ = "kept_updates"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    body_enc: str = Field(sa_column=Column(Text, nullable=False))
+    kept_at: dt.datetime = _ts(nullable=False)
+
+
 class ChatMove(SQLModel, table=True):
     """A chat that now has another id (a Telegram group upgraded to a supergroup). The campus file is config and
     names the old one until an operator edits it, so the move is kept here for every process (storage.chat_moves)."""

@@ -14,7 +14,7 @@ from sqlalchemy import select, tuple_, update
 
 from storage.crypto import Cipher
 from storage.db import Database
-from storage.models import Complaint, Conversation, Outbox, RunnerProfile, User
+from storage.models import Complaint, Conversation, KeptUpdate, Outbox, RunnerProfile, User
 from storage.models import Order as OrderRow
 from storage.outbox import SEALED
 from storage.uow import UnitOfWork
@@ -26,6 +26,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[Any, str], ...] = (
     (OrderRow, "phone_enc"), (OrderRow, "room_enc"), (OrderRow, "description_enc"), (OrderRow, "notes_enc"),
     (OrderRow, "rating_comment_enc"),
     (Complaint, "text_enc"),
+    (KeptUpdate, "body_enc"),
 )
 BATCH = 500  # rows re-encrypted per transaction
 

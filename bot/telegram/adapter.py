@@ -40,7 +40,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.settings import Settings
-from bot.telegram import convert
+from bot.telegram import convert, kept_payments
 from bot.telegram.commands import set_group_menus
 from bot.telegram.group_replies import GroupReplies, replaced_pieces
 from bot.telegram.in_flight import UpdatesInFlight
@@ -634,6 +634,7 @@ def build_dispatcher(services: Services, bot: Bot, settings: Settings,
     dispatcher.update.outer_middleware(in_flight)
     dispatcher["updates_in_flight"] = in_flight  # run_telegram's stop waits for them
     dispatcher.update.outer_middleware(OnePerUser())
+    kept_payments.install(dispatcher, bot, services)
     adapter = TelegramAdapter(services, bot, settings, limiter)
     dispatcher.include_router(adapter.router)
     dispatcher["telegram_adapter"] = adapter

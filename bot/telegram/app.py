@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 import secrets
 import signal
@@ -27,6 +28,7 @@ from bot.telegram.adapter import build_dispatcher
 from bot.telegram.api_watch import AIOGRAM_LOGGER, BotApiWatch
 from bot.telegram.commands import named_operators, set_commands
 from bot.telegram.in_flight import UpdatesInFlight
+from bot.telegram.kept_payments import brings_money, handle_kept, keep_posted
 from bot.telegram.payments import TelegramPayments
 from bot.telegram.sender import SenderConfig, Sleep, TelegramRateLimiter, TelegramSender, campus_chats
 from bot.telegram.session import TelegramSession
@@ -75,7 +77,16 @@ def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> web.App
             sent = telegram_secret_token.encode("utf-8", "surrogateescape")
             return secrets.compare_digest(sent, webhook_secret(settings).encode())
 
+        async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
+            """A payment is kept before the 200 that tells Telegram it is delivered (bot.telegram.kept_payments);
+            aiohttp keeps the body read, for aiogram to read it again."""
+            update = await request.json(loads=bot.session.json_loads)
+            if isinstance(update, dict) and brings_money(update):
+                await keep_posted(services, [(update.get("update_id", 0), json.dumps(update, ensure_ascii=False))])
+            return await super()._handle_request_background(bot, request)
+
     assert settings.telegram_webhook_url is not None
+    services: Services = dispatcher["telegram_adapter"].services
     app = web.Application()
     path = urlsplit(settings.telegram_webhook_url).path or "/"
     handler = SecretCheckedHandler(dispatcher=dispatcher, bot=bot, secret_token=webhook_secret(settings))
@@ -214,6 +225,7 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
         if handle_signals:
             _stop_on_signals(stop)
         await services.chat_moves.refresh(services.db, services.clock())  # halls and admin chats that moved
+        await handle_kept(dispatcher, bot, services)  # before any new update, as Telegram sent them
         commands = asyncio.create_task(_set_commands(bot, services, sleep), name="telegram-commands")
         sender_stop = asyncio.Event()
         sender = _start_sender(services, bot, limiter, settings, sender_stop,
@@ -261,14 +273,14 @@ async def _finish(in_flight: UpdatesInFlight, sender: asyncio.Task, sender_stop:
                   timeout: float) -> None:
     """No more updates come in: wait for those being handled, then let the sender finish its request, within
     `timeout` seconds. An update still running then is cut off (its unit of work rolled back) and named in the log:
-    Telegram will not send it again."""
+    Telegram will not send it again (a payment is kept, and handled at the next start: bot.telegram.kept_payments)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     log.info("stopping: waiting up to %g s for the updates being handled and the message being sent", timeout)
     unfinished = await in_flight.wait(timeout)
     if unfinished:
         log.error("stopping: updates %s were still being handled after %g s and are cut off; Telegram will not "
-                  "send them again", unfinished, timeout)
+                  "send them again (a payment among them is handled at the next start)", unfinished, timeout)
         await in_flight.cut()
     sender_stop.set()
     try:

@@ -408,3 +408,40 @@ async def test_another_process_polling_with_the_token_is_warned_once_and_polling
         finally:
             stop.set()
             await asyncio.wait_for(running, 10)  # a conflict stops nothing
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_a_payment_a_process_did_not_finish_booking_is_booked_at_the_next_start(
+        mode, fake_bot_api, services, settings, campus, clock, monkeypatch):
+    """Telegram counts the update delivered once polling asks for the next ones (or the webhook answered 200): the
+    student is charged. Before, a process killed (or cut off by its stop) while booking it lost the charge without
+    a trace; now it is kept until booked, and the next start books it, once."""
+    oid, total = await unpaid_order(services, campus, clock)
+    payment = HeldPayment(monkeypatch)  # hangs until the stop cuts it off: as good as killed
+    settings = (hooked(settings) if mode == "webhook" else settings).model_copy(
+        update={"telegram_stop_timeout": 0.2})
+    li = fake_bot_api.user(1001, "Li", language_code="en")
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))
+    if mode == "webhook":
+        await until(lambda: fake_bot_api.webhook.get("url"))
+        assert await fake_bot_api.deliver_webhook(fake_bot_api.successful_payment(li, f"order:{oid}", total,
+                                                                                  push=False)) == 200
+    else:
+        fake_bot_api.successful_payment(li, f"order:{oid}", total)
+    await asyncio.wait_for(payment.entered.wait(), 5)
+    if mode == "polling":
+        await until(lambda: fake_bot_api.updates == [])  # confirmed to Telegram: never sent again
+    stop.set()
+    await asyncio.wait_for(running, 5)
+    assert payment.cut and await booked_charges(services) == 0
+
+    payment.release.set()  # the next process books it
+    for _ in range(2):  # and the one after that does not book it again
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))
+        await until(lambda: fake_bot_api.calls("getMe") and (mode == "webhook" or fake_bot_api.calls("getUpdates")))
+        stop.set()
+        await asyncio.wait_for(running, 5)
+        assert await booked_charges(services) == 1
+        assert (await order_row(services, oid)).status == "open"
