@@ -46,7 +46,7 @@ from bot.telegram.group_replies import GroupReplies, replaced_pieces
 from bot.telegram.in_flight import UpdatesInFlight
 from bot.telegram.live_location import live_update
 from bot.telegram.payments import COUPON_GONE, CURRENCY, TelegramPayments, invoice_target
-from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short
+from bot.telegram.render import ANSWER_LIMIT, Renderer, call, is_error, short, telegram_length
 from bot.telegram.response_models import keep_response_models
 from bot.telegram.sender import Sleep, TelegramRateLimiter, campus_chats, chat_moved
 from bot.telegram.transient import RETRY_LATER
@@ -620,7 +620,7 @@ async def _answer_press(answer: _Answer, replies: list[Reply]) -> list[Reply]:
         await answer()
         return rest
     await answer(errors[0].text)
-    return [r for r in errors if r.location_done or len(" ".join(r.text.split())) > ANSWER_LIMIT] + rest
+    return [r for r in errors if r.location_done or telegram_length(" ".join(r.text.split())) > ANSWER_LIMIT] + rest
 
 
 def build_dispatcher(services: Services, bot: Bot, settings: Settings,

@@ -23,7 +23,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from sqlalchemy import select
 
 from bot.telegram.convert import CHANNEL, invoice_for, invoice_payload
-from bot.telegram.render import call
+from bot.telegram.render import call, fitting
 from bot.telegram.transient import RETRY_LATER, failure_text, retry_delay
 from bot.telegram.users import guess_language, lookup
 from core.money import Fen, format_yuan
@@ -246,10 +246,10 @@ class TelegramPayments:
         prices = [LabeledPrice(label=t(f"{texts}-label", order=order_id), amount=payable.extra or amount)]
         if payable.extra is not None and amount > payable.extra:  # the rest of the smallest charge: to the wallet
             prices.append(LabeledPrice(label=t("tg-invoice-to-wallet"), amount=amount - payable.extra))
+        title, description = t(f"{texts}-title", order=order_id), t(f"{texts}-description", order=order_id)
         try:
-            await call(self.bot.send_invoice, chat_id=telegram_user,
-                       title=t(f"{texts}-title", order=order_id)[:32],
-                       description=t(f"{texts}-description", order=order_id)[:255],
+            await call(self.bot.send_invoice, chat_id=telegram_user, title=title[:fitting(title, 32)],
+                       description=description[:fitting(description, 255)],
                        payload=invoice_payload(order_id, card_message_id, extra=payable.extra),
                        provider_token=self.provider_token, currency=CURRENCY, prices=prices)
         except TelegramBadRequest as exc:  # e.g. Telegram's minimum moved above ours with the exchange rate

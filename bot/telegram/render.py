@@ -50,8 +50,9 @@ from locales import Catalogue
 
 log = logging.getLogger(__name__)
 
-TEXT_LIMIT = 4000  # Telegram allows 4096 characters; keep a margin for how it counts
-CAPTION_LIMIT = 1000  # and 1024 in a photo's caption
+# In Telegram's measure (telegram_length), a little under its limits: 4096 for a message's text, 1024 for a caption.
+TEXT_LIMIT = 4000
+CAPTION_LIMIT = 1000
 ANSWER_LIMIT = 200  # answerCallbackQuery text
 MAX_RETRY_AFTER = 30  # seconds we wait for a 429 before giving up on a direct reply
 REPLY_TRIES = 3  # a direct reply's tries (call): a few seconds in all, not the outbox's day
@@ -70,9 +71,28 @@ def is_error(reply: Reply) -> bool:
     return reply.key.startswith(ERROR_PREFIXES) or (reply.key.startswith("grab-") and reply.key != "grab-won")
 
 
+def telegram_length(text: str) -> int:
+    """How long Telegram finds a text: in UTF-16 code units, so an emoji (or any character past U+FFFF) counts two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fitting(text: str, limit: int) -> int:
+    """How many of the text's characters (code points) make its longest beginning within `limit` (telegram_length)."""
+    units = 0
+    for i, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return i
+    return len(text)
+
+
+def cut_to(text: str, limit: int) -> str:
+    """The text, or when Telegram would find it longer than `limit` its beginning and "…", within the limit."""
+    return text if telegram_length(text) <= limit else text[:fitting(text, limit - 1)] + "…"
+
+
 def short(text: str, limit: int = ANSWER_LIMIT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return cut_to(" ".join(text.split()), limit)
 
 
 def _button(choice: Choice) -> InlineKeyboardButton:
@@ -100,11 +120,12 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Long texts in pieces, cut at line ends where possible."""
     text = text.strip() or "…"
     pieces = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > limit // 2 else limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
+    while telegram_length(text) > limit:
+        end = fitting(text, limit)
+        at = text.rfind("\n", 0, end)
+        at = at if at > end // 2 else end
+        pieces.append(text[:at])
+        text = text[at:].lstrip("\n")
     pieces.append(text)
     return pieces
 
@@ -169,7 +190,7 @@ def edited_text(text: str, *, photo: bool | None) -> str | None:
     """What an edit makes a message show of a reply's text: it in one piece, short enough for a caption when the
     message is a photo; None when an edit cannot say it (the reply is sent anew instead)."""
     pieces = split_text(text)
-    if len(pieces) > 1 or (photo and len(pieces[0]) > CAPTION_LIMIT):
+    if len(pieces) > 1 or (photo and telegram_length(pieces[0]) > CAPTION_LIMIT):
         return None
     return pieces[0]
 
@@ -219,9 +240,9 @@ def photo_caption(text: str, *, cut: bool = False) -> str | None:
     follows the photo as a message of its own, with the buttons; or with `cut`, its beginning (the outbox sender:
     one row stays one message, the one its buttons are on)."""
     text = text.strip()
-    if len(text) <= CAPTION_LIMIT:
+    if telegram_length(text) <= CAPTION_LIMIT:
         return text
-    return text[: CAPTION_LIMIT - 1] + "…" if cut else None
+    return cut_to(text, CAPTION_LIMIT) if cut else None
 
 
 async def picture(photo: str | None, chart: Chart | None) -> str | InputFile | None:

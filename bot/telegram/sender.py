@@ -130,7 +130,15 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.telegram.commands import chat_menu, staff_member
 from bot.telegram.refusals import OUTAGE, Refusal, refusal
-from bot.telegram.render import TEXT_LIMIT, at_once, edit_text_or_caption, photo_caption, picture
+from bot.telegram.render import (
+    TEXT_LIMIT,
+    at_once,
+    cut_to,
+    edit_text_or_caption,
+    photo_caption,
+    picture,
+    telegram_length,
+)
 from bot.telegram.transient import RETRYABLE
 from core.campus import Campus
 from core.clock import Clock
@@ -348,8 +356,8 @@ def keyboard(choices: Sequence[Sequence[dict[str, str]]] | None) -> InlineKeyboa
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
-def _cut(text: str, limit: int = TEXT_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _cut(text: str) -> str:
+    return cut_to(text, TEXT_LIMIT)
 
 
 @dataclass
@@ -692,9 +700,9 @@ class TelegramSender:
         return {key for key, row_id in found if row_id < keys[key][-1].id}
 
     def _fits(self, jobs: list[Job]) -> bool:
-        """Whether these announcements fit one message: entries, characters and buttons."""
+        """Whether these announcements fit one message: entries, length (as Telegram counts it) and buttons."""
         entries = [j.head[0] for j in jobs]
-        length = sum(len(e.text) for e in entries) + len(DIGEST_SEPARATOR) * (len(entries) - 1)
+        length = sum(telegram_length(e.text) for e in entries) + len(DIGEST_SEPARATOR) * (len(entries) - 1)
         buttons = sum(len(line) for e in entries for line in e.choices)
         return len(entries) <= self.config.digest_max_entries and length <= TEXT_LIMIT and buttons <= MAX_BUTTONS
 
@@ -1017,8 +1025,8 @@ class TelegramSender:
         row = head[0]
         markup = keyboard(await self._choices(row))
         if (photo := await picture(row.photo, row.chart)) is not None:
-            # The text is the caption, cut to a caption's length: the handlers' captions are one-line labels, and
-            # one row stays one message (the one its keyboard is on and its later edits change).
+            # The text is the caption, cut to a caption's length (a relayed photo's long caption loses its end): one
+            # row stays one message (the one its keyboard is on and its later edits change).
             return _ref(await self.bot.send_photo(chat, photo, caption=photo_caption(row.text, cut=True) or None,
                                                   reply_markup=markup))
         return _ref(await self.bot.send_message(chat, _cut(row.text), reply_markup=markup))

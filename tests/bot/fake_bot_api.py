@@ -4,8 +4,8 @@ Every request is checked against tests/data/telegram_methods.json (made from the
 tests/data/make_telegram_methods.py): the method must exist, every required parameter must be there, no parameter
 may be unknown, and each value must have one of the parameter's types — objects (reply markup, buttons, prices,
 command scopes …) are checked field by field, down to the leaves. A few documented value limits are checked too
-(message text 1-4096 characters, callback data 1-64 bytes). Anything wrong is recorded in `violations`; the
-`fake_bot_api` fixture fails the test at teardown when there are any.
+(message text 1-4096 characters, which Telegram counts in UTF-16 code units; callback data 1-64 bytes). Anything
+wrong is recorded in `violations`; the `fake_bot_api` fixture fails the test at teardown when there are any.
 
 The fake keeps chats and the bot's messages, so sendMessage / editMessageText / … answer with realistic Message
 objects that aiogram parses, and editing a message that does not exist fails like Telegram does, as does an invoice
@@ -202,7 +202,8 @@ class Spec:
         if bounds is None or not isinstance(value, str):
             return
         low, high, unit = bounds
-        size = len(value.encode("utf-8")) if unit == "bytes" else len(value)
+        # Telegram's "characters" are UTF-16 code units: an emoji counts two.
+        size = len(value.encode("utf-8")) if unit == "bytes" else len(value.encode("utf-16-le")) // 2
         if not low <= size <= high:
             raise Invalid(f"{where or owner + '.' + name}: {size} {unit}, must be {low}-{high}")
 

@@ -617,6 +617,26 @@ async def test_a_photo_sent_in_the_chat_reaches_the_other_side_with_its_caption(
     assert not fake.violations
 
 
+async def test_a_photo_relayed_with_a_caption_of_emoji_arrives_with_as_much_of_it_as_a_caption_holds(
+        fake_bot_api: FakeBotAPI, running_bot, services: Services, campus, clock: FakeClock) -> None:
+    fake = fake_bot_api
+    li, zhao, order_id, _ = await grabbed(fake, services, campus, clock)
+    card = await li.with_button(li.command("track", str(order_id)), f"o:{order_id}:chat", "the order card")
+    await li.says(li.press(card, f"o:{order_id}:chat"), EN("track-chat-enter", order=order_id, other="runner"))
+
+    caption = "📦" * 500  # within the relay's 500 characters; Telegram counts an emoji as two (UTF-16)
+    mark = li.mark()
+    fake.photo(li.user, caption=caption)
+    await li.says(mark, EN("track-relay-sent", other="runner"))
+    await all_delivered(fake, services)
+    (relayed,) = fake.calls("sendPhoto", zhao.id, ok=True)  # Telegram took it: a caption within its 1024
+    whole = EN("track-relay-photo", sender_role="customer", order=order_id, shown="yes", captioned="yes",
+               message=caption)
+    sent = relayed.params["caption"]
+    assert sent.endswith("📦…") and whole.startswith(sent[:-1])  # the end of a caption too long for one is cut
+    assert not fake.violations
+
+
 async def test_a_sticker_a_voice_note_or_a_file_is_answered_never_passed_on_or_ignored(
         fake_bot_api: FakeBotAPI, running_bot, services: Services, campus, clock: FakeClock) -> None:
     fake = fake_bot_api

@@ -600,6 +600,23 @@ async def test_the_pieces_before_a_replaced_message_show_the_replacement_and_not
         assert not any("reply_markup" in api.messages[(LI, m)] for m in [*earlier, last])
 
 
+async def test_a_reply_of_emoji_comes_whole_in_messages_and_captions_telegram_takes(
+        fake_bot_api: FakeBotAPI, bot: Bot) -> None:
+    api, renderer = fake_bot_api, Renderer(bot)
+    text = "📦" * 3000  # 3000 characters, 6000 to Telegram (UTF-16: an emoji counts two), whose limit is 4096
+    await renderer.send(LI, [Reply("long", text)], EN)
+    pieces = [c.params["text"] for c in api.calls("sendMessage", LI, ok=True)]
+    assert len(pieces) == 2 and "".join(pieces) == text
+
+    caption = "📦" * 600  # too long for a caption: the photo comes alone, the text after it with the buttons
+    await renderer.send(LI, [Reply("photo", caption, photo="AgAC-box", choices=((Choice("A", "a"),),))], EN)
+    (photo,) = api.calls("sendPhoto", LI, ok=True)
+    assert "caption" not in photo.params and "reply_markup" not in photo.params
+    after = api.last_bot_message(LI)
+    assert after["text"] == caption and labels(after) == ["A"]
+    assert not api.violations
+
+
 def descriptions(commands: list[dict[str, Any]] | None) -> dict[str, str]:
     return {c["command"]: c["description"] for c in commands or []}
 

@@ -824,6 +824,21 @@ async def test_a_digest_is_split_to_fit_one_message(db: Database, fake_bot_api: 
     assert all(f"New errand #{n}:" in shown for n in range(1, 41))
 
 
+async def test_a_digest_of_entries_with_emoji_is_split_where_telegram_counts_each_as_two(
+        db: Database, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    start = clock()
+    for n in range(1, 6):  # each entry about 550 characters, but 1000 to Telegram (UTF-16): 5 of them pass 4096
+        await queue(db, HALL, card(n) + "\n" + "📦" * 450, at=start, choices=[[("Grab", f"grab:{n}")]],
+                    edit_key=f"hall:{n}")
+    sender = make_sender(db, bot, clock, fake_bot_api, per_group="3/minute", per_chat="5/second")
+    assert await sender.run_once(start) == 5
+    sent = fake_bot_api.calls("sendMessage", HALL)
+    assert len(sent) == 2 and all(c.status == 200 for c in sent)
+    shown = " ".join(m["text"] for m in fake_bot_api.bot_messages(HALL))
+    assert all(f"New errand #{n}:" in shown for n in range(1, 6))
+    assert not fake_bot_api.violations
+
+
 async def test_two_senders_at_once_never_send_a_row_twice(db: Database, fake_bot_api: FakeBotAPI, clock: FakeClock,
                                                          ) -> None:
     start = clock()
