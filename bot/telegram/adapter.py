@@ -21,7 +21,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, Router
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramMigrateToChat
 from aiogram.types import (
     CallbackQuery,
     InaccessibleMessage,
@@ -131,7 +131,7 @@ class TelegramAdapter:
         self.payments = TelegramPayments(services, bot, token, min_amount=settings.telegram_invoice_min_fen,
                                          max_amount=settings.telegram_invoice_max_fen)
         self.renderer = Renderer(bot)
-        self.group_replies = GroupReplies(services, bot, self.limiter)  # the admin chats' answers
+        self.group_replies = GroupReplies(services, bot, self.limiter, self.group_moved)  # the admin chats' answers
         self.router = self._router()
         self.sleep: Sleep = asyncio.sleep  # between tries of a charge's booking; tests record it instead
 
@@ -258,9 +258,14 @@ class TelegramAdapter:
         # the old group's, and there it names another message.
         quote = (ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True)
                  if chat == message.chat.id else None)
-        await call(self.bot.send_message, chat_id=chat,
-                   text=t("tg-start-first-group", name=message.from_user.first_name), reply_markup=markup,
-                   reply_parameters=quote)
+        text = t("tg-start-first-group", name=message.from_user.first_name)
+        try:
+            await call(self.bot.send_message, chat_id=chat, text=text, reply_markup=markup, reply_parameters=quote)
+        except TelegramMigrateToChat as exc:
+            # The group became a supergroup after the command was sent, and we learn it only now (its service
+            # messages not read yet): asked there, once, unquoted as above.
+            await self.group_moved(chat, exc.migrate_to_chat_id)
+            await call(self.bot.send_message, chat_id=exc.migrate_to_chat_id, text=text, reply_markup=markup)
 
     def _in_chat_now(self, inp: Input) -> Input:
         """A group's input as from the chat the group is now (a supergroup it was upgraded to), so the handlers
@@ -291,12 +296,17 @@ class TelegramAdapter:
     async def on_group_upgraded(self, message: Message) -> None:
         """A group became a supergroup, a new chat: the old group's last message names the new id
         (migrate_to_chat_id), the supergroup's first names the old one (migrate_from_chat_id). Either one moves
-        what waits for the old id there, and a campus's hall or admin chat is known by its new id from now on (and
-        gets its menu again); the operator is told to update the campus file."""
+        the group (group_moved)."""
         if message.migrate_to_chat_id:
             old, new = message.chat.id, message.migrate_to_chat_id
         else:
             old, new = message.migrate_from_chat_id, message.chat.id
+        await self.group_moved(old, new)
+
+    async def group_moved(self, old: int, new: int) -> None:
+        """Group `old` is supergroup `new` (its service messages say so, or Telegram refusing the old id to an answer
+        sent there): what waits for the old id goes there, and a campus's hall or admin chat is known by its new id
+        from now on (and gets its menu again); the operator is told to update the campus file."""
         campus_groups = {str(c) for c in campus_chats(self.services.campuses.values())}
         known = self.services.chat_moves.known(convert.CHANNEL, str(old), str(new))
         await chat_moved(self.services.db, self.services.chat_moves, old, new, self.services.clock(),

@@ -9,7 +9,9 @@ handed to the outbox as rows for the chat (text and buttons, sealed like the ope
 storage.outbox), which the sender delivers within the limits. While earlier rows for the chat are still waiting
 there, a new answer joins them, so the chat reads everything in order. A 429 is not waited for: the chat is held
 for its retry_after (the sender honours the hold too) and the message goes to the outbox with the rest; so does it
-after a network error or a 5xx (the sender retries it; it may then arrive twice, never not at all).
+after a network error or a 5xx (the sender retries it; it may then arrive twice, never not at all), and when the
+group became a supergroup since the command (Telegram refuses the old id): the move is recorded, and the sender
+sends the rows to the new chat.
 
 A reply with a photo (an application's student-card photo) is sent with sendPhoto, its text as the caption and its
 buttons under it (a text too long for a caption follows the photo); a queued one is a row with the `photo`, which
@@ -38,11 +40,11 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import TelegramMigrateToChat, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import Message
 from sqlalchemy import select
 
@@ -196,10 +198,13 @@ async def replaced_pieces(db: Database, chat_id: int, replies: list[Reply]) -> d
 
 
 class GroupReplies:
-    def __init__(self, services: Services, bot: Bot, limiter: TelegramRateLimiter) -> None:
+    def __init__(self, services: Services, bot: Bot, limiter: TelegramRateLimiter,
+                 moved: Callable[[int, int], Awaitable[None]]) -> None:
+        """moved: records that a group is a supergroup now (old id, new id), as its service messages would."""
         self.services = services
         self.bot = bot
         self.limiter = limiter
+        self.moved = moved
 
     async def send(self, chat_id: int, replies: list[Reply], *, origin: str, edit: Message | None = None) -> None:
         """Answer in the group: at once what its budget allows, the rest through the outbox. `origin`: what the
@@ -240,6 +245,11 @@ class GroupReplies:
                 # it twice, never miss it (as the outbox itself promises).
                 log.warning("telegram %s for group %s: the rest of the answer goes through the outbox",
                             type(exc).__name__, chat_id)
+                return
+            except TelegramMigrateToChat as exc:
+                # Upgraded to a supergroup since the command was sent (its service messages not read yet): the rest
+                # of the answer, this message too, is queued for the old id, which the outbox sends to the new one.
+                await self.moved(chat_id, exc.migrate_to_chat_id)
                 return
             waiting.popleft()
             if message_id is None and (instead := message.instead()) is not None:

@@ -328,3 +328,38 @@ async def test_commands_sent_in_the_groups_just_before_the_upgrade_are_answered_
     answer = await until(lambda: fake_bot_api.bot_messages(NEW_ADMIN))
     assert answer[0]["text"] == EN("admin-applications-none")
     assert not fake_bot_api.calls(chat_id=OLD_HALL) and not fake_bot_api.calls(chat_id=OLD_ADMIN)
+
+
+async def test_an_admin_command_answered_only_after_the_upgrade_it_preceded_is_answered_in_the_supergroup(
+        fake_bot_api: FakeBotAPI, dispatcher: Dispatcher, bot: Bot, services: Services, clock: FakeClock) -> None:
+    fake_bot_api.group(OLD_ADMIN, "Operators")
+    await operator(services, services.default_campus, clock, 4004, started=False)
+    wu = fake_bot_api.user(4004, "Wu", language_code="en")
+    # Telegram's order: Wu's command, then the upgrade's service messages; the bot reads them only now (it was busy,
+    # or restarting), so it answers the command in a group that is a supergroup already, and learns so from the 400.
+    command = fake_bot_api.command(wu, "applications", chat=OLD_ADMIN, push=False)
+    for update in (command, *fake_bot_api.upgrade_group(OLD_ADMIN, NEW_ADMIN, wu, push=False)):
+        fake_bot_api.push(update)
+
+    await until_rows(services, 1)  # the answer Telegram refused at the old id, for the sender
+    await run_for(sender_for(services, bot, clock), clock, 3)
+    (answer,) = fake_bot_api.bot_messages(NEW_ADMIN)
+    assert answer["text"] == EN("admin-applications-none")
+    assert services.chat_moves.known("telegram", str(OLD_ADMIN), str(NEW_ADMIN))
+    assert fake_bot_api.chat_menu(NEW_ADMIN)  # the supergroup gets the operators' menu, as the upgrade's news gives it
+    assert {r.status for r in (await rows(services.db)).values()} == {"sent"}
+
+
+async def test_a_hall_command_answered_only_after_the_upgrade_it_preceded_gets_its_start_button_in_the_supergroup(
+        fake_bot_api: FakeBotAPI, dispatcher: Dispatcher, services: Services) -> None:
+    fake_bot_api.group(OLD_HALL)
+    zhao = fake_bot_api.user(3003, "Zhao", language_code="en")  # never started the bot
+    command = fake_bot_api.command(zhao, "nearby", chat=OLD_HALL, push=False)
+    fake_bot_api.upgrade_group(OLD_HALL, NEW_HALL, fake_bot_api.user(9, "Owner"), push=False)  # news not read yet
+    fake_bot_api.push(command)
+
+    asked = await until(lambda: fake_bot_api.bot_messages(NEW_HALL))
+    assert asked[0]["text"] == EN("tg-start-first-group", name="Zhao")
+    assert "reply_parameters" not in fake_bot_api.calls("sendMessage", NEW_HALL)[0].params  # the old group's message
+    assert services.chat_moves.known("telegram", str(OLD_HALL), str(NEW_HALL))
+    assert not fake_bot_api.bot_messages(OLD_HALL)
