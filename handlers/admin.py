@@ -45,7 +45,7 @@ from handlers.hall import end_offers, end_offers_past_limit
 from handlers.io import Choice, Kind
 from handlers.notify import money_args, plain_args
 from handlers.ordering import typed_as_coupon_button
-from handlers.orders import customer_card, load_order, move, parse_order_id, status_words
+from handlers.orders import customer_card, load_order, move, parse_order_id, rating_tags_text, status_words
 from handlers.router import ROUTER
 from storage import cards
 from storage.grab import order_candidate
@@ -510,6 +510,11 @@ async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) ->
              t("admin-order-people", customer=who(users.get(row.customer_id)),
                runner=who(users.get(row.runner_id)) if row.runner_id else "—",
                created=local_time(campus, row.created_at))]
+    if row.rating is not None:  # what the student told the runner, for a complaint or a dispute about them
+        comment = ctx.services.cipher.decrypt(row.rating_comment_enc) or ""
+        tags = row.rating_tags or []
+        parts.append(t("admin-order-rating", stars=row.rating, tags=rating_tags_text(t, tags),
+                       tagged="yes" if tags else "no", comment=comment, commented="yes" if comment else "no"))
     order = to_domain(row)
     if order.goods_unsaid:  # what ending it will ask for (operator_spent), said before the operator tries
         parts.append(t("admin-order-goods-unsaid", goods=format_yuan(row.goods)))

@@ -217,6 +217,11 @@ def details_lines(t: Catalogue, row: OrderRow, cipher: Cipher, *, written: bool 
     return parts
 
 
+def rating_tags_text(t: Catalogue, tags: list[str]) -> str:
+    """A rating's tags as the rating buttons name them, in t's language ("Late, Rude")."""
+    return t("track-rate-tag-sep").join(t("track-rate-tag", tag=tag, selected="no") for tag in tags)
+
+
 def goods_line(t: Catalogue, row: OrderRow, reader: str) -> str:
     """A buy task's goods money: how much there is to spend, what the runner asks past it, then what they spent.
     reader: whose card it is (customer, runner, operator), whom the request for the difference is said of."""

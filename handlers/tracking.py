@@ -45,12 +45,14 @@ from handlers.orders import (
     order_line,
     parse_order_id,
     pay_button,
+    rating_tags_text,
     runner_card,
     status_words,
 )
 from handlers.router import ROUTER, Handler
 from handlers.wallet import coupon_refusal, full_price_button
-from storage.models import Complaint, OrderEvent
+from locales import catalogue
+from storage.models import Complaint, OrderEvent, User
 from storage.models import Order as OrderRow
 from storage.orders_repo import to_domain
 
@@ -414,8 +416,7 @@ def say_chosen(ctx: Ctx) -> None:
     """Done: in the tags message's place, the stars and tags chosen, with no star or tag button left to press."""
     tags = ctx.data.get("rate_tags", [])
     ctx.say("track-rate-chosen", edit=True, order=str(ctx.data["rate_order"]), stars=ctx.data["rate_stars"],
-            tags=ctx.t("track-rate-tag-sep").join(ctx.t("track-rate-tag", tag=tag, selected="no") for tag in tags),
-            tagged="yes" if tags else "no")
+            tags=rating_tags_text(ctx.t, tags), tagged="yes" if tags else "no")
 
 
 def ask_comment(ctx: Ctx) -> None:
@@ -468,7 +469,11 @@ async def save_rating(ctx: Ctx, order_id: int, stars: int, tags: list[str], comm
         await ctx.uow.runners.apply_credit(campus, row.runner_id, event, ctx.now, order_id=order_id)
     if (changed := NOTICE_RENDERERS.get(CREDIT_CHANGED)) is not None:  # a low rating lowers it: offers go too
         await changed(ctx.notify, campus, row, Notice("runner", CREDIT_CHANGED, user_id=row.runner_id))
-    await ctx.notify.user(row.runner_id, "track-rated-runner", order=str(order_id), stars=stars)
+    # The tags and the comment are for the runner: what they did well or not, named in their own language.
+    runner = await ctx.uow.session.get(User, row.runner_id)
+    tags_text = rating_tags_text(catalogue(runner.language), tags) if runner is not None else ""
+    await ctx.notify.user(row.runner_id, "track-rated-runner", order=str(order_id), stars=stars, tags=tags_text,
+                          tagged="yes" if tags else "no", comment=comment, commented="yes" if comment else "no")
     ctx.say("track-rate-thanks", order=str(order_id), stars=stars)
 
 

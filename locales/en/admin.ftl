@@ -120,6 +120,13 @@ admin-runner-rejected = Your runner application was not approved. Reason: { $rea
 
 ## Orders
 admin-order-people = Student: { $customer } · Runner: { $runner } · Created: { $created }
+admin-order-rating = Rating: { $stars }★{ $tagged ->
+    [yes] {" — "}{ $tags }
+   *[no] {""}
+  }{ $commented ->
+    [yes] {" · "}"{ $comment }"
+   *[no] {""}
+  }
 admin-history-title = History:
 admin-history-none = (no events yet)
 admin-history-line = { $time } { admin-event-name }: { $before } → { $after } · { $actor }

@@ -112,7 +112,13 @@ track-rate-comment-ask = Would you like to leave a comment for the runner? Write
 track-rate-skip = Skip
 track-rate-thanks = Thank you! You gave order #{ $order } { $stars }★.
 track-already-rated = Order #{ $order } has already been rated; a rating cannot be changed.
-track-rated-runner = The student rated order #{ $order }: { $stars }★.
+track-rated-runner = The student rated order #{ $order }: { $stars }★{ $tagged ->
+    [yes] {" — "}{ $tags }
+   *[no] {""}
+  }.{ $commented ->
+    [yes] {" "}Their comment: "{ $comment }"
+   *[no] {""}
+  }
 track-chat-enter = Everything you send now goes to { $other ->
     [runner] your runner
    *[customer] the student

@@ -117,6 +117,13 @@ admin-runner-rejected = 你的跑腿员申请未通过。原因：{ $reason }。
 
 ## 订单
 admin-order-people = 学生：{ $customer } · 跑腿员：{ $runner } · 下单时间：{ $created }
+admin-order-rating = 评价：{ $stars }★{ $tagged ->
+    [yes] {"，"}{ $tags }
+   *[no] {""}
+  }{ $commented ->
+    [yes] {" · "}“{ $comment }”
+   *[no] {""}
+  }
 admin-history-title = 历史：
 admin-history-none = （暂无记录）
 admin-history-line = { $time } { admin-event-name }：{ $before } → { $after } · { $actor }

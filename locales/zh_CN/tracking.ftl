@@ -111,7 +111,13 @@ track-rate-comment-ask = 想给跑腿员留句评语吗？直接输入，或点�
 track-rate-skip = 跳过
 track-rate-thanks = 谢谢！你给订单 #{ $order } 评了 { $stars }★。
 track-already-rated = 订单 #{ $order } 已评价过，评价不能修改。
-track-rated-runner = 下单同学给订单 #{ $order } 评了 { $stars }★。
+track-rated-runner = 下单同学给订单 #{ $order } 评了 { $stars }★{ $tagged ->
+    [yes] （{ $tags }）
+   *[no] {""}
+  }。{ $commented ->
+    [yes] 留言：“{ $comment }”
+   *[no] {""}
+  }
 track-chat-enter = 现在你发送的所有消息都会通过机器人转给订单 #{ $order } 的{ $other ->
     [runner] 跑腿员
    *[customer] 下单同学

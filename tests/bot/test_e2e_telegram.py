@@ -437,7 +437,10 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
     await li.says(mark, EN("track-rate-thanks", order=order_id, stars=5))
     await fake.wait_for(lambda: buttons(fake.messages[(li.id, comment["message_id"])]) == [], WAIT,
                         what="the comment question without its Skip, once answered")
-    await winner.says(0, EN("track-rated-runner", order=order_id, stars=5))
+    told = EN("track-rated-runner", order=order_id, stars=5, tagged="yes", tags="On time", commented="yes",
+              comment="Quick and friendly, thanks!")
+    assert told == f'The student rated order #{order_id}: 5★ — On time. Their comment: "Quick and friendly, thanks!"'
+    await winner.says(0, told)
     await all_delivered(fake, services)
 
     # The books: the runner's share to the runner, the commission to the platform, nothing left in escrow or in

@@ -505,6 +505,44 @@ async def test_low_rating_without_comment_costs_credit(db, campus, clock, chat, 
     assert (await _profile(db, runner)).credit == credit_before + campus.credit_change(CreditEvent.low_rating)
 
 
+@pytest.mark.parametrize(("language", "told"), [
+    ("en", 'The student rated order #{order}: 2★ — Late, Rude. Their comment: "Waited 40 minutes at the gate"'),
+    ("zh_CN", "下单同学给订单 #{order} 评了 2★（迟到、态度差）。留言：“Waited 40 minutes at the gate”"),
+], ids=["en", "zh_CN"])
+async def test_the_runner_is_told_the_tags_and_comment_of_their_rating_in_their_language(
+        db, campus, clock, chat, services, language, told):
+    """The student is asked for tags and "a comment for the runner": the runner reads them, not the stars alone, and
+    so does an operator looking at the order."""
+    _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await speaks(db, language, runner)
+    await deliver(services, campus, order_id, runner, clock())
+    me = await external_id(db, runner)
+    await chat.inbox(me)
+    await chat.send("alice", f"/confirm {order_id}")  # alice rates in English
+    await chat.press("alice", "2★")
+    await chat.press("alice", "Late")
+    await chat.press("alice", "Rude")
+    await chat.press("alice", "Done")
+    assert keys(await chat.send("alice", "Waited 40 minutes at the gate")) == ["track-rate-thanks"]
+    assert [p["text"] for p in await chat.inbox(me) if p["key"] == "track-rated-runner"] == [
+        told.format(order=order_id)]
+
+    (card,) = await chat.send("admin", f"/find {order_id}")  # campus/demo.yaml's operator, reading Chinese
+    assert "评价：2★，迟到、态度差 · “Waited 40 minutes at the gate”" in card.text
+
+
+async def test_a_rating_with_stars_alone_tells_the_runner_the_stars_alone(db, campus, clock, chat, services):
+    _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    me = await external_id(db, runner)
+    await chat.send("alice", f"/confirm {order_id}")
+    await chat.press("alice", "5★")
+    await chat.press("alice", "Done")
+    await chat.press("alice", "Skip")
+    assert [p["text"] for p in await chat.inbox(me) if p["key"] == "track-rated-runner"] == [
+        f"The student rated order #{order_id}: 5★."]
+
+
 async def test_changing_language_in_the_middle_of_rating_asks_the_same_question_in_the_new_one(
         db, campus, clock, chat, services):
     _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
