@@ -1,6 +1,8 @@
 """Start, language, the main menu and help."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from core.errors import DomainError
@@ -89,23 +91,30 @@ async def choose_language(ctx: Ctx) -> None:
         # left the shared menu's language a menu of their own chat, and takes it back when they return).
         await ctx.notify.menu(ctx.user_id)
     ctx.say("start-language-set")
-    resume = ctx.data.get(RESUME) or ""
-    ask_again = ROUTER.question(resume)  # a form waiting for an answer carries on (ROUTER.asks_again)
-    if ask_again is None:
+    if not await resume_form(ctx, ctx.data.get(RESUME) or "", **{RESUME: None}):
         ctx.reset()
         await menu(ctx)
-        return
-    ctx.go(resume, **{RESUME: None})
+
+
+async def resume_form(ctx: Ctx, state: str, **data: Any) -> bool:
+    """The form that waited in `state` (its answers still in the conversation's data) carries on there, asking its
+    question again (ROUTER.asks_again); `data`: changes to the data on the way. False, changing nothing, when no
+    form waits in such a state."""
+    ask_again = ROUTER.question(state)
+    if ask_again is None:
+        return False
+    ctx.go(state, **data)
     said = len(ctx.replies)
     try:
         async with ctx.uow.session.begin_nested():
             await ask_again(ctx)
     except DomainError as exc:
-        # The form cannot ask its question now (the service closed meanwhile, say): the language is chosen all the
-        # same, the form stays at its step, and why is said. Refused, the whole input would roll back, leaving them
-        # in this picker, every press refused again.
+        # The form cannot ask its question now (the service closed meanwhile, say): what was done before stands
+        # (the language chosen, the rating saved), the form stays at its step, and why is said. Refused, the whole
+        # input would roll back, leaving them where they were, every answer refused again.
         del ctx.replies[said:]
         ctx.say(exc.key, **money_args(plain_args(exc)))
+    return True
 
 
 @ROUTER.command("language", "lang")

@@ -50,6 +50,7 @@ from handlers.orders import (
     status_words,
 )
 from handlers.router import ROUTER, Handler
+from handlers.start import resume_form
 from handlers.wallet import coupon_refusal, full_price_button
 from locales import catalogue
 from storage.models import Complaint, OrderEvent, User
@@ -73,6 +74,10 @@ NOT_COMPLAINABLE = frozenset({Status.awaiting_payment, Status.closed, Status.ope
 # Statuses in which a complaint also puts the order on hold for an operator.
 REPORTABLE = frozenset({Status.accepted, Status.picked_up, Status.delivered})
 CHAT_STATE = "track.chat"  # the relay chat: what the person sends goes to the other side of data["chat_order"]
+# Conversation data: the order form's step a rating or a complaint's question interrupted, whose answers stay in the
+# data meanwhile: the form carries on there when they end (back_to_form).
+FORM_ASIDE = "_form"
+SIDE_DATA = ("rate_order", "rate_stars", "rate_tags", "complain_order")  # what a rating or a complaint's question keeps
 
 
 def verb(name: str):
@@ -125,6 +130,25 @@ def not_now(ctx: Ctx, row: OrderRow) -> IllegalTransition:
 
 def when(campus: Campus, moment: dt.datetime) -> str:
     return moment.astimezone(campus.tz).strftime("%m-%d %H:%M")
+
+
+def in_order_form(ctx: Ctx) -> bool:
+    return ctx.state.startswith("order.")
+
+
+def form_aside(ctx: Ctx) -> dict[str, str]:
+    """Data for the step a rating or a complaint's question starts with: an order form in progress waits (its
+    answers stay in the data) and carries on when they end (back_to_form), rather than be lost without a word."""
+    return {FORM_ASIDE: ctx.state} if in_order_form(ctx) else {}
+
+
+async def back_to_form(ctx: Ctx) -> None:
+    """A rating or a complaint's question ends: the order form it interrupted carries on, asking its question again;
+    with none, the conversation ends."""
+    form = ctx.data.get(FORM_ASIDE) or ""
+    ctx.conv.data = {key: value for key, value in ctx.data.items() if key not in SIDE_DATA}
+    if not await resume_form(ctx, form, **{FORM_ASIDE: None}):
+        ctx.reset()
 
 
 # --- list and track ----------------------------------------------------------------------------------------------
@@ -350,9 +374,9 @@ async def rateable(ctx: Ctx, order_id: int) -> OrderRow | None:
     if row.status != Status.completed.value or row.runner_id is None:
         raise not_now(ctx, row)
     if row.rating is not None:
-        if ctx.state.startswith("track.rate") and ctx.data.get("rate_order") == order_id:
-            ctx.reset()  # its rating under way ends; any other conversation (a form half filled) goes on
         ctx.say("track-already-rated", order=str(order_id))
+        if ctx.state.startswith("track.rate") and ctx.data.get("rate_order") == order_id:
+            await back_to_form(ctx)  # its rating under way ends; any other conversation (a form half filled) goes on
         return None
     return row
 
@@ -360,7 +384,7 @@ async def rateable(ctx: Ctx, order_id: int) -> OrderRow | None:
 async def start_rating(ctx: Ctx, order_id: int) -> None:
     if await rateable(ctx, order_id) is None:
         return
-    ctx.go("track.rate", rate_order=order_id, rate_stars=0, rate_tags=[])
+    ctx.go("track.rate", rate_order=order_id, rate_stars=0, rate_tags=[], **form_aside(ctx))
     ask_stars(ctx)
 
 
@@ -459,9 +483,9 @@ async def save_rating(ctx: Ctx, order_id: int, stars: int, tags: list[str], comm
                OrderRow.status == Status.completed.value)
         .values(rating=stars, rating_tags=tags, rating_comment_enc=ctx.services.cipher.encrypt(comment or None))
         .execution_options(synchronize_session=False))
-    ctx.reset()
     if result.rowcount != 1:
         ctx.say("track-already-rated", order=str(order_id))
+        await back_to_form(ctx)
         return
     campus = campus_of(ctx, row)
     await ctx.uow.runners.add_rating(row.runner_id, stars)
@@ -475,6 +499,7 @@ async def save_rating(ctx: Ctx, order_id: int, stars: int, tags: list[str], comm
     await ctx.notify.user(row.runner_id, "track-rated-runner", order=str(order_id), stars=stars, tags=tags_text,
                           tagged="yes" if tags else "no", comment=comment, commented="yes" if comment else "no")
     ctx.say("track-rate-thanks", order=str(order_id), stars=stars)
+    await back_to_form(ctx)
 
 
 # --- relay chat --------------------------------------------------------------------------------------------------
@@ -562,6 +587,9 @@ def chatting_about(ctx: Ctx) -> int | None:
 async def chat_verb(ctx: Ctx) -> None:
     order_id, _ = order_button(ctx)
     _, _, role = await counterpart(ctx, order_id)
+    if in_order_form(ctx):  # everything typed goes to the other side now, until /menu: the form cannot wait
+        ctx.reset()
+        ctx.say("order-form-closed-for-chat")
     ctx.go(CHAT_STATE, chat_order=order_id)
     ctx.say("track-chat-enter", order=str(order_id), other="runner" if role == "customer" else "customer")
 
@@ -650,9 +678,10 @@ async def complain(ctx: Ctx, order_id: int, text: str) -> None:
         await move(ctx, row, Event.report, role, note=f"complaint {complaint.id}")
     await ctx.notify.operators(campus_of(ctx, row), "track-complaint-operators", order=str(order_id),
                                complaint=str(complaint.id), role=role.value, message=body)
+    ctx.say("track-complaint-recorded", order=str(order_id), complaint=str(complaint.id),
+            reported="yes" if reported else "no")
     if ctx.state == "track.complain":  # the question it answers ends; a form typed beside it goes on
-        ctx.reset()
-    ctx.say("track-complaint-recorded", order=str(order_id), complaint=str(complaint.id), reported="yes" if reported else "no")
+        await back_to_form(ctx)
 
 
 @ROUTER.command("complain")
@@ -674,7 +703,7 @@ async def ask_complaint(ctx: Ctx, order_id: int) -> None:
     row = await viewable_order(ctx, order_id)
     if (refusal := await complaint_refusal(ctx, row)) is not None:
         raise refusal
-    ctx.go("track.complain", complain_order=order_id)
+    ctx.go("track.complain", complain_order=order_id, **form_aside(ctx))
     await ask_complaint_text(ctx)
 
 
@@ -695,8 +724,8 @@ async def complain_step(ctx: Ctx) -> None:
         # The order moved on while the question waited (back in the hall, or complained about from elsewhere): the
         # question ends, saying why, rather than refuse every later message as the complaint's text. Nothing of
         # the complaint was kept (its savepoint rolled back).
-        ctx.reset()
         ctx.say(ended.key, **ended.args_)
+        await back_to_form(ctx)
 
 
 # --- notices with buttons ----------------------------------------------------------------------------------------

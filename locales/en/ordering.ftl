@@ -116,6 +116,7 @@ order-edit = Edit
 order-cancel = Cancel
 order-draft-cancelled = OK, nothing was ordered.
 order-form-abandoned = OK, I closed the order form; nothing was ordered. Send /order to start a new one.
+order-form-closed-for-chat = The order form you were filling in is closed; nothing was ordered. Send /order to start again once you are done messaging.
 order-created = Order #{ $order } is placed: { $total } yuan. Please pay within { $minutes ->
     [one] a minute
    *[other] { $minutes } minutes

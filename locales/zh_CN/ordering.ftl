@@ -116,6 +116,7 @@ order-edit = 修改
 order-cancel = 取消
 order-draft-cancelled = 好的，没有下单。
 order-form-abandoned = 好的，已关闭下单表单，没有下单。发送 /order 可重新下单。
+order-form-closed-for-chat = 你正在填写的下单表单已关闭，没有下单。留言结束后可发送 /order 重新下单。
 order-created = 订单 #{ $order } 已生成：{ $total } 元。请在 { $minutes } 分钟内支付。钱包余额：{ $balance } 元。
 order-pay-wallet = 用钱包支付
 # An order its coupon pays in full: placed and paid at once, nothing to pay.

@@ -977,3 +977,79 @@ async def test_apply_status_leaves_the_order_form_alone(db, campus, clock, chat,
     await chat.send(me, "Parcel pickup")
     assert keys(await chat.send(me, "/apply")) == ["runner-apply-status"]
     assert (await conversation(services, me))[0] == "order.pickup"
+
+
+# --- a rating or a complaint's question asked in the middle of the order form: the form waits, then carries on -----
+
+async def form_at_dropoff(chat):
+    """alice half way through ordering her next errand: a parcel from the parcel station, the dropoff asked."""
+    assert keys(await chat.send("alice", "/order")) == ["order-ask-type"]
+    await chat.send("alice", "Parcel pickup")
+    assert keys(await chat.send("alice", "快递站"))[-1] == "order-ask-dropoff"
+
+
+async def test_confirming_a_delivery_in_the_middle_of_the_order_form_carries_the_form_on_after_the_rating(
+        db, campus, clock, chat, services):
+    """The delivery notice's Confirm starts the rating: the form's answers wait, and once rated its question comes
+    again, where the next answer goes (not 'not understood')."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    await form_at_dropoff(chat)
+
+    assert keys(await chat.press("alice", f"data:o:{order_id}:confirm")) == ["track-rate-ask"]
+    await chat.press("alice", "5★")
+    await chat.send("alice", "/language")  # the rating carries on in the language chosen, and the form after it
+    await chat.press("alice", "English")
+    await chat.press("alice", "Done")
+    replies = await chat.press("alice", "Skip")
+    assert keys(replies) == ["track-rate-thanks", "order-ask-dropoff"]
+    assert replies[1].request_location  # the question as the form asks it, location button and all
+    assert (await order_row(db, order_id)).rating == 5
+
+    assert keys(await chat.send("alice", "F3"))[-1] == "order-ask-room"
+    state, data = await conversation(services, "alice")
+    assert (state, data.get("task"), data.get("pickup"), data.get("dropoff")) == (
+        "order.room", "parcel", "parcel_station", "dorm_f3")
+    assert not {"rate_order", "rate_stars", "rate_tags"} & data.keys()
+
+
+async def test_rating_by_command_in_the_middle_of_the_order_form_carries_the_form_on(db, campus, clock, chat, services):
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    await chat.send("alice", f"/confirm {order_id}")
+    await chat.send("alice", "/menu")  # rated later, from the auto-confirm notice's Rate or /rate
+    await form_at_dropoff(chat)
+    assert keys(await chat.send("alice", f"/rate {order_id}")) == ["track-rate-ask"]
+    await chat.press("alice", "3★")
+    await chat.press("alice", "Done")
+    assert keys(await chat.send("alice", "fine")) == ["track-rate-thanks", "order-ask-dropoff"]
+
+
+async def test_reporting_a_problem_in_the_middle_of_the_order_form_carries_the_form_on(db, campus, clock, chat,
+                                                                                      services):
+    """Report a problem asks what went wrong: once that is told (or the question ends), the form's question again."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    await form_at_dropoff(chat)
+
+    assert keys(await chat.press("alice", f"data:o:{order_id}:report")) == ["track-complain-ask"]
+    replies = await chat.send("alice", "The box arrived crushed")
+    assert keys(replies) == ["track-complaint-recorded", "order-ask-dropoff"]
+    assert keys(await chat.send("alice", "F3"))[-1] == "order-ask-room"
+
+    # A complaint's question that can no longer be answered ends, saying why, and the form carries on as well.
+    await chat.send("alice", f"/complain {order_id}")
+    replies = await chat.send("alice", "and it was late")
+    assert keys(replies) == ["track-complaint-exists", "order-ask-room"]
+
+
+async def test_messaging_the_runner_in_the_middle_of_the_order_form_says_the_form_is_closed(db, campus, clock, chat,
+                                                                                           services):
+    """Everything typed in the chat goes to the runner until /menu, so the form cannot wait: the student is told it
+    is closed, rather than find out when the answers are gone."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await form_at_dropoff(chat)
+    replies = await chat.press("alice", f"data:o:{order_id}:chat")
+    assert keys(replies) == ["order-form-closed-for-chat", "track-chat-enter"]
+    assert "nothing was ordered" in replies[0].text
+    assert (await conversation(services, "alice"))[0] == "track.chat"
