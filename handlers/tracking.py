@@ -650,8 +650,9 @@ async def complaint_refusal(ctx: Ctx, row: OrderRow, history: list[OrderEvent] |
     return None
 
 
-async def complain(ctx: Ctx, order_id: int, text: str) -> None:
-    """Record a complaint for an operator; while the order is under way it also goes on hold (an exception)."""
+async def complain(ctx: Ctx, order_id: int, text: str, *, photo: bool = False) -> None:
+    """Record a complaint for an operator; while the order is under way it also goes on hold (an exception).
+    photo: `text` is the caption of a photo, which operators do not get (their chats may be on another channel)."""
     row = await viewable_order(ctx, order_id)
     body = free_text(text)
     if not body:
@@ -679,7 +680,7 @@ async def complain(ctx: Ctx, order_id: int, text: str) -> None:
     await ctx.notify.operators(campus_of(ctx, row), "track-complaint-operators", order=str(order_id),
                                complaint=str(complaint.id), role=role.value, message=body)
     ctx.say("track-complaint-recorded", order=str(order_id), complaint=str(complaint.id),
-            reported="yes" if reported else "no")
+            reported="yes" if reported else "no", with_photo="yes" if photo else "no")
     if ctx.state == "track.complain":  # the question it answers ends; a form typed beside it goes on
         await back_to_form(ctx)
 
@@ -715,11 +716,16 @@ async def report_verb(ctx: Ctx) -> None:
 
 @ROUTER.state("track.complain")
 async def complain_step(ctx: Ctx) -> None:
-    if ctx.input.kind is not Kind.text:
+    """The complaint's text; a photo's caption is taken as it (a damaged item is reported by its photo)."""
+    photo = ctx.input.kind is Kind.photo
+    if photo and not ctx.input.text.strip():
+        ctx.say("track-complain-in-words", order=str(ctx.data["complain_order"]))
+        return
+    if not photo and ctx.input.kind is not Kind.text:
         await ask_complaint_text(ctx)
         return
     try:
-        await complain(ctx, int(ctx.data["complain_order"]), ctx.input.text)
+        await complain(ctx, int(ctx.data["complain_order"]), ctx.input.text, photo=photo)
     except (IllegalTransition, NotAllowed) as ended:
         # The order moved on while the question waited (back in the hall, or complained about from elsewhere): the
         # question ends, saying why, rather than refuse every later message as the complaint's text. Nothing of

@@ -166,12 +166,16 @@ track-customer-unreachable = ⚠️ Order #{ $order }: the student can no longer
 track-customer-reachable = Order #{ $order }: the student can get messages from the bot again, so what you send them through it reaches them.
 track-msg-usage = Write the message after the order number, like /msg 12 I am at the door.
 track-complain-ask = What went wrong with order #{ $order }? Describe it in one message; an operator will read it. Send /menu to stop.
+track-complain-in-words = Photos cannot be passed on to the operators: please describe what went wrong with order #{ $order } in words (a caption under the photo counts). Send /menu to stop.
 track-complain-usage = Please describe what went wrong.
 track-complain-not-now = Order #{ $order } is { $status }; there is nothing to complain about yet.
 track-complain-never-taken = Order #{ $order } was cancelled before any runner took it, so there is no runner to complain about.
 track-complaint-exists = You already have an open complaint (#{ $complaint }) about order #{ $order }. An operator will answer it.
 track-complaint-recorded = Your complaint #{ $complaint } about order #{ $order } is recorded; an operator will look at it.{ $reported ->
     [yes] {" "}The order is on hold until then.
+   *[no] {""}
+  }{ $with_photo ->
+    [yes] {" "}The operators get the words you sent with the photo; the photo itself cannot be passed on to them.
    *[no] {""}
   }
 track-complaint-operators = Complaint #{ $complaint } about order #{ $order } from the { $role ->

@@ -165,12 +165,16 @@ track-customer-unreachable = ⚠️ 订单 #{ $order }：下单同学已收不�
 track-customer-reachable = 订单 #{ $order }：下单同学又能收到机器人的消息了，你通过机器人发给对方的消息会送达。
 track-msg-usage = 请在订单号后写上消息，例如 /msg 12 我到楼下了。
 track-complain-ask = 订单 #{ $order } 出了什么问题？请用一条消息说明，客服会查看。发送 /menu 退出。
+track-complain-in-words = 图片无法转给客服：请用文字说明订单 #{ $order } 出了什么问题（也可以写在图片的说明里）。发送 /menu 退出。
 track-complain-usage = 请说明出了什么问题。
 track-complain-not-now = 订单 #{ $order } 当前状态为“{ $status }”，暂时无需投诉。
 track-complain-never-taken = 订单 #{ $order } 在跑腿接单前就已取消，没有可投诉的跑腿。
 track-complaint-exists = 你对订单 #{ $order } 已有一条待处理的投诉（#{ $complaint }），客服会尽快回复。
 track-complaint-recorded = 你对订单 #{ $order } 的投诉 #{ $complaint } 已记录，客服会尽快处理。{ $reported ->
     [yes] 在此之前订单将暂停。
+   *[no] {""}
+  }{ $with_photo ->
+    [yes] 客服会收到你随图片发送的文字，图片本身无法转给客服。
    *[no] {""}
   }
 track-complaint-operators = 投诉 #{ $complaint }：订单 #{ $order }，来自{ $role ->

@@ -822,6 +822,31 @@ async def test_report_button_asks_then_records(db, campus, clock, chat, services
     assert (await order_row(db, other)).status == "completed"
 
 
+@pytest.mark.parametrize(("language", "in_words", "left_out"), [
+    ("en", "please describe what went wrong with order #{order} in words", "the photo itself cannot be passed on"),
+    ("zh_CN", "请用文字说明订单 #{order} 出了什么问题", "图片本身无法转给客服"),
+], ids=["en", "zh_CN"])
+async def test_a_complaint_sent_as_a_photo_takes_its_caption_and_asks_for_words_without_one(
+        db, campus, clock, chat, services, language, in_words, left_out):
+    """Damage is reported the way people show it: the photo, described in its caption. The caption is the complaint
+    (the operators are told it, and that the photo did not reach them); a bare photo is asked to be put in words."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await speaks(db, language, alice)
+    await deliver(services, campus, order_id, runner, clock())
+    assert keys(await chat.send("alice", f"/complain {order_id}")) == ["track-complain-ask"]
+
+    replies = await chat.photo("alice", "photo-of-broken-box")
+    assert keys(replies) == ["track-complain-in-words"] and in_words.format(order=order_id) in replies[0].text
+    assert await count(db, Complaint) == 0
+
+    await chat.inbox("admin")
+    replies = await chat.photo("alice", "photo-of-broken-box", caption="The box arrived crushed, see photo")
+    assert keys(replies) == ["track-complaint-recorded"] and left_out in replies[0].text
+    assert (await order_row(db, order_id)).status == "exception"
+    told = [p["text"] for p in await chat.inbox("admin") if p["key"] == "track-complaint-operators"]
+    assert len(told) == 1 and "The box arrived crushed, see photo" in told[0]
+
+
 async def test_a_complaint_asked_for_about_an_order_given_back_meanwhile_ends_the_question(db, campus, clock, chat):
     # Before, the question stayed: everything the student wrote was refused as its text until they sent /menu.
     alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
