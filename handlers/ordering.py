@@ -413,11 +413,14 @@ async def on_step(ctx: Ctx) -> None:
     inp = ctx.input
     if inp.kind is Kind.choice:
         said = Said(value=ctx.step_value(inp.choice or ""))
-    elif inp.kind is Kind.text:
+    elif inp.kind is Kind.text or (inp.kind is Kind.photo and inp.text.strip()):
+        # A photo's caption is its typed answer: a screenshot of the pickup code's SMS comes with the code as caption.
         said = Said(value=typed_value(ctx, step, inp.text), text=inp.text)
     elif inp.kind is Kind.location and inp.lat is not None and inp.lon is not None and step in PLACE_STEPS:
         said = Said(point=Point(inp.lat, inp.lon))
-    else:  # a photo, or a location where none is asked for: ask again
+    else:  # a photo with no caption (nothing reads it), or a location where none is asked for: ask again
+        if inp.kind is Kind.photo:
+            ctx.say("order-photo-not-read")
         await PROMPTS[step](ctx)
         return
     if said.value == BACK:

@@ -1,6 +1,7 @@
 # The student's ordering conversation (handlers/ordering.py) and wallet (handlers/wallet.py).
 order-ask-type = What kind of errand?
 order-choose-one = Please choose one of the options.
+order-photo-not-read = Photos are not read here: please type your answer (or write it as the photo's caption).
 order-choose-among = "{ $text }" could be: { $options }. Please choose one of them.
 order-option-sep = {", "}
 order-closed = Sorry, we are closed. Service hours: { $hours }.

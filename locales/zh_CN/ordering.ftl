@@ -1,6 +1,7 @@
 # 下单对话（handlers/ordering.py）与钱包（handlers/wallet.py）。
 order-ask-type = 要跑什么腿？
 order-choose-one = 请从选项中选择一个。
+order-photo-not-read = 这里不会读取图片内容，请直接输入文字回答（或写在图片的说明里）。
 order-choose-among = “{ $text }”可能是：{ $options }。请选择其中一个。
 order-option-sep = 、
 order-closed = 抱歉，现在不在服务时间。服务时间：{ $hours }。

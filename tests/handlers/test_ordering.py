@@ -390,6 +390,32 @@ async def test_bad_answers_get_a_clear_reply_and_change_nothing(chat, services):
     await refused(chat, services, "erin", lambda: chat.send("erin", "lots"), "order-tip-format")
 
 
+@pytest.mark.parametrize(("language", "not_read"), [
+    ("English", "Photos are not read here: please type your answer (or write it as the photo's caption)."),
+    ("中文", "这里不会读取图片内容，请直接输入文字回答（或写在图片的说明里）。"),
+], ids=["en", "zh_CN"])
+async def test_a_photo_in_the_form_answers_by_its_caption_and_without_one_is_asked_to_be_typed(chat, services,
+                                                                                               language, not_read):
+    """The parcel question asks for the pickup code, which students screenshot from the SMS and send with the code as
+    caption: the caption answers. A photo alone is not read, and the student is told so before the question again."""
+    await started(chat, "dora", language)
+    await chat.send("dora", "/order")
+    await chat.press("dora", "data:" + chat.last["dora"][0].flat_choices()[0].data)  # the parcel pickup
+    for answer in ("快递站", "Lib"):
+        await chat.send("dora", answer)
+    assert keys(chat.last["dora"])[-1] == "order-ask-phone"
+    assert keys(await chat.send("dora", "-")) == ["order-ask-description"]  # no phone
+
+    replies = await chat.photo("dora", "sms-screenshot")
+    assert keys(replies) == ["order-photo-not-read", "order-ask-description"]
+    assert replies[0].text == not_read
+
+    replies = await chat.photo("dora", "sms-screenshot", caption="Code 4-2-1187")
+    assert keys(replies)[-1] == "order-ask-weight"
+    state, data = await conversation(services, "dora")
+    assert services.cipher.decrypt(data["description_enc"]) == "Code 4-2-1187"
+
+
 async def test_a_favourite_runner_by_name_or_handle(chat, services, clock, campus):
     from core.campus import Gender
 
