@@ -73,6 +73,8 @@ AFTER_PICKUP = frozenset({Status.picked_up, Status.delivered})
 NOT_COMPLAINABLE = frozenset({Status.awaiting_payment, Status.closed, Status.open})
 # Statuses in which a complaint also puts the order on hold for an operator.
 REPORTABLE = frozenset({Status.accepted, Status.picked_up, Status.delivered})
+# Statuses in which an order has no runner to write to yet, but may get one.
+BEFORE_RUNNER = frozenset({Status.awaiting_payment, Status.open})
 CHAT_STATE = "track.chat"  # the relay chat: what the person sends goes to the other side of data["chat_order"]
 # Conversation data: the order form's step a rating or a complaint's question interrupted, whose answers stay in the
 # data meanwhile: the form carries on there when they end (back_to_form).
@@ -508,6 +510,8 @@ async def counterpart(ctx: Ctx, order_id: int) -> tuple[OrderRow, int, str]:
     row = await viewable_order(ctx, order_id)
     role = "customer" if row.customer_id == ctx.user_id else "runner"
     other = row.runner_id if role == "customer" else row.customer_id
+    if Status(row.status) in BEFORE_RUNNER:  # not "no longer": the chat opens once a runner takes it
+        raise IllegalTransition("track-chat-no-runner-yet", order=str(order_id))
     if Status(row.status) not in ACTIVE_FOR_RUNNER or other is None:
         raise IllegalTransition("track-chat-closed", order=str(order_id), status=status_text(ctx, row))
     return row, other, role
@@ -547,6 +551,8 @@ async def msg_command(ctx: Ctx) -> None:
             args[0].startswith("#") or len(args) == 1 or await one_of_theirs(ctx, args[0]))):
         await relay(ctx, only, text=ctx.input.text.strip())
         return
+    if args and not ORDER_NUMBER.match(args[0]):  # a message with no order to send it to: how /msg is written
+        raise InvalidInput("track-msg-usage")
     order_id = order_arg(ctx, "msg")
     text = rest_text(ctx)
     if not text.strip():

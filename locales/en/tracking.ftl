@@ -128,6 +128,7 @@ track-chat-still-open = You are still messaging { $other ->
    *[customer] the student
   } of order #{ $order }: everything you send goes to them through the bot. Send /menu to stop.
 track-chat-closed = You can no longer message about order #{ $order }: it is { $status } now.
+track-chat-no-runner-yet = No runner has taken order #{ $order } yet; you can message them once one does.
 track-chat-ended = The chat about order #{ $order } has ended; messages are no longer passed on.
 track-chat-text-only = Only text and photos can be passed on. Send /menu to stop chatting.
 track-relay = { $sender_role ->

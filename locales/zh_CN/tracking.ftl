@@ -127,6 +127,7 @@ track-chat-still-open = 你仍在给订单 #{ $order } 的{ $other ->
    *[customer] 下单同学
   }留言：你发送的消息都会通过机器人转给对方。发送 /menu 结束。
 track-chat-closed = 订单 #{ $order } 当前状态为“{ $status }”，已无法再留言。
+track-chat-no-runner-yet = 订单 #{ $order } 还没有跑腿员接单；有人接单后就可以给跑腿员留言了。
 track-chat-ended = 订单 #{ $order } 的留言已结束，消息不再转发。
 track-chat-text-only = 只能转发文字和图片。发送 /menu 结束聊天。
 track-relay = { $sender_role ->

@@ -648,10 +648,31 @@ async def test_msg_without_a_number_goes_to_the_only_order_there_is_to_write_abo
 
     second = await make_order(db, campus, alice, clock())
     await act(db, campus, second, Event.accept, Actor(Role.runner, runner), clock())
-    assert keys(await chat.send("alice", "/msg are you coming?")) == ["error-order-number"]
+    # Said how /msg is written (before: '"are" is not an order number').
+    replies = await chat.send("alice", "/msg are you coming?")
+    assert [r.text for r in replies] == ["Write the message after the order number, like /msg 12 I am at the door."]
     await make_user(db, campus, clock(), name="mallory")  # no order at all
-    assert keys(await chat.send("mallory", "/msg hello")) == ["error-order-number"]
+    assert keys(await chat.send("mallory", "/msg hello")) == ["track-msg-usage"]
     assert await chat.inbox(runner_ext) == []
+
+
+@pytest.mark.parametrize(("language", "told"), [
+    ("en", "No runner has taken order #{order} yet; you can message them once one does."),
+    ("zh_CN", "订单 #{order} 还没有跑腿员接单；有人接单后就可以给跑腿员留言了。"),
+], ids=["en", "zh_CN"])
+async def test_messaging_before_any_runner_took_the_order_says_a_runner_has_yet_to_take_it(db, campus, clock, chat,
+                                                                                          language, told):
+    """Not "no longer" possible, as if a chat had ended: the order waits in the hall, and the chat opens once a
+    runner takes it."""
+    alice, runner, order_id = await setup(db, campus, clock)  # paid, waiting for a runner
+    await speaks(db, language, alice)
+    replies = await chat.send("alice", f"/msg {order_id} please bring it upstairs")
+    assert [r.text for r in replies] == [told.format(order=order_id)]
+    unpaid = await make_order(db, campus, alice, clock(), pay=False)
+    assert keys(await chat.send("alice", f"/msg {unpaid} hello")) == ["track-chat-no-runner-yet"]
+
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), clock())
+    assert keys(await chat.send("alice", f"/msg {order_id} please bring it upstairs")) == ["track-relay-sent"]
 
 
 async def test_relay_reaches_the_other_side_without_phone_or_name(db, campus, clock, chat):
