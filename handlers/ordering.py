@@ -312,8 +312,9 @@ def draft_text(ctx: Ctx, name: str) -> str | None:
     return ctx.services.cipher.encrypt(ctx.data.get(name) or None)
 
 
-def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
-    """The order as the draft describes it (not yet added): shown on the quote, stored on confirmation."""
+def draft_row(ctx: Ctx, q: Quote, *, max_goods: int) -> OrderRow:
+    """The order as the draft describes it (not yet added): shown on the quote, stored on confirmation; with the
+    most goods money the campus allows now, which the order keeps whatever an operator sets later."""
     d, campus = ctx.data, ctx.campus
     start, end = window_of(d)
     room = d.get("room_enc")
@@ -332,7 +333,8 @@ def draft_row(ctx: Ctx, q: Quote) -> OrderRow:
         window_start=start, window_end=end,
         quote_lines=[{"key": line.key, "amount": line.amount, "args": dict(line.args)} for line in q.lines],
         distance_m=q.distance_m, service_fee=q.service_fee, tip=q.tip, discount=q.discount, total=q.total,
-        commission=q.commission, runner_share=q.runner_share, goods=q.goods, phone_enc=d.get("phone_enc"),
+        commission=q.commission, runner_share=q.runner_share, goods=q.goods, max_goods=max_goods,
+        phone_enc=d.get("phone_enc"),
         room_enc=room, created_at=ctx.now, pay_by=pay_deadline(ctx.now, campus.timeouts.pay_minutes, end),
     )
 
@@ -1018,7 +1020,7 @@ async def priced(ctx: Ctx) -> tuple[OrderRow, Quote]:
     """The draft priced now, its coupon checked again."""
     code = ctx.data.get("coupon")
     q = await draft_quote(ctx, await usable_coupon(ctx, code) if code else None)
-    return draft_row(ctx, q), q
+    return draft_row(ctx, q, max_goods=(await ctx.live_campus()).pricing.max_goods), q
 
 
 @prompt("quote")

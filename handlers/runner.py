@@ -355,8 +355,8 @@ async def goods_bought(ctx: Ctx, row: OrderRow, spent: int, *, then_deliver: boo
 
 async def ask_extra(ctx: Ctx, row: OrderRow, spent: int) -> None:
     """The goods cost more than the goods money: the student is asked for the difference (handlers.goods_extra),
-    up to the campus's most goods money in all."""
-    most = (await ctx.live_campus()).pricing.max_goods
+    up to the most goods money in all the order was placed under (an operator's later /pricing leaves it alone)."""
+    most = row.max_goods if row.max_goods is not None else (await ctx.live_campus()).pricing.max_goods
     if spent > most:
         raise InvalidInput("runner-extra-over-max", order=str(row.id), max=format_yuan(most))
     student = await ctx.uow.session.get(User, row.customer_id)

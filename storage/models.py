@@ -122,6 +122,9 @@ class Order(SQLModel, table=True):
     commission: int
     runner_share: int
     goods: int = 0  # buy tasks: the goods money in total (fen), no part of the service fee
+    # The campus's most goods money when the order was placed: a goods difference is asked up to it, whatever an
+    # operator sets later (None: placed before it was kept, so the campus's limit now).
+    max_goods: Optional[int] = None
     goods_spent: Optional[int] = None  # what the runner paid for the goods, told at pickup
     picked_up_at: Optional[dt.datetime] = _ts()  # kept after pickup: a buy task's goods may have been bought
     goods_extra: int = 0  # the difference the runner asks the student for, past the goods money (fen); 0: none

@@ -68,7 +68,7 @@ async def make_order(db: Database, campus: Campus, customer_id: int, now: dt.dat
             gender_preference=gender_preference.value if gender_preference else None,
             quote_lines=[line.__dict__ for line in q.lines], distance_m=q.distance_m, service_fee=q.service_fee,
             tip=q.tip, discount=q.discount, total=q.total, commission=q.commission, runner_share=q.runner_share,
-            goods=q.goods, coupon_code=coupon.code if coupon else None,
+            goods=q.goods, max_goods=campus.pricing.max_goods, coupon_code=coupon.code if coupon else None,
             created_at=now, pay_by=now + dt.timedelta(minutes=campus.timeouts.pay_minutes),
         ))
         order_id = row.id

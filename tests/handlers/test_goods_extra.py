@@ -12,7 +12,8 @@ from tests.factories import top_up
 from tests.handlers.harness import keys
 from tests.handlers.test_admin import OP, operator
 from tests.handlers.test_buy_for_me import GOODS, asked_the_cost, balances
-from tests.handlers.test_runner import order_row
+from tests.handlers.test_ordering import answer_all, funded, orders_of
+from tests.handlers.test_runner import order_row, runner
 
 ASKED = 6250  # the goods cost 62.50 yuan of the 50 given
 EXTRA = ASKED - GOODS
@@ -172,6 +173,40 @@ async def test_more_than_the_campus_allows_for_goods_is_refused(chat, services, 
     row = await order_row(db, order_id)
     assert (row.goods_extra, row.goods_spent) == (0, None)
     assert keys(await chat.send("rob", "62.5")) == ["runner-extra-asked", "runner-picked-up"]  # still asked
+
+
+async def test_a_goods_limit_lowered_after_the_order_was_placed_still_lets_the_runner_ask_the_difference(
+        chat, services, db, campus, clock):
+    """Orders already placed keep their price terms: a max_goods lowered to 30 yuan after Alice placed her buy task
+    with 50 yuan of goods money does not stop Rob asking for the 12.50 difference (up to the 300 she ordered under)."""
+    alice = await funded(chat, services, "alice", 10_000)
+    await runner(db, campus, clock(), "rob")
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", ["Buy for me", "Supermarket", "Library", "Skip", "Apples", "50", "1", "small",
+                                     "now", "Done", "Skip", "Anyone", "Skip", "0", "No coupon", "Confirm"])
+    assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]
+    [order] = await orders_of(services, alice)
+    await operator(chat)
+    assert keys(await chat.send(OP, "/pricing set max_goods 30")) == ["pricing-set"]
+    assert keys(await chat.press("rob", f"data:g:{order.id}", chat="hall:demo")) == ["grab-won"]
+    await chat.inbox("rob")  # the order's details, with Picked up
+    assert keys(await chat.press("rob", "Picked up")) == ["runner-ask-spent"]
+    assert keys(await chat.send("rob", "62.5")) == ["runner-extra-asked", "runner-picked-up"]
+    assert (await order_row(db, order.id)).goods_extra == EXTRA
+    replies = await chat.send("rob", f"/picked {order.id} 301")  # past the 300 yuan it was placed under
+    assert replies[0].text.startswith(f"The goods of order #{order.id} may cost at most 300.00 yuan in all.")
+
+
+async def test_an_order_placed_before_its_goods_limit_was_kept_goes_by_the_campus_limit_now(
+        chat, services, db, campus, clock):
+    order_id = await asked_the_cost(chat, services, db, campus, clock)
+    async with UnitOfWork(db) as uow:  # as migration 0017 leaves the orders placed before it
+        (await uow.orders.get_row(order_id)).max_goods = None
+    await operator(chat)
+    await chat.send(OP, "/pricing set max_goods 30")
+    replies = await chat.send("rob", "62.5")
+    assert keys(replies) == ["runner-extra-over-max"]
+    assert replies[0].text.startswith(f"The goods of order #{order_id} may cost at most 30.00 yuan in all.")
 
 
 async def test_a_provider_payment_pays_the_difference_once_and_a_stale_one_stays_in_the_wallet(
