@@ -1009,23 +1009,30 @@ async def got_coupon(ctx: Ctx, said: Said) -> None:
         raise stale()
     else:
         coupon = await usable_coupon(ctx, free_text(said.text, limit=CODE_LIMIT))
-        fee = (await draft_quote(ctx)).service_fee
-        if discount_for(discount(coupon), fee) == 0 and fee < coupon.min_spend:
-            raise InvalidInput("order-coupon-min-spend", code=coupon.code, min=format_yuan(coupon.min_spend))
+        if (unreached := minimum_unreached(coupon, (await draft_quote(ctx)).service_fee)) is not None:
+            raise unreached
         put(ctx, coupon=coupon.code)
     await advance(ctx, "coupon")
 
 
-async def priced(ctx: Ctx) -> tuple[OrderRow, Quote]:
+def minimum_unreached(coupon: Coupon | None, service_fee: int) -> InvalidInput | None:
+    """Why the coupon takes nothing off this service fee, if so: its minimum spend is not reached."""
+    if coupon is None or discount_for(discount(coupon), service_fee) or service_fee >= coupon.min_spend:
+        return None
+    return InvalidInput("order-coupon-min-spend", code=coupon.code, min=format_yuan(coupon.min_spend))
+
+
+async def priced(ctx: Ctx) -> tuple[OrderRow, Quote, Coupon | None]:
     """The draft priced now, its coupon checked again."""
     code = ctx.data.get("coupon")
-    q = await draft_quote(ctx, await usable_coupon(ctx, code) if code else None)
-    return draft_row(ctx, q, max_goods=(await ctx.live_campus()).pricing.max_goods), q
+    coupon = await usable_coupon(ctx, code) if code else None
+    q = await draft_quote(ctx, coupon)
+    return draft_row(ctx, q, max_goods=(await ctx.live_campus()).pricing.max_goods), q, coupon
 
 
 @prompt("quote")
 async def ask_quote(ctx: Ctx, *, changed: bool = False, edit: bool = False) -> None:
-    row, q = await priced(ctx)
+    row, q, coupon = await priced(ctx)
     t = ctx.t
     start, end = window_of(ctx.data)
     parts = [t("order-quote-changed") if changed else t("order-quote-title", task=row.task_type),
@@ -1038,6 +1045,11 @@ async def ask_quote(ctx: Ctx, *, changed: bool = False, edit: bool = False) -> N
     if ctx.data.get("runner_name"):
         parts.append(t("order-summary-runner", name=ctx.data["runner_name"]))
     parts += [quote_lines_text(t, row.quote_lines), t("order-card-total", total=format_yuan(row.total))]
+    if (unreached := minimum_unreached(coupon, q.service_fee)) is not None:
+        # The fee fell under the coupon's minimum spend since it was typed (an operator's /pricing): the bill says
+        # why the coupon is gone from it, and the draft goes on without it.
+        parts.append(t(unreached.key, **unreached.args_))
+        put(ctx, coupon=None)
     ask(ctx, "quote", "order-quote", [[("order-confirm", "ok", {}), ("order-edit", "edit", {}),
                                         ("order-cancel", "no", {})]], edit=edit, text="\n".join(parts))
     put(ctx, quoted_total=q.total)
@@ -1078,8 +1090,10 @@ async def confirm(ctx: Ctx) -> None:
     if not await first_time_in(ctx.uow.session, f"confirm:{ctx.input.channel}:{ctx.input.user}:{ctx.data['_token']}",
                                ctx.now):
         raise stale()
-    row, q = await priced(ctx)
-    if q.total != ctx.data.get("quoted_total"):  # time moved into another price band: show, ask again
+    row, q, coupon = await priced(ctx)
+    # Time moved into another price band, or the coupon's minimum spend is no longer reached (even at the same
+    # total): shown, with why, and asked again.
+    if q.total != ctx.data.get("quoted_total") or minimum_unreached(coupon, q.service_fee) is not None:
         await ask_quote(ctx, changed=True, edit=pressed(ctx))  # in the old quote's place: only one can be confirmed
         return
     await ctx.uow.orders.add(row)

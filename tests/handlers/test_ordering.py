@@ -7,6 +7,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from core import ledger
+from core.money import format_yuan
 from storage.models import Conversation, Coupon, CouponRedemption, User
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
@@ -575,7 +576,8 @@ async def test_a_coupon_that_takes_nothing_off_by_confirmation_is_not_used_up(ch
     assert "Coupon LUNCH: -3.00" in quote_of(await chat.send("alice", "LUNCH")).text
     clock.advance(minutes=15)  # the peak is over: the fee is below the coupon's minimum
     again = quote_of(await chat.send("alice", "Confirm"))
-    assert "Coupon LUNCH" not in again.text
+    assert "Coupon LUNCH:" not in again.text
+    assert again.text.endswith(f"Coupon LUNCH needs a service fee of at least {format_yuan(peak.service_fee)} yuan.")
     await chat.send("alice", "Confirm")
     [order] = await orders_of(services, alice)
     assert (order.discount, order.coupon_code) == (0, None)

@@ -11,7 +11,7 @@ from storage.models import OperatorAction, PricingChange
 from storage.uow import UnitOfWork
 from tests.handlers.harness import keys
 from tests.handlers.test_admin import OP, operator
-from tests.handlers.test_ordering import answer_all, funded, orders_of, quote_of
+from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM, answer_all, funded, orders_of, quote_of
 
 EN, ZH = catalogue("en"), catalogue("zh_CN")
 # A buy task from the supermarket to the library, up to its quote.
@@ -91,6 +91,28 @@ async def test_a_quote_shown_before_a_change_is_shown_again_changed_when_confirm
     assert keys(await chat.send("bob", "Confirm")) == ["order-created"]
     [order] = await orders_of(services, bob)
     assert order.commission == share(order.service_fee, 1000)
+
+
+async def test_a_coupon_whose_minimum_spend_a_change_puts_out_of_reach_is_said_gone_at_confirm(chat, services):
+    """Alice's quote takes 1.00 off with MIN (minimum spend 3.50; her fee is 3.60): 4.60 in all. An operator lowers
+    the fee by exactly 1.00: without the coupon it is 4.60 still, yet the coupon is gone from the bill. Confirm
+    shows the quote again and says why, and places the order only when confirmed again."""
+    await operator(chat)
+    assert keys(await chat.send(OP, "/coupon create MIN 1 3.5")) == ["admin-coupon-created"]
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:-1])
+    quote = quote_of(await chat.send("alice", "MIN"))
+    assert "Coupon MIN: -1.00" in quote.text and "Total: 4.60 yuan" in quote.text
+    await chat.send(OP, "/pricing set floor 1")
+    await chat.send(OP, "/pricing set base.parcel 2")
+    again = quote_of(await chat.send("alice", "Confirm"))
+    assert again.text.startswith("The price has changed since you looked.") and "Coupon MIN:" not in again.text
+    assert again.text.endswith("Total: 4.60 yuan\nCoupon MIN needs a service fee of at least 3.50 yuan.")
+    assert await orders_of(services, alice) == []
+    assert keys(await chat.send("alice", "Confirm")) == ["order-created"]
+    [order] = await orders_of(services, alice)
+    assert (order.total, order.discount, order.coupon_code) == (460, 0, None)
 
 
 async def test_the_ceilings_students_are_told_follow_the_changes(chat, services):
