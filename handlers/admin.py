@@ -43,7 +43,7 @@ from core.order import reason as with_reason  # told without a "Reason:" line wh
 from handlers.context import Ctx, free_text, is_operator, parse_id, quoted
 from handlers.hall import end_offers, end_offers_past_limit
 from handlers.io import Choice, Kind
-from handlers.notify import money_args, plain_args
+from handlers.notify import Worded, money_args, plain_args
 from handlers.ordering import typed_as_coupon_button
 from handlers.orders import customer_card, load_order, move, parse_order_id, rating_tags_text, status_words
 from handlers.router import ROUTER
@@ -118,9 +118,9 @@ async def record(ctx: Ctx, action: str, target: str, **details: Any) -> Operator
     return row
 
 
-async def tell_other_operators(ctx: Ctx, key: str, **args: str) -> None:
+async def tell_other_operators(ctx: Ctx, key: str, **args: str | Worded) -> None:
     """A change an operator made (typed privately, perhaps) is news to the other operators: their chat is told who
-    did it; the chat it was typed in has its answer already."""
+    did it, in its own language; the chat it was typed in has its answer already."""
     await ctx.notify.operators(ctx.campus, key, besides=(ctx.input.channel, ctx.input.answer_chat),
                                who=who(ctx.user), **args)
 

@@ -15,7 +15,7 @@ from core.errors import DomainError
 from core.money import format_yuan
 from core.order import ACTIVE_FOR_RUNNER, FINAL, Notice, Transition
 from handlers.io import Input
-from locales import catalogue
+from locales import Catalogue, catalogue
 from storage import cards
 from storage.dedupe import first_time_in
 from storage.lookups import ADDRESS_AND_LANGUAGE_BY_ID, LANGUAGE_AND_OPERATOR_BY_ADDRESS
@@ -33,6 +33,9 @@ MONEY_ARGS = frozenset({"amount", "refund", "fee", "balance", "price", "share", 
 # other reason is shown with the platform's own description.
 UNDELIVERED_REASONS = frozenset({"blocked", "deactivated", "not-started", "kicked", "chat-gone", "no-rights",
                                  "too-long", "bad-request", "outage"})
+# An argument only words can give, worded in each recipient's own language when their message is written (the
+# service hours): a notice's other arguments are neutral data (amounts, names), which its message formats.
+Worded = Callable[[Catalogue], str]
 # A button for someone else: (label key, data, label args).
 Button = tuple[str, str, dict[str, Any]]
 # Renderers for notices that need more than a catalogue line (the hall card, the winner's details).
@@ -60,6 +63,11 @@ def money_args(args: dict[str, Any]) -> dict[str, Any]:
     return {k: format_yuan(v) if k in MONEY_ARGS and isinstance(v, int) else v for k, v in args.items()}
 
 
+def worded_args(t: Catalogue, args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments with those only words can give (Worded) worded in t's language."""
+    return {k: v(t) if callable(v) else v for k, v in args.items()}
+
+
 def plain_args(exc: DomainError) -> dict[str, str | int]:
     """The arguments of a refusal that its message can show: plain texts and numbers."""
     return {k: v for k, v in exc.args_.items() if isinstance(v, (str, int))}
@@ -83,7 +91,7 @@ class Notifier:
         t = catalogue(language)
         return {
             "key": key,
-            "text": text if text is not None else t(key, **money_args(args)),
+            "text": text if text is not None else t(key, **money_args(worded_args(t, args))),
             "choices": [[{"label": t(lk, **money_args(la)), "data": d} for lk, d, la in row] for row in buttons or []],
             "edit_key": edit_key,
         }

@@ -17,7 +17,6 @@ from handlers.context import Ctx, free_text, quoted
 from handlers.ordering import hours_text, in_service_hours, parse_minutes, window_offers
 from handlers.paused import pause_args
 from handlers.router import ROUTER
-from locales import catalogue
 from storage import hours_changes, service_pauses
 from storage.models import HoursChange, ServicePause
 
@@ -99,7 +98,7 @@ async def hours_changed(ctx: Ctx, key: str, campus: Campus) -> None:
     paused = await service_pauses.current(ctx.uow.session, ctx.campus.id, ctx.now) is not None
     open_now = "paused" if paused else "yes" if in_service_hours(campus, ctx.now) else "no"
     ctx.say(key, hours=hours_text(ctx.t, campus), open=open_now)
-    await tell_other_operators(ctx, f"{key}-by", hours=hours_text(catalogue(campus.language), campus), open=open_now)
+    await tell_other_operators(ctx, f"{key}-by", hours=lambda t: hours_text(t, campus), open=open_now)
 
 
 def pause_end(ctx: Ctx, when: str) -> dt.datetime:

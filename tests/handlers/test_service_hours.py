@@ -8,7 +8,7 @@ from sqlalchemy import select
 from storage.models import HoursChange, OperatorAction
 from storage.uow import UnitOfWork
 from tests.handlers.harness import keys
-from tests.handlers.test_admin import OP, operator
+from tests.handlers.test_admin import OP, operator, operator_speaking
 from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM, answer_all, funded, orders_of, refused
 
 FILE_HOURS = "Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59"  # campus/demo.yaml; the clock starts on Monday 10:00
@@ -56,6 +56,19 @@ async def test_hours_set_past_the_files_open_ordering_when_the_file_says_closed(
     assert keys(await chat.send("alice", "/order")) == ["order-ask-type"]
     clock.advance(minutes=15)  # midnight: closed until 07:00
     assert keys(await chat.send("alice", "/hours"))[-1] == "hours-closed"
+
+
+async def test_the_other_operators_are_told_the_new_hours_in_their_own_language(chat, services, db, campus, clock):
+    """The campus reads Chinese; its console operator reads English: the hours dora sets and puts back reach them
+    worded in English, like the rest of the notice, not as the campus's 周一至周五 in an English sentence."""
+    await operator(chat)
+    dora = await operator_speaking(db, campus, clock.now, "en")
+    await chat.send("dora", "/hours set mon-fri 08:00-22:00")
+    (told,) = [m["text"] for m in await chat.inbox(OP) if m["key"] == "hours-set-by"]
+    assert told == f"🕒 dora (#{dora}) set the service hours: Mon–Fri 08:00–22:00. Ordering is open now."
+    await chat.send("dora", "/hours reset")
+    (told,) = [m["text"] for m in await chat.inbox(OP) if m["key"] == "hours-reset-by"]
+    assert told == f"🕒 dora (#{dora}) put the campus file's service hours back: {FILE_HOURS}. Ordering is open now."
 
 
 async def test_a_draft_begun_before_the_hours_changed_is_not_placed_at_confirm(chat, services):
