@@ -200,7 +200,7 @@ async def test_a_goods_limit_lowered_after_the_order_was_placed_still_lets_the_r
 async def test_an_order_placed_before_its_goods_limit_was_kept_goes_by_the_campus_limit_now(
         chat, services, db, campus, clock):
     order_id = await asked_the_cost(chat, services, db, campus, clock)
-    async with UnitOfWork(db) as uow:  # as migration 0017 leaves the orders placed before it
+    async with UnitOfWork(db) as uow:  # as migration 0018 leaves the orders placed before it
         (await uow.orders.get_row(order_id)).max_goods = None
     await operator(chat)
     await chat.send(OP, "/pricing set max_goods 30")
