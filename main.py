@@ -157,6 +157,11 @@ def campus_summary(campus: Campus) -> str:
 def cmd_migrate(settings: Settings) -> int:
     from storage.migrate import upgrade
 
+    # Before any migration runs: one that encrypts clear text (0005, 0016) would seal it under keys that are not the
+    # database's, for good.
+    if (refused := keys_refused(settings)) is not None:
+        print(f"paotui cannot start: {refused}", file=sys.stderr)
+        return 2
     url = settings.resolved_database_url()
     upgrade(url, cipher_keys=settings.cipher_keys())  # a migration may encrypt data
     print(f"database is up to date: {shown_url(url)}")
@@ -170,9 +175,42 @@ def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def key_generation_refused(settings: Settings) -> str | None:
+    """Why no key may be generated here (ENCRYPTION_KEYS unset, no key file in DATA_DIR), or None: the database holds
+    encrypted personal data already, which a new key would not open, and under which migrations would seal more (a
+    release job's or a new host's throw-away data dir). A database not made yet, or holding none, gets a new key."""
+    import asyncio
+
+    from sqlalchemy.engine import make_url
+
+    from storage.db import Database
+    from storage.rekey import stored_samples
+
+    if settings.encryption_keys is not None or settings.key_file.exists():
+        return None
+    url = settings.configured_database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        return None  # not made yet: nothing is stored (and asking would make it)
+
+    async def check() -> dict[str, list[str]]:
+        db = Database(url)
+        try:
+            return await stored_samples(db)
+        finally:
+            await db.dispose()
+
+    if not asyncio.run(check()):
+        return None
+    return (f"the database holds encrypted personal data, and no key is configured here (ENCRYPTION_KEYS is unset, "
+            f"and there is no encryption.key in {settings.data_dir}): a new key would not open it. Set "
+            "ENCRYPTION_KEYS to the keys this database was written with.")
+
+
 def keys_refused(settings: Settings) -> str | None:
     """Why the configured keys cannot run on this database (personal data stored under keys they do not hold), or
-    None. Refused at start rather than failing on every grab or order that reads such data."""
+    None. Refused at start rather than failing on every grab or order that reads such data; and before migrating,
+    at whatever revision the database is."""
     import asyncio
 
     from storage.crypto import Cipher
@@ -226,7 +264,8 @@ def cmd_rekey(settings: Settings) -> int:
     from storage.db import Database
     from storage.rekey import rekey
 
-    cmd_migrate(settings)
+    if migrated := cmd_migrate(settings):
+        return migrated
 
     async def run() -> int:
         db = Database(settings.resolved_database_url())
@@ -251,6 +290,18 @@ def on_the_database(settings: Settings, work) -> int:  # noqa: ANN001 - a callab
     encryption keys first, apart: a key file that cannot be made is no fault of the database."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    def unusable(exc: Exception) -> int:
+        print(f"paotui cannot start: the database at {shown_url(settings.configured_database_url())} cannot be "
+              f"used ({type(exc).__name__}).", file=sys.stderr)
+        return 1
+
+    try:
+        refused = key_generation_refused(settings)
+    except (OSError, SQLAlchemyError) as exc:
+        return unusable(exc)
+    if refused is not None:
+        print(f"paotui cannot start: {refused}", file=sys.stderr)
+        return 2
     try:
         settings.cipher_keys()
     except OSError as exc:
@@ -260,15 +311,14 @@ def on_the_database(settings: Settings, work) -> int:  # noqa: ANN001 - a callab
     try:
         return work()
     except (OSError, SQLAlchemyError) as exc:
-        print(f"paotui cannot start: the database at {shown_url(settings.configured_database_url())} cannot be "
-              f"used ({type(exc).__name__}).", file=sys.stderr)
-        return 1
+        return unusable(exc)
 
 
 def start_refused(settings: Settings, campuses: list[Campus]) -> int:
     """Migrated, and nothing stored that these keys or campus files cannot serve: 0, else the exit code."""
-    cmd_migrate(settings)
-    if (refused := keys_refused(settings) or campus_refused(settings, campuses)) is not None:
+    if migrated := cmd_migrate(settings):  # the keys are checked before migrating
+        return migrated
+    if (refused := campus_refused(settings, campuses)) is not None:
         print(f"paotui cannot start: {refused}", file=sys.stderr)
         return 2
     return 0

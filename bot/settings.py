@@ -158,12 +158,17 @@ class Settings(BaseSettings):
         is made by asking."""
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'paotui.db'}"
 
+    @property
+    def key_file(self) -> Path:
+        """Where the key generated when ENCRYPTION_KEYS is unset is kept."""
+        return self.data_dir / "encryption.key"
+
     def cipher_keys(self) -> list[str]:
         if self.encryption_keys is not None:
             return [k.strip() for k in self.encryption_keys.get_secret_value().split(",") if k.strip()]
         from storage.crypto import Cipher
 
-        key_file = self.data_dir / "encryption.key"
+        key_file = self.key_file
         if not key_file.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             # Written readable by its owner alone (never for a moment by anyone else), then put in place whole in one

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import inspect, select, tuple_, update
 
 from storage.crypto import Cipher
 from storage.db import Database
@@ -40,19 +40,39 @@ def _key(model: Any) -> Any:
     return getattr(model, key.name)
 
 
-async def unreadable(db: Database, cipher: Cipher) -> list[str]:
-    """The encrypted columns whose oldest or newest value these keys cannot open: data written under a key that is
-    no longer configured (a key dropped before `rekey`, another host's generated key). Empty: all is well."""
-    found = []
+async def _present(db: Database) -> list[tuple[Any, str]]:
+    """The encrypted columns this database has at its revision (reflected): before migrating, a later one's are not
+    there yet."""
+    def reflect(conn: Any) -> set[tuple[str, str]]:
+        inspector = inspect(conn)
+        tables = set(inspector.get_table_names()) & {model.__tablename__ for model, _ in ENCRYPTED_COLUMNS}
+        return {(table, c["name"]) for table in tables for c in inspector.get_columns(table)}
+
+    present = await db.run_sync(reflect)
+    return [(model, column) for model, column in ENCRYPTED_COLUMNS if (model.__tablename__, column) in present]
+
+
+async def stored_samples(db: Database) -> dict[str, list[str]]:
+    """The oldest and newest value of each encrypted column that holds any, at whatever revision the database is:
+    what the keys must open, checked before migrating (a migration that encrypts clear text would otherwise seal it
+    under keys that are not the database's)."""
+    found: dict[str, list[str]] = {}
+    columns = await _present(db)
     async with UnitOfWork(db, write=False) as uow:
-        for model, column in ENCRYPTED_COLUMNS:
+        for model, column in columns:
             value, key = getattr(model, column), _key(model)
             for order in (key.asc(), key.desc()):
                 token = await uow.session.scalar(select(value).where(value.is_not(None)).order_by(order).limit(1))
-                if token is not None and not cipher.opens(token):
-                    found.append(column_name(model, column))
-                    break
+                if token is not None:
+                    found.setdefault(column_name(model, column), []).append(token)
     return found
+
+
+async def unreadable(db: Database, cipher: Cipher) -> list[str]:
+    """The encrypted columns whose oldest or newest value these keys cannot open: data written under a key that is
+    no longer configured (a key dropped before `rekey`, another host's generated key). Empty: all is well."""
+    return [place for place, tokens in (await stored_samples(db)).items()
+            if not all(cipher.opens(token) for token in tokens)]
 
 
 @dataclass

@@ -2,14 +2,23 @@
 readable by others; a start that cannot work says so in one line."""
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 
 import main
 from bot.settings import Settings
+from storage.crypto import Cipher
+from storage.db import Database
+from storage.migrate import alembic_config, upgrade
+from storage.uow import UnitOfWork
+from tests.conftest import in_thread
+from tests.factories import CIPHER_KEY, make_order, make_user
 
 PASSWORD = "hunter2-db-password"
 TOKEN = "123456789:AAE-very-secret-bot-token"
@@ -106,3 +115,85 @@ def test_every_kind_of_redis_deployment_the_throttle_takes_is_still_taken(url):
 def test_a_redis_url_the_throttle_cannot_use_is_refused_at_start(url):
     with pytest.raises(ValueError, match="REDIS_URL must be like"):
         Settings(_env_file=None, redis_url=url)
+
+
+def _environment(monkeypatch, tmp_path, url: str, keys: str | None, data_dir: Path | None = None) -> None:
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
+    monkeypatch.setenv("DATA_DIR", str(data_dir or tmp_path))
+    monkeypatch.setenv("DATABASE_URL", url)
+    if keys is None:
+        monkeypatch.delenv("ENCRYPTION_KEYS", raising=False)
+    else:
+        monkeypatch.setenv("ENCRYPTION_KEYS", keys)
+    monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
+
+
+async def _database_at_0015(tmp_path, campus, clock) -> tuple[str, int]:
+    """A service's database before 0016: a phone under the service's key, an order's pickup code in clear."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'paotui.db'}"
+    await asyncio.to_thread(upgrade, url)
+    db = Database(url)
+    alice = await make_user(db, campus, clock(), name="alice", phone="13800138000")
+    order_id = await make_order(db, campus, alice, clock())
+    await db.dispose()
+    await asyncio.to_thread(command.downgrade, alembic_config(url), "0015")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(sa.text("UPDATE orders SET description = 'code 3-2-1108' WHERE id = :id"),
+                                  {"id": order_id})
+    await db.dispose()
+    return url, order_id
+
+
+def _description(url: str, order_id: int) -> str:
+    import sqlite3
+
+    with sqlite3.connect(url.removeprefix("sqlite+aiosqlite:///")) as conn:
+        return conn.execute("SELECT description FROM orders WHERE id = ?", (order_id,)).fetchone()[0]
+
+
+@pytest.mark.parametrize("command_line", [["run"], ["migrate"]])
+def test_an_upgrade_with_the_wrong_keys_is_refused_before_it_encrypts_anything(tmp_path, monkeypatch, capsys, campus,
+                                                                              clock, command_line):
+    # Before: 0016 ran first, sealing every order's pickup code under the wrong key, and only then was the start
+    # refused; put right, the keys could not open those codes, and the service would not start again.
+    url, order_id = in_thread(asyncio.run, _database_at_0015(tmp_path, campus, clock))
+    _environment(monkeypatch, tmp_path, url, Cipher.new_key())
+    assert main.main(command_line) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("paotui cannot start: the encryption keys cannot open personal data already stored "
+                          "(users.phone_enc). Set ENCRYPTION_KEYS") and err.count("\n") == 1
+    assert _description(url, order_id) == "code 3-2-1108"  # not migrated: still the clear text 0016 would seal
+
+    _environment(monkeypatch, tmp_path, url, CIPHER_KEY)  # the right key, as the message asks
+    assert main.main(["migrate"]) == 0
+    assert main.keys_refused(Settings()) is None  # the pickup code is sealed under the database's own key
+
+
+def test_a_migrate_on_a_host_without_the_key_makes_no_key_for_a_database_holding_encrypted_data(
+        tmp_path, monkeypatch, capsys, campus, clock):
+    # A release job (or a new host) runs `main.py migrate` on the shared database with ENCRYPTION_KEYS unset and no
+    # encryption.key in its data dir. Before: a key was generated there and 0016 sealed every pickup code under it.
+    url, order_id = in_thread(asyncio.run, _database_at_0015(tmp_path, campus, clock))
+    release_job = tmp_path / "release-job"
+    _environment(monkeypatch, tmp_path, url, None, data_dir=release_job)
+    assert main.main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("paotui cannot start: the database holds encrypted personal data, and no key is configured "
+                          "here") and "Set ENCRYPTION_KEYS" in err and err.count("\n") == 1
+    assert not (release_job / "encryption.key").exists() and _description(url, order_id) == "code 3-2-1108"
+
+    _environment(monkeypatch, tmp_path, url, CIPHER_KEY)  # the service, with its key
+    assert main.main(["migrate"]) == 0
+    assert main.keys_refused(Settings()) is None
+
+
+@pytest.mark.parametrize("made", [False, True], ids=["no database yet", "an empty database"])
+def test_a_database_holding_no_encrypted_data_gets_a_generated_key(tmp_path, monkeypatch, capsys, made):
+    # README's offline default: no ENCRYPTION_KEYS, and a key is generated into the data dir.
+    url = f"sqlite+aiosqlite:///{tmp_path / 'paotui.db'}"
+    if made:
+        in_thread(upgrade, url)
+    _environment(monkeypatch, tmp_path, url, None, data_dir=tmp_path / "data")
+    assert main.main(["migrate"]) == 0
+    assert capsys.readouterr().out.startswith("database is up to date")
+    assert (tmp_path / "data" / "encryption.key").is_file()
