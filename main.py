@@ -169,10 +169,14 @@ def cmd_migrate(settings: Settings) -> int:
 
 
 def shown_url(url: str) -> str:
-    """A database URL as it may be printed: without its password."""
+    """A database URL as it may be printed: without its password. One that is no URL is not printed at all."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "DATABASE_URL (not shown: it is no URL)"
 
 
 def key_generation_refused(settings: Settings) -> str | None:

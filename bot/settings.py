@@ -17,7 +17,43 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 # What the throttle and the sender's `limits` storage connect to (with or without its "async+" prefix): a server,
 # over TLS, or a socket.
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
+# DATABASE_URL's schemes, each with the driver paotui runs it on (migrations and PostgreSQL need asyncio drivers; the
+# units of work take pysqlite for SQLite, storage/db.py): a host's plain postgresql:// works as it is handed out.
+DATABASE_DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg",
+                    "postgresql+asyncpg": "postgresql+asyncpg", "postgresql+psycopg": "postgresql+asyncpg",
+                    "postgresql+psycopg2": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite",
+                    "sqlite+aiosqlite": "sqlite+aiosqlite", "sqlite+pysqlite": "sqlite+aiosqlite"}
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")  # asyncpg's ssl=, libpq's sslmode=
+DATABASE_URL_FORMS = ("DATABASE_URL must be like postgresql+asyncpg://user:password@host:5432/db (postgresql:// "
+                      "is taken as that) or sqlite+aiosqlite:///path/to/paotui.db (or sqlite:///…); characters such "
+                      "as @ / # ? in the password must be percent-encoded")
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret token
+
+
+
+def database_url(value: str) -> str:
+    """DATABASE_URL (or the console's --database) as paotui's drivers take it, or a ValueError saying the forms it
+    may take. Checked at start, not when the database is first used: a wrong URL would end in a driver's traceback
+    (psycopg not installed, asyncpg refusing libpq's sslmode). The messages never repeat it: it may hold a password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(DATABASE_URL_FORMS) from None
+    driver = DATABASE_DRIVERS.get(url.drivername)
+    if driver is None:
+        raise ValueError(DATABASE_URL_FORMS)
+    query = dict(url.query)
+    if driver == "postgresql+asyncpg":
+        if "sslmode" in query:  # how managed PostgreSQL hands its URL out; asyncpg takes the same modes as ssl=
+            query.setdefault("ssl", query.pop("sslmode"))
+        if "ssl" in query and query["ssl"] not in SSL_MODES:
+            raise ValueError(f"DATABASE_URL's sslmode (or ssl) must be one of {', '.join(SSL_MODES)}")
+    if (driver, query) == (url.drivername, dict(url.query)):
+        return value
+    return url.set(drivername=driver, query=query).render_as_string(hide_password=False)
 
 
 class Settings(BaseSettings):
@@ -93,6 +129,11 @@ class Settings(BaseSettings):
                                  "redis+unix:///path.sock); characters such as / # ? in the password must be "
                                  "percent-encoded (%2F %23 %3F)")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        return database_url(value) if value else None  # blank: the offline default
 
     @field_validator("encryption_keys")
     @classmethod

@@ -75,8 +75,7 @@ def test_a_quote_follows_the_pricing_rules_operators_changed_from_chat(tmp_path)
 @pytest.mark.parametrize("url", [
     "sqlite+aiosqlite:///{tmp}/elsewhere.db",  # a SQLite file not made yet: none made by asking
     "postgresql+asyncpg://nobody@127.0.0.1:1/none",  # a server that is not there
-    "postgresql://nobody@127.0.0.1:1/none",  # a driver this machine does not have
-    "not a url",
+    "postgresql://nobody@127.0.0.1:1/none",  # as hosts hand it out: run on asyncpg, and not there
 ])
 def test_a_database_that_cannot_be_read_leaves_the_campus_file_to_price(tmp_path, url):
     args = ("--from", "library", "--to", "F1", "--type", "parcel", "--at", "2026-11-23T15:00", "--json")
@@ -85,6 +84,12 @@ def test_a_database_that_cannot_be_read_leaves_the_campus_file_to_price(tmp_path
     assert list(tmp_path.iterdir()) == []
     if "elsewhere" not in url:
         assert result.stderr.startswith("The pricing changes made from chat could not be read (")
+
+
+def test_a_database_url_that_is_no_url_is_a_wrong_setting_for_the_quote_too(tmp_path):
+    args = ("--from", "library", "--to", "F1", "--type", "parcel", "--json")
+    result = run(*args, tmp_path=tmp_path, DATABASE_URL="not a url")
+    assert result.returncode == 2 and "DATABASE_URL must be like" in result.stderr and "not a url" not in result.stderr
 
 
 def test_the_tests_never_act_on_the_database_a_deployments_env_names(tmp_path):

@@ -35,6 +35,9 @@ def test_settings_show_no_password_in_their_repr():
     ("REDIS_URL", "redis://:pa#ss123@127.0.0.1:6379/13", "REDIS_URL must be like redis://"),
     ("TELEGRAM_API_BASE", "api.telegram.org", "TELEGRAM_API_BASE must be an http(s) URL"),
     ("ENCRYPTION_KEYS", "not-a-fernet-key", "ENCRYPTION_KEYS must be Fernet keys"),
+    ("DATABASE_URL", "paotui.db", "DATABASE_URL must be like postgresql+asyncpg://"),
+    ("DATABASE_URL", "mysql+aiomysql://paotui:pa#ss123@db/paotui", "DATABASE_URL must be like postgresql+asyncpg://"),
+    ("DATABASE_URL", "postgresql://paotui:pa/ss123@db/paotui?sslmode=on", "DATABASE_URL's sslmode (or ssl) must be"),
 ])
 def test_a_wrong_setting_is_one_line_that_repeats_no_secret(monkeypatch, capsys, tmp_path, variable, value, said):
     # Before: a traceback that printed the Redis password, 90 s of retries with the token in 7 log lines, or a
@@ -62,6 +65,7 @@ def test_a_database_that_is_down_is_one_line_without_its_password(monkeypatch, c
 def test_migrate_names_the_database_without_its_password():
     assert main.shown_url(f"postgresql+asyncpg://postgres:{PASSWORD}@127.0.0.1:5432/test") == (
         "postgresql+asyncpg://postgres:***@127.0.0.1:5432/test")
+    assert main.shown_url(f"postgres:{PASSWORD}") == "DATABASE_URL (not shown: it is no URL)"  # never a traceback
 
 
 def test_the_generated_key_is_never_readable_by_others(tmp_path, monkeypatch):

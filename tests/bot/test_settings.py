@@ -1,8 +1,13 @@
 """Settings that cannot work stop the service at start with a clear message, before it touches the database."""
+import asyncio
+import os
+
 import pytest
 
 import main
 from bot.settings import Settings
+from storage.databases import drop_postgres, fresh_postgres
+from tests.conftest import PG_ADMIN_URL, in_thread, service_missing
 
 
 @pytest.mark.parametrize("secret", [None, "has spaces", "x" * 257])
@@ -69,3 +74,45 @@ def test_telegram_failures_retried_for_no_time_do_not_start(monkeypatch, capsys,
 
     assert "TELEGRAM_RETRY_HOURS must be more than 0 (got 0.0)" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("given", "used"), [
+    ("postgresql://paotui:p%40ss@db:5432/paotui", "postgresql+asyncpg://paotui:p%40ss@db:5432/paotui"),
+    ("postgres://paotui@db/paotui", "postgresql+asyncpg://paotui@db/paotui"),
+    ("postgresql+psycopg://paotui@db/paotui?sslmode=require", "postgresql+asyncpg://paotui@db/paotui?ssl=require"),
+    ("postgresql+asyncpg://paotui@db/paotui?sslmode=verify-ca", "postgresql+asyncpg://paotui@db/paotui?ssl=verify-ca"),
+    ("sqlite:////srv/paotui/paotui.db", "sqlite+aiosqlite:////srv/paotui/paotui.db"),
+    ("sqlite+aiosqlite:///data/paotui.db", "sqlite+aiosqlite:///data/paotui.db"),
+])
+def test_a_database_url_as_hosts_hand_it_out_is_taken_with_paotuis_drivers(given, used):
+    # Before: postgresql:// ended in "ModuleNotFoundError: psycopg", ?sslmode= in asyncpg's TypeError, sqlite:///
+    # in "cannot be used (InvalidRequestError)".
+    assert Settings(_env_file=None, database_url=given).database_url == used
+
+
+def test_a_sqlite_url_without_its_driver_is_migrated(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'paotui.db'}")
+    assert main.main(["migrate"]) == 0
+    assert capsys.readouterr().out == f"database is up to date: sqlite+aiosqlite:///{tmp_path / 'paotui.db'}\n"
+
+
+@pytest.fixture
+def plain_pg_url():
+    """A database of its own, as a managed PostgreSQL hands its URL out: no driver, libpq's sslmode."""
+    name = f"paotui_settings_test_{os.getpid()}"
+    try:
+        url = in_thread(asyncio.run, fresh_postgres(PG_ADMIN_URL, name))
+    except (OSError, asyncio.TimeoutError) as exc:
+        service_missing("PostgreSQL", f"{PG_ADMIN_URL}: {exc}")
+    yield url.replace("postgresql+asyncpg://", "postgresql://", 1) + "?sslmode=disable"
+    in_thread(asyncio.run, drop_postgres(PG_ADMIN_URL, name))
+
+
+@pytest.mark.postgres
+def test_a_postgresql_url_with_no_driver_and_libpqs_sslmode_is_migrated(plain_pg_url, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", plain_pg_url)
+    assert main.main(["migrate"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("database is up to date: postgresql+asyncpg://") and out.endswith("?ssl=disable\n")
