@@ -138,6 +138,8 @@ class Settings(BaseSettings):
     @field_validator("encryption_keys")
     @classmethod
     def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().replace(",", "").strip():
+            return None  # blank, as a .env template leaves it: unset, as if the line were not there
         if value is not None:
             from cryptography.fernet import Fernet
 
@@ -148,6 +150,12 @@ class Settings(BaseSettings):
                 raise ValueError("ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64-encoded bytes each), "
                                  "comma separated") from None
         return value
+
+    @field_validator("telegram_token", mode="before")
+    @classmethod
+    def _blank_token(cls, value: object) -> object:
+        # `TELEGRAM_TOKEN=` left blank in a .env: no token, so the console, as when it is not there at all.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("telegram_api_base")
     @classmethod

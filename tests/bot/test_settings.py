@@ -116,3 +116,15 @@ def test_a_postgresql_url_with_no_driver_and_libpqs_sslmode_is_migrated(plain_pg
     assert main.main(["migrate"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("database is up to date: postgresql+asyncpg://") and out.endswith("?ssl=disable\n")
+
+
+def test_blank_lines_a_env_template_leaves_are_taken_as_unset(monkeypatch, capsys, tmp_path):
+    # Before: `ENCRYPTION_KEYS=` passed, migrate said all was well, and run died with "ValueError: at least one
+    # encryption key is required"; `TELEGRAM_TOKEN=` started the Telegram bot with an empty token.
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ENCRYPTION_KEYS", "")
+    monkeypatch.setenv("TELEGRAM_TOKEN", " ")
+    settings = Settings(_env_file=None)
+    assert settings.encryption_keys is None and settings.telegram_token is None
+    assert main.main(["migrate"]) == 0
+    assert settings.cipher_keys() == [(tmp_path / "encryption.key").read_text().strip()]  # the generated key
