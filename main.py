@@ -159,7 +159,7 @@ def cmd_migrate(settings: Settings) -> int:
 
     # Before any migration runs: one that encrypts clear text (0005, 0016) would seal it under keys that are not the
     # database's, for good.
-    if (refused := keys_refused(settings)) is not None:
+    if (refused := revision_refused(settings) or keys_refused(settings)) is not None:
         print(f"paotui cannot start: {refused}", file=sys.stderr)
         return 2
     url = settings.resolved_database_url()
@@ -177,6 +177,28 @@ def shown_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "DATABASE_URL (not shown: it is no URL)"
+
+
+def revision_refused(settings: Settings) -> str | None:
+    """Why this code cannot migrate or run the database (a newer release migrated it, then was rolled back), or
+    None."""
+    import asyncio
+
+    from storage.db import Database
+    from storage.migrate import head_revision, newer_revision
+
+    async def check() -> str | None:
+        db = Database(settings.resolved_database_url())
+        try:
+            return await newer_revision(db)
+        finally:
+            await db.dispose()
+
+    if (newer := asyncio.run(check())) is None:
+        return None
+    head = head_revision()
+    return (f"the database is at revision {newer}, newer than this paotui's head {head}: a newer release migrated "
+            f"it. Downgrade it to {head} with that release first, or run that release.")
 
 
 def key_generation_refused(settings: Settings) -> str | None:

@@ -6,8 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from storage.crypto import Cipher
+from storage.db import Database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 CIPHER_KEYS = "cipher_keys"  # Config.attributes key: the service's keys, for migrations that encrypt existing data
@@ -34,6 +37,19 @@ def upgrade(url: str, revision: str = "head", cipher_keys: list[str] | None = No
     """Blocking: call it from a thread (or before the event loop starts), since env.py runs its own loop. Without
     `cipher_keys` only an empty database, or one with nothing to encrypt, can be brought up to date."""
     command.upgrade(alembic_config(url, cipher_keys), revision)
+
+
+def head_revision() -> str:
+    """The newest revision this code has."""
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+async def newer_revision(db: Database) -> str | None:
+    """The database's revision when this code does not have it (a newer release migrated the database, and was
+    rolled back), else None."""
+    current = await db.run_sync(lambda conn: MigrationContext.configure(conn).get_current_revision())
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config("")).walk_revisions()}
+    return current if current is not None and current not in known else None
 
 
 async def upgrade_async(url: str, cipher_keys: list[str] | None = None) -> None:

@@ -201,3 +201,23 @@ def test_a_database_holding_no_encrypted_data_gets_a_generated_key(tmp_path, mon
     assert main.main(["migrate"]) == 0
     assert capsys.readouterr().out.startswith("database is up to date")
     assert (tmp_path / "data" / "encryption.key").is_file()
+
+
+@pytest.mark.parametrize("command_line", [["run"], ["migrate"]])
+def test_a_database_migrated_by_a_newer_release_is_one_line_saying_so(tmp_path, monkeypatch, capsys, command_line):
+    # A deploy rolled back to the previous release after it migrated. Before: alembic's CommandError traceback
+    # ("Can't locate revision identified by '0099'"), and nothing said what to do.
+    import sqlite3
+
+    from storage.migrate import head_revision
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'paotui.db'}"
+    in_thread(upgrade, url)
+    with sqlite3.connect(tmp_path / "paotui.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    _environment(monkeypatch, tmp_path, url, CIPHER_KEY)
+    assert main.main(command_line) == 2
+    head = head_revision()
+    assert capsys.readouterr().err == (
+        f"paotui cannot start: the database is at revision 0099, newer than this paotui's head {head}: a newer "
+        f"release migrated it. Downgrade it to {head} with that release first, or run that release.\n")
