@@ -492,14 +492,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def setting_problem(error) -> str:  # noqa: ANN001 - one of pydantic's ErrorDetails
+    """One wrong setting, named by its variable unless its message names it already (a check across settings has
+    none to name: its message does)."""
+    message = error["msg"].removeprefix("Value error, ")
+    variable = str(error["loc"][0]).upper() if error["loc"] else ""
+    return message if variable in message else f"{variable}: {message}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings()
     except ValidationError as exc:
         # Only the messages: pydantic's full text repeats the input, which holds the tokens.
-        problems = "\n".join(f"  {error['msg']}" for error in exc.errors(include_url=False, include_input=False))
-        print(f"paotui cannot start: a setting is wrong.\n{problems}", file=sys.stderr)
+        problems = "; ".join(setting_problem(error) for error in exc.errors(include_url=False, include_input=False))
+        print(f"paotui cannot start: {problems}", file=sys.stderr)
         return 2
     try:
         campuses = load_campuses([Path(p) for p in settings.campus_files])

@@ -128,3 +128,17 @@ def test_blank_lines_a_env_template_leaves_are_taken_as_unset(monkeypatch, capsy
     assert settings.encryption_keys is None and settings.telegram_token is None
     assert main.main(["migrate"]) == 0
     assert settings.cipher_keys() == [(tmp_path / "encryption.key").read_text().strip()]  # the generated key
+
+
+def test_a_wrong_setting_is_named_by_its_variable_in_one_line(monkeypatch, capsys, tmp_path):
+    # Before: "a setting is wrong.\n  Input should be a valid integer, unable to parse string as an integer": which
+    # of the two dozen variables?
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_PORT", "8o81")
+    monkeypatch.setenv("TELEGRAM_API_LOCAL", "very-secret-token")
+
+    assert main.main(["campus"]) == 2
+
+    assert capsys.readouterr().err == (
+        "paotui cannot start: TELEGRAM_API_LOCAL: Input should be a valid boolean, unable to interpret input; "
+        "TELEGRAM_WEBHOOK_PORT: Input should be a valid integer, unable to parse string as an integer\n")
