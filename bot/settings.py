@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     rate_limit_inputs: str = ThrottleConfig().inputs
     rate_limit_relays: str = ThrottleConfig().relays
 
-    campus_files: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [PROJECT_DIR / "campus" / "demo.yaml"])
+    campus_files: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [PROJECT_DIR / "campus" / "demo.yaml"])
 
     telegram_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
@@ -171,6 +172,15 @@ class Settings(BaseSettings):
     def _split_paths(cls, value: object) -> object:
         if isinstance(value, str):
             return [Path(p.strip()) for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("campus_files")
+    @classmethod
+    def _some_campus(cls, value: list[Path]) -> list[Path]:
+        # `CAMPUS_FILES=` left blank: no campus to serve (nothing to list, the console has none to open).
+        if not value:
+            raise ValueError("CAMPUS_FILES must name at least one campus file (comma separated), like "
+                             "campus/demo.yaml")
         return value
 
     @model_validator(mode="after")

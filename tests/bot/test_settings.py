@@ -142,3 +142,16 @@ def test_a_wrong_setting_is_named_by_its_variable_in_one_line(monkeypatch, capsy
     assert capsys.readouterr().err == (
         "paotui cannot start: TELEGRAM_API_LOCAL: Input should be a valid boolean, unable to interpret input; "
         "TELEGRAM_WEBHOOK_PORT: Input should be a valid integer, unable to parse string as an integer\n")
+
+
+@pytest.mark.parametrize("files", ["", " , "])
+def test_no_campus_file_does_not_start(files, monkeypatch, capsys, tmp_path):
+    # Before: `campus` printed nothing and exited 0; `run` migrated, then crashed with an IndexError.
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CAMPUS_FILES", files)
+
+    assert main.main(["run"]) == 2
+
+    assert capsys.readouterr().err == ("paotui cannot start: CAMPUS_FILES must name at least one campus file (comma "
+                                       "separated), like campus/demo.yaml\n")
+    assert list(tmp_path.iterdir()) == []
