@@ -351,6 +351,9 @@ def start_refused(settings: Settings, campuses: list[Campus]) -> int:
 
 
 def cmd_run(settings: Settings, campuses: list[Campus]) -> int:
+    if wechat := settings.ignored_wechat_settings():  # README once documented them
+        print(f"paotui: {', '.join(wechat)} {'is' if len(wechat) == 1 else 'are'} set, but there is no WeChat channel "
+              "yet: ignored.", file=sys.stderr)
     if refused := on_the_database(settings, lambda: start_refused(settings, campuses)):
         return refused
     for c in campuses:

@@ -94,12 +94,6 @@ class Settings(BaseSettings):
     # outage shorter than this loses nothing.
     telegram_retry_hours: float = 24.0
 
-    wechat_app_id: str | None = None
-    wechat_app_secret: SecretStr | None = None
-    wechat_token: SecretStr | None = None
-    wechat_aes_key: SecretStr | None = None
-    wechat_api_base: str = "https://api.weixin.qq.com"
-
     # Fernet keys, comma separated; the first encrypts, all decrypt (rotation). Unset: a key is kept in data_dir.
     encryption_keys: SecretStr | None = None
 
@@ -216,6 +210,17 @@ class Settings(BaseSettings):
         """DATABASE_URL, else the offline default's SQLite file (there once the service has run or migrated): nothing
         is made by asking."""
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'paotui.db'}"
+
+    def ignored_wechat_settings(self) -> list[str]:
+        """The WECHAT_* variables set, in the environment or .env: there is no WeChat channel yet to read them."""
+        from dotenv import dotenv_values
+
+        names = set(os.environ)
+        env_file = self.model_config.get("env_file")
+        for path in [env_file] if isinstance(env_file, (str, Path)) else env_file or []:
+            if Path(path).is_file():
+                names |= set(dotenv_values(path))
+        return sorted(name.upper() for name in names if name.upper().startswith("WECHAT_"))
 
     @property
     def key_file(self) -> Path:

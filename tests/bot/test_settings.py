@@ -155,3 +155,24 @@ def test_no_campus_file_does_not_start(files, monkeypatch, capsys, tmp_path):
     assert capsys.readouterr().err == ("paotui cannot start: CAMPUS_FILES must name at least one campus file (comma "
                                        "separated), like campus/demo.yaml\n")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["environment", ".env"])
+def test_wechat_settings_are_said_to_be_ignored_at_start(where, monkeypatch, capsys, tmp_path):
+    # README documented WECHAT_* for a channel that does not exist: a deployer who set them got the console and no
+    # word about WeChat.
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(main, "cmd_console", lambda *args: 0)  # no token: the console, which would read the terminal
+    if where == "environment":
+        monkeypatch.setenv("WECHAT_APP_ID", "wx123")
+        monkeypatch.setenv("WECHAT_APP_SECRET", "very-secret-app-secret")
+    else:
+        dotenv = tmp_path / ".env"
+        dotenv.write_text("WECHAT_APP_ID=wx123\nWECHAT_APP_SECRET=very-secret-app-secret\n")
+        monkeypatch.setitem(Settings.model_config, "env_file", dotenv)
+
+    assert main.main(["run"]) == 0
+
+    err = capsys.readouterr().err
+    assert err == ("paotui: WECHAT_APP_ID, WECHAT_APP_SECRET are set, but there is no WeChat channel yet: "
+                   "ignored.\n") and "very-secret" not in err
