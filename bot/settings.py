@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None  # set: webhook mode; unset: polling
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_host: str = "0.0.0.0"  # where the webhook server listens (behind the reverse proxy)
-    telegram_webhook_port: int = 8081
+    telegram_webhook_port: int = Field(default=8081, ge=1, le=65535)
     telegram_payment_token: SecretStr | None = None
     # Seconds a stop (SIGTERM, Ctrl+C) waits for the updates being handled, then for the message being sent: what
     # Telegram handed over is not lost to a deploy. The whole stop may take up to about 20 s more (the sender's last

@@ -328,6 +328,8 @@ async def _run_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, all
         except OSError as exc:
             raise TelegramStartError(f"cannot listen for the webhook on {host}:{port} ({exc.strerror})",
                                      exit_code=1) from exc
+        except OverflowError as exc:  # a port past 65535, given other than through the settings (which refuse it)
+            raise TelegramStartError(f"cannot listen for the webhook on {host}:{port} ({exc})", exit_code=2) from exc
         log.info("webhook listening on %s:%s for %s", host, port, settings.telegram_webhook_url)
         await _at_start("setWebhook", lambda: bot.set_webhook(
             url=settings.telegram_webhook_url, secret_token=webhook_secret(settings), allowed_updates=allowed,

@@ -176,3 +176,15 @@ def test_wechat_settings_are_said_to_be_ignored_at_start(where, monkeypatch, cap
     err = capsys.readouterr().err
     assert err == ("paotui: WECHAT_APP_ID, WECHAT_APP_SECRET are set, but there is no WeChat channel yet: "
                    "ignored.\n") and "very-secret" not in err
+
+
+@pytest.mark.parametrize("port", ["0", "80810"])
+def test_a_webhook_port_no_socket_can_take_does_not_start(port, monkeypatch, capsys, tmp_path):
+    # Before: 80810 (a typo) passed, and the webhook's listen ended in an OverflowError traceback.
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_PORT", port)
+
+    assert main.main(["run"]) == 2
+
+    assert capsys.readouterr().err.startswith("paotui cannot start: TELEGRAM_WEBHOOK_PORT: Input should be ")
+    assert list(tmp_path.iterdir()) == []

@@ -37,6 +37,15 @@ async def booked_charges(services) -> int:  # noqa: ANN001
                                         .where(LedgerPosting.key.like("charge:telegram:%")))
 
 
+async def test_a_webhook_port_out_of_range_stops_the_start_with_one_line(fake_bot_api, services, settings):
+    # Before: OverflowError ("port must be 0-65535"), which is no OSError, and a traceback.
+    settings = hooked(settings).model_copy(update={"telegram_webhook_port": 80810})
+    with pytest.raises(TelegramStartError) as raised:
+        await run_telegram(settings, services, handle_signals=False, sleep=Sleeps())
+    assert raised.value.exit_code == 2
+    assert str(raised.value).startswith("cannot listen for the webhook on 127.0.0.1:80810 (")  # (Python's reason)
+
+
 class HeldPayment:
     """The payment handler, held after it starts until `release` is set (a payment caught by the stop)."""
 
