@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.campus import Campus
@@ -21,6 +21,7 @@ from core.numbers import record_id, whole_number
 from core.order import (
     ACTIVE_FOR_RUNNER,
     CARRYING,
+    FINAL,
     Actor,
     Event,
     Notice,
@@ -60,8 +61,9 @@ from storage.orders_repo import to_domain
 ORDER_VERBS: dict[str, Handler] = {}
 LIST_LIMIT = 10  # the most recent orders /orders shows
 # Built once (building it per call cost about as much as running it): /orders and /track without a number.
+# Those still under way first, however old (a scheduled errand paid days ahead), then the latest that ended.
 RECENT_ORDERS = select(OrderRow).where(OrderRow.customer_id == bindparam("customer_id")).order_by(
-    OrderRow.id.desc()).limit(LIST_LIMIT)
+    case((OrderRow.status.in_([s.value for s in FINAL]), 1), else_=0), OrderRow.id.desc()).limit(LIST_LIMIT)
 # The orders a runner carries now (whose details message may be far up the chat): /orders lists them too.
 CARRIED_ORDERS = select(OrderRow).where(
     OrderRow.runner_id == bindparam("runner_id"),

@@ -78,6 +78,21 @@ async def deliver(services, campus, order_id, runner, now):
         await Notifier(services, uow, now, origin=f"test:deliver:{order_id}").transition(campus, t)
 
 
+async def test_orders_lists_an_order_still_under_way_however_many_newer_ones_ended(db, campus, clock, chat):
+    """A scheduled errand paid days ahead, then a dozen orders that ended since: before, /orders showed the ten
+    newest, and the one still to be done was not among them."""
+    alice, _runner, waiting = await setup(db, campus, clock)
+    ended = []
+    for _ in range(12):
+        order_id = await make_order(db, campus, alice, clock(), pay=False)
+        await act(db, campus, order_id, Event.cancel, Actor(Role.customer, alice), clock())
+        ended.append(order_id)
+    (listed,) = await chat.send("alice", "/orders")
+    shown = [c.data for c in listed.flat_choices()]
+    assert shown[0] == f"o:{waiting}:view"  # under way: first
+    assert shown[1:] == [f"o:{i}:view" for i in reversed(ended)][:9]  # then the latest that ended
+
+
 async def test_list_and_track_with_history(db, campus, clock, chat):
     alice, _runner, order_id = await setup(db, campus, clock, stage="picked_up")
     unpaid = await make_order(db, campus, alice, clock(), pay=False)
