@@ -61,7 +61,7 @@ order-size = { $size ->
   }
 order-ask-window = When?
 order-window-choice-now = Now
-order-window-choice-urgent = Now, urgent (+{ $amount })
+order-window-choice-urgent = Now, urgent (+{ $amount } yuan)
 order-window-in = In { $hours } h ({ $start }–{ $end })
 order-window-evening = This evening ({ $start }–{ $end })
 order-window-format = "{ $text }" is not a time. Write "now", a time like 19:30, or a window like 19:00-20:00.

@@ -61,7 +61,7 @@ order-size = { $size ->
   }
 order-ask-window = 什么时候？
 order-window-choice-now = 现在
-order-window-choice-urgent = 现在，加急（+{ $amount }）
+order-window-choice-urgent = 现在，加急（+{ $amount } 元）
 order-window-in = { $hours } 小时后（{ $start }–{ $end }）
 order-window-evening = 今晚（{ $start }–{ $end }）
 order-window-format = “{ $text }”不是时间。请输入“现在”、时间如 19:30，或时段如 19:00-20:00。

@@ -166,7 +166,7 @@ async def test_the_urgent_choice_shows_the_changed_surcharge(chat, services):
     await chat.send("bob", "/order")
     replies = await answer_all(chat, "bob", BUY[:8])  # up to the time question
     labels = [c.label for c in replies[0].flat_choices()]
-    assert any("4.50" in label for label in labels), labels
+    assert "Now, urgent (+4.50 yuan)" in labels, labels  # in yuan, as every amount on a button
     await chat.send(OP, "/pricing set urgent 0")  # no surcharge: no urgent choice at all
     await chat.send("bob", "/order")
     replies = await answer_all(chat, "bob", BUY[:8])
