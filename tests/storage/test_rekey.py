@@ -17,7 +17,7 @@ from bot.campus_file import load_campus
 from handlers.context import Services
 from storage.crypto import Cipher
 from storage.db import Database
-from storage.models import Complaint, Conversation, Outbox, RunnerProfile, User
+from storage.models import Complaint, Conversation, KeptUpdate, Outbox, RunnerProfile, User
 from storage.models import Order as OrderRow
 from storage.outbox import open_payload, seal
 from storage.rekey import ENCRYPTED_COLUMNS, unreadable
@@ -49,6 +49,7 @@ async def stored_under_old_key(db, campus, now) -> dict[str, int]:
         uow.session.add(Outbox(dedupe_key="rekey-test", channel="console", recipient="rob", status="pending",
                                payload=seal(CIPHER, {"key": "notice-you-won", "text": f"Phone: {PHONE}"}),
                                next_attempt_at=now, created_at=now))
+        uow.session.add(KeptUpdate(update_id=7, body_enc=CIPHER.encrypt('{"update_id": 7}'), kept_at=now))
     return {"student": student, "runner": runner, "order": order_id}
 
 
@@ -68,6 +69,7 @@ async def everything_opens_with(db, cipher: Cipher, ids: dict[str, int]) -> None
         assert cipher.decrypt(conv.data["name_enc"]) == "王芳"
         row = await uow.session.scalar(select(Outbox).where(Outbox.dedupe_key == "rekey-test"))
         assert open_payload(cipher, row.payload)["text"] == f"Phone: {PHONE}"
+        assert cipher.decrypt((await uow.session.get(KeptUpdate, 7)).body_enc) == '{"update_id": 7}'
 
 
 async def test_after_rekey_the_old_key_can_be_dropped(db, campus, clock):
@@ -81,7 +83,7 @@ async def test_after_rekey_the_old_key_can_be_dropped(db, campus, clock):
     assert report.rewritten == {"users.phone_enc": 1, "users.room_enc": 1, "runner_profiles.real_name_enc": 1,
                                 "runner_profiles.student_no_enc": 1, "orders.phone_enc": 1, "orders.room_enc": 1,
                                 "orders.description_enc": 1, "orders.notes_enc": 1, "orders.rating_comment_enc": 1,
-                                "complaints.text_enc": 1, "conversations": 2, "outbox": 1}
+                                "complaints.text_enc": 1, "kept_updates.body_enc": 1, "conversations": 2, "outbox": 1}
     await everything_opens_with(db, new_only, ids)  # the old key dropped
     assert await unreadable(db, new_only) == []
     assert (await rekey.rekey(db, Cipher([new_key]))).unreadable == {}  # and it can be run again
