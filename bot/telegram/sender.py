@@ -125,8 +125,9 @@ from aiogram.types import BotCommandScopeChat, InlineKeyboardButton, InlineKeybo
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from sqlalchemy import func, select, text, update
+from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import aliased
 
 from bot.telegram.commands import chat_menu, staff_member
 from bot.telegram.refusals import OUTAGE, Refusal, refusal
@@ -143,7 +144,7 @@ from bot.telegram.transient import RETRYABLE
 from core.campus import Campus
 from core.clock import Clock
 from handlers.io import Chart, Choice, Reply
-from handlers.notify import is_menu
+from handlers.notify import MENU, is_menu
 from handlers.unreachable import stop_reaching
 from storage.chat_moves import ChatMoves
 from storage.crypto import Cipher
@@ -184,7 +185,9 @@ class SenderConfig:
     retry_for: float = 24 * 3600.0
     backoff_base: float = 2.0  # seconds before the 2nd try; doubles each time: 2, 4, 8, 16 …
     backoff_cap: float = 300.0  # … up to this: after an outage, a message waits at most this long for its next try
-    lease: float = 300.0  # seconds a claimed row stays hidden from other senders
+    # Seconds a claimed row stays hidden from other senders: well past one request's time (aiogram's 60 s timeout);
+    # a process killed after claiming delays its rows, and the chat's later ones, that long.
+    lease: float = 120.0
     batch: int = 200  # due rows looked at per run, taken round-robin over the chats (TelegramSender._due)
     per_chat_batch: int = 60  # of which at most this many per chat (a flooded hall does not starve others)
     digest_max_entries: int = 20
@@ -583,10 +586,20 @@ class TelegramSender:
         whose minute is spent (after an outage) would fill the batch with rows that cannot go yet, and a private
         message queued behind them, which could go at once, would not even be read. Each chat still gets a prefix
         of its due rows, in order (_on_the_way relies on it)."""
+        earlier = aliased(Outbox)
+        # A person's messages wait behind an earlier one not due yet: held or backing off (those push the chat's
+        # later rows back too), or claimed by a sender whose process died before sending it (due when its lease
+        # ends). A command-menu refresh, queued for later by design, holds nothing back. Groups are planned with the
+        # rows still on their way in view instead (_on_the_way): an edit or a deletion may overtake a post.
+        waits = exists().where(
+            earlier.channel == CHANNEL, earlier.recipient == Outbox.recipient, earlier.status == "pending",
+            earlier.id < Outbox.id, earlier.next_attempt_at > now,
+            func.coalesce(earlier.payload["kind"].as_string(), "") != MENU,
+            ~Outbox.recipient.startswith("-"))
         ranked = (
             select(Outbox.id, Outbox.recipient, Outbox.payload, Outbox.attempts, Outbox.edit_key,
                    func.row_number().over(partition_by=Outbox.recipient, order_by=Outbox.id).label("rank"))
-            .where(Outbox.channel == CHANNEL, Outbox.status == "pending", Outbox.next_attempt_at <= now)
+            .where(Outbox.channel == CHANNEL, Outbox.status == "pending", Outbox.next_attempt_at <= now, ~waits)
             .subquery()
         )
         query = (select(ranked.c.id, ranked.c.recipient, ranked.c.payload, ranked.c.attempts, ranked.c.edit_key)

@@ -383,8 +383,8 @@ async def test_messages_queued_for_a_held_chat_do_not_crowd_out_the_other_chats(
         clock.advance(seconds=1)
         await sender.run_once(clock())
     assert fake_bot_api.last_bot_message(901)["text"] == "to another chat"
-    assert {r.next_attempt_at for r in (await rows(db)).values() if r.recipient == "900"} == {
-        start + dt.timedelta(seconds=60)}
+    assert fake_bot_api.bot_messages(900) == []  # every one waits for the first, which waits out the 429
+    assert {r.status for r in (await rows(db)).values() if r.recipient == "900"} == {"pending"}
 
 
 async def test_private_messages_are_not_held_up_by_group_chats_whose_minute_is_spent(
@@ -978,3 +978,28 @@ async def test_a_message_that_fails_for_good_is_logged_and_a_hall_or_admin_chat_
     assert level("556", f"[{user_row}]", "403: Forbidden: bot was blocked by the user") == logging.WARNING
     assert level(str(HALL), f"[{hall_row}]", "403: Forbidden: bot was kicked") == logging.ERROR
     assert level("4242", f"[{admin_row}]", "400: Bad Request: chat not found") == logging.ERROR
+
+
+async def test_a_message_a_crashed_sender_had_claimed_is_not_overtaken_by_the_chats_later_ones(
+        fake_bot_api: FakeBotAPI, bot: Bot, db: Database, clock: FakeClock, virtual_time: None):
+    """A sender claimed the student's 'paid' message and its process was killed before the request. Before, the
+    next sender sent the chat's later messages at once and the claimed one after its lease (5 minutes): 'Runner Wang
+    took order #7' came before 'Paid'. A command-menu refresh due later holds nothing back."""
+    first = await queue(db, 1001, "Paid. Order #7 is in the hall.", at=clock())
+    menu_later = await queue_menu(db, 1001, at=clock() + dt.timedelta(hours=1))
+    async with UnitOfWork(db) as uow:  # claimed: due again when the lease runs out
+        await uow.session.execute(update(Outbox).where(Outbox.id == first).values(
+            next_attempt_at=clock() + dt.timedelta(seconds=SenderConfig().lease)))
+    clock.advance(seconds=10)  # the service starts again
+    await queue(db, 1001, "Runner Wang took order #7.", at=clock())
+    sender = TelegramSender(db, bot, clock, config=SenderConfig(), cipher=CIPHER)
+    await sender.run_once(clock())
+    assert fake_bot_api.bot_messages(1001) == []
+    clock.advance(seconds=SenderConfig().lease)
+    for _ in range(3):
+        await sender.run_once(clock())
+        clock.advance(seconds=1)
+    texts = [m["text"] for m in fake_bot_api.bot_messages(1001)]
+    assert texts == ["Paid. Order #7 is in the hall.", "Runner Wang took order #7."]
+    async with UnitOfWork(db, write=False) as uow:
+        assert (await uow.session.get(Outbox, menu_later)).status == "pending"  # still to come, in its time
