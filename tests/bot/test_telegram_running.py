@@ -77,6 +77,20 @@ async def unpaid_order(services, campus, clock) -> tuple[int, int]:  # noqa: ANN
     return oid, (await order_row(services, oid)).total
 
 
+async def paid_while_running(mode: str, api, services, settings: Settings, stop: asyncio.Event, oid: int,  # noqa: ANN001
+                             total: int) -> asyncio.Task:
+    """The bot running (until `stop`), and Li's payment of the order handed to it: polled, or posted to the webhook
+    and answered 200 (from then on the charge is ours to book)."""
+    running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))
+    li = api.user(1001, "Li", language_code="en")
+    if mode == "webhook":
+        await until(lambda: api.webhook.get("url"))
+        assert await api.deliver_webhook(api.successful_payment(li, f"order:{oid}", total, push=False)) == 200
+    else:
+        api.successful_payment(li, f"order:{oid}", total)
+    return running
+
+
 # --- a stop waits for the updates being handled -------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
@@ -86,15 +100,7 @@ async def test_a_payment_being_handled_when_the_stop_comes_is_booked_before_it_c
     payment = HeldPayment(monkeypatch)
     settings = hooked(settings) if mode == "webhook" else settings
     stop = asyncio.Event()
-    running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))
-    li = fake_bot_api.user(1001, "Li", language_code="en")
-    if mode == "webhook":
-        await until(lambda: fake_bot_api.webhook.get("url"))
-        # Telegram is answered 200 at once: from here on the charge is ours to book.
-        assert await fake_bot_api.deliver_webhook(fake_bot_api.successful_payment(li, f"order:{oid}", total,
-                                                                                  push=False)) == 200
-    else:
-        fake_bot_api.successful_payment(li, f"order:{oid}", total)
+    running = await paid_while_running(mode, fake_bot_api, services, settings, stop, oid, total)
     await asyncio.wait_for(payment.entered.wait(), 5)
     stop.set()  # the deploy's SIGTERM, while the payment is being handled
     asyncio.get_running_loop().call_later(0.3, payment.release.set)  # the handler needs a moment more
@@ -429,15 +435,8 @@ async def test_a_payment_a_process_did_not_finish_booking_is_booked_at_the_next_
     payment = HeldPayment(monkeypatch)  # hangs until the stop cuts it off: as good as killed
     settings = (hooked(settings) if mode == "webhook" else settings).model_copy(
         update={"telegram_stop_timeout": 0.2})
-    li = fake_bot_api.user(1001, "Li", language_code="en")
     stop = asyncio.Event()
-    running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))
-    if mode == "webhook":
-        await until(lambda: fake_bot_api.webhook.get("url"))
-        assert await fake_bot_api.deliver_webhook(fake_bot_api.successful_payment(li, f"order:{oid}", total,
-                                                                                  push=False)) == 200
-    else:
-        fake_bot_api.successful_payment(li, f"order:{oid}", total)
+    running = await paid_while_running(mode, fake_bot_api, services, settings, stop, oid, total)
     await asyncio.wait_for(payment.entered.wait(), 5)
     if mode == "polling":
         await until(lambda: fake_bot_api.updates == [])  # confirmed to Telegram: never sent again
