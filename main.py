@@ -175,7 +175,7 @@ def shown_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: its port is no number (the message would repeat the URL)
         return "DATABASE_URL (not shown: it is no URL)"
 
 

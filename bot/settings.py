@@ -40,7 +40,7 @@ def database_url(value: str) -> str:
 
     try:
         url = make_url(value)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is no number, as an unencoded '@' or ':' makes it
         raise ValueError(DATABASE_URL_FORMS) from None
     driver = DATABASE_DRIVERS.get(url.drivername)
     if driver is None:

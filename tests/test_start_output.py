@@ -52,6 +52,21 @@ def test_a_wrong_setting_is_one_line_that_repeats_no_secret(monkeypatch, capsys,
     assert "not-a-fernet-key" not in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("command_line", [["campus"], ["migrate"], ["run"]])
+def test_a_password_with_an_unencoded_at_and_colon_is_not_printed(monkeypatch, capsys, tmp_path, command_line):
+    # Before: "DATABASE_URL: invalid literal for int() with base 10: 'Qw2z@db.example.com:5432'" (make_url reads
+    # what follows the second ':' as the port).
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", "postgresql://paotui:Xy7@k9:Qw2z@db.example.com:5432/paotui")
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
+    assert main.main(command_line) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("paotui cannot start: DATABASE_URL must be like postgresql+asyncpg://")
+    assert "Qw2z" not in err and "k9" not in err and err.count("\n") == 1
+    assert main.shown_url("postgresql://paotui:Xy7@k9:Qw2z@db.example.com:5432/paotui") == (
+        "DATABASE_URL (not shown: it is no URL)")
+
+
 def test_a_database_that_is_down_is_one_line_without_its_password(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", f"postgresql+asyncpg://postgres:{PASSWORD}@127.0.0.1:1/nowhere")
