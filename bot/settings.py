@@ -24,6 +24,10 @@ DATABASE_DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+
                     "postgresql+psycopg2": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite",
                     "sqlite+aiosqlite": "sqlite+aiosqlite", "sqlite+pysqlite": "sqlite+aiosqlite"}
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")  # asyncpg's ssl=, libpq's sslmode=
+# The URL parameters asyncpg.connect takes as text (SQLAlchemy passes them on as keywords; timeout is made a number
+# and sslrootcert an SSL context in storage/db.py): any other ends in a TypeError at the first connection.
+ASYNCPG_PARAMETERS = {"host", "port", "ssl", "timeout", "sslrootcert", "command_timeout", "passfile",
+                      "target_session_attrs", "krbsrvname", "gsslib", "prepared_statement_cache_size"}
 DATABASE_URL_FORMS = ("DATABASE_URL must be like postgresql+asyncpg://user:password@host:5432/db (postgresql:// "
                       "is taken as that) or sqlite+aiosqlite:///path/to/paotui.db (or sqlite:///…); characters such "
                       "as @ / # ? in the password must be percent-encoded")
@@ -51,9 +55,37 @@ def database_url(value: str) -> str:
             query.setdefault("ssl", query.pop("sslmode"))
         if "ssl" in query and query["ssl"] not in SSL_MODES:
             raise ValueError(f"DATABASE_URL's sslmode (or ssl) must be one of {', '.join(SSL_MODES)}")
+        query = asyncpg_query(query)
     if (driver, query) == (url.drivername, dict(url.query)):
         return value
     return url.set(drivername=driver, query=query).render_as_string(hide_password=False)
+
+
+def asyncpg_query(query: dict) -> dict:
+    """libpq's parameters a host's URL carries (Neon's channel_binding, RDS's sslrootcert) as asyncpg takes them, or
+    a ValueError naming the one it cannot take (never its value)."""
+    query = dict(query)
+    query.pop("channel_binding", None)  # asyncpg authenticates without it (SCRAM, over the TLS sslmode asks for)
+    if "connect_timeout" in query:
+        query.setdefault("timeout", query.pop("connect_timeout"))
+    if "timeout" in query:
+        try:
+            seconds = float(query["timeout"])
+        except (TypeError, ValueError):
+            seconds = 0.0
+        if not 0 < seconds < float("inf"):  # nan too
+            raise ValueError("DATABASE_URL's connect_timeout (or timeout) must be a number of seconds above 0")
+    if "sslrootcert" in query:
+        root = query["sslrootcert"]
+        if query.get("ssl") not in ("require", "verify-ca", "verify-full"):
+            raise ValueError("DATABASE_URL's sslrootcert needs sslmode require, verify-ca or verify-full")
+        if not isinstance(root, str) or not (root == "system" or Path(root).is_file()):
+            raise ValueError("DATABASE_URL's sslrootcert must name a readable certificate file (or be system)")
+    for name in query:
+        if name not in ASYNCPG_PARAMETERS:
+            raise ValueError(f"DATABASE_URL's parameter {name[:40]!r} is not one paotui's PostgreSQL driver (asyncpg) "
+                             "takes: take it out of the URL")
+    return query
 
 
 class Settings(BaseSettings):

@@ -4,12 +4,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import ssl
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage.sqlite_inline import InlineSession
@@ -44,7 +45,9 @@ class Database:
             self.sessions = partial(InlineSession, self.engine, expire_on_commit=False)
             self.write_sessions = partial(InlineSession, writer, expire_on_commit=False)
         else:
-            self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            url, connect_args = asyncpg_connect_args(url)
+            self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                                              connect_args=connect_args)
             self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
             self.write_sessions = self.sessions
         # SQLite allows one writer at a time; queueing writers here instead of in SQLite's busy handler (which
@@ -72,6 +75,21 @@ class Database:
             await self.engine.dispose()
         else:
             self.engine.dispose()
+
+
+def asyncpg_connect_args(url: str | URL) -> tuple[URL, dict]:
+    """A PostgreSQL URL without what asyncpg cannot take from it as text, and that as connect arguments: timeout as
+    a number, sslrootcert (libpq's, a CA file or the system's) as the SSL context verifying the server with it."""
+    url = make_url(url)
+    query, connect_args = dict(url.query), {}
+    if "timeout" in query:
+        connect_args["timeout"] = float(query.pop("timeout"))
+    if "sslrootcert" in query:
+        root, mode = query.pop("sslrootcert"), query.pop("ssl", None)
+        context = ssl.create_default_context(cafile=None if root == "system" else root)
+        context.check_hostname = mode == "verify-full"  # require and verify-ca check the chain only, as libpq does
+        connect_args["ssl"] = context
+    return url.set(query=query), connect_args
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -3,11 +3,12 @@ import asyncio
 
 from alembic import context
 from sqlalchemy import pool, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401 - registers the tables on SQLModel.metadata
+from storage.db import asyncpg_connect_args
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -33,7 +34,10 @@ async def run_async_migrations() -> None:
     if connection is not None:
         await connection.run_sync(do_run_migrations)
         return
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url, connect_args = make_url(config.get_main_option("sqlalchemy.url")), {}
+    if url.get_backend_name() == "postgresql":
+        url, connect_args = asyncpg_connect_args(url)
+    engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
     async with engine.connect() as conn:
         await conn.run_sync(do_run_migrations)
     await engine.dispose()

@@ -81,6 +81,9 @@ def test_telegram_failures_retried_for_no_time_do_not_start(monkeypatch, capsys,
     ("postgres://paotui@db/paotui", "postgresql+asyncpg://paotui@db/paotui"),
     ("postgresql+psycopg://paotui@db/paotui?sslmode=require", "postgresql+asyncpg://paotui@db/paotui?ssl=require"),
     ("postgresql+asyncpg://paotui@db/paotui?sslmode=verify-ca", "postgresql+asyncpg://paotui@db/paotui?ssl=verify-ca"),
+    ("postgresql://paotui@db/paotui?sslmode=require&channel_binding=require",  # Neon's, as its console hands it out
+     "postgresql+asyncpg://paotui@db/paotui?ssl=require"),
+    ("postgresql://paotui@db/paotui?connect_timeout=10", "postgresql+asyncpg://paotui@db/paotui?timeout=10"),
     ("sqlite:////srv/paotui/paotui.db", "sqlite+aiosqlite:////srv/paotui/paotui.db"),
     ("sqlite+aiosqlite:///data/paotui.db", "sqlite+aiosqlite:///data/paotui.db"),
 ])
@@ -88,6 +91,41 @@ def test_a_database_url_as_hosts_hand_it_out_is_taken_with_paotuis_drivers(given
     # Before: postgresql:// ended in "ModuleNotFoundError: psycopg", ?sslmode= in asyncpg's TypeError, sqlite:///
     # in "cannot be used (InvalidRequestError)".
     assert Settings(_env_file=None, database_url=given).database_url == used
+
+
+@pytest.mark.parametrize(("query", "said"), [
+    ("application_name=paotui", "DATABASE_URL's parameter 'application_name' is not one paotui's PostgreSQL driver"),
+    ("sslmode=require&sslcert=/etc/ssl/client.pem", "DATABASE_URL's parameter 'sslcert' is not one"),
+    ("sslmode=verify-full&sslrootcert=/etc/ssl/no-such-ca.pem", "DATABASE_URL's sslrootcert must name a readable"),
+    ("sslrootcert=/etc/ssl/no-such-ca.pem", "DATABASE_URL's sslrootcert needs sslmode require, verify-ca or"),
+    ("connect_timeout=ten", "DATABASE_URL's connect_timeout (or timeout) must be a number of seconds above 0"),
+])
+def test_a_libpq_parameter_asyncpg_cannot_take_is_refused_in_one_line(query, said, monkeypatch, capsys, tmp_path):
+    # Before: it passed the check, then migrate ended in asyncpg's "TypeError: connect() got an unexpected keyword
+    # argument" traceback. 127.0.0.1:1: nothing listens there.
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://paotui:pw@127.0.0.1:1/paotui?{query}")
+    assert main.main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"paotui cannot start: {said}") and err.count("\n") == 1
+    assert "127.0.0.1" not in err and "/etc/ssl" not in err  # nothing of the URL's values is repeated
+
+
+def test_a_ca_file_in_the_url_verifies_the_server_with_it():
+    import ssl
+
+    import certifi
+
+    from storage.db import asyncpg_connect_args
+
+    url = Settings(_env_file=None, database_url=f"postgresql://paotui@db/paotui?sslmode=verify-full"
+                                                f"&sslrootcert={certifi.where()}&connect_timeout=10").database_url
+    plain, connect_args = asyncpg_connect_args(url)
+    assert plain.render_as_string() == "postgresql+asyncpg://paotui@db/paotui"
+    assert connect_args["timeout"] == 10.0  # asyncpg takes a number, not the URL's text
+    context = connect_args["ssl"]
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0  # the CA file's certificates, which asyncpg never read before
 
 
 def test_a_sqlite_url_without_its_driver_is_migrated(monkeypatch, capsys, tmp_path):
@@ -105,7 +143,9 @@ def plain_pg_url():
         url = in_thread(asyncio.run, fresh_postgres(PG_ADMIN_URL, name))
     except (OSError, asyncio.TimeoutError) as exc:
         service_missing("PostgreSQL", f"{PG_ADMIN_URL}: {exc}")
-    yield url.replace("postgresql+asyncpg://", "postgresql://", 1) + "?sslmode=disable"
+    # Neon's channel_binding, and libpq's connect_timeout, which asyncpg takes under another name.
+    yield url.replace("postgresql+asyncpg://", "postgresql://", 1) + "?sslmode=disable&channel_binding=prefer" \
+        "&connect_timeout=10"
     in_thread(asyncio.run, drop_postgres(PG_ADMIN_URL, name))
 
 
@@ -115,7 +155,7 @@ def test_a_postgresql_url_with_no_driver_and_libpqs_sslmode_is_migrated(plain_pg
     monkeypatch.setenv("DATABASE_URL", plain_pg_url)
     assert main.main(["migrate"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("database is up to date: postgresql+asyncpg://") and out.endswith("?ssl=disable\n")
+    assert out.startswith("database is up to date: postgresql+asyncpg://") and out.endswith("?ssl=disable&timeout=10\n")
 
 
 def test_blank_lines_a_env_template_leaves_are_taken_as_unset(monkeypatch, capsys, tmp_path):
