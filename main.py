@@ -360,7 +360,7 @@ def cmd_run(settings: Settings, campuses: list[Campus]) -> int:
         print(campus_summary(c))
     if settings.telegram_token is None:
         # No token: the local console channel, on the configured database, with the real clock.
-        return cmd_console(settings, campuses, build_parser().parse_args(["console"]))
+        return cmd_console(settings, campuses, build_parser().parse_args(["console"]), checked=True)
     return cmd_telegram(settings, campuses)
 
 
@@ -419,13 +419,16 @@ def build_services(database_url: str, campuses: list[Campus], cipher_keys: list[
                     clock=clock, channels=channels, throttle=throttle)
 
 
-def cmd_console(settings: Settings, campuses: list[Campus], args: argparse.Namespace) -> int:
-    """The local console channel: interactive, or replaying a script (exit 0 ok, 1 a line failed, 2 bad file)."""
+def cmd_console(settings: Settings, campuses: list[Campus], args: argparse.Namespace, *, checked: bool = False) -> int:
+    """The local console channel: interactive, or replaying a script (exit 0 ok, 1 a line failed, 2 bad file). On the
+    configured database, or the one --database names, after run's start checks (`checked`: run made them); a script
+    without --database starts clean in a throw-away one."""
     import asyncio
     import tempfile
 
     from bot.console.clock import ConsoleClock, parse_moment
     from bot.console.runner import EXIT_BAD_FILE, ScriptFileError, read_script, run_interactive, run_script
+    from bot.settings import database_url
     from storage.crypto import Cipher
     from storage.migrate import upgrade_async
 
@@ -436,6 +439,19 @@ def cmd_console(settings: Settings, campuses: list[Campus], args: argparse.Names
         if start is None:
             print(t("console-error-clock", text=args.start), file=sys.stderr)
             return EXIT_BAD_FILE
+
+    if args.database:
+        try:  # the forms DATABASE_URL takes, checked as it is
+            settings = settings.model_copy(update={"database_url": database_url(args.database)})
+        except ValueError as exc:
+            print(f"paotui cannot start: {str(exc).replace('DATABASE_URL', '--database', 1)}", file=sys.stderr)
+            return EXIT_BAD_FILE
+
+    def start_checked() -> int:
+        """run's start checks on the database the console opens: 0, or the exit code (the reason said)."""
+        if checked or (args.script and not args.database):
+            return 0
+        return on_the_database(settings, lambda: start_refused(settings, campuses))
 
     async def session(url: str, keys: list[str], clock: ConsoleClock, body) -> int:  # noqa: ANN001
         await upgrade_async(url, keys)
@@ -451,13 +467,17 @@ def cmd_console(settings: Settings, campuses: list[Campus], args: argparse.Names
         except ScriptFileError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_BAD_FILE
+        if refused := start_checked():  # after reading the script: a bad file touches no database
+            return refused
         clock = ConsoleClock(start or system_clock())  # frozen: only @clock lines move it
         with tempfile.TemporaryDirectory(prefix="paotui-console-") as tmp:
             # A script starts clean in a throw-away database (and key) unless told where to run.
-            url = args.database or f"sqlite+aiosqlite:///{Path(tmp) / 'console.db'}"
+            url = settings.database_url if args.database else f"sqlite+aiosqlite:///{Path(tmp) / 'console.db'}"
             keys = settings.cipher_keys() if args.database else [Cipher.new_key()]
             return asyncio.run(session(url, keys, clock, lambda s: run_script(s, lines, language=args.lang)))
-    url = args.database or settings.resolved_database_url()
+    if refused := start_checked():
+        return refused
+    url = settings.resolved_database_url()
     try:
         return asyncio.run(session(url, settings.cipher_keys(), ConsoleClock(start) if start else ConsoleClock(),
                                    lambda s: run_interactive(s, language=args.lang)))

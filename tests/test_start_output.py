@@ -20,6 +20,7 @@ from storage.uow import UnitOfWork
 from tests.conftest import in_thread
 from tests.factories import CIPHER_KEY, make_order, make_user
 
+EXAMPLES = Path(main.__file__).parent / "examples"
 PASSWORD = "hunter2-db-password"
 TOKEN = "123456789:AAE-very-secret-bot-token"
 
@@ -147,6 +148,18 @@ def _environment(monkeypatch, tmp_path, url: str, keys: str | None, data_dir: Pa
     monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
 
 
+def _start(monkeypatch, tmp_path, command_line: list[str], url: str) -> int:
+    """main.main(command_line), "URL" in it standing for `url`: the console's --database, while DATABASE_URL names
+    another database (one that passes every check)."""
+    if "URL" in command_line:
+        monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'other.db'}")
+    return main.main([url if arg == "URL" else arg for arg in command_line])
+
+
+# `console` opens the configured database (or --database's) after the checks `run` makes; before, it made none.
+STARTS = [["run"], ["migrate"], ["console"], ["console", "--database", "URL"]]
+
+
 async def _database_at_0015(tmp_path, campus, clock) -> tuple[str, int]:
     """A service's database before 0016: a phone under the service's key, an order's pickup code in clear."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'paotui.db'}"
@@ -170,14 +183,14 @@ def _description(url: str, order_id: int) -> str:
         return conn.execute("SELECT description FROM orders WHERE id = ?", (order_id,)).fetchone()[0]
 
 
-@pytest.mark.parametrize("command_line", [["run"], ["migrate"]])
+@pytest.mark.parametrize("command_line", STARTS)
 def test_an_upgrade_with_the_wrong_keys_is_refused_before_it_encrypts_anything(tmp_path, monkeypatch, capsys, campus,
                                                                               clock, command_line):
     # Before: 0016 ran first, sealing every order's pickup code under the wrong key, and only then was the start
     # refused; put right, the keys could not open those codes, and the service would not start again.
     url, order_id = in_thread(asyncio.run, _database_at_0015(tmp_path, campus, clock))
     _environment(monkeypatch, tmp_path, url, Cipher.new_key())
-    assert main.main(command_line) == 2
+    assert _start(monkeypatch, tmp_path, command_line, url) == 2
     err = capsys.readouterr().err
     assert err.startswith("paotui cannot start: the encryption keys cannot open personal data already stored "
                           "(users.phone_enc). Set ENCRYPTION_KEYS") and err.count("\n") == 1
@@ -188,14 +201,18 @@ def test_an_upgrade_with_the_wrong_keys_is_refused_before_it_encrypts_anything(t
     assert main.keys_refused(Settings()) is None  # the pickup code is sealed under the database's own key
 
 
-def test_a_migrate_on_a_host_without_the_key_makes_no_key_for_a_database_holding_encrypted_data(
-        tmp_path, monkeypatch, capsys, campus, clock):
+@pytest.mark.parametrize("command_line", [["migrate"], ["console"], ["console", "--database", "URL"],
+                                          ["console", "--script", str(EXAMPLES / "cancellation.txt"), "--database",
+                                           "URL"]])
+def test_a_start_on_a_host_without_the_key_makes_no_key_for_a_database_holding_encrypted_data(
+        tmp_path, monkeypatch, capsys, campus, clock, command_line):
     # A release job (or a new host) runs `main.py migrate` on the shared database with ENCRYPTION_KEYS unset and no
-    # encryption.key in its data dir. Before: a key was generated there and 0016 sealed every pickup code under it.
+    # encryption.key in its data dir. Before: a key was generated there and 0016 sealed every pickup code under it
+    # (and `console` did it without a word).
     url, order_id = in_thread(asyncio.run, _database_at_0015(tmp_path, campus, clock))
     release_job = tmp_path / "release-job"
     _environment(monkeypatch, tmp_path, url, None, data_dir=release_job)
-    assert main.main(["migrate"]) == 2
+    assert _start(monkeypatch, tmp_path, command_line, url) == 2
     err = capsys.readouterr().err
     assert err.startswith("paotui cannot start: the database holds encrypted personal data, and no key is configured "
                           "here") and "Set ENCRYPTION_KEYS" in err and err.count("\n") == 1
@@ -218,7 +235,7 @@ def test_a_database_holding_no_encrypted_data_gets_a_generated_key(tmp_path, mon
     assert (tmp_path / "data" / "encryption.key").is_file()
 
 
-@pytest.mark.parametrize("command_line", [["run"], ["migrate"]])
+@pytest.mark.parametrize("command_line", STARTS)
 def test_a_database_migrated_by_a_newer_release_is_one_line_saying_so(tmp_path, monkeypatch, capsys, command_line):
     # A deploy rolled back to the previous release after it migrated. Before: alembic's CommandError traceback
     # ("Can't locate revision identified by '0099'"), and nothing said what to do.
@@ -231,7 +248,7 @@ def test_a_database_migrated_by_a_newer_release_is_one_line_saying_so(tmp_path, 
     with sqlite3.connect(tmp_path / "paotui.db") as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0099'")
     _environment(monkeypatch, tmp_path, url, CIPHER_KEY)
-    assert main.main(command_line) == 2
+    assert _start(monkeypatch, tmp_path, command_line, url) == 2
     head = head_revision()
     assert capsys.readouterr().err == (
         f"paotui cannot start: the database is at revision 0099, newer than this paotui's head {head}: a newer "

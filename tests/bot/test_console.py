@@ -207,6 +207,26 @@ def test_full_order_example_on_postgresql(console_pg_url, capsys):
     assert asyncio.run(check()) == ("completed", 0)
 
 
+def test_database_takes_the_url_forms_database_url_takes(tmp_path, capsys):
+    # Before: sqlite:/// ended in InvalidRequestError ("The asyncio extension requires an async driver").
+    code = main.main(["console", "--script", str(EXAMPLES / "cancellation.txt"),
+                      "--database", f"sqlite:///{tmp_path / 'plain.db'}"])
+    assert code == 0, capsys.readouterr().err
+    assert "order #1 parcel: cancelled" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("url", "code", "said"), [
+    ("paotui.db", 2, "paotui cannot start: --database must be like postgresql+asyncpg://"),
+    ("postgresql://paotui:very-secret@127.0.0.1:1/paotui", 1,  # nothing listens there
+     "paotui cannot start: the database at postgresql+asyncpg://paotui:***@127.0.0.1:1/paotui cannot be used"),
+])
+def test_a_database_that_is_no_url_or_is_down_is_one_line(url, code, said, tmp_path, capsys):
+    # Before: a traceback (ArgumentError; ConnectionRefusedError).
+    assert main.main(["console", "--script", str(EXAMPLES / "cancellation.txt"), "--database", url]) == code
+    out = capsys.readouterr()
+    assert out.err.startswith(said) and out.err.count("\n") == 1 and "very-secret" not in out.err and not out.out
+
+
 # --- exit codes and errors ----------------------------------------------------------------------------------------
 
 def test_a_missing_file_or_a_line_that_means_nothing_is_a_bad_file(tmp_path, capsys):

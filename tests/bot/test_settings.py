@@ -202,7 +202,7 @@ def test_wechat_settings_are_said_to_be_ignored_at_start(where, monkeypatch, cap
     # README documented WECHAT_* for a channel that does not exist: a deployer who set them got the console and no
     # word about WeChat.
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(main, "cmd_console", lambda *args: 0)  # no token: the console, which would read the terminal
+    monkeypatch.setattr(main, "cmd_console", lambda *args, **kwargs: 0)  # no token: the console (reads the terminal)
     if where == "environment":
         monkeypatch.setenv("WECHAT_APP_ID", "wx123")
         monkeypatch.setenv("WECHAT_APP_SECRET", "very-secret-app-secret")

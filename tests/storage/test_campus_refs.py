@@ -77,11 +77,12 @@ def test_the_service_refuses_to_start_while_an_order_under_way_uses_a_building_t
     edited = tmp_path / "demo.yaml"
     edited.write_text("\n".join(line for line in demo.read_text(encoding="utf-8").splitlines()
                                 if "id: coffee," not in line), encoding="utf-8")
-    refused = cli("run", edited)
-    assert refused.returncode == 2
-    assert refused.stderr.strip().splitlines()[-1] == (
-        f"paotui cannot start: the campus files no longer have what orders under way use: demo: coffee (order "
-        f"#{order_id}). Put it back until those orders end (or an operator cancels them), then take it out.")
+    for command in ("run", "console"):  # console opened the database with no check (and failed on the order)
+        refused = cli(command, edited)
+        assert refused.returncode == 2
+        assert refused.stderr.strip().splitlines()[-1] == (
+            f"paotui cannot start: the campus files no longer have what orders under way use: demo: coffee (order "
+            f"#{order_id}). Put it back until those orders end (or an operator cancels them), then take it out.")
 
 
 async def test_a_completed_order_is_not_recorded_as_a_credit_loss_after_the_maximum_was_lowered(db, campus, clock):
