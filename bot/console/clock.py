@@ -7,7 +7,13 @@ import re
 from bot.clock import system_clock
 
 _STEP = re.compile(r"(\d+)([dhms])")
-_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+# The furthest one step moves the clock: no errand's timer is further, and a step past year 9999 cannot be computed.
+MAX_STEP = dt.timedelta(days=3650)
+
+
+class StepTooFar(ValueError):
+    """A step longer than MAX_STEP, or one that would take the clock past what a datetime holds."""
 
 
 class ConsoleClock:
@@ -28,8 +34,14 @@ class ConsoleClock:
         return base + self._offset
 
     def advance(self, delta: dt.timedelta) -> dt.datetime:
+        """The clock `delta` on; StepTooFar, and the clock unchanged, when that time cannot be told."""
+        base = self._start if self._start is not None else system_clock()
+        try:
+            at = base + (self._offset + delta)
+        except OverflowError:
+            raise StepTooFar from None
         self._offset += delta
-        return self()
+        return at
 
     def set(self, at: dt.datetime) -> dt.datetime:
         if self._start is not None:
@@ -40,18 +52,22 @@ class ConsoleClock:
 
 
 def parse_step(text: str) -> dt.timedelta | None:
-    """'+31m' → 31 minutes; '+1h30m', '+2d', '+90s' work too. None if it is not a step."""
+    """'+31m' → 31 minutes; '+1h30m', '+2d', '+90s' work too. None if it is not a step; StepTooFar past MAX_STEP."""
     text = text.strip()
     if not text.startswith("+") or len(text) < 3:
         return None
-    rest, delta = text[1:], dt.timedelta()
+    rest, seconds = text[1:], 0
     pos = 0
     for match in _STEP.finditer(rest):
         if match.start() != pos:
             return None
-        delta += dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        seconds += int(match.group(1)) * _SECONDS[match.group(2)]  # an int: no step is too big to add up
         pos = match.end()
-    return delta if pos == len(rest) and delta > dt.timedelta() else None
+    if pos != len(rest) or seconds == 0:
+        return None
+    if seconds > MAX_STEP.total_seconds():
+        raise StepTooFar
+    return dt.timedelta(seconds=seconds)
 
 
 def parse_moment(text: str, tz: dt.tzinfo) -> dt.datetime | None:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Union
 
-from bot.console.clock import parse_moment, parse_step
+from bot.console.clock import StepTooFar, parse_moment, parse_step
 
 RESERVED = frozenset({"clock", "sweep", "loc", "photo", "hall"})
 PERSONA = re.compile(r"^[A-Za-z0-9_]{1,32}$")
@@ -159,7 +159,10 @@ def parse_line(line: str, tz: dt.tzinfo, *, interactive: bool = False, current: 
     if m and m.group(1) not in ("loc", "photo"):
         head, rest = m.group(1), (m.group(2) or "").strip()
         if head == "clock":
-            step = parse_step(rest)
+            try:
+                step = parse_step(rest)
+            except StepTooFar:
+                raise LineError("console-error-clock-too-far", text=rest[:40]) from None
             if step is not None:
                 return ClockLine(step=step)
             at = parse_moment(rest, tz)

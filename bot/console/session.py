@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.charts import png
-from bot.console.clock import ConsoleClock
+from bot.console.clock import ConsoleClock, StepTooFar
 from bot.console.lines import (
     Act,
     ClockLine,
@@ -201,7 +201,10 @@ class ConsoleSession:
         clock = self.clock
         if isinstance(line, ClockLine) and isinstance(clock, ConsoleClock):
             if line.step is not None:
-                clock.advance(line.step)
+                try:
+                    clock.advance(line.step)
+                except StepTooFar:  # steps that add up past year 9999
+                    raise LineError("console-error-clock-too-far", text=f"+{_format_step(line.step)}") from None
             elif line.at is not None:
                 clock.set(line.at)
         return await sweep(self.services, clock())

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 import main
-from bot.console.clock import ConsoleClock, parse_step
+from bot.console.clock import MAX_STEP, ConsoleClock, StepTooFar, parse_step
 from bot.console.lines import (
     Act,
     ClockLine,
@@ -342,6 +342,23 @@ def test_clock_steps():
     assert clock.advance(dt.timedelta(minutes=5)) == dt.datetime(2026, 11, 23, 2, 5, tzinfo=dt.timezone.utc)
 
 
+@pytest.mark.parametrize("step", ["+99999999999d", "+3000000d", "+3651d"])
+def test_a_clock_step_too_far_is_a_bad_line_not_a_crash(step, tmp_path, capsys):
+    # Before: OverflowError (a timedelta too big to make, or a time past year 9999), "line 2 crashed".
+    code, out, db = run(write(tmp_path, f"@clock 2026-11-23T10:00+08:00\n@clock {step}\n@alice /start\n"),
+                        tmp_path, capsys)
+    assert code == 2 and f'line 2: "{step}" moves the clock too far: at most +3650d (ten years)' in out
+    assert "nothing was run" in out and not db.exists()
+
+
+def test_a_step_past_the_year_9999_leaves_the_clock_where_it_was():
+    clock = ConsoleClock(dt.datetime(9999, 6, 1, tzinfo=dt.timezone.utc))
+    with pytest.raises(StepTooFar):
+        clock.advance(MAX_STEP)
+    assert clock() == dt.datetime(9999, 6, 1, tzinfo=dt.timezone.utc)  # before: every later reading overflowed
+    assert parse_step("+3650d") == MAX_STEP
+
+
 # --- interactive mode ---------------------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -388,6 +405,18 @@ async def test_the_prompt_runs_the_timers_and_ends_on_eof(services):
     assert await run_interactive(services, input_fn=input_fn, write=shown.append, sweep_seconds=None) == 0
     assert any("clock 2026-11-23T10:01+08:00" in line for line in shown)
     assert shown[-1] == "Bye."
+
+
+@pytest.mark.parametrize("step", ["+99999999999d", "+3000000d"])
+async def test_a_clock_step_too_far_at_the_prompt_leaves_the_console_working(services, step):
+    typed = iter([f"@clock {step}", "@alice /start", "@clock +5m", "/quit"])
+    shown: list[str] = []
+    code = await run_interactive(services, input_fn=lambda _prompt: next(typed), write=shown.append, sweep_seconds=None)
+    out = "\n".join(shown)
+    assert code == 0 and out.endswith("Bye.")
+    assert f'"{step}" moves the clock too far' in out
+    assert "请选择语言" in out  # before: the prompt died (the first), or every later line crashed (the second)
+    assert "clock 2026-11-23T10:05+08:00" in out  # the clock did not move for the refused step
 
 
 def test_the_halls_reminder_comes_as_a_new_post_at_the_bottom_as_on_telegram(tmp_path, capsys):
