@@ -34,7 +34,7 @@ class ScriptFileError(Exception):
 def read_script(path: Path, tz: dt.tzinfo, t: Catalogue) -> list[tuple[int, Line]]:
     """Every line parsed before anything runs, so a typo on line 40 does not leave half a scenario behind."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Notepad saves UTF-8 with a byte-order mark
     except (OSError, UnicodeDecodeError) as exc:
         raise ScriptFileError([t("console-bad-file", path=str(path), reason=str(exc))]) from exc
     lines: list[tuple[int, Line]] = []

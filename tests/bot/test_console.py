@@ -239,6 +239,15 @@ def test_a_missing_file_or_a_line_that_means_nothing_is_a_bad_file(tmp_path, cap
     assert "nothing was run" in out and not db.exists()
 
 
+def test_a_script_saved_with_a_byte_order_mark_runs(tmp_path, capsys):
+    # Windows Notepad saves UTF-8 with a BOM; before, line 1 was refused ("\ufeff@clock" is no "@persona input").
+    script = tmp_path / "script.txt"
+    script.write_text("\ufeff@clock 2026-11-23T10:00+08:00\n@alice /start\n", encoding="utf-8")
+    code, out, _ = run(script, tmp_path, capsys)
+    assert code == 0, out
+    assert "clock 2026-11-23T10:00+08:00" in out
+
+
 def test_a_line_that_cannot_run_is_reported_and_fails_the_script(tmp_path, capsys):
     script = write(tmp_path, "@alice /start\n@alice #7\n@bob hall#1\n@alice [English]\n")
     code, out, _ = run(script, tmp_path, capsys, "--start", "2026-11-23T10:00+08:00")
