@@ -437,7 +437,7 @@ def cmd_console(settings: Settings, campuses: list[Campus], args: argparse.Names
     if args.start:
         start = parse_moment(args.start, campus.tz)
         if start is None:
-            print(t("console-error-clock", text=args.start), file=sys.stderr)
+            print(t("console-error-start", text=args.start[:40]), file=sys.stderr)  # a moment: no step is taken
             return EXIT_BAD_FILE
 
     if args.database:

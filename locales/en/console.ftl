@@ -28,6 +28,7 @@ console-error-location = "{ $text }" is not a location: write @loc 30.2621,120.1
 console-error-photo = @photo needs a file name, like @photo card.jpg
 console-error-clock = "{ $text }" is not a time step: write +31m, +2h, +1d, +90s or a time like 2026-11-23T10:00+08:00
 console-error-clock-too-far = "{ $text }" moves the clock too far: at most +3650d (ten years) at a time, and never past the year 9999
+console-error-start = --start "{ $text }" is not a time: write one like 2026-11-23T10:00+08:00 (without an offset it is campus time)
 console-error-line = line { $line }: { $message }
 console-crash = line { $line } crashed; stopping.
 console-bad-file = Cannot run the script { $path }: { $reason }

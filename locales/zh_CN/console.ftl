@@ -28,6 +28,7 @@ console-error-location = "{ $text }" 不是位置：请写成 @loc 30.2621,120.1
 console-error-photo = @photo 需要一个文件名，例如 @photo card.jpg
 console-error-clock = "{ $text }" 不是时间步长：请写成 +31m、+2h、+1d、+90s 或 2026-11-23T10:00+08:00 这样的时间
 console-error-clock-too-far = "{ $text }" 把时间拨得太远了：一次最多 +3650d（十年），且不能超过 9999 年
+console-error-start = --start "{ $text }" 不是时间：请写成 2026-11-23T10:00+08:00 这样的时间（不带时区时按校园时间）
 console-error-line = 第 { $line } 行：{ $message }
 console-crash = 第 { $line } 行运行出错，已停止。
 console-bad-file = 无法运行脚本 { $path }：{ $reason }

@@ -248,6 +248,16 @@ def test_a_script_saved_with_a_byte_order_mark_runs(tmp_path, capsys):
     assert "clock 2026-11-23T10:00+08:00" in out
 
 
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", '--start "+31m" is not a time: write one like 2026-11-23T10:00+08:00'),
+    ("zh_CN", '--start "+31m" 不是时间：请写成 2026-11-23T10:00+08:00 这样的时间'),
+])
+def test_a_start_that_is_no_time_is_told_to_be_a_time(lang, said, tmp_path, capsys):
+    # Before: "is not a time step: write +31m, ..." — the advice for @clock, which --start refuses.
+    code, out, _ = run(EXAMPLES / "cancellation.txt", tmp_path, capsys, "--start", "+31m", "--lang", lang)
+    assert code == 2 and out.startswith(said) and "+2h" not in out
+
+
 def test_a_line_that_cannot_run_is_reported_and_fails_the_script(tmp_path, capsys):
     script = write(tmp_path, "@alice /start\n@alice #7\n@bob hall#1\n@alice [English]\n")
     code, out, _ = run(script, tmp_path, capsys, "--start", "2026-11-23T10:00+08:00")
