@@ -389,9 +389,12 @@ def cmd_telegram(settings: Settings, campuses: list[Campus]) -> int:
 
         settle_garbage_collector()
         scheduler = build_scheduler(services)  # the timers: sweep every few seconds
-        scheduler.start()
+
+        async def timers() -> None:  # once the payments a stopped process left are booked: run_telegram's `ready`
+            scheduler.start()
+
         try:
-            await run_telegram(settings, services)
+            await run_telegram(settings, services, ready=timers)
         finally:
             await scheduler.stop()  # a sweep or tidy under way finishes (bounded) before the database closes
             await services.db.dispose()

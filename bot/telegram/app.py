@@ -192,7 +192,8 @@ async def _set_commands(bot: Bot, services: Services, sleep: Sleep = asyncio.sle
 
 async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.Event | None = None,
                        handle_signals: bool = True, sleep: Sleep = asyncio.sleep,
-                       polling_backoff: BackoffConfig = DEFAULT_BACKOFF_CONFIG) -> None:
+                       polling_backoff: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
+                       ready: Callable[[], Awaitable[None]] | None = None) -> None:
     """Run until stopped (SIGINT/SIGTERM, or `stop` set). Polling unless telegram_webhook_url is set.
 
     A stop loses nothing Telegram handed over: first no more updates are taken (polling ends; the webhook server
@@ -201,7 +202,9 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
     the caller closes the database after). A second signal quits at once. A start that cannot work raises
     TelegramStartError; `sleep` paces its tries while the Bot API cannot be reached. Telegram refusing the token
     while running (revoked in @BotFather) stops the same way, then raises TelegramStopped; a failed getUpdates
-    (another process polling with the token: api_watch.py) is tried again with `polling_backoff`."""
+    (another process polling with the token: api_watch.py) is tried again with `polling_backoff`. `ready` runs
+    once the payments an earlier process left unbooked are booked (bot.telegram.kept_payments), before any update
+    is taken: the caller starts its timers there."""
     stop = stop or asyncio.Event()
     try:
         bot = make_bot(settings)
@@ -226,6 +229,8 @@ async def run_telegram(settings: Settings, services: Services, *, stop: asyncio.
             _stop_on_signals(stop)
         await services.chat_moves.refresh(services.db, services.clock())  # halls and admin chats that moved
         await handle_kept(dispatcher, bot, services)  # before any new update, as Telegram sent them
+        if ready is not None:  # the timers: not before the kept payments, which an unpaid-order timer would close
+            await ready()
         commands = asyncio.create_task(_set_commands(bot, services, sleep), name="telegram-commands")
         sender_stop = asyncio.Event()
         sender = _start_sender(services, bot, limiter, settings, sender_stop,

@@ -453,3 +453,27 @@ async def test_a_payment_a_process_did_not_finish_booking_is_booked_at_the_next_
         await asyncio.wait_for(running, 5)
         assert await booked_charges(services) == 1
         assert (await order_row(services, oid)).status == "open"
+
+
+async def test_the_payments_left_unbooked_are_booked_before_the_timers_start(
+        fake_bot_api, services, settings, campus, clock, monkeypatch):
+    """The timers close an order unpaid past its time: started first, they could close one whose payment Telegram
+    took before that time but the last process did not book, and its money would go to the wallet instead."""
+    oid, total = await unpaid_order(services, campus, clock)
+    payment = HeldPayment(monkeypatch)
+    stop = asyncio.Event()
+    settings = settings.model_copy(update={"telegram_stop_timeout": 0.2})
+    running = await paid_while_running("polling", fake_bot_api, services, settings, stop, oid, total)
+    await asyncio.wait_for(payment.entered.wait(), 5)
+    stop.set()
+    await asyncio.wait_for(running, 5)  # cut off: kept, unbooked
+    payment.release.set()
+    booked_when_ready: list[int] = []
+
+    async def timers() -> None:
+        booked_when_ready.append(await booked_charges(services))
+        stop.set()
+
+    stop = asyncio.Event()
+    await asyncio.wait_for(run_telegram(settings, services, stop=stop, handle_signals=False, ready=timers), 10)
+    assert booked_when_ready == [1]
