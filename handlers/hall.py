@@ -101,8 +101,12 @@ def offer_active(row: OrderRow, now: dt.datetime) -> bool:
     return offer_pending(row) and row.offer_until > now  # type: ignore[operator]
 
 
-def hhmm(campus: Campus, at: dt.datetime) -> str:
-    return at.astimezone(campus.tz).strftime("%H:%M")
+def deadline_hhmm(campus: Campus, at: dt.datetime) -> str:
+    """A deadline said as "until/after/by HH:MM": rounded up to the whole minute, as cut down "try again after 10:01"
+    would be refused again at 10:01:10 for an offer running to 10:01:30."""
+    local = at.astimezone(campus.tz)
+    whole = local.replace(second=0, microsecond=0)
+    return (whole if whole == local else whole + dt.timedelta(minutes=1)).strftime("%H:%M")
 
 
 # ------------------------------------------------------------------------------------------------ announcing
@@ -215,11 +219,12 @@ async def make_offer(notifier: Notifier, campus: Campus, row: OrderRow, runner_i
     runner = await notifier.uow.session.get(User, runner_id)
     assert runner is not None
     t = catalogue(runner.language)
-    text = "\n".join([t("hall-offer", order=str(row.id), time=hhmm(campus, until)), hall_card(t, campus, row)])
+    time = deadline_hhmm(campus, until)
+    text = "\n".join([t("hall-offer", order=str(row.id), time=time), hall_card(t, campus, row)])
     await notifier.user(runner_id, "hall-offer", text=text, edit_key=offer_key(row.id or 0, until), buttons=[[
         ("hall-offer-accept", f"g:{row.id}", {}), ("hall-offer-decline", f"offer:{row.id}:decline", {})]])
     if row.favourite_runner_id == runner_id:
-        await notifier.user(row.customer_id, "hall-offer-customer", order=str(row.id), time=hhmm(campus, until))
+        await notifier.user(row.customer_id, "hall-offer-customer", order=str(row.id), time=time)
 
 
 async def clear_offer(notifier: Notifier, row: OrderRow, *, status: Status | None = None) -> bool:
@@ -488,7 +493,7 @@ async def grab_outcome(services: Services, user: Row | None, raw: str, order_id:
     args: dict = {}
     if result.reason == "grab-offered":
         campus = services.campuses.get(user.campus_id, services.default_campus)
-        args = {"time": hhmm(campus, result.args["until"])}
+        args = {"time": deadline_hhmm(campus, result.args["until"])}
     return [Reply(result.reason, refusal_text(t, result.reason, **args), args={"order": order_id, **args})]
 
 

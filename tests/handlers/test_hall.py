@@ -235,6 +235,24 @@ async def test_a_named_runner_has_the_order_first_then_everyone(chat, services, 
     assert report.offers_ended == 0 and await chat.inbox(HALL) == []
 
 
+async def test_an_offer_is_said_to_end_at_the_next_whole_minute(chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay")
+    await runner(db, campus, clock(), "sam")
+    clock.advance(seconds=30)  # paid at 10:00:30: the offer runs to 10:01:30, said as 10:02 (10:01 has come by then)
+    order_id = await paid_order(services, alice, favourite=fay)
+    (offer,) = await chat.inbox("fay")
+    assert offer["text"].startswith(f"Order #{order_id} is offered to you first, until 10:02. Take it?")
+    (told,) = [m for m in await chat.inbox("alice") if m["key"] == "hall-offer-customer"]
+    assert "if they don't take it by 10:02," in told["text"]
+
+    clock.advance(seconds=40)  # 10:01:10, the offer still runs
+    replies = await chat.press("sam", f"data:g:{order_id}", chat=HALL)
+    assert replies[0].text == "This order is offered to another runner first. Try again after 10:02."
+    clock.advance(minutes=1)  # 10:02:10: as told
+    assert keys(await chat.press("sam", f"data:g:{order_id}", chat=HALL)) == ["grab-won"]
+
+
 async def test_the_named_runner_accepts(chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
     fay = await runner(db, campus, clock(), "fay")
