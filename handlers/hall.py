@@ -257,14 +257,15 @@ async def end_offer(notifier: Notifier, campus: Campus, row: OrderRow, offered: 
 
 
 async def end_offers(services: Services, uow: UnitOfWork, user_id: int, now: dt.datetime, *, tell: bool = False,
-                     keep: int = 0) -> None:
+                     keep: int = 0, named: bool = True) -> None:
     """Orders offered to them alone (a named runner, auto-dispatch) go to the hall now rather than wait out an offer
     they cannot see or may not take (blocked the bot, suspended, at their limit); as a decline would. `keep`: the
     first this many (the longest waiting) stay theirs. `tell`: their offer messages say it ended (they lose Accept
-    and Decline), where the bot can still write to them."""
-    rows = list(await uow.session.scalars(
+    and Decline), where the bot can still write to them. `named`: those whose student named them too (else only
+    auto-dispatch's)."""
+    rows = [row for row in await uow.session.scalars(
         select(OrderRow).where(OrderRow.offer_runner_id == user_id, OrderRow.status == Status.open.value)
-        .order_by(OrderRow.id)))
+        .order_by(OrderRow.id)) if named or row.favourite_runner_id != user_id]
     live = [row.id for row in rows if row.offer_until is not None and row.offer_until > now]
     kept = set(live[:keep])  # a lapsed offer keeps no place: the sweep would end it anyway
     for row in (r for r in rows if r.id not in kept):

@@ -104,8 +104,11 @@ async def live_position(services: Services, inp: Input, *, first: bool,
             if (is_active_runner(profile, user.suspended) and inp.live_until is not None and inp.live_until > now
                     and not (first and await _placing_an_order(uow, profile.user_id, inp, now))):
                 noted = await _available(uow, profile.user_id, inp.lat, inp.lon, inp.live_until, now)
-            else:
-                await _unavailable(uow, profile.user_id)
+            elif await _unavailable(uow, profile.user_id):
+                # Stopped sharing (or may not take orders): an offer auto-dispatch made them for being near goes
+                # to the hall now, as a decline would; one their student named them for stays theirs.
+                from handlers import hall  # a cycle at import: hall answers a location no step asks for
+                await hall.end_offers(services, uow, profile.user_id, now, tell=True, named=False)
         language = user.language if user is not None else ""
         campus = services.campuses.get(profile.campus_id, services.default_campus) if profile else None
     if orders:
@@ -178,10 +181,12 @@ async def _available(uow: UnitOfWork, runner_id: int, lat: float, lon: float, li
     return await first_time_in(uow.session, f"available:{runner_id}:{int(live_until.timestamp())}", now)
 
 
-async def _unavailable(uow: UnitOfWork, runner_id: int) -> None:
-    await uow.session.execute(
+async def _unavailable(uow: UnitOfWork, runner_id: int) -> bool:
+    """Clear the runner's availability point. True when there was one."""
+    cleared = await uow.session.execute(
         update(RunnerProfile).where(RunnerProfile.user_id == runner_id, RunnerProfile.available_until.is_not(None))
         .values(available_lat=None, available_lon=None, available_until=None))
+    return bool(cleared.rowcount)
 
 
 async def forget_positions(uow: UnitOfWork, now: dt.datetime) -> int:

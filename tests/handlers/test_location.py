@@ -201,6 +201,28 @@ async def test_the_availability_ends_with_the_live_location(db, campus, clock):
     assert (await offered_to(chat, services, alice))[1] is None
 
 
+async def test_a_runner_who_stops_sharing_loses_the_offers_made_for_being_near(db, campus, clock):
+    services, chat = auto_dispatch(db, campus, clock)
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    await runner(db, campus, clock(), "sam")
+    await live(chat, "rob", *PARCEL_STATION)
+    near, offered = await offered_to(chat, services, alice)
+    assert offered == rob
+    named = await paid_order(services, alice, favourite=rob)  # alice asks for him by name
+    assert (await order_row(db, named)).offer_runner_id == rob
+    offers = {m["edit_key"]: m for m in await chat.inbox("rob")}
+
+    assert await live(chat, "rob", *PARCEL_STATION, first=False, until=None) == []  # he stops sharing
+    assert (await order_row(db, near)).offer_runner_id is None
+    assert [(m["key"], m["edit_key"]) for m in await chat.inbox(HALL)] == [("hall-card", f"hall:{near}")]
+    (ended,) = await chat.inbox("rob")
+    assert ended["key"] == "hall-offer-ended" and offers[ended["edit_key"]]["key"] == "hall-offer"
+    assert f"#{near} " in ended["text"]
+    assert (await order_row(db, named)).offer_runner_id == rob  # still his: alice chose him, not his position
+    assert keys(await chat.press("sam", f"data:g:{near}", chat=HALL)) == ["grab-won"]
+
+
 async def test_a_runner_sharing_on_after_their_order_ends_is_told_once_they_are_available(db, campus, clock):
     services, chat = auto_dispatch(db, campus, clock)
     alice = await person(db, campus, clock(), "alice")
