@@ -306,6 +306,11 @@ async def _hall_new(notifier: Notifier, campus: Campus, row: OrderRow, notice: N
     exclude = await _offer_owed(notifier, campus, row.id or 0, notice.user_id) if row.offer_runner_id is None else None
     if exclude is not None:
         runner_id = await choose_offer_runner(notifier, campus, row, exclude)
+        if not exclude and row.favourite_runner_id not in (None, runner_id):
+            # At payment the order's summary said it is offered first to the runner they named: it is not (no room,
+            # credit, not reachable, …).
+            await notifier.user(row.customer_id, "hall-favourite-passed-over", order=str(row.id),
+                                to="hall" if runner_id is None else "runner")
         if runner_id is not None:
             await make_offer(notifier, campus, row, runner_id)
             return

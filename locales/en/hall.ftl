@@ -9,6 +9,10 @@ hall-offer = Order #{ $order } is offered to you first, until { $time }. Take it
 hall-offer-accept = Accept
 hall-offer-decline = Decline
 hall-offer-customer = Your order #{ $order } is offered to the runner you chose first; if they don't take it by { $time }, it goes to the task hall.
+hall-favourite-passed-over = The runner you chose can't take order #{ $order } right now, { $to ->
+    [runner] so it is offered to another runner first.
+   *[hall] so it is in the task hall for every runner.
+  }
 hall-offer-ended = The offer of order #{ $order } has ended.
 hall-offer-over = The offer of order #{ $order } is no longer open.
 hall-offer-declined = You declined order #{ $order }; it goes to the task hall.

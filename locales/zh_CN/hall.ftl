@@ -9,6 +9,10 @@ hall-offer = 订单 #{ $order } 优先派给你，{ $time } 前有效。接单�
 hall-offer-accept = 接单
 hall-offer-decline = 不接
 hall-offer-customer = 你的订单 #{ $order } 已优先派给你指定的跑腿员；若 { $time } 前未接单，将发布到任务大厅。
+hall-favourite-passed-over = 你指定的跑腿员暂时无法接订单 #{ $order }，{ $to ->
+    [runner] 已改为优先派给其他跑腿员。
+   *[hall] 已发布到任务大厅，所有跑腿员都可接单。
+  }
 hall-offer-ended = 订单 #{ $order } 的优先派单已结束。
 hall-offer-over = 订单 #{ $order } 的优先派单已结束。
 hall-offer-declined = 你已拒绝订单 #{ $order }，它将发布到任务大厅。

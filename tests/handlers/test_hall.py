@@ -253,6 +253,22 @@ async def test_an_offer_is_said_to_end_at_the_next_whole_minute(chat, services, 
     assert keys(await chat.press("sam", f"data:g:{order_id}", chat=HALL)) == ["grab-won"]
 
 
+async def test_a_student_whose_named_runner_cannot_be_offered_the_order_is_told_it_went_to_the_hall(
+        chat, services, db, campus, clock):
+    alice = await person(db, campus, clock(), "alice")
+    fay = await runner(db, campus, clock(), "fay", credit=campus.credit.thresholds.restricted - 1)  # carries one
+    await runner(db, campus, clock(), "sam")
+    await paid_order(services, alice, favourite=fay)  # offered to fay: her one place is now held
+    assert "hall-favourite-passed-over" not in [m["key"] for m in await chat.inbox("alice")]
+
+    order_id = await paid_order(services, alice, favourite=fay)  # fay has no room: straight to the hall
+    assert (await order_row(db, order_id)).offer_runner_id is None
+    (told,) = [m for m in await chat.inbox("alice") if m["key"] == "hall-favourite-passed-over"]
+    assert told["text"] == (f"The runner you chose can't take order #{order_id} right now, "
+                            "so it is in the task hall for every runner.")
+    assert [m["edit_key"] for m in await chat.inbox(HALL)] == [f"hall:{order_id}"]
+
+
 async def test_the_named_runner_accepts(chat, services, db, campus, clock):
     alice = await person(db, campus, clock(), "alice")
     fay = await runner(db, campus, clock(), "fay")
@@ -346,6 +362,20 @@ def auto_dispatch(db, campus, clock) -> tuple[Services, Chat]:
     auto = campus.model_copy(update={"dispatch": campus.dispatch.model_copy(update={"mode": DispatchMode.auto})})
     services = Services(db=db, campuses={auto.id: auto}, cipher=CIPHER, clock=clock, channels=("console",))
     return services, Chat(services)
+
+
+async def test_under_auto_dispatch_a_student_is_told_their_named_runner_was_passed_over_in_their_language(
+        db, campus, clock):
+    services, chat = auto_dispatch(db, campus, clock)
+    alice = await person(db, campus, clock(), "alice", language="zh_CN")
+    fay = await runner(db, campus, clock(), "fay", credit=campus.credit.thresholds.restricted - 1)  # carries one
+    near = await runner(db, campus, clock(), "near", at="jd_station")
+    await paid_order(services, alice, favourite=fay)
+    await chat.inbox("alice")
+    order_id = await paid_order(services, alice, favourite=fay)
+    assert (await order_row(db, order_id)).offer_runner_id == near
+    (told,) = [m for m in await chat.inbox("alice") if m["key"] == "hall-favourite-passed-over"]
+    assert told["text"] == f"你指定的跑腿员暂时无法接订单 #{order_id}，已改为优先派给其他跑腿员。"
 
 
 async def test_auto_dispatch_offers_the_nearest_runner_first(db, campus, clock):
