@@ -198,6 +198,10 @@ class Order:
         by = self.begins(now) + dt.timedelta(minutes=minutes)
         return min(by, self.window_end) if self.window_end is not None else by
 
+    def window_over(self, now: dt.datetime) -> bool:
+        """A scheduled errand whose window has ended: given back now, nobody may take it any more, so it ends."""
+        return self.window_end is not None and self.window_end <= now
+
     def next_announcement(self, now: dt.datetime, every: dt.timedelta) -> dt.datetime:
         """When the hall is next shown it again while nobody takes it: every so often, but a scheduled errand only
         as its window nears, not all day long."""
@@ -428,7 +432,8 @@ def transition(
         if penalty is not None:
             credit.append((order.runner_id, penalty))
         after = reopen(after)
-        if after.accept_by is not None and after.accept_by <= now:
+        window_over = order.window_over(now)
+        if window_over:
             # A scheduled errand whose window is over: nobody may take it any more, so it ends as if nobody had
             # taken it in time (refunded), rather than going back to the hall for a time that has passed.
             after = dataclasses.replace(clear_deadlines(after), status=Status.expired)
@@ -440,8 +445,9 @@ def transition(
             # The hall's notice names who had it: under auto-dispatch it is offered to anyone but them. The student
             # is told why: a runner who gave it back, one who never came for it, or the service's decision.
             notices += [Notice("customer", to_customer), Notice("hall", "notice-hall-new", user_id=order.runner_id)]
-        if to_runner is not None:
-            notices.append(Notice("runner", to_runner, reason(note), user_id=order.runner_id))
+        if to_runner is not None:  # not told it went back to the hall when it ended
+            notices.append(Notice("runner", to_runner, {**reason(note), "window_over": "yes" if window_over else "no"},
+                                  user_id=order.runner_id))
     elif event is Event.pickup:
         # A buy task counts as picked up once its goods are bought: from then on the student may not cancel it,
         # so a runner who laid the money out is paid it back whatever ends the errand (refund_after_pickup).

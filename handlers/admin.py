@@ -921,15 +921,16 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
         # What they took but have not picked up goes back to the hall at once, at no cost to their credit: they may
         # not fetch it, and its student should not wait for a pickup timeout. What they carry stays, to settle.
         returned: list[int] = []
+        ended: list[int] = []  # scheduled errands whose window is over: refunded, not back in the hall
         accepted = list(await ctx.uow.session.scalars(select(OrderRow).where(
             OrderRow.runner_id == target.id, OrderRow.status == Status.accepted.value).order_by(OrderRow.id)))
         for row in accepted:
             try:
                 async with ctx.uow.session.begin_nested():
-                    await move(ctx, row, Event.take_back, Role.operator, note=reason)
+                    taken = await move(ctx, row, Event.take_back, Role.operator, note=reason)
             except StaleOrder:  # picked up (or ended) this moment: it stays theirs, listed below; they are suspended
                 continue
-            returned.append(row.id)  # type: ignore[arg-type]
+            (ended if taken.after.status is Status.expired else returned).append(row.id)  # type: ignore[arg-type]
         active = await ctx.uow.orders.active_for_runner(target.id)  # type: ignore[arg-type]
         # What they ordered goes on without them (they can neither confirm nor write about it): named, to look at.
         placed = list(await ctx.uow.session.scalars(
@@ -939,7 +940,8 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
         ctx.say("admin-suspended", who=who(target), orders=", ".join(f"#{o.id}" for o in active) or "—",
                 count=len(active), placed=", ".join(f"#{o}" for o in placed) or "none",
                 returned=", ".join(f"#{o}" for o in returned) or "none",
-                busy="yes" if returned or active or placed else "no")
+                ended=", ".join(f"#{o}" for o in ended) or "none",
+                busy="yes" if returned or ended or active or placed else "no")
     else:
         await ctx.notify.user(target.id, "admin-you-restored")  # type: ignore[arg-type]
         ctx.say("admin-restored", who=who(target))

@@ -29,6 +29,7 @@ from handlers.tracking import chatting_about
 from handlers.typed import typed_option
 from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, User, Withdrawal
 from storage.models import Order as OrderRow
+from storage.orders_repo import to_domain
 
 WITHDRAW_STEP = "runner.withdraw"  # asking how much to withdraw
 SPENT_STEP = "runner.spent"  # asking what a buy task's goods cost, once picked up (bought)
@@ -474,8 +475,10 @@ async def release(ctx: Ctx, order_id: int) -> None:
     row = await _releasable(ctx, order_id)
     profile = await _profile(ctx)
     taken = taken_mark(row)
+    # A scheduled errand whose window is over does not go back to the hall: it ends (see core transition).
+    window_over = "yes" if to_domain(row).window_over(ctx.now) else "no"
     ctx.say("runner-release-confirm", order=str(order_id), penalty=_penalty(ctx, profile.credit), credit=profile.credit,
-            choices=[[
+            window_over=window_over, choices=[[
         ctx.button("runner-release-yes", f"o:{order_id}:release_yes:{taken}"),
         ctx.button("runner-release-no", f"o:{order_id}:release_no"),
     ]])

@@ -263,6 +263,9 @@ admin-suspended = { $who } is suspended.{ $busy ->
   }{ $returned ->
     [none] {""}
    *[other] {" "}Orders they had not picked up are back in the task hall: { $returned }.
+  }{ $ended ->
+    [none] {""}
+   *[other] {" "}Orders they had not picked up whose time window is over have ended, refunded: { $ended }.
   }{ $count ->
     [0] {""}
    *[other] {" "}Orders still theirs (picked up, delivered or under review): { $orders }. See each with /find for what it allows.

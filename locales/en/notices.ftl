@@ -19,7 +19,12 @@ notice-runner-released = Your runner gave order #{ $order } back; it is in the t
 notice-runner-timed-out = Your runner did not pick up order #{ $order } in time; it is in the task hall again.
 notice-taken-back = Your runner can no longer do order #{ $order }; it is in the task hall again, for another runner.
 # To the runner: an operator took it back (they were suspended). Not their doing, so their credit is untouched.
-notice-taken-back-runner = Order #{ $order } is no longer yours: an operator gave it back to the task hall. Do not go for it.
+# $window_over (here, in notice-pickup-timeout and notice-reopened-runner): yes when a scheduled errand's window is
+# over, so instead of going back to the hall it ended (refunded).
+notice-taken-back-runner = Order #{ $order } is no longer yours: { $window_over ->
+    [yes] an operator took it back, and as its time window is over, it has ended.
+   *[other] an operator gave it back to the task hall.
+  } Do not go for it.
 # To the runner carrying it, or the student, when the other reported a problem (/complain): an operator decides.
 notice-on-hold = { $by ->
     [customer] The student reported a problem with order #{ $order }: it is on hold until an operator looks at it.{ $carrying ->
@@ -28,7 +33,10 @@ notice-on-hold = { $by ->
     }
    *[runner] Your runner reported a problem with order #{ $order }: it is on hold until an operator looks at it.
   }
-notice-pickup-timeout = Order #{ $order } was not picked up in time and went back to the hall. Your credit score went down.
+notice-pickup-timeout = Order #{ $order } was not picked up in time { $window_over ->
+    [yes] and its time window is over, so it has ended.
+   *[other] and went back to the hall.
+  } Your credit score went down.
 notice-picked-up = Your order #{ $order } has been picked up.
 notice-delivered = Your order #{ $order } has been delivered. Please confirm.
 notice-completed = Order #{ $order } is complete. You earned { $amount } yuan{ $bought ->
@@ -105,8 +113,11 @@ notice-cancelled-by-operator-unpaid = Order #{ $order } was cancelled by the ser
   }
 notice-reassigned = Your order #{ $order } has a new runner.
 notice-reopened = An operator looked at your order #{ $order }: it is back in the task hall, for another runner.
-# To the runner: the order they reported (or that was reported) before pickup went back to the hall.
-notice-reopened-runner = An operator gave order #{ $order } back to the task hall: it is no longer yours, and counts as released.{ $given ->
+# To the runner: the order they reported (or that was reported) before pickup went back to the hall (or ended).
+notice-reopened-runner = { $window_over ->
+    [yes] An operator took order #{ $order } off you, and as its time window is over, it has ended:
+   *[other] An operator gave order #{ $order } back to the task hall:
+  } it is no longer yours, and counts as released.{ $given ->
     [yes] {" "}Note: { $reason }
    *[no] {""}
   }

@@ -88,7 +88,10 @@ runner-pickup-photo-notice = Your runner picked up order #{ $order }{ $shown ->
   }
 runner-delivered = Order #{ $order } is marked delivered. The student is asked to confirm; you are paid when they do (or automatically later).
 runner-release-too-late = You have picked up order #{ $order } already, so you cannot release it. If something is wrong, report it.
-runner-release-confirm = Release order #{ $order }? It goes back to the task hall and { $penalty ->
+runner-release-confirm = Release order #{ $order }? { $window_over ->
+    [yes] Its time window is over, so it ends (the student is refunded),
+   *[other] It goes back to the task hall
+  } and { $penalty ->
     [0] your credit score stays at { $credit }, the lowest it goes.
    *[other] your credit score drops by { $penalty } (now { $credit }).
   }

@@ -257,6 +257,9 @@ admin-suspended = 已暂停 { $who }。{ $busy ->
   }{ $returned ->
     [none] {""}
    *[other] 其未取件的订单已退回任务大厅：{ $returned }。
+  }{ $ended ->
+    [none] {""}
+   *[other] 其未取件、预约时间已过的订单已结束并退款：{ $ended }。
   }{ $count ->
     [0] {""}
    *[other] 仍归其名下的订单（已取件、已送达或处理中）：{ $orders }。可用 /find 查看每单可做的操作。

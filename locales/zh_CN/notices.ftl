@@ -17,7 +17,11 @@ notice-hall-gone = 订单 #{ $order } 已失效。
 notice-runner-released = 跑腿员放弃了订单 #{ $order }，已重新发布到任务大厅。
 notice-runner-timed-out = 跑腿员未按时取件，订单 #{ $order } 已重新发布到任务大厅。
 notice-taken-back = 原跑腿员无法继续接单，订单 #{ $order } 已重新发布到任务大厅，等待其他跑腿员接单。
-notice-taken-back-runner = 订单 #{ $order } 已由客服收回至任务大厅，不再由你配送，请勿前往取件。
+# $window_over（此处及 notice-pickup-timeout、notice-reopened-runner）：预约时间已过时为 yes，订单结束（退款）而不回到任务大厅。
+notice-taken-back-runner = 订单 #{ $order } 已由客服收回{ $window_over ->
+    [yes] ，预约时间已过，订单已结束
+   *[other] 至任务大厅
+  }，不再由你配送，请勿前往取件。
 notice-on-hold = { $by ->
     [customer] 下单同学报告了订单 #{ $order } 的问题：订单暂停，等待客服处理。{ $carrying ->
         [yes] 请保管好物品，等候客服联系。
@@ -25,7 +29,10 @@ notice-on-hold = { $by ->
     }
    *[runner] 跑腿员报告了订单 #{ $order } 的问题：订单暂停，等待客服处理。
   }
-notice-pickup-timeout = 订单 #{ $order } 超时未取件，已退回任务大厅，信用分已扣除。
+notice-pickup-timeout = 订单 #{ $order } 超时未取件，{ $window_over ->
+    [yes] 预约时间已过，订单已结束
+   *[other] 已退回任务大厅
+  }，信用分已扣除。
 notice-picked-up = 你的订单 #{ $order } 已取件。
 notice-delivered = 你的订单 #{ $order } 已送达，请确认收货。
 notice-completed = 订单 #{ $order } 已完成，你获得 { $amount } 元{ $bought ->
@@ -101,7 +108,10 @@ notice-cancelled-by-operator-unpaid = 订单 #{ $order } 已被客服取消。�
   }
 notice-reassigned = 你的订单 #{ $order } 已更换跑腿员。
 notice-reopened = 客服已处理你的订单 #{ $order }：订单已退回任务大厅，等待其他跑腿员接单。
-notice-reopened-runner = 客服已将订单 #{ $order } 退回任务大厅：该订单不再由你配送，按放弃订单计。{ $given ->
+notice-reopened-runner = { $window_over ->
+    [yes] 客服已收回订单 #{ $order }，预约时间已过，订单已结束
+   *[other] 客服已将订单 #{ $order } 退回任务大厅
+  }：该订单不再由你配送，按放弃订单计。{ $given ->
     [yes] 备注：{ $reason }
    *[no] {""}
   }

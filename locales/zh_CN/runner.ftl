@@ -88,7 +88,10 @@ runner-pickup-photo-notice = 跑腿员已取到订单 #{ $order }{ $shown ->
   }
 runner-delivered = 订单 #{ $order } 已标记送达。等待同学确认收货；确认后（或稍后自动确认）你将收到报酬。
 runner-release-too-late = 订单 #{ $order } 已取件，不能放弃。如有问题，请报告异常。
-runner-release-confirm = 确定放弃订单 #{ $order }？订单将回到任务大厅，{ $penalty ->
+runner-release-confirm = 确定放弃订单 #{ $order }？{ $window_over ->
+    [yes] 预约时间已过，订单将结束并退款给下单同学，
+   *[other] 订单将回到任务大厅，
+  }{ $penalty ->
     [0] 你的信用分已是最低（{ $credit }），不会再扣。
    *[other] 你的信用分将扣 { $penalty } 分（当前 { $credit }）。
   }

@@ -1175,7 +1175,7 @@ async def test_suspending_a_runner_gives_what_they_have_not_picked_up_back_to_th
 
     (said,) = await chat.send(OP, f"/suspend #{runner} no-shows")
     assert said.text == EN("admin-suspended", who=f"{await external(db, runner)} (#{runner})", busy="yes",
-                           returned=f"#{taken}", count=1, orders=f"#{carried}", placed="none")
+                           returned=f"#{taken}", ended="none", count=1, orders=f"#{carried}", placed="none")
     assert "back in the task hall" in said.text
     row = await get(db, OrderRow, taken)
     assert (row.status, row.runner_id) == ("open", None)
@@ -1199,6 +1199,36 @@ async def test_suspending_a_runner_gives_what_they_have_not_picked_up_back_to_th
     assert (await get(db, OrderRow, taken)).runner_id == other
 
 
+async def test_suspending_a_runner_names_apart_the_errands_that_ended_because_their_window_is_over(
+        chat, db, campus, clock):
+    # Before, the operator read that such an errand was back in the task hall, and so did its runner, though it had
+    # ended, refunded: nobody may take it once its time has passed.
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    runner = await make_runner(db, campus, clock.now)
+    taken = await accepted_order(db, campus, clock.now, customer, runner)
+    scheduled = await make_order(db, campus, customer, clock.now)
+    async with UnitOfWork(db) as uow:  # for the next ten minutes
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == scheduled).values(
+            window_start=clock.now, window_end=clock.now + dt.timedelta(minutes=10)))
+    await act(db, campus, scheduled, Event.accept, Actor(Role.runner, runner), clock.now)
+    clock.advance(minutes=11)
+    me = await external(db, runner)
+    await chat.inbox(me)
+
+    (said,) = await chat.send(OP, f"/suspend #{runner}")
+    assert said.text == EN("admin-suspended", who=f"{me} (#{runner})", busy="yes", returned=f"#{taken}",
+                           ended=f"#{scheduled}", count=0, orders="—", placed="none")
+    assert (f"back in the task hall: #{taken}. Orders they had not picked up whose time window is over have ended, "
+            f"refunded: #{scheduled}.") in said.text
+    assert ZH("admin-suspended", who="x", busy="yes", returned="none", ended=f"#{scheduled}", count=0, orders="—",
+              placed="none") == f"已暂停 x。其未取件、预约时间已过的订单已结束并退款：#{scheduled}。"
+    assert [(await get(db, OrderRow, o)).status for o in (taken, scheduled)] == ["open", "expired"]
+    told = {m["text"] for m in await chat.inbox(me) if m["key"] == "notice-taken-back-runner"}
+    assert told == {f"订单 #{taken} 已由客服收回至任务大厅，不再由你配送，请勿前往取件。",
+                    f"订单 #{scheduled} 已由客服收回，预约时间已过，订单已结束，不再由你配送，请勿前往取件。"}
+
+
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 async def test_suspending_a_student_names_the_orders_they_placed_that_are_still_under_way(
         chat, db, campus, clock, language):
@@ -1216,15 +1246,15 @@ async def test_suspending_a_student_names_the_orders_they_placed_that_are_still_
 
     (said,) = await chat.send(dora, f"/suspend #{student} abuse")
     assert said.text == t("admin-suspended", who=f"li (#{student})", count=0, orders="—",
-                          placed=f"#{waiting}, #{carried}", returned="none", busy="yes")
+                          placed=f"#{waiting}, #{carried}", returned="none", ended="none", busy="yes")
     assert f"#{done}" not in said.text and ("#" + str(waiting)) in said.text
     (said,) = await chat.send(dora, f"/suspend #{runner}")
     assert said.text == t("admin-suspended", who=f"{await external(db, runner)} (#{runner})", count=0,
-                          orders="—", placed="none", returned=f"#{carried}", busy="yes")
+                          orders="—", placed="none", returned=f"#{carried}", ended="none", busy="yes")
     bob = await make_user(db, campus, clock.now, name="bob")
     (said,) = await chat.send(dora, f"/suspend #{bob}")
     assert said.text == t("admin-suspended", who=f"bob (#{bob})", count=0, orders="—", placed="none",
-                          returned="none", busy="no")
+                          returned="none", ended="none", busy="no")
     assert {"en": "no orders under way", "zh_CN": "没有进行中的订单"}[language] in said.text
 
 

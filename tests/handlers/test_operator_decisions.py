@@ -176,6 +176,10 @@ async def test_reopening_an_errand_whose_window_is_over_ends_it_refunded_and_say
     row = await get(db, OrderRow, order_id)
     assert (row.status, await balance(db, ledger.customer(customer))) == ("expired", row.total)
     assert [m["key"] for m in await chat.inbox("carol")] == ["notice-window-over"]
+    # …and its runner is not told it went back to the task hall (before: "退回任务大厅").
+    (told,) = [m for m in await chat.inbox((await get(db, User, fay)).external_id)
+              if m["key"] == "notice-reopened-runner"]
+    assert told["text"] == f"客服已收回订单 #{order_id}，预约时间已过，订单已结束：该订单不再由你配送，按放弃订单计。"
 
 
 async def test_an_order_picked_up_cannot_go_back_to_the_hall(chat, db, campus, clock):

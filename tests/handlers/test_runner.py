@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import ledger
 from core.campus import Campus, CreditEvent, Gender
@@ -15,6 +15,7 @@ from handlers.location import AVAILABLE_FOR
 from handlers.notify import Notifier
 from locales import catalogue
 from storage.models import Conversation, RunnerProfile, User, Withdrawal
+from storage.models import Order as OrderRow
 from storage.orders_repo import to_domain
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
@@ -735,6 +736,30 @@ async def test_release_asks_first_then_costs_credit_and_reopens_the_order(chat, 
     again = await chat.press("rob", f"data:o:{order_id}:release_yes")
     assert keys(again) == ["runner-release-not-yours"]
     assert (await profile_of(db, rob)).credit == campus.credit.initial - penalty
+
+
+@pytest.mark.parametrize(("language", "asked"), [
+    ("en", "Release order #{order}? Its time window is over, so it ends (the student is refunded), and your credit "
+           "score drops by {penalty} (now {credit})."),
+    ("zh_CN", "确定放弃订单 #{order}？预约时间已过，订单将结束并退款给下单同学，你的信用分将扣 {penalty} 分（当前 {credit}）。"),
+], ids=["en", "zh_CN"])
+async def test_releasing_an_errand_whose_window_is_over_asks_saying_it_ends(chat, db, campus, clock, language, asked):
+    # Before, the runner was asked to let it go "back to the task hall", where nobody may take it any more.
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob", language=language)
+    order_id = await make_order(db, campus, alice, clock())
+    async with UnitOfWork(db) as uow:  # for the next ten minutes
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(
+            window_start=clock(), window_end=clock() + dt.timedelta(minutes=10)))
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, rob), clock())
+    clock.advance(minutes=10)
+
+    replies = await chat.send("rob", f"/release {order_id}")
+    assert keys(replies) == ["runner-release-confirm"]
+    assert replies[0].text == asked.format(order=order_id, penalty=-campus.credit_change(CreditEvent.released),
+                                           credit=campus.credit.initial)
+    assert keys(await chat.press("rob", f"data:o:{order_id}:release_yes")) == ["runner-released"]
+    assert (await order_row(db, order_id)).status == "expired"
 
 
 @pytest.mark.parametrize(("language", "credit", "asked", "told"), [

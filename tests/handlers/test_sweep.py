@@ -11,6 +11,7 @@ from core.money import format_yuan
 from core.order import Actor, Event, Role
 from handlers import sweep as sweep_module
 from handlers.sweep import sweep
+from locales import catalogue
 from storage.models import CreditRecord, Order, OrderEvent, Outbox, RunnerProfile, User
 from storage.outbox import open_payload
 from storage.uow import UnitOfWork
@@ -209,6 +210,21 @@ async def test_a_scheduled_errand_whose_window_is_over_ends_refunded_instead_of_
     assert profile.active_orders == 0
     other = await make_runner(db, campus, clock())
     assert (await services.grabs.grab(order_id, other)).reason == "grab-gone"
+
+
+async def test_a_runner_who_timed_out_after_the_window_is_told_the_errand_ended_not_that_it_went_back_to_the_hall(
+        services, db, campus, clock):
+    # Before, they read "已退回任务大厅" of an order that was refunded and closed: nobody could take it any more.
+    alice, runner, order_id = await scheduled_and_grabbed(services, db, campus, clock, minutes_in=5)
+    clock.advance(minutes=campus.timeouts.pickup_minutes + 1)
+    assert (await sweep(services, clock())).pickup_timeouts == 1
+    async with UnitOfWork(db, write=False) as uow:
+        me = (await uow.session.get(User, runner)).external_id
+    told = [n.payload for n in await outbox(db, "notice-pickup-timeout") if n.recipient == me]
+    assert [t["text"] for t in told] == [f"订单 #{order_id} 超时未取件，预约时间已过，订单已结束，信用分已扣除。"]
+    assert catalogue("en")("notice-pickup-timeout", order=str(order_id), window_over="yes") == (
+        f"Order #{order_id} was not picked up in time and its time window is over, so it has ended. "
+        "Your credit score went down.")
 
 
 async def test_an_order_past_its_time_to_be_taken_cannot_be_grabbed_before_the_sweep_expires_it(
