@@ -82,6 +82,7 @@ CHAT_STATE = "track.chat"  # the relay chat: what the person sends goes to the o
 # data meanwhile: the form carries on there when they end (back_to_form).
 FORM_ASIDE = "_form"
 SIDE_DATA = ("rate_order", "rate_stars", "rate_tags", "complain_order")  # what a rating or a complaint's question keeps
+SIDE_STEPS = ("track.rate", "track.complain")  # the steps of a rating and of a complaint's question
 
 
 def verb(name: str):
@@ -144,6 +145,12 @@ def form_aside(ctx: Ctx) -> dict[str, str]:
     """Data for the step a rating or a complaint's question starts with: an order form in progress waits (its
     answers stay in the data) and carries on when they end (back_to_form), rather than be lost without a word."""
     return {FORM_ASIDE: ctx.state} if in_order_form(ctx) else {}
+
+
+def form_waits(ctx: Ctx) -> bool:
+    """Whether an order form's answers are in the conversation: the form is under way, or set aside by the rating or
+    complaint's question under way."""
+    return in_order_form(ctx) or (ctx.state.startswith(SIDE_STEPS) and bool(ctx.data.get(FORM_ASIDE)))
 
 
 async def back_to_form(ctx: Ctx) -> None:
@@ -595,7 +602,7 @@ def chatting_about(ctx: Ctx) -> int | None:
 async def chat_verb(ctx: Ctx) -> None:
     order_id, _ = order_button(ctx)
     _, _, role = await counterpart(ctx, order_id)
-    if in_order_form(ctx):  # everything typed goes to the other side now, until /menu: the form cannot wait
+    if form_waits(ctx):  # everything typed goes to the other side now, until /menu: the form cannot wait
         ctx.reset()
         ctx.say("order-form-closed-for-chat")
     ctx.go(CHAT_STATE, chat_order=order_id)

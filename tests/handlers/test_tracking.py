@@ -1114,3 +1114,19 @@ async def test_messaging_the_runner_in_the_middle_of_the_order_form_says_the_for
     assert keys(replies) == ["order-form-closed-for-chat", "track-chat-enter"]
     assert "nothing was ordered" in replies[0].text
     assert (await conversation(services, "alice"))[0] == "track.chat"
+
+
+async def test_messaging_a_runner_from_a_rating_that_set_the_order_form_aside_says_the_form_is_closed(
+        db, campus, clock, chat, services):
+    # Before, only a chat opened from the form itself said so: one opened from the rating lost the form silently.
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    other = await make_order(db, campus, alice, clock())
+    await act(db, campus, other, Event.accept, Actor(Role.runner, runner), clock())
+    await deliver(services, campus, order_id, runner, clock())
+    await form_at_dropoff(chat)
+    assert keys(await chat.press("alice", f"data:o:{order_id}:confirm")) == ["track-rate-ask"]
+
+    replies = await chat.press("alice", f"data:o:{other}:chat")  # the runner of her other order
+    assert keys(replies) == ["order-form-closed-for-chat", "track-chat-enter"]
+    state, data = await conversation(services, "alice")
+    assert state == "track.chat" and "dropoff" not in data and "_form" not in data
