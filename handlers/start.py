@@ -117,11 +117,16 @@ async def resume_form(ctx: Ctx, state: str, **data: Any) -> bool:
     return True
 
 
+def step_under_way(ctx: Ctx) -> str:
+    """The conversation's step: the one the language picker interrupted while it is open (it carries on there), else
+    the current one."""
+    return ctx.data.get(RESUME) or "" if ctx.state == "start.language" else ctx.state
+
+
 @ROUTER.command("language", "lang")
 async def language(ctx: Ctx) -> None:
     """The language picker; a form it interrupts keeps its answers and carries on in the language chosen."""
-    interrupted = ctx.data.get(RESUME) if ctx.state == "start.language" else ctx.state
-    ctx.go("start.language", **{RESUME: interrupted})
+    ctx.go("start.language", **{RESUME: step_under_way(ctx)})
     ctx.say("start-pick-language", choices=[[ctx.step("language-name", lang, lang=lang) for lang in LANGUAGES]])
 
 

@@ -51,7 +51,7 @@ from handlers.orders import (
     status_words,
 )
 from handlers.router import ROUTER, Handler
-from handlers.start import resume_form
+from handlers.start import RESUME, resume_form, step_under_way
 from handlers.wallet import coupon_refusal, full_price_button
 from locales import catalogue
 from storage.models import Complaint, OrderEvent, User
@@ -138,19 +138,21 @@ def when(campus: Campus, moment: dt.datetime) -> str:
 
 
 def in_order_form(ctx: Ctx) -> bool:
-    return ctx.state.startswith("order.")
+    """The order form is under way, the language picker interrupting it or not."""
+    return step_under_way(ctx).startswith("order.")
 
 
-def form_aside(ctx: Ctx) -> dict[str, str]:
+def form_aside(ctx: Ctx) -> dict[str, str | None]:
     """Data for the step a rating or a complaint's question starts with: an order form in progress waits (its
-    answers stay in the data) and carries on when they end (back_to_form), rather than be lost without a word."""
-    return {FORM_ASIDE: ctx.state} if in_order_form(ctx) else {}
+    answers stay in the data) and carries on when they end (back_to_form), rather than be lost without a word. A
+    language picker interrupting it is left."""
+    return {FORM_ASIDE: step_under_way(ctx), RESUME: None} if in_order_form(ctx) else {}
 
 
 def form_waits(ctx: Ctx) -> bool:
     """Whether an order form's answers are in the conversation: the form is under way, or set aside by the rating or
-    complaint's question under way."""
-    return in_order_form(ctx) or (ctx.state.startswith(SIDE_STEPS) and bool(ctx.data.get(FORM_ASIDE)))
+    complaint's question under way (the language picker interrupting either or not)."""
+    return in_order_form(ctx) or (step_under_way(ctx).startswith(SIDE_STEPS) and bool(ctx.data.get(FORM_ASIDE)))
 
 
 async def back_to_form(ctx: Ctx) -> None:

@@ -1074,6 +1074,32 @@ async def test_confirming_a_delivery_in_the_middle_of_the_order_form_carries_the
     assert not {"rate_order", "rate_stars", "rate_tags"} & data.keys()
 
 
+async def test_confirming_a_delivery_while_the_language_picker_interrupts_the_order_form_carries_the_form_on(
+        db, campus, clock, chat, services):
+    # Before, the rating took the picker's step for the form's: once rated, the form's answers were gone.
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await deliver(services, campus, order_id, runner, clock())
+    await form_at_dropoff(chat)
+    assert keys(await chat.send("alice", "/language")) == ["start-pick-language"]
+
+    assert keys(await chat.press("alice", f"data:o:{order_id}:confirm")) == ["track-rate-ask"]
+    await chat.press("alice", "5★")
+    await chat.press("alice", "Done")
+    assert keys(await chat.press("alice", "Skip")) == ["track-rate-thanks", "order-ask-dropoff"]
+    assert keys(await chat.send("alice", "F3"))[-1] == "order-ask-room"
+    state, data = await conversation(services, "alice")
+    assert (state, data.get("task"), data.get("pickup")) == ("order.room", "parcel", "parcel_station")
+
+
+async def test_messaging_a_runner_while_the_language_picker_interrupts_the_order_form_says_the_form_is_closed(
+        db, campus, clock, chat, services):
+    alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await form_at_dropoff(chat)
+    await chat.send("alice", "/language")
+    replies = await chat.press("alice", f"data:o:{order_id}:chat")
+    assert keys(replies) == ["order-form-closed-for-chat", "track-chat-enter"]
+
+
 async def test_rating_by_command_in_the_middle_of_the_order_form_carries_the_form_on(db, campus, clock, chat, services):
     alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
     await deliver(services, campus, order_id, runner, clock())
