@@ -563,6 +563,8 @@ async def msg_command(ctx: Ctx) -> None:
         await relay(ctx, only, text=ctx.input.text.strip())
         return
     if args and not ORDER_NUMBER.match(args[0]):  # a message with no order to send it to: how /msg is written
+        if (waiting := await sole_order_awaiting_runner(ctx)) is not None:  # unless the only order is that one
+            raise IllegalTransition("track-chat-no-runner-yet", order=str(waiting))
         raise InvalidInput("track-msg-usage")
     order_id = order_arg(ctx, "msg")
     text = rest_text(ctx)
@@ -593,6 +595,18 @@ async def sole_conversation(ctx: Ctx) -> int | None:
                 OrderRow.runner_id == ctx.user_id),
             OrderRow.status.in_([s.value for s in ACTIVE_FOR_RUNNER])).limit(2)))
     return ids[0] if len(ids) == 1 else None
+
+
+async def sole_order_awaiting_runner(ctx: Ctx) -> int | None:
+    """The order a message would be about when this person's only order under way has nobody to write to yet (no
+    runner took it), else None."""
+    rows = (await ctx.uow.session.execute(
+        select(OrderRow.id, OrderRow.status).where(or_(
+            and_(OrderRow.customer_id == ctx.user_id,
+                 OrderRow.status.in_([s.value for s in BEFORE_RUNNER | ACTIVE_FOR_RUNNER])),
+            and_(OrderRow.runner_id == ctx.user_id, OrderRow.status.in_([s.value for s in ACTIVE_FOR_RUNNER]))))
+        .limit(2))).all()
+    return rows[0].id if len(rows) == 1 and Status(rows[0].status) in BEFORE_RUNNER else None
 
 
 def chatting_about(ctx: Ctx) -> int | None:

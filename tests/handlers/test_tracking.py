@@ -683,8 +683,12 @@ async def test_messaging_before_any_runner_took_the_order_says_a_runner_has_yet_
     await speaks(db, language, alice)
     replies = await chat.send("alice", f"/msg {order_id} please bring it upstairs")
     assert [r.text for r in replies] == [told.format(order=order_id)]
+    # Without a number too, as it is her only order (before: how /msg is written, the number asked for).
+    replies = await chat.send("alice", "/msg where are you")
+    assert [r.text for r in replies] == [told.format(order=order_id)]
     unpaid = await make_order(db, campus, alice, clock(), pay=False)
     assert keys(await chat.send("alice", f"/msg {unpaid} hello")) == ["track-chat-no-runner-yet"]
+    assert keys(await chat.send("alice", "/msg where are you")) == ["track-msg-usage"]  # which of the two?
 
     await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), clock())
     assert keys(await chat.send("alice", f"/msg {order_id} please bring it upstairs")) == ["track-relay-sent"]
