@@ -104,7 +104,8 @@ _COUPON_CODE = re.compile(r"^[A-Z0-9_-]{3,32}$")
 # (最多, "at most", may be of uses too: it is a cap only as 最多减 or before money written as such, 最多5元, 最多¥5.)
 _COUPON_CAP = re.compile(r"^(?:cap|最高减?|最多减|封顶|最多(?=[¥￥]|[\d.]+(?:元|块)))[:：=]?(.*)$", re.IGNORECASE)
 # The refusals of a decision taken already (perhaps by another operator a moment ago).
-DECIDED = frozenset({"admin-application-decided", "admin-withdrawal-decided", "admin-complaint-decided"})
+DECIDED = frozenset({"admin-application-decided", "admin-application-replaced", "admin-withdrawal-decided",
+                     "admin-complaint-decided"})
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
@@ -347,8 +348,15 @@ async def applications(ctx: Ctx) -> None:
                 name=cipher.decrypt(p.real_name_enc) or "—", student_no=mask(cipher.decrypt(p.student_no_enc)),
                 gender=p.gender, card_photo="attached" if photo else "elsewhere" if p.card_photo else "none",
                 applied=local_time(ctx.campus, p.applied_at), photo=photo, card=item("application", p.user_id),
-                choices=[[ctx.button("admin-button-approve", f"adm:approve:{p.user_id}"),
-                          ctx.button("admin-button-reject", f"adm:reject:{p.user_id}")]])
+                choices=[[ctx.button("admin-button-approve", f"adm:approve:{p.user_id}:{applied_mark(p.applied_at)}"),
+                          ctx.button("admin-button-reject", f"adm:reject:{p.user_id}:{applied_mark(p.applied_at)}")]])
+
+
+def applied_mark(applied_at: dt.datetime) -> str:
+    """Which application of a person a card or a reason question is about (when it was sent): one left over from
+    an application decided since must not decide the one they sent again after it (see handlers.runner.apply_photo).
+    To the millisecond, like the release question's taken mark."""
+    return str(int(applied_at.timestamp() * 1000))
 
 
 async def load_application(ctx: Ctx, user_id: int) -> RunnerProfile:
@@ -359,25 +367,43 @@ async def load_application(ctx: Ctx, user_id: int) -> RunnerProfile:
     return profile
 
 
-async def pending_application(ctx: Ctx, user_id: int) -> RunnerProfile:
-    """The application, still waiting for a decision: else refused before anything is asked about it."""
+def replaced_application(user_id: int) -> InvalidInput:
+    """The application a card or a question was about was decided, and its applicant has applied again since."""
+    return InvalidInput("admin-application-replaced", user=str(user_id))
+
+
+async def pending_application(ctx: Ctx, user_id: int, applied: str | None = None) -> RunnerProfile:
+    """The application, still waiting for a decision: else refused before anything is asked about it.
+    applied: the mark of the application asked about (applied_mark), if known."""
     profile = await load_application(ctx, user_id)
+    if applied is not None and applied != applied_mark(profile.applied_at):
+        raise replaced_application(user_id)
     if profile.status != "pending":
         raise InvalidInput("admin-application-decided", user=str(user_id), status=profile.status)
     return profile
 
 
 async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str = "", *, edit: bool = False,
-                             card: str | None = None) -> None:
+                             card: str | None = None, applied: str | None = None) -> None:
     """card: the application card the decision was asked from (Input.message), which then says it too, as do the
-    other cards of it shown in this chat."""
+    other cards of it shown in this chat. applied: the mark of the application decided (applied_mark), if known:
+    another one sent since is not decided in its place."""
     profile = await load_application(ctx, user_id)  # of this campus, else "not found"
     status = "approved" if approve else "rejected"
+    which = [RunnerProfile.user_id == user_id, RunnerProfile.status == "pending"]
+    if applied is not None:
+        if applied != applied_mark(profile.applied_at):
+            raise replaced_application(user_id)
+        which.append(RunnerProfile.applied_at == profile.applied_at)  # not one sent again since it was read
     decided = await ctx.uow.session.execute(
-        update(RunnerProfile).where(RunnerProfile.user_id == user_id, RunnerProfile.status == "pending")
-        .values(status=status, decided_by=ctx.user_id, decided_at=ctx.now)
+        update(RunnerProfile).where(*which).values(status=status, decided_by=ctx.user_id, decided_at=ctx.now)
         .execution_options(synchronize_session=False))
     if decided.rowcount != 1:  # decided already, perhaps by another operator a moment ago: say what they decided
+        if applied is not None:  # sent again since it was read?
+            now_applied = await ctx.uow.session.scalar(
+                select(RunnerProfile.applied_at).where(RunnerProfile.user_id == user_id))
+            if applied_mark(now_applied) != applied:
+                raise replaced_application(user_id)
         raise InvalidInput("admin-application-decided", user=str(user_id),
                            status=await status_now(ctx, RunnerProfile.status, RunnerProfile.user_id == user_id))
     applicant = await load_user(ctx, user_id)
@@ -394,9 +420,10 @@ async def decide_application(ctx: Ctx, user_id: int, approve: bool, reason: str 
     await show_decided(ctx, item("application", user_id), said.key, said.args, card)
 
 
-async def ask_reject_reason(ctx: Ctx, user_id: int, card: str | None = None) -> None:
-    """card: the application card whose Reject was pressed (Input.message), to be edited once decided."""
-    ctx.go("admin.reject", reject_user=user_id, card=card)
+async def ask_reject_reason(ctx: Ctx, profile: RunnerProfile, card: str | None = None) -> None:
+    """card: the application card whose Reject was pressed (Input.message), to be edited once decided. The
+    question is about this application: the reason rejects no other one sent after it (applied_mark)."""
+    ctx.go("admin.reject", reject_user=profile.user_id, reject_applied=applied_mark(profile.applied_at), card=card)
     await ask_current_step(ctx)
 
 
@@ -460,8 +487,7 @@ async def reject_cmd(ctx: Ctx) -> None:
     user_id = applicant_id(args[0])
     reason = free_text(" ".join(args[1:]), limit=MAX_REASON)
     if not reason:
-        await pending_application(ctx, user_id)  # no question about what is decided already
-        await ask_reject_reason(ctx, user_id)
+        await ask_reject_reason(ctx, await pending_application(ctx, user_id))  # none about what is decided
         return
     await decide_application(ctx, user_id, False, reason)
 
@@ -478,9 +504,11 @@ async def reason_step(ctx: Ctx) -> None:
         return
     state, card = ctx.state, ctx.data.get("card")
     user_id, withdrawal_id = int(ctx.data.get("reject_user", 0)), int(ctx.data.get("refuse_withdrawal", 0))
+    applied = ctx.data.get("reject_applied")
     ctx.reset()
     if state == "admin.reject":
-        await attempt(ctx, decide_application(ctx, user_id, False, reason, edit=answering(ctx), card=card))
+        await attempt(ctx, decide_application(ctx, user_id, False, reason, edit=answering(ctx), card=card,
+                                              applied=applied))
     else:
         await attempt(ctx, decide_withdrawal(ctx, withdrawal_id, False, reason, edit=answering(ctx), card=card))
 
@@ -1229,12 +1257,12 @@ async def on_button(ctx: Ctx) -> None:
     data = ctx.input.choice or ""
     verb, number, rest = button_parts(data)
     if verb in CARD_VERBS:
-        await on_card(ctx, verb, number)
+        await on_card(ctx, verb, number, rest)
     else:
         await on_order_button(ctx, verb, number, rest)
 
 
-async def on_card(ctx: Ctx, verb: str, number: str) -> None:
+async def on_card(ctx: Ctx, verb: str, number: str, rest: list[str]) -> None:
     """A list card's button. On a card decided meanwhile (by another operator, a command, another copy of it) the
     press is refused, and the card says what became of it instead of offering what can no longer be done: the
     decision's own edit, or this press's (edited_by_decision). The savepoint undoes whatever the decision did before
@@ -1242,7 +1270,7 @@ async def on_card(ctx: Ctx, verb: str, number: str) -> None:
     said = len(ctx.replies)
     try:
         async with ctx.uow.session.begin_nested():
-            await decide_card(ctx, verb, number)
+            await decide_card(ctx, verb, number, rest)
     except InvalidInput as exc:
         if exc.key not in DECIDED:
             raise
@@ -1266,13 +1294,13 @@ async def edited_by_decision(ctx: Ctx, kind: str, number: int) -> bool:
     return since is not None and decided_at is not None and since <= decided_at
 
 
-async def decide_card(ctx: Ctx, verb: str, number: str) -> None:
+async def decide_card(ctx: Ctx, verb: str, number: str, rest: list[str]) -> None:
+    applied = rest[0] if rest else None  # an application card's mark (applied_mark); none on an older card
     if verb == "approve":
-        await decide_application(ctx, applicant_id(number), True, edit=True)
+        await decide_application(ctx, applicant_id(number), True, edit=True, applied=applied)
     elif verb == "reject":
-        target = applicant_id(number)
-        await pending_application(ctx, target)
-        await ask_reject_reason(ctx, target, card=ctx.input.message)
+        profile = await pending_application(ctx, applicant_id(number), applied)
+        await ask_reject_reason(ctx, profile, card=ctx.input.message)
     elif verb == "wok":
         await decide_withdrawal(ctx, withdrawal_id(number), True, edit=True)
     elif verb == "wno":

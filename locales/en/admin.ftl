@@ -103,6 +103,7 @@ admin-button-reject = Reject
 admin-ask-reject-reason = Why is the application of #{ $user } rejected? Write the reason (in a group: reply to this message); the applicant will read it.
 admin-application-not-found = User #{ $user } has not applied to be a runner here.
 admin-application-decided = The application of #{ $user } is already { admin-status-name }.
+admin-application-replaced = This application of #{ $user } was decided already, and they have applied again since: see /applications.
 admin-card-withdrawn = This card is no longer shown to you: you are not an operator any more.
 admin-application-approved = Approved: { $who } is a runner now. { $quiz ->
     [passed] They passed the quiz already, so they can take orders at once.

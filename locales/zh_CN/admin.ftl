@@ -100,6 +100,7 @@ admin-button-reject = 拒绝
 admin-ask-reject-reason = 为什么拒绝 #{ $user } 的申请？请写明原因（在群里请回复本条消息），申请人会看到。
 admin-application-not-found = 用户 #{ $user } 没有在本校申请成为跑腿员。
 admin-application-decided = #{ $user } 的申请已处理过（{ admin-status-name }）。
+admin-application-replaced = #{ $user } 的那份申请已处理过，其后又重新提交了申请，请用 /applications 查看。
 admin-card-withdrawn = 你已不再是运营人员，这张卡片不再向你显示。
 admin-application-approved = 已通过：{ $who } 现在是跑腿员了。{ $quiz ->
     [passed] 其已通过答题，可以立即接单。

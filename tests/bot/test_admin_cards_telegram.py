@@ -50,9 +50,9 @@ def wu(api: FakeBotAPI) -> dict[str, Any]:
 
 
 def card_of(api: FakeBotAPI, chat_id: int, data: str) -> dict[str, Any] | None:
-    """The newest message of the chat whose buttons carry this data."""
+    """The newest message of the chat whose buttons carry this data (but for an application's mark)."""
     return next((m for m in reversed(api.bot_messages(chat_id))
-                 if any(d == data for line in api.buttons(m) for _, d in line)), None)
+                 if any(groups.decided_by(d) == data for line in api.buttons(m) for _, d in line)), None)
 
 
 def shown(api: FakeBotAPI, chat_id: int, message: dict[str, Any]) -> dict[str, Any]:
@@ -210,7 +210,7 @@ async def test_a_card_the_outbox_posted_when_the_chat_had_no_room_is_edited_by_a
     sender = TelegramSender(services.db, bot, clock, limiter=limiter, cipher=services.cipher)
     await deliver_queued(services, sender, clock, chat_id)
     last = fake_bot_api.bot_messages(chat_id)[-1]
-    assert fake_bot_api.buttons(last)[0][0][1] == f"adm:approve:{applicants[9]}"
+    assert groups.decided_by(fake_bot_api.buttons(last)[0][0][1]) == f"adm:approve:{applicants[9]}"
 
     fake_bot_api.command(wu(fake_bot_api), "approve", str(applicants[9]), chat=admin_chat)
     await settle(fake_bot_api, wu(fake_bot_api))
@@ -219,7 +219,8 @@ async def test_a_card_the_outbox_posted_when_the_chat_had_no_room_is_edited_by_a
     assert shown(fake_bot_api, chat_id, last)["text"] == approved  # the card the sender posted
 
     def offering(applicant_id: int) -> int:
-        return sum(any(d == f"adm:approve:{applicant_id}" for line in fake_bot_api.buttons(m) for _, d in line)
+        return sum(any(groups.decided_by(d) == f"adm:approve:{applicant_id}" for line in fake_bot_api.buttons(m)
+                       for _, d in line)
                    for m in fake_bot_api.bot_messages(chat_id))
     assert offering(applicants[9]) == 0  # neither list's copy offers Approve any more
     assert offering(applicants[8]) == 2  # the others' cards keep theirs

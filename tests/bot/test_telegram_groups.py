@@ -447,9 +447,18 @@ async def withdrawal(services: Services, runner: int, clock) -> int:
         return row.id
 
 
+def decided_by(data: str) -> str:
+    """A card button's data without the mark of the application it decides (handlers.admin.applied_mark):
+    'adm:approve:5:1795…' → 'adm:approve:5'."""
+    parts = data.split(":")
+    return ":".join(parts[:3]) if parts[:2] in (["adm", "approve"], ["adm", "reject"]) else data
+
+
 def button_data(api: FakeBotAPI, chat_id: int) -> list[str | None]:
-    """What the bot's messages in the chat show, in order: each one's first button's data (None: no buttons)."""
-    return [next((data for line in api.buttons(m) for _, data in line), None) for m in api.bot_messages(chat_id)]
+    """What the bot's messages in the chat show, in order: each one's first button's data, without an
+    application's mark (decided_by; None: no buttons)."""
+    return [next((decided_by(data) for line in api.buttons(m) for _, data in line), None)
+            for m in api.bot_messages(chat_id)]
 
 
 def per_minute(api: FakeBotAPI, chat_id: int) -> int:
@@ -568,7 +577,7 @@ async def test_a_photo_card_that_waited_for_room_arrives_as_a_photo_and_its_deci
         assert [p["file_id"] for p in card["photo"]] == [f"AgAC-{i}"] and "text" not in card
         assert card["caption"].startswith(f"Application from Zhao (#{applicants[i]})")
         assert "Student card photo: attached" in card["caption"]
-        assert [data for _, data in fake_bot_api.buttons(card)[0]] == [f"adm:approve:{applicants[i]}",
+        assert [decided_by(data) for _, data in fake_bot_api.buttons(card)[0]] == [f"adm:approve:{applicants[i]}",
                                                                         f"adm:reject:{applicants[i]}"]
     last = copy.deepcopy(waited[-1])  # posted by the outbox sender
     await approve_when_the_chat_has_no_room(fake_bot_api, services, sender, clock, admin_chat, last)

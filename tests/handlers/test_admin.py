@@ -312,7 +312,8 @@ async def test_an_application_card_carries_the_student_card_photo(chat, db, camp
     assert (replies[1].photo, replies[2].photo) == ("card.jpg", None)
     assert attached in replies[1].text and elsewhere in replies[2].text
     assert all("card.jpg" not in r.text for r in replies)  # never the raw file id
-    assert [c.data for c in replies[1].flat_choices()] == [f"adm:approve:{here}", f"adm:reject:{here}"]
+    mark = int(clock.now.timestamp() * 1000)  # which application of theirs the buttons decide: when it was sent
+    assert [c.data for c in replies[1].flat_choices()] == [f"adm:approve:{here}:{mark}", f"adm:reject:{here}:{mark}"]
 
 
 async def test_an_approval_writes_one_menu_refresh_in_its_own_transaction(chat, db, campus, clock, monkeypatch):
@@ -378,6 +379,52 @@ async def test_a_reason_for_an_application_decided_meanwhile_ends_the_step(chat,
     assert await inbox_keys(chat, applicant) == []
     assert keys(await chat.send(OP, "hello")) == ["idle-hint", "menu-title"]  # the step is over
     assert await actions(db) == []
+
+
+async def apply_again(chat, who: str, photo: str) -> None:
+    """A rejected applicant sends a new application through the whole form."""
+    for answer in ("/apply", "张三", "2024123456", "male"):
+        await chat.send(who, answer)
+    assert keys(await chat.photo(who, photo)) == ["runner-apply-done"]
+
+
+async def test_a_reason_asked_about_one_application_does_not_reject_the_one_sent_after_it(chat, db, campus, clock):
+    """The operator presses Reject and is asked why; dora rejects it first; the applicant applies again, with a
+    sharp photo. The reason, typed later, rejected the new application nobody had looked at."""
+    await operator(chat)
+    await operator_speaking(db, campus, clock.now, "en")
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    name = await external(db, applicant)
+    await chat.press(OP, f"data:adm:reject:{applicant}")
+    assert keys(await chat.send("dora", f"/reject {applicant} blurry")) == ["admin-application-rejected"]
+    await apply_again(chat, name, "card-sharp")  # within the same millisecond even
+
+    replies = await chat.send(OP, "photo unreadable")
+    assert [r.text for r in replies] == [
+        f"This application of #{applicant} was decided already, and they have applied again since: see /applications."]
+    profile = await get(db, RunnerProfile, applicant)
+    assert (profile.status, profile.card_photo) == ("pending", "card-sharp")
+    assert await inbox_keys(chat, applicant) == ["admin-runner-rejected"]  # dora's rejection only
+
+
+@pytest.mark.parametrize("button", ["Approve", "Reject"])
+async def test_an_old_application_cards_buttons_do_not_decide_the_application_sent_after_it(chat, db, campus, clock,
+                                                                                          button):
+    await operator(chat)
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    (_, card) = await chat.send(OP, "/applications")
+    assert keys(await chat.send(OP, f"/reject {applicant} blurry")) == ["admin-application-rejected"]
+    clock.advance(minutes=5)
+    await apply_again(chat, await external(db, applicant), "card-sharp")
+
+    pressed = next(c.data for c in card.flat_choices() if c.label == button)
+    replies = await chat.press(OP, f"data:{pressed}")
+    assert keys(replies) == ["error-decided-already", "admin-application-replaced"]
+    assert replies[1].edit and not replies[1].choices  # the old card says so, without its buttons
+    assert (await get(db, RunnerProfile, applicant)).status == "pending"
+    assert [a.action for a in await actions(db)] == ["reject_runner"]  # the command's, nothing more
+    await chat.send(OP, "/applications")  # the new application's card decides it
+    assert keys(await chat.press(OP, "Approve")) == ["admin-application-approved"]
 
 
 async def test_a_bare_cancel_ends_an_operators_question_like_its_cancel_button(chat, db, campus, clock):
