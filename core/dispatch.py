@@ -44,6 +44,7 @@ class RunnerCandidate:
     rating: float | None  # average stars 1..5, None = no ratings yet (treated as 5)
     campus_id: str  # the campus that approved them: they take only its orders
     approved: bool = True
+    rejected: bool = False  # not approved, and told so: no longer waiting for a decision
     suspended: bool = False
     quiz_passed: bool = True
 
@@ -85,7 +86,7 @@ def _standing(campus: Campus, runner: RunnerCandidate) -> str | None:
     if runner.campus_id != campus.id:
         return "not-eligible-other-campus"
     if not runner.approved:
-        return "not-eligible-not-approved"
+        return "not-eligible-rejected" if runner.rejected else "not-eligible-not-approved"
     if runner.suspended:
         return "not-eligible-suspended"
     if not runner.quiz_passed:

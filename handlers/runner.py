@@ -49,6 +49,15 @@ async def _profile(ctx: Ctx) -> RunnerProfile:
     return profile
 
 
+async def _approved(ctx: Ctx) -> RunnerProfile:
+    """An approved runner's profile, suspended or not (what they earned stays theirs); an applicant is told where
+    their application stands instead."""
+    profile = await _profile(ctx)
+    if profile.status != "approved":
+        raise NotAllowed("runner-apply-status", status=profile.status, quiz="yes" if profile.quiz_passed else "no")
+    return profile
+
+
 # ------------------------------------------------------------------------------------------------ applying
 
 
@@ -634,7 +643,7 @@ async def _earned_since(ctx: Ctx, since: dt.datetime) -> int:
 
 @ROUTER.command("income")
 async def income(ctx: Ctx) -> None:
-    profile = await _profile(ctx)
+    profile = await _approved(ctx)
     s = ctx.uow.session
     balance = await ctx.uow.ledger.balance(ledger.runner(ctx.user_id))
     held = int(await s.scalar(select(func.coalesce(func.sum(Withdrawal.amount), 0)).where(
@@ -654,7 +663,7 @@ async def income(ctx: Ctx) -> None:
 @ROUTER.command("withdraw")
 async def withdraw(ctx: Ctx) -> None:
     """/withdraw 20 asks for 20 yuan at once; a bare /withdraw (the menu's) asks how much."""
-    await _profile(ctx)
+    await _approved(ctx)
     balance = await ctx.uow.ledger.balance(ledger.runner(ctx.user_id))
     if ctx.input.args:
         await request_withdrawal(ctx, typed_amount(ctx.input.text), balance)

@@ -141,8 +141,15 @@ async def show_help(ctx: Ctx) -> None:
     if ctx.chat_campus is not None:  # an operator in the operators' chat: their commands, not a student's
         ctx.say("admin-help")
         return
-    ctx.say("help-student")
-    if await ctx.runner_profile() is not None:
+    profile = await ctx.runner_profile()
+    # The runners' commands as the command menu has them (is_active_runner); /apply for whoever is no runner yet.
+    if profile is None:
+        ctx.say("help-student")
+    elif profile.status == "approved":
+        ctx.say("help-student-runner")
+    else:
+        ctx.say("help-student-applied", status=profile.status)
+    if is_active_runner(profile, ctx.user.suspended):
         ctx.say("help-runner")
     if ctx.is_operator:
         ctx.say("help-operator")

@@ -140,6 +140,7 @@ def to_candidate(p: RunnerProfile, user_suspended: bool, now: dt.datetime) -> Ru
         rating=(p.rating_sum / p.rating_count) if p.rating_count else None,
         campus_id=p.campus_id,
         approved=p.status == "approved",
+        rejected=p.status == "rejected",
         suspended=p.suspended or user_suspended,
         quiz_passed=p.quiz_passed,
     )

@@ -147,6 +147,7 @@ admin-not-a-runner = { $who } is not a runner.
 admin-runner-ineligible = { $who } cannot take this order: { $reason ->
     [not-eligible-other-campus] a runner of another campus
     [not-eligible-not-approved] not an approved runner
+    [not-eligible-rejected] their runner application was rejected
     [not-eligible-suspended] suspended
     [not-eligible-quiz] has not passed the quiz
     [not-eligible-own-order] it is their own order

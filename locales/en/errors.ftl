@@ -25,6 +25,7 @@ error-pickup-required = This kind of errand needs a pickup place.
 not-eligible-not-runner = You are not a runner yet.
 not-eligible-other-campus = You are a runner of another campus: orders here are for this campus's runners.
 not-eligible-not-approved = Your runner application has not been approved yet.
+not-eligible-rejected = Your runner application was not approved. You may apply again with /apply.
 not-eligible-suspended = Your runner account is suspended.
 not-eligible-quiz = Please pass the service rules quiz before your first order.
 not-eligible-own-order = You cannot take your own order.

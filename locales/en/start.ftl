@@ -14,8 +14,15 @@ menu-nearby = Open orders
 menu-income = My income
 idle-hint = I did not understand that. Choose from the menu, or send /help.
 idle-unreadable = I can only read text, buttons, photos and locations, not stickers, voice messages or files. Choose from the menu, or send /help.
-help-student = /order new errand · /orders my orders · /track N details and history · /where N where is my runner · /msg N text to the runner · /cancel N cancel an order (/cancel alone leaves the order form) · /confirm N · /rate N · /complain N text · /wallet · /hours service hours · /language · /menu
+-student-commands = /order new errand · /orders my orders · /track N details and history · /where N where is my runner · /msg N text to the runner · /cancel N cancel an order (/cancel alone leaves the order form) · /confirm N · /rate N · /complain N text · /wallet · /hours service hours · /language · /menu
+help-student = { -student-commands }
     Want to earn money as a runner? /apply
+help-student-applied = { -student-commands }
+    { $status ->
+        [rejected] Your runner application was not approved; you may apply again: /apply
+       *[other] Your runner application is waiting for an operator's decision: /apply shows where it stands.
+    }
+help-student-runner = { -student-commands }
 help-runner = Runner: /quiz service rules quiz · /nearby [building] open orders (or share your location) · /grab N · /picked N [yuan spent, buy tasks] · /delivered N · /release N · /msg N text · /income · /withdraw yuan
 help-operator = Operator: /admin lists every operator command (applications, orders, complaints, withdrawals, top-ups, coupons, /today, /report, /pause)
 error-unknown-command = I don't know the command /{ $command }. Send /help for the list.

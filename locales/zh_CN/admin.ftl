@@ -144,6 +144,7 @@ admin-not-a-runner = { $who } 不是跑腿员。
 admin-runner-ineligible = { $who } 不能接这个订单：{ $reason ->
     [not-eligible-other-campus] 其他校区的跑腿员
     [not-eligible-not-approved] 不是已通过审核的跑腿员
+    [not-eligible-rejected] 其跑腿员申请未通过
     [not-eligible-suspended] 已被暂停
     [not-eligible-quiz] 尚未通过答题
     [not-eligible-own-order] 这是其本人的订单

@@ -25,6 +25,7 @@ error-pickup-required = 这类跑腿需要填写取件地点。
 not-eligible-not-runner = 你还不是跑腿员。
 not-eligible-other-campus = 你是其他校区的跑腿员，本校区的订单只由本校区的跑腿员接。
 not-eligible-not-approved = 你的跑腿员申请尚未通过审核。
+not-eligible-rejected = 你的跑腿员申请未通过，可以发送 /apply 重新申请。
 not-eligible-suspended = 你的跑腿员账号已被暂停。
 not-eligible-quiz = 接第一单前，请先通过服务规则测验。
 not-eligible-own-order = 不能接自己发布的订单。

@@ -555,7 +555,7 @@ async def test_a_repeated_update_is_handled_once_through_the_whole_stack(
 
     # A /help after them is answered after both copies were handled (one person's updates run in order).
     mark = zhao.command("help")
-    await zhao.says(mark, EN("help-student"))
+    await zhao.says(mark, EN("help-student-runner"))
     await all_delivered(fake, services)
 
     texts = [m["text"] for m in li.messages()]

@@ -928,7 +928,8 @@ async def test_a_live_location_answers_the_step_asking_for_a_location_as_a_one_o
     before = len(fake_bot_api.bot_messages(1001))
     fake_bot_api.live_location(li, shared, PARCEL_STATION[0] + 0.0001, PARCEL_STATION[1])
     await settle(fake_bot_api, li, runner=make_person is tg_runner)
-    assert [m["text"] for m in fake_bot_api.bot_messages(1001)[before:]][0] == en("help-student")  # settle's
+    settles = en("help-student-runner" if make_person is tg_runner else "help-student")  # settle's /help
+    assert [m["text"] for m in fake_bot_api.bot_messages(1001)[before:]][0] == settles
     if make_person is tg_runner:
         assert (await profile(services, person)).available_until is None
 

@@ -521,7 +521,7 @@ async def test_once_the_photo_is_in_the_picked_up_message_keeps_only_delivered(c
     done, cleared = await chat.send("rob", f"/delivered {order_id}")
     assert (done.key, cleared.replaces, cleared.text, cleared.choices) == ("runner-delivered", "12", picked.text, ())
     assert (await order_row(db, order_id)).status == "delivered"
-    assert keys(await chat.send("rob", "/help"))[0] == "help-student"  # nothing more to take away
+    assert keys(await chat.send("rob", "/help"))[0] == "help-student-runner"  # nothing more to take away
 
 
 async def test_delivered_by_command_while_the_photo_is_asked_for_leaves_no_button_under_the_question(
@@ -991,6 +991,50 @@ async def test_one_withdrawal_waits_for_the_operators_at_a_time(chat, services, 
 async def test_money_commands_are_for_runners(chat):
     assert keys(await chat.send("nobody", "/withdraw 5")) == ["runner-not-a-runner"]
     assert keys(await chat.send("nobody", "/income")) == ["runner-not-a-runner"]
+
+
+@pytest.mark.parametrize(("decided", "status_text"), [
+    (False, "You have applied already; an operator is reviewing your application."),
+    (True, "Your runner application was not approved. You may apply again with /apply."),
+], ids=["pending", "rejected"])
+async def test_an_applicant_is_not_treated_as_a_runner_by_help_income_withdraw_nearby_and_grab(
+        chat, services, db, campus, clock, decided, status_text):
+    """Before, an applicant's /help listed the runners' commands, /income showed an income card ("Credit score: 100
+    (good)"), /withdraw asked how much, and a rejected one's /nearby said "not been approved yet"."""
+    await english(chat, "admin")
+    dan = await runner(db, campus, clock(), "dan", approved=False)
+    if decided:
+        await chat.send("admin", f"/reject {dan} not a student here")
+    alice = await person(db, campus, clock(), "alice")
+    order_id = await make_order(db, campus, alice, clock())
+
+    (helped,) = await chat.send("dan", "/help")
+    where_it_stands = ("Your runner application was not approved; you may apply again: /apply" if decided
+                       else "Your runner application is waiting for an operator's decision: "
+                            "/apply shows where it stands.")
+    assert helped.text.endswith("\n" + where_it_stands)
+    assert "/income" not in helped.text and "/grab" not in helped.text
+    for command in ("/income", "/withdraw", "/withdraw 5"):
+        assert [r.text for r in await chat.send("dan", command)] == [status_text], command
+    (nearby,) = await chat.send("dan", "/nearby")
+    (grabbed,) = await chat.send("dan", f"/grab {order_id}")
+    assert nearby.text == grabbed.text == (
+        "Your runner application was not approved. You may apply again with /apply." if decided
+        else "Your runner application has not been approved yet.")
+
+
+async def test_help_lists_the_runners_commands_as_the_menu_has_them_and_apply_to_no_runner(
+        chat, services, db, campus, clock):
+    await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    assert keys(await chat.send("alice", "/help")) == ["help-student"]
+    assert "/apply" in (await chat.send("alice", "/help"))[0].text
+    helped = await chat.send("rob", "/help")
+    assert keys(helped) == ["help-student-runner", "help-runner"]
+    assert "/apply" not in helped[0].text  # an approved runner applies no more
+    async with UnitOfWork(db) as uow:
+        (await uow.runners.get(rob)).suspended = True
+    assert keys(await chat.send("rob", "/help")) == ["help-student-runner"]  # as their menu: no runners' commands
 
 
 async def test_a_quiz_answer_may_be_typed_as_well_as_pressed(chat, db, campus, clock):
