@@ -61,6 +61,13 @@ def standing(rules: CreditRules, score: int) -> Standing:
     return Standing.normal
 
 
+def told_standing(rules: CreditRules, score: int) -> str:
+    """The standing as runners and operators are told it: "below_floor" under the grab floor (where a runner takes
+    no order at all, whatever the thresholds call the score, e.g. "restricted"), else standing()'s."""
+    s = standing(rules, score)
+    return "below_floor" if s is not Standing.suspended and score < rules.grab_floor else s.value
+
+
 def may_grab(rules: CreditRules, score: int) -> bool:
     """A runner may grab (or be offered) new orders only at or above the credit floor and when not suspended."""
     return score >= rules.grab_floor and standing(rules, score) is not Standing.suspended

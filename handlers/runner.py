@@ -656,7 +656,8 @@ async def income(ctx: Ctx) -> None:
               else ctx.t("runner-no-rating"))
     ctx.say("runner-income", balance=format_yuan(balance), held=format_yuan(held), today=format_yuan(today),
             week=format_yuan(week), completed=completed, credit=profile.credit,
-            standing=credit_rules.standing(ctx.campus.credit, profile.credit).value, rating=rating,
+            standing=credit_rules.told_standing(ctx.campus.credit, profile.credit),
+            floor=ctx.campus.credit.grab_floor, rating=rating,
             ratings=profile.rating_count)
 
 

@@ -45,7 +45,7 @@ async def show(ctx: Ctx, user: User, profile: RunnerProfile) -> None:
     lines = [ctx.t("admin-credit-line", time=local_time(ctx.campus, r.at), event=r.event, change=f"{r.change:+d}",
                    score=r.score_after, order=str(r.order_id) if r.order_id else "none") for r in rows]
     ctx.say("admin-credit", who=who(user), credit=profile.credit,
-            standing=credit.standing(ctx.campus.credit, profile.credit).value,
+            standing=credit.told_standing(ctx.campus.credit, profile.credit), floor=ctx.campus.credit.grab_floor,
             history="\n".join(lines) or ctx.t("admin-credit-no-history"))
 
 
@@ -76,10 +76,10 @@ async def credit_cmd(ctx: Ctx) -> None:
     after = (await ctx.uow.runners.apply_credit(ctx.campus, profile.user_id, CreditEvent.operator_adjustment,
                                                 ctx.now, change=made)).score_after
     await record(ctx, "credit", f"user:{profile.user_id}", change=made, before=before, after=after, reason=reason)
-    standing = credit.standing(rules, after).value
+    standing = credit.told_standing(rules, after)
     await ctx.notify.user(profile.user_id, "runner-credit-adjusted", change=f"{made:+d}", credit=after,
-                          standing=standing, reason=reason)
+                          standing=standing, floor=rules.grab_floor, reason=reason)
     # Offers their Accept would now refuse go to the hall.
     await end_offers_past_limit(ctx.services, ctx.uow, ctx.campus, profile.user_id, ctx.now)
     ctx.say("admin-credit-adjusted", who=who(user), before=before, credit=after,
-            standing=standing, clamped="yes" if made != change else "no")
+            standing=standing, floor=rules.grab_floor, clamped="yes" if made != change else "no")

@@ -482,6 +482,7 @@ admin-credit-standing = { $standing ->
     [normal] good
     [warning] warning
     [restricted] restricted
+    [below_floor] below the grab floor of { $floor }: cannot take orders
    *[suspended] suspended
   }
 admin-credit = { $who }: credit score { $credit } ({ admin-credit-standing }).

@@ -107,17 +107,20 @@ runner-release-not-yours = { $how ->
    *[taken] Order #{ $order } is no longer yours: it was taken off you (an operator gave it to another runner, or it was not picked up in time).
   }
 runner-no-rating = no ratings yet
+# a runner's credit standing, in their messages (core.credit.told_standing)
+runner-credit-standing = { $standing ->
+    [priority] priority
+    [normal] good
+    [warning] warning
+    [restricted] restricted
+    [below_floor] below { $floor }: you cannot take orders until it is back at { $floor }
+   *[suspended] suspended
+  }
 runner-income = Your income
     Wallet: { $balance } yuan (held for withdrawal: { $held } yuan)
     Earned today: { $today } yuan · this week: { $week } yuan
     Completed orders: { $completed }
-    Credit score: { $credit } ({ $standing ->
-        [priority] priority
-        [normal] good
-        [warning] warning
-        [restricted] restricted
-       *[suspended] suspended
-    })
+    Credit score: { $credit } ({ runner-credit-standing })
     Rating: { $rating }{ $ratings ->
         [0] {""}
         [one] {" "}(1 rating)
@@ -134,18 +137,6 @@ runner-withdraw-too-much = You cannot withdraw { $amount } yuan: your wallet hol
 runner-withdraw-requested = Withdrawal #{ $withdrawal } of { $amount } yuan requested; an operator will pay it out. Your wallet now holds { $balance } yuan.
 runner-withdrawal-operators = Withdrawal #{ $withdrawal }: { $name } (user { $user }) asks for { $amount } yuan. See /withdrawals.
 # to the user: an operator's /credit
-runner-credit-adjusted = The service changed your credit score by { $change }: it is now { $credit } ({ $standing ->
-    [priority] priority
-    [normal] good
-    [warning] warning
-    [restricted] restricted
-   *[suspended] suspended
-  }). Reason: { $reason }
+runner-credit-adjusted = The service changed your credit score by { $change }: it is now { $credit } ({ runner-credit-standing }). Reason: { $reason }
 # to the user: a complaint about their part in an order was upheld (/uphold, /resolve)
-runner-credit-complaint = A complaint about order #{ $order } was upheld: your credit score changed by { $change } and is now { $credit } ({ $standing ->
-    [priority] priority
-    [normal] good
-    [warning] warning
-    [restricted] restricted
-   *[suspended] suspended
-  }).
+runner-credit-complaint = A complaint about order #{ $order } was upheld: your credit score changed by { $change } and is now { $credit } ({ runner-credit-standing }).

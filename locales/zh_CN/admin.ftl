@@ -470,6 +470,7 @@ admin-credit-standing = { $standing ->
     [normal] 良好
     [warning] 警告
     [restricted] 受限
+    [below_floor] 低于接单门槛 { $floor } 分，不能接单
    *[suspended] 暂停
   }
 admin-credit = { $who }：信用分 { $credit }（{ admin-credit-standing }）。

@@ -107,17 +107,20 @@ runner-release-not-yours = { $how ->
    *[taken] 订单 #{ $order } 已不再由你配送：它已被收回（客服改派给了其他跑腿员，或超时未取件）。
   }
 runner-no-rating = 暂无评分
+# 跑腿员消息里的信用状态（core.credit.told_standing）
+runner-credit-standing = { $standing ->
+    [priority] 优先
+    [normal] 良好
+    [warning] 警告
+    [restricted] 受限
+    [below_floor] 低于接单门槛 { $floor } 分，回到 { $floor } 分之前不能接单
+   *[suspended] 暂停
+  }
 runner-income = 我的收入
     钱包：{ $balance } 元（提现冻结中：{ $held } 元）
     今日收入：{ $today } 元 · 本周：{ $week } 元
     已完成订单：{ $completed }
-    信用分：{ $credit }（{ $standing ->
-        [priority] 优先
-        [normal] 良好
-        [warning] 警告
-        [restricted] 受限
-       *[suspended] 暂停
-    }）
+    信用分：{ $credit }（{ runner-credit-standing }）
     评分：{ $rating }{ $ratings ->
         [0] {""}
        *[other] （{ $ratings } 条评价）
@@ -133,17 +136,5 @@ runner-withdraw-too-much = 无法提现 { $amount } 元：你的钱包只有 { $
 runner-withdraw-requested = 已申请提现 #{ $withdrawal }，金额 { $amount } 元，客服将为你打款。钱包余额：{ $balance } 元。
 runner-withdrawal-operators = 提现 #{ $withdrawal }：{ $name }（用户 { $user }）申请 { $amount } 元。见 /withdrawals。
 # 发给用户：运营的 /credit
-runner-credit-adjusted = 平台调整了你的信用分 { $change }，现在为 { $credit }（{ $standing ->
-    [priority] 优先
-    [normal] 良好
-    [warning] 警告
-    [restricted] 受限
-   *[suspended] 暂停
-  }）。原因：{ $reason }
-runner-credit-complaint = 关于订单 #{ $order } 的投诉经核实成立：你的信用分变动 { $change }，现在为 { $credit }（{ $standing ->
-    [priority] 优先
-    [normal] 良好
-    [warning] 警告
-    [restricted] 受限
-   *[suspended] 暂停
-  }）。
+runner-credit-adjusted = 平台调整了你的信用分 { $change }，现在为 { $credit }（{ runner-credit-standing }）。原因：{ $reason }
+runner-credit-complaint = 关于订单 #{ $order } 的投诉经核实成立：你的信用分变动 { $change }，现在为 { $credit }（{ runner-credit-standing }）。

@@ -113,6 +113,32 @@ async def test_a_runner_dropped_below_the_grab_floor_loses_the_order_offered_to_
     assert keys(await chat.press("otto", f"data:g:{order_id}", chat="hall:demo"))[0] == "grab-won"
 
 
+@pytest.mark.parametrize(("language", "runner_told", "operator_told"), [
+    ("en", "50 (below 60: you cannot take orders until it is back at 60)",
+     "50 (below the grab floor of 60: cannot take orders)"),
+    ("zh_CN", "50（低于接单门槛 60 分，回到 60 分之前不能接单）", "50（低于接单门槛 60 分，不能接单）"),
+], ids=["en", "zh_CN"])
+async def test_a_score_below_the_grab_floor_is_told_as_taking_no_orders_not_as_restricted(
+        chat, db, campus, clock, language, runner_told, operator_told):
+    """Demo campus: restricted below 70 (one order at a time), grab floor 60. At 50 the runner may take no order at
+    all; before, /credit, its notice and /income called that "restricted" (受限)."""
+    from tests.handlers.test_admin import operator_speaking
+    from tests.handlers.test_runner import runner
+
+    assert (campus.credit.grab_floor, campus.credit.thresholds.restricted) == (60, 70)
+    await operator_speaking(db, campus, clock.now, language)
+    fay = await runner(db, campus, clock(), "fay", language=language)
+    (adjusted,) = await chat.send("dora", f"/credit #{fay} -50 no-shows")
+    assert operator_told in adjusted.text
+    (shown,) = await chat.send("dora", f"/credit #{fay}")
+    assert operator_told in shown.text
+    (told,) = [m for m in await chat.inbox("fay") if m["key"] == "runner-credit-adjusted"]
+    assert runner_told in told["text"]
+    (income,) = await chat.send("fay", "/income")
+    assert runner_told in income.text
+    assert (await chat.send("fay", "/nearby"))[0].key == "not-eligible-credit"  # as they are told: none at all
+
+
 async def test_credit_in_chinese(chat, db, campus, clock):
     await chat.send(OP, "/start")  # the operator never picks English
     runner = await make_runner(db, campus, clock.now)
