@@ -14,7 +14,7 @@ from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.campus import Campus
-from core.credit import rating_events
+from core.credit import rating_events, told_standing
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import format_yuan
 from core.numbers import record_id, whole_number
@@ -502,15 +502,22 @@ async def save_rating(ctx: Ctx, order_id: int, stars: int, tags: list[str], comm
         return
     campus = campus_of(ctx, row)
     await ctx.uow.runners.add_rating(row.runner_id, stars)
+    change, credit = 0, None
     for event in rating_events(stars):
-        await ctx.uow.runners.apply_credit(campus, row.runner_id, event, ctx.now, order_id=order_id)
+        made = await ctx.uow.runners.apply_credit(campus, row.runner_id, event, ctx.now, order_id=order_id)
+        change, credit = change + made.change, made.score_after
     if (changed := NOTICE_RENDERERS.get(CREDIT_CHANGED)) is not None:  # a low rating lowers it: offers go too
         await changed(ctx.notify, campus, row, Notice("runner", CREDIT_CHANGED, user_id=row.runner_id))
     # The tags and the comment are for the runner: what they did well or not, named in their own language.
     runner = await ctx.uow.session.get(User, row.runner_id)
     tags_text = rating_tags_text(catalogue(runner.language), tags) if runner is not None else ""
+    credited: dict[str, object] = {"credited": "no"}
+    if change and credit is not None:  # told as a complaint's or an operator's change is: by how much, and where to
+        credited = {"credited": "yes", "change": f"{change:+d}", "credit": credit, "floor": campus.credit.grab_floor,
+                    "standing": told_standing(campus.credit, credit)}
     await ctx.notify.user(row.runner_id, "track-rated-runner", order=str(order_id), stars=stars, tags=tags_text,
-                          tagged="yes" if tags else "no", comment=comment, commented="yes" if comment else "no")
+                          tagged="yes" if tags else "no", comment=comment, commented="yes" if comment else "no",
+                          **credited)
     ctx.say("track-rate-thanks", order=str(order_id), stars=stars)
     await back_to_form(ctx)
 

@@ -115,7 +115,10 @@ track-already-rated = Order #{ $order } has already been rated; a rating cannot 
 track-rated-runner = The student rated order #{ $order }: { $stars }★{ $tagged ->
     [yes] {" — "}{ $tags }
    *[no] {""}
-  }.{ $commented ->
+  }.{ $credited ->
+    [yes] {" "}Your credit score changed by { $change } and is now { $credit } ({ runner-credit-standing }).
+   *[no] {""}
+  }{ $commented ->
     [yes] {" "}Their comment: "{ $comment }"
    *[no] {""}
   }

@@ -114,7 +114,10 @@ track-already-rated = 订单 #{ $order } 已评价过，评价不能修改。
 track-rated-runner = 下单同学给订单 #{ $order } 评了 { $stars }★{ $tagged ->
     [yes] （{ $tags }）
    *[no] {""}
-  }。{ $commented ->
+  }。{ $credited ->
+    [yes] 你的信用分变动 { $change }，现在为 { $credit }（{ runner-credit-standing }）。
+   *[no] {""}
+  }{ $commented ->
     [yes] 留言：“{ $comment }”
    *[no] {""}
   }

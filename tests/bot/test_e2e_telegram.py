@@ -437,9 +437,12 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
     await li.says(mark, EN("track-rate-thanks", order=order_id, stars=5))
     await fake.wait_for(lambda: buttons(fake.messages[(li.id, comment["message_id"])]) == [], WAIT,
                         what="the comment question without its Skip, once answered")
-    told = EN("track-rated-runner", order=order_id, stars=5, tagged="yes", tags="On time", commented="yes",
-              comment="Quick and friendly, thanks!")
-    assert told == f'The student rated order #{order_id}: 5★ — On time. Their comment: "Quick and friendly, thanks!"'
+    async with UnitOfWork(services.db, write=False) as uow:  # 5★ earned them a point: told with the score it made
+        credit = (await uow.runners.get(runner_ids[winner.id])).credit
+    told = EN("track-rated-runner", order=order_id, stars=5, tagged="yes", tags="On time", credited="yes", change="+1",
+              credit=credit, standing="normal", floor=60, commented="yes", comment="Quick and friendly, thanks!")
+    assert told == (f"The student rated order #{order_id}: 5★ — On time. Your credit score changed by +1 and is now "
+                    f'{credit} (good). Their comment: "Quick and friendly, thanks!"')
     await winner.says(0, told)
     await all_delivered(fake, services)
 

@@ -13,7 +13,7 @@ from core.order import Actor, Event, Role, transition
 from handlers.context import MAX_TEXT, Services
 from handlers.notify import Notifier
 from locales import catalogue
-from storage.models import Complaint, CreditRecord, LedgerPosting, Outbox, User
+from storage.models import Complaint, CreditRecord, LedgerPosting, Outbox, RunnerProfile, User
 from storage.models import Order as OrderRow
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
@@ -521,8 +521,10 @@ async def test_low_rating_without_comment_costs_credit(db, campus, clock, chat, 
 
 
 @pytest.mark.parametrize(("language", "told"), [
-    ("en", 'The student rated order #{order}: 2★ — Late, Rude. Their comment: "Waited 40 minutes at the gate"'),
-    ("zh_CN", "下单同学给订单 #{order} 评了 2★（迟到、态度差）。留言：“Waited 40 minutes at the gate”"),
+    ("en", "The student rated order #{order}: 2★ — Late, Rude. Your credit score changed by -3 and is now 99 (good)."
+           ' Their comment: "Waited 40 minutes at the gate"'),
+    ("zh_CN", "下单同学给订单 #{order} 评了 2★（迟到、态度差）。你的信用分变动 -3，现在为 99（良好）。"
+              "留言：“Waited 40 minutes at the gate”"),
 ], ids=["en", "zh_CN"])
 async def test_the_runner_is_told_the_tags_and_comment_of_their_rating_in_their_language(
         db, campus, clock, chat, services, language, told):
@@ -546,7 +548,8 @@ async def test_the_runner_is_told_the_tags_and_comment_of_their_rating_in_their_
     assert "评价：2★，迟到、态度差 · “Waited 40 minutes at the gate”" in card.text
 
 
-async def test_a_rating_with_stars_alone_tells_the_runner_the_stars_alone(db, campus, clock, chat, services):
+async def test_a_rating_with_stars_alone_tells_the_runner_the_stars_alone_and_the_credit_they_earned(
+        db, campus, clock, chat, services):
     _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
     await deliver(services, campus, order_id, runner, clock())
     me = await external_id(db, runner)
@@ -555,7 +558,32 @@ async def test_a_rating_with_stars_alone_tells_the_runner_the_stars_alone(db, ca
     await chat.press("alice", "Done")
     await chat.press("alice", "Skip")
     assert [p["text"] for p in await chat.inbox(me) if p["key"] == "track-rated-runner"] == [
-        f"The student rated order #{order_id}: 5★."]
+        f"The student rated order #{order_id}: 5★. Your credit score changed by +1 and is now 103 (good)."]
+
+
+@pytest.mark.parametrize(("language", "told"), [
+    ("en", "The student rated order #{order}: 1★. Your credit score changed by -3 and is now 59 "
+           "(below 60: you cannot take orders until it is back at 60)."),
+    ("zh_CN", "下单同学给订单 #{order} 评了 1★。你的信用分变动 -3，现在为 59（低于接单门槛 60 分，回到 60 分之前不能接单）。"),
+], ids=["en", "zh_CN"])
+async def test_a_runner_a_low_rating_pushes_below_the_grab_floor_is_told_the_change_and_their_score(
+        db, campus, clock, chat, services, language, told):
+    """Demo campus: a 1★ rating costs 3 points, the grab floor is 60. Before, the rating's notice said the stars
+    alone, while an upheld complaint or an operator's /credit tell the change and the new score."""
+    _alice, runner, order_id = await setup(db, campus, clock, stage="picked_up")
+    await speaks(db, language, runner)
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == runner).values(credit=60))
+    await deliver(services, campus, order_id, runner, clock())
+    await chat.send("alice", f"/confirm {order_id}")  # completed on time: 62
+    me = await external_id(db, runner)
+    await chat.inbox(me)
+    await chat.press("alice", "1★")
+    await chat.press("alice", "Done")
+    await chat.press("alice", "Skip")
+    assert (await _profile(db, runner)).credit == 59
+    told_runner = [p["text"] for p in await chat.inbox(me) if p["key"] == "track-rated-runner"]
+    assert told_runner == [told.format(order=order_id)]
 
 
 async def test_changing_language_in_the_middle_of_rating_asks_the_same_question_in_the_new_one(
