@@ -2,10 +2,10 @@
 
 Telegram counts an update as delivered once polling asked for the next ones, or once the webhook answered 200 —
 which aiogram's SimpleRequestHandler does before handling it. An update cut off by a stop is therefore lost, but
-for a successful payment, which is kept until booked (bot.telegram.kept_payments). aiogram keeps the tasks it handles updates in to itself
-(Dispatcher polling and the webhook handler's background tasks alike), but every update passes through the
-dispatcher's outer middlewares in the task that handles it: registered first, this one sees each such task for as
-long as the update is being handled, whether polled or posted to the webhook.
+for a successful payment, which is kept until booked (bot.telegram.kept_payments). aiogram keeps the tasks it
+handles updates in to itself (Dispatcher polling and the webhook handler's background tasks alike), but every update
+passes through the dispatcher's outer middlewares in the task that handles it: registered first, this one sees each
+such task for as long as the update is being handled, whether polled or posted to the webhook.
 """
 from __future__ import annotations
 

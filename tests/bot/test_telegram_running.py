@@ -77,8 +77,8 @@ async def unpaid_order(services, campus, clock) -> tuple[int, int]:  # noqa: ANN
     return oid, (await order_row(services, oid)).total
 
 
-async def paid_while_running(mode: str, api, services, settings: Settings, stop: asyncio.Event, oid: int,  # noqa: ANN001
-                             total: int) -> asyncio.Task:
+async def paid_while_running(mode: str, api, services, settings: Settings,  # noqa: ANN001
+                             stop: asyncio.Event, oid: int, total: int) -> asyncio.Task:
     """The bot running (until `stop`), and Li's payment of the order handed to it: polled, or posted to the webhook
     and answered 200 (from then on the charge is ours to book)."""
     running = asyncio.create_task(run_telegram(settings, services, stop=stop, handle_signals=False))

@@ -178,7 +178,8 @@ async def scheduled_and_grabbed(services, db, campus, clock, *, minutes_in: int)
     start = clock() + dt.timedelta(hours=2)
     async with UnitOfWork(db) as uow:
         await uow.session.execute(update(Order).where(Order.id == order_id).values(
-            window_start=start, window_end=start + dt.timedelta(minutes=10), accept_by=start + dt.timedelta(minutes=10)))
+            window_start=start, window_end=start + dt.timedelta(minutes=10),
+            accept_by=start + dt.timedelta(minutes=10)))
     runner = await make_runner(db, campus, clock())
     clock.advance(hours=2, minutes=minutes_in)
     assert (await services.grabs.grab(order_id, runner)).won
