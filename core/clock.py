@@ -17,3 +17,9 @@ def day_bounds(tz: dt.tzinfo, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def moment_mark(at: dt.datetime) -> str:
+    """A moment to the millisecond, for a button or a question to name which of several (a taking of an order, an
+    application) it is about: two can fall within one second."""
+    return str(int(at.timestamp() * 1000))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from core import credit as credit_rules
 from core import ledger
 from core.campus import Campus, CreditEvent
+from core.clock import moment_mark
 from core.dispatch import ineligibility
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
 from core.money import CURRENCY_MARK, YUAN_UNIT, MoneyError, format_yuan, percent_to_bp, written_yuan_to_fen
@@ -354,9 +355,8 @@ async def applications(ctx: Ctx) -> None:
 
 def applied_mark(applied_at: dt.datetime) -> str:
     """Which application of a person a card or a reason question is about (when it was sent): one left over from
-    an application decided since must not decide the one they sent again after it (see handlers.runner.apply_photo).
-    To the millisecond, like the release question's taken mark."""
-    return str(int(applied_at.timestamp() * 1000))
+    an application decided since must not decide the one they sent again after it (see handlers.runner.apply_photo)."""
+    return moment_mark(applied_at)
 
 
 async def load_application(ctx: Ctx, user_id: int) -> RunnerProfile:

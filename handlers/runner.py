@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from core import credit as credit_rules
 from core import ledger
 from core.campus import Campus, CreditEvent, Gender, normalize_name
-from core.clock import day_bounds, local_day
+from core.clock import day_bounds, local_day, moment_mark
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import MoneyError, format_yuan, written_yuan_to_fen
 from core.numbers import ascii_digits, whole_number
@@ -497,9 +497,8 @@ async def release(ctx: Ctx, order_id: int) -> None:
 
 def taken_mark(row: OrderRow) -> str:
     """Which taking of the order a release question is about (when it was accepted): a question left over from an
-    earlier taking must not release the order its runner took again since. To the millisecond: a release and a
-    re-take can fall within one second."""
-    return str(int(row.accepted_at.timestamp() * 1000)) if row.accepted_at is not None else "0"
+    earlier taking must not release the order its runner took again since."""
+    return moment_mark(row.accepted_at) if row.accepted_at is not None else "0"
 
 
 async def release_yes(ctx: Ctx, order_id: int) -> None:
