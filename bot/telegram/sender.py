@@ -125,9 +125,8 @@ from aiogram.types import BotCommandScopeChat, InlineKeyboardButton, InlineKeybo
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from sqlalchemy import exists, func, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import aliased
 
 from bot.telegram.commands import chat_menu, staff_member
 from bot.telegram.refusals import OUTAGE, Refusal, refusal
@@ -586,20 +585,24 @@ class TelegramSender:
         whose minute is spent (after an outage) would fill the batch with rows that cannot go yet, and a private
         message queued behind them, which could go at once, would not even be read. Each chat still gets a prefix
         of its due rows, in order (_on_the_way relies on it)."""
-        earlier = aliased(Outbox)
         # A person's messages wait behind an earlier one not due yet: held or backing off (those push the chat's
         # later rows back too), or claimed by a sender whose process died before sending it (due when its lease
         # ends). A command-menu refresh, queued for later by design, holds nothing back. Groups are planned with the
-        # rows still on their way in view instead (_on_the_way): an edit or a deletion may overtake a post.
-        waits = exists().where(
-            earlier.channel == CHANNEL, earlier.recipient == Outbox.recipient, earlier.status == "pending",
-            earlier.id < Outbox.id, earlier.next_attempt_at > now,
-            func.coalesce(earlier.payload["kind"].as_string(), "") != MENU,
-            ~Outbox.recipient.startswith("-"))
+        # rows still on their way in view instead (_on_the_way): an edit or a deletion may overtake a post. One
+        # grouped read of each person's first waiting row, joined: a backlog after an outage stays one pass.
+        waiting = (
+            select(Outbox.recipient, func.min(Outbox.id).label("first"))
+            .where(Outbox.channel == CHANNEL, Outbox.status == "pending", Outbox.next_attempt_at > now,
+                   ~Outbox.recipient.startswith("-"), func.coalesce(Outbox.payload["kind"].as_string(), "") != MENU)
+            .group_by(Outbox.recipient)
+            .subquery()
+        )
         ranked = (
             select(Outbox.id, Outbox.recipient, Outbox.payload, Outbox.attempts, Outbox.edit_key,
                    func.row_number().over(partition_by=Outbox.recipient, order_by=Outbox.id).label("rank"))
-            .where(Outbox.channel == CHANNEL, Outbox.status == "pending", Outbox.next_attempt_at <= now, ~waits)
+            .outerjoin(waiting, waiting.c.recipient == Outbox.recipient)
+            .where(Outbox.channel == CHANNEL, Outbox.status == "pending", Outbox.next_attempt_at <= now,
+                   or_(waiting.c.first.is_(None), Outbox.id < waiting.c.first))
             .subquery()
         )
         query = (select(ranked.c.id, ranked.c.recipient, ranked.c.payload, ranked.c.attempts, ranked.c.edit_key)
