@@ -1109,6 +1109,7 @@ def coupon_line(ctx: Ctx, c: Coupon) -> str:
     return ctx.t("admin-coupon-line", code=c.code, value=coupon_value_text(ctx, c),
                  min_spend=format_yuan(c.min_spend) if c.min_spend else "none", used=c.used,
                  max_uses=str(c.max_uses) if c.max_uses is not None else "none",
+                 used_up="yes" if c.max_uses is not None and c.used >= c.max_uses else "no",
                  until=dated_time(ctx.campus, c.valid_until, ctx.now) if c.valid_until else "none")
 
 

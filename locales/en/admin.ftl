@@ -357,7 +357,10 @@ admin-coupon-line = { $code }: { $value } · { $min_spend ->
    *[other] min spend { $min_spend } yuan
   } · { $max_uses ->
     [none] used { $used }, no limit on uses
-   *[other] used { $used }/{ $max_uses }
+   *[other] used { $used }/{ $max_uses }{ $used_up ->
+        [yes] , used up: nobody can use it until a refund gives a use back
+       *[no] {""}
+    }
   } · { $until ->
     [none] no end date
    *[other] until { $until }

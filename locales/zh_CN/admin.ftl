@@ -345,7 +345,10 @@ admin-coupon-line = { $code }：{ $value } · { $min_spend ->
    *[other] 最低消费 { $min_spend } 元
   } · { $max_uses ->
     [none] 已用 { $used } 次，不限次数
-   *[other] 已用 { $used }/{ $max_uses }
+   *[other] 已用 { $used }/{ $max_uses }{ $used_up ->
+        [yes] ，已用完：有订单退款退回次数前无法使用
+       *[no] {""}
+    }
   } · { $until ->
     [none] 长期有效
    *[other] 截止 { $until }

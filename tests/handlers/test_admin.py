@@ -1695,6 +1695,21 @@ async def test_coupons_says_how_many_are_active_and_how_many_it_leaves_out(chat,
     assert "C20X" in listed.text and "C00X" not in listed.text
 
 
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "ONCE: 1.00 yuan off · no minimum spend · used 1/1, used up: nobody can use it until a refund gives a use "
+           "back"),
+    ("zh_CN", "ONCE：减 1.00 元 · 无最低消费 · 已用 1/1，已用完：有订单退款退回次数前无法使用")])
+async def test_coupons_says_which_are_used_up(chat, db, campus, clock, language, said):
+    # Before, a coupon whose every use was taken was listed as active like the others.
+    op = await operator(chat)
+    assert keys(await chat.send(OP, "/coupon create ONCE 1 0 1")) == ["admin-coupon-created"]
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(Coupon).where(Coupon.code == "ONCE").values(used=1))
+    await speaks(db, language, op)
+    (listed,) = await chat.send(OP, "/coupons")
+    assert said in listed.text, listed.text
+
+
 async def test_a_coupon_ending_next_year_says_the_year(chat, db, campus, clock):
     # Before, a coupon for 365 days said "until 11-23 10:00": the moment it was made, as if it had ended.
     await operator(chat)
