@@ -4,7 +4,8 @@ After every input the console delivers the outbox for channel "console" like any
 pending message (`[to @bob] text`, `[hall #1] text`, an edit of an earlier hall message as
 `[hall · edited #1] text`), numbers its buttons `(1) Grab`, and marks the row sent; a command-menu refresh is
 marked sent without a word (the console has no menu). It remembers each persona's latest buttons and every hall
-message's buttons, so `#2`, `[English]` and `hall#1` press them.
+message's buttons, so `#2`, `[English]` and `hall#1` press them. An edit without buttons takes away the buttons of
+the message it edits, as on Telegram.
 """
 from __future__ import annotations
 
@@ -81,7 +82,10 @@ class HallMessage:
 class Screen:
     """What the console has shown: the buttons a line may press."""
 
-    buttons: dict[str, list[Choice]] = field(default_factory=dict)  # persona → buttons of their latest message(s)
+    # persona → buttons of their latest message(s); None: one an edit took away (the others keep their numbers)
+    buttons: dict[str, list[Choice | None]] = field(default_factory=dict)
+    messages: dict[str, list[list[Choice]]] = field(default_factory=dict)  # the same buttons, message by message
+    user_buttons_by_edit_key: dict[tuple[str, str], list[Choice]] = field(default_factory=dict)
     hall: dict[int, HallMessage] = field(default_factory=dict)
     hall_by_edit_key: dict[tuple[str, str], int] = field(default_factory=dict)
     seen_user_edit_keys: set[tuple[str, str]] = field(default_factory=set)
@@ -97,7 +101,9 @@ class Block:
     def __init__(self, t: Catalogue) -> None:
         self.t = t
         self.out: list[str] = []
-        self.buttons: dict[str, list[Choice]] = {}
+        self.buttons: dict[str, list[Choice | None]] = {}
+        self.messages: dict[str, list[list[Choice]]] = {}
+        self.lost: list[tuple[str, list[Choice]]] = []  # buttons an edit without buttons took off their message
 
     def text(self, prefix: str, text: str, *, indent: str = INDENT) -> None:
         lines = text.splitlines() or [""]
@@ -116,6 +122,7 @@ class Block:
             shown = self.buttons.setdefault(recipient, [])
             start = len(shown) + 1
             shown.extend(choices)
+            self.messages.setdefault(recipient, []).append(list(choices))
         self.out.append(indent + " ".join(f"({start + i}) {c.label}" for i, c in enumerate(choices)))
 
 
@@ -128,6 +135,7 @@ class ConsoleSession:
         self.write = write
         self.screen = Screen()
         self.current: str | None = None  # the prompt's persona
+        self._pressed: dict[str, Choice] = {}  # persona → the button this line pressed (a reply may edit its message)
         self._lock = asyncio.Lock()  # one line (or one timer tick's delivery) at a time
 
     @property
@@ -162,6 +170,15 @@ class ConsoleSession:
     def _flush(self, block: Block) -> None:
         for recipient, choices in block.buttons.items():
             self.screen.buttons[recipient] = choices
+            self.screen.messages[recipient] = block.messages[recipient]
+        for recipient, lost in block.lost:
+            if recipient in block.buttons:
+                continue  # this line's buttons replaced the older ones anyway
+            # As on Telegram: the edited message has no buttons left; the persona's other messages keep theirs.
+            edited = [m for m in self.screen.messages.get(recipient, []) if any(c is x for c in m for x in lost)]
+            gone = {id(c) for m in edited for c in m}
+            self.screen.buttons[recipient] = [None if id(c) in gone else c
+                                              for c in self.screen.buttons.get(recipient, [])]
         for line in block.out:
             self.write(line)
 
@@ -180,6 +197,7 @@ class ConsoleSession:
                 self.current = line.personas[0]  # at the prompt, "@bob hi" also makes you bob from now on
             if echo:
                 block.out.append(f"@{','.join(line.personas)}> {line.source}")
+            self._pressed = {}
             inputs = [self._input(p, line.action) for p in line.personas]  # all resolved before any runs
             if len(inputs) == 1:
                 replies = [await self.app.handle(inputs[0])]
@@ -229,6 +247,7 @@ class ConsoleSession:
             choice = self._pick(self.screen.buttons.get(persona, []), action, lambda: LineError(
                 "console-error-no-buttons", persona=persona), lambda labels: LineError(
                 "console-error-no-button", persona=persona, which=action.describe(), buttons=labels))
+            self._pressed[persona] = choice
             return Input(CHANNEL, persona, Kind.choice, choice=choice.data, **common)
         raise AssertionError(action)
 
@@ -243,15 +262,16 @@ class ConsoleSession:
         return self.screen.hall[number]
 
     @staticmethod
-    def _pick(choices: list[Choice], press: Press, none: Callable[[], LineError],
+    def _pick(shown: list[Choice | None], press: Press, none: Callable[[], LineError],
               missing: Callable[[str], LineError]) -> Choice:
-        if not choices:
+        if not any(shown):
             raise none()
-        labels = " ".join(f"({i}) {c.label}" for i, c in enumerate(choices, 1))
+        labels = " ".join(f"({i}) {c.label}" for i, c in enumerate(shown, 1) if c is not None)
         if press.which is not None:
-            if 1 <= press.which <= len(choices):
-                return choices[press.which - 1]
+            if 1 <= press.which <= len(shown) and (choice := shown[press.which - 1]) is not None:
+                return choice
             raise missing(labels)
+        choices = [c for c in shown if c is not None]
         wanted = (press.label or "").casefold()
         for match in ([c for c in choices if c.label == press.label],
                       [c for c in choices if c.label.casefold() == wanted],
@@ -263,7 +283,10 @@ class ConsoleSession:
     # --- output -----------------------------------------------------------------------------------------------
 
     def _show_replies(self, block: Block, persona: str, replies: list[Reply], prefix: str) -> None:
+        pressed = self._pressed.get(persona)
         for reply in replies:
+            if reply.edit and not reply.flat_choices() and pressed is not None:
+                block.lost.append((persona, [pressed]))  # the reply edits the pressed message to one without buttons
             text = self._with_photo(reply.text, reply.photo)
             if reply.chart is not None:
                 text = f"{self.t('console-chart', path=str(saved_chart(reply.chart)))} {text}"
@@ -327,6 +350,10 @@ class ConsoleSession:
         key = "console-to-edited" if edited else "console-to"
         block.text(self.t(key, persona=recipient), text)
         block.choices(recipient, choices, indent=INDENT * 2)
+        if edit_key is not None:
+            if edited and not choices:
+                block.lost.append((recipient, self.screen.user_buttons_by_edit_key.get((recipient, edit_key), [])))
+            self.screen.user_buttons_by_edit_key[(recipient, edit_key)] = choices
         return recipient
 
 

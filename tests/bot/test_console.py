@@ -456,6 +456,36 @@ def test_an_operator_who_chose_english_reads_the_operators_notices_in_english_to
     assert "[to @admin] New runner application from runner1" in out
 
 
+def test_a_button_its_message_lost_in_an_edit_is_neither_pressed_nor_listed(tmp_path, capsys):
+    # "Paid ..." replaces the quote and its Pay button (Telegram edits the buttons away); before, #1 still paid.
+    lines = (EXAMPLES / "cancellation.txt").read_text(encoding="utf-8").splitlines()
+    paid = lines.index("@alice [Pay with wallet]") + 1
+    code, out, _ = run(write(tmp_path, "\n".join(lines[:paid] + ["@alice #1", "@alice [Confirm]", ""])),
+                       tmp_path, capsys)
+    tail = out.split("@alice> #1", 1)[1]
+    assert "! @alice has no buttons to press." in tail
+    assert "Order #1 is already paid." not in tail and "Buttons: (1) Pay with wallet" not in tail
+
+
+async def test_an_outbox_edit_without_buttons_takes_them_off_only_the_message_it_edits(services):
+    from bot.console.session import Block, ConsoleSession
+
+    session = ConsoleSession(services, write=lambda _line: None)
+    block = Block(session.t)
+    offer = [[{"label": "Accept", "data": "g:1"}, {"label": "Decline", "data": "offer:1:decline"}]]
+    session._show_message(block, "bob", {"text": "Order #1 is offered to you", "edit_key": "offer:1", "choices": offer})
+    session._show_message(block, "bob", {"text": "Rate it", "choices": [[{"label": "Good", "data": "rate:2:5"}]]})
+    session._flush(block)
+    block = Block(session.t)
+    session._show_message(block, "bob", {"text": "The offer of order #1 has ended.", "edit_key": "offer:1"})
+    session._flush(block)
+    assert block.out == ["  [to @bob · edited] The offer of order #1 has ended."]
+    with pytest.raises(LineError) as refused:  # before: #1 still accepted the ended offer
+        session._input("bob", Press(which=1))
+    assert refused.value.args_["buttons"] == "(3) Good"  # the other message keeps its button, and its number
+    assert session._input("bob", Press(which=3)).choice == "rate:2:5"
+
+
 def test_charts_go_to_a_folder_only_their_user_reads(monkeypatch):
     import stat
 
