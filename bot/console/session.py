@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from handlers.io import Chart, Choice, Input, Kind, Reply, parse_text
 from handlers.notify import is_menu
 from handlers.sweep import SweepReport, sweep
 from locales import Catalogue, catalogue
+from storage import cards
 from storage.models import Outbox
 from storage.outbox import open_payload
 from storage.uow import UnitOfWork
@@ -90,6 +92,8 @@ class Screen:
     hall_by_edit_key: dict[tuple[str, str], int] = field(default_factory=dict)
     seen_user_edit_keys: set[tuple[str, str]] = field(default_factory=set)
     hall_posts: int = 0  # hall messages ever shown: a reposted one's old number is not given again
+    cards_shown: int = 0  # operators' cards ever shown in a reply: each one's message id (storage.cards)
+    card_buttons: dict[tuple[str, str], list[Choice]] = field(default_factory=dict)  # (persona, message) → buttons
 
     def latest_hall(self) -> HallMessage | None:
         return self.hall[max(self.hall)] if self.hall else None
@@ -104,6 +108,7 @@ class Block:
         self.buttons: dict[str, list[Choice | None]] = {}
         self.messages: dict[str, list[list[Choice]]] = {}
         self.lost: list[tuple[str, list[Choice]]] = []  # buttons an edit without buttons took off their message
+        self.cards: list[tuple[str, str, str]] = []  # (persona, item, message id) of the cards shown in replies
 
     def text(self, prefix: str, text: str, *, indent: str = INDENT) -> None:
         lines = text.splitlines() or [""]
@@ -135,6 +140,8 @@ class ConsoleSession:
         self.write = write
         self.screen = Screen()
         self.current: str | None = None  # the prompt's persona
+        # Card message ids of this run (storage.cards): a database kept from an earlier run has rows of its ids.
+        self._run_id = secrets.token_hex(4)
         self._pressed: dict[str, Choice] = {}  # persona → the button this line pressed (a reply may edit its message)
         self._lock = asyncio.Lock()  # one line (or one timer tick's delivery) at a time
 
@@ -206,6 +213,7 @@ class ConsoleSession:
             for persona, persona_replies in zip(line.personas, replies):
                 prefix = self.t("console-to", persona=persona) if len(line.personas) > 1 else ""
                 self._show_replies(block, persona, persona_replies, prefix)
+            await self._record_cards(block)
 
     def _echo_clock(self, line: ClockLine | SweepLine) -> str:
         if isinstance(line, SweepLine):
@@ -290,12 +298,33 @@ class ConsoleSession:
             text = self._with_photo(reply.text, reply.photo)
             if reply.chart is not None:
                 text = f"{self.t('console-chart', path=str(saved_chart(reply.chart)))} {text}"
-            if reply.edit:
+            replaced = self.screen.card_buttons.get((persona, reply.replaces)) if reply.replaces else None
+            if reply.edit or replaced is not None:
                 text = f"{self.t('console-edited')} {text}"
+            if replaced is not None and not reply.flat_choices():
+                block.lost.append((persona, replaced))  # a card a typed decision brought up to date
             block.text(prefix, text)
             block.choices(persona, reply.flat_choices(), indent=INDENT * (2 if prefix else 1))
+            if reply.card is not None:
+                self.screen.cards_shown += 1
+                message = f"{self._run_id}.{self.screen.cards_shown}"
+                block.cards.append((persona, reply.card, message))
+                self.screen.card_buttons[(persona, message)] = reply.flat_choices()
             if reply.request_location:
                 block.text("", self.t("console-ask-location"), indent=INDENT * (2 if prefix else 1))
+
+    async def _record_cards(self, block: Block) -> None:
+        """As the Telegram adapter does: the messages showing a card are recorded (storage.cards), so a decision taken
+        another way (a typed /approve) edits them: here at once, in another console chat through the outbox."""
+        if not block.cards:
+            return
+        now = self.clock()
+        async with UnitOfWork(self.services.db) as uow:
+            for persona, item, message in block.cards:
+                await cards.shown(uow.session, CHANNEL, persona, item, message, now)
+                key = (persona, cards.card_key(item, f"m{message}"))  # what an outbox edit of it carries
+                self.screen.seen_user_edit_keys.add(key)
+                self.screen.user_buttons_by_edit_key[key] = self.screen.card_buttons[(persona, message)]
 
     async def deliver(self) -> list[str]:
         """Deliver the pending console outbox now (a timer tick filled it); returns the printed lines."""

@@ -486,6 +486,18 @@ async def test_an_outbox_edit_without_buttons_takes_them_off_only_the_message_it
     assert session._input("bob", Press(which=3)).choice == "rate:2:5"
 
 
+def test_a_typed_approve_edits_the_application_card_the_operator_was_shown(tmp_path, capsys):
+    # As on Telegram (storage.cards): the card's Approve and Reject go; before, the card kept them, and #1 answered.
+    script = write(tmp_path, "@clock 2026-11-23T10:00+08:00\n@admin /start\n@admin [English]\n@runner1 /start\n"
+                             "@runner1 [English]\n@runner1 /apply\n@runner1 Li Lei\n@runner1 2024123456\n"
+                             "@runner1 [Male]\n@runner1 @photo card.jpg\n@admin /applications\n@admin /approve 2\n"
+                             "@admin #1\n")
+    code, out, _ = run(script, tmp_path, capsys)
+    after = out.split("@admin> /approve 2", 1)[1]
+    assert "  [edited] Approved: runner1 (#2) is a runner now." in after
+    assert "! @admin has no buttons to press." in after and "Already decided" not in after
+
+
 def test_charts_go_to_a_folder_only_their_user_reads(monkeypatch):
     import stat
 
