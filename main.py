@@ -62,31 +62,22 @@ def chat_priced(settings: Settings, campus: Campus, t: Catalogue) -> tuple[Campu
     (/pricing), which the configured database keeps, and the names of those rules. A SQLite database not made yet (a
     fresh machine's) has none, and is not made by asking; one that cannot be read is said on stderr, and the campus
     file prices alone."""
-    import asyncio
-
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
     from core import pricing_rules
     from storage.campus_changes import of_campus
-    from storage.db import Database
     from storage.uow import UnitOfWork
 
     url = settings.configured_database_url()
 
-    async def read() -> dict[str, int]:
-        db = Database(url)
-        try:
-            async with UnitOfWork(db, write=False) as uow:
-                return (await of_campus(uow.session, campus.id)).rules
-        finally:
-            await db.dispose()
+    async def read(db) -> dict[str, int]:  # noqa: ANN001 - a Database
+        async with UnitOfWork(db, write=False) as uow:
+            return (await of_campus(uow.session, campus.id)).rules
 
     try:
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        if not_made_yet(url):
             return campus, []
-        changes = asyncio.run(read())
+        changes = checked_on(url, read)
     except (SQLAlchemyError, ImportError, OSError) as exc:  # not migrated, its server down, a URL with no driver here
         print(t("quote-changes-unread", error=type(exc).__name__), file=sys.stderr)
         return campus, []
@@ -179,22 +170,37 @@ def shown_url(url: str) -> str:
         return "DATABASE_URL (not shown: it is no URL)"
 
 
-def revision_refused(settings: Settings) -> str | None:
-    """Why this code cannot migrate or run the database (a newer release migrated it, then was rolled back), or
-    None."""
+def not_made_yet(url: str) -> bool:
+    """A SQLite database whose file is not there yet (a fresh machine's): nothing is stored, and asking would make
+    it."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file()
+
+
+def checked_on(url: str, check):  # noqa: ANN001, ANN201 - an async callable taking the Database, and its result
+    """What `check` finds on the database at `url` (a start check), the database closed after."""
     import asyncio
 
     from storage.db import Database
-    from storage.migrate import head_revision, newer_revision
 
-    async def check() -> str | None:
-        db = Database(settings.resolved_database_url())
+    async def run():  # noqa: ANN202
+        db = Database(url)
         try:
-            return await newer_revision(db)
+            return await check(db)
         finally:
             await db.dispose()
 
-    if (newer := asyncio.run(check())) is None:
+    return asyncio.run(run())
+
+
+def revision_refused(settings: Settings) -> str | None:
+    """Why this code cannot migrate or run the database (a newer release migrated it, then was rolled back), or
+    None."""
+    from storage.migrate import head_revision, newer_revision
+
+    if (newer := checked_on(settings.resolved_database_url(), newer_revision)) is None:
         return None
     head = head_revision()
     return (f"the database is at revision {newer}, newer than this paotui's head {head}: a newer release migrated "
@@ -205,28 +211,15 @@ def key_generation_refused(settings: Settings) -> str | None:
     """Why no key may be generated here (ENCRYPTION_KEYS unset, no key file in DATA_DIR), or None: the database holds
     encrypted personal data already, which a new key would not open, and under which migrations would seal more (a
     release job's or a new host's throw-away data dir). A database not made yet, or holding none, gets a new key."""
-    import asyncio
-
-    from sqlalchemy.engine import make_url
-
-    from storage.db import Database
     from storage.rekey import stored_samples
 
     if settings.encryption_keys is not None or settings.key_file.exists():
         return None
     url = settings.configured_database_url()
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
-        return None  # not made yet: nothing is stored (and asking would make it)
+    if not_made_yet(url):
+        return None  # nothing is stored
 
-    async def check() -> dict[str, list[str]]:
-        db = Database(url)
-        try:
-            return await stored_samples(db)
-        finally:
-            await db.dispose()
-
-    if not asyncio.run(check()):
+    if not checked_on(url, stored_samples):
         return None
     return (f"the database holds encrypted personal data, and no key is configured here (ENCRYPTION_KEYS is unset, "
             f"and there is no encryption.key in {settings.data_dir}): a new key would not open it. Set "
@@ -237,20 +230,11 @@ def keys_refused(settings: Settings) -> str | None:
     """Why the configured keys cannot run on this database (personal data stored under keys they do not hold), or
     None. Refused at start rather than failing on every grab or order that reads such data; and before migrating,
     at whatever revision the database is."""
-    import asyncio
-
     from storage.crypto import Cipher
-    from storage.db import Database
     from storage.rekey import unreadable
 
-    async def check() -> list[str]:
-        db = Database(settings.resolved_database_url())
-        try:
-            return await unreadable(db, Cipher(settings.cipher_keys()))
-        finally:
-            await db.dispose()
-
-    columns = asyncio.run(check())
+    cipher = Cipher(settings.cipher_keys())
+    columns = checked_on(settings.resolved_database_url(), lambda db: unreadable(db, cipher))
     if not columns:
         return None
     return (f"the encryption keys cannot open personal data already stored ({', '.join(columns)}). Set "
@@ -261,19 +245,9 @@ def keys_refused(settings: Settings) -> str | None:
 def campus_refused(settings: Settings, campuses: list[Campus]) -> str | None:
     """Why the campus files cannot run on this database (a campus or building that orders under way still use was
     taken out of them), or None. Refused at start rather than failing every timer, grab and card of those orders."""
-    import asyncio
-
     from storage.campus_refs import missing_references
-    from storage.db import Database
 
-    async def check() -> dict[str, list[int]]:
-        db = Database(settings.resolved_database_url())
-        try:
-            return await missing_references(db, campuses)
-        finally:
-            await db.dispose()
-
-    missing = asyncio.run(check())
+    missing = checked_on(settings.resolved_database_url(), lambda db: missing_references(db, campuses))
     if not missing:
         return None
     named = "; ".join(f"{what} (order{'s' if len(ids) > 1 else ''} {', '.join(f'#{i}' for i in ids[:10])}"
