@@ -61,11 +61,13 @@ def standing(rules: CreditRules, score: int) -> Standing:
     return Standing.normal
 
 
-def told_standing(rules: CreditRules, score: int) -> str:
-    """The standing as runners and operators are told it: "below_floor" under the grab floor (where a runner takes
-    no order at all, whatever the thresholds call the score, e.g. "restricted"), else standing()'s."""
+def told_score(rules: CreditRules, score: int) -> dict[str, int | str]:
+    """A score as runners and operators are told it (a message's credit, standing and floor): the standing
+    "below_floor" under the grab floor (where a runner takes no order at all, whatever the thresholds call the score,
+    e.g. "restricted"), else standing()'s."""
     s = standing(rules, score)
-    return "below_floor" if s is not Standing.suspended and score < rules.grab_floor else s.value
+    told = "below_floor" if s is not Standing.suspended and score < rules.grab_floor else s.value
+    return {"credit": score, "standing": told, "floor": rules.grab_floor}
 
 
 def may_grab(rules: CreditRules, score: int) -> bool:

@@ -740,9 +740,7 @@ async def penalise_runners(ctx: Ctx, row: OrderRow, runners: set[int]) -> str:
         made = await ctx.uow.runners.apply_credit(campus, runner_id, CreditEvent.complaint_upheld, ctx.now,
                                                   order_id=row.id)
         await ctx.notify.user(runner_id, "runner-credit-complaint", order=str(row.id), change=f"{made.change:+d}",
-                              credit=made.score_after,
-                              standing=credit_rules.told_standing(campus.credit, made.score_after),
-                              floor=campus.credit.grab_floor)
+                              **credit_rules.told_score(campus.credit, made.score_after))
         await end_offers_past_limit(ctx.services, ctx.uow, campus, runner_id, ctx.now)
         named.append(who(await ctx.uow.session.get(User, runner_id)))
     return ", ".join(named)

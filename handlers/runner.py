@@ -654,10 +654,8 @@ async def income(ctx: Ctx) -> None:
     rating = (f"{profile.rating_sum / profile.rating_count:.1f}" if profile.rating_count
               else ctx.t("runner-no-rating"))
     ctx.say("runner-income", balance=format_yuan(balance), held=format_yuan(held), today=format_yuan(today),
-            week=format_yuan(week), completed=completed, credit=profile.credit,
-            standing=credit_rules.told_standing(ctx.campus.credit, profile.credit),
-            floor=ctx.campus.credit.grab_floor, rating=rating,
-            ratings=profile.rating_count)
+            week=format_yuan(week), completed=completed, rating=rating, ratings=profile.rating_count,
+            **credit_rules.told_score(ctx.campus.credit, profile.credit))
 
 
 @ROUTER.command("withdraw")

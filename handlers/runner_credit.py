@@ -44,9 +44,8 @@ async def show(ctx: Ctx, user: User, profile: RunnerProfile) -> None:
         .order_by(CreditRecord.at.desc(), CreditRecord.id.desc()).limit(HISTORY)))
     lines = [ctx.t("admin-credit-line", time=local_time(ctx.campus, r.at), event=r.event, change=f"{r.change:+d}",
                    score=r.score_after, order=str(r.order_id) if r.order_id else "none") for r in rows]
-    ctx.say("admin-credit", who=who(user), credit=profile.credit,
-            standing=credit.told_standing(ctx.campus.credit, profile.credit), floor=ctx.campus.credit.grab_floor,
-            history="\n".join(lines) or ctx.t("admin-credit-no-history"))
+    ctx.say("admin-credit", who=who(user), history="\n".join(lines) or ctx.t("admin-credit-no-history"),
+            **credit.told_score(ctx.campus.credit, profile.credit))
 
 
 @ROUTER.command("credit", operator_only=True)
@@ -76,10 +75,9 @@ async def credit_cmd(ctx: Ctx) -> None:
     after = (await ctx.uow.runners.apply_credit(ctx.campus, profile.user_id, CreditEvent.operator_adjustment,
                                                 ctx.now, change=made)).score_after
     await record(ctx, "credit", f"user:{profile.user_id}", change=made, before=before, after=after, reason=reason)
-    standing = credit.told_standing(rules, after)
-    await ctx.notify.user(profile.user_id, "runner-credit-adjusted", change=f"{made:+d}", credit=after,
-                          standing=standing, floor=rules.grab_floor, reason=reason)
+    told = credit.told_score(rules, after)
+    await ctx.notify.user(profile.user_id, "runner-credit-adjusted", change=f"{made:+d}", reason=reason, **told)
     # Offers their Accept would now refuse go to the hall.
     await end_offers_past_limit(ctx.services, ctx.uow, ctx.campus, profile.user_id, ctx.now)
-    ctx.say("admin-credit-adjusted", who=who(user), before=before, credit=after,
-            standing=standing, floor=rules.grab_floor, clamped="yes" if made != change else "no")
+    ctx.say("admin-credit-adjusted", who=who(user), before=before, clamped="yes" if made != change else "no",
+            **told)

@@ -14,7 +14,7 @@ from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.campus import Campus
-from core.credit import rating_events, told_standing
+from core.credit import rating_events, told_score
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import format_yuan
 from core.numbers import record_id, whole_number
@@ -513,8 +513,7 @@ async def save_rating(ctx: Ctx, order_id: int, stars: int, tags: list[str], comm
     tags_text = rating_tags_text(catalogue(runner.language), tags) if runner is not None else ""
     credited: dict[str, object] = {"credited": "no"}
     if change and credit is not None:  # told as a complaint's or an operator's change is: by how much, and where to
-        credited = {"credited": "yes", "change": f"{change:+d}", "credit": credit, "floor": campus.credit.grab_floor,
-                    "standing": told_standing(campus.credit, credit)}
+        credited = {"credited": "yes", "change": f"{change:+d}", **told_score(campus.credit, credit)}
     await ctx.notify.user(row.runner_id, "track-rated-runner", order=str(order_id), stars=stars, tags=tags_text,
                           tagged="yes" if tags else "no", comment=comment, commented="yes" if comment else "no",
                           **credited)
