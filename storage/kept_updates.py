@@ -26,8 +26,7 @@ async def kept(db: Database, cipher: Cipher) -> list[tuple[int, str]]:
     """Those not handled yet, in the order Telegram sent them; one no configured key opens is left out."""
     async with UnitOfWork(db, write=False) as uow:
         rows = list(await uow.session.scalars(select(KeptUpdate).order_by(KeptUpdate.update_id)))
-    opened = [(row.update_id, cipher.decrypt(row.body_enc)) for row in rows if cipher.opens(row.body_enc)]
-    return [(update_id, body) for update_id, body in opened if body is not None]
+    return [(row.update_id, cipher.decrypt(row.body_enc) or "") for row in rows if cipher.opens(row.body_enc)]
 
 
 async def handled(db: Database, update_id: int) -> None:
