@@ -34,7 +34,6 @@ DATABASE_URL_FORMS = ("DATABASE_URL must be like postgresql+asyncpg://user:passw
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret token
 
 
-
 def database_url(value: str) -> str:
     """DATABASE_URL (or the console's --database) as paotui's drivers take it, or a ValueError saying the forms it
     may take. Checked at start, not when the database is first used: a wrong URL would end in a driver's traceback
