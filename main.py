@@ -365,7 +365,7 @@ def cmd_telegram(settings: Settings, campuses: list[Campus]) -> int:
         scheduler = build_scheduler(services)  # the timers: sweep every few seconds
 
         async def timers() -> None:  # once the payments a stopped process left are booked: run_telegram's `ready`
-            scheduler.start()
+            await scheduler.begin()  # after an outage, its time given back before any update is taken
 
         try:
             await run_telegram(settings, services, ready=timers)

@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from handlers.context import Services
-from handlers.sweep import SweepReport, sweep
+from handlers.sweep import SweepReport, give_back_lost_time, sweep
 from storage.dedupe import DatabaseSeenKeys
 from storage.outbox import RETENTION, forget_delivered, prune
 
@@ -53,9 +53,22 @@ class Timers(AsyncIOScheduler):
     wait in a synchronous method), and the database is closed right after it: a sweep caught halfway would be cut
     off in the middle of its transaction."""
 
-    def __init__(self) -> None:
+    def __init__(self, services: Services | None = None, *, outages: bool = True) -> None:
         super().__init__(timezone="UTC")
         self._running: set[asyncio.Task[object]] = set()
+        self._services, self._outages = services, outages
+
+    async def begin(self) -> None:
+        """Start, once the time an outage took from people's deadlines has been given back (the first sweep's
+        heartbeat, run now): the service calls it before it takes any update, so a press Telegram held through the
+        outage (a payment, a Picked up) meets the moved deadline, not the one the outage made pass. A database that
+        fails here is logged: the first sweep tries again, before it applies any deadline."""
+        if self._services is not None and self._outages:
+            try:
+                await give_back_lost_time(self._services, self._services.clock())
+            except Exception:  # noqa: BLE001 - the timers start all the same; their first sweep begins with it
+                log.exception("giving back the time of an outage failed")
+        self.start()
 
     def job(self, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """`work` as a job whose runs `stop` waits for."""
@@ -90,9 +103,13 @@ class Timers(AsyncIOScheduler):
 def build_scheduler(services: Services, *, seconds: float = SWEEP_SECONDS,
                     after: Callable[[SweepReport], Awaitable[None]] | None = None,
                     tidy_seconds: float = TIDY_SECONDS,
-                    outbox_retention: dt.timedelta = RETENTION) -> Timers:
+                    outbox_retention: dt.timedelta = RETENTION, outages: bool = True) -> Timers:
     """A scheduler (not started) that sweeps every `seconds` and tidies every `tidy_seconds` (outbox rows settled
-    longer than `outbox_retention` ago are deleted), with the services' clock. Stop it with `await .stop()`.
+    longer than `outbox_retention` ago are deleted), with the services' clock. Start it with `await .begin()`, stop
+    it with `await .stop()`.
+
+    `outages`: a gap since the last sweep longer than core.outage.OUTAGE_AFTER is an outage, whose lost time the
+    sweep gives back (handlers.sweep); False where a clock moved on by hand is time lived through (the console).
 
     `after` runs after each sweep (a channel may deliver the outbox the sweep filled).
     max_instances=1 and coalesce=True: a slow sweep is never overlapped by the next one, and missed runs collapse
@@ -101,7 +118,7 @@ def build_scheduler(services: Services, *, seconds: float = SWEEP_SECONDS,
 
     async def tick() -> None:
         try:
-            report = await sweep(services, services.clock())
+            report = await sweep(services, services.clock(), outages=outages)
             if after is not None:
                 await after(report)
         except Exception:  # noqa: BLE001 - the next tick tries again; a dead scheduler would stop every timer
@@ -113,7 +130,7 @@ def build_scheduler(services: Services, *, seconds: float = SWEEP_SECONDS,
         except Exception:  # as for the sweep: the next run tries again
             log.exception("tidying failed")
 
-    scheduler = Timers()
+    scheduler = Timers(services, outages=outages)
     scheduler.add_job(scheduler.job(tick), IntervalTrigger(seconds=seconds), id="sweep", max_instances=1,
                       coalesce=True, replace_existing=True)
     scheduler.add_job(scheduler.job(tidy_tick), IntervalTrigger(seconds=tidy_seconds), id="tidy", max_instances=1,

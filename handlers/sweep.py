@@ -10,6 +10,12 @@ Notifier in the same transaction, so an order someone else moved first gets no t
 
 Nothing is registered in memory: a restarted process finds the same rows due, and running the sweep twice, or in
 two processes at once, applies each timed transition once.
+
+After an outage: each sweep first records a heartbeat per campus (storage.heartbeats). The service's timers
+(`outages=True`) take a heartbeat older than core.outage.OUTAGE_AFTER for an outage, and first move on, by its
+length, the deadlines that asked someone to act and fell due during it (core.outage): nobody is closed, charged or
+refunded for what they could not do while the bot did not answer. Nobody is told: a deadline only moves later, so
+whoever acts by the time they were shown is still in time, and every card shows the moved one.
 """
 from __future__ import annotations
 
@@ -23,11 +29,13 @@ from sqlalchemy import select, update
 
 from core.errors import DomainError, IllegalTransition
 from core.order import Actor, Event, Order, Status, transition
+from core.outage import OUTAGE_AFTER
 from handlers.hall import clear_offer, end_offer, grab_buttons
 from handlers.location import forget_positions
 from handlers.notify import Notifier
 from handlers.orders import hall_card
 from locales import catalogue
+from storage.heartbeats import beat
 from storage.models import Order as OrderRow
 from storage.orders_repo import StaleOrder
 from storage.transitions import apply_transition
@@ -53,6 +61,7 @@ class SweepReport:
     reannounced: int = 0  # open past reannounce_at → announced in the hall again
     late_reminders: int = 0  # picked_up past deliver_by → the runner reminded, once
     positions_forgotten: int = 0  # live positions of runners with no active order any more, cleared
+    given_back: int = 0  # deadlines moved on by the length of an outage that ended with this sweep (core.outage)
     skipped: int = 0  # someone (a person, another sweep) moved the order first
     failed: int = 0  # an unexpected error on one order: logged, retried by the next sweep
 
@@ -76,9 +85,13 @@ class _Skip(Exception):
     """The claim did not match: the order moved on since it was listed."""
 
 
-async def sweep(services: "Services", now: dt.datetime, *, batch: int = BATCH) -> SweepReport:
-    """Apply every deadline that has passed by `now`. Idempotent; safe to run in several processes at once."""
-    report = SweepReport()
+async def sweep(services: "Services", now: dt.datetime, *, batch: int = BATCH, outages: bool = False) -> SweepReport:
+    """Apply every deadline that has passed by `now`. Idempotent; safe to run in several processes at once.
+
+    `outages`: the service's timers, which run every few seconds, so a long gap since the last sweep is an outage
+    whose lost time is given back first (give_back_lost_time). False: the time since the last sweep was lived
+    through, the service up (a clock moved on by hand: the console's @clock, the tests)."""
+    report = SweepReport(given_back=await give_back_lost_time(services, now, outages=outages))
     # Expiry goes before the hall reminder, so an order past both deadlines is refunded, not announced.
     timed = [
         ("pay_by", Status.awaiting_payment, Event.unpaid_timeout, "closed_unpaid"),
@@ -101,9 +114,23 @@ async def sweep(services: "Services", now: dt.datetime, *, batch: int = BATCH) -
     # (privacy): clear what outlived its order or lapsed.
     async with UnitOfWork(services.db) as uow:
         report.positions_forgotten = await forget_positions(uow, now)
-    if report.total or report.failed:
+    if report.total or report.failed or report.given_back:
         log.info("sweep at %s: %s", now.isoformat(), report)
     return report
+
+
+async def give_back_lost_time(services: "Services", now: dt.datetime, *, outages: bool = True) -> int:
+    """The heartbeat: record that the timers run at `now`; after an outage (`outages`, and no sweep for longer
+    than OUTAGE_AFTER), first move on by its length the deadlines that fell due during it, once however many
+    processes restart together. How many moved. Raises, writing nothing, if it fails: the deadlines are not applied
+    before the time is given back."""
+    async with UnitOfWork(services.db) as uow:
+        given = await beat(uow.session, list(services.campuses), now, outage_after=OUTAGE_AFTER if outages else None)
+    for campus_id, (lost, moved) in given.items():
+        log.warning("campus %s: no sweep from %s to %s (%s): the service was down; %d deadline(s) that fell due "
+                    "meanwhile moved on by as much", campus_id, lost.since.isoformat(), now.isoformat(), lost.length,
+                    moved)
+    return sum(moved for _, moved in given.values())
 
 
 async def _run(report: SweepReport, kind: str, order_id: int | None, work: Any) -> None:

@@ -381,3 +381,15 @@ class PricingChange(SQLModel, table=True):
     amount: int  # fen; basis points for the commission
     changed_by: int = Field(foreign_key="users.id")
     changed_at: dt.datetime = _ts(nullable=False)
+
+
+class SweepHeartbeat(SQLModel, table=True):
+    """When the timers last ran for a campus (handlers.sweep): a sweep that finds it longer ago than
+    core.outage.OUTAGE_AFTER gives back the time the outage took from people's deadlines, and moves it on in the
+    same transaction, so two processes restarting together give it back once. Per campus: processes serving other
+    campuses on the same database keep their own timers."""
+
+    __tablename__ = "sweep_heartbeats"
+
+    campus_id: str = Field(primary_key=True, max_length=32)
+    at: dt.datetime = _ts(nullable=False)

@@ -145,7 +145,9 @@ async def run_interactive(services: Services, *, language: str = "en", sweep_sec
         if report.total:
             await session.deliver()
 
-    scheduler = build_scheduler(services, seconds=sweep_seconds, after=after_sweep) if sweep_seconds else None
+    # @clock moves time on as if the service had run all along: no gap the timers find is an outage.
+    scheduler = (build_scheduler(services, seconds=sweep_seconds, after=after_sweep, outages=False)
+                 if sweep_seconds else None)
     if scheduler is not None:
         scheduler.start()
     try:

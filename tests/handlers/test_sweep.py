@@ -10,7 +10,7 @@ from core.campus import CreditEvent, Gender
 from core.money import format_yuan
 from core.order import Actor, Event, Role
 from handlers import sweep as sweep_module
-from handlers.sweep import sweep
+from handlers.sweep import SweepReport, sweep
 from locales import catalogue
 from storage.models import CreditRecord, Order, OrderEvent, Outbox, RunnerProfile, User
 from storage.outbox import open_payload
@@ -569,3 +569,186 @@ async def test_the_sweeps_reminder_is_a_new_hall_post_not_an_edit_far_up_the_cha
     assert (await sweep(services, clock())).reannounced == 1
     [reminder] = await outbox(db, "sweep-hall-reminder")
     assert reminder.payload.get("repost") is True
+
+
+# --- after an outage ----------------------------------------------------------------------------------------------
+
+def timers(services, reports=None):
+    """The service's sweep, as APScheduler calls it every few seconds: a long gap before one is an outage. Each
+    sweep's report is added to `reports`."""
+    from bot.scheduler import build_scheduler
+
+    async def after(report):
+        if reports is not None:
+            reports.append(report)
+
+    return build_scheduler(services, after=after).get_job("sweep").func
+
+
+async def credit(db, runner):
+    async with UnitOfWork(db, write=False) as uow:
+        return (await uow.runners.get(runner)).credit
+
+
+async def test_a_pickup_deadline_that_passed_while_the_service_was_down_is_given_back(services, db, campus, clock):
+    """Down for 40 minutes from 10 minutes before the runner's pickup deadline. Before, the first sweep after the
+    restart took the order from them, with a credit penalty, for not pressing a button the bot did not answer."""
+    tick = timers(services)
+    alice, runner, order_id = await grabbed_order(services, db, campus, clock)
+    due = (await order_row(db, order_id)).pickup_by
+    clock.now = due - dt.timedelta(minutes=10)
+    await tick()  # the last sweep before the service went down
+    told = len(await outbox(db))
+    clock.advance(minutes=40)
+    await tick()  # the first one after the restart
+    row = await order_row(db, order_id)
+    assert (row.status, row.runner_id) == ("accepted", runner)
+    assert row.pickup_by == due + dt.timedelta(minutes=40)  # the 10 minutes left, from the restart
+    assert await events(db, order_id) == ["pay", "accept"]
+    assert await credit(db, runner) == campus.credit.initial
+    assert len(await outbox(db)) == told  # nobody told: a deadline only moves later
+    clock.advance(minutes=9)  # the service up since
+    assert (await sweep(services, clock())).pickup_timeouts == 0
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock())
+    assert (await order_row(db, order_id)).status == "picked_up"
+
+
+async def test_the_moved_deadline_applies_once_the_time_given_back_is_over(services, db, campus, clock):
+    tick = timers(services)
+    alice, runner, order_id = await grabbed_order(services, db, campus, clock)
+    due = (await order_row(db, order_id)).pickup_by
+    clock.now = due - dt.timedelta(minutes=10)
+    await tick()
+    clock.advance(minutes=40)
+    await tick()
+    clock.advance(minutes=10)  # the service up since: the 10 minutes given back are over
+    assert (await sweep(services, clock())).pickup_timeouts == 1
+    assert (await order_row(db, order_id)).status == "open"
+    assert await credit(db, runner) == campus.credit.initial + campus.credit_change(CreditEvent.pickup_timeout)
+
+
+async def test_a_gap_no_longer_than_the_outage_threshold_moves_nothing(services, db, campus, clock):
+    from core.outage import OUTAGE_AFTER
+
+    tick = timers(services)
+    alice, runner, order_id = await grabbed_order(services, db, campus, clock)
+    due = (await order_row(db, order_id)).pickup_by
+    clock.now = due - dt.timedelta(minutes=1)
+    await tick()
+    clock.advance(seconds=OUTAGE_AFTER.total_seconds())  # the timers late, not down
+    await tick()
+    row = await order_row(db, order_id)
+    assert (row.status, row.runner_id) == ("open", None)
+    assert await events(db, order_id) == ["pay", "accept", "pickup_timeout"]
+    assert await credit(db, runner) == campus.credit.initial + campus.credit_change(CreditEvent.pickup_timeout)
+
+
+async def test_the_first_start_ever_gives_nothing_back(services, db, campus, clock):
+    # No heartbeat yet (a new database, or the first start after this release): no outage is known.
+    tick = timers(services)
+    alice, runner, order_id = await grabbed_order(services, db, campus, clock)
+    clock.advance(minutes=campus.timeouts.pickup_minutes + 40)
+    await tick()
+    assert await events(db, order_id) == ["pay", "accept", "pickup_timeout"]
+
+
+async def test_every_deadline_that_asks_someone_to_act_is_given_back_and_the_wait_for_a_runner_is_not(
+        services, db, campus, clock):
+    """One order at each such deadline, all due 20 minutes into a 40-minute outage. Before, the first sweep after
+    it closed the unpaid order, lapsed the offer, took the order from its runner, reminded the runner who could not
+    say Delivered that they were late and completed the order its student could not report."""
+    reports = []
+    tick = timers(services, reports)
+    alice = await make_user(db, campus, clock(), name="alice")
+    r1, r2, r3, r4 = [await make_runner(db, campus, clock()) for _ in range(4)]
+    unpaid = await make_order(db, campus, alice, clock(), pay=False)
+    offered = await make_order(db, campus, alice, clock())
+    stalled = await make_order(db, campus, alice, clock())
+    assert (await services.grabs.grab(stalled, r2)).won
+    carried = await make_order(db, campus, alice, clock())
+    assert (await services.grabs.grab(carried, r3)).won
+    await act(db, campus, carried, Event.pickup, Actor(Role.runner, r3), clock())
+    done = await make_order(db, campus, alice, clock())
+    assert (await services.grabs.grab(done, r4)).won
+    await act(db, campus, done, Event.pickup, Actor(Role.runner, r4), clock())
+    await act(db, campus, done, Event.deliver, Actor(Role.runner, r4), clock())
+    waiting = await make_order(db, campus, alice, clock())
+    due, later = clock() + dt.timedelta(minutes=21), clock() + dt.timedelta(hours=3)
+    deadlines = {unpaid: "pay_by", offered: "offer_until", stalled: "pickup_by", carried: "deliver_by",
+                 done: "auto_confirm_at", waiting: "accept_by"}
+    async with UnitOfWork(db) as uow:
+        for order_id, column in deadlines.items():
+            await uow.session.execute(update(Order).where(Order.id == order_id).values({column: due}))
+        await uow.session.execute(update(Order).where(Order.id == offered).values(
+            offer_runner_id=r1, accept_by=later, reannounce_at=later))
+        await uow.session.execute(update(Order).where(Order.id == waiting).values(reannounce_at=later))
+    clock.advance(minutes=1)
+    await tick()
+    clock.advance(minutes=40)
+    await tick()
+    moved = due + dt.timedelta(minutes=40)
+    rows = {order_id: await order_row(db, order_id) for order_id in deadlines}
+    assert {order_id: (row.status, getattr(row, deadlines[order_id])) for order_id, row in rows.items()} == {
+        unpaid: ("awaiting_payment", moved), offered: ("open", moved), stalled: ("accepted", moved),
+        carried: ("picked_up", moved), done: ("delivered", moved),
+        waiting: ("expired", None)}  # nobody's to act: refunded, as before
+    assert rows[offered].offer_runner_id == r1
+    assert await outbox(db, "sweep-late-reminder") == []
+    assert reports[-1].given_back == 5
+    assert reports[-1].as_dict() == SweepReport(given_back=5, expired=1).as_dict()
+
+
+async def test_a_scheduled_errand_whose_window_ended_during_the_outage_still_ends_refunded(
+        services, db, campus, clock):
+    # Taken at 12:05 for 12:00-12:10, due to be picked up by 12:35; the service down from 12:05 to 12:45. The
+    # window is the student's time: it does not move, so the errand ends as it would have.
+    tick = timers(services)
+    alice, runner, order_id = await scheduled_and_grabbed(services, db, campus, clock, minutes_in=5)
+    paid = (await order_row(db, order_id)).total
+    await tick()
+    clock.advance(minutes=40)
+    await tick()
+    row = await order_row(db, order_id)
+    assert (row.status, row.runner_id) == ("expired", None)
+    assert await balance(db, ledger.customer(alice)) == paid
+    told = [n.payload["key"] for n in await outbox(db) if n.recipient == "alice"]
+    assert told[-1] == "notice-window-over"
+
+
+async def test_two_sweeps_after_one_outage_give_the_time_back_once(services, db, campus, clock):
+    # On PostgreSQL each runs on a connection of its own, as two processes restarting together would.
+    reports = []
+    tick = timers(services, reports)
+    alice, runner, order_id = await grabbed_order(services, db, campus, clock)
+    due = (await order_row(db, order_id)).pickup_by
+    clock.now = due - dt.timedelta(minutes=10)
+    await tick()
+    clock.advance(minutes=40)
+    await asyncio.gather(tick(), tick(), tick())
+    clock.advance(seconds=5)
+    await tick()
+    row = await order_row(db, order_id)
+    assert (row.status, row.pickup_by) == ("accepted", due + dt.timedelta(minutes=40))  # not 80
+    assert [r.given_back for r in reports[1:]] in ([1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0])
+
+
+async def test_a_service_starting_after_an_outage_gives_the_time_back_before_it_takes_any_update(
+        chat, services, db, campus, clock):
+    """Telegram keeps the presses sent while the service was down and hands them over at once at the restart,
+    before the timers' first sweep: a Pay pressed then must meet the moved deadline, not the one that passed."""
+    from bot.scheduler import build_scheduler
+
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM, "Confirm"])
+    [order] = await orders_of(services, alice)
+    clock.now = order.pay_by - dt.timedelta(minutes=5)
+    await timers(services)()
+    clock.advance(minutes=40)
+    scheduler = build_scheduler(services)
+    await scheduler.begin()  # as the service starts, before it takes any update
+    try:
+        assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]
+    finally:
+        await scheduler.stop()
+    assert (await order_row(db, order.id)).status == "open"
