@@ -223,7 +223,7 @@ class CreditEvent(str, enum.Enum):
 
 
 class CreditThresholds(Strict):
-    priority: int  # at or above: offered orders first
+    priority: int  # at or above: auto-dispatch offers them orders before other runners (core.dispatch.preferred)
     warning: int  # below: warned
     restricted: int  # below: fewer concurrent orders
     suspended: int  # below: may not grab at all

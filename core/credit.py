@@ -11,7 +11,7 @@ from core.errors import InvalidInput
 
 
 class Standing(str, Enum):
-    priority = "priority"  # at or above thresholds.priority: offered orders first
+    priority = "priority"  # at or above thresholds.priority: auto-dispatch offers them orders first (core.dispatch)
     normal = "normal"
     warning = "warning"  # below thresholds.warning
     restricted = "restricted"  # below thresholds.restricted: fewer concurrent orders

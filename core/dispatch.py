@@ -7,9 +7,12 @@ Pure: positions, credit and ratings come in as arguments; nothing here reads a c
   answers a runner it refuses with it).
 * `pair_cost` is the readable reference for one pair; `cost_matrix` computes the same numbers for every pair at
   once with numpy and must agree with `pair_cost` exactly (the tests check every element).
-* `assign` picks the batch of offers for one dispatch round: as many orders as possible get a runner, and among
-  those batches the one with the least total cost (an optimal assignment, scipy's `linear_sum_assignment`). Each
-  runner gets at most one new order per round. `assign_greedy` is the baseline and the fallback.
+* `assign` picks the batch of offers for one dispatch round: as many orders as possible get a runner; among those
+  batches, the ones giving the most orders to runners in the `priority` credit standing (`preferred`: "offered orders
+  first"); among those, the least total cost (an optimal assignment, scipy's `linear_sum_assignment`). Each runner
+  gets at most one new order per round. `assign_greedy` is the baseline and the fallback: each order in turn takes
+  the cheapest free priority runner, else the cheapest free runner.
+  The preference is in the ranking, not in the cost: `pair_cost` stays the pair's true metres-equivalent.
 
 Favourite runners are not special-cased here: the caller offers a favourite first and only the rest is dispatched.
 """
@@ -74,6 +77,11 @@ class Assignment:
 def active_order_limit(campus: Campus, credit: int) -> int:
     """How many orders a runner may carry at once: fewer while their credit is below the restricted threshold."""
     return credit_rules.max_active_orders(campus, credit)
+
+
+def preferred(campus: Campus, runner: RunnerCandidate) -> bool:
+    """A runner in the priority standing, whom dispatch offers orders before any other runner within reach."""
+    return credit_rules.standing(campus.credit, runner.credit) is credit_rules.Standing.priority
 
 
 def _door_gender(order: OrderCandidate) -> Gender | None:
@@ -186,23 +194,26 @@ def cost_matrix(
 ) -> np.ndarray:
     """pair_cost for every (order, runner) pair, shape (len(orders), len(runners)); np.inf where not allowed."""
     full = np.full((len(orders), len(runners)), np.inf)
-    cost, _, rows = _runner_order_costs(campus, orders, runners)
+    cost, _, rows, _ = _runner_order_costs(campus, orders, runners)
     full[:, rows] = cost.T
     return full
 
 
 def _runner_order_costs(
     campus: Campus, orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(cost, allowed, rows) for the runners who pass every check of their own (approved, credit, load...).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(cost, allowed, rows, preferred) for the runners who pass every check of their own (approved, credit,
+    load...).
 
-    `rows` holds those runners' indices in `runners`; cost and allowed are shaped (len(rows), len(orders)), and
-    cost is np.inf where allowed is False. Runners are the rows: on campus-like instances (pickups cluster at a
-    few buildings, runners are spread out) scipy's solver is about 1.5x faster this way round for square batches.
+    `rows` holds those runners' indices in `runners`, `preferred` whether each is in the priority standing; cost and
+    allowed are shaped (len(rows), len(orders)), and cost is np.inf where allowed is False. Runners are the rows: on
+    campus-like instances (pickups cluster at a few buildings, runners are spread out) scipy's solver is about 1.5x
+    faster this way round for square batches.
     """
     n_o, n_r = len(orders), len(runners)
     if n_o == 0 or n_r == 0:
-        return np.full((0, n_o), np.inf), np.zeros((0, n_o), dtype=np.bool_), np.empty(0, np.intp)
+        return (np.full((0, n_o), np.inf), np.zeros((0, n_o), dtype=np.bool_), np.empty(0, np.intp),
+                np.zeros(0, dtype=np.bool_))
     w = campus.dispatch.weights
     cr = campus.credit
 
@@ -252,7 +263,7 @@ def _runner_order_costs(
         allowed &= (o_door[None, :] == 0) | (o_door[None, :] == g)
     cost += penalty[:, None]
     np.copyto(cost, np.inf, where=~allowed)
-    return cost, allowed, rows
+    return cost, allowed, rows, r_credit >= cr.thresholds.priority  # as credit.standing says priority
 
 
 # ---------------------------------------------------------------------------------------------------- assignment
@@ -264,6 +275,21 @@ def _assignments(
 ) -> list[Assignment]:
     pairs = sorted(zip(order_idx.tolist(), row_idx.tolist()))
     return [Assignment(orders[i].order_id, runners[rows[r]].user_id, float(cost_ro[r, i])) for i, r in pairs]
+
+
+def _ranked(cost_ro: np.ndarray, allowed: np.ndarray, preferred: np.ndarray) -> np.ndarray:
+    """cost_ro with a surcharge on the pairs of runners not in the priority standing, so that the solver (and the
+    greedy pass) prefer a priority runner within reach: a batch with more pairs given to priority runners is always
+    cheaper than one with fewer of the same size. Batches of k pairs, each allowed cost within [-m, m], differ by at
+    most 2·k·m, hence the surcharge. Only for ranking: the assignments keep the true cost."""
+    if preferred.all() or not preferred.any():
+        return cost_ro  # nobody to prefer over anyone: the cost alone decides
+    k = min(cost_ro.shape)
+    m = max(
+        abs(float(cost_ro.max(where=allowed, initial=0.0))),
+        abs(float(cost_ro.min(where=allowed, initial=0.0))),
+    )
+    return cost_ro + np.where(preferred, 0.0, 2.0 * k * m + 1.0)[:, None]  # np.inf stays np.inf
 
 
 def _greedy(cost_ro: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -306,29 +332,32 @@ def _optimal(cost_ro: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.n
 def assign(
     campus: Campus, orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate]
 ) -> list[Assignment]:
-    """The optimal batch for one round: as many orders as possible, then the least total cost.
+    """The optimal batch for one round: as many orders as possible, then as many of them to priority runners as
+    possible (`preferred`), then the least total cost.
 
     Each runner gets at most one new order, each order at most one runner, only allowed pairs. Falls back to
     the greedy batch if the solver fails. The result follows the order of `orders`.
     """
-    cost, allowed, rows = _runner_order_costs(campus, orders, runners)
+    cost, allowed, rows, preferred = _runner_order_costs(campus, orders, runners)
     if cost.size == 0:
         return []
+    ranked = _ranked(cost, allowed, preferred)
     try:
-        order_idx, row_idx = _optimal(cost, allowed)
+        order_idx, row_idx = _optimal(ranked, allowed)
     except (ValueError, FloatingPointError):
-        order_idx, row_idx = _greedy(cost)
+        order_idx, row_idx = _greedy(ranked)
     return _assignments(orders, runners, cost, rows, order_idx, row_idx)
 
 
 def assign_greedy(
     campus: Campus, orders: Sequence[OrderCandidate], runners: Sequence[RunnerCandidate]
 ) -> list[Assignment]:
-    """Baseline: orders in the given order, each takes the cheapest runner still free."""
-    cost, _, rows = _runner_order_costs(campus, orders, runners)
+    """Baseline: orders in the given order, each takes the cheapest priority runner still free, else the cheapest
+    runner still free."""
+    cost, allowed, rows, preferred = _runner_order_costs(campus, orders, runners)
     if cost.size == 0:
         return []
-    order_idx, row_idx = _greedy(cost)
+    order_idx, row_idx = _greedy(_ranked(cost, allowed, preferred))
     return _assignments(orders, runners, cost, rows, order_idx, row_idx)
 
 

@@ -52,6 +52,7 @@ from handlers.orders import (
 )
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, Catalogue, catalogue
+from storage import offer_declines
 from storage.dedupe import first_time_in
 from storage.grab import GrabResult, order_candidate, settled_in
 from storage.lookups import GRABBER_BY_ADDRESS
@@ -84,10 +85,11 @@ def hall_key(order_id: int) -> str:
 
 
 def offer_key(order_id: int, until: dt.datetime) -> str:
-    """The edit key of an offer's message: one per offer (named by its end), so a runner offered the order again (it
-    lapsed or they declined, and someone else gave it back) gets a new message, which Telegram notifies them of,
-    rather than an edit of the earlier one far up the chat, unseen while the offer runs out; the order id last, as in
-    every order's edit key (storage.outbox)."""
+    """The edit key of an offer's message: one per offer (named by its end), so a runner offered the order again (the
+    earlier offer ended while it ran, as they stopped sharing their location, and someone else gave it back; never
+    after they declined it or let it lapse) gets a new message, which Telegram notifies them of, rather than an edit
+    of the earlier one far up the chat, unseen while the offer runs out; the order id last, as in every order's edit
+    key (storage.outbox)."""
     return f"offer:{int(until.timestamp())}:{order_id}"
 
 
@@ -147,7 +149,9 @@ async def choose_offer_runner(notifier: Notifier, campus: Campus, row: OrderRow,
                               exclude: frozenset[int] = frozenset()) -> int | None:
     """The runner an order is offered to first (`best_offer_runner`), once their room for it is confirmed under a
     lock on them: two orders paid at once, each counting the other's offer as not made yet, would otherwise both go
-    to a runner who may carry only one. One found full is passed over for the next best."""
+    to a runner who may carry only one. One found full is passed over for the next best. Nor is it offered to anyone
+    who passed on an offer of it before (declined, or let it lapse: storage.offer_declines), whoever gave it back."""
+    exclude = exclude | await offer_declines.decliners(notifier.uow.session, row.id or 0)
     for _ in range(OFFER_CHOICES):
         runner_id = await best_offer_runner(notifier, campus, row, exclude)
         if runner_id is None or await has_room(notifier, campus, row, runner_id):
@@ -227,6 +231,14 @@ async def make_offer(notifier: Notifier, campus: Campus, row: OrderRow, runner_i
         await notifier.user(row.customer_id, "hall-offer-customer", order=str(row.id), time=time)
 
 
+async def offer_lapsed(notifier: Notifier, row: OrderRow, offered: tuple[int, dt.datetime]) -> None:
+    """An offer (`offered`: to whom, until when) was ended after its time was up (by the sweep, or by whatever came
+    to it first): the runner let it lapse, and is not offered that order again."""
+    runner_id, until = offered
+    if until <= notifier.now:
+        await offer_declines.record(notifier.uow.session, row.id or 0, runner_id, notifier.now, lapsed=True)
+
+
 async def clear_offer(notifier: Notifier, row: OrderRow, *, status: Status | None = None) -> bool:
     """End the offer once: a conditional update on the offer as seen, so a decline and the sweep (or two sweeps)
     cannot both end it. Clears both columns, and `row` with them. `status`: only while the order still has it (the
@@ -271,8 +283,11 @@ async def end_offers(services: Services, uow: UnitOfWork, user_id: int, now: dt.
     for row in (r for r in rows if r.id not in kept):
         campus = services.campuses.get(row.campus_id)
         notifier = Notifier(services, uow, now, origin=f"offer-ended:{row.id}:{secrets.token_hex(4)}")
-        offered = (user_id, row.offer_until) if tell and row.offer_until is not None else None  # before it clears
+        until = row.offer_until  # as it was: clear_offer clears it on `row`
+        offered = (user_id, until) if tell and until is not None else None
         if campus is not None and await clear_offer(notifier, row, status=Status.open):  # not one taken meanwhile
+            if until is not None:
+                await offer_lapsed(notifier, row, (user_id, until))  # found lapsed before the sweep came to it
             await end_offer(notifier, campus, row, offered, now)
 
 
@@ -324,6 +339,8 @@ async def _hall_closed(notifier: Notifier, campus: Campus, row: OrderRow, notice
         offered, until = row.offer_runner_id, row.offer_until  # as the offer was: clear_offer clears them on `row`
         assert offered is not None and until is not None
         cleared = await clear_offer(notifier, row)
+        if cleared and offered != row.runner_id:
+            await offer_lapsed(notifier, row, (offered, until))  # taken by another once it lapsed, not yet swept
         if offered == row.runner_id:
             await notifier.user(offered, "hall-offer-taken", order=str(row.id), edit_key=offer_key(row.id or 0, until))
         elif cleared:  # else whoever ended it (a decline, the sweep) has told them
@@ -526,6 +543,8 @@ async def offer_button(ctx: Ctx) -> None:
             or not await clear_offer(ctx.notify, row)):
         ctx.say("hall-offer-over", order=str(row.id))
         return
+    # Not offered to them again, should the order come back to auto-dispatch (they may still grab it in the hall).
+    await offer_declines.record(ctx.uow.session, row.id or 0, ctx.user_id, ctx.now, lapsed=False)
     fresh = await ctx.uow.orders.get_row(row.id or 0)
     assert fresh is not None
     ctx.say("hall-offer-declined", order=str(row.id), edit=True)

@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from core.errors import DomainError, IllegalTransition
 from core.order import Actor, Event, Order, Status, transition
 from core.outage import OUTAGE_AFTER
-from handlers.hall import clear_offer, end_offer, grab_buttons
+from handlers.hall import clear_offer, end_offer, grab_buttons, offer_lapsed
 from handlers.location import forget_positions
 from handlers.notify import Notifier
 from handlers.orders import hall_card
@@ -247,7 +247,8 @@ async def _reannounce(services: "Services", order: Order, now: dt.datetime) -> b
 
 
 async def _end_offer(services: "Services", row: OrderRow, now: dt.datetime) -> bool:
-    """An exclusive offer lapsed: clear it and hand the order to the hall."""
+    """An exclusive offer lapsed: clear it, remember the runner let it lapse (they are not offered it again), and
+    hand the order to the hall."""
     campus = services.campuses[row.campus_id]
     runner_id, until = row.offer_runner_id, row.offer_until  # as listed: clear_offer clears them on `row`
     assert runner_id is not None and until is not None
@@ -255,6 +256,7 @@ async def _end_offer(services: "Services", row: OrderRow, now: dt.datetime) -> b
         notifier = Notifier(services, uow, now, origin=f"sweep:offer:{row.id}:{until.timestamp():.0f}")
         if not await clear_offer(notifier, row, status=Status.open):
             raise _Skip()
+        await offer_lapsed(notifier, row, (runner_id, until))
         fresh = await uow.orders.get_row(row.id)
         assert fresh is not None
         await end_offer(notifier, campus, fresh, (runner_id, until), now)

@@ -393,3 +393,16 @@ class SweepHeartbeat(SQLModel, table=True):
 
     campus_id: str = Field(primary_key=True, max_length=32)
     at: dt.datetime = _ts(nullable=False)
+
+
+class OfferDecline(SQLModel, table=True):
+    """A runner who passed on an order offered to them alone (Decline, or let the offer lapse): that order is not
+    offered to them again, wherever it comes back from (handlers.hall.choose_offer_runner); they may still grab it
+    in the hall. Ids and a time only: nothing personal to encrypt (storage.rekey)."""
+
+    __tablename__ = "offer_declines"
+
+    order_id: int = Field(foreign_key="orders.id", primary_key=True)
+    runner_id: int = Field(foreign_key="users.id", primary_key=True)
+    lapsed: bool  # let it lapse (the sweep), else declined
+    at: dt.datetime = _ts(nullable=False)

@@ -11,7 +11,8 @@ from bot.telegram.sender import TelegramSender
 from core.campus import DispatchMode
 from core.order import Actor, Event, Role
 from handlers.context import Services
-from handlers.sweep import sweep
+from handlers.io import Input, Kind
+from handlers.location import live_position
 from locales import catalogue
 from storage.models import RunnerProfile
 from storage.uow import UnitOfWork
@@ -58,10 +59,11 @@ async def test_an_accepted_offer_says_the_order_is_theirs_and_offers_nothing_mor
 
 async def test_an_order_offered_again_to_the_same_runner_is_a_new_message_not_an_edit_far_up(
         fake_bot_api: FakeBotAPI, bot, db, campus, clock):
-    # Under auto-dispatch the nearest runner is offered the order, lets the offer lapse; another runner takes it
-    # from the hall and gives it back, and the nearest runner is offered it again. That offer must reach them as a
-    # new message (with a notification, at the bottom of their chat), not as an edit of the first offer's message
-    # far up, which Telegram does not notify of: the offer would run out unseen.
+    # Under auto-dispatch the nearest runner is offered the order and stops sharing their location while the offer
+    # runs (no decline: one who declined or let it lapse is not offered that order again); another runner takes it
+    # from the hall and gives it back, and the nearest runner, sharing again, is offered it again. That offer must
+    # reach them as a new message (with a notification, at the bottom of their chat), not as an edit of the first
+    # offer's message far up, which Telegram does not notify of: the offer would run out unseen.
     auto = campus.model_copy(update={"dispatch": campus.dispatch.model_copy(update={"mode": DispatchMode.auto})})
     services = Services(db=db, campuses={auto.id: auto}, cipher=CIPHER, clock=clock, channels=("telegram",))
     customer = await tg_user(services, auto, clock, 1001)
@@ -78,8 +80,17 @@ async def test_an_order_offered_again_to_the_same_runner_is_a_new_message_not_an
     await deliver(sender, services, clock)
     (first,) = [m for m in fake_bot_api.bot_messages(3003) if fake_bot_api.buttons(m)]
 
-    clock.advance(seconds=auto.timeouts.offer_seconds + 1)  # the offer lapses: the order goes to the hall
-    await sweep(services, clock())
+    station = auto.building("jd_station")
+
+    async def share(live_until: dt.datetime | None) -> None:  # a later position of near's live location
+        await live_position(services, Input("telegram", "3003", Kind.location, lat=station.lat, lon=station.lon,
+                                            live_until=live_until), first=False, plain=None)  # type: ignore[arg-type]
+
+    clock.advance(seconds=30)
+    await share(None)  # near stops sharing: the offer ends, the order goes to the hall
+    assert (await order_row(services, order_id)).offer_runner_id is None
+    clock.advance(seconds=30)
+    await share(clock() + dt.timedelta(hours=1))  # and shares again
     await act_notified(services, order_id, Event.accept, Actor(Role.runner, far))
     await act_notified(services, order_id, Event.release, Actor(Role.runner, far))
     assert (await order_row(services, order_id)).offer_runner_id == near  # offered to the nearest runner again

@@ -30,6 +30,7 @@ from core.dispatch import (
     delivery_point,
     ineligibility,
     pair_cost,
+    preferred,
     runner_ineligibility,
     total_cost,
 )
@@ -359,24 +360,40 @@ def check_batch(batch: list[Assignment], orders: list[OrderCandidate], runners: 
         assert a.cost == pair_cost(CAMPUS, r, o)
 
 
-def brute_force(matrix: list[list[float | None]]) -> tuple[int, float]:
-    """Most pairs, then least cost, over every way of matching orders to distinct runners."""
-    best = (0, 0.0)
+def brute_force(matrix: list[list[float | None]], preferred: list[bool]) -> tuple[int, int, float]:
+    """Most pairs, then most pairs with a priority runner, then least cost, over every way of matching orders to
+    distinct runners."""
+    best = (0, 0, 0.0)
     n_orders = len(matrix)
 
-    def walk(i: int, used: frozenset[int], count: int, cost: float) -> None:
+    def walk(i: int, used: frozenset[int], count: int, first: int, cost: float) -> None:
         nonlocal best
         if i == n_orders:
-            if count > best[0] or (count == best[0] and cost < best[1]):
-                best = (count, cost)
+            if (count, first, -cost) > (best[0], best[1], -best[2]):
+                best = (count, first, cost)
             return
-        walk(i + 1, used, count, cost)
+        walk(i + 1, used, count, first, cost)
         for j, c in enumerate(matrix[i]):
             if c is not None and j not in used:
-                walk(i + 1, used | {j}, count + 1, cost + c)
+                walk(i + 1, used | {j}, count + 1, first + preferred[j], cost + c)
 
-    walk(0, frozenset(), 0, 0.0)
+    walk(0, frozenset(), 0, 0, 0.0)
     return best
+
+
+def served_first(batch: list[Assignment], runners: list[RunnerCandidate]) -> int:
+    """How many of the batch's orders go to a runner in the priority standing."""
+    by_runner = {r.user_id: r for r in runners}
+    return sum(preferred(CAMPUS, by_runner[a.runner_id]) for a in batch)
+
+
+def no_worse(batch: list[Assignment], other: list[Assignment], runners: list[RunnerCandidate]) -> bool:
+    """`batch` serves as many orders as `other`, then as many with priority runners, then costs no more."""
+    if len(batch) != len(other):
+        return len(batch) > len(other)
+    if served_first(batch, runners) != served_first(other, runners):
+        return served_first(batch, runners) > served_first(other, runners)
+    return total_cost(batch) <= total_cost(other) + 1e-6
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -420,15 +437,14 @@ def test_cost_matrix_equals_pair_cost_on_a_large_instance() -> None:
 def test_assign_is_optimal_on_tiny_instances(runners: list[RunnerCandidate], orders: list[OrderCandidate]) -> None:
     batch = assign(CAMPUS, orders, runners)
     check_batch(batch, orders, runners)
-    most, least = brute_force(reference_matrix(orders, runners))
+    most, first, least = brute_force(reference_matrix(orders, runners), [preferred(CAMPUS, r) for r in runners])
     assert len(batch) == most
+    assert served_first(batch, runners) == first
     assert total_cost(batch) == pytest.approx(least, rel=1e-9, abs=1e-6)
 
     greedy = assign_greedy(CAMPUS, orders, runners)
     check_batch(greedy, orders, runners)
-    assert len(greedy) <= len(batch)
-    if len(greedy) == len(batch):
-        assert total_cost(batch) <= total_cost(greedy) + 1e-6
+    assert no_worse(batch, greedy, runners)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -444,9 +460,7 @@ def test_assign_serves_as_many_orders_as_possible(runners: list[RunnerCandidate]
         assert batch == []
     greedy = assign_greedy(CAMPUS, orders, runners)
     check_batch(greedy, orders, runners)
-    assert len(greedy) <= len(batch)
-    if len(greedy) == len(batch):
-        assert total_cost(batch) <= total_cost(greedy) + 1e-6
+    assert no_worse(batch, greedy, runners)
 
 
 # ------------------------------------------------------------------------------------------------ behaviour
@@ -505,3 +519,53 @@ def test_a_batch_where_nobody_may_take_anything_is_empty() -> None:
     orders = [order(order_id=1, gender_preference=Gender.female)]
     assert assign(CAMPUS, orders, [runner(gender=Gender.male), runner(user_id=3, approved=False)]) == []
     assert not math.isfinite(cost_matrix(CAMPUS, orders, [runner(gender=Gender.male)])[0, 0])
+
+
+# ------------------------------------------------------------------------------------------------ priority standing
+
+PRIORITY = CREDIT.thresholds.priority
+
+
+def test_priority_is_the_standing_at_or_above_its_threshold() -> None:
+    assert preferred(CAMPUS, runner(credit=PRIORITY)) and preferred(CAMPUS, runner(credit=CREDIT.maximum))
+    assert not preferred(CAMPUS, runner(credit=PRIORITY - 1))
+
+
+def test_a_priority_runner_within_reach_is_offered_the_order_before_a_nearer_one() -> None:
+    # Before, the priority standing counted only as a few credit points of cost: the nearer runner won.
+    far = north_of(PICKUP, 600)
+    near = runner(user_id=10, credit=PRIORITY - 1)
+    first = runner(user_id=11, credit=PRIORITY, lat=far[0], lon=far[1])
+    assert pair_cost(CAMPUS, near, order()) < pair_cost(CAMPUS, first, order())  # costs stay what they are
+    for pick in (assign, assign_greedy):
+        (chosen,) = pick(CAMPUS, [order()], [near, first])
+        assert (chosen.runner_id, chosen.cost) == (11, pair_cost(CAMPUS, first, order()))
+
+
+def test_among_priority_runners_the_cheapest_is_offered_the_order() -> None:
+    far, farther = north_of(PICKUP, 300), north_of(PICKUP, 900)
+    runners = [runner(user_id=10, credit=PRIORITY, lat=farther[0], lon=farther[1]), runner(user_id=12),
+               runner(user_id=11, credit=PRIORITY, lat=far[0], lon=far[1])]
+    for pick in (assign, assign_greedy):
+        assert [a.runner_id for a in pick(CAMPUS, [order()], runners)] == [11]
+
+
+@pytest.mark.parametrize("changes", [
+    {"lat": north_of(PICKUP, 1.05 * WEIGHTS.max_pickup_distance_m / CAMPUS.walking_detour)[0]},  # out of reach
+    {"lat": None, "lon": None},  # position unknown
+    {"gender": Gender.female},  # the student asked for a male runner
+    {"active_orders": LIMITS.max_active_orders},  # no room
+])
+def test_a_priority_runner_who_may_not_be_offered_the_order_leaves_it_to_the_others(changes: dict) -> None:
+    runners = [runner(user_id=10), runner(user_id=11, credit=PRIORITY, **changes)]
+    for pick in (assign, assign_greedy):
+        assert [a.runner_id for a in pick(CAMPUS, [order(gender_preference=Gender.male)], runners)] == [10]
+
+
+def test_the_preference_never_leaves_an_order_waiting() -> None:
+    """The priority runner is the only one who may take B: A goes to the other runner, so both are served."""
+    orders = [order(order_id=1), order(order_id=2, gender_preference=Gender.female)]
+    runners = [runner(user_id=10, gender=Gender.male), runner(user_id=11, gender=Gender.female, credit=PRIORITY)]
+    assert [(a.order_id, a.runner_id) for a in assign(CAMPUS, orders, runners)] == [(1, 10), (2, 11)]
+    # Alone, A would be theirs.
+    assert [a.runner_id for a in assign(CAMPUS, orders[:1], runners)] == [11]

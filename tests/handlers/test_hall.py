@@ -458,6 +458,75 @@ async def test_under_auto_dispatch_an_order_reassigned_then_given_back_skips_who
     assert [m["key"] for m in await chat.inbox("near")] == ["hall-offer"]
 
 
+async def test_auto_dispatch_offers_a_priority_runner_within_reach_before_a_nearer_one(db, campus, clock):
+    # Before, the priority standing ("offered orders first") counted only as a few credit points of cost: the runner
+    # next to the pickup had the order.
+    services, chat = auto_dispatch(db, campus, clock)
+    auto = services.default_campus
+    alice = await person(db, auto, clock(), "alice")
+    near = await runner(db, auto, clock(), "near", at="jd_station")  # 144 m from the parcel station
+    first = await runner(db, auto, clock(), "first", at="gym", credit=auto.credit.thresholds.priority)  # 763 m
+    await runner(db, auto, clock(), "nowhere", credit=auto.credit.maximum)  # priority too, but never shared a position
+    order_id = await paid_order(services, alice)
+    assert (await order_row(db, order_id)).offer_runner_id == first
+    assert [m["key"] for m in await chat.inbox("first")] == ["hall-offer"]
+    assert await chat.inbox("near") == [] and await chat.inbox("nowhere") == []
+    # Below the threshold it is the nearest again.
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == first).values(
+            credit=auto.credit.thresholds.priority - 1))
+    assert (await order_row(db, await paid_order(services, alice))).offer_runner_id == near
+
+
+@pytest.mark.parametrize("passed", ["declined", "lapsed", "lapsed, taken before the sweep"])
+async def test_under_auto_dispatch_a_runner_who_passed_on_an_order_is_not_offered_it_again(db, campus, clock, passed):
+    # Before, once the order came back (another runner gave it back) it could be offered again to the runner who had
+    # declined it or let its offer lapse: the nearest, here.
+    services, chat = auto_dispatch(db, campus, clock)
+    auto = services.default_campus
+    alice = await person(db, auto, clock(), "alice")
+    near = await runner(db, auto, clock(), "near", at="jd_station")
+    await runner(db, auto, clock(), "far", at="gym")
+    next_best = await runner(db, auto, clock(), "next", at="hospital")
+    order_id = await paid_order(services, alice)
+    assert (await order_row(db, order_id)).offer_runner_id == near
+    if passed == "declined":
+        assert keys(await chat.press("near", f"data:offer:{order_id}:decline")) == ["hall-offer-declined"]
+    else:
+        clock.advance(seconds=auto.timeouts.offer_seconds + 1)
+        if passed == "lapsed":
+            assert (await sweep(services, clock())).offers_ended == 1
+    assert keys(await chat.press("far", f"data:g:{order_id}"))[0] == "grab-won"  # from the hall, or by /grab
+    await chat.inbox("near")
+    await chat.send("far", f"/release {order_id}")
+    assert keys(await chat.press("far", "Yes, release it")) == ["runner-released"]
+    assert (await order_row(db, order_id)).offer_runner_id == next_best  # neither far, who gave it back, nor near
+    assert [m["key"] for m in await chat.inbox("next")] == ["hall-offer"]
+    assert "hall-offer" not in [m["key"] for m in await chat.inbox("near")]
+    # Passed on by next too, it goes to the hall, where near may still grab it.
+    assert keys(await chat.press("next", f"data:offer:{order_id}:decline")) == ["hall-offer-declined"]
+    assert (await order_row(db, order_id)).offer_runner_id is None
+    assert keys(await chat.press("near", f"data:g:{order_id}", chat=HALL))[0] == "grab-won"
+
+
+async def test_under_auto_dispatch_a_named_runner_who_declined_is_not_offered_the_order_again(db, campus, clock):
+    services, chat = auto_dispatch(db, campus, clock)
+    auto = services.default_campus
+    alice = await person(db, auto, clock(), "alice")
+    fay = await runner(db, auto, clock(), "fay")  # named by the student: offered it wherever she is
+    await runner(db, auto, clock(), "sam", at="gym")
+    order_id = await paid_order(services, alice, favourite=fay)
+    assert (await order_row(db, order_id)).offer_runner_id == fay
+    assert keys(await chat.press("fay", f"data:offer:{order_id}:decline")) == ["hall-offer-declined"]
+    assert keys(await chat.press("sam", f"data:g:{order_id}", chat=HALL))[0] == "grab-won"
+    await chat.inbox("fay")
+    await chat.send("sam", f"/release {order_id}")
+    assert keys(await chat.press("sam", "Yes, release it")) == ["runner-released"]
+    assert (await order_row(db, order_id)).offer_runner_id is None  # nobody else near: the hall
+    assert "hall-offer" not in [m["key"] for m in await chat.inbox("fay")]
+    assert "hall-card" in [m["key"] for m in await chat.inbox(HALL)]
+
+
 async def test_under_auto_dispatch_a_runner_is_offered_no_more_orders_than_they_may_carry(db, campus, clock):
     # Before, each payment offered its order to the nearest runner whatever they already held on offer: the second
     # order waited out its offer on a runner whose Accept was refused, while nobody else could grab it.

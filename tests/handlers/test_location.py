@@ -223,6 +223,28 @@ async def test_a_runner_who_stops_sharing_loses_the_offers_made_for_being_near(d
     assert keys(await chat.press("sam", f"data:g:{near}", chat=HALL)) == ["grab-won"]
 
 
+async def test_a_runner_whose_offer_lapsed_as_they_stopped_sharing_is_not_offered_the_order_again(db, campus, clock):
+    # The offer ran out and ended as he stopped sharing, before the sweep came to it: he let it lapse all the same.
+    # Before, sharing again, he was offered it once more when it came back.
+    services, chat = auto_dispatch(db, campus, clock)
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    await runner(db, campus, clock(), "sam")
+    await live(chat, "rob", *PARCEL_STATION)
+    order_id, offered = await offered_to(chat, services, alice)
+    assert offered == rob
+    clock.advance(seconds=campus.timeouts.offer_seconds + 1)
+    assert await live(chat, "rob", *PARCEL_STATION, first=False, until=None) == []  # he stops sharing
+    assert keys(await chat.press("sam", f"data:g:{order_id}", chat=HALL)) == ["grab-won"]
+    assert keys(await live(chat, "rob", *PARCEL_STATION, until=clock() + dt.timedelta(hours=1)))[0] == "live-not-kept"
+    await chat.inbox("rob")
+    await chat.send("sam", f"/release {order_id}")
+    assert keys(await chat.press("sam", "Yes, release it")) == ["runner-released"]
+    assert (await order_row(db, order_id)).offer_runner_id is None  # to the hall: sam gave it back, rob let it lapse
+    assert "hall-offer" not in [m["key"] for m in await chat.inbox("rob")]
+    assert (await offered_to(chat, services, alice))[1] == rob  # a new order is his to be offered
+
+
 async def test_a_runner_sharing_on_after_their_order_ends_is_told_once_they_are_available(db, campus, clock):
     services, chat = auto_dispatch(db, campus, clock)
     alice = await person(db, campus, clock(), "alice")
