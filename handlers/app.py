@@ -39,7 +39,7 @@ NOT_REACHABLE_BY_ADDRESS = select(User.id).where(
 
 # What a person sends themselves: a channel delivers it only once they started the bot (Telegram has them unblock it
 # before they can write). A press on an old button, a payment or a live location's next position is no such sign.
-WRITTEN = frozenset({Kind.text, Kind.command, Kind.photo, Kind.other})
+WRITTEN = frozenset({Kind.text, Kind.command, Kind.photo, Kind.contact, Kind.other})
 
 
 def wrote_privately(inp: Input) -> bool:

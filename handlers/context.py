@@ -29,7 +29,8 @@ from storage.uow import UnitOfWork
 
 QUOTED = 20  # characters of what someone typed that a refusal quotes
 MAX_TEXT = 500  # longest free text we keep (notes, descriptions, chat relay); longer is refused, not cut
-# Conversation data: a reply in the private chat offered the location button, which a channel may still show.
+# Conversation data: a reply in the private chat offered the location button (or the phone number's: Reply.shares),
+# which a channel may still show.
 LOCATION_OFFERED = "_location"
 # Conversation data: the question the current step asked (Ctx.ask): its step token, catalogue key and arguments, and
 # once the channel reports it (question_shown), the message showing it.
@@ -110,7 +111,8 @@ class Ctx:
         # The campus whose operators' chat the input came from: it is judged against that campus, and answered in
         # its language (answer_language); None for a private chat or the task hall.
         self.chat_campus = operators_chat_campus(services, inp, user.campus_id)
-        # Whether an earlier reply offered the location button, which a channel may still show (settle_location).
+        # Whether an earlier reply offered the location (or phone) button, which a channel may still show
+        # (settle_location).
         self._location_offered = bool(conv.data.get(LOCATION_OFFERED))
         self._asked: dict[str, Any] | None = conv.data.get(QUESTION)  # as an earlier input left it (settle_question)
         self._kept: dict[str, dict[str, Any]] = dict(conv.data.get(KEPT) or {})  # KEPT, kept across ctx.reset()
@@ -201,10 +203,12 @@ class Ctx:
         """Once the handler has said everything: if an earlier input offered the location button and none of these
         replies offers it again, the first reply that does not refuse the input (a refusal changes nothing) says
         it is no longer wanted (`location_done`), whatever command left the flow or moved past its question. The
-        conversation remembers whether the button is still up. Only the private chat has the button."""
+        conversation remembers whether the button is still up. Only the private chat has the button. The phone
+        step's button (request_contact) is one such button too: a channel shows one at a time, the newest, so a reply
+        offering either keeps a button up and the next that offers neither takes it away."""
         if self.input.chat is not None and not self.input.answered_privately:
             return
-        up = any(r.request_location for r in self.replies)
+        up = any(r.shares for r in self.replies)
         if not up and self._location_offered:
             at = next((i for i, r in enumerate(self.replies) if not r.key.startswith("error-")), None)
             if at is None:
@@ -217,7 +221,7 @@ class Ctx:
             self.conv.data.pop(LOCATION_OFFERED, None)
 
     def ask(self, key: str, *, choices: list[list[Choice]], keep: Kept | None = None, request_location: bool = False,
-            edit: bool = False, **args: str) -> Reply:
+            request_contact: bool = False, edit: bool = False, **args: str) -> Reply:
         """A question of the current step with buttons of that step only (a Cancel, a Skip, the options it may be
         answered with, typed or pressed), which mean nothing once the step is over. The conversation keeps what it
         said (`args`: plain strings) so that its message, if the channel reports which (question_shown), loses them
@@ -234,7 +238,8 @@ class Ctx:
                                     "choices": [[(c.label, c.data) for c in row] for row in choices] if keep else []}
         rows = [*choices, *self._kept_choices(keep or [])]
         reply = Reply(key=key, text=self.t(key, **args), choices=tuple(tuple(r) for r in rows),
-                      request_location=request_location, edit=edit, args=args, question=token)
+                      request_location=request_location, request_contact=request_contact, edit=edit, args=args,
+                      question=token)
         self.replies.append(reply)
         return reply
 

@@ -12,6 +12,7 @@ class Kind(str, enum.Enum):
     command = "command"  # /order 12 → command="order", args=("12",)
     choice = "choice"  # a pressed button or a numbered option: its data
     location = "location"
+    contact = "contact"  # a contact card shared: a phone number, and whose it is
     photo = "photo"
     payment = "payment"  # a provider says the student paid (for an order, normally)
     other = "other"  # something sent that no flow reads (a sticker, a voice note, a file): answered, never acted on
@@ -26,6 +27,15 @@ class Payment:
     # For the goods difference (fen) the order's runner asked for (handlers.goods_extra), not the order itself. The
     # amount may be more (a provider's smallest charge): the rest stays in the wallet.
     extra: int | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact card someone shared (Telegram's "Share my phone number" button sends their own)."""
+
+    phone: str  # as the platform gave it (read like a typed number: handlers.ordering.got_phone)
+    # The platform's user id of the person it is the card of (compare Input.user); None: nobody the platform knows.
+    user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,7 @@ class Input:
     # later position), which may be a while before it is handled (a backlog after a restart); None where not given.
     at: dt.datetime | None = None
     photo: str | None = None  # the platform's file id
+    contact: Contact | None = None
     payment: Payment | None = None
     update_id: str | None = None  # the platform's id for this update, to process a repeat once
     name: str = ""  # display name the platform gave
@@ -139,12 +150,15 @@ class Reply:
     key: str  # the catalogue key of the main message (tests and adapters may look at it)
     text: str
     choices: tuple[tuple[Choice, ...], ...] = ()  # rows of buttons / numbered options
+    # Put up a button that shares the person's location, or their phone number (their own contact card), where the
+    # channel can (Telegram's reply keyboard: one at a time, a new one takes the place of the old).
     request_location: bool = False
+    request_contact: bool = False
     # Replace the message this input acts on (whose button was pressed, or the question a group reply answers), where
     # the channel can.
     edit: bool = False
-    # The location an earlier message asked for is no longer wanted: a channel that left a button up for it (Telegram's
-    # reply keyboard) takes it away with this reply.
+    # The location (or phone number) an earlier message asked for is no longer wanted: a channel that left a button up
+    # for it (Telegram's reply keyboard) takes it away with this reply.
     location_done: bool = False
     photo: str | None = None  # a file id of the input's channel: sent with the text as its caption, where it can
     chart: Chart | None = None  # drawn and sent as a picture with the text as its caption, where the channel can
@@ -162,6 +176,11 @@ class Reply:
     # The item whose card this message is (an operators' list entry with buttons, "application/12"): a channel that can
     # edit its messages records which one shows it (storage.cards), so a decision taken another way edits it too.
     card: str | None = None
+
+    @property
+    def shares(self) -> bool:
+        """It puts up a button that shares something (request_location, request_contact)."""
+        return self.request_location or self.request_contact
 
     def flat_choices(self) -> list[Choice]:
         return [c for row in self.choices for c in row]

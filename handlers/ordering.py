@@ -1,9 +1,10 @@
 """The student's ordering conversation: what, from where, to where, when, how; an itemised quote; the order.
 
 One wizard serves every channel. Each step is a conversation state "order.<step>" and its answers collect in the
-conversation's data, so another process or a restart carries on; phone and room are kept there only encrypted.
-Every step takes its buttons or typed text (a typed button label counts as pressing it); shared locations work
-where a place is asked for. Every step after the first, the quote too, offers Back to the previous question.
+conversation's data, so another process or a restart carries on; phone and room are kept there only encrypted. Every
+step takes its buttons or typed text (a typed button label counts as pressing it); shared locations work where a
+place is asked for, and the student's own contact card (Telegram's "Share my phone number") where the phone is.
+Every step after the first, the quote too, offers Back to the previous question.
 Bad input raises a DomainError, so the app rolls back and nothing changes. Paying lives in handlers/wallet.py.
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ from core.pricing import MAX_QUEUE_MINUTES, Discount, Quote, QuoteRequest, disco
 from core.service_hours import END_OF_DAY
 from handlers import wallet
 from handlers.context import Ctx, free_text
-from handlers.io import Kind
+from handlers.io import Input, Kind
 from handlers.orders import (
     covered,
     details_lines,
@@ -119,7 +120,7 @@ Button = tuple[str, str, dict[str, Any]]  # label key, value, label args
 
 
 def ask(ctx: Ctx, step: str, key: str, rows: list[list[Button]] | None = None, *, request_location: bool = False,
-        edit: bool = False, **args: str) -> None:
+        request_contact: bool = False, edit: bool = False, **args: str) -> None:
     """Move to a step and prompt for it; its buttons carry the step's fresh token, so older ones go stale, and its
     message loses them once the step is over however it ends (Ctx.ask). Every step after the first offers Back,
     below its own buttons."""
@@ -129,7 +130,8 @@ def ask(ctx: Ctx, step: str, key: str, rows: list[list[Button]] | None = None, *
     # Remember the labels so a typed label (or a channel without buttons) answers like the button; not those
     # showing a saved room or phone, which must not sit in the conversation in plain text.
     put(ctx, _labels=[[c.label, value] for row in choices for c in row if (value := c.data.split(":", 2)[2]) != SAVED])
-    ctx.ask(key, choices=choices, request_location=request_location, edit=edit, **args)
+    ctx.ask(key, choices=choices, request_location=request_location, request_contact=request_contact, edit=edit,
+            **args)
 
 
 def put(ctx: Ctx, **values: Any) -> None:
@@ -420,7 +422,9 @@ async def on_step(ctx: Ctx) -> None:
         said = Said(value=typed_value(ctx, step, inp.text), text=inp.text)
     elif inp.kind is Kind.location and inp.lat is not None and inp.lon is not None and step in PLACE_STEPS:
         said = Said(point=Point(inp.lat, inp.lon))
-    else:  # a photo with no caption (nothing reads it), or a location where none is asked for: ask again
+    elif inp.kind is Kind.contact and step == "phone":
+        said = Said(text=own_number(inp))  # read as a typed number is
+    else:  # a photo with no caption (nothing reads it), a location or contact where none is asked for: ask again
         if inp.kind is Kind.photo:
             ctx.say("order-photo-not-read")
         await PROMPTS[step](ctx)
@@ -633,12 +637,31 @@ def masked(phone: str) -> str:
 
 @prompt("phone")
 async def ask_phone(ctx: Ctx, *, edit: bool = False) -> None:
+    """With a button that shares the student's own number where the channel has one (Telegram's contact button),
+    which goes once the step is over, as a place step's location button does (Ctx.settle_location)."""
     rows = []
     saved = ctx.services.cipher.decrypt(ctx.user.phone_enc)
     if saved:
         rows.append([("order-use-saved", SAVED, {"saved": masked(saved)})])
     rows.append([("order-skip", SKIP, {})])
-    ask(ctx, "phone", "order-ask-phone", rows, edit=edit)
+    ask(ctx, "phone", "order-ask-phone", rows, request_contact=True, edit=edit)
+
+
+def own_number(inp: Input) -> str:
+    """The number of a contact card shared at the phone step, only the sender's own: someone else's number is not
+    theirs to hand to a runner (and the runner would call the wrong person). Refused otherwise, changing nothing."""
+    contact = inp.contact
+    if contact is None or contact.user is None or contact.user != inp.user:
+        raise InvalidInput("order-contact-not-yours")
+    return contact.phone
+
+
+@ROUTER.idle_input(Kind.contact)
+async def contact_not_asked(ctx: Ctx) -> None:
+    """A contact card shared while no step asks for one: where a phone number is used, rather than not
+    understanding it. Nothing is kept."""
+    ctx.say("order-contact-not-asked")
+    await menu(ctx)
 
 
 @answer("phone", "phone_enc")

@@ -9,6 +9,7 @@
     @runner1,runner2 hall#1         both press at the same moment (a race)
     @alice @loc 30.2621,120.1215    alice shares a location
     @alice @photo card.jpg          alice sends a photo
+    @alice @contact +8613800000000  alice shares her own phone number (a contact card, as Telegram's button sends)
     @clock +31m                     time moves on (+90s, +2h, +1d, +1h30m) and the timers run
     @clock 2026-11-23T10:00+08:00   time is set
     @sweep                          the timers run now
@@ -23,7 +24,7 @@ from typing import Any, Union
 
 from bot.console.clock import StepTooFar, parse_moment, parse_step
 
-RESERVED = frozenset({"clock", "sweep", "loc", "photo", "hall"})
+RESERVED = frozenset({"clock", "sweep", "loc", "photo", "contact", "hall"})
 PERSONA = re.compile(r"^[A-Za-z0-9_]{1,32}$")
 _HEAD = re.compile(r"^@(\S+)(?:\s+(.*))?$", re.S)
 _HALL = re.compile(r"^hall(?:\.(\d{1,6}))?(?:#(\d{1,3})|\[(.+)\])$")
@@ -71,7 +72,12 @@ class Photo:
     file: str
 
 
-Action = Union[Text, Press, HallPress, Location, Photo]
+@dataclass(frozen=True)
+class Contact:
+    phone: str  # as written: the order form reads it as it reads a typed number
+
+
+Action = Union[Text, Press, HallPress, Location, Photo, Contact]
 
 
 # --- whole lines --------------------------------------------------------------------------------------------------
@@ -123,6 +129,11 @@ def parse_action(text: str) -> Action:
         if not name:
             raise LineError("console-error-photo")
         return Photo(name)
+    if text == "@contact" or text.startswith("@contact "):
+        phone = text[8:].strip()
+        if not phone:
+            raise LineError("console-error-contact")
+        return Contact(phone)
     m = re.fullmatch(r"#(\d{1,3})", text)
     if m:
         return Press(which=int(m.group(1)))
@@ -156,7 +167,7 @@ def parse_line(line: str, tz: dt.tzinfo, *, interactive: bool = False, current: 
     if not interactive and stripped.startswith("#"):
         return Comment(stripped)
     m = _HEAD.match(stripped)
-    if m and m.group(1) not in ("loc", "photo"):
+    if m and m.group(1) not in ("loc", "photo", "contact"):
         head, rest = m.group(1), (m.group(2) or "").strip()
         if head == "clock":
             try:

@@ -27,6 +27,7 @@ from bot.console.lines import (
     Act,
     ClockLine,
     Comment,
+    Contact,
     HallPress,
     Line,
     LineError,
@@ -40,6 +41,7 @@ from bot.console.lines import (
 from handlers.app import App
 from handlers.context import Services
 from handlers.io import Chart, Choice, Input, Kind, Reply, parse_text
+from handlers.io import Contact as ContactCard
 from handlers.notify import is_menu
 from handlers.sweep import SweepReport, sweep
 from locales import Catalogue, catalogue
@@ -245,6 +247,8 @@ class ConsoleSession:
             return Input(CHANNEL, persona, Kind.location, lat=action.lat, lon=action.lon, **common)
         if isinstance(action, Photo):
             return Input(CHANNEL, persona, Kind.photo, photo=action.file, **common)
+        if isinstance(action, Contact):  # always the persona's own card
+            return Input(CHANNEL, persona, Kind.contact, contact=ContactCard(action.phone, user=persona), **common)
         if isinstance(action, HallPress):
             message = self._hall_message(action.message)
             choice = self._pick(message.choices, action, lambda: LineError(

@@ -186,8 +186,8 @@ class TelegramAdapter:
         if not replies:
             return
         invoices = await self.payments.invoiceable(replies)  # reads only for a reply with a pay button
-        if t is None and (invoices or any(r.request_location or r.location_done for r in replies)):
-            t = (await self._known(user_id)).t  # only invoice and location buttons need the person's language
+        if t is None and (invoices or any(r.shares or r.location_done for r in replies)):
+            t = (await self._known(user_id)).t  # only invoice, location and phone buttons need the person's language
         if t is not None:
             replies = self.payments.offer(replies, invoices, t)
         pieces = await replaced_pieces(self.services.db, chat_id, replies)  # a private card in pieces too
@@ -287,6 +287,8 @@ class TelegramAdapter:
             return await self.on_location(message, event_update)
         if message.photo:
             return await self.on_photo(message, event_update)
+        if message.contact:
+            return await self.on_contact(message, event_update)
         if message.text:
             return await self.on_text(message, event_update)
         if (inp := convert.other_input(message, event_update.update_id)) is not None:
@@ -404,6 +406,11 @@ class TelegramAdapter:
 
     async def on_photo(self, message: Message, event_update: Update) -> None:
         inp = convert.photo_input(message, event_update.update_id)
+        if inp is not None:
+            await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp))
+
+    async def on_contact(self, message: Message, event_update: Update) -> None:
+        inp = convert.contact_input(message, event_update.update_id)
         if inp is not None:
             await self._answer_privately(message.chat.id, message.chat.id, await self.app.handle(inp))
 

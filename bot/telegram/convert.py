@@ -8,7 +8,7 @@ from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Chat, Message, SuccessfulPayment
 
 from core.numbers import record_id
-from handlers.io import Input, Kind, Payment, parse_text
+from handlers.io import Contact, Input, Kind, Payment, parse_text
 from locales import LANGUAGES
 
 CHANNEL = "telegram"
@@ -151,11 +151,26 @@ def photo_input(message: Message, update_id: int | None) -> Input | None:
                  photo=largest.file_id, update_id=_uid(update_id), name=_name(message), language=_language(message))
 
 
+def contact_input(message: Message, update_id: int | None) -> Input | None:
+    """A contact card sent privately: its number and whose it is (contact.user_id, a Telegram id; none for someone
+    Telegram does not know). The "Share my phone number" button sends the sender's own, whose number Telegram gives
+    in international form, often without its "+": put back, so that it is not read as a local number."""
+    contact = message.contact
+    if message.from_user is None or contact is None or not is_private(message.chat):
+        return None
+    owner = str(contact.user_id) if contact.user_id is not None else None
+    phone = contact.phone_number.strip()
+    if owner == str(message.from_user.id) and phone[:1].isdigit():
+        phone = "+" + phone
+    return Input(CHANNEL, str(message.from_user.id), Kind.contact, contact=Contact(phone=phone, user=owner),
+                 update_id=_uid(update_id), name=_name(message), language=_language(message))
+
+
 # What a person may send that no flow reads: answered (the step asks again, the chat says it passes on text and
 # photos), where staying silent would leave them wondering. Service messages (a member joined, a pin) are not here.
 UNREADABLE_CONTENT = frozenset({
     ContentType.STICKER, ContentType.VOICE, ContentType.VIDEO, ContentType.VIDEO_NOTE, ContentType.AUDIO,
-    ContentType.DOCUMENT, ContentType.ANIMATION, ContentType.CONTACT, ContentType.DICE, ContentType.POLL,
+    ContentType.DOCUMENT, ContentType.ANIMATION, ContentType.DICE, ContentType.POLL,
     ContentType.STORY, ContentType.GAME, ContentType.PAID_MEDIA, ContentType.LIVE_PHOTO, ContentType.CHECKLIST,
 })
 

@@ -1,11 +1,12 @@
 """Neutral replies → Telegram messages: text with inline keyboards, a one-time location button, edits in place.
 
-The location button is a reply keyboard. one_time_keyboard only hides it once pressed, and only until the person
-opens it again; answered by an inline button or by typing, it stays up. So a reply marked `location_done` takes it
-away with ReplyKeyboardRemove. A message carries one reply_markup, so one with inline buttons cannot also remove it
-(and a message sent with a reply keyboard markup can never be edited, so it cannot get its inline buttons later):
-the removal rides on the reply itself when it has no buttons and is sent anew, else on a short message of its own
-just before it, which keeps the reply's buttons on the newest message.
+The location button is a reply keyboard, and so is the phone step's "Share my phone number" (request_contact): what
+is said of the one here holds for the other, a chat showing one of them at a time. one_time_keyboard only hides it
+once pressed, and only until the person opens it again; answered by an inline button or by typing, it stays up. So a
+reply marked `location_done` takes it away with ReplyKeyboardRemove. A message carries one reply_markup, so one with
+inline buttons cannot also remove it (and a message sent with a reply keyboard markup can never be edited, so it
+cannot get its inline buttons later): the removal rides on the reply itself when it has no buttons and is sent anew,
+else on a short message of its own just before it, which keeps the reply's buttons on the newest message.
 
 A reply with a photo (a Telegram file id) is sent with sendPhoto, its text as the caption and its buttons under it; an
 edit of such a message changes its caption. So is one with a chart, drawn (bot/charts.py) and uploaded. A reply that
@@ -114,6 +115,20 @@ def choices_keyboard(choices: tuple[tuple[Choice, ...], ...]) -> InlineKeyboardM
 def location_keyboard(t: Catalogue) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text=t("tg-share-location"), request_location=True)]],
                                resize_keyboard=True, one_time_keyboard=True)
+
+
+def contact_keyboard(t: Catalogue) -> ReplyKeyboardMarkup:
+    """The person's own phone number, as a contact card (Telegram sends only the sender's own with this button)."""
+    return ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text=t("tg-share-contact"), request_contact=True)]],
+                               resize_keyboard=True, one_time_keyboard=True)
+
+
+def share_keyboard(reply: Reply, t: Catalogue) -> tuple[ReplyKeyboardMarkup, str]:
+    """The reply keyboard a reply that shares (Reply.shares) puts up, and the prompt it comes with when the reply's
+    own message carries inline buttons."""
+    if reply.request_location:
+        return location_keyboard(t), "tg-location-prompt"
+    return contact_keyboard(t), "tg-contact-prompt"
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -299,7 +314,7 @@ class Renderer:
                 continue
             if reply.edit and edit is not None:
                 target, edit = edit, None
-                if not reply.request_location:  # a message with a reply keyboard is sent anew, never edited
+                if not reply.shares:  # a message with a reply keyboard is sent anew, never edited
                     if reply.location_done:  # an edit cannot remove a reply keyboard
                         await self._remove_location_button(chat_id, t)
                         reply = replace(reply, location_done=False)
@@ -347,20 +362,22 @@ class Renderer:
         """The id of the message with the reply's buttons (its last piece of text, or the photo they are under), and
         those of the pieces of text before it."""
         markup: Any = inline_keyboard(reply)
-        # A reply asking for a location is sent as text (its keyboard cannot ride on a photo): nothing is drawn for it.
-        if not reply.request_location and (photo := await picture(reply.photo, reply.chart)) is not None:
+        # A reply asking for a location or phone number is sent as text (its keyboard cannot ride on a photo): nothing
+        # is drawn for it.
+        if not reply.shares and (photo := await picture(reply.photo, reply.chart)) is not None:
             if reply.location_done:  # the photo carries the inline buttons: the removal goes just before it
                 await self._remove_location_button(chat_id, t)
                 reply = replace(reply, location_done=False)
             if (photo_id := await self._send_photo(chat_id, photo, reply.text, markup)) is not None:
                 return photo_id, []
         pieces = split_text(reply.text)
-        extra_location_prompt = reply.request_location and markup is not None
-        if reply.request_location and markup is None:
-            markup = location_keyboard(t)
-        # A new location button replaces the old one anyway; otherwise see the module's docstring.
+        keyboard, prompt = share_keyboard(reply, t) if reply.shares else (None, None)
+        extra_prompt = keyboard is not None and markup is not None
+        if keyboard is not None and markup is None:
+            markup = keyboard
+        # A new location (or phone) button replaces the old one anyway; otherwise see the module's docstring.
         first: Any = None
-        if reply.location_done and not reply.request_location:
+        if reply.location_done and not reply.shares:
             if markup is None:
                 first = ReplyKeyboardRemove()  # on the reply itself, as soon as it starts
             else:
@@ -372,10 +389,9 @@ class Renderer:
                               reply_markup=markup if last and markup is not None else first if i == 0 else None)
             if not last:
                 earlier.append(sent.message_id)
-        if extra_location_prompt:
-            # One message carries one keyboard: the location button comes in a message of its own.
-            await call(self.bot.send_message, chat_id=chat_id, text=t("tg-location-prompt"),
-                       reply_markup=location_keyboard(t))
+        if extra_prompt and prompt is not None:
+            # One message carries one keyboard: the location (or phone) button comes in a message of its own.
+            await call(self.bot.send_message, chat_id=chat_id, text=t(prompt), reply_markup=keyboard)
         return sent.message_id, earlier
 
     async def _send_photo(self, chat_id: int | str, photo: str | InputFile, text: str, markup: Any) -> int | None:

@@ -39,6 +39,8 @@ order-floor = { $floor }F
 order-floor-format = "{ $text }" is not a floor number.
 order-ask-phone = A phone number your runner may call? It is stored encrypted and shown only to your runner. You can skip this.
 order-phone-format = "{ $text }" is not a phone number.
+order-contact-not-yours = That is someone else's contact card. Your runner calls the number you give here, so please share your own or type it. Nothing was changed.
+order-contact-not-asked = Nothing here is asking for a phone number right now, so that contact was not kept. When you order an errand (send /order), its phone question takes your number, typed or shared.
 order-skip = Skip
 order-back = « Back
 order-ask-description = { $task ->
@@ -171,7 +173,7 @@ extra-refused = You refused the { $extra } yuan goods difference of order #{ $or
 extra-insufficient = Your balance is { $balance } yuan, the difference is { $extra } yuan: { $missing } yuan is missing.
 extra-not-asked = Order #{ $order } asks no goods difference of you now: it was paid, refused or withdrawn, or the order moved on. Nothing was charged.
 extra-changed = Your runner no longer asks { $shown } yuan for the goods of order #{ $order }: they now say the goods cost { $spent } yuan and ask for { $extra } yuan. Nothing was charged.
-# Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
+# Telegram: a short message that takes the location or phone button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
 tg-location-done = OK.
 wallet-coupon-gone = Order #{ $order } cannot be paid: { $reason } Its price counts on that coupon: pay the full price without it, or cancel the order. Nothing has been charged.
 wallet-payment-kept-coupon = Received { $amount } yuan: it is in your wallet (balance { $balance } yuan) and did not pay order #{ $order }: { $reason } Its price counts on that coupon: pay the full price without it (your wallet can), or cancel the order.

@@ -1,5 +1,7 @@
 tg-share-location = 📍 Share my location
 tg-location-prompt = Or tap the button below to share your location.
+tg-share-contact = 📱 Share my phone number
+tg-contact-prompt = Or tap the button below to share your phone number.
 tg-pay-telegram = Pay with Telegram
 tg-invoice-title = paotui order #{ $order }
 tg-invoice-description = Campus errand #{ $order }. The money is held until the errand is done.

@@ -39,6 +39,8 @@ order-floor = { $floor } 楼
 order-floor-format = “{ $text }”不是楼层数字。
 order-ask-phone = 留一个跑腿员可以拨打的电话？加密保存，只给接单的跑腿员看。可以跳过。
 order-phone-format = “{ $text }”不是电话号码。
+order-contact-not-yours = 这是别人的名片。跑腿员会拨打你在这里留的号码，请分享你自己的号码或直接输入。没有做任何更改。
+order-contact-not-asked = 现在没有需要电话号码的地方，所以这张名片没有被保存。下单时（发送 /order），表单询问电话时可以输入号码，或分享你的号码。
 order-skip = 跳过
 order-back = « 上一步
 order-ask-description = { $task ->
@@ -168,7 +170,7 @@ extra-refused = 你拒绝了订单 #{ $order } 的 { $extra } 元商品差价。
 extra-insufficient = 你的余额是 { $balance } 元，差价是 { $extra } 元，还差 { $missing } 元。
 extra-not-asked = 订单 #{ $order } 现在不需要你补差价：差价已支付、已拒绝或已撤回，或订单已有新的进展。没有扣任何钱。
 extra-changed = 跑腿员不再为订单 #{ $order } 的商品请你补 { $shown } 元：现在商品花了 { $spent } 元，请你补 { $extra } 元。没有扣任何钱。
-# Telegram: a short message that takes the location button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
+# Telegram: a short message that takes the location or phone button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
 tg-location-done = 好的。
 wallet-coupon-gone = 订单 #{ $order } 无法支付：{ $reason }它的价格算上了这张优惠券：你可以不用优惠券按原价支付，或取消这个订单。没有扣任何钱。
 wallet-payment-kept-coupon = 已收到 { $amount } 元：钱已存入你的钱包（余额 { $balance } 元），没有支付订单 #{ $order }：{ $reason }它的价格算上了这张优惠券：你可以不用优惠券按原价支付（可以用钱包付），或取消这个订单。

@@ -1,5 +1,7 @@
 tg-share-location = 📍 发送我的位置
 tg-location-prompt = 也可以点击下面的按钮发送你的位置。
+tg-share-contact = 📱 发送我的手机号
+tg-contact-prompt = 也可以点击下面的按钮发送你的手机号。
 tg-pay-telegram = 用 Telegram 支付
 tg-invoice-title = 跑腿订单 #{ $order }
 tg-invoice-description = 校园跑腿 #{ $order }。款项由平台托管，完成后才付给跑腿员。

@@ -928,6 +928,14 @@ class FakeBotAPI:
                  } if forwarded_from is not None else {}
         return self._update(push, message=self._user_message(user, chat, location=location, **extra))
 
+    def contact(self, user: dict[str, Any], phone_number: str, *, owner: dict[str, Any] | None = None,
+                chat: dict[str, Any] | int | None = None, push: bool = True) -> dict[str, Any]:
+        """A contact card the user sends: their own, as the "Share my phone number" button (request_contact) sends
+        it, or `owner`'s, a user's from their address book."""
+        card = owner or user
+        contact = {"phone_number": phone_number, "first_name": card["first_name"], "user_id": card["id"]}
+        return self._update(push, message=self._user_message(user, chat, contact=contact))
+
     def live_location(self, user: dict[str, Any], message: dict[str, Any], latitude: float, longitude: float, *,
                       heading: int | None = None, push: bool = True) -> dict[str, Any]:
         """The user's live location moved: an edited_message of the location message they shared."""

@@ -19,6 +19,7 @@ from bot.console.lines import (
     Act,
     ClockLine,
     Comment,
+    Contact,
     HallPress,
     LineError,
     Location,
@@ -303,6 +304,16 @@ def test_an_application_is_shown_with_its_student_card_photo(tmp_path, capsys):
     assert code == 0, out
     assert "[photo card.jpg] Application from alice (#1)" in out and "Student card photo: attached" in out
 
+def test_a_contact_card_shared_at_the_phone_question_answers_it_as_the_number_typed(tmp_path, capsys):
+    script = write(tmp_path, "@alice /start\n@alice [English]\n@alice /order\n@alice [Parcel pickup]\n@alice 快递站\n"
+                             "@alice F3\n@alice 3-502\n@alice 5\n@alice @contact +86 138 0013 8000\n")
+    code, out, db = run(script, tmp_path, capsys, "--start", "2026-11-23T10:00+08:00")
+    assert code == 0, out
+    assert "Which parcel? Write the pickup code" in out.split("@contact")[-1]  # on to the next question
+    (phone_enc,) = sqlite3.connect(db).execute("SELECT phone_enc FROM users WHERE external_id='alice'").fetchone()
+    assert Cipher([os.environ["ENCRYPTION_KEYS"]]).decrypt(phone_enc) == "+8613800138000"
+
+
 def test_a_report_is_shown_with_the_file_its_chart_was_drawn_into(tmp_path, capsys, monkeypatch):
     charts = tmp_path / "charts"
     monkeypatch.setattr("bot.console.session.CHARTS", charts)
@@ -328,6 +339,7 @@ def test_lines_parse_into_what_they_mean():
     assert parse_line("@r1,r2 hall#1", tz).personas == ("r1", "r2")
     assert parse_line("@alice @loc 30.2621,120.1215", tz).action == Location(30.2621, 120.1215)
     assert parse_line("@alice @photo card.jpg", tz).action == Photo("card.jpg")
+    assert parse_line("@alice @contact +86 138 0013 8000", tz).action == Contact("+86 138 0013 8000")
     assert parse_line("@clock +31m", tz) == ClockLine(step=dt.timedelta(minutes=31))
     assert parse_line("@clock 2026-11-23T10:00", tz) == ClockLine(at=dt.datetime(2026, 11, 23, 10, tzinfo=tz))
     assert parse_line("@sweep", tz) == SweepLine()
@@ -337,7 +349,8 @@ def test_lines_parse_into_what_they_mean():
     for bad, key in [("hello", "console-error-syntax"), ("@alice", "console-error-empty-input"),
                      ("@clock later", "console-error-clock"), ("@hall #1", "console-error-persona"),
                      ("@al ice", None), ("@alice @loc north", "console-error-location"),
-                     ("@alice @photo", "console-error-photo"), ("@a!b hi", "console-error-persona")]:
+                     ("@alice @photo", "console-error-photo"), ("@a!b hi", "console-error-persona"),
+                     ("@alice @contact", "console-error-contact")]:
         if key is None:
             continue
         with pytest.raises(LineError) as err:

@@ -673,6 +673,42 @@ async def test_a_sticker_a_voice_note_or_a_file_is_answered_never_passed_on_or_i
     assert not fake.violations
 
 
+async def test_the_phone_question_takes_the_number_shared_by_telegrams_button_and_only_ones_own(
+        fake_bot_api: FakeBotAPI, running_bot, services: Services, campus, clock: FakeClock) -> None:
+    fake = fake_bot_api
+    li = Person(fake, 1001, "Li")
+    await start_in_english(li)
+    mark = li.command("order")
+    ask = await li.with_step(mark, "parcel", "the errand types")
+    ask = await li.with_step(li.press_step(ask, "parcel"), "b:parcel_station", "the pickup places")
+    await li.says(li.press_step(ask, "b:parcel_station"), EN("order-ask-dropoff"))
+    mark = li.type("Library")
+    await li.says(mark, EN("order-ask-phone"))  # no room to ask for: the phone at once
+
+    # The question, then the share-my-number button in a message of its own: a one-time reply keyboard.
+    prompt = await li.says(mark, EN("tg-contact-prompt"))
+    sent = next(c for c in fake.calls("sendMessage", li.id) if c.params["text"] == prompt["text"])
+    assert sent.params["reply_markup"]["keyboard"] == [[{"text": EN("tg-share-contact"), "request_contact": True}]]
+    assert sent.params["reply_markup"]["one_time_keyboard"] is True
+
+    # A friend's contact card is refused, and changes nothing.
+    mark = li.mark()
+    fake.contact(li.user, "8613900000000", owner=fake.user(2002, "Wang", language_code="en"))
+    await li.says(mark, EN("order-contact-not-yours"))
+
+    # Her own, as the button sends it (Telegram leaves out the "+"), answers the question; the keyboard goes.
+    mark = li.mark()
+    fake.contact(li.user, "8613800138000")
+    await li.says(mark, EN("order-ask-description", task="parcel"))
+    removal = [c.params for c in fake.calls("sendMessage", li.id) if c.params.get("reply_markup") == {
+        "remove_keyboard": True}]
+    assert [r["text"] for r in removal] == [EN("tg-location-done")]  # just before the question's inline buttons
+    async with UnitOfWork(services.db, write=False) as uow:
+        phone_enc = await uow.session.scalar(select(User.phone_enc).where(User.external_id == str(li.id)))
+    assert CIPHER.decrypt(phone_enc) == "+8613800138000"
+    assert not fake.violations
+
+
 async def test_a_runner_chatting_picks_up_and_delivers_and_no_button_is_left_that_means_nothing(
         fake_bot_api: FakeBotAPI, running_bot, services: Services, campus, clock: FakeClock) -> None:
     fake = fake_bot_api

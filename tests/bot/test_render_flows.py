@@ -324,7 +324,10 @@ async def test_an_order_form_question_loses_its_buttons_once_its_step_is_over_ho
     await without_buttons(api, dropoff, EN("order-ask-dropoff"))
     assert markups(api, LI).count(REMOVE) == 1  # the location button goes as before
 
-    phone = await answered(api, LI, lambda: api.press(li, room, EN("order-no-room")), EN("order-ask-phone"))
+    # The phone question, and its share-my-number button in a message of its own (as a place question's location one)
+    await answered(api, LI, lambda: api.press(li, room, EN("order-no-room")), EN("tg-contact-prompt"))
+    phone = api.bot_messages(LI)[-2]
+    assert phone["text"] == EN("order-ask-phone")
     await without_buttons(api, room, asked_room)  # pressed: its answer came below it
     assert len(edits_of(api, room)) == 1
 

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from handlers.app import App
 from handlers.context import Services, question_shown
-from handlers.io import Input, Kind, Payment, Reply, parse_text
+from handlers.io import Contact, Input, Kind, Payment, Reply, parse_text
 from handlers.notify import is_menu
 from storage.models import Outbox
 from storage.outbox import open_payload
@@ -57,6 +57,12 @@ class Chat:
 
     async def share_location(self, who: str, lat: float, lon: float) -> list[Reply]:
         return await self._run(who, Input(self.channel, who, Kind.location, lat=lat, lon=lon, name=who))
+
+    async def share_contact(self, who: str, phone: str, *, own: bool = True, owner: str | None = None) -> list[Reply]:
+        """A contact card from this person: their own (Telegram's "Share my phone number"), or else `owner`'s (None:
+        someone the channel does not know)."""
+        card = Contact(phone, user=who if own else owner)
+        return await self._run(who, Input(self.channel, who, Kind.contact, contact=card, name=who))
 
     async def photo(self, who: str, file_id: str, *, caption: str = "") -> list[Reply]:
         """A photo from this person; its caption comes as the input's text, as the channels give it."""

@@ -795,6 +795,54 @@ async def test_moving_on_from_a_place_step_says_the_location_button_is_done(chat
     assert keys(replies) == ["order-ask-type"] and replies[0].location_done
 
 
+async def test_the_phone_step_takes_the_students_own_shared_number_and_nobody_elses(chat, services):
+    """The phone question offers the channel's "Share my phone number" button. The student's own contact card answers
+    it as the number typed would (read the same way, stored encrypted, remembered); someone else's is refused and
+    changes nothing; the button goes once the step is over, as a place question's location button does."""
+    alice = await funded(chat, services, "alice", 0)
+    await chat.send("alice", "/order")
+    replies = await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:5])
+    assert keys(replies) == ["order-ask-phone"] and replies[0].request_contact and not replies[0].request_location
+
+    for owner in ("bob", None):  # a friend's card, or one of someone the channel does not know
+        reply = await refused(chat, services, "alice", lambda o=owner: chat.share_contact(
+            "alice", "+86 139 0000 0000", own=False, owner=o), "order-contact-not-yours")
+        assert reply.text.startswith("That is someone else's contact card.") and not reply.location_done
+    await refused(chat, services, "alice", lambda: chat.share_contact("alice", "call me"), "order-phone-format")
+
+    replies = await chat.share_contact("alice", "+86 138-0013-8000")
+    assert keys(replies) == ["order-ask-description"] and replies[0].location_done  # the button goes
+    state, data = await conversation(services, "alice")
+    assert CIPHER.decrypt(data["phone_enc"]) == "+8613800138000" and "8613800138000" not in str(data)
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert CIPHER.decrypt((await uow.session.get(User, alice)).phone_enc) == "+8613800138000"  # remembered
+
+    # A card where no step asks for one: the question again, nothing kept.
+    replies = await chat.share_contact("alice", "+8613900000000")
+    assert keys(replies) == ["order-ask-description"] and not replies[0].location_done
+    again, asked = await conversation(services, "alice")
+    assert again == state and asked["phone_enc"] == data["phone_enc"]
+
+    # From a place question straight to the phone (a drop-off with no room): its button takes the location one's place.
+    await chat.send("alice", "/order")
+    replies = await answer_all(chat, "alice", ["Parcel pickup", "快递站", "Lib"])
+    assert keys(replies) == ["order-ask-phone"] and replies[0].request_contact and not replies[0].location_done
+    assert "Use ••••••••••8000" in [c.label for c in replies[0].flat_choices()]
+    replies = await chat.send("alice", "/cancel")
+    assert keys(replies) == ["order-form-abandoned"] and replies[0].location_done
+
+
+async def test_a_contact_shared_with_nothing_asking_for_one_is_answered_and_kept_nowhere(chat, services):
+    alice = await funded(chat, services, "alice", 0)
+    replies = await chat.share_contact("alice", "+8613800138000")
+    assert keys(replies) == ["order-contact-not-asked", "menu-title"]
+    assert replies[0].text.startswith("Nothing here is asking for a phone number right now")
+    async with UnitOfWork(services.db, write=False) as uow:
+        assert (await uow.session.get(User, alice)).phone_enc is None
+    state, data = await conversation(services, "alice")
+    assert state == "idle" and not any(key.startswith("phone") for key in data)
+
+
 async def test_superscript_and_circled_digits_are_refused_like_any_other_non_number(chat, services):
     await funded(chat, services, "fay", 0)
     reply = await refused(chat, services, "fay", lambda: chat.send("fay", "/track ²"), "error-order-number")
