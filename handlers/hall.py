@@ -89,7 +89,7 @@ def offer_key(order_id: int, until: dt.datetime) -> str:
     earlier offer ended while it ran, as they stopped sharing their location, and someone else gave it back; never
     after they declined it or let it lapse) gets a new message, which Telegram notifies them of, rather than an edit
     of the earlier one far up the chat, unseen while the offer runs out; the order id last, as in every order's edit
-    key (storage.outbox)."""
+    key (storage.outbox). An outage that moves the end on renames the key with it (handlers.sweep)."""
     return f"offer:{int(until.timestamp())}:{order_id}"
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from core.errors import DomainError, IllegalTransition
 from core.order import Actor, Event, Order, Status, transition
 from core.outage import OUTAGE_AFTER
-from handlers.hall import clear_offer, end_offer, grab_buttons, offer_lapsed
+from handlers.hall import clear_offer, end_offer, grab_buttons, offer_key, offer_lapsed
 from handlers.location import forget_positions
 from handlers.notify import Notifier
 from handlers.orders import hall_card
@@ -38,6 +38,7 @@ from locales import catalogue
 from storage.heartbeats import beat
 from storage.models import Order as OrderRow
 from storage.orders_repo import StaleOrder
+from storage.outbox import rename_edit_key
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
 
@@ -126,11 +127,15 @@ async def give_back_lost_time(services: "Services", now: dt.datetime, *, outages
     before the time is given back."""
     async with UnitOfWork(services.db) as uow:
         given = await beat(uow.session, list(services.campuses), now, outage_after=OUTAGE_AFTER if outages else None)
+        for _, moved in given.values():
+            for offer in (m for m in moved if m.deadline == "offer_until"):  # its message is named by its end
+                await rename_edit_key(uow.session, offer_key(offer.order_id, offer.due),
+                                      offer_key(offer.order_id, offer.now_due))
     for campus_id, (lost, moved) in given.items():
         log.warning("campus %s: no sweep from %s to %s (%s): the service was down; %d deadline(s) that fell due "
                     "meanwhile moved on by as much", campus_id, lost.since.isoformat(), now.isoformat(), lost.length,
-                    moved)
-    return sum(moved for _, moved in given.values())
+                    len(moved))
+    return sum(len(moved) for _, moved in given.values())
 
 
 async def _run(report: SweepReport, kind: str, order_id: int | None, work: Any) -> None:

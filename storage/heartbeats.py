@@ -9,6 +9,7 @@ giving back fails, neither is written, and the next sweep tries again before any
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -32,11 +33,12 @@ RUNNING: dict[str, tuple[Status, tuple[Any, ...]]] = {
 
 
 async def beat(session: DbSession, campus_ids: list[str], now: dt.datetime, *,
-               outage_after: dt.timedelta | None) -> dict[str, tuple[Outage, int]]:
+               outage_after: dt.timedelta | None) -> dict[str, tuple[Outage, list[Moved]]]:
     """Record that the timers run at `now` for these campuses; for each whose last sweep is more than `outage_after`
     ago, first give back the time the outage took (the outage, and how many deadlines moved). `outage_after` None:
     the time since the last sweep was lived through (a clock moved on by hand: the console, the tests), nothing is
-    given back. A campus with no heartbeat yet gets one, and nothing back."""
+    given back. A campus with no heartbeat yet gets one, and nothing back. The heartbeat never moves back: with
+    several processes, the one whose clock is ahead sets it."""
     ids = sorted(campus_ids)  # locked in one order by every process: no deadlock between two
     rows = await session.execute(select(SweepHeartbeat.campus_id, SweepHeartbeat.at)
                                  .where(SweepHeartbeat.campus_id.in_(ids))
@@ -45,22 +47,33 @@ async def beat(session: DbSession, campus_ids: list[str], now: dt.datetime, *,
     for campus_id in ids:
         if campus_id not in last:  # another process starting for the first time may insert it first: the same
             await insert_ignore(session, SweepHeartbeat, {"campus_id": campus_id, "at": now}, ["campus_id"])
-    given: dict[str, tuple[Outage, int]] = {}
+    given: dict[str, tuple[Outage, list[Moved]]] = {}
     if outage_after is not None:
         for campus_id, at in last.items():
             if (lost := outage(at, now, outage_after)) is not None:
                 given[campus_id] = (lost, await give_back(session, campus_id, lost))
-    if last:
-        await session.execute(update(SweepHeartbeat).where(SweepHeartbeat.campus_id.in_(list(last)))
+    if last:  # never back: a process whose clock is behind another's would make the other's next sweep an outage
+        await session.execute(update(SweepHeartbeat)
+                              .where(SweepHeartbeat.campus_id.in_(list(last)), SweepHeartbeat.at < now)
                               .values(at=now).execution_options(synchronize_session=False))
     return given
 
 
-async def give_back(session: DbSession, campus_id: str, lost: Outage) -> int:
-    """Move on the campus's deadlines that fell due during the outage, as core.outage.given_back says; how many
+@dataclass(frozen=True)
+class Moved:
+    """One deadline an outage moved on."""
+
+    order_id: int
+    deadline: str  # its column: "offer_until"
+    due: dt.datetime
+    now_due: dt.datetime
+
+
+async def give_back(session: DbSession, campus_id: str, lost: Outage) -> list[Moved]:
+    """Move on the campus's deadlines that fell due during the outage, as core.outage.given_back says; those that
     moved. Each with a conditional update on the status and the deadline as read, so an order someone moved
     meanwhile keeps what they made of it."""
-    moved = 0
+    moved: list[Moved] = []
     for field in MOVED:
         status, running = RUNNING[field]
         column = getattr(OrderRow, field)
@@ -76,5 +89,6 @@ async def give_back(session: DbSession, campus_id: str, lost: Outage) -> int:
                 update(OrderRow)
                 .where(OrderRow.id == order_id, OrderRow.status == status.value, column == due)
                 .values({field: new}).execution_options(synchronize_session=False))
-            moved += result.rowcount
+            if result.rowcount:
+                moved.append(Moved(order_id, field, due, new))
     return moved

@@ -134,6 +134,13 @@ async def edited_later(session: DbSession, channel: str, sent_ref: str) -> bool:
         Outbox.channel == channel, Outbox.sent_ref == sent_ref, Outbox.edit_key.is_not(None)).limit(1)) is not None
 
 
+async def rename_edit_key(session: DbSession, old: str, new: str) -> None:
+    """Every row under edit key `old` now goes by `new`: a later row under `new` edits the message they showed (a key
+    that names a deadline someone moved on)."""
+    await session.execute(update(Outbox).where(Outbox.edit_key == old).values(edit_key=new)
+                          .execution_options(synchronize_session=False))
+
+
 def order_of(edit_key: str | None) -> int | None:
     """The order an edit key belongs to: every order-scoped key ends in ":<order id>"."""
     if not edit_key:

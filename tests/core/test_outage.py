@@ -53,6 +53,12 @@ def test_a_scheduled_errands_window_never_moves(deadline) -> None:
     assert given_back(deadline, due, DOWN, window_end=DOWN.until + 60 * MIN) == due + 40 * MIN
 
 
+@pytest.mark.parametrize("deadline", ["pay_by", "offer_until", "pickup_by"])
+def test_a_deadline_the_rules_set_past_the_window_keeps_all_its_time(deadline) -> None:
+    # Picked up by 12:35 for a window that ended at 12:10: the window never bounded it.
+    assert given_back(deadline, T0 + 10 * MIN, DOWN, window_end=T0 + 5 * MIN) == T0 + 50 * MIN
+
+
 @pytest.mark.parametrize("deadline", ["deliver_by", "auto_confirm_at"])
 def test_the_deadlines_of_an_errand_under_way_move_whatever_its_window(deadline) -> None:
     # The runner has the goods (or handed them over): only whether they were late, or the student's time to
@@ -71,5 +77,5 @@ def test_a_deadline_only_ever_moves_later_by_no_more_than_the_outage(since, leng
         return
     assert lost.since < due_at <= lost.until  # it fell due in the outage
     assert lost.until < moved <= due_at + lost.length  # after the restart, never more than the time lost
-    if MOVED[deadline] and window_end is not None:
+    if MOVED[deadline] and window_end is not None and due_at <= window_end:  # one the window bounded stays in it
         assert moved <= window_end

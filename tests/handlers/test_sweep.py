@@ -170,16 +170,16 @@ async def test_accepted_but_not_picked_up_goes_back_to_open_with_a_credit_penalt
     assert len([n for n in await outbox(db) if n.recipient.startswith("hall:")]) == hall_before
 
 
-async def scheduled_and_grabbed(services, db, campus, clock, *, minutes_in: int):
-    """Alice's errand scheduled for 12:00-12:10 campus time, paid, taken `minutes_in` minutes after 12:00; the
-    order and its runner."""
+async def scheduled_and_grabbed(services, db, campus, clock, *, minutes_in: int, window_minutes: int = 10):
+    """Alice's errand scheduled for 12:00-12:10 campus time (12:00 and `window_minutes`), paid, taken `minutes_in`
+    minutes after 12:00; the order and its runner."""
     alice = await make_user(db, campus, clock(), name="alice")
     order_id = await make_order(db, campus, alice, clock())
     start = clock() + dt.timedelta(hours=2)
     async with UnitOfWork(db) as uow:
         await uow.session.execute(update(Order).where(Order.id == order_id).values(
-            window_start=start, window_end=start + dt.timedelta(minutes=10),
-            accept_by=start + dt.timedelta(minutes=10)))
+            window_start=start, window_end=start + dt.timedelta(minutes=window_minutes),
+            accept_by=start + dt.timedelta(minutes=window_minutes)))
     runner = await make_runner(db, campus, clock())
     clock.advance(hours=2, minutes=minutes_in)
     assert (await services.grabs.grab(order_id, runner)).won
@@ -700,19 +700,90 @@ async def test_every_deadline_that_asks_someone_to_act_is_given_back_and_the_wai
 
 async def test_a_scheduled_errand_whose_window_ended_during_the_outage_still_ends_refunded(
         services, db, campus, clock):
-    # Taken at 12:05 for 12:00-12:10, due to be picked up by 12:35; the service down from 12:05 to 12:45. The
-    # window is the student's time: it does not move, so the errand ends as it would have.
+    # Taken at 12:00 for 12:00-13:00, due to be picked up by 12:30 (within the window); the service down from 12:20
+    # to 13:20. The window is the student's time: it does not move, so the errand ends as it would have.
     tick = timers(services)
-    alice, runner, order_id = await scheduled_and_grabbed(services, db, campus, clock, minutes_in=5)
-    paid = (await order_row(db, order_id)).total
+    alice, runner, order_id = await scheduled_and_grabbed(services, db, campus, clock, minutes_in=0,
+                                                          window_minutes=60)
+    row = await order_row(db, order_id)
+    paid = row.total
+    assert row.pickup_by < row.window_end
+    clock.advance(minutes=20)
     await tick()
-    clock.advance(minutes=40)
+    clock.advance(minutes=60)
     await tick()
     row = await order_row(db, order_id)
     assert (row.status, row.runner_id) == ("expired", None)
     assert await balance(db, ledger.customer(alice)) == paid
     told = [n.payload["key"] for n in await outbox(db) if n.recipient == "alice"]
     assert told[-1] == "notice-window-over"
+
+
+async def test_a_pickup_the_rules_allow_after_a_short_window_keeps_its_time_through_an_outage(
+        services, db, campus, clock):
+    """Taken at 12:05 for 12:00-12:10: the runner may pick up until 12:35, past the window's end. Down from 12:30
+    to 12:40: they keep the 5 minutes they had left. Before, the window's end (long past) bounded the moved
+    deadline, so the errand expired at the restart and the runner lost credit for the outage alone."""
+    tick = timers(services)
+    alice, runner, order_id = await scheduled_and_grabbed(services, db, campus, clock, minutes_in=5)
+    due = (await order_row(db, order_id)).pickup_by
+    clock.now = due - dt.timedelta(minutes=5)
+    await tick()
+    clock.advance(minutes=10)
+    await tick()
+    row = await order_row(db, order_id)
+    assert (row.status, row.runner_id, row.pickup_by) == ("accepted", runner, due + dt.timedelta(minutes=10))
+    assert await credit(db, runner) == campus.credit.initial
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock() + dt.timedelta(minutes=4))
+    assert (await order_row(db, order_id)).status == "picked_up"
+
+
+async def test_processes_whose_clocks_differ_still_apply_the_deadlines(services, db, campus, clock):
+    """Two processes share the database, one's clock 3 minutes ahead of the other's, both sweeping every 10 s.
+    Before, each sweep of the one ahead found the heartbeat the other had just set 3 minutes back, took that for
+    an outage and moved the deadline on again: the runner who never picked up kept the order for ever."""
+    from handlers.context import Services
+    from tests.conftest import FakeClock
+
+    alice, runner, order_id = await grabbed_order(services, db, campus, clock)
+    due = (await order_row(db, order_id)).pickup_by
+    ahead = FakeClock(clock() + dt.timedelta(minutes=3))
+    other = Services(db=db, campuses=services.campuses, cipher=CIPHER, clock=ahead, channels=("console",))
+    behind_tick, ahead_tick = timers(services), timers(other)
+    clock.now, ahead.now = due - dt.timedelta(minutes=5), due - dt.timedelta(minutes=2)
+    for _ in range(90):  # 15 minutes of both running
+        await behind_tick()
+        await ahead_tick()
+        clock.advance(seconds=10)
+        ahead.advance(seconds=10)
+    assert await events(db, order_id) == ["pay", "accept", "pickup_timeout"]
+
+
+async def test_an_offer_given_back_after_an_outage_still_ends_on_its_own_message(db, campus, clock):
+    """The offer's message is named by the offer's end; an outage moves the end on. Before, the lapse that followed
+    sent "offer ended" as a new message and left the offer's Accept and Decline buttons live above it."""
+    from tests.handlers.test_hall import auto_dispatch
+    from tests.handlers.test_runner import paid_order, person
+
+    services, chat = auto_dispatch(db, campus, clock)
+    auto = services.default_campus
+    tick = timers(services)
+    alice = await person(db, auto, clock(), "alice")
+    near = await runner(db, auto, clock(), "near", at="jd_station")
+    order_id = await paid_order(services, alice)
+    offered = await order_row(db, order_id)
+    assert offered.offer_runner_id == near
+    clock.now = offered.offer_until - dt.timedelta(seconds=20)
+    await tick()  # the last sweep before the service went down
+    clock.advance(minutes=10)
+    await tick()
+    moved = await order_row(db, order_id)
+    assert moved.offer_until == offered.offer_until + dt.timedelta(minutes=10)
+    clock.now = moved.offer_until + dt.timedelta(seconds=1)
+    await tick()  # now it lapses
+    sent = [(n.payload["key"], n.edit_key) for n in await outbox(db) if n.recipient == "near"]
+    [(_, offer_message)] = [row for row in sent if row[0] == "hall-offer"]
+    assert ("hall-offer-ended", offer_message) in sent
 
 
 async def test_two_sweeps_after_one_outage_give_the_time_back_once(services, db, campus, clock):
