@@ -955,17 +955,19 @@ async def find_runner(ctx: Ctx, text: str) -> tuple[int, str]:
     )).all()
     exact = [r for r in rows if r.external_id == name]  # a handle is unique; names may not be
     rows = exact or rows
+    # With a runner gender chosen, a runner of the other one is refused as no runner is, in the same words (the name
+    # as typed): the refusal must not tell any student that runner's gender.
+    unavailable = "order-runner-unknown" if ctx.data.get("gender") is None else "order-runner-unavailable"
     if not rows:
-        raise InvalidInput("order-runner-unknown", name=name)
+        raise InvalidInput(unavailable, name=name)
     if len(rows) > 1:
         raise InvalidInput("order-runner-ambiguous", name=name)
     runner = rows[0]
-    shown = runner.display_name or runner.external_id
     if runner.id == ctx.user_id:
         raise InvalidInput("order-runner-self")
     if ctx.data.get("gender") not in (None, runner.gender):
-        raise InvalidInput("order-runner-gender", name=shown)
-    return runner.id, shown
+        raise InvalidInput(unavailable, name=name)
+    return runner.id, runner.display_name or runner.external_id
 
 
 @answer("runner", "runner_id", "runner_name")

@@ -428,8 +428,14 @@ async def test_a_favourite_runner_by_name_or_handle(chat, services, clock, campu
     await chat.send("frank", "/order")
     await answer_all(chat, "frank", ["Deliver an item", "Library", "Gym", "Skip", "A racket", "1", "small", "now",
                                      "Done", "Skip", "Female runner"])
-    reply = await refused(chat, services, "frank", lambda: chat.send("frank", "xiao wang"), "order-runner-gender")
-    assert reply.text == "Xiao Wang does not match the runner gender you chose."
+    # A male runner named under "Female runner" is refused in the same words as a name no runner has: the reply
+    # does not tell the student his gender (before, "Xiao Wang does not match the runner gender you chose").
+    reply = await refused(chat, services, "frank", lambda: chat.send("frank", "xiao wang"),
+                          "order-runner-unavailable")
+    nobody = await refused(chat, services, "frank", lambda: chat.send("frank", "xiao li"), "order-runner-unavailable")
+    assert reply.text == ('I cannot offer this order to "xiao wang": either no approved runner on this campus has that '
+                          'name, or they are not of the runner gender you chose.')
+    assert nobody.text == reply.text.replace("xiao wang", "xiao li")
     await chat.send("frank", "/order")
     await answer_all(chat, "frank", ["Deliver an item", "Library", "Gym", "Skip", "A racket", "1", "small", "now",
                                      "Done", "Skip", "Anyone", f"@{handle}", "0"])
