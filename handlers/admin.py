@@ -344,10 +344,11 @@ async def applications(ctx: Ctx) -> None:
     cipher = ctx.services.cipher
     for p, u in rows:
         # The card goes with the student-card photo; a file id is the applicant's channel's, useless on another.
-        photo = p.card_photo if p.card_photo and u.channel == ctx.input.channel else None
+        card_photo = cipher.decrypt(p.card_photo_enc)
+        photo = card_photo if card_photo and u.channel == ctx.input.channel else None
         ctx.say("admin-application", user=str(p.user_id), who=who(u),
                 name=cipher.decrypt(p.real_name_enc) or "—", student_no=mask(cipher.decrypt(p.student_no_enc)),
-                gender=p.gender, card_photo="attached" if photo else "elsewhere" if p.card_photo else "none",
+                gender=p.gender, card_photo="attached" if photo else "elsewhere" if card_photo else "none",
                 applied=local_time(ctx.campus, p.applied_at), photo=photo, card=item("application", p.user_id),
                 choices=[[ctx.button("admin-button-approve", f"adm:approve:{p.user_id}:{applied_mark(p.applied_at)}"),
                           ctx.button("admin-button-reject", f"adm:reject:{p.user_id}:{applied_mark(p.applied_at)}")]])

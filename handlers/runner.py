@@ -146,8 +146,10 @@ async def apply_photo(ctx: Ctx) -> None:
     campus = ctx.campus
     # A new application is told from the one it replaces by when it was sent (handlers.admin.applied_mark), to the ms.
     applied_at = ctx.now if earlier is None else max(ctx.now, earlier.applied_at + dt.timedelta(milliseconds=1))
+    # The photo shows the name and number kept encrypted: its file id is kept so too.
+    photo_enc = ctx.services.cipher.encrypt(ctx.input.photo[:256])
     application = dict(status="pending", gender=data["gender"], real_name_enc=data["name_enc"],
-                       student_no_enc=data["number_enc"], card_photo=ctx.input.photo[:256], applied_at=applied_at)
+                       student_no_enc=data["number_enc"], card_photo_enc=photo_enc, applied_at=applied_at)
     if earlier is None:
         ctx.uow.session.add(RunnerProfile(user_id=ctx.user_id, campus_id=campus.id, credit=campus.credit.initial,
                                           **application))

@@ -65,7 +65,8 @@ class RunnerProfile(SQLModel, table=True):
     gender: str = Field(max_length=8)
     real_name_enc: str = Field(sa_column=Column(Text, nullable=False))
     student_no_enc: str = Field(sa_column=Column(Text, nullable=False))
-    card_photo: str = Field(default="", max_length=256)  # the channel's file id
+    # The student-card photo (the channel's file id), encrypted: it shows the name and number above. None: no photo.
+    card_photo_enc: Optional[str] = Field(default=None, sa_column=Column(Text))
     quiz_passed: bool = False
     suspended: bool = False
     credit: int

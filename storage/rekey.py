@@ -22,7 +22,7 @@ from storage.uow import UnitOfWork
 # Each encrypted column, with its table's primary key (one column) to walk it in batches.
 ENCRYPTED_COLUMNS: tuple[tuple[Any, str], ...] = (
     (User, "phone_enc"), (User, "room_enc"),
-    (RunnerProfile, "real_name_enc"), (RunnerProfile, "student_no_enc"),
+    (RunnerProfile, "real_name_enc"), (RunnerProfile, "student_no_enc"), (RunnerProfile, "card_photo_enc"),
     (OrderRow, "phone_enc"), (OrderRow, "room_enc"), (OrderRow, "description_enc"), (OrderRow, "notes_enc"),
     (OrderRow, "rating_comment_enc"),
     (Complaint, "text_enc"),

@@ -100,7 +100,7 @@ async def applicant(services: Services, campus, clock, tg_id: int, *, card_photo
         uow.session.add(RunnerProfile(
             user_id=user_id, campus_id=campus.id, status="pending", gender="female",
             real_name_enc=CIPHER.encrypt("赵"), student_no_enc=CIPHER.encrypt("2024001"),
-            credit=campus.credit.initial, applied_at=clock(), card_photo=card_photo))
+            credit=campus.credit.initial, applied_at=clock(), card_photo_enc=CIPHER.encrypt(card_photo)))
     return user_id
 
 

@@ -303,7 +303,7 @@ async def test_an_application_card_carries_the_student_card_photo(chat, db, camp
     here = await make_runner(db, campus, clock.now, approved=False)
     there = await make_runner(db, campus, clock.now, approved=False)
     async with UnitOfWork(db) as uow:
-        await uow.session.execute(update(RunnerProfile).values(card_photo="card.jpg"))
+        await uow.session.execute(update(RunnerProfile).values(card_photo_enc=CIPHER.encrypt("card.jpg")))
         # A file id is its channel's own: one from Telegram means nothing on the console.
         await uow.session.execute(update(User).where(User.id == there).values(channel="telegram"))
 
@@ -403,7 +403,7 @@ async def test_a_reason_asked_about_one_application_does_not_reject_the_one_sent
     assert [r.text for r in replies] == [
         f"This application of #{applicant} was decided already, and they have applied again since: see /applications."]
     profile = await get(db, RunnerProfile, applicant)
-    assert (profile.status, profile.card_photo) == ("pending", "card-sharp")
+    assert (profile.status, CIPHER.decrypt(profile.card_photo_enc)) == ("pending", "card-sharp")
     assert await inbox_keys(chat, applicant) == ["admin-runner-rejected"]  # dora's rejection only
 
 

@@ -143,7 +143,8 @@ async def test_apply_stores_personal_data_encrypted_and_tells_operators(chat, se
         profile = await uow.runners.get(user.id)
     assert (profile.status, profile.gender, profile.credit, profile.quiz_passed) == (
         "pending", "male", campus.credit.initial, False)
-    assert profile.card_photo == "card-file-1"
+    # The photo shows the name and number: its file id is kept encrypted like them (before, in clear).
+    assert "card-file-1" not in profile.card_photo_enc and CIPHER.decrypt(profile.card_photo_enc) == "card-file-1"
     assert "张三" not in profile.real_name_enc and "2024123456" not in profile.student_no_enc
     assert CIPHER.decrypt(profile.real_name_enc) == "张三"
     assert CIPHER.decrypt(profile.student_no_enc) == "2024123456"
@@ -173,7 +174,8 @@ async def test_a_rejected_applicant_may_apply_again(chat, services, db, campus):
     assert keys(await chat.photo("dan", "card-sharp")) == ["runner-apply-done"]
     async with UnitOfWork(db, write=False) as uow:
         profile = await uow.runners.get(dan)
-    assert (profile.status, profile.card_photo, profile.decided_by) == ("pending", "card-sharp", None)
+    assert (profile.status, CIPHER.decrypt(profile.card_photo_enc), profile.decided_by) == (
+        "pending", "card-sharp", None)
     again = await chat.send("dan", "/apply")  # pending again: no third application
     assert keys(again) == ["runner-apply-status"]
 

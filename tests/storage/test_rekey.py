@@ -41,6 +41,7 @@ async def stored_under_old_key(db, campus, now) -> dict[str, int]:
         order.phone_enc, order.room_enc = CIPHER.encrypt(PHONE), CIPHER.encrypt(ROOM)
         order.description_enc, order.notes_enc = CIPHER.encrypt("Code 4-2-1187"), CIPHER.encrypt(f"call {PHONE}")
         order.rating_comment_enc = CIPHER.encrypt("quick")
+        (await uow.session.get(RunnerProfile, runner)).card_photo_enc = CIPHER.encrypt("AgAC-card")
         uow.session.add(Complaint(order_id=order_id, user_id=student, runner_id=runner,
                                   text_enc=CIPHER.encrypt(f"call me {PHONE}"), created_at=now))
         uow.session.add(Conversation(channel="console", external_id="li", state="order.phone", updated_at=now,
@@ -58,7 +59,7 @@ async def everything_opens_with(db, cipher: Cipher, ids: dict[str, int]) -> None
         student = await uow.session.get(User, ids["student"])
         assert (cipher.decrypt(student.phone_enc), cipher.decrypt(student.room_enc)) == (PHONE, ROOM)
         profile = await uow.session.get(RunnerProfile, ids["runner"])
-        assert cipher.decrypt(profile.real_name_enc) == "测试"
+        assert cipher.decrypt(profile.real_name_enc) == "测试" and cipher.decrypt(profile.card_photo_enc) == "AgAC-card"
         order = await uow.session.get(OrderRow, ids["order"])
         assert (cipher.decrypt(order.phone_enc), cipher.decrypt(order.room_enc)) == (PHONE, ROOM)
         assert cipher.decrypt(order.notes_enc) == f"call {PHONE}" and cipher.decrypt(order.rating_comment_enc)
@@ -81,7 +82,8 @@ async def test_after_rekey_the_old_key_can_be_dropped(db, campus, clock):
     report = await rekey.rekey(db, Cipher([new_key, CIPHER_KEY]))  # rotating: the new key first, the old one after
     assert report.unreadable == {}
     assert report.rewritten == {"users.phone_enc": 1, "users.room_enc": 1, "runner_profiles.real_name_enc": 1,
-                                "runner_profiles.student_no_enc": 1, "orders.phone_enc": 1, "orders.room_enc": 1,
+                                "runner_profiles.student_no_enc": 1, "runner_profiles.card_photo_enc": 1,
+                                "orders.phone_enc": 1, "orders.room_enc": 1,
                                 "orders.description_enc": 1, "orders.notes_enc": 1, "orders.rating_comment_enc": 1,
                                 "complaints.text_enc": 1, "kept_updates.body_enc": 1, "conversations": 2, "outbox": 1}
     await everything_opens_with(db, new_only, ids)  # the old key dropped
