@@ -65,6 +65,12 @@ class App:
     def knows_command(name: str) -> bool:
         return name in ROUTER.commands or name in BUTTON_COMMANDS
 
+    @staticmethod
+    def relays_text(name: str) -> bool:
+        """The command carries free text to another person (Command.relays_text): refused from a group."""
+        command = ROUTER.commands.get(name)
+        return command is not None and command.relays_text
+
     async def handle(self, inp: Input) -> list[Reply]:
         if (refused := await self._throttled(inp)) is not None:
             return refused
@@ -206,6 +212,9 @@ async def route(ctx: Ctx) -> None:
             ctx.say("error-unknown-command", command=quoted(inp.command or ""))
         elif command.operator_only and not ctx.is_operator:
             ctx.say("error-operators-only")
+        elif command.relays_text and inp.chat is not None:
+            # Typed in a group, the text was read by everyone there: neither passed on nor filed, whoever answers.
+            ctx.say("error-group-relay", command=inp.command)
         elif (command.private_only and inp.chat is not None and not inp.answered_privately
               and not ((command.operator_only or command.operators_chat and ctx.is_operator) and in_admin_chat(ctx))
               and not ends_question_here(ctx)):

@@ -29,6 +29,9 @@ class Command:
     private_only: bool = True  # not from the task-hall group
     # Anyone's command that an operator may type in the operators' chat too, answered there (/hours, /help).
     operators_chat: bool = False
+    # It carries free text to another person (/msg, /complain): refused from any group, even one whose commands are
+    # answered privately, as everyone there read the text.
+    relays_text: bool = False
 
 
 @dataclass
@@ -59,11 +62,11 @@ class Router:
         return by_state_prefix(self.questions, state)
 
     def command(self, *names: str, operator_only: bool = False, private_only: bool = True,  # noqa: ANN201
-                operators_chat: bool = False):
+                operators_chat: bool = False, relays_text: bool = False):
         def register(fn: Handler) -> Handler:
             for name in names:
                 assert name not in self.commands, f"/{name} registered twice"
-                self.commands[name] = Command(fn, operator_only, private_only, operators_chat)
+                self.commands[name] = Command(fn, operator_only, private_only, operators_chat, relays_text)
             return fn
         return register
 

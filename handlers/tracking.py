@@ -558,7 +558,7 @@ async def relay(ctx: Ctx, order_id: int, *, text: str | None = None, photo: str 
     ctx.say("track-relay-sent", other="runner" if role == "customer" else "customer")
 
 
-@ROUTER.command("msg")
+@ROUTER.command("msg", relays_text=True)
 async def msg_command(ctx: Ctx) -> None:
     """/msg N text; or /msg text when there is only one order the sender can write about (nothing to choose): then
     a text that begins with a number none of their orders has ('/msg 5 minutes away') is all message."""
@@ -722,7 +722,7 @@ async def complain(ctx: Ctx, order_id: int, text: str, *, photo: bool = False) -
         await back_to_form(ctx)
 
 
-@ROUTER.command("complain")
+@ROUTER.command("complain", relays_text=True)
 async def complain_command(ctx: Ctx) -> None:
     order_id = order_arg(ctx, "complain")
     text = rest_text(ctx)

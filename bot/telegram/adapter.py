@@ -372,6 +372,8 @@ class TelegramAdapter:
             return
         if inp.kind is not Kind.command or not self.app.knows_command(inp.command or ""):
             return  # another bot's command, or chatter: not ours to answer, least of all in the hall
+        if self.app.relays_text(inp.command or ""):  # refused (handlers.app.route): the whole group read its text
+            await self._delete_in_group(message, chat)
         known = await self._known(message.from_user.id, message.from_user.language_code)
         if not await self._reachable(known, message.from_user.id):
             # App.handle never sees this update, so its repeat check is made here (same key: one or the other).
@@ -385,6 +387,18 @@ class TelegramAdapter:
         except TelegramForbiddenError:
             await mark_not_started(self.services, message.from_user.id)
             await self._ask_to_start_in_group(message)
+
+    async def _delete_in_group(self, message: Message, chat: int) -> None:
+        """Take the message out of the group, so its text is read no longer, where the bot may: a group's admin can
+        delete anyone's message there (for 48 hours), others none; a refusal or a failure leaves it, said in the log.
+        Paced like the sender's deletions (the overall second, not the group's minute: it posts nothing)."""
+        if not await self.limiter.acquire(chat, group=False, burst=True):
+            log.info("no slot to delete message %s in group %s", message.message_id, chat)
+            return
+        try:
+            await call(self.bot.delete_message, chat_id=message.chat.id, message_id=message.message_id)
+        except TelegramAPIError as exc:
+            log.info("could not delete message %s in group %s: %s", message.message_id, message.chat.id, exc)
 
     async def on_location(self, message: Message, event_update: Update) -> None:
         if not convert.is_private(message.chat):

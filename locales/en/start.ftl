@@ -28,6 +28,10 @@ help-operator = Operator: /admin lists every operator command (applications, ord
 error-unknown-command = I don't know the command /{ $command }. Send /help for the list.
 error-operators-only = Only operators can do that.
 error-private-only = Please use that in a private chat with the bot.
+error-group-relay = { $command ->
+        [complain] Your complaint was not filed
+       *[other] Your message was not passed on
+    }: everyone in the group can read what you type there. Please send /{ $command } again in your private chat with the bot.
 error-suspended = Your account is suspended. Contact the service desk.
 error-stale-choice = That button is from an earlier message and no longer works.
 error-decided-already = Already decided: the card now shows what became of it.

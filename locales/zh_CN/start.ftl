@@ -28,6 +28,10 @@ help-operator = 运营：/admin 查看全部运营命令（审核、订单、投
 error-unknown-command = 没有 /{ $command } 这个命令，发送 /help 查看命令列表。
 error-operators-only = 只有运营人员可以这样做。
 error-private-only = 请在与机器人的私聊中使用。
+error-group-relay = { $command ->
+        [complain] 投诉没有提交
+       *[other] 消息没有转达
+    }：群里的每个人都能看到你在群里发的内容。请在与机器人的私聊中重新发送 /{ $command }。
 error-suspended = 你的账号已被暂停，请联系客服。
 error-stale-choice = 这个按钮来自之前的消息，已经失效。
 error-decided-already = 已经处理过了，卡片已更新为处理结果。

@@ -28,7 +28,7 @@ from handlers.admin import who as admin_who
 from handlers.context import Services
 from handlers.io import Kind
 from locales import catalogue
-from storage.models import LedgerPosting, Outbox, RunnerProfile, User, Withdrawal
+from storage.models import Complaint, LedgerPosting, Outbox, RunnerProfile, User, Withdrawal
 from storage.uow import UnitOfWork
 from tests.bot.conftest import polling
 from tests.bot.fake_bot_api import FakeBotAPI
@@ -980,6 +980,39 @@ async def test_a_command_typed_in_the_hall_is_answered_in_private_chat_as_if_typ
     assert answer["text"].startswith(EN("wallet-balance", balance="12.34"))
     assert answer["chat"]["type"] == "private"
     assert fake_bot_api.bot_messages(hall["id"]) == []
+
+
+@pytest.mark.parametrize("command", ["msg", "complain"])
+async def test_a_message_or_complaint_typed_in_the_hall_is_refused_privately_and_taken_out_of_the_hall(
+        fake_bot_api: FakeBotAPI, dispatcher: Dispatcher, services: Services, campus, clock, hall, command) -> None:
+    # Before, /msg was relayed to the runner and /complain filed, answered privately as if nothing were amiss, though
+    # the whole hall had read the text (a room, a phone).
+    fake = fake_bot_api
+    li = fake.user(1001, "Li", language_code="en")
+    zhao = fake.user(3003, "Zhao", language_code="en")
+    customer = await tg_user(services, campus, clock, 1001)
+    runner = await tg_runner(services, campus, clock, 3003)
+    order_id = await accepted_order(services, campus, clock, customer, runner)
+    update = fake.command(li, command, f"{order_id} I am in 3-502, call 13912345678", chat=hall)
+    typed = (hall["id"], update["message"]["message_id"])
+    assert typed in fake.messages
+    answer = await until(lambda: next(iter(fake.bot_messages(1001)), None))
+    what = "Your complaint was not filed" if command == "complain" else "Your message was not passed on"
+    assert answer["text"] == EN("error-group-relay", command=command) == (
+        f"{what}: everyone in the group can read what you type there. Please send /{command} again in your private "
+        "chat with the bot.")
+    assert answer["chat"]["type"] == "private"
+    await settle(fake, li)
+    assert typed not in fake.messages  # the bot deleted it (it may, as the hall's admin)
+    assert [c.status for c in fake.calls("deleteMessage", hall["id"])] == [200]
+    assert fake.bot_messages(hall["id"]) == []
+    async with UnitOfWork(services.db, write=False) as uow:  # nothing passed on, nothing filed
+        assert await uow.session.scalar(select(func.count()).select_from(Outbox)) == 0
+        assert await uow.session.scalar(select(func.count()).select_from(Complaint)) == 0
+    assert (await order_row(services, order_id)).status == "accepted"
+    await settle(fake, zhao, runner=True)
+    assert not any("3-502" in m["text"] for m in fake.bot_messages(3003))
+    assert not fake.violations
 
 
 async def test_chatter_in_the_hall_that_only_looks_like_a_command_gets_no_answer_anywhere(
