@@ -192,10 +192,11 @@ class Ctx:
         return reply
 
     def say_text(self, key: str, text: str, *, choices: list[list[Choice]] | None = None,
-                 request_location: bool = False, edit: bool = False, replaces: str | None = None) -> Reply:
-        """A message composed of several catalogue entries (a quote, an order card)."""
+                 request_location: bool = False, edit: bool = False, replaces: str | None = None,
+                 card: str | None = None) -> Reply:
+        """A message composed of several catalogue entries (a quote, an order card). card: as for `say`."""
         reply = Reply(key=key, text=text, choices=tuple(tuple(r) for r in choices or []),
-                      request_location=request_location, edit=edit, replaces=replaces)
+                      request_location=request_location, edit=edit, replaces=replaces, card=card)
         self.replies.append(reply)
         return reply
 

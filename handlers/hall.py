@@ -52,7 +52,7 @@ from handlers.orders import (
 )
 from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, Catalogue, catalogue
-from storage import offer_declines
+from storage import cards, offer_declines
 from storage.dedupe import first_time_in
 from storage.grab import GrabResult, order_candidate, settled_in
 from storage.lookups import GRABBER_BY_ADDRESS
@@ -425,9 +425,11 @@ def handover_point(campus: Campus, row: OrderRow, runner_gender: str) -> str | N
 
 
 async def _details_ended(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
-    """The runner's part ended (Notifier.transition): their details message loses the phone, the room and the trip's
-    buttons. runner_card leaves the contact out, as the order is no longer this runner's active one, and says what
-    the order pays them now that it ended (the ledger's postings of this transition are already written)."""
+    """The runner's part ended (Notifier.transition): their details message loses the phone, the room, what the
+    student wrote and the trip's buttons, and so does every order card of theirs that showed what the student wrote
+    (handlers.tracking.show_card). runner_card leaves those out, as the order is no longer this runner's active one,
+    and says what the order pays them now that it ended (the ledger's postings of this transition are already
+    written)."""
     accepted_at = notice.args.get("accepted_at")
     if notice.user_id is None or accepted_at is None:
         return
@@ -438,6 +440,9 @@ async def _details_ended(notifier: Notifier, campus: Campus, row: OrderRow, noti
     text = "\n".join([t("notice-details-ended", order=str(row.id)),
                       await runner_card(notifier, t, campus, row, user.id)])  # type: ignore[arg-type]
     await notifier.user(user.id, "notice-details-ended", text=text, edit_key=details_key(row.id or 0, accepted_at))
+    # Those of this part only: a card shown while they held the order before was edited when that part ended.
+    await notifier.replace_cards(cards.runner_item(row.id or 0, user.id), "notice-details-ended", text=text,
+                                 language=user.language, since=accepted_at)
 
 
 NOTICE_RENDERERS.update({

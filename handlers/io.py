@@ -173,8 +173,9 @@ class Reply:
     # A question waiting for a typed answer (Ctx.ask): its step token. A channel that can edit its messages reports
     # the one it showed it in (handlers.context.question_shown), so that the end of the step takes its buttons away.
     question: str | None = None
-    # The item whose card this message is (an operators' list entry with buttons, "application/12"): a channel that can
-    # edit its messages records which one shows it (storage.cards), so a decision taken another way edits it too.
+    # The item whose card this message is (an operators' list entry with buttons, "application/12"; a runner's order
+    # card): a channel that can edit its messages records which one shows it (storage.cards), so a decision taken
+    # another way (the end of the runner's part) edits it too.
     card: str | None = None
 
     @property

@@ -160,6 +160,15 @@ class Notifier:
             # Sealed like the operators' notices: a card names people and amounts (storage.outbox).
             await self._write(copy.channel, copy.chat, seal(self.services.cipher, {**payload, "replaced": True}))
 
+    async def replace_cards(self, item: str, key: str, *, text: str, language: str,
+                            since: dt.datetime | None = None) -> None:
+        """Every message known to show the item's card, in any chat (storage.cards.everywhere; `since`: shown since
+        then), is edited to `text`, with no buttons, through the outbox in this transaction; one gone meanwhile is not
+        posted again. Sealed: a card may carry personal data (storage.outbox)."""
+        for copy in await cards.everywhere(self.uow.session, item, since):
+            payload = {**self._payload(language, key, {}, None, text, copy.edit_key), "language": language}
+            await self._write(copy.channel, copy.chat, seal(self.services.cipher, {**payload, "replaced": True}))
+
     async def _card_reader(self, channel: str, chat: str) -> tuple[str, bool]:
         """Who reads a chat showing an operators' card: its language, and whether they are operators still. A private
         chat is its person's (a console operator's too: their copy of the card was in their language), an operator
@@ -224,7 +233,7 @@ async def report_undelivered(services: "Services", uow: "UnitOfWork", now: dt.da
     kinds: dict[int, str] = {}
     for key in edit_keys:
         order = order_of(key)
-        if order is not None:
+        if order is not None and not key.startswith(cards.PREFIX):  # a runner's order card: the order needs it not
             kinds.setdefault(order, key.split(":", 1)[0])
     if not kinds:
         return

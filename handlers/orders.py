@@ -243,8 +243,9 @@ async def runner_card(ctx: Ctx, t: Catalogue, campus: Campus, row: OrderRow, vie
     """The winner's view: full details, what the order pays them; contact and what the student wrote only while they
     hold the active order.
     An order given back or given to another runner says it is no longer theirs, not the status it has for others.
-    contact=False: where the contact would be, a pointer to the details message, the one message that carries it
-    (a card the runner asks for again is never edited when the order ends, so it must not carry it)."""
+    contact=False: where the contact would be, a pointer to the details message, the one message that carries it (a
+    card the runner asks for again, /track, shows what the student wrote, wanted at the pickup point, and is edited
+    without it when their part ends: handlers.hall._details_ended)."""
     theirs, active = row.runner_id == viewer_id, runner_may_see_contact(row, viewer_id)
     parts = [order_line(t, campus, row, status=None if theirs else t("order-status-not-yours"), runner=True),
              *when_lines(t, campus, row), *(deadline_lines(t, campus, row, ctx.now) if active else []),

@@ -48,12 +48,14 @@ from handlers.orders import (
     pay_button,
     rating_tags_text,
     runner_card,
+    runner_may_see_contact,
     status_words,
 )
 from handlers.router import ROUTER, Handler
 from handlers.start import RESUME, resume_form, step_under_way
 from handlers.wallet import coupon_refusal, full_price_button
 from locales import catalogue
+from storage import cards
 from storage.models import Complaint, OrderEvent, User
 from storage.models import Order as OrderRow
 from storage.orders_repo import to_domain
@@ -212,6 +214,7 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
     campus = campus_of(ctx, row)
     status = Status(row.status)
     rows: list[list[Choice]] = []
+    card: str | None = None  # the item of a card that must be edited later (storage.cards)
     if row.customer_id == ctx.user_id:
         parts = [customer_card(ctx.t, campus, row, ctx.services.cipher)]
         if status is Status.delivered and row.auto_confirm_at is not None:
@@ -245,6 +248,10 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
                                     refunded="yes" if refund else "no")])
     else:
         parts = [await runner_card(ctx, ctx.t, campus, row, ctx.user_id, contact=False)]
+        if runner_may_see_contact(row, ctx.user_id):
+            # It shows what the student wrote (a parcel's pickup code, wanted at the pickup point): the message is
+            # recorded, so that the end of the runner's part edits it without it (handlers.hall._details_ended).
+            card = cards.runner_item(row.id or 0, ctx.user_id)
         # The trip's buttons, as under the details message, which may be far up the chat by now.
         if row.runner_id == ctx.user_id and status is Status.accepted:  # "card": Picked up refreshes this card
             rows.append([ctx.button("runner-btn-picked", f"o:{row.id}:pickup:{CARD}"),
@@ -260,7 +267,7 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
     if await complaint_refusal(ctx, row, history) is None:
         rows.append([ctx.button("track-report-button", f"o:{row.id}:report")])
     parts.append(history_text(ctx, campus, row, history))
-    ctx.say_text("track-card", "\n\n".join(parts), choices=rows, edit=edit)
+    ctx.say_text("track-card", "\n\n".join(parts), choices=rows, edit=edit, card=card)
 
 
 async def viewable_order(ctx: Ctx, order_id: int) -> OrderRow:

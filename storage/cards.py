@@ -1,12 +1,15 @@
 """Which messages of a chat show an item's card (an operators' list entry with buttons: an application, a withdrawal,
-a complaint), so that a decision taken another way (a typed command, another copy of the card) edits them too.
+a complaint; a runner's order card), so that a decision taken another way (a typed command, another copy of the card)
+edits them too.
 
 Kept as the outbox keeps what a message shows: a sent row of the chat whose sent_ref is "<chat>:<message>" and whose
 edit_key names the card, "card:<item>@<unique>". A card a channel sent at once is recorded with `shown`; one it
 queued in the outbox carries such a key itself and gets its sent_ref when the sender sends it. Each message has a key
-of its own: the sender edits the message showing a pending row's key, and a new list is new messages. No key ends in
-":<digits>" (no order's: storage.outbox.order_of), so these rows are pruned with the others after a week; a card
-older than that is no longer known here, and a press on it is answered as ever.
+of its own: the sender edits the message showing a pending row's key, and a new list is new messages. An operators'
+card's key does not end in ":<digits>" (no order's: storage.outbox.order_of), so these rows are pruned with the others
+after a week; a card older than that is no longer known here, and a press on it is answered as ever. A runner's order
+card (`runner_item`: what the student wrote, while the order is theirs) must be edited when their part ends, however
+long that takes: its key ends in the order's id, so it is kept while the order is active, as every order-scoped key.
 
 The same card may be shown in several chats (a campus's admin chat, operators' private chats): a decision edits the
 copies in the chat it was taken in at once (`showing`), and every other copy (`elsewhere`: other chats', and cards
@@ -27,13 +30,23 @@ from storage.models import Outbox
 from storage.sql import insert_ignore
 
 PREFIX = "card:"
+RUNNER_CARD = "track/"  # a runner's card of an order, "track/<order>/<runner>"
 SHOWING_LIMIT = 20  # the newest messages of a chat that show one card (a list asked for again and again)
 ELSEWHERE_LIMIT = 100  # and of all other chats together (a few operators, each perhaps with a few lists)
 
 
+def runner_item(order_id: int, runner_id: int) -> str:
+    """The item of the order's card as its runner sees it (handlers.tracking.show_card)."""
+    return f"{RUNNER_CARD}{order_id}/{runner_id}"
+
+
 def card_key(item: str, unique: str | None = None) -> str:
-    """The edit_key of one message showing the item's card ("application/12")."""
-    return f"{PREFIX}{item}@{unique or secrets.token_hex(6)}"
+    """The edit_key of one message showing the item's card ("application/12"); a runner's order card's ends in
+    ":<order id>", as an order-scoped key (storage.outbox.order_of)."""
+    key = f"{PREFIX}{item}@{unique or secrets.token_hex(6)}"
+    if item.startswith(RUNNER_CARD):
+        key += ":" + item.removeprefix(RUNNER_CARD).split("/", 1)[0]
+    return key
 
 
 async def shown(session: DbSession, channel: str, chat: str, item: str, message: str, now: dt.datetime, *,
@@ -81,10 +94,20 @@ async def elsewhere(session: DbSession, item: str, channel: str, chat: str) -> l
     """The item's cards that `showing` does not give for `chat` of `channel`, oldest first: those shown in other
     chats, and those still waiting in the outbox, in any chat (a row with the same key then takes the waiting one's
     place, so the card goes out decided; a busy admin chat's list overflows into the outbox)."""
+    return await _copies(session, item, not_(and_(Outbox.channel == channel, Outbox.recipient == chat,
+                                                  Outbox.status == "sent")))
+
+
+async def everywhere(session: DbSession, item: str, since: dt.datetime | None = None) -> list[Copy]:
+    """Every message known to show the item's card, in any chat, and every copy still waiting, oldest first; `since`:
+    only those shown (or edited) since then."""
+    return await _copies(session, item, *([Outbox.created_at >= since] if since is not None else []))
+
+
+async def _copies(session: DbSession, item: str, *where: Any) -> list[Copy]:
     rows = await session.execute(
         select(Outbox.channel, Outbox.recipient, Outbox.edit_key)
-        .where(Outbox.edit_key.like(f"{PREFIX}{item}@%"), Outbox.status.in_(("sent", "pending")),
-               not_(and_(Outbox.channel == channel, Outbox.recipient == chat, Outbox.status == "sent")))
+        .where(Outbox.edit_key.like(f"{PREFIX}{item}@%"), Outbox.status.in_(("sent", "pending")), *where)
         .order_by(Outbox.id.desc()).limit(ELSEWHERE_LIMIT))
     copies = [Copy(c, r, k) for c, r, k in reversed(rows.all())]
     return list(dict.fromkeys(copies))

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 from bot.telegram.adapter import build_dispatcher
 from bot.telegram.sender import TelegramSender
 from core.campus import Campus, Gender
+from core.order import Actor, Event, Role
 from handlers.context import Services
 from locales import catalogue
 from storage.models import Outbox, RunnerProfile, User
@@ -17,10 +18,11 @@ from tests.bot.test_sender import virtual_time  # noqa: F401 - a fixture: the ra
 from tests.conftest import FakeClock
 from tests.factories import CIPHER
 from tests.handlers.harness import Chat, keys
-from tests.handlers.test_runner import PHONE, ROOM, order_row, paid_order
+from tests.handlers.test_runner import PHONE, ROOM, act_notified, order_row, paid_order
 
 EN = catalogue("en")
 STUDENT, RUNNER = 1001, 3003
+CODE, NOTES = "pickup code 4-2-1187", "Call my roommate Wang Fang 13912345678"
 
 
 async def tg_user(services: Services, campus: Campus, clock: FakeClock, external: int, *, runner: bool = False) -> int:
@@ -116,3 +118,40 @@ async def test_a_runners_track_card_never_carries_the_contact_that_its_details_m
         await chat.press(str(who), f"data:o:{order_id}:{step}")
     await deliver(sender, services, clock)
     assert not any(PHONE in m["text"] or ROOM in m["text"] for m in fake.bot_messages(RUNNER))
+
+
+async def test_a_runners_track_card_shows_the_pickup_code_until_they_give_the_order_back_then_loses_it(
+        fake_bot_api: FakeBotAPI, bot, services: Services, settings, campus: Campus, clock: FakeClock):
+    # Before, the card kept the code and the notes after the release (only the details message was edited): the
+    # runner who gave a parcel order back could still collect the parcel.
+    fake = fake_bot_api
+    fake.group(campus.channels.telegram_hall_chat_id, "Demo task hall")
+    fake.group(campus.channels.telegram_admin_chat_id, "Demo admins")
+    fake.user(STUDENT, "Li", language_code="en")
+    zhao = fake.user(RUNNER, "Zhao", language_code="en")
+    student = await tg_user(services, campus, clock, STUDENT)
+    runner_id = await tg_user(services, campus, clock, RUNNER, runner=True)
+    chat = Chat(services, channel="telegram")
+    sender = TelegramSender(services.db, bot, clock, cipher=services.cipher)
+    order_id = await paid_order(services, student)
+    async with UnitOfWork(services.db) as uow:  # what she wrote for the runner, encrypted as the order form keeps it
+        row = await uow.orders.get_row(order_id)
+        row.description_enc, row.notes_enc = CIPHER.encrypt(CODE), CIPHER.encrypt(NOTES)
+    assert keys(await chat.press(str(RUNNER), f"data:g:{order_id}")) == ["grab-won"]
+    await deliver(sender, services, clock)
+    async with polling(build_dispatcher(services, bot, settings), bot):
+        fake.command(zhao, "track", str(order_id))
+        card = await wait_until(lambda: next((m for m in fake.bot_messages(RUNNER)
+                                              if m["text"].startswith(f"#{order_id}")), None), 10, what="the card")
+    # At the pickup point he needs the code: the card he opens there shows it, and what the student noted.
+    assert CODE in card["text"] and NOTES in card["text"]
+    assert PHONE not in card["text"] and ROOM not in card["text"]  # those only in the details message, as before
+
+    await act_notified(services, order_id, Event.release, Actor(Role.runner, runner_id))
+    await deliver(sender, services, clock)
+    edited = fake.messages[(RUNNER, card["message_id"])]  # the same message, as his chat shows it now
+    assert edited["text"].startswith(EN("notice-details-ended", order=str(order_id)))
+    assert EN("order-status-not-yours") in edited["text"]
+    assert CODE not in edited["text"] and NOTES not in edited["text"]
+    assert not fake.buttons(edited)  # Picked up and Release no longer mean anything
+    assert not any(CODE in m["text"] or NOTES in m["text"] for m in fake.bot_messages(RUNNER))  # nowhere in his chat

@@ -2,6 +2,8 @@
 runner's details message once the runner's part in the order ends."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import inspect, select, text, update
 
@@ -9,6 +11,7 @@ from core.campus import Gender
 from core.order import Actor, Event, Role, transition
 from handlers.notify import Notifier
 from locales import catalogue
+from storage import cards, outbox
 from storage.models import Order as OrderRow
 from storage.models import Outbox
 from storage.orders_repo import to_domain
@@ -131,6 +134,65 @@ async def test_when_the_runners_part_ends_the_details_message_loses_phone_and_ro
     assert edited["text"].startswith(EN("notice-details-ended", order=str(order_id)))
     assert f"#{order_id}" in edited["text"].split("\n")[1]  # still says which order it was
     assert edited["choices"] == []  # the trip's buttons go with the contact
+
+
+@pytest.mark.parametrize("ending", ["completed", "cancelled by the student", "cancelled by an operator", "released",
+                                    "refunded", "reassigned"])
+async def test_when_the_runners_part_ends_their_order_card_loses_what_the_student_wrote(
+        chat, services, db, campus, clock, ending):
+    # Before, the card /track N (or Open from /orders) showed kept the pickup code and the notes for good: a runner
+    # who gave a parcel order back could still collect it.
+    alice, rob, order_id, _details = await _grabbed(chat, services, db, campus, clock)
+    (card,) = await chat.send("rob", f"/track {order_id}")
+    assert PICKUP_CODE in card.text and NOTES in card.text  # while it is his: he needs the code at the pickup point
+    assert card.card == cards.runner_item(order_id, rob)
+    async with UnitOfWork(db) as uow:  # the message showing it, as a channel that can edit records it
+        await cards.shown(uow.session, chat.channel, "rob", card.card, "7", clock())
+    events = {**runner_events(alice, rob), "reassigned": [
+        (Event.reassign, Actor(Role.operator, 999), await runner(db, campus, clock(), "sam"))]}[ending]
+    for event, actor, *others in events:
+        async with UnitOfWork(db) as uow:  # as the handlers make it, the runner an operator names too
+            row = await uow.orders.get_row(order_id)
+            t = transition(campus, to_domain(row), event, actor, clock(), runner_id=others[0] if others else None)
+            await apply_transition(uow, campus, t, clock())
+            await Notifier(services, uow, clock(), origin=f"test-{event.value}").transition(campus, t)
+
+    edits = [m for m in await chat.inbox("rob") if m["edit_key"] == cards.card_key(card.card, "m7")]
+    assert len(edits) == 1  # that very message, edited once the part ended
+    (edited,) = edits
+    assert edited["text"].startswith(EN("notice-details-ended", order=str(order_id)))
+    assert PICKUP_CODE not in edited["text"] and NOTES not in edited["text"]
+    assert PHONE not in edited["text"] and ROOM not in edited["text"]
+    assert edited["choices"] == []  # Picked up, Release and the chat no longer mean anything
+
+
+async def test_a_runner_who_wins_the_order_again_has_only_the_cards_of_this_time_edited(
+        chat, services, db, campus, clock):
+    _alice, rob, order_id, _details = await _grabbed(chat, services, db, campus, clock)
+    first = cards.card_key(cards.runner_item(order_id, rob), "m7")
+    for message in ("7", "8"):
+        (card,) = await chat.send("rob", f"/track {order_id}")
+        async with UnitOfWork(db) as uow:
+            await cards.shown(uow.session, chat.channel, "rob", card.card, message, clock())
+        await act_notified(services, order_id, Event.release, Actor(Role.runner, rob))
+        edited = {m["edit_key"] for m in await chat.inbox("rob") if m["edit_key"] and m["edit_key"].startswith("card:")}
+        # The first card is edited when the first part ends, not again at the end of the second.
+        assert edited == {first if message == "7" else cards.card_key(card.card, "m8")}
+        clock.advance(minutes=2)
+        assert keys(await chat.press("rob", f"data:g:{order_id}", chat=HALL)) == ["grab-won"]
+
+
+async def test_a_runners_order_card_is_kept_in_the_outbox_while_the_order_is_active(chat, services, db, campus, clock):
+    """What edits the card at the end of the runner's part must outlive the outbox's retention while the order lasts
+    (a scheduled errand, one under review), as the details message's does."""
+    _alice, rob, order_id, _details = await _grabbed(chat, services, db, campus, clock)
+    (card,) = await chat.send("rob", f"/track {order_id}")
+    async with UnitOfWork(db) as uow:
+        await cards.shown(uow.session, chat.channel, "rob", card.card, "7", clock())
+    await outbox.prune(db, clock() + dt.timedelta(days=30))
+    async with UnitOfWork(db, write=False) as uow:
+        kept = list(await uow.session.scalars(select(Outbox.edit_key).where(Outbox.recipient == "rob")))
+    assert cards.card_key(card.card, "m7") in kept
 
 
 async def test_a_reassigned_runner_loses_the_contact_and_the_new_one_gets_it(chat, services, db, campus, clock):
