@@ -1,4 +1,4 @@
-"""Migration 0019 encrypts the student-card photos of the applications already sent (their file ids: the photo shows
+"""Migration 0021 encrypts the student-card photos of the applications already sent (their file ids: the photo shows
 the name and number kept encrypted) with the service's keys; without them it changes nothing. Going back decrypts
 them."""
 from __future__ import annotations
@@ -31,8 +31,8 @@ async def test_a_student_card_photo_is_encrypted_by_the_upgrade_and_decrypted_by
     url = db.url.render_as_string(hide_password=False)
     await db.dispose()
     try:
-        await asyncio.to_thread(command.downgrade, alembic_config(url), "0018")
-        async with UnitOfWork(db) as uow:  # as the code before 0019 kept it
+        await asyncio.to_thread(command.downgrade, alembic_config(url), "0020")
+        async with UnitOfWork(db) as uow:  # as the code before 0021 kept it
             await uow.session.execute(sa.text("UPDATE runner_profiles SET card_photo = :p WHERE user_id = :id"),
                                       {"p": PHOTO, "id": applicant})
         await db.dispose()
@@ -52,7 +52,7 @@ async def test_a_student_card_photo_is_encrypted_by_the_upgrade_and_decrypted_by
 
     await db.dispose()
     try:
-        await asyncio.to_thread(command.downgrade, alembic_config(url, [KEY]), "0018")
+        await asyncio.to_thread(command.downgrade, alembic_config(url, [KEY]), "0020")
         await db.dispose()
         assert await clear_photos(db) == {applicant: PHOTO, other: ""}
         await db.dispose()

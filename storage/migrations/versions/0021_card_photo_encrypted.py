@@ -1,7 +1,7 @@
 """a runner application's student-card photo (its file id) encrypted at rest, as the name and number it shows
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-01 10:00:00.000000
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 from storage.migrate import migration_cipher
 
 # revision identifiers, used by Alembic.
-revision: str = '0019'
-down_revision: Union[str, Sequence[str], None] = '0018'
+revision: str = '0021'
+down_revision: Union[str, Sequence[str], None] = '0020'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -28,7 +28,7 @@ def upgrade() -> None:
     rows = conn.execute(sa.text("SELECT user_id, card_photo FROM runner_profiles WHERE card_photo != ''")).all()
     values = []
     if rows:
-        cipher = migration_cipher(op.get_context().config, "a student-card photo is stored encrypted from 0019")
+        cipher = migration_cipher(op.get_context().config, "a student-card photo is stored encrypted from 0021")
         values = [{"id": user_id, "photo": cipher.encrypt(photo)} for user_id, photo in rows]
     with op.batch_alter_table('runner_profiles', schema=None) as batch_op:
         batch_op.add_column(sa.Column('card_photo_enc', sa.Text(), nullable=True))
@@ -45,7 +45,7 @@ def downgrade() -> None:
                                 "WHERE card_photo_enc IS NOT NULL")).all()
     values = []
     if rows:
-        cipher = migration_cipher(op.get_context().config, "a student-card photo is decrypted to go back before 0019")
+        cipher = migration_cipher(op.get_context().config, "a student-card photo is decrypted to go back before 0021")
         values = [{"id": user_id, "photo": cipher.decrypt(token)} for user_id, token in rows]
     with op.batch_alter_table('runner_profiles', schema=None) as batch_op:
         batch_op.add_column(sa.Column('card_photo', sqlmodel.sql.sqltypes.AutoString(length=256), nullable=False,
