@@ -11,10 +11,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.campus_file import CampusFileError, load_campuses
+from bot.campus_file import CampusFileError, load_campuses, telegram_chats_missing
 from bot.clock import system_clock
 from bot.settings import Settings
-from core.campus import Campus, Size, TaskType
+from core.campus import END_OF_DAY, Campus, Size, TaskType
 from core.errors import DomainError, InvalidInput
 from core.geo import find_building
 from core.money import MoneyError, format_yuan, yuan_to_fen
@@ -132,8 +132,10 @@ def campus_summary(campus: Campus) -> str:
     kinds: dict[str, int] = {}
     for b in campus.buildings:
         kinds[b.kind.value] = kinds.get(b.kind.value, 0) + 1
-    hours = "; ".join(f"{','.join(w.days)} {w.start:%H:%M}-{w.end:%H:%M}" for w in campus.service_hours)
+    hours = "; ".join(f"{','.join(w.days)} {w.start:%H:%M}-{'24:00' if w.end == END_OF_DAY else f'{w.end:%H:%M}'}"
+                      for w in campus.service_hours)
     base = ", ".join(f"{t.value} {format_yuan(v)}" for t, v in campus.pricing.base.items())
+    channels = campus.channels
     return "\n".join([
         f"{campus.name} ({campus.name_en}) [{campus.id}], timezone {campus.timezone}",
         f"  buildings: {len(campus.buildings)} ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))})",
@@ -142,7 +144,14 @@ def campus_summary(campus: Campus) -> str:
         f"  commission: {campus.commission / 100:g}%; dispatch: {campus.dispatch.mode.value}",
         f"  credit: start {campus.credit.initial}, grab floor {campus.credit.grab_floor}; "
         f"max {campus.runners.max_active_orders} orders at once",
+        f"  operators: {', '.join(campus.operators) or 'none'}; language: {campus.language}",
+        f"  telegram hall chat: {_chat(channels.telegram_hall_chat_id)}; "
+        f"admin chat: {_chat(channels.telegram_admin_chat_id)}",
     ])
+
+
+def _chat(chat_id: int | None) -> str:
+    return "not set" if chat_id is None else str(chat_id)
 
 
 def cmd_migrate(settings: Settings) -> int:
@@ -328,6 +337,10 @@ def cmd_run(settings: Settings, campuses: list[Campus]) -> int:
     if wechat := settings.ignored_wechat_settings():  # README once documented them
         print(f"paotui: {', '.join(wechat)} {'is' if len(wechat) == 1 else 'are'} set, but there is no WeChat channel "
               "yet: ignored.", file=sys.stderr)
+    if settings.telegram_token is not None and (missing := telegram_chats_missing(settings.campus_files, campuses)):
+        # Before the database is touched: such a bot would run and drop every hall post and operators' notice.
+        print("paotui cannot start: " + "\n".join(missing), file=sys.stderr)
+        return 2
     if refused := on_the_database(settings, lambda: start_refused(settings, campuses)):
         return refused
     for c in campuses:

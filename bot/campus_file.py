@@ -48,3 +48,17 @@ def load_campuses(paths: list[Path]) -> list[Campus]:
     if len(set(ids)) != len(ids):
         raise CampusFileError(f"two campus files share an id: {ids}")
     return campuses
+
+
+def telegram_chats_missing(paths: list[Path], campuses: list[Campus]) -> list[str]:
+    """On Telegram every campus needs its task hall and its admin chat: without them its hall posts and operators'
+    notices have nowhere to go (a paid order would never be announced). One line per campus file that lacks them."""
+    problems = []
+    for path, campus in zip(paths, campuses, strict=True):
+        missing = [f"channels.{name}" for name in ("telegram_hall_chat_id", "telegram_admin_chat_id")
+                   if getattr(campus.channels, name) is None]
+        if missing:
+            problems.append(f"{path}: {' and '.join(missing)} missing: on Telegram a campus needs its task-hall "
+                            "group and its admin chat (add the bot to the group and send /chatid there to learn its "
+                            "id)")
+    return problems

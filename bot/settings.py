@@ -9,11 +9,22 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from storage.throttle import ThrottleConfig
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The deployment's .env is the project directory's, wherever paotui is started from (as data/ and campus/ are):
+# one read from the current directory would be silently missed by a start from elsewhere, which then ran on a
+# fresh database. PAOTUI_ENV_FILE names another file instead; set blank, none is read.
+ENV_FILE = PROJECT_DIR / ".env"
+ENV_FILE_VARIABLE = "PAOTUI_ENV_FILE"
 # What the throttle and the sender's `limits` storage connect to (with or without its "async+" prefix): a server,
 # over TLS, or a socket.
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
@@ -87,8 +98,59 @@ def asyncpg_query(query: dict) -> dict:
     return query
 
 
+def chosen_env_file(configured: object) -> object:
+    """The .env to read: PAOTUI_ENV_FILE's (blank: none) over the project's default; a file given otherwise (the
+    tests' None) as it is."""
+    chosen = os.environ.get(ENV_FILE_VARIABLE)
+    if chosen is None or configured != ENV_FILE:
+        return configured
+    return Path(chosen) if chosen.strip() else None
+
+
+class ProjectDotEnv(DotEnvSettingsSource):
+    """A .env's relative paths (DATA_DIR, CAMPUS_FILES, a SQLite DATABASE_URL's file) are taken from the .env's own
+    folder, so its deployment is the same wherever paotui starts; the environment's are the current directory's."""
+
+    def _read_env_file(self, file_path: Path):  # noqa: ANN202 - the base class's Mapping
+        values = dict(super()._read_env_file(file_path))
+        folder = Path(file_path).resolve().parent
+        if values.get("data_dir"):
+            values["data_dir"] = str(folder / values["data_dir"])  # an absolute one stays as it is
+        if values.get("campus_files"):
+            values["campus_files"] = ",".join(str(folder / p.strip()) if p.strip() else ""
+                                              for p in values["campus_files"].split(","))
+        if values.get("database_url"):
+            values["database_url"] = _sqlite_file_from(values["database_url"], folder)
+        return values
+
+
+def _sqlite_file_from(url: str, folder: Path) -> str:
+    """A SQLite URL's relative file (sqlite:///data/paotui.db) from the folder; any other URL as it is."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return url  # refused, with its reason, by the setting's check
+    file = parsed.database
+    if not parsed.drivername.startswith("sqlite") or not file or file == ":memory:" or Path(file).is_absolute():
+        return url
+    return parsed.set(database=str(folder / file)).render_as_string(hide_password=False)
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        assert isinstance(dotenv_settings, DotEnvSettingsSource)
+        dotenv = ProjectDotEnv(settings_cls, env_file=chosen_env_file(dotenv_settings.env_file))
+        return init_settings, env_settings, dotenv, file_secret_settings
 
     data_dir: Path = PROJECT_DIR / "data"
     # Default: a SQLite file in data_dir (WAL). PostgreSQL: postgresql+asyncpg://user@host/db
@@ -247,7 +309,7 @@ class Settings(BaseSettings):
         from dotenv import dotenv_values
 
         names = set(os.environ)
-        env_file = self.model_config.get("env_file")
+        env_file = chosen_env_file(self.model_config.get("env_file"))
         for path in [env_file] if isinstance(env_file, (str, Path)) else env_file or []:
             if Path(path).is_file():
                 names |= set(dotenv_values(path))

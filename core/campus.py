@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from core.money import Fen, MoneyError, percent_to_bp, yuan_to_fen
 
@@ -45,9 +46,21 @@ def _clock(value: object) -> dt.time:
         raise ValueError(f"expected a time of day like 07:30, got {value!r}") from exc
 
 
+# 24:00, the end of a service window that runs to midnight: the last moment of the day, so that 00:00-24:00 is all of
+# it (a window from a time to the same time is empty, core.pricing.in_window). /hours set and the file both take it.
+END_OF_DAY = dt.time.max
+
+
+def _end_clock(value: object) -> dt.time:
+    if value in ("24:00", 24 * 60):  # 1440: YAML 1.1's sexagesimal reading of an unquoted 24:00
+        return END_OF_DAY
+    return _clock(value)
+
+
 Yuan = Annotated[Fen, BeforeValidator(_yuan)]
 Percent = Annotated[int, BeforeValidator(_percent)]  # basis points
 Clock = Annotated[dt.time, BeforeValidator(_clock)]
+EndClock = Annotated[dt.time, BeforeValidator(_end_clock)]  # a Clock that may be 24:00
 
 
 class Strict(BaseModel):
@@ -115,9 +128,11 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class ServiceWindow(Strict):
+    """Held to the rules of /hours set (core.service_hours), so the file cannot close the campus by a slip."""
+
     days: tuple[str, ...] = WEEKDAYS
     start: Clock
-    end: Clock  # may be earlier than start: the window runs past midnight
+    end: EndClock  # may be earlier than start: the window runs past midnight; 24:00 runs to midnight
 
     @field_validator("days")
     @classmethod
@@ -125,7 +140,38 @@ class ServiceWindow(Strict):
         unknown = [d for d in days if d not in WEEKDAYS]
         if unknown:
             raise ValueError(f"unknown day(s) {unknown}; use {', '.join(WEEKDAYS)}")
+        if not days:  # a window of no day opens nothing
+            raise ValueError(f"needs at least one day; leave days out for every day ({', '.join(WEEKDAYS)})")
         return days
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "ServiceWindow":
+        if self.start == self.end:
+            raise ValueError(f"start and end are both {self.start:%H:%M}, so the window is empty; "
+                             "00:00 to 24:00 is the whole day")
+        return self
+
+
+def overlapping_day(windows: tuple[ServiceWindow, ...] | list[ServiceWindow]) -> str | None:
+    """The day on which two of the windows overlap ('07:00-23:30' and 'sat 09:00-18:00': Saturday twice), or None.
+    Such hours would be shown as two that read as different and open as their union. Windows apart from each other
+    on one day (a lunch break) are fine. Named by the day of the window that starts inside the other."""
+    week = 7 * 24 * 60
+    spans = []  # minutes of the week, from Monday 00:00; a window past midnight ends on the next day
+    for w in windows:
+        start = w.start.hour * 60 + w.start.minute
+        end = 24 * 60 if w.end == END_OF_DAY else w.end.hour * 60 + w.end.minute
+        if end <= start:
+            end += 24 * 60
+        for day in w.days:
+            at = WEEKDAYS.index(day) * 24 * 60
+            spans += [(at + start, at + end, day)] if at + end <= week else [
+                (at + start, week, day), (0, at + end - week, day)]  # Sunday night into Monday
+    spans.sort()
+    for (_, end, _), (start, _, day) in zip(spans, spans[1:]):
+        if start < end:
+            return day
+    return None
 
 
 class TimedSurcharge(Strict):
@@ -160,12 +206,28 @@ class Pricing(Strict):
     night: TimedSurcharge
     peaks: tuple[TimedSurcharge, ...] = ()
     urgent: Yuan
-    floor_price: Yuan
+    floor_price: Yuan  # not 0 (core.pricing_rules.NOT_ZERO): an errand that costs nothing cannot be paid
     max_tip: Yuan
     # Queueing is paid by the started half hour beyond the first.
     queue_per_half_hour: Yuan = 0
     # Buy-for-me: the most a student may hand over for the goods (paid with the order, the rest given back).
     max_goods: Yuan = 50_000  # fen when the file leaves it out (500 yuan)
+
+    # /pricing's refusals (core.pricing_rules.NOT_ZERO, locales' pricing-not-zero) in its words.
+    @field_validator("floor_price")
+    @classmethod
+    def _floor_not_zero(cls, fen: int) -> int:
+        if fen == 0:
+            raise ValueError("floor cannot be 0: every errand must cost something.")
+        return fen
+
+    @field_validator("max_goods")
+    @classmethod
+    def _goods_not_zero(cls, fen: int) -> int:
+        if fen == 0:
+            raise ValueError("max_goods cannot be 0: a buy-for-me errand must be able to carry some money for the "
+                             "goods.")
+        return fen
 
     @field_validator("base")
     @classmethod
@@ -245,17 +307,48 @@ class CreditRules(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "CreditRules":
+        # minimum <= grab_floor <= initial <= maximum: else a new runner starts unable to grab, or nobody ever can.
+        if not self.minimum <= self.maximum:
+            raise ValueError(f"minimum ({self.minimum}) is above maximum ({self.maximum})")
         if not self.minimum <= self.initial <= self.maximum:
-            raise ValueError("initial credit must lie between minimum and maximum")
+            raise ValueError(f"initial ({self.initial}) must lie between minimum ({self.minimum}) and maximum "
+                             f"({self.maximum})")
+        if self.grab_floor > self.maximum:
+            raise ValueError(f"grab_floor ({self.grab_floor}) is above maximum ({self.maximum}): no runner could "
+                             "ever grab an order")
+        if self.grab_floor > self.initial:
+            raise ValueError(f"initial ({self.initial}) is below grab_floor ({self.grab_floor}): a new runner could "
+                             "not grab an order")
+        if self.grab_floor < self.minimum:
+            raise ValueError(f"grab_floor ({self.grab_floor}) is below minimum ({self.minimum}), which no credit "
+                             "goes below")
         if self.grab_floor < self.thresholds.suspended:
             raise ValueError("grab_floor may not be below the suspended threshold")
         return self
 
 
+# The runner quiz's questions (handlers/runner.py QUIZ): a pass mark above it could never be reached.
+QUIZ_QUESTIONS = 4
+
+
 class RunnerRules(Strict):
     max_active_orders: int = Field(gt=0)
-    restricted_max_active_orders: int = Field(gt=0)
+    restricted_max_active_orders: int = Field(gt=0)  # a runner of restricted credit: at most max_active_orders
     quiz_pass_mark: int = Field(ge=1)  # correct answers needed before a first grab
+
+    @field_validator("quiz_pass_mark")
+    @classmethod
+    def _reachable_mark(cls, mark: int) -> int:
+        if mark > QUIZ_QUESTIONS:
+            raise ValueError(f"{mark} is more than the quiz's {QUIZ_QUESTIONS} questions: nobody could pass it")
+        return mark
+
+    @model_validator(mode="after")
+    def _restricted_fewer(self) -> "RunnerRules":
+        if self.restricted_max_active_orders > self.max_active_orders:
+            raise ValueError(f"restricted_max_active_orders ({self.restricted_max_active_orders}) is more than "
+                             f"max_active_orders ({self.max_active_orders}): restricted credit would allow more")
+        return self
 
 
 class DispatchMode(str, enum.Enum):
@@ -281,8 +374,23 @@ class Channels(Strict):
     telegram_admin_chat_id: int | None = None
 
 
+# "telegram:<numeric user id>" or "console:<persona>" (bot/console/lines.py PERSONA): anything else names nobody.
+OPERATOR = re.compile(r"^(telegram:[1-9][0-9]{0,19}|console:[A-Za-z0-9_]{1,32})$")
+
+
+def _operator(value: str) -> str:
+    if not OPERATOR.match(value):
+        raise ValueError(f"{value!r} is not an operator: write telegram:<numeric user id> (like telegram:123456789; "
+                         "a @username is no id) or console:<name>")
+    return value
+
+
+Operator = Annotated[str, AfterValidator(_operator)]
+
+
 class Campus(Strict):
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    # At most 32: every campus_id column is VARCHAR(32) (storage/models.py).
+    id: str = Field(pattern=r"^[a-z0-9_]+$", max_length=32)
     name: str
     name_en: str
     timezone: str
@@ -297,9 +405,17 @@ class Campus(Strict):
     credit: CreditRules
     runners: RunnerRules
     dispatch: DispatchRules
-    operators: tuple[str, ...] = ()  # "channel:user_id" of this campus's operators
+    operators: tuple[Operator, ...] = ()  # "telegram:<user id>" or "console:<name>" of this campus's operators
     language: str = Field(default="zh_CN", pattern=r"^(zh_CN|en)$")  # for the task hall and operators' chat
     channels: Channels = Channels()
+
+    @field_validator("service_hours")
+    @classmethod
+    def _hours_apart(cls, windows: tuple[ServiceWindow, ...]) -> tuple[ServiceWindow, ...]:
+        if (day := overlapping_day(windows)) is not None:
+            raise ValueError(f"two windows overlap on {day}: give each day's hours once (windows apart, like a "
+                             "lunch break, are fine)")
+        return windows
 
     @field_validator("timezone")
     @classmethod

@@ -13,13 +13,10 @@ import re
 
 from pydantic import ValidationError
 
-from core.campus import WEEKDAYS, Campus, ServiceWindow
+from core.campus import END_OF_DAY, WEEKDAYS, Campus, ServiceWindow, overlapping_day
 from core.errors import InvalidInput
 from core.numbers import CLOCK, RANGE_DASH
 
-# 24:00, the end of a window that runs to midnight: the last moment of the day, so that 00:00-24:00 is all of it (a
-# window from a time to the same time is empty, core.pricing.in_window).
-END_OF_DAY = dt.time.max
 MAX_WINDOWS = 14  # two a day: past what any campus runs, so a pasted paragraph is refused, not kept
 _DAY_NAMES = {**{d: d for d in WEEKDAYS},
               **{name: WEEKDAYS[i] for i, name in enumerate(("一", "二", "三", "四", "五", "六", "日"))},
@@ -32,7 +29,6 @@ _RANGE = re.compile(rf"{CLOCK}{RANGE_DASH}{CLOCK}")
 _SEPARATORS = re.compile(r"[\s;；]+|(?<=\d)[,，、]")
 _TIGHT = re.compile(rf"\s*({RANGE_DASH}|[,，、])\s*")  # '07:00 - 23:30' is one range, 'sat, sun' one list
 _LIST = re.compile(r"[,，、]")
-_WEEK = 7 * 24 * 60  # minutes
 
 
 def parse(text: str) -> tuple[ServiceWindow, ...]:
@@ -63,21 +59,9 @@ def parse(text: str) -> tuple[ServiceWindow, ...]:
 def _refuse_overlaps(windows: list[ServiceWindow]) -> None:
     """Two ranges that overlap on a day ('07:00-23:30 sat 09:00-18:00': Saturday twice) would be shown as two hours
     that read as different and open as their union: refused, naming the day, so what students read is what holds.
-    Ranges apart from each other on one day (a lunch break) are kept."""
-    spans = []  # minutes of the week, from Monday 00:00; a range past midnight ends on the next day
-    for w in windows:
-        start = w.start.hour * 60 + w.start.minute
-        end = 24 * 60 if w.end == END_OF_DAY else w.end.hour * 60 + w.end.minute
-        if end <= start:
-            end += 24 * 60
-        for day in w.days:
-            at = WEEKDAYS.index(day) * 24 * 60
-            spans += [(at + start, at + end, day)] if at + end <= _WEEK else [
-                (at + start, _WEEK, day), (0, at + end - _WEEK, day)]  # Sunday night into Monday
-    spans.sort()
-    for (_, end, _), (start, _, day) in zip(spans, spans[1:]):
-        if start < end:  # named by the day of the range that starts inside the other
-            raise InvalidInput("hours-set-overlap", day=day)
+    Ranges apart from each other on one day (a lunch break) are kept. The campus file is held to the same rule."""
+    if (day := overlapping_day(windows)) is not None:
+        raise InvalidInput("hours-set-overlap", day=day)
 
 
 def _clock(hours: str, minutes: str, word: str, *, end: bool = False) -> dt.time:

@@ -165,7 +165,7 @@ def in_service_hours(campus: Campus, at: dt.datetime) -> bool:
 
 
 def hours_text(t: Catalogue, campus: Campus) -> str:
-    """'Mon–Fri 07:00–12:00, 13:00–23:30; Sat–Sun 08:00–23:59', in t's language: the hours `campus`
+    """'Mon–Fri 07:00–12:00, 13:00–23:30; Sat–Sun 08:00–24:00', in t's language: the hours `campus`
     (Ctx.live_campus) has, the ranges of the same days together."""
     by_days: dict[tuple[int, ...], list[str]] = {}
     for w in campus.service_hours:

@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401 - defines the tables
 from bot.campus_file import load_campus
-from bot.settings import Settings
+from bot.settings import ENV_FILE_VARIABLE, Settings
 from core.campus import Campus
 from storage.databases import drop_postgres, fresh_postgres
 from storage.db import Database
@@ -25,8 +25,12 @@ from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 # The tests never read a deployment's .env (its database, keys, token): settings come from what each test sets.
-# Processes the tests start run in a temporary directory, where no .env is.
+# Processes the tests start are told to read none (bot/settings.py reads the project directory's by default): those
+# given an environment of their own take NO_ENV_FILE into it.
+DEPLOYMENT_ENV_FILE = Settings.model_config["env_file"]  # what a deployment reads (tests/bot/test_settings.py)
 Settings.model_config["env_file"] = None
+NO_ENV_FILE = {ENV_FILE_VARIABLE: ""}
+os.environ.update(NO_ENV_FILE)
 # Property tests check what holds, never how fast: a busy CI machine must not fail one for an example that took
 # 250 ms (Hypothesis's default deadline is 200 ms).
 hypothesis_settings.register_profile("paotui", deadline=None)

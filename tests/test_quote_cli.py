@@ -10,15 +10,16 @@ import pytest
 from bot.campus_file import load_campus
 from core.campus import TaskType
 from core.money import format_yuan
+from tests.conftest import NO_ENV_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMPUS = load_campus(ROOT / "campus" / "demo.yaml")
 
 
 def run(*args: str, tmp_path: Path, command: str = "quote", **env: str) -> subprocess.CompletedProcess:
-    # From a directory of its own: main.py reads .env from where it runs, and a deployment's must not count here.
+    # A deployment's .env (the project directory's, read wherever main.py runs) must not count here: none is read.
     return subprocess.run([sys.executable, str(ROOT / "main.py"), command, *args], cwd=tmp_path, capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), **env})
+                          text=True, env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), **NO_ENV_FILE, **env})
 
 
 def test_json_quote_is_itemised_and_adds_up(tmp_path):

@@ -68,6 +68,8 @@ from storage.outbox import edited_later
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+# Answered with the chat's id in a group no campus file names: how an operator learns the id to put there.
+CHAT_ID_COMMANDS = frozenset({"chatid", "start"})
 
 # A charge whose booking meets a database that is down, locked or restarting is tried again, about 15 s in all.
 PAYMENT_TRIES = 5
@@ -134,6 +136,7 @@ class TelegramAdapter:
         self.group_replies = GroupReplies(services, bot, self.limiter, self.group_moved)  # the admin chats' answers
         self.router = self._router()
         self.sleep: Sleep = asyncio.sleep  # between tries of a charge's booking; tests record it instead
+        self.unknown_groups_logged: set[int] = set()  # groups no campus names, their id logged once a process
 
     # The campuses' chats by the ids they have now (a group upgraded to a supergroup answers from a new one), read
     # at each use: a move this process or another learns changes them.
@@ -169,6 +172,31 @@ class TelegramAdapter:
     async def _known(self, user_id: int, language_code: str | None = None) -> Known:
         return await lookup(self.services.db, user_id, language_code=language_code,
                             default_language=self.services.default_campus.language)
+
+    def unknown_group(self, message: Message) -> bool:
+        """A group no campus file names as its hall or admin chat (its id logged the first time, once a process, so
+        an operator setting up a campus can read it there)."""
+        chat = self.chat_now(message.chat.id)
+        if chat in self.admin_chats or chat in self.hall_campus:
+            return False
+        if chat not in self.unknown_groups_logged:
+            self.unknown_groups_logged.add(chat)
+            log.warning("a message in group %s (%r), which no campus file names: to make it a task hall or admin "
+                        "chat, put %s in the campus file's channels", chat, message.chat.title, chat)
+        return True
+
+    async def _tell_chat_id(self, message: Message, chat: int) -> None:
+        """/chatid or /start in a group no campus names: its id, to put in the campus file. Within the group's rate
+        windows, once per update, as _ask_to_start_in_group."""
+        if not await self.limiter.acquire(chat):
+            return
+        t = catalogue(self.services.default_campus.language)
+        try:
+            await call(self.bot.send_message, chat_id=chat, text=t("tg-group-chat-id", chat=str(chat)),
+                       reply_parameters=ReplyParameters(message_id=message.message_id,
+                                                        allow_sending_without_reply=True))
+        except TelegramAPIError as exc:  # removed from the group, no right to post: the log line names the id
+            log.info("could not tell group %s its id: %s", chat, exc)
 
     def group_campus(self, group_id: int) -> Campus:
         """The campus whose hall a group is (any other group: the default campus)."""
@@ -281,6 +309,8 @@ class TelegramAdapter:
             return await self.on_group_upgraded(message)
         if convert.from_bot(message):
             return UNHANDLED
+        if convert.is_group(message.chat):
+            self.unknown_group(message)  # its id logged, for the campus file
         if message.successful_payment:
             return await self.on_successful_payment(message, event_update)
         if message.location:
@@ -369,6 +399,11 @@ class TelegramAdapter:
                 await self.group_replies.send(chat, replies, origin=reply_origin(inp), edit=question)
             except TelegramForbiddenError:  # the bot was removed from the chat (as _admin_press)
                 log.warning("cannot write to admin chat %s", chat)
+            return
+        if inp.kind is Kind.command and inp.command in CHAT_ID_COMMANDS and self.unknown_group(message):
+            if inp.update_key is None or await DatabaseSeenKeys(self.services.db).first_time(
+                    inp.update_key, self.services.clock()):
+                await self._tell_chat_id(message, chat)
             return
         if inp.kind is not Kind.command or not self.app.knows_command(inp.command or ""):
             return  # another bot's command, or chatter: not ours to answer, least of all in the hall

@@ -62,3 +62,4 @@ tg-pay-unbookable = 已收到你的付款，但它不是用人民币支付的，
 tg-pay-unbookable-operators = ⚠️ 一笔 Telegram 付款无法入账（账目只以人民币记），请退款。交易号 { $charge }（支付服务商：{ $provider_charge }），金额 { $minor } { $currency }（以该币种最小单位计），发票载荷 "{ $payload }"，Telegram 用户 { $user }。
 tg-pay-not-booked = 你已成功支付 { $amount } 元，但暂时未能入账。款项不会丢失：运营人员已收到详情，会为你手动入账。如被询问，请提供凭证号：{ $charge }
 tg-pay-not-booked-operators = ⚠️ 一笔 Telegram 付款已扣款但未能入账（数据库出错，详见服务日志）。请手动入账：交易号 { $charge }（支付服务商：{ $provider_charge }），{ $amount } 元，发票载荷 "{ $payload }"，Telegram 用户 { $user }。
+tg-group-chat-id = 本群的 chat id 是 { $chat }。要把它设为某个校区的任务大厅或管理群，请把它写进校区文件的 channels（telegram_hall_chat_id 或 telegram_admin_chat_id），然后重启 paotui。

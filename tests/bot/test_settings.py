@@ -1,6 +1,7 @@
 """Settings that cannot work stop the service at start with a clear message, before it touches the database."""
 import asyncio
 import os
+from pathlib import Path
 
 import pytest
 
@@ -228,3 +229,40 @@ def test_a_webhook_port_no_socket_can_take_does_not_start(port, monkeypatch, cap
 
     assert capsys.readouterr().err.startswith("paotui cannot start: TELEGRAM_WEBHOOK_PORT: Input should be ")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_project_directorys_env_is_read_wherever_paotui_starts(tmp_path, monkeypatch):
+    """Started from another directory, the deployment's .env was silently ignored and a fresh database used. The
+    project's .env is read wherever paotui starts, its relative paths from its own folder; the environment's stay
+    the current directory's."""
+    import bot.settings as settings_module
+    from tests.conftest import DEPLOYMENT_ENV_FILE
+
+    assert DEPLOYMENT_ENV_FILE == settings_module.PROJECT_DIR / ".env"  # not the current directory's
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir()
+    elsewhere.mkdir()
+    env_file = project / ".env"
+    env_file.write_text("DATA_DIR=state\nCAMPUS_FILES=campus/ours.yaml, /srv/theirs.yaml\n"
+                        "DATABASE_URL=sqlite:///state/paotui.db\nTELEGRAM_TOKEN=123456:from-the-env-file\n")
+    (elsewhere / ".env").write_text("DATA_DIR=/another/project\n")  # where paotui is started from: not read
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setattr(settings_module, "ENV_FILE", env_file)  # as the project directory's .env
+    monkeypatch.setitem(Settings.model_config, "env_file", env_file)
+    for name in ("DATA_DIR", "CAMPUS_FILES", "DATABASE_URL", "TELEGRAM_TOKEN", "PAOTUI_ENV_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+    settings = Settings()
+    assert settings.data_dir == project / "state"
+    assert settings.campus_files == [project / "campus" / "ours.yaml", Path("/srv/theirs.yaml")]
+    assert settings.database_url == f"sqlite+aiosqlite:///{project}/state/paotui.db"
+    assert settings.telegram_token.get_secret_value() == "123456:from-the-env-file"
+
+    monkeypatch.setenv("DATA_DIR", "here")  # the environment wins, relative to where paotui runs
+    assert Settings().data_dir == Path("here")
+    monkeypatch.delenv("DATA_DIR")
+
+    monkeypatch.setenv("PAOTUI_ENV_FILE", str(elsewhere / ".env"))  # another .env, named
+    assert Settings().data_dir == Path("/another/project")
+    monkeypatch.setenv("PAOTUI_ENV_FILE", "")  # none
+    assert (Settings().data_dir, Settings().telegram_token) == (settings_module.PROJECT_DIR / "data", None)

@@ -767,6 +767,30 @@ async def test_hall_posts_of_the_outbox_sender_and_the_adapter_share_the_groups_
     assert fake_bot_api.bot_messages(hall["id"])[-1]["text"] == EN("tg-start-first-group", name="Qian")
 
 
+# --- a group no campus file names -----------------------------------------------------------------------------------
+
+async def test_a_group_no_campus_names_is_told_its_chat_id_and_the_log_names_it(
+        fake_bot_api, dispatcher, services, campus, clock, hall, caplog):
+    """How an operator setting up a campus learns the id to put in its file: /chatid (or /start) there answers it,
+    and the first message there logs it. A campus's own groups are not told."""
+    group = fake_bot_api.group(-1003000000009, "Our new hall")
+    li = fake_bot_api.user(5005, "Li", language_code="en")
+    with caplog.at_level(logging.INFO, logger="bot.telegram.adapter"):
+        fake_bot_api.command(li, "chatid", chat=group)
+        await settle(fake_bot_api, li)
+        clock.advance(seconds=2)  # a chat's 1 message a second
+        fake_bot_api.command(li, "start", chat=group)
+        fake_bot_api.command(li, "chatid", chat=hall)
+        await settle(fake_bot_api, li)
+    told = EN("tg-group-chat-id", chat="-1003000000009")
+    assert "-1003000000009." in told  # the id as it is written in the file, not as a number with separators
+    assert [m["text"] for m in fake_bot_api.bot_messages(group["id"])] == [told, told]
+    assert fake_bot_api.bot_messages(hall["id"]) == []  # the hall's id is known: /chatid there is no command of ours
+    logged = [r for r in caplog.records if "-1003000000009" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].levelno == logging.WARNING  # once a process, not once a message
+    assert "'Our new hall'" in logged[0].getMessage() and "campus file" in logged[0].getMessage()
+
+
 # --- a payment that matches no order -------------------------------------------------------------------------------
 
 async def run_outbox(services: Services, bot: Bot, clock) -> None:

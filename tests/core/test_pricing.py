@@ -432,7 +432,7 @@ def pricings(draw) -> Pricing:
             "night": surcharge(),
             "peaks": [surcharge() for _ in range(draw(st.integers(0, 3)))],
             "urgent": format_yuan(draw(fen)),
-            "floor_price": format_yuan(draw(fen)),
+            "floor_price": format_yuan(draw(fen.filter(bool))),  # a campus file's floor is never 0
             "max_tip": format_yuan(draw(fen)),
             "queue_per_half_hour": format_yuan(draw(fen)),
         }

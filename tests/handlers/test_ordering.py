@@ -602,7 +602,7 @@ async def test_outside_service_hours_new_orders_are_refused(chat, services, cloc
     clock.advance(hours=13, minutes=45)  # Monday 23:45: closed, and nothing later today
     replies = await chat.send("alice", "/order")
     assert keys(replies) == ["order-closed"]
-    assert replies[0].text == "Sorry, we are closed. Service hours: Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59."
+    assert replies[0].text == "Sorry, we are closed. Service hours: Mon–Fri 07:00–23:30; Sat–Sun 08:00–24:00."
     assert (await conversation(services, "alice"))[0] == "idle"
 
 
@@ -616,7 +616,7 @@ async def test_before_opening_an_errand_may_be_scheduled_inside_the_hours(chat, 
     assert labels == ["In 1 h (07:30–08:30)", "In 2 h (08:30–09:30)", "This evening (18:00–20:00)", "« Back"]
     await refused(chat, services, "alice", lambda: chat.send("alice", "now"), "order-closed")
     early = await refused(chat, services, "alice", lambda: chat.send("alice", "06:45"), "order-window-outside-hours")
-    assert early.text == ("06:45 is outside the service hours (Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59). "
+    assert early.text == ("06:45 is outside the service hours (Mon–Fri 07:00–23:30; Sat–Sun 08:00–24:00). "
                           "Please choose another time.")
     await chat.send("alice", "19:00-19:30")
     await answer_all(chat, "alice", [*PARCEL_TO_MY_ROOM[10:], "Confirm"])
@@ -946,7 +946,7 @@ async def test_language_at_a_question_the_form_cannot_ask_now_is_set_and_says_wh
     clock.advance(hours=13, minutes=45)  # Monday 23:45: closed, and no window left today
     await chat.send("hans", "/language")
     replies = await chat.press("hans", "中文")
-    assert [r.text for r in replies] == ["已切换为中文。", "抱歉，现在不在服务时间。服务时间：周一至周五 07:00–23:30；周六至周日 08:00–23:59。"]
+    assert [r.text for r in replies] == ["已切换为中文。", "抱歉，现在不在服务时间。服务时间：周一至周五 07:00–23:30；周六至周日 08:00–24:00。"]
     assert await language_of(services, "hans") == "zh_CN"
     assert (await conversation(services, "hans"))[0] == "order.window"  # the draft is kept
 

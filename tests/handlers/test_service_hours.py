@@ -11,7 +11,7 @@ from tests.handlers.harness import keys
 from tests.handlers.test_admin import OP, operator, operator_speaking
 from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM, answer_all, funded, orders_of, refused
 
-FILE_HOURS = "Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59"  # campus/demo.yaml; the clock starts on Monday 10:00
+FILE_HOURS = "Mon–Fri 07:00–23:30; Sat–Sun 08:00–24:00"  # campus/demo.yaml; the clock starts on Monday 10:00
 
 
 async def kept(services) -> list[str]:

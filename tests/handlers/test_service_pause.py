@@ -104,7 +104,7 @@ async def test_orders_placed_before_the_pause_go_on(chat, services, db, campus, 
 async def test_hours_tell_whether_ordering_is_open_closed_or_paused(chat, services, clock):
     await operator(chat)
     await funded(chat, services, "alice", 0)
-    hours = "Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59"
+    hours = "Mon–Fri 07:00–23:30; Sat–Sun 08:00–24:00"
     assert [r.text for r in await chat.send("alice", "/hours")] == [
         f"Service hours: {hours}.", "Ordering is open now: /order"]
     await chat.send(OP, "/pause 18:00 too few runners")
@@ -175,7 +175,7 @@ async def test_resuming_outside_service_hours_says_students_can_only_schedule(ch
     clock.advance(hours=13, minutes=45)  # Monday 23:45
     [reply] = await chat.send(OP, "/resume")
     assert reply.text == ("Ordering is open again. It is outside service hours now "
-                          "(Mon–Fri 07:00–23:30; Sat–Sun 08:00–23:59): students can schedule errands for later.")
+                          "(Mon–Fri 07:00–23:30; Sat–Sun 08:00–24:00): students can schedule errands for later.")
 
 
 async def test_the_chinese_pause(chat, services):

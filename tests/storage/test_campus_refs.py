@@ -17,7 +17,7 @@ from storage.campus_refs import missing_references
 from storage.db import Database
 from storage.models import CreditRecord, RunnerProfile
 from storage.uow import UnitOfWork
-from tests.conftest import FakeClock
+from tests.conftest import NO_ENV_FILE, FakeClock
 from tests.factories import CIPHER, CIPHER_KEY, act, make_order, make_runner, make_user
 from tests.handlers.harness import Chat
 
@@ -54,7 +54,8 @@ async def test_a_finished_orders_card_names_a_building_taken_out_since_by_its_id
 
 
 def test_the_service_refuses_to_start_while_an_order_under_way_uses_a_building_taken_out(tmp_path):
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATA_DIR": str(tmp_path), "ENCRYPTION_KEYS": CIPHER_KEY}
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATA_DIR": str(tmp_path), "ENCRYPTION_KEYS": CIPHER_KEY,
+           **NO_ENV_FILE}
 
     def cli(command: str, campus_file: Path) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, str(ROOT / "main.py"), command], cwd=tmp_path, capture_output=True,

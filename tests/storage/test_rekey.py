@@ -22,7 +22,7 @@ from storage.models import Order as OrderRow
 from storage.outbox import open_payload, seal
 from storage.rekey import ENCRYPTED_COLUMNS, unreadable
 from storage.uow import UnitOfWork
-from tests.conftest import FakeClock
+from tests.conftest import NO_ENV_FILE, FakeClock
 from tests.factories import CIPHER, CIPHER_KEY, make_order, make_runner, make_user
 from tests.handlers.harness import Chat, keys
 from tests.handlers.test_ordering import answer_all, funded
@@ -108,7 +108,7 @@ def cli(tmp_path: Path, command: str, keys: str) -> subprocess.CompletedProcess:
                           text=True, timeout=120,
                           stdin=subprocess.DEVNULL,
                           env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATA_DIR": str(tmp_path),
-                               "ENCRYPTION_KEYS": keys})
+                               "ENCRYPTION_KEYS": keys, **NO_ENV_FILE})
 
 
 def test_the_service_refuses_to_start_on_data_its_keys_cannot_open_until_rekeyed(tmp_path):
