@@ -46,7 +46,15 @@ from handlers.hall import end_offers, end_offers_past_limit
 from handlers.io import Choice, Kind
 from handlers.notify import Worded, money_args, plain_args
 from handlers.ordering import typed_as_coupon_button
-from handlers.orders import customer_card, load_order, move, parse_order_id, rating_tags_text, status_words
+from handlers.orders import (
+    COMPLAINT_NOTE,
+    customer_card,
+    load_order,
+    move,
+    parse_order_id,
+    rating_tags_text,
+    status_words,
+)
 from handlers.router import ROUTER
 from storage import cards
 from storage.grab import order_candidate
@@ -251,7 +259,7 @@ async def resolve_user(ctx: Ctx, text: str, *, runners: bool = False) -> User:
         raise InvalidInput("admin-user-not-found", text=raw[:40])
     if len(unique) > 1:
         raise InvalidInput("admin-user-ambiguous", text=raw[:40],
-                           matches=", ".join(who(u) for u in sorted(unique.values(), key=lambda u: u.id or 0)))
+                           matches=ctx.t.join(who(u) for u in sorted(unique.values(), key=lambda u: u.id or 0)))
     return next(iter(unique.values()))
 
 
@@ -276,7 +284,7 @@ async def leading_user(ctx: Ctx, words: list[str] | tuple[str, ...], *, runners:
         raise InvalidInput("admin-user-not-found", text=first[:40])
     if len(found) > 1:
         raise InvalidInput("admin-user-ambiguous", text=" ".join(words)[:40],
-                           matches=", ".join(who(u) for u, _ in sorted(found.values(), key=lambda f: f[0].id or 0)))
+                           matches=ctx.t.join(who(u) for u, _ in sorted(found.values(), key=lambda f: f[0].id or 0)))
     user, n = next(iter(found.values()))
     return user, list(words[n:])
 
@@ -298,6 +306,13 @@ async def campus_order(ctx: Ctx, text: str | None) -> OrderRow:
     if row.campus_id != ctx.campus.id:
         raise InvalidInput("error-order-not-found", order=str(row.id))
     return row
+
+
+def listed(total: int) -> dict[str, Any]:
+    """A list title's arguments: how many wait, how many are shown, and whether that is only some of them (the
+    title says how many it shows then only)."""
+    shown = min(total, LIST_LIMIT)
+    return {"count": total, "shown": shown, "more": "yes" if shown < total else "no"}
 
 
 def item(kind: str, number: int) -> str:
@@ -340,7 +355,7 @@ async def applications(ctx: Ctx) -> None:
     rows = await ctx.uow.session.execute(
         select(RunnerProfile, User).join(User, User.id == RunnerProfile.user_id).where(*pending)
         .order_by(RunnerProfile.applied_at, RunnerProfile.user_id).limit(LIST_LIMIT))
-    ctx.say("admin-applications-title", count=total, shown=min(total, LIST_LIMIT))
+    ctx.say("admin-applications-title", **listed(total))
     cipher = ctx.services.cipher
     for p, u in rows:
         # The card goes with the student-card photo; a file id is the applicant's channel's, useless on another.
@@ -557,7 +572,9 @@ async def show_order(ctx: Ctx, row: OrderRow, *, replaces: str | None = None) ->
                  covered="yes" if order.covered_by_coupon else "no")
         if e.event == Event.reassign.value:  # whom it went to: the order's runner may have changed since
             line = t("admin-history-to", line=line, runner=who(users.get(e.runner_id)))
-        if e.note:
+        if e.event == Event.report.value and (ref := COMPLAINT_NOTE.fullmatch(e.note)):
+            line = t("admin-history-complaint", line=line, complaint=ref[1])
+        elif e.note:
             line = t("admin-history-note", line=line, note=e.note)
         parts.append(line)
     if not history:
@@ -744,7 +761,7 @@ async def penalise_runners(ctx: Ctx, row: OrderRow, runners: set[int]) -> str:
                               **credit_rules.told_score(campus.credit, made.score_after))
         await end_offers_past_limit(ctx.services, ctx.uow, campus, runner_id, ctx.now)
         named.append(who(await ctx.uow.session.get(User, runner_id)))
-    return ", ".join(named)
+    return ctx.t.join(named)
 
 
 async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int, note: str,
@@ -769,8 +786,9 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
         if (runner_id := await decide_complaint(ctx, c, row, favoured, note)) is not None:
             against.add(runner_id)
         upheld += favoured
-        await show_decided(ctx, item("complaint", c.id), "admin-complaint-decided",  # type: ignore[arg-type]
-                           {"complaint": str(c.id), "status": "upheld" if favoured else "dismissed"})
+        await show_decided(ctx, item("complaint", c.id), "admin-complaint-resolved",  # type: ignore[arg-type]
+                           {"complaint": str(c.id), "status": "upheld" if favoured else "dismissed",
+                            "order": str(row.id)})
     penalised = await penalise_runners(ctx, row, against)
     await record(ctx, "resolve", f"order:{row.id}", outcome=outcome, compensation=compensation, note=note,
                  complaints_upheld=upheld, complaints_dismissed=len(complaints) - upheld, goods_spent=goods_spent)
@@ -861,7 +879,7 @@ async def complaints(ctx: Ctx) -> None:
         select(Complaint, User, runner).join(OrderRow, OrderRow.id == Complaint.order_id)
         .join(User, User.id == Complaint.user_id).outerjoin(runner, runner.id == Complaint.runner_id)
         .where(*where).order_by(Complaint.created_at, Complaint.id).limit(LIST_LIMIT))
-    ctx.say("admin-complaints-title", count=total, shown=min(total, LIST_LIMIT))
+    ctx.say("admin-complaints-title", **listed(total))
     for c, u, r in rows:
         ctx.say("admin-complaint-line", complaint=str(c.id), order=str(c.order_id), who=who(u),
                 runner=complained_about(c, r),
@@ -965,10 +983,10 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
             select(OrderRow.id).where(OrderRow.customer_id == target.id,
                                       OrderRow.status.not_in([s.value for s in (*FINAL, Status.awaiting_payment)]))
             .order_by(OrderRow.id)))
-        ctx.say("admin-suspended", who=who(target), orders=", ".join(f"#{o.id}" for o in active) or "—",
-                count=len(active), placed=", ".join(f"#{o}" for o in placed) or "none",
-                returned=", ".join(f"#{o}" for o in returned) or "none",
-                ended=", ".join(f"#{o}" for o in ended) or "none",
+        ctx.say("admin-suspended", who=who(target), orders=ctx.t.join(f"#{o.id}" for o in active) or "—",
+                count=len(active), placed=ctx.t.join(f"#{o}" for o in placed) or "none",
+                returned=ctx.t.join(f"#{o}" for o in returned) or "none",
+                ended=ctx.t.join(f"#{o}" for o in ended) or "none",
                 busy="yes" if returned or ended or active or placed else "no")
     else:
         await ctx.notify.user(target.id, "admin-you-restored")  # type: ignore[arg-type]
@@ -1002,7 +1020,7 @@ async def withdrawals(ctx: Ctx) -> None:
     rows = await ctx.uow.session.execute(
         select(Withdrawal, User).join(User, User.id == Withdrawal.runner_id).where(*where)
         .order_by(Withdrawal.requested_at, Withdrawal.id).limit(LIST_LIMIT))
-    ctx.say("admin-withdrawals-title", count=total, shown=min(total, LIST_LIMIT))
+    ctx.say("admin-withdrawals-title", **listed(total))
     for w, u in rows:
         balance = await ctx.uow.ledger.balance(ledger.runner(u.id))  # type: ignore[arg-type]
         ctx.say("admin-withdrawal", id=str(w.id), who=who(u), amount=format_yuan(w.amount),

@@ -54,7 +54,7 @@ from handlers.router import ROUTER
 from locales import DEFAULT_LANGUAGE, Catalogue, catalogue
 from storage import cards, offer_declines
 from storage.dedupe import first_time_in
-from storage.grab import GrabResult, order_candidate, settled_in
+from storage.grab import GrabResult, not_a_runner, order_candidate, settled_in
 from storage.lookups import GRABBER_BY_ADDRESS
 from storage.models import Order as OrderRow
 from storage.models import OrderEvent, RunnerProfile, User
@@ -68,12 +68,17 @@ NEARBY_LIMIT = 10  # orders listed by /nearby
 LOCATION_TAIL = ":loc"
 WON = "grab-won"  # the key of a won grab's answer, which reaches the grabber's private chat
 # The runner's language and gender (None without a runner profile), for their details message and where a delivery
-# is handed over, and whether the student may be written to (handlers.unreachable): one column read built once (the
-# details message of every won grab and pickup reads it; reading the whole profile cost several times as much).
+# is handed over, whether the student may be written to (handlers.unreachable), and how the order came to its runner
+# (the last accept or reassign: grabbed or accepted as offered, or given by an operator), which the message's first
+# line says, edited or not: one column read built once (the details message of every won grab and pickup reads it;
+# reading the whole profile cost several times as much).
 _CUSTOMER = aliased(User)
 RUNNER_LANGUAGE_AND_GENDER = (
     select(User.language, RunnerProfile.gender,
-           select(_CUSTOMER.started_bot).where(_CUSTOMER.id == bindparam("customer")).scalar_subquery())
+           select(_CUSTOMER.started_bot).where(_CUSTOMER.id == bindparam("customer")).scalar_subquery(),
+           select(OrderEvent.event).where(OrderEvent.order_id == bindparam("order"),
+                                          OrderEvent.event.in_([Event.accept.value, Event.reassign.value]))
+           .order_by(OrderEvent.id.desc()).limit(1).scalar_subquery())
     .outerjoin(RunnerProfile, RunnerProfile.user_id == User.id)
     .where(User.id == bindparam("id")))
 # Whose details message ended, in their language: the two columns it needs, not the whole user.
@@ -390,12 +395,14 @@ async def show_details(notifier: Notifier, campus: Campus, row: OrderRow, runner
     """The runner's details message as the order is now: sent when they win it, edited in place (its edit key) once
     they pick it up, when Picked up and Release no longer mean anything."""
     runner = (await run_core(notifier.uow.session, RUNNER_LANGUAGE_AND_GENDER,
-                             {"id": runner_id, "customer": row.customer_id})).first()
+                             {"id": runner_id, "customer": row.customer_id, "order": row.id})).first()
     if runner is None:
         return
-    language, gender, student_reachable = runner
+    language, gender, student_reachable, got_by = runner
     t = catalogue(language)
-    parts = [t("notice-you-won", order=str(row.id)), await runner_card(notifier, t, campus, row, runner_id)]  # type: ignore[arg-type]
+    how = "reassigned" if got_by == Event.reassign.value else "taken"  # an operator's /reassign, or their own Grab
+    parts = [t("notice-you-won", order=str(row.id), how=how),
+             await runner_card(notifier, t, campus, row, runner_id)]  # type: ignore[arg-type]
     if gender is not None and (point := handover_point(campus, row, gender)) is not None:
         parts.append(t("hall-handover", place=building_name(campus, point, t.language)))
     if student_reachable is False:  # they blocked the bot: the runner must not count on the relay
@@ -476,7 +483,10 @@ async def grab(services: Services, inp: Input, now: dt.datetime) -> list[Reply]:
                                {"channel": inp.channel, "external_id": inp.user})).first()
         may_grab = user is not None and user.started_bot and not user.suspended and raw.strip()
         order_id = parse_order_id(raw) if may_grab else None
-        already = await settled_in(uow.session, order_id, user.id, user.runner_campus) if order_id is not None else None
+        # Someone who is no runner is told so, whatever the order's state (which is for runners to learn).
+        already = (not_a_runner(user.runner_status) or await settled_in(uow.session, order_id, user.id,
+                                                                        user.runner_campus)
+                   if order_id is not None else None)
     chat = operators_chat_campus(services, inp, user.campus_id if user is not None else None)
     replies = await grab_outcome(services, user, raw, order_id, already, chat)
     # As Ctx.settle_location would, where the location button may still be up in the grabber's private chat: won or
@@ -522,7 +532,8 @@ async def grab_outcome(services: Services, user: Row | None, raw: str, order_id:
     if result.reason == "grab-offered":
         campus = services.campuses.get(user.campus_id, services.default_campus)
         args = {"time": deadline_hhmm(campus, result.args["until"])}
-    return [Reply(result.reason, refusal_text(t, result.reason, **args), args={"order": order_id, **args})]
+    return [Reply(result.reason, refusal_text(t, result.reason, order=str(order_id), **args),
+                  args={"order": order_id, **args})]
 
 
 def refusal_text(t: Catalogue, reason: str, **args: object) -> str:

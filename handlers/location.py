@@ -112,7 +112,8 @@ async def live_position(services: Services, inp: Input, *, first: bool,
         language = user.language if user is not None else ""
         campus = services.campuses.get(profile.campus_id, services.default_campus) if profile else None
     if orders:
-        kept = [_reply(language, "live-kept", orders=", ".join(f"#{o}" for o in orders))] if first or started else []
+        listed = catalogue(language).join(f"#{o}" for o in orders)
+        kept = [_reply(language, "live-kept", orders=listed)] if first or started else []
         if not answering:
             return kept
         replies = await plain(inp)

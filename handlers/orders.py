@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -20,6 +21,14 @@ from storage.models import Order as OrderRow
 from storage.models import User
 from storage.orders_repo import to_domain
 from storage.transitions import apply_transition
+
+# The note of a report a complaint made (OrderEvent.note) names the complaint: a reference, as an event's name is,
+# that an operator's history words in their language ("complaint #5", "投诉 #5"), never shows as written.
+COMPLAINT_NOTE = re.compile(r"complaint (\d+)")
+
+
+def complaint_note(complaint_id: int) -> str:
+    return f"complaint {complaint_id}"
 
 
 def parse_order_id(text: str | None) -> int:
@@ -106,9 +115,10 @@ def named_building(ctx: Ctx, text: str) -> Building:
 
 
 def places_text(ctx: Ctx, building_ids: list[str], *, at_most: int = 4) -> str:
-    """'Men's Dorm 1, Men's Dorm 2, …': the first few of the buildings a name could mean."""
+    """'Men's Dorm 1, Men's Dorm 2, …' ('男生宿舍1号楼、男生宿舍2号楼等'): the first few of the buildings a name could
+    mean."""
     names = [building_name(ctx.campus, b, ctx.t.language) for b in building_ids[:at_most]]
-    return ", ".join(names) + (", …" if len(building_ids) > at_most else "")
+    return ctx.t.join(names, more=len(building_ids) > at_most)
 
 
 def route_text(t: Catalogue, campus: Campus, row: OrderRow) -> str:
@@ -213,7 +223,7 @@ def details_lines(t: Catalogue, row: OrderRow, cipher: Cipher, *, written: bool 
     if written and (notes := cipher.decrypt(row.notes_enc)):
         parts.append(t("order-card-notes", text=notes))
     if row.tags:
-        parts.append(t("order-card-tags", tags=", ".join(t("tag", tag=tag) for tag in row.tags)))
+        parts.append(t("order-card-tags", tags=t.join(t("tag", tag=tag) for tag in row.tags)))
     return parts
 
 

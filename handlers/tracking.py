@@ -37,6 +37,7 @@ from handlers.io import Choice, Kind
 from handlers.notify import CREDIT_CHANGED, NOTICE_RENDERERS, Notifier
 from handlers.orders import (
     blocked_us,
+    complaint_note,
     covered,
     customer_card,
     customer_order,
@@ -720,7 +721,7 @@ async def complain(ctx: Ctx, order_id: int, text: str, *, photo: bool = False) -
     role = Role.customer if row.customer_id == ctx.user_id else Role.runner
     reported = status in REPORTABLE
     if reported:
-        await move(ctx, row, Event.report, role, note=f"complaint {complaint.id}")
+        await move(ctx, row, Event.report, role, note=complaint_note(complaint.id))  # type: ignore[arg-type]
     await ctx.notify.operators(campus_of(ctx, row), "track-complaint-operators", order=str(order_id),
                                complaint=str(complaint.id), role=role.value, message=body)
     ctx.say("track-complaint-recorded", order=str(order_id), complaint=str(complaint.id),

@@ -1,6 +1,7 @@
 """Message catalogues (Project Fluent), one per language, used by every channel."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,11 @@ class Catalogue:
             return text
         except TypeError:  # an argument that cannot be a dict key: format it every time
             return self._format(key, args)
+
+    def join(self, items: Iterable[str], *, more: bool = False) -> str:
+        """A list in running text, as this language writes one: "A, B" in English, "A、B" in Chinese; `more`: only
+        the first of more items, which it says ("A, B, …", "A、B等")."""
+        return self("list-sep").join(items) + (self("list-more") if more else "")
 
     def _format(self, key: str, args: dict[str, Any]) -> str:
         if not self._bundle.has_message(key):

@@ -31,7 +31,7 @@ from storage.uow import UnitOfWork
 class GrabResult:
     won: bool
     reason: str  # catalogue key: "grab-won", "grab-taken", "grab-gone", "grab-offered", "grab-already-yours",
-    # "grab-delivered-by-you", or a not-eligible key
+    # "grab-delivered-by-you", "error-order-not-found" (no such order), or a not-eligible key
     transition: Transition | None = None
     args: dict[str, Any] = field(default_factory=dict)  # for the reason's message (grab-offered: until)
 
@@ -48,6 +48,19 @@ DELIVERED_BY_YOU = GrabResult(False, "grab-delivered-by-you")
 DELIVERED = frozenset({Status.delivered.value, Status.completed.value})
 ORDER_STATE = select(OrderRow.status, OrderRow.runner_id, OrderRow.campus_id).where(OrderRow.id == bindparam("id"))
 OTHER_CAMPUS = GrabResult(False, "not-eligible-other-campus")
+NOT_FOUND = GrabResult(False, "error-order-not-found")  # never was: not "no longer open"
+NOT_RUNNER = GrabResult(False, "not-eligible-not-runner")
+
+
+def not_a_runner(application: str | None) -> GrabResult | None:
+    """The answer to someone who is no runner (`application`: their runner application's status, None without one),
+    whatever the order they pressed or typed: that it is taken, gone or never was is for runners to learn, and
+    not what stands in their way. None for an approved runner."""
+    if application is None:
+        return NOT_RUNNER
+    if application == "approved":
+        return None
+    return GrabResult(False, "not-eligible-rejected" if application == "rejected" else "not-eligible-not-approved")
 
 
 def settled(status: str, holder: int | None, runner_id: int) -> GrabResult | None:
@@ -66,10 +79,10 @@ async def settled_in(session: DbSession, order_id: int, runner_id: int, campus_i
     """settled() as the order stands in the caller's transaction: most presses on a busy hall come after the
     order went, and are answered from this one read instead of a grab attempt's write transaction. An order of
     another campus than the runner's (`campus_id`: their profile's) is refused as such first: how it stands is not
-    theirs to learn. Someone with no runner profile is told they are no runner, by the grab's own checks."""
+    theirs to learn. Whether the grabber is a runner at all is asked before (not_a_runner)."""
     row = (await run_core(session, ORDER_STATE, {"id": order_id})).first()
     if row is None:
-        return GONE
+        return NOT_FOUND
     if campus_id is not None and row.campus_id != campus_id:
         return OTHER_CAMPUS
     return settled(row.status, row.runner_id, runner_id)
@@ -118,8 +131,11 @@ class GrabService:
         try:
             async with UnitOfWork(self.db) as uow:
                 row = await uow.orders.get_row(order_id)
+                runner = await uow.runners.candidate(runner_id, now)
+                if runner is None:  # before the order's state, as not_a_runner
+                    return NOT_RUNNER
                 if row is None:
-                    return GONE
+                    return NOT_FOUND
                 order = to_domain(row)  # read once: under READ COMMITTED a second read may see the winner
                 done = settled(order.status.value, order.runner_id, runner_id)
                 if done is not None:
@@ -127,9 +143,6 @@ class GrabService:
                 if order.accept_by is not None and order.accept_by <= now:  # about to expire, refunded (the sweep)
                     return GONE
                 campus = self.campuses[order.campus_id]
-                runner = await uow.runners.candidate(runner_id, now)
-                if runner is None:
-                    return GrabResult(False, "not-eligible-not-runner")
                 reason = dispatch.ineligibility(campus, runner, order_candidate(campus, row))
                 if reason is not None:
                     return GrabResult(False, reason)

@@ -28,7 +28,8 @@ _USER_ATTRIBUTES = tuple(class_mapper(User).get_property_by_column(c).key for c 
 # Who is pressing Grab: enough to refuse them or name them as the runner.
 # With the campus of their runner profile, if they have one: whose orders they may take.
 GRABBER_BY_ADDRESS = select(User.id, User.language, User.started_bot, User.suspended, User.campus_id,
-                            RunnerProfile.campus_id.label("runner_campus")).outerjoin(
+                            RunnerProfile.campus_id.label("runner_campus"),
+                            RunnerProfile.status.label("runner_status")).outerjoin(
     RunnerProfile, RunnerProfile.user_id == User.id).where(_AT_ADDRESS)
 # Where and in which language a notice reaches someone.
 ADDRESS_AND_LANGUAGE_BY_ID = select(User.channel, User.external_id, User.language).where(User.id == bindparam("id"))

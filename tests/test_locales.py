@@ -66,3 +66,40 @@ def test_every_order_event_is_named_in_the_students_and_the_operators_history(la
                      t("admin-event-name", event=event.value, covered="no", refunded="yes")):
             if language != "en" or "_" in event.value:
                 assert said.strip() != event.value, (event, said)
+
+
+# Chinese messages that may call the operators 运营 (or name the 平台, the platform): those only operators read,
+# and those where 平台 is no person (Telegram's answer to a failed message, the commission, where the money is held).
+OPERATORS_ONLY = {"admin-help", "admin-card-withdrawn", "admin-actor", "admin-cannot-suspend-operator",
+                  "admin-coupon-exists", "admin-question-not-yours", "admin-credit-event", "pricing-line",
+                  "help-operator", "tg-cmd-admin", "notice-undelivered", "console-summary-order", "price-commission",
+                  "tg-invoice-description"}
+
+
+def test_students_and_runners_read_of_the_operators_as_kefu():
+    """One word for the people who help: 客服, as students and runners know them. Before, they read 管理员, 运营人员,
+    平台 or 服务台 depending on the message."""
+    found = set()
+    for path in sorted((ROOT / "locales" / "zh_CN").glob("*.ftl")):
+        key = None
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#"):
+                continue
+            if (start := re.match(r"(-?[a-z0-9-]+) =", line)) is not None:
+                key = start[1]
+            if key not in OPERATORS_ONLY and any(word in line for word in ("管理员", "运营", "平台", "服务台")):
+                found.add(key)
+    assert found == set()
+
+
+def test_english_says_what_is_asked_in_plain_words():
+    """Before: "Order #7 asks no goods difference of you now", "is no change of score", "Paid. Your order #7 waits
+    for a runner."."""
+    t = catalogue("en")
+    assert t("extra-not-asked", order=7).startswith("You are not asked for a goods difference of order #7 now:")
+    assert t("error-extra-none", order=7) == "The student of order #7 is not asked for a goods difference now."
+    assert t("tg-pay-extra-not-asked", order=7).startswith(
+        "You are not asked for this goods difference of order #7 now, so nothing was charged.")
+    assert t("admin-credit-change-invalid", text="ten") == (
+        '"ten" is not a change of score: write it with its sign, like +10 or -5.')
+    assert t("notice-paid", order=7, covered="no") == "Paid: your order #7 is waiting for a runner."

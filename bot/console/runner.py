@@ -15,6 +15,7 @@ from bot.console.lines import Line, LineError, parse_line
 from bot.console.session import ConsoleSession
 from core.money import format_yuan
 from handlers.context import Services
+from handlers.orders import status_words
 from locales import Catalogue
 from storage.models import Order as OrderRow
 from storage.models import User
@@ -88,7 +89,9 @@ async def final_state(services: Services, t: Catalogue) -> list[str]:
         return user.external_id if user is not None else str(user_id)
 
     for row in orders:
-        out.append(t("console-summary-order", order=row.id, task=row.task_type, status=row.status,
+        # Worded as the order cards word them (handlers.orders), in the console's language.
+        out.append(t("console-summary-order", order=row.id, task=t("task-name", task=row.task_type),
+                     status=status_words(t, row),
                      customer=name(row.customer_id), runner=f"@{name(row.runner_id)}" if row.runner_id else nobody,
                      total=format_yuan(row.total), share=format_yuan(row.runner_share),
                      commission=format_yuan(row.commission)))

@@ -82,7 +82,10 @@ admin-user-ambiguous = "{ $text }" matches several users: { $matches }. Use the 
 admin-applications-none = No runner applications are waiting.
 admin-applications-title = { $count ->
     [one] One application is waiting:
-   *[other] { $count } applications are waiting (showing { $shown }):
+   *[other] { $count } applications are waiting{ $more ->
+        [yes] {" "}(showing { $shown })
+       *[no] {""}
+    }:
   }
 admin-application = Application from { $who }
     Real name: { $name }
@@ -133,13 +136,28 @@ admin-history-none = (no events yet)
 admin-history-line = { $time } { admin-event-name }: { $before } → { $after } · { $actor }
 admin-history-to = { $line } · to { $runner }
 admin-history-note = { $line } · "{ $note }"
+admin-history-complaint = { $line } · complaint #{ $complaint }
 admin-actor = { $role ->
     [customer] student { $who }
     [runner] runner { $who }
     [operator] operator { $who }
    *[system] system
   }
-admin-button-event = { admin-event-name }
+# An order card's action buttons: what the operator does, not the history's name of the event.
+admin-button-event = { $event ->
+    [operator_cancel] { $refunded ->
+        [no] Cancel
+       *[yes] Cancel and refund
+    }
+    [reassign] Reassign
+    [resolve_complete] Complete and pay the runner
+    [resolve_reopen] Back to the task hall
+    [resolve_refund] { $refunded ->
+        [no] Close in the student's favour
+       *[yes] Refund the student
+    }
+   *[other] { admin-event-name }
+  }
 admin-usage-find = Write /find and the order number, like /find 12.
 admin-usage-reassign = Write /reassign, the order number and the runner (#id or name), like /reassign 12 #34.
 admin-ask-runner = Who should take order #{ $order }? Write the runner's #id or name (in a group: reply to this message).
@@ -180,8 +198,32 @@ admin-goods-repaid = { $repaid ->
     [yes] {" "}The runner was paid back { $spent } yuan for the goods.
    *[no] {""}
   }
-admin-confirm-event = Order #{ $order } ({ $total } yuan): { admin-event-name }? This cannot be undone.
-admin-button-confirm = Yes: { admin-event-name }
+admin-confirm-event = { $event ->
+    [operator_cancel] { $refunded ->
+        [no] Cancel order #{ $order } ({ $total } yuan)?
+       *[yes] Cancel order #{ $order } ({ $total } yuan) and refund the student?
+    }
+    [resolve_complete] Complete order #{ $order } ({ $total } yuan) and pay the runner?
+    [resolve_reopen] Put order #{ $order } ({ $total } yuan) back in the task hall for another runner?
+    [resolve_refund] { $refunded ->
+        [no] Close order #{ $order } ({ $total } yuan) in the student's favour, with nothing to refund?
+       *[yes] Refund order #{ $order } ({ $total } yuan) to the student?
+    }
+   *[other] Order #{ $order } ({ $total } yuan): { admin-event-name }?
+  } This cannot be undone.
+admin-button-confirm = { $event ->
+    [operator_cancel] { $refunded ->
+        [no] Yes, cancel it
+       *[yes] Yes, cancel and refund
+    }
+    [resolve_complete] Yes, complete it
+    [resolve_reopen] Yes, back to the hall
+    [resolve_refund] { $refunded ->
+        [no] Yes, close it
+       *[yes] Yes, refund
+    }
+   *[other] Yes
+  }
 
 ## Exceptions and complaints
 admin-usage-resolve = Write /resolve, the order number, complete, refund or reopen (back to the task hall for another runner, for an order not picked up yet; its runner is charged as for a release), then optionally a compensation to the student written as money (¥5, 5元 or 5块) and a note, like /resolve 12 refund ¥5 item damaged. A buy-for-me errand picked up before its runner said what the goods cost needs the cost right after complete or refund: /resolve 12 refund spent ¥32.5 ¥5 item damaged (spent ¥0 if nothing was bought).
@@ -212,7 +254,10 @@ admin-already-compensated = { $to ->
 admin-complaints-none = No open complaints.
 admin-complaints-title = { $count ->
     [one] One open complaint:
-   *[other] { $count } open complaints (showing { $shown }):
+   *[other] { $count } open complaints{ $more ->
+        [yes] {" "}(showing { $shown })
+       *[no] {""}
+    }:
   }
 admin-complaint-line = Complaint #{ $complaint } on order #{ $order } by { $who }{ $runner ->
     [none] {""}
@@ -223,6 +268,8 @@ admin-button-dismiss = Dismiss
 admin-button-order = Order #{ $order }
 admin-complaint-not-found = There is no complaint #{ $complaint }.
 admin-complaint-decided = Complaint #{ $complaint } is already { admin-status-name }.
+# A complaint's card once its order's /resolve decided it (not a refusal: the decision itself).
+admin-complaint-resolved = Complaint #{ $complaint } decided: { admin-status-name }, with the resolution of order #{ $order }.
 admin-complaint-done = Complaint #{ $complaint } { admin-status-name }. { $compensated ->
     [no] No compensation.
    *[yes] Compensation paid to the { $to ->
@@ -287,7 +334,10 @@ admin-you-restored = Your account is active again. Welcome back!
 admin-withdrawals-none = No withdrawals are waiting.
 admin-withdrawals-title = { $count ->
     [one] One withdrawal is waiting:
-   *[other] { $count } withdrawals are waiting (showing { $shown }):
+   *[other] { $count } withdrawals are waiting{ $more ->
+        [yes] {" "}(showing { $shown })
+       *[no] {""}
+    }:
   }
 admin-withdrawal = Withdrawal #{ $id }: { $amount } yuan to { $who }, asked { $time }. Wallet after it: { $balance } yuan.
 admin-button-pay = Paid out
@@ -325,10 +375,10 @@ admin-today = Today, { $date }:
 ## Report
 admin-usage-report = Write /report and, if you like, how many days up to today it covers (1 to { $max }, 7 when not said), like /report 30.
 admin-report-days-range = "{ $text }" days: a report covers 1 to { $max } days.
-admin-report = The last { $days ->
-    [one] day
-   *[other] { $days } days
-  }, { $first } to { $last }:
+admin-report = { $days ->
+    [1] Today, { $last }:
+   *[other] The last { $days } days, { $first } to { $last }:
+  }
     Orders created: { $created } · completed: { $completed } · not completed: { $not_completed } (cancelled, closed unpaid, expired or refunded)
     Revenue { $revenue } yuan · commission { $commission } yuan · compensation paid { $compensation } yuan
     Day by day (created · completed · not completed · revenue):
@@ -476,7 +526,7 @@ pricing-not-zero = { $rule } cannot be 0: { $rule ->
 ## Credit (/credit)
 admin-usage-credit = Write /credit and the runner to see their credit score, like /credit #12; add a change with its sign and why, to change it, like /credit #12 +10 the late delivery was the shop's fault.
 admin-credit-not-runner = { $who } is not a runner: only runners have a credit score.
-admin-credit-change-invalid = "{ $text }" is no change of score: write it with its sign, like +10 or -5.
+admin-credit-change-invalid = "{ $text }" is not a change of score: write it with its sign, like +10 or -5.
 admin-credit-change-range = A change can be at most { $max } points either way.
 admin-credit-at-bound = { $who } has { $credit } points, as far as the score goes that way: nothing changed.
 admin-credit-reason = Write why, too: the runner is told it. Like /credit #12 +10 the late delivery was the shop's fault.

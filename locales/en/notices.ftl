@@ -3,15 +3,20 @@
 # What a student paid went all to the goods their runner bought (a coupon paid the fee): nothing to give back.
 -all-to-goods = All you paid went to the goods your runner bought, so nothing went back to your wallet.
 notice-paid = { $covered ->
-    [yes] Your order #{ $order } waits for a runner.
-   *[no] Paid. Your order #{ $order } waits for a runner.
+    [yes] Your order #{ $order } is waiting for a runner.
+   *[no] Paid: your order #{ $order } is waiting for a runner.
   }
 notice-closed-unpaid = Order #{ $order } was closed because it was not paid in time.
 notice-accepted = A runner took your order #{ $order }.{ $handover ->
     [none] {""}
    *[other] {" "}They may not enter your dorm, so they will hand it over at { $handover }.
   }
-notice-you-won = You got order #{ $order }. Here are the details.
+# To the runner an order is now with, first line of their details message: they took it (a Grab, /grab, an
+# offer accepted), or an operator gave it to them (/reassign).
+notice-you-won = { $how ->
+    [reassigned] An operator gave you order #{ $order }. Here are the details.
+   *[taken] Order #{ $order } is yours now. Here are the details.
+  }
 notice-hall-new = New order #{ $order }
 notice-hall-taken = Order #{ $order } has been taken.
 notice-hall-gone = Order #{ $order } is no longer available.

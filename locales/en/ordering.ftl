@@ -171,7 +171,7 @@ extra-provider-paid = Received { $amount } yuan: the { $extra } yuan goods diffe
 extra-payment-kept = Received { $amount } yuan. Order #{ $order } no longer asks for this difference, so the money is in your wallet (balance { $balance } yuan).
 extra-refused = You refused the { $extra } yuan goods difference of order #{ $order }. Your runner was told: they settle it with you in the chat, handing over what the { $goods } yuan you gave pays for, or report it to an operator.
 extra-insufficient = Your balance is { $balance } yuan, the difference is { $extra } yuan: { $missing } yuan is missing.
-extra-not-asked = Order #{ $order } asks no goods difference of you now: it was paid, refused or withdrawn, or the order moved on. Nothing was charged.
+extra-not-asked = You are not asked for a goods difference of order #{ $order } now: it was paid, refused or withdrawn, or the order moved on. Nothing was charged.
 extra-changed = Your runner no longer asks { $shown } yuan for the goods of order #{ $order }: they now say the goods cost { $spent } yuan and ask for { $extra } yuan. Nothing was charged.
 # Telegram: a short message that takes the location or phone button (a reply keyboard) away when the next message has inline buttons (bot/telegram/render.py)
 tg-location-done = OK.

@@ -1,20 +1,19 @@
 error-order-number = "{ $text }" is not an order number. Write it like 12.
+# A list in running text (locales.Catalogue.join), and what ends the first few of a longer one.
+list-sep = {", "}
+list-more = {", …"}
 error-order-not-found = There is no order #{ $order }.
 order-route = { $pickup } → { $dropoff }
-order-line = #{ $order } { $task ->
+# A task type in words, as order cards and lists name it.
+task-name = { $task ->
     [parcel] Parcel pickup
     [buy] Buy for me
     [deliver] Deliver an item
     [queue] Queue for me
    *[custom] Custom task
-  } · { $route } · { $total } yuan · { $status }
-order-line-runner = #{ $order } { $task ->
-    [parcel] Parcel pickup
-    [buy] Buy for me
-    [deliver] Deliver an item
-    [queue] Queue for me
-   *[custom] Custom task
-  } · { $route } · { $status }
+  }
+order-line = #{ $order } { task-name } · { $route } · { $total } yuan · { $status }
+order-line-runner = #{ $order } { task-name } · { $route } · { $status }
 status = { $status ->
     [awaiting_payment] awaiting payment
     [open] waiting for a runner

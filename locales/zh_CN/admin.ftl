@@ -80,7 +80,10 @@ admin-user-ambiguous = “{ $text }”匹配到多个用户：{ $matches }。请
 
 ## 跑腿员申请
 admin-applications-none = 没有待审核的跑腿员申请。
-admin-applications-title = 有 { $count } 份申请待审核（显示 { $shown } 份）：
+admin-applications-title = 有 { $count } 份申请待审核{ $more ->
+    [yes] （显示 { $shown } 份）
+   *[no] {""}
+  }：
 admin-application = { $who } 的申请
     真实姓名：{ $name }
     学号：{ $student_no }
@@ -130,13 +133,28 @@ admin-history-none = （暂无记录）
 admin-history-line = { $time } { admin-event-name }：{ $before } → { $after } · { $actor }
 admin-history-to = { $line } · 改派给 { $runner }
 admin-history-note = { $line } · “{ $note }”
+admin-history-complaint = { $line } · 投诉 #{ $complaint }
 admin-actor = { $role ->
     [customer] 学生 { $who }
     [runner] 跑腿员 { $who }
     [operator] 运营 { $who }
    *[system] 系统
   }
-admin-button-event = { admin-event-name }
+# 订单卡片上的操作按钮：运营要做的事，而不是历史记录里的事件名。
+admin-button-event = { $event ->
+    [operator_cancel] { $refunded ->
+        [no] 取消订单
+       *[yes] 取消并退款
+    }
+    [reassign] 改派
+    [resolve_complete] 完成并付款给跑腿员
+    [resolve_reopen] 退回任务大厅
+    [resolve_refund] { $refunded ->
+        [no] 按有利于学生的方式结案
+       *[yes] 退款给学生
+    }
+   *[other] { admin-event-name }
+  }
 admin-usage-find = 请写 /find 和订单号，例如 /find 12。
 admin-usage-reassign = 请写 /reassign、订单号和跑腿员（#编号或名字），例如 /reassign 12 #34。
 admin-ask-runner = 订单 #{ $order } 改派给谁？请写跑腿员的 #编号或名字（在群里请回复本条消息）。
@@ -177,8 +195,20 @@ admin-goods-repaid = { $repaid ->
     [yes] 已还给跑腿员垫付的商品费 { $spent } 元。
    *[no] {""}
   }
-admin-confirm-event = 订单 #{ $order }（{ $total } 元）：{ admin-event-name }？此操作无法撤销。
-admin-button-confirm = 确定：{ admin-event-name }
+admin-confirm-event = { $event ->
+    [operator_cancel] { $refunded ->
+        [no] 取消订单 #{ $order }（{ $total } 元）？
+       *[yes] 取消订单 #{ $order }（{ $total } 元）并退款给学生？
+    }
+    [resolve_complete] 完成订单 #{ $order }（{ $total } 元）并付款给跑腿员？
+    [resolve_reopen] 将订单 #{ $order }（{ $total } 元）退回任务大厅，交给其他跑腿员？
+    [resolve_refund] { $refunded ->
+        [no] 订单 #{ $order }（{ $total } 元）按有利于学生的方式结案（无需退款）？
+       *[yes] 将订单 #{ $order }（{ $total } 元）退款给学生？
+    }
+   *[other] 订单 #{ $order }（{ $total } 元）：{ admin-event-name }？
+  }此操作无法撤销。
+admin-button-confirm = 确定：{ admin-button-event }
 
 ## 异常与投诉
 admin-usage-resolve = 请写 /resolve、订单号、complete、refund 或 reopen（尚未取件的订单退回任务大厅，由其他跑腿员接单；原跑腿员按放弃订单扣信用分），可再加给学生的补偿金额（写成 ¥5、5元 或 5块）和备注，例如 /resolve 12 refund ¥5 物品损坏。“帮我买”订单已取件、跑腿员却还没说明商品花费时，在 complete 或 refund 后紧接着写上商品花费：/resolve 12 refund 花了 ¥32.5 ¥5 物品损坏（什么都没买就写 花了 ¥0）。
@@ -207,7 +237,10 @@ admin-already-compensated = 订单 #{ $order } 已经给过{ $to ->
    *[student] 学生
   }补偿，未做任何操作。
 admin-complaints-none = 没有待处理的投诉。
-admin-complaints-title = 有 { $count } 件待处理投诉（显示 { $shown } 件）：
+admin-complaints-title = 有 { $count } 件待处理投诉{ $more ->
+    [yes] （显示 { $shown } 件）
+   *[no] {""}
+  }：
 admin-complaint-line = 投诉 #{ $complaint }，订单 #{ $order }，来自 { $who }{ $runner ->
     [none] {""}
    *[other] {""}，被投诉跑腿员 { $runner }
@@ -217,6 +250,8 @@ admin-button-dismiss = 驳回
 admin-button-order = 订单 #{ $order }
 admin-complaint-not-found = 没有投诉 #{ $complaint }。
 admin-complaint-decided = 投诉 #{ $complaint } 已处理过（{ admin-status-name }）。
+# 订单的 /resolve 一并处理了投诉后，投诉卡片显示的结果（不是拒绝，而是这次处理本身）。
+admin-complaint-resolved = 投诉 #{ $complaint } 已处理：{ admin-status-name }（随订单 #{ $order } 一并处理）。
 admin-complaint-done = 投诉 #{ $complaint } { admin-status-name }。{ $compensated ->
     [no] 无补偿。
    *[yes] 已向{ $to ->
@@ -271,7 +306,7 @@ admin-suspended = 已暂停 { $who }。{ $busy ->
   }
 admin-restored = 已恢复 { $who }。
 # 发给用户
-admin-you-suspended = 你的账号已被平台暂停。{ $given ->
+admin-you-suspended = 你的账号已被客服暂停。{ $given ->
     [yes] 原因：{ $reason }
    *[no] {""}
   }
@@ -279,7 +314,10 @@ admin-you-restored = 你的账号已恢复，欢迎回来！
 
 ## 提现
 admin-withdrawals-none = 没有待处理的提现。
-admin-withdrawals-title = 有 { $count } 笔提现待处理（显示 { $shown } 笔）：
+admin-withdrawals-title = 有 { $count } 笔提现待处理{ $more ->
+    [yes] （显示 { $shown } 笔）
+   *[no] {""}
+  }：
 admin-withdrawal = 提现 #{ $id }：{ $amount } 元给 { $who }，申请于 { $time }。提现后钱包余额：{ $balance } 元。
 admin-button-pay = 已打款
 admin-button-refuse = 拒绝
@@ -302,7 +340,7 @@ admin-withdrawal-rejected = 你的 { $amount } 元提现被拒绝，钱已退回
 admin-usage-topup = 请写 /topup、用户和金额（元），例如 /topup #12 50。
 admin-topped-up = 已为 { $who } 充值 { $amount } 元，当前余额 { $balance } 元。
 # 发给用户
-admin-wallet-topped-up = 服务台已为你的钱包充值 { $amount } 元，余额 { $balance } 元。
+admin-wallet-topped-up = 客服已为你的钱包充值 { $amount } 元，余额 { $balance } 元。
 
 ## 今日
 admin-today = 今日（{ $date }）：
@@ -316,7 +354,10 @@ admin-today = 今日（{ $date }）：
 ## 报表
 admin-usage-report = 请写 /report，可加上到今天为止的天数（1–{ $max }，不写为 7），例如 /report 30。
 admin-report-days-range = “{ $text }”天：报表可以看 1–{ $max } 天。
-admin-report = 最近 { $days } 天（{ $first } 至 { $last }）：
+admin-report = { $days ->
+    [1] 今天（{ $last }）：
+   *[other] 最近 { $days } 天（{ $first } 至 { $last }）：
+  }
     新订单：{ $created } · 完成：{ $completed } · 未完成：{ $not_completed }（取消、未支付关闭、过期或退款）
     成交额 { $revenue } 元 · 佣金 { $commission } 元 · 补偿支出 { $compensation } 元
     逐日（新订单 · 完成 · 未完成 · 成交额）：
@@ -390,7 +431,7 @@ admin-pause-too-long = 暂停最长 { $days } 天；更长的停业请修改服�
 
 ## 计价规则（/pricing）
 pricing-usage = 发送 /pricing 查看计价规则；/pricing set 规则 金额 修改一项（例如 /pricing set base.buy 5 或 /pricing set commission 12%）；/pricing reset 规则 恢复为校园配置文件中的金额。
-pricing-title = { $campus } 的计价规则：
+pricing-title = { $campus }的计价规则：
 pricing-line = { $rule }：{ $amount }{ $unit ->
     [percent] %
    *[yuan] {" "}元

@@ -10,7 +10,11 @@ notice-accepted = 跑腿员已接下你的订单 #{ $order }。{ $handover ->
     [none] {""}
    *[other] 跑腿员不能进入你的宿舍楼，将在{ $handover }交接。
   }
-notice-you-won = 你抢到了订单 #{ $order }，详情如下。
+# 给接到订单的跑腿员，详情消息的第一行：自己接的（抢单、/grab、接受派单），或客服改派给他的（/reassign）。
+notice-you-won = { $how ->
+    [reassigned] 客服把订单 #{ $order } 交给了你，详情如下。
+   *[taken] 订单 #{ $order } 现在由你配送，详情如下。
+  }
 notice-hall-new = 新订单 #{ $order }
 notice-hall-taken = 订单 #{ $order } 已被抢。
 notice-hall-gone = 订单 #{ $order } 已失效。
@@ -60,7 +64,7 @@ notice-auto-confirmed = 订单 #{ $order } 已自动确认收货。{ $back ->
    *[no] {""}
   }
 notice-bought = 跑腿员已为订单 #{ $order } 买好商品，花费 { $spent } 元，正在送来。商品费共 { $goods } 元，未花完的部分会在订单完成时退回你的钱包。
-notice-extra-asked = 订单 #{ $order } 的商品花了 { $spent } 元，比你给的 { $goods } 元商品费多 { $extra } 元。跑腿员请你补 { $extra } 元差价；在你答复之前，跑腿员无法送达。如果拒绝，会通知跑腿员，由跑腿员在聊天中和你商量，或报告给管理员。
+notice-extra-asked = 订单 #{ $order } 的商品花了 { $spent } 元，比你给的 { $goods } 元商品费多 { $extra } 元。跑腿员请你补 { $extra } 元差价；在你答复之前，跑腿员无法送达。如果拒绝，会通知跑腿员，由跑腿员在聊天中和你商量，或报告给客服。
 notice-extra-ended = 订单 #{ $order }：{ $extra } 元商品差价{ $how ->
     [paid] 已支付。
     [refused] 已被你拒绝，已告知跑腿员。
@@ -69,7 +73,7 @@ notice-extra-ended = 订单 #{ $order }：{ $extra } 元商品差价{ $how ->
    *[ended] 不再需要：订单已有新的进展。
   }
 notice-extra-paid = 订单 #{ $order } 的下单同学已补 { $extra } 元商品差价：订单完成时报销你花的 { $spent } 元。现在可以送达了。
-notice-extra-refused = 订单 #{ $order } 的下单同学不补 { $extra } 元商品差价。请在聊天中和对方商量：只交付给的 { $goods } 元够买的部分，并说明实际花费（/picked { $order } 加金额，不超过 { $goods } 元），或在订单卡片上报告问题，请管理员查看。
+notice-extra-refused = 订单 #{ $order } 的下单同学不补 { $extra } 元商品差价。请在聊天中和对方商量：只交付给的 { $goods } 元够买的部分，并说明实际花费（/picked { $order } 加金额，不超过 { $goods } 元），或在订单卡片上报告问题，请客服查看。
 notice-expired = 订单 #{ $order } 无人接单{ $refunded ->
     [no] 。{ -nothing-back }
     [goods] 。{ -all-to-goods }

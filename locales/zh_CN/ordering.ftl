@@ -166,7 +166,7 @@ extra-provider-paid = 已收到 { $amount } 元：订单 #{ $order } 的 { $extr
    *[no] {""}
   }
 extra-payment-kept = 已收到 { $amount } 元。订单 #{ $order } 已不再需要这笔差价，钱已存入你的钱包（余额 { $balance } 元）。
-extra-refused = 你拒绝了订单 #{ $order } 的 { $extra } 元商品差价。已告知跑腿员：由跑腿员在聊天中和你商量，交付你给的 { $goods } 元够买的部分，或报告给管理员。
+extra-refused = 你拒绝了订单 #{ $order } 的 { $extra } 元商品差价。已告知跑腿员：由跑腿员在聊天中和你商量，交付你给的 { $goods } 元够买的部分，或报告给客服。
 extra-insufficient = 你的余额是 { $balance } 元，差价是 { $extra } 元，还差 { $missing } 元。
 extra-not-asked = 订单 #{ $order } 现在不需要你补差价：差价已支付、已拒绝或已撤回，或订单已有新的进展。没有扣任何钱。
 extra-changed = 跑腿员不再为订单 #{ $order } 的商品请你补 { $shown } 元：现在商品花了 { $spent } 元，请你补 { $extra } 元。没有扣任何钱。
@@ -198,7 +198,7 @@ hours-source = { $changed ->
     [yes] 这是在聊天中设置的服务时间（/hours set）；/hours reset 恢复校区文件的设置。
    *[no] 这是校区文件的服务时间；/hours set 可以修改。
   }
-hours-usage = 发送 /hours 查看服务时间。运营人员：/hours set [星期] 07:00-23:30 …（如 周一至周五、周六,周日，对其后的时间段生效；不写星期即每天；22:00-02:00 跨过午夜，24:00 即午夜），或 /hours reset 恢复校区文件的设置。
+hours-usage = 发送 /hours 查看服务时间。客服：/hours set [星期] 07:00-23:30 …（如 周一至周五、周六,周日，对其后的时间段生效；不写星期即每天；22:00-02:00 跨过午夜，24:00 即午夜），或 /hours reset 恢复校区文件的设置。
 hours-set-invalid = “{ $text }”既不是星期也不是时间段。请这样写：/hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00。
 hours-set-empty = { $text } 的开始和结束时间相同。请写成 07:00-23:30 这样的时间段；22:00-02:00 跨过午夜。
 hours-set-no-range = 请在星期后写时间，如 /hours set 周一至周五 07:00-23:30 周六,周日 08:00-24:00。

@@ -1,20 +1,19 @@
 error-order-number = “{ $text }”不是订单号，请输入数字，例如 12。
+# 行文中的列表（locales.Catalogue.join），以及只列出前几项时的结尾。
+list-sep = 、
+list-more = 等
 error-order-not-found = 没有 #{ $order } 这个订单。
 order-route = { $pickup } → { $dropoff }
-order-line = #{ $order } { $task ->
+# 订单卡片和列表中任务类型的名称。
+task-name = { $task ->
     [parcel] 代取快递
     [buy] 帮我买
     [deliver] 帮我送
     [queue] 帮我排队
    *[custom] 万能帮
-  } · { $route } · { $total } 元 · { $status }
-order-line-runner = #{ $order } { $task ->
-    [parcel] 代取快递
-    [buy] 帮我买
-    [deliver] 帮我送
-    [queue] 帮我排队
-   *[custom] 万能帮
-  } · { $route } · { $status }
+  }
+order-line = #{ $order } { task-name } · { $route } · { $total } 元 · { $status }
+order-line-runner = #{ $order } { task-name } · { $route } · { $status }
 status = { $status ->
     [awaiting_payment] 待支付
     [open] 等待接单

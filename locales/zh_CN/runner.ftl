@@ -136,5 +136,5 @@ runner-withdraw-too-much = 无法提现 { $amount } 元：你的钱包只有 { $
 runner-withdraw-requested = 已申请提现 #{ $withdrawal }，金额 { $amount } 元，客服将为你打款。钱包余额：{ $balance } 元。
 runner-withdrawal-operators = 提现 #{ $withdrawal }：{ $name }（用户 { $user }）申请 { $amount } 元。见 /withdrawals。
 # 发给用户：运营的 /credit
-runner-credit-adjusted = 平台调整了你的信用分 { $change }，现在为 { $credit }（{ runner-credit-standing }）。原因：{ $reason }
+runner-credit-adjusted = 客服调整了你的信用分 { $change }，现在为 { $credit }（{ runner-credit-standing }）。原因：{ $reason }
 runner-credit-complaint = 关于订单 #{ $order } 的投诉经核实成立：你的信用分变动 { $change }，现在为 { $credit }（{ runner-credit-standing }）。

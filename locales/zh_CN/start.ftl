@@ -1,4 +1,4 @@
-start-welcome = 你好 { $name }！欢迎使用 { $campus } 跑腿：同学帮同学，校园跑腿。请选择语言。
+start-welcome = 你好 { $name }！欢迎使用{ $campus }跑腿：同学帮同学，校园跑腿。请选择语言。
 start-pick-language = 请选择语言。
 start-language-set = 已切换为中文。
 language-name = { $lang ->
@@ -26,7 +26,7 @@ help-student-runner = { -student-commands }
 help-runner = 跑腿员：/quiz 服务规则测验 · /nearby [楼名] 附近订单（或分享位置） · /grab 单号 · /picked 单号 [代买花费] · /delivered 单号 · /release 单号 · /msg 单号 内容 · /income 收入 · /withdraw 金额 提现
 help-operator = 运营：/admin 查看全部运营命令（审核、订单、投诉、提现、充值、优惠券、/today 今日数据、/report 报表、/pause 暂停接单）
 error-unknown-command = 没有 /{ $command } 这个命令，发送 /help 查看命令列表。
-error-operators-only = 只有运营人员可以这样做。
+error-operators-only = 只有客服可以这样做。
 error-private-only = 请在与机器人的私聊中使用。
 error-group-relay = { $command ->
         [complain] 投诉没有提交
@@ -36,4 +36,4 @@ error-suspended = 你的账号已被暂停，请联系客服。
 error-stale-choice = 这个按钮来自之前的消息，已经失效。
 error-decided-already = 已经处理过了，卡片已更新为处理结果。
 error-text-too-long = 内容太长（{ $length } 字），最多 { $limit } 字。
-start-campus-kept = 你已登记在{ $campus }，仍留在该校区；如需换到其他校区，请联系该校区的运营人员。
+start-campus-kept = 你已登记在{ $campus }，仍留在该校区；如需换到其他校区，请联系该校区的客服。

@@ -194,7 +194,8 @@ async def test_complaint_cards_show_their_decision_after_uphold_and_after_the_or
     await until(lambda: shown(fake_bot_api, chat_id, cards[0])["text"] == done)
 
     fake_bot_api.command(wu(fake_bot_api), "resolve", f"{order_id} refund", chat=admin_chat)  # decides the other
-    decided = EN("admin-complaint-decided", complaint=str(second), status="dismissed")
+    decided = EN("admin-complaint-resolved", complaint=str(second), status="dismissed", order=str(order_id))
+    assert decided == f"Complaint #{second} decided: dismissed, with the resolution of order #{order_id}."
     await until(lambda: shown(fake_bot_api, chat_id, cards[1])["text"] == decided)
     assert not any(fake_bot_api.buttons(shown(fake_bot_api, chat_id, c)) for c in cards)
     async with UnitOfWork(services.db, write=False) as uow:

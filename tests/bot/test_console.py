@@ -123,7 +123,8 @@ def test_full_order_example_completes_and_pays_everyone(tmp_path, capsys):
     # The transcript shows what each persona saw.
     assert "@runner1> hall#1" in out and "[hall #1]" in out and "[hall · edited #1]" in out
     assert "[to @runner1] Order #1 is complete." in out
-    assert "order #1 parcel: completed" in out and f"@runner1 runner balance {order['runner_share'] / 100:.2f}" in out
+    assert "order #1 Parcel pickup: completed" in out
+    assert f"@runner1 runner balance {order['runner_share'] / 100:.2f}" in out
     assert "no errors" in out
 
 
@@ -175,7 +176,7 @@ def test_an_example_runs_as_a_real_process(tmp_path):
                             cwd=tmp_path, capture_output=True, text=True, timeout=120,
                             env={**__import__("os").environ, "ENCRYPTION_KEYS": Cipher.new_key()})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "order #1 parcel: expired" in result.stdout
+    assert "order #1 Parcel pickup: expired" in result.stdout
 
 
 @pytest.fixture
@@ -195,7 +196,7 @@ def test_full_order_example_on_postgresql(console_pg_url, capsys):
     code = main.main(["console", "--script", str(EXAMPLES / "full_order.txt"), "--database", console_pg_url])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "order #1 parcel: completed" in out and "ledger total 0.00" in out
+    assert "order #1 Parcel pickup: completed" in out and "ledger total 0.00" in out
 
     async def check() -> tuple:
         database = Database(console_pg_url)
@@ -213,7 +214,7 @@ def test_database_takes_the_url_forms_database_url_takes(tmp_path, capsys):
     code = main.main(["console", "--script", str(EXAMPLES / "cancellation.txt"),
                       "--database", f"sqlite:///{tmp_path / 'plain.db'}"])
     assert code == 0, capsys.readouterr().err
-    assert "order #1 parcel: cancelled" in capsys.readouterr().out
+    assert "order #1 Parcel pickup: cancelled" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("url", "code", "said"), [
@@ -247,6 +248,16 @@ def test_a_script_saved_with_a_byte_order_mark_runs(tmp_path, capsys):
     code, out, _ = run(script, tmp_path, capsys)
     assert code == 0, out
     assert "clock 2026-11-23T10:00+08:00" in out
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "order #1 Parcel pickup: cancelled · customer @alice"),
+    ("zh_CN", "订单 #1 代取快递：已取消 · 下单 @alice"),
+])
+def test_the_summary_words_each_orders_task_and_status_in_the_consoles_language(lang, said, tmp_path, capsys):
+    # Before, under --lang zh_CN: "订单 #1 parcel：cancelled", the codes of the database.
+    code, out, _ = run(EXAMPLES / "cancellation.txt", tmp_path, capsys, "--lang", lang)
+    assert code == 0 and said in out.split("== ")[-1], out
 
 
 @pytest.mark.parametrize(("lang", "said"), [

@@ -68,7 +68,8 @@ async def test_the_details_reach_the_runner_and_leave_their_chat_when_the_order_
     order_id = await paid_order(services, student)
     assert keys(await chat.press(str(RUNNER), f"data:g:{order_id}")) == ["grab-won"]
     await deliver(sender, services, clock)
-    (details,) = [m for m in fake.bot_messages(RUNNER) if m["text"].startswith(EN("notice-you-won", order=order_id))]
+    heading = EN("notice-you-won", order=order_id, how="taken")
+    (details,) = [m for m in fake.bot_messages(RUNNER) if m["text"].startswith(heading)]
     assert EN("order-card-phone", phone=PHONE) in details["text"] and EN("order-card-room", room=ROOM) in details["text"]
     assert f"o:{order_id}:pickup" in [d for row in fake.buttons(details) for _, d in row]
 

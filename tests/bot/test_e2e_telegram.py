@@ -397,7 +397,7 @@ async def test_a_whole_order_on_telegram(fake_bot_api: FakeBotAPI, running_bot, 
     assert [m["message_id"] for m in fake.bot_messages(hall_id)] == [card["message_id"]]  # edited, not posted anew
 
     # The winner gets the full details privately, with the student's room; the trip's buttons come with them.
-    details = await winner.reply(0, lambda m: m["text"].startswith(EN("notice-you-won", order=order_id)),
+    details = await winner.reply(0, lambda m: m["text"].startswith(EN("notice-you-won", order=order_id, how="taken")),
                                  "the winner's details")
     assert EN("order-card-room", room=ROOM) in details["text"]
     assert EN("order-card-phone", phone=PHONE) in details["text"]

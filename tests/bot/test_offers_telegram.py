@@ -52,7 +52,8 @@ async def test_an_accepted_offer_says_the_order_is_theirs_and_offers_nothing_mor
     shown = fake_bot_api.messages[(3003, offer["message_id"])]  # the offer, as the runner's chat shows it now
     assert shown["text"] == EN("hall-offer-taken", order=str(order_id))
     assert not fake_bot_api.buttons(shown)  # no Accept or Decline left to press
-    assert any(m["text"].startswith(EN("notice-you-won", order=order_id)) for m in fake_bot_api.bot_messages(3003))
+    heading = EN("notice-you-won", order=order_id, how="taken")
+    assert any(m["text"].startswith(heading) for m in fake_bot_api.bot_messages(3003))
     row = await order_row(services, order_id)
     assert (row.runner_id, row.offer_runner_id, row.offer_until) == (runner, None, None)
 

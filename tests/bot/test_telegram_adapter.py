@@ -319,7 +319,7 @@ async def test_a_hall_grab_is_answered_privately_and_the_loser_gets_a_toast(
     await TelegramSender(services.db, bot, clock, cipher=services.cipher).run_once(clock())
     details = fake_bot_api.bot_messages(3003)
     assert details[0]["chat"]["type"] == "private" and len(details) == 1
-    assert details[0]["text"].startswith(catalogue("en")("notice-you-won", order=str(order_id)))
+    assert details[0]["text"].startswith(catalogue("en")("notice-you-won", order=str(order_id), how="taken"))
     assert not fake_bot_api.bot_messages(3004)
     row = await order_row(services, order_id)
     assert (row.status, row.runner_id) == ("accepted", winner)

@@ -185,7 +185,7 @@ async def test_everyone_else_is_refused_and_nothing_changes(chat, db, campus, cl
                  f"adm:up:{complaint}", f"adm:ra:{order_id}"):
         replies = await chat.press("bob", f"data:{data}")
         assert keys(replies) == ["error-operators-only"], data
-    assert replies[0].text == "只有运营人员可以这样做。"  # bob never picked a language
+    assert replies[0].text == "只有客服可以这样做。"  # bob never picked a language
 
     assert await actions(db) == []
     assert (await get(db, RunnerProfile, applicant)).status == "pending"
@@ -210,6 +210,18 @@ async def test_an_operator_flag_on_the_user_row_works_too(chat, db, campus, cloc
 
 
 # ---------------------------------------------------------------------------------------------------- applications
+
+
+async def test_a_list_says_how_many_it_shows_only_when_it_shows_some(chat, db, campus, clock):
+    """"有 1 份申请待审核（显示 1 份）" read oddly: all are shown. And no spaces around the campus's name in Chinese."""
+    await operator_speaking(db, campus, clock.now, "zh_CN")
+    for _ in range(2):
+        await make_runner(db, campus, clock.now, approved=False)
+    assert (await chat.send("dora", "/applications"))[0].text == "有 2 份申请待审核："
+    for _ in range(10):
+        await make_runner(db, campus, clock.now, approved=False)
+    assert (await chat.send("dora", "/applications"))[0].text == "有 12 份申请待审核（显示 10 份）："
+    assert (await chat.send("dora", "/pricing"))[0].text.split("\n")[0] == "示范大学的计价规则："
 
 
 async def test_approve_an_application_with_its_button(chat, db, campus, clock):
@@ -474,7 +486,7 @@ async def test_a_private_question_ended_any_other_way_loses_its_cancel_button(ch
     customer = await make_user(db, campus, clock.now)
     order_id = await accepted_order(db, campus, clock.now, customer, await make_runner(db, campus, clock.now))
     await chat.send(OP, f"/find {order_id}")
-    (question,) = await chat.press(OP, "reassign")
+    (question,) = await chat.press(OP, "Reassign")
     await chat.shown(OP, question, "7")
 
     replies = await chat.send(OP, "nobody" if ending == "refused" else ending)  # a refused answer ends it too
@@ -527,10 +539,27 @@ async def test_find_shows_the_card_people_history_and_actions(chat, db, campus, 
         f"11-23 10:00 paid: awaiting payment → waiting for a runner · student carol (#{customer})",
         f"11-23 10:00 taken: waiting for a runner → runner on the way · runner {runner_name} (#{runner})",
     ]
-    assert [c.label for c in replies[0].flat_choices()] == ["cancel and refund", "reassign"]
+    assert [c.label for c in replies[0].flat_choices()] == ["Cancel and refund", "Reassign"]
     assert keys(await chat.send(OP, "/find 4242")) == ["error-order-not-found"]
     assert keys(await chat.send(OP, "/find")) == ["admin-usage-find"]
     assert await actions(db) == []  # looking changes nothing
+
+
+async def test_a_report_a_complaint_made_names_it_in_the_operators_language(chat, db, campus, clock):
+    """The history line of the report says which complaint made it, worded for the operator reading it: a Chinese
+    operator reads 投诉 #N, not a quoted English "complaint N" (rows written before read the same)."""
+    await operator_speaking(db, campus, clock.now, "zh_CN")
+    customer = await make_user(db, campus, clock.now, name="carol")
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, runner)
+    await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), clock.now)
+    assert keys(await chat.send("carol", f"/complain {order_id} never arrived")) == ["track-complaint-recorded"]
+    async with UnitOfWork(db, write=False) as uow:
+        complaint = await uow.session.scalar(select(Complaint.id).where(Complaint.order_id == order_id))
+    (card,) = await chat.send("dora", f"/find {order_id}")
+    (line,) = [line for line in card.text.split("\n") if "已报告异常" in line]
+    assert line == f"11-23 10:00 已报告异常：已取件 → 异常处理中 · 学生 carol (#{customer}) · 投诉 #{complaint}"
+    assert "complaint" not in card.text and "“" not in line
 
 
 async def test_reassign_moves_the_order_and_tells_both_runners(chat, db, campus, clock):
@@ -562,6 +591,35 @@ async def test_reassign_moves_the_order_and_tells_both_runners(chat, db, campus,
     assert rows[0].details == {"runner_from": first, "runner_to": busy}
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_reassigned_runner_is_told_an_operator_gave_them_the_order(chat, db, campus, clock, language):
+    """Not "you got (grabbed) order #N": they pressed nothing. Their details message says who gave it to them, and
+    keeps saying so when it is brought up to date (picked up); a runner who took it themselves reads neither."""
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    first = await make_runner(db, campus, clock.now)
+    second = await make_runner(db, campus, clock.now)
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id == second).values(language=language))
+    t = catalogue(language)
+    order_id = await accepted_order(db, campus, clock.now, customer, first)
+    await chat.send(OP, f"/reassign {order_id} #{second}")
+    (details,) = [p for p in await chat.inbox(await external(db, second)) if p["key"] == "notice-you-won"]
+    given = t("notice-you-won", order=str(order_id), how="reassigned")
+    assert details["text"].split("\n")[0] == given
+    assert given == {"en": f"An operator gave you order #{order_id}. Here are the details.",
+                     "zh_CN": f"客服把订单 #{order_id} 交给了你，详情如下。"}[language]
+    await chat.send(await external(db, second), f"/picked {order_id}")
+    (edited,) = [p for p in await chat.inbox(await external(db, second)) if p["key"] == "notice-you-won"]
+    assert edited["text"].split("\n")[0] == given and edited["edit_key"] == details["edit_key"]
+    grabbed = await make_order(db, campus, customer, clock.now)
+    await chat.send(await external(db, second), f"/grab {grabbed}")
+    (taken,) = [p for p in await chat.inbox(await external(db, second)) if p["key"] == "notice-you-won"]
+    assert taken["text"].split("\n")[0] == t("notice-you-won", order=str(grabbed), how="taken")
+    assert taken["text"].split("\n")[0] == {"en": f"Order #{grabbed} is yours now. Here are the details.",
+                                            "zh_CN": f"订单 #{grabbed} 现在由你配送，详情如下。"}[language]
+
+
 async def test_reassign_from_the_order_card(chat, db, campus, clock):
     await operator(chat)
     customer = await make_user(db, campus, clock.now)
@@ -569,7 +627,7 @@ async def test_reassign_from_the_order_card(chat, db, campus, clock):
     second = await make_runner(db, campus, clock.now)
     order_id = await accepted_order(db, campus, clock.now, customer, first)
     await chat.send(OP, f"/find {order_id}")
-    assert keys(await chat.press(OP, "reassign")) == ["admin-ask-runner"]
+    assert keys(await chat.press(OP, "Reassign")) == ["admin-ask-runner"]
     assert keys(await chat.send(OP, await external(db, second))) == ["admin-reassigned"]
     assert (await get(db, OrderRow, order_id)).runner_id == second
     # The history says whom it went to (the order may be taken from them again later).
@@ -682,10 +740,10 @@ async def test_cancel_from_the_order_card_asks_first(chat, db, campus, clock):
     customer = await make_user(db, campus, clock.now)
     order_id = await make_order(db, campus, customer, clock.now)
     await chat.send(OP, f"/find {order_id}")
-    confirm = await chat.press(OP, "cancel and refund")
+    confirm = await chat.press(OP, "Cancel and refund")
     assert keys(confirm) == ["admin-confirm-event"]
     assert (await get(db, OrderRow, order_id)).status == "open"
-    assert keys(await chat.press(OP, "Yes: cancel and refund")) == ["admin-order-cancelled"]
+    assert keys(await chat.press(OP, "Yes, cancel and refund")) == ["admin-order-cancelled"]
     assert (await get(db, OrderRow, order_id)).status == "cancelled"
     again = await chat.press(OP, f"data:{confirm[0].flat_choices()[0].data}")
     assert keys(again) == ["error-illegal-transition"]
@@ -697,9 +755,10 @@ async def speaks(db, language: str, uid: int) -> None:
 
 
 @pytest.mark.parametrize(("language", "words"), [
-    ("en", {"cancel": "cancel", "yes": "Yes: cancel", "question": "Order #{order} ({total} yuan): cancel? This cannot "
-            "be undone.", "history": "cancel: awaiting payment → cancelled"}),
-    ("zh_CN", {"cancel": "取消订单", "yes": "确定：取消订单", "question": "订单 #{order}（{total} 元）：取消订单？此操作无法撤销。",
+    ("en", {"cancel": "Cancel", "yes": "Yes, cancel it",
+            "question": "Cancel order #{order} ({total} yuan)? This cannot be undone.",
+            "history": "cancel: awaiting payment → cancelled"}),
+    ("zh_CN", {"cancel": "取消订单", "yes": "确定：取消订单", "question": "取消订单 #{order}（{total} 元）？此操作无法撤销。",
                "history": "取消订单：待支付 → 已取消"}),
 ], ids=["en", "zh_CN"])
 async def test_the_card_of_an_order_never_paid_offers_cancel_not_cancel_and_refund(chat, db, campus, clock, language,
@@ -722,7 +781,7 @@ async def test_the_card_of_an_order_never_paid_offers_cancel_not_cancel_and_refu
 
 
 @pytest.mark.parametrize(("language", "words"), [
-    ("en", {"cancel": "cancel", "done": "Order #{order} is cancelled. The student's coupon covered all of it, so "
+    ("en", {"cancel": "Cancel", "done": "Order #{order} is cancelled. The student's coupon covered all of it, so "
             "they paid nothing and no refund was due.", "told": "Order #{order} was cancelled by the service. Your "
             "coupon covered all of it, so you paid nothing and nothing went back to your wallet. Reason: shop closed"}),
     ("zh_CN", {"cancel": "取消订单", "done": "订单 #{order} 已取消。学生的优惠券抵扣了全部费用，学生没有付钱，也无需退款。",
@@ -1183,7 +1242,7 @@ async def test_a_suspension_or_a_complaints_decision_without_a_reason_is_told_wi
     await chat.send(OP, f"/dismiss {second}")
     await chat.send(OP, f"/suspend #{customer}")
     assert [p["text"] for p in await chat.inbox("li")] == [
-        f"你对订单 #{order_id} 的投诉已成立。", f"你对订单 #{order_id} 的投诉经核实已驳回。", "你的账号已被平台暂停。"]
+        f"你对订单 #{order_id} 的投诉已成立。", f"你对订单 #{order_id} 的投诉经核实已驳回。", "你的账号已被客服暂停。"]
     en = catalogue("en")
     assert en("admin-complaint-upheld", order="7", note="", given="no") == "Your complaint about order #7 was upheld."
     assert en("admin-you-suspended", reason="spam", given="yes") == (
@@ -1293,7 +1352,7 @@ async def test_suspending_a_student_names_the_orders_they_placed_that_are_still_
 
     (said,) = await chat.send(dora, f"/suspend #{student} abuse")
     assert said.text == t("admin-suspended", who=f"li (#{student})", count=0, orders="—",
-                          placed=f"#{waiting}, #{carried}", returned="none", ended="none", busy="yes")
+                          placed=t.join([f"#{waiting}", f"#{carried}"]), returned="none", ended="none", busy="yes")
     assert f"#{done}" not in said.text and ("#" + str(waiting)) in said.text
     (said,) = await chat.send(dora, f"/suspend #{runner}")
     assert said.text == t("admin-suspended", who=f"{await external(db, runner)} (#{runner})", count=0,
@@ -1394,6 +1453,26 @@ async def test_a_decision_without_its_reason_is_refused_at_once_when_it_was_take
     assert keys(await chat.press(OP, f"data:adm:wno:{paid}")) == ["error-decided-already", "admin-withdrawal-decided"]
     assert (await get(db, RunnerProfile, applicant)).status == "approved"
     assert (await get(db, Withdrawal, paid)).status == "approved"
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "Complaint #{complaint} decided: upheld, with the resolution of order #{order}."),
+    ("zh_CN", "投诉 #{complaint} 已处理：已成立（随订单 #{order} 一并处理）。"),
+], ids=["en", "zh_CN"])
+async def test_a_complaint_card_an_orders_resolution_decided_says_it_was_decided(chat, db, campus, clock, language,
+                                                                                 said):
+    """The operator's own /resolve decides the complaint: its card says what was decided, not the refusal of a
+    second decision ("Complaint #1 is already upheld.")."""
+    await operator_speaking(db, campus, clock.now, language)
+    customer = await make_user(db, campus, clock.now)
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, runner)
+    complaint = await complain(db, order_id, customer, "crushed", clock.now)
+    async with UnitOfWork(db) as uow:  # the complaint's card, as a channel that can edit its messages records it
+        await cards.shown(uow.session, "console", "dora", f"complaint/{complaint}", "41", clock.now)
+    replies = await chat.send("dora", f"/resolve {order_id} refund")
+    (card,) = [r for r in replies if r.replaces == "41"]
+    assert (card.text, card.choices) == (said.format(complaint=complaint, order=order_id), ())
 
 
 async def test_cards_a_channel_showed_are_edited_by_a_decision_typed_in_that_chat_and_in_other_chats(

@@ -304,7 +304,7 @@ async def test_the_order_cards_buttons_ask_for_the_goods_cost_too(chat, services
     assert ("⚠️ The runner picked up (bought) the goods but has not said what they cost, of the 50.00 yuan given: "
             "whoever ends this order gives the cost (/cancelorder, /resolve … spent ¥X), or the runner says it "
             "(/picked).") in card.text.split("\n")
-    refused = await chat.press(OP, "cancel and refund")
+    refused = await chat.press(OP, "Cancel and refund")
     assert keys(refused) == ["error-goods-unsaid-operator"]  # said at once, not after a confirmation
     assert f"like /cancelorder {order_id} ¥32.5 shop closed" in refused[0].text
     assert keys(await chat.press(OP, f"data:adm:do:{order_id}:oc")) == ["error-goods-unsaid-operator"]

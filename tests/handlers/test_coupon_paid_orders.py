@@ -57,7 +57,7 @@ def hall_posts(messages, order_id):
 
 @pytest.mark.parametrize(("language", "placed", "in_hall", "history"), [
     ("en", "Order #{order} is placed. Coupon FREE covers all of it, so there is nothing to pay.",
-     "Your order #{order} waits for a runner.", "Paid in full by the coupon"),
+     "Your order #{order} is waiting for a runner.", "Paid in full by the coupon"),
     ("zh_CN", "订单 #{order} 已下单。优惠券 FREE 全额抵扣，无需支付。", "订单 #{order} 正在等待跑腿员接单。",
      "优惠券全额抵扣，无需支付"),
 ], ids=["en", "zh_CN"])

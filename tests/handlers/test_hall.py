@@ -84,7 +84,7 @@ async def test_two_runners_grab_at_once_and_exactly_one_wins(chat, services, db,
     (details,) = await chat.inbox(winner)
     assert details["key"] == "notice-you-won"
     assert f"Room: {ROOM}" in details["text"] and f"Phone: {PHONE}" in details["text"]
-    assert details["text"].startswith(f"You got order #{order_id}. Here are the details.")
+    assert details["text"].startswith(f"Order #{order_id} is yours now. Here are the details.")
     assert await chat.inbox(loser) == []
     assert [m["key"] for m in await chat.inbox("alice")] == ["notice-accepted"]
     assert private(hall)
@@ -97,13 +97,32 @@ async def test_the_grab_command_takes_the_same_path(chat, services, db, campus, 
     order_id = await paid_order(services, alice)
     assert keys(await chat.send("rob", "/grab")) == ["hall-grab-usage"]
     assert keys(await chat.send("rob", "/grab abc")) == ["error-order-number"]
-    assert keys(await chat.send("rob", "/grab 99999")) == ["grab-gone"]
+    never = await chat.send("rob", "/grab 99999")  # not "no longer open": there never was one
+    assert [(r.key, r.text) for r in never] == [("error-order-not-found", "There is no order #99999.")]
     replies = await chat.send("rob", f"/grab {order_id}")
     assert keys(replies) == ["grab-won"]
     assert replies[0].text.endswith(EN("hall-won-details-private", order=str(order_id)))
     assert keys(await chat.send("rob", f"/grab {order_id}")) == ["grab-already-yours"]
     assert keys(await chat.send("sam", f"/grab #{order_id}")) == ["grab-taken"]
     assert [m["key"] for m in await chat.inbox("rob")] == ["notice-you-won"]
+
+
+async def test_who_is_no_runner_is_told_so_whatever_the_order(chat, services, db, campus, clock):
+    """Whether an order is taken, gone or never was is a runner's to learn: a student typing /grab, or an applicant
+    not approved yet, is told what stands in their way."""
+    alice = await person(db, campus, clock(), "alice")
+    await runner(db, campus, clock(), "rob")
+    stu = await person(db, campus, clock(), "stu")
+    await runner(db, campus, clock(), "pat", approved=False)
+    taken = await paid_order(services, alice)
+    assert keys(await chat.send("rob", f"/grab {taken}")) == ["grab-won"]
+    for order in (taken, 99999):
+        replies = await chat.send("stu", f"/grab {order}")
+        assert [r.text for r in replies] == ["\n".join([EN("not-eligible-not-runner"), EN("runner-apply-hint")])]
+        assert keys(await chat.send("pat", f"/grab {order}")) == ["not-eligible-not-approved"]
+    # The grab itself asks the same first (a press that reached it while the order was open).
+    assert (await services.grabs.grab(taken, stu)).reason == "not-eligible-not-runner"
+    assert (await services.grabs.grab(99999, stu)).reason == "not-eligible-not-runner"
 
 
 async def test_a_press_on_an_order_that_went_is_answered_without_a_grab_attempt(chat, services, db, campus, clock,
@@ -122,7 +141,7 @@ async def test_a_press_on_an_order_that_went_is_answered_without_a_grab_attempt(
     monkeypatch.setattr(services.grabs, "_attempt", no_attempt)
     assert keys(await chat.send("sam", f"/grab {order_id}")) == ["grab-taken"]
     assert keys(await chat.send("rob", f"/grab {order_id}")) == ["grab-already-yours"]
-    assert keys(await chat.send("sam", "/grab 99999")) == ["grab-gone"]
+    assert keys(await chat.send("sam", "/grab 99999")) == ["error-order-not-found"]
     assert attempts == []
 
 

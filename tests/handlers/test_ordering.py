@@ -965,7 +965,9 @@ async def test_several_places_and_a_far_location_in_chinese(chat, services):
     await chat.send("mei", "/order")
     await chat.press("mei", "代取快递")
     reply = await refused(chat, services, "mei", lambda: chat.send("mei", "男生宿舍"), "error-building-ambiguous")
-    assert reply.text == "“男生宿舍”可能指多个地点，你是指：男生宿舍1号楼, 男生宿舍2号楼, 男生宿舍3号楼？请输入更完整的名称。"
+    assert reply.text == "“男生宿舍”可能指多个地点，你是指：男生宿舍1号楼、男生宿舍2号楼、男生宿舍3号楼？请输入更完整的名称。"
+    reply = await refused(chat, services, "mei", lambda: chat.send("mei", "宿舍"), "error-building-ambiguous")
+    assert reply.text == "“宿舍”可能指多个地点，你是指：男生宿舍1号楼、男生宿舍2号楼、男生宿舍3号楼、女生宿舍1号楼等？请输入更完整的名称。"
     reply = await refused(chat, services, "mei", lambda: chat.share_location("mei", 0.0, 0.0), "error-place-off-campus")
     assert reply.text == "这个位置不在校园内。请选择一栋楼，或输入楼名。"
 

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from core import ledger
 from core.order import Actor, Event, Role
 from handlers.io import CHART_COLOURS, Chart
+from locales import catalogue
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.factories import FREE_COUPON, act, make_order, make_runner, make_user
@@ -120,7 +121,9 @@ async def test_report_lists_the_last_seven_days_and_charts_them(chat, db, campus
 async def test_a_report_of_a_day_or_of_a_month(chat, db, campus, clock):
     await operator(chat)
     (one,) = await chat.send(OP, "/report 1")
-    assert one.chart.labels == ("11-23",) and one.text.startswith("The last day, 2026-11-23 to 2026-11-23:")
+    # One day is today's: its date said once (before: "The last day, 2026-11-23 to 2026-11-23").
+    assert one.chart.labels == ("11-23",) and one.text.startswith("Today, 2026-11-23:")
+    assert catalogue("zh_CN")("admin-report", **one.args).startswith("今天（2026-11-23）：")
     (month,) = await chat.send(OP, "/report 31")
     assert len(month.chart.labels) == 31 and month.chart.labels[0] == "10-24"
     assert month.args["revenue"] == "0.00" and month.chart.panels[1].series[1][1] == (0,) * 31

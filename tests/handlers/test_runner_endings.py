@@ -55,8 +55,8 @@ async def test_an_operators_cancellation_tells_the_runner_the_service_cancelled_
     await operator(chat)
     if how == "card button":
         await chat.send(OP, f"/find {order_id}")
-        await chat.press(OP, "cancel and refund")
-        assert keys(await chat.press(OP, "Yes: cancel and refund")) == ["admin-order-cancelled"]
+        await chat.press(OP, "Cancel and refund")
+        assert keys(await chat.press(OP, "Yes, cancel and refund")) == ["admin-order-cancelled"]
     else:
         assert keys(await chat.send(OP, f"/cancelorder {order_id} shop closed")) == ["admin-order-cancelled"]
 

@@ -89,7 +89,7 @@ async def test_someone_new_starts_in_their_apps_language_when_it_is_one_we_speak
     assert replies[0].text.startswith("Hi amy! Welcome to paotui at Demo University")
     assert await menu_refreshes(services, "amy") == 1  # the shared students' menu speaks the default language
     replies = await chat.send("bo", "/start")  # an app in a language we do not speak: the campus's
-    assert replies[0].text.startswith("你好 bo！欢迎使用 示范大学 跑腿")
+    assert replies[0].text.startswith("你好 bo！欢迎使用示范大学跑腿：")  # no spaces around the name
     assert await menu_refreshes(services, "bo") == 0
     await chat.press("amy", "中文")
     replies = await chat.send("amy", "/help", app_language="en")  # once known, their own choice stands

@@ -46,7 +46,7 @@ async def test_a_lookup_reads_the_same_typed_values_as_sqlalchemy(db: Database) 
     ours, rows, expected = await _both(db, GRABBER_BY_ADDRESS, ADDRESS)
     assert isinstance(ours, DriverResult)  # it did take the driver's path
     assert rows == expected
-    _, language, started, suspended, _, _ = rows[0]
+    _, language, started, suspended, *_ = rows[0]
     assert (language, started, suspended) == ("en", True, False)
     assert type(started) is bool  # stored as 0/1: SQLAlchemy's Boolean processing applies
     found = (await _both(db, GRABBER_BY_ADDRESS, ADDRESS))[0].first()
