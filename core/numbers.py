@@ -12,6 +12,9 @@ CLOCK = r"(\d{1,2})[:：](\d{2})"
 # What stands between the two ends of a range, on any keyboard: hyphens, dashes, tildes, 至 and 到.
 RANGE_DASH = r"(?:-|－|–|—|~|～|至|到)"
 
+# The sign a record's number may be written with ('#12'): '#', or '＃' as a Chinese keyboard types it.
+NUMBER_SIGNS = ("#", "＃")
+
 # The largest id a record can have: ids are INTEGER columns, and PostgreSQL refuses a larger number even to compare
 # one with them.
 MAX_ID = 2**31 - 1
@@ -30,6 +33,16 @@ def ascii_digits(text: str) -> str:
     """Any decimal digits (full-width '１２' as a Chinese keyboard types them) as 0-9; other characters unchanged.
     Unlike NFKC it leaves '②' and '²' alone, which are no digits one types."""
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+def numbered(text: str) -> bool:
+    """Whether the text begins with a number sign: '#12', '＃12'."""
+    return text.startswith(NUMBER_SIGNS)
+
+
+def without_number_sign(text: str) -> str:
+    """'#12' or '＃12' → '12': the number a number sign stands before; other text unchanged."""
+    return text.lstrip("".join(NUMBER_SIGNS))
 
 
 def record_id(text: str | None) -> int | None:

@@ -26,7 +26,7 @@ from core.clock import moment_mark
 from core.dispatch import ineligibility
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
 from core.money import CURRENCY_MARK, YUAN_UNIT, MoneyError, format_yuan, percent_to_bp, written_yuan_to_fen
-from core.numbers import record_id, whole_number
+from core.numbers import numbered, record_id, whole_number, without_number_sign
 from core.order import (
     FINAL,
     Actor,
@@ -230,19 +230,19 @@ async def load_user(ctx: Ctx, user_id: int) -> User:
 
 
 async def resolve_user(ctx: Ctx, text: str, *, runners: bool = False) -> User:
-    """A person on this campus by '#12' or '12' (user id), 'channel:id' (the platform's id), their platform id,
+    """A person on this campus by '#12', '＃12' or '12' (user id), 'channel:id' (the platform's id), their platform id,
     or their name; with runners=True also a runner's real name. Several matches are refused, listing them."""
     raw = text.strip()
     if not raw:
         raise InvalidInput("admin-user-not-found", text="")
     s = ctx.uow.session
     here = User.campus_id == ctx.campus.id
-    ident = raw.lstrip("#")
+    ident = without_number_sign(raw)
     if (number := record_id(ident)) is not None:  # past any id, a number can still be a platform id
         user = await s.get(User, number)
         if user is not None and user.campus_id == ctx.campus.id:
             return user
-        if raw.startswith("#"):
+        if numbered(raw):
             raise InvalidInput("admin-user-not-found", text=raw[:40])
     if ":" in raw:
         channel, external = raw.split(":", 1)
@@ -269,7 +269,7 @@ async def leading_user(ctx: Ctx, words: list[str] | tuple[str, ...], *, runners:
     after. A shorter and a longer name both matching, different people, is refused as ambiguous, not guessed at:
     before, /suspend Carol Lee … suspended Carol."""
     first = words[0]
-    if first.startswith("#") or ":" in first or record_id(first.lstrip("#")) is not None:
+    if numbered(first) or ":" in first or record_id(without_number_sign(first)) is not None:
         return await resolve_user(ctx, first, runners=runners), list(words[1:])
     found: dict[int, tuple[User, int]] = {}
     for n in range(len(words), 0, -1):  # a command's few words: each prefix, longest first

@@ -12,7 +12,7 @@ from core import pricing_rules, service_hours
 from core.campus import Campus
 from core.clock import Clock
 from core.errors import InvalidInput, NotAllowed
-from core.numbers import record_id
+from core.numbers import record_id, without_number_sign
 from handlers.io import Chart, Choice, Input, Reply
 from handlers.notify import Notifier, answer_language, hall_campus, named_operator_of, operators_chat_campus
 from locales import Catalogue, catalogue
@@ -409,10 +409,10 @@ def quoted(text: str | None, limit: int = QUOTED) -> str:
 
 
 def parse_id(text: str | None, *, bad: str, missing: str, name: str) -> int:
-    """A record's number as typed or carried by a button, '12' or '#12' → 12. What is no whole number is refused as
-    `bad` (its `text` quoted); a number no record can have is `missing`, as an unused one is once looked up, with
-    the number as `name`."""
-    raw = (text or "").strip().lstrip("#")
+    """A record's number as typed or carried by a button, '12', '#12' or '＃12' → 12. What is no whole number is
+    refused as `bad` (its `text` quoted); a number no record can have is `missing`, as an unused one is once looked
+    up, with the number as `name`."""
+    raw = without_number_sign((text or "").strip())
     number = record_id(raw)
     if number is not None:
         return number

@@ -17,7 +17,7 @@ from core.campus import Campus
 from core.credit import rating_events, told_score
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from core.money import format_yuan
-from core.numbers import record_id, whole_number
+from core.numbers import NUMBER_SIGNS, numbered, record_id, whole_number
 from core.order import (
     ACTIVE_FOR_RUNNER,
     CARRYING,
@@ -573,7 +573,7 @@ async def msg_command(ctx: Ctx) -> None:
     args = ctx.input.args
     only = await sole_conversation(ctx) if args else None
     if only is not None and not (ORDER_NUMBER.match(args[0]) and (
-            args[0].startswith("#") or len(args) == 1 or await one_of_theirs(ctx, args[0]))):
+            numbered(args[0]) or len(args) == 1 or await one_of_theirs(ctx, args[0]))):
         await relay(ctx, only, text=ctx.input.text.strip())
         return
     if args and not ORDER_NUMBER.match(args[0]):  # a message with no order to send it to: how /msg is written
@@ -587,7 +587,7 @@ async def msg_command(ctx: Ctx) -> None:
     await relay(ctx, order_id, text=text)
 
 
-ORDER_NUMBER = re.compile(r"^#?\d+$")
+ORDER_NUMBER = re.compile(rf"^[{''.join(NUMBER_SIGNS)}]?\d+$")
 
 
 async def one_of_theirs(ctx: Ctx, number: str) -> bool:

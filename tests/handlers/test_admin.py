@@ -1522,6 +1522,21 @@ async def test_a_card_still_queued_in_the_chat_the_decision_is_taken_in_goes_out
 # ---------------------------------------------------------------------------------------------------- wallets
 
 
+async def test_a_chinese_keyboards_number_sign_names_an_order_or_a_person(chat, db, campus, clock):
+    """'＃12' as a Chinese keyboard types it reads as '#12' (before: refused as no number, or no such user)."""
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, runner)
+    (card,) = await chat.send(OP, f"/find ＃{order_id}")
+    assert card.key == "admin-order" and f"Student: carol (#{customer})" in card.text
+    (topped,) = await chat.send(OP, f"/topup ＃{customer} 5")
+    assert topped.text == f"Topped up 5.00 yuan for carol (#{customer}). Their balance: 5.00 yuan."
+    (adjusted,) = await chat.send(OP, f"/credit ＃{runner} +5 helped at the fair")
+    assert adjusted.key == "admin-credit-adjusted" and "100 → 105" in adjusted.text
+    assert keys(await chat.send(OP, f"/topup ＃{MAX_ID} 5")) == ["admin-user-not-found"]  # a record id, not a name
+
+
 async def test_top_up_a_wallet(chat, db, campus, clock):
     op = await operator(chat)
     await chat.send("bob", "/start")

@@ -672,6 +672,16 @@ async def test_a_message_for_someone_who_blocked_the_bot_is_not_said_to_be_sent(
     assert await chat.inbox("alice") == []
 
 
+async def test_an_order_number_may_be_written_with_a_chinese_keyboards_number_sign(db, campus, clock, chat):
+    """'＃12' as a Chinese keyboard types it reads as '#12' (before: '"＃12" is not a number', and /msg sent it)."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    (card,) = await chat.send("alice", f"/track ＃{order_id}")
+    assert card.key == "track-card" and f"#{order_id}" in card.text
+    runner_ext = await external_id(db, runner)
+    assert keys(await chat.send("alice", f"/msg ＃{order_id} at the gate")) == ["track-relay-sent"]
+    assert [m["text"] for m in await chat.inbox(runner_ext)] == [f"The student about order #{order_id}: at the gate"]
+
+
 async def test_msg_without_a_number_goes_to_the_only_order_there_is_to_write_about(db, campus, clock, chat):
     """/msg text, with one order under way with a runner: nothing to choose, so it goes there, both ways. With
     none, or two, the number is asked for and nothing is passed on."""
