@@ -12,9 +12,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.errors import DomainError
+from core.errors import DomainError, NotAllowed
 from handlers import flows  # noqa: F401 - registers every flow on the router
-from handlers.context import Ctx, Services, barred, home_campus, quoted
+from handlers.context import Ctx, Services, barred, home_campus, is_operator, quoted
 from handlers.io import Input, Kind, Reply
 from handlers.notify import answer_language, money_args, named_operator_of, operators_chat_campus, plain_args
 from handlers.router import ROUTER
@@ -25,7 +25,7 @@ from storage import conversations
 from storage.conversations import ConversationState
 from storage.db import CONFLICT_TRIES, conflicted
 from storage.dedupe import first_time_in
-from storage.lookups import LANGUAGE_AND_CAMPUS_BY_ADDRESS, user_and_conversation
+from storage.lookups import CAMPUS_AND_OPERATOR_BY_ADDRESS, LANGUAGE_AND_CAMPUS_BY_ADDRESS, user_and_conversation
 from storage.models import User
 from storage.uow import UnitOfWork, read_first
 
@@ -77,12 +77,27 @@ class App:
         now = self.services.clock()
         pressed = BUTTON_COMMANDS.get(inp.command or "") if inp.kind is Kind.command else None
         if pressed is not None:
+            if not await self._typed_where_allowed(inp):  # checked before it becomes a press, which a group may make
+                return await self._guard(inp, _refuse("error-private-only"), now, remember=True)
             inp = dataclasses.replace(inp, kind=Kind.choice, choice=f"{pressed}:{inp.args[0] if inp.args else ''}")
         if inp.kind is Kind.choice and inp.choice:
             outside = ROUTER.outside.get(inp.choice.split(":", 1)[0])
             if outside is not None:  # it manages its own transactions, the repeat check too
                 return await self._guard(inp, outside(self.services, inp, now), now)
         return await self._guard(inp, self._in_transaction(inp, now), now, remember=True)
+
+    async def _typed_where_allowed(self, inp: Input) -> bool:
+        """A command typed in a group is for its sender's private chat, as route has it for every private-only
+        command: unless the channel answers it there privately (a task hall on Telegram), or an operator types it in
+        their campus's operators' chat (where /grab has always worked for them)."""
+        if inp.chat is None or inp.answered_privately:
+            return True
+        found = await read_first(self.services.db, CAMPUS_AND_OPERATOR_BY_ADDRESS,
+                                 {"channel": inp.channel, "external_id": inp.user})
+        campus_id, flagged = found if found is not None else (None, False)
+        chat = operators_chat_campus(self.services, inp, campus_id)
+        return chat is not None and is_operator(chat, User(channel=inp.channel, external_id=inp.user,
+                                                           campus_id=campus_id, is_operator=flagged))
 
     async def _throttled(self, inp: Input) -> list[Reply] | None:
         """A person sending faster than storage.throttle allows is refused before any transaction, changing nothing,
@@ -181,6 +196,11 @@ class App:
         language, campus_id = found if found is not None else (None, None)
         chat = operators_chat_campus(self.services, inp, campus_id)
         return answer_language(chat, language or inp.language or DEFAULT_LANGUAGE)
+
+
+async def _refuse(key: str) -> list[Reply]:
+    """A refusal decided before any transaction, for App._guard to answer (and record the update as handled)."""
+    raise NotAllowed(key)
 
 
 def in_admin_chat(ctx: Ctx) -> bool:

@@ -35,6 +35,9 @@ GRABBER_BY_ADDRESS = select(User.id, User.language, User.started_bot, User.suspe
 ADDRESS_AND_LANGUAGE_BY_ID = select(User.channel, User.external_id, User.language).where(User.id == bindparam("id"))
 # What a refusal is answered in: their language, or in a campus's operators' chat the campus's (handlers/app.py).
 LANGUAGE_AND_CAMPUS_BY_ADDRESS = select(User.language, User.campus_id).where(_AT_ADDRESS)
+# Whether a person is an operator of the campus whose chat they write in, by the flag of their own campus
+# (handlers/app.py, as handlers.context.is_operator judges it).
+CAMPUS_AND_OPERATOR_BY_ADDRESS = select(User.campus_id, User.is_operator).where(_AT_ADDRESS)
 # Whether a person whose chat shows an operators' card may still see it, and in which language (handlers/notify.py).
 LANGUAGE_AND_OPERATOR_BY_ADDRESS = select(User.language, User.is_operator).where(_AT_ADDRESS)
 STARTED_AND_LANGUAGE = select(User.started_bot, User.language).where(_AT_ADDRESS)

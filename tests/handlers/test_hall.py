@@ -716,6 +716,21 @@ async def test_a_win_answered_in_the_operators_chat_leaves_the_location_button_t
     assert any(r.location_done for r in await chat.send("admin", "/help"))  # the next private answer takes it away
 
 
+async def test_grab_typed_in_the_operators_chat_by_someone_else_is_for_their_private_chat(
+        chat, services, db, campus, clock):
+    """/grab N becomes a press of the order's Grab button, which a group may make; typed in the operators' chat by
+    someone who is no operator of it, it is refused as their other commands there are, and takes nothing (before: it
+    won the order there, saying the full details follow)."""
+    await runner(db, campus, clock(), "rob")
+    order_id = await paid_order(services, await person(db, campus, clock(), "alice"))
+    refused = catalogue(campus.language)("error-private-only")  # the operators' chat speaks the campus's language
+    replies = await chat.send("rob", f"/grab {order_id}", chat="admin")
+    assert [(r.key, r.text) for r in replies] == [("error-private-only", refused)]
+    assert (await order_row(db, order_id)).status == "open" and await chat.inbox("admin") == []
+    assert keys(await chat.send("rob", f"/grab {order_id}", chat="admin")) == ["error-private-only"]  # every time
+    assert keys(await chat.send("rob", f"/grab {order_id}")) == ["grab-won"]  # privately, as ever
+
+
 async def test_a_refused_grab_from_a_nearby_list_leaves_its_location_button_to_the_next_answer(
         chat, services, db, campus, clock):
     await runner(db, campus, clock(), "rob")
