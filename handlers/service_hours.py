@@ -10,11 +10,12 @@ import re
 
 from core import service_hours
 from core.campus import Campus
+from core.durations import LOOKS_LIKE_TIME, written_minutes
 from core.errors import InvalidInput
-from core.numbers import CLOCK, plain_decimal
+from core.numbers import CLOCK, ascii_digits
 from handlers.admin import MAX_REASON, begin, record, tell_other_operators
 from handlers.context import Ctx, free_text, quoted
-from handlers.ordering import hours_text, in_service_hours, parse_minutes, window_offers
+from handlers.ordering import hours_text, in_service_hours, window_offers
 from handlers.paused import pause_args
 from handlers.router import ROUTER
 from storage import hours_changes, service_pauses
@@ -22,24 +23,9 @@ from storage.models import HoursChange, ServicePause
 
 MAX_PAUSE = dt.timedelta(days=3)  # a longer closure (a holiday) is a change of the hours: /hours set
 CLOCK_ONLY = re.compile(CLOCK)
-# A first word that starts like a time or a length of time: it must read as one, never be taken into the reason
-# (a "/pause 1h30m rain" that paused until resumed would keep the campus closed overnight).
-WHEN_LIKE = re.compile(r"\d")
-# Days and weeks as a pause's length (a week is refused as too long, never taken for 1 minute and a reason "week").
-DAYS = re.compile(r"(?P<n>\d{1,2}(?:\.\d{1,2})?)(?P<unit>个?星期|周|礼拜|weeks?|w|天|日|days?|d)")
-MINUTES_PER = {"week": 7 * 24 * 60, "day": 24 * 60}
-
-
-def pause_minutes(text: str) -> int | None:
-    """'45', '45分钟', '2h', '1.5 小时' (parse_minutes), '2d', '2 天', '1 week' → minutes; None for anything else."""
-    if (minutes := parse_minutes(text)) is not None:
-        return minutes
-    m = DAYS.fullmatch("".join(text.casefold().split()))
-    number = plain_decimal(m["n"]) if m else None
-    if m is None or number is None:
-        return None
-    per = MINUTES_PER["day" if m["unit"] in ("天", "日", "d", "day", "days") else "week"]
-    return int(number * per) if (number * per) % 1 == 0 else None
+UNTIL_WORDS = ("until", "till", "到", "至")  # before a time of day: 'until 18:00', '到 18:00'
+UNTIL_JOINED = re.compile(r"(?:到|至)(.+)")  # '到18:00'
+MAX_WHEN_WORDS = 6  # the most words a length of time takes: '2 days 3 hours 30 minutes', 'an hour and a half'
 
 
 @ROUTER.command("hours", operators_chat=True)  # beside /pause and /resume in the operators' help
@@ -101,38 +87,65 @@ async def hours_changed(ctx: Ctx, key: str, campus: Campus) -> None:
     await tell_other_operators(ctx, f"{key}-by", hours=lambda t: hours_text(t, campus), open=open_now)
 
 
-def pause_end(ctx: Ctx, when: str) -> dt.datetime:
-    """'18:00' (its next time in campus time), '30', '45分钟', '2h', '2d' (from now) → the moment the pause ends."""
-    if m := CLOCK_ONLY.fullmatch(when):
-        local = ctx.now.astimezone(ctx.campus.tz)
-        if (int(m[1]), int(m[2])) == (24, 0):  # the end of today, as /hours set reads it
-            return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), ctx.campus.tz)
-        try:
-            at = dt.datetime.combine(local.date(), dt.time(int(m[1]), int(m[2])), ctx.campus.tz)
-        except ValueError:  # 25:00
-            raise InvalidInput("admin-pause-when-invalid", text=quoted(when)) from None
-        return at if at > ctx.now else at + dt.timedelta(days=1)
-    minutes = pause_minutes(when)
-    if not minutes:
-        raise InvalidInput("admin-pause-when-invalid", text=quoted(when))
-    return ctx.now + dt.timedelta(minutes=minutes)
+def clock_end(ctx: Ctx, when: str, said: str) -> dt.datetime:
+    """'18:00' → its next 18:00 in campus time ('24:00': the end of today, as /hours set reads it); anything else is
+    refused, quoting what was `said`."""
+    m = CLOCK_ONLY.fullmatch(when)
+    if m is None:
+        raise InvalidInput("admin-pause-when-invalid", text=quoted(said))
+    local = ctx.now.astimezone(ctx.campus.tz)
+    if (int(m[1]), int(m[2])) == (24, 0):
+        return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), ctx.campus.tz)
+    try:
+        at = dt.datetime.combine(local.date(), dt.time(int(m[1]), int(m[2])), ctx.campus.tz)
+    except ValueError:  # 25:00
+        raise InvalidInput("admin-pause-when-invalid", text=quoted(said)) from None
+    return at if at > ctx.now else at + dt.timedelta(days=1)
+
+
+def starts_a_length(words: tuple[str, ...]) -> int:
+    """How many of the words (one or two) make a length of time with its unit ('75 分钟', '2h'), or 0."""
+    for n in (1, 2):
+        said = " ".join(words[:n])
+        if len(words) >= n and written_minutes(said) is not None and not ascii_digits(said).isdigit():
+            return n
+    return 0
+
+
+def pause_end(ctx: Ctx, args: tuple[str, ...]) -> tuple[dt.datetime | None, tuple[str, ...]]:
+    """When the pause ends, read from its first words, and the words after (the reason): a time of day ('18:00',
+    'until 18:00', '到18:00'), a length of time with every number and unit it is written in (core.durations:
+    '30m', '1 小时 30 分钟', '两小时', 'half an hour'), or None (until /resume) when the words start like neither. A
+    first word that starts like one but reads as neither is refused, never taken into the reason: a '/pause 两小时'
+    that paused until resumed, showing students '两小时', would keep the campus closed overnight. So is a length
+    followed by another one ('1 小时 75 分钟': no hour and a reason '75 分钟')."""
+    if not args:
+        return None, args
+    first = args[0]
+    if first.casefold() in UNTIL_WORDS and len(args) > 1 and LOOKS_LIKE_TIME.match(args[1]):
+        return clock_end(ctx, args[1], " ".join(args[:2])), args[2:]
+    if (m := UNTIL_JOINED.fullmatch(first)) and LOOKS_LIKE_TIME.match(m[1]):
+        return clock_end(ctx, m[1], first), args[1:]
+    if CLOCK_ONLY.fullmatch(first):
+        return clock_end(ctx, first, first), args[1:]
+    for n in range(min(len(args), MAX_WHEN_WORDS), 0, -1):  # the longest start that reads as a length
+        minutes = written_minutes(" ".join(args[:n]))
+        if minutes is not None:
+            if another := starts_a_length(args[n:]):
+                raise InvalidInput("admin-pause-when-invalid", text=quoted(" ".join(args[:n + another])))
+            return ctx.now + dt.timedelta(minutes=minutes), args[n:]
+    if LOOKS_LIKE_TIME.match(first):
+        raise InvalidInput("admin-pause-when-invalid", text=quoted(first))
+    return None, args
 
 
 @ROUTER.command("pause", operator_only=True)
 async def pause(ctx: Ctx) -> None:
     """/pause [until or for how long] [reason]: no new orders until then, or until /resume."""
     begin(ctx)
-    args = ctx.input.args
-    until = None
-    if args and WHEN_LIKE.match(args[0]):
-        when, args = args[0], args[1:]
-        # A unit written apart ('2 hours', '45 分钟') belongs to its number, not to the reason students are shown.
-        if plain_decimal(when) is not None and args and not WHEN_LIKE.match(args[0]) \
-                and pause_minutes(when + args[0]) is not None:
-            when, args = when + args[0], args[1:]
-        until = pause_end(ctx, when)
-        if until - ctx.now > MAX_PAUSE:
-            raise InvalidInput("admin-pause-too-long", days=MAX_PAUSE.days)
+    until, args = pause_end(ctx, ctx.input.args)
+    if until is not None and until - ctx.now > MAX_PAUSE:
+        raise InvalidInput("admin-pause-too-long", days=MAX_PAUSE.days)
     reason = free_text(" ".join(args), limit=MAX_REASON)
     paused = ServicePause(campus_id=ctx.campus.id, until=until, reason=reason, paused_by=ctx.user_id, paused_at=ctx.now)
     await service_pauses.pause(ctx.uow.session, paused)

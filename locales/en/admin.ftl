@@ -447,7 +447,7 @@ admin-paused-by = ⏸ { $who } paused ordering { $ends ->
    *[no] {""}
   }
 admin-resumed-by = ▶️ { $who } resumed ordering.
-admin-pause-when-invalid = "{ $text }" is not a time or a length of time. Write when ordering reopens, like /pause 18:00, /pause 30m or /pause 2h, then the reason if you like; /pause alone pauses until /resume.
+admin-pause-when-invalid = "{ $text }" is not a time or a length of time, so nothing was paused. Write when ordering reopens, like /pause 18:00 (or until 18:00), /pause 30m, /pause 2h or /pause half an hour, then the reason if you like; /pause alone pauses until /resume.
 admin-pause-too-long = A pause lasts at most { $days } days; for a longer closure change the service hours: /hours set.
 
 ## Pricing rules (/pricing)

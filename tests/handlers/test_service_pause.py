@@ -69,6 +69,43 @@ async def test_a_duration_with_its_unit_written_apart_is_read_whole(chat, servic
     assert (paused.reason or "none") == reason
 
 
+@pytest.mark.parametrize(("typed", "until", "reason"), [
+    ("/pause 半小时", "10:30", "none"), ("/pause 两小时 下雨", "12:00", "下雨"), ("/pause 一小时", "11:00", "none"),
+    ("/pause 十分钟 下雨", "10:10", "下雨"), ("/pause 三十分钟", "10:30", "none"), ("/pause 一个半小时", "11:30", "none"),
+    ("/pause half an hour", "10:30", "none"), ("/pause an hour and a half heavy rain", "11:30", "heavy rain"),
+    ("/pause 1 小时 30 分钟 下雨", "11:30", "下雨"), ("/pause 1 hour 30 minutes", "11:30", "none"),
+    ("/pause until 18:00 rain", "18:00", "rain"), ("/pause 到18:00 下雨", "18:00", "下雨"),
+    ("/pause 到 18：00", "18:00", "none"), ("/pause until 09:00", "11-24 09:00", "none"),
+])
+async def test_a_length_in_words_or_a_time_after_until_is_read_whole(chat, services, clock, typed, until, reason):
+    # Before, each of these but the last two paused until /resume and showed students the words as the reason
+    # ('/pause 两小时 下雨': "Reason: 两小时 下雨" three hours later), and '/pause 1 小时 30 分钟' paused for an hour, with the
+    # reason "30 分钟".
+    await operator(chat)
+    (said,) = await chat.send(OP, typed)
+    assert said.text.startswith(f"Ordering is paused until {until}."), said.text
+    assert (reason == "none") is ("Students are told why" not in said.text)
+    paused = await pause_row(services)
+    assert (paused.reason or "none") == reason
+    assert paused.until is not None
+
+
+@pytest.mark.parametrize(("typed", "quoted"), [
+    ("/pause -30m rain", "-30m"), ("/pause ~30m", "~30m"), ("/pause 18点 下雨", "18点"), ("/pause 6pm", "6pm"),
+    ("/pause until 6pm rain", "until 6pm"), ("/pause 到18点", "到18点"), ("/pause until 25:00", "until 25:00"),
+    ("/pause 1 小时 75 分钟 下雨", "1 小时 75 分钟"), ("/pause 30m 2h rain", "30m 2h"), ("/pause 三点", "三点"),
+])
+async def test_a_length_or_time_that_cannot_be_read_is_refused_with_an_example_and_pauses_nothing(
+        chat, services, typed, quoted):
+    await operator(chat)
+    await funded(chat, services, "alice", 0)
+    replies = await chat.send(OP, typed)
+    assert [r.text for r in replies] == [EN("admin-pause-when-invalid", text=quoted)]
+    assert "nothing was paused" in replies[0].text and "/pause half an hour" in replies[0].text
+    assert await pause_row(services) is None and await recorded(services) == []
+    assert keys(await chat.send("alice", "/order")) == ["order-ask-type"]
+
+
 async def test_a_draft_begun_before_the_pause_is_not_placed_and_keeps_its_answers(chat, services, clock):
     await operator(chat)
     alice = await funded(chat, services, "alice", 5000)
