@@ -957,11 +957,13 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
         update(RunnerProfile).where(RunnerProfile.user_id == target.id).values(suspended=suspended)
         .execution_options(synchronize_session=False))
     await record(ctx, "suspend" if suspended else "restore", f"user:{target.id}", reason=reason)
-    if await is_approved_runner(ctx, target.id):  # type: ignore[arg-type]
-        # Their runner commands go (or come back) with the suspension.
+    runner = await is_approved_runner(ctx, target.id)  # type: ignore[arg-type]
+    if runner:  # their runner commands go (or come back) with the suspension
         await ctx.notify.menu(target.id)  # type: ignore[arg-type]
     if suspended:
-        await ctx.notify.user(target.id, "admin-you-suspended", **with_reason(reason))  # type: ignore[arg-type]
+        # Told what is left to them (handlers.app.left_to_suspended): their wallet, a runner's earnings.
+        await ctx.notify.user(target.id, "admin-you-suspended",  # type: ignore[arg-type]
+                              runner="yes" if runner else "no", **with_reason(reason))
         # An order offered to them alone goes to the hall now: they may not take it, and nobody else could.
         await end_offers(ctx.services, ctx.uow, target.id, ctx.now, tell=True)  # type: ignore[arg-type]
         # What they took but have not picked up goes back to the hall at once, at no cost to their credit: they may

@@ -217,9 +217,26 @@ def ends_question_here(ctx: Ctx) -> bool:
             and in_admin_chat(ctx))
 
 
+def left_to_suspended(ctx: Ctx) -> bool:
+    """What a suspended account may still do, in its private chat: what it has and what a runner earned stays theirs,
+    so /wallet, /income and /withdraw (Command.while_suspended) with the withdrawal's step and its bare /cancel. The
+    rest is barred; money sent anyway is kept (wallet.py)."""
+    inp = ctx.input
+    if inp.conversation != inp.user:  # a group's own conversation (the operators' chat)
+        return False
+    if inp.kind is Kind.command:
+        if inp.command == "cancel" and not inp.args:
+            return ctx.state in ROUTER.suspended_steps
+        command = ROUTER.commands.get(inp.command or "")
+        return command is not None and command.while_suspended
+    if inp.kind is Kind.choice and not (inp.choice or "").startswith("s:"):  # a step's button, not an order's
+        return False
+    return inp.kind is not Kind.payment and ctx.state in ROUTER.suspended_steps
+
+
 async def route(ctx: Ctx) -> None:
     inp = ctx.input
-    if barred(ctx.campus, ctx.user) and inp.kind is not Kind.payment:  # money sent anyway is kept (wallet.py)
+    if barred(ctx.campus, ctx.user) and inp.kind is not Kind.payment and not left_to_suspended(ctx):
         ctx.say("error-suspended")
         return
     if inp.kind is Kind.payment:

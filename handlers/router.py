@@ -32,6 +32,8 @@ class Command:
     # It carries free text to another person (/msg, /complain): refused from any group, even one whose commands are
     # answered privately, as everyone there read the text.
     relays_text: bool = False
+    # Left to a suspended account (handlers.app.left_to_suspended): what it has and what a runner earned stays theirs.
+    while_suspended: bool = False
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Router:
     cancels: dict[str, Handler] = field(default_factory=dict)
     # By state prefix: what asks a form's current question again, so the form carries on after /language (start.py).
     questions: dict[str, Handler] = field(default_factory=dict)
+    # The steps of the commands left to a suspended account (while_suspended), which it may answer too.
+    suspended_steps: set[str] = field(default_factory=set)
 
     def idle(self, kind: Kind) -> Handler | None:
         """What takes an input of this kind with no conversation going on: the handler of its kind (a shared
@@ -62,19 +66,22 @@ class Router:
         return by_state_prefix(self.questions, state)
 
     def command(self, *names: str, operator_only: bool = False, private_only: bool = True,  # noqa: ANN201
-                operators_chat: bool = False, relays_text: bool = False):
+                operators_chat: bool = False, relays_text: bool = False, while_suspended: bool = False):
         def register(fn: Handler) -> Handler:
             for name in names:
                 assert name not in self.commands, f"/{name} registered twice"
-                self.commands[name] = Command(fn, operator_only, private_only, operators_chat, relays_text)
+                self.commands[name] = Command(fn, operator_only, private_only, operators_chat, relays_text,
+                                              while_suspended)
             return fn
         return register
 
-    def state(self, *names: str):  # noqa: ANN201
+    def state(self, *names: str, while_suspended: bool = False):  # noqa: ANN201
         def register(fn: Handler) -> Handler:
             for name in names:
                 assert name not in self.states, f"state {name} registered twice"
                 self.states[name] = fn
+                if while_suspended:
+                    self.suspended_steps.add(name)
             return fn
         return register
 

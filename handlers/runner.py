@@ -643,7 +643,7 @@ async def _earned_since(ctx: Ctx, since: dt.datetime) -> int:
     return int(total or 0)
 
 
-@ROUTER.command("income")
+@ROUTER.command("income", while_suspended=True)
 async def income(ctx: Ctx) -> None:
     profile = await _approved(ctx)
     s = ctx.uow.session
@@ -661,7 +661,7 @@ async def income(ctx: Ctx) -> None:
             **credit_rules.told_score(ctx.campus.credit, profile.credit))
 
 
-@ROUTER.command("withdraw")
+@ROUTER.command("withdraw", while_suspended=True)
 async def withdraw(ctx: Ctx) -> None:
     """/withdraw 20 asks for 20 yuan at once; a bare /withdraw (the menu's) asks how much."""
     await _approved(ctx)
@@ -698,9 +698,9 @@ async def cancel_withdrawal(ctx: Ctx, *, edit: bool = False) -> None:
     ctx.say("runner-withdraw-cancelled", edit=edit)
 
 
-@ROUTER.state(WITHDRAW_STEP)
+@ROUTER.state(WITHDRAW_STEP, while_suspended=True)
 async def amount_answered(ctx: Ctx) -> None:
-    await _profile(ctx)  # suspended meanwhile: refused
+    await _profile(ctx)
     inp = ctx.input
     balance = await ctx.uow.ledger.balance(ledger.runner(ctx.user_id))
     if inp.kind is Kind.choice:
@@ -771,6 +771,7 @@ async def request_withdrawal(ctx: Ctx, amount: int, balance: int, *, edit: bool 
     assert w.id is not None
     await ctx.uow.ledger.post(ledger.request_withdrawal(w.id, ctx.user_id, amount), ctx.now)
     await ctx.notify.operators(ctx.campus, "runner-withdrawal-operators", withdrawal=w.id, user=ctx.user_id,
-                               name=ctx.user.display_name or ctx.user.external_id, amount=amount)
+                               name=ctx.user.display_name or ctx.user.external_id, amount=amount,
+                               suspended="yes" if ctx.user.suspended else "no")
     ctx.say("runner-withdraw-requested", withdrawal=w.id, amount=format_yuan(amount),
             balance=format_yuan(balance - amount), edit=edit)

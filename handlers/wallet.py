@@ -51,7 +51,7 @@ def movement_kind(key: str) -> tuple[str, str]:
     return "other", ""
 
 
-@ROUTER.command("wallet")
+@ROUTER.command("wallet", while_suspended=True)
 async def show_wallet(ctx: Ctx) -> None:
     t = ctx.t
     rows = (await ctx.uow.session.execute(
@@ -71,7 +71,8 @@ async def show_wallet(ctx: Ctx) -> None:
                            detail=detail, amount=("+" if amount > 0 else "") + format_yuan(amount)))
     else:
         parts.append(t("wallet-no-movements"))
-    parts.append(t("wallet-topup-hint"))
+    # Suspended: the money stays theirs, though it pays for nothing now (no order can be placed).
+    parts.append(t("wallet-suspended-hint" if barred(ctx.campus, ctx.user) else "wallet-topup-hint"))
     ctx.say_text("wallet-balance", "\n".join(parts))
 
 

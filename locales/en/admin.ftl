@@ -324,7 +324,10 @@ admin-suspended = { $who } is suspended.{ $busy ->
   }
 admin-restored = { $who } is restored.
 # to the user
-admin-you-suspended = Your account has been suspended by the service.{ $given ->
+admin-you-suspended = Your account has been suspended by the service. { $runner ->
+    [yes] What you earned stays yours: you can still see your income (/income) and withdraw it (/withdraw), and see your wallet (/wallet).
+   *[no] The money in your wallet stays yours: you can still see it (/wallet); ask the service desk about it.
+  }{ $given ->
     [yes] {" "}Reason: { $reason }
    *[no] {""}
   }

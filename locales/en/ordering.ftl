@@ -149,6 +149,7 @@ wallet-provider = { $provider ->
   }
 wallet-no-movements = No movements yet.
 wallet-topup-hint = To add money, ask the service desk, or pay an order directly where your app offers it.
+wallet-suspended-hint = Your account is suspended: this money stays yours, though it pays for nothing now. Ask the service desk about it.
 wallet-insufficient = Your balance is { $balance } yuan, the order costs { $total } yuan: { $missing } yuan is missing.
 wallet-paid = Paid { $amount } yuan for order #{ $order } from your wallet. Balance: { $balance } yuan.
 wallet-already-paid = Order #{ $order } is already paid.

@@ -135,7 +135,10 @@ runner-withdraw-amount = "{ $text }" is not an amount you can withdraw. Write yu
 runner-withdraw-pending = Your withdrawal #{ $withdrawal } of { $amount } yuan still waits for an operator. Ask for the next one once it is paid out or refused.
 runner-withdraw-too-much = You cannot withdraw { $amount } yuan: your wallet holds { $balance } yuan.
 runner-withdraw-requested = Withdrawal #{ $withdrawal } of { $amount } yuan requested; an operator will pay it out. Your wallet now holds { $balance } yuan.
-runner-withdrawal-operators = Withdrawal #{ $withdrawal }: { $name } (user { $user }) asks for { $amount } yuan. See /withdrawals.
+runner-withdrawal-operators = Withdrawal #{ $withdrawal }: { $name } (user { $user }) asks for { $amount } yuan.{ $suspended ->
+    [yes] {" "}They are suspended; what they earned is still theirs.
+   *[no] {""}
+  } See /withdrawals.
 # to the user: an operator's /credit
 runner-credit-adjusted = The service changed your credit score by { $change }: it is now { $credit } ({ runner-credit-standing }). Reason: { $reason }
 # to the user: a complaint about their part in an order was upheld (/uphold, /resolve)

@@ -32,7 +32,7 @@ error-group-relay = { $command ->
         [complain] Your complaint was not filed
        *[other] Your message was not passed on
     }: everyone in the group can read what you type there. Please send /{ $command } again in your private chat with the bot.
-error-suspended = Your account is suspended. Contact the service desk.
+error-suspended = Your account is suspended. Still open to you: /wallet, and for a runner /income and /withdraw (what you earned stays yours). For anything else, contact the service desk.
 error-stale-choice = That button is from an earlier message and no longer works.
 error-decided-already = Already decided: the card now shows what became of it.
 error-text-too-long = That text is too long ({ $length } characters); at most { $limit }.

@@ -306,7 +306,10 @@ admin-suspended = 已暂停 { $who }。{ $busy ->
   }
 admin-restored = 已恢复 { $who }。
 # 发给用户
-admin-you-suspended = 你的账号已被客服暂停。{ $given ->
+admin-you-suspended = 你的账号已被客服暂停。{ $runner ->
+    [yes] 已赚的钱仍归你所有：你仍可查看收入（/income）并提现（/withdraw），也可查看钱包（/wallet）。
+   *[no] 钱包里的钱仍归你所有：你仍可查看钱包（/wallet），相关事宜请联系客服。
+  }{ $given ->
     [yes] 原因：{ $reason }
    *[no] {""}
   }

@@ -146,6 +146,7 @@ wallet-provider = { $provider ->
   }
 wallet-no-movements = 暂无记录。
 wallet-topup-hint = 如需充值，请联系客服，或在支持的应用内直接支付订单。
+wallet-suspended-hint = 你的账号已被暂停：这些钱仍归你所有，但目前不能用于支付。相关事宜请联系客服。
 wallet-insufficient = 你的余额为 { $balance } 元，订单需 { $total } 元，还差 { $missing } 元。
 wallet-paid = 已从钱包为订单 #{ $order } 支付 { $amount } 元。余额：{ $balance } 元。
 wallet-already-paid = 订单 #{ $order } 已经支付过了。

@@ -134,7 +134,10 @@ runner-withdraw-amount = “{ $text }”不是可提现的金额。请写大于 
 runner-withdraw-pending = 你的提现申请 #{ $withdrawal }（{ $amount } 元）仍在等待客服处理，请在其打款或被拒后再申请下一笔。
 runner-withdraw-too-much = 无法提现 { $amount } 元：你的钱包只有 { $balance } 元。
 runner-withdraw-requested = 已申请提现 #{ $withdrawal }，金额 { $amount } 元，客服将为你打款。钱包余额：{ $balance } 元。
-runner-withdrawal-operators = 提现 #{ $withdrawal }：{ $name }（用户 { $user }）申请 { $amount } 元。见 /withdrawals。
+runner-withdrawal-operators = 提现 #{ $withdrawal }：{ $name }（用户 { $user }）申请 { $amount } 元。{ $suspended ->
+    [yes] 此人已被暂停，但已赚的钱仍归其所有。
+   *[no] {""}
+  }见 /withdrawals。
 # 发给用户：运营的 /credit
 runner-credit-adjusted = 客服调整了你的信用分 { $change }，现在为 { $credit }（{ runner-credit-standing }）。原因：{ $reason }
 runner-credit-complaint = 关于订单 #{ $order } 的投诉经核实成立：你的信用分变动 { $change }，现在为 { $credit }（{ runner-credit-standing }）。

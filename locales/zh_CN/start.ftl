@@ -32,7 +32,7 @@ error-group-relay = { $command ->
         [complain] 投诉没有提交
        *[other] 消息没有转达
     }：群里的每个人都能看到你在群里发的内容。请在与机器人的私聊中重新发送 /{ $command }。
-error-suspended = 你的账号已被暂停，请联系客服。
+error-suspended = 你的账号已被暂停。你仍可使用 /wallet；跑腿员仍可使用 /income 和 /withdraw（已赚的钱仍归你所有）。其他事项请联系客服。
 error-stale-choice = 这个按钮来自之前的消息，已经失效。
 error-decided-already = 已经处理过了，卡片已更新为处理结果。
 error-text-too-long = 内容太长（{ $length } 字），最多 { $limit } 字。

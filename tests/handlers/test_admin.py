@@ -1242,11 +1242,13 @@ async def test_a_suspension_or_a_complaints_decision_without_a_reason_is_told_wi
     await chat.send(OP, f"/dismiss {second}")
     await chat.send(OP, f"/suspend #{customer}")
     assert [p["text"] for p in await chat.inbox("li")] == [
-        f"你对订单 #{order_id} 的投诉已成立。", f"你对订单 #{order_id} 的投诉经核实已驳回。", "你的账号已被客服暂停。"]
+        f"你对订单 #{order_id} 的投诉已成立。", f"你对订单 #{order_id} 的投诉经核实已驳回。",
+        "你的账号已被客服暂停。钱包里的钱仍归你所有：你仍可查看钱包（/wallet），相关事宜请联系客服。"]
     en = catalogue("en")
     assert en("admin-complaint-upheld", order="7", note="", given="no") == "Your complaint about order #7 was upheld."
-    assert en("admin-you-suspended", reason="spam", given="yes") == (
-        "Your account has been suspended by the service. Reason: spam")
+    assert en("admin-you-suspended", reason="spam", given="yes", runner="yes") == (
+        "Your account has been suspended by the service. What you earned stays yours: you can still see your income "
+        "(/income) and withdraw it (/withdraw), and see your wallet (/wallet). Reason: spam")
 
 
 async def test_suspending_or_restoring_a_runner_refreshes_their_menu(chat, db, campus, clock):

@@ -990,6 +990,47 @@ async def test_one_withdrawal_waits_for_the_operators_at_a_time(chat, services, 
     assert keys(await chat.send("rob", "/withdraw 0.01")) == ["runner-withdraw-requested"]
 
 
+async def test_a_suspended_runner_still_sees_and_withdraws_what_they_earned(chat, services, db, campus, clock):
+    """Suspended or not, what a runner earned stays theirs: /income and /withdraw (its question, its buttons and
+    /cancel too) are left to them, and /wallet; everything else stays barred. Before, each said only "Your account
+    is suspended", and no operator command could pay the balance out."""
+    en = catalogue("en")
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    earned = await complete(db, campus, alice, rob, clock())
+    open_order = await paid_order(services, alice)
+    assert keys(await chat.send("admin", f"/suspend #{rob} misconduct")) == ["admin-suspended"]
+    (told,) = [m["text"] for m in await chat.inbox("rob") if m["key"] == "admin-you-suspended"]
+    assert told == en("admin-you-suspended", runner="yes", given="yes", reason="misconduct")
+    assert "/income" in told and "/withdraw" in told
+
+    (income,) = await chat.send("rob", "/income")
+    assert income.key == "runner-income" and f"Wallet: {format_yuan(earned)} yuan" in income.text
+    (asked,) = await chat.send("rob", "/withdraw")
+    assert asked.key == "runner-withdraw-ask" and f"holds {format_yuan(earned)} yuan" in asked.text
+    assert keys(await chat.send("rob", "/cancel")) == ["runner-withdraw-cancelled"]
+    (asked,) = await chat.send("rob", "/withdraw")
+    assert keys(await chat.send("rob", "lots")) == ["runner-withdraw-amount"]  # the step answers, refusing
+    (requested,) = await chat.press("rob", f"data:{asked.flat_choices()[0].data}")  # Withdraw all
+    assert requested.key == "runner-withdraw-requested"
+    (card,) = await chat.inbox("admin")
+    assert card["key"] == "runner-withdrawal-operators" and "此人已被暂停" in card["text"]  # the chat's Chinese
+    await paid_out(chat, db)
+    async with UnitOfWork(db, write=False) as uow:
+        assert await uow.ledger.balance(ledger.runner(rob)) == 0
+        assert [w.status for w in await uow.session.scalars(select(Withdrawal))] == ["approved"]
+    (wallet,) = await chat.send("rob", "/wallet")
+    assert wallet.key == "wallet-balance" and wallet.text.endswith(en("wallet-suspended-hint"))
+
+    for barred in ("/help", "/nearby", "/orders", "/order", "/language", "hello", f"/grab {open_order}",
+                   f"/msg {open_order} hi"):
+        assert [r.text for r in await chat.send("rob", barred)] == [en("error-suspended")], barred
+    assert keys(await chat.send("rob", "/withdraw 1", chat=f"hall:{campus.id}")) == ["error-suspended"]
+    assert keys(await chat.press("rob", f"data:o:{open_order}:view")) == ["error-suspended"]
+    assert "/wallet" in en("error-suspended") and "/withdraw" in en("error-suspended")
+    assert (await order_row(db, open_order)).status == "open"
+
+
 async def test_money_commands_are_for_runners(chat):
     assert keys(await chat.send("nobody", "/withdraw 5")) == ["runner-not-a-runner"]
     assert keys(await chat.send("nobody", "/income")) == ["runner-not-a-runner"]

@@ -264,6 +264,25 @@ async def test_a_suspended_students_provider_payment_lands_in_the_wallet_and_pay
     assert await balances(services) == (accounts, 0)
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_suspended_student_still_sees_their_wallet_and_is_told_the_money_stays_theirs(
+        chat, services, language):
+    """Before, /wallet said only "Your account is suspended": the money in it was out of sight."""
+    await operator(chat)
+    alice = await funded(chat, services, "alice", 1234)
+    t = await speaking(chat, "alice", language)
+    await chat.inbox("alice")
+    assert keys(await chat.send(OP, f"/suspend #{alice} abuse")) == ["admin-suspended"]
+    assert [m["text"] for m in await chat.inbox("alice")] == [
+        t("admin-you-suspended", runner="no", given="yes", reason="abuse")]
+    (wallet,) = await chat.send("alice", "/wallet")
+    assert wallet.key == "wallet-balance"
+    assert wallet.text.startswith(t("wallet-balance", balance="12.34"))
+    assert wallet.text.endswith(t("wallet-suspended-hint")) and t("wallet-topup-hint") not in wallet.text
+    assert keys(await chat.send("alice", "/income")) == ["runner-not-a-runner"]  # no runner: nothing earned
+    assert keys(await chat.send("alice", "/order")) == ["error-suspended"]
+
+
 def ways_on_offered(reply, order_id):
     """The refusal of an order whose coupon is gone offers its full price without the coupon, and cancelling it."""
     return [c.data for c in reply.flat_choices()] == [f"nocoupon:{order_id}", f"o:{order_id}:cancel"]
