@@ -17,6 +17,7 @@ from handlers import flows  # noqa: F401 - registers every flow on the router
 from handlers.context import Ctx, Services, barred, home_campus, is_operator, quoted
 from handlers.io import Input, Kind, Reply
 from handlers.notify import answer_language, money_args, named_operator_of, operators_chat_campus, plain_args
+from handlers.orders import campus_name
 from handlers.router import ROUTER
 from handlers.unreachable import reach_again
 from handlers.unreachable_student import student_back
@@ -217,6 +218,19 @@ def ends_question_here(ctx: Ctx) -> bool:
             and in_admin_chat(ctx))
 
 
+def name_the_campus(ctx: Ctx, said: int) -> None:
+    """An operator whom several campus files name acts privately for the campus they are on (home_campus), which
+    they may not have in mind: the answer of an operators' command (from ctx.replies[said]) then begins with that
+    campus's name, so a change is never made to the wrong campus unknowingly. In an operators' chat the chat names
+    it."""
+    if (ctx.chat_campus is not None or len(ctx.replies) <= said
+            or len(named_operator_of(ctx.services, ctx.input.channel, ctx.input.user)) < 2):
+        return
+    heading = ctx.t("admin-campus-heading", campus=campus_name(ctx.campus, ctx.t.language))
+    first = ctx.replies[said]
+    ctx.replies[said] = dataclasses.replace(first, text=f"{heading}\n{first.text}")
+
+
 def left_to_suspended(ctx: Ctx) -> bool:
     """What a suspended account may still do, in its private chat: what it has and what a runner earned stays theirs,
     so /wallet, /income and /withdraw (Command.while_suspended) with the withdrawal's step and its bare /cancel. The
@@ -257,7 +271,10 @@ async def route(ctx: Ctx) -> None:
               and not ends_question_here(ctx)):
             ctx.say("error-private-only")
         else:
+            said = len(ctx.replies)
             await command.handler(ctx)
+            if command.operator_only or command.operators_chat:
+                name_the_campus(ctx, said)
     elif inp.kind is Kind.choice:
         data = inp.choice or ""
         prefix = data.split(":", 1)[0]

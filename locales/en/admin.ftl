@@ -1,5 +1,8 @@
 ## Operators. Only operators see these, except the notices to runners and students (marked "to the user").
 
+# Heads the answer of an operators' command for an operator several campus files name (in their private chat).
+admin-campus-heading = [{ $campus }]
+
 admin-event-name = { $event ->
     [pay] { $covered ->
         [yes] paid in full by the coupon

@@ -1,5 +1,8 @@
 ## 运营。只有运营人员看到这些，标有“发给用户”的通知除外。
 
+# Heads the answer of an operators' command for an operator several campus files name (in their private chat).
+admin-campus-heading = 【{ $campus }】
+
 admin-event-name = { $event ->
     [pay] { $covered ->
         [yes] 优惠券全额抵扣

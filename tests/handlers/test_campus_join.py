@@ -9,7 +9,7 @@ import pytest
 from core.campus import Channels
 from handlers.context import Services
 from handlers.io import parse_text
-from storage.models import User
+from storage.models import ServicePause, User
 from storage.uow import UnitOfWork
 from tests.factories import CIPHER, make_order, make_runner, make_user
 from tests.handlers.harness import Chat, keys
@@ -131,6 +131,34 @@ async def test_an_operator_both_campus_files_name_acts_for_each_in_its_admin_cha
     assert keys(await chat.send(BOB, f"/find {order}")) == ["admin-order"]
     await chat.send(BOB, "/today", chat=NORTH_ADMIN)
     assert await campus_of(chat, BOB) == "demo"
+
+
+async def test_an_operator_both_campus_files_name_is_told_privately_which_campus_each_command_acted_for(
+        db, campus, clock):
+    """Privately they act for the campus they are on, which they may not have in mind: before, /pause, /hours set,
+    /pricing set, /coupon create, /today and /hours answered with no campus name, so they could change the wrong
+    campus unknowingly. An operator one file names, or the operators' chat, needs no heading."""
+    other = "4011"  # named by the north campus file alone
+    chat = two_campuses(db, campus, clock, north_operators=(f"telegram:{BOB}", f"telegram:{other}"),
+                        demo_operators=(f"telegram:{BOB}",))
+    await chat.send(BOB, "/today", chat=NORTH_ADMIN)  # first seen there: on north
+    await chat.send(BOB, "/start")
+    await chat.press(BOB, "English")
+    for line in ("/pause 30m rain", "/hours set 08:00-09:00", "/pricing set base.buy 9", "/coupon create BOTH5 5",
+                 "/today", "/hours"):
+        first = (await chat.send(BOB, line))[0]
+        assert first.text.startswith("[North campus]\n") and first.key != "error-operators-only", line
+    async with UnitOfWork(db, write=False) as uow:
+        assert (await uow.session.get(ServicePause, "north")) is not None
+        assert (await uow.session.get(ServicePause, campus.id)) is None
+
+    await chat.send(BOB, "/start c-demo")  # now on the demo campus
+    (paused,) = await chat.send(BOB, "/pause 10m")
+    assert paused.text == "[Demo University]\nOrdering is paused until 10:10. Orders placed before go on as usual."
+    (today,) = await chat.send(BOB, "/today", chat=DEMO_ADMIN)  # the chat names the campus
+    assert today.key == "admin-today" and not today.text.startswith("【")
+    (other_today,) = await chat.send(other, "/today")
+    assert other_today.key == "admin-today" and not other_today.text.startswith(("[", "【"))
 
 
 async def test_an_operator_both_files_name_who_once_ordered_still_moves_between_them_by_link(db, campus, clock):
