@@ -43,7 +43,7 @@ from handlers.context import Services
 from handlers.io import Chart, Choice, Input, Kind, Reply, parse_text
 from handlers.io import Contact as ContactCard
 from handlers.notify import is_menu
-from handlers.sweep import SweepReport, sweep
+from handlers.sweep import SweepReport, sweep_through
 from locales import Catalogue, catalogue
 from storage import cards
 from storage.models import Outbox
@@ -226,7 +226,10 @@ class ConsoleSession:
         return f"@clock {self.show_time(line.at)}"
 
     async def tick(self, line: ClockLine | SweepLine | None = None) -> SweepReport:
+        """Move the clock as the line says and run the timers: each deadline met on the way is applied when it
+        fell due (sweep_through), as if the service had run all along."""
         clock = self.clock
+        since = clock()
         if isinstance(line, ClockLine) and isinstance(clock, ConsoleClock):
             if line.step is not None:
                 try:
@@ -235,7 +238,7 @@ class ConsoleSession:
                     raise LineError("console-error-clock-too-far", text=f"+{_format_step(line.step)}") from None
             elif line.at is not None:
                 clock.set(line.at)
-        return await sweep(self.services, clock())
+        return await sweep_through(self.services, since, clock())
 
     # --- inputs -----------------------------------------------------------------------------------------------
 

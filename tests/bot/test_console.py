@@ -165,8 +165,9 @@ def test_timeout_example_expires_and_refunds(tmp_path, capsys):
     assert s.balance(f"customer:{s.user('alice')}") == 1000
     assert s.balance("escrow:1") == 0 and s.ledger_sums() == (0, 0)
     keys = s.outbox_keys()
-    assert keys.count("sweep-hall-reminder") == 1 and keys.count("notice-expired") == 1
-    assert "timers: reannounced 1" in out and "timers: expired 1" in out
+    # Reminded at 10:10 and, within the second step, at 10:20; expired at 10:30.
+    assert keys.count("sweep-hall-reminder") == 2 and keys.count("notice-expired") == 1
+    assert "timers: reannounced 1" in out and "timers: expired 1, reannounced 1" in out
 
 
 def test_an_example_runs_as_a_real_process(tmp_path):
@@ -305,6 +306,36 @@ def test_the_clock_moves_only_when_told_and_runs_the_timers(tmp_path, capsys):
     assert "clock 2026-11-23T10:00+08:00 · timers: -" in out
     assert "clock 2026-11-23T11:30+08:00" in out and "clock 2026-11-24T11:30+08:00" in out
 
+
+
+def test_a_clock_jump_applies_each_deadline_when_it_fell_due(tmp_path, capsys):
+    """@clock moves time on as if the service had run all along: the hall is reminded at 23:10 and 23:20, the order
+    expires at 23:30, on that day. Before, one sweep at the jump's end booked the expiry at 01:00 the next day, so
+    /find and /report put it on the 24th (and the hall was reminded once)."""
+    paid = (EXAMPLES / "timeout_refund.txt").read_text(encoding="utf-8").split("# Ten minutes on")[0]
+    script = write(tmp_path, paid.replace("2026-11-23T10:00", "2026-11-23T23:00")
+                   + "@clock +2h\n@admin /start\n@admin [English]\n@admin /find 1\n@admin /report 2\n")
+    code, out, path = run(script, tmp_path, capsys)
+    assert code == 0, out
+    assert "clock 2026-11-24T01:00+08:00 · timers: expired 1, reannounced 2" in out
+    assert "11-23 23:30 expired: waiting for a runner → expired (refunded) · system" in out
+    assert "11-23: 1 · 0 · 1 · 0.00 yuan" in out and "11-24: 0 · 0 · 0 · 0.00 yuan" in out
+    assert State(path).outbox_keys().count("sweep-hall-reminder") == 2
+
+
+def test_a_clock_jump_runs_on_what_a_deadline_sets_in_motion(tmp_path, capsys):
+    """A runner who grabs at 10:00 and never picks up: back in the hall at 10:30 (pickup timeout), and, nobody
+    taking it then, expired 30 minutes later, within the one jump. Before, the jump's one sweep at 12:00 only gave it
+    back to the hall, to wait until 12:30."""
+    grabbed = (EXAMPLES / "full_order.txt").read_text(encoding="utf-8").split("# --- the trip")[0]
+    code, out, path = run(write(tmp_path, grabbed + "@clock +2h\n"), tmp_path, capsys)
+    assert code == 0, out
+    s = State(path)
+    assert s.order(1)["status"] == "expired"
+    assert s.events(1) == ["pay", "accept", "pickup_timeout", "expire"]
+    stamped = [r[0][11:16] for r in s.conn.execute(
+        "SELECT at FROM order_events WHERE order_id=1 AND event IN ('pickup_timeout', 'expire') ORDER BY id")]
+    assert stamped == ["02:30", "03:00"]  # UTC: 10:30 and 11:00 in Shanghai
 
 
 def test_an_application_is_shown_with_its_student_card_photo(tmp_path, capsys):
