@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ledger
@@ -29,6 +29,8 @@ from storage.models import Order as OrderRow
 REPORT_DAYS = 7  # /report without a number
 MAX_REPORT_DAYS = 31
 ENDED = ("completed", "cancelled", "closed", "expired", "refunded")  # the final states an order reaches
+# The events of a runner's work on an order (a completion counts too, whoever confirmed it).
+RUNNERS_AT_WORK = tuple(e.value for e in (Event.accept, Event.reassign, Event.pickup, Event.deliver))
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class DayFigures:
     revenue: int  # fen: what the errands completed that day were worth (fee and tip, a coupon's part too)
     commission: int  # fen: the platform's share of them
     compensation: int  # fen: paid by the platform to students and runners
-    runners: int  # runners who took or were given an order
+    runners: int  # runners at work: who took, were given, picked up, delivered or completed an order
 
     @property
     def not_completed(self) -> int:
@@ -66,10 +68,14 @@ async def day_figures(s: AsyncSession, campus: Campus, day: dt.date) -> DayFigur
     revenue = await s.scalar(select(func.coalesce(func.sum(OrderRow.service_fee + OrderRow.tip), 0))
                              .where(here, OrderRow.id.in_(completed)))
 
+    # A runner worked that day who took or was given an order, picked one up or delivered it, or saw one of theirs
+    # completed (an event's runner is the order's after it): not only the day they took it. Read from the same
+    # events of the day as the rest.
+    worked = or_(OrderEvent.event.in_(RUNNERS_AT_WORK),
+                 and_(OrderEvent.to_status == "completed", OrderEvent.from_status != "completed"))
     runners = await s.scalar(
         select(func.count(func.distinct(OrderEvent.runner_id))).join(OrderRow, OrderRow.id == OrderEvent.order_id)
-        .where(here, *that_day, OrderEvent.event.in_([Event.accept.value, Event.reassign.value]),
-               OrderEvent.runner_id.is_not(None)))
+        .where(here, *that_day, worked, OrderEvent.runner_id.is_not(None)))
     return DayFigures(created=created or 0, ended=ended, revenue=int(revenue or 0),
                       **await platform_figures(s, campus, start, end), runners=runners or 0)
 

@@ -64,6 +64,27 @@ async def test_today_counts_this_campus_day(chat, db, campus, clock):
     assert (args["created"], args["completed"], args["runners"], args["commission"]) == (0, 0, 0, "0.00")
 
 
+async def test_a_runner_who_delivers_an_order_taken_the_day_before_is_active_that_day(chat, db, campus, clock):
+    """Before, only a day's accepts counted: a runner who delivered, and was paid for, an order taken yesterday
+    made "Active runners: 0"."""
+    await operator(chat)
+    now = clock.now  # 2026-11-23 10:00 in Shanghai
+    customer = await make_user(db, campus, now)
+    runner, idle = await make_runner(db, campus, now), await make_runner(db, campus, now)
+    yesterday = now - dt.timedelta(days=1)
+    taken = await make_order(db, campus, customer, yesterday)
+    await act(db, campus, taken, Event.accept, Actor(Role.runner, runner), yesterday)
+    await act(db, campus, taken, Event.pickup, Actor(Role.runner, runner), yesterday)
+    await act(db, campus, taken, Event.deliver, Actor(Role.runner, runner), now)
+    await act(db, campus, taken, Event.confirm, Actor(Role.customer, customer), now)
+    given_back = await make_order(db, campus, customer, yesterday)  # taken by the other, released today: not at work
+    await act(db, campus, given_back, Event.accept, Actor(Role.runner, idle), yesterday)
+    await act(db, campus, given_back, Event.release, Actor(Role.runner, idle), now)
+
+    (today,) = await chat.send(OP, "/today")
+    assert today.args["runners"] == 1 and "Active runners: 1" in today.text
+
+
 # ---------------------------------------------------------------------------------------------------- report
 
 
