@@ -2,6 +2,7 @@
 reason the runner is told), e.g. to take back a penalty a runner should not have had."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from handlers.admin import MAX_REASON, ask, begin, leading_user, local_time, rec
 from handlers.context import Ctx, free_text, quoted
 from handlers.hall import end_offers_past_limit
 from handlers.router import ROUTER
-from storage.models import CreditRecord, RunnerProfile, User
+from storage.models import CreditRecord, OperatorAction, RunnerProfile, User
 
 HISTORY = 5  # recent changes /credit lists
 # A change is written with its sign, so "-10" is never read as "set it to 10": digits of any keyboard (full-width
@@ -39,13 +40,37 @@ async def runner_profile(ctx: Ctx, words: list[str]) -> tuple[User, RunnerProfil
 
 
 async def show(ctx: Ctx, user: User, profile: RunnerProfile) -> None:
+    """The score, its standing, whether the account is suspended (/suspend: no orders, whatever the score says),
+    and the recent changes, a change by hand with the operator who made it and why."""
     rows = list(await ctx.uow.session.scalars(
         select(CreditRecord).where(CreditRecord.runner_id == profile.user_id)
         .order_by(CreditRecord.at.desc(), CreditRecord.id.desc()).limit(HISTORY)))
-    lines = [ctx.t("admin-credit-line", time=local_time(ctx.campus, r.at), event=r.event, change=f"{r.change:+d}",
-                   score=r.score_after, order=str(r.order_id) if r.order_id else "none") for r in rows]
+    by_hand = await adjustments(ctx, profile.user_id,
+                                [r for r in rows if r.event == CreditEvent.operator_adjustment.value])
+    lines = []
+    for r in rows:
+        action, operator = by_hand.get((r.at, r.score_after), (None, None))
+        lines.append(ctx.t("admin-credit-line", time=local_time(ctx.campus, r.at), event=r.event,
+                           change=f"{r.change:+d}", score=r.score_after,
+                           order=str(r.order_id) if r.order_id else "none",
+                           by=who(operator) if action is not None else "none",
+                           reason=str((action.details or {}).get("reason") or "") if action is not None else ""))
     ctx.say("admin-credit", who=who(user), history="\n".join(lines) or ctx.t("admin-credit-no-history"),
+            suspended="yes" if user.suspended or profile.suspended else "no",
             **credit.told_score(ctx.campus.credit, profile.credit))
+
+
+async def adjustments(ctx: Ctx, runner_id: int, rows: list[CreditRecord]
+                      ) -> dict[tuple[dt.datetime, int], tuple[OperatorAction, User | None]]:
+    """The operator's record (OperatorAction) of each change made by hand, and who made it, by when it was made and
+    the score it left: both are written in one transaction, at its time (credit_cmd)."""
+    if not rows:
+        return {}
+    found = await ctx.uow.session.execute(
+        select(OperatorAction, User).outerjoin(User, User.id == OperatorAction.operator_id)
+        .where(OperatorAction.action == "credit", OperatorAction.target == f"user:{runner_id}",
+               OperatorAction.at.in_({r.at for r in rows})))
+    return {(a.at, (a.details or {}).get("after")): (a, u) for a, u in found}
 
 
 @ROUTER.command("credit", operator_only=True)

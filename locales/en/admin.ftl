@@ -544,7 +544,10 @@ admin-credit-standing = { $standing ->
     [below_floor] below the grab floor of { $floor }: cannot take orders
    *[suspended] suspended
   }
-admin-credit = { $who }: credit score { $credit } ({ admin-credit-standing }).
+admin-credit = { $who }: credit score { $credit } ({ admin-credit-standing }).{ $suspended ->
+    [yes] {" "}Account suspended: they take no orders until /restore.
+   *[no] {""}
+  }
     Recent changes:
     { $history }
 admin-credit-no-history = (none yet)
@@ -563,6 +566,9 @@ admin-credit-event = { $event ->
 admin-credit-line = { $time } { $change } { admin-credit-event } → { $score }{ $order ->
     [none] {""}
    *[other] {" "}· order #{ $order }
+  }{ $by ->
+    [none] {""}
+   *[other] {" "}· by { $by }: "{ $reason }"
   }
 admin-credit-adjusted = { $who }: credit score { $before } → { $credit } ({ admin-credit-standing }).{ $clamped ->
     [yes] {" "}(The score stops at its lowest or highest.)

@@ -523,7 +523,10 @@ admin-credit-standing = { $standing ->
     [below_floor] 低于接单门槛 { $floor } 分，不能接单
    *[suspended] 暂停
   }
-admin-credit = { $who }：信用分 { $credit }（{ admin-credit-standing }）。
+admin-credit = { $who }：信用分 { $credit }（{ admin-credit-standing }）。{ $suspended ->
+    [yes] 账号已暂停：在 /restore 恢复之前不能接单。
+   *[no] {""}
+  }
     最近变化：
     { $history }
 admin-credit-no-history = （暂无）
@@ -542,6 +545,9 @@ admin-credit-event = { $event ->
 admin-credit-line = { $time } { $change } { admin-credit-event } → { $score }{ $order ->
     [none] {""}
    *[other] {" "}· 订单 #{ $order }
+  }{ $by ->
+    [none] {""}
+   *[other] {" "}· 由 { $by } 操作：“{ $reason }”
   }
 admin-credit-adjusted = { $who }：信用分 { $before } → { $credit }（{ admin-credit-standing }）。{ $clamped ->
     [yes] （信用分已到最低或最高。）

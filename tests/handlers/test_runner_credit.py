@@ -10,7 +10,7 @@ from storage.models import CreditRecord, RunnerProfile
 from storage.uow import UnitOfWork
 from tests.factories import make_runner, make_user
 from tests.handlers.harness import keys
-from tests.handlers.test_admin import OP, actions, external, get, operator
+from tests.handlers.test_admin import OP, actions, external, get, operator, operator_speaking
 
 
 async def credit_of(db, runner: int) -> int:
@@ -70,6 +70,28 @@ async def test_credit_shows_the_score_and_its_recent_changes_newest_first(chat, 
     assert "credit score 91 (good)" in text
     assert text.index("five-star rating → 91 · order #8") < text.index("-10 not picked up in time → 90 · order #7")
     assert await records(db, runner) == [("pickup_timeout", -10, 90), ("five_star", 1, 91)]  # looking changes nothing
+
+
+async def test_credit_says_a_suspended_account_and_who_changed_the_score_by_hand_and_why(chat, db, campus, clock):
+    """Before, a suspended runner's /credit said "good" (the standing is the score's) and a change by hand was only
+    "changed by an operator", whoever made it and for whatever reason."""
+    await operator(chat)
+    runner = await make_runner(db, campus, clock.now)
+    name = await external(db, runner)
+    await chat.send(OP, f"/credit {name} -10 late twice")
+    clock.advance(minutes=5)
+    async with UnitOfWork(db) as uow:  # an event of the service's own at the same score, after it
+        await uow.runners.apply_credit(campus, runner, CreditEvent.five_star, clock.now, order_id=8)
+    await chat.send(OP, f"/suspend {name} stealing")
+    (shown,) = await chat.send(OP, f"/credit {name}")
+    assert "credit score 91 (good). Account suspended: they take no orders until /restore." in shown.text
+    assert '-10 changed by an operator → 90 · by admin (#1): "late twice"' in shown.text
+    assert "five-star rating → 91 · order #8\n" in shown.text + "\n"  # no operator on the service's own
+    await operator_speaking(db, campus, clock.now, "zh_CN")
+    (shown,) = await chat.send("dora", f"/credit {name}")
+    assert "账号已暂停" in shown.text and "由 admin (#1) 操作：“late twice”" in shown.text
+    await chat.send(OP, f"/restore {name}")
+    assert "suspended" not in (await chat.send(OP, f"/credit {name}"))[0].text
 
 
 @pytest.mark.parametrize("args, refusal", [
