@@ -158,6 +158,16 @@ def applicant_id(text: str | None) -> int:
     return parse_id(text, bad="admin-bad-number", missing="admin-application-not-found", name="user")
 
 
+async def applicant(ctx: Ctx, words: tuple[str, ...]) -> tuple[int, list[str]]:
+    """Whose application a command is about, and the words after: a number ('12', '#12') as ever, an application no
+    one has "not found", else the person as other commands name people (leading_user: a name, @name, channel:id,
+    the real name they applied with)."""
+    if re.match(r"#?\d", words[0]):  # '12x' is a mistyped number, refused as such, not looked up as a name
+        return applicant_id(words[0]), list(words[1:])
+    user, rest = await leading_user(ctx, words, runners=True)
+    return user.id, rest  # type: ignore[return-value]
+
+
 def complaint_id(text: str | None) -> int:
     return parse_id(text, bad="admin-bad-number", missing="admin-complaint-not-found", name="complaint")
 
@@ -493,15 +503,15 @@ def end_step(ctx: Ctx, *, edit: bool = False) -> None:
 async def approve_cmd(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-approve", 1)
-    await decide_application(ctx, applicant_id(args[0]), True)
+    await decide_application(ctx, (await applicant(ctx, args))[0], True)
 
 
 @ROUTER.command("reject", operator_only=True)
 async def reject_cmd(ctx: Ctx) -> None:
     begin(ctx)
     args = ask(ctx, "admin-usage-reject", 1)
-    user_id = applicant_id(args[0])
-    reason = free_text(" ".join(args[1:]), limit=MAX_REASON)
+    user_id, words = await applicant(ctx, args)
+    reason = free_text(" ".join(words), limit=MAX_REASON)
     if not reason:
         await ask_reject_reason(ctx, await pending_application(ctx, user_id))  # none about what is decided
         return

@@ -49,7 +49,7 @@ admin-status-name = { $status ->
   }
 
 admin-help = Operator commands:
-    /applications · /approve N · /reject N reason — runner applications
+    /applications · /approve user · /reject user reason — runner applications
     /find N — an order, its history and actions
     /reassign N runner · /cancelorder N [reason] · /resolve N complete|refund|reopen [compensation to the student, like ¥5] [note]
     /complaints · /uphold N [compensation to whoever complained, like ¥5] [note] · /dismiss N [note] — N is the complaint number
@@ -116,8 +116,8 @@ admin-application-approved = Approved: { $who } is a runner now. { $quiz ->
    *[ahead] They were told to take the quiz.
   }
 admin-application-rejected = Rejected: { $who }. Reason sent: { $reason }
-admin-usage-approve = Write /approve and the applicant's number, like /approve 12.
-admin-usage-reject = Write /reject, the applicant's number and the reason, like /reject 12 photo unreadable.
+admin-usage-approve = Write /approve and the applicant (their number, #id or name), like /approve 12.
+admin-usage-reject = Write /reject, the applicant (their number, #id or name) and the reason, like /reject 12 photo unreadable.
 # to the user
 admin-runner-approved = Your runner application was approved! { $quiz ->
     [passed] You passed the quiz already, so you can take orders now: /nearby lists those near you.
@@ -426,7 +426,10 @@ admin-coupon-stopped = The coupon { $code } has ended; it can no longer be used.
 admin-coupons-none = No coupons are active.
 admin-coupons = Active coupons: { $count }{ $hidden ->
     [0] {""}
-   *[other] , the newest { $shown } shown ({ $hidden } older ones left out)
+   *[other] , the newest { $shown } shown ({ $hidden ->
+        [one] { $hidden } older one
+       *[other] { $hidden } older ones
+    } left out)
   }.
     { $lines }
 admin-button-cancel-step = Cancel

@@ -24,7 +24,7 @@ runner-gender = { $gender ->
 runner-apply-photo = Last step: send a photo of your student card.
 runner-apply-photo-needed = Please send a photo of your student card (a picture, not text).
 runner-apply-done = Thank you! Your application is in. You will hear from us when an operator has checked it; meanwhile you can take the rules quiz: /quiz
-runner-application-operators = New runner application from { $name } (user { $user }, { $gender ->
+runner-application-operators = New runner application from { $name } (#{ $user }, { $gender ->
     [male] male
    *[female] female
   }). Review it with /applications.
@@ -135,7 +135,7 @@ runner-withdraw-amount = "{ $text }" is not an amount you can withdraw. Write yu
 runner-withdraw-pending = Your withdrawal #{ $withdrawal } of { $amount } yuan still waits for an operator. Ask for the next one once it is paid out or refused.
 runner-withdraw-too-much = You cannot withdraw { $amount } yuan: your wallet holds { $balance } yuan.
 runner-withdraw-requested = Withdrawal #{ $withdrawal } of { $amount } yuan requested; an operator will pay it out. Your wallet now holds { $balance } yuan.
-runner-withdrawal-operators = Withdrawal #{ $withdrawal }: { $name } (user { $user }) asks for { $amount } yuan.{ $suspended ->
+runner-withdrawal-operators = Withdrawal #{ $withdrawal }: { $name } (#{ $user }) asks for { $amount } yuan.{ $suspended ->
     [yes] {" "}They are suspended; what they earned is still theirs.
    *[no] {""}
   } See /withdrawals.

@@ -49,7 +49,7 @@ admin-status-name = { $status ->
   }
 
 admin-help = 运营命令：
-    /applications · /approve 编号 · /reject 编号 原因 — 跑腿员申请
+    /applications · /approve 用户 · /reject 用户 原因 — 跑腿员申请
     /find 单号 — 订单、历史和操作
     /reassign 单号 跑腿员 · /cancelorder 单号 [原因] · /resolve 单号 complete|refund|reopen [给学生的补偿，如 ¥5] [备注]
     /complaints · /uphold 投诉号 [给投诉人的补偿，如 ¥5] [备注] · /dismiss 投诉号 [备注]
@@ -113,8 +113,8 @@ admin-application-approved = 已通过：{ $who } 现在是跑腿员了。{ $qui
    *[ahead] 已提醒其参加答题。
   }
 admin-application-rejected = 已拒绝：{ $who }。已发送原因：{ $reason }
-admin-usage-approve = 请写 /approve 和申请人编号，例如 /approve 12。
-admin-usage-reject = 请写 /reject、申请人编号和原因，例如 /reject 12 照片不清晰。
+admin-usage-approve = 请写 /approve 和申请人（编号、#编号或名字），例如 /approve 12。
+admin-usage-reject = 请写 /reject、申请人（编号、#编号或名字）和原因，例如 /reject 12 照片不清晰。
 # 发给用户
 admin-runner-approved = 你的跑腿员申请已通过！{ $quiz ->
     [passed] 你已通过答题，现在就可以接单：/nearby 查看附近的订单。

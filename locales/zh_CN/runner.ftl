@@ -24,7 +24,7 @@ runner-gender = { $gender ->
 runner-apply-photo = 最后一步：请发送学生证照片。
 runner-apply-photo-needed = 请发送学生证照片（图片，不是文字）。
 runner-apply-done = 谢谢！申请已提交，客服审核后会通知你。等待期间可以先参加规则答题：/quiz
-runner-application-operators = 新的跑腿员申请：{ $name }（用户 { $user }，{ $gender ->
+runner-application-operators = 新的跑腿员申请：{ $name }（#{ $user }，{ $gender ->
     [male] 男
    *[female] 女
   }）。用 /applications 审核。
@@ -134,7 +134,7 @@ runner-withdraw-amount = “{ $text }”不是可提现的金额。请写大于 
 runner-withdraw-pending = 你的提现申请 #{ $withdrawal }（{ $amount } 元）仍在等待客服处理，请在其打款或被拒后再申请下一笔。
 runner-withdraw-too-much = 无法提现 { $amount } 元：你的钱包只有 { $balance } 元。
 runner-withdraw-requested = 已申请提现 #{ $withdrawal }，金额 { $amount } 元，客服将为你打款。钱包余额：{ $balance } 元。
-runner-withdrawal-operators = 提现 #{ $withdrawal }：{ $name }（用户 { $user }）申请 { $amount } 元。{ $suspended ->
+runner-withdrawal-operators = 提现 #{ $withdrawal }：{ $name }（#{ $user }）申请 { $amount } 元。{ $suspended ->
     [yes] 此人已被暂停，但已赚的钱仍归其所有。
    *[no] {""}
   }见 /withdrawals。

@@ -358,6 +358,24 @@ async def test_an_approval_writes_one_menu_refresh_in_its_own_transaction(chat, 
     assert (len(await menu_rows(db, applicant)), await menu_rows(db, other)) == (1, [])
 
 
+async def test_approve_and_reject_name_the_applicant_as_other_commands_name_people(chat, db, campus, clock):
+    """Before, '/approve runner1' was refused ('"runner1" is not a number') while /topup, /suspend and /credit took
+    names."""
+    await operator(chat)
+    first = await make_runner(db, campus, clock.now, approved=False)
+    second = await make_runner(db, campus, clock.now, approved=False)
+    replies = await chat.send(OP, f"/approve {await external(db, first)}")
+    assert keys(replies) == ["admin-application-approved"] and f"(#{first})" in replies[0].text
+    replies = await chat.send(OP, f"/reject console:{await external(db, second)} blurry photo")
+    assert keys(replies) == ["admin-application-rejected"] and "blurry photo" in replies[0].text
+    assert [(await get(db, RunnerProfile, u)).status for u in (first, second)] == ["approved", "rejected"]
+    assert "blurry photo" in (await chat.inbox(await external(db, second)))[-1]["text"]
+    late = await make_runner(db, campus, clock.now, approved=False)
+    (question,) = await chat.send(OP, f"/reject {await external(db, late)}")  # no reason: asked for, as ever
+    assert question.key == "admin-ask-reject-reason" and f"#{late}" in question.text
+    assert keys(await chat.send(OP, "/approve nobody")) == ["admin-user-not-found"]
+
+
 async def test_reject_asks_for_the_reason_and_tells_the_applicant(chat, db, campus, clock):
     op = await operator(chat)
     first = await make_runner(db, campus, clock.now, approved=False)
@@ -375,7 +393,8 @@ async def test_reject_asks_for_the_reason_and_tells_the_applicant(chat, db, camp
     assert keys(replies) == ["admin-application-rejected"]
     assert (await get(db, RunnerProfile, second)).decided_by == op
     assert keys(await chat.send(OP, "/approve 9999")) == ["admin-application-not-found"]
-    assert keys(await chat.send(OP, "/approve x")) == ["admin-bad-number"]
+    assert keys(await chat.send(OP, "/approve x")) == ["admin-user-not-found"]  # a name: nobody has it
+    assert keys(await chat.send(OP, "/approve 12x")) == ["admin-bad-number"]
     rows = await actions(db)
     assert_recorded(rows, op, clock.now, ("reject_runner", f"user:{first}"), ("reject_runner", f"user:{second}"))
     assert rows[0].details == {"reason": "student card photo unreadable"}
@@ -1787,8 +1806,12 @@ async def test_coupons_says_how_many_are_active_and_how_many_it_leaves_out(chat,
         assert keys(await chat.send(OP, f"/coupon create C{n:02d}X 1")) == ["admin-coupon-created"]
         clock.advance(minutes=1)
     (listed,) = await chat.send(OP, "/coupons")
-    assert listed.text.startswith("Active coupons: 21, the newest 20 shown (1 older ones left out).")
+    # Before: "(1 older ones left out)".
+    assert listed.text.startswith("Active coupons: 21, the newest 20 shown (1 older one left out).")
     assert "C20X" in listed.text and "C00X" not in listed.text
+    await chat.send(OP, "/coupon create C21X 1")
+    (listed,) = await chat.send(OP, "/coupons")
+    assert listed.text.startswith("Active coupons: 22, the newest 20 shown (2 older ones left out).")
 
 
 @pytest.mark.parametrize(("language", "said"), [

@@ -152,6 +152,7 @@ async def test_apply_stores_personal_data_encrypted_and_tells_operators(chat, se
     operators = await chat.inbox("admin")
     assert [m["key"] for m in operators] == ["runner-application-operators"]
     assert "张三" not in operators[0]["text"] and "2024123456" not in operators[0]["text"]
+    assert f"from dan (#{user.id}, male)" in operators[0]["text"]  # before: "(user 3, male)"
 
     again = await chat.send("dan", "/apply")
     assert keys(again) == ["runner-apply-status"]
@@ -884,6 +885,7 @@ async def test_withdrawal_refuses_bad_amounts_and_holds_the_money(chat, services
     operators = await chat.inbox("admin")
     assert [m["key"] for m in operators] == ["runner-withdrawal-operators"]
     assert "1.50 yuan" in operators[0]["text"] or "1.50 元" in operators[0]["text"]
+    assert f"rob (#{rob})" in operators[0]["text"] or f"rob（#{rob}）" in operators[0]["text"]
     income = await chat.send("rob", "/income")
     assert "held for withdrawal: 1.50 yuan" in income[0].text
 
