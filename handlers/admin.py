@@ -23,7 +23,7 @@ from core import credit as credit_rules
 from core import ledger
 from core.campus import Campus, CreditEvent
 from core.clock import moment_mark
-from core.dispatch import ineligibility
+from core.dispatch import RunnerCandidate, ineligibility, pair_cost
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
 from core.money import CURRENCY_MARK, YUAN_UNIT, MoneyError, format_yuan, percent_to_bp, written_yuan_to_fen
 from core.numbers import numbered, record_id, whole_number, without_number_sign
@@ -51,6 +51,7 @@ from handlers.orders import (
     customer_card,
     load_order,
     move,
+    order_line,
     parse_order_id,
     rating_tags_text,
     status_words,
@@ -79,6 +80,10 @@ MAX_COUPON_USES = 100_000
 MAX_COUPON_DAYS = 366
 MAX_REASON = 200  # characters of a reason or note
 LIST_LIMIT = 10  # items shown by one list command
+USER_ORDERS = 5  # a person's latest orders /find shows, as student and as runner
+REASSIGN_SHOWN = 5  # runners the reassign question suggests
+# '/find user #12' ('用户'): a person by their id, which alone, '/find #12', is an order's number.
+USER_WORDS = frozenset({"user", "用户"})
 TIME_FORMAT = "%m-%d %H:%M"
 
 # Buttons on an order card: short codes keep the data well under Telegram's 64 bytes.
@@ -258,8 +263,9 @@ async def resolve_user(ctx: Ctx, text: str, *, runners: bool = False) -> User:
         channel, external = raw.split(":", 1)
         found = list(await s.scalars(select(User).where(here, User.channel == channel, User.external_id == external)))
     else:
-        found = list(await s.scalars(select(User).where(
-            here, or_(User.external_id == raw, func.lower(User.display_name) == raw.lower()))))
+        named = sorted({raw, raw.removeprefix("@")} - {""})  # '@alice' as a chat mentions people, or a name with '@'
+        found = list(await s.scalars(select(User).where(here, or_(
+            User.external_id.in_(named), func.lower(User.display_name).in_([n.lower() for n in named])))))
         if runners:
             rows = await s.execute(select(RunnerProfile, User).join(User, User.id == RunnerProfile.user_id)
                                    .where(RunnerProfile.campus_id == ctx.campus.id))
@@ -468,7 +474,8 @@ async def ask_current_step(ctx: Ctx) -> None:
     elif ctx.state == "admin.refusepayout":
         ask_step(ctx, "admin-ask-refuse-reason", id=str(ctx.data.get("refuse_withdrawal", 0)))
     else:
-        ask_step(ctx, "admin-ask-runner", order=str(ctx.data.get("reassign_order", 0)))
+        order_id = int(ctx.data.get("reassign_order", 0))
+        ask_step(ctx, "admin-ask-runner-list", order=str(order_id), runners=await reassign_choices(ctx, order_id))
 
 
 def ask_step(ctx: Ctx, key: str, **args: str) -> None:
@@ -620,9 +627,80 @@ async def refresh_card(ctx: Ctx, order_id: int, card: str | None) -> None:
 
 @ROUTER.command("find", operator_only=True)
 async def find(ctx: Ctx) -> None:
+    """/find 12 (or #12): an order. /find alice, @alice, console:alice, a runner's real name, /find user #12: a
+    person."""
     begin(ctx)
     args = ask(ctx, "admin-usage-find", 1)
-    await show_order(ctx, await campus_order(ctx, args[0]))
+    if args[0].lower() in USER_WORDS and len(args) > 1:
+        await show_user(ctx, await resolve_user(ctx, " ".join(args[1:]), runners=True))
+    elif re.match(r"#?\d", args[0]):  # an order's number, as ever ('12x': a mistyped one, refused as such)
+        await show_order(ctx, await campus_order(ctx, args[0]))
+    else:
+        await show_user(ctx, await resolve_user(ctx, " ".join(args), runners=True))
+
+
+async def show_user(ctx: Ctx, user: User) -> None:
+    """A person as an operator needs them: their role, whether suspended, their wallet; as a runner their
+    application or standing (credit, orders carried, rating) and earnings; their latest orders as student and as
+    runner, newest first, each with a button to its card. Never their phone or room."""
+    t, s, uid = ctx.t, ctx.uow.session, user.id
+    profile = await ctx.uow.runners.get(uid)  # type: ignore[arg-type]
+    role = "operator" if is_operator(ctx.campus, user) else \
+        "runner" if profile is not None and profile.status == "approved" else "student"
+    parts = [t("admin-user", who=who(user), role=role, suspended="yes" if user.suspended else "no",
+               wallet=format_yuan(await ctx.uow.ledger.balance(ledger.customer(uid))))]  # type: ignore[arg-type]
+    if profile is not None:
+        rated = profile.rating_count > 0
+        parts.append(t("admin-user-runner", status=profile.status, applied=local_time(ctx.campus, profile.applied_at),
+                       suspended="yes" if profile.suspended or user.suspended else "no",
+                       active=profile.active_orders, completed=profile.completed_orders,
+                       rating=f"{profile.rating_sum / profile.rating_count:.1f}" if rated else "none",
+                       balance=format_yuan(await ctx.uow.ledger.balance(ledger.runner(uid))),  # type: ignore[arg-type]
+                       **credit_rules.told_score(ctx.campus.credit, profile.credit)))
+    listed: list[int] = []
+    for side, column in (("student", OrderRow.customer_id), ("runner", OrderRow.runner_id)):
+        if side == "runner" and profile is None:
+            continue
+        mine = (column == uid, OrderRow.campus_id == ctx.campus.id)
+        count = await s.scalar(select(func.count()).select_from(OrderRow).where(*mine)) or 0
+        rows = list(await s.scalars(select(OrderRow).where(*mine)
+                                    .order_by(OrderRow.created_at.desc(), OrderRow.id.desc()).limit(USER_ORDERS)))
+        lines = [t("admin-user-order", line=order_line(t, ctx.campus, row), created=local_time(ctx.campus,
+                                                                                             row.created_at))
+                 for row in rows]
+        parts += [t("admin-user-orders", side=side, count=count, shown=len(rows), hidden=count - len(rows)), *lines]
+        listed += [row.id for row in rows if row.id not in listed]  # type: ignore[misc]
+    buttons = [ctx.button("admin-button-order", f"adm:find:{n}", order=str(n)) for n in listed]
+    ctx.say_text("admin-user", "\n".join(parts), choices=[buttons[i:i + 4] for i in range(0, len(buttons), 4)])
+
+
+async def reassign_choices(ctx: Ctx, order_id: int) -> str:
+    """The runners the order may be reassigned to (as reassign_order checks them, past the busy limit too), under
+    the question: the most suitable few as dispatch weighs them (core.dispatch.pair_cost: the walk to the pickup,
+    orders carried, credit, rating), then those whose position is unknown, the least busy first."""
+    row = await ctx.uow.orders.get_row(order_id)
+    if row is None:
+        return ctx.t("admin-reassign-none")
+    campus = ctx.services.campuses[row.campus_id]
+    order = order_candidate(campus, row)
+    eligible = {c.user_id: c for c in await ctx.uow.runners.candidates(campus.id, ctx.now)
+                if c.user_id != row.runner_id
+                and ineligibility(campus, dataclasses.replace(c, active_orders=0), order) is None}
+    users = {u.id: u for u in await ctx.uow.session.scalars(select(User).where(
+        User.id.in_(list(eligible)), User.started_bot.is_(True)))} if eligible else {}
+    busy_m = campus.dispatch.weights.per_active_order_m
+
+    def rank(c: RunnerCandidate) -> tuple[bool, float, int, int]:
+        cost = pair_cost(campus, dataclasses.replace(c, active_orders=0), order)
+        return cost is None, c.active_orders if cost is None else cost + busy_m * c.active_orders, -c.credit, c.user_id
+
+    ranked = sorted((eligible[uid] for uid in users), key=rank)
+    if not ranked:
+        return ctx.t("admin-reassign-none")
+    lines = [ctx.t("admin-reassign-runner", who=who(users[c.user_id]), active=c.active_orders)
+             for c in ranked[:REASSIGN_SHOWN]]
+    return ctx.t("admin-reassign-runners", count=len(ranked), shown=len(lines), hidden=len(ranked) - len(lines),
+                 lines="\n".join(lines))
 
 
 async def reassign_order(ctx: Ctx, row: OrderRow, runner_text: str, *, edit: bool = False) -> None:

@@ -50,7 +50,7 @@ admin-status-name = { $status ->
 
 admin-help = Operator commands:
     /applications · /approve user · /reject user reason — runner applications
-    /find N — an order, its history and actions
+    /find N — an order, its history and actions · /find user (a name, @name or user #id) — a person: role, standing, wallet, latest orders
     /reassign N runner · /cancelorder N [reason] · /resolve N complete|refund|reopen [compensation to the student, like ¥5] [note]
     /complaints · /uphold N [compensation to whoever complained, like ¥5] [note] · /dismiss N [note] — N is the complaint number
     /suspend user [reason] · /restore user · /credit runner [+N/-N reason] — see or change a credit score
@@ -161,9 +161,54 @@ admin-button-event = { $event ->
     }
    *[other] { admin-event-name }
   }
-admin-usage-find = Write /find and the order number, like /find 12.
+admin-usage-find = Write /find and the order number, like /find 12, or a person (their name, @name, or user and their #id), like /find alice or /find user #34.
+admin-user = { $who } · { $role ->
+    [operator] operator
+    [runner] runner
+   *[student] student
+  }{ $suspended ->
+    [yes] {" "}· account suspended (/restore lifts it)
+   *[no] {""}
+  }
+    Wallet: { $wallet } yuan
+admin-user-runner = { $status ->
+    [approved] Runner: credit { $credit } ({ admin-credit-standing }){ $suspended ->
+        [yes] , suspended: takes no orders
+       *[no] {""}
+    } · orders: { $active } active, { $completed } completed · { $rating ->
+        [none] not rated yet
+       *[other] rated { $rating }★
+    } · runner wallet { $balance } yuan
+    [pending] Runner application waiting since { $applied }: /approve or /reject it (/applications shows it).
+    [rejected] Runner application rejected ({ $applied }).
+   *[other] Runner application: { $status }
+  }
+admin-user-orders = { $side ->
+    [student] Orders placed
+   *[runner] Orders taken as runner
+  }: { $count ->
+    [0] none
+   *[other] { $count }{ $hidden ->
+        [0] {""}
+       *[other] , the latest { $shown } shown
+    }, newest first:
+  }
+admin-user-order = { $line } · { $created }
 admin-usage-reassign = Write /reassign, the order number and the runner (#id or name), like /reassign 12 #34.
 admin-ask-runner = Who should take order #{ $order }? Write the runner's #id or name (in a group: reply to this message).
+admin-ask-runner-list = { admin-ask-runner }
+    { $runners }
+admin-reassign-runners = { $hidden ->
+    [0] Runners who can take it:
+   *[other] Runners who can take it: the { $shown } most suitable of { $count } (nearest and least busy first):
+  }
+    { $lines }
+admin-reassign-runner = { $who } · { $active ->
+    [0] no active orders
+    [one] 1 active order
+   *[other] { $active } active orders
+  }
+admin-reassign-none = No runner can take it now: none is approved, active, allowed this order and reachable by the bot.
 admin-not-a-runner = { $who } is not a runner.
 admin-runner-ineligible = { $who } cannot take this order: { $reason ->
     [not-eligible-other-campus] a runner of another campus

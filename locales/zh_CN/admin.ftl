@@ -50,7 +50,7 @@ admin-status-name = { $status ->
 
 admin-help = 运营命令：
     /applications · /approve 用户 · /reject 用户 原因 — 跑腿员申请
-    /find 单号 — 订单、历史和操作
+    /find 单号 — 订单、历史和操作 · /find 用户（名字、@名字或 用户 #编号）— 某人的身份、信用、钱包和最近订单
     /reassign 单号 跑腿员 · /cancelorder 单号 [原因] · /resolve 单号 complete|refund|reopen [给学生的补偿，如 ¥5] [备注]
     /complaints · /uphold 投诉号 [给投诉人的补偿，如 ¥5] [备注] · /dismiss 投诉号 [备注]
     /suspend 用户 [原因] · /restore 用户 · /credit 跑腿员 [+N/-N 原因] — 查看或调整信用分
@@ -158,9 +158,53 @@ admin-button-event = { $event ->
     }
    *[other] { admin-event-name }
   }
-admin-usage-find = 请写 /find 和订单号，例如 /find 12。
+admin-usage-find = 请写 /find 和订单号，例如 /find 12；或写某人（名字、@名字，或“用户”加 #编号），例如 /find alice 或 /find 用户 #34。
+admin-user = { $who } · { $role ->
+    [operator] 运营
+    [runner] 跑腿员
+   *[student] 学生
+  }{ $suspended ->
+    [yes] {" "}· 账号已暂停（/restore 恢复）
+   *[no] {""}
+  }
+    钱包：{ $wallet } 元
+admin-user-runner = { $status ->
+    [approved] 跑腿员：信用分 { $credit }（{ admin-credit-standing }）{ $suspended ->
+        [yes] ，已暂停：不能接单
+       *[no] {""}
+    } · 进行中 { $active } 单 · 已完成 { $completed } 单 · { $rating ->
+        [none] 暂无评分
+       *[other] 评分 { $rating }★
+    } · 跑腿钱包 { $balance } 元
+    [pending] 跑腿员申请自 { $applied } 起等待审核：用 /approve 或 /reject 处理（/applications 可查看）。
+    [rejected] 跑腿员申请已被拒绝（{ $applied }）。
+   *[other] 跑腿员申请：{ $status }
+  }
+admin-user-orders = { $side ->
+    [student] 下的订单
+   *[runner] 作为跑腿员接的订单
+  }：{ $count ->
+    [0] 无
+   *[other] 共 { $count } 单{ $hidden ->
+        [0] {""}
+       *[other] ，显示最近 { $shown } 单
+    }，最新的在前：
+  }
+admin-user-order = { $line } · { $created }
 admin-usage-reassign = 请写 /reassign、订单号和跑腿员（#编号或名字），例如 /reassign 12 #34。
 admin-ask-runner = 订单 #{ $order } 改派给谁？请写跑腿员的 #编号或名字（在群里请回复本条消息）。
+admin-ask-runner-list = { admin-ask-runner }
+    { $runners }
+admin-reassign-runners = { $hidden ->
+    [0] 可以接这单的跑腿员：
+   *[other] 可以接这单的跑腿员共 { $count } 位，最合适的 { $shown } 位（距离近、手头单少的在前）：
+  }
+    { $lines }
+admin-reassign-runner = { $who } · { $active ->
+    [0] 没有进行中的订单
+   *[other] { $active } 单进行中
+  }
+admin-reassign-none = 现在没有跑腿员能接这单：没有已通过审核、未被暂停、符合本单要求且机器人能联系到的跑腿员。
 admin-not-a-runner = { $who } 不是跑腿员。
 admin-runner-ineligible = { $who } 不能接这个订单：{ $reason ->
     [not-eligible-other-campus] 其他校区的跑腿员

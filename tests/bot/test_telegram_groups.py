@@ -252,8 +252,9 @@ async def asked_whom_to_reassign(api: FakeBotAPI, services: Services, campus, cl
     order_id = await accepted_order(services, campus, clock, customer, runner)
     card = await order_card(api, admin_chat, 4004, order_id)
     api.press(api.user(4004, "Wu", language_code="en"), card, event_label("reassign"))
+    asked = EN("admin-ask-runner", order=str(order_id))  # above the runners who can take it
     question = await until(lambda: next((m for m in api.bot_messages(admin_chat["id"])
-                                         if m.get("text") == EN("admin-ask-runner", order=str(order_id))), None))
+                                         if (m.get("text") or "").startswith(asked)), None))
     return order_id, card, question
 
 

@@ -510,8 +510,9 @@ async def test_a_private_question_ended_any_other_way_loses_its_cancel_button(ch
 
     replies = await chat.send(OP, "nobody" if ending == "refused" else ending)  # a refused answer ends it too
     said = {"/cancel": "admin-step-cancelled", "/today": "admin-today", "refused": "admin-user-not-found"}[ending]
-    assert keys(replies) == [said, "admin-ask-runner"]
-    assert question_cleared(replies[1], "7", EN("admin-ask-runner", order=str(order_id)))
+    assert keys(replies) == [said, "admin-ask-runner-list"]
+    assert question_cleared(replies[1], "7", question.text)
+    assert question.text.startswith(EN("admin-ask-runner", order=str(order_id)))
 
 
 async def test_a_private_question_cancelled_by_its_button_or_asked_again_is_replaced_once(chat, db, campus, clock):
@@ -646,7 +647,7 @@ async def test_reassign_from_the_order_card(chat, db, campus, clock):
     second = await make_runner(db, campus, clock.now)
     order_id = await accepted_order(db, campus, clock.now, customer, first)
     await chat.send(OP, f"/find {order_id}")
-    assert keys(await chat.press(OP, "Reassign")) == ["admin-ask-runner"]
+    assert keys(await chat.press(OP, "Reassign")) == ["admin-ask-runner-list"]
     assert keys(await chat.send(OP, await external(db, second))) == ["admin-reassigned"]
     assert (await get(db, OrderRow, order_id)).runner_id == second
     # The history says whom it went to (the order may be taken from them again later).
@@ -656,6 +657,98 @@ async def test_reassign_from_the_order_card(chat, db, campus, clock):
     reassigned = [line for line in card.text.split("\n") if " reassign: " in line]
     assert [line.rsplit(" · to ", 1)[1] for line in reassigned] == [
         f"{await external(db, second)} (#{second})", f"{await external(db, third)} (#{third})"]
+
+
+async def test_the_reassign_question_lists_the_runners_who_can_take_the_order_most_suitable_first(
+        chat, db, campus, clock):
+    """Before, it asked for "the runner's #id or name" and no command listed runners."""
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    holder = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, holder)
+    pickup = campus.building("parcel_station")
+    near, far, idle, other, best = [await make_runner(db, campus, clock.now) for _ in range(5)]
+    busy = await make_runner(db, campus, clock.now, active_orders=2)
+    async with UnitOfWork(db) as uow:  # live locations shared: at the pickup, and about a kilometre away
+        for runner, lat in ((near, pickup.lat), (far, pickup.lat + 0.009)):
+            await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == runner).values(
+                available_lat=lat, available_lon=pickup.lon, available_until=clock.now + dt.timedelta(hours=1)))
+        await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == best).values(credit=140))
+    # Who cannot take it is not listed: not approved, no quiz, below the credit floor, suspended, unreachable.
+    await make_runner(db, campus, clock.now, approved=False)
+    await make_runner(db, campus, clock.now, quiz=False)
+    await make_runner(db, campus, clock.now, credit=50)
+    suspended, unreachable = await make_runner(db, campus, clock.now), await make_runner(db, campus, clock.now)
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(User).where(User.id == suspended).values(suspended=True))
+        await uow.session.execute(update(User).where(User.id == unreachable).values(started_bot=False))
+
+    (question,) = await chat.press(OP, f"data:adm:ra:{order_id}")
+    assert question.key == "admin-ask-runner-list"
+    head, *lines = question.text.split("\n")
+    assert head == EN("admin-ask-runner", order=str(order_id))
+    named = {u: f"{await external(db, u)} (#{u})" for u in (near, far, best, idle, other)}
+    assert lines == ["Runners who can take it: the 5 most suitable of 6 (nearest and least busy first):",
+                     *(f"{named[u]} · no active orders" for u in (near, far, best, idle, other))]
+    assert f"(#{busy})" not in question.text  # the sixth: two orders carried, position unknown
+    assert keys(await chat.send(OP, await external(db, far))) == ["admin-reassigned"]
+
+    await accepted_order(db, campus, clock.now, customer, near)
+    (question,) = await chat.press(OP, f"data:adm:ra:{order_id}")  # the runner it has now is not listed
+    head, title, *lines = question.text.split("\n")
+    assert lines[0] == f"{named[near]} · 1 active order" and f"{await external(db, holder)} (#{holder})" in lines[2]
+    assert named[far] not in question.text and "most suitable of 6" in title
+
+
+async def test_the_reassign_question_says_when_no_runner_can_take_the_order(chat, db, campus, clock):
+    await operator(chat)
+    order_id = await accepted_order(db, campus, clock.now, await make_user(db, campus, clock.now),
+                                    await make_runner(db, campus, clock.now))
+    (question,) = await chat.press(OP, f"data:adm:ra:{order_id}")
+    assert question.text.endswith("\nNo runner can take it now: none is approved, active, allowed this order and "
+                                  "reachable by the bot.")
+
+
+async def test_find_shows_a_person_their_role_standing_wallet_and_latest_orders(chat, db, campus, clock):
+    """Before, /find took only an order number: '/find alice' → '"alice" is not an order number'."""
+    await operator(chat)
+    alice = await make_user(db, campus, clock.now, name="alice", phone="13800138000", room="F3-512")
+    runner = await make_runner(db, campus, clock.now, credit=75)
+    placed = []
+    for _ in range(6):
+        placed.append(await make_order(db, campus, alice, clock.now))
+        clock.advance(minutes=1)
+    for event in (Event.accept, Event.pickup):  # picked up: still theirs once they are suspended
+        await act(db, campus, placed[0], event, Actor(Role.runner, runner), clock.now)
+
+    (card,) = await chat.send(OP, "/find alice")
+    assert card.key == "admin-user"
+    text = card.text
+    assert text.startswith(f"alice (#{alice}) · student\nWallet: 0.00 yuan\n")
+    assert "Orders placed: 6, the latest 5 shown, newest first:" in text
+    newest = list(reversed(placed[1:]))
+    assert [line.split(" ")[0] for line in text.split("\n") if line.startswith("#")] == [f"#{o}" for o in newest]
+    assert "13800138000" not in text and "F3-512" not in text  # never their phone or room
+    assert [c.data for c in card.flat_choices()] == [f"adm:find:{o}" for o in newest]
+    for said in ("/find @alice", f"/find user #{alice}", f"/find user {alice}", "/find console:alice"):
+        assert (await chat.send(OP, said))[0].text == text, said
+    assert keys(await chat.send(OP, "/find nobody")) == ["admin-user-not-found"]
+
+    name = await external(db, runner)
+    await chat.send(OP, f"/suspend {name} no-shows")
+    (card,) = await chat.send(OP, "/find 测试")  # the real name they applied with
+    assert card.text.startswith(f"{name} (#{runner}) · runner · account suspended (/restore lifts it)\n")
+    assert ("Runner: credit 75 (warning), suspended: takes no orders · orders: 1 active, 0 completed · not rated "
+            "yet · runner wallet 0.00 yuan") in card.text
+    assert "Orders placed: none\nOrders taken as runner: 1, newest first:\n" in card.text
+    assert f"#{placed[0]} " in card.text.split("Orders taken as runner")[1]
+
+    applicant = await make_runner(db, campus, clock.now, approved=False)
+    (card,) = await chat.send(OP, f"/find user #{applicant}")
+    assert "Runner application waiting since 11-23 10:06: /approve or /reject it" in card.text
+    await operator_speaking(db, campus, clock.now, "zh_CN")
+    (card,) = await chat.send("dora", "/find alice")
+    assert card.text.startswith(f"alice (#{alice}) · 学生\n钱包：0.00 元\n下的订单：共 6 单，显示最近 5 单，最新的在前：")
 
 
 @pytest.mark.parametrize(("language", "refusal"), [

@@ -159,7 +159,7 @@ async def test_a_runner_named_privately_does_not_answer_the_reassign_question_of
     order_id = await accepted_order(db, campus, clock.now, customer, first)
     await chat.send(OP, f"/find {order_id}", chat=ADMIN_CHAT)
     (question,) = await chat.press(OP, f"data:adm:ra:{order_id}", chat=ADMIN_CHAT)
-    assert question.key == "admin-ask-runner"
+    assert question.key == "admin-ask-runner-list"
 
     assert keys(await chat.send(OP, await external(db, second))) == ["idle-hint", "menu-title"]
     assert (await get(db, OrderRow, order_id)).runner_id == first

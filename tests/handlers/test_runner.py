@@ -152,7 +152,7 @@ async def test_apply_stores_personal_data_encrypted_and_tells_operators(chat, se
     operators = await chat.inbox("admin")
     assert [m["key"] for m in operators] == ["runner-application-operators"]
     assert "张三" not in operators[0]["text"] and "2024123456" not in operators[0]["text"]
-    assert f"from dan (#{user.id}, male)" in operators[0]["text"]  # before: "(user 3, male)"
+    assert f"dan（#{user.id}，男）" in operators[0]["text"]  # the campus operator reads Chinese; before: "（用户 1，男）"
 
     again = await chat.send("dan", "/apply")
     assert keys(again) == ["runner-apply-status"]
