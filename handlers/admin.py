@@ -665,9 +665,8 @@ async def show_user(ctx: Ctx, user: User) -> None:
         count = await s.scalar(select(func.count()).select_from(OrderRow).where(*mine)) or 0
         rows = list(await s.scalars(select(OrderRow).where(*mine)
                                     .order_by(OrderRow.created_at.desc(), OrderRow.id.desc()).limit(USER_ORDERS)))
-        lines = [t("admin-user-order", line=order_line(t, ctx.campus, row), created=local_time(ctx.campus,
-                                                                                             row.created_at))
-                 for row in rows]
+        lines = [t("admin-user-order", line=order_line(t, ctx.campus, row),
+                   created=local_time(ctx.campus, row.created_at)) for row in rows]
         parts += [t("admin-user-orders", side=side, count=count, shown=len(rows), hidden=count - len(rows)), *lines]
         listed += [row.id for row in rows if row.id not in listed]  # type: ignore[misc]
     buttons = [ctx.button("admin-button-order", f"adm:find:{n}", order=str(n)) for n in listed]
