@@ -309,19 +309,26 @@ def refund_order(order_id: int, customer_id: int, paid: Fen, subsidy: Fen, reaso
     )
 
 
-def cancellation_fee(order_id: int, customer_id: int, runner_id: int, paid: Fen, subsidy: Fen, fee: Fen) -> Posting:
+def cancellation_fee(order_id: int, customer_id: int, runner_id: int, paid: Fen, subsidy: Fen, fee: Fen,
+                     goods: Fen = 0) -> Posting:
     """The customer cancels after a runner accepted: the runner gets `fee` from escrow, the rest is refunded.
 
-    The fee is borne by what the customer paid first; only if it exceeds that does it eat into the coupon. So the
-    customer gets back paid − fee (at least 0) and marketing gets back the rest of its coupon.
+    The fee is borne by what the customer paid for the service first (`paid` less the goods money in it, which all
+    goes back: nothing was bought yet); only if it exceeds that does it eat into the coupon, so a coupon never
+    takes the runner's fee away. So the customer gets back paid − fee (at least the goods money) and marketing
+    gets back the rest of its coupon.
     """
     _fen("paid", paid, zero_ok=True)
     _fen("subsidy", subsidy, zero_ok=True)
     _fen("fee", fee)
-    if fee > paid + subsidy:
-        raise LedgerError(reason=f"cancellation fee {fee} exceeds the order's escrow {paid + subsidy}")
-    to_customer = max(paid - fee, 0)
-    to_marketing = subsidy - max(fee - paid, 0)
+    _fen("goods", goods, zero_ok=True)
+    if goods > paid:
+        raise LedgerError(reason=f"goods money {goods} exceeds what was paid {paid}")
+    service = paid - goods  # what the customer paid for the service itself
+    if fee > service + subsidy:
+        raise LedgerError(reason=f"cancellation fee {fee} exceeds the service's escrow {service + subsidy}")
+    to_customer = goods + max(service - fee, 0)
+    to_marketing = subsidy - max(fee - service, 0)
     return _posting(
         f"order:{_id('order_id', order_id)}:cancel-fee",
         [

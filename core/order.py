@@ -516,16 +516,15 @@ def transition(
             assert order.runner_id is not None and order.accepted_at is not None
             fee = cancellation_fee(campus, order, now)
             if fee:
-                postings.append(
-                    ledger.cancellation_fee(order.id, order.customer_id, order.runner_id, order.total, order.discount, fee)
-                )
+                postings.append(ledger.cancellation_fee(order.id, order.customer_id, order.runner_id, order.total,
+                                                        order.discount, fee, order.goods))
             else:
                 postings.append(refund)
             notices.append(Notice("runner", "notice-cancelled-runner-fee", {"fee": fee}, user_id=order.runner_id)
                            if fee else Notice("runner", "notice-cancelled-runner", user_id=order.runner_id))
         if order.status is Status.awaiting_payment:  # nothing was paid, so nothing goes back
             notices.append(Notice("customer", "notice-cancelled-unpaid"))
-        elif order.total and cancellation_fee(campus, order, now) == order.total:  # the fee took all of it
+        elif order.total and fee_from_customer(campus, order, now) == order.total:  # the fee took all they paid
             notices.append(Notice("customer", "notice-cancelled-all-fee", {"fee": order.total}))
         else:
             refund_now = refund_on_cancel(campus, order, now)
@@ -656,21 +655,29 @@ def reason(note: str) -> dict[str, Any]:
 
 
 def cancellation_fee(campus: Campus, order: Order, now: dt.datetime) -> Fen:
-    """What a customer's cancellation costs: nothing before accept or within the grace, the fee until pickup. The
-    grace of a scheduled errand runs from its window's start: until then the runner has not set out."""
+    """What a customer's cancellation pays the runner: nothing before accept or within the grace, the fee until
+    pickup. The grace of a scheduled errand runs from its window's start: until then the runner has not set out.
+    A coupon changes nothing of it (coupons are marketing's, never the runner's): what the student's payment does
+    not cover the marketing subsidy pays (fee_from_customer)."""
     if order.status is not Status.accepted or order.accepted_at is None:
         return 0
     grace = dt.timedelta(minutes=campus.cancellation.free_minutes_after_accept)
     if now - order.begins(order.accepted_at) <= grace:
         return 0
-    # The fee never exceeds what the customer actually paid for the service: the goods money all goes back.
-    return min(campus.cancellation.fee_after_accept, order.total - order.goods)
+    # At most what the service was worth (its escrow, a coupon's part included): the goods money all goes back.
+    return min(campus.cancellation.fee_after_accept, order.total + order.discount - order.goods)
+
+
+def fee_from_customer(campus: Campus, order: Order, now: dt.datetime) -> Fen:
+    """The part of the cancellation fee the student's payment bears: all of it, up to what they paid for the
+    service (their goods money all goes back); the coupon pays the rest (core.ledger.cancellation_fee)."""
+    return min(cancellation_fee(campus, order, now), order.total - order.goods)
 
 
 def refund_on_cancel(campus: Campus, order: Order, now: dt.datetime) -> Fen:
     if order.status is Status.awaiting_payment:
         return 0
-    return order.total - cancellation_fee(campus, order, now)
+    return order.total - fee_from_customer(campus, order, now)
 
 
 def refund_on_operator_cancel(order: Order) -> Fen:

@@ -28,7 +28,7 @@ from core.order import (
     Role,
     Status,
     allowed_events,
-    cancellation_fee,
+    fee_from_customer,
     refund_on_cancel,
 )
 from handlers import goods_extra
@@ -300,7 +300,8 @@ async def view_verb(ctx: Ctx) -> None:
 
 # --- cancel ------------------------------------------------------------------------------------------------------
 async def cancellable(ctx: Ctx, order_id: int) -> tuple[OrderRow, int, int]:
-    """The order with the refund and fee a cancellation now would give, or a clear refusal."""
+    """The order with the refund a cancellation now would give and the part of the runner's fee the student pays
+    (a coupon pays the rest), or a clear refusal."""
     row = await customer_order(ctx, order_id)
     order = to_domain(row)
     if order.status in AFTER_PICKUP:
@@ -310,7 +311,7 @@ async def cancellable(ctx: Ctx, order_id: int) -> tuple[OrderRow, int, int]:
     if Event.cancel not in allowed_events(order, Actor(Role.customer, ctx.user_id)):
         raise not_now(ctx, row)
     campus = campus_of(ctx, row)
-    return row, refund_on_cancel(campus, order, ctx.now), cancellation_fee(campus, order, ctx.now)
+    return row, refund_on_cancel(campus, order, ctx.now), fee_from_customer(campus, order, ctx.now)
 
 
 async def ask_cancel(ctx: Ctx, order_id: int, *, changed: bool = False, shown: int | None = None) -> None:

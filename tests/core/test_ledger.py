@@ -454,3 +454,18 @@ def test_a_cancellation_gives_the_coupon_back_only_if_marketing_gets_all_of_it_b
     assert not L.gives_subsidy_back(posting, 8, 300)  # another order's
     assert not L.gives_subsidy_back(L.pay_order(7, 1, 1000, 300), 7, 300)
     assert not L.gives_subsidy_back(L.complete_order(7, 2, 1100, 200), 7, 300)
+
+
+def test_a_cancellation_fee_is_never_taken_from_the_goods_money_but_from_the_coupon() -> None:
+    """Paid 0.50 for the service and 50 yuan of goods money, with a 6.50 coupon: a 1.00 fee takes the 0.50 and 0.50
+    of the coupon; the goods money all goes back."""
+    books = Ledger()
+    books.post(L.top_up(STUDENT, 5050, "wechat", "w1"))
+    books.post(L.pay_order(ORDER, STUDENT, 5050, 650))
+    books.post(L.cancellation_fee(ORDER, STUDENT, RUNNER, 5050, 650, 100, goods=5000))
+    assert books.balance(L.runner(RUNNER)) == 100
+    assert books.balance(L.customer(STUDENT)) == 5000
+    assert books.balance(L.MARKETING) == -50
+    assert books.balance(L.escrow(ORDER)) == 0 and books.total() == 0
+    with pytest.raises(LedgerError):  # more than the service's escrow: the goods money is not the runner's
+        L.cancellation_fee(ORDER, STUDENT, RUNNER, 5050, 650, 701, goods=5000)

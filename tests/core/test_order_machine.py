@@ -11,7 +11,18 @@ from bot.campus_file import load_campus
 from core import ledger
 from core.campus import CreditEvent, Size, TaskType
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
-from core.order import FINAL, Actor, Event, Order, Role, Status, allowed_events, pay_deadline, transition
+from core.order import (
+    FINAL,
+    Actor,
+    Event,
+    Order,
+    Role,
+    Status,
+    allowed_events,
+    pay_deadline,
+    refund_on_cancel,
+    transition,
+)
 from core.pricing import Discount, QuoteRequest, quote
 
 CAMPUS = load_campus(Path(__file__).resolve().parents[2] / "campus" / "demo.yaml")
@@ -299,7 +310,8 @@ def test_the_students_cancellation_notice_says_when_the_fee_took_all_they_paid()
 
     assert told(fee + 1) == [("notice-cancelled", {"refund": 1, "refunded": "yes"})]
     assert told(fee) == [("notice-cancelled-all-fee", {"fee": fee})]  # not "0.00 yuan went back to your wallet"
-    assert told(fee - 1) == [("notice-cancelled-all-fee", {"fee": fee - 1})]  # the fee never exceeds what was paid
+    # The student's part never exceeds what they paid (their coupon pays the rest of the runner's fee).
+    assert told(fee - 1) == [("notice-cancelled-all-fee", {"fee": fee - 1})]
 
 
 NOTHING_BOUGHT = {"spent": 0, "bought": "no"}  # a runner's notice of an order with no goods bought
@@ -624,13 +636,33 @@ def test_an_operator_gives_no_goods_cost_for_an_order_reported_before_pickup_nor
 
 def test_a_late_cancellation_fee_never_takes_the_goods_money():
     late = T0 + dt.timedelta(minutes=CAMPUS.cancellation.free_minutes_after_accept, seconds=1)
-    # The coupon paid all but 0.10 yuan of the service: the fee is those 0.10, and the 50 yuan all go back.
+    # The coupon paid all but 0.10 yuan of the service: the student's fee is those 0.10, the coupon pays the rest of
+    # the runner's, and the 50 yuan all go back.
     order = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0, discount=690, total=10 + 5000,
                       goods=5000)
     t = transition(CAMPUS, order, Event.cancel, Actor(Role.customer, CUSTOMER), late)
-    assert paid_to_runner(t) == 10
+    assert paid_to_runner(t) == CAMPUS.cancellation.fee_after_accept
+    [entries] = [{e.account: e.amount for e in p.entries} for p in t.postings]
+    assert entries[ledger.MARKETING] == 690 - (CAMPUS.cancellation.fee_after_accept - 10)
     assert [(n.key, n.args) for n in t.notices if n.to == "customer"] == [
         ("notice-cancelled", {"refund": 5000, "refunded": "yes"})]
+
+
+@pytest.mark.parametrize(("discount", "from_student"), [(700, 0), (650, 50), (100, 100)], ids=["free", "most", "some"])
+def test_a_coupon_never_takes_the_runners_late_cancellation_fee(discount, from_student):
+    """Coupons are marketing's, never the runner's: the runner of a late cancellation gets the rule's fee whatever
+    the coupon. The student's payment bears it first; the marketing subsidy pays the rest out of its coupon."""
+    late = T0 + dt.timedelta(minutes=CAMPUS.cancellation.free_minutes_after_accept, seconds=1)
+    fee = CAMPUS.cancellation.fee_after_accept
+    order = new_order(status=Status.accepted, runner_id=RUNNER, accepted_at=T0, discount=discount,
+                      total=700 - discount)
+    t = transition(CAMPUS, order, Event.cancel, Actor(Role.customer, CUSTOMER), late)
+    [entries] = [{e.account: e.amount for e in p.entries} for p in t.postings]
+    assert entries[ledger.runner(RUNNER)] == fee
+    assert entries.get(ledger.customer(CUSTOMER), 0) == order.total - from_student
+    assert entries.get(ledger.MARKETING, 0) == discount - (fee - from_student)
+    assert runner_told(t) == [("notice-cancelled-runner-fee", {"fee": fee})]
+    assert refund_on_cancel(CAMPUS, order, late) == order.total - from_student
 
 
 def test_dropping_the_coupon_of_a_buy_task_keeps_its_goods_money():

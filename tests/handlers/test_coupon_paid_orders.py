@@ -7,13 +7,14 @@ from sqlalchemy import func, select
 
 from core import ledger
 from core.money import format_yuan
-from core.order import Actor, Event
+from core.order import Actor, Event, Role
 from handlers import wallet
 from locales import catalogue
 from storage.models import Coupon, CouponRedemption, LedgerPosting
 from storage.uow import UnitOfWork
-from tests.factories import FREE_COUPON, act, make_order, make_user
+from tests.factories import FREE_COUPON, act, make_order, make_runner, make_user
 from tests.handlers.harness import keys
+from tests.handlers.test_admin import OP, external, operator
 from tests.handlers.test_ordering import PARCEL_TO_MY_ROOM, add_coupon, answer_all, balances, funded, orders_of
 from tests.handlers.test_tracking import speaks
 
@@ -190,3 +191,45 @@ async def test_an_expired_order_its_coupon_paid_is_never_called_refunded(chat, s
     await act(services.db, campus, paid_id, Event.expire, Actor.system(), clock())
     [listing] = await chat.send("bob", "/orders")
     assert t("status", status="expired") in listing.text and listed not in listing.text
+
+
+@pytest.mark.parametrize(("coupon", "paid", "used"), [
+    ({"amount_off": 0, "percent_off_bp": 10_000}, "nothing", 1),  # marketing pays all the fee
+    ({"amount_off": 0, "percent_off_bp": 9000}, "less", 1),  # the student paid less than the fee: marketing the rest
+    ({"amount_off": 100}, "more", 0),  # the student's payment bears all the fee: the coupon cost nothing, goes back
+], ids=["free", "most", "some"])
+async def test_a_coupon_never_takes_the_runners_late_cancellation_fee_away(chat, services, clock, campus, coupon,
+                                                                           paid, used):
+    """Coupons are paid by marketing, never by the runner: a late cancellation pays the runner the campus's fee
+    whatever the coupon, the student's payment first and the marketing subsidy the rest. A coupon that paid part of
+    the fee counts as used; one that cost nothing is given back."""
+    await add_coupon(services, clock, "FREE", **coupon)  # FREE_ERRAND types its code
+    alice = await funded(chat, services, "alice", 5000)
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", FREE_ERRAND)
+    replies = await chat.press("alice", "Confirm")
+    if "order-created" in keys(replies):
+        assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]
+    [order] = await orders_of(services, alice)
+    fee = campus.cancellation.fee_after_accept
+    assert order.status == "open" and order.discount
+    assert paid == ("nothing" if not order.total else "less" if order.total < fee else "more")
+    runner = await make_runner(services.db, campus, clock())
+    await act(services.db, campus, order.id, Event.accept, Actor(Role.runner, runner), clock())
+    clock.advance(minutes=campus.cancellation.free_minutes_after_accept + 1)
+
+    await chat.send("alice", f"/cancel {order.id}")
+    await chat.press("alice", "Yes, cancel it")
+    [order] = await orders_of(services, alice)
+    assert order.status == "cancelled"
+    from_student = min(fee, order.total)
+    accounts, grand_total = await balances(services)
+    assert accounts[ledger.runner(runner)] == fee
+    assert accounts.get(ledger.customer(alice), 0) == 5000 - from_student  # the rest went back to the student
+    assert accounts.get(ledger.MARKETING, 0) == -(fee - from_student)
+    assert accounts.get(ledger.escrow(order.id), 0) == 0 and grand_total == 0
+    assert (await coupon_state(services))[0] == used
+    told = await chat.inbox(await external(services.db, runner))
+    assert told[-1]["key"] == "notice-cancelled-runner-fee" and f"{format_yuan(fee)} 元" in told[-1]["text"]
+    await operator(chat)
+    assert f"used {used}/100" in (await chat.send(OP, "/coupons"))[0].text

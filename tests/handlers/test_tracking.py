@@ -352,8 +352,8 @@ async def test_a_cancellation_fee_that_takes_the_whole_total_is_said_so_not_as_n
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 async def test_an_order_a_coupon_paid_in_full_is_cancelled_without_any_text_of_0_yuan_back(
         db, campus, clock, chat, language):
-    """Taken by a runner and past the free cancellation time, yet the student paid nothing: no fee, nothing back,
-    and the question and the notice say so in words."""
+    """Taken by a runner and past the free cancellation time, yet the student paid nothing: no fee of theirs,
+    nothing back, and the question and the notice say so in words. The runner's fee is the coupon's (marketing)."""
     alice = await make_user(db, campus, clock(), name="alice")
     runner = await make_runner(db, campus, clock())
     await speaks(db, language, alice)
@@ -377,7 +377,9 @@ async def test_an_order_a_coupon_paid_in_full_is_cancelled_without_any_text_of_0
               f"back to your wallet.",
         "zh_CN": f"订单 #{order_id} 已取消。这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。",
     }[language])]
-    assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.escrow(order_id)) == [0, 0, 0]
+    fee = campus.cancellation.fee_after_accept
+    assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.escrow(order_id),
+                          ledger.MARKETING) == [0, fee, 0, -fee]
 
 
 async def test_cancel_after_pickup_is_refused(db, campus, clock, chat):
