@@ -117,6 +117,9 @@ _COUPON_CODE = re.compile(r"^[A-Z0-9_-]{3,32}$")
 # taken for the numbers read by position (min spend, uses, days), wherever it is written after the discount.
 # (最多, "at most", may be of uses too: it is a cap only as 最多减 or before money written as such, 最多5元, 最多¥5.)
 _COUPON_CAP = re.compile(r"^(?:cap|最高减?|最多减|封顶|最多(?=[¥￥]|[\d.]+(?:元|块)))[:：=]?(.*)$", re.IGNORECASE)
+# A coupon's uses per student ("each 3", "每人3次", "每人限 3 次"), led by a word like the cap. Without it: once.
+_COUPON_EACH = re.compile(r"^(?:each|每人限?)[:：=]?(\S*?)(?:次|张)?$", re.IGNORECASE)
+_TIMES = re.compile(r"^(?:次|张|times?)$", re.IGNORECASE)  # the unit written apart: "each 3 times", "每人 3 次"
 # The refusals of a decision taken already (perhaps by another operator a moment ago).
 DECIDED = frozenset({"admin-application-decided", "admin-application-replaced", "admin-withdrawal-decided",
                      "admin-complaint-decided"})
@@ -1215,7 +1218,7 @@ def coupon_line(ctx: Ctx, c: Coupon) -> str:
     return ctx.t("admin-coupon-line", code=c.code, value=coupon_value_text(ctx, c),
                  min_spend=format_yuan(c.min_spend) if c.min_spend else "none", used=c.used,
                  max_uses=str(c.max_uses) if c.max_uses is not None else "none",
-                 used_up="yes" if c.max_uses is not None and c.used >= c.max_uses else "no",
+                 used_up="yes" if c.max_uses is not None and c.used >= c.max_uses else "no", each=c.per_user,
                  until=dated_time(ctx.campus, c.valid_until, ctx.now) if c.valid_until else "none")
 
 
@@ -1251,8 +1254,28 @@ def take_cap(args: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
     return amount, tuple(rest)
 
 
+def take_each(args: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
+    """A coupon's uses per student among the arguments after its discount ('each 3', 'each3', '每人3次'): the number
+    as written (None: not said) and the other arguments, read by position."""
+    at = [i for i, word in enumerate(args) if _COUPON_EACH.match(word)]
+    if not at:
+        return None, args
+    if len(at) > 1:
+        raise InvalidInput("admin-usage-coupon")
+    rest = list(args)
+    number = _COUPON_EACH.match(rest.pop(at[0]))[1]  # type: ignore[index]
+    if not number and at[0] < len(rest):  # "each 3": the number is the next word
+        number = rest.pop(at[0])
+    if number and at[0] < len(rest) and _TIMES.match(rest[at[0]]):
+        rest.pop(at[0])
+    if not number:
+        raise InvalidInput("admin-usage-coupon")
+    return number, tuple(rest)
+
+
 async def create_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
-    cap_text, rest = take_cap(args[2:])
+    each_text, rest = take_each(args[2:])
+    cap_text, rest = take_cap(rest)
     if len(args) < 2 or len(rest) > 3:
         raise InvalidInput("admin-usage-coupon")
     code = args[0].upper()
@@ -1278,19 +1301,21 @@ async def create_coupon(ctx: Ctx, args: tuple[str, ...]) -> None:
     max_uses = optional_int(rest[1] if len(rest) > 1 else None, maximum=MAX_COUPON_USES,
                             key="admin-coupon-uses-invalid")
     days = optional_int(rest[2] if len(rest) > 2 else None, maximum=MAX_COUPON_DAYS, key="admin-coupon-days-invalid")
+    # Once per student unless said; 0: as often as the coupon's uses last.
+    each = 1 if each_text is None else optional_int(each_text, maximum=MAX_COUPON_USES, key="admin-coupon-each-invalid")
     s = ctx.uow.session
     added = await insert_ignore(s, Coupon, {
         "code": code, "campus_id": ctx.campus.id, "amount_off": amount_off, "percent_off_bp": percent_off,
         "cap": cap, "min_spend": min_spend, "valid_from": ctx.now,
         "valid_until": ctx.now + dt.timedelta(days=days) if days else None,
-        "max_uses": max_uses or None, "used": 0, "per_user": 1, "created_by": ctx.user_id,
+        "max_uses": max_uses or None, "used": 0, "per_user": each, "created_by": ctx.user_id,
     }, ["code"])
     if added.rowcount != 1:
         raise InvalidInput("admin-coupon-exists", code=code)
     coupon = await s.get(Coupon, code, populate_existing=True)
     assert coupon is not None
     await record(ctx, "coupon_create", f"coupon:{code}", amount_off=amount_off, percent_off_bp=percent_off, cap=cap,
-                 min_spend=min_spend, max_uses=max_uses or None, days=days or None)
+                 min_spend=min_spend, max_uses=max_uses or None, days=days or None, per_student=each or None)
     ctx.say("admin-coupon-created", line=coupon_line(ctx, coupon))
 
 

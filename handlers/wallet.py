@@ -105,8 +105,8 @@ async def coupon_spent(session: DbSession, coupon: Coupon, user_id: int) -> Inva
     read without the coupon's lock: redeem_coupon decides under it when the order is paid."""
     if coupon.max_uses is not None and coupon.used >= coupon.max_uses:
         return InvalidInput("order-coupon-used-up", code=coupon.code)
-    if await coupon_uses_of(session, coupon.code, user_id) >= coupon.per_user:
-        return InvalidInput("order-coupon-already-used", code=coupon.code)
+    if coupon.per_user and await coupon_uses_of(session, coupon.code, user_id) >= coupon.per_user:
+        return InvalidInput("order-coupon-already-used", code=coupon.code, each=coupon.per_user)
     return None
 
 
@@ -137,9 +137,9 @@ async def redeem_coupon(ctx: Ctx, row: OrderRow) -> None:
         .values(used=Coupon.used + 1).execution_options(synchronize_session=False))
     if taken.rowcount != 1:
         raise InvalidInput("order-coupon-used-up", code=code)
-    per_user = await s.scalar(select(Coupon.per_user).where(Coupon.code == code))
-    if await coupon_uses_of(s, code, row.customer_id) >= per_user:
-        raise InvalidInput("order-coupon-already-used", code=code)
+    per_user = await s.scalar(select(Coupon.per_user).where(Coupon.code == code))  # 0: no limit per student
+    if per_user and await coupon_uses_of(s, code, row.customer_id) >= per_user:
+        raise InvalidInput("order-coupon-already-used", code=code, each=per_user)
     s.add(CouponRedemption(code=code, user_id=row.customer_id, order_id=row.id, at=ctx.now))
     await s.flush()
 

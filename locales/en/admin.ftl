@@ -438,11 +438,12 @@ admin-report = { $days ->
 admin-report-line = { $date }: { $created } · { $completed } · { $not_completed } · { $revenue } yuan
 
 ## Coupons
-admin-usage-coupon = Write /coupon create CODE discount [min spend, 0 for none] [max uses, 0 for no limit] [days valid, 0 for no end]. The discount is yuan off, or a percentage with an optional cap in yuan after it (cap 5, or 最高5元), like /coupon create WELCOME 3 10 100 30 or /coupon create HALF 50% cap 5 — or /coupon stop CODE.
+admin-usage-coupon = Write /coupon create CODE discount [min spend, 0 for none] [max uses, 0 for no limit] [days valid, 0 for no end]. The discount is yuan off, or a percentage with an optional cap in yuan after it (cap 5, or 最高5元). Each student may use a coupon once; "each 3" after the discount allows 3 uses per student (each 0: no limit per student). Like /coupon create WELCOME 3 10 100 30, /coupon create HALF 50% cap 5 or /coupon create LUNCH 2 0 200 30 each 5 — or /coupon stop CODE.
 admin-coupon-code-invalid = "{ $text }" cannot be a coupon code: use 3–32 letters, digits, - or _.
 admin-coupon-code-reserved = { $code } cannot be a coupon code: students typing it at the coupon question would be taken to mean "no coupon" or "back". Choose another code.
 admin-coupon-percent-invalid = The discount "{ $text }" must be a percentage more than 0 and at most 100, like 20%.
 admin-coupon-uses-invalid = The number of uses "{ $text }" must be a whole number from 0 (no limit) to { $max }.
+admin-coupon-each-invalid = The uses per student "{ $text }" must be a whole number from 0 (no limit per student) to { $max }, like each 3.
 admin-coupon-days-invalid = The number of days valid "{ $text }" must be a whole number from 0 (no end) to { $max }.
 admin-coupon-cap-fixed = Only a percentage coupon takes a cap (like 20% cap 5): a coupon of { $amount } yuan off takes off exactly that. Nothing was created.
 admin-coupon-exists = The code { $code } is taken already (codes are shared by every campus of the service): choose another.
@@ -457,11 +458,15 @@ admin-coupon-line = { $code }: { $value } · { $min_spend ->
     [none] no minimum spend
    *[other] min spend { $min_spend } yuan
   } · { $max_uses ->
-    [none] used { $used }, no limit on uses
+    [none] used { $used }, no overall limit
    *[other] used { $used }/{ $max_uses }{ $used_up ->
         [yes] , used up: nobody can use it until a refund gives a use back
        *[no] {""}
     }
+  } · { $each ->
+    [0] no limit per student
+    [1] once per student
+   *[other] { $each } times per student
   } · { $until ->
     [none] no end date
    *[other] until { $until }

@@ -103,7 +103,10 @@ order-no-coupon = No coupon
 order-coupon-unknown = There is no coupon "{ $code }".
 order-coupon-expired = Coupon { $code } is not valid now.
 order-coupon-used-up = Coupon { $code } has been used up.
-order-coupon-already-used = You have already used coupon { $code }.
+order-coupon-already-used = { $each ->
+    [1] You have already used coupon { $code }.
+   *[other] You have already used coupon { $code } { $each } times, as many as it allows each student.
+  }
 order-coupon-min-spend = Coupon { $code } needs a service fee of at least { $min } yuan.
 order-quote = { $text }
 order-quote-title = Please check your errand ({ price-base }):

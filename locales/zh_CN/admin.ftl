@@ -416,11 +416,12 @@ admin-report = { $days ->
 admin-report-line = { $date }：{ $created } · { $completed } · { $not_completed } · { $revenue } 元
 
 ## 优惠券
-admin-usage-coupon = 请写 /coupon create 代码 优惠 [最低消费，0 为不设] [次数上限，0 为不限] [有效天数，0 为不过期]。优惠写减多少元，或写百分比，其后可加最高减免（最高5元，或 cap 5），例如 /coupon create WELCOME 3 10 100 30 或 /coupon create HALF 50% 最高5元；或 /coupon stop 代码。
+admin-usage-coupon = 请写 /coupon create 代码 优惠 [最低消费，0 为不设] [次数上限，0 为不限] [有效天数，0 为不过期]。优惠写减多少元，或写百分比，其后可加最高减免（最高5元，或 cap 5）。每位同学默认只能用一次；在优惠后写“每人3次”（或 each 3）即每人可用 3 次（每人0次：每人不限次数）。例如 /coupon create WELCOME 3 10 100 30、/coupon create HALF 50% 最高5元 或 /coupon create LUNCH 2 0 200 30 每人5次；或 /coupon stop 代码。
 admin-coupon-code-invalid = “{ $text }”不能作为优惠码：请用 3–32 个字母、数字、- 或 _。
 admin-coupon-code-reserved = { $code } 不能作为优惠码：同学在优惠券问题里输入它，会被当作“不用优惠券”或“上一步”。请换一个优惠码。
 admin-coupon-percent-invalid = 优惠“{ $text }”须是大于 0、最多 100 的百分比，例如 20%。
 admin-coupon-uses-invalid = 使用次数“{ $text }”须是 0 到 { $max } 之间的整数（0 表示不限）。
+admin-coupon-each-invalid = 每人使用次数“{ $text }”须是 0 到 { $max } 之间的整数（0 表示每人不限次数），例如 每人3次。
 admin-coupon-days-invalid = 有效天数“{ $text }”须是 0 到 { $max } 之间的整数（0 表示不过期）。
 admin-coupon-cap-fixed = 只有折扣券才能设最高减免（例如 20% 最高5元）：减 { $amount } 元的券每单就减这么多。未创建优惠券。
 admin-coupon-exists = 优惠券码 { $code } 已被占用（全平台各校区共用优惠券码），请换一个。
@@ -435,11 +436,15 @@ admin-coupon-line = { $code }：{ $value } · { $min_spend ->
     [none] 无最低消费
    *[other] 最低消费 { $min_spend } 元
   } · { $max_uses ->
-    [none] 已用 { $used } 次，不限次数
+    [none] 已用 { $used } 次，总次数不限
    *[other] 已用 { $used }/{ $max_uses }{ $used_up ->
         [yes] ，已用完：有订单退款退回次数前无法使用
        *[no] {""}
     }
+  } · { $each ->
+    [0] 每人不限次数
+    [1] 每人限用 1 次
+   *[other] 每人限用 { $each } 次
   } · { $until ->
     [none] 长期有效
    *[other] 截止 { $until }

@@ -103,7 +103,10 @@ order-no-coupon = 不用优惠券
 order-coupon-unknown = 没有“{ $code }”这张优惠券。
 order-coupon-expired = 优惠券 { $code } 现在不可用。
 order-coupon-used-up = 优惠券 { $code } 已被领完。
-order-coupon-already-used = 你已经用过优惠券 { $code }。
+order-coupon-already-used = { $each ->
+    [1] 你已经用过优惠券 { $code }。
+   *[other] 你已经用过优惠券 { $code } { $each } 次，已达每人可用的次数。
+  }
 order-coupon-min-spend = 优惠券 { $code } 需要服务费满 { $min } 元。
 order-quote = { $text }
 order-quote-title = 请核对你的跑腿（{ price-base }）：

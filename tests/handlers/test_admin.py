@@ -1684,9 +1684,10 @@ async def test_top_up_a_wallet(chat, db, campus, clock):
 
 
 @pytest.mark.parametrize(("language", "created", "usage"), [
-    ("en", "Coupon created: FREE: 5.00 yuan off · no minimum spend · used 0, no limit on uses · no end date",
+    ("en", "Coupon created: FREE: 5.00 yuan off · no minimum spend · used 0, no overall limit · once per student · no "
+           "end date",
      "[max uses, 0 for no limit] [days valid, 0 for no end]"),
-    ("zh_CN", "已创建优惠券：FREE：减 5.00 元 · 无最低消费 · 已用 0 次，不限次数 · 长期有效",
+    ("zh_CN", "已创建优惠券：FREE：减 5.00 元 · 无最低消费 · 已用 0 次，总次数不限 · 每人限用 1 次 · 长期有效",
      "[次数上限，0 为不限] [有效天数，0 为不过期]"),
 ], ids=["en", "zh_CN"])
 async def test_a_coupon_of_0_uses_and_0_days_is_confirmed_as_unlimited_and_without_end(chat, db, campus, clock,
@@ -1699,6 +1700,62 @@ async def test_a_coupon_of_0_uses_and_0_days_is_confirmed_as_unlimited_and_witho
     assert [(r.key, r.text) for r in replies] == [("admin-coupon-created", created)]
     c = await get(db, Coupon, "FREE")
     assert (c.max_uses, c.valid_until) == (None, None)
+
+
+@pytest.mark.parametrize(("language", "command", "line"), [
+    ("en", "/coupon create LUNCH 2 0 200 30 each 3",
+     "LUNCH: 2.00 yuan off · no minimum spend · used 0/200 · 3 times per student · until 12-23 10:00"),
+    ("en", "/coupon create LUNCH 2 each 0", "LUNCH: 2.00 yuan off · no minimum spend · used 0, no overall limit · no "
+                                           "limit per student · no end date"),
+    ("zh_CN", "/coupon create LUNCH 2 每人3次 0 200 30",
+     "LUNCH：减 2.00 元 · 无最低消费 · 已用 0/200 · 每人限用 3 次 · 截止 12-23 10:00"),
+    ("zh_CN", "/coupon create LUNCH 2 0 200 每人 3 次",
+     "LUNCH：减 2.00 元 · 无最低消费 · 已用 0/200 · 每人限用 3 次 · 长期有效"),
+], ids=["en", "en-unlimited", "zh_CN", "zh_CN-apart"])
+async def test_a_coupons_uses_per_student_are_set_at_creation_and_said_wherever_it_is_shown(
+        chat, services, db, campus, clock, language, command, line):
+    """Each student may use a coupon once unless the operator says otherwise ("each 3", "每人3次", wherever after the
+    discount); the confirmation and /coupons say the limit, and a student may use it that many times."""
+    op = await operator_speaking(db, campus, clock.now, language)
+    usage = (await chat.send("dora", "/coupon create"))[0].text
+    assert {"en": "each 3", "zh_CN": "每人3次"}[language] in usage
+    replies = await chat.send("dora", command)
+    created = {"en": f"Coupon created: {line}", "zh_CN": f"已创建优惠券：{line}"}[language]
+    assert [(r.key, r.text) for r in replies] == [("admin-coupon-created", created)]
+    assert line in (await chat.send("dora", "/coupons"))[0].text
+    per_student = 0 if "each 0" in command else 3
+    assert (await get(db, Coupon, "LUNCH")).per_user == per_student
+    (action,) = await actions(db)
+    assert (action.operator_id, action.details["per_student"]) == (op, per_student or None)
+    if language != "en" or per_student != 3:
+        return
+    # alice may count it three times, and is told so the fourth.
+    alice = await funded(chat, services, "alice", 10_000)
+    for _ in range(3):
+        await chat.send("alice", "/order")
+        await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:-1])
+        await chat.send("alice", "LUNCH")
+        assert keys(await chat.send("alice", "Confirm")) == ["order-created"]
+        assert keys(await chat.press("alice", "Pay with wallet")) == ["wallet-paid"]
+    await chat.send("alice", "/order")
+    await answer_all(chat, "alice", PARCEL_TO_MY_ROOM[:-1])
+    replies = await chat.send("alice", "LUNCH")
+    assert "You have already used coupon LUNCH 3 times, as many as it allows each student." in replies[0].text
+    assert [o.discount for o in await orders_of(services, alice)] == [200] * 3
+    assert "used 3/200 · 3 times per student" in (await chat.send("dora", "/coupons"))[0].text
+
+
+@pytest.mark.parametrize(("command", "key"), [
+    ("/coupon create LUNCH 2 each", "admin-usage-coupon"),
+    ("/coupon create LUNCH 2 each x", "admin-coupon-each-invalid"),
+    ("/coupon create LUNCH 2 each 3 each 4", "admin-usage-coupon"),
+    ("/coupon create LUNCH 2 each -1", "admin-coupon-each-invalid"),
+    ("/coupon create LUNCH 2 0 1 1 1 each 2", "admin-usage-coupon"),
+])
+async def test_a_coupons_uses_per_student_that_cannot_be_read_are_refused(chat, db, campus, clock, command, key):
+    await operator(chat)
+    assert keys(await chat.send(OP, command)) == [key]
+    assert await get(db, Coupon, "LUNCH") is None
 
 
 @pytest.mark.parametrize("code", ["skip", "NONE", "nil", "Back"])
@@ -1743,7 +1800,7 @@ async def test_create_list_and_stop_coupons(chat, db, campus, clock):
 
     listing = (await chat.send(OP, "/coupons"))[0].text
     assert "WELCOME: 3.00 yuan off · min spend 10.00 yuan · used 0/100" in listing
-    assert "HALF: 50% off · no minimum spend · used 0, no limit" in listing
+    assert "HALF: 50% off · no minimum spend · used 0, no overall limit · once per student" in listing
     assert keys(await chat.send(OP, "/coupon stop half")) == ["admin-coupon-stopped"]
     assert (await get(db, Coupon, "HALF")).valid_until == clock.now
     assert keys(await chat.send(OP, "/coupon stop HALF")) == ["admin-coupon-ended"]
@@ -1759,9 +1816,9 @@ async def test_create_list_and_stop_coupons(chat, db, campus, clock):
 
 @pytest.mark.parametrize(("language", "command", "line"), [
     ("en", "/coupon create big 80% cap 2",
-     "BIG: 80% off, at most 2.00 yuan · no minimum spend · used 0, no limit on uses · no end date"),
+     "BIG: 80% off, at most 2.00 yuan · no minimum spend · used 0, no overall limit · once per student · no end date"),
     ("zh_CN", "/coupon create big 80％ 最高2元",
-     "BIG：减 80%，最高减 2.00 元 · 无最低消费 · 已用 0 次，不限次数 · 长期有效"),
+     "BIG：减 80%，最高减 2.00 元 · 无最低消费 · 已用 0 次，总次数不限 · 每人限用 1 次 · 长期有效"),
 ], ids=["en", "zh_CN"])
 async def test_a_percent_coupon_with_a_cap_takes_off_no_more_than_its_cap(chat, services, db, campus, clock,
                                                                           language, command, line):
