@@ -816,10 +816,12 @@ def recipient(row: OrderRow, user_id: int) -> str:
     return "student" if user_id == row.customer_id else "runner"
 
 
-async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld: bool, note: str) -> int | None:
-    """Uphold or dismiss one open complaint; tells the person who made it. Returns the runner it counts against (a
-    customer's complaint upheld), so the caller applies the credit event once per order and runner: the runner
-    the order had when the complaint was made, not whoever has it now (it may have been reassigned since)."""
+async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld: bool, note: str,
+                           *, told: str | None = None) -> int | None:
+    """Uphold or dismiss one open complaint; tells the person who made it (`told`: in other words than the plain
+    decision's). Returns the runner it counts against (a customer's complaint upheld), so the caller applies the
+    credit event once per order and runner: the runner the order had when the complaint was made, not whoever has
+    it now (it may have been reassigned since)."""
     status = "upheld" if upheld else "dismissed"
     done = await ctx.uow.session.execute(
         update(Complaint).where(Complaint.id == complaint.id, Complaint.status == "open")
@@ -828,7 +830,7 @@ async def decide_complaint(ctx: Ctx, complaint: Complaint, row: OrderRow, upheld
     if done.rowcount != 1:
         raise InvalidInput("admin-complaint-decided", complaint=str(complaint.id),
                            status=await status_now(ctx, Complaint.status, Complaint.id == complaint.id))
-    await ctx.notify.user(complaint.user_id, f"admin-complaint-{status}", complaint=str(complaint.id),
+    await ctx.notify.user(complaint.user_id, told or f"admin-complaint-{status}", complaint=str(complaint.id),
                           order=str(row.id), note=note, given=with_reason(note)["given"])
     return complaint.runner_id if upheld and complaint.user_id == row.customer_id else None
 
@@ -857,9 +859,11 @@ async def penalise_runners(ctx: Ctx, row: OrderRow, runners: set[int]) -> str:
 async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int, note: str,
                         *, goods_spent: int | None = None, edit: bool = False) -> None:
     """Close an exception: the runner is paid (complete) or the customer refunded (refund), perhaps with a
-    compensation on top. Open complaints on the order are decided with it: one that the outcome answers (a
-    customer's complaint with a refund or compensation, a runner's with completion) is upheld, the rest dismissed.
-    An operator who sees it otherwise decides the complaint first with /uphold or /dismiss.
+    compensation on top. The student's open complaints on the order are decided with it: upheld when the outcome
+    answers them (a refund, a reopen or a compensation), else dismissed. A runner's is decided only by a completion,
+    which upholds it (they are paid); a refund or a reopen says nothing of it (a wasted trip, goods dearer than the
+    student gave), so it stays open for its own /uphold, with the runner's compensation, or /dismiss. An operator
+    who sees it otherwise decides the complaint first with /uphold or /dismiss.
     goods_spent: what the goods cost, which the operator gives for a buy task whose runner did not say it."""
     event = RESOLUTIONS[outcome]
     t = await move(ctx, row, event, Role.operator, note=note, goods_spent=goods_spent)
@@ -869,19 +873,27 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
         select(Complaint).where(Complaint.order_id == row.id, Complaint.status == "open").order_by(Complaint.id)))
     against: set[int] = set()
     upheld = 0
+    left: list[int] = []  # runners' complaints the outcome does not decide
     for c in complaints:
         by_customer = c.user_id == row.customer_id
-        # Back to the hall: the student's complaint is answered (their runner is replaced), the runner's is not.
-        favoured = (outcome != "complete" or compensation > 0) if by_customer else outcome == "complete"
-        if (runner_id := await decide_complaint(ctx, c, row, favoured, note)) is not None:
+        if not by_customer and outcome != "complete":
+            left.append(c.id)  # type: ignore[arg-type]
+            continue
+        # Back to the hall: the student's complaint is answered (their runner is replaced).
+        favoured = (outcome != "complete" or compensation > 0) if by_customer else True
+        told = None if by_customer else "admin-complaint-upheld-completed"
+        if (runner_id := await decide_complaint(ctx, c, row, favoured, note, told=told)) is not None:
             against.add(runner_id)
         upheld += favoured
+        # The card says what became of it, an outcome (not the refusal of a second decision).
         await show_decided(ctx, item("complaint", c.id), "admin-complaint-resolved",  # type: ignore[arg-type]
-                           {"complaint": str(c.id), "status": "upheld" if favoured else "dismissed",
-                            "order": str(row.id)})
+                           {"complaint": str(c.id), "order": str(row.id),
+                            "status": "upheld" if favoured else "dismissed"})
+    decided = len(complaints) - len(left)
     penalised = await penalise_runners(ctx, row, against)
     await record(ctx, "resolve", f"order:{row.id}", outcome=outcome, compensation=compensation, note=note,
-                 complaints_upheld=upheld, complaints_dismissed=len(complaints) - upheld, goods_spent=goods_spent)
+                 complaints_upheld=upheld, complaints_dismissed=decided - upheld, complaints_open=left or None,
+                 goods_spent=goods_spent)
     # A refund that gives nothing back (a coupon paid it all, or all of it went to the goods) says so, as the
     # student's notice does (core.order.refunded), not "refunded".
     worded = outcome
@@ -892,7 +904,8 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
             refunded("refund", t.settled.refundable, t.settled)["refunded"]]
     ctx.say("admin-resolved", order=str(row.id), outcome=worded, compensation=format_yuan(compensation),
             compensated="yes" if compensation else "no", student=student, upheld=upheld,
-            dismissed=len(complaints) - upheld, penalised=penalised or "none", **operator_goods_args(t), edit=edit)
+            dismissed=decided - upheld, penalised=penalised or "none", **operator_goods_args(t),
+            left=", ".join(f"#{c}" for c in left) or "none", first=str(left[0]) if left else "", edit=edit)
 
 
 def joined(args: tuple[str, ...] | list[str]) -> list[str]:

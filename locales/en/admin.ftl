@@ -294,6 +294,9 @@ admin-resolved = Order #{ $order } resolved: { $outcome ->
   } Complaints upheld: { $upheld }, dismissed: { $dismissed }.{ $penalised ->
     [none] {""}
    *[other] {" "}Credit taken from the runner the complaint was about: { $penalised }.
+  }{ $left ->
+    [none] {""}
+   *[other] {" "}The runner's complaint { $left } is no part of this resolution and stays open: decide it with /uphold { $first } (with a compensation to the runner if due, like ¥5) or /dismiss { $first }.
   }
 admin-already-compensated = { $to ->
     [runner] This runner
@@ -316,8 +319,8 @@ admin-button-dismiss = Dismiss
 admin-button-order = Order #{ $order }
 admin-complaint-not-found = There is no complaint #{ $complaint }.
 admin-complaint-decided = Complaint #{ $complaint } is already { admin-status-name }.
-# A complaint's card once its order's /resolve decided it (not a refusal: the decision itself).
-admin-complaint-resolved = Complaint #{ $complaint } decided: { admin-status-name }, with the resolution of order #{ $order }.
+# A complaint card, once the order's /resolve decided the complaint with it.
+admin-complaint-resolved = Complaint #{ $complaint } was decided with order #{ $order }'s resolution: { admin-status-name }.
 admin-complaint-done = Complaint #{ $complaint } { admin-status-name }. { $compensated ->
     [no] No compensation.
    *[yes] Compensation paid to the { $to ->
@@ -345,6 +348,11 @@ admin-complaint-upheld = Your complaint about order #{ $order } was upheld.{ $gi
   }
 admin-complaint-dismissed = Your complaint about order #{ $order } was reviewed and dismissed.{ $given ->
     [yes] {" "}Note: { $note }
+   *[no] {""}
+  }
+# A runner's complaint, upheld as the operator completes the order under review.
+admin-complaint-upheld-completed = Your complaint about order #{ $order } was upheld: an operator completed the order, and you are paid for it.{ $given ->
+    [yes] {" "}The operator's note on the order: { $note }
    *[no] {""}
   }
 

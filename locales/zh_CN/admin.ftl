@@ -278,6 +278,9 @@ admin-resolved = 订单 #{ $order } 已处理：{ $outcome ->
   }投诉成立 { $upheld } 件，驳回 { $dismissed } 件。{ $penalised ->
     [none] {""}
    *[other] 已扣被投诉跑腿员 { $penalised } 的信用分。
+  }{ $left ->
+    [none] {""}
+   *[other] 跑腿员的投诉 { $left } 不随本次处理决定，仍待处理：请用 /uphold { $first }（如需补偿跑腿员，可加金额，例如 ¥5）或 /dismiss { $first }。
   }
 admin-already-compensated = 订单 #{ $order } 已经给过{ $to ->
     [runner] 这位跑腿员
@@ -297,8 +300,8 @@ admin-button-dismiss = 驳回
 admin-button-order = 订单 #{ $order }
 admin-complaint-not-found = 没有投诉 #{ $complaint }。
 admin-complaint-decided = 投诉 #{ $complaint } 已处理过（{ admin-status-name }）。
-# 订单的 /resolve 一并处理了投诉后，投诉卡片显示的结果（不是拒绝，而是这次处理本身）。
-admin-complaint-resolved = 投诉 #{ $complaint } 已处理：{ admin-status-name }（随订单 #{ $order } 一并处理）。
+# 订单的 /resolve 一并决定了投诉后，投诉卡片显示的结果。
+admin-complaint-resolved = 投诉 #{ $complaint } 已随订单 #{ $order } 的处理一并决定：{ admin-status-name }。
 admin-complaint-done = 投诉 #{ $complaint } { admin-status-name }。{ $compensated ->
     [no] 无补偿。
    *[yes] 已向{ $to ->
@@ -326,6 +329,11 @@ admin-complaint-upheld = 你对订单 #{ $order } 的投诉已成立。{ $given 
   }
 admin-complaint-dismissed = 你对订单 #{ $order } 的投诉经核实已驳回。{ $given ->
     [yes] 备注：{ $note }
+   *[no] {""}
+  }
+# 跑腿员的投诉：客服把处理中的订单完成时一并成立。
+admin-complaint-upheld-completed = 你对订单 #{ $order } 的投诉已成立：客服已完成该订单，报酬已付给你。{ $given ->
+    [yes] 客服对订单的备注：{ $note }
    *[no] {""}
   }
 

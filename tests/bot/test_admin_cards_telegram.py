@@ -193,13 +193,14 @@ async def test_complaint_cards_show_their_decision_after_uphold_and_after_the_or
               student=f"Li (#{customer})", to="student", penalised=f"Zhao (#{runner})")
     await until(lambda: shown(fake_bot_api, chat_id, cards[0])["text"] == done)
 
-    fake_bot_api.command(wu(fake_bot_api), "resolve", f"{order_id} refund", chat=admin_chat)  # decides the other
-    decided = EN("admin-complaint-resolved", complaint=str(second), status="dismissed", order=str(order_id))
-    assert decided == f"Complaint #{second} decided: dismissed, with the resolution of order #{order_id}."
+    # Completing the order decides the runner's complaint too: its card says so as an outcome.
+    fake_bot_api.command(wu(fake_bot_api), "resolve", f"{order_id} complete", chat=admin_chat)
+    decided = EN("admin-complaint-resolved", complaint=str(second), order=str(order_id), status="upheld")
+    assert decided == f"Complaint #{second} was decided with order #{order_id}'s resolution: upheld."
     await until(lambda: shown(fake_bot_api, chat_id, cards[1])["text"] == decided)
     assert not any(fake_bot_api.buttons(shown(fake_bot_api, chat_id, c)) for c in cards)
     async with UnitOfWork(services.db, write=False) as uow:
-        assert (await uow.session.get(Complaint, second)).status == "dismissed"
+        assert (await uow.session.get(Complaint, second)).status == "upheld"
 
 
 async def test_a_card_the_outbox_posted_when_the_chat_had_no_room_is_edited_by_a_later_command(

@@ -988,7 +988,7 @@ async def test_resolve_complete_pays_the_runner_and_dismisses_the_complaint(chat
     assert (await get(db, Complaint, runners_complaint)).status == "upheld"
     assert (await get(db, RunnerProfile, runner)).credit == campus.credit.initial + campus.credit.changes["completed"]
     assert "admin-complaint-dismissed" in await inbox_keys(chat, customer)
-    assert "admin-complaint-upheld" in await inbox_keys(chat, runner)
+    assert "admin-complaint-upheld-completed" in await inbox_keys(chat, runner)
 
     # A runner's complaint upheld with a compensation pays the runner, into their runner wallet, once per order.
     later = await complain(db, order_id, runner, "tip promised, never paid", clock.now)
@@ -1014,6 +1014,72 @@ async def test_resolve_complete_pays_the_runner_and_dismisses_the_complaint(chat
     async with UnitOfWork(db, write=False) as uow:
         assert await uow.ledger.total() == 0
     assert keys(await chat.send(OP, "/complaints")) == ["admin-complaints-none"]
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", {"resolved": "Order #{order} resolved: refunded to the student. Compensation paid to the student carol "
+            "(#{customer}): 1.50 yuan. Complaints upheld: 1, dismissed: 0. Credit taken from the runner the complaint "
+            "was about: {runner}. The runner's complaint #{left} is no part of this resolution and stays open: decide "
+            "it with /uphold {left} (with a compensation to the runner if due, like ¥5) or /dismiss {left}.",
+            "card": "Complaint #{complaint} was decided with order #{order}'s resolution: upheld.",
+            "uphold": "Complaint #{left} upheld. Compensation paid to the runner {runner}: 1.00 yuan."}),
+    ("zh_CN", {"resolved": "订单 #{order} 已处理：已退款给学生。已向学生 carol (#{customer}) 支付补偿 1.50 元。投诉成立 1 件，"
+               "驳回 0 件。已扣被投诉跑腿员 {runner} 的信用分。跑腿员的投诉 #{left} 不随本次处理决定，仍待处理：请用 "
+               "/uphold {left}（如需补偿跑腿员，可加金额，例如 ¥5）或 /dismiss {left}。",
+               "card": "投诉 #{complaint} 已随订单 #{order} 的处理一并决定：已成立。",
+               "uphold": "投诉 #{left} 已成立。已向跑腿员 {runner} 支付补偿 1.00 元。"}),
+], ids=["en", "zh_CN"])
+async def test_a_refund_leaves_the_runners_complaint_on_the_same_order_open_to_be_compensated(
+        chat, db, campus, clock, language, words):
+    """/resolve … refund answers the student's complaint, not the runner's (a trip for nothing): the runner's stays
+    open, untold, for its own /uphold with the runner's compensation. The student's card says what became of it as
+    an outcome, not as the refusal of a second decision."""
+    await operator_speaking(db, campus, clock.now, language)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await exception_order(db, campus, clock.now, customer, runner)
+    complaint = await complain(db, order_id, customer, "never got it", clock.now)
+    runners = await complain(db, order_id, runner, "student not answering the phone", clock.now)
+    async with UnitOfWork(db) as uow:  # their cards, as a channel that can edit its messages records them
+        for message, shown in (("41", complaint), ("42", runners)):
+            await cards.shown(uow.session, "console", "dora", f"complaint/{shown}", message, clock.now)
+    await chat.inbox(await external(db, runner))
+
+    replies = await chat.send("dora", f"/resolve {order_id} refund ¥1.5 never arrived")
+    named = who(await get(db, User, runner))
+    assert [(r.key, r.text, r.replaces) for r in replies] == [  # the runner's card keeps its buttons
+        ("admin-complaint-resolved", words["card"].format(complaint=complaint, order=order_id), "41"),
+        ("admin-resolved", words["resolved"].format(order=order_id, customer=customer, runner=named, left=runners),
+         None)]
+    assert (await get(db, Complaint, complaint)).status == "upheld"
+    assert (await get(db, Complaint, runners)).status == "open"
+    told = await inbox_keys(chat, runner)
+    assert not [key for key in told if key.startswith("admin-complaint-")]  # nothing of the student's note
+    listed = await chat.send("dora", "/complaints")
+    assert keys(listed) == ["admin-complaints-title", "admin-complaint-line"] and f"#{runners}" in listed[1].text
+
+    replies = await chat.send("dora", f"/uphold {runners} ¥1 wasted trip")
+    done = words["uphold"].format(left=runners, runner=named)
+    assert [(r.key, r.text, r.replaces) for r in replies] == [("admin-complaint-done", done, None),
+                                                              ("admin-complaint-done", done, "42")]  # and its card
+    assert await balance(db, ledger.runner(runner)) == 100
+    assert "admin-complaint-upheld" in await inbox_keys(chat, runner)
+    async with UnitOfWork(db, write=False) as uow:
+        assert await uow.ledger.total() == 0
+
+
+async def test_reopening_leaves_the_runners_complaint_open(chat, db, campus, clock):
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    runner = await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, runner)
+    await act(db, campus, order_id, Event.report, Actor(Role.runner, runner), clock.now)
+    runners = await complain(db, order_id, runner, "the shop is closed", clock.now)
+    replies = await chat.send(OP, f"/resolve {order_id} reopen")
+    assert "Complaints upheld: 0, dismissed: 0." in replies[-1].text and f"complaint #{runners} is no part" \
+        in replies[-1].text
+    assert (await get(db, Complaint, runners)).status == "open"
+    assert keys(await chat.send(OP, f"/dismiss {runners} the shop opened later")) == ["admin-complaint-done"]
 
 
 @pytest.mark.parametrize(("language", "words"), [
@@ -1570,8 +1636,8 @@ async def test_a_decision_without_its_reason_is_refused_at_once_when_it_was_take
 
 
 @pytest.mark.parametrize(("language", "said"), [
-    ("en", "Complaint #{complaint} decided: upheld, with the resolution of order #{order}."),
-    ("zh_CN", "投诉 #{complaint} 已处理：已成立（随订单 #{order} 一并处理）。"),
+    ("en", "Complaint #{complaint} was decided with order #{order}'s resolution: upheld."),
+    ("zh_CN", "投诉 #{complaint} 已随订单 #{order} 的处理一并决定：已成立。"),
 ], ids=["en", "zh_CN"])
 async def test_a_complaint_card_an_orders_resolution_decided_says_it_was_decided(chat, db, campus, clock, language,
                                                                                  said):
