@@ -41,6 +41,10 @@ class DayFigures:
     commission: int  # fen: the platform's share of them
     compensation: int  # fen: paid by the platform to students and runners
     runners: int  # runners at work: who took, were given, picked up, delivered or completed an order
+    # From the ledger too, fen, so the day's money can be followed account by account:
+    coupons: int = 0  # paid by the marketing account into orders, less the coupons refunds gave back (net)
+    fees: int = 0  # late-cancellation fees paid to runners (a coupon's part included)
+    refunds: int = 0  # back to students' wallets from orders refunded or cancelled (goods money included)
 
     @property
     def not_completed(self) -> int:
@@ -77,33 +81,48 @@ async def day_figures(s: AsyncSession, campus: Campus, day: dt.date) -> DayFigur
         select(func.count(func.distinct(OrderEvent.runner_id))).join(OrderRow, OrderRow.id == OrderEvent.order_id)
         .where(here, *that_day, worked, OrderEvent.runner_id.is_not(None)))
     return DayFigures(created=created or 0, ended=ended, revenue=int(revenue or 0),
-                      **await platform_figures(s, campus, start, end), runners=runners or 0)
+                      **await ledger_figures(s, campus, start, end), runners=runners or 0)
 
 
-# What a posting on platform:revenue is, by its key (core.ledger): the platform's commission on an order, or a
-# compensation it paid for one, to its student or one of its runners.
-_COMMISSION_KEY = re.compile(r"^order:(\d+):complete$")
-_COMPENSATION_KEY = re.compile(r"^compensation:(\d+)(?::runner:\d+)?$")
+# The order (or the case, an order's id too) a posting's key is of (core.ledger's builders).
+_ORDER_OF_KEY = re.compile(r"^(?:order|compensation):(\d+)(?::|$)")
 
 
-async def platform_figures(s: AsyncSession, campus: Campus, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    """The day's commission and compensation (fen, as a cost) of the campus's orders. That day's few postings are
-    read first, then which of their orders are the campus's: a join on a key built from each order's id would
-    compare every order with every posting."""
+def _figure(key: str, account: str) -> str | None:
+    """Which of the day's figures an entry counts in, by its posting's key and its account (core.ledger): the
+    platform's commission on an order or a compensation it paid; a coupon the marketing account paid or got back;
+    a runner's late-cancellation fee; what went back to a student's wallet from an order refunded or cancelled."""
+    if account == ledger.PLATFORM_REVENUE:
+        return "commission" if key.endswith(":complete") else "compensation" if key.startswith("compensation:") \
+            else None
+    if account == ledger.MARKETING:
+        return "coupons"
+    kind = ledger.account_kind(account)
+    if key.endswith(":cancel-fee"):
+        return {"runner": "fees", "customer": "refunds"}.get(kind)
+    return "refunds" if key.endswith(":refund") and kind == "customer" else None
+
+
+async def ledger_figures(s: AsyncSession, campus: Campus, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
+    """The day's money of the campus's orders, from the ledger (fen; a cost as a positive amount): commission,
+    compensation paid, coupons paid by marketing (net of those given back), cancellation fees to runners, refunds to
+    students. That day's few postings are read first, then which of their orders are the campus's: a join on a key
+    built from each order's id would compare every order with every posting."""
     rows = (await s.execute(
-        select(LedgerPosting.key, LedgerEntry.amount)
+        select(LedgerPosting.key, LedgerEntry.account, LedgerEntry.amount)
         .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id)
-        .where(LedgerEntry.account == ledger.PLATFORM_REVENUE, LedgerPosting.at >= start, LedgerPosting.at < end,
-               or_(LedgerPosting.key.like("order:%:complete"), LedgerPosting.key.like("compensation:%"))))).all()
-    found = [(name, int(m[1]), amount) for key, amount in rows
-             for name, pattern in (("commission", _COMMISSION_KEY), ("compensation", _COMPENSATION_KEY))
-             if (m := pattern.match(key))]
+        .where(LedgerPosting.at >= start, LedgerPosting.at < end, or_(
+            LedgerEntry.account.in_([ledger.PLATFORM_REVENUE, ledger.MARKETING]),
+            LedgerPosting.key.like("order:%:cancel-fee"), LedgerPosting.key.like("order:%:refund"))))).all()
+    found = [(name, int(m[1]), amount) for key, account, amount in rows
+             if (name := _figure(key, account)) is not None and (m := _ORDER_OF_KEY.match(key))]
     ours = set((await s.scalars(select(OrderRow.id).where(
         OrderRow.campus_id == campus.id, OrderRow.id.in_({order for _, order, _ in found})))).all()) if found else set()
-    figures = {"commission": 0, "compensation": 0}
+    figures = dict.fromkeys(("commission", "compensation", "coupons", "fees", "refunds"), 0)
+    costs = ("compensation", "coupons")  # out of the platform's accounts: negative entries
     for name, order, amount in found:
         if order in ours:
-            figures[name] += amount if name == "commission" else -amount
+            figures[name] += -amount if name in costs else amount
     return figures
 
 
@@ -124,7 +143,13 @@ async def today(ctx: Ctx) -> None:
             cancelled=f.ended["cancelled"], closed=f.ended["closed"], expired=f.ended["expired"],
             refunded=f.ended["refunded"], revenue=format_yuan(f.revenue), commission=format_yuan(f.commission),
             compensation=format_yuan(f.compensation), runners=f.runners, open=waiting.get("open", 0),
-            exceptions=waiting.get("exception", 0))
+            exceptions=waiting.get("exception", 0), **money_args([f]))
+
+
+def money_args(figures: list[DayFigures]) -> dict[str, str]:
+    """The ledger's figures beside revenue, of a day or summed over days: coupons paid by the platform,
+    cancellation fees, refunds."""
+    return {name: format_yuan(sum(getattr(f, name) for f in figures)) for name in ("coupons", "fees", "refunds")}
 
 
 # ---------------------------------------------------------------------------------------------------- report
@@ -153,7 +178,8 @@ def report_chart(days: list[dt.date], figures: list[DayFigures]) -> Chart:
 
 @ROUTER.command("report", operator_only=True)
 async def report(ctx: Ctx) -> None:
-    """The last days up to today, day by day: orders placed and ended, revenue, commission, compensation."""
+    """The last days up to today, day by day: orders placed and ended, revenue, commission, compensation, and the
+    ledger's coupons, cancellation fees and refunds."""
     begin(ctx)
     count = report_days(ctx.input.args)
     last = local_day(ctx.campus.tz, ctx.now)
@@ -161,7 +187,7 @@ async def report(ctx: Ctx) -> None:
     figures = [await day_figures(ctx.uow.session, ctx.campus, day) for day in days]
     lines = "\n".join(
         ctx.t("admin-report-line", date=day.strftime("%m-%d"), created=f.created, completed=f.ended["completed"],
-              not_completed=f.not_completed, revenue=format_yuan(f.revenue))
+              not_completed=f.not_completed, revenue=format_yuan(f.revenue), **money_args([f]))
         for day, f in zip(days, figures, strict=True))
     ctx.say("admin-report", days=count, first=days[0].isoformat(), last=last.isoformat(),
             created=sum(f.created for f in figures), completed=sum(f.ended["completed"] for f in figures),
@@ -169,4 +195,4 @@ async def report(ctx: Ctx) -> None:
             revenue=format_yuan(sum(f.revenue for f in figures)),
             commission=format_yuan(sum(f.commission for f in figures)),
             compensation=format_yuan(sum(f.compensation for f in figures)), lines=lines,
-            chart=report_chart(days, figures))
+            chart=report_chart(days, figures), **money_args(figures))

@@ -428,6 +428,7 @@ admin-today = Today, { $date }:
     Completed: { $completed } · revenue { $revenue } yuan · commission { $commission } yuan
     Cancelled: { $cancelled } · closed unpaid: { $closed } · expired: { $expired } · refunded: { $refunded }
     Compensation paid: { $compensation } yuan
+    Coupons paid by the platform: { $coupons } yuan · cancellation fees to runners: { $fees } yuan · refunds to students: { $refunds } yuan
     Active runners: { $runners }
     Waiting now: { $open } open · { $exceptions } under review
 
@@ -440,10 +441,11 @@ admin-report = { $days ->
   }
     Orders created: { $created } · completed: { $completed } · not completed: { $not_completed } (cancelled, closed unpaid, expired or refunded)
     Revenue { $revenue } yuan · commission { $commission } yuan · compensation paid { $compensation } yuan
-    Day by day (created · completed · not completed · revenue):
+    Coupons paid by the platform { $coupons } yuan · cancellation fees to runners { $fees } yuan · refunds to students { $refunds } yuan
+    Day by day (created · completed · not completed · revenue · coupons · cancellation fees · refunds, in yuan):
     { $lines }
     Chart, above: orders ended each day, 🟩 completed 🟥 not completed. Below: revenue in yuan, 🟧 commission at its foot, 🟦 the rest.
-admin-report-line = { $date }: { $created } · { $completed } · { $not_completed } · { $revenue } yuan
+admin-report-line = { $date }: { $created } · { $completed } · { $not_completed } · { $revenue } · { $coupons } · { $fees } · { $refunds }
 
 ## Coupons
 admin-usage-coupon = Write /coupon create CODE discount [min spend, 0 for none] [max uses, 0 for no limit] [days valid, 0 for no end]. The discount is yuan off, or a percentage with an optional cap in yuan after it (cap 5, or 最高5元). Each student may use a coupon once; "each 3" after the discount allows 3 uses per student (each 0: no limit per student). Like /coupon create WELCOME 3 10 100 30, /coupon create HALF 50% cap 5 or /coupon create LUNCH 2 0 200 30 each 5 — or /coupon stop CODE.

@@ -406,6 +406,7 @@ admin-today = 今日（{ $date }）：
     完成：{ $completed } · 成交额 { $revenue } 元 · 佣金 { $commission } 元
     取消：{ $cancelled } · 未支付关闭：{ $closed } · 过期：{ $expired } · 退款：{ $refunded }
     补偿支出：{ $compensation } 元
+    平台承担优惠券：{ $coupons } 元 · 付给跑腿员的取消费：{ $fees } 元 · 退给学生：{ $refunds } 元
     活跃跑腿员：{ $runners }
     当前等待：{ $open } 单待接 · { $exceptions } 单待处理
 
@@ -418,10 +419,11 @@ admin-report = { $days ->
   }
     新订单：{ $created } · 完成：{ $completed } · 未完成：{ $not_completed }（取消、未支付关闭、过期或退款）
     成交额 { $revenue } 元 · 佣金 { $commission } 元 · 补偿支出 { $compensation } 元
-    逐日（新订单 · 完成 · 未完成 · 成交额）：
+    平台承担优惠券 { $coupons } 元 · 付给跑腿员的取消费 { $fees } 元 · 退给学生 { $refunds } 元
+    逐日（新订单 · 完成 · 未完成 · 成交额 · 优惠券 · 取消费 · 退款，金额单位：元）：
     { $lines }
     图表上半：每天结束的订单，🟩 完成 🟥 未完成。下半：成交额（元），🟧 其中佣金，🟦 其余部分。
-admin-report-line = { $date }：{ $created } · { $completed } · { $not_completed } · { $revenue } 元
+admin-report-line = { $date }：{ $created } · { $completed } · { $not_completed } · { $revenue } · { $coupons } · { $fees } · { $refunds }
 
 ## 优惠券
 admin-usage-coupon = 请写 /coupon create 代码 优惠 [最低消费，0 为不设] [次数上限，0 为不限] [有效天数，0 为不过期]。优惠写减多少元，或写百分比，其后可加最高减免（最高5元，或 cap 5）。每位同学默认只能用一次；在优惠后写“每人3次”（或 each 3）即每人可用 3 次（每人0次：每人不限次数）。例如 /coupon create WELCOME 3 10 100 30、/coupon create HALF 50% 最高5元 或 /coupon create LUNCH 2 0 200 30 每人5次；或 /coupon stop 代码。

@@ -8,8 +8,10 @@ from sqlalchemy import select, update
 
 from core import ledger
 from core.order import Actor, Event, Role
+from core.pricing import Discount
 from handlers.io import CHART_COLOURS, Chart
 from locales import catalogue
+from storage.models import LedgerEntry, LedgerPosting
 from storage.models import Order as OrderRow
 from storage.uow import UnitOfWork
 from tests.factories import FREE_COUPON, act, make_order, make_runner, make_user
@@ -129,9 +131,10 @@ async def test_report_lists_the_last_seven_days_and_charts_them(chat, db, campus
     assert (args["revenue"], args["commission"]) == (yuan(sum(revenue)), yuan(sum(commission)))
     assert reply.text.startswith("The last 7 days, 2026-11-17 to 2026-11-23:")
     lines = [line for line in reply.text.splitlines() if line[:5] in days]
-    assert lines == [f"{day}: {c} · {c} · 0 · {yuan(r)} yuan" for day, c, r in zip(days, completed, revenue,
-                                                                                     strict=True)][:6] + [
-        f"11-23: 3 · 1 · 1 · {yuan(revenue[-1])} yuan"]
+    none = "0.00 · 0.00 · 0.00"  # no coupon, cancellation fee or refund: the cancellation was free
+    assert lines == [f"{day}: {c} · {c} · 0 · {yuan(r)} · {none}" for day, c, r in zip(days, completed, revenue,
+                                                                                       strict=True)][:6] + [
+        f"11-23: 3 · 1 · 1 · {yuan(revenue[-1])} · 0.00 · 0.00 · {yuan(rows[cancelled].total)}"]
     assert all(square in reply.text for square in CHART_COLOURS.values())
 
     # Today's line says what /today says.
@@ -168,7 +171,7 @@ async def test_the_report_is_for_operators_only_and_speaks_their_language(chat, 
     await operator_speaking(db, campus, clock.now, "zh_CN")
     (reply,) = await chat.send("dora", "/report 3")
     assert reply.text.startswith("最近 3 天（2026-11-21 至 2026-11-23）：")
-    assert "11-23：0 · 0 · 0 · 0.00 元" in reply.text and "🟩 完成 🟥 未完成" in reply.text
+    assert "11-23：0 · 0 · 0 · 0.00 · 0.00 · 0.00 · 0.00" in reply.text and "🟩 完成 🟥 未完成" in reply.text
 
 
 async def test_revenue_leaves_out_the_money_students_gave_for_goods(chat, db, campus, clock):
@@ -224,3 +227,59 @@ async def test_commission_and_compensation_count_only_this_campus_orders(chat, d
     rows = await orders(db)
     args = (await chat.send(OP, "/today"))[0].args
     assert (args["commission"], args["compensation"]) == (yuan(rows[ours].commission), "4.50")
+
+
+async def ledger_sums(db, pattern: str, kind: str) -> int:
+    """The sum of the entries on accounts of this kind in the postings whose key is like `pattern`."""
+    async with UnitOfWork(db, write=False) as uow:
+        rows = (await uow.session.execute(
+            select(LedgerEntry.account, LedgerEntry.amount)
+            .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
+            .where(LedgerPosting.key.like(pattern)))).all()
+    return sum(amount for account, amount in rows if ledger.account_kind(account) == kind)
+
+
+async def test_coupons_cancellation_fees_and_refunds_are_counted_from_the_ledger(chat, db, campus, clock):
+    """A day with an errand a coupon paid part of, a late cancellation of one a coupon paid in full, and a refund:
+    /today and /report say what the marketing account paid, what runners got as cancellation fees and what went back
+    to students' wallets, as the ledger has them; another campus's order counts nowhere here."""
+    await operator(chat)
+    now = clock.now
+    customer, runner = await make_user(db, campus, now), await make_runner(db, campus, now)
+    done = await make_order(db, campus, customer, now, coupon=Discount("TWO", amount_off=200))
+    await act(db, campus, done, Event.accept, Actor(Role.runner, runner), now)
+    for event in (Event.pickup, Event.deliver):
+        await act(db, campus, done, event, Actor(Role.runner, runner), now)
+    await act(db, campus, done, Event.confirm, Actor(Role.customer, customer), now)
+    cancelled = await make_order(db, campus, customer, now, coupon=FREE_COUPON)
+    await act(db, campus, cancelled, Event.accept, Actor(Role.runner, runner), now)
+    refunded = await make_order(db, campus, customer, now)
+    theirs = await make_order(db, campus, customer, now, coupon=FREE_COUPON)
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(OrderRow).where(OrderRow.id == theirs).values(campus_id="elsewhere"))
+    clock.advance(minutes=campus.cancellation.free_minutes_after_accept + 1)
+    await act(db, campus, cancelled, Event.cancel, Actor(Role.customer, customer), clock.now)
+    await act(db, campus, refunded, Event.cancel, Actor(Role.customer, customer), clock.now)
+    rows = await orders(db)
+
+    fee = campus.cancellation.fee_after_accept
+    coupons = 200 + fee  # the completed errand's coupon, and the part of the cancelled one's that paid the fee
+    refunds = rows[refunded].total  # the coupon paid all of the cancelled one: nothing of the student's went back
+    async with UnitOfWork(db, write=False) as uow:
+        marketing = await uow.ledger.balance(ledger.MARKETING)
+    assert -marketing == coupons + rows[theirs].service_fee + rows[theirs].tip  # theirs: not this campus's
+    assert await ledger_sums(db, "order:%:cancel-fee", "runner") == fee
+    assert await ledger_sums(db, "order:%:refund", "customer") + await ledger_sums(
+        db, "order:%:cancel-fee", "customer") == refunds
+
+    (today,) = await chat.send(OP, "/today")
+    assert (today.args["coupons"], today.args["fees"], today.args["refunds"]) == (
+        yuan(coupons), yuan(fee), yuan(refunds))
+    assert (f"Coupons paid by the platform: {yuan(coupons)} yuan · cancellation fees to runners: {yuan(fee)} yuan · "
+            f"refunds to students: {yuan(refunds)} yuan") in today.text
+    (report,) = await chat.send(OP, "/report 2")
+    assert (report.args["coupons"], report.args["fees"], report.args["refunds"]) == (
+        yuan(coupons), yuan(fee), yuan(refunds))
+    revenue = rows[done].service_fee + rows[done].tip
+    assert f"11-23: 3 · 1 · 2 · {yuan(revenue)} · {yuan(coupons)} · {yuan(fee)} · {yuan(refunds)}" in report.text
+    assert "11-22: 0 · 0 · 0 · 0.00 · 0.00 · 0.00 · 0.00" in report.text
