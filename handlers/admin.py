@@ -636,7 +636,7 @@ async def find(ctx: Ctx) -> None:
     args = ask(ctx, "admin-usage-find", 1)
     if args[0].lower() in USER_WORDS and len(args) > 1:
         await show_user(ctx, await resolve_user(ctx, " ".join(args[1:]), runners=True))
-    elif re.match(r"#?\d", args[0]):  # an order's number, as ever ('12x': a mistyped one, refused as such)
+    elif re.match(r"\d", without_number_sign(args[0])):  # an order's number ('12x': a mistyped one, refused as such)
         await show_order(ctx, await campus_order(ctx, args[0]))
     else:
         await show_user(ctx, await resolve_user(ctx, " ".join(args), runners=True))

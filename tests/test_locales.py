@@ -73,7 +73,7 @@ def test_every_order_event_is_named_in_the_students_and_the_operators_history(la
 OPERATORS_ONLY = {"admin-help", "admin-card-withdrawn", "admin-actor", "admin-cannot-suspend-operator",
                   "admin-coupon-exists", "admin-question-not-yours", "admin-credit-event", "pricing-line",
                   "help-operator", "tg-cmd-admin", "notice-undelivered", "console-summary-order", "price-commission",
-                  "tg-invoice-description"}
+                  "tg-invoice-description", "admin-user", "admin-today", "admin-report"}
 
 
 def test_students_and_runners_read_of_the_operators_as_kefu():

@@ -319,7 +319,8 @@ def test_a_clock_jump_applies_each_deadline_when_it_fell_due(tmp_path, capsys):
     assert code == 0, out
     assert "clock 2026-11-24T01:00+08:00 · timers: expired 1, reannounced 2" in out
     assert "11-23 23:30 expired: waiting for a runner → expired (refunded) · system" in out
-    assert "11-23: 1 · 0 · 1 · 0.00 yuan" in out and "11-24: 0 · 0 · 0 · 0.00 yuan" in out
+    assert "11-23: 1 · 0 · 1 · 0.00 · 0.00 · 0.00 · 5.60" in out  # its whole price refunded that day
+    assert "11-24: 0 · 0 · 0 · 0.00 · 0.00 · 0.00 · 0.00" in out
     assert State(path).outbox_keys().count("sweep-hall-reminder") == 2
 
 

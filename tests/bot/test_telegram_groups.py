@@ -667,7 +667,7 @@ async def test_a_report_in_the_admin_chat_is_a_chart_with_its_figures_as_the_cap
     assert width > height > 400  # two panels, a week's bars side by side
     shown = fake_bot_api.last_bot_message(admin_chat["id"])
     assert shown["caption"].startswith("The last 7 days, 2026-11-17 to 2026-11-23:")
-    assert "11-23: 0 · 0 · 0 · 0.00 yuan" in shown["caption"] and "🟩 completed 🟥 not completed" in shown["caption"]
+    assert "11-23: 0 · 0 · 0 · 0.00 · 0.00 · 0.00 · 0.00" in shown["caption"] and "🟩 completed 🟥 not completed" in shown["caption"]
     assert not fake_bot_api.calls("sendMessage", admin_chat["id"])
 
     # A month's day-by-day lines are too long for a caption: the chart comes first, then the text in full.
@@ -676,7 +676,7 @@ async def test_a_report_in_the_admin_chat_is_a_chart_with_its_figures_as_the_cap
     month_chart, month_text = fake_bot_api.bot_messages(admin_chat["id"])[-2:]
     assert month_chart["photo"] and "caption" not in month_chart
     assert month_text["text"].startswith("The last 31 days, 2026-10-24 to 2026-11-23:")
-    assert "10-24: 0 · 0 · 0 · 0.00 yuan" in month_text["text"]
+    assert "10-24: 0 · 0 · 0 · 0.00 · 0.00 · 0.00 · 0.00" in month_text["text"]
 
 
 async def test_a_report_the_admin_chat_has_no_room_for_comes_through_the_outbox_as_its_chart(
