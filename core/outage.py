@@ -61,8 +61,9 @@ def given_back(deadline: str, due: dt.datetime, lost: Outage, window_end: dt.dat
                ) -> dt.datetime | None:
     """When a deadline (a column name: "pickup_by"), due at `due`, falls after the outage `lost`: moved on by the
     outage's length if it asks a person to act and fell due during it, at most to a scheduled window's end if it is
-    one the window bounds (MOVED) and it was due within the window. None: it stays as it is (still ahead, passed before the outage, one that asks no
-    one, or bounded by a window that ended by the restart: it applies now, as it would have)."""
+    one the window bounds (MOVED) and it was due within the window. None: it stays as it is (still ahead, passed
+    before the outage, one that asks no one, or bounded by a window that ended by the restart: it applies now, as
+    it would have)."""
     if deadline not in MOVED or not lost.since < due <= lost.until:
         return None
     moved = due + lost.length

@@ -667,7 +667,8 @@ async def test_a_report_in_the_admin_chat_is_a_chart_with_its_figures_as_the_cap
     assert width > height > 400  # two panels, a week's bars side by side
     shown = fake_bot_api.last_bot_message(admin_chat["id"])
     assert shown["caption"].startswith("The last 7 days, 2026-11-17 to 2026-11-23:")
-    assert "11-23: 0 · 0 · 0 · 0.00 · 0.00 · 0.00 · 0.00" in shown["caption"] and "🟩 completed 🟥 not completed" in shown["caption"]
+    assert "11-23: 0 · 0 · 0 · 0.00 · 0.00 · 0.00 · 0.00" in shown["caption"]
+    assert "🟩 completed 🟥 not completed" in shown["caption"]
     assert not fake_bot_api.calls("sendMessage", admin_chat["id"])
 
     # A month's day-by-day lines are too long for a caption: the chart comes first, then the text in full.
