@@ -17,7 +17,8 @@ Pruned: sent and failed rows older than a retention are deleted — except rows 
 that is not final. A later transition of such an order edits its messages (the hall post, an offer, the runner's
 details and order cards) and needs the sent row's sent_ref to find the message; a final order has no later
 transition. Every order-scoped edit key ends in ":<order id>" (hall:12, offer:12, details:…:12,
-card:track/12/…:12). A fact that must outlive the retention is not read from the outbox (the sweep's late reminder is recorded on the order: late_reminded_at).
+card:track/12/…:12). A fact that must outlive the retention is not read from the outbox (the sweep's late
+reminder is recorded on the order: late_reminded_at).
 """
 from __future__ import annotations
 
