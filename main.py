@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from bot.campus_file import CampusFileError, load_campuses, telegram_chats_missing
 from bot.clock import system_clock
-from bot.settings import Settings
+from bot.settings import Settings, env_file_problem
 from core.campus import END_OF_DAY, Campus, Size, TaskType
 from core.errors import DomainError, InvalidInput
 from core.geo import find_building
@@ -515,6 +515,9 @@ def setting_problem(error) -> str:  # noqa: ANN001 - one of pydantic's ErrorDeta
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if (problem := env_file_problem()) is not None:
+        print(f"paotui cannot start: {problem}", file=sys.stderr)
+        return 2
     try:
         settings = Settings()
     except ValidationError as exc:

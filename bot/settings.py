@@ -107,6 +107,30 @@ def chosen_env_file(configured: object) -> object:
     return Path(chosen) if chosen.strip() else None
 
 
+def env_file_problem() -> str | None:
+    """Why the .env to read is in doubt, said at start before anything is read, or None. A .env in the current
+    directory that is not the one read (a service whose WorkingDirectory holds its .env, as before paotui read the
+    project's) would otherwise be skipped without a word, and the service run on defaults: a fresh database and key.
+    A PAOTUI_ENV_FILE naming no file would be skipped the same way. Only for the deployment's default (the tests name
+    their own file, or none)."""
+    if Settings.model_config.get("env_file") != ENV_FILE:
+        return None
+    chosen = os.environ.get(ENV_FILE_VARIABLE)
+    if chosen is not None:
+        if chosen.strip() and not Path(chosen).is_file():
+            return (f"{ENV_FILE_VARIABLE} names {chosen}, which is no file: name the .env to read, or set it blank "
+                    "to read none")
+        return None
+    here = Path.cwd() / ".env"
+    if not here.is_file() or here.resolve() == Path(ENV_FILE).resolve():
+        return None
+    if Path(ENV_FILE).is_file():
+        return (f"{here} is not read: paotui reads {ENV_FILE}, the project's. Set {ENV_FILE_VARIABLE}=./.env to read "
+                f"the one here instead, or {ENV_FILE_VARIABLE}={ENV_FILE} to keep the project's")
+    return (f"{here} is not read: paotui reads {ENV_FILE}, the project's (there is none). Set "
+            f"{ENV_FILE_VARIABLE}=./.env to read the one here, or move it to {ENV_FILE}")
+
+
 class ProjectDotEnv(DotEnvSettingsSource):
     """A .env's relative paths (DATA_DIR, CAMPUS_FILES, a SQLite DATABASE_URL's file) are taken from the .env's own
     folder, so its deployment is the same wherever paotui starts; the environment's are the current directory's."""

@@ -266,3 +266,73 @@ def test_the_project_directorys_env_is_read_wherever_paotui_starts(tmp_path, mon
     assert Settings().data_dir == Path("/another/project")
     monkeypatch.setenv("PAOTUI_ENV_FILE", "")  # none
     assert (Settings().data_dir, Settings().telegram_token) == (settings_module.PROJECT_DIR / "data", None)
+
+
+started: list[Settings] = []  # what the (stubbed) console was started with
+
+
+def _deployment(tmp_path, monkeypatch, *, project_env: bool) -> tuple[Path, Path]:
+    """A project directory (its .env there or not) and a config folder holding a .env, paotui started from it. Each
+    .env says which it is by its relay limit; the data stay in tmp_path whichever is read."""
+    import bot.settings as settings_module
+
+    project, config = tmp_path / "opt" / "paotui", tmp_path / "etc" / "paotui"
+    project.mkdir(parents=True)
+    config.mkdir(parents=True)
+    if project_env:
+        (project / ".env").write_text("RATE_LIMIT_RELAYS=1/minute\n")
+    (config / ".env").write_text("RATE_LIMIT_RELAYS=2/minute\n")
+    monkeypatch.chdir(config)
+    monkeypatch.setattr(settings_module, "ENV_FILE", project / ".env")
+    monkeypatch.setitem(Settings.model_config, "env_file", project / ".env")
+    started.clear()
+    monkeypatch.setattr(main, "cmd_run", lambda settings, *args, **kwargs: (started.append(settings), 0)[1])
+    for name in ("TELEGRAM_TOKEN", "DATABASE_URL", "CAMPUS_FILES", "PAOTUI_ENV_FILE", "RATE_LIMIT_RELAYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    return project, config
+
+
+@pytest.mark.parametrize("project_env", [False, True])
+def test_a_env_in_the_current_directory_that_is_not_read_stops_the_start(project_env, tmp_path, monkeypatch, capsys):
+    """An upgraded deployment started from its config folder (systemd's WorkingDirectory) had its .env skipped
+    without a word: a fresh database, a new key, the console, exit 0. It stops, naming both files and the choice."""
+    project, config = _deployment(tmp_path, monkeypatch, project_env=project_env)
+
+    assert main.main(["run"]) == 2
+
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"paotui cannot start: {config / '.env'} is not read: paotui reads "
+                                                   f"{project / '.env'}, the project's")
+    assert "Set PAOTUI_ENV_FILE=./.env to read the one here" in err
+    assert ("or move it to" in err) is not project_env
+    assert started == [] and not (tmp_path / "data").exists()
+
+    monkeypatch.setenv("PAOTUI_ENV_FILE", "./.env")  # the one here, chosen
+    assert main.main(["run"]) == 0
+    assert started[-1].rate_limit_relays == "2/minute"
+    assert capsys.readouterr().err == ""
+
+
+def test_started_in_the_project_directory_its_env_is_read_without_a_word(tmp_path, monkeypatch, capsys):
+    project, _ = _deployment(tmp_path, monkeypatch, project_env=True)
+    monkeypatch.chdir(project)
+
+    assert main.main(["run"]) == 0
+    assert started[-1].rate_limit_relays == "1/minute"
+    assert capsys.readouterr().err == ""
+
+
+def test_a_paotui_env_file_naming_no_file_stops_the_start(tmp_path, monkeypatch, capsys):
+    _deployment(tmp_path, monkeypatch, project_env=True)
+    monkeypatch.setenv("PAOTUI_ENV_FILE", str(tmp_path / "typo.env"))
+
+    assert main.main(["run"]) == 2
+    assert capsys.readouterr().err == (f"paotui cannot start: PAOTUI_ENV_FILE names {tmp_path / 'typo.env'}, which is "
+                                       "no file: name the .env to read, or set it blank to read none\n")
+    assert started == []
+
+    monkeypatch.setenv("PAOTUI_ENV_FILE", " ")  # blank: none read, the .env here left alone as chosen
+    assert main.main(["run"]) == 0
+    assert started[-1].rate_limit_relays == Settings.model_fields["rate_limit_relays"].default
+    assert capsys.readouterr().err == ""
