@@ -26,6 +26,20 @@ CLOCK_ONLY = re.compile(CLOCK)
 UNTIL_WORDS = ("until", "till", "到", "至")  # before a time of day: 'until 18:00', '到 18:00'
 UNTIL_JOINED = re.compile(r"(?:到|至)(.+)")  # '到18:00'
 MAX_WHEN_WORDS = 6  # the most words a length of time takes: '2 days 3 hours 30 minutes', 'an hour and a half'
+# Words before an end that say nothing of it: 'for 30 minutes', 'for the next 2 hours', 'about 2 hours', '大约 两小时'.
+LEAD_WORDS = ("for", "next", "the", "another", "about", "around", "approximately", "approx", "大约", "大概", "约")
+# How many of the first words are looked at for a time or a number that could not be read: '5 runners left' (a
+# bare number: 5 minutes?), 'rain for 2 hours', 'two runners sick'. One of them there refuses the pause.
+FEW_WORDS = 3
+NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                "fifteen", "twenty", "thirty", "forty", "forty-five", "fifty", "sixty", "ninety", "half", "quarter")
+UNIT_WORDS = ("hour", "hours", "hr", "hrs", "minute", "minutes", "min", "mins", "day", "days", "week", "weeks")
+# A time of day or a day, which /pause cannot read but in 'HH:MM': first, it would be taken for the reason.
+DAY_TIME_WORDS = re.compile(r"(?:today|tonight|tomorrow|noon|midnight|morning|afternoon|evening)\b|"
+                            r"今天|今晚|明天|明早|明晚|后天|上午|下午|中午|晚上|早上|早晨|傍晚|凌晨|半夜|夜里")
+# A Chinese number with a unit of time anywhere in a word ('下雨两小时'): words are not spaced apart in Chinese.
+CHINESE_LENGTH = re.compile(r"[\d零〇一二两俩三四五六七八九十百半]+个?(?:小时|钟头|分钟|刻钟|天|星期|礼拜|点)")
+QUOTES = "\"'“”‘’「」『』"  # a reason in quotes is a reason, whatever it starts with
 
 
 @ROUTER.command("hours", operators_chat=True)  # beside /pause and /resume in the operators' help
@@ -115,12 +129,30 @@ def starts_a_length(words: tuple[str, ...]) -> int:
 def pause_end(ctx: Ctx, args: tuple[str, ...]) -> tuple[dt.datetime | None, tuple[str, ...]]:
     """When the pause ends, read from its first words, and the words after (the reason): a time of day ('18:00',
     'until 18:00', '到18:00'), a length of time with every number and unit it is written in (core.durations:
-    '30m', '1 小时 30 分钟', '两小时', 'half an hour'), or None (until /resume) when the words start like neither. A
-    first word that starts like one but reads as neither is refused, never taken into the reason: a '/pause 两小时'
-    that paused until resumed, showing students '两小时', would keep the campus closed overnight. So is a length
-    followed by another one ('1 小时 75 分钟': no hour and a reason '75 分钟')."""
+    '30m', '1 小时 30 分钟', '两小时', 'half an hour'), either perhaps after words that say nothing of it ('for 30
+    minutes', 'next 2 hours', 'about 2 hours'), or None (until /resume). What cannot be read is refused, never taken
+    into the reason: a '/pause 两小时' that paused until resumed, showing students '两小时', would keep the campus
+    closed overnight. So is a time or a number among the first few words that is no end ('rain for 2 hours',
+    '下午6点', 'tomorrow'), a bare number followed by another word ('5 runners left' is no 5 minutes) and a length
+    followed by another ('1 小时 75 分钟': no hour and a reason '75 分钟'). A reason in quotes is taken as it is."""
     if not args:
         return None, args
+    if args[0][:1] in QUOTES:  # '/pause "5 runners left"': until /resume, the reason without its quotes
+        return None, tuple(" ".join(args).strip(QUOTES).split())
+    lead = 0
+    while lead < min(len(args) - 1, 3) and args[lead].casefold() in LEAD_WORDS:
+        lead += 1
+    if (end := read_end(ctx, args[lead:])) is not None:
+        return end
+    if unread := unreadable_start(args[lead:]):
+        raise InvalidInput("admin-pause-when-invalid", text=quoted(" ".join(args[:lead + unread])))
+    return None, args
+
+
+def read_end(ctx: Ctx, args: tuple[str, ...]) -> tuple[dt.datetime, tuple[str, ...]] | None:
+    """The end the words start with and the words after it, or None when they start with none."""
+    if not args:
+        return None
     first = args[0]
     if first.casefold() in UNTIL_WORDS and len(args) > 1 and LOOKS_LIKE_TIME.match(args[1]):
         return clock_end(ctx, args[1], " ".join(args[:2])), args[2:]
@@ -131,12 +163,28 @@ def pause_end(ctx: Ctx, args: tuple[str, ...]) -> tuple[dt.datetime | None, tupl
     for n in range(min(len(args), MAX_WHEN_WORDS), 0, -1):  # the longest start that reads as a length
         minutes = written_minutes(" ".join(args[:n]))
         if minutes is not None:
+            if n == 1 and ascii_digits(first).isdigit() and len(args) > 1:  # '5 runners left', '2 more hours'
+                raise InvalidInput("admin-pause-when-invalid", text=quoted(" ".join(args[:2])))
             if another := starts_a_length(args[n:]):
                 raise InvalidInput("admin-pause-when-invalid", text=quoted(" ".join(args[:n + another])))
+            if args[n:] and ascii_digits(" ".join(args[n:])).isdigit():  # '1h 30': 1h30, or a reason '30'?
+                raise InvalidInput("admin-pause-when-invalid", text=quoted(" ".join(args[:n + 1])))
             return ctx.now + dt.timedelta(minutes=minutes), args[n:]
-    if LOOKS_LIKE_TIME.match(first):
-        raise InvalidInput("admin-pause-when-invalid", text=quoted(first))
-    return None, args
+    return None
+
+
+def unreadable_start(args: tuple[str, ...]) -> int:
+    """How many of the words, up to the first that is a time or a number (a digit, a number or a unit of time in
+    words, a time of day or a day first, perhaps after 'until'), or 0 for none among the first few."""
+    for i, word in enumerate(args[:FEW_WORDS]):
+        folded = word.casefold().strip(",.;:!?，。；：！？")
+        if (LOOKS_LIKE_TIME.match(folded) or CHINESE_LENGTH.search(folded) or folded in NUMBER_WORDS
+                or folded in UNIT_WORDS):
+            return i + 1
+        until = UNTIL_JOINED.fullmatch(folded)
+        if DAY_TIME_WORDS.match(until[1] if until else folded) and (i == 0 or args[i - 1].casefold() in UNTIL_WORDS):
+            return i + 1
+    return 0
 
 
 @ROUTER.command("pause", operator_only=True)

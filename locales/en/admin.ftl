@@ -516,7 +516,7 @@ admin-paused-by = ⏸ { $who } paused ordering { $ends ->
    *[no] {""}
   }
 admin-resumed-by = ▶️ { $who } resumed ordering.
-admin-pause-when-invalid = "{ $text }" is not a time or a length of time, so nothing was paused. Write when ordering reopens, like /pause 18:00 (or until 18:00), /pause 30m, /pause 2h or /pause half an hour, then the reason if you like; /pause alone pauses until /resume.
+admin-pause-when-invalid = "{ $text }" is not a time or a length of time, so nothing was paused. Write when ordering reopens, like /pause 18:00 (or until 18:00), /pause 30m, /pause 2h, /pause half an hour or /pause for 2 hours, then the reason if you like; /pause alone pauses until /resume. A reason that starts with a time or a number goes after the end, or in quotes: /pause 2h 5 runners left, /pause "5 runners left".
 admin-pause-too-long = A pause lasts at most { $days } days; for a longer closure change the service hours: /hours set.
 
 ## Pricing rules (/pricing)

@@ -491,7 +491,7 @@ admin-paused-by = ⏸ { $who } 暂停了接单，{ $ends ->
    *[no] {""}
   }
 admin-resumed-by = ▶️ { $who } 已恢复接单。
-admin-pause-when-invalid = “{ $text }”不是时间或时长，没有暂停接单。请写恢复接单的时间，例如 /pause 18:00（或 /pause 到18:00）、/pause 30分钟、/pause 两小时 或 /pause 半小时，后面可以加原因；只发 /pause 则暂停到 /resume 为止。
+admin-pause-when-invalid = “{ $text }”不是时间或时长，没有暂停接单。请写恢复接单的时间，例如 /pause 18:00（或 /pause 到18:00）、/pause 30分钟、/pause 两小时 或 /pause 半小时，后面可以加原因；只发 /pause 则暂停到 /resume 为止。以时间或数字开头的原因请写在时长之后，或加引号：/pause 2小时 只剩5个跑腿员，/pause “5个跑腿员请假”。
 admin-pause-too-long = 暂停最长 { $days } 天；更长的停业请修改服务时间：/hours set。
 
 ## 计价规则（/pricing）

@@ -28,6 +28,10 @@ def test_chinese_numerals_in_a_text_are_written_in_digits_and_anything_else_is_l
     ("两小时", 120), ("一小时", 60), ("十分钟", 10), ("三十分钟", 30), ("半小时", 30), ("半个小时", 30),
     ("一个半小时", 90), ("1小时半", 90), ("两个半小时", 150), ("半天", 720), ("half an hour", 30), ("an hour", 60),
     ("one hour", 60), ("two hours", 120), ("an hour and a half", 90), ("half a day", 720),
+    # Before, these were no length (and /pause paused until /resume, showing them as the reason).
+    ("a half hour", 30), ("quarter of an hour", 15), ("a quarter hour", 15), ("three quarters of an hour", 45),
+    ("two and a half hours", 150), ("one and a half hours", 90), ("2 and a half hours", 150), ("一刻钟", 15),
+    ("三刻钟", 45), ("俩小时", 120), ("俩钟头", 120), ("大约两小时", 120), ("约30分钟", 30), ("大概半小时", 30),
 ])
 def test_a_length_of_time_is_read(text, minutes):
     assert written_minutes(text) == minutes
@@ -35,7 +39,8 @@ def test_a_length_of_time_is_read(text, minutes):
 
 @pytest.mark.parametrize("text", [
     "0", "0d", "-30m", "~30m", "1h75m", "1.333d", "99999", "1e3", "18点", "6pm", "18:00", "1h 30", "30 2",
-    "30 2nd", "2h1d", "小时", "半", "一", "an", "a storm", "half", "30 months",
+    "30 2nd", "2h1d", "小时", "半", "一", "an", "a storm", "half", "30 months", "a half", "quarter", "一刻", "约",
+    "5 runners", "2 more hours",
 ])
 def test_what_is_no_length_of_time(text):
     assert written_minutes(text) is None
@@ -49,6 +54,7 @@ def test_any_number_of_minutes_in_digits_reads_as_itself(minutes):
 
 @pytest.mark.parametrize(("word", "looks"), [
     ("30m", True), ("-30m", True), ("~30m", True), ("18:00前", True), ("两小时", True), ("三点", True), ("半天", True),
+    ("俩小时", True), ("一刻钟", True),
     ("下雨", False), ("rain", False), ("B2栋停电", False), ("两个跑腿员请假", False), ("an", False),
 ])
 def test_what_starts_like_a_time(word, looks):

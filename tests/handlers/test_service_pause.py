@@ -51,8 +51,7 @@ async def test_a_paused_campus_takes_no_new_order_until_the_time_given(chat, ser
 
 @pytest.mark.parametrize(("typed", "until", "reason"), [
     ("/pause 2 hours", "12:00", "none"), ("/pause 2 小时 下雨", "12:00", "下雨"), ("/pause 45 分钟 下雨", "10:45", "下雨"),
-    ("/pause 1.5 h exams", "11:30", "exams"), ("/pause 30 heavy rain", "10:30", "heavy rain"),
-    ("/pause 30 2nd gate closed", "10:30", "2nd gate closed"),  # a number after it begins the reason
+    ("/pause 1.5 h exams", "11:30", "exams"),
     ("/pause 1h our runners sit exams", "11:00", "our runners sit exams"),  # a unit written with it: none to join
     ("/pause 30m in the rain", "10:30", "in the rain"),
     ("/pause 24:00 exams", "11-24 00:00", "exams"),  # the end of today, as /hours set reads it
@@ -90,10 +89,40 @@ async def test_a_length_in_words_or_a_time_after_until_is_read_whole(chat, servi
     assert paused.until is not None
 
 
+@pytest.mark.parametrize(("typed", "until", "reason"), [
+    ("/pause for 30 minutes rain", "10:30", "rain"), ("/pause for an hour", "11:00", "none"),
+    ("/pause next 2 hours", "12:00", "none"), ("/pause for the next 2 hours exams", "12:00", "exams"),
+    ("/pause a half hour", "10:30", "none"), ("/pause quarter of an hour", "10:15", "none"),
+    ("/pause a quarter of an hour rain", "10:15", "rain"), ("/pause two and a half hours", "12:30", "none"),
+    ("/pause 一刻钟", "10:15", "none"), ("/pause 俩小时 下雨", "12:00", "下雨"), ("/pause 大约两小时", "12:00", "none"),
+    ("/pause 约 30 分钟", "10:30", "none"), ("/pause about 2 hours rain", "12:00", "rain"),
+    ("/pause for exams", None, "for exams"), ("/pause the gate is closed", None, "the gate is closed"),
+    ('/pause "5 runners left"', None, "5 runners left"), ("/pause “5个跑腿员请假”", None, "5个跑腿员请假"),
+    ("/pause 2h 5 runners left", "12:00", "5 runners left"), ("/pause 两个跑腿员请假", None, "两个跑腿员请假"),
+])
+async def test_a_length_after_for_or_next_and_other_common_phrasings_are_read(
+        chat, services, clock, typed, until, reason):
+    # Before, each of these that gives an end paused until /resume and showed students the words as the reason
+    # ("Reason: for 30 minutes rain").
+    await operator(chat)
+    (said,) = await chat.send(OP, typed)
+    paused = await pause_row(services)
+    assert said.text.startswith(f"Ordering is paused until {until or 'you send /resume'}."), said.text
+    assert (paused.until is None) is (until is None)
+    assert (paused.reason or "none") == reason
+
+
 @pytest.mark.parametrize(("typed", "quoted"), [
     ("/pause -30m rain", "-30m"), ("/pause ~30m", "~30m"), ("/pause 18点 下雨", "18点"), ("/pause 6pm", "6pm"),
     ("/pause until 6pm rain", "until 6pm"), ("/pause 到18点", "到18点"), ("/pause until 25:00", "until 25:00"),
     ("/pause 1 小时 75 分钟 下雨", "1 小时 75 分钟"), ("/pause 30m 2h rain", "30m 2h"), ("/pause 三点", "三点"),
+    # Before, a bare number followed by a word was minutes (5, with the reason "runners left"; 2, "more hours"),
+    # and the rest paused until /resume, showing the words as the reason.
+    ("/pause 5 runners left", "5 runners"), ("/pause 2 more hours", "2 more"), ("/pause 30 heavy rain", "30 heavy"),
+    ("/pause 1h 30", "1h 30"), ("/pause 下午6点", "下午6点"), ("/pause 晚上8点 停电", "晚上8点"),
+    ("/pause rain for 2 hours", "rain for 2"), ("/pause two runners sick", "two"), ("/pause 明天", "明天"),
+    ("/pause until tomorrow", "until tomorrow"), ("/pause 到明天早上", "到明天早上"), ("/pause 下雨两小时", "下雨两小时"),
+    ("/pause for 5 runners left", "5 runners"), ("/pause next week", "next week"),
 ])
 async def test_a_length_or_time_that_cannot_be_read_is_refused_with_an_example_and_pauses_nothing(
         chat, services, typed, quoted):
