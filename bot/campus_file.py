@@ -35,10 +35,12 @@ def load_campus(path: Path) -> Campus:
     try:
         return Campus.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
-            problems.append(f"{path}: {_field_path(loc)}: {err['msg']}")
+        errors = [(tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-"))), err)
+                  for err in exc.errors()]
+        # A list whose only item was refused is also too short: said once, by the item's own problem.
+        problems = [f"{path}: {_field_path(loc)}: {err['msg']}" for loc, err in errors
+                    if not (err["type"] == "too_short" and any(len(o) > len(loc) and o[:len(loc)] == loc
+                                                               for o, _ in errors))]
         raise CampusFileError("\n".join(problems)) from exc
 
 
@@ -47,6 +49,20 @@ def load_campuses(paths: list[Path]) -> list[Campus]:
     ids = [c.id for c in campuses]
     if len(set(ids)) != len(ids):
         raise CampusFileError(f"two campus files share an id: {ids}")
+    # A group is one campus's: updates from it are taken as that campus's, so a second campus's hall or operators'
+    # chat there would be answered as the first's.
+    named: dict[int, tuple[Path, str]] = {}
+    problems = []
+    for path, campus in zip(paths, campuses, strict=True):
+        for chat, field in campus.channels.groups().items():
+            if chat in named:
+                other, other_field = named[chat]
+                problems.append(f"{other} and {path} both name the Telegram group {chat} (channels.{other_field}, "
+                                f"channels.{field}): each campus needs a task hall and an admin chat of its own")
+            else:
+                named[chat] = (path, field)
+    if problems:
+        raise CampusFileError("\n".join(problems))
     return campuses
 
 

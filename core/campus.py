@@ -373,6 +373,19 @@ class Channels(Strict):
     telegram_hall_chat_id: int | None = None
     telegram_admin_chat_id: int | None = None
 
+    @model_validator(mode="after")
+    def _hall_apart_from_admin_chat(self) -> "Channels":
+        # One group as both: what a runner's grab answers privately went into it, and /grab there was refused.
+        if self.telegram_hall_chat_id is not None and self.telegram_hall_chat_id == self.telegram_admin_chat_id:
+            raise ValueError(f"telegram_hall_chat_id and telegram_admin_chat_id are both {self.telegram_hall_chat_id}: "
+                             "the task hall and the operators' chat must be two groups")
+        return self
+
+    def groups(self) -> dict[int, str]:
+        """The Telegram groups named, each with the field that names it."""
+        return {chat: name for name in ("telegram_hall_chat_id", "telegram_admin_chat_id")
+                if (chat := getattr(self, name)) is not None}
+
 
 # "telegram:<numeric user id>" or "console:<persona>" (bot/console/lines.py PERSONA): anything else names nobody.
 OPERATOR = re.compile(r"^(telegram:[1-9][0-9]{0,19}|console:[A-Za-z0-9_]{1,32})$")

@@ -184,3 +184,62 @@ def test_telegram_refuses_to_start_with_a_campus_without_its_hall_or_admin_chat(
     lacking.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert main.main(["run"]) == 2
     assert f"{lacking}: channels.telegram_admin_chat_id missing" in capsys.readouterr().err
+
+
+def test_a_task_hall_that_is_also_the_admin_chat_is_refused(tmp_path):
+    """Accepted before, and then a runner's grab answers went into the group and /grab there was refused."""
+    path = write(tmp_path, broken(lambda d: d["channels"].update(telegram_admin_chat_id=-1001000000001)))
+    result = campus_command(tmp_path, path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "paotui cannot start: the campus file is wrong.",
+        f"{path}: channels: Value error, telegram_hall_chat_id and telegram_admin_chat_id are both -1001000000001: "
+        "the task hall and the operators' chat must be two groups"]
+
+
+@pytest.mark.parametrize("north_channels", [
+    {"telegram_hall_chat_id": -1001000000001, "telegram_admin_chat_id": -1003000000002},  # the same hall
+    {"telegram_hall_chat_id": -1003000000001, "telegram_admin_chat_id": -1001000000001},  # its hall, north's admin
+])
+def test_a_group_two_campus_files_name_is_refused(tmp_path, monkeypatch, capsys, north_channels):
+    import main
+
+    demo = write(tmp_path, DEMO)
+    north = tmp_path / "north.yaml"
+    north.write_text(yaml.safe_dump(broken(lambda d: d.update(id="north", channels=north_channels)),
+                                    allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("CAMPUS_FILES", f"{demo},{north}")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+
+    assert main.main(["campus"]) == 2
+
+    field = next(name for name, chat in north_channels.items() if chat == -1001000000001)
+    assert capsys.readouterr().err.splitlines() == [
+        "paotui cannot start: the campus file is wrong.",
+        f"{demo} and {north} both name the Telegram group -1001000000001 (channels.telegram_hall_chat_id, "
+        f"channels.{field}): each campus needs a task hall and an admin chat of its own"]
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(("window", "field", "words"), [
+    ({"start": "00:00", "end": "00:00"}, "service_hours[0]", "start and end are both 00:00"),
+    ({"days": [], "start": "07:00", "end": "23:00"}, "service_hours[0].days", "needs at least one day"),
+])
+def test_the_only_service_window_refused_is_said_once(tmp_path, window, field, words):
+    # Before, a second line followed: "service_hours: Tuple should have at least 1 item after validation, not 0".
+    path = write(tmp_path, broken(lambda d: d.update(service_hours=[window])))
+    with pytest.raises(CampusFileError) as err:
+        load_campus(path)
+    [line] = str(err.value).splitlines()
+    assert line.startswith(f"{path}: {field}: Value error, {words}")
+
+
+def test_an_unquoted_24_00_start_is_refused_as_written(tmp_path):
+    # YAML 1.1 reads an unquoted 24:00 as 1440 (minutes, sexagesimal): the refusal shows what the operator wrote.
+    path = tmp_path / "my-campus.yaml"
+    text = (ROOT / "campus" / "demo.yaml").read_text(encoding="utf-8")
+    path.write_text(text.replace('start: "08:00", end: "24:00"}', 'start: 24:00, end: 08:00}'), encoding="utf-8")
+    with pytest.raises(CampusFileError) as err:
+        load_campus(path)
+    assert str(err.value) == (f"{path}: service_hours[1].start: Value error, expected a time of day like 07:30, "
+                              "got '24:00'")
