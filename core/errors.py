@@ -8,6 +8,7 @@ class DomainError(Exception):
     """A request the domain refuses. `key` names the message in locales/, `args` fill it in."""
 
     key = "error-generic"
+    heading: str | None = None  # a line said above the message (the campus an operator's refusal is for)
 
     def __init__(self, key: str | None = None, **args: Any) -> None:
         self.key = key or self.key

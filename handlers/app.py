@@ -126,7 +126,8 @@ class App:
                 await self._reached(inp, now)
             language = await self._language(inp)
             args = plain_args(exc)
-            return [Reply(key=exc.key, text=catalogue(language)(exc.key, **money_args(args)), args=args)]
+            text = catalogue(language)(exc.key, **money_args(args))
+            return [Reply(key=exc.key, text=f"{exc.heading}\n{text}" if exc.heading else text, args=args)]
 
     async def _in_transaction(self, inp: Input, now) -> list[Reply]:  # noqa: ANN001
         """The input handled in one transaction, run again from the start (nothing of the aborted one kept, its
@@ -218,17 +219,21 @@ def ends_question_here(ctx: Ctx) -> bool:
             and in_admin_chat(ctx))
 
 
-def name_the_campus(ctx: Ctx, said: int) -> None:
+def campus_heading(ctx: Ctx) -> str | None:
     """An operator whom several campus files name acts privately for the campus they are on (home_campus), which
-    they may not have in mind: the answer of an operators' command (from ctx.replies[said]) then begins with that
-    campus's name, so a change is never made to the wrong campus unknowingly. In an operators' chat the chat names
-    it."""
-    if (ctx.chat_campus is not None or len(ctx.replies) <= said
-            or len(named_operator_of(ctx.services, ctx.input.channel, ctx.input.user)) < 2):
-        return
-    heading = ctx.t("admin-campus-heading", campus=campus_name(ctx.campus, ctx.t.language))
-    first = ctx.replies[said]
-    ctx.replies[said] = dataclasses.replace(first, text=f"{heading}\n{first.text}")
+    they may not have in mind: the answer of an operators' command then begins with that campus's name, so a change
+    is never made to the wrong campus unknowingly, nor a refusal ("There is no order #5") read as the other's. In an
+    operators' chat the chat names it. None where no heading is wanted."""
+    if ctx.chat_campus is not None or len(named_operator_of(ctx.services, ctx.input.channel, ctx.input.user)) < 2:
+        return None
+    return ctx.t("admin-campus-heading", campus=campus_name(ctx.campus, ctx.t.language))
+
+
+def name_the_campus(ctx: Ctx, said: int) -> None:
+    """The answer of an operators' command (from ctx.replies[said]) headed with its campus (campus_heading)."""
+    if len(ctx.replies) > said and (heading := campus_heading(ctx)) is not None:
+        first = ctx.replies[said]
+        ctx.replies[said] = dataclasses.replace(first, text=f"{heading}\n{first.text}")
 
 
 def left_to_suspended(ctx: Ctx) -> bool:
@@ -272,7 +277,12 @@ async def route(ctx: Ctx) -> None:
             ctx.say("error-private-only")
         else:
             said = len(ctx.replies)
-            await command.handler(ctx)
+            try:
+                await command.handler(ctx)
+            except DomainError as exc:  # a refusal, said by App._guard: headed as an answer would be
+                if command.operator_only or command.operators_chat:
+                    exc.heading = campus_heading(ctx)
+                raise
             if command.operator_only or command.operators_chat:
                 name_the_campus(ctx, said)
     elif inp.kind is Kind.choice:

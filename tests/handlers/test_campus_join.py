@@ -161,6 +161,38 @@ async def test_an_operator_both_campus_files_name_is_told_privately_which_campus
     assert other_today.key == "admin-today" and not other_today.text.startswith(("[", "【"))
 
 
+async def test_an_operator_both_campus_files_name_is_told_privately_which_campus_a_refusal_is_for(
+        db, campus, clock):
+    """Before, only an answer was headed: a refusal ("There is no order #5.") came with no campus named, read as the
+    other campus's."""
+    other = "4011"  # named by the north campus file alone
+    chat = two_campuses(db, campus, clock, north_operators=(f"telegram:{BOB}", f"telegram:{other}"),
+                        demo_operators=(f"telegram:{BOB}",))
+    order = await make_order(db, campus, await make_user(db, campus, clock.now), clock.now)  # a demo campus order
+    await chat.send(BOB, "/today", chat=NORTH_ADMIN)  # first seen there: on north
+    await chat.send(BOB, "/start")
+    await chat.press(BOB, "English")
+
+    (refused,) = await chat.send(BOB, f"/find {order}")
+    assert refused.key == "error-order-not-found"
+    assert refused.text == f"[North campus]\nThere is no order #{order}."
+    (refused,) = await chat.send(BOB, "/pause 5 runners left")
+    assert refused.key == "admin-pause-when-invalid" and refused.text.startswith('[North campus]\n"5 runners" is')
+    (refused,) = await chat.send(BOB, "/resume")
+    assert refused.text == "[North campus]\nOrdering is not paused."
+
+    await chat.send(BOB, "/start c-demo")
+    assert [r.text for r in await chat.send(BOB, "/resume")] == ["[Demo University]\nOrdering is not paused."]
+    # In the operators' chat the chat names the campus; an operator one file names needs no heading.
+    (plain,) = await chat.send(BOB, "/resume", chat=NORTH_ADMIN)
+    assert plain.text == "Ordering is not paused."
+    (plain,) = await chat.send(BOB, "/resume", chat=DEMO_ADMIN)
+    assert plain.key == "admin-not-paused" and not plain.text.startswith(("[", "【"))
+    await chat.send(other, "/start")
+    (plain,) = await chat.send(other, f"/find {order}")
+    assert plain.key == "error-order-not-found" and not plain.text.startswith(("[", "【"))
+
+
 async def test_an_operator_both_files_name_who_once_ordered_still_moves_between_them_by_link(db, campus, clock):
     # Before: "you stay on the demo campus", because they had placed an order once.
     chat = two_campuses(db, campus, clock, demo_operators=(f"telegram:{BOB}",))
