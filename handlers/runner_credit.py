@@ -49,7 +49,7 @@ async def show(ctx: Ctx, user: User, profile: RunnerProfile) -> None:
                                 [r for r in rows if r.event == CreditEvent.operator_adjustment.value])
     lines = []
     for r in rows:
-        action, operator = by_hand.get((r.at, r.score_after), (None, None))
+        action, operator = by_hand.get(r.id, by_hand.get((r.at, r.score_after), (None, None)))
         lines.append(ctx.t("admin-credit-line", time=local_time(ctx.campus, r.at), event=r.event,
                            change=f"{r.change:+d}", score=r.score_after,
                            order=str(r.order_id) if r.order_id else "none",
@@ -61,16 +61,22 @@ async def show(ctx: Ctx, user: User, profile: RunnerProfile) -> None:
 
 
 async def adjustments(ctx: Ctx, runner_id: int, rows: list[CreditRecord]
-                      ) -> dict[tuple[dt.datetime, int], tuple[OperatorAction, User | None]]:
-    """The operator's record (OperatorAction) of each change made by hand, and who made it, by when it was made and
-    the score it left: both are written in one transaction, at its time (credit_cmd)."""
+                      ) -> dict[int | tuple[dt.datetime, int], tuple[OperatorAction, User | None]]:
+    """The operator's record (OperatorAction) of each change made by hand, and who made it, by the credit record's
+    id its details name (credit_cmd). One written before they named it is found by when it was made and the score
+    it left (both written in one transaction, at its time), which two changes in one instant could share."""
     if not rows:
         return {}
     found = await ctx.uow.session.execute(
         select(OperatorAction, User).outerjoin(User, User.id == OperatorAction.operator_id)
         .where(OperatorAction.action == "credit", OperatorAction.target == f"user:{runner_id}",
                OperatorAction.at.in_({r.at for r in rows})))
-    return {(a.at, (a.details or {}).get("after")): (a, u) for a, u in found}
+    by_hand: dict[int | tuple[dt.datetime, int], tuple[OperatorAction, User | None]] = {}
+    for action, operator in found:
+        details = action.details or {}
+        key = details.get("credit_record") or (action.at, details.get("after"))
+        by_hand[key] = (action, operator)
+    return by_hand
 
 
 @ROUTER.command("credit", operator_only=True)
@@ -97,9 +103,12 @@ async def credit_cmd(ctx: Ctx) -> None:
     made = credit.adjust(rules, before, change) - before
     if made == 0 or (made > 0) != (change > 0):  # nothing moves, or only back into bounds a file change narrowed
         raise InvalidInput("admin-credit-at-bound", who=who(user), credit=before)
-    after = (await ctx.uow.runners.apply_credit(ctx.campus, profile.user_id, CreditEvent.operator_adjustment,
-                                                ctx.now, change=made)).score_after
-    await record(ctx, "credit", f"user:{profile.user_id}", change=made, before=before, after=after, reason=reason)
+    changed = await ctx.uow.runners.apply_credit(ctx.campus, profile.user_id, CreditEvent.operator_adjustment,
+                                                 ctx.now, change=made)
+    await ctx.uow.session.flush()  # its id, which the operator's record names
+    after = changed.score_after
+    await record(ctx, "credit", f"user:{profile.user_id}", change=made, before=before, after=after, reason=reason,
+                 credit_record=changed.id)
     told = credit.told_score(rules, after)
     await ctx.notify.user(profile.user_id, "runner-credit-adjusted", change=f"{made:+d}", reason=reason, **told)
     # Offers their Accept would now refuse go to the hall.

@@ -24,6 +24,12 @@ async def records(db, runner: int) -> list[tuple[str, int, int]]:
         return [(r.event, r.change, r.score_after) for r in rows]
 
 
+async def ids_of_records(db, runner: int) -> list[int]:
+    async with UnitOfWork(db) as uow:
+        return list(await uow.session.scalars(
+            select(CreditRecord.id).where(CreditRecord.runner_id == runner).order_by(CreditRecord.id)))
+
+
 async def test_an_operator_takes_back_a_penalty_and_the_runner_is_told_why(chat, db, campus, clock):
     op = await operator(chat)
     runner = await make_runner(db, campus, clock.now, credit=75)  # standing "warning" (below 80)
@@ -41,7 +47,9 @@ async def test_an_operator_takes_back_a_penalty_and_the_runner_is_told_why(chat,
     assert "+10" in told[0]["text"] and "85" in told[0]["text"] and "the shop was closed" in told[0]["text"]
     [action] = [a for a in await actions(db) if a.action == "credit"]
     assert (action.operator_id, action.target) == (op, f"user:{runner}")
-    assert action.details == {"change": 10, "before": 75, "after": 85, "reason": "the shop was closed, not their fault"}
+    [made] = await ids_of_records(db, runner)
+    assert action.details == {"change": 10, "before": 75, "after": 85, "reason": "the shop was closed, not their fault",
+                              "credit_record": made}  # the change it made, by id (/credit's history links them)
 
 
 async def test_the_score_stops_at_its_bounds_and_the_operator_and_runner_see_the_real_change(chat, db, campus, clock):
@@ -92,6 +100,34 @@ async def test_credit_says_a_suspended_account_and_who_changed_the_score_by_hand
     assert "账号已暂停" in shown.text and "由 admin (#1) 操作：“late twice”" in shown.text
     await chat.send(OP, f"/restore {name}")
     assert "suspended" not in (await chat.send(OP, f"/credit {name}"))[0].text
+
+
+async def test_changes_by_hand_in_one_instant_each_show_their_own_operator_and_reason(chat, db, campus, clock):
+    """Before, a change was matched to the operator's record by its time and the score it left: +5, -5, +5 in one
+    minute left 105 twice, and both +5 lines showed the third reason."""
+    await operator(chat)
+    runner = await make_runner(db, campus, clock.now)
+    name = await external(db, runner)
+    for line in ("+5 first reason", "-5 second reason", "+5 third reason"):
+        assert keys(await chat.send(OP, f"/credit {name} {line}")) == ["admin-credit-adjusted"]
+    (shown,) = await chat.send(OP, f"/credit {name}")
+    history = [line.split(" · by ", 1)[1] for line in shown.text.splitlines() if " · by " in line]
+    assert history == ['admin (#1): "third reason"', 'admin (#1): "second reason"', 'admin (#1): "first reason"']
+
+
+async def test_a_change_by_hand_recorded_before_records_named_it_is_still_found(chat, db, campus, clock):
+    # Rows written by the release before: the operator's record names no credit record, found by time and score.
+    from sqlalchemy import update
+
+    from storage.models import OperatorAction
+    await operator(chat)
+    runner = await make_runner(db, campus, clock.now)
+    await chat.send(OP, f"/credit #{runner} -10 late twice")
+    async with UnitOfWork(db) as uow:
+        await uow.session.execute(update(OperatorAction).where(OperatorAction.action == "credit").values(
+            details={"change": -10, "before": 100, "after": 90, "reason": "late twice"}))
+    (shown,) = await chat.send(OP, f"/credit #{runner}")
+    assert '-10 changed by an operator → 90 · by admin (#1): "late twice"' in shown.text
 
 
 @pytest.mark.parametrize("args, refusal", [
