@@ -275,7 +275,8 @@ async def send_photo(bot: Bot, chat_id: int | str, photo: str | InputFile, capti
         message = await request(bot.send_photo, chat_id=chat_id, photo=photo, caption=caption or None,
                                 reply_markup=markup)
     except TelegramBadRequest as exc:
-        log.warning("could not send photo %s to %s (%s); sending the text alone", photo, chat_id, exc.message)
+        # Not the file id: a student card's is personal data (stored encrypted), and a log line is not.
+        log.warning("could not send a photo to %s (%s); sending the text alone", chat_id, exc.message)
         return None
     return message.message_id
 

@@ -672,3 +672,25 @@ def test_a_runners_menu_offers_grab() -> None:
     # /grab N is a press of the hall's Grab button (App.handle), not a routed command, and still belongs in the menu.
     assert "grab" in [c.command for c in staff_menu("en", runner=True, operator=False)]
     assert "grab" not in [c.command for c in staff_menu("en", runner=False, operator=False)]
+
+
+async def test_a_photo_telegram_refuses_is_logged_without_its_file_id(caplog: pytest.LogCaptureFixture) -> None:
+    """A student card's file id is personal data, stored encrypted: the warning names the chat and the error only."""
+    import logging
+    from types import SimpleNamespace
+
+    from aiogram.exceptions import TelegramBadRequest
+    from aiogram.methods import SendPhoto
+
+    from bot.telegram.render import send_photo
+
+    async def refused(method: Any, **params: Any) -> Any:
+        raise TelegramBadRequest(SendPhoto(**params), "Bad Request: wrong file identifier/HTTP URL specified")
+
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.render"):
+        bot = SimpleNamespace(send_photo=None)  # the call goes through `request`
+        sent = await send_photo(bot, 42, "AgACAgStudentCardFileId", "card", None, request=refused)  # type: ignore
+    assert sent is None  # the caller sends the text alone
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "42" in warning and "wrong file identifier" in warning
+    assert "AgACAgStudentCardFileId" not in warning
