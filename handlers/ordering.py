@@ -947,7 +947,7 @@ async def find_runner(ctx: Ctx, text: str) -> tuple[int, str]:
     if not name:
         raise InvalidInput("order-runner-unknown", name=text.strip()[:NAME_LIMIT])
     rows = (await ctx.uow.session.execute(
-        select(User.id, User.display_name, User.external_id, RunnerProfile.gender)
+        select(User.id, User.display_name, User.external_id)
         .join(RunnerProfile, RunnerProfile.user_id == User.id)
         .where(RunnerProfile.campus_id == ctx.campus.id, RunnerProfile.status == "approved",
                RunnerProfile.suspended.is_(False), User.suspended.is_(False),
@@ -955,18 +955,17 @@ async def find_runner(ctx: Ctx, text: str) -> tuple[int, str]:
     )).all()
     exact = [r for r in rows if r.external_id == name]  # a handle is unique; names may not be
     rows = exact or rows
-    # With a runner gender chosen, a runner of the other one is refused as no runner is, in the same words (the name
-    # as typed): the refusal must not tell any student that runner's gender.
-    unavailable = "order-runner-unknown" if ctx.data.get("gender") is None else "order-runner-unavailable"
     if not rows:
-        raise InvalidInput(unavailable, name=name)
+        raise InvalidInput("order-runner-unknown", name=name)
     if len(rows) > 1:
         raise InvalidInput("order-runner-ambiguous", name=name)
     runner = rows[0]
     if runner.id == ctx.user_id:
         raise InvalidInput("order-runner-self")
-    if ctx.data.get("gender") not in (None, runner.gender):
-        raise InvalidInput(unavailable, name=name)
+    # Whatever runner gender was chosen: a refusal of a runner of the other one would tell the student that runner's
+    # gender (named again under "Anyone", accepted). The gender preference is part of who may take the order
+    # (core.dispatch), so at payment such a runner is passed over like any favourite who cannot take it, and the
+    # student is told only that (hall-favourite-passed-over).
     return runner.id, runner.display_name or runner.external_id
 
 

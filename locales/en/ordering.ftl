@@ -91,7 +91,6 @@ order-ask-runner = A favourite runner to offer it to first? Send their name or h
 order-runner-unknown = I know no approved runner called "{ $name }" on this campus.
 order-runner-ambiguous = Several runners are called "{ $name }". Please send their handle instead.
 order-runner-self = You cannot run your own errand.
-order-runner-unavailable = I cannot offer this order to "{ $name }": either no approved runner on this campus has that name, or they are not of the runner gender you chose.
 order-ask-tip = A tip for the runner? All of it goes to them (0 to { $max } yuan).
 order-tip-none = No tip
 order-yuan = { $amount } yuan

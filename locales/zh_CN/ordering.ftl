@@ -91,7 +91,6 @@ order-ask-runner = 想优先派给熟悉的跑腿员吗？发送对方的名字�
 order-runner-unknown = 本校没有名为“{ $name }”的已认证跑腿员。
 order-runner-ambiguous = 有多位跑腿员叫“{ $name }”，请发送对方的账号。
 order-runner-self = 不能给自己跑腿。
-order-runner-unavailable = 无法把这单先派给“{ $name }”：本校没有叫这个名字的已认证跑腿员，或对方不符合你选择的跑腿员性别。
 order-ask-tip = 给跑腿员小费吗？全部归跑腿员（0 到 { $max } 元）。
 order-tip-none = 不给小费
 order-yuan = { $amount } 元

@@ -376,6 +376,36 @@ async def test_an_ineligible_named_runner_is_skipped(chat, services, db, campus,
     assert (await order_row(db, order_id)).offer_runner_id is None
 
 
+@pytest.mark.parametrize("mode", [DispatchMode.hall, DispatchMode.auto])
+async def test_a_named_runner_not_of_the_chosen_gender_is_passed_over_in_words_that_do_not_say_why(
+        db, campus, clock, mode):
+    """The order form takes any runner's name whatever runner gender was chosen (a refusal would tell the student
+    that runner's gender); the gender preference is part of who may take the order, so at payment a runner of the
+    other gender is passed over as any named runner who cannot take it, and the student is told only that."""
+    mode_campus = campus.model_copy(update={"dispatch": campus.dispatch.model_copy(update={"mode": mode})})
+    services = Services(db=db, campuses={mode_campus.id: mode_campus}, cipher=CIPHER, clock=clock,
+                        channels=("console",))
+    chat = Chat(services)
+    alice = await person(db, campus, clock(), "alice")
+    max_ = await runner(db, campus, clock(), "max", gender=Gender.male, at="jd_station")
+    fay = await runner(db, campus, clock(), "fay", gender=Gender.female, at="jd_station")
+    order_id = await paid_order(services, alice, favourite=max_, gender_preference=Gender.female)
+    assert await chat.inbox("max") == []
+    (told,) = [m for m in await chat.inbox("alice") if m["key"] == "hall-favourite-passed-over"]
+    if mode is DispatchMode.auto:
+        assert (await order_row(db, order_id)).offer_runner_id == fay
+        assert told["text"] == (f"The runner you chose can't take order #{order_id} right now, "
+                                "so it is offered to another runner first.")
+    else:
+        assert (await order_row(db, order_id)).offer_runner_id is None
+        assert told["text"] == (f"The runner you chose can't take order #{order_id} right now, "
+                                "so it is in the task hall for every runner.")
+        assert [m["edit_key"] for m in await chat.inbox(HALL)] == [f"hall:{order_id}"]
+    if mode is DispatchMode.hall:  # nor may he grab it in the hall
+        replies = await chat.press("max", f"data:g:{order_id}", chat=HALL)
+        assert keys(replies) == ["not-eligible-gender-preference"]
+
+
 def auto_dispatch(db, campus, clock) -> tuple[Services, Chat]:
     """The campus under auto-dispatch: each new order is offered to the best runner first."""
     auto = campus.model_copy(update={"dispatch": campus.dispatch.model_copy(update={"mode": DispatchMode.auto})})
