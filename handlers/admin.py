@@ -1479,9 +1479,14 @@ async def on_order_button(ctx: Ctx, verb: str, number: str, rest: list[str]) -> 
             operator_spent(order, event, None)
             card = f":{ctx.input.message}" if ctx.input.message else ""
             refunded = cancel_refunds(order)
+            # What the student gets back, as the cancellation or refund computes it (not the total, part of which
+            # may have gone on goods the runner bought and is paid back).
+            refund, spent = refund_on_operator_cancel(order), order.goods_paid_back
             ctx.say("admin-confirm-event", order=str(target), event=event.value, total=format_yuan(row.total),
-                    refunded=refunded, choices=[[ctx.button("admin-button-confirm", f"adm:do:{target}:{rest[0]}{card}",
-                                                            event=event.value, refunded=refunded)]])
+                    refunded=refunded, refund=format_yuan(refund), spent=format_yuan(spent),
+                    repaid="yes" if spent else "no",
+                    choices=[[ctx.button("admin-button-confirm", f"adm:do:{target}:{rest[0]}{card}",
+                                         event=event.value, refunded=refunded)]])
             return
         if event is Event.operator_cancel:
             await cancel_order(ctx, row, "", edit=True)

@@ -246,19 +246,25 @@ admin-goods-repaid = { $repaid ->
     [yes] {" "}The runner was paid back { $spent } yuan for the goods.
    *[no] {""}
   }
+# $refund: what the student gets back, as the cancellation or refund itself computes it; $spent: what went on goods
+# the runner bought, which they are paid back ($repaid: "yes" when there is any).
 admin-confirm-event = { $event ->
     [operator_cancel] { $refunded ->
         [no] Cancel order #{ $order } ({ $total } yuan)?
-       *[yes] Cancel order #{ $order } ({ $total } yuan) and refund the student?
-    }
+       *[yes] Cancel order #{ $order } ({ $total } yuan) and refund { $refund } yuan to the student?
+    }{ admin-confirm-goods }
     [resolve_complete] Complete order #{ $order } ({ $total } yuan) and pay the runner?
     [resolve_reopen] Put order #{ $order } ({ $total } yuan) back in the task hall for another runner?
     [resolve_refund] { $refunded ->
         [no] Close order #{ $order } ({ $total } yuan) in the student's favour, with nothing to refund?
-       *[yes] Refund order #{ $order } ({ $total } yuan) to the student?
-    }
+       *[yes] Refund { $refund } yuan of order #{ $order } ({ $total } yuan) to the student?
+    }{ admin-confirm-goods }
    *[other] Order #{ $order } ({ $total } yuan): { admin-event-name }?
   } This cannot be undone.
+admin-confirm-goods = { $repaid ->
+    [yes] {" "}{ $spent } yuan of it went on the goods, which the runner is paid back.
+   *[no] {""}
+  }
 admin-button-confirm = { $event ->
     [operator_cancel] { $refunded ->
         [no] Yes, cancel it

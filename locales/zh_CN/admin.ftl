@@ -242,19 +242,24 @@ admin-goods-repaid = { $repaid ->
     [yes] 已还给跑腿员垫付的商品费 { $spent } 元。
    *[no] {""}
   }
+# $refund：学生实际拿回的金额（与取消或退款本身的计算相同）；$spent：跑腿员代买商品花掉、将付还给跑腿员的金额（$repaid 为 yes 时有）。
 admin-confirm-event = { $event ->
     [operator_cancel] { $refunded ->
         [no] 取消订单 #{ $order }（{ $total } 元）？
-       *[yes] 取消订单 #{ $order }（{ $total } 元）并退款给学生？
-    }
+       *[yes] 取消订单 #{ $order }（{ $total } 元）并退款 { $refund } 元给学生？
+    }{ admin-confirm-goods }
     [resolve_complete] 完成订单 #{ $order }（{ $total } 元）并付款给跑腿员？
     [resolve_reopen] 将订单 #{ $order }（{ $total } 元）退回任务大厅，交给其他跑腿员？
     [resolve_refund] { $refunded ->
         [no] 订单 #{ $order }（{ $total } 元）按有利于学生的方式结案（无需退款）？
-       *[yes] 将订单 #{ $order }（{ $total } 元）退款给学生？
-    }
+       *[yes] 将订单 #{ $order }（{ $total } 元）中的 { $refund } 元退款给学生？
+    }{ admin-confirm-goods }
    *[other] 订单 #{ $order }（{ $total } 元）：{ admin-event-name }？
   }此操作无法撤销。
+admin-confirm-goods = { $repaid ->
+    [yes] 其中 { $spent } 元已用于购买商品，将付还给跑腿员。
+   *[no] {""}
+  }
 admin-button-confirm = 确定：{ admin-button-event }
 
 ## 异常与投诉

@@ -1180,7 +1180,8 @@ async def test_the_admin_chat_speaks_the_campus_language_whichever_operator_acts
     assert fake_bot_api.buttons(card)[0][0][0] == cancel
 
     fake_bot_api.press(ada, card, cancel)
-    confirm = zh("admin-confirm-event", order=str(order_id), event="operator_cancel", total="3.60", refunded="yes")
+    confirm = zh("admin-confirm-event", order=str(order_id), event="operator_cancel", total="3.60", refunded="yes",
+                 refund="3.60", repaid="no")
     question = await until(lambda: next((m for m in fake_bot_api.bot_messages(admin_chat["id"])
                                          if m.get("text") == confirm), None))
     fake_bot_api.press(ada, question, zh("admin-button-confirm", event="operator_cancel", refunded="yes"))

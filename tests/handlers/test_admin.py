@@ -861,6 +861,42 @@ async def test_cancel_from_the_order_card_asks_first(chat, db, campus, clock):
     assert keys(again) == ["error-illegal-transition"]
 
 
+@pytest.mark.parametrize(("language", "question"), [
+    ("en", {"resolve_refund": "Refund {refund} yuan of order #{order} ({total} yuan) to the student? 28.00 yuan of it "
+                              "went on the goods, which the runner is paid back. This cannot be undone.",
+            "operator_cancel": "Cancel order #{order} ({total} yuan) and refund {refund} yuan to the student? 28.00 "
+                               "yuan of it went on the goods, which the runner is paid back. This cannot be undone."}),
+    ("zh_CN", {"resolve_refund": "将订单 #{order}（{total} 元）中的 {refund} 元退款给学生？其中 28.00 元已用于购买商品，将付还给"
+                                 "跑腿员。此操作无法撤销。",
+               "operator_cancel": "取消订单 #{order}（{total} 元）并退款 {refund} 元给学生？其中 28.00 元已用于购买商品，将付还给"
+                                  "跑腿员。此操作无法撤销。"}),
+], ids=["en", "zh_CN"])
+@pytest.mark.parametrize("event", ["resolve_refund", "operator_cancel"])
+async def test_the_refund_confirmation_says_what_the_student_gets_back_not_the_total(chat, db, campus, clock,
+                                                                                    language, question, event):
+    """A buy task whose runner spent 28.00 of its 30.00 goods money: a refund (or a cancellation) gives the student
+    all they paid but those 28.00 back, the goods being paid for. The confirmation named only the total ("Refund
+    order #1 (36.00 yuan) to the student?"), as if all of it went back."""
+    await operator_speaking(db, campus, clock.now, language)
+    t = catalogue(language)
+    customer = await make_user(db, campus, clock.now, name="carol")
+    fay = await make_runner(db, campus, clock.now)
+    order_id = await make_order(db, campus, customer, clock.now, goods=3000)
+    for ev, kwargs in ((Event.accept, {}), (Event.pickup, {}), (Event.goods_bought, {"goods_spent": 2800})):
+        await act(db, campus, order_id, ev, Actor(Role.runner, fay), clock.now, **kwargs)
+    if event == "resolve_refund":
+        await act(db, campus, order_id, Event.report, Actor(Role.customer, customer), clock.now)
+    total = (await get(db, OrderRow, order_id)).total
+    await chat.send("dora", f"/find {order_id}")
+    [confirm] = await chat.press("dora", t("admin-button-event", event=event, refunded="yes"))
+    assert confirm.text == question[event].format(order=order_id, total=format_yuan(total),
+                                                  refund=format_yuan(total - 2800))
+    before = await balance(db, ledger.customer(customer))
+    await chat.press("dora", t("admin-button-confirm", event=event, refunded="yes"))
+    assert await balance(db, ledger.customer(customer)) - before == total - 2800  # as the confirmation said
+    assert await balance(db, ledger.runner(fay)) == 2800
+
+
 async def speaks(db, language: str, uid: int) -> None:
     async with UnitOfWork(db) as uow:
         await uow.session.execute(update(User).where(User.id == uid).values(language=language))

@@ -205,7 +205,7 @@ async def test_the_operators_chat_hears_the_campus_language_whoever_acts_and_pri
     assert cancel in [c.label for c in card.flat_choices()]
     (confirm,) = await chat.press(OP, cancel, chat=ADMIN_CHAT, message="card-1")
     assert confirm.text == shared("admin-confirm-event", order=str(order), event="operator_cancel", total="3.60",
-                                  refunded="yes")
+                                  refunded="yes", refund="3.60", repaid="no")
     yes = shared("admin-button-confirm", event="operator_cancel", refunded="yes")
     outcome = await chat.press(OP, yes, chat=ADMIN_CHAT)
     assert keys(outcome) == ["admin-order-cancelled", "admin-order"]
