@@ -48,6 +48,9 @@ DETAILS_ENDED = "details-ended"
 # The one that edits it to the order as it is now while it stays theirs (picked up, delivered, on hold): its status,
 # the deadline that applies and the buttons that still mean something.
 DETAILS_REFRESHED = "details-refreshed"
+# The one that edits the order cards the runner asked for while it is theirs (handlers/tracking.py), to the order as
+# it is now, whenever a transition leaves it theirs: none keeps a status, deadline or button that no longer holds.
+CARDS_REFRESHED = "cards-refreshed"
 # What a runner's credit changing by a transition (a pickup timeout, a completion) owes: the offers their new score no
 # longer lets them accept go to the hall (handlers/hall.py).
 CREDIT_CHANGED = "credit-changed"
@@ -80,6 +83,9 @@ class Notifier:
         self.now = now
         self.origin = origin
         self._seq = itertools.count(1)
+        # Cards (their edit keys) the input's own reply edits in place (a /track card whose Picked up was pressed):
+        # bringing the others up to date leaves them alone.
+        self.edited_here: set[str] = set()
 
     async def _write(self, channel: str, recipient: str, payload: dict[str, Any]) -> None:
         await queue(self.uow.session, dedupe_key=f"{self.origin}:{next(self._seq)}", channel=channel,
@@ -161,13 +167,18 @@ class Notifier:
             await self._write(copy.channel, copy.chat, seal(self.services.cipher, {**payload, "replaced": True}))
 
     async def replace_cards(self, item: str, key: str, *, text: str, language: str,
-                            since: dt.datetime | None = None) -> None:
+                            since: dt.datetime | None = None, buttons: list[list[Button]] | None = None) -> None:
         """Every message known to show the item's card, in any chat (storage.cards.everywhere; `since`: shown since
-        then), is edited to `text`, with no buttons, through the outbox in this transaction; one gone meanwhile is not
-        posted again. Sealed: a card may carry personal data (storage.outbox)."""
+        then), is edited to `text` with `buttons` (None: none), through the outbox in this transaction."""
         for copy in await cards.everywhere(self.uow.session, item, since):
-            payload = {**self._payload(language, key, {}, None, text, copy.edit_key), "language": language}
-            await self._write(copy.channel, copy.chat, seal(self.services.cipher, {**payload, "replaced": True}))
+            await self.edit_card(copy, key, text=text, language=language, buttons=buttons)
+
+    async def edit_card(self, copy: cards.Copy, key: str, *, text: str, language: str,
+                        buttons: list[list[Button]] | None = None) -> None:
+        """One message showing a card is edited to `text` with `buttons`, through the outbox in this transaction; one
+        gone meanwhile is not posted again. Sealed: a card may carry personal data (storage.outbox)."""
+        payload = {**self._payload(language, key, {}, buttons, text, copy.edit_key), "language": language}
+        await self._write(copy.channel, copy.chat, seal(self.services.cipher, {**payload, "replaced": True}))
 
     async def _card_reader(self, channel: str, chat: str) -> tuple[str, bool]:
         """Who reads a chat showing an operators' card: its language, and whether they are operators still. A private
@@ -197,10 +208,13 @@ class Notifier:
             if redact is not None:
                 await redact(self, campus, row, Notice("runner", DETAILS_ENDED, {"accepted_at": t.before.accepted_at},
                                                        user_id=had))
-        elif had is not None and t.after.runner_id == had and t.after.status is not t.before.status:
+        elif had is not None and t.after.runner_id == had:
             refresh = NOTICE_RENDERERS.get(DETAILS_REFRESHED)
-            if refresh is not None:
+            if refresh is not None and t.after.status is not t.before.status:
                 await refresh(self, campus, row, Notice("runner", DETAILS_REFRESHED, user_id=had))
+            # The order cards they asked for (/track) show its status, deadline, goods and trip buttons too.
+            if (cards_refresh := NOTICE_RENDERERS.get(CARDS_REFRESHED)) is not None:
+                await cards_refresh(self, campus, row, Notice("runner", CARDS_REFRESHED, user_id=had))
         if t.credit and (changed := NOTICE_RENDERERS.get(CREDIT_CHANGED)) is not None:
             for runner_id in dict.fromkeys(runner for runner, _ in t.credit):
                 await changed(self, campus, row, Notice("runner", CREDIT_CHANGED, user_id=runner_id))

@@ -27,6 +27,7 @@ from handlers.orders import blocked_us, move, parse_order_id, runner_order
 from handlers.router import ROUTER
 from handlers.tracking import chatting_about
 from handlers.typed import typed_option
+from storage import cards
 from storage.models import LedgerEntry, LedgerPosting, RunnerProfile, User, Withdrawal
 from storage.models import Order as OrderRow
 from storage.orders_repo import to_domain
@@ -255,12 +256,17 @@ async def pickup(ctx: Ctx, order_id: int, spent: int | None = None) -> None:
     if row.goods and row.goods_spent is None and spent is not None and row.status == Status.picked_up.value:
         await goods_bought(ctx, row, spent)
         return
-    # Picked up and Release mean nothing more under the details message: the transition edits it through the
-    # outbox (Notifier.transition), like its other edits, so none overtakes another.
-    t = await move(ctx, row, Event.pickup, Role.runner)
+    # Picked up and Release mean nothing more under the details message, nor under the /track cards: the transition
+    # edits them through the outbox (Notifier.transition), like their other edits, so none overtakes another; but
+    # the card it was pressed under, which the answer edits in place at once.
     from handlers import tracking  # a cycle at import: tracking registers these verbs
 
-    if (ctx.input.choice or "").endswith(f":pickup:{tracking.CARD}"):  # pressed under a /track card: it too
+    on_card = (ctx.input.choice or "").endswith(f":pickup:{tracking.CARD}")  # pressed under a /track card
+    if on_card and ctx.input.message:  # that one is edited in place, at once: not by the outbox as well
+        item = cards.runner_item(order_id, ctx.user_id)
+        ctx.notify.edited_here.add(cards.card_key(item, f"m{ctx.input.message}"))
+    t = await move(ctx, row, Event.pickup, Role.runner)
+    if on_card:
         await tracking.show_card(ctx, await ctx.uow.orders.row_after(t), edit=True)
     if not row.goods:
         await after_pickup(ctx, row)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,9 +34,9 @@ from core.order import (
     refund_on_cancel,
 )
 from handlers import goods_extra
-from handlers.context import Ctx, caption_args, free_text
+from handlers.context import Ctx, Services, caption_args, free_text
 from handlers.io import Choice, Kind
-from handlers.notify import CREDIT_CHANGED, NOTICE_RENDERERS, Notifier
+from handlers.notify import CARDS_REFRESHED, CREDIT_CHANGED, NOTICE_RENDERERS, Button, Notifier
 from handlers.orders import (
     blocked_us,
     complaint_note,
@@ -55,11 +57,12 @@ from handlers.orders import (
 from handlers.router import ROUTER, Handler
 from handlers.start import RESUME, resume_form, step_under_way
 from handlers.wallet import coupon_refusal, full_price_button
-from locales import catalogue
+from locales import Catalogue, catalogue
 from storage import cards
 from storage.models import Complaint, OrderEvent, User
 from storage.models import Order as OrderRow
 from storage.orders_repo import to_domain
+from storage.uow import UnitOfWork
 
 ORDER_VERBS: dict[str, Handler] = {}
 LIST_LIMIT = 10  # the most recent orders /orders shows
@@ -128,7 +131,7 @@ def campus_of(ctx: Ctx, row: OrderRow) -> Campus:
     return ctx.services.campuses[row.campus_id]
 
 
-def status_text(ctx: Ctx, row: OrderRow) -> str:
+def status_text(ctx: CardViewer, row: OrderRow) -> str:
     return status_words(ctx.t, row)
 
 
@@ -198,7 +201,7 @@ async def orders_command(ctx: Ctx) -> None:
     await list_orders(ctx)
 
 
-def history_text(ctx: Ctx, campus: Campus, row: OrderRow, history: list[OrderEvent]) -> str:
+def history_text(ctx: CardViewer, campus: Campus, row: OrderRow, history: list[OrderEvent]) -> str:
     t = ctx.t
     lines = [t("track-history-title"), t("track-history-line", time=when(campus, row.created_at), event="created")]
     # Paid, expired, refunded: by the coupon, nothing back; or refunded with nothing back, all spent on the goods.
@@ -247,28 +250,108 @@ async def show_card(ctx: Ctx, row: OrderRow, *, edit: bool = False) -> None:
             refund = refund_on_cancel(campus, to_domain(row), ctx.now)
             rows.append([ctx.button("track-cancel-button", f"o:{row.id}:cancel", refund=format_yuan(refund),
                                     refunded="yes" if refund else "no")])
+        tail, history = await card_tail(ctx, campus, row)
+        text = "\n\n".join([*parts, history])
     else:
-        parts = [await runner_card(ctx, ctx.t, campus, row, ctx.user_id, contact=False)]
+        text, tail = await runner_track_card(ctx, campus, row)
         if runner_may_see_contact(row, ctx.user_id):
             # It shows what the student wrote (a parcel's pickup code, wanted at the pickup point): the message is
-            # recorded, so that the end of the runner's part edits it without it (handlers.hall._details_ended).
+            # recorded, so that the end of the runner's part edits it without it (handlers.hall._details_ended), and
+            # the order's moves while it is theirs bring it up to date (_cards_refreshed).
             card = cards.runner_item(row.id or 0, ctx.user_id)
-        # The trip's buttons, as under the details message, which may be far up the chat by now.
-        if row.runner_id == ctx.user_id and status is Status.accepted:  # "card": Picked up refreshes this card
-            rows.append([ctx.button("runner-btn-picked", f"o:{row.id}:pickup:{CARD}"),
-                         ctx.button("runner-btn-release", f"o:{row.id}:release")])
-        elif row.runner_id == ctx.user_id and status is Status.picked_up:
-            rows.append([ctx.button("runner-btn-delivered", f"o:{row.id}:deliver")])
+            if not edit:  # a new message: the older ones past the newest few retire (storage.cards.RUNNER_LIVE)
+                await retire_older_cards(ctx, row, card)
     if row.customer_id == ctx.user_id and status in CARRYING and row.runner_id is not None:
         rows.append([ctx.button("track-where-button", f"o:{row.id}:where")])
-    if status in ACTIVE_FOR_RUNNER and row.runner_id is not None:
-        other = "runner" if row.customer_id == ctx.user_id else "customer"
-        rows.append([ctx.button("track-chat-button", f"o:{row.id}:chat", other=other)])
-    history = await ctx.uow.orders.history(row.id)  # type: ignore[arg-type]
-    if await complaint_refusal(ctx, row, history) is None:
-        rows.append([ctx.button("track-report-button", f"o:{row.id}:report")])
-    parts.append(history_text(ctx, campus, row, history))
-    ctx.say_text("track-card", "\n\n".join(parts), choices=rows, edit=edit, card=card)
+    rows += [[ctx.button(label, data, **args) for label, data, args in line] for line in tail]
+    ctx.say_text("track-card", text, choices=rows, edit=edit, card=card)
+
+
+class CardViewer(Protocol):
+    """Whom an order card is drawn for, and with what: the person's own input (Ctx), or a notice that brings a
+    runner's cards up to date (RunnerViewer)."""
+
+    @property
+    def t(self) -> Catalogue: ...
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def uow(self) -> UnitOfWork: ...
+    @property
+    def services(self) -> Services: ...
+    @property
+    def now(self) -> dt.datetime: ...
+
+
+@dataclass(frozen=True)
+class RunnerViewer:
+    """A runner whose cards a notice draws, in their language."""
+
+    t: Catalogue
+    user_id: int
+    uow: UnitOfWork
+    services: Services
+    now: dt.datetime
+
+
+async def runner_track_card(viewer: CardViewer, campus: Campus, row: OrderRow) -> tuple[str, list[list[Button]]]:
+    """The order's card as a runner who has (or had) it sees it, and its buttons: /track, and the edits that keep
+    the cards they asked for up to date (_cards_refreshed), which must draw it alike."""
+    status = Status(row.status)
+    parts = [await runner_card(viewer, viewer.t, campus, row, viewer.user_id, contact=False)]  # type: ignore[arg-type]
+    rows: list[list[Button]] = []
+    # The trip's buttons, as under the details message, which may be far up the chat by now.
+    if row.runner_id == viewer.user_id and status is Status.accepted:  # "card": Picked up refreshes this card
+        rows.append([("runner-btn-picked", f"o:{row.id}:pickup:{CARD}", {}),
+                     ("runner-btn-release", f"o:{row.id}:release", {})])
+    elif row.runner_id == viewer.user_id and status is Status.picked_up:
+        rows.append([("runner-btn-delivered", f"o:{row.id}:deliver", {})])
+    tail, history = await card_tail(viewer, campus, row)
+    return "\n\n".join([*parts, history]), rows + tail
+
+
+async def card_tail(viewer: CardViewer, campus: Campus, row: OrderRow) -> tuple[list[list[Button]], str]:
+    """What every order card ends with, the student's and the runner's: the chat and report buttons where they
+    apply, and the history."""
+    rows: list[list[Button]] = []
+    if Status(row.status) in ACTIVE_FOR_RUNNER and row.runner_id is not None:
+        other = "runner" if row.customer_id == viewer.user_id else "customer"
+        rows.append([("track-chat-button", f"o:{row.id}:chat", {"other": other})])
+    history = await viewer.uow.orders.history(row.id)  # type: ignore[arg-type]
+    if await complaint_refusal(viewer, row, history) is None:
+        rows.append([("track-report-button", f"o:{row.id}:report", {})])
+    return rows, history_text(viewer, campus, row, history)
+
+
+async def retire_older_cards(ctx: Ctx, row: OrderRow, item: str) -> None:
+    """A new card of the order is about to be shown to its runner: those shown before in their part, but the newest
+    RUNNER_LIVE - 1, are edited to say a newer one is below, with nothing of the order (no pickup code), and are
+    neither brought up to date nor edited again when the part ends (storage.cards.retire). However often /track is
+    pressed, few cards are left to edit at each move of the order."""
+    live = await cards.everywhere(ctx.uow.session, item, row.accepted_at)
+    old = live[:max(0, len(live) - (cards.RUNNER_LIVE - 1))]
+    text = ctx.t("track-card-retired", order=str(row.id))
+    for copy in old:
+        await ctx.notify.edit_card(copy, "track-card-retired", text=text, language=ctx.t.language)
+    await cards.retire(ctx.uow.session, old, ctx.now)
+
+
+async def _cards_refreshed(notifier: Notifier, campus: Campus, row: OrderRow, notice: Notice) -> None:
+    """The order moved on and stays its runner's (Notifier.transition): the cards they asked for in this part of it
+    are edited to the order as it is now, its status, deadline, goods and buttons (no Picked up or Release once it
+    is picked up), as /track would draw it."""
+    if notice.user_id is None or row.accepted_at is None:
+        return
+    item = cards.runner_item(row.id or 0, notice.user_id)
+    shown = await cards.everywhere(notifier.uow.session, item, row.accepted_at)
+    user = await notifier.uow.session.get(User, notice.user_id)
+    if not shown or user is None:
+        return
+    viewer = RunnerViewer(catalogue(user.language), notice.user_id, notifier.uow, notifier.services, notifier.now)
+    text, buttons = await runner_track_card(viewer, campus, row)
+    for copy in shown:
+        if copy.edit_key not in notifier.edited_here:
+            await notifier.edit_card(copy, "track-card", text=text, language=user.language, buttons=buttons)
 
 
 async def viewable_order(ctx: Ctx, order_id: int) -> OrderRow:
@@ -676,7 +759,7 @@ async def chat_step(ctx: Ctx) -> None:
 
 
 # --- complaints --------------------------------------------------------------------------------------------------
-async def complaint_refusal(ctx: Ctx, row: OrderRow, history: list[OrderEvent] | None = None
+async def complaint_refusal(ctx: CardViewer, row: OrderRow, history: list[OrderEvent] | None = None
                             ) -> IllegalTransition | None:
     """Why no complaint can be made about this order now, or None. `history`: its events, if already read."""
     status = Status(row.status)
@@ -808,4 +891,5 @@ async def render_auto_confirmed(notifier: Notifier, campus: Campus, row: OrderRo
 
 NOTICE_RENDERERS["notice-delivered"] = render_delivered
 NOTICE_RENDERERS["notice-completed-customer"] = render_completed
+NOTICE_RENDERERS[CARDS_REFRESHED] = _cards_refreshed
 NOTICE_RENDERERS.setdefault("notice-auto-confirmed", render_auto_confirmed)

@@ -15,6 +15,11 @@ The same card may be shown in several chats (a campus's admin chat, operators' p
 copies in the chat it was taken in at once (`showing`), and every other copy (`elsewhere`: other chats', and cards
 still queued) through the outbox, as a pending row with that message's own key, which the sender turns into an edit
 of it.
+
+A runner may ask for an order's card again and again (/track): each one shown is kept up to date while the order is
+theirs and edited without what the student wrote when their part ends (`everywhere`: all of them, however many). So
+that few are, a new one retires the older ones past the newest RUNNER_LIVE (`retire`): edited to show nothing of the
+order, they are left out from then on.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, not_, select
+from sqlalchemy import and_, func, not_, select
 
 from storage.db import DbSession
 from storage.models import Outbox
@@ -33,6 +38,9 @@ PREFIX = "card:"
 RUNNER_CARD = "track/"  # a runner's card of an order, "track/<order>/<runner>"
 SHOWING_LIMIT = 20  # the newest messages of a chat that show one card (a list asked for again and again)
 ELSEWHERE_LIMIT = 100  # and of all other chats together (a few operators, each perhaps with a few lists)
+RUNNER_LIVE = 5  # a runner's cards of one order kept up to date (each showing what the student wrote); older retire
+RETIRED = "retired:"  # the edit_key of the row that marks a card retired: "retired:<the card's key>"
+IN_BATCH = 500  # keys looked up per query
 
 
 def runner_item(order_id: int, runner_id: int) -> str:
@@ -99,18 +107,38 @@ async def elsewhere(session: DbSession, item: str, channel: str, chat: str) -> l
 
 
 async def everywhere(session: DbSession, item: str, since: dt.datetime | None = None) -> list[Copy]:
-    """Every message known to show the item's card, in any chat, and every copy still waiting, oldest first; `since`:
-    only those shown (or edited) since then."""
-    return await _copies(session, item, *([Outbox.created_at >= since] if since is not None else []))
+    """Every message known to show the item's card, in any chat, and every copy still waiting, oldest first, however
+    many (a runner's cards of an order: none may keep what the student wrote once their part ends), but those
+    retired (`retire`); `since`: only those shown (or edited) since then."""
+    copies = await _copies(session, item, *([Outbox.created_at >= since] if since is not None else []), limit=None)
+    retired: set[str] = set()
+    for start in range(0, len(copies), IN_BATCH):
+        markers = [RETIRED + c.edit_key for c in copies[start:start + IN_BATCH]]
+        retired.update(await session.scalars(select(Outbox.edit_key).where(Outbox.edit_key.in_(markers))))
+    return [c for c in copies if RETIRED + c.edit_key not in retired]
 
 
-async def _copies(session: DbSession, item: str, *where: Any) -> list[Copy]:
-    rows = await session.execute(
-        select(Outbox.channel, Outbox.recipient, Outbox.edit_key)
-        .where(Outbox.edit_key.like(f"{PREFIX}{item}@%"), Outbox.status.in_(("sent", "pending")), *where)
-        .order_by(Outbox.id.desc()).limit(ELSEWHERE_LIMIT))
-    copies = [Copy(c, r, k) for c, r, k in reversed(rows.all())]
-    return list(dict.fromkeys(copies))
+async def retire(session: DbSession, copies: list[Copy], now: dt.datetime) -> None:
+    """These cards are no longer kept up to date, nor edited when the item's part ends (`everywhere` leaves them
+    out): the caller has edited them to show nothing of it. Marked as pieces are (a sent row with no message of its
+    own), under a key that ends as theirs does, so it is kept as long as they are."""
+    for copy in copies:
+        await insert_ignore(session, Outbox, {
+            "dedupe_key": f"{copy.channel}:retired:{copy.chat}:{copy.edit_key}"[:160], "channel": copy.channel,
+            "recipient": copy.chat, "payload": {}, "status": "sent", "next_attempt_at": now, "created_at": now,
+            "sent_at": now, "attempts": 0, "last_error": "", "edit_key": RETIRED + copy.edit_key, "sent_ref": None},
+            ["dedupe_key"])
+
+
+async def _copies(session: DbSession, item: str, *where: Any, limit: int | None = ELSEWHERE_LIMIT) -> list[Copy]:
+    """The item's cards, one per message (however often each was edited), oldest first; `limit`: the newest this
+    many."""
+    query = (select(Outbox.channel, Outbox.recipient, Outbox.edit_key)
+             .where(Outbox.edit_key.like(f"{PREFIX}{item}@%"), Outbox.status.in_(("sent", "pending")), *where)
+             .group_by(Outbox.channel, Outbox.recipient, Outbox.edit_key)
+             .order_by(func.min(Outbox.id).desc()))
+    rows = await session.execute(query if limit is None else query.limit(limit))
+    return [Copy(c, r, k) for c, r, k in reversed(rows.all())]
 
 
 # A reply too long for one message is sent in pieces, its buttons under the last (bot/telegram/render.py). An edit

@@ -51,6 +51,8 @@ track-history-line = { $time }  { $event ->
   }
 track-auto-confirm-at = If you do nothing, it is confirmed automatically at { $time }.
 track-card-rating = Your rating: { $stars } / 5
+# A runner's older order card once newer ones were asked for (/track): it no longer shows the order.
+track-card-retired = Order #{ $order }: a newer card of this order is further down, and this one is no longer kept up to date (/track { $order } shows it again).
 track-confirm-button = Confirm delivery
 track-rate-button = Rate the runner
 track-cancel-button = Cancel ({ $refunded ->

@@ -51,6 +51,8 @@ track-history-line = { $time }  { $event ->
   }
 track-auto-confirm-at = 如无操作，将于 { $time } 自动确认收货。
 track-card-rating = 你的评分：{ $stars } / 5
+# 跑腿员又查看了更新的订单卡片（/track）后，较早的卡片不再显示订单内容。
+track-card-retired = 订单 #{ $order }：下方有这张订单更新的卡片，这张不再更新（/track { $order } 可再次查看）。
 track-confirm-button = 确认收货
 track-rate-button = 评价跑腿员
 track-cancel-button = 取消订单（{ $refunded ->

@@ -65,3 +65,24 @@ async def test_the_details_message_stops_the_pickup_countdown_once_the_order_is_
     now = fake.messages[(zhao.id, details["message_id"])]
     pickup_by = EN("order-card-pickup-by", time="@").split("@")[0]  # "Pick up by "
     assert pickup_by not in now["text"] and f"o:{order_id}:pickup" not in buttons(now), (now["text"], buttons(now))
+
+
+async def test_an_earlier_track_card_follows_the_order_and_the_pressed_one_is_edited_once(
+        fake_bot_api, running_bot, services, campus, clock):  # noqa: F811
+    """Two /track cards: Picked up pressed under the second. Before, the first kept Picked up and Release, which
+    only were refused: only the details message and the pressed card were brought up to date. The pressed card is
+    edited at once by the reply, and not again by the outbox."""
+    fake = fake_bot_api
+    services.throttle = None
+    li, zhao, order_id, details = await grabbed(fake, services, campus, clock)
+    first = await zhao.with_button(zhao.command("track", str(order_id)), f"o:{order_id}:pickup:card", "a first card")
+    second = await zhao.with_button(zhao.command("track", str(order_id)), f"o:{order_id}:pickup:card", "a second")
+    mark = zhao.press(second, f"o:{order_id}:pickup:card")
+    await zhao.with_button(mark, f"o:{order_id}:deliver", "the picked-up answer")
+    await all_delivered(fake, services)
+    for card in (first, second):
+        now_card = fake.messages[(zhao.id, card["message_id"])]
+        assert f"o:{order_id}:deliver" in buttons(now_card), (now_card["text"], buttons(now_card))
+        assert f"o:{order_id}:release" not in buttons(now_card)
+    edits = [c for c in fake.calls("editMessageText", zhao.id) if c.params.get("message_id") == second["message_id"]]
+    assert len(edits) == 1

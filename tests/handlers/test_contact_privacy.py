@@ -158,12 +158,87 @@ async def test_when_the_runners_part_ends_their_order_card_loses_what_the_studen
             await Notifier(services, uow, clock(), origin=f"test-{event.value}").transition(campus, t)
 
     edits = [m for m in await chat.inbox("rob") if m["edit_key"] == cards.card_key(card.card, "m7")]
-    assert len(edits) == 1  # that very message, edited once the part ended
-    (edited,) = edits
+    # That very message, edited once the part ended (and before, brought up to date as the order moved on).
+    *refreshed, edited = edits
+    assert [m["key"] for m in refreshed] == ["track-card"] * len(refreshed)
     assert edited["text"].startswith(EN("notice-details-ended", order=str(order_id)))
     assert PICKUP_CODE not in edited["text"] and NOTES not in edited["text"]
     assert PHONE not in edited["text"] and ROOM not in edited["text"]
     assert edited["choices"] == []  # Picked up, Release and the chat no longer mean anything
+
+
+async def tracked(chat, db, clock, rob_name: str, order_id: int, message: int):
+    """rob's /track card of the order, recorded as shown in message `message` (as a channel that can edit does)."""
+    (card,) = await chat.send(rob_name, f"/track {order_id}")
+    async with UnitOfWork(db) as uow:
+        await cards.shown(uow.session, chat.channel, rob_name, card.card, str(message), clock())
+    return card
+
+
+def data_of(message: dict) -> list[str]:
+    return [c["data"] for line in message["choices"] for c in line]
+
+
+async def test_however_often_the_runner_asks_for_the_card_none_keeps_the_pickup_code_once_the_part_ends(
+        chat, services, db, campus, clock):
+    """Before, the end of the runner's part edited only the newest 100 cards: after 120 /track presses the oldest 20
+    kept the pickup code. Now each new card retires the older ones past the newest few (they say a newer one is
+    below, and show nothing of the order), and the end edits those few."""
+    _alice, rob, order_id, _details = await _grabbed(chat, services, db, campus, clock)
+    item = cards.runner_item(order_id, rob)
+    for i in range(120):
+        card = await tracked(chat, db, clock, "rob", order_id, 1000 + i)
+        assert PICKUP_CODE in card.text  # the newest always shows it: it is his to collect
+    before_the_end = {m["edit_key"]: m for m in await chat.inbox("rob")}
+    await act_notified(services, order_id, Event.release, Actor(Role.runner, rob))
+    ended = {m["edit_key"]: m for m in await chat.inbox("rob") if (m["edit_key"] or "").startswith("card:")}
+    final = {**before_the_end, **ended}  # what each message shows in the end
+    assert set(final) == {cards.card_key(item, f"m{1000 + i}") for i in range(120)}
+    assert not [key for key, m in final.items() if PICKUP_CODE in m["text"] or NOTES in m["text"]]
+
+    # All but the newest few were retired as newer ones came, each edited once; the end edited only those few.
+    assert len(ended) == cards.RUNNER_LIVE and not set(ended) & set(before_the_end)
+    stub = EN("track-card-retired", order=str(order_id))
+    assert all(m["text"] == stub and m["choices"] == [] for m in before_the_end.values())
+
+
+async def test_a_runners_earlier_cards_follow_the_order_while_it_is_theirs(chat, services, db, campus, clock):
+    """Before, after Picked up (or Delivered) a /track card shown earlier still offered Picked up and Release (or
+    Delivered), which were only refused, and said the order was on its way to the pickup: only the details message
+    was brought up to date."""
+    _alice, rob, order_id, details = await _grabbed(chat, services, db, campus, clock)
+    first = await tracked(chat, db, clock, "rob", order_id, 7)
+    await tracked(chat, db, clock, "rob", order_id, 8)
+    assert {f"o:{order_id}:pickup:card", f"o:{order_id}:release"} <= {c.data for c in first.flat_choices()}
+    keys_ = {cards.card_key(first.card, "m7"), cards.card_key(first.card, "m8")}
+
+    await chat.press("rob", f"data:o:{order_id}:pickup")  # from the details message
+    picked = [m for m in await chat.inbox("rob") if m["edit_key"] in keys_]
+    assert {m["edit_key"] for m in picked} == keys_
+    (fresh,) = await chat.send("rob", f"/track {order_id}")  # as /track draws it now
+    for m in picked:
+        assert m["key"] == "track-card" and m["text"] == fresh.text
+        assert data_of(m) == [c.data for c in fresh.flat_choices()]
+        assert f"o:{order_id}:deliver" in data_of(m) and f"o:{order_id}:release" not in data_of(m)
+        assert PICKUP_CODE in m["text"]  # still his to carry
+
+    assert keys(await chat.send("rob", f"/delivered {order_id}"))[0] == "runner-delivered"  # by command
+    delivered = [m for m in await chat.inbox("rob") if m["edit_key"] in keys_]
+    assert {m["edit_key"] for m in delivered} == keys_
+    assert all(f"o:{order_id}:deliver" not in data_of(m) for m in delivered)
+    assert all(f" · {EN('status', status='delivered')}" in m["text"] for m in delivered)
+
+
+async def test_a_retired_card_is_not_brought_back_when_the_order_moves_on(chat, services, db, campus, clock):
+    _alice, rob, order_id, _details = await _grabbed(chat, services, db, campus, clock)
+    item = cards.runner_item(order_id, rob)
+    for message in range(cards.RUNNER_LIVE + 1):
+        await tracked(chat, db, clock, "rob", order_id, message)
+    (retired,) = await chat.inbox("rob")
+    assert retired["edit_key"] == cards.card_key(item, "m0") and PICKUP_CODE not in retired["text"]
+    await chat.press("rob", f"data:o:{order_id}:pickup")
+    refreshed = {m["edit_key"] for m in await chat.inbox("rob") if (m["edit_key"] or "").startswith("card:")}
+    assert refreshed == {cards.card_key(item, f"m{n}") for n in range(1, cards.RUNNER_LIVE + 1)}
 
 
 async def test_a_runner_who_wins_the_order_again_has_only_the_cards_of_this_time_edited(
