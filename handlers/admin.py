@@ -860,9 +860,10 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
                         *, goods_spent: int | None = None, edit: bool = False) -> None:
     """Close an exception: the runner is paid (complete) or the customer refunded (refund), perhaps with a
     compensation on top. The student's open complaints on the order are decided with it: upheld when the outcome
-    answers them (a refund, a reopen or a compensation), else dismissed. A runner's is decided only by a completion,
-    which upholds it (they are paid); a refund or a reopen says nothing of it (a wasted trip, goods dearer than the
-    student gave), so it stays open for its own /uphold, with the runner's compensation, or /dismiss. An operator
+    answers them (a refund, a reopen or a compensation), else dismissed. A runner's is decided only by a completion
+    that pays that runner, which upholds it (they are paid); a refund or a reopen says nothing of it (a wasted trip,
+    goods dearer than the student gave), nor does a completion paying another runner (it had the order before a
+    reopen), so it stays open for its own /uphold, with the runner's compensation, or /dismiss. An operator
     who sees it otherwise decides the complaint first with /uphold or /dismiss.
     goods_spent: what the goods cost, which the operator gives for a buy task whose runner did not say it."""
     event = RESOLUTIONS[outcome]
@@ -876,7 +877,9 @@ async def resolve_order(ctx: Ctx, row: OrderRow, outcome: str, compensation: int
     left: list[int] = []  # runners' complaints the outcome does not decide
     for c in complaints:
         by_customer = c.user_id == row.customer_id
-        if not by_customer and outcome != "complete":
+        # A completion answers only the complaint of the runner it pays: one who had the order before a reopen
+        # (or a reassignment) is paid nothing by it, so theirs stays open as on a refund.
+        if not by_customer and (outcome != "complete" or c.user_id != row.runner_id):
             left.append(c.id)  # type: ignore[arg-type]
             continue
         # Back to the hall: the student's complaint is answered (their runner is replaced).

@@ -1052,6 +1052,37 @@ async def test_resolve_complete_pays_the_runner_and_dismisses_the_complaint(chat
     assert keys(await chat.send(OP, "/complaints")) == ["admin-complaints-none"]
 
 
+async def test_a_completion_upholds_only_the_complaint_of_the_runner_it_pays(chat, db, campus, clock):
+    """A runner complains and /resolve … reopen gives the order to another runner, who carries it; completing it
+    then pays that other runner, so the first one's complaint is not upheld as "you are paid for it": it stays
+    open, named to the operator, as after a refund."""
+    await operator(chat)
+    customer = await make_user(db, campus, clock.now)
+    first, second = await make_runner(db, campus, clock.now), await make_runner(db, campus, clock.now)
+    order_id = await accepted_order(db, campus, clock.now, customer, first)
+    await act(db, campus, order_id, Event.report, Actor(Role.runner, first), clock.now)
+    firsts = await complain(db, order_id, first, "the student gave a wrong building", clock.now)
+    assert keys(await chat.send(OP, f"/resolve {order_id} reopen building fixed")) == ["admin-resolved"]
+    assert (await get(db, Complaint, firsts)).status == "open"
+    for event in (Event.accept, Event.pickup, Event.deliver):
+        await act(db, campus, order_id, event, Actor(Role.runner, second), clock.now)
+    await act(db, campus, order_id, Event.report, Actor(Role.customer, customer), clock.now)
+    seconds = await complain(db, order_id, second, "the student will not confirm", clock.now)
+    await chat.inbox(await external(db, first))
+    await chat.inbox(await external(db, second))
+
+    replies = await chat.send(OP, f"/resolve {order_id} complete delivered fine")
+    assert keys(replies) == ["admin-resolved"]
+    assert "Complaints upheld: 1, dismissed: 0." in replies[0].text
+    assert f"The runner's complaint #{firsts} is no part of this resolution and stays open" in replies[0].text
+    assert (await get(db, Complaint, firsts)).status == "open"
+    assert (await get(db, Complaint, seconds)).status == "upheld"
+    assert not [k for k in await inbox_keys(chat, first) if k.startswith("admin-complaint-")]
+    assert "admin-complaint-upheld-completed" in await inbox_keys(chat, second)
+    assert await balance(db, ledger.runner(first)) == 0
+    assert await balance(db, ledger.runner(second)) == (await get(db, OrderRow, order_id)).runner_share
+
+
 @pytest.mark.parametrize(("language", "words"), [
     ("en", {"resolved": "Order #{order} resolved: refunded to the student. Compensation paid to the student carol "
             "(#{customer}): 1.50 yuan. Complaints upheld: 1, dismissed: 0. Credit taken from the runner the complaint "
