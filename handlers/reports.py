@@ -91,7 +91,8 @@ _ORDER_OF_KEY = re.compile(r"^(?:order|compensation):(\d+)(?::|$)")
 def _figure(key: str, account: str) -> str | None:
     """Which of the day's figures an entry counts in, by its posting's key and its account (core.ledger): the
     platform's commission on an order or a compensation it paid; a coupon the marketing account paid or got back;
-    a runner's late-cancellation fee; what went back to a student's wallet from an order refunded or cancelled."""
+    a runner's late-cancellation fee; what went back to a student's wallet from an order refunded or cancelled
+    ("goods": the goods money a buy task's end gave the student back, a refund unless the order completed)."""
     if account == ledger.PLATFORM_REVENUE:
         return "commission" if key.endswith(":complete") else "compensation" if key.startswith("compensation:") \
             else None
@@ -100,29 +101,39 @@ def _figure(key: str, account: str) -> str | None:
     kind = ledger.account_kind(account)
     if key.endswith(":cancel-fee"):
         return {"runner": "fees", "customer": "refunds"}.get(kind)
-    return "refunds" if key.endswith(":refund") and kind == "customer" else None
+    if kind != "customer":
+        return None
+    return "refunds" if key.endswith(":refund") else "goods" if key.endswith(ledger.GOODS_SUFFIX) else None
 
 
 async def ledger_figures(s: AsyncSession, campus: Campus, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
     """The day's money of the campus's orders, from the ledger (fen; a cost as a positive amount): commission,
     compensation paid, coupons paid by marketing (net of those given back), cancellation fees to runners, refunds to
-    students. That day's few postings are read first, then which of their orders are the campus's: a join on a key
-    built from each order's id would compare every order with every posting."""
+    students (the goods money a refund or cancellation after pickup gave back included: it settles apart, as
+    `order:N:goods`, which at a completion is the change of goods bought, no refund). That day's few postings are
+    read first, then which of their orders are the campus's: a join on a key built from each order's id would
+    compare every order with every posting."""
     rows = (await s.execute(
         select(LedgerPosting.key, LedgerEntry.account, LedgerEntry.amount)
         .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id)
         .where(LedgerPosting.at >= start, LedgerPosting.at < end, or_(
             LedgerEntry.account.in_([ledger.PLATFORM_REVENUE, ledger.MARKETING]),
-            LedgerPosting.key.like("order:%:cancel-fee"), LedgerPosting.key.like("order:%:refund"))))).all()
+            LedgerPosting.key.like("order:%:cancel-fee"), LedgerPosting.key.like("order:%:refund"),
+            LedgerPosting.key.like(ledger.GOODS_KEYS))))).all()
     found = [(name, int(m[1]), amount) for key, account, amount in rows
              if (name := _figure(key, account)) is not None and (m := _ORDER_OF_KEY.match(key))]
-    ours = set((await s.scalars(select(OrderRow.id).where(
-        OrderRow.campus_id == campus.id, OrderRow.id.in_({order for _, order, _ in found})))).all()) if found else set()
+    ours = dict((await s.execute(select(OrderRow.id, OrderRow.status).where(
+        OrderRow.campus_id == campus.id, OrderRow.id.in_({order for _, order, _ in found})))).all()) if found else {}
     figures = dict.fromkeys(("commission", "compensation", "coupons", "fees", "refunds"), 0)
     costs = ("compensation", "coupons")  # out of the platform's accounts: negative entries
     for name, order, amount in found:
-        if order in ours:
-            figures[name] += -amount if name in costs else amount
+        if order not in ours:
+            continue
+        if name == "goods":  # the goods settle in the order's last transition: its status now is how it ended
+            if ours[order] == "completed":
+                continue
+            name = "refunds"
+        figures[name] += -amount if name in costs else amount
     return figures
 
 

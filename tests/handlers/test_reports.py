@@ -192,6 +192,39 @@ async def test_revenue_leaves_out_the_money_students_gave_for_goods(chat, db, ca
         1, yuan(row.total - 5000), yuan(row.commission))
 
 
+async def test_refunds_count_the_goods_money_a_refund_or_cancellation_after_pickup_gave_back(chat, db, campus, clock):
+    """Ended after pickup, a buy task's goods money goes back apart from the rest (`order:N:goods`, as at a
+    completion): a refund counts it, as the operator was told; the change of a completed buy task it does not."""
+    await operator(chat)
+    now = clock.now
+    customer, runner = await make_user(db, campus, now), await make_runner(db, campus, now)
+    done, cancelled, refunded = [await make_order(db, campus, customer, now, goods=5000) for _ in range(3)]
+    for order_id in (done, cancelled, refunded):
+        await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), now)
+        await act(db, campus, order_id, Event.pickup, Actor(Role.runner, runner), now)
+    await act(db, campus, done, Event.goods_bought, Actor(Role.runner, runner), now, goods_spent=3000)
+    await act(db, campus, done, Event.deliver, Actor(Role.runner, runner), now)
+    await act(db, campus, done, Event.confirm, Actor(Role.customer, customer), now)
+    told = await chat.send(OP, f"/cancelorder {cancelled} ¥0 shop closed")
+    rows = await orders(db)
+    assert keys(told) == ["admin-order-cancelled"] and told[0].args["refund"] == yuan(rows[cancelled].total)
+    await act(db, campus, refunded, Event.report, Actor(Role.customer, customer), now)
+    assert keys(await chat.send(OP, f"/resolve {refunded} refund spent ¥20 wrong goods")) == ["admin-resolved"]
+
+    back = rows[cancelled].total + rows[refunded].total - 2000  # all of the one, all but what was spent of the other
+    goods_back = await ledger_sums(db, f"order:{cancelled}:goods", "customer") + await ledger_sums(
+        db, f"order:{refunded}:goods", "customer")
+    assert goods_back == 5000 + 3000
+    assert await ledger_sums(db, "order:%:refund", "customer") + goods_back == back
+    assert await ledger_sums(db, f"order:{done}:goods", "customer") == 2000  # change, not a refund
+    (today,) = await chat.send(OP, "/today")
+    assert today.args["refunds"] == yuan(back)
+    (report,) = await chat.send(OP, "/report 1")
+    assert report.args["refunds"] == yuan(back)
+    revenue = rows[done].service_fee + rows[done].tip
+    assert f"11-23: 3 · 1 · 2 · {yuan(revenue)} · 0.00 · 0.00 · {yuan(back)}" in report.text
+
+
 async def test_revenue_counts_what_a_coupon_paid_so_the_commission_is_never_more_than_it(chat, db, campus, clock):
     # Before, an errand a coupon paid in full was 0.00 revenue beside its commission, and the chart's revenue bar
     # showed the commission alone.
