@@ -525,10 +525,12 @@ def transition(
         if order.status is Status.awaiting_payment:  # nothing was paid, so nothing goes back
             notices.append(Notice("customer", "notice-cancelled-unpaid"))
         elif order.total and fee_from_customer(campus, order, now) == order.total:  # the fee took all they paid
-            notices.append(Notice("customer", "notice-cancelled-all-fee", {"fee": order.total}))
+            notices.append(Notice("customer", "notice-cancelled-all-fee",
+                                  {"fee": order.total, **coupon_spent(campus, order, now)}))
         else:
             refund_now = refund_on_cancel(campus, order, now)
-            notices.append(Notice("customer", "notice-cancelled", refunded("refund", refund_now, order)))
+            notices.append(Notice("customer", "notice-cancelled",
+                                  {**refunded("refund", refund_now, order), **coupon_spent(campus, order, now)}))
     elif event is Event.operator_cancel:
         after = clear_deadlines(after)
         if order.status is not Status.awaiting_payment:
@@ -672,6 +674,21 @@ def fee_from_customer(campus: Campus, order: Order, now: dt.datetime) -> Fen:
     """The part of the cancellation fee the student's payment bears: all of it, up to what they paid for the
     service (their goods money all goes back); the coupon pays the rest (core.ledger.cancellation_fee)."""
     return min(cancellation_fee(campus, order, now), order.total - order.goods)
+
+
+def fee_from_coupon(campus: Campus, order: Order, now: dt.datetime) -> Fen:
+    """The part of the cancellation fee the student's coupon pays, what their payment for the service does not
+    bear. A coupon that pays any of it counts as used: the cancellation does not give it back
+    (core.ledger.gives_subsidy_back), else cancelling late would be a way to use it again and again."""
+    return cancellation_fee(campus, order, now) - fee_from_customer(campus, order, now)
+
+
+def coupon_spent(campus: Campus, order: Order, now: dt.datetime) -> dict[str, Any]:
+    """How a cancellation's question and notice say what the student's coupon pays of the runner's fee, so that
+    it counts as used: all of the fee ("all"), the rest of what their payment bore ("part"), or nothing ("none")."""
+    part = fee_from_coupon(campus, order, now)
+    how = "none" if not part else "part" if fee_from_customer(campus, order, now) else "all"
+    return {"coupon": how, "coupon_fee": part, "code": order.coupon_code or ""}
 
 
 def refund_on_cancel(campus: Campus, order: Order, now: dt.datetime) -> Fen:

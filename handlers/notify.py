@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from storage.uow import UnitOfWork
 
 MONEY_ARGS = frozenset({"amount", "refund", "fee", "balance", "price", "share", "total", "spent", "goods", "change",
-                        "extra"})
+                        "extra", "coupon_fee"})
 # Why a channel gave up on a message, as its adapter tells report_undelivered (worded in notice-undelivered); any
 # other reason is shown with the platform's own description.
 UNDELIVERED_REASONS = frozenset({"blocked", "deactivated", "not-started", "kicked", "chat-gone", "no-rights",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,7 @@ from core.order import (
     Role,
     Status,
     allowed_events,
+    coupon_spent,
     fee_from_customer,
     refund_on_cancel,
 )
@@ -382,9 +383,29 @@ async def view_verb(ctx: Ctx) -> None:
 
 
 # --- cancel ------------------------------------------------------------------------------------------------------
-async def cancellable(ctx: Ctx, order_id: int) -> tuple[OrderRow, int, int]:
-    """The order with the refund a cancellation now would give and the part of the runner's fee the student pays
-    (a coupon pays the rest), or a clear refusal."""
+class CancelTerms(NamedTuple):
+    """What cancelling now does, as its question says it (fen): the refund, the part of the runner's fee the
+    student's payment bears, and the part their coupon pays (which then counts as used). The question's Yes
+    carries them all, so that a change in any of them is asked again rather than applied unseen."""
+    refund: int
+    fee: int
+    coupon: int
+
+    def data(self) -> str:
+        return "-".join(str(n) for n in self)
+
+    @classmethod
+    def read(cls, text: str) -> CancelTerms | None:
+        """The terms a Yes carries; None for what no question of this release wrote (asked again)."""
+        parts = [whole_number(p) for p in text.split("-")]
+        if len(parts) != len(cls._fields) or None in parts:
+            return None
+        return cls(*parts)  # type: ignore[arg-type]
+
+
+async def cancellable(ctx: Ctx, order_id: int) -> tuple[OrderRow, CancelTerms, dict[str, Any]]:
+    """The order with the terms a cancellation now would have (and how its coupon pays the runner's fee,
+    core.order.coupon_spent), or a clear refusal."""
     row = await customer_order(ctx, order_id)
     order = to_domain(row)
     if order.status in AFTER_PICKUP:
@@ -394,30 +415,38 @@ async def cancellable(ctx: Ctx, order_id: int) -> tuple[OrderRow, int, int]:
     if Event.cancel not in allowed_events(order, Actor(Role.customer, ctx.user_id)):
         raise not_now(ctx, row)
     campus = campus_of(ctx, row)
-    return row, refund_on_cancel(campus, order, ctx.now), fee_from_customer(campus, order, ctx.now)
+    spent = coupon_spent(campus, order, ctx.now)
+    terms = CancelTerms(refund_on_cancel(campus, order, ctx.now), fee_from_customer(campus, order, ctx.now),
+                        spent["coupon_fee"])
+    return row, terms, spent
 
 
-async def ask_cancel(ctx: Ctx, order_id: int, *, changed: bool = False, shown: int | None = None) -> None:
-    """Ask to confirm the cancellation's terms. `changed`: since they were shown (`shown`: the refund then), which
-    is said first, and why where it is the free time that ran out."""
-    row, refund, fee = await cancellable(ctx, order_id)
-    buttons = [[ctx.button("track-cancel-yes", f"o:{order_id}:cancel_yes:{refund}"),
+async def ask_cancel(ctx: Ctx, order_id: int, *, changed: bool = False, shown: CancelTerms | None = None) -> None:
+    """Ask to confirm the cancellation's terms. `changed`: since they were shown (`shown`: the terms then, if
+    known), which is said first, and why where it is the free time that ran out (a runner's fee appeared)."""
+    row, terms, spent = await cancellable(ctx, order_id)
+    buttons = [[ctx.button("track-cancel-yes", f"o:{order_id}:cancel_yes:{terms.data()}"),
                 ctx.button("track-cancel-no", f"o:{order_id}:view:{KEPT}")]]
     if changed:
-        ctx.say("track-cancel-terms-changed", why="grace" if fee and shown is not None and refund < shown else "other")
+        grace = shown is not None and not shown.fee + shown.coupon and terms.fee + terms.coupon
+        ctx.say("track-cancel-terms-changed", why="grace" if grace else "other")
     if row.status == Status.awaiting_payment.value:
         ctx.say("track-cancel-confirm-unpaid", order=str(order_id), choices=buttons)
     else:
-        ctx.say("track-cancel-confirm", order=str(order_id), refund=format_yuan(refund), fee=format_yuan(fee),
-                charged=cancel_terms(refund, fee), choices=buttons)
+        ctx.say("track-cancel-confirm", order=str(order_id), refund=format_yuan(terms.refund),
+                fee=format_yuan(terms.fee), charged=cancel_terms(terms), coupon=spent["coupon"],
+                coupon_fee=format_yuan(terms.coupon), code=spent["code"], choices=buttons)
 
 
-def cancel_terms(refund: int, fee: int) -> str:
+def cancel_terms(terms: CancelTerms) -> str:
     """How the confirmation words a paid order's cancellation: the runner's fee out of it (all of it, or some), or
-    a full refund — of nothing, for an order a coupon paid in full ("free"), which no text calls 0.00 yuan."""
-    if fee:
-        return "yes" if refund else "all"
-    return "no" if refund else "free"
+    out of the coupon alone (with what the student paid, the goods money, going back or nothing), or a full refund
+    — of nothing, for an order a coupon paid in full ("free"), which no text calls 0.00 yuan."""
+    if terms.fee:
+        return "yes" if terms.refund else "all"
+    if terms.coupon:
+        return "coupon-back" if terms.refund else "coupon"
+    return "no" if terms.refund else "free"
 
 
 @ROUTER.command("cancel")
@@ -438,11 +467,13 @@ async def cancel_verb(ctx: Ctx) -> None:
 
 @verb("cancel_yes")
 async def cancel_yes_verb(ctx: Ctx) -> None:
-    order_id, shown = order_button(ctx)
-    row, refund, _ = await cancellable(ctx, order_id)
-    if shown != str(refund):
-        # The grace ran out (or the order moved) since the student saw the terms: never apply a fee they did not see.
-        await ask_cancel(ctx, order_id, changed=True, shown=whole_number(shown))
+    order_id, data = order_button(ctx)
+    row, terms, _ = await cancellable(ctx, order_id)
+    shown = CancelTerms.read(data)
+    if shown != terms:
+        # The grace ran out (or the order moved) since the student saw the terms: never apply a fee, or spend a
+        # coupon, they did not see.
+        await ask_cancel(ctx, order_id, changed=True, shown=shown)
         return
     await move(ctx, row, Event.cancel, Role.customer)
     await show_card(ctx, await customer_order(ctx, order_id), edit=True)

@@ -100,8 +100,14 @@ notice-cancelled = Order #{ $order } is cancelled. { $refunded ->
     [no] { -nothing-back }
     [goods] { -all-to-goods }
    *[yes] { $refund } yuan went back to your wallet.
+  }{ notice-cancelled-coupon }
+notice-cancelled-all-fee = Order #{ $order } is cancelled. The runner was already on the way, so all { $fee } yuan you paid went to them as the cancellation fee; nothing went back to your wallet.{ notice-cancelled-coupon }
+# A late cancellation's fee the student's coupon paid, all ($coupon: all) or what their payment did not bear (part).
+notice-cancelled-coupon = { $coupon ->
+    [all] {" "}The runner was already on the way: their { $coupon_fee } yuan cancellation fee was paid from your coupon { $code }, which now counts as used.
+    [part] {" "}The other { $coupon_fee } yuan of the runner's cancellation fee was paid from your coupon { $code }, which now counts as used.
+   *[none] {""}
   }
-notice-cancelled-all-fee = Order #{ $order } is cancelled. The runner was already on the way, so all { $fee } yuan you paid went to them as the cancellation fee; nothing went back to your wallet.
 notice-cancelled-unpaid = Order #{ $order } is cancelled. It was not paid, so nothing was charged.
 notice-cancelled-runner = Order #{ $order } was cancelled by the student.
 notice-cancelled-by-operator = Order #{ $order } was cancelled by the service. { $refunded ->

@@ -75,8 +75,17 @@ track-not-now = Order #{ $order } is { $status } now, so that is not possible.
 track-cancel-confirm = Cancel order #{ $order }? { $charged ->
     [all] The runner is already on the way, so all { $fee } yuan you paid goes to them for the trip; nothing goes back to your wallet.
     [yes] The runner is already on the way, so { $fee } yuan goes to them for the trip; { $refund } yuan goes back to your wallet.
+    [coupon] The runner is already on the way, so they get { $coupon_fee } yuan for the trip, paid from your coupon { $code }; you paid nothing, so nothing goes back to your wallet.
+    [coupon-back] The runner is already on the way, so they get { $coupon_fee } yuan for the trip, paid from your coupon { $code }; the { $refund } yuan you paid goes back to your wallet.
     [free] Your coupon covered all of it, so you paid nothing and nothing goes back to your wallet.
    *[no] The full { $refund } yuan goes back to your wallet.
+  }{ track-cancel-coupon }
+# A late cancellation whose fee the student's coupon pays, all ($coupon: all) or what their payment does not bear
+# (part): the coupon then counts as used (a cancellation whose fee their payment bears gives it back).
+track-cancel-coupon = { $coupon ->
+    [all] {" "}Your coupon then counts as used.
+    [part] {" "}The other { $coupon_fee } yuan of their fee is paid from your coupon { $code }, which then counts as used.
+   *[none] {""}
   }
 track-cancel-confirm-unpaid = Cancel order #{ $order }? It is not paid yet, so nothing is charged.
 track-cancel-yes = Yes, cancel it

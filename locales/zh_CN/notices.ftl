@@ -94,8 +94,13 @@ notice-cancelled = 订单 #{ $order } 已取消{ $refunded ->
     [no] 。{ -nothing-back }
     [goods] 。{ -all-to-goods }
    *[yes] ，{ $refund } 元已退回你的钱包。
+  }{ notice-cancelled-coupon }
+notice-cancelled-all-fee = 订单 #{ $order } 已取消。跑腿员当时已经出发，你支付的 { $fee } 元全部作为跑腿补偿给了跑腿员，没有金额退回你的钱包。{ notice-cancelled-coupon }
+notice-cancelled-coupon = { $coupon ->
+    [all] 跑腿员当时已经出发，其 { $coupon_fee } 元跑腿补偿已从你的优惠券 { $code } 中支付，该优惠券已视为使用过。
+    [part] 跑腿补偿其余的 { $coupon_fee } 元已由你的优惠券 { $code } 支付，该优惠券已视为使用过。
+   *[none] {""}
   }
-notice-cancelled-all-fee = 订单 #{ $order } 已取消。跑腿员当时已经出发，你支付的 { $fee } 元全部作为跑腿补偿给了跑腿员，没有金额退回你的钱包。
 notice-cancelled-unpaid = 订单 #{ $order } 已取消。订单还没有支付，没有扣任何钱。
 notice-cancelled-runner = 订单 #{ $order } 已被下单同学取消。
 notice-cancelled-by-operator = 订单 #{ $order } 已被客服取消{ $refunded ->

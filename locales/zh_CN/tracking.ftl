@@ -75,8 +75,15 @@ track-not-now = 订单 #{ $order } 当前状态为“{ $status }”，无法进�
 track-cancel-confirm = 确定取消订单 #{ $order } 吗？{ $charged ->
     [all] 跑腿员已经出发，你支付的 { $fee } 元将全部作为跑腿补偿给跑腿员，不会退回钱包。
     [yes] 跑腿员已经出发，{ $fee } 元将作为跑腿补偿给跑腿员，{ $refund } 元退回你的钱包。
+    [coupon] 跑腿员已经出发，将从你的优惠券 { $code } 中支付 { $coupon_fee } 元跑腿补偿给跑腿员；你没有支付任何费用，因此没有金额退回钱包。
+    [coupon-back] 跑腿员已经出发，将从你的优惠券 { $code } 中支付 { $coupon_fee } 元跑腿补偿给跑腿员；你支付的 { $refund } 元退回你的钱包。
     [free] 这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。
    *[no] { $refund } 元将全额退回你的钱包。
+  }{ track-cancel-coupon }
+track-cancel-coupon = { $coupon ->
+    [all] 该优惠券随后视为已使用。
+    [part] 跑腿补偿其余的 { $coupon_fee } 元由你的优惠券 { $code } 支付，该优惠券随后视为已使用。
+   *[none] {""}
   }
 track-cancel-confirm-unpaid = 确定取消订单 #{ $order } 吗？该订单尚未支付，不会产生任何费用。
 track-cancel-yes = 确定取消

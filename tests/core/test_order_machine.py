@@ -308,10 +308,15 @@ def test_the_students_cancellation_notice_says_when_the_fee_took_all_they_paid()
         return [(n.key, n.args) for n in transition(CAMPUS, order, Event.cancel, customer, late).notices
                 if n.to == "customer"]
 
-    assert told(fee + 1) == [("notice-cancelled", {"refund": 1, "refunded": "yes"})]
-    assert told(fee) == [("notice-cancelled-all-fee", {"fee": fee})]  # not "0.00 yuan went back to your wallet"
-    # The student's part never exceeds what they paid (their coupon pays the rest of the runner's fee).
-    assert told(fee - 1) == [("notice-cancelled-all-fee", {"fee": fee - 1})]
+    kept = {"coupon": "none", "coupon_fee": 0, "code": "FIFTY"}  # the coupon paid nothing of the fee: given back
+    assert told(fee + 1) == [("notice-cancelled", {"refund": 1, "refunded": "yes", **kept})]
+    assert told(fee) == [("notice-cancelled-all-fee", {"fee": fee, **kept})]  # not "0.00 yuan went back to your wallet"
+    # The student's part never exceeds what they paid: their coupon pays the rest of the runner's fee, and is spent.
+    assert told(fee - 1) == [("notice-cancelled-all-fee", {"fee": fee - 1, "coupon": "part", "coupon_fee": 1,
+                                                           "code": "FIFTY"})]
+    # Paid by the coupon alone (50 fen of it here): the fee is all the coupon's, which the notice says.
+    assert told(0) == [("notice-cancelled", {"refund": 0, "refunded": "no", "coupon": "all", "coupon_fee": 50,
+                                             "code": "FIFTY"})]
 
 
 NOTHING_BOUGHT = {"spent": 0, "bought": "no"}  # a runner's notice of an order with no goods bought
@@ -645,7 +650,8 @@ def test_a_late_cancellation_fee_never_takes_the_goods_money():
     [entries] = [{e.account: e.amount for e in p.entries} for p in t.postings]
     assert entries[ledger.MARKETING] == 690 - (CAMPUS.cancellation.fee_after_accept - 10)
     assert [(n.key, n.args) for n in t.notices if n.to == "customer"] == [
-        ("notice-cancelled", {"refund": 5000, "refunded": "yes"})]
+        ("notice-cancelled", {"refund": 5000, "refunded": "yes", "coupon": "part",
+                              "coupon_fee": CAMPUS.cancellation.fee_after_accept - 10, "code": "FIFTY"})]
 
 
 @pytest.mark.parametrize(("discount", "from_student"), [(700, 0), (650, 50), (100, 100)], ids=["free", "most", "some"])

@@ -10,10 +10,20 @@ from core.campus import CreditEvent
 from core.money import format_yuan
 from core.numbers import MAX_ID
 from core.order import Actor, Event, Role, transition
+from core.pricing import Discount
 from handlers.context import MAX_TEXT, Services
 from handlers.notify import Notifier
 from locales import catalogue
-from storage.models import Complaint, CreditRecord, LedgerPosting, Outbox, RunnerProfile, User
+from storage.models import (
+    Complaint,
+    Coupon,
+    CouponRedemption,
+    CreditRecord,
+    LedgerPosting,
+    Outbox,
+    RunnerProfile,
+    User,
+)
 from storage.models import Order as OrderRow
 from storage.transitions import apply_transition
 from storage.uow import UnitOfWork
@@ -353,7 +363,8 @@ async def test_a_cancellation_fee_that_takes_the_whole_total_is_said_so_not_as_n
 async def test_an_order_a_coupon_paid_in_full_is_cancelled_without_any_text_of_0_yuan_back(
         db, campus, clock, chat, language):
     """Taken by a runner and past the free cancellation time, yet the student paid nothing: no fee of theirs,
-    nothing back, and the question and the notice say so in words. The runner's fee is the coupon's (marketing)."""
+    nothing back, and the question and the notice say so in words. The runner's fee is the coupon's (marketing),
+    which the question and the notice say too, since the coupon then counts as used."""
     alice = await make_user(db, campus, clock(), name="alice")
     runner = await make_runner(db, campus, clock())
     await speaks(db, language, alice)
@@ -365,21 +376,107 @@ async def test_an_order_a_coupon_paid_in_full_is_cancelled_without_any_text_of_0
     [card] = await chat.send("alice", f"/track {order_id}")
     label = {"en": "Cancel (nothing back to your wallet)", "zh_CN": "取消订单（不退回钱包）"}[language]
     [confirm] = await chat.press("alice", label)
-    assert confirm.text == {
-        "en": f"Cancel order #{order_id}? Your coupon covered all of it, so you paid nothing and nothing goes back "
-              f"to your wallet.",
-        "zh_CN": f"确定取消订单 #{order_id} 吗？这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。",
+    fee = campus.cancellation.fee_after_accept
+    money = format_yuan(fee)
+    assert confirm.text == {  # the coupon pays the runner's fee, so it is spent: said, not "you paid nothing" alone
+        "en": f"Cancel order #{order_id}? The runner is already on the way, so they get {money} yuan for the trip, "
+              f"paid from your coupon FREE; you paid nothing, so nothing goes back to your wallet. Your coupon then "
+              f"counts as used.",
+        "zh_CN": f"确定取消订单 #{order_id} 吗？跑腿员已经出发，将从你的优惠券 FREE 中支付 {money} 元跑腿补偿给跑腿员；"
+                 f"你没有支付任何费用，因此没有金额退回钱包。该优惠券随后视为已使用。",
     }[language]
     await chat.press("alice", catalogue(language)("track-cancel-yes"))
     assert (await order_row(db, order_id)).status == "cancelled"
     assert [(m["key"], m["text"]) for m in await chat.inbox("alice")] == [("notice-cancelled", {
         "en": f"Order #{order_id} is cancelled. Your coupon covered all of it, so you paid nothing and nothing went "
-              f"back to your wallet.",
-        "zh_CN": f"订单 #{order_id} 已取消。这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。",
+              f"back to your wallet. The runner was already on the way: their {money} yuan cancellation fee was "
+              f"paid from your coupon FREE, which now counts as used.",
+        "zh_CN": f"订单 #{order_id} 已取消。这笔订单由优惠券全额抵扣，你没有支付任何费用，因此没有金额退回钱包。"
+                 f"跑腿员当时已经出发，其 {money} 元跑腿补偿已从你的优惠券 FREE 中支付，该优惠券已视为使用过。",
     }[language])]
-    fee = campus.cancellation.fee_after_accept
     assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.escrow(order_id),
                           ledger.MARKETING) == [0, fee, 0, -fee]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_question_asked_in_the_free_time_does_not_spend_a_coupon_unseen_after_it(
+        db, campus, clock, chat, language):
+    """Asked within the free time, the cancellation of an order a coupon paid in full is free and gives the coupon
+    back; confirmed after it, the runner's fee would come out of the coupon, which would then count as used. The
+    refund is 0.00 either way: the Yes carries all the terms, so the new ones are asked again, not applied."""
+    t = catalogue(language)
+    alice = await make_user(db, campus, clock(), name="alice")
+    runner = await make_runner(db, campus, clock())
+    await speaks(db, language, alice)
+    async with UnitOfWork(db) as uow:
+        uow.session.add(Coupon(code="FREE", campus_id=campus.id, amount_off=0, percent_off_bp=10_000,
+                               valid_from=clock() - dt.timedelta(days=1), max_uses=10, used=0, per_user=1))
+    order_id = await make_order(db, campus, alice, clock(), pay=False, coupon=FREE_COUPON)
+    assert keys(await chat.press("alice", f"data:pay:{order_id}")) == ["order-covered"]
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), clock())
+    [free] = await chat.send("alice", f"/cancel {order_id}")
+    assert free.text == t("track-cancel-confirm", order=str(order_id), charged="free", refund="0.00", fee="0.00",
+                          coupon="none", coupon_fee="0.00", code="FREE")
+    clock.advance(minutes=campus.cancellation.free_minutes_after_accept + 1)
+
+    changed, again = await chat.press("alice", t("track-cancel-yes"))
+    assert (changed.key, changed.text) == ("track-cancel-terms-changed", t("track-cancel-terms-changed", why="grace"))
+    money = format_yuan(campus.cancellation.fee_after_accept)
+    assert again.text == {
+        "en": f"Cancel order #{order_id}? The runner is already on the way, so they get {money} yuan for the trip, "
+              f"paid from your coupon FREE; you paid nothing, so nothing goes back to your wallet. Your coupon then "
+              f"counts as used.",
+        "zh_CN": f"确定取消订单 #{order_id} 吗？跑腿员已经出发，将从你的优惠券 FREE 中支付 {money} 元跑腿补偿给跑腿员；"
+                 f"你没有支付任何费用，因此没有金额退回钱包。该优惠券随后视为已使用。",
+    }[language]
+    assert (await order_row(db, order_id)).status == "accepted"
+    async with UnitOfWork(db, write=False) as uow:
+        assert (await uow.session.get(Coupon, "FREE")).used == 1
+
+    await chat.press("alice", t("track-cancel-yes"))
+    assert (await order_row(db, order_id)).status == "cancelled"
+    async with UnitOfWork(db, write=False) as uow:  # spent, as both texts said
+        assert (await uow.session.get(Coupon, "FREE")).used == 1
+        assert await uow.session.scalar(select(func.count()).select_from(CouponRedemption)) == 1
+    later = await make_order(db, campus, alice, clock(), pay=False, coupon=FREE_COUPON)
+    assert keys(await chat.press("alice", f"data:pay:{later}")) == ["wallet-coupon-gone"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_coupon_that_pays_part_of_a_late_cancellation_fee_is_said_to_be_spent(
+        db, campus, clock, chat, language):
+    """The student's payment for the service bears the runner's fee first; their coupon pays the rest, and so
+    counts as used: the question and the notice say how much of the fee is the coupon's, and which coupon."""
+    fee = campus.cancellation.fee_after_accept
+    t = catalogue(language)
+    alice = await make_user(db, campus, clock(), name="alice")
+    runner = await make_runner(db, campus, clock())
+    await speaks(db, language, alice)
+    order_id = await make_order(db, campus, alice, clock(), goods=3000, coupon=Discount("MOST", percent_off_bp=9000))
+    row = await order_row(db, order_id)
+    service = row.total - row.goods
+    assert 0 < service < fee <= service + row.discount
+    await act(db, campus, order_id, Event.accept, Actor(Role.runner, runner), clock())
+    clock.advance(minutes=campus.cancellation.free_minutes_after_accept + 1)
+
+    [confirm] = await chat.send("alice", f"/cancel {order_id}")
+    y = format_yuan
+    assert confirm.text == {
+        "en": f"Cancel order #{order_id}? The runner is already on the way, so {y(service)} yuan goes to them for the "
+              f"trip; 30.00 yuan goes back to your wallet. The other {y(fee - service)} yuan of their fee is paid from "
+              f"your coupon MOST, which then counts as used.",
+        "zh_CN": f"确定取消订单 #{order_id} 吗？跑腿员已经出发，{y(service)} 元将作为跑腿补偿给跑腿员，30.00 元退回你的钱包。"
+                 f"跑腿补偿其余的 {y(fee - service)} 元由你的优惠券 MOST 支付，该优惠券随后视为已使用。",
+    }[language]
+    await chat.press("alice", t("track-cancel-yes"))
+    assert [(m["key"], m["text"]) for m in await chat.inbox("alice")] == [("notice-cancelled", {
+        "en": f"Order #{order_id} is cancelled. 30.00 yuan went back to your wallet. The other {y(fee - service)} "
+              f"yuan of the runner's cancellation fee was paid from your coupon MOST, which now counts as used.",
+        "zh_CN": f"订单 #{order_id} 已取消，30.00 元已退回你的钱包。跑腿补偿其余的 {y(fee - service)} 元已由你的优惠券 "
+                 f"MOST 支付，该优惠券已视为使用过。",
+    }[language])]
+    assert await balances(db, ledger.customer(alice), ledger.runner(runner), ledger.MARKETING) == [
+        3000, fee, -(fee - service)]
 
 
 async def test_cancel_after_pickup_is_refused(db, campus, clock, chat):
