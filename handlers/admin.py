@@ -1067,9 +1067,14 @@ async def set_suspended(ctx: Ctx, suspended: bool) -> None:
     if runner:  # their runner commands go (or come back) with the suspension
         await ctx.notify.menu(target.id)  # type: ignore[arg-type]
     if suspended:
-        # Told what is left to them (handlers.app.left_to_suspended): their wallet, a runner's earnings.
+        # Told what is left to them (handlers.app.left_to_suspended): their wallet, a runner's earnings, and the
+        # orders they picked up, which stay theirs to deliver (handlers.app.trip_left_to_suspended).
+        carried = list(await ctx.uow.session.scalars(select(OrderRow.id).where(
+            OrderRow.runner_id == target.id, OrderRow.status == Status.picked_up.value).order_by(OrderRow.id)))
         await ctx.notify.user(target.id, "admin-you-suspended",  # type: ignore[arg-type]
-                              runner="yes" if runner else "no", **with_reason(reason))
+                              runner="yes" if runner else "no",
+                              carrying=lambda t: t.join(f"#{o}" for o in carried),  # in the runner's language
+                              carried=len(carried), first=str(carried[0]) if carried else "", **with_reason(reason))
         # An order offered to them alone goes to the hall now: they may not take it, and nobody else could.
         await end_offers(ctx.services, ctx.uow, target.id, ctx.now, tell=True)  # type: ignore[arg-type]
         # What they took but have not picked up goes back to the hall at once, at no cost to their credit: they may

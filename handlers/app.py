@@ -13,12 +13,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import DomainError, NotAllowed
+from core.numbers import NUMBER_SIGNS, record_id
+from core.order import Status
 from handlers import flows  # noqa: F401 - registers every flow on the router
 from handlers.context import Ctx, Services, barred, home_campus, is_operator, quoted
 from handlers.io import Input, Kind, Reply
 from handlers.notify import answer_language, money_args, named_operator_of, operators_chat_campus, plain_args
 from handlers.orders import campus_name
 from handlers.router import ROUTER
+from handlers.runner import PHOTO_STEP, SPENT_STEP
+from handlers.tracking import CHAT_STATE, sole_conversation
 from handlers.unreachable import reach_again
 from handlers.unreachable_student import student_back
 from locales import DEFAULT_LANGUAGE, catalogue
@@ -27,6 +31,7 @@ from storage.conversations import ConversationState
 from storage.db import CONFLICT_TRIES, conflicted
 from storage.dedupe import first_time_in
 from storage.lookups import CAMPUS_AND_OPERATOR_BY_ADDRESS, LANGUAGE_AND_CAMPUS_BY_ADDRESS, user_and_conversation
+from storage.models import Order as OrderRow
 from storage.models import User
 from storage.uow import UnitOfWork, read_first
 
@@ -239,7 +244,8 @@ def name_the_campus(ctx: Ctx, said: int) -> None:
 def left_to_suspended(ctx: Ctx) -> bool:
     """What a suspended account may still do, in its private chat: what it has and what a runner earned stays theirs,
     so /wallet, /income and /withdraw (Command.while_suspended) with the withdrawal's step and its bare /cancel. The
-    rest is barred; money sent anyway is kept (wallet.py)."""
+    rest is barred, but for the orders a runner picked up (trip_left_to_suspended); money sent anyway is kept
+    (wallet.py)."""
     inp = ctx.input
     if inp.conversation != inp.user:  # a group's own conversation (the operators' chat)
         return False
@@ -253,9 +259,55 @@ def left_to_suspended(ctx: Ctx) -> bool:
     return inp.kind is not Kind.payment and ctx.state in ROUTER.suspended_steps
 
 
+# A suspended runner finishes the orders they picked up before it, which stay theirs (admin.set_suspended): these
+# commands, the buttons of these verbs and the answers of these steps (with the conversation data naming the order)
+# are left to them for those orders alone. /picked says a buy task's cost, /menu leaves the relay chat.
+TRIP_COMMANDS = frozenset({"delivered", "picked", "track", "msg"})
+TRIP_VERBS = frozenset({"deliver", "view", "chat"})
+TRIP_STEPS = {SPENT_STEP: "order", PHOTO_STEP: "order", CHAT_STATE: "chat_order"}
+FINISHING = (Status.picked_up.value, Status.delivered.value)  # picked up before the suspension, or delivered since
+
+
+async def trip_left_to_suspended(ctx: Ctx) -> bool:
+    """A suspended runner's input about an order they carry picked up (or delivered, awaiting its confirmation):
+    delivering it (its goods' cost and photo steps on the way), seeing it and writing to its student. Nothing else:
+    no order taken, no other command."""
+    inp = ctx.input
+    if inp.conversation != inp.user:
+        return False
+    step = TRIP_STEPS.get(ctx.state)
+    number: object = None
+    if inp.kind is Kind.command:
+        if step is not None and not inp.args and (
+                inp.command in ("menu", "stop") or inp.command == "cancel" and ROUTER.bare_cancel(ctx.state)):
+            number = ctx.data.get(step)  # leaving the trip's step
+        elif inp.command in TRIP_COMMANDS and inp.args:
+            number = inp.args[0]
+            if inp.command == "msg" and not await finishing(ctx, number):  # '/msg 5 minutes away' to the one order
+                number = await sole_conversation(ctx)
+    elif inp.kind is Kind.choice:
+        parts = (inp.choice or "").split(":")
+        if parts[0] == "o" and len(parts) >= 3 and parts[2] in TRIP_VERBS:
+            number = parts[1]
+        elif parts[0] == "s" and step is not None:
+            number = ctx.data.get(step)
+    elif inp.kind is not Kind.payment and step is not None:
+        number = ctx.data.get(step)
+    return number is not None and await finishing(ctx, number)
+
+
+async def finishing(ctx: Ctx, number: object) -> bool:
+    """The order numbered so ('12', '#12') is one the sender carries picked up or delivered."""
+    text = str(number).strip()
+    order_id = record_id(text[1:] if text[:1] in NUMBER_SIGNS else text)
+    return order_id is not None and await ctx.uow.session.scalar(select(OrderRow.id).where(
+        OrderRow.id == order_id, OrderRow.runner_id == ctx.user_id, OrderRow.status.in_(FINISHING))) is not None
+
+
 async def route(ctx: Ctx) -> None:
     inp = ctx.input
-    if barred(ctx.campus, ctx.user) and inp.kind is not Kind.payment and not left_to_suspended(ctx):
+    if (barred(ctx.campus, ctx.user) and inp.kind is not Kind.payment and not left_to_suspended(ctx)
+            and not await trip_left_to_suspended(ctx)):
         ctx.say("error-suspended")
         return
     if inp.kind is Kind.payment:

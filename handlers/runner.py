@@ -34,6 +34,7 @@ from storage.orders_repo import to_domain
 
 WITHDRAW_STEP = "runner.withdraw"  # asking how much to withdraw
 SPENT_STEP = "runner.spent"  # asking what a buy task's goods cost, once picked up (bought)
+PHOTO_STEP = "runner.pickup_photo"  # the optional photo of what was picked up
 MAX_EXTRA_REQUESTS = 3  # differences a runner may ask of an order's student: a refusal is not asked again and again
 NAME_MAX = 32
 STUDENT_NO = re.compile(r"\d{5,20}")  # any decimal digits, full-width ones too (not '②'): kept as 0-9
@@ -414,7 +415,7 @@ async def after_pickup(ctx: Ctx, row: OrderRow) -> None:
         return
     if chatting is not None:  # the photo step takes over from the chat about another order: say so
         ctx.say("runner-chat-left", order=str(chatting))
-    ctx.go("runner.pickup_photo", order=str(order_id))
+    ctx.go(PHOTO_STEP, order=str(order_id))
     ask_photo(ctx, "runner-picked-up")
 
 
@@ -445,7 +446,7 @@ async def deliver(ctx: Ctx, order_id: int) -> None:
         return
     await move(ctx, row, Event.deliver, Role.runner)
     # Only this order's photo step ends: a runner carrying two may be asked for the photo of the other one.
-    if ctx.state == "runner.pickup_photo" and str(ctx.data.get("order")) == str(order_id):
+    if ctx.state == PHOTO_STEP and str(ctx.data.get("order")) == str(order_id):
         ctx.reset()
     # Pressed under the picked-up message: in its place, so its No photo and Delivered buttons go.
     ctx.say("runner-delivered", order=str(order_id), edit=ctx.input.kind is Kind.choice)
@@ -587,12 +588,12 @@ def ask_photo(ctx: Ctx, key: str) -> None:
     ctx.ask(key, order=order, choices=[[ctx.step("runner-photo-skip", "skip")]], keep=delivered_button(order))
 
 
-@ROUTER.asks_again("runner.pickup_photo")
+@ROUTER.asks_again(PHOTO_STEP)
 async def ask_photo_again(ctx: Ctx) -> None:
     ask_photo(ctx, "runner-photo-ask")
 
 
-@ROUTER.state("runner.pickup_photo")
+@ROUTER.state(PHOTO_STEP)
 async def pickup_photo(ctx: Ctx) -> None:
     """An optional photo of the picked-up item, relayed to the student with its caption. Once it is sent, the
     question's message keeps only Delivered (Ctx.settle_question)."""

@@ -35,7 +35,7 @@ from core.order import (
     refund_on_cancel,
 )
 from handlers import goods_extra
-from handlers.context import Ctx, Services, caption_args, free_text
+from handlers.context import Ctx, Services, barred, caption_args, free_text
 from handlers.io import Choice, Kind
 from handlers.notify import CARDS_REFRESHED, CREDIT_CHANGED, NOTICE_RENDERERS, Button, Notifier
 from handlers.orders import (
@@ -277,6 +277,8 @@ class CardViewer(Protocol):
     @property
     def user_id(self) -> int: ...
     @property
+    def user(self) -> User: ...
+    @property
     def uow(self) -> UnitOfWork: ...
     @property
     def services(self) -> Services: ...
@@ -290,6 +292,7 @@ class RunnerViewer:
 
     t: Catalogue
     user_id: int
+    user: User
     uow: UnitOfWork
     services: Services
     now: dt.datetime
@@ -319,7 +322,8 @@ async def card_tail(viewer: CardViewer, campus: Campus, row: OrderRow) -> tuple[
         other = "runner" if row.customer_id == viewer.user_id else "customer"
         rows.append([("track-chat-button", f"o:{row.id}:chat", {"other": other})])
     history = await viewer.uow.orders.history(row.id)  # type: ignore[arg-type]
-    if await complaint_refusal(viewer, row, history) is None:
+    # A suspended runner sees the orders they carry (handlers.app.trip_left_to_suspended), but may not report one.
+    if not barred(campus, viewer.user) and await complaint_refusal(viewer, row, history) is None:
         rows.append([("track-report-button", f"o:{row.id}:report", {})])
     return rows, history_text(viewer, campus, row, history)
 
@@ -348,7 +352,7 @@ async def _cards_refreshed(notifier: Notifier, campus: Campus, row: OrderRow, no
     user = await notifier.uow.session.get(User, notice.user_id)
     if not shown or user is None:
         return
-    viewer = RunnerViewer(catalogue(user.language), notice.user_id, notifier.uow, notifier.services, notifier.now)
+    viewer = RunnerViewer(catalogue(user.language), notice.user_id, user, notifier.uow, notifier.services, notifier.now)
     text, buttons = await runner_track_card(viewer, campus, row)
     for copy in shown:
         if copy.edit_key not in notifier.edited_here:

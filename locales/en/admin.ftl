@@ -389,6 +389,10 @@ admin-restored = { $who } is restored.
 admin-you-suspended = Your account has been suspended by the service. { $runner ->
     [yes] What you earned stays yours: you can still see your income (/income) and withdraw it (/withdraw), and see your wallet (/wallet).
    *[no] The money in your wallet stays yours: you can still see it (/wallet); ask the service desk about it.
+  }{ $carried ->
+    [0] {""}
+    [one] {" "}The order you picked up, { $carrying }, stays yours to deliver: finish it (/delivered { $first }), see it (/track { $first }) and write to its student (/msg { $first } …) as before; you are paid for it as usual.
+   *[other] {" "}The orders you picked up, { $carrying }, stay yours to deliver: finish them (/delivered { $first }), see them (/track { $first }) and write to their students (/msg { $first } …) as before; you are paid for them as usual.
   }{ $given ->
     [yes] {" "}Reason: { $reason }
    *[no] {""}

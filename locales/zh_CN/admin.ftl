@@ -369,6 +369,9 @@ admin-restored = 已恢复 { $who }。
 admin-you-suspended = 你的账号已被客服暂停。{ $runner ->
     [yes] 已赚的钱仍归你所有：你仍可查看收入（/income）并提现（/withdraw），也可查看钱包（/wallet）。
    *[no] 钱包里的钱仍归你所有：你仍可查看钱包（/wallet），相关事宜请联系客服。
+  }{ $carried ->
+    [0] {""}
+   *[other] 你已取件的订单 { $carrying } 仍由你送达：可照常完成送达（/delivered { $first }）、查看订单（/track { $first }）并给下单同学发消息（/msg { $first } …），报酬照常结算。
   }{ $given ->
     [yes] 原因：{ $reason }
    *[no] {""}

@@ -1491,7 +1491,7 @@ async def test_a_suspension_or_a_complaints_decision_without_a_reason_is_told_wi
         "你的账号已被客服暂停。钱包里的钱仍归你所有：你仍可查看钱包（/wallet），相关事宜请联系客服。"]
     en = catalogue("en")
     assert en("admin-complaint-upheld", order="7", note="", given="no") == "Your complaint about order #7 was upheld."
-    assert en("admin-you-suspended", reason="spam", given="yes", runner="yes") == (
+    assert en("admin-you-suspended", reason="spam", given="yes", runner="yes", carried=0, carrying="", first="") == (
         "Your account has been suspended by the service. What you earned stays yours: you can still see your income "
         "(/income) and withdraw it (/withdraw), and see your wallet (/wallet). Reason: spam")
 

@@ -1003,7 +1003,8 @@ async def test_a_suspended_runner_still_sees_and_withdraws_what_they_earned(chat
     open_order = await paid_order(services, alice)
     assert keys(await chat.send("admin", f"/suspend #{rob} misconduct")) == ["admin-suspended"]
     (told,) = [m["text"] for m in await chat.inbox("rob") if m["key"] == "admin-you-suspended"]
-    assert told == en("admin-you-suspended", runner="yes", given="yes", reason="misconduct")
+    assert told == en("admin-you-suspended", runner="yes", given="yes", reason="misconduct", carried=0, carrying="",
+                      first="")
     assert "/income" in told and "/withdraw" in told
 
     (income,) = await chat.send("rob", "/income")
@@ -1031,6 +1032,63 @@ async def test_a_suspended_runner_still_sees_and_withdraws_what_they_earned(chat
     assert keys(await chat.press("rob", f"data:o:{open_order}:view")) == ["error-suspended"]
     assert "/wallet" in en("error-suspended") and "/withdraw" in en("error-suspended")
     assert (await order_row(db, open_order)).status == "open"
+
+
+async def test_a_suspended_runner_finishes_the_orders_they_picked_up(chat, services, db, campus, clock):
+    """What a runner picked up stays theirs on suspension (the goods are with them): they may still deliver it (the
+    goods' cost and the photo step on the way), see it, write to its student and be paid for it; nothing else.
+    Before, /delivered, its button, /track and /msg said "Your account is suspended", and the order stayed picked up
+    for ever, an operator's /cancelorder paying them nothing."""
+    en = catalogue("en")
+    alice = await person(db, campus, clock(), "alice")
+    rob = await runner(db, campus, clock(), "rob")
+    parcel = await paid_order(services, alice)
+    bought = await paid_order(services, alice, goods=3000)
+    taken = await paid_order(services, alice)
+    for order_id in (bought, parcel, taken):
+        assert keys(await chat.press("rob", f"data:g:{order_id}", chat="hall:demo")) == ["grab-won"]
+    assert keys(await chat.send("rob", f"/picked {bought}")) == ["runner-ask-spent"]
+    assert keys(await chat.press("rob", en("runner-spent-cancel"))) == ["runner-spent-cancelled"]  # later
+    assert keys(await chat.send("rob", f"/picked {parcel}")) == ["runner-picked-up"]  # its photo step asks
+    await chat.inbox("rob")
+    await chat.inbox("alice")
+
+    assert keys(await chat.send("admin", f"/suspend #{rob} misconduct")) == ["admin-suspended"]
+    (told,) = [m["text"] for m in await chat.inbox("rob") if m["key"] == "admin-you-suspended"]
+    assert told == en("admin-you-suspended", runner="yes", given="yes", reason="misconduct", carried=2,
+                      carrying=f"#{parcel}, #{bought}", first=str(parcel))
+    assert (f"The orders you picked up, #{parcel}, #{bought}, stay yours to deliver: finish them (/delivered "
+            f"{parcel})") in told
+    assert (await order_row(db, taken)).status == "open"  # not picked up: back to the hall, as before
+
+    assert keys(await chat.photo("rob", "item-photo")) == ["runner-photo-sent"]  # the photo step goes on
+    (card,) = await chat.send("rob", f"/track {parcel}")
+    assert card.key == "track-card"
+    assert en("track-report-button") not in [c.label for c in card.flat_choices()]  # a complaint is barred
+    assert keys(await chat.send("rob", f"/msg {parcel} at your door in 5")) == ["track-relay-sent"]
+    assert keys(await chat.press("rob", f"data:o:{parcel}:chat")) == ["track-chat-enter"]
+    assert keys(await chat.send("rob", "coming up the stairs")) == ["track-relay-sent"]
+    assert keys(await chat.send("rob", "/menu")) == ["menu-title"]  # the chat is left as ever
+    assert [m["key"] for m in await chat.inbox("alice")] == [
+        "notice-taken-back", "runner-pickup-photo-notice", "track-relay", "track-relay"]
+    (card,) = await chat.send("rob", f"/track {parcel}")
+    assert keys(await chat.press("rob", en("runner-btn-delivered"))) == ["runner-delivered"]  # the card's button
+    assert keys(await chat.press("rob", f"data:o:{bought}:deliver")) == ["runner-ask-spent"]
+    assert keys(await chat.send("rob", "20")) == ["runner-delivered"]
+    assert [(await order_row(db, o)).status for o in (parcel, bought)] == ["delivered", "delivered"]
+
+    for barred in (f"/grab {taken}", f"/track {taken}", f"/msg {taken} hi", f"/complain {parcel} rude",
+                   f"/release {parcel}", "/orders", "/track", "/nearby", "hello"):
+        assert [r.text for r in await chat.send("rob", barred)] == [en("error-suspended")], barred
+    for pressed in (f"o:{taken}:view", f"o:{parcel}:report", f"g:{taken}"):
+        assert keys(await chat.press("rob", f"data:{pressed}")) == ["error-suspended"], pressed
+
+    for order_id in (parcel, bought):  # confirmed: paid as any runner, their goods money back
+        await act(db, campus, order_id, Event.confirm, Actor(Role.customer, alice), clock())
+    rows = [await order_row(db, o) for o in (parcel, bought)]
+    async with UnitOfWork(db, write=False) as uow:
+        assert await uow.ledger.balance(ledger.runner(rob)) == sum(r.runner_share for r in rows) + 2000
+    assert [r.text for r in await chat.send("rob", f"/track {parcel}")] == [en("error-suspended")]  # done now
 
 
 async def test_money_commands_are_for_runners(chat):

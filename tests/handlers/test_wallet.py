@@ -274,7 +274,7 @@ async def test_a_suspended_student_still_sees_their_wallet_and_is_told_the_money
     await chat.inbox("alice")
     assert keys(await chat.send(OP, f"/suspend #{alice} abuse")) == ["admin-suspended"]
     assert [m["text"] for m in await chat.inbox("alice")] == [
-        t("admin-you-suspended", runner="no", given="yes", reason="abuse")]
+        t("admin-you-suspended", runner="no", given="yes", reason="abuse", carried=0, carrying="", first="")]
     (wallet,) = await chat.send("alice", "/wallet")
     assert wallet.key == "wallet-balance"
     assert wallet.text.startswith(t("wallet-balance", balance="12.34"))
