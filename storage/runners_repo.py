@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, bindparam, case, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -18,6 +18,10 @@ from storage.sql import run_core
 # A runner who may work, and so has the runners' commands: approved, and suspended neither as a runner nor as a
 # user. The one rule for menus, in SQL (bot/telegram/commands.py) and for a loaded profile (is_active_runner).
 ACTIVE_RUNNER = and_(RunnerProfile.status == "approved", RunnerProfile.suspended.is_(False), User.suspended.is_(False))
+# An approved runner suspended (as a runner or as a user): what they earned, and the orders they picked up, stay
+# theirs (handlers.app.left_to_suspended, trip_left_to_suspended), so their menu keeps the commands for those.
+SUSPENDED_RUNNER = and_(RunnerProfile.status == "approved",
+                        or_(RunnerProfile.suspended.is_(True), User.suspended.is_(True)))
 
 
 # The statements of every grab and order action, built once: building them per call (coercions, cache key) cost

@@ -9,7 +9,9 @@ At start every such chat gets a menu row in the outbox (unless one of theirs is 
 and queued in batches (keyset over user ids, so memory stays bounded however big the campus) and due at a pace that
 leaves most of Telegram's overall limit to messages; the outbox sender sets each within Telegram's limits, retrying
 as it does a message. Afterwards a person's menu follows them: a change of role or language (a runner approved,
-suspended or restored; /language) writes a menu row to the outbox in the same transaction. Either way the sender
+suspended or restored; /language) writes a menu row to the outbox in the same transaction. A suspended runner
+keeps a menu of their own: the students' commands with those left to them (their earnings, the orders they
+picked up: handlers.app). Either way the sender
 sets their chat's menu as it is when sent (`staff_member`) or deletes it, so the shared students' menu shows again.
 Only commands the handlers really register are listed.
 """
@@ -42,7 +44,7 @@ from locales import DEFAULT_LANGUAGE, catalogue
 from storage.db import Database, DbSession
 from storage.models import OperatorAction, Outbox, RunnerProfile, User
 from storage.outbox import queue
-from storage.runners_repo import ACTIVE_RUNNER
+from storage.runners_repo import ACTIVE_RUNNER, SUSPENDED_RUNNER
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ log = logging.getLogger(__name__)
 STUDENT = ("start", "order", "orders", "track", "where", "wallet", "cancel", "msg", "apply", "language", "help", "menu")
 APPLIED = ("apply",)  # how a student becomes a runner: not in a runner's menu
 RUNNER = ("nearby", "grab", "picked", "delivered", "release", "income", "withdraw")
+SUSPENDED = ("delivered", "income", "withdraw")  # left to a suspended runner: finishing what they picked up, earnings
 OPERATOR = ("admin", "applications", "find", "complaints", "withdrawals", "today", "pause")  # /resume: said by /pause;
 # /report: said by /admin (a runner who is an operator too has 25 commands already)
 HALL = ("grab", "nearby")  # a task hall's menu (answered in private chat): take an errand, errands near me
@@ -68,6 +71,7 @@ class Staff(NamedTuple):
     language: str
     runner: bool
     operator: bool
+    suspended: bool = False  # an approved runner suspended (not `runner`): the commands left to them
 
 
 def menu(names: tuple[str, ...], language: str) -> list[BotCommand]:
@@ -76,14 +80,15 @@ def menu(names: tuple[str, ...], language: str) -> list[BotCommand]:
             if name in ROUTER.commands or name in BUTTON_COMMANDS]
 
 
-def staff_menu(language: str, *, runner: bool, operator: bool) -> list[BotCommand]:
-    student = tuple(name for name in STUDENT if not (runner and name in APPLIED))
-    names = student + (RUNNER if runner else ()) + (OPERATOR if operator else ())
+def staff_menu(language: str, *, runner: bool, operator: bool, suspended: bool = False) -> list[BotCommand]:
+    """suspended: a runner suspended, who has the students' commands and those still left to them (SUSPENDED)."""
+    student = tuple(name for name in STUDENT if not ((runner or suspended) and name in APPLIED))
+    names = student + (RUNNER if runner else SUSPENDED if suspended else ()) + (OPERATOR if operator else ())
     return menu(names, language)
 
 
 def chat_menu(member: Staff) -> list[BotCommand]:
-    return staff_menu(member.language, runner=member.runner, operator=member.operator)
+    return staff_menu(member.language, runner=member.runner, operator=member.operator, suspended=member.suspended)
 
 
 def named_operators(campuses: Iterable[Campus]) -> frozenset[str]:
@@ -92,28 +97,32 @@ def named_operators(campuses: Iterable[Campus]) -> frozenset[str]:
 
 
 def _standing() -> Select[Any]:
-    """Telegram users with their language, operator flag and whether they are an active runner."""
-    return (select(User.external_id, User.language, User.is_operator, ACTIVE_RUNNER.label("active_runner"))
+    """Telegram users with their language, operator flag and whether they are an active runner, or a suspended
+    one."""
+    return (select(User.external_id, User.language, User.is_operator, ACTIVE_RUNNER.label("active_runner"),
+                   SUSPENDED_RUNNER.label("suspended_runner"))
             .outerjoin(RunnerProfile, RunnerProfile.user_id == User.id)
             .where(User.channel == CHANNEL))
 
 
 def _as_staff(row: Any, named_ops: frozenset[str]) -> Staff:
-    external_id, language, is_operator, active_runner = row
-    return Staff(external_id, language, bool(active_runner), bool(is_operator) or external_id in named_ops)
+    external_id, language, is_operator, active_runner, suspended_runner = row
+    return Staff(external_id, language, bool(active_runner), bool(is_operator) or external_id in named_ops,
+                 bool(suspended_runner) and not active_runner)
 
 
 async def staff(services: Services, batch: int = MENU_BATCH) -> AsyncIterator[list[Staff]]:
-    """Who started the bot and needs a menu of their own chat, `batch` people at a time: active runners and
-    operators first (nothing else sets the menu of an operator the campus file names), and anyone who ever acted as
-    an operator (one the campus file no longer names keeps the operators' menu until their chat's is set again),
-    then students who speak another language than the shared students' menu. Each read is its own short
-    transaction, from the last id on."""
+    """Who started the bot and needs a menu of their own chat, `batch` people at a time: runners (active or
+    suspended) and operators first (nothing else sets the menu of an operator the campus file names), and anyone
+    who ever acted as an operator (one the campus file no longer names keeps the operators' menu until their chat's
+    is set again), then students who speak another language than the shared students' menu. Each read is its own
+    short transaction, from the last id on."""
     named_ops = named_operators(services.campuses.values())
     acted_as_operator = User.id.in_(select(OperatorAction.operator_id))
-    is_staff = or_(ACTIVE_RUNNER, User.is_operator.is_(True), User.external_id.in_(named_ops or {""}),
-                   acted_as_operator)
-    # A CASE, not ~is_staff: ACTIVE_RUNNER is NULL for someone with no runner profile, and NOT NULL matches no one.
+    is_staff = or_(ACTIVE_RUNNER, SUSPENDED_RUNNER, User.is_operator.is_(True),
+                   User.external_id.in_(named_ops or {""}), acted_as_operator)
+    # A CASE, not ~is_staff: ACTIVE_RUNNER (and SUSPENDED_RUNNER) is NULL for someone with no runner profile, and
+    # NOT NULL matches no one.
     staff_rank = case((is_staff, 0), else_=1)
     for needs_menu in (staff_rank == 0, and_(staff_rank == 1, User.language != SHARED_LANGUAGE)):
         async for found in _by_id(services.db, needs_menu, batch):
@@ -146,7 +155,8 @@ async def staff_member(db: Database, chat_id: str, named_ops: frozenset[str]) ->
     if row is None:
         return None
     member = _as_staff(row, named_ops)
-    return member if member.runner or member.operator or member.language != SHARED_LANGUAGE else None
+    return member if member.runner or member.suspended or member.operator or member.language != SHARED_LANGUAGE \
+        else None
 
 
 async def set_commands(bot: Bot, services: Services, *, batch: int = MENU_BATCH) -> int:

@@ -61,8 +61,11 @@ def descriptions(menu: list[dict[str, Any]] | None) -> dict[str, str]:
     return {c["command"]: c["description"] for c in menu or []}
 
 
-async def test_a_runner_menu_comes_with_approval_and_goes_with_suspension(
+async def test_a_runner_menu_comes_with_approval_and_shrinks_with_suspension(
         services: Services, fake_bot_api: FakeBotAPI, bot: Bot, clock: FakeClock) -> None:
+    """Suspended, a runner keeps what they earned and the orders they picked up: their menu keeps /income,
+    /withdraw and /delivered beside the students' commands, as their suspension's notice says. Before, it went back
+    to the students' menu, which has none of them."""
     chat = Chat(services, channel="telegram")
     await person(services, OPERATOR, "en", operator=True)
     applicant = await person(services, RUNNER, "zh_CN", application="pending")
@@ -77,9 +80,11 @@ async def test_a_runner_menu_comes_with_approval_and_goes_with_suspension(
 
     assert keys(await chat.send(str(OPERATOR), f"/suspend #{applicant} no-shows")) == ["admin-suspended"]
     await deliver(sender, services, clock)
-    assert fake_bot_api.chat_menu(RUNNER) is None  # the students' menu for every private chat shows again
-    assert [c.params["scope"] for c in fake_bot_api.calls("deleteMyCommands")] == [
-        {"type": "chat", "chat_id": RUNNER}]
+    zh = catalogue("zh_CN")
+    suspended = descriptions(fake_bot_api.chat_menu(RUNNER))
+    assert list(suspended) == [name for name in STUDENT if name != "apply"] + ["delivered", "income", "withdraw"]
+    assert suspended["income"] == zh("tg-cmd-income") and suspended["withdraw"] == zh("tg-cmd-withdraw")
+    assert fake_bot_api.calls("deleteMyCommands") == []
 
     assert keys(await chat.send(str(OPERATOR), f"/restore #{applicant}")) == ["admin-restored"]
     await deliver(sender, services, clock)
@@ -182,17 +187,21 @@ async def test_own_chat_menus_go_to_staff_and_students_of_another_language(servi
     async with UnitOfWork(services.db) as uow:
         (await uow.session.get(RunnerProfile, suspended)).suspended = True  # type: ignore[union-attr]
     # At start the English student gets the students' menu in English for her chat (the shared one is Chinese).
+    # A suspended runner keeps a menu of their own: their earnings' commands.
     assert [member async for found in staff(services) for member in found] == [
         Staff(str(OPERATOR), "en", runner=False, operator=True),
         Staff(str(RUNNER), "zh_CN", runner=True, operator=False),
+        Staff("3005", "zh_CN", runner=False, operator=False, suspended=True),
         Staff("1001", "en", runner=False, operator=False)]
     async with UnitOfWork(services.db) as uow:
         for user_id in (3005, 3006):
             await uow.session.execute(update(User).where(User.external_id == str(user_id)).values(language="en"))
     for plain in ("1002", "999"):  # a student in the shared menu's language, someone unknown
         assert await staff_member(services.db, plain, frozenset()) is None
-    for plain in ("3005", "3006", "1001"):  # students in another language: the students' menu for their chat
+    for plain in ("3006", "1001"):  # students in another language: the students' menu for their chat
         assert await staff_member(services.db, plain, frozenset()) == Staff(plain, "en", runner=False, operator=False)
+    assert await staff_member(services.db, "3005", frozenset()) == Staff("3005", "en", runner=False, operator=False,
+                                                                         suspended=True)
     named = await staff_member(services.db, "1001", frozenset({"1001"}))  # named an operator in the campus file
     assert named == Staff("1001", "en", runner=False, operator=True)
 
@@ -205,3 +214,5 @@ def test_the_students_menu_shows_how_to_become_a_runner_and_a_runners_does_not()
         assert "apply" not in {c.command for c in staff_menu(language, runner=True, operator=False)}
         assert "apply" in {c.command for c in staff_menu(language, runner=False, operator=True)}
         assert len(staff_menu(language, runner=True, operator=True)) <= 25  # a menu one can still read
+        left = [c.command for c in staff_menu(language, runner=False, operator=False, suspended=True)]
+        assert "apply" not in left and {"income", "withdraw", "delivered"} <= set(left) and "grab" not in left

@@ -182,8 +182,16 @@ async def test_menu_rows_set_the_chat_menu_as_the_person_is_now(db: Database, fa
     assert state[menus[0]].sent_ref is None and state[menus[1]].sent_at == clock()
     assert len(fake_bot_api.calls("sendMessage", 3003)) == 1  # a menu row is no message
 
-    async with UnitOfWork(db) as uow:  # suspended: a plain student again
+    async with UnitOfWork(db) as uow:  # suspended: the students' commands and what is left to a runner
         await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == runner).values(suspended=True))
+    clock.advance(seconds=1.5)
+    await queue_menu(db, 3003, at=clock())
+    assert await sender.run_once(clock()) == 1
+    assert commands(fake_bot_api.chat_menu(3003)) == [
+        c.command for c in staff_menu("zh_CN", runner=False, operator=False, suspended=True)]
+    async with UnitOfWork(db) as uow:  # no runner any more: a plain student again
+        await uow.session.execute(update(RunnerProfile).where(RunnerProfile.user_id == runner).values(
+            status="rejected"))
     clock.advance(seconds=1.5)
     await queue_menu(db, 3003, at=clock())
     assert await sender.run_once(clock()) == 1
