@@ -120,6 +120,7 @@ _COUPON_CAP = re.compile(r"^(?:cap|最高减?|最多减|封顶|最多(?=[¥￥]|
 # A coupon's uses per student ("each 3", "每人3次", "每人限 3 次"), led by a word like the cap. Without it: once.
 _COUPON_EACH = re.compile(r"^(?:each|每人限?)[:：=]?(\S*?)(?:次|张)?$", re.IGNORECASE)
 _TIMES = re.compile(r"^(?:次|张|times?)$", re.IGNORECASE)  # the unit written apart: "each 3 times", "每人 3 次"
+_JOINED_TIMES = re.compile(r"(?<=\S)(?:次|张)$")  # the unit joined to a number written apart: "each 3次", "每人 3张"
 # The refusals of a decision taken already (perhaps by another operator a moment ago).
 DECIDED = frozenset({"admin-application-decided", "admin-application-replaced", "admin-withdrawal-decided",
                      "admin-complaint-decided"})
@@ -1276,8 +1277,8 @@ def take_cap(args: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
 
 
 def take_each(args: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
-    """A coupon's uses per student among the arguments after its discount ('each 3', 'each3', '每人3次'): the number
-    as written (None: not said) and the other arguments, read by position."""
+    """A coupon's uses per student among the arguments after its discount ('each 3', 'each3', '每人3次', 'each 3次'):
+    the number as written (None: not said) and the other arguments, read by position."""
     at = [i for i, word in enumerate(args) if _COUPON_EACH.match(word)]
     if not at:
         return None, args
@@ -1285,8 +1286,8 @@ def take_each(args: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
         raise InvalidInput("admin-usage-coupon")
     rest = list(args)
     number = _COUPON_EACH.match(rest.pop(at[0]))[1]  # type: ignore[index]
-    if not number and at[0] < len(rest):  # "each 3": the number is the next word
-        number = rest.pop(at[0])
+    if not number and at[0] < len(rest):  # "each 3": the number is the next word, its unit perhaps joined ("3次")
+        number = _JOINED_TIMES.sub("", rest.pop(at[0]))
     if number and at[0] < len(rest) and _TIMES.match(rest[at[0]]):
         rest.pop(at[0])
     if not number:

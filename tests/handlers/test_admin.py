@@ -1844,7 +1844,14 @@ async def test_a_coupon_of_0_uses_and_0_days_is_confirmed_as_unlimited_and_witho
      "LUNCH：减 2.00 元 · 无最低消费 · 已用 0/200 · 每人限用 3 次 · 截止 12-23 10:00"),
     ("zh_CN", "/coupon create LUNCH 2 0 200 每人 3 次",
      "LUNCH：减 2.00 元 · 无最低消费 · 已用 0/200 · 每人限用 3 次 · 长期有效"),
-], ids=["en", "en-unlimited", "zh_CN", "zh_CN-apart"])
+    # The number written apart with its unit joined to it: before, refused as no number.
+    ("zh_CN", "/coupon create LUNCH 2 0 200 每人 3次",
+     "LUNCH：减 2.00 元 · 无最低消费 · 已用 0/200 · 每人限用 3 次 · 长期有效"),
+    ("zh_CN", "/coupon create LUNCH 2 每人限 3张 0 200",
+     "LUNCH：减 2.00 元 · 无最低消费 · 已用 0/200 · 每人限用 3 次 · 长期有效"),
+    ("en", "/coupon create LUNCH 2 0 200 each 3次",
+     "LUNCH: 2.00 yuan off · no minimum spend · used 0/200 · 3 times per student · no end date"),
+], ids=["en", "en-unlimited", "zh_CN", "zh_CN-apart", "zh_CN-joined-unit", "zh_CN-joined-sheets", "en-joined-unit"])
 async def test_a_coupons_uses_per_student_are_set_at_creation_and_said_wherever_it_is_shown(
         chat, services, db, campus, clock, language, command, line):
     """Each student may use a coupon once unless the operator says otherwise ("each 3", "每人3次", wherever after the
