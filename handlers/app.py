@@ -263,6 +263,8 @@ def left_to_suspended(ctx: Ctx) -> bool:
 # commands, the buttons of these verbs and the answers of these steps (with the conversation data naming the order)
 # are left to them for those orders alone. /picked says a buy task's cost, /menu leaves the relay chat.
 TRIP_COMMANDS = frozenset({"delivered", "picked", "track", "msg"})
+# Sent bare (a menu entry), they ask which order or list them: left to a suspended runner who still carries one.
+BARE_TRIP_COMMANDS = frozenset({"delivered", "track"})
 TRIP_VERBS = frozenset({"deliver", "view", "chat"})
 TRIP_STEPS = {SPENT_STEP: "order", PHOTO_STEP: "order", CHAT_STATE: "chat_order"}
 FINISHING = (Status.picked_up.value, Status.delivered.value)  # picked up before the suspension, or delivered since
@@ -285,6 +287,8 @@ async def trip_left_to_suspended(ctx: Ctx) -> bool:
             number = inp.args[0]
             if inp.command == "msg" and not await finishing(ctx, number):  # '/msg 5 minutes away' to the one order
                 number = await sole_conversation(ctx)
+        elif inp.command in BARE_TRIP_COMMANDS and not inp.args:  # their menu's entry: which order, or the list
+            return await carries_any(ctx)
     elif inp.kind is Kind.choice:
         parts = (inp.choice or "").split(":")
         if parts[0] == "o" and len(parts) >= 3 and parts[2] in TRIP_VERBS:
@@ -294,6 +298,12 @@ async def trip_left_to_suspended(ctx: Ctx) -> bool:
     elif inp.kind is not Kind.payment and step is not None:
         number = ctx.data.get(step)
     return number is not None and await finishing(ctx, number)
+
+
+async def carries_any(ctx: Ctx) -> bool:
+    """The sender carries some order picked up or delivered."""
+    return await ctx.uow.session.scalar(select(OrderRow.id).where(
+        OrderRow.runner_id == ctx.user_id, OrderRow.status.in_(FINISHING)).limit(1)) is not None
 
 
 async def finishing(ctx: Ctx, number: object) -> bool:

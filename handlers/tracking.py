@@ -476,8 +476,9 @@ async def cancel_yes_verb(ctx: Ctx) -> None:
     shown = CancelTerms.read(data)
     if shown != terms:
         # The grace ran out (or the order moved) since the student saw the terms: never apply a fee, or spend a
-        # coupon, they did not see.
-        await ask_cancel(ctx, order_id, changed=True, shown=shown)
+        # coupon, they did not see. Terms no question of this release wrote (a Yes sent before it) are asked again
+        # without saying they changed: they may not have.
+        await ask_cancel(ctx, order_id, changed=shown is not None, shown=shown)
         return
     await move(ctx, row, Event.cancel, Role.customer)
     await show_card(ctx, await customer_order(ctx, order_id), edit=True)

@@ -1062,6 +1062,8 @@ async def test_a_suspended_runner_finishes_the_orders_they_picked_up(chat, servi
     assert (await order_row(db, taken)).status == "open"  # not picked up: back to the hall, as before
 
     assert keys(await chat.photo("rob", "item-photo")) == ["runner-photo-sent"]  # the photo step goes on
+    for bare in ("/delivered", "/track"):  # their menu's entries: which order, or the list of them
+        assert keys(await chat.send("rob", bare)) != ["error-suspended"], bare
     (card,) = await chat.send("rob", f"/track {parcel}")
     assert card.key == "track-card"
     assert en("track-report-button") not in [c.label for c in card.flat_choices()]  # a complaint is barred
@@ -1078,7 +1080,7 @@ async def test_a_suspended_runner_finishes_the_orders_they_picked_up(chat, servi
     assert [(await order_row(db, o)).status for o in (parcel, bought)] == ["delivered", "delivered"]
 
     for barred in (f"/grab {taken}", f"/track {taken}", f"/msg {taken} hi", f"/complain {parcel} rude",
-                   f"/release {parcel}", "/orders", "/track", "/nearby", "hello"):
+                   f"/release {parcel}", "/orders", "/nearby", "hello"):
         assert [r.text for r in await chat.send("rob", barred)] == [en("error-suspended")], barred
     for pressed in (f"o:{taken}:view", f"o:{parcel}:report", f"g:{taken}"):
         assert keys(await chat.press("rob", f"data:{pressed}")) == ["error-suspended"], pressed
@@ -1088,7 +1090,8 @@ async def test_a_suspended_runner_finishes_the_orders_they_picked_up(chat, servi
     rows = [await order_row(db, o) for o in (parcel, bought)]
     async with UnitOfWork(db, write=False) as uow:
         assert await uow.ledger.balance(ledger.runner(rob)) == sum(r.runner_share for r in rows) + 2000
-    assert [r.text for r in await chat.send("rob", f"/track {parcel}")] == [en("error-suspended")]  # done now
+    for done in (f"/track {parcel}", "/track", "/delivered"):  # done now
+        assert [r.text for r in await chat.send("rob", done)] == [en("error-suspended")], done
 
 
 async def test_money_commands_are_for_runners(chat):

@@ -327,6 +327,19 @@ async def test_terms_changed_by_the_runner_giving_the_order_back_are_not_blamed_
     assert (await order_row(db, order_id)).status == "open"
 
 
+async def test_a_yes_sent_before_the_terms_it_carries_changed_form_is_asked_again_without_saying_they_changed(
+        db, campus, clock, chat):
+    """A Yes pressed from a question an earlier release sent carries the refund alone ('cancel_yes:360'). Before,
+    every such press was told the terms had changed, though nothing had."""
+    alice, runner, order_id = await setup(db, campus, clock, stage="accepted")
+    total = (await order_row(db, order_id)).total
+    replies = await chat.press("alice", f"data:o:{order_id}:cancel_yes:{total}")
+    assert keys(replies) == ["track-cancel-confirm"]
+    assert (await order_row(db, order_id)).status == "accepted"
+    await chat.press("alice", "Yes, cancel it")
+    assert (await order_row(db, order_id)).status == "cancelled"
+
+
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 async def test_a_cancellation_fee_that_takes_the_whole_total_is_said_so_not_as_nothing_refunded(
         db, campus, clock, language):
