@@ -49,17 +49,19 @@ def load_campuses(paths: list[Path]) -> list[Campus]:
     ids = [c.id for c in campuses]
     if len(set(ids)) != len(ids):
         raise CampusFileError(f"two campus files share an id: {ids}")
-    # A group is one campus's: updates from it are taken as that campus's, so a second campus's hall or operators'
-    # chat there would be answered as the first's.
+    # A task hall is one campus's: updates from it are taken as that campus's, so a second campus's hall or
+    # operators' chat there would be answered as the first's. An operators' chat may be shared: a command there is
+    # judged against the sender's own campus (handlers.notify.operators_chat_campus).
     named: dict[int, tuple[Path, str]] = {}
     problems = []
     for path, campus in zip(paths, campuses, strict=True):
         for chat, field in campus.channels.groups().items():
-            if chat in named:
-                other, other_field = named[chat]
+            other, other_field = named.get(chat, (None, field))
+            if other is not None and "telegram_hall_chat_id" in (field, other_field):
                 problems.append(f"{other} and {path} both name the Telegram group {chat} (channels.{other_field}, "
-                                f"channels.{field}): each campus needs a task hall and an admin chat of its own")
-            else:
+                                f"channels.{field}): a task hall is one campus's own group, no other campus's hall "
+                                "or admin chat")
+            elif other is None:
                 named[chat] = (path, field)
     if problems:
         raise CampusFileError("\n".join(problems))

@@ -197,11 +197,12 @@ def test_a_task_hall_that_is_also_the_admin_chat_is_refused(tmp_path):
         "the task hall and the operators' chat must be two groups"]
 
 
-@pytest.mark.parametrize("north_channels", [
-    {"telegram_hall_chat_id": -1001000000001, "telegram_admin_chat_id": -1003000000002},  # the same hall
-    {"telegram_hall_chat_id": -1003000000001, "telegram_admin_chat_id": -1001000000001},  # its hall, north's admin
-])
-def test_a_group_two_campus_files_name_is_refused(tmp_path, monkeypatch, capsys, north_channels):
+@pytest.mark.parametrize(("north_channels", "chat"), [
+    ({"telegram_hall_chat_id": -1001000000001, "telegram_admin_chat_id": -1003000000002}, -1001000000001),  # hall
+    ({"telegram_hall_chat_id": -1003000000001, "telegram_admin_chat_id": -1001000000001}, -1001000000001),  # demo's
+    ({"telegram_hall_chat_id": -1001000000002, "telegram_admin_chat_id": -1003000000002}, -1001000000002),  # hall
+])  # the same hall; demo's hall as north's admin chat; demo's admin chat as north's hall
+def test_a_hall_two_campus_files_name_is_refused(tmp_path, monkeypatch, capsys, north_channels, chat):
     import main
 
     demo = write(tmp_path, DEMO)
@@ -213,12 +214,29 @@ def test_a_group_two_campus_files_name_is_refused(tmp_path, monkeypatch, capsys,
 
     assert main.main(["campus"]) == 2
 
-    field = next(name for name, chat in north_channels.items() if chat == -1001000000001)
+    demo_field = next(name for name, value in DEMO["channels"].items() if value == chat)
+    field = next(name for name, value in north_channels.items() if value == chat)
     assert capsys.readouterr().err.splitlines() == [
         "paotui cannot start: the campus file is wrong.",
-        f"{demo} and {north} both name the Telegram group -1001000000001 (channels.telegram_hall_chat_id, "
-        f"channels.{field}): each campus needs a task hall and an admin chat of its own"]
+        f"{demo} and {north} both name the Telegram group {chat} (channels.{demo_field}, channels.{field}): "
+        "a task hall is one campus's own group, no other campus's hall or admin chat"]
     assert not (tmp_path / "data").exists()
+
+
+def test_campuses_may_share_their_operators_chat(tmp_path, monkeypatch, capsys):
+    """Refused before, though a command in a shared operators' chat is judged against the sender's own campus."""
+    import main
+
+    demo = write(tmp_path, DEMO)
+    north = tmp_path / "north.yaml"
+    north.write_text(yaml.safe_dump(broken(lambda d: d.update(id="north", channels={
+        "telegram_hall_chat_id": -1003000000001, "telegram_admin_chat_id": -1001000000002})),
+        allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("CAMPUS_FILES", f"{demo},{north}")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+
+    assert main.main(["campus"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 @pytest.mark.parametrize(("window", "field", "words"), [
