@@ -34,9 +34,20 @@ FEW_WORDS = 3
 NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                 "fifteen", "twenty", "thirty", "forty", "forty-five", "fifty", "sixty", "ninety", "half", "quarter")
 UNIT_WORDS = ("hour", "hours", "hr", "hrs", "minute", "minutes", "min", "mins", "day", "days", "week", "weeks")
-# A time of day or a day, which /pause cannot read but in 'HH:MM': first, it would be taken for the reason.
+# Number words that are ordinary words too ('one moment please', 'half the runners are sick'): first, they refuse
+# only with a unit of time just after ('one more hour').
+ORDINARY_NUMBER_WORDS = ("one", "half", "quarter")
+# A time of day or a day, which /pause cannot read but in 'HH:MM': first, it would be taken for the reason. Chinese
+# is not spaced apart: a day word there is one only as the whole word or before a time ('下午6点', '明天早上'), not
+# in '今天下雨', '晚上停电'.
 DAY_TIME_WORDS = re.compile(r"(?:today|tonight|tomorrow|noon|midnight|morning|afternoon|evening)\b|"
-                            r"今天|今晚|明天|明早|明晚|后天|上午|下午|中午|晚上|早上|早晨|傍晚|凌晨|半夜|夜里")
+                            r"(?:今天|今晚|明天|明早|明晚|后天|上午|下午|中午|晚上|早上|早晨|傍晚|凌晨|半夜|夜里)+"
+                            rf"(?:$|(?={LOOKS_LIKE_TIME.pattern}))")
+# Stuck to the word ending a length or a time ('2h, rain', '两小时，下雨', 'until 18:00.'), and what joins it to a reason.
+END_PUNCTUATION = ",，.。:：;；"
+JOINED_REASON = re.compile(r"(.+?[,，])(.+)")
+# Words right after an end that say nothing of it ('到 18:00 为止', 'an hour or so'): no reason to show students.
+FILLER_AFTER_END = (("为止",), ("前",), ("左右",), ("ish",), ("or", "so"))
 # A Chinese number with a unit of time anywhere in a word ('下雨两小时'): words are not spaced apart in Chinese.
 CHINESE_LENGTH = re.compile(r"[\d零〇一二两俩三四五六七八九十百半]+个?(?:小时|钟头|分钟|刻钟|天|星期|礼拜|点)")
 QUOTES = "\"'“”‘’「」『』"  # a reason in quotes is a reason, whatever it starts with
@@ -143,25 +154,51 @@ def pause_end(ctx: Ctx, args: tuple[str, ...]) -> tuple[dt.datetime | None, tupl
     while lead < min(len(args) - 1, 3) and args[lead].casefold() in LEAD_WORDS:
         lead += 1
     if (end := read_end(ctx, args[lead:])) is not None:
-        return end
+        return end[0], without_filler(end[1])
     if unread := unreadable_start(args[lead:]):
         raise InvalidInput("admin-pause-when-invalid", text=quoted(" ".join(args[:lead + unread])))
     return None, args
 
 
+def without_filler(args: tuple[str, ...]) -> tuple[str, ...]:
+    """The words after an end without the filler that starts them ('为止', 'or so')."""
+    for filler in FILLER_AFTER_END:
+        if tuple(w.casefold().rstrip(END_PUNCTUATION) for w in args[:len(filler)]) == filler:
+            return args[len(filler):]
+    return args
+
+
+def bare(text: str) -> str:
+    """The words ending a length or a time without the punctuation stuck to them ('2 hours.', '18:00，')."""
+    return text.rstrip(END_PUNCTUATION)
+
+
 def read_end(ctx: Ctx, args: tuple[str, ...]) -> tuple[dt.datetime, tuple[str, ...]] | None:
-    """The end the words start with and the words after it, or None when they start with none."""
+    """The end the words start with and the words after it, or None when they start with none. A reason joined to
+    the end by a comma ('两小时，下雨', '30分钟,下雨') is taken apart from it."""
+    for i, word in enumerate(args[:MAX_WHEN_WORDS]):
+        if joined := JOINED_REASON.fullmatch(word):
+            apart = (*args[:i], joined[1], joined[2], *args[i + 1:])
+            end = read_end_apart(ctx, apart)
+            # Only when the end is what comes before the comma: 'rain,cold' after it is a reason as written.
+            if end is not None and len(end[1]) == len(apart) - i - 1:
+                return end
+            break
+    return read_end_apart(ctx, args)
+
+
+def read_end_apart(ctx: Ctx, args: tuple[str, ...]) -> tuple[dt.datetime, tuple[str, ...]] | None:
     if not args:
         return None
-    first = args[0]
+    first = bare(args[0])
     if first.casefold() in UNTIL_WORDS and len(args) > 1 and LOOKS_LIKE_TIME.match(args[1]):
-        return clock_end(ctx, args[1], " ".join(args[:2])), args[2:]
+        return clock_end(ctx, bare(args[1]), " ".join(args[:2])), args[2:]
     if (m := UNTIL_JOINED.fullmatch(first)) and LOOKS_LIKE_TIME.match(m[1]):
-        return clock_end(ctx, m[1], first), args[1:]
+        return clock_end(ctx, m[1], args[0]), args[1:]
     if CLOCK_ONLY.fullmatch(first):
-        return clock_end(ctx, first, first), args[1:]
+        return clock_end(ctx, first, args[0]), args[1:]
     for n in range(min(len(args), MAX_WHEN_WORDS), 0, -1):  # the longest start that reads as a length
-        minutes = written_minutes(" ".join(args[:n]))
+        minutes = written_minutes(bare(" ".join(args[:n])))
         if minutes is not None:
             if n == 1 and ascii_digits(first).isdigit() and len(args) > 1:  # '5 runners left', '2 more hours'
                 raise InvalidInput("admin-pause-when-invalid", text=quoted(" ".join(args[:2])))
@@ -174,12 +211,23 @@ def read_end(ctx: Ctx, args: tuple[str, ...]) -> tuple[dt.datetime, tuple[str, .
 
 
 def unreadable_start(args: tuple[str, ...]) -> int:
-    """How many of the words, up to the first that is a time or a number (a digit, a number or a unit of time in
-    words, a time of day or a day first, perhaps after 'until'), or 0 for none among the first few."""
-    for i, word in enumerate(args[:FEW_WORDS]):
-        folded = word.casefold().strip(",.;:!?，。；：！？")
-        if (LOOKS_LIKE_TIME.match(folded) or CHINESE_LENGTH.search(folded) or folded in NUMBER_WORDS
-                or folded in UNIT_WORDS):
+    """How many of the words, up to the first that is a time or a number (a digit; a number or a unit of time in
+    words where it could start a length: first, or after a number, or a number before a unit; a time of day or a
+    day first, perhaps after 'until'), or 0 for none among the first few. 'exams this week' and 'one moment please'
+    are reasons."""
+    folded_words = [word.casefold().strip(",.;:!?，。；：！？") for word in args]
+    for i, folded in enumerate(folded_words[:FEW_WORDS]):
+        after_number = i > 0 and (folded_words[i - 1] in NUMBER_WORDS or folded_words[i - 1].isdigit())
+        unit_next = [j for j in range(i + 1, i + 3) if j < len(args) and folded_words[j] in UNIT_WORDS]
+        if LOOKS_LIKE_TIME.match(folded) or CHINESE_LENGTH.search(folded):
+            return i + 1
+        if folded in NUMBER_WORDS:
+            if i == 0 and folded in ORDINARY_NUMBER_WORDS:  # 'one more hour', not 'one moment please'
+                if unit_next:
+                    return unit_next[0] + 1
+            elif i == 0 or after_number or unit_next[:1] == [i + 1]:
+                return i + 1
+        if folded in UNIT_WORDS and (i == 0 or after_number):
             return i + 1
         until = UNTIL_JOINED.fullmatch(folded)
         if DAY_TIME_WORDS.match(until[1] if until else folded) and (i == 0 or args[i - 1].casefold() in UNTIL_WORDS):

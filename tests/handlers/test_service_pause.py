@@ -112,6 +112,30 @@ async def test_a_length_after_for_or_next_and_other_common_phrasings_are_read(
     assert (paused.reason or "none") == reason
 
 
+@pytest.mark.parametrize(("typed", "until", "reason"), [
+    ("/pause 今天下雨", None, "今天下雨"), ("/pause 晚上停电", None, "晚上停电"), ("/pause 下午考试", None, "下午考试"),
+    ("/pause 中午人太多", None, "中午人太多"), ("/pause exams this week", None, "exams this week"),
+    ("/pause one moment please", None, "one moment please"),
+    ("/pause 两小时，下雨", "12:00", "下雨"), ("/pause 30分钟,下雨", "10:30", "下雨"), ("/pause 2h, rain", "12:00", "rain"),
+    ("/pause 2 hours.", "12:00", "none"), ("/pause until 18:00.", "18:00", "none"),
+    ("/pause rain,cold", None, "rain,cold"), ("/pause 2h 下雨,冷", "12:00", "下雨,冷"),
+    # Before, students were shown "为止" and "or so" as the reason.
+    ("/pause 到 18:00 为止", "18:00", "none"), ("/pause an hour or so", "11:00", "none"),
+    ("/pause 2 hours ish, rain", "12:00", "rain"), ("/pause 一小时 左右 下雨", "11:00", "下雨"),
+])
+async def test_day_words_numbers_and_punctuation_in_an_ordinary_reason_are_read(
+        chat, services, clock, typed, until, reason):
+    # Before, the reasons were refused as a time that could not be read: a Chinese day word starting a word
+    # ('今天下雨'), 'week' or 'one' among the first words, a comma or a full stop stuck to the length.
+    await operator(chat)
+    (said,) = await chat.send(OP, typed)
+    paused = await pause_row(services)
+    assert said.text.startswith(f"Ordering is paused until {until or 'you send /resume'}."), said.text
+    assert (reason == "none") is ("Students are told why" not in said.text)
+    assert (paused.until is None) is (until is None)
+    assert (paused.reason or "none") == reason
+
+
 @pytest.mark.parametrize(("typed", "quoted"), [
     ("/pause -30m rain", "-30m"), ("/pause ~30m", "~30m"), ("/pause 18点 下雨", "18点"), ("/pause 6pm", "6pm"),
     ("/pause until 6pm rain", "until 6pm"), ("/pause 到18点", "到18点"), ("/pause until 25:00", "until 25:00"),
@@ -123,6 +147,8 @@ async def test_a_length_after_for_or_next_and_other_common_phrasings_are_read(
     ("/pause rain for 2 hours", "rain for 2"), ("/pause two runners sick", "two"), ("/pause 明天", "明天"),
     ("/pause until tomorrow", "until tomorrow"), ("/pause 到明天早上", "到明天早上"), ("/pause 下雨两小时", "下雨两小时"),
     ("/pause for 5 runners left", "5 runners"), ("/pause next week", "next week"),
+    ("/pause one more hour", "one more hour"), ("/pause rain for two hours", "rain for two"),
+    ("/pause 30, heavy rain", "30, heavy"), ("/pause 今天下午6点", "今天下午6点"), ("/pause hours of rain", "hours"),
 ])
 async def test_a_length_or_time_that_cannot_be_read_is_refused_with_an_example_and_pauses_nothing(
         chat, services, typed, quoted):
