@@ -263,12 +263,18 @@ async def pickup(ctx: Ctx, order_id: int, spent: int | None = None) -> None:
     from handlers import tracking  # a cycle at import: tracking registers these verbs
 
     on_card = (ctx.input.choice or "").endswith(f":pickup:{tracking.CARD}")  # pressed under a /track card
+    in_place = on_card
     if on_card and ctx.input.message:  # that one is edited in place, at once: not by the outbox as well
         item = cards.runner_item(order_id, ctx.user_id)
-        ctx.notify.edited_here.add(cards.card_key(item, f"m{ctx.input.message}"))
+        # Unless it was retired: no later edit reaches it (not even the part's end), so drawn in full again it would
+        # keep the pickup code for good. A new card is shown instead, which retires the older ones as /track does.
+        in_place = not await cards.retired(ctx.uow.session, ctx.input.channel, ctx.input.answer_chat, item,
+                                           ctx.input.message)
+        if in_place:
+            ctx.notify.edited_here.add(cards.card_key(item, f"m{ctx.input.message}"))
     t = await move(ctx, row, Event.pickup, Role.runner)
     if on_card:
-        await tracking.show_card(ctx, await ctx.uow.orders.row_after(t), edit=True)
+        await tracking.show_card(ctx, await ctx.uow.orders.row_after(t), edit=in_place)
     if not row.goods:
         await after_pickup(ctx, row)
     elif spent is not None:

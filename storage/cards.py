@@ -130,6 +130,14 @@ async def retire(session: DbSession, copies: list[Copy], now: dt.datetime) -> No
             ["dedupe_key"])
 
 
+async def retired(session: DbSession, channel: str, chat: str, item: str, message: str) -> bool:
+    """Whether message `message` of `chat`, showing the item's card, was retired (`retire`): edited to show nothing
+    of it, and left out of every later edit, so it must not be drawn in full again."""
+    key = RETIRED + card_key(item, f"m{message}")
+    return await session.scalar(select(Outbox.id).where(
+        Outbox.channel == channel, Outbox.recipient == chat, Outbox.edit_key == key).limit(1)) is not None
+
+
 async def _copies(session: DbSession, item: str, *where: Any, limit: int | None = ELSEWHERE_LIMIT) -> list[Copy]:
     """The item's cards, one per message (however often each was edited), oldest first; `limit`: the newest this
     many."""

@@ -241,6 +241,35 @@ async def test_a_retired_card_is_not_brought_back_when_the_order_moves_on(chat, 
     assert refreshed == {cards.card_key(item, f"m{n}") for n in range(1, cards.RUNNER_LIVE + 1)}
 
 
+async def test_picked_up_under_a_retired_card_shows_a_new_card_and_none_keeps_the_pickup_code(
+        chat, services, db, campus, clock):
+    """Before, Picked up pressed under a retired card drew it in full again, pickup code and all, while it stayed
+    retired: the end of the runner's part left it as it was. Now a new card is shown instead, which the end edits."""
+    alice, rob, order_id, _details = await _grabbed(chat, services, db, campus, clock)
+    item = cards.runner_item(order_id, rob)
+    final = {}  # what each message of rob's shows, by its key
+    for message in range(cards.RUNNER_LIVE + 1):
+        card = await tracked(chat, db, clock, "rob", order_id, message)
+        final[cards.card_key(item, f"m{message}")] = card.text
+    final.update({m["edit_key"]: m["text"] for m in await chat.inbox("rob")})
+    assert PICKUP_CODE not in final[cards.card_key(item, "m0")]  # retired
+
+    replies = await chat.press("rob", f"data:o:{order_id}:pickup:card", message="0")
+    (card,) = [r for r in replies if r.card == item]
+    assert PICKUP_CODE in card.text  # he still needs the code
+    shown_in = "0" if card.edit else str(cards.RUNNER_LIVE + 1)  # a new card: message 6
+    async with UnitOfWork(db) as uow:  # as a channel that can edit records it
+        await cards.shown(uow.session, chat.channel, "rob", card.card, shown_in, clock())
+    final[cards.card_key(item, f"m{shown_in}")] = card.text
+    final.update({m["edit_key"]: m["text"] for m in await chat.inbox("rob")})
+
+    await act_notified(services, order_id, Event.deliver, Actor(Role.runner, rob))
+    await act_notified(services, order_id, Event.confirm, Actor(Role.customer, alice))
+    final.update({m["edit_key"]: m["text"] for m in await chat.inbox("rob") if m["edit_key"] in final})
+    assert [key for key, text in final.items() if PICKUP_CODE in text] == []
+    assert not card.edit  # the retired message still says a newer card is below
+
+
 async def test_a_runner_who_wins_the_order_again_has_only_the_cards_of_this_time_edited(
         chat, services, db, campus, clock):
     _alice, rob, order_id, _details = await _grabbed(chat, services, db, campus, clock)
