@@ -92,6 +92,8 @@ EVENT_CODES = {Event.operator_cancel: "oc", Event.resolve_complete: "rc", Event.
 # /resolve N <outcome>: the event each ends an order under review with.
 RESOLUTIONS = {"complete": Event.resolve_complete, "refund": Event.resolve_refund, "reopen": Event.resolve_reopen}
 CODE_EVENTS = {code: event for event, code in EVENT_CODES.items()}
+# The events whose confirmation names what the student gets back: its Yes carries that figure (confirm_event).
+REFUND_SHOWN = {Event.operator_cancel, Event.resolve_refund}
 # A compensation or a goods' cost must be written as money: a bare number may as well begin the note ("40 minutes
 # late").
 _BARE_NUMBER = re.compile(r"^\d+([.,]\d*)?$")
@@ -1480,28 +1482,42 @@ async def on_order_button(ctx: Ctx, verb: str, number: str, rest: list[str]) -> 
         row = await campus_order(ctx, number)
         target = row.id
         event = CODE_EVENTS[rest[0]]
+        card = rest[1] if len(rest) > 1 and rest[1] else None
         if verb == "ev":  # money moves: ask once more; the confirmation names the card, to bring it up to date
-            order = to_domain(row)
-            if event not in allowed_events(order, Actor(Role.operator, ctx.user_id)):
-                raise IllegalTransition(status=row.status, event=event.value)
-            # Goods bought but their cost unsaid: a button cannot say it, so the refusal says how, at once.
-            operator_spent(order, event, None)
-            card = f":{ctx.input.message}" if ctx.input.message else ""
-            refunded = cancel_refunds(order)
-            # What the student gets back, as the cancellation or refund computes it (not the total, part of which
-            # may have gone on goods the runner bought and is paid back).
-            refund, spent = refund_on_operator_cancel(order), order.goods_paid_back
-            ctx.say("admin-confirm-event", order=str(target), event=event.value, total=format_yuan(row.total),
-                    refunded=refunded, refund=format_yuan(refund), spent=format_yuan(spent),
-                    repaid="yes" if spent else "no",
-                    choices=[[ctx.button("admin-button-confirm", f"adm:do:{target}:{rest[0]}{card}",
-                                         event=event.value, refunded=refunded)]])
+            confirm_event(ctx, row, rest[0], str(ctx.input.message) if ctx.input.message else None)
+            return
+        if event in REFUND_SHOWN and (len(rest) < 3 or rest[2] != str(refund_on_operator_cancel(to_domain(row)))):
+            # The order moved since the question (the runner said what the goods cost, the student paid), or the
+            # button is older than the figure it carries: Yes would give back another sum than the one it said.
+            confirm_event(ctx, row, rest[0], card, edit=True)
+            ctx.say("admin-confirm-changed", order=str(target))
             return
         if event is Event.operator_cancel:
             await cancel_order(ctx, row, "", edit=True)
         else:
             outcome = next(name for name, resolution in RESOLUTIONS.items() if resolution is event)
             await resolve_order(ctx, row, outcome, 0, "", edit=True)
-        await refresh_card(ctx, target, rest[1] if len(rest) > 1 else None)
+        await refresh_card(ctx, target, card)
     else:
         raise InvalidInput("error-stale-choice")
+
+
+def confirm_event(ctx: Ctx, row: OrderRow, code: str, card: str | None, *, edit: bool = False) -> None:
+    """Ask once more before money moves. Yes carries the card to bring up to date, and the refund the question
+    names (adm:do:<order>:<code>:<card>:<fen>), which it applies only while it still holds."""
+    event = CODE_EVENTS[code]
+    order = to_domain(row)
+    if event not in allowed_events(order, Actor(Role.operator, ctx.user_id)):
+        raise IllegalTransition(status=row.status, event=event.value)
+    # Goods bought but their cost unsaid: a button cannot say it, so the refusal says how, at once.
+    operator_spent(order, event, None)
+    refunded = cancel_refunds(order)
+    # What the student gets back, as the cancellation or refund computes it (not the total, part of which
+    # may have gone on goods the runner bought and is paid back).
+    refund, spent = refund_on_operator_cancel(order), order.goods_paid_back
+    data = f"adm:do:{row.id}:{code}" + (f":{card}" if card else "")
+    if event in REFUND_SHOWN:
+        data = f"adm:do:{row.id}:{code}:{card or ''}:{refund}"
+    ctx.say("admin-confirm-event", order=str(row.id), event=event.value, total=format_yuan(row.total),
+            refunded=refunded, refund=format_yuan(refund), spent=format_yuan(spent), repaid="yes" if spent else "no",
+            choices=[[ctx.button("admin-button-confirm", data, event=event.value, refunded=refunded)]], edit=edit)

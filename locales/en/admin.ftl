@@ -265,6 +265,7 @@ admin-confirm-goods = { $repaid ->
     [yes] {" "}{ $spent } yuan of it went on the goods, which the runner is paid back.
    *[no] {""}
   }
+admin-confirm-changed = Order #{ $order } may have changed since you were asked (what the goods cost, a payment): nothing was done, and the question now says what Yes does. Check it and confirm again.
 admin-button-confirm = { $event ->
     [operator_cancel] { $refunded ->
         [no] Yes, cancel it

@@ -260,6 +260,7 @@ admin-confirm-goods = { $repaid ->
     [yes] 其中 { $spent } 元已用于购买商品，将付还给跑腿员。
    *[no] {""}
   }
+admin-confirm-changed = 订单 #{ $order } 在询问之后可能有了变化（商品花费、付款）：尚未执行任何操作，问题已按现在的情况更新。请核对后再次确认。
 admin-button-confirm = 确定：{ admin-button-event }
 
 ## 异常与投诉

@@ -314,6 +314,35 @@ async def test_the_order_cards_buttons_ask_for_the_goods_cost_too(chat, services
     assert "Goods bought for 30.00 yuan of the 50.00 yuan given for them." in card.text and "⚠️" not in card.text
 
 
+async def test_yes_refunds_what_the_confirmation_said_or_asks_again(chat, services, db, campus, clock):
+    """Before, the operator was asked to cancel and refund the whole 50 yuan and more; the runner then bought the
+    goods for 28 yuan, and Yes, carrying no figure, cancelled with 28 yuan less given back than it said."""
+    alice, rob, order_id, _ = await grabbed(chat, services, db, campus, clock)
+    await operator(chat)
+    row = await order_row(db, order_id)
+    (asked,) = await chat.press(OP, f"data:adm:ev:{order_id}:oc")
+    assert f"refund {format_yuan(row.total)} yuan to the student?" in asked.text
+    await chat.send("rob", f"/picked {order_id} 28")
+    before = await balances(db)
+
+    changed = await chat.press(OP, f"data:{asked.flat_choices()[0].data}", message="41")
+    assert keys(changed) == ["admin-confirm-event", "admin-confirm-changed"]
+    again = changed[0]
+    assert again.edit  # the question it was pressed under, with the new figures: its old Yes is gone
+    assert (f"refund {format_yuan(row.total - 2800)} yuan to the student? 28.00 yuan of it went on the goods"
+            in again.text)
+    assert (await order_row(db, order_id)).status == "picked_up" and await balances(db) == before  # nothing done
+    # A Yes older than the figure it carries asks again too.
+    assert keys(await chat.press(OP, f"data:adm:do:{order_id}:oc")) == ["admin-confirm-event", "admin-confirm-changed"]
+
+    await chat.press(OP, f"data:{again.flat_choices()[0].data}")
+    assert (await order_row(db, order_id)).status == "cancelled"
+    accounts, total = await balances(db)
+    assert total == 0 and accounts[ledger.customer(alice)] - before[0].get(ledger.customer(alice), 0) == (
+        row.total - 2800)
+    assert accounts[ledger.runner(rob)] == 2800
+
+
 async def test_a_buy_task_reported_before_pickup_is_resolved_without_a_cost(chat, services, db, campus, clock):
     alice, rob, order_id, _ = await grabbed(chat, services, db, campus, clock)
     await act(db, campus, order_id, Event.report, Actor(Role.runner, rob), clock())
