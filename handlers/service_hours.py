@@ -42,7 +42,9 @@ ORDINARY_NUMBER_WORDS = ("one", "half", "quarter")
 # in '今天下雨', '晚上停电'.
 DAY_TIME_WORDS = re.compile(r"(?:today|tonight|tomorrow|noon|midnight|morning|afternoon|evening)\b|"
                             r"(?:今天|今晚|明天|明早|明晚|后天|上午|下午|中午|晚上|早上|早晨|傍晚|凌晨|半夜|夜里)+"
-                            rf"(?:$|(?={LOOKS_LIKE_TIME.pattern}))")
+                            rf"(?:$|(?={LOOKS_LIKE_TIME.pattern}))|"
+                            # A coming day always names an end ('明天恢复': back tomorrow), never a reason.
+                            r"(?:明天|明早|明晚|明日|后天)")
 # Stuck to the word ending a length or a time ('2h, rain', '两小时，下雨', 'until 18:00.'), and what joins it to a reason.
 END_PUNCTUATION = ",，.。:：;；"
 JOINED_REASON = re.compile(r"(.+?[,，])(.+)")

@@ -149,6 +149,8 @@ async def test_day_words_numbers_and_punctuation_in_an_ordinary_reason_are_read(
     ("/pause for 5 runners left", "5 runners"), ("/pause next week", "next week"),
     ("/pause one more hour", "one more hour"), ("/pause rain for two hours", "rain for two"),
     ("/pause 30, heavy rain", "30, heavy"), ("/pause 今天下午6点", "今天下午6点"), ("/pause hours of rain", "hours"),
+    # A coming day names an end: before, "back tomorrow" paused until /resume, past tomorrow.
+    ("/pause 明天恢复", "明天恢复"), ("/pause 明早再开", "明早再开"),
 ])
 async def test_a_length_or_time_that_cannot_be_read_is_refused_with_an_example_and_pauses_nothing(
         chat, services, typed, quoted):
