@@ -174,11 +174,14 @@ async def back_to_form(ctx: Ctx) -> None:
 # --- list and track ----------------------------------------------------------------------------------------------
 async def list_orders(ctx: Ctx) -> None:
     """The orders this person carries as a runner now, then their own recent orders, newest first, each with a
-    button to open it."""
+    button to open it. A suspended runner sees only the orders they may still finish."""
     carried = await _listed(ctx, CARRIED_ORDERS, runner_id=ctx.user_id)
+    suspended = barred(ctx.campus, ctx.user)
+    if suspended:  # only what they may still finish (handlers.app.trip_left_to_suspended): no button refused
+        carried = [r for r in carried if Status(r.status) in AFTER_PICKUP]
     if carried:
         _say_list(ctx, "track-carried-list", "track-carried-title", carried, runner=True)
-    rows = await _listed(ctx, RECENT_ORDERS, customer_id=ctx.user_id)
+    rows = [] if suspended else await _listed(ctx, RECENT_ORDERS, customer_id=ctx.user_id)
     if rows:
         _say_list(ctx, "track-list", "track-list-title", rows)
     elif not carried:
