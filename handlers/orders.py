@@ -204,7 +204,12 @@ def hall_card(t: Catalogue, campus: Campus, row: OrderRow) -> str:
     # The runner lays the goods money out at the shop: who grabs it must know how much to have with them. And how
     # long a queue will take them.
     goods = [t("hall-card-goods", goods=format_yuan(row.goods))] if row.goods else []
-    return "\n".join([card, *queue_lines(t, row), *goods])
+    # Who may take it, when not everyone may (the student's choice, or the door of a single-gender dorm): said in
+    # the hall, so that no runner presses Grab only to be refused.
+    dropoff = campus.building(row.dropoff_building)
+    only = row.gender_preference or (dropoff.gender.value if row.door_delivery and dropoff.gender else None)
+    gender = [t("order-summary-gender", gender=only)] if only else []
+    return "\n".join([card, *queue_lines(t, row), *goods, *gender])
 
 
 def queue_lines(t: Catalogue, row: OrderRow) -> list[str]:

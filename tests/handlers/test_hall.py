@@ -679,6 +679,21 @@ async def test_nearby_lists_only_the_orders_the_runner_could_grab(chat, services
         f"g:{anyone}", f"g:{women_only}", f"g:{to_the_door}"]
 
 
+async def test_the_hall_card_says_when_only_runners_of_one_gender_may_take_the_order(chat, services, db, campus,
+                                                                                    clock):
+    # Before, nothing in the hall said so: a man pressed Grab on a women-only errand only to be refused.
+    alice = await person(db, campus, clock(), "alice")
+    anyone = await paid_order(services, alice)  # to Women's Dorm 3, handed over at its gate
+    women_only = await paid_order(services, alice, gender_preference=Gender.female)
+    to_the_door = await paid_order(services, alice, door_delivery=True)  # into Women's Dorm 3
+    posts = [m["text"] for m in await chat.inbox(HALL) if m["key"] == "hall-card"]  # in the campus's language
+    only = catalogue(campus.language)("order-summary-gender", gender="female")
+    assert only == {"en": "Runner: female only", "zh_CN": "跑腿员：仅限女生"}[campus.language]
+    said = {order_id: only in next(p for p in posts if f"#{order_id}" in p.splitlines()[0])
+            for order_id in (anyone, women_only, to_the_door)}
+    assert said == {anyone: False, women_only: True, to_the_door: True}
+
+
 async def test_nearby_answers_a_runner_who_may_take_no_order_as_the_grab_button_does(chat, services, db, campus,
                                                                                    clock):
     order_id = await paid_order(services, await person(db, campus, clock(), "alice"))
