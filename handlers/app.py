@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import DomainError, NotAllowed
-from core.numbers import NUMBER_SIGNS, record_id
-from core.order import Status
+from core.numbers import record_id, without_number_sign
 from handlers import flows  # noqa: F401 - registers every flow on the router
 from handlers.context import Ctx, Services, barred, home_campus, is_operator, quoted
 from handlers.io import Input, Kind, Reply
@@ -22,7 +22,7 @@ from handlers.notify import answer_language, money_args, named_operator_of, oper
 from handlers.orders import campus_name
 from handlers.router import ROUTER
 from handlers.runner import PHOTO_STEP, SPENT_STEP
-from handlers.tracking import CHAT_STATE, sole_conversation
+from handlers.tracking import AFTER_PICKUP, CHAT_STATE, sole_conversation
 from handlers.unreachable import reach_again
 from handlers.unreachable_student import student_back
 from locales import DEFAULT_LANGUAGE, catalogue
@@ -267,7 +267,8 @@ TRIP_COMMANDS = frozenset({"delivered", "picked", "track", "msg"})
 BARE_TRIP_COMMANDS = frozenset({"delivered", "track"})
 TRIP_VERBS = frozenset({"deliver", "view", "chat"})
 TRIP_STEPS = {SPENT_STEP: "order", PHOTO_STEP: "order", CHAT_STATE: "chat_order"}
-FINISHING = (Status.picked_up.value, Status.delivered.value)  # picked up before the suspension, or delivered since
+# Picked up before the suspension, or delivered since: the statuses a student may no longer cancel in.
+FINISHING = tuple(sorted(status.value for status in AFTER_PICKUP))
 
 
 async def trip_left_to_suspended(ctx: Ctx) -> bool:
@@ -300,18 +301,16 @@ async def trip_left_to_suspended(ctx: Ctx) -> bool:
     return number is not None and await finishing(ctx, number)
 
 
-async def carries_any(ctx: Ctx) -> bool:
-    """The sender carries some order picked up or delivered."""
+async def carries_any(ctx: Ctx, *where: Any) -> bool:
+    """The sender carries some order picked up or delivered (one `where` says too)."""
     return await ctx.uow.session.scalar(select(OrderRow.id).where(
-        OrderRow.runner_id == ctx.user_id, OrderRow.status.in_(FINISHING)).limit(1)) is not None
+        OrderRow.runner_id == ctx.user_id, OrderRow.status.in_(FINISHING), *where).limit(1)) is not None
 
 
 async def finishing(ctx: Ctx, number: object) -> bool:
-    """The order numbered so ('12', '#12') is one the sender carries picked up or delivered."""
-    text = str(number).strip()
-    order_id = record_id(text[1:] if text[:1] in NUMBER_SIGNS else text)
-    return order_id is not None and await ctx.uow.session.scalar(select(OrderRow.id).where(
-        OrderRow.id == order_id, OrderRow.runner_id == ctx.user_id, OrderRow.status.in_(FINISHING))) is not None
+    """The order numbered so ('12', '#12', as parse_id reads it) is one the sender carries picked up or delivered."""
+    order_id = record_id(without_number_sign(str(number).strip()))
+    return order_id is not None and await carries_any(ctx, OrderRow.id == order_id)
 
 
 async def route(ctx: Ctx) -> None:
