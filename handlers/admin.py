@@ -169,11 +169,16 @@ def applicant_id(text: str | None) -> int:
     return parse_id(text, bad="admin-bad-number", missing="admin-application-not-found", name="user")
 
 
+def written_as_number(word: str) -> bool:
+    """'12', '#12', '＃12', and '12x': a mistyped number, refused as such rather than looked up as a name."""
+    return re.match(r"\d", without_number_sign(word)) is not None
+
+
 async def applicant(ctx: Ctx, words: tuple[str, ...]) -> tuple[int, list[str]]:
     """Whose application a command is about, and the words after: a number ('12', '#12') as ever, an application no
     one has "not found", else the person as other commands name people (leading_user: a name, @name, channel:id,
     the real name they applied with)."""
-    if re.match(r"#?\d", words[0]):  # '12x' is a mistyped number, refused as such, not looked up as a name
+    if written_as_number(words[0]):
         return applicant_id(words[0]), list(words[1:])
     user, rest = await leading_user(ctx, words, runners=True)
     return user.id, rest  # type: ignore[return-value]
@@ -639,7 +644,7 @@ async def find(ctx: Ctx) -> None:
     args = ask(ctx, "admin-usage-find", 1)
     if args[0].lower() in USER_WORDS and len(args) > 1:
         await show_user(ctx, await resolve_user(ctx, " ".join(args[1:]), runners=True))
-    elif re.match(r"\d", without_number_sign(args[0])):  # an order's number ('12x': a mistyped one, refused as such)
+    elif written_as_number(args[0]):  # an order's number
         await show_order(ctx, await campus_order(ctx, args[0]))
     else:
         await show_user(ctx, await resolve_user(ctx, " ".join(args), runners=True))
