@@ -154,10 +154,10 @@ async def today(ctx: Ctx) -> None:
             cancelled=f.ended["cancelled"], closed=f.ended["closed"], expired=f.ended["expired"],
             refunded=f.ended["refunded"], revenue=format_yuan(f.revenue), commission=format_yuan(f.commission),
             compensation=format_yuan(f.compensation), runners=f.runners, open=waiting.get("open", 0),
-            exceptions=waiting.get("exception", 0), **money_args([f]))
+            exceptions=waiting.get("exception", 0), **ledger_args([f]))
 
 
-def money_args(figures: list[DayFigures]) -> dict[str, str]:
+def ledger_args(figures: list[DayFigures]) -> dict[str, str]:
     """The ledger's figures beside revenue, of a day or summed over days: coupons paid by the platform,
     cancellation fees, refunds."""
     return {name: format_yuan(sum(getattr(f, name) for f in figures)) for name in ("coupons", "fees", "refunds")}
@@ -198,7 +198,7 @@ async def report(ctx: Ctx) -> None:
     figures = [await day_figures(ctx.uow.session, ctx.campus, day) for day in days]
     lines = "\n".join(
         ctx.t("admin-report-line", date=day.strftime("%m-%d"), created=f.created, completed=f.ended["completed"],
-              not_completed=f.not_completed, revenue=format_yuan(f.revenue), **money_args([f]))
+              not_completed=f.not_completed, revenue=format_yuan(f.revenue), **ledger_args([f]))
         for day, f in zip(days, figures, strict=True))
     ctx.say("admin-report", days=count, first=days[0].isoformat(), last=last.isoformat(),
             created=sum(f.created for f in figures), completed=sum(f.ended["completed"] for f in figures),
@@ -206,4 +206,4 @@ async def report(ctx: Ctx) -> None:
             revenue=format_yuan(sum(f.revenue for f in figures)),
             commission=format_yuan(sum(f.commission for f in figures)),
             compensation=format_yuan(sum(f.compensation for f in figures)), lines=lines,
-            chart=report_chart(days, figures), **money_args(figures))
+            chart=report_chart(days, figures), **ledger_args(figures))
